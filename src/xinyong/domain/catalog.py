@@ -1,0 +1,551 @@
+"""The uniform catalog: the gate through which information becomes public credit information.
+
+Nothing outside the catalog is stored. Each item names its legal basis, who may provide it, whether
+it is public, how severe a record of it is, how long it is shown and kept, and the typed data items
+a record carries. The catalog is data (TOML files under `policy/catalog/<version>/`); this module
+reads and checks it, and a broken file fails naming the file, the item and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+from xinyong.domain.errors import CatalogError
+from xinyong.policy import read_toml
+
+
+class Category(StrEnum):
+    """The categories of the national basic catalog (2021 edition, with the 2024 additions)."""
+
+    REGISTRATION = "registration"
+    JUDICIAL = "judicial"
+    ADMINISTRATIVE = "administrative"
+    QUALIFICATION = "qualification"
+    ABNORMAL_OPERATION = "abnormal_operation"
+    SERIOUS_UNTRUSTWORTHY = "serious_untrustworthy"
+    CONTRACT_PERFORMANCE = "contract_performance"
+    COMMITMENT = "commitment"
+    EVALUATION = "evaluation"
+    HONOUR = "honour"
+    SELF_DECLARED = "self_declared"
+    INTELLECTUAL_PROPERTY = "intellectual_property"
+    SOCIAL_INSURANCE_ARREARS = "social_insurance_arrears"
+
+
+class SubjectType(StrEnum):
+    PERSON = "person"
+    ORGANISATION = "organisation"
+
+
+class Nature(StrEnum):
+    """Whether a record of the item counts against, for, or neither for nor against its subject."""
+
+    NEGATIVE = "negative"
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+
+
+class Severity(StrEnum):
+    MINOR = "minor"
+    GENERAL = "general"
+    SERIOUS = "serious"
+
+
+class SharingScope(StrEnum):
+    """Who may receive a record: everyone, public bodies, or parties the subject authorised."""
+
+    PUBLIC = "public"
+    GOVERNMENT = "government"
+    AUTHORISED = "authorised"
+
+
+class FieldType(StrEnum):
+    STRING = "string"
+    TEXT = "text"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    MONEY = "money"
+    DATE = "date"
+    BOOLEAN = "boolean"
+    ENUM = "enum"
+
+
+class DisplayRule(StrEnum):
+    """How long a record is shown: by its severity class, a fixed term, or while the document is valid."""
+
+    SEVERITY = "severity"
+    FIXED = "fixed"
+    VALIDITY = "validity"
+
+
+_E = TypeVar("_E", bound=StrEnum)
+_CODE = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$")
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_OPS = ("eq", "ne", "in", "gt", "gte", "lt", "lte")
+_TRUE = {"true", "1", "yes", "y", "是"}
+_FALSE = {"false", "0", "no", "n", "否"}
+
+#: Fields every record carries, whatever its item; items may not redeclare them.
+COMMON_FIELDS = frozenset(
+    {
+        "item",
+        "document_number",
+        "subject_id",
+        "subject_name",
+        "birth_date",
+        "decision_date",
+        "authority_name",
+        "authority_uscc",
+        "valid_from",
+        "valid_until",
+        "consent_reference",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BannedFields:
+    """Statutory bans: information that may never be declared in the catalog nor stored."""
+
+    names: frozenset[str]
+    labels: Mapping[str, str]
+
+    def match(self, name: str) -> str | None:
+        """Return the banned concept `name` stands for, or None."""
+        key = name.strip().lower().replace("-", "_").replace(" ", "_")
+        if key in self.names:
+            return self.labels.get(key, key)
+        return None
+
+    @classmethod
+    def from_policy(cls, data: Mapping[str, Any]) -> BannedFields:
+        names: set[str] = set()
+        labels: dict[str, str] = {}
+        for concept in data.get("banned", []):
+            for alias in [concept["name"], *concept.get("aliases", [])]:
+                key = str(alias).strip().lower()
+                names.add(key)
+                labels[key] = concept["label"]
+        return cls(frozenset(names), labels)
+
+
+@dataclass(frozen=True, slots=True)
+class DataItem:
+    """One typed field a record of a catalog item carries."""
+
+    name: str
+    type: FieldType
+    label_zh: str
+    label_en: str
+    required: bool = True
+    values: tuple[str, ...] = ()
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    max_length: int = 200
+    requires_consent: bool = False
+
+    def coerce(self, raw: object) -> object:
+        """Return the canonical JSON-safe value of `raw`, or raise ValueError with the reason."""
+        if isinstance(raw, str):
+            raw = raw.strip()
+        kind = self.type
+        if kind in (FieldType.STRING, FieldType.TEXT):
+            if not isinstance(raw, str | int) or isinstance(raw, bool):
+                raise ValueError("must be text")
+            text = str(raw)
+            limit = self.max_length if kind is FieldType.STRING else max(self.max_length, 4000)
+            if len(text) > limit:
+                raise ValueError(f"is {len(text)} characters long; at most {limit} are allowed")
+            return text
+        if kind is FieldType.ENUM:
+            if str(raw) not in self.values:
+                raise ValueError(f"must be one of {', '.join(self.values)}; got {raw!r}")
+            return str(raw)
+        if kind is FieldType.BOOLEAN:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise ValueError(f"must be true or false; got {raw!r}")
+        if kind is FieldType.DATE:
+            return parse_date(raw).isoformat()
+        number = self._number(raw)
+        if self.minimum is not None and number < self.minimum:
+            raise ValueError(f"must be at least {self.minimum}; got {number}")
+        if self.maximum is not None and number > self.maximum:
+            raise ValueError(f"must be at most {self.maximum}; got {number}")
+        if kind is FieldType.INTEGER:
+            return int(number)
+        if kind is FieldType.MONEY:
+            return str(number.quantize(Decimal("0.01")))
+        return str(number)
+
+    def _number(self, raw: object) -> Decimal:
+        if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
+            raise ValueError("must be a number")
+        try:
+            number = Decimal(str(raw).replace(",", ""))
+        except InvalidOperation:
+            raise ValueError(f"must be a number; got {raw!r}") from None
+        if not number.is_finite():
+            raise ValueError(f"must be a finite number; got {raw!r}")
+        if self.type is FieldType.INTEGER and number != number.to_integral_value():
+            raise ValueError(f"must be a whole number; got {raw!r}")
+        if self.type is FieldType.MONEY and number.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise ValueError(f"must have at most two decimal places; got {raw!r}")
+        return number
+
+
+def parse_date(raw: object) -> date:
+    """Parse an ISO date (YYYY-MM-DD; YYYYMMDD and YYYY/MM/DD are accepted too)."""
+    if isinstance(raw, date):
+        return raw
+    if not isinstance(raw, str):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    text = raw.strip().replace("/", "-")
+    if len(text) == 8 and text.isdigit():
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"must be a date as YYYY-MM-DD; got {raw!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class SeverityRule:
+    """If the field compares to the value, the record is of this class. Rules are tried in order."""
+
+    field: str
+    op: str
+    value: object
+    severity: Severity
+
+    def matches(self, fields: Mapping[str, object]) -> bool:
+        actual = fields.get(self.field)
+        if actual is None:
+            return False
+        if self.op == "in":
+            return str(actual) in {str(v) for v in self.value}  # type: ignore[attr-defined]
+        if self.op in ("eq", "ne"):
+            same = _comparable(actual) == _comparable(self.value)
+            return same if self.op == "eq" else not same
+        left, right = Decimal(str(actual)), Decimal(str(self.value))
+        return {
+            "gt": left > right,
+            "gte": left >= right,
+            "lt": left < right,
+            "lte": left <= right,
+        }[self.op]
+
+
+def _comparable(value: object) -> object:
+    if isinstance(value, bool):
+        return value
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogItem:
+    """One kind of public credit information, and the rules a record of that kind follows."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    category: Category
+    subject_type: SubjectType
+    nature: Nature
+    legal_basis: tuple[str, ...]
+    providers: frozenset[str]
+    public: bool
+    sharing_scope: SharingScope
+    display_rule: DisplayRule
+    retention_years: int
+    update_frequency: str
+    fields: tuple[DataItem, ...]
+    default_severity: Severity | None = None
+    severity_rules: tuple[SeverityRule, ...] = ()
+    display_months: int | None = None
+    min_subject_age: int | None = None
+    description: str = ""
+    _by_name: Mapping[str, DataItem] = field(default_factory=dict, compare=False, repr=False)
+
+    def field_named(self, name: str) -> DataItem | None:
+        return self._by_name.get(name)
+
+    def severity_of(self, fields: Mapping[str, object]) -> Severity | None:
+        """Return the severity class of a record with these canonical fields (None if not negative)."""
+        if self.nature is not Nature.NEGATIVE:
+            return None
+        for rule in self.severity_rules:
+            if rule.matches(fields):
+                return rule.severity
+        return self.default_severity
+
+    @property
+    def needs_consent(self) -> bool:
+        return any(f.requires_consent for f in self.fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """One version of the catalog: its items by code."""
+
+    version: str
+    edition: str
+    effective: date
+    items: Mapping[str, CatalogItem]
+
+    def get(self, code: str) -> CatalogItem | None:
+        return self.items.get(code)
+
+    def __iter__(self) -> Iterable[CatalogItem]:  # type: ignore[override]
+        return iter(sorted(self.items.values(), key=lambda item: item.code))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+class _Reader:
+    """Reads one catalog file, raising CatalogError with file, item and field on the first fault."""
+
+    def __init__(self, file: str, banned: BannedFields) -> None:
+        self.file = file
+        self.banned = banned
+
+    def fail(self, item: str, fld: str, reason: str) -> CatalogError:
+        return CatalogError(self.file, item, fld, reason)
+
+    def text(self, data: Mapping[str, Any], item: str, key: str, *, required: bool = True) -> str:
+        value = data.get(key)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(item, key, "must be a non-empty string")
+        return value.strip()
+
+    def choice(self, data: Mapping[str, Any], item: str, key: str, enum: type[_E]) -> _E:
+        value = data.get(key)
+        try:
+            return enum(value)
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum)
+            raise self.fail(item, key, f"must be one of {allowed}; got {value!r}") from None
+
+    def item(self, data: Mapping[str, Any]) -> CatalogItem:
+        code = data.get("code")
+        if not isinstance(code, str) or not _CODE.match(code):
+            raise self.fail(str(code), "code", "must look like ADM-PEN-01 (capitals, digits, dashes)")
+        name_zh = self.text(data, code, "name_zh")
+        name_en = self.text(data, code, "name_en")
+        category = self.choice(data, code, "category", Category)
+        subject_type = self.choice(data, code, "subject_type", SubjectType)
+        nature = self.choice(data, code, "nature", Nature)
+        basis = data.get("legal_basis")
+        if not isinstance(basis, list) or not basis or not all(
+            isinstance(b, str) and b.strip() for b in basis
+        ):
+            raise self.fail(code, "legal_basis", "must cite at least one law, regulation or policy")
+        providers = data.get("providers")
+        if not isinstance(providers, list) or not providers or not all(
+            isinstance(p, str) for p in providers
+        ):
+            raise self.fail(code, "providers", "must name at least one kind of department")
+        public = data.get("public")
+        if not isinstance(public, bool):
+            raise self.fail(code, "public", "must be true or false")
+        scope = self.choice(data, code, "sharing_scope", SharingScope)
+        if public and scope is not SharingScope.PUBLIC:
+            raise self.fail(code, "sharing_scope", "a public item must have sharing_scope = public")
+        display = data.get("display", {})
+        if not isinstance(display, dict):
+            raise self.fail(code, "display", "must be a table")
+        if "rule" in display:
+            rule = self._display_rule(display, code)
+        else:
+            rule = DisplayRule.SEVERITY if nature is Nature.NEGATIVE else DisplayRule.VALIDITY
+        months = display.get("months")
+        if rule is DisplayRule.FIXED and (not isinstance(months, int) or months <= 0):
+            raise self.fail(code, "display.months", "a fixed display rule needs a positive number of months")
+        if rule is DisplayRule.SEVERITY and nature is not Nature.NEGATIVE:
+            raise self.fail(code, "display.rule", "only negative items are displayed by severity class")
+        retention = data.get("retention_years")
+        if not isinstance(retention, int) or retention < 0:
+            raise self.fail(code, "retention_years", "must be a whole number of years, 0 or more")
+        frequency = self.text(data, code, "update_frequency")
+        default_severity, rules = self._severity(data, code, nature)
+        fields = self._fields(data, code)
+        names = {f.name for f in fields}
+        for rule_ in rules:
+            if rule_.field not in names:
+                raise self.fail(code, "severity.rules", f"rule reads undeclared field {rule_.field!r}")
+        min_age = data.get("min_subject_age")
+        if min_age is not None and (not isinstance(min_age, int) or not 0 <= min_age <= 120):
+            raise self.fail(code, "min_subject_age", "must be an age in years")
+        return CatalogItem(
+            code=code,
+            name_zh=name_zh,
+            name_en=name_en,
+            category=category,
+            subject_type=subject_type,
+            nature=nature,
+            legal_basis=tuple(b.strip() for b in basis),
+            providers=frozenset(providers),
+            public=public,
+            sharing_scope=scope,
+            display_rule=rule,
+            display_months=months if isinstance(months, int) else None,
+            retention_years=retention,
+            update_frequency=frequency,
+            fields=fields,
+            default_severity=default_severity,
+            severity_rules=rules,
+            min_subject_age=min_age,
+            description=self.text(data, code, "description", required=False),
+            _by_name={f.name: f for f in fields},
+        )
+
+    def _display_rule(self, display: Mapping[str, Any], code: str) -> DisplayRule:
+        try:
+            return DisplayRule(display["rule"])
+        except ValueError:
+            allowed = ", ".join(r.value for r in DisplayRule)
+            raise self.fail(code, "display.rule", f"must be one of {allowed}") from None
+
+    def _severity(
+        self, data: Mapping[str, Any], code: str, nature: Nature
+    ) -> tuple[Severity | None, tuple[SeverityRule, ...]]:
+        spec = data.get("severity")
+        if nature is not Nature.NEGATIVE:
+            if spec is not None:
+                raise self.fail(code, "severity", "only negative items have a severity class")
+            return None, ()
+        if not isinstance(spec, dict):
+            raise self.fail(code, "severity", "a negative item needs a severity table with a default")
+        default = self.choice(spec, code, "default", Severity)
+        rules: list[SeverityRule] = []
+        for index, raw in enumerate(spec.get("rules", [])):
+            where = f"severity.rules[{index}]"
+            if not isinstance(raw, dict) or raw.get("op") not in _OPS:
+                raise self.fail(code, where, f"op must be one of {', '.join(_OPS)}")
+            if "field" not in raw or "value" not in raw:
+                raise self.fail(code, where, "needs field, op, value and class")
+            if raw["op"] == "in" and not isinstance(raw["value"], list):
+                raise self.fail(code, where, "op 'in' needs a list value")
+            try:
+                severity = Severity(raw.get("class"))
+            except ValueError:
+                raise self.fail(code, where, "class must be minor, general or serious") from None
+            rules.append(SeverityRule(str(raw["field"]), raw["op"], raw["value"], severity))
+        return default, tuple(rules)
+
+    def _fields(self, data: Mapping[str, Any], code: str) -> tuple[DataItem, ...]:
+        raw_fields = data.get("fields")
+        if not isinstance(raw_fields, list) or not raw_fields:
+            raise self.fail(code, "fields", "must declare at least one data item")
+        seen: set[str] = set()
+        out: list[DataItem] = []
+        for index, raw in enumerate(raw_fields):
+            if not isinstance(raw, dict):
+                raise self.fail(code, f"fields[{index}]", "must be a table")
+            name = raw.get("name")
+            where = f"fields[{index}]" if not isinstance(name, str) else f"fields.{name}"
+            if not isinstance(name, str) or not _FIELD_NAME.match(name):
+                raise self.fail(code, where, "name must be lower_snake_case")
+            banned = self.banned.match(name) or self.banned.match(str(raw.get("label_zh", "")))
+            if banned:
+                raise self.fail(code, where, f"{banned} may never be collected (statutory ban)")
+            if name in COMMON_FIELDS:
+                raise self.fail(code, where, "is a field every record carries; do not redeclare it")
+            if name in seen:
+                raise self.fail(code, where, "is declared twice")
+            seen.add(name)
+            out.append(self._data_item(raw, code, where, name))
+        return tuple(out)
+
+    def _data_item(self, raw: Mapping[str, Any], code: str, where: str, name: str) -> DataItem:
+        try:
+            kind = FieldType(raw.get("type"))
+        except ValueError:
+            allowed = ", ".join(t.value for t in FieldType)
+            raise self.fail(code, f"{where}.type", f"must be one of {allowed}") from None
+        values = raw.get("values", [])
+        if kind is FieldType.ENUM and (not isinstance(values, list) or not values):
+            raise self.fail(code, f"{where}.values", "an enum needs a list of values")
+        bounds: dict[str, Decimal | None] = {}
+        for key in ("min", "max"):
+            value = raw.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise self.fail(code, f"{where}.{key}", "must be a number")
+            bounds[key] = Decimal(str(value)) if value is not None else None
+        required = raw.get("required", True)
+        if not isinstance(required, bool):
+            raise self.fail(code, f"{where}.required", "must be true or false")
+        max_length = raw.get("max_length", 200)
+        if not isinstance(max_length, int) or max_length <= 0:
+            raise self.fail(code, f"{where}.max_length", "must be a positive whole number")
+        return DataItem(
+            name=name,
+            type=kind,
+            label_zh=self.text(raw, code, "label_zh"),
+            label_en=self.text(raw, code, "label_en"),
+            required=required,
+            values=tuple(str(v) for v in values),
+            minimum=bounds["min"],
+            maximum=bounds["max"],
+            max_length=max_length,
+            requires_consent=bool(raw.get("requires_consent", False)),
+        )
+
+
+def read_catalog_file(path: Path, banned: BannedFields) -> list[CatalogItem]:
+    """Read and check one catalog file of `[[items]]`."""
+    try:
+        data = read_toml(path)
+    except ValueError as exc:
+        raise CatalogError(str(path), "-", "-", str(exc)) from None
+    items = data.get("items")
+    if not isinstance(items, list) or not items:
+        raise CatalogError(str(path), "-", "items", "the file declares no [[items]]")
+    reader = _Reader(str(path), banned)
+    return [reader.item(raw) for raw in items]
+
+
+def load_catalog(directory: Path, banned: BannedFields) -> Catalog:
+    """Load one catalog version: `manifest.toml` and every other `*.toml` file in `directory`."""
+    manifest_path = directory / "manifest.toml"
+    if not manifest_path.is_file():
+        raise CatalogError(str(manifest_path), "-", "-", "the catalog manifest is missing")
+    try:
+        manifest = read_toml(manifest_path)
+    except ValueError as exc:
+        raise CatalogError(str(manifest_path), "-", "-", str(exc)) from None
+    for key in ("version", "edition", "effective"):
+        if key not in manifest:
+            raise CatalogError(str(manifest_path), "-", key, "is required")
+    effective = manifest["effective"]
+    if not isinstance(effective, date):
+        raise CatalogError(str(manifest_path), "-", "effective", "must be a TOML date")
+    items: dict[str, CatalogItem] = {}
+    for path in sorted(directory.glob("*.toml")):
+        if path.name == "manifest.toml":
+            continue
+        for item in read_catalog_file(path, banned):
+            if item.code in items:
+                raise CatalogError(str(path), item.code, "code", "is declared in two places")
+            items[item.code] = item
+    if not items:
+        raise CatalogError(str(directory), "-", "-", "the catalog holds no items")
+    return Catalog(str(manifest["version"]), str(manifest["edition"]), effective, items)

@@ -1,0 +1,65 @@
+"""The errors business rules raise; the entry points map them to HTTP statuses and exit codes once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """Something a caller asked for that the rules do not allow."""
+
+    title = "Request not allowed"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    title = "Conflict"
+
+
+class NotAllowed(DomainError):
+    title = "Not allowed"
+
+
+class Invalid(DomainError):
+    title = "Invalid input"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One reason one field of one row was refused. `row` counts from 1; 0 means a single submission."""
+
+    field: str
+    reason: str
+    row: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"row": self.row, "field": self.field, "reason": self.reason}
+
+
+class RowRejected(Invalid):
+    """A submitted row failed validation; `problems` names each field and why."""
+
+    title = "Record rejected"
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        first = problems[0]
+        super().__init__(f"row {first.row}, field {first.field!r}: {first.reason}")
+        self.problems = problems
+
+
+class CatalogError(Exception):
+    """A catalog or policy file is broken. The message names the file, the item and the field."""
+
+    def __init__(self, file: str, item: str, field: str, reason: str) -> None:
+        super().__init__(f"{file}: item {item!r}, field {field!r}: {reason}")
+        self.file = file
+        self.item = item
+        self.field = field
+        self.reason = reason

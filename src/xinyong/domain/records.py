@@ -1,0 +1,330 @@
+"""Credit records: decisions with legal effect about one subject, checked against the catalog."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from xinyong.domain.catalog import (
+    COMMON_FIELDS,
+    BannedFields,
+    Catalog,
+    CatalogItem,
+    SubjectType,
+    parse_date,
+)
+from xinyong.domain.departments import Department
+from xinyong.domain.errors import Conflict, FieldProblem, RowRejected
+from xinyong.domain.identifiers import (
+    CitizenId,
+    InvalidIdentifier,
+    parse_citizen_id,
+    parse_credit_code,
+)
+from xinyong.domain.periods import Assessment, PeriodPolicy, assess
+
+MAX_DOCUMENT_NUMBER = 100
+MAX_NAME = 200
+
+
+class RecordStatus(StrEnum):
+    """Where a record stands. `under objection` is a separate mark, not a status."""
+
+    ACTIVE = "active"
+    IDENTITY_HOLD = "identity_hold"  # the submitted identity conflicts with what is known; under review
+    CORRECTED = "corrected"
+    REVOKED = "revoked"
+    REPAIRED = "repaired"
+    EXPIRED = "expired"
+
+
+class Outcome(StrEnum):
+    """What storing one submission did."""
+
+    ACCEPTED = "accepted"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordKey:
+    """A record is identified by who submitted it and the number of the document behind it."""
+
+    department: str
+    document_number: str
+
+
+@dataclass(slots=True)
+class Submission:
+    """One row that passed the catalog gate, with the periods computed at acceptance."""
+
+    row: int
+    item: CatalogItem
+    catalog_version: str
+    department: str
+    document_number: str
+    subject_type: SubjectType
+    subject_number: str
+    subject_name: str
+    person: CitizenId | None
+    stated_birth_date: date | None
+    decision_date: date
+    authority_name: str
+    authority_uscc: str
+    valid_from: date | None
+    valid_until: date | None
+    consent_reference: str | None
+    fields: dict[str, object]
+    assessment: Assessment
+    original: dict[str, object]
+    content_hash: str = ""
+    expired_on_arrival: bool = False
+
+    @property
+    def key(self) -> RecordKey:
+        return RecordKey(self.department, self.document_number)
+
+    def __post_init__(self) -> None:
+        if not self.content_hash:
+            self.content_hash = self._digest()
+
+    def _digest(self) -> str:
+        canonical = [
+            self.item.code,
+            self.subject_number,
+            self.subject_name,
+            _iso(self.stated_birth_date),
+            self.decision_date.isoformat(),
+            self.authority_name,
+            self.authority_uscc,
+            _iso(self.valid_from),
+            _iso(self.valid_until),
+            self.consent_reference,
+            sorted(self.fields.items()),
+        ]
+        blob = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"), default=str)
+        return hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """Everything validation needs besides the row: catalog, policy, bans and the day it runs."""
+
+    catalog: Catalog
+    policy: PeriodPolicy
+    banned: BannedFields
+    today: date
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def validate_row(
+    raw: Mapping[str, object], *, row: int, department: Department, gate: Gate
+) -> Submission:
+    """Check one submitted row against its catalog item; raise RowRejected naming every bad field."""
+    problems: list[FieldProblem] = []
+
+    def problem(name: str, reason: str) -> None:
+        problems.append(FieldProblem(name, reason, row))
+
+    def text(name: str, limit: int, *, required: bool = True) -> str:
+        value = raw.get(name)
+        if _blank(value):
+            if required:
+                problem(name, "is required")
+            return ""
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            problem(name, "must be text")
+            return ""
+        out = str(value).strip()
+        if len(out) > limit:
+            problem(name, f"is {len(out)} characters long; at most {limit} are allowed")
+        return out
+
+    def day(name: str, *, required: bool) -> date | None:
+        value = raw.get(name)
+        if _blank(value):
+            if required:
+                problem(name, "is required")
+            return None
+        try:
+            return parse_date(value)
+        except ValueError as exc:
+            problem(name, str(exc))
+            return None
+
+    code = text("item", 40)
+    item = gate.catalog.get(code) if code else None
+    if code and item is None:
+        problem("item", f"{code!r} is not in catalog {gate.catalog.version}")
+    elif item is not None and not department.can_submit(item.code):
+        problem("item", f"department {department.code} may not provide {item.code}")
+
+    for name, value in raw.items():
+        if _blank(value):  # CSV batches carry the union of all items' columns; blanks say nothing
+            continue
+        banned = gate.banned.match(str(name))
+        if banned:
+            problem(str(name), f"{banned} may never be collected (statutory ban)")
+        elif item is not None and name not in COMMON_FIELDS and item.field_named(str(name)) is None:
+            problem(str(name), f"is not a data item of {item.code}")
+
+    document_number = text("document_number", MAX_DOCUMENT_NUMBER)
+    subject_name = text("subject_name", MAX_NAME)
+    authority_name = text("authority_name", MAX_NAME)
+    authority_uscc = ""
+    if not _blank(raw.get("authority_uscc")):
+        try:
+            authority_uscc = parse_credit_code(str(raw["authority_uscc"])).code
+        except InvalidIdentifier as exc:
+            problem("authority_uscc", exc.reason)
+    else:
+        problem("authority_uscc", "is required")
+    decision_date = day("decision_date", required=True)
+    if decision_date and decision_date > gate.today:
+        problem("decision_date", f"{decision_date.isoformat()} is in the future")
+    stated_birth = day("birth_date", required=False)
+    valid_from = day("valid_from", required=False)
+    valid_until = day("valid_until", required=False)
+    if valid_from and valid_until and valid_until < valid_from:
+        problem("valid_until", "is before valid_from")
+    consent = text("consent_reference", 100, required=bool(item and item.needs_consent))
+
+    person: CitizenId | None = None
+    subject_number = ""
+    subject_raw = raw.get("subject_id")
+    if _blank(subject_raw):
+        problem("subject_id", "is required")
+    elif item is not None:
+        try:
+            if item.subject_type is SubjectType.PERSON:
+                person = parse_citizen_id(str(subject_raw), today=gate.today)
+                subject_number = person.number
+            else:
+                subject_number = parse_credit_code(str(subject_raw)).code
+        except InvalidIdentifier as exc:
+            kind = "citizen ID number" if exc.kind == "citizen_id" else "unified social credit code"
+            problem("subject_id", f"not a valid {kind}: {exc.reason}")
+
+    fields: dict[str, object] = {}
+    if item is not None:
+        for spec in item.fields:
+            value = raw.get(spec.name)
+            if _blank(value):
+                if spec.required:
+                    problem(spec.name, "is required")
+                continue
+            try:
+                fields[spec.name] = spec.coerce(value)
+            except ValueError as exc:
+                problem(spec.name, str(exc))
+        if person and decision_date and item.min_subject_age is not None:
+            age = person.age_on(decision_date)
+            if age < item.min_subject_age:
+                problem(
+                    "subject_id",
+                    f"the subject was {age} on the decision date; {item.code} applies from"
+                    f" {item.min_subject_age}",
+                )
+
+    if problems or item is None or decision_date is None:
+        raise RowRejected(problems or [FieldProblem("item", "is required", row)])
+
+    assessment = assess(
+        item, fields, decision_date=decision_date, valid_until=valid_until, policy=gate.policy
+    )
+    if assessment.retention_ends is not None and assessment.retention_ends <= gate.today:
+        raise RowRejected(
+            [
+                FieldProblem(
+                    "decision_date",
+                    f"the record's retention period ended on {assessment.retention_ends};"
+                    " there is nothing lawful to keep",
+                    row,
+                )
+            ]
+        )
+    return Submission(
+        row=row,
+        item=item,
+        catalog_version=gate.catalog.version,
+        department=department.code,
+        document_number=document_number,
+        subject_type=item.subject_type,
+        subject_number=subject_number,
+        subject_name=subject_name,
+        person=person,
+        stated_birth_date=stated_birth,
+        decision_date=decision_date,
+        authority_name=authority_name,
+        authority_uscc=authority_uscc,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        consent_reference=consent or None,
+        fields=fields,
+        assessment=assessment,
+        original=dict(raw),
+        expired_on_arrival=(
+            assessment.display_ends is not None and assessment.display_ends <= gate.today
+        ),
+    )
+
+
+@dataclass(slots=True)
+class CreditRecord:
+    """A stored record: what was decided about whom, by which document, and where it stands."""
+
+    id: int
+    department: str
+    document_number: str
+    item_code: str
+    catalog_version: str
+    subject_id: int
+    status: RecordStatus
+    severity: str | None
+    published: bool
+    decision_date: date
+    display_ends: date | None
+    repair_from: date | None
+    retention_ends: date | None
+    publish_by: date | None
+    authority_name: str
+    fields: dict[str, object]
+    content_hash: str
+    batch_id: int | None
+    received_at: datetime
+    updated_at: datetime
+    revoked_at: datetime | None = None
+    revocation_reason: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def revoke(self, *, reason: str, at: datetime) -> None:
+        """Withdraw the record because its decision was revoked or varied."""
+        if self.status is RecordStatus.REVOKED:
+            raise RecordAlreadyRevoked(self.id)
+        self.status = RecordStatus.REVOKED
+        self.revoked_at = at
+        self.revocation_reason = reason
+        self.updated_at = at
+
+    def is_displayable_on(self, day: date) -> bool:
+        """The one expiry rule: shown and usable only while active and before its display ends."""
+        if self.status is not RecordStatus.ACTIVE:
+            return False
+        return self.display_ends is None or day < self.display_ends
+
+
+class RecordAlreadyRevoked(Conflict):
+    def __init__(self, record_id: int) -> None:
+        super().__init__(f"record {record_id} is already revoked")

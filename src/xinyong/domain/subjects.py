@@ -1,0 +1,82 @@
+"""Subjects: persons (by citizen ID number) and organisations (by unified social credit code)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from xinyong.domain.catalog import SubjectType
+
+
+class RoleKind(StrEnum):
+    """How a person answers for an organisation (DOMAIN.md §7: measures may reach them)."""
+
+    LEGAL_REPRESENTATIVE = "legal_representative"
+    PRINCIPAL_RESPONSIBLE = "principal_responsible"
+    ACTUAL_CONTROLLER = "actual_controller"
+
+
+@dataclass(slots=True)
+class Subject:
+    """A person or organisation that credit information is about. One number, one subject."""
+
+    id: int | None
+    kind: SubjectType
+    number: str
+    name: str
+    birth_date: date | None = None
+    sex: str | None = None
+    region_code: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Subject(id={self.id}, kind={self.kind.value}, number=…{self.number[-4:]})"
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """A person's role in an organisation, over a period."""
+
+    organisation_id: int
+    person_id: int
+    kind: RoleKind
+    since: date
+    until: date | None = None
+
+    def is_current_on(self, day: date) -> bool:
+        return self.since <= day and (self.until is None or day <= self.until)
+
+
+class IdentityConflictKind(StrEnum):
+    NAME = "name"
+    BIRTH_DATE = "birth_date"
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityConflict:
+    """A submission that disagrees with what is known of the subject with that number."""
+
+    kind: IdentityConflictKind
+    known: str
+    submitted: str
+
+
+def _fold_name(name: str) -> str:
+    return "".join(name.split()).replace("·", "").replace("•", "").casefold()
+
+
+def find_identity_conflict(
+    known: Subject, *, name: str, birth_date: date | None
+) -> IdentityConflict | None:
+    """Return how a submission conflicts with the known subject, or None if it agrees.
+
+    Names are compared without spaces and middle dots, so 买买提·艾力 and 买买提艾力 agree.
+    A birth date is compared only when the submission states one.
+    """
+    if _fold_name(known.name) != _fold_name(name):
+        return IdentityConflict(IdentityConflictKind.NAME, known.name, name)
+    if birth_date is not None and known.birth_date is not None and birth_date != known.birth_date:
+        return IdentityConflict(
+            IdentityConflictKind.BIRTH_DATE, known.birth_date.isoformat(), birth_date.isoformat()
+        )
+    return None
