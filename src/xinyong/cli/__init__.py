@@ -1,0 +1,28 @@
+"""The `xinyong` command line: parse, call a service, print a short summary, exit non-zero on failure."""
+
+from __future__ import annotations
+
+import typer
+
+from xinyong.cli import catalog, db, demo, identifiers, ingest, keys, reviews
+
+app = typer.Typer(
+    name="xinyong",
+    help="xinyong 信用: the personal public credit information platform.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals may hold ID numbers
+)
+app.add_typer(identifiers.app, name="id")
+app.add_typer(catalog.app, name="catalog")
+app.add_typer(db.app, name="db")
+app.add_typer(db.departments_app, name="departments")
+app.add_typer(keys.app, name="keys")
+app.add_typer(reviews.app, name="reviews")
+app.command("ingest")(ingest.ingest)
+app.command("synth")(demo.synth)
+app.command("demo")(demo.demo)
+app.command("serve")(demo.serve)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,67 @@
+"""Settings: the only place that reads the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - a marker the production guard refuses
+
+
+class Settings(BaseSettings):
+    """How one xinyong process is configured. Every field can be set as XINYONG_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="XINYONG_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./var/xinyong.db"
+    """SQLAlchemy URL. SQLite is the embedded default; `postgresql://…` selects PostgreSQL."""
+
+    environment: str = Field(default="development", pattern="^(development|test|production)$")
+    """development, test or production. Production refuses dev secrets and SQLite."""
+
+    secret_key: str = DEV_SECRET
+    """Secret for signing sessions and tokens."""
+
+    allow_sqlite_in_production: bool = False
+    """Allow the embedded database in production (a single-office deployment)."""
+
+    policy_dir: Path | None = None
+    """A directory with the deployment's own policy files; the packaged defaults when unset."""
+
+    catalog_version: str | None = None
+    """The catalog version new records are accepted under; the policy's default when unset."""
+
+    max_body_bytes: int = 64 * 1024 * 1024
+    """Largest request body the API accepts (batch uploads)."""
+
+    max_record_bytes: int = 64 * 1024
+    """Largest body for a single record submission."""
+
+    ingest_chunk_rows: int = 2000
+    """Rows validated and committed together during ingestion; each chunk commits atomically."""
+
+    log_level: str = "INFO"
+    """Logging level of the server and the CLI."""
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
+                raise ValueError("XINYONG_SECRET_KEY must be set to 32+ random characters in production")
+            if self.database_url.startswith("sqlite") and not self.allow_sqlite_in_production:
+                raise ValueError(
+                    "production refuses SQLite; set XINYONG_DATABASE_URL to PostgreSQL"
+                    " or XINYONG_ALLOW_SQLITE_IN_PRODUCTION=true"
+                )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def get_settings() -> Settings:
+    """Build settings from the environment (and `.env` in development)."""
+    return Settings()

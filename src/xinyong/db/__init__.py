@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 rows, repositories and the unit of work, with Alembic migrations."""

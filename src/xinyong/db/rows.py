@@ -1,0 +1,213 @@
+"""Tables, as SQLAlchemy 2 declarative rows. Rows are for storage; the domain classes are for rules."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from xinyong.db.base import Base
+from xinyong.db.types import BigId, Json, UTCDateTime
+
+
+class SubjectRow(Base):
+    """A person or organisation; one row per citizen ID number or credit code."""
+
+    __tablename__ = "subjects"
+    __pii_columns__: ClassVar[set[str]] = {"number", "name", "birth_date"}
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    number: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(8))
+    region_code: Mapped[str | None] = mapped_column(String(6))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (CheckConstraint("kind IN ('person', 'organisation')", name="kind"),)
+
+
+class SubjectRoleRow(Base):
+    """A person's role in an organisation (legal representative, responsible person, controller)."""
+
+    __tablename__ = "subject_roles"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    since: Mapped[date] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (UniqueConstraint("organisation_id", "person_id", "kind", "since"),)
+
+
+class DepartmentRow(Base):
+    """A public body that provides records."""
+
+    __tablename__ = "departments"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    region_code: Mapped[str] = mapped_column(String(6))
+    kind: Mapped[str] = mapped_column(String(40))
+    items: Mapped[list[str]] = mapped_column(Json, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BatchRow(Base):
+    """One submission of many rows (a file or an API batch), and how far it has been stored."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str | None] = mapped_column(String(500))
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    actor: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CreditRecordRow(Base):
+    """A stored record, keyed by (department, document number), with its provenance."""
+
+    __tablename__ = "credit_records"
+    __pii_columns__: ClassVar[set[str]] = {"original", "fields"}
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    document_number: Mapped[str] = mapped_column(String(100))
+    item_code: Mapped[str] = mapped_column(String(40), index=True)
+    catalog_version: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    severity: Mapped[str | None] = mapped_column(String(8))
+    published: Mapped[bool] = mapped_column(Boolean)
+    decision_date: Mapped[date] = mapped_column(Date)
+    display_ends: Mapped[date | None] = mapped_column(Date)
+    repair_from: Mapped[date | None] = mapped_column(Date)
+    retention_ends: Mapped[date | None] = mapped_column(Date)
+    publish_by: Mapped[date | None] = mapped_column(Date)
+    authority_name: Mapped[str] = mapped_column(String(200))
+    authority_uscc: Mapped[str] = mapped_column(String(18))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    fields: Mapped[dict[str, Any]] = mapped_column(Json)
+    original: Mapped[dict[str, Any]] = mapped_column(Json)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
+    source_row: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("department_code", "document_number"),
+        CheckConstraint(
+            "status IN ('active', 'identity_hold', 'corrected', 'revoked', 'repaired', 'expired')",
+            name="status",
+        ),
+    )
+
+
+class RecordRevisionRow(Base):
+    """An earlier version of a record, kept when a resubmission changed it: nothing is overwritten unseen."""
+
+    __tablename__ = "record_revisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("credit_records.id"), index=True)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    original: Mapped[dict[str, Any]] = mapped_column(Json)
+    fields: Mapped[dict[str, Any]] = mapped_column(Json)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    superseded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IdentityReviewRow(Base):
+    """A submission whose name or birth date conflicts with the known subject: held for a person to decide."""
+
+    __tablename__ = "identity_reviews"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("credit_records.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    known_value: Mapped[str] = mapped_column(String(200))
+    submitted_value: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    resolution: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class ApiKeyRow(Base):
+    """An API key: only a hash of the secret is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200))
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+    scopes: Mapped[list[str]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEventRow(Base):
+    """Who did what, when and why: written in the same transaction as the change it describes."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    tag: Mapped[str] = mapped_column(String(64), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+    __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id"),)
+
+
+class BatchRejectRow(Base):
+    """One refused field of one row of a batch, kept so a resumed or re-read batch loses no reason."""
+
+    __tablename__ = "batch_rejects"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    row: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)

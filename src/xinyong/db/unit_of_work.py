@@ -1,0 +1,91 @@
+"""The SQL unit of work: one session, one transaction, repositories bound to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from xinyong.db.repositories import (
+    SqlApiKeyRepository,
+    SqlAuditLog,
+    SqlBatchRepository,
+    SqlDepartmentRepository,
+    SqlIdentityReviewRepository,
+    SqlRecordRepository,
+    SqlSubjectRepository,
+)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlUnitOfWork:
+    """Opens a session on `with`, rolls back on leaving unless `commit()` was called.
+
+    The same object may be entered again after it left: each `with` is a new transaction, which is
+    how ingestion commits one chunk at a time.
+    """
+
+    subjects: SqlSubjectRepository
+    records: SqlRecordRepository
+    batches: SqlBatchRepository
+    reviews: SqlIdentityReviewRepository
+    departments: SqlDepartmentRepository
+    keys: SqlApiKeyRepository
+    audit: SqlAuditLog
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], clock: Callable[[], datetime] = _utcnow
+    ) -> None:
+        self.session_factory = session_factory
+        self.clock = clock
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("the unit of work is used outside its `with` block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        session = self.session_factory()
+        self._session = session
+        self.subjects = SqlSubjectRepository(session)
+        self.records = SqlRecordRepository(session)
+        self.batches = SqlBatchRepository(session)
+        self.reviews = SqlIdentityReviewRepository(session)
+        self.departments = SqlDepartmentRepository(session)
+        self.keys = SqlApiKeyRepository(session)
+        self.audit = SqlAuditLog(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self.session, None
+        try:
+            session.rollback()
+        finally:
+            session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)

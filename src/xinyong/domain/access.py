@@ -1,0 +1,86 @@
+"""Access: the scopes an API key may hold, and what each role of DOMAIN.md §2 is given."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Scope(StrEnum):
+    """One permission. Every API route declares exactly one scope, or that it is public."""
+
+    RECORDS_WRITE = "records:write"
+    RECORDS_READ = "records:read"
+    CATALOG_READ = "catalog:read"
+    DEPARTMENTS_READ = "departments:read"
+    SUBJECTS_READ = "subjects:read"
+    SUBJECTS_WRITE = "subjects:write"
+    REVIEWS_MANAGE = "reviews:manage"
+    AUDIT_READ = "audit:read"
+
+
+class Role(StrEnum):
+    """The kinds of caller (DOMAIN.md §2) and the scopes a key for each is given by default."""
+
+    SOURCE_DEPARTMENT = "source_department"
+    IMPLEMENTING_DEPARTMENT = "implementing_department"
+    CREDIT_CENTRE = "credit_centre"
+    CREDIT_AGENCY = "credit_agency"
+
+
+ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
+    Role.SOURCE_DEPARTMENT: frozenset(
+        {Scope.RECORDS_WRITE, Scope.RECORDS_READ, Scope.CATALOG_READ}
+    ),
+    Role.IMPLEMENTING_DEPARTMENT: frozenset({Scope.CATALOG_READ}),
+    Role.CREDIT_CENTRE: frozenset(Scope),
+    Role.CREDIT_AGENCY: frozenset({Scope.CATALOG_READ}),
+}
+
+KEY_PREFIX = "xy_"
+
+
+def hash_secret(secret: str) -> str:
+    """Hash a key's secret part. Keys are 256-bit random, so a fast hash is enough."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class ApiKey:
+    """An API key's stored half: who holds it, for which department, with which scopes."""
+
+    id: int | None
+    prefix: str
+    secret_hash: str
+    label: str
+    department: str | None
+    scopes: frozenset[Scope]
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    def matches(self, secret: str) -> bool:
+        return hmac.compare_digest(self.secret_hash, hash_secret(secret))
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def allows(self, scope: Scope) -> bool:
+        return self.is_active and scope in self.scopes
+
+    @property
+    def actor(self) -> str:
+        return f"key:{self.prefix}"
+
+
+def split_key(token: str) -> tuple[str, str] | None:
+    """Split `xy_<prefix>_<secret>` into prefix and secret, or None if it is not that shape."""
+    if not token.startswith(KEY_PREFIX):
+        return None
+    parts = token[len(KEY_PREFIX) :].split("_", 1)
+    if len(parts) != 2 or not all(parts):
+        return None
+    return parts[0], parts[1]

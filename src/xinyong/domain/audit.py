@@ -1,0 +1,36 @@
+"""Audit events: who did what, when and why. Tags read `area:action`, in the past tense."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class EventTag(StrEnum):
+    RECORD_ACCEPTED = "record:accepted"
+    RECORD_UPDATED = "record:updated"
+    RECORD_HELD = "record:held_for_identity_review"
+    RECORD_REVOKED = "record:revoked"
+    BATCH_OPENED = "batch:opened"
+    BATCH_PROGRESSED = "batch:chunk_committed"
+    BATCH_COMPLETED = "batch:completed"
+    IDENTITY_REVIEW_RESOLVED = "identity_review:resolved"
+    DEPARTMENTS_SYNCED = "department:synced"
+    KEY_CREATED = "api_key:created"
+    KEY_REVOKED = "api_key:revoked"
+    ROLE_RECORDED = "subject_role:recorded"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One audited change. `data` holds ids and counts, never ID numbers or names."""
+
+    tag: EventTag
+    actor: str
+    entity_type: str
+    entity_id: str
+    at: datetime
+    subject_id: int | None = None
+    reason: str | None = None
+    data: dict[str, object] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Use cases: one function per user intention, over the ports in `ports.py`."""

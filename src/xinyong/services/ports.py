@@ -1,0 +1,158 @@
+"""What the services need from storage: the unit of work and its repositories, as Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from types import TracebackType
+from typing import Protocol, Self
+
+from xinyong.domain.access import ApiKey
+from xinyong.domain.audit import AuditEvent
+from xinyong.domain.departments import Department
+from xinyong.domain.errors import FieldProblem
+from xinyong.domain.ingestion import Batch, BatchSource
+from xinyong.domain.records import CreditRecord, RecordStatus, Submission
+from xinyong.domain.subjects import IdentityConflict, Role, Subject
+
+#: Business dates are China Standard Time dates (UTC+8, no daylight saving).
+CHINA_TIME = timezone(timedelta(hours=8), "CST")
+
+
+def business_date(moment: datetime) -> date:
+    """Return the date in China of a UTC timestamp: deadlines and periods count in that calendar."""
+    return moment.astimezone(CHINA_TIME).date()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    """Just enough of a stored record to decide whether a resubmission changes it."""
+
+    id: int
+    content_hash: str
+    status: RecordStatus
+
+
+@dataclass(frozen=True, slots=True)
+class NewRecord:
+    """A validated submission bound to its subject, ready to store."""
+
+    submission: Submission
+    subject_id: int
+    status: RecordStatus
+    batch_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityReview:
+    """A held submission waiting for a person to decide who it is about."""
+
+    id: int
+    subject_id: int
+    record_id: int
+    kind: str
+    known_value: str
+    submitted_value: str
+    status: str
+    created_at: datetime
+    resolution: str | None = None
+    note: str | None = None
+
+
+class SubjectRepository(Protocol):
+    def find_by_numbers(self, numbers: Collection[str]) -> dict[str, Subject]: ...
+    def get_by_number(self, number: str) -> Subject | None: ...
+    def get(self, subject_id: int) -> Subject: ...
+    def add_many(self, subjects: Sequence[Subject], *, at: datetime) -> None:
+        """Store new subjects and set their ids."""
+        ...
+    def add_role(self, role: Role) -> None: ...
+    def roles_of(self, subject_id: int) -> list[Role]: ...
+
+
+class RecordRepository(Protocol):
+    def find_states(self, department: str, document_numbers: Collection[str]) -> dict[str, StoredState]: ...
+    def add_many(self, records: Sequence[NewRecord], *, at: datetime) -> list[int]:
+        """Insert new records and return their ids in the same order."""
+        ...
+    def replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
+        """Overwrite a record with a resubmission, keeping the old version as a revision."""
+        ...
+    def get(self, record_id: int) -> CreditRecord: ...
+    def get_by_key(self, department: str, document_number: str) -> CreditRecord | None: ...
+    def save_status(self, record: CreditRecord) -> None: ...
+    def count(self) -> int: ...
+
+
+class BatchRepository(Protocol):
+    def open(
+        self,
+        department: str,
+        *,
+        source: BatchSource,
+        filename: str | None,
+        sha256: str | None,
+        actor: str,
+        at: datetime,
+    ) -> Batch: ...
+    def find_open(self, department: str, sha256: str) -> Batch | None: ...
+    def get(self, batch_id: int) -> Batch: ...
+    def save_progress(self, batch: Batch) -> None: ...
+    def add_rejects(self, batch_id: int, problems: Sequence[FieldProblem]) -> None: ...
+    def rejects(self, batch_id: int) -> list[FieldProblem]: ...
+
+
+class IdentityReviewRepository(Protocol):
+    def add(
+        self, *, subject_id: int, record_id: int, conflict: IdentityConflict, at: datetime
+    ) -> int: ...
+    def list(self, *, status: str | None = "open", limit: int = 100, offset: int = 0) -> list[IdentityReview]: ...
+    def get(self, review_id: int) -> IdentityReview: ...
+    def resolve(self, review_id: int, *, resolution: str, note: str, by: str, at: datetime) -> None: ...
+
+
+class DepartmentRepository(Protocol):
+    def get(self, code: str) -> Department | None: ...
+    def list(self) -> list[Department]: ...
+    def upsert(self, department: Department, *, at: datetime) -> bool:
+        """Store or update a department; return True if anything changed."""
+        ...
+
+
+class ApiKeyRepository(Protocol):
+    def add(self, key: ApiKey) -> int: ...
+    def by_prefix(self, prefix: str) -> ApiKey | None: ...
+    def list(self) -> list[ApiKey]: ...
+    def revoke(self, prefix: str, *, at: datetime) -> bool: ...
+
+
+class AuditLog(Protocol):
+    def add(self, event: AuditEvent) -> None: ...
+    def for_entity(self, entity_type: str, entity_id: str) -> list[AuditEvent]: ...
+    def count(self, tag: str | None = None) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the `with` block without `commit()` rolls back."""
+
+    subjects: SubjectRepository
+    records: RecordRepository
+    batches: BatchRepository
+    reviews: IdentityReviewRepository
+    departments: DepartmentRepository
+    keys: ApiKeyRepository
+    audit: AuditLog
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def now(self) -> datetime:
+        """The current UTC time: the only clock services read."""
+        ...

@@ -1,0 +1,82 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import HTMLResponse
+
+import xinyong
+from xinyong.config import Settings, get_settings
+from xinyong.db.engine import make_engine
+from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain.policy import load_policy
+from xinyong.web import errors
+from xinyong.web.api.v1 import catalog, records, reviews
+from xinyong.web.deps import PUBLIC
+from xinyong.web.limits import BodyLimit
+
+DESCRIPTION = """
+The personal public credit information platform.
+
+Departments submit records through the uniform catalog; every record has a legal basis, a
+severity class and a display window computed at acceptance. Authenticate with an API key
+(`xinyong keys create`) as `Authorization: Bearer <key>`. Errors are RFC 9457 problem details.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application: engine, policy (checked now, so a broken file fails at start), routes."""
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level)
+    policy = load_policy(settings.policy_dir, catalog_version=settings.catalog_version)
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+
+    app = FastAPI(
+        title="xinyong",
+        version=xinyong.__version__,
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.policy = policy
+    app.state.engine = engine
+    app.state.uow_factory = partial(SqlUnitOfWork, sessions)
+    errors.install(app)
+    app.add_middleware(
+        BodyLimit,
+        default=settings.max_body_bytes,
+        per_path={"/api/v1/records": settings.max_record_bytes},
+    )
+
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(records.router)
+    api.include_router(records.batches)
+    api.include_router(catalog.router)
+    api.include_router(reviews.router)
+    app.include_router(api)
+    app.include_router(_public_routes(policy.catalog.version))
+    return app
+
+
+def _public_routes(catalog_version: str) -> APIRouter:
+    router = APIRouter(tags=["public"])
+
+    @router.get("/healthz", **PUBLIC)
+    def health() -> dict[str, str]:
+        """Liveness: the process is up and its policy loaded."""
+        return {"status": "ok", "version": xinyong.__version__, "catalog": catalog_version}
+
+    @router.get("/", response_class=HTMLResponse, **PUBLIC)
+    def home() -> str:
+        return (
+            "<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>xinyong 信用</title>"
+            "</head><body><h1>xinyong 信用</h1><p>Personal public credit information platform."
+            f" Catalog {catalog_version}.</p><p><a href='/docs'>API documentation</a></p>"
+            "</body></html>"
+        )
+
+    return router

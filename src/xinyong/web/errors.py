@@ -1,0 +1,103 @@
+"""Every error the API returns is RFC 9457 problem details; domain errors map to statuses here, once."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from xinyong.domain.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, RowRejected
+
+log = logging.getLogger("xinyong.web")
+
+PROBLEM = "application/problem+json"
+_STATUS = {NotFound: 404, Conflict: 409, NotAllowed: 403, RowRejected: 422, Invalid: 422}
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorised",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    500: "Internal server error",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    instance: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """Build a problem-details response."""
+    body: dict[str, Any] = {
+        "type": f"https://xinyong.example/problems/{status}",
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _status_of(exc: DomainError) -> int:
+    for kind, status in _STATUS.items():
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every exception into problem details."""
+
+    @app.exception_handler(DomainError)
+    def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        errors = [p.as_dict() for p in exc.problems] if isinstance(exc, RowRejected) else None
+        return problem(
+            _status_of(exc), exc.detail, title=exc.title, instance=request.url.path, errors=errors
+        )
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        malformed = False
+        for err in exc.errors():
+            if err.get("type") == "json_invalid":
+                malformed = True
+                where = err.get("ctx", {}).get("error", "")
+                errors.append({"row": 0, "field": "body", "reason": f"malformed JSON: {where}"})
+                continue
+            errors.append({"row": 0, "field": _field_of(tuple(err["loc"])), "reason": err["msg"]})
+        if malformed:
+            return problem(400, "the body is not valid JSON", instance=request.url.path, errors=errors)
+        return problem(422, "the request does not have the expected shape", instance=request.url.path, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(
+            exc.status_code, str(exc.detail), instance=request.url.path, headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Log the type and where, never the request body: it may hold ID numbers.
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return problem(500, "the server failed; the error was logged", instance=request.url.path)

@@ -1,0 +1,252 @@
+"""API shapes only: what goes over the wire. Validation of records is the catalog's, not pydantic's."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from xinyong.domain.catalog import CatalogItem, DataItem
+from xinyong.domain.departments import Department
+from xinyong.domain.identifiers import mask_citizen_id
+from xinyong.domain.records import CreditRecord, Outcome
+from xinyong.services.ports import IdentityReview
+
+RECORD_EXAMPLE = {
+    "item": "ADM-PEN-01",
+    "document_number": "京市监罚〔2026〕1024号",
+    "subject_id": "11010519491231002X",
+    "subject_name": "王秀英",
+    "decision_date": "2026-03-02",
+    "authority_name": "北京市市场监督管理局",
+    "authority_uscc": "11110000000021135M",
+    "penalty_type": "fine",
+    "procedure": "ordinary",
+    "violation": "销售过期食品",
+    "legal_provision": "《中华人民共和国食品安全法》第一百二十四条",
+    "fine_amount": "5000.00",
+}
+
+
+class RecordSubmission(BaseModel):
+    """One record, flat: the common fields plus its catalog item's data items by name."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [RECORD_EXAMPLE]})
+
+    item: str = Field(description="Catalog item code, e.g. ADM-PEN-01")
+    document_number: str = Field(description="Number of the document with legal effect (文书号)")
+    subject_id: str = Field(description="Citizen ID number or unified social credit code")
+    subject_name: str
+    decision_date: str = Field(description="YYYY-MM-DD")
+    authority_name: str
+    authority_uscc: str
+    birth_date: str | None = None
+    valid_from: str | None = None
+    valid_until: str | None = None
+    consent_reference: str | None = None
+
+
+class SubjectRef(BaseModel):
+    id: int
+    masked_number: str
+
+
+class RecordPublic(BaseModel):
+    id: int
+    department: str
+    document_number: str
+    item: str
+    catalog_version: str
+    subject: SubjectRef
+    status: str
+    severity: str | None
+    published: bool
+    decision_date: date
+    display_ends: date | None
+    repair_from: date | None
+    retention_ends: date | None
+    publish_by: date | None
+    authority_name: str
+    fields: dict[str, Any]
+    batch_id: int | None
+    received_at: datetime
+    updated_at: datetime
+    revoked_at: datetime | None
+    revocation_reason: str | None
+
+    @classmethod
+    def from_domain(cls, record: CreditRecord, subject_number: str) -> RecordPublic:
+        return cls(
+            id=record.id,
+            department=record.department,
+            document_number=record.document_number,
+            item=record.item_code,
+            catalog_version=record.catalog_version,
+            subject=SubjectRef(id=record.subject_id, masked_number=mask_citizen_id(subject_number)),
+            status=record.status.value,
+            severity=record.severity,
+            published=record.published,
+            decision_date=record.decision_date,
+            display_ends=record.display_ends,
+            repair_from=record.repair_from,
+            retention_ends=record.retention_ends,
+            publish_by=record.publish_by,
+            authority_name=record.authority_name,
+            fields=record.fields,
+            batch_id=record.batch_id,
+            received_at=record.received_at,
+            updated_at=record.updated_at,
+            revoked_at=record.revoked_at,
+            revocation_reason=record.revocation_reason,
+        )
+
+
+class RecordStored(BaseModel):
+    outcome: Outcome
+    held_for_identity_review: bool
+    record: RecordPublic
+
+
+class Revocation(BaseModel):
+    reason: str = Field(min_length=5, max_length=2000, description="Why: the revoking or varying decision")
+
+
+class RowProblem(BaseModel):
+    row: int
+    field: str
+    reason: str
+
+
+class BatchSummary(BaseModel):
+    batch_id: int | None
+    rows: int
+    accepted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    held_for_review: int
+    resumed_from_row: int
+    errors: list[RowProblem]
+    notes: list[str]
+
+
+class DataItemPublic(BaseModel):
+    name: str
+    type: str
+    label_zh: str
+    label_en: str
+    required: bool
+    values: list[str] | None = None
+    min: str | None = None
+    max: str | None = None
+    requires_consent: bool = False
+
+    @classmethod
+    def from_domain(cls, item: DataItem) -> DataItemPublic:
+        return cls(
+            name=item.name,
+            type=item.type.value,
+            label_zh=item.label_zh,
+            label_en=item.label_en,
+            required=item.required,
+            values=list(item.values) or None,
+            min=str(item.minimum) if item.minimum is not None else None,
+            max=str(item.maximum) if item.maximum is not None else None,
+            requires_consent=item.requires_consent,
+        )
+
+
+class CatalogItemPublic(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    category: str
+    subject_type: str
+    nature: str
+    legal_basis: list[str]
+    providers: list[str]
+    public: bool
+    sharing_scope: str
+    display_rule: str
+    display_months: int | None
+    retention_years: int
+    update_frequency: str
+    default_severity: str | None
+    min_subject_age: int | None
+    fields: list[DataItemPublic]
+
+    @classmethod
+    def from_domain(cls, item: CatalogItem) -> CatalogItemPublic:
+        return cls(
+            code=item.code,
+            name_zh=item.name_zh,
+            name_en=item.name_en,
+            category=item.category.value,
+            subject_type=item.subject_type.value,
+            nature=item.nature.value,
+            legal_basis=list(item.legal_basis),
+            providers=sorted(item.providers),
+            public=item.public,
+            sharing_scope=item.sharing_scope.value,
+            display_rule=item.display_rule.value,
+            display_months=item.display_months,
+            retention_years=item.retention_years,
+            update_frequency=item.update_frequency,
+            default_severity=item.default_severity.value if item.default_severity else None,
+            min_subject_age=item.min_subject_age,
+            fields=[DataItemPublic.from_domain(f) for f in item.fields],
+        )
+
+
+class DepartmentPublic(BaseModel):
+    code: str
+    name: str
+    uscc: str
+    region_code: str
+    kind: str
+    items: list[str]
+
+    @classmethod
+    def from_domain(cls, d: Department) -> DepartmentPublic:
+        return cls(
+            code=d.code,
+            name=d.name,
+            uscc=d.uscc,
+            region_code=d.region_code,
+            kind=d.kind,
+            items=sorted(d.items),
+        )
+
+
+class IdentityReviewPublic(BaseModel):
+    id: int
+    subject_id: int
+    record_id: int
+    kind: str
+    known_value: str
+    submitted_value: str
+    status: str
+    created_at: datetime
+    resolution: str | None
+    note: str | None
+
+    @classmethod
+    def from_domain(cls, r: IdentityReview) -> IdentityReviewPublic:
+        return cls(
+            id=r.id,
+            subject_id=r.subject_id,
+            record_id=r.record_id,
+            kind=r.kind,
+            known_value=r.known_value,
+            submitted_value=r.submitted_value,
+            status=r.status,
+            created_at=r.created_at,
+            resolution=r.resolution,
+            note=r.note,
+        )
+
+
+class ReviewDecision(BaseModel):
+    same_person: bool = Field(description="True: the submission is about the known subject")
+    note: str = Field(min_length=5, max_length=2000)

@@ -1,0 +1,45 @@
+"""Plain factory functions for test data, with overrides."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import count
+
+from stdnum.cn import ric, uscc
+
+_serial = count(1)
+AMR_USCC = "11110000000021135M"
+
+
+def citizen_id(region: str = "110105", born: date = date(1980, 5, 17), *, male: bool = True) -> str:
+    """Return a fresh valid citizen ID number (a new sequence number each call)."""
+    n = next(_serial) % 500
+    sequence = f"{2 * n + (1 if male else 0):03d}"[-3:]
+    body = f"{region}{born:%Y%m%d}{sequence}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def credit_code(region: str = "110105", serial: int | None = None) -> str:
+    body = f"9111{region[2:]}MA{(serial or next(_serial)):07d}"[:17]
+    body = body.replace("I", "1").replace("O", "0")
+    return body + uscc.calc_check_digit(body)
+
+
+def penalty_row(**overrides: object) -> dict[str, object]:
+    """A valid administrative-penalty row for department BJ-AMR; override any field."""
+    row: dict[str, object] = {
+        "item": "ADM-PEN-01",
+        "document_number": f"京市监罚〔2026〕{next(_serial):05d}号",
+        "subject_id": citizen_id(),
+        "subject_name": "王秀英",
+        "decision_date": "2026-09-01",
+        "authority_name": "北京市市场监督管理局",
+        "authority_uscc": AMR_USCC,
+        "penalty_type": "fine",
+        "procedure": "ordinary",
+        "violation": "销售超过保质期的食品",
+        "legal_provision": "《中华人民共和国食品安全法》第一百二十四条",
+        "fine_amount": "5000",
+    }
+    row.update(overrides)
+    return row
