@@ -6,7 +6,8 @@
     python3 dev.py check    lint, types, import layers, migration drift
     python3 dev.py lock     re-pin requirements/*.lock (needs network; developers only)
 
-Any further arguments go to the command: `python3 dev.py test -k ingest`, `python3 dev.py demo --persons 500`.
+Further arguments go to the command:
+`python3 dev.py test -k ingest`, `python3 dev.py demo --persons 500`.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ def ensure_venv(lock: str) -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     lock_file = ROOT / "requirements" / lock
     stamp = VENV / f".installed-{lock}"
-    wanted = hashlib.sha256(lock_file.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = hashlib.sha256(
+        lock_file.read_bytes() + (ROOT / "pyproject.toml").read_bytes()
+    ).hexdigest()
     if stamp.exists() and stamp.read_text() == wanted:
         return
     print(f"installing dependencies from requirements/{lock} ...", flush=True)
@@ -72,7 +75,17 @@ def main(argv: list[str]) -> int:
         ensure_venv("dev.lock")
         if run(PYTHON, "-m", "pip", "install", "-q", "uv"):
             return 1
-        base = [PYTHON, "-m", "uv", "pip", "compile", "pyproject.toml", "--python-version", "3.11", "-q"]
+        base = [
+            PYTHON,
+            "-m",
+            "uv",
+            "pip",
+            "compile",
+            "pyproject.toml",
+            "--python-version",
+            "3.11",
+            "-q",
+        ]
         return run(*base, "-o", "requirements/runtime.lock") or run(
             *base, "--extra", "dev", "-o", "requirements/dev.lock"
         )

@@ -4,9 +4,10 @@
     python bench/ingest.py --persons 50000 --memory-records 1000000
 
 Rate: the platform's ingest (parse, validate against the catalog, resolve subjects, upsert, audit,
-commit per chunk) in records per second, next to a raw bulk insert of the very rows it stored into
-a copy of the same table in the same database in the same run. Target: at least 30% of raw.
-Memory: peak resident memory of a separate process ingesting --memory-records records. Target: < 1 GB.
+commit per chunk) in records per second, next to a raw bulk insert of the very rows it stored back
+into the same table of the same database in the same run. Target: at least 30% of raw.
+Memory: peak resident memory of a separate process ingesting --memory-records records.
+Target: under 1 GB.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import MetaData, Table, insert, make_url, select, text
+from sqlalchemy import Table, insert, make_url, select, text
 
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import upgrade
@@ -41,8 +42,11 @@ CHUNK = 2000
 
 def fresh_database(backend: str, workdir: Path, pg_url: str | None, tag: str) -> str:
     if backend == "sqlite":
+        for stale in workdir.glob(f"bench-{tag}.db*"):
+            stale.unlink()
         return f"sqlite:///{workdir / f'bench-{tag}.db'}"
-    assert pg_url
+    if not pg_url:
+        raise SystemExit("PostgreSQL figures need TEST_POSTGRES_URL")
     name = f"xinyong_bench_{tag}_{os.getpid()}"
     admin_engine = make_engine(pg_url, isolation_level="AUTOCOMMIT")
     with admin_engine.connect() as conn:
@@ -73,41 +77,54 @@ def ingest_files(url: str, files: list[Path]) -> int:
         digest, _ = fingerprint(file)
         with file.open("rb") as fh:
             summary = ingest_batch(
-                uow(), policy, read_rows(fh, BatchFormat.CSV), department=file.stem, actor="bench",
-                source=BatchSource.FILE, filename=file.name, sha256=digest, chunk_rows=CHUNK,
+                uow(),
+                policy,
+                read_rows(fh, BatchFormat.CSV),
+                department=file.stem,
+                actor="bench",
+                source=BatchSource.FILE,
+                filename=file.name,
+                sha256=digest,
+                chunk_rows=CHUNK,
             )
         if summary.rejected:
-            raise SystemExit(f"{file.name}: {summary.rejected} rows rejected; the bench needs clean data")
+            raise SystemExit(
+                f"{file.name}: {summary.rejected} rows rejected; the bench needs clean data"
+            )
         stored += summary.accepted
     engine.dispose()
+    if not stored:
+        raise SystemExit("nothing was stored: the bench database was not empty")
     return stored
 
 
 def raw_insert_rate(url: str) -> tuple[int, float]:
-    """Insert the stored rows again, raw, into a copy of the records table; return (rows, seconds)."""
+    """Take the stored records out and insert them back, raw; return (rows, seconds).
+
+    The very rows ingestion stored go back into the very table they came from (same indexes,
+    same unique key, same foreign keys), a chunk per transaction, with none of ingestion's work:
+    no parsing, validation, subject resolution, upsert decision or audit.
+    """
     engine = make_engine(url)
-    copy = CreditRecordRow.__table__.to_metadata(MetaData(), name="bench_raw_records")  # type: ignore[attr-defined]
-    for constraint in list(copy.constraints):
-        if constraint.__class__.__name__ in ("ForeignKeyConstraint", "UniqueConstraint"):
-            copy.constraints.discard(constraint)
-    for column in copy.columns:
-        column.foreign_keys.clear()
-    raw: Table = copy
-    raw.metadata.create_all(engine)
-    with engine.connect() as conn:
-        columns = [c for c in CreditRecordRow.__table__.columns if c.name != "id"]  # type: ignore[attr-defined]
-        rows = [dict(r._mapping) for r in conn.execute(select(*columns))]
+    table: Table = CreditRecordRow.__table__  # type: ignore[assignment]
+    columns = [c for c in table.columns if c.name != "id"]
+    with engine.begin() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(select(*columns).order_by(table.c.id))]
+        for dependent in ("identity_reviews", "record_revisions"):
+            conn.execute(text(f"DELETE FROM {dependent}"))
+        conn.execute(table.delete())
     started = time.perf_counter()
     for i in range(0, len(rows), CHUNK):
         with engine.begin() as conn:
-            conn.execute(insert(raw), rows[i : i + CHUNK])
+            conn.execute(insert(table), rows[i : i + CHUNK])
     elapsed = time.perf_counter() - started
-    raw.metadata.drop_all(engine)
     engine.dispose()
     return len(rows), elapsed
 
 
-def rate_figures(backend: str, files: list[Path], workdir: Path, pg_url: str | None) -> list[tuple[str, str, bool]]:
+def rate_figures(
+    backend: str, files: list[Path], workdir: Path, pg_url: str | None
+) -> list[tuple[str, str, bool]]:
     url = fresh_database(backend, workdir, pg_url, "rate")
     try:
         started = time.perf_counter()
@@ -121,11 +138,17 @@ def rate_figures(backend: str, files: list[Path], workdir: Path, pg_url: str | N
     return [
         (f"{backend}: ingest", f"{ours:,.0f} records/s ({stored:,} records)", True),
         (f"{backend}: raw bulk insert, same rows", f"{raw:,.0f} records/s", True),
-        (f"{backend}: ingest / raw", f"{ratio:.0%} (target ≥ {RATE_TARGET:.0%})", ratio >= RATE_TARGET),
+        (
+            f"{backend}: ingest / raw",
+            f"{ratio:.0%} (target ≥ {RATE_TARGET:.0%})",
+            ratio >= RATE_TARGET,
+        ),
     ]
 
 
-def memory_figure(backend: str, records: int, workdir: Path, pg_url: str | None) -> tuple[str, str, bool]:
+def memory_figure(
+    backend: str, records: int, workdir: Path, pg_url: str | None
+) -> tuple[str, str, bool]:
     """Ingest about `records` records in a child process and read its peak resident memory."""
     persons = int(records / 1.5)
     out = workdir / f"mem-{persons}"
@@ -141,7 +164,10 @@ def memory_figure(backend: str, records: int, workdir: Path, pg_url: str | None)
     )
     try:
         output = subprocess.run(  # noqa: S603 - our own interpreter and code
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
             cwd=Path(__file__).resolve().parent.parent,
         ).stdout.split()
     finally:
@@ -156,9 +182,15 @@ def memory_figure(backend: str, records: int, workdir: Path, pg_url: str | None)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--persons", type=int, default=60_000, help="population for the rate figures")
-    parser.add_argument("--memory-records", type=int, default=1_000_000, help="records for the memory figure")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--persons", type=int, default=60_000, help="population for the rate figures"
+    )
+    parser.add_argument(
+        "--memory-records", type=int, default=1_000_000, help="records for the memory figure"
+    )
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
@@ -172,7 +204,12 @@ def main() -> int:
     print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; work in {workdir}")
     population = workdir / f"rate-{args.persons}"
     if not population.exists():
-        write_population(load_policy(), persons=args.persons, out_dir=population, today=date.today())  # noqa: DTZ011
+        write_population(
+            load_policy(),
+            persons=args.persons,
+            out_dir=population,
+            today=date.today(),  # noqa: DTZ011 - synthetic dates relative to the local day
+        )
     files = sorted(population.glob("*.csv"))
     figures: list[tuple[str, str, bool]] = []
     for backend in backends:

@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production":
             if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
-                raise ValueError("XINYONG_SECRET_KEY must be set to 32+ random characters in production")
+                raise ValueError(
+                    "XINYONG_SECRET_KEY must be set to 32+ random characters in production"
+                )
             if self.database_url.startswith("sqlite") and not self.allow_sqlite_in_production:
                 raise ValueError(
                     "production refuses SQLite; set XINYONG_DATABASE_URL to PostgreSQL"

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
-
 from tests.factories import citizen_id, penalty_row
+
 from xinyong.db.rows import CreditRecordRow, IdentityReviewRow, RecordRevisionRow, SubjectRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.errors import RowRejected
@@ -39,7 +39,9 @@ def _ingest(make_uow: UowFactory, policy: Policy, rows: list[dict[str, object]],
     )
 
 
-def test_a_batch_stores_valid_rows_and_names_each_refused_field(seeded: UowFactory, policy: Policy) -> None:
+def test_a_batch_stores_valid_rows_and_names_each_refused_field(
+    seeded: UowFactory, policy: Policy
+) -> None:
     rows = [penalty_row() for _ in range(5)]
     rows[1]["fine_amount"] = "lots"
     rows[3]["subject_id"] = "11010519491231002Y"
@@ -60,7 +62,9 @@ def test_sending_the_same_rows_again_adds_nothing(seeded: UowFactory, policy: Po
     assert _count(seeded, SubjectRow) == 7
 
 
-def test_a_changed_resubmission_updates_and_keeps_the_old_version(seeded: UowFactory, policy: Policy) -> None:
+def test_a_changed_resubmission_updates_and_keeps_the_old_version(
+    seeded: UowFactory, policy: Policy
+) -> None:
     row = penalty_row(fine_amount="1000")
     _ingest(seeded, policy, [row])
     summary = _ingest(seeded, policy, [{**row, "fine_amount": "80000"}])
@@ -74,14 +78,18 @@ def test_a_changed_resubmission_updates_and_keeps_the_old_version(seeded: UowFac
         assert stored.severity == "serious"
 
 
-def test_the_same_document_twice_in_one_chunk_is_one_record(seeded: UowFactory, policy: Policy) -> None:
+def test_the_same_document_twice_in_one_chunk_is_one_record(
+    seeded: UowFactory, policy: Policy
+) -> None:
     row = penalty_row(fine_amount="100")
     summary = _ingest(seeded, policy, [row, {**row, "fine_amount": "200"}], chunk_rows=10)
     assert (summary.accepted, summary.updated) == (1, 1)
     assert _count(seeded, CreditRecordRow) == 1
 
 
-def test_a_conflicting_name_is_held_for_review_not_merged(seeded: UowFactory, policy: Policy) -> None:
+def test_a_conflicting_name_is_held_for_review_not_merged(
+    seeded: UowFactory, policy: Policy
+) -> None:
     number = citizen_id()
     _ingest(seeded, policy, [penalty_row(subject_id=number, subject_name="李建国")])
     summary = _ingest(seeded, policy, [penalty_row(subject_id=number, subject_name="李建围")])
@@ -90,16 +98,21 @@ def test_a_conflicting_name_is_held_for_review_not_merged(seeded: UowFactory, po
     uow = seeded()
     with uow:
         subject = uow.subjects.get_by_number(number)
-        assert subject is not None and subject.name == "李建国"
+        assert subject is not None
+        assert subject.name == "李建国"
         held = uow.session.scalars(
-            select(CreditRecordRow).where(CreditRecordRow.status == RecordStatus.IDENTITY_HOLD.value)
+            select(CreditRecordRow).where(
+                CreditRecordRow.status == RecordStatus.IDENTITY_HOLD.value
+            )
         ).one()
         review = uow.session.scalars(select(IdentityReviewRow)).one()
         assert review.record_id == held.id
         assert (review.known_value, review.submitted_value) == ("李建国", "李建围")
 
 
-def test_a_stated_birth_date_that_contradicts_the_number_is_held(seeded: UowFactory, policy: Policy) -> None:
+def test_a_stated_birth_date_that_contradicts_the_number_is_held(
+    seeded: UowFactory, policy: Policy
+) -> None:
     summary = _ingest(seeded, policy, [penalty_row(birth_date="1990-01-01")])
     assert summary.held_for_review == 1
 
@@ -116,11 +129,27 @@ def test_an_interrupted_file_batch_resumes_after_its_last_committed_chunk(
             yield n, row
 
     with pytest.raises(KeyboardInterrupt):
-        ingest_batch(seeded(), policy, dying(7), department="BJ-AMR", actor="t",
-                     source=BatchSource.FILE, sha256="f" * 64, chunk_rows=3)
+        ingest_batch(
+            seeded(),
+            policy,
+            dying(7),
+            department="BJ-AMR",
+            actor="t",
+            source=BatchSource.FILE,
+            sha256="f" * 64,
+            chunk_rows=3,
+        )
     assert _count(seeded, CreditRecordRow) == 6  # two chunks of three committed
-    summary = ingest_batch(seeded(), policy, rows, department="BJ-AMR", actor="t",
-                           source=BatchSource.FILE, sha256="f" * 64, chunk_rows=3)
+    summary = ingest_batch(
+        seeded(),
+        policy,
+        rows,
+        department="BJ-AMR",
+        actor="t",
+        source=BatchSource.FILE,
+        sha256="f" * 64,
+        chunk_rows=3,
+    )
     assert summary.resumed_from_row == 6
     assert (summary.rows, summary.accepted, summary.rejected) == (10, 10, 0)
     assert _count(seeded, CreditRecordRow) == 10
@@ -138,7 +167,9 @@ def test_a_single_submission_is_accepted_then_unchanged(seeded: UowFactory, poli
 
 def test_a_refused_single_submission_writes_nothing(seeded: UowFactory, policy: Policy) -> None:
     with pytest.raises(RowRejected) as caught:
-        submit_record(seeded(), policy, penalty_row(religion="佛教"), department="BJ-AMR", actor="t")
+        submit_record(
+            seeded(), policy, penalty_row(religion="佛教"), department="BJ-AMR", actor="t"
+        )
     assert caught.value.problems[0].field == "religion"
     assert _count(seeded, CreditRecordRow) == 0
     assert _count(seeded, SubjectRow) == 0
@@ -147,7 +178,11 @@ def test_a_refused_single_submission_writes_nothing(seeded: UowFactory, policy: 
 def test_a_revoked_record_stays_revoked_when_resent(seeded: UowFactory, policy: Policy) -> None:
     row = penalty_row(fine_amount="300")
     stored = submit_record(seeded(), policy, row, department="BJ-AMR", actor="t")
-    revoke_record(seeded(), stored.record.id, department="BJ-AMR", reason="复议撤销原处罚决定", actor="t")
-    again = submit_record(seeded(), policy, {**row, "fine_amount": "400"}, department="BJ-AMR", actor="t")
+    revoke_record(
+        seeded(), stored.record.id, department="BJ-AMR", reason="复议撤销原处罚决定", actor="t"
+    )
+    again = submit_record(
+        seeded(), policy, {**row, "fine_amount": "400"}, department="BJ-AMR", actor="t"
+    )
     assert again.outcome is Outcome.UPDATED
     assert again.record.status is RecordStatus.REVOKED

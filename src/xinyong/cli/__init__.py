@@ -1,4 +1,4 @@
-"""The `xinyong` command line: parse, call a service, print a short summary, exit non-zero on failure."""
+"""The `xinyong` command line: parse, call a service, print a summary, exit non-zero on failure."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.domain.catalog import BannedFields, read_catalog_file
+from xinyong.domain.catalog import BannedFields, CatalogItem, read_catalog_file
 from xinyong.domain.errors import CatalogError
 from xinyong.policy import read_toml
 
@@ -46,10 +46,7 @@ def list_items(
     console.print(f"{len(items)} items")
 
 
-def _summary(i: object) -> dict[str, object]:
-    from xinyong.domain.catalog import CatalogItem
-
-    assert isinstance(i, CatalogItem)
+def _summary(i: CatalogItem) -> dict[str, object]:
     return {
         "code": i.code,
         "name_zh": i.name_zh,
@@ -92,8 +89,12 @@ def show(code: str, as_json: Annotated[bool, typer.Option("--json")] = False) ->
         highlight=False,
     )
     if item.default_severity:
-        rules = ", ".join(f"{r.field} {r.op} {r.value} → {r.severity.value}" for r in item.severity_rules)
-        console.print(f"severity: {item.default_severity.value} by default" + (f"; {rules}" if rules else ""))
+        rules = ", ".join(
+            f"{r.field} {r.op} {r.value} → {r.severity.value}" for r in item.severity_rules
+        )
+        console.print(
+            f"severity: {item.default_severity.value} by default" + (f"; {rules}" if rules else "")
+        )
     console.print("legal basis:")
     for basis in item.legal_basis:
         console.print(f"  • {basis}", highlight=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -35,7 +36,7 @@ def uow_factory(s: Settings) -> partial[SqlUnitOfWork]:
     return partial(SqlUnitOfWork, make_session_factory(make_engine(s.database_url)))
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
+def fail(message: str, code: int = 2) -> NoReturn:
     errors.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)
 

@@ -25,7 +25,9 @@ def db_upgrade(
     s = context.settings()
     engine = make_engine(s.database_url)
     upgrade(engine, revision)
-    console.print(f"database at revision {current_revision(engine)} ({engine.url.get_backend_name()})")
+    console.print(
+        f"database at revision {current_revision(engine)} ({engine.url.get_backend_name()})"
+    )
     engine.dispose()
 
 
@@ -42,7 +44,9 @@ def sync() -> None:
     """Register the departments of the policy file (adds new ones, updates changed ones)."""
     s = context.settings()
     policy = context.policy(s)
-    changed = admin.sync_departments(context.uow_factory(s)(), policy.departments, actor=context.CLI_ACTOR)
+    changed = admin.sync_departments(
+        context.uow_factory(s)(), policy.departments, actor=context.CLI_ACTOR
+    )
     console.print(f"{len(policy.departments)} departments in policy, {changed} added or changed")
 
 

@@ -25,10 +25,17 @@ from xinyong.services.synth import SynthSummary, write_population
 APP_FACTORY = "xinyong.web.app:create_app"
 
 
-def _synthesise(policy: Policy, persons: int, out: Path, seed: int, fmt: str, quiet: bool) -> SynthSummary:
+def _synthesise(
+    policy: Policy, persons: int, out: Path, seed: int, fmt: str, quiet: bool
+) -> SynthSummary:
     progress = Progress(
-        TextColumn("[bold]synthesising"), BarColumn(), MofNCompleteColumn(), TextColumn("persons"),
-        TimeElapsedColumn(), console=context.errors, disable=quiet,
+        TextColumn("[bold]synthesising"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("persons"),
+        TimeElapsedColumn(),
+        console=context.errors,
+        disable=quiet,
     )
     with progress:
         task = progress.add_task("synth", total=persons)
@@ -45,7 +52,9 @@ def _synthesise(policy: Policy, persons: int, out: Path, seed: int, fmt: str, qu
 
 def synth(
     persons: Annotated[int, typer.Option(min=1, help="How many persons")] = 10_000,
-    out: Annotated[Path, typer.Option(file_okay=False, help="Folder for the batch files")] = Path("var/synth"),
+    out: Annotated[Path, typer.Option(file_okay=False, help="Folder for the batch files")] = Path(
+        "var/synth"
+    ),
     seed: Annotated[int, typer.Option(help="Same seed, same files")] = 2016,
     fmt: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv",
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -54,15 +63,23 @@ def synth(
     policy = context.policy(context.settings())
     summary = _synthesise(policy, persons, out, seed, fmt, as_json)
     if as_json:
-        typer.echo(json.dumps({
-            "persons": summary.persons, "organisations": summary.organisations,
-            "records": summary.records, "conflicts": summary.conflicts,
-            "files": [str(f) for f in summary.files],
-        }, ensure_ascii=False))
+        typer.echo(
+            json.dumps(
+                {
+                    "persons": summary.persons,
+                    "organisations": summary.organisations,
+                    "records": summary.records,
+                    "conflicts": summary.conflicts,
+                    "files": [str(f) for f in summary.files],
+                },
+                ensure_ascii=False,
+            )
+        )
         return
     console.print(
-        f"{summary.persons} persons, {summary.organisations} organisations, {summary.records} records"
-        f" ({summary.conflicts} deliberate identity conflicts) in {len(summary.files)} files under {out}"
+        f"{summary.persons} persons, {summary.organisations} organisations,"
+        f" {summary.records} records ({summary.conflicts} deliberate identity conflicts)"
+        f" in {len(summary.files)} files under {out}"
     )
 
 
@@ -70,7 +87,9 @@ def demo(
     persons: Annotated[int, typer.Option(min=1, help="Synthetic persons to load")] = 10_000,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
-    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards")] = True,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards")
+    ] = True,
 ) -> None:
     """Migrate, synthesise a population, ingest it, print demo keys and serve the API."""
     s = context.settings()
@@ -83,14 +102,24 @@ def demo(
     admin.sync_departments(uow(), policy.departments, actor=context.CLI_ACTOR)
     out = Path("var/demo") / f"persons-{persons}"
     summary = _synthesise(policy, persons, out, 2016, "csv", False)
-    console.print(f"{summary.persons} persons, {summary.records} records in {len(summary.files)} department files")
+    console.print(
+        f"{summary.persons} persons, {summary.records} records"
+        f" in {len(summary.files)} department files"
+    )
     totals = {"accepted": 0, "updated": 0, "unchanged": 0, "rejected": 0, "held": 0}
     for file in summary.files:
         department = file.stem
         digest, lines = fingerprint(file)
         result = ingest_file(
-            uow(), policy, file, department=department, fmt=BatchFormat.CSV, encoding="utf-8-sig",
-            sha256=digest, total_lines=lines, chunk_rows=s.ingest_chunk_rows,
+            uow(),
+            policy,
+            file,
+            department=department,
+            fmt=BatchFormat.CSV,
+            encoding="utf-8-sig",
+            sha256=digest,
+            total_lines=lines,
+            chunk_rows=s.ingest_chunk_rows,
         )
         totals["accepted"] += result.accepted
         totals["updated"] += result.updated
@@ -102,18 +131,26 @@ def demo(
         f" {totals['rejected']} rejected, {totals['held']} held for identity review"
     )
     staff_key = admin.create_api_key(
-        uow(), label="demo credit centre", scopes=ROLE_SCOPES[Role.CREDIT_CENTRE], department=None,
+        uow(),
+        label="demo credit centre",
+        scopes=ROLE_SCOPES[Role.CREDIT_CENTRE],
+        department=None,
         actor=context.CLI_ACTOR,
     )
     first = policy.departments[0].code
     dept_key = admin.create_api_key(
-        uow(), label=f"demo {first}", scopes={Scope.RECORDS_WRITE, Scope.RECORDS_READ, Scope.CATALOG_READ},
-        department=first, actor=context.CLI_ACTOR,
+        uow(),
+        label=f"demo {first}",
+        scopes={Scope.RECORDS_WRITE, Scope.RECORDS_READ, Scope.CATALOG_READ},
+        department=first,
+        actor=context.CLI_ACTOR,
     )
     console.print(f"[bold]credit-centre key[/] (all scopes): {staff_key}", highlight=False)
     console.print(f"[bold]department key[/] ({first}): {dept_key}", highlight=False)
     if serve_after:
-        console.print(f"serving http://{host}:{port} — interactive docs at http://{host}:{port}/docs")
+        console.print(
+            f"serving http://{host}:{port} — interactive docs at http://{host}:{port}/docs"
+        )
         uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info")
 
 

@@ -1,4 +1,4 @@
-"""`xinyong id check`: is this a well-formed citizen ID number or credit code, and what does it say."""
+"""`xinyong id check`: is a citizen ID number or credit code well formed, and what does it say."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ app = typer.Typer(help="Check identifiers: citizen ID numbers and unified social
 
 @app.command("check")
 def check(
-    number: Annotated[str, typer.Argument(help="A citizen ID number or a unified social credit code")],
+    number: Annotated[
+        str, typer.Argument(help="A citizen ID number or a unified social credit code")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
     kind: Annotated[
         str, typer.Option(help="auto, citizen or uscc: which kind of number to expect")
@@ -60,7 +62,9 @@ def check(
         if as_json:
             typer.echo(json.dumps({"valid": False, "kind": kind_name, "reason": exc.reason}))
         else:
-            console.print(f"[red]invalid[/] {kind_name.replace('_', ' ')}: {exc.reason}", highlight=False)
+            console.print(
+                f"[red]invalid[/] {kind_name.replace('_', ' ')}: {exc.reason}", highlight=False
+            )
         raise typer.Exit(1) from None
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))

@@ -25,7 +25,9 @@ def ingest(
         str | None, typer.Option("--format", help="csv or jsonl (default: from the file name)")
     ] = None,
     encoding: Annotated[str, typer.Option(help="Text encoding, e.g. gb18030")] = "utf-8-sig",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as one JSON object")
+    ] = False,
     chunk_rows: Annotated[int | None, typer.Option(min=1, help="Rows per committed chunk")] = None,
 ) -> None:
     """Validate and store a batch file. Exit 0 if every row was stored, 1 if some were refused.
@@ -60,7 +62,11 @@ def ingest(
         console.print(
             f"batch {summary.batch_id}: {summary.accepted} accepted, {summary.updated} updated,"
             f" {summary.unchanged} unchanged, {summary.rejected} rejected"
-            + (f", {summary.held_for_review} held for identity review" if summary.held_for_review else ""),
+            + (
+                f", {summary.held_for_review} held for identity review"
+                if summary.held_for_review
+                else ""
+            ),
             highlight=False,
         )
         for note in summary.notes:

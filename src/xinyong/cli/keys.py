@@ -22,7 +22,8 @@ def create(
         list[str] | None, typer.Option(help="A scope (repeatable), e.g. records:write")
     ] = None,
     role: Annotated[
-        str | None, typer.Option(help="Give the default scopes of a role: " + ", ".join(r.value for r in Role))
+        str | None,
+        typer.Option(help="Give the default scopes of a role: " + ", ".join(r.value for r in Role)),
     ] = None,
     label: Annotated[str, typer.Option(help="Who holds the key")] = "",
 ) -> None:
@@ -47,7 +48,8 @@ def create(
         )
     typer.echo(token)
     context.errors.print(
-        f"scopes: {', '.join(sorted(x.value for x in scopes))}. Store the key now: it is not shown again."
+        f"scopes: {', '.join(sorted(x.value for x in scopes))}."
+        " Store the key now: it is not shown again."
     )
 
 
@@ -71,5 +73,7 @@ def list_keys() -> None:
 def revoke(prefix: str) -> None:
     """Revoke a key by its prefix."""
     with context.domain_errors():
-        admin.revoke_api_key(context.uow_factory(context.settings())(), prefix, actor=context.CLI_ACTOR)
+        admin.revoke_api_key(
+            context.uow_factory(context.settings())(), prefix, actor=context.CLI_ACTOR
+        )
     console.print(f"key {prefix} revoked")

@@ -21,11 +21,18 @@ def list_reviews(
 ) -> None:
     """List held submissions, oldest first."""
     uow = context.uow_factory(context.settings())()
-    reviews = admin.list_identity_reviews(uow, status=None if status == "all" else status, limit=limit)
+    reviews = admin.list_identity_reviews(
+        uow, status=None if status == "all" else status, limit=limit
+    )
     table = Table("id", "subject", "record", "conflict", "known", "submitted", "status")
     for r in reviews:
         table.add_row(
-            str(r.id), str(r.subject_id), str(r.record_id), r.kind, r.known_value, r.submitted_value,
+            str(r.id),
+            str(r.subject_id),
+            str(r.record_id),
+            r.kind,
+            r.known_value,
+            r.submitted_value,
             r.status + (f" ({r.resolution})" if r.resolution else ""),
         )
     console.print(table)

@@ -1,4 +1,4 @@
-"""Tables, as SQLAlchemy 2 declarative rows. Rows are for storage; the domain classes are for rules."""
+"""Tables as SQLAlchemy 2 declarative rows: rows are for storage, domain classes for rules."""
 
 from __future__ import annotations
 
@@ -135,7 +135,7 @@ class CreditRecordRow(Base):
 
 
 class RecordRevisionRow(Base):
-    """An earlier version of a record, kept when a resubmission changed it: nothing is overwritten unseen."""
+    """An earlier version of a record, kept when a resubmission changed it."""
 
     __tablename__ = "record_revisions"
 
@@ -150,7 +150,7 @@ class RecordRevisionRow(Base):
 
 
 class IdentityReviewRow(Base):
-    """A submission whose name or birth date conflicts with the known subject: held for a person to decide."""
+    """A submission whose name or birth date conflicts with the known subject, held for review."""
 
     __tablename__ = "identity_reviews"
 
@@ -202,7 +202,7 @@ class AuditEventRow(Base):
 
 
 class BatchRejectRow(Base):
-    """One refused field of one row of a batch, kept so a resumed or re-read batch loses no reason."""
+    """One refused field of one row of a batch, kept so a resumed batch loses no reason."""
 
     __tablename__ = "batch_rejects"
 

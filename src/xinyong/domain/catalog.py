@@ -9,7 +9,7 @@ reads and checks it, and a broken file fails naming the file, the item and the f
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -78,7 +78,7 @@ class FieldType(StrEnum):
 
 
 class DisplayRule(StrEnum):
-    """How long a record is shown: by its severity class, a fixed term, or while the document is valid."""
+    """How long a record is shown: by severity, for a fixed term, or while its document is valid."""
 
     SEVERITY = "severity"
     FIXED = "fixed"
@@ -89,6 +89,46 @@ _E = TypeVar("_E", bound=StrEnum)
 _CODE = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$")
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _OPS = ("eq", "ne", "in", "gt", "gte", "lt", "lte")
+_NUMERIC_OPS = ("gt", "gte", "lt", "lte")
+_ITEM_KEYS = frozenset(
+    {
+        "code",
+        "name_zh",
+        "name_en",
+        "category",
+        "subject_type",
+        "nature",
+        "legal_basis",
+        "providers",
+        "public",
+        "sharing_scope",
+        "display",
+        "retention_years",
+        "update_frequency",
+        "severity",
+        "fields",
+        "min_subject_age",
+        "description",
+        "double_publicity",
+    }
+)
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "type",
+        "values",
+        "min",
+        "max",
+        "required",
+        "max_length",
+        "label_zh",
+        "label_en",
+        "requires_consent",
+    }
+)
+_DISPLAY_KEYS = frozenset({"rule", "months"})
+_SEVERITY_KEYS = frozenset({"default", "rules"})
+_RULE_KEYS = frozenset({"field", "op", "value", "class"})
 _TRUE = {"true", "1", "yes", "y", "是"}
 _FALSE = {"false", "0", "no", "n", "否"}
 
@@ -110,18 +150,36 @@ COMMON_FIELDS = frozenset(
 )
 
 
+def _banned_key(name: str) -> str:
+    return name.strip().lower().replace("-", "_").replace(" ", "_")
+
+
 @dataclass(frozen=True, slots=True)
 class BannedFields:
     """Statutory bans: information that may never be declared in the catalog nor stored."""
 
     names: frozenset[str]
     labels: Mapping[str, str]
+    _seen: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def match(self, name: str) -> str | None:
         """Return the banned concept `name` stands for, or None."""
-        key = name.strip().lower().replace("-", "_").replace(" ", "_")
-        if key in self.names:
-            return self.labels.get(key, key)
+        if name in self._seen:  # column names repeat on every row of a batch
+            return self._seen[name]
+        key = _banned_key(name)
+        found = self.labels.get(key, key) if key in self.names else None
+        if len(self._seen) < 10_000:
+            self._seen[name] = found
+        return found
+
+    def match_label(self, label: str) -> str | None:
+        """Return the banned concept a human label mentions (a Chinese alias inside it), or None."""
+        found = self.match(label)
+        if found:
+            return found
+        for key in self.names:
+            if not key.isascii() and key in label:
+                return self.labels[key]
         return None
 
     @classmethod
@@ -130,7 +188,7 @@ class BannedFields:
         labels: dict[str, str] = {}
         for concept in data.get("banned", []):
             for alias in [concept["name"], *concept.get("aliases", [])]:
-                key = str(alias).strip().lower()
+                key = _banned_key(str(alias))
                 names.add(key)
                 labels[key] = concept["label"]
         return cls(frozenset(names), labels)
@@ -279,6 +337,7 @@ class CatalogItem:
     severity_rules: tuple[SeverityRule, ...] = ()
     display_months: int | None = None
     min_subject_age: int | None = None
+    double_publicity: bool = False
     description: str = ""
     _by_name: Mapping[str, DataItem] = field(default_factory=dict, compare=False, repr=False)
 
@@ -286,7 +345,7 @@ class CatalogItem:
         return self._by_name.get(name)
 
     def severity_of(self, fields: Mapping[str, object]) -> Severity | None:
-        """Return the severity class of a record with these canonical fields (None if not negative)."""
+        """Return the severity class of a record with these fields (None if not negative)."""
         if self.nature is not Nature.NEGATIVE:
             return None
         for rule in self.severity_rules:
@@ -311,7 +370,7 @@ class Catalog:
     def get(self, code: str) -> CatalogItem | None:
         return self.items.get(code)
 
-    def __iter__(self) -> Iterable[CatalogItem]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[CatalogItem]:
         return iter(sorted(self.items.values(), key=lambda item: item.code))
 
     def __len__(self) -> int:
@@ -336,10 +395,28 @@ class _Reader:
             raise self.fail(item, key, "must be a non-empty string")
         return value.strip()
 
+    def known_keys(
+        self, data: Mapping[str, Any], item: str, allowed: frozenset[str], where: str = ""
+    ) -> None:
+        """Refuse a key the format does not know: a misspelt key must not drop a protection."""
+        for key in data:
+            if key not in allowed:
+                raise self.fail(
+                    item, f"{where}{key}", "is not a key of the catalog format (misspelt?)"
+                )
+
+    def flag(
+        self, data: Mapping[str, Any], item: str, key: str, default: bool, *, where: str = ""
+    ) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(item, f"{where}{key}", "must be true or false")
+        return value
+
     def choice(self, data: Mapping[str, Any], item: str, key: str, enum: type[_E]) -> _E:
         value = data.get(key)
         try:
-            return enum(value)
+            return enum(str(value))
         except ValueError:
             allowed = ", ".join(member.value for member in enum)
             raise self.fail(item, key, f"must be one of {allowed}; got {value!r}") from None
@@ -347,20 +424,27 @@ class _Reader:
     def item(self, data: Mapping[str, Any]) -> CatalogItem:
         code = data.get("code")
         if not isinstance(code, str) or not _CODE.match(code):
-            raise self.fail(str(code), "code", "must look like ADM-PEN-01 (capitals, digits, dashes)")
+            raise self.fail(
+                str(code), "code", "must look like ADM-PEN-01 (capitals, digits, dashes)"
+            )
+        self.known_keys(data, code, _ITEM_KEYS)
         name_zh = self.text(data, code, "name_zh")
         name_en = self.text(data, code, "name_en")
         category = self.choice(data, code, "category", Category)
         subject_type = self.choice(data, code, "subject_type", SubjectType)
         nature = self.choice(data, code, "nature", Nature)
         basis = data.get("legal_basis")
-        if not isinstance(basis, list) or not basis or not all(
-            isinstance(b, str) and b.strip() for b in basis
+        if (
+            not isinstance(basis, list)
+            or not basis
+            or not all(isinstance(b, str) and b.strip() for b in basis)
         ):
             raise self.fail(code, "legal_basis", "must cite at least one law, regulation or policy")
         providers = data.get("providers")
-        if not isinstance(providers, list) or not providers or not all(
-            isinstance(p, str) for p in providers
+        if (
+            not isinstance(providers, list)
+            or not providers
+            or not all(isinstance(p, str) for p in providers)
         ):
             raise self.fail(code, "providers", "must name at least one kind of department")
         public = data.get("public")
@@ -372,25 +456,26 @@ class _Reader:
         display = data.get("display", {})
         if not isinstance(display, dict):
             raise self.fail(code, "display", "must be a table")
+        self.known_keys(display, code, _DISPLAY_KEYS, "display.")
         if "rule" in display:
             rule = self._display_rule(display, code)
         else:
             rule = DisplayRule.SEVERITY if nature is Nature.NEGATIVE else DisplayRule.VALIDITY
         months = display.get("months")
         if rule is DisplayRule.FIXED and (not isinstance(months, int) or months <= 0):
-            raise self.fail(code, "display.months", "a fixed display rule needs a positive number of months")
+            raise self.fail(
+                code, "display.months", "a fixed display rule needs a positive number of months"
+            )
         if rule is DisplayRule.SEVERITY and nature is not Nature.NEGATIVE:
-            raise self.fail(code, "display.rule", "only negative items are displayed by severity class")
+            raise self.fail(
+                code, "display.rule", "only negative items are displayed by severity class"
+            )
         retention = data.get("retention_years")
         if not isinstance(retention, int) or retention < 0:
             raise self.fail(code, "retention_years", "must be a whole number of years, 0 or more")
         frequency = self.text(data, code, "update_frequency")
-        default_severity, rules = self._severity(data, code, nature)
         fields = self._fields(data, code)
-        names = {f.name for f in fields}
-        for rule_ in rules:
-            if rule_.field not in names:
-                raise self.fail(code, "severity.rules", f"rule reads undeclared field {rule_.field!r}")
+        default_severity, rules = self._severity(data, code, nature, {f.name: f for f in fields})
         min_age = data.get("min_subject_age")
         if min_age is not None and (not isinstance(min_age, int) or not 0 <= min_age <= 120):
             raise self.fail(code, "min_subject_age", "must be an age in years")
@@ -413,6 +498,7 @@ class _Reader:
             default_severity=default_severity,
             severity_rules=rules,
             min_subject_age=min_age,
+            double_publicity=self.flag(data, code, "double_publicity", False),
             description=self.text(data, code, "description", required=False),
             _by_name={f.name: f for f in fields},
         )
@@ -425,7 +511,7 @@ class _Reader:
             raise self.fail(code, "display.rule", f"must be one of {allowed}") from None
 
     def _severity(
-        self, data: Mapping[str, Any], code: str, nature: Nature
+        self, data: Mapping[str, Any], code: str, nature: Nature, fields: Mapping[str, DataItem]
     ) -> tuple[Severity | None, tuple[SeverityRule, ...]]:
         spec = data.get("severity")
         if nature is not Nature.NEGATIVE:
@@ -433,22 +519,43 @@ class _Reader:
                 raise self.fail(code, "severity", "only negative items have a severity class")
             return None, ()
         if not isinstance(spec, dict):
-            raise self.fail(code, "severity", "a negative item needs a severity table with a default")
+            raise self.fail(
+                code, "severity", "a negative item needs a severity table with a default"
+            )
+        self.known_keys(spec, code, _SEVERITY_KEYS, "severity.")
         default = self.choice(spec, code, "default", Severity)
         rules: list[SeverityRule] = []
         for index, raw in enumerate(spec.get("rules", [])):
             where = f"severity.rules[{index}]"
             if not isinstance(raw, dict) or raw.get("op") not in _OPS:
                 raise self.fail(code, where, f"op must be one of {', '.join(_OPS)}")
+            self.known_keys(raw, code, _RULE_KEYS, f"{where}.")
             if "field" not in raw or "value" not in raw:
                 raise self.fail(code, where, "needs field, op, value and class")
-            if raw["op"] == "in" and not isinstance(raw["value"], list):
+            target = fields.get(str(raw["field"]))
+            if target is None:
+                raise self.fail(code, where, f"rule reads undeclared field {raw['field']!r}")
+            op, value = raw["op"], raw["value"]
+            if op == "in" and not isinstance(value, list):
                 raise self.fail(code, where, "op 'in' needs a list value")
+            numeric = target.type in (FieldType.INTEGER, FieldType.DECIMAL, FieldType.MONEY)
+            if op in _NUMERIC_OPS and (
+                not numeric or isinstance(value, bool) or not isinstance(value, int | float)
+            ):
+                raise self.fail(
+                    code, where, f"op {op!r} compares numbers; {target.name} is {target.type.value}"
+                )
+            if target.type is FieldType.ENUM:
+                for candidate in value if isinstance(value, list) else [value]:
+                    if str(candidate) not in target.values:
+                        raise self.fail(
+                            code, where, f"{candidate!r} is not a value of {target.name}"
+                        )
             try:
-                severity = Severity(raw.get("class"))
+                severity = Severity(str(raw.get("class")))
             except ValueError:
                 raise self.fail(code, where, "class must be minor, general or serious") from None
-            rules.append(SeverityRule(str(raw["field"]), raw["op"], raw["value"], severity))
+            rules.append(SeverityRule(target.name, op, value, severity))
         return default, tuple(rules)
 
     def _fields(self, data: Mapping[str, Any], code: str) -> tuple[DataItem, ...]:
@@ -464,7 +571,10 @@ class _Reader:
             where = f"fields[{index}]" if not isinstance(name, str) else f"fields.{name}"
             if not isinstance(name, str) or not _FIELD_NAME.match(name):
                 raise self.fail(code, where, "name must be lower_snake_case")
-            banned = self.banned.match(name) or self.banned.match(str(raw.get("label_zh", "")))
+            self.known_keys(raw, code, _FIELD_KEYS, f"{where}.")
+            banned = self.banned.match(name) or self.banned.match_label(
+                f"{raw.get('label_zh', '')} {raw.get('label_en', '')}"
+            )
             if banned:
                 raise self.fail(code, where, f"{banned} may never be collected (statutory ban)")
             if name in COMMON_FIELDS:
@@ -477,7 +587,7 @@ class _Reader:
 
     def _data_item(self, raw: Mapping[str, Any], code: str, where: str, name: str) -> DataItem:
         try:
-            kind = FieldType(raw.get("type"))
+            kind = FieldType(str(raw.get("type")))
         except ValueError:
             allowed = ", ".join(t.value for t in FieldType)
             raise self.fail(code, f"{where}.type", f"must be one of {allowed}") from None
@@ -487,12 +597,12 @@ class _Reader:
         bounds: dict[str, Decimal | None] = {}
         for key in ("min", "max"):
             value = raw.get(key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float)
+            ):
                 raise self.fail(code, f"{where}.{key}", "must be a number")
             bounds[key] = Decimal(str(value)) if value is not None else None
-        required = raw.get("required", True)
-        if not isinstance(required, bool):
-            raise self.fail(code, f"{where}.required", "must be true or false")
+        required = self.flag(raw, code, "required", True, where=f"{where}.")
         max_length = raw.get("max_length", 200)
         if not isinstance(max_length, int) or max_length <= 0:
             raise self.fail(code, f"{where}.max_length", "must be a positive whole number")
@@ -506,7 +616,7 @@ class _Reader:
             minimum=bounds["min"],
             maximum=bounds["max"],
             max_length=max_length,
-            requires_consent=bool(raw.get("requires_consent", False)),
+            requires_consent=self.flag(raw, code, "requires_consent", False, where=f"{where}."),
         )
 
 

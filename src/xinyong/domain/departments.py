@@ -42,14 +42,24 @@ def read_departments(data: Mapping[str, Any], catalog: Catalog, file: str) -> li
             uscc = parse_credit_code(raw["uscc"]).code
         except InvalidIdentifier as exc:
             raise CatalogError(file, code, "uscc", exc.reason) from None
+        if not raw["region_code"].isdigit() or len(raw["region_code"]) != 6:
+            raise CatalogError(
+                file, code, "region_code", "must be a 6-digit administrative region code"
+            )
         items = raw.get("items", [])
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise CatalogError(file, code, "items", "must be a list of catalog item codes")
         for item_code in items:
             item = catalog.get(item_code)
             if item is None:
-                raise CatalogError(file, code, "items", f"{item_code} is not in catalog {catalog.version}")
+                raise CatalogError(
+                    file, code, "items", f"{item_code} is not in catalog {catalog.version}"
+                )
             if raw["kind"] not in item.providers:
                 raise CatalogError(
                     file, code, "items", f"a {raw['kind']} department may not provide {item_code}"
                 )
-        out.append(Department(code, raw["name"], uscc, raw["region_code"], raw["kind"], frozenset(items)))
+        out.append(
+            Department(code, raw["name"], uscc, raw["region_code"], raw["kind"], frozenset(items))
+        )
     return out

@@ -1,4 +1,4 @@
-"""The errors business rules raise; the entry points map them to HTTP statuses and exit codes once."""
+"""The errors business rules raise; entry points map them to HTTP statuses and exit codes."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class Invalid(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
-    """One reason one field of one row was refused. `row` counts from 1; 0 means a single submission."""
+    """Why one field of one row was refused. `row` counts from 1; 0 is a single submission."""
 
     field: str
     reason: str

@@ -13,6 +13,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from stdnum import exceptions as stdnum_errors
+from stdnum import numdb
 from stdnum.cn import ric, uscc
 
 from xinyong.domain.regions import english_region_name
@@ -89,17 +90,33 @@ def mask_citizen_id(number: str) -> str:
     return f"{number[:10]}****{number[14:]}"
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
+def _places(code: str) -> tuple[str, tuple[tuple[int | None, int | None, str], ...]]:
+    """Return the province and the counties (with the years each was in use) of a region code."""
+    found = numdb.get("cn/loc").info(code)
+    info = {key: value for _part, props in found for key, value in props.items()}
+    if "county" not in info:
+        return info.get("province", ""), ()
+    counties: list[tuple[int | None, int | None, str]] = []
+    for county in info["county"].split(","):
+        if not county.startswith("["):
+            counties.append((None, None, county))
+            continue
+        span, name = county[1:].split("]")
+        start, end = span.split("-")
+        counties.append((int(start) if start else None, int(end) if end else None, name))
+    return info["province"], tuple(counties)
+
+
 def _region(code: str, year: int) -> Region:
-    probe = f"{code}{year:04d}0101000"  # stdnum reads only the region and the birth year
-    try:
-        place = ric.get_birth_place(probe + ric.calc_check_digit(probe + "0"))
-    except stdnum_errors.ValidationError:
-        raise InvalidIdentifier(
-            "citizen_id", f"region code {code} is not a county that issued numbers in {year}"
-        ) from None
-    province, county = place["province"], place["county"]
-    return Region(code, province, county, english_region_name(province, county))
+    """Return the county that had `code` in `year` (stdnum's region table, its year ranges)."""
+    province, counties = _places(code)
+    for start, end, county in counties:
+        if (start is None or year >= start) and (end is None or year <= end):
+            return Region(code, province, county, english_region_name(province, county))
+    raise InvalidIdentifier(
+        "citizen_id", f"region code {code} is not a county that issued numbers in {year}"
+    )
 
 
 def parse_citizen_id(raw: str, *, today: date | None = None) -> CitizenId:
@@ -154,6 +171,7 @@ class CreditCode:
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
+@lru_cache(maxsize=65536)
 def parse_credit_code(raw: str) -> CreditCode:
     """Normalise and validate a unified social credit code, or raise InvalidIdentifier."""
     code = normalise(raw)
@@ -168,7 +186,5 @@ def parse_credit_code(raw: str) -> CreditCode:
         raise InvalidIdentifier("uscc", "positions 3-8 (the region code) must be digits")
     expected = uscc.calc_check_digit(code[:17])
     if code[17] != expected:
-        raise InvalidIdentifier(
-            "uscc", f"check character is {code[17]}, the code needs {expected}"
-        )
+        raise InvalidIdentifier("uscc", f"check character is {code[17]}, the code needs {expected}")
     return CreditCode(code)

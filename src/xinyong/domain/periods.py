@@ -28,7 +28,6 @@ class PeriodPolicy:
     classes: Mapping[Severity, ClassRule]
     max_retention_years: int
     double_publicity_working_days: int
-    double_publicity_categories: frozenset[str]
     withdraw_working_days: int
     age_of_majority: int
 
@@ -46,13 +45,16 @@ class PeriodPolicy:
                     repair_after_months=int(raw["repair_after_months"]),
                 )
             except (KeyError, TypeError, ValueError) as exc:
-                raise CatalogError(file, f"severity.{severity.value}", str(exc), "is missing or not a number") from None
+                raise CatalogError(
+                    file, f"severity.{severity.value}", str(exc), "is missing or not a number"
+                ) from None
         try:
             return cls(
                 classes=classes,
                 max_retention_years=int(data["archive"]["max_retention_years"]),
-                double_publicity_working_days=int(data["publication"]["double_publicity_working_days"]),
-                double_publicity_categories=frozenset(data["publication"]["double_publicity_categories"]),
+                double_publicity_working_days=int(
+                    data["publication"]["double_publicity_working_days"]
+                ),
                 withdraw_working_days=int(data["revocation"]["withdraw_working_days"]),
                 age_of_majority=int(data["subjects"]["age_of_majority"]),
             )
@@ -85,24 +87,22 @@ def assess(
     published = item.public
     repair_from: date | None = None
     if item.display_rule is DisplayRule.SEVERITY:
-        assert severity is not None  # the catalog reader guarantees negative items have a class
+        if severity is None:  # the catalog reader gives every negative item a default class
+            raise ValueError(f"{item.code} is displayed by severity but has no severity class")
         rule = policy.classes[severity]
         published = published and rule.published
         display_ends: date | None = add_months(decision_date, rule.display_months)
         repair_from = add_months(decision_date, rule.repair_after_months)
     elif item.display_rule is DisplayRule.FIXED:
-        assert item.display_months is not None
-        display_ends = add_months(decision_date, item.display_months)
+        display_ends = add_months(decision_date, item.display_months or 0)
     else:
         # the document's last valid day is still shown
         display_ends = valid_until + timedelta(days=1) if valid_until else None
     if item.nature is Nature.NEGATIVE and repair_from is None:
         repair_from = decision_date
     years = min(item.retention_years, policy.max_retention_years)
-    retention_ends = (
-        add_months(display_ends, 12 * years) if display_ends is not None else None
-    )
+    retention_ends = add_months(display_ends, 12 * years) if display_ends is not None else None
     publish_by = None
-    if published and item.category.value in policy.double_publicity_categories:
+    if published and item.double_publicity:
         publish_by = add_working_days(decision_date, policy.double_publicity_working_days)
     return Assessment(severity, published, display_ends, repair_from, retention_ends, publish_by)

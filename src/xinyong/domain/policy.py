@@ -1,4 +1,4 @@
-"""The policy bundle: catalog, period engine figures, statutory bans and departments, loaded together."""
+"""The policy bundle: catalog, period figures, statutory bans and departments, loaded together."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class Policy:
 
 
 def load_policy(directory: Path | None = None, *, catalog_version: str | None = None) -> Policy:
-    """Load and check every policy file; a broken one raises CatalogError naming file, item, field."""
+    """Load and check every policy file; a broken one raises CatalogError (file, item, field)."""
     root = directory or PACKAGED
     banned = BannedFields.from_policy(read_toml(root / "banned_fields.toml"))
     catalog = load_catalog(root / "catalog" / (catalog_version or DEFAULT_CATALOG_VERSION), banned)

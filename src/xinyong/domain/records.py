@@ -35,7 +35,9 @@ class RecordStatus(StrEnum):
     """Where a record stands. `under objection` is a separate mark, not a status."""
 
     ACTIVE = "active"
-    IDENTITY_HOLD = "identity_hold"  # the submitted identity conflicts with what is known; under review
+    IDENTITY_HOLD = (
+        "identity_hold"  # the submitted identity conflicts with what is known; under review
+    )
     CORRECTED = "corrected"
     REVOKED = "revoked"
     REPAIRED = "repaired"
@@ -132,7 +134,12 @@ def _blank(value: object) -> bool:
 def validate_row(
     raw: Mapping[str, object], *, row: int, department: Department, gate: Gate
 ) -> Submission:
-    """Check one submitted row against its catalog item; raise RowRejected naming every bad field."""
+    """Check one submitted row against its catalog item; raise RowRejected naming every bad field.
+
+    Blank cells say nothing (CSV batches carry the union of all items' columns) and are dropped
+    first; what remains is kept as the record's original payload.
+    """
+    raw = {str(k): v for k, v in raw.items() if v is not None and v != "" and not _blank(v)}
     problems: list[FieldProblem] = []
 
     def problem(name: str, reason: str) -> None:
@@ -171,14 +178,12 @@ def validate_row(
     elif item is not None and not department.can_submit(item.code):
         problem("item", f"department {department.code} may not provide {item.code}")
 
-    for name, value in raw.items():
-        if _blank(value):  # CSV batches carry the union of all items' columns; blanks say nothing
-            continue
-        banned = gate.banned.match(str(name))
+    for name in raw:
+        banned = gate.banned.match(name)
         if banned:
             problem(str(name), f"{banned} may never be collected (statutory ban)")
-        elif item is not None and name not in COMMON_FIELDS and item.field_named(str(name)) is None:
-            problem(str(name), f"is not a data item of {item.code}")
+        elif item is not None and name not in COMMON_FIELDS and item.field_named(name) is None:
+            problem(name, f"is not a data item of {item.code}")
 
     document_number = text("document_number", MAX_DOCUMENT_NUMBER)
     subject_name = text("subject_name", MAX_NAME)
@@ -199,7 +204,10 @@ def validate_row(
     valid_until = day("valid_until", required=False)
     if valid_from and valid_until and valid_until < valid_from:
         problem("valid_until", "is before valid_from")
-    consent = text("consent_reference", 100, required=bool(item and item.needs_consent))
+    carries_consented = item is not None and any(
+        f.requires_consent and f.name in raw for f in item.fields
+    )
+    consent = text("consent_reference", 100, required=carries_consented)
 
     person: CitizenId | None = None
     subject_number = ""
@@ -274,7 +282,7 @@ def validate_row(
         consent_reference=consent or None,
         fields=fields,
         assessment=assessment,
-        original=dict(raw),
+        original=raw,
         expired_on_arrival=(
             assessment.display_ends is not None and assessment.display_ends <= gate.today
         ),

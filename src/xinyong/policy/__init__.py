@@ -1,6 +1,7 @@
 """Policy files shipped with the package: the catalog, periods, departments, regions.
 
-Every figure the rules use (periods, deadlines, thresholds) lives in these TOML files, never in code.
+Every figure the rules use (periods, deadlines, thresholds) lives in these TOML files,
+never in code.
 A deployment may point `XINYONG_POLICY_DIR` at its own copy.
 """
 

@@ -1,4 +1,4 @@
-"""Reading batch files and bodies (CSV or JSON Lines) into numbered rows, without loading them whole."""
+"""Read batch files and bodies (CSV or JSON Lines) as numbered rows, without loading them whole."""
 
 from __future__ import annotations
 
@@ -37,14 +37,19 @@ class BatchFormat(StrEnum):
         media = content_type.split(";", 1)[0].strip().lower()
         if media in ("text/csv", "application/csv"):
             return cls.CSV
-        if media in ("application/x-ndjson", "application/jsonl", "application/x-jsonlines",
-                     "application/jsonlines", "application/ndjson"):
+        if media in (
+            "application/x-ndjson",
+            "application/jsonl",
+            "application/x-jsonlines",
+            "application/jsonlines",
+            "application/ndjson",
+        ):
             return cls.JSONL
         return None
 
 
 def fingerprint(path: Path, encoding: str = "utf-8-sig") -> tuple[str, int]:
-    """Return the file's SHA-256 and line count, checking on the way that it decodes in `encoding`."""
+    """Return the file's SHA-256 and line count, checking that it decodes in `encoding`."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder(encoding)()
     line = 1
@@ -88,9 +93,13 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[Row]:
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue
         if len(cells) > width:
-            yield number, FieldProblem("row", f"has {len(cells)} cells; the header has {width}", number)
+            yield (
+                number,
+                FieldProblem("row", f"has {len(cells)} cells; the header has {width}", number),
+            )
             continue
-        yield number, dict(zip(names, cells, strict=False))
+        # Empty cells say nothing: batches carry the union of every item's columns.
+        yield number, {name: cell for name, cell in zip(names, cells, strict=False) if cell}
 
 
 def _jsonl_rows(text: io.TextIOWrapper) -> Iterator[Row]:
@@ -100,7 +109,10 @@ def _jsonl_rows(text: io.TextIOWrapper) -> Iterator[Row]:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield number, FieldProblem("row", f"not valid JSON: {exc.msg} at column {exc.colno}", number)
+            yield (
+                number,
+                FieldProblem("row", f"not valid JSON: {exc.msg} at column {exc.colno}", number),
+            )
             continue
         if not isinstance(value, dict):
             yield number, FieldProblem("row", "must be a JSON object", number)
@@ -108,8 +120,13 @@ def _jsonl_rows(text: io.TextIOWrapper) -> Iterator[Row]:
         yield number, value
 
 
-def write_rejects(source: Path, fmt: BatchFormat, problems: list[FieldProblem], target: Path,
-                  encoding: str = "utf-8-sig") -> int:
+def write_rejects(
+    source: Path,
+    fmt: BatchFormat,
+    problems: list[FieldProblem],
+    target: Path,
+    encoding: str = "utf-8-sig",
+) -> int:
     """Write the rejected rows of `source` to `target` as CSV with their reasons; return the count.
 
     Reasons are joined per row; the row's own cells follow so that a department can fix and resend.
@@ -127,9 +144,16 @@ def write_rejects(source: Path, fmt: BatchFormat, problems: list[FieldProblem], 
                 continue
             cells = row if isinstance(row, Mapping) else {}
             if writer is None:
-                columns = ["row", "errors", *[str(k) for k in cells]] if cells else ["row", "errors"]
+                columns = (
+                    ["row", "errors", *[str(k) for k in cells]] if cells else ["row", "errors"]
+                )
                 writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
                 writer.writeheader()
-            writer.writerow({"row": number, "errors": "; ".join(by_row[number]),
-                             **{str(k): v for k, v in cells.items()}})
+            writer.writerow(
+                {
+                    "row": number,
+                    "errors": "; ".join(by_row[number]),
+                    **{str(k): v for k, v in cells.items()},
+                }
+            )
     return len(by_row)

@@ -62,9 +62,18 @@ def validate_rows(
 
 
 def store_submissions(
-    uow: UnitOfWork, submissions: list[Submission], *, batch_id: int | None, actor: str
+    uow: UnitOfWork,
+    submissions: list[Submission],
+    *,
+    batch_id: int | None,
+    actor: str,
+    want_ids: bool = False,
 ) -> ChunkResult:
-    """Store valid submissions inside the caller's transaction: insert, update or leave unchanged."""
+    """Store valid submissions inside the caller's transaction: insert, update or leave unchanged.
+
+    `record_ids` of the result maps row numbers to record ids for updated and unchanged rows, and
+    for new rows only when `want_ids` is set (looking them up costs a query per chunk).
+    """
     result = ChunkResult()
     if not submissions:
         return result
@@ -82,24 +91,38 @@ def store_submissions(
     states = uow.records.find_states(department, {s.document_number for s in submissions})
     pending: list[tuple[NewRecord, IdentityConflict | None]] = []
 
-    def flush() -> None:
-        ids = uow.records.add_many([record for record, _ in pending], at=at)
-        for (record, conflict), record_id in zip(pending, ids, strict=True):
+    def flush(*, all_ids: bool = False) -> None:
+        uow.records.add_many([record for record, _ in pending], at=at)
+        wanted = [
+            r.submission.document_number
+            for r, conflict in pending
+            if conflict or want_ids or all_ids
+        ]
+        ids = uow.records.find_states(department, wanted) if wanted else {}
+        for record, conflict in pending:
             s = record.submission
-            states[s.document_number] = StoredState(record_id, s.content_hash, record.status)
-            result.record_ids[s.row] = record_id
+            states[s.document_number] = StoredState(
+                ids[s.document_number].id if s.document_number in ids else 0,
+                s.content_hash,
+                record.status,
+            )
+            if s.document_number in ids:
+                result.record_ids[s.row] = ids[s.document_number].id
             if conflict is not None:
-                _hold(uow, record, record_id, conflict, actor=actor)
+                _hold(uow, record, ids[s.document_number].id, conflict, actor=actor)
         pending.clear()
 
     waiting: set[str] = set()
     for s in submissions:
         subject = subjects[s.subject_number]
-        assert subject.id is not None
-        conflict = find_identity_conflict(subject, name=s.subject_name, birth_date=s.stated_birth_date)
+        if subject.id is None:
+            raise RuntimeError("a subject was not stored before its records")
+        conflict = find_identity_conflict(
+            subject, name=s.subject_name, birth_date=s.stated_birth_date
+        )
         status = _status_for(s, conflict)
         if s.document_number in waiting:  # the same document twice in one chunk
-            flush()
+            flush(all_ids=True)
             waiting.clear()
         state = states.get(s.document_number)
         if state is None:
@@ -125,7 +148,7 @@ def store_submissions(
                 str(state.id),
                 at,
                 subject_id=subject.id,
-                reason="resubmitted with changed content; the earlier version is kept as a revision",
+                reason="resubmitted with changed content; the earlier version is kept",
                 data={"batch_id": batch_id, "row": s.row, "previous_hash": state.content_hash},
             )
         )
@@ -174,7 +197,11 @@ def _hold(
             at,
             subject_id=record.subject_id,
             reason=f"submitted {conflict.kind.value} differs from the known subject",
-            data={"review_id": review_id, "batch_id": record.batch_id, "row": record.submission.row},
+            data={
+                "review_id": review_id,
+                "batch_id": record.batch_id,
+                "row": record.submission.row,
+            },
         )
     )
 
@@ -248,7 +275,7 @@ def ingest_batch(
                 "batch",
                 str(batch.id),
                 batch.completed_at,
-                data=_counts(batch),
+                data={**_counts(batch)},
             )
         )
         uow.commit()

@@ -32,7 +32,7 @@ def submit_record(
         submission = validate_row(
             raw, row=0, department=dept, gate=policy.gate(business_date(uow.now()))
         )
-        result = store_submissions(uow, [submission], batch_id=None, actor=actor)
+        result = store_submissions(uow, [submission], batch_id=None, actor=actor, want_ids=True)
         record = uow.records.get(result.record_ids[0])
         if result.accepted:
             outcome = Outcome.ACCEPTED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 
@@ -27,7 +28,7 @@ severity class and a display window computed at acceptance. Authenticate with an
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application: engine, policy (checked now, so a broken file fails at start), routes."""
+    """Build the app: engine, policy (checked now: a broken file fails at start), routes."""
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level)
     policy = load_policy(settings.policy_dir, catalog_version=settings.catalog_version)

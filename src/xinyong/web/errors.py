@@ -1,4 +1,4 @@
-"""Every error the API returns is RFC 9457 problem details; domain errors map to statuses here, once."""
+"""Every API error is RFC 9457 problem details; domain errors map to statuses here, once."""
 
 from __future__ import annotations
 
@@ -87,13 +87,23 @@ def install(app: FastAPI) -> None:
                 continue
             errors.append({"row": 0, "field": _field_of(tuple(err["loc"])), "reason": err["msg"]})
         if malformed:
-            return problem(400, "the body is not valid JSON", instance=request.url.path, errors=errors)
-        return problem(422, "the request does not have the expected shape", instance=request.url.path, errors=errors)
+            return problem(
+                400, "the body is not valid JSON", instance=request.url.path, errors=errors
+            )
+        return problem(
+            422,
+            "the request does not have the expected shape",
+            instance=request.url.path,
+            errors=errors,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem(
-            exc.status_code, str(exc.detail), instance=request.url.path, headers=exc.headers
+            exc.status_code,
+            str(exc.detail),
+            instance=request.url.path,
+            headers=dict(exc.headers) if exc.headers else None,
         )
 
     @app.exception_handler(Exception)

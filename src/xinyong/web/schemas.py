@@ -1,4 +1,4 @@
-"""API shapes only: what goes over the wire. Validation of records is the catalog's, not pydantic's."""
+"""API shapes only. Validation of records is the catalog's job, not pydantic's."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from xinyong.domain.identifiers import mask_citizen_id
 from xinyong.domain.records import CreditRecord, Outcome
 from xinyong.services.ports import IdentityReview
 
-RECORD_EXAMPLE = {
+RECORD_EXAMPLE: dict[str, Any] = {
     "item": "ADM-PEN-01",
     "document_number": "京市监罚〔2026〕1024号",
     "subject_id": "11010519491231002X",
@@ -109,7 +109,9 @@ class RecordStored(BaseModel):
 
 
 class Revocation(BaseModel):
-    reason: str = Field(min_length=5, max_length=2000, description="Why: the revoking or varying decision")
+    reason: str = Field(
+        min_length=5, max_length=2000, description="Why: the revoking or varying decision"
+    )
 
 
 class RowProblem(BaseModel):

@@ -323,7 +323,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("record_revisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_record_revisions_record_id"))

@@ -39,7 +39,9 @@ Reader = Annotated[ApiKey, caller(Scope.RECORDS_READ)]
     responses={200: {"description": "The record existed: updated, or unchanged"}},
 )
 def submit_record(
-    body: Annotated[RecordSubmission, Body(openapi_examples={"penalty": {"value": RECORD_EXAMPLE}})],
+    body: Annotated[
+        RecordSubmission, Body(openapi_examples={"penalty": {"value": RECORD_EXAMPLE}})
+    ],
     response: Response,
     uow: UowDep,
     policy: PolicyDep,

@@ -1,0 +1,252 @@
+"""The period engine: severity class, publication, display window, repair date, retention."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from datetime import date
+from typing import Any
+
+import pytest
+
+from xinyong.domain.catalog import CatalogItem, Severity
+from xinyong.domain.errors import CatalogError
+from xinyong.domain.periods import PeriodPolicy, assess
+from xinyong.domain.policy import Policy
+from xinyong.policy import PACKAGED, read_toml
+
+DECIDED = date(2026, 4, 1)  # NDRC Order 36 of 2025 takes effect
+ORDINARY_FINE = {"penalty_type": "fine", "procedure": "ordinary", "fine_amount": "5000.00"}
+
+
+def item(policy: Policy, code: str) -> CatalogItem:
+    found = policy.catalog.get(code)
+    assert found is not None, code
+    return found
+
+
+@pytest.mark.parametrize(
+    ("fields", "severity", "published", "display_ends", "repair_from"),
+    [
+        (
+            {**ORDINARY_FINE, "procedure": "simplified"},
+            Severity.MINOR,
+            False,
+            date(2026, 7, 1),
+            DECIDED,
+        ),
+        (ORDINARY_FINE, Severity.GENERAL, True, date(2027, 4, 1), date(2026, 7, 1)),
+        (
+            {**ORDINARY_FINE, "fine_amount": "50000.00"},
+            Severity.SERIOUS,
+            True,
+            date(2029, 4, 1),
+            date(2027, 4, 1),
+        ),
+    ],
+    ids=["minor", "general", "serious"],
+)
+def test_each_severity_class_sets_publication_display_and_repair(
+    policy: Policy,
+    fields: dict[str, object],
+    severity: Severity,
+    published: bool,
+    display_ends: date,
+    repair_from: date,
+) -> None:
+    result = assess(
+        item(policy, "ADM-PEN-01"),
+        fields,
+        decision_date=DECIDED,
+        valid_until=None,
+        policy=policy.periods,
+    )
+
+    assert result.severity is severity
+    assert result.published is published
+    assert result.display_ends == display_ends
+    assert result.repair_from == repair_from
+
+
+def test_shipped_figures_are_3_12_and_36_months_with_repair_after_0_3_and_12(
+    policy: Policy,
+) -> None:
+    classes = policy.periods.classes
+
+    assert [classes[s].display_months for s in Severity] == [3, 12, 36]
+    assert [classes[s].repair_after_months for s in Severity] == [0, 3, 12]
+    assert [classes[s].published for s in Severity] == [False, True, True]
+
+
+def test_a_warning_is_minor_whatever_the_procedure(policy: Policy) -> None:
+    fields = {**ORDINARY_FINE, "penalty_type": "warning", "fine_amount": None}
+
+    assert item(policy, "ADM-PEN-01").severity_of(fields) is Severity.MINOR
+
+
+def test_severity_rules_are_tried_in_order(policy: Policy) -> None:
+    # a simplified-procedure fine above the threshold: the first matching rule (minor) wins
+    fields = {**ORDINARY_FINE, "procedure": "simplified", "fine_amount": "60000.00"}
+
+    assert item(policy, "ADM-PEN-01").severity_of(fields) is Severity.MINOR
+
+
+def test_retention_runs_from_the_end_of_display(policy: Policy) -> None:
+    result = assess(
+        item(policy, "ADM-PEN-01"),
+        ORDINARY_FINE,
+        decision_date=DECIDED,
+        valid_until=None,
+        policy=policy.periods,
+    )
+
+    assert result.retention_ends == date(2032, 4, 1)
+
+
+def test_retention_is_capped_by_the_archive_rule(policy: Policy) -> None:
+    long_kept = dataclasses.replace(item(policy, "ADM-PEN-01"), retention_years=10)
+
+    result = assess(
+        long_kept, ORDINARY_FINE, decision_date=DECIDED, valid_until=None, policy=policy.periods
+    )
+
+    assert policy.periods.max_retention_years == 5
+    assert result.retention_ends == date(2032, 4, 1)
+
+
+def test_public_penalty_is_published_within_seven_working_days(policy: Policy) -> None:
+    # 29 and 30 Sep, 8, 9 and Saturday 10 Oct (make-up day), 12 and 13 Oct 2026
+    result = assess(
+        item(policy, "ADM-PEN-01"),
+        ORDINARY_FINE,
+        decision_date=date(2026, 9, 28),
+        valid_until=None,
+        policy=policy.periods,
+    )
+
+    assert result.publish_by is not None
+    assert result.publish_by.day == date(2026, 10, 13)
+    assert result.publish_by.official
+
+
+def test_a_minor_penalty_has_no_publication_deadline(policy: Policy) -> None:
+    result = assess(
+        item(policy, "ADM-PEN-01"),
+        {**ORDINARY_FINE, "procedure": "simplified"},
+        decision_date=DECIDED,
+        valid_until=None,
+        policy=policy.periods,
+    )
+
+    assert not result.published
+    assert result.publish_by is None
+
+
+def test_double_publicity_applies_only_to_its_categories(policy: Policy) -> None:
+    result = assess(
+        item(policy, "JUD-DEBTOR-01"),
+        {"dishonest_conduct": "able_but_refuses"},
+        decision_date=DECIDED,
+        valid_until=None,
+        policy=policy.periods,
+    )
+
+    assert result.severity is Severity.SERIOUS
+    assert result.published
+    assert result.publish_by is None
+
+
+def test_a_shared_only_item_is_never_published_whatever_its_class(policy: Policy) -> None:
+    result = assess(
+        item(policy, "JUD-CRIM-01"),
+        {"penalty": "fixed_term_imprisonment"},
+        decision_date=DECIDED,
+        valid_until=None,
+        policy=policy.periods,
+    )
+
+    assert result.severity is Severity.SERIOUS
+    assert not result.published
+
+
+def test_a_licence_is_shown_through_its_last_valid_day(policy: Policy) -> None:
+    result = assess(
+        item(policy, "ADM-LIC-01"),
+        {},
+        decision_date=DECIDED,
+        valid_until=date(2027, 6, 30),
+        policy=policy.periods,
+    )
+
+    assert result.severity is None
+    assert result.display_ends == date(2027, 7, 1)
+    assert result.repair_from is None
+    assert result.retention_ends == date(2032, 7, 1)
+
+
+def test_a_licence_without_an_end_date_stays_shown(policy: Policy) -> None:
+    result = assess(
+        item(policy, "ADM-LIC-01"),
+        {},
+        decision_date=DECIDED,
+        valid_until=None,
+        policy=policy.periods,
+    )
+
+    assert result.display_ends is None
+    assert result.retention_ends is None
+
+
+def test_an_honour_is_shown_for_its_fixed_term(policy: Policy) -> None:
+    honour = item(policy, "HON-MORAL-01")
+
+    result = assess(honour, {}, decision_date=DECIDED, valid_until=None, policy=policy.periods)
+
+    assert honour.display_months == 36
+    assert result.severity is None
+    assert result.published
+    assert result.display_ends == date(2029, 4, 1)
+    assert result.retention_ends == date(2032, 4, 1)
+
+
+def shipped_periods() -> dict[str, Any]:
+    return copy.deepcopy(read_toml(PACKAGED / "periods.toml"))
+
+
+def test_figures_come_from_the_policy_file(policy: Policy) -> None:
+    data = shipped_periods()
+    data["severity"]["general"]["display_months"] = 6
+    data["archive"]["max_retention_years"] = 2
+    local = PeriodPolicy.from_policy(data)
+
+    result = assess(
+        item(policy, "ADM-PEN-01"),
+        ORDINARY_FINE,
+        decision_date=DECIDED,
+        valid_until=None,
+        policy=local,
+    )
+
+    assert result.display_ends == date(2026, 10, 1)
+    assert result.retention_ends == date(2028, 10, 1)
+
+
+def test_a_periods_file_missing_a_class_names_it() -> None:
+    data = shipped_periods()
+    del data["severity"]["general"]
+
+    with pytest.raises(CatalogError) as caught:
+        PeriodPolicy.from_policy(data, "local/periods.toml")
+
+    assert caught.value.file == "local/periods.toml"
+    assert caught.value.item == "severity.general"
+
+
+def test_a_periods_file_with_a_bad_figure_names_the_class() -> None:
+    data = shipped_periods()
+    data["severity"]["serious"]["display_months"] = "three years"
+
+    with pytest.raises(CatalogError) as caught:
+        PeriodPolicy.from_policy(data)
+
+    assert caught.value.item == "severity.serious"

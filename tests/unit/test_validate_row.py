@@ -1,0 +1,305 @@
+"""The catalog gate for one submitted row: what is accepted, and how every refusal is named."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from tests.factories import AMR_USCC, citizen_id, penalty_row
+
+from xinyong.domain.catalog import Severity
+from xinyong.domain.departments import Department
+from xinyong.domain.errors import RowRejected
+from xinyong.domain.policy import Policy
+from xinyong.domain.records import Submission, validate_row
+
+TODAY = date(2026, 11, 20)
+ROW = 7
+EDU_USCC = "111100000000210477"  # BJ-EDU in the shipped departments
+CREDIT_USCC = "12110000400005214X"  # BJ-CREDIT
+
+
+def department(policy: Policy, code: str) -> Department:
+    found = policy.department(code)
+    assert found is not None, code
+    return found
+
+
+def submit(
+    policy: Policy, raw: dict[str, object], dept: str = "BJ-AMR", today: date = TODAY
+) -> Submission:
+    return validate_row(raw, row=ROW, department=department(policy, dept), gate=policy.gate(today))
+
+
+def rejected(
+    policy: Policy, raw: dict[str, object], dept: str = "BJ-AMR", today: date = TODAY
+) -> dict[str, str]:
+    """Return {field: reason} of the refusal, checking every problem names the row."""
+    with pytest.raises(RowRejected) as caught:
+        submit(policy, raw, dept, today)
+    problems = caught.value.problems
+    assert all(p.row == ROW for p in problems)
+    return {p.field: p.reason for p in problems}
+
+
+def test_a_good_row_is_accepted_with_its_severity_and_periods(policy: Policy) -> None:
+    raw = penalty_row(subject_id=" 11010519491231002x ", fine_amount="5,000")
+
+    accepted = submit(policy, raw)
+
+    assert accepted.item.code == "ADM-PEN-01"
+    assert accepted.catalog_version == "2024.1"
+    assert accepted.department == "BJ-AMR"
+    assert accepted.subject_number == "11010519491231002X"
+    assert accepted.person is not None
+    assert accepted.authority_uscc == AMR_USCC
+    assert accepted.fields["fine_amount"] == "5000.00"
+    assert accepted.assessment.severity is Severity.GENERAL
+    assert accepted.assessment.published
+    assert accepted.assessment.display_ends == date(2027, 9, 1)
+    assert not accepted.expired_on_arrival
+    assert accepted.original == raw
+
+
+def test_a_large_fine_is_assessed_serious(policy: Policy) -> None:
+    accepted = submit(policy, penalty_row(fine_amount="60000"))
+
+    assert accepted.assessment.severity is Severity.SERIOUS
+    assert accepted.assessment.display_ends == date(2029, 9, 1)
+
+
+def test_a_simplified_procedure_penalty_is_minor_and_unpublished(policy: Policy) -> None:
+    accepted = submit(policy, penalty_row(procedure="simplified", fine_amount="200"))
+
+    assert accepted.assessment.severity is Severity.MINOR
+    assert not accepted.assessment.published
+
+
+def test_the_same_content_gives_the_same_hash(policy: Policy) -> None:
+    raw = penalty_row()
+
+    assert submit(policy, raw).content_hash == submit(policy, dict(raw)).content_hash
+    assert (
+        submit(policy, raw).content_hash
+        != submit(policy, {**raw, "fine_amount": "5001"}).content_hash
+    )
+
+
+def test_every_bad_field_is_reported_in_one_refusal(policy: Policy) -> None:
+    raw = penalty_row(
+        subject_id="110105194912310021",
+        decision_date="2026-13-01",
+        authority_uscc="11110000000021135N",
+        penalty_type="flogging",
+        fine_amount="abc",
+        violation="",
+    )
+
+    problems = rejected(policy, raw)
+
+    assert set(problems) == {
+        "subject_id",
+        "decision_date",
+        "authority_uscc",
+        "penalty_type",
+        "fine_amount",
+        "violation",
+    }
+    assert problems["subject_id"] == (
+        "not a valid citizen ID number: check character is 1, the number needs X"
+    )
+    assert problems["violation"] == "is required"
+    assert "must be one of warning" in problems["penalty_type"]
+
+
+def test_a_refusal_never_repeats_the_id_number(policy: Policy) -> None:
+    with pytest.raises(RowRejected) as caught:
+        submit(policy, penalty_row(subject_id="110105194912310021"))
+
+    assert "110105194912310021" not in str(caught.value)
+    assert all("110105194912310021" not in p.reason for p in caught.value.problems)
+
+
+def test_an_unknown_item_is_refused(policy: Policy) -> None:
+    problems = rejected(policy, penalty_row(item="ADM-XYZ-99"))
+
+    assert problems["item"] == "'ADM-XYZ-99' is not in catalog 2024.1"
+
+
+def test_a_row_without_an_item_is_refused(policy: Policy) -> None:
+    assert rejected(policy, penalty_row(item=""))["item"] == "is required"
+
+
+def test_a_department_may_submit_only_its_own_items(policy: Policy) -> None:
+    raw = penalty_row(
+        item="JUD-DEBTOR-01",
+        case_number="（2026）京0105执12345号",
+        court_name="北京市朝阳区人民法院",
+        enforcement_basis="（2025）京0105民初6789号",
+        obligation="偿还借款本金及利息",
+        performance_status="not_performed",
+        dishonest_conduct="able_but_refuses",
+    )
+    for name in ("penalty_type", "procedure", "violation", "legal_provision", "fine_amount"):
+        raw.pop(name)
+
+    problems = rejected(policy, raw, dept="BJ-AMR")
+
+    assert problems == {"item": "department BJ-AMR may not provide JUD-DEBTOR-01"}
+    accepted = submit(policy, raw, dept="BJ-COURT-CY")
+    assert accepted.assessment.severity is Severity.SERIOUS
+
+
+@pytest.mark.parametrize(
+    ("column", "concept"),
+    [
+        ("blood_type", "blood type"),
+        ("Blood Group", "blood type"),
+        ("宗教信仰", "religious belief"),
+        ("fingerprint", "fingerprints"),
+        ("diagnosis", "disease and medical history"),
+    ],
+)
+def test_a_banned_field_in_the_row_is_refused(policy: Policy, column: str, concept: str) -> None:
+    problems = rejected(policy, penalty_row(**{column: "A"}))
+
+    assert problems == {column: f"{concept} may never be collected (statutory ban)"}
+
+
+def test_a_column_that_is_not_a_data_item_is_refused(policy: Policy) -> None:
+    problems = rejected(policy, penalty_row(shoe_size="42"))
+
+    assert problems == {"shoe_size": "is not a data item of ADM-PEN-01"}
+
+
+def test_blank_unknown_columns_are_ignored(policy: Policy) -> None:
+    accepted = submit(policy, penalty_row(shoe_size="", blood_type="   ", court_name=None))
+
+    assert accepted.item.code == "ADM-PEN-01"
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        ("fine_amount", "abc", "must be a number; got 'abc'"),
+        ("fine_amount", "12.345", "must have at most two decimal places"),
+        ("fine_amount", "-1", "must be at least 0"),
+        ("fine_amount", True, "must be a number"),
+        ("penalty_type", "flogging", "must be one of warning, criticism"),
+        ("violation", ["a", "list"], "must be text"),
+        ("decision_date", "01/09/2026", "must be a date as YYYY-MM-DD"),
+        ("valid_from", "2026-02-30", "must be a date as YYYY-MM-DD"),
+        ("document_number", "号" * 101, "is 101 characters long; at most 100 are allowed"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_refused(
+    policy: Policy, column: str, value: object, reason: str
+) -> None:
+    problems = rejected(policy, penalty_row(**{column: value}))
+
+    assert list(problems) == [column]
+    assert reason in problems[column]
+
+
+def test_a_decision_dated_after_today_is_refused(policy: Policy) -> None:
+    problems = rejected(policy, penalty_row(decision_date="2026-11-21"))
+
+    assert problems == {"decision_date": "2026-11-21 is in the future"}
+
+
+def test_a_validity_that_ends_before_it_starts_is_refused(policy: Policy) -> None:
+    problems = rejected(policy, penalty_row(valid_from="2026-09-01", valid_until="2026-08-31"))
+
+    assert problems == {"valid_until": "is before valid_from"}
+
+
+def test_an_organisation_item_needs_a_credit_code(policy: Policy) -> None:
+    raw = penalty_row(item="ADM-PEN-02")
+
+    problems = rejected(policy, raw)
+
+    assert problems["subject_id"].startswith("not a valid unified social credit code")
+
+
+def student_loan_row(subject_id: str, decision_date: str) -> dict[str, object]:
+    return {
+        "item": "CON-STULOAN-01",
+        "document_number": "京教助贷〔2026〕0042号",
+        "subject_id": subject_id,
+        "subject_name": "李明",
+        "decision_date": decision_date,
+        "authority_name": "北京市教育委员会",
+        "authority_uscc": EDU_USCC,
+        "loan_contract_number": "GJZXDK-2024-000123",
+        "school_name": "北京某大学",
+        "overdue_principal": "6000",
+        "overdue_days": "120",
+    }
+
+
+def test_a_minor_is_refused_for_an_item_that_applies_from_eighteen(policy: Policy) -> None:
+    student = citizen_id(born=date(2008, 6, 1))
+
+    problems = rejected(policy, student_loan_row(student, "2026-05-31"), dept="BJ-EDU")
+
+    assert problems == {
+        "subject_id": "the subject was 17 on the decision date; CON-STULOAN-01 applies from 18"
+    }
+
+
+def test_the_same_person_is_accepted_from_their_eighteenth_birthday(policy: Policy) -> None:
+    student = citizen_id(born=date(2008, 6, 1))
+
+    accepted = submit(policy, student_loan_row(student, "2026-06-01"), dept="BJ-EDU")
+
+    assert accepted.person is not None
+    assert accepted.person.age_on(accepted.decision_date) == 18
+
+
+def income_row(**overrides: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "item": "SELF-INC-01",
+        "document_number": "京信申〔2026〕000118号",
+        "subject_id": citizen_id(),
+        "subject_name": "张伟",
+        "decision_date": "2026-10-15",
+        "authority_name": "北京市公共信用信息中心",
+        "authority_uscc": CREDIT_USCC,
+        "annual_income": "180000",
+        "income_year": "2025",
+        "income_source": "wages",
+        "evidence": "individual_income_tax_record",
+    }
+    row.update(overrides)
+    return row
+
+
+def test_an_item_needing_consent_is_refused_without_a_consent_reference(policy: Policy) -> None:
+    problems = rejected(policy, income_row(), dept="BJ-CREDIT")
+
+    assert problems == {"consent_reference": "is required"}
+
+
+def test_an_item_needing_consent_is_accepted_with_a_consent_reference(policy: Policy) -> None:
+    accepted = submit(policy, income_row(consent_reference="SQ-2026-000118"), dept="BJ-CREDIT")
+
+    assert accepted.consent_reference == "SQ-2026-000118"
+    assert accepted.fields["annual_income"] == "180000.00"
+    assert not accepted.assessment.published
+
+
+def test_a_record_past_its_display_period_is_accepted_as_expired_on_arrival(
+    policy: Policy,
+) -> None:
+    accepted = submit(policy, penalty_row(decision_date="2025-06-01"))
+
+    assert accepted.assessment.display_ends == date(2026, 6, 1)
+    assert accepted.expired_on_arrival
+
+
+def test_a_record_past_its_retention_period_is_refused(policy: Policy) -> None:
+    # general: shown until 2021-06-01, then archived for 5 years until 2026-06-01
+    problems = rejected(policy, penalty_row(decision_date="2020-06-01"))
+
+    assert list(problems) == ["decision_date"]
+    assert "retention period ended on 2026-06-01" in problems["decision_date"]
