@@ -49,10 +49,10 @@ def policy() -> Policy:
     return load_policy()
 
 
-def _fresh_postgres(base_url: str) -> str:
+def _fresh_postgres(base_url: str, suffix: str = "") -> str:
     """Create an empty database for this test session beside the one the URL names."""
     admin_engine = make_engine(base_url, isolation_level="AUTOCOMMIT")
-    name = f"xinyong_test_{os.getpid()}"
+    name = f"xinyong_test_{os.getpid()}{'_' + suffix if suffix else ''}"
     with admin_engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -8,6 +8,7 @@ from functools import partial
 from typing import NoReturn
 
 import typer
+from sqlalchemy.pool import NullPool
 from rich.console import Console
 
 from xinyong.config import Settings, get_settings
@@ -33,7 +34,9 @@ def policy(s: Settings) -> Policy:
 
 
 def uow_factory(s: Settings) -> partial[SqlUnitOfWork]:
-    return partial(SqlUnitOfWork, make_session_factory(make_engine(s.database_url)))
+    # A command is short-lived: no pool, so every connection closes with its unit of work.
+    engine = make_engine(s.database_url, poolclass=NullPool)
+    return partial(SqlUnitOfWork, make_session_factory(engine))
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -10,7 +10,6 @@ from rich.table import Table
 from xinyong.cli import context
 from xinyong.cli.context import console
 from xinyong.db.engine import make_engine
-from xinyong.db.migrate import current_revision, upgrade
 from xinyong.services import admin
 
 app = typer.Typer(help="The database: migrations.")
@@ -22,6 +21,7 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision")] = "head",
 ) -> None:
     """Migrate the database to the latest schema (or REVISION)."""
+    from xinyong.db.migrate import current_revision, upgrade  # alembic loads slowly; only here
     s = context.settings()
     engine = make_engine(s.database_url)
     upgrade(engine, revision)
@@ -34,6 +34,7 @@ def db_upgrade(
 @app.command("current")
 def db_current() -> None:
     """Print the database's current schema revision."""
+    from xinyong.db.migrate import current_revision
     engine = make_engine(context.settings().database_url)
     console.print(current_revision(engine) or "empty: run `xinyong db upgrade`")
     engine.dispose()

@@ -8,14 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from xinyong.cli import context
 from xinyong.cli.context import console
 from xinyong.cli.ingest import ingest_file
 from xinyong.db.engine import make_engine
-from xinyong.db.migrate import upgrade
 from xinyong.domain.access import ROLE_SCOPES, Role, Scope
 from xinyong.domain.policy import Policy
 from xinyong.services import admin
@@ -92,6 +90,8 @@ def demo(
     ] = True,
 ) -> None:
     """Migrate, synthesise a population, ingest it, print demo keys and serve the API."""
+    from xinyong.db.migrate import upgrade
+
     s = context.settings()
     policy = context.policy(s)
     engine = make_engine(s.database_url)
@@ -151,7 +151,7 @@ def demo(
         console.print(
             f"serving http://{host}:{port} — interactive docs at http://{host}:{port}/docs"
         )
-        uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info")
+        _serve(host, port, workers=1)
 
 
 def serve(
@@ -160,4 +160,10 @@ def serve(
     workers: Annotated[int, typer.Option(min=1)] = 1,
 ) -> None:
     """Serve the HTTP API (run `xinyong db upgrade` first)."""
+    _serve(host, port, workers=workers)
+
+
+def _serve(host: str, port: int, *, workers: int) -> None:
+    import uvicorn  # only the serving commands need the server
+
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="info")

@@ -47,11 +47,14 @@ class Region:
     code: str
     province: str
     county: str
-    name_en: str
 
     @property
     def name_zh(self) -> str:
         return f"{self.province}{self.county}"
+
+    @property
+    def name_en(self) -> str:
+        return english_region_name(self.province, self.county)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +116,7 @@ def _region(code: str, year: int) -> Region:
     province, counties = _places(code)
     for start, end, county in counties:
         if (start is None or year >= start) and (end is None or year <= end):
-            return Region(code, province, county, english_region_name(province, county))
+            return Region(code, province, county)
     raise InvalidIdentifier(
         "citizen_id", f"region code {code} is not a county that issued numbers in {year}"
     )

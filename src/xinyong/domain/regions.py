@@ -5,8 +5,6 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from pypinyin import lazy_pinyin
-
 from xinyong.policy import PACKAGED, read_toml
 
 
@@ -19,6 +17,8 @@ def _romanise(name: str) -> str:
     readings: dict[str, str] = _table()["readings"]
     if name in readings:
         return readings[name]
+    from pypinyin import lazy_pinyin  # loaded on first use: its dictionaries are slow to load
+
     return "".join(lazy_pinyin(name)).capitalize()
 
 

@@ -73,10 +73,13 @@ def read_rows(stream: BinaryIO, fmt: BatchFormat, encoding: str = "utf-8-sig") -
     first line. Blank lines are skipped but keep their numbers.
     """
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-    if fmt is BatchFormat.CSV:
-        yield from _csv_rows(text)
-    else:
-        yield from _jsonl_rows(text)
+    try:
+        if fmt is BatchFormat.CSV:
+            yield from _csv_rows(text)
+        else:
+            yield from _jsonl_rows(text)
+    finally:
+        text.detach()  # the caller opened the stream and closes it
 
 
 def _csv_rows(text: io.TextIOWrapper) -> Iterator[Row]:
