@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from xinyong.cli import context
 from xinyong.cli.context import console
 from xinyong.cli.ingest import ingest_file
 from xinyong.db.engine import make_engine
+from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.access import ROLE_SCOPES, Role, Scope
 from xinyong.domain.policy import Policy
 from xinyong.services import admin
@@ -100,36 +102,14 @@ def demo(
     console.print(f"[bold]database[/] {s.database_url} migrated")
     uow = context.uow_factory(s)
     admin.sync_departments(uow(), policy.departments, actor=context.CLI_ACTOR)
-    out = Path("var/demo") / f"persons-{persons}"
-    summary = _synthesise(policy, persons, out, 2016, "csv", False)
-    console.print(
-        f"{summary.persons} persons, {summary.records} records"
-        f" in {len(summary.files)} department files"
-    )
-    totals = {"accepted": 0, "updated": 0, "unchanged": 0, "rejected": 0, "held": 0}
-    for file in summary.files:
-        department = file.stem
-        digest, lines = fingerprint(file)
-        result = ingest_file(
-            uow(),
-            policy,
-            file,
-            department=department,
-            fmt=BatchFormat.CSV,
-            encoding="utf-8-sig",
-            sha256=digest,
-            total_lines=lines,
-            chunk_rows=s.ingest_chunk_rows,
+    existing = admin.count_records(uow())
+    if existing:
+        console.print(
+            f"the database already holds {existing} records: demo data is not loaded again"
+            " (delete ./var to start afresh)"
         )
-        totals["accepted"] += result.accepted
-        totals["updated"] += result.updated
-        totals["unchanged"] += result.unchanged
-        totals["rejected"] += result.rejected
-        totals["held"] += result.held_for_review
-    console.print(
-        f"ingested: {totals['accepted']} accepted, {totals['unchanged']} unchanged,"
-        f" {totals['rejected']} rejected, {totals['held']} held for identity review"
-    )
+    else:
+        _load_demo_population(uow, policy, persons, s.ingest_chunk_rows)
     staff_key = admin.create_api_key(
         uow(),
         label="demo credit centre",
@@ -152,6 +132,39 @@ def demo(
             f"serving http://{host}:{port} — interactive docs at http://{host}:{port}/docs"
         )
         _serve(host, port, workers=1)
+
+
+def _load_demo_population(
+    uow: partial[SqlUnitOfWork], policy: Policy, persons: int, chunk_rows: int
+) -> None:
+    out = Path("var/demo") / f"persons-{persons}"
+    summary = _synthesise(policy, persons, out, 2016, "csv", False)
+    console.print(
+        f"{summary.persons} persons, {summary.records} records"
+        f" in {len(summary.files)} department files"
+    )
+    totals = {"accepted": 0, "unchanged": 0, "rejected": 0, "held": 0}
+    for file in summary.files:
+        digest, lines = fingerprint(file)
+        result = ingest_file(
+            uow(),
+            policy,
+            file,
+            department=file.stem,
+            fmt=BatchFormat.CSV,
+            encoding="utf-8-sig",
+            sha256=digest,
+            total_lines=lines,
+            chunk_rows=chunk_rows,
+        )
+        totals["accepted"] += result.accepted
+        totals["unchanged"] += result.unchanged
+        totals["rejected"] += result.rejected
+        totals["held"] += result.held_for_review
+    console.print(
+        f"ingested: {totals['accepted']} accepted, {totals['unchanged']} unchanged,"
+        f" {totals['rejected']} rejected, {totals['held']} held for identity review"
+    )
 
 
 def serve(

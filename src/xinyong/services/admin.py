@@ -138,3 +138,8 @@ def list_departments(uow: UnitOfWork) -> list[Department]:
 def list_api_keys(uow: UnitOfWork) -> list[ApiKey]:
     with uow:
         return uow.keys.list()
+
+
+def count_records(uow: UnitOfWork) -> int:
+    with uow:
+        return uow.records.count()
