@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from sqlalchemy import Engine, func, select, text
+from tests.conftest import PG_URL, _drop_postgres, _fresh_postgres
 from typer.testing import CliRunner
 
-from tests.conftest import PG_URL, _drop_postgres, _fresh_postgres
 from xinyong.cli import app
 from xinyong.db.engine import make_engine
 from xinyong.db.rows import BatchRow, CreditRecordRow, SubjectRow
@@ -90,9 +90,20 @@ def snapshot(url: str) -> dict[str, object]:
             tuple(str(v) for v in row)
             for row in conn.execute(
                 select(
-                    r.department_code, r.document_number, r.item_code, SubjectRow.number,
-                    r.status, r.severity, r.published, r.decision_date, r.display_ends,
-                    r.repair_from, r.retention_ends, r.publish_by, r.content_hash, r.source_row,
+                    r.department_code,
+                    r.document_number,
+                    r.item_code,
+                    SubjectRow.number,
+                    r.status,
+                    r.severity,
+                    r.published,
+                    r.decision_date,
+                    r.display_ends,
+                    r.repair_from,
+                    r.retention_ends,
+                    r.publish_by,
+                    r.content_hash,
+                    r.source_row,
                 ).join(SubjectRow, SubjectRow.id == r.subject_id)
             )
         )
@@ -104,8 +115,12 @@ def snapshot(url: str) -> dict[str, object]:
             tuple(str(v) for v in row)
             for row in conn.execute(
                 select(
-                    BatchRow.department_code, BatchRow.status, BatchRow.rows_done,
-                    BatchRow.accepted, BatchRow.rejected, BatchRow.held,
+                    BatchRow.department_code,
+                    BatchRow.status,
+                    BatchRow.rows_done,
+                    BatchRow.accepted,
+                    BatchRow.rejected,
+                    BatchRow.held,
                 )
             )
         )
@@ -124,7 +139,10 @@ def test_a_population_is_stored_once_and_a_second_ingest_adds_nothing(
     assert first["held_for_review"] == population.conflicts
     second = ingest_all(url, population.files)
     assert second == {
-        "accepted": 0, "updated": 0, "unchanged": population.records, "rejected": 0,
+        "accepted": 0,
+        "updated": 0,
+        "unchanged": population.records,
+        "rejected": 0,
         "held_for_review": 0,
     }
     engine = make_engine(url)
@@ -199,9 +217,19 @@ def test_kill_9_mid_ingest_and_a_rerun_equal_an_uninterrupted_run(
     url = new_database("killed")
     env = {**os.environ, "XINYONG_DATABASE_URL": url, "XINYONG_INGEST_CHUNK_ROWS": "200"}
     process = subprocess.Popen(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "xinyong", "ingest", str(biggest), "--department", biggest.stem,
-         "--json"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "xinyong",
+            "ingest",
+            str(biggest),
+            "--department",
+            biggest.stem,
+            "--json",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     engine = make_engine(url)
     deadline = time.monotonic() + 120

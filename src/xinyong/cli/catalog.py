@@ -30,8 +30,10 @@ def list_items(
         typer.echo(json.dumps([_summary(i) for i in items], ensure_ascii=False, indent=2))
         return
     table = Table(title=f"Catalog {policy.catalog.version}: {policy.catalog.edition}")
-    for column in ("code", "name", "category", "subject", "nature", "public", "severity"):
-        table.add_column(column)
+    table.add_column("code", no_wrap=True)
+    table.add_column("name", overflow="fold")
+    for column in ("category", "subject", "nature", "public", "severity"):
+        table.add_column(column, overflow="fold")
     for i in items:
         table.add_row(
             i.code,

@@ -8,8 +8,8 @@ from functools import partial
 from typing import NoReturn
 
 import typer
-from sqlalchemy.pool import NullPool
 from rich.console import Console
+from sqlalchemy.pool import NullPool
 
 from xinyong.config import Settings, get_settings
 from xinyong.db.engine import make_engine

@@ -22,6 +22,7 @@ def db_upgrade(
 ) -> None:
     """Migrate the database to the latest schema (or REVISION)."""
     from xinyong.db.migrate import current_revision, upgrade  # alembic loads slowly; only here
+
     s = context.settings()
     engine = make_engine(s.database_url)
     upgrade(engine, revision)
@@ -35,6 +36,7 @@ def db_upgrade(
 def db_current() -> None:
     """Print the database's current schema revision."""
     from xinyong.db.migrate import current_revision
+
     engine = make_engine(context.settings().database_url)
     console.print(current_revision(engine) or "empty: run `xinyong db upgrade`")
     engine.dispose()

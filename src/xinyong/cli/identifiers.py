@@ -19,6 +19,22 @@ from xinyong.domain.identifiers import (
 app = typer.Typer(help="Check identifiers: citizen ID numbers and unified social credit codes.")
 
 
+def _looks_like_credit_code(number: str, today: date) -> bool:
+    """Guess the kind: a number that fails as a citizen ID but passes as a credit code is a code."""
+    text = normalise(number)
+    if not text[:17].isdigit():
+        return True
+    try:
+        parse_citizen_id(number, today=today)
+    except InvalidIdentifier:
+        try:
+            parse_credit_code(number)
+        except InvalidIdentifier:
+            return False
+        return True
+    return False
+
+
 @app.command("check")
 def check(
     number: Annotated[
@@ -31,8 +47,7 @@ def check(
 ) -> None:
     """Validate a number; exit 0 if valid, 1 if not, with the reason."""
     today = date.today()  # noqa: DTZ011 - the local date is what a person at the terminal means
-    text = normalise(number)
-    wants_uscc = kind == "uscc" or (kind == "auto" and not text[:17].isdigit())
+    wants_uscc = kind == "uscc" or (kind == "auto" and _looks_like_credit_code(number, today))
     try:
         if wants_uscc:
             code = parse_credit_code(number)

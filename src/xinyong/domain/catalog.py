@@ -130,6 +130,21 @@ _DISPLAY_KEYS = frozenset({"rule", "months"})
 _SEVERITY_KEYS = frozenset({"default", "rules"})
 _RULE_KEYS = frozenset({"field", "op", "value", "class"})
 _TRUE = {"true", "1", "yes", "y", "是"}
+#: Dates outside this span are typing errors, and some would overflow date arithmetic.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+#: The largest magnitude a number may have (money is stored as NUMERIC(18, 2)).
+MAX_DIGITS_BEFORE_POINT = 15
+_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"} | {"\x7f"}
+
+
+def check_text(text: str) -> str:
+    """Refuse control characters (NUL and the like): no document holds them."""
+    if any(ch in _CONTROL for ch in text):
+        raise ValueError("contains control characters")
+    return text
+
+
 _FALSE = {"false", "0", "no", "n", "否"}
 
 #: Fields every record carries, whatever its item; items may not redeclare them.
@@ -221,7 +236,7 @@ class DataItem:
             limit = self.max_length if kind is FieldType.STRING else max(self.max_length, 4000)
             if len(text) > limit:
                 raise ValueError(f"is {len(text)} characters long; at most {limit} are allowed")
-            return text
+            return check_text(text)
         if kind is FieldType.ENUM:
             if str(raw) not in self.values:
                 raise ValueError(f"must be one of {', '.join(self.values)}; got {raw!r}")
@@ -257,6 +272,10 @@ class DataItem:
             raise ValueError(f"must be a number; got {raw!r}") from None
         if not number.is_finite():
             raise ValueError(f"must be a finite number; got {raw!r}")
+        if number and number.adjusted() >= MAX_DIGITS_BEFORE_POINT:
+            raise ValueError(
+                f"is too large: at most {MAX_DIGITS_BEFORE_POINT} digits before the point"
+            )
         if self.type is FieldType.INTEGER and number != number.to_integral_value():
             raise ValueError(f"must be a whole number; got {raw!r}")
         if self.type is FieldType.MONEY and number.as_tuple().exponent < -2:  # type: ignore[operator]
@@ -267,16 +286,19 @@ class DataItem:
 def parse_date(raw: object) -> date:
     """Parse an ISO date (YYYY-MM-DD; YYYYMMDD and YYYY/MM/DD are accepted too)."""
     if isinstance(raw, date):
-        return raw
+        raw = raw.isoformat()
     if not isinstance(raw, str):
         raise ValueError("must be a date as YYYY-MM-DD")
     text = raw.strip().replace("/", "-")
     if len(text) == 8 and text.isdigit():
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"must be a date as YYYY-MM-DD; got {raw!r}") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(f"{day.isoformat()} is outside {EARLIEST_DATE.year}-{LATEST_DATE.year}")
+    return day
 
 
 @dataclass(frozen=True, slots=True)

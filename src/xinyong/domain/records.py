@@ -15,6 +15,7 @@ from xinyong.domain.catalog import (
     Catalog,
     CatalogItem,
     SubjectType,
+    check_text,
     parse_date,
 )
 from xinyong.domain.departments import Department
@@ -157,7 +158,11 @@ def validate_row(
         out = str(value).strip()
         if len(out) > limit:
             problem(name, f"is {len(out)} characters long; at most {limit} are allowed")
-        return out
+        try:
+            return check_text(out)
+        except ValueError as exc:
+            problem(name, str(exc))
+            return ""
 
     def day(name: str, *, required: bool) -> date | None:
         value = raw.get(name)

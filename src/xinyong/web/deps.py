@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Path, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from starlette.exceptions import HTTPException
 
@@ -32,6 +32,9 @@ def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
+
+#: A database id in a path: a positive 64-bit integer, so that a huge one is a 422, not a crash.
+DbId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 PolicyDep = Annotated[Policy, Depends(get_policy)]

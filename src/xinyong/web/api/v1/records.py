@@ -15,7 +15,15 @@ from xinyong.domain.records import Outcome
 from xinyong.services import ingest, records
 from xinyong.services.batchfiles import BatchFormat, read_rows
 from xinyong.services.ports import UnitOfWork
-from xinyong.web.deps import PolicyDep, SettingsDep, UowDep, caller, department_of, get_uow
+from xinyong.web.deps import (
+    DbId,
+    PolicyDep,
+    SettingsDep,
+    UowDep,
+    caller,
+    department_of,
+    get_uow,
+)
 from xinyong.web.schemas import (
     RECORD_EXAMPLE,
     BatchSummary,
@@ -108,14 +116,14 @@ async def submit_batch(
 
 
 @router.get("/{record_id}")
-def read_record(record_id: int, uow: UowDep, key: Reader) -> RecordPublic:
+def read_record(record_id: DbId, uow: UowDep, key: Reader) -> RecordPublic:
     """Read one of your department's records (credit-centre keys read any)."""
     record, number = records.get_record(uow, record_id, department=key.department)
     return RecordPublic.from_domain(record, number)
 
 
 @router.post("/{record_id}/revoke")
-def revoke_record(record_id: int, body: Revocation, uow: UowDep, key: Writer) -> RecordPublic:
+def revoke_record(record_id: DbId, body: Revocation, uow: UowDep, key: Writer) -> RecordPublic:
     """Withdraw a record because the decision behind it was revoked or varied."""
     record, number = records.revoke_record(
         uow, record_id, department=key.department, reason=body.reason, actor=key.actor
@@ -124,7 +132,7 @@ def revoke_record(record_id: int, body: Revocation, uow: UowDep, key: Writer) ->
 
 
 @batches.get("/{batch_id}")
-def read_batch(batch_id: int, uow: UowDep, key: Reader) -> BatchSummary:
+def read_batch(batch_id: DbId, uow: UowDep, key: Reader) -> BatchSummary:
     """What a batch did: counts, and each refused row with its field and reason."""
     batch, errors = ingest.get_batch(uow, batch_id, department=key.department)
     return BatchSummary(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from xinyong.domain.access import ApiKey, Scope
 from xinyong.services import admin
-from xinyong.web.deps import UowDep, caller
+from xinyong.web.deps import DbId, UowDep, caller
 from xinyong.web.schemas import IdentityReviewPublic, ReviewDecision
 
 router = APIRouter(prefix="/identity-reviews", tags=["identity reviews"])
@@ -31,7 +31,7 @@ def list_reviews(
 
 @router.post("/{review_id}/resolve")
 def resolve_review(
-    review_id: int, body: ReviewDecision, uow: UowDep, key: Staff
+    review_id: DbId, body: ReviewDecision, uow: UowDep, key: Staff
 ) -> IdentityReviewPublic:
     """Decide whether a held submission is about the known subject; if so, release the record."""
     review = admin.resolve_identity_review(
