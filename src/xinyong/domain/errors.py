@@ -50,7 +50,9 @@ class RowRejected(Invalid):
 
     def __init__(self, problems: list[FieldProblem]) -> None:
         first = problems[0]
-        super().__init__(f"row {first.row}, field {first.field!r}: {first.reason}")
+        where = f"row {first.row}, field" if first.row else "field"
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        super().__init__(f"{where} {first.field!r}: {first.reason}{more}")
         self.problems = problems
 
 
