@@ -8,9 +8,15 @@ import pytest
 from sqlalchemy import func, select
 from tests.factories import citizen_id, penalty_row
 
-from xinyong.db.rows import CreditRecordRow, IdentityReviewRow, RecordRevisionRow, SubjectRow
+from xinyong.db.rows import (
+    BatchRow,
+    CreditRecordRow,
+    IdentityReviewRow,
+    RecordRevisionRow,
+    SubjectRow,
+)
 from xinyong.db.unit_of_work import SqlUnitOfWork
-from xinyong.domain.errors import RowRejected
+from xinyong.domain.errors import Invalid, RowRejected
 from xinyong.domain.ingestion import BatchSource
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import Outcome, RecordStatus
@@ -186,3 +192,49 @@ def test_a_revoked_record_stays_revoked_when_resent(seeded: UowFactory, policy: 
     )
     assert again.outcome is Outcome.UPDATED
     assert again.record.status is RecordStatus.REVOKED
+
+
+def test_an_unreadable_input_fails_its_batch_and_keeps_what_was_committed(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    rows = [penalty_row() for _ in range(4)]
+
+    def breaking():
+        yield from enumerate(rows, start=1)
+        raise Invalid("the file is not UTF-8 text near line 6")
+
+    with pytest.raises(Invalid):
+        ingest_batch(
+            seeded(),
+            policy,
+            breaking(),
+            department="BJ-AMR",
+            actor="t",
+            source=BatchSource.API,
+            chunk_rows=2,
+        )
+    uow = seeded()
+    with uow:
+        batch = uow.session.scalars(select(BatchRow)).one()
+        assert (batch.status, batch.rows_done, batch.accepted) == ("failed", 4, 4)
+    assert _count(seeded, CreditRecordRow) == 4
+
+
+def test_an_unexpected_error_on_one_row_costs_that_row_only(
+    seeded: UowFactory, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xinyong.services import ingest
+
+    real = ingest.validate_row
+    rows = [penalty_row() for _ in range(3)]
+
+    def flaky(raw, **kw):
+        if kw["row"] == 2:
+            raise ArithmeticError("a bug in a rule")
+        return real(raw, **kw)
+
+    monkeypatch.setattr(ingest, "validate_row", flaky)
+    summary = _ingest(seeded, policy, rows)
+    assert (summary.accepted, summary.rejected) == (2, 1)
+    assert summary.errors[0].row == 2
+    assert "could not be checked" in summary.errors[0].reason

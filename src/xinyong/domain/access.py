@@ -36,7 +36,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         {Scope.RECORDS_WRITE, Scope.RECORDS_READ, Scope.CATALOG_READ}
     ),
     Role.IMPLEMENTING_DEPARTMENT: frozenset({Scope.CATALOG_READ}),
-    Role.CREDIT_CENTRE: frozenset(Scope),
+    # Staff read and review; records are written by the departments that made the decisions.
+    Role.CREDIT_CENTRE: frozenset(Scope) - {Scope.RECORDS_WRITE},
     Role.CREDIT_AGENCY: frozenset({Scope.CATALOG_READ}),
 }
 

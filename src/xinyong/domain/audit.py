@@ -15,6 +15,7 @@ class EventTag(StrEnum):
     BATCH_OPENED = "batch:opened"
     BATCH_PROGRESSED = "batch:chunk_committed"
     BATCH_COMPLETED = "batch:completed"
+    BATCH_FAILED = "batch:failed"
     IDENTITY_REVIEW_RESOLVED = "identity_review:resolved"
     DEPARTMENTS_SYNCED = "department:synced"
     KEY_CREATED = "api_key:created"

@@ -18,6 +18,7 @@ class BatchSource(StrEnum):
 class BatchStatus(StrEnum):
     OPEN = "open"
     COMPLETE = "complete"
+    FAILED = "failed"  # the input as a whole could not be read (header, encoding); nothing after it
 
 
 @dataclass(slots=True)

@@ -7,18 +7,21 @@ nothing it reported and a rerun of the same file resumes after the last committe
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.departments import Department
-from xinyong.domain.errors import FieldProblem, NotFound, RowRejected
+from xinyong.domain.errors import FieldProblem, Invalid, NotFound, RowRejected
 from xinyong.domain.ingestion import Batch, BatchSource, BatchStatus, IngestSummary
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import Gate, RecordStatus, Submission, validate_row
 from xinyong.domain.subjects import IdentityConflict, Subject, find_identity_conflict
 from xinyong.services.ports import NewRecord, StoredState, UnitOfWork, business_date
+
+log = logging.getLogger(__name__)
 
 Row = tuple[int, Mapping[str, object] | FieldProblem]
 
@@ -58,6 +61,11 @@ def validate_rows(
             valid.append(validate_row(raw, row=number, department=department, gate=gate))
         except RowRejected as rejected:
             problems.extend(rejected.problems)
+        except Exception as exc:  # a bug must cost one row, never the batch; logged without data
+            log.exception("row %d of a %s batch could not be checked", number, department.code)
+            problems.append(
+                FieldProblem("row", f"could not be checked ({type(exc).__name__})", number)
+            )
     return valid, problems
 
 
@@ -257,13 +265,17 @@ def ingest_batch(
             f"resumed batch {batch.id} after row {batch.rows_done}, its last committed row"
         )
     handled = 0
-    for chunk in _chunked(rows, chunk_rows):
-        todo = [(n, raw) for n, raw in chunk if n > batch.rows_done]
-        handled += len(chunk)
-        if todo:
-            _ingest_chunk(uow, policy, dept, batch, todo, actor=actor)
-        if on_progress:
-            on_progress(handled)
+    try:
+        for chunk in _chunked(rows, chunk_rows):
+            todo = [(n, raw) for n, raw in chunk if n > batch.rows_done]
+            handled += len(chunk)
+            if todo:
+                _ingest_chunk(uow, policy, dept, batch, todo, actor=actor)
+            if on_progress:
+                on_progress(handled)
+    except (Invalid, UnicodeDecodeError) as exc:
+        _fail(uow, batch, actor=actor, reason=getattr(exc, "detail", None) or "not readable text")
+        raise
     with uow:
         batch.status = BatchStatus.COMPLETE
         batch.completed_at = uow.now()
@@ -324,6 +336,26 @@ def _ingest_chunk(
         except BaseException:
             _restore(batch, before)
             raise
+
+
+def _fail(uow: UnitOfWork, batch: Batch, *, actor: str, reason: str) -> None:
+    """Close a batch whose input could not be read further; what was committed before stays."""
+    with uow:
+        batch.status = BatchStatus.FAILED
+        batch.completed_at = uow.now()
+        uow.batches.save_progress(batch)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.BATCH_FAILED,
+                actor,
+                "batch",
+                str(batch.id),
+                batch.completed_at,
+                reason=reason,
+                data={**_counts(batch)},
+            )
+        )
+        uow.commit()
 
 
 def _counts(batch: Batch) -> dict[str, int]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from xinyong.domain.audit import AuditEvent, EventTag
-from xinyong.domain.errors import NotAllowed, NotFound
+from xinyong.domain.errors import NotFound
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, Outcome, validate_row
 from xinyong.services.ingest import require_department, store_submissions
@@ -74,7 +74,7 @@ def revoke_record(
     with uow:
         record = uow.records.get(record_id)
         if department is not None and record.department != department:
-            raise NotAllowed(f"record {record_id} belongs to another department")
+            raise NotFound(f"record {record_id} does not exist")  # do not reveal others' records
         at = uow.now()
         record.revoke(reason=reason, at=at)
         uow.records.save_status(record)

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from xinyong.domain.access import ApiKey, Scope
-from xinyong.domain.ingestion import BatchSource
+from xinyong.domain.ingestion import Batch, BatchSource, BatchStatus
 from xinyong.domain.records import Outcome
 from xinyong.services import ingest, records
 from xinyong.services.batchfiles import BatchFormat, read_rows
@@ -115,6 +115,14 @@ async def submit_batch(
     return BatchSummary.model_validate(summary.as_dict())
 
 
+def _batch_notes(batch: Batch) -> list[str]:
+    if batch.status is BatchStatus.OPEN:
+        return ["the batch is still open: an interrupted file batch resumes when sent again"]
+    if batch.status is BatchStatus.FAILED:
+        return ["the batch failed: its input could not be read past the rows counted here"]
+    return []
+
+
 @router.get("/{record_id}")
 def read_record(record_id: DbId, uow: UowDep, key: Reader) -> RecordPublic:
     """Read one of your department's records (credit-centre keys read any)."""
@@ -145,5 +153,5 @@ def read_batch(batch_id: DbId, uow: UowDep, key: Reader) -> BatchSummary:
         held_for_review=batch.held,
         resumed_from_row=0,
         errors=[RowProblem(row=e.row, field=e.field, reason=e.reason) for e in errors],
-        notes=[] if batch.status.value == "complete" else ["the batch is still open"],
+        notes=_batch_notes(batch),
     )
