@@ -238,3 +238,20 @@ def test_an_unexpected_error_on_one_row_costs_that_row_only(
     assert (summary.accepted, summary.rejected) == (2, 1)
     assert summary.errors[0].row == 2
     assert "could not be checked" in summary.errors[0].reason
+
+
+def test_a_held_record_stays_held_when_resent_until_its_review_is_resolved(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    number = citizen_id()
+    _ingest(seeded, policy, [penalty_row(subject_id=number, subject_name="李建国")])
+    row = penalty_row(subject_id=number, subject_name="李建围")
+    _ingest(seeded, policy, [row])
+    again = _ingest(seeded, policy, [{**row, "subject_name": "李建国", "fine_amount": "900"}])
+    assert (again.updated, again.held_for_review) == (1, 0)
+    uow = seeded()
+    with uow:
+        statuses = sorted(uow.session.scalars(select(CreditRecordRow.status)))
+        reviews = uow.session.scalars(select(IdentityReviewRow)).all()
+    assert statuses == ["active", "identity_hold"]
+    assert len(reviews) == 1

@@ -72,8 +72,9 @@ def run_cli(url: str, *args: str) -> Result:
 
 
 def ingest_all(url: str, files: list[Path]) -> dict[str, int]:
+    """Ingest the files in name order: the synthetic conflicts sort after the true rows."""
     totals = {"accepted": 0, "updated": 0, "unchanged": 0, "rejected": 0, "held_for_review": 0}
-    for file in files:
+    for file in sorted(files):
         result = run_cli(url, "ingest", str(file), "--department", file.stem, "--json")
         summary = json.loads(result.stdout)
         for key in totals:

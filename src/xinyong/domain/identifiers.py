@@ -6,6 +6,7 @@ normalisation submitters need, a reason for every refusal, and masking for publi
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -91,6 +92,17 @@ def mask_citizen_id(number: str) -> str:
     if len(number) != 18:
         return "*" * len(number)
     return f"{number[:10]}****{number[14:]}"
+
+
+#: Fifteen or more digits in a row (spaces or dashes between them, an X at the end): the shape of a
+#: citizen ID number (first generation 15 digits, second 18), wherever a submitter typed it.
+_ID_NUMBER_SHAPE = re.compile(r"\d(?:[ \-\u3000]?\d){13,}(?:[ \-\u3000]?[xX\uff38\uff58])?")
+WITHHELD = "<number withheld>"
+
+
+def redact_id_numbers(text: str) -> str:
+    """Replace anything shaped like a citizen ID number in `text`: errors never repeat one."""
+    return _ID_NUMBER_SHAPE.sub(WITHHELD, text)
 
 
 @lru_cache(maxsize=8192)

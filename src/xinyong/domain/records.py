@@ -25,11 +25,14 @@ from xinyong.domain.identifiers import (
     InvalidIdentifier,
     parse_citizen_id,
     parse_credit_code,
+    redact_id_numbers,
 )
 from xinyong.domain.periods import Assessment, PeriodPolicy, assess
 
 MAX_DOCUMENT_NUMBER = 100
 MAX_NAME = 200
+#: The longest field name a refusal repeats; a longer one (a header gone wrong) is cut short.
+MAX_FIELD_NAME = 80
 
 
 class RecordStatus(StrEnum):
@@ -128,6 +131,12 @@ class Gate:
     today: date
 
 
+def _field_label(name: str) -> str:
+    """Return a submitted field name fit to repeat in a refusal: printable, short, no ID number."""
+    label = redact_id_numbers("".join(ch if ch.isprintable() else "?" for ch in name))
+    return label if len(label) <= MAX_FIELD_NAME else label[: MAX_FIELD_NAME - 1] + "…"
+
+
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -144,7 +153,8 @@ def validate_row(
     problems: list[FieldProblem] = []
 
     def problem(name: str, reason: str) -> None:
-        problems.append(FieldProblem(name, reason, row))
+        # Reasons and names may quote what was sent: never an ID number, never raw control bytes.
+        problems.append(FieldProblem(_field_label(name), redact_id_numbers(reason), row))
 
     def text(name: str, limit: int, *, required: bool = True) -> str:
         value = raw.get(name)
@@ -186,7 +196,7 @@ def validate_row(
     for name in raw:
         banned = gate.banned.match(name)
         if banned:
-            problem(str(name), f"{banned} may never be collected (statutory ban)")
+            problem(name, f"{banned} may never be collected (statutory ban)")
         elif item is not None and name not in COMMON_FIELDS and item.field_named(name) is None:
             problem(name, f"is not a data item of {item.code}")
 

@@ -88,11 +88,21 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[Row]:
         header = next(reader)
     except StopIteration:
         return
+    except csv.Error as exc:
+        raise Invalid(f"the CSV header cannot be read: {exc}") from None
     names = [h.strip() for h in header]
     if len(set(names)) != len(names) or not all(names):
         raise Invalid("the CSV header has a blank or repeated column name")
     width = len(names)
-    for number, cells in enumerate(reader, start=1):
+    number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a cell beyond the size limit: nothing after it is reliable
+            raise Invalid(f"the CSV cannot be read after row {number}: {exc}") from None
+        number += 1
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue
         if len(cells) > width:
@@ -116,6 +126,10 @@ def _jsonl_rows(text: io.TextIOWrapper) -> Iterator[Row]:
                 number,
                 FieldProblem("row", f"not valid JSON: {exc.msg} at column {exc.colno}", number),
             )
+            continue
+        except (ValueError, RecursionError) as exc:  # nested too deep, an integer too long
+            kind = "nested too deeply" if isinstance(exc, RecursionError) else "a number too long"
+            yield number, FieldProblem("row", f"not valid JSON: {kind}", number)
             continue
         if not isinstance(value, dict):
             yield number, FieldProblem("row", "must be a JSON object", number)

@@ -26,7 +26,15 @@ log = logging.getLogger(__name__)
 Row = tuple[int, Mapping[str, object] | FieldProblem]
 
 #: Statuses a resubmission leaves alone: a decision taken on the record outlives a new copy of it.
-_STICKY = frozenset({RecordStatus.REVOKED, RecordStatus.REPAIRED, RecordStatus.CORRECTED})
+#: A held record stays held until its identity review is resolved, whatever is resent.
+_STICKY = frozenset(
+    {
+        RecordStatus.REVOKED,
+        RecordStatus.REPAIRED,
+        RecordStatus.CORRECTED,
+        RecordStatus.IDENTITY_HOLD,
+    }
+)
 
 
 @dataclass(slots=True)
@@ -160,7 +168,13 @@ def store_submissions(
                 data={"batch_id": batch_id, "row": s.row, "previous_hash": state.content_hash},
             )
         )
-        if conflict is not None:
+        if (
+            conflict is not None
+            and status is RecordStatus.IDENTITY_HOLD
+            and (
+                state.status is not RecordStatus.IDENTITY_HOLD  # its open review already covers it
+            )
+        ):
             _hold(uow, record, state.id, conflict, actor=actor)
             result.held += 1
         result.updated += 1

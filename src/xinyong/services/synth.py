@@ -81,9 +81,9 @@ def write_population(
     Args:
         persons: how many persons to invent; organisations come on top (one per ten persons).
         seed: the same seed, policy and day give byte-identical files.
-        conflicts: rows that reuse an already used citizen ID number in another department's file
-            with a slightly different name and a birth date that disagrees with the number;
-            default one per 5 000 persons (at least one).
+        conflicts: rows that reuse an already used citizen ID number, with a slightly different
+            name and a birth date that disagrees with the number, in a department file that sorts
+            after the files holding the person's true rows; default one per 5 000 persons.
         progress: called with the number of persons done, every `PROGRESS_STEP` and at the end.
         format: `csv` (header = common fields + the department's data fields) or `jsonl`.
     """
@@ -1211,8 +1211,12 @@ class _World:
         """Reuse `person`'s number in another department, with the name and birth date off."""
         rng = self.rng
         offers = self._pool(person).options
-        elsewhere = [(o, d) for o in offers for d in o.departments if d.code not in used]
-        candidates = elsewhere or [(o, d) for o in offers for d in o.departments]
+        # A file that sorts after every file holding the true rows (or the last of them, where the
+        # row lands after them): ingesting files in name order then holds exactly this row.
+        last = max(used)
+        later = [(o, d) for o in offers for d in o.departments if d.code > last]
+        same = [(o, d) for o in offers for d in o.departments if d.code == last]
+        candidates = later or same
         for _ in range(8 if candidates else 0):
             offer, department = rng.choice(candidates)
             made = self.record(
