@@ -1,13 +1,16 @@
-"""The policy bundle: catalog, period figures, statutory bans and departments, loaded together."""
+"""The policy bundle: catalog, periods, bans, departments, lists and measures, loaded together."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from xinyong.domain.catalog import BannedFields, Catalog, load_catalog
 from xinyong.domain.departments import Department, read_departments
+from xinyong.domain.lists import ListType, read_list_types
+from xinyong.domain.measures import Registry, read_registry
 from xinyong.domain.periods import PeriodPolicy
 from xinyong.domain.records import Gate
 from xinyong.policy import PACKAGED, read_toml
@@ -24,6 +27,8 @@ class Policy:
     periods: PeriodPolicy
     banned: BannedFields
     departments: tuple[Department, ...]
+    list_types: Mapping[str, ListType]
+    registry: Registry
 
     def gate(self, today: date) -> Gate:
         return Gate(self.catalog, self.periods, self.banned, today)
@@ -40,4 +45,20 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
     periods = PeriodPolicy.from_policy(read_toml(root / "periods.toml"), str(root / "periods.toml"))
     departments_file = root / "departments.toml"
     departments = read_departments(read_toml(departments_file), catalog, str(departments_file))
-    return Policy(root, catalog, periods, banned, tuple(departments))
+    lists_file = root / "lists.toml"  # a policy without lists keeps none (and so no measures)
+    lists_data = read_toml(lists_file) if lists_file.exists() else {}
+    list_types = read_list_types(lists_data, str(lists_file), frozenset(catalog.items))
+    measures_file = root / "measures.toml"
+    measures_data = read_toml(measures_file) if measures_file.exists() else {}
+    registry = read_registry(
+        measures_data, str(measures_file), frozenset(t.code for t in list_types)
+    )
+    return Policy(
+        root,
+        catalog,
+        periods,
+        banned,
+        tuple(departments),
+        {t.code: t for t in list_types},
+        registry,
+    )

@@ -1,0 +1,602 @@
+"""Lists: the shipped list types, how a broken list file is reported, and the listing procedure.
+
+The 2026 dates rest on the State Council's 2026 holiday arrangement as chinese-calendar carries it:
+Mid-Autumn 25-27 September, National Day 1-7 October, with Sunday 20 September and Saturday
+10 October worked.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from xinyong.domain.catalog import SubjectType
+from xinyong.domain.errors import CatalogError, DomainError, NotAllowed
+from xinyong.domain.lists import (
+    Decider,
+    EntryState,
+    IllegalTransition,
+    ListEntry,
+    ListKind,
+    ListType,
+    MinorNeverListed,
+    PeriodRule,
+    SeriousField,
+    propose_listing,
+    read_list_types,
+)
+from xinyong.domain.lists import (
+    record_decided_listing as record_listing,
+)
+from xinyong.domain.policy import Policy
+from xinyong.policy import PACKAGED, read_toml
+
+AT = datetime(2026, 9, 25, 9, 30, tzinfo=UTC)
+#: Served on Monday 28 September 2026; five working days run to the make-up Saturday 10 October.
+NOTICE_DAY = date(2026, 9, 28)
+DEADLINE = date(2026, 10, 10)
+
+
+@pytest.fixture(scope="module")
+def catalog_codes(policy: Policy) -> frozenset[str]:
+    return frozenset(policy.catalog.items)
+
+
+@pytest.fixture(scope="module")
+def shipped(catalog_codes: frozenset[str]) -> dict[str, ListType]:
+    file = PACKAGED / "lists.toml"
+    return {t.code: t for t in read_list_types(read_toml(file), str(file), catalog_codes)}
+
+
+def propose(list_type: ListType, **overrides: Any) -> ListEntry:
+    args: dict[str, Any] = {
+        "subject_id": 7,
+        "subject_age": 41,
+        "grounds": "因销售有毒有害食品被吊销食品经营许可证",
+        "basis_records": (101,),
+        "proposed_by": "staff-12",
+        "at": AT,
+    }
+    args.update(overrides)
+    return propose_listing(list_type, **args)
+
+
+def record(list_type: ListType, **overrides: Any) -> ListEntry:
+    args: dict[str, Any] = {
+        "subject_id": 7,
+        "subject_age": 41,
+        "grounds": "（2026）京0105执1234号：有履行能力而拒不履行",
+        "decided_on": date(2026, 3, 2),
+        "recorded_by": "court-feed",
+        "at": AT,
+    }
+    args.update(overrides)
+    return record_listing(list_type, **args)
+
+
+def decided(list_type: ListType) -> ListEntry:
+    """A platform listing noticed on 28 September 2026 and decided on Monday 12 October."""
+    entry = propose(list_type)
+    entry.serve_notice(on=NOTICE_DAY)
+    entry.decide(reasons="经审查，符合列入条件", on=date(2026, 10, 12))
+    return entry
+
+
+# -- the shipped lists -----------------------------------------------------------------------
+
+
+def test_shipped_lists_load_with_at_least_eight_types(
+    shipped: dict[str, ListType], policy: Policy
+) -> None:
+    assert len(shipped) >= 8
+    assert set(policy.list_types) == set(shipped)
+
+
+def test_court_debtors_list_is_decided_by_the_court_with_its_period_and_grounds(
+    shipped: dict[str, ListType],
+) -> None:
+    court = shipped["COURT-DEBTORS"]
+
+    assert court.decided_by is Decider.COURT
+    assert court.kind is ListKind.SERIOUS_UNTRUSTWORTHY
+    assert court.serious_field is SeriousField.REFUSING_LEGAL_OBLIGATIONS
+    assert court.subject_type is SubjectType.PERSON
+    assert court.period_rule is PeriodRule.EXTENDABLE
+    assert (court.period_months, court.max_extension_months) == (24, 36)
+    assert court.removal_working_days == 3
+    assert court.source_items == frozenset({"JUD-DEBTOR-01"})
+    assert {"performance", "settlement", "creditor_consent", "termination", "expiry"} <= set(
+        court.exit_grounds
+    )
+    assert any("最高人民法院关于公布失信被执行人名单信息的若干规定" in b for b in court.legal_basis)
+    assert any("有履行能力而拒不履行" in c and "不受" in c for c in court.criteria)
+
+
+def test_serious_lists_cover_all_four_fields_and_name_theirs(
+    shipped: dict[str, ListType],
+) -> None:
+    serious = [t for t in shipped.values() if t.kind is ListKind.SERIOUS_UNTRUSTWORTHY]
+
+    assert all(t.serious_field is not None for t in serious)
+    assert {t.serious_field for t in serious} == set(SeriousField)
+
+
+def test_every_list_cites_its_basis_criteria_and_exit_grounds(
+    shipped: dict[str, ListType],
+) -> None:
+    for list_type in shipped.values():
+        assert list_type.name_zh, list_type.code
+        assert list_type.name_en, list_type.code
+        assert list_type.criteria, list_type.code
+        assert list_type.exit_grounds, list_type.code
+        assert all("《" in b and "》" in b for b in list_type.legal_basis), list_type.code
+
+
+def test_platform_run_lists_give_a_defence_window_and_rest_on_catalog_items(
+    shipped: dict[str, ListType], catalog_codes: frozenset[str]
+) -> None:
+    platform = [t for t in shipped.values() if t.decided_by is Decider.PLATFORM]
+
+    assert platform
+    for list_type in platform:
+        assert list_type.defence_working_days >= 5, list_type.code
+        assert list_type.source_items, list_type.code
+        assert list_type.source_items <= catalog_codes, list_type.code
+
+
+def test_key_supervision_lists_are_never_published(shipped: dict[str, ListType]) -> None:
+    key = [t for t in shipped.values() if t.kind is ListKind.KEY_SUPERVISION]
+
+    assert len(key) >= 2
+    assert not any(t.published for t in key)
+
+
+def test_good_credit_entries_include_the_three_year_status_and_refusable_honours(
+    shipped: dict[str, ListType],
+) -> None:
+    good = [t for t in shipped.values() if t.kind is ListKind.GOOD_CREDIT]
+    status = shipped["GOOD-NO-NEGATIVE-3Y"]
+
+    assert len(good) >= 3
+    assert status.kind is ListKind.GOOD_CREDIT
+    assert status.period_rule is PeriodRule.UNTIL_EXIT
+    assert shipped["GOOD-MORAL-MODEL"].refusable
+    assert shipped["GOOD-VOLUNTEER"].refusable
+    assert not any(t.refusable for t in shipped.values() if t.kind is not ListKind.GOOD_CREDIT)
+
+
+# -- broken list files -----------------------------------------------------------------------
+
+VALID: dict[str, Any] = {
+    "code": "TEST-LIST",
+    "name_zh": "测试名单",
+    "name_en": "Test list",
+    "kind": "serious_untrustworthy",
+    "serious_field": "health_and_safety",
+    "subject_type": "person",
+    "decided_by": "platform",
+    "legal_basis": ["《中华人民共和国食品安全法》第一百三十五条"],
+    "criteria": ["受到较重行政处罚的"],
+    "period_rule": "fixed",
+    "period_months": 36,
+    "defence_working_days": 5,
+    "exit_grounds": ["expiry", "repair"],
+    "source_items": ["ADM-PEN-01"],
+}
+
+
+def read_one(catalog_codes: frozenset[str], **changes: Any) -> list[ListType]:
+    """Read a one-list file built from VALID; a change to None removes the key."""
+    raw = copy.deepcopy(VALID)
+    for key, value in changes.items():
+        if value is None:
+            raw.pop(key, None)
+        else:
+            raw[key] = value
+    return read_list_types({"lists": [raw]}, "broken.toml", catalog_codes)
+
+
+def refusal(catalog_codes: frozenset[str], **changes: Any) -> CatalogError:
+    with pytest.raises(CatalogError) as caught:
+        read_one(catalog_codes, **changes)
+    assert caught.value.file == "broken.toml"
+    assert caught.value.item == "TEST-LIST"
+    return caught.value
+
+
+def test_the_valid_test_list_reads(catalog_codes: frozenset[str]) -> None:
+    (list_type,) = read_one(catalog_codes)
+
+    assert list_type.defence_working_days == 5
+    assert list_type.published
+
+
+def test_a_serious_list_without_its_field_is_refused(catalog_codes: frozenset[str]) -> None:
+    error = refusal(catalog_codes, serious_field=None)
+
+    assert error.field == "serious_field"
+    assert "four fields" in error.reason
+
+
+def test_an_unknown_key_is_refused_naming_it(catalog_codes: frozenset[str]) -> None:
+    error = refusal(catalog_codes, defense_working_days=5)
+
+    assert error.field == "defense_working_days"
+    assert "misspelt" in error.reason
+
+
+def test_a_platform_list_without_a_defence_window_is_refused(
+    catalog_codes: frozenset[str],
+) -> None:
+    assert refusal(catalog_codes, defence_working_days=None).field == "defence_working_days"
+    assert refusal(catalog_codes, defence_working_days=0).field == "defence_working_days"
+
+
+def test_a_source_item_outside_the_catalog_is_refused_naming_it(
+    catalog_codes: frozenset[str],
+) -> None:
+    error = refusal(catalog_codes, source_items=["ADM-PEN-01", "NOT-IN-01"])
+
+    assert error.field == "source_items"
+    assert "NOT-IN-01" in error.reason
+    assert "ADM-PEN-01" not in error.reason
+
+
+@pytest.mark.parametrize("rule", ["fixed", "extendable"])
+def test_a_fixed_or_extendable_period_without_months_is_refused(
+    catalog_codes: frozenset[str], rule: str
+) -> None:
+    assert refusal(catalog_codes, period_rule=rule, period_months=None).field == "period_months"
+    assert refusal(catalog_codes, period_rule=rule, period_months=0).field == "period_months"
+
+
+def test_a_list_without_a_legal_basis_is_refused(catalog_codes: frozenset[str]) -> None:
+    assert refusal(catalog_codes, legal_basis=[]).field == "legal_basis"
+    assert refusal(catalog_codes, legal_basis=None).field == "legal_basis"
+
+
+def test_an_unknown_decider_is_refused(catalog_codes: frozenset[str]) -> None:
+    assert "decided_by" in refusal(catalog_codes, decided_by="mayor").field
+
+
+def test_a_code_used_twice_is_refused(catalog_codes: frozenset[str]) -> None:
+    with pytest.raises(CatalogError) as caught:
+        read_list_types({"lists": [dict(VALID), dict(VALID)]}, "broken.toml", catalog_codes)
+
+    assert caught.value.field == "code"
+
+
+def test_a_serious_field_outside_the_four_is_refused_naming_serious_field(
+    catalog_codes: frozenset[str],
+) -> None:
+    # the ValueError from SeriousField is reported under "kind/subject_type/decided_by/period_rule"
+    assert refusal(catalog_codes, serious_field="traffic").field == "serious_field"
+
+
+def test_a_published_key_supervision_list_is_refused(catalog_codes: frozenset[str]) -> None:
+    # DOMAIN.md §7: key supervision lists mean closer supervision, not publication
+    error = refusal(catalog_codes, kind="key_supervision", serious_field=None, published=True)
+
+    assert error.field == "published"
+
+
+def test_a_refusable_serious_list_is_refused(catalog_codes: frozenset[str]) -> None:
+    # only honours, volunteering and donations may be refused by the person (DOMAIN.md §7)
+    assert refusal(catalog_codes, refusable=True).field == "refusable"
+
+
+def test_a_published_flag_that_is_not_a_boolean_is_refused(
+    catalog_codes: frozenset[str],
+) -> None:
+    # bool("false") is True: the string would silently publish the list
+    assert refusal(catalog_codes, published="false").field == "published"
+
+
+# -- the platform's procedure ----------------------------------------------------------------
+
+
+def test_a_proposal_starts_the_procedure(shipped: dict[str, ListType]) -> None:
+    entry = propose(shipped["FOOD-DRUG-SERIOUS"])
+
+    assert entry.state is EntryState.PROPOSED
+    assert entry.basis_records == (101,)
+    assert entry.proposed_at == AT
+    assert not entry.is_in_force_on(date(2026, 10, 1))
+
+
+def test_a_proposal_without_a_basis_record_is_refused(shipped: dict[str, ListType]) -> None:
+    with pytest.raises(NotAllowed, match="at least one record"):
+        propose(shipped["FOOD-DRUG-SERIOUS"], basis_records=())
+
+
+def test_a_notice_served_before_national_day_2026_runs_past_the_holiday(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = propose(shipped["FOOD-DRUG-SERIOUS"])
+
+    # 29 and 30 September, then 1-7 October off, then 8 and 9 October and Saturday 10 October
+    deadline = entry.serve_notice(on=NOTICE_DAY)
+
+    assert deadline.day == DEADLINE
+    assert deadline.official
+    assert entry.state is EntryState.NOTICED
+    assert entry.noticed_on == NOTICE_DAY
+    assert entry.defence_deadline == deadline
+
+
+@pytest.mark.parametrize("day", [date(2026, 10, 8), DEADLINE])
+def test_a_defence_within_the_window_is_recorded(shipped: dict[str, ListType], day: date) -> None:
+    entry = propose(shipped["FOOD-DRUG-SERIOUS"])
+    entry.serve_notice(on=NOTICE_DAY)
+
+    entry.state_defence("处罚决定已被复议机关变更", on=day)
+
+    assert entry.defence == "处罚决定已被复议机关变更"
+    assert entry.state is EntryState.NOTICED
+
+
+def test_a_defence_after_the_window_is_refused(shipped: dict[str, ListType]) -> None:
+    entry = propose(shipped["FOOD-DRUG-SERIOUS"])
+    entry.serve_notice(on=NOTICE_DAY)
+
+    with pytest.raises(IllegalTransition, match="2026-10-10"):
+        entry.state_defence("迟到的申辩", on=date(2026, 10, 11))
+    assert entry.defence is None
+
+
+@pytest.mark.parametrize("day", [date(2026, 10, 9), DEADLINE])
+def test_a_decision_on_or_before_the_defence_deadline_is_refused(
+    shipped: dict[str, ListType], day: date
+) -> None:
+    entry = propose(shipped["FOOD-DRUG-SERIOUS"])
+    entry.serve_notice(on=NOTICE_DAY)
+
+    with pytest.raises(IllegalTransition, match="runs to 2026-10-10"):
+        entry.decide(reasons="符合列入条件", on=day)
+    assert entry.state is EntryState.NOTICED
+
+
+def test_a_decision_after_the_window_fixes_the_period(shipped: dict[str, ListType]) -> None:
+    entry = propose(shipped["FOOD-DRUG-SERIOUS"])
+    entry.serve_notice(on=NOTICE_DAY)
+
+    entry.decide(reasons="经审查，申辩理由不成立", on=date(2026, 10, 12))
+
+    assert entry.state is EntryState.DECIDED
+    assert entry.decided_on == date(2026, 10, 12)
+    assert entry.decision_reasons == "经审查，申辩理由不成立"
+    assert entry.ends_on == date(2029, 10, 12)
+
+
+def test_a_decided_listing_is_published_and_then_exits_on_a_listed_ground(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = decided(shipped["FOOD-DRUG-SERIOUS"])
+
+    entry.publish(on=date(2026, 10, 13))
+    assert entry.state is EntryState.PUBLISHED
+    assert entry.published_on == date(2026, 10, 13)
+
+    entry.exit(ground="repair", on=date(2027, 11, 1))
+    assert (entry.state, entry.exit_ground, entry.exited_on) == (
+        EntryState.EXITED,
+        "repair",
+        date(2027, 11, 1),
+    )
+
+
+def test_an_exit_on_a_ground_the_list_does_not_name_is_refused(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = decided(shipped["FOOD-DRUG-SERIOUS"])
+
+    with pytest.raises(IllegalTransition, match="'settlement' is not an exit ground"):
+        entry.exit(ground="settlement", on=date(2027, 1, 4))
+    assert entry.state is EntryState.DECIDED
+
+
+def test_a_listing_is_in_force_from_its_decision_until_its_period_ends(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = decided(shipped["FOOD-DRUG-SERIOUS"])
+
+    assert entry.is_in_force_on(date(2026, 10, 12))
+    assert entry.is_in_force_on(date(2029, 10, 11))
+    assert not entry.is_in_force_on(date(2029, 10, 12))
+
+
+def test_a_listing_is_not_in_force_before_its_decision_day(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = decided(shipped["FOOD-DRUG-SERIOUS"])
+
+    assert not entry.is_in_force_on(date(2026, 10, 11))
+
+
+def test_an_exited_listing_is_out_of_force_from_its_exit_day(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = decided(shipped["FOOD-DRUG-SERIOUS"])
+    entry.exit(ground="revocation", on=date(2027, 1, 4))
+
+    assert not entry.is_in_force_on(date(2027, 1, 4))
+    assert not entry.is_in_force_on(date(2027, 6, 1))
+
+
+def test_an_exited_listing_was_still_in_force_the_day_before_its_exit(
+    shipped: dict[str, ListType],
+) -> None:
+    # a check or a feedback review for a past day must see the listing as it stood then
+    entry = decided(shipped["FOOD-DRUG-SERIOUS"])
+    entry.exit(ground="revocation", on=date(2027, 1, 4))
+
+    assert entry.is_in_force_on(date(2027, 1, 3))
+
+
+def test_an_exit_by_expiry_before_the_period_ends_is_refused(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = decided(shipped["FOOD-DRUG-SERIOUS"])  # ends 2029-10-12
+
+    with pytest.raises(IllegalTransition):
+        entry.exit(ground="expiry", on=date(2027, 1, 4))
+
+
+def test_a_list_without_an_end_cannot_exit_by_expiry(shipped: dict[str, ListType]) -> None:
+    entry = record(shipped["GOOD-MORAL-MODEL"])
+
+    assert "expiry" not in entry.list_type.exit_grounds
+    with pytest.raises(IllegalTransition):
+        entry.exit(ground="expiry", on=date(2030, 1, 2))
+
+
+def test_a_proposal_or_notice_can_be_withdrawn_and_never_takes_force(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = propose(shipped["FOOD-DRUG-SERIOUS"])
+    entry.serve_notice(on=NOTICE_DAY)
+
+    entry.withdraw(on=date(2026, 10, 9))
+
+    assert entry.state is EntryState.WITHDRAWN
+    assert not entry.is_in_force_on(date(2026, 10, 12))
+
+
+def test_deciding_a_listing_that_is_only_proposed_is_an_illegal_transition(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = propose(shipped["FOOD-DRUG-SERIOUS"])
+
+    with pytest.raises(
+        IllegalTransition,
+        match="cannot decide a listing that is proposed; it must be noticed",
+    ):
+        entry.decide(reasons="跳过告知", on=date(2026, 10, 12))
+
+
+def test_publishing_a_listing_that_is_only_noticed_is_an_illegal_transition(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = propose(shipped["FOOD-DRUG-SERIOUS"])
+    entry.serve_notice(on=NOTICE_DAY)
+
+    with pytest.raises(
+        IllegalTransition,
+        match="cannot publish a listing that is noticed; it must be decided",
+    ):
+        entry.publish(on=date(2026, 10, 12))
+
+
+def test_ending_a_withdrawn_listing_is_an_illegal_transition(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = propose(shipped["FOOD-DRUG-SERIOUS"])
+    entry.withdraw(on=date(2026, 9, 28))
+
+    with pytest.raises(
+        IllegalTransition,
+        match="cannot end a listing that is withdrawn; it must be decided or published",
+    ):
+        entry.exit(ground="revocation", on=date(2026, 10, 12))
+
+
+def test_serving_notice_twice_is_an_illegal_transition(shipped: dict[str, ListType]) -> None:
+    entry = propose(shipped["FOOD-DRUG-SERIOUS"])
+    entry.serve_notice(on=NOTICE_DAY)
+
+    with pytest.raises(IllegalTransition, match="it must be proposed"):
+        entry.serve_notice(on=date(2026, 10, 12))
+    assert entry.noticed_on == NOTICE_DAY
+
+
+def test_a_key_supervision_listing_is_decided_but_never_published(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = decided(shipped["KEY-COMMITMENT-BROKEN"])
+
+    with pytest.raises(IllegalTransition, match="not a published list"):
+        entry.publish(on=date(2026, 10, 13))
+    assert entry.state is EntryState.DECIDED
+    assert entry.is_in_force_on(date(2027, 10, 11))
+    assert not entry.is_in_force_on(date(2027, 10, 12))
+
+
+# -- who may be listed, and by whom ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("age", [0, 16, 17])
+def test_a_minor_is_never_proposed(shipped: dict[str, ListType], age: int) -> None:
+    with pytest.raises(MinorNeverListed, match="minors are never listed"):
+        propose(shipped["FOOD-DRUG-SERIOUS"], subject_age=age)
+
+
+@pytest.mark.parametrize("age", [0, 16, 17])
+def test_a_minor_is_never_recorded_on_a_court_list(shipped: dict[str, ListType], age: int) -> None:
+    with pytest.raises(MinorNeverListed):
+        record(shipped["COURT-DEBTORS"], subject_age=age)
+
+
+def test_a_person_who_has_turned_eighteen_may_be_listed(shipped: dict[str, ListType]) -> None:
+    assert propose(shipped["FOOD-DRUG-SERIOUS"], subject_age=18).state is EntryState.PROPOSED
+    assert record(shipped["COURT-DEBTORS"], subject_age=18).state is EntryState.DECIDED
+
+
+def test_a_court_list_cannot_be_proposed_by_the_platform(shipped: dict[str, ListType]) -> None:
+    with pytest.raises(NotAllowed, match="decided by a court; record its decision"):
+        propose(shipped["COURT-DEBTORS"])
+
+
+def test_a_platform_list_cannot_be_recorded_as_decided(shipped: dict[str, ListType]) -> None:
+    with pytest.raises(NotAllowed, match="propose it instead"):
+        record(shipped["FOOD-DRUG-SERIOUS"])
+
+
+def test_a_court_listing_recorded_for_24_months_ends_24_months_later(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = record(shipped["COURT-DEBTORS"], decided_on=date(2026, 3, 2), months=24)
+
+    assert entry.state is EntryState.DECIDED
+    assert entry.ends_on == date(2028, 3, 2)
+    assert entry.is_in_force_on(date(2028, 3, 1))
+    assert not entry.is_in_force_on(date(2028, 3, 2))
+
+
+def test_a_court_listing_recorded_without_months_takes_the_list_period(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = record(shipped["COURT-DEBTORS"], decided_on=date(2026, 8, 31))
+
+    assert entry.ends_on == date(2028, 8, 31)
+
+
+def test_a_court_listing_extended_by_three_years_ends_five_years_later(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = record(shipped["COURT-DEBTORS"], decided_on=date(2026, 3, 2), months=24 + 36)
+
+    assert entry.ends_on == date(2031, 3, 2)
+
+
+def test_a_court_listing_longer_than_the_longest_extension_is_refused(
+    shipped: dict[str, ListType],
+) -> None:
+    # 2 years, extendable by 1-3 years: 61 months is outside what the court's rule allows
+    with pytest.raises(DomainError):
+        record(shipped["COURT-DEBTORS"], months=24 + 36 + 1)
+
+
+def test_an_until_exit_status_has_no_end(shipped: dict[str, ListType]) -> None:
+    entry = record(
+        shipped["GOOD-NO-NEGATIVE-3Y"],
+        grounds="2023-01-01 至 2025-12-31 无不良信用记录",
+        decided_on=date(2026, 1, 5),
+    )
+
+    assert entry.ends_on is None
+    assert entry.is_in_force_on(date(2036, 1, 5))
+    entry.exit(ground="new_negative_record", on=date(2036, 2, 1))
+    assert not entry.is_in_force_on(date(2036, 2, 1))
