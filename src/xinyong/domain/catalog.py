@@ -147,22 +147,22 @@ def check_text(text: str) -> str:
 
 _FALSE = {"false", "0", "no", "n", "否"}
 
-#: Fields every record carries, whatever its item; items may not redeclare them.
-COMMON_FIELDS = frozenset(
-    {
-        "item",
-        "document_number",
-        "subject_id",
-        "subject_name",
-        "birth_date",
-        "decision_date",
-        "authority_name",
-        "authority_uscc",
-        "valid_from",
-        "valid_until",
-        "consent_reference",
-    }
+#: Fields every record carries, whatever its item, in the order batch files list them.
+#: Items may not redeclare them.
+COMMON_FIELD_ORDER = (
+    "item",
+    "document_number",
+    "subject_id",
+    "subject_name",
+    "birth_date",
+    "decision_date",
+    "authority_name",
+    "authority_uscc",
+    "valid_from",
+    "valid_until",
+    "consent_reference",
 )
+COMMON_FIELDS = frozenset(COMMON_FIELD_ORDER)
 
 
 def _banned_key(name: str) -> str:

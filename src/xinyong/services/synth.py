@@ -22,7 +22,7 @@ from stdnum.cn import ric, uscc
 
 from xinyong.domain.calendar import add_months
 from xinyong.domain.catalog import (
-    COMMON_FIELDS,
+    COMMON_FIELD_ORDER,
     Catalog,
     CatalogItem,
     Category,
@@ -133,19 +133,6 @@ _Value = str | int | bool
 _Row = dict[str, _Value]
 _T = TypeVar("_T")
 
-_COMMON_ORDER = (
-    "item",
-    "document_number",
-    "subject_id",
-    "subject_name",
-    "birth_date",
-    "decision_date",
-    "authority_name",
-    "authority_uscc",
-    "valid_from",
-    "valid_until",
-    "consent_reference",
-)
 _WINDOW_MONTHS = 48  # decisions are spread over the four years before `today`
 _DEBTOR_SHARE = 0.025
 _HOME_PROVINCE_SHARE = 0.35  # born where the departments are
@@ -1879,8 +1866,7 @@ class _Batches:
         self.departments = [d for d in departments if d.items]
         self.columns: dict[str, list[str]] = {}
         self.positions: dict[str, dict[str, int]] = {}
-        common = [n for n in _COMMON_ORDER if n in COMMON_FIELDS]
-        common += sorted(COMMON_FIELDS - set(common))
+        common = list(COMMON_FIELD_ORDER)
         for department in self.departments:
             names = list(common)
             for code in sorted(department.items):
