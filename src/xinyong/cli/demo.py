@@ -144,7 +144,7 @@ def _load_demo_population(
         f" in {len(summary.files)} department files"
     )
     totals = {"accepted": 0, "unchanged": 0, "rejected": 0, "held": 0}
-    for file in summary.files:
+    for file in sorted(summary.files):  # name order: synthetic conflicts follow the true rows
         digest, lines = fingerprint(file)
         result = ingest_file(
             uow(),
