@@ -627,3 +627,21 @@ def test_a_review_cannot_be_resolved_twice(
     url = f"/api/v1/identity-reviews/{review['id']}/resolve"
     assert client.post(url, json=decision, headers=staff).status_code == 200
     assert_problem(client.post(url, json=decision, headers=staff), 409)
+
+
+def test_the_list_types_and_measures_are_served_from_the_policy(
+    client: TestClient, key_for: Callable[..., str]
+) -> None:
+    headers = {"Authorization": f"Bearer {key_for({Scope.LISTS_READ})}"}
+    types = client.get("/api/v1/lists/types", headers=headers)
+    assert types.status_code == 200
+    assert "COURT-DEBTORS" in {t["code"] for t in types.json()}
+    court = client.get("/api/v1/lists/types/COURT-DEBTORS", headers=headers).json()
+    assert court["decided_by"] == "court"
+    flights = client.get("/api/v1/measures", params={"matter": "flight"}, headers=headers).json()
+    assert flights
+    assert all("flight" in m["matters"] for m in flights)
+    assert any("COURT-DEBTORS" in m["triggers"] for m in flights)
+    unknown = client.get("/api/v1/measures", params={"matter": "moon-landing"}, headers=headers)
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith("application/problem+json")

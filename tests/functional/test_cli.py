@@ -429,3 +429,17 @@ def test_ingesting_for_an_unregistered_department_fails_cleanly(
     assert result.exit_code == 2
     assert "not registered" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_list_types_and_measures_are_listed(database: str) -> None:
+    types = run("lists", "types")
+    assert types.exit_code == 0
+    assert "COURT-DEBTORS" in types.output
+    shown = run("lists", "show", "COURT-DEBTORS")
+    assert shown.exit_code == 0
+    assert "exit grounds" in shown.output
+    assert run("lists", "show", "NOPE").exit_code == 1
+    flights = run("measures", "list", "--matter", "flight")
+    assert flights.exit_code == 0
+    assert "COURT-DEBTORS" in squashed(flights.output)
+    assert run("measures", "list", "--matter", "moon").exit_code == 1

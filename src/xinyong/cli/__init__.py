@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from xinyong.cli import catalog, db, demo, identifiers, ingest, keys, reviews
+from xinyong.cli import catalog, db, demo, identifiers, ingest, keys, lists, reviews
 
 app = typer.Typer(
     name="xinyong",
@@ -18,6 +18,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(db.departments_app, name="departments")
 app.add_typer(keys.app, name="keys")
 app.add_typer(reviews.app, name="reviews")
+app.add_typer(lists.app, name="lists")
+app.add_typer(lists.measures_app, name="measures")
 app.command("ingest")(ingest.ingest)
 app.command("synth")(demo.synth)
 app.command("demo")(demo.demo)

@@ -20,6 +20,7 @@ class Scope(StrEnum):
     SUBJECTS_WRITE = "subjects:write"
     REVIEWS_MANAGE = "reviews:manage"
     AUDIT_READ = "audit:read"
+    LISTS_READ = "lists:read"
 
 
 class Role(StrEnum):
@@ -33,9 +34,9 @@ class Role(StrEnum):
 
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.SOURCE_DEPARTMENT: frozenset(
-        {Scope.RECORDS_WRITE, Scope.RECORDS_READ, Scope.CATALOG_READ}
+        {Scope.RECORDS_WRITE, Scope.RECORDS_READ, Scope.CATALOG_READ, Scope.LISTS_READ}
     ),
-    Role.IMPLEMENTING_DEPARTMENT: frozenset({Scope.CATALOG_READ}),
+    Role.IMPLEMENTING_DEPARTMENT: frozenset({Scope.CATALOG_READ, Scope.LISTS_READ}),
     # Staff read and review; records are written by the departments that made the decisions.
     Role.CREDIT_CENTRE: frozenset(Scope) - {Scope.RECORDS_WRITE},
     Role.CREDIT_AGENCY: frozenset({Scope.CATALOG_READ}),

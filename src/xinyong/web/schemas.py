@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from xinyong.domain.catalog import CatalogItem, DataItem
 from xinyong.domain.departments import Department
 from xinyong.domain.identifiers import mask_citizen_id
+from xinyong.domain.lists import ListType
+from xinyong.domain.measures import Measure
 from xinyong.domain.records import CreditRecord, Outcome
 from xinyong.services.ports import IdentityReview
 
@@ -252,3 +254,75 @@ class IdentityReviewPublic(BaseModel):
 class ReviewDecision(BaseModel):
     same_person: bool = Field(description="True: the submission is about the known subject")
     note: str = Field(min_length=5, max_length=2000)
+
+
+class ListTypePublic(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    kind: str
+    subject_type: str
+    serious_field: str | None
+    legal_basis: list[str]
+    criteria: list[str]
+    decided_by: str
+    period_rule: str
+    period_months: int | None
+    max_extension_months: int | None
+    defence_working_days: int
+    removal_working_days: int
+    exit_grounds: list[str]
+    remedies: list[str]
+    source_items: list[str]
+    published: bool
+    refusable: bool
+
+    @classmethod
+    def from_domain(cls, t: ListType) -> ListTypePublic:
+        return cls(
+            code=t.code,
+            name_zh=t.name_zh,
+            name_en=t.name_en,
+            kind=t.kind.value,
+            subject_type=t.subject_type.value,
+            serious_field=t.serious_field.value if t.serious_field else None,
+            legal_basis=list(t.legal_basis),
+            criteria=list(t.criteria),
+            decided_by=t.decided_by.value,
+            period_rule=t.period_rule.value,
+            period_months=t.period_months,
+            max_extension_months=t.max_extension_months,
+            defence_working_days=t.defence_working_days,
+            removal_working_days=t.removal_working_days,
+            exit_grounds=list(t.exit_grounds),
+            remedies=list(t.remedies),
+            source_items=sorted(t.source_items),
+            published=t.published,
+            refusable=t.refusable,
+        )
+
+
+class MeasurePublic(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    category: str
+    legal_basis: list[str]
+    implementing_unit: str
+    triggers: list[str]
+    matters: list[str]
+    reaches_roles: list[str]
+
+    @classmethod
+    def from_domain(cls, m: Measure) -> MeasurePublic:
+        return cls(
+            code=m.code,
+            name_zh=m.name_zh,
+            name_en=m.name_en,
+            category=m.category.value,
+            legal_basis=list(m.legal_basis),
+            implementing_unit=m.implementing_unit,
+            triggers=sorted(m.triggers),
+            matters=sorted(m.matters),
+            reaches_roles=sorted(r.value for r in m.reaches_roles),
+        )
