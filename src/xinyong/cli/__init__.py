@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from xinyong.cli import catalog, db, demo, identifiers, ingest, keys, lists, reviews
+from xinyong.cli import catalog, db, demo, identifiers, ingest, keys, lists, reviews, subjects
 
 app = typer.Typer(
     name="xinyong",
@@ -20,6 +20,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(reviews.app, name="reviews")
 app.add_typer(lists.app, name="lists")
 app.add_typer(lists.measures_app, name="measures")
+app.add_typer(subjects.app, name="roles")
 app.command("ingest")(ingest.ingest)
 app.command("synth")(demo.synth)
 app.command("demo")(demo.demo)

@@ -14,7 +14,7 @@ from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.policy import load_policy
 from xinyong.web import errors
-from xinyong.web.api.v1 import catalog, lists, records, reviews
+from xinyong.web.api.v1 import catalog, lists, records, reviews, subjects
 from xinyong.web.deps import PUBLIC
 from xinyong.web.limits import BodyLimit
 
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(catalog.router)
     api.include_router(reviews.router)
     api.include_router(lists.router)
+    api.include_router(subjects.router)
     app.include_router(api)
     app.include_router(_public_routes(policy.catalog.version))
     return app

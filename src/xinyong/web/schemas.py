@@ -13,6 +13,7 @@ from xinyong.domain.identifiers import mask_citizen_id
 from xinyong.domain.lists import ListType
 from xinyong.domain.measures import Measure
 from xinyong.domain.records import CreditRecord, Outcome
+from xinyong.domain.subjects import Role, RoleKind
 from xinyong.services.ports import IdentityReview
 
 RECORD_EXAMPLE: dict[str, Any] = {
@@ -325,4 +326,32 @@ class MeasurePublic(BaseModel):
             triggers=sorted(m.triggers),
             matters=sorted(m.matters),
             reaches_roles=sorted(r.value for r in m.reaches_roles),
+        )
+
+
+class RoleCreate(BaseModel):
+    """A person's role in an organisation. Numbers travel in the body, never in a URL."""
+
+    organisation_uscc: str = Field(max_length=40)
+    person_id_number: str = Field(max_length=40)
+    kind: RoleKind
+    since: date
+    until: date | None = None
+
+
+class RolePublic(BaseModel):
+    organisation_id: int
+    person_id: int
+    kind: RoleKind
+    since: date
+    until: date | None
+
+    @classmethod
+    def from_domain(cls, r: Role) -> RolePublic:
+        return cls(
+            organisation_id=r.organisation_id,
+            person_id=r.person_id,
+            kind=r.kind,
+            since=r.since,
+            until=r.until,
         )
