@@ -76,8 +76,8 @@ def test_age_is_counted_in_whole_years_on_a_given_day() -> None:
 
     assert person.age_on(date(1967, 12, 30)) == 17
     assert person.age_on(date(1967, 12, 31)) == 18
-    assert person.is_minor_on(date(1967, 12, 30))
-    assert not person.is_minor_on(date(1967, 12, 31))
+    assert person.is_minor_on(date(1967, 12, 30), age_of_majority=18)
+    assert not person.is_minor_on(date(1967, 12, 31), age_of_majority=18)
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,7 @@ def propose(list_type: ListType, **overrides: Any) -> ListEntry:
         "at": AT,
     }
     args.update(overrides)
-    return propose_listing(list_type, **args)
+    return propose_listing(list_type, age_of_majority=18, **args)
 
 
 def record(list_type: ListType, **overrides: Any) -> ListEntry:
@@ -74,7 +74,7 @@ def record(list_type: ListType, **overrides: Any) -> ListEntry:
         "at": AT,
     }
     args.update(overrides)
-    return record_listing(list_type, **args)
+    return record_listing(list_type, age_of_majority=18, **args)
 
 
 def decided(list_type: ListType) -> ListEntry:

@@ -83,6 +83,7 @@ def record(list_type: ListType, *, decided_on: date = date(2026, 3, 2), **kw: An
     """A listing a court or authority decided, as the platform records it."""
     return record_decided_listing(
         list_type,
+        age_of_majority=18,
         subject_id=kw.pop("subject_id", 7),
         subject_age=kw.pop("subject_age", 41),
         grounds=kw.pop("grounds", "（2026）京0105执1234号"),
@@ -97,6 +98,7 @@ def platform_decided(list_type: ListType) -> ListEntry:
     """A platform listing noticed on 2 March 2026 and decided after its five-day window."""
     entry = propose_listing(
         list_type,
+        age_of_majority=18,
         subject_id=7,
         subject_age=41,
         grounds="承诺不实",
@@ -358,6 +360,7 @@ def test_a_listing_still_in_procedure_triggers_nothing(
 ) -> None:
     entry = propose_listing(
         lists["KEY-COMMITMENT-BROKEN"],
+        age_of_majority=18,
         subject_id=7,
         subject_age=41,
         grounds="承诺不实",

@@ -203,7 +203,11 @@ def test_minors_get_no_items_with_an_age_threshold_and_few_negative_records(
     run: Run, policy: Policy
 ) -> None:
     majority = policy.periods.age_of_majority
-    minors = [s for s in persons_of(run) if s.person and s.person.is_minor_on(TODAY)]
+    minors = [
+        s
+        for s in persons_of(run)
+        if s.person and s.person.is_minor_on(TODAY, age_of_majority=majority)
+    ]
 
     assert minors, "a few minors are part of the population"
     assert all(s.item.min_subject_age is None for s in minors)

@@ -303,3 +303,37 @@ def test_a_record_past_its_retention_period_is_refused(policy: Policy) -> None:
 
     assert list(problems) == ["decision_date"]
     assert "retention period ended on 2026-06-01" in problems["decision_date"]
+
+
+def test_a_record_is_shown_only_while_active_and_before_its_display_ends() -> None:
+    from datetime import UTC, datetime
+
+    from xinyong.domain.records import CreditRecord, RecordStatus
+
+    at = datetime(2026, 1, 5, tzinfo=UTC)
+    record = CreditRecord(
+        id=1,
+        department="BJ-AMR",
+        document_number="D-1",
+        item_code="ADM-PEN-01",
+        catalog_version="2024.1",
+        subject_id=1,
+        status=RecordStatus.ACTIVE,
+        severity="general",
+        published=True,
+        decision_date=date(2026, 1, 5),
+        display_ends=date(2027, 1, 5),
+        repair_from=date(2026, 4, 5),
+        retention_ends=date(2032, 1, 5),
+        publish_by=None,
+        authority_name="北京市市场监督管理局",
+        fields={},
+        content_hash="h",
+        batch_id=None,
+        received_at=at,
+        updated_at=at,
+    )
+    assert record.is_displayable_on(date(2027, 1, 4))
+    assert not record.is_displayable_on(date(2027, 1, 5))  # display_ends is the first day not shown
+    record.revoke(reason="复议撤销", at=at)
+    assert not record.is_displayable_on(date(2026, 6, 1))

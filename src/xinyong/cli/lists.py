@@ -9,6 +9,7 @@ from rich.table import Table
 
 from xinyong.cli import context
 from xinyong.cli.context import console
+from xinyong.domain.errors import NotFound
 
 app = typer.Typer(help="List types: serious untrustworthy, key supervision, good credit.")
 measures_app = typer.Typer(help="The registry of reward and punishment measures.")
@@ -53,16 +54,13 @@ def list_measures(
 ) -> None:
     """List the measures (optionally for one matter) with their triggers."""
     policy = context.policy(context.settings())
-    if matter is not None and matter not in policy.registry.matters:
-        context.fail(
-            f"no matter {matter}; matters are {', '.join(sorted(policy.registry.matters))}", code=1
-        )
-    measures = (
-        policy.registry.for_matter(matter) if matter else list(policy.registry.measures.values())
-    )
+    try:
+        measures = policy.registry.listing(matter)
+    except NotFound as exc:
+        context.fail(exc.detail, code=1)
     table = Table("code", "name", "category", "triggered by", "matters")
     table.columns[0].no_wrap = True
-    for m in sorted(measures, key=lambda m: m.code):
+    for m in measures:
         table.add_row(
             m.code,
             f"{m.name_zh}\n{m.name_en}",

@@ -23,7 +23,7 @@ from xinyong.db.rows import (
     SubjectRow,
 )
 from xinyong.domain.access import ApiKey, Scope
-from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.audit import AuditEvent
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.departments import Department
 from xinyong.domain.errors import FieldProblem, NotFound
@@ -243,15 +243,6 @@ class SqlRecordRepository:
         if row is None:
             raise NotFound(f"record {record_id} does not exist")
         return self._to_domain(row)
-
-    def get_by_key(self, department: str, document_number: str) -> CreditRecord | None:
-        row = self.session.scalar(
-            select(CreditRecordRow).where(
-                CreditRecordRow.department_code == department,
-                CreditRecordRow.document_number == document_number,
-            )
-        )
-        return self._to_domain(row) if row else None
 
     def save_status(self, record: CreditRecord) -> None:
         self.session.execute(
@@ -548,26 +539,6 @@ class SqlAuditLog:
                 }
             ],
         )
-
-    def for_entity(self, entity_type: str, entity_id: str) -> list[AuditEvent]:
-        rows = self.session.scalars(
-            select(AuditEventRow)
-            .where(AuditEventRow.entity_type == entity_type, AuditEventRow.entity_id == entity_id)
-            .order_by(AuditEventRow.id)
-        )
-        return [
-            AuditEvent(
-                tag=EventTag(r.tag),
-                actor=r.actor,
-                entity_type=r.entity_type,
-                entity_id=r.entity_id,
-                at=r.at,
-                subject_id=r.subject_id,
-                reason=r.reason,
-                data=dict(r.data),
-            )
-            for r in rows
-        ]
 
     def count(self, tag: str | None = None) -> int:
         query = select(func.count()).select_from(AuditEventRow)

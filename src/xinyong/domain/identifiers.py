@@ -74,7 +74,7 @@ class CitizenId:
             years -= 1
         return years
 
-    def is_minor_on(self, day: date, *, age_of_majority: int = 18) -> bool:
+    def is_minor_on(self, day: date, *, age_of_majority: int) -> bool:
         return self.age_on(day) < age_of_majority
 
     @property

@@ -12,7 +12,6 @@ from xinyong.domain.errors import FieldProblem
 class BatchSource(StrEnum):
     FILE = "file"
     API = "api"
-    SINGLE = "single"
 
 
 class BatchStatus(StrEnum):

@@ -354,7 +354,7 @@ def propose_listing(
     basis_records: tuple[int, ...],
     proposed_by: str,
     at: datetime,
-    age_of_majority: int = 18,
+    age_of_majority: int,
 ) -> ListEntry:
     """Open a platform-run listing procedure, refusing what the law never allows."""
     if list_type.decided_by is not Decider.PLATFORM:
@@ -389,7 +389,7 @@ def record_decided_listing(
     recorded_by: str,
     at: datetime,
     months: int | None = None,
-    age_of_majority: int = 18,
+    age_of_majority: int,
 ) -> ListEntry:
     """Record a listing a court or authority decided; the platform does not re-run its procedure."""
     if list_type.decided_by is Decider.PLATFORM:

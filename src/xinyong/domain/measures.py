@@ -13,7 +13,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from xinyong.domain.errors import CatalogError
+from xinyong.domain.errors import CatalogError, NotFound
 from xinyong.domain.lists import ListEntry
 from xinyong.domain.subjects import RoleKind
 
@@ -64,6 +64,13 @@ class Registry:
 
     def for_matter(self, matter: str) -> list[Measure]:
         return [m for m in self.measures.values() if m.applies_to(matter)]
+
+    def listing(self, matter: str | None = None) -> list[Measure]:
+        """The measures for `matter` (all when None), by code; an unknown matter is NotFound."""
+        if matter is not None and matter not in self.matters:
+            raise NotFound(f"no matter {matter}; matters are {', '.join(sorted(self.matters))}")
+        found = self.for_matter(matter) if matter else list(self.measures.values())
+        return sorted(found, key=lambda m: m.code)
 
 
 _MEASURE_KEYS = frozenset(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -54,7 +54,6 @@ class Outcome(StrEnum):
     ACCEPTED = "accepted"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
-    REJECTED = "rejected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +329,6 @@ class CreditRecord:
     updated_at: datetime
     revoked_at: datetime | None = None
     revocation_reason: str | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
     def revoke(self, *, reason: str, at: datetime) -> None:
         """Withdraw the record because its decision was revoked or varied."""

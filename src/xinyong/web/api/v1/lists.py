@@ -40,9 +40,4 @@ def list_measures(
     ] = None,
 ) -> list[MeasurePublic]:
     """The measure registry: each reward or punishment, its legal basis, triggers and matters."""
-    if matter is not None and matter not in policy.registry.matters:
-        raise NotFound(f"no matter {matter}")
-    measures = (
-        policy.registry.for_matter(matter) if matter else list(policy.registry.measures.values())
-    )
-    return [MeasurePublic.from_domain(m) for m in sorted(measures, key=lambda m: m.code)]
+    return [MeasurePublic.from_domain(m) for m in policy.registry.listing(matter)]
