@@ -16,7 +16,7 @@ from xinyong.cli.context import console
 from xinyong.cli.ingest import ingest_file
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork
-from xinyong.domain.access import ROLE_SCOPES, Role, Scope
+from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.policy import Policy
 from xinyong.services import admin
 from xinyong.services.batchfiles import BatchFormat, fingerprint
@@ -121,7 +121,7 @@ def demo(
     dept_key = admin.create_api_key(
         uow(),
         label=f"demo {first}",
-        scopes={Scope.RECORDS_WRITE, Scope.RECORDS_READ, Scope.CATALOG_READ},
+        scopes=ROLE_SCOPES[Role.SOURCE_DEPARTMENT],
         department=first,
         actor=context.CLI_ACTOR,
     )
