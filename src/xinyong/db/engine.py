@@ -17,8 +17,12 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; for SQLite, create the file's folder and set the pragmas on connect."""
+def make_engine(url: str, *, reads: bool = False, **kwargs: Any) -> Engine:
+    """Create an engine; for SQLite, create the file's folder and set the pragmas on connect.
+
+    `reads=True` makes an engine for read-only work beside the writers: on SQLite its
+    transactions begin DEFERRED (a snapshot, no write lock), so checks never queue behind a write.
+    """
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -27,7 +31,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin_deferred if reads else _sqlite_begin_immediate)
         return engine
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_pre_ping", True)
@@ -50,3 +54,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(connection: Any) -> None:
     # Take the write lock at BEGIN: two writers then queue instead of failing mid-transaction.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_begin_deferred(connection: Any) -> None:
+    # A read snapshot that takes no lock until it writes (and read engines never write).
+    connection.exec_driver_sql("BEGIN")

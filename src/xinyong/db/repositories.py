@@ -244,6 +244,17 @@ class SqlRecordRepository:
             raise NotFound(f"record {record_id} does not exist")
         return self._to_domain(row)
 
+    def active_of_items(self, items: Collection[str]) -> list[CreditRecord]:
+        rows = self.session.scalars(
+            select(CreditRecordRow)
+            .where(
+                CreditRecordRow.item_code.in_(sorted(items)),
+                CreditRecordRow.status == RecordStatus.ACTIVE.value,
+            )
+            .order_by(CreditRecordRow.id)
+        )
+        return [self._to_domain(row) for row in rows]
+
     def save_status(self, record: CreditRecord) -> None:
         self.session.execute(
             update(CreditRecordRow)

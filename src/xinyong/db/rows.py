@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -211,3 +212,109 @@ class BatchRejectRow(Base):
     row: Mapped[int] = mapped_column(Integer)
     field: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(Text)
+
+
+class ListEntryRow(Base):
+    """One subject on one list, and where its listing procedure stands."""
+
+    __tablename__ = "list_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    list_code: Mapped[str] = mapped_column(String(40), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+    proposed_by: Mapped[str] = mapped_column(String(100))
+    grounds: Mapped[str] = mapped_column(Text)
+    basis_records: Mapped[list[int]] = mapped_column(Json, default=list)
+    source_record_id: Mapped[int | None] = mapped_column(
+        ForeignKey("credit_records.id"), unique=True
+    )
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    noticed_on: Mapped[date | None] = mapped_column(Date)
+    defence_deadline: Mapped[date | None] = mapped_column(Date)
+    deadline_official: Mapped[bool] = mapped_column(Boolean, default=True)
+    defence: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    decision_reasons: Mapped[str | None] = mapped_column(Text)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    published_on: Mapped[date | None] = mapped_column(Date)
+    exited_on: Mapped[date | None] = mapped_column(Date)
+    exit_ground: Mapped[str | None] = mapped_column(String(40))
+    under_objection: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('proposed', 'noticed', 'decided', 'published', 'exited', 'withdrawn')",
+            name="state",
+        ),
+    )
+
+
+class ChangeRow(Base):
+    """The ordered change log: one row per change a check must see, numbered by `seq`.
+
+    Writers append under a lock (PostgreSQL: an advisory lock; SQLite: its single writer), so
+    sequence numbers become visible in order and a follower that has read up to N missed nothing.
+    """
+
+    __tablename__ = "changes"
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"))
+    entity_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class QueryRow(Base):
+    """The query log: one row each time someone looked at a subject's file, and on what authority.
+
+    `subject_key` is the number's key (see domain.index.subject_key), so that a screened person
+    without any record still finds, later, who looked them up.
+    """
+
+    __tablename__ = "queries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    subject_key: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    department_code: Mapped[str | None] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    purpose: Mapped[str] = mapped_column(String(64))
+    authority: Mapped[str] = mapped_column(String(200))
+    returned: Mapped[str] = mapped_column(Text)
+    screening_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class CheckFeedbackRow(Base):
+    """What a department did after a check: applied the measure or not, and why."""
+
+    __tablename__ = "check_feedback"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    query_id: Mapped[int] = mapped_column(ForeignKey("queries.id"), index=True)
+    measure_code: Mapped[str] = mapped_column(String(40))
+    applied: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("query_id", "measure_code"),)
+
+
+class ScreeningRow(Base):
+    """One batch screening: a department's list of numbers checked for one matter."""
+
+    __tablename__ = "screenings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    matter: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    screened: Mapped[int] = mapped_column(Integer, default=0)
+    matched: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)

@@ -10,6 +10,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from xinyong.db.listing import SqlChangeLog, SqlListEntryRepository, SqlQueryLog
 from xinyong.db.repositories import (
     SqlApiKeyRepository,
     SqlAuditLog,
@@ -39,6 +40,9 @@ class SqlUnitOfWork:
     departments: SqlDepartmentRepository
     keys: SqlApiKeyRepository
     audit: SqlAuditLog
+    entries: SqlListEntryRepository
+    changes: SqlChangeLog
+    queries: SqlQueryLog
 
     def __init__(
         self, session_factory: sessionmaker[Session], clock: Callable[[], datetime] = _utcnow
@@ -63,6 +67,9 @@ class SqlUnitOfWork:
         self.departments = SqlDepartmentRepository(session)
         self.keys = SqlApiKeyRepository(session)
         self.audit = SqlAuditLog(session)
+        self.entries = SqlListEntryRepository(session)
+        self.changes = SqlChangeLog(session)
+        self.queries = SqlQueryLog(session)
         return self
 
     def __exit__(

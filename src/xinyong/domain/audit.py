@@ -21,6 +21,16 @@ class EventTag(StrEnum):
     KEY_CREATED = "api_key:created"
     KEY_REVOKED = "api_key:revoked"
     ROLE_RECORDED = "subject_role:recorded"
+    LISTING_PROPOSED = "listing:proposed"
+    LISTING_NOTICE_SERVED = "listing:notice_served"
+    LISTING_DEFENCE_STATED = "listing:defence_stated"
+    LISTING_DECIDED = "listing:decided"
+    LISTING_RECORDED = "listing:recorded"
+    LISTING_PUBLISHED = "listing:published"
+    LISTING_EXITED = "listing:exited"
+    LISTING_WITHDRAWN = "listing:withdrawn"
+    CHECK_FEEDBACK = "check:feedback_given"
+    SCREENING_RUN = "screening:run"
 
 
 @dataclass(frozen=True, slots=True)

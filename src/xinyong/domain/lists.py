@@ -334,15 +334,30 @@ class ListEntry:
         self.exited_on = on
         self.state = EntryState.WITHDRAWN
 
+    def force_window(self) -> tuple[date, date | None] | None:
+        """The days this listing is in force: [start, until), until None when open-ended.
+
+        None when it never was in force (proposed, noticed or withdrawn). An exit ends it on the
+        exit day, a period on its last day; whichever comes first.
+        """
+        if self.decided_on is None or self.state not in (
+            EntryState.DECIDED,
+            EntryState.PUBLISHED,
+            EntryState.EXITED,
+        ):
+            return None
+        ends = [d for d in (self.ends_on, self.exited_on) if d is not None]
+        if self.state is EntryState.EXITED and self.exited_on is None:
+            return None
+        return self.decided_on, min(ends) if ends else None
+
     def is_in_force_on(self, day: date) -> bool:
         """The one rule for lists: decided by `day`, not exited by then, and its period not over."""
-        if self.decided_on is None or day < self.decided_on:
+        window = self.force_window()
+        if window is None:
             return False
-        if self.state is EntryState.EXITED:
-            return self.exited_on is not None and day < self.exited_on
-        if self.state not in (EntryState.DECIDED, EntryState.PUBLISHED):
-            return False
-        return self.ends_on is None or day < self.ends_on
+        start, until = window
+        return start <= day and (until is None or day < until)
 
 
 def propose_listing(

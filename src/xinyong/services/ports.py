@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from types import TracebackType
@@ -12,7 +12,9 @@ from xinyong.domain.access import ApiKey
 from xinyong.domain.audit import AuditEvent
 from xinyong.domain.departments import Department
 from xinyong.domain.errors import FieldProblem
+from xinyong.domain.index import Posting
 from xinyong.domain.ingestion import Batch, BatchSource
+from xinyong.domain.lists import ListEntry, ListType
 from xinyong.domain.records import CreditRecord, RecordStatus, Submission
 from xinyong.domain.subjects import IdentityConflict, Role, Subject
 
@@ -85,6 +87,7 @@ class RecordRepository(Protocol):
         ...
 
     def get(self, record_id: int) -> CreditRecord: ...
+    def active_of_items(self, items: Collection[str]) -> list[CreditRecord]: ...
     def save_status(self, record: CreditRecord) -> None: ...
     def count(self) -> int: ...
 
@@ -135,6 +138,98 @@ class ApiKeyRepository(Protocol):
     def revoke(self, prefix: str, *, at: datetime) -> bool: ...
 
 
+class ListEntryRepository(Protocol):
+    def add(
+        self, entry: ListEntry, *, department: str | None, source_record: int | None, at: datetime
+    ) -> int:
+        """Store a new entry and set its id."""
+        ...
+
+    def get(self, entry_id: int, list_types: Mapping[str, ListType]) -> ListEntry: ...
+    def department_of(self, entry_id: int) -> str | None: ...
+    def save(self, entry: ListEntry, *, at: datetime) -> None: ...
+    def of_subject(
+        self, subject_id: int, list_types: Mapping[str, ListType]
+    ) -> list[ListEntry]: ...
+    def linked_records(self, record_ids: Collection[int]) -> set[int]:
+        """Which of these records already have an entry recorded from them."""
+        ...
+
+    def count(self, state: str | None = None) -> int: ...
+
+
+class ChangeLog(Protocol):
+    """The ordered log of changes a check must see (listings, exits, objections, roles)."""
+
+    def append(
+        self, kind: str, *, subject_id: int | None, entity_id: int | None, at: datetime
+    ) -> int:
+        """Append a change and return its sequence number; appends are serialised until commit."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class QueryEntry:
+    """One look at a subject's file: who, when, for what, on what authority, what was returned."""
+
+    at: datetime
+    subject_key: int
+    kind: str
+    department: str | None
+    actor: str
+    purpose: str
+    authority: str
+    returned: str
+    screening_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    query_id: int
+    measure: str
+    applied: bool
+    reason: str | None
+    actor: str
+    at: datetime
+
+
+class QueryLogRepository(Protocol):
+    def add_many(self, entries: Sequence[QueryEntry]) -> list[int]:
+        """Store entries and return their ids, in order."""
+        ...
+
+    def get(self, query_id: int) -> QueryEntry: ...
+    def for_key(self, subject_key: int, *, limit: int = 100) -> list[tuple[int, QueryEntry]]: ...
+    def add_feedback(self, feedback: Feedback) -> None: ...
+    def open_screening(self, *, department: str, matter: str, actor: str, at: datetime) -> int: ...
+    def close_screening(
+        self, screening_id: int, *, screened: int, matched: int, rejected: int
+    ) -> None: ...
+    def feedback_of(self, query_id: int) -> list[Feedback]: ...
+    def count(self, kind: str | None = None) -> int: ...
+
+
+class IndexSource(Protocol):
+    """What the listing index reads to build itself and to follow the change log.
+
+    Reads only: an implementation must not take write locks, since checks run beside writers.
+    """
+
+    def latest_seq(self) -> int: ...
+    def changes_after(self, seq: int) -> list[tuple[int, int | None]]:
+        """(seq, subject id) of every change after `seq`, in order."""
+        ...
+
+    def postings(
+        self, subject_ids: Collection[int] | None, *, today: date
+    ) -> tuple[set[int], list[Posting]]:
+        """The keys of these subjects (and of whoever answers for them), and every posting under
+        those keys; None means every subject with an entry in force."""
+        ...
+
+    def numbers_of(self, subject_ids: Collection[int]) -> dict[int, str]: ...
+
+
 class AuditLog(Protocol):
     def add(self, event: AuditEvent) -> None: ...
     def count(self, tag: str | None = None) -> int: ...
@@ -157,6 +252,12 @@ class UnitOfWork(Protocol):
     def keys(self) -> ApiKeyRepository: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def entries(self) -> ListEntryRepository: ...
+    @property
+    def changes(self) -> ChangeLog: ...
+    @property
+    def queries(self) -> QueryLogRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -47,6 +47,8 @@ def record_role(
         if any((r.organisation_id, r.kind, r.since) == key for r in uow.subjects.roles_of(who.id)):
             raise Conflict("that role is already recorded from that day")
         uow.subjects.add_role(role)
+        # A check for this person must now see the organisation's listings that reach them.
+        uow.changes.append("role", subject_id=who.id, entity_id=org.id, at=uow.now())
         uow.audit.add(
             AuditEvent(
                 EventTag.ROLE_RECORDED,

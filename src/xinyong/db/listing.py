@@ -1,0 +1,533 @@
+"""SQL for lists, the change log, the query log, and the reads the listing index follows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import Engine, Table, func, insert, or_, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from xinyong.db.base import Base
+from xinyong.db.rows import (
+    ChangeRow,
+    CheckFeedbackRow,
+    ListEntryRow,
+    QueryRow,
+    ScreeningRow,
+    SubjectRoleRow,
+    SubjectRow,
+)
+from xinyong.domain.calendar import Deadline
+from xinyong.domain.errors import NotFound
+from xinyong.domain.index import Posting, organisation_key, person_key, postings_for
+from xinyong.domain.lists import EntryState, ListEntry, ListType
+from xinyong.domain.subjects import RoleKind
+from xinyong.services.ports import Feedback, QueryEntry
+
+_IN_CHUNK = 5000
+
+#: PostgreSQL advisory lock taken by every transaction that appends to the change log, so that
+#: sequence numbers commit in order (SQLite has a single writer and needs nothing).
+CHANGE_LOG_LOCK = 0x78_69_6E_79  # "xiny"
+
+
+def _table(row: type[Base]) -> Table:
+    return cast(Table, row.__table__)
+
+
+def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
+    for i in range(0, len(values), _IN_CHUNK):
+        yield values[i : i + _IN_CHUNK]
+
+
+def _entry(row: ListEntryRow, list_types: Mapping[str, ListType]) -> ListEntry:
+    list_type = list_types.get(row.list_code)
+    if list_type is None:
+        raise NotFound(f"list entry {row.id} is on {row.list_code}, which the policy no longer has")
+    return ListEntry(
+        id=row.id,
+        list_type=list_type,
+        subject_id=row.subject_id,
+        state=EntryState(row.state),
+        proposed_by=row.proposed_by,
+        grounds=row.grounds,
+        basis_records=tuple(row.basis_records or ()),
+        proposed_at=row.proposed_at,
+        noticed_on=row.noticed_on,
+        defence_deadline=(
+            Deadline(row.defence_deadline, row.deadline_official) if row.defence_deadline else None
+        ),
+        defence=row.defence,
+        decided_on=row.decided_on,
+        decision_reasons=row.decision_reasons,
+        ends_on=row.ends_on,
+        published_on=row.published_on,
+        exited_on=row.exited_on,
+        exit_ground=row.exit_ground,
+        under_objection=row.under_objection,
+    )
+
+
+def _entry_values(entry: ListEntry) -> dict[str, Any]:
+    return {
+        "state": entry.state.value,
+        "noticed_on": entry.noticed_on,
+        "defence_deadline": entry.defence_deadline.day if entry.defence_deadline else None,
+        "deadline_official": entry.defence_deadline.official if entry.defence_deadline else True,
+        "defence": entry.defence,
+        "decided_on": entry.decided_on,
+        "decision_reasons": entry.decision_reasons,
+        "ends_on": entry.ends_on,
+        "published_on": entry.published_on,
+        "exited_on": entry.exited_on,
+        "exit_ground": entry.exit_ground,
+        "under_objection": entry.under_objection,
+    }
+
+
+class SqlListEntryRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self, entry: ListEntry, *, department: str | None, source_record: int | None, at: datetime
+    ) -> int:
+        row = ListEntryRow(
+            list_code=entry.list_type.code,
+            subject_id=entry.subject_id,
+            department_code=department,
+            proposed_by=entry.proposed_by,
+            grounds=entry.grounds,
+            basis_records=list(entry.basis_records),
+            source_record_id=source_record,
+            proposed_at=entry.proposed_at or at,
+            updated_at=at,
+            **_entry_values(entry),
+        )
+        self.session.add(row)
+        self.session.flush()
+        entry.id = row.id
+        return row.id
+
+    def _row(self, entry_id: int) -> ListEntryRow:
+        row = self.session.get(ListEntryRow, entry_id)
+        if row is None:
+            raise NotFound(f"list entry {entry_id} does not exist")
+        return row
+
+    def get(self, entry_id: int, list_types: Mapping[str, ListType]) -> ListEntry:
+        return _entry(self._row(entry_id), list_types)
+
+    def department_of(self, entry_id: int) -> str | None:
+        return self._row(entry_id).department_code
+
+    def save(self, entry: ListEntry, *, at: datetime) -> None:
+        if entry.id is None:
+            raise ValueError("save() needs a stored entry")
+        row = self._row(entry.id)
+        for key, value in _entry_values(entry).items():
+            setattr(row, key, value)
+        row.updated_at = at
+        self.session.flush()
+
+    def of_subject(self, subject_id: int, list_types: Mapping[str, ListType]) -> list[ListEntry]:
+        rows = self.session.scalars(
+            select(ListEntryRow)
+            .where(ListEntryRow.subject_id == subject_id)
+            .order_by(ListEntryRow.id)
+        )
+        return [_entry(row, list_types) for row in rows]
+
+    def linked_records(self, record_ids: Collection[int]) -> set[int]:
+        found: set[int] = set()
+        for part in _chunks(sorted(record_ids)):
+            found.update(
+                self.session.scalars(
+                    select(ListEntryRow.source_record_id).where(
+                        ListEntryRow.source_record_id.in_(part)
+                    )
+                )
+            )
+        return found
+
+    def count(self, state: str | None = None) -> int:
+        query = select(func.count()).select_from(ListEntryRow)
+        if state:
+            query = query.where(ListEntryRow.state == state)
+        return int(self.session.scalar(query) or 0)
+
+
+class SqlChangeLog:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._locked = False
+
+    def append(
+        self, kind: str, *, subject_id: int | None, entity_id: int | None, at: datetime
+    ) -> int:
+        if not self._locked and self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(select(func.pg_advisory_xact_lock(CHANGE_LOG_LOCK)))
+            self._locked = True
+        result = self.session.execute(
+            insert(ChangeRow)
+            .values(at=at, kind=kind, subject_id=subject_id, entity_id=entity_id)
+            .returning(ChangeRow.seq)
+        )
+        return int(result.scalar_one())
+
+
+class SqlQueryLog:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_many(self, entries: Sequence[QueryEntry]) -> list[int]:
+        if not entries:
+            return []
+        result = self.session.execute(
+            insert(QueryRow).returning(QueryRow.id, sort_by_parameter_order=True),
+            [query_values(e) for e in entries],
+        )
+        return [int(i) for i in result.scalars()]
+
+    @staticmethod
+    def _to_domain(row: QueryRow) -> QueryEntry:
+        return QueryEntry(
+            at=row.at,
+            subject_key=row.subject_key,
+            kind=row.kind,
+            department=row.department_code,
+            actor=row.actor,
+            purpose=row.purpose,
+            authority=row.authority,
+            returned=row.returned,
+            screening_id=row.screening_id,
+        )
+
+    def get(self, query_id: int) -> QueryEntry:
+        row = self.session.get(QueryRow, query_id)
+        if row is None:
+            raise NotFound(f"check {query_id} does not exist")
+        return self._to_domain(row)
+
+    def for_key(self, subject_key: int, *, limit: int = 100) -> list[tuple[int, QueryEntry]]:
+        rows = self.session.scalars(
+            select(QueryRow)
+            .where(QueryRow.subject_key == subject_key)
+            .order_by(QueryRow.id.desc())
+            .limit(limit)
+        )
+        return [(row.id, self._to_domain(row)) for row in rows]
+
+    def add_feedback(self, feedback: Feedback) -> None:
+        self.session.add(
+            CheckFeedbackRow(
+                query_id=feedback.query_id,
+                measure_code=feedback.measure,
+                applied=feedback.applied,
+                reason=feedback.reason,
+                actor=feedback.actor,
+                at=feedback.at,
+            )
+        )
+        self.session.flush()
+
+    def feedback_of(self, query_id: int) -> list[Feedback]:
+        rows = self.session.scalars(
+            select(CheckFeedbackRow)
+            .where(CheckFeedbackRow.query_id == query_id)
+            .order_by(CheckFeedbackRow.id)
+        )
+        return [
+            Feedback(r.query_id, r.measure_code, r.applied, r.reason, r.actor, r.at) for r in rows
+        ]
+
+    def open_screening(self, *, department: str, matter: str, actor: str, at: datetime) -> int:
+        row = ScreeningRow(department_code=department, matter=matter, actor=actor, at=at)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def close_screening(
+        self, screening_id: int, *, screened: int, matched: int, rejected: int
+    ) -> None:
+        row = self.session.get(ScreeningRow, screening_id)
+        if row is None:
+            raise NotFound(f"screening {screening_id} does not exist")
+        row.screened, row.matched, row.rejected = screened, matched, rejected
+        self.session.flush()
+
+    def count(self, kind: str | None = None) -> int:
+        query = select(func.count()).select_from(QueryRow)
+        if kind:
+            query = query.where(QueryRow.kind == kind)
+        return int(self.session.scalar(query) or 0)
+
+
+def query_values(entry: QueryEntry) -> dict[str, Any]:
+    return {
+        "at": entry.at,
+        "subject_key": entry.subject_key,
+        "kind": entry.kind,
+        "department_code": entry.department,
+        "actor": entry.actor,
+        "purpose": entry.purpose,
+        "authority": entry.authority,
+        "returned": entry.returned,
+        "screening_id": entry.screening_id,
+    }
+
+
+_LIVE_STATES = (EntryState.DECIDED.value, EntryState.PUBLISHED.value, EntryState.EXITED.value)
+
+
+class SqlIndexSource:
+    """Reads for the listing index, on an engine whose transactions take no write lock."""
+
+    def __init__(self, engine: Engine, list_types: Mapping[str, ListType]) -> None:
+        self.engine = engine
+        self.list_types = list_types
+
+    def latest_seq(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.scalar(select(func.max(ChangeRow.seq))) or 0)
+
+    def changes_after(self, seq: int) -> list[tuple[int, int | None]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(ChangeRow.seq, ChangeRow.subject_id)
+                .where(ChangeRow.seq > seq)
+                .order_by(ChangeRow.seq)
+            )
+            return [(int(s), subject) for s, subject in rows]
+
+    def numbers_of(self, subject_ids: Collection[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        with self.engine.connect() as conn:
+            for part in _chunks(sorted(subject_ids)):
+                rows = conn.execute(
+                    select(SubjectRow.id, SubjectRow.number).where(SubjectRow.id.in_(part))
+                )
+                out.update({int(i): str(n) for i, n in rows})
+        return out
+
+    def postings(
+        self, subject_ids: Collection[int] | None, *, today: date
+    ) -> tuple[set[int], list[Posting]]:
+        with self.engine.connect() as conn:
+            if subject_ids is None:
+                return set(), list(self._all_postings(conn, today))
+            return self._postings_of(conn, sorted(set(subject_ids)), today)
+
+    def _keys(self, conn: Connection, ids: Sequence[int]) -> dict[int, int]:
+        keys: dict[int, int] = {}
+        for part in _chunks(ids):
+            rows = conn.execute(
+                select(SubjectRow.id, SubjectRow.kind, SubjectRow.number).where(
+                    SubjectRow.id.in_(part)
+                )
+            )
+            for subject_id, kind, number in rows:
+                key = organisation_key(number) if kind == "organisation" else person_key(number)
+                if key is not None:
+                    keys[int(subject_id)] = key
+        return keys
+
+    def _postings_of(
+        self, conn: Connection, ids: Sequence[int], today: date
+    ) -> tuple[set[int], list[Posting]]:
+        # A change to an organisation reaches the persons who answer for it; each person's key
+        # is then rebuilt whole, from all the organisations they answer for.
+        affected = set(ids)
+        for part in _chunks(ids):
+            affected.update(
+                conn.scalars(
+                    select(SubjectRoleRow.person_id).where(
+                        SubjectRoleRow.organisation_id.in_(part), *self._current(today)
+                    )
+                )
+            )
+        persons_orgs: dict[int, list[tuple[int, RoleKind]]] = {}  # person -> (organisation, role)
+        for part in _chunks(sorted(affected)):
+            roles = conn.execute(
+                select(
+                    SubjectRoleRow.person_id, SubjectRoleRow.organisation_id, SubjectRoleRow.kind
+                ).where(SubjectRoleRow.person_id.in_(part), *self._current(today))
+            )
+            for person, org, kind in roles:
+                persons_orgs.setdefault(person, []).append((org, RoleKind(kind)))
+        keys = self._keys(conn, sorted(affected))
+        owners = sorted(affected | {org for links in persons_orgs.values() for org, _ in links})
+        entries = self._entries(conn, owners, today)
+        postings: list[Posting] = []
+        for subject_id in affected:
+            key = keys.get(subject_id)
+            if key is None:
+                continue
+            for entry in entries.get(subject_id, ()):
+                posting = postings_for(key, entry)
+                if posting:
+                    postings.append(posting)
+            for org, role in persons_orgs.get(subject_id, ()):
+                for entry in entries.get(org, ()):
+                    posting = postings_for(key, entry, role=role, subject_id=subject_id)
+                    if posting:
+                        postings.append(posting)
+        return set(keys.values()), postings
+
+    @staticmethod
+    def _current(today: date) -> tuple[Any, Any]:
+        return (
+            SubjectRoleRow.since <= today,
+            or_(SubjectRoleRow.until.is_(None), SubjectRoleRow.until >= today),
+        )
+
+    def _entries(
+        self, conn: Connection, subject_ids: Sequence[int], today: date
+    ) -> dict[int, list[ListEntry]]:
+        found: dict[int, list[ListEntry]] = {}
+        for part in _chunks(subject_ids):
+            rows = conn.execute(
+                select(ListEntryRow).where(
+                    ListEntryRow.subject_id.in_(part), ListEntryRow.state.in_(_LIVE_STATES)
+                )
+            )
+            for row in rows:
+                entry = self._light_entry(row)
+                if entry is not None:
+                    found.setdefault(entry.subject_id, []).append(entry)
+        return found
+
+    def _light_entry(self, row: Any) -> ListEntry | None:
+        list_type = self.list_types.get(row.list_code)
+        if list_type is None:
+            return None
+        return ListEntry(
+            id=row.id,
+            list_type=list_type,
+            subject_id=row.subject_id,
+            state=EntryState(row.state),
+            proposed_by="",
+            grounds="",
+            decided_on=row.decided_on,
+            ends_on=row.ends_on,
+            exited_on=row.exited_on,
+            under_objection=row.under_objection,
+        )
+
+    def _all_postings(self, conn: Connection, today: date) -> Iterator[Posting]:
+        """Every posting in force today or later, streamed (a million entries in one pass)."""
+        entries = _table(ListEntryRow)
+        subjects = _table(SubjectRow)
+        query = (
+            select(
+                entries.c.id,
+                entries.c.list_code,
+                entries.c.subject_id,
+                entries.c.state,
+                entries.c.decided_on,
+                entries.c.ends_on,
+                entries.c.exited_on,
+                entries.c.under_objection,
+                subjects.c.kind,
+                subjects.c.number,
+            )
+            .join(subjects, subjects.c.id == entries.c.subject_id)
+            .where(entries.c.state.in_(_LIVE_STATES))
+            .where(or_(entries.c.ends_on.is_(None), entries.c.ends_on > today))
+            .where(or_(entries.c.exited_on.is_(None), entries.c.exited_on > today))
+        )
+        org_entries: dict[int, list[ListEntry]] = {}
+        for row in conn.execution_options(yield_per=20_000).execute(query):
+            entry = self._light_entry(row)
+            if entry is None:
+                continue
+            if row.kind == "organisation":
+                org_entries.setdefault(entry.subject_id, []).append(entry)
+                key: int | None = organisation_key(row.number)
+            else:
+                key = person_key(row.number)
+            if key is None:
+                continue
+            posting = postings_for(key, entry)
+            if posting:
+                yield posting
+        if not org_entries:
+            return
+        # Listed organisations reach the persons who answer for them.
+        org_ids = sorted(org_entries)
+        for part in _chunks(org_ids):
+            roles = conn.execute(
+                select(
+                    SubjectRoleRow.organisation_id,
+                    SubjectRoleRow.kind,
+                    subjects.c.id,
+                    subjects.c.number,
+                )
+                .join(subjects, subjects.c.id == SubjectRoleRow.person_id)
+                .where(SubjectRoleRow.organisation_id.in_(part), *self._current(today))
+            )
+            for org, kind, person_id, number in roles:
+                person = person_key(number)
+                if person is None:
+                    continue
+                for entry in org_entries[org]:
+                    posting = postings_for(
+                        person, entry, role=RoleKind(kind), subject_id=int(person_id)
+                    )
+                    if posting:
+                        yield posting
+
+
+_QUERY_COLUMNS = (
+    "at",
+    "subject_key",
+    "kind",
+    "department_code",
+    "actor",
+    "purpose",
+    "authority",
+    "returned",
+    "screening_id",
+)
+
+
+def bulk_query_writer(engine: Engine) -> Callable[[Sequence[QueryEntry]], None]:
+    """A writer of many query-log entries per transaction: COPY on PostgreSQL, executemany on
+    SQLite. Each call commits before it returns."""
+    if engine.dialect.name == "postgresql":
+        return lambda entries: _copy_queries(engine, entries)
+    statement = insert(QueryRow)
+
+    def write(entries: Sequence[QueryEntry]) -> None:
+        with engine.begin() as conn:
+            conn.execute(statement, [query_values(e) for e in entries])
+
+    return write
+
+
+def _copy_queries(engine: Engine, entries: Sequence[QueryEntry]) -> None:
+    columns = ", ".join(_QUERY_COLUMNS)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        with cursor.copy(f"COPY queries ({columns}) FROM STDIN") as copy:
+            for e in entries:
+                copy.write_row(
+                    (
+                        e.at,
+                        e.subject_key,
+                        e.kind,
+                        e.department,
+                        e.actor,
+                        e.purpose,
+                        e.authority,
+                        e.returned,
+                        e.screening_id,
+                    )
+                )
+        raw.commit()
+    finally:
+        raw.close()

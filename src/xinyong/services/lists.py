@@ -1,0 +1,407 @@
+"""The listing procedure as use cases: propose, notify, hear the defence, decide, publish, end.
+
+Every step loads the entry, asks the domain to make the transition (which refuses what the law
+does not allow), stores it, audits it with its actor, and, when it changes what a check answers,
+appends to the change log in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.catalog import SubjectType
+from xinyong.domain.errors import Invalid, NotFound
+from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id, parse_credit_code
+from xinyong.domain.lists import (
+    Decider,
+    ListEntry,
+    ListType,
+    propose_listing,
+    record_decided_listing,
+)
+from xinyong.domain.policy import Policy
+from xinyong.domain.records import RecordStatus
+from xinyong.domain.subjects import Subject
+from xinyong.services.ports import UnitOfWork, business_date
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    """An entry with the subject it is about (for responses and documents)."""
+
+    entry: ListEntry
+    subject: Subject
+    department: str | None
+
+
+def list_type_of(policy: Policy, code: str) -> ListType:
+    found = policy.list_types.get(code)
+    if found is None:
+        raise NotFound(f"no list type {code}; see GET /api/v1/lists/types")
+    return found
+
+
+def find_subject(uow: UnitOfWork, number: str, kind: SubjectType) -> Subject:
+    """The stored subject with this number; the number never appears in the error."""
+    try:
+        if kind is SubjectType.PERSON:
+            normalised = parse_citizen_id(number).number
+        else:
+            normalised = parse_credit_code(number).code
+    except InvalidIdentifier as exc:
+        what = "citizen ID number" if kind is SubjectType.PERSON else "unified social credit code"
+        raise Invalid(f"subject: not a valid {what}: {exc.reason}") from None
+    subject = uow.subjects.get_by_number(normalised)
+    if subject is None or subject.kind is not kind:
+        raise NotFound(f"subject: no {kind.value} with that number has any record here")
+    return subject
+
+
+def _id(subject: Subject) -> int:
+    if subject.id is None:
+        raise NotFound("subject: not stored")
+    return subject.id
+
+
+def _age(subject: Subject, day: date) -> int | None:
+    if subject.birth_date is None:
+        return None
+    born = subject.birth_date
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _audit(uow: UnitOfWork, tag: EventTag, actor: str, entry: ListEntry, **data: object) -> None:
+    uow.audit.add(
+        AuditEvent(
+            tag,
+            actor,
+            "list_entry",
+            str(entry.id),
+            uow.now(),
+            subject_id=entry.subject_id,
+            data={"list": entry.list_type.code, "state": entry.state.value, **data},
+        )
+    )
+
+
+def _changed(uow: UnitOfWork, entry: ListEntry) -> None:
+    uow.changes.append("listing", subject_id=entry.subject_id, entity_id=entry.id, at=uow.now())
+
+
+def propose(
+    uow: UnitOfWork,
+    policy: Policy,
+    *,
+    list_code: str,
+    subject_number: str,
+    grounds: str,
+    basis_records: Sequence[int],
+    department: str | None,
+    actor: str,
+) -> EntryView:
+    """Open a platform-run listing on the records it rests on."""
+    list_type = list_type_of(policy, list_code)
+    if not grounds.strip():
+        raise Invalid("grounds: a proposal states its grounds")
+    with uow:
+        subject = find_subject(uow, subject_number, list_type.subject_type)
+        subject_id = _id(subject)
+        for record_id in basis_records:
+            try:
+                record = uow.records.get(record_id)
+            except NotFound:
+                raise Invalid(f"basis_records: record {record_id} does not exist") from None
+            if record.subject_id != subject_id:
+                raise Invalid(f"basis_records: record {record_id} is about someone else")
+            if record.status is not RecordStatus.ACTIVE:
+                raise Invalid(f"basis_records: record {record_id} is {record.status.value}")
+        now = uow.now()
+        entry = propose_listing(
+            list_type,
+            subject_id=subject_id,
+            subject_age=_age(subject, business_date(now)),
+            grounds=grounds.strip(),
+            basis_records=tuple(basis_records),
+            proposed_by=actor,
+            at=now,
+            age_of_majority=policy.periods.age_of_majority,
+        )
+        uow.entries.add(entry, department=department, source_record=None, at=now)
+        _audit(uow, EventTag.LISTING_PROPOSED, actor, entry, records=list(basis_records))
+        uow.commit()
+    return EntryView(entry, subject, department)
+
+
+def record_decided(
+    uow: UnitOfWork,
+    policy: Policy,
+    *,
+    list_code: str,
+    subject_number: str,
+    grounds: str,
+    decided_on: date,
+    months: int | None,
+    department: str | None,
+    actor: str,
+) -> EntryView:
+    """Record a listing that a court or another authority decided."""
+    list_type = list_type_of(policy, list_code)
+    if not grounds.strip():
+        raise Invalid("grounds: the decision's grounds are required")
+    with uow:
+        subject = find_subject(uow, subject_number, list_type.subject_type)
+        subject_id = _id(subject)
+        now = uow.now()
+        if decided_on > business_date(now):
+            raise Invalid("decided_on: a decision cannot be recorded before it is made")
+        entry = record_decided_listing(
+            list_type,
+            subject_id=subject_id,
+            subject_age=_age(subject, decided_on),
+            grounds=grounds.strip(),
+            decided_on=decided_on,
+            recorded_by=actor,
+            at=now,
+            months=months,
+            age_of_majority=policy.periods.age_of_majority,
+        )
+        uow.entries.add(entry, department=department, source_record=None, at=now)
+        _audit(uow, EventTag.LISTING_RECORDED, actor, entry)
+        _changed(uow, entry)
+        uow.commit()
+    return EntryView(entry, subject, department)
+
+
+def record_court_listings(uow: UnitOfWork, policy: Policy, *, actor: str) -> int:
+    """Record the court-decided listings behind active court records not yet on their list.
+
+    A court's dishonest-debtor record (catalog item of a court list's `source_items`) is the
+    court's decision; the platform records it on the list, once, linked to the record.
+    """
+    court_lists = [
+        t for t in policy.list_types.values() if t.decided_by is Decider.COURT and t.source_items
+    ]
+    created = 0
+    with uow:
+        now = uow.now()
+        today = business_date(now)
+        for list_type in court_lists:
+            records = uow.records.active_of_items(list_type.source_items)
+            linked = uow.entries.linked_records([r.id for r in records])
+            for record in records:
+                if record.id in linked:
+                    continue
+                subject = uow.subjects.get(record.subject_id)
+                age = _age(subject, record.decision_date)
+                if age is not None and age < policy.periods.age_of_majority:
+                    continue  # never listed; the record itself was refused at acceptance anyway
+                entry = record_decided_listing(
+                    list_type,
+                    subject_id=record.subject_id,
+                    subject_age=age,
+                    grounds=f"{record.authority_name} {record.document_number}",
+                    decided_on=min(record.decision_date, today),
+                    recorded_by=actor,
+                    at=now,
+                    age_of_majority=policy.periods.age_of_majority,
+                )
+                uow.entries.add(
+                    entry, department=record.department, source_record=record.id, at=now
+                )
+                _audit(uow, EventTag.LISTING_RECORDED, actor, entry, record=record.id)
+                _changed(uow, entry)
+                created += 1
+        uow.commit()
+    return created
+
+
+def _step(
+    uow: UnitOfWork,
+    policy: Policy,
+    entry_id: int,
+    *,
+    department: str | None,
+    actor: str,
+    tag: EventTag,
+    changes_checks: bool,
+    step: Callable[[ListEntry, date], None],
+    **data: object,
+) -> EntryView:
+    with uow:
+        entry = uow.entries.get(entry_id, policy.list_types)
+        owner = uow.entries.department_of(entry_id)
+        if department is not None and owner != department:
+            raise NotFound(f"list entry {entry_id} does not exist")  # others' entries stay hidden
+        now = uow.now()
+        step(entry, business_date(now))
+        uow.entries.save(entry, at=now)
+        _audit(uow, tag, actor, entry, **data)
+        if changes_checks:
+            _changed(uow, entry)
+        subject = uow.subjects.get(entry.subject_id)
+        uow.commit()
+    return EntryView(entry, subject, owner)
+
+
+def serve_notice(
+    uow: UnitOfWork, policy: Policy, entry_id: int, *, department: str | None, actor: str
+) -> EntryView:
+    """Serve the prior notice with the repair notice; the defence window starts today."""
+
+    def step(entry: ListEntry, today: date) -> None:
+        entry.serve_notice(on=today)
+
+    return _step(
+        uow,
+        policy,
+        entry_id,
+        department=department,
+        actor=actor,
+        tag=EventTag.LISTING_NOTICE_SERVED,
+        changes_checks=False,
+        step=step,
+    )
+
+
+def state_defence(
+    uow: UnitOfWork,
+    policy: Policy,
+    entry_id: int,
+    text: str,
+    *,
+    department: str | None,
+    actor: str,
+) -> EntryView:
+    """Record the person's defence or objection, within the window."""
+    if not text.strip():
+        raise Invalid("defence: the defence is empty")
+
+    def step(entry: ListEntry, today: date) -> None:
+        entry.state_defence(text.strip(), on=today)
+
+    return _step(
+        uow,
+        policy,
+        entry_id,
+        department=department,
+        actor=actor,
+        tag=EventTag.LISTING_DEFENCE_STATED,
+        changes_checks=False,
+        step=step,
+    )
+
+
+def decide(
+    uow: UnitOfWork,
+    policy: Policy,
+    entry_id: int,
+    *,
+    reasons: str,
+    months: int | None,
+    department: str | None,
+    actor: str,
+) -> EntryView:
+    """Decide the listing in writing, with reasons and a period; measures apply from today."""
+    if not reasons.strip():
+        raise Invalid("reasons: a decision states its reasons")
+
+    def step(entry: ListEntry, today: date) -> None:
+        entry.decide(reasons=reasons.strip(), on=today, months=months)
+
+    return _step(
+        uow,
+        policy,
+        entry_id,
+        department=department,
+        actor=actor,
+        tag=EventTag.LISTING_DECIDED,
+        changes_checks=True,
+        step=step,
+    )
+
+
+def publish(
+    uow: UnitOfWork, policy: Policy, entry_id: int, *, department: str | None, actor: str
+) -> EntryView:
+    def step(entry: ListEntry, today: date) -> None:
+        entry.publish(on=today)
+
+    return _step(
+        uow,
+        policy,
+        entry_id,
+        department=department,
+        actor=actor,
+        tag=EventTag.LISTING_PUBLISHED,
+        changes_checks=False,
+        step=step,
+    )
+
+
+def end_listing(
+    uow: UnitOfWork,
+    policy: Policy,
+    entry_id: int,
+    *,
+    ground: str,
+    note: str,
+    department: str | None,
+    actor: str,
+) -> EntryView:
+    """End a listing on one of its list's exit grounds; checks stop returning it at once."""
+
+    def step(entry: ListEntry, today: date) -> None:
+        entry.exit(ground=ground, on=today)
+
+    return _step(
+        uow,
+        policy,
+        entry_id,
+        department=department,
+        actor=actor,
+        tag=EventTag.LISTING_EXITED,
+        changes_checks=True,
+        step=step,
+        ground=ground,
+        note=note,
+    )
+
+
+def withdraw(
+    uow: UnitOfWork, policy: Policy, entry_id: int, *, department: str | None, actor: str
+) -> EntryView:
+    """Drop a proposal before any decision (after the defence, say)."""
+
+    def step(entry: ListEntry, today: date) -> None:
+        entry.withdraw(on=today)
+
+    return _step(
+        uow,
+        policy,
+        entry_id,
+        department=department,
+        actor=actor,
+        tag=EventTag.LISTING_WITHDRAWN,
+        changes_checks=False,
+        step=step,
+    )
+
+
+def get_entry(
+    uow: UnitOfWork, policy: Policy, entry_id: int, *, department: str | None
+) -> EntryView:
+    with uow:
+        entry = uow.entries.get(entry_id, policy.list_types)
+        owner = uow.entries.department_of(entry_id)
+        if department is not None and owner != department:
+            raise NotFound(f"list entry {entry_id} does not exist")
+        return EntryView(entry, uow.subjects.get(entry.subject_id), owner)
+
+
+def entries_of(uow: UnitOfWork, policy: Policy, subject_id: int) -> list[ListEntry]:
+    with uow:
+        uow.subjects.get(subject_id)
+        return uow.entries.of_subject(subject_id, policy.list_types)
