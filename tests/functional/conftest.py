@@ -47,6 +47,7 @@ def make_client(
         app.state.engine.dispose()
         app.state.engine = engine
         app.state.uow_factory = partial(SqlUnitOfWork, make_session_factory(engine), clock)
+        app.state.clock = clock
         client = TestClient(
             app, raise_server_exceptions=False
         )  # a crash is a 500, as in production

@@ -312,7 +312,7 @@ def test_html_in_names_grounds_and_reasons_is_escaped() -> None:
     script = "<script>alert('x')</script> & <b>"
     entry = noticed(grounds=f"事由 {script}")
     entry.decide(reasons=f"理由 {script}", on=DECISION_DAY)
-    doc = make_doc(entry, subject_name=f"张<i>三</i>", proposer=f"局 {script}")
+    doc = make_doc(entry, subject_name="张<i>三</i>", proposer=f"局 {script}")
 
     for html in (render_notice_html(doc), render_decision_html(doc)):
         assert "<script>" not in html

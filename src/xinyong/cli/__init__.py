@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from xinyong.cli import catalog, db, demo, identifiers, ingest, keys, lists, reviews, subjects
+from xinyong.cli import (
+    catalog,
+    checks,
+    db,
+    demo,
+    identifiers,
+    ingest,
+    keys,
+    lists,
+    reviews,
+    subjects,
+)
 
 app = typer.Typer(
     name="xinyong",
@@ -25,6 +36,8 @@ app.command("ingest")(ingest.ingest)
 app.command("synth")(demo.synth)
 app.command("demo")(demo.demo)
 app.command("serve")(demo.serve)
+app.command("check")(checks.check)
+app.command("screen")(checks.screen)
 
 
 def main() -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import partial
 from typing import NoReturn
 
@@ -37,6 +38,18 @@ def uow_factory(s: Settings) -> partial[SqlUnitOfWork]:
     # A command is short-lived: no pool, so every connection closes with its unit of work.
     engine = make_engine(s.database_url, poolclass=NullPool)
     return partial(SqlUnitOfWork, make_session_factory(engine))
+
+
+def uow_at(s: Settings) -> Callable[[datetime | None], SqlUnitOfWork]:
+    """Units of work whose clock reads a given moment (None: now), for dated demo history."""
+    sessions = make_session_factory(make_engine(s.database_url, poolclass=NullPool))
+
+    def make(moment: datetime | None) -> SqlUnitOfWork:
+        if moment is None:
+            return SqlUnitOfWork(sessions)
+        return SqlUnitOfWork(sessions, lambda: moment)
+
+    return make
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

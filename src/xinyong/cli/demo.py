@@ -20,6 +20,7 @@ from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.policy import Policy
 from xinyong.services import admin
 from xinyong.services.batchfiles import BatchFormat, fingerprint
+from xinyong.services.demo import seed_listings
 from xinyong.services.synth import SynthSummary, write_population
 
 APP_FACTORY = "xinyong.web.app:create_app"
@@ -110,6 +111,14 @@ def demo(
         )
     else:
         _load_demo_population(uow, policy, persons, s.ingest_chunk_rows)
+        made = seed_listings(
+            context.uow_at(s),
+            policy,
+            today=date.today(),  # noqa: DTZ011 - demo history is dated relative to the local day
+        )
+        console.print(
+            "listed: " + ", ".join(f"{n} {code}" for code, n in made.items()), highlight=False
+        )
     staff_key = admin.create_api_key(
         uow(),
         label="demo credit centre",
@@ -125,8 +134,20 @@ def demo(
         department=first,
         actor=context.CLI_ACTOR,
     )
+    checking = policy.departments[1].code
+    check_key = admin.create_api_key(
+        uow(),
+        label=f"demo checks {checking}",
+        scopes=ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT],
+        department=checking,
+        actor=context.CLI_ACTOR,
+    )
     console.print(f"[bold]credit-centre key[/] (all scopes): {staff_key}", highlight=False)
-    console.print(f"[bold]department key[/] ({first}): {dept_key}", highlight=False)
+    console.print(f"[bold]source-department key[/] ({first}): {dept_key}", highlight=False)
+    console.print(
+        f"[bold]implementing-department key[/] ({checking}, checks): {check_key}",
+        highlight=False,
+    )
     if serve_after:
         console.print(
             f"serving http://{host}:{port} — interactive docs at http://{host}:{port}/docs"

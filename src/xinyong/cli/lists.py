@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +13,9 @@ from rich.table import Table
 from xinyong.cli import context
 from xinyong.cli.context import console
 from xinyong.domain.errors import NotFound
+from xinyong.services import documents
+from xinyong.services import lists as listing
+from xinyong.services.lists import EntryView
 
 app = typer.Typer(help="List types: serious untrustworthy, key supervision, good credit.")
 measures_app = typer.Typer(help="The registry of reward and punishment measures.")
@@ -69,3 +75,205 @@ def list_measures(
             ", ".join(sorted(m.matters)),
         )
     console.print(table)
+
+
+# -- entries and their procedure ---------------------------------------------------------------
+
+Subject = Annotated[
+    str,
+    typer.Option(
+        prompt="Citizen ID number or credit code",
+        hide_input=True,
+        help="Asked for when not given, and not echoed: numbers stay out of shell history",
+    ),
+]
+
+
+def _show(view: EntryView) -> None:
+    e = view.entry
+    deadline = e.defence_deadline
+    lines = [
+        f"[bold]entry {e.id}[/] {e.list_type.code} ({e.list_type.name_zh}) — {e.state.value}",
+        f"subject {view.subject.id} {view.subject.masked_number()}; department {view.department}",
+        f"grounds: {e.grounds}",
+    ]
+    if deadline:
+        official = "" if deadline.official else f" ({deadline.note})"
+        lines.append(f"notice served {e.noticed_on}; defence until {deadline.day}{official}")
+    if e.decided_on:
+        lines.append(f"decided {e.decided_on}; in force until {e.ends_on or 'an exit ground'}")
+    if e.exited_on:
+        lines.append(f"ended {e.exited_on} on {e.exit_ground}")
+    for line in lines:
+        console.print(line, highlight=False)
+
+
+def _run(step: Callable[..., EntryView], *args: object, **kwargs: object) -> None:
+    s = context.settings()
+    policy = context.policy(s)
+    with context.domain_errors():
+        view = step(context.uow_factory(s)(), policy, *args, **kwargs)
+    _show(view)
+
+
+@app.command("propose")
+def propose(
+    list_code: Annotated[str, typer.Option("--list", help="A platform-run list type")],
+    grounds: Annotated[str, typer.Option(help="What the person did, under which criterion")],
+    record: Annotated[list[int], typer.Option(help="A record the proposal rests on (repeat)")],
+    subject: Subject,
+    department: Annotated[str | None, typer.Option(help="Proposing department")] = None,
+) -> None:
+    """Propose a listing: the first step of the platform's procedure."""
+    _run(
+        listing.propose,
+        list_code=list_code,
+        subject_number=subject,
+        grounds=grounds,
+        basis_records=record,
+        department=department,
+        actor=context.CLI_ACTOR,
+    )
+
+
+@app.command("record")
+def record_decided(
+    list_code: Annotated[str, typer.Option("--list", help="A court- or authority-decided list")],
+    grounds: Annotated[str, typer.Option(help="The decision: authority and document number")],
+    decided_on: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD")],
+    subject: Subject,
+    months: Annotated[
+        int | None, typer.Option(help="Listing period, if not the list's own")
+    ] = None,
+    department: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Record a listing that a court or another authority decided."""
+    _run(
+        listing.record_decided,
+        list_code=list_code,
+        subject_number=subject,
+        grounds=grounds,
+        decided_on=decided_on.date(),
+        months=months,
+        department=department,
+        actor=context.CLI_ACTOR,
+    )
+
+
+@app.command("notice")
+def notice(entry: int) -> None:
+    """Serve the prior notice with the repair notice; the defence window starts today."""
+    _run(listing.serve_notice, entry, department=None, actor=context.CLI_ACTOR)
+
+
+@app.command("defence")
+def defence(entry: int, text: str) -> None:
+    """Record the person's defence, within the window."""
+    _run(listing.state_defence, entry, text, department=None, actor=context.CLI_ACTOR)
+
+
+@app.command("decide")
+def decide(
+    entry: int,
+    reasons: Annotated[str, typer.Option(help="The decision's reasons (answering any defence)")],
+    months: Annotated[
+        int | None, typer.Option(help="Listing period, if not the list's own")
+    ] = None,
+) -> None:
+    """Decide the listing once the defence window has passed."""
+    _run(
+        listing.decide,
+        entry,
+        reasons=reasons,
+        months=months,
+        department=None,
+        actor=context.CLI_ACTOR,
+    )
+
+
+@app.command("publish")
+def publish(entry: int) -> None:
+    """Publish a decided listing."""
+    _run(listing.publish, entry, department=None, actor=context.CLI_ACTOR)
+
+
+@app.command("exit")
+def end(
+    entry: int,
+    ground: Annotated[str, typer.Option(help="One of the list's exit grounds")],
+    note: Annotated[str, typer.Option()] = "",
+) -> None:
+    """End a listing; checks stop returning it at once."""
+    _run(
+        listing.end_listing,
+        entry,
+        ground=ground,
+        note=note,
+        department=None,
+        actor=context.CLI_ACTOR,
+    )
+
+
+@app.command("withdraw")
+def withdraw(entry: int) -> None:
+    """Withdraw a proposal before any decision."""
+    _run(listing.withdraw, entry, department=None, actor=context.CLI_ACTOR)
+
+
+@app.command("entry")
+def show_entry(entry: int) -> None:
+    """Show one entry and where its procedure stands."""
+    _run(lambda uow, policy: listing.get_entry(uow, policy, entry, department=None))
+
+
+@app.command("entries")
+def entries(subject_id: int) -> None:
+    """List every entry about one subject (by its id)."""
+    s = context.settings()
+    policy = context.policy(s)
+    with context.domain_errors():
+        views = listing.entries_of(context.uow_factory(s)(), policy, subject_id)
+    if not views:
+        console.print("no entries")
+    for view in views:
+        _show(view)
+
+
+@app.command("court-sync")
+def court_sync() -> None:
+    """Record on the court lists every active court record not yet on its list."""
+    s = context.settings()
+    policy = context.policy(s)
+    with context.domain_errors():
+        made = listing.record_court_listings(
+            context.uow_factory(s)(), policy, actor=context.CLI_ACTOR
+        )
+    console.print(f"{made} listings recorded from court records")
+
+
+@app.command("document")
+def document(
+    entry: int,
+    kind: Annotated[str, typer.Argument(help="notice or decision")],
+    out: Annotated[Path, typer.Option(help="Where to write it: .pdf or .html")],
+) -> None:
+    """Write the prior notice (with the repair notice) or the decision, as PDF or HTML."""
+    if kind not in ("notice", "decision"):
+        context.fail("kind must be notice or decision", code=1)
+    s = context.settings()
+    policy = context.policy(s)
+    with context.domain_errors():
+        doc = listing.document_of(context.uow_factory(s)(), policy, entry, department=None)
+        html = (
+            documents.render_notice_html(doc)
+            if kind == "notice"
+            else documents.render_decision_html(doc)
+        )
+    if out.suffix.lower() == ".pdf":
+        try:
+            out.write_bytes(documents.html_to_pdf(html))
+        except documents.PdfUnavailable as exc:
+            context.fail(str(exc))
+    else:
+        out.write_text(html, encoding="utf-8")
+    console.print(f"wrote {out}")

@@ -21,6 +21,8 @@ class Scope(StrEnum):
     REVIEWS_MANAGE = "reviews:manage"
     AUDIT_READ = "audit:read"
     LISTS_READ = "lists:read"
+    LISTS_WRITE = "lists:write"
+    CHECKS_RUN = "checks:run"
 
 
 class Role(StrEnum):
@@ -33,10 +35,20 @@ class Role(StrEnum):
 
 
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
+    # A source department proposes listings on its own records and runs their procedure.
     Role.SOURCE_DEPARTMENT: frozenset(
-        {Scope.RECORDS_WRITE, Scope.RECORDS_READ, Scope.CATALOG_READ, Scope.LISTS_READ}
+        {
+            Scope.RECORDS_WRITE,
+            Scope.RECORDS_READ,
+            Scope.CATALOG_READ,
+            Scope.LISTS_READ,
+            Scope.LISTS_WRITE,
+        }
     ),
-    Role.IMPLEMENTING_DEPARTMENT: frozenset({Scope.CATALOG_READ, Scope.LISTS_READ}),
+    # An implementing department checks before it grants or restricts, and reports back.
+    Role.IMPLEMENTING_DEPARTMENT: frozenset(
+        {Scope.CATALOG_READ, Scope.LISTS_READ, Scope.CHECKS_RUN}
+    ),
     # Staff read and review; records are written by the departments that made the decisions.
     Role.CREDIT_CENTRE: frozenset(Scope) - {Scope.RECORDS_WRITE},
     Role.CREDIT_AGENCY: frozenset({Scope.CATALOG_READ}),

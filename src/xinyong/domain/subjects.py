@@ -7,6 +7,7 @@ from datetime import date
 from enum import StrEnum
 
 from xinyong.domain.catalog import SubjectType
+from xinyong.domain.identifiers import mask_citizen_id
 
 
 class RoleKind(StrEnum):
@@ -31,6 +32,12 @@ class Subject:
 
     def __repr__(self) -> str:
         return f"Subject(id={self.id}, kind={self.kind.value}, number=…{self.number[-4:]})"
+
+    def masked_number(self) -> str:
+        """What outputs show: a person's number masked, an organisation's code (public) whole."""
+        if self.kind is SubjectType.PERSON:
+            return mask_citizen_id(self.number)
+        return self.number
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,7 +190,9 @@ def give_feedback(
         query = uow.queries.get(query_id)
         if query.kind != "check" or (department is not None and query.department != department):
             raise NotFound(f"check {query_id} does not exist")
-        returned = {pair.split("@")[0] for pair in query.returned.split(";")}
+        # "none" is how the log writes an empty answer (Answer.summary), not a measure.
+        pairs = query.returned.split(";") if query.returned != "none" else []
+        returned = {pair.split("@")[0] for pair in pairs}
         if measure not in returned:
             raise Invalid(f"measure: check {query_id} did not return {measure}")
         if any(f.measure == measure for f in uow.queries.feedback_of(query_id)):

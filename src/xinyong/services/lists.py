@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from xinyong.domain.audit import AuditEvent, EventTag
-from xinyong.domain.catalog import SubjectType
+from xinyong.domain.catalog import Severity, SubjectType
 from xinyong.domain.errors import Invalid, NotFound
 from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id, parse_credit_code
 from xinyong.domain.lists import (
     Decider,
     ListEntry,
+    ListKind,
     ListType,
     propose_listing,
     record_decided_listing,
@@ -25,6 +26,7 @@ from xinyong.domain.lists import (
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus
 from xinyong.domain.subjects import Subject
+from xinyong.services.documents import ListingDocument
 from xinyong.services.ports import UnitOfWork, business_date
 
 
@@ -109,6 +111,7 @@ def propose(
     with uow:
         subject = find_subject(uow, subject_number, list_type.subject_type)
         subject_id = _id(subject)
+        now = uow.now()
         for record_id in basis_records:
             try:
                 record = uow.records.get(record_id)
@@ -118,7 +121,17 @@ def propose(
                 raise Invalid(f"basis_records: record {record_id} is about someone else")
             if record.status is not RecordStatus.ACTIVE:
                 raise Invalid(f"basis_records: record {record_id} is {record.status.value}")
-        now = uow.now()
+            if not record.is_displayable_on(business_date(now)):
+                raise Invalid(
+                    f"basis_records: record {record_id}'s display period ended on"
+                    f" {record.display_ends}; it can ground nothing any more"
+                )
+            if list_type.source_items and record.item_code not in list_type.source_items:
+                allowed = ", ".join(sorted(list_type.source_items))
+                raise Invalid(
+                    f"basis_records: record {record_id} is a {record.item_code} record;"
+                    f" {list_type.code} rests on {allowed}"
+                )
         entry = propose_listing(
             list_type,
             subject_id=subject_id,
@@ -401,7 +414,39 @@ def get_entry(
         return EntryView(entry, uow.subjects.get(entry.subject_id), owner)
 
 
-def entries_of(uow: UnitOfWork, policy: Policy, subject_id: int) -> list[ListEntry]:
+def entries_of(uow: UnitOfWork, policy: Policy, subject_id: int) -> list[EntryView]:
+    """Every entry about one subject, in any state, oldest first."""
     with uow:
-        uow.subjects.get(subject_id)
-        return uow.entries.of_subject(subject_id, policy.list_types)
+        subject = uow.subjects.get(subject_id)
+        return [
+            EntryView(entry, subject, uow.entries.department_of(entry.id or 0))
+            for entry in uow.entries.of_subject(subject_id, policy.list_types)
+        ]
+
+
+def document_of(
+    uow: UnitOfWork, policy: Policy, entry_id: int, *, department: str | None
+) -> ListingDocument:
+    """Everything a notice or decision prints about one entry (rendered by services.documents)."""
+    with uow:
+        entry = uow.entries.get(entry_id, policy.list_types)
+        owner = uow.entries.department_of(entry_id)
+        if department is not None and owner != department:
+            raise NotFound(f"list entry {entry_id} does not exist")
+        subject = uow.subjects.get(entry.subject_id)
+        proposer = uow.departments.get(owner) if owner else None
+        now = uow.now()
+    list_type = entry.list_type
+    measures = tuple(m for m in policy.registry.measures.values() if list_type.code in m.triggers)
+    repair = None
+    if list_type.kind is ListKind.SERIOUS_UNTRUSTWORTHY:
+        repair = policy.periods.classes[Severity.SERIOUS].repair_after_months
+    return ListingDocument(
+        entry=entry,
+        subject_name=subject.name,
+        subject_number=subject.number,
+        proposer=proposer.name if proposer else entry.proposed_by,
+        measures=tuple(sorted(measures, key=lambda m: m.code)),
+        issued_at=now,
+        repair_after_months=repair,
+    )

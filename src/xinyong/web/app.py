@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from functools import partial
 
 from fastapi import APIRouter, FastAPI
@@ -11,10 +14,11 @@ from fastapi.responses import HTMLResponse
 import xinyong
 from xinyong.config import Settings, get_settings
 from xinyong.db.engine import make_engine
+from xinyong.db.listing import bulk_query_writer
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.policy import load_policy
 from xinyong.web import errors
-from xinyong.web.api.v1 import catalog, lists, records, reviews, subjects
+from xinyong.web.api.v1 import catalog, checks, lists, records, reviews, subjects
 from xinyong.web.deps import PUBLIC
 from xinyong.web.limits import BodyLimit
 
@@ -33,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     logging.basicConfig(level=settings.log_level)
     policy = load_policy(settings.policy_dir, catalog_version=settings.catalog_version)
     engine = make_engine(settings.database_url)
+    read_engine = make_engine(settings.database_url, reads=True)
     sessions = make_session_factory(engine)
 
     app = FastAPI(
@@ -41,11 +46,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         docs_url="/docs",
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.policy = policy
     app.state.engine = engine
     app.state.uow_factory = partial(SqlUnitOfWork, sessions)
+    # Reads beside the writers (API keys, the listing index) take no write lock on SQLite.
+    app.state.read_engine = read_engine
+    app.state.read_uow_factory = partial(SqlUnitOfWork, make_session_factory(read_engine))
+    app.state.clock = _utcnow
+    app.state.bulk_query_writer = bulk_query_writer(engine)
     errors.install(app)
     app.add_middleware(
         BodyLimit,
@@ -60,9 +71,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(reviews.router)
     api.include_router(lists.router)
     api.include_router(subjects.router)
+    api.include_router(checks.router)
     app.include_router(api)
     app.include_router(_public_routes(policy.catalog.version))
     return app
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """On shutdown, stop the query-log writer (every answered check is already logged)."""
+    yield
+    writer = getattr(app.state, "query_writer", None)
+    if writer is not None:
+        writer.stop()
+    app.state.read_engine.dispose()
 
 
 def _public_routes(catalog_version: str) -> APIRouter:

@@ -2,19 +2,57 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from starlette.exceptions import HTTPException
 
 from xinyong.config import Settings
+from xinyong.db.listing import SqlIndexSource
 from xinyong.domain.access import ApiKey, Scope
 from xinyong.domain.policy import Policy
 from xinyong.services import admin
+from xinyong.services.checks import Checker, QueryLogWriter
 from xinyong.services.ports import UnitOfWork
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer xy_<prefix>_<secret>`")
+
+
+_lazy = threading.Lock()
+
+
+async def get_checker(request: Request) -> Checker:
+    """The app's checker, its index built on first use (in a worker thread, once)."""
+    state = request.app.state
+    checker: Checker | None = getattr(state, "checker", None)
+    if checker is None:
+        checker = await run_in_threadpool(_build_checker, state)
+    return checker
+
+
+def _build_checker(state: Any) -> Checker:
+    with _lazy:
+        if getattr(state, "checker", None) is None:
+            source = SqlIndexSource(state.read_engine, state.policy.list_types)
+            checker = Checker(state.policy, source, clock=state.clock)
+            checker.load()
+            state.checker = checker
+        built: Checker = state.checker
+        return built
+
+
+def get_query_writer(request: Request) -> QueryLogWriter:
+    """The app's group-committing query-log writer, started on first use."""
+    state = request.app.state
+    with _lazy:
+        writer: QueryLogWriter | None = getattr(state, "query_writer", None)
+        if writer is None:
+            writer = QueryLogWriter(state.uow_factory)
+            state.query_writer = writer
+    return writer
 
 
 def get_uow(request: Request) -> UnitOfWork:
@@ -52,7 +90,7 @@ def _authorise(
     challenge = {"WWW-Authenticate": f'Bearer realm="xinyong", scope="{scope.value}"'}
     if credentials is None:
         raise HTTPException(401, "an API key is required: Authorization: Bearer <key>", challenge)
-    key = admin.authenticate(get_uow(request), credentials.credentials)
+    key = admin.authenticate(request.app.state.read_uow_factory(), credentials.credentials)
     if key is None:
         raise HTTPException(401, "the API key is unknown or revoked", challenge)
     if not key.allows(scope):

@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from xinyong.domain.catalog import CatalogItem, DataItem
 from xinyong.domain.departments import Department
 from xinyong.domain.identifiers import mask_citizen_id
-from xinyong.domain.lists import ListType
+from xinyong.domain.lists import ListEntry, ListType
 from xinyong.domain.measures import Measure
 from xinyong.domain.records import CreditRecord, Outcome
-from xinyong.domain.subjects import Role, RoleKind
+from xinyong.domain.subjects import Role, RoleKind, Subject
 from xinyong.services.ports import IdentityReview
 
 RECORD_EXAMPLE: dict[str, Any] = {
@@ -355,3 +355,144 @@ class RolePublic(BaseModel):
             since=r.since,
             until=r.until,
         )
+
+
+class ProposalCreate(BaseModel):
+    """A proposal to list a subject on a platform-run list, on the records it rests on."""
+
+    list_type: str = Field(max_length=40, description="List type code, e.g. FOOD-DRUG-SERIOUS")
+    subject: str = Field(max_length=40, description="Citizen ID number or credit code")
+    grounds: str = Field(max_length=4000)
+    basis_records: list[int] = Field(min_length=1, max_length=100)
+
+
+class DecidedListingCreate(BaseModel):
+    """A listing a court or another authority decided, to be recorded on its list."""
+
+    list_type: str = Field(max_length=40)
+    subject: str = Field(max_length=40)
+    grounds: str = Field(max_length=4000)
+    decided_on: date
+    months: int | None = Field(default=None, ge=1, le=600)
+
+
+class DefenceCreate(BaseModel):
+    text: str = Field(max_length=20000)
+
+
+class DecisionCreate(BaseModel):
+    reasons: str = Field(max_length=20000)
+    months: int | None = Field(
+        default=None, ge=1, le=600, description="Listing period; default the list's own"
+    )
+
+
+class ExitCreate(BaseModel):
+    ground: str = Field(max_length=40, description="One of the list type's exit grounds")
+    note: str = Field(default="", max_length=4000)
+
+
+class ListEntryPublic(BaseModel):
+    id: int
+    list_type: str
+    list_name_zh: str
+    list_name_en: str
+    subject: SubjectRef
+    state: str
+    department: str | None
+    grounds: str
+    basis_records: list[int]
+    proposed_at: datetime | None
+    noticed_on: date | None
+    defence_deadline: date | None
+    defence_deadline_official: bool | None
+    defence: str | None
+    decided_on: date | None
+    decision_reasons: str | None
+    ends_on: date | None
+    published_on: date | None
+    exited_on: date | None
+    exit_ground: str | None
+    under_objection: bool
+
+    @classmethod
+    def from_domain(
+        cls, entry: ListEntry, subject: Subject, department: str | None
+    ) -> ListEntryPublic:
+        deadline = entry.defence_deadline
+        return cls(
+            id=entry.id or 0,
+            list_type=entry.list_type.code,
+            list_name_zh=entry.list_type.name_zh,
+            list_name_en=entry.list_type.name_en,
+            subject=SubjectRef(id=subject.id or 0, masked_number=subject.masked_number()),
+            state=entry.state.value,
+            department=department,
+            grounds=entry.grounds,
+            basis_records=list(entry.basis_records),
+            proposed_at=entry.proposed_at,
+            noticed_on=entry.noticed_on,
+            defence_deadline=deadline.day if deadline else None,
+            defence_deadline_official=deadline.official if deadline else None,
+            defence=entry.defence,
+            decided_on=entry.decided_on,
+            decision_reasons=entry.decision_reasons,
+            ends_on=entry.ends_on,
+            published_on=entry.published_on,
+            exited_on=entry.exited_on,
+            exit_ground=entry.exit_ground,
+            under_objection=entry.under_objection,
+        )
+
+
+class CheckCreate(BaseModel):
+    """Which measures apply to this subject for this matter? The number travels in the body."""
+
+    subject: str = Field(max_length=40, description="Citizen ID number or credit code")
+    matter: str = Field(max_length=64, description="A matter of the registry, e.g. flight")
+
+
+class TriggerPublic(BaseModel):
+    """The list entry that triggers a measure, and how it reaches the checked subject."""
+
+    type: str = "list_entry"
+    id: int
+    list_type: str
+    list_name_zh: str
+    list_legal_basis: list[str]
+    via_role: str | None
+    in_force_from: date
+    in_force_until: date | None
+
+
+class CheckMeasure(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    category: str
+    legal_basis: list[str]
+    implementing_unit: str
+    under_objection: bool
+    triggered_by: TriggerPublic
+
+
+class CheckResult(BaseModel):
+    id: int = Field(description="The check's id: give feedback on it, find it in the query log")
+    subject: str = Field(description="The checked number, masked")
+    matter: str
+    checked_on: date
+    measures: list[CheckMeasure]
+
+
+class FeedbackCreate(BaseModel):
+    measure: str = Field(max_length=40)
+    applied: bool
+    reason: str | None = Field(default=None, max_length=4000)
+
+
+class FeedbackPublic(BaseModel):
+    check: int
+    measure: str
+    applied: bool
+    reason: str | None
+    at: datetime

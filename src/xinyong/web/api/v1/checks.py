@@ -1,0 +1,180 @@
+"""Checks: which measures apply to this subject for this matter; feedback; batch screening."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import Callable, Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from xinyong.domain.access import ApiKey, Scope
+from xinyong.domain.errors import Invalid
+from xinyong.domain.identifiers import mask_citizen_id
+from xinyong.domain.index import Hit
+from xinyong.services import checks
+from xinyong.services.ports import QueryEntry, UnitOfWork
+from xinyong.services.screening import read_numbers, run_screening
+from xinyong.web.deps import DbId, UowDep, caller, department_of, get_checker, get_query_writer
+from xinyong.web.schemas import (
+    CheckCreate,
+    CheckMeasure,
+    CheckResult,
+    FeedbackCreate,
+    FeedbackPublic,
+    TriggerPublic,
+)
+
+router = APIRouter(prefix="/checks", tags=["checks"])
+
+Checking = Annotated[ApiKey, caller(Scope.CHECKS_RUN)]
+
+
+def _measure(hit: Hit, request: Request) -> CheckMeasure:
+    list_type = request.app.state.policy.list_types[hit.posting.list_code]
+    m = hit.measure
+    return CheckMeasure(
+        code=m.code,
+        name_zh=m.name_zh,
+        name_en=m.name_en,
+        category=m.category.value,
+        legal_basis=list(m.legal_basis),
+        implementing_unit=m.implementing_unit,
+        under_objection=hit.posting.under_objection,
+        triggered_by=TriggerPublic(
+            id=hit.posting.entry_id,
+            list_type=list_type.code,
+            list_name_zh=list_type.name_zh,
+            list_legal_basis=list(list_type.legal_basis),
+            via_role=hit.posting.role.value if hit.posting.role else None,
+            in_force_from=hit.posting.start,
+            in_force_until=hit.posting.until,
+        ),
+    )
+
+
+@router.post("")
+async def check(body: CheckCreate, request: Request, key: Checking) -> CheckResult:
+    """Return the measures that apply to the subject for the matter, each with the list entry
+    that triggers it, its legal basis and whether it is under objection.
+
+    The answer reflects every listing, exit and objection committed before the request arrived.
+    The check is logged on the subject's file before the answer is returned.
+    """
+    checker = await get_checker(request)
+    await run_in_threadpool(checker.sync)
+    answer = checker.answer(body.subject, body.matter)
+    entry = checker.query_entry(answer, kind="check", department=key.department, actor=key.actor)
+    loop = asyncio.get_running_loop()
+    logged: asyncio.Future[int] = loop.create_future()
+
+    def done(query_id: int | None, error: BaseException | None) -> None:
+        loop.call_soon_threadsafe(_settle, logged, query_id, error)
+
+    get_query_writer(request).submit(entry, done)
+    query_id = await logged
+    number = answer.number
+    return CheckResult(
+        id=query_id,
+        subject=mask_citizen_id(number) if number[:17].isdigit() else number,
+        matter=answer.matter,
+        checked_on=answer.day,
+        measures=[_measure(h, request) for h in answer.hits],
+    )
+
+
+def _settle(future: asyncio.Future[int], query_id: int | None, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None or query_id is None:
+        future.set_exception(error or RuntimeError("the check was not logged"))
+    else:
+        future.set_result(query_id)
+
+
+@router.post("/{check_id}/feedback", status_code=201)
+def feedback(check_id: DbId, body: FeedbackCreate, uow: UowDep, key: Checking) -> FeedbackPublic:
+    """Say what the department did with a measure the check returned: applied, or not and why."""
+    given = checks.give_feedback(
+        uow,
+        check_id,
+        measure=body.measure,
+        applied=body.applied,
+        reason=body.reason,
+        department=key.department,
+        actor=key.actor,
+    )
+    return FeedbackPublic(
+        check=given.query_id,
+        measure=given.measure,
+        applied=given.applied,
+        reason=given.reason,
+        at=given.at,
+    )
+
+
+SCREEN_COLUMNS = ("row", "number", "status", "measures", "entries", "reason")
+
+
+@router.post(
+    "/batch",
+    response_class=Response,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "CSV with a `number` column (or numbers in the first column)",
+        }
+    },
+    responses={200: {"content": {"text/csv": {}}, "description": "One result row per input row"}},
+)
+async def screen_batch(
+    request: Request,
+    key: Checking,
+    matter: Annotated[str, Query(max_length=64, description="The matter, e.g. flight")],
+) -> Response:
+    """Screen many numbers for one matter: CSV in, CSV out (row, number, status, measures,
+    entries, reason). Every screened number is logged on its file."""
+    department = department_of(key)
+    body = await request.body()
+    checker = await get_checker(request)
+    uow_factory = request.app.state.uow_factory
+    sink = request.app.state.bulk_query_writer
+    text = await run_in_threadpool(
+        screen_text, checker, uow_factory, sink, body, matter, department, key.actor
+    )
+    return Response(text, media_type="text/csv; charset=utf-8")
+
+
+def screen_text(
+    checker: checks.Checker,
+    uow_factory: Callable[[], UnitOfWork],
+    sink: Callable[[Sequence[QueryEntry]], None],
+    body: bytes,
+    matter: str,
+    department: str,
+    actor: str,
+) -> str:
+    """Screen a CSV body and return the result CSV (runs in a worker thread)."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid(f"body: not UTF-8 text (byte {exc.start})") from None
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(SCREEN_COLUMNS)
+    results = run_screening(
+        checker,
+        uow_factory,
+        sink,
+        read_numbers(io.StringIO(text)),
+        matter,
+        department=department,
+        actor=actor,
+    )
+    for r in results:
+        writer.writerow((r.row, r.number, r.status, r.measures, r.entries, r.reason))
+    return out.getvalue()
