@@ -163,7 +163,7 @@ def memory_figure(
         "print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     try:
-        output = subprocess.run(  # noqa: S603 - our own interpreter and code
+        output = subprocess.run(
             [sys.executable, "-c", code],
             capture_output=True,
             text=True,

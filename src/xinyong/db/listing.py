@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from datetime import date, datetime
+import threading
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, func, insert, or_, select
+from sqlalchemy import Engine, Table, func, insert, or_, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -25,6 +27,7 @@ from xinyong.domain.errors import NotFound
 from xinyong.domain.index import Posting, organisation_key, person_key, postings_for
 from xinyong.domain.lists import EntryState, ListEntry, ListType
 from xinyong.domain.subjects import RoleKind
+from xinyong.services.checks import ScreeningSink
 from xinyong.services.ports import Feedback, QueryEntry
 
 _IN_CHUNK = 5000
@@ -184,13 +187,26 @@ class SqlQueryLog:
         self.session = session
 
     def add_many(self, entries: Sequence[QueryEntry]) -> list[int]:
+        """Insert with ids allocated up front (one statement, no RETURNING per row)."""
         if not entries:
             return []
-        result = self.session.execute(
-            insert(QueryRow).returning(QueryRow.id, sort_by_parameter_order=True),
-            [query_values(e) for e in entries],
-        )
-        return [int(i) for i in result.scalars()]
+        ids = self._allocate(len(entries))
+        rows = [{"id": i, **query_values(e)} for i, e in zip(ids, entries, strict=True)]
+        self.session.connection().execute(insert(QueryRow), rows)
+        return ids
+
+    def _allocate(self, count: int) -> list[int]:
+        conn = self.session.connection()
+        if conn.dialect.name == "postgresql":
+            return list(
+                conn.scalars(
+                    text("SELECT nextval('queries_id_seq') FROM generate_series(1, :n)"),
+                    {"n": count},
+                )
+            )
+        # SQLite: this transaction holds the only write lock (BEGIN IMMEDIATE), so max is ours.
+        first = int(conn.scalar(select(func.coalesce(func.max(QueryRow.id), 0))) or 0) + 1
+        return list(range(first, first + count))
 
     @staticmethod
     def _to_domain(row: QueryRow) -> QueryEntry:
@@ -289,10 +305,30 @@ class SqlIndexSource:
     def __init__(self, engine: Engine, list_types: Mapping[str, ListType]) -> None:
         self.engine = engine
         self.list_types = list_types
+        self._local = threading.local()
 
     def latest_seq(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.scalar(select(func.max(ChangeRow.seq))) or 0)
+        """The change log's newest sequence number: one indexed read on a connection kept open
+        per thread in autocommit mode (this runs before every check, so it must be cheap)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            # Outside the pool, so that a thread holding one never starves the pool.
+            dialect = self.engine.dialect
+            cargs, cparams = dialect.create_connect_args(self.engine.url)
+            conn = dialect.connect(*cargs, **cparams)
+            if dialect.name == "postgresql":
+                conn.autocommit = True
+            self._local.conn = conn
+        try:
+            cursor = conn.cursor()
+            cursor.execute("SELECT max(seq) FROM changes")
+            row = cursor.fetchone()
+            cursor.close()
+        except Exception:
+            self._local.conn = None
+            conn.close()
+            raise
+        return int(row[0] or 0) if row else 0
 
     def changes_after(self, seq: int) -> list[tuple[int, int | None]]:
         with self.engine.connect() as conn:
@@ -345,21 +381,26 @@ class SqlIndexSource:
             affected.update(
                 conn.scalars(
                     select(SubjectRoleRow.person_id).where(
-                        SubjectRoleRow.organisation_id.in_(part), *self._current(today)
+                        SubjectRoleRow.organisation_id.in_(part), self._not_ended(today)
                     )
                 )
             )
-        persons_orgs: dict[int, list[tuple[int, RoleKind]]] = {}  # person -> (organisation, role)
+        # person -> (organisation, role, the days it is held)
+        persons_orgs: dict[int, list[tuple[int, RoleKind, tuple[date, date | None]]]] = {}
         for part in _chunks(sorted(affected)):
             roles = conn.execute(
                 select(
-                    SubjectRoleRow.person_id, SubjectRoleRow.organisation_id, SubjectRoleRow.kind
-                ).where(SubjectRoleRow.person_id.in_(part), *self._current(today))
+                    SubjectRoleRow.person_id,
+                    SubjectRoleRow.organisation_id,
+                    SubjectRoleRow.kind,
+                    SubjectRoleRow.since,
+                    SubjectRoleRow.until,
+                ).where(SubjectRoleRow.person_id.in_(part), self._not_ended(today))
             )
-            for person, org, kind in roles:
-                persons_orgs.setdefault(person, []).append((org, RoleKind(kind)))
+            for person, org, kind, since, until in roles:
+                persons_orgs.setdefault(person, []).append((org, RoleKind(kind), (since, until)))
         keys = self._keys(conn, sorted(affected))
-        owners = sorted(affected | {org for links in persons_orgs.values() for org, _ in links})
+        owners = sorted(affected | {link[0] for links in persons_orgs.values() for link in links})
         entries = self._entries(conn, owners, today)
         postings: list[Posting] = []
         for subject_id in affected:
@@ -370,19 +411,17 @@ class SqlIndexSource:
                 posting = postings_for(key, entry)
                 if posting:
                     postings.append(posting)
-            for org, role in persons_orgs.get(subject_id, ()):
+            for org, role, held in persons_orgs.get(subject_id, ()):
                 for entry in entries.get(org, ()):
-                    posting = postings_for(key, entry, role=role, subject_id=subject_id)
+                    posting = postings_for(key, entry, role=role, subject_id=subject_id, held=held)
                     if posting:
                         postings.append(posting)
         return set(keys.values()), postings
 
     @staticmethod
-    def _current(today: date) -> tuple[Any, Any]:
-        return (
-            SubjectRoleRow.since <= today,
-            or_(SubjectRoleRow.until.is_(None), SubjectRoleRow.until >= today),
-        )
+    def _not_ended(today: date) -> Any:
+        """Roles held today or from a later day: each posting carries the days it is held."""
+        return or_(SubjectRoleRow.until.is_(None), SubjectRoleRow.until >= today)
 
     def _entries(
         self, conn: Connection, subject_ids: Sequence[int], today: date
@@ -463,19 +502,25 @@ class SqlIndexSource:
                 select(
                     SubjectRoleRow.organisation_id,
                     SubjectRoleRow.kind,
+                    SubjectRoleRow.since,
+                    SubjectRoleRow.until,
                     subjects.c.id,
                     subjects.c.number,
                 )
                 .join(subjects, subjects.c.id == SubjectRoleRow.person_id)
-                .where(SubjectRoleRow.organisation_id.in_(part), *self._current(today))
+                .where(SubjectRoleRow.organisation_id.in_(part), self._not_ended(today))
             )
-            for org, kind, person_id, number in roles:
+            for org, kind, since, until, person_id, number in roles:
                 person = person_key(number)
                 if person is None:
                     continue
                 for entry in org_entries[org]:
                     posting = postings_for(
-                        person, entry, role=RoleKind(kind), subject_id=int(person_id)
+                        person,
+                        entry,
+                        role=RoleKind(kind),
+                        subject_id=int(person_id),
+                        held=(since, until),
                     )
                     if posting:
                         yield posting
@@ -494,38 +539,49 @@ _QUERY_COLUMNS = (
 )
 
 
-def bulk_query_writer(engine: Engine) -> Callable[[Sequence[QueryEntry]], None]:
-    """A writer of many query-log entries per transaction: COPY on PostgreSQL, executemany on
-    SQLite. Each call commits before it returns."""
+def bulk_query_writer(engine: Engine) -> ScreeningSink:
+    """A screening's query-log writer: many entries per transaction, committed before it
+    returns. COPY on PostgreSQL; one prepared executemany on SQLite."""
     if engine.dialect.name == "postgresql":
-        return lambda entries: _copy_queries(engine, entries)
-    statement = insert(QueryRow)
-
-    def write(entries: Sequence[QueryEntry]) -> None:
-        with engine.begin() as conn:
-            conn.execute(statement, [query_values(e) for e in entries])
-
-    return write
+        return partial(_copy_queries, engine)
+    return partial(_insert_queries, engine)
 
 
-def _copy_queries(engine: Engine, entries: Sequence[QueryEntry]) -> None:
+def _insert_queries(engine: Engine, template: QueryEntry, rows: Sequence[tuple[int, str]]) -> None:
+    t = template
+    # The storage format of SQLAlchemy's SQLite DateTime (naive UTC, microseconds).
+    at = t.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    shared = (t.kind, t.department, t.actor, t.purpose, t.authority)
+    columns = ", ".join(_QUERY_COLUMNS)
+    statement = f"INSERT INTO queries ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - constant columns
+    with engine.begin() as conn:
+        cursor = conn.connection.cursor()
+        cursor.executemany(
+            statement, [(at, key, *shared, returned, t.screening_id) for key, returned in rows]
+        )
+        cursor.close()
+
+
+def _copy_queries(engine: Engine, template: QueryEntry, rows: Sequence[tuple[int, str]]) -> None:
+    t = template
     columns = ", ".join(_QUERY_COLUMNS)
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
         with cursor.copy(f"COPY queries ({columns}) FROM STDIN") as copy:
-            for e in entries:
-                copy.write_row(
+            write = copy.write_row
+            for key, returned in rows:
+                write(
                     (
-                        e.at,
-                        e.subject_key,
-                        e.kind,
-                        e.department,
-                        e.actor,
-                        e.purpose,
-                        e.authority,
-                        e.returned,
-                        e.screening_id,
+                        t.at,
+                        key,
+                        t.kind,
+                        t.department,
+                        t.actor,
+                        t.purpose,
+                        t.authority,
+                        returned,
+                        t.screening_id,
                     )
                 )
         raw.commit()

@@ -20,7 +20,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from stdnum.cn import ric
 
@@ -89,13 +89,32 @@ class Posting:
 
 
 def postings_for(
-    key: int, entry: ListEntry, *, role: RoleKind | None = None, subject_id: int | None = None
+    key: int,
+    entry: ListEntry,
+    *,
+    role: RoleKind | None = None,
+    subject_id: int | None = None,
+    held: tuple[date, date | None] | None = None,
 ) -> Posting | None:
-    """The posting of `entry` under `key`, or None when the entry is never in force."""
+    """The posting of `entry` under `key`, or None when it is never in force for that key.
+
+    An organisation's entry reaches a person through a role only on the days the role is held:
+    `held` is the role's (since, until), both inclusive, as `Role.is_current_on` reads them. The
+    posting's window is the entry's cut to those days, so that a role that begins or ends later
+    takes effect on its day without any change in the log.
+    """
     window = entry.force_window()
     if window is None or entry.id is None:
         return None
     start, until = window
+    if held is not None:
+        since, last = held
+        start = max(start, since)
+        if last is not None:
+            after = last + timedelta(days=1)
+            until = after if until is None else min(until, after)
+        if until is not None and until <= start:
+            return None
     return Posting(
         key=key,
         entry_id=entry.id,
@@ -225,6 +244,13 @@ class ListingIndex:
                 yield posting
         for found in self._overlay.values():
             yield from found
+
+    def holds_organisations(self) -> bool:
+        """Whether any posting is under an organisation's key."""
+        keys = self._base.keys
+        if keys and keys[-1] >= _ORG_BASE:
+            return True
+        return any(key >= _ORG_BASE and found for key, found in self._overlay.items())
 
     def __len__(self) -> int:
         overlaid = sum(len(self._base.find(key)) for key in self._overlay)

@@ -88,6 +88,8 @@ def revoke_api_key(uow: UnitOfWork, prefix: str, *, actor: str) -> None:
         if not uow.keys.revoke(prefix, at=at):
             raise NotFound(f"no active key with prefix {prefix}")
         uow.audit.add(AuditEvent(EventTag.KEY_REVOKED, actor, "api_key", prefix, at))
+        # Servers cache keys until the change log moves: this revocation moves it.
+        uow.changes.append("api_key", subject_id=None, entity_id=None, at=at)
         uow.commit()
 
 

@@ -65,6 +65,7 @@ class Answer:
     matter: str
     day: date
     hits: list[Hit]
+    key: int = 0  # the number's (first) index key, under which the query is logged
 
     def summary(self) -> str:
         """What was returned, for the query log: measure@entry pairs, or 'none'."""
@@ -97,9 +98,13 @@ class Checker:
             _, postings = self.source.postings(None, today=business_date(self.clock()))
             self.index.build(postings, seq=seq)
 
-    def sync(self) -> int:
-        """Apply every change committed since the last look; return how many were applied."""
-        latest = self.source.latest_seq()
+    def sync(self, latest: int | None = None) -> int:
+        """Apply every change committed since the last look; return how many were applied.
+
+        `latest` is the log's newest sequence number when the caller has just read it.
+        """
+        if latest is None:
+            latest = self.source.latest_seq()
         if latest <= self.index.seq:
             return 0
         with self._lock:
@@ -124,7 +129,7 @@ class Checker:
         on = day or business_date(self.clock())
         postings = [p for key in keys for p in self.index.postings(key)]
         hits = self.triggers.hits(postings, matter, on)
-        return Answer(number, matter, on, self._confirm(number, hits))
+        return Answer(number, matter, on, self._confirm(number, hits), keys[0])
 
     def _confirm(self, number: str, hits: list[Hit]) -> list[Hit]:
         """Drop organisation hits whose key is shared with another code (hash keys only)."""
@@ -141,10 +146,9 @@ class Checker:
     def query_entry(
         self, answer: Answer, *, kind: str, department: str | None, actor: str
     ) -> QueryEntry:
-        _, keys = subject_keys(answer.number)
         return QueryEntry(
             at=self.clock(),
-            subject_key=keys[0],
+            subject_key=answer.key,
             kind=kind,
             department=department,
             actor=actor,
@@ -286,6 +290,11 @@ class ScreenResult:
     reason: str = ""
 
 
+#: Writes and commits a screening's query-log entries: the fields they share (`template`), and
+#: each screened number's (key, what was returned).
+ScreeningSink = Callable[[QueryEntry, Sequence[tuple[int, str]]], None]
+
+
 @dataclass(slots=True)
 class ScreenSummary:
     screened: int = 0
@@ -304,7 +313,7 @@ def screen(
     department: str,
     actor: str,
     screening_id: int,
-    sink: Callable[[Sequence[QueryEntry]], None],
+    sink: ScreeningSink,
     chunk: int = 50_000,
     summary: ScreenSummary | None = None,
 ) -> Iterator[ScreenResult]:
@@ -317,19 +326,29 @@ def screen(
     checker.sync()
     out = summary if summary is not None else ScreenSummary()
     day = business_date(checker.clock())
-    at = checker.clock()
-    authority = f"measure registry screening: {matter}"
+    template = QueryEntry(
+        at=checker.clock(),
+        subject_key=0,
+        kind="screening",
+        department=department,
+        actor=actor,
+        purpose=matter,
+        authority=f"measure registry screening: {matter}",
+        returned="",
+        screening_id=screening_id,
+    )
     hits_for = checker.triggers.hits
     index_postings = checker.index.postings
+    # Without organisations on any list, a number that is a valid citizen ID number needs no
+    # second lookup as a credit code (the rare all-digit government codes).
+    orgs = checker.index.holds_organisations()
     results: list[ScreenResult] = []
-    entries: list[QueryEntry] = []
+    logged: list[tuple[int, str]] = []
     for row, raw in rows:
-        out.screened += 1
         number = raw.strip()
-        key = person_key(number)
-        keys: list[int]
-        if key is not None and len(number) == 18:
-            keys = [key]
+        key = person_key(number) if len(number) == 18 else None
+        if key is not None and not orgs:
+            found = index_postings(key)
         else:
             try:
                 number, keys = subject_keys(raw)
@@ -337,15 +356,12 @@ def screen(
                 out.invalid += 1
                 results.append(ScreenResult(row, "", "invalid", reason=str(exc)))
                 continue
-        found = (
-            index_postings(keys[0])
-            if len(keys) == 1
-            else tuple(p for k in keys for p in index_postings(k))
-        )
-        hits = checker._confirm(number, hits_for(found, matter, day)) if found else []
+            key = keys[0]
+            found = tuple(p for k in keys for p in index_postings(k))
+        hits = checker._confirm(number, hits_for(found, matter, day)) if found else None
         if hits:
             out.listed += 1
-            returned = ";".join(f"{h.measure.code}@{h.posting.entry_id}" for h in hits)
+            logged.append((key, ";".join(f"{h.measure.code}@{h.posting.entry_id}" for h in hits)))
             results.append(
                 ScreenResult(
                     row,
@@ -356,27 +372,16 @@ def screen(
                 )
             )
         else:
-            returned = "none"
+            logged.append((key, "none"))
             results.append(ScreenResult(row, number, "clear"))
-        entries.append(
-            QueryEntry(
-                at,
-                keys[0],
-                "screening",
-                department,
-                actor,
-                matter,
-                authority,
-                returned,
-                screening_id,
-            )
-        )
         if len(results) >= chunk:
-            sink(entries)
-            out.logged += len(entries)
+            sink(template, logged)
+            out.logged += len(logged)
+            out.screened += len(results)
             yield from results
-            results, entries = [], []
-    if entries:
-        sink(entries)
-        out.logged += len(entries)
+            results, logged = [], []
+    if logged:
+        sink(template, logged)
+        out.logged += len(logged)
+    out.screened += len(results)
     yield from results

@@ -62,12 +62,13 @@ def seed_listings(
     adults = _adults(uow_at, person_records, today, policy.periods.age_of_majority)
     rng.shuffle(adults)
     per_list = max(3, int(len(numbers) * share))
-    cursor = 0
 
-    def take(n: int) -> list[CreditRecord]:
-        nonlocal cursor
-        chosen = adults[cursor : cursor + n]
-        cursor += n
+    def take(n: int, items: frozenset[str] = frozenset()) -> list[CreditRecord]:
+        """The next `n` adults' records; only of `items` (what a listing may rest on) if given."""
+        nonlocal adults
+        chosen = [r for r in adults if not items or r.item_code in items][:n]
+        taken = {r.id for r in chosen}
+        adults = [r for r in adults if r.id not in taken]
         return chosen
 
     for list_type in policy.list_types.values():
@@ -78,7 +79,8 @@ def seed_listings(
             continue
         count = 0
         if list_type.decided_by is Decider.PLATFORM:
-            count = _run_procedure(uow_at, policy, list_type.code, take(per_list), numbers, today)
+            chosen = take(per_list, list_type.source_items)
+            count = _run_procedure(uow_at, policy, list_type.code, chosen, numbers, today)
         else:
             for record in take(per_list):
                 decided_on = today - timedelta(days=rng.randint(10, 300))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.errors import Invalid
-from xinyong.services.checks import Checker, ScreenResult, ScreenSummary, screen
-from xinyong.services.ports import QueryEntry, UnitOfWork
+from xinyong.services.checks import Checker, ScreeningSink, ScreenResult, ScreenSummary, screen
+from xinyong.services.ports import UnitOfWork
 
 NUMBER_COLUMNS = ("number", "subject", "subject_id", "id_number", "证件号码")
 
@@ -42,7 +42,7 @@ def read_numbers(stream: TextIO) -> Iterator[tuple[int, str]]:
 def run_screening(
     checker: Checker,
     uow_factory: Callable[[], UnitOfWork],
-    sink: Callable[[Sequence[QueryEntry]], None],
+    sink: ScreeningSink,
     rows: Iterable[tuple[int, str]],
     matter: str,
     *,

@@ -14,12 +14,12 @@ from fastapi.responses import HTMLResponse
 import xinyong
 from xinyong.config import Settings, get_settings
 from xinyong.db.engine import make_engine
-from xinyong.db.listing import bulk_query_writer
+from xinyong.db.listing import SqlIndexSource, bulk_query_writer
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.policy import load_policy
 from xinyong.web import errors
 from xinyong.web.api.v1 import catalog, checks, lists, records, reviews, subjects
-from xinyong.web.deps import PUBLIC
+from xinyong.web.deps import PUBLIC, KeyCache, SeqReader
 from xinyong.web.limits import BodyLimit
 
 DESCRIPTION = """
@@ -56,6 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_engine = read_engine
     app.state.read_uow_factory = partial(SqlUnitOfWork, make_session_factory(read_engine))
     app.state.clock = _utcnow
+    app.state.index_source = SqlIndexSource(read_engine, policy.list_types)
+    app.state.key_cache = KeyCache()
+    app.state.seq_reader = SeqReader(app.state.index_source.latest_seq)
     app.state.bulk_query_writer = bulk_query_writer(engine)
     errors.install(app)
     app.add_middleware(
@@ -65,13 +68,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     api = APIRouter(prefix="/api/v1")
+    api.include_router(checks.router)  # first: the hottest route is matched first
     api.include_router(records.router)
     api.include_router(records.batches)
     api.include_router(catalog.router)
     api.include_router(reviews.router)
     api.include_router(lists.router)
     api.include_router(subjects.router)
-    api.include_router(checks.router)
     app.include_router(api)
     app.include_router(_public_routes(policy.catalog.version))
     return app
@@ -95,7 +98,7 @@ def _public_routes(catalog_version: str) -> APIRouter:
     router = APIRouter(tags=["public"])
 
     @router.get("/healthz", **PUBLIC)
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         """Liveness: the process is up and its policy loaded."""
         return {"status": "ok", "version": xinyong.__version__, "catalog": catalog_version}
 

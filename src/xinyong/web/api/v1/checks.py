@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -16,7 +16,7 @@ from xinyong.domain.errors import Invalid
 from xinyong.domain.identifiers import mask_citizen_id
 from xinyong.domain.index import Hit
 from xinyong.services import checks
-from xinyong.services.ports import QueryEntry, UnitOfWork
+from xinyong.services.ports import UnitOfWork
 from xinyong.services.screening import read_numbers, run_screening
 from xinyong.web.deps import DbId, UowDep, caller, department_of, get_checker, get_query_writer
 from xinyong.web.schemas import (
@@ -56,8 +56,8 @@ def _measure(hit: Hit, request: Request) -> CheckMeasure:
     )
 
 
-@router.post("")
-async def check(body: CheckCreate, request: Request, key: Checking) -> CheckResult:
+@router.post("", response_model=CheckResult)
+async def check(body: CheckCreate, request: Request, key: Checking) -> Response:
     """Return the measures that apply to the subject for the matter, each with the list entry
     that triggers it, its legal basis and whether it is under objection.
 
@@ -65,7 +65,8 @@ async def check(body: CheckCreate, request: Request, key: Checking) -> CheckResu
     The check is logged on the subject's file before the answer is returned.
     """
     checker = await get_checker(request)
-    await run_in_threadpool(checker.sync)
+    if request.state.seq > checker.index.seq:  # read by the auth dependency for this request
+        await run_in_threadpool(checker.sync, request.state.seq)
     answer = checker.answer(body.subject, body.matter)
     entry = checker.query_entry(answer, kind="check", department=key.department, actor=key.actor)
     loop = asyncio.get_running_loop()
@@ -77,13 +78,15 @@ async def check(body: CheckCreate, request: Request, key: Checking) -> CheckResu
     get_query_writer(request).submit(entry, done)
     query_id = await logged
     number = answer.number
-    return CheckResult(
+    result = CheckResult(
         id=query_id,
         subject=mask_citizen_id(number) if number[:17].isdigit() else number,
         matter=answer.matter,
         checked_on=answer.day,
         measures=[_measure(h, request) for h in answer.hits],
     )
+    # Built and checked once here; FastAPI would otherwise validate it a second time.
+    return Response(result.model_dump_json(), media_type="application/json")
 
 
 def _settle(future: asyncio.Future[int], query_id: int | None, error: BaseException | None) -> None:
@@ -152,7 +155,7 @@ async def screen_batch(
 def screen_text(
     checker: checks.Checker,
     uow_factory: Callable[[], UnitOfWork],
-    sink: Callable[[Sequence[QueryEntry]], None],
+    sink: checks.ScreeningSink,
     body: bytes,
     matter: str,
     department: str,

@@ -1,0 +1,499 @@
+"""Check speed, screening speed and index memory, each figure beside its target; exit 1 on a miss.
+
+    python bench/check.py                    # SQLite, and PostgreSQL if TEST_POSTGRES_URL is set
+    python bench/check.py --entries 200000 --screen 200000 --backends sqlite
+
+Setup (not timed): a database with --entries persons, each with one court listing in force
+(the list of dishonest judgment debtors), written with raw bulk inserts.
+
+1. Index: build time, and memory per active entry (target < 100 bytes) — the index's arrays,
+   and, as a cross-check, what tracemalloc sees retained by the build.
+2. Screening of --screen numbers (a tenth of them listed) for the matter "flight":
+   - lookup: parse each number, find its postings, apply the registry (target ≥ 500 000/s);
+   - end to end: read the CSV, screen, write the result CSV, and commit a query-log entry for
+     every screened number (target ≥ 100 000/s), on SQLite and on PostgreSQL.
+3. HTTP, one server process (uvicorn, one worker) on the SQLite database, 32 connections (wrk):
+   POST /api/v1/checks (auth, index, group-committed query log) next to GET /healthz on the same
+   server. Targets: at least 50% of the bare endpoint's throughput, p99 under 10 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import gc
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from pathlib import Path
+
+from sqlalchemy import insert, make_url, text
+from stdnum.cn import ric
+
+from xinyong.db.engine import make_engine
+from xinyong.db.listing import SqlIndexSource, bulk_query_writer
+from xinyong.db.migrate import upgrade
+from xinyong.db.rows import ListEntryRow, SubjectRow
+from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain.access import ROLE_SCOPES, Role
+from xinyong.domain.policy import load_policy
+from xinyong.services import admin
+from xinyong.services.checks import Checker, ScreenSummary
+from xinyong.services.screening import read_numbers, run_screening
+
+LOOKUP_TARGET = 500_000
+END_TO_END_TARGET = 100_000
+BYTES_TARGET = 100
+HTTP_RATIO_TARGET = 0.50
+P99_TARGET_MS = 10.0
+REGIONS = ("110105", "310101", "440106", "330106", "510104", "420102", "320102", "370102")
+DEPARTMENT = "BJ-HCOURT"
+
+
+def citizen_ids(start: int, count: int) -> Iterator[str]:
+    """Distinct well-formed citizen ID numbers (valid region, date and check character)."""
+    base = date(1950, 1, 1).toordinal()
+    for i in range(start, start + count):
+        region = REGIONS[i % len(REGIONS)]
+        born = date.fromordinal(base + (i // len(REGIONS)) % 18000)
+        seq = (i // (len(REGIONS) * 18000)) % 1000
+        body = f"{region}{born:%Y%m%d}{seq:03d}"
+        yield body + ric.calc_check_digit(body + "0")
+
+
+def fresh_database(backend: str, workdir: Path, pg_url: str | None) -> str:
+    if backend == "sqlite":
+        for stale in workdir.glob("bench-check.db*"):
+            stale.unlink()
+        return f"sqlite:///{workdir / 'bench-check.db'}"
+    if not pg_url:
+        raise SystemExit("PostgreSQL figures need TEST_POSTGRES_URL")
+    name = f"xinyong_bench_check_{os.getpid()}"
+    admin_engine = make_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin_engine.dispose()
+    return make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str, pg_url: str | None) -> None:
+    if url.startswith("sqlite") or not pg_url:
+        return
+    admin_engine = make_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin_engine.dispose()
+
+
+def populate(url: str, entries: int) -> None:
+    """Persons with one court listing each, in force; raw bulk inserts (setup, not measured)."""
+    policy = load_policy()
+    engine = make_engine(url)
+    upgrade(engine)
+    admin.sync_departments(
+        partial(SqlUnitOfWork, make_session_factory(engine))(), policy.departments, actor="bench"
+    )
+    now = datetime.now(UTC)
+    decided = date.today() - timedelta(days=30)  # noqa: DTZ011
+    ends = decided + timedelta(days=730)
+    chunk = 50_000
+    with engine.begin() as conn:
+        for start in range(0, entries, chunk):
+            n = min(chunk, entries - start)
+            numbers = list(citizen_ids(start, n))
+            conn.execute(
+                insert(SubjectRow),
+                [
+                    {
+                        "id": start + i + 1,
+                        "kind": "person",
+                        "number": number,
+                        "name": "测试",
+                        "created_at": now,
+                    }
+                    for i, number in enumerate(numbers)
+                ],
+            )
+            conn.execute(
+                insert(ListEntryRow),
+                [
+                    {
+                        "list_code": "COURT-DEBTORS",
+                        "subject_id": start + i + 1,
+                        "state": "decided",
+                        "department_code": DEPARTMENT,
+                        "proposed_by": "bench",
+                        "grounds": "bench",
+                        "basis_records": [],
+                        "proposed_at": now,
+                        "deadline_official": True,
+                        "decided_on": decided,
+                        "ends_on": ends,
+                        "under_objection": False,
+                        "updated_at": now,
+                    }
+                    for i in range(n)
+                ],
+            )
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT setval('subjects_id_seq', (SELECT max(id) FROM subjects))"))
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def build_checker(url: str) -> tuple[Checker, float, int]:
+    """Build the index; return it, the build time, and the resident memory it kept."""
+    policy = load_policy()
+    checker = Checker(policy, SqlIndexSource(make_engine(url, reads=True), policy.list_types))
+    gc.collect()
+    before = _rss()
+    started = time.perf_counter()
+    checker.load()
+    seconds = time.perf_counter() - started
+    gc.collect()
+    return checker, seconds, _rss() - before
+
+
+def screening_file(workdir: Path, count: int, listed: int) -> Path:
+    """`count` numbers, a tenth of them listed, shuffled; the rest on no list."""
+    rng = random.Random(7)
+    hits = min(count // 10, listed)
+    numbers = list(citizen_ids(0, hits)) + list(citizen_ids(listed + 1, count - hits))
+    rng.shuffle(numbers)
+    path = workdir / "screen.csv"
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["number"])
+        writer.writerows([n] for n in numbers)
+    return path
+
+
+def lookup_rate(checker: Checker, path: Path) -> tuple[float, int]:
+    with path.open(newline="") as f:
+        numbers = [n for _, n in read_numbers(f)]
+    hits_for = checker.triggers.hits
+    postings = checker.index.postings
+    from xinyong.domain.index import person_key
+
+    day = date.today()  # noqa: DTZ011
+    started = time.perf_counter()
+    listed = 0
+    for number in numbers:
+        key = person_key(number)
+        if key is None:
+            continue
+        found = postings(key)
+        if found and hits_for(found, "flight", day):
+            listed += 1
+    return len(numbers) / (time.perf_counter() - started), listed
+
+
+def end_to_end(checker: Checker, url: str, path: Path, workdir: Path) -> tuple[float, int, int]:
+    engine = make_engine(url)
+    uow = partial(SqlUnitOfWork, make_session_factory(engine))
+    summary = ScreenSummary()
+    out = workdir / "screen.out.csv"
+    started = time.perf_counter()
+    with path.open(newline="") as source, out.open("w", newline="") as sink:
+        writer = csv.writer(sink)
+        writer.writerow(("row", "number", "status", "measures", "entries", "reason"))
+        for r in run_screening(
+            checker,
+            uow,
+            bulk_query_writer(engine),
+            read_numbers(source),
+            "flight",
+            department=DEPARTMENT,
+            actor="bench",
+            summary=summary,
+        ):
+            writer.writerow((r.row, r.number, r.status, r.measures, r.entries, r.reason))
+    seconds = time.perf_counter() - started
+    with engine.connect() as conn:
+        logged = int(conn.scalar(text("SELECT count(*) FROM queries WHERE kind = 'screening'")))
+    engine.dispose()
+    return summary.screened / seconds, summary.listed, logged
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wrk(url: str, *, seconds: int, script: Path | None, key: str | None) -> tuple[float, float]:
+    """Run wrk with 32 connections; return (requests per second, p99 in ms)."""
+    command = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency"]
+    if script:
+        command += ["-s", str(script)]
+    if key:
+        command += ["-H", f"Authorization: Bearer {key}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rate = p99 = 0.0
+    errors = 0
+    for line in output.splitlines():
+        parts = line.split()
+        if line.startswith("Requests/sec:"):
+            rate = float(parts[1])
+        elif parts[:1] == ["99%"]:
+            p99 = _ms(parts[1])
+        elif "Non-2xx" in line:
+            errors = int(parts[-1])
+    if errors:
+        raise SystemExit(f"wrk saw {errors} failed requests:\n{output}")
+    return rate, p99
+
+
+async def _paced_connection(
+    port: int, requests: list[bytes], interval: float, until: float, latencies: list[float]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    loop = asyncio.get_running_loop()
+    due = loop.time() + random.random() * interval  # connections start spread out
+    i = 0
+    while due < until:
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        writer.write(requests[i % len(requests)])
+        i += 1
+        head = await reader.readuntil(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise SystemExit(f"paced request failed: {head[:80]!r}")
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        await reader.readexactly(length)
+        # From when the request was due, not when it went out: a late start counts as latency.
+        latencies.append(loop.time() - due)
+        due += interval
+    writer.close()
+
+
+def paced_p99(port: int, bodies: list[str], key: str, rate: float, seconds: int) -> float:
+    """p99 latency (ms) at a fixed total rate over 32 connections (open loop, no coordinated
+    omission): what a check costs when the server is busy but not overloaded."""
+    requests = [
+        (
+            "POST /api/v1/checks HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {key}\r\nContent-Length: {len(b.encode())}\r\n\r\n{b}"
+        ).encode()
+        for b in bodies
+    ]
+    latencies: list[float] = []
+
+    async def run() -> None:
+        until = asyncio.get_running_loop().time() + seconds
+        await asyncio.gather(
+            *(_paced_connection(port, requests, 32 / rate, until, latencies) for _ in range(32))
+        )
+
+    asyncio.run(run())
+    latencies.sort()
+    return latencies[int(len(latencies) * 0.99)] * 1000
+
+
+def _ms(value: str) -> float:
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if value.endswith(unit):
+            return float(value[: -len(unit)]) * factor
+    return float(value)
+
+
+def http_figures(
+    url: str, workdir: Path, listed: int, seconds: int
+) -> tuple[float, float, float, float, float]:
+    """(check rate, bare rate, check p99 ms, paced rate, paced p99 ms) on one uvicorn process."""
+    engine = make_engine(url)
+    key = admin.create_api_key(
+        partial(SqlUnitOfWork, make_session_factory(engine))(),
+        label="bench",
+        scopes=ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT],
+        department=DEPARTMENT,
+        actor="bench",
+    )
+    engine.dispose()
+    numbers = list(citizen_ids(0, 50)) + list(citizen_ids(listed + 1, 450))
+    payloads = [json.dumps({"subject": n, "matter": "flight"}) for n in numbers]
+    bodies = ",".join(json.dumps(p) for p in payloads)
+    script = workdir / "check.lua"
+    script.write_text(
+        "local bodies = {" + bodies + "}\n"
+        "local i = 0\n"
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        "request = function()\n"
+        "  i = i % #bodies + 1\n"
+        "  return wrk.format(nil, nil, nil, bodies[i])\n"
+        "end\n"
+    )
+    port = free_port()
+    env = {**os.environ, "XINYONG_DATABASE_URL": url, "XINYONG_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "xinyong.web.app:create_app",
+            "--factory",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_up(base + "/healthz")
+        warm = ["curl", "-sf", "-X", "POST", base + "/api/v1/checks", "-H"]
+        subprocess.run(
+            [
+                *warm,
+                f"Authorization: Bearer {key}",
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                json.dumps({"subject": numbers[0], "matter": "flight"}),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )  # the first check builds the index
+        bare_rate, _ = wrk(base + "/healthz", seconds=seconds, script=None, key=None)
+        check_rate, p99 = wrk(base + "/api/v1/checks", seconds=seconds, script=script, key=key)
+        paced_rate = round(check_rate / 2, -1)
+        paced = paced_p99(port, payloads, key, paced_rate, seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return check_rate, bare_rate, p99, paced_rate, paced
+
+
+def _wait_until_up(url: str) -> None:
+    for _ in range(200):
+        if subprocess.run(["curl", "-sf", url], capture_output=True).returncode == 0:
+            return
+        time.sleep(0.1)
+    raise SystemExit("the server did not start")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--screen", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=10, help="Length of each wrk run")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--skip-http", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_http and shutil.which("wrk") is None:
+        raise SystemExit("the HTTP figures need wrk (apt-get install wrk), or pass --skip-http")
+    pg_url = os.environ.get("TEST_POSTGRES_URL")
+    backends = [b for b in args.backends.split(",") if b != "postgresql" or pg_url]
+    rows: list[tuple[str, str, str, bool]] = []
+    with tempfile.TemporaryDirectory(prefix="xinyong-bench-") as tmp:
+        workdir = Path(tmp)
+        path = screening_file(workdir, args.screen, args.entries)
+        for backend in backends:
+            url = fresh_database(backend, workdir, pg_url)
+            try:
+                print(f"[{backend}] writing {args.entries:,} listed persons …", flush=True)
+                populate(url, args.entries)
+                checker, build_s, retained = build_checker(url)
+                entries = len(checker.index)
+                per_entry = checker.index.nbytes() / max(1, entries)
+                traced = retained / max(1, entries)
+                if backend == backends[0]:
+                    rows.append(
+                        (
+                            "index memory per active entry (arrays)",
+                            f"{per_entry:.0f} B ({entries:,} entries, built in {build_s:.1f} s)",
+                            f"< {BYTES_TARGET} B",
+                            per_entry < BYTES_TARGET,
+                        )
+                    )
+                    rows.append(
+                        (
+                            "index memory per entry (process RSS growth, cross-check)",
+                            f"{traced:.0f} B",
+                            f"< {BYTES_TARGET} B",
+                            traced < BYTES_TARGET,
+                        )
+                    )
+                    rate, listed = lookup_rate(checker, path)
+                    rows.append(
+                        (
+                            f"screening lookup, {args.screen:,} numbers ({listed:,} listed)",
+                            f"{rate:,.0f}/s",
+                            f"≥ {LOOKUP_TARGET:,}/s",
+                            rate >= LOOKUP_TARGET,
+                        )
+                    )
+                rate, listed, logged = end_to_end(checker, url, path, workdir)
+                ok = rate >= END_TO_END_TARGET and logged == args.screen
+                rows.append(
+                    (
+                        f"[{backend}] screening end to end, query log written ({logged:,} rows)",
+                        f"{rate:,.0f}/s",
+                        f"≥ {END_TO_END_TARGET:,}/s",
+                        ok,
+                    )
+                )
+                del checker
+                gc.collect()
+                if backend == "sqlite" and not args.skip_http:
+                    print("[sqlite] HTTP: bare endpoint, then checks …", flush=True)
+                    check_rate, bare_rate, p99, paced_rate, paced = http_figures(
+                        url, workdir, args.entries, args.seconds
+                    )
+                    ratio = check_rate / bare_rate
+                    rows.append(
+                        (
+                            "HTTP checks vs bare endpoint, 32 connections",
+                            f"{check_rate:,.0f}/s vs {bare_rate:,.0f}/s = {ratio:.0%}",
+                            f"≥ {HTTP_RATIO_TARGET:.0%}",
+                            ratio >= HTTP_RATIO_TARGET,
+                        )
+                    )
+                    rows.append(
+                        (
+                            "HTTP check p99, 32 connections flat out (closed loop)",
+                            f"{p99:.2f} ms",
+                            f"< {P99_TARGET_MS:.0f} ms",
+                            p99 < P99_TARGET_MS,
+                        )
+                    )
+                    rows.append(
+                        (
+                            f"HTTP check p99, 32 connections at {paced_rate:,.0f}/s (open loop)",
+                            f"{paced:.2f} ms",
+                            f"< {P99_TARGET_MS:.0f} ms",
+                            paced < P99_TARGET_MS,
+                        )
+                    )
+            finally:
+                drop_database(url, pg_url)
+    width = max(len(r[0]) for r in rows)
+    print()
+    for name, figure, target, ok in rows:
+        print(f"{name:<{width}}  {figure:>40}  target {target:<12} {'ok' if ok else 'MISSED'}")
+    return 0 if all(r[3] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
