@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xinyong.domain.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, RowRejected
+from xinyong.services.documents import PdfUnavailable
 
 log = logging.getLogger("xinyong.web")
 
@@ -104,6 +105,15 @@ def install(app: FastAPI) -> None:
             str(exc.detail),
             instance=request.url.path,
             headers=dict(exc.headers) if exc.headers else None,
+        )
+
+    @app.exception_handler(PdfUnavailable)
+    def _no_pdf(request: Request, exc: PdfUnavailable) -> JSONResponse:
+        return problem(
+            503,
+            f"PDF rendering is not available on this server: {exc}. Ask for format=html.",
+            title="PDF unavailable",
+            instance=request.url.path,
         )
 
     @app.exception_handler(Exception)
