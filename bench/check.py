@@ -46,9 +46,10 @@ from xinyong.db.migrate import upgrade
 from xinyong.db.rows import ListEntryRow, SubjectRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.access import ROLE_SCOPES, Role
+from xinyong.domain.index import person_key
 from xinyong.domain.policy import load_policy
 from xinyong.services import admin
-from xinyong.services.checks import Checker, ScreenSummary
+from xinyong.services.checks import SCREEN_COLUMNS, Checker, ScreenSummary
 from xinyong.services.screening import read_numbers, run_screening
 
 LOOKUP_TARGET = 500_000
@@ -190,9 +191,7 @@ def lookup_rate(checker: Checker, path: Path) -> tuple[float, int]:
     with path.open(newline="") as f:
         numbers = [n for _, n in read_numbers(f)]
     hits_for = checker.triggers.hits
-    postings = checker.index.postings
-    from xinyong.domain.index import person_key
-
+    postings = checker.index.finder()
     day = date.today()  # noqa: DTZ011
     started = time.perf_counter()
     listed = 0
@@ -214,7 +213,7 @@ def end_to_end(checker: Checker, url: str, path: Path, workdir: Path) -> tuple[f
     started = time.perf_counter()
     with path.open(newline="") as source, out.open("w", newline="") as sink:
         writer = csv.writer(sink)
-        writer.writerow(("row", "number", "status", "measures", "entries", "reason"))
+        writer.writerow(SCREEN_COLUMNS)
         for r in run_screening(
             checker,
             uow,
@@ -225,7 +224,7 @@ def end_to_end(checker: Checker, url: str, path: Path, workdir: Path) -> tuple[f
             actor="bench",
             summary=summary,
         ):
-            writer.writerow((r.row, r.number, r.status, r.measures, r.entries, r.reason))
+            writer.writerow(r)
     seconds = time.perf_counter() - started
     with engine.connect() as conn:
         logged = int(conn.scalar(text("SELECT count(*) FROM queries WHERE kind = 'screening'")))

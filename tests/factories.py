@@ -43,3 +43,50 @@ def penalty_row(**overrides: object) -> dict[str, object]:
     }
     row.update(overrides)
     return row
+
+
+HCOURT_USCC = "11110000000011017C"
+
+
+def debtor_row(**overrides: object) -> dict[str, object]:
+    """A valid dishonest-judgment-debtor row (JUD-DEBTOR-01) for department BJ-HCOURT."""
+    serial = next(_serial)
+    row: dict[str, object] = {
+        "item": "JUD-DEBTOR-01",
+        "document_number": f"（2026）京执{serial:05d}号",
+        "subject_id": citizen_id(),
+        "subject_name": "李建国",
+        "decision_date": "2026-10-15",
+        "authority_name": "北京市高级人民法院",
+        "authority_uscc": HCOURT_USCC,
+        "case_number": f"（2026）京执{serial:05d}号",
+        "court_name": "北京市高级人民法院",
+        "enforcement_basis": f"（2025）京民终{serial:05d}号",
+        "obligation": "支付货款人民币三十万元及利息",
+        "performance_status": "not_performed",
+        "dishonest_conduct": "able_but_refuses",
+    }
+    row.update(overrides)
+    return row
+
+
+def organisation_debtor_row(**overrides: object) -> dict[str, object]:
+    """A valid dishonest-judgment-debtor row for an organisation (JUD-DEBTOR-02), BJ-HCOURT."""
+    serial = next(_serial)
+    row: dict[str, object] = {
+        "item": "JUD-DEBTOR-02",
+        "document_number": f"（2026）京执{serial:05d}号",
+        "subject_id": credit_code(),
+        "subject_name": "北京某某贸易有限公司",
+        "decision_date": "2026-10-15",
+        "authority_name": "北京市高级人民法院",
+        "authority_uscc": HCOURT_USCC,
+        "case_number": f"（2026）京执{serial:05d}号",
+        "court_name": "北京市高级人民法院",
+        "legal_representative": "赵某",
+        "obligation": "支付工程款人民币二百万元",
+        "performance_status": "not_performed",
+        "dishonest_conduct": "evades_enforcement",
+    }
+    row.update(overrides)
+    return row

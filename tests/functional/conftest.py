@@ -57,6 +57,12 @@ def make_client(
     yield make
     for client in clients:
         client.close()
+        state = client.app.state  # type: ignore[attr-defined]
+        writer = getattr(state, "query_writer", None)
+        if writer is not None:
+            writer.stop()
+        state.index_source.close()
+        state.read_engine.dispose()
 
 
 @pytest.fixture

@@ -15,10 +15,8 @@ from xinyong.cli.context import console
 from xinyong.db.engine import make_engine
 from xinyong.db.listing import SqlIndexSource, bulk_query_writer
 from xinyong.domain.identifiers import mask_citizen_id
-from xinyong.services.checks import Checker, ScreenSummary, run_check
+from xinyong.services.checks import SCREEN_COLUMNS, Checker, ScreenSummary, run_check
 from xinyong.services.screening import read_numbers, run_screening
-
-SCREEN_COLUMNS = ("row", "number", "status", "measures", "entries", "reason")
 
 
 def _checker(database_url: str, quiet: bool) -> Checker:
@@ -137,7 +135,7 @@ def screen(
             summary=summary,
         )
         for n, r in enumerate(results, 1):
-            writer.writerow((r.row, r.number, r.status, r.measures, r.entries, r.reason))
+            writer.writerow(r)
             if n % 10_000 == 0:
                 progress.update(task, completed=n)
         progress.update(task, completed=summary.screened)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import weakref
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import partial
@@ -299,6 +301,14 @@ def query_values(entry: QueryEntry) -> dict[str, Any]:
 _LIVE_STATES = (EntryState.DECIDED.value, EntryState.PUBLISHED.value, EntryState.EXITED.value)
 
 
+def _close_all(connections: list[Any]) -> None:
+    """Close the connections `latest_seq` opened: on `close()`, on collection or at exit."""
+    while connections:
+        conn = connections.pop()
+        with contextlib.suppress(Exception):  # best effort: the server drops it with the process
+            conn.close()
+
+
 class SqlIndexSource:
     """Reads for the listing index, on an engine whose transactions take no write lock."""
 
@@ -306,6 +316,15 @@ class SqlIndexSource:
         self.engine = engine
         self.list_types = list_types
         self._local = threading.local()
+        # Every connection `latest_seq` opened, whatever thread it belongs to: a thread-local
+        # alone cannot be closed from outside, and an unclosed connection leaks until collected.
+        self._opened: list[Any] = []
+        weakref.finalize(self, _close_all, self._opened)
+
+    def close(self) -> None:
+        """Close the connections kept for `latest_seq` (the engine's pool is the caller's)."""
+        self._local = threading.local()
+        _close_all(self._opened)
 
     def latest_seq(self) -> int:
         """The change log's newest sequence number: one indexed read on a connection kept open
@@ -315,10 +334,13 @@ class SqlIndexSource:
             # Outside the pool, so that a thread holding one never starves the pool.
             dialect = self.engine.dialect
             cargs, cparams = dialect.create_connect_args(self.engine.url)
+            if dialect.name == "sqlite":
+                cparams["check_same_thread"] = False  # `close()` may run on another thread
             conn = dialect.connect(*cargs, **cparams)
             if dialect.name == "postgresql":
                 conn.autocommit = True
             self._local.conn = conn
+            self._opened.append(conn)
         try:
             cursor = conn.cursor()
             cursor.execute("SELECT max(seq) FROM changes")
@@ -562,28 +584,31 @@ def _insert_queries(engine: Engine, template: QueryEntry, rows: Sequence[tuple[i
         cursor.close()
 
 
+def _copy_field(value: object) -> str:
+    r"""A value in COPY's text format: \N for NULL; backslash, tab and newlines escaped."""
+    if value is None:
+        return "\\N"
+    text_value = str(value)
+    for raw, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
+        text_value = text_value.replace(raw, escaped)
+    return text_value
+
+
 def _copy_queries(engine: Engine, template: QueryEntry, rows: Sequence[tuple[int, str]]) -> None:
     t = template
     columns = ", ".join(_QUERY_COLUMNS)
+    at = _copy_field(t.at.astimezone(UTC).isoformat())
+    shared = "\t".join(
+        _copy_field(v) for v in (t.kind, t.department, t.actor, t.purpose, t.authority)
+    )
+    sid = _copy_field(t.screening_id)
+    # Keys are integers and `returned` is measure codes and entry ids: neither needs escaping.
+    lines = "".join(f"{at}\t{key}\t{shared}\t{returned}\t{sid}\n" for key, returned in rows)
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
         with cursor.copy(f"COPY queries ({columns}) FROM STDIN") as copy:
-            write = copy.write_row
-            for key, returned in rows:
-                write(
-                    (
-                        t.at,
-                        key,
-                        t.kind,
-                        t.department,
-                        t.actor,
-                        t.purpose,
-                        t.authority,
-                        returned,
-                        t.screening_id,
-                    )
-                )
+            copy.write(lines.encode())
         raw.commit()
     finally:
         raw.close()

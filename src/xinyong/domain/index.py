@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -236,6 +236,34 @@ class ListingIndex:
         if not hits:
             return ()
         return tuple(self._posting(base, i) for i in hits)
+
+    def finder(self) -> Callable[[int], tuple[Posting, ...]]:
+        """`postings` as a closure over the current arrays, for tight loops (screening).
+
+        Valid until the index next changes: take a new one after `replace` or `build`.
+        """
+        overlay = self._overlay
+        base = self._base
+        bits, mask, keys = base.bits, base.nbits - 1, base.keys
+        size = len(keys)
+        posting = self._posting
+
+        def find(key: int) -> tuple[Posting, ...]:
+            found = overlay.get(key)
+            if found is not None:
+                return found
+            slot = key & mask
+            if not bits[slot >> 3] & (1 << (slot & 7)):
+                return ()
+            first = bisect_left(keys, key)
+            if first == size or keys[first] != key:
+                return ()
+            last = first + 1
+            while last < size and keys[last] == key:
+                last += 1
+            return tuple(posting(base, i) for i in range(first, last))
+
+        return find
 
     def __iter__(self) -> Iterator[Posting]:
         """Every posting (for tests and rebuilds)."""

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.errors import Conflict, Invalid, NotFound
 from xinyong.domain.identifiers import (
     InvalidIdentifier,
@@ -203,6 +204,17 @@ def give_feedback(
             raise Conflict(f"feedback on {measure} for check {query_id} was already given")
         feedback = Feedback(query_id, measure, applied, reason, actor, uow.now())
         uow.queries.add_feedback(feedback)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.CHECK_FEEDBACK,
+                actor,
+                "check",
+                str(query_id),
+                feedback.at,
+                reason=reason,
+                data={"measure": measure, "applied": applied},
+            )
+        )
         uow.commit()
     return feedback
 
@@ -278,16 +290,10 @@ class QueryLogWriter:
 # -- batch screening ---------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class ScreenResult:
-    """One screened row: its number's outcome, for the output file."""
-
-    row: int
-    number: str
-    status: str  # "listed", "clear" or "invalid"
-    measures: str = ""
-    entries: str = ""
-    reason: str = ""
+#: One screened row, as the output file's columns: row, number, status ("listed", "clear" or
+#: "invalid"), measures, entries, reason. A plain tuple: a million of them are made per run.
+ScreenResult = tuple[int, str, str, str, str, str]
+SCREEN_COLUMNS = ("row", "number", "status", "measures", "entries", "reason")
 
 
 #: Writes and commits a screening's query-log entries: the fields they share (`template`), and
@@ -338,7 +344,7 @@ def screen(
         screening_id=screening_id,
     )
     hits_for = checker.triggers.hits
-    index_postings = checker.index.postings
+    index_postings = checker.index.finder()
     # Without organisations on any list, a number that is a valid citizen ID number needs no
     # second lookup as a credit code (the rare all-digit government codes).
     orgs = checker.index.holds_organisations()
@@ -354,7 +360,7 @@ def screen(
                 number, keys = subject_keys(raw)
             except Invalid as exc:
                 out.invalid += 1
-                results.append(ScreenResult(row, "", "invalid", reason=str(exc)))
+                results.append((row, "", "invalid", "", "", str(exc)))
                 continue
             key = keys[0]
             found = tuple(p for k in keys for p in index_postings(k))
@@ -363,17 +369,18 @@ def screen(
             out.listed += 1
             logged.append((key, ";".join(f"{h.measure.code}@{h.posting.entry_id}" for h in hits)))
             results.append(
-                ScreenResult(
+                (
                     row,
                     number,
                     "listed",
-                    measures=" ".join(sorted({h.measure.code for h in hits})),
-                    entries=" ".join(sorted({str(h.posting.entry_id) for h in hits})),
+                    " ".join(sorted({h.measure.code for h in hits})),
+                    " ".join(sorted({str(h.posting.entry_id) for h in hits})),
+                    "",
                 )
             )
         else:
             logged.append((key, "none"))
-            results.append(ScreenResult(row, number, "clear"))
+            results.append((row, number, "clear", "", "", ""))
         if len(results) >= chunk:
             sink(template, logged)
             out.logged += len(logged)

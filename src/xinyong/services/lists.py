@@ -112,6 +112,17 @@ def propose(
         subject = find_subject(uow, subject_number, list_type.subject_type)
         subject_id = _id(subject)
         now = uow.now()
+        # The list and the person first (a court's list, a minor), then the records it rests on.
+        entry = propose_listing(
+            list_type,
+            subject_id=subject_id,
+            subject_age=_age(subject, business_date(now)),
+            grounds=grounds.strip(),
+            basis_records=tuple(basis_records),
+            proposed_by=actor,
+            at=now,
+            age_of_majority=policy.periods.age_of_majority,
+        )
         for record_id in basis_records:
             try:
                 record = uow.records.get(record_id)
@@ -132,16 +143,6 @@ def propose(
                     f"basis_records: record {record_id} is a {record.item_code} record;"
                     f" {list_type.code} rests on {allowed}"
                 )
-        entry = propose_listing(
-            list_type,
-            subject_id=subject_id,
-            subject_age=_age(subject, business_date(now)),
-            grounds=grounds.strip(),
-            basis_records=tuple(basis_records),
-            proposed_by=actor,
-            at=now,
-            age_of_majority=policy.periods.age_of_majority,
-        )
         uow.entries.add(entry, department=department, source_record=None, at=now)
         _audit(uow, EventTag.LISTING_PROPOSED, actor, entry, records=list(basis_records))
         uow.commit()

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 import xinyong
 from xinyong.config import Settings, get_settings
 from xinyong.db.engine import make_engine
-from xinyong.db.listing import SqlIndexSource, bulk_query_writer
+from xinyong.db.listing import SqlIndexSource
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.policy import load_policy
 from xinyong.web import errors
@@ -59,7 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.index_source = SqlIndexSource(read_engine, policy.list_types)
     app.state.key_cache = KeyCache()
     app.state.seq_reader = SeqReader(app.state.index_source.latest_seq)
-    app.state.bulk_query_writer = bulk_query_writer(engine)
     errors.install(app)
     app.add_middleware(
         BodyLimit,
@@ -91,6 +90,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     writer = getattr(app.state, "query_writer", None)
     if writer is not None:
         writer.stop()
+    app.state.index_source.close()
     app.state.read_engine.dispose()
 
 

@@ -11,11 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from xinyong.db.listing import bulk_query_writer
 from xinyong.domain.access import ApiKey, Scope
 from xinyong.domain.errors import Invalid
 from xinyong.domain.identifiers import mask_citizen_id
 from xinyong.domain.index import Hit
 from xinyong.services import checks
+from xinyong.services.checks import SCREEN_COLUMNS
 from xinyong.services.ports import UnitOfWork
 from xinyong.services.screening import read_numbers, run_screening
 from xinyong.web.deps import DbId, UowDep, caller, department_of, get_checker, get_query_writer
@@ -119,9 +121,6 @@ def feedback(check_id: DbId, body: FeedbackCreate, uow: UowDep, key: Checking) -
     )
 
 
-SCREEN_COLUMNS = ("row", "number", "status", "measures", "entries", "reason")
-
-
 @router.post(
     "/batch",
     response_class=Response,
@@ -145,7 +144,7 @@ async def screen_batch(
     body = await request.body()
     checker = await get_checker(request)
     uow_factory = request.app.state.uow_factory
-    sink = request.app.state.bulk_query_writer
+    sink = bulk_query_writer(request.app.state.engine)
     text = await run_in_threadpool(
         screen_text, checker, uow_factory, sink, body, matter, department, key.actor
     )
@@ -179,5 +178,5 @@ def screen_text(
         actor=actor,
     )
     for r in results:
-        writer.writerow((r.row, r.number, r.status, r.measures, r.entries, r.reason))
+        writer.writerow(r)
     return out.getvalue()

@@ -1,0 +1,605 @@
+"""The listing procedure and the checks through the services, on real storage.
+
+The dates rest on the State Council's 2026 holiday arrangement as chinese-calendar carries it:
+National Day 1-7 October, with Saturday 10 October worked. A notice served on Monday 28 September
+gives five working days to Saturday 10 October: 29 and 30 September, then 8, 9 and 10 October.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from tests.conftest import Clock
+from tests.factories import (
+    citizen_id,
+    credit_code,
+    debtor_row,
+    organisation_debtor_row,
+    penalty_row,
+)
+
+from xinyong.db.engine import make_engine
+from xinyong.db.listing import SqlIndexSource
+from xinyong.db.rows import AuditEventRow, ChangeRow, ListEntryRow
+from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain.audit import EventTag
+from xinyong.domain.calendar import Deadline
+from xinyong.domain.catalog import SubjectType
+from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound
+from xinyong.domain.index import Hit, person_key
+from xinyong.domain.lists import EntryState, IllegalTransition, ListEntry, MinorNeverListed
+from xinyong.domain.policy import Policy
+from xinyong.domain.subjects import RoleKind, Subject
+from xinyong.services import lists
+from xinyong.services.checks import Checker, give_feedback, run_check
+from xinyong.services.records import Stored, revoke_record, submit_record
+from xinyong.services.subjects import record_role
+
+UowFactory = Callable[[], SqlUnitOfWork]
+
+FOOD = "FOOD-DRUG-SERIOUS"  # platform-run, five working days of defence
+GROUNDS = "因销售有毒有害食品被吊销食品经营许可证"
+NOTICE_DAY = date(2026, 9, 28)
+DEADLINE = date(2026, 10, 10)  # the make-up working Saturday after National Day
+NEXT_WORKING_DAY = date(2026, 10, 12)  # Sunday 11 October is a rest day
+
+
+def on(day: date) -> datetime:
+    """10:00 in Beijing on `day`, as the UTC instant the clock holds."""
+    return datetime.combine(day, time(2, 0), tzinfo=UTC)
+
+
+def _count(make_uow: UowFactory, table: type) -> int:
+    uow = make_uow()
+    with uow:
+        return int(uow.session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def _trail(make_uow: UowFactory, entry_id: int) -> list[tuple[str, str]]:
+    """(tag, actor) of every audit event about one entry, oldest first."""
+    uow = make_uow()
+    with uow:
+        rows = uow.session.execute(
+            select(AuditEventRow.tag, AuditEventRow.actor)
+            .where(
+                AuditEventRow.entity_type == "list_entry",
+                AuditEventRow.entity_id == str(entry_id),
+            )
+            .order_by(AuditEventRow.id)
+        )
+        return [(tag, actor) for tag, actor in rows]
+
+
+def _entries_of(make_uow: UowFactory, policy: Policy, subject_id: int) -> list[ListEntry]:
+    uow = make_uow()
+    with uow:
+        return uow.entries.of_subject(subject_id, policy.list_types)
+
+
+def _submit(
+    make_uow: UowFactory, policy: Policy, row: dict[str, object], department: str = "BJ-AMR"
+) -> Stored:
+    return submit_record(make_uow(), policy, row, department=department, actor="clerk-3")
+
+
+def _propose(make_uow: UowFactory, policy: Policy, stored: Stored, **kw: object) -> int:
+    args: dict[str, object] = {
+        "list_code": FOOD,
+        "subject_number": stored.subject_number,
+        "grounds": GROUNDS,
+        "basis_records": [stored.record.id],
+        "department": "BJ-AMR",
+        "actor": "amr-officer",
+    }
+    args.update(kw)
+    view = lists.propose(make_uow(), policy, **args)  # type: ignore[arg-type]
+    assert view.entry.id is not None
+    return view.entry.id
+
+
+def _decide(make_uow: UowFactory, policy: Policy, entry_id: int) -> lists.EntryView:
+    return lists.decide(
+        make_uow(),
+        policy,
+        entry_id,
+        reasons="查证属实，申辩理由不成立",
+        months=None,
+        department="BJ-AMR",
+        actor="amr-head",
+    )
+
+
+# -- the platform's own procedure -----------------------------------------------------------------
+
+
+def test_a_platform_listing_runs_notice_defence_decision_publication_and_exit(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    clock.at = on(NOTICE_DAY)
+    stored = _submit(seeded, policy, penalty_row())
+    entry_id = _propose(seeded, policy, stored)
+    changes = _count(seeded, ChangeRow)
+
+    with pytest.raises(IllegalTransition) as early:
+        _decide(seeded, policy, entry_id)
+    assert isinstance(early.value, Conflict)
+
+    served = lists.serve_notice(seeded(), policy, entry_id, department="BJ-AMR", actor="amr-clerk")
+    assert served.entry.state is EntryState.NOTICED
+    assert served.entry.noticed_on == NOTICE_DAY
+    assert served.entry.defence_deadline == Deadline(DEADLINE, official=True)
+
+    clock.at = on(date(2026, 10, 9))
+    lists.state_defence(
+        seeded(),
+        policy,
+        entry_id,
+        "已停止销售并召回全部产品",
+        department="BJ-AMR",
+        actor="amr-clerk",
+    )
+
+    clock.at = on(DEADLINE)
+    with pytest.raises(IllegalTransition):
+        _decide(seeded, policy, entry_id)
+    assert _count(seeded, ChangeRow) == changes  # neither refusal left a trace
+
+    clock.at = on(NEXT_WORKING_DAY)
+    decided = _decide(seeded, policy, entry_id)
+    assert decided.entry.state is EntryState.DECIDED
+    assert (decided.entry.decided_on, decided.entry.ends_on) == (
+        NEXT_WORKING_DAY,
+        date(2029, 10, 12),
+    )
+    assert _count(seeded, ChangeRow) == changes + 1
+
+    published = lists.publish(seeded(), policy, entry_id, department="BJ-AMR", actor="amr-web")
+    assert published.entry.published_on == NEXT_WORKING_DAY
+    assert _count(seeded, ChangeRow) == changes + 1  # publication changes no check
+
+    clock.at = on(date(2026, 12, 1))
+    ended = lists.end_listing(
+        seeded(),
+        policy,
+        entry_id,
+        ground="revocation",
+        note="原处罚决定经复议撤销",
+        department="BJ-AMR",
+        actor="amr-head",
+    )
+    assert (ended.entry.state, ended.entry.exit_ground) == (EntryState.EXITED, "revocation")
+    assert ended.entry.exited_on == date(2026, 12, 1)
+    assert _count(seeded, ChangeRow) == changes + 2
+
+    assert _trail(seeded, entry_id) == [
+        (EventTag.LISTING_PROPOSED.value, "amr-officer"),
+        (EventTag.LISTING_NOTICE_SERVED.value, "amr-clerk"),
+        (EventTag.LISTING_DEFENCE_STATED.value, "amr-clerk"),
+        (EventTag.LISTING_DECIDED.value, "amr-head"),
+        (EventTag.LISTING_PUBLISHED.value, "amr-web"),
+        (EventTag.LISTING_EXITED.value, "amr-head"),
+    ]
+    stored_entry = lists.get_entry(seeded(), policy, entry_id, department=None).entry
+    assert stored_entry == ended.entry
+    assert stored_entry.defence == "已停止销售并召回全部产品"
+
+
+def test_a_defence_after_the_window_is_refused_and_a_withdrawal_ends_the_procedure(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    clock.at = on(NOTICE_DAY)
+    entry_id = _propose(seeded, policy, _submit(seeded, policy, penalty_row()))
+    lists.serve_notice(seeded(), policy, entry_id, department=None, actor="centre-1")
+    clock.at = on(NEXT_WORKING_DAY)
+    with pytest.raises(IllegalTransition):
+        lists.state_defence(
+            seeded(), policy, entry_id, "迟到的申辩", department="BJ-AMR", actor="amr-clerk"
+        )
+    withdrawn = lists.withdraw(seeded(), policy, entry_id, department="BJ-AMR", actor="amr-head")
+    assert withdrawn.entry.state is EntryState.WITHDRAWN
+    with pytest.raises(IllegalTransition):
+        _decide(seeded, policy, entry_id)
+    assert _count(seeded, ChangeRow) == 0  # nothing that was never in force reaches the checks
+
+
+# -- what the procedure refuses -------------------------------------------------------------------
+
+
+def test_a_minor_is_never_proposed_nor_recorded(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    minor = citizen_id(born=date(2010, 3, 1))  # 16 on 20 November 2026
+    stored = _submit(seeded, policy, penalty_row(subject_id=minor))
+    with pytest.raises(MinorNeverListed):
+        _propose(seeded, policy, stored)
+    with pytest.raises(MinorNeverListed):
+        lists.record_decided(
+            seeded(),
+            policy,
+            list_code="TAX-MAJOR-VIOLATION",
+            subject_number=minor,
+            grounds="京税稽罚〔2026〕12号",
+            decided_on=date(2026, 11, 2),
+            months=None,
+            department=None,
+            actor="centre-1",
+        )
+    assert _count(seeded, ListEntryRow) == 0
+
+
+def test_a_proposal_must_rest_on_the_subjects_own_active_records_of_the_right_kind(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    mine = _submit(seeded, policy, penalty_row())
+    theirs = _submit(seeded, policy, penalty_row())
+    with pytest.raises(NotAllowed):
+        _propose(seeded, policy, mine, basis_records=[])
+    with pytest.raises(Invalid, match="someone else"):
+        _propose(seeded, policy, mine, basis_records=[theirs.record.id])
+    with pytest.raises(Invalid, match="does not exist"):
+        _propose(seeded, policy, mine, basis_records=[mine.record.id + 1000])
+
+    revoke_record(
+        seeded(), mine.record.id, department="BJ-AMR", reason="复议撤销原处罚决定", actor="t"
+    )
+    with pytest.raises(Invalid, match="revoked"):
+        _propose(seeded, policy, mine)
+
+    # A railway listing cannot rest on a food-safety penalty: its records are SU-RAIL-01.
+    with pytest.raises(Invalid, match="SU-RAIL-01"):
+        _propose(seeded, policy, theirs, list_code="RAIL-SERIOUS")
+    assert _count(seeded, ListEntryRow) == 0
+
+
+def test_a_record_past_its_display_period_grounds_no_proposal(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    stored = _submit(seeded, policy, penalty_row(fine_amount="800"))
+    ends = stored.record.display_ends
+    assert ends is not None
+    clock.at = on(ends)  # still active: no sweep has run, but its display is over
+    with pytest.raises(Invalid, match="display period ended"):
+        _propose(seeded, policy, stored)
+    clock.at = on(ends - timedelta(days=1))
+    assert _propose(seeded, policy, stored)
+
+
+def test_a_court_list_is_recorded_never_proposed_and_a_platform_list_never_recorded(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    stored = _submit(seeded, policy, debtor_row(), department="BJ-HCOURT")
+    penalty = _submit(seeded, policy, penalty_row())
+    with pytest.raises(NotAllowed, match="record its decision"):
+        _propose(seeded, policy, stored, list_code="COURT-DEBTORS", department="BJ-HCOURT")
+    with pytest.raises(NotAllowed, match="record its decision"):  # whatever the record
+        _propose(seeded, policy, penalty, list_code="COURT-DEBTORS")
+    with pytest.raises(NotAllowed, match="propose it instead"):
+        lists.record_decided(
+            seeded(),
+            policy,
+            list_code=FOOD,
+            subject_number=stored.subject_number,
+            grounds=GROUNDS,
+            decided_on=date(2026, 11, 2),
+            months=None,
+            department="BJ-AMR",
+            actor="centre-1",
+        )
+    assert _count(seeded, ListEntryRow) == 0
+
+
+def test_an_exit_ground_must_be_one_of_the_lists(seeded: UowFactory, policy: Policy) -> None:
+    number = _submit(seeded, policy, penalty_row()).subject_number
+    view = lists.record_decided(
+        seeded(),
+        policy,
+        list_code="TAX-MAJOR-VIOLATION",
+        subject_number=number,
+        grounds="京税稽罚〔2026〕12号",
+        decided_on=date(2026, 11, 2),
+        months=None,
+        department="BJ-TAX",
+        actor="tax-1",
+    )
+    entry_id = view.entry.id
+    assert entry_id is not None
+    for ground in ("performance", "expiry"):  # a court ground; a period that has not run out
+        with pytest.raises(IllegalTransition):
+            lists.end_listing(
+                seeded(),
+                policy,
+                entry_id,
+                ground=ground,
+                note="",
+                department="BJ-TAX",
+                actor="tax-1",
+            )
+    ended = lists.end_listing(
+        seeded(),
+        policy,
+        entry_id,
+        ground="early_withdrawal",
+        note="已缴清税款、滞纳金和罚款",
+        department="BJ-TAX",
+        actor="tax-1",
+    )
+    assert ended.entry.exit_ground == "early_withdrawal"
+
+
+def test_a_department_cannot_see_or_move_another_departments_entry(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    clock.at = on(NOTICE_DAY)
+    entry_id = _propose(seeded, policy, _submit(seeded, policy, penalty_row()))
+    with pytest.raises(NotFound):
+        lists.serve_notice(seeded(), policy, entry_id, department="BJ-TAX", actor="tax-1")
+    with pytest.raises(NotFound):
+        lists.withdraw(seeded(), policy, entry_id, department="BJ-TAX", actor="tax-1")
+    with pytest.raises(NotFound):
+        lists.get_entry(seeded(), policy, entry_id, department="BJ-TAX")
+    with pytest.raises(NotFound):
+        lists.serve_notice(seeded(), policy, entry_id + 1, department=None, actor="centre-1")
+    assert lists.get_entry(seeded(), policy, entry_id, department=None).entry.state is (
+        EntryState.PROPOSED
+    )
+    assert [tag for tag, _ in _trail(seeded, entry_id)] == [EventTag.LISTING_PROPOSED.value]
+
+
+# -- court lists come from the court's records ----------------------------------------------------
+
+
+def test_court_records_are_recorded_on_the_court_list_once_each(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    stored = [
+        _submit(seeded, policy, debtor_row(decision_date=day), department="BJ-HCOURT")
+        for day in ("2026-10-15", "2026-10-20", "2026-11-02")
+    ]
+    _submit(seeded, policy, penalty_row())  # not a court record: never listed from here
+    assert lists.record_court_listings(seeded(), policy, actor="court-feed") == 3
+    assert lists.record_court_listings(seeded(), policy, actor="court-feed") == 0
+
+    for s in stored:
+        (listed,) = _entries_of(seeded, policy, s.record.subject_id)
+        decided = s.record.decision_date
+        assert listed.list_type.code == "COURT-DEBTORS"
+        assert listed.state is EntryState.DECIDED
+        assert (listed.decided_on, listed.ends_on) == (decided, decided.replace(year=2028))
+        assert listed.proposed_by == "court-feed"
+    assert _count(seeded, ListEntryRow) == 3
+    assert _count(seeded, ChangeRow) == 3
+    uow = seeded()
+    with uow:
+        assert uow.audit.count(EventTag.LISTING_RECORDED.value) == 3
+        linked = uow.entries.linked_records([s.record.id for s in stored])
+    assert linked == {s.record.id for s in stored}
+
+    later = _submit(seeded, policy, debtor_row(), department="BJ-COURT-CY")
+    assert lists.record_court_listings(seeded(), policy, actor="court-feed") == 1
+    uow = seeded()
+    with uow:
+        assert uow.entries.linked_records([later.record.id]) == {later.record.id}
+        assert uow.entries.count() == 4
+
+
+# -- checks ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def checker(
+    database_url: str, policy: Policy, clock: Clock, seeded: UowFactory
+) -> Iterator[Checker]:
+    """A checker reading through its own read engine, loaded on the empty database."""
+    reads = make_engine(database_url, reads=True)
+    source = SqlIndexSource(reads, policy.list_types)
+    checker = Checker(policy, source, clock=clock)
+    checker.load()
+    yield checker
+    source.close()
+    reads.dispose()
+
+
+def _hits(hits: list[Hit]) -> list[tuple[str, int]]:
+    return [(h.measure.code, h.posting.entry_id) for h in hits]
+
+
+def _court_listing(make_uow: UowFactory, policy: Policy) -> tuple[str, int]:
+    stored = _submit(make_uow, policy, debtor_row(), department="BJ-HCOURT")
+    assert lists.record_court_listings(make_uow(), policy, actor="court-feed") == 1
+    (entry,) = _entries_of(make_uow, policy, stored.record.subject_id)
+    assert entry.id is not None
+    return stored.subject_number, entry.id
+
+
+def test_a_check_sees_a_court_listing_at_once_and_its_end_at_once(
+    seeded: UowFactory, policy: Policy, checker: Checker
+) -> None:
+    number, entry_id = _court_listing(seeded, policy)
+
+    query_id, answer = run_check(
+        seeded(), checker, number, "flight", department="BJ-CAAC-NC", actor="counter-7"
+    )
+    assert _hits(answer.hits) == [("M-COURT-FLIGHT", entry_id)]
+    assert answer.hits[0].measure.legal_basis  # the answer cites the basis
+    uow = seeded()
+    with uow:
+        assert uow.queries.count() == 1
+        logged = uow.queries.get(query_id)
+    assert logged.returned == f"M-COURT-FLIGHT@{entry_id}"
+    assert (logged.department, logged.actor, logged.purpose) == (
+        "BJ-CAAC-NC",
+        "counter-7",
+        "flight",
+    )
+    assert logged.subject_key == person_key(number)
+    assert number not in repr(logged)  # the log keeps the key, never the number
+
+    _, other = run_check(seeded(), checker, number, "star_hotel", department=None, actor="t")
+    assert _hits(other.hits) == [("M-COURT-STAR-HOTEL", entry_id)]
+    _, unrelated = run_check(seeded(), checker, number, "train_ticket", department=None, actor="t")
+    assert unrelated.hits == []
+
+    lists.end_listing(
+        seeded(),
+        policy,
+        entry_id,
+        ground="performance",
+        note="已履行完毕",
+        department="BJ-HCOURT",
+        actor="court-feed",
+    )
+    _, after = run_check(
+        seeded(), checker, number, "flight", department="BJ-CAAC-NC", actor="counter-7"
+    )
+    assert after.hits == []
+    uow = seeded()
+    with uow:
+        assert uow.queries.count() == 4
+        newest = uow.queries.for_key(person_key(number) or 0, limit=1)
+    assert [q.returned for _, q in newest] == ["none"]
+
+
+def test_a_check_refuses_an_unknown_matter_and_a_malformed_number(
+    seeded: UowFactory, checker: Checker
+) -> None:
+    with pytest.raises(NotFound):
+        run_check(seeded(), checker, citizen_id(), "space_flight", department=None, actor="t")
+    with pytest.raises(Invalid) as caught:
+        run_check(seeded(), checker, "11010519491231002Y", "flight", department=None, actor="t")
+    assert "11010519491231002Y" not in caught.value.detail
+    uow = seeded()
+    with uow:
+        assert uow.queries.count() == 0
+
+
+def test_feedback_says_what_was_done_with_each_measure_once(
+    seeded: UowFactory, policy: Policy, checker: Checker
+) -> None:
+    number, _ = _court_listing(seeded, policy)
+    first, _ = run_check(seeded(), checker, number, "flight", department="BJ-CAAC-NC", actor="c")
+    second, _ = run_check(seeded(), checker, number, "flight", department="BJ-CAAC-NC", actor="c")
+
+    def feedback(query_id: int, **kw: object) -> object:
+        args: dict[str, object] = {
+            "measure": "M-COURT-FLIGHT",
+            "applied": True,
+            "reason": None,
+            "department": "BJ-CAAC-NC",
+            "actor": "counter-7",
+        }
+        args.update(kw)
+        return give_feedback(seeded(), query_id, **args)  # type: ignore[arg-type]
+
+    feedback(first)
+    with pytest.raises(Conflict):
+        feedback(first)
+    with pytest.raises(Conflict):
+        feedback(first, applied=False, reason="旅客已出示履行证明")
+    with pytest.raises(Invalid):
+        feedback(first, measure="M-COURT-STAR-HOTEL")  # a measure this check did not return
+    with pytest.raises(Invalid):
+        feedback(first, measure="M-NO-SUCH-MEASURE")
+    with pytest.raises(NotFound):
+        feedback(first, department="BJ-RAIL")  # another department's check
+    with pytest.raises(NotFound):
+        feedback(second + 100)
+
+    with pytest.raises(Invalid):
+        feedback(second, applied=False, reason=None)
+    with pytest.raises(Invalid):
+        feedback(second, applied=False, reason="   ")
+    feedback(second, applied=False, reason="旅客已出示法院出具的解除限制决定书")
+
+    uow = seeded()
+    with uow:
+        (applied,) = uow.queries.feedback_of(first)
+        (refused,) = uow.queries.feedback_of(second)
+    assert (applied.measure, applied.applied, applied.actor) == (
+        "M-COURT-FLIGHT",
+        True,
+        "counter-7",
+    )
+    assert (refused.applied, refused.reason) == (False, "旅客已出示法院出具的解除限制决定书")
+
+
+def test_feedback_on_a_check_that_returned_nothing_is_refused(
+    seeded: UowFactory, checker: Checker
+) -> None:
+    clear, answer = run_check(
+        seeded(), checker, citizen_id(), "flight", department="BJ-CAAC-NC", actor="c"
+    )
+    assert answer.hits == []
+    for measure in ("none", "M-COURT-FLIGHT"):
+        with pytest.raises(Invalid):
+            give_feedback(
+                seeded(),
+                clear,
+                measure=measure,
+                applied=True,
+                reason=None,
+                department="BJ-CAAC-NC",
+                actor="c",
+            )
+
+
+def test_an_organisations_listing_reaches_a_person_only_where_the_measure_names_the_role(
+    seeded: UowFactory, policy: Policy, checker: Checker
+) -> None:
+    organisation = credit_code()
+    _submit(seeded, policy, organisation_debtor_row(subject_id=organisation), "BJ-HCOURT")
+    assert lists.record_court_listings(seeded(), policy, actor="court-feed") == 1
+    uow = seeded()
+    with uow:
+        org = uow.subjects.get_by_number(organisation)
+        assert org is not None
+        assert org.id is not None
+        (org_entry,) = uow.entries.of_subject(org.id, policy.list_types)
+        boss, clerk = citizen_id(), citizen_id()
+        people = [
+            Subject(None, SubjectType.PERSON, boss, "赵某", date(1980, 5, 17)),
+            Subject(None, SubjectType.PERSON, clerk, "钱某", date(1980, 5, 17)),
+        ]
+        uow.subjects.add_many(people, at=uow.now())
+        uow.commit()
+
+    def check(number: str, matter: str) -> list[tuple[str, int]]:
+        _, answer = run_check(seeded(), checker, number, matter, department=None, actor="t")
+        return _hits(answer.hits)
+
+    assert check(boss, "flight") == []  # not yet known to answer for it
+    assert check(organisation, "government_procurement") == [
+        ("M-GOV-PROCUREMENT-BAR", org_entry.id)
+    ]
+
+    record_role(
+        seeded(),
+        organisation=organisation,
+        person=boss,
+        kind=RoleKind.LEGAL_REPRESENTATIVE,
+        since=date(2019, 6, 1),
+        until=None,
+        actor="amr-clerk",
+    )
+    record_role(
+        seeded(),
+        organisation=organisation,
+        person=clerk,
+        kind=RoleKind.LEGAL_REPRESENTATIVE,
+        since=date(2015, 1, 1),
+        until=date(2019, 5, 31),
+        actor="amr-clerk",
+    )
+
+    _, flight = run_check(seeded(), checker, boss, "flight", department=None, actor="t")
+    assert _hits(flight.hits) == [("M-COURT-FLIGHT", org_entry.id)]
+    assert flight.hits[0].posting.role is RoleKind.LEGAL_REPRESENTATIVE
+    assert check(boss, "star_hotel") == [("M-COURT-STAR-HOTEL", org_entry.id)]
+    # The procurement bar and the recruitment bar name no roles: they stop at the organisation.
+    assert check(boss, "government_procurement") == []
+    assert check(boss, "civil_service_recruitment") == []
+    # A former legal representative is no longer reached.
+    assert check(clerk, "flight") == []
+    assert check(organisation, "flight") == [("M-COURT-FLIGHT", org_entry.id)]
