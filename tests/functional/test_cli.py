@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.factories import penalty_row
+from tests.factories import citizen_id, debtor_row, penalty_row
 from typer.testing import CliRunner, Result
 
 from xinyong.cli import app
@@ -443,3 +444,77 @@ def test_the_list_types_and_measures_are_listed(database: str) -> None:
     assert flights.exit_code == 0
     assert "COURT-DEBTORS" in squashed(flights.output)
     assert run("measures", "list", "--matter", "moon").exit_code == 1
+
+
+# xinyong lists (entries), xinyong check, xinyong screen
+
+
+@pytest.fixture
+def debtor(migrated: str, tmp_path: Path) -> str:
+    """A person with a court's dishonest-debtor record, ingested through the CLI."""
+    number = citizen_id(born=date(1972, 2, 2))
+    path = tmp_path / "court.csv"
+    row = debtor_row(subject_id=number, decision_date=date.today().isoformat())  # noqa: DTZ011
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    result = run("ingest", str(path), "--department", "BJ-HCOURT", "--json")
+    assert result.exit_code == 0, result.output
+    return number
+
+
+def test_a_court_record_becomes_a_listing_that_checks_see_until_it_ends(debtor: str) -> None:
+    synced = run("lists", "court-sync")
+    assert synced.exit_code == 0, synced.output
+    assert "1 listings recorded" in synced.output
+    assert run("lists", "court-sync").output.startswith("0 listings")
+
+    checked = run(
+        "check", "--matter", "flight", "--department", "BJ-CAAC-NC", "--json", "--subject", debtor
+    )
+    assert checked.exit_code == 0, checked.output
+    answer = json.loads(checked.stdout)
+    assert [m["code"] for m in answer["measures"]] == ["M-COURT-FLIGHT"]
+    assert debtor not in checked.stdout  # masked
+    entry = answer["measures"][0]["entry"]
+
+    shown = run("lists", "entry", str(entry))
+    assert "COURT-DEBTORS" in shown.output
+    assert "decided" in shown.output
+    ended = run("lists", "exit", str(entry), "--ground", "performance")
+    assert ended.exit_code == 0, ended.output
+    again = run(
+        "check", "--matter", "flight", "--department", "BJ-CAAC-NC", "--json", "--subject", debtor
+    )
+    assert json.loads(again.stdout)["measures"] == []
+
+
+def test_a_wrong_exit_ground_is_refused_with_the_grounds_there_are(debtor: str) -> None:
+    run("lists", "court-sync")
+    result = run("lists", "exit", "1", "--ground", "bored")
+    assert result.exit_code == 2
+    assert "performance" in words(result.output)
+
+
+def test_screening_a_file_writes_a_result_row_per_input_row(debtor: str, tmp_path: Path) -> None:
+    run("lists", "court-sync")
+    numbers = tmp_path / "numbers.csv"
+    clear = citizen_id(born=date(1990, 3, 3))
+    numbers.write_text(f"number\n{clear}\n{debtor}\n{BAD_CHECK_CHARACTER}\n", encoding="utf-8")
+    result = run(
+        "screen", str(numbers), "--matter", "flight", "--department", "BJ-CAAC-NC", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["screened"], summary["listed"], summary["invalid"], summary["logged"]) == (
+        3,
+        1,
+        1,
+        2,
+    )
+    with Path(summary["out"]).open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["status"] for r in rows] == ["clear", "listed", "invalid"]
+    assert rows[1]["measures"] == "M-COURT-FLIGHT"
+    assert BAD_CHECK_CHARACTER not in result.output
