@@ -146,6 +146,21 @@ class SqlListEntryRepository:
         )
         return [_entry(row, list_types) for row in rows]
 
+    def source_record_of(self, entry_id: int) -> int | None:
+        return self._row(entry_id).source_record_id
+
+    def past_period(self, day: date, list_types: Mapping[str, ListType]) -> list[ListEntry]:
+        """Entries still decided or published whose period has ended by `day`."""
+        rows = self.session.scalars(
+            select(ListEntryRow)
+            .where(
+                ListEntryRow.state.in_([EntryState.DECIDED.value, EntryState.PUBLISHED.value]),
+                ListEntryRow.ends_on <= day,
+            )
+            .order_by(ListEntryRow.id)
+        )
+        return [_entry(row, list_types) for row in rows]
+
     def linked_records(self, record_ids: Collection[int]) -> set[int]:
         found: set[int] = set()
         for part in _chunks(sorted(record_ids)):

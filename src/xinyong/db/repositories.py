@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from xinyong.db.base import Base
@@ -18,7 +18,10 @@ from xinyong.db.rows import (
     CreditRecordRow,
     DepartmentRow,
     IdentityReviewRow,
+    ListEntryRow,
+    ObjectionRow,
     RecordRevisionRow,
+    RepairRow,
     SubjectRoleRow,
     SubjectRow,
 )
@@ -38,6 +41,10 @@ _IN_CHUNK = 5000
 
 def _table(row: type[Base]) -> Table:
     return cast(Table, row.__table__)
+
+
+def _chunks_ids(values: Sequence[int]) -> list[Sequence[int]]:
+    return [values[i : i + _IN_CHUNK] for i in range(0, len(values), _IN_CHUNK)]
 
 
 def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
@@ -190,6 +197,7 @@ class SqlRecordRepository:
             updated_at=row.updated_at,
             revoked_at=row.revoked_at,
             revocation_reason=row.revocation_reason,
+            under_objection=row.under_objection,
         )
 
     def find_states(
@@ -264,8 +272,79 @@ class SqlRecordRepository:
                 revoked_at=record.revoked_at,
                 revocation_reason=record.revocation_reason,
                 updated_at=record.updated_at,
+                under_objection=record.under_objection,
             )
         )
+
+    def of_subject(self, subject_id: int) -> list[CreditRecord]:
+        rows = self.session.scalars(
+            select(CreditRecordRow)
+            .where(CreditRecordRow.subject_id == subject_id)
+            .order_by(CreditRecordRow.decision_date, CreditRecordRow.id)
+        )
+        return [self._to_domain(row) for row in rows]
+
+    def published(
+        self, day: date, *, item: str | None, limit: int, offset: int
+    ) -> list[tuple[CreditRecord, str, str]]:
+        """Published records shown on `day`, newest first, with the subject's name and number."""
+        query = (
+            select(CreditRecordRow, SubjectRow.name, SubjectRow.number)
+            .join(SubjectRow, SubjectRow.id == CreditRecordRow.subject_id)
+            .where(
+                CreditRecordRow.published.is_(True),
+                CreditRecordRow.status == RecordStatus.ACTIVE.value,
+                or_(CreditRecordRow.display_ends.is_(None), CreditRecordRow.display_ends > day),
+                CreditRecordRow.decision_date <= day,
+            )
+            .order_by(CreditRecordRow.decision_date.desc(), CreditRecordRow.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        if item:
+            query = query.where(CreditRecordRow.item_code == item)
+        return [
+            (self._to_domain(row), str(name), str(number))
+            for row, name, number in self.session.execute(query)
+        ]
+
+    def past_display(self, day: date, *, limit: int) -> list[CreditRecord]:
+        """Active records whose display period has ended by `day` (the sweep's work)."""
+        rows = self.session.scalars(
+            select(CreditRecordRow)
+            .where(
+                CreditRecordRow.status == RecordStatus.ACTIVE.value,
+                CreditRecordRow.display_ends <= day,
+            )
+            .order_by(CreditRecordRow.id)
+            .limit(limit)
+        )
+        return [self._to_domain(row) for row in rows]
+
+    def delete_past_retention(self, day: date) -> list[tuple[int, int]]:
+        """Delete records (and their revisions) whose retention ended; return (id, subject)."""
+        rows = self.session.execute(
+            select(CreditRecordRow.id, CreditRecordRow.subject_id).where(
+                CreditRecordRow.retention_ends <= day
+            )
+        ).all()
+        ids = [int(r[0]) for r in rows]
+        # Cases and listings keep their own files; they lose the link to the deleted record.
+        for part in _chunks_ids(ids):
+            for table, column in (
+                (ListEntryRow, ListEntryRow.source_record_id),
+                (ObjectionRow, ObjectionRow.record_id),
+                (RepairRow, RepairRow.record_id),
+            ):
+                self.session.execute(update(table).where(column.in_(part)).values({column: None}))
+            self.session.execute(
+                delete(IdentityReviewRow).where(IdentityReviewRow.record_id.in_(part))
+            )
+            self.session.execute(
+                delete(RecordRevisionRow).where(RecordRevisionRow.record_id.in_(part))
+            )
+            self.session.execute(delete(CreditRecordRow).where(CreditRecordRow.id.in_(part)))
+        return [(int(r[0]), int(r[1])) for r in rows]
 
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(CreditRecordRow)) or 0)

@@ -13,9 +13,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -125,6 +127,7 @@ class CreditRecordRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+    under_objection: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         UniqueConstraint("department_code", "document_number"),
@@ -318,3 +321,144 @@ class ScreeningRow(Base):
     screened: Mapped[int] = mapped_column(Integer, default=0)
     matched: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# -- the person's rights (accounts, authorisations, objections, repairs, the feed) -------------
+
+
+class AccountRow(Base):
+    """A person's real-name account: one per citizen ID number; only a hash of the password."""
+
+    __tablename__ = "accounts"
+    __pii_columns__: ClassVar[set[str]] = {"phone"}
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), unique=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccountTokenRow(Base):
+    """A login: a session for the web (cookie) or a token for the API; only its hash is kept."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AgencyRow(Base):
+    """An account acting for a person under a recorded power of attorney."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    agent_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    principal_subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    power_of_attorney: Mapped[str] = mapped_column(String(200))
+    valid_until: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuthorisationRow(Base):
+    """A person's authorisation of a party (a credit reporting agency, a bank) to query them."""
+
+    __tablename__ = "authorisations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    grantee: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    purpose: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str] = mapped_column(String(32))
+    expires_on: Mapped[date] = mapped_column(Date)
+    granted_by: Mapped[str] = mapped_column(String(100))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ObjectionRow(Base):
+    """An objection to a record or a list entry, its deadlines and its outcome."""
+
+    __tablename__ = "objections"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("credit_records.id"), index=True)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("list_entries.id"), index=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    ground: Mapped[str] = mapped_column(String(40))
+    reasons: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    filed_by: Mapped[str] = mapped_column(String(100))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    centre_due: Mapped[date] = mapped_column(Date)
+    source_due: Mapped[date | None] = mapped_column(Date)
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    outcome_reasons: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class EvidenceRow(Base):
+    """A file filed with an objection or a repair application; kept with the case."""
+
+    __tablename__ = "evidence_files"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_type: Mapped[str] = mapped_column(String(16))
+    case_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RepairRow(Base):
+    """A credit repair application, routed to the authority that made the finding."""
+
+    __tablename__ = "repairs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("credit_records.id"), index=True)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("list_entries.id"), index=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    obligations_performed: Mapped[bool] = mapped_column(Boolean)
+    commitment: Mapped[str] = mapped_column(Text)
+    missing: Mapped[list[str]] = mapped_column(Json, default=list)
+    applied_by: Mapped[str] = mapped_column(String(100))
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accept_due: Mapped[date] = mapped_column(Date)
+    feedback_due: Mapped[date] = mapped_column(Date)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    reasons: Mapped[str | None] = mapped_column(Text)
+
+
+class FeedItemRow(Base):
+    """A notice to a party that once received an item: corrected, revoked, repaired, expired.
+
+    Numbered by `seq`; a party reads its own items after the last one it has seen.
+    """
+
+    __tablename__ = "feed_items"
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    entity_type: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int] = mapped_column(BigInteger)
+    subject_key: Mapped[int] = mapped_column(BigInteger)
+    detail: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -20,6 +20,7 @@ from xinyong.db.repositories import (
     SqlRecordRepository,
     SqlSubjectRepository,
 )
+from xinyong.db.rights import SqlAccountRepository, SqlRightsRepository
 
 
 def _utcnow() -> datetime:
@@ -43,6 +44,8 @@ class SqlUnitOfWork:
     entries: SqlListEntryRepository
     changes: SqlChangeLog
     queries: SqlQueryLog
+    accounts: SqlAccountRepository
+    rights: SqlRightsRepository
 
     def __init__(
         self, session_factory: sessionmaker[Session], clock: Callable[[], datetime] = _utcnow
@@ -70,6 +73,8 @@ class SqlUnitOfWork:
         self.entries = SqlListEntryRepository(session)
         self.changes = SqlChangeLog(session)
         self.queries = SqlQueryLog(session)
+        self.accounts = SqlAccountRepository(session)
+        self.rights = SqlRightsRepository(session)
         return self
 
     def __exit__(

@@ -23,6 +23,16 @@ class Scope(StrEnum):
     LISTS_READ = "lists:read"
     LISTS_WRITE = "lists:write"
     CHECKS_RUN = "checks:run"
+    OBJECTIONS_MANAGE = "objections:manage"
+    REPAIRS_MANAGE = "repairs:manage"
+    AGENCY_QUERY = "agency:query"
+    FEED_READ = "feed:read"
+    #: A person's own file, through their session; API keys never hold it.
+    ME = "me"
+
+
+#: Scopes only a person's session carries.
+PERSON_SCOPES = frozenset({Scope.ME})
 
 
 class Role(StrEnum):
@@ -43,15 +53,20 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.CATALOG_READ,
             Scope.LISTS_READ,
             Scope.LISTS_WRITE,
+            # "Who finds, who repairs": objections and repairs about its own records.
+            Scope.OBJECTIONS_MANAGE,
+            Scope.REPAIRS_MANAGE,
+            Scope.FEED_READ,
         }
     ),
     # An implementing department checks before it grants or restricts, and reports back.
     Role.IMPLEMENTING_DEPARTMENT: frozenset(
-        {Scope.CATALOG_READ, Scope.LISTS_READ, Scope.CHECKS_RUN}
+        {Scope.CATALOG_READ, Scope.LISTS_READ, Scope.CHECKS_RUN, Scope.FEED_READ}
     ),
     # Staff read and review; records are written by the departments that made the decisions.
-    Role.CREDIT_CENTRE: frozenset(Scope) - {Scope.RECORDS_WRITE},
-    Role.CREDIT_AGENCY: frozenset({Scope.CATALOG_READ}),
+    Role.CREDIT_CENTRE: frozenset(Scope) - {Scope.RECORDS_WRITE} - PERSON_SCOPES,
+    # An agency queries with a person's authorisation and must apply corrections in step.
+    Role.CREDIT_AGENCY: frozenset({Scope.CATALOG_READ, Scope.AGENCY_QUERY, Scope.FEED_READ}),
 }
 
 KEY_PREFIX = "xy_"
@@ -64,7 +79,8 @@ def hash_secret(secret: str) -> str:
 
 @dataclass(slots=True)
 class ApiKey:
-    """An API key's stored half: who holds it, for which department, with which scopes."""
+    """A caller: an API key's stored half (who holds it, for which department or agency, with
+    which scopes), or a person's session (`account_id` and `subject_id` set, scope `me`)."""
 
     id: int | None
     prefix: str
@@ -74,6 +90,8 @@ class ApiKey:
     scopes: frozenset[Scope]
     created_at: datetime
     revoked_at: datetime | None = None
+    account_id: int | None = None
+    subject_id: int | None = None
 
     def matches(self, secret: str) -> bool:
         return hmac.compare_digest(self.secret_hash, hash_secret(secret))
@@ -87,6 +105,8 @@ class ApiKey:
 
     @property
     def actor(self) -> str:
+        if self.account_id is not None:
+            return f"account:{self.account_id}"
         return f"key:{self.prefix}"
 
 

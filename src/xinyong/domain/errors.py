@@ -65,3 +65,9 @@ class CatalogError(Exception):
         self.item = item
         self.field = field
         self.reason = reason
+
+
+class Unauthenticated(DomainError):
+    """Credentials that do not prove who is calling (a wrong password, say)."""
+
+    title = "Unauthorised"

@@ -13,6 +13,7 @@ from xinyong.domain.lists import ListType, read_list_types
 from xinyong.domain.measures import Registry, read_registry
 from xinyong.domain.periods import PeriodPolicy
 from xinyong.domain.records import Gate
+from xinyong.domain.rights import RightsPolicy
 from xinyong.policy import PACKAGED, read_toml
 
 DEFAULT_CATALOG_VERSION = "2024.1"
@@ -29,6 +30,7 @@ class Policy:
     departments: tuple[Department, ...]
     list_types: Mapping[str, ListType]
     registry: Registry
+    rights: RightsPolicy
 
     def gate(self, today: date) -> Gate:
         return Gate(self.catalog, self.periods, self.banned, today)
@@ -53,6 +55,10 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
     registry = read_registry(
         measures_data, str(measures_file), frozenset(t.code for t in list_types)
     )
+    rights_file = root / "rights.toml"
+    if not rights_file.exists():  # a policy folder without it keeps the packaged defaults
+        rights_file = PACKAGED / "rights.toml"
+    rights = RightsPolicy.from_policy(read_toml(rights_file), str(rights_file))
     return Policy(
         root,
         catalog,
@@ -61,4 +67,5 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
         tuple(departments),
         {t.code: t for t in list_types},
         registry,
+        rights,
     )

@@ -329,6 +329,7 @@ class CreditRecord:
     updated_at: datetime
     revoked_at: datetime | None = None
     revocation_reason: str | None = None
+    under_objection: bool = False
 
     def revoke(self, *, reason: str, at: datetime) -> None:
         """Withdraw the record because its decision was revoked or varied."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 
-from xinyong.domain.access import KEY_PREFIX, ApiKey, Scope, hash_secret, split_key
+from xinyong.domain.access import KEY_PREFIX, PERSON_SCOPES, ApiKey, Scope, hash_secret, split_key
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.departments import Department
 from xinyong.domain.errors import Conflict, Invalid, NotFound
@@ -47,6 +47,8 @@ def create_api_key(
     scope_set = frozenset(scopes)
     if not scope_set:
         raise Invalid("a key needs at least one scope")
+    if scope_set & PERSON_SCOPES:
+        raise Invalid("scope me belongs to a person's own session; an API key cannot hold it")
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     with uow:

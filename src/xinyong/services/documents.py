@@ -174,10 +174,14 @@ def html_to_pdf(html: str) -> bytes:
     return pdf
 
 
-@cache
-def _environment() -> Environment:
+def make_environment(folder: str) -> Environment:
+    """Return a new Jinja environment for the printed templates under `templates/<folder>`.
+
+    Autoescaped and strict about undefined names, with the `day` filter; a caller may add filters
+    of its own, so each call builds a fresh environment (cache it where it is used).
+    """
     env = Environment(
-        loader=PackageLoader("xinyong", "templates/documents"),
+        loader=PackageLoader("xinyong", f"templates/{folder}"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -185,6 +189,11 @@ def _environment() -> Environment:
     )
     env.filters["day"] = _day
     return env
+
+
+@cache
+def _environment() -> Environment:
+    return make_environment("documents")
 
 
 def _require_platform_listing(entry: ListEntry, what: str) -> None:

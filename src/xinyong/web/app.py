@@ -18,7 +18,7 @@ from xinyong.db.listing import SqlIndexSource
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.policy import load_policy
 from xinyong.web import errors
-from xinyong.web.api.v1 import catalog, checks, lists, records, reviews, subjects
+from xinyong.web.api.v1 import cases, catalog, checks, lists, me, records, reviews, subjects
 from xinyong.web.deps import PUBLIC, KeyCache, SeqReader
 from xinyong.web.limits import BodyLimit
 
@@ -54,7 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.uow_factory = partial(SqlUnitOfWork, sessions)
     # Reads beside the writers (API keys, the listing index) take no write lock on SQLite.
     app.state.read_engine = read_engine
-    app.state.read_uow_factory = partial(SqlUnitOfWork, make_session_factory(read_engine))
+    read_sessions = make_session_factory(read_engine)
+    # The clock is read at each call, so that a test that moves app.state.clock moves it here too.
+    app.state.read_uow_factory = lambda: SqlUnitOfWork(read_sessions, app.state.clock)
     app.state.clock = _utcnow
     app.state.index_source = SqlIndexSource(read_engine, policy.list_types)
     app.state.key_cache = KeyCache()
@@ -74,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(reviews.router)
     api.include_router(lists.router)
     api.include_router(subjects.router)
+    api.include_router(me.router)
+    api.include_router(cases.router)
     app.include_router(api)
     app.include_router(_public_routes(policy.catalog.version))
     return app

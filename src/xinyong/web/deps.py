@@ -16,12 +16,15 @@ from starlette.exceptions import HTTPException
 from xinyong.config import Settings
 from xinyong.domain.access import ApiKey, Scope, split_key
 from xinyong.domain.policy import Policy
-from xinyong.services import admin
+from xinyong.services import accounts, admin
 from xinyong.services.checks import Checker, QueryLogWriter
 from xinyong.services.ports import UnitOfWork
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer xy_<prefix>_<secret>`")
 
+
+#: The cookie a browser session travels in (HttpOnly, SameSite=Strict).
+SESSION_COOKIE = "xinyong_session"
 
 _lazy = threading.Lock()
 
@@ -147,18 +150,29 @@ async def _authorise(
         raise RuntimeError("a route declares exactly one scope")
     scope = Scope(security_scopes.scopes[0])
     challenge = {"WWW-Authenticate": f'Bearer realm="xinyong", scope="{scope.value}"'}
-    if credentials is None:
+    token = credentials.credentials if credentials is not None else None
+    if token is None and request.method in ("GET", "HEAD"):
+        # A browser's session cookie, for reading only: writes need the header (no CSRF).
+        token = request.cookies.get(SESSION_COOKIE)
+    if token is None:
         raise HTTPException(401, "an API key is required: Authorization: Bearer <key>", challenge)
-    token = credentials.credentials
     await current_seq(request)
-    cache: KeyCache = request.app.state.key_cache
-    key = _cached(cache, token)
-    if key is None:
+    key: ApiKey | None
+    if token.startswith(accounts.SESSION_PREFIX):
         key = await run_in_threadpool(
-            admin.authenticate, request.app.state.read_uow_factory(), token
+            accounts.authenticate_session, request.app.state.read_uow_factory(), token
         )
-        if key is not None:
-            cache.keys[key.prefix] = key
+        if key is None:
+            raise HTTPException(401, "the session is unknown, expired or ended", challenge)
+    else:
+        cache: KeyCache = request.app.state.key_cache
+        key = _cached(cache, token)
+        if key is None:
+            key = await run_in_threadpool(
+                admin.authenticate, request.app.state.read_uow_factory(), token
+            )
+            if key is not None:
+                cache.keys[key.prefix] = key
     if key is None:
         raise HTTPException(401, "the API key is unknown or revoked", challenge)
     if not key.allows(scope):

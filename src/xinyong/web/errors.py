@@ -10,13 +10,28 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from xinyong.domain.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, RowRejected
+from xinyong.domain.errors import (
+    Conflict,
+    DomainError,
+    Invalid,
+    NotAllowed,
+    NotFound,
+    RowRejected,
+    Unauthenticated,
+)
 from xinyong.services.documents import PdfUnavailable
 
 log = logging.getLogger("xinyong.web")
 
 PROBLEM = "application/problem+json"
-_STATUS = {NotFound: 404, Conflict: 409, NotAllowed: 403, RowRejected: 422, Invalid: 422}
+_STATUS = {
+    Unauthenticated: 401,
+    NotFound: 404,
+    Conflict: 409,
+    NotAllowed: 403,
+    RowRejected: 422,
+    Invalid: 422,
+}
 _TITLES = {
     400: "Bad request",
     401: "Unauthorised",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -496,3 +496,161 @@ class FeedbackPublic(BaseModel):
     applied: bool
     reason: str | None
     at: datetime
+
+
+# -- the person's rights -------------------------------------------------------------------------
+
+
+class AccountCreate(BaseModel):
+    """Real-name registration: the number and name must match what the platform holds."""
+
+    number: str = Field(max_length=40, description="Your citizen ID number")
+    name: str = Field(max_length=100)
+    phone: str = Field(max_length=20)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class AccountPublic(BaseModel):
+    id: int
+    subject_id: int
+    created_at: datetime
+
+
+class SessionCreate(BaseModel):
+    number: str = Field(max_length=40)
+    password: str = Field(max_length=200)
+    kind: Literal["web", "api"] = Field(
+        default="api", description="web: a session cookie (hours); api: a bearer token (days)"
+    )
+
+
+class SessionPublic(BaseModel):
+    token: str = Field(description="Shown once: `Authorization: Bearer <token>`")
+    expires_at: datetime
+
+
+class AuthorisationCreate(BaseModel):
+    grantee: str = Field(max_length=32, description="The party's code, e.g. AGENCY-BAIHANG")
+    purpose: str = Field(max_length=200)
+    scope: str = Field(max_length=32, description="report, records or lists")
+    expires_on: date
+
+
+class AuthorisationPublic(BaseModel):
+    id: int
+    grantee: str
+    purpose: str
+    scope: str
+    expires_on: date
+    granted_at: datetime
+    revoked_at: datetime | None
+    live: bool
+
+
+class ObjectionCreate(BaseModel):
+    record_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    entry_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    ground: str = Field(max_length=40)
+    reasons: str = Field(max_length=20000)
+
+
+class ObjectionPublic(BaseModel):
+    id: int
+    record_id: int | None
+    entry_id: int | None
+    department: str
+    ground: str
+    reasons: str
+    status: str
+    filed_at: datetime
+    due: date
+    due_official: bool
+    overdue: bool
+    extended: bool
+    outcome: str | None
+    outcome_reasons: str | None
+
+
+class ObjectionDecision(BaseModel):
+    outcome: str = Field(max_length=24)
+    reasons: str = Field(max_length=20000)
+
+
+class RepairCreate(BaseModel):
+    record_id: int = Field(ge=1, le=2**63 - 1)
+    obligations_performed: bool
+    commitment: str = Field(max_length=20000, description="Your signed credit commitment")
+
+
+class RepairPublic(BaseModel):
+    id: int
+    record_id: int | None
+    department: str
+    status: str
+    missing: list[str]
+    applied_at: datetime
+    accept_due: date
+    feedback_due: date
+    overdue: bool
+    reasons: str | None
+
+
+class RepairDecision(BaseModel):
+    repaired: bool
+    reasons: str = Field(max_length=20000)
+
+
+class AgencyQueryCreate(BaseModel):
+    subject: str = Field(max_length=40)
+    purpose: str = Field(max_length=200)
+    scope: str = Field(default="report", max_length=32)
+
+
+class AgencyRecord(BaseModel):
+    id: int
+    item: str
+    department: str
+    document_number: str
+    decision_date: date
+    shown_until: date | None
+    under_objection: bool
+
+
+class AgencyEntry(BaseModel):
+    id: int
+    list_type: str
+    decided_on: date | None
+    ends_on: date | None
+    under_objection: bool
+
+
+class AgencyAnswerPublic(BaseModel):
+    query: int
+    authorisation: int
+    subject: str
+    records: list[AgencyRecord]
+    entries: list[AgencyEntry]
+
+
+class FeedItemPublic(BaseModel):
+    seq: int
+    kind: str
+    entity_type: str
+    entity_id: int
+    detail: str
+    at: datetime
+
+
+class PublicRecord(BaseModel):
+    """A published record, de-identified."""
+
+    id: int
+    item: str
+    item_name_zh: str
+    subject_name: str
+    subject_number: str
+    department: str
+    document_number: str
+    decision_date: date
+    shown_until: date | None
+    under_objection: bool

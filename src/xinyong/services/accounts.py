@@ -1,0 +1,229 @@
+"""People's accounts: real-name registration, login, sessions and tokens, agents.
+
+Registration binds an account to the citizen ID number the platform already knows, by name:
+a person with no record here has nothing to read and no account is needed. Passwords are kept
+only as argon2 hashes; sessions and API tokens only as SHA-256 hashes of random secrets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from xinyong.domain.access import ApiKey, Scope
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.catalog import SubjectType
+from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound, Unauthenticated
+from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id
+from xinyong.domain.policy import Policy
+from xinyong.domain.rights import Account
+from xinyong.services.ports import UnitOfWork, business_date
+
+SESSION_PREFIX = "xs_"
+_hasher = PasswordHasher()
+
+
+class LoginFailed(Unauthenticated):
+    """Wrong number, name or password: one message for all, so none of them leaks."""
+
+    def __init__(self) -> None:
+        super().__init__("the number, name or password is wrong, or the account is disabled")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _phone(raw: str) -> str:
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    if len(digits) != 11 or not digits.startswith("1"):
+        raise Invalid("phone: a mainland mobile number has 11 digits and starts with 1")
+    return digits
+
+
+def register(
+    uow: UnitOfWork,
+    policy: Policy,
+    *,
+    number: str,
+    name: str,
+    phone: str,
+    password: str,
+) -> Account:
+    """Open a real-name account for a person the platform knows (number and name must match)."""
+    try:
+        normalised = parse_citizen_id(number).number
+    except InvalidIdentifier as exc:
+        raise Invalid(f"number: not a valid citizen ID number: {exc.reason}") from None
+    if len(password) < policy.rights.min_password_chars:
+        raise Invalid(f"password: at least {policy.rights.min_password_chars} characters")
+    phone_number = _phone(phone)
+    with uow:
+        subject = uow.subjects.get_by_number(normalised)
+        if subject is None or subject.kind is not SubjectType.PERSON or subject.id is None:
+            raise NotFound("number: the platform holds no information about this person")
+        if subject.name != name.strip():
+            raise Invalid("name: does not match the name on record for this number")
+        if uow.accounts.by_subject(subject.id) is not None:
+            raise Conflict("an account for this person exists already; log in instead")
+        now = uow.now()
+        account = Account(None, subject.id, phone_number, _hasher.hash(password), now)
+        uow.accounts.add(account)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.ACCOUNT_REGISTERED,
+                f"account:{account.id}",
+                "account",
+                str(account.id),
+                now,
+                subject_id=subject.id,
+            )
+        )
+        uow.commit()
+    return account
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    token: str  # shown once; only its hash is stored
+    expires_at: datetime
+    account: Account
+
+
+def login(
+    uow: UnitOfWork, policy: Policy, *, number: str, password: str, api: bool = False
+) -> Session:
+    """Check the password and open a session (web, hours) or an API token (days)."""
+    try:
+        normalised = parse_citizen_id(number).number
+    except InvalidIdentifier:
+        raise LoginFailed from None
+    with uow:
+        subject = uow.subjects.get_by_number(normalised)
+        account = uow.accounts.by_subject(subject.id) if subject and subject.id else None
+        if account is None or account.disabled_at is not None or account.id is None:
+            raise LoginFailed
+        try:
+            _hasher.verify(account.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            raise LoginFailed from None
+        now = uow.now()
+        lifetime = (
+            timedelta(days=policy.rights.api_token_days)
+            if api
+            else timedelta(hours=policy.rights.session_hours)
+        )
+        token = SESSION_PREFIX + secrets.token_urlsafe(32)
+        uow.accounts.add_token(account.id, _token_hash(token), at=now, expires_at=now + lifetime)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.ACCOUNT_LOGGED_IN,
+                f"account:{account.id}",
+                "account",
+                str(account.id),
+                now,
+                subject_id=account.subject_id,
+                data={"kind": "api" if api else "web"},
+            )
+        )
+        uow.commit()
+    return Session(token, now + lifetime, account)
+
+
+def logout(uow: UnitOfWork, token: str) -> None:
+    with uow:
+        uow.accounts.revoke_token(_token_hash(token), at=uow.now())
+        uow.commit()
+
+
+def authenticate_session(uow: UnitOfWork, token: str) -> ApiKey | None:
+    """The caller a live session token stands for: scope `me`, acting for its own subject."""
+    if not token.startswith(SESSION_PREFIX):
+        return None
+    with uow:
+        now = uow.now()
+        account = uow.accounts.by_token(_token_hash(token), at=now)
+    if account is None or account.id is None:
+        return None
+    return ApiKey(
+        id=None,
+        prefix=f"account-{account.id}",
+        secret_hash="",
+        label="person",
+        department=None,
+        scopes=frozenset({Scope.ME}),
+        created_at=account.created_at,
+        account_id=account.id,
+        subject_id=account.subject_id,
+    )
+
+
+def record_agent(
+    uow: UnitOfWork,
+    *,
+    agent_number: str,
+    principal_number: str,
+    power_of_attorney: str,
+    valid_until: date,
+    actor: str,
+) -> int:
+    """Record (staff) that a person with an account may act for another, by power of attorney."""
+    if not power_of_attorney.strip():
+        raise Invalid("power_of_attorney: the document's reference is required")
+    try:
+        agent = parse_citizen_id(agent_number).number
+        principal = parse_citizen_id(principal_number).number
+    except InvalidIdentifier as exc:
+        raise Invalid(f"number: not a valid citizen ID number: {exc.reason}") from None
+    with uow:
+        found = uow.subjects.find_by_numbers({agent, principal})
+        agent_subject, principal_subject = found.get(agent), found.get(principal)
+        if agent_subject is None or agent_subject.id is None:
+            raise NotFound("agent: no account for that number")
+        agent_account = uow.accounts.by_subject(agent_subject.id)
+        if agent_account is None or agent_account.id is None:
+            raise NotFound("agent: no account for that number")
+        if principal_subject is None or principal_subject.id is None:
+            raise NotFound("principal: the platform holds no information about this person")
+        now = uow.now()
+        if valid_until < business_date(now):
+            raise Invalid("valid_until: is in the past")
+        agency_id = uow.accounts.add_agency(
+            agent_account_id=agent_account.id,
+            principal_subject_id=principal_subject.id,
+            power_of_attorney=power_of_attorney.strip(),
+            valid_until=valid_until,
+            by=actor,
+            at=now,
+        )
+        uow.audit.add(
+            AuditEvent(
+                EventTag.AGENT_RECORDED,
+                actor,
+                "agency",
+                str(agency_id),
+                now,
+                subject_id=principal_subject.id,
+                data={"agent_account": agent_account.id, "until": valid_until.isoformat()},
+            )
+        )
+        uow.commit()
+    return agency_id
+
+
+def acting_for(uow: UnitOfWork, caller: ApiKey, on_behalf_of: int | None) -> int:
+    """The subject a person's request is about: their own, or a principal's under an agency."""
+    if caller.subject_id is None or caller.account_id is None:
+        raise NotAllowed("only a person's session acts for a person")
+    if on_behalf_of is None or on_behalf_of == caller.subject_id:
+        return caller.subject_id
+    with uow:
+        principals = uow.accounts.principals_of(caller.account_id, on=business_date(uow.now()))
+    if on_behalf_of not in principals:
+        raise NotAllowed("no live power of attorney lets this account act for that person")
+    return on_behalf_of
