@@ -14,6 +14,7 @@ from xinyong.cli import (
     keys,
     lists,
     reviews,
+    rights,
     subjects,
 )
 
@@ -38,6 +39,10 @@ app.command("demo")(demo.demo)
 app.command("serve")(demo.serve)
 app.command("check")(checks.check)
 app.command("screen")(checks.screen)
+app.command("sweep")(rights.sweep)
+app.add_typer(rights.objections_app, name="objections")
+app.add_typer(rights.repairs_app, name="repairs")
+app.add_typer(rights.agents_app, name="agents")
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.policy import Policy
 from xinyong.services import admin
 from xinyong.services.batchfiles import BatchFormat, fingerprint
-from xinyong.services.demo import seed_listings
+from xinyong.services.demo import DEMO_PASSWORD, demo_person, seed_listings
 from xinyong.services.synth import SynthSummary, write_population
 
 APP_FACTORY = "xinyong.web.app:create_app"
@@ -119,6 +119,20 @@ def demo(
         console.print(
             "listed: " + ", ".join(f"{n} {code}" for code, n in made.items()), highlight=False
         )
+        number, name = demo_person(context.uow_at(s), policy)
+        login = Path("var/demo-person.json")
+        login.parent.mkdir(parents=True, exist_ok=True)
+        login.write_text(
+            json.dumps(
+                {"number": number, "name": name, "password": DEMO_PASSWORD}, ensure_ascii=False
+            ),
+            encoding="utf-8",
+        )
+        login.chmod(0o600)
+        console.print(
+            f"a demo person on the court's list has an account; the login is in {login}"
+            " (POST /api/v1/sessions with number and password)"
+        )
     staff_key = admin.create_api_key(
         uow(),
         label="demo credit centre",
@@ -134,7 +148,10 @@ def demo(
         department=first,
         actor=context.CLI_ACTOR,
     )
-    checking = policy.departments[1].code
+    # An airline-side department checks before it sells a ticket (any department may check).
+    checking = next(
+        (d.code for d in policy.departments if d.kind == "transport"), policy.departments[1].code
+    )
     check_key = admin.create_api_key(
         uow(),
         label=f"demo checks {checking}",
@@ -142,12 +159,29 @@ def demo(
         department=checking,
         actor=context.CLI_ACTOR,
     )
+    agency = next((d.code for d in policy.departments if d.kind == "credit_agency"), None)
+    agency_key = (
+        admin.create_api_key(
+            uow(),
+            label=f"demo {agency}",
+            scopes=ROLE_SCOPES[Role.CREDIT_AGENCY],
+            department=agency,
+            actor=context.CLI_ACTOR,
+        )
+        if agency
+        else None
+    )
     console.print(f"[bold]credit-centre key[/] (all scopes): {staff_key}", highlight=False)
     console.print(f"[bold]source-department key[/] ({first}): {dept_key}", highlight=False)
     console.print(
         f"[bold]implementing-department key[/] ({checking}, checks): {check_key}",
         highlight=False,
     )
+    if agency_key:
+        console.print(
+            f"[bold]credit-agency key[/] ({agency}, with authorisation): {agency_key}",
+            highlight=False,
+        )
     if serve_after:
         console.print(
             f"serving http://{host}:{port} — interactive docs at http://{host}:{port}/docs"

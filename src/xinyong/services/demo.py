@@ -13,12 +13,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from xinyong.domain.calendar import add_working_days
 from xinyong.domain.catalog import SubjectType
+from xinyong.domain.errors import NotFound
 from xinyong.domain.lists import Decider, ListKind
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord
 from xinyong.domain.subjects import RoleKind
 from xinyong.services import lists as listing
-from xinyong.services.ports import UnitOfWork
+from xinyong.services.accounts import register
+from xinyong.services.ports import UnitOfWork, business_date
 from xinyong.services.subjects import record_role
 
 ACTOR = "demo"
@@ -208,3 +210,28 @@ def _organisations(
             actor=ACTOR,
         )
     return len(orgs)
+
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - the demo person's published demo password
+
+
+def demo_person(uow_at: Callable[[datetime | None], UnitOfWork], policy: Policy) -> tuple[str, str]:
+    """Open an account for a demo person on the court's list: (number, name) to log in with."""
+    uow = uow_at(None)
+    with uow:
+        today = business_date(uow.now())
+        chosen: tuple[str, str] | None = None
+        for record in uow.records.active_of_items({"JUD-DEBTOR-01"}):
+            entries = uow.entries.of_subject(record.subject_id, policy.list_types)
+            if any(e.is_in_force_on(today) for e in entries):
+                subject = uow.subjects.get(record.subject_id)
+                if uow.accounts.by_subject(record.subject_id) is None:
+                    chosen = (subject.number, subject.name)
+                    break
+    if chosen is None:
+        raise NotFound("the demo data has no listed person without an account")
+    number, name = chosen
+    register(
+        uow_at(None), policy, number=number, name=name, phone="13800138000", password=DEMO_PASSWORD
+    )
+    return number, name

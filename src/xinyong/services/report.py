@@ -13,13 +13,13 @@ from datetime import date, datetime
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.catalog import SubjectType
-from xinyong.domain.identifiers import redact_id_numbers
+from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id, redact_id_numbers
 from xinyong.domain.index import subject_key
 from xinyong.domain.lists import ListEntry
 from xinyong.domain.measures import applicable_measures
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus
-from xinyong.domain.subjects import RoleKind
+from xinyong.domain.subjects import RoleKind, Subject
 from xinyong.services.ports import QueryEntry, UnitOfWork, business_date
 
 
@@ -135,14 +135,18 @@ CATEGORY_NAMES_ZH: dict[str, str] = {
     "social_insurance_arrears": "社会保险欠费信息",
 }
 
-#: What a report leaves out, and why (stated on every report).
+#: What a report leaves out, and why (stated on every report, Chinese then English).
 OMITTED = (
-    "Records past their display period are not shown to anyone but you; they are listed in your"
-    " archive until their retention period ends, then deleted.",
-    "Repaired and revoked records are used for nothing; they appear only in your archive.",
-    "Religion, genes, fingerprints, blood type, medical history and other information the law"
+    "超过公示期限的信息不向他人展示，仅在本人档案中列出，保存期满后删除。"
+    " Records past their display period are shown to no one but you; they stay in your archive"
+    " until their retention period ends, then are deleted.",
+    "已修复、已撤销的信息不再公示、共享或用于奖惩，仅在本人档案中列出。"
+    " Repaired and revoked records are published, shared and used for nothing; they appear only"
+    " in your archive.",
+    "宗教信仰、基因、指纹、血型、疾病和病史等法律禁止采集的信息从不采集。"
+    " Religion, genes, fingerprints, blood type, medical history and other information the law"
     " forbids are never collected.",
-    "Your full ID number is not printed; the report shows it masked.",
+    "报告不打印完整身份证号码。 Your full ID number is not printed; the report shows it masked.",
 )
 
 
@@ -150,6 +154,15 @@ def _summary(fields: Mapping[str, object]) -> str:
     """A record's main facts in one line, without anything shaped like an ID number."""
     parts = [f"{k}: {v}" for k, v in fields.items() if v not in (None, "") and len(str(v)) < 120]
     return redact_id_numbers("; ".join(parts[:4]))
+
+
+def _region_name(subject: Subject) -> str | None:
+    """The county the number was issued in, by name (the code when the name is unknown)."""
+    try:
+        region = parse_citizen_id(subject.number).region
+    except InvalidIdentifier:
+        return subject.region_code
+    return f"{region.name_zh} ({region.name_en})"
 
 
 def build_report(uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str) -> ReportData:
@@ -215,7 +228,12 @@ def build_report(uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str
                         m.name_zh,
                         m.name_en,
                         m.category.value,
-                        tuple(sorted(m.matters)),
+                        tuple(
+                            policy.registry.matters[code].name_zh
+                            if code in policy.registry.matters
+                            else code
+                            for code in sorted(m.matters)
+                        ),
                         match.entry.id or 0,
                         match.via_role.value if match.via_role else None,
                     )
@@ -276,7 +294,7 @@ def build_report(uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str
         masked_number=subject.masked_number(),
         birth_date=subject.birth_date,
         sex=subject.sex,
-        region=subject.region_code,
+        region=_region_name(subject),
         records=tuple(records),
         entries=tuple(
             ReportEntry(
