@@ -63,12 +63,25 @@ def seed_listings(
         }
     adults = _adults(uow_at, person_records, today, policy.periods.age_of_majority)
     rng.shuffle(adults)
+    # Good-credit entries go to people with no negative record at all.
+    negative = {
+        r.subject_id
+        for r in person_records
+        if (item := policy.catalog.get(r.item_code)) and item.nature.value == "negative"
+    }
     per_list = max(3, int(len(numbers) * share))
 
-    def take(n: int, items: frozenset[str] = frozenset()) -> list[CreditRecord]:
-        """The next `n` adults' records; only of `items` (what a listing may rest on) if given."""
+    def take(
+        n: int, items: frozenset[str] = frozenset(), *, clean: bool = False
+    ) -> list[CreditRecord]:
+        """The next `n` adults' records; only of `items` (what a listing may rest on) if given,
+        only of people without a negative record if `clean`."""
         nonlocal adults
-        chosen = [r for r in adults if not items or r.item_code in items][:n]
+        chosen = [
+            r
+            for r in adults
+            if (not items or r.item_code in items) and not (clean and r.subject_id in negative)
+        ][:n]
         taken = {r.id for r in chosen}
         adults = [r for r in adults if r.id not in taken]
         return chosen
@@ -84,7 +97,7 @@ def seed_listings(
             chosen = take(per_list, list_type.source_items)
             count = _run_procedure(uow_at, policy, list_type.code, chosen, numbers, today)
         else:
-            for record in take(per_list):
+            for record in take(per_list, clean=list_type.kind is ListKind.GOOD_CREDIT):
                 decided_on = today - timedelta(days=rng.randint(10, 300))
                 listing.record_decided(
                     uow_at(None),
