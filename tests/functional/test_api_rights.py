@@ -231,9 +231,49 @@ def test_an_objection_marks_the_record_at_once_in_the_report_the_public_listing_
     assert {r["id"] for r in everything.json()} == {penalty, debt}
     assert number not in everything.text
 
+    [listed] = [e for e in after["entries"] if e["id"] == entry]
+    assert (listed["list_code"], listed["under_objection"]) == ("COURT-DEBTORS", True)
     [flight] = check(client, airline, number, "flight")["measures"]
     assert flight["triggered_by"]["id"] == entry
     assert flight["under_objection"] is True
+
+
+def test_a_listing_stays_marked_while_any_objection_to_its_records_is_open(
+    client: TestClient, court: Headers, airline: Headers
+) -> None:
+    number, name = citizen_id(born=date(1972, 7, 1)), "李建国"
+    first = submit(client, court, debtor_row(subject_id=number, subject_name=name))
+    second = submit(client, court, debtor_row(subject_id=number, subject_name=name))
+    entry = list_debtor(client, court, number, "2026-10-15")
+    person = sign_up(client, number, name)
+    a = object_to(client, person, first)
+    b = object_to(client, person, second)
+    [flight] = check(client, airline, number, "flight")["measures"]
+    assert (flight["triggered_by"]["id"], flight["under_objection"]) == (entry, True)
+
+    rejected = client.post(
+        f"/api/v1/objections/{a['id']}/decision",
+        json={"outcome": "reject", "reasons": "执行依据记载无误"},
+        headers=court,
+    )
+    assert rejected.status_code == 200, rejected.text
+    data = report(client, person)
+    assert record_in(data, first)["under_objection"] is False
+    assert record_in(data, second)["under_objection"] is True
+    [flight] = check(client, airline, number, "flight")["measures"]
+    assert flight["under_objection"] is True  # the second objection is still open
+    [listed] = [e for e in data["entries"] if e["id"] == entry]
+    assert listed["under_objection"] is True
+
+    rejected = client.post(
+        f"/api/v1/objections/{b['id']}/decision",
+        json={"outcome": "reject", "reasons": "执行依据记载无误"},
+        headers=court,
+    )
+    assert rejected.status_code == 200, rejected.text
+    [flight] = check(client, airline, number, "flight")["measures"]
+    assert flight["under_objection"] is False  # the last objection closed: the mark is lifted
+    assert not any(r["under_objection"] for r in report(client, person)["records"])
 
 
 # -- objection deadlines in working days -----------------------------------------------------------
@@ -373,7 +413,7 @@ def test_a_department_sees_only_the_objections_routed_to_it(
     assert client.get("/api/v1/objections", headers=airline).status_code == 403
 
 
-# -- agency queries under the person's authorisation ------------------------------------------------
+# -- agency queries under the person's authorisation -----------------------------------------------
 
 
 def agency_query(client: TestClient, agency: Headers, number: str) -> Any:
@@ -474,7 +514,7 @@ def test_authorisations_are_refused_when_they_make_no_sense(
     client: TestClient, amr: Headers, agency: Headers
 ) -> None:
     number, name = citizen_id(born=date(1983, 5, 1)), "王秀英"
-    submit(client, amr, penalty_row(subject_id=number, subject_name=name))
+    record = submit(client, amr, penalty_row(subject_id=number, subject_name=name))
     person = sign_up(client, number, name)
     grant = {"grantee": AGENCY, "purpose": "个人贷款审批", "scope": "report"}
     for bad in (
@@ -501,9 +541,12 @@ def test_authorisations_are_refused_when_they_make_no_sense(
     assert other.status_code == 201
     # An authorisation for lists does not open the report.
     assert agency_query(client, agency, number).status_code == 403
+    # A party that was refused received nothing: it hears nothing of what becomes of the file.
+    object_to(client, person, record)
+    assert feed(client, agency) == []
 
 
-# -- repair -----------------------------------------------------------------------------------------
+# -- repair ----------------------------------------------------------------------------------------
 
 
 def test_repair_is_refused_before_its_date_lists_what_is_missing_and_ends_publication(
@@ -525,7 +568,8 @@ def test_repair_is_refused_before_its_date_lists_what_is_missing_and_ends_public
     complete = {
         "record_id": record,
         "obligations_performed": True,
-        "commitment": "本人承诺已缴清罚款并停止违法行为，今后诚信守法经营，如有违反愿承担相应责任。",
+        "commitment": "本人承诺已缴清罚款并停止违法行为，今后诚信守法经营，"
+        "如有违反愿承担相应责任。",
     }
     early = client.post("/api/v1/me/repairs", json=complete, headers=person.headers)
     assert early.status_code == 409, early.text
@@ -585,7 +629,7 @@ def test_repair_is_refused_before_its_date_lists_what_is_missing_and_ends_public
     assert again.status_code == 409  # nothing left to repair
 
 
-# -- sessions ---------------------------------------------------------------------------------------
+# -- sessions --------------------------------------------------------------------------------------
 
 
 def test_sessions_refuse_wrong_passwords_ended_tokens_and_other_peoples_files(
@@ -641,7 +685,13 @@ def test_sessions_refuse_wrong_passwords_ended_tokens_and_other_peoples_files(
         "/api/v1/sessions", json={"number": number, "password": PASSWORD, "kind": "web"}
     )
     assert web.status_code == 201
-    assert client.cookies.get("xinyong_session") == web.json()["token"]
+    token = web.json()["token"]
+    set_cookie = web.headers["set-cookie"]
+    assert set_cookie.startswith(f"xinyong_session={token};")
+    assert "httponly" in set_cookie.lower()
+    assert "samesite=strict" in set_cookie.lower()
+    # The jar would drop it (the test clock is behind the wall clock): the browser's part by hand.
+    client.cookies.set("xinyong_session", token)
     assert client.get("/api/v1/me/report").status_code == 200  # the cookie reads
     no_header = client.post(
         "/api/v1/me/objections",
@@ -651,15 +701,16 @@ def test_sessions_refuse_wrong_passwords_ended_tokens_and_other_peoples_files(
     client.cookies.clear()
 
     # A person's token is not a department's key, and reads no one else's file.
-    for method, url, body in (
+    department_routes: list[tuple[str, str, dict[str, object] | None]] = [
         ("POST", "/api/v1/checks", {"subject": other_number, "matter": "flight"}),
         ("GET", "/api/v1/objections", None),
         ("GET", "/api/v1/repairs", None),
         ("GET", "/api/v1/feed", None),
         ("POST", "/api/v1/agency/queries", {"subject": other_number, "purpose": "x"}),
         ("POST", "/api/v1/records", penalty_row(subject_id=other_number)),
-    ):
-        denied = client.request(method, url, json=body, headers=person.headers)
+    ]
+    for method, url, payload in department_routes:
+        denied = client.request(method, url, json=payload, headers=person.headers)
         assert denied.status_code == 403, (url, denied.text)
         assert other_number not in denied.text
     with seeded() as uow:

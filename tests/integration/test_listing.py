@@ -388,8 +388,29 @@ def test_court_records_are_recorded_on_the_court_list_once_each(
 # -- checks ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def checker(
+def test_a_court_listing_recorded_by_hand_is_linked_to_its_record_and_never_recorded_twice(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    stored = _submit(seeded, policy, debtor_row(), department="BJ-HCOURT")
+    view = lists.record_decided(
+        seeded(),
+        policy,
+        list_code="COURT-DEBTORS",
+        subject_number=stored.subject_number,
+        grounds="recorded from the court's notice",
+        decided_on=stored.record.decision_date,
+        months=None,
+        department="BJ-HCOURT",
+        actor="court-clerk",
+    )
+    uow = seeded()
+    with uow:
+        assert uow.entries.source_record_of(view.entry.id or 0) == stored.record.id
+    assert lists.record_court_listings(seeded(), policy, actor="court-feed") == 0
+    assert _count(seeded, ListEntryRow) == 1
+
+
+
     database_url: str, policy: Policy, clock: Clock, seeded: UowFactory
 ) -> Iterator[Checker]:
     """A checker reading through its own read engine, loaded on the empty database."""

@@ -430,9 +430,14 @@ class SqlRightsRepository:
         ]
 
     def recipients(self, subject_key: int) -> set[str]:
+        """The parties that received something about this subject (a refused query got nothing)."""
         rows = self.session.scalars(
             select(QueryRow.department_code)
-            .where(QueryRow.subject_key == subject_key, QueryRow.department_code.is_not(None))
+            .where(
+                QueryRow.subject_key == subject_key,
+                QueryRow.department_code.is_not(None),
+                QueryRow.kind != "agency_refused",
+            )
             .distinct()
         )
         return {str(r) for r in rows}

@@ -182,11 +182,32 @@ def record_decided(
             months=months,
             age_of_majority=policy.periods.age_of_majority,
         )
-        uow.entries.add(entry, department=department, source_record=None, at=now)
+        # A court's decision arrives as a record too: link the listing to it, once, so that
+        # `record_court_listings` never records it again and an objection to the record reaches it.
+        source = _unlinked_source(uow, list_type, subject_id, department)
+        uow.entries.add(entry, department=department, source_record=source, at=now)
         _audit(uow, EventTag.LISTING_RECORDED, actor, entry)
         _changed(uow, entry)
         uow.commit()
     return EntryView(entry, subject, department)
+
+
+def _unlinked_source(
+    uow: UnitOfWork, list_type: ListType, subject_id: int, department: str | None
+) -> int | None:
+    """The subject's newest active record the list rests on, not yet linked to any listing."""
+    if not list_type.source_items:
+        return None
+    candidates = [
+        r
+        for r in uow.records.of_subject(subject_id)
+        if r.item_code in list_type.source_items
+        and r.status is RecordStatus.ACTIVE
+        and (department is None or r.department == department)
+    ]
+    linked = uow.entries.linked_records([r.id for r in candidates])
+    free = [r for r in candidates if r.id not in linked]
+    return max(free, key=lambda r: (r.decision_date, r.id)).id if free else None
 
 
 def record_court_listings(uow: UnitOfWork, policy: Policy, *, actor: str) -> int:

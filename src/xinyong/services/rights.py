@@ -243,11 +243,22 @@ def agency_query(
 
 
 def _entries_resting_on(uow: UnitOfWork, policy: Policy, record: CreditRecord) -> list[ListEntry]:
-    return [
-        e
-        for e in uow.entries.of_subject(record.subject_id, policy.list_types)
-        if record.id in e.basis_records or uow.entries.source_record_of(e.id or 0) == record.id
-    ]
+    """The listings a record grounds: those that name it (basis or source record), and those its
+    department recorded on the list its kind of record feeds without naming any record (a
+    court's listing entered through `POST /lists/decided` is the decision its record carries)."""
+    found: list[ListEntry] = []
+    for e in uow.entries.of_subject(record.subject_id, policy.list_types):
+        source = uow.entries.source_record_of(e.id or 0)
+        named = record.id in e.basis_records or source == record.id
+        unlinked = (
+            source is None
+            and not e.basis_records
+            and record.item_code in e.list_type.source_items
+            and uow.entries.department_of(e.id or 0) == record.department
+        )
+        if named or unlinked:
+            found.append(e)
+    return found
 
 
 def _set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: bool) -> None:
@@ -268,6 +279,17 @@ def _set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: 
         entries = _entries_resting_on(uow, policy, record)
     if objection.entry_id is not None:
         entries.append(uow.entries.get(objection.entry_id, policy.list_types))
+    if not marked:  # a listing stays marked while any other objection resting on it is open
+        held: set[int | None] = set()
+        for other in uow.rights.objections_of(objection.subject_id):
+            if other.id == objection.id or other.outcome is not None:
+                continue
+            if other.entry_id is not None:
+                held.add(other.entry_id)
+            if other.record_id is not None:
+                contested = uow.records.get(other.record_id)
+                held.update(e.id for e in _entries_resting_on(uow, policy, contested))
+        entries = [e for e in entries if e.id not in held]
     for entry in entries:
         entry.under_objection = marked
         uow.entries.save(entry, at=now)

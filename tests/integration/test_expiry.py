@@ -1,0 +1,257 @@
+"""Expiry through the services on real storage: one rule at query time, then the sweep.
+
+A record past its display period is shown, shared, used and published nowhere (the report keeps
+it in the person's archive) from the day its display ends, whether or not the sweep has run; the
+sweep then moves its state, tells every party that received it, and deletes it past retention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time
+
+import pytest
+from tests.conftest import Clock
+from tests.factories import citizen_id, debtor_row, penalty_row
+
+from xinyong.db.engine import make_engine
+from xinyong.db.listing import SqlIndexSource
+from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain.access import ApiKey, Scope
+from xinyong.domain.audit import EventTag
+from xinyong.domain.errors import Invalid
+from xinyong.domain.lists import EntryState, ListEntry
+from xinyong.domain.policy import Policy
+from xinyong.domain.records import RecordStatus
+from xinyong.domain.rights import FeedItem
+from xinyong.services import lists, rights
+from xinyong.services.checks import Checker, run_check
+from xinyong.services.records import Stored, submit_record
+from xinyong.services.report import ReportData, ReportRecord, build_report
+from xinyong.services.rights import NotAuthorised, SweepSummary
+
+UowFactory = Callable[[], SqlUnitOfWork]
+
+SUBMITTED = date(2026, 11, 20)
+DECIDED = date(2026, 9, 1)  # a fine of 5,000 yuan by ordinary procedure: general
+DISPLAY_ENDS = date(2027, 9, 1)  # 12 months after the decision
+RETENTION_ENDS = date(2032, 9, 1)  # 5 years after display ends
+
+
+def on(day: date) -> datetime:
+    """10:00 in Beijing on `day`, as the UTC instant the clock holds."""
+    return datetime.combine(day, time(2, 0), tzinfo=UTC)
+
+
+def party(code: str) -> ApiKey:
+    """A credit reporting agency's key (only its department and scope matter here)."""
+    return ApiKey(
+        id=None,
+        prefix=code.lower(),
+        secret_hash="",
+        label=code,
+        department=code,
+        scopes=frozenset({Scope.AGENCY_QUERY}),
+        created_at=on(SUBMITTED),
+    )
+
+
+@pytest.fixture
+def checker(
+    database_url: str, policy: Policy, clock: Clock, seeded: UowFactory
+) -> Iterator[Checker]:
+    """A checker reading through its own read engine, loaded on the empty database."""
+    reads = make_engine(database_url, reads=True)
+    source = SqlIndexSource(reads, policy.list_types)
+    checker = Checker(policy, source, clock=clock)
+    checker.load()
+    yield checker
+    source.close()
+    reads.dispose()
+
+
+def _submit(
+    make_uow: UowFactory, policy: Policy, row: dict[str, object], department: str
+) -> Stored:
+    return submit_record(make_uow(), policy, row, department=department, actor="clerk-3")
+
+
+def _report(make_uow: UowFactory, policy: Policy, subject_id: int) -> ReportData:
+    return build_report(make_uow(), policy, subject_id, actor="account:1")
+
+
+def _shown(data: ReportData) -> list[int]:
+    """The report's current records: those not in the person's archive."""
+    return [r.id for r in data.records if not r.archived]
+
+
+def _in(data: ReportData, record_id: int) -> ReportRecord:
+    (found,) = [r for r in data.records if r.id == record_id]
+    return found
+
+
+def _published(make_uow: UowFactory, day: date) -> list[int]:
+    found, _ = rights.published(make_uow(), day, item=None, limit=200, offset=0)
+    return [record.id for record, _, _ in found]
+
+
+def _feed(make_uow: UowFactory, recipient: str) -> list[FeedItem]:
+    return rights.feed(make_uow(), recipient=recipient, after=0, limit=100)
+
+
+def _query(make_uow: UowFactory, policy: Policy, agency: str, number: str) -> list[int]:
+    answer = rights.agency_query(
+        make_uow(), policy, caller=party(agency), number=number, purpose="贷款审批", scope="records"
+    )
+    return [r.id for r in answer.records]
+
+
+def _propose(make_uow: UowFactory, policy: Policy, stored: Stored) -> int:
+    """Open a listing on the record: the listing procedure's check of the records it rests on."""
+    view = lists.propose(
+        make_uow(),
+        policy,
+        list_code="FOOD-DRUG-SERIOUS",
+        subject_number=stored.subject_number,
+        grounds="多次销售超过保质期的食品",
+        basis_records=[stored.record.id],
+        department="BJ-AMR",
+        actor="amr-officer",
+    )
+    assert view.entry.id is not None
+    return view.entry.id
+
+
+def _audits(make_uow: UowFactory, tag: EventTag) -> int:
+    uow = make_uow()
+    with uow:
+        return uow.audit.count(tag.value)
+
+
+def test_a_general_record_is_shown_until_its_display_ends_then_archived_expired_and_deleted(
+    seeded: UowFactory, policy: Policy, clock: Clock, checker: Checker
+) -> None:
+    clock.at = on(SUBMITTED)
+    number = citizen_id(born=date(1978, 2, 14))
+    stored = _submit(seeded, policy, penalty_row(subject_id=number), "BJ-AMR")
+    record = stored.record
+    subject_id = record.subject_id
+    assert (record.severity, record.published) == ("general", True)
+    assert (record.decision_date, record.display_ends) == (DECIDED, DISPLAY_ENDS)
+    assert record.retention_ends == RETENTION_ENDS
+    # Who receives something about the person: a department's check, staff, agencies.
+    run_check(seeded(), checker, number, "flight", department="BJ-CAAC-NC", actor="counter-7")
+    run_check(seeded(), checker, number, "flight", department=None, actor="staff-1")
+
+    clock.at = on(date(2027, 8, 31))  # the day before display ends
+    rights.grant_authorisation(
+        seeded(),
+        policy,
+        subject_id=subject_id,
+        grantee="AGENCY-BAIHANG",
+        purpose="贷款审批",
+        scope="records",
+        expires_on=date(2027, 12, 31),
+        actor="account:1",
+    )
+    assert _shown(_report(seeded, policy, subject_id)) == [record.id]
+    assert record.id in _published(seeded, date(2027, 8, 31))
+    assert _query(seeded, policy, "AGENCY-BAIHANG", number) == [record.id]
+    with pytest.raises(NotAuthorised):  # refused: logged, but it received nothing
+        _query(seeded, policy, "AGENCY-PUDAO", number)
+    _propose(seeded, policy, stored)  # it can still ground a listing
+
+    clock.at = on(DISPLAY_ENDS)  # the sweep has not run: the one rule applies at query time
+    data = _report(seeded, policy, subject_id)
+    assert _shown(data) == []
+    assert (_in(data, record.id).archived, _in(data, record.id).status) == (True, "active")
+    assert record.id not in _published(seeded, DISPLAY_ENDS)
+    assert _query(seeded, policy, "AGENCY-BAIHANG", number) == []
+    with pytest.raises(Invalid, match="display period ended"):
+        _propose(seeded, policy, stored)
+    assert _feed(seeded, "BJ-CAAC-NC") == []
+
+    assert rights.sweep(seeded(), policy, actor="sweep") == SweepSummary(expired=1)
+    uow = seeded()
+    with uow:
+        assert uow.records.get(record.id).status is RecordStatus.EXPIRED
+    for recipient in ("BJ-CAAC-NC", "AGENCY-BAIHANG"):
+        [item] = _feed(seeded, recipient)
+        assert (item.kind, item.entity_type, item.entity_id) == ("expired", "record", record.id)
+        assert item.detail == f"display ended {DISPLAY_ENDS}"
+    assert _feed(seeded, "AGENCY-PUDAO") == []  # refused, so never a recipient
+    assert _feed(seeded, "BJ-AMR") == []  # it submitted the record; it never queried the person
+    data = _report(seeded, policy, subject_id)
+    assert (_in(data, record.id).archived, _in(data, record.id).status) == (True, "expired")
+    assert _audits(seeded, EventTag.RECORD_EXPIRED) == 1
+
+    # Safe to run again: nothing changes, nobody is told twice.
+    assert rights.sweep(seeded(), policy, actor="sweep") == SweepSummary()
+    assert [len(_feed(seeded, r)) for r in ("BJ-CAAC-NC", "AGENCY-BAIHANG")] == [1, 1]
+    assert _audits(seeded, EventTag.RECORD_EXPIRED) == 1
+
+    clock.at = on(date(2032, 8, 31))  # the last day of retention
+    assert rights.sweep(seeded(), policy, actor="sweep") == SweepSummary()
+    assert _in(_report(seeded, policy, subject_id), record.id).archived
+
+    clock.at = on(RETENTION_ENDS)
+    assert rights.sweep(seeded(), policy, actor="sweep") == SweepSummary(deleted=1)
+    assert _report(seeded, policy, subject_id).records == ()
+    uow = seeded()
+    with uow:
+        assert uow.records.of_subject(subject_id) == []
+    assert _audits(seeded, EventTag.RECORD_DELETED) == 1
+    assert rights.sweep(seeded(), policy, actor="sweep") == SweepSummary()
+
+
+def _entry(make_uow: UowFactory, policy: Policy, entry_id: int) -> ListEntry:
+    uow = make_uow()
+    with uow:
+        return uow.entries.get(entry_id, policy.list_types)
+
+
+def test_a_listing_whose_period_ends_stops_applying_that_day_and_the_sweep_ends_it(
+    seeded: UowFactory, policy: Policy, clock: Clock, checker: Checker
+) -> None:
+    clock.at = on(SUBMITTED)
+    number = citizen_id(born=date(1971, 10, 1))
+    stored = _submit(seeded, policy, debtor_row(subject_id=number), "BJ-HCOURT")
+    assert lists.record_court_listings(seeded(), policy, actor="court-feed") == 1
+    uow = seeded()
+    with uow:
+        (entry,) = uow.entries.of_subject(stored.record.subject_id, policy.list_types)
+    assert entry.id is not None
+    ends_on = date(2028, 10, 15)  # two years from the court's decision of 15 October 2026
+    assert entry.ends_on == ends_on
+
+    def check() -> list[tuple[str, int]]:
+        _, answer = run_check(
+            seeded(), checker, number, "flight", department="BJ-CAAC-NC", actor="counter-7"
+        )
+        return [(h.measure.code, h.posting.entry_id) for h in answer.hits]
+
+    assert check() == [("M-COURT-FLIGHT", entry.id)]
+    clock.at = on(date(2028, 10, 14))
+    assert check() == [("M-COURT-FLIGHT", entry.id)]
+    assert rights.sweep(seeded(), policy, actor="sweep") == SweepSummary()
+
+    clock.at = on(ends_on)  # before any sweep: the check already returns nothing for it
+    assert check() == []
+    assert _entry(seeded, policy, entry.id).state is EntryState.DECIDED
+
+    assert rights.sweep(seeded(), policy, actor="sweep") == SweepSummary(listings_ended=1)
+    ended = _entry(seeded, policy, entry.id)
+    assert (ended.state, ended.exit_ground, ended.exited_on) == (
+        EntryState.EXITED,
+        "expiry",
+        ends_on,
+    )
+    assert check() == []
+    [item] = _feed(seeded, "BJ-CAAC-NC")
+    assert (item.kind, item.entity_type, item.entity_id) == ("expired", "list_entry", entry.id)
+    assert rights.sweep(seeded(), policy, actor="sweep") == SweepSummary()
+    assert len(_feed(seeded, "BJ-CAAC-NC")) == 1
+    # The debtor record itself is serious (three years of display): still shown.
+    assert (
+        _in(_report(seeded, policy, stored.record.subject_id), stored.record.id).archived is False
+    )
