@@ -385,9 +385,6 @@ def test_court_records_are_recorded_on_the_court_list_once_each(
         assert uow.entries.count() == 4
 
 
-# -- checks ---------------------------------------------------------------------------------------
-
-
 def test_a_court_listing_recorded_by_hand_is_linked_to_its_record_and_never_recorded_twice(
     seeded: UowFactory, policy: Policy
 ) -> None:
@@ -410,7 +407,11 @@ def test_a_court_listing_recorded_by_hand_is_linked_to_its_record_and_never_reco
     assert _count(seeded, ListEntryRow) == 1
 
 
+# -- checks ---------------------------------------------------------------------------------------
 
+
+@pytest.fixture
+def checker(
     database_url: str, policy: Policy, clock: Clock, seeded: UowFactory
 ) -> Iterator[Checker]:
     """A checker reading through its own read engine, loaded on the empty database."""
