@@ -14,13 +14,15 @@ Setup (not timed): a database with --entries persons, each with one court listin
      every screened number (target ≥ 100 000/s), on SQLite and on PostgreSQL.
 3. HTTP, one server process (uvicorn, one worker) on the SQLite database, 32 connections (wrk):
    POST /api/v1/checks (auth, index, group-committed query log) next to GET /healthz on the same
-   server. Targets: at least 50% of the bare endpoint's throughput, p99 under 10 ms.
+   server. Targets: at least 50% of the bare endpoint's throughput, p99 under 10 ms. The p99 is
+   measured twice: flat out (each connection sends as soon as its answer arrives, so latency is
+   mostly queueing: 32 / throughput), and paced to half the measured throughput (wrk's delay()),
+   i.e. busy but not overloaded.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import gc
 import json
@@ -169,6 +171,11 @@ def build_checker(url: str) -> tuple[Checker, float, int]:
     started = time.perf_counter()
     checker.load()
     seconds = time.perf_counter() - started
+    # SQLite's page cache (64 MiB a connection) is the database's memory, not the index's.
+    source = checker.source
+    if isinstance(source, SqlIndexSource):
+        source.close()
+        source.engine.dispose()
     gc.collect()
     return checker, seconds, _rss() - before
 
@@ -261,51 +268,6 @@ def wrk(url: str, *, seconds: int, script: Path | None, key: str | None) -> tupl
     return rate, p99
 
 
-async def _paced_connection(
-    port: int, requests: list[bytes], interval: float, until: float, latencies: list[float]
-) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    loop = asyncio.get_running_loop()
-    due = loop.time() + random.random() * interval  # connections start spread out
-    i = 0
-    while due < until:
-        await asyncio.sleep(max(0.0, due - loop.time()))
-        writer.write(requests[i % len(requests)])
-        i += 1
-        head = await reader.readuntil(b"\r\n\r\n")
-        if not head.startswith(b"HTTP/1.1 200"):
-            raise SystemExit(f"paced request failed: {head[:80]!r}")
-        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-        await reader.readexactly(length)
-        # From when the request was due, not when it went out: a late start counts as latency.
-        latencies.append(loop.time() - due)
-        due += interval
-    writer.close()
-
-
-def paced_p99(port: int, bodies: list[str], key: str, rate: float, seconds: int) -> float:
-    """p99 latency (ms) at a fixed total rate over 32 connections (open loop, no coordinated
-    omission): what a check costs when the server is busy but not overloaded."""
-    requests = [
-        (
-            "POST /api/v1/checks HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-            f"Authorization: Bearer {key}\r\nContent-Length: {len(b.encode())}\r\n\r\n{b}"
-        ).encode()
-        for b in bodies
-    ]
-    latencies: list[float] = []
-
-    async def run() -> None:
-        until = asyncio.get_running_loop().time() + seconds
-        await asyncio.gather(
-            *(_paced_connection(port, requests, 32 / rate, until, latencies) for _ in range(32))
-        )
-
-    asyncio.run(run())
-    latencies.sort()
-    return latencies[int(len(latencies) * 0.99)] * 1000
-
-
 def _ms(value: str) -> float:
     for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
         if value.endswith(unit):
@@ -315,8 +277,8 @@ def _ms(value: str) -> float:
 
 def http_figures(
     url: str, workdir: Path, listed: int, seconds: int
-) -> tuple[float, float, float, float, float]:
-    """(check rate, bare rate, check p99 ms, paced rate, paced p99 ms) on one uvicorn process."""
+) -> tuple[float, float, float, float, float, float]:
+    """(check rate, bare rate, check p99, paced rate, paced p99, bare p99) on one server."""
     engine = make_engine(url)
     key = admin.create_api_key(
         partial(SqlUnitOfWork, make_session_factory(engine))(),
@@ -327,8 +289,7 @@ def http_figures(
     )
     engine.dispose()
     numbers = list(citizen_ids(0, 50)) + list(citizen_ids(listed + 1, 450))
-    payloads = [json.dumps({"subject": n, "matter": "flight"}) for n in numbers]
-    bodies = ",".join(json.dumps(p) for p in payloads)
+    bodies = ",".join(json.dumps(json.dumps({"subject": n, "matter": "flight"})) for n in numbers)
     script = workdir / "check.lua"
     script.write_text(
         "local bodies = {" + bodies + "}\n"
@@ -374,14 +335,23 @@ def http_figures(
             capture_output=True,
             timeout=600,
         )  # the first check builds the index
-        bare_rate, _ = wrk(base + "/healthz", seconds=seconds, script=None, key=None)
+        bare_rate, bare_p99 = wrk(base + "/healthz", seconds=seconds, script=None, key=None)
         check_rate, p99 = wrk(base + "/api/v1/checks", seconds=seconds, script=script, key=key)
-        paced_rate = round(check_rate / 2, -1)
-        paced = paced_p99(port, payloads, key, paced_rate, seconds)
+        # The same 32 connections, each pausing between requests so that together they ask
+        # about half of what the server can answer: latency when busy but not overloaded.
+        pause_ms = max(1, round(32 * 1000 / (check_rate / 2)))
+        paced_script = workdir / "check-paced.lua"
+        # Random pauses (mean `pause_ms`): connections drift apart instead of firing together.
+        paced_script.write_text(
+            script.read_text() + f"function delay()\n  return math.random(0, {2 * pause_ms})\nend\n"
+        )
+        paced_rate, paced = wrk(
+            base + "/api/v1/checks", seconds=seconds, script=paced_script, key=key
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return check_rate, bare_rate, p99, paced_rate, paced
+    return check_rate, bare_rate, p99, paced_rate, paced, bare_p99
 
 
 def _wait_until_up(url: str) -> None:
@@ -457,7 +427,7 @@ def main() -> int:
                 gc.collect()
                 if backend == "sqlite" and not args.skip_http:
                     print("[sqlite] HTTP: bare endpoint, then checks …", flush=True)
-                    check_rate, bare_rate, p99, paced_rate, paced = http_figures(
+                    check_rate, bare_rate, p99, paced_rate, paced, bare_p99 = http_figures(
                         url, workdir, args.entries, args.seconds
                     )
                     ratio = check_rate / bare_rate
@@ -471,6 +441,14 @@ def main() -> int:
                     )
                     rows.append(
                         (
+                            "(for comparison) bare endpoint p99, 32 connections flat out",
+                            f"{bare_p99:.2f} ms",
+                            "-",
+                            True,
+                        )
+                    )
+                    rows.append(
+                        (
                             "HTTP check p99, 32 connections flat out (closed loop)",
                             f"{p99:.2f} ms",
                             f"< {P99_TARGET_MS:.0f} ms",
@@ -479,7 +457,7 @@ def main() -> int:
                     )
                     rows.append(
                         (
-                            f"HTTP check p99, 32 connections at {paced_rate:,.0f}/s (open loop)",
+                            f"HTTP check p99, 32 connections paced to {paced_rate:,.0f}/s",
                             f"{paced:.2f} ms",
                             f"< {P99_TARGET_MS:.0f} ms",
                             paced < P99_TARGET_MS,

@@ -217,7 +217,7 @@ def test_kill_9_mid_ingest_and_a_rerun_equal_an_uninterrupted_run(
 
     url = new_database("killed")
     env = {**os.environ, "XINYONG_DATABASE_URL": url, "XINYONG_INGEST_CHUNK_ROWS": "200"}
-    process = subprocess.Popen(  # noqa: S603 - our own CLI
+    process = subprocess.Popen(
         [
             sys.executable,
             "-m",

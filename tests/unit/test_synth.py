@@ -328,7 +328,7 @@ def test_files_do_not_depend_on_the_process_hash_seed(tmp_path: Path) -> None:
     path = os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH")) if p)
     for hash_seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": path}
-        subprocess.run(  # noqa: S603 - our own interpreter and script
+        subprocess.run(
             [sys.executable, "-c", script, str(tmp_path / hash_seed)], check=True, env=env
         )
 

@@ -31,6 +31,8 @@ def make_engine(url: str, *, reads: bool = False, **kwargs: Any) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if not reads:
+            event.listen(engine, "connect", _sqlite_write_cache)
         event.listen(engine, "begin", _sqlite_begin_deferred if reads else _sqlite_begin_immediate)
         return engine
     if "poolclass" not in kwargs:
@@ -59,3 +61,11 @@ def _sqlite_begin_immediate(connection: Any) -> None:
 def _sqlite_begin_deferred(connection: Any) -> None:
     # A read snapshot that takes no lock until it writes (and read engines never write).
     connection.exec_driver_sql("BEGIN")
+
+
+def _sqlite_write_cache(dbapi_connection: Any, _record: Any) -> None:
+    # 64 MiB of page cache per writing connection (the default is 2 MiB): bulk writes into
+    # large indexes (the query log's subject key) stop re-reading the same pages from disk.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.close()

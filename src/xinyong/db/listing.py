@@ -580,8 +580,21 @@ def bulk_query_writer(engine: Engine) -> ScreeningSink:
     """A screening's query-log writer: many entries per transaction, committed before it
     returns. COPY on PostgreSQL; one prepared executemany on SQLite."""
     if engine.dialect.name == "postgresql":
-        return partial(_copy_queries, engine)
-    return partial(_insert_queries, engine)
+        return _Sink(partial(_copy_queries, engine), concurrent=True)
+    # SQLite's executemany takes the GIL back for every row: overlapping it with screening
+    # would only make the two threads queue for the lock.
+    return _Sink(partial(_insert_queries, engine), concurrent=False)
+
+
+class _Sink:
+    """A screening sink that says whether it may run beside the screening (on another thread)."""
+
+    def __init__(self, write: ScreeningSink, *, concurrent: bool) -> None:
+        self.write = write
+        self.concurrent = concurrent
+
+    def __call__(self, template: QueryEntry, rows: Sequence[tuple[int, str]]) -> None:
+        self.write(template, rows)
 
 
 def _insert_queries(engine: Engine, template: QueryEntry, rows: Sequence[tuple[int, str]]) -> None:

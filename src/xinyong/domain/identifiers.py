@@ -203,3 +203,13 @@ def parse_credit_code(raw: str) -> CreditCode:
     if code[17] != expected:
         raise InvalidIdentifier("uscc", f"check character is {code[17]}, the code needs {expected}")
     return CreditCode(code)
+
+
+def is_credit_code(code: str) -> bool:
+    """Whether a normalised string is a well-formed credit code (no exception, for hot paths)."""
+    return (
+        len(code) == 18
+        and all(ch in _USCC_ALPHABET for ch in code)
+        and code[2:8].isdigit()
+        and uscc.calc_check_digit(code[:17]) == code[17]
+    )

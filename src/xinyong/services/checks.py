@@ -12,6 +12,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -19,9 +20,9 @@ from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.errors import Conflict, Invalid, NotFound
 from xinyong.domain.identifiers import (
     InvalidIdentifier,
+    is_credit_code,
     normalise,
     parse_citizen_id,
-    parse_credit_code,
 )
 from xinyong.domain.index import Hit, ListingIndex, Triggers, organisation_key, person_key
 from xinyong.domain.policy import Policy
@@ -43,11 +44,8 @@ def subject_keys(raw: str) -> tuple[str, list[int]]:
     person = person_key(number)
     if person is not None:
         keys.append(person)
-    try:
-        parse_credit_code(number)
+    if is_credit_code(number):
         keys.append(organisation_key(number))
-    except InvalidIdentifier:
-        pass
     if not keys:
         try:
             parse_citizen_id(number)
@@ -311,6 +309,58 @@ class ScreenSummary:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+class _ChunkWriter:
+    """Writes one chunk's query log while the caller screens the next (one write at a time)."""
+
+    def __init__(self, sink: ScreeningSink, template: QueryEntry, summary: ScreenSummary) -> None:
+        self.sink = sink
+        self.template = template
+        self.summary = summary
+        # A sink that releases the GIL while it writes (PostgreSQL's COPY) runs beside the
+        # screening; one that does not (SQLite's executemany) runs in line.
+        self.concurrent = bool(getattr(sink, "concurrent", False))
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="screening-log")
+        self.pending: tuple[Future[None], list[ScreenResult], int] | None = None
+
+    def _start(self, logged: list[tuple[int, str]]) -> Future[None]:
+        if self.concurrent:
+            return self.pool.submit(self.sink, self.template, logged)
+        self.sink(self.template, logged)
+        return _done()
+
+    def hand_over(
+        self, results: list[ScreenResult], logged: list[tuple[int, str]]
+    ) -> Iterator[ScreenResult]:
+        """Start writing this chunk's log; release the previous chunk once its log committed."""
+        started = self._start(logged) if logged else None
+        yield from self._release()
+        if started is not None or results:
+            self.pending = (started or _done(), results, len(logged))
+
+    def finish(self) -> Iterator[ScreenResult]:
+        yield from self._release()
+
+    def close(self) -> None:
+        """Wait for a write in flight (what was screened stays logged) and stop the thread."""
+        self.pool.shutdown(wait=True)
+
+    def _release(self) -> Iterator[ScreenResult]:
+        if self.pending is None:
+            return
+        future, results, count = self.pending
+        self.pending = None
+        future.result()  # a failed write raises here: its answers never leave
+        self.summary.logged += count
+        self.summary.screened += len(results)
+        yield from results
+
+
+def _done() -> Future[None]:
+    future: Future[None] = Future()
+    future.set_result(None)
+    return future
+
+
 def screen(
     checker: Checker,
     rows: Iterable[tuple[int, str]],
@@ -350,45 +400,47 @@ def screen(
     orgs = checker.index.holds_organisations()
     results: list[ScreenResult] = []
     logged: list[tuple[int, str]] = []
-    for row, raw in rows:
-        number = raw.strip()
-        key = person_key(number) if len(number) == 18 else None
-        if key is not None and not orgs:
-            found = index_postings(key)
-        else:
-            try:
-                number, keys = subject_keys(raw)
-            except Invalid as exc:
-                out.invalid += 1
-                results.append((row, "", "invalid", "", "", str(exc)))
-                continue
-            key = keys[0]
-            found = tuple(p for k in keys for p in index_postings(k))
-        hits = checker._confirm(number, hits_for(found, matter, day)) if found else None
-        if hits:
-            out.listed += 1
-            logged.append((key, ";".join(f"{h.measure.code}@{h.posting.entry_id}" for h in hits)))
-            results.append(
-                (
-                    row,
-                    number,
-                    "listed",
-                    " ".join(sorted({h.measure.code for h in hits})),
-                    " ".join(sorted({str(h.posting.entry_id) for h in hits})),
-                    "",
+    writer = _ChunkWriter(sink, template, out)
+    try:
+        for row, raw in rows:
+            number = raw.strip()
+            key = person_key(number) if len(number) == 18 else None
+            if key is not None and not orgs:
+                found = index_postings(key)
+            else:
+                try:
+                    number, keys = subject_keys(raw)
+                except Invalid as exc:
+                    out.invalid += 1
+                    results.append((row, "", "invalid", "", "", str(exc)))
+                    continue
+                key = keys[0]
+                found = tuple(p for k in keys for p in index_postings(k))
+            hits = checker._confirm(number, hits_for(found, matter, day)) if found else None
+            if hits:
+                out.listed += 1
+                logged.append(
+                    (key, ";".join(f"{h.measure.code}@{h.posting.entry_id}" for h in hits))
                 )
-            )
-        else:
-            logged.append((key, "none"))
-            results.append((row, number, "clear", "", "", ""))
-        if len(results) >= chunk:
-            sink(template, logged)
-            out.logged += len(logged)
-            out.screened += len(results)
-            yield from results
-            results, logged = [], []
-    if logged:
-        sink(template, logged)
-        out.logged += len(logged)
-    out.screened += len(results)
-    yield from results
+                results.append(
+                    (
+                        row,
+                        number,
+                        "listed",
+                        " ".join(sorted({h.measure.code for h in hits})),
+                        " ".join(sorted({str(h.posting.entry_id) for h in hits})),
+                        "",
+                    )
+                )
+            else:
+                logged.append((key, "none"))
+                results.append((row, number, "clear", "", "", ""))
+            if len(results) >= chunk:
+                # The chunk's log is written on a second thread while the next chunk is screened;
+                # its results leave only once that write has committed.
+                yield from writer.hand_over(results, logged)
+                results, logged = [], []
+        yield from writer.hand_over(results, logged)
+        yield from writer.finish()
+    finally:
+        writer.close()

@@ -17,7 +17,7 @@ from xinyong.db.engine import make_engine
 from xinyong.db.listing import SqlIndexSource
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.policy import load_policy
-from xinyong.web import errors
+from xinyong.web import errors, portal
 from xinyong.web.api.v1 import cases, catalog, checks, lists, me, records, reviews, subjects
 from xinyong.web.deps import PUBLIC, KeyCache, SeqReader
 from xinyong.web.limits import BodyLimit
@@ -68,8 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         per_path={"/api/v1/records": settings.max_record_bytes},
     )
 
+    # The hottest route first, straight on the app: matched before anything else.
+    app.include_router(checks.router, prefix="/api/v1")
     api = APIRouter(prefix="/api/v1")
-    api.include_router(checks.router)  # first: the hottest route is matched first
     api.include_router(records.router)
     api.include_router(records.batches)
     api.include_router(catalog.router)
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(me.router)
     api.include_router(cases.router)
     app.include_router(api)
+    app.include_router(portal.router)
     app.include_router(_public_routes(policy.catalog.version))
     return app
 
@@ -111,7 +113,8 @@ def _public_routes(catalog_version: str) -> APIRouter:
         return (
             "<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>xinyong 信用</title>"
             "</head><body><h1>xinyong 信用</h1><p>Personal public credit information platform."
-            f" Catalog {catalog_version}.</p><p><a href='/docs'>API documentation</a></p>"
+            f" Catalog {catalog_version}.</p><p><a href='/portal/'>Portal</a> ·"
+            " <a href='/docs'>API documentation</a></p>"
             "</body></html>"
         )
 

@@ -1,0 +1,188 @@
+"""The portal: server-rendered pages for people, in a browser.
+
+Every page is open to anyone (so a visitor without a session is sent to the login page rather
+than shown an error); what a page shows is the signed-in person's own file and nothing else.
+The session travels in an HttpOnly, SameSite=Strict cookie; every form that changes something
+also carries a token derived from that session (double submit), so no other site can post it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime
+from functools import cache
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader
+
+from xinyong.domain.access import ApiKey
+from xinyong.domain.errors import DomainError
+from xinyong.services import accounts, rights
+from xinyong.services.documents import CHINA_TIME
+from xinyong.services.report import build_report
+from xinyong.web.api.v1.cases import public_records
+from xinyong.web.deps import PUBLIC, SESSION_COOKIE, PolicyDep, SettingsDep, UowDep
+
+router = APIRouter(prefix="/portal", tags=["portal (HTML)"])
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(loader=PackageLoader("xinyong", "templates/portal"), autoescape=True)
+
+
+def _page(name: str, status: int = 200, **context: object) -> HTMLResponse:
+    return HTMLResponse(_templates().get_template(name).render(**context), status_code=status)
+
+
+def _csrf(secret: str, token: str) -> str:
+    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+async def _session(request: Request) -> tuple[ApiKey, str] | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    caller = await run_in_threadpool(
+        accounts.authenticate_session, request.app.state.read_uow_factory(), token
+    )
+    return (caller, token) if caller is not None else None
+
+
+def _to_login() -> RedirectResponse:
+    return RedirectResponse("/portal/login", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse, **PUBLIC)
+async def home(request: Request) -> HTMLResponse:
+    """The portal's front page."""
+    return _page("home.html", signed_in=await _session(request) is not None, csrf="")
+
+
+@router.get("/login", response_class=HTMLResponse, **PUBLIC)
+async def login_page() -> HTMLResponse:
+    return _page("login.html", signed_in=False, csrf="", error=None)
+
+
+@router.post("/login", response_class=HTMLResponse, **PUBLIC)
+def login(
+    uow: UowDep,
+    policy: PolicyDep,
+    number: Annotated[str, Form(max_length=40)],
+    password: Annotated[str, Form(max_length=200)],
+) -> Response:
+    """Log in with a citizen ID number and password; the session cookie is set."""
+    try:
+        session = accounts.login(uow, policy, number=number, password=password)
+    except DomainError as exc:
+        return _page("login.html", status=401, signed_in=False, csrf="", error=exc.detail)
+    response = RedirectResponse("/portal/me", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.token,
+        max_age=int((session.expires_at - datetime.now(UTC)).total_seconds()),
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+@router.post("/logout", response_class=HTMLResponse, **PUBLIC)
+async def logout(
+    request: Request, uow: UowDep, settings: SettingsDep, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    found = await _session(request)
+    if found is not None and hmac.compare_digest(csrf, _csrf(settings.secret_key, found[1])):
+        await run_in_threadpool(accounts.logout, uow, found[1])
+    response = RedirectResponse("/portal/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/me", response_class=HTMLResponse, **PUBLIC)
+async def my_file(
+    request: Request,
+    uow: UowDep,
+    policy: PolicyDep,
+    settings: SettingsDep,
+    filed: int | None = None,
+    error: str | None = None,
+) -> Response:
+    """The signed-in person's file: records (with objection forms), lists, who looked."""
+    found = await _session(request)
+    if found is None:
+        return _to_login()
+    caller, token = found
+    data = await run_in_threadpool(
+        build_report, uow, policy, caller.subject_id or 0, actor=caller.actor
+    )
+    generated = data.generated_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+    return _page(
+        "me.html",
+        signed_in=True,
+        csrf=_csrf(settings.secret_key, token),
+        data=data,
+        records=[r for r in data.records if not r.archived],
+        grounds=policy.rights.objection_grounds,
+        generated=generated,
+        message=f"异议已提交（编号 {filed}），该记录已标注“异议处理中”。 Objection {filed} filed."
+        if filed
+        else None,
+        error=error[:300] if error else None,
+    )
+
+
+@router.post("/me/objections", response_class=HTMLResponse, **PUBLIC)
+async def object_to(
+    request: Request,
+    uow: UowDep,
+    policy: PolicyDep,
+    settings: SettingsDep,
+    record_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
+    ground: Annotated[str, Form(max_length=40)],
+    reasons: Annotated[str, Form(max_length=20000)],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """File an objection from the portal (the session's own records only)."""
+    found = await _session(request)
+    if found is None:
+        return _to_login()
+    caller, token = found
+    if not hmac.compare_digest(csrf, _csrf(settings.secret_key, token)):
+        return _page(
+            "login.html",
+            status=403,
+            signed_in=False,
+            csrf="",
+            error="表单已过期，请重新登录。 The form expired; log in again.",
+        )
+    try:
+        objection = await run_in_threadpool(
+            lambda: rights.file(
+                uow,
+                policy,
+                subject_id=caller.subject_id or 0,
+                record_id=record_id,
+                entry_id=None,
+                ground=ground,
+                reasons=reasons,
+                actor=caller.actor,
+            )
+        )
+    except DomainError as exc:
+        return RedirectResponse(f"/portal/me?{urlencode({'error': exc.detail})}", status_code=303)
+    return RedirectResponse(f"/portal/me?filed={objection.id}", status_code=303)
+
+
+@router.get("/public", response_class=HTMLResponse, **PUBLIC)
+async def public_page(request: Request, uow: UowDep, policy: PolicyDep) -> HTMLResponse:
+    """Published records, de-identified."""
+    records = await run_in_threadpool(public_records, uow, policy, request, None, 100, 0)
+    return _page(
+        "public.html", signed_in=await _session(request) is not None, csrf="", records=records
+    )
