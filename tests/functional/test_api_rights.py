@@ -612,6 +612,13 @@ def test_repair_is_refused_before_its_date_lists_what_is_missing_and_ends_public
     assert [r["id"] for r in client.get("/api/v1/repairs", headers=repairs).json()] == [
         repair["id"]
     ]
+    acceptance = f"/api/v1/repairs/{repair['id']}/acceptance"
+    assert client.post(acceptance, headers=court).status_code == 404
+    accepted = client.post(acceptance, headers=repairs)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "accepted"
+    assert client.post(acceptance, headers=repairs).status_code == 409  # once
+
     url = f"/api/v1/repairs/{repair['id']}/decision"
     decision = {"repaired": True, "reasons": "罚款已缴清，承诺书已签署，准予修复"}
     assert client.post(url, json=decision, headers=court).status_code == 404

@@ -117,6 +117,17 @@ def list_repairs(
     console.print(table if cases else "no open repair applications")
 
 
+@repairs_app.command("accept")
+def accept_repair(repair: int) -> None:
+    """Take up a complete repair application."""
+    s = context.settings()
+    with context.domain_errors():
+        r = rights.accept_repair(
+            context.uow_factory(s)(), repair, department=None, actor=context.CLI_ACTOR
+        )
+    console.print(f"repair {r.id}: {r.status.value}; feedback due {r.feedback_due.day}")
+
+
 @repairs_app.command("decide")
 def decide_repair(
     repair: int,

@@ -42,6 +42,7 @@ class EventTag(StrEnum):
     OBJECTION_EXTENDED = "objection:extended"
     OBJECTION_DECIDED = "objection:decided"
     REPAIR_APPLIED = "repair:applied"
+    REPAIR_ACCEPTED = "repair:accepted"
     REPAIR_DECIDED = "repair:decided"
     RECORD_EXPIRED = "record:expired"
     RECORD_DELETED = "record:deleted_after_retention"

@@ -314,6 +314,14 @@ class Repair:
     decided_by: str | None = None
     reasons: str | None = None
 
+    def accept(self) -> None:
+        """The department takes the application up (due within `accept_working_days`)."""
+        if self.status is not RepairStatus.APPLIED:
+            raise Conflict(
+                f"repair {self.id} is {self.status.value}; only a complete application is accepted"
+            )
+        self.status = RepairStatus.ACCEPTED
+
     def decide(self, *, repaired: bool, reasons: str, by: str, at: datetime) -> None:
         if self.status in (RepairStatus.REPAIRED, RepairStatus.REFUSED):
             raise Conflict(f"repair {self.id} was decided already")

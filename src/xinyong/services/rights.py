@@ -627,6 +627,28 @@ def apply_for_repair(
     return repair
 
 
+def accept_repair(uow: UnitOfWork, repair_id: int, *, department: str | None, actor: str) -> Repair:
+    """The department accepts a complete application; the feedback deadline keeps running."""
+    with uow:
+        repair = uow.rights.get_repair(repair_id)
+        if department is not None and repair.department != department:
+            raise NotFound(f"repair application {repair_id} does not exist")
+        repair.accept()
+        uow.rights.save_repair(repair)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.REPAIR_ACCEPTED,
+                actor,
+                "repair",
+                str(repair_id),
+                uow.now(),
+                subject_id=repair.subject_id,
+            )
+        )
+        uow.commit()
+    return repair
+
+
 def decide_repair(
     uow: UnitOfWork,
     policy: Policy,

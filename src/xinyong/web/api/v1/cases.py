@@ -95,6 +95,13 @@ def repair_queue(uow: UowDep, request: Request, key: Repairs) -> list[RepairPubl
     return [repair_public(r, today) for r in rights.repair_queue(uow, department=key.department)]
 
 
+@router.post("/repairs/{repair_id}/acceptance")
+def accept_repair(repair_id: DbId, uow: UowDep, request: Request, key: Repairs) -> RepairPublic:
+    """Take up a complete application (due within the acceptance deadline, in working days)."""
+    r = rights.accept_repair(uow, repair_id, department=key.department, actor=key.actor)
+    return repair_public(r, _today(request))
+
+
 @router.post("/repairs/{repair_id}/decision")
 def decide_repair(
     repair_id: DbId,
