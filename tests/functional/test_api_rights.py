@@ -298,6 +298,7 @@ def test_objection_deadlines_count_working_days_across_national_day(
     amr: Headers,
     staff: Headers,
     airline: Headers,
+    agency: Headers,
     clock: Clock,
 ) -> None:
     clock.at = on(date(2026, 9, 30))  # Wednesday, the last working day before the holiday
@@ -305,7 +306,20 @@ def test_objection_deadlines_count_working_days_across_national_day(
     first = submit(client, amr, penalty_row(subject_id=number, subject_name=name))
     second = submit(client, amr, penalty_row(subject_id=number, subject_name=name))
     person = sign_up(client, number, name)
-    check(client, airline, number, "administrative_permit")  # the airline now holds the file
+    # The airline's check returns nothing: it receives no item, so it is told of none.
+    check(client, airline, number, "administrative_permit")
+    # The agency, authorised, receives both records: it is told what becomes of them.
+    client.post(
+        "/api/v1/me/authorisations",
+        json={
+            "grantee": AGENCY,
+            "purpose": "个人贷款审批",
+            "scope": "report",
+            "expires_on": "2026-12-31",
+        },
+        headers=person.headers,
+    ).raise_for_status()
+    agency_query(client, agency, number).raise_for_status()
 
     a = object_to(client, person, first)
     b = object_to(client, person, second)
@@ -375,7 +389,8 @@ def test_objection_deadlines_count_working_days_across_national_day(
     assert (case["outcome"], case["status"]) == ("reject", "decided")
     assert "异议不成立" in case["reasons"]
 
-    items = feed(client, airline)
+    assert feed(client, airline) == []  # its check returned nothing
+    items = feed(client, agency)
     assert [(i["kind"], i["entity_type"], i["entity_id"]) for i in items] == [
         ("under_objection", "record", first),
         ("under_objection", "record", second),
@@ -385,10 +400,10 @@ def test_objection_deadlines_count_working_days_across_national_day(
     assert seqs == sorted(seqs)
     assert len(set(seqs)) == 3
     assert items[2]["detail"] == "经核查，处罚决定书记载无误，异议不成立"
-    assert feed(client, airline, after=0, limit=1) == items[:1]
-    assert feed(client, airline, after=seqs[0], limit=1) == items[1:2]
-    assert feed(client, airline, after=seqs[1]) == items[2:]
-    assert feed(client, airline, after=seqs[2]) == []
+    assert feed(client, agency, after=0, limit=1) == items[:1]
+    assert feed(client, agency, after=seqs[0], limit=1) == items[1:2]
+    assert feed(client, agency, after=seqs[1]) == items[2:]
+    assert feed(client, agency, after=seqs[2]) == []
     assert feed(client, amr) == []  # BJ-AMR never queried the person: it is told nothing
 
 
@@ -466,7 +481,7 @@ def test_an_agency_queries_only_under_a_live_authorisation_and_every_query_is_lo
     assert number not in answered.text
     log = [q for q in report(client, person)["queries"] if q["kind"].startswith("agency")]
     assert [(q["kind"], q["returned"]) for q in log] == [  # newest first
-        ("agency", "records:1;entries:0"),
+        ("agency", f"record@{record}"),
         ("agency_refused", "refused"),
     ]
     assert log[0]["authority"] == f"authorisation {authorisation['id']}"
@@ -553,6 +568,7 @@ def test_repair_is_refused_before_its_date_lists_what_is_missing_and_ends_public
     client: TestClient,
     amr: Headers,
     airline: Headers,
+    agency: Headers,
     key_for: KeyFor,
     clock: Clock,
 ) -> None:
@@ -563,7 +579,18 @@ def test_repair_is_refused_before_its_date_lists_what_is_missing_and_ends_public
     shown = record_in(report(client, person), record)
     assert (shown["severity"], shown["repair_from"]) == ("general", "2026-12-01")
     assert public_record(client, record) is not None
-    check(client, airline, number, "administrative_permit")
+    check(client, airline, number, "administrative_permit")  # returns nothing: told nothing
+    client.post(
+        "/api/v1/me/authorisations",
+        json={
+            "grantee": AGENCY,
+            "purpose": "个人贷款审批",
+            "scope": "report",
+            "expires_on": "2027-03-01",
+        },
+        headers=person.headers,
+    ).raise_for_status()
+    agency_query(client, agency, number).raise_for_status()  # the agency receives the record
 
     complete = {
         "record_id": record,
@@ -631,7 +658,8 @@ def test_repair_is_refused_before_its_date_lists_what_is_missing_and_ends_public
     shown = record_in(report(client, person), record)
     assert (shown["status"], shown["archived"]) == ("repaired", True)
     assert public_record(client, record) is None
-    assert [(i["kind"], i["entity_id"]) for i in feed(client, airline)] == [("repaired", record)]
+    assert [(i["kind"], i["entity_id"]) for i in feed(client, agency)] == [("repaired", record)]
+    assert feed(client, airline) == []
     again = client.post("/api/v1/me/repairs", json=complete, headers=person.headers)
     assert again.status_code == 409  # nothing left to repair
 
@@ -666,8 +694,15 @@ def test_sessions_refuse_wrong_passwords_ended_tokens_and_other_peoples_files(
         "/api/v1/accounts",
         json={"number": number, "name": name, "phone": "13800138000", "password": PASSWORD},
     )
-    assert taken.status_code == 409
+    # The same answer as for an unknown number or a wrong name: registration tells no one
+    # who is on file.
+    assert taken.status_code == 422
     assert number not in taken.text
+    unknown = client.post(
+        "/api/v1/accounts",
+        json={"number": stranger, "name": name, "phone": "13800138000", "password": PASSWORD},
+    )
+    assert taken.json()["detail"] == unknown.json()["detail"]
 
     details = set()
     for body in (

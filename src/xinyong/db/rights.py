@@ -429,15 +429,14 @@ class SqlRightsRepository:
             for r in rows
         ]
 
-    def recipients(self, subject_key: int) -> set[str]:
-        """The parties that received something about this subject (a refused query got nothing)."""
-        rows = self.session.scalars(
-            select(QueryRow.department_code)
-            .where(
+    def deliveries(self, subject_key: int) -> list[tuple[str, str]]:
+        """(party, what it was given) for every answered query about this subject."""
+        rows = self.session.execute(
+            select(QueryRow.department_code, QueryRow.returned).where(
                 QueryRow.subject_key == subject_key,
                 QueryRow.department_code.is_not(None),
                 QueryRow.kind != "agency_refused",
+                QueryRow.returned != "none",
             )
-            .distinct()
         )
-        return {str(r) for r in rows}
+        return [(str(party), str(returned)) for party, returned in rows]

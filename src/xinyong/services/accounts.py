@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from xinyong.domain.access import ApiKey, Scope
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.catalog import SubjectType
-from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound, Unauthenticated
+from xinyong.domain.errors import Invalid, NotAllowed, NotFound, Unauthenticated
 from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id
 from xinyong.domain.policy import Policy
 from xinyong.domain.rights import Account
@@ -26,6 +26,18 @@ from xinyong.services.ports import UnitOfWork, business_date
 
 SESSION_PREFIX = "xs_"
 _hasher = PasswordHasher()
+
+
+class RegistrationRefused(Invalid):
+    def __init__(self) -> None:
+        super().__init__(
+            "no account can be opened with this number and name: the platform holds nothing"
+            " under them, or an account exists already (log in, or ask the credit centre)"
+        )
+
+
+#: Verified against when there is no account, so that a login takes as long either way.
+_DUMMY_HASH = _hasher.hash("not a password anyone has")
 
 
 class LoginFailed(Unauthenticated):
@@ -65,12 +77,16 @@ def register(
     phone_number = _phone(phone)
     with uow:
         subject = uow.subjects.get_by_number(normalised)
-        if subject is None or subject.kind is not SubjectType.PERSON or subject.id is None:
-            raise NotFound("number: the platform holds no information about this person")
-        if subject.name != name.strip():
-            raise Invalid("name: does not match the name on record for this number")
-        if uow.accounts.by_subject(subject.id) is not None:
-            raise Conflict("an account for this person exists already; log in instead")
+        # One answer for "unknown", "wrong name" and "already registered": the public
+        # registration form must not tell anyone who is on file.
+        if (
+            subject is None
+            or subject.kind is not SubjectType.PERSON
+            or subject.id is None
+            or subject.name != name.strip()
+            or uow.accounts.by_subject(subject.id) is not None
+        ):
+            raise RegistrationRefused
         now = uow.now()
         account = Account(None, subject.id, phone_number, _hasher.hash(password), now)
         uow.accounts.add(account)
@@ -106,12 +122,12 @@ def login(
     with uow:
         subject = uow.subjects.get_by_number(normalised)
         account = uow.accounts.by_subject(subject.id) if subject and subject.id else None
-        if account is None or account.disabled_at is not None or account.id is None:
-            raise LoginFailed
         try:
-            _hasher.verify(account.password_hash, password)
+            _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             raise LoginFailed from None
+        if account is None or account.disabled_at is not None or account.id is None:
+            raise LoginFailed
         now = uow.now()
         lifetime = (
             timedelta(days=policy.rights.api_token_days)

@@ -404,7 +404,7 @@ def screen(
     try:
         for row, raw in rows:
             number = raw.strip()
-            key = person_key(number) if len(number) == 18 else None
+            key = person_key(number) if len(number) == 18 and number.isascii() else None
             if key is not None and not orgs:
                 found = index_postings(key)
             else:

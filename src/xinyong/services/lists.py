@@ -128,6 +128,9 @@ def propose(
                 record = uow.records.get(record_id)
             except NotFound:
                 raise Invalid(f"basis_records: record {record_id} does not exist") from None
+            if department is not None and record.department != department:
+                # A department proposes on its own findings; others' records stay unseen.
+                raise Invalid(f"basis_records: record {record_id} does not exist")
             if record.subject_id != subject_id:
                 raise Invalid(f"basis_records: record {record_id} is about someone else")
             if record.status is not RecordStatus.ACTIVE:

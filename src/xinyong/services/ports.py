@@ -299,8 +299,8 @@ class RightsRepository(Protocol):
 
     def add_feed(self, items: Sequence[FeedItem]) -> None: ...
     def feed_after(self, recipient: str, seq: int, *, limit: int) -> list[FeedItem]: ...
-    def recipients(self, subject_key: int) -> set[str]:
-        """Every party that has queried this subject (checks, screenings, agency queries)."""
+    def deliveries(self, subject_key: int) -> list[tuple[str, str]]:
+        """(party, what it was given) for every answered query about this subject."""
         ...
 
 

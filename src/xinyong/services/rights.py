@@ -16,7 +16,8 @@ from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import add_working_days
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound
-from xinyong.domain.index import subject_key
+from xinyong.domain.identifiers import normalise, redact_id_numbers
+from xinyong.domain.index import person_key, subject_key
 from xinyong.domain.lists import EntryState, ListEntry
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus
@@ -42,14 +43,30 @@ def _key(subject: Subject) -> int:
 def _notify(
     uow: UnitOfWork, subject: Subject, kind: str, entity_type: str, entity_id: int, detail: str
 ) -> int:
-    """Tell every party that ever queried this subject what became of one of its items."""
+    """Tell every party that received this item (a check's entry, an agency's record) what
+    became of it. Parties that received other items, or nothing, are not told."""
     key = _key(subject)
+    wanted = ("record" if entity_type == "record" else "entry", entity_id)
+    recipients = sorted(
+        {party for party, returned in uow.rights.deliveries(key) if wanted in _items(returned)}
+    )
     at = uow.now()
-    recipients = sorted(uow.rights.recipients(key))
+    clean = redact_id_numbers(detail)
     uow.rights.add_feed(
-        [FeedItem(r, kind, entity_type, entity_id, key, detail, at) for r in recipients]
+        [FeedItem(r, kind, entity_type, entity_id, key, clean, at) for r in recipients]
     )
     return len(recipients)
+
+
+def _items(returned: str) -> set[tuple[str, int]]:
+    """The items a query log entry says were given: `record@7`, `entry@12`, and a check's
+    `M-COURT-FLIGHT@12` (a measure and the entry that triggered it)."""
+    items: set[tuple[str, int]] = set()
+    for part in returned.split(";"):
+        head, _, tail = part.partition("@")
+        if tail.isdigit():
+            items.add(("record" if head == "record" else "entry", int(tail)))
+    return items
 
 
 # -- authorisations and agency queries -----------------------------------------------------------
@@ -155,19 +172,27 @@ def agency_query(
         raise NotAllowed("this key is not bound to a registered party")
     if not purpose.strip():
         raise Invalid("purpose: say what the query is for")
+    purpose = purpose.strip()
     with uow:
-        subject = find_subject(uow, number, SubjectType.PERSON)
-        if subject.id is None:
-            raise NotFound("subject: not stored")
+        try:
+            subject: Subject | None = find_subject(uow, number, SubjectType.PERSON)
+        except NotFound:
+            subject = None  # answered like a missing authorisation: nothing is revealed
         now = uow.now()
         today = business_date(now)
         live = [
             a
-            for a in uow.rights.authorisations_of(subject.id)
-            if a.grantee == caller.department and a.scope == scope and a.is_live_on(today)
+            for a in (uow.rights.authorisations_of(subject.id) if subject and subject.id else [])
+            if a.grantee == caller.department
+            and a.scope == scope
+            and a.purpose == purpose
+            and a.is_live_on(today)
         ]
-        key = _key(subject)
-        if not live:
+        found_key = _key(subject) if subject else person_key(normalise(number))
+        if found_key is None:
+            raise Invalid("subject: not a valid citizen ID number")
+        key: int = found_key
+        if subject is None or subject.id is None or not live:
             uow.queries.add_many(
                 [
                     QueryEntry(
@@ -187,16 +212,16 @@ def agency_query(
                     EventTag.AGENCY_REFUSED,
                     caller.actor,
                     "subject",
-                    str(subject.id),
+                    str(subject.id if subject else "unknown"),
                     now,
-                    subject_id=subject.id,
+                    subject_id=subject.id if subject else None,
                     data={"party": caller.department, "scope": scope},
                 )
             )
             uow.commit()
             raise NotAuthorised(
-                f"no live authorisation of {caller.department} for scope {scope}; the query"
-                " was refused and logged"
+                f"no live authorisation of {caller.department} for scope {scope} and this"
+                " purpose; the query was refused and logged"
             )
         authorisation = live[0]
         records = [
@@ -209,7 +234,11 @@ def agency_query(
             for e in uow.entries.of_subject(subject.id, policy.list_types)
             if e.is_in_force_on(today) and scope in ("report", "lists")
         ]
-        returned = f"records:{len(records)};entries:{len(entries)}"
+        # What was returned, by id: who received which item is what the feed follows.
+        returned = (
+            ";".join([f"record@{r.id}" for r in records] + [f"entry@{e.id}" for e in entries])
+            or "none"
+        )
         (query_id,) = uow.queries.add_many(
             [
                 QueryEntry(
@@ -481,7 +510,8 @@ def decide(
             record.updated_at = now
             uow.records.save_status(record)
             for entry in _entries_resting_on(uow, policy, record):
-                _end(uow, entry, "revocation", today)
+                if "revocation" in entry.list_type.exit_grounds:
+                    _end(uow, entry, "revocation", today)
         if outcome == "remove_from_list" and objection.entry_id is not None:
             _end(uow, uow.entries.get(objection.entry_id, policy.list_types), "revocation", today)
         subject = uow.subjects.get(objection.subject_id)

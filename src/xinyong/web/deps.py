@@ -171,7 +171,9 @@ async def _authorise(
             key = await run_in_threadpool(
                 admin.authenticate, request.app.state.read_uow_factory(), token
             )
-            if key is not None:
+            # Cache it only if the log has not moved while we read: a revocation committed in
+            # between would otherwise be forgotten with the emptied cache.
+            if key is not None and cache.seq == request.state.seq:
                 cache.keys[key.prefix] = key
     if key is None:
         raise HTTPException(401, "the API key is unknown or revoked", challenge)

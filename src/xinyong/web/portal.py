@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated
@@ -20,6 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader
 
+from xinyong.config import Settings
 from xinyong.domain.access import ApiKey
 from xinyong.domain.errors import DomainError
 from xinyong.services import accounts, rights
@@ -36,12 +38,27 @@ def _templates() -> Environment:
     return Environment(loader=PackageLoader("xinyong", "templates/portal"), autoescape=True)
 
 
-def _page(name: str, status: int = 200, **context: object) -> HTMLResponse:
-    return HTMLResponse(_templates().get_template(name).render(**context), status_code=status)
+def _page(
+    name: str, *, status: int = 200, chrome: Mapping[str, object] | None = None, **context: object
+) -> HTMLResponse:
+    page = _templates().get_template(name).render(**{**(chrome or {}), **context})
+    return HTMLResponse(page, status_code=status)
 
 
 def _csrf(secret: str, token: str) -> str:
     return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _csrf_ok(secret: str, token: str, sent: str) -> bool:
+    return hmac.compare_digest(sent.encode(), _csrf(secret, token).encode())
+
+
+async def _chrome(request: Request, settings: Settings) -> dict[str, object]:
+    """What every page's header needs: signed in or not, and the token its forms carry."""
+    found = await _session(request)
+    if found is None:
+        return {"signed_in": False, "csrf": ""}
+    return {"signed_in": True, "csrf": _csrf(settings.secret_key, found[1])}
 
 
 async def _session(request: Request) -> tuple[ApiKey, str] | None:
@@ -59,9 +76,9 @@ def _to_login() -> RedirectResponse:
 
 
 @router.get("/", response_class=HTMLResponse, **PUBLIC)
-async def home(request: Request) -> HTMLResponse:
+async def home(request: Request, settings: SettingsDep) -> HTMLResponse:
     """The portal's front page."""
-    return _page("home.html", signed_in=await _session(request) is not None, csrf="")
+    return _page("home.html", chrome=await _chrome(request, settings))
 
 
 @router.get("/login", response_class=HTMLResponse, **PUBLIC)
@@ -71,6 +88,7 @@ async def login_page() -> HTMLResponse:
 
 @router.post("/login", response_class=HTMLResponse, **PUBLIC)
 def login(
+    request: Request,
     uow: UowDep,
     policy: PolicyDep,
     number: Annotated[str, Form(max_length=40)],
@@ -88,6 +106,7 @@ def login(
         max_age=int((session.expires_at - datetime.now(UTC)).total_seconds()),
         httponly=True,
         samesite="strict",
+        secure=request.url.scheme == "https",
     )
     return response
 
@@ -97,7 +116,7 @@ async def logout(
     request: Request, uow: UowDep, settings: SettingsDep, csrf: Annotated[str, Form()] = ""
 ) -> Response:
     found = await _session(request)
-    if found is not None and hmac.compare_digest(csrf, _csrf(settings.secret_key, found[1])):
+    if found is not None and _csrf_ok(settings.secret_key, found[1], csrf):
         await run_in_threadpool(accounts.logout, uow, found[1])
     response = RedirectResponse("/portal/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
@@ -122,7 +141,7 @@ async def my_file(
         build_report, uow, policy, caller.subject_id or 0, actor=caller.actor
     )
     generated = data.generated_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
-    return _page(
+    page = _page(
         "me.html",
         signed_in=True,
         csrf=_csrf(settings.secret_key, token),
@@ -135,6 +154,8 @@ async def my_file(
         else None,
         error=error[:300] if error else None,
     )
+    page.headers["Cache-Control"] = "no-store"  # a person's file is never cached
+    return page
 
 
 @router.post("/me/objections", response_class=HTMLResponse, **PUBLIC)
@@ -153,7 +174,7 @@ async def object_to(
     if found is None:
         return _to_login()
     caller, token = found
-    if not hmac.compare_digest(csrf, _csrf(settings.secret_key, token)):
+    if not _csrf_ok(settings.secret_key, token, csrf):
         return _page(
             "login.html",
             status=403,
@@ -180,9 +201,9 @@ async def object_to(
 
 
 @router.get("/public", response_class=HTMLResponse, **PUBLIC)
-async def public_page(request: Request, uow: UowDep, policy: PolicyDep) -> HTMLResponse:
+async def public_page(
+    request: Request, uow: UowDep, policy: PolicyDep, settings: SettingsDep
+) -> HTMLResponse:
     """Published records, de-identified."""
     records = await run_in_threadpool(public_records, uow, policy, request, None, 100, 0)
-    return _page(
-        "public.html", signed_in=await _session(request) is not None, csrf="", records=records
-    )
+    return _page("public.html", records=records, chrome=await _chrome(request, settings))

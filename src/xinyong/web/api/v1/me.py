@@ -56,7 +56,9 @@ def register(body: AccountCreate, uow: UowDep, policy: PolicyDep) -> AccountPubl
 
 
 @router.post("/sessions", status_code=201, **PUBLIC)
-def login(body: SessionCreate, uow: UowDep, policy: PolicyDep, response: Response) -> SessionPublic:
+def login(
+    body: SessionCreate, uow: UowDep, policy: PolicyDep, request: Request, response: Response
+) -> SessionPublic:
     """Log in: a bearer token for the API, or (kind=web) also an HttpOnly session cookie."""
     session = accounts.login(
         uow, policy, number=body.number, password=body.password, api=body.kind == "api"
@@ -68,7 +70,7 @@ def login(body: SessionCreate, uow: UowDep, policy: PolicyDep, response: Respons
             expires=session.expires_at,
             httponly=True,
             samesite="strict",
-            secure=False,  # behind TLS, the proxy marks it secure
+            secure=request.url.scheme == "https",
         )
     return SessionPublic(token=session.token, expires_at=session.expires_at)
 
@@ -76,9 +78,9 @@ def login(body: SessionCreate, uow: UowDep, policy: PolicyDep, response: Respons
 @router.delete("/sessions/current", status_code=204)
 def logout(request: Request, uow: UowDep, key: Person) -> Response:
     """End this session (the token stops working at once)."""
-    header = request.headers.get("authorization", "")
-    token = header.removeprefix("Bearer ").strip() or request.cookies.get(SESSION_COOKIE, "")
-    accounts.logout(uow, token)
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    token = credentials.strip() if scheme.lower() == "bearer" else ""
+    accounts.logout(uow, token or request.cookies.get(SESSION_COOKIE, ""))
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -106,18 +108,24 @@ async def own_report(
     who looked at your file. It states when it was generated and what it omits by law."""
     subject_id = await run_in_threadpool(accounts.acting_for, uow, key, on_behalf_of)
     data = await run_in_threadpool(build_report, uow, policy, subject_id, actor=key.actor)
+    private = {"Cache-Control": "no-store"}  # a person's file is never cached
     if format == "html":
-        return Response(report_render.render_report_html(data), media_type="text/html")
+        return Response(
+            report_render.render_report_html(data), media_type="text/html", headers=private
+        )
     if format == "pdf":
         pdf = await run_in_threadpool(report_render.render_report_pdf, data)
         stamp = business_date(data.generated_at).isoformat()
         return Response(
             pdf,
             media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="report-{stamp}.pdf"'},
+            headers={
+                "Content-Disposition": f'attachment; filename="report-{stamp}.pdf"',
+                **private,
+            },
         )
     body = json.dumps(asdict(data), default=str, ensure_ascii=False)
-    return Response(body, media_type="application/json")
+    return Response(body, media_type="application/json", headers=private)
 
 
 def _authorisation(a: Authorisation, today: date) -> AuthorisationPublic:
