@@ -775,3 +775,25 @@ def test_sessions_refuse_wrong_passwords_ended_tokens_and_other_peoples_files(
     assert client.get("/api/v1/me/report").status_code == 401
     forged = client.get("/api/v1/me/report", headers=auth("xs_not-a-session"))
     assert forged.status_code == 401
+
+
+def test_logins_are_refused_for_a_while_after_too_many_wrong_passwords(
+    client: TestClient, amr: Headers, clock: Clock
+) -> None:
+    number, name = citizen_id(born=date(1984, 3, 3)), "王秀英"
+    submit(client, amr, penalty_row(subject_id=number, subject_name=name))
+    sign_up(client, number, name)
+
+    def attempt(password: str) -> Any:
+        return client.post("/api/v1/sessions", json={"number": number, "password": password})
+
+    for _ in range(5):  # rights.toml: max_failed_logins
+        assert attempt("not the password").status_code == 401
+    locked = attempt(PASSWORD)  # even the right password, for now
+    assert locked.status_code == 429, locked.text
+    assert locked.headers["content-type"].startswith(PROBLEM)
+    assert "15 minutes" in locked.json()["detail"]
+    assert number not in locked.text
+
+    clock.advance(minutes=16)  # rights.toml: lockout_minutes
+    assert attempt(PASSWORD).status_code == 201

@@ -635,3 +635,15 @@ class SqlAuditLog:
         if tag:
             query = query.where(AuditEventRow.tag == tag)
         return int(self.session.scalar(query) or 0)
+
+    def count_since(self, tag: str, *, subject_id: int, since: datetime) -> int:
+        query = (
+            select(func.count())
+            .select_from(AuditEventRow)
+            .where(
+                AuditEventRow.tag == tag,
+                AuditEventRow.subject_id == subject_id,
+                AuditEventRow.at >= since,
+            )
+        )
+        return int(self.session.scalar(query) or 0)

@@ -32,6 +32,7 @@ class EventTag(StrEnum):
     CHECK_FEEDBACK = "check:feedback_given"
     ACCOUNT_REGISTERED = "account:registered"
     ACCOUNT_LOGGED_IN = "account:logged_in"
+    ACCOUNT_LOGIN_FAILED = "account:login_failed"
     AGENT_RECORDED = "agency:recorded"
     AUTHORISATION_GRANTED = "authorisation:granted"
     AUTHORISATION_REVOKED = "authorisation:revoked"

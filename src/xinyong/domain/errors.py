@@ -71,3 +71,9 @@ class Unauthenticated(DomainError):
     """Credentials that do not prove who is calling (a wrong password, say)."""
 
     title = "Unauthorised"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed attempts in a short time: wait, then try again."""
+
+    title = "Too many attempts"

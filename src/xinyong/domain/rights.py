@@ -33,6 +33,8 @@ class RightsPolicy:
     session_hours: int
     api_token_days: int
     min_password_chars: int
+    max_failed_logins: int
+    lockout_minutes: int
     log_retention_years: int
 
     @classmethod
@@ -67,6 +69,8 @@ class RightsPolicy:
             session_hours=number("accounts", "session_hours"),
             api_token_days=number("accounts", "api_token_days"),
             min_password_chars=number("accounts", "min_password_chars"),
+            max_failed_logins=number("accounts", "max_failed_logins"),
+            lockout_minutes=number("accounts", "lockout_minutes"),
             log_retention_years=number("queries", "log_retention_years"),
         )
 

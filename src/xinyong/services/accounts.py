@@ -18,7 +18,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from xinyong.domain.access import ApiKey, Scope
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.catalog import SubjectType
-from xinyong.domain.errors import Invalid, NotAllowed, NotFound, Unauthenticated
+from xinyong.domain.errors import (
+    Invalid,
+    NotAllowed,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+)
 from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id
 from xinyong.domain.policy import Policy
 from xinyong.domain.rights import Account
@@ -119,16 +125,39 @@ def login(
         normalised = parse_citizen_id(number).number
     except InvalidIdentifier:
         raise LoginFailed from None
+    rules = policy.rights
     with uow:
         subject = uow.subjects.get_by_number(normalised)
         account = uow.accounts.by_subject(subject.id) if subject and subject.id else None
+        now = uow.now()
+        window = now - timedelta(minutes=rules.lockout_minutes)
+        if account is not None and account.id is not None:
+            failures = uow.audit.count_since(
+                EventTag.ACCOUNT_LOGIN_FAILED.value, subject_id=account.subject_id, since=window
+            )
+            if failures >= rules.max_failed_logins:
+                raise TooManyAttempts(
+                    f"too many wrong passwords for this account; try again in"
+                    f" {rules.lockout_minutes} minutes"
+                )
         try:
             _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
+            if account is not None and account.id is not None:
+                uow.audit.add(
+                    AuditEvent(
+                        EventTag.ACCOUNT_LOGIN_FAILED,
+                        "anonymous",
+                        "account",
+                        str(account.id),
+                        now,
+                        subject_id=account.subject_id,
+                    )
+                )
+                uow.commit()
             raise LoginFailed from None
         if account is None or account.disabled_at is not None or account.id is None:
             raise LoginFailed
-        now = uow.now()
         lifetime = (
             timedelta(days=policy.rights.api_token_days)
             if api

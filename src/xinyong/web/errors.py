@@ -17,6 +17,7 @@ from xinyong.domain.errors import (
     NotAllowed,
     NotFound,
     RowRejected,
+    TooManyAttempts,
     Unauthenticated,
 )
 from xinyong.services.documents import PdfUnavailable
@@ -25,6 +26,7 @@ log = logging.getLogger("xinyong.web")
 
 PROBLEM = "application/problem+json"
 _STATUS = {
+    TooManyAttempts: 429,
     Unauthenticated: 401,
     NotFound: 404,
     Conflict: 409,
@@ -42,6 +44,7 @@ _TITLES = {
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    429: "Too many attempts",
     500: "Internal server error",
 }
 

@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader
 
 from xinyong.config import Settings
 from xinyong.domain.access import ApiKey
-from xinyong.domain.errors import DomainError
+from xinyong.domain.errors import DomainError, TooManyAttempts
 from xinyong.services import accounts, rights
 from xinyong.services.documents import CHINA_TIME
 from xinyong.services.report import build_report
@@ -98,7 +98,8 @@ def login(
     try:
         session = accounts.login(uow, policy, number=number, password=password)
     except DomainError as exc:
-        return _page("login.html", status=401, signed_in=False, csrf="", error=exc.detail)
+        status = 429 if isinstance(exc, TooManyAttempts) else 401
+        return _page("login.html", status=status, signed_in=False, csrf="", error=exc.detail)
     response = RedirectResponse("/portal/me", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
