@@ -518,3 +518,13 @@ def test_screening_a_file_writes_a_result_row_per_input_row(debtor: str, tmp_pat
     assert [r["status"] for r in rows] == ["clear", "listed", "invalid"]
     assert rows[1]["measures"] == "M-COURT-FLIGHT"
     assert BAD_CHECK_CHARACTER not in result.output
+
+
+def test_screening_a_file_that_is_not_utf8_stops_with_a_clear_error(
+    migrated: str, tmp_path: Path
+) -> None:
+    numbers = tmp_path / "numbers.csv"
+    numbers.write_bytes(b"number\n" + citizen_id().encode("utf-16"))
+    result = run("screen", str(numbers), "--matter", "flight", "--department", "BJ-CAAC-NC")
+    assert result.exit_code == 2
+    assert "not UTF-8" in words(result.output)

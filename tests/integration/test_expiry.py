@@ -21,7 +21,7 @@ from xinyong.domain.access import ApiKey, Scope
 from xinyong.domain.audit import EventTag
 from xinyong.domain.errors import Invalid
 from xinyong.domain.lists import EntryState, ListEntry
-from xinyong.domain.policy import Policy
+from xinyong.domain.policy import Policy, load_policy
 from xinyong.domain.records import RecordStatus
 from xinyong.domain.rights import FeedItem
 from xinyong.services import lists, rights
@@ -91,8 +91,8 @@ def _in(data: ReportData, record_id: int) -> ReportRecord:
 
 
 def _published(make_uow: UowFactory, day: date) -> list[int]:
-    found, _ = rights.published(make_uow(), day, item=None, limit=200, offset=0)
-    return [record.id for record, _, _ in found]
+    found = rights.published(make_uow(), load_policy(), day, item=None, limit=200, offset=0)
+    return [record.id for record in found]
 
 
 def _feed(make_uow: UowFactory, recipient: str) -> list[FeedItem]:

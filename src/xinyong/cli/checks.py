@@ -14,7 +14,7 @@ from xinyong.cli import context
 from xinyong.cli.context import console
 from xinyong.db.engine import make_engine
 from xinyong.db.listing import SqlIndexSource, bulk_query_writer
-from xinyong.domain.identifiers import mask_citizen_id
+from xinyong.domain.identifiers import mask_number
 from xinyong.services.checks import SCREEN_COLUMNS, Checker, ScreenSummary, run_check
 from xinyong.services.screening import read_numbers, run_screening
 
@@ -54,7 +54,7 @@ def check(
             department=department,
             actor=context.CLI_ACTOR,
         )
-    shown = mask_citizen_id(answer.number) if answer.number[:17].isdigit() else answer.number
+    shown = mask_number(answer.number)
     if as_json:
         typer.echo(
             json.dumps(

@@ -286,10 +286,10 @@ class SqlRecordRepository:
 
     def published(
         self, day: date, *, item: str | None, limit: int, offset: int
-    ) -> list[tuple[CreditRecord, str, str]]:
-        """Published records shown on `day`, newest first, with the subject's name and number."""
+    ) -> list[tuple[CreditRecord, Subject]]:
+        """Published records shown on `day`, newest first, with their subjects."""
         query = (
-            select(CreditRecordRow, SubjectRow.name, SubjectRow.number)
+            select(CreditRecordRow, SubjectRow)
             .join(SubjectRow, SubjectRow.id == CreditRecordRow.subject_id)
             .where(
                 CreditRecordRow.published.is_(True),
@@ -304,8 +304,8 @@ class SqlRecordRepository:
         if item:
             query = query.where(CreditRecordRow.item_code == item)
         return [
-            (self._to_domain(row), str(name), str(number))
-            for row, name, number in self.session.execute(query)
+            (self._to_domain(row), SqlSubjectRepository._to_domain(subject))
+            for row, subject in self.session.execute(query)
         ]
 
     def past_display(self, day: date, *, limit: int) -> list[CreditRecord]:

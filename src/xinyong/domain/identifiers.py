@@ -94,6 +94,19 @@ def mask_citizen_id(number: str) -> str:
     return f"{number[:10]}****{number[14:]}"
 
 
+def mask_number(number: str) -> str:
+    """What outputs show of a subject's number: a citizen ID number masked, a credit code (an
+    organisation's, public) whole."""
+    if len(number) == 18 and number[:17].isdigit() and not is_credit_code(number):
+        return mask_citizen_id(number)
+    return number
+
+
+def mask_name(name: str) -> str:
+    """A person's name as published: the surname, then one * per further character."""
+    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+
+
 #: Fifteen or more digits in a row (spaces or dashes between them, an X at the end): the shape of a
 #: citizen ID number (first generation 15 digits, second 18), wherever a submitter typed it.
 _ID_NUMBER_SHAPE = re.compile(r"\d(?:[ \-\u3000]?\d){13,}(?:[ \-\u3000]?[xX\uff38\uff58])?")

@@ -56,6 +56,11 @@ def organisation_key(code: str) -> int:
     return _ORG_BASE | (int.from_bytes(digest, "big") & _ORG_MASK)
 
 
+def is_organisation_key(key: int) -> bool:
+    """Whether a key is an organisation's (hashed, so a hit is confirmed against the code)."""
+    return key >= _ORG_BASE
+
+
 def subject_key(number: str, *, organisation: bool) -> int:
     """The index key of a stored subject (whose kind is known)."""
     if organisation:

@@ -33,6 +33,13 @@ class Subject:
     def __repr__(self) -> str:
         return f"Subject(id={self.id}, kind={self.kind.value}, number=…{self.number[-4:]})"
 
+    def age_on(self, day: date) -> int | None:
+        """Full years of age on `day` (None for an organisation or an unknown birth date)."""
+        if self.birth_date is None:
+            return None
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
     def masked_number(self) -> str:
         """What outputs show: a person's number masked, an organisation's code (public) whole."""
         if self.kind is SubjectType.PERSON:

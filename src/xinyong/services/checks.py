@@ -24,13 +24,18 @@ from xinyong.domain.identifiers import (
     normalise,
     parse_citizen_id,
 )
-from xinyong.domain.index import Hit, ListingIndex, Triggers, organisation_key, person_key
+from xinyong.domain.index import (
+    Hit,
+    ListingIndex,
+    Triggers,
+    is_organisation_key,
+    organisation_key,
+    person_key,
+)
 from xinyong.domain.policy import Policy
 from xinyong.services.ports import Feedback, IndexSource, QueryEntry, UnitOfWork, business_date
 
 log = logging.getLogger(__name__)
-
-ORGANISATION_KEYS = 1 << 62
 
 
 def subject_keys(raw: str) -> tuple[str, list[int]]:
@@ -128,18 +133,18 @@ class Checker:
         on = day or business_date(self.clock())
         postings = [p for key in keys for p in self.index.postings(key)]
         hits = self.triggers.hits(postings, matter, on)
-        return Answer(number, matter, on, self._confirm(number, hits), keys[0])
+        return Answer(number, matter, on, self.confirm(number, hits), keys[0])
 
-    def _confirm(self, number: str, hits: list[Hit]) -> list[Hit]:
+    def confirm(self, number: str, hits: list[Hit]) -> list[Hit]:
         """Drop organisation hits whose key is shared with another code (hash keys only)."""
-        suspect = {h.posting.subject_id for h in hits if h.posting.key >= ORGANISATION_KEYS}
+        suspect = {h.posting.subject_id for h in hits if is_organisation_key(h.posting.key)}
         if not suspect:
             return hits
         numbers = self.source.numbers_of(suspect)
         return [
             h
             for h in hits
-            if h.posting.key < ORGANISATION_KEYS or numbers.get(h.posting.subject_id) == number
+            if not is_organisation_key(h.posting.key) or numbers.get(h.posting.subject_id) == number
         ]
 
     def query_entry(
@@ -416,7 +421,7 @@ def screen(
                     continue
                 key = keys[0]
                 found = tuple(p for k in keys for p in index_postings(k))
-            hits = checker._confirm(number, hits_for(found, matter, day)) if found else None
+            hits = checker.confirm(number, hits_for(found, matter, day)) if found else None
             if hits:
                 out.listed += 1
                 logged.append(

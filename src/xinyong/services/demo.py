@@ -132,8 +132,8 @@ def _adults(
             if record.subject_id in seen:
                 continue
             seen.add(record.subject_id)
-            born = uow.subjects.get(record.subject_id).birth_date
-            if born and (today.year - born.year) > majority:
+            age = uow.subjects.get(record.subject_id).age_on(today)
+            if age is not None and age >= majority:
                 out.append(record)
     return out
 

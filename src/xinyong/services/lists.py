@@ -68,13 +68,6 @@ def _id(subject: Subject) -> int:
     return subject.id
 
 
-def _age(subject: Subject, day: date) -> int | None:
-    if subject.birth_date is None:
-        return None
-    born = subject.birth_date
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
 def _audit(uow: UnitOfWork, tag: EventTag, actor: str, entry: ListEntry, **data: object) -> None:
     uow.audit.add(
         AuditEvent(
@@ -116,7 +109,7 @@ def propose(
         entry = propose_listing(
             list_type,
             subject_id=subject_id,
-            subject_age=_age(subject, business_date(now)),
+            subject_age=subject.age_on(business_date(now)),
             grounds=grounds.strip(),
             basis_records=tuple(basis_records),
             proposed_by=actor,
@@ -177,7 +170,7 @@ def record_decided(
         entry = record_decided_listing(
             list_type,
             subject_id=subject_id,
-            subject_age=_age(subject, decided_on),
+            subject_age=subject.age_on(decided_on),
             grounds=grounds.strip(),
             decided_on=decided_on,
             recorded_by=actor,
@@ -233,7 +226,7 @@ def record_court_listings(uow: UnitOfWork, policy: Policy, *, actor: str) -> int
                 if record.id in linked:
                     continue
                 subject = uow.subjects.get(record.subject_id)
-                age = _age(subject, record.decision_date)
+                age = subject.age_on(record.decision_date)
                 if age is not None and age < policy.periods.age_of_majority:
                     continue  # never listed; the record itself was refused at acceptance anyway
                 entry = record_decided_listing(
@@ -256,6 +249,17 @@ def record_court_listings(uow: UnitOfWork, policy: Policy, *, actor: str) -> int
     return created
 
 
+def _owned(
+    uow: UnitOfWork, policy: Policy, entry_id: int, department: str | None
+) -> tuple[ListEntry, str | None]:
+    """An entry and its department; another department's entry does not exist for the caller."""
+    entry = uow.entries.get(entry_id, policy.list_types)
+    owner = uow.entries.department_of(entry_id)
+    if department is not None and owner != department:
+        raise NotFound(f"list entry {entry_id} does not exist")
+    return entry, owner
+
+
 def _step(
     uow: UnitOfWork,
     policy: Policy,
@@ -264,20 +268,19 @@ def _step(
     department: str | None,
     actor: str,
     tag: EventTag,
-    changes_checks: bool,
-    step: Callable[[ListEntry, date], None],
+    step: Callable[[ListEntry, date], object],
     **data: object,
 ) -> EntryView:
+    """Load, transition, store and audit one entry. A step that changes the days the entry is
+    in force (a decision, an exit) also appends to the change log, which checks follow."""
     with uow:
-        entry = uow.entries.get(entry_id, policy.list_types)
-        owner = uow.entries.department_of(entry_id)
-        if department is not None and owner != department:
-            raise NotFound(f"list entry {entry_id} does not exist")  # others' entries stay hidden
+        entry, owner = _owned(uow, policy, entry_id, department)
+        before = entry.force_window()
         now = uow.now()
         step(entry, business_date(now))
         uow.entries.save(entry, at=now)
         _audit(uow, tag, actor, entry, **data)
-        if changes_checks:
+        if entry.force_window() != before:
             _changed(uow, entry)
         subject = uow.subjects.get(entry.subject_id)
         uow.commit()
@@ -288,10 +291,6 @@ def serve_notice(
     uow: UnitOfWork, policy: Policy, entry_id: int, *, department: str | None, actor: str
 ) -> EntryView:
     """Serve the prior notice with the repair notice; the defence window starts today."""
-
-    def step(entry: ListEntry, today: date) -> None:
-        entry.serve_notice(on=today)
-
     return _step(
         uow,
         policy,
@@ -299,8 +298,7 @@ def serve_notice(
         department=department,
         actor=actor,
         tag=EventTag.LISTING_NOTICE_SERVED,
-        changes_checks=False,
-        step=step,
+        step=lambda entry, today: entry.serve_notice(on=today),
     )
 
 
@@ -316,10 +314,6 @@ def state_defence(
     """Record the person's defence or objection, within the window."""
     if not text.strip():
         raise Invalid("defence: the defence is empty")
-
-    def step(entry: ListEntry, today: date) -> None:
-        entry.state_defence(text.strip(), on=today)
-
     return _step(
         uow,
         policy,
@@ -327,8 +321,7 @@ def state_defence(
         department=department,
         actor=actor,
         tag=EventTag.LISTING_DEFENCE_STATED,
-        changes_checks=False,
-        step=step,
+        step=lambda entry, today: entry.state_defence(text.strip(), on=today),
     )
 
 
@@ -345,10 +338,6 @@ def decide(
     """Decide the listing in writing, with reasons and a period; measures apply from today."""
     if not reasons.strip():
         raise Invalid("reasons: a decision states its reasons")
-
-    def step(entry: ListEntry, today: date) -> None:
-        entry.decide(reasons=reasons.strip(), on=today, months=months)
-
     return _step(
         uow,
         policy,
@@ -356,17 +345,14 @@ def decide(
         department=department,
         actor=actor,
         tag=EventTag.LISTING_DECIDED,
-        changes_checks=True,
-        step=step,
+        step=lambda entry, today: entry.decide(reasons=reasons.strip(), on=today, months=months),
     )
 
 
 def publish(
     uow: UnitOfWork, policy: Policy, entry_id: int, *, department: str | None, actor: str
 ) -> EntryView:
-    def step(entry: ListEntry, today: date) -> None:
-        entry.publish(on=today)
-
+    """Publish a decided listing (published lists only)."""
     return _step(
         uow,
         policy,
@@ -374,8 +360,7 @@ def publish(
         department=department,
         actor=actor,
         tag=EventTag.LISTING_PUBLISHED,
-        changes_checks=False,
-        step=step,
+        step=lambda entry, today: entry.publish(on=today),
     )
 
 
@@ -390,10 +375,6 @@ def end_listing(
     actor: str,
 ) -> EntryView:
     """End a listing on one of its list's exit grounds; checks stop returning it at once."""
-
-    def step(entry: ListEntry, today: date) -> None:
-        entry.exit(ground=ground, on=today)
-
     return _step(
         uow,
         policy,
@@ -401,8 +382,7 @@ def end_listing(
         department=department,
         actor=actor,
         tag=EventTag.LISTING_EXITED,
-        changes_checks=True,
-        step=step,
+        step=lambda entry, today: entry.exit(ground=ground, on=today),
         ground=ground,
         note=note,
     )
@@ -412,10 +392,6 @@ def withdraw(
     uow: UnitOfWork, policy: Policy, entry_id: int, *, department: str | None, actor: str
 ) -> EntryView:
     """Drop a proposal before any decision (after the defence, say)."""
-
-    def step(entry: ListEntry, today: date) -> None:
-        entry.withdraw(on=today)
-
     return _step(
         uow,
         policy,
@@ -423,8 +399,7 @@ def withdraw(
         department=department,
         actor=actor,
         tag=EventTag.LISTING_WITHDRAWN,
-        changes_checks=False,
-        step=step,
+        step=lambda entry, today: entry.withdraw(on=today),
     )
 
 
@@ -432,10 +407,7 @@ def get_entry(
     uow: UnitOfWork, policy: Policy, entry_id: int, *, department: str | None
 ) -> EntryView:
     with uow:
-        entry = uow.entries.get(entry_id, policy.list_types)
-        owner = uow.entries.department_of(entry_id)
-        if department is not None and owner != department:
-            raise NotFound(f"list entry {entry_id} does not exist")
+        entry, owner = _owned(uow, policy, entry_id, department)
         return EntryView(entry, uow.subjects.get(entry.subject_id), owner)
 
 
@@ -454,10 +426,7 @@ def document_of(
 ) -> ListingDocument:
     """Everything a notice or decision prints about one entry (rendered by services.documents)."""
     with uow:
-        entry = uow.entries.get(entry_id, policy.list_types)
-        owner = uow.entries.department_of(entry_id)
-        if department is not None and owner != department:
-            raise NotFound(f"list entry {entry_id} does not exist")
+        entry, owner = _owned(uow, policy, entry_id, department)
         subject = uow.subjects.get(entry.subject_id)
         proposer = uow.departments.get(owner) if owner else None
         now = uow.now()

@@ -16,7 +16,7 @@ from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import add_working_days
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound
-from xinyong.domain.identifiers import normalise, redact_id_numbers
+from xinyong.domain.identifiers import mask_name, normalise, redact_id_numbers
 from xinyong.domain.index import person_key, subject_key
 from xinyong.domain.lists import EntryState, ListEntry
 from xinyong.domain.policy import Policy
@@ -822,12 +822,45 @@ def feed(uow: UnitOfWork, *, recipient: str, after: int, limit: int) -> list[Fee
         return uow.rights.feed_after(recipient, after, limit=limit)
 
 
+@dataclass(frozen=True, slots=True)
+class PublishedRecord:
+    """A record as the public sees it: a person's name and number de-identified."""
+
+    id: int
+    item: str
+    item_name_zh: str
+    subject_name: str
+    subject_number: str
+    department: str
+    document_number: str
+    decision_date: date
+    shown_until: date | None
+    under_objection: bool
+
+
 def published(
-    uow: UnitOfWork, day: date, *, item: str | None, limit: int, offset: int
-) -> tuple[list[tuple[CreditRecord, str, str]], dict[str, str]]:
-    """Published records shown on `day` (with the subject's name and number, for masking) and
-    the departments' names."""
+    uow: UnitOfWork, policy: Policy, day: date, *, item: str | None, limit: int, offset: int
+) -> list[PublishedRecord]:
+    """Published records shown on `day`, newest first, de-identified (DOMAIN.md §11)."""
     with uow:
         found = uow.records.published(day, item=item, limit=limit, offset=offset)
         names = {d.code: d.name for d in uow.departments.list()}
-    return found, names
+    out: list[PublishedRecord] = []
+    for record, subject in found:
+        catalog_item = policy.catalog.get(record.item_code)
+        person = subject.kind is SubjectType.PERSON
+        out.append(
+            PublishedRecord(
+                id=record.id,
+                item=record.item_code,
+                item_name_zh=catalog_item.name_zh if catalog_item else record.item_code,
+                subject_name=mask_name(subject.name) if person else subject.name,
+                subject_number=subject.masked_number(),
+                department=names.get(record.department, record.department),
+                document_number=record.document_number,
+                decision_date=record.decision_date,
+                shown_until=record.display_ends,
+                under_objection=record.under_objection,
+            )
+        )
+    return out

@@ -18,25 +18,34 @@ def read_numbers(stream: TextIO) -> Iterator[tuple[int, str]]:
     """Yield (row, number) from CSV: the column named like a number, else the first column.
 
     Row numbers count data rows from 1, as the output and the rejects say. A first line that is
-    a number itself (no header) is read as data.
+    a number itself (no header) is read as data. Text that is not in the stream's encoding stops
+    the reading with an Invalid saying how far it got (what was screened before stays logged).
     """
     reader = csv.reader(stream)
-    header = next(reader, None)
-    if header is None:
-        return
-    names = [h.strip().lower() for h in header]
-    column = next((names.index(n) for n in NUMBER_COLUMNS if n in names), None)
     row = 0
-    if column is None:
-        column = 0
-        if header and any(ch.isdigit() for ch in header[0]):
-            row = 1
-            yield row, header[0]
-    for fields in reader:
-        row += 1
-        if not fields or all(not f.strip() for f in fields):
-            continue
-        yield row, fields[column] if column < len(fields) else ""
+    try:
+        header = next(reader, None)
+        if header is None:
+            return
+        names = [h.strip().lower() for h in header]
+        column = next((names.index(n) for n in NUMBER_COLUMNS if n in names), None)
+        if column is None:
+            column = 0
+            if header and any(ch.isdigit() for ch in header[0]):
+                row = 1
+                yield row, header[0]
+        for fields in reader:
+            row += 1
+            if not fields or all(not f.strip() for f in fields):
+                continue
+            yield row, fields[column] if column < len(fields) else ""
+    except UnicodeDecodeError as exc:
+        raise Invalid(
+            f"the file is not UTF-8 text ({exc.reason}); nothing after row {row} was screened;"
+            " save it as UTF-8"
+        ) from None
+    except csv.Error as exc:
+        raise Invalid(f"row {row + 1}: not readable as CSV ({exc})") from None
 
 
 def run_screening(

@@ -26,8 +26,8 @@ from xinyong.domain.access import ApiKey
 from xinyong.domain.errors import DomainError, TooManyAttempts
 from xinyong.services import accounts, rights
 from xinyong.services.documents import CHINA_TIME
+from xinyong.services.ports import business_date
 from xinyong.services.report import build_report
-from xinyong.web.api.v1.cases import public_records
 from xinyong.web.deps import PUBLIC, SESSION_COOKIE, PolicyDep, SettingsDep, UowDep
 
 router = APIRouter(prefix="/portal", tags=["portal (HTML)"])
@@ -206,5 +206,8 @@ async def public_page(
     request: Request, uow: UowDep, policy: PolicyDep, settings: SettingsDep
 ) -> HTMLResponse:
     """Published records, de-identified."""
-    records = await run_in_threadpool(public_records, uow, policy, request, None, 100, 0)
+    today = business_date(request.app.state.clock())
+    records = await run_in_threadpool(
+        lambda: rights.published(uow, policy, today, item=None, limit=100, offset=0)
+    )
     return _page("public.html", records=records, chrome=await _chrome(request, settings))

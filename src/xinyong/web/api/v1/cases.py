@@ -9,8 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from xinyong.domain.access import ApiKey, Scope
-from xinyong.domain.identifiers import mask_citizen_id
-from xinyong.domain.index import person_key
 from xinyong.services import rights
 from xinyong.services.ports import business_date
 from xinyong.web.api.v1.me import objection_public, repair_public
@@ -189,10 +187,6 @@ def feed(
     ]
 
 
-def _mask_name(name: str) -> str:
-    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
-
-
 @router.get("/public/records", **PUBLIC)
 def public_records(
     uow: UowDep,
@@ -204,24 +198,5 @@ def public_records(
 ) -> list[PublicRecord]:
     """Published records shown today, de-identified (name and number masked), newest first.
     A record under objection says so."""
-    today = _today(request)
-    found, names = rights.published(uow, today, item=item, limit=limit, offset=offset)
-    out: list[PublicRecord] = []
-    for record, name, number in found:
-        catalog_item = policy.catalog.get(record.item_code)
-        person = person_key(number) is not None
-        out.append(
-            PublicRecord(
-                id=record.id,
-                item=record.item_code,
-                item_name_zh=catalog_item.name_zh if catalog_item else record.item_code,
-                subject_name=_mask_name(name) if person else name,
-                subject_number=mask_citizen_id(number) if person else number,
-                department=names.get(record.department, record.department),
-                document_number=record.document_number,
-                decision_date=record.decision_date,
-                shown_until=record.display_ends,
-                under_objection=record.under_objection,
-            )
-        )
-    return out
+    found = rights.published(uow, policy, _today(request), item=item, limit=limit, offset=offset)
+    return [PublicRecord.model_validate(r, from_attributes=True) for r in found]

@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from xinyong.db.listing import bulk_query_writer
 from xinyong.domain.access import ApiKey, Scope
 from xinyong.domain.errors import Invalid
-from xinyong.domain.identifiers import mask_citizen_id
+from xinyong.domain.identifiers import mask_number
 from xinyong.domain.index import Hit
 from xinyong.services import checks
 from xinyong.services.checks import SCREEN_COLUMNS
@@ -77,10 +77,9 @@ async def check(body: CheckCreate, request: Request, key: Checking) -> Response:
     logged: asyncio.Future[int] = settler.loop.create_future()
     get_query_writer(request).submit(entry, partial(settler.done, logged))
     query_id = await logged
-    number = answer.number
     result = CheckResult(
         id=query_id,
-        subject=mask_citizen_id(number) if number[:17].isdigit() else number,
+        subject=mask_number(answer.number),
         matter=answer.matter,
         checked_on=answer.day,
         measures=[_measure(h, request) for h in answer.hits],
