@@ -132,7 +132,8 @@ def _adults(
             if record.subject_id in seen:
                 continue
             seen.add(record.subject_id)
-            age = uow.subjects.get(record.subject_id).age_on(today)
+            # Adults already a year ago: demo decisions are dated up to 300 days back.
+            age = uow.subjects.get(record.subject_id).age_on(today - timedelta(days=366))
             if age is not None and age >= majority:
                 out.append(record)
     return out
