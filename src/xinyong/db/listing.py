@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
 import threading
 import weakref
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -29,8 +31,10 @@ from xinyong.domain.errors import NotFound
 from xinyong.domain.index import Posting, organisation_key, person_key, postings_for
 from xinyong.domain.lists import EntryState, ListEntry, ListType
 from xinyong.domain.subjects import RoleKind
-from xinyong.services.checks import ScreeningSink
+from xinyong.services.checks import QueryAppender, ScreeningSink
 from xinyong.services.ports import Feedback, QueryEntry
+
+log = logging.getLogger(__name__)
 
 _IN_CHUNK = 5000
 
@@ -204,26 +208,7 @@ class SqlQueryLog:
         self.session = session
 
     def add_many(self, entries: Sequence[QueryEntry]) -> list[int]:
-        """Insert with ids allocated up front (one statement, no RETURNING per row)."""
-        if not entries:
-            return []
-        ids = self._allocate(len(entries))
-        rows = [{"id": i, **query_values(e)} for i, e in zip(ids, entries, strict=True)]
-        self.session.connection().execute(insert(QueryRow), rows)
-        return ids
-
-    def _allocate(self, count: int) -> list[int]:
-        conn = self.session.connection()
-        if conn.dialect.name == "postgresql":
-            return list(
-                conn.scalars(
-                    text("SELECT nextval('queries_id_seq') FROM generate_series(1, :n)"),
-                    {"n": count},
-                )
-            )
-        # SQLite: this transaction holds the only write lock (BEGIN IMMEDIATE), so max is ours.
-        first = int(conn.scalar(select(func.coalesce(func.max(QueryRow.id), 0))) or 0) + 1
-        return list(range(first, first + count))
+        return insert_queries(self.session.connection(), entries)
 
     @staticmethod
     def _to_domain(row: QueryRow) -> QueryEntry:
@@ -297,6 +282,26 @@ class SqlQueryLog:
         if kind:
             query = query.where(QueryRow.kind == kind)
         return int(self.session.scalar(query) or 0)
+
+
+def insert_queries(conn: Connection, entries: Sequence[QueryEntry]) -> list[int]:
+    """Insert in the connection's transaction, ids allocated up front (no RETURNING per row)."""
+    if not entries:
+        return []
+    if conn.dialect.name == "postgresql":
+        ids = list(
+            conn.scalars(
+                text("SELECT nextval('queries_id_seq') FROM generate_series(1, :n)"),
+                {"n": len(entries)},
+            )
+        )
+    else:
+        # SQLite: this transaction holds the only write lock (BEGIN IMMEDIATE), so max is ours.
+        first = int(conn.scalar(select(func.coalesce(func.max(QueryRow.id), 0))) or 0) + 1
+        ids = list(range(first, first + len(entries)))
+    rows = [{"id": i, **query_values(e)} for i, e in zip(ids, entries, strict=True)]
+    conn.execute(insert(QueryRow), rows)
+    return ids
 
 
 def query_values(entry: QueryEntry) -> dict[str, Any]:
@@ -599,8 +604,7 @@ class _Sink:
 
 def _insert_queries(engine: Engine, template: QueryEntry, rows: Sequence[tuple[int, str]]) -> None:
     t = template
-    # The storage format of SQLAlchemy's SQLite DateTime (naive UTC, microseconds).
-    at = t.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    at = _sqlite_time(t.at)
     shared = (t.kind, t.department, t.actor, t.purpose, t.authority)
     columns = ", ".join(_QUERY_COLUMNS)
     statement = f"INSERT INTO queries ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - constant columns
@@ -640,3 +644,132 @@ def _copy_queries(engine: Engine, template: QueryEntry, rows: Sequence[tuple[int
         raw.commit()
     finally:
         raw.close()
+
+
+def query_log_appender(engine: Engine) -> QueryAppender:
+    """What the group-committing check writer commits its batches with."""
+    if engine.dialect.name == "sqlite":
+        return _SqliteAppender(engine)
+    return _EngineAppender(engine)
+
+
+class _EngineAppender:
+    """One transaction per batch, through SQLAlchemy."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, entries: Sequence[QueryEntry]) -> list[int]:
+        with self.engine.begin() as conn:
+            return insert_queries(conn, entries)
+
+    def close(self) -> None:
+        pass
+
+
+class _SqliteAppender:
+    """A batch as one multi-row INSERT in autocommit: one statement, its own transaction.
+
+    The writer thread shares the GIL with the event loop. The sqlite3 driver lets go of the GIL
+    for every statement it steps (and executemany steps once per row); taking it back waits for
+    the loop to yield, up to the interpreter's switch interval. A BEGIN, an id query, an insert
+    per row and a COMMIT would wait that long several times per batch; one statement waits once.
+
+    The ids: SQLite gives a row without a rowid one more than the table's largest, and the
+    statement holds the write lock, so a batch's rows get consecutive ids ending at `lastrowid`.
+
+    Checkpoints: a commit that takes the write-ahead log past its limit copies the log into the
+    database file and syncs it, which makes that one commit take milliseconds. This connection
+    never does that; a `_Checkpointer` does it beside it, on its own thread and connection.
+    """
+
+    #: Rows per statement: 9 parameters each, well under SQLite's limit of 32 766.
+    CHUNK = 1000
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._raw: Any = None
+        self._checkpointer: _Checkpointer | None = None
+
+    def __call__(self, entries: Sequence[QueryEntry]) -> list[int]:
+        if self._raw is None:
+            self._raw = self.engine.raw_connection()
+            self._raw.detach()  # its settings are its own: it never goes back to the pool
+            self._raw.dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+            self._checkpointer = _Checkpointer(self.engine)
+        ids: list[int] = []
+        for start in range(0, len(entries), self.CHUNK):
+            chunk = entries[start : start + self.CHUNK]
+            values: list[Any] = []
+            for e in chunk:
+                values += (
+                    _sqlite_time(e.at),
+                    e.subject_key,
+                    e.kind,
+                    e.department,
+                    e.actor,
+                    e.purpose,
+                    e.authority,
+                    e.returned,
+                    e.screening_id,
+                )
+            cursor = self._raw.dbapi_connection.cursor()
+            try:
+                cursor.execute(_multi_row_insert(len(chunk)), values)
+                last = int(cursor.lastrowid)
+            finally:
+                cursor.close()
+            ids += range(last - len(chunk) + 1, last + 1)
+        return ids
+
+    def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
+
+
+class _Checkpointer:
+    """Checkpoints a SQLite database's write-ahead log every `every` seconds, from its own thread.
+
+    PASSIVE: it copies what no reader still needs and never waits for, or blocks, a writer.
+    """
+
+    def __init__(self, engine: Engine, *, every: float = 0.5) -> None:
+        self.every = every
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(engine,), name="wal-checkpoint", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=30)
+
+    def _run(self, engine: Engine) -> None:
+        raw = engine.raw_connection()
+        raw.detach()
+        connection: Any = raw.dbapi_connection
+        try:
+            while not self._stopping.wait(self.every):
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except Exception:
+            log.exception("checkpointing the write-ahead log failed")
+        finally:
+            raw.close()
+
+
+def _sqlite_time(at: datetime) -> str:
+    """The storage format of the SQLite DateTime columns (naive UTC, microseconds)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+@functools.lru_cache(maxsize=64)
+def _multi_row_insert(rows: int) -> str:
+    one = "(" + ", ".join("?" * len(_QUERY_COLUMNS)) + ")"
+    columns = ", ".join(_QUERY_COLUMNS)
+    return f"INSERT INTO queries ({columns}) VALUES " + ", ".join([one] * rows)  # noqa: S608 - constant columns

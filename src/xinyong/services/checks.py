@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.errors import Conflict, Invalid, NotFound
@@ -231,6 +232,14 @@ class _Pending:
     done: Callable[[int | None, BaseException | None], None]
 
 
+class QueryAppender(Protocol):
+    """Commits query-log entries and returns their ids, in order; used by one thread."""
+
+    def __call__(self, entries: Sequence[QueryEntry]) -> list[int]: ...
+
+    def close(self) -> None: ...
+
+
 class QueryLogWriter:
     """Writes query-log entries from many concurrent checks in shared transactions.
 
@@ -239,8 +248,8 @@ class QueryLogWriter:
     one each. One thread writes; `stop()` drains what is queued.
     """
 
-    def __init__(self, uow_factory: Callable[[], UnitOfWork], *, max_batch: int = 500) -> None:
-        self.uow_factory = uow_factory
+    def __init__(self, append: QueryAppender, *, max_batch: int = 500) -> None:
+        self.append = append
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="query-log", daemon=True)
@@ -256,6 +265,12 @@ class QueryLogWriter:
         self._thread.join(timeout=30)
 
     def _run(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self.append.close()
+
+    def _serve(self) -> None:
         while True:
             first = self._queue.get()
             if first is None:
@@ -277,10 +292,7 @@ class QueryLogWriter:
 
     def _write(self, batch: Sequence[_Pending]) -> None:
         try:
-            uow = self.uow_factory()
-            with uow:
-                ids = uow.queries.add_many([p.entry for p in batch])
-                uow.commit()
+            ids = self.append([p.entry for p in batch])
         except Exception as exc:
             log.exception("query log write of %d entries failed", len(batch))
             for pending in batch:

@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityS
 from starlette.exceptions import HTTPException
 
 from xinyong.config import Settings
+from xinyong.db.listing import query_log_appender
 from xinyong.domain.access import ApiKey, Scope, split_key
 from xinyong.domain.policy import Policy
 from xinyong.services import accounts, admin
@@ -57,7 +58,7 @@ def get_query_writer(request: Request) -> QueryLogWriter:
     with _lazy:
         writer: QueryLogWriter | None = getattr(state, "query_writer", None)
         if writer is None:
-            writer = QueryLogWriter(state.uow_factory)
+            writer = QueryLogWriter(query_log_appender(state.engine))
             state.query_writer = writer
     return writer
 

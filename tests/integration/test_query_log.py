@@ -1,0 +1,109 @@
+"""The check writer's appender: every entry committed under the id it was given back."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, select
+
+from xinyong.db.listing import query_log_appender
+from xinyong.db.rows import QueryRow
+from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.services.checks import QueryLogWriter
+from xinyong.services.ports import QueryEntry
+
+UowFactory = Callable[[], SqlUnitOfWork]
+AT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+
+
+def entry(key: int, returned: str = "none") -> QueryEntry:
+    return QueryEntry(
+        at=AT,
+        subject_key=key,
+        kind="check",
+        department="BJ-CAAC-NC",
+        actor="test",
+        purpose="flight",
+        authority="measure registry check: flight",
+        returned=returned,
+    )
+
+
+def stored(engine: Engine) -> dict[int, tuple[int, str, datetime]]:
+    columns = select(QueryRow.id, QueryRow.subject_key, QueryRow.returned, QueryRow.at)
+    with engine.connect() as conn:
+        return {r.id: (r.subject_key, r.returned, r.at) for r in conn.execute(columns)}
+
+
+def test_each_entry_is_stored_under_the_id_returned_for_it(
+    engine: Engine, seeded: UowFactory
+) -> None:
+    append = query_log_appender(engine)
+    try:
+        first = append([entry(k, f"M@{k}") for k in range(1, 4)])
+        # Another writer's rows in between: the next batch's ids must skip them.
+        with seeded() as uow:
+            uow.queries.add_many([entry(900), entry(901)])
+            uow.commit()
+        # More than one statement's worth of rows.
+        second = append([entry(k, f"M@{k}") for k in range(1000, 3500)])
+    finally:
+        append.close()
+    rows = stored(engine)
+    assert len(rows) == 3 + 2 + 2500
+    for query_id, key in zip(first + second, [*range(1, 4), *range(1000, 3500)], strict=True):
+        subject_key, returned, at = rows[query_id]
+        assert (subject_key, returned) == (key, f"M@{key}")
+        assert at == AT
+    assert len(set(first + second)) == len(first + second)
+
+
+def test_the_writer_answers_every_submitted_check_with_its_own_id(
+    engine: Engine, seeded: UowFactory
+) -> None:
+    writer = QueryLogWriter(query_log_appender(engine))
+    answers: dict[int, int | None] = {}
+    lock = threading.Lock()
+    all_done = threading.Event()
+    total = 600
+
+    def done(key: int, query_id: int | None, error: BaseException | None) -> None:
+        assert error is None
+        with lock:
+            answers[key] = query_id
+            if len(answers) == total:
+                all_done.set()
+
+    def submit(keys: range) -> None:
+        for k in keys:
+            writer.submit(entry(k), lambda q, e, k=k: done(k, q, e))
+
+    threads = [threading.Thread(target=submit, args=(range(i, total, 3),)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all_done.wait(30)
+    writer.stop()
+    rows = stored(engine)
+    assert {rows[query_id][0] for query_id in answers.values() if query_id} == set(range(total))
+    assert all(rows[answers[k]][0] == k for k in range(total))  # type: ignore[index]
+
+
+def test_on_sqlite_the_appender_never_checkpoints_and_the_pool_still_does(
+    engine: Engine, seeded: UowFactory
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("checkpoints are SQLite's")
+    append = query_log_appender(engine)
+    try:
+        append([entry(1)])
+        own = append._raw.dbapi_connection  # type: ignore[attr-defined]
+        assert own.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+    finally:
+        append.close()
