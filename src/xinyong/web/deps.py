@@ -55,11 +55,13 @@ def _build_checker(state: Any) -> Checker:
 def get_query_writer(request: Request) -> QueryLogWriter:
     """The app's group-committing query-log writer, started on first use."""
     state = request.app.state
-    with _lazy:
-        writer: QueryLogWriter | None = getattr(state, "query_writer", None)
-        if writer is None:
-            writer = QueryLogWriter(query_log_appender(state.engine))
-            state.query_writer = writer
+    writer: QueryLogWriter | None = getattr(state, "query_writer", None)
+    if writer is None:
+        with _lazy:
+            writer = getattr(state, "query_writer", None)
+            if writer is None:
+                writer = QueryLogWriter(query_log_appender(state.engine))
+                state.query_writer = writer
     return writer
 
 
@@ -106,27 +108,33 @@ class SeqReader:
     A request needs a read that starts after it arrived (so it sees every change committed
     before it). Requests arriving in the same turn of the event loop share the next read, which
     runs on the loop itself at the start of the next turn: one read serves a burst of checks.
+    Each waiter has its own future, so a cancelled request cancels nobody else's wait.
     """
 
     def __init__(self, read: Callable[[], int]) -> None:
         self.read = read
-        self._next: asyncio.Future[int] | None = None
+        self._waiting: list[asyncio.Future[int]] = []
 
-    async def latest(self) -> int:
-        if self._next is None:
-            loop = asyncio.get_running_loop()
-            self._next = loop.create_future()
+    def latest(self) -> asyncio.Future[int]:
+        loop = asyncio.get_running_loop()
+        if not self._waiting:
             loop.call_soon(self._read)
-        return await asyncio.shield(self._next)
+        future: asyncio.Future[int] = loop.create_future()
+        self._waiting.append(future)
+        return future
 
     def _read(self) -> None:
-        future, self._next = self._next, None  # later arrivals wait for a later read
-        if future is None:
-            return
+        waiting, self._waiting = self._waiting, []  # later arrivals wait for a later read
         try:
-            future.set_result(self.read())
+            seq = self.read()
         except Exception as exc:
-            future.set_exception(exc)
+            for future in waiting:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for future in waiting:
+            if not future.done():
+                future.set_result(seq)
 
 
 async def current_seq(request: Request) -> int:
