@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     """Largest request body the API accepts (batch uploads)."""
 
     max_record_bytes: int = 64 * 1024
-    """Largest body for a single record submission."""
+    """Largest body for a single record submission or a single check."""
 
     ingest_chunk_rows: int = 2000
     """Rows validated and committed together during ingestion; each chunk commits atomically."""

@@ -283,6 +283,35 @@ def test_a_bad_check_is_a_clear_problem_that_never_echoes_the_number(
     assert "flight" in unknown.json()["detail"]  # it lists the matters there are
 
 
+def test_a_malformed_check_is_a_problem_naming_what_is_wrong(
+    client: TestClient, airline: dict[str, str]
+) -> None:
+    url = "/api/v1/checks"
+    number = citizen_id()
+
+    def problem(response: Any, status: int) -> dict[str, Any]:
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        body: dict[str, Any] = response.json()
+        assert body["status"] == status
+        assert number not in response.text
+        return body
+
+    json_type = {**airline, "Content-Type": "application/json"}
+    not_json = client.post(url, content=f'{{"subject": "{number}", ', headers=json_type)
+    assert problem(not_json, 400)["errors"][0]["reason"].startswith("malformed JSON")
+    missing = client.post(url, json={"subject": number}, headers=airline)
+    assert [e["field"] for e in problem(missing, 422)["errors"]] == ["matter"]
+    too_long = client.post(url, json={"subject": "1" * 41, "matter": "flight"}, headers=airline)
+    assert [e["field"] for e in problem(too_long, 422)["errors"]] == ["subject"]
+    as_form = client.post(url, data={"subject": number, "matter": "flight"}, headers=airline)
+    problem(as_form, 415)
+    padded = {"subject": number, "matter": "flight", "pad": "x" * 70_000}
+    problem(client.post(url, json=padded, headers=airline), 413)
+    # Who is asking is settled first: without a key, a bad body is still a 401.
+    problem(client.post(url, content="{", headers={"Content-Type": "application/json"}), 401)
+
+
 def test_screening_a_csv_answers_every_row_and_logs_every_number(
     client: TestClient,
     court: dict[str, str],

@@ -20,6 +20,7 @@ from xinyong.domain.policy import load_policy
 from xinyong.web import errors, portal
 from xinyong.web.api.v1 import cases, catalog, checks, lists, me, records, reviews, subjects
 from xinyong.web.deps import PUBLIC, KeyCache, SeqReader
+from xinyong.web.direct import DirectRoutes
 from xinyong.web.limits import BodyLimit
 
 DESCRIPTION = """
@@ -62,13 +63,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = KeyCache()
     app.state.seq_reader = SeqReader(app.state.index_source.latest_seq)
     errors.install(app)
+    # Departments' checks skip the route table's walk (see web/direct.py). Added first, so that
+    # it runs inside the body limit.
+    app.add_middleware(
+        DirectRoutes,
+        routes={("POST", "/api/v1/checks"): checks.check},
+        handlers=app.exception_handlers,
+    )
     app.add_middleware(
         BodyLimit,
         default=settings.max_body_bytes,
-        per_path={"/api/v1/records": settings.max_record_bytes},
+        per_path={
+            "/api/v1/records": settings.max_record_bytes,
+            "/api/v1/checks": settings.max_record_bytes,
+        },
     )
 
-    # The hottest route first, straight on the app: matched before anything else.
+    # The health probe first (load balancers call it often), then the checks.
+    app.include_router(_public_routes(policy.catalog.version))
     app.include_router(checks.router, prefix="/api/v1")
     api = APIRouter(prefix="/api/v1")
     api.include_router(records.router)
@@ -81,7 +93,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(cases.router)
     app.include_router(api)
     app.include_router(portal.router)
-    app.include_router(_public_routes(policy.catalog.version))
     return app
 
 

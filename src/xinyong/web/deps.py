@@ -6,12 +6,16 @@ import asyncio
 import gc
 import threading
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Path, Request, Security
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
+from fastapi.security.utils import get_authorization_scheme_param
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from xinyong.config import Settings
 from xinyong.db.listing import query_log_appender
@@ -157,11 +161,18 @@ async def _authorise(
 ) -> ApiKey:
     if len(security_scopes.scopes) != 1:
         raise RuntimeError("a route declares exactly one scope")
-    scope = Scope(security_scopes.scopes[0])
-    challenge = {"WWW-Authenticate": f'Bearer realm="xinyong", scope="{scope.value}"'}
     token = credentials.credentials if credentials is not None else None
+    return await authorise(request, Scope(security_scopes.scopes[0]), token)
+
+
+async def authorise(request: Request, scope: Scope, token: str | None) -> ApiKey:
+    """The key (or person's session) `token` stands for, if it holds `scope`; else 401 or 403.
+
+    Without a bearer token, a GET or HEAD may use the browser's session cookie: writes need the
+    header, so a cookie alone can never write (no cross-site request forgery).
+    """
+    challenge = {"WWW-Authenticate": f'Bearer realm="xinyong", scope="{scope.value}"'}
     if token is None and request.method in ("GET", "HEAD"):
-        # A browser's session cookie, for reading only: writes need the header (no CSRF).
         token = request.cookies.get(SESSION_COOKIE)
     if token is None:
         raise HTTPException(401, "an API key is required: Authorization: Bearer <key>", challenge)
@@ -207,6 +218,60 @@ def caller(scope: Scope) -> Any:
     proves every route refuses a caller without it.
     """
     return Security(_authorise, scopes=[scope.value])
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, as `HTTPBearer` reads it."""
+    scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+    return token if token and scheme.lower() == "bearer" else None
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Direct(Generic[M]):
+    """What a hot route needs, read without FastAPI's dependency solving: its caller and body.
+
+    Solving `caller()` and validating a body parameter cost a request about 90 µs, more than a
+    check's own work. A route declared with `openapi_extra=contract.openapi` and taking only the
+    `Request` calls `await contract.accept(request)` instead. It is refused exactly as a route
+    with `caller(scope)` and a `body: model` parameter would be: 401 or 403 first, then 400 for
+    malformed JSON, 415 for another media type and 422 for the wrong shape, as problem details.
+    The schema declares the same security requirement and body, so the documentation and the
+    access test see one kind of route.
+    """
+
+    def __init__(self, model: type[M], scope: Scope) -> None:
+        self.model = model
+        self.scope = scope
+        schema = model.model_json_schema()
+        if "$defs" in schema:
+            raise RuntimeError(f"{model.__name__}: a direct route's body has no nested models")
+        self.openapi: dict[str, Any] = {
+            "security": [{_bearer.scheme_name: [scope.value]}],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": schema}},
+            },
+        }
+
+    async def accept(self, request: Request) -> tuple[ApiKey, M]:
+        key = await authorise(request, self.scope, bearer_token(request))
+        kind = request.headers.get("content-type", "application/json").partition(";")[0]
+        if kind.strip().lower() != "application/json":
+            raise HTTPException(415, "send the body as application/json")
+        try:
+            raw = await request.body()
+        except ClientDisconnect:
+            raise HTTPException(400, "the client went away before its body arrived") from None
+        try:
+            body = self.model.model_validate_json(raw)
+        except ValidationError as exc:
+            problems = exc.errors(include_url=False)
+            raise RequestValidationError(
+                [{**e, "loc": ("body", *e["loc"])} for e in problems]
+            ) from None
+        return key, body
 
 
 #: Route keyword arguments declaring a route open to everyone (the only alternative to a scope).

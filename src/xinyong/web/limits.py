@@ -22,8 +22,12 @@ class BodyLimit:
             return
         limit = self.per_path.get(scope["path"].rstrip("/"), self.default)
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > limit:
-                await _too_large(send, limit)
+            if name == b"content-length" and value.isdigit():
+                if int(value) > limit:
+                    await _too_large(send, limit)
+                    return
+                # The server reads exactly Content-Length bytes of body, so nothing to count.
+                await self.app(scope, receive, send)
                 return
         seen = 0
         too_large = False
