@@ -9,7 +9,9 @@ import pytest
 from xinyong.domain.identifiers import (
     InvalidIdentifier,
     Sex,
+    is_credit_code,
     mask_citizen_id,
+    mask_number,
     normalise,
     parse_citizen_id,
     parse_credit_code,
@@ -56,6 +58,15 @@ def test_odd_sequence_digit_means_male() -> None:
 def test_masked_number_hides_birth_month_and_day() -> None:
     assert parse_citizen_id(STANDARD).masked == "1101051949****002X"
     assert mask_citizen_id("342301196405153224") == "3423011964****3224"
+
+
+def test_a_number_that_reads_as_both_a_person_and_an_organisation_is_masked() -> None:
+    both = "110105198001010518"  # right check character as a citizen ID and as a credit code
+    assert parse_citizen_id(both)
+    assert is_credit_code(both)
+    assert mask_number(both) == "1101051980****0518"
+    assert mask_number("91110000100000001W") == "91110000100000001W"  # an organisation's, whole
+    assert mask_number(STANDARD) == "1101051949****002X"
 
 
 def test_masking_a_malformed_number_hides_all_of_it() -> None:

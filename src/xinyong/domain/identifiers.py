@@ -96,8 +96,14 @@ def mask_citizen_id(number: str) -> str:
 
 def mask_number(number: str) -> str:
     """What outputs show of a subject's number: a citizen ID number masked, a credit code (an
-    organisation's, public) whole."""
-    if len(number) == 18 and number[:17].isdigit() and not is_credit_code(number):
+    organisation's, public) whole.
+
+    A few all-digit numbers are well-formed as both; they are masked, since the person's
+    privacy outweighs showing an organisation's public code in full.
+    """
+    if len(number) != 18 or not number[:17].isdigit():
+        return number
+    if ric.calc_check_digit(number) == number[17] or not is_credit_code(number):
         return mask_citizen_id(number)
     return number
 
