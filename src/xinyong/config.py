@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     """Logging level of the server and the CLI."""
 
+    telemetry: bool = False
+    """OpenTelemetry traces, metrics and logs through FastAPI (providers from the OTEL_* variables).
+    Off, FastAPI does not look for providers on every request."""
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production":
