@@ -648,7 +648,8 @@ def _copy_queries(engine: Engine, template: QueryEntry, rows: Sequence[tuple[int
 
 def query_log_appender(engine: Engine) -> QueryAppender:
     """What the group-committing check writer commits its batches with."""
-    if engine.dialect.name == "sqlite":
+    in_memory = engine.url.database in (None, "", ":memory:")
+    if engine.dialect.name == "sqlite" and not in_memory:  # a file: connections of its own
         return _SqliteAppender(engine)
     return _EngineAppender(engine)
 
