@@ -228,6 +228,16 @@ def bearer_token(request: Request) -> str | None:
 
 M = TypeVar("M", bound=BaseModel)
 
+#: How a direct route refuses a request, in the order it looks.
+_DIRECT_REFUSALS = {
+    401: "No key, or an unknown or revoked one",
+    403: "The key lacks the route's scope",
+    413: "The body is too large",
+    415: "The body is not application/json",
+    400: "The body is not valid JSON",
+    422: "The body does not have the expected shape",
+}
+
 
 class Direct(Generic[M]):
     """What a hot route needs, read without FastAPI's dependency solving: its caller and body.
@@ -252,6 +262,13 @@ class Direct(Generic[M]):
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": schema}},
+            },
+            "responses": {
+                str(status): {
+                    "description": f"{why} (problem details)",
+                    "content": {"application/problem+json": {}},
+                }
+                for status, why in _DIRECT_REFUSALS.items()
             },
         }
 
