@@ -244,11 +244,11 @@ class Direct(Generic[M]):
 
     Solving `caller()` and validating a body parameter cost a request about 90 µs, more than a
     check's own work. A route declared with `openapi_extra=contract.openapi` and taking only the
-    `Request` calls `await contract.accept(request)` instead. It is refused exactly as a route
-    with `caller(scope)` and a `body: model` parameter would be: 401 or 403 first, then 400 for
-    malformed JSON, 415 for another media type and 422 for the wrong shape, as problem details.
-    The schema declares the same security requirement and body, so the documentation and the
-    access test see one kind of route.
+    `Request` calls `await contract.accept(request)` instead. It refuses as a route with
+    `caller(scope)` and a `body: model` parameter would: 401 or 403 first, then 400 for malformed
+    JSON and 422 for the wrong shape; a body in another media type gets 415 (FastAPI would try to
+    validate it). The schema declares the same security requirement and body, so the
+    documentation and the access test see one kind of route.
     """
 
     def __init__(self, model: type[M], scope: Scope) -> None:
