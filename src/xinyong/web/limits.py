@@ -21,14 +21,20 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.per_path.get(scope["path"].rstrip("/"), self.default)
+        length = None
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit():
-                if int(value) > limit:
-                    await _too_large(send, limit)
-                    return
-                # The server reads exactly Content-Length bytes of body, so nothing to count.
-                await self.app(scope, receive, send)
-                return
+                length = int(value)
+            elif name == b"transfer-encoding":
+                length = None  # a chunked body's length is only known as it arrives
+                break
+        if length is not None and length > limit:
+            await _too_large(send, limit)
+            return
+        if length is not None:
+            # The server reads exactly Content-Length bytes of body, so nothing to count.
+            await self.app(scope, receive, send)
+            return
         seen = 0
         too_large = False
 
@@ -72,7 +78,7 @@ async def _too_large(send: Send, limit: int) -> None:
             "type": "https://xinyong.example/problems/413",
             "title": "Request body too large",
             "status": 413,
-            "detail": f"the body is larger than {limit} bytes; split the batch into smaller files",
+            "detail": f"the body is larger than {limit} bytes; send less (a batch: split the file)",
         }
     ).encode()
     await send(
