@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -59,6 +61,28 @@ def test_each_entry_is_stored_under_the_id_returned_for_it(
         assert (subject_key, returned) == (key, f"M@{key}")
         assert at == AT
     assert len(set(first + second)) == len(first + second)
+
+
+def test_a_batch_too_large_for_one_statement_commits_whole_or_not_at_all(
+    engine: Engine, seeded: UowFactory
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("statements' parameter limits are SQLite's")
+    append = query_log_appender(engine)
+    try:
+        append([entry(0)])
+        # As an SQLite before 3.32 would have it: 999 parameters, 111 rows a statement.
+        own = append._raw.dbapi_connection  # type: ignore[attr-defined]
+        own.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+        ids = append([entry(k, f"M@{k}") for k in range(1, 501)])
+        assert [stored(engine)[i][0] for i in ids] == list(range(1, 501))
+        broken = [entry(k) for k in range(1000, 1300)]
+        broken[-1] = replace(broken[-1], actor=None)  # type: ignore[arg-type]  # NOT NULL
+        with pytest.raises(sqlite3.IntegrityError):
+            append(broken)
+    finally:
+        append.close()
+    assert len(stored(engine)) == 1 + 500  # none of the broken batch's first 299 rows
 
 
 def test_the_writer_answers_every_submitted_check_with_its_own_id(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import sqlite3
 import threading
 import weakref
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -684,44 +685,60 @@ class _SqliteAppender:
     never does that; a `_Checkpointer` does it beside it, on its own thread and connection.
     """
 
-    #: Rows per statement: 9 parameters each, well under SQLite's limit of 32 766.
-    CHUNK = 1000
-
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._raw: Any = None
         self._checkpointer: _Checkpointer | None = None
 
     def __call__(self, entries: Sequence[QueryEntry]) -> list[int]:
+        connection = self._connection()
+        # Rows per statement: as many as SQLite's limit on a statement's parameters allows
+        # (32 766 since SQLite 3.32, 999 before).
+        size = max(1, connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(_QUERY_COLUMNS))
+        chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
+        if len(chunks) == 1:
+            return self._insert(connection, chunks[0])
+        # More rows than one statement takes: one transaction, so that all commit or none.
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            ids = [i for chunk in chunks for i in self._insert(connection, chunk)]
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+        return ids
+
+    def _connection(self) -> Any:
         if self._raw is None:
             self._raw = self.engine.raw_connection()
             self._raw.detach()  # its settings are its own: it never goes back to the pool
-            self._raw.dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+            connection = self._raw.dbapi_connection
+            connection.execute("PRAGMA wal_autocheckpoint=0")
             self._checkpointer = _Checkpointer(self.engine)
-        ids: list[int] = []
-        for start in range(0, len(entries), self.CHUNK):
-            chunk = entries[start : start + self.CHUNK]
-            values: list[Any] = []
-            for e in chunk:
-                values += (
-                    _sqlite_time(e.at),
-                    e.subject_key,
-                    e.kind,
-                    e.department,
-                    e.actor,
-                    e.purpose,
-                    e.authority,
-                    e.returned,
-                    e.screening_id,
-                )
-            cursor = self._raw.dbapi_connection.cursor()
-            try:
-                cursor.execute(_multi_row_insert(len(chunk)), values)
-                last = int(cursor.lastrowid)
-            finally:
-                cursor.close()
-            ids += range(last - len(chunk) + 1, last + 1)
-        return ids
+        return self._raw.dbapi_connection
+
+    @staticmethod
+    def _insert(connection: Any, chunk: Sequence[QueryEntry]) -> list[int]:
+        values: list[Any] = []
+        for e in chunk:  # the order of _QUERY_COLUMNS
+            values += (
+                _sqlite_time(e.at),
+                e.subject_key,
+                e.kind,
+                e.department,
+                e.actor,
+                e.purpose,
+                e.authority,
+                e.returned,
+                e.screening_id,
+            )
+        cursor = connection.cursor()
+        try:
+            cursor.execute(_multi_row_insert(len(chunk)), values)
+            last = int(cursor.lastrowid)
+        finally:
+            cursor.close()
+        return list(range(last - len(chunk) + 1, last + 1))
 
     def close(self) -> None:
         if self._checkpointer is not None:
@@ -735,7 +752,8 @@ class _SqliteAppender:
 class _Checkpointer:
     """Checkpoints a SQLite database's write-ahead log every `every` seconds, from its own thread.
 
-    PASSIVE: it copies what no reader still needs and never waits for, or blocks, a writer.
+    PASSIVE: it copies what no reader still needs and never waits for, or blocks, a writer. A
+    failure is logged and tried again at the next turn: the query log's writer relies on it.
     """
 
     def __init__(self, engine: Engine, *, every: float = 0.5) -> None:
@@ -751,17 +769,25 @@ class _Checkpointer:
         self._thread.join(timeout=30)
 
     def _run(self, engine: Engine) -> None:
-        raw = engine.raw_connection()
-        raw.detach()
-        connection: Any = raw.dbapi_connection
+        raw: Any = None
         try:
-            while not self._stopping.wait(self.every):
-                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except Exception:
-            log.exception("checkpointing the write-ahead log failed")
+            while True:
+                stopping = self._stopping.wait(self.every)
+                try:
+                    if raw is None:
+                        raw = engine.raw_connection()
+                        raw.detach()
+                    raw.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except Exception:
+                    log.exception("checkpointing the write-ahead log failed; trying again")
+                    if raw is not None:
+                        raw.close()
+                        raw = None
+                if stopping:
+                    return
         finally:
-            raw.close()
+            if raw is not None:
+                raw.close()
 
 
 def _sqlite_time(at: datetime) -> str:
