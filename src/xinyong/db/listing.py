@@ -694,7 +694,8 @@ class _SqliteAppender:
         connection = self._connection()
         # Rows per statement: as many as SQLite's limit on a statement's parameters allows
         # (32 766 since SQLite 3.32, 999 before).
-        size = max(1, connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(_QUERY_COLUMNS))
+        variables = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        size = max(1, variables // len(_QUERY_COLUMNS))
         chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
         if len(chunks) == 1:
             return self._insert(connection, chunks[0])
