@@ -306,6 +306,10 @@ def test_a_malformed_check_is_a_problem_naming_what_is_wrong(
     assert [e["field"] for e in problem(too_long, 422)["errors"]] == ["subject"]
     as_form = client.post(url, data={"subject": number, "matter": "flight"}, headers=airline)
     problem(as_form, 415)
+    body = f'{{"subject": "{number}", "matter": "flight"}}'
+    for media in ("application/vnd.api+json", "application/json; charset=utf-8"):
+        typed = client.post(url, content=body, headers={**airline, "Content-Type": media})
+        assert typed.status_code == 200, typed.text
     padded = {"subject": number, "matter": "flight", "pad": "x" * 70_000}
     problem(client.post(url, json=padded, headers=airline), 413)
     # Who is asking is settled first: without a key, a bad body is still a 401.

@@ -246,9 +246,11 @@ class Direct(Generic[M]):
     check's own work. A route declared with `openapi_extra=contract.openapi` and taking only the
     `Request` calls `await contract.accept(request)` instead. It refuses as a route with
     `caller(scope)` and a `body: model` parameter would: 401 or 403 first, then 400 for malformed
-    JSON and 422 for the wrong shape; a body in another media type gets 415 (FastAPI would try to
-    validate it). The schema declares the same security requirement and body, so the
-    documentation and the access test see one kind of route.
+    JSON and 422 for the wrong shape. It differs in two ways: a body in a media type other than
+    JSON (`application/json`, `application/*+json`, or none said) gets 415, where FastAPI would
+    try to validate it, and an empty body is malformed JSON (400), where FastAPI would say that
+    every field is missing (422). The schema declares the same security requirement and body,
+    so the documentation and the access test see one kind of route.
     """
 
     def __init__(self, model: type[M], scope: Scope) -> None:
@@ -274,8 +276,8 @@ class Direct(Generic[M]):
 
     async def accept(self, request: Request) -> tuple[ApiKey, M]:
         key = await authorise(request, self.scope, bearer_token(request))
-        kind = request.headers.get("content-type", "application/json").partition(";")[0]
-        if kind.strip().lower() != "application/json":
+        media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media and not _is_json(media):
             raise HTTPException(415, "send the body as application/json")
         try:
             raw = await request.body()
@@ -289,6 +291,12 @@ class Direct(Generic[M]):
                 [{**e, "loc": ("body", *e["loc"])} for e in problems]
             ) from None
         return key, body
+
+
+def _is_json(media: str) -> bool:
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 #: Route keyword arguments declaring a route open to everyone (the only alternative to a scope).

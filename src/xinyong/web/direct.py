@@ -18,6 +18,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -60,6 +61,8 @@ class DirectRoutes:
         await response(scope, receive, send)
 
     def _handler_for(self, exc: Exception) -> Callable[..., Any] | None:
+        if isinstance(exc, HTTPException) and exc.status_code in self.handlers:
+            return self.handlers[exc.status_code]  # as Starlette: a status's own handler first
         for kind in type(exc).__mro__:
             if kind is Exception:
                 return None
