@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -14,7 +15,7 @@ from sqlalchemy import Engine, select
 from xinyong.db.listing import query_log_appender
 from xinyong.db.rows import QueryRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
-from xinyong.services.checks import QueryLogWriter
+from xinyong.services.checks import QueryAppender, QueryLogWriter
 from xinyong.services.ports import QueryEntry
 
 UowFactory = Callable[[], SqlUnitOfWork]
@@ -40,20 +41,31 @@ def stored(engine: Engine) -> dict[int, tuple[int, str, datetime]]:
         return {r.id: (r.subject_key, r.returned, r.at) for r in conn.execute(columns)}
 
 
+@pytest.fixture
+def append(engine: Engine, seeded: UowFactory) -> Iterator[QueryAppender]:
+    """The appender the check writer uses, on an empty database; closed afterwards."""
+    appender = query_log_appender(engine)
+    yield appender
+    appender.close()
+
+
+def sqlite_connection(append: QueryAppender) -> Any:
+    """The SQLite appender's own connection (opened by its first batch)."""
+    if not hasattr(append, "_raw"):
+        pytest.skip("the appender's own connection is SQLite's")
+    append([entry(0)])
+    return append._raw.dbapi_connection
+
+
 def test_each_entry_is_stored_under_the_id_returned_for_it(
-    engine: Engine, seeded: UowFactory
+    engine: Engine, seeded: UowFactory, append: QueryAppender
 ) -> None:
-    append = query_log_appender(engine)
-    try:
-        first = append([entry(k, f"M@{k}") for k in range(1, 4)])
-        # Another writer's rows in between: the next batch's ids must skip them.
-        with seeded() as uow:
-            uow.queries.add_many([entry(900), entry(901)])
-            uow.commit()
-        # More than one statement's worth of rows.
-        second = append([entry(k, f"M@{k}") for k in range(1000, 3500)])
-    finally:
-        append.close()
+    first = append([entry(k, f"M@{k}") for k in range(1, 4)])
+    # Another writer's rows in between: the next batch's ids must skip them.
+    with seeded() as uow:
+        uow.queries.add_many([entry(900), entry(901)])
+        uow.commit()
+    second = append([entry(k, f"M@{k}") for k in range(1000, 3500)])
     rows = stored(engine)
     assert len(rows) == 3 + 2 + 2500
     for query_id, key in zip(first + second, [*range(1, 4), *range(1000, 3500)], strict=True):
@@ -64,24 +76,16 @@ def test_each_entry_is_stored_under_the_id_returned_for_it(
 
 
 def test_a_batch_too_large_for_one_statement_commits_whole_or_not_at_all(
-    engine: Engine, seeded: UowFactory
+    engine: Engine, append: QueryAppender
 ) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("statements' parameter limits are SQLite's")
-    append = query_log_appender(engine)
-    try:
-        append([entry(0)])
-        # As an SQLite before 3.32 would have it: 999 parameters, 111 rows a statement.
-        own = append._raw.dbapi_connection  # type: ignore[attr-defined]
-        own.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
-        ids = append([entry(k, f"M@{k}") for k in range(1, 501)])
-        assert [stored(engine)[i][0] for i in ids] == list(range(1, 501))
-        broken = [entry(k) for k in range(1000, 1300)]
-        broken[-1] = replace(broken[-1], actor=None)  # type: ignore[arg-type]  # NOT NULL
-        with pytest.raises(sqlite3.IntegrityError):
-            append(broken)
-    finally:
-        append.close()
+    # As an SQLite before 3.32 would have it: 999 parameters, 111 rows a statement.
+    sqlite_connection(append).setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+    ids = append([entry(k, f"M@{k}") for k in range(1, 501)])
+    assert [stored(engine)[i][0] for i in ids] == list(range(1, 501))
+    broken = [entry(k) for k in range(1000, 1300)]
+    broken[-1] = replace(broken[-1], actor=None)  # type: ignore[arg-type]  # NOT NULL
+    with pytest.raises(sqlite3.IntegrityError):
+        append(broken)
     assert len(stored(engine)) == 1 + 500  # none of the broken batch's first 299 rows
 
 
@@ -118,16 +122,9 @@ def test_the_writer_answers_every_submitted_check_with_its_own_id(
 
 
 def test_on_sqlite_the_appender_never_checkpoints_and_the_pool_still_does(
-    engine: Engine, seeded: UowFactory
+    engine: Engine, append: QueryAppender
 ) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("checkpoints are SQLite's")
-    append = query_log_appender(engine)
-    try:
-        append([entry(1)])
-        own = append._raw.dbapi_connection  # type: ignore[attr-defined]
-        assert own.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
-        with engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
-    finally:
-        append.close()
+    own = sqlite_connection(append)
+    assert own.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
