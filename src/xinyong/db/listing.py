@@ -306,17 +306,23 @@ def insert_queries(conn: Connection, entries: Sequence[QueryEntry]) -> list[int]
 
 
 def query_values(entry: QueryEntry) -> dict[str, Any]:
-    return {
-        "at": entry.at,
-        "subject_key": entry.subject_key,
-        "kind": entry.kind,
-        "department_code": entry.department,
-        "actor": entry.actor,
-        "purpose": entry.purpose,
-        "authority": entry.authority,
-        "returned": entry.returned,
-        "screening_id": entry.screening_id,
-    }
+    return dict(zip(_QUERY_COLUMNS, _query_fields(entry), strict=True))
+
+
+def _query_fields(entry: QueryEntry) -> tuple[Any, ...]:
+    """A query-log row's values, in the order of `_QUERY_COLUMNS`."""
+    e = entry
+    return (
+        e.at,
+        e.subject_key,
+        e.kind,
+        e.department,
+        e.actor,
+        e.purpose,
+        e.authority,
+        e.returned,
+        e.screening_id,
+    )
 
 
 _LIVE_STATES = (EntryState.DECIDED.value, EntryState.PUBLISHED.value, EntryState.EXITED.value)
@@ -721,18 +727,9 @@ class _SqliteAppender:
     @staticmethod
     def _insert(connection: Any, chunk: Sequence[QueryEntry]) -> list[int]:
         values: list[Any] = []
-        for e in chunk:  # the order of _QUERY_COLUMNS
-            values += (
-                _sqlite_time(e.at),
-                e.subject_key,
-                e.kind,
-                e.department,
-                e.actor,
-                e.purpose,
-                e.authority,
-                e.returned,
-                e.screening_id,
-            )
+        for e in chunk:
+            at, *rest = _query_fields(e)
+            values += (_sqlite_time(at), *rest)
         cursor = connection.cursor()
         try:
             cursor.execute(_multi_row_insert(len(chunk)), values)

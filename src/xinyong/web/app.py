@@ -23,6 +23,9 @@ from xinyong.web.deps import PUBLIC, KeyCache, SeqReader
 from xinyong.web.direct import DirectRoutes
 from xinyong.web.limits import BodyLimit
 
+#: Where version 1 of the API lives.
+API = "/api/v1"
+
 DESCRIPTION = """
 The personal public credit information platform.
 
@@ -70,24 +73,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     # Departments' checks skip the route table's walk (see web/direct.py). Added first, so that
     # it runs inside the body limit.
+    checks_path = API + checks.router.prefix
     app.add_middleware(
         DirectRoutes,
-        routes={("POST", "/api/v1/checks"): checks.check},
+        routes={("POST", checks_path): checks.check},
         handlers=app.exception_handlers,
     )
     app.add_middleware(
         BodyLimit,
         default=settings.max_body_bytes,
         per_path={
-            "/api/v1/records": settings.max_record_bytes,
-            "/api/v1/checks": settings.max_record_bytes,
+            API + records.router.prefix: settings.max_record_bytes,
+            checks_path: settings.max_record_bytes,
         },
     )
 
     # The health probe first (load balancers call it often), then the checks.
     app.include_router(_public_routes(policy.catalog.version))
-    app.include_router(checks.router, prefix="/api/v1")
-    api = APIRouter(prefix="/api/v1")
+    app.include_router(checks.router, prefix=API)
+    api = APIRouter(prefix=API)
     api.include_router(records.router)
     api.include_router(records.batches)
     api.include_router(catalog.router)

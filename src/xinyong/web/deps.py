@@ -233,7 +233,7 @@ _DIRECT_REFUSALS = {
     401: "No key, or an unknown or revoked one",
     403: "The key lacks the route's scope",
     413: "The body is too large",
-    415: "The body is not application/json",
+    415: "The body is not JSON (application/json or application/*+json)",
     400: "The body is not valid JSON",
     422: "The body does not have the expected shape",
 }
