@@ -17,7 +17,7 @@ from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.access import Scope
 from xinyong.policy import PACKAGED
-from xinyong.services import admin
+from xinyong.services import keys
 
 VALID_ID = "11010519491231002X"
 BAD_CHECK_CHARACTER = "11010519491231002Y"
@@ -285,7 +285,7 @@ def test_a_created_key_is_printed_once_and_authenticates(migrated: str) -> None:
     assert token.startswith("xy_")
     engine = make_engine(migrated)
     try:
-        key = admin.authenticate(SqlUnitOfWork(make_session_factory(engine)), token)
+        key = keys.authenticate(SqlUnitOfWork(make_session_factory(engine)), token)
     finally:
         engine.dispose()
     assert key is not None
@@ -322,7 +322,7 @@ def test_a_revoked_key_no_longer_authenticates(migrated: str) -> None:
     assert run("keys", "revoke", prefix).exit_code == 0
     engine = make_engine(migrated)
     try:
-        assert admin.authenticate(SqlUnitOfWork(make_session_factory(engine)), token) is None
+        assert keys.authenticate(SqlUnitOfWork(make_session_factory(engine)), token) is None
     finally:
         engine.dispose()
 

@@ -17,9 +17,10 @@ import pytest
 from tests.conftest import Clock
 from tests.factories import citizen_id, credit_code, penalty_row
 
+from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
-from xinyong.db.listing import SqlIndexSource
 from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.lists import (
     Decider,
@@ -35,7 +36,6 @@ from xinyong.domain.policy import Policy
 from xinyong.domain.subjects import Role, RoleKind, Subject
 from xinyong.services import lists
 from xinyong.services.checks import Checker
-from xinyong.services.ports import business_date
 from xinyong.services.records import submit_record
 from xinyong.services.subjects import record_role
 

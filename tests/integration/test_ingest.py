@@ -8,19 +8,16 @@ import pytest
 from sqlalchemy import func, select
 from tests.factories import citizen_id, penalty_row
 
-from xinyong.db.rows import (
-    BatchRow,
-    CreditRecordRow,
-    IdentityReviewRow,
-    RecordRevisionRow,
-    SubjectRow,
-)
+from xinyong.db.batches import BatchRow
+from xinyong.db.records import CreditRecordRow, RecordRevisionRow
+from xinyong.db.subjects import IdentityReviewRow, SubjectRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain.batches import BatchSource
 from xinyong.domain.errors import Invalid, RowRejected
-from xinyong.domain.ingestion import BatchSource
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import Outcome, RecordStatus
-from xinyong.services.ingest import ingest_batch
+from xinyong.services import batches
+from xinyong.services.batches import ingest_batch
 from xinyong.services.records import revoke_record, submit_record
 
 UowFactory = Callable[[], SqlUnitOfWork]
@@ -223,9 +220,7 @@ def test_an_unreadable_input_fails_its_batch_and_keeps_what_was_committed(
 def test_an_unexpected_error_on_one_row_costs_that_row_only(
     seeded: UowFactory, policy: Policy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from xinyong.services import ingest
-
-    real = ingest.validate_row
+    real = batches.validate_row
     rows = [penalty_row() for _ in range(3)]
 
     def flaky(raw, **kw):
@@ -233,7 +228,7 @@ def test_an_unexpected_error_on_one_row_costs_that_row_only(
             raise ArithmeticError("a bug in a rule")
         return real(raw, **kw)
 
-    monkeypatch.setattr(ingest, "validate_row", flaky)
+    monkeypatch.setattr(batches, "validate_row", flaky)
     summary = _ingest(seeded, policy, rows)
     assert (summary.accepted, summary.rejected) == (2, 1)
     assert summary.errors[0].row == 2

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from xinyong.services.documents import PdfUnavailable
-from xinyong.services.report import (
+from xinyong.services.report_render import render_report_html, render_report_pdf, report_number
+from xinyong.services.reports import (
     ReportCase,
     ReportData,
     ReportEntry,
@@ -20,7 +21,6 @@ from xinyong.services.report import (
     ReportQuery,
     ReportRecord,
 )
-from xinyong.services.report_render import render_report_html, render_report_pdf, report_number
 
 MASKED_NUMBER = "1101051949****002X"
 #: 01:30 UTC on 28 November is 09:30 the same day in China.

@@ -7,13 +7,17 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from xinyong.domain.accounts import AccountRules
+from xinyong.domain.authorisations import AuthorisationRules
 from xinyong.domain.catalog import BannedFields, Catalog, load_catalog
 from xinyong.domain.departments import Department, read_departments
 from xinyong.domain.lists import ListType, read_list_types
 from xinyong.domain.measures import Registry, read_registry
+from xinyong.domain.objections import ObjectionRules
 from xinyong.domain.periods import PeriodPolicy
+from xinyong.domain.querylog import QueryLogRules
 from xinyong.domain.records import Gate
-from xinyong.domain.rights import RightsPolicy
+from xinyong.domain.repairs import RepairRules
 from xinyong.policy import PACKAGED, read_toml
 
 DEFAULT_CATALOG_VERSION = "2024.1"
@@ -30,7 +34,11 @@ class Policy:
     departments: tuple[Department, ...]
     list_types: Mapping[str, ListType]
     registry: Registry
-    rights: RightsPolicy
+    objections: ObjectionRules
+    repairs: RepairRules
+    authorisations: AuthorisationRules
+    accounts: AccountRules
+    querylog: QueryLogRules
 
     def gate(self, today: date) -> Gate:
         return Gate(self.catalog, self.periods, self.banned, today)
@@ -58,7 +66,7 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
     rights_file = root / "rights.toml"
     if not rights_file.exists():  # a policy folder without it keeps the packaged defaults
         rights_file = PACKAGED / "rights.toml"
-    rights = RightsPolicy.from_policy(read_toml(rights_file), str(rights_file))
+    rights, rights_name = read_toml(rights_file), str(rights_file)
     return Policy(
         root,
         catalog,
@@ -67,5 +75,9 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
         tuple(departments),
         {t.code: t for t in list_types},
         registry,
-        rights,
+        ObjectionRules.from_policy(rights, rights_name),
+        RepairRules.from_policy(rights, rights_name),
+        AuthorisationRules.from_policy(rights, rights_name),
+        AccountRules.from_policy(rights, rights_name),
+        QueryLogRules.from_policy(rights, rights_name),
     )

@@ -332,12 +332,38 @@ class CreditRecord:
     under_objection: bool = False
 
     def revoke(self, *, reason: str, at: datetime) -> None:
-        """Withdraw the record because its decision was revoked or varied."""
+        """Withdraw the record because its decision was revoked or varied (from any state)."""
         if self.status is RecordStatus.REVOKED:
             raise RecordAlreadyRevoked(self.id)
         self.status = RecordStatus.REVOKED
         self.revoked_at = at
         self.revocation_reason = reason
+        self.updated_at = at
+
+    def expire(self, *, at: datetime) -> None:
+        """Move an active record whose display period ended into the archive (the sweep)."""
+        self._move(RecordStatus.ACTIVE, RecordStatus.EXPIRED, at, "expire")
+
+    def stop_display(self, *, at: datetime) -> None:
+        """Stop showing an active record before its period ends (an upheld objection)."""
+        self._move(RecordStatus.ACTIVE, RecordStatus.EXPIRED, at, "stop its display")
+
+    def repair(self, *, at: datetime) -> None:
+        """A successful repair: no longer published, shared or used; kept in the archive."""
+        self._move(RecordStatus.ACTIVE, RecordStatus.REPAIRED, at, "repair")
+
+    def release(self, *, at: datetime) -> None:
+        """An identity review found the held record is about its subject: it takes effect."""
+        self._move(RecordStatus.IDENTITY_HOLD, RecordStatus.ACTIVE, at, "release")
+
+    def mark_objection(self, marked: bool) -> None:
+        """Set or lift the "under objection" mark (orthogonal to the status)."""
+        self.under_objection = marked
+
+    def _move(self, source: RecordStatus, target: RecordStatus, at: datetime, what: str) -> None:
+        if self.status is not source:
+            raise RecordStateConflict(self.id, self.status, what)
+        self.status = target
         self.updated_at = at
 
     def is_displayable_on(self, day: date) -> bool:
@@ -350,3 +376,11 @@ class CreditRecord:
 class RecordAlreadyRevoked(Conflict):
     def __init__(self, record_id: int) -> None:
         super().__init__(f"record {record_id} is already revoked")
+
+
+class RecordStateConflict(Conflict):
+    """A transition the record's state does not allow (say, repairing a revoked record)."""
+
+    def __init__(self, record_id: int, status: RecordStatus, what: str) -> None:
+        super().__init__(f"record {record_id} is {status.value}: cannot {what} it")
+        self.status = status

@@ -11,10 +11,11 @@ from typing import Any, Final
 
 from jinja2 import Environment
 
+from xinyong.domain.calendar import CHINA_TIME
 from xinyong.domain.catalog import Category
 from xinyong.domain.identifiers import redact_id_numbers
-from xinyong.services.documents import CHINA_TIME, EXIT_GROUNDS, html_to_pdf, make_environment
-from xinyong.services.report import ReportData, ReportEntry, ReportRecord
+from xinyong.services.documents import EXIT_GROUNDS, html_to_pdf, make_environment
+from xinyong.services.reports import ReportData, ReportEntry, ReportRecord
 
 #: English names of the catalog categories; a record carries only the Chinese one. Unknown codes
 #: print as they are, in catalog order after the known ones.

@@ -1,0 +1,333 @@
+"""The person's own report: what the platform holds about them, who looked, and what it omits.
+
+`ReportData` is what a report says; `build_report` gathers it from storage (one rule for what
+may be shown: records through `CreditRecord.is_displayable_on`, list entries through their
+in-force window); the renderers in `report_render.py` turn it into HTML and PDF.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.calendar import business_date
+from xinyong.domain.catalog import SubjectType
+from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id, redact_id_numbers
+from xinyong.domain.index import subject_key
+from xinyong.domain.lists import ListEntry
+from xinyong.domain.measures import applicable_measures
+from xinyong.domain.policy import Policy
+from xinyong.domain.querylog import QueryEntry, QueryKind
+from xinyong.domain.records import RecordStatus
+from xinyong.domain.subjects import RoleKind, Subject
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRecord:
+    """One record as the report shows it."""
+
+    id: int
+    item_code: str
+    item_name_zh: str
+    item_name_en: str
+    category: str  # the catalog category code, e.g. "administrative"
+    category_name_zh: str
+    nature: str  # "negative", "positive" or "neutral"
+    department_name: str
+    document_number: str
+    decision_date: date
+    status: str  # active, repaired, revoked, expired, ...
+    severity: str | None
+    shown_until: date | None  # display_ends
+    repair_from: date | None
+    under_objection: bool
+    archived: bool  # past its display period: in the person's own archive view only
+    summary: str  # the record's main facts in one line (no ID numbers)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportEntry:
+    id: int
+    list_code: str
+    list_name_zh: str
+    list_name_en: str
+    kind: str  # serious_untrustworthy, key_supervision, good_credit
+    state: str
+    decided_on: date | None
+    ends_on: date | None
+    exited_on: date | None
+    exit_ground: str | None
+    under_objection: bool
+    in_force: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReportMeasure:
+    code: str
+    name_zh: str
+    name_en: str
+    category: str
+    matters: tuple[str, ...]
+    entry_id: int
+    via_role: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportCase:
+    """An objection or a repair application and where it stands."""
+
+    kind: str  # "objection" or "repair"
+    id: int
+    about: str  # e.g. "record 12" or "list entry 3"
+    status: str
+    filed_on: date
+    due: date | None
+    outcome: str | None
+    reasons: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportQuery:
+    """One look at the file: who, when, for what, on what authority, what was returned."""
+
+    at: datetime
+    who: str  # department or agency name (or code)
+    kind: str  # check, screening, agency, report, ...
+    purpose: str
+    authority: str
+    returned: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    """Everything one personal report states."""
+
+    generated_at: datetime  # aware UTC; shown in China time
+    name: str
+    masked_number: str
+    birth_date: date | None
+    sex: str | None
+    region: str | None
+    records: tuple[ReportRecord, ...]
+    entries: tuple[ReportEntry, ...]
+    measures: tuple[ReportMeasure, ...]
+    cases: tuple[ReportCase, ...]
+    queries: tuple[ReportQuery, ...]
+    omitted: tuple[str, ...] = field(default_factory=tuple)  # what the law keeps out, and why
+    platform: str = "xinyong 信用平台"
+
+
+#: The catalog categories' names in the report standard's wording.
+CATEGORY_NAMES_ZH: dict[str, str] = {
+    "registration": "登记注册基本信息",
+    "judicial": "司法判决及执行信息",
+    "administrative": "行政管理信息",
+    "qualification": "职称和职业资格信息",
+    "abnormal_operation": "经营（活动）异常名录信息",
+    "serious_untrustworthy": "严重失信主体名单信息",
+    "contract_performance": "合同履行信息",
+    "commitment": "信用承诺及履行情况信息",
+    "evaluation": "信用评价结果信息",
+    "honour": "表彰奖励信息",
+    "self_declared": "自愿提供的信用信息",
+    "intellectual_property": "知识产权信息",
+    "social_insurance_arrears": "社会保险欠费信息",
+}
+
+#: What a report leaves out, and why (stated on every report, Chinese then English).
+OMITTED = (
+    "超过公示期限的信息不向他人展示，仅在本人档案中列出，保存期满后删除。"
+    " Records past their display period are shown to no one but you; they stay in your archive"
+    " until their retention period ends, then are deleted.",
+    "已修复、已撤销的信息不再公示、共享或用于奖惩，仅在本人档案中列出。"
+    " Repaired and revoked records are published, shared and used for nothing; they appear only"
+    " in your archive.",
+    "宗教信仰、基因、指纹、血型、疾病和病史等法律禁止采集的信息从不采集。"
+    " Religion, genes, fingerprints, blood type, medical history and other information the law"
+    " forbids are never collected.",
+    "报告不打印完整身份证号码。 Your full ID number is not printed; the report shows it masked.",
+)
+
+
+def _summary(fields: Mapping[str, object]) -> str:
+    """A record's main facts in one line, without anything shaped like an ID number."""
+    parts = [f"{k}: {v}" for k, v in fields.items() if v not in (None, "") and len(str(v)) < 120]
+    return redact_id_numbers("; ".join(parts[:4]))
+
+
+def _region_name(subject: Subject) -> str | None:
+    """The county the number was issued in, by name (the code when the name is unknown)."""
+    try:
+        region = parse_citizen_id(subject.number).region
+    except InvalidIdentifier:
+        return subject.region_code
+    return f"{region.name_zh} ({region.name_en})"
+
+
+def build_report(uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str) -> ReportData:
+    """Gather one person's report. Reading it is itself logged (kind `report`)."""
+    with uow:
+        subject = uow.subjects.get(subject_id)
+        now = uow.now()
+        today = business_date(now)
+        departments = {d.code: d.name for d in uow.departments.list()}
+        records: list[ReportRecord] = []
+        for r in uow.records.of_subject(subject_id):
+            item = policy.catalog.get(r.item_code)
+            if item is None or r.status is RecordStatus.IDENTITY_HOLD:
+                continue
+            records.append(
+                ReportRecord(
+                    id=r.id,
+                    item_code=r.item_code,
+                    item_name_zh=item.name_zh,
+                    item_name_en=item.name_en,
+                    category=item.category.value,
+                    category_name_zh=CATEGORY_NAMES_ZH.get(item.category.value, ""),
+                    nature=item.nature.value,
+                    department_name=departments.get(r.department, r.department),
+                    document_number=r.document_number,
+                    decision_date=r.decision_date,
+                    status=r.status.value,
+                    severity=r.severity,
+                    shown_until=r.display_ends,
+                    repair_from=r.repair_from,
+                    under_objection=r.under_objection,
+                    archived=not r.is_displayable_on(today),
+                    summary=_summary(r.fields),
+                )
+            )
+        entries = uow.entries.of_subject(subject_id, policy.list_types)
+        own = [e for e in entries if e.is_in_force_on(today)]
+        org_entries: list[tuple[RoleKind, ListEntry]] = []
+        for role in uow.subjects.roles_of(subject_id):
+            if role.person_id == subject_id and role.is_current_on(today):
+                org_entries.extend(
+                    (role.kind, e)
+                    for e in uow.entries.of_subject(role.organisation_id, policy.list_types)
+                )
+        seen: set[tuple[str, int]] = set()
+        measures: list[ReportMeasure] = []
+        for matter in policy.registry.matters:
+            for match in applicable_measures(
+                policy.registry,
+                matter,
+                own_entries=own,
+                organisations_entries=org_entries,
+                on=today,
+            ):
+                pair = (match.measure.code, match.entry.id or 0)
+                if pair in seen:
+                    continue
+                seen.add(pair)
+                m = match.measure
+                measures.append(
+                    ReportMeasure(
+                        m.code,
+                        m.name_zh,
+                        m.name_en,
+                        m.category.value,
+                        tuple(
+                            policy.registry.matters[code].name_zh
+                            if code in policy.registry.matters
+                            else code
+                            for code in sorted(m.matters)
+                        ),
+                        match.entry.id or 0,
+                        match.via_role.value if match.via_role else None,
+                    )
+                )
+        cases = [
+            ReportCase(
+                "objection",
+                o.id or 0,
+                f"record {o.record_id}" if o.record_id else f"list entry {o.entry_id}",
+                o.status.value,
+                business_date(o.filed_at),
+                None if o.outcome else o.due().day,
+                o.outcome,
+                o.outcome_reasons,
+            )
+            for o in uow.objections.of_subject(subject_id)
+        ] + [
+            ReportCase(
+                "repair",
+                r.id or 0,
+                f"record {r.record_id}",
+                r.status.value,
+                business_date(r.applied_at),
+                r.feedback_due.day if r.decided_at is None else None,
+                r.status.value if r.decided_at else None,
+                r.reasons or ("; ".join(r.missing) if r.missing else None),
+            )
+            for r in uow.repairs.of_subject(subject_id)
+        ]
+        key = subject_key(subject.number, organisation=subject.kind is SubjectType.ORGANISATION)
+        queries = [
+            ReportQuery(
+                q.at,
+                departments.get(q.department or "", q.department or q.actor),
+                q.kind,
+                q.purpose,
+                q.authority,
+                q.returned,
+            )
+            for _, q in uow.queries.for_key(key, limit=500)
+        ]
+        uow.queries.add_many(
+            [
+                QueryEntry(
+                    now,
+                    key,
+                    QueryKind.REPORT,
+                    None,
+                    actor,
+                    "own report",
+                    "the person's own",
+                    "report",
+                )
+            ]
+        )
+        uow.audit.add(
+            AuditEvent(
+                EventTag.REPORT_READ, actor, "subject", str(subject_id), now, subject_id=subject_id
+            )
+        )
+        uow.commit()
+    return ReportData(
+        generated_at=now,
+        name=subject.name,
+        masked_number=subject.masked_number(),
+        birth_date=subject.birth_date,
+        sex=subject.sex,
+        region=_region_name(subject),
+        records=tuple(records),
+        entries=tuple(
+            ReportEntry(
+                e.id or 0,
+                e.list_type.code,
+                e.list_type.name_zh,
+                e.list_type.name_en,
+                e.list_type.kind.value,
+                e.state.value,
+                e.decided_on,
+                e.ends_on,
+                e.exited_on,
+                e.exit_ground,
+                e.under_objection,
+                e.is_in_force_on(today),
+            )
+            for e in entries
+            if e.state.value not in ("proposed", "withdrawn") or e.noticed_on is not None
+        ),
+        measures=tuple(measures),
+        cases=tuple(cases),
+        queries=tuple(queries),
+        omitted=OMITTED,
+    )
