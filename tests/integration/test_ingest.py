@@ -19,6 +19,7 @@ from xinyong.domain.records import Outcome, RecordStatus
 from xinyong.services import batches
 from xinyong.services.batches import ingest_batch
 from xinyong.services.records import revoke_record, submit_record
+from xinyong.services.report import build_report
 
 UowFactory = Callable[[], SqlUnitOfWork]
 
@@ -111,6 +112,37 @@ def test_a_conflicting_name_is_held_for_review_not_merged(
         review = uow.session.scalars(select(IdentityReviewRow)).one()
         assert review.record_id == held.id
         assert (review.known_value, review.submitted_value) == ("李建国", "李建围")
+
+
+def test_a_region_code_newer_than_the_birth_year_is_stored(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    # 440305 (Shenzhen Nanshan) dates from 1983: the number was issued there after 1965.
+    summary = _ingest(seeded, policy, [penalty_row(subject_id="440305196501011232")])
+    assert (summary.accepted, summary.rejected) == (1, 0)
+    uow = seeded()
+    with uow:
+        subject = uow.subjects.get_by_number("440305196501011232")
+        assert subject is not None
+        assert subject.region_code == "440305"
+        assert subject.birth_date is not None
+        assert subject.birth_date.year == 1965
+
+
+def test_a_region_code_unknown_to_the_table_is_stored_not_refused(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    number = citizen_id(region="449999")
+    summary = _ingest(seeded, policy, [penalty_row(subject_id=number)])
+    assert (summary.accepted, summary.rejected) == (1, 0)
+    assert _count(seeded, CreditRecordRow) == 1
+    uow = seeded()
+    with uow:
+        subject = uow.subjects.get_by_number(number)
+        assert subject is not None
+        assert subject.id is not None
+    # The person's report names the region by its code: the table has no name for it.
+    assert build_report(seeded(), policy, subject.id, actor="test").region == "449999"
 
 
 def test_a_stated_birth_date_that_contradicts_the_number_is_held(

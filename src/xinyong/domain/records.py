@@ -94,6 +94,15 @@ class Submission:
     def key(self) -> RecordKey:
         return RecordKey(self.department, self.document_number)
 
+    @property
+    def unknown_region(self) -> bool:
+        """The person's number carries a region code the historic table does not know.
+
+        Such a row is accepted (the table can lag behind the registry), but the number is one
+        for identity review.
+        """
+        return self.person is not None and not self.person.region_known
+
     def __post_init__(self) -> None:
         if not self.content_hash:
             self.content_hash = self._digest()
@@ -231,7 +240,9 @@ def validate_row(
     elif item is not None:
         try:
             if item.subject_type is SubjectType.PERSON:
-                person = parse_citizen_id(str(subject_raw), today=gate.today)
+                person = parse_citizen_id(
+                    str(subject_raw), today=gate.today, max_age_years=gate.policy.max_age_years
+                )
                 subject_number = person.number
             else:
                 subject_number = parse_credit_code(str(subject_raw)).code

@@ -167,6 +167,8 @@ def _region_name(subject: Subject) -> str | None:
         region = parse_citizen_id(subject.number).region
     except InvalidIdentifier:
         return subject.region_code
+    if not region.known:
+        return region.code
     return f"{region.name_zh} ({region.name_en})"
 
 
