@@ -19,7 +19,7 @@ from xinyong.domain.records import Outcome, RecordStatus
 from xinyong.services import batches
 from xinyong.services.batches import ingest_batch
 from xinyong.services.records import revoke_record, submit_record
-from xinyong.services.report import build_report
+from xinyong.services.reports import build_report
 
 UowFactory = Callable[[], SqlUnitOfWork]
 
