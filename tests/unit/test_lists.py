@@ -277,14 +277,14 @@ def test_a_serious_field_outside_the_four_is_refused_naming_serious_field(
 
 
 def test_a_published_key_supervision_list_is_refused(catalog_codes: frozenset[str]) -> None:
-    # DOMAIN.md §7: key supervision lists mean closer supervision, not publication
+    # docs/domain.md §7: key supervision lists mean closer supervision, not publication
     error = refusal(catalog_codes, kind="key_supervision", serious_field=None, published=True)
 
     assert error.field == "published"
 
 
 def test_a_refusable_serious_list_is_refused(catalog_codes: frozenset[str]) -> None:
-    # only honours, volunteering and donations may be refused by the person (DOMAIN.md §7)
+    # only honours, volunteering and donations may be refused by the person (docs/domain.md §7)
     assert refusal(catalog_codes, refusable=True).field == "refusable"
 
 
