@@ -10,13 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from xinyong.domain.calendar import Deadline, add_months, add_working_days
-from xinyong.domain.catalog import SubjectType
+from xinyong.domain.calendar import Deadline, add_working_days
+from xinyong.domain.catalog import CatalogItem, SubjectType
 from xinyong.domain.errors import CatalogError, Conflict, NotAllowed
+from xinyong.domain.list_periods import (
+    Ground,
+    Period,
+    PeriodRule,
+    Publication,
+    next_monthly_publication,
+    notice_ends,
+    read_grounds,
+    read_period,
+)
+
+__all__ = ["Ground", "Period", "PeriodRule", "Publication"]
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -44,12 +56,6 @@ class Decider(StrEnum):
     AUTHORITY = "authority"
 
 
-class PeriodRule(StrEnum):
-    FIXED = "fixed"
-    EXTENDABLE = "extendable"
-    UNTIL_EXIT = "until_exit"
-
-
 @dataclass(frozen=True, slots=True)
 class ListType:
     """One list: its legal basis, criteria, period, exit grounds, remedies, and who decides."""
@@ -73,20 +79,81 @@ class ListType:
     source_items: frozenset[str] = frozenset()
     published: bool = True
     refusable: bool = False
+    period_days: int | None = None
+    min_extension_months: int | None = None
+    grounds: tuple[Ground, ...] = ()
+    ground_field: str | None = None
+    public_notice_working_days: int = 0
+    publication: Publication = Publication.ON_DECISION
 
-    def ends_on(self, decided_on: date, *, months: int | None = None) -> date | None:
+    @property
+    def period(self) -> Period:
+        """The list's own period: what a listing gets when its ground has none of its own."""
+        return Period(
+            self.period_rule,
+            self.period_months,
+            self.period_days,
+            self.max_extension_months,
+            self.min_extension_months,
+        )
+
+    def ground(self, code: str) -> Ground:
+        for ground in self.grounds:
+            if ground.code == code:
+                return ground
+        known = ", ".join(g.code for g in self.grounds) or "none"
+        raise NotAllowed(f"{code!r} is not a ground of {self.code}; its grounds: {known}")
+
+    def period_of(self, ground: str | None) -> Period:
+        """The period a listing on `ground` gets (the list's own when no ground is given)."""
+        return self.period if ground is None else self.ground(ground).period
+
+    def ends_on(
+        self, decided_on: date, *, months: int | None = None, ground: str | None = None
+    ) -> date | None:
         """The day a listing decided on `decided_on` ends by itself (None: on an exit ground)."""
-        if self.period_rule is PeriodRule.UNTIL_EXIT:
+        owner = self.code if ground is None else f"{self.code} ({ground})"
+        return self.period_of(ground).ends_on(decided_on, months=months, owner=owner)
+
+    def exit_grounds_for(self, ground: str | None) -> tuple[str, ...]:
+        """The exit grounds of a listing on `ground`: the list's, and the ground's own.
+
+        A listing whose ground is not known is held to every ground the list has.
+        """
+        if ground is None:
+            extra = [g for own in self.grounds for g in own.exit_grounds]
+        else:
+            extra = list(self.ground(ground).exit_grounds)
+        return tuple(dict.fromkeys([*self.exit_grounds, *extra]))
+
+    def ground_for_record(self, item_code: str, fields: Mapping[str, object]) -> Ground | None:
+        """The ground a record makes, or None when this list names no ground by record field."""
+        if self.source_items and item_code not in self.source_items:
+            allowed = ", ".join(sorted(self.source_items))
+            raise NotAllowed(f"{self.code} rests on {allowed}; a {item_code} record is none")
+        if self.ground_field is None:
             return None
-        base = self.period_months or 0
-        if months is None:
-            return add_months(decided_on, base)
-        longest = base + (self.max_extension_months or 0)
-        if self.period_rule is PeriodRule.FIXED and months != base:
-            raise NotAllowed(f"{self.code} has a fixed period of {base} months")
-        if not 0 < months <= longest:
-            raise NotAllowed(f"{self.code} lasts at most {longest} months; {months} asked")
-        return add_months(decided_on, months)
+        value = fields.get(self.ground_field)
+        for ground in self.grounds:
+            if value is not None and str(value) in ground.record_values:
+                return ground
+        raise NotAllowed(
+            f"{self.code} rests only on records whose {self.ground_field} is one of"
+            f" {', '.join(sorted(v for g in self.grounds for v in g.record_values))};"
+            f" this record's is {value!r}"
+        )
+
+    def publication_day(self, on_or_after: date) -> date:
+        """The first day a listing decided by `on_or_after` may be published."""
+        if self.publication is Publication.MONTHLY:
+            return next_monthly_publication(on_or_after)
+        return on_or_after
+
+    def takes_force(self, published_on: date) -> date:
+        """The day a listing published on `published_on` first binds, after its public notice."""
+        if not self.public_notice_working_days:
+            return published_on
+        return notice_ends(published_on, self.public_notice_working_days) + timedelta(days=1)
 
 
 _LIST_KEYS = frozenset(
@@ -110,6 +177,12 @@ _LIST_KEYS = frozenset(
         "source_items",
         "published",
         "refusable",
+        "period_days",
+        "min_extension_months",
+        "grounds",
+        "ground_field",
+        "public_notice_working_days",
+        "publication",
     }
 )
 
@@ -142,9 +215,16 @@ def _flag(raw: Mapping[str, Any], key: str, default: bool, file: str, code: str)
 
 
 def read_list_types(
-    data: Mapping[str, Any], file: str, catalog_codes: frozenset[str]
+    data: Mapping[str, Any],
+    file: str,
+    catalog_codes: frozenset[str],
+    items: Mapping[str, CatalogItem] | None = None,
 ) -> list[ListType]:
-    """Read `[[lists]]` from a policy file, refusing a list outside the law's bounds."""
+    """Read `[[lists]]` from a policy file, refusing a list outside the law's bounds.
+
+    `items` (the catalog's items by code) lets the loader check `ground_field` against the
+    source items' fields; without it only the item codes are checked.
+    """
     out: list[ListType] = []
     seen: set[str] = set()
     for raw in data.get("lists", []):
@@ -158,7 +238,7 @@ def read_list_types(
         kind = _choice(raw, "kind", ListKind, file, code)
         subject_type = _choice(raw, "subject_type", SubjectType, file, code)
         decided_by = _choice(raw, "decided_by", Decider, file, code)
-        period_rule = _choice(raw, "period_rule", PeriodRule, file, code)
+        period = read_period(raw, file, code)
         serious = (
             _choice(raw, "serious_field", SeriousField, file, code)
             if "serious_field" in raw
@@ -170,29 +250,27 @@ def read_list_types(
             raise CatalogError(file, code, "published", "key-supervision lists are never published")
         if refusable and kind is not ListKind.GOOD_CREDIT:
             raise CatalogError(file, code, "refusable", "only good-credit entries may be refused")
-        for key in ("defence_working_days", "removal_working_days"):
-            if key in raw and (not isinstance(raw[key], int) or raw[key] < 0):
+        for key in ("defence_working_days", "removal_working_days", "public_notice_working_days"):
+            value = raw.get(key, 0)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise CatalogError(file, code, key, "must be a whole number of working days")
+        publication = (
+            _choice(raw, "publication", Publication, file, code)
+            if "publication" in raw
+            else Publication.ON_DECISION
+        )
+        if not published and (
+            publication is not Publication.ON_DECISION or raw.get("public_notice_working_days")
+        ):
+            raise CatalogError(
+                file, code, "publication", "a list that is not published has no publication rule"
+            )
         if kind is ListKind.SERIOUS_UNTRUSTWORTHY and serious is None:
             raise CatalogError(
                 file,
                 code,
                 "serious_field",
                 "a serious untrustworthy list must name one of the four fields",
-            )
-        months = raw.get("period_months")
-        if period_rule is not PeriodRule.UNTIL_EXIT and (
-            not isinstance(months, int) or months <= 0
-        ):
-            raise CatalogError(
-                file, code, "period_months", "a fixed or extendable period needs months"
-            )
-        extension = raw.get("max_extension_months")
-        if period_rule is PeriodRule.EXTENDABLE and (
-            not isinstance(extension, int) or extension <= 0
-        ):
-            raise CatalogError(
-                file, code, "max_extension_months", "an extendable period needs months"
             )
         if decided_by is Decider.PLATFORM and not raw.get("defence_working_days"):
             raise CatalogError(
@@ -209,6 +287,9 @@ def read_list_types(
             raise CatalogError(
                 file, code, "source_items", f"not in the catalog: {', '.join(sorted(unknown))}"
             )
+        visible = [items[c] for c in sorted(sources) if items is not None and c in items]
+        ground_field, grounds = read_grounds(raw, file, code, period, visible)
+        exit_grounds = _strings(raw.get("exit_grounds"), file, code, "exit_grounds")
         out.append(
             ListType(
                 code=code,
@@ -219,17 +300,23 @@ def read_list_types(
                 legal_basis=_strings(raw.get("legal_basis"), file, code, "legal_basis"),
                 criteria=_strings(raw.get("criteria"), file, code, "criteria"),
                 decided_by=decided_by,
-                period_rule=period_rule,
-                exit_grounds=_strings(raw.get("exit_grounds"), file, code, "exit_grounds"),
+                period_rule=period.rule,
+                exit_grounds=exit_grounds,
                 remedies=_strings(raw.get("remedies"), file, code, "remedies", required=False),
                 serious_field=serious,
-                period_months=months if isinstance(months, int) else None,
-                max_extension_months=extension if isinstance(extension, int) else None,
+                period_months=period.months,
+                max_extension_months=period.max_extension_months,
                 defence_working_days=int(raw.get("defence_working_days", 0)),
                 removal_working_days=int(raw.get("removal_working_days", 0)),
                 source_items=sources,
                 published=published,
                 refusable=refusable,
+                period_days=period.days,
+                min_extension_months=period.min_extension_months,
+                grounds=grounds,
+                ground_field=ground_field,
+                public_notice_working_days=int(raw.get("public_notice_working_days", 0)),
+                publication=publication,
             )
         )
     return out
@@ -275,6 +362,7 @@ class ListEntry:
     exited_on: date | None = None
     exit_ground: str | None = None
     under_objection: bool = False
+    ground: str | None = None  # the list ground it rests on, when the list names grounds
 
     def _require(self, *states: EntryState, action: str) -> None:
         if self.state not in states:
@@ -305,7 +393,7 @@ class ListEntry:
             raise IllegalTransition(f"the defence window runs to {deadline}; decide after it")
         self.decided_on = on
         self.decision_reasons = reasons
-        self.ends_on = self.list_type.ends_on(on, months=months)
+        self.ends_on = self.list_type.ends_on(on, months=months, ground=self.ground)
         self.state = EntryState.DECIDED
 
     def publish(self, *, on: date) -> None:
@@ -320,8 +408,8 @@ class ListEntry:
         if ground == "expiry":
             if self.ends_on is None or on < self.ends_on:
                 raise IllegalTransition(f"this listing's period does not end by {on}")
-        elif ground not in self.list_type.exit_grounds:
-            allowed = ", ".join(self.list_type.exit_grounds)
+        elif ground not in self.list_type.exit_grounds_for(self.ground):
+            allowed = ", ".join(self.list_type.exit_grounds_for(self.ground))
             raise IllegalTransition(
                 f"{ground!r} is not an exit ground of {self.list_type.code}: {allowed}"
             )
@@ -370,8 +458,13 @@ def propose_listing(
     proposed_by: str,
     at: datetime,
     age_of_majority: int,
+    ground: str | None = None,
 ) -> ListEntry:
-    """Open a platform-run listing procedure, refusing what the law never allows."""
+    """Open a platform-run listing procedure, refusing what the law never allows.
+
+    `ground` is one of the list's `grounds` (it sets the period the decision gives); None keeps
+    the list's own period.
+    """
     if list_type.decided_by is not Decider.PLATFORM:
         raise NotAllowed(
             f"{list_type.code} is decided by a {list_type.decided_by.value}; record its decision"
@@ -382,6 +475,8 @@ def propose_listing(
         raise NotAllowed(f"{list_type.code} has no legal basis")
     if not basis_records:
         raise NotAllowed("a proposal must rest on at least one record")
+    if ground is not None:
+        list_type.ground(ground)
     return ListEntry(
         id=None,
         list_type=list_type,
@@ -391,6 +486,7 @@ def propose_listing(
         grounds=grounds,
         basis_records=basis_records,
         proposed_at=at,
+        ground=ground,
     )
 
 
@@ -405,8 +501,13 @@ def record_decided_listing(
     at: datetime,
     months: int | None = None,
     age_of_majority: int,
+    ground: str | None = None,
 ) -> ListEntry:
-    """Record a listing a court or authority decided; the platform does not re-run its procedure."""
+    """Record a listing a court or authority decided; the platform does not re-run its procedure.
+
+    The period follows `ground` when the list gives its grounds different periods: the court's
+    "able to perform but refuses" has no end of its own.
+    """
     if list_type.decided_by is Decider.PLATFORM:
         raise NotAllowed(f"{list_type.code} is run by the platform's procedure; propose it instead")
     if subject_age is not None and subject_age < age_of_majority:
@@ -420,6 +521,7 @@ def record_decided_listing(
         grounds=grounds,
         proposed_at=at,
         decided_on=decided_on,
-        ends_on=list_type.ends_on(decided_on, months=months),
+        ends_on=list_type.ends_on(decided_on, months=months, ground=ground),
+        ground=ground,
     )
     return entry
