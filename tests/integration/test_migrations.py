@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
+from xinyong.db import exchange  # noqa: F401 - registers the exchange's tables
 from xinyong.db.base import Base
 from xinyong.db.migrate import current_revision
 

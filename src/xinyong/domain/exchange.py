@@ -261,11 +261,12 @@ def _timestamp(moment: datetime) -> str:
 
 def header_json(event: Event) -> dict[str, JsonValue]:
     """Return the part of an event that travels in the clear (no identifiers, no state)."""
-    c = event.change
+    return {"origin": event.origin, "seq": event.seq, **_change_header(event.change)}
+
+
+def _change_header(c: Change) -> dict[str, JsonValue]:
     return {
         "kind": c.kind.value,
-        "origin": event.origin,
-        "seq": event.seq,
         "occurred_at": _timestamp(c.occurred_at),
         "department": c.department,
         "catalog_item": c.catalog_item,
@@ -319,12 +320,22 @@ class _Reader:
             raise Invalid(f"{name}: must be one of {allowed}") from None
 
 
+def change_json(change: Change) -> dict[str, JsonValue]:
+    """Return a change as JSON: an event without origin and sequence (what the outbox stores)."""
+    return {**_change_header(change), **body_json(change)}
+
+
 def event_from_json(data: Mapping[str, object]) -> Event:
     """Read an event written by `event_json`, or raise Invalid naming the field."""
-    r = _Reader(data)
     seq = data.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool):
         raise Invalid("seq: required, an integer")
+    return Event(origin=_Reader(data).text("origin"), seq=seq, change=change_from_json(data))
+
+
+def change_from_json(data: Mapping[str, object]) -> Change:
+    """Read a change written by `change_json`, or raise Invalid naming the field."""
+    r = _Reader(data)
     try:
         occurred = datetime.fromisoformat(r.text("occurred_at"))
     except ValueError:
@@ -333,7 +344,7 @@ def event_from_json(data: Mapping[str, object]) -> Event:
     state = data.get("state")
     if not isinstance(state, dict):
         raise Invalid("state: required, an object")
-    change = Change(
+    return Change(
         kind=r.choice("kind", EventKind, data.get("kind")),
         occurred_at=occurred,
         department=r.text("department"),
@@ -351,7 +362,6 @@ def event_from_json(data: Mapping[str, object]) -> Event:
         ),
         state=state,
     )
-    return Event(origin=r.text("origin"), seq=seq, change=change)
 
 
 # --- who may receive what ------------------------------------------------------------------
