@@ -1,4 +1,5 @@
-"""Test helpers for the exchange: a change factory, an in-memory broker, nats-server processes."""
+"""Test helpers for the exchange: a change factory, an in-memory broker, two linked nodes (each on a
+database of its own), an apply callback that counts, and nats-server processes of our own."""
 
 from __future__ import annotations
 
@@ -7,24 +8,41 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, select
+from tests.conftest import Clock
 from tests.factories import citizen_id
 
+from xinyong.db.engine import make_engine
+from xinyong.db.exchange import SqlExchangeUnitOfWork
+from xinyong.db.migrate import upgrade
+from xinyong.db.rows import AuditEventRow
+from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.envelopes import NodeKeys
+from xinyong.domain.errors import Invalid
 from xinyong.domain.exchange import (
     Change,
+    Entitlement,
     Entity,
     EntityType,
+    Event,
     EventKind,
+    NodeIdentity,
+    NodeLevel,
+    PeerKind,
     Sharing,
     SubjectIdentity,
     SubjectType,
 )
-from xinyong.services.exchange import Published, TransportError
+from xinyong.services import exchange
+from xinyong.services.exchange import Peer, Published, TransportError
 
 AT = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 
@@ -53,6 +71,96 @@ def make_change(
     }
     values.update(overrides)
     return Change(**values)  # type: ignore[arg-type]
+
+
+# --- two nodes, each on a database of its own ---------------------------------------------
+
+Factory = Callable[[], SqlExchangeUnitOfWork]
+GD_ID = NodeIdentity("GD", "440000", NodeLevel.PROVINCIAL)
+CN_ID = NodeIdentity("CN", "100000", NodeLevel.NATIONAL)
+ZJ_ID = NodeIdentity("ZJ", "330000", NodeLevel.PROVINCIAL)
+GD_KEYS, CN_KEYS, ZJ_KEYS = NodeKeys.generate(), NodeKeys.generate(), NodeKeys.generate()
+
+
+class NoAuthorisations:
+    def is_authorised(self, peer: str, subject_ref: str, *, on: object) -> bool:
+        return False
+
+
+@dataclass
+class Applier:
+    """The apply port: writes one audit row per event in the receiver's transaction."""
+
+    fail_once: set[int] = field(default_factory=set)
+    refuse: set[int] = field(default_factory=set)
+
+    def __call__(self, uow: SqlExchangeUnitOfWork, event: Event) -> None:
+        uow.audit.add(
+            AuditEvent(
+                tag=EventTag.RECORD_ACCEPTED,
+                actor=f"node:{event.origin}",
+                entity_type="exchange_event",
+                entity_id=f"{event.origin}.{event.seq}",
+                at=uow.now(),
+            )
+        )
+        uow.session.flush()
+        if event.seq in self.refuse:
+            raise Invalid(f"item {event.change.catalog_item} is not in this node's catalog")
+        if event.seq in self.fail_once:
+            self.fail_once.discard(event.seq)
+            raise RuntimeError("the receiver crashed before committing")
+
+
+def applied(uow: Factory) -> list[str]:
+    with uow() as u:
+        rows = u.session.scalars(
+            select(AuditEventRow.entity_id).where(AuditEventRow.entity_type == "exchange_event")
+        )
+        return sorted(rows)
+
+
+@pytest.fixture
+def gd(make_uow: Callable[[], SqlUnitOfWork], engine: Engine, clock: Clock) -> Factory:
+    return partial(SqlExchangeUnitOfWork, make_session_factory(engine), clock)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty migrated SQLite file, copied for each node that needs a database of its own."""
+    path = tmp_path_factory.mktemp("template") / "node.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def cn(tmp_path: Path, clock: Clock, migrated_sqlite: Path) -> Iterator[Factory]:
+    shutil.copy(migrated_sqlite, tmp_path / "cn.db")
+    engine = make_engine(f"sqlite:///{tmp_path / 'cn.db'}")
+    yield partial(SqlExchangeUnitOfWork, make_session_factory(engine), clock)
+    engine.dispose()
+
+
+def peer(identity: NodeIdentity, keys: NodeKeys, **entitlement: object) -> Peer:
+    return Peer(identity, keys.public, Entitlement(PeerKind.PLATFORM, **entitlement))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def linked(gd: Factory, cn: Factory) -> tuple[Factory, Factory]:
+    exchange.init_node(gd(), GD_ID, GD_KEYS, actor="test")
+    exchange.init_node(cn(), CN_ID, CN_KEYS, actor="test")
+    exchange.add_peer(gd(), peer(CN_ID, CN_KEYS), actor="test")
+    exchange.add_peer(cn(), peer(GD_ID, GD_KEYS), actor="test")
+    return gd, cn
+
+
+def queue(uow: Factory, *changes: object) -> list[int]:
+    with uow() as u:
+        seqs = [u.outbox.add(c, at=u.now()) for c in changes]  # type: ignore[arg-type]
+        u.commit()
+    return seqs
 
 
 # --- an in-memory message engine -----------------------------------------------------------

@@ -7,24 +7,30 @@ national node "CN" on a SQLite file of its own: two platforms, two databases.
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from functools import partial
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
-from tests.conftest import Clock
-from tests.exchange_support import FakeBroker, FakeTransport, make_change
+from sqlalchemy import func, select
+from tests.exchange_support import (
+    CN_ID,
+    CN_KEYS,
+    GD_ID,
+    GD_KEYS,
+    ZJ_ID,
+    ZJ_KEYS,
+    Applier,
+    Factory,
+    FakeBroker,
+    FakeTransport,
+    NoAuthorisations,
+    applied,
+    make_change,
+    peer,
+    queue,
+)
 
-from xinyong.db.engine import make_engine
 from xinyong.db.exchange import OutboxRow, SqlExchangeUnitOfWork
-from xinyong.db.migrate import upgrade
-from xinyong.db.rows import AuditEventRow
-from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
-from xinyong.domain.audit import AuditEvent, EventTag
-from xinyong.domain.envelopes import NodeKeys, RefusalReason, canonical_json, make_envelope
+from xinyong.domain.audit import EventTag
+from xinyong.domain.envelopes import RefusalReason, canonical_json, make_envelope
 from xinyong.domain.errors import Conflict, Invalid, NotFound
 from xinyong.domain.exchange import (
     Entitlement,
@@ -38,94 +44,6 @@ from xinyong.domain.exchange import (
 from xinyong.services import exchange
 from xinyong.services.exchange import Outcome, Peer
 from xinyong.services.reconciliation import answer_digest, reconcile
-
-Factory = Callable[[], SqlExchangeUnitOfWork]
-GD_ID = NodeIdentity("GD", "440000", NodeLevel.PROVINCIAL)
-CN_ID = NodeIdentity("CN", "100000", NodeLevel.NATIONAL)
-ZJ_ID = NodeIdentity("ZJ", "330000", NodeLevel.PROVINCIAL)
-GD_KEYS, CN_KEYS, ZJ_KEYS = NodeKeys.generate(), NodeKeys.generate(), NodeKeys.generate()
-
-
-class NoAuthorisations:
-    def is_authorised(self, peer: str, subject_ref: str, *, on: object) -> bool:
-        return False
-
-
-@dataclass
-class Applier:
-    """The apply port: writes one audit row per event in the receiver's transaction."""
-
-    fail_once: set[int] = field(default_factory=set)
-    refuse: set[int] = field(default_factory=set)
-
-    def __call__(self, uow: SqlExchangeUnitOfWork, event: Event) -> None:
-        uow.audit.add(
-            AuditEvent(
-                tag=EventTag.RECORD_ACCEPTED,
-                actor=f"node:{event.origin}",
-                entity_type="exchange_event",
-                entity_id=f"{event.origin}.{event.seq}",
-                at=uow.now(),
-            )
-        )
-        uow.session.flush()
-        if event.seq in self.refuse:
-            raise Invalid(f"item {event.change.catalog_item} is not in this node's catalog")
-        if event.seq in self.fail_once:
-            self.fail_once.discard(event.seq)
-            raise RuntimeError("the receiver crashed before committing")
-
-
-def applied(uow: Factory) -> list[str]:
-    with uow() as u:
-        rows = u.session.scalars(
-            select(AuditEventRow.entity_id).where(AuditEventRow.entity_type == "exchange_event")
-        )
-        return sorted(rows)
-
-
-@pytest.fixture
-def gd(make_uow: Callable[[], SqlUnitOfWork], engine: Engine, clock: Clock) -> Factory:
-    return partial(SqlExchangeUnitOfWork, make_session_factory(engine), clock)
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty migrated SQLite file, copied for each node that needs a database of its own."""
-    path = tmp_path_factory.mktemp("template") / "node.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()
-    return path
-
-
-@pytest.fixture
-def cn(tmp_path: Path, clock: Clock, migrated_sqlite: Path) -> Iterator[Factory]:
-    shutil.copy(migrated_sqlite, tmp_path / "cn.db")
-    engine = make_engine(f"sqlite:///{tmp_path / 'cn.db'}")
-    yield partial(SqlExchangeUnitOfWork, make_session_factory(engine), clock)
-    engine.dispose()
-
-
-def peer(identity: NodeIdentity, keys: NodeKeys, **entitlement: object) -> Peer:
-    return Peer(identity, keys.public, Entitlement(PeerKind.PLATFORM, **entitlement))  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def linked(gd: Factory, cn: Factory) -> tuple[Factory, Factory]:
-    exchange.init_node(gd(), GD_ID, GD_KEYS, actor="test")
-    exchange.init_node(cn(), CN_ID, CN_KEYS, actor="test")
-    exchange.add_peer(gd(), peer(CN_ID, CN_KEYS), actor="test")
-    exchange.add_peer(cn(), peer(GD_ID, GD_KEYS), actor="test")
-    return gd, cn
-
-
-def queue(uow: Factory, *changes: object) -> list[int]:
-    with uow() as u:
-        seqs = [u.outbox.add(c, at=u.now()) for c in changes]  # type: ignore[arg-type]
-        u.commit()
-    return seqs
-
 
 # --- node and peers ------------------------------------------------------------------------
 
