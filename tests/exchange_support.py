@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlalchemy.pool import NullPool
 from tests.conftest import Clock
 from tests.factories import citizen_id
 
@@ -136,23 +137,32 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def cn(tmp_path: Path, clock: Clock, migrated_sqlite: Path) -> Iterator[Factory]:
-    shutil.copy(migrated_sqlite, tmp_path / "cn.db")
-    engine = make_engine(f"sqlite:///{tmp_path / 'cn.db'}")
-    yield partial(SqlExchangeUnitOfWork, make_session_factory(engine), clock)
-    engine.dispose()
+def cn(tmp_path: Path, clock: Clock, migrated_sqlite: Path) -> Factory:
+    return sqlite_node(tmp_path / "cn.db", migrated_sqlite, clock)
+
+
+def sqlite_node(path: Path, template: Path, clock: Clock) -> Factory:
+    """Units of work on a fresh copy of the migrated template (no pool: nothing stays open)."""
+    shutil.copy(template, path)
+    engine = make_engine(f"sqlite:///{path}", poolclass=NullPool)
+    return partial(SqlExchangeUnitOfWork, make_session_factory(engine), clock)
 
 
 def peer(identity: NodeIdentity, keys: NodeKeys, **entitlement: object) -> Peer:
     return Peer(identity, keys.public, Entitlement(PeerKind.PLATFORM, **entitlement))  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def linked(gd: Factory, cn: Factory) -> tuple[Factory, Factory]:
+def link(gd: Factory, cn: Factory) -> None:
+    """Make the two databases nodes GD and CN, each the other's peer."""
     exchange.init_node(gd(), GD_ID, GD_KEYS, actor="test")
     exchange.init_node(cn(), CN_ID, CN_KEYS, actor="test")
     exchange.add_peer(gd(), peer(CN_ID, CN_KEYS), actor="test")
     exchange.add_peer(cn(), peer(GD_ID, GD_KEYS), actor="test")
+
+
+@pytest.fixture
+def linked(gd: Factory, cn: Factory) -> tuple[Factory, Factory]:
+    link(gd, cn)
     return gd, cn
 
 
@@ -319,9 +329,10 @@ def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer
     stop_servers(servers)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def nats_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[NatsServer]]:
-    """Three clustered JetStream servers on loopback ports of their own, for the session."""
+    """Three clustered JetStream servers on loopback ports of their own, for one test (which
+    may kill some of them)."""
     servers = start_servers(tmp_path_factory.mktemp("nats-cluster"), 3)
     yield servers
     stop_servers(servers)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Coroutine, Mapping, Sequence
@@ -155,18 +156,33 @@ class JetStreamTransport:
         await self.js.update_stream(config)
 
     def close(self) -> None:
-        """Drain subscriptions (acknowledgements in flight are flushed), close, stop the loop."""
+        """Flush what is in flight, close the connection, and stop the loop and its thread.
+
+        Acknowledgements are synchronous (`ack_sync`), so nothing acknowledged waits here.
+        """
         if not self._thread.is_alive():
             return
+        future = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
         try:
-            if self._nc is not None and not self._nc.is_closed:
-                self._run(self._nc.drain())
-        except TransportError:
-            pass  # the server is gone: nothing left to flush
+            future.result(self.settings.request_timeout * 3)
+        except _FAILURES:
+            pass  # the servers are gone: nothing left to flush
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=5)
             self._loop.close()
+
+    async def _shutdown(self) -> None:
+        nc = self._nc
+        if nc is not None and not nc.is_closed:
+            with contextlib.suppress(*_FAILURES):  # not connected: nothing to flush
+                await nc.flush(timeout=int(self.settings.request_timeout) or 1)
+            await nc.close()
+        current = asyncio.current_task()
+        rest = [t for t in asyncio.all_tasks() if t is not current]
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
 
     def __enter__(self) -> Self:
         return self.open()
