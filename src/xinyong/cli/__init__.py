@@ -9,6 +9,7 @@ from xinyong.cli import (
     checks,
     db,
     demo,
+    exchange,
     identifiers,
     ingest,
     keys,
@@ -43,6 +44,8 @@ app.command("sweep")(rights.sweep)
 app.add_typer(rights.objections_app, name="objections")
 app.add_typer(rights.repairs_app, name="repairs")
 app.add_typer(rights.agents_app, name="agents")
+app.add_typer(exchange.node_app, name="node")
+app.add_typer(exchange.peers_app, name="peers")
 
 
 def main() -> None:
