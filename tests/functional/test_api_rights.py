@@ -239,7 +239,7 @@ def test_an_objection_marks_the_record_at_once_in_the_report_the_public_listing_
 
 
 def test_a_listing_stays_marked_while_any_objection_to_its_records_is_open(
-    client: TestClient, court: Headers, airline: Headers
+    client: TestClient, court: Headers, airline: Headers, staff: Headers
 ) -> None:
     number, name = citizen_id(born=date(1972, 7, 1)), "李建国"
     first = submit(client, court, debtor_row(subject_id=number, subject_name=name))
@@ -251,6 +251,8 @@ def test_a_listing_stays_marked_while_any_objection_to_its_records_is_open(
     [flight] = check(client, airline, number, "flight")["measures"]
     assert (flight["triggered_by"]["id"], flight["under_objection"]) == (entry, True)
 
+    forwarded = client.post(f"/api/v1/objections/{a['id']}/forwarding", headers=staff)
+    assert forwarded.status_code == 200, forwarded.text
     rejected = client.post(
         f"/api/v1/objections/{a['id']}/decision",
         json={"outcome": "reject", "reasons": "执行依据记载无误"},
@@ -265,6 +267,8 @@ def test_a_listing_stays_marked_while_any_objection_to_its_records_is_open(
     [listed] = [e for e in data["entries"] if e["id"] == entry]
     assert listed["under_objection"] is True
 
+    forwarded = client.post(f"/api/v1/objections/{b['id']}/forwarding", headers=staff)
+    assert forwarded.status_code == 200, forwarded.text
     rejected = client.post(
         f"/api/v1/objections/{b['id']}/decision",
         json={"outcome": "reject", "reasons": "执行依据记载无误"},
@@ -307,7 +311,7 @@ def test_objection_deadlines_count_working_days_across_national_day(
     second = submit(client, amr, penalty_row(subject_id=number, subject_name=name))
     person = sign_up(client, number, name)
     # The airline's check returns nothing: it receives no item, so it is told of none.
-    check(client, airline, number, "administrative_permit")
+    check(client, airline, number, "flight")
     # The agency, authorised, receives both records: it is told what becomes of them.
     client.post(
         "/api/v1/me/authorisations",
@@ -415,9 +419,11 @@ def test_a_department_sees_only_the_objections_routed_to_it(
     person = sign_up(client, number, name)
     objection = object_to(client, person, record)
     assert queue(client, court) == {}
-    for step in ("forwarding", "extension"):
-        hidden = client.post(f"/api/v1/objections/{objection['id']}/{step}", headers=court)
-        assert hidden.status_code == 404
+    # Forwarding is the credit centre's step: a department's key is refused it outright.
+    refused = client.post(f"/api/v1/objections/{objection['id']}/forwarding", headers=court)
+    assert refused.status_code == 403
+    hidden = client.post(f"/api/v1/objections/{objection['id']}/extension", headers=court)
+    assert hidden.status_code == 404
     hidden = client.post(
         f"/api/v1/objections/{objection['id']}/decision",
         json={"outcome": "reject", "reasons": "not ours to decide"},
@@ -579,7 +585,7 @@ def test_repair_is_refused_before_its_date_lists_what_is_missing_and_ends_public
     shown = record_in(report(client, person), record)
     assert (shown["severity"], shown["repair_from"]) == ("general", "2026-12-01")
     assert public_record(client, record) is not None
-    check(client, airline, number, "administrative_permit")  # returns nothing: told nothing
+    check(client, airline, number, "flight")  # returns nothing: told nothing
     client.post(
         "/api/v1/me/authorisations",
         json={

@@ -214,7 +214,12 @@ def test_a_revoked_record_stays_revoked_when_resent(seeded: UowFactory, policy: 
     row = penalty_row(fine_amount="300")
     stored = submit_record(seeded(), policy, row, department="BJ-AMR", actor="t")
     revoke_record(
-        seeded(), stored.record.id, department="BJ-AMR", reason="复议撤销原处罚决定", actor="t"
+        seeded(),
+        policy,
+        stored.record.id,
+        department="BJ-AMR",
+        reason="复议撤销原处罚决定",
+        actor="t",
     )
     again = submit_record(
         seeded(), policy, {**row, "fine_amount": "400"}, department="BJ-AMR", actor="t"

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.services import documents
+from xinyong.services import decided_lists, documents
 from xinyong.services import lists as listing
 from xinyong.services.lists import EntryView
 
@@ -124,7 +124,7 @@ def record_decided(
 ) -> None:
     """Record a listing that a court or another authority decided."""
     _run(
-        listing.record_decided,
+        decided_lists.record_decided,
         list_code=list_code,
         subject_number=subject,
         grounds=grounds,
@@ -220,7 +220,7 @@ def court_sync() -> None:
     p = context.platform()
     policy = p.policy
     with context.domain_errors():
-        made = listing.record_court_listings(p.uow(), policy, actor=context.CLI_ACTOR)
+        made = decided_lists.record_court_listings(p.uow(), policy, actor=context.CLI_ACTOR)
     console.print(f"{made} listings recorded from court records")
 
 
