@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinyong.db.listing import SqlChangeLog, SqlListEntryRepository, SqlQueryLog
+from xinyong.db.reports import SqlReportRegister
 from xinyong.db.repositories import (
     SqlApiKeyRepository,
     SqlAuditLog,
@@ -46,6 +47,7 @@ class SqlUnitOfWork:
     queries: SqlQueryLog
     accounts: SqlAccountRepository
     rights: SqlRightsRepository
+    reports: SqlReportRegister
 
     def __init__(
         self, session_factory: sessionmaker[Session], clock: Callable[[], datetime] = _utcnow
@@ -75,6 +77,7 @@ class SqlUnitOfWork:
         self.queries = SqlQueryLog(session)
         self.accounts = SqlAccountRepository(session)
         self.rights = SqlRightsRepository(session)
+        self.reports = SqlReportRegister(session)
         return self
 
     def __exit__(

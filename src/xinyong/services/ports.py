@@ -16,6 +16,7 @@ from xinyong.domain.index import Posting
 from xinyong.domain.ingestion import Batch, BatchSource
 from xinyong.domain.lists import ListEntry, ListType
 from xinyong.domain.records import CreditRecord, RecordStatus, Submission
+from xinyong.domain.reports import IssuedReport
 from xinyong.domain.rights import Account, Authorisation, FeedItem, Objection, Repair
 from xinyong.domain.subjects import IdentityConflict, Role, Subject
 
@@ -304,6 +305,13 @@ class RightsRepository(Protocol):
         ...
 
 
+class ReportRegister(Protocol):
+    """The reports the platform issued (number, whose, when, content digest): no content."""
+
+    def add(self, report: IssuedReport) -> None: ...
+    def get(self, number: str) -> IssuedReport | None: ...
+
+
 class AuditLog(Protocol):
     def add(self, event: AuditEvent) -> None: ...
     def count(self, tag: str | None = None) -> int: ...
@@ -337,6 +345,8 @@ class UnitOfWork(Protocol):
     def accounts(self) -> AccountRepository: ...
     @property
     def rights(self) -> RightsRepository: ...
+    @property
+    def reports(self) -> ReportRegister: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from xinyong.db import rows  # noqa: F401 - registers every table on Base.metadata
+from xinyong.db import reports, rows  # noqa: F401 - registers every table on Base.metadata
 from xinyong.db.base import Base
 from xinyong.db.engine import make_engine
 
