@@ -351,7 +351,7 @@ def section(html: str, section_id: str) -> str:
 
 def block(html: str, anchor: str) -> str:
     """Return one record's block, found by its id."""
-    found = re.search(rf'<div class="record" id="{anchor}">(.*?)</div>', html, re.DOTALL)
+    found = re.search(rf'<table class="record" id="{anchor}">(.*?)</table>', html, re.DOTALL)
     assert found is not None, f"no record block {anchor}"
     return found.group(1)
 
