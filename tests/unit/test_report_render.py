@@ -63,15 +63,14 @@ CATEGORIES = tuple(
 
 SECTION_HEADINGS = (
     "一、身份信息",
-    "二、登记注册基本信息",
-    "三、司法判决及执行信息",
-    "四、行政管理信息",
-    "五、诚实守信相关荣誉信息",
-    "六、名单信息",
-    "七、适用中的联合奖惩措施",
-    "八、异议与信用修复",
-    "九、查询记录",
-    "十、说明",
+    "二、司法判决及执行信息",
+    "三、行政管理信息",
+    "四、诚实守信相关荣誉信息",
+    "五、名单信息",
+    "六、适用中的联合奖惩措施",
+    "七、异议与信用修复",
+    "八、查询记录",
+    "九、说明",
     "附：本人档案",
 )
 OBJECTION_BADGE = "异议处理中"
@@ -351,7 +350,7 @@ def section(html: str, section_id: str) -> str:
 
 def block(html: str, anchor: str) -> str:
     """Return one record's block, found by its id."""
-    found = re.search(rf'<table class="record" id="{anchor}">(.*?)</table>', html, re.DOTALL)
+    found = re.search(rf'<div class="record" id="{anchor}">(.*?)</div>', html, re.DOTALL)
     assert found is not None, f"no record block {anchor}"
     return found.group(1)
 
@@ -407,8 +406,10 @@ def test_each_catalog_category_is_a_section_headed_by_its_chinese_name(html: str
     def category(code: str) -> str:
         return section(html, f"category-{code}")
 
-    assert "<h2>二、登记注册基本信息</h2>" in html
-    assert "本类别无正在公示的信息" in category("registration")
+    assert "<h2>二、司法判决及执行信息</h2>" in html
+    empty = html[html.index('id="empty-categories"') : html.index('id="category-judicial"')]
+    assert "下列类别无正在公示的信息：登记注册基本信息。" in empty
+    assert 'id="category-registration"' not in html
     assert 'id="record-3"' in category("judicial")
     assert 'id="record-3"' not in category("administrative")
     administrative = category("administrative")
@@ -548,7 +549,7 @@ def test_the_english_report_is_english_only(english: str) -> None:
     assert "<title>Personal Public Credit Information Report" in english
     for text in (
         "1. Identity",
-        "3. Court judgments and enforcement",
+        "2. Court judgments and enforcement",
         "Administrative penalty",
         "Kind of penalty",
         "CNY 5,000.00",
@@ -590,7 +591,8 @@ def test_empty_report_says_none_in_each_section() -> None:
         make_report(records=(), entries=(), measures=(), cases=(), queries=(), omitted=())
     )
 
-    assert html.count("本类别无正在公示的信息") == len(CATEGORIES)
+    assert "下列类别无正在公示的信息：登记注册基本信息、司法判决及执行信息、行政管理信息" in html
+    assert 'class="category"' not in html
     assert "你未被列入任何名单。" in html
     assert "目前没有对你适用的联合奖惩措施。" in html
     assert "保存期内没有查询记录。" in html

@@ -189,6 +189,7 @@ def _context(data: ReportData, lang: str) -> dict[str, Any]:
         "open_cases": len(open_cases),
         "queries": sorted(data.queries, key=lambda q: q.at, reverse=True),
         "numeral": _numeral if zh else str,
+        "colon": "：" if zh else ": ",
     }
 
 
