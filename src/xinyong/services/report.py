@@ -266,7 +266,7 @@ def _region_name(subject: Subject) -> str | None:
     return f"{region.name_zh} ({region.name_en})"
 
 
-def _content(data: ReportData) -> dict[str, Any]:
+def report_content(data: ReportData) -> dict[str, Any]:
     """What the verification code covers: everything the report states but its own code."""
     content = asdict(data)
     content.pop("verification_code")
@@ -446,7 +446,7 @@ def build_report(
             categories=_categories(policy, subject.kind),
             omitted=OMITTED,
         )
-        digest = content_digest(_content(unsigned))
+        digest = content_digest(report_content(unsigned))
         uow.reports.add(IssuedReport(number, subject_id, now, digest))
         uow.queries.add_many(
             [
