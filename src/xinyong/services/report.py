@@ -7,7 +7,7 @@ in-force window); the renderers in `report_render.py` turn it into HTML and PDF.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -166,7 +166,7 @@ class ReportData:
     channel: ReportChannel
     terms: ReportTerms
     categories: tuple[ReportCategory, ...] = ()
-    omitted: tuple[str, ...] = field(default_factory=tuple)  # what the law keeps out, and why
+    omitted: tuple[tuple[str, str], ...] = ()  # what the law keeps out, and why (zh, en)
 
 
 #: The catalog categories' names in the report standard's wording (Chinese, English), in the
@@ -188,20 +188,28 @@ CATEGORY_NAMES: dict[str, tuple[str, str]] = {
 }
 CATEGORY_NAMES_ZH: dict[str, str] = {code: names[0] for code, names in CATEGORY_NAMES.items()}
 
-#: What a report leaves out, and why (stated on every report, Chinese then English).
-OMITTED = (
-    "超过公示期限的信息不向他人展示，仅在本人档案中列出，保存期满后删除。"
-    " Records past their display period are shown to no one but you; they stay in your archive"
-    " until their retention period ends, then are deleted.",
-    "已修复、已撤销的信息不再公示、共享或用于奖惩，仅在本人档案中列出。"
-    " Repaired and revoked records are published, shared and used for nothing; they appear only"
-    " in your archive.",
-    "宗教信仰、基因、指纹、血型、疾病和病史等法律禁止采集的信息从不采集。"
-    " Religion, genes, fingerprints, blood type, medical history and other information the law"
-    " forbids are never collected.",
-    "报告不打印完整身份证号码和出生月、日：身份号码隐去第 11 至 14 位，出生日期只印年份。"
-    " Your full ID number and your birth month and day are not printed: the number hides its"
-    " 11th to 14th characters, and only the year of birth is shown.",
+#: What a report leaves out, and why (stated on every report), in Chinese and in English.
+OMITTED: tuple[tuple[str, str], ...] = (
+    (
+        "超过公示期限的信息不向他人展示，仅在本人档案中列出，保存期满后删除。",
+        "Records past their display period are shown to no one but you; they stay in your"
+        " archive until their retention period ends, then are deleted.",
+    ),
+    (
+        "已修复、已撤销的信息不再公示、共享或用于奖惩，仅在本人档案中列出。",
+        "Repaired and revoked records are published, shared and used for nothing; they appear"
+        " only in your archive.",
+    ),
+    (
+        "宗教信仰、基因、指纹、血型、疾病和病史等法律禁止采集的信息从不采集。",
+        "Religion, genes, fingerprints, blood type, medical history and other information the"
+        " law forbids are never collected.",
+    ),
+    (
+        "报告不打印完整身份证号码和出生月、日：身份号码隐去第 11 至 14 位，出生日期只印年份。",
+        "Your full ID number and your birth month and day are not printed: the number hides its"
+        " 11th to 14th characters, and only the year of birth is shown.",
+    ),
 )
 
 

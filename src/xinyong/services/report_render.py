@@ -190,6 +190,7 @@ def _context(data: ReportData, lang: str) -> dict[str, Any]:
         "queries": sorted(data.queries, key=lambda q: q.at, reverse=True),
         "numeral": _numeral if zh else str,
         "colon": "：" if zh else ": ",
+        "gap": "\u3000" if zh else " \u2003 ",  # between facts on one line
     }
 
 
