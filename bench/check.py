@@ -44,17 +44,19 @@ from pathlib import Path
 from sqlalchemy import insert, make_url, text
 from stdnum.cn import ric
 
+from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
-from xinyong.db.listing import SqlIndexSource, bulk_query_writer
+from xinyong.db.lists import ListEntryRow
 from xinyong.db.migrate import upgrade
-from xinyong.db.rows import ListEntryRow, SubjectRow
+from xinyong.db.querylog import bulk_query_writer
+from xinyong.db.subjects import SubjectRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.index import person_key
 from xinyong.domain.policy import load_policy
-from xinyong.services import admin
-from xinyong.services.checks import SCREEN_COLUMNS, Checker, ScreenSummary
-from xinyong.services.screening import read_numbers, run_screening
+from xinyong.services import departments, keys
+from xinyong.services.checks import Checker
+from xinyong.services.screening import SCREEN_COLUMNS, ScreenSummary, read_numbers, run_screening
 
 LOOKUP_TARGET = 500_000
 END_TO_END_TARGET = 100_000
@@ -106,7 +108,7 @@ def populate(url: str, entries: int) -> None:
     policy = load_policy()
     engine = make_engine(url)
     upgrade(engine)
-    admin.sync_departments(
+    departments.sync_departments(
         partial(SqlUnitOfWork, make_session_factory(engine))(), policy.departments, actor="bench"
     )
     now = datetime.now(UTC)
@@ -271,7 +273,7 @@ def http_figures(
 ) -> tuple[float, float, float, float, float, float]:
     """(check rate, bare rate, check p99, paced rate, paced p99, bare p99) on one server."""
     engine = make_engine(url)
-    key = admin.create_api_key(
+    key = keys.create_api_key(
         partial(SqlUnitOfWork, make_session_factory(engine))(),
         label="bench",
         scopes=ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT],

@@ -1,7 +1,7 @@
 """Ingestion speed and memory, each figure beside its target; exit 1 when one misses.
 
-    python bench/ingest.py                     # SQLite, and PostgreSQL if TEST_POSTGRES_URL is set
-    python bench/ingest.py --persons 50000 --memory-records 1000000
+    python bench/batches.py                     # SQLite, and PostgreSQL if TEST_POSTGRES_URL is set
+    python bench/batches.py --persons 50000 --memory-records 1000000
 
 Rate: the platform's ingest (parse, validate against the catalog, resolve subjects, upsert, audit,
 commit per chunk) in records per second, next to a raw bulk insert of the very rows it stored back
@@ -26,14 +26,14 @@ from sqlalchemy import Table, insert, make_url, select, text
 
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import upgrade
-from xinyong.db.rows import CreditRecordRow
+from xinyong.db.records import CreditRecordRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
-from xinyong.domain.ingestion import BatchSource
+from xinyong.domain.batches import BatchSource
 from xinyong.domain.policy import load_policy
-from xinyong.services import admin
+from xinyong.services import departments
+from xinyong.services.batches import ingest_batch
 from xinyong.services.batchfiles import BatchFormat, fingerprint, read_rows
-from xinyong.services.ingest import ingest_batch
-from xinyong.services.synth import write_population
+from xinyong.synth.population import write_population
 
 RATE_TARGET = 0.30
 MEMORY_TARGET_MB = 1024
@@ -71,7 +71,7 @@ def ingest_files(url: str, files: list[Path]) -> int:
     engine = make_engine(url)
     upgrade(engine)
     uow = partial(SqlUnitOfWork, make_session_factory(engine))
-    admin.sync_departments(uow(), policy.departments, actor="bench")
+    departments.sync_departments(uow(), policy.departments, actor="bench")
     stored = 0
     for file in files:
         digest, _ = fingerprint(file)

@@ -33,12 +33,12 @@ from pathlib import Path
 
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain.accounts import Account
 from xinyong.domain.index import subject_key
 from xinyong.domain.policy import Policy, load_policy
-from xinyong.domain.rights import Account
-from xinyong.services.ports import QueryEntry
-from xinyong.services.report import ReportData, build_report
+from xinyong.domain.querylog import QueryEntry
 from xinyong.services.report_render import render_report_pdf
+from xinyong.services.reports import ReportData, build_report
 
 P95_TARGET_MS = 300.0
 

@@ -16,7 +16,7 @@ from xinyong.db.engine import make_engine
 from xinyong.db.migrate import upgrade
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.policy import Policy, load_policy
-from xinyong.services import admin
+from xinyong.services import departments
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL") or os.environ.get("XINYONG_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -121,7 +121,7 @@ def make_uow(engine: Engine, clock: Clock) -> Iterator[Callable[[], SqlUnitOfWor
 @pytest.fixture
 def seeded(make_uow: Callable[[], SqlUnitOfWork], policy: Policy) -> Callable[[], SqlUnitOfWork]:
     """An empty database with the policy's departments registered."""
-    admin.sync_departments(make_uow(), policy.departments, actor="test")
+    departments.sync_departments(make_uow(), policy.departments, actor="test")
     return make_uow
 
 

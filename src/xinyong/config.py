@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     """Logging level of the server and the CLI."""
 
+    fast_checks: bool = True
+    """Serve `POST /api/v1/checks` past FastAPI's route table (web/fastpath.py). Off, the same
+    route answers through ordinary routing: the answers are the same, only slower."""
+
+    freeze_heap: bool = True
+    """After the listing index is built, exempt what exists from garbage collection (`gc.freeze`):
+    a large index would otherwise be walked by every full collection, stalling requests."""
+
     telemetry: bool = False
     """OpenTelemetry traces, metrics and logs through FastAPI (providers from the OTEL_* variables).
     Off, FastAPI does not look for providers on every request."""

@@ -23,7 +23,7 @@ from xinyong.db.engine import make_engine
 from xinyong.db.migrate import upgrade
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.policy import load_policy
-from xinyong.services import accounts, admin
+from xinyong.services import accounts, departments
 from xinyong.services.records import submit_record
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -50,7 +50,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     upgrade(engine)
     uow = lambda: SqlUnitOfWork(make_session_factory(engine))  # noqa: E731
     policy = load_policy()
-    admin.sync_departments(uow(), policy.departments, actor="test")
+    departments.sync_departments(uow(), policy.departments, actor="test")
     number = citizen_id()
     submit_record(uow(), policy, penalty_row(subject_id=number), department="BJ-AMR", actor="t")
     accounts.register(

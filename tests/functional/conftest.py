@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from functools import partial
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from xinyong import bootstrap
+from xinyong.bootstrap import Platform
 from xinyong.config import Settings
-from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.access import Scope
-from xinyong.services import admin
+from xinyong.services import keys
 from xinyong.web.app import create_app
 
 UowFactory = Callable[[], SqlUnitOfWork]
@@ -37,32 +38,25 @@ def make_client(
 ) -> Iterator[ClientFactory]:
     """Build clients on the seeded per-test database; pass Settings overrides as keywords.
 
-    The app's units of work use the session's engine and the fixed clock, so the tables the
-    `make_uow` fixture empties are the ones the app writes to.
+    Each app is built through the composition root on the test's database (the tables the
+    `make_uow` fixture empties) with the fixed clock.
     """
+    platforms: list[Platform] = []
     clients: list[TestClient] = []
 
     def make(**overrides: object) -> TestClient:
-        app = create_app(settings_for(database_url, **overrides))
-        app.state.engine.dispose()
-        app.state.engine = engine
-        app.state.uow_factory = partial(SqlUnitOfWork, make_session_factory(engine), clock)
-        app.state.clock = clock
-        client = TestClient(
-            app, raise_server_exceptions=False
-        )  # a crash is a 500, as in production
+        platform = bootstrap.build(settings_for(database_url, **overrides), clock=clock)
+        platforms.append(platform)
+        # A crash is a 500, as in production.
+        client = TestClient(create_app(platform=platform), raise_server_exceptions=False)
         clients.append(client)
         return client
 
     yield make
     for client in clients:
         client.close()
-        state = client.app.state  # type: ignore[attr-defined]
-        writer = getattr(state, "query_writer", None)
-        if writer is not None:
-            writer.stop()
-        state.index_source.close()
-        state.read_engine.dispose()
+    for platform in platforms:
+        platform.close()
 
 
 @pytest.fixture
@@ -75,7 +69,7 @@ def key_for(seeded: UowFactory) -> KeyFor:
     """Return a bearer token holding `scopes`, bound to `department` (None: credit-centre staff)."""
 
     def make(scopes: Iterable[Scope | str], department: str | None = None) -> str:
-        return admin.create_api_key(
+        return keys.create_api_key(
             seeded(),
             label=f"test {department or 'staff'}",
             scopes=[Scope(s) for s in scopes],

@@ -10,10 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.factories import citizen_id, penalty_row
 
+from xinyong import bootstrap
 from xinyong.config import Settings
 from xinyong.domain.access import PERSON_SCOPES, ROLE_SCOPES, Role, Scope
 from xinyong.domain.policy import Policy
-from xinyong.services import accounts, admin
+from xinyong.services import accounts, keys
 from xinyong.services.records import submit_record
 from xinyong.web.app import create_app
 
@@ -94,9 +95,12 @@ def _minimal(schema: dict[str, Any], document: dict[str, Any]) -> Any:
 
 
 def _schema() -> dict[str, Any]:
-    app = create_app(Settings(_env_file=None, database_url="sqlite://", environment="test"))  # type: ignore[call-arg]
-    app.state.engine.dispose()
-    return app.openapi()
+    settings = Settings(_env_file=None, database_url="sqlite://", environment="test")  # type: ignore[call-arg]
+    platform = bootstrap.build(settings)
+    try:
+        return create_app(platform=platform).openapi()
+    finally:
+        platform.close()
 
 
 SCHEMA = _schema()
@@ -222,7 +226,7 @@ def test_a_revoked_key_is_refused_everywhere(
 ) -> None:
     token = key_for(KEY_SCOPES, DEPARTMENT)
     prefix = token.removeprefix("xy_").split("_", 1)[0]
-    admin.revoke_api_key(seeded(), prefix, actor="test")
+    keys.revoke_api_key(seeded(), prefix, actor="test")
     for op in SCOPED:
         response = op.call(client, auth(token))
         assert "revoked" in assert_refused(response, 401, op)["detail"]
@@ -248,4 +252,4 @@ def test_the_health_check_reports_the_catalog_version(client: TestClient) -> Non
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
-    assert response.json()["catalog"] == client.app.state.policy.catalog.version  # type: ignore[attr-defined]
+    assert response.json()["catalog"] == client.app.state.platform.policy.catalog.version  # type: ignore[attr-defined]

@@ -179,7 +179,9 @@ def test_a_revoked_record_says_why_and_when(client: TestClient, writer: dict[str
         "id"
     ]
     response = client.post(
-        f"/api/v1/records/{record_id}/revoke", json={"reason": "复议撤销原处罚决定"}, headers=writer
+        f"/api/v1/records/{record_id}/revocation",
+        json={"reason": "复议撤销原处罚决定"},
+        headers=writer,
     )
     assert response.status_code == 200, response.text
     revoked = response.json()
@@ -194,9 +196,9 @@ def test_revoking_twice_is_a_conflict_problem(client: TestClient, writer: dict[s
         "id"
     ]
     body = {"reason": "复议撤销原处罚决定"}
-    client.post(f"/api/v1/records/{record_id}/revoke", json=body, headers=writer)
+    client.post(f"/api/v1/records/{record_id}/revocation", json=body, headers=writer)
     assert_problem(
-        client.post(f"/api/v1/records/{record_id}/revoke", json=body, headers=writer), 409
+        client.post(f"/api/v1/records/{record_id}/revocation", json=body, headers=writer), 409
     )
 
 
@@ -205,7 +207,8 @@ def test_a_revocation_needs_a_reason(client: TestClient, writer: dict[str, str])
         "id"
     ]
     problem = assert_problem(
-        client.post(f"/api/v1/records/{record_id}/revoke", json={"reason": ""}, headers=writer), 422
+        client.post(f"/api/v1/records/{record_id}/revocation", json={"reason": ""}, headers=writer),
+        422,
     )
     assert fields_of(problem) == {"reason"}
 
@@ -218,7 +221,9 @@ def test_another_department_cannot_revoke_a_record(
     ]
     other = auth(key_for([Scope.RECORDS_WRITE], other_department))
     response = client.post(
-        f"/api/v1/records/{record_id}/revoke", json={"reason": "复议撤销原处罚决定"}, headers=other
+        f"/api/v1/records/{record_id}/revocation",
+        json={"reason": "复议撤销原处罚决定"},
+        headers=other,
     )
     assert response.status_code in (403, 404)
     assert_problem(response, response.status_code)
@@ -372,13 +377,13 @@ def test_a_csv_header_with_a_repeated_column_is_refused(
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/records/{}", "/api/v1/batches/{}", "/api/v1/records/{}/revoke"]
+    "path", ["/api/v1/records/{}", "/api/v1/batches/{}", "/api/v1/records/{}/revocation"]
 )
 def test_an_id_beyond_the_database_integer_range_is_not_found(
     client: TestClient, staff: dict[str, str], writer: dict[str, str], path: str
 ) -> None:
     url = path.format(2**63)
-    if url.endswith("/revoke"):
+    if url.endswith("/revocation"):
         response = client.post(url, json={"reason": "复议撤销原处罚决定"}, headers=writer)
     else:
         response = client.get(url, headers=staff)
@@ -537,7 +542,7 @@ def test_the_catalog_lists_its_items(client: TestClient, key_for: KeyFor) -> Non
     assert response.status_code == 200
     codes = [item["code"] for item in response.json()]
     assert "ADM-PEN-01" in codes
-    assert sorted(codes) == sorted(item.code for item in client.app.state.policy.catalog)  # type: ignore[attr-defined]
+    assert sorted(codes) == sorted(item.code for item in client.app.state.platform.policy.catalog)  # type: ignore[attr-defined]
 
 
 def test_a_catalog_item_shows_its_legal_basis_and_typed_fields(
@@ -605,7 +610,7 @@ def test_resolving_a_review_as_the_same_person_releases_the_record(
     held = _held_submission(client, writer)
     [review] = client.get("/api/v1/identity-reviews", headers=staff).json()
     response = client.post(
-        f"/api/v1/identity-reviews/{review['id']}/resolve",
+        f"/api/v1/identity-reviews/{review['id']}/resolution",
         json={"same_person": True, "note": "户籍系统核实为同一人，曾用名"},
         headers=staff,
     )
@@ -624,7 +629,7 @@ def test_a_review_cannot_be_resolved_twice(
     _held_submission(client, writer)
     [review] = client.get("/api/v1/identity-reviews", headers=staff).json()
     decision = {"same_person": False, "note": "不同的人，号码被冒用"}
-    url = f"/api/v1/identity-reviews/{review['id']}/resolve"
+    url = f"/api/v1/identity-reviews/{review['id']}/resolution"
     assert client.post(url, json=decision, headers=staff).status_code == 200
     assert_problem(client.post(url, json=decision, headers=staff), 409)
 

@@ -14,21 +14,23 @@ import pytest
 from tests.conftest import Clock
 from tests.factories import citizen_id, debtor_row, penalty_row
 
+from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
-from xinyong.db.listing import SqlIndexSource
 from xinyong.db.unit_of_work import SqlUnitOfWork
-from xinyong.domain.access import ApiKey, Scope
+from xinyong.domain.access import Scope
 from xinyong.domain.audit import EventTag
 from xinyong.domain.errors import Invalid
+from xinyong.domain.feed import FeedItem
+from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import EntryState, ListEntry
 from xinyong.domain.policy import Policy, load_policy
 from xinyong.domain.records import RecordStatus
-from xinyong.domain.rights import FeedItem
-from xinyong.services import lists, rights
+from xinyong.services import authorisations, expiry, feed, lists, publication
+from xinyong.services.authorisations import NotAuthorised
 from xinyong.services.checks import Checker, run_check
+from xinyong.services.expiry import SweepSummary
 from xinyong.services.records import Stored, submit_record
-from xinyong.services.report import ReportData, ReportRecord, build_report
-from xinyong.services.rights import NotAuthorised, SweepSummary
+from xinyong.services.reports import ReportData, ReportRecord, build_report
 
 UowFactory = Callable[[], SqlUnitOfWork]
 
@@ -91,16 +93,16 @@ def _in(data: ReportData, record_id: int) -> ReportRecord:
 
 
 def _published(make_uow: UowFactory, day: date) -> list[int]:
-    found = rights.published(make_uow(), load_policy(), day, item=None, limit=200, offset=0)
+    found = publication.published(make_uow(), load_policy(), day, item=None, limit=200, offset=0)
     return [record.id for record in found]
 
 
 def _feed(make_uow: UowFactory, recipient: str) -> list[FeedItem]:
-    return rights.feed(make_uow(), recipient=recipient, after=0, limit=100)
+    return feed.read_feed(make_uow(), recipient=recipient, after=0, limit=100)
 
 
 def _query(make_uow: UowFactory, policy: Policy, agency: str, number: str) -> list[int]:
-    answer = rights.agency_query(
+    answer = authorisations.agency_query(
         make_uow(), policy, caller=party(agency), number=number, purpose="贷款审批", scope="records"
     )
     return [r.id for r in answer.records]
@@ -144,7 +146,7 @@ def test_a_general_record_is_shown_until_its_display_ends_then_archived_expired_
     run_check(seeded(), checker, number, "flight", department=None, actor="staff-1")
 
     clock.at = on(date(2027, 8, 31))  # the day before display ends
-    rights.grant_authorisation(
+    authorisations.grant_authorisation(
         seeded(),
         policy,
         subject_id=subject_id,
@@ -171,7 +173,7 @@ def test_a_general_record_is_shown_until_its_display_ends_then_archived_expired_
         _propose(seeded, policy, stored)
     assert _feed(seeded, "BJ-CAAC-NC") == []
 
-    assert rights.sweep(seeded(), policy, actor="sweep") == SweepSummary(expired=1)
+    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary(expired=1)
     uow = seeded()
     with uow:
         assert uow.records.get(record.id).status is RecordStatus.EXPIRED
@@ -187,22 +189,22 @@ def test_a_general_record_is_shown_until_its_display_ends_then_archived_expired_
     assert _audits(seeded, EventTag.RECORD_EXPIRED) == 1
 
     # Safe to run again: nothing changes, nobody is told twice.
-    assert rights.sweep(seeded(), policy, actor="sweep") == SweepSummary()
+    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary()
     assert [len(_feed(seeded, r)) for r in ("BJ-CAAC-NC", "AGENCY-BAIHANG")] == [0, 1]
     assert _audits(seeded, EventTag.RECORD_EXPIRED) == 1
 
     clock.at = on(date(2032, 8, 31))  # the last day of retention
-    assert rights.sweep(seeded(), policy, actor="sweep") == SweepSummary()
+    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary()
     assert _in(_report(seeded, policy, subject_id), record.id).archived
 
     clock.at = on(RETENTION_ENDS)
-    assert rights.sweep(seeded(), policy, actor="sweep") == SweepSummary(deleted=1)
+    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary(deleted=1)
     assert _report(seeded, policy, subject_id).records == ()
     uow = seeded()
     with uow:
         assert uow.records.of_subject(subject_id) == []
     assert _audits(seeded, EventTag.RECORD_DELETED) == 1
-    assert rights.sweep(seeded(), policy, actor="sweep") == SweepSummary()
+    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary()
 
 
 def _entry(make_uow: UowFactory, policy: Policy, entry_id: int) -> ListEntry:
@@ -234,13 +236,13 @@ def test_a_listing_whose_period_ends_stops_applying_that_day_and_the_sweep_ends_
     assert check() == [("M-COURT-FLIGHT", entry.id)]
     clock.at = on(date(2028, 10, 14))
     assert check() == [("M-COURT-FLIGHT", entry.id)]
-    assert rights.sweep(seeded(), policy, actor="sweep") == SweepSummary()
+    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary()
 
     clock.at = on(ends_on)  # before any sweep: the check already returns nothing for it
     assert check() == []
     assert _entry(seeded, policy, entry.id).state is EntryState.DECIDED
 
-    assert rights.sweep(seeded(), policy, actor="sweep") == SweepSummary(listings_ended=1)
+    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary(listings_ended=1)
     ended = _entry(seeded, policy, entry.id)
     assert (ended.state, ended.exit_ground, ended.exited_on) == (
         EntryState.EXITED,
@@ -250,7 +252,7 @@ def test_a_listing_whose_period_ends_stops_applying_that_day_and_the_sweep_ends_
     assert check() == []
     [item] = _feed(seeded, "BJ-CAAC-NC")
     assert (item.kind, item.entity_type, item.entity_id) == ("expired", "list_entry", entry.id)
-    assert rights.sweep(seeded(), policy, actor="sweep") == SweepSummary()
+    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary()
     assert len(_feed(seeded, "BJ-CAAC-NC")) == 1
     # The debtor record itself is serious (three years of display): still shown.
     assert (

@@ -17,9 +17,10 @@ import pytest
 from tests.conftest import Clock
 from tests.factories import citizen_id, credit_code, penalty_row
 
+from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
-from xinyong.db.listing import SqlIndexSource
 from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.lists import (
     Decider,
@@ -35,7 +36,6 @@ from xinyong.domain.policy import Policy
 from xinyong.domain.subjects import Role, RoleKind, Subject
 from xinyong.services import lists
 from xinyong.services.checks import Checker
-from xinyong.services.ports import business_date
 from xinyong.services.records import submit_record
 from xinyong.services.subjects import record_role
 
@@ -99,7 +99,9 @@ def _entry(list_type: ListType, subject_id: int, rng: random.Random, today: date
     else:
         months = None
         if list_type.period_rule is PeriodRule.EXTENDABLE and rng.random() < 0.3:
-            months = (list_type.period_months or 0) + rng.randint(1, 36)
+            months = (list_type.period_months or 0) + rng.randint(
+                list_type.min_extension_months or 1, list_type.max_extension_months or 1
+            )
         entry = record_decided_listing(
             list_type,
             subject_id=subject_id,

@@ -8,20 +8,18 @@ import pytest
 from sqlalchemy import func, select
 from tests.factories import citizen_id, penalty_row
 
-from xinyong.db.rows import (
-    BatchRow,
-    CreditRecordRow,
-    IdentityReviewRow,
-    RecordRevisionRow,
-    SubjectRow,
-)
+from xinyong.db.batches import BatchRow
+from xinyong.db.records import CreditRecordRow, RecordRevisionRow
+from xinyong.db.subjects import IdentityReviewRow, SubjectRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain.batches import BatchSource
 from xinyong.domain.errors import Invalid, RowRejected
-from xinyong.domain.ingestion import BatchSource
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import Outcome, RecordStatus
-from xinyong.services.ingest import ingest_batch
+from xinyong.services import batches
+from xinyong.services.batches import ingest_batch
 from xinyong.services.records import revoke_record, submit_record
+from xinyong.services.reports import build_report
 
 UowFactory = Callable[[], SqlUnitOfWork]
 
@@ -114,6 +112,37 @@ def test_a_conflicting_name_is_held_for_review_not_merged(
         review = uow.session.scalars(select(IdentityReviewRow)).one()
         assert review.record_id == held.id
         assert (review.known_value, review.submitted_value) == ("李建国", "李建围")
+
+
+def test_a_region_code_newer_than_the_birth_year_is_stored(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    # 440305 (Shenzhen Nanshan) dates from 1983: the number was issued there after 1965.
+    summary = _ingest(seeded, policy, [penalty_row(subject_id="440305196501011232")])
+    assert (summary.accepted, summary.rejected) == (1, 0)
+    uow = seeded()
+    with uow:
+        subject = uow.subjects.get_by_number("440305196501011232")
+        assert subject is not None
+        assert subject.region_code == "440305"
+        assert subject.birth_date is not None
+        assert subject.birth_date.year == 1965
+
+
+def test_a_region_code_unknown_to_the_table_is_stored_not_refused(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    number = citizen_id(region="449999")
+    summary = _ingest(seeded, policy, [penalty_row(subject_id=number)])
+    assert (summary.accepted, summary.rejected) == (1, 0)
+    assert _count(seeded, CreditRecordRow) == 1
+    uow = seeded()
+    with uow:
+        subject = uow.subjects.get_by_number(number)
+        assert subject is not None
+        assert subject.id is not None
+    # The person's report names the region by its code: the table has no name for it.
+    assert build_report(seeded(), policy, subject.id, actor="test").region == "449999"
 
 
 def test_a_stated_birth_date_that_contradicts_the_number_is_held(
@@ -223,9 +252,7 @@ def test_an_unreadable_input_fails_its_batch_and_keeps_what_was_committed(
 def test_an_unexpected_error_on_one_row_costs_that_row_only(
     seeded: UowFactory, policy: Policy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from xinyong.services import ingest
-
-    real = ingest.validate_row
+    real = batches.validate_row
     rows = [penalty_row() for _ in range(3)]
 
     def flaky(raw, **kw):
@@ -233,7 +260,7 @@ def test_an_unexpected_error_on_one_row_costs_that_row_only(
             raise ArithmeticError("a bug in a rule")
         return real(raw, **kw)
 
-    monkeypatch.setattr(ingest, "validate_row", flaky)
+    monkeypatch.setattr(batches, "validate_row", flaky)
     summary = _ingest(seeded, policy, rows)
     assert (summary.accepted, summary.rejected) == (2, 1)
     assert summary.errors[0].row == 2

@@ -11,15 +11,15 @@ import pytest
 from tests.conftest import Clock
 from tests.factories import citizen_id, penalty_row
 
+from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
-from xinyong.db.listing import SqlIndexSource
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.policy import Policy
 from xinyong.domain.reports import IssuedReport, code_matches, content_digest
 from xinyong.services.accounts import register
 from xinyong.services.checks import Checker, run_check
 from xinyong.services.records import submit_record
-from xinyong.services.report import ReportData, build_report, report_content, verify_report_code
+from xinyong.services.reports import ReportData, build_report, report_content, verify_report_code
 
 UowFactory = Callable[[], SqlUnitOfWork]
 SECRET = "the-deployment-secret-key-of-32-chars"

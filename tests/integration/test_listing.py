@@ -21,9 +21,10 @@ from tests.factories import (
     penalty_row,
 )
 
+from xinyong.db.audit import AuditEventRow
+from xinyong.db.checks import ChangeRow, SqlIndexSource
 from xinyong.db.engine import make_engine
-from xinyong.db.listing import SqlIndexSource
-from xinyong.db.rows import AuditEventRow, ChangeRow, ListEntryRow
+from xinyong.db.lists import ListEntryRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.audit import EventTag
 from xinyong.domain.calendar import Deadline

@@ -12,11 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from xinyong.db.listing import query_log_appender
-from xinyong.db.rows import QueryRow
+from xinyong.db.querylog import QueryRow, query_log_appender
 from xinyong.db.unit_of_work import SqlUnitOfWork
-from xinyong.services.checks import QueryAppender, QueryLogWriter
-from xinyong.services.ports import QueryEntry
+from xinyong.domain.querylog import QueryEntry
+from xinyong.services.querylog import QueryAppender, QueryLogWriter
 
 UowFactory = Callable[[], SqlUnitOfWork]
 AT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

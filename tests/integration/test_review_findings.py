@@ -13,14 +13,14 @@ import pytest
 from sqlalchemy import select
 from tests.factories import citizen_id, penalty_row
 
-from xinyong.db.rows import BatchRow
+from xinyong.db.batches import BatchRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain.batches import BatchSource
 from xinyong.domain.errors import FieldProblem, Invalid, RowRejected
-from xinyong.domain.ingestion import BatchSource
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import validate_row
+from xinyong.services.batches import get_batch, ingest_batch
 from xinyong.services.batchfiles import BatchFormat, read_rows
-from xinyong.services.ingest import get_batch, ingest_batch
 
 UowFactory = Callable[[], SqlUnitOfWork]
 TODAY = date(2026, 11, 20)
@@ -121,7 +121,7 @@ def test_an_id_number_in_the_wrong_column_is_not_stored_in_the_batch_rejects(
     summary = _ingest(seeded, policy, list(enumerate(rows, start=1)))
     assert summary.rejected == 2
     assert summary.batch_id is not None
-    _batch, stored = get_batch(seeded(), summary.batch_id, department=None)
+    stored = get_batch(seeded(), summary.batch_id, department=None).errors
     assert len(stored) == 2
     assert not any(number in f"{p.field} {p.reason}" for p in stored)
 

@@ -24,11 +24,13 @@ from tests.conftest import PG_URL, _drop_postgres, _fresh_postgres
 from typer.testing import CliRunner
 
 from xinyong.cli import app
+from xinyong.db.batches import BatchRow
 from xinyong.db.engine import make_engine
-from xinyong.db.rows import BatchRow, CreditRecordRow, SubjectRow
-from xinyong.domain.ingestion import BatchStatus
+from xinyong.db.records import CreditRecordRow
+from xinyong.db.subjects import SubjectRow
+from xinyong.domain.batches import BatchStatus
 from xinyong.domain.policy import Policy
-from xinyong.services.synth import SynthSummary, write_population
+from xinyong.synth.population import SynthSummary, write_population
 
 PERSONS = int(os.environ.get("XINYONG_SCENARIO_PERSONS", "3000"))
 TODAY = date.today()  # noqa: DTZ011 - the CLI under test dates records by the local day too

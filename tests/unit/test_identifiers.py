@@ -5,9 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from stdnum.cn import ric, uscc
 
 from xinyong.domain.identifiers import (
+    CitizenId,
+    CreditCode,
     InvalidIdentifier,
+    OrganisationType,
+    Region,
     Sex,
     is_credit_code,
     mask_citizen_id,
@@ -15,7 +20,9 @@ from xinyong.domain.identifiers import (
     normalise,
     parse_citizen_id,
     parse_credit_code,
+    parse_subject_number,
 )
+from xinyong.domain.policy import Policy
 
 STANDARD = "11010519491231002X"  # the example number of GB 11643-1999
 AMR_USCC = "11110000000021135M"
@@ -61,10 +68,11 @@ def test_masked_number_hides_birth_month_and_day() -> None:
 
 
 def test_a_number_that_reads_as_both_a_person_and_an_organisation_is_masked() -> None:
-    both = "110105198001010518"  # right check character as a citizen ID and as a credit code
+    # Right check characters both ways; as a credit code: authority 2, type 1, region 110119.
+    both = "211101198001010592"
     assert parse_citizen_id(both)
     assert is_credit_code(both)
-    assert mask_number(both) == "1101051980****0518"
+    assert mask_number(both) == "2111011980****0592"
     assert mask_number("91110000100000001W") == "91110000100000001W"  # an organisation's, whole
     assert mask_number(STANDARD) == "1101051949****002X"
 
@@ -99,7 +107,6 @@ def test_age_is_counted_in_whole_years_on_a_given_day() -> None:
         ("1101051949123A002X", "characters 1-17 must be digits; position 14 is not"),
         ("110105194913310021", "birth date 19491331 is not a calendar date"),
         ("110105190002290025", "birth date 19000229 is not a calendar date"),
-        ("990105194912310023", "region code 990105 is not a county"),
         ("110105194912310021", "check character is 1, the number needs X"),
         ("11010519491231002A", "check character is A, which is neither a digit nor X"),
     ],
@@ -109,7 +116,6 @@ def test_age_is_counted_in_whole_years_on_a_given_day() -> None:
         "letter",
         "month-13",
         "not-leap",
-        "region",
         "check",
         "check-letter",
     ],
@@ -161,3 +167,207 @@ def test_invalid_credit_code_names_the_part_that_is_wrong(raw: str, reason: str)
 
     assert caught.value.kind == "uscc"
     assert caught.value.reason == reason
+
+
+# The region code as it really is: where the number was first issued, any code that ever existed.
+
+NANSHAN_1965 = "440305196501011232"  # Shenzhen Nanshan: a code created in 1983, born 1965
+
+
+def test_a_region_code_created_after_the_birth_year_is_accepted() -> None:
+    assert not ric.is_valid(NANSHAN_1965)  # stdnum's birth-year rule would refuse this person
+
+    person = parse_citizen_id(NANSHAN_1965, today=date(2026, 1, 1), max_age_years=130)
+
+    assert person.birth_date == date(1965, 1, 1)
+    assert person.region.code == "440305"
+    assert person.region.name_zh == "广东省南山区"
+    assert person.region_known
+
+
+def test_a_region_code_abolished_before_the_birth_year_is_accepted() -> None:
+    person = parse_citizen_id("110103201501010014")  # Chongwen district, merged away in 2010
+
+    assert person.region.name_zh == "北京市崇文区"
+    assert person.region_known
+
+
+def test_a_region_code_in_use_in_the_birth_year_keeps_that_years_name() -> None:
+    body = "44030519850101123"  # 440305 was the Nantou office 1983-1989, Nanshan since 1990
+    person = parse_citizen_id(body + ric.calc_check_digit(body + "0"))
+
+    assert person.region.county == "南头区办事处"
+
+
+@pytest.mark.parametrize(
+    ("number", "province"),
+    [("449999198001011236", "广东省"), ("990105194912310023", "")],
+    ids=["county-unknown", "province-unknown"],
+)
+def test_an_unknown_region_code_is_accepted_and_flagged(number: str, province: str) -> None:
+    person = parse_citizen_id(number, today=date(2026, 1, 1), max_age_years=130)
+
+    assert person.number == number
+    assert not person.region_known
+    assert person.region == Region(number[:6], province, "", known=False)
+
+
+# The birth date: not in the future, not more than the policy's years back.
+
+TODAY = date(2026, 3, 1)
+
+
+def test_a_birth_year_of_1800_is_refused() -> None:
+    with pytest.raises(InvalidIdentifier) as caught:
+        parse_citizen_id("110105180001010010", today=TODAY, max_age_years=130)
+
+    assert caught.value.kind == "citizen_id"
+    assert caught.value.reason == "birth date 1800-01-01 is more than 130 years ago"
+
+
+def test_a_birth_date_in_the_future_is_refused() -> None:
+    with pytest.raises(InvalidIdentifier) as caught:
+        parse_citizen_id("110105209901010012", today=TODAY, max_age_years=130)
+
+    assert caught.value.reason == "birth date 2099-01-01 is in the future"
+
+
+def test_the_oldest_birth_date_is_exactly_the_policys_years_back() -> None:
+    oldest = "11010518960301001"
+    one_day_older = "11010518960229001"  # 1896 was a leap year
+    accepted = parse_citizen_id(
+        oldest + ric.calc_check_digit(oldest + "0"), today=TODAY, max_age_years=130
+    )
+
+    assert accepted.birth_date == date(1896, 3, 1)
+    with pytest.raises(InvalidIdentifier, match="more than 130 years ago"):
+        parse_citizen_id(
+            one_day_older + ric.calc_check_digit(one_day_older + "0"),
+            today=TODAY,
+            max_age_years=130,
+        )
+
+
+def test_without_a_day_only_the_form_is_checked() -> None:
+    assert parse_citizen_id("110105180001010010").birth_date == date(1800, 1, 1)
+
+
+def test_the_age_bound_is_the_policys_figure() -> None:
+    with pytest.raises(InvalidIdentifier, match="more than 60 years ago"):
+        parse_citizen_id(STANDARD, today=TODAY, max_age_years=60)
+
+
+# Credit codes: the authority, the type and the region are checked, not only the check character.
+
+MONTH_13 = "110105194913310259"  # an ID number mistyped: right check characters both ways
+
+
+def test_a_mistyped_id_number_is_not_a_credit_code() -> None:
+    assert uscc.is_valid(MONTH_13)  # only the check character: what was checked before
+    assert not is_credit_code(MONTH_13)
+    with pytest.raises(InvalidIdentifier) as caught:
+        parse_credit_code(MONTH_13)
+
+    assert (
+        caught.value.reason == "region code 010519 (positions 3-8) is not one that has ever existed"
+    )
+
+
+def test_a_mistyped_id_number_is_read_as_an_invalid_citizen_id() -> None:
+    with pytest.raises(InvalidIdentifier) as caught:
+        parse_subject_number(MONTH_13, today=TODAY, max_age_years=130)
+
+    assert caught.value.kind == "citizen_id"
+    assert caught.value.reason == "birth date 19491331 is not a calendar date"
+
+
+def test_a_number_shaped_like_an_id_number_is_never_read_as_a_credit_code() -> None:
+    # Valid in every part as a credit code (authority 2, type 1, region 110119), but a real
+    # region code followed by 1980: a mistyped ID number, refused as one.
+    shaped = "211101198013010098"
+    assert is_credit_code(shaped)
+
+    with pytest.raises(InvalidIdentifier) as caught:
+        parse_subject_number(shaped, today=TODAY, max_age_years=130)
+
+    assert caught.value.kind == "citizen_id"
+    assert "birth date 19801301" in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        (STANDARD, CitizenId),
+        (NANSHAN_1965, CitizenId),
+        ("911100001000215036", CreditCode),  # all digits, a real enterprise's shape
+        (AMR_USCC, CreditCode),
+        ("91110105MA00000012", CreditCode),
+    ],
+)
+def test_a_number_of_either_kind_is_read_as_what_it_is(raw: str, kind: type) -> None:
+    assert isinstance(parse_subject_number(raw, today=TODAY, max_age_years=130), kind)
+
+
+def test_a_valid_credit_code_names_its_authority_type_and_region() -> None:
+    code = parse_credit_code("91110000100000000R")
+
+    assert code.organisation_type == OrganisationType(
+        "工商", "industry and commerce (market regulation)", "企业", "enterprise"
+    )
+    assert code.region_code == "110000"
+    assert code.region.name_zh == "北京市北京市"
+    assert not code.is_national
+
+
+@pytest.mark.parametrize(
+    ("raw", "authority"),
+    [
+        ("N2110105MA0000001H", "agriculture and rural affairs"),
+        ("Y1110000MA0000001Y", "other registration authorities"),
+        ("A1100000MA0000001F", "Central Military Commission reform and establishment office"),
+    ],
+)
+def test_authorities_with_letter_codes_are_accepted(raw: str, authority: str) -> None:
+    assert parse_credit_code(raw).organisation_type.authority_en == authority
+    assert is_credit_code(raw)
+
+
+def test_a_credit_code_of_a_central_body_carries_the_national_region() -> None:
+    code = parse_credit_code("11100000000001234L")
+
+    assert code.is_national
+    assert code.organisation_type.type_en == "state organ"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("B1110000100000000P", "registration authority code B (position 1) is not assigned"),
+        (
+            "94110000100000000G",
+            "organisation type 4 (position 2) is not one that registration authority 9"
+            " (industry and commerce (market regulation)) uses",
+        ),
+        (
+            "91449999100000000M",
+            "region code 449999 (positions 3-8) is not one that has ever existed",
+        ),
+    ],
+    ids=["authority", "type", "region"],
+)
+def test_a_credit_code_with_a_right_check_character_but_wrong_parts_is_refused(
+    raw: str, reason: str
+) -> None:
+    assert uscc.calc_check_digit(raw[:17]) == raw[17]  # the check character fits
+
+    with pytest.raises(InvalidIdentifier) as caught:
+        parse_credit_code(raw)
+
+    assert caught.value.kind == "uscc"
+    assert caught.value.reason == reason
+    assert not is_credit_code(raw)
+
+
+def test_every_shipped_departments_credit_code_is_valid(policy: Policy) -> None:
+    for department in policy.departments:
+        assert is_credit_code(department.uscc), department.code

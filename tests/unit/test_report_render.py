@@ -14,7 +14,8 @@ import pytest
 
 from xinyong.domain.reports import ReportChannel
 from xinyong.services.documents import PdfUnavailable
-from xinyong.services.report import (
+from xinyong.services.report_render import render_report_html, render_report_pdf, report_number
+from xinyong.services.reports import (
     CATEGORY_NAMES,
     QueryWords,
     ReportCase,
@@ -27,7 +28,6 @@ from xinyong.services.report import (
     ReportRecord,
     ReportTerms,
 )
-from xinyong.services.report_render import render_report_html, render_report_pdf, report_number
 
 MASKED_NUMBER = "1101051949****002X"
 #: 01:30 UTC on 28 November is 09:30 the same day in China.

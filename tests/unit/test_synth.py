@@ -25,7 +25,8 @@ from xinyong.domain.identifiers import parse_citizen_id, parse_credit_code
 from xinyong.domain.policy import Policy, load_policy
 from xinyong.domain.records import Submission, validate_row
 from xinyong.policy import PACKAGED
-from xinyong.services.synth import DEBTOR_ITEM, BatchFormat, SynthSummary, write_population
+from xinyong.services.batchfiles import BatchFormat
+from xinyong.synth.population import DEBTOR_ITEM, SynthSummary, write_population
 
 TODAY = date(2026, 5, 15)
 PERSONS = 2000
@@ -320,7 +321,7 @@ def test_files_do_not_depend_on_the_process_hash_seed(tmp_path: Path) -> None:
     script = (
         "import sys; from datetime import date; from pathlib import Path;"
         "from xinyong.domain.policy import load_policy;"
-        "from xinyong.services.synth import write_population;"
+        "from xinyong.synth.population import write_population;"
         "write_population(load_policy(), persons=200, out_dir=Path(sys.argv[1]),"
         f" today=date({TODAY.year}, {TODAY.month}, {TODAY.day}))"
     )

@@ -258,6 +258,35 @@ def test_the_same_person_is_accepted_from_their_eighteenth_birthday(policy: Poli
     assert accepted.person.age_on(accepted.decision_date) == 18
 
 
+def test_a_region_code_newer_than_the_birth_year_is_accepted(policy: Policy) -> None:
+    accepted = submit(policy, penalty_row(subject_id="440305196501011232"))
+
+    assert accepted.person is not None
+    assert accepted.person.region.code == "440305"
+    assert not accepted.unknown_region
+
+
+def test_a_region_code_unknown_to_the_table_is_accepted_and_flagged(policy: Policy) -> None:
+    accepted = submit(policy, penalty_row(subject_id=citizen_id(region="449999")))
+
+    assert accepted.subject_number.startswith("449999")
+    assert accepted.unknown_region
+
+
+@pytest.mark.parametrize(
+    ("born", "reason"),
+    [
+        (date(1800, 1, 1), "birth date 1800-01-01 is more than 130 years ago"),
+        (date(2027, 1, 1), "birth date 2027-01-01 is in the future"),
+    ],
+    ids=["1800", "future"],
+)
+def test_an_implausible_birth_date_is_refused(policy: Policy, born: date, reason: str) -> None:
+    problems = rejected(policy, penalty_row(subject_id=citizen_id(born=born)))
+
+    assert problems == {"subject_id": f"not a valid citizen ID number: {reason}"}
+
+
 def income_row(**overrides: object) -> dict[str, object]:
     row: dict[str, object] = {
         "item": "SELF-INC-01",

@@ -1,20 +1,29 @@
-"""The `xinyong` command line: parse, call a service, print a summary, exit non-zero on failure."""
+"""The `xinyong` command line: parse, call a service, print a summary, exit non-zero on failure.
+
+Each area's commands live in `cli/<area>.py`; their modules import the platform only when a
+command runs, so that `xinyong --help` answers at once.
+"""
 
 from __future__ import annotations
 
 import typer
 
 from xinyong.cli import (
+    accounts,
+    batches,
     catalog,
     checks,
     db,
     demo,
+    departments,
+    expiry,
     identifiers,
-    ingest,
     keys,
     lists,
-    reviews,
-    rights,
+    measures,
+    objections,
+    repairs,
+    serve,
     subjects,
 )
 
@@ -27,22 +36,22 @@ app = typer.Typer(
 app.add_typer(identifiers.app, name="id")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(db.app, name="db")
-app.add_typer(db.departments_app, name="departments")
+app.add_typer(departments.app, name="departments")
 app.add_typer(keys.app, name="keys")
-app.add_typer(reviews.app, name="reviews")
+app.add_typer(subjects.reviews_app, name="reviews")
 app.add_typer(lists.app, name="lists")
-app.add_typer(lists.measures_app, name="measures")
-app.add_typer(subjects.app, name="roles")
-app.command("ingest")(ingest.ingest)
+app.add_typer(measures.app, name="measures")
+app.add_typer(subjects.roles_app, name="roles")
+app.command("ingest")(batches.ingest)
 app.command("synth")(demo.synth)
 app.command("demo")(demo.demo)
-app.command("serve")(demo.serve)
+app.command("serve")(serve.serve)
 app.command("check")(checks.check)
 app.command("screen")(checks.screen)
-app.command("sweep")(rights.sweep)
-app.add_typer(rights.objections_app, name="objections")
-app.add_typer(rights.repairs_app, name="repairs")
-app.add_typer(rights.agents_app, name="agents")
+app.command("sweep")(expiry.sweep)
+app.add_typer(objections.app, name="objections")
+app.add_typer(repairs.app, name="repairs")
+app.add_typer(accounts.agents_app, name="agents")
 
 
 def main() -> None:

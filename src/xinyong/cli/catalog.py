@@ -24,7 +24,7 @@ def list_items(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List the catalog items in force."""
-    policy = context.policy(context.settings())
+    policy = context.policy()
     items = [i for i in policy.catalog if category is None or i.category.value == category]
     if as_json:
         typer.echo(json.dumps([_summary(i) for i in items], ensure_ascii=False, indent=2))
@@ -73,7 +73,7 @@ def _summary(i: CatalogItem) -> dict[str, object]:
 @app.command("show")
 def show(code: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show one item: legal basis, providers, periods and its typed data items."""
-    policy = context.policy(context.settings())
+    policy = context.policy()
     item = policy.catalog.get(code)
     if item is None:
         context.fail(f"{code} is not in catalog {policy.catalog.version}", code=1)

@@ -5,32 +5,24 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.db.engine import make_engine
-from xinyong.db.listing import SqlIndexSource, bulk_query_writer
-from xinyong.domain.identifiers import mask_number
-from xinyong.services.checks import SCREEN_COLUMNS, Checker, ScreenSummary, run_check
-from xinyong.services.screening import read_numbers, run_screening
+
+if TYPE_CHECKING:
+    from xinyong.bootstrap import Platform
+    from xinyong.services.checks import Checker
 
 
-def _checker(database_url: str, quiet: bool) -> Checker:
-    s = context.settings()
-    policy = context.policy(s)
-    checker = Checker(
-        policy, SqlIndexSource(make_engine(database_url, reads=True), policy.list_types)
-    )
+def _checker(platform: Platform, quiet: bool) -> Checker:
     if quiet:
-        checker.load()
-    else:
-        with console.status("building the listing index"):
-            checker.load()
-    return checker
+        return platform.checker()
+    with console.status("building the listing index"):
+        return platform.checker()
 
 
 def check(
@@ -43,11 +35,14 @@ def check(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Which measures apply to this subject for this matter (logged on the subject's file)."""
-    s = context.settings()
-    checker = _checker(s.database_url, as_json)
+    from xinyong.domain.identifiers import mask_number
+    from xinyong.services.checks import run_check
+
+    p = context.platform()
+    checker = _checker(p, as_json)
     with context.domain_errors():
         query_id, answer = run_check(
-            context.uow_factory(s)(),
+            p.uow(),
             checker,
             subject,
             matter,
@@ -100,12 +95,18 @@ def screen(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Screen a CSV of numbers for one matter: a result row per input row, each logged."""
-    s = context.settings()
+    from xinyong.services.screening import (
+        SCREEN_COLUMNS,
+        ScreenSummary,
+        read_numbers,
+        run_screening,
+    )
+
+    p = context.platform()
     target = out or file.with_name(file.stem + ".screened.csv")
     with file.open("rb") as f:
         total = max(0, sum(1 for _ in f) - 1)
-    checker = _checker(s.database_url, as_json)
-    engine = make_engine(s.database_url)
+    checker = _checker(p, as_json)
     summary = ScreenSummary()
     progress = Progress(
         TextColumn("[bold]screening"),
@@ -126,8 +127,8 @@ def screen(
         writer.writerow(SCREEN_COLUMNS)
         results = run_screening(
             checker,
-            context.uow_factory(s),
-            bulk_query_writer(engine),
+            p.uow,
+            p.screening_sink(),
             read_numbers(source),
             matter,
             department=department,
@@ -139,7 +140,7 @@ def screen(
             if n % 10_000 == 0:
                 progress.update(task, completed=n)
         progress.update(task, completed=summary.screened)
-    engine.dispose()
+    p.close()
     if as_json:
         typer.echo(
             json.dumps(

@@ -1,22 +1,20 @@
-"""What every command builds for itself: settings, policy, engine and a unit of work."""
+"""What every command builds for itself, through the composition root: settings, the policy, and
+a platform (engines without a pool, units of work, the checker)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
-from functools import partial
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
-from sqlalchemy.pool import NullPool
 
 from xinyong.config import Settings, get_settings
-from xinyong.db.engine import make_engine
-from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
-from xinyong.domain.errors import CatalogError, DomainError
-from xinyong.domain.policy import Policy, load_policy
+
+if TYPE_CHECKING:  # the platform's modules load on first use: `--help` stays fast
+    from xinyong.bootstrap import Platform
+    from xinyong.domain.policy import Policy
 
 console = Console()
 errors = Console(stderr=True)
@@ -27,29 +25,23 @@ def settings() -> Settings:
     return get_settings()
 
 
-def policy(s: Settings) -> Policy:
+def policy(s: Settings | None = None) -> Policy:
+    """The policy in force; broken policy files end the command with a clear message."""
+    from xinyong import bootstrap
+    from xinyong.domain.errors import CatalogError
+
     try:
-        return load_policy(s.policy_dir, catalog_version=s.catalog_version)
+        return bootstrap.policy_of(s or settings())
     except CatalogError as exc:
         fail(f"policy files are broken: {exc}")
 
 
-def uow_factory(s: Settings) -> partial[SqlUnitOfWork]:
-    # A command is short-lived: no pool, so every connection closes with its unit of work.
-    engine = make_engine(s.database_url, poolclass=NullPool)
-    return partial(SqlUnitOfWork, make_session_factory(engine))
+def platform(s: Settings | None = None) -> Platform:
+    """The platform for one command (connections close with each unit of work)."""
+    from xinyong import bootstrap
 
-
-def uow_at(s: Settings) -> Callable[[datetime | None], SqlUnitOfWork]:
-    """Units of work whose clock reads a given moment (None: now), for dated demo history."""
-    sessions = make_session_factory(make_engine(s.database_url, poolclass=NullPool))
-
-    def make(moment: datetime | None) -> SqlUnitOfWork:
-        if moment is None:
-            return SqlUnitOfWork(sessions)
-        return SqlUnitOfWork(sessions, lambda: moment)
-
-    return make
+    s = s or settings()
+    return bootstrap.build(s, policy=policy(s), short_lived=True)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -60,6 +52,8 @@ def fail(message: str, code: int = 2) -> NoReturn:
 @contextmanager
 def domain_errors() -> Iterator[None]:
     """Turn a domain error into a one-line message and exit code 2, never a traceback."""
+    from xinyong.domain.errors import DomainError
+
     try:
         yield
     except DomainError as exc:

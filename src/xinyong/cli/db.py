@@ -1,19 +1,16 @@
-"""`xinyong db` and `xinyong departments`: migrations and the registered departments."""
+"""`xinyong db`: migrations."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from xinyong.cli import context
 from xinyong.cli.context import console
 from xinyong.db.engine import make_engine
-from xinyong.services import admin
 
 app = typer.Typer(help="The database: migrations.")
-departments_app = typer.Typer(help="Departments that provide records.")
 
 
 @app.command("upgrade")
@@ -40,24 +37,3 @@ def db_current() -> None:
     engine = make_engine(context.settings().database_url)
     console.print(current_revision(engine) or "empty: run `xinyong db upgrade`")
     engine.dispose()
-
-
-@departments_app.command("sync")
-def sync() -> None:
-    """Register the departments of the policy file (adds new ones, updates changed ones)."""
-    s = context.settings()
-    policy = context.policy(s)
-    changed = admin.sync_departments(
-        context.uow_factory(s)(), policy.departments, actor=context.CLI_ACTOR
-    )
-    console.print(f"{len(policy.departments)} departments in policy, {changed} added or changed")
-
-
-@departments_app.command("list")
-def list_departments() -> None:
-    """List registered departments and the items each may provide."""
-    s = context.settings()
-    table = Table("code", "name", "kind", "items")
-    for d in admin.list_departments(context.uow_factory(s)()):
-        table.add_row(d.code, d.name, d.kind, ", ".join(sorted(d.items)))
-    console.print(table)

@@ -1,10 +1,10 @@
-"""`xinyong synth`, `xinyong demo` and `xinyong serve`."""
+"""`xinyong synth` and `xinyong demo`: synthetic department files, and a demo platform to try."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -12,18 +12,16 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from xinyong.cli import context
+from xinyong.cli.batches import ingest_file
 from xinyong.cli.context import console
-from xinyong.cli.ingest import ingest_file
-from xinyong.db.engine import make_engine
-from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.cli.serve import serve_app
 from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.policy import Policy
-from xinyong.services import admin
+from xinyong.services import departments, keys, records
 from xinyong.services.batchfiles import BatchFormat, fingerprint
-from xinyong.services.demo import DEMO_PASSWORD, demo_person, seed_listings
-from xinyong.services.synth import SynthSummary, write_population
-
-APP_FACTORY = "xinyong.web.app:create_app"
+from xinyong.services.ports import UnitOfWork
+from xinyong.synth.demo import DEMO_PASSWORD, demo_person, seed_listings
+from xinyong.synth.population import SynthSummary, write_population
 
 
 def _synthesise(
@@ -61,7 +59,7 @@ def synth(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Write a realistic synthetic population as the departments' batch files."""
-    policy = context.policy(context.settings())
+    policy = context.policy()
     summary = _synthesise(policy, persons, out, seed, fmt, as_json)
     if as_json:
         typer.echo(
@@ -95,31 +93,29 @@ def demo(
     """Migrate, synthesise a population, ingest it, print demo keys and serve the API."""
     from xinyong.db.migrate import upgrade
 
-    s = context.settings()
-    policy = context.policy(s)
-    engine = make_engine(s.database_url)
-    upgrade(engine)
-    engine.dispose()
-    console.print(f"[bold]database[/] {s.database_url} migrated")
-    uow = context.uow_factory(s)
-    admin.sync_departments(uow(), policy.departments, actor=context.CLI_ACTOR)
-    existing = admin.count_records(uow())
+    p = context.platform()
+    policy = p.policy
+    upgrade(p.engine)
+    console.print(f"[bold]database[/] {p.settings.database_url} migrated")
+    uow = p.uow
+    departments.sync_departments(uow(), policy.departments, actor=context.CLI_ACTOR)
+    existing = records.count_records(uow())
     if existing:
         console.print(
             f"the database already holds {existing} records: demo data is not loaded again"
             " (delete ./var to start afresh)"
         )
     else:
-        _load_demo_population(uow, policy, persons, s.ingest_chunk_rows)
+        _load_demo_population(uow, policy, persons, p.settings.ingest_chunk_rows)
         made = seed_listings(
-            context.uow_at(s),
+            p.uow_at,
             policy,
             today=date.today(),  # noqa: DTZ011 - demo history is dated relative to the local day
         )
         console.print(
             "listed: " + ", ".join(f"{n} {code}" for code, n in made.items()), highlight=False
         )
-        number, name = demo_person(context.uow_at(s), policy)
+        number, name = demo_person(p.uow_at, policy)
         login = Path("var/demo-person.json")
         login.parent.mkdir(parents=True, exist_ok=True)
         login.write_text(
@@ -133,7 +129,7 @@ def demo(
             f"a demo person on the court's list has an account; the login is in {login}"
             " (POST /api/v1/sessions with number and password)"
         )
-    staff_key = admin.create_api_key(
+    staff_key = keys.create_api_key(
         uow(),
         label="demo credit centre",
         scopes=ROLE_SCOPES[Role.CREDIT_CENTRE],
@@ -141,7 +137,7 @@ def demo(
         actor=context.CLI_ACTOR,
     )
     first = policy.departments[0].code
-    dept_key = admin.create_api_key(
+    dept_key = keys.create_api_key(
         uow(),
         label=f"demo {first}",
         scopes=ROLE_SCOPES[Role.SOURCE_DEPARTMENT],
@@ -152,7 +148,7 @@ def demo(
     checking = next(
         (d.code for d in policy.departments if d.kind == "transport"), policy.departments[1].code
     )
-    check_key = admin.create_api_key(
+    check_key = keys.create_api_key(
         uow(),
         label=f"demo checks {checking}",
         scopes=ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT],
@@ -161,7 +157,7 @@ def demo(
     )
     agency = next((d.code for d in policy.departments if d.kind == "credit_agency"), None)
     agency_key = (
-        admin.create_api_key(
+        keys.create_api_key(
             uow(),
             label=f"demo {agency}",
             scopes=ROLE_SCOPES[Role.CREDIT_AGENCY],
@@ -186,11 +182,11 @@ def demo(
         console.print(
             f"serving http://{host}:{port} — interactive docs at http://{host}:{port}/docs"
         )
-        _serve(host, port, workers=1)
+        serve_app(host, port, workers=1)
 
 
 def _load_demo_population(
-    uow: partial[SqlUnitOfWork], policy: Policy, persons: int, chunk_rows: int
+    uow: Callable[[], UnitOfWork], policy: Policy, persons: int, chunk_rows: int
 ) -> None:
     out = Path("var/demo") / f"persons-{persons}"
     summary = _synthesise(policy, persons, out, 2016, "csv", False)
@@ -220,18 +216,3 @@ def _load_demo_population(
         f"ingested: {totals['accepted']} accepted, {totals['unchanged']} unchanged,"
         f" {totals['rejected']} rejected, {totals['held']} held for identity review"
     )
-
-
-def serve(
-    host: Annotated[str, typer.Option()] = "127.0.0.1",
-    port: Annotated[int, typer.Option()] = 8000,
-    workers: Annotated[int, typer.Option(min=1)] = 1,
-) -> None:
-    """Serve the HTTP API (run `xinyong db upgrade` first)."""
-    _serve(host, port, workers=workers)
-
-
-def _serve(host: str, port: int, *, workers: int) -> None:
-    import uvicorn  # only the serving commands need the server
-
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="info")

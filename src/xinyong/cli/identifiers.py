@@ -8,31 +8,56 @@ from typing import Annotated
 
 import typer
 
-from xinyong.cli.context import console
+from xinyong.cli.context import console, fail, policy, settings
 from xinyong.domain.identifiers import (
+    CitizenId,
+    CreditCode,
     InvalidIdentifier,
-    normalise,
     parse_citizen_id,
     parse_credit_code,
+    parse_subject_number,
 )
 
 app = typer.Typer(help="Check identifiers: citizen ID numbers and unified social credit codes.")
 
+KINDS = ("auto", "citizen", "uscc")
 
-def _looks_like_credit_code(number: str, today: date) -> bool:
-    """Guess the kind: a number that fails as a citizen ID but passes as a credit code is a code."""
-    text = normalise(number)
-    if not text[:17].isdigit():
-        return True
-    try:
-        parse_citizen_id(number, today=today)
-    except InvalidIdentifier:
-        try:
-            parse_credit_code(number)
-        except InvalidIdentifier:
-            return False
-        return True
-    return False
+
+def _describe_person(cid: CitizenId, today: date) -> dict[str, object]:
+    region = cid.region
+    return {
+        "valid": True,
+        "kind": "citizen_id",
+        "number": cid.number,
+        "masked": cid.masked,
+        "birth_date": cid.birth_date.isoformat(),
+        "sex": cid.sex.value,
+        "age": cid.age_on(today),
+        "region_code": region.code,
+        "region_known": region.known,
+        "region": (
+            region.name_en
+            if region.known
+            else "not in the region table: accepted, to be reviewed as an identity"
+        ),
+        "region_zh": f"{region.province} {region.county}".strip(),
+    }
+
+
+def _describe_code(code: CreditCode) -> dict[str, object]:
+    kind = code.organisation_type
+    national = "national (registered by a central authority)"
+    return {
+        "valid": True,
+        "kind": "unified_social_credit_code",
+        "number": code.code,
+        "registration_authority": code.registration_authority,
+        "registration_authority_name": kind.authority_en,
+        "organisation_type": kind.type_en,
+        "organisation_type_zh": f"{kind.authority_zh} {kind.type_zh}",
+        "region_code": code.region_code,
+        "region": national if code.is_national else code.region.name_en,
+    }
 
 
 @app.command("check")
@@ -45,33 +70,22 @@ def check(
         str, typer.Option(help="auto, citizen or uscc: which kind of number to expect")
     ] = "auto",
 ) -> None:
-    """Validate a number; exit 0 if valid, 1 if not, with the reason."""
+    """Validate a number; exit 0 if valid, 1 if not, with the reason.
+
+    With --kind auto, an all-digit number that fails as a citizen ID number is reported with
+    that reason unless it is a credit code in every part (and not shaped like an ID number).
+    """
+    if kind not in KINDS:
+        fail(f"--kind must be one of {', '.join(KINDS)}")
     today = date.today()  # noqa: DTZ011 - the local date is what a person at the terminal means
-    wants_uscc = kind == "uscc" or (kind == "auto" and _looks_like_credit_code(number, today))
+    max_age = policy(settings()).periods.max_age_years
     try:
-        if wants_uscc:
-            code = parse_credit_code(number)
-            result: dict[str, object] = {
-                "valid": True,
-                "kind": "unified_social_credit_code",
-                "number": code.code,
-                "registration_authority": code.registration_authority,
-                "region_code": code.region_code,
-            }
+        if kind == "uscc":
+            found: CitizenId | CreditCode = parse_credit_code(number)
+        elif kind == "citizen":
+            found = parse_citizen_id(number, today=today, max_age_years=max_age)
         else:
-            cid = parse_citizen_id(number, today=today)
-            result = {
-                "valid": True,
-                "kind": "citizen_id",
-                "number": cid.number,
-                "masked": cid.masked,
-                "birth_date": cid.birth_date.isoformat(),
-                "sex": cid.sex.value,
-                "age": cid.age_on(today),
-                "region_code": cid.region.code,
-                "region": cid.region.name_en,
-                "region_zh": f"{cid.region.province} {cid.region.county}",
-            }
+            found = parse_subject_number(number, today=today, max_age_years=max_age)
     except InvalidIdentifier as exc:
         kind_name = "citizen_id" if exc.kind == "citizen_id" else "unified_social_credit_code"
         if as_json:
@@ -81,6 +95,10 @@ def check(
                 f"[red]invalid[/] {kind_name.replace('_', ' ')}: {exc.reason}", highlight=False
             )
         raise typer.Exit(1) from None
+    if isinstance(found, CitizenId):
+        result = _describe_person(found, today)
+    else:
+        result = _describe_code(found)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return

@@ -10,7 +10,7 @@ from rich.table import Table
 from xinyong.cli import context
 from xinyong.cli.context import console
 from xinyong.domain.access import ROLE_SCOPES, Role, Scope
-from xinyong.services import admin
+from xinyong.services import keys as keys_service
 
 app = typer.Typer(help="API keys. Only a hash is stored: a key is shown once, when created.")
 
@@ -37,10 +37,10 @@ def create(
         context.fail(f"{exc}; scopes are {', '.join(s.value for s in Scope)}")
     if not scopes:
         context.fail("give --scope or --role")
-    s = context.settings()
+    p = context.platform()
     with context.domain_errors():
-        token = admin.create_api_key(
-            context.uow_factory(s)(),
+        token = keys_service.create_api_key(
+            p.uow(),
             label=label or (department or "credit centre"),
             scopes=scopes,
             department=department,
@@ -57,7 +57,7 @@ def create(
 def list_keys() -> None:
     """List keys (prefix, holder, scopes; never the secret)."""
     table = Table("prefix", "label", "department", "scopes", "created", "revoked")
-    for k in admin.list_api_keys(context.uow_factory(context.settings())()):
+    for k in keys_service.list_api_keys(context.platform().uow()):
         table.add_row(
             k.prefix,
             k.label,
@@ -73,7 +73,5 @@ def list_keys() -> None:
 def revoke(prefix: str) -> None:
     """Revoke a key by its prefix."""
     with context.domain_errors():
-        admin.revoke_api_key(
-            context.uow_factory(context.settings())(), prefix, actor=context.CLI_ACTOR
-        )
+        keys_service.revoke_api_key(context.platform().uow(), prefix, actor=context.CLI_ACTOR)
     console.print(f"key {prefix} revoked")

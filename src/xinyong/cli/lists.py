@@ -1,4 +1,4 @@
-"""`xinyong lists` and `xinyong measures`: the list types and the measure registry in force."""
+"""`xinyong lists`: the list types in force, and the listing procedure."""
 
 from __future__ import annotations
 
@@ -12,19 +12,17 @@ from rich.table import Table
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.domain.errors import NotFound
 from xinyong.services import documents
 from xinyong.services import lists as listing
 from xinyong.services.lists import EntryView
 
 app = typer.Typer(help="List types: serious untrustworthy, key supervision, good credit.")
-measures_app = typer.Typer(help="The registry of reward and punishment measures.")
 
 
 @app.command("types")
 def types() -> None:
     """List the list types with who decides them and their period."""
-    policy = context.policy(context.settings())
+    policy = context.policy()
     table = Table("code", "name", "kind", "decided by", "period")
     table.columns[0].no_wrap = True
     for t in policy.list_types.values():
@@ -36,7 +34,7 @@ def types() -> None:
 @app.command("show")
 def show(code: str) -> None:
     """Show one list type: legal basis, criteria, exit grounds, remedies."""
-    policy = context.policy(context.settings())
+    policy = context.policy()
     t = policy.list_types.get(code)
     if t is None:
         context.fail(f"no list type {code}", code=1)
@@ -52,29 +50,6 @@ def show(code: str) -> None:
         console.print(f"{title}:")
         for line in lines:
             console.print(f"  • {line}", highlight=False)
-
-
-@measures_app.command("list")
-def list_measures(
-    matter: Annotated[str | None, typer.Option(help="Only measures for this matter")] = None,
-) -> None:
-    """List the measures (optionally for one matter) with their triggers."""
-    policy = context.policy(context.settings())
-    try:
-        measures = policy.registry.listing(matter)
-    except NotFound as exc:
-        context.fail(exc.detail, code=1)
-    table = Table("code", "name", "category", "triggered by", "matters")
-    table.columns[0].no_wrap = True
-    for m in measures:
-        table.add_row(
-            m.code,
-            f"{m.name_zh}\n{m.name_en}",
-            m.category.value,
-            ", ".join(sorted(m.triggers)),
-            ", ".join(sorted(m.matters)),
-        )
-    console.print(table)
 
 
 # -- entries and their procedure ---------------------------------------------------------------
@@ -109,10 +84,10 @@ def _show(view: EntryView) -> None:
 
 
 def _run(step: Callable[..., EntryView], *args: object, **kwargs: object) -> None:
-    s = context.settings()
-    policy = context.policy(s)
+    p = context.platform()
+    policy = p.policy
     with context.domain_errors():
-        view = step(context.uow_factory(s)(), policy, *args, **kwargs)
+        view = step(p.uow(), policy, *args, **kwargs)
     _show(view)
 
 
@@ -229,10 +204,10 @@ def show_entry(entry: int) -> None:
 @app.command("entries")
 def entries(subject_id: int) -> None:
     """List every entry about one subject (by its id)."""
-    s = context.settings()
-    policy = context.policy(s)
+    p = context.platform()
+    policy = p.policy
     with context.domain_errors():
-        views = listing.entries_of(context.uow_factory(s)(), policy, subject_id)
+        views = listing.entries_of(p.uow(), policy, subject_id)
     if not views:
         console.print("no entries")
     for view in views:
@@ -242,12 +217,10 @@ def entries(subject_id: int) -> None:
 @app.command("court-sync")
 def court_sync() -> None:
     """Record on the court lists every active court record not yet on its list."""
-    s = context.settings()
-    policy = context.policy(s)
+    p = context.platform()
+    policy = p.policy
     with context.domain_errors():
-        made = listing.record_court_listings(
-            context.uow_factory(s)(), policy, actor=context.CLI_ACTOR
-        )
+        made = listing.record_court_listings(p.uow(), policy, actor=context.CLI_ACTOR)
     console.print(f"{made} listings recorded from court records")
 
 
@@ -260,10 +233,10 @@ def document(
     """Write the prior notice (with the repair notice) or the decision, as PDF or HTML."""
     if kind not in ("notice", "decision"):
         context.fail("kind must be notice or decision", code=1)
-    s = context.settings()
-    policy = context.policy(s)
+    p = context.platform()
+    policy = p.policy
     with context.domain_errors():
-        doc = listing.document_of(context.uow_factory(s)(), policy, entry, department=None)
+        doc = listing.document_of(p.uow(), policy, entry, department=None)
         html = (
             documents.render_notice_html(doc)
             if kind == "notice"

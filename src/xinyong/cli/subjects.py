@@ -1,4 +1,5 @@
-"""`xinyong roles`: who answers for an organisation."""
+"""`xinyong roles` and `xinyong reviews`: who answers for an organisation, and the identity-review
+queue for submissions that conflict with what is known of a subject."""
 
 from __future__ import annotations
 
@@ -6,16 +7,20 @@ from datetime import date
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from xinyong.cli import context
 from xinyong.cli.context import console
 from xinyong.domain.subjects import RoleKind
 from xinyong.services import subjects
 
-app = typer.Typer(help="Roles tying persons to organisations (measures may reach them).")
+roles_app = typer.Typer(help="Roles tying persons to organisations (measures may reach them).")
+reviews_app = typer.Typer(
+    help="Submissions held because they conflict with what is known of a subject."
+)
 
 
-@app.command("add")
+@roles_app.command("add")
 def add(
     organisation: Annotated[
         str, typer.Option(help="The organisation's unified social credit code")
@@ -32,7 +37,7 @@ def add(
         context.fail("dates are YYYY-MM-DD")
     with context.domain_errors():
         role = subjects.record_role(
-            context.uow_factory(context.settings())(),
+            context.platform().uow(),
             organisation=organisation,
             person=person,
             kind=kind,
@@ -44,3 +49,45 @@ def add(
         f"subject {role.person_id} is {role.kind.value} of subject {role.organisation_id}"
         f" from {role.since}"
     )
+
+
+@reviews_app.command("list")
+def list_reviews(
+    status: Annotated[str, typer.Option(help="open, resolved or all")] = "open",
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+) -> None:
+    """List held submissions, oldest first."""
+    uow = context.platform().uow()
+    reviews = subjects.list_identity_reviews(
+        uow, status=None if status == "all" else status, limit=limit
+    )
+    table = Table("id", "subject", "record", "conflict", "known", "submitted", "status")
+    for r in reviews:
+        table.add_row(
+            str(r.id),
+            str(r.subject_id),
+            str(r.record_id),
+            r.kind,
+            r.known_value,
+            r.submitted_value,
+            r.status.value + (f" ({r.resolution.value})" if r.resolution else ""),
+        )
+    console.print(table)
+
+
+@reviews_app.command("resolve")
+def resolve(
+    review_id: int,
+    same_person: Annotated[bool, typer.Option("--same-person/--different-person")],
+    note: Annotated[str, typer.Option(help="Why: what was checked")],
+) -> None:
+    """Decide a held submission; the same person releases the record."""
+    with context.domain_errors():
+        review = subjects.resolve_identity_review(
+            context.platform().uow(),
+            review_id,
+            same_person=same_person,
+            note=note,
+            actor=context.CLI_ACTOR,
+        )
+    console.print(f"review {review.id}: {review.resolution.value if review.resolution else ''}")

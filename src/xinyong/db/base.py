@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from collections.abc import Sequence
+from datetime import date
+from typing import TypeVar, cast
+
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
+
+from xinyong.domain.calendar import Deadline, is_working_day
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -16,3 +24,23 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+#: SQLite allows 32 766 bound parameters per statement; `IN` lists stay well below that.
+IN_CHUNK = 5000
+
+
+def table_of(row: type[Base]) -> Table:
+    """The Core table of a row class (for executemany inserts and explicit column selects)."""
+    return cast(Table, row.__table__)
+
+
+def in_chunks(values: Sequence[T]) -> list[Sequence[T]]:
+    """`values` in slices small enough for one `IN (...)` each."""
+    return [values[i : i + IN_CHUNK] for i in range(0, len(values), IN_CHUNK)]
+
+
+def stored_deadline(day: date) -> Deadline:
+    """A deadline as stored (its day); whether the official calendar covers it is read again, so
+    a deadline counted on the fallback calendar says so until the official one arrives."""
+    return Deadline(day, is_working_day(day)[1])

@@ -1,4 +1,4 @@
-"""The SQL unit of work: one session, one transaction, repositories bound to it."""
+"""The SQL unit of work: one session, one transaction, each area's repository bound to it."""
 
 from __future__ import annotations
 
@@ -10,18 +10,22 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from xinyong.db.listing import SqlChangeLog, SqlListEntryRepository, SqlQueryLog
+from xinyong.db.accounts import SqlAccountRepository
+from xinyong.db.audit import SqlAuditLog
+from xinyong.db.authorisations import SqlAuthorisationRepository
+from xinyong.db.batches import SqlBatchRepository
+from xinyong.db.checks import SqlChangeLog
+from xinyong.db.departments import SqlDepartmentRepository
+from xinyong.db.evidence import SqlEvidenceRepository
+from xinyong.db.feed import SqlFeed
+from xinyong.db.keys import SqlApiKeyRepository
+from xinyong.db.lists import SqlListEntryRepository
+from xinyong.db.objections import SqlObjectionRepository
+from xinyong.db.querylog import SqlQueryLog
+from xinyong.db.records import SqlRecordRepository
+from xinyong.db.repairs import SqlRepairRepository
 from xinyong.db.reports import SqlReportRegister
-from xinyong.db.repositories import (
-    SqlApiKeyRepository,
-    SqlAuditLog,
-    SqlBatchRepository,
-    SqlDepartmentRepository,
-    SqlIdentityReviewRepository,
-    SqlRecordRepository,
-    SqlSubjectRepository,
-)
-from xinyong.db.rights import SqlAccountRepository, SqlRightsRepository
+from xinyong.db.subjects import SqlIdentityReviewRepository, SqlSubjectRepository
 
 
 def _utcnow() -> datetime:
@@ -36,9 +40,9 @@ class SqlUnitOfWork:
     """
 
     subjects: SqlSubjectRepository
+    reviews: SqlIdentityReviewRepository
     records: SqlRecordRepository
     batches: SqlBatchRepository
-    reviews: SqlIdentityReviewRepository
     departments: SqlDepartmentRepository
     keys: SqlApiKeyRepository
     audit: SqlAuditLog
@@ -46,7 +50,11 @@ class SqlUnitOfWork:
     changes: SqlChangeLog
     queries: SqlQueryLog
     accounts: SqlAccountRepository
-    rights: SqlRightsRepository
+    authorisations: SqlAuthorisationRepository
+    objections: SqlObjectionRepository
+    repairs: SqlRepairRepository
+    evidence: SqlEvidenceRepository
+    feed: SqlFeed
     reports: SqlReportRegister
 
     def __init__(
@@ -66,9 +74,9 @@ class SqlUnitOfWork:
         session = self.session_factory()
         self._session = session
         self.subjects = SqlSubjectRepository(session)
+        self.reviews = SqlIdentityReviewRepository(session)
         self.records = SqlRecordRepository(session)
         self.batches = SqlBatchRepository(session)
-        self.reviews = SqlIdentityReviewRepository(session)
         self.departments = SqlDepartmentRepository(session)
         self.keys = SqlApiKeyRepository(session)
         self.audit = SqlAuditLog(session)
@@ -76,7 +84,11 @@ class SqlUnitOfWork:
         self.changes = SqlChangeLog(session)
         self.queries = SqlQueryLog(session)
         self.accounts = SqlAccountRepository(session)
-        self.rights = SqlRightsRepository(session)
+        self.authorisations = SqlAuthorisationRepository(session)
+        self.objections = SqlObjectionRepository(session)
+        self.repairs = SqlRepairRepository(session)
+        self.evidence = SqlEvidenceRepository(session)
+        self.feed = SqlFeed(session)
         self.reports = SqlReportRegister(session)
         return self
 

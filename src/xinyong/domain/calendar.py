@@ -7,10 +7,19 @@ does not cover yet, the calendar falls back to Monday to Friday and says so on e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
 import chinese_calendar
+
+#: Business time is China Standard Time (UTC+8, no daylight saving): dates of decisions, periods
+#: and deadlines are dates in that zone.
+CHINA_TIME = timezone(timedelta(hours=8), "UTC+8")
+
+
+def business_date(moment: datetime) -> date:
+    """Return the date in China of a timestamp: deadlines and periods count in that calendar."""
+    return moment.astimezone(CHINA_TIME).date()
 
 
 @dataclass(frozen=True, slots=True)

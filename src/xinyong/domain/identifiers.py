@@ -1,7 +1,9 @@
 """Citizen ID numbers (GB 11643-1999) and unified social credit codes (GB 32100-2015).
 
-Check characters, birth dates and region codes are python-stdnum's; this module adds the
-normalisation submitters need, a reason for every refusal, and masking for publication.
+Check characters, birth dates and the historic region table are python-stdnum's; this module
+adds the normalisation submitters need, the region rule as it really is (any code that ever
+existed, unknown codes flagged), a reason for every refusal, and masking for publication.
+See docs/identifiers.md.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import Any
 
 from stdnum import exceptions as stdnum_errors
-from stdnum import numdb
 from stdnum.cn import ric, uscc
 
-from xinyong.domain.regions import english_region_name
+from xinyong.domain.calendar import add_months
+from xinyong.domain.regions import english_region_name, historic_names, is_known_region
+from xinyong.policy import PACKAGED, read_toml
 
 _SEPARATORS = str.maketrans("", "", " -\u3000\t_")
 
@@ -43,11 +47,16 @@ def normalise(raw: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Region:
-    """Where a citizen ID number was first issued: the 6-digit code and its names."""
+    """Where a citizen ID number was first issued: the 6-digit code and its names.
+
+    `known` is False for a code the historic table does not list: the number is still accepted
+    (the table can lag behind reality), but such a number is for identity review.
+    """
 
     code: str
     province: str
     county: str
+    known: bool = True
 
     @property
     def name_zh(self) -> str:
@@ -76,6 +85,11 @@ class CitizenId:
 
     def is_minor_on(self, day: date, *, age_of_majority: int) -> bool:
         return self.age_on(day) < age_of_majority
+
+    @property
+    def region_known(self) -> bool:
+        """False when the region code is unknown to the table: accepted, flagged for review."""
+        return self.region.known
 
     @property
     def masked(self) -> str:
@@ -124,37 +138,31 @@ def redact_id_numbers(text: str) -> str:
     return _ID_NUMBER_SHAPE.sub(WITHHELD, text)
 
 
-@lru_cache(maxsize=8192)
-def _places(code: str) -> tuple[str, tuple[tuple[int | None, int | None, str], ...]]:
-    """Return the province and the counties (with the years each was in use) of a region code."""
-    found = numdb.get("cn/loc").info(code)
-    info = {key: value for _part, props in found for key, value in props.items()}
-    if "county" not in info:
-        return info.get("province", ""), ()
-    counties: list[tuple[int | None, int | None, str]] = []
-    for county in info["county"].split(","):
-        if not county.startswith("["):
-            counties.append((None, None, county))
-            continue
-        span, name = county[1:].split("]")
-        start, end = span.split("-")
-        counties.append((int(start) if start else None, int(end) if end else None, name))
-    return info["province"], tuple(counties)
+def _region(code: str, birth_year: int | None) -> Region:
+    """Return the region a code names, whether or not it existed in the birth year.
+
+    The code is where the number was first issued, which may be years after birth (a code
+    created later) or under a code since abolished: any code that ever existed is lawful. Its
+    name is the one in use in the birth year if there was one, else its most recent one.
+    """
+    province, names = historic_names(code)
+    if not names:
+        return Region(code, province, "", known=False)
+    in_use = [n for n in names if birth_year is not None and n.in_use_in(birth_year)]
+    chosen = in_use[0] if in_use else max(names, key=lambda n: (n.until or 9999, n.since or 0))
+    return Region(code, province, chosen.name)
 
 
-def _region(code: str, year: int) -> Region:
-    """Return the county that had `code` in `year` (stdnum's region table, its year ranges)."""
-    province, counties = _places(code)
-    for start, end, county in counties:
-        if (start is None or year >= start) and (end is None or year <= end):
-            return Region(code, province, county)
-    raise InvalidIdentifier(
-        "citizen_id", f"region code {code} is not a county that issued numbers in {year}"
-    )
+def parse_citizen_id(
+    raw: str, *, today: date | None = None, max_age_years: int | None = None
+) -> CitizenId:
+    """Normalise and validate a citizen ID number, or raise InvalidIdentifier naming the part.
 
-
-def parse_citizen_id(raw: str, *, today: date | None = None) -> CitizenId:
-    """Normalise and validate a citizen ID number, or raise InvalidIdentifier naming the part."""
+    With `today`, a birth date after it is refused; with `max_age_years` as well (the policy's
+    `[subjects] max_age_years`), so is one more than that many years before it. Without
+    `today` only the form is checked: callers that merely look up a stored number pass none.
+    A region code the table does not know is accepted, with `region_known` False.
+    """
     number = normalise(raw)
     if len(number) != 18:
         raise InvalidIdentifier("citizen_id", f"must have 18 characters, has {len(number)}")
@@ -163,6 +171,8 @@ def parse_citizen_id(raw: str, *, today: date | None = None) -> CitizenId:
         raise InvalidIdentifier(
             "citizen_id", f"characters 1-17 must be digits; position {bad[0]} is not"
         )
+    # stdnum's ric.validate would also refuse a region code not yet (or no longer) in use in
+    # the birth year; that rule is wrong for real people, so its parts are called one by one.
     expected = ric.calc_check_digit(number)
     if not (number[17].isdigit() or number[17] == "X"):
         raise InvalidIdentifier(
@@ -180,11 +190,31 @@ def parse_citizen_id(raw: str, *, today: date | None = None) -> CitizenId:
         raise InvalidIdentifier(
             "citizen_id", f"birth date {number[6:14]} is not a calendar date"
         ) from None
-    if today is not None and born > today:
-        raise InvalidIdentifier("citizen_id", f"birth date {born.isoformat()} is in the future")
+    if today is not None:
+        _check_birth_date(born, today, max_age_years)
     region = _region(number[:6], born.year)
     sex = Sex.MALE if int(number[16]) % 2 else Sex.FEMALE
     return CitizenId(number=number, birth_date=born, sex=sex, region=region)
+
+
+def _check_birth_date(born: date, today: date, max_age_years: int | None) -> None:
+    if born > today:
+        raise InvalidIdentifier("citizen_id", f"birth date {born.isoformat()} is in the future")
+    if max_age_years is not None and born < add_months(today, -12 * max_age_years):
+        raise InvalidIdentifier(
+            "citizen_id",
+            f"birth date {born.isoformat()} is more than {max_age_years} years ago",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationType:
+    """What the first two characters of a credit code say: who registered it, and as what."""
+
+    authority_zh: str
+    authority_en: str
+    type_zh: str
+    type_en: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,29 +228,88 @@ class CreditCode:
         return self.code[0]
 
     @property
+    def organisation_type(self) -> OrganisationType:
+        return _organisation_types()[self.code[:2]]
+
+    @property
     def region_code(self) -> str:
         return self.code[2:8]
+
+    @property
+    def is_national(self) -> bool:
+        """Registered by a central authority: its region part is a national code, not a county."""
+        return self.region_code in _credit_code_table()["region"]["national"]
+
+    @property
+    def region(self) -> Region:
+        """The registering office's region under its most recent name."""
+        return _region(self.region_code, None)
 
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
-@lru_cache(maxsize=65536)
-def parse_credit_code(raw: str) -> CreditCode:
-    """Normalise and validate a unified social credit code, or raise InvalidIdentifier."""
-    code = normalise(raw)
+@cache
+def _organisation_types() -> dict[str, OrganisationType]:
+    """The assigned (authority, type) pairs, keyed by the code's first two characters."""
+    out: dict[str, OrganisationType] = {}
+    for authority, spec in _credit_code_table()["authorities"].items():
+        for kind, names in spec["types"].items():
+            out[authority + kind] = OrganisationType(
+                spec["zh"], spec["en"], names["zh"], names["en"]
+            )
+    return out
+
+
+@cache
+def _credit_code_table() -> dict[str, Any]:
+    # A national standard's code table, the same for every deployment: read from the packaged
+    # policy file rather than passed in, since credit codes are parsed everywhere (even while
+    # the policy itself is loaded). A newly assigned authority code comes with a release.
+    return read_toml(PACKAGED / "credit_codes.toml")
+
+
+@lru_cache(maxsize=8192)
+def _is_registration_region(code: str) -> bool:
+    return code in _credit_code_table()["region"]["national"] or is_known_region(code)
+
+
+def _credit_code_problem(code: str) -> str | None:
+    """Return why a normalised string is not a credit code, or None if it is one."""
     if len(code) != 18:
-        raise InvalidIdentifier("uscc", f"must have 18 characters, has {len(code)}")
+        return f"must have 18 characters, has {len(code)}"
     for i, ch in enumerate(code):
         if ch not in _USCC_ALPHABET:
-            raise InvalidIdentifier(
-                "uscc", f"position {i + 1} holds {ch!r}, which a credit code never uses"
-            )
+            return f"position {i + 1} holds {ch!r}, which a credit code never uses"
     if not code[2:8].isdigit():
-        raise InvalidIdentifier("uscc", "positions 3-8 (the region code) must be digits")
+        return "positions 3-8 (the region code) must be digits"
+    authorities = _credit_code_table()["authorities"]
+    if code[0] not in authorities:
+        return f"registration authority code {code[0]} (position 1) is not assigned"
+    if code[:2] not in _organisation_types():
+        return (
+            f"organisation type {code[1]} (position 2) is not one that registration"
+            f" authority {code[0]} ({authorities[code[0]]['en']}) uses"
+        )
+    if not _is_registration_region(code[2:8]):
+        return f"region code {code[2:8]} (positions 3-8) is not one that has ever existed"
     expected = uscc.calc_check_digit(code[:17])
     if code[17] != expected:
-        raise InvalidIdentifier("uscc", f"check character is {code[17]}, the code needs {expected}")
+        return f"check character is {code[17]}, the code needs {expected}"
+    return None
+
+
+@lru_cache(maxsize=65536)
+def parse_credit_code(raw: str) -> CreditCode:
+    """Normalise and validate a unified social credit code, or raise InvalidIdentifier.
+
+    Besides the check character, the registration authority (position 1), the organisation
+    type for that authority (position 2) and the region (positions 3-8) must be real.
+    """
+    code = normalise(raw)
+    problem = _credit_code_problem(code)
+    if problem is not None:
+        raise InvalidIdentifier("uscc", problem)
     return CreditCode(code)
 
 
@@ -228,7 +317,42 @@ def is_credit_code(code: str) -> bool:
     """Whether a normalised string is a well-formed credit code (no exception, for hot paths)."""
     return (
         len(code) == 18
+        and code[:2] in _organisation_types()
         and all(ch in _USCC_ALPHABET for ch in code)
-        and code[2:8].isdigit()
         and uscc.calc_check_digit(code[:17]) == code[17]
+        and _is_registration_region(code[2:8])
     )
+
+
+def _shaped_like_citizen_id(number: str) -> bool:
+    """All digits (an X at the end), a region code that exists and a birth year's century."""
+    return (
+        len(number) == 18
+        and number[:17].isdigit()
+        and (number[17].isdigit() or number[17] == "X")
+        and is_known_region(number[:6])
+        and number[6:8] in ("18", "19", "20")
+    )
+
+
+def parse_subject_number(
+    raw: str, *, today: date | None = None, max_age_years: int | None = None
+) -> CitizenId | CreditCode:
+    """Read a number of either kind, or raise InvalidIdentifier with the likelier kind's reason.
+
+    A number with a letter in positions 1-17 can only be a credit code. An all-digit number
+    is a citizen ID number if it is a valid one. If not, it is a credit code only if it is a
+    valid one (authority, type, region and check character) and does not have the shape of a
+    citizen ID number (a real region code, then 18, 19 or 20): a mistyped citizen ID number,
+    such as one with a 13th month, is refused with its reason as a citizen ID number, never
+    passed as an organisation's code.
+    """
+    number = normalise(raw)
+    if not number[:17].isdigit():
+        return parse_credit_code(number)
+    try:
+        return parse_citizen_id(number, today=today, max_age_years=max_age_years)
+    except InvalidIdentifier:
+        if len(number) != 18 or _shaped_like_citizen_id(number) or not is_credit_code(number):
+            raise
+    return CreditCode(number)

@@ -30,6 +30,7 @@ class PeriodPolicy:
     double_publicity_working_days: int
     withdraw_working_days: int
     age_of_majority: int
+    max_age_years: int  # a birth date further back than this is refused as implausible
 
     @classmethod
     def from_policy(cls, data: Mapping[str, Any], file: str = "periods.toml") -> PeriodPolicy:
@@ -57,6 +58,7 @@ class PeriodPolicy:
                 ),
                 withdraw_working_days=int(data["revocation"]["withdraw_working_days"]),
                 age_of_majority=int(data["subjects"]["age_of_majority"]),
+                max_age_years=int(data["subjects"]["max_age_years"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise CatalogError(file, "-", str(exc), "is missing or not a number") from None

@@ -94,6 +94,15 @@ class Submission:
     def key(self) -> RecordKey:
         return RecordKey(self.department, self.document_number)
 
+    @property
+    def unknown_region(self) -> bool:
+        """The person's number carries a region code the historic table does not know.
+
+        Such a row is accepted (the table can lag behind the registry), but the number is one
+        for identity review.
+        """
+        return self.person is not None and not self.person.region_known
+
     def __post_init__(self) -> None:
         if not self.content_hash:
             self.content_hash = self._digest()
@@ -231,7 +240,9 @@ def validate_row(
     elif item is not None:
         try:
             if item.subject_type is SubjectType.PERSON:
-                person = parse_citizen_id(str(subject_raw), today=gate.today)
+                person = parse_citizen_id(
+                    str(subject_raw), today=gate.today, max_age_years=gate.policy.max_age_years
+                )
                 subject_number = person.number
             else:
                 subject_number = parse_credit_code(str(subject_raw)).code
@@ -332,12 +343,38 @@ class CreditRecord:
     under_objection: bool = False
 
     def revoke(self, *, reason: str, at: datetime) -> None:
-        """Withdraw the record because its decision was revoked or varied."""
+        """Withdraw the record because its decision was revoked or varied (from any state)."""
         if self.status is RecordStatus.REVOKED:
             raise RecordAlreadyRevoked(self.id)
         self.status = RecordStatus.REVOKED
         self.revoked_at = at
         self.revocation_reason = reason
+        self.updated_at = at
+
+    def expire(self, *, at: datetime) -> None:
+        """Move an active record whose display period ended into the archive (the sweep)."""
+        self._move(RecordStatus.ACTIVE, RecordStatus.EXPIRED, at, "expire")
+
+    def stop_display(self, *, at: datetime) -> None:
+        """Stop showing an active record before its period ends (an upheld objection)."""
+        self._move(RecordStatus.ACTIVE, RecordStatus.EXPIRED, at, "stop its display")
+
+    def repair(self, *, at: datetime) -> None:
+        """A successful repair: no longer published, shared or used; kept in the archive."""
+        self._move(RecordStatus.ACTIVE, RecordStatus.REPAIRED, at, "repair")
+
+    def release(self, *, at: datetime) -> None:
+        """An identity review found the held record is about its subject: it takes effect."""
+        self._move(RecordStatus.IDENTITY_HOLD, RecordStatus.ACTIVE, at, "release")
+
+    def mark_objection(self, marked: bool) -> None:
+        """Set or lift the "under objection" mark (orthogonal to the status)."""
+        self.under_objection = marked
+
+    def _move(self, source: RecordStatus, target: RecordStatus, at: datetime, what: str) -> None:
+        if self.status is not source:
+            raise RecordStateConflict(self.id, self.status, what)
+        self.status = target
         self.updated_at = at
 
     def is_displayable_on(self, day: date) -> bool:
@@ -350,3 +387,11 @@ class CreditRecord:
 class RecordAlreadyRevoked(Conflict):
     def __init__(self, record_id: int) -> None:
         super().__init__(f"record {record_id} is already revoked")
+
+
+class RecordStateConflict(Conflict):
+    """A transition the record's state does not allow (say, repairing a revoked record)."""
+
+    def __init__(self, record_id: int, status: RecordStatus, what: str) -> None:
+        super().__init__(f"record {record_id} is {status.value}: cannot {what} it")
+        self.status = status

@@ -1,11 +1,54 @@
-"""English names for Chinese administrative regions, from the regions policy file."""
+"""Administrative region codes: every code that has ever existed, and English names for them."""
 
 from __future__ import annotations
 
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Any
 
+from stdnum import numdb
+
 from xinyong.policy import PACKAGED, read_toml
+
+
+@dataclass(frozen=True, slots=True)
+class CountyName:
+    """One name a 6-digit region code has carried, and the years it was in use (None: open)."""
+
+    name: str
+    since: int | None
+    until: int | None
+
+    def in_use_in(self, year: int) -> bool:
+        return (self.since is None or year >= self.since) and (
+            self.until is None or year <= self.until
+        )
+
+
+@lru_cache(maxsize=8192)
+def historic_names(code: str) -> tuple[str, tuple[CountyName, ...]]:
+    """Return the province of a 6-digit code and every name the code has had.
+
+    The table is python-stdnum's `cn/loc`: each code that has ever existed, with the years
+    each name was in use (`[1983-1989]南头区办事处,[1990-]南山区`). No names means the table
+    does not know the code; the province may still be known from its first two digits.
+    """
+    found = numdb.get("cn/loc").info(code)
+    info = {key: value for _part, props in found for key, value in props.items()}
+    names: list[CountyName] = []
+    for entry in info["county"].split(",") if "county" in info else []:
+        if not entry.startswith("["):
+            names.append(CountyName(entry, None, None))
+            continue
+        span, name = entry[1:].split("]")
+        start, end = span.split("-")
+        names.append(CountyName(name, int(start) if start else None, int(end) if end else None))
+    return info.get("province", ""), tuple(names)
+
+
+def is_known_region(code: str) -> bool:
+    """Whether `code` is a 6-digit administrative code that has existed at any time."""
+    return len(code) == 6 and code.isdigit() and bool(historic_names(code)[1])
 
 
 @cache
@@ -27,6 +70,8 @@ def english_region_name(province: str, county: str) -> str:
     """Return e.g. "Beijing Chaoyang" for 北京市, 朝阳区."""
     table = _table()
     province_en = table["provinces"].get(province) or _romanise(province.rstrip("省市"))
+    if county == province:  # a province-level code (440000) names the province itself
+        return province_en
     base = county
     for suffix in table["county"]["suffixes"]:
         if base.endswith(suffix) and len(base) > len(suffix) + 1:

@@ -15,11 +15,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Final
 
-#: China Standard Time has had no daylight saving since 1991: a fixed offset needs no tz database.
-CHINA_TIME: Final = timezone(timedelta(hours=8), "UTC+8")
+from xinyong.domain.calendar import CHINA_TIME
 
 #: Characters of a verification code: base32 (no 0, 1, 8 or 9 to misread), in groups of four.
 CODE_LENGTH: Final = 16

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from xinyong.domain.catalog import SubjectType
@@ -11,7 +11,7 @@ from xinyong.domain.identifiers import mask_citizen_id
 
 
 class RoleKind(StrEnum):
-    """How a person answers for an organisation (DOMAIN.md §7: measures may reach them)."""
+    """How a person answers for an organisation (docs/domain.md §7: measures may reach them)."""
 
     LEGAL_REPRESENTATIVE = "legal_representative"
     PRINCIPAL_RESPONSIBLE = "principal_responsible"
@@ -94,3 +94,33 @@ def find_identity_conflict(
             IdentityConflictKind.BIRTH_DATE, known.birth_date.isoformat(), birth_date.isoformat()
         )
     return None
+
+
+class ReviewStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class ReviewResolution(StrEnum):
+    SAME_PERSON = "same_person"  # the held record is released to the subject
+    DIFFERENT_PERSON = "different_person"  # the record stays withheld
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityReview:
+    """A held submission waiting for a person to decide who it is about."""
+
+    id: int
+    subject_id: int
+    record_id: int
+    kind: str
+    known_value: str
+    submitted_value: str
+    status: ReviewStatus
+    created_at: datetime
+    resolution: ReviewResolution | None = None
+    note: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is ReviewStatus.OPEN

@@ -11,12 +11,15 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from xinyong.domain.access import ApiKey, Scope
+from xinyong.domain.access import Scope
+from xinyong.domain.accounts import Account
 from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import (
     Invalid,
@@ -26,9 +29,39 @@ from xinyong.domain.errors import (
     Unauthenticated,
 )
 from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id
+from xinyong.domain.keys import ApiKey
 from xinyong.domain.policy import Policy
-from xinyong.domain.rights import Account
-from xinyong.services.ports import UnitOfWork, business_date
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+class AccountRepository(Protocol):
+    def add(self, account: Account) -> int: ...
+    def get(self, account_id: int) -> Account: ...
+    def by_subject(self, subject_id: int) -> Account | None: ...
+    def add_token(
+        self, account_id: int, token_hash: str, *, at: datetime, expires_at: datetime
+    ) -> None: ...
+    def by_token(self, token_hash: str, *, at: datetime) -> Account | None:
+        """The account a live (unexpired, unrevoked) token belongs to."""
+        ...
+
+    def revoke_token(self, token_hash: str, *, at: datetime) -> bool: ...
+    def add_agency(
+        self,
+        *,
+        agent_account_id: int,
+        principal_subject_id: int,
+        power_of_attorney: str,
+        valid_until: date,
+        by: str,
+        at: datetime,
+    ) -> int: ...
+    def principals_of(self, agent_account_id: int, *, on: date) -> list[int]:
+        """The subjects an agent may act for on `on` (live powers of attorney)."""
+        ...
+
 
 SESSION_PREFIX = "xs_"
 _hasher = PasswordHasher()
@@ -78,8 +111,8 @@ def register(
         normalised = parse_citizen_id(number).number
     except InvalidIdentifier as exc:
         raise Invalid(f"number: not a valid citizen ID number: {exc.reason}") from None
-    if len(password) < policy.rights.min_password_chars:
-        raise Invalid(f"password: at least {policy.rights.min_password_chars} characters")
+    if len(password) < policy.accounts.min_password_chars:
+        raise Invalid(f"password: at least {policy.accounts.min_password_chars} characters")
     phone_number = _phone(phone)
     with uow:
         subject = uow.subjects.get_by_number(normalised)
@@ -125,7 +158,7 @@ def login(
         normalised = parse_citizen_id(number).number
     except InvalidIdentifier:
         raise LoginFailed from None
-    rules = policy.rights
+    rules = policy.accounts
     with uow:
         subject = uow.subjects.get_by_number(normalised)
         account = uow.accounts.by_subject(subject.id) if subject and subject.id else None
@@ -159,9 +192,9 @@ def login(
         if account is None or account.disabled_at is not None or account.id is None:
             raise LoginFailed
         lifetime = (
-            timedelta(days=policy.rights.api_token_days)
+            timedelta(days=policy.accounts.api_token_days)
             if api
-            else timedelta(hours=policy.rights.session_hours)
+            else timedelta(hours=policy.accounts.session_hours)
         )
         token = SESSION_PREFIX + secrets.token_urlsafe(32)
         uow.accounts.add_token(account.id, _token_hash(token), at=now, expires_at=now + lifetime)

@@ -4,79 +4,60 @@ The index follows the ordered change log: before every answer the checker reads 
 sequence number and, if anything committed since it last looked, applies those changes first. So
 the first check after a listing, exit or objection commits sees it. Every answer is logged as a
 query on the subject's file (who, when, for what, on what authority, what was returned).
+
+`check()` is the one check use case: the HTTP routes (ordinary and fast path), the CLI and the
+tests call it; screening (`services/screening.py`) runs the same lookup a number at a time.
 """
 
 from __future__ import annotations
 
-import logging
-import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.calendar import business_date
+from xinyong.domain.checks import Answer, ChangeKind, Feedback, subject_keys
 from xinyong.domain.errors import Conflict, Invalid, NotFound
-from xinyong.domain.identifiers import (
-    InvalidIdentifier,
-    is_credit_code,
-    normalise,
-    parse_citizen_id,
-)
-from xinyong.domain.index import (
-    Hit,
-    ListingIndex,
-    Triggers,
-    is_organisation_key,
-    organisation_key,
-    person_key,
-)
+from xinyong.domain.index import Hit, ListingIndex, Posting, Triggers, is_organisation_key
 from xinyong.domain.policy import Policy
-from xinyong.services.ports import Feedback, IndexSource, QueryEntry, UnitOfWork, business_date
+from xinyong.domain.querylog import QueryEntry, QueryKind
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
 
 
-def subject_keys(raw: str) -> tuple[str, list[int]]:
-    """Normalise a number and return its index keys, or raise Invalid saying why (never echoing it).
+class ChangeLog(Protocol):
+    """The ordered log of changes a check must see (listings, exits, objections, roles)."""
 
-    A number that is both a well-formed citizen ID number and a well-formed credit code (rare,
-    all digits) is looked up as both.
+    def append(
+        self, kind: ChangeKind, *, subject_id: int | None, entity_id: int | None, at: datetime
+    ) -> int:
+        """Append a change and return its sequence number; appends are serialised until commit."""
+        ...
+
+
+class IndexSource(Protocol):
+    """What the listing index reads to build itself and to follow the change log.
+
+    Reads only: an implementation must not take write locks, since checks run beside writers.
     """
-    number = normalise(raw)
-    keys: list[int] = []
-    person = person_key(number)
-    if person is not None:
-        keys.append(person)
-    if is_credit_code(number):
-        keys.append(organisation_key(number))
-    if not keys:
-        try:
-            parse_citizen_id(number)
-        except InvalidIdentifier as exc:
-            raise Invalid(
-                f"subject: not a citizen ID number or credit code: {exc.reason}"
-            ) from None
-    return number, keys
 
+    def latest_seq(self) -> int: ...
+    def changes_after(self, seq: int) -> list[tuple[int, int | None]]:
+        """(seq, subject id) of every change after `seq`, in order."""
+        ...
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What a check returned."""
+    def postings(
+        self, subject_ids: Collection[int] | None, *, today: date
+    ) -> tuple[set[int], list[Posting]]:
+        """The keys of these subjects (and of whoever answers for them), and every posting under
+        those keys; None means every subject with an entry in force."""
+        ...
 
-    number: str
-    matter: str
-    day: date
-    hits: list[Hit]
-    key: int = 0  # the number's (first) index key, under which the query is logged
-
-    def summary(self) -> str:
-        """What was returned, for the query log: measure@entry pairs, or 'none'."""
-        if not self.hits:
-            return "none"
-        return ";".join(f"{h.measure.code}@{h.posting.entry_id}" for h in self.hits)
+    def numbers_of(self, subject_ids: Collection[int]) -> dict[int, str]: ...
 
 
 class Checker:
@@ -163,6 +144,31 @@ class Checker:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A check answered: what it returned, and the query-log entry to store before answering."""
+
+    answer: Answer
+    entry: QueryEntry
+
+
+def check(
+    checker: Checker,
+    raw_number: str,
+    matter: str,
+    *,
+    department: str | None,
+    actor: str,
+    seen_seq: int | None = None,
+) -> Check:
+    """Answer one check, current with every change committed up to `seen_seq` (read now when
+    None). The caller stores `entry` in the query log before it releases the answer."""
+    checker.sync(seen_seq)
+    answer = checker.answer(raw_number, matter)
+    entry = checker.query_entry(answer, kind=QueryKind.CHECK, department=department, actor=actor)
+    return Check(answer, entry)
+
+
 def run_check(
     uow: UnitOfWork,
     checker: Checker,
@@ -173,13 +179,11 @@ def run_check(
     actor: str,
 ) -> tuple[int, Answer]:
     """Answer one check and log it on the subject's file before returning (one transaction)."""
-    checker.sync()
-    answer = checker.answer(raw_number, matter)
-    entry = checker.query_entry(answer, kind="check", department=department, actor=actor)
+    done = check(checker, raw_number, matter, department=department, actor=actor)
     with uow:
-        (query_id,) = uow.queries.add_many([entry])
+        (query_id,) = uow.queries.add_many([done.entry])
         uow.commit()
-    return query_id, answer
+    return query_id, done.answer
 
 
 def give_feedback(
@@ -197,12 +201,11 @@ def give_feedback(
         raise Invalid("reason: say why a measure that applies was not applied")
     with uow:
         query = uow.queries.get(query_id)
-        if query.kind != "check" or (department is not None and query.department != department):
+        if query.kind != QueryKind.CHECK or (
+            department is not None and query.department != department
+        ):
             raise NotFound(f"check {query_id} does not exist")
-        # "none" is how the log writes an empty answer (Answer.summary), not a measure.
-        pairs = query.returned.split(";") if query.returned != "none" else []
-        returned = {pair.split("@")[0] for pair in pairs}
-        if measure not in returned:
+        if measure not in {item.measure for item in query.delivered}:
             raise Invalid(f"measure: check {query_id} did not return {measure}")
         if any(f.measure == measure for f in uow.queries.feedback_of(query_id)):
             raise Conflict(f"feedback on {measure} for check {query_id} was already given")
@@ -212,7 +215,7 @@ def give_feedback(
             AuditEvent(
                 EventTag.CHECK_FEEDBACK,
                 actor,
-                "check",
+                QueryKind.CHECK.value,
                 str(query_id),
                 feedback.at,
                 reason=reason,
@@ -221,243 +224,3 @@ def give_feedback(
         )
         uow.commit()
     return feedback
-
-
-# -- the group-committed query log of the HTTP check path ----------------------------------------
-
-
-@dataclass(slots=True)
-class _Pending:
-    entry: QueryEntry
-    done: Callable[[int | None, BaseException | None], None]
-
-
-class QueryAppender(Protocol):
-    """Commits query-log entries and returns their ids, in order; used by one thread."""
-
-    def __call__(self, entries: Sequence[QueryEntry]) -> list[int]: ...
-
-    def close(self) -> None: ...
-
-
-class QueryLogWriter:
-    """Writes query-log entries from many concurrent checks in shared transactions.
-
-    A check's answer is released only after its entry is committed (`done` is called with the
-    id), so every answered check is logged; concurrent checks share one commit instead of paying
-    one each. One thread writes; `stop()` drains what is queued.
-    """
-
-    def __init__(self, append: QueryAppender, *, max_batch: int = 500) -> None:
-        self.append = append
-        self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="query-log", daemon=True)
-        self._thread.start()
-
-    def submit(
-        self, entry: QueryEntry, done: Callable[[int | None, BaseException | None], None]
-    ) -> None:
-        self._queue.put(_Pending(entry, done))
-
-    def stop(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        try:
-            self._serve()
-        finally:
-            self.append.close()
-
-    def _serve(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            stopping = False
-            while len(batch) < self.max_batch:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stopping = True
-                    break
-                batch.append(more)
-            self._write(batch)
-            if stopping:
-                return
-
-    def _write(self, batch: Sequence[_Pending]) -> None:
-        try:
-            ids = self.append([p.entry for p in batch])
-        except Exception as exc:
-            log.exception("query log write of %d entries failed", len(batch))
-            for pending in batch:
-                pending.done(None, exc)
-            return
-        for pending, query_id in zip(batch, ids, strict=True):
-            pending.done(query_id, None)
-
-
-# -- batch screening ---------------------------------------------------------------------------
-
-
-#: One screened row, as the output file's columns: row, number, status ("listed", "clear" or
-#: "invalid"), measures, entries, reason. A plain tuple: a million of them are made per run.
-ScreenResult = tuple[int, str, str, str, str, str]
-SCREEN_COLUMNS = ("row", "number", "status", "measures", "entries", "reason")
-
-
-#: Writes and commits a screening's query-log entries: the fields they share (`template`), and
-#: each screened number's (key, what was returned).
-ScreeningSink = Callable[[QueryEntry, Sequence[tuple[int, str]]], None]
-
-
-@dataclass(slots=True)
-class ScreenSummary:
-    screened: int = 0
-    listed: int = 0
-    invalid: int = 0
-    logged: int = 0
-    seconds_lookup: float = 0.0
-    counts: dict[str, int] = field(default_factory=dict)
-
-
-class _ChunkWriter:
-    """Writes one chunk's query log while the caller screens the next (one write at a time)."""
-
-    def __init__(self, sink: ScreeningSink, template: QueryEntry, summary: ScreenSummary) -> None:
-        self.sink = sink
-        self.template = template
-        self.summary = summary
-        # A sink that releases the GIL while it writes (PostgreSQL's COPY) runs beside the
-        # screening; one that does not (SQLite's executemany) runs in line.
-        self.concurrent = bool(getattr(sink, "concurrent", False))
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="screening-log")
-        self.pending: tuple[Future[None], list[ScreenResult], int] | None = None
-
-    def _start(self, logged: list[tuple[int, str]]) -> Future[None]:
-        if self.concurrent:
-            return self.pool.submit(self.sink, self.template, logged)
-        self.sink(self.template, logged)
-        return _done()
-
-    def hand_over(
-        self, results: list[ScreenResult], logged: list[tuple[int, str]]
-    ) -> Iterator[ScreenResult]:
-        """Start writing this chunk's log; release the previous chunk once its log committed."""
-        started = self._start(logged) if logged else None
-        yield from self._release()
-        if started is not None or results:
-            self.pending = (started or _done(), results, len(logged))
-
-    def finish(self) -> Iterator[ScreenResult]:
-        yield from self._release()
-
-    def close(self) -> None:
-        """Wait for a write in flight (what was screened stays logged) and stop the thread."""
-        self.pool.shutdown(wait=True)
-
-    def _release(self) -> Iterator[ScreenResult]:
-        if self.pending is None:
-            return
-        future, results, count = self.pending
-        self.pending = None
-        future.result()  # a failed write raises here: its answers never leave
-        self.summary.logged += count
-        self.summary.screened += len(results)
-        yield from results
-
-
-def _done() -> Future[None]:
-    future: Future[None] = Future()
-    future.set_result(None)
-    return future
-
-
-def screen(
-    checker: Checker,
-    rows: Iterable[tuple[int, str]],
-    matter: str,
-    *,
-    department: str,
-    actor: str,
-    screening_id: int,
-    sink: ScreeningSink,
-    chunk: int = 50_000,
-    summary: ScreenSummary | None = None,
-) -> Iterator[ScreenResult]:
-    """Screen numbers against the index for one matter; log every valid one, a chunk at a time.
-
-    Results are yielded in input order. Each chunk's query-log entries are written (and committed
-    by `sink`) before that chunk's results are yielded, so no answer leaves without its log entry.
-    """
-    checker.require_matter(matter)
-    checker.sync()
-    out = summary if summary is not None else ScreenSummary()
-    day = business_date(checker.clock())
-    template = QueryEntry(
-        at=checker.clock(),
-        subject_key=0,
-        kind="screening",
-        department=department,
-        actor=actor,
-        purpose=matter,
-        authority=f"measure registry screening: {matter}",
-        returned="",
-        screening_id=screening_id,
-    )
-    hits_for = checker.triggers.hits
-    index_postings = checker.index.finder()
-    # Without organisations on any list, a number that is a valid citizen ID number needs no
-    # second lookup as a credit code (the rare all-digit government codes).
-    orgs = checker.index.holds_organisations()
-    results: list[ScreenResult] = []
-    logged: list[tuple[int, str]] = []
-    writer = _ChunkWriter(sink, template, out)
-    try:
-        for row, raw in rows:
-            number = raw.strip()
-            key = person_key(number) if len(number) == 18 and number.isascii() else None
-            if key is not None and not orgs:
-                found = index_postings(key)
-            else:
-                try:
-                    number, keys = subject_keys(raw)
-                except Invalid as exc:
-                    out.invalid += 1
-                    results.append((row, "", "invalid", "", "", str(exc)))
-                    continue
-                key = keys[0]
-                found = tuple(p for k in keys for p in index_postings(k))
-            hits = checker.confirm(number, hits_for(found, matter, day)) if found else None
-            if hits:
-                out.listed += 1
-                logged.append(
-                    (key, ";".join(f"{h.measure.code}@{h.posting.entry_id}" for h in hits))
-                )
-                results.append(
-                    (
-                        row,
-                        number,
-                        "listed",
-                        " ".join(sorted({h.measure.code for h in hits})),
-                        " ".join(sorted({str(h.posting.entry_id) for h in hits})),
-                        "",
-                    )
-                )
-            else:
-                logged.append((key, "none"))
-                results.append((row, number, "clear", "", "", ""))
-            if len(results) >= chunk:
-                # The chunk's log is written on a second thread while the next chunk is screened;
-                # its results leave only once that write has committed.
-                yield from writer.hand_over(results, logged)
-                results, logged = [], []
-        yield from writer.hand_over(results, logged)
-        yield from writer.finish()
-    finally:
-        writer.close()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from functools import cache
 from typing import Any, Final
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from xinyong.domain.calendar import add_months
+from xinyong.domain.calendar import CHINA_TIME, add_months
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import Conflict
 from xinyong.domain.identifiers import mask_citizen_id, normalise
@@ -29,9 +29,6 @@ __all__ = [
     "render_decision_html",
     "render_notice_html",
 ]
-
-#: China Standard Time has had no daylight saving since 1991: a fixed offset needs no tz database.
-CHINA_TIME: Final = timezone(timedelta(hours=8), "UTC+8")
 
 #: The repair ground's code in lists.toml: a list that names it may be left early by repairing.
 REPAIR_GROUND: Final = "repair"

@@ -7,16 +7,19 @@ appends to the change log in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
-from xinyong.domain.catalog import Severity, SubjectType
-from xinyong.domain.errors import Invalid, NotFound
-from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id, parse_credit_code
+from xinyong.domain.calendar import business_date
+from xinyong.domain.catalog import Severity
+from xinyong.domain.checks import ChangeKind
+from xinyong.domain.errors import Invalid, NotAllowed, NotFound
 from xinyong.domain.lists import (
     Decider,
+    EntryState,
     ListEntry,
     ListKind,
     ListType,
@@ -24,10 +27,35 @@ from xinyong.domain.lists import (
     record_decided_listing,
 )
 from xinyong.domain.policy import Policy
-from xinyong.domain.records import RecordStatus
+from xinyong.domain.records import CreditRecord, RecordStatus
 from xinyong.domain.subjects import Subject
 from xinyong.services.documents import ListingDocument
-from xinyong.services.ports import UnitOfWork, business_date
+from xinyong.services.subjects import find_subject
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+class ListEntryRepository(Protocol):
+    def add(
+        self, entry: ListEntry, *, department: str | None, source_record: int | None, at: datetime
+    ) -> int:
+        """Store a new entry and set its id."""
+        ...
+
+    def get(self, entry_id: int, list_types: Mapping[str, ListType]) -> ListEntry: ...
+    def department_of(self, entry_id: int) -> str | None: ...
+    def source_record_of(self, entry_id: int) -> int | None: ...
+    def past_period(self, day: date, list_types: Mapping[str, ListType]) -> list[ListEntry]: ...
+    def save(self, entry: ListEntry, *, at: datetime) -> None: ...
+    def of_subject(
+        self, subject_id: int, list_types: Mapping[str, ListType]
+    ) -> list[ListEntry]: ...
+    def linked_records(self, record_ids: Collection[int]) -> set[int]:
+        """Which of these records already have an entry recorded from them."""
+        ...
+
+    def count(self, state: str | None = None) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,22 +72,6 @@ def list_type_of(policy: Policy, code: str) -> ListType:
     if found is None:
         raise NotFound(f"no list type {code}; see GET /api/v1/lists/types")
     return found
-
-
-def find_subject(uow: UnitOfWork, number: str, kind: SubjectType) -> Subject:
-    """The stored subject with this number; the number never appears in the error."""
-    try:
-        if kind is SubjectType.PERSON:
-            normalised = parse_citizen_id(number).number
-        else:
-            normalised = parse_credit_code(number).code
-    except InvalidIdentifier as exc:
-        what = "citizen ID number" if kind is SubjectType.PERSON else "unified social credit code"
-        raise Invalid(f"subject: not a valid {what}: {exc.reason}") from None
-    subject = uow.subjects.get_by_number(normalised)
-    if subject is None or subject.kind is not kind:
-        raise NotFound(f"subject: no {kind.value} with that number has any record here")
-    return subject
 
 
 def _id(subject: Subject) -> int:
@@ -83,7 +95,9 @@ def _audit(uow: UnitOfWork, tag: EventTag, actor: str, entry: ListEntry, **data:
 
 
 def _changed(uow: UnitOfWork, entry: ListEntry) -> None:
-    uow.changes.append("listing", subject_id=entry.subject_id, entity_id=entry.id, at=uow.now())
+    uow.changes.append(
+        ChangeKind.LISTING, subject_id=entry.subject_id, entity_id=entry.id, at=uow.now()
+    )
 
 
 def propose(
@@ -444,3 +458,36 @@ def document_of(
         issued_at=now,
         repair_after_months=repair,
     )
+
+
+def entries_resting_on(uow: UnitOfWork, policy: Policy, record: CreditRecord) -> list[ListEntry]:
+    """The listings a record grounds: those that name it (basis or source record), and those its
+    department recorded on the list its kind of record feeds without naming any record (a
+    court's listing entered through `POST /lists/decided` is the decision its record carries)."""
+    found: list[ListEntry] = []
+    for e in uow.entries.of_subject(record.subject_id, policy.list_types):
+        source = uow.entries.source_record_of(e.id or 0)
+        named = record.id in e.basis_records or source == record.id
+        unlinked = (
+            source is None
+            and not e.basis_records
+            and record.item_code in e.list_type.source_items
+            and uow.entries.department_of(e.id or 0) == record.department
+        )
+        if named or unlinked:
+            found.append(e)
+    return found
+
+
+def end_on_ground(uow: UnitOfWork, entry: ListEntry, ground: str, today: date) -> None:
+    """End a listing in force on `ground` (revocation or repair), if its list allows that."""
+    if entry.state not in (EntryState.DECIDED, EntryState.PUBLISHED):
+        return
+    if ground not in entry.list_type.exit_grounds:
+        raise NotAllowed(
+            f"{entry.list_type.code} cannot be left on {ground}; its grounds are"
+            f" {', '.join(entry.list_type.exit_grounds)}"
+        )
+    entry.exit(ground=ground, on=today)
+    uow.entries.save(entry, at=uow.now())
+    _changed(uow, entry)

@@ -1,16 +1,244 @@
-"""Single records: submit one, read one, revoke one."""
+"""Records: decisions with legal effect about one subject, stored once per document.
+
+Storing is shared by single submissions and batches (`store_submissions`): a new document is
+inserted, a changed one replaces the stored version (kept as a revision), an identical one is left
+unchanged, and one whose name or birth date disagrees with the known subject is held for review.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.calendar import business_date
 from xinyong.domain.errors import NotFound
 from xinyong.domain.policy import Policy
-from xinyong.domain.records import CreditRecord, Outcome, validate_row
-from xinyong.services.ingest import require_department, store_submissions
-from xinyong.services.ports import UnitOfWork, business_date
+from xinyong.domain.records import CreditRecord, Outcome, RecordStatus, Submission, validate_row
+from xinyong.domain.subjects import IdentityConflict, Subject, find_identity_conflict
+from xinyong.services.departments import require_department
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    """Just enough of a stored record to decide whether a resubmission changes it."""
+
+    id: int
+    content_hash: str
+    status: RecordStatus
+
+
+@dataclass(frozen=True, slots=True)
+class NewRecord:
+    """A validated submission bound to its subject, ready to store."""
+
+    submission: Submission
+    subject_id: int
+    status: RecordStatus
+    batch_id: int | None
+
+
+class RecordRepository(Protocol):
+    def find_states(
+        self, department: str, document_numbers: Collection[str]
+    ) -> dict[str, StoredState]: ...
+    def add_many(self, records: Sequence[NewRecord], *, at: datetime) -> None:
+        """Insert new records (their ids come from `find_states` where needed)."""
+        ...
+
+    def replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
+        """Overwrite a record with a resubmission, keeping the old version as a revision."""
+        ...
+
+    def get(self, record_id: int) -> CreditRecord: ...
+    def active_of_items(self, items: Collection[str]) -> list[CreditRecord]: ...
+    def of_subject(self, subject_id: int) -> list[CreditRecord]: ...
+    def past_display(self, day: date, *, limit: int) -> list[CreditRecord]: ...
+    def published(
+        self, day: date, *, item: str | None, limit: int, offset: int
+    ) -> list[tuple[CreditRecord, Subject]]: ...
+    def delete_past_retention(self, day: date) -> list[tuple[int, int]]: ...
+    def save_status(self, record: CreditRecord) -> None: ...
+    def count(self) -> int: ...
+
+
+#: Statuses a resubmission leaves alone: a decision taken on the record outlives a new copy of it.
+#: A held record stays held until its identity review is resolved, whatever is resent.
+_STICKY = frozenset(
+    {
+        RecordStatus.REVOKED,
+        RecordStatus.REPAIRED,
+        RecordStatus.CORRECTED,
+        RecordStatus.IDENTITY_HOLD,
+    }
+)
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    """What storing one chunk did; `record_ids` maps each stored row number to its record."""
+
+    accepted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    held: int = 0
+    record_ids: dict[int, int] = field(default_factory=dict)
+
+
+def store_submissions(
+    uow: UnitOfWork,
+    submissions: list[Submission],
+    *,
+    batch_id: int | None,
+    actor: str,
+    want_ids: bool = False,
+) -> ChunkResult:
+    """Store valid submissions inside the caller's transaction: insert, update or leave unchanged.
+
+    `record_ids` of the result maps row numbers to record ids for updated and unchanged rows, and
+    for new rows only when `want_ids` is set (looking them up costs a query per chunk).
+    """
+    result = ChunkResult()
+    if not submissions:
+        return result
+    at = uow.now()
+    subjects = uow.subjects.find_by_numbers({s.subject_number for s in submissions})
+    fresh: list[Subject] = []
+    for s in submissions:
+        if s.subject_number not in subjects:
+            subject = _subject_from(s)
+            subjects[s.subject_number] = subject
+            fresh.append(subject)
+    uow.subjects.add_many(fresh, at=at)
+
+    department = submissions[0].department
+    states = uow.records.find_states(department, {s.document_number for s in submissions})
+    pending: list[tuple[NewRecord, IdentityConflict | None]] = []
+
+    def flush(*, all_ids: bool = False) -> None:
+        uow.records.add_many([record for record, _ in pending], at=at)
+        wanted = [
+            r.submission.document_number
+            for r, conflict in pending
+            if conflict or want_ids or all_ids
+        ]
+        ids = uow.records.find_states(department, wanted) if wanted else {}
+        for record, conflict in pending:
+            s = record.submission
+            states[s.document_number] = StoredState(
+                ids[s.document_number].id if s.document_number in ids else 0,
+                s.content_hash,
+                record.status,
+            )
+            if s.document_number in ids:
+                result.record_ids[s.row] = ids[s.document_number].id
+            if conflict is not None:
+                _hold(uow, record, ids[s.document_number].id, conflict, actor=actor)
+        pending.clear()
+
+    waiting: set[str] = set()
+    for s in submissions:
+        subject = subjects[s.subject_number]
+        if subject.id is None:
+            raise RuntimeError("a subject was not stored before its records")
+        conflict = find_identity_conflict(
+            subject, name=s.subject_name, birth_date=s.stated_birth_date
+        )
+        status = _status_for(s, conflict)
+        if s.document_number in waiting:  # the same document twice in one chunk
+            flush(all_ids=True)
+            waiting.clear()
+        state = states.get(s.document_number)
+        if state is None:
+            pending.append((NewRecord(s, subject.id, status, batch_id), conflict))
+            waiting.add(s.document_number)
+            result.accepted += 1
+            result.held += conflict is not None
+            continue
+        result.record_ids[s.row] = state.id
+        if state.content_hash == s.content_hash:
+            result.unchanged += 1
+            continue
+        if state.status in _STICKY:
+            status = state.status
+        record = NewRecord(s, subject.id, status, batch_id)
+        uow.records.replace(state.id, record, at=at)
+        states[s.document_number] = StoredState(state.id, s.content_hash, status)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.RECORD_UPDATED,
+                actor,
+                "record",
+                str(state.id),
+                at,
+                subject_id=subject.id,
+                reason="resubmitted with changed content; the earlier version is kept",
+                data={"batch_id": batch_id, "row": s.row, "previous_hash": state.content_hash},
+            )
+        )
+        if (
+            conflict is not None
+            and status is RecordStatus.IDENTITY_HOLD
+            and (
+                state.status is not RecordStatus.IDENTITY_HOLD  # its open review already covers it
+            )
+        ):
+            _hold(uow, record, state.id, conflict, actor=actor)
+            result.held += 1
+        result.updated += 1
+    flush()
+    return result
+
+
+def _subject_from(s: Submission) -> Subject:
+    person = s.person
+    return Subject(
+        id=None,
+        kind=s.subject_type,
+        number=s.subject_number,
+        name=s.subject_name,
+        birth_date=person.birth_date if person else None,
+        sex=person.sex.value if person else None,
+        region_code=person.region.code if person else s.subject_number[2:8],
+    )
+
+
+def _status_for(s: Submission, conflict: IdentityConflict | None) -> RecordStatus:
+    if conflict is not None:
+        return RecordStatus.IDENTITY_HOLD
+    if s.expired_on_arrival:
+        return RecordStatus.EXPIRED
+    return RecordStatus.ACTIVE
+
+
+def _hold(
+    uow: UnitOfWork, record: NewRecord, record_id: int, conflict: IdentityConflict, *, actor: str
+) -> None:
+    at = uow.now()
+    review_id = uow.reviews.add(
+        subject_id=record.subject_id, record_id=record_id, conflict=conflict, at=at
+    )
+    uow.audit.add(
+        AuditEvent(
+            EventTag.RECORD_HELD,
+            actor,
+            "record",
+            str(record_id),
+            at,
+            subject_id=record.subject_id,
+            reason=f"submitted {conflict.kind.value} differs from the known subject",
+            data={
+                "review_id": review_id,
+                "batch_id": record.batch_id,
+                "row": record.submission.row,
+            },
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +320,8 @@ def revoke_record(
         number = uow.subjects.get(record.subject_id).number
         uow.commit()
     return record, number
+
+
+def count_records(uow: UnitOfWork) -> int:
+    with uow:
+        return uow.records.count()

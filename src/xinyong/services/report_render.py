@@ -15,11 +15,11 @@ from typing import Any, Final
 
 from jinja2 import Environment
 
+from xinyong.domain.calendar import CHINA_TIME
 from xinyong.domain.identifiers import redact_id_numbers
-from xinyong.domain.reports import CHINA_TIME
 from xinyong.services.documents import EXIT_GROUNDS, make_environment
 from xinyong.services.pdf import render_pdf
-from xinyong.services.report import ReportData, ReportRecord
+from xinyong.services.reports import ReportData, ReportRecord
 
 #: What the codes in a report mean, in Chinese and English, by vocabulary. A code missing here
 #: prints as it is (as EXIT_GROUNDS does), so a new status in a policy file never breaks a report.

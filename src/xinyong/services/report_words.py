@@ -13,7 +13,7 @@ from decimal import Decimal
 from xinyong.domain.catalog import CatalogItem, DataItem, FieldType
 from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.policy import Policy
-from xinyong.services.ports import QueryEntry
+from xinyong.domain.querylog import NOTHING, REFUSED, ItemKind, QueryEntry, QueryKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,7 @@ class QueryReader:
         if q.department:
             name = self.departments.get(q.department, q.department)
             return name, name
-        if q.kind == "report":
+        if q.kind == QueryKind.REPORT:
             if q.actor == self.own:
                 return "本人查询", "you"
             return "您的代理人（依授权委托书）", "your agent (under a power of attorney)"
@@ -128,47 +128,44 @@ class QueryReader:
         return (matter.name_zh, matter.name_en) if matter else (code, code)
 
     def _purpose(self, q: QueryEntry) -> tuple[str, str]:
-        if q.kind == "report":
+        if q.kind == QueryKind.REPORT:
             return "查看本人信用报告", "reading your own report"
-        if q.kind in ("check", "screening"):
+        if q.kind in (QueryKind.CHECK, QueryKind.SCREENING):
             zh, en = self._matter(q.purpose)
             return f"办理“{zh}”前核查", f"a check before: {en}"
         return q.purpose, q.purpose  # an agency's stated purpose, in its own words
 
     def _authority(self, q: QueryEntry) -> tuple[str, str]:
-        if q.kind == "report":
+        if q.kind == QueryKind.REPORT:
             return "本人", "your own right of access"
-        if q.kind in ("check", "screening"):
+        if q.kind in (QueryKind.CHECK, QueryKind.SCREENING):
             return "依联合奖惩措施清单核查", "the measure registry"
         head, _, number = q.authority.partition(" ")
         if head == "authorisation" and number.isdigit():
             return f"经您授权（授权编号 {number}）", f"your authorisation no. {number}"
-        if q.kind == "agency_refused":
+        if q.kind == QueryKind.AGENCY_REFUSED:
             return "无有效授权", "no live authorisation"
         return q.authority, q.authority
 
     def _returned(self, q: QueryEntry) -> tuple[str, str]:
-        if q.kind == "report":
+        if q.kind == QueryKind.REPORT:
             return "本报告", "this report"
-        if q.returned == "refused":
+        if q.returned == REFUSED:
             return "已拒绝，未提供任何信息", "refused: nothing was given"
-        if q.returned in ("", "none"):
-            if q.kind in ("check", "screening"):
+        delivered = q.delivered
+        if q.returned == NOTHING or not delivered:
+            if q.kind in (QueryKind.CHECK, QueryKind.SCREENING):
                 return "无适用的措施", "no measure applied"
             return "无可提供的信息", "nothing to give"
-        records: list[str] = []
-        entries: list[str] = []
+        records = [f"#{d.id}" for d in delivered if d.kind is ItemKind.RECORD and not d.measure]
+        entries = [f"#{d.id}" for d in delivered if d.kind is ItemKind.ENTRY and not d.measure]
         measures: list[tuple[str, str]] = []
-        for part in q.returned.split(";"):
-            head, _, tail = part.partition("@")
-            if head == "record":
-                records.append(f"#{tail}")
-            elif head == "entry":
-                entries.append(f"#{tail}")
-            else:
-                measure = self.policy.registry.measures.get(head)
-                zh, en = (measure.name_zh, measure.name_en) if measure else (head, head)
-                measures.append((f"{zh}（名单 #{tail}）", f"{en} (list entry #{tail})"))
+        for d in delivered:
+            if d.measure is None:
+                continue
+            measure = self.policy.registry.measures.get(d.measure)
+            zh, en = (measure.name_zh, measure.name_en) if measure else (d.measure, d.measure)
+            measures.append((f"{zh}（名单 #{d.id}）", f"{en} (list entry #{d.id})"))
         zh_parts: list[str] = []
         en_parts: list[str] = []
         if measures:

@@ -1,15 +1,71 @@
-"""Subjects: recording who answers for an organisation (representative, responsible, controller)."""
+"""Subjects: who a record is about. Finding a subject by number, recording who answers for an
+organisation (representative, responsible person, controller), and the identity-review queue
+for submissions whose name or birth date disagree with what is known."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.catalog import SubjectType
+from xinyong.domain.checks import ChangeKind
 from xinyong.domain.errors import Conflict, Invalid, NotFound
 from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id, parse_credit_code
-from xinyong.domain.subjects import Role, RoleKind
-from xinyong.services.ports import UnitOfWork
+from xinyong.domain.records import RecordStatus
+from xinyong.domain.subjects import (
+    IdentityConflict,
+    IdentityReview,
+    ReviewResolution,
+    Role,
+    RoleKind,
+    Subject,
+)
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+class SubjectRepository(Protocol):
+    def find_by_numbers(self, numbers: Collection[str]) -> dict[str, Subject]: ...
+    def get_by_number(self, number: str) -> Subject | None: ...
+    def get(self, subject_id: int) -> Subject: ...
+    def add_many(self, subjects: Sequence[Subject], *, at: datetime) -> None:
+        """Store new subjects and set their ids."""
+        ...
+
+    def add_role(self, role: Role) -> None: ...
+    def roles_of(self, subject_id: int) -> list[Role]: ...
+
+
+class IdentityReviewRepository(Protocol):
+    def add(
+        self, *, subject_id: int, record_id: int, conflict: IdentityConflict, at: datetime
+    ) -> int: ...
+    def list(
+        self, *, status: str | None = "open", limit: int = 100, offset: int = 0
+    ) -> list[IdentityReview]: ...
+    def get(self, review_id: int) -> IdentityReview: ...
+    def resolve(
+        self, review_id: int, *, resolution: ReviewResolution, note: str, by: str, at: datetime
+    ) -> None: ...
+
+
+def find_subject(uow: UnitOfWork, number: str, kind: SubjectType) -> Subject:
+    """The stored subject with this number; the number never appears in the error."""
+    try:
+        if kind is SubjectType.PERSON:
+            normalised = parse_citizen_id(number).number
+        else:
+            normalised = parse_credit_code(number).code
+    except InvalidIdentifier as exc:
+        what = "citizen ID number" if kind is SubjectType.PERSON else "unified social credit code"
+        raise Invalid(f"subject: not a valid {what}: {exc.reason}") from None
+    subject = uow.subjects.get_by_number(normalised)
+    if subject is None or subject.kind is not kind:
+        raise NotFound(f"subject: no {kind.value} with that number has any record here")
+    return subject
 
 
 def record_role(
@@ -48,7 +104,7 @@ def record_role(
             raise Conflict("that role is already recorded from that day")
         uow.subjects.add_role(role)
         # A check for this person must now see the organisation's listings that reach them.
-        uow.changes.append("role", subject_id=who.id, entity_id=org.id, at=uow.now())
+        uow.changes.append(ChangeKind.ROLE, subject_id=who.id, entity_id=org.id, at=uow.now())
         uow.audit.add(
             AuditEvent(
                 EventTag.ROLE_RECORDED,
@@ -69,3 +125,43 @@ def roles_of(uow: UnitOfWork, subject_id: int) -> list[Role]:
     with uow:
         uow.subjects.get(subject_id)  # NotFound for an unknown subject
         return uow.subjects.roles_of(subject_id)
+
+
+def list_identity_reviews(
+    uow: UnitOfWork, *, status: str | None = "open", limit: int = 100, offset: int = 0
+) -> list[IdentityReview]:
+    with uow:
+        return uow.reviews.list(status=status, limit=limit, offset=offset)
+
+
+def resolve_identity_review(
+    uow: UnitOfWork, review_id: int, *, same_person: bool, note: str, actor: str
+) -> IdentityReview:
+    """Decide a held submission: the same person (release the record) or not (keep it withheld)."""
+    with uow:
+        review = uow.reviews.get(review_id)
+        if not review.is_open:
+            raise Conflict(f"identity review {review_id} is already resolved")
+        at = uow.now()
+        record = uow.records.get(review.record_id)
+        resolution = (
+            ReviewResolution.SAME_PERSON if same_person else ReviewResolution.DIFFERENT_PERSON
+        )
+        if same_person and record.status is RecordStatus.IDENTITY_HOLD:
+            record.release(at=at)
+            uow.records.save_status(record)
+        uow.reviews.resolve(review_id, resolution=resolution, note=note, by=actor, at=at)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.IDENTITY_REVIEW_RESOLVED,
+                actor,
+                "identity_review",
+                str(review_id),
+                at,
+                subject_id=review.subject_id,
+                reason=note,
+                data={"resolution": resolution.value, "record_id": review.record_id},
+            )
+        )
+        uow.commit()
+        return uow.reviews.get(review_id)

@@ -5,22 +5,34 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
-from functools import partial
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 
 import xinyong
-from xinyong.config import Settings, get_settings
-from xinyong.db.engine import make_engine
-from xinyong.db.listing import SqlIndexSource
-from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
-from xinyong.domain.policy import load_policy
+from xinyong import bootstrap
+from xinyong.bootstrap import Platform
+from xinyong.config import Settings
 from xinyong.web import errors, portal
-from xinyong.web.api.v1 import cases, catalog, checks, lists, me, records, reviews, subjects
+from xinyong.web.api.v1 import (
+    accounts,
+    authorisations,
+    batches,
+    catalog,
+    checks,
+    departments,
+    feed,
+    lists,
+    measures,
+    objections,
+    publication,
+    records,
+    repairs,
+    reports,
+    subjects,
+)
 from xinyong.web.deps import PUBLIC, KeyCache, SeqReader
-from xinyong.web.direct import DirectRoutes
+from xinyong.web.fastpath import DirectRoutes
 from xinyong.web.limits import BodyLimit
 
 #: Where version 1 of the API lives.
@@ -35,14 +47,12 @@ severity class and a display window computed at acceptance. Authenticate with an
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app: engine, policy (checked now: a broken file fails at start), routes."""
-    settings = settings or get_settings()
+def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:
+    """Build the app on a platform (bootstrap.build from `settings` when none is given): the
+    policy is checked now, so a broken file fails at start."""
+    platform = platform or bootstrap.build(settings)
+    settings = platform.settings
     logging.basicConfig(level=settings.log_level)
-    policy = load_policy(settings.policy_dir, catalog_version=settings.catalog_version)
-    engine = make_engine(settings.database_url)
-    read_engine = make_engine(settings.database_url, reads=True)
-    sessions = make_session_factory(engine)
 
     app = FastAPI(
         title="xinyong",
@@ -57,28 +67,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "logs": settings.telemetry,
         },
     )
-    app.state.settings = settings
-    app.state.policy = policy
-    app.state.engine = engine
-    app.state.uow_factory = partial(SqlUnitOfWork, sessions)
-    # Reads beside the writers (API keys, the listing index) take no write lock on SQLite.
-    app.state.read_engine = read_engine
-    read_sessions = make_session_factory(read_engine)
-    # The clock is read at each call, so that a test that moves app.state.clock moves it here too.
-    app.state.read_uow_factory = lambda: SqlUnitOfWork(read_sessions, app.state.clock)
-    app.state.clock = _utcnow
-    app.state.index_source = SqlIndexSource(read_engine, policy.list_types)
+    app.state.platform = platform
+    # Authenticated keys are cached until the change log moves; one read of the log's newest
+    # sequence number serves a burst of requests (web/deps.py).
     app.state.key_cache = KeyCache()
-    app.state.seq_reader = SeqReader(app.state.index_source.latest_seq)
+    app.state.seq_reader = SeqReader(platform.index_source.latest_seq)
     errors.install(app)
-    # Departments' checks skip the route table's walk (see web/direct.py). Added first, so that
-    # it runs inside the body limit.
     checks_path = API + checks.router.prefix
-    app.add_middleware(
-        DirectRoutes,
-        routes={("POST", checks_path): checks.check},
-        handlers=app.exception_handlers,
-    )
+    if settings.fast_checks:
+        # Departments' checks skip the route table's walk (web/fastpath.py). Added first, so
+        # that it runs inside the body limit.
+        app.add_middleware(
+            DirectRoutes,
+            routes={("POST", checks_path): checks.check},
+            handlers=app.exception_handlers,
+        )
     app.add_middleware(
         BodyLimit,
         default=settings.max_body_bytes,
@@ -89,35 +92,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     # The health probe first (load balancers call it often), then the checks.
-    app.include_router(_public_routes(policy.catalog.version))
+    app.include_router(_public_routes(platform.policy.catalog.version))
     app.include_router(checks.router, prefix=API)
     api = APIRouter(prefix=API)
-    api.include_router(records.router)
-    api.include_router(records.batches)
-    api.include_router(catalog.router)
-    api.include_router(reviews.router)
-    api.include_router(lists.router)
-    api.include_router(subjects.router)
-    api.include_router(me.router)
-    api.include_router(cases.router)
+    for area in (
+        records,
+        batches,
+        catalog,
+        departments,
+        subjects,
+        lists,
+        measures,
+        accounts,
+        reports,
+        authorisations,
+        objections,
+        repairs,
+        feed,
+        publication,
+    ):
+        api.include_router(area.router)
     app.include_router(api)
     app.include_router(portal.router)
     return app
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """On shutdown, stop the query-log writer (every answered check is already logged)."""
+    """On shutdown, stop the query-log writer (every answered check is already logged) and
+    release the platform's connections."""
     yield
-    writer = getattr(app.state, "query_writer", None)
-    if writer is not None:
-        writer.stop()
-    app.state.index_source.close()
-    app.state.read_engine.dispose()
+    app.state.platform.close()
 
 
 def _public_routes(catalog_version: str) -> APIRouter:

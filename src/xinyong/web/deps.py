@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import gc
-import threading
 from collections.abc import Callable
-from typing import Annotated, Any, Generic, TypeVar
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request, Security
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from fastapi.security.utils import get_authorization_scheme_param
-from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect
 
+from xinyong.bootstrap import Platform
 from xinyong.config import Settings
-from xinyong.db.listing import query_log_appender
-from xinyong.domain.access import ApiKey, Scope, split_key
+from xinyong.domain.access import Scope
+from xinyong.domain.keys import ApiKey, split_key
 from xinyong.domain.policy import Policy
-from xinyong.services import accounts, admin
-from xinyong.services.checks import Checker, QueryLogWriter
+from xinyong.services import accounts, keys
 from xinyong.services.ports import UnitOfWork
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer xy_<prefix>_<secret>`")
@@ -31,58 +27,28 @@ _bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer xy_<pref
 #: The cookie a browser session travels in (HttpOnly, SameSite=Strict).
 SESSION_COOKIE = "xinyong_session"
 
-_lazy = threading.Lock()
 
-
-async def get_checker(request: Request) -> Checker:
-    """The app's checker, its index built on first use (in a worker thread, once)."""
-    state = request.app.state
-    checker: Checker | None = getattr(state, "checker", None)
-    if checker is None:
-        checker = await run_in_threadpool(_build_checker, state)
-    return checker
-
-
-def _build_checker(state: Any) -> Checker:
-    with _lazy:
-        if getattr(state, "checker", None) is None:
-            checker = Checker(state.policy, state.index_source, clock=state.clock)
-            checker.load()
-            state.checker = checker
-            # What exists now lives as long as the process: keep the collector from walking it
-            # again and again (full collections of a large heap stall every request for ~40 ms).
-            gc.freeze()
-        built: Checker = state.checker
-        return built
-
-
-def get_query_writer(request: Request) -> QueryLogWriter:
-    """The app's group-committing query-log writer, started on first use."""
-    state = request.app.state
-    writer: QueryLogWriter | None = getattr(state, "query_writer", None)
-    if writer is None:
-        with _lazy:
-            writer = getattr(state, "query_writer", None)
-            if writer is None:
-                writer = QueryLogWriter(query_log_appender(state.engine))
-                state.query_writer = writer
-    return writer
+def platform_of(request: Request) -> Platform:
+    """The platform the app was built on (bootstrap.build)."""
+    platform: Platform = request.app.state.platform
+    return platform
 
 
 def get_uow(request: Request) -> UnitOfWork:
-    factory = request.app.state.uow_factory
-    uow: UnitOfWork = factory()
-    return uow
+    return platform_of(request).uow()
 
 
 def get_policy(request: Request) -> Policy:
-    policy: Policy = request.app.state.policy
-    return policy
+    return platform_of(request).policy
 
 
 def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return platform_of(request).settings
+
+
+def get_today(request: Request) -> date:
+    """Today's business date, by the platform's clock."""
+    return platform_of(request).today()
 
 
 #: A database id in a path: a positive 64-bit integer, so that a huge one is a 422, not a crash.
@@ -91,6 +57,8 @@ DbId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 PolicyDep = Annotated[Policy, Depends(get_policy)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+TodayDep = Annotated[date, Depends(get_today)]
+PlatformDep = Annotated[Platform, Depends(platform_of)]
 
 
 class KeyCache:
@@ -150,7 +118,6 @@ async def current_seq(request: Request) -> int:
     if seq != cache.seq:
         cache.keys = {}
         cache.seq = seq
-    request.state.seq = seq
     return seq
 
 
@@ -162,11 +129,14 @@ async def _authorise(
     if len(security_scopes.scopes) != 1:
         raise RuntimeError("a route declares exactly one scope")
     token = credentials.credentials if credentials is not None else None
-    return await authorise(request, Scope(security_scopes.scopes[0]), token)
+    key, _ = await authorise(request, Scope(security_scopes.scopes[0]), token)
+    return key
 
 
-async def authorise(request: Request, scope: Scope, token: str | None) -> ApiKey:
-    """The key (or person's session) `token` stands for, if it holds `scope`; else 401 or 403.
+async def authorise(request: Request, scope: Scope, token: str | None) -> tuple[ApiKey, int]:
+    """The key (or person's session) `token` stands for, if it holds `scope`, else 401 or 403;
+    and the change log's sequence number read for this request (the listing index must be at
+    least that current to answer it).
 
     Without a bearer token, a GET or HEAD may use the browser's session cookie: writes need the
     header, so a cookie alone can never write (no cross-site request forgery).
@@ -176,31 +146,27 @@ async def authorise(request: Request, scope: Scope, token: str | None) -> ApiKey
         token = request.cookies.get(SESSION_COOKIE)
     if token is None:
         raise HTTPException(401, "an API key is required: Authorization: Bearer <key>", challenge)
-    await current_seq(request)
+    seq = await current_seq(request)
+    platform = platform_of(request)
     key: ApiKey | None
     if token.startswith(accounts.SESSION_PREFIX):
-        key = await run_in_threadpool(
-            accounts.authenticate_session, request.app.state.read_uow_factory(), token
-        )
+        key = await run_in_threadpool(accounts.authenticate_session, platform.read_uow(), token)
         if key is None:
             raise HTTPException(401, "the session is unknown, expired or ended", challenge)
     else:
         cache: KeyCache = request.app.state.key_cache
         key = _cached(cache, token)
         if key is None:
-            key = await run_in_threadpool(
-                admin.authenticate, request.app.state.read_uow_factory(), token
-            )
+            key = await run_in_threadpool(keys.authenticate, platform.read_uow(), token)
             # Cache it only if the log has not moved while we read: a revocation committed in
             # between would otherwise be forgotten with the emptied cache.
-            if key is not None and cache.seq == request.state.seq:
+            if key is not None and cache.seq == seq:
                 cache.keys[key.prefix] = key
     if key is None:
         raise HTTPException(401, "the API key is unknown or revoked", challenge)
     if not key.allows(scope):
         raise HTTPException(403, f"this key lacks the scope {scope.value}")
-    request.state.caller = key
-    return key
+    return key, seq
 
 
 def _cached(cache: KeyCache, token: str) -> ApiKey | None:
@@ -226,79 +192,6 @@ def bearer_token(request: Request) -> str | None:
     return token if token and scheme.lower() == "bearer" else None
 
 
-M = TypeVar("M", bound=BaseModel)
-
-#: How a direct route refuses a request, in the order it looks.
-_DIRECT_REFUSALS = {
-    401: "No key, or an unknown or revoked one",
-    403: "The key lacks the route's scope",
-    413: "The body is too large",
-    415: "The body is not JSON (application/json or application/*+json)",
-    400: "The body is not valid JSON",
-    422: "The body does not have the expected shape",
-}
-
-
-class Direct(Generic[M]):
-    """What a hot route needs, read without FastAPI's dependency solving: its caller and body.
-
-    Solving `caller()` and validating a body parameter cost a request about 90 µs, more than a
-    check's own work. A route declared with `openapi_extra=contract.openapi` and taking only the
-    `Request` calls `await contract.accept(request)` instead. It refuses as a route with
-    `caller(scope)` and a `body: model` parameter would: 401 or 403 first, then 400 for malformed
-    JSON and 422 for the wrong shape. It differs in two ways: a body in a media type other than
-    JSON (`application/json`, `application/*+json`, or none said) gets 415, where FastAPI would
-    try to validate it, and an empty body is malformed JSON (400), where FastAPI would say that
-    every field is missing (422). The schema declares the same security requirement and body,
-    so the documentation and the access test see one kind of route.
-    """
-
-    def __init__(self, model: type[M], scope: Scope) -> None:
-        self.model = model
-        self.scope = scope
-        schema = model.model_json_schema()
-        if "$defs" in schema:
-            raise RuntimeError(f"{model.__name__}: a direct route's body has no nested models")
-        self.openapi: dict[str, Any] = {
-            "security": [{_bearer.scheme_name: [scope.value]}],
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": schema}},
-            },
-            "responses": {
-                str(status): {
-                    "description": f"{why} (problem details)",
-                    "content": {"application/problem+json": {}},
-                }
-                for status, why in _DIRECT_REFUSALS.items()
-            },
-        }
-
-    async def accept(self, request: Request) -> tuple[ApiKey, M]:
-        key = await authorise(request, self.scope, bearer_token(request))
-        media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-        if media and not _is_json(media):
-            raise HTTPException(415, "send the body as application/json")
-        try:
-            raw = await request.body()
-        except ClientDisconnect:
-            raise HTTPException(400, "the client went away before its body arrived") from None
-        try:
-            body = self.model.model_validate_json(raw)
-        except ValidationError as exc:
-            problems = exc.errors(include_url=False)
-            raise RequestValidationError(
-                [{**e, "loc": ("body", *e["loc"])} for e in problems]
-            ) from None
-        return key, body
-
-
-def _is_json(media: str) -> bool:
-    return media == "application/json" or (
-        media.startswith("application/") and media.endswith("+json")
-    )
-
-
 #: Route keyword arguments declaring a route open to everyone (the only alternative to a scope).
 PUBLIC: dict[str, Any] = {"openapi_extra": {"x-access": "public"}}
 
@@ -308,3 +201,8 @@ def department_of(key: ApiKey) -> str:
     if key.department is None:
         raise HTTPException(403, "this key is not bound to a department")
     return key.department
+
+
+def bearer_scheme_name() -> str:
+    """The name under which OpenAPI lists the bearer-key security scheme."""
+    return _bearer.scheme_name

@@ -22,13 +22,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader
 
 from xinyong.config import Settings
-from xinyong.domain.access import ApiKey
+from xinyong.domain.calendar import CHINA_TIME
 from xinyong.domain.errors import DomainError, TooManyAttempts
-from xinyong.services import accounts, rights
-from xinyong.services.documents import CHINA_TIME
-from xinyong.services.ports import business_date
-from xinyong.services.report import build_report
-from xinyong.web.deps import PUBLIC, SESSION_COOKIE, PolicyDep, SettingsDep, UowDep
+from xinyong.domain.keys import ApiKey
+from xinyong.services import accounts, objections, publication
+from xinyong.services.reports import build_report
+from xinyong.web.deps import (
+    PUBLIC,
+    SESSION_COOKIE,
+    PolicyDep,
+    SettingsDep,
+    TodayDep,
+    UowDep,
+    platform_of,
+)
 
 router = APIRouter(prefix="/portal", tags=["portal (HTML)"])
 
@@ -66,7 +73,7 @@ async def _session(request: Request) -> tuple[ApiKey, str] | None:
     if not token:
         return None
     caller = await run_in_threadpool(
-        accounts.authenticate_session, request.app.state.read_uow_factory(), token
+        accounts.authenticate_session, platform_of(request).read_uow(), token
     )
     return (caller, token) if caller is not None else None
 
@@ -153,7 +160,7 @@ async def my_file(
         csrf=_csrf(settings.secret_key, token),
         data=data,
         records=[r for r in data.records if not r.archived],
-        grounds=policy.rights.objection_grounds,
+        grounds=policy.objections.grounds,
         generated=generated,
         message=f"异议已提交（编号 {filed}），该记录已标注“异议处理中”。 Objection {filed} filed."
         if filed
@@ -190,7 +197,7 @@ async def object_to(
         )
     try:
         objection = await run_in_threadpool(
-            lambda: rights.file(
+            lambda: objections.file_objection(
                 uow,
                 policy,
                 subject_id=caller.subject_id or 0,
@@ -208,11 +215,10 @@ async def object_to(
 
 @router.get("/public", response_class=HTMLResponse, **PUBLIC)
 async def public_page(
-    request: Request, uow: UowDep, policy: PolicyDep, settings: SettingsDep
+    request: Request, uow: UowDep, policy: PolicyDep, settings: SettingsDep, today: TodayDep
 ) -> HTMLResponse:
     """Published records, de-identified."""
-    today = business_date(request.app.state.clock())
     records = await run_in_threadpool(
-        lambda: rights.published(uow, policy, today, item=None, limit=100, offset=0)
+        lambda: publication.published(uow, policy, today, item=None, limit=100, offset=0)
     )
     return _page("public.html", records=records, chrome=await _chrome(request, settings))

@@ -5,12 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from xinyong.db import reports, rows  # noqa: F401 - registers every table on Base.metadata
-from xinyong.db.base import Base
 from xinyong.db.engine import make_engine
+from xinyong.db.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _configure(connection: Connection) -> None:

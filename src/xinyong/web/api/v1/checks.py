@@ -2,72 +2,129 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-import threading
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
 
-from xinyong.db.listing import bulk_query_writer
-from xinyong.domain.access import ApiKey, Scope
+from xinyong.domain.access import Scope
+from xinyong.domain.checks import Answer, Feedback
 from xinyong.domain.errors import Invalid
 from xinyong.domain.identifiers import mask_number
 from xinyong.domain.index import Hit
+from xinyong.domain.keys import ApiKey
+from xinyong.domain.lists import ListType
 from xinyong.services import checks
-from xinyong.services.checks import SCREEN_COLUMNS
+from xinyong.services.checks import Checker
 from xinyong.services.ports import UnitOfWork
-from xinyong.services.screening import read_numbers, run_screening
-from xinyong.web.deps import (
-    DbId,
-    Direct,
-    UowDep,
-    caller,
-    department_of,
-    get_checker,
-    get_query_writer,
-)
-from xinyong.web.schemas import (
-    CheckCreate,
-    CheckMeasure,
-    CheckResult,
-    FeedbackCreate,
-    FeedbackPublic,
-    TriggerPublic,
-)
+from xinyong.services.screening import SCREEN_COLUMNS, ScreeningSink, read_numbers, run_screening
+from xinyong.web.deps import DbId, PlatformDep, UowDep, caller, department_of, platform_of
+from xinyong.web.fastpath import Direct, logged
 
 router = APIRouter(prefix="/checks", tags=["checks"])
 
+
+class CheckCreate(BaseModel):
+    """Which measures apply to this subject for this matter? The number travels in the body."""
+
+    subject: str = Field(max_length=40, description="Citizen ID number or credit code")
+    matter: str = Field(max_length=64, description="A matter of the registry, e.g. flight")
+
+
+class TriggerPublic(BaseModel):
+    """The list entry that triggers a measure, and how it reaches the checked subject."""
+
+    type: str = "list_entry"
+    id: int
+    list_type: str
+    list_name_zh: str
+    list_legal_basis: list[str]
+    via_role: str | None
+    in_force_from: date
+    in_force_until: date | None
+
+
+class CheckMeasure(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    category: str
+    legal_basis: list[str]
+    implementing_unit: str
+    under_objection: bool
+    triggered_by: TriggerPublic
+
+    @classmethod
+    def from_domain(cls, hit: Hit, list_types: Mapping[str, ListType]) -> CheckMeasure:
+        list_type = list_types[hit.posting.list_code]
+        m = hit.measure
+        return cls(
+            code=m.code,
+            name_zh=m.name_zh,
+            name_en=m.name_en,
+            category=m.category.value,
+            legal_basis=list(m.legal_basis),
+            implementing_unit=m.implementing_unit,
+            under_objection=hit.posting.under_objection,
+            triggered_by=TriggerPublic(
+                id=hit.posting.entry_id,
+                list_type=list_type.code,
+                list_name_zh=list_type.name_zh,
+                list_legal_basis=list(list_type.legal_basis),
+                via_role=hit.posting.role.value if hit.posting.role else None,
+                in_force_from=hit.posting.start,
+                in_force_until=hit.posting.until,
+            ),
+        )
+
+
+class CheckResult(BaseModel):
+    id: int = Field(description="The check's id: give feedback on it, find it in the query log")
+    subject: str = Field(description="The checked number, masked")
+    matter: str
+    checked_on: date
+    measures: list[CheckMeasure]
+
+    @classmethod
+    def from_domain(
+        cls, answer: Answer, query_id: int, list_types: Mapping[str, ListType]
+    ) -> CheckResult:
+        return cls(
+            id=query_id,
+            subject=mask_number(answer.number),
+            matter=answer.matter,
+            checked_on=answer.day,
+            measures=[CheckMeasure.from_domain(h, list_types) for h in answer.hits],
+        )
+
+
+class FeedbackCreate(BaseModel):
+    measure: str = Field(max_length=40)
+    applied: bool
+    reason: str | None = Field(default=None, max_length=4000)
+
+
+class FeedbackPublic(BaseModel):
+    check: int
+    measure: str
+    applied: bool
+    reason: str | None
+    at: datetime
+
+    @classmethod
+    def from_domain(cls, f: Feedback) -> FeedbackPublic:
+        return cls(check=f.query_id, measure=f.measure, applied=f.applied, reason=f.reason, at=f.at)
+
+
 Checking = Annotated[ApiKey, caller(Scope.CHECKS_RUN)]
-#: The hottest route reads its caller and body itself (see `Direct`), under the same contract.
+#: The hottest route reads its caller and body itself (see `web/fastpath.py`), under the same
+#: contract as a route declaring `caller(Scope.CHECKS_RUN)` and a `CheckCreate` body.
 CHECK = Direct(CheckCreate, Scope.CHECKS_RUN)
-
-
-def _measure(hit: Hit, request: Request) -> CheckMeasure:
-    list_type = request.app.state.policy.list_types[hit.posting.list_code]
-    m = hit.measure
-    return CheckMeasure(
-        code=m.code,
-        name_zh=m.name_zh,
-        name_en=m.name_en,
-        category=m.category.value,
-        legal_basis=list(m.legal_basis),
-        implementing_unit=m.implementing_unit,
-        under_objection=hit.posting.under_objection,
-        triggered_by=TriggerPublic(
-            id=hit.posting.entry_id,
-            list_type=list_type.code,
-            list_name_zh=list_type.name_zh,
-            list_legal_basis=list(list_type.legal_basis),
-            via_role=hit.posting.role.value if hit.posting.role else None,
-            in_force_from=hit.posting.start,
-            in_force_until=hit.posting.until,
-        ),
-    )
 
 
 @router.post("", response_model=CheckResult, openapi_extra=CHECK.openapi)
@@ -78,74 +135,20 @@ async def check(request: Request) -> Response:
     The answer reflects every listing, exit and objection committed before the request arrived.
     The check is logged on the subject's file before the answer is returned.
     """
-    key, body = await CHECK.accept(request)
-    checker = await get_checker(request)
-    if request.state.seq > checker.index.seq:  # read by `authorise` for this request
-        await run_in_threadpool(checker.sync, request.state.seq)
-    answer = checker.answer(body.subject, body.matter)
-    entry = checker.query_entry(answer, kind="check", department=key.department, actor=key.actor)
-    settler = _settler(request)
-    logged: asyncio.Future[int] = settler.loop.create_future()
-    get_query_writer(request).submit(entry, partial(settler.done, logged))
-    query_id = await logged
-    result = CheckResult(
-        id=query_id,
-        subject=mask_number(answer.number),
-        matter=answer.matter,
-        checked_on=answer.day,
-        measures=[_measure(h, request) for h in answer.hits],
+    key, seq, body = await CHECK.accept(request)
+    platform = platform_of(request)
+    checker = platform.loaded_checker
+    if checker is None:  # the first check builds the index, off the event loop
+        checker = await run_in_threadpool(platform.checker)
+    if seq > checker.index.seq:  # the index must catch up before it answers (a database read)
+        await run_in_threadpool(checker.sync, seq)
+    done = checks.check(
+        checker, body.subject, body.matter, department=key.department, actor=key.actor, seen_seq=seq
     )
-    # Served by `DirectRoutes` (web/direct.py): the response model documents it, this sends it.
+    query_id = await logged(platform.query_writer(), done.entry)
+    result = CheckResult.from_domain(done.answer, query_id, platform.policy.list_types)
+    # The response model documents it; this sends it without a second validation.
     return Response(result.model_dump_json(), media_type="application/json")
-
-
-class _Settler:
-    """Hands the query-log writer's results back to the event loop, one wake-up per batch.
-
-    The writer commits many checks at once; waking the loop once for all of them (instead of
-    once per check) saves a system call and a loop turn per request.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self._lock = threading.Lock()
-        self._ready: list[tuple[asyncio.Future[int], int | None, BaseException | None]] = []
-        self._scheduled = False
-
-    def done(
-        self, future: asyncio.Future[int], query_id: int | None, error: BaseException | None
-    ) -> None:
-        """Called on the writer's thread."""
-        with self._lock:
-            self._ready.append((future, query_id, error))
-            if self._scheduled:
-                return
-            self._scheduled = True
-        self.loop.call_soon_threadsafe(self._flush)
-
-    def _flush(self) -> None:
-        with self._lock:
-            ready, self._ready, self._scheduled = self._ready, [], False
-        for future, query_id, error in ready:
-            _settle(future, query_id, error)
-
-
-def _settler(request: Request) -> _Settler:
-    loop = asyncio.get_running_loop()
-    settler: _Settler | None = getattr(request.app.state, "settler", None)
-    if settler is None or settler.loop is not loop:
-        settler = _Settler(loop)
-        request.app.state.settler = settler
-    return settler
-
-
-def _settle(future: asyncio.Future[int], query_id: int | None, error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is not None or query_id is None:
-        future.set_exception(error or RuntimeError("the check was not logged"))
-    else:
-        future.set_result(query_id)
 
 
 @router.post("/{check_id}/feedback", status_code=201)
@@ -160,13 +163,7 @@ def feedback(check_id: DbId, body: FeedbackCreate, uow: UowDep, key: Checking) -
         department=key.department,
         actor=key.actor,
     )
-    return FeedbackPublic(
-        check=given.query_id,
-        measure=given.measure,
-        applied=given.applied,
-        reason=given.reason,
-        at=given.at,
-    )
+    return FeedbackPublic.from_domain(given)
 
 
 @router.post(
@@ -183,6 +180,7 @@ def feedback(check_id: DbId, body: FeedbackCreate, uow: UowDep, key: Checking) -
 )
 async def screen_batch(
     request: Request,
+    platform: PlatformDep,
     key: Checking,
     matter: Annotated[str, Query(max_length=64, description="The matter, e.g. flight")],
 ) -> Response:
@@ -190,19 +188,24 @@ async def screen_batch(
     entries, reason). Every screened number is logged on its file."""
     department = department_of(key)
     body = await request.body()
-    checker = await get_checker(request)
-    uow_factory = request.app.state.uow_factory
-    sink = bulk_query_writer(request.app.state.engine)
+    checker = await run_in_threadpool(platform.checker)
     text = await run_in_threadpool(
-        screen_text, checker, uow_factory, sink, body, matter, department, key.actor
+        screen_text,
+        checker,
+        platform.uow,
+        platform.screening_sink(),
+        body,
+        matter,
+        department,
+        key.actor,
     )
     return Response(text, media_type="text/csv; charset=utf-8")
 
 
 def screen_text(
-    checker: checks.Checker,
+    checker: Checker,
     uow_factory: Callable[[], UnitOfWork],
-    sink: checks.ScreeningSink,
+    sink: ScreeningSink,
     body: bytes,
     matter: str,
     department: str,

@@ -1,37 +1,168 @@
-"""Lists: the types and the measure registry (policy), and the entries and their procedure."""
+"""Lists: the list types (policy), and the entries and their procedure."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
 
-from xinyong.domain.access import ApiKey, Scope
+from xinyong.domain.access import Scope
 from xinyong.domain.errors import NotFound
+from xinyong.domain.keys import ApiKey
+from xinyong.domain.lists import ListEntry, ListType
+from xinyong.domain.subjects import Subject
 from xinyong.services import documents
 from xinyong.services import lists as listing
 from xinyong.services.lists import EntryView
+from xinyong.web.api.v1.subjects import SubjectRef
 from xinyong.web.deps import DbId, PolicyDep, UowDep, caller
-from xinyong.web.schemas import (
-    DecidedListingCreate,
-    DecisionCreate,
-    DefenceCreate,
-    ExitCreate,
-    ListEntryPublic,
-    ListTypePublic,
-    MeasurePublic,
-    ProposalCreate,
-)
 
 router = APIRouter(tags=["lists and measures"])
 
+
+class ListTypePublic(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    kind: str
+    subject_type: str
+    serious_field: str | None
+    legal_basis: list[str]
+    criteria: list[str]
+    decided_by: str
+    period_rule: str
+    period_months: int | None
+    max_extension_months: int | None
+    defence_working_days: int
+    removal_working_days: int
+    exit_grounds: list[str]
+    remedies: list[str]
+    source_items: list[str]
+    published: bool
+    refusable: bool
+
+    @classmethod
+    def from_domain(cls, t: ListType) -> ListTypePublic:
+        return cls(
+            code=t.code,
+            name_zh=t.name_zh,
+            name_en=t.name_en,
+            kind=t.kind.value,
+            subject_type=t.subject_type.value,
+            serious_field=t.serious_field.value if t.serious_field else None,
+            legal_basis=list(t.legal_basis),
+            criteria=list(t.criteria),
+            decided_by=t.decided_by.value,
+            period_rule=t.period_rule.value,
+            period_months=t.period_months,
+            max_extension_months=t.max_extension_months,
+            defence_working_days=t.defence_working_days,
+            removal_working_days=t.removal_working_days,
+            exit_grounds=list(t.exit_grounds),
+            remedies=list(t.remedies),
+            source_items=sorted(t.source_items),
+            published=t.published,
+            refusable=t.refusable,
+        )
+
+
+class ProposalCreate(BaseModel):
+    """A proposal to list a subject on a platform-run list, on the records it rests on."""
+
+    list_type: str = Field(max_length=40, description="List type code, e.g. FOOD-DRUG-SERIOUS")
+    subject: str = Field(max_length=40, description="Citizen ID number or credit code")
+    grounds: str = Field(max_length=4000)
+    basis_records: list[int] = Field(min_length=1, max_length=100)
+
+
+class DecidedListingCreate(BaseModel):
+    """A listing a court or another authority decided, to be recorded on its list."""
+
+    list_type: str = Field(max_length=40)
+    subject: str = Field(max_length=40)
+    grounds: str = Field(max_length=4000)
+    decided_on: date
+    months: int | None = Field(default=None, ge=1, le=600)
+
+
+class DefenceCreate(BaseModel):
+    text: str = Field(max_length=20000)
+
+
+class DecisionCreate(BaseModel):
+    reasons: str = Field(max_length=20000)
+    months: int | None = Field(
+        default=None, ge=1, le=600, description="Listing period; default the list's own"
+    )
+
+
+class ExitCreate(BaseModel):
+    ground: str = Field(max_length=40, description="One of the list type's exit grounds")
+    note: str = Field(default="", max_length=4000)
+
+
+class ListEntryPublic(BaseModel):
+    id: int
+    list_type: str
+    list_name_zh: str
+    list_name_en: str
+    subject: SubjectRef
+    state: str
+    department: str | None
+    grounds: str
+    basis_records: list[int]
+    proposed_at: datetime | None
+    noticed_on: date | None
+    defence_deadline: date | None
+    defence_deadline_official: bool | None
+    defence: str | None
+    decided_on: date | None
+    decision_reasons: str | None
+    ends_on: date | None
+    published_on: date | None
+    exited_on: date | None
+    exit_ground: str | None
+    under_objection: bool
+
+    @classmethod
+    def from_domain(
+        cls, entry: ListEntry, subject: Subject, department: str | None
+    ) -> ListEntryPublic:
+        deadline = entry.defence_deadline
+        return cls(
+            id=entry.id or 0,
+            list_type=entry.list_type.code,
+            list_name_zh=entry.list_type.name_zh,
+            list_name_en=entry.list_type.name_en,
+            subject=SubjectRef(id=subject.id or 0, masked_number=subject.masked_number()),
+            state=entry.state.value,
+            department=department,
+            grounds=entry.grounds,
+            basis_records=list(entry.basis_records),
+            proposed_at=entry.proposed_at,
+            noticed_on=entry.noticed_on,
+            defence_deadline=deadline.day if deadline else None,
+            defence_deadline_official=deadline.official if deadline else None,
+            defence=entry.defence,
+            decided_on=entry.decided_on,
+            decision_reasons=entry.decision_reasons,
+            ends_on=entry.ends_on,
+            published_on=entry.published_on,
+            exited_on=entry.exited_on,
+            exit_ground=entry.exit_ground,
+            under_objection=entry.under_objection,
+        )
+
+    @classmethod
+    def from_view(cls, view: EntryView) -> ListEntryPublic:
+        return cls.from_domain(view.entry, view.subject, view.department)
+
+
 Reader = Annotated[ApiKey, caller(Scope.LISTS_READ)]
 Writer = Annotated[ApiKey, caller(Scope.LISTS_WRITE)]
-
-
-def _public(view: EntryView) -> ListEntryPublic:
-    return ListEntryPublic.from_domain(view.entry, view.subject, view.department)
 
 
 @router.get("/lists/types")
@@ -47,18 +178,6 @@ def show_list_type(code: str, policy: PolicyDep, key: Reader) -> ListTypePublic:
     if list_type is None:
         raise NotFound(f"no list type {code}")
     return ListTypePublic.from_domain(list_type)
-
-
-@router.get("/measures")
-def list_measures(
-    policy: PolicyDep,
-    key: Reader,
-    matter: Annotated[
-        str | None, Query(max_length=64, description="Only measures for this matter")
-    ] = None,
-) -> list[MeasurePublic]:
-    """The measure registry: each reward or punishment, its legal basis, triggers and matters."""
-    return [MeasurePublic.from_domain(m) for m in policy.registry.listing(matter)]
 
 
 @router.post("/lists/proposals", status_code=201)
@@ -78,7 +197,7 @@ def propose(body: ProposalCreate, uow: UowDep, policy: PolicyDep, key: Writer) -
         department=key.department,
         actor=key.actor,
     )
-    return _public(view)
+    return ListEntryPublic.from_view(view)
 
 
 @router.post("/lists/decided", status_code=201)
@@ -97,13 +216,15 @@ def record_decided(
         department=key.department,
         actor=key.actor,
     )
-    return _public(view)
+    return ListEntryPublic.from_view(view)
 
 
 @router.get("/lists/entries/{entry_id}")
 def show_entry(entry_id: DbId, uow: UowDep, policy: PolicyDep, key: Reader) -> ListEntryPublic:
     """One entry and where its procedure stands (a department sees its own entries)."""
-    return _public(listing.get_entry(uow, policy, entry_id, department=key.department))
+    return ListEntryPublic.from_view(
+        listing.get_entry(uow, policy, entry_id, department=key.department)
+    )
 
 
 @router.get("/subjects/{subject_id}/list-entries", tags=["subjects"])
@@ -112,13 +233,13 @@ def entries_of_subject(
 ) -> list[ListEntryPublic]:
     """Every entry about one subject, in any state."""
     views = listing.entries_of(uow, policy, subject_id)
-    return [_public(v) for v in views if key.department in (None, v.department)]
+    return [ListEntryPublic.from_view(v) for v in views if key.department in (None, v.department)]
 
 
 @router.post("/lists/entries/{entry_id}/notice")
 def serve_notice(entry_id: DbId, uow: UowDep, policy: PolicyDep, key: Writer) -> ListEntryPublic:
     """Serve the prior notice (with the repair notice); the defence window starts today."""
-    return _public(
+    return ListEntryPublic.from_view(
         listing.serve_notice(uow, policy, entry_id, department=key.department, actor=key.actor)
     )
 
@@ -128,7 +249,7 @@ def state_defence(
     entry_id: DbId, body: DefenceCreate, uow: UowDep, policy: PolicyDep, key: Writer
 ) -> ListEntryPublic:
     """Record the person's defence or objection, received within the window."""
-    return _public(
+    return ListEntryPublic.from_view(
         listing.state_defence(
             uow, policy, entry_id, body.text, department=key.department, actor=key.actor
         )
@@ -149,13 +270,13 @@ def decide(
         department=key.department,
         actor=key.actor,
     )
-    return _public(view)
+    return ListEntryPublic.from_view(view)
 
 
 @router.post("/lists/entries/{entry_id}/publication")
 def publish(entry_id: DbId, uow: UowDep, policy: PolicyDep, key: Writer) -> ListEntryPublic:
     """Publish a decided listing (published lists only)."""
-    return _public(
+    return ListEntryPublic.from_view(
         listing.publish(uow, policy, entry_id, department=key.department, actor=key.actor)
     )
 
@@ -174,13 +295,13 @@ def end_listing(
         department=key.department,
         actor=key.actor,
     )
-    return _public(view)
+    return ListEntryPublic.from_view(view)
 
 
 @router.post("/lists/entries/{entry_id}/withdrawal")
 def withdraw(entry_id: DbId, uow: UowDep, policy: PolicyDep, key: Writer) -> ListEntryPublic:
     """Withdraw a proposal before any decision."""
-    return _public(
+    return ListEntryPublic.from_view(
         listing.withdraw(uow, policy, entry_id, department=key.department, actor=key.actor)
     )
 

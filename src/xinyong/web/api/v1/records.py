@@ -1,41 +1,119 @@
-"""Records: submit one, submit a batch, read one, revoke one; and read a batch's outcome."""
+"""Records: submit one, read one, revoke one (the decision behind it was revoked or varied)."""
 
 from __future__ import annotations
 
-import tempfile
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request, Response
-from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
+from fastapi import APIRouter, Body, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from xinyong.domain.access import ApiKey, Scope
-from xinyong.domain.ingestion import Batch, BatchSource, BatchStatus
-from xinyong.domain.records import Outcome
-from xinyong.services import ingest, records
-from xinyong.services.batchfiles import BatchFormat, read_rows
-from xinyong.services.ports import UnitOfWork
-from xinyong.web.deps import (
-    DbId,
-    PolicyDep,
-    SettingsDep,
-    UowDep,
-    caller,
-    department_of,
-    get_uow,
-)
-from xinyong.web.schemas import (
-    RECORD_EXAMPLE,
-    BatchSummary,
-    RecordPublic,
-    RecordStored,
-    RecordSubmission,
-    Revocation,
-    RowProblem,
-)
+from xinyong.domain.access import Scope
+from xinyong.domain.identifiers import mask_citizen_id
+from xinyong.domain.keys import ApiKey
+from xinyong.domain.records import CreditRecord, Outcome
+from xinyong.services import records
+from xinyong.web.api.v1.subjects import SubjectRef
+from xinyong.web.deps import DbId, PolicyDep, UowDep, caller, department_of
 
 router = APIRouter(prefix="/records", tags=["records"])
-batches = APIRouter(prefix="/batches", tags=["records"])
+
+
+RECORD_EXAMPLE: dict[str, Any] = {
+    "item": "ADM-PEN-01",
+    "document_number": "京市监罚〔2026〕1024号",
+    "subject_id": "11010519491231002X",
+    "subject_name": "王秀英",
+    "decision_date": "2026-03-02",
+    "authority_name": "北京市市场监督管理局",
+    "authority_uscc": "11110000000021135M",
+    "penalty_type": "fine",
+    "procedure": "ordinary",
+    "violation": "销售过期食品",
+    "legal_provision": "《中华人民共和国食品安全法》第一百二十四条",
+    "fine_amount": "5000.00",
+}
+
+
+class RecordSubmission(BaseModel):
+    """One record, flat: the common fields plus its catalog item's data items by name."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [RECORD_EXAMPLE]})
+
+    item: str = Field(description="Catalog item code, e.g. ADM-PEN-01")
+    document_number: str = Field(description="Number of the document with legal effect (文书号)")
+    subject_id: str = Field(description="Citizen ID number or unified social credit code")
+    subject_name: str
+    decision_date: str = Field(description="YYYY-MM-DD")
+    authority_name: str
+    authority_uscc: str
+    birth_date: str | None = None
+    valid_from: str | None = None
+    valid_until: str | None = None
+    consent_reference: str | None = None
+
+
+class RecordPublic(BaseModel):
+    id: int
+    department: str
+    document_number: str
+    item: str
+    catalog_version: str
+    subject: SubjectRef
+    status: str
+    severity: str | None
+    published: bool
+    decision_date: date
+    display_ends: date | None
+    repair_from: date | None
+    retention_ends: date | None
+    publish_by: date | None
+    authority_name: str
+    fields: dict[str, Any]
+    batch_id: int | None
+    received_at: datetime
+    updated_at: datetime
+    revoked_at: datetime | None
+    revocation_reason: str | None
+
+    @classmethod
+    def from_domain(cls, record: CreditRecord, subject_number: str) -> RecordPublic:
+        return cls(
+            id=record.id,
+            department=record.department,
+            document_number=record.document_number,
+            item=record.item_code,
+            catalog_version=record.catalog_version,
+            subject=SubjectRef(id=record.subject_id, masked_number=mask_citizen_id(subject_number)),
+            status=record.status.value,
+            severity=record.severity,
+            published=record.published,
+            decision_date=record.decision_date,
+            display_ends=record.display_ends,
+            repair_from=record.repair_from,
+            retention_ends=record.retention_ends,
+            publish_by=record.publish_by,
+            authority_name=record.authority_name,
+            fields=record.fields,
+            batch_id=record.batch_id,
+            received_at=record.received_at,
+            updated_at=record.updated_at,
+            revoked_at=record.revoked_at,
+            revocation_reason=record.revocation_reason,
+        )
+
+
+class RecordStored(BaseModel):
+    outcome: Outcome
+    held_for_identity_review: bool
+    record: RecordPublic
+
+
+class Revocation(BaseModel):
+    reason: str = Field(
+        min_length=5, max_length=2000, description="Why: the revoking or varying decision"
+    )
+
 
 Writer = Annotated[ApiKey, caller(Scope.RECORDS_WRITE)]
 Reader = Annotated[ApiKey, caller(Scope.RECORDS_READ)]
@@ -68,61 +146,6 @@ def submit_record(
     )
 
 
-@router.post(
-    "/batch",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                "application/x-ndjson": {"schema": {"type": "string"}},
-            },
-        }
-    },
-)
-async def submit_batch(
-    request: Request, policy: PolicyDep, settings: SettingsDep, key: Writer
-) -> BatchSummary:
-    """Submit many records as CSV (`text/csv`) or JSON Lines (`application/x-ndjson`).
-
-    Valid rows are stored, each in one committed chunk; each refused row comes back with its row
-    number, field and reason. Sending the same rows again updates or leaves them, never duplicates.
-    """
-    fmt = BatchFormat.from_media_type(request.headers.get("content-type", ""))
-    if fmt is None:
-        raise HTTPException(415, "send text/csv or application/x-ndjson")
-    department = department_of(key)
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - closed below
-    try:
-        async for block in request.stream():
-            spool.write(block)
-        spool.seek(0)
-        uow: UnitOfWork = get_uow(request)
-        summary = await run_in_threadpool(
-            ingest.ingest_batch,
-            uow,
-            policy,
-            read_rows(spool, fmt),  # type: ignore[arg-type]
-            department=department,
-            actor=key.actor,
-            source=BatchSource.API,
-            chunk_rows=settings.ingest_chunk_rows,
-        )
-    except UnicodeDecodeError:
-        raise HTTPException(400, "the body is not UTF-8 text") from None
-    finally:
-        spool.close()
-    return BatchSummary.model_validate(summary.as_dict())
-
-
-def _batch_notes(batch: Batch) -> list[str]:
-    if batch.status is BatchStatus.OPEN:
-        return ["the batch is still open: an interrupted file batch resumes when sent again"]
-    if batch.status is BatchStatus.FAILED:
-        return ["the batch failed: its input could not be read past the rows counted here"]
-    return []
-
-
 @router.get("/{record_id}")
 def read_record(record_id: DbId, uow: UowDep, key: Reader) -> RecordPublic:
     """Read one of your department's records (credit-centre keys read any)."""
@@ -130,28 +153,10 @@ def read_record(record_id: DbId, uow: UowDep, key: Reader) -> RecordPublic:
     return RecordPublic.from_domain(record, number)
 
 
-@router.post("/{record_id}/revoke")
+@router.post("/{record_id}/revocation")
 def revoke_record(record_id: DbId, body: Revocation, uow: UowDep, key: Writer) -> RecordPublic:
     """Withdraw a record because the decision behind it was revoked or varied."""
     record, number = records.revoke_record(
         uow, record_id, department=key.department, reason=body.reason, actor=key.actor
     )
     return RecordPublic.from_domain(record, number)
-
-
-@batches.get("/{batch_id}")
-def read_batch(batch_id: DbId, uow: UowDep, key: Reader) -> BatchSummary:
-    """What a batch did: counts, and each refused row with its field and reason."""
-    batch, errors = ingest.get_batch(uow, batch_id, department=key.department)
-    return BatchSummary(
-        batch_id=batch.id,
-        rows=batch.rows_done,
-        accepted=batch.accepted,
-        updated=batch.updated,
-        unchanged=batch.unchanged,
-        rejected=batch.rejected,
-        held_for_review=batch.held,
-        resumed_from_row=0,
-        errors=[RowProblem(row=e.row, field=e.field, reason=e.reason) for e in errors],
-        notes=_batch_notes(batch),
-    )

@@ -1,0 +1,156 @@
+"""The composition root: everything a running platform needs, built once from its settings.
+
+`create_app` (web/app.py), every CLI command (cli/context.py) and the tests call `build()`; nothing
+else creates engines, units of work, the checker or the query-log writer. Long-lived parts (the
+checker's index, the writer thread) start on first use and stop with `close()`.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from xinyong.config import Settings, get_settings
+from xinyong.db.checks import SqlIndexSource
+from xinyong.db.engine import make_engine
+from xinyong.db.querylog import bulk_query_writer, query_log_appender
+from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain.calendar import business_date
+from xinyong.domain.policy import Policy, load_policy
+from xinyong.services.checks import Checker
+from xinyong.services.querylog import QueryLogWriter
+from xinyong.services.screening import ScreeningSink
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """The wall clock, in UTC: the default clock of every unit of work."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Platform:
+    """One configured platform: settings, policy, engines, units of work, and the check path."""
+
+    settings: Settings
+    policy: Policy
+    engine: Engine
+    #: Reads beside the writers (API keys, the listing index) take no write lock on SQLite.
+    read_engine: Engine
+    clock: Clock
+    sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
+    index_source: SqlIndexSource
+    _checker: Checker | None = field(default=None, repr=False)
+    _writer: QueryLogWriter | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def uow(self) -> SqlUnitOfWork:
+        """A unit of work for one use case (one transaction per `with`)."""
+        return SqlUnitOfWork(self.sessions, self.clock)
+
+    def read_uow(self) -> SqlUnitOfWork:
+        """A unit of work for reads beside the writers (it never takes SQLite's write lock)."""
+        return SqlUnitOfWork(self.read_sessions, self.clock)
+
+    def uow_at(self, moment: datetime | None) -> SqlUnitOfWork:
+        """A unit of work whose clock reads `moment` (None: this platform's clock), for history
+        entered after the fact (the demo's dated procedures)."""
+        if moment is None:
+            return self.uow()
+        return SqlUnitOfWork(self.sessions, lambda: moment)
+
+    def today(self) -> date:
+        """Today's business date (in China), by this platform's clock."""
+        return business_date(self.clock())
+
+    @property
+    def loaded_checker(self) -> Checker | None:
+        """The checker if its index is built already (an event loop must not wait for a build)."""
+        return self._checker
+
+    def checker(self) -> Checker:
+        """The checker, its index built from the database on first use (once)."""
+        checker = self._checker
+        if checker is None:
+            with self._lock:
+                checker = self._checker
+                if checker is None:
+                    checker = Checker(self.policy, self.index_source, clock=self.clock)
+                    checker.load()
+                    self._checker = checker
+                    if self.settings.freeze_heap:
+                        # What exists now lives as long as the process: keep the collector from
+                        # walking it again and again (full collections of a large heap stall
+                        # every request for ~40 ms).
+                        gc.freeze()
+        return checker
+
+    def query_writer(self) -> QueryLogWriter:
+        """The group-committing query-log writer of the check path, started on first use."""
+        writer = self._writer
+        if writer is None:
+            with self._lock:
+                writer = self._writer
+                if writer is None:
+                    writer = QueryLogWriter(query_log_appender(self.engine))
+                    self._writer = writer
+        return writer
+
+    def screening_sink(self) -> ScreeningSink:
+        """How a screening writes its query log (COPY on PostgreSQL)."""
+        return bulk_query_writer(self.engine)
+
+    def close(self) -> None:
+        """Stop the writer (every answered check is logged already) and release connections."""
+        with self._lock:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.stop()
+        self.index_source.close()
+        self.read_engine.dispose()
+        self.engine.dispose()
+
+
+def policy_of(settings: Settings) -> Policy:
+    """The policy the settings name (the packaged one by default), checked: a broken file raises
+    CatalogError naming the file, the item and the field."""
+    return load_policy(settings.policy_dir, catalog_version=settings.catalog_version)
+
+
+def build(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    policy: Policy | None = None,
+    short_lived: bool = False,
+) -> Platform:
+    """Build a platform from settings (the environment's when None).
+
+    `short_lived` (a CLI command) opens connections without a pool, so every connection closes
+    with its unit of work. The policy files are checked now: a broken one raises CatalogError.
+    """
+    settings = settings or get_settings()
+    policy = policy or policy_of(settings)
+    pooling: dict[str, Any] = {"poolclass": NullPool} if short_lived else {}
+    engine = make_engine(settings.database_url, **pooling)
+    read_engine = make_engine(settings.database_url, reads=True, **pooling)
+    return Platform(
+        settings=settings,
+        policy=policy,
+        engine=engine,
+        read_engine=read_engine,
+        clock=clock or utcnow,
+        sessions=make_session_factory(engine),
+        read_sessions=make_session_factory(read_engine),
+        index_source=SqlIndexSource(read_engine, policy.list_types),
+    )

@@ -1,0 +1,40 @@
+"""`xinyong agents`: persons acting for another under a power of attorney (staff records it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from xinyong.cli import context
+from xinyong.cli.context import console
+from xinyong.services import accounts
+
+agents_app = typer.Typer(help="Agents acting for a person under a power of attorney.")
+
+
+@agents_app.command("add")
+def add_agent(
+    power_of_attorney: Annotated[str, typer.Option(help="The power of attorney's reference")],
+    until: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Valid until, YYYY-MM-DD")],
+    agent: Annotated[
+        str, typer.Option(prompt="Agent's citizen ID number", hide_input=True, help="Asked for")
+    ],
+    principal: Annotated[
+        str,
+        typer.Option(prompt="Principal's citizen ID number", hide_input=True, help="Asked for"),
+    ],
+) -> None:
+    """Record that a person with an account may act for another under a power of attorney."""
+    p = context.platform()
+    with context.domain_errors():
+        agency = accounts.record_agent(
+            p.uow(),
+            agent_number=agent,
+            principal_number=principal,
+            power_of_attorney=power_of_attorney,
+            valid_until=until.date(),
+            actor=context.CLI_ACTOR,
+        )
+    console.print(f"agency {agency} recorded until {until.date()}")

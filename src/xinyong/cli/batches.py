@@ -1,0 +1,117 @@
+"""`xinyong ingest`: store a department's batch file, with a progress bar and a rejects file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from xinyong.cli import context
+from xinyong.cli.context import console
+from xinyong.domain.batches import BatchSource, IngestSummary
+from xinyong.domain.policy import Policy
+from xinyong.services.batches import ingest_batch
+from xinyong.services.batchfiles import BatchFormat, fingerprint, read_rows, write_rejects
+from xinyong.services.ports import UnitOfWork
+
+
+def ingest(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or JSON Lines")],
+    department: Annotated[str, typer.Option(help="Code of the submitting department")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv or jsonl (default: from the file name)")
+    ] = None,
+    encoding: Annotated[str, typer.Option(help="Text encoding, e.g. gb18030")] = "utf-8-sig",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as one JSON object")
+    ] = False,
+    chunk_rows: Annotated[int | None, typer.Option(min=1, help="Rows per committed chunk")] = None,
+) -> None:
+    """Validate and store a batch file. Exit 0 if every row was stored, 1 if some were refused.
+
+    Refused rows are written beside the input as FILE.rejects.csv with their reasons. If the run is
+    interrupted, running the same command again resumes after the last committed chunk.
+    """
+    p = context.platform()
+    policy = p.policy
+    with context.domain_errors():
+        batch_format = BatchFormat(fmt) if fmt else BatchFormat.from_name(file.name)
+        digest, lines = fingerprint(file, encoding)
+        summary = ingest_file(
+            p.uow(),
+            policy,
+            file,
+            department=department,
+            fmt=batch_format,
+            encoding=encoding,
+            sha256=digest,
+            total_lines=lines,
+            chunk_rows=chunk_rows or p.settings.ingest_chunk_rows,
+            quiet=as_json,
+        )
+    rejects = file.with_name(file.name + ".rejects.csv")
+    written = write_rejects(file, batch_format, summary.errors, rejects, encoding)
+    if as_json:
+        payload = summary.as_dict()
+        payload["rejects_file"] = str(rejects) if written else None
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+    else:
+        console.print(
+            f"batch {summary.batch_id}: {summary.accepted} accepted, {summary.updated} updated,"
+            f" {summary.unchanged} unchanged, {summary.rejected} rejected"
+            + (
+                f", {summary.held_for_review} held for identity review"
+                if summary.held_for_review
+                else ""
+            ),
+            highlight=False,
+        )
+        for note in summary.notes:
+            console.print(f"note: {note}", highlight=False)
+        if written:
+            console.print(f"{written} refused rows with reasons: {rejects}", highlight=False)
+    raise typer.Exit(1 if summary.rejected else 0)
+
+
+def ingest_file(
+    uow: UnitOfWork,
+    policy: Policy,
+    file: Path,
+    *,
+    department: str,
+    fmt: BatchFormat,
+    encoding: str,
+    sha256: str,
+    total_lines: int,
+    chunk_rows: int,
+    quiet: bool = False,
+) -> IngestSummary:
+    """Ingest one file with a progress bar (unless quiet)."""
+    total = max(total_lines - (1 if fmt is BatchFormat.CSV else 0), 0)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        TimeRemainingColumn(),
+        console=context.errors,
+        disable=quiet,
+        transient=False,
+    )
+    with progress, file.open("rb") as fh:
+        task = progress.add_task(f"{department} {file.name}", total=total)
+        return ingest_batch(
+            uow,
+            policy,
+            read_rows(fh, fmt, encoding),
+            department=department,
+            actor=context.CLI_ACTOR,
+            source=BatchSource.FILE,
+            filename=file.name,
+            sha256=sha256,
+            chunk_rows=chunk_rows,
+            on_progress=lambda done: progress.update(task, completed=done),
+        )

@@ -1,0 +1,34 @@
+"""`xinyong sweep`: expiry, run daily."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from xinyong.cli import context
+from xinyong.cli.context import console
+from xinyong.services import expiry
+
+
+def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Archive what is past its display period, end lapsed listings, delete what is past
+    retention, and tell every recipient. Run it daily (cron or a systemd timer); it is safe to
+    run again."""
+    p = context.platform()
+    policy = p.policy
+    with context.domain_errors():
+        summary = expiry.sweep(p.uow(), policy, actor=context.CLI_ACTOR)
+    figures = {
+        "expired": summary.expired,
+        "listings_ended": summary.listings_ended,
+        "deleted": summary.deleted,
+    }
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    console.print(
+        f"{summary.expired} records archived, {summary.listings_ended} listings ended,"
+        f" {summary.deleted} records deleted after retention"
+    )

@@ -1,0 +1,68 @@
+"""`xinyong objections`: the objection queue, forwarding and decisions (credit-centre staff)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from xinyong.cli import context
+from xinyong.cli.context import console
+from xinyong.services import objections
+
+app = typer.Typer(help="Objections: the queue, forwarding, decisions.")
+
+
+@app.command("list")
+def list_objections(
+    department: Annotated[str | None, typer.Option(help="Only this department's cases")] = None,
+) -> None:
+    """Open objections, the nearest deadline first; overdue ones are marked."""
+    p = context.platform()
+    today = p.today()
+    cases = objections.objection_queue(p.uow(), department=department)
+    table = Table("id", "about", "department", "ground", "status", "due", "")
+    for o in cases:
+        about = f"record {o.record_id}" if o.record_id else f"entry {o.entry_id}"
+        late = "[red]overdue[/]" if o.is_overdue_on(today) else ""
+        table.add_row(
+            str(o.id), about, o.department, o.ground, o.status.value, str(o.due().day), late
+        )
+    console.print(table if cases else "no open objections")
+
+
+@app.command("forward")
+def forward(objection: int) -> None:
+    """Forward to the source department, which then decides within its working days."""
+    p = context.platform()
+    with context.domain_errors():
+        o = objections.forward_objection(
+            p.uow(),
+            p.policy,
+            objection,
+            department=None,
+            actor=context.CLI_ACTOR,
+        )
+    console.print(f"objection {o.id} forwarded to {o.department}; due {o.due().day}")
+
+
+@app.command("decide")
+def decide(
+    objection: int,
+    outcome: Annotated[str, typer.Option(help="correct, supplement, stop_display, ...")],
+    reasons: Annotated[str, typer.Option(help="Written reasons")],
+) -> None:
+    """Decide an objection; the mark is lifted and every recipient is told."""
+    p = context.platform()
+    with context.domain_errors():
+        o = objections.decide_objection(
+            p.uow(),
+            p.policy,
+            objection,
+            outcome=outcome,
+            reasons=reasons,
+            department=None,
+            actor=context.CLI_ACTOR,
+        )
+    console.print(f"objection {o.id}: {o.outcome}")

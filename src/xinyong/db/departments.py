@@ -1,0 +1,69 @@
+"""Departments, registered from the policy file."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    String,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from xinyong.db.base import Base
+from xinyong.db.types import Json, UTCDateTime
+from xinyong.domain.departments import Department
+
+
+class DepartmentRow(Base):
+    """A public body that provides records."""
+
+    __tablename__ = "departments"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    region_code: Mapped[str] = mapped_column(String(6))
+    kind: Mapped[str] = mapped_column(String(40))
+    items: Mapped[list[str]] = mapped_column(Json, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SqlDepartmentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @staticmethod
+    def _to_domain(row: DepartmentRow) -> Department:
+        return Department(
+            row.code, row.name, row.uscc, row.region_code, row.kind, frozenset(row.items)
+        )
+
+    def get(self, code: str) -> Department | None:
+        row = self.session.get(DepartmentRow, code)
+        return self._to_domain(row) if row else None
+
+    def list(self) -> list[Department]:
+        rows = self.session.scalars(select(DepartmentRow).order_by(DepartmentRow.code))
+        return [self._to_domain(r) for r in rows]
+
+    def upsert(self, department: Department, *, at: datetime) -> bool:
+        row = self.session.get(DepartmentRow, department.code)
+        values = {
+            "name": department.name,
+            "uscc": department.uscc,
+            "region_code": department.region_code,
+            "kind": department.kind,
+            "items": sorted(department.items),
+        }
+        if row is None:
+            self.session.add(DepartmentRow(code=department.code, updated_at=at, **values))
+            self.session.flush()
+            return True
+        if all(getattr(row, key) == value for key, value in values.items()):
+            return False
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.updated_at = at
+        self.session.flush()
+        return True

@@ -1,0 +1,195 @@
+"""List entries and their procedure."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    String,
+    Text,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from xinyong.db.base import Base, in_chunks
+from xinyong.db.types import BigId, Json, UTCDateTime
+from xinyong.domain.calendar import Deadline
+from xinyong.domain.errors import NotFound
+from xinyong.domain.lists import EntryState, ListEntry, ListType
+
+
+class ListEntryRow(Base):
+    """One subject on one list, and where its listing procedure stands."""
+
+    __tablename__ = "list_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    list_code: Mapped[str] = mapped_column(String(40), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+    proposed_by: Mapped[str] = mapped_column(String(100))
+    grounds: Mapped[str] = mapped_column(Text)
+    basis_records: Mapped[list[int]] = mapped_column(Json, default=list)
+    source_record_id: Mapped[int | None] = mapped_column(
+        ForeignKey("credit_records.id"), unique=True
+    )
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    noticed_on: Mapped[date | None] = mapped_column(Date)
+    defence_deadline: Mapped[date | None] = mapped_column(Date)
+    deadline_official: Mapped[bool] = mapped_column(Boolean, default=True)
+    defence: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    decision_reasons: Mapped[str | None] = mapped_column(Text)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    published_on: Mapped[date | None] = mapped_column(Date)
+    exited_on: Mapped[date | None] = mapped_column(Date)
+    exit_ground: Mapped[str | None] = mapped_column(String(40))
+    under_objection: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('proposed', 'noticed', 'decided', 'published', 'exited', 'withdrawn')",
+            name="state",
+        ),
+    )
+
+
+def _entry(row: ListEntryRow, list_types: Mapping[str, ListType]) -> ListEntry:
+    list_type = list_types.get(row.list_code)
+    if list_type is None:
+        raise NotFound(f"list entry {row.id} is on {row.list_code}, which the policy no longer has")
+    return ListEntry(
+        id=row.id,
+        list_type=list_type,
+        subject_id=row.subject_id,
+        state=EntryState(row.state),
+        proposed_by=row.proposed_by,
+        grounds=row.grounds,
+        basis_records=tuple(row.basis_records or ()),
+        proposed_at=row.proposed_at,
+        noticed_on=row.noticed_on,
+        defence_deadline=(
+            Deadline(row.defence_deadline, row.deadline_official) if row.defence_deadline else None
+        ),
+        defence=row.defence,
+        decided_on=row.decided_on,
+        decision_reasons=row.decision_reasons,
+        ends_on=row.ends_on,
+        published_on=row.published_on,
+        exited_on=row.exited_on,
+        exit_ground=row.exit_ground,
+        under_objection=row.under_objection,
+    )
+
+
+def _entry_values(entry: ListEntry) -> dict[str, Any]:
+    return {
+        "state": entry.state.value,
+        "noticed_on": entry.noticed_on,
+        "defence_deadline": entry.defence_deadline.day if entry.defence_deadline else None,
+        "deadline_official": entry.defence_deadline.official if entry.defence_deadline else True,
+        "defence": entry.defence,
+        "decided_on": entry.decided_on,
+        "decision_reasons": entry.decision_reasons,
+        "ends_on": entry.ends_on,
+        "published_on": entry.published_on,
+        "exited_on": entry.exited_on,
+        "exit_ground": entry.exit_ground,
+        "under_objection": entry.under_objection,
+    }
+
+
+class SqlListEntryRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self, entry: ListEntry, *, department: str | None, source_record: int | None, at: datetime
+    ) -> int:
+        row = ListEntryRow(
+            list_code=entry.list_type.code,
+            subject_id=entry.subject_id,
+            department_code=department,
+            proposed_by=entry.proposed_by,
+            grounds=entry.grounds,
+            basis_records=list(entry.basis_records),
+            source_record_id=source_record,
+            proposed_at=entry.proposed_at or at,
+            updated_at=at,
+            **_entry_values(entry),
+        )
+        self.session.add(row)
+        self.session.flush()
+        entry.id = row.id
+        return row.id
+
+    def _row(self, entry_id: int) -> ListEntryRow:
+        row = self.session.get(ListEntryRow, entry_id)
+        if row is None:
+            raise NotFound(f"list entry {entry_id} does not exist")
+        return row
+
+    def get(self, entry_id: int, list_types: Mapping[str, ListType]) -> ListEntry:
+        return _entry(self._row(entry_id), list_types)
+
+    def department_of(self, entry_id: int) -> str | None:
+        return self._row(entry_id).department_code
+
+    def save(self, entry: ListEntry, *, at: datetime) -> None:
+        if entry.id is None:
+            raise ValueError("save() needs a stored entry")
+        row = self._row(entry.id)
+        for key, value in _entry_values(entry).items():
+            setattr(row, key, value)
+        row.updated_at = at
+        self.session.flush()
+
+    def of_subject(self, subject_id: int, list_types: Mapping[str, ListType]) -> list[ListEntry]:
+        rows = self.session.scalars(
+            select(ListEntryRow)
+            .where(ListEntryRow.subject_id == subject_id)
+            .order_by(ListEntryRow.id)
+        )
+        return [_entry(row, list_types) for row in rows]
+
+    def source_record_of(self, entry_id: int) -> int | None:
+        return self._row(entry_id).source_record_id
+
+    def past_period(self, day: date, list_types: Mapping[str, ListType]) -> list[ListEntry]:
+        """Entries still decided or published whose period has ended by `day`."""
+        rows = self.session.scalars(
+            select(ListEntryRow)
+            .where(
+                ListEntryRow.state.in_([EntryState.DECIDED.value, EntryState.PUBLISHED.value]),
+                ListEntryRow.ends_on <= day,
+            )
+            .order_by(ListEntryRow.id)
+        )
+        return [_entry(row, list_types) for row in rows]
+
+    def linked_records(self, record_ids: Collection[int]) -> set[int]:
+        found: set[int] = set()
+        for part in in_chunks(sorted(record_ids)):
+            found.update(
+                self.session.scalars(
+                    select(ListEntryRow.source_record_id).where(
+                        ListEntryRow.source_record_id.in_(part)
+                    )
+                )
+            )
+        return found
+
+    def count(self, state: str | None = None) -> int:
+        query = select(func.count()).select_from(ListEntryRow)
+        if state:
+            query = query.where(ListEntryRow.state == state)
+        return int(self.session.scalar(query) or 0)

@@ -1,0 +1,132 @@
+"""Objections and their deadlines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    String,
+    Text,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from xinyong.db.base import Base, stored_deadline
+from xinyong.db.types import BigId, UTCDateTime
+from xinyong.domain.errors import NotFound
+from xinyong.domain.objections import Objection, ObjectionStatus
+
+
+class ObjectionRow(Base):
+    """An objection to a record or a list entry, its deadlines and its outcome."""
+
+    __tablename__ = "objections"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("credit_records.id"), index=True)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("list_entries.id"), index=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    ground: Mapped[str] = mapped_column(String(40))
+    reasons: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    filed_by: Mapped[str] = mapped_column(String(100))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    centre_due: Mapped[date] = mapped_column(Date)
+    source_due: Mapped[date | None] = mapped_column(Date)
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    outcome_reasons: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class SqlObjectionRepository:
+    """Objections, with the deadline days as stored."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @staticmethod
+    def _to_domain(row: ObjectionRow) -> Objection:
+        return Objection(
+            id=row.id,
+            subject_id=row.subject_id,
+            record_id=row.record_id,
+            entry_id=row.entry_id,
+            department=row.department_code,
+            ground=row.ground,
+            reasons=row.reasons,
+            status=ObjectionStatus(row.status),
+            filed_by=row.filed_by,
+            filed_at=row.filed_at,
+            centre_due=stored_deadline(row.centre_due),
+            source_due=stored_deadline(row.source_due) if row.source_due else None,
+            extended=row.extended,
+            outcome=row.outcome,
+            outcome_reasons=row.outcome_reasons,
+            decided_at=row.decided_at,
+            decided_by=row.decided_by,
+        )
+
+    @staticmethod
+    def _values(o: Objection) -> dict[str, object]:
+        return {
+            "status": o.status.value,
+            "source_due": o.source_due.day if o.source_due else None,
+            "extended": o.extended,
+            "outcome": o.outcome,
+            "outcome_reasons": o.outcome_reasons,
+            "decided_at": o.decided_at,
+            "decided_by": o.decided_by,
+        }
+
+    def add(self, objection: Objection) -> int:
+        o = objection
+        row = ObjectionRow(
+            subject_id=o.subject_id,
+            record_id=o.record_id,
+            entry_id=o.entry_id,
+            department_code=o.department,
+            ground=o.ground,
+            reasons=o.reasons,
+            filed_by=o.filed_by,
+            filed_at=o.filed_at,
+            centre_due=o.centre_due.day,
+            **self._values(o),
+        )
+        self.session.add(row)
+        self.session.flush()
+        o.id = row.id
+        return row.id
+
+    def get(self, objection_id: int) -> Objection:
+        row = self.session.get(ObjectionRow, objection_id)
+        if row is None:
+            raise NotFound(f"objection {objection_id} does not exist")
+        return self._to_domain(row)
+
+    def save(self, objection: Objection) -> None:
+        self.session.execute(
+            update(ObjectionRow)
+            .where(ObjectionRow.id == objection.id)
+            .values(**self._values(objection))
+        )
+
+    def of_subject(self, subject_id: int) -> list[Objection]:
+        rows = self.session.scalars(
+            select(ObjectionRow)
+            .where(ObjectionRow.subject_id == subject_id)
+            .order_by(ObjectionRow.id)
+        )
+        return [self._to_domain(r) for r in rows]
+
+    def open(self, department: str | None) -> list[Objection]:
+        query = select(ObjectionRow).where(ObjectionRow.status != ObjectionStatus.DECIDED.value)
+        if department is not None:
+            query = query.where(ObjectionRow.department_code == department)
+        return [self._to_domain(r) for r in self.session.scalars(query.order_by(ObjectionRow.id))]

@@ -1,0 +1,323 @@
+"""Credit records and the earlier versions a resubmission replaced."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    delete,
+    false,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from xinyong.db.base import Base, in_chunks, table_of
+from xinyong.db.lists import ListEntryRow
+from xinyong.db.objections import ObjectionRow
+from xinyong.db.repairs import RepairRow
+from xinyong.db.subjects import IdentityReviewRow, SqlSubjectRepository, SubjectRow
+from xinyong.db.types import BigId, Json, UTCDateTime
+from xinyong.domain.errors import NotFound
+from xinyong.domain.records import CreditRecord, RecordStatus
+from xinyong.domain.subjects import Subject
+from xinyong.services.records import NewRecord, StoredState
+
+
+class CreditRecordRow(Base):
+    """A stored record, keyed by (department, document number), with its provenance."""
+
+    __tablename__ = "credit_records"
+    __pii_columns__: ClassVar[set[str]] = {"original", "fields"}
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    document_number: Mapped[str] = mapped_column(String(100))
+    item_code: Mapped[str] = mapped_column(String(40), index=True)
+    catalog_version: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    severity: Mapped[str | None] = mapped_column(String(8))
+    published: Mapped[bool] = mapped_column(Boolean)
+    decision_date: Mapped[date] = mapped_column(Date)
+    display_ends: Mapped[date | None] = mapped_column(Date)
+    repair_from: Mapped[date | None] = mapped_column(Date)
+    retention_ends: Mapped[date | None] = mapped_column(Date)
+    publish_by: Mapped[date | None] = mapped_column(Date)
+    authority_name: Mapped[str] = mapped_column(String(200))
+    authority_uscc: Mapped[str] = mapped_column(String(18))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    fields: Mapped[dict[str, Any]] = mapped_column(Json)
+    original: Mapped[dict[str, Any]] = mapped_column(Json)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
+    source_row: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    under_objection: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    __table_args__ = (
+        UniqueConstraint("department_code", "document_number"),
+        CheckConstraint(
+            "status IN ('active', 'identity_hold', 'corrected', 'revoked', 'repaired', 'expired')",
+            name="status",
+        ),
+    )
+
+
+class RecordRevisionRow(Base):
+    """An earlier version of a record, kept when a resubmission changed it."""
+
+    __tablename__ = "record_revisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("credit_records.id"), index=True)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    original: Mapped[dict[str, Any]] = mapped_column(Json)
+    fields: Mapped[dict[str, Any]] = mapped_column(Json)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    superseded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def _record_values(record: NewRecord, at: datetime) -> dict[str, Any]:
+    s = record.submission
+    a = s.assessment
+    return {
+        "department_code": s.department,
+        "document_number": s.document_number,
+        "item_code": s.item.code,
+        "catalog_version": s.catalog_version,
+        "subject_id": record.subject_id,
+        "status": record.status.value,
+        "severity": a.severity.value if a.severity else None,
+        "published": a.published,
+        "decision_date": s.decision_date,
+        "display_ends": a.display_ends,
+        "repair_from": a.repair_from,
+        "retention_ends": a.retention_ends,
+        "publish_by": a.publish_by.day if a.publish_by else None,
+        "authority_name": s.authority_name,
+        "authority_uscc": s.authority_uscc,
+        "valid_from": s.valid_from,
+        "valid_until": s.valid_until,
+        "fields": s.fields,
+        "original": s.original,
+        "content_hash": s.content_hash,
+        "batch_id": record.batch_id,
+        "source_row": s.row,
+        "received_at": at,
+        "updated_at": at,
+    }
+
+
+def displayable_on(day: date) -> ColumnElement[bool]:
+    """`CreditRecord.is_displayable_on(day)` as SQL: active, and its display not ended by `day`.
+
+    The one expiry rule, for queries that filter in the database;
+    `tests/integration/test_records_display.py` proves the two forms agree on every boundary day.
+    """
+    return and_(
+        CreditRecordRow.status == RecordStatus.ACTIVE.value,
+        or_(CreditRecordRow.display_ends.is_(None), CreditRecordRow.display_ends > day),
+    )
+
+
+class SqlRecordRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @staticmethod
+    def _to_domain(row: CreditRecordRow) -> CreditRecord:
+        return CreditRecord(
+            id=row.id,
+            department=row.department_code,
+            document_number=row.document_number,
+            item_code=row.item_code,
+            catalog_version=row.catalog_version,
+            subject_id=row.subject_id,
+            status=RecordStatus(row.status),
+            severity=row.severity,
+            published=row.published,
+            decision_date=row.decision_date,
+            display_ends=row.display_ends,
+            repair_from=row.repair_from,
+            retention_ends=row.retention_ends,
+            publish_by=row.publish_by,
+            authority_name=row.authority_name,
+            fields=dict(row.fields),
+            content_hash=row.content_hash,
+            batch_id=row.batch_id,
+            received_at=row.received_at,
+            updated_at=row.updated_at,
+            revoked_at=row.revoked_at,
+            revocation_reason=row.revocation_reason,
+            under_objection=row.under_objection,
+        )
+
+    def find_states(
+        self, department: str, document_numbers: Collection[str]
+    ) -> dict[str, StoredState]:
+        out: dict[str, StoredState] = {}
+        columns = (
+            CreditRecordRow.document_number,
+            CreditRecordRow.id,
+            CreditRecordRow.content_hash,
+            CreditRecordRow.status,
+        )
+        for part in in_chunks(sorted(document_numbers)):
+            query = select(*columns).where(
+                CreditRecordRow.department_code == department,
+                CreditRecordRow.document_number.in_(part),
+            )
+            for number, record_id, digest, status in self.session.execute(query):
+                out[number] = StoredState(record_id, digest, RecordStatus(status))
+        return out
+
+    def add_many(self, records: Sequence[NewRecord], *, at: datetime) -> None:
+        if records:
+            # A Core insert: one executemany, none of the ORM's per-object bookkeeping.
+            self.session.execute(
+                insert(table_of(CreditRecordRow)), [_record_values(r, at) for r in records]
+            )
+
+    def replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
+        row = self.session.get(CreditRecordRow, record_id)
+        if row is None:
+            raise NotFound(f"record {record_id} does not exist")
+        self.session.add(
+            RecordRevisionRow(
+                record_id=row.id,
+                content_hash=row.content_hash,
+                original=row.original,
+                fields=row.fields,
+                batch_id=row.batch_id,
+                received_at=row.received_at,
+                superseded_at=at,
+            )
+        )
+        values = _record_values(record, at)
+        for key, value in values.items():
+            setattr(row, key, value)
+        self.session.flush()
+
+    def get(self, record_id: int) -> CreditRecord:
+        row = self.session.get(CreditRecordRow, record_id)
+        if row is None:
+            raise NotFound(f"record {record_id} does not exist")
+        return self._to_domain(row)
+
+    def active_of_items(self, items: Collection[str]) -> list[CreditRecord]:
+        rows = self.session.scalars(
+            select(CreditRecordRow)
+            .where(
+                CreditRecordRow.item_code.in_(sorted(items)),
+                CreditRecordRow.status == RecordStatus.ACTIVE.value,
+            )
+            .order_by(CreditRecordRow.id)
+        )
+        return [self._to_domain(row) for row in rows]
+
+    def save_status(self, record: CreditRecord) -> None:
+        self.session.execute(
+            update(CreditRecordRow)
+            .where(CreditRecordRow.id == record.id)
+            .values(
+                status=record.status.value,
+                revoked_at=record.revoked_at,
+                revocation_reason=record.revocation_reason,
+                updated_at=record.updated_at,
+                under_objection=record.under_objection,
+            )
+        )
+
+    def of_subject(self, subject_id: int) -> list[CreditRecord]:
+        rows = self.session.scalars(
+            select(CreditRecordRow)
+            .where(CreditRecordRow.subject_id == subject_id)
+            .order_by(CreditRecordRow.decision_date, CreditRecordRow.id)
+        )
+        return [self._to_domain(row) for row in rows]
+
+    def published(
+        self, day: date, *, item: str | None, limit: int, offset: int
+    ) -> list[tuple[CreditRecord, Subject]]:
+        """Published records shown on `day`, newest first, with their subjects."""
+        query = (
+            select(CreditRecordRow, SubjectRow)
+            .join(SubjectRow, SubjectRow.id == CreditRecordRow.subject_id)
+            .where(
+                CreditRecordRow.published.is_(True),
+                displayable_on(day),
+                CreditRecordRow.decision_date <= day,
+            )
+            .order_by(CreditRecordRow.decision_date.desc(), CreditRecordRow.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        if item:
+            query = query.where(CreditRecordRow.item_code == item)
+        return [
+            (self._to_domain(row), SqlSubjectRepository._to_domain(subject))
+            for row, subject in self.session.execute(query)
+        ]
+
+    def past_display(self, day: date, *, limit: int) -> list[CreditRecord]:
+        """Active records no longer displayable on `day`: their period ended (the sweep's work)."""
+        rows = self.session.scalars(
+            select(CreditRecordRow)
+            .where(
+                CreditRecordRow.status == RecordStatus.ACTIVE.value,
+                not_(displayable_on(day)),
+            )
+            .order_by(CreditRecordRow.id)
+            .limit(limit)
+        )
+        return [self._to_domain(row) for row in rows]
+
+    def delete_past_retention(self, day: date) -> list[tuple[int, int]]:
+        """Delete records (and their revisions) whose retention ended; return (id, subject)."""
+        rows = self.session.execute(
+            select(CreditRecordRow.id, CreditRecordRow.subject_id).where(
+                CreditRecordRow.retention_ends <= day
+            )
+        ).all()
+        ids = [int(r[0]) for r in rows]
+        # Cases and listings keep their own files; they lose the link to the deleted record.
+        for part in in_chunks(ids):
+            for table, column in (
+                (ListEntryRow, ListEntryRow.source_record_id),
+                (ObjectionRow, ObjectionRow.record_id),
+                (RepairRow, RepairRow.record_id),
+            ):
+                self.session.execute(update(table).where(column.in_(part)).values({column: None}))
+            self.session.execute(
+                delete(IdentityReviewRow).where(IdentityReviewRow.record_id.in_(part))
+            )
+            self.session.execute(
+                delete(RecordRevisionRow).where(RecordRevisionRow.record_id.in_(part))
+            )
+            self.session.execute(delete(CreditRecordRow).where(CreditRecordRow.id.in_(part)))
+        return [(int(r[0]), int(r[1])) for r in rows]
+
+    def count(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(CreditRecordRow)) or 0)

@@ -1,0 +1,126 @@
+"""Repair applications and their deadlines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    String,
+    Text,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from xinyong.db.base import Base, stored_deadline
+from xinyong.db.types import BigId, Json, UTCDateTime
+from xinyong.domain.errors import NotFound
+from xinyong.domain.repairs import Repair, RepairStatus
+
+
+class RepairRow(Base):
+    """A credit repair application, routed to the authority that made the finding."""
+
+    __tablename__ = "repairs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("credit_records.id"), index=True)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("list_entries.id"), index=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    obligations_performed: Mapped[bool] = mapped_column(Boolean)
+    commitment: Mapped[str] = mapped_column(Text)
+    missing: Mapped[list[str]] = mapped_column(Json, default=list)
+    applied_by: Mapped[str] = mapped_column(String(100))
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accept_due: Mapped[date] = mapped_column(Date)
+    feedback_due: Mapped[date] = mapped_column(Date)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    reasons: Mapped[str | None] = mapped_column(Text)
+
+
+class SqlRepairRepository:
+    """Repair applications."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @staticmethod
+    def _to_domain(row: RepairRow) -> Repair:
+        return Repair(
+            id=row.id,
+            subject_id=row.subject_id,
+            record_id=row.record_id,
+            entry_id=row.entry_id,
+            department=row.department_code,
+            status=RepairStatus(row.status),
+            obligations_performed=row.obligations_performed,
+            commitment=row.commitment,
+            missing=tuple(row.missing or ()),
+            applied_by=row.applied_by,
+            applied_at=row.applied_at,
+            accept_due=stored_deadline(row.accept_due),
+            feedback_due=stored_deadline(row.feedback_due),
+            decided_at=row.decided_at,
+            decided_by=row.decided_by,
+            reasons=row.reasons,
+        )
+
+    def add(self, repair: Repair) -> int:
+        r = repair
+        row = RepairRow(
+            subject_id=r.subject_id,
+            record_id=r.record_id,
+            entry_id=r.entry_id,
+            department_code=r.department,
+            status=r.status.value,
+            obligations_performed=r.obligations_performed,
+            commitment=r.commitment,
+            missing=list(r.missing),
+            applied_by=r.applied_by,
+            applied_at=r.applied_at,
+            accept_due=r.accept_due.day,
+            feedback_due=r.feedback_due.day,
+        )
+        self.session.add(row)
+        self.session.flush()
+        r.id = row.id
+        return row.id
+
+    def get(self, repair_id: int) -> Repair:
+        row = self.session.get(RepairRow, repair_id)
+        if row is None:
+            raise NotFound(f"repair application {repair_id} does not exist")
+        return self._to_domain(row)
+
+    def save(self, repair: Repair) -> None:
+        self.session.execute(
+            update(RepairRow)
+            .where(RepairRow.id == repair.id)
+            .values(
+                status=repair.status.value,
+                missing=list(repair.missing),
+                decided_at=repair.decided_at,
+                decided_by=repair.decided_by,
+                reasons=repair.reasons,
+            )
+        )
+
+    def of_subject(self, subject_id: int) -> list[Repair]:
+        rows = self.session.scalars(
+            select(RepairRow).where(RepairRow.subject_id == subject_id).order_by(RepairRow.id)
+        )
+        return [self._to_domain(r) for r in rows]
+
+    def open(self, department: str | None) -> list[Repair]:
+        query = select(RepairRow).where(
+            RepairRow.status.in_([RepairStatus.APPLIED.value, RepairStatus.ACCEPTED.value])
+        )
+        if department is not None:
+            query = query.where(RepairRow.department_code == department)
+        return [self._to_domain(r) for r in self.session.scalars(query.order_by(RepairRow.id))]

@@ -1,0 +1,151 @@
+"""Objections: a person's claim that an item is wrong, its working-day clock, and its outcome.
+
+The figures come from the `[objections]` section of `policy/rights.toml`: the credit centre's
+check, the source department's decision, and one extension. See docs/rights.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from xinyong.domain.calendar import Deadline, add_working_days
+from xinyong.domain.errors import Conflict, Invalid
+from xinyong.domain.figures import whole_number, words
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectionRules:
+    """The `[objections]` figures: deadlines in working days, grounds and outcomes."""
+
+    centre_check_working_days: int
+    source_decide_working_days: int
+    extension_working_days: int
+    grounds: tuple[str, ...]
+    outcomes: tuple[str, ...]
+
+    @classmethod
+    def from_policy(cls, data: Mapping[str, Any], file: str = "rights.toml") -> ObjectionRules:
+        return cls(
+            centre_check_working_days=whole_number(
+                data, file, "objections", "centre_check_working_days"
+            ),
+            source_decide_working_days=whole_number(
+                data, file, "objections", "source_decide_working_days"
+            ),
+            extension_working_days=whole_number(data, file, "objections", "extension_working_days"),
+            grounds=words(data, file, "objections", "grounds"),
+            outcomes=words(data, file, "objections", "outcomes"),
+        )
+
+
+class ObjectionStatus(StrEnum):
+    FILED = "filed"  # with the credit centre, which checks it against the source
+    FORWARDED = "forwarded"  # with the source department, which decides
+    DECIDED = "decided"
+
+
+@dataclass(slots=True)
+class Objection:
+    """An objection and its clock: the centre checks, the source decides, an outcome closes it."""
+
+    id: int | None
+    subject_id: int
+    record_id: int | None
+    entry_id: int | None
+    department: str
+    ground: str
+    reasons: str
+    status: ObjectionStatus
+    filed_by: str
+    filed_at: datetime
+    centre_due: Deadline
+    source_due: Deadline | None = None
+    extended: bool = False
+    outcome: str | None = None
+    outcome_reasons: str | None = None
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+
+    def forward(self, *, on: date, rules: ObjectionRules) -> Deadline:
+        """The centre found no mismatch it can correct itself: the source decides by a deadline."""
+        if self.status is not ObjectionStatus.FILED:
+            raise Conflict(
+                f"objection {self.id} is {self.status.value}; only a filed one is forwarded"
+            )
+        self.source_due = add_working_days(on, rules.source_decide_working_days)
+        self.status = ObjectionStatus.FORWARDED
+        return self.source_due
+
+    def extend(self, *, rules: ObjectionRules) -> Deadline:
+        """With approval, the source gets more working days, once."""
+        if self.status is not ObjectionStatus.FORWARDED or self.source_due is None:
+            raise Conflict(f"objection {self.id} is not with its source department")
+        if self.extended:
+            raise Conflict(f"objection {self.id} was extended already; it may be extended once")
+        self.source_due = add_working_days(self.source_due.day, rules.extension_working_days)
+        self.extended = True
+        return self.source_due
+
+    def decide(
+        self, outcome: str, *, reasons: str, by: str, at: datetime, rules: ObjectionRules
+    ) -> None:
+        if self.status is ObjectionStatus.DECIDED:
+            raise Conflict(f"objection {self.id} was decided already")
+        if outcome not in rules.outcomes:
+            raise Invalid(f"outcome: must be one of {', '.join(rules.outcomes)}")
+        if outcome == "remove_from_list" and self.entry_id is None:
+            raise Invalid("outcome: remove_from_list applies to an objection against a list entry")
+        if not reasons.strip():
+            raise Invalid("reasons: every outcome is given with written reasons")
+        self.outcome = outcome
+        self.outcome_reasons = reasons.strip()
+        self.decided_at = at
+        self.decided_by = by
+        self.status = ObjectionStatus.DECIDED
+
+    def due(self) -> Deadline:
+        """The deadline that runs now: the centre's, then the source's."""
+        if self.status is ObjectionStatus.FILED or self.source_due is None:
+            return self.centre_due
+        return self.source_due
+
+    def is_overdue_on(self, day: date) -> bool:
+        return self.status is not ObjectionStatus.DECIDED and day > self.due().day
+
+
+def file_objection(
+    *,
+    subject_id: int,
+    record_id: int | None,
+    entry_id: int | None,
+    department: str,
+    ground: str,
+    reasons: str,
+    filed_by: str,
+    at: datetime,
+    on: date,
+    rules: ObjectionRules,
+) -> Objection:
+    if (record_id is None) == (entry_id is None):
+        raise Invalid("an objection is against one record or one list entry")
+    if ground not in rules.grounds:
+        raise Invalid(f"ground: must be one of {', '.join(rules.grounds)}")
+    if not reasons.strip():
+        raise Invalid("reasons: say what is wrong")
+    return Objection(
+        id=None,
+        subject_id=subject_id,
+        record_id=record_id,
+        entry_id=entry_id,
+        department=department,
+        ground=ground,
+        reasons=reasons.strip(),
+        status=ObjectionStatus.FILED,
+        filed_by=filed_by,
+        filed_at=at,
+        centre_due=add_working_days(on, rules.centre_check_working_days),
+    )

@@ -1,0 +1,123 @@
+"""Repair: an application to stop a negative record's publication, sharing and measures early.
+
+The figures come from the `[repairs]` section of `policy/rights.toml`. See docs/rights.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from xinyong.domain.calendar import Deadline
+from xinyong.domain.errors import Conflict, Invalid, NotAllowed
+from xinyong.domain.figures import whole_number
+
+
+@dataclass(frozen=True, slots=True)
+class RepairRules:
+    """The `[repairs]` figures: acceptance and feedback deadlines, the commitment's length."""
+
+    accept_working_days: int
+    feedback_working_days: int
+    commitment_min_chars: int
+
+    @classmethod
+    def from_policy(cls, data: Mapping[str, Any], file: str = "rights.toml") -> RepairRules:
+        return cls(
+            accept_working_days=whole_number(data, file, "repairs", "accept_working_days"),
+            feedback_working_days=whole_number(data, file, "repairs", "feedback_working_days"),
+            commitment_min_chars=whole_number(data, file, "repairs", "commitment_min_chars"),
+        )
+
+
+class RepairStatus(StrEnum):
+    APPLIED = "applied"
+    MISSING_MATERIALS = "missing_materials"
+    ACCEPTED = "accepted"
+    REPAIRED = "repaired"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class RepairEligibility:
+    """Whether an application may be made now, and if not, everything that is missing at once."""
+
+    allowed_from: date | None
+    missing: tuple[str, ...]
+
+    @property
+    def eligible(self) -> bool:
+        return not self.missing
+
+
+def repair_eligibility(
+    *,
+    repair_from: date | None,
+    repairable: bool,
+    obligations_performed: bool,
+    commitment: str,
+    on: date,
+    rules: RepairRules,
+) -> RepairEligibility:
+    """The conditions of docs/domain.md §10, each checked; every unmet one is listed."""
+    if not repairable:
+        raise NotAllowed("this information cannot be repaired (the rules exclude it)")
+    missing: list[str] = []
+    if repair_from is not None and on < repair_from:
+        missing.append(f"the minimum display period runs until {repair_from.isoformat()}")
+    if not obligations_performed:
+        missing.append("proof that the obligations the decision set are performed")
+    if len(commitment.strip()) < rules.commitment_min_chars:
+        missing.append(
+            f"a signed credit commitment (at least {rules.commitment_min_chars} characters)"
+        )
+    return RepairEligibility(repair_from, tuple(missing))
+
+
+@dataclass(slots=True)
+class Repair:
+    """A repair application, routed to the department that made the finding."""
+
+    id: int | None
+    subject_id: int
+    record_id: int | None
+    entry_id: int | None
+    department: str
+    status: RepairStatus
+    obligations_performed: bool
+    commitment: str
+    missing: tuple[str, ...]
+    applied_by: str
+    applied_at: datetime
+    accept_due: Deadline
+    feedback_due: Deadline
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    reasons: str | None = None
+
+    def accept(self) -> None:
+        """The department takes the application up (due within `accept_working_days`)."""
+        if self.status is not RepairStatus.APPLIED:
+            raise Conflict(
+                f"repair {self.id} is {self.status.value}; only a complete application is accepted"
+            )
+        self.status = RepairStatus.ACCEPTED
+
+    def decide(self, *, repaired: bool, reasons: str, by: str, at: datetime) -> None:
+        if self.status in (RepairStatus.REPAIRED, RepairStatus.REFUSED):
+            raise Conflict(f"repair {self.id} was decided already")
+        if self.missing:
+            raise Conflict(f"repair {self.id} still lacks: {'; '.join(self.missing)}")
+        if not reasons.strip():
+            raise Invalid("reasons: a repair decision gives its reasons")
+        self.status = RepairStatus.REPAIRED if repaired else RepairStatus.REFUSED
+        self.reasons = reasons.strip()
+        self.decided_at = at
+        self.decided_by = by
+
+    def is_overdue_on(self, day: date) -> bool:
+        open_ = self.status in (RepairStatus.APPLIED, RepairStatus.ACCEPTED)
+        return open_ and day > self.feedback_due.day

@@ -1,0 +1,239 @@
+"""Authorisations as use cases: a person grants and revokes; an authorised party queries.
+
+Every agency query is in the query log, answered or refused, and the person sees it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Protocol
+
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.authorisations import Authorisation, grant
+from xinyong.domain.calendar import business_date
+from xinyong.domain.catalog import SubjectType
+from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound
+from xinyong.domain.identifiers import normalise
+from xinyong.domain.index import person_key
+from xinyong.domain.keys import ApiKey
+from xinyong.domain.lists import ListEntry
+from xinyong.domain.policy import Policy
+from xinyong.domain.querylog import (
+    REFUSED,
+    Delivered,
+    ItemKind,
+    QueryEntry,
+    QueryKind,
+    encode_returned,
+)
+from xinyong.domain.records import CreditRecord
+from xinyong.domain.subjects import Subject
+from xinyong.services.feed import key_of
+from xinyong.services.subjects import find_subject
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+class AuthorisationRepository(Protocol):
+    def add(self, authorisation: Authorisation) -> int: ...
+    def get(self, authorisation_id: int) -> Authorisation: ...
+    def of_subject(self, subject_id: int) -> list[Authorisation]: ...
+    def save(self, authorisation: Authorisation) -> None: ...
+
+
+def grant_authorisation(
+    uow: UnitOfWork,
+    policy: Policy,
+    *,
+    subject_id: int,
+    grantee: str,
+    purpose: str,
+    scope: str,
+    expires_on: date,
+    actor: str,
+) -> Authorisation:
+    with uow:
+        party = uow.departments.get(grantee)
+        if party is None:
+            raise NotFound(f"grantee: {grantee} is not a registered party")
+        now = uow.now()
+        authorisation = grant(
+            subject_id=subject_id,
+            grantee=grantee,
+            purpose=purpose,
+            scope=scope,
+            expires_on=expires_on,
+            granted_by=actor,
+            at=now,
+            on=business_date(now),
+            rules=policy.authorisations,
+        )
+        uow.authorisations.add(authorisation)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.AUTHORISATION_GRANTED,
+                actor,
+                "authorisation",
+                str(authorisation.id),
+                now,
+                subject_id=subject_id,
+                data={"grantee": grantee, "scope": scope, "until": expires_on.isoformat()},
+            )
+        )
+        uow.commit()
+    return authorisation
+
+
+def revoke_authorisation(
+    uow: UnitOfWork, *, subject_id: int, authorisation_id: int, actor: str
+) -> Authorisation:
+    with uow:
+        authorisation = uow.authorisations.get(authorisation_id)
+        if authorisation.subject_id != subject_id:
+            raise NotFound(f"authorisation {authorisation_id} does not exist")
+        if authorisation.revoked_at is not None:
+            raise Conflict(f"authorisation {authorisation_id} is revoked already")
+        authorisation.revoked_at = uow.now()
+        uow.authorisations.save(authorisation)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.AUTHORISATION_REVOKED,
+                actor,
+                "authorisation",
+                str(authorisation_id),
+                authorisation.revoked_at,
+                subject_id=subject_id,
+            )
+        )
+        uow.commit()
+    return authorisation
+
+
+def authorisations_of(uow: UnitOfWork, subject_id: int) -> list[Authorisation]:
+    with uow:
+        return uow.authorisations.of_subject(subject_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyAnswer:
+    query_id: int
+    authorisation: Authorisation
+    subject: Subject
+    records: list[CreditRecord]
+    entries: list[ListEntry]
+
+
+class NotAuthorised(NotAllowed):
+    """A query of non-public information without a live authorisation (it is logged too)."""
+
+
+def agency_query(
+    uow: UnitOfWork,
+    policy: Policy,
+    *,
+    caller: ApiKey,
+    number: str,
+    purpose: str,
+    scope: str,
+) -> AgencyAnswer:
+    """Answer an authorised party's query, or refuse it; either way it is in the query log."""
+    if caller.department is None:
+        raise NotAllowed("this key is not bound to a registered party")
+    if not purpose.strip():
+        raise Invalid("purpose: say what the query is for")
+    purpose = purpose.strip()
+    with uow:
+        try:
+            subject: Subject | None = find_subject(uow, number, SubjectType.PERSON)
+        except NotFound:
+            subject = None  # answered like a missing authorisation: nothing is revealed
+        now = uow.now()
+        today = business_date(now)
+        live = [
+            a
+            for a in (uow.authorisations.of_subject(subject.id) if subject and subject.id else [])
+            if a.grantee == caller.department
+            and a.scope == scope
+            and a.purpose == purpose
+            and a.is_live_on(today)
+        ]
+        found_key = key_of(subject) if subject else person_key(normalise(number))
+        if found_key is None:
+            raise Invalid("subject: not a valid citizen ID number")
+        key: int = found_key
+        if subject is None or subject.id is None or not live:
+            uow.queries.add_many(
+                [
+                    QueryEntry(
+                        now,
+                        key,
+                        QueryKind.AGENCY_REFUSED,
+                        caller.department,
+                        caller.actor,
+                        purpose.strip()[:64],
+                        "no live authorisation",
+                        REFUSED,
+                    )
+                ]
+            )
+            uow.audit.add(
+                AuditEvent(
+                    EventTag.AGENCY_REFUSED,
+                    caller.actor,
+                    "subject",
+                    str(subject.id if subject else "unknown"),
+                    now,
+                    subject_id=subject.id if subject else None,
+                    data={"party": caller.department, "scope": scope},
+                )
+            )
+            uow.commit()
+            raise NotAuthorised(
+                f"no live authorisation of {caller.department} for scope {scope} and this"
+                " purpose; the query was refused and logged"
+            )
+        authorisation = live[0]
+        records = [
+            r
+            for r in uow.records.of_subject(subject.id)
+            if r.is_displayable_on(today) and scope in ("report", "records")
+        ]
+        entries = [
+            e
+            for e in uow.entries.of_subject(subject.id, policy.list_types)
+            if e.is_in_force_on(today) and scope in ("report", "lists")
+        ]
+        # What was returned, by id: who received which item is what the feed follows.
+        returned = encode_returned(
+            [Delivered(ItemKind.RECORD, r.id) for r in records]
+            + [Delivered(ItemKind.ENTRY, e.id or 0) for e in entries]
+        )
+        (query_id,) = uow.queries.add_many(
+            [
+                QueryEntry(
+                    now,
+                    key,
+                    QueryKind.AGENCY,
+                    caller.department,
+                    caller.actor,
+                    purpose.strip()[:64],
+                    f"authorisation {authorisation.id}",
+                    returned,
+                )
+            ]
+        )
+        uow.audit.add(
+            AuditEvent(
+                EventTag.AGENCY_QUERIED,
+                caller.actor,
+                "subject",
+                str(subject.id),
+                now,
+                subject_id=subject.id,
+                data={"authorisation": authorisation.id, "returned": returned},
+            )
+        )
+        uow.commit()
+    return AgencyAnswer(query_id, authorisation, subject, records, entries)

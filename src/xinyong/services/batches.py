@@ -1,0 +1,240 @@
+"""Batches: every row a department sends is either stored once or refused with its reasons.
+
+Rows are validated against the catalog and committed a chunk at a time. Each chunk's records, its
+rejects and the batch's progress commit in one transaction, so a process killed mid-batch loses
+nothing it reported and a rerun of the same file resumes after the last committed chunk.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from itertools import islice
+from typing import TYPE_CHECKING, Protocol
+
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.batches import Batch, BatchSource, BatchStatus, IngestSummary
+from xinyong.domain.calendar import business_date
+from xinyong.domain.departments import Department
+from xinyong.domain.errors import FieldProblem, Invalid, NotFound, RowRejected
+from xinyong.domain.policy import Policy
+from xinyong.domain.records import Gate, Submission, validate_row
+from xinyong.services.departments import require_department
+from xinyong.services.records import store_submissions
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Row = tuple[int, Mapping[str, object] | FieldProblem]
+
+
+class BatchRepository(Protocol):
+    def open(
+        self,
+        department: str,
+        *,
+        source: BatchSource,
+        filename: str | None,
+        sha256: str | None,
+        actor: str,
+        at: datetime,
+    ) -> Batch: ...
+    def find_open(self, department: str, sha256: str) -> Batch | None: ...
+    def get(self, batch_id: int) -> Batch: ...
+    def save_progress(self, batch: Batch) -> None: ...
+    def add_rejects(self, batch_id: int, problems: Sequence[FieldProblem]) -> None: ...
+    def rejects(self, batch_id: int) -> list[FieldProblem]: ...
+
+
+def validate_rows(
+    rows: Iterable[Row], department: Department, gate: Gate
+) -> tuple[list[Submission], list[FieldProblem]]:
+    """Split rows into valid submissions and the problems of the others."""
+    valid: list[Submission] = []
+    problems: list[FieldProblem] = []
+    for number, raw in rows:
+        if isinstance(raw, FieldProblem):  # the reader could not even parse the row
+            problems.append(raw)
+            continue
+        try:
+            valid.append(validate_row(raw, row=number, department=department, gate=gate))
+        except RowRejected as rejected:
+            problems.extend(rejected.problems)
+        except Exception as exc:  # a bug must cost one row, never the batch; logged without data
+            log.exception("row %d of a %s batch could not be checked", number, department.code)
+            problems.append(
+                FieldProblem("row", f"could not be checked ({type(exc).__name__})", number)
+            )
+    return valid, problems
+
+
+def _chunked(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def ingest_batch(
+    uow: UnitOfWork,
+    policy: Policy,
+    rows: Iterable[Row],
+    *,
+    department: str,
+    actor: str,
+    source: BatchSource,
+    filename: str | None = None,
+    sha256: str | None = None,
+    chunk_rows: int = 2000,
+    on_progress: Callable[[int], None] | None = None,
+) -> IngestSummary:
+    """Validate and store a batch of rows, one committed chunk at a time.
+
+    A file batch (with `sha256`) that was interrupted resumes after its last committed row: rows
+    already stored are skipped, so a rerun leaves the database as an uninterrupted run would.
+    `on_progress` is called with the number of rows handled so far (skipped rows included).
+    """
+    with uow:
+        dept = require_department(uow, department)
+        at = uow.now()
+        batch = uow.batches.find_open(department, sha256) if sha256 else None
+        resumed = batch is not None
+        if batch is None:
+            batch = uow.batches.open(
+                department, source=source, filename=filename, sha256=sha256, actor=actor, at=at
+            )
+            uow.audit.add(
+                AuditEvent(
+                    EventTag.BATCH_OPENED,
+                    actor,
+                    "batch",
+                    str(batch.id),
+                    at,
+                    data={"source": source.value, "filename": filename, "sha256": sha256},
+                )
+            )
+        uow.commit()
+    summary = IngestSummary(batch_id=batch.id, resumed_from_row=batch.rows_done if resumed else 0)
+    if resumed:
+        summary.notes.append(
+            f"resumed batch {batch.id} after row {batch.rows_done}, its last committed row"
+        )
+    handled = 0
+    try:
+        for chunk in _chunked(rows, chunk_rows):
+            todo = [(n, raw) for n, raw in chunk if n > batch.rows_done]
+            handled += len(chunk)
+            if todo:
+                _ingest_chunk(uow, policy, dept, batch, todo, actor=actor)
+            if on_progress:
+                on_progress(handled)
+    except (Invalid, UnicodeDecodeError) as exc:
+        _fail(uow, batch, actor=actor, reason=getattr(exc, "detail", None) or "not readable text")
+        raise
+    with uow:
+        batch.status = BatchStatus.COMPLETE
+        batch.completed_at = uow.now()
+        uow.batches.save_progress(batch)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.BATCH_COMPLETED,
+                actor,
+                "batch",
+                str(batch.id),
+                batch.completed_at,
+                data={**_counts(batch)},
+            )
+        )
+        uow.commit()
+        summary.errors = uow.batches.rejects(batch.id)
+    summary.rows = batch.rows_done
+    summary.accepted = batch.accepted
+    summary.updated = batch.updated
+    summary.unchanged = batch.unchanged
+    summary.rejected = batch.rejected
+    summary.held_for_review = batch.held
+    return summary
+
+
+def _ingest_chunk(
+    uow: UnitOfWork, policy: Policy, dept: Department, batch: Batch, rows: list[Row], *, actor: str
+) -> None:
+    with uow:
+        gate = policy.gate(business_date(uow.now()))
+        valid, problems = validate_rows(rows, dept, gate)
+        result = store_submissions(uow, valid, batch_id=batch.id, actor=actor)
+        uow.batches.add_rejects(batch.id, problems)
+        before = _counts(batch)
+        batch.rows_done = rows[-1][0]
+        batch.accepted += result.accepted
+        batch.updated += result.updated
+        batch.unchanged += result.unchanged
+        batch.held += result.held
+        batch.rejected += len({p.row for p in problems})
+        uow.batches.save_progress(batch)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.BATCH_PROGRESSED,
+                actor,
+                "batch",
+                str(batch.id),
+                uow.now(),
+                data={
+                    "first_row": rows[0][0],
+                    "last_row": rows[-1][0],
+                    **{k: v - before[k] for k, v in _counts(batch).items()},
+                },
+            )
+        )
+        try:
+            uow.commit()
+        except BaseException:
+            _restore(batch, before)
+            raise
+
+
+def _fail(uow: UnitOfWork, batch: Batch, *, actor: str, reason: str) -> None:
+    """Close a batch whose input could not be read further; what was committed before stays."""
+    with uow:
+        batch.status = BatchStatus.FAILED
+        batch.completed_at = uow.now()
+        uow.batches.save_progress(batch)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.BATCH_FAILED,
+                actor,
+                "batch",
+                str(batch.id),
+                batch.completed_at,
+                reason=reason,
+                data={**_counts(batch)},
+            )
+        )
+        uow.commit()
+
+
+def _counts(batch: Batch) -> dict[str, int]:
+    return {
+        "rows_done": batch.rows_done,
+        "accepted": batch.accepted,
+        "updated": batch.updated,
+        "unchanged": batch.unchanged,
+        "rejected": batch.rejected,
+        "held": batch.held,
+    }
+
+
+def _restore(batch: Batch, counts: Mapping[str, int]) -> None:
+    for key, value in counts.items():
+        setattr(batch, key, value)
+
+
+def get_batch(uow: UnitOfWork, batch_id: int, *, department: str | None) -> IngestSummary:
+    """What a batch did, with its refused rows; a department sees only its own batches."""
+    with uow:
+        batch = uow.batches.get(batch_id)
+        if department is not None and batch.department != department:
+            raise NotFound(f"batch {batch_id} does not exist")
+        return batch.summary(uow.batches.rejects(batch_id))

@@ -1,0 +1,58 @@
+"""Departments: the public bodies that submit records, check, decide and answer for their
+findings, registered from the policy's departments file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.departments import Department
+from xinyong.domain.errors import NotFound
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+class DepartmentRepository(Protocol):
+    def get(self, code: str) -> Department | None: ...
+    def list(self) -> list[Department]: ...
+    def upsert(self, department: Department, *, at: datetime) -> bool:
+        """Store or update a department; return True if anything changed."""
+        ...
+
+
+def sync_departments(uow: UnitOfWork, departments: Iterable[Department], *, actor: str) -> int:
+    """Store the policy's departments; return how many were added or changed."""
+    changed = 0
+    with uow:
+        at = uow.now()
+        for department in departments:
+            if uow.departments.upsert(department, at=at):
+                changed += 1
+                uow.audit.add(
+                    AuditEvent(
+                        EventTag.DEPARTMENTS_SYNCED,
+                        actor,
+                        "department",
+                        department.code,
+                        at,
+                        data={"items": sorted(department.items)},
+                    )
+                )
+        uow.commit()
+    return changed
+
+
+def list_departments(uow: UnitOfWork) -> list[Department]:
+    with uow:
+        return uow.departments.list()
+
+
+def require_department(uow: UnitOfWork, code: str) -> Department:
+    """The registered department with this code (inside the caller's transaction), or NotFound."""
+    department = uow.departments.get(code)
+    if department is None:
+        raise NotFound(f"department {code} is not registered")
+    return department

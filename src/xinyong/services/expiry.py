@@ -1,0 +1,97 @@
+"""Expiry: what is past its display period moves to the archive, listings whose period ended
+end, and what is past retention is deleted; every recipient is told. `xinyong sweep` runs it.
+
+Nothing waits for the sweep to stop being shown or used: `CreditRecord.is_displayable_on` and
+each entry's in-force window decide that at read time. The sweep moves the stored state to match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.calendar import business_date
+from xinyong.domain.checks import ChangeKind
+from xinyong.domain.feed import FeedKind
+from xinyong.domain.policy import Policy
+from xinyong.services.feed import notify
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+@dataclass(slots=True)
+class SweepSummary:
+    expired: int = 0
+    listings_ended: int = 0
+    deleted: int = 0
+
+
+def sweep(uow: UnitOfWork, policy: Policy, *, actor: str, chunk: int = 1000) -> SweepSummary:
+    """Move what is past its display period to the archive, end listings whose period is over,
+    and delete what is past retention; tell every recipient. Safe to run again at any time."""
+    summary = SweepSummary()
+    while True:
+        with uow:
+            now = uow.now()
+            today = business_date(now)
+            due = uow.records.past_display(today, limit=chunk)
+            for record in due:
+                record.expire(at=now)
+                uow.records.save_status(record)
+                notify(
+                    uow,
+                    uow.subjects.get(record.subject_id),
+                    FeedKind.EXPIRED,
+                    "record",
+                    record.id,
+                    f"display ended {record.display_ends}",
+                )
+                uow.audit.add(
+                    AuditEvent(
+                        EventTag.RECORD_EXPIRED,
+                        actor,
+                        "record",
+                        str(record.id),
+                        now,
+                        subject_id=record.subject_id,
+                    )
+                )
+            uow.commit()
+        summary.expired += len(due)
+        if len(due) < chunk:
+            break
+    with uow:
+        now = uow.now()
+        today = business_date(now)
+        for entry in uow.entries.past_period(today, policy.list_types):
+            entry.exit(ground="expiry", on=entry.ends_on or today)
+            uow.entries.save(entry, at=now)
+            uow.changes.append(
+                ChangeKind.LISTING, subject_id=entry.subject_id, entity_id=entry.id, at=now
+            )
+            notify(
+                uow,
+                uow.subjects.get(entry.subject_id),
+                FeedKind.EXPIRED,
+                "list_entry",
+                entry.id or 0,
+                f"listing period ended {entry.ends_on}",
+            )
+            summary.listings_ended += 1
+        deleted = uow.records.delete_past_retention(today)
+        for record_id, subject_id in deleted:
+            uow.audit.add(
+                AuditEvent(
+                    EventTag.RECORD_DELETED,
+                    actor,
+                    "record",
+                    str(record_id),
+                    now,
+                    subject_id=subject_id,
+                )
+            )
+        summary.deleted = len(deleted)
+        uow.commit()
+    return summary

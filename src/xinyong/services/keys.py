@@ -1,0 +1,89 @@
+"""API keys: created for a department, an agency or the credit centre, shown once, revocable."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from xinyong.domain.access import PERSON_SCOPES, Scope
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.checks import ChangeKind
+from xinyong.domain.errors import Invalid, NotFound
+from xinyong.domain.keys import KEY_PREFIX, ApiKey, hash_secret, split_key
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+class ApiKeyRepository(Protocol):
+    def add(self, key: ApiKey) -> int: ...
+    def by_prefix(self, prefix: str) -> ApiKey | None: ...
+    def list(self) -> list[ApiKey]: ...
+    def revoke(self, prefix: str, *, at: datetime) -> bool: ...
+
+
+def create_api_key(
+    uow: UnitOfWork,
+    *,
+    label: str,
+    scopes: Iterable[Scope],
+    department: str | None,
+    actor: str,
+) -> str:
+    """Create a key and return it in full; only its hash is stored, so it is shown once."""
+    scope_set = frozenset(scopes)
+    if not scope_set:
+        raise Invalid("a key needs at least one scope")
+    if scope_set & PERSON_SCOPES:
+        raise Invalid("scope me belongs to a person's own session; an API key cannot hold it")
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    with uow:
+        if department is not None and uow.departments.get(department) is None:
+            raise NotFound(f"department {department} is not registered")
+        at = uow.now()
+        key = ApiKey(None, prefix, hash_secret(secret), label, department, scope_set, at)
+        uow.keys.add(key)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.KEY_CREATED,
+                actor,
+                "api_key",
+                prefix,
+                at,
+                data={"department": department, "scopes": sorted(s.value for s in scope_set)},
+            )
+        )
+        uow.commit()
+    return f"{KEY_PREFIX}{prefix}_{secret}"
+
+
+def authenticate(uow: UnitOfWork, token: str) -> ApiKey | None:
+    """Return the active key a bearer token stands for, or None."""
+    parts = split_key(token)
+    if parts is None:
+        return None
+    prefix, secret = parts
+    with uow:
+        key = uow.keys.by_prefix(prefix)
+    if key is None or not key.is_active or not key.matches(secret):
+        return None
+    return key
+
+
+def revoke_api_key(uow: UnitOfWork, prefix: str, *, actor: str) -> None:
+    with uow:
+        at = uow.now()
+        if not uow.keys.revoke(prefix, at=at):
+            raise NotFound(f"no active key with prefix {prefix}")
+        uow.audit.add(AuditEvent(EventTag.KEY_REVOKED, actor, "api_key", prefix, at))
+        # Servers cache keys until the change log moves: this revocation moves it.
+        uow.changes.append(ChangeKind.API_KEY, subject_id=None, entity_id=None, at=at)
+        uow.commit()
+
+
+def list_api_keys(uow: UnitOfWork) -> list[ApiKey]:
+    with uow:
+        return uow.keys.list()

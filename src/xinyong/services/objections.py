@@ -1,0 +1,259 @@
+"""Objections as use cases: file, forward, extend, decide; the queues that watch their deadlines.
+
+Marks reach every output at once: an objection marks the record (and every listing resting on
+it) in the same transaction and appends to the change log, so the next check shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.calendar import business_date
+from xinyong.domain.checks import ChangeKind
+from xinyong.domain.errors import Conflict, Invalid, NotFound
+from xinyong.domain.feed import OUTCOME_KINDS, FeedKind
+from xinyong.domain.lists import ListEntry
+from xinyong.domain.objections import Objection
+from xinyong.domain.objections import file_objection as new_objection
+from xinyong.domain.policy import Policy
+from xinyong.services.evidence import CaseType
+from xinyong.services.feed import notify
+from xinyong.services.lists import end_on_ground, entries_resting_on
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+class ObjectionRepository(Protocol):
+    def add(self, objection: Objection) -> int: ...
+    def get(self, objection_id: int) -> Objection: ...
+    def save(self, objection: Objection) -> None: ...
+    def of_subject(self, subject_id: int) -> list[Objection]: ...
+    def open(self, department: str | None) -> list[Objection]: ...
+
+
+def _set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: bool) -> None:
+    """Mark (or unmark) the contested item and every listing resting on it; checks follow."""
+    now = uow.now()
+    entries: list[ListEntry] = []
+    if objection.record_id is not None:
+        record = uow.records.get(objection.record_id)
+        others = [
+            o
+            for o in uow.objections.of_subject(objection.subject_id)
+            if o.id != objection.id and o.record_id == record.id and o.outcome is None
+        ]
+        if not marked and others:
+            return  # another open objection keeps the mark
+        record.mark_objection(marked)
+        uow.records.save_status(record)
+        entries = entries_resting_on(uow, policy, record)
+    if objection.entry_id is not None:
+        entries.append(uow.entries.get(objection.entry_id, policy.list_types))
+    if not marked:  # a listing stays marked while any other objection resting on it is open
+        held: set[int | None] = set()
+        for other in uow.objections.of_subject(objection.subject_id):
+            if other.id == objection.id or other.outcome is not None:
+                continue
+            if other.entry_id is not None:
+                held.add(other.entry_id)
+            if other.record_id is not None:
+                contested = uow.records.get(other.record_id)
+                held.update(e.id for e in entries_resting_on(uow, policy, contested))
+        entries = [e for e in entries if e.id not in held]
+    for entry in entries:
+        entry.under_objection = marked
+        uow.entries.save(entry, at=now)
+        uow.changes.append(
+            ChangeKind.OBJECTION, subject_id=entry.subject_id, entity_id=entry.id, at=now
+        )
+
+
+def file_objection(
+    uow: UnitOfWork,
+    policy: Policy,
+    *,
+    subject_id: int,
+    record_id: int | None,
+    entry_id: int | None,
+    ground: str,
+    reasons: str,
+    evidence: Sequence[tuple[str, str, bytes]] = (),
+    actor: str,
+) -> Objection:
+    """File an objection: the item is marked at once, routed to its source, the clock starts."""
+    with uow:
+        if record_id is not None:
+            record = uow.records.get(record_id)
+            if record.subject_id != subject_id:
+                raise NotFound(f"record {record_id} does not exist")
+            department = record.department
+        elif entry_id is not None:
+            entry = uow.entries.get(entry_id, policy.list_types)
+            if entry.subject_id != subject_id:
+                raise NotFound(f"list entry {entry_id} does not exist")
+            department = uow.entries.department_of(entry_id) or ""
+            if not department:
+                raise Conflict(f"list entry {entry_id} has no department to route an objection to")
+        else:
+            raise Invalid("an objection is against one record or one list entry")
+        now = uow.now()
+        objection = new_objection(
+            subject_id=subject_id,
+            record_id=record_id,
+            entry_id=entry_id,
+            department=department,
+            ground=ground,
+            reasons=reasons,
+            filed_by=actor,
+            at=now,
+            on=business_date(now),
+            rules=policy.objections,
+        )
+        uow.objections.add(objection)
+        for filename, content_type, content in evidence:
+            uow.evidence.add(
+                CaseType.OBJECTION,
+                objection.id or 0,
+                filename=filename,
+                content_type=content_type,
+                content=content,
+                at=now,
+            )
+        _set_mark(uow, policy, objection, marked=True)
+        subject = uow.subjects.get(subject_id)
+        what = "record" if record_id is not None else "list_entry"
+        notify(uow, subject, FeedKind.UNDER_OBJECTION, what, record_id or entry_id or 0, ground)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.OBJECTION_FILED,
+                actor,
+                "objection",
+                str(objection.id),
+                now,
+                subject_id=subject_id,
+                data={"ground": ground, "department": department, "files": len(evidence)},
+            )
+        )
+        uow.commit()
+    return objection
+
+
+def _case(uow: UnitOfWork, objection_id: int, department: str | None) -> Objection:
+    objection = uow.objections.get(objection_id)
+    if department is not None and objection.department != department:
+        raise NotFound(f"objection {objection_id} does not exist")
+    return objection
+
+
+def forward_objection(
+    uow: UnitOfWork, policy: Policy, objection_id: int, *, department: str | None, actor: str
+) -> Objection:
+    """The centre's check found no mismatch it can correct: the source decides by a deadline."""
+    with uow:
+        objection = _case(uow, objection_id, department)
+        now = uow.now()
+        objection.forward(on=business_date(now), rules=policy.objections)
+        uow.objections.save(objection)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.OBJECTION_FORWARDED,
+                actor,
+                "objection",
+                str(objection_id),
+                now,
+                subject_id=objection.subject_id,
+            )
+        )
+        uow.commit()
+    return objection
+
+
+def extend_objection(
+    uow: UnitOfWork, policy: Policy, objection_id: int, *, department: str | None, actor: str
+) -> Objection:
+    with uow:
+        objection = _case(uow, objection_id, department)
+        objection.extend(rules=policy.objections)
+        uow.objections.save(objection)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.OBJECTION_EXTENDED,
+                actor,
+                "objection",
+                str(objection_id),
+                uow.now(),
+                subject_id=objection.subject_id,
+            )
+        )
+        uow.commit()
+    return objection
+
+
+def decide_objection(
+    uow: UnitOfWork,
+    policy: Policy,
+    objection_id: int,
+    *,
+    outcome: str,
+    reasons: str,
+    department: str | None,
+    actor: str,
+) -> Objection:
+    """Decide an objection; the mark is lifted, the outcome applied, every recipient told."""
+    with uow:
+        objection = _case(uow, objection_id, department)
+        now = uow.now()
+        today = business_date(now)
+        objection.decide(outcome, reasons=reasons, by=actor, at=now, rules=policy.objections)
+        uow.objections.save(objection)
+        _set_mark(uow, policy, objection, marked=False)
+        if outcome == "stop_display" and objection.record_id is not None:
+            record = uow.records.get(objection.record_id)
+            record.stop_display(at=now)
+            uow.records.save_status(record)
+            for entry in entries_resting_on(uow, policy, record):
+                if "revocation" in entry.list_type.exit_grounds:
+                    end_on_ground(uow, entry, "revocation", today)
+        if outcome == "remove_from_list" and objection.entry_id is not None:
+            end_on_ground(
+                uow, uow.entries.get(objection.entry_id, policy.list_types), "revocation", today
+            )
+        subject = uow.subjects.get(objection.subject_id)
+        what = "record" if objection.record_id is not None else "list_entry"
+        notify(
+            uow,
+            subject,
+            OUTCOME_KINDS[outcome],
+            what,
+            objection.record_id or objection.entry_id or 0,
+            objection.outcome_reasons or "",
+        )
+        uow.audit.add(
+            AuditEvent(
+                EventTag.OBJECTION_DECIDED,
+                actor,
+                "objection",
+                str(objection_id),
+                now,
+                subject_id=objection.subject_id,
+                reason=reasons,
+                data={"outcome": outcome},
+            )
+        )
+        uow.commit()
+    return objection
+
+
+def objection_queue(uow: UnitOfWork, *, department: str | None) -> list[Objection]:
+    """Open objections, the most urgent first (overdue ones at the top)."""
+    with uow:
+        cases = uow.objections.open(department)
+    return sorted(cases, key=lambda o: (o.due().day, o.id or 0))
+
+
+def objections_of(uow: UnitOfWork, subject_id: int) -> list[Objection]:
+    with uow:
+        return uow.objections.of_subject(subject_id)

@@ -1,0 +1,109 @@
+"""The query log's writer: many concurrent checks share one commit, and an answer leaves only
+after its entry is stored (so every answered check is logged)."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from xinyong.domain.checks import Feedback
+from xinyong.domain.querylog import QueryEntry
+
+log = logging.getLogger(__name__)
+
+
+class QueryLogRepository(Protocol):
+    def add_many(self, entries: Sequence[QueryEntry]) -> list[int]:
+        """Store entries and return their ids, in order."""
+        ...
+
+    def get(self, query_id: int) -> QueryEntry: ...
+    def for_key(self, subject_key: int, *, limit: int = 100) -> list[tuple[int, QueryEntry]]: ...
+    def add_feedback(self, feedback: Feedback) -> None: ...
+    def open_screening(self, *, department: str, matter: str, actor: str, at: datetime) -> int: ...
+    def close_screening(
+        self, screening_id: int, *, screened: int, matched: int, rejected: int
+    ) -> None: ...
+    def feedback_of(self, query_id: int) -> list[Feedback]: ...
+    def count(self, kind: str | None = None) -> int: ...
+
+
+@dataclass(slots=True)
+class _Pending:
+    entry: QueryEntry
+    done: Callable[[int | None, BaseException | None], None]
+
+
+class QueryAppender(Protocol):
+    """Commits query-log entries and returns their ids, in order; used by one thread."""
+
+    def __call__(self, entries: Sequence[QueryEntry]) -> list[int]: ...
+
+    def close(self) -> None: ...
+
+
+class QueryLogWriter:
+    """Writes query-log entries from many concurrent checks in shared transactions.
+
+    A check's answer is released only after its entry is committed (`done` is called with the
+    id), so every answered check is logged; concurrent checks share one commit instead of paying
+    one each. One thread writes; `stop()` drains what is queued.
+    """
+
+    def __init__(self, append: QueryAppender, *, max_batch: int = 500) -> None:
+        self.append = append
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="query-log", daemon=True)
+        self._thread.start()
+
+    def submit(
+        self, entry: QueryEntry, done: Callable[[int | None, BaseException | None], None]
+    ) -> None:
+        self._queue.put(_Pending(entry, done))
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self.append.close()
+
+    def _serve(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stopping = False
+            while len(batch) < self.max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+            self._write(batch)
+            if stopping:
+                return
+
+    def _write(self, batch: Sequence[_Pending]) -> None:
+        try:
+            ids = self.append([p.entry for p in batch])
+        except Exception as exc:
+            log.exception("query log write of %d entries failed", len(batch))
+            for pending in batch:
+                pending.done(None, exc)
+            return
+        for pending, query_id in zip(batch, ids, strict=True):
+            pending.done(query_id, None)

@@ -1,0 +1,195 @@
+"""Repair as use cases: one window for every application, routed to the department that made
+the finding ("who finds, who repairs"); success stops publication, sharing and measures at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Protocol
+
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.calendar import add_working_days, business_date
+from xinyong.domain.errors import Conflict, Invalid, NotFound
+from xinyong.domain.feed import FeedKind
+from xinyong.domain.policy import Policy
+from xinyong.domain.records import RecordStatus
+from xinyong.domain.repairs import Repair, RepairStatus, repair_eligibility
+from xinyong.services.evidence import CaseType
+from xinyong.services.feed import notify
+from xinyong.services.lists import end_on_ground, entries_resting_on
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+class RepairRepository(Protocol):
+    def add(self, repair: Repair) -> int: ...
+    def get(self, repair_id: int) -> Repair: ...
+    def save(self, repair: Repair) -> None: ...
+    def of_subject(self, subject_id: int) -> list[Repair]: ...
+    def open(self, department: str | None) -> list[Repair]: ...
+
+
+class RepairTooEarly(Conflict):
+    def __init__(self, allowed_from: date) -> None:
+        super().__init__(
+            f"repair may be applied for from {allowed_from.isoformat()}, when the minimum display"
+            " period has passed"
+        )
+        self.allowed_from = allowed_from
+
+
+def apply_for_repair(
+    uow: UnitOfWork,
+    policy: Policy,
+    *,
+    subject_id: int,
+    record_id: int,
+    obligations_performed: bool,
+    commitment: str,
+    evidence: Sequence[tuple[str, str, bytes]] = (),
+    actor: str,
+) -> Repair:
+    """One window for every kind of negative record; routed to the department that found it."""
+    with uow:
+        record = uow.records.get(record_id)
+        if record.subject_id != subject_id:
+            raise NotFound(f"record {record_id} does not exist")
+        item = policy.catalog.get(record.item_code)
+        if item is None or item.nature.value != "negative":
+            raise Invalid(f"record {record_id} is not negative information: nothing to repair")
+        if record.status is not RecordStatus.ACTIVE:
+            raise Conflict(f"record {record_id} is {record.status.value}: nothing to repair")
+        if any(
+            r.record_id == record_id and r.status in (RepairStatus.APPLIED, RepairStatus.ACCEPTED)
+            for r in uow.repairs.of_subject(subject_id)
+        ):
+            raise Conflict(f"a repair application for record {record_id} is already open")
+        now = uow.now()
+        today = business_date(now)
+        eligibility = repair_eligibility(
+            repair_from=record.repair_from,
+            repairable=True,
+            obligations_performed=obligations_performed,
+            commitment=commitment,
+            on=today,
+            rules=policy.repairs,
+        )
+        if record.repair_from is not None and today < record.repair_from:
+            raise RepairTooEarly(record.repair_from)
+        repair = Repair(
+            id=None,
+            subject_id=subject_id,
+            record_id=record_id,
+            entry_id=None,
+            department=record.department,
+            status=RepairStatus.APPLIED if eligibility.eligible else RepairStatus.MISSING_MATERIALS,
+            obligations_performed=obligations_performed,
+            commitment=commitment.strip(),
+            missing=eligibility.missing,
+            applied_by=actor,
+            applied_at=now,
+            accept_due=add_working_days(today, policy.repairs.accept_working_days),
+            feedback_due=add_working_days(today, policy.repairs.feedback_working_days),
+        )
+        uow.repairs.add(repair)
+        for filename, content_type, content in evidence:
+            uow.evidence.add(
+                CaseType.REPAIR,
+                repair.id or 0,
+                filename=filename,
+                content_type=content_type,
+                content=content,
+                at=now,
+            )
+        uow.audit.add(
+            AuditEvent(
+                EventTag.REPAIR_APPLIED,
+                actor,
+                "repair",
+                str(repair.id),
+                now,
+                subject_id=subject_id,
+                data={"record": record_id, "missing": list(eligibility.missing)},
+            )
+        )
+        uow.commit()
+    return repair
+
+
+def accept_repair(uow: UnitOfWork, repair_id: int, *, department: str | None, actor: str) -> Repair:
+    """The department accepts a complete application; the feedback deadline keeps running."""
+    with uow:
+        repair = uow.repairs.get(repair_id)
+        if department is not None and repair.department != department:
+            raise NotFound(f"repair application {repair_id} does not exist")
+        repair.accept()
+        uow.repairs.save(repair)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.REPAIR_ACCEPTED,
+                actor,
+                "repair",
+                str(repair_id),
+                uow.now(),
+                subject_id=repair.subject_id,
+            )
+        )
+        uow.commit()
+    return repair
+
+
+def decide_repair(
+    uow: UnitOfWork,
+    policy: Policy,
+    repair_id: int,
+    *,
+    repaired: bool,
+    reasons: str,
+    department: str | None,
+    actor: str,
+) -> Repair:
+    """Decide a repair: success stops publication, sharing and measures at once."""
+    with uow:
+        repair = uow.repairs.get(repair_id)
+        if department is not None and repair.department != department:
+            raise NotFound(f"repair application {repair_id} does not exist")
+        now = uow.now()
+        today = business_date(now)
+        repair.decide(repaired=repaired, reasons=reasons, by=actor, at=now)
+        uow.repairs.save(repair)
+        if repaired and repair.record_id is not None:
+            record = uow.records.get(repair.record_id)
+            record.repair(at=now)  # kept in the archive, not deleted
+            uow.records.save_status(record)
+            for entry in entries_resting_on(uow, policy, record):
+                if "repair" in entry.list_type.exit_grounds:
+                    end_on_ground(uow, entry, "repair", today)
+            notify(
+                uow,
+                uow.subjects.get(repair.subject_id),
+                FeedKind.REPAIRED,
+                "record",
+                repair.record_id,
+                repair.reasons or "",
+            )
+        uow.audit.add(
+            AuditEvent(
+                EventTag.REPAIR_DECIDED,
+                actor,
+                "repair",
+                str(repair_id),
+                now,
+                subject_id=repair.subject_id,
+                reason=reasons,
+                data={"repaired": repaired},
+            )
+        )
+        uow.commit()
+    return repair
+
+
+def repair_queue(uow: UnitOfWork, *, department: str | None) -> list[Repair]:
+    with uow:
+        cases = uow.repairs.open(department)
+    return sorted(cases, key=lambda r: (r.feedback_due.day, r.id or 0))

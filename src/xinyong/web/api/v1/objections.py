@@ -1,0 +1,195 @@
+"""Objections: the person files one; the credit centre forwards it, the source decides it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from xinyong.domain.access import Scope
+from xinyong.domain.errors import Invalid
+from xinyong.domain.keys import ApiKey
+from xinyong.domain.objections import Objection
+from xinyong.services import accounts, evidence, objections
+from xinyong.services.evidence import CaseType
+from xinyong.web.deps import DbId, PolicyDep, TodayDep, UowDep, caller
+
+router = APIRouter(tags=["objections"])
+
+#: Evidence files: at most this many bytes each.
+MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
+
+
+class ObjectionCreate(BaseModel):
+    record_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    entry_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    ground: str = Field(max_length=40)
+    reasons: str = Field(max_length=20000)
+
+
+class ObjectionPublic(BaseModel):
+    id: int
+    record_id: int | None
+    entry_id: int | None
+    department: str
+    ground: str
+    reasons: str
+    status: str
+    filed_at: datetime
+    due: date
+    due_official: bool
+    overdue: bool
+    extended: bool
+    outcome: str | None
+    outcome_reasons: str | None
+
+    @classmethod
+    def from_domain(cls, o: Objection, today: date) -> ObjectionPublic:
+        due = o.due()
+        return cls(
+            id=o.id or 0,
+            record_id=o.record_id,
+            entry_id=o.entry_id,
+            department=o.department,
+            ground=o.ground,
+            reasons=o.reasons,
+            status=o.status.value,
+            filed_at=o.filed_at,
+            due=due.day,
+            due_official=due.official,
+            overdue=o.is_overdue_on(today),
+            extended=o.extended,
+            outcome=o.outcome,
+            outcome_reasons=o.outcome_reasons,
+        )
+
+
+class ObjectionDecision(BaseModel):
+    outcome: str = Field(max_length=24)
+    reasons: str = Field(max_length=20000)
+
+
+Person = Annotated[ApiKey, caller(Scope.ME)]
+OnBehalfOf = Annotated[
+    int | None,
+    Query(ge=1, le=2**63 - 1, description="A principal's subject id, for an agent"),
+]
+Objections = Annotated[ApiKey, caller(Scope.OBJECTIONS_MANAGE)]
+
+
+@router.get("/me/objections")
+def my_objections(
+    uow: UowDep, today: TodayDep, key: Person, on_behalf_of: OnBehalfOf = None
+) -> list[ObjectionPublic]:
+    """Your objections, with their status and the deadline that runs now."""
+    subject_id = accounts.acting_for(uow, key, on_behalf_of)
+    return [
+        ObjectionPublic.from_domain(o, today) for o in objections.objections_of(uow, subject_id)
+    ]
+
+
+@router.post("/me/objections", status_code=201)
+def object_to(
+    body: ObjectionCreate,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    key: Person,
+    on_behalf_of: OnBehalfOf = None,
+) -> ObjectionPublic:
+    """Object to a record or a list entry. It is marked "under objection" at once, everywhere,
+    and routed to its source department with working-day deadlines."""
+    subject_id = accounts.acting_for(uow, key, on_behalf_of)
+    objection = objections.file_objection(
+        uow,
+        policy,
+        subject_id=subject_id,
+        record_id=body.record_id,
+        entry_id=body.entry_id,
+        ground=body.ground,
+        reasons=body.reasons,
+        actor=key.actor,
+    )
+    return ObjectionPublic.from_domain(objection, today)
+
+
+@router.post("/me/objections/{objection_id}/evidence", status_code=201)
+async def add_evidence(
+    objection_id: DbId,
+    file: UploadFile,
+    uow: UowDep,
+    key: Person,
+    on_behalf_of: OnBehalfOf = None,
+) -> dict[str, object]:
+    """Add an evidence file (at most 5 MB) to one of your objections; it is kept with the case."""
+    content = await file.read(MAX_EVIDENCE_BYTES + 1)
+    if len(content) > MAX_EVIDENCE_BYTES:
+        raise Invalid(f"file: larger than {MAX_EVIDENCE_BYTES} bytes")
+    subject_id = await run_in_threadpool(accounts.acting_for, uow, key, on_behalf_of)
+    evidence_id = await run_in_threadpool(
+        evidence.add_evidence,
+        uow,
+        CaseType.OBJECTION,
+        objection_id,
+        subject_id=subject_id,
+        filename=(file.filename or "evidence")[:200],
+        content_type=(file.content_type or "application/octet-stream")[:100],
+        content=content,
+    )
+    return {"id": evidence_id, "bytes": len(content)}
+
+
+@router.get("/objections")
+def objection_queue(uow: UowDep, today: TodayDep, key: Objections) -> list[ObjectionPublic]:
+    """Open objections (a department sees those routed to it), most urgent first; `overdue`
+    marks the ones past their working-day deadline."""
+    cases = objections.objection_queue(uow, department=key.department)
+    return [ObjectionPublic.from_domain(o, today) for o in cases]
+
+
+@router.post("/objections/{objection_id}/forwarding")
+def forward(
+    objection_id: DbId, uow: UowDep, policy: PolicyDep, today: TodayDep, key: Objections
+) -> ObjectionPublic:
+    """The centre's check is done: the source department decides within its deadline."""
+    o = objections.forward_objection(
+        uow, policy, objection_id, department=key.department, actor=key.actor
+    )
+    return ObjectionPublic.from_domain(o, today)
+
+
+@router.post("/objections/{objection_id}/extension")
+def extend(
+    objection_id: DbId, uow: UowDep, policy: PolicyDep, today: TodayDep, key: Objections
+) -> ObjectionPublic:
+    """With approval, the source department gets more working days, once."""
+    o = objections.extend_objection(
+        uow, policy, objection_id, department=key.department, actor=key.actor
+    )
+    return ObjectionPublic.from_domain(o, today)
+
+
+@router.post("/objections/{objection_id}/decision")
+def decide(
+    objection_id: DbId,
+    body: ObjectionDecision,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    key: Objections,
+) -> ObjectionPublic:
+    """Correct, supplement, stop display, remove from list, or reject with written reasons.
+    The mark is lifted and every party that received the item is told (the feed)."""
+    o = objections.decide_objection(
+        uow,
+        policy,
+        objection_id,
+        outcome=body.outcome,
+        reasons=body.reasons,
+        department=key.department,
+        actor=key.actor,
+    )
+    return ObjectionPublic.from_domain(o, today)
