@@ -6,7 +6,7 @@ subset. Nothing depends on fontconfig finding a system font: a machine with no f
 the same PDF. Without the package the PDF is refused (`FontUnavailable`), never printed in boxes.
 
 WeasyPrint's font set-up (loading the font, parsing the stylesheets) happens once per process and
-stylesheet, not per document; renders are serialised because that set-up is shared.
+stylesheet, not per document; renders are serialised (one PDF at a time per process).
 """
 
 from __future__ import annotations
@@ -145,10 +145,9 @@ class _Printer:
                 url_fetcher=self._fetcher,
             )
         ]
-        self._lock = threading.Lock()
 
     def pdf(self, html: str) -> bytes:
-        with self._lock:
+        with _rendering:
             document = self._weasyprint.HTML(string=html, url_fetcher=self._fetcher)
             pdf = document.write_pdf(stylesheets=self._stylesheets, font_config=self._fonts)
         if not isinstance(pdf, bytes):
@@ -158,6 +157,9 @@ class _Printer:
 
 _printers: dict[str, _Printer] = {}
 _printers_lock = threading.Lock()
+#: One PDF at a time in a process: WeasyPrint's font set-up is shared, and Pango's font maps are
+#: not documented as safe to use from two threads at once.
+_rendering = threading.Lock()
 
 
 def render_pdf(html: str, stylesheet: str = "") -> bytes:
