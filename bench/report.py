@@ -181,9 +181,11 @@ def main() -> int:
             f"{name:18}{figures['p50']:>6.0f}ms{figures['p95']:>6.0f}ms{figures['max']:>6.0f}ms"
             f"{figures['cpu_p50']:>7.0f}ms{figures['pages']:>7.0f}{figures['bytes'] / 1024:>7.0f}KB"
         )
+    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+    print(f"\nload average during the run (1, 5, 15 min; {os.cpu_count()} CPUs): {load}")
     ok = zh["p95"] < P95_TARGET_MS
     print(
-        f"\nChinese PDF p95 {zh['p95']:.0f} ms over {args.renders} renders;"
+        f"Chinese PDF p95 {zh['p95']:.0f} ms over {args.renders} renders;"
         f" target < {P95_TARGET_MS:.0f} ms: {'met' if ok else 'MISSED'}"
     )
     return 0 if ok else 1
