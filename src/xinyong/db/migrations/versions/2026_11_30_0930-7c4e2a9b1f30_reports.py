@@ -1,8 +1,8 @@
 """Issued reports: number, subject, moment and content digest of each report (no content)
 
 Revision ID: 7c4e2a9b1f30
-Revises: d1af8db63204
-Create Date: 2026-11-30 09:00:00.000000
+Revises: c203b9180c2e
+Create Date: 2026-11-30 09:30:00.000000
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import xinyong.db.types
 
 revision = "7c4e2a9b1f30"
-down_revision = "d1af8db63204"
+down_revision = "c203b9180c2e"
 branch_labels = None
 depends_on = None
 
