@@ -238,6 +238,42 @@ def test_an_objection_marks_the_record_at_once_in_the_report_the_public_listing_
     assert flight["under_objection"] is True
 
 
+def test_the_report_reads_in_words_in_either_language_with_a_verification_code(
+    client: TestClient, amr: Headers, airline: Headers
+) -> None:
+    number, name = citizen_id(born=date(1968, 5, 20)), "陈淑芬"
+    submit(client, amr, penalty_row(subject_id=number, subject_name=name))
+    person = sign_up(client, number, name)
+    check(client, airline, number, "flight")
+    report(client, person)  # a first read, logged
+
+    data = report(client, person)
+    chinese = client.get("/api/v1/me/report", params={"format": "html"}, headers=person.headers)
+    english = client.get(
+        "/api/v1/me/report", params={"format": "html", "lang": "en"}, headers=person.headers
+    )
+
+    assert data["number"].startswith("GR")
+    assert len(data["verification_code"]) == 19
+    assert data["birth_year"] == 1968
+    assert "birth_date" not in data
+    assert [q["words"]["who_zh"] for q in data["queries"]] == ["本人查询", AIRLINE_NAME]
+    assert chinese.status_code == 200, chinese.text
+    for text in ("个人公共信用信息报告", "本人查询", "处罚类别", "罚款", "1968年", "异议"):
+        assert text in chinese.text
+    for raw in ("account:", "penalty_type", "1968-05-20", "5月20日"):
+        assert raw not in chinese.text
+    assert english.status_code == 200, english.text
+    for text in ("Personal Public Credit Information Report", "Kind of penalty", "you"):
+        assert text in english.text
+    assert "处罚类别" not in english.text
+    assert number not in chinese.text + english.text
+    refused = client.get(
+        "/api/v1/me/report", params={"format": "html", "lang": "fr"}, headers=person.headers
+    )
+    assert refused.status_code == 422
+
+
 def test_a_listing_stays_marked_while_any_objection_to_its_records_is_open(
     client: TestClient, court: Headers, airline: Headers, staff: Headers
 ) -> None:

@@ -79,7 +79,7 @@ def _submit(
 
 
 def _report(make_uow: UowFactory, policy: Policy, subject_id: int) -> ReportData:
-    return build_report(make_uow(), policy, subject_id, actor="account:1")
+    return build_report(make_uow(), policy, subject_id, actor="account:1", secret_key="test")
 
 
 def _shown(data: ReportData) -> list[int]:
