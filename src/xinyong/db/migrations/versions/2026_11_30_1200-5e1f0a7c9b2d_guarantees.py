@@ -2,7 +2,7 @@
 keys (duplicates merged), subject changes held for review, feed deadlines
 
 Revision ID: 5e1f0a7c9b2d
-Revises: c203b9180c2e
+Revises: 7c4e2a9b1f30
 Create Date: 2026-11-30 12:00:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "5e1f0a7c9b2d"
-down_revision = "c203b9180c2e"
+down_revision = "7c4e2a9b1f30"
 branch_labels = None
 depends_on = None
 
