@@ -47,4 +47,3 @@ def test_every_module_of_each_layer_is_in_the_tables() -> None:
         named[layer] |= _files(cell)
     for layer in LAYERS:
         assert _modules(layer) == named[layer], layer
-
