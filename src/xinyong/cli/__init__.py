@@ -14,6 +14,7 @@ from xinyong.cli import (
     catalog,
     checks,
     db,
+    deadlines,
     demo,
     departments,
     expiry,
@@ -52,6 +53,7 @@ app.command("sweep")(expiry.sweep)
 app.add_typer(objections.app, name="objections")
 app.add_typer(repairs.app, name="repairs")
 app.add_typer(accounts.agents_app, name="agents")
+app.add_typer(deadlines.app, name="deadlines")
 
 
 def main() -> None:

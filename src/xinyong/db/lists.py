@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Integer,
     String,
     Text,
     func,
@@ -18,9 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, in_chunks
+from xinyong.db.base import Base, deadline_values, in_chunks, stored_deadline
 from xinyong.db.types import BigId, Json, UTCDateTime
-from xinyong.domain.calendar import Deadline
 from xinyong.domain.errors import NotFound
 from xinyong.domain.lists import EntryState, ListEntry, ListType
 
@@ -44,6 +44,9 @@ class ListEntryRow(Base):
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     noticed_on: Mapped[date | None] = mapped_column(Date)
     defence_deadline: Mapped[date | None] = mapped_column(Date)
+    # What the defence deadline was counted from, so it can be counted again (db/deadlines.py).
+    defence_deadline_from: Mapped[date | None] = mapped_column(Date)
+    defence_deadline_days: Mapped[int | None] = mapped_column(Integer)
     deadline_official: Mapped[bool] = mapped_column(Boolean, default=True)
     defence: Mapped[str | None] = mapped_column(Text)
     decided_on: Mapped[date | None] = mapped_column(Date)
@@ -78,7 +81,14 @@ def _entry(row: ListEntryRow, list_types: Mapping[str, ListType]) -> ListEntry:
         proposed_at=row.proposed_at,
         noticed_on=row.noticed_on,
         defence_deadline=(
-            Deadline(row.defence_deadline, row.deadline_official) if row.defence_deadline else None
+            stored_deadline(
+                row.defence_deadline,
+                row.deadline_official,
+                row.defence_deadline_from,
+                row.defence_deadline_days,
+            )
+            if row.defence_deadline
+            else None
         ),
         defence=row.defence,
         decided_on=row.decided_on,
@@ -95,8 +105,9 @@ def _entry_values(entry: ListEntry) -> dict[str, Any]:
     return {
         "state": entry.state.value,
         "noticed_on": entry.noticed_on,
-        "defence_deadline": entry.defence_deadline.day if entry.defence_deadline else None,
-        "deadline_official": entry.defence_deadline.official if entry.defence_deadline else True,
+        **deadline_values(
+            "defence_deadline", entry.defence_deadline, official_column="deadline_official"
+        ),
         "defence": entry.defence,
         "decided_on": entry.decided_on,
         "decision_reasons": entry.decision_reasons,

@@ -24,11 +24,12 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, in_chunks, table_of
+from xinyong.db.base import Base, deadline_values, in_chunks, table_of
 from xinyong.db.lists import ListEntryRow
 from xinyong.db.objections import ObjectionRow
 from xinyong.db.repairs import RepairRow
@@ -60,6 +61,10 @@ class CreditRecordRow(Base):
     repair_from: Mapped[date | None] = mapped_column(Date)
     retention_ends: Mapped[date | None] = mapped_column(Date)
     publish_by: Mapped[date | None] = mapped_column(Date)
+    # What the double-publicity deadline was counted from, so it can be counted again.
+    publish_by_from: Mapped[date | None] = mapped_column(Date)
+    publish_by_days: Mapped[int | None] = mapped_column(Integer)
+    publish_by_official: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     authority_name: Mapped[str] = mapped_column(String(200))
     authority_uscc: Mapped[str] = mapped_column(String(18))
     valid_from: Mapped[date | None] = mapped_column(Date)
@@ -115,7 +120,7 @@ def _record_values(record: NewRecord, at: datetime) -> dict[str, Any]:
         "display_ends": a.display_ends,
         "repair_from": a.repair_from,
         "retention_ends": a.retention_ends,
-        "publish_by": a.publish_by.day if a.publish_by else None,
+        **deadline_values("publish_by", a.publish_by),
         "authority_name": s.authority_name,
         "authority_uscc": s.authority_uscc,
         "valid_from": s.valid_from,
@@ -172,6 +177,7 @@ class SqlRecordRepository:
             revoked_at=row.revoked_at,
             revocation_reason=row.revocation_reason,
             under_objection=row.under_objection,
+            publish_by_official=row.publish_by_official,
         )
 
     def find_states(

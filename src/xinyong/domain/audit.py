@@ -49,6 +49,8 @@ class EventTag(StrEnum):
     RECORD_DELETED = "record:deleted_after_retention"
     REPORT_READ = "report:read"
     SCREENING_RUN = "screening:run"
+    DEADLINE_RECOUNTED = "deadline:recounted"
+    QUERIES_DELETED = "query_log:deleted_after_retention"
 
 
 @dataclass(frozen=True, slots=True)

@@ -341,6 +341,9 @@ class CreditRecord:
     revoked_at: datetime | None = None
     revocation_reason: str | None = None
     under_objection: bool = False
+    #: False while `publish_by` is counted Monday to Friday (the official calendar for its year
+    #: is not out yet); `xinyong deadlines recount` counts it again when it is.
+    publish_by_official: bool = True
 
     def revoke(self, *, reason: str, at: datetime) -> None:
         """Withdraw the record because its decision was revoked or varied (from any state)."""

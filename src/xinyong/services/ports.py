@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from xinyong.services.authorisations import AuthorisationRepository
     from xinyong.services.batches import BatchRepository
     from xinyong.services.checks import ChangeLog
+    from xinyong.services.deadlines import DeadlineRepository
     from xinyong.services.departments import DepartmentRepository
     from xinyong.services.evidence import EvidenceRepository
     from xinyong.services.feed import FeedRepository
@@ -63,6 +64,8 @@ class UnitOfWork(Protocol):
     def evidence(self) -> EvidenceRepository: ...
     @property
     def feed(self) -> FeedRepository: ...
+    @property
+    def deadlines(self) -> DeadlineRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import SubjectType
+from xinyong.domain.errors import Invalid
 from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id, redact_id_numbers
 from xinyong.domain.index import subject_key
 from xinyong.domain.lists import ListEntry
@@ -90,6 +91,7 @@ class ReportCase:
     due: date | None
     outcome: str | None
     reasons: str | None
+    due_official: bool = True  # False: counted Monday to Friday until the official calendar is out
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,27 @@ class ReportQuery:
     purpose: str
     authority: str
     returned: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportNotice:
+    """Something the platform told the person about their file."""
+
+    at: datetime
+    kind: str  # deadline_moved
+    about: str  # e.g. "objection 4"
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLogPage:
+    """One page of the person's query log within its retention period, newest first."""
+
+    page: int
+    size: int
+    total: int
+    since: datetime
+    items: tuple[ReportQuery, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +144,10 @@ class ReportData:
     queries: tuple[ReportQuery, ...]
     omitted: tuple[str, ...] = field(default_factory=tuple)  # what the law keeps out, and why
     platform: str = "xinyong 信用平台"
+    #: What the platform told the person about their file (a deadline that moved, ...).
+    notices: tuple[ReportNotice, ...] = ()
+    #: `queries` holds every entry made since this moment (the log's retention period).
+    queries_since: datetime | None = None
 
 
 #: The catalog categories' names in the report standard's wording.
@@ -255,6 +282,7 @@ def build_report(uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str
                 None if o.outcome else o.due().day,
                 o.outcome,
                 o.outcome_reasons,
+                o.due().official,
             )
             for o in uow.objections.of_subject(subject_id)
         ] + [
@@ -267,20 +295,21 @@ def build_report(uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str
                 r.feedback_due.day if r.decided_at is None else None,
                 r.status.value if r.decided_at else None,
                 r.reasons or ("; ".join(r.missing) if r.missing else None),
+                r.feedback_due.official,
             )
             for r in uow.repairs.of_subject(subject_id)
         ]
         key = subject_key(subject.number, organisation=subject.kind is SubjectType.ORGANISATION)
+        since = policy.querylog.kept_since(now)
         queries = [
-            ReportQuery(
-                q.at,
-                departments.get(q.department or "", q.department or q.actor),
-                q.kind,
-                q.purpose,
-                q.authority,
-                q.returned,
+            _report_query(q, departments)
+            for _, q in uow.queries.for_key(key, since=since, limit=None)
+        ]
+        notices = [
+            ReportNotice(
+                n.at, n.kind.value, f"{n.entity_type.replace('_', ' ')} {n.entity_id}", n.detail
             )
-            for _, q in uow.queries.for_key(key, limit=500)
+            for n in uow.deadlines.notices_of(subject_id)
         ]
         uow.queries.add_many(
             [
@@ -332,4 +361,36 @@ def build_report(uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str
         cases=tuple(cases),
         queries=tuple(queries),
         omitted=OMITTED,
+        notices=tuple(notices),
+        queries_since=since,
+    )
+
+
+def _report_query(q: QueryEntry, departments: Mapping[str, str]) -> ReportQuery:
+    return ReportQuery(
+        q.at,
+        departments.get(q.department or "", q.department or q.actor),
+        q.kind,
+        q.purpose,
+        q.authority,
+        q.returned,
+    )
+
+
+def query_log_page(
+    uow: UnitOfWork, policy: Policy, subject_id: int, *, page: int, size: int
+) -> QueryLogPage:
+    """One page of the person's query log, newest first: every entry within the log's
+    retention period (`policy/rights.toml [queries]`) is on some page."""
+    if page < 1 or size < 1:
+        raise Invalid("page and size start at 1")
+    with uow:
+        subject = uow.subjects.get(subject_id)
+        since = policy.querylog.kept_since(uow.now())
+        departments = {d.code: d.name for d in uow.departments.list()}
+        key = subject_key(subject.number, organisation=subject.kind is SubjectType.ORGANISATION)
+        total = uow.queries.count_for_key(key, since=since)
+        found = uow.queries.for_key(key, since=since, limit=size, offset=(page - 1) * size)
+    return QueryLogPage(
+        page, size, total, since, tuple(_report_query(q, departments) for _, q in found)
     )
