@@ -434,7 +434,7 @@ def test_the_migration_backfills_what_every_stored_deadline_was_counted_from(
     config = alembic_config(fresh_url)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "d1af8db63204")  # the deadlines' columns go
+        command.downgrade(config, "c203b9180c2e")  # the deadlines' columns go
     upgrade(engine)  # ... and come back, backfilled from what the rows still hold
 
     assert _stored(engine) == before

@@ -17,6 +17,7 @@ from xinyong.cli import (
     deadlines,
     demo,
     departments,
+    exchange,
     expiry,
     identifiers,
     keys,
@@ -54,6 +55,8 @@ app.add_typer(objections.app, name="objections")
 app.add_typer(repairs.app, name="repairs")
 app.add_typer(accounts.agents_app, name="agents")
 app.add_typer(deadlines.app, name="deadlines")
+app.add_typer(exchange.node_app, name="node")
+app.add_typer(exchange.peers_app, name="peers")
 
 
 def main() -> None:

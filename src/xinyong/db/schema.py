@@ -12,6 +12,7 @@ from xinyong.db import (  # noqa: F401 - imported for the tables they declare
     deadlines,
     departments,
     evidence,
+    exchange,
     feed,
     keys,
     lists,

@@ -51,6 +51,10 @@ class EventTag(StrEnum):
     SCREENING_RUN = "screening:run"
     DEADLINE_RECOUNTED = "deadline:recounted"
     QUERIES_DELETED = "query_log:deleted_after_retention"
+    EXCHANGE_NODE_INITIALISED = "exchange:node_initialised"
+    EXCHANGE_PEER_ADDED = "exchange:peer_added"
+    EXCHANGE_PEER_REMOVED = "exchange:peer_removed"
+    EXCHANGE_EVENT_REFUSED = "exchange:event_refused"
 
 
 @dataclass(frozen=True, slots=True)

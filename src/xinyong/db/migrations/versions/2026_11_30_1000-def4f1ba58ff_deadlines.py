@@ -19,8 +19,8 @@ Backfill, from what the rows hold:
 A deadline whose start cannot be found keeps NULL start and count and cannot be recounted.
 
 Revision ID: def4f1ba58ff
-Revises: d1af8db63204
-Create Date: 2026-11-30 09:00:00
+Revises: c203b9180c2e
+Create Date: 2026-11-30 10:00:00
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from alembic import op
 import xinyong.db.types
 
 revision = "def4f1ba58ff"
-down_revision = "d1af8db63204"
+down_revision = "c203b9180c2e"
 branch_labels = None
 depends_on = None
 
