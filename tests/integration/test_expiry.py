@@ -194,11 +194,15 @@ def test_a_general_record_is_shown_until_its_display_ends_then_archived_expired_
     assert _audits(seeded, EventTag.RECORD_EXPIRED) == 1
 
     clock.at = on(date(2032, 8, 31))  # the last day of retention
-    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary()
+    # The query log keeps five years: the two checks of 20 November 2026 go.
+    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary(queries_deleted=2)
     assert _in(_report(seeded, policy, subject_id), record.id).archived
 
     clock.at = on(RETENTION_ENDS)
-    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary(deleted=1)
+    # ... and the report read and the two agency queries of 31 August 2027.
+    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary(
+        deleted=1, queries_deleted=3
+    )
     assert _report(seeded, policy, subject_id).records == ()
     uow = seeded()
     with uow:
