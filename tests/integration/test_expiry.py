@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
 
 import pytest
+
 from tests.conftest import Clock
 from tests.factories import citizen_id, debtor_row, penalty_row
-
 from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+
 from tests.conftest import Clock
 from tests.factories import citizen_id, credit_code, penalty_row
-
 from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork

@@ -11,8 +11,8 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select
-from tests.factories import citizen_id, penalty_row
 
+from tests.factories import citizen_id, penalty_row
 from xinyong.db.batches import BatchRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.batches import BatchSource

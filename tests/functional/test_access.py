@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.factories import citizen_id, penalty_row
 
+from tests.factories import citizen_id, penalty_row
 from xinyong import bootstrap
 from xinyong.config import Settings
 from xinyong.domain.access import PERSON_SCOPES, ROLE_SCOPES, Role, Scope

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
-from tests.factories import citizen_id, credit_code
 
+from tests.factories import citizen_id, credit_code
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import Conflict, Invalid, NotFound

@@ -15,9 +15,9 @@ from typing import Any
 import chinese_calendar
 import pytest
 from fastapi.testclient import TestClient
+
 from tests.conftest import Clock
 from tests.factories import citizen_id, debtor_row, penalty_row
-
 from xinyong.domain.access import ROLE_SCOPES, Role
 
 KeyFor = Callable[..., str]

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
-from tests.factories import citizen_id, penalty_row
 
+from tests.factories import citizen_id, penalty_row
 from xinyong.db.batches import BatchRow
 from xinyong.db.records import CreditRecordRow, RecordRevisionRow
 from xinyong.db.subjects import IdentityReviewRow, SubjectRow

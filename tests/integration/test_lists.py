@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
+
 from tests.conftest import Clock
 from tests.factories import (
     citizen_id,
@@ -20,7 +21,6 @@ from tests.factories import (
     organisation_debtor_row,
     penalty_row,
 )
-
 from xinyong.db.audit import AuditEventRow
 from xinyong.db.checks import ChangeRow, SqlIndexSource
 from xinyong.db.engine import make_engine

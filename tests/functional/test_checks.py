@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
 from tests.conftest import Clock
 from tests.factories import citizen_id, debtor_row, penalty_row
-
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.access import ROLE_SCOPES, Role, Scope
 

@@ -9,9 +9,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.factories import citizen_id, debtor_row, penalty_row
 from typer.testing import CliRunner, Result
 
+from tests.factories import citizen_id, debtor_row, penalty_row
 from xinyong.cli import app
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory

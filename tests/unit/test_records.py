@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.factories import AMR_USCC, citizen_id, penalty_row
 
+from tests.factories import AMR_USCC, citizen_id, penalty_row
 from xinyong.domain.catalog import Severity
 from xinyong.domain.departments import Department
 from xinyong.domain.errors import RowRejected

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.factories import citizen_id, penalty_row
 
+from tests.factories import citizen_id, penalty_row
 from xinyong.domain.access import PERSON_SCOPES, Scope
 from xinyong.domain.policy import Policy
 
