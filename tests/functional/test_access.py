@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 KeyFor = Callable[..., str]
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 # Write routes also need a key bound to a department; every key here has one, so that each check
-# is about the scope alone (test_api_records.py covers a key bound to none).
+# is about the scope alone (test_records.py covers a key bound to none).
 DEPARTMENT = "BJ-AMR"
 PROBLEM = "application/problem+json"
 

@@ -1,63 +1,16 @@
-"""Lists and checks over HTTP: a listing's procedure, checks that follow it at once, screening."""
+"""Checks over HTTP and through `xinyong check`: they follow a listing at once, and feedback."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable
+import json
 from datetime import date
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Clock
-from tests.factories import citizen_id, debtor_row, penalty_row
-from xinyong.db.unit_of_work import SqlUnitOfWork
-from xinyong.domain.access import ROLE_SCOPES, Role, Scope
-
-KeyFor = Callable[..., str]
-UowFactory = Callable[[], SqlUnitOfWork]
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def staff(key_for: KeyFor) -> dict[str, str]:
-    return auth(key_for(ROLE_SCOPES[Role.CREDIT_CENTRE]))
-
-
-@pytest.fixture
-def amr(key_for: KeyFor) -> dict[str, str]:
-    """A source department (market regulation) that proposes and runs listings."""
-    return auth(key_for(ROLE_SCOPES[Role.SOURCE_DEPARTMENT], "BJ-AMR"))
-
-
-@pytest.fixture
-def court(key_for: KeyFor) -> dict[str, str]:
-    return auth(key_for(ROLE_SCOPES[Role.SOURCE_DEPARTMENT], "BJ-HCOURT"))
-
-
-@pytest.fixture
-def airline(key_for: KeyFor) -> dict[str, str]:
-    """An implementing department that checks before it sells."""
-    return auth(key_for(ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT], "BJ-CAAC-NC"))
-
-
-def submit(client: TestClient, headers: dict[str, str], row: dict[str, object]) -> int:
-    response = client.post("/api/v1/records", json=row, headers=headers)
-    assert response.status_code in (200, 201), response.text
-    return int(response.json()["record"]["id"])
-
-
-def check(client: TestClient, headers: dict[str, str], number: str, matter: str) -> Any:
-    response = client.post(
-        "/api/v1/checks", json={"subject": number, "matter": matter}, headers=headers
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
+from tests.factories import citizen_id, debtor_row
+from tests.functional.helpers import KeyFor, UowFactory, auth, check, run, submit
+from xinyong.domain.access import Scope
 
 
 def test_a_listed_debtor_is_refused_a_flight_until_the_listing_ends(
@@ -109,117 +62,6 @@ def test_a_listed_debtor_is_refused_a_flight_until_the_listing_ends(
     assert after["id"] != first["id"]
     with seeded() as uow:
         assert uow.queries.count("check") == 3  # every check is on the person's file
-
-
-def test_a_platform_listing_waits_for_its_notice_and_the_defence_window(
-    client: TestClient, amr: dict[str, str], airline: dict[str, str], clock: Clock
-) -> None:
-    number = citizen_id(born=date(1970, 1, 2))
-    record = submit(client, amr, penalty_row(subject_id=number))
-    proposed = client.post(
-        "/api/v1/lists/proposals",
-        json={
-            "list_type": "FOOD-DRUG-SERIOUS",
-            "subject": number,
-            "grounds": "sold food past its date, repeatedly",
-            "basis_records": [record],
-        },
-        headers=amr,
-    )
-    assert proposed.status_code == 201, proposed.text
-    entry_id = proposed.json()["id"]
-    url = f"/api/v1/lists/entries/{entry_id}"
-    decision = {"reasons": "the grounds are established"}
-
-    early = client.post(f"{url}/decision", json=decision, headers=amr)
-    assert early.status_code == 409
-    assert "proposed" in early.json()["detail"]
-
-    # Friday 2026-11-20: five working days later is Friday 2026-11-27.
-    noticed = client.post(f"{url}/notice", headers=amr)
-    assert noticed.status_code == 200, noticed.text
-    assert noticed.json()["defence_deadline"] == "2026-11-27"
-    assert noticed.json()["defence_deadline_official"] is True
-
-    clock.advance(days=7)  # the deadline day itself: still the person's
-    on_deadline = client.post(f"{url}/decision", json=decision, headers=amr)
-    assert on_deadline.status_code == 409
-    assert "2026-11-27" in on_deadline.json()["detail"]
-    assert check(client, airline, number, "administrative_permit")["measures"] == []
-
-    clock.advance(days=3)  # Monday 2026-11-30
-    decided = client.post(f"{url}/decision", json=decision, headers=amr)
-    assert decided.status_code == 200, decided.text
-    assert decided.json()["state"] == "decided"
-    assert decided.json()["decided_on"] == "2026-11-30"
-    measures = check(client, airline, number, "administrative_permit")["measures"]
-    assert measures
-    assert {m["triggered_by"]["id"] for m in measures} == {entry_id}
-
-    published = client.post(f"{url}/publication", headers=amr)
-    assert published.json()["state"] == "published"
-
-    notice = client.get(f"{url}/notice", headers=amr)
-    assert notice.status_code == 200
-    assert notice.headers["content-type"].startswith("text/html")
-    assert f"{number[:10]}****{number[14:]}" in notice.text
-    assert number not in notice.text
-    assert "2026-11-27" in notice.text or "2026年11月27日" in notice.text
-    pdf = client.get(f"{url}/decision", params={"format": "pdf"}, headers=amr)
-    if pdf.status_code == 503:
-        pytest.skip(f"PDF rendering unavailable here: {pdf.json()['detail']}")
-    assert pdf.status_code == 200
-    assert pdf.content.startswith(b"%PDF")
-
-
-def test_proposals_the_law_does_not_allow_are_refused(
-    client: TestClient, amr: dict[str, str], key_for: KeyFor
-) -> None:
-    minor = citizen_id(born=date(2012, 6, 1))
-    record = submit(client, amr, penalty_row(subject_id=minor))
-    proposal = {
-        "list_type": "FOOD-DRUG-SERIOUS",
-        "subject": minor,
-        "grounds": "x",
-        "basis_records": [record],
-    }
-    refused = client.post("/api/v1/lists/proposals", json=proposal, headers=amr)
-    assert refused.status_code == 403
-    assert "minor" in refused.json()["detail"]
-    assert minor not in refused.text
-
-    adult = citizen_id(born=date(1980, 1, 1))
-    other = submit(client, amr, penalty_row(subject_id=citizen_id(born=date(1981, 1, 1))))
-    own_record = submit(client, amr, penalty_row(subject_id=adult))
-    someone_elses = client.post(
-        "/api/v1/lists/proposals",
-        json={**proposal, "subject": adult, "basis_records": [other]},
-        headers=amr,
-    )
-    assert someone_elses.status_code == 422
-    assert "someone else" in someone_elses.json()["detail"]
-    court_list = client.post(
-        "/api/v1/lists/proposals",
-        json={
-            **proposal,
-            "subject": adult,
-            "list_type": "COURT-DEBTORS",
-            "basis_records": [own_record],
-        },
-        headers=amr,
-    )
-    assert court_list.status_code == 403
-    assert "court" in court_list.json()["detail"]
-
-    own = client.post(
-        "/api/v1/lists/proposals",
-        json={**proposal, "subject": adult, "basis_records": [own_record]},
-        headers=amr,
-    )
-    assert own.status_code == 201, own.text
-    stranger = auth(key_for(ROLE_SCOPES[Role.SOURCE_DEPARTMENT], "BJ-TAX"))
-    hidden = client.post(f"/api/v1/lists/entries/{own.json()['id']}/notice", headers=stranger)
-    assert hidden.status_code == 404
 
 
 def test_feedback_says_what_the_department_did(
@@ -316,41 +158,30 @@ def test_a_malformed_check_is_a_problem_naming_what_is_wrong(
     problem(client.post(url, content="{", headers={"Content-Type": "application/json"}), 401)
 
 
-def test_screening_a_csv_answers_every_row_and_logs_every_number(
-    client: TestClient,
-    court: dict[str, str],
-    airline: dict[str, str],
-    seeded: UowFactory,
-) -> None:
-    listed = citizen_id(born=date(1977, 4, 4))
-    submit(client, court, debtor_row(subject_id=listed))
-    client.post(
-        "/api/v1/lists/decided",
-        json={
-            "list_type": "COURT-DEBTORS",
-            "subject": listed,
-            "grounds": "court decision",
-            "decided_on": "2026-10-15",
-        },
-        headers=court,
-    ).raise_for_status()
-    clear = citizen_id(born=date(1988, 8, 8))
-    body = f"number\n{clear}\n{listed}\n11010519491231002Y\n".encode()
-    response = client.post(
-        "/api/v1/checks/batch",
-        params={"matter": "flight"},
-        content=body,
-        headers={**airline, "Content-Type": "text/csv"},
+# xinyong lists court-sync, xinyong check
+
+
+def test_a_court_record_becomes_a_listing_that_checks_see_until_it_ends(debtor: str) -> None:
+    synced = run("lists", "court-sync")
+    assert synced.exit_code == 0, synced.output
+    assert "1 listings recorded" in synced.output
+    assert run("lists", "court-sync").output.startswith("0 listings")
+
+    checked = run(
+        "check", "--matter", "flight", "--department", "BJ-CAAC-NC", "--json", "--subject", debtor
     )
-    assert response.status_code == 200, response.text
-    rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert [(r["row"], r["status"]) for r in rows] == [
-        ("1", "clear"),
-        ("2", "listed"),
-        ("3", "invalid"),
-    ]
-    assert rows[1]["measures"] == "M-COURT-FLIGHT"
-    assert "check character" in rows[2]["reason"]
-    assert rows[2]["number"] == ""
-    with seeded() as uow:
-        assert uow.queries.count("screening") == 2
+    assert checked.exit_code == 0, checked.output
+    answer = json.loads(checked.stdout)
+    assert [m["code"] for m in answer["measures"]] == ["M-COURT-FLIGHT"]
+    assert debtor not in checked.stdout  # masked
+    entry = answer["measures"][0]["entry"]
+
+    shown = run("lists", "entry", str(entry))
+    assert "COURT-DEBTORS" in shown.output
+    assert "decided" in shown.output
+    ended = run("lists", "exit", str(entry), "--ground", "performance")
+    assert ended.exit_code == 0, ended.output
+    again = run(
+        "check", "--matter", "flight", "--department", "BJ-CAAC-NC", "--json", "--subject", debtor
+    )
+    assert json.loads(again.stdout)["measures"] == []

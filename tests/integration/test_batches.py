@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 import pytest
@@ -13,12 +14,12 @@ from xinyong.db.records import CreditRecordRow, RecordRevisionRow
 from xinyong.db.subjects import IdentityReviewRow, SubjectRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.batches import BatchSource
-from xinyong.domain.errors import Invalid, RowRejected
+from xinyong.domain.errors import Invalid
 from xinyong.domain.policy import Policy
-from xinyong.domain.records import Outcome, RecordStatus
+from xinyong.domain.records import RecordStatus
 from xinyong.services import batches
-from xinyong.services.batches import ingest_batch
-from xinyong.services.records import revoke_record, submit_record
+from xinyong.services.batches import get_batch, ingest_batch
+from xinyong.services.batchfiles import BatchFormat, read_rows
 from xinyong.services.reports import build_report
 
 UowFactory = Callable[[], SqlUnitOfWork]
@@ -39,6 +40,19 @@ def _ingest(make_uow: UowFactory, policy: Policy, rows: list[dict[str, object]],
         actor="test",
         source=BatchSource.API,
         chunk_rows=kw.pop("chunk_rows", 3),  # type: ignore[arg-type]
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _ingest_rows(make_uow: UowFactory, policy: Policy, rows: object, **kw: object):
+    return ingest_batch(
+        make_uow(),
+        policy,
+        rows,  # type: ignore[arg-type]
+        department="BJ-AMR",
+        actor="test",
+        source=BatchSource.API,
+        chunk_rows=2,
         **kw,  # type: ignore[arg-type]
     )
 
@@ -190,39 +204,6 @@ def test_an_interrupted_file_batch_resumes_after_its_last_committed_chunk(
     assert _count(seeded, CreditRecordRow) == 10
 
 
-def test_a_single_submission_is_accepted_then_unchanged(seeded: UowFactory, policy: Policy) -> None:
-    row = penalty_row()
-    first = submit_record(seeded(), policy, row, department="BJ-AMR", actor="t")
-    second = submit_record(seeded(), policy, row, department="BJ-AMR", actor="t")
-    assert first.outcome is Outcome.ACCEPTED
-    assert second.outcome is Outcome.UNCHANGED
-    assert first.record.id == second.record.id
-    assert first.record.display_ends is not None
-
-
-def test_a_refused_single_submission_writes_nothing(seeded: UowFactory, policy: Policy) -> None:
-    with pytest.raises(RowRejected) as caught:
-        submit_record(
-            seeded(), policy, penalty_row(religion="佛教"), department="BJ-AMR", actor="t"
-        )
-    assert caught.value.problems[0].field == "religion"
-    assert _count(seeded, CreditRecordRow) == 0
-    assert _count(seeded, SubjectRow) == 0
-
-
-def test_a_revoked_record_stays_revoked_when_resent(seeded: UowFactory, policy: Policy) -> None:
-    row = penalty_row(fine_amount="300")
-    stored = submit_record(seeded(), policy, row, department="BJ-AMR", actor="t")
-    revoke_record(
-        seeded(), stored.record.id, department="BJ-AMR", reason="复议撤销原处罚决定", actor="t"
-    )
-    again = submit_record(
-        seeded(), policy, {**row, "fine_amount": "400"}, department="BJ-AMR", actor="t"
-    )
-    assert again.outcome is Outcome.UPDATED
-    assert again.record.status is RecordStatus.REVOKED
-
-
 def test_an_unreadable_input_fails_its_batch_and_keeps_what_was_committed(
     seeded: UowFactory, policy: Policy
 ) -> None:
@@ -282,3 +263,48 @@ def test_a_held_record_stays_held_when_resent_until_its_review_is_resolved(
         reviews = uow.session.scalars(select(IdentityReviewRow)).all()
     assert statuses == ["active", "identity_hold"]
     assert len(reviews) == 1
+
+
+# Input that once sank a batch or leaked an ID number into its stored refusals
+
+
+def test_an_odd_field_name_is_refused_on_its_row_and_the_batch_goes_on(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    # PostgreSQL refused to store these names in batch_rejects (NUL; longer than the column),
+    # which sank the whole batch there while SQLite took it.
+    rows = [
+        {**penalty_row(), "x" * 300: "1"},
+        {**penalty_row(), "a\x00b": "1"},
+        penalty_row(),
+    ]
+    summary = _ingest_rows(seeded, policy, list(enumerate(rows, start=1)))
+    assert (summary.accepted, summary.rejected) == (1, 2)
+    assert {e.row for e in summary.errors} == {1, 2}
+
+
+def test_an_id_number_in_the_wrong_column_is_not_stored_in_the_batch_rejects(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    number = citizen_id()
+    rows = [penalty_row(decision_date=number), {**penalty_row(), number: "x"}]
+    summary = _ingest_rows(seeded, policy, list(enumerate(rows, start=1)))
+    assert summary.rejected == 2
+    assert summary.batch_id is not None
+    stored = get_batch(seeded(), summary.batch_id, department=None).errors
+    assert len(stored) == 2
+    assert not any(number in f"{p.field} {p.reason}" for p in stored)
+
+
+def test_a_csv_that_breaks_the_reader_fails_its_batch_and_keeps_the_rows_before(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    columns = list(penalty_row())
+    good = [",".join(str(penalty_row()[c]) for c in columns) for _ in range(2)]
+    body = "\n".join([",".join(columns), *good, "ADM-PEN-01," + "x" * (2 * 1024 * 1024)])
+    with pytest.raises(Invalid):
+        _ingest_rows(seeded, policy, read_rows(io.BytesIO(body.encode()), BatchFormat.CSV))
+    uow = seeded()
+    with uow:
+        batch = uow.session.scalars(select(BatchRow)).one()
+        assert (batch.status, batch.rows_done, batch.accepted) == ("failed", 2, 2)

@@ -9,7 +9,7 @@ import pytest
 from tests.factories import AMR_USCC, citizen_id, penalty_row
 from xinyong.domain.catalog import Severity
 from xinyong.domain.departments import Department
-from xinyong.domain.errors import RowRejected
+from xinyong.domain.errors import FieldProblem, RowRejected
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import Submission, validate_row
 
@@ -368,3 +368,47 @@ def test_a_record_is_shown_only_while_active_and_before_its_display_ends() -> No
     assert not record.is_displayable_on(date(2027, 1, 5))  # display_ends is the first day not shown
     record.revoke(reason="复议撤销", at=at)
     assert not record.is_displayable_on(date(2026, 6, 1))
+
+
+# An ID number sent where it does not belong is never repeated in a refusal
+
+
+def refusal(policy: Policy, raw: dict[str, object]) -> list[FieldProblem]:
+    department = policy.department("BJ-AMR")
+    assert department is not None
+    with pytest.raises(RowRejected) as caught:
+        validate_row(raw, row=3, department=department, gate=policy.gate(TODAY))
+    return caught.value.problems
+
+
+@pytest.mark.parametrize(
+    "field", ["item", "decision_date", "fine_amount", "penalty_type", "valid_until"]
+)
+def test_an_id_number_typed_into_another_column_is_never_repeated(
+    policy: Policy, field: str
+) -> None:
+    number = citizen_id()
+    problems = refusal(policy, penalty_row(**{field: number}))
+    assert [p.field for p in problems] == [field]
+    for spaced in (number, f"{number[:6]} {number[6:14]} {number[14:]}"):
+        problems = refusal(policy, penalty_row(**{field: spaced}))
+        assert number[:14] not in problems[0].reason.replace(" ", "")
+
+
+def test_a_header_row_made_of_data_does_not_repeat_the_id_number_as_a_field_name(
+    policy: Policy,
+) -> None:
+    number = citizen_id()  # a CSV sent without its header: the first row's cells become names
+    problems = refusal(policy, {**penalty_row(), number: "x"})
+    assert len(problems) == 1
+    assert number not in problems[0].field
+    assert number not in str(RowRejected(problems))
+
+
+def test_a_field_name_with_control_characters_or_no_end_is_named_safely(
+    policy: Policy,
+) -> None:
+    problems = refusal(policy, {**penalty_row(), "a\x00b": "1", "x" * 5000: "1"})
+    names = [p.field for p in problems]
+    assert all(name.isprintable() and len(name) <= 100 for name in names)
+    assert "a?b" in names
