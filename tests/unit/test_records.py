@@ -1,4 +1,5 @@
-"""The catalog gate for one submitted row: what is accepted, and how every refusal is named."""
+"""Records: the catalog gate for one submitted row (what is accepted, and how every refusal is
+named), and the record use cases over the fakes."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from datetime import date
 import pytest
 
 from tests.factories import AMR_USCC, citizen_id, penalty_row
+from tests.fakes import FakeUnitOfWork
+from tests.unit.helpers import submitted
+from xinyong.domain.audit import EventTag
 from xinyong.domain.catalog import Severity
 from xinyong.domain.departments import Department
-from xinyong.domain.errors import FieldProblem, RowRejected
+from xinyong.domain.errors import Conflict, FieldProblem, NotFound, RowRejected
 from xinyong.domain.policy import Policy
-from xinyong.domain.records import Submission, validate_row
+from xinyong.domain.records import Outcome, RecordStatus, Submission, validate_row
+from xinyong.services.records import get_record, revoke_record
 
 TODAY = date(2026, 11, 20)
 ROW = 7
@@ -412,3 +417,98 @@ def test_a_field_name_with_control_characters_or_no_end_is_named_safely(
     names = [p.field for p in problems]
     assert all(name.isprintable() and len(name) <= 100 for name in names)
     assert "a?b" in names
+
+
+# The record use cases over the fakes: stored once, held on a conflicting identity, revoked once
+
+
+def test_a_record_is_stored_once_then_left_unchanged_and_its_acceptance_audited(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    row = penalty_row()
+    first = submitted(uow, policy, row)
+    again = submitted(uow, policy, row)
+    assert (first.outcome, again.outcome) == (Outcome.ACCEPTED, Outcome.UNCHANGED)
+    assert again.record.id == first.record.id
+    assert first.subject_number == row["subject_id"]
+    assert (first.record.status, first.held_for_review) == (RecordStatus.ACTIVE, False)
+    assert (len(uow.committed.records), len(uow.committed.subjects)) == (1, 1)
+    audited = [e for e in uow.committed.audit if e.entity_type == "record"]
+    assert [(e.tag, e.entity_id) for e in audited] == [
+        (EventTag.RECORD_ACCEPTED, str(first.record.id))
+    ]
+
+
+def test_a_changed_resubmission_replaces_the_record_and_keeps_the_old_version(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    row = penalty_row(fine_amount="1000")
+    first = submitted(uow, policy, row)
+    changed = submitted(uow, policy, {**row, "fine_amount": "80000"})
+    assert changed.outcome is Outcome.UPDATED
+    assert changed.record.id == first.record.id
+    assert changed.record.severity == "serious"
+    [revision] = uow.committed.revisions
+    assert (revision.record_id, revision.content_hash) == (
+        first.record.id,
+        first.record.content_hash,
+    )
+    assert EventTag.RECORD_UPDATED in [e.tag for e in uow.committed.audit]
+
+
+def test_a_name_that_disagrees_with_the_known_subject_holds_the_record_for_review(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    number = citizen_id()
+    submitted(uow, policy, penalty_row(subject_id=number, subject_name="李建国"))
+    held = submitted(uow, policy, penalty_row(subject_id=number, subject_name="李建围"))
+    assert held.held_for_review is True
+    assert held.record.status is RecordStatus.IDENTITY_HOLD
+    [review] = uow.committed.reviews.values()
+    assert (review.record_id, review.known_value, review.submitted_value) == (
+        held.record.id,
+        "李建国",
+        "李建围",
+    )
+    assert [s.name for s in uow.committed.subjects.values()] == ["李建国"]  # never merged
+    assert EventTag.RECORD_HELD in [e.tag for e in uow.committed.audit]
+
+
+def test_a_refused_row_or_an_unregistered_department_stores_nothing(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    before = uow.snapshot()
+    with pytest.raises(RowRejected):
+        submitted(uow, policy, penalty_row(religion="佛教"))
+    with pytest.raises(NotFound, match="not registered"):
+        submitted(uow, policy, penalty_row(), department="NOPE")
+    assert uow.committed == before
+
+
+def test_a_revocation_is_audited_and_a_second_one_is_a_conflict_that_commits_nothing(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = submitted(uow, policy)
+    record, number = revoke_record(
+        uow, stored.record.id, department="BJ-AMR", reason="复议撤销原处罚决定", actor="amr-1"
+    )
+    assert (record.status, record.revocation_reason) == (RecordStatus.REVOKED, "复议撤销原处罚决定")
+    assert record.revoked_at == uow.now()
+    assert number == stored.subject_number
+    before = uow.snapshot()
+    with pytest.raises(Conflict):
+        revoke_record(uow, stored.record.id, department="BJ-AMR", reason="再次撤销", actor="amr-1")
+    assert uow.committed == before
+    assert [e.tag for e in uow.committed.audit].count(EventTag.RECORD_REVOKED) == 1
+
+
+def test_a_department_neither_reads_nor_revokes_another_departments_record(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = submitted(uow, policy)
+    with pytest.raises(NotFound):
+        get_record(uow, stored.record.id, department="BJ-TAX")
+    with pytest.raises(NotFound):
+        revoke_record(uow, stored.record.id, department="BJ-TAX", reason="不是我们的", actor="t")
+    record, number = get_record(uow, stored.record.id, department=None)
+    assert (record.status, number) == (RecordStatus.ACTIVE, stored.subject_number)
