@@ -1,4 +1,5 @@
-"""Fixtures of the integration tests: the checker on the per-test database."""
+"""Fixtures of the integration tests: the checker on the per-test database, and the exchange's
+nodes and NATS servers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,14 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.conftest import Clock
+from tests.exchange_support import (  # noqa: F401 - pytest finds fixtures by name here
+    cn,
+    gd,
+    linked,
+    migrated_sqlite,
+    nats_cluster,
+    nats_server,
+)
 from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork

@@ -11,7 +11,7 @@ from xinyong.domain.identifiers import mask_citizen_id
 
 
 class RoleKind(StrEnum):
-    """How a person answers for an organisation (DOMAIN.md §7: measures may reach them)."""
+    """How a person answers for an organisation (docs/domain.md §7: measures may reach them)."""
 
     LEGAL_REPRESENTATIVE = "legal_representative"
     PRINCIPAL_RESPONSIBLE = "principal_responsible"
