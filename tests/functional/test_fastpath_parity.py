@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.factories import citizen_id, debtor_row
 
+from tests.factories import citizen_id, debtor_row
 from xinyong.domain.access import ROLE_SCOPES, Role, Scope
 
 KeyFor = Callable[..., str]

@@ -10,6 +10,7 @@ import json
 
 import pytest
 from sqlalchemy import func, select
+
 from tests.exchange_support import (
     CN_ID,
     CN_KEYS,
@@ -27,7 +28,6 @@ from tests.exchange_support import (
     peer,
     queue,
 )
-
 from xinyong.db.exchange import OutboxRow, SqlExchangeUnitOfWork
 from xinyong.domain.audit import EventTag
 from xinyong.domain.envelopes import RefusalReason, canonical_json, make_envelope

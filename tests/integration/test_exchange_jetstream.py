@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nats
 import pytest
+
 from tests.conftest import Clock
 from tests.exchange_support import (
     Applier,
@@ -26,7 +27,6 @@ from tests.exchange_support import (
     queue,
     sqlite_node,
 )
-
 from xinyong.services import exchange
 from xinyong.services.exchange import Outcome, Published, TransportError
 from xinyong.transport.jetstream import JetStreamTransport, StreamSettings

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlalchemy import select, update
-from tests.factories import penalty_row
 
+from tests.factories import penalty_row
 from xinyong.db.records import CreditRecordRow, displayable_on
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.policy import Policy

@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from tests.factories import citizen_id
 
+from tests.factories import citizen_id
 from xinyong.domain.catalog import SharingScope
 from xinyong.domain.envelopes import (
     NodeKeys,

@@ -11,8 +11,8 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
-from tests.factories import citizen_id
 
+from tests.factories import citizen_id
 from xinyong.domain.envelopes import NodeKeys, canonical_json, make_envelope, unseal
 from xinyong.domain.exchange import (
     Change,
