@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select, text
+
 from tests.conftest import BACKENDS, PG_URL, Clock, _drop_postgres, _fresh_postgres
 from tests.factories import citizen_id, debtor_row, penalty_row
-
 from xinyong.db.audit import AuditEventRow
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import downgrade, upgrade

@@ -10,8 +10,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, insert, inspect, text
-from tests.conftest import BACKENDS, PG_URL, _drop_postgres, _fresh_postgres
 
+from tests.conftest import BACKENDS, PG_URL, _drop_postgres, _fresh_postgres
 from xinyong.db.base import table_of
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import current_revision, upgrade

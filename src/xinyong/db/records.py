@@ -151,7 +151,7 @@ def displayable_on(day: date) -> ColumnElement[bool]:
     """`CreditRecord.is_displayable_on(day)` as SQL: active, and its display not ended by `day`.
 
     The one expiry rule, for queries that filter in the database;
-    `tests/integration/test_records_display.py` proves the two forms agree on every boundary day.
+    `tests/integration/test_records.py` proves the two forms agree on every boundary day.
     """
     return and_(
         CreditRecordRow.status == RecordStatus.ACTIVE.value,
