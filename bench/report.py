@@ -37,8 +37,9 @@ from xinyong.domain.accounts import Account
 from xinyong.domain.index import subject_key
 from xinyong.domain.policy import Policy, load_policy
 from xinyong.domain.querylog import QueryEntry
+from xinyong.services.report_data import ReportData
 from xinyong.services.report_render import render_report_pdf
-from xinyong.services.reports import ReportData, build_report
+from xinyong.services.reports import build_report
 
 P95_TARGET_MS = 300.0
 

@@ -30,6 +30,7 @@ from xinyong.domain.audit import AuditEvent
 from xinyong.domain.authorisations import Authorisation
 from xinyong.domain.batches import Batch, BatchSource, BatchStatus
 from xinyong.domain.calendar import Deadline
+from xinyong.domain.catalog import SubjectType
 from xinyong.domain.checks import ChangeKind, Feedback
 from xinyong.domain.deadlines import CREDIT_CENTRE, Counted, DeadlineKind, Notice, Watched
 from xinyong.domain.departments import Department
@@ -350,6 +351,34 @@ class FakeRecordRepository(_Repository):
             if r.item_code in items and r.status is RecordStatus.ACTIVE
         ]
 
+    def _persons(self) -> list[CreditRecord]:
+        return [
+            r
+            for _, r in sorted(self.store.records.items())
+            if self.store.subjects[r.subject_id].kind is SubjectType.PERSON
+        ]
+
+    def first_decided(self) -> dict[int, date | None]:
+        first: dict[int, date | None] = {}
+        for r in self._persons():
+            known = first.get(r.subject_id)
+            if r.status is RecordStatus.REVOKED:
+                first.setdefault(r.subject_id, None)
+            else:
+                first[r.subject_id] = (
+                    r.decision_date if known is None else min(known, r.decision_date)
+                )
+        return first
+
+    def negative_shown_since(self, items: Collection[str], since: date) -> list[CreditRecord]:
+        return [
+            self._copy(r)
+            for r in self._persons()
+            if r.item_code in items
+            and r.status is not RecordStatus.REVOKED
+            and (r.display_ends is None or r.display_ends > since)
+        ]
+
     def of_subject(self, subject_id: int) -> list[CreditRecord]:
         found = [r for r in self.store.records.values() if r.subject_id == subject_id]
         return [self._copy(r) for r in sorted(found, key=lambda r: (r.decision_date, r.id))]
@@ -615,6 +644,21 @@ class FakeListEntryRepository(_Repository):
             for row in self.store.entries.values()
             if row.source_record is not None and row.source_record in wanted
         }
+
+    def live_of_lists(
+        self,
+        codes: Collection[str],
+        subject_ids: Collection[int] | None,
+        list_types: Mapping[str, ListType],
+    ) -> list[ListEntry]:
+        wanted = None if subject_ids is None else set(subject_ids)
+        return [
+            self._entry(i, row, list_types)
+            for i, row in sorted(self.store.entries.items())
+            if row.list_code in codes
+            and row.values["state"] in (EntryState.DECIDED, EntryState.PUBLISHED)
+            and (wanted is None or row.values["subject_id"] in wanted)
+        ]
 
     def count(self, state: str | None = None) -> int:
         return sum(

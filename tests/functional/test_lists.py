@@ -14,11 +14,13 @@ from tests.functional.helpers import (
     Headers,
     KeyFor,
     UowFactory,
+    assert_problem,
     auth,
     check,
     measures_for,
     record_listing,
     run,
+    sign_up,
     squashed,
     submit,
     words,
@@ -261,3 +263,100 @@ def test_a_deletion_ground_starts_the_courts_three_working_days(
     assert bad.status_code == 409
     deleted = client.post(f"{url}/exit", json={"ground": "performance"}, headers=court)
     assert deleted.json()["deletion_overdue"] is False
+
+
+# The person's own part: a defence within the window, refusing a good-credit entry
+
+
+def test_the_person_states_their_own_defence_within_the_window_and_only_on_their_own_entry(
+    client: TestClient, amr: dict[str, str], clock: Clock
+) -> None:
+    number, neighbour = citizen_id(born=date(1968, 4, 9)), citizen_id(born=date(1969, 5, 10))
+    record = submit(client, amr, penalty_row(subject_id=number))
+    submit(client, amr, penalty_row(subject_id=neighbour, subject_name="李四"))
+    person, other = sign_up(client, number, "王秀英"), sign_up(client, neighbour, "李四")
+    proposed = client.post(
+        "/api/v1/lists/proposals",
+        json={
+            "list_type": "FOOD-DRUG-SERIOUS",
+            "subject": number,
+            "grounds": "sold food past its date, repeatedly",
+            "basis_records": [record],
+        },
+        headers=amr,
+    )
+    entry_id = proposed.json()["id"]
+    defence = {"text": "已全部下架并整改，请求不予列入"}
+    url = f"/api/v1/me/list-entries/{entry_id}/defence"
+
+    early = client.post(url, json=defence, headers=person.headers)
+    assert_problem(early, 409)  # no notice served yet: no window to state it in
+    client.post(f"/api/v1/lists/entries/{entry_id}/notice", headers=amr)
+
+    mine = client.get("/api/v1/me/list-entries", headers=person.headers).json()
+    assert [(e["id"], e["state"], e["defence_deadline"]) for e in mine] == [
+        (entry_id, "noticed", "2026-11-27")
+    ]
+    assert_problem(client.post(url, json=defence, headers=other.headers), 404)
+    assert_problem(client.post(url, json={"text": "  "}, headers=person.headers), 422)
+
+    stated = client.post(url, json=defence, headers=person.headers)
+    assert stated.status_code == 200, stated.text
+    seen = client.get(f"/api/v1/lists/entries/{entry_id}", headers=amr).json()
+    assert seen["defence"] == defence["text"]
+
+    clock.advance(days=10)  # Monday 30 November: the window closed on Friday 27
+    late = client.post(url, json=defence, headers=person.headers)
+    assert "2026-11-27" in assert_problem(late, 409)["detail"]
+
+
+def test_the_person_refuses_a_volunteer_honour_and_its_rewards_stop_at_once(
+    client: TestClient, key_for: KeyFor, amr: dict[str, str]
+) -> None:
+    civil = auth(key_for(ROLE_SCOPES[Role.SOURCE_DEPARTMENT], "BJ-CIVIL"))
+    desk = auth(key_for(ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT], "BJ-CIVIL"))
+    number = citizen_id(born=date(1990, 7, 1))
+    submit(
+        client,
+        civil,
+        {
+            "item": "HON-VOL-01",
+            "document_number": "京民表〔2026〕00017号",
+            "subject_id": number,
+            "subject_name": "张志愿",
+            "decision_date": "2026-10-15",
+            "authority_name": "北京市民政局",
+            "authority_uscc": "1111000000002108XF",
+            "honour_title": "优秀志愿者",
+            "level": "municipal",
+        },
+    )
+    person = sign_up(client, number, "张志愿")
+    listed = record_listing(client, civil, number, "GOOD-VOLUNTEER")
+    assert listed.status_code == 201, listed.text
+    entry_id = listed.json()["id"]
+    assert "R-GREEN-CHANNEL" in measures_for(client, desk, number, "administrative_permit")
+
+    # A serious listing is not the person's to refuse.
+    record = submit(client, amr, penalty_row(subject_id=number, subject_name="张志愿"))
+    serious = client.post(
+        "/api/v1/lists/proposals",
+        json={
+            "list_type": "FOOD-DRUG-SERIOUS",
+            "subject": number,
+            "grounds": "sold food past its date, repeatedly",
+            "basis_records": [record],
+        },
+        headers=amr,
+    )
+    assert serious.status_code == 201, serious.text
+    serious_id = serious.json()["id"]
+    refused = client.post(f"/api/v1/me/list-entries/{serious_id}/refusal", headers=person.headers)
+    assert "FOOD-DRUG-SERIOUS" in assert_problem(refused, 403)["detail"]
+
+    done = client.post(f"/api/v1/me/list-entries/{entry_id}/refusal", headers=person.headers)
+    assert done.status_code == 200, done.text
+    assert (done.json()["state"], done.json()["exit_ground"]) == ("exited", "refusal")
+    assert "R-GREEN-CHANNEL" not in measures_for(client, desk, number, "administrative_permit")
+    again = client.post(f"/api/v1/me/list-entries/{entry_id}/refusal", headers=person.headers)
+    assert_problem(again, 409)

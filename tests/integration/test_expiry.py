@@ -28,7 +28,8 @@ from xinyong.services.authorisations import NotAuthorised
 from xinyong.services.checks import Checker, run_check
 from xinyong.services.expiry import SweepSummary
 from xinyong.services.records import Stored, submit_record
-from xinyong.services.reports import ReportData, ReportRecord, build_report
+from xinyong.services.report_data import ReportData, ReportRecord
+from xinyong.services.reports import build_report
 
 UowFactory = Callable[[], SqlUnitOfWork]
 
@@ -178,8 +179,11 @@ def test_a_general_record_is_shown_until_its_display_ends_then_archived_expired_
     assert _audits(seeded, EventTag.RECORD_EXPIRED) == 1
 
     clock.at = on(date(2032, 8, 31))  # the last day of retention
-    # The query log keeps five years: the two checks of 20 November 2026 go.
-    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary(queries_deleted=2)
+    # The query log keeps five years: the two checks of 20 November 2026 go. Three years after
+    # the fine's display ended (1 September 2030) the person holds the derived clean status.
+    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary(
+        queries_deleted=2, clean_granted=1
+    )
     assert _in(_report(seeded, policy, subject_id), record.id).archived
 
     clock.at = on(RETENTION_ENDS)
@@ -192,6 +196,7 @@ def test_a_general_record_is_shown_until_its_display_ends_then_archived_expired_
     with uow:
         assert uow.records.of_subject(subject_id) == []
     assert _audits(seeded, EventTag.RECORD_DELETED) == 1
+    # The fine is gone, and the clean status stays: its deletion speaks against nobody.
     assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary()
 
 

@@ -30,7 +30,8 @@ from xinyong.domain.calendar import Deadline
 from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound
 from xinyong.domain.lists import EntryState, IllegalTransition, ListEntry, MinorNeverListed
 from xinyong.domain.policy import Policy
-from xinyong.services import decided_lists, lists
+from xinyong.services import decided_lists, expiry, lists
+from xinyong.services.checks import Checker, run_check
 from xinyong.services.records import Stored, revoke_record, submit_record
 
 UowFactory = Callable[[], SqlUnitOfWork]
@@ -441,3 +442,56 @@ def test_a_court_listing_recorded_by_hand_is_linked_to_its_record_and_never_reco
         assert uow.entries.source_record_of(view.entry.id or 0) == stored.record.id
     assert decided_lists.record_court_listings(seeded(), policy, actor="court-feed") == 0
     assert _count(seeded, ListEntryRow) == 1
+
+
+# -- the derived clean status --------------------------------------------------------------------
+
+
+def test_three_clean_years_open_the_green_channel_until_a_new_negative_record_arrives(
+    seeded: UowFactory, policy: Policy, clock: Clock, checker: Checker
+) -> None:
+    """A fine decided 1 September 2026 is shown to 1 September 2027; three years on the person
+    holds "no negative record for three consecutive years", and an approval desk's check gives
+    the green channel. The next fine ends the status in its own transaction."""
+    clock.at = on(date(2026, 11, 20))
+    number = citizen_id(born=date(1979, 3, 8))
+    stored = submit_record(
+        seeded(), policy, penalty_row(subject_id=number), department="BJ-AMR", actor="clerk"
+    )
+
+    def rewards() -> list[str]:
+        _, answer = run_check(
+            seeded(), checker, number, "administrative_permit", department="BJ-AMR", actor="desk"
+        )
+        return sorted(h.measure.code for h in answer.hits if h.measure.category == "reward")
+
+    clock.at = on(date(2030, 8, 30))
+    assert expiry.sweep(seeded(), policy, actor="sweep").clean_granted == 0
+    assert rewards() == []
+
+    clock.at = on(date(2030, 9, 2))
+    summary = expiry.sweep(seeded(), policy, actor="sweep")
+    assert (summary.clean_granted, summary.clean_ended) == (1, 0)
+    assert rewards() == ["R-GREEN-CHANNEL", "R-PERMISSIVE-ACCEPTANCE"]
+    assert expiry.sweep(seeded(), policy, actor="sweep").clean_granted == 0  # once
+
+    submit_record(
+        seeded(),
+        policy,
+        penalty_row(subject_id=number, decision_date="2030-08-28"),
+        department="BJ-AMR",
+        actor="clerk",
+    )
+    assert rewards() == []
+    uow = seeded()
+    with uow:
+        [entry] = [
+            e
+            for e in uow.entries.of_subject(stored.record.subject_id, policy.list_types)
+            if e.list_type.derived
+        ]
+    assert (entry.state, entry.exit_ground, entry.exited_on) == (
+        EntryState.EXITED,
+        "new_negative_record",
+        date(2030, 9, 2),
+    )

@@ -15,8 +15,8 @@ from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.errors import RowRejected
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import Outcome, RecordStatus, document_key
-from xinyong.services.records import revoke_record, submit_record
-from xinyong.services.subjects import list_identity_reviews, resolve_identity_review
+from xinyong.services.records import resolve_identity_review, revoke_record, submit_record
+from xinyong.services.subjects import list_identity_reviews
 
 UowFactory = Callable[[], SqlUnitOfWork]
 
@@ -168,7 +168,9 @@ def test_a_resubmission_naming_another_person_is_held_for_review_never_moved(
     assert other not in f"{review.known_value} {review.submitted_value}"  # masked
 
     # The review finds the document is about the other person: it moves, the old version kept.
-    resolve_identity_review(seeded(), review.id, same_person=False, note="核对原件", actor="c")
+    resolve_identity_review(
+        seeded(), policy, review.id, same_person=False, note="核对原件", actor="c"
+    )
     with seeded() as uow:
         record = uow.records.get(first.record.id)
         assert record.subject_id == review.other_subject_id
@@ -185,7 +187,9 @@ def test_a_review_may_keep_the_record_with_the_person_it_was_about(
     moved = {**row, "subject_id": citizen_id(), "subject_name": "张伟"}
     submit_record(seeded(), policy, moved, department="BJ-AMR", actor="t")
     [review] = list_identity_reviews(seeded())
-    resolve_identity_review(seeded(), review.id, same_person=True, note="误填号码", actor="c")
+    resolve_identity_review(
+        seeded(), policy, review.id, same_person=True, note="误填号码", actor="c"
+    )
     with seeded() as uow:
         record = uow.records.get(first.record.id)
         assert (record.subject_id, record.status) == (first.record.subject_id, RecordStatus.ACTIVE)

@@ -19,7 +19,8 @@ from xinyong.domain.reports import IssuedReport, code_matches, content_digest
 from xinyong.services.accounts import register
 from xinyong.services.checks import Checker, run_check
 from xinyong.services.records import submit_record
-from xinyong.services.reports import ReportData, build_report, report_content, verify_report_code
+from xinyong.services.report_data import ReportData
+from xinyong.services.reports import build_report, report_content, verify_report_code
 
 UowFactory = Callable[[], SqlUnitOfWork]
 SECRET = "the-deployment-secret-key-of-32-chars"

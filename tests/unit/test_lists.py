@@ -298,6 +298,27 @@ def test_a_refusable_serious_list_is_refused(catalog_codes: frozenset[str]) -> N
     assert refusal(catalog_codes, refusable=True).field == "refusable"
 
 
+def test_a_refusable_entry_must_exit_on_refusal_and_a_derived_status_needs_its_years(
+    catalog_codes: frozenset[str],
+) -> None:
+    good = {
+        "kind": "good_credit",
+        "serious_field": None,
+        "decided_by": "authority",
+        "period_rule": "until_exit",
+        "period_months": None,
+        "defence_working_days": 0,
+    }
+    assert read_one(catalog_codes, **good, refusable=True, exit_grounds=["refusal"])
+    error = refusal(catalog_codes, **good, refusable=True, exit_grounds=["revocation"])
+    assert (error.field, error.reason) == ("exit_grounds", "a refusable entry exits on 'refusal'")
+    for years in (None, 0, True, "3"):
+        error = refusal(catalog_codes, **good, derived=True, clean_years=years)
+        assert error.field == "clean_years"
+    [status] = read_one(catalog_codes, **good, derived=True, clean_years=3)
+    assert (status.derived, status.clean_years) == (True, 3)
+
+
 def test_a_published_flag_that_is_not_a_boolean_is_refused(
     catalog_codes: frozenset[str],
 ) -> None:

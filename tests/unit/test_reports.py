@@ -14,9 +14,7 @@ import pytest
 
 from xinyong.domain.reports import ReportChannel
 from xinyong.services.documents import PdfUnavailable
-from xinyong.services.report_render import render_report_html, render_report_pdf, report_number
-from xinyong.services.report_words import QueryWords, ReportField
-from xinyong.services.reports import (
+from xinyong.services.report_data import (
     CATEGORY_NAMES,
     ReportCase,
     ReportCategory,
@@ -27,6 +25,8 @@ from xinyong.services.reports import (
     ReportRecord,
     ReportTerms,
 )
+from xinyong.services.report_render import render_report_html, render_report_pdf, report_number
+from xinyong.services.report_words import QueryWords, ReportField
 
 MASKED_NUMBER = "1101051949****002X"
 #: 01:30 UTC on 28 November is 09:30 the same day in China.

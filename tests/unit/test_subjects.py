@@ -13,14 +13,16 @@ from xinyong.domain.audit import EventTag
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.checks import ChangeKind
 from xinyong.domain.errors import Conflict, Invalid, NotFound
+from xinyong.domain.lists import EntryState
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus
 from xinyong.domain.subjects import ReviewResolution, Role, RoleKind, Subject
+from xinyong.services import lists
+from xinyong.services.records import resolve_identity_review
 from xinyong.services.subjects import (
     find_subject,
     list_identity_reviews,
     record_role,
-    resolve_identity_review,
     roles_of,
 )
 
@@ -129,7 +131,7 @@ def test_the_same_person_releases_the_held_record_and_a_review_is_resolved_once(
 ) -> None:
     review_id = _held(uow, policy)
     resolved = resolve_identity_review(
-        uow, review_id, same_person=True, note="户籍核实为同一人，曾用名", actor="centre-1"
+        uow, policy, review_id, same_person=True, note="户籍核实为同一人，曾用名", actor="centre-1"
     )
     assert (resolved.is_open, resolved.resolution) == (False, ReviewResolution.SAME_PERSON)
     with uow:
@@ -138,17 +140,71 @@ def test_the_same_person_releases_the_held_record_and_a_review_is_resolved_once(
     assert [r.id for r in list_identity_reviews(uow, status="resolved")] == [review_id]
     before = uow.snapshot()
     with pytest.raises(Conflict):
-        resolve_identity_review(uow, review_id, same_person=False, note="改判", actor="centre-2")
+        resolve_identity_review(
+            uow, policy, review_id, same_person=False, note="改判", actor="centre-2"
+        )
     assert uow.committed == before
 
 
 def test_another_person_keeps_the_record_withheld(uow: FakeUnitOfWork, policy: Policy) -> None:
     review_id = _held(uow, policy)
     resolved = resolve_identity_review(
-        uow, review_id, same_person=False, note="号码被冒用", actor="centre-1"
+        uow, policy, review_id, same_person=False, note="号码被冒用", actor="centre-1"
     )
     assert resolved.resolution is ReviewResolution.DIFFERENT_PERSON
     with uow:
         assert uow.records.get(resolved.record_id).status is RecordStatus.IDENTITY_HOLD
     [event] = [e for e in uow.committed.audit if e.tag is EventTag.IDENTITY_REVIEW_RESOLVED]
     assert event.data == {"resolution": "different_person", "record_id": resolved.record_id}
+
+
+# A number whose region code no table knows: accepted, in force, and flagged for review
+
+
+def test_an_unknown_region_code_is_accepted_in_force_and_flagged_once_for_review(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    number = citizen_id(region="990101")
+    first = submitted(uow, policy, penalty_row(subject_id=number))
+    submitted(uow, policy, penalty_row(subject_id=number))  # a second record: no second review
+    assert (first.record.status, first.held_for_review) == (RecordStatus.ACTIVE, False)
+    [review] = list_identity_reviews(uow)
+    assert (review.kind, review.submitted_value, review.holds_record) == ("region", "990101", False)
+    assert (review.subject_id, review.record_id) == (first.record.subject_id, first.record.id)
+    [event] = [e for e in uow.committed.audit if e.tag is EventTag.IDENTITY_FLAGGED]
+    assert event.data["review_id"] == review.id
+    assert number not in repr(event)
+    submitted(uow, policy, penalty_row(subject_id=citizen_id(region="110105")))  # a known code
+    assert len(list_identity_reviews(uow)) == 1
+
+    confirmed = resolve_identity_review(
+        uow, policy, review.id, same_person=True, note="公安户籍核实号码无误", actor="centre-1"
+    )
+    assert confirmed.resolution is ReviewResolution.SAME_PERSON
+    with uow:
+        assert uow.records.get(first.record.id).status is RecordStatus.ACTIVE
+
+
+def test_a_flagged_number_found_not_the_persons_withholds_the_record_and_its_listings(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    number = citizen_id(region="990101")
+    stored = submitted(uow, policy, penalty_row(subject_id=number))
+    view = lists.propose(
+        uow,
+        policy,
+        list_code="FOOD-DRUG-SERIOUS",
+        subject_number=number,
+        grounds="多次销售超过保质期的食品",
+        basis_records=[stored.record.id],
+        department="BJ-AMR",
+        actor="amr-1",
+    )
+    [review] = list_identity_reviews(uow)
+    resolve_identity_review(
+        uow, policy, review.id, same_person=False, note="号码系伪造", actor="centre-1"
+    )
+    with uow:
+        assert uow.records.get(stored.record.id).status is RecordStatus.IDENTITY_HOLD
+        entry = uow.entries.get(view.entry.id or 0, policy.list_types)
+    assert entry.state is EntryState.WITHDRAWN  # the proposal rested on that record alone

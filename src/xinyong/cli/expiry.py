@@ -15,7 +15,8 @@ from xinyong.services import expiry
 def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Archive what is past its display period, end lapsed listings, delete records and
     query-log entries past retention, count again deadlines the official calendar now covers,
-    and tell every recipient. Run it daily (cron or a systemd timer); it is safe to run again."""
+    derive the three-year clean status, and tell every recipient. Run it daily (cron or a
+    systemd timer); it is safe to run again."""
     p = context.platform()
     policy = p.policy
     with context.domain_errors():
@@ -26,6 +27,8 @@ def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         "deleted": summary.deleted,
         "queries_deleted": summary.queries_deleted,
         "deadlines_recounted": summary.deadlines_recounted,
+        "clean_granted": summary.clean_granted,
+        "clean_ended": summary.clean_ended,
     }
     if as_json:
         typer.echo(json.dumps(figures))
@@ -34,5 +37,6 @@ def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         f"{summary.expired} records archived, {summary.listings_ended} listings ended,"
         f" {summary.deleted} records deleted after retention,"
         f" {summary.queries_deleted} query-log entries deleted after retention,"
-        f" {summary.deadlines_recounted} deadlines counted again on the official calendar"
+        f" {summary.deadlines_recounted} deadlines counted again on the official calendar,"
+        f" {summary.clean_granted} clean statuses derived, {summary.clean_ended} ended"
     )

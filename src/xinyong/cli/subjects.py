@@ -12,7 +12,7 @@ from rich.table import Table
 from xinyong.cli import context
 from xinyong.cli.context import console
 from xinyong.domain.subjects import RoleKind
-from xinyong.services import subjects
+from xinyong.services import records, subjects
 
 roles_app = typer.Typer(help="Roles tying persons to organisations (measures may reach them).")
 reviews_app = typer.Typer(
@@ -81,10 +81,12 @@ def resolve(
     same_person: Annotated[bool, typer.Option("--same-person/--different-person")],
     note: Annotated[str, typer.Option(help="Why: what was checked")],
 ) -> None:
-    """Decide a held submission; the same person releases the record."""
+    """Decide a review: the same person releases a held record (or confirms a flagged number)."""
+    p = context.platform()
     with context.domain_errors():
-        review = subjects.resolve_identity_review(
-            context.platform().uow(),
+        review = records.resolve_identity_review(
+            p.uow(),
+            p.policy,
             review_id,
             same_person=same_person,
             note=note,

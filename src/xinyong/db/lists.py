@@ -223,6 +223,25 @@ class SqlListEntryRepository:
             )
         return found
 
+    def live_of_lists(
+        self,
+        codes: Collection[str],
+        subject_ids: Collection[int] | None,
+        list_types: Mapping[str, ListType],
+    ) -> list[ListEntry]:
+        live = select(ListEntryRow).where(
+            ListEntryRow.list_code.in_(sorted(codes)),
+            ListEntryRow.state.in_([EntryState.DECIDED.value, EntryState.PUBLISHED.value]),
+        )
+        if subject_ids is None:
+            rows = list(self.session.scalars(live.order_by(ListEntryRow.id)))
+        else:
+            rows = []
+            for part in in_chunks(sorted(subject_ids)):
+                rows.extend(self.session.scalars(live.where(ListEntryRow.subject_id.in_(part))))
+            rows.sort(key=lambda row: row.id)
+        return [_entry(row, list_types) for row in rows]
+
     def count(self, state: str | None = None) -> int:
         query = select(func.count()).select_from(ListEntryRow)
         if state:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    case,
     delete,
     false,
     func,
@@ -35,6 +36,7 @@ from xinyong.db.objections import ObjectionRow
 from xinyong.db.repairs import RepairRow
 from xinyong.db.subjects import IdentityReviewRow, SqlSubjectRepository, SubjectRow
 from xinyong.db.types import BigId, Json, UTCDateTime
+from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import NotFound
 from xinyong.domain.records import CreditRecord, RecordStatus
 from xinyong.domain.subjects import Subject
@@ -286,6 +288,32 @@ class SqlRecordRepository:
                 under_objection=record.under_objection,
             )
         )
+
+    def first_decided(self) -> dict[int, date | None]:
+        unrevoked = case(
+            (CreditRecordRow.status != RecordStatus.REVOKED.value, CreditRecordRow.decision_date)
+        )
+        rows = self.session.execute(
+            select(CreditRecordRow.subject_id, func.min(unrevoked))
+            .join(SubjectRow, SubjectRow.id == CreditRecordRow.subject_id)
+            .where(SubjectRow.kind == SubjectType.PERSON.value)
+            .group_by(CreditRecordRow.subject_id)
+        )
+        return {subject_id: first for subject_id, first in rows}  # noqa: C416 (rows, not pairs)
+
+    def negative_shown_since(self, items: Collection[str], since: date) -> list[CreditRecord]:
+        rows = self.session.scalars(
+            select(CreditRecordRow)
+            .join(SubjectRow, SubjectRow.id == CreditRecordRow.subject_id)
+            .where(
+                SubjectRow.kind == SubjectType.PERSON.value,
+                CreditRecordRow.item_code.in_(sorted(items)),
+                CreditRecordRow.status != RecordStatus.REVOKED.value,
+                or_(CreditRecordRow.display_ends.is_(None), CreditRecordRow.display_ends > since),
+            )
+            .order_by(CreditRecordRow.id)
+        )
+        return [self._to_domain(row) for row in rows]
 
     def of_subject(self, subject_id: int) -> list[CreditRecord]:
         rows = self.session.scalars(

@@ -11,6 +11,7 @@ class EventTag(StrEnum):
     RECORD_ACCEPTED = "record:accepted"
     RECORD_UPDATED = "record:updated"
     RECORD_HELD = "record:held_for_identity_review"
+    IDENTITY_FLAGGED = "record:identity_flagged"
     RECORD_REVOKED = "record:revoked"
     BATCH_OPENED = "batch:opened"
     BATCH_PROGRESSED = "batch:chunk_committed"

@@ -28,6 +28,10 @@ from xinyong.domain.list_periods import (
 _E = TypeVar("_E", bound=StrEnum)
 
 
+#: The exit ground of a good-credit entry the person refused to have recorded.
+REFUSAL = "refusal"
+
+
 class ListKind(StrEnum):
     SERIOUS_UNTRUSTWORTHY = "serious_untrustworthy"
     KEY_SUPERVISION = "key_supervision"
@@ -83,8 +87,10 @@ class ListType:
     #: The kinds of department that decide this list (court and authority lists): `decided_by_kinds`
     #: in the policy, else a court for a court list, else the providers of its source items.
     decider_kinds: frozenset[str] = frozenset()
-    #: A status the platform derives from the records (no department records it).
+    #: A status the platform derives from the records (no department records it), and the years
+    #: without a negative record in display it takes (`clean_years`).
     derived: bool = False
+    clean_years: int | None = None
 
     @property
     def period(self) -> Period:
@@ -185,6 +191,7 @@ _LIST_KEYS = frozenset(
         "publication",
         "decided_by_kinds",
         "derived",
+        "clean_years",
     }
 )
 
@@ -292,6 +299,10 @@ def read_list_types(
         visible = [items[c] for c in sorted(sources) if items is not None and c in items]
         ground_field, grounds = read_grounds(raw, file, code, period, visible)
         exit_grounds = _strings(raw.get("exit_grounds"), file, code, "exit_grounds")
+        if refusable and REFUSAL not in exit_grounds:
+            raise CatalogError(
+                file, code, "exit_grounds", f"a refusable entry exits on {REFUSAL!r}"
+            )
         deciders = frozenset(
             _strings(raw.get("decided_by_kinds"), file, code, "decided_by_kinds", required=False)
         )
@@ -302,6 +313,11 @@ def read_list_types(
         derived = _flag(raw, "derived", False, file, code)
         if derived and decided_by is not Decider.AUTHORITY:
             raise CatalogError(file, code, "derived", "only an authority-style status is derived")
+        clean_years = raw.get("clean_years")
+        if derived and (
+            isinstance(clean_years, bool) or not isinstance(clean_years, int) or clean_years <= 0
+        ):
+            raise CatalogError(file, code, "clean_years", "a derived status needs its years")
         out.append(
             ListType(
                 code=code,
@@ -331,6 +347,7 @@ def read_list_types(
                 publication=publication,
                 decider_kinds=deciders,
                 derived=derived,
+                clean_years=clean_years if derived else None,
             )
         )
     return out

@@ -8,15 +8,17 @@ court or another authority decides are recorded as decided; the platform does no
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from xinyong.domain.calendar import Deadline, add_working_days
+from xinyong.domain.calendar import Deadline, add_months, add_working_days
 from xinyong.domain.departments import Department
 from xinyong.domain.errors import Conflict, NotAllowed, OutsideMandate
 from xinyong.domain.list_periods import Ground, Period, PeriodRule, Publication
 from xinyong.domain.list_types import (
+    REFUSAL,
     Decider,
     ListKind,
     ListType,
@@ -25,6 +27,7 @@ from xinyong.domain.list_types import (
 )
 
 __all__ = [
+    "REFUSAL",
     "Decider",
     "Ground",
     "ListKind",
@@ -107,6 +110,14 @@ class ListEntry:
         if self.defence_deadline and on > self.defence_deadline.day:
             raise IllegalTransition(f"the defence window closed on {self.defence_deadline.day}")
         self.defence = text
+
+    def refuse(self, *, on: date) -> None:
+        """The person refuses to have this good-credit entry (an honour, volunteering, a
+        donation) recorded: it ends today (docs/domain.md §7). Other entries are not theirs to
+        refuse."""
+        if not self.list_type.refusable:
+            raise NotAllowed(f"{self.list_type.code} is not an entry its subject may refuse")
+        self.exit(ground=REFUSAL, on=on)
 
     def decide(self, *, reasons: str, on: date, months: int | None = None) -> None:
         """Decide the listing: only after the notice and once the defence window has passed."""
@@ -331,3 +342,58 @@ def require_decider(list_type: ListType, department: Department | None) -> None:
             f" ({deciders}), on a record of its own",
             action=action,
         )
+
+
+#: Why a derived status ends (exit grounds the derived list names): a new negative record, a
+#: serious or key-supervision listing in force, or a derivation found wrong on review.
+NEW_NEGATIVE_RECORD = "new_negative_record"
+SERIOUS_LISTING = "serious_listing"
+DERIVATION_CORRECTED = "revocation"
+#: The kinds of list whose listing in force ends a derived clean status.
+CLEAN_STATUS_ENDERS = frozenset({ListKind.SERIOUS_UNTRUSTWORTHY, ListKind.KEY_SUPERVISION})
+
+
+def clean_since(day: date, years: int) -> date:
+    """The first day of the window a clean status looks back over (`years` before `day`)."""
+    return add_months(day, -12 * years)
+
+
+def is_clean(
+    *,
+    day: date,
+    years: int,
+    known_since: date | None,
+    negative_windows: Sequence[tuple[date, date | None]],
+    serious_or_key_in_force: bool,
+) -> bool:
+    """The derived good-credit status "no negative record for `years` consecutive years"
+    (docs/domain.md §7): the platform has known the person that long (a record decided on or
+    before the window's first day), no negative, unrevoked record was in display on any day of
+    the window (each window is [decision, display end)), and no serious or key-supervision
+    listing is in force today."""
+    start = clean_since(day, years)
+    if known_since is None or known_since > start or serious_or_key_in_force:
+        return False
+    return not any(
+        shown_from <= day and (shown_until is None or shown_until > start)
+        for shown_from, shown_until in negative_windows
+    )
+
+
+def derive_clean_status(
+    list_type: ListType, *, subject_id: int, on: date, at: datetime
+) -> ListEntry:
+    """The derived status, in force from `on` (recorded by the platform, never by a department)."""
+    if not list_type.derived:
+        raise NotAllowed(f"{list_type.code} is not a derived status")
+    return ListEntry(
+        id=None,
+        list_type=list_type,
+        subject_id=subject_id,
+        state=EntryState.DECIDED,
+        proposed_by="platform:derived",
+        grounds="derived from the records",
+        proposed_at=at,
+        decided_on=on,
+        ends_on=None,
+    )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import (
     COMMON_FIELDS,
     BannedFields,
@@ -421,6 +422,22 @@ class CreditRecord:
             raise RecordStateConflict(self.id, self.status, what)
         self.status = target
         self.updated_at = at
+
+    def shown_window(self) -> tuple[date, date | None] | None:
+        """The days the record was (or is) in display: [decision, end), end None while open.
+
+        A revoked record never counts (as if it had not been made); a record that stopped early
+        (repaired, an upheld objection, held for an identity review) stopped on the day it
+        changed. The derived clean status reads these windows (`domain.lists.is_clean`).
+        """
+        if self.status is RecordStatus.REVOKED:
+            return None
+        if self.status is RecordStatus.ACTIVE:
+            return self.decision_date, self.display_ends
+        stopped = business_date(self.updated_at)
+        if self.display_ends is not None:
+            stopped = min(stopped, self.display_ends)
+        return self.decision_date, max(stopped, self.decision_date)
 
     def is_displayable_on(self, day: date) -> bool:
         """The one expiry rule: shown and usable only while active and before its display ends."""

@@ -66,6 +66,9 @@ class IdentityConflictKind(StrEnum):
     BIRTH_DATE = "birth_date"
     #: A resubmitted document names another person than the record it updates is about.
     SUBJECT = "subject"
+    #: The number's region code is in no table of codes that ever existed: the record is
+    #: accepted and shown, and staff confirm the number (docs/identifiers.md).
+    REGION = "region"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,11 @@ class IdentityReview:
     @property
     def is_open(self) -> bool:
         return self.status is ReviewStatus.OPEN
+
+    @property
+    def holds_record(self) -> bool:
+        """Whether the record waits for the review; a region flag leaves it in force."""
+        return self.kind != IdentityConflictKind.REGION.value
 
     @property
     def moves_subject(self) -> bool:

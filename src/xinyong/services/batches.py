@@ -18,9 +18,11 @@ from xinyong.domain.batches import Batch, BatchSource, BatchStatus, IngestSummar
 from xinyong.domain.calendar import business_date
 from xinyong.domain.departments import Department
 from xinyong.domain.errors import FieldProblem, Invalid, NotFound, RowRejected
+from xinyong.domain.lists import NEW_NEGATIVE_RECORD
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import Gate, Submission, validate_row
 from xinyong.services.departments import require_department
+from xinyong.services.lists import lose_clean_status
 from xinyong.services.records import store_submissions
 
 if TYPE_CHECKING:
@@ -165,6 +167,7 @@ def _ingest_chunk(
         gate = policy.gate(business_date(uow.now()))
         valid, problems = validate_rows(rows, dept, gate)
         result = store_submissions(uow, valid, batch_id=batch.id, actor=actor)
+        lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
         uow.batches.add_rejects(batch.id, problems)
         before = _counts(batch)
         batch.rows_done = rows[-1][0]

@@ -14,7 +14,15 @@ from xinyong.domain.lists import Decider, ListType, record_decided_listing, requ
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, conduct_date
 from xinyong.services.audit import record_refusal
-from xinyong.services.lists import EntryView, audit_entry, changed, entity_id, list_type_of, owned
+from xinyong.services.lists import (
+    EntryView,
+    audit_entry,
+    changed,
+    end_clean_status_on_listing,
+    entity_id,
+    list_type_of,
+    owned,
+)
 from xinyong.services.subjects import find_subject
 
 if TYPE_CHECKING:
@@ -72,6 +80,7 @@ def record_decided(
             uow.entries.add(entry, department=department, source_record=source.id, at=now)
             audit_entry(uow, EventTag.LISTING_RECORDED, actor, entry, record=source.id)
             changed(uow, entry)
+            end_clean_status_on_listing(uow, policy, entry, actor=actor)
             uow.commit()
     except OutsideMandate as refusal:
         record_refusal(uow, refusal, actor=actor, department=department)
@@ -138,6 +147,7 @@ def record_court_listings(uow: UnitOfWork, policy: Policy, *, actor: str) -> int
                 )
                 audit_entry(uow, EventTag.LISTING_RECORDED, actor, entry, record=record.id)
                 changed(uow, entry)
+                end_clean_status_on_listing(uow, policy, entry, actor=actor)
                 created += 1
         uow.commit()
     return created

@@ -1,7 +1,7 @@
 """Expiry: what is past its display period moves to the archive, listings whose period ended
 end, and what is past retention is deleted (records, and query-log entries); every recipient is
 told; deadlines counted on the fallback calendar are counted again once the official calendar
-covers them. `xinyong sweep` runs it.
+covers them; derived statuses follow the records. `xinyong sweep` runs it.
 
 Nothing waits for the sweep to stop being shown or used: `CreditRecord.is_displayable_on` and
 each entry's in-force window decide that at read time. The sweep moves the stored state to match.
@@ -18,6 +18,7 @@ from xinyong.domain.checks import ChangeKind
 from xinyong.domain.feed import FeedKind
 from xinyong.domain.policy import Policy
 from xinyong.services.deadlines import recount_deadlines
+from xinyong.services.derived_lists import derive_clean_statuses
 from xinyong.services.feed import notify
 from xinyong.services.querylog import delete_past_retention
 
@@ -32,6 +33,8 @@ class SweepSummary:
     deleted: int = 0
     queries_deleted: int = 0  # query-log entries past the log's retention period
     deadlines_recounted: int = 0  # counted again on the official calendar
+    clean_granted: int = 0  # derived "no negative record" statuses granted
+    clean_ended: int = 0  # and ended
 
 
 def sweep(uow: UnitOfWork, policy: Policy, *, actor: str, chunk: int = 1000) -> SweepSummary:
@@ -103,4 +106,5 @@ def sweep(uow: UnitOfWork, policy: Policy, *, actor: str, chunk: int = 1000) -> 
         uow.commit()
     summary.queries_deleted = delete_past_retention(uow, policy.querylog, actor=actor)
     summary.deadlines_recounted = recount_deadlines(uow, actor=actor).recounted
+    summary.clean_granted, summary.clean_ended = derive_clean_statuses(uow, policy, actor=actor)
     return summary

@@ -18,6 +18,9 @@ from xinyong.domain.catalog import Severity
 from xinyong.domain.checks import ChangeKind
 from xinyong.domain.errors import Invalid, NotFound
 from xinyong.domain.lists import (
+    CLEAN_STATUS_ENDERS,
+    REFUSAL,
+    SERIOUS_LISTING,
     ListEntry,
     ListKind,
     ListType,
@@ -51,6 +54,15 @@ class ListEntryRepository(Protocol):
     ) -> list[ListEntry]: ...
     def linked_records(self, record_ids: Collection[int]) -> set[int]:
         """Which of these records already have an entry recorded from them."""
+        ...
+
+    def live_of_lists(
+        self,
+        codes: Collection[str],
+        subject_ids: Collection[int] | None,
+        list_types: Mapping[str, ListType],
+    ) -> list[ListEntry]:
+        """Decided or published entries on these lists (of these subjects, or everybody's)."""
         ...
 
     def count(self, state: str | None = None) -> int: ...
@@ -98,6 +110,34 @@ def changed(uow: UnitOfWork, entry: ListEntry) -> None:
     uow.changes.append(
         ChangeKind.LISTING, subject_id=entry.subject_id, entity_id=entry.id, at=uow.now()
     )
+
+
+def lose_clean_status(
+    uow: UnitOfWork, policy: Policy, subject_ids: Collection[int], ground: str, *, actor: str
+) -> int:
+    """End, inside the caller's transaction, the derived good-credit status these subjects hold:
+    a new negative record or a serious listing ends it at once, not at the next sweep."""
+    derived = [t.code for t in policy.list_types.values() if t.derived]
+    if not subject_ids or not derived:
+        return 0
+    today = business_date(uow.now())
+    held = uow.entries.live_of_lists(derived, subject_ids, policy.list_types)
+    for entry in held:
+        entry.exit(ground=ground, on=today)
+        uow.entries.save(entry, at=uow.now())
+        audit_entry(uow, EventTag.LISTING_EXITED, actor, entry, ground=ground)
+        changed(uow, entry)
+    return len(held)
+
+
+def end_clean_status_on_listing(
+    uow: UnitOfWork, policy: Policy, entry: ListEntry, *, actor: str
+) -> None:
+    """A serious or key-supervision listing in force ends the subject's derived clean status."""
+    if entry.list_type.kind in CLEAN_STATUS_ENDERS and entry.is_in_force_on(
+        business_date(uow.now())
+    ):
+        lose_clean_status(uow, policy, [entry.subject_id], SERIOUS_LISTING, actor=actor)
 
 
 def propose(
@@ -172,12 +212,20 @@ def propose(
 
 
 def owned(
-    uow: UnitOfWork, policy: Policy, entry_id: int, department: str | None
+    uow: UnitOfWork,
+    policy: Policy,
+    entry_id: int,
+    department: str | None,
+    *,
+    subject_id: int | None = None,
 ) -> tuple[ListEntry, str | None]:
-    """An entry and its department; another department's entry does not exist for the caller."""
+    """An entry and its department; another department's entry, or (for a person acting on
+    their own file, `subject_id`) another person's, does not exist for the caller."""
     entry = uow.entries.get(entry_id, policy.list_types)
     owner = uow.entries.department_of(entry_id)
     if department is not None and owner != department:
+        raise NotFound(f"list entry {entry_id} does not exist")
+    if subject_id is not None and entry.subject_id != subject_id:
         raise NotFound(f"list entry {entry_id} does not exist")
     return entry, owner
 
@@ -191,12 +239,13 @@ def _step(
     actor: str,
     tag: EventTag,
     step: Callable[[ListEntry, date], object],
+    subject_id: int | None = None,
     **data: object,
 ) -> EntryView:
     """Load, transition, store and audit one entry. A step that changes the days the entry is
     in force (a decision, an exit) also appends to the change log, which checks follow."""
     with uow:
-        entry, owner = owned(uow, policy, entry_id, department)
+        entry, owner = owned(uow, policy, entry_id, department, subject_id=subject_id)
         before = entry.force_window()
         now = uow.now()
         step(entry, business_date(now))
@@ -204,6 +253,7 @@ def _step(
         audit_entry(uow, tag, actor, entry, **data)
         if entry.force_window() != before:
             changed(uow, entry)
+            end_clean_status_on_listing(uow, policy, entry, actor=actor)
         subject = uow.subjects.get(entry.subject_id)
         uow.commit()
     return EntryView(entry, subject, owner)
@@ -244,6 +294,44 @@ def state_defence(
         actor=actor,
         tag=EventTag.LISTING_DEFENCE_STATED,
         step=lambda entry, today: entry.state_defence(text.strip(), on=today),
+    )
+
+
+def state_own_defence(
+    uow: UnitOfWork, policy: Policy, entry_id: int, text: str, *, subject_id: int, actor: str
+) -> EntryView:
+    """The person states their own defence or objection to a listing proposed about them,
+    within the window the notice opened; the deciding department reads it before deciding."""
+    if not text.strip():
+        raise Invalid("defence: the defence is empty")
+    return _step(
+        uow,
+        policy,
+        entry_id,
+        department=None,
+        subject_id=subject_id,
+        actor=actor,
+        tag=EventTag.LISTING_DEFENCE_STATED,
+        step=lambda entry, today: entry.state_defence(text.strip(), on=today),
+        by="subject",
+    )
+
+
+def refuse_entry(
+    uow: UnitOfWork, policy: Policy, entry_id: int, *, subject_id: int, actor: str
+) -> EntryView:
+    """The person refuses a good-credit entry about them (an honour, volunteering, a
+    donation): it ends today and its rewards stop at once."""
+    return _step(
+        uow,
+        policy,
+        entry_id,
+        department=None,
+        subject_id=subject_id,
+        actor=actor,
+        tag=EventTag.LISTING_EXITED,
+        step=lambda entry, today: entry.refuse(on=today),
+        ground=REFUSAL,
     )
 
 

@@ -14,19 +14,24 @@ from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import add_working_days, business_date
-from xinyong.domain.errors import NotFound
+from xinyong.domain.catalog import Nature
+from xinyong.domain.errors import Conflict, NotFound
 from xinyong.domain.feed import FeedKind
+from xinyong.domain.lists import NEW_NEGATIVE_RECORD
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, Outcome, RecordStatus, Submission, validate_row
 from xinyong.domain.subjects import (
     IdentityConflict,
     IdentityConflictKind,
+    IdentityReview,
+    ReviewResolution,
     Subject,
     find_identity_conflict,
 )
 from xinyong.services.departments import require_department
 from xinyong.services.feed import notify
 from xinyong.services.list_bases import end_listings_resting_on
+from xinyong.services.lists import lose_clean_status
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -77,6 +82,14 @@ class RecordRepository(Protocol):
     def delete_past_retention(self, day: date) -> list[tuple[int, int]]: ...
     def save_status(self, record: CreditRecord) -> None: ...
     def count(self) -> int: ...
+    def first_decided(self) -> dict[int, date | None]:
+        """Each person with records, and the earliest decision date of their unrevoked ones:
+        since when the platform has known them (None: every record about them was revoked)."""
+        ...
+
+    def negative_shown_since(self, items: Collection[str], since: date) -> list[CreditRecord]:
+        """Persons' unrevoked records of these items whose display may reach `since` or later."""
+        ...
 
 
 #: Statuses a resubmission leaves alone: a decision taken on the record outlives a new copy of it.
@@ -100,6 +113,9 @@ class ChunkResult:
     unchanged: int = 0
     held: int = 0
     record_ids: dict[int, int] = field(default_factory=dict)
+    #: Subjects a negative record was accepted or changed for: a derived good-credit status
+    #: they hold ends (`services.decided_lists.lose_clean_status`).
+    negative_subjects: set[int] = field(default_factory=set)
 
 
 def store_submissions(
@@ -132,10 +148,15 @@ def store_submissions(
     states = uow.records.find_states(department, {s.document_key for s in submissions})
     pending: list[tuple[NewRecord, IdentityConflict | None]] = []
 
+    new_numbers = {subject.number for subject in fresh}
+    flagged = {s.subject_number for s in submissions if s.unknown_region} & new_numbers
+
     def flush(*, all_ids: bool = False) -> None:
         uow.records.add_many([record for record, _ in pending], at=at)
         wanted = [
-            r.submission.document_key for r, conflict in pending if conflict or want_ids or all_ids
+            r.submission.document_key
+            for r, conflict in pending
+            if conflict or want_ids or all_ids or r.submission.subject_number in flagged
         ]
         ids = uow.records.find_states(department, wanted) if wanted else {}
         for record, conflict in pending:
@@ -148,6 +169,9 @@ def store_submissions(
                 result.record_ids[s.row] = ids[key].id
             if conflict is not None:
                 _hold(uow, record, ids[key].id, conflict, actor=actor)
+            elif s.subject_number in flagged:
+                flagged.discard(s.subject_number)  # one review per new number
+                _flag_region(uow, record, ids[key].id, actor=actor)
         pending.clear()
 
     waiting: set[str] = set()
@@ -168,6 +192,8 @@ def store_submissions(
             pending.append((NewRecord(s, subject.id, status, batch_id), conflict))
             waiting.add(key)
             result.accepted += 1
+            if s.item.nature is Nature.NEGATIVE and status is RecordStatus.ACTIVE:
+                result.negative_subjects.add(subject.id)
             result.held += conflict is not None
             continue
         result.record_ids[s.row] = state.id
@@ -209,8 +235,37 @@ def store_submissions(
             _hold(uow, record, state.id, conflict, actor=actor)
             result.held += 1
         result.updated += 1
+        if s.item.nature is Nature.NEGATIVE and status is RecordStatus.ACTIVE:
+            result.negative_subjects.add(subject.id)
     flush()
     return result
+
+
+def _flag_region(uow: UnitOfWork, record: NewRecord, record_id: int, *, actor: str) -> None:
+    """A new person whose number's region code no table knows: the record is accepted and in
+    force, and an identity review asks staff to confirm the number (never a refusal)."""
+    at = uow.now()
+    region = record.submission.subject_number[:6]
+    conflict = IdentityConflict(IdentityConflictKind.REGION, "no known region code", region)
+    review_id = uow.reviews.add(
+        subject_id=record.subject_id, record_id=record_id, conflict=conflict, at=at
+    )
+    uow.audit.add(
+        AuditEvent(
+            EventTag.IDENTITY_FLAGGED,
+            actor,
+            "record",
+            str(record_id),
+            at,
+            subject_id=record.subject_id,
+            reason="the number's region code is in no table of codes; staff confirm the number",
+            data={
+                "review_id": review_id,
+                "batch_id": record.batch_id,
+                "row": record.submission.row,
+            },
+        )
+    )
 
 
 def _subject_from(s: Submission) -> Subject:
@@ -319,6 +374,7 @@ def submit_record(
             raw, row=0, department=dept, gate=policy.gate(business_date(uow.now()))
         )
         result = store_submissions(uow, [submission], batch_id=None, actor=actor, want_ids=True)
+        lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
         record = uow.records.get(result.record_ids[0])
         if result.accepted:
             outcome = Outcome.ACCEPTED
@@ -398,6 +454,51 @@ def revoke_record(
         number = subject.number
         uow.commit()
     return record, number
+
+
+def resolve_identity_review(
+    uow: UnitOfWork, policy: Policy, review_id: int, *, same_person: bool, note: str, actor: str
+) -> IdentityReview:
+    """Decide a review: the same person (a held record is released; a flagged number is
+    confirmed) or not (a held record stays withheld, a resubmission under another person moves
+    the document to them, a record under a flagged number is withheld and stops grounding
+    anything)."""
+    with uow:
+        review = uow.reviews.get(review_id)
+        if not review.is_open:
+            raise Conflict(f"identity review {review_id} is already resolved")
+        at = uow.now()
+        record = uow.records.get(review.record_id)
+        resolution = (
+            ReviewResolution.SAME_PERSON if same_person else ReviewResolution.DIFFERENT_PERSON
+        )
+        if review.moves_subject and not same_person:
+            # The document is about the person the resubmission named: it moves to them.
+            uow.reviews.apply_pending(review_id, at=at)
+        elif not review.holds_record:
+            if not same_person and record.status in (RecordStatus.ACTIVE, RecordStatus.EXPIRED):
+                # The number is not the person's: the record grounds nothing from now on.
+                record.hold_for_review(at=at)
+                uow.records.save_status(record)
+                end_listings_resting_on(uow, policy, record, today=business_date(at), actor=actor)
+        elif (same_person or review.moves_subject) and record.status is RecordStatus.IDENTITY_HOLD:
+            record.release(at=at)
+            uow.records.save_status(record)
+        uow.reviews.resolve(review_id, resolution=resolution, note=note, by=actor, at=at)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.IDENTITY_REVIEW_RESOLVED,
+                actor,
+                "identity_review",
+                str(review_id),
+                at,
+                subject_id=review.subject_id,
+                reason=note,
+                data={"resolution": resolution.value, "record_id": review.record_id},
+            )
+        )
+        uow.commit()
+        return uow.reviews.get(review_id)
 
 
 def count_records(uow: UnitOfWork) -> int:

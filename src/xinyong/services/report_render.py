@@ -19,7 +19,7 @@ from xinyong.domain.calendar import CHINA_TIME
 from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.services.documents import EXIT_GROUNDS, make_environment
 from xinyong.services.pdf import render_pdf
-from xinyong.services.reports import ReportData, ReportRecord
+from xinyong.services.report_data import ReportData, ReportRecord
 
 #: What the codes in a report mean, in Chinese and English, by vocabulary. A code missing here
 #: prints as it is (as EXIT_GROUNDS does), so a new status in a policy file never breaks a report.

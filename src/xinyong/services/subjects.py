@@ -13,7 +13,6 @@ from xinyong.domain.catalog import SubjectType
 from xinyong.domain.checks import ChangeKind
 from xinyong.domain.errors import Conflict, Invalid, NotFound
 from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id, parse_credit_code
-from xinyong.domain.records import RecordStatus
 from xinyong.domain.subjects import (
     IdentityConflict,
     IdentityReview,
@@ -147,39 +146,3 @@ def list_identity_reviews(
 ) -> list[IdentityReview]:
     with uow:
         return uow.reviews.list(status=status, limit=limit, offset=offset)
-
-
-def resolve_identity_review(
-    uow: UnitOfWork, review_id: int, *, same_person: bool, note: str, actor: str
-) -> IdentityReview:
-    """Decide a held submission: the same person (release the record) or not (keep it withheld)."""
-    with uow:
-        review = uow.reviews.get(review_id)
-        if not review.is_open:
-            raise Conflict(f"identity review {review_id} is already resolved")
-        at = uow.now()
-        record = uow.records.get(review.record_id)
-        resolution = (
-            ReviewResolution.SAME_PERSON if same_person else ReviewResolution.DIFFERENT_PERSON
-        )
-        if review.moves_subject and not same_person:
-            # The document is about the person the resubmission named: it moves to them.
-            uow.reviews.apply_pending(review_id, at=at)
-        elif (same_person or review.moves_subject) and record.status is RecordStatus.IDENTITY_HOLD:
-            record.release(at=at)
-            uow.records.save_status(record)
-        uow.reviews.resolve(review_id, resolution=resolution, note=note, by=actor, at=at)
-        uow.audit.add(
-            AuditEvent(
-                EventTag.IDENTITY_REVIEW_RESOLVED,
-                actor,
-                "identity_review",
-                str(review_id),
-                at,
-                subject_id=review.subject_id,
-                reason=note,
-                data={"resolution": resolution.value, "record_id": review.record_id},
-            )
-        )
-        uow.commit()
-        return uow.reviews.get(review_id)

@@ -14,7 +14,7 @@ from xinyong.domain.errors import NotFound
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import ListEntry, ListType
 from xinyong.domain.subjects import Subject
-from xinyong.services import decided_lists, documents
+from xinyong.services import accounts, decided_lists, documents
 from xinyong.services import lists as listing
 from xinyong.services.lists import EntryView
 from xinyong.web.api.v1.subjects import SubjectRef
@@ -433,4 +433,58 @@ def note_deletion_ground(
         department=key.department,
         actor=key.actor,
     )
+    return ListEntryPublic.from_view(view, today)
+
+
+Person = Annotated[ApiKey, caller(Scope.ME)]
+OnBehalfOf = Annotated[
+    int | None,
+    Query(ge=1, le=2**63 - 1, description="A principal's subject id, for an agent"),
+]
+
+
+@router.get("/me/list-entries")
+def my_entries(
+    uow: UowDep, policy: PolicyDep, today: TodayDep, key: Person, on_behalf_of: OnBehalfOf = None
+) -> list[ListEntryPublic]:
+    """Every list entry about you, in any state: proposals with their defence window, listings
+    in force, and good-credit entries you may refuse."""
+    subject_id = accounts.acting_for(uow, key, on_behalf_of)
+    return [
+        ListEntryPublic.from_view(v, today) for v in listing.entries_of(uow, policy, subject_id)
+    ]
+
+
+@router.post("/me/list-entries/{entry_id}/defence")
+def state_my_defence(
+    entry_id: DbId,
+    body: DefenceCreate,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    key: Person,
+    on_behalf_of: OnBehalfOf = None,
+) -> ListEntryPublic:
+    """State your defence or objection to a listing proposed about you, before the window the
+    notice opened closes (`defence_deadline`); the department reads it before it decides."""
+    subject_id = accounts.acting_for(uow, key, on_behalf_of)
+    view = listing.state_own_defence(
+        uow, policy, entry_id, body.text, subject_id=subject_id, actor=key.actor
+    )
+    return ListEntryPublic.from_view(view, today)
+
+
+@router.post("/me/list-entries/{entry_id}/refusal")
+def refuse_entry(
+    entry_id: DbId,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    key: Person,
+    on_behalf_of: OnBehalfOf = None,
+) -> ListEntryPublic:
+    """Refuse a good-credit entry about you (an honour, volunteering, a donation; the list type
+    says `refusable`): it ends today and its rewards stop at once."""
+    subject_id = accounts.acting_for(uow, key, on_behalf_of)
+    view = listing.refuse_entry(uow, policy, entry_id, subject_id=subject_id, actor=key.actor)
     return ListEntryPublic.from_view(view, today)

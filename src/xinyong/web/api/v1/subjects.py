@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from xinyong.domain.access import Scope
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.subjects import IdentityReview, Role, RoleKind
-from xinyong.services import subjects
-from xinyong.web.deps import DbId, UowDep, caller
+from xinyong.services import records, subjects
+from xinyong.web.deps import DbId, PolicyDep, UowDep, caller
 
 router = APIRouter(tags=["subjects"])
 
@@ -124,10 +124,12 @@ def list_reviews(
 
 @router.post("/identity-reviews/{review_id}/resolution", tags=["identity reviews"])
 def resolve_review(
-    review_id: DbId, body: ReviewDecision, uow: UowDep, key: Reviewer
+    review_id: DbId, body: ReviewDecision, uow: UowDep, policy: PolicyDep, key: Reviewer
 ) -> IdentityReviewPublic:
-    """Decide whether a held submission is about the known subject; if so, release the record."""
-    review = subjects.resolve_identity_review(
-        uow, review_id, same_person=body.same_person, note=body.note, actor=key.actor
+    """Decide a review: is the record about the known subject (a held one is then released), or
+    is a number whose region code no table knows genuinely the person's (if not, the record is
+    withheld and the listings resting on it end)?"""
+    review = records.resolve_identity_review(
+        uow, policy, review_id, same_person=body.same_person, note=body.note, actor=key.actor
     )
     return IdentityReviewPublic.from_domain(review)

@@ -1,0 +1,98 @@
+"""Statuses the platform derives from the records rather than any department deciding them:
+"no negative record for three consecutive years" (docs/domain.md §7). The sweep brings them in
+line with the records; a new negative record or a serious listing ends one at once
+(`services.lists.lose_clean_status`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import TYPE_CHECKING
+
+from xinyong.domain.audit import EventTag
+from xinyong.domain.calendar import business_date
+from xinyong.domain.catalog import Nature
+from xinyong.domain.lists import (
+    CLEAN_STATUS_ENDERS,
+    DERIVATION_CORRECTED,
+    NEW_NEGATIVE_RECORD,
+    SERIOUS_LISTING,
+    ListEntry,
+    clean_since,
+    derive_clean_status,
+    is_clean,
+)
+from xinyong.domain.policy import Policy
+from xinyong.services.lists import audit_entry, changed
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+def derive_clean_statuses(uow: UnitOfWork, policy: Policy, *, actor: str) -> tuple[int, int]:
+    """Grant each derived status to every person now clean and end it for every holder no
+    longer clean, in one transaction per status. Returns (granted, ended)."""
+    negative = frozenset(i.code for i in policy.catalog if i.nature is Nature.NEGATIVE)
+    enders = [t.code for t in policy.list_types.values() if t.kind in CLEAN_STATUS_ENDERS]
+    granted = ended = 0
+    for list_type in (t for t in policy.list_types.values() if t.derived):
+        with uow:
+            now = uow.now()
+            today = business_date(now)
+            years = list_type.clean_years or 0
+            windows: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+            for record in uow.records.negative_shown_since(negative, clean_since(today, years)):
+                shown = record.shown_window()
+                if shown is not None:
+                    windows[record.subject_id].append(shown)
+            listed = {
+                e.subject_id
+                for e in uow.entries.live_of_lists(enders, None, policy.list_types)
+                if e.is_in_force_on(today)
+            }
+            held = {
+                e.subject_id: e
+                for e in uow.entries.live_of_lists([list_type.code], None, policy.list_types)
+            }
+            for subject_id, known_since in uow.records.first_decided().items():
+                clean = is_clean(
+                    day=today,
+                    years=years,
+                    known_since=known_since,
+                    negative_windows=windows.get(subject_id, ()),
+                    serious_or_key_in_force=subject_id in listed,
+                )
+                entry = held.pop(subject_id, None)
+                if clean and entry is None:
+                    entry = derive_clean_status(list_type, subject_id=subject_id, on=today, at=now)
+                    uow.entries.add(entry, department=None, source_record=None, at=now)
+                    audit_entry(uow, EventTag.LISTING_RECORDED, actor, entry, derived=True)
+                    changed(uow, entry)
+                    granted += 1
+                elif not clean and entry is not None:
+                    _end(uow, _ground(subject_id, listed, windows), entry, actor)
+                    ended += 1
+            # A holder with no record left at all (deleted after retention) keeps the status:
+            # nothing speaks against it. One whose records were all revoked is in `facts` with
+            # no `known_since`, and loses it above.
+            uow.commit()
+    return granted, ended
+
+
+def _ground(
+    subject_id: int, listed: set[int], windows: dict[int, list[tuple[date, date | None]]]
+) -> str:
+    """Why a holder is no longer clean: a listing, a negative record, or a corrected derivation
+    (the records it rested on were revoked)."""
+    if subject_id in listed:
+        return SERIOUS_LISTING
+    if windows.get(subject_id):
+        return NEW_NEGATIVE_RECORD
+    return DERIVATION_CORRECTED
+
+
+def _end(uow: UnitOfWork, ground: str, entry: ListEntry, actor: str) -> None:
+    entry.exit(ground=ground, on=business_date(uow.now()))
+    uow.entries.save(entry, at=uow.now())
+    audit_entry(uow, EventTag.LISTING_EXITED, actor, entry, ground=ground)
+    changed(uow, entry)

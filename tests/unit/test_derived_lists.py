@@ -1,0 +1,147 @@
+"""The derived status "no negative record for three consecutive years" over the fakes: the sweep
+grants it to whoever is clean and nobody records it by hand; a new negative record ends it at
+once; an organisation never holds it (docs/domain.md §7)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.factories import citizen_id, credit_code, penalty_row
+from tests.fakes import FakeUnitOfWork
+from tests.unit.helpers import on, submitted
+from xinyong.domain.audit import EventTag
+from xinyong.domain.checks import ChangeKind
+from xinyong.domain.lists import (
+    NEW_NEGATIVE_RECORD,
+    EntryState,
+    ListEntry,
+    clean_since,
+    is_clean,
+)
+from xinyong.domain.policy import Policy
+from xinyong.services.derived_lists import derive_clean_statuses
+from xinyong.services.expiry import sweep
+from xinyong.services.records import revoke_record
+
+STATUS = "GOOD-NO-NEGATIVE-3Y"
+#: The default penalty row: decided 1 September 2026, shown twelve months.
+SHOWN = (date(2026, 9, 1), date(2027, 9, 1))
+CLEAN_FROM = date(2030, 9, 1)  # three years after its display ended
+
+
+@pytest.mark.parametrize(
+    ("day", "known_since", "windows", "listed", "clean"),
+    [
+        (CLEAN_FROM, date(2026, 9, 1), [SHOWN], False, True),
+        (date(2030, 8, 31), date(2026, 9, 1), [SHOWN], False, False),  # shown on 31 Aug 2027
+        (CLEAN_FROM, date(2027, 9, 2), [], False, False),  # known for less than three years
+        (CLEAN_FROM, date(2027, 9, 1), [], False, True),  # known exactly three years
+        (CLEAN_FROM, None, [], False, False),  # never known
+        (CLEAN_FROM, date(2020, 1, 1), [(date(2020, 1, 1), None)], False, False),  # still shown
+        (CLEAN_FROM, date(2020, 1, 1), [(date(2031, 1, 1), None)], False, True),  # not yet
+        (CLEAN_FROM, date(2020, 1, 1), [], True, False),  # a serious listing in force
+    ],
+)
+def test_clean_means_known_three_years_with_no_negative_record_shown_and_no_serious_listing(
+    day: date,
+    known_since: date | None,
+    windows: list[tuple[date, date | None]],
+    listed: bool,
+    clean: bool,
+) -> None:
+    assert clean_since(day, 3) == date(day.year - 3, day.month, day.day)
+    facts = is_clean(
+        day=day,
+        years=3,
+        known_since=known_since,
+        negative_windows=windows,
+        serious_or_key_in_force=listed,
+    )
+    assert facts is clean
+
+
+def _held(uow: FakeUnitOfWork, policy: Policy, subject_id: int) -> list[ListEntry]:
+    with uow:
+        return [
+            e
+            for e in uow.entries.of_subject(subject_id, policy.list_types)
+            if e.list_type.code == STATUS
+        ]
+
+
+def test_the_sweep_derives_the_status_the_day_three_clean_years_are_complete_and_only_once(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = submitted(uow, policy, penalty_row(subject_id=citizen_id()))
+    subject_id = stored.record.subject_id
+    uow.at = on(date(2030, 8, 31))
+    assert sweep(uow, policy, actor="sweep").clean_granted == 0
+    assert _held(uow, policy, subject_id) == []
+
+    uow.at = on(CLEAN_FROM)
+    summary = sweep(uow, policy, actor="sweep")
+    assert (summary.clean_granted, summary.clean_ended) == (1, 0)
+    [entry] = _held(uow, policy, subject_id)
+    assert (entry.state, entry.decided_on, entry.ends_on) == (EntryState.DECIDED, CLEAN_FROM, None)
+    assert entry.proposed_by == "platform:derived"
+    assert entry.is_in_force_on(CLEAN_FROM)
+    [event] = [e for e in uow.committed.audit if e.tag is EventTag.LISTING_RECORDED]
+    assert (event.actor, event.subject_id) == ("sweep", subject_id)
+    assert [c for c in uow.committed.changes if c.kind is ChangeKind.LISTING][-1].subject_id == (
+        subject_id
+    )
+
+    assert derive_clean_statuses(uow, policy, actor="sweep") == (0, 0)  # safe to run again
+    assert len(_held(uow, policy, subject_id)) == 1
+
+
+def test_a_new_negative_record_ends_the_status_in_the_same_transaction(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    number = citizen_id()
+    stored = submitted(uow, policy, penalty_row(subject_id=number))
+    uow.at = on(CLEAN_FROM)
+    derive_clean_statuses(uow, policy, actor="sweep")
+    [entry] = _held(uow, policy, stored.record.subject_id)
+
+    uow.at = on(date(2030, 10, 12))
+    submitted(uow, policy, penalty_row(subject_id=number, decision_date="2030-09-28"))
+
+    [ended] = _held(uow, policy, stored.record.subject_id)
+    assert (ended.id, ended.state) == (entry.id, EntryState.EXITED)
+    assert (ended.exit_ground, ended.exited_on) == (NEW_NEGATIVE_RECORD, date(2030, 10, 12))
+    exits = [e for e in uow.committed.audit if e.tag is EventTag.LISTING_EXITED]
+    assert [(e.actor, e.data["ground"]) for e in exits] == [("clerk", NEW_NEGATIVE_RECORD)]
+    # Nothing for the sweep to do: the new record is shown, so the status is not derived again.
+    assert derive_clean_statuses(uow, policy, actor="sweep") == (0, 0)
+
+
+def test_an_organisation_never_holds_the_status_and_a_revoked_record_proves_nothing(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    company = penalty_row(
+        item="ADM-PEN-02", subject_id=credit_code(), subject_name="北京某某有限公司"
+    )
+    submitted(uow, policy, company)
+    revoked = submitted(uow, policy, penalty_row(subject_id=citizen_id()))
+    revoke_record(
+        uow, policy, revoked.record.id, department="BJ-AMR", reason="复议撤销", actor="amr-1"
+    )
+    uow.at = on(CLEAN_FROM)
+    assert derive_clean_statuses(uow, policy, actor="sweep") == (0, 0)
+
+
+def test_the_status_ends_when_the_records_it_was_derived_from_are_revoked(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = submitted(uow, policy, penalty_row(subject_id=citizen_id()))
+    uow.at = on(CLEAN_FROM)
+    assert derive_clean_statuses(uow, policy, actor="sweep") == (1, 0)
+    revoke_record(
+        uow, policy, stored.record.id, department="BJ-AMR", reason="复议撤销", actor="amr-1"
+    )
+    assert derive_clean_statuses(uow, policy, actor="sweep") == (0, 1)
+    [entry] = _held(uow, policy, stored.record.subject_id)
+    assert (entry.state, entry.exit_ground) == (EntryState.EXITED, "revocation")
