@@ -1,4 +1,5 @@
-"""Demo listings: put part of a loaded synthetic population on lists, the way it would happen.
+"""The demo platform: a synthetic population loaded, part of it listed, a person with an account,
+and one API key for each kind of caller.
 
 Court lists are recorded from the courts' records; authority lists are recorded as decided; the
 platform-run lists go through the whole procedure, dated in the past (proposal, notice, a defence
@@ -7,10 +8,16 @@ window on the official calendar, decision, publication), so that the demo shows 
 
 from __future__ import annotations
 
+import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
+from xinyong.domain.access import ROLE_SCOPES, Role
+from xinyong.domain.batches import BatchSource
 from xinyong.domain.calendar import add_working_days, business_date
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import NotFound
@@ -18,8 +25,11 @@ from xinyong.domain.lists import Decider, ListKind
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord
 from xinyong.domain.subjects import RoleKind
+from xinyong.services import keys
 from xinyong.services import lists as listing
 from xinyong.services.accounts import register
+from xinyong.services.batches import ingest_batch
+from xinyong.services.batchfiles import BatchFormat, fingerprint, read_rows
 from xinyong.services.ports import UnitOfWork
 from xinyong.services.subjects import record_role
 
@@ -249,3 +259,126 @@ def demo_person(uow_at: Callable[[datetime | None], UnitOfWork], policy: Policy)
         uow_at(None), policy, number=number, name=name, phone="13800138000", password=DEMO_PASSWORD
     )
     return number, name
+
+
+def write_login(path: Path, number: str, name: str) -> None:
+    """Write the demo person's login (number, name and the demo password), readable by its owner."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps({"number": number, "name": name, "password": DEMO_PASSWORD}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    path.chmod(0o600)
+
+
+#: Opens a progress display for one file (description, rows) and gives the callback that moves it.
+RowsProgress = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
+
+
+@dataclass(slots=True)
+class LoadTotals:
+    """What ingesting a synthetic population did, over all its files."""
+
+    accepted: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    held: int = 0
+
+
+def ingest_population(
+    uow: Callable[[], UnitOfWork],
+    policy: Policy,
+    files: Iterable[Path],
+    *,
+    chunk_rows: int,
+    actor: str,
+    progress: RowsProgress,
+) -> LoadTotals:
+    """Ingest a synthetic population's CSV files, each as the department its name gives.
+
+    Files go in name order: the deliberate identity conflicts sort after the true rows, so exactly
+    those are held for review.
+    """
+    totals = LoadTotals()
+    for file in sorted(files):
+        digest, lines = fingerprint(file)
+        rows = max(lines - 1, 0)  # the header is not a row
+        with progress(f"{file.stem} {file.name}", rows) as moved, file.open("rb") as fh:
+            result = ingest_batch(
+                uow(),
+                policy,
+                read_rows(fh, BatchFormat.CSV, "utf-8-sig"),
+                department=file.stem,
+                actor=actor,
+                source=BatchSource.FILE,
+                filename=file.name,
+                sha256=digest,
+                chunk_rows=chunk_rows,
+                on_progress=moved,
+            )
+        totals.accepted += result.accepted
+        totals.unchanged += result.unchanged
+        totals.rejected += result.rejected
+        totals.held += result.held_for_review
+    return totals
+
+
+@dataclass(frozen=True, slots=True)
+class DemoKeys:
+    """One API key for each kind of caller the demo shows, with its role's default scopes."""
+
+    credit_centre: str
+    #: (department, key): the first department of the policy, submitting records.
+    source: tuple[str, str]
+    #: (department, key): an airline-side department that checks before it sells a ticket.
+    implementing: tuple[str, str]
+    #: (department, key): a credit agency reading with a person's authorisation, if one exists.
+    agency: tuple[str, str] | None
+
+
+def create_demo_keys(uow: Callable[[], UnitOfWork], policy: Policy, *, actor: str) -> DemoKeys:
+    """Create the demo's keys (new ones on every run: a key is shown only once)."""
+    centre = keys.create_api_key(
+        uow(),
+        label="demo credit centre",
+        scopes=ROLE_SCOPES[Role.CREDIT_CENTRE],
+        department=None,
+        actor=actor,
+    )
+    first = policy.departments[0].code
+    source = keys.create_api_key(
+        uow(),
+        label=f"demo {first}",
+        scopes=ROLE_SCOPES[Role.SOURCE_DEPARTMENT],
+        department=first,
+        actor=actor,
+    )
+    # Any department may check; a transport one shows the airline's case.
+    checking = next(
+        (d.code for d in policy.departments if d.kind == "transport"), policy.departments[1].code
+    )
+    implementing = keys.create_api_key(
+        uow(),
+        label=f"demo checks {checking}",
+        scopes=ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT],
+        department=checking,
+        actor=actor,
+    )
+    agency = next((d.code for d in policy.departments if d.kind == "credit_agency"), None)
+    agency_key = (
+        keys.create_api_key(
+            uow(),
+            label=f"demo {agency}",
+            scopes=ROLE_SCOPES[Role.CREDIT_AGENCY],
+            department=agency,
+            actor=actor,
+        )
+        if agency
+        else None
+    )
+    return DemoKeys(
+        credit_centre=centre,
+        source=(first, source),
+        implementing=(checking, implementing),
+        agency=(agency, agency_key) if agency and agency_key else None,
+    )
