@@ -9,13 +9,14 @@ import typer
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.services import expiry
 
 
 def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Archive what is past its display period, end lapsed listings, delete what is past
     retention, and tell every recipient. Run it daily (cron or a systemd timer); it is safe to
     run again."""
+    from xinyong.services import expiry
+
     p = context.platform()
     policy = p.policy
     with context.domain_errors():

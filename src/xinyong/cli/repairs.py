@@ -9,7 +9,6 @@ from rich.table import Table
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.services import repairs
 
 app = typer.Typer(help="Credit repair applications: the queue and decisions.")
 
@@ -19,6 +18,8 @@ def list_repairs(
     department: Annotated[str | None, typer.Option(help="Only this department's cases")] = None,
 ) -> None:
     """Open repair applications, the nearest feedback deadline first."""
+    from xinyong.services import repairs
+
     p = context.platform()
     cases = repairs.repair_queue(p.uow(), department=department)
     table = Table("id", "record", "department", "status", "accept by", "feedback by", "missing")
@@ -38,6 +39,8 @@ def list_repairs(
 @app.command("accept")
 def accept_repair(repair: int) -> None:
     """Take up a complete repair application."""
+    from xinyong.services import repairs
+
     p = context.platform()
     with context.domain_errors():
         r = repairs.accept_repair(p.uow(), repair, department=None, actor=context.CLI_ACTOR)
@@ -51,6 +54,8 @@ def decide_repair(
     repaired: Annotated[bool, typer.Option("--repaired/--refused")] = True,
 ) -> None:
     """Decide a repair application; success stops publication, sharing and measures at once."""
+    from xinyong.services import repairs
+
     p = context.platform()
     with context.domain_errors():
         r = repairs.decide_repair(

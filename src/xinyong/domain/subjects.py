@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from xinyong.domain.catalog import SubjectType
-from xinyong.domain.identifiers import mask_citizen_id
+if TYPE_CHECKING:
+    from xinyong.domain.catalog import SubjectType
 
 
 class RoleKind(StrEnum):
@@ -42,6 +43,11 @@ class Subject:
 
     def masked_number(self) -> str:
         """What outputs show: a person's number masked, an organisation's code (public) whole."""
+        # Imported here, not above, so that importing this module costs nothing: RoleKind types an
+        # option of the command line, whose `--help` must not load the catalog or python-stdnum.
+        from xinyong.domain.catalog import SubjectType
+        from xinyong.domain.identifiers import mask_citizen_id
+
         if self.kind is SubjectType.PERSON:
             return mask_citizen_id(self.number)
         return self.number
