@@ -99,7 +99,9 @@ def _entry(list_type: ListType, subject_id: int, rng: random.Random, today: date
     else:
         months = None
         if list_type.period_rule is PeriodRule.EXTENDABLE and rng.random() < 0.3:
-            months = (list_type.period_months or 0) + rng.randint(1, 36)
+            months = (list_type.period_months or 0) + rng.randint(
+                list_type.min_extension_months or 1, list_type.max_extension_months or 1
+            )
         entry = record_decided_listing(
             list_type,
             subject_id=subject_id,

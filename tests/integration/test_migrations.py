@@ -1,4 +1,4 @@
-"""Migrations: `upgrade head` builds the schema the rows describe, on both databases."""
+"""Migrations: `upgrade head` builds the schema the areas' tables describe, on both databases."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from xinyong.db.base import Base
 from xinyong.db.migrate import current_revision
+from xinyong.db.schema import metadata
 
 
 def test_the_migrated_schema_matches_the_rows_exactly(engine: Engine) -> None:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        drift = compare_metadata(context, Base.metadata)
-    assert drift == [], f"rows.py and the migrations differ: {drift}"
+        drift = compare_metadata(context, metadata)
+    assert drift == [], f"the tables (db/<area>.py) and the migrations differ: {drift}"
 
 
 def test_the_database_is_at_the_newest_revision(engine: Engine) -> None:
@@ -27,4 +27,4 @@ def test_the_database_is_at_the_newest_revision(engine: Engine) -> None:
 
 
 def test_every_table_the_rows_declare_exists(engine: Engine) -> None:
-    assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+    assert set(metadata.tables) <= set(inspect(engine).get_table_names())

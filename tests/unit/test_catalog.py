@@ -551,3 +551,85 @@ def test_a_department_with_a_bad_credit_code_is_refused(policy_copy: Path) -> No
         load_policy(policy_copy)
 
     assert (caught.value.item, caught.value.field) == ("BJ-TEST", "uscc")
+
+
+# -- every item that can be serious feeds a list with measures, or says why not --------------
+
+
+def test_every_serious_item_feeds_a_list_with_measures_or_says_why_not(policy: Policy) -> None:
+    triggered = {code for m in policy.registry.measures.values() for code in m.triggers}
+    serious = [item for item in shipped(policy) if item.can_be_serious]
+
+    assert len(serious) >= 20
+    for item in serious:
+        fed = {t.code for t in policy.list_types.values() if item.code in t.source_items}
+        if item.no_list_reason:
+            assert not fed, item.code
+            assert len(item.no_list_reason) > 40, item.code  # a reason, not a placeholder
+        else:
+            assert fed & triggered, item.code
+
+
+def test_serious_air_passenger_records_feed_the_air_list_and_its_flight_bar(
+    policy: Policy,
+) -> None:
+    air = policy.catalog.items["SU-AIR-01"]
+
+    assert air.can_be_serious
+    assert not air.no_list_reason
+    assert air.code in policy.list_types["AIR-SERIOUS"].source_items
+    assert "AIR-SERIOUS" in policy.registry.measures["M-AIR-FLIGHT-BAR"].triggers
+
+
+def test_only_an_item_that_can_be_serious_carries_a_no_list_reason(
+    tmp_path: Path, policy: Policy
+) -> None:
+    text = edit(
+        'rules = [{ field = "fine_amount", op = "gte", value = 50000, class = "serious" }]',
+        'rules = [{ field = "fine_amount", op = "gte", value = 50000, class = "general" }]',
+    ).replace(
+        'update_frequency = "within 7 working days of the decision"',
+        'update_frequency = "within 7 working days of the decision"\n'
+        'no_list_reason = "never serious, so nothing to explain"',
+    )
+
+    with pytest.raises(CatalogError) as caught:
+        read_catalog_file(write(tmp_path, text), policy.banned)
+
+    assert (caught.value.item, caught.value.field) == ("TST-PEN-01", "no_list_reason")
+
+
+def _drop_reason(directory: Path, code: str) -> None:
+    path = directory / "catalog" / "2024.1" / "serious_untrustworthy.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f'code = "{code}"')
+    line = text.index("no_list_reason = ", start)
+    end = text.index('"""\n', text.index('"""', line) + 3) + 4
+    path.write_text(text[:line] + text[end:], encoding="utf-8")
+
+
+def test_a_policy_with_a_serious_item_that_feeds_no_list_and_gives_no_reason_is_refused(
+    policy_copy: Path,
+) -> None:
+    _drop_reason(policy_copy, "SU-MR-01")
+
+    with pytest.raises(CatalogError) as caught:
+        load_policy(policy_copy)
+
+    assert (caught.value.item, caught.value.field) == ("SU-MR-01", "no_list_reason")
+    assert "can be serious" in caught.value.reason
+
+
+def test_a_no_list_reason_on_an_item_that_feeds_a_list_is_refused(policy_copy: Path) -> None:
+    path = policy_copy / "catalog" / "2024.1" / "serious_untrustworthy.toml"
+    text = path.read_text(encoding="utf-8")
+    anchor = text.index('code = "SU-AIR-01"')
+    line = text.index("update_frequency = ", anchor)
+    text = text[:line] + 'no_list_reason = "contradicts the list"\n' + text[line:]
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(CatalogError) as caught:
+        load_policy(policy_copy)
+
+    assert (caught.value.item, caught.value.field) == ("SU-AIR-01", "no_list_reason")
+    assert "AIR-SERIOUS" in caught.value.reason

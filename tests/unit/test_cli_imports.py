@@ -44,6 +44,8 @@ PLATFORM = (
     "xinyong.db",
     "xinyong.web",
     "xinyong.synth",
+    "xinyong.transport",
+    "nats",
 )
 VALID_ID = "11010519491231002X"  # born 1949-12-31
 
@@ -83,7 +85,7 @@ def test_the_help_loads_nothing_but_the_command_line(tmp_path: Path) -> None:
 
     assert "Usage: xinyong" in done.stdout
     assert loaded(modules, (*PLATFORM, "pydantic", "stdnum", "chinese_calendar", "pypinyin")) == []
-    assert loaded(modules, ("xinyong.domain.catalog", "xinyong.domain.identifiers")) == []
+    assert loaded(modules, ("xinyong.domain.identifiers", "cryptography", "nats")) == []
 
 
 def test_every_group_and_command_help_loads_none_of_the_platform(tmp_path: Path) -> None:

@@ -23,7 +23,9 @@ from xinyong.domain.lists import (
     ListKind,
     ListType,
     MinorNeverListed,
+    Period,
     PeriodRule,
+    Publication,
     SeriousField,
     propose_listing,
     read_list_types,
@@ -277,14 +279,14 @@ def test_a_serious_field_outside_the_four_is_refused_naming_serious_field(
 
 
 def test_a_published_key_supervision_list_is_refused(catalog_codes: frozenset[str]) -> None:
-    # DOMAIN.md §7: key supervision lists mean closer supervision, not publication
+    # docs/domain.md §7: key supervision lists mean closer supervision, not publication
     error = refusal(catalog_codes, kind="key_supervision", serious_field=None, published=True)
 
     assert error.field == "published"
 
 
 def test_a_refusable_serious_list_is_refused(catalog_codes: frozenset[str]) -> None:
-    # only honours, volunteering and donations may be refused by the person (DOMAIN.md §7)
+    # only honours, volunteering and donations may be refused by the person (docs/domain.md §7)
     assert refusal(catalog_codes, refusable=True).field == "refusable"
 
 
@@ -600,3 +602,310 @@ def test_an_until_exit_status_has_no_end(shipped: dict[str, ListType]) -> None:
     assert entry.is_in_force_on(date(2036, 1, 5))
     entry.exit(ground="new_negative_record", on=date(2036, 2, 1))
     assert not entry.is_in_force_on(date(2036, 2, 1))
+
+
+# -- grounds with their own periods (SPC 2017 rules, Art. 2) ---------------------------------
+
+
+def test_the_court_list_names_its_six_grounds_and_only_one_is_open_ended(
+    shipped: dict[str, ListType],
+) -> None:
+    court = shipped["COURT-DEBTORS"]
+
+    assert court.ground_field == "dishonest_conduct"
+    assert [g.code for g in court.grounds] == [
+        "able_but_refuses",
+        "obstructs_enforcement",
+        "evades_enforcement",
+        "violates_property_reporting",
+        "violates_consumption_restriction",
+        "breaks_settlement_agreement",
+    ]
+    open_ended = [g.code for g in court.grounds if g.period.rule is PeriodRule.UNTIL_EXIT]
+    assert open_ended == ["able_but_refuses"]
+    assert court.period_of("evades_enforcement") == Period(PeriodRule.EXTENDABLE, 24, None, 36, 12)
+
+
+def test_a_debtor_able_to_perform_who_refuses_stays_listed_until_a_deletion_ground(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = record(shipped["COURT-DEBTORS"], ground="able_but_refuses")
+
+    assert entry.ends_on is None
+    assert entry.ground == "able_but_refuses"
+    assert entry.is_in_force_on(date(2028, 3, 2))  # past the two years of the other grounds
+    assert entry.is_in_force_on(date(2036, 1, 1))
+    entry.exit(ground="performance", on=date(2036, 1, 2))
+    assert not entry.is_in_force_on(date(2036, 1, 2))
+
+
+def test_an_open_ended_ground_takes_no_length_in_months(shipped: dict[str, ListType]) -> None:
+    with pytest.raises(NotAllowed, match="no fixed period"):
+        record(shipped["COURT-DEBTORS"], ground="able_but_refuses", months=24)
+
+
+def test_the_other_court_grounds_last_two_years_extendable_by_one_to_three(
+    shipped: dict[str, ListType],
+) -> None:
+    court = shipped["COURT-DEBTORS"]
+
+    assert record(court, ground="violates_property_reporting").ends_on == date(2028, 3, 2)
+    assert record(court, ground="obstructs_enforcement", months=36).ends_on == date(2029, 3, 2)
+    assert record(court, ground="obstructs_enforcement", months=60).ends_on == date(2031, 3, 2)
+    for months in (12, 25, 35, 61):  # shorter than the rule, or an extension under a year
+        with pytest.raises(NotAllowed, match="24 months, or 36 to 60 months"):
+            record(court, ground="obstructs_enforcement", months=months)
+
+
+def test_an_unknown_ground_is_refused_naming_the_list_grounds(
+    shipped: dict[str, ListType],
+) -> None:
+    with pytest.raises(NotAllowed, match="not a ground of COURT-DEBTORS"):
+        record(shipped["COURT-DEBTORS"], ground="rude_to_the_bailiff")
+
+
+def test_the_court_record_decides_the_ground(shipped: dict[str, ListType]) -> None:
+    court = shipped["COURT-DEBTORS"]
+
+    found = court.ground_for_record("JUD-DEBTOR-01", {"dishonest_conduct": "able_but_refuses"})
+    other = court.ground_for_record("JUD-DEBTOR-01", {"dishonest_conduct": "evades_enforcement"})
+
+    assert found is not None
+    assert found.code == "able_but_refuses"
+    assert other is not None
+    assert other.code == "evades_enforcement"
+    with pytest.raises(NotAllowed, match="rests on JUD-DEBTOR-01"):
+        court.ground_for_record("ADM-PEN-01", {"dishonest_conduct": "able_but_refuses"})
+
+
+def test_the_court_lists_put_the_fifteen_day_review_in_article_12(
+    shipped: dict[str, ListType],
+) -> None:
+    # 若干规定（2017）第十一条 lists who may apply for correction; 第十二条 sets the 15-day review
+    for code in ("COURT-DEBTORS", "COURT-DEBTORS-ORG"):
+        review = [r for r in shipped[code].remedies if "十五日" in r]
+        assert review, code
+        assert all("第十二条" in r and "第十一条" not in r for r in review), code
+
+
+def test_a_court_listing_may_be_deleted_early(shipped: dict[str, ListType]) -> None:
+    # 若干规定第二条第二款: the court may delete early once the debtor performs or corrects
+    entry = record(shipped["COURT-DEBTORS"], ground="obstructs_enforcement")
+
+    entry.exit(ground="early_deletion", on=date(2026, 9, 1))
+
+    assert entry.exit_ground == "early_deletion"
+
+
+# -- the food licence bar rests only on a revoked licence (Food Safety Law Art. 135) ---------
+
+
+def test_only_a_licence_revocation_grounds_the_food_licence_list(
+    shipped: dict[str, ListType],
+) -> None:
+    revoked = shipped["FOOD-LICENCE-REVOKED"]
+
+    ground = revoked.ground_for_record("ADM-PEN-01", {"penalty_type": "licence_revocation"})
+
+    assert ground is not None
+    assert ground.code == "licence_revoked"
+    assert revoked.period_of("licence_revoked") == Period(PeriodRule.FIXED, 60)
+    for other in ("fine", "licence_suspension", "practice_ban", None):
+        with pytest.raises(NotAllowed, match="penalty_type"):
+            revoked.ground_for_record("ADM-PEN-01", {"penalty_type": other})
+
+
+def test_the_food_licence_bar_runs_five_years_from_the_revocation(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = record(
+        shipped["FOOD-LICENCE-REVOKED"],
+        grounds="京市监罚〔2026〕88号：吊销食品经营许可证",
+        decided_on=date(2026, 3, 2),
+        ground="licence_revoked",
+    )
+
+    assert entry.ends_on == date(2031, 3, 2)
+
+
+# -- the railway list follows its own basis (发改财金〔2018〕384号) ------------------------------
+
+
+def test_the_railway_list_publishes_monthly_after_a_seven_working_day_notice(
+    shipped: dict[str, ListType],
+) -> None:
+    rail = shipped["RAIL-SERIOUS"]
+
+    assert rail.public_notice_working_days == 7
+    assert rail.publication is Publication.MONTHLY
+    # decided in mid-September 2026: published on Thursday 8 October, the first working day
+    # after National Day; seven working days (9 October, the make-up Saturday 10 October,
+    # 12 to 16 October) end on Friday 16 October, so the restriction binds from 17 October
+    assert rail.publication_day(date(2026, 9, 16)) == date(2026, 10, 8)
+    assert rail.publication_day(date(2026, 10, 8)) == date(2026, 10, 8)
+    assert rail.publication_day(date(2026, 10, 9)) == date(2026, 11, 2)
+    assert rail.takes_force(date(2026, 10, 8)) == date(2026, 10, 17)
+
+
+def test_conduct_endangering_railway_safety_restricts_for_180_days(
+    shipped: dict[str, ListType],
+) -> None:
+    rail = shipped["RAIL-SERIOUS"]
+    ground = rail.ground_for_record("SU-RAIL-01", {"conduct": "smoking_on_emu_train"})
+    assert ground is not None
+    entry = propose(rail, ground=ground.code)
+    entry.serve_notice(on=NOTICE_DAY)
+
+    entry.decide(reasons="经审查，符合列入条件", on=date(2026, 10, 12))
+
+    assert entry.ends_on == date(2027, 4, 10)  # 180 days, not six months
+    with pytest.raises(IllegalTransition, match="'fare_paid' is not an exit ground"):
+        entry.exit(ground="fare_paid", on=date(2026, 11, 1))
+
+
+def test_fare_evasion_restricts_until_the_fare_is_paid(shipped: dict[str, ListType]) -> None:
+    rail = shipped["RAIL-SERIOUS"]
+    ground = rail.ground_for_record("SU-RAIL-01", {"conduct": "fare_evasion_refusing_to_pay"})
+    assert ground is not None
+    assert ground.code == "fare_evasion"
+    entry = propose(rail, ground=ground.code)
+    entry.serve_notice(on=NOTICE_DAY)
+    entry.decide(reasons="无票乘车且拒不补票", on=date(2026, 10, 12))
+
+    assert entry.ends_on is None
+    assert entry.is_in_force_on(date(2027, 10, 12))  # no fixed period runs out
+    entry.exit(ground="fare_paid", on=date(2027, 11, 3))
+    assert not entry.is_in_force_on(date(2027, 11, 3))
+
+
+# -- broken grounds and periods --------------------------------------------------------------
+
+
+def test_a_list_with_grounds_reads_and_a_ground_without_a_rule_takes_the_lists(
+    catalog_codes: frozenset[str], policy: Policy
+) -> None:
+    (list_type,) = read_list_types(
+        {"lists": [{**VALID, "ground_field": "penalty_type", "grounds": [*GROUNDS]}]},
+        "broken.toml",
+        catalog_codes,
+        policy.catalog.items,
+    )
+
+    assert list_type.period_of("revoked") == Period(PeriodRule.FIXED, 36)
+    assert list_type.period_of("banned") == Period(PeriodRule.UNTIL_EXIT)
+    assert list_type.exit_grounds_for("banned") == ("expiry", "repair", "ban_lifted")
+    assert list_type.exit_grounds_for("revoked") == ("expiry", "repair")
+
+
+GROUNDS: list[dict[str, Any]] = [
+    {"code": "revoked", "name_zh": "吊销许可证", "record_values": ["licence_revocation"]},
+    {
+        "code": "banned",
+        "name_zh": "从业禁止",
+        "record_values": ["practice_ban"],
+        "period_rule": "until_exit",
+        "exit_grounds": ["ban_lifted"],
+    },
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "reason"),
+    [
+        ({"ground_field": "violation"}, "ground_field", "not an enum field of ADM-PEN-01"),
+        ({"ground_field": "colour"}, "ground_field", "not an enum field of ADM-PEN-01"),
+        (
+            {"grounds": [{**GROUNDS[0], "record_values": ["licence_revoked"]}]},
+            "grounds.revoked.record_values",
+            "'licence_revoked' is not a value of ADM-PEN-01.penalty_type",
+        ),
+        (
+            {"grounds": [GROUNDS[0], {**GROUNDS[1], "record_values": ["licence_revocation"]}]},
+            "grounds.banned.record_values",
+            "already makes the ground revoked",
+        ),
+        (
+            {"grounds": [{**GROUNDS[0], "record_values": []}]},
+            "grounds.revoked.record_values",
+            "must name the penalty_type values",
+        ),
+        (
+            {"grounds": [GROUNDS[0], GROUNDS[0]]},
+            "grounds.revoked.code",
+            "declared twice",
+        ),
+        (
+            {"grounds": [{**GROUNDS[0], "period": 36}]},
+            "grounds.revoked.period",
+            "not a key of a list ground",
+        ),
+        (
+            {"grounds": [{**GROUNDS[1], "period_months": 12}]},
+            "grounds.banned.period_months",
+            "an until_exit period has no length",
+        ),
+        (
+            {"grounds": [{**GROUNDS[0], "period_months": 12}]},
+            "grounds.revoked.period_rule",
+            "names its rule",
+        ),
+        (
+            {"grounds": [{**GROUNDS[0], "code": "Revoked"}]},
+            "grounds.Revoked.code",
+            "lower_snake_case",
+        ),
+    ],
+)
+def test_a_broken_ground_is_refused_naming_it(
+    catalog_codes: frozenset[str],
+    policy: Policy,
+    changes: dict[str, Any],
+    field: str,
+    reason: str,
+) -> None:
+    raw = {**VALID, "ground_field": "penalty_type", "grounds": GROUNDS, **changes}
+
+    with pytest.raises(CatalogError) as caught:
+        read_list_types({"lists": [raw]}, "broken.toml", catalog_codes, policy.catalog.items)
+
+    assert (caught.value.item, caught.value.field) == ("TEST-LIST", field)
+    assert reason in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"period_days": 180}, "period_months"),  # months and days both
+        (
+            {
+                "period_rule": "extendable",
+                "max_extension_months": 6,
+                "period_days": 180,
+                "period_months": None,
+            },
+            "period_days",
+        ),
+        (
+            {"period_rule": "extendable", "max_extension_months": 12, "min_extension_months": 24},
+            "min_extension_months",
+        ),
+        ({"max_extension_months": 12}, "max_extension_months"),  # a fixed period is not extended
+        ({"period_rule": "until_exit", "period_months": None, "period_days": 30}, "period_days"),
+        ({"period_months": True}, "period_months"),
+        ({"public_notice_working_days": -1}, "public_notice_working_days"),
+        ({"publication": "weekly"}, "publication"),
+        (
+            {
+                "kind": "key_supervision",
+                "serious_field": None,
+                "published": False,
+                "publication": "monthly",
+            },
+            "publication",
+        ),
+    ],
+)
+def test_a_period_or_publication_rule_that_does_not_fit_is_refused(
+    catalog_codes: frozenset[str], changes: dict[str, Any], field: str
+) -> None:
+    assert refusal(catalog_codes, **changes).field == field

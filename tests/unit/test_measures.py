@@ -10,6 +10,7 @@ import pytest
 
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import CatalogError
+from xinyong.domain.index import Triggers, postings_for
 from xinyong.domain.lists import (
     Decider,
     ListEntry,
@@ -534,3 +535,152 @@ def test_a_decided_listing_recorded_for_the_future_triggers_nothing_yet(
 def test_the_court_lists_are_court_decided(lists: dict[str, ListType]) -> None:
     assert lists["COURT-DEBTORS"].decided_by is Decider.COURT
     assert lists["COURT-DEBTORS-ORG"].subject_type is SubjectType.ORGANISATION
+
+
+# -- policy substance: a measure reaches only whom its basis names ---------------------------
+
+
+def test_the_food_licence_bar_is_not_triggered_by_the_food_and_drug_list(
+    registry: Registry, lists: dict[str, ListType]
+) -> None:
+    # Food Safety Law Art. 135(1) reaches those whose licence was revoked, not every listed person
+    fined = platform_decided(lists["FOOD-DRUG-SERIOUS"])
+
+    for matter in ("food_business_permit", "administrative_permit"):
+        found = applicable_measures(registry, matter, own_entries=[fined], on=CHECK_DAY)
+        assert "M-FOOD-DRUG-PERMIT-BAR" not in codes(found), matter
+    assert "FOOD-DRUG-SERIOUS" not in registry.measures["M-FOOD-DRUG-PERMIT-BAR"].triggers
+
+
+def test_a_revoked_food_licence_bars_a_new_one(
+    registry: Registry, lists: dict[str, ListType]
+) -> None:
+    revoked = record(lists["FOOD-LICENCE-REVOKED"], ground="licence_revoked")
+
+    matches = applicable_measures(
+        registry, "food_business_permit", own_entries=[revoked], on=CHECK_DAY
+    )
+
+    assert codes(matches) == ["M-FOOD-DRUG-PERMIT-BAR"]
+    assert matches[0].measure.legal_basis == (
+        "《中华人民共和国食品安全法》（2021年修正）第一百三十五条第一款",
+    )
+    # five years from the decision, then no more
+    assert (
+        applicable_measures(
+            registry, "food_business_permit", own_entries=[revoked], on=date(2031, 3, 2)
+        )
+        == []
+    )
+
+
+def test_a_revoked_operators_legal_representative_is_barred_too(
+    registry: Registry, lists: dict[str, ListType]
+) -> None:
+    company = record(
+        lists["FOOD-LICENCE-REVOKED-ORG"],
+        subject_id=900,
+        subject_age=None,
+        ground="licence_revoked",
+    )
+
+    def through(role: RoleKind) -> list[str]:
+        return codes(
+            applicable_measures(
+                registry,
+                "food_business_permit",
+                own_entries=[],
+                organisations_entries=[(role, company)],
+                on=CHECK_DAY,
+            )
+        )
+
+    assert through(RoleKind.LEGAL_REPRESENTATIVE) == ["M-FOOD-DRUG-PERMIT-BAR"]
+    assert through(RoleKind.ACTUAL_CONTROLLER) == []  # Art. 135 does not name the controller
+
+
+def test_the_check_path_triggers_the_food_licence_bar_only_from_a_revocation(
+    registry: Registry, lists: dict[str, ListType]
+) -> None:
+    triggers = Triggers(registry)
+    fined = platform_decided(lists["FOOD-DRUG-SERIOUS"])
+    fined.id = 1
+    revoked = record(lists["FOOD-LICENCE-REVOKED"], ground="licence_revoked")
+    revoked.id = 2
+    postings = [p for e in (fined, revoked) if (p := postings_for(17, e)) is not None]
+
+    hits = triggers.hits(postings, "food_business_permit", CHECK_DAY)
+
+    assert [(h.measure.code, h.posting.entry_id) for h in hits] == [("M-FOOD-DRUG-PERMIT-BAR", 2)]
+
+
+def test_food_and_drug_listings_bring_no_fiscal_subsidy_bar(
+    registry: Registry, lists: dict[str, ListType]
+) -> None:
+    # the bar's cited bases (中办发〔2016〕64号, 国发〔2016〕33号（十）, 税务总局令第54号) speak of
+    # court debtors, serious untrustworthy subjects in general and tax violators; none of them
+    # of the food-and-drug list
+    fined = platform_decided(lists["FOOD-DRUG-SERIOUS"])
+
+    assert applicable_measures(registry, "fiscal_subsidy", own_entries=[fined], on=CHECK_DAY) == []
+    assert registry.measures["M-FISCAL-SUBSIDY-BAR"].triggers == {
+        "COURT-DEBTORS",
+        "COURT-DEBTORS-ORG",
+        "TAX-MAJOR-VIOLATION",
+    }
+
+
+def test_an_air_passenger_listing_bars_flights(
+    registry: Registry, lists: dict[str, ListType]
+) -> None:
+    listed = platform_decided(lists["AIR-SERIOUS"])
+
+    assert codes(applicable_measures(registry, "flight", own_entries=[listed], on=CHECK_DAY)) == [
+        "M-AIR-FLIGHT-BAR"
+    ]
+
+
+def test_a_wage_arrears_listing_reaches_the_legal_representative_the_regulation_names(
+    registry: Registry, lists: dict[str, ListType]
+) -> None:
+    employer = record(lists["WAGE-ARREARS-ORG"], subject_id=901, subject_age=None)
+
+    def through(role: RoleKind, matter: str) -> list[str]:
+        return codes(
+            applicable_measures(
+                registry,
+                matter,
+                own_entries=[],
+                organisations_entries=[(role, employer)],
+                on=CHECK_DAY,
+            )
+        )
+
+    assert through(RoleKind.LEGAL_REPRESENTATIVE, "government_procurement") == [
+        "M-WAGE-PUBLIC-FUNDS-BAR"
+    ]
+    assert through(RoleKind.PRINCIPAL_RESPONSIBLE, "fiscal_subsidy") == ["M-WAGE-PUBLIC-FUNDS-BAR"]
+    assert through(RoleKind.ACTUAL_CONTROLLER, "government_procurement") == []
+
+
+@pytest.mark.parametrize(
+    ("measure", "cited", "not_cited"),
+    [
+        # the recruitment clause is Art. 32(2); Art. 33 is about public services' favours
+        ("R-VOLUNTEER-RECRUITMENT", "第三十二条第二款", "第三十三条"),
+        # 国发〔2016〕33号: (四) is the green channel and permissive acceptance, (六) supervision
+        ("R-GREEN-CHANNEL", "（国发〔2016〕33号）（四）", "（国发〔2016〕33号）（六）"),
+        ("R-PERMISSIVE-ACCEPTANCE", "（国发〔2016〕33号）（四）", "（国发〔2016〕33号）（六）"),
+        # Art. 67 of the bidding regulation is about collusive bids, not court debtors
+        ("M-PUBLIC-TENDER-BAR", "法〔2016〕285号", "招标投标法实施条例"),
+        # Drug Administration Law Art. 118 is a lifetime ban on drug business, not a food permit
+        ("M-FOOD-DRUG-PERMIT-BAR", "食品安全法", "药品管理法"),
+    ],
+)
+def test_citations_corrected_against_the_text(
+    registry: Registry, measure: str, cited: str, not_cited: str
+) -> None:
+    basis = " ".join(registry.measures[measure].legal_basis)
+
+    assert cited in basis
+    assert not_cited not in basis

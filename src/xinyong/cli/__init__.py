@@ -16,6 +16,7 @@ from xinyong.cli import (
     db,
     demo,
     departments,
+    exchange,
     expiry,
     identifiers,
     keys,
@@ -52,6 +53,8 @@ app.command("sweep")(expiry.sweep)
 app.add_typer(objections.app, name="objections")
 app.add_typer(repairs.app, name="repairs")
 app.add_typer(accounts.agents_app, name="agents")
+app.add_typer(exchange.node_app, name="node")
+app.add_typer(exchange.peers_app, name="peers")
 
 
 def main() -> None:

@@ -9,16 +9,19 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Date,
     ForeignKey,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    and_,
     delete,
     false,
     func,
     insert,
+    not_,
     or_,
     select,
     update,
@@ -125,6 +128,18 @@ def _record_values(record: NewRecord, at: datetime) -> dict[str, Any]:
         "received_at": at,
         "updated_at": at,
     }
+
+
+def displayable_on(day: date) -> ColumnElement[bool]:
+    """`CreditRecord.is_displayable_on(day)` as SQL: active, and its display not ended by `day`.
+
+    The one expiry rule, for queries that filter in the database;
+    `tests/integration/test_records_display.py` proves the two forms agree on every boundary day.
+    """
+    return and_(
+        CreditRecordRow.status == RecordStatus.ACTIVE.value,
+        or_(CreditRecordRow.display_ends.is_(None), CreditRecordRow.display_ends > day),
+    )
 
 
 class SqlRecordRepository:
@@ -252,8 +267,7 @@ class SqlRecordRepository:
             .join(SubjectRow, SubjectRow.id == CreditRecordRow.subject_id)
             .where(
                 CreditRecordRow.published.is_(True),
-                CreditRecordRow.status == RecordStatus.ACTIVE.value,
-                or_(CreditRecordRow.display_ends.is_(None), CreditRecordRow.display_ends > day),
+                displayable_on(day),
                 CreditRecordRow.decision_date <= day,
             )
             .order_by(CreditRecordRow.decision_date.desc(), CreditRecordRow.id.desc())
@@ -268,12 +282,12 @@ class SqlRecordRepository:
         ]
 
     def past_display(self, day: date, *, limit: int) -> list[CreditRecord]:
-        """Active records whose display period has ended by `day` (the sweep's work)."""
+        """Active records no longer displayable on `day`: their period ended (the sweep's work)."""
         rows = self.session.scalars(
             select(CreditRecordRow)
             .where(
                 CreditRecordRow.status == RecordStatus.ACTIVE.value,
-                CreditRecordRow.display_ends <= day,
+                not_(displayable_on(day)),
             )
             .order_by(CreditRecordRow.id)
             .limit(limit)

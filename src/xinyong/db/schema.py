@@ -11,6 +11,7 @@ from xinyong.db import (  # noqa: F401 - imported for the tables they declare
     checks,
     departments,
     evidence,
+    exchange,
     feed,
     keys,
     lists,

@@ -1,4 +1,4 @@
-"""Access: the scopes a caller may hold, and what each role (docs/domain.md) is given by default."""
+"""Access: the scopes a caller may hold, and what each role (docs/domain.md §2) is given."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ PERSON_SCOPES = frozenset({Scope.ME})
 
 
 class Role(StrEnum):
-    """The kinds of caller (DOMAIN.md §2) and the scopes a key for each is given by default."""
+    """The kinds of caller (docs/domain.md §2) and the scopes a key for each is given by default."""
 
     SOURCE_DEPARTMENT = "source_department"
     IMPLEMENTING_DEPARTMENT = "implementing_department"

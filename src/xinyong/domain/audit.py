@@ -49,6 +49,10 @@ class EventTag(StrEnum):
     RECORD_DELETED = "record:deleted_after_retention"
     REPORT_READ = "report:read"
     SCREENING_RUN = "screening:run"
+    EXCHANGE_NODE_INITIALISED = "exchange:node_initialised"
+    EXCHANGE_PEER_ADDED = "exchange:peer_added"
+    EXCHANGE_PEER_REMOVED = "exchange:peer_removed"
+    EXCHANGE_EVENT_REFUSED = "exchange:event_refused"
 
 
 @dataclass(frozen=True, slots=True)

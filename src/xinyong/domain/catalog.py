@@ -110,6 +110,7 @@ _ITEM_KEYS = frozenset(
         "min_subject_age",
         "description",
         "double_publicity",
+        "no_list_reason",
     }
 )
 _FIELD_KEYS = frozenset(
@@ -361,6 +362,7 @@ class CatalogItem:
     min_subject_age: int | None = None
     double_publicity: bool = False
     description: str = ""
+    no_list_reason: str = ""  # why a record that can be serious feeds no list (or "")
     _by_name: Mapping[str, DataItem] = field(default_factory=dict, compare=False, repr=False)
 
     def field_named(self, name: str) -> DataItem | None:
@@ -374,6 +376,13 @@ class CatalogItem:
             if rule.matches(fields):
                 return rule.severity
         return self.default_severity
+
+    @property
+    def can_be_serious(self) -> bool:
+        """Whether some record of this item is of the serious class."""
+        return self.default_severity is Severity.SERIOUS or any(
+            r.severity is Severity.SERIOUS for r in self.severity_rules
+        )
 
     @property
     def needs_consent(self) -> bool:
@@ -498,6 +507,14 @@ class _Reader:
         frequency = self.text(data, code, "update_frequency")
         fields = self._fields(data, code)
         default_severity, rules = self._severity(data, code, nature, {f.name: f for f in fields})
+        reason = self.text(data, code, "no_list_reason", required=False)
+        serious = default_severity is Severity.SERIOUS or any(
+            r.severity is Severity.SERIOUS for r in rules
+        )
+        if reason and not serious:
+            raise self.fail(
+                code, "no_list_reason", "only an item whose records can be serious needs a reason"
+            )
         min_age = data.get("min_subject_age")
         if min_age is not None and (not isinstance(min_age, int) or not 0 <= min_age <= 120):
             raise self.fail(code, "min_subject_age", "must be an age in years")
@@ -522,6 +539,7 @@ class _Reader:
             min_subject_age=min_age,
             double_publicity=self.flag(data, code, "double_publicity", False),
             description=self.text(data, code, "description", required=False),
+            no_list_reason=reason,
             _by_name={f.name: f for f in fields},
         )
 

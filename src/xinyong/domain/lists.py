@@ -8,231 +8,32 @@ court or another authority decides are recorded as decided; the platform does no
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
 
-from xinyong.domain.calendar import Deadline, add_months, add_working_days
-from xinyong.domain.catalog import SubjectType
-from xinyong.domain.errors import CatalogError, Conflict, NotAllowed
-
-_E = TypeVar("_E", bound=StrEnum)
-
-
-class ListKind(StrEnum):
-    SERIOUS_UNTRUSTWORTHY = "serious_untrustworthy"
-    KEY_SUPERVISION = "key_supervision"
-    GOOD_CREDIT = "good_credit"
-
-
-class SeriousField(StrEnum):
-    """The only four fields in which a serious untrustworthy list may exist."""
-
-    HEALTH_AND_SAFETY = "health_and_safety"
-    FAIR_COMPETITION_AND_ORDER = "fair_competition_and_order"
-    REFUSING_LEGAL_OBLIGATIONS = "refusing_legal_obligations"
-    NATIONAL_DEFENCE = "national_defence"
-
-
-class Decider(StrEnum):
-    """Who decides a listing: the platform's own procedure, or a court or authority it records."""
-
-    PLATFORM = "platform"
-    COURT = "court"
-    AUTHORITY = "authority"
-
-
-class PeriodRule(StrEnum):
-    FIXED = "fixed"
-    EXTENDABLE = "extendable"
-    UNTIL_EXIT = "until_exit"
-
-
-@dataclass(frozen=True, slots=True)
-class ListType:
-    """One list: its legal basis, criteria, period, exit grounds, remedies, and who decides."""
-
-    code: str
-    name_zh: str
-    name_en: str
-    kind: ListKind
-    subject_type: SubjectType
-    legal_basis: tuple[str, ...]
-    criteria: tuple[str, ...]
-    decided_by: Decider
-    period_rule: PeriodRule
-    exit_grounds: tuple[str, ...]
-    remedies: tuple[str, ...]
-    serious_field: SeriousField | None = None
-    period_months: int | None = None
-    max_extension_months: int | None = None
-    defence_working_days: int = 0
-    removal_working_days: int = 0
-    source_items: frozenset[str] = frozenset()
-    published: bool = True
-    refusable: bool = False
-
-    def ends_on(self, decided_on: date, *, months: int | None = None) -> date | None:
-        """The day a listing decided on `decided_on` ends by itself (None: on an exit ground)."""
-        if self.period_rule is PeriodRule.UNTIL_EXIT:
-            return None
-        base = self.period_months or 0
-        if months is None:
-            return add_months(decided_on, base)
-        longest = base + (self.max_extension_months or 0)
-        if self.period_rule is PeriodRule.FIXED and months != base:
-            raise NotAllowed(f"{self.code} has a fixed period of {base} months")
-        if not 0 < months <= longest:
-            raise NotAllowed(f"{self.code} lasts at most {longest} months; {months} asked")
-        return add_months(decided_on, months)
-
-
-_LIST_KEYS = frozenset(
-    {
-        "code",
-        "name_zh",
-        "name_en",
-        "kind",
-        "subject_type",
-        "legal_basis",
-        "criteria",
-        "decided_by",
-        "period_rule",
-        "exit_grounds",
-        "remedies",
-        "serious_field",
-        "period_months",
-        "max_extension_months",
-        "defence_working_days",
-        "removal_working_days",
-        "source_items",
-        "published",
-        "refusable",
-    }
+from xinyong.domain.calendar import Deadline, add_working_days
+from xinyong.domain.errors import Conflict, NotAllowed
+from xinyong.domain.list_periods import Ground, Period, PeriodRule, Publication
+from xinyong.domain.list_types import (
+    Decider,
+    ListKind,
+    ListType,
+    SeriousField,
+    read_list_types,
 )
 
-
-def _strings(raw: Any, file: str, code: str, key: str, *, required: bool = True) -> tuple[str, ...]:
-    if raw is None and not required:
-        return ()
-    if (
-        not isinstance(raw, list)
-        or (required and not raw)
-        or not all(isinstance(v, str) and v.strip() for v in raw)
-    ):
-        raise CatalogError(file, code, key, "must be a non-empty list of strings")
-    return tuple(v.strip() for v in raw)
-
-
-def _choice(raw: Mapping[str, Any], key: str, enum: type[_E], file: str, code: str) -> _E:
-    try:
-        return enum(str(raw.get(key)))
-    except ValueError:
-        allowed = ", ".join(member.value for member in enum)
-        raise CatalogError(file, code, key, f"must be one of {allowed}") from None
-
-
-def _flag(raw: Mapping[str, Any], key: str, default: bool, file: str, code: str) -> bool:
-    value = raw.get(key, default)
-    if not isinstance(value, bool):
-        raise CatalogError(file, code, key, "must be true or false")
-    return value
-
-
-def read_list_types(
-    data: Mapping[str, Any], file: str, catalog_codes: frozenset[str]
-) -> list[ListType]:
-    """Read `[[lists]]` from a policy file, refusing a list outside the law's bounds."""
-    out: list[ListType] = []
-    seen: set[str] = set()
-    for raw in data.get("lists", []):
-        code = str(raw.get("code", ""))
-        if not code or code in seen:
-            raise CatalogError(file, code or "?", "code", "must be present and unique")
-        seen.add(code)
-        for key in raw:
-            if key not in _LIST_KEYS:
-                raise CatalogError(file, code, key, "is not a key of the list format (misspelt?)")
-        kind = _choice(raw, "kind", ListKind, file, code)
-        subject_type = _choice(raw, "subject_type", SubjectType, file, code)
-        decided_by = _choice(raw, "decided_by", Decider, file, code)
-        period_rule = _choice(raw, "period_rule", PeriodRule, file, code)
-        serious = (
-            _choice(raw, "serious_field", SeriousField, file, code)
-            if "serious_field" in raw
-            else None
-        )
-        published = _flag(raw, "published", kind is not ListKind.KEY_SUPERVISION, file, code)
-        refusable = _flag(raw, "refusable", False, file, code)
-        if kind is ListKind.KEY_SUPERVISION and published:
-            raise CatalogError(file, code, "published", "key-supervision lists are never published")
-        if refusable and kind is not ListKind.GOOD_CREDIT:
-            raise CatalogError(file, code, "refusable", "only good-credit entries may be refused")
-        for key in ("defence_working_days", "removal_working_days"):
-            if key in raw and (not isinstance(raw[key], int) or raw[key] < 0):
-                raise CatalogError(file, code, key, "must be a whole number of working days")
-        if kind is ListKind.SERIOUS_UNTRUSTWORTHY and serious is None:
-            raise CatalogError(
-                file,
-                code,
-                "serious_field",
-                "a serious untrustworthy list must name one of the four fields",
-            )
-        months = raw.get("period_months")
-        if period_rule is not PeriodRule.UNTIL_EXIT and (
-            not isinstance(months, int) or months <= 0
-        ):
-            raise CatalogError(
-                file, code, "period_months", "a fixed or extendable period needs months"
-            )
-        extension = raw.get("max_extension_months")
-        if period_rule is PeriodRule.EXTENDABLE and (
-            not isinstance(extension, int) or extension <= 0
-        ):
-            raise CatalogError(
-                file, code, "max_extension_months", "an extendable period needs months"
-            )
-        if decided_by is Decider.PLATFORM and not raw.get("defence_working_days"):
-            raise CatalogError(
-                file,
-                code,
-                "defence_working_days",
-                "a platform-run list must give the person a defence window",
-            )
-        sources = frozenset(
-            _strings(raw.get("source_items"), file, code, "source_items", required=False)
-        )
-        unknown = sources - catalog_codes
-        if unknown:
-            raise CatalogError(
-                file, code, "source_items", f"not in the catalog: {', '.join(sorted(unknown))}"
-            )
-        out.append(
-            ListType(
-                code=code,
-                name_zh=str(raw.get("name_zh", "")),
-                name_en=str(raw.get("name_en", "")),
-                kind=kind,
-                subject_type=subject_type,
-                legal_basis=_strings(raw.get("legal_basis"), file, code, "legal_basis"),
-                criteria=_strings(raw.get("criteria"), file, code, "criteria"),
-                decided_by=decided_by,
-                period_rule=period_rule,
-                exit_grounds=_strings(raw.get("exit_grounds"), file, code, "exit_grounds"),
-                remedies=_strings(raw.get("remedies"), file, code, "remedies", required=False),
-                serious_field=serious,
-                period_months=months if isinstance(months, int) else None,
-                max_extension_months=extension if isinstance(extension, int) else None,
-                defence_working_days=int(raw.get("defence_working_days", 0)),
-                removal_working_days=int(raw.get("removal_working_days", 0)),
-                source_items=sources,
-                published=published,
-                refusable=refusable,
-            )
-        )
-    return out
+__all__ = [
+    "Decider",
+    "Ground",
+    "ListKind",
+    "ListType",
+    "Period",
+    "PeriodRule",
+    "Publication",
+    "SeriousField",
+    "read_list_types",
+]
 
 
 class EntryState(StrEnum):
@@ -275,6 +76,7 @@ class ListEntry:
     exited_on: date | None = None
     exit_ground: str | None = None
     under_objection: bool = False
+    ground: str | None = None  # the list ground it rests on, when the list names grounds
 
     def _require(self, *states: EntryState, action: str) -> None:
         if self.state not in states:
@@ -305,7 +107,7 @@ class ListEntry:
             raise IllegalTransition(f"the defence window runs to {deadline}; decide after it")
         self.decided_on = on
         self.decision_reasons = reasons
-        self.ends_on = self.list_type.ends_on(on, months=months)
+        self.ends_on = self.list_type.ends_on(on, months=months, ground=self.ground)
         self.state = EntryState.DECIDED
 
     def publish(self, *, on: date) -> None:
@@ -320,8 +122,8 @@ class ListEntry:
         if ground == "expiry":
             if self.ends_on is None or on < self.ends_on:
                 raise IllegalTransition(f"this listing's period does not end by {on}")
-        elif ground not in self.list_type.exit_grounds:
-            allowed = ", ".join(self.list_type.exit_grounds)
+        elif ground not in self.list_type.exit_grounds_for(self.ground):
+            allowed = ", ".join(self.list_type.exit_grounds_for(self.ground))
             raise IllegalTransition(
                 f"{ground!r} is not an exit ground of {self.list_type.code}: {allowed}"
             )
@@ -370,8 +172,13 @@ def propose_listing(
     proposed_by: str,
     at: datetime,
     age_of_majority: int,
+    ground: str | None = None,
 ) -> ListEntry:
-    """Open a platform-run listing procedure, refusing what the law never allows."""
+    """Open a platform-run listing procedure, refusing what the law never allows.
+
+    `ground` is one of the list's `grounds` (it sets the period the decision gives); None keeps
+    the list's own period.
+    """
     if list_type.decided_by is not Decider.PLATFORM:
         raise NotAllowed(
             f"{list_type.code} is decided by a {list_type.decided_by.value}; record its decision"
@@ -382,6 +189,8 @@ def propose_listing(
         raise NotAllowed(f"{list_type.code} has no legal basis")
     if not basis_records:
         raise NotAllowed("a proposal must rest on at least one record")
+    if ground is not None:
+        list_type.ground(ground)
     return ListEntry(
         id=None,
         list_type=list_type,
@@ -391,6 +200,7 @@ def propose_listing(
         grounds=grounds,
         basis_records=basis_records,
         proposed_at=at,
+        ground=ground,
     )
 
 
@@ -405,8 +215,13 @@ def record_decided_listing(
     at: datetime,
     months: int | None = None,
     age_of_majority: int,
+    ground: str | None = None,
 ) -> ListEntry:
-    """Record a listing a court or authority decided; the platform does not re-run its procedure."""
+    """Record a listing a court or authority decided; the platform does not re-run its procedure.
+
+    The period follows `ground` when the list gives its grounds different periods: the court's
+    "able to perform but refuses" has no end of its own.
+    """
     if list_type.decided_by is Decider.PLATFORM:
         raise NotAllowed(f"{list_type.code} is run by the platform's procedure; propose it instead")
     if subject_age is not None and subject_age < age_of_majority:
@@ -420,6 +235,7 @@ def record_decided_listing(
         grounds=grounds,
         proposed_at=at,
         decided_on=decided_on,
-        ends_on=list_type.ends_on(decided_on, months=months),
+        ends_on=list_type.ends_on(decided_on, months=months, ground=ground),
+        ground=ground,
     )
     return entry

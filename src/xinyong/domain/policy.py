@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -11,6 +11,7 @@ from xinyong.domain.accounts import AccountRules
 from xinyong.domain.authorisations import AuthorisationRules
 from xinyong.domain.catalog import BannedFields, Catalog, load_catalog
 from xinyong.domain.departments import Department, read_departments
+from xinyong.domain.errors import CatalogError
 from xinyong.domain.lists import ListType, read_list_types
 from xinyong.domain.measures import Registry, read_registry
 from xinyong.domain.objections import ObjectionRules
@@ -57,12 +58,17 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
     departments = read_departments(read_toml(departments_file), catalog, str(departments_file))
     lists_file = root / "lists.toml"  # a policy without lists keeps none (and so no measures)
     lists_data = read_toml(lists_file) if lists_file.exists() else {}
-    list_types = read_list_types(lists_data, str(lists_file), frozenset(catalog.items))
+    list_types = read_list_types(
+        lists_data, str(lists_file), frozenset(catalog.items), catalog.items
+    )
     measures_file = root / "measures.toml"
     measures_data = read_toml(measures_file) if measures_file.exists() else {}
     registry = read_registry(
         measures_data, str(measures_file), frozenset(t.code for t in list_types)
     )
+    if lists_file.exists():  # a policy that keeps lists must say where each serious item goes
+        for item, field, reason in serious_item_problems(catalog, list_types, registry):
+            raise CatalogError(str(root / "catalog"), item, field, reason)
     rights_file = root / "rights.toml"
     if not rights_file.exists():  # a policy folder without it keeps the packaged defaults
         rights_file = PACKAGED / "rights.toml"
@@ -81,3 +87,33 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
         AccountRules.from_policy(rights, rights_name),
         QueryLogRules.from_policy(rights, rights_name),
     )
+
+
+def serious_item_problems(
+    catalog: Catalog, list_types: Sequence[ListType], registry: Registry
+) -> list[tuple[str, str, str]]:
+    """(item, field, reason) for each catalog item whose records can be serious but that neither
+    feeds a list some measure is triggered by, nor says in `no_list_reason` why it feeds none."""
+    triggered = {code for m in registry.measures.values() for code in m.triggers}
+    problems: list[tuple[str, str, str]] = []
+    for item in catalog:
+        fed = [t.code for t in list_types if item.code in t.source_items]
+        if item.no_list_reason and fed:
+            problems.append(
+                (item.code, "no_list_reason", f"feeds {', '.join(fed)}: drop the reason")
+            )
+        elif item.can_be_serious and not item.no_list_reason:
+            if not fed:
+                problems.append(
+                    (
+                        item.code,
+                        "no_list_reason",
+                        "its records can be serious: name a list it feeds (source_items)"
+                        " or say why it feeds none",
+                    )
+                )
+            elif not any(code in triggered for code in fed):
+                problems.append(
+                    (item.code, "source_items", f"no measure is triggered by {', '.join(fed)}")
+                )
+    return problems

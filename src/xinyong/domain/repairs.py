@@ -62,7 +62,7 @@ def repair_eligibility(
     on: date,
     rules: RepairRules,
 ) -> RepairEligibility:
-    """The conditions of DOMAIN.md §10, each checked; every unmet one is listed."""
+    """The conditions of docs/domain.md §10, each checked; every unmet one is listed."""
     if not repairable:
         raise NotAllowed("this information cannot be repaired (the rules exclude it)")
     missing: list[str] = []

@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from xinyong.domain.catalog import SubjectType
+from xinyong.domain.catalog import SubjectType
 
 
 class RoleKind(StrEnum):
-    """How a person answers for an organisation (DOMAIN.md §7: measures may reach them)."""
+    """How a person answers for an organisation (docs/domain.md §7: measures may reach them)."""
 
     LEGAL_REPRESENTATIVE = "legal_representative"
     PRINCIPAL_RESPONSIBLE = "principal_responsible"
@@ -43,9 +41,8 @@ class Subject:
 
     def masked_number(self) -> str:
         """What outputs show: a person's number masked, an organisation's code (public) whole."""
-        # Imported here, not above, so that importing this module costs nothing: RoleKind types an
-        # option of the command line, whose `--help` must not load the catalog or python-stdnum.
-        from xinyong.domain.catalog import SubjectType
+        # Imported here, not above: RoleKind types an option of the command line, and `--help`
+        # should not load python-stdnum and the calendar, which identifiers needs.
         from xinyong.domain.identifiers import mask_citizen_id
 
         if self.kind is SubjectType.PERSON:

@@ -33,7 +33,7 @@ class PublishedRecord:
 def published(
     uow: UnitOfWork, policy: Policy, day: date, *, item: str | None, limit: int, offset: int
 ) -> list[PublishedRecord]:
-    """Published records shown on `day`, newest first, de-identified (docs/domain.md, "Privacy")."""
+    """Published records shown on `day`, newest first, de-identified (docs/domain.md §11)."""
     with uow:
         found = uow.records.published(day, item=item, limit=limit, offset=offset)
         names = {d.code: d.name for d in uow.departments.list()}
