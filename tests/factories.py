@@ -46,10 +46,13 @@ def penalty_row(**overrides: object) -> dict[str, object]:
 
 
 HCOURT_USCC = "11110000000011017C"
+#: The Chaoyang district court (BJ-COURT-CY), as a row names it when that court decided.
+CHAOYANG_COURT = {"authority_name": "北京市朝阳区人民法院", "authority_uscc": "1111010500001105X2"}
 
 
 def debtor_row(**overrides: object) -> dict[str, object]:
-    """A valid dishonest-judgment-debtor row (JUD-DEBTOR-01) for department BJ-HCOURT."""
+    """A valid dishonest-judgment-debtor row (JUD-DEBTOR-01) for department BJ-HCOURT, on a
+    ground with the two-year period (evading enforcement); "able_but_refuses" has none."""
     serial = next(_serial)
     row: dict[str, object] = {
         "item": "JUD-DEBTOR-01",
@@ -64,7 +67,7 @@ def debtor_row(**overrides: object) -> dict[str, object]:
         "enforcement_basis": f"（2025）京民终{serial:05d}号",
         "obligation": "支付货款人民币三十万元及利息",
         "performance_status": "not_performed",
-        "dishonest_conduct": "able_but_refuses",
+        "dishonest_conduct": "evades_enforcement",
     }
     row.update(overrides)
     return row
@@ -87,6 +90,29 @@ def organisation_debtor_row(**overrides: object) -> dict[str, object]:
         "obligation": "支付工程款人民币二百万元",
         "performance_status": "not_performed",
         "dishonest_conduct": "evades_enforcement",
+    }
+    row.update(overrides)
+    return row
+
+
+TAX_USCC = "11110000000021186X"
+
+
+def tax_violation_row(**overrides: object) -> dict[str, object]:
+    """A valid major-tax-violation row (SU-TAX-01) for department BJ-TAX: the tax bureau's own
+    finding, which its list (TAX-MAJOR-VIOLATION) rests on."""
+    row: dict[str, object] = {
+        "item": "SU-TAX-01",
+        "document_number": f"京税稽罚〔2026〕{next(_serial):05d}号",
+        "subject_id": citizen_id(),
+        "subject_name": "赵国强",
+        "decision_date": "2026-10-28",
+        "authority_name": "国家税务总局北京市税务局",
+        "authority_uscc": TAX_USCC,
+        "violation_type": "tax_evasion",
+        "role": "party",
+        "main_facts": "隐匿收入，少缴个人所得税",
+        "handling": "追缴税款、滞纳金并处罚款",
     }
     row.update(overrides)
     return row

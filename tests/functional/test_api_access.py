@@ -12,7 +12,7 @@ from tests.factories import citizen_id, penalty_row
 
 from xinyong import bootstrap
 from xinyong.config import Settings
-from xinyong.domain.access import PERSON_SCOPES, ROLE_SCOPES, Role, Scope
+from xinyong.domain.access import CENTRE_SCOPES, PERSON_SCOPES, ROLE_SCOPES, Role, Scope
 from xinyong.domain.policy import Policy
 from xinyong.services import accounts, keys
 from xinyong.services.records import submit_record
@@ -198,13 +198,17 @@ def test_a_scoped_operation_refuses_a_caller_without_its_scope(
         assert_refused(invalid, 401, op)
         assert "www-authenticate" in invalid.headers
 
-    everything_else = key_for([s for s in KEY_SCOPES if s is not op.scope], DEPARTMENT)
+    everything_else = key_for(
+        [s for s in KEY_SCOPES if s is not op.scope and s not in CENTRE_SCOPES], DEPARTMENT
+    )
     forbidden = assert_refused(op.call(client, auth(everything_else)), 403, op)
     assert op.scope.value in forbidden["detail"]
     if op.scope is not Scope.ME:
         assert_refused(op.call(client, auth(person)), 403, op)  # a person reaches only /me
 
-    allowed = person if op.scope in PERSON_SCOPES else key_for([op.scope], DEPARTMENT)
+    # The centre's own scopes are held by keys bound to no department.
+    holder = None if op.scope in CENTRE_SCOPES else DEPARTMENT
+    allowed = person if op.scope in PERSON_SCOPES else key_for([op.scope], holder)
     assert_allowed(op.call(client, auth(allowed)), op)
 
 
@@ -212,7 +216,7 @@ def test_a_scoped_operation_refuses_a_caller_without_its_scope(
 def test_a_role_reaches_exactly_the_operations_of_its_scopes(
     role: Role, client: TestClient, key_for: KeyFor
 ) -> None:
-    headers = auth(key_for(ROLE_SCOPES[role], DEPARTMENT))
+    headers = auth(key_for(ROLE_SCOPES[role], None if role is Role.CREDIT_CENTRE else DEPARTMENT))
     for op in SCOPED:
         response = op.call(client, headers)
         if op.scope in ROLE_SCOPES[role]:
@@ -224,7 +228,7 @@ def test_a_role_reaches_exactly_the_operations_of_its_scopes(
 def test_a_revoked_key_is_refused_everywhere(
     client: TestClient, key_for: KeyFor, seeded: Callable[[], Any]
 ) -> None:
-    token = key_for(KEY_SCOPES, DEPARTMENT)
+    token = key_for(KEY_SCOPES, None)
     prefix = token.removeprefix("xy_").split("_", 1)[0]
     keys.revoke_api_key(seeded(), prefix, actor="test")
     for op in SCOPED:

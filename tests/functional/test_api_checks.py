@@ -42,8 +42,20 @@ def court(key_for: KeyFor) -> dict[str, str]:
 
 @pytest.fixture
 def airline(key_for: KeyFor) -> dict[str, str]:
-    """An implementing department that checks before it sells."""
+    """An implementing department that checks before it sells (flights: its only matter)."""
     return auth(key_for(ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT], "BJ-CAAC-NC"))
+
+
+@pytest.fixture
+def recruiter(key_for: KeyFor) -> dict[str, str]:
+    """The human-resources bureau, which checks before civil-service recruitment."""
+    return auth(key_for(ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT], "BJ-HRSS"))
+
+
+@pytest.fixture
+def permits(key_for: KeyFor) -> dict[str, str]:
+    """Market regulation's licensing desk, which checks before it grants a permit."""
+    return auth(key_for(ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT], "BJ-AMR"))
 
 
 def submit(client: TestClient, headers: dict[str, str], row: dict[str, object]) -> int:
@@ -65,6 +77,7 @@ def test_a_listed_debtor_is_refused_a_flight_until_the_listing_ends(
     court: dict[str, str],
     staff: dict[str, str],
     airline: dict[str, str],
+    recruiter: dict[str, str],
     seeded: UowFactory,
 ) -> None:
     number = citizen_id(born=date(1975, 3, 9))
@@ -95,7 +108,7 @@ def test_a_listed_debtor_is_refused_a_flight_until_the_listing_ends(
     assert flight["triggered_by"]["list_legal_basis"]
     assert flight["under_objection"] is False
     assert first["subject"] == f"{number[:10]}****{number[14:]}"
-    assert check(client, airline, number, "civil_service_recruitment")["measures"]
+    assert check(client, recruiter, number, "civil_service_recruitment")["measures"]
 
     ended = client.post(
         f"/api/v1/lists/entries/{entry['id']}/exit",
@@ -112,7 +125,7 @@ def test_a_listed_debtor_is_refused_a_flight_until_the_listing_ends(
 
 
 def test_a_platform_listing_waits_for_its_notice_and_the_defence_window(
-    client: TestClient, amr: dict[str, str], airline: dict[str, str], clock: Clock
+    client: TestClient, amr: dict[str, str], permits: dict[str, str], clock: Clock
 ) -> None:
     number = citizen_id(born=date(1970, 1, 2))
     record = submit(client, amr, penalty_row(subject_id=number))
@@ -145,14 +158,14 @@ def test_a_platform_listing_waits_for_its_notice_and_the_defence_window(
     on_deadline = client.post(f"{url}/decision", json=decision, headers=amr)
     assert on_deadline.status_code == 409
     assert "2026-11-27" in on_deadline.json()["detail"]
-    assert check(client, airline, number, "administrative_permit")["measures"] == []
+    assert check(client, permits, number, "administrative_permit")["measures"] == []
 
     clock.advance(days=3)  # Monday 2026-11-30
     decided = client.post(f"{url}/decision", json=decision, headers=amr)
     assert decided.status_code == 200, decided.text
     assert decided.json()["state"] == "decided"
     assert decided.json()["decided_on"] == "2026-11-30"
-    measures = check(client, airline, number, "administrative_permit")["measures"]
+    measures = check(client, permits, number, "administrative_permit")["measures"]
     assert measures
     assert {m["triggered_by"]["id"] for m in measures} == {entry_id}
 
@@ -354,3 +367,35 @@ def test_screening_a_csv_answers_every_row_and_logs_every_number(
     assert rows[2]["number"] == ""
     with seeded() as uow:
         assert uow.queries.count("screening") == 2
+
+
+def test_a_department_checks_only_for_the_matters_of_its_mandate(
+    client: TestClient,
+    court: dict[str, str],
+    airline: dict[str, str],
+    recruiter: dict[str, str],
+    seeded: UowFactory,
+) -> None:
+    """The civil-aviation desk checks for flights, not for recruitment, loans or house
+    purchases; each refusal is a 403 problem and is audited (docs/domain.md §8)."""
+    number = citizen_id(born=date(1975, 3, 9))
+    submit(client, court, debtor_row(subject_id=number))
+    for matter in ("civil_service_recruitment", "bank_loan_review", "real_estate_purchase"):
+        refused = client.post(
+            "/api/v1/checks", json={"subject": number, "matter": matter}, headers=airline
+        )
+        assert refused.status_code == 403, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert "BJ-CAAC-NC does not check for" in refused.json()["detail"]
+        assert number not in refused.text
+    screened = client.post(
+        "/api/v1/checks/batch",
+        params={"matter": "civil_service_recruitment"},
+        content=f"number\n{number}\n".encode(),
+        headers={**airline, "Content-Type": "text/csv"},
+    )
+    assert screened.status_code == 403, screened.text
+    assert check(client, recruiter, number, "civil_service_recruitment")["measures"] == []
+    with seeded() as uow:
+        assert uow.audit.count("mandate:refused") == 4
+        assert uow.queries.count("check") == 1  # only the check within the mandate was answered

@@ -238,8 +238,44 @@ def test_an_objection_marks_the_record_at_once_in_the_report_the_public_listing_
     assert flight["under_objection"] is True
 
 
+def test_the_report_reads_in_words_in_either_language_with_a_verification_code(
+    client: TestClient, amr: Headers, airline: Headers
+) -> None:
+    number, name = citizen_id(born=date(1968, 5, 20)), "陈淑芬"
+    submit(client, amr, penalty_row(subject_id=number, subject_name=name))
+    person = sign_up(client, number, name)
+    check(client, airline, number, "flight")
+    report(client, person)  # a first read, logged
+
+    data = report(client, person)
+    chinese = client.get("/api/v1/me/report", params={"format": "html"}, headers=person.headers)
+    english = client.get(
+        "/api/v1/me/report", params={"format": "html", "lang": "en"}, headers=person.headers
+    )
+
+    assert data["number"].startswith("GR")
+    assert len(data["verification_code"]) == 19
+    assert data["birth_year"] == 1968
+    assert "birth_date" not in data
+    assert [q["words"]["who_zh"] for q in data["queries"]] == ["本人查询", AIRLINE_NAME]
+    assert chinese.status_code == 200, chinese.text
+    for text in ("个人公共信用信息报告", "本人查询", "处罚类别", "罚款", "1968年", "异议"):
+        assert text in chinese.text
+    for raw in ("account:", "penalty_type", "1968-05-20", "5月20日"):
+        assert raw not in chinese.text
+    assert english.status_code == 200, english.text
+    for text in ("Personal Public Credit Information Report", "Kind of penalty", "you"):
+        assert text in english.text
+    assert "处罚类别" not in english.text
+    assert number not in chinese.text + english.text
+    refused = client.get(
+        "/api/v1/me/report", params={"format": "html", "lang": "fr"}, headers=person.headers
+    )
+    assert refused.status_code == 422
+
+
 def test_a_listing_stays_marked_while_any_objection_to_its_records_is_open(
-    client: TestClient, court: Headers, airline: Headers
+    client: TestClient, court: Headers, airline: Headers, staff: Headers
 ) -> None:
     number, name = citizen_id(born=date(1972, 7, 1)), "李建国"
     first = submit(client, court, debtor_row(subject_id=number, subject_name=name))
@@ -251,6 +287,8 @@ def test_a_listing_stays_marked_while_any_objection_to_its_records_is_open(
     [flight] = check(client, airline, number, "flight")["measures"]
     assert (flight["triggered_by"]["id"], flight["under_objection"]) == (entry, True)
 
+    forwarded = client.post(f"/api/v1/objections/{a['id']}/forwarding", headers=staff)
+    assert forwarded.status_code == 200, forwarded.text
     rejected = client.post(
         f"/api/v1/objections/{a['id']}/decision",
         json={"outcome": "reject", "reasons": "执行依据记载无误"},
@@ -265,6 +303,8 @@ def test_a_listing_stays_marked_while_any_objection_to_its_records_is_open(
     [listed] = [e for e in data["entries"] if e["id"] == entry]
     assert listed["under_objection"] is True
 
+    forwarded = client.post(f"/api/v1/objections/{b['id']}/forwarding", headers=staff)
+    assert forwarded.status_code == 200, forwarded.text
     rejected = client.post(
         f"/api/v1/objections/{b['id']}/decision",
         json={"outcome": "reject", "reasons": "执行依据记载无误"},
@@ -307,7 +347,7 @@ def test_objection_deadlines_count_working_days_across_national_day(
     second = submit(client, amr, penalty_row(subject_id=number, subject_name=name))
     person = sign_up(client, number, name)
     # The airline's check returns nothing: it receives no item, so it is told of none.
-    check(client, airline, number, "administrative_permit")
+    check(client, airline, number, "flight")
     # The agency, authorised, receives both records: it is told what becomes of them.
     client.post(
         "/api/v1/me/authorisations",
@@ -415,9 +455,11 @@ def test_a_department_sees_only_the_objections_routed_to_it(
     person = sign_up(client, number, name)
     objection = object_to(client, person, record)
     assert queue(client, court) == {}
-    for step in ("forwarding", "extension"):
-        hidden = client.post(f"/api/v1/objections/{objection['id']}/{step}", headers=court)
-        assert hidden.status_code == 404
+    # Forwarding is the credit centre's step: a department's key is refused it outright.
+    refused = client.post(f"/api/v1/objections/{objection['id']}/forwarding", headers=court)
+    assert refused.status_code == 403
+    hidden = client.post(f"/api/v1/objections/{objection['id']}/extension", headers=court)
+    assert hidden.status_code == 404
     hidden = client.post(
         f"/api/v1/objections/{objection['id']}/decision",
         json={"outcome": "reject", "reasons": "not ours to decide"},
@@ -579,7 +621,7 @@ def test_repair_is_refused_before_its_date_lists_what_is_missing_and_ends_public
     shown = record_in(report(client, person), record)
     assert (shown["severity"], shown["repair_from"]) == ("general", "2026-12-01")
     assert public_record(client, record) is not None
-    check(client, airline, number, "administrative_permit")  # returns nothing: told nothing
+    check(client, airline, number, "flight")  # returns nothing: told nothing
     client.post(
         "/api/v1/me/authorisations",
         json={

@@ -25,7 +25,7 @@ from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import EntryState, ListEntry
 from xinyong.domain.policy import Policy, load_policy
 from xinyong.domain.records import RecordStatus
-from xinyong.services import authorisations, expiry, feed, lists, publication
+from xinyong.services import authorisations, decided_lists, expiry, feed, lists, publication
 from xinyong.services.authorisations import NotAuthorised
 from xinyong.services.checks import Checker, run_check
 from xinyong.services.expiry import SweepSummary
@@ -79,7 +79,7 @@ def _submit(
 
 
 def _report(make_uow: UowFactory, policy: Policy, subject_id: int) -> ReportData:
-    return build_report(make_uow(), policy, subject_id, actor="account:1")
+    return build_report(make_uow(), policy, subject_id, actor="account:1", secret_key="test")
 
 
 def _shown(data: ReportData) -> list[int]:
@@ -219,7 +219,7 @@ def test_a_listing_whose_period_ends_stops_applying_that_day_and_the_sweep_ends_
     clock.at = on(SUBMITTED)
     number = citizen_id(born=date(1971, 10, 1))
     stored = _submit(seeded, policy, debtor_row(subject_id=number), "BJ-HCOURT")
-    assert lists.record_court_listings(seeded(), policy, actor="court-feed") == 1
+    assert decided_lists.record_court_listings(seeded(), policy, actor="court-feed") == 1
     uow = seeded()
     with uow:
         (entry,) = uow.entries.of_subject(stored.record.subject_id, policy.list_types)

@@ -15,7 +15,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from tests.conftest import Clock
-from tests.factories import citizen_id, credit_code, penalty_row
+from tests.factories import (
+    citizen_id,
+    credit_code,
+    debtor_row,
+    organisation_debtor_row,
+    penalty_row,
+    tax_violation_row,
+)
 
 from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
@@ -34,7 +41,7 @@ from xinyong.domain.lists import (
 from xinyong.domain.measures import applicable_measures
 from xinyong.domain.policy import Policy
 from xinyong.domain.subjects import Role, RoleKind, Subject
-from xinyong.services import lists
+from xinyong.services import decided_lists, lists
 from xinyong.services.checks import Checker
 from xinyong.services.records import submit_record
 from xinyong.services.subjects import record_role
@@ -252,7 +259,7 @@ def _step(
         candidates = [
             t
             for t in policy.list_types.values()
-            if t.decided_by is decider and t.subject_type is SubjectType.PERSON
+            if t.decided_by is decider and t.code in DECIDING_RECORDS
         ]
         return _record(make_uow, policy, world, rng, rng.choice(candidates), today)
     if action == "organisation":
@@ -338,6 +345,19 @@ def _step(
     return "nothing"
 
 
+#: The deciding authority's own record a decided listing rests on, by list: its department and a
+#: row factory (only the deciding authority records a listing, on a record of its own).
+DECIDING_RECORDS: dict[str, tuple[str, Callable[..., dict[str, object]]]] = {
+    "COURT-DEBTORS": ("BJ-HCOURT", debtor_row),
+    "COURT-DEBTORS-ORG": ("BJ-HCOURT", organisation_debtor_row),
+    "TAX-MAJOR-VIOLATION": ("BJ-TAX", tax_violation_row),
+    "FOOD-LICENCE-REVOKED": (
+        "BJ-AMR",
+        lambda **kw: penalty_row(penalty_type="licence_revocation", fine_amount=None, **kw),
+    ),
+}
+
+
 def _record(
     make_uow: UowFactory,
     policy: Policy,
@@ -350,15 +370,28 @@ def _record(
         subject = rng.choice(world.organisations)
     else:
         subject = rng.choice(world.persons)
-    view = lists.record_decided(
+    decided = today - timedelta(days=rng.randint(0, 300))
+    department, row = DECIDING_RECORDS[list_type.code]
+    submit_record(
+        make_uow(),
+        policy,
+        row(
+            subject_id=subject.number,
+            subject_name=subject.name,
+            decision_date=decided.isoformat(),
+        ),
+        department=department,
+        actor="feed",
+    )
+    view = decided_lists.record_decided(
         make_uow(),
         policy,
         list_code=list_type.code,
         subject_number=subject.number,
         grounds="synthetic decision",
-        decided_on=today - timedelta(days=rng.randint(0, 300)),
+        decided_on=decided,
         months=None,
-        department=None,
+        department=department,
         actor="feed",
     )
     world.entries.append(view.entry.id or 0)

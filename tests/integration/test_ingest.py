@@ -142,7 +142,8 @@ def test_a_region_code_unknown_to_the_table_is_stored_not_refused(
         assert subject is not None
         assert subject.id is not None
     # The person's report names the region by its code: the table has no name for it.
-    assert build_report(seeded(), policy, subject.id, actor="test").region == "449999"
+    report = build_report(seeded(), policy, subject.id, actor="test", secret_key="test")
+    assert report.region == "449999"
 
 
 def test_a_stated_birth_date_that_contradicts_the_number_is_held(
@@ -214,7 +215,12 @@ def test_a_revoked_record_stays_revoked_when_resent(seeded: UowFactory, policy: 
     row = penalty_row(fine_amount="300")
     stored = submit_record(seeded(), policy, row, department="BJ-AMR", actor="t")
     revoke_record(
-        seeded(), stored.record.id, department="BJ-AMR", reason="复议撤销原处罚决定", actor="t"
+        seeded(),
+        policy,
+        stored.record.id,
+        department="BJ-AMR",
+        reason="复议撤销原处罚决定",
+        actor="t",
     )
     again = submit_record(
         seeded(), policy, {**row, "fine_amount": "400"}, department="BJ-AMR", actor="t"

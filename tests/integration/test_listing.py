@@ -14,11 +14,13 @@ import pytest
 from sqlalchemy import func, select
 from tests.conftest import Clock
 from tests.factories import (
+    CHAOYANG_COURT,
     citizen_id,
     credit_code,
     debtor_row,
     organisation_debtor_row,
     penalty_row,
+    tax_violation_row,
 )
 
 from xinyong.db.audit import AuditEventRow
@@ -34,7 +36,7 @@ from xinyong.domain.index import Hit, person_key
 from xinyong.domain.lists import EntryState, IllegalTransition, ListEntry, MinorNeverListed
 from xinyong.domain.policy import Policy
 from xinyong.domain.subjects import RoleKind, Subject
-from xinyong.services import lists
+from xinyong.services import decided_lists, lists
 from xinyong.services.checks import Checker, give_feedback, run_check
 from xinyong.services.records import Stored, revoke_record, submit_record
 from xinyong.services.subjects import record_role
@@ -84,6 +86,28 @@ def _submit(
     make_uow: UowFactory, policy: Policy, row: dict[str, object], department: str = "BJ-AMR"
 ) -> Stored:
     return submit_record(make_uow(), policy, row, department=department, actor="clerk-3")
+
+
+#: A penalty that revoked a food business licence: it grounds the food-licence list.
+LICENCE_REVOKED = {"penalty_type": "licence_revocation", "fine_amount": None}
+
+
+def _record_revocation_listing(
+    make_uow: UowFactory, policy: Policy, number: str, *, department: str | None = "BJ-AMR"
+) -> int:
+    view = decided_lists.record_decided(
+        make_uow(),
+        policy,
+        list_code="FOOD-LICENCE-REVOKED",
+        subject_number=number,
+        grounds="京市监罚〔2026〕吊销许可",
+        decided_on=date(2026, 11, 2),
+        months=None,
+        department=department,
+        actor="amr-officer",
+    )
+    assert view.entry.id is not None
+    return view.entry.id
 
 
 def _propose(make_uow: UowFactory, policy: Policy, stored: Stored, **kw: object) -> int:
@@ -216,18 +240,28 @@ def test_a_minor_is_never_proposed_nor_recorded(
     stored = _submit(seeded, policy, penalty_row(subject_id=minor))
     with pytest.raises(MinorNeverListed):
         _propose(seeded, policy, stored)
+    revoked = _submit(seeded, policy, penalty_row(subject_id=minor, **LICENCE_REVOKED))
     with pytest.raises(MinorNeverListed):
-        lists.record_decided(
-            seeded(),
-            policy,
-            list_code="TAX-MAJOR-VIOLATION",
-            subject_number=minor,
-            grounds="京税稽罚〔2026〕12号",
-            decided_on=date(2026, 11, 2),
-            months=None,
-            department=None,
-            actor="centre-1",
-        )
+        _record_revocation_listing(seeded, policy, minor)
+    assert revoked.record.id
+    assert _count(seeded, ListEntryRow) == 0
+
+
+def test_the_age_at_the_conduct_decides_not_the_age_at_the_listing(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    """Conduct at 17, decided on then: it grounds no listing once the person has turned 18."""
+    person = citizen_id(born=date(2008, 11, 1))  # 18 since 1 November 2026
+    stored = _submit(seeded, policy, penalty_row(subject_id=person, decision_date="2026-10-20"))
+    _submit(
+        seeded,
+        policy,
+        penalty_row(subject_id=person, decision_date="2026-10-21", **LICENCE_REVOKED),
+    )
+    with pytest.raises(MinorNeverListed):
+        _propose(seeded, policy, stored)
+    with pytest.raises(MinorNeverListed):
+        _record_revocation_listing(seeded, policy, person)
     assert _count(seeded, ListEntryRow) == 0
 
 
@@ -244,7 +278,12 @@ def test_a_proposal_must_rest_on_the_subjects_own_active_records_of_the_right_ki
         _propose(seeded, policy, mine, basis_records=[mine.record.id + 1000])
 
     revoke_record(
-        seeded(), mine.record.id, department="BJ-AMR", reason="复议撤销原处罚决定", actor="t"
+        seeded(),
+        policy,
+        mine.record.id,
+        department="BJ-AMR",
+        reason="复议撤销原处罚决定",
+        actor="t",
     )
     with pytest.raises(Invalid, match="revoked"):
         _propose(seeded, policy, mine)
@@ -278,7 +317,7 @@ def test_a_court_list_is_recorded_never_proposed_and_a_platform_list_never_recor
     with pytest.raises(NotAllowed, match="record its decision"):  # whatever the record
         _propose(seeded, policy, penalty, list_code="COURT-DEBTORS")
     with pytest.raises(NotAllowed, match="propose it instead"):
-        lists.record_decided(
+        decided_lists.record_decided(
             seeded(),
             policy,
             list_code=FOOD,
@@ -293,8 +332,8 @@ def test_a_court_list_is_recorded_never_proposed_and_a_platform_list_never_recor
 
 
 def test_an_exit_ground_must_be_one_of_the_lists(seeded: UowFactory, policy: Policy) -> None:
-    number = _submit(seeded, policy, penalty_row()).subject_number
-    view = lists.record_decided(
+    number = _submit(seeded, policy, tax_violation_row(), department="BJ-TAX").subject_number
+    view = decided_lists.record_decided(
         seeded(),
         policy,
         list_code="TAX-MAJOR-VIOLATION",
@@ -360,8 +399,8 @@ def test_court_records_are_recorded_on_the_court_list_once_each(
         for day in ("2026-10-15", "2026-10-20", "2026-11-02")
     ]
     _submit(seeded, policy, penalty_row())  # not a court record: never listed from here
-    assert lists.record_court_listings(seeded(), policy, actor="court-feed") == 3
-    assert lists.record_court_listings(seeded(), policy, actor="court-feed") == 0
+    assert decided_lists.record_court_listings(seeded(), policy, actor="court-feed") == 3
+    assert decided_lists.record_court_listings(seeded(), policy, actor="court-feed") == 0
 
     for s in stored:
         (listed,) = _entries_of(seeded, policy, s.record.subject_id)
@@ -378,8 +417,8 @@ def test_court_records_are_recorded_on_the_court_list_once_each(
         linked = uow.entries.linked_records([s.record.id for s in stored])
     assert linked == {s.record.id for s in stored}
 
-    later = _submit(seeded, policy, debtor_row(), department="BJ-COURT-CY")
-    assert lists.record_court_listings(seeded(), policy, actor="court-feed") == 1
+    later = _submit(seeded, policy, debtor_row(**CHAOYANG_COURT), department="BJ-COURT-CY")
+    assert decided_lists.record_court_listings(seeded(), policy, actor="court-feed") == 1
     uow = seeded()
     with uow:
         assert uow.entries.linked_records([later.record.id]) == {later.record.id}
@@ -390,7 +429,7 @@ def test_a_court_listing_recorded_by_hand_is_linked_to_its_record_and_never_reco
     seeded: UowFactory, policy: Policy
 ) -> None:
     stored = _submit(seeded, policy, debtor_row(), department="BJ-HCOURT")
-    view = lists.record_decided(
+    view = decided_lists.record_decided(
         seeded(),
         policy,
         list_code="COURT-DEBTORS",
@@ -404,7 +443,7 @@ def test_a_court_listing_recorded_by_hand_is_linked_to_its_record_and_never_reco
     uow = seeded()
     with uow:
         assert uow.entries.source_record_of(view.entry.id or 0) == stored.record.id
-    assert lists.record_court_listings(seeded(), policy, actor="court-feed") == 0
+    assert decided_lists.record_court_listings(seeded(), policy, actor="court-feed") == 0
     assert _count(seeded, ListEntryRow) == 1
 
 
@@ -431,7 +470,7 @@ def _hits(hits: list[Hit]) -> list[tuple[str, int]]:
 
 def _court_listing(make_uow: UowFactory, policy: Policy) -> tuple[str, int]:
     stored = _submit(make_uow, policy, debtor_row(), department="BJ-HCOURT")
-    assert lists.record_court_listings(make_uow(), policy, actor="court-feed") == 1
+    assert decided_lists.record_court_listings(make_uow(), policy, actor="court-feed") == 1
     (entry,) = _entries_of(make_uow, policy, stored.record.subject_id)
     assert entry.id is not None
     return stored.subject_number, entry.id
@@ -573,7 +612,7 @@ def test_an_organisations_listing_reaches_a_person_only_where_the_measure_names_
 ) -> None:
     organisation = credit_code()
     _submit(seeded, policy, organisation_debtor_row(subject_id=organisation), "BJ-HCOURT")
-    assert lists.record_court_listings(seeded(), policy, actor="court-feed") == 1
+    assert decided_lists.record_court_listings(seeded(), policy, actor="court-feed") == 1
     uow = seeded()
     with uow:
         org = uow.subjects.get_by_number(organisation)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, insert, inspect, text
+from tests.conftest import BACKENDS, PG_URL, _drop_postgres, _fresh_postgres
 
-from xinyong.db.migrate import current_revision
+from xinyong.db.base import table_of
+from xinyong.db.engine import make_engine
+from xinyong.db.migrate import current_revision, upgrade
+from xinyong.db.records import CreditRecordRow
 from xinyong.db.schema import metadata
 
 
@@ -28,3 +37,90 @@ def test_the_database_is_at_the_newest_revision(engine: Engine) -> None:
 
 def test_every_table_the_rows_declare_exists(engine: Engine) -> None:
     assert set(metadata.tables) <= set(inspect(engine).get_table_names())
+
+
+MERGE_REVISION = "c203b9180c2e"  # before document keys
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of its own, to migrate step by step."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'steps.db'}"
+        return
+    assert PG_URL
+    url = _fresh_postgres(PG_URL, "steps")
+    yield url
+    _drop_postgres(PG_URL, url)
+
+
+def test_document_keys_merge_the_records_of_one_document_with_their_history(
+    fresh_url: str,
+) -> None:
+    engine = make_engine(fresh_url)
+    upgrade(engine, MERGE_REVISION)
+    at = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    common = {
+        "department_code": "BJ-TAX",
+        "item_code": "ADM-PEN-01",
+        "catalog_version": "2024.1",
+        "subject_id": 1,
+        "status": "active",
+        "published": True,
+        "decision_date": date(2025, 3, 1),
+        "authority_name": "国家税务总局北京市税务局",
+        "authority_uscc": "11110000000021186X",
+        "fields": {},
+        "original": {},
+        "source_row": 1,
+        "updated_at": at,
+    }
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO departments (code, name, uscc, region_code, kind, items, updated_at)"
+                " VALUES ('BJ-TAX', '税务局', '11110000000021186X', '110000', 'tax', '[]', :at)"
+            ),
+            {"at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO subjects (id, kind, number, name, created_at)"
+                " VALUES (1, 'person', '11010519491231002X', '王秀英', :at)"
+            ),
+            {"at": at},
+        )
+        records = table_of(CreditRecordRow)
+        for record_id, number, digest, received in (
+            (1, "京税强〔2025〕11号", "a", at),
+            (2, "京税强[2025]11号", "b", at + timedelta(days=1)),
+            (3, "京税强〔2025〕12号", "c", at),
+        ):
+            conn.execute(
+                insert(records).values(
+                    id=record_id,
+                    document_number=number,
+                    content_hash=digest,
+                    received_at=received,
+                    **common,
+                )
+            )
+        conn.execute(
+            text(
+                "INSERT INTO objections (subject_id, record_id, department_code, ground, reasons,"
+                " status, filed_by, filed_at, centre_due, extended)"
+                " VALUES (1, 1, 'BJ-TAX', 'error_or_omission', '重复', 'filed', 'p', :at,"
+                " '2026-11-02', false)"
+            ),
+            {"at": at},
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT id, document_key FROM credit_records ORDER BY id")).all()
+        revisions = conn.execute(text("SELECT record_id, content_hash FROM record_revisions")).all()
+        objection = conn.execute(text("SELECT record_id FROM objections")).scalar_one()
+    engine.dispose()
+    # The newest of the two forms stays; the older is its revision; the objection follows it.
+    assert [(i, k) for i, k in kept] == [(2, "京税强〔2025〕11号"), (3, "京税强〔2025〕12号")]
+    assert [(r, h) for r, h in revisions] == [(2, "a")]
+    assert objection == 2

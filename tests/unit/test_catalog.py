@@ -633,3 +633,90 @@ def test_a_no_list_reason_on_an_item_that_feeds_a_list_is_refused(policy_copy: P
 
     assert (caught.value.item, caught.value.field) == ("SU-AIR-01", "no_list_reason")
     assert "AIR-SERIOUS" in caught.value.reason
+
+
+# -- enum values in words (the report prints labels, never codes) -------------------------------
+
+ENUM_FIELD = """
+[[items.fields]]
+name = "procedure"
+type = "enum"
+values = ["ordinary", "simplified"]
+{labels}
+label_zh = "程序类型"
+label_en = "Procedure"
+"""
+
+
+def test_every_shipped_enum_value_has_a_chinese_label(policy: Policy) -> None:
+    unlabelled = [
+        f"{item.code}.{spec.name}={value}"
+        for item in policy.catalog
+        for spec in item.fields
+        if spec.type is FieldType.ENUM
+        for value in spec.values
+        if value not in spec.value_labels
+    ]
+
+    assert unlabelled == []
+    licence = policy.catalog.get("ADM-LIC-01")
+    assert licence is not None
+    kind = licence.field_named("licence_kind")
+    assert kind is not None
+    assert kind.value_label("franchise") == ("特许", "franchise")
+    assert kind.value_label("general") == ("普通许可", "general")
+
+
+def test_value_labels_read_with_english_defaulting_to_the_value_in_words(
+    tmp_path: Path, policy: Policy
+) -> None:
+    labels = (
+        'value_labels_zh = { ordinary = "普通程序", simplified = "简易程序" }\n'
+        'value_labels_en = { simplified = "simplified procedure" }'
+    )
+    text = VALID_ITEM + ENUM_FIELD.format(labels=labels)
+
+    (item,) = read_catalog_file(write(tmp_path, text), policy.banned)
+
+    spec = item.field_named("procedure")
+    assert spec is not None
+    assert spec.value_label("ordinary") == ("普通程序", "ordinary")
+    assert spec.value_label("simplified") == ("简易程序", "simplified procedure")
+
+
+@pytest.mark.parametrize(
+    ("labels", "field", "reason"),
+    [
+        (
+            'value_labels_zh = { ordinary = "普通程序" }',
+            "fields.procedure.value_labels_zh",
+            "has no label for ['simplified']",
+        ),
+        (
+            'value_labels_zh = { ordinary = "普通程序", simplified = "简易", summary = "x" }',
+            "fields.procedure.value_labels_zh",
+            "labels unknown values ['summary']",
+        ),
+        (
+            'value_labels_zh = { ordinary = "普通程序", simplified = "" }',
+            "fields.procedure.value_labels_zh",
+            "must map each value to a label",
+        ),
+        (
+            'value_labels_en = { ordinary = "ordinary" }',
+            "fields.procedure.value_labels_en",
+            "needs value_labels_zh too",
+        ),
+    ],
+    ids=["missing-value", "unknown-value", "empty-label", "english-alone"],
+)
+def test_broken_value_labels_are_refused(
+    tmp_path: Path, policy: Policy, labels: str, field: str, reason: str
+) -> None:
+    text = VALID_ITEM + ENUM_FIELD.format(labels=labels)
+
+    with pytest.raises(CatalogError) as caught:
+        read_catalog_file(write(tmp_path, text), policy.banned)
+
+    assert caught.value.field == field
+    assert reason in caught.value.reason

@@ -30,6 +30,7 @@ from xinyong.domain.lists import (
     SeriousField,
 )
 from xinyong.domain.measures import Measure, MeasureCategory
+from xinyong.services import pdf
 from xinyong.services.documents import (
     ListingDocument,
     PdfUnavailable,
@@ -391,6 +392,7 @@ def test_pdf_rendering_fetches_no_files_or_urls(caplog: pytest.LogCaptureFixture
 
 def test_pdf_unavailable_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # makes `import weasyprint` fail
+    monkeypatch.setattr(pdf, "_printers", {})  # WeasyPrint is loaded once, by the first PDF
 
     with pytest.raises(PdfUnavailable, match="apt-get install -y libpango"):
         html_to_pdf("<p>x</p>")

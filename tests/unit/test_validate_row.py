@@ -146,7 +146,8 @@ def test_a_department_may_submit_only_its_own_items(policy: Policy) -> None:
     problems = rejected(policy, raw, dept="BJ-AMR")
 
     assert problems == {"item": "department BJ-AMR may not provide JUD-DEBTOR-01"}
-    accepted = submit(policy, raw, dept="BJ-COURT-CY")
+    court = {"authority_name": "北京市朝阳区人民法院", "authority_uscc": "1111010500001105X2"}
+    accepted = submit(policy, {**raw, **court}, dept="BJ-COURT-CY")
     assert accepted.assessment.severity is Severity.SERIOUS
 
 

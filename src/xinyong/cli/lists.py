@@ -125,10 +125,10 @@ def record_decided(
     department: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Record a listing that a court or another authority decided."""
-    from xinyong.services import lists as listing
+    from xinyong.services import decided_lists
 
     _run(
-        listing.record_decided,
+        decided_lists.record_decided,
         list_code=list_code,
         subject_number=subject,
         grounds=grounds,
@@ -237,12 +237,12 @@ def entries(subject_id: int) -> None:
 @app.command("court-sync")
 def court_sync() -> None:
     """Record on the court lists every active court record not yet on its list."""
-    from xinyong.services import lists as listing
+    from xinyong.services import decided_lists
 
     p = context.platform()
     policy = p.policy
     with context.domain_errors():
-        made = listing.record_court_listings(p.uow(), policy, actor=context.CLI_ACTOR)
+        made = decided_lists.record_court_listings(p.uow(), policy, actor=context.CLI_ACTOR)
     console.print(f"{made} listings recorded from court records")
 
 

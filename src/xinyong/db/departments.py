@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base
 from xinyong.db.types import Json, UTCDateTime
-from xinyong.domain.departments import Department
+from xinyong.domain.departments import Authority, Department
 
 
 class DepartmentRow(Base):
@@ -26,6 +26,9 @@ class DepartmentRow(Base):
     region_code: Mapped[str] = mapped_column(String(6))
     kind: Mapped[str] = mapped_column(String(40))
     items: Mapped[list[str]] = mapped_column(Json, default=list)
+    #: The matters it may check, and the other authorities it submits for ([name, uscc] pairs).
+    matters: Mapped[list[str]] = mapped_column(Json, default=list)
+    submits_for: Mapped[list[list[str]]] = mapped_column(Json, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -36,7 +39,14 @@ class SqlDepartmentRepository:
     @staticmethod
     def _to_domain(row: DepartmentRow) -> Department:
         return Department(
-            row.code, row.name, row.uscc, row.region_code, row.kind, frozenset(row.items)
+            row.code,
+            row.name,
+            row.uscc,
+            row.region_code,
+            row.kind,
+            frozenset(row.items),
+            frozenset(row.matters or ()),
+            tuple(Authority(name, uscc) for name, uscc in row.submits_for or ()),
         )
 
     def get(self, code: str) -> Department | None:
@@ -55,6 +65,8 @@ class SqlDepartmentRepository:
             "region_code": department.region_code,
             "kind": department.kind,
             "items": sorted(department.items),
+            "matters": sorted(department.matters),
+            "submits_for": [[a.name, a.uscc] for a in department.submits_for],
         }
         if row is None:
             self.session.add(DepartmentRow(code=department.code, updated_at=at, **values))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     String,
     Text,
     insert,
@@ -36,6 +37,7 @@ class FeedItemRow(Base):
     subject_key: Mapped[int] = mapped_column(BigInteger)
     detail: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_on: Mapped[date | None] = mapped_column(Date)
 
 
 class SqlFeed:
@@ -58,6 +60,7 @@ class SqlFeed:
                     "subject_key": i.subject_key,
                     "detail": i.detail,
                     "at": i.at,
+                    "due_on": i.due_on,
                 }
                 for i in items
             ],
@@ -80,6 +83,7 @@ class SqlFeed:
                 r.detail,
                 r.at,
                 r.seq,
+                r.due_on,
             )
             for r in rows
         ]

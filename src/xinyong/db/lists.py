@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, in_chunks
+from xinyong.db.base import Base, in_chunks, stored_deadline
 from xinyong.db.types import BigId, Json, UTCDateTime
 from xinyong.domain.calendar import Deadline
 from xinyong.domain.errors import NotFound
@@ -53,6 +53,13 @@ class ListEntryRow(Base):
     exited_on: Mapped[date | None] = mapped_column(Date)
     exit_ground: Mapped[str | None] = mapped_column(String(40))
     under_objection: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The list ground it rests on, when the list names grounds (each with its own period).
+    ground: Mapped[str | None] = mapped_column(String(40))
+    #: A deletion ground the deciding authority was told of, the day it arose, and the working
+    #: day by which the listing must be deleted on it.
+    deletion_ground: Mapped[str | None] = mapped_column(String(40))
+    deletion_arose_on: Mapped[date | None] = mapped_column(Date)
+    deletion_due: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
@@ -88,6 +95,10 @@ def _entry(row: ListEntryRow, list_types: Mapping[str, ListType]) -> ListEntry:
         exited_on=row.exited_on,
         exit_ground=row.exit_ground,
         under_objection=row.under_objection,
+        ground=row.ground,
+        deletion_ground=row.deletion_ground,
+        deletion_arose_on=row.deletion_arose_on,
+        deletion_due=stored_deadline(row.deletion_due) if row.deletion_due else None,
     )
 
 
@@ -105,6 +116,10 @@ def _entry_values(entry: ListEntry) -> dict[str, Any]:
         "exited_on": entry.exited_on,
         "exit_ground": entry.exit_ground,
         "under_objection": entry.under_objection,
+        "ground": entry.ground,
+        "deletion_ground": entry.deletion_ground,
+        "deletion_arose_on": entry.deletion_arose_on,
+        "deletion_due": entry.deletion_due.day if entry.deletion_due else None,
     }
 
 

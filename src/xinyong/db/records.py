@@ -49,6 +49,8 @@ class CreditRecordRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
     document_number: Mapped[str] = mapped_column(String(100))
+    #: The document number's identifying form (`domain.records.document_key`): one record per key.
+    document_key: Mapped[str] = mapped_column(String(100))
     item_code: Mapped[str] = mapped_column(String(40), index=True)
     catalog_version: Mapped[str] = mapped_column(String(20))
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
@@ -73,10 +75,11 @@ class CreditRecordRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+    withdraw_by: Mapped[date | None] = mapped_column(Date)
     under_objection: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
-        UniqueConstraint("department_code", "document_number"),
+        UniqueConstraint("department_code", "document_key"),
         CheckConstraint(
             "status IN ('active', 'identity_hold', 'corrected', 'revoked', 'repaired', 'expired')",
             name="status",
@@ -105,6 +108,7 @@ def _record_values(record: NewRecord, at: datetime) -> dict[str, Any]:
     return {
         "department_code": s.department,
         "document_number": s.document_number,
+        "document_key": s.document_key,
         "item_code": s.item.code,
         "catalog_version": s.catalog_version,
         "subject_id": record.subject_id,
@@ -128,6 +132,26 @@ def _record_values(record: NewRecord, at: datetime) -> dict[str, Any]:
         "received_at": at,
         "updated_at": at,
     }
+
+
+_DATE_VALUES = (
+    "decision_date",
+    "display_ends",
+    "repair_from",
+    "retention_ends",
+    "publish_by",
+    "valid_from",
+    "valid_until",
+)
+
+
+def pending_values(record: NewRecord, at: datetime) -> dict[str, Any]:
+    """A resubmission held for review, as JSON: `replace_with` applies it later."""
+    values = _record_values(record, at)
+    for key in (*_DATE_VALUES, "received_at", "updated_at"):
+        if values[key] is not None:
+            values[key] = values[key].isoformat()
+    return values
 
 
 def displayable_on(day: date) -> ColumnElement[bool]:
@@ -171,26 +195,28 @@ class SqlRecordRepository:
             updated_at=row.updated_at,
             revoked_at=row.revoked_at,
             revocation_reason=row.revocation_reason,
+            withdraw_by=row.withdraw_by,
             under_objection=row.under_objection,
         )
 
     def find_states(
-        self, department: str, document_numbers: Collection[str]
+        self, department: str, document_keys: Collection[str]
     ) -> dict[str, StoredState]:
         out: dict[str, StoredState] = {}
         columns = (
-            CreditRecordRow.document_number,
+            CreditRecordRow.document_key,
             CreditRecordRow.id,
             CreditRecordRow.content_hash,
             CreditRecordRow.status,
+            CreditRecordRow.subject_id,
         )
-        for part in in_chunks(sorted(document_numbers)):
+        for part in in_chunks(sorted(document_keys)):
             query = select(*columns).where(
                 CreditRecordRow.department_code == department,
-                CreditRecordRow.document_number.in_(part),
+                CreditRecordRow.document_key.in_(part),
             )
-            for number, record_id, digest, status in self.session.execute(query):
-                out[number] = StoredState(record_id, digest, RecordStatus(status))
+            for key, record_id, digest, status, subject_id in self.session.execute(query):
+                out[key] = StoredState(record_id, digest, RecordStatus(status), subject_id)
         return out
 
     def add_many(self, records: Sequence[NewRecord], *, at: datetime) -> None:
@@ -201,6 +227,9 @@ class SqlRecordRepository:
             )
 
     def replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
+        self._replace_row(record_id, _record_values(record, at), at=at)
+
+    def _replace_row(self, record_id: int, values: dict[str, Any], *, at: datetime) -> None:
         row = self.session.get(CreditRecordRow, record_id)
         if row is None:
             raise NotFound(f"record {record_id} does not exist")
@@ -215,10 +244,20 @@ class SqlRecordRepository:
                 superseded_at=at,
             )
         )
-        values = _record_values(record, at)
         for key, value in values.items():
             setattr(row, key, value)
         self.session.flush()
+
+    def replace_with(self, record_id: int, pending: dict[str, Any], *, at: datetime) -> None:
+        """Apply a held resubmission (`pending_values`), keeping the old version as a revision."""
+        values = dict(pending)
+        for key in _DATE_VALUES:
+            if values.get(key) is not None:
+                values[key] = date.fromisoformat(values[key])
+        values["received_at"] = at
+        values["updated_at"] = at
+        values["status"] = RecordStatus.ACTIVE.value
+        self._replace_row(record_id, values, at=at)
 
     def get(self, record_id: int) -> CreditRecord:
         row = self.session.get(CreditRecordRow, record_id)
@@ -245,6 +284,7 @@ class SqlRecordRepository:
                 status=record.status.value,
                 revoked_at=record.revoked_at,
                 revocation_reason=record.revocation_reason,
+                withdraw_by=record.withdraw_by,
                 updated_at=record.updated_at,
                 under_objection=record.under_objection,
             )

@@ -19,6 +19,7 @@ from xinyong.db import (  # noqa: F401 - imported for the tables they declare
     querylog,
     records,
     repairs,
+    reports,
     subjects,
 )
 from xinyong.db.base import Base

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     CheckConstraint,
@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base, in_chunks, table_of
-from xinyong.db.types import BigId, UTCDateTime
+from xinyong.db.types import BigId, Json, UTCDateTime
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import NotFound
 from xinyong.domain.subjects import (
@@ -31,6 +31,7 @@ from xinyong.domain.subjects import (
     RoleKind,
     Subject,
 )
+from xinyong.services.records import NewRecord
 
 
 class SubjectRow(Base):
@@ -83,6 +84,10 @@ class IdentityReviewRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(100))
+    #: A resubmission naming another person: that person, and the held resubmission itself
+    #: (applied if the review finds the record is theirs).
+    other_subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)
+    pending: Mapped[dict[str, Any] | None] = mapped_column(Json)
 
 
 class SqlSubjectRepository:
@@ -188,11 +193,21 @@ class SqlIdentityReviewRepository:
             created_at=row.created_at,
             resolution=ReviewResolution(row.resolution) if row.resolution else None,
             note=row.note,
+            other_subject_id=row.other_subject_id,
         )
 
     def add(
-        self, *, subject_id: int, record_id: int, conflict: IdentityConflict, at: datetime
+        self,
+        *,
+        subject_id: int,
+        record_id: int,
+        conflict: IdentityConflict,
+        at: datetime,
+        other_subject_id: int | None = None,
+        pending: NewRecord | None = None,
     ) -> int:
+        from xinyong.db.records import pending_values  # records import this module's rows
+
         row = IdentityReviewRow(
             subject_id=subject_id,
             record_id=record_id,
@@ -201,6 +216,8 @@ class SqlIdentityReviewRepository:
             submitted_value=conflict.submitted,
             status=ReviewStatus.OPEN.value,
             created_at=at,
+            other_subject_id=other_subject_id,
+            pending=pending_values(pending, at) if pending is not None else None,
         )
         self.session.add(row)
         self.session.flush()
@@ -220,6 +237,16 @@ class SqlIdentityReviewRepository:
         if row is None:
             raise NotFound(f"identity review {review_id} does not exist")
         return self._to_domain(row)
+
+    def apply_pending(self, review_id: int, *, at: datetime) -> None:
+        """Apply the resubmission a review held: the record takes its content and subject, and
+        the version it replaces is kept as a revision."""
+        from xinyong.db.records import SqlRecordRepository
+
+        row = self.session.get(IdentityReviewRow, review_id)
+        if row is None or row.pending is None:
+            raise NotFound(f"identity review {review_id} holds no resubmission")
+        SqlRecordRepository(self.session).replace_with(row.record_id, row.pending, at=at)
 
     def resolve(
         self, review_id: int, *, resolution: ReviewResolution, note: str, by: str, at: datetime

@@ -24,6 +24,7 @@ from xinyong.db.objections import SqlObjectionRepository
 from xinyong.db.querylog import SqlQueryLog
 from xinyong.db.records import SqlRecordRepository
 from xinyong.db.repairs import SqlRepairRepository
+from xinyong.db.reports import SqlReportRegister
 from xinyong.db.subjects import SqlIdentityReviewRepository, SqlSubjectRepository
 
 
@@ -54,6 +55,7 @@ class SqlUnitOfWork:
     repairs: SqlRepairRepository
     evidence: SqlEvidenceRepository
     feed: SqlFeed
+    reports: SqlReportRegister
 
     def __init__(
         self, session_factory: sessionmaker[Session], clock: Callable[[], datetime] = _utcnow
@@ -87,6 +89,7 @@ class SqlUnitOfWork:
         self.repairs = SqlRepairRepository(session)
         self.evidence = SqlEvidenceRepository(session)
         self.feed = SqlFeed(session)
+        self.reports = SqlReportRegister(session)
         return self
 
     def __exit__(

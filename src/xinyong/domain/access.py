@@ -20,6 +20,8 @@ class Scope(StrEnum):
     LISTS_WRITE = "lists:write"
     CHECKS_RUN = "checks:run"
     OBJECTIONS_MANAGE = "objections:manage"
+    #: The credit centre's first step: check an objection, then forward it to its source.
+    OBJECTIONS_FORWARD = "objections:forward"
     REPAIRS_MANAGE = "repairs:manage"
     AGENCY_QUERY = "agency:query"
     FEED_READ = "feed:read"
@@ -29,6 +31,9 @@ class Scope(StrEnum):
 
 #: Scopes only a person's session carries.
 PERSON_SCOPES = frozenset({Scope.ME})
+
+#: Scopes only the credit centre's keys (bound to no department) hold: its own steps.
+CENTRE_SCOPES = frozenset({Scope.OBJECTIONS_FORWARD})
 
 
 class Role(StrEnum):
@@ -59,8 +64,11 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.IMPLEMENTING_DEPARTMENT: frozenset(
         {Scope.CATALOG_READ, Scope.LISTS_READ, Scope.CHECKS_RUN, Scope.FEED_READ}
     ),
-    # Staff read and review; records are written by the departments that made the decisions.
-    Role.CREDIT_CENTRE: frozenset(Scope) - {Scope.RECORDS_WRITE} - PERSON_SCOPES,
+    # Staff read and review; records are written by the departments that made the decisions,
+    # agencies query under authorisations and recipients read their feed: not the centre.
+    Role.CREDIT_CENTRE: frozenset(Scope)
+    - {Scope.RECORDS_WRITE, Scope.AGENCY_QUERY, Scope.FEED_READ}
+    - PERSON_SCOPES,
     # An agency queries with a person's authorisation and must apply corrections in step.
     Role.CREDIT_AGENCY: frozenset({Scope.CATALOG_READ, Scope.AGENCY_QUERY, Scope.FEED_READ}),
 }

@@ -125,6 +125,8 @@ _FIELD_KEYS = frozenset(
         "label_zh",
         "label_en",
         "requires_consent",
+        "value_labels_zh",
+        "value_labels_en",
     }
 )
 _DISPLAY_KEYS = frozenset({"rule", "months"})
@@ -224,6 +226,12 @@ class DataItem:
     maximum: Decimal | None = None
     max_length: int = 200
     requires_consent: bool = False
+    #: An enum value's words in Chinese and English (`value_labels_zh` / `_en` in the catalog).
+    value_labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def value_label(self, value: str) -> tuple[str, str]:
+        """Return an enum value's label (Chinese, English); a value without one reads as is."""
+        return self.value_labels.get(value, (value, value.replace("_", " ")))
 
     def coerce(self, raw: object) -> object:
         """Return the canonical JSON-safe value of `raw`, or raise ValueError with the reason."""
@@ -649,6 +657,7 @@ class _Reader:
         return DataItem(
             name=name,
             type=kind,
+            value_labels=self._value_labels(raw, code, where, tuple(str(v) for v in values)),
             label_zh=self.text(raw, code, "label_zh"),
             label_en=self.text(raw, code, "label_en"),
             required=required,
@@ -658,6 +667,29 @@ class _Reader:
             max_length=max_length,
             requires_consent=self.flag(raw, code, "requires_consent", False, where=f"{where}."),
         )
+
+    def _value_labels(
+        self, raw: Mapping[str, Any], code: str, where: str, values: tuple[str, ...]
+    ) -> dict[str, tuple[str, str]]:
+        """An enum's value labels: Chinese for every value (when given), English optional."""
+        zh = raw.get("value_labels_zh")
+        en = raw.get("value_labels_en", {})
+        if zh is None:
+            if "value_labels_en" in raw:
+                raise self.fail(code, f"{where}.value_labels_en", "needs value_labels_zh too")
+            return {}
+        for key, table in (("value_labels_zh", zh), ("value_labels_en", en)):
+            if not isinstance(table, Mapping) or not all(
+                isinstance(v, str) and v.strip() for v in table.values()
+            ):
+                raise self.fail(code, f"{where}.{key}", "must map each value to a label")
+            unknown = sorted(set(table) - set(values))
+            if unknown:
+                raise self.fail(code, f"{where}.{key}", f"labels unknown values {unknown}")
+        missing = [v for v in values if v not in zh]
+        if missing:
+            raise self.fail(code, f"{where}.value_labels_zh", f"has no label for {missing}")
+        return {v: (zh[v], en.get(v, v.replace("_", " "))) for v in values}
 
 
 def read_catalog_file(path: Path, banned: BannedFields) -> list[CatalogItem]:

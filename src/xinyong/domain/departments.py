@@ -1,7 +1,9 @@
-"""Departments: the public bodies that submit records and the catalog items each may provide."""
+"""Departments: the public bodies that submit records and check, and their mandates: which catalog
+items each may provide, for which deciding authorities it submits, which matters it may check."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,9 +13,27 @@ from xinyong.domain.errors import CatalogError
 from xinyong.domain.identifiers import InvalidIdentifier, parse_credit_code
 
 
+def _folded(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+@dataclass(frozen=True, slots=True)
+class Authority:
+    """A deciding authority, by its name and unified social credit code."""
+
+    name: str
+    uscc: str
+
+    def is_(self, name: str, uscc: str) -> bool:
+        """The same authority: the same credit code, and the same name (spacing and full-width
+        forms aside)."""
+        return self.uscc == uscc.strip().upper() and _folded(self.name) == _folded(name)
+
+
 @dataclass(frozen=True, slots=True)
 class Department:
-    """A public body (court, tax bureau, market regulator, …) that provides credit information."""
+    """A public body (court, tax bureau, market regulator, …) that provides credit information
+    or checks before it acts, and its mandate."""
 
     code: str
     name: str
@@ -21,13 +41,27 @@ class Department:
     region_code: str
     kind: str
     items: frozenset[str]
+    #: The matters it may check (and screen) before it acts (docs/domain.md §8).
+    matters: frozenset[str] = frozenset()
+    #: Other deciding authorities it is registered to submit decisions for (its own always).
+    submits_for: tuple[Authority, ...] = ()
 
     def can_submit(self, item_code: str) -> bool:
         return item_code in self.items
 
+    def may_check(self, matter: str) -> bool:
+        return matter in self.matters
 
-def read_departments(data: Mapping[str, Any], catalog: Catalog, file: str) -> list[Department]:
-    """Read `[[departments]]` and check each against the catalog's providers."""
+    def decides_for(self, name: str, uscc: str) -> bool:
+        """Whether a decision by this authority is one the department may submit."""
+        return any(a.is_(name, uscc) for a in (Authority(self.name, self.uscc), *self.submits_for))
+
+
+def read_departments(
+    data: Mapping[str, Any], catalog: Catalog, file: str, known_matters: frozenset[str]
+) -> list[Department]:
+    """Read `[[departments]]` and check each against the catalog's providers and the registry's
+    matters."""
     out: list[Department] = []
     seen: set[str] = set()
     for raw in data.get("departments", []):
@@ -59,7 +93,41 @@ def read_departments(data: Mapping[str, Any], catalog: Catalog, file: str) -> li
                 raise CatalogError(
                     file, code, "items", f"a {raw['kind']} department may not provide {item_code}"
                 )
+        matters = raw.get("matters", [])
+        if not isinstance(matters, list) or not all(isinstance(m, str) for m in matters):
+            raise CatalogError(file, code, "matters", "must be a list of matter codes")
+        unknown = set(matters) - known_matters
+        if unknown:
+            raise CatalogError(
+                file, code, "matters", f"not in the measure registry: {', '.join(sorted(unknown))}"
+            )
         out.append(
-            Department(code, raw["name"], uscc, raw["region_code"], raw["kind"], frozenset(items))
+            Department(
+                code,
+                raw["name"],
+                uscc,
+                raw["region_code"],
+                raw["kind"],
+                frozenset(items),
+                frozenset(matters),
+                _authorities(raw.get("submits_for", []), file, code),
+            )
         )
     return out
+
+
+def _authorities(raw: object, file: str, code: str) -> tuple[Authority, ...]:
+    if not isinstance(raw, list):
+        raise CatalogError(file, code, "submits_for", "must be a list of {name, uscc} tables")
+    out: list[Authority] = []
+    for entry in raw:
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(k), str) and entry[k] for k in ("name", "uscc")
+        ):
+            raise CatalogError(file, code, "submits_for", "each entry needs a name and a uscc")
+        try:
+            uscc = parse_credit_code(entry["uscc"]).code
+        except InvalidIdentifier as exc:
+            raise CatalogError(file, code, "submits_for", exc.reason) from None
+        out.append(Authority(entry["name"], uscc))
+    return tuple(out)

@@ -27,6 +27,21 @@ class NotAllowed(DomainError):
     title = "Not allowed"
 
 
+class OutsideMandate(NotAllowed):
+    """A department (or the credit centre) asked for something its mandate does not cover: a
+    check for a matter it does not decide, a listing on a list it does not decide, a step that
+    belongs to another body. Every such refusal is audited (`mandate:refused`).
+
+    `action` names what was refused, in the words of the audit log.
+    """
+
+    title = "Outside the mandate"
+
+    def __init__(self, detail: str, *, action: str) -> None:
+        super().__init__(detail)
+        self.action = action
+
+
 class Invalid(DomainError):
     title = "Invalid input"
 

@@ -4,7 +4,7 @@ must now know about it: under objection, corrected, revoked, repaired, expired."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -44,3 +44,5 @@ class FeedItem:
     detail: str
     at: datetime
     seq: int | None = None
+    #: The working day by which the recipient must act on it (withdraw a revoked record's copy).
+    due_on: date | None = None

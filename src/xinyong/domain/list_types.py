@@ -80,6 +80,11 @@ class ListType:
     ground_field: str | None = None
     public_notice_working_days: int = 0
     publication: Publication = Publication.ON_DECISION
+    #: The kinds of department that decide this list (court and authority lists): `decided_by_kinds`
+    #: in the policy, else a court for a court list, else the providers of its source items.
+    decider_kinds: frozenset[str] = frozenset()
+    #: A status the platform derives from the records (no department records it).
+    derived: bool = False
 
     @property
     def period(self) -> Period:
@@ -178,6 +183,8 @@ _LIST_KEYS = frozenset(
         "ground_field",
         "public_notice_working_days",
         "publication",
+        "decided_by_kinds",
+        "derived",
     }
 )
 
@@ -285,6 +292,16 @@ def read_list_types(
         visible = [items[c] for c in sorted(sources) if items is not None and c in items]
         ground_field, grounds = read_grounds(raw, file, code, period, visible)
         exit_grounds = _strings(raw.get("exit_grounds"), file, code, "exit_grounds")
+        deciders = frozenset(
+            _strings(raw.get("decided_by_kinds"), file, code, "decided_by_kinds", required=False)
+        )
+        if not deciders and decided_by is Decider.COURT:
+            deciders = frozenset({"court"})
+        elif not deciders and decided_by is Decider.AUTHORITY and items is not None:
+            deciders = frozenset(p for c in sources if c in items for p in items[c].providers)
+        derived = _flag(raw, "derived", False, file, code)
+        if derived and decided_by is not Decider.AUTHORITY:
+            raise CatalogError(file, code, "derived", "only an authority-style status is derived")
         out.append(
             ListType(
                 code=code,
@@ -312,6 +329,8 @@ def read_list_types(
                 ground_field=ground_field,
                 public_notice_working_days=int(raw.get("public_notice_working_days", 0)),
                 publication=publication,
+                decider_kinds=deciders,
+                derived=derived,
             )
         )
     return out

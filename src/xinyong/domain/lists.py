@@ -13,7 +13,8 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from xinyong.domain.calendar import Deadline, add_working_days
-from xinyong.domain.errors import Conflict, NotAllowed
+from xinyong.domain.departments import Department
+from xinyong.domain.errors import Conflict, NotAllowed, OutsideMandate
 from xinyong.domain.list_periods import Ground, Period, PeriodRule, Publication
 from xinyong.domain.list_types import (
     Decider,
@@ -43,6 +44,10 @@ class EntryState(StrEnum):
     PUBLISHED = "published"
     EXITED = "exited"
     WITHDRAWN = "withdrawn"
+
+
+#: The exit ground of a listing whose record was revoked or varied away (see `lose_basis`).
+BASIS_REVOKED = "revocation"
 
 
 class IllegalTransition(Conflict):
@@ -77,6 +82,11 @@ class ListEntry:
     exit_ground: str | None = None
     under_objection: bool = False
     ground: str | None = None  # the list ground it rests on, when the list names grounds
+    #: A deletion ground the deciding authority was told of (performance, settlement, …), the day
+    #: it arose, and the working day by which the listing must be deleted on it.
+    deletion_ground: str | None = None
+    deletion_arose_on: date | None = None
+    deletion_due: Deadline | None = None
 
     def _require(self, *states: EntryState, action: str) -> None:
         if self.state not in states:
@@ -130,6 +140,60 @@ class ListEntry:
         self.exited_on = on
         self.exit_ground = ground
         self.state = EntryState.EXITED
+
+    def lose_basis(self, *, on: date) -> None:
+        """End a listing in force because the record it rests on was revoked or varied away.
+
+        A listing rests on its records (docs/domain.md §7): whatever the list's own exit grounds,
+        it ends the day its basis goes.
+        """
+        self._require(EntryState.DECIDED, EntryState.PUBLISHED, action="end")
+        self.exited_on = on
+        self.exit_ground = BASIS_REVOKED
+        self.state = EntryState.EXITED
+
+    def extend(self, *, months: int, decided_on: date) -> None:
+        """Record an extension the deciding authority decided on `decided_on`: the listing lasts
+        `months` from its decision in all. It may be recorded after the fact, even after the
+        period it extends has run out and the sweep ended it, so long as it was decided while the
+        listing was in force."""
+        window = self.force_window()
+        if window is None or self.ends_on is None or self.decided_on is None:
+            raise IllegalTransition("only a listing with a period that was in force is extended")
+        if self.state is EntryState.EXITED and self.exit_ground != "expiry":
+            raise IllegalTransition(
+                f"this listing ended on {self.exit_ground}; an extension cannot revive it"
+            )
+        if not self.decided_on <= decided_on < self.ends_on:
+            raise IllegalTransition(
+                f"an extension is decided while the listing is in force, before {self.ends_on}"
+            )
+        ends = self.list_type.ends_on(self.decided_on, months=months, ground=self.ground)
+        if ends is None or ends <= self.ends_on:
+            raise IllegalTransition(f"an extension must end after {self.ends_on}")
+        self.ends_on = ends
+        if self.state is EntryState.EXITED:  # ended by the sweep on the period it extends
+            self.state = EntryState.PUBLISHED if self.published_on else EntryState.DECIDED
+            self.exited_on = None
+            self.exit_ground = None
+
+    def note_deletion_ground(self, ground: str, *, arose_on: date, due: Deadline) -> None:
+        """The deciding authority learnt of a deletion ground: it must delete by `due`."""
+        self._require(EntryState.DECIDED, EntryState.PUBLISHED, action="note a deletion ground on")
+        if ground not in self.list_type.exit_grounds_for(self.ground) or ground == "expiry":
+            allowed = ", ".join(g for g in self.list_type.exit_grounds_for(self.ground))
+            raise IllegalTransition(f"{ground!r} is not a deletion ground of this list: {allowed}")
+        self.deletion_ground = ground
+        self.deletion_arose_on = arose_on
+        self.deletion_due = due
+
+    def is_deletion_overdue_on(self, day: date) -> bool:
+        """A deletion ground arose and the listing is still in force after the deadline."""
+        return (
+            self.deletion_due is not None
+            and self.state in (EntryState.DECIDED, EntryState.PUBLISHED)
+            and day > self.deletion_due.day
+        )
 
     def withdraw(self, *, on: date) -> None:
         self._require(EntryState.PROPOSED, EntryState.NOTICED, action="withdraw")
@@ -239,3 +303,28 @@ def record_decided_listing(
         ground=ground,
     )
     return entry
+
+
+def require_decider(list_type: ListType, department: Department | None) -> None:
+    """Refuse a decided listing recorded by anyone but its deciding authority (docs/domain.md §7):
+    court lists only by courts, an authority's list only by that kind of authority; the credit
+    centre records none, and a derived status is recorded by nobody."""
+    action = f"listing:record:{list_type.code}"
+    if list_type.derived:
+        raise OutsideMandate(
+            f"{list_type.code} is derived from the records by the platform; nobody records it",
+            action=action,
+        )
+    if list_type.decided_by is Decider.PLATFORM:
+        raise OutsideMandate(
+            f"{list_type.code} is run by the platform's procedure; propose it instead",
+            action=action,
+        )
+    if department is None or department.kind not in list_type.decider_kinds:
+        who = "the credit centre" if department is None else department.code
+        deciders = ", ".join(sorted(list_type.decider_kinds)) or "no department here"
+        raise OutsideMandate(
+            f"{who} does not decide {list_type.code}; only its deciding authority records it"
+            f" ({deciders}), on a record of its own",
+            action=action,
+        )

@@ -54,8 +54,6 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
     banned = BannedFields.from_policy(read_toml(root / "banned_fields.toml"))
     catalog = load_catalog(root / "catalog" / (catalog_version or DEFAULT_CATALOG_VERSION), banned)
     periods = PeriodPolicy.from_policy(read_toml(root / "periods.toml"), str(root / "periods.toml"))
-    departments_file = root / "departments.toml"
-    departments = read_departments(read_toml(departments_file), catalog, str(departments_file))
     lists_file = root / "lists.toml"  # a policy without lists keeps none (and so no measures)
     lists_data = read_toml(lists_file) if lists_file.exists() else {}
     list_types = read_list_types(
@@ -65,6 +63,10 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
     measures_data = read_toml(measures_file) if measures_file.exists() else {}
     registry = read_registry(
         measures_data, str(measures_file), frozenset(t.code for t in list_types)
+    )
+    departments_file = root / "departments.toml"
+    departments = read_departments(
+        read_toml(departments_file), catalog, str(departments_file), frozenset(registry.matters)
     )
     if lists_file.exists():  # a policy that keeps lists must say where each serious item goes
         for item, field, reason in serious_item_problems(catalog, list_types, registry):

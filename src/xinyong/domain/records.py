@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -56,12 +57,26 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
 
 
+_OPENING = str.maketrans(
+    dict.fromkeys("[(【〖{［（｛", "〔") | dict.fromkeys("])】〗}］）｝", "〕")
+)
+
+
+def document_key(number: str) -> str:
+    """The form of a document number that identifies it: compatibility characters folded
+    (full-width letters, digits and brackets to their plain forms), spaces dropped, every kind
+    of bracket around the year made one kind, Latin letters upper-case. So `京税强〔2025〕11号`,
+    `京税强[2025]11号` and `京税强 （2025） 11号` are one document."""
+    folded = "".join(unicodedata.normalize("NFKC", number).split())
+    return folded.translate(_OPENING).upper()
+
+
 @dataclass(frozen=True, slots=True)
 class RecordKey:
-    """A record is identified by who submitted it and the number of the document behind it."""
+    """A record is identified by who submitted it and its document number's key."""
 
     department: str
-    document_number: str
+    document_key: str
 
 
 @dataclass(slots=True)
@@ -92,7 +107,11 @@ class Submission:
 
     @property
     def key(self) -> RecordKey:
-        return RecordKey(self.department, self.document_number)
+        return RecordKey(self.department, self.document_key)
+
+    @property
+    def document_key(self) -> str:
+        return document_key(self.document_number)
 
     @property
     def unknown_region(self) -> bool:
@@ -219,6 +238,18 @@ def validate_row(
             problem("authority_uscc", exc.reason)
     else:
         problem("authority_uscc", "is required")
+    if (
+        authority_name
+        and authority_uscc
+        and not department.decides_for(authority_name, authority_uscc)
+    ):
+        # A department submits only decisions of its own authority, or of authorities it is
+        # registered to submit for (docs/domain.md §5, "Mandate").
+        problem(
+            "authority_uscc",
+            f"the deciding authority is not {department.code}, nor one it is registered to"
+            " submit for; each authority's decisions come from its own department",
+        )
     decision_date = day("decision_date", required=True)
     if decision_date and decision_date > gate.today:
         problem("decision_date", f"{decision_date.isoformat()} is in the future")
@@ -341,14 +372,18 @@ class CreditRecord:
     revoked_at: datetime | None = None
     revocation_reason: str | None = None
     under_objection: bool = False
+    #: After a revocation: the working day by which every copy given out must be withdrawn.
+    withdraw_by: date | None = None
 
-    def revoke(self, *, reason: str, at: datetime) -> None:
-        """Withdraw the record because its decision was revoked or varied (from any state)."""
+    def revoke(self, *, reason: str, at: datetime, withdraw_by: date | None = None) -> None:
+        """Withdraw the record because its decision was revoked or varied (from any state);
+        whoever received it must withdraw their copy by `withdraw_by`."""
         if self.status is RecordStatus.REVOKED:
             raise RecordAlreadyRevoked(self.id)
         self.status = RecordStatus.REVOKED
         self.revoked_at = at
         self.revocation_reason = reason
+        self.withdraw_by = withdraw_by
         self.updated_at = at
 
     def expire(self, *, at: datetime) -> None:
@@ -362,6 +397,13 @@ class CreditRecord:
     def repair(self, *, at: datetime) -> None:
         """A successful repair: no longer published, shared or used; kept in the archive."""
         self._move(RecordStatus.ACTIVE, RecordStatus.REPAIRED, at, "repair")
+
+    def hold_for_review(self, *, at: datetime) -> None:
+        """Withhold the record while an identity review decides whom it is about."""
+        if self.status not in (RecordStatus.ACTIVE, RecordStatus.EXPIRED):
+            raise RecordStateConflict(self.id, self.status, "hold")
+        self.status = RecordStatus.IDENTITY_HOLD
+        self.updated_at = at
 
     def release(self, *, at: datetime) -> None:
         """An identity review found the held record is about its subject: it takes effect."""
@@ -382,6 +424,23 @@ class CreditRecord:
         if self.status is not RecordStatus.ACTIVE:
             return False
         return self.display_ends is None or day < self.display_ends
+
+
+def conduct_date(record: CreditRecord) -> date:
+    """The day of the conduct a record is about: its `occurred_on` data item where the catalog
+    item carries one, else the decision date (conduct never follows the decision on it).
+
+    Age rules (minors are never listed) look at the subject's age on this day.
+    """
+    raw = record.fields.get("occurred_on")
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass
+    return record.decision_date
 
 
 class RecordAlreadyRevoked(Conflict):

@@ -41,6 +41,25 @@ class RepairStatus(StrEnum):
     REFUSED = "refused"
 
 
+class RepairedByTheCourt(NotAllowed):
+    """A court's finding is not repaired by the platform: the court that made it corrects or
+    deletes it ("who finds, who repairs", docs/domain.md §7)."""
+
+    def __init__(self, court: str) -> None:
+        super().__init__(
+            f"this is a court's finding: {court} corrects it or deletes it early (apply to that"
+            " court in writing; it decides within 15 days, and its decision may be reviewed by"
+            " the court above). The platform repairs no court finding."
+        )
+        self.court = court
+
+
+def require_repairable_here(department_kind: str, department_name: str) -> None:
+    """Refuse, naming the channel, an application to repair what only a court may undo."""
+    if department_kind == "court":
+        raise RepairedByTheCourt(department_name)
+
+
 @dataclass(frozen=True, slots=True)
 class RepairEligibility:
     """Whether an application may be made now, and if not, everything that is missing at once."""

@@ -67,6 +67,8 @@ class Role:
 class IdentityConflictKind(StrEnum):
     NAME = "name"
     BIRTH_DATE = "birth_date"
+    #: A resubmitted document names another person than the record it updates is about.
+    SUBJECT = "subject"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +125,14 @@ class IdentityReview:
     created_at: datetime
     resolution: ReviewResolution | None = None
     note: str | None = None
+    #: For a document resubmitted under another person: that person (whose file is marked too).
+    other_subject_id: int | None = None
 
     @property
     def is_open(self) -> bool:
         return self.status is ReviewStatus.OPEN
+
+    @property
+    def moves_subject(self) -> bool:
+        """Deciding "different person" moves the record to `other_subject_id`."""
+        return self.kind == IdentityConflictKind.SUBJECT.value

@@ -3,12 +3,42 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from xinyong.domain.audit import AuditEvent
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.errors import OutsideMandate
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
 
 
 class AuditLog(Protocol):
     def add(self, event: AuditEvent) -> None: ...
     def count(self, tag: str | None = None) -> int: ...
     def count_since(self, tag: str, *, subject_id: int, since: datetime) -> int: ...
+
+
+def record_refusal(
+    uow: UnitOfWork,
+    refusal: OutsideMandate,
+    *,
+    actor: str,
+    department: str | None,
+    subject_id: int | None = None,
+) -> None:
+    """Audit a refusal for want of a mandate, in a transaction of its own (what was refused
+    changed nothing)."""
+    with uow:
+        uow.audit.add(
+            AuditEvent(
+                EventTag.MANDATE_REFUSED,
+                actor,
+                "mandate",
+                refusal.action,
+                uow.now(),
+                subject_id=subject_id,
+                reason=refusal.detail,
+                data={"department": department},
+            )
+        )
+        uow.commit()

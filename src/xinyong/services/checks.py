@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Protocol
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import Answer, ChangeKind, Feedback, subject_keys
-from xinyong.domain.errors import Conflict, Invalid, NotFound
+from xinyong.domain.errors import Conflict, Invalid, NotFound, OutsideMandate
 from xinyong.domain.index import Hit, ListingIndex, Posting, Triggers, is_organisation_key
 from xinyong.domain.policy import Policy
 from xinyong.domain.querylog import QueryEntry, QueryKind
+from xinyong.services.audit import record_refusal
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -75,6 +76,7 @@ class Checker:
         self.clock = clock
         self.index = ListingIndex(policy.list_types)
         self.triggers = Triggers(policy.registry)
+        self.departments = {d.code: d for d in policy.departments}
         self._lock = threading.Lock()
 
     def load(self) -> None:
@@ -107,6 +109,22 @@ class Checker:
         if not self.triggers.knows(matter):
             known = ", ".join(sorted(self.policy.registry.matters))
             raise NotFound(f"matter: no matter {matter}; matters are {known}")
+
+    def require_mandate(self, department: str | None, matter: str) -> None:
+        """Refuse a check for a matter outside the department's mandate (docs/domain.md §8).
+
+        The credit centre (no department) supervises every matter.
+        """
+        self.require_matter(matter)
+        if department is None:
+            return
+        found = self.departments.get(department)
+        if found is None or not found.may_check(matter):
+            allowed = ", ".join(sorted(found.matters)) if found and found.matters else "none"
+            raise OutsideMandate(
+                f"matter: {department} does not check for {matter}; its matters are {allowed}",
+                action=f"check:{matter}",
+            )
 
     def answer(self, raw_number: str, matter: str, *, day: date | None = None) -> Answer:
         """The measures that apply today (or on `day`). Call `sync()` first to be current."""
@@ -162,7 +180,12 @@ def check(
     seen_seq: int | None = None,
 ) -> Check:
     """Answer one check, current with every change committed up to `seen_seq` (read now when
-    None). The caller stores `entry` in the query log before it releases the answer."""
+    None). The caller stores `entry` in the query log before it releases the answer.
+
+    A matter outside the department's mandate raises OutsideMandate: the caller audits it
+    (`services.audit.record_refusal`), since this path writes nothing itself.
+    """
+    checker.require_mandate(department, matter)
     checker.sync(seen_seq)
     answer = checker.answer(raw_number, matter)
     entry = checker.query_entry(answer, kind=QueryKind.CHECK, department=department, actor=actor)
@@ -179,7 +202,11 @@ def run_check(
     actor: str,
 ) -> tuple[int, Answer]:
     """Answer one check and log it on the subject's file before returning (one transaction)."""
-    done = check(checker, raw_number, matter, department=department, actor=actor)
+    try:
+        done = check(checker, raw_number, matter, department=department, actor=actor)
+    except OutsideMandate as refusal:
+        record_refusal(uow, refusal, actor=actor, department=department)
+        raise
     with uow:
         (query_id,) = uow.queries.add_many([done.entry])
         uow.commit()

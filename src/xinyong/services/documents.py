@@ -16,6 +16,19 @@ from xinyong.domain.errors import Conflict
 from xinyong.domain.identifiers import mask_citizen_id, normalise
 from xinyong.domain.lists import Decider, EntryState, ListEntry, ListType, PeriodRule
 from xinyong.domain.measures import Measure
+from xinyong.services.pdf import FontUnavailable, PdfUnavailable, render_pdf
+
+__all__ = [
+    "CHINA_TIME",
+    "EXIT_GROUNDS",
+    "FontUnavailable",
+    "ListingDocument",
+    "PdfUnavailable",
+    "html_to_pdf",
+    "make_environment",
+    "render_decision_html",
+    "render_notice_html",
+]
 
 #: The repair ground's code in lists.toml: a list that names it may be left early by repairing.
 REPAIR_GROUND: Final = "repair"
@@ -73,10 +86,6 @@ _NOTICE_STATES: Final = frozenset(
     {EntryState.NOTICED, EntryState.DECIDED, EntryState.PUBLISHED, EntryState.EXITED}
 )
 _DECISION_STATES: Final = frozenset({EntryState.DECIDED, EntryState.PUBLISHED, EntryState.EXITED})
-
-
-class PdfUnavailable(RuntimeError):
-    """WeasyPrint, or a system library it loads (Pango, HarfBuzz, fontconfig), is not installed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,25 +159,12 @@ def render_decision_html(doc: ListingDocument) -> str:
 
 
 def html_to_pdf(html: str) -> bytes:
-    """Render HTML to PDF with WeasyPrint; it fetches nothing but `data:` URLs.
+    """Render a document's HTML to PDF in the packaged Chinese font; it fetches no URL.
 
-    Raises PdfUnavailable when WeasyPrint or its system libraries cannot be loaded.
+    Raises FontUnavailable (a PdfUnavailable) without the font package, PdfUnavailable when
+    WeasyPrint or its system libraries cannot be loaded.
     """
-    try:
-        from weasyprint import HTML, URLFetcher  # type: ignore[import-untyped]
-    except (ImportError, OSError) as exc:
-        raise PdfUnavailable(
-            "PDF output needs WeasyPrint and the libraries it loads:"
-            " `pip install weasyprint` and, on Debian or Ubuntu,"
-            " `apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b"
-            " fonts-wqy-microhei` (a CJK font, or Chinese prints as empty boxes)."
-            f" The import failed with: {exc}"
-        ) from exc
-    fetcher = URLFetcher(allowed_protocols=("data",), allow_redirects=False)
-    pdf = HTML(string=html, url_fetcher=fetcher).write_pdf()
-    if not isinstance(pdf, bytes):
-        raise PdfUnavailable("WeasyPrint returned no PDF bytes")
-    return pdf
+    return render_pdf(html)
 
 
 def make_environment(folder: str) -> Environment:

@@ -4,6 +4,7 @@ what became of it, in order; parties that received other items, or nothing, are 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.catalog import SubjectType
@@ -38,8 +39,11 @@ def notify(
     entity_type: str,
     entity_id: int,
     detail: str,
+    *,
+    due_on: date | None = None,
 ) -> int:
-    """Tell every party that received this item what became of it; return how many were told."""
+    """Tell every party that received this item what became of it (and by when it must act on
+    it, `due_on`); return how many were told."""
     key = key_of(subject)
     wanted = (ItemKind.RECORD if entity_type == "record" else ItemKind.ENTRY, entity_id)
     recipients = sorted(
@@ -51,7 +55,12 @@ def notify(
     )
     at = uow.now()
     clean = redact_id_numbers(detail)
-    uow.feed.add([FeedItem(r, kind, entity_type, entity_id, key, clean, at) for r in recipients])
+    uow.feed.add(
+        [
+            FeedItem(r, kind, entity_type, entity_id, key, clean, at, due_on=due_on)
+            for r in recipients
+        ]
+    )
     return len(recipients)
 
 

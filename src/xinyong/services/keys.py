@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from xinyong.domain.access import PERSON_SCOPES, Scope
+from xinyong.domain.access import CENTRE_SCOPES, PERSON_SCOPES, Scope
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.checks import ChangeKind
 from xinyong.domain.errors import Invalid, NotFound
@@ -38,6 +38,9 @@ def create_api_key(
         raise Invalid("a key needs at least one scope")
     if scope_set & PERSON_SCOPES:
         raise Invalid("scope me belongs to a person's own session; an API key cannot hold it")
+    if department is not None and scope_set & CENTRE_SCOPES:
+        held = ", ".join(sorted(s.value for s in scope_set & CENTRE_SCOPES))
+        raise Invalid(f"scope {held} is the credit centre's own: a department's key cannot hold it")
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     with uow:

@@ -16,18 +16,16 @@ from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import Severity
 from xinyong.domain.checks import ChangeKind
-from xinyong.domain.errors import Invalid, NotAllowed, NotFound
+from xinyong.domain.errors import Invalid, NotFound
 from xinyong.domain.lists import (
-    Decider,
-    EntryState,
     ListEntry,
     ListKind,
     ListType,
+    MinorNeverListed,
     propose_listing,
-    record_decided_listing,
 )
 from xinyong.domain.policy import Policy
-from xinyong.domain.records import CreditRecord, RecordStatus
+from xinyong.domain.records import CreditRecord, RecordStatus, conduct_date
 from xinyong.domain.subjects import Subject
 from xinyong.services.documents import ListingDocument
 from xinyong.services.subjects import find_subject
@@ -74,13 +72,15 @@ def list_type_of(policy: Policy, code: str) -> ListType:
     return found
 
 
-def _id(subject: Subject) -> int:
+def entity_id(subject: Subject) -> int:
     if subject.id is None:
         raise NotFound("subject: not stored")
     return subject.id
 
 
-def _audit(uow: UnitOfWork, tag: EventTag, actor: str, entry: ListEntry, **data: object) -> None:
+def audit_entry(
+    uow: UnitOfWork, tag: EventTag, actor: str, entry: ListEntry, **data: object
+) -> None:
     uow.audit.add(
         AuditEvent(
             tag,
@@ -94,7 +94,7 @@ def _audit(uow: UnitOfWork, tag: EventTag, actor: str, entry: ListEntry, **data:
     )
 
 
-def _changed(uow: UnitOfWork, entry: ListEntry) -> None:
+def changed(uow: UnitOfWork, entry: ListEntry) -> None:
     uow.changes.append(
         ChangeKind.LISTING, subject_id=entry.subject_id, entity_id=entry.id, at=uow.now()
     )
@@ -117,7 +117,7 @@ def propose(
         raise Invalid("grounds: a proposal states its grounds")
     with uow:
         subject = find_subject(uow, subject_number, list_type.subject_type)
-        subject_id = _id(subject)
+        subject_id = entity_id(subject)
         now = uow.now()
         # The list and the person first (a court's list, a minor), then the records it rests on.
         entry = propose_listing(
@@ -130,6 +130,7 @@ def propose(
             at=now,
             age_of_majority=policy.periods.age_of_majority,
         )
+        records: list[CreditRecord] = []
         for record_id in basis_records:
             try:
                 record = uow.records.get(record_id)
@@ -153,117 +154,24 @@ def propose(
                     f"basis_records: record {record_id} is a {record.item_code} record;"
                     f" {list_type.code} rests on {allowed}"
                 )
+            records.append(record)
+        # The age at the conduct decides, not the age today: conduct at 17 never grounds a
+        # listing, however old the person is when it is proposed.
+        youngest = subject.age_on(min(conduct_date(r) for r in records))
+        if youngest is not None and youngest < policy.periods.age_of_majority:
+            raise MinorNeverListed
+        made = {list_type.ground_for_record(r.item_code, r.fields) for r in records}
+        if len(made) > 1:
+            raise Invalid("basis_records: the records make different grounds; propose each apart")
+        ground = made.pop()
+        entry.ground = ground.code if ground else None
         uow.entries.add(entry, department=department, source_record=None, at=now)
-        _audit(uow, EventTag.LISTING_PROPOSED, actor, entry, records=list(basis_records))
+        audit_entry(uow, EventTag.LISTING_PROPOSED, actor, entry, records=list(basis_records))
         uow.commit()
     return EntryView(entry, subject, department)
 
 
-def record_decided(
-    uow: UnitOfWork,
-    policy: Policy,
-    *,
-    list_code: str,
-    subject_number: str,
-    grounds: str,
-    decided_on: date,
-    months: int | None,
-    department: str | None,
-    actor: str,
-) -> EntryView:
-    """Record a listing that a court or another authority decided."""
-    list_type = list_type_of(policy, list_code)
-    if not grounds.strip():
-        raise Invalid("grounds: the decision's grounds are required")
-    with uow:
-        subject = find_subject(uow, subject_number, list_type.subject_type)
-        subject_id = _id(subject)
-        now = uow.now()
-        if decided_on > business_date(now):
-            raise Invalid("decided_on: a decision cannot be recorded before it is made")
-        entry = record_decided_listing(
-            list_type,
-            subject_id=subject_id,
-            subject_age=subject.age_on(decided_on),
-            grounds=grounds.strip(),
-            decided_on=decided_on,
-            recorded_by=actor,
-            at=now,
-            months=months,
-            age_of_majority=policy.periods.age_of_majority,
-        )
-        # A court's decision arrives as a record too: link the listing to it, once, so that
-        # `record_court_listings` never records it again and an objection to the record reaches it.
-        source = _unlinked_source(uow, list_type, subject_id, department)
-        uow.entries.add(entry, department=department, source_record=source, at=now)
-        _audit(uow, EventTag.LISTING_RECORDED, actor, entry)
-        _changed(uow, entry)
-        uow.commit()
-    return EntryView(entry, subject, department)
-
-
-def _unlinked_source(
-    uow: UnitOfWork, list_type: ListType, subject_id: int, department: str | None
-) -> int | None:
-    """The subject's newest active record the list rests on, not yet linked to any listing."""
-    if not list_type.source_items:
-        return None
-    candidates = [
-        r
-        for r in uow.records.of_subject(subject_id)
-        if r.item_code in list_type.source_items
-        and r.status is RecordStatus.ACTIVE
-        and (department is None or r.department == department)
-    ]
-    linked = uow.entries.linked_records([r.id for r in candidates])
-    free = [r for r in candidates if r.id not in linked]
-    return max(free, key=lambda r: (r.decision_date, r.id)).id if free else None
-
-
-def record_court_listings(uow: UnitOfWork, policy: Policy, *, actor: str) -> int:
-    """Record the court-decided listings behind active court records not yet on their list.
-
-    A court's dishonest-debtor record (catalog item of a court list's `source_items`) is the
-    court's decision; the platform records it on the list, once, linked to the record.
-    """
-    court_lists = [
-        t for t in policy.list_types.values() if t.decided_by is Decider.COURT and t.source_items
-    ]
-    created = 0
-    with uow:
-        now = uow.now()
-        today = business_date(now)
-        for list_type in court_lists:
-            records = uow.records.active_of_items(list_type.source_items)
-            linked = uow.entries.linked_records([r.id for r in records])
-            for record in records:
-                if record.id in linked:
-                    continue
-                subject = uow.subjects.get(record.subject_id)
-                age = subject.age_on(record.decision_date)
-                if age is not None and age < policy.periods.age_of_majority:
-                    continue  # never listed; the record itself was refused at acceptance anyway
-                entry = record_decided_listing(
-                    list_type,
-                    subject_id=record.subject_id,
-                    subject_age=age,
-                    grounds=f"{record.authority_name} {record.document_number}",
-                    decided_on=min(record.decision_date, today),
-                    recorded_by=actor,
-                    at=now,
-                    age_of_majority=policy.periods.age_of_majority,
-                )
-                uow.entries.add(
-                    entry, department=record.department, source_record=record.id, at=now
-                )
-                _audit(uow, EventTag.LISTING_RECORDED, actor, entry, record=record.id)
-                _changed(uow, entry)
-                created += 1
-        uow.commit()
-    return created
-
-
-def _owned(
+def owned(
     uow: UnitOfWork, policy: Policy, entry_id: int, department: str | None
 ) -> tuple[ListEntry, str | None]:
     """An entry and its department; another department's entry does not exist for the caller."""
@@ -288,14 +196,14 @@ def _step(
     """Load, transition, store and audit one entry. A step that changes the days the entry is
     in force (a decision, an exit) also appends to the change log, which checks follow."""
     with uow:
-        entry, owner = _owned(uow, policy, entry_id, department)
+        entry, owner = owned(uow, policy, entry_id, department)
         before = entry.force_window()
         now = uow.now()
         step(entry, business_date(now))
         uow.entries.save(entry, at=now)
-        _audit(uow, tag, actor, entry, **data)
+        audit_entry(uow, tag, actor, entry, **data)
         if entry.force_window() != before:
-            _changed(uow, entry)
+            changed(uow, entry)
         subject = uow.subjects.get(entry.subject_id)
         uow.commit()
     return EntryView(entry, subject, owner)
@@ -421,7 +329,7 @@ def get_entry(
     uow: UnitOfWork, policy: Policy, entry_id: int, *, department: str | None
 ) -> EntryView:
     with uow:
-        entry, owner = _owned(uow, policy, entry_id, department)
+        entry, owner = owned(uow, policy, entry_id, department)
         return EntryView(entry, uow.subjects.get(entry.subject_id), owner)
 
 
@@ -440,7 +348,7 @@ def document_of(
 ) -> ListingDocument:
     """Everything a notice or decision prints about one entry (rendered by services.documents)."""
     with uow:
-        entry, owner = _owned(uow, policy, entry_id, department)
+        entry, owner = owned(uow, policy, entry_id, department)
         subject = uow.subjects.get(entry.subject_id)
         proposer = uow.departments.get(owner) if owner else None
         now = uow.now()
@@ -458,36 +366,3 @@ def document_of(
         issued_at=now,
         repair_after_months=repair,
     )
-
-
-def entries_resting_on(uow: UnitOfWork, policy: Policy, record: CreditRecord) -> list[ListEntry]:
-    """The listings a record grounds: those that name it (basis or source record), and those its
-    department recorded on the list its kind of record feeds without naming any record (a
-    court's listing entered through `POST /lists/decided` is the decision its record carries)."""
-    found: list[ListEntry] = []
-    for e in uow.entries.of_subject(record.subject_id, policy.list_types):
-        source = uow.entries.source_record_of(e.id or 0)
-        named = record.id in e.basis_records or source == record.id
-        unlinked = (
-            source is None
-            and not e.basis_records
-            and record.item_code in e.list_type.source_items
-            and uow.entries.department_of(e.id or 0) == record.department
-        )
-        if named or unlinked:
-            found.append(e)
-    return found
-
-
-def end_on_ground(uow: UnitOfWork, entry: ListEntry, ground: str, today: date) -> None:
-    """End a listing in force on `ground` (revocation or repair), if its list allows that."""
-    if entry.state not in (EntryState.DECIDED, EntryState.PUBLISHED):
-        return
-    if ground not in entry.list_type.exit_grounds:
-        raise NotAllowed(
-            f"{entry.list_type.code} cannot be left on {ground}; its grounds are"
-            f" {', '.join(entry.list_type.exit_grounds)}"
-        )
-    entry.exit(ground=ground, on=today)
-    uow.entries.save(entry, at=uow.now())
-    _changed(uow, entry)

@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING, Protocol
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import ChangeKind
-from xinyong.domain.errors import Conflict, Invalid, NotFound
+from xinyong.domain.errors import Conflict, Invalid, NotFound, OutsideMandate
 from xinyong.domain.feed import OUTCOME_KINDS, FeedKind
 from xinyong.domain.lists import ListEntry
-from xinyong.domain.objections import Objection
+from xinyong.domain.objections import Objection, ObjectionStatus
 from xinyong.domain.objections import file_objection as new_objection
 from xinyong.domain.policy import Policy
+from xinyong.services.audit import record_refusal
 from xinyong.services.evidence import CaseType
 from xinyong.services.feed import notify
-from xinyong.services.lists import end_on_ground, entries_resting_on
+from xinyong.services.list_bases import end_listings_resting_on, end_on_ground, entries_resting_on
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -151,7 +152,18 @@ def _case(uow: UnitOfWork, objection_id: int, department: str | None) -> Objecti
 def forward_objection(
     uow: UnitOfWork, policy: Policy, objection_id: int, *, department: str | None, actor: str
 ) -> Objection:
-    """The centre's check found no mismatch it can correct: the source decides by a deadline."""
+    """The centre's check found no mismatch it can correct: the source decides by a deadline.
+
+    Only the credit centre forwards (a department's key is refused, and the refusal audited).
+    """
+    if department is not None:
+        refusal = OutsideMandate(
+            "the credit centre checks an objection and forwards it; a department decides it once"
+            " forwarded",
+            action="objection:forward",
+        )
+        record_refusal(uow, refusal, actor=actor, department=department)
+        raise refusal
     with uow:
         objection = _case(uow, objection_id, department)
         now = uow.now()
@@ -202,7 +214,23 @@ def decide_objection(
     department: str | None,
     actor: str,
 ) -> Objection:
-    """Decide an objection; the mark is lifted, the outcome applied, every recipient told."""
+    """Decide an objection; the mark is lifted, the outcome applied, every recipient told.
+
+    The source department decides only once the credit centre has forwarded it; the centre may
+    decide one still with it (it corrects a mismatch with the source itself).
+    """
+    with uow:
+        objection = _case(uow, objection_id, department)
+    if department is not None and objection.status is ObjectionStatus.FILED:
+        refusal = OutsideMandate(
+            f"objection {objection_id} is still with the credit centre, which checks it first;"
+            " the source department decides it once it is forwarded",
+            action="objection:decide",
+        )
+        record_refusal(
+            uow, refusal, actor=actor, department=department, subject_id=objection.subject_id
+        )
+        raise refusal
     with uow:
         objection = _case(uow, objection_id, department)
         now = uow.now()
@@ -214,9 +242,7 @@ def decide_objection(
             record = uow.records.get(objection.record_id)
             record.stop_display(at=now)
             uow.records.save_status(record)
-            for entry in entries_resting_on(uow, policy, record):
-                if "revocation" in entry.list_type.exit_grounds:
-                    end_on_ground(uow, entry, "revocation", today)
+            end_listings_resting_on(uow, policy, record, today=today, actor=actor)
         if outcome == "remove_from_list" and objection.entry_id is not None:
             end_on_ground(
                 uow, uow.entries.get(objection.entry_id, policy.list_types), "revocation", today

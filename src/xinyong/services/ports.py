@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from xinyong.services.querylog import QueryLogRepository
     from xinyong.services.records import RecordRepository
     from xinyong.services.repairs import RepairRepository
+    from xinyong.services.reports import ReportRegister
     from xinyong.services.subjects import IdentityReviewRepository, SubjectRepository
 
 
@@ -63,6 +64,8 @@ class UnitOfWork(Protocol):
     def evidence(self) -> EvidenceRepository: ...
     @property
     def feed(self) -> FeedRepository: ...
+    @property
+    def reports(self) -> ReportRegister: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -13,12 +13,20 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
-from xinyong.domain.calendar import business_date
+from xinyong.domain.calendar import add_working_days, business_date
 from xinyong.domain.errors import NotFound
+from xinyong.domain.feed import FeedKind
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, Outcome, RecordStatus, Submission, validate_row
-from xinyong.domain.subjects import IdentityConflict, Subject, find_identity_conflict
+from xinyong.domain.subjects import (
+    IdentityConflict,
+    IdentityConflictKind,
+    Subject,
+    find_identity_conflict,
+)
 from xinyong.services.departments import require_department
+from xinyong.services.feed import notify
+from xinyong.services.list_bases import end_listings_resting_on
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -31,6 +39,7 @@ class StoredState:
     id: int
     content_hash: str
     status: RecordStatus
+    subject_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +54,11 @@ class NewRecord:
 
 class RecordRepository(Protocol):
     def find_states(
-        self, department: str, document_numbers: Collection[str]
-    ) -> dict[str, StoredState]: ...
+        self, department: str, document_keys: Collection[str]
+    ) -> dict[str, StoredState]:
+        """The stored state of each of the department's records with these document keys."""
+        ...
+
     def add_many(self, records: Sequence[NewRecord], *, at: datetime) -> None:
         """Insert new records (their ids come from `find_states` where needed)."""
         ...
@@ -117,28 +129,25 @@ def store_submissions(
     uow.subjects.add_many(fresh, at=at)
 
     department = submissions[0].department
-    states = uow.records.find_states(department, {s.document_number for s in submissions})
+    states = uow.records.find_states(department, {s.document_key for s in submissions})
     pending: list[tuple[NewRecord, IdentityConflict | None]] = []
 
     def flush(*, all_ids: bool = False) -> None:
         uow.records.add_many([record for record, _ in pending], at=at)
         wanted = [
-            r.submission.document_number
-            for r, conflict in pending
-            if conflict or want_ids or all_ids
+            r.submission.document_key for r, conflict in pending if conflict or want_ids or all_ids
         ]
         ids = uow.records.find_states(department, wanted) if wanted else {}
         for record, conflict in pending:
             s = record.submission
-            states[s.document_number] = StoredState(
-                ids[s.document_number].id if s.document_number in ids else 0,
-                s.content_hash,
-                record.status,
+            key = s.document_key
+            states[key] = StoredState(
+                ids[key].id if key in ids else 0, s.content_hash, record.status, record.subject_id
             )
-            if s.document_number in ids:
-                result.record_ids[s.row] = ids[s.document_number].id
+            if key in ids:
+                result.record_ids[s.row] = ids[key].id
             if conflict is not None:
-                _hold(uow, record, ids[s.document_number].id, conflict, actor=actor)
+                _hold(uow, record, ids[key].id, conflict, actor=actor)
         pending.clear()
 
     waiting: set[str] = set()
@@ -150,13 +159,14 @@ def store_submissions(
             subject, name=s.subject_name, birth_date=s.stated_birth_date
         )
         status = _status_for(s, conflict)
-        if s.document_number in waiting:  # the same document twice in one chunk
+        key = s.document_key
+        if key in waiting:  # the same document twice in one chunk
             flush(all_ids=True)
             waiting.clear()
-        state = states.get(s.document_number)
+        state = states.get(key)
         if state is None:
             pending.append((NewRecord(s, subject.id, status, batch_id), conflict))
-            waiting.add(s.document_number)
+            waiting.add(key)
             result.accepted += 1
             result.held += conflict is not None
             continue
@@ -164,11 +174,19 @@ def store_submissions(
         if state.content_hash == s.content_hash:
             result.unchanged += 1
             continue
+        if state.subject_id != subject.id:
+            # The same document, now naming another person: never moved silently.
+            _hold_subject_change(uow, state, NewRecord(s, subject.id, status, batch_id), actor)
+            states[key] = StoredState(
+                state.id, state.content_hash, RecordStatus.IDENTITY_HOLD, state.subject_id
+            )
+            result.held += 1
+            continue
         if state.status in _STICKY:
             status = state.status
         record = NewRecord(s, subject.id, status, batch_id)
         uow.records.replace(state.id, record, at=at)
-        states[s.document_number] = StoredState(state.id, s.content_hash, status)
+        states[key] = StoredState(state.id, s.content_hash, status, subject.id)
         uow.audit.add(
             AuditEvent(
                 EventTag.RECORD_UPDATED,
@@ -214,6 +232,46 @@ def _status_for(s: Submission, conflict: IdentityConflict | None) -> RecordStatu
     if s.expired_on_arrival:
         return RecordStatus.EXPIRED
     return RecordStatus.ACTIVE
+
+
+def _hold_subject_change(
+    uow: UnitOfWork, state: StoredState, resubmission: NewRecord, actor: str
+) -> None:
+    """A stored document resubmitted under another person: the record is withheld (it grounds
+    nothing while it is unclear whom it is about), both persons' files carry the review, and
+    the resubmission waits in it; the review applies it or drops it."""
+    at = uow.now()
+    record = uow.records.get(state.id)
+    if record.status in (RecordStatus.ACTIVE, RecordStatus.EXPIRED):
+        record.hold_for_review(at=at)
+        uow.records.save_status(record)
+    known = uow.subjects.get(state.subject_id).masked_number()
+    named = uow.subjects.get(resubmission.subject_id).masked_number()
+    review_id = uow.reviews.add(
+        subject_id=state.subject_id,
+        record_id=state.id,
+        conflict=IdentityConflict(IdentityConflictKind.SUBJECT, known, named),
+        at=at,
+        other_subject_id=resubmission.subject_id,
+        pending=resubmission,
+    )
+    uow.audit.add(
+        AuditEvent(
+            EventTag.RECORD_HELD,
+            actor,
+            "record",
+            str(state.id),
+            at,
+            subject_id=state.subject_id,
+            reason="resubmitted under another person; held until an identity review decides",
+            data={
+                "review_id": review_id,
+                "other_subject": resubmission.subject_id,
+                "batch_id": resubmission.batch_id,
+                "row": resubmission.submission.row,
+            },
+        )
+    )
 
 
 def _hold(
@@ -296,16 +354,35 @@ def get_record(
 
 
 def revoke_record(
-    uow: UnitOfWork, record_id: int, *, department: str | None, reason: str, actor: str
+    uow: UnitOfWork,
+    policy: Policy,
+    record_id: int,
+    *,
+    department: str | None,
+    reason: str,
+    actor: str,
 ) -> tuple[CreditRecord, str]:
-    """Withdraw a record because the decision behind it was revoked or varied."""
+    """Withdraw a record because the decision behind it was revoked or varied, in one
+    transaction: the listings resting on it end (so checks stop returning their measures at
+    once), and every party that received the record or a measure it grounded is told to
+    withdraw its copy within the policy's working days (`withdraw_working_days`)."""
     with uow:
         record = uow.records.get(record_id)
         if department is not None and record.department != department:
             raise NotFound(f"record {record_id} does not exist")  # do not reveal others' records
         at = uow.now()
-        record.revoke(reason=reason, at=at)
+        today = business_date(at)
+        due = add_working_days(today, policy.periods.withdraw_working_days)
+        record.revoke(reason=reason, at=at, withdraw_by=due.day)
         uow.records.save_status(record)
+        ended = end_listings_resting_on(uow, policy, record, today=today, actor=actor)
+        subject = uow.subjects.get(record.subject_id)
+        notice = f"revoked; withdraw every copy by {due.day.isoformat()}: {reason}"
+        notify(uow, subject, FeedKind.REVOKED, "record", record.id, notice, due_on=due.day)
+        for entry in ended:
+            notify(
+                uow, subject, FeedKind.REVOKED, "list_entry", entry.id or 0, notice, due_on=due.day
+            )
         uow.audit.add(
             AuditEvent(
                 EventTag.RECORD_REVOKED,
@@ -315,9 +392,10 @@ def revoke_record(
                 at,
                 subject_id=record.subject_id,
                 reason=reason,
+                data={"withdraw_by": due.day.isoformat(), "listings_ended": len(ended)},
             )
         )
-        number = uow.subjects.get(record.subject_id).number
+        number = subject.number
         uow.commit()
     return record, number
 

@@ -13,10 +13,15 @@ from xinyong.domain.errors import Conflict, Invalid, NotFound
 from xinyong.domain.feed import FeedKind
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus
-from xinyong.domain.repairs import Repair, RepairStatus, repair_eligibility
+from xinyong.domain.repairs import (
+    Repair,
+    RepairStatus,
+    repair_eligibility,
+    require_repairable_here,
+)
 from xinyong.services.evidence import CaseType
 from xinyong.services.feed import notify
-from xinyong.services.lists import end_on_ground, entries_resting_on
+from xinyong.services.list_bases import end_on_ground, entries_resting_on
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -60,6 +65,9 @@ def apply_for_repair(
             raise Invalid(f"record {record_id} is not negative information: nothing to repair")
         if record.status is not RecordStatus.ACTIVE:
             raise Conflict(f"record {record_id} is {record.status.value}: nothing to repair")
+        finder = uow.departments.get(record.department)
+        if finder is not None:
+            require_repairable_here(finder.kind, finder.name)
         if any(
             r.record_id == record_id and r.status in (RepairStatus.APPLIED, RepairStatus.ACCEPTED)
             for r in uow.repairs.of_subject(subject_id)

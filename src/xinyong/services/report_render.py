@@ -1,40 +1,25 @@
-"""Print a person's own public credit information report (个人公共信用信息报告) as HTML and PDF."""
+"""Print a person's own public credit information report (个人公共信用信息报告) as HTML and PDF.
+
+One language per report: Simplified Chinese by default, English on request. The layout follows
+the public credit information report standard's format for individuals (see docs/rights.md).
+"""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
+from importlib import resources
 from typing import Any, Final
 
 from jinja2 import Environment
 
 from xinyong.domain.calendar import CHINA_TIME
-from xinyong.domain.catalog import Category
 from xinyong.domain.identifiers import redact_id_numbers
-from xinyong.services.documents import EXIT_GROUNDS, html_to_pdf, make_environment
-from xinyong.services.reports import ReportData, ReportEntry, ReportRecord
-
-#: English names of the catalog categories; a record carries only the Chinese one. Unknown codes
-#: print as they are, in catalog order after the known ones.
-CATEGORY_NAMES_EN: Final[Mapping[str, str]] = {
-    Category.REGISTRATION: "Registration",
-    Category.JUDICIAL: "Court judgments and enforcement",
-    Category.ADMINISTRATIVE: "Administrative management",
-    Category.QUALIFICATION: "Titles and professional qualifications",
-    Category.ABNORMAL_OPERATION: "Abnormal operation",
-    Category.SERIOUS_UNTRUSTWORTHY: "Serious untrustworthy lists",
-    Category.CONTRACT_PERFORMANCE: "Contract performance",
-    Category.COMMITMENT: "Credit commitments and how they were kept",
-    Category.EVALUATION: "Credit evaluations",
-    Category.HONOUR: "Honours for trustworthiness",
-    Category.SELF_DECLARED: "Information you provided yourself",
-    Category.INTELLECTUAL_PROPERTY: "Intellectual property",
-    Category.SOCIAL_INSURANCE_ARREARS: "Social insurance arrears",
-}
-_CATEGORY_ORDER: Final = {code: n for n, code in enumerate(CATEGORY_NAMES_EN)}
+from xinyong.services.documents import EXIT_GROUNDS, make_environment
+from xinyong.services.pdf import render_pdf
+from xinyong.services.reports import ReportData, ReportRecord
 
 #: What the codes in a report mean, in Chinese and English, by vocabulary. A code missing here
 #: prints as it is (as EXIT_GROUNDS does), so a new status in a policy file never breaks a report.
@@ -109,6 +94,7 @@ TERMS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "check": ("核查", "check"),
         "screening": ("批量筛查", "screening"),
         "agency": ("信用服务机构查询", "credit agency"),
+        "agency_refused": ("信用服务机构查询（已拒绝）", "credit agency (refused)"),
         "report": ("本人查询报告", "your own report"),
     },
     "exit_ground": EXIT_GROUNDS,
@@ -117,38 +103,53 @@ TERMS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
 
 @dataclass(frozen=True, slots=True)
 class CategoryGroup:
-    """The records of one catalog category, as section 2 prints them."""
+    """The records of one catalog category: one section of the report."""
 
     code: str
     name_zh: str
     name_en: str
     records: tuple[ReportRecord, ...]
-    bar_percent: int  # the bar's length in the overview chart, against the largest category
 
 
-def render_report_html(data: ReportData) -> str:
+LANGUAGES: Final = ("zh", "en")
+
+
+def render_report_html(data: ReportData, lang: str = "zh") -> str:
     """Return the person's own public credit information report as printable HTML.
 
-    Raises ValueError when a time is naive (it could not be shown in China time) or when the ID
-    number given is not masked: the report never prints a full one.
+    `lang` is "zh" (Simplified Chinese, the default) or "en". Raises ValueError for another
+    language, a naive time (it could not be shown in China time), or an ID number that is not
+    masked: the report never prints a full one.
     """
-    _check(data)
-    return _environment().get_template("report.html").render(_context(data))
+    return _render(data, lang, inline_css=True)
 
 
-def render_report_pdf(data: ReportData) -> bytes:
-    """Return the report as PDF. Raises PdfUnavailable when WeasyPrint cannot load."""
-    return html_to_pdf(render_report_html(data))
+def render_report_pdf(data: ReportData, lang: str = "zh") -> bytes:
+    """Return the report as PDF, in the packaged font.
+
+    Raises FontUnavailable without the font package, PdfUnavailable when WeasyPrint cannot
+    load, ValueError as render_report_html does.
+    """
+    return render_pdf(_render(data, lang, inline_css=False), _stylesheet())
 
 
 def report_number(data: ReportData) -> str:
-    """Return the report's number: its China-time moment and a short digest of whose it is.
+    """Return the report's number (given when the report was built)."""
+    return data.number
 
-    The same person's report generated at the same moment always has the same number.
-    """
-    moment = data.generated_at.astimezone(CHINA_TIME)
-    digest = hashlib.sha256(f"{data.masked_number}|{data.generated_at.isoformat()}".encode())
-    return f"GR{moment:%Y%m%d%H%M%S}{digest.hexdigest()[:6].upper()}"
+
+def _render(data: ReportData, lang: str, *, inline_css: bool) -> str:
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}; got {lang!r}")
+    _check(data)
+    context = _context(data, lang)
+    context["inline_css"] = _stylesheet() if inline_css else None
+    return _environment().get_template("report.html").render(context)
+
+
+@cache
+def _stylesheet() -> str:
+    return (resources.files("xinyong") / "templates" / "report" / "report.css").read_text("utf-8")
 
 
 def _check(data: ReportData) -> None:
@@ -161,15 +162,20 @@ def _check(data: ReportData) -> None:
         raise ValueError("masked_number is not masked: the report never prints a full ID number")
 
 
-def _context(data: ReportData) -> dict[str, Any]:
+def _context(data: ReportData, lang: str) -> dict[str, Any]:
+    zh = lang == "zh"
     public = [record for record in data.records if not record.archived]
-    groups = _group_by_category(public)
     open_cases = [case for case in data.cases if case.outcome is None]
     return {
         "data": data,
-        "report_no": report_number(data),
+        "zh": zh,
+        "lang": lang,
+        "t": (lambda chinese, english: chinese) if zh else (lambda chinese, english: english),
+        "report_no": data.number,
+        "code": data.verification_code,
+        "verify_address": data.channel.verify_address(data.number, data.verification_code),
         "generated": data.generated_at.astimezone(CHINA_TIME),
-        "groups": groups,
+        "groups": _group_by_category(data, public),
         "public_count": len(public),
         "archived": _newest_first(record for record in data.records if record.archived),
         "entries": sorted(
@@ -179,32 +185,35 @@ def _context(data: ReportData) -> dict[str, Any]:
         "entries_by_id": {entry.id: entry for entry in data.entries},
         "entries_in_force": sum(entry.in_force for entry in data.entries),
         "measures": data.measures,
-        "positive_records": [record for record in public if record.nature == "positive"],
-        "good_entries": [entry for entry in data.entries if _is_good_credit(entry)],
         "cases": sorted(data.cases, key=lambda c: (-c.filed_on.toordinal(), c.kind, c.id)),
         "open_cases": len(open_cases),
         "queries": sorted(data.queries, key=lambda q: q.at, reverse=True),
+        "numeral": _numeral if zh else str,
+        "colon": "：" if zh else ": ",
+        "gap": "\u3000" if zh else " \u2003 ",  # between facts on one line
     }
 
 
-def _group_by_category(records: list[ReportRecord]) -> list[CategoryGroup]:
+def _group_by_category(data: ReportData, records: list[ReportRecord]) -> list[CategoryGroup]:
+    """One group per category of the report (empty ones too), then any other category found."""
     by_code: dict[str, list[ReportRecord]] = {}
     for record in records:
         by_code.setdefault(record.category, []).append(record)
-    largest = max((len(found) for found in by_code.values()), default=1)
-    codes = sorted(
-        by_code, key=lambda code: (_CATEGORY_ORDER.get(code, len(_CATEGORY_ORDER)), code)
-    )
-    return [
-        CategoryGroup(
-            code=code,
-            name_zh=by_code[code][0].category_name_zh or code,
-            name_en=CATEGORY_NAMES_EN.get(code, code),
-            records=_newest_first(by_code[code]),
-            bar_percent=round(100 * len(by_code[code]) / largest),
-        )
-        for code in codes
+    groups = [
+        CategoryGroup(c.code, c.name_zh, c.name_en, _newest_first(by_code.pop(c.code, [])))
+        for c in data.categories
     ]
+    for code in sorted(by_code):
+        first = by_code[code][0]
+        groups.append(
+            CategoryGroup(
+                code,
+                first.category_name_zh or code,
+                first.category_name_en or code,
+                _newest_first(by_code[code]),
+            )
+        )
+    return groups
 
 
 def _newest_first(records: Iterable[ReportRecord]) -> tuple[ReportRecord, ...]:
@@ -212,30 +221,49 @@ def _newest_first(records: Iterable[ReportRecord]) -> tuple[ReportRecord, ...]:
     return tuple(reversed(ordered))
 
 
-def _is_good_credit(entry: ReportEntry) -> bool:
-    return entry.kind == "good_credit"
+_DIGITS: Final = "零一二三四五六七八九"
+
+
+def _numeral(n: int) -> str:
+    """Write 1 to 99 in Chinese numerals, as section headings are numbered (一、二、… 十一)."""
+    tens, ones = divmod(n, 10)
+    if not 0 < n < 100:
+        return str(n)
+    if tens == 0:
+        return _DIGITS[ones]
+    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
 
 
 @cache
 def _environment() -> Environment:
     env = make_environment("report")
     env.filters["term"] = _term
-    env.filters["iso"] = _iso
-    env.filters["china_time"] = _china_time
+    env.filters["day"] = _day
+    env.filters["moment"] = _moment
     env.filters["redact"] = redact_id_numbers
     return env
 
 
-def _term(code: str | None, vocabulary: str) -> tuple[str, str]:
-    """Return what `code` means in `vocabulary`, in Chinese and English; "—" for None."""
+def _term(code: str | None, vocabulary: str, lang: str) -> str:
+    """Return what `code` means in `vocabulary`, in `lang`; "—" for None."""
     if code is None:
-        return "—", "—"
-    return TERMS[vocabulary].get(code, (code, code))
+        return "—"
+    zh, en = TERMS[vocabulary].get(code, (code, code.replace("_", " ")))
+    return zh if lang == "zh" else en
 
 
-def _iso(value: date | None) -> str:
-    return "—" if value is None else value.isoformat()
+def _day(value: date | None, lang: str) -> str:
+    """A date as 2026年11月28日, or 2026-11-28 in English; "—" for None."""
+    if value is None:
+        return "—"
+    if lang == "zh":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return value.isoformat()
 
 
-def _china_time(value: datetime) -> str:
-    return f"{value.astimezone(CHINA_TIME):%Y-%m-%d %H:%M}"
+def _moment(value: datetime, lang: str) -> str:
+    """A moment in Beijing time to the minute: 2026年11月28日 09:30, or 2026-11-28 09:30."""
+    china = value.astimezone(CHINA_TIME)
+    if lang == "zh":
+        return f"{china.year}年{china.month}月{china.day}日 {china:%H:%M}"
+    return f"{china:%Y-%m-%d %H:%M}"

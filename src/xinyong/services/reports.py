@@ -7,22 +7,40 @@ in-force window); the renderers in `report_render.py` turn it into HTML and PDF.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import SubjectType
-from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id, redact_id_numbers
+from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id
 from xinyong.domain.index import subject_key
 from xinyong.domain.lists import ListEntry
 from xinyong.domain.measures import applicable_measures
 from xinyong.domain.policy import Policy
 from xinyong.domain.querylog import QueryEntry, QueryKind
 from xinyong.domain.records import RecordStatus
+from xinyong.domain.reports import (
+    IssuedReport,
+    ReportChannel,
+    code_matches,
+    content_digest,
+    is_report_number,
+    report_number,
+    verification_code,
+)
 from xinyong.domain.subjects import RoleKind, Subject
+from xinyong.policy import PACKAGED, read_toml
+from xinyong.services.report_words import (
+    QueryReader,
+    QueryWords,
+    ReportField,
+    labelled_fields,
+    summary_line,
+)
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -48,7 +66,9 @@ class ReportRecord:
     repair_from: date | None
     under_objection: bool
     archived: bool  # past its display period: in the person's own archive view only
-    summary: str  # the record's main facts in one line (no ID numbers)
+    summary: str  # the record's main facts in one line, by the catalog's labels (no ID numbers)
+    category_name_en: str = ""
+    fields: tuple[ReportField, ...] = ()  # every data item, labelled, values in words
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +110,16 @@ class ReportCase:
     due: date | None
     outcome: str | None
     reasons: str | None
+    record_id: int | None = None
+    entry_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ReportQuery:
-    """One look at the file: who, when, for what, on what authority, what was returned."""
+    """One look at the file: who, when, for what, on what authority, what was returned.
+
+    The first fields are the log's own (codes); `words` says the same for a reader.
+    """
 
     at: datetime
     who: str  # department or agency name (or code)
@@ -102,6 +127,27 @@ class ReportQuery:
     purpose: str
     authority: str
     returned: str
+    words: QueryWords
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTerms:
+    """The working-day deadlines a report promises for objections and repairs (rights.toml)."""
+
+    centre_check_working_days: int
+    source_decide_working_days: int
+    extension_working_days: int
+    repair_accept_working_days: int
+    repair_feedback_working_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportCategory:
+    """A catalog category the report has a section for, in the catalog's order."""
+
+    code: str
+    name_zh: str
+    name_en: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +157,7 @@ class ReportData:
     generated_at: datetime  # aware UTC; shown in China time
     name: str
     masked_number: str
-    birth_date: date | None
+    birth_year: int | None  # the number hides the month and day, and so does the report
     sex: str | None
     region: str | None
     records: tuple[ReportRecord, ...]
@@ -119,46 +165,115 @@ class ReportData:
     measures: tuple[ReportMeasure, ...]
     cases: tuple[ReportCase, ...]
     queries: tuple[ReportQuery, ...]
-    omitted: tuple[str, ...] = field(default_factory=tuple)  # what the law keeps out, and why
-    platform: str = "xinyong 信用平台"
+    number: str  # the report number (domain/reports.py report_number)
+    verification_code: str  # HMAC of the number and the content's digest
+    channel: ReportChannel
+    terms: ReportTerms
+    categories: tuple[ReportCategory, ...] = ()
+    omitted: tuple[tuple[str, str], ...] = ()  # what the law keeps out, and why (zh, en)
 
 
-#: The catalog categories' names in the report standard's wording.
-CATEGORY_NAMES_ZH: dict[str, str] = {
-    "registration": "登记注册基本信息",
-    "judicial": "司法判决及执行信息",
-    "administrative": "行政管理信息",
-    "qualification": "职称和职业资格信息",
-    "abnormal_operation": "经营（活动）异常名录信息",
-    "serious_untrustworthy": "严重失信主体名单信息",
-    "contract_performance": "合同履行信息",
-    "commitment": "信用承诺及履行情况信息",
-    "evaluation": "信用评价结果信息",
-    "honour": "表彰奖励信息",
-    "self_declared": "自愿提供的信用信息",
-    "intellectual_property": "知识产权信息",
-    "social_insurance_arrears": "社会保险欠费信息",
+#: The catalog categories' names in the report standard's wording (Chinese, English), in the
+#: standard's order; a category the catalog adds later prints by its code, after these.
+CATEGORY_NAMES: dict[str, tuple[str, str]] = {
+    "registration": ("登记注册基本信息", "Registration"),
+    "judicial": ("司法判决及执行信息", "Court judgments and enforcement"),
+    "administrative": ("行政管理信息", "Administrative management"),
+    "qualification": ("职称和职业资格信息", "Titles and professional qualifications"),
+    "abnormal_operation": ("经营（活动）异常名录信息", "Abnormal operation"),
+    "serious_untrustworthy": ("严重失信主体名单信息", "Serious untrustworthy lists"),
+    "contract_performance": ("合同履行信息", "Contract performance"),
+    "commitment": ("信用承诺及履行情况信息", "Credit commitments and how they were kept"),
+    "evaluation": ("信用评价结果信息", "Credit evaluations"),
+    "honour": ("诚实守信相关荣誉信息", "Honours for trustworthiness"),
+    "self_declared": ("自愿提供的信用信息", "Information you provided yourself"),
+    "intellectual_property": ("知识产权信息", "Intellectual property"),
+    "social_insurance_arrears": ("社会保险欠费信息", "Social insurance arrears"),
 }
+CATEGORY_NAMES_ZH: dict[str, str] = {code: names[0] for code, names in CATEGORY_NAMES.items()}
 
-#: What a report leaves out, and why (stated on every report, Chinese then English).
-OMITTED = (
-    "超过公示期限的信息不向他人展示，仅在本人档案中列出，保存期满后删除。"
-    " Records past their display period are shown to no one but you; they stay in your archive"
-    " until their retention period ends, then are deleted.",
-    "已修复、已撤销的信息不再公示、共享或用于奖惩，仅在本人档案中列出。"
-    " Repaired and revoked records are published, shared and used for nothing; they appear only"
-    " in your archive.",
-    "宗教信仰、基因、指纹、血型、疾病和病史等法律禁止采集的信息从不采集。"
-    " Religion, genes, fingerprints, blood type, medical history and other information the law"
-    " forbids are never collected.",
-    "报告不打印完整身份证号码。 Your full ID number is not printed; the report shows it masked.",
+#: What a report leaves out, and why (stated on every report), in Chinese and in English.
+OMITTED: tuple[tuple[str, str], ...] = (
+    (
+        "超过公示期限的信息不向他人展示，仅在本人档案中列出，保存期满后删除。",
+        "Records past their display period are shown to no one but you; they stay in your"
+        " archive until their retention period ends, then are deleted.",
+    ),
+    (
+        "已修复、已撤销的信息不再公示、共享或用于奖惩，仅在本人档案中列出。",
+        "Repaired and revoked records are published, shared and used for nothing; they appear"
+        " only in your archive.",
+    ),
+    (
+        "宗教信仰、基因、指纹、血型、疾病和病史等法律禁止采集的信息从不采集。",
+        "Religion, genes, fingerprints, blood type, medical history and other information the"
+        " law forbids are never collected.",
+    ),
+    (
+        "报告不打印完整身份证号码和出生月、日：身份号码隐去第 11 至 14 位，出生日期只印年份。",
+        "Your full ID number and your birth month and day are not printed: the number hides its"
+        " 11th to 14th characters, and only the year of birth is shown.",
+    ),
 )
 
 
-def _summary(fields: Mapping[str, object]) -> str:
-    """A record's main facts in one line, without anything shaped like an ID number."""
-    parts = [f"{k}: {v}" for k, v in fields.items() if v not in (None, "") and len(str(v)) < 120]
-    return redact_id_numbers("; ".join(parts[:4]))
+class ReportRegister(Protocol):
+    """The reports the platform issued (number, whose, when, content digest): no content."""
+
+    def add(self, report: IssuedReport) -> None: ...
+    def get(self, number: str) -> IssuedReport | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReportVerification:
+    """What a verification confirms about a printed report: that it was issued, when, for whom
+    (masked); never what it said."""
+
+    number: str
+    generated_at: datetime
+    masked_name: str
+    masked_number: str
+
+
+def verify_report_code(
+    register: ReportRegister, subjects: SubjectLookup, secret_key: str, number: str, code: str
+) -> ReportVerification | None:
+    """Confirm that (number, code) is printed on a report the platform issued; None if not.
+
+    Reveals only the moment and the masked name and number, never the report's content.
+    """
+    number = number.strip().upper()
+    if not is_report_number(number) or len(code) > 64:
+        return None
+    issued = register.get(number)
+    if issued is None or not code_matches(secret_key, issued, code):
+        return None
+    subject = subjects.get(issued.subject_id)
+    return ReportVerification(
+        issued.number, issued.generated_at, _masked_name(subject.name), subject.masked_number()
+    )
+
+
+class SubjectLookup(Protocol):
+    def get(self, subject_id: int) -> Subject: ...
+
+
+def _masked_name(name: str) -> str:
+    """The surname and stars, as the public listing prints names."""
+    return name[:1] + "*" * max(len(name) - 1, 1)
+
+
+def report_channel(policy: Policy) -> ReportChannel:
+    """The issuer and the channel of the policy in use (its report.toml, else the packaged one)."""
+    return _channel(policy.directory)
+
+
+@cache
+def _channel(directory: Path) -> ReportChannel:
+    file = directory / "report.toml"
+    if not file.exists():  # a policy folder without it keeps the packaged defaults
+        file = PACKAGED / "report.toml"
+    return ReportChannel.from_policy(read_toml(file), str(file))
 
 
 def _region_name(subject: Subject) -> str | None:
@@ -172,8 +287,21 @@ def _region_name(subject: Subject) -> str | None:
     return f"{region.name_zh} ({region.name_en})"
 
 
-def build_report(uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str) -> ReportData:
-    """Gather one person's report. Reading it is itself logged (kind `report`)."""
+def report_content(data: ReportData) -> dict[str, Any]:
+    """What the verification code covers: everything the report states but its own code."""
+    content = asdict(data)
+    content.pop("verification_code")
+    return content
+
+
+def build_report(
+    uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str, secret_key: str
+) -> ReportData:
+    """Gather one person's report, number it and sign it with `secret_key`, and register it.
+
+    Reading it is itself logged (kind `report`); the register keeps the number and the digest of
+    the content, never the content.
+    """
     with uow:
         subject = uow.subjects.get(subject_id)
         now = uow.now()
@@ -184,6 +312,8 @@ def build_report(uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str
             item = policy.catalog.get(r.item_code)
             if item is None or r.status is RecordStatus.IDENTITY_HOLD:
                 continue
+            names = CATEGORY_NAMES.get(item.category.value, (item.category.value,) * 2)
+            fields = labelled_fields(item, r.fields)
             records.append(
                 ReportRecord(
                     id=r.id,
@@ -191,7 +321,7 @@ def build_report(uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str
                     item_name_zh=item.name_zh,
                     item_name_en=item.name_en,
                     category=item.category.value,
-                    category_name_zh=CATEGORY_NAMES_ZH.get(item.category.value, ""),
+                    category_name_zh=names[0],
                     nature=item.nature.value,
                     department_name=departments.get(r.department, r.department),
                     document_number=r.document_number,
@@ -202,7 +332,9 @@ def build_report(uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str
                     repair_from=r.repair_from,
                     under_objection=r.under_objection,
                     archived=not r.is_displayable_on(today),
-                    summary=_summary(r.fields),
+                    summary=summary_line(fields),
+                    category_name_en=names[1],
+                    fields=fields,
                 )
             )
         entries = uow.entries.of_subject(subject_id, policy.list_types)
@@ -255,6 +387,8 @@ def build_report(uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str
                 None if o.outcome else o.due().day,
                 o.outcome,
                 o.outcome_reasons,
+                record_id=o.record_id,
+                entry_id=None if o.record_id else o.entry_id,
             )
             for o in uow.objections.of_subject(subject_id)
         ] + [
@@ -267,9 +401,12 @@ def build_report(uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str
                 r.feedback_due.day if r.decided_at is None else None,
                 r.status.value if r.decided_at else None,
                 r.reasons or ("; ".join(r.missing) if r.missing else None),
+                record_id=r.record_id,
             )
             for r in uow.repairs.of_subject(subject_id)
         ]
+        account = uow.accounts.by_subject(subject_id)
+        reader = QueryReader(policy, departments, account.id if account else None)
         key = subject_key(subject.number, organisation=subject.kind is SubjectType.ORGANISATION)
         queries = [
             ReportQuery(
@@ -279,9 +416,59 @@ def build_report(uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str
                 q.purpose,
                 q.authority,
                 q.returned,
+                reader.words(q),
             )
             for _, q in uow.queries.for_key(key, limit=500)
         ]
+        number = next(
+            n
+            for n in (report_number(now, subject_id, attempt) for attempt in range(1000))
+            if uow.reports.get(n) is None
+        )
+        unsigned = ReportData(
+            generated_at=now,
+            name=subject.name,
+            masked_number=subject.masked_number(),
+            birth_year=subject.birth_date.year if subject.birth_date else None,
+            sex=subject.sex,
+            region=_region_name(subject),
+            records=tuple(records),
+            entries=tuple(
+                ReportEntry(
+                    e.id or 0,
+                    e.list_type.code,
+                    e.list_type.name_zh,
+                    e.list_type.name_en,
+                    e.list_type.kind.value,
+                    e.state.value,
+                    e.decided_on,
+                    e.ends_on,
+                    e.exited_on,
+                    e.exit_ground,
+                    e.under_objection,
+                    e.is_in_force_on(today),
+                )
+                for e in entries
+                if e.state.value not in ("proposed", "withdrawn") or e.noticed_on is not None
+            ),
+            measures=tuple(measures),
+            cases=tuple(cases),
+            queries=tuple(queries),
+            number=number,
+            verification_code="",
+            channel=report_channel(policy),
+            terms=ReportTerms(
+                policy.objections.centre_check_working_days,
+                policy.objections.source_decide_working_days,
+                policy.objections.extension_working_days,
+                policy.repairs.accept_working_days,
+                policy.repairs.feedback_working_days,
+            ),
+            categories=_categories(policy, subject.kind),
+            omitted=OMITTED,
+        )
+        digest = content_digest(report_content(unsigned))
+        uow.reports.add(IssuedReport(number, subject_id, now, digest))
         uow.queries.add_many(
             [
                 QueryEntry(
@@ -302,34 +489,14 @@ def build_report(uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str
             )
         )
         uow.commit()
-    return ReportData(
-        generated_at=now,
-        name=subject.name,
-        masked_number=subject.masked_number(),
-        birth_date=subject.birth_date,
-        sex=subject.sex,
-        region=_region_name(subject),
-        records=tuple(records),
-        entries=tuple(
-            ReportEntry(
-                e.id or 0,
-                e.list_type.code,
-                e.list_type.name_zh,
-                e.list_type.name_en,
-                e.list_type.kind.value,
-                e.state.value,
-                e.decided_on,
-                e.ends_on,
-                e.exited_on,
-                e.exit_ground,
-                e.under_objection,
-                e.is_in_force_on(today),
-            )
-            for e in entries
-            if e.state.value not in ("proposed", "withdrawn") or e.noticed_on is not None
-        ),
-        measures=tuple(measures),
-        cases=tuple(cases),
-        queries=tuple(queries),
-        omitted=OMITTED,
+    return replace(unsigned, verification_code=verification_code(secret_key, number, digest))
+
+
+def _categories(policy: Policy, kind: SubjectType) -> tuple[ReportCategory, ...]:
+    """The categories the catalog has items in for this kind of subject, in the standard's order."""
+    present = {item.category.value for item in policy.catalog if item.subject_type is kind}
+    order = {code: n for n, code in enumerate(CATEGORY_NAMES)}
+    return tuple(
+        ReportCategory(code, *CATEGORY_NAMES.get(code, (code, code)))
+        for code in sorted(present, key=lambda code: (order.get(code, len(order)), code))
     )

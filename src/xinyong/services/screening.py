@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, TextIO
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import returned_by, subject_keys
-from xinyong.domain.errors import Invalid
+from xinyong.domain.errors import Invalid, OutsideMandate
 from xinyong.domain.index import person_key
 from xinyong.domain.querylog import NOTHING, QueryEntry, QueryKind
+from xinyong.services.audit import record_refusal
 from xinyong.services.checks import Checker
 
 if TYPE_CHECKING:
@@ -232,9 +233,13 @@ def run_screening(
     What was screened before a crash stays logged (each chunk commits); the screening's counts
     are written when it completes.
     """
-    checker.require_matter(matter)
     summary = summary if summary is not None else ScreenSummary()
     uow = uow_factory()
+    try:
+        checker.require_mandate(department, matter)
+    except OutsideMandate as refusal:
+        record_refusal(uow, refusal, actor=actor, department=department)
+        raise
     with uow:
         if uow.departments.get(department) is None:
             raise Invalid(f"department: {department} is not a known department")

@@ -25,6 +25,7 @@ from xinyong.domain.subjects import (
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
+    from xinyong.services.records import NewRecord
 
 
 class SubjectRepository(Protocol):
@@ -41,8 +42,22 @@ class SubjectRepository(Protocol):
 
 class IdentityReviewRepository(Protocol):
     def add(
-        self, *, subject_id: int, record_id: int, conflict: IdentityConflict, at: datetime
-    ) -> int: ...
+        self,
+        *,
+        subject_id: int,
+        record_id: int,
+        conflict: IdentityConflict,
+        at: datetime,
+        other_subject_id: int | None = None,
+        pending: NewRecord | None = None,
+    ) -> int:
+        """Open a review; `pending` is a resubmission held in it (under `other_subject_id`)."""
+        ...
+
+    def apply_pending(self, review_id: int, *, at: datetime) -> None:
+        """Apply the resubmission the review holds to its record (the old version is kept)."""
+        ...
+
     def list(
         self, *, status: str | None = "open", limit: int = 100, offset: int = 0
     ) -> list[IdentityReview]: ...
@@ -147,7 +162,10 @@ def resolve_identity_review(
         resolution = (
             ReviewResolution.SAME_PERSON if same_person else ReviewResolution.DIFFERENT_PERSON
         )
-        if same_person and record.status is RecordStatus.IDENTITY_HOLD:
+        if review.moves_subject and not same_person:
+            # The document is about the person the resubmission named: it moves to them.
+            uow.reviews.apply_pending(review_id, at=at)
+        elif (same_person or review.moves_subject) and record.status is RecordStatus.IDENTITY_HOLD:
             record.release(at=at)
             uow.records.save_status(record)
         uow.reviews.resolve(review_id, resolution=resolution, note=note, by=actor, at=at)

@@ -25,7 +25,7 @@ from xinyong.domain.lists import Decider, ListKind
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord
 from xinyong.domain.subjects import RoleKind
-from xinyong.services import keys
+from xinyong.services import decided_lists, keys
 from xinyong.services import lists as listing
 from xinyong.services.accounts import register
 from xinyong.services.batches import ingest_batch
@@ -54,7 +54,7 @@ def seed_listings(
     """
     rng = random.Random(seed)
     made: dict[str, int] = {}
-    made["COURT-DEBTORS (from court records)"] = listing.record_court_listings(
+    made["COURT-DEBTORS (from court records)"] = decided_lists.record_court_listings(
         uow_at(None), policy, actor=ACTOR
     )
     uow = uow_at(None)
@@ -109,7 +109,7 @@ def seed_listings(
         else:
             for record in take(per_list, clean=list_type.kind is ListKind.GOOD_CREDIT):
                 decided_on = today - timedelta(days=rng.randint(10, 300))
-                listing.record_decided(
+                decided_lists.record_decided(
                     uow_at(None),
                     policy,
                     list_code=list_type.code,
@@ -222,7 +222,7 @@ def _organisations(
             until=None,
             actor=ACTOR,
         )
-        listing.record_decided(
+        decided_lists.record_decided(
             uow_at(None),
             policy,
             list_code=code,

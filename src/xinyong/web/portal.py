@@ -146,7 +146,12 @@ async def my_file(
         return _to_login()
     caller, token = found
     data = await run_in_threadpool(
-        build_report, uow, policy, caller.subject_id or 0, actor=caller.actor
+        build_report,
+        uow,
+        policy,
+        caller.subject_id or 0,
+        actor=caller.actor,
+        secret_key=settings.secret_key,
     )
     generated = data.generated_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
     page = _page(

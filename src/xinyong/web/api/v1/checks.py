@@ -14,12 +14,13 @@ from pydantic import BaseModel, Field
 
 from xinyong.domain.access import Scope
 from xinyong.domain.checks import Answer, Feedback
-from xinyong.domain.errors import Invalid
+from xinyong.domain.errors import Invalid, OutsideMandate
 from xinyong.domain.identifiers import mask_number
 from xinyong.domain.index import Hit
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import ListType
 from xinyong.services import checks
+from xinyong.services.audit import record_refusal
 from xinyong.services.checks import Checker
 from xinyong.services.ports import UnitOfWork
 from xinyong.services.screening import SCREEN_COLUMNS, ScreeningSink, read_numbers, run_screening
@@ -142,9 +143,20 @@ async def check(request: Request) -> Response:
         checker = await run_in_threadpool(platform.checker)
     if seq > checker.index.seq:  # the index must catch up before it answers (a database read)
         await run_in_threadpool(checker.sync, seq)
-    done = checks.check(
-        checker, body.subject, body.matter, department=key.department, actor=key.actor, seen_seq=seq
-    )
+    try:
+        done = checks.check(
+            checker,
+            body.subject,
+            body.matter,
+            department=key.department,
+            actor=key.actor,
+            seen_seq=seq,
+        )
+    except OutsideMandate as refusal:
+        await run_in_threadpool(
+            record_refusal, platform.uow(), refusal, actor=key.actor, department=key.department
+        )
+        raise
     query_id = await logged(platform.query_writer(), done.entry)
     result = CheckResult.from_domain(done.answer, query_id, platform.policy.list_types)
     # The response model documents it; this sends it without a second validation.

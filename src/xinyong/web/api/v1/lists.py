@@ -14,11 +14,11 @@ from xinyong.domain.errors import NotFound
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import ListEntry, ListType
 from xinyong.domain.subjects import Subject
-from xinyong.services import documents
+from xinyong.services import decided_lists, documents
 from xinyong.services import lists as listing
 from xinyong.services.lists import EntryView
 from xinyong.web.api.v1.subjects import SubjectRef
-from xinyong.web.deps import DbId, PolicyDep, UowDep, caller
+from xinyong.web.deps import DbId, PolicyDep, TodayDep, UowDep, caller
 
 router = APIRouter(tags=["lists and measures"])
 
@@ -126,10 +126,15 @@ class ListEntryPublic(BaseModel):
     exited_on: date | None
     exit_ground: str | None
     under_objection: bool
+    ground: str | None
+    deletion_ground: str | None
+    deletion_arose_on: date | None
+    deletion_due: date | None
+    deletion_overdue: bool
 
     @classmethod
     def from_domain(
-        cls, entry: ListEntry, subject: Subject, department: str | None
+        cls, entry: ListEntry, subject: Subject, department: str | None, *, today: date
     ) -> ListEntryPublic:
         deadline = entry.defence_deadline
         return cls(
@@ -154,11 +159,16 @@ class ListEntryPublic(BaseModel):
             exited_on=entry.exited_on,
             exit_ground=entry.exit_ground,
             under_objection=entry.under_objection,
+            ground=entry.ground,
+            deletion_ground=entry.deletion_ground,
+            deletion_arose_on=entry.deletion_arose_on,
+            deletion_due=entry.deletion_due.day if entry.deletion_due else None,
+            deletion_overdue=entry.is_deletion_overdue_on(today),
         )
 
     @classmethod
-    def from_view(cls, view: EntryView) -> ListEntryPublic:
-        return cls.from_domain(view.entry, view.subject, view.department)
+    def from_view(cls, view: EntryView, today: date) -> ListEntryPublic:
+        return cls.from_domain(view.entry, view.subject, view.department, today=today)
 
 
 Reader = Annotated[ApiKey, caller(Scope.LISTS_READ)]
@@ -181,7 +191,9 @@ def show_list_type(code: str, policy: PolicyDep, key: Reader) -> ListTypePublic:
 
 
 @router.post("/lists/proposals", status_code=201)
-def propose(body: ProposalCreate, uow: UowDep, policy: PolicyDep, key: Writer) -> ListEntryPublic:
+def propose(
+    body: ProposalCreate, uow: UowDep, policy: PolicyDep, today: TodayDep, key: Writer
+) -> ListEntryPublic:
     """Propose a listing on a platform-run list, on the subject's records it rests on.
 
     Refused for a minor, without a legal basis or records, and for lists a court or authority
@@ -197,15 +209,15 @@ def propose(body: ProposalCreate, uow: UowDep, policy: PolicyDep, key: Writer) -
         department=key.department,
         actor=key.actor,
     )
-    return ListEntryPublic.from_view(view)
+    return ListEntryPublic.from_view(view, today)
 
 
 @router.post("/lists/decided", status_code=201)
 def record_decided(
-    body: DecidedListingCreate, uow: UowDep, policy: PolicyDep, key: Writer
+    body: DecidedListingCreate, uow: UowDep, policy: PolicyDep, today: TodayDep, key: Writer
 ) -> ListEntryPublic:
     """Record a listing that a court or another authority decided; it applies at once."""
-    view = listing.record_decided(
+    view = decided_lists.record_decided(
         uow,
         policy,
         list_code=body.list_type,
@@ -216,49 +228,68 @@ def record_decided(
         department=key.department,
         actor=key.actor,
     )
-    return ListEntryPublic.from_view(view)
+    return ListEntryPublic.from_view(view, today)
 
 
 @router.get("/lists/entries/{entry_id}")
-def show_entry(entry_id: DbId, uow: UowDep, policy: PolicyDep, key: Reader) -> ListEntryPublic:
+def show_entry(
+    entry_id: DbId, uow: UowDep, policy: PolicyDep, today: TodayDep, key: Reader
+) -> ListEntryPublic:
     """One entry and where its procedure stands (a department sees its own entries)."""
     return ListEntryPublic.from_view(
-        listing.get_entry(uow, policy, entry_id, department=key.department)
+        listing.get_entry(uow, policy, entry_id, department=key.department),
+        today,
     )
 
 
 @router.get("/subjects/{subject_id}/list-entries", tags=["subjects"])
 def entries_of_subject(
-    subject_id: DbId, uow: UowDep, policy: PolicyDep, key: Reader
+    subject_id: DbId, uow: UowDep, policy: PolicyDep, today: TodayDep, key: Reader
 ) -> list[ListEntryPublic]:
     """Every entry about one subject, in any state."""
     views = listing.entries_of(uow, policy, subject_id)
-    return [ListEntryPublic.from_view(v) for v in views if key.department in (None, v.department)]
+    return [
+        ListEntryPublic.from_view(v, today) for v in views if key.department in (None, v.department)
+    ]
 
 
 @router.post("/lists/entries/{entry_id}/notice")
-def serve_notice(entry_id: DbId, uow: UowDep, policy: PolicyDep, key: Writer) -> ListEntryPublic:
+def serve_notice(
+    entry_id: DbId, uow: UowDep, policy: PolicyDep, today: TodayDep, key: Writer
+) -> ListEntryPublic:
     """Serve the prior notice (with the repair notice); the defence window starts today."""
     return ListEntryPublic.from_view(
-        listing.serve_notice(uow, policy, entry_id, department=key.department, actor=key.actor)
+        listing.serve_notice(uow, policy, entry_id, department=key.department, actor=key.actor),
+        today,
     )
 
 
 @router.post("/lists/entries/{entry_id}/defence")
 def state_defence(
-    entry_id: DbId, body: DefenceCreate, uow: UowDep, policy: PolicyDep, key: Writer
+    entry_id: DbId,
+    body: DefenceCreate,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    key: Writer,
 ) -> ListEntryPublic:
     """Record the person's defence or objection, received within the window."""
     return ListEntryPublic.from_view(
         listing.state_defence(
             uow, policy, entry_id, body.text, department=key.department, actor=key.actor
-        )
+        ),
+        today,
     )
 
 
 @router.post("/lists/entries/{entry_id}/decision")
 def decide(
-    entry_id: DbId, body: DecisionCreate, uow: UowDep, policy: PolicyDep, key: Writer
+    entry_id: DbId,
+    body: DecisionCreate,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    key: Writer,
 ) -> ListEntryPublic:
     """Decide the listing, after the defence window has passed; checks see it at once."""
     view = listing.decide(
@@ -270,20 +301,23 @@ def decide(
         department=key.department,
         actor=key.actor,
     )
-    return ListEntryPublic.from_view(view)
+    return ListEntryPublic.from_view(view, today)
 
 
 @router.post("/lists/entries/{entry_id}/publication")
-def publish(entry_id: DbId, uow: UowDep, policy: PolicyDep, key: Writer) -> ListEntryPublic:
+def publish(
+    entry_id: DbId, uow: UowDep, policy: PolicyDep, today: TodayDep, key: Writer
+) -> ListEntryPublic:
     """Publish a decided listing (published lists only)."""
     return ListEntryPublic.from_view(
-        listing.publish(uow, policy, entry_id, department=key.department, actor=key.actor)
+        listing.publish(uow, policy, entry_id, department=key.department, actor=key.actor),
+        today,
     )
 
 
 @router.post("/lists/entries/{entry_id}/exit")
 def end_listing(
-    entry_id: DbId, body: ExitCreate, uow: UowDep, policy: PolicyDep, key: Writer
+    entry_id: DbId, body: ExitCreate, uow: UowDep, policy: PolicyDep, today: TodayDep, key: Writer
 ) -> ListEntryPublic:
     """End a listing on one of its exit grounds; the very next check no longer returns it."""
     view = listing.end_listing(
@@ -295,14 +329,17 @@ def end_listing(
         department=key.department,
         actor=key.actor,
     )
-    return ListEntryPublic.from_view(view)
+    return ListEntryPublic.from_view(view, today)
 
 
 @router.post("/lists/entries/{entry_id}/withdrawal")
-def withdraw(entry_id: DbId, uow: UowDep, policy: PolicyDep, key: Writer) -> ListEntryPublic:
+def withdraw(
+    entry_id: DbId, uow: UowDep, policy: PolicyDep, today: TodayDep, key: Writer
+) -> ListEntryPublic:
     """Withdraw a proposal before any decision."""
     return ListEntryPublic.from_view(
-        listing.withdraw(uow, policy, entry_id, department=key.department, actor=key.actor)
+        listing.withdraw(uow, policy, entry_id, department=key.department, actor=key.actor),
+        today,
     )
 
 
@@ -341,3 +378,59 @@ async def download_document(
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+class ExtensionCreate(BaseModel):
+    months: int = Field(ge=1, le=600, description="The listing's length in all, from its decision")
+    decided_on: date = Field(description="When the deciding authority decided the extension")
+
+
+class DeletionGroundCreate(BaseModel):
+    ground: str = Field(max_length=40, description="One of the list's exit grounds")
+    arose_on: date = Field(description="The day the ground arose (performance, settlement, …)")
+
+
+@router.post("/lists/entries/{entry_id}/extension")
+def extend(
+    entry_id: DbId,
+    body: ExtensionCreate,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    key: Writer,
+) -> ListEntryPublic:
+    """Record an extension the deciding authority decided (a court: one to three more years),
+    also after the fact; checks follow the new period at once."""
+    view = decided_lists.extend_listing(
+        uow,
+        policy,
+        entry_id,
+        months=body.months,
+        decided_on=body.decided_on,
+        department=key.department,
+        actor=key.actor,
+    )
+    return ListEntryPublic.from_view(view, today)
+
+
+@router.post("/lists/entries/{entry_id}/deletion-ground")
+def note_deletion_ground(
+    entry_id: DbId,
+    body: DeletionGroundCreate,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    key: Writer,
+) -> ListEntryPublic:
+    """Record that a deletion ground arose: the deciding authority must delete the listing within
+    the list's working days of that day (`deletion_due`); past it, `deletion_overdue` says so."""
+    view = decided_lists.note_deletion_ground(
+        uow,
+        policy,
+        entry_id,
+        ground=body.ground,
+        arose_on=body.arose_on,
+        department=key.department,
+        actor=key.actor,
+    )
+    return ListEntryPublic.from_view(view, today)

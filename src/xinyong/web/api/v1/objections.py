@@ -78,6 +78,7 @@ OnBehalfOf = Annotated[
     Query(ge=1, le=2**63 - 1, description="A principal's subject id, for an agent"),
 ]
 Objections = Annotated[ApiKey, caller(Scope.OBJECTIONS_MANAGE)]
+Forwarding = Annotated[ApiKey, caller(Scope.OBJECTIONS_FORWARD)]
 
 
 @router.get("/me/objections")
@@ -152,7 +153,7 @@ def objection_queue(uow: UowDep, today: TodayDep, key: Objections) -> list[Objec
 
 @router.post("/objections/{objection_id}/forwarding")
 def forward(
-    objection_id: DbId, uow: UowDep, policy: PolicyDep, today: TodayDep, key: Objections
+    objection_id: DbId, uow: UowDep, policy: PolicyDep, today: TodayDep, key: Forwarding
 ) -> ObjectionPublic:
     """The centre's check is done: the source department decides within its deadline."""
     o = objections.forward_objection(

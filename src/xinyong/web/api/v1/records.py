@@ -75,6 +75,7 @@ class RecordPublic(BaseModel):
     updated_at: datetime
     revoked_at: datetime | None
     revocation_reason: str | None
+    withdraw_by: date | None
 
     @classmethod
     def from_domain(cls, record: CreditRecord, subject_number: str) -> RecordPublic:
@@ -100,6 +101,7 @@ class RecordPublic(BaseModel):
             updated_at=record.updated_at,
             revoked_at=record.revoked_at,
             revocation_reason=record.revocation_reason,
+            withdraw_by=record.withdraw_by,
         )
 
 
@@ -154,9 +156,13 @@ def read_record(record_id: DbId, uow: UowDep, key: Reader) -> RecordPublic:
 
 
 @router.post("/{record_id}/revocation")
-def revoke_record(record_id: DbId, body: Revocation, uow: UowDep, key: Writer) -> RecordPublic:
-    """Withdraw a record because the decision behind it was revoked or varied."""
+def revoke_record(
+    record_id: DbId, body: Revocation, uow: UowDep, policy: PolicyDep, key: Writer
+) -> RecordPublic:
+    """Withdraw a record because the decision behind it was revoked or varied. The listings
+    resting on it end at once (checks stop returning their measures), and every party that
+    received it is told to withdraw its copy by the working day in `withdraw_by`."""
     record, number = records.revoke_record(
-        uow, record_id, department=key.department, reason=body.reason, actor=key.actor
+        uow, policy, record_id, department=key.department, reason=body.reason, actor=key.actor
     )
     return RecordPublic.from_domain(record, number)

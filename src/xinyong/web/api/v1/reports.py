@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -14,7 +15,7 @@ from xinyong.domain.calendar import business_date
 from xinyong.domain.keys import ApiKey
 from xinyong.services import accounts, report_render
 from xinyong.services.reports import build_report
-from xinyong.web.deps import PolicyDep, UowDep, caller
+from xinyong.web.deps import PolicyDep, SettingsDep, UowDep, caller
 
 router = APIRouter(tags=["the person"])
 
@@ -38,22 +39,29 @@ OnBehalfOf = Annotated[
 async def own_report(
     uow: UowDep,
     policy: PolicyDep,
+    settings: SettingsDep,
     key: Person,
     on_behalf_of: OnBehalfOf = None,
     format: Annotated[Literal["json", "html", "pdf"], Query()] = "json",
+    lang: Annotated[Literal["zh", "en"], Query(description="zh (default) or en")] = "zh",
 ) -> Response:
     """Your report: identity, records by category (with status, display window and any
     objection), list entries, measures in force, positive items, objections and repairs, and
     who looked at your file. It states when it was generated and what it omits by law."""
     subject_id = await run_in_threadpool(accounts.acting_for, uow, key, on_behalf_of)
-    data = await run_in_threadpool(build_report, uow, policy, subject_id, actor=key.actor)
+    data = await run_in_threadpool(
+        partial(build_report, actor=key.actor, secret_key=settings.secret_key),
+        uow,
+        policy,
+        subject_id,
+    )
     private = {"Cache-Control": "no-store"}  # a person's file is never cached
     if format == "html":
         return Response(
-            report_render.render_report_html(data), media_type="text/html", headers=private
+            report_render.render_report_html(data, lang), media_type="text/html", headers=private
         )
     if format == "pdf":
-        pdf = await run_in_threadpool(report_render.render_report_pdf, data)
+        pdf = await run_in_threadpool(report_render.render_report_pdf, data, lang)
         stamp = business_date(data.generated_at).isoformat()
         return Response(
             pdf,

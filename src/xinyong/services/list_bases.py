@@ -1,0 +1,85 @@
+"""What listings rest on: the records that ground them, and what happens to a listing when its
+record goes (revoked, varied away, its display stopped, repaired)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from xinyong.domain.audit import EventTag
+from xinyong.domain.errors import NotAllowed, NotFound
+from xinyong.domain.lists import EntryState, ListEntry
+from xinyong.domain.policy import Policy
+from xinyong.domain.records import CreditRecord
+from xinyong.services.lists import audit_entry, changed
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+def entries_resting_on(uow: UnitOfWork, policy: Policy, record: CreditRecord) -> list[ListEntry]:
+    """The listings a record grounds: those that name it (basis or source record), and those its
+    department recorded on the list its kind of record feeds without naming any record (a
+    court's listing entered through `POST /lists/decided` is the decision its record carries)."""
+    found: list[ListEntry] = []
+    for e in uow.entries.of_subject(record.subject_id, policy.list_types):
+        source = uow.entries.source_record_of(e.id or 0)
+        named = record.id in e.basis_records or source == record.id
+        unlinked = (
+            source is None
+            and not e.basis_records
+            and record.item_code in e.list_type.source_items
+            and uow.entries.department_of(e.id or 0) == record.department
+        )
+        if named or unlinked:
+            found.append(e)
+    return found
+
+
+def end_on_ground(uow: UnitOfWork, entry: ListEntry, ground: str, today: date) -> None:
+    """End a listing in force on `ground` (revocation or repair), if its list allows that."""
+    if entry.state not in (EntryState.DECIDED, EntryState.PUBLISHED):
+        return
+    if ground not in entry.list_type.exit_grounds:
+        raise NotAllowed(
+            f"{entry.list_type.code} cannot be left on {ground}; its grounds are"
+            f" {', '.join(entry.list_type.exit_grounds)}"
+        )
+    entry.exit(ground=ground, on=today)
+    uow.entries.save(entry, at=uow.now())
+    changed(uow, entry)
+
+
+def end_listings_resting_on(
+    uow: UnitOfWork, policy: Policy, record: CreditRecord, *, today: date, actor: str
+) -> list[ListEntry]:
+    """The record no longer grounds anything (revoked, varied away, display stopped): every
+    listing resting on it alone ends today, and every proposal resting on it alone is withdrawn.
+    A listing that rests on other records too, still displayable, stands on those.
+
+    Returns the entries that ended or were withdrawn; the change log moves for each, so the next
+    check no longer returns their measures (docs/domain.md §7).
+    """
+    ended: list[ListEntry] = []
+    for entry in entries_resting_on(uow, policy, record):
+        others = [r for r in entry.basis_records if r != record.id]
+        if others and any(_still_grounds(uow, r, today) for r in others):
+            continue
+        if entry.state in (EntryState.DECIDED, EntryState.PUBLISHED):
+            entry.lose_basis(on=today)
+        elif entry.state in (EntryState.PROPOSED, EntryState.NOTICED):
+            entry.withdraw(on=today)
+        else:
+            continue
+        uow.entries.save(entry, at=uow.now())
+        audit_entry(uow, EventTag.LISTING_BASIS_LOST, actor, entry, record=record.id)
+        changed(uow, entry)
+        ended.append(entry)
+    return ended
+
+
+def _still_grounds(uow: UnitOfWork, record_id: int, today: date) -> bool:
+    try:
+        return uow.records.get(record_id).is_displayable_on(today)
+    except NotFound:  # deleted after its retention
+        return False

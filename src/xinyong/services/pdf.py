@@ -1,0 +1,175 @@
+"""Print HTML as PDF in the font that ships with the project, whatever fonts the machine has.
+
+The Chinese font is a Python dependency (the `noto-cjk-sans-otc` package: Noto Sans CJK, SIL Open
+Font License 1.1), declared to WeasyPrint by an `@font-face` rule and embedded in each PDF as a
+subset. Nothing depends on fontconfig finding a system font: a machine with no fonts at all prints
+the same PDF. Without the package the PDF is refused (`FontUnavailable`), never printed in boxes.
+
+WeasyPrint's font set-up (loading the font, parsing the stylesheets) happens once per process and
+stylesheet, not per document; renders are serialised (one PDF at a time per process).
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import warnings
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+
+#: The Python package that carries the font, and the file in it: the OpenType collection of Noto
+#: Sans CJK Regular (one face per language, the same glyphs).
+FONT_PACKAGE: Final = "noto_cjk_sans_otc"
+FONT_DISTRIBUTION: Final = "noto-cjk-sans-otc"
+FONT_FILE: Final = "NotoSansCJK-Regular.ttc"
+#: The face of the collection a Chinese reader expects (Simplified Chinese glyph forms).
+FONT_FACE: Final = "Noto Sans CJK SC"
+#: The family name the printed stylesheets use; only the `@font-face` rule below defines it, so a
+#: browser showing the same HTML falls through to the next family in the list.
+FONT_FAMILY: Final = "Xinyong CJK"
+
+
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint, or a system library it loads (Pango, HarfBuzz, fontconfig), is not installed."""
+
+
+class FontUnavailable(PdfUnavailable):
+    """The CJK font package is not installed or not readable: the PDF is refused, not boxed."""
+
+
+@dataclass(frozen=True, slots=True)
+class PackagedFont:
+    """Where the font is, and which face of the collection is printed."""
+
+    path: Path
+    face_index: int
+
+    @property
+    def url(self) -> str:
+        return self.path.as_uri()
+
+
+@cache
+def packaged_font() -> PackagedFont:
+    """Find the font file and its Simplified Chinese face. Raises FontUnavailable."""
+    try:
+        path = Path(str(resources.files(FONT_PACKAGE).joinpath(FONT_FILE)))
+    except ModuleNotFoundError:
+        raise FontUnavailable(
+            f"the Chinese font is missing: install the `{FONT_DISTRIBUTION}` package"
+            " (it is one of xinyong's dependencies: `pip install -e .` installs it)"
+        ) from None
+    if not path.is_file():
+        raise FontUnavailable(f"the Chinese font file {FONT_FILE} is missing from {path.parent}")
+    from fontTools.ttLib import TTCollection, TTLibError  # type: ignore[import-untyped]
+
+    try:
+        collection = TTCollection(io.BytesIO(path.read_bytes()), lazy=True)
+        names = [face["name"].getDebugName(1) for face in collection.fonts]
+    except (OSError, TTLibError) as exc:
+        raise FontUnavailable(f"the Chinese font file {path.name} cannot be read: {exc}") from exc
+    if FONT_FACE not in names:
+        raise FontUnavailable(f"{path.name} has no face named {FONT_FACE!r} (it has {names})")
+    return PackagedFont(path, names.index(FONT_FACE))
+
+
+@cache
+def _face_bytes(font: PackagedFont) -> bytes:
+    """The chosen face as a font file of its own (its tables copied, not decoded)."""
+    from fontTools.ttLib import TTFont
+
+    out = io.BytesIO()
+    with TTFont(io.BytesIO(font.path.read_bytes()), fontNumber=font.face_index, lazy=True) as face:
+        face.save(out)
+    return out.getvalue()
+
+
+def font_css() -> str:
+    """Return the `@font-face` rule that declares the packaged font. Raises FontUnavailable.
+
+    The font has one face (Regular): asking for bold or italic would only embed the same glyphs
+    again under another name, so the printed documents use none (emphasis is by size and colour).
+    """
+    url = packaged_font().url.replace('"', "%22")
+    return (
+        f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{url}"); }}\n'
+        "* { font-weight: normal !important; font-style: normal !important; }\n"
+    )
+
+
+def _weasyprint() -> Any:
+    try:
+        with warnings.catch_warnings():
+            # At import WeasyPrint warns when fontconfig knows no system font; the PDF does not
+            # need one, since its font is declared by @font-face.
+            warnings.filterwarnings("ignore", message=".*[Ff]ont.*", category=UserWarning)
+            import weasyprint  # type: ignore[import-untyped]
+            import weasyprint.text.fonts  # type: ignore[import-untyped]
+            import weasyprint.urls  # type: ignore[import-untyped]
+    except (ImportError, OSError) as exc:
+        raise PdfUnavailable(
+            "PDF output needs WeasyPrint and the libraries it loads:"
+            " `pip install weasyprint` and, on Debian or Ubuntu,"
+            " `apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0`."
+            f" The import failed with: {exc}"
+        ) from exc
+    return weasyprint
+
+
+class _Printer:
+    """One stylesheet, parsed once, with the font loaded once; renders one document at a time."""
+
+    def __init__(self, stylesheet: str) -> None:
+        font = packaged_font()
+        weasyprint = _weasyprint()
+        face = _face_bytes(font)
+
+        class Fetcher(weasyprint.URLFetcher):  # type: ignore[misc,name-defined]
+            """Fetch nothing but `data:` URLs and the packaged font (its Chinese face)."""
+
+            def fetch(self, url: str, headers: Any = None) -> Any:
+                if url == font.url:
+                    return weasyprint.urls.URLFetcherResponse(url, body=face)
+                return super().fetch(url, headers)
+
+        self._weasyprint = weasyprint
+        self._fetcher = Fetcher(allowed_protocols=("data",), allow_redirects=False)
+        self._fonts = weasyprint.text.fonts.FontConfiguration()
+        self._stylesheets = [
+            weasyprint.CSS(
+                string=font_css() + stylesheet,
+                font_config=self._fonts,
+                url_fetcher=self._fetcher,
+            )
+        ]
+
+    def pdf(self, html: str) -> bytes:
+        with _rendering:
+            document = self._weasyprint.HTML(string=html, url_fetcher=self._fetcher)
+            pdf = document.write_pdf(stylesheets=self._stylesheets, font_config=self._fonts)
+        if not isinstance(pdf, bytes):
+            raise PdfUnavailable("WeasyPrint returned no PDF bytes")
+        return pdf
+
+
+_printers: dict[str, _Printer] = {}
+_printers_lock = threading.Lock()
+#: One PDF at a time in a process: WeasyPrint's font set-up is shared, and Pango's font maps are
+#: not documented as safe to use from two threads at once.
+_rendering = threading.Lock()
+
+
+def render_pdf(html: str, stylesheet: str = "") -> bytes:
+    """Return `html` printed as PDF, with `stylesheet` (CSS text, parsed once) and the font.
+
+    The document may fetch nothing but `data:` URLs. Raises FontUnavailable without the font
+    package, PdfUnavailable without WeasyPrint or its system libraries.
+    """
+    with _printers_lock:
+        printer = _printers.get(stylesheet)
+        if printer is None:
+            printer = _printers[stylesheet] = _Printer(stylesheet)
+    return printer.pdf(html)

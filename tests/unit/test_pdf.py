@@ -1,0 +1,139 @@
+"""PDFs print Chinese in the packaged font on a machine with no font at all, or are refused.
+
+The PDFs are rendered in a child process whose fontconfig knows no font directory (as on a
+machine with nothing but Python), then read back with pdftotext and pdffonts (poppler-utils).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xinyong.services import pdf
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Renders the report and both listing documents into the folder given, logging WeasyPrint's
+#: warnings (a character no font can draw is logged as a `.notdef glyph`) to stderr.
+RENDER = """
+import logging, sys
+from pathlib import Path
+logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+from tests.unit.test_documents import decided, make_doc, noticed
+from tests.unit.test_report_render import make_report
+from xinyong.services.documents import html_to_pdf, render_decision_html, render_notice_html
+from xinyong.services.report_render import render_report_pdf
+out = Path(sys.argv[1])
+(out / "report.pdf").write_bytes(render_report_pdf(make_report()))
+(out / "report-en.pdf").write_bytes(render_report_pdf(make_report(), lang="en"))
+(out / "notice.pdf").write_bytes(html_to_pdf(render_notice_html(make_doc(noticed()))))
+(out / "decision.pdf").write_bytes(html_to_pdf(render_decision_html(make_doc(decided()))))
+"""
+
+NO_FONTS = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <cachedir>{cache}</cachedir>
+</fontconfig>
+"""
+
+
+def _poppler(tool: str) -> str:
+    found = shutil.which(tool)
+    if found is None:
+        pytest.skip(f"{tool} (poppler-utils) is not installed")
+    return found
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The four PDFs rendered without any system font, and what WeasyPrint logged."""
+    folder = tmp_path_factory.mktemp("pdf")
+    config = folder / "fonts.conf"
+    config.write_text(NO_FONTS.format(cache=folder / "fc-cache"), encoding="utf-8")
+    env = {**os.environ, "FONTCONFIG_FILE": str(config), "PYTHONPATH": str(ROOT)}
+    env.pop("FONTCONFIG_PATH", None)
+    done = subprocess.run(
+        [sys.executable, "-c", RENDER, str(folder)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, f"rendering failed ({done.returncode}): {done.stderr[-3000:]}"
+    return folder, done.stderr
+
+
+def _text(path: Path) -> str:
+    return subprocess.run(
+        [_poppler("pdftotext"), "-layout", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def _fonts(path: Path) -> list[str]:
+    listing = subprocess.run(
+        [_poppler("pdffonts"), str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    return [line.split()[0] for line in listing.splitlines()[2:] if line.strip()]
+
+
+def test_no_character_is_drawn_as_a_box_without_system_fonts(rendered: tuple[Path, str]) -> None:
+    _, log = rendered
+
+    assert ".notdef" not in log
+    assert "cannot be loaded" not in log
+
+
+@pytest.mark.parametrize(
+    ("name", "phrases"),
+    [
+        ("report.pdf", ("个人公共信用信息报告", "张三", "异议处理中", "行政处罚")),
+        ("report-en.pdf", ("Personal Public Credit Information Report", "Administrative penalty")),
+        ("notice.pdf", ("事前告知书", "信用修复告知书", "食品安全领域严重失信人员名单")),
+        ("decision.pdf", ("列入决定书", "食品安全领域严重失信人员名单", "救济途径")),
+    ],
+)
+def test_text_is_extractable_and_set_in_the_packaged_font(
+    rendered: tuple[Path, str], name: str, phrases: tuple[str, ...]
+) -> None:
+    folder, _ = rendered
+    path = folder / name
+
+    text = _text(path)
+    for phrase in phrases:
+        found = phrase.replace(" ", "") in text.replace(" ", "")
+        assert found, f"{phrase!r} is not extractable from {name}"
+    fonts = _fonts(path)
+    assert fonts
+    assert all(font.endswith("+Xinyong-CJK") for font in fonts), fonts
+
+
+def test_a_missing_font_package_refuses_the_pdf_with_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pdf, "FONT_PACKAGE", "xinyong_no_such_font_package")
+    pdf.packaged_font.cache_clear()
+    try:
+        with pytest.raises(pdf.FontUnavailable, match="install the `noto-cjk-sans-otc` package"):
+            pdf.render_pdf("<p>信用</p>", "/* a stylesheet not printed before */")
+    finally:
+        pdf.packaged_font.cache_clear()
+
+
+def test_the_packaged_font_is_the_simplified_chinese_face() -> None:
+    font = pdf.packaged_font()
+
+    assert font.path.name == pdf.FONT_FILE
+    assert font.url.startswith("file://")
+    assert font.face_index == 2  # JP, KR, SC, TC, HK, then the monospaced faces
+    assert f'src: url("{font.url}")' in pdf.font_css()
