@@ -20,7 +20,8 @@ from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.batches import BatchSource
 from xinyong.domain.calendar import add_working_days, business_date
 from xinyong.domain.catalog import SubjectType
-from xinyong.domain.errors import NotFound
+from xinyong.domain.errors import NotAllowed, NotFound
+from xinyong.domain.list_types import ListType
 from xinyong.domain.lists import Decider, ListKind
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord
@@ -82,15 +83,22 @@ def seed_listings(
     per_list = max(3, int(len(numbers) * share))
 
     def take(
-        n: int, items: frozenset[str] = frozenset(), *, clean: bool = False
+        n: int,
+        rests_on: ListType | None = None,
+        *,
+        clean: bool = False,
+        by: frozenset[str] | None = None,
     ) -> list[CreditRecord]:
-        """The next `n` adults' records; only of `items` (what a listing may rest on) if given,
-        only of people without a negative record if `clean`."""
+        """The next `n` adults' records; only records a listing on `rests_on` may rest on if
+        given, only of people without a negative record if `clean`, only from the departments
+        `by`."""
         nonlocal adults
         chosen = [
             r
             for r in adults
-            if (not items or r.item_code in items) and not (clean and r.subject_id in negative)
+            if (rests_on is None or _may_rest_on(rests_on, r))
+            and not (clean and r.subject_id in negative)
+            and (by is None or r.department in by)
         ][:n]
         taken = {r.id for r in chosen}
         adults = [r for r in adults if r.id not in taken]
@@ -103,11 +111,19 @@ def seed_listings(
         ):
             continue
         count = 0
+        if list_type.derived:
+            continue  # the platform derives it from the records: nobody lists anyone on it
         if list_type.decided_by is Decider.PLATFORM:
-            chosen = take(per_list, list_type.source_items)
+            chosen = take(per_list, list_type)
             count = _run_procedure(uow_at, policy, list_type.code, chosen, numbers, today)
-        else:
-            for record in take(per_list, clean=list_type.kind is ListKind.GOOD_CREDIT):
+        elif list_type.source_items:
+            # Only the deciding authority records its decision, on a record of its own that the
+            # list rests on: pick people who have one.
+            deciders = frozenset(
+                d.code for d in policy.departments if d.kind in list_type.decider_kinds
+            )
+            good = list_type.kind is ListKind.GOOD_CREDIT
+            for record in take(per_list, list_type, clean=good, by=deciders):
                 decided_on = today - timedelta(days=rng.randint(10, 300))
                 decided_lists.record_decided(
                     uow_at(None),
@@ -117,7 +133,7 @@ def seed_listings(
                     grounds=_grounds(list_type.kind),
                     decided_on=decided_on,
                     months=None,
-                    department=None,
+                    department=record.department,
                     actor=ACTOR,
                 )
                 count += 1
@@ -126,6 +142,17 @@ def seed_listings(
         uow_at, policy, org_records, take(per_list), numbers, today
     )
     return made
+
+
+def _may_rest_on(list_type: ListType, record: CreditRecord) -> bool:
+    """Whether a listing on `list_type` may rest on `record` (its item, and its ground if any)."""
+    if list_type.source_items and record.item_code not in list_type.source_items:
+        return False
+    try:
+        list_type.ground_for_record(record.item_code, record.fields)
+    except NotAllowed:
+        return False
+    return True
 
 
 def _adults(
@@ -207,11 +234,15 @@ def _organisations(
     numbers: dict[int, str],
     today: date,
 ) -> int:
-    """List some organisations as dishonest debtors and give each a legal representative."""
-    code = "COURT-DEBTORS-ORG"
-    if code not in policy.list_types:
+    """Give organisations on the court's list a legal representative, whom measures reach.
+
+    The organisations were listed from their court records by `record_court_listings`.
+    """
+    list_type = policy.list_types.get("COURT-DEBTORS-ORG")
+    if list_type is None:
         return 0
-    orgs = list(dict.fromkeys(r.subject_id for r in org_records))[: len(people)]
+    listed = (r.subject_id for r in org_records if r.item_code in list_type.source_items)
+    orgs = list(dict.fromkeys(listed))[: len(people)]
     for org, person in zip(orgs, people, strict=False):
         record_role(
             uow_at(None),
@@ -220,17 +251,6 @@ def _organisations(
             kind=RoleKind.LEGAL_REPRESENTATIVE,
             since=today - timedelta(days=400),
             until=None,
-            actor=ACTOR,
-        )
-        decided_lists.record_decided(
-            uow_at(None),
-            policy,
-            list_code=code,
-            subject_number=numbers[org],
-            grounds="demo: the enforcing court listed the organisation",
-            decided_on=today - timedelta(days=30),
-            months=None,
-            department=None,
             actor=ACTOR,
         )
     return len(orgs)
