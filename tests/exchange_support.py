@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.pool import NullPool
+
 from tests.conftest import Clock
 from tests.factories import citizen_id
-
 from xinyong.db.audit import AuditEventRow
 from xinyong.db.engine import make_engine
 from xinyong.db.exchange import SqlExchangeUnitOfWork

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.factories import citizen_id, penalty_row
 
+from tests.factories import citizen_id, penalty_row
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import upgrade
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory

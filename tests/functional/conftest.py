@@ -1,19 +1,25 @@
-"""Fixtures for the HTTP API: an app on the per-test database with the fixed clock, and API keys."""
+"""Fixtures of the functional tests: an app on the per-test database with the fixed clock, API
+keys of each kind of caller, and a database for the command line."""
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from tests.factories import citizen_id, debtor_row
+from tests.functional.helpers import AGENCY, AIRLINE, DEPARTMENT, Headers, auth, run
 from xinyong import bootstrap
 from xinyong.bootstrap import Platform
 from xinyong.config import Settings
 from xinyong.db.unit_of_work import SqlUnitOfWork
-from xinyong.domain.access import Scope
+from xinyong.domain.access import PERSON_SCOPES, ROLE_SCOPES, Role, Scope
+from xinyong.domain.policy import Policy
 from xinyong.services import keys
 from xinyong.web.app import create_app
 
@@ -82,3 +88,110 @@ def key_for(seeded: UowFactory) -> KeyFor:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+# Keys of each kind of caller, as request headers
+
+
+@pytest.fixture
+def every_scope(key_for: KeyFor) -> Headers:
+    """Headers of a credit-centre key: every scope, no department."""
+    return auth(key_for([s for s in Scope if s not in PERSON_SCOPES]))
+
+
+@pytest.fixture
+def writer(key_for: KeyFor) -> Headers:
+    """Headers of a key of BJ-AMR that submits and reads records."""
+    return auth(key_for([Scope.RECORDS_WRITE, Scope.RECORDS_READ], DEPARTMENT))
+
+
+@pytest.fixture
+def other_department(policy: Policy) -> str:
+    """A registered department that is not BJ-AMR, whatever the policy file currently lists."""
+    return next(d.code for d in policy.departments if d.code != DEPARTMENT)
+
+
+@pytest.fixture
+def staff(key_for: KeyFor) -> Headers:
+    """Headers of a key with the credit centre's scopes."""
+    return auth(key_for(ROLE_SCOPES[Role.CREDIT_CENTRE]))
+
+
+@pytest.fixture
+def amr(key_for: KeyFor) -> Headers:
+    """A source department (market regulation) that proposes and runs listings."""
+    return auth(key_for(ROLE_SCOPES[Role.SOURCE_DEPARTMENT], "BJ-AMR"))
+
+
+@pytest.fixture
+def court(key_for: KeyFor) -> Headers:
+    return auth(key_for(ROLE_SCOPES[Role.SOURCE_DEPARTMENT], "BJ-HCOURT"))
+
+
+@pytest.fixture
+def airline(key_for: KeyFor) -> Headers:
+    """An implementing department that checks before it sells a ticket."""
+    return auth(key_for(ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT], AIRLINE))
+
+
+@pytest.fixture
+def tax(key_for: KeyFor) -> Headers:
+    """The tax bureau, which decides its own list of major tax violations."""
+    return auth(key_for(ROLE_SCOPES[Role.SOURCE_DEPARTMENT], "BJ-TAX"))
+
+
+@pytest.fixture
+def recruiter(key_for: KeyFor) -> Headers:
+    """The human-resources bureau, which checks before civil-service recruitment."""
+    return auth(key_for(ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT], "BJ-HRSS"))
+
+
+@pytest.fixture
+def permits(key_for: KeyFor) -> Headers:
+    """Market regulation's licensing desk, which checks before it grants a permit."""
+    return auth(key_for(ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT], "BJ-AMR"))
+
+
+@pytest.fixture
+def agency(key_for: KeyFor) -> Headers:
+    return auth(key_for(ROLE_SCOPES[Role.CREDIT_AGENCY], AGENCY))
+
+
+# The command line, through Typer's runner on a temporary SQLite file
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the CLI at an empty SQLite file and work in a temporary folder.
+
+    The console is 80 columns wide, as when the output is piped or read in CI, whatever the
+    terminal the tests run in.
+    """
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("XINYONG_DATABASE_URL", url)
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.chdir(tmp_path)
+    return url
+
+
+@pytest.fixture
+def migrated(database: str) -> str:
+    """A migrated database with the policy's departments registered, through the CLI itself."""
+    assert run("db", "upgrade").exit_code == 0
+    assert run("departments", "sync").exit_code == 0
+    return database
+
+
+@pytest.fixture
+def debtor(migrated: str, tmp_path: Path) -> str:
+    """A person with a court's dishonest-debtor record, ingested through the CLI."""
+    number = citizen_id(born=date(1972, 2, 2))
+    path = tmp_path / "court.csv"
+    row = debtor_row(subject_id=number, decision_date=date.today().isoformat())  # noqa: DTZ011
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    result = run("ingest", str(path), "--department", "BJ-HCOURT", "--json")
+    assert result.exit_code == 0, result.output
+    return number

@@ -7,15 +7,13 @@ sweep then moves its state, tells every party that received it, and deletes it p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
 import pytest
+
 from tests.conftest import Clock
 from tests.factories import citizen_id, debtor_row, penalty_row
-
-from xinyong.db.checks import SqlIndexSource
-from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.access import Scope
 from xinyong.domain.audit import EventTag
@@ -56,20 +54,6 @@ def party(code: str) -> ApiKey:
         scopes=frozenset({Scope.AGENCY_QUERY}),
         created_at=on(SUBMITTED),
     )
-
-
-@pytest.fixture
-def checker(
-    database_url: str, policy: Policy, clock: Clock, seeded: UowFactory
-) -> Iterator[Checker]:
-    """A checker reading through its own read engine, loaded on the empty database."""
-    reads = make_engine(database_url, reads=True)
-    source = SqlIndexSource(reads, policy.list_types)
-    checker = Checker(policy, source, clock=clock)
-    checker.load()
-    yield checker
-    source.close()
-    reads.dispose()
 
 
 def _submit(
@@ -194,11 +178,15 @@ def test_a_general_record_is_shown_until_its_display_ends_then_archived_expired_
     assert _audits(seeded, EventTag.RECORD_EXPIRED) == 1
 
     clock.at = on(date(2032, 8, 31))  # the last day of retention
-    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary()
+    # The query log keeps five years: the two checks of 20 November 2026 go.
+    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary(queries_deleted=2)
     assert _in(_report(seeded, policy, subject_id), record.id).archived
 
     clock.at = on(RETENTION_ENDS)
-    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary(deleted=1)
+    # ... and the report read and the two agency queries of 31 August 2027.
+    assert expiry.sweep(seeded(), policy, actor="sweep") == SweepSummary(
+        deleted=1, queries_deleted=3
+    )
     assert _report(seeded, policy, subject_id).records == ()
     uow = seeded()
     with uow:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+
 from tests.conftest import Clock
 from tests.factories import (
     citizen_id,
@@ -23,7 +24,6 @@ from tests.factories import (
     penalty_row,
     tax_violation_row,
 )
-
 from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from sqlalchemy import Engine, func, select, text
-from tests.conftest import PG_URL, _drop_postgres, _fresh_postgres
 from typer.testing import CliRunner
 
+from tests.conftest import PG_URL, _drop_postgres, _fresh_postgres
 from xinyong.cli import app
 from xinyong.db.batches import BatchRow
 from xinyong.db.engine import make_engine

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import MutableMapping
 from typing import Any
 
 from xinyong.web.limits import BodyLimit
@@ -12,7 +13,7 @@ from xinyong.web.limits import BodyLimit
 def run(headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> tuple[int, int]:
     """Send a body in `chunks` through a 100-byte limit; return (status, bytes the app read)."""
     read = 0
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         nonlocal read
@@ -29,10 +30,10 @@ def run(headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> tuple[int, i
         for i, c in enumerate(chunks)
     ]
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> MutableMapping[str, Any]:
         return messages.pop(0)
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     scope = {"type": "http", "path": "/api/v1/checks", "headers": headers}
@@ -60,12 +61,12 @@ def test_a_chunked_body_is_counted_even_when_it_also_declares_a_small_length() -
 
 
 def test_the_refusal_is_a_problem_that_states_the_limit() -> None:
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
-    async def never(*_: Any) -> None:
+    async def never(*_: Any) -> Any:  # neither the app nor its receive may be called
         raise AssertionError("the app must not be called")
 
     scope = {"type": "http", "path": "/x", "headers": [(b"content-length", b"101")]}

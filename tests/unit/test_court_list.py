@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 from stdnum.cn import ric
-from tests.factories import citizen_id
 
+from tests.factories import citizen_id
 from xinyong.domain.court_list import (
     KnownPerson,
     case_court,

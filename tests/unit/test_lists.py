@@ -1,4 +1,5 @@
-"""Lists: the shipped list types, how a broken list file is reported, and the listing procedure.
+"""Lists: the shipped list types, how a broken list file is reported, the listing procedure, and
+its use cases over the fakes.
 
 The 2026 dates rest on the State Council's 2026 holiday arrangement as chinese-calendar carries it:
 Mid-Autumn 25-27 September, National Day 1-7 October, with Sunday 20 September and Saturday
@@ -13,8 +14,13 @@ from typing import Any
 
 import pytest
 
+from tests.fakes import FakeUnitOfWork
+from tests.unit.helpers import court_listing, on, submitted
+from xinyong.domain.audit import EventTag
+from xinyong.domain.calendar import Deadline
 from xinyong.domain.catalog import SubjectType
-from xinyong.domain.errors import CatalogError, DomainError, NotAllowed
+from xinyong.domain.checks import ChangeKind
+from xinyong.domain.errors import CatalogError, DomainError, Invalid, NotAllowed, NotFound
 from xinyong.domain.lists import (
     Decider,
     EntryState,
@@ -35,6 +41,8 @@ from xinyong.domain.lists import (
 )
 from xinyong.domain.policy import Policy
 from xinyong.policy import PACKAGED, read_toml
+from xinyong.services import decided_lists, lists
+from xinyong.services.records import Stored
 
 AT = datetime(2026, 9, 25, 9, 30, tzinfo=UTC)
 #: Served on Monday 28 September 2026; five working days run to the make-up Saturday 10 October.
@@ -909,3 +917,139 @@ def test_a_period_or_publication_rule_that_does_not_fit_is_refused(
     catalog_codes: frozenset[str], changes: dict[str, Any], field: str
 ) -> None:
     assert refusal(catalog_codes, **changes).field == field
+
+
+# The listing use cases over the fakes: each step audited; checks told only of what changes them
+
+FOOD = "FOOD-DRUG-SERIOUS"  # platform-run, five working days of defence
+
+
+def _proposal(uow: FakeUnitOfWork, policy: Policy) -> tuple[Stored, int]:
+    """A market regulator's penalty, and a serious food-safety listing proposed on it."""
+    uow.at = on(NOTICE_DAY)
+    stored = submitted(uow, policy)
+    view = lists.propose(
+        uow,
+        policy,
+        list_code=FOOD,
+        subject_number=stored.subject_number,
+        grounds="多次销售超过保质期的食品",
+        basis_records=[stored.record.id],
+        department="BJ-AMR",
+        actor="amr-officer",
+    )
+    assert view.entry.id is not None
+    return stored, view.entry.id
+
+
+def _decide(uow: FakeUnitOfWork, policy: Policy, entry_id: int) -> lists.EntryView:
+    return lists.decide(
+        uow,
+        policy,
+        entry_id,
+        reasons="查证属实",
+        months=None,
+        department="BJ-AMR",
+        actor="amr-head",
+    )
+
+
+def test_a_listing_is_decided_only_after_its_defence_window_and_only_then_reaches_checks(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    _, entry_id = _proposal(uow, policy)
+    assert uow.committed.changes == []  # a proposal is in force nowhere
+    served = lists.serve_notice(uow, policy, entry_id, department="BJ-AMR", actor="amr-clerk")
+    assert served.entry.defence_deadline == Deadline(DEADLINE, official=True)
+
+    uow.at = on(DEADLINE)  # the deadline day itself is still the person's
+    before = uow.snapshot()
+    with pytest.raises(IllegalTransition):
+        _decide(uow, policy, entry_id)
+    assert uow.committed == before  # refused: neither audited nor in the change log
+
+    uow.at = on(date(2026, 10, 12))
+    decided = _decide(uow, policy, entry_id)
+    assert (decided.entry.state, decided.entry.decided_on) == (
+        EntryState.DECIDED,
+        date(2026, 10, 12),
+    )
+    [change] = uow.committed.changes
+    assert (change.kind, change.entity_id) == (ChangeKind.LISTING, entry_id)
+    trail = [e.tag for e in uow.committed.audit if e.entity_type == "list_entry"]
+    assert trail == [
+        EventTag.LISTING_PROPOSED,
+        EventTag.LISTING_NOTICE_SERVED,
+        EventTag.LISTING_DECIDED,
+    ]
+
+
+def test_a_proposal_rests_only_on_the_subjects_own_active_records(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored, _ = _proposal(uow, policy)
+    someone_else = submitted(uow, policy)
+    before = uow.snapshot()
+    with pytest.raises(Invalid, match="someone else"):
+        lists.propose(
+            uow,
+            policy,
+            list_code=FOOD,
+            subject_number=stored.subject_number,
+            grounds="多次销售超过保质期的食品",
+            basis_records=[someone_else.record.id],
+            department="BJ-AMR",
+            actor="amr-officer",
+        )
+    with pytest.raises(Invalid, match="does not exist"):  # another department's record
+        lists.propose(
+            uow,
+            policy,
+            list_code=FOOD,
+            subject_number=stored.subject_number,
+            grounds="多次销售超过保质期的食品",
+            basis_records=[stored.record.id],
+            department="BJ-TAX",
+            actor="tax-officer",
+        )
+    assert uow.committed == before
+
+
+def test_a_department_cannot_see_or_move_another_departments_entry(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    _, entry_id = _proposal(uow, policy)
+    before = uow.snapshot()
+    with pytest.raises(NotFound):
+        lists.serve_notice(uow, policy, entry_id, department="BJ-TAX", actor="tax-1")
+    with pytest.raises(NotFound):
+        lists.get_entry(uow, policy, entry_id, department="BJ-TAX")
+    assert uow.committed == before
+    assert lists.get_entry(uow, policy, entry_id, department="BJ-AMR").department == "BJ-AMR"
+
+
+def test_a_court_record_is_recorded_on_its_list_once_and_ended_on_one_of_its_grounds(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored, entry = court_listing(uow, policy)
+    assert (entry.list_type.code, entry.state) == ("COURT-DEBTORS", EntryState.DECIDED)
+    assert decided_lists.record_court_listings(uow, policy, actor="court-feed") == 0
+    with uow:
+        assert uow.entries.source_record_of(entry.id or 0) == stored.record.id
+    assert [c.kind for c in uow.committed.changes] == [ChangeKind.LISTING]
+
+    with pytest.raises(IllegalTransition):
+        lists.end_listing(
+            uow, policy, entry.id or 0, ground="bored", note="", department=None, actor="c"
+        )
+    ended = lists.end_listing(
+        uow,
+        policy,
+        entry.id or 0,
+        ground="performance",
+        note="已履行完毕",
+        department="BJ-HCOURT",
+        actor="court-clerk",
+    )
+    assert (ended.entry.state, ended.entry.exit_ground) == (EntryState.EXITED, "performance")
+    assert [c.kind for c in uow.committed.changes] == [ChangeKind.LISTING, ChangeKind.LISTING]

@@ -25,7 +25,7 @@ import logging, sys
 from pathlib import Path
 logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 from tests.unit.test_documents import decided, make_doc, noticed
-from tests.unit.test_report_render import make_report
+from tests.unit.test_reports import make_report
 from xinyong.services.documents import html_to_pdf, render_decision_html, render_notice_html
 from xinyong.services.report_render import render_report_pdf
 out = Path(sys.argv[1])

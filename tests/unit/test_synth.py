@@ -25,8 +25,7 @@ from xinyong.domain.identifiers import parse_citizen_id, parse_credit_code
 from xinyong.domain.policy import Policy, load_policy
 from xinyong.domain.records import Submission, validate_row
 from xinyong.policy import PACKAGED
-from xinyong.services.batchfiles import BatchFormat
-from xinyong.synth.population import DEBTOR_ITEM, SynthSummary, write_population
+from xinyong.synth.population import DEBTOR_ITEM, BatchFormat, SynthSummary, write_population
 
 TODAY = date(2026, 5, 15)
 PERSONS = 2000

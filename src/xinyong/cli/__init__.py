@@ -14,6 +14,7 @@ from xinyong.cli import (
     catalog,
     checks,
     db,
+    deadlines,
     demo,
     departments,
     exchange,
@@ -53,6 +54,7 @@ app.command("sweep")(expiry.sweep)
 app.add_typer(objections.app, name="objections")
 app.add_typer(repairs.app, name="repairs")
 app.add_typer(accounts.agents_app, name="agents")
+app.add_typer(deadlines.app, name="deadlines")
 app.add_typer(exchange.node_app, name="node")
 app.add_typer(exchange.peers_app, name="peers")
 

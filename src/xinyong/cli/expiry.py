@@ -12,9 +12,9 @@ from xinyong.cli.context import console
 
 
 def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Archive what is past its display period, end lapsed listings, delete what is past
-    retention, and tell every recipient. Run it daily (cron or a systemd timer); it is safe to
-    run again."""
+    """Archive what is past its display period, end lapsed listings, delete records and
+    query-log entries past retention, count again deadlines the official calendar now covers,
+    and tell every recipient. Run it daily (cron or a systemd timer); it is safe to run again."""
     from xinyong.services import expiry
 
     p = context.platform()
@@ -25,11 +25,15 @@ def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         "expired": summary.expired,
         "listings_ended": summary.listings_ended,
         "deleted": summary.deleted,
+        "queries_deleted": summary.queries_deleted,
+        "deadlines_recounted": summary.deadlines_recounted,
     }
     if as_json:
         typer.echo(json.dumps(figures))
         return
     console.print(
         f"{summary.expired} records archived, {summary.listings_ended} listings ended,"
-        f" {summary.deleted} records deleted after retention"
+        f" {summary.deleted} records deleted after retention,"
+        f" {summary.queries_deleted} query-log entries deleted after retention,"
+        f" {summary.deadlines_recounted} deadlines counted again on the official calendar"
     )

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from xinyong.cli import context
 from xinyong.cli.context import console
+from xinyong.cli.deadlines import shown
 
 app = typer.Typer(help="Objections: the queue, forwarding, decisions.")
 
@@ -28,7 +29,7 @@ def list_objections(
         about = f"record {o.record_id}" if o.record_id else f"entry {o.entry_id}"
         late = "[red]overdue[/]" if o.is_overdue_on(today) else ""
         table.add_row(
-            str(o.id), about, o.department, o.ground, o.status.value, str(o.due().day), late
+            str(o.id), about, o.department, o.ground, o.status.value, shown(o.due()), late
         )
     console.print(table if cases else "no open objections")
 
@@ -47,7 +48,7 @@ def forward(objection: int) -> None:
             department=None,
             actor=context.CLI_ACTOR,
         )
-    console.print(f"objection {o.id} forwarded to {o.department}; due {o.due().day}")
+    console.print(f"objection {o.id} forwarded to {o.department}; due {shown(o.due())}")
 
 
 @app.command("decide")

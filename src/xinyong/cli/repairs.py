@@ -9,6 +9,7 @@ from rich.table import Table
 
 from xinyong.cli import context
 from xinyong.cli.context import console
+from xinyong.cli.deadlines import shown
 
 app = typer.Typer(help="Credit repair applications: the queue and decisions.")
 
@@ -29,8 +30,8 @@ def list_repairs(
             str(r.record_id),
             r.department,
             r.status.value,
-            str(r.accept_due.day),
-            str(r.feedback_due.day),
+            shown(r.accept_due),
+            shown(r.feedback_due),
             "; ".join(r.missing),
         )
     console.print(table if cases else "no open repair applications")
@@ -44,7 +45,7 @@ def accept_repair(repair: int) -> None:
     p = context.platform()
     with context.domain_errors():
         r = repairs.accept_repair(p.uow(), repair, department=None, actor=context.CLI_ACTOR)
-    console.print(f"repair {r.id}: {r.status.value}; feedback due {r.feedback_due.day}")
+    console.print(f"repair {r.id}: {r.status.value}; feedback due {shown(r.feedback_due)}")
 
 
 @app.command("decide")

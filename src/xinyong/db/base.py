@@ -9,7 +9,7 @@ from typing import TypeVar, cast
 from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
-from xinyong.domain.calendar import Deadline, is_working_day
+from xinyong.domain.calendar import Deadline
 
 T = TypeVar("T")
 
@@ -40,7 +40,24 @@ def in_chunks(values: Sequence[T]) -> list[Sequence[T]]:
     return [values[i : i + IN_CHUNK] for i in range(0, len(values), IN_CHUNK)]
 
 
-def stored_deadline(day: date) -> Deadline:
-    """A deadline as stored (its day); whether the official calendar covers it is read again, so
-    a deadline counted on the fallback calendar says so until the official one arrives."""
-    return Deadline(day, is_working_day(day)[1])
+def stored_deadline(
+    day: date, official: bool, start: date | None, working_days: int | None
+) -> Deadline:
+    """A deadline as stored: its day, whether it was counted on the official calendar, and what
+    it was counted from. A deadline counted on the fallback calendar stays marked as such until
+    `xinyong deadlines recount` counts it again (reading the calendar now would call its
+    Monday-to-Friday day official the moment a new release covers the year)."""
+    return Deadline(day, official, start, working_days)
+
+
+def deadline_values(
+    column: str, deadline: Deadline | None, *, official_column: str | None = None
+) -> dict[str, object]:
+    """The columns a deadline is stored in: `<column>`, `<column>_from`, `<column>_days` and
+    `<column>_official` (or `official_column`)."""
+    return {
+        column: deadline.day if deadline else None,
+        f"{column}_from": deadline.start if deadline else None,
+        f"{column}_days": deadline.working_days if deadline else None,
+        official_column or f"{column}_official": deadline.official if deadline else True,
+    }

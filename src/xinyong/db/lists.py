@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Integer,
     String,
     Text,
     func,
@@ -18,9 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, in_chunks, stored_deadline
+from xinyong.db.base import Base, deadline_values, in_chunks, stored_deadline
 from xinyong.db.types import BigId, Json, UTCDateTime
-from xinyong.domain.calendar import Deadline
 from xinyong.domain.errors import NotFound
 from xinyong.domain.lists import EntryState, ListEntry, ListType
 
@@ -44,6 +44,9 @@ class ListEntryRow(Base):
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     noticed_on: Mapped[date | None] = mapped_column(Date)
     defence_deadline: Mapped[date | None] = mapped_column(Date)
+    # What the defence deadline was counted from, so it can be counted again (db/deadlines.py).
+    defence_deadline_from: Mapped[date | None] = mapped_column(Date)
+    defence_deadline_days: Mapped[int | None] = mapped_column(Integer)
     deadline_official: Mapped[bool] = mapped_column(Boolean, default=True)
     defence: Mapped[str | None] = mapped_column(Text)
     decided_on: Mapped[date | None] = mapped_column(Date)
@@ -55,11 +58,13 @@ class ListEntryRow(Base):
     under_objection: Mapped[bool] = mapped_column(Boolean, default=False)
     #: The list ground it rests on, when the list names grounds (each with its own period).
     ground: Mapped[str | None] = mapped_column(String(40))
-    #: A deletion ground the deciding authority was told of, the day it arose, and the working
-    #: day by which the listing must be deleted on it.
+    #: A deletion ground the deciding authority was told of, and the working day by which the
+    #: listing must be deleted on it, counted from the day the ground arose (`_from`).
     deletion_ground: Mapped[str | None] = mapped_column(String(40))
-    deletion_arose_on: Mapped[date | None] = mapped_column(Date)
     deletion_due: Mapped[date | None] = mapped_column(Date)
+    deletion_due_from: Mapped[date | None] = mapped_column(Date)
+    deletion_due_days: Mapped[int | None] = mapped_column(Integer)
+    deletion_due_official: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
@@ -85,7 +90,14 @@ def _entry(row: ListEntryRow, list_types: Mapping[str, ListType]) -> ListEntry:
         proposed_at=row.proposed_at,
         noticed_on=row.noticed_on,
         defence_deadline=(
-            Deadline(row.defence_deadline, row.deadline_official) if row.defence_deadline else None
+            stored_deadline(
+                row.defence_deadline,
+                row.deadline_official,
+                row.defence_deadline_from,
+                row.defence_deadline_days,
+            )
+            if row.defence_deadline
+            else None
         ),
         defence=row.defence,
         decided_on=row.decided_on,
@@ -97,8 +109,16 @@ def _entry(row: ListEntryRow, list_types: Mapping[str, ListType]) -> ListEntry:
         under_objection=row.under_objection,
         ground=row.ground,
         deletion_ground=row.deletion_ground,
-        deletion_arose_on=row.deletion_arose_on,
-        deletion_due=stored_deadline(row.deletion_due) if row.deletion_due else None,
+        deletion_due=(
+            stored_deadline(
+                row.deletion_due,
+                row.deletion_due_official,
+                row.deletion_due_from,
+                row.deletion_due_days,
+            )
+            if row.deletion_due
+            else None
+        ),
     )
 
 
@@ -106,8 +126,9 @@ def _entry_values(entry: ListEntry) -> dict[str, Any]:
     return {
         "state": entry.state.value,
         "noticed_on": entry.noticed_on,
-        "defence_deadline": entry.defence_deadline.day if entry.defence_deadline else None,
-        "deadline_official": entry.defence_deadline.official if entry.defence_deadline else True,
+        **deadline_values(
+            "defence_deadline", entry.defence_deadline, official_column="deadline_official"
+        ),
         "defence": entry.defence,
         "decided_on": entry.decided_on,
         "decision_reasons": entry.decision_reasons,
@@ -118,8 +139,7 @@ def _entry_values(entry: ListEntry) -> dict[str, Any]:
         "under_objection": entry.under_objection,
         "ground": entry.ground,
         "deletion_ground": entry.deletion_ground,
-        "deletion_arose_on": entry.deletion_arose_on,
-        "deletion_due": entry.deletion_due.day if entry.deletion_due else None,
+        **deadline_values("deletion_due", entry.deletion_due),
     }
 
 

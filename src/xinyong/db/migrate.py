@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -23,7 +24,17 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database behind `engine` to `revision`.
+    """Migrate the database behind `engine` up to `revision`."""
+    _run(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Migrate the database behind `engine` down to `revision`."""
+    _run(engine, command.downgrade, revision)
+
+
+def _run(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
+    """Run a migration step in one transaction.
 
     On SQLite, a migration that changes a constraint rebuilds the table (copy, drop, rename);
     dropping a table that others refer to needs foreign keys off, which SQLite allows only
@@ -39,7 +50,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         try:
             with connection.begin():
                 config.attributes["connection"] = connection
-                command.upgrade(config, revision)
+                step(config, revision)
             if raw is not None:
                 broken = raw.execute("PRAGMA foreign_key_check").fetchall()
                 if broken:

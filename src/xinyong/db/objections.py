@@ -8,14 +8,16 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Integer,
     String,
     Text,
     select,
+    true,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, stored_deadline
+from xinyong.db.base import Base, deadline_values, stored_deadline
 from xinyong.db.types import BigId, UTCDateTime
 from xinyong.domain.errors import NotFound
 from xinyong.domain.objections import Objection, ObjectionStatus
@@ -37,7 +39,14 @@ class ObjectionRow(Base):
     filed_by: Mapped[str] = mapped_column(String(100))
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     centre_due: Mapped[date] = mapped_column(Date)
+    # Each deadline keeps what it was counted from, so it can be counted again (db/deadlines.py).
+    centre_due_from: Mapped[date | None] = mapped_column(Date)
+    centre_due_days: Mapped[int | None] = mapped_column(Integer)
+    centre_due_official: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     source_due: Mapped[date | None] = mapped_column(Date)
+    source_due_from: Mapped[date | None] = mapped_column(Date)
+    source_due_days: Mapped[int | None] = mapped_column(Integer)
+    source_due_official: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     extended: Mapped[bool] = mapped_column(Boolean, default=False)
     outcome: Mapped[str | None] = mapped_column(String(24))
     outcome_reasons: Mapped[str | None] = mapped_column(Text)
@@ -64,8 +73,19 @@ class SqlObjectionRepository:
             status=ObjectionStatus(row.status),
             filed_by=row.filed_by,
             filed_at=row.filed_at,
-            centre_due=stored_deadline(row.centre_due),
-            source_due=stored_deadline(row.source_due) if row.source_due else None,
+            centre_due=stored_deadline(
+                row.centre_due, row.centre_due_official, row.centre_due_from, row.centre_due_days
+            ),
+            source_due=(
+                stored_deadline(
+                    row.source_due,
+                    row.source_due_official,
+                    row.source_due_from,
+                    row.source_due_days,
+                )
+                if row.source_due
+                else None
+            ),
             extended=row.extended,
             outcome=row.outcome,
             outcome_reasons=row.outcome_reasons,
@@ -77,7 +97,7 @@ class SqlObjectionRepository:
     def _values(o: Objection) -> dict[str, object]:
         return {
             "status": o.status.value,
-            "source_due": o.source_due.day if o.source_due else None,
+            **deadline_values("source_due", o.source_due),
             "extended": o.extended,
             "outcome": o.outcome,
             "outcome_reasons": o.outcome_reasons,
@@ -96,7 +116,7 @@ class SqlObjectionRepository:
             reasons=o.reasons,
             filed_by=o.filed_by,
             filed_at=o.filed_at,
-            centre_due=o.centre_due.day,
+            **deadline_values("centre_due", o.centre_due),
             **self._values(o),
         )
         self.session.add(row)

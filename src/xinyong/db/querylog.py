@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    delete,
     func,
     insert,
     select,
@@ -28,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base
+from xinyong.db.base import Base, in_chunks
 from xinyong.db.types import BigId, UTCDateTime
 from xinyong.domain.checks import Feedback
 from xinyong.domain.errors import NotFound
@@ -49,7 +50,7 @@ class QueryRow(Base):
     __tablename__ = "queries"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # the retention sweep reads it
     subject_key: Mapped[int] = mapped_column(BigInteger, index=True)
     kind: Mapped[str] = mapped_column(String(16))
     department_code: Mapped[str | None] = mapped_column(String(32))
@@ -118,14 +119,45 @@ class SqlQueryLog:
             raise NotFound(f"check {query_id} does not exist")
         return self._to_domain(row)
 
-    def for_key(self, subject_key: int, *, limit: int = 100) -> list[tuple[int, QueryEntry]]:
-        rows = self.session.scalars(
-            select(QueryRow)
-            .where(QueryRow.subject_key == subject_key)
-            .order_by(QueryRow.id.desc())
-            .limit(limit)
+    def for_key(
+        self,
+        subject_key: int,
+        *,
+        limit: int | None = 100,
+        since: datetime | None = None,
+        offset: int = 0,
+    ) -> list[tuple[int, QueryEntry]]:
+        query = select(QueryRow).where(QueryRow.subject_key == subject_key)
+        if since is not None:
+            query = query.where(QueryRow.at >= since)
+        query = query.order_by(QueryRow.id.desc()).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return [(row.id, self._to_domain(row)) for row in self.session.scalars(query)]
+
+    def count_for_key(self, subject_key: int, *, since: datetime | None = None) -> int:
+        query = (
+            select(func.count()).select_from(QueryRow).where(QueryRow.subject_key == subject_key)
         )
-        return [(row.id, self._to_domain(row)) for row in rows]
+        if since is not None:
+            query = query.where(QueryRow.at >= since)
+        return int(self.session.scalar(query) or 0)
+
+    def delete_before(self, moment: datetime, *, limit: int) -> tuple[int, int]:
+        ids = list(
+            self.session.scalars(
+                select(QueryRow.id).where(QueryRow.at < moment).order_by(QueryRow.id).limit(limit)
+            )
+        )
+        feedback = 0
+        for part in in_chunks(ids):
+            feedback += _rowcount(
+                self.session.execute(
+                    delete(CheckFeedbackRow).where(CheckFeedbackRow.query_id.in_(part))
+                )
+            )
+            self.session.execute(delete(QueryRow).where(QueryRow.id.in_(part)))
+        return len(ids), feedback
 
     def add_feedback(self, feedback: Feedback) -> None:
         self.session.add(
@@ -170,6 +202,11 @@ class SqlQueryLog:
         if kind:
             query = query.where(QueryRow.kind == kind)
         return int(self.session.scalar(query) or 0)
+
+
+def _rowcount(result: Any) -> int:
+    """How many rows a DELETE touched."""
+    return int(result.rowcount or 0)
 
 
 def insert_queries(conn: Connection, entries: Sequence[QueryEntry]) -> list[int]:

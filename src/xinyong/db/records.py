@@ -24,11 +24,12 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, in_chunks, table_of
+from xinyong.db.base import Base, deadline_values, in_chunks, table_of
 from xinyong.db.lists import ListEntryRow
 from xinyong.db.objections import ObjectionRow
 from xinyong.db.repairs import RepairRow
@@ -62,6 +63,10 @@ class CreditRecordRow(Base):
     repair_from: Mapped[date | None] = mapped_column(Date)
     retention_ends: Mapped[date | None] = mapped_column(Date)
     publish_by: Mapped[date | None] = mapped_column(Date)
+    # What the double-publicity deadline was counted from, so it can be counted again.
+    publish_by_from: Mapped[date | None] = mapped_column(Date)
+    publish_by_days: Mapped[int | None] = mapped_column(Integer)
+    publish_by_official: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     authority_name: Mapped[str] = mapped_column(String(200))
     authority_uscc: Mapped[str] = mapped_column(String(18))
     valid_from: Mapped[date | None] = mapped_column(Date)
@@ -119,7 +124,7 @@ def _record_values(record: NewRecord, at: datetime) -> dict[str, Any]:
         "display_ends": a.display_ends,
         "repair_from": a.repair_from,
         "retention_ends": a.retention_ends,
-        "publish_by": a.publish_by.day if a.publish_by else None,
+        **deadline_values("publish_by", a.publish_by),
         "authority_name": s.authority_name,
         "authority_uscc": s.authority_uscc,
         "valid_from": s.valid_from,
@@ -134,31 +139,19 @@ def _record_values(record: NewRecord, at: datetime) -> dict[str, Any]:
     }
 
 
-_DATE_VALUES = (
-    "decision_date",
-    "display_ends",
-    "repair_from",
-    "retention_ends",
-    "publish_by",
-    "valid_from",
-    "valid_until",
-)
-
-
 def pending_values(record: NewRecord, at: datetime) -> dict[str, Any]:
     """A resubmission held for review, as JSON: `replace_with` applies it later."""
-    values = _record_values(record, at)
-    for key in (*_DATE_VALUES, "received_at", "updated_at"):
-        if values[key] is not None:
-            values[key] = values[key].isoformat()
-    return values
+    return {
+        key: value.isoformat() if isinstance(value, date) else value
+        for key, value in _record_values(record, at).items()
+    }
 
 
 def displayable_on(day: date) -> ColumnElement[bool]:
     """`CreditRecord.is_displayable_on(day)` as SQL: active, and its display not ended by `day`.
 
     The one expiry rule, for queries that filter in the database;
-    `tests/integration/test_records_display.py` proves the two forms agree on every boundary day.
+    `tests/integration/test_records.py` proves the two forms agree on every boundary day.
     """
     return and_(
         CreditRecordRow.status == RecordStatus.ACTIVE.value,
@@ -197,6 +190,7 @@ class SqlRecordRepository:
             revocation_reason=row.revocation_reason,
             withdraw_by=row.withdraw_by,
             under_objection=row.under_objection,
+            publish_by_official=row.publish_by_official,
         )
 
     def find_states(
@@ -250,10 +244,13 @@ class SqlRecordRepository:
 
     def replace_with(self, record_id: int, pending: dict[str, Any], *, at: datetime) -> None:
         """Apply a held resubmission (`pending_values`), keeping the old version as a revision."""
-        values = dict(pending)
-        for key in _DATE_VALUES:
-            if values.get(key) is not None:
-                values[key] = date.fromisoformat(values[key])
+        columns = table_of(CreditRecordRow).c
+        values = {
+            key: date.fromisoformat(value)
+            if value is not None and isinstance(columns[key].type, Date)
+            else value
+            for key, value in pending.items()
+        }
         values["received_at"] = at
         values["updated_at"] = at
         values["status"] = RecordStatus.ACTIVE.value

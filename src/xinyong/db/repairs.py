@@ -8,14 +8,16 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Integer,
     String,
     Text,
     select,
+    true,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, stored_deadline
+from xinyong.db.base import Base, deadline_values, stored_deadline
 from xinyong.db.types import BigId, Json, UTCDateTime
 from xinyong.domain.errors import NotFound
 from xinyong.domain.repairs import Repair, RepairStatus
@@ -38,7 +40,16 @@ class RepairRow(Base):
     applied_by: Mapped[str] = mapped_column(String(100))
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accept_due: Mapped[date] = mapped_column(Date)
+    # Each deadline keeps what it was counted from, so it can be counted again (db/deadlines.py).
+    accept_due_from: Mapped[date | None] = mapped_column(Date)
+    accept_due_days: Mapped[int | None] = mapped_column(Integer)
+    accept_due_official: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     feedback_due: Mapped[date] = mapped_column(Date)
+    feedback_due_from: Mapped[date | None] = mapped_column(Date)
+    feedback_due_days: Mapped[int | None] = mapped_column(Integer)
+    feedback_due_official: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(100))
     reasons: Mapped[str | None] = mapped_column(Text)
@@ -64,8 +75,15 @@ class SqlRepairRepository:
             missing=tuple(row.missing or ()),
             applied_by=row.applied_by,
             applied_at=row.applied_at,
-            accept_due=stored_deadline(row.accept_due),
-            feedback_due=stored_deadline(row.feedback_due),
+            accept_due=stored_deadline(
+                row.accept_due, row.accept_due_official, row.accept_due_from, row.accept_due_days
+            ),
+            feedback_due=stored_deadline(
+                row.feedback_due,
+                row.feedback_due_official,
+                row.feedback_due_from,
+                row.feedback_due_days,
+            ),
             decided_at=row.decided_at,
             decided_by=row.decided_by,
             reasons=row.reasons,
@@ -84,8 +102,8 @@ class SqlRepairRepository:
             missing=list(r.missing),
             applied_by=r.applied_by,
             applied_at=r.applied_at,
-            accept_due=r.accept_due.day,
-            feedback_due=r.feedback_due.day,
+            **deadline_values("accept_due", r.accept_due),
+            **deadline_values("feedback_due", r.feedback_due),
         )
         self.session.add(row)
         self.session.flush()

@@ -15,6 +15,7 @@ from xinyong.db.audit import SqlAuditLog
 from xinyong.db.authorisations import SqlAuthorisationRepository
 from xinyong.db.batches import SqlBatchRepository
 from xinyong.db.checks import SqlChangeLog
+from xinyong.db.deadlines import SqlDeadlineRepository
 from xinyong.db.departments import SqlDepartmentRepository
 from xinyong.db.evidence import SqlEvidenceRepository
 from xinyong.db.feed import SqlFeed
@@ -56,6 +57,7 @@ class SqlUnitOfWork:
     evidence: SqlEvidenceRepository
     feed: SqlFeed
     reports: SqlReportRegister
+    deadlines: SqlDeadlineRepository
 
     def __init__(
         self, session_factory: sessionmaker[Session], clock: Callable[[], datetime] = _utcnow
@@ -90,6 +92,7 @@ class SqlUnitOfWork:
         self.evidence = SqlEvidenceRepository(session)
         self.feed = SqlFeed(session)
         self.reports = SqlReportRegister(session)
+        self.deadlines = SqlDeadlineRepository(session)
         return self
 
     def __exit__(

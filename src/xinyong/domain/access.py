@@ -25,6 +25,8 @@ class Scope(StrEnum):
     REPAIRS_MANAGE = "repairs:manage"
     AGENCY_QUERY = "agency:query"
     FEED_READ = "feed:read"
+    #: The working-day deadlines the platform watches (a department key: its own cases).
+    DEADLINES_READ = "deadlines:read"
     #: A person's own file, through their session; API keys never hold it.
     ME = "me"
 
@@ -58,6 +60,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.OBJECTIONS_MANAGE,
             Scope.REPAIRS_MANAGE,
             Scope.FEED_READ,
+            # Its own running deadlines: objections, repairs, double publicity.
+            Scope.DEADLINES_READ,
         }
     ),
     # An implementing department checks before it grants or restricts, and reports back.

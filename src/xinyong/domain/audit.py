@@ -53,6 +53,8 @@ class EventTag(StrEnum):
     LISTING_EXTENDED = "listing:extended"
     LISTING_DELETION_GROUND = "listing:deletion_ground_noted"
     LISTING_BASIS_LOST = "listing:basis_revoked"
+    DEADLINE_RECOUNTED = "deadline:recounted"
+    QUERIES_DELETED = "query_log:deleted_after_retention"
     EXCHANGE_NODE_INITIALISED = "exchange:node_initialised"
     EXCHANGE_PEER_ADDED = "exchange:peer_added"
     EXCHANGE_PEER_REMOVED = "exchange:peer_removed"

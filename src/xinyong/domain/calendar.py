@@ -1,12 +1,14 @@
 """The official working-day calendar: State Council holidays and make-up working days.
 
 chinese-calendar knows each year's arrangement once the State Council publishes it. For a year it
-does not cover yet, the calendar falls back to Monday to Friday and says so on every answer.
+does not cover yet, the calendar falls back to Monday to Friday and says so on every answer. A
+deadline keeps the day it was counted from and how many working days were counted, so that it can
+be counted again when a newer release covers its year (docs/rights.md, "Deadlines").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
@@ -24,10 +26,27 @@ def business_date(moment: datetime) -> date:
 
 @dataclass(frozen=True, slots=True)
 class Deadline:
-    """A date reached by counting working days, and whether a fallback calendar was needed."""
+    """A date reached by counting working days, and whether a fallback calendar was needed.
+
+    `start` and `working_days` say how it was counted (None when that is not known any more);
+    two deadlines are equal when they fall on the same day with the same standing.
+    """
 
     day: date
     official: bool
+    start: date | None = field(default=None, compare=False)
+    working_days: int | None = field(default=None, compare=False)
+
+    @property
+    def recountable(self) -> bool:
+        """Counted on the fallback calendar, and known how: it can be counted again."""
+        return not self.official and self.start is not None and self.working_days is not None
+
+    def extended(self, days: int) -> Deadline:
+        """The deadline `days` working days later, counted from where this one was counted."""
+        if self.start is None or self.working_days is None:
+            return add_working_days(self.day, days)
+        return add_working_days(self.start, self.working_days + days)
 
     @property
     def note(self) -> str:
@@ -36,20 +55,37 @@ class Deadline:
         return "counted Monday to Friday: the official calendar for that year is not published yet"
 
 
+@lru_cache(maxsize=1)
+def _packaged_years() -> frozenset[int]:
+    found: set[int] = set()
+    for year in range(1990, 2200):
+        try:
+            chinese_calendar.is_workday(date(year, 1, 1))
+        except NotImplementedError:
+            continue
+        found.add(year)
+    return frozenset(found)
+
+
+def official_years() -> frozenset[int]:
+    """The years whose official arrangement the installed chinese-calendar carries.
+
+    Every answer of this module goes through here, so a newer release (or a test that narrows
+    the coverage) changes which deadlines are official, and nothing else.
+    """
+    return _packaged_years()
+
+
 @lru_cache(maxsize=4096)
-def _official_workday(day: date) -> bool | None:
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        return None
+def _official_workday(day: date) -> bool:
+    return bool(chinese_calendar.is_workday(day))
 
 
 def is_working_day(day: date) -> tuple[bool, bool]:
     """Return (is a working day, answer is from the official calendar)."""
-    official = _official_workday(day)
-    if official is None:
+    if day.year not in official_years():
         return day.weekday() < 5, False
-    return official, True
+    return _official_workday(day), True
 
 
 def add_working_days(start: date, days: int) -> Deadline:
@@ -63,7 +99,7 @@ def add_working_days(start: date, days: int) -> Deadline:
         official = official and known
         if working:
             left -= 1
-    return Deadline(day, official)
+    return Deadline(day, official, start, days)
 
 
 def working_days_between(start: date, end: date) -> int:

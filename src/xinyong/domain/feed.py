@@ -20,6 +20,8 @@ class FeedKind(StrEnum):
     REVOKED = "revoked"
     REPAIRED = "repaired"
     EXPIRED = "expired"
+    #: A working-day deadline of the recipient's was counted again on the official calendar.
+    DEADLINE_MOVED = "deadline_moved"
 
 
 #: The feed kind each objection outcome (policy `[objections] outcomes`) announces.

@@ -82,10 +82,9 @@ class ListEntry:
     exit_ground: str | None = None
     under_objection: bool = False
     ground: str | None = None  # the list ground it rests on, when the list names grounds
-    #: A deletion ground the deciding authority was told of (performance, settlement, …), the day
-    #: it arose, and the working day by which the listing must be deleted on it.
+    #: A deletion ground the deciding authority was told of (performance, settlement, …), and the
+    #: working day by which the listing must be deleted on it (counted from the day it arose).
     deletion_ground: str | None = None
-    deletion_arose_on: date | None = None
     deletion_due: Deadline | None = None
 
     def _require(self, *states: EntryState, action: str) -> None:
@@ -177,15 +176,19 @@ class ListEntry:
             self.exited_on = None
             self.exit_ground = None
 
-    def note_deletion_ground(self, ground: str, *, arose_on: date, due: Deadline) -> None:
-        """The deciding authority learnt of a deletion ground: it must delete by `due`."""
+    def note_deletion_ground(self, ground: str, *, due: Deadline) -> None:
+        """The deciding authority learnt of a deletion ground: it must delete by `due` (counted
+        from the day the ground arose)."""
         self._require(EntryState.DECIDED, EntryState.PUBLISHED, action="note a deletion ground on")
         if ground not in self.list_type.exit_grounds_for(self.ground) or ground == "expiry":
             allowed = ", ".join(g for g in self.list_type.exit_grounds_for(self.ground))
             raise IllegalTransition(f"{ground!r} is not a deletion ground of this list: {allowed}")
         self.deletion_ground = ground
-        self.deletion_arose_on = arose_on
         self.deletion_due = due
+
+    @property
+    def deletion_arose_on(self) -> date | None:
+        return self.deletion_due.start if self.deletion_due else None
 
     def is_deletion_overdue_on(self, day: date) -> bool:
         """A deletion ground arose and the listing is still in force after the deadline."""

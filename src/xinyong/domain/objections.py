@@ -86,7 +86,7 @@ class Objection:
             raise Conflict(f"objection {self.id} is not with its source department")
         if self.extended:
             raise Conflict(f"objection {self.id} was extended already; it may be extended once")
-        self.source_due = add_working_days(self.source_due.day, rules.extension_working_days)
+        self.source_due = self.source_due.extended(rules.extension_working_days)
         self.extended = True
         return self.source_due
 

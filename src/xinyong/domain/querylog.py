@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time
 from enum import StrEnum
 from typing import Any
 
+from xinyong.domain.calendar import CHINA_TIME, add_months, business_date
 from xinyong.domain.figures import whole_number
 
 
@@ -21,6 +22,12 @@ class QueryLogRules:
     @classmethod
     def from_policy(cls, data: Mapping[str, Any], file: str = "rights.toml") -> QueryLogRules:
         return cls(retention_years=whole_number(data, file, "queries", "log_retention_years"))
+
+    def kept_since(self, now: datetime) -> datetime:
+        """The earliest moment still within retention (UTC): an entry made on the day that is
+        `retention_years` before today in China, or later, is kept; anything older is past it."""
+        first = add_months(business_date(now), -12 * self.retention_years)
+        return datetime.combine(first, time(0), CHINA_TIME).astimezone(UTC)
 
 
 class QueryKind(StrEnum):

@@ -374,6 +374,9 @@ class CreditRecord:
     under_objection: bool = False
     #: After a revocation: the working day by which every copy given out must be withdrawn.
     withdraw_by: date | None = None
+    #: False while `publish_by` is counted Monday to Friday (the official calendar for its year
+    #: is not out yet); `xinyong deadlines recount` counts it again when it is.
+    publish_by_official: bool = True
 
     def revoke(self, *, reason: str, at: datetime, withdraw_by: date | None = None) -> None:
         """Withdraw the record because its decision was revoked or varied (from any state);

@@ -201,7 +201,7 @@ def note_deletion_ground(
         if arose_on > today:
             raise Invalid("arose_on: a deletion ground cannot arise in the future")
         due = add_working_days(arose_on, entry.list_type.removal_working_days)
-        entry.note_deletion_ground(ground, arose_on=arose_on, due=due)
+        entry.note_deletion_ground(ground, due=due)
         uow.entries.save(entry, at=uow.now())
         audit_entry(
             uow,

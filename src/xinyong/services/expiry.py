@@ -1,5 +1,7 @@
 """Expiry: what is past its display period moves to the archive, listings whose period ended
-end, and what is past retention is deleted; every recipient is told. `xinyong sweep` runs it.
+end, and what is past retention is deleted (records, and query-log entries); every recipient is
+told; deadlines counted on the fallback calendar are counted again once the official calendar
+covers them. `xinyong sweep` runs it.
 
 Nothing waits for the sweep to stop being shown or used: `CreditRecord.is_displayable_on` and
 each entry's in-force window decide that at read time. The sweep moves the stored state to match.
@@ -15,7 +17,9 @@ from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import ChangeKind
 from xinyong.domain.feed import FeedKind
 from xinyong.domain.policy import Policy
+from xinyong.services.deadlines import recount_deadlines
 from xinyong.services.feed import notify
+from xinyong.services.querylog import delete_past_retention
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -26,11 +30,14 @@ class SweepSummary:
     expired: int = 0
     listings_ended: int = 0
     deleted: int = 0
+    queries_deleted: int = 0  # query-log entries past the log's retention period
+    deadlines_recounted: int = 0  # counted again on the official calendar
 
 
 def sweep(uow: UnitOfWork, policy: Policy, *, actor: str, chunk: int = 1000) -> SweepSummary:
     """Move what is past its display period to the archive, end listings whose period is over,
-    and delete what is past retention; tell every recipient. Safe to run again at any time."""
+    delete records and query-log entries past retention, and count again the deadlines the
+    official calendar now covers; tell every recipient. Safe to run again at any time."""
     summary = SweepSummary()
     while True:
         with uow:
@@ -94,4 +101,6 @@ def sweep(uow: UnitOfWork, policy: Policy, *, actor: str, chunk: int = 1000) -> 
             )
         summary.deleted = len(deleted)
         uow.commit()
+    summary.queries_deleted = delete_past_retention(uow, policy.querylog, actor=actor)
+    summary.deadlines_recounted = recount_deadlines(uow, actor=actor).recounted
     return summary

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from xinyong.services.authorisations import AuthorisationRepository
     from xinyong.services.batches import BatchRepository
     from xinyong.services.checks import ChangeLog
+    from xinyong.services.deadlines import DeadlineRepository
     from xinyong.services.departments import DepartmentRepository
     from xinyong.services.evidence import EvidenceRepository
     from xinyong.services.feed import FeedRepository
@@ -66,6 +67,8 @@ class UnitOfWork(Protocol):
     def feed(self) -> FeedRepository: ...
     @property
     def reports(self) -> ReportRegister: ...
+    @property
+    def deadlines(self) -> DeadlineRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -9,10 +9,14 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.checks import Feedback
-from xinyong.domain.querylog import QueryEntry
+from xinyong.domain.querylog import QueryEntry, QueryLogRules
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +27,23 @@ class QueryLogRepository(Protocol):
         ...
 
     def get(self, query_id: int) -> QueryEntry: ...
-    def for_key(self, subject_key: int, *, limit: int = 100) -> list[tuple[int, QueryEntry]]: ...
+    def for_key(
+        self,
+        subject_key: int,
+        *,
+        limit: int | None = 100,
+        since: datetime | None = None,
+        offset: int = 0,
+    ) -> list[tuple[int, QueryEntry]]:
+        """A subject's entries, newest first: at most `limit` (None: all), none before `since`."""
+        ...
+
+    def count_for_key(self, subject_key: int, *, since: datetime | None = None) -> int: ...
+    def delete_before(self, moment: datetime, *, limit: int) -> tuple[int, int]:
+        """Delete up to `limit` entries made before `moment`, with their feedback; return how
+        many entries and feedback rows went."""
+        ...
+
     def add_feedback(self, feedback: Feedback) -> None: ...
     def open_screening(self, *, department: str, matter: str, actor: str, at: datetime) -> int: ...
     def close_screening(
@@ -107,3 +127,37 @@ class QueryLogWriter:
             return
         for pending, query_id in zip(batch, ids, strict=True):
             pending.done(query_id, None)
+
+
+def delete_past_retention(
+    uow: UnitOfWork, rules: QueryLogRules, *, actor: str, chunk: int = 5000
+) -> int:
+    """Delete the query-log entries (and the feedback given on them) older than the retention
+    period, a chunk per transaction, each audited with its counts (never whose entries they
+    were). Return how many entries were deleted."""
+    deleted = 0
+    while True:
+        with uow:
+            now = uow.now()
+            before = rules.kept_since(now)
+            queries, feedback = uow.queries.delete_before(before, limit=chunk)
+            if queries:
+                uow.audit.add(
+                    AuditEvent(
+                        EventTag.QUERIES_DELETED,
+                        actor,
+                        "query_log",
+                        "retention",
+                        now,
+                        data={
+                            "queries": queries,
+                            "feedback": feedback,
+                            "before": before.isoformat(),
+                            "retention_years": rules.retention_years,
+                        },
+                    )
+                )
+                uow.commit()
+        deleted += queries
+        if queries < chunk:
+            return deleted

@@ -7,6 +7,7 @@ in-force window); the renderers in `report_render.py` turn it into HTML and PDF.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from functools import cache
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import SubjectType
+from xinyong.domain.errors import Invalid
 from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id
 from xinyong.domain.index import subject_key
 from xinyong.domain.lists import ListEntry
@@ -112,6 +114,7 @@ class ReportCase:
     reasons: str | None
     record_id: int | None = None
     entry_id: int | None = None
+    due_official: bool = True  # False: counted Monday to Friday until the official calendar is out
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +154,27 @@ class ReportCategory:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportNotice:
+    """Something the platform told the person about their file."""
+
+    at: datetime
+    kind: str  # deadline_moved
+    about: str  # e.g. "objection 4"
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLogPage:
+    """One page of the person's query log within its retention period, newest first."""
+
+    page: int
+    size: int
+    total: int
+    since: datetime
+    items: tuple[ReportQuery, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ReportData:
     """Everything one personal report states."""
 
@@ -171,6 +195,10 @@ class ReportData:
     terms: ReportTerms
     categories: tuple[ReportCategory, ...] = ()
     omitted: tuple[tuple[str, str], ...] = ()  # what the law keeps out, and why (zh, en)
+    #: What the platform told the person about their file (a deadline that moved, ...).
+    notices: tuple[ReportNotice, ...] = ()
+    #: `queries` holds every entry made since this moment (the log's retention period).
+    queries_since: datetime | None = None
 
 
 #: The catalog categories' names in the report standard's wording (Chinese, English), in the
@@ -389,6 +417,7 @@ def build_report(
                 o.outcome_reasons,
                 record_id=o.record_id,
                 entry_id=None if o.record_id else o.entry_id,
+                due_official=o.due().official,
             )
             for o in uow.objections.of_subject(subject_id)
         ] + [
@@ -402,23 +431,23 @@ def build_report(
                 r.status.value if r.decided_at else None,
                 r.reasons or ("; ".join(r.missing) if r.missing else None),
                 record_id=r.record_id,
+                due_official=r.feedback_due.official,
             )
             for r in uow.repairs.of_subject(subject_id)
         ]
         account = uow.accounts.by_subject(subject_id)
         reader = QueryReader(policy, departments, account.id if account else None)
         key = subject_key(subject.number, organisation=subject.kind is SubjectType.ORGANISATION)
+        since = policy.querylog.kept_since(now)
         queries = [
-            ReportQuery(
-                q.at,
-                departments.get(q.department or "", q.department or q.actor),
-                q.kind,
-                q.purpose,
-                q.authority,
-                q.returned,
-                reader.words(q),
+            _report_query(q, departments, reader)
+            for _, q in uow.queries.for_key(key, since=since, limit=None)
+        ]
+        notices = [
+            ReportNotice(
+                n.at, n.kind.value, f"{n.entity_type.replace('_', ' ')} {n.entity_id}", n.detail
             )
-            for _, q in uow.queries.for_key(key, limit=500)
+            for n in uow.deadlines.notices_of(subject_id)
         ]
         number = next(
             n
@@ -466,6 +495,8 @@ def build_report(
             ),
             categories=_categories(policy, subject.kind),
             omitted=OMITTED,
+            notices=tuple(notices),
+            queries_since=since,
         )
         digest = content_digest(report_content(unsigned))
         uow.reports.add(IssuedReport(number, subject_id, now, digest))
@@ -490,6 +521,41 @@ def build_report(
         )
         uow.commit()
     return replace(unsigned, verification_code=verification_code(secret_key, number, digest))
+
+
+def _report_query(
+    q: QueryEntry, departments: Mapping[str, str], reader: QueryReader
+) -> ReportQuery:
+    return ReportQuery(
+        q.at,
+        departments.get(q.department or "", q.department or q.actor),
+        q.kind,
+        q.purpose,
+        q.authority,
+        q.returned,
+        reader.words(q),
+    )
+
+
+def query_log_page(
+    uow: UnitOfWork, policy: Policy, subject_id: int, *, page: int, size: int
+) -> QueryLogPage:
+    """One page of the person's query log, newest first: every entry within the log's
+    retention period (`policy/rights.toml [queries]`) is on some page."""
+    if page < 1 or size < 1:
+        raise Invalid("page and size start at 1")
+    with uow:
+        subject = uow.subjects.get(subject_id)
+        since = policy.querylog.kept_since(uow.now())
+        departments = {d.code: d.name for d in uow.departments.list()}
+        account = uow.accounts.by_subject(subject_id)
+        reader = QueryReader(policy, departments, account.id if account else None)
+        key = subject_key(subject.number, organisation=subject.kind is SubjectType.ORGANISATION)
+        total = uow.queries.count_for_key(key, since=since)
+        found = uow.queries.for_key(key, since=since, limit=size, offset=(page - 1) * size)
+    return QueryLogPage(
+        page, size, total, since, tuple(_report_query(q, departments, reader) for _, q in found)
+    )
 
 
 def _categories(policy: Policy, kind: SubjectType) -> tuple[ReportCategory, ...]:

@@ -20,6 +20,7 @@ from xinyong.web.api.v1 import (
     batches,
     catalog,
     checks,
+    deadlines,
     departments,
     feed,
     lists,
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         objections,
         repairs,
         feed,
+        deadlines,
         publication,
     ):
         api.include_router(area.router)

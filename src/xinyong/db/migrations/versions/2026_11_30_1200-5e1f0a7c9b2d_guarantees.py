@@ -2,7 +2,7 @@
 keys (duplicates merged), subject changes held for review, feed deadlines
 
 Revision ID: 5e1f0a7c9b2d
-Revises: 7c4e2a9b1f30
+Revises: def4f1ba58ff
 Create Date: 2026-11-30 12:00:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "5e1f0a7c9b2d"
-down_revision = "7c4e2a9b1f30"
+down_revision = "def4f1ba58ff"
 branch_labels = None
 depends_on = None
 
@@ -39,8 +39,14 @@ def upgrade() -> None:
     with op.batch_alter_table("list_entries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("ground", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("deletion_ground", sa.String(length=40), nullable=True))
-        batch_op.add_column(sa.Column("deletion_arose_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("deletion_due", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("deletion_due_from", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("deletion_due_days", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "deletion_due_official", sa.Boolean(), nullable=False, server_default=sa.true()
+            )
+        )
     with op.batch_alter_table("identity_reviews", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -194,8 +200,10 @@ def downgrade() -> None:
         batch_op.drop_column("pending")
         batch_op.drop_column("other_subject_id")
     with op.batch_alter_table("list_entries", schema=None) as batch_op:
+        batch_op.drop_column("deletion_due_official")
+        batch_op.drop_column("deletion_due_days")
+        batch_op.drop_column("deletion_due_from")
         batch_op.drop_column("deletion_due")
-        batch_op.drop_column("deletion_arose_on")
         batch_op.drop_column("deletion_ground")
         batch_op.drop_column("ground")
     with op.batch_alter_table("departments", schema=None) as batch_op:

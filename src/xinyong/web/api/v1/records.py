@@ -68,6 +68,7 @@ class RecordPublic(BaseModel):
     repair_from: date | None
     retention_ends: date | None
     publish_by: date | None
+    publish_by_official: bool  # false: counted Monday to Friday until the official calendar is out
     authority_name: str
     fields: dict[str, Any]
     batch_id: int | None
@@ -94,6 +95,7 @@ class RecordPublic(BaseModel):
             repair_from=record.repair_from,
             retention_ends=record.retention_ends,
             publish_by=record.publish_by,
+            publish_by_official=record.publish_by_official,
             authority_name=record.authority_name,
             fields=record.fields,
             batch_id=record.batch_id,

@@ -31,7 +31,9 @@ class RepairPublic(BaseModel):
     missing: list[str]
     applied_at: datetime
     accept_due: date
+    accept_due_official: bool  # false: counted Monday to Friday until the official calendar is out
     feedback_due: date
+    feedback_due_official: bool
     overdue: bool
     reasons: str | None
 
@@ -45,7 +47,9 @@ class RepairPublic(BaseModel):
             missing=list(r.missing),
             applied_at=r.applied_at,
             accept_due=r.accept_due.day,
+            accept_due_official=r.accept_due.official,
             feedback_due=r.feedback_due.day,
+            feedback_due_official=r.feedback_due.official,
             overdue=r.is_overdue_on(today),
             reasons=r.reasons,
         )

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import datetime
 from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
 
 from xinyong.domain.access import Scope
 from xinyong.domain.calendar import business_date
 from xinyong.domain.keys import ApiKey
 from xinyong.services import accounts, report_render
-from xinyong.services.reports import build_report
+from xinyong.services.reports import build_report, query_log_page
 from xinyong.web.deps import PolicyDep, SettingsDep, UowDep, caller
 
 router = APIRouter(tags=["the person"])
@@ -73,3 +75,45 @@ async def own_report(
         )
     body = json.dumps(asdict(data), default=str, ensure_ascii=False)
     return Response(body, media_type="application/json", headers=private)
+
+
+class QueryPublic(BaseModel):
+    at: datetime
+    who: str
+    kind: str
+    purpose: str
+    authority: str
+    returned: str
+
+
+class QueryLogPagePublic(BaseModel):
+    page: int
+    size: int
+    total: int  # entries within the retention period, on all pages
+    since: datetime  # the retention period starts here; older entries are deleted
+    items: list[QueryPublic]
+
+
+@router.get("/me/queries")
+def my_queries(
+    uow: UowDep,
+    policy: PolicyDep,
+    key: Person,
+    response: Response,
+    on_behalf_of: OnBehalfOf = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> QueryLogPagePublic:
+    """Who looked at your file, newest first, a page at a time: every entry within the query
+    log's retention period is on some page (`total` counts them; `since` is where the period
+    starts). Older entries are deleted by the daily sweep."""
+    subject_id = accounts.acting_for(uow, key, on_behalf_of)
+    found = query_log_page(uow, policy, subject_id, page=page, size=size)
+    response.headers["Cache-Control"] = "no-store"  # a person's file is never cached
+    return QueryLogPagePublic(
+        page=found.page,
+        size=found.size,
+        total=found.total,
+        since=found.since,
+        items=[QueryPublic(**asdict(q)) for q in found.items],
+    )

@@ -1,0 +1,143 @@
+"""Deadlines: every working-day clock the platform keeps, who must act by it, who it protects,
+and how a deadline counted on the fallback calendar is counted again when the official
+calendar covers its year (docs/rights.md, "Deadlines"; docs/domain.md §9, §10, §13).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from xinyong.domain.calendar import Deadline, add_working_days, working_days_between
+
+#: Who must act when it is the credit centre's own step (the centre has no department code).
+CREDIT_CENTRE = "credit_centre"
+
+
+class DeadlineKind(StrEnum):
+    """One kind of working-day deadline."""
+
+    #: A public licence or penalty decision goes online (double publicity, §13).
+    DOUBLE_PUBLICITY = "double_publicity"
+    #: A revoked record is withdrawn everywhere (§5). Not tracked yet: see `services/deadlines.py`.
+    WITHDRAWAL = "withdrawal"
+    #: A court deletes a listing within its working days of a deletion ground (§6).
+    DELETION = "deletion"
+    #: The credit centre checks an objection (§9).
+    OBJECTION_CHECK = "objection_check"
+    #: The source department decides a forwarded objection (§9).
+    OBJECTION_DECISION = "objection_decision"
+    #: The department decides whether to accept a repair application (§10).
+    REPAIR_ACCEPTANCE = "repair_acceptance"
+    #: The applicant hears back on a repair application (§10).
+    REPAIR_FEEDBACK = "repair_feedback"
+    #: The person may state a defence until this day (§7). It binds nobody to act by it, so it is
+    #: never "overdue"; it is counted again like the others.
+    DEFENCE = "defence"
+
+
+#: What each kind asks of whom, in a line.
+DESCRIPTIONS: dict[DeadlineKind, str] = {
+    DeadlineKind.DOUBLE_PUBLICITY: "publish the public decision (held for identity review)",
+    DeadlineKind.WITHDRAWAL: "withdraw the revoked record everywhere",
+    DeadlineKind.DELETION: "delete the court listing after its deletion ground",
+    DeadlineKind.OBJECTION_CHECK: "the credit centre checks the objection",
+    DeadlineKind.OBJECTION_DECISION: "the source department decides the objection",
+    DeadlineKind.REPAIR_ACCEPTANCE: "decide whether to accept the repair application",
+    DeadlineKind.REPAIR_FEEDBACK: "answer the repair application",
+    DeadlineKind.DEFENCE: "the person may state a defence",
+}
+
+#: The kinds the overdue view watches: each is a step someone must take by its day.
+WATCHED = tuple(k for k in DeadlineKind if k is not DeadlineKind.DEFENCE)
+
+#: The kinds that protect the person, who is told when one moves. Double publicity is a duty
+#: towards the public: only the department is told.
+TELLS_PERSON = frozenset(DeadlineKind) - {DeadlineKind.DOUBLE_PUBLICITY}
+
+
+@dataclass(frozen=True, slots=True)
+class Watched:
+    """A step someone must take by a deadline, and whose case it is."""
+
+    kind: DeadlineKind
+    entity_type: str  # record, objection, repair, list_entry
+    entity_id: int
+    subject_id: int
+    department: str | None  # the department the case belongs to (a key sees its own)
+    must_act: str  # a department code, or CREDIT_CENTRE
+    due: Deadline
+
+    @property
+    def what(self) -> str:
+        return f"{self.entity_type.replace('_', ' ')} {self.entity_id}: {DESCRIPTIONS[self.kind]}"
+
+    def is_overdue_on(self, day: date) -> bool:
+        return day > self.due.day
+
+    def working_days_overdue(self, day: date) -> int:
+        """Working days after the due day up to `day` (0 when not overdue, or only over a
+        rest day)."""
+        return working_days_between(self.due.day, day) if self.is_overdue_on(day) else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A stored deadline, where it is stored, and whom it binds."""
+
+    kind: DeadlineKind
+    entity_type: str
+    entity_id: int
+    subject_id: int
+    department: str | None  # the department it binds (None: the credit centre, or nobody)
+    deadline: Deadline
+    running: bool  # the step it times is not done yet: it still binds someone
+
+
+def recount(counted: Counted) -> Deadline | None:
+    """The deadline counted again, if it was counted on the fallback calendar and the official
+    calendar now covers every day the count passes; None when it cannot be counted again yet.
+
+    A window that protects the person (the defence window) never becomes shorter than the
+    notice said: when the official count ends earlier, the served day stands, now final.
+    """
+    old = counted.deadline
+    if not old.recountable or old.start is None or old.working_days is None:
+        return None
+    again = add_working_days(old.start, old.working_days)
+    if not again.official:
+        return None
+    if counted.kind is DeadlineKind.DEFENCE and again.day < old.day:
+        return Deadline(old.day, True, old.start, old.working_days)
+    return again
+
+
+class NoticeKind(StrEnum):
+    """What a notice in a person's file tells them."""
+
+    DEADLINE_MOVED = "deadline_moved"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the platform told a person about their file, kept for their report."""
+
+    subject_id: int
+    kind: NoticeKind
+    entity_type: str
+    entity_id: int
+    detail: str
+    at: datetime
+    id: int | None = None
+
+
+def moved_detail(kind: DeadlineKind, old: Deadline, new: Deadline) -> str:
+    """How a moved deadline is described to those it concerns (no names, no numbers)."""
+    what = kind.value.replace("_", " ")
+    if new.day == old.day:
+        return f"{what}: {new.day.isoformat()} is now counted on the official calendar"
+    return (
+        f"{what}: moved from {old.day.isoformat()} to {new.day.isoformat()}; it was counted"
+        " Monday to Friday and is now counted on the official calendar"
+    )

@@ -1,0 +1,1096 @@
+"""In-memory adapters of the ports: a unit of work whose repositories keep plain Python dicts.
+
+Service unit tests run over `FakeUnitOfWork` with no database, in milliseconds. It keeps the
+contract of `services/ports.py` that the SQL unit of work keeps:
+
+- each `with uow:` is one transaction: it works on a copy of what is committed, and what it
+  changed is kept only if `commit()` was called (`rollback()` or leaving the block drops it);
+- repositories hand out copies: changing a returned object changes nothing until it is saved,
+  and `save`/`save_status` store only what their SQL counterpart stores;
+- the clock is fixed: `now()` is `uow.at` until a test moves it.
+
+Where a repository answers a question SQL answers with a query (`published`, `past_display`,
+`deliveries`, ...), the fake answers it in plain Python with the domain's own rules
+(`CreditRecord.is_displayable_on`, `ListEntry`'s states). `tests/integration` keeps testing the SQL
+repositories themselves on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from xinyong.domain.accounts import Account
+from xinyong.domain.audit import AuditEvent
+from xinyong.domain.authorisations import Authorisation
+from xinyong.domain.batches import Batch, BatchSource, BatchStatus
+from xinyong.domain.calendar import Deadline
+from xinyong.domain.checks import ChangeKind, Feedback
+from xinyong.domain.deadlines import CREDIT_CENTRE, Counted, DeadlineKind, Notice, Watched
+from xinyong.domain.departments import Department
+from xinyong.domain.errors import FieldProblem, NotFound
+from xinyong.domain.feed import FeedItem
+from xinyong.domain.keys import ApiKey
+from xinyong.domain.lists import EntryState, ListEntry, ListType
+from xinyong.domain.objections import Objection, ObjectionStatus
+from xinyong.domain.querylog import NOTHING, QueryEntry, QueryKind
+from xinyong.domain.records import CreditRecord, RecordStatus, document_key
+from xinyong.domain.repairs import Repair, RepairStatus
+from xinyong.domain.reports import IssuedReport
+from xinyong.domain.subjects import (
+    IdentityConflict,
+    IdentityReview,
+    ReviewResolution,
+    ReviewStatus,
+    Role,
+    Subject,
+)
+from xinyong.services.evidence import CaseType
+from xinyong.services.records import NewRecord, StoredState
+
+
+class DuplicateKey(Exception):
+    """What a unique constraint of the schema would refuse (a bug in the service, if it happens)."""
+
+
+@dataclass
+class Revision:
+    """An earlier version of a record, kept when a resubmission replaced it."""
+
+    record_id: int
+    content_hash: str
+    fields: dict[str, object]
+    batch_id: int | None
+    received_at: datetime
+    superseded_at: datetime
+
+
+@dataclass
+class StoredEntry:
+    """A list entry as stored: its values without the list type (kept by code, as in SQL)."""
+
+    list_code: str
+    values: dict[str, Any]
+    department: str | None
+    source_record: int | None
+
+
+@dataclass
+class Token:
+    account_id: int
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass
+class Agency:
+    agent_account_id: int
+    principal_subject_id: int
+    power_of_attorney: str
+    valid_until: date
+    recorded_by: str
+    recorded_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass
+class Evidence:
+    case_type: CaseType
+    case_id: int
+    filename: str
+    content_type: str
+    sha256: str
+    content: bytes
+    added_at: datetime
+
+
+@dataclass
+class Screening:
+    department: str
+    matter: str
+    actor: str
+    at: datetime
+    screened: int = 0
+    matched: int = 0
+    rejected: int = 0
+
+
+@dataclass
+class Change:
+    seq: int
+    kind: ChangeKind
+    subject_id: int | None
+    entity_id: int | None
+    at: datetime
+
+
+@dataclass
+class Store:
+    """Everything the platform stores, as plain Python: one dict (or list) per table."""
+
+    subjects: dict[int, Subject] = field(default_factory=dict)
+    roles: list[Role] = field(default_factory=list)
+    reviews: dict[int, IdentityReview] = field(default_factory=dict)
+    records: dict[int, CreditRecord] = field(default_factory=dict)
+    revisions: list[Revision] = field(default_factory=list)
+    batches: dict[int, Batch] = field(default_factory=dict)
+    rejects: list[tuple[int, FieldProblem]] = field(default_factory=list)
+    departments: dict[str, Department] = field(default_factory=dict)
+    keys: dict[int, ApiKey] = field(default_factory=dict)
+    audit: list[AuditEvent] = field(default_factory=list)
+    entries: dict[int, StoredEntry] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+    queries: dict[int, QueryEntry] = field(default_factory=dict)
+    feedback: list[Feedback] = field(default_factory=list)
+    screenings: dict[int, Screening] = field(default_factory=dict)
+    accounts: dict[int, Account] = field(default_factory=dict)
+    tokens: dict[str, Token] = field(default_factory=dict)
+    agencies: dict[int, Agency] = field(default_factory=dict)
+    authorisations: dict[int, Authorisation] = field(default_factory=dict)
+    objections: dict[int, Objection] = field(default_factory=dict)
+    repairs: dict[int, Repair] = field(default_factory=dict)
+    evidence: dict[int, Evidence] = field(default_factory=dict)
+    feed: list[FeedItem] = field(default_factory=list)
+    #: Resubmissions naming another person, held in their identity review (by review id).
+    pending: dict[int, NewRecord] = field(default_factory=dict)
+    issued_reports: dict[str, IssuedReport] = field(default_factory=dict)
+    notices: list[Notice] = field(default_factory=list)
+    #: The last id handed out per table (ids, like sequences, are never reused in a store).
+    last_ids: dict[str, int] = field(default_factory=dict)
+
+    def next_id(self, table: str) -> int:
+        self.last_ids[table] = self.last_ids.get(table, 0) + 1
+        return self.last_ids[table]
+
+
+class _Repository:
+    """A repository reads and writes the store of its unit of work's open transaction."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def store(self) -> Store:
+        return self._uow.working
+
+
+class FakeSubjectRepository(_Repository):
+    def find_by_numbers(self, numbers: Collection[str]) -> dict[str, Subject]:
+        wanted = set(numbers)
+        return {s.number: replace(s) for s in self.store.subjects.values() if s.number in wanted}
+
+    def get_by_number(self, number: str) -> Subject | None:
+        found = [s for s in self.store.subjects.values() if s.number == number]
+        return replace(found[0]) if found else None
+
+    def get(self, subject_id: int) -> Subject:
+        subject = self.store.subjects.get(subject_id)
+        if subject is None:
+            raise NotFound(f"subject {subject_id} does not exist")
+        return replace(subject)
+
+    def add_many(self, subjects: Sequence[Subject], *, at: datetime) -> None:
+        for subject in subjects:
+            if self.get_by_number(subject.number) is not None:
+                raise DuplicateKey(f"subjects.number {subject!r}")
+            subject.id = self.store.next_id("subjects")
+            self.store.subjects[subject.id] = replace(subject)
+
+    def add_role(self, role: Role) -> None:
+        key = (role.organisation_id, role.person_id, role.kind, role.since)
+        if any((r.organisation_id, r.person_id, r.kind, r.since) == key for r in self.store.roles):
+            raise DuplicateKey(f"subject_roles {key}")
+        self.store.roles.append(role)
+
+    def roles_of(self, subject_id: int) -> list[Role]:
+        return [r for r in self.store.roles if subject_id in (r.person_id, r.organisation_id)]
+
+
+class FakeIdentityReviewRepository(_Repository):
+    def add(
+        self,
+        *,
+        subject_id: int,
+        record_id: int,
+        conflict: IdentityConflict,
+        at: datetime,
+        other_subject_id: int | None = None,
+        pending: NewRecord | None = None,
+    ) -> int:
+        review_id = self.store.next_id("identity_reviews")
+        self.store.reviews[review_id] = IdentityReview(
+            id=review_id,
+            subject_id=subject_id,
+            record_id=record_id,
+            kind=conflict.kind.value,
+            known_value=conflict.known,
+            submitted_value=conflict.submitted,
+            status=ReviewStatus.OPEN,
+            created_at=at,
+            other_subject_id=other_subject_id,
+        )
+        if pending is not None:
+            self.store.pending[review_id] = pending
+        return review_id
+
+    def apply_pending(self, review_id: int, *, at: datetime) -> None:
+        pending = self.store.pending.get(review_id)
+        if pending is None:
+            raise NotFound(f"identity review {review_id} holds no resubmission")
+        record_id = self.get(review_id).record_id
+        FakeRecordRepository(self._uow).replace(
+            record_id, replace(pending, status=RecordStatus.ACTIVE), at=at
+        )
+
+    def list(
+        self, *, status: str | None = "open", limit: int = 100, offset: int = 0
+    ) -> list[IdentityReview]:
+        found = [
+            r for _, r in sorted(self.store.reviews.items()) if not status or r.status == status
+        ]
+        return found[offset : offset + limit]
+
+    def get(self, review_id: int) -> IdentityReview:
+        review = self.store.reviews.get(review_id)
+        if review is None:
+            raise NotFound(f"identity review {review_id} does not exist")
+        return review  # frozen
+
+    def resolve(
+        self, review_id: int, *, resolution: ReviewResolution, note: str, by: str, at: datetime
+    ) -> None:
+        review = self.get(review_id)
+        self.store.reviews[review_id] = replace(
+            review, status=ReviewStatus.RESOLVED, resolution=resolution, note=note
+        )
+
+
+def _record_of(record_id: int, new: NewRecord, at: datetime) -> CreditRecord:
+    """What a validated submission is stored as (the values `db/records.py` writes)."""
+    s = new.submission
+    a = s.assessment
+    return CreditRecord(
+        id=record_id,
+        department=s.department,
+        document_number=s.document_number,
+        item_code=s.item.code,
+        catalog_version=s.catalog_version,
+        subject_id=new.subject_id,
+        status=new.status,
+        severity=a.severity.value if a.severity else None,
+        published=a.published,
+        decision_date=s.decision_date,
+        display_ends=a.display_ends,
+        repair_from=a.repair_from,
+        retention_ends=a.retention_ends,
+        publish_by=a.publish_by.day if a.publish_by else None,
+        authority_name=s.authority_name,
+        fields=dict(s.fields),
+        content_hash=s.content_hash,
+        batch_id=new.batch_id,
+        received_at=at,
+        updated_at=at,
+    )
+
+
+class FakeRecordRepository(_Repository):
+    def _copy(self, record: CreditRecord) -> CreditRecord:
+        return replace(record, fields=dict(record.fields))
+
+    def find_states(
+        self, department: str, document_keys: Collection[str]
+    ) -> dict[str, StoredState]:
+        wanted = set(document_keys)
+        return {
+            document_key(r.document_number): StoredState(
+                r.id, r.content_hash, r.status, r.subject_id
+            )
+            for r in self.store.records.values()
+            if r.department == department and document_key(r.document_number) in wanted
+        }
+
+    def add_many(self, records: Sequence[NewRecord], *, at: datetime) -> None:
+        for new in records:
+            s = new.submission
+            if self.find_states(s.department, [s.document_key]):
+                raise DuplicateKey(f"credit_records ({s.department}, {s.document_key})")
+            record_id = self.store.next_id("credit_records")
+            self.store.records[record_id] = _record_of(record_id, new, at)
+
+    def replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
+        old = self.store.records.get(record_id)
+        if old is None:
+            raise NotFound(f"record {record_id} does not exist")
+        self.store.revisions.append(
+            Revision(record_id, old.content_hash, old.fields, old.batch_id, old.received_at, at)
+        )
+        # Everything a submission carries is replaced; a revocation and the objection mark stay.
+        self.store.records[record_id] = replace(
+            _record_of(record_id, record, at),
+            revoked_at=old.revoked_at,
+            revocation_reason=old.revocation_reason,
+            under_objection=old.under_objection,
+        )
+
+    def get(self, record_id: int) -> CreditRecord:
+        record = self.store.records.get(record_id)
+        if record is None:
+            raise NotFound(f"record {record_id} does not exist")
+        return self._copy(record)
+
+    def active_of_items(self, items: Collection[str]) -> list[CreditRecord]:
+        return [
+            self._copy(r)
+            for _, r in sorted(self.store.records.items())
+            if r.item_code in items and r.status is RecordStatus.ACTIVE
+        ]
+
+    def of_subject(self, subject_id: int) -> list[CreditRecord]:
+        found = [r for r in self.store.records.values() if r.subject_id == subject_id]
+        return [self._copy(r) for r in sorted(found, key=lambda r: (r.decision_date, r.id))]
+
+    def past_display(self, day: date, *, limit: int) -> list[CreditRecord]:
+        """Active records the display rule no longer shows on `day`."""
+        due = [
+            r
+            for _, r in sorted(self.store.records.items())
+            if r.status is RecordStatus.ACTIVE and not r.is_displayable_on(day)
+        ]
+        return [self._copy(r) for r in due[:limit]]
+
+    def published(
+        self, day: date, *, item: str | None, limit: int, offset: int
+    ) -> list[tuple[CreditRecord, Subject]]:
+        """Published records shown on `day` (decided by then), newest decision first."""
+        shown = [
+            r
+            for r in self.store.records.values()
+            if r.published
+            and r.is_displayable_on(day)
+            and r.decision_date <= day
+            and (not item or r.item_code == item)
+        ]
+        shown.sort(key=lambda r: (r.decision_date, r.id), reverse=True)
+        return [
+            (self._copy(r), replace(self.store.subjects[r.subject_id]))
+            for r in shown[offset : offset + limit]
+        ]
+
+    def delete_past_retention(self, day: date) -> list[tuple[int, int]]:
+        store = self.store
+        gone = [
+            (r.id, r.subject_id)
+            for _, r in sorted(store.records.items())
+            if r.retention_ends is not None and r.retention_ends <= day
+        ]
+        ids = {record_id for record_id, _ in gone}
+        # Cases and listings keep their own files; they lose the link to the deleted record.
+        for entry in store.entries.values():
+            if entry.source_record in ids:
+                entry.source_record = None
+        for objection in store.objections.values():
+            if objection.record_id in ids:
+                objection.record_id = None
+        for repair in store.repairs.values():
+            if repair.record_id in ids:
+                repair.record_id = None
+        store.reviews = {k: v for k, v in store.reviews.items() if v.record_id not in ids}
+        store.revisions = [v for v in store.revisions if v.record_id not in ids]
+        for record_id in ids:
+            del store.records[record_id]
+        return gone
+
+    def save_status(self, record: CreditRecord) -> None:
+        stored = self.store.records.get(record.id)
+        if stored is not None:
+            stored.status = record.status
+            stored.revoked_at = record.revoked_at
+            stored.revocation_reason = record.revocation_reason
+            stored.updated_at = record.updated_at
+            stored.under_objection = record.under_objection
+
+    def count(self) -> int:
+        return len(self.store.records)
+
+
+class FakeBatchRepository(_Repository):
+    def open(
+        self,
+        department: str,
+        *,
+        source: BatchSource,
+        filename: str | None,
+        sha256: str | None,
+        actor: str,
+        at: datetime,
+    ) -> Batch:
+        batch_id = self.store.next_id("batches")
+        batch = Batch(
+            id=batch_id,
+            department=department,
+            source=source,
+            filename=filename,
+            sha256=sha256,
+            status=BatchStatus.OPEN,
+            rows_done=0,
+            accepted=0,
+            updated=0,
+            unchanged=0,
+            rejected=0,
+            held=0,
+            actor=actor,
+            received_at=at,
+        )
+        self.store.batches[batch_id] = batch
+        return replace(batch)
+
+    def find_open(self, department: str, sha256: str) -> Batch | None:
+        found = [
+            b
+            for _, b in sorted(self.store.batches.items())
+            if (b.department, b.sha256, b.status) == (department, sha256, BatchStatus.OPEN)
+        ]
+        return replace(found[-1]) if found else None
+
+    def get(self, batch_id: int) -> Batch:
+        batch = self.store.batches.get(batch_id)
+        if batch is None:
+            raise NotFound(f"batch {batch_id} does not exist")
+        return replace(batch)
+
+    def save_progress(self, batch: Batch) -> None:
+        stored = self.store.batches.get(batch.id)
+        if stored is not None:
+            for name in ("status", "rows_done", "accepted", "updated", "unchanged", "rejected"):
+                setattr(stored, name, getattr(batch, name))
+            stored.held = batch.held
+            stored.completed_at = batch.completed_at
+
+    def add_rejects(self, batch_id: int, problems: Sequence[FieldProblem]) -> None:
+        self.store.rejects.extend((batch_id, p) for p in problems)
+
+    def rejects(self, batch_id: int) -> list[FieldProblem]:
+        mine = [p for b, p in self.store.rejects if b == batch_id]
+        return sorted(mine, key=lambda p: p.row)  # stable: in the order added within a row
+
+
+class FakeDepartmentRepository(_Repository):
+    def get(self, code: str) -> Department | None:
+        return self.store.departments.get(code)  # frozen
+
+    def list(self) -> list[Department]:
+        return [d for _, d in sorted(self.store.departments.items())]
+
+    def upsert(self, department: Department, *, at: datetime) -> bool:
+        if self.store.departments.get(department.code) == department:
+            return False
+        self.store.departments[department.code] = department
+        return True
+
+
+class FakeApiKeyRepository(_Repository):
+    def add(self, key: ApiKey) -> int:
+        if self.by_prefix(key.prefix) is not None:
+            raise DuplicateKey(f"api_keys.prefix {key.prefix}")
+        key.id = self.store.next_id("api_keys")
+        self.store.keys[key.id] = replace(key)
+        return key.id
+
+    def by_prefix(self, prefix: str) -> ApiKey | None:
+        found = [k for k in self.store.keys.values() if k.prefix == prefix]
+        return replace(found[0]) if found else None
+
+    def list(self) -> list[ApiKey]:
+        return [replace(k) for _, k in sorted(self.store.keys.items())]
+
+    def revoke(self, prefix: str, *, at: datetime) -> bool:
+        for key in self.store.keys.values():
+            if key.prefix == prefix and key.revoked_at is None:
+                key.revoked_at = at
+                return True
+        return False
+
+
+class FakeAuditLog(_Repository):
+    def add(self, event: AuditEvent) -> None:
+        self.store.audit.append(event)
+
+    def count(self, tag: str | None = None) -> int:
+        return sum(1 for e in self.store.audit if not tag or e.tag.value == tag)
+
+    def count_since(self, tag: str, *, subject_id: int, since: datetime) -> int:
+        return sum(
+            1
+            for e in self.store.audit
+            if e.tag.value == tag and e.subject_id == subject_id and e.at >= since
+        )
+
+
+#: What `save` stores of an entry (as `db/lists.py` does); the rest is fixed when it is added.
+_ENTRY_SAVED = (
+    "state",
+    "noticed_on",
+    "defence_deadline",
+    "defence",
+    "decided_on",
+    "decision_reasons",
+    "ends_on",
+    "published_on",
+    "exited_on",
+    "exit_ground",
+    "under_objection",
+)
+
+
+class FakeListEntryRepository(_Repository):
+    def _row(self, entry_id: int) -> StoredEntry:
+        row = self.store.entries.get(entry_id)
+        if row is None:
+            raise NotFound(f"list entry {entry_id} does not exist")
+        return row
+
+    @staticmethod
+    def _entry(entry_id: int, row: StoredEntry, list_types: Mapping[str, ListType]) -> ListEntry:
+        list_type = list_types.get(row.list_code)
+        if list_type is None:
+            raise NotFound(
+                f"list entry {entry_id} is on {row.list_code}, which the policy no longer has"
+            )
+        return ListEntry(list_type=list_type, **row.values)
+
+    def add(
+        self, entry: ListEntry, *, department: str | None, source_record: int | None, at: datetime
+    ) -> int:
+        entry.id = self.store.next_id("list_entries")
+        values = {f.name: getattr(entry, f.name) for f in fields(entry) if f.name != "list_type"}
+        values["proposed_at"] = entry.proposed_at or at
+        self.store.entries[entry.id] = StoredEntry(
+            entry.list_type.code, values, department, source_record
+        )
+        return entry.id
+
+    def get(self, entry_id: int, list_types: Mapping[str, ListType]) -> ListEntry:
+        return self._entry(entry_id, self._row(entry_id), list_types)
+
+    def department_of(self, entry_id: int) -> str | None:
+        return self._row(entry_id).department
+
+    def source_record_of(self, entry_id: int) -> int | None:
+        return self._row(entry_id).source_record
+
+    def past_period(self, day: date, list_types: Mapping[str, ListType]) -> list[ListEntry]:
+        """Entries still decided or published whose period has ended by `day`."""
+        found = [self._entry(i, row, list_types) for i, row in sorted(self.store.entries.items())]
+        return [
+            e
+            for e in found
+            if e.state in (EntryState.DECIDED, EntryState.PUBLISHED)
+            and e.ends_on is not None
+            and e.ends_on <= day
+        ]
+
+    def save(self, entry: ListEntry, *, at: datetime) -> None:
+        if entry.id is None:
+            raise ValueError("save() needs a stored entry")
+        row = self._row(entry.id)
+        for name in _ENTRY_SAVED:
+            row.values[name] = getattr(entry, name)
+
+    def of_subject(self, subject_id: int, list_types: Mapping[str, ListType]) -> list[ListEntry]:
+        return [
+            self._entry(i, row, list_types)
+            for i, row in sorted(self.store.entries.items())
+            if row.values["subject_id"] == subject_id
+        ]
+
+    def linked_records(self, record_ids: Collection[int]) -> set[int]:
+        wanted = set(record_ids)
+        return {
+            row.source_record
+            for row in self.store.entries.values()
+            if row.source_record is not None and row.source_record in wanted
+        }
+
+    def count(self, state: str | None = None) -> int:
+        return sum(
+            1 for row in self.store.entries.values() if not state or row.values["state"] == state
+        )
+
+
+class FakeChangeLog(_Repository):
+    def append(
+        self, kind: ChangeKind, *, subject_id: int | None, entity_id: int | None, at: datetime
+    ) -> int:
+        seq = self.store.next_id("changes")
+        self.store.changes.append(Change(seq, kind, subject_id, entity_id, at))
+        return seq
+
+
+class FakeQueryLog(_Repository):
+    def add_many(self, entries: Sequence[QueryEntry]) -> list[int]:
+        ids = []
+        for entry in entries:
+            query_id = self.store.next_id("queries")
+            self.store.queries[query_id] = entry  # frozen
+            ids.append(query_id)
+        return ids
+
+    def get(self, query_id: int) -> QueryEntry:
+        entry = self.store.queries.get(query_id)
+        if entry is None:
+            raise NotFound(f"check {query_id} does not exist")
+        return entry
+
+    def for_key(
+        self,
+        subject_key: int,
+        *,
+        since: datetime | None = None,
+        limit: int | None = 100,
+        offset: int = 0,
+    ) -> list[tuple[int, QueryEntry]]:
+        mine = [
+            (i, q)
+            for i, q in self.store.queries.items()
+            if q.subject_key == subject_key and (since is None or q.at >= since)
+        ]
+        newest = sorted(mine, key=lambda pair: pair[0], reverse=True)[offset:]
+        return newest if limit is None else newest[:limit]
+
+    def count_for_key(self, subject_key: int, *, since: datetime | None = None) -> int:
+        return len(self.for_key(subject_key, since=since, limit=None))
+
+    def delete_before(self, moment: datetime, *, limit: int) -> tuple[int, int]:
+        old = sorted(i for i, q in self.store.queries.items() if q.at < moment)[:limit]
+        feedback = [f for f in self.store.feedback if f.query_id in old]
+        self.store.feedback = [f for f in self.store.feedback if f.query_id not in old]
+        for i in old:
+            del self.store.queries[i]
+        return len(old), len(feedback)
+
+    def add_feedback(self, feedback: Feedback) -> None:
+        self.store.feedback.append(feedback)
+
+    def open_screening(self, *, department: str, matter: str, actor: str, at: datetime) -> int:
+        screening_id = self.store.next_id("screenings")
+        self.store.screenings[screening_id] = Screening(department, matter, actor, at)
+        return screening_id
+
+    def close_screening(
+        self, screening_id: int, *, screened: int, matched: int, rejected: int
+    ) -> None:
+        screening = self.store.screenings.get(screening_id)
+        if screening is None:
+            raise NotFound(f"screening {screening_id} does not exist")
+        screening.screened, screening.matched, screening.rejected = screened, matched, rejected
+
+    def feedback_of(self, query_id: int) -> list[Feedback]:
+        return [f for f in self.store.feedback if f.query_id == query_id]
+
+    def count(self, kind: str | None = None) -> int:
+        return sum(1 for q in self.store.queries.values() if not kind or q.kind == kind)
+
+
+class FakeAccountRepository(_Repository):
+    def add(self, account: Account) -> int:
+        if self.by_subject(account.subject_id) is not None:
+            raise DuplicateKey(f"accounts.subject_id {account.subject_id}")
+        account.id = self.store.next_id("accounts")
+        self.store.accounts[account.id] = replace(account)
+        return account.id
+
+    def get(self, account_id: int) -> Account:
+        account = self.store.accounts.get(account_id)
+        if account is None:
+            raise NotFound(f"account {account_id} does not exist")
+        return replace(account)
+
+    def by_subject(self, subject_id: int) -> Account | None:
+        found = [a for a in self.store.accounts.values() if a.subject_id == subject_id]
+        return replace(found[0]) if found else None
+
+    def add_token(
+        self, account_id: int, token_hash: str, *, at: datetime, expires_at: datetime
+    ) -> None:
+        if token_hash in self.store.tokens:
+            raise DuplicateKey("account_tokens.token_hash")
+        self.store.tokens[token_hash] = Token(account_id, expires_at)
+
+    def by_token(self, token_hash: str, *, at: datetime) -> Account | None:
+        token = self.store.tokens.get(token_hash)
+        if token is None or token.revoked_at is not None or token.expires_at <= at:
+            return None
+        account = self.store.accounts[token.account_id]
+        return replace(account) if account.disabled_at is None else None
+
+    def revoke_token(self, token_hash: str, *, at: datetime) -> bool:
+        token = self.store.tokens.get(token_hash)
+        if token is None or token.revoked_at is not None:
+            return False
+        token.revoked_at = at
+        return True
+
+    def add_agency(
+        self,
+        *,
+        agent_account_id: int,
+        principal_subject_id: int,
+        power_of_attorney: str,
+        valid_until: date,
+        by: str,
+        at: datetime,
+    ) -> int:
+        agency_id = self.store.next_id("agencies")
+        self.store.agencies[agency_id] = Agency(
+            agent_account_id, principal_subject_id, power_of_attorney, valid_until, by, at
+        )
+        return agency_id
+
+    def principals_of(self, agent_account_id: int, *, on: date) -> list[int]:
+        return [
+            a.principal_subject_id
+            for a in self.store.agencies.values()
+            if a.agent_account_id == agent_account_id
+            and a.revoked_at is None
+            and a.valid_until >= on
+        ]
+
+
+class FakeAuthorisationRepository(_Repository):
+    def add(self, authorisation: Authorisation) -> int:
+        authorisation.id = self.store.next_id("authorisations")
+        self.store.authorisations[authorisation.id] = replace(authorisation)
+        return authorisation.id
+
+    def get(self, authorisation_id: int) -> Authorisation:
+        found = self.store.authorisations.get(authorisation_id)
+        if found is None:
+            raise NotFound(f"authorisation {authorisation_id} does not exist")
+        return replace(found)
+
+    def of_subject(self, subject_id: int) -> list[Authorisation]:
+        return [
+            replace(a)
+            for _, a in sorted(self.store.authorisations.items())
+            if a.subject_id == subject_id
+        ]
+
+    def save(self, authorisation: Authorisation) -> None:
+        stored = self.store.authorisations.get(authorisation.id or 0)
+        if stored is not None:
+            stored.revoked_at = authorisation.revoked_at
+
+
+class FakeObjectionRepository(_Repository):
+    def add(self, objection: Objection) -> int:
+        objection.id = self.store.next_id("objections")
+        self.store.objections[objection.id] = replace(objection)
+        return objection.id
+
+    def get(self, objection_id: int) -> Objection:
+        found = self.store.objections.get(objection_id)
+        if found is None:
+            raise NotFound(f"objection {objection_id} does not exist")
+        return replace(found)
+
+    def save(self, objection: Objection) -> None:
+        stored = self.store.objections.get(objection.id or 0)
+        if stored is not None:
+            for name in ("status", "source_due", "extended", "outcome", "outcome_reasons"):
+                setattr(stored, name, getattr(objection, name))
+            stored.decided_at = objection.decided_at
+            stored.decided_by = objection.decided_by
+
+    def of_subject(self, subject_id: int) -> list[Objection]:
+        return [
+            replace(o)
+            for _, o in sorted(self.store.objections.items())
+            if o.subject_id == subject_id
+        ]
+
+    def open(self, department: str | None) -> list[Objection]:
+        return [
+            replace(o)
+            for _, o in sorted(self.store.objections.items())
+            if o.status is not ObjectionStatus.DECIDED
+            and (department is None or o.department == department)
+        ]
+
+
+class FakeRepairRepository(_Repository):
+    def add(self, repair: Repair) -> int:
+        repair.id = self.store.next_id("repairs")
+        self.store.repairs[repair.id] = replace(repair)
+        return repair.id
+
+    def get(self, repair_id: int) -> Repair:
+        found = self.store.repairs.get(repair_id)
+        if found is None:
+            raise NotFound(f"repair application {repair_id} does not exist")
+        return replace(found)
+
+    def save(self, repair: Repair) -> None:
+        stored = self.store.repairs.get(repair.id or 0)
+        if stored is not None:
+            for name in ("status", "missing", "decided_at", "decided_by", "reasons"):
+                setattr(stored, name, getattr(repair, name))
+
+    def of_subject(self, subject_id: int) -> list[Repair]:
+        return [
+            replace(r) for _, r in sorted(self.store.repairs.items()) if r.subject_id == subject_id
+        ]
+
+    def open(self, department: str | None) -> list[Repair]:
+        return [
+            replace(r)
+            for _, r in sorted(self.store.repairs.items())
+            if r.status in (RepairStatus.APPLIED, RepairStatus.ACCEPTED)
+            and (department is None or r.department == department)
+        ]
+
+
+class FakeEvidenceRepository(_Repository):
+    def add(
+        self,
+        case_type: CaseType,
+        case_id: int,
+        *,
+        filename: str,
+        content_type: str,
+        content: bytes,
+        at: datetime,
+    ) -> int:
+        evidence_id = self.store.next_id("evidence")
+        digest = hashlib.sha256(content).hexdigest()
+        self.store.evidence[evidence_id] = Evidence(
+            case_type, case_id, filename, content_type, digest, content, at
+        )
+        return evidence_id
+
+    def of_case(self, case_type: CaseType, case_id: int) -> list[tuple[int, str, str, str]]:
+        return [
+            (i, e.filename, e.content_type, e.sha256)
+            for i, e in sorted(self.store.evidence.items())
+            if (e.case_type, e.case_id) == (case_type, case_id)
+        ]
+
+
+class FakeFeed(_Repository):
+    def add(self, items: Sequence[FeedItem]) -> None:
+        for item in items:
+            self.store.feed.append(replace(item, seq=self.store.next_id("feed_items")))
+
+    def after(self, recipient: str, seq: int, *, limit: int) -> list[FeedItem]:
+        mine = [i for i in self.store.feed if i.recipient == recipient and (i.seq or 0) > seq]
+        return mine[:limit]
+
+    def deliveries(self, subject_key: int) -> list[tuple[str, str]]:
+        """(party, what it was given) for every answered query about this subject."""
+        return [
+            (q.department, q.returned)
+            for q in self.store.queries.values()
+            if q.subject_key == subject_key
+            and q.department is not None
+            and q.kind != QueryKind.AGENCY_REFUSED
+            and q.returned != NOTHING
+        ]
+
+
+class FakeReportRegister(_Repository):
+    def add(self, report: IssuedReport) -> None:
+        if report.number in self.store.issued_reports:
+            raise DuplicateKey(f"issued_reports {report.number}")
+        self.store.issued_reports[report.number] = report
+
+    def get(self, number: str) -> IssuedReport | None:
+        return self.store.issued_reports.get(number)
+
+
+class FakeDeadlineRepository:
+    """The deadlines the store's objections and repairs keep, and the person's notices.
+
+    A fake of the overdue view's reads over those two kinds; the SQL repository's other kinds
+    (list entries, records) are proven on a database (tests/integration/test_deadlines.py).
+    (Not a `_Repository`: the port names one of its methods `store`.)
+    """
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def _all(self) -> list[Counted]:
+        out: list[Counted] = []
+        for o in self._uow.working.objections.values():
+            centre_running = o.status is ObjectionStatus.FILED
+            out.append(
+                Counted(
+                    DeadlineKind.OBJECTION_CHECK,
+                    "objection",
+                    o.id or 0,
+                    o.subject_id,
+                    None,
+                    o.centre_due,
+                    centre_running,
+                )
+            )
+            if o.source_due is not None:
+                out.append(
+                    Counted(
+                        DeadlineKind.OBJECTION_DECISION,
+                        "objection",
+                        o.id or 0,
+                        o.subject_id,
+                        o.department,
+                        o.source_due,
+                        o.status is ObjectionStatus.FORWARDED,
+                    )
+                )
+        for r in self._uow.working.repairs.values():
+            for kind, due, running in (
+                (DeadlineKind.REPAIR_ACCEPTANCE, r.accept_due, r.status is RepairStatus.APPLIED),
+                (
+                    DeadlineKind.REPAIR_FEEDBACK,
+                    r.feedback_due,
+                    r.status in (RepairStatus.APPLIED, RepairStatus.ACCEPTED),
+                ),
+            ):
+                out.append(
+                    Counted(kind, "repair", r.id or 0, r.subject_id, r.department, due, running)
+                )
+        return out
+
+    def on_fallback(self) -> list[Counted]:
+        return [c for c in self._all() if not c.deadline.official]
+
+    def store(self, kind: DeadlineKind, entity_id: int, deadline: Deadline) -> None:
+        if kind is DeadlineKind.OBJECTION_CHECK:
+            self._uow.working.objections[entity_id].centre_due = deadline
+        elif kind is DeadlineKind.OBJECTION_DECISION:
+            self._uow.working.objections[entity_id].source_due = deadline
+        elif kind is DeadlineKind.REPAIR_ACCEPTANCE:
+            self._uow.working.repairs[entity_id].accept_due = deadline
+        elif kind is DeadlineKind.REPAIR_FEEDBACK:
+            self._uow.working.repairs[entity_id].feedback_due = deadline
+        else:
+            raise NotFound(f"the fake keeps no {kind.value} deadlines")
+
+    def watched(
+        self,
+        kinds: Sequence[DeadlineKind],
+        *,
+        department: str | None,
+        due_before: date | None,
+        limit: int,
+    ) -> list[Watched]:
+        found = [
+            Watched(
+                c.kind,
+                c.entity_type,
+                c.entity_id,
+                c.subject_id,
+                c.department,
+                c.department or CREDIT_CENTRE,
+                c.deadline,
+            )
+            for c in self._all()
+            if c.running
+            and c.kind in kinds
+            and (department is None or c.department == department)
+            and (due_before is None or c.deadline.day < due_before)
+        ]
+        return sorted(found, key=lambda w: (w.due.day, w.entity_id))[:limit]
+
+    def add_notice(self, notice: Notice) -> None:
+        self._uow.working.notices.append(replace(notice, id=self._uow.working.next_id("notices")))
+
+    def notices_of(self, subject_id: int) -> list[Notice]:
+        return [n for n in self._uow.working.notices if n.subject_id == subject_id]
+
+
+class FakeUnitOfWork:
+    """The unit of work over a `Store` in memory; `committed` is what a database would hold."""
+
+    subjects: FakeSubjectRepository
+    reviews: FakeIdentityReviewRepository
+    records: FakeRecordRepository
+    batches: FakeBatchRepository
+    departments: FakeDepartmentRepository
+    keys: FakeApiKeyRepository
+    audit: FakeAuditLog
+    entries: FakeListEntryRepository
+    changes: FakeChangeLog
+    queries: FakeQueryLog
+    accounts: FakeAccountRepository
+    authorisations: FakeAuthorisationRepository
+    objections: FakeObjectionRepository
+    repairs: FakeRepairRepository
+    evidence: FakeEvidenceRepository
+    feed: FakeFeed
+    reports: FakeReportRegister
+    deadlines: FakeDeadlineRepository
+
+    def __init__(self, at: datetime, store: Store | None = None) -> None:
+        self.at = at
+        self.committed = store or Store()
+        #: How many times `commit()` was called: a refusal must leave it where it was.
+        self.commits = 0
+        self._working: Store | None = None
+        self.subjects = FakeSubjectRepository(self)
+        self.reviews = FakeIdentityReviewRepository(self)
+        self.records = FakeRecordRepository(self)
+        self.batches = FakeBatchRepository(self)
+        self.departments = FakeDepartmentRepository(self)
+        self.keys = FakeApiKeyRepository(self)
+        self.audit = FakeAuditLog(self)
+        self.entries = FakeListEntryRepository(self)
+        self.changes = FakeChangeLog(self)
+        self.queries = FakeQueryLog(self)
+        self.accounts = FakeAccountRepository(self)
+        self.authorisations = FakeAuthorisationRepository(self)
+        self.objections = FakeObjectionRepository(self)
+        self.repairs = FakeRepairRepository(self)
+        self.evidence = FakeEvidenceRepository(self)
+        self.feed = FakeFeed(self)
+        self.reports = FakeReportRegister(self)
+        self.deadlines = FakeDeadlineRepository(self)
+
+    @property
+    def working(self) -> Store:
+        """The open transaction's store (what the repositories read and write)."""
+        if self._working is None:
+            raise RuntimeError("the unit of work is used outside its `with` block")
+        return self._working
+
+    def __enter__(self) -> Self:
+        if self._working is not None:
+            raise RuntimeError("the unit of work is entered twice")
+        self._working = copy.deepcopy(self.committed)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._working = None  # what was not committed is gone
+
+    def commit(self) -> None:
+        self.committed = copy.deepcopy(self.working)
+        self.commits += 1
+
+    def rollback(self) -> None:
+        if self._working is None:
+            raise RuntimeError("the unit of work is used outside its `with` block")
+        self._working = copy.deepcopy(self.committed)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def snapshot(self) -> Store:
+        """A copy of what is committed now, to compare with later (`uow.committed == before`)."""
+        return copy.deepcopy(self.committed)

@@ -1,0 +1,184 @@
+"""What the functional tests share: calling the API and the command line, and reading answers.
+
+Fixtures live in `conftest.py`; these are plain functions and constants the test modules import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Any
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner, Result
+
+from xinyong.cli import app
+from xinyong.db.unit_of_work import SqlUnitOfWork
+
+if TYPE_CHECKING:
+    from httpx2 import Response
+
+UowFactory = Callable[[], SqlUnitOfWork]
+KeyFor = Callable[..., str]
+ClientFactory = Callable[..., TestClient]
+Headers = dict[str, str]
+
+DEPARTMENT = "BJ-AMR"
+PROBLEM = "application/problem+json"
+BAD_CHECK_CHARACTER = "11010519491231002Y"  # 11010519491231002X is valid
+PASSWORD = "correct horse battery"
+AIRLINE = "BJ-CAAC-NC"
+AGENCY = "AGENCY-BAIHANG"
+
+
+def auth(token: str) -> Headers:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_problem(response: Response, status: int) -> dict[str, Any]:
+    """Assert an RFC 9457 problem with this status and return its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body: dict[str, Any] = response.json()
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    assert body["status"] == status
+    assert body["title"]
+    assert body["detail"]
+    return body
+
+
+def on(day: date) -> datetime:
+    """10:00 in Beijing on `day`, as the UTC instant the clock holds."""
+    return datetime.combine(day, time(2, 0), tzinfo=UTC)
+
+
+def masked(number: str) -> str:
+    return f"{number[:10]}****{number[14:]}"
+
+
+@dataclass
+class Person:
+    number: str
+    name: str
+    subject_id: int
+    headers: Headers
+
+
+def submit(client: TestClient, headers: Headers, row: dict[str, object]) -> int:
+    response = client.post("/api/v1/records", json=row, headers=headers)
+    assert response.status_code in (200, 201), response.text
+    return int(response.json()["record"]["id"])
+
+
+def sign_up(client: TestClient, number: str, name: str) -> Person:
+    """Register and log in (an API token), as the person would."""
+    registered = client.post(
+        "/api/v1/accounts",
+        json={"number": number, "name": name, "phone": "138 0013 8000", "password": PASSWORD},
+    )
+    assert registered.status_code == 201, registered.text
+    assert number not in registered.text
+    session = client.post("/api/v1/sessions", json={"number": number, "password": PASSWORD})
+    assert session.status_code == 201, session.text
+    token = session.json()["token"]
+    assert token.startswith("xs_")
+    return Person(number, name, int(registered.json()["subject_id"]), auth(token))
+
+
+def check(client: TestClient, headers: Headers, number: str, matter: str) -> Any:
+    response = client.post(
+        "/api/v1/checks", json={"subject": number, "matter": matter}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def report(client: TestClient, person: Person) -> Any:
+    response = client.get("/api/v1/me/report", params={"format": "json"}, headers=person.headers)
+    assert response.status_code == 200, response.text
+    assert person.number not in response.text
+    return response.json()
+
+
+def record_in(data: Any, record_id: int) -> Any:
+    (found,) = [r for r in data["records"] if r["id"] == record_id]
+    return found
+
+
+def public_record(client: TestClient, record_id: int) -> Any:
+    """The record as GET /public/records shows it (None when it is not published today)."""
+    response = client.get("/api/v1/public/records", params={"limit": 200})
+    assert response.status_code == 200, response.text
+    found = [r for r in response.json() if r["id"] == record_id]
+    return found[0] if found else None
+
+
+def feed(client: TestClient, headers: Headers, **params: int) -> list[Any]:
+    response = client.get("/api/v1/feed", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    items: list[Any] = response.json()
+    return items
+
+
+def object_to(client: TestClient, person: Person, record_id: int) -> Any:
+    filed = client.post(
+        "/api/v1/me/objections",
+        json={
+            "record_id": record_id,
+            "ground": "error_or_omission",
+            "reasons": "该案已于2026年10月20日执行完毕，记载有误",
+        },
+        headers=person.headers,
+    )
+    assert filed.status_code == 201, filed.text
+    return filed.json()
+
+
+def agency_query(client: TestClient, agency: Headers, number: str) -> Any:
+    return client.post(
+        "/api/v1/agency/queries",
+        json={"subject": number, "purpose": "个人贷款审批", "scope": "report"},
+        headers=agency,
+    )
+
+
+# The command line
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def squashed(text: str) -> str:
+    """The text without whitespace: the console wraps long lines, even inside a path."""
+    return "".join(text.split())
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def record_listing(
+    client: TestClient, headers: Headers, number: str, list_type: str = "COURT-DEBTORS"
+) -> Any:
+    return client.post(
+        "/api/v1/lists/decided",
+        json={
+            "list_type": list_type,
+            "subject": number,
+            "grounds": "the deciding authority's decision",
+            "decided_on": "2026-10-15",
+        },
+        headers=headers,
+    )
+
+
+def measures_for(
+    client: TestClient, headers: Headers, number: str, matter: str = "flight"
+) -> list[str]:
+    response = client.post(
+        "/api/v1/checks", json={"subject": number, "matter": matter}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    return [m["code"] for m in response.json()["measures"]]

@@ -1,0 +1,145 @@
+"""People's accounts over HTTP: registration, sessions, lockout, and whose file a session reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import Clock
+from tests.factories import citizen_id, penalty_row
+from tests.functional.helpers import PASSWORD, PROBLEM, Headers, auth, sign_up, submit
+
+
+def test_sessions_refuse_wrong_passwords_ended_tokens_and_other_peoples_files(
+    client: TestClient, amr: Headers, seeded: Callable[[], Any]
+) -> None:
+    number, name = citizen_id(born=date(1985, 8, 8)), "王秀英"
+    submit(client, amr, penalty_row(subject_id=number, subject_name=name))
+    other_number = citizen_id(born=date(1986, 9, 9))
+    submit(client, amr, penalty_row(subject_id=other_number, subject_name="张伟"))
+
+    stranger = citizen_id(born=date(1990, 1, 1))  # well formed, unknown here
+    malformed = number[:-1] + ("1" if number[-1] != "1" else "2")  # a wrong check character
+    for body in (
+        {"number": number, "name": "王秀", "phone": "13800138000", "password": PASSWORD},
+        {"number": stranger, "name": name, "phone": "13800138000", "password": PASSWORD},
+        {"number": malformed, "name": name, "phone": "13800138000", "password": PASSWORD},
+        {"number": number, "name": name, "phone": "12345", "password": PASSWORD},
+        {"number": number, "name": name, "phone": "13800138000", "password": "short"},
+    ):
+        refused = client.post("/api/v1/accounts", json=body)
+        assert refused.status_code in (404, 422), refused.text
+        assert refused.headers["content-type"].startswith(PROBLEM)
+        assert body["number"] not in refused.text
+        assert body["number"][:14] not in refused.text
+    person = sign_up(client, number, name)
+    taken = client.post(
+        "/api/v1/accounts",
+        json={"number": number, "name": name, "phone": "13800138000", "password": PASSWORD},
+    )
+    # The same answer as for an unknown number or a wrong name: registration tells no one
+    # who is on file.
+    assert taken.status_code == 422
+    assert number not in taken.text
+    unknown = client.post(
+        "/api/v1/accounts",
+        json={"number": stranger, "name": name, "phone": "13800138000", "password": PASSWORD},
+    )
+    assert taken.json()["detail"] == unknown.json()["detail"]
+
+    details = set()
+    for body in (
+        {"number": number, "password": "wrong horse battery"},
+        {"number": stranger, "password": PASSWORD},
+        {"number": malformed, "password": PASSWORD},
+        {"number": number.lower(), "password": PASSWORD.upper()},
+    ):
+        failed = client.post("/api/v1/sessions", json=body)
+        assert failed.status_code == 401, failed.text
+        assert failed.headers["content-type"].startswith(PROBLEM)
+        problem = failed.json()
+        assert problem["status"] == 401
+        assert {"type", "title", "detail"} <= problem.keys()
+        assert body["number"] not in failed.text
+        assert body["number"][:14] not in failed.text
+        assert "set-cookie" not in failed.headers
+        details.add(problem["detail"])
+    assert len(details) == 1  # one message, whatever was wrong
+
+    web = client.post(
+        "/api/v1/sessions", json={"number": number, "password": PASSWORD, "kind": "web"}
+    )
+    assert web.status_code == 201
+    token = web.json()["token"]
+    set_cookie = web.headers["set-cookie"]
+    assert set_cookie.startswith(f"xinyong_session={token};")
+    assert "httponly" in set_cookie.lower()
+    assert "samesite=strict" in set_cookie.lower()
+    # The jar would drop it (the test clock is behind the wall clock): the browser's part by hand.
+    client.cookies.set("xinyong_session", token)
+    assert client.get("/api/v1/me/report").status_code == 200  # the cookie reads
+    no_header = client.post(
+        "/api/v1/me/objections",
+        json={"record_id": 1, "ground": "error_or_omission", "reasons": "x"},
+    )
+    assert no_header.status_code == 401  # writing needs the header: no cross-site requests
+    client.cookies.clear()
+
+    # A person's token is not a department's key, and reads no one else's file.
+    department_routes: list[tuple[str, str, dict[str, object] | None]] = [
+        ("POST", "/api/v1/checks", {"subject": other_number, "matter": "flight"}),
+        ("GET", "/api/v1/objections", None),
+        ("GET", "/api/v1/repairs", None),
+        ("GET", "/api/v1/feed", None),
+        ("POST", "/api/v1/agency/queries", {"subject": other_number, "purpose": "x"}),
+        ("POST", "/api/v1/records", penalty_row(subject_id=other_number)),
+    ]
+    for method, url, payload in department_routes:
+        denied = client.request(method, url, json=payload, headers=person.headers)
+        assert denied.status_code == 403, (url, denied.text)
+        assert other_number not in denied.text
+    with seeded() as uow:
+        other = uow.subjects.get_by_number(other_number)
+    assert other is not None
+    for url in ("/api/v1/me/report", "/api/v1/me/objections", "/api/v1/me/authorisations"):
+        foreign = client.get(url, params={"on_behalf_of": other.id}, headers=person.headers)
+        assert foreign.status_code == 403, foreign.text
+        assert other_number not in foreign.text
+    own = client.get(
+        "/api/v1/me/report", params={"on_behalf_of": person.subject_id}, headers=person.headers
+    )
+    assert own.status_code == 200
+
+    ended = client.delete("/api/v1/sessions/current", headers=person.headers)
+    assert ended.status_code == 204
+    after = client.get("/api/v1/me/report", headers=person.headers)
+    assert after.status_code == 401
+    assert after.headers["content-type"].startswith(PROBLEM)
+    assert client.get("/api/v1/me/report").status_code == 401
+    forged = client.get("/api/v1/me/report", headers=auth("xs_not-a-session"))
+    assert forged.status_code == 401
+
+
+def test_logins_are_refused_for_a_while_after_too_many_wrong_passwords(
+    client: TestClient, amr: Headers, clock: Clock
+) -> None:
+    number, name = citizen_id(born=date(1984, 3, 3)), "王秀英"
+    submit(client, amr, penalty_row(subject_id=number, subject_name=name))
+    sign_up(client, number, name)
+
+    def attempt(password: str) -> Any:
+        return client.post("/api/v1/sessions", json={"number": number, "password": password})
+
+    for _ in range(5):  # rights.toml: max_failed_logins
+        assert attempt("not the password").status_code == 401
+    locked = attempt(PASSWORD)  # even the right password, for now
+    assert locked.status_code == 429, locked.text
+    assert locked.headers["content-type"].startswith(PROBLEM)
+    assert "15 minutes" in locked.json()["detail"]
+    assert number not in locked.text
+
+    clock.advance(minutes=16)  # rights.toml: lockout_minutes
+    assert attempt(PASSWORD).status_code == 201

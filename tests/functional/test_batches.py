@@ -1,0 +1,298 @@
+"""Batches over HTTP and through `xinyong ingest`: good rows stored, each refused row named."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.factories import penalty_row
+from tests.functional.helpers import (
+    BAD_CHECK_CHARACTER,
+    DEPARTMENT,
+    ClientFactory,
+    KeyFor,
+    assert_problem,
+    auth,
+    run,
+    words,
+)
+from xinyong.domain.access import Scope
+
+
+def as_csv(rows: list[dict[str, object]]) -> bytes:
+    columns = list(dict.fromkeys(name for row in rows for name in row))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def as_json_lines(rows: list[dict[str, object] | str]) -> bytes:
+    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+CSV = {"content-type": "text/csv"}
+
+JSON_LINES = {"content-type": "application/x-ndjson"}
+
+
+# POST /api/v1/records/batch
+
+
+def test_an_oversized_batch_sent_without_a_length_is_refused(
+    make_client: ClientFactory, key_for: KeyFor
+) -> None:
+    client = make_client(max_body_bytes=4096)
+    writer = auth(key_for([Scope.RECORDS_WRITE], DEPARTMENT))
+    body = as_csv([penalty_row() for _ in range(20)])
+    assert len(body) > 4096
+
+    def chunks() -> Iterator[bytes]:  # streamed: no content-length header to refuse it by
+        for start in range(0, len(body), 512):
+            yield body[start : start + 512]
+
+    response = client.post("/api/v1/records/batch", content=chunks(), headers={**writer, **CSV})
+    assert_problem(response, 413)
+
+
+def test_a_batch_in_another_media_type_is_refused(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    response = client.post(
+        "/api/v1/records/batch", json=[penalty_row()], headers=writer
+    )  # application/json
+    assert_problem(response, 415)
+
+
+def test_a_batch_that_is_not_utf8_is_a_bad_request_problem(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    body = as_csv([penalty_row()]).decode().encode("gb18030")
+    assert_problem(
+        client.post("/api/v1/records/batch", content=body, headers={**writer, **CSV}), 400
+    )
+
+
+def test_a_csv_header_with_a_repeated_column_is_refused(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    body = b"item,item\nADM-PEN-01,ADM-PEN-01\n"
+    problem = assert_problem(
+        client.post("/api/v1/records/batch", content=body, headers={**writer, **CSV}), 422
+    )
+    assert "header" in problem["detail"]
+
+
+def test_one_row_with_an_absurd_fine_does_not_sink_its_batch(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    rows = [penalty_row(), penalty_row(fine_amount="1e300"), penalty_row()]
+    response = client.post("/api/v1/records/batch", content=as_csv(rows), headers={**writer, **CSV})
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["accepted"], summary["rejected"]) == (2, 1)
+    assert [(e["row"], e["field"]) for e in summary["errors"]] == [(2, "fine_amount")]
+
+
+def test_a_csv_batch_stores_good_rows_and_numbers_each_refused_one(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    rows = [penalty_row() for _ in range(5)]
+    rows[1]["fine_amount"] = "lots"
+    rows[3]["subject_id"] = BAD_CHECK_CHARACTER
+    response = client.post("/api/v1/records/batch", content=as_csv(rows), headers={**writer, **CSV})
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["rows"], summary["accepted"], summary["rejected"]) == (5, 3, 2)
+    assert {(e["row"], e["field"]) for e in summary["errors"]} == {
+        (2, "fine_amount"),
+        (4, "subject_id"),
+    }
+    assert BAD_CHECK_CHARACTER not in response.text
+
+
+def test_a_json_lines_batch_reports_a_malformed_line_as_its_row(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    body = as_json_lines(
+        [penalty_row(), '{"item": "ADM-PEN-01",', penalty_row(penalty_type="flogging"), "[1, 2]"]
+    )
+    response = client.post("/api/v1/records/batch", content=body, headers={**writer, **JSON_LINES})
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["accepted"], summary["rejected"]) == (1, 3)
+    assert [(e["row"], e["field"]) for e in summary["errors"]] == [
+        (2, "row"),
+        (3, "penalty_type"),
+        (4, "row"),
+    ]
+    assert "JSON" in summary["errors"][0]["reason"]
+
+
+@pytest.mark.parametrize(("encode", "media"), [(as_csv, CSV), (as_json_lines, JSON_LINES)])
+def test_resending_a_batch_adds_nothing(
+    client: TestClient, writer: dict[str, str], encode: Any, media: dict[str, str]
+) -> None:
+    rows = [penalty_row() for _ in range(4)]
+    rows[2]["decision_date"] = "2026-02-30"
+    first = client.post("/api/v1/records/batch", content=encode(rows), headers={**writer, **media})
+    again = client.post("/api/v1/records/batch", content=encode(rows), headers={**writer, **media})
+    assert (first.json()["accepted"], first.json()["rejected"]) == (3, 1)
+    summary = again.json()
+    assert (summary["accepted"], summary["updated"], summary["unchanged"]) == (0, 0, 3)
+    assert summary["rejected"] == 1
+    assert summary["batch_id"] != first.json()["batch_id"]
+
+
+def test_a_batch_can_be_read_back_with_its_counts_and_errors(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    rows = [penalty_row(), penalty_row(fine_amount="-5"), penalty_row(religion="佛教")]
+    summary = client.post(
+        "/api/v1/records/batch", content=as_csv(rows), headers={**writer, **CSV}
+    ).json()
+    read = client.get(f"/api/v1/batches/{summary['batch_id']}", headers=writer)
+    assert read.status_code == 200
+    stored = read.json()
+    for count in ("batch_id", "rows", "accepted", "updated", "unchanged", "rejected"):
+        assert stored[count] == summary[count]
+    assert stored["errors"] == summary["errors"]
+    assert {(e["row"], e["field"]) for e in stored["errors"]} == {
+        (2, "fine_amount"),
+        (3, "religion"),
+    }
+    assert stored["notes"] == []
+
+
+def test_another_department_cannot_read_a_batch(
+    client: TestClient, writer: dict[str, str], key_for: KeyFor, other_department: str
+) -> None:
+    summary = client.post(
+        "/api/v1/records/batch", content=as_csv([penalty_row()]), headers={**writer, **CSV}
+    ).json()
+    other = auth(key_for([Scope.RECORDS_READ], other_department))
+    assert_problem(client.get(f"/api/v1/batches/{summary['batch_id']}", headers=other), 404)
+
+
+def test_batch_records_can_be_read_one_by_one(client: TestClient, writer: dict[str, str]) -> None:
+    row = penalty_row()
+    summary = client.post(
+        "/api/v1/records/batch", content=as_json_lines([row]), headers={**writer, **JSON_LINES}
+    ).json()
+    single = client.post("/api/v1/records", json=row, headers=writer).json()
+    assert single["outcome"] == "unchanged"
+    assert single["record"]["batch_id"] == summary["batch_id"]
+
+
+# xinyong ingest
+
+
+@pytest.fixture
+def batch_file(tmp_path: Path) -> tuple[Path, list[dict[str, object]]]:
+    """A CSV of five rows written by the test: rows 2 and 4 are bad."""
+    rows = [penalty_row() for _ in range(5)]
+    rows[1]["fine_amount"] = "lots"
+    rows[3]["subject_id"] = BAD_CHECK_CHARACTER
+    path = tmp_path / "amr.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path, rows
+
+
+def test_ingesting_a_file_reports_each_refused_row_and_writes_them_beside_it(
+    migrated: str, batch_file: tuple[Path, list[dict[str, object]]]
+) -> None:
+    path, rows = batch_file
+    result = run("ingest", str(path), "--department", "BJ-AMR", "--json")
+    assert result.exit_code == 1, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["accepted"], summary["updated"], summary["unchanged"], summary["rejected"]) == (
+        3,
+        0,
+        0,
+        2,
+    )
+    assert {(e["row"], e["field"]) for e in summary["errors"]} == {
+        (2, "fine_amount"),
+        (4, "subject_id"),
+    }
+    rejects = path.with_name("amr.csv.rejects.csv")
+    assert summary["rejects_file"] == str(rejects)
+    with rejects.open(encoding="utf-8-sig", newline="") as fh:
+        refused = list(csv.DictReader(fh))
+    assert [r["row"] for r in refused] == ["2", "4"]
+    assert "fine_amount" in refused[0]["errors"]
+    assert "check character" in refused[1]["errors"]
+    assert refused[0]["document_number"] == rows[1]["document_number"]
+
+
+def test_ingesting_the_same_file_again_adds_nothing(
+    migrated: str, batch_file: tuple[Path, list[dict[str, object]]]
+) -> None:
+    path, _ = batch_file
+    first = json.loads(run("ingest", str(path), "--department", "BJ-AMR", "--json").stdout)
+    result = run("ingest", str(path), "--department", "BJ-AMR", "--json")
+    assert result.exit_code == 1
+    again = json.loads(result.stdout)
+    assert (again["accepted"], again["updated"]) == (0, 0)
+    assert again["unchanged"] == first["accepted"]
+    assert again["rejected"] == first["rejected"]
+
+
+def test_a_clean_file_is_ingested_with_exit_code_zero(migrated: str, tmp_path: Path) -> None:
+    path = tmp_path / "clean.jsonl"
+    path.write_text(
+        "".join(json.dumps(penalty_row(), ensure_ascii=False) + "\n" for _ in range(3)),
+        encoding="utf-8",
+    )
+    result = run("ingest", str(path), "--department", "BJ-AMR")
+    assert result.exit_code == 0, result.output
+    assert "3 accepted" in words(result.output)
+    assert not path.with_name("clean.jsonl.rejects.csv").exists()
+
+
+def test_a_file_that_is_not_utf8_is_refused_with_a_hint(
+    migrated: str, batch_file: tuple[Path, list[dict[str, object]]]
+) -> None:
+    path, _ = batch_file
+    gb = path.with_name("gb.csv")
+    gb.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
+    result = run("ingest", str(gb), "--department", "BJ-AMR", "--json")
+    assert result.exit_code == 2, result.output
+    text = words(result.output)
+    assert "not utf-8" in text
+    assert "--encoding gb18030" in text
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_a_gb18030_file_is_ingested_when_its_encoding_is_given(
+    migrated: str, batch_file: tuple[Path, list[dict[str, object]]]
+) -> None:
+    path, _ = batch_file
+    gb = path.with_name("gb.csv")
+    gb.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
+    result = run("ingest", str(gb), "--department", "BJ-AMR", "--encoding", "gb18030", "--json")
+    assert result.exit_code == 1, result.output
+    assert (json.loads(result.stdout)["accepted"], json.loads(result.stdout)["rejected"]) == (3, 2)
+
+
+def test_ingesting_for_an_unregistered_department_fails_cleanly(
+    migrated: str, batch_file: tuple[Path, list[dict[str, object]]]
+) -> None:
+    path, _ = batch_file
+    result = run("ingest", str(path), "--department", "NOPE", "--json")
+    assert result.exit_code == 2
+    assert "not registered" in result.output
+    assert "Traceback" not in result.output

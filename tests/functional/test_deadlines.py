@@ -1,0 +1,252 @@
+"""Deadlines over HTTP and on the command line: the centre's overdue view (a department's key
+sees its own cases), the fallback mark wherever a deadline is shown, the person's notices, the
+query log a page at a time, and `xinyong deadlines` / `xinyong sweep`.
+
+The 2026 arrangement (chinese-calendar): 1-7 October off, Saturday 10 October worked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner, Result
+
+from tests.conftest import Clock
+from tests.factories import citizen_id, penalty_row
+from xinyong.cli import app
+from xinyong.db.engine import make_engine
+from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain import calendar
+from xinyong.domain.access import ROLE_SCOPES, Role
+from xinyong.domain.policy import Policy
+from xinyong.domain.querylog import QueryEntry
+from xinyong.services import accounts, objections
+from xinyong.services.feed import key_of
+from xinyong.services.records import submit_record
+
+KeyFor = Callable[..., str]
+Headers = dict[str, str]
+UowFactory = Callable[[], SqlUnitOfWork]
+PASSWORD = "correct horse battery"
+COVERED = calendar.official_years()
+BEFORE_2026 = frozenset(y for y in COVERED if y < 2026)
+
+
+def on(day: date) -> datetime:
+    """10:00 in Beijing on `day`, as the UTC instant the clock holds."""
+    return datetime.combine(day, time(2, 0), tzinfo=UTC)
+
+
+def auth(token: str) -> Headers:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def file_objection(uow: SqlUnitOfWork, policy: Policy, record_id: int, subject_id: int) -> int:
+    objection = objections.file_objection(
+        uow,
+        policy,
+        subject_id=subject_id,
+        record_id=record_id,
+        entry_id=None,
+        ground="error_or_omission",
+        reasons="罚款金额有误",
+        actor="account:1",
+    )
+    return objection.id or 0
+
+
+def get(client: TestClient, path: str, headers: Headers, **params: Any) -> Any:
+    response = client.get(path, params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_the_centre_sees_every_overdue_step_and_a_department_only_its_own(
+    client: TestClient, key_for: KeyFor, seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    clock.at = on(date(2026, 11, 2))
+    amr = submit_record(seeded(), policy, penalty_row(), department="BJ-AMR", actor="clerk")
+    late = file_objection(seeded(), policy, amr.record.id, amr.record.subject_id)  # due 3 Nov
+    clock.at = on(date(2026, 11, 20))
+    fresh = file_objection(seeded(), policy, amr.record.id, amr.record.subject_id)  # due 23 Nov
+    staff = auth(key_for(ROLE_SCOPES[Role.CREDIT_CENTRE]))
+    own = auth(key_for(ROLE_SCOPES[Role.SOURCE_DEPARTMENT], "BJ-AMR"))
+    other = auth(key_for(ROLE_SCOPES[Role.SOURCE_DEPARTMENT], "BJ-TAX"))
+
+    overdue = get(client, "/api/v1/deadlines", staff, overdue="true", kind="objection_check")
+
+    assert overdue == [
+        {
+            "kind": "objection_check",
+            "what": f"objection {late}: the credit centre checks the objection",
+            "entity_type": "objection",
+            "entity_id": late,
+            "subject_id": amr.record.subject_id,
+            "department": "BJ-AMR",
+            "must_act": "credit_centre",
+            "due": "2026-11-03",
+            "due_official": True,
+            "overdue": True,
+            "working_days_overdue": 13,
+        }
+    ]
+    running = get(client, "/api/v1/deadlines", staff)
+    assert [(d["entity_id"], d["due"], d["overdue"]) for d in running] == [
+        (late, "2026-11-03", True),
+        (fresh, "2026-11-23", False),
+    ]
+    assert get(client, "/api/v1/deadlines", own, overdue="true") == overdue
+    assert get(client, "/api/v1/deadlines", other) == []
+    assert get(client, "/api/v1/deadlines", staff, kind=["repair_feedback", "withdrawal"]) == []
+    wrong = client.get("/api/v1/deadlines", params={"kind": "defence"}, headers=staff)
+    assert wrong.status_code == 422
+    assert "binds nobody" in wrong.json()["detail"]
+    implementing = auth(key_for(ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT], "BJ-CAAC-NC"))
+    assert client.get("/api/v1/deadlines", headers=implementing).status_code == 403
+
+
+@pytest.fixture
+def cli_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run by the tests reach the test's database."""
+    monkeypatch.setenv("XINYONG_DATABASE_URL", database_url)
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def _person(seeded: UowFactory, policy: Policy) -> tuple[int, int, Headers]:
+    """A person with one record and an account: (subject id, record id, headers)."""
+    number = citizen_id(born=date(1970, 7, 7))
+    stored = submit_record(
+        seeded(), policy, penalty_row(subject_id=number), department="BJ-AMR", actor="clerk"
+    )
+    accounts.register(
+        seeded(), policy, number=number, name="王秀英", phone="13800138000", password=PASSWORD
+    )
+    token = accounts.login(seeded(), policy, number=number, password=PASSWORD, api=True).token
+    return stored.record.subject_id, stored.record.id, auth(token)
+
+
+def test_a_deadline_counted_monday_to_friday_is_marked_until_recounted_and_the_person_told(
+    cli_database: None,
+    client: TestClient,
+    key_for: KeyFor,
+    seeded: UowFactory,
+    policy: Policy,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(calendar, "official_years", lambda: BEFORE_2026)
+    clock.at = on(date(2026, 9, 30))
+    subject_id, record_id, person = _person(seeded, policy)
+    file_objection(seeded(), policy, record_id, subject_id)
+    staff = auth(key_for(ROLE_SCOPES[Role.CREDIT_CENTRE]))
+    monkeypatch.setattr(calendar, "official_years", lambda: COVERED)  # the calendar arrives
+
+    [mine] = get(client, "/api/v1/me/objections", person)
+    assert (mine["due"], mine["due_official"]) == ("2026-10-01", False)
+    [watched] = get(client, "/api/v1/deadlines", staff)
+    assert (watched["due"], watched["due_official"]) == ("2026-10-01", False)
+    record = get(client, f"/api/v1/records/{record_id}", staff)
+    assert record["publish_by_official"] is False
+    assert get(client, "/api/v1/me/notices", person) == []
+
+    clock.at = on(date(2026, 10, 1))
+    result = CliRunner().invoke(app, ["deadlines", "recount", "--json"])
+    assert result.exit_code == 0, result.output
+
+    [mine] = get(client, "/api/v1/me/objections", person)
+    assert (mine["due"], mine["due_official"]) == ("2026-10-08", True)
+    [notice] = get(client, "/api/v1/me/notices", person)
+    assert (notice["kind"], notice["entity_type"]) == ("deadline_moved", "objection")
+    assert "moved from 2026-10-01 to 2026-10-08" in notice["detail"]
+    report = get(client, "/api/v1/me/report", person)
+    assert [n["detail"] for n in report["notices"]] == [notice["detail"]]
+    assert get(client, f"/api/v1/records/{record_id}", staff)["publish_by_official"] is True
+
+
+def test_the_query_log_is_read_a_page_at_a_time_back_to_the_retention_period(
+    client: TestClient, seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    clock.at = on(date(2026, 11, 20))
+    subject_id, _, person = _person(seeded, policy)
+    uow = seeded()
+    with uow:
+        subject_key = key_of(uow.subjects.get(subject_id))
+        kept_since = datetime(2021, 11, 19, 16, 0, tzinfo=UTC)
+        moments = [kept_since + timedelta(days=i) for i in range(520)] + [
+            kept_since - timedelta(seconds=1)
+        ]
+        uow.queries.add_many(
+            [
+                QueryEntry(at, subject_key, "check", "BJ-CAAC-NC", "c-7", "flight", "M", "none")
+                for at in moments
+            ]
+        )
+        uow.commit()
+
+    first = get(client, "/api/v1/me/queries", person, size=200)
+    last = get(client, "/api/v1/me/queries", person, page=3, size=200)
+
+    assert (first["page"], first["size"], first["total"]) == (1, 200, 520)
+    assert first["since"].startswith("2021-11-19T16:00:00")
+    assert first["items"][0]["at"].startswith((kept_since + timedelta(days=519)).date().isoformat())
+    assert len(last["items"]) == 120
+    assert last["items"][-1]["at"].startswith("2021-11-19T16:00:00")
+    assert all(q["who"] == "中国民用航空华北地区管理局" for q in last["items"])
+    assert get(client, "/api/v1/me/queries", person, page=4, size=200)["items"] == []
+    report = get(client, "/api/v1/me/report", person)
+    assert len(report["queries"]) == 520  # every entry within retention (the old limit was 500)
+
+
+@pytest.fixture
+def wall_clock_uow(database_url: str, seeded: UowFactory) -> Iterator[Callable[[datetime], Any]]:
+    """Units of work whose clock reads a given moment (the CLI reads the wall clock)."""
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    yield lambda moment: SqlUnitOfWork(factory, lambda: moment)
+    engine.dispose()
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def test_the_commands_list_overdue_deadlines_and_the_sweep_reports_what_it_deleted(
+    cli_database: None,
+    wall_clock_uow: Callable[[datetime], SqlUnitOfWork],
+    policy: Policy,
+    tmp_path: Path,
+) -> None:
+    long_ago = datetime.now(UTC) - timedelta(days=60)
+    stored = submit_record(
+        wall_clock_uow(long_ago),
+        policy,
+        penalty_row(decision_date=(long_ago.date() - timedelta(days=30)).isoformat()),
+        department="BJ-AMR",
+        actor="clerk",
+    )
+    objection = file_objection(
+        wall_clock_uow(long_ago), policy, stored.record.id, stored.record.subject_id
+    )
+
+    listed = run("deadlines", "list", "--overdue")
+    assert listed.exit_code == 0, listed.output
+    text = " ".join(listed.output.split())
+    assert f"objection {objection}: the credit centre checks the objection" in text
+    assert "credit_centre" in text
+    assert "objection_check" in text
+    none = run("deadlines", "list", "--overdue", "--kind", "repair_feedback")
+    assert "no running deadlines overdue" in none.output
+    wrong = run("deadlines", "list", "--kind", "soon")
+    assert wrong.exit_code == 2
+    assert "double_publicity" in wrong.output
+
+    swept = run("sweep", "--json")
+    assert swept.exit_code == 0, swept.output
+    figures = json.loads(swept.stdout)
+    assert (figures["queries_deleted"], figures["deadlines_recounted"]) == (0, 0)

@@ -1,0 +1,263 @@
+"""Lists over HTTP and through `xinyong lists`: list types, and a listing's procedure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import Clock
+from tests.factories import citizen_id, debtor_row, penalty_row, tax_violation_row
+from tests.functional.helpers import (
+    Headers,
+    KeyFor,
+    UowFactory,
+    auth,
+    check,
+    measures_for,
+    record_listing,
+    run,
+    squashed,
+    submit,
+    words,
+)
+from xinyong.domain.access import ROLE_SCOPES, Role, Scope
+
+# List types and measures
+
+
+def test_the_list_types_and_measures_are_served_from_the_policy(
+    client: TestClient, key_for: Callable[..., str]
+) -> None:
+    headers = {"Authorization": f"Bearer {key_for({Scope.LISTS_READ})}"}
+    types = client.get("/api/v1/lists/types", headers=headers)
+    assert types.status_code == 200
+    assert "COURT-DEBTORS" in {t["code"] for t in types.json()}
+    court = client.get("/api/v1/lists/types/COURT-DEBTORS", headers=headers).json()
+    assert court["decided_by"] == "court"
+    flights = client.get("/api/v1/measures", params={"matter": "flight"}, headers=headers).json()
+    assert flights
+    assert all("flight" in m["matters"] for m in flights)
+    assert any("COURT-DEBTORS" in m["triggers"] for m in flights)
+    unknown = client.get("/api/v1/measures", params={"matter": "moon-landing"}, headers=headers)
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_list_types_and_measures_are_listed(database: str) -> None:
+    types = run("lists", "types")
+    assert types.exit_code == 0
+    assert "COURT-DEBTORS" in types.output
+    shown = run("lists", "show", "COURT-DEBTORS")
+    assert shown.exit_code == 0
+    assert "exit grounds" in shown.output
+    assert run("lists", "show", "NOPE").exit_code == 1
+    flights = run("measures", "list", "--matter", "flight")
+    assert flights.exit_code == 0
+    assert "COURT-DEBTORS" in squashed(flights.output)
+    assert run("measures", "list", "--matter", "moon").exit_code == 1
+
+
+# The listing procedure
+
+
+def test_a_platform_listing_waits_for_its_notice_and_the_defence_window(
+    client: TestClient, amr: dict[str, str], permits: dict[str, str], clock: Clock
+) -> None:
+    number = citizen_id(born=date(1970, 1, 2))
+    record = submit(client, amr, penalty_row(subject_id=number))
+    proposed = client.post(
+        "/api/v1/lists/proposals",
+        json={
+            "list_type": "FOOD-DRUG-SERIOUS",
+            "subject": number,
+            "grounds": "sold food past its date, repeatedly",
+            "basis_records": [record],
+        },
+        headers=amr,
+    )
+    assert proposed.status_code == 201, proposed.text
+    entry_id = proposed.json()["id"]
+    url = f"/api/v1/lists/entries/{entry_id}"
+    decision = {"reasons": "the grounds are established"}
+
+    early = client.post(f"{url}/decision", json=decision, headers=amr)
+    assert early.status_code == 409
+    assert "proposed" in early.json()["detail"]
+
+    # Friday 2026-11-20: five working days later is Friday 2026-11-27.
+    noticed = client.post(f"{url}/notice", headers=amr)
+    assert noticed.status_code == 200, noticed.text
+    assert noticed.json()["defence_deadline"] == "2026-11-27"
+    assert noticed.json()["defence_deadline_official"] is True
+
+    clock.advance(days=7)  # the deadline day itself: still the person's
+    on_deadline = client.post(f"{url}/decision", json=decision, headers=amr)
+    assert on_deadline.status_code == 409
+    assert "2026-11-27" in on_deadline.json()["detail"]
+    assert check(client, permits, number, "administrative_permit")["measures"] == []
+
+    clock.advance(days=3)  # Monday 2026-11-30
+    decided = client.post(f"{url}/decision", json=decision, headers=amr)
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["state"] == "decided"
+    assert decided.json()["decided_on"] == "2026-11-30"
+    measures = check(client, permits, number, "administrative_permit")["measures"]
+    assert measures
+    assert {m["triggered_by"]["id"] for m in measures} == {entry_id}
+
+    published = client.post(f"{url}/publication", headers=amr)
+    assert published.json()["state"] == "published"
+
+    notice = client.get(f"{url}/notice", headers=amr)
+    assert notice.status_code == 200
+    assert notice.headers["content-type"].startswith("text/html")
+    assert f"{number[:10]}****{number[14:]}" in notice.text
+    assert number not in notice.text
+    assert "2026-11-27" in notice.text or "2026年11月27日" in notice.text
+    pdf = client.get(f"{url}/decision", params={"format": "pdf"}, headers=amr)
+    if pdf.status_code == 503:
+        pytest.skip(f"PDF rendering unavailable here: {pdf.json()['detail']}")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
+
+
+def test_proposals_the_law_does_not_allow_are_refused(
+    client: TestClient, amr: dict[str, str], key_for: KeyFor
+) -> None:
+    minor = citizen_id(born=date(2012, 6, 1))
+    record = submit(client, amr, penalty_row(subject_id=minor))
+    proposal = {
+        "list_type": "FOOD-DRUG-SERIOUS",
+        "subject": minor,
+        "grounds": "x",
+        "basis_records": [record],
+    }
+    refused = client.post("/api/v1/lists/proposals", json=proposal, headers=amr)
+    assert refused.status_code == 403
+    assert "minor" in refused.json()["detail"]
+    assert minor not in refused.text
+
+    adult = citizen_id(born=date(1980, 1, 1))
+    other = submit(client, amr, penalty_row(subject_id=citizen_id(born=date(1981, 1, 1))))
+    own_record = submit(client, amr, penalty_row(subject_id=adult))
+    someone_elses = client.post(
+        "/api/v1/lists/proposals",
+        json={**proposal, "subject": adult, "basis_records": [other]},
+        headers=amr,
+    )
+    assert someone_elses.status_code == 422
+    assert "someone else" in someone_elses.json()["detail"]
+    court_list = client.post(
+        "/api/v1/lists/proposals",
+        json={
+            **proposal,
+            "subject": adult,
+            "list_type": "COURT-DEBTORS",
+            "basis_records": [own_record],
+        },
+        headers=amr,
+    )
+    assert court_list.status_code == 403
+    assert "court" in court_list.json()["detail"]
+
+    own = client.post(
+        "/api/v1/lists/proposals",
+        json={**proposal, "subject": adult, "basis_records": [own_record]},
+        headers=amr,
+    )
+    assert own.status_code == 201, own.text
+    stranger = auth(key_for(ROLE_SCOPES[Role.SOURCE_DEPARTMENT], "BJ-TAX"))
+    hidden = client.post(f"/api/v1/lists/entries/{own.json()['id']}/notice", headers=stranger)
+    assert hidden.status_code == 404
+
+
+def test_a_wrong_exit_ground_is_refused_with_the_grounds_there_are(debtor: str) -> None:
+    run("lists", "court-sync")
+    result = run("lists", "exit", "1", "--ground", "bored")
+    assert result.exit_code == 2
+    assert "performance" in words(result.output)
+
+
+def test_nobody_but_the_court_puts_anyone_on_the_courts_list(
+    client: TestClient,
+    court: Headers,
+    amr: Headers,
+    staff: Headers,
+    tax: Headers,
+    airline: Headers,
+    seeded: UowFactory,
+) -> None:
+    number = citizen_id(born=date(1980, 1, 1))
+    submit(client, amr, penalty_row(subject_id=number))
+    for headers in (amr, staff):
+        refused = record_listing(client, headers, number)
+        assert refused.status_code == 403, refused.text
+        assert "only its deciding authority records it" in refused.json()["detail"]
+    # The tax bureau decides its own list, but only on a finding of its own about this person.
+    refused = record_listing(client, tax, number, "TAX-MAJOR-VIOLATION")
+    assert refused.status_code == 403, refused.text
+    assert "holds no displayable record of its own" in refused.json()["detail"]
+    # Even the court needs its own record about the person.
+    refused = record_listing(client, court, number)
+    assert refused.status_code == 403, refused.text
+    assert measures_for(client, airline, number) == []
+    with seeded() as uow:
+        assert uow.audit.count("mandate:refused") == 4
+        assert uow.entries.count() == 0
+
+    submit(client, tax, tax_violation_row(subject_id=number, subject_name="王秀英"))
+    assert record_listing(client, tax, number, "TAX-MAJOR-VIOLATION").status_code == 201
+
+
+def test_able_to_perform_but_refuses_has_no_end_and_an_extension_is_recorded_later(
+    client: TestClient, court: Headers, airline: Headers, clock: Clock
+) -> None:
+    refuses = citizen_id(born=date(1971, 1, 1))
+    submit(client, court, debtor_row(subject_id=refuses, dishonest_conduct="able_but_refuses"))
+    open_ended = record_listing(client, court, refuses).json()
+    assert open_ended["ends_on"] is None
+    assert open_ended["ground"] == "able_but_refuses"
+
+    evades = citizen_id(born=date(1972, 2, 2))
+    submit(client, court, debtor_row(subject_id=evades))
+    two_years = record_listing(client, court, evades).json()
+    assert two_years["ends_on"] == "2028-10-15"
+    url = f"/api/v1/lists/entries/{two_years['id']}/extension"
+    too_long = client.post(url, json={"months": 61, "decided_on": "2026-11-01"}, headers=court)
+    assert too_long.status_code == 403, too_long.text
+    assert "36 to 60 months" in too_long.json()["detail"]
+    extended = client.post(url, json={"months": 36, "decided_on": "2026-11-01"}, headers=court)
+    assert extended.status_code == 200, extended.text
+    assert extended.json()["ends_on"] == "2029-10-15"
+    clock.advance(days=365 * 3)  # on 2029-11-19 the extended period has run out
+    assert measures_for(client, airline, evades) == []
+    assert measures_for(client, airline, refuses) == ["M-COURT-FLIGHT"]
+
+
+def test_a_deletion_ground_starts_the_courts_three_working_days(
+    client: TestClient, court: Headers, staff: Headers, clock: Clock
+) -> None:
+    number = citizen_id(born=date(1973, 3, 3))
+    submit(client, court, debtor_row(subject_id=number))
+    entry = record_listing(client, court, number).json()
+    url = f"/api/v1/lists/entries/{entry['id']}"
+    noted = client.post(
+        f"{url}/deletion-ground",
+        json={"ground": "performance", "arose_on": "2026-11-19"},
+        headers=court,
+    )
+    assert noted.status_code == 200, noted.text
+    # Thursday 2026-11-19 and three working days: Tuesday 2026-11-24.
+    assert (noted.json()["deletion_due"], noted.json()["deletion_overdue"]) == ("2026-11-24", False)
+    clock.advance(days=5)  # Wednesday 2026-11-25: still listed, one day late
+    late = client.get(url, headers=court).json()
+    assert (late["state"], late["deletion_overdue"]) == ("decided", True)
+    bad = client.post(
+        f"{url}/deletion-ground", json={"ground": "expiry", "arose_on": "2026-11-19"}, headers=court
+    )
+    assert bad.status_code == 409
+    deleted = client.post(f"{url}/exit", json={"ground": "performance"}, headers=court)
+    assert deleted.json()["deletion_overdue"] is False

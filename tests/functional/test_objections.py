@@ -1,0 +1,349 @@
+"""Objections over HTTP: the item is marked at once in the own report, the public listing and
+checks; the working-day deadlines; who sees which case; and the feed that tells recipients.
+
+The dates rest on the State Council's 2026 arrangement as chinese-calendar carries it: National
+Day 1-7 October, Saturday 10 October worked; December has no holiday.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import chinese_calendar
+from fastapi.testclient import TestClient
+
+from tests.conftest import Clock
+from tests.factories import citizen_id, debtor_row, penalty_row
+from tests.functional.helpers import (
+    AGENCY,
+    AIRLINE,
+    PROBLEM,
+    Headers,
+    KeyFor,
+    UowFactory,
+    agency_query,
+    auth,
+    check,
+    feed,
+    masked,
+    object_to,
+    on,
+    public_record,
+    record_in,
+    report,
+    sign_up,
+    submit,
+)
+from xinyong.domain.access import ROLE_SCOPES, Role
+
+AIRLINE_NAME = "中国民用航空华北地区管理局"
+
+
+def list_debtor(client: TestClient, court: Headers, number: str, decided_on: str) -> int:
+    listed = client.post(
+        "/api/v1/lists/decided",
+        json={
+            "list_type": "COURT-DEBTORS",
+            "subject": number,
+            "grounds": "北京市高级人民法院 执行裁定",
+            "decided_on": decided_on,
+        },
+        headers=court,
+    )
+    assert listed.status_code == 201, listed.text
+    return int(listed.json()["id"])
+
+
+def queue(client: TestClient, headers: Headers) -> dict[int, Any]:
+    response = client.get("/api/v1/objections", headers=headers)
+    assert response.status_code == 200, response.text
+    return {o["id"]: o for o in response.json()}
+
+
+# -- an objection reaches every output at once ---------------------------------------------------
+
+
+def test_an_objection_marks_the_record_at_once_in_the_report_the_public_listing_and_checks(
+    client: TestClient, amr: Headers, court: Headers, airline: Headers
+) -> None:
+    number, name = citizen_id(born=date(1975, 3, 9)), "李建国"
+    penalty = submit(client, amr, penalty_row(subject_id=number, subject_name=name))
+    debt = submit(client, court, debtor_row(subject_id=number, subject_name=name))
+    entry = list_debtor(client, court, number, "2026-10-15")
+    person = sign_up(client, number, name)
+
+    before = check(client, airline, number, "flight")
+    [flight] = before["measures"]
+    assert (flight["code"], flight["triggered_by"]["id"]) == ("M-COURT-FLIGHT", entry)
+    assert flight["under_objection"] is False
+
+    pdf = client.get("/api/v1/me/report", params={"format": "pdf"}, headers=person.headers)
+    if pdf.status_code != 503:  # WeasyPrint's system libraries are missing: only this is skipped
+        assert pdf.status_code == 200, pdf.text
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF")
+
+    data = report(client, person)
+    assert data["masked_number"] == masked(number)
+    assert {r["id"] for r in data["records"]} == {penalty, debt}
+    assert not any(r["under_objection"] for r in data["records"])
+    assert not any(r["archived"] for r in data["records"])
+    checks = [q for q in data["queries"] if q["kind"] == "check"]
+    assert [(q["who"], q["purpose"], q["returned"]) for q in checks] == [
+        (AIRLINE_NAME, "flight", f"M-COURT-FLIGHT@{entry}")
+    ]
+    assert any(q["kind"] == "report" for q in data["queries"])  # the PDF read is logged too
+    assert public_record(client, debt)["under_objection"] is False
+
+    objection = object_to(client, person, debt)
+    assert (objection["status"], objection["department"]) == ("filed", "BJ-HCOURT")
+    assert objection["record_id"] == debt
+
+    after = report(client, person)
+    assert record_in(after, debt)["under_objection"] is True
+    assert record_in(after, penalty)["under_objection"] is False
+    assert [(c["kind"], c["about"]) for c in after["cases"]] == [("objection", f"record {debt}")]
+
+    listing = client.get("/api/v1/public/records", params={"item": "JUD-DEBTOR-01"})
+    assert listing.status_code == 200, listing.text
+    [shown] = listing.json()
+    assert shown["id"] == debt
+    assert shown["under_objection"] is True
+    assert shown["subject_number"] == masked(number)
+    assert shown["subject_name"] == "李**"
+    assert number not in listing.text
+    assert name not in listing.text
+    everything = client.get("/api/v1/public/records")
+    assert {r["id"] for r in everything.json()} == {penalty, debt}
+    assert number not in everything.text
+
+    [listed] = [e for e in after["entries"] if e["id"] == entry]
+    assert (listed["list_code"], listed["under_objection"]) == ("COURT-DEBTORS", True)
+    [flight] = check(client, airline, number, "flight")["measures"]
+    assert flight["triggered_by"]["id"] == entry
+    assert flight["under_objection"] is True
+
+
+def test_a_listing_stays_marked_while_any_objection_to_its_records_is_open(
+    client: TestClient, court: Headers, airline: Headers, staff: Headers
+) -> None:
+    number, name = citizen_id(born=date(1972, 7, 1)), "李建国"
+    first = submit(client, court, debtor_row(subject_id=number, subject_name=name))
+    second = submit(client, court, debtor_row(subject_id=number, subject_name=name))
+    entry = list_debtor(client, court, number, "2026-10-15")
+    person = sign_up(client, number, name)
+    a = object_to(client, person, first)
+    b = object_to(client, person, second)
+    [flight] = check(client, airline, number, "flight")["measures"]
+    assert (flight["triggered_by"]["id"], flight["under_objection"]) == (entry, True)
+
+    forwarded = client.post(f"/api/v1/objections/{a['id']}/forwarding", headers=staff)
+    assert forwarded.status_code == 200, forwarded.text
+    rejected = client.post(
+        f"/api/v1/objections/{a['id']}/decision",
+        json={"outcome": "reject", "reasons": "执行依据记载无误"},
+        headers=court,
+    )
+    assert rejected.status_code == 200, rejected.text
+    data = report(client, person)
+    assert record_in(data, first)["under_objection"] is False
+    assert record_in(data, second)["under_objection"] is True
+    [flight] = check(client, airline, number, "flight")["measures"]
+    assert flight["under_objection"] is True  # the second objection is still open
+    [listed] = [e for e in data["entries"] if e["id"] == entry]
+    assert listed["under_objection"] is True
+
+    forwarded = client.post(f"/api/v1/objections/{b['id']}/forwarding", headers=staff)
+    assert forwarded.status_code == 200, forwarded.text
+    rejected = client.post(
+        f"/api/v1/objections/{b['id']}/decision",
+        json={"outcome": "reject", "reasons": "执行依据记载无误"},
+        headers=court,
+    )
+    assert rejected.status_code == 200, rejected.text
+    [flight] = check(client, airline, number, "flight")["measures"]
+    assert flight["under_objection"] is False  # the last objection closed: the mark is lifted
+    assert not any(r["under_objection"] for r in report(client, person)["records"])
+
+
+# -- objection deadlines in working days -----------------------------------------------------------
+
+
+def test_the_official_calendar_behind_these_deadlines() -> None:
+    """What the deadlines below assume of chinese-calendar's 2026 arrangement."""
+    assert chinese_calendar.is_workday(date(2026, 9, 30))
+    holiday = [date(2026, 10, 1) + timedelta(days=n) for n in range(7)]
+    assert not any(chinese_calendar.is_workday(d) for d in holiday)
+    assert chinese_calendar.is_workday(date(2026, 10, 8))
+    saturday = date(2026, 10, 10)
+    assert saturday.weekday() == 5
+    assert chinese_calendar.is_workday(saturday)  # the make-up working day
+    assert not chinese_calendar.is_workday(date(2026, 10, 11))
+    december = [date(2026, 12, 1) + timedelta(days=n) for n in range(15)]
+    assert [d for d in december if chinese_calendar.is_workday(d) != (d.weekday() < 5)] == []
+
+
+def test_objection_deadlines_count_working_days_across_national_day(
+    client: TestClient,
+    amr: Headers,
+    staff: Headers,
+    airline: Headers,
+    agency: Headers,
+    clock: Clock,
+) -> None:
+    clock.at = on(date(2026, 9, 30))  # Wednesday, the last working day before the holiday
+    number, name = citizen_id(born=date(1969, 6, 6)), "王秀英"
+    first = submit(client, amr, penalty_row(subject_id=number, subject_name=name))
+    second = submit(client, amr, penalty_row(subject_id=number, subject_name=name))
+    person = sign_up(client, number, name)
+    # The airline's check returns nothing: it receives no item, so it is told of none.
+    check(client, airline, number, "flight")
+    # The agency, authorised, receives both records: it is told what becomes of them.
+    client.post(
+        "/api/v1/me/authorisations",
+        json={
+            "grantee": AGENCY,
+            "purpose": "个人贷款审批",
+            "scope": "report",
+            "expires_on": "2026-12-31",
+        },
+        headers=person.headers,
+    ).raise_for_status()
+    agency_query(client, agency, number).raise_for_status()
+
+    a = object_to(client, person, first)
+    b = object_to(client, person, second)
+    # The centre checks within one working day: the first after the holiday.
+    assert (a["due"], a["due_official"], a["overdue"]) == ("2026-10-08", True, False)
+    assert b["due"] == "2026-10-08"
+    cases = queue(client, staff)
+    assert set(cases) == {a["id"], b["id"]}
+    assert not any(o["overdue"] for o in cases.values())
+    assert set(queue(client, amr)) == {a["id"], b["id"]}  # routed to the source
+
+    clock.at = on(date(2026, 10, 8))
+    forwarded = client.post(f"/api/v1/objections/{a['id']}/forwarding", headers=staff)
+    assert forwarded.status_code == 200, forwarded.text
+    # The source decides within two working days: Friday 9 and the make-up Saturday 10.
+    assert forwarded.json()["status"] == "forwarded"
+    assert forwarded.json()["due"] == "2026-10-10"
+    assert forwarded.json()["overdue"] is False
+    again = client.post(f"/api/v1/objections/{a['id']}/forwarding", headers=staff)
+    assert again.status_code == 409
+
+    clock.at = on(date(2026, 10, 9))
+    cases = queue(client, staff)
+    assert (cases[b["id"]]["overdue"], cases[a["id"]]["overdue"]) == (True, False)
+    assert list(cases) == [b["id"], a["id"]]  # the most urgent first
+
+    clock.at = on(date(2026, 10, 12))  # Monday: Sunday 11 is a rest day
+    cases = queue(client, staff)
+    assert cases[a["id"]]["overdue"] is True
+    extended = client.post(f"/api/v1/objections/{a['id']}/extension", headers=amr)
+    assert extended.status_code == 200, extended.text
+    assert extended.json()["extended"] is True
+    assert extended.json()["due"] == "2026-10-14"  # +3 working days from Saturday 10
+    assert extended.json()["overdue"] is False
+    twice = client.post(f"/api/v1/objections/{a['id']}/extension", headers=amr)
+    assert twice.status_code == 409
+    assert twice.headers["content-type"].startswith(PROBLEM)
+    assert "once" in twice.json()["detail"]
+    not_with_source = client.post(f"/api/v1/objections/{b['id']}/extension", headers=amr)
+    assert not_with_source.status_code == 409
+
+    url = f"/api/v1/objections/{a['id']}/decision"
+    for reasons in ("", "   "):
+        bare = client.post(url, json={"outcome": "reject", "reasons": reasons}, headers=amr)
+        assert bare.status_code == 422, bare.text
+        assert "reasons" in bare.json()["detail"]
+    unknown = client.post(url, json={"outcome": "ignore", "reasons": "x"}, headers=amr)
+    assert unknown.status_code == 422
+    assert record_in(report(client, person), first)["under_objection"] is True
+
+    decided = client.post(
+        url,
+        json={"outcome": "reject", "reasons": "经核查，处罚决定书记载无误，异议不成立"},
+        headers=amr,
+    )
+    assert decided.status_code == 200, decided.text
+    assert (decided.json()["status"], decided.json()["outcome"]) == ("decided", "reject")
+    assert decided.json()["overdue"] is False
+    again = client.post(url, json={"outcome": "correct", "reasons": "x"}, headers=amr)
+    assert again.status_code == 409
+    assert set(queue(client, staff)) == {b["id"]}
+
+    data = report(client, person)
+    assert record_in(data, first)["under_objection"] is False  # the mark is lifted
+    assert record_in(data, second)["under_objection"] is True  # its own objection is open
+    [case] = [c for c in data["cases"] if c["id"] == a["id"]]
+    assert (case["outcome"], case["status"]) == ("reject", "decided")
+    assert "异议不成立" in case["reasons"]
+
+    assert feed(client, airline) == []  # its check returned nothing
+    items = feed(client, agency)
+    assert [(i["kind"], i["entity_type"], i["entity_id"]) for i in items] == [
+        ("under_objection", "record", first),
+        ("under_objection", "record", second),
+        ("objection_rejected", "record", first),
+    ]
+    seqs = [i["seq"] for i in items]
+    assert seqs == sorted(seqs)
+    assert len(set(seqs)) == 3
+    assert items[2]["detail"] == "经核查，处罚决定书记载无误，异议不成立"
+    assert feed(client, agency, after=0, limit=1) == items[:1]
+    assert feed(client, agency, after=seqs[0], limit=1) == items[1:2]
+    assert feed(client, agency, after=seqs[1]) == items[2:]
+    assert feed(client, agency, after=seqs[2]) == []
+    assert feed(client, amr) == []  # BJ-AMR never queried the person: it is told nothing
+
+
+def test_a_department_sees_only_the_objections_routed_to_it(
+    client: TestClient, amr: Headers, court: Headers, key_for: KeyFor
+) -> None:
+    number, name = citizen_id(born=date(1970, 2, 2)), "王秀英"
+    record = submit(client, amr, penalty_row(subject_id=number, subject_name=name))
+    person = sign_up(client, number, name)
+    objection = object_to(client, person, record)
+    assert queue(client, court) == {}
+    # Forwarding is the credit centre's step: a department's key is refused it outright.
+    refused = client.post(f"/api/v1/objections/{objection['id']}/forwarding", headers=court)
+    assert refused.status_code == 403
+    hidden = client.post(f"/api/v1/objections/{objection['id']}/extension", headers=court)
+    assert hidden.status_code == 404
+    hidden = client.post(
+        f"/api/v1/objections/{objection['id']}/decision",
+        json={"outcome": "reject", "reasons": "not ours to decide"},
+        headers=court,
+    )
+    assert hidden.status_code == 404
+    airline = auth(key_for(ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT], AIRLINE))
+    assert client.get("/api/v1/objections", headers=airline).status_code == 403
+
+
+def test_a_source_decides_an_objection_only_once_the_centre_forwarded_it(
+    client: TestClient, amr: Headers, staff: Headers, seeded: UowFactory
+) -> None:
+    number, name = citizen_id(born=date(1970, 2, 2)), "王秀英"
+    record = submit(client, amr, penalty_row(subject_id=number, subject_name=name))
+    password = "correct horse battery staple"
+    client.post(
+        "/api/v1/accounts",
+        json={"number": number, "name": name, "phone": "13800138000", "password": password},
+    )
+    token = client.post("/api/v1/sessions", json={"number": number, "password": password})
+    person = auth(token.json()["token"])
+    objection = client.post(
+        "/api/v1/me/objections",
+        json={"record_id": record, "ground": "error_or_omission", "reasons": "罚款金额有误"},
+        headers=person,
+    ).json()
+    decision = {"outcome": "reject", "reasons": "记载无误"}
+    url = f"/api/v1/objections/{objection['id']}"
+    early = client.post(f"{url}/decision", json=decision, headers=amr)
+    assert early.status_code == 403, early.text
+    assert "still with the credit centre" in early.json()["detail"]
+    assert client.post(f"{url}/forwarding", headers=staff).status_code == 200
+    assert client.post(f"{url}/decision", json=decision, headers=amr).status_code == 200
+    with seeded() as uow:
+        assert uow.audit.count("mandate:refused") == 1

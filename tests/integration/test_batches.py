@@ -1,0 +1,311 @@
+"""Ingestion on a real database: stored once, refused with reasons, resumed after interruption."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import citizen_id, penalty_row
+from xinyong.db.batches import BatchRow
+from xinyong.db.records import CreditRecordRow, RecordRevisionRow
+from xinyong.db.subjects import IdentityReviewRow, SubjectRow
+from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain.batches import BatchSource
+from xinyong.domain.errors import Invalid
+from xinyong.domain.policy import Policy
+from xinyong.domain.records import RecordStatus
+from xinyong.services import batches
+from xinyong.services.batches import get_batch, ingest_batch
+from xinyong.services.batchfiles import BatchFormat, read_rows
+from xinyong.services.reports import build_report
+
+UowFactory = Callable[[], SqlUnitOfWork]
+
+
+def _count(make_uow: UowFactory, table: type) -> int:
+    uow = make_uow()
+    with uow:
+        return int(uow.session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def _ingest(make_uow: UowFactory, policy: Policy, rows: list[dict[str, object]], **kw: object):
+    return ingest_batch(
+        make_uow(),
+        policy,
+        list(enumerate(rows, start=1)),
+        department="BJ-AMR",
+        actor="test",
+        source=BatchSource.API,
+        chunk_rows=kw.pop("chunk_rows", 3),  # type: ignore[arg-type]
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _ingest_rows(make_uow: UowFactory, policy: Policy, rows: object, **kw: object):
+    return ingest_batch(
+        make_uow(),
+        policy,
+        rows,  # type: ignore[arg-type]
+        department="BJ-AMR",
+        actor="test",
+        source=BatchSource.API,
+        chunk_rows=2,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_a_batch_stores_valid_rows_and_names_each_refused_field(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    rows = [penalty_row() for _ in range(5)]
+    rows[1]["fine_amount"] = "lots"
+    rows[3]["subject_id"] = "11010519491231002Y"
+    summary = _ingest(seeded, policy, rows)
+    assert (summary.accepted, summary.rejected) == (3, 2)
+    problems = {(e.row, e.field) for e in summary.errors}
+    assert problems == {(2, "fine_amount"), (4, "subject_id")}
+    assert "check character" in next(e.reason for e in summary.errors if e.row == 4)
+    assert _count(seeded, CreditRecordRow) == 3
+
+
+def test_sending_the_same_rows_again_adds_nothing(seeded: UowFactory, policy: Policy) -> None:
+    rows = [penalty_row() for _ in range(7)]
+    _ingest(seeded, policy, rows)
+    again = _ingest(seeded, policy, rows)
+    assert (again.accepted, again.unchanged, again.updated) == (0, 7, 0)
+    assert _count(seeded, CreditRecordRow) == 7
+    assert _count(seeded, SubjectRow) == 7
+
+
+def test_a_changed_resubmission_updates_and_keeps_the_old_version(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    row = penalty_row(fine_amount="1000")
+    _ingest(seeded, policy, [row])
+    summary = _ingest(seeded, policy, [{**row, "fine_amount": "80000"}])
+    assert summary.updated == 1
+    assert _count(seeded, CreditRecordRow) == 1
+    assert _count(seeded, RecordRevisionRow) == 1
+    uow = seeded()
+    with uow:
+        stored = uow.session.scalars(select(CreditRecordRow)).one()
+        assert stored.fields["fine_amount"] == "80000.00"
+        assert stored.severity == "serious"
+
+
+def test_the_same_document_twice_in_one_chunk_is_one_record(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    row = penalty_row(fine_amount="100")
+    summary = _ingest(seeded, policy, [row, {**row, "fine_amount": "200"}], chunk_rows=10)
+    assert (summary.accepted, summary.updated) == (1, 1)
+    assert _count(seeded, CreditRecordRow) == 1
+
+
+def test_a_conflicting_name_is_held_for_review_not_merged(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    number = citizen_id()
+    _ingest(seeded, policy, [penalty_row(subject_id=number, subject_name="李建国")])
+    summary = _ingest(seeded, policy, [penalty_row(subject_id=number, subject_name="李建围")])
+    assert summary.accepted == 1
+    assert summary.held_for_review == 1
+    uow = seeded()
+    with uow:
+        subject = uow.subjects.get_by_number(number)
+        assert subject is not None
+        assert subject.name == "李建国"
+        held = uow.session.scalars(
+            select(CreditRecordRow).where(
+                CreditRecordRow.status == RecordStatus.IDENTITY_HOLD.value
+            )
+        ).one()
+        review = uow.session.scalars(select(IdentityReviewRow)).one()
+        assert review.record_id == held.id
+        assert (review.known_value, review.submitted_value) == ("李建国", "李建围")
+
+
+def test_a_region_code_newer_than_the_birth_year_is_stored(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    # 440305 (Shenzhen Nanshan) dates from 1983: the number was issued there after 1965.
+    summary = _ingest(seeded, policy, [penalty_row(subject_id="440305196501011232")])
+    assert (summary.accepted, summary.rejected) == (1, 0)
+    uow = seeded()
+    with uow:
+        subject = uow.subjects.get_by_number("440305196501011232")
+        assert subject is not None
+        assert subject.region_code == "440305"
+        assert subject.birth_date is not None
+        assert subject.birth_date.year == 1965
+
+
+def test_a_region_code_unknown_to_the_table_is_stored_not_refused(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    number = citizen_id(region="449999")
+    summary = _ingest(seeded, policy, [penalty_row(subject_id=number)])
+    assert (summary.accepted, summary.rejected) == (1, 0)
+    assert _count(seeded, CreditRecordRow) == 1
+    uow = seeded()
+    with uow:
+        subject = uow.subjects.get_by_number(number)
+        assert subject is not None
+        assert subject.id is not None
+    # The person's report names the region by its code: the table has no name for it.
+    report = build_report(seeded(), policy, subject.id, actor="test", secret_key="test")
+    assert report.region == "449999"
+
+
+def test_a_stated_birth_date_that_contradicts_the_number_is_held(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    summary = _ingest(seeded, policy, [penalty_row(birth_date="1990-01-01")])
+    assert summary.held_for_review == 1
+
+
+def test_an_interrupted_file_batch_resumes_after_its_last_committed_chunk(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    rows = list(enumerate([penalty_row() for _ in range(10)], start=1))
+
+    def dying(limit: int):
+        for n, row in rows:
+            if n > limit:
+                raise KeyboardInterrupt  # the process dies while reading row 8
+            yield n, row
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest_batch(
+            seeded(),
+            policy,
+            dying(7),
+            department="BJ-AMR",
+            actor="t",
+            source=BatchSource.FILE,
+            sha256="f" * 64,
+            chunk_rows=3,
+        )
+    assert _count(seeded, CreditRecordRow) == 6  # two chunks of three committed
+    summary = ingest_batch(
+        seeded(),
+        policy,
+        rows,
+        department="BJ-AMR",
+        actor="t",
+        source=BatchSource.FILE,
+        sha256="f" * 64,
+        chunk_rows=3,
+    )
+    assert summary.resumed_from_row == 6
+    assert (summary.rows, summary.accepted, summary.rejected) == (10, 10, 0)
+    assert _count(seeded, CreditRecordRow) == 10
+
+
+def test_an_unreadable_input_fails_its_batch_and_keeps_what_was_committed(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    rows = [penalty_row() for _ in range(4)]
+
+    def breaking():
+        yield from enumerate(rows, start=1)
+        raise Invalid("the file is not UTF-8 text near line 6")
+
+    with pytest.raises(Invalid):
+        ingest_batch(
+            seeded(),
+            policy,
+            breaking(),
+            department="BJ-AMR",
+            actor="t",
+            source=BatchSource.API,
+            chunk_rows=2,
+        )
+    uow = seeded()
+    with uow:
+        batch = uow.session.scalars(select(BatchRow)).one()
+        assert (batch.status, batch.rows_done, batch.accepted) == ("failed", 4, 4)
+    assert _count(seeded, CreditRecordRow) == 4
+
+
+def test_an_unexpected_error_on_one_row_costs_that_row_only(
+    seeded: UowFactory, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = batches.validate_row
+    rows = [penalty_row() for _ in range(3)]
+
+    def flaky(raw, **kw):
+        if kw["row"] == 2:
+            raise ArithmeticError("a bug in a rule")
+        return real(raw, **kw)
+
+    monkeypatch.setattr(batches, "validate_row", flaky)
+    summary = _ingest(seeded, policy, rows)
+    assert (summary.accepted, summary.rejected) == (2, 1)
+    assert summary.errors[0].row == 2
+    assert "could not be checked" in summary.errors[0].reason
+
+
+def test_a_held_record_stays_held_when_resent_until_its_review_is_resolved(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    number = citizen_id()
+    _ingest(seeded, policy, [penalty_row(subject_id=number, subject_name="李建国")])
+    row = penalty_row(subject_id=number, subject_name="李建围")
+    _ingest(seeded, policy, [row])
+    again = _ingest(seeded, policy, [{**row, "subject_name": "李建国", "fine_amount": "900"}])
+    assert (again.updated, again.held_for_review) == (1, 0)
+    uow = seeded()
+    with uow:
+        statuses = sorted(uow.session.scalars(select(CreditRecordRow.status)))
+        reviews = uow.session.scalars(select(IdentityReviewRow)).all()
+    assert statuses == ["active", "identity_hold"]
+    assert len(reviews) == 1
+
+
+# Input that once sank a batch or leaked an ID number into its stored refusals
+
+
+def test_an_odd_field_name_is_refused_on_its_row_and_the_batch_goes_on(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    # PostgreSQL refused to store these names in batch_rejects (NUL; longer than the column),
+    # which sank the whole batch there while SQLite took it.
+    rows = [
+        {**penalty_row(), "x" * 300: "1"},
+        {**penalty_row(), "a\x00b": "1"},
+        penalty_row(),
+    ]
+    summary = _ingest_rows(seeded, policy, list(enumerate(rows, start=1)))
+    assert (summary.accepted, summary.rejected) == (1, 2)
+    assert {e.row for e in summary.errors} == {1, 2}
+
+
+def test_an_id_number_in_the_wrong_column_is_not_stored_in_the_batch_rejects(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    number = citizen_id()
+    rows = [penalty_row(decision_date=number), {**penalty_row(), number: "x"}]
+    summary = _ingest_rows(seeded, policy, list(enumerate(rows, start=1)))
+    assert summary.rejected == 2
+    assert summary.batch_id is not None
+    stored = get_batch(seeded(), summary.batch_id, department=None).errors
+    assert len(stored) == 2
+    assert not any(number in f"{p.field} {p.reason}" for p in stored)
+
+
+def test_a_csv_that_breaks_the_reader_fails_its_batch_and_keeps_the_rows_before(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    columns = list(penalty_row())
+    good = [",".join(str(penalty_row()[c]) for c in columns) for _ in range(2)]
+    body = "\n".join([",".join(columns), *good, "ADM-PEN-01," + "x" * (2 * 1024 * 1024)])
+    with pytest.raises(Invalid):
+        _ingest_rows(seeded, policy, read_rows(io.BytesIO(body.encode()), BatchFormat.CSV))
+    uow = seeded()
+    with uow:
+        batch = uow.session.scalars(select(BatchRow)).one()
+        assert (batch.status, batch.rows_done, batch.accepted) == ("failed", 2, 2)

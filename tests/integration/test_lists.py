@@ -1,0 +1,443 @@
+"""The listing procedure through the services, on real storage.
+
+The dates rest on the State Council's 2026 holiday arrangement as chinese-calendar carries it:
+National Day 1-7 October, with Saturday 10 October worked. A notice served on Monday 28 September
+gives five working days to Saturday 10 October: 29 and 30 September, then 8, 9 and 10 October.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import Clock
+from tests.factories import (
+    CHAOYANG_COURT,
+    citizen_id,
+    debtor_row,
+    penalty_row,
+    tax_violation_row,
+)
+from xinyong.db.audit import AuditEventRow
+from xinyong.db.checks import ChangeRow
+from xinyong.db.lists import ListEntryRow
+from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain.audit import EventTag
+from xinyong.domain.calendar import Deadline
+from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound
+from xinyong.domain.lists import EntryState, IllegalTransition, ListEntry, MinorNeverListed
+from xinyong.domain.policy import Policy
+from xinyong.services import decided_lists, lists
+from xinyong.services.records import Stored, revoke_record, submit_record
+
+UowFactory = Callable[[], SqlUnitOfWork]
+
+FOOD = "FOOD-DRUG-SERIOUS"  # platform-run, five working days of defence
+
+GROUNDS = "因销售有毒有害食品被吊销食品经营许可证"
+
+NOTICE_DAY = date(2026, 9, 28)
+
+DEADLINE = date(2026, 10, 10)  # the make-up working Saturday after National Day
+
+NEXT_WORKING_DAY = date(2026, 10, 12)  # Sunday 11 October is a rest day
+
+
+def on(day: date) -> datetime:
+    """10:00 in Beijing on `day`, as the UTC instant the clock holds."""
+    return datetime.combine(day, time(2, 0), tzinfo=UTC)
+
+
+def _count(make_uow: UowFactory, table: type) -> int:
+    uow = make_uow()
+    with uow:
+        return int(uow.session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def _trail(make_uow: UowFactory, entry_id: int) -> list[tuple[str, str]]:
+    """(tag, actor) of every audit event about one entry, oldest first."""
+    uow = make_uow()
+    with uow:
+        rows = uow.session.execute(
+            select(AuditEventRow.tag, AuditEventRow.actor)
+            .where(
+                AuditEventRow.entity_type == "list_entry",
+                AuditEventRow.entity_id == str(entry_id),
+            )
+            .order_by(AuditEventRow.id)
+        )
+        return [(tag, actor) for tag, actor in rows]
+
+
+def _entries_of(make_uow: UowFactory, policy: Policy, subject_id: int) -> list[ListEntry]:
+    uow = make_uow()
+    with uow:
+        return uow.entries.of_subject(subject_id, policy.list_types)
+
+
+def _submit(
+    make_uow: UowFactory, policy: Policy, row: dict[str, object], department: str = "BJ-AMR"
+) -> Stored:
+    return submit_record(make_uow(), policy, row, department=department, actor="clerk-3")
+
+
+#: A penalty that revoked a food business licence: it grounds the food-licence list.
+LICENCE_REVOKED = {"penalty_type": "licence_revocation", "fine_amount": None}
+
+
+def _record_revocation_listing(
+    make_uow: UowFactory, policy: Policy, number: str, *, department: str | None = "BJ-AMR"
+) -> int:
+    view = decided_lists.record_decided(
+        make_uow(),
+        policy,
+        list_code="FOOD-LICENCE-REVOKED",
+        subject_number=number,
+        grounds="京市监罚〔2026〕吊销许可",
+        decided_on=date(2026, 11, 2),
+        months=None,
+        department=department,
+        actor="amr-officer",
+    )
+    assert view.entry.id is not None
+    return view.entry.id
+
+
+def _propose(make_uow: UowFactory, policy: Policy, stored: Stored, **kw: object) -> int:
+    args: dict[str, object] = {
+        "list_code": FOOD,
+        "subject_number": stored.subject_number,
+        "grounds": GROUNDS,
+        "basis_records": [stored.record.id],
+        "department": "BJ-AMR",
+        "actor": "amr-officer",
+    }
+    args.update(kw)
+    view = lists.propose(make_uow(), policy, **args)  # type: ignore[arg-type]
+    assert view.entry.id is not None
+    return view.entry.id
+
+
+def _decide(make_uow: UowFactory, policy: Policy, entry_id: int) -> lists.EntryView:
+    return lists.decide(
+        make_uow(),
+        policy,
+        entry_id,
+        reasons="查证属实，申辩理由不成立",
+        months=None,
+        department="BJ-AMR",
+        actor="amr-head",
+    )
+
+
+# -- the platform's own procedure -----------------------------------------------------------------
+
+
+def test_a_platform_listing_runs_notice_defence_decision_publication_and_exit(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    clock.at = on(NOTICE_DAY)
+    stored = _submit(seeded, policy, penalty_row())
+    entry_id = _propose(seeded, policy, stored)
+    changes = _count(seeded, ChangeRow)
+
+    with pytest.raises(IllegalTransition) as early:
+        _decide(seeded, policy, entry_id)
+    assert isinstance(early.value, Conflict)
+
+    served = lists.serve_notice(seeded(), policy, entry_id, department="BJ-AMR", actor="amr-clerk")
+    assert served.entry.state is EntryState.NOTICED
+    assert served.entry.noticed_on == NOTICE_DAY
+    assert served.entry.defence_deadline == Deadline(DEADLINE, official=True)
+
+    clock.at = on(date(2026, 10, 9))
+    lists.state_defence(
+        seeded(),
+        policy,
+        entry_id,
+        "已停止销售并召回全部产品",
+        department="BJ-AMR",
+        actor="amr-clerk",
+    )
+
+    clock.at = on(DEADLINE)
+    with pytest.raises(IllegalTransition):
+        _decide(seeded, policy, entry_id)
+    assert _count(seeded, ChangeRow) == changes  # neither refusal left a trace
+
+    clock.at = on(NEXT_WORKING_DAY)
+    decided = _decide(seeded, policy, entry_id)
+    assert decided.entry.state is EntryState.DECIDED
+    assert (decided.entry.decided_on, decided.entry.ends_on) == (
+        NEXT_WORKING_DAY,
+        date(2029, 10, 12),
+    )
+    assert _count(seeded, ChangeRow) == changes + 1
+
+    published = lists.publish(seeded(), policy, entry_id, department="BJ-AMR", actor="amr-web")
+    assert published.entry.published_on == NEXT_WORKING_DAY
+    assert _count(seeded, ChangeRow) == changes + 1  # publication changes no check
+
+    clock.at = on(date(2026, 12, 1))
+    ended = lists.end_listing(
+        seeded(),
+        policy,
+        entry_id,
+        ground="revocation",
+        note="原处罚决定经复议撤销",
+        department="BJ-AMR",
+        actor="amr-head",
+    )
+    assert (ended.entry.state, ended.entry.exit_ground) == (EntryState.EXITED, "revocation")
+    assert ended.entry.exited_on == date(2026, 12, 1)
+    assert _count(seeded, ChangeRow) == changes + 2
+
+    assert _trail(seeded, entry_id) == [
+        (EventTag.LISTING_PROPOSED.value, "amr-officer"),
+        (EventTag.LISTING_NOTICE_SERVED.value, "amr-clerk"),
+        (EventTag.LISTING_DEFENCE_STATED.value, "amr-clerk"),
+        (EventTag.LISTING_DECIDED.value, "amr-head"),
+        (EventTag.LISTING_PUBLISHED.value, "amr-web"),
+        (EventTag.LISTING_EXITED.value, "amr-head"),
+    ]
+    stored_entry = lists.get_entry(seeded(), policy, entry_id, department=None).entry
+    assert stored_entry == ended.entry
+    assert stored_entry.defence == "已停止销售并召回全部产品"
+
+
+def test_a_defence_after_the_window_is_refused_and_a_withdrawal_ends_the_procedure(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    clock.at = on(NOTICE_DAY)
+    entry_id = _propose(seeded, policy, _submit(seeded, policy, penalty_row()))
+    lists.serve_notice(seeded(), policy, entry_id, department=None, actor="centre-1")
+    clock.at = on(NEXT_WORKING_DAY)
+    with pytest.raises(IllegalTransition):
+        lists.state_defence(
+            seeded(), policy, entry_id, "迟到的申辩", department="BJ-AMR", actor="amr-clerk"
+        )
+    withdrawn = lists.withdraw(seeded(), policy, entry_id, department="BJ-AMR", actor="amr-head")
+    assert withdrawn.entry.state is EntryState.WITHDRAWN
+    with pytest.raises(IllegalTransition):
+        _decide(seeded, policy, entry_id)
+    assert _count(seeded, ChangeRow) == 0  # nothing that was never in force reaches the checks
+
+
+# -- what the procedure refuses -------------------------------------------------------------------
+
+
+def test_a_minor_is_never_proposed_nor_recorded(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    minor = citizen_id(born=date(2010, 3, 1))  # 16 on 20 November 2026
+    stored = _submit(seeded, policy, penalty_row(subject_id=minor))
+    with pytest.raises(MinorNeverListed):
+        _propose(seeded, policy, stored)
+    revoked = _submit(seeded, policy, penalty_row(subject_id=minor, **LICENCE_REVOKED))
+    with pytest.raises(MinorNeverListed):
+        _record_revocation_listing(seeded, policy, minor)
+    assert revoked.record.id
+    assert _count(seeded, ListEntryRow) == 0
+
+
+def test_the_age_at_the_conduct_decides_not_the_age_at_the_listing(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    """Conduct at 17, decided on then: it grounds no listing once the person has turned 18."""
+    person = citizen_id(born=date(2008, 11, 1))  # 18 since 1 November 2026
+    stored = _submit(seeded, policy, penalty_row(subject_id=person, decision_date="2026-10-20"))
+    _submit(
+        seeded,
+        policy,
+        penalty_row(subject_id=person, decision_date="2026-10-21", **LICENCE_REVOKED),
+    )
+    with pytest.raises(MinorNeverListed):
+        _propose(seeded, policy, stored)
+    with pytest.raises(MinorNeverListed):
+        _record_revocation_listing(seeded, policy, person)
+    assert _count(seeded, ListEntryRow) == 0
+
+
+def test_a_proposal_must_rest_on_the_subjects_own_active_records_of_the_right_kind(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    mine = _submit(seeded, policy, penalty_row())
+    theirs = _submit(seeded, policy, penalty_row())
+    with pytest.raises(NotAllowed):
+        _propose(seeded, policy, mine, basis_records=[])
+    with pytest.raises(Invalid, match="someone else"):
+        _propose(seeded, policy, mine, basis_records=[theirs.record.id])
+    with pytest.raises(Invalid, match="does not exist"):
+        _propose(seeded, policy, mine, basis_records=[mine.record.id + 1000])
+
+    revoke_record(
+        seeded(),
+        policy,
+        mine.record.id,
+        department="BJ-AMR",
+        reason="复议撤销原处罚决定",
+        actor="t",
+    )
+    with pytest.raises(Invalid, match="revoked"):
+        _propose(seeded, policy, mine)
+
+    # A railway listing cannot rest on a food-safety penalty: its records are SU-RAIL-01.
+    with pytest.raises(Invalid, match="SU-RAIL-01"):
+        _propose(seeded, policy, theirs, list_code="RAIL-SERIOUS")
+    assert _count(seeded, ListEntryRow) == 0
+
+
+def test_a_record_past_its_display_period_grounds_no_proposal(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    stored = _submit(seeded, policy, penalty_row(fine_amount="800"))
+    ends = stored.record.display_ends
+    assert ends is not None
+    clock.at = on(ends)  # still active: no sweep has run, but its display is over
+    with pytest.raises(Invalid, match="display period ended"):
+        _propose(seeded, policy, stored)
+    clock.at = on(ends - timedelta(days=1))
+    assert _propose(seeded, policy, stored)
+
+
+def test_a_court_list_is_recorded_never_proposed_and_a_platform_list_never_recorded(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    stored = _submit(seeded, policy, debtor_row(), department="BJ-HCOURT")
+    penalty = _submit(seeded, policy, penalty_row())
+    with pytest.raises(NotAllowed, match="record its decision"):
+        _propose(seeded, policy, stored, list_code="COURT-DEBTORS", department="BJ-HCOURT")
+    with pytest.raises(NotAllowed, match="record its decision"):  # whatever the record
+        _propose(seeded, policy, penalty, list_code="COURT-DEBTORS")
+    with pytest.raises(NotAllowed, match="propose it instead"):
+        decided_lists.record_decided(
+            seeded(),
+            policy,
+            list_code=FOOD,
+            subject_number=stored.subject_number,
+            grounds=GROUNDS,
+            decided_on=date(2026, 11, 2),
+            months=None,
+            department="BJ-AMR",
+            actor="centre-1",
+        )
+    assert _count(seeded, ListEntryRow) == 0
+
+
+def test_an_exit_ground_must_be_one_of_the_lists(seeded: UowFactory, policy: Policy) -> None:
+    number = _submit(seeded, policy, tax_violation_row(), department="BJ-TAX").subject_number
+    view = decided_lists.record_decided(
+        seeded(),
+        policy,
+        list_code="TAX-MAJOR-VIOLATION",
+        subject_number=number,
+        grounds="京税稽罚〔2026〕12号",
+        decided_on=date(2026, 11, 2),
+        months=None,
+        department="BJ-TAX",
+        actor="tax-1",
+    )
+    entry_id = view.entry.id
+    assert entry_id is not None
+    for ground in ("performance", "expiry"):  # a court ground; a period that has not run out
+        with pytest.raises(IllegalTransition):
+            lists.end_listing(
+                seeded(),
+                policy,
+                entry_id,
+                ground=ground,
+                note="",
+                department="BJ-TAX",
+                actor="tax-1",
+            )
+    ended = lists.end_listing(
+        seeded(),
+        policy,
+        entry_id,
+        ground="early_withdrawal",
+        note="已缴清税款、滞纳金和罚款",
+        department="BJ-TAX",
+        actor="tax-1",
+    )
+    assert ended.entry.exit_ground == "early_withdrawal"
+
+
+def test_a_department_cannot_see_or_move_another_departments_entry(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    clock.at = on(NOTICE_DAY)
+    entry_id = _propose(seeded, policy, _submit(seeded, policy, penalty_row()))
+    with pytest.raises(NotFound):
+        lists.serve_notice(seeded(), policy, entry_id, department="BJ-TAX", actor="tax-1")
+    with pytest.raises(NotFound):
+        lists.withdraw(seeded(), policy, entry_id, department="BJ-TAX", actor="tax-1")
+    with pytest.raises(NotFound):
+        lists.get_entry(seeded(), policy, entry_id, department="BJ-TAX")
+    with pytest.raises(NotFound):
+        lists.serve_notice(seeded(), policy, entry_id + 1, department=None, actor="centre-1")
+    assert lists.get_entry(seeded(), policy, entry_id, department=None).entry.state is (
+        EntryState.PROPOSED
+    )
+    assert [tag for tag, _ in _trail(seeded, entry_id)] == [EventTag.LISTING_PROPOSED.value]
+
+
+# -- court lists come from the court's records ----------------------------------------------------
+
+
+def test_court_records_are_recorded_on_the_court_list_once_each(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    stored = [
+        _submit(seeded, policy, debtor_row(decision_date=day), department="BJ-HCOURT")
+        for day in ("2026-10-15", "2026-10-20", "2026-11-02")
+    ]
+    _submit(seeded, policy, penalty_row())  # not a court record: never listed from here
+    assert decided_lists.record_court_listings(seeded(), policy, actor="court-feed") == 3
+    assert decided_lists.record_court_listings(seeded(), policy, actor="court-feed") == 0
+
+    for s in stored:
+        (listed,) = _entries_of(seeded, policy, s.record.subject_id)
+        decided = s.record.decision_date
+        assert listed.list_type.code == "COURT-DEBTORS"
+        assert listed.state is EntryState.DECIDED
+        assert (listed.decided_on, listed.ends_on) == (decided, decided.replace(year=2028))
+        assert listed.proposed_by == "court-feed"
+    assert _count(seeded, ListEntryRow) == 3
+    assert _count(seeded, ChangeRow) == 3
+    uow = seeded()
+    with uow:
+        assert uow.audit.count(EventTag.LISTING_RECORDED.value) == 3
+        linked = uow.entries.linked_records([s.record.id for s in stored])
+    assert linked == {s.record.id for s in stored}
+
+    later = _submit(seeded, policy, debtor_row(**CHAOYANG_COURT), department="BJ-COURT-CY")
+    assert decided_lists.record_court_listings(seeded(), policy, actor="court-feed") == 1
+    uow = seeded()
+    with uow:
+        assert uow.entries.linked_records([later.record.id]) == {later.record.id}
+        assert uow.entries.count() == 4
+
+
+def test_a_court_listing_recorded_by_hand_is_linked_to_its_record_and_never_recorded_twice(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    stored = _submit(seeded, policy, debtor_row(), department="BJ-HCOURT")
+    view = decided_lists.record_decided(
+        seeded(),
+        policy,
+        list_code="COURT-DEBTORS",
+        subject_number=stored.subject_number,
+        grounds="recorded from the court's notice",
+        decided_on=stored.record.decision_date,
+        months=None,
+        department="BJ-HCOURT",
+        actor="court-clerk",
+    )
+    uow = seeded()
+    with uow:
+        assert uow.entries.source_record_of(view.entry.id or 0) == stored.record.id
+    assert decided_lists.record_court_listings(seeded(), policy, actor="court-feed") == 0
+    assert _count(seeded, ListEntryRow) == 1

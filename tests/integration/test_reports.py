@@ -1,0 +1,156 @@
+"""Issued reports on real storage: each report is registered (number, digest, no content), its
+printed code verifies, and its query log is said in words."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+
+from tests.conftest import Clock
+from tests.factories import citizen_id, penalty_row
+from xinyong.db.checks import SqlIndexSource
+from xinyong.db.engine import make_engine
+from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain.policy import Policy
+from xinyong.domain.reports import IssuedReport, code_matches, content_digest
+from xinyong.services.accounts import register
+from xinyong.services.checks import Checker, run_check
+from xinyong.services.records import submit_record
+from xinyong.services.reports import ReportData, build_report, report_content, verify_report_code
+
+UowFactory = Callable[[], SqlUnitOfWork]
+SECRET = "the-deployment-secret-key-of-32-chars"
+
+
+@pytest.fixture
+def checker(database_url: str, policy: Policy, clock: Clock) -> Iterator[Checker]:
+    reads = make_engine(database_url, reads=True)
+    source = SqlIndexSource(reads, policy.list_types)
+    checker = Checker(policy, source, clock=clock)
+    checker.load()
+    yield checker
+    source.close()
+    reads.dispose()
+
+
+def _person(seeded: UowFactory, policy: Policy) -> tuple[str, int, int]:
+    """A person with a penalty record and an account: (number, subject id, account id)."""
+    number = citizen_id(born=date(1979, 6, 30))
+    row = penalty_row(subject_id=number, subject_name="赵敏")
+    stored = submit_record(seeded(), policy, row, department="BJ-AMR", actor="clerk-1")
+    account = register(
+        seeded(), policy, number=number, name="赵敏", phone="13800138000", password="pw-" * 5
+    )
+    return number, stored.record.subject_id, account.id or 0
+
+
+def _report(seeded: UowFactory, policy: Policy, subject_id: int, actor: str) -> ReportData:
+    return build_report(seeded(), policy, subject_id, actor=actor, secret_key=SECRET)
+
+
+def test_a_report_is_registered_with_its_content_digest_and_its_code_verifies(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    _, subject_id, account = _person(seeded, policy)
+
+    data = _report(seeded, policy, subject_id, f"account:{account}")
+
+    uow = seeded()
+    with uow:
+        issued = uow.reports.get(data.number)
+        confirmed = verify_report_code(
+            uow.reports, uow.subjects, SECRET, data.number, data.verification_code
+        )
+        typed = verify_report_code(
+            uow.reports, uow.subjects, SECRET, data.number.lower(), data.verification_code.lower()
+        )
+    assert issued == IssuedReport(
+        data.number, subject_id, data.generated_at, content_digest(report_content(data))
+    )
+    assert confirmed is not None
+    assert confirmed == typed
+    assert (confirmed.number, confirmed.generated_at) == (data.number, data.generated_at)
+    assert (confirmed.masked_name, confirmed.masked_number) == ("赵*", data.masked_number)
+
+
+def test_a_wrong_code_an_unknown_number_or_another_key_verifies_nothing(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    _, subject_id, account = _person(seeded, policy)
+    data = _report(seeded, policy, subject_id, f"account:{account}")
+    other = _report(seeded, policy, subject_id, f"account:{account}")
+
+    uow = seeded()
+    with uow:
+
+        def verify(number: str, code: str, secret: str = SECRET) -> object:
+            return verify_report_code(uow.reports, uow.subjects, secret, number, code)
+
+        assert verify(data.number, other.verification_code) is None
+        assert verify(other.number, data.verification_code) is None
+        assert verify("GR20261120100000ABCDEF", data.verification_code) is None
+        assert verify("not a number", data.verification_code) is None
+        assert verify(data.number, data.verification_code, secret="another key") is None
+        assert verify(data.number, "A" * 65) is None
+
+
+def test_the_code_covers_the_content_so_an_altered_report_does_not_match(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    _, subject_id, account = _person(seeded, policy)
+    data = _report(seeded, policy, subject_id, f"account:{account}")
+    altered = dataclasses.replace(data, records=data.records[:0])
+
+    forged = IssuedReport(
+        data.number, subject_id, data.generated_at, content_digest(report_content(altered))
+    )
+    honest = IssuedReport(
+        data.number, subject_id, data.generated_at, content_digest(report_content(data))
+    )
+    assert code_matches(SECRET, honest, data.verification_code)
+    assert not code_matches(SECRET, forged, data.verification_code)
+
+
+def test_two_reports_at_the_same_instant_get_two_numbers(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    _, subject_id, account = _person(seeded, policy)
+
+    first = _report(seeded, policy, subject_id, f"account:{account}")
+    second = _report(seeded, policy, subject_id, f"account:{account}")
+
+    assert first.generated_at == second.generated_at  # the test clock stands still
+    assert first.number != second.number
+
+
+def test_the_query_log_is_said_in_words_never_as_actor_ids(
+    seeded: UowFactory, policy: Policy, checker: Checker, clock: Clock
+) -> None:
+    number, subject_id, account = _person(seeded, policy)
+    run_check(seeded(), checker, number, "flight", department="BJ-CAAC-NC", actor="counter-7")
+    _report(seeded, policy, subject_id, f"account:{account}")
+    _report(seeded, policy, subject_id, "account:999")  # an agent under a power of attorney
+    clock.at = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
+
+    data = _report(seeded, policy, subject_id, f"account:{account}")
+
+    said = [
+        (q.words.who_zh, q.words.purpose_zh, q.words.authority_zh, q.words.returned_zh)
+        for q in data.queries
+    ]
+    caac = next(d.name for d in policy.departments if d.code == "BJ-CAAC-NC")
+    flight = policy.registry.matters["flight"].name_zh
+    assert said == [
+        ("您的代理人（依授权委托书）", "查看本人信用报告", "本人", "本报告"),
+        ("本人查询", "查看本人信用报告", "本人", "本报告"),
+        (caac, f"办理“{flight}”前核查", "依联合奖惩措施清单核查", "无适用的措施"),
+    ]
+    english = [q.words.who_en for q in data.queries]
+    assert english == ["your agent (under a power of attorney)", "you", caac]
+    for q in data.queries:
+        for text in dataclasses.astuple(q.words):
+            assert "account:" not in text
+            assert "counter-7" not in text

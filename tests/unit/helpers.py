@@ -1,0 +1,73 @@
+"""What the service unit tests share: a clock reading, and a platform's history made through its
+own use cases over the fakes (a record, a court listing, a party that received a record)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from tests.factories import debtor_row, penalty_row
+from tests.fakes import FakeUnitOfWork
+from xinyong.domain.access import Scope
+from xinyong.domain.calendar import business_date
+from xinyong.domain.keys import ApiKey
+from xinyong.domain.lists import ListEntry
+from xinyong.domain.policy import Policy
+from xinyong.services import authorisations, decided_lists
+from xinyong.services.records import Stored, submit_record
+
+
+def on(day: date) -> datetime:
+    """10:00 in Beijing on `day`, as the UTC instant the clock holds."""
+    return datetime.combine(day, time(2, 0), tzinfo=UTC)
+
+
+def submitted(
+    uow: FakeUnitOfWork,
+    policy: Policy,
+    row: dict[str, object] | None = None,
+    department: str = "BJ-AMR",
+) -> Stored:
+    """A record stored through `submit_record` (a fine of 5,000 yuan, general, by default)."""
+    return submit_record(uow, policy, row or penalty_row(), department=department, actor="clerk")
+
+
+def court_listing(
+    uow: FakeUnitOfWork, policy: Policy, row: dict[str, object] | None = None
+) -> tuple[Stored, ListEntry]:
+    """A court's dishonest-debtor record and the listing recorded from it."""
+    stored = submitted(uow, policy, row or debtor_row(), department="BJ-HCOURT")
+    assert decided_lists.record_court_listings(uow, policy, actor="court-feed") == 1
+    with uow:
+        (entry,) = uow.entries.of_subject(stored.record.subject_id, policy.list_types)
+    return stored, entry
+
+
+def party(code: str) -> ApiKey:
+    """A credit agency's key (only its department and scope matter to the use cases)."""
+    return ApiKey(
+        None, code.lower(), "", code, code, frozenset({Scope.AGENCY_QUERY}), on(date(2026, 1, 5))
+    )
+
+
+def authorised_query(
+    uow: FakeUnitOfWork, policy: Policy, stored: Stored, agency: str = "AGENCY-BAIHANG"
+) -> authorisations.AgencyAnswer:
+    """The person authorises `agency`, which then queries their records: it receives them."""
+    authorisations.grant_authorisation(
+        uow,
+        policy,
+        subject_id=stored.record.subject_id,
+        grantee=agency,
+        purpose="贷款审批",
+        scope="records",
+        expires_on=business_date(uow.now()) + timedelta(days=60),
+        actor="account:1",
+    )
+    return authorisations.agency_query(
+        uow,
+        policy,
+        caller=party(agency),
+        number=stored.subject_number,
+        purpose="贷款审批",
+        scope="records",
+    )

@@ -1,0 +1,220 @@
+"""Objections over the fakes: the item is marked at once and routed to its source, the deadlines
+run in working days, a decision lifts the mark and applies its outcome, recipients are told."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import pytest
+
+from tests.factories import penalty_row
+from tests.fakes import FakeUnitOfWork
+from tests.unit.helpers import authorised_query, court_listing, on, submitted
+from xinyong.domain.audit import EventTag
+from xinyong.domain.calendar import add_working_days
+from xinyong.domain.checks import ChangeKind
+from xinyong.domain.errors import Conflict, NotFound, OutsideMandate
+from xinyong.domain.feed import FeedKind
+from xinyong.domain.lists import EntryState
+from xinyong.domain.objections import Objection, ObjectionStatus
+from xinyong.domain.policy import Policy
+from xinyong.domain.records import RecordStatus
+from xinyong.services.evidence import CaseType
+from xinyong.services.objections import (
+    decide_objection,
+    extend_objection,
+    file_objection,
+    forward_objection,
+    objection_queue,
+    objections_of,
+)
+from xinyong.services.records import Stored
+
+TODAY = date(2026, 11, 20)  # a Friday
+
+
+def _object(
+    uow: FakeUnitOfWork,
+    policy: Policy,
+    stored: Stored,
+    evidence: Sequence[tuple[str, str, bytes]] = (),
+) -> Objection:
+    return file_objection(
+        uow,
+        policy,
+        subject_id=stored.record.subject_id,
+        record_id=stored.record.id,
+        entry_id=None,
+        ground="error_or_omission",
+        reasons="该案已执行完毕，记载有误",
+        evidence=evidence,
+        actor="account:1",
+    )
+
+
+def _forward(uow: FakeUnitOfWork, policy: Policy, *objections: Objection) -> None:
+    """The credit centre's check is done: the source department may decide."""
+    for objection in objections:
+        forward_objection(uow, policy, objection.id or 0, department=None, actor="centre")
+
+
+def _decide(
+    uow: FakeUnitOfWork, policy: Policy, objection: Objection, outcome: str, department: str
+) -> Objection:
+    return decide_objection(
+        uow,
+        policy,
+        objection.id or 0,
+        outcome=outcome,
+        reasons="经核查作出决定",
+        department=department,
+        actor=f"{department}-officer",
+    )
+
+
+def test_an_objection_marks_the_record_and_its_listing_at_once_and_goes_to_the_source(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored, entry = court_listing(uow, policy)
+    authorised_query(uow, policy, stored)  # the agency received the record
+    objection = _object(
+        uow, policy, stored, evidence=[("执行结案通知书.pdf", "application/pdf", b"%PDF")]
+    )
+    assert (objection.status, objection.department) == (ObjectionStatus.FILED, "BJ-HCOURT")
+    assert objection.centre_due == add_working_days(
+        TODAY, policy.objections.centre_check_working_days
+    )
+    with uow:
+        assert uow.records.get(stored.record.id).under_objection is True
+        assert uow.entries.get(entry.id or 0, policy.list_types).under_objection is True
+        [(_, filename, _, _)] = uow.evidence.of_case(CaseType.OBJECTION, objection.id or 0)
+    assert filename == "执行结案通知书.pdf"
+    # The check path follows the mark: the listing's change is in the log.
+    assert (uow.committed.changes[-1].kind, uow.committed.changes[-1].entity_id) == (
+        ChangeKind.OBJECTION,
+        entry.id,
+    )
+    told = [(i.recipient, i.kind, i.entity_id) for i in uow.committed.feed]
+    assert told == [("AGENCY-BAIHANG", FeedKind.UNDER_OBJECTION, stored.record.id)]
+    assert objections_of(uow, stored.record.subject_id) == [objection]
+
+
+def test_a_forwarded_objection_gets_the_source_departments_deadline_and_one_extension(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    objection = _object(uow, policy, submitted(uow, policy))
+    uow.at = on(date(2026, 11, 23))  # Monday
+    forwarded = forward_objection(uow, policy, objection.id or 0, department=None, actor="centre")
+    assert forwarded.status is ObjectionStatus.FORWARDED
+    assert forwarded.source_due == add_working_days(
+        date(2026, 11, 23), policy.objections.source_decide_working_days
+    )
+    assert forwarded.due().day == date(2026, 11, 25)
+    before = uow.snapshot()
+    with pytest.raises(Conflict):
+        forward_objection(uow, policy, objection.id or 0, department=None, actor="centre")
+    assert uow.committed == before
+
+    extended = extend_objection(uow, policy, objection.id or 0, department="BJ-AMR", actor="amr")
+    assert (extended.extended, extended.due().day) == (True, date(2026, 11, 30))
+    with pytest.raises(Conflict, match="once"):
+        extend_objection(uow, policy, objection.id or 0, department="BJ-AMR", actor="amr")
+
+
+def test_deciding_a_decided_objection_is_a_conflict_and_nothing_is_committed(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = submitted(uow, policy)
+    objection = _object(uow, policy, stored)
+    _forward(uow, policy, objection)
+    decided = _decide(uow, policy, objection, "reject", "BJ-AMR")
+    assert (decided.status, decided.outcome) == (ObjectionStatus.DECIDED, "reject")
+    with uow:
+        assert uow.records.get(stored.record.id).under_objection is False  # the mark is lifted
+    before = uow.snapshot()
+    with pytest.raises(Conflict, match="decided already"):
+        _decide(uow, policy, objection, "correct", "BJ-AMR")
+    assert uow.committed == before
+    assert [e.tag for e in uow.committed.audit].count(EventTag.OBJECTION_DECIDED) == 1
+
+
+def test_stopping_a_records_display_ends_the_listing_resting_on_it(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored, entry = court_listing(uow, policy)
+    objection = _object(uow, policy, stored)
+    _forward(uow, policy, objection)
+    _decide(uow, policy, objection, "stop_display", "BJ-HCOURT")
+    with uow:
+        assert uow.records.get(stored.record.id).status is RecordStatus.EXPIRED
+        ended = uow.entries.get(entry.id or 0, policy.list_types)
+    assert (ended.state, ended.exit_ground, ended.exited_on) == (
+        EntryState.EXITED,
+        "revocation",
+        TODAY,
+    )
+    assert ended.under_objection is False
+
+
+def test_the_mark_stays_while_another_objection_to_the_record_is_open(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = submitted(uow, policy, penalty_row())
+    first, second = _object(uow, policy, stored), _object(uow, policy, stored)
+    _forward(uow, policy, first, second)
+    _decide(uow, policy, first, "reject", "BJ-AMR")
+    with uow:
+        assert uow.records.get(stored.record.id).under_objection is True
+    _decide(uow, policy, second, "reject", "BJ-AMR")
+    with uow:
+        assert uow.records.get(stored.record.id).under_objection is False
+
+
+def test_a_department_sees_and_decides_only_the_objections_routed_to_it(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    objection = _object(uow, policy, submitted(uow, policy))
+    assert objection_queue(uow, department="BJ-HCOURT") == []
+    assert [o.id for o in objection_queue(uow, department="BJ-AMR")] == [objection.id]
+    before = uow.snapshot()
+    with pytest.raises(NotFound):
+        _decide(uow, policy, objection, "reject", "BJ-HCOURT")
+    assert uow.committed == before
+    # Forwarding is the credit centre's step alone: a department is refused it, and that is audited.
+    with pytest.raises(OutsideMandate):
+        forward_objection(uow, policy, objection.id or 0, department="BJ-HCOURT", actor="c")
+    assert [e.tag for e in uow.committed.audit[len(before.audit) :]] == [EventTag.MANDATE_REFUSED]
+    assert uow.committed.objections == before.objections
+
+
+def test_the_source_decides_only_once_the_centre_has_forwarded(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    objection = _object(uow, policy, submitted(uow, policy))
+    with pytest.raises(OutsideMandate, match="still with the credit centre"):
+        _decide(uow, policy, objection, "reject", "BJ-AMR")
+    assert uow.committed.audit[-1].tag is EventTag.MANDATE_REFUSED
+    with uow:
+        assert uow.objections.get(objection.id or 0).status is ObjectionStatus.FILED
+    _forward(uow, policy, objection)
+    assert _decide(uow, policy, objection, "reject", "BJ-AMR").status is ObjectionStatus.DECIDED
+
+
+def test_an_objection_to_someone_elses_record_is_not_found(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    mine, theirs = submitted(uow, policy), submitted(uow, policy)
+    before = uow.snapshot()
+    with pytest.raises(NotFound):
+        file_objection(
+            uow,
+            policy,
+            subject_id=mine.record.subject_id,
+            record_id=theirs.record.id,
+            entry_id=None,
+            ground="error_or_omission",
+            reasons="不是我的记录",
+            actor="account:1",
+        )
+    assert uow.committed == before
