@@ -7,32 +7,11 @@ import re
 import stat
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner, Result
-
-from xinyong.cli import app
+from tests.functional.helpers import run, words
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.services import keys, records
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Point the CLI at an empty SQLite file, in a temporary folder, on an 80-column console."""
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    monkeypatch.setenv("XINYONG_DATABASE_URL", url)
-    monkeypatch.setenv("COLUMNS", "80")
-    monkeypatch.chdir(tmp_path)
-    return url
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
-
-
-def words(text: str) -> str:
-    return " ".join(text.split())
 
 
 def test_synth_writes_the_files_its_summary_names(database: str, tmp_path: Path) -> None:
