@@ -9,7 +9,6 @@ import typer
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.services import accounts
 
 agents_app = typer.Typer(help="Agents acting for a person under a power of attorney.")
 
@@ -27,6 +26,8 @@ def add_agent(
     ],
 ) -> None:
     """Record that a person with an account may act for another under a power of attorney."""
+    from xinyong.services import accounts
+
     p = context.platform()
     with context.domain_errors():
         agency = accounts.record_agent(

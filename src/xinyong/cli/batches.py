@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.domain.batches import BatchSource, IngestSummary
-from xinyong.domain.policy import Policy
-from xinyong.services.batches import ingest_batch
-from xinyong.services.batchfiles import BatchFormat, fingerprint, read_rows, write_rejects
-from xinyong.services.ports import UnitOfWork
+
+if TYPE_CHECKING:  # the platform's modules load when a command runs: `--help` stays fast
+    from xinyong.domain.batches import IngestSummary
+    from xinyong.domain.policy import Policy
+    from xinyong.services.batchfiles import BatchFormat
+    from xinyong.services.ports import UnitOfWork
 
 
 def ingest(
@@ -35,6 +37,8 @@ def ingest(
     Refused rows are written beside the input as FILE.rejects.csv with their reasons. If the run is
     interrupted, running the same command again resumes after the last committed chunk.
     """
+    from xinyong.services.batchfiles import BatchFormat, fingerprint, write_rejects
+
     p = context.platform()
     policy = p.policy
     with context.domain_errors():
@@ -90,19 +94,15 @@ def ingest_file(
     quiet: bool = False,
 ) -> IngestSummary:
     """Ingest one file with a progress bar (unless quiet)."""
+    from xinyong.domain.batches import BatchSource
+    from xinyong.services.batches import ingest_batch
+    from xinyong.services.batchfiles import BatchFormat, read_rows
+
     total = max(total_lines - (1 if fmt is BatchFormat.CSV else 0), 0)
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("rows"),
-        TimeRemainingColumn(),
-        console=context.errors,
-        disable=quiet,
-        transient=False,
-    )
-    with progress, file.open("rb") as fh:
-        task = progress.add_task(f"{department} {file.name}", total=total)
+    with (
+        rows_progress(f"{department} {file.name}", total, quiet=quiet) as moved,
+        file.open("rb") as fh,
+    ):
         return ingest_batch(
             uow,
             policy,
@@ -113,5 +113,33 @@ def ingest_file(
             filename=file.name,
             sha256=sha256,
             chunk_rows=chunk_rows,
-            on_progress=lambda done: progress.update(task, completed=done),
+            on_progress=moved,
         )
+
+
+@contextmanager
+def rows_progress(
+    description: str, total: int, *, quiet: bool = False
+) -> Iterator[Callable[[int], None]]:
+    """A progress bar of rows on standard error (none if quiet); yield the callback moving it."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        TimeRemainingColumn(),
+        console=context.errors,
+        disable=quiet,
+        transient=False,
+    )
+    with progress:
+        task = progress.add_task(description, total=total)
+        yield lambda done: progress.update(task, completed=done)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.domain.catalog import BannedFields, CatalogItem, read_catalog_file
-from xinyong.domain.errors import CatalogError
-from xinyong.policy import read_toml
+
+if TYPE_CHECKING:  # loaded by the commands themselves: `--help` stays fast
+    from xinyong.domain.catalog import CatalogItem
 
 app = typer.Typer(help="The uniform catalog: what may become public credit information.")
 
@@ -111,8 +111,11 @@ def show(code: str, as_json: Annotated[bool, typer.Option("--json")] = False) ->
 @app.command("validate")
 def validate(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Check a catalog file; exit 1 naming the file, item and field of the first fault."""
+    from xinyong.domain.catalog import BannedFields, read_catalog_file
+    from xinyong.domain.errors import CatalogError
+    from xinyong.policy import PACKAGED, read_toml
+
     policy_dir = context.settings().policy_dir
-    from xinyong.policy import PACKAGED
 
     banned = BannedFields.from_policy(read_toml((policy_dir or PACKAGED) / "banned_fields.toml"))
     try:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from xinyong.cli import context
 from xinyong.cli.context import console
@@ -95,6 +94,14 @@ def screen(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Screen a CSV of numbers for one matter: a result row per input row, each logged."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from xinyong.services.screening import (
         SCREEN_COLUMNS,
         ScreenSummary,

@@ -3,26 +3,43 @@ a platform (engines without a pool, units of work, the checker)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 
-from xinyong.config import Settings, get_settings
-
-if TYPE_CHECKING:  # the platform's modules load on first use: `--help` stays fast
+if TYPE_CHECKING:  # the platform's modules (and pydantic) load on first use: `--help` stays fast
     from xinyong.bootstrap import Platform
+    from xinyong.config import Settings
     from xinyong.domain.policy import Policy
 
 console = Console()
 errors = Console(stderr=True)
 CLI_ACTOR = "cli"
+#: Where `Settings` (config.py) reads from: variables with this prefix, in any case, and this file.
+ENV_PREFIX = "XINYONG_"
+ENV_FILE = ".env"
 
 
 def settings() -> Settings:
+    from xinyong.config import get_settings
+
     return get_settings()
+
+
+def settings_are_defaults() -> bool:
+    """Whether `settings()` would give every default: no XINYONG_ variable, no .env file here.
+
+    A command that needs nothing but the packaged policy can then skip building the settings
+    (and loading pydantic). This looks only at the names; config.py reads the values.
+    """
+    if Path(ENV_FILE).exists():
+        return False
+    return not any(name.upper().startswith(ENV_PREFIX) for name in os.environ)
 
 
 def policy(s: Settings | None = None) -> Policy:

@@ -8,7 +8,6 @@ import typer
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.db.engine import make_engine
 
 app = typer.Typer(help="The database: migrations.")
 
@@ -18,7 +17,8 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision")] = "head",
 ) -> None:
     """Migrate the database to the latest schema (or REVISION)."""
-    from xinyong.db.migrate import current_revision, upgrade  # alembic loads slowly; only here
+    from xinyong.db.engine import make_engine
+    from xinyong.db.migrate import current_revision, upgrade
 
     s = context.settings()
     engine = make_engine(s.database_url)
@@ -32,6 +32,7 @@ def db_upgrade(
 @app.command("current")
 def db_current() -> None:
     """Print the database's current schema revision."""
+    from xinyong.db.engine import make_engine
     from xinyong.db.migrate import current_revision
 
     engine = make_engine(context.settings().database_url)

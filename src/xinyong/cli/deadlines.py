@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.domain.calendar import Deadline
-from xinyong.domain.deadlines import WATCHED, DeadlineKind
-from xinyong.services import deadlines
+
+if TYPE_CHECKING:  # the platform's modules load when a command runs: `--help` stays fast
+    from xinyong.domain.calendar import Deadline
 
 app = typer.Typer(help="Working-day deadlines: the overdue view, the recount.")
 
@@ -40,6 +40,9 @@ def list_deadlines(
 ) -> None:
     """Running deadlines, the earliest due first, with who must act and how many working days
     each is overdue."""
+    from xinyong.domain.deadlines import WATCHED, DeadlineKind
+    from xinyong.services import deadlines
+
     wanted: list[DeadlineKind] = []
     for name in kind or ():
         try:
@@ -64,6 +67,8 @@ def recount(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Count again every deadline counted Monday to Friday whose days the official calendar
     now covers (after installing a newer chinese-calendar); tell whom each moved deadline
     concerns. `xinyong sweep` runs this too."""
+    from xinyong.services import deadlines
+
     p = context.platform()
     with context.domain_errors():
         summary = deadlines.recount_deadlines(p.uow(), actor=context.CLI_ACTOR)

@@ -3,30 +3,39 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from xinyong.cli import context
-from xinyong.cli.batches import ingest_file
 from xinyong.cli.context import console
 from xinyong.cli.serve import serve_app
-from xinyong.domain.access import ROLE_SCOPES, Role
-from xinyong.domain.policy import Policy
-from xinyong.services import departments, keys, records
-from xinyong.services.batchfiles import BatchFormat, fingerprint
-from xinyong.services.ports import UnitOfWork
-from xinyong.synth.demo import DEMO_PASSWORD, demo_person, seed_listings
-from xinyong.synth.population import SynthSummary, write_population
+
+if TYPE_CHECKING:  # the platform's modules load when a command runs: `--help` stays fast
+    from xinyong.bootstrap import Platform
+    from xinyong.domain.policy import Policy
+    from xinyong.synth.population import SynthSummary
+
+#: Where the demo writes its population's files, and its demo person's login.
+DEMO_FILES = Path("var/demo")
+DEMO_LOGIN = Path("var/demo-person.json")
 
 
 def _synthesise(
     policy: Policy, persons: int, out: Path, seed: int, fmt: str, quiet: bool
 ) -> SynthSummary:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from xinyong.synth.population import write_population
+
     progress = Progress(
         TextColumn("[bold]synthesising"),
         BarColumn(),
@@ -92,22 +101,23 @@ def demo(
 ) -> None:
     """Migrate, synthesise a population, ingest it, print demo keys and serve the API."""
     from xinyong.db.migrate import upgrade
+    from xinyong.services import departments, records
+    from xinyong.synth import demo as demo_data
 
     p = context.platform()
     policy = p.policy
     upgrade(p.engine)
     console.print(f"[bold]database[/] {p.settings.database_url} migrated")
-    uow = p.uow
-    departments.sync_departments(uow(), policy.departments, actor=context.CLI_ACTOR)
-    existing = records.count_records(uow())
+    departments.sync_departments(p.uow(), policy.departments, actor=context.CLI_ACTOR)
+    existing = records.count_records(p.uow())
     if existing:
         console.print(
             f"the database already holds {existing} records: demo data is not loaded again"
             " (delete ./var to start afresh)"
         )
     else:
-        _load_demo_population(uow, policy, persons, p.settings.ingest_chunk_rows)
-        made = seed_listings(
+        _load_demo_population(p, persons)
+        made = demo_data.seed_listings(
             p.uow_at,
             policy,
             today=date.today(),  # noqa: DTZ011 - demo history is dated relative to the local day
@@ -115,65 +125,23 @@ def demo(
         console.print(
             "listed: " + ", ".join(f"{n} {code}" for code, n in made.items()), highlight=False
         )
-        number, name = demo_person(p.uow_at, policy)
-        login = Path("var/demo-person.json")
-        login.parent.mkdir(parents=True, exist_ok=True)
-        login.write_text(
-            json.dumps(
-                {"number": number, "name": name, "password": DEMO_PASSWORD}, ensure_ascii=False
-            ),
-            encoding="utf-8",
-        )
-        login.chmod(0o600)
+        number, name = demo_data.demo_person(p.uow_at, policy)
+        demo_data.write_login(DEMO_LOGIN, number, name)
         console.print(
-            f"a demo person on the court's list has an account; the login is in {login}"
+            f"a demo person on the court's list has an account; the login is in {DEMO_LOGIN}"
             " (POST /api/v1/sessions with number and password)"
         )
-    staff_key = keys.create_api_key(
-        uow(),
-        label="demo credit centre",
-        scopes=ROLE_SCOPES[Role.CREDIT_CENTRE],
-        department=None,
-        actor=context.CLI_ACTOR,
-    )
-    first = policy.departments[0].code
-    dept_key = keys.create_api_key(
-        uow(),
-        label=f"demo {first}",
-        scopes=ROLE_SCOPES[Role.SOURCE_DEPARTMENT],
-        department=first,
-        actor=context.CLI_ACTOR,
-    )
-    # An airline-side department checks before it sells a ticket (any department may check).
-    checking = next(
-        (d.code for d in policy.departments if d.kind == "transport"), policy.departments[1].code
-    )
-    check_key = keys.create_api_key(
-        uow(),
-        label=f"demo checks {checking}",
-        scopes=ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT],
-        department=checking,
-        actor=context.CLI_ACTOR,
-    )
-    agency = next((d.code for d in policy.departments if d.kind == "credit_agency"), None)
-    agency_key = (
-        keys.create_api_key(
-            uow(),
-            label=f"demo {agency}",
-            scopes=ROLE_SCOPES[Role.CREDIT_AGENCY],
-            department=agency,
-            actor=context.CLI_ACTOR,
-        )
-        if agency
-        else None
-    )
-    console.print(f"[bold]credit-centre key[/] (all scopes): {staff_key}", highlight=False)
-    console.print(f"[bold]source-department key[/] ({first}): {dept_key}", highlight=False)
+    keys = demo_data.create_demo_keys(p.uow, policy, actor=context.CLI_ACTOR)
+    console.print(f"[bold]credit-centre key[/] (all scopes): {keys.credit_centre}", highlight=False)
+    first, source_key = keys.source
+    console.print(f"[bold]source-department key[/] ({first}): {source_key}", highlight=False)
+    checking, check_key = keys.implementing
     console.print(
         f"[bold]implementing-department key[/] ({checking}, checks): {check_key}",
         highlight=False,
     )
-    if agency_key:
+    if keys.agency:
+        agency, agency_key = keys.agency
         console.print(
             f"[bold]credit-agency key[/] ({agency}, with authorisation): {agency_key}",
             highlight=False,
@@ -185,34 +153,24 @@ def demo(
         serve_app(host, port, workers=1)
 
 
-def _load_demo_population(
-    uow: Callable[[], UnitOfWork], policy: Policy, persons: int, chunk_rows: int
-) -> None:
-    out = Path("var/demo") / f"persons-{persons}"
-    summary = _synthesise(policy, persons, out, 2016, "csv", False)
+def _load_demo_population(p: Platform, persons: int) -> None:
+    from xinyong.cli.batches import rows_progress
+    from xinyong.synth.demo import ingest_population
+
+    summary = _synthesise(p.policy, persons, DEMO_FILES / f"persons-{persons}", 2016, "csv", False)
     console.print(
         f"{summary.persons} persons, {summary.records} records"
         f" in {len(summary.files)} department files"
     )
-    totals = {"accepted": 0, "unchanged": 0, "rejected": 0, "held": 0}
-    for file in sorted(summary.files):  # name order: synthetic conflicts follow the true rows
-        digest, lines = fingerprint(file)
-        result = ingest_file(
-            uow(),
-            policy,
-            file,
-            department=file.stem,
-            fmt=BatchFormat.CSV,
-            encoding="utf-8-sig",
-            sha256=digest,
-            total_lines=lines,
-            chunk_rows=chunk_rows,
-        )
-        totals["accepted"] += result.accepted
-        totals["unchanged"] += result.unchanged
-        totals["rejected"] += result.rejected
-        totals["held"] += result.held_for_review
+    totals = ingest_population(
+        p.uow,
+        p.policy,
+        summary.files,
+        chunk_rows=p.settings.ingest_chunk_rows,
+        actor=context.CLI_ACTOR,
+        progress=rows_progress,
+    )
     console.print(
-        f"ingested: {totals['accepted']} accepted, {totals['unchanged']} unchanged,"
-        f" {totals['rejected']} rejected, {totals['held']} held for identity review"
+        f"ingested: {totals.accepted} accepted, {totals.unchanged} unchanged,"
+        f" {totals.rejected} rejected, {totals.held} held for identity review"
     )

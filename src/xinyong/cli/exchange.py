@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.pool import NullPool
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.db.engine import make_engine
-from xinyong.db.exchange import SqlExchangeUnitOfWork
-from xinyong.db.unit_of_work import make_session_factory
-from xinyong.domain.envelopes import NodeKeys, PublicKeys
-from xinyong.domain.errors import Invalid
-from xinyong.domain.exchange import Entitlement, NodeIdentity, NodeLevel, PeerKind
-from xinyong.services import exchange
-from xinyong.services.exchange import LocalNode, Peer
+from xinyong.domain.exchange import NodeLevel  # a plain enum: the options' help lists its levels
+
+if TYPE_CHECKING:  # the platform's modules load when a command runs: `--help` stays fast
+    from xinyong.db.exchange import SqlExchangeUnitOfWork
+    from xinyong.services.exchange import LocalNode
 
 node_app = typer.Typer(help="This platform as a node of the exchange between platforms.")
 peers_app = typer.Typer(help="The nodes this one exchanges with, their keys and entitlements.")
@@ -26,6 +22,12 @@ LEVELS = ", ".join(level.value for level in NodeLevel)
 
 
 def _uow() -> SqlExchangeUnitOfWork:
+    from sqlalchemy.pool import NullPool
+
+    from xinyong.db.engine import make_engine
+    from xinyong.db.exchange import SqlExchangeUnitOfWork
+    from xinyong.db.unit_of_work import make_session_factory
+
     engine = make_engine(context.settings().database_url, poolclass=NullPool)
     return SqlExchangeUnitOfWork(make_session_factory(engine))
 
@@ -53,6 +55,10 @@ def init(
     level: Annotated[str, typer.Option(help=f"One of {LEVELS}")],
 ) -> None:
     """Make this platform a node: generate its signing and sealing keys, print the public ones."""
+    from xinyong.domain.envelopes import NodeKeys
+    from xinyong.domain.exchange import NodeIdentity
+    from xinyong.services import exchange
+
     with context.domain_errors():
         identity = NodeIdentity(code, region, _level(level))
         node = exchange.init_node(_uow(), identity, NodeKeys.generate(), actor=context.CLI_ACTOR)
@@ -63,6 +69,8 @@ def init(
 @node_app.command("show")
 def show() -> None:
     """Print this node's identity and public keys (never the private ones)."""
+    from xinyong.services import exchange
+
     with context.domain_errors():
         _print_node(exchange.show_node(_uow()))
 
@@ -84,6 +92,12 @@ def add(
     ] = None,
 ) -> None:
     """Register a peer with its public keys, checked against the fingerprint it gave."""
+    from xinyong.domain.envelopes import PublicKeys
+    from xinyong.domain.errors import Invalid
+    from xinyong.domain.exchange import Entitlement, NodeIdentity, PeerKind
+    from xinyong.services import exchange
+    from xinyong.services.exchange import Peer
+
     with context.domain_errors():
         keys = PublicKeys.from_text(signing_key, sealing_key)
         if keys.fingerprint != fingerprint:
@@ -101,6 +115,8 @@ def add(
 @peers_app.command("list")
 def list_peers() -> None:
     """List the peers: code, kind, level, region, fingerprint, items they may receive."""
+    from xinyong.services import exchange
+
     table = Table("code", "kind", "level", "region", "fingerprint", "items", "suspended")
     with context.domain_errors():
         peers = exchange.list_peers(_uow())
@@ -121,6 +137,8 @@ def list_peers() -> None:
 @peers_app.command("remove")
 def remove(code: str) -> None:
     """Remove a peer: it receives nothing more, and nothing from it is accepted."""
+    from xinyong.services import exchange
+
     with context.domain_errors():
         exchange.remove_peer(_uow(), code, actor=context.CLI_ACTOR)
     console.print(f"peer {code} removed")

@@ -9,7 +9,6 @@ import typer
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.services import expiry
 
 
 def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
@@ -17,6 +16,8 @@ def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     query-log entries past retention, count again deadlines the official calendar now covers,
     derive the three-year clean status, and tell every recipient. Run it daily (cron or a
     systemd timer); it is safe to run again."""
+    from xinyong.services import expiry
+
     p = context.platform()
     policy = p.policy
     with context.domain_errors():

@@ -4,23 +4,33 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from xinyong.cli.context import console, fail, policy, settings
-from xinyong.domain.identifiers import (
-    CitizenId,
-    CreditCode,
-    InvalidIdentifier,
-    parse_citizen_id,
-    parse_credit_code,
-    parse_subject_number,
-)
+from xinyong.cli.context import console, fail, policy, settings, settings_are_defaults
+
+if TYPE_CHECKING:  # loaded by the command itself: `--help` stays fast
+    from xinyong.domain.identifiers import CitizenId, CreditCode
 
 app = typer.Typer(help="Check identifiers: citizen ID numbers and unified social credit codes.")
 
 KINDS = ("auto", "citizen", "uscc")
+
+
+def _max_age_years() -> int:
+    """The oldest plausible age of a citizen ID number's holder, from the policy in force.
+
+    With the default settings that is the packaged periods file alone: neither the settings
+    (pydantic) nor the whole policy need loading, and `id check` answers at once.
+    """
+    if settings_are_defaults():
+        from xinyong.domain.periods import PeriodPolicy
+        from xinyong.policy import PACKAGED, read_toml
+
+        periods = PACKAGED / "periods.toml"
+        return PeriodPolicy.from_policy(read_toml(periods), str(periods)).max_age_years
+    return policy(settings()).periods.max_age_years
 
 
 def _describe_person(cid: CitizenId, today: date) -> dict[str, object]:
@@ -75,10 +85,18 @@ def check(
     With --kind auto, an all-digit number that fails as a citizen ID number is reported with
     that reason unless it is a credit code in every part (and not shaped like an ID number).
     """
+    from xinyong.domain.identifiers import (
+        CitizenId,
+        InvalidIdentifier,
+        parse_citizen_id,
+        parse_credit_code,
+        parse_subject_number,
+    )
+
     if kind not in KINDS:
         fail(f"--kind must be one of {', '.join(KINDS)}")
     today = date.today()  # noqa: DTZ011 - the local date is what a person at the terminal means
-    max_age = policy(settings()).periods.max_age_years
+    max_age = _max_age_years()
     try:
         if kind == "uscc":
             found: CitizenId | CreditCode = parse_credit_code(number)

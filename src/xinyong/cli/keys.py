@@ -9,8 +9,7 @@ from rich.table import Table
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.domain.access import ROLE_SCOPES, Role, Scope
-from xinyong.services import keys as keys_service
+from xinyong.domain.access import ROLE_SCOPES, Role, Scope  # plain enums: the help lists roles
 
 app = typer.Typer(help="API keys. Only a hash is stored: a key is shown once, when created.")
 
@@ -28,6 +27,8 @@ def create(
     label: Annotated[str, typer.Option(help="Who holds the key")] = "",
 ) -> None:
     """Create a key and print it once."""
+    from xinyong.services import keys as keys_service
+
     scopes: set[Scope] = set()
     try:
         scopes.update(Scope(s) for s in scope or [])
@@ -56,6 +57,8 @@ def create(
 @app.command("list")
 def list_keys() -> None:
     """List keys (prefix, holder, scopes; never the secret)."""
+    from xinyong.services import keys as keys_service
+
     table = Table("prefix", "label", "department", "scopes", "created", "revoked")
     for k in keys_service.list_api_keys(context.platform().uow()):
         table.add_row(
@@ -72,6 +75,8 @@ def list_keys() -> None:
 @app.command("revoke")
 def revoke(prefix: str) -> None:
     """Revoke a key by its prefix."""
+    from xinyong.services import keys as keys_service
+
     with context.domain_errors():
         keys_service.revoke_api_key(context.platform().uow(), prefix, actor=context.CLI_ACTOR)
     console.print(f"key {prefix} revoked")

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.services import decided_lists, documents
-from xinyong.services import lists as listing
-from xinyong.services.lists import EntryView
+
+if TYPE_CHECKING:  # the services load when a command runs: `--help` stays fast
+    from xinyong.services.lists import EntryView
 
 app = typer.Typer(help="List types: serious untrustworthy, key supervision, good credit.")
 
@@ -100,6 +100,8 @@ def propose(
     department: Annotated[str | None, typer.Option(help="Proposing department")] = None,
 ) -> None:
     """Propose a listing: the first step of the platform's procedure."""
+    from xinyong.services import lists as listing
+
     _run(
         listing.propose,
         list_code=list_code,
@@ -123,6 +125,8 @@ def record_decided(
     department: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Record a listing that a court or another authority decided."""
+    from xinyong.services import decided_lists
+
     _run(
         decided_lists.record_decided,
         list_code=list_code,
@@ -138,12 +142,16 @@ def record_decided(
 @app.command("notice")
 def notice(entry: int) -> None:
     """Serve the prior notice with the repair notice; the defence window starts today."""
+    from xinyong.services import lists as listing
+
     _run(listing.serve_notice, entry, department=None, actor=context.CLI_ACTOR)
 
 
 @app.command("defence")
 def defence(entry: int, text: str) -> None:
     """Record the person's defence, within the window."""
+    from xinyong.services import lists as listing
+
     _run(listing.state_defence, entry, text, department=None, actor=context.CLI_ACTOR)
 
 
@@ -156,6 +164,8 @@ def decide(
     ] = None,
 ) -> None:
     """Decide the listing once the defence window has passed."""
+    from xinyong.services import lists as listing
+
     _run(
         listing.decide,
         entry,
@@ -169,6 +179,8 @@ def decide(
 @app.command("publish")
 def publish(entry: int) -> None:
     """Publish a decided listing."""
+    from xinyong.services import lists as listing
+
     _run(listing.publish, entry, department=None, actor=context.CLI_ACTOR)
 
 
@@ -179,6 +191,8 @@ def end(
     note: Annotated[str, typer.Option()] = "",
 ) -> None:
     """End a listing; checks stop returning it at once."""
+    from xinyong.services import lists as listing
+
     _run(
         listing.end_listing,
         entry,
@@ -192,18 +206,24 @@ def end(
 @app.command("withdraw")
 def withdraw(entry: int) -> None:
     """Withdraw a proposal before any decision."""
+    from xinyong.services import lists as listing
+
     _run(listing.withdraw, entry, department=None, actor=context.CLI_ACTOR)
 
 
 @app.command("entry")
 def show_entry(entry: int) -> None:
     """Show one entry and where its procedure stands."""
+    from xinyong.services import lists as listing
+
     _run(lambda uow, policy: listing.get_entry(uow, policy, entry, department=None))
 
 
 @app.command("entries")
 def entries(subject_id: int) -> None:
     """List every entry about one subject (by its id)."""
+    from xinyong.services import lists as listing
+
     p = context.platform()
     policy = p.policy
     with context.domain_errors():
@@ -217,6 +237,8 @@ def entries(subject_id: int) -> None:
 @app.command("court-sync")
 def court_sync() -> None:
     """Record on the court lists every active court record not yet on its list."""
+    from xinyong.services import decided_lists
+
     p = context.platform()
     policy = p.policy
     with context.domain_errors():
@@ -231,6 +253,9 @@ def document(
     out: Annotated[Path, typer.Option(help="Where to write it: .pdf or .html")],
 ) -> None:
     """Write the prior notice (with the repair notice) or the decision, as PDF or HTML."""
+    from xinyong.services import documents
+    from xinyong.services import lists as listing
+
     if kind not in ("notice", "decision"):
         context.fail("kind must be notice or decision", code=1)
     p = context.platform()

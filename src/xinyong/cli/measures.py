@@ -9,7 +9,6 @@ from rich.table import Table
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.domain.errors import NotFound
 
 app = typer.Typer(help="The registry of reward and punishment measures.")
 
@@ -19,6 +18,8 @@ def list_measures(
     matter: Annotated[str | None, typer.Option(help="Only measures for this matter")] = None,
 ) -> None:
     """List the measures (optionally for one matter) with their triggers."""
+    from xinyong.domain.errors import NotFound
+
     policy = context.policy()
     try:
         measures = policy.registry.listing(matter)

@@ -10,7 +10,6 @@ from rich.table import Table
 from xinyong.cli import context
 from xinyong.cli.context import console
 from xinyong.cli.deadlines import shown
-from xinyong.services import objections
 
 app = typer.Typer(help="Objections: the queue, forwarding, decisions.")
 
@@ -20,6 +19,8 @@ def list_objections(
     department: Annotated[str | None, typer.Option(help="Only this department's cases")] = None,
 ) -> None:
     """Open objections, the nearest deadline first; overdue ones are marked."""
+    from xinyong.services import objections
+
     p = context.platform()
     today = p.today()
     cases = objections.objection_queue(p.uow(), department=department)
@@ -36,6 +37,8 @@ def list_objections(
 @app.command("forward")
 def forward(objection: int) -> None:
     """Forward to the source department, which then decides within its working days."""
+    from xinyong.services import objections
+
     p = context.platform()
     with context.domain_errors():
         o = objections.forward_objection(
@@ -55,6 +58,8 @@ def decide(
     reasons: Annotated[str, typer.Option(help="Written reasons")],
 ) -> None:
     """Decide an objection; the mark is lifted and every recipient is told."""
+    from xinyong.services import objections
+
     p = context.platform()
     with context.domain_errors():
         o = objections.decide_objection(

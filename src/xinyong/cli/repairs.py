@@ -10,7 +10,6 @@ from rich.table import Table
 from xinyong.cli import context
 from xinyong.cli.context import console
 from xinyong.cli.deadlines import shown
-from xinyong.services import repairs
 
 app = typer.Typer(help="Credit repair applications: the queue and decisions.")
 
@@ -20,6 +19,8 @@ def list_repairs(
     department: Annotated[str | None, typer.Option(help="Only this department's cases")] = None,
 ) -> None:
     """Open repair applications, the nearest feedback deadline first."""
+    from xinyong.services import repairs
+
     p = context.platform()
     cases = repairs.repair_queue(p.uow(), department=department)
     table = Table("id", "record", "department", "status", "accept by", "feedback by", "missing")
@@ -39,6 +40,8 @@ def list_repairs(
 @app.command("accept")
 def accept_repair(repair: int) -> None:
     """Take up a complete repair application."""
+    from xinyong.services import repairs
+
     p = context.platform()
     with context.domain_errors():
         r = repairs.accept_repair(p.uow(), repair, department=None, actor=context.CLI_ACTOR)
@@ -52,6 +55,8 @@ def decide_repair(
     repaired: Annotated[bool, typer.Option("--repaired/--refused")] = True,
 ) -> None:
     """Decide a repair application; success stops publication, sharing and measures at once."""
+    from xinyong.services import repairs
+
     p = context.platform()
     with context.domain_errors():
         r = repairs.decide_repair(

@@ -11,8 +11,7 @@ from rich.table import Table
 
 from xinyong.cli import context
 from xinyong.cli.context import console
-from xinyong.domain.subjects import RoleKind
-from xinyong.services import records, subjects
+from xinyong.domain.subjects import RoleKind  # a plain enum: the option's choices
 
 roles_app = typer.Typer(help="Roles tying persons to organisations (measures may reach them).")
 reviews_app = typer.Typer(
@@ -31,6 +30,8 @@ def add(
     until: Annotated[str | None, typer.Option(help="Last day in the role, YYYY-MM-DD")] = None,
 ) -> None:
     """Record a person's role in an organisation; both must already be known subjects."""
+    from xinyong.services import subjects
+
     try:
         start, end = date.fromisoformat(since), date.fromisoformat(until) if until else None
     except ValueError:
@@ -57,6 +58,8 @@ def list_reviews(
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
 ) -> None:
     """List held submissions, oldest first."""
+    from xinyong.services import subjects
+
     uow = context.platform().uow()
     reviews = subjects.list_identity_reviews(
         uow, status=None if status == "all" else status, limit=limit
@@ -82,6 +85,8 @@ def resolve(
     note: Annotated[str, typer.Option(help="Why: what was checked")],
 ) -> None:
     """Decide a review: the same person releases a held record (or confirms a flagged number)."""
+    from xinyong.services import records
+
     p = context.platform()
     with context.domain_errors():
         review = records.resolve_identity_review(

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from xinyong.domain.catalog import SubjectType
-from xinyong.domain.identifiers import mask_citizen_id
 
 
 class RoleKind(StrEnum):
@@ -42,6 +41,10 @@ class Subject:
 
     def masked_number(self) -> str:
         """What outputs show: a person's number masked, an organisation's code (public) whole."""
+        # Imported here, not above: RoleKind types an option of the command line, and `--help`
+        # should not load python-stdnum and the calendar, which identifiers needs.
+        from xinyong.domain.identifiers import mask_citizen_id
+
         if self.kind is SubjectType.PERSON:
             return mask_citizen_id(self.number)
         return self.number

@@ -1,4 +1,5 @@
-"""Demo listings: put part of a loaded synthetic population on lists, the way it would happen.
+"""The demo platform: a synthetic population loaded, part of it listed, a person with an account,
+and one API key for each kind of caller.
 
 Court lists are recorded from the courts' records; authority lists are recorded as decided; the
 platform-run lists go through the whole procedure, dated in the past (proposal, notice, a defence
@@ -7,20 +8,29 @@ window on the official calendar, decision, publication), so that the demo shows 
 
 from __future__ import annotations
 
+import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
+from xinyong.domain.access import ROLE_SCOPES, Role
+from xinyong.domain.batches import BatchSource
 from xinyong.domain.calendar import add_working_days, business_date
 from xinyong.domain.catalog import SubjectType
-from xinyong.domain.errors import NotFound
+from xinyong.domain.errors import NotAllowed, NotFound
+from xinyong.domain.list_types import ListType
 from xinyong.domain.lists import Decider, ListKind
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord
 from xinyong.domain.subjects import RoleKind
-from xinyong.services import decided_lists
+from xinyong.services import decided_lists, keys
 from xinyong.services import lists as listing
 from xinyong.services.accounts import register
+from xinyong.services.batches import ingest_batch
+from xinyong.services.batchfiles import BatchFormat, fingerprint, read_rows
 from xinyong.services.ports import UnitOfWork
 from xinyong.services.subjects import record_role
 
@@ -73,15 +83,22 @@ def seed_listings(
     per_list = max(3, int(len(numbers) * share))
 
     def take(
-        n: int, items: frozenset[str] = frozenset(), *, clean: bool = False
+        n: int,
+        rests_on: ListType | None = None,
+        *,
+        clean: bool = False,
+        by: frozenset[str] | None = None,
     ) -> list[CreditRecord]:
-        """The next `n` adults' records; only of `items` (what a listing may rest on) if given,
-        only of people without a negative record if `clean`."""
+        """The next `n` adults' records; only records a listing on `rests_on` may rest on if
+        given, only of people without a negative record if `clean`, only from the departments
+        `by`."""
         nonlocal adults
         chosen = [
             r
             for r in adults
-            if (not items or r.item_code in items) and not (clean and r.subject_id in negative)
+            if (rests_on is None or _may_rest_on(rests_on, r))
+            and not (clean and r.subject_id in negative)
+            and (by is None or r.department in by)
         ][:n]
         taken = {r.id for r in chosen}
         adults = [r for r in adults if r.id not in taken]
@@ -94,11 +111,19 @@ def seed_listings(
         ):
             continue
         count = 0
+        if list_type.derived:
+            continue  # the platform derives it from the records: nobody lists anyone on it
         if list_type.decided_by is Decider.PLATFORM:
-            chosen = take(per_list, list_type.source_items)
+            chosen = take(per_list, list_type)
             count = _run_procedure(uow_at, policy, list_type.code, chosen, numbers, today)
-        else:
-            for record in take(per_list, clean=list_type.kind is ListKind.GOOD_CREDIT):
+        elif list_type.source_items:
+            # Only the deciding authority records its decision, on a record of its own that the
+            # list rests on: pick people who have one.
+            deciders = frozenset(
+                d.code for d in policy.departments if d.kind in list_type.decider_kinds
+            )
+            good = list_type.kind is ListKind.GOOD_CREDIT
+            for record in take(per_list, list_type, clean=good, by=deciders):
                 decided_on = today - timedelta(days=rng.randint(10, 300))
                 decided_lists.record_decided(
                     uow_at(None),
@@ -108,7 +133,7 @@ def seed_listings(
                     grounds=_grounds(list_type.kind),
                     decided_on=decided_on,
                     months=None,
-                    department=None,
+                    department=record.department,
                     actor=ACTOR,
                 )
                 count += 1
@@ -117,6 +142,17 @@ def seed_listings(
         uow_at, policy, org_records, take(per_list), numbers, today
     )
     return made
+
+
+def _may_rest_on(list_type: ListType, record: CreditRecord) -> bool:
+    """Whether a listing on `list_type` may rest on `record` (its item, and its ground if any)."""
+    if list_type.source_items and record.item_code not in list_type.source_items:
+        return False
+    try:
+        list_type.ground_for_record(record.item_code, record.fields)
+    except NotAllowed:
+        return False
+    return True
 
 
 def _adults(
@@ -198,11 +234,15 @@ def _organisations(
     numbers: dict[int, str],
     today: date,
 ) -> int:
-    """List some organisations as dishonest debtors and give each a legal representative."""
-    code = "COURT-DEBTORS-ORG"
-    if code not in policy.list_types:
+    """Give organisations on the court's list a legal representative, whom measures reach.
+
+    The organisations were listed from their court records by `record_court_listings`.
+    """
+    list_type = policy.list_types.get("COURT-DEBTORS-ORG")
+    if list_type is None:
         return 0
-    orgs = list(dict.fromkeys(r.subject_id for r in org_records))[: len(people)]
+    listed = (r.subject_id for r in org_records if r.item_code in list_type.source_items)
+    orgs = list(dict.fromkeys(listed))[: len(people)]
     for org, person in zip(orgs, people, strict=False):
         record_role(
             uow_at(None),
@@ -211,17 +251,6 @@ def _organisations(
             kind=RoleKind.LEGAL_REPRESENTATIVE,
             since=today - timedelta(days=400),
             until=None,
-            actor=ACTOR,
-        )
-        decided_lists.record_decided(
-            uow_at(None),
-            policy,
-            list_code=code,
-            subject_number=numbers[org],
-            grounds="demo: the enforcing court listed the organisation",
-            decided_on=today - timedelta(days=30),
-            months=None,
-            department=None,
             actor=ACTOR,
         )
     return len(orgs)
@@ -250,3 +279,126 @@ def demo_person(uow_at: Callable[[datetime | None], UnitOfWork], policy: Policy)
         uow_at(None), policy, number=number, name=name, phone="13800138000", password=DEMO_PASSWORD
     )
     return number, name
+
+
+def write_login(path: Path, number: str, name: str) -> None:
+    """Write the demo person's login (number, name and the demo password), readable by its owner."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps({"number": number, "name": name, "password": DEMO_PASSWORD}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    path.chmod(0o600)
+
+
+#: Opens a progress display for one file (description, rows) and gives the callback that moves it.
+RowsProgress = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
+
+
+@dataclass(slots=True)
+class LoadTotals:
+    """What ingesting a synthetic population did, over all its files."""
+
+    accepted: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    held: int = 0
+
+
+def ingest_population(
+    uow: Callable[[], UnitOfWork],
+    policy: Policy,
+    files: Iterable[Path],
+    *,
+    chunk_rows: int,
+    actor: str,
+    progress: RowsProgress,
+) -> LoadTotals:
+    """Ingest a synthetic population's CSV files, each as the department its name gives.
+
+    Files go in name order: the deliberate identity conflicts sort after the true rows, so exactly
+    those are held for review.
+    """
+    totals = LoadTotals()
+    for file in sorted(files):
+        digest, lines = fingerprint(file)
+        rows = max(lines - 1, 0)  # the header is not a row
+        with progress(f"{file.stem} {file.name}", rows) as moved, file.open("rb") as fh:
+            result = ingest_batch(
+                uow(),
+                policy,
+                read_rows(fh, BatchFormat.CSV, "utf-8-sig"),
+                department=file.stem,
+                actor=actor,
+                source=BatchSource.FILE,
+                filename=file.name,
+                sha256=digest,
+                chunk_rows=chunk_rows,
+                on_progress=moved,
+            )
+        totals.accepted += result.accepted
+        totals.unchanged += result.unchanged
+        totals.rejected += result.rejected
+        totals.held += result.held_for_review
+    return totals
+
+
+@dataclass(frozen=True, slots=True)
+class DemoKeys:
+    """One API key for each kind of caller the demo shows, with its role's default scopes."""
+
+    credit_centre: str
+    #: (department, key): the first department of the policy, submitting records.
+    source: tuple[str, str]
+    #: (department, key): an airline-side department that checks before it sells a ticket.
+    implementing: tuple[str, str]
+    #: (department, key): a credit agency reading with a person's authorisation, if one exists.
+    agency: tuple[str, str] | None
+
+
+def create_demo_keys(uow: Callable[[], UnitOfWork], policy: Policy, *, actor: str) -> DemoKeys:
+    """Create the demo's keys (new ones on every run: a key is shown only once)."""
+    centre = keys.create_api_key(
+        uow(),
+        label="demo credit centre",
+        scopes=ROLE_SCOPES[Role.CREDIT_CENTRE],
+        department=None,
+        actor=actor,
+    )
+    first = policy.departments[0].code
+    source = keys.create_api_key(
+        uow(),
+        label=f"demo {first}",
+        scopes=ROLE_SCOPES[Role.SOURCE_DEPARTMENT],
+        department=first,
+        actor=actor,
+    )
+    # Any department may check; a transport one shows the airline's case.
+    checking = next(
+        (d.code for d in policy.departments if d.kind == "transport"), policy.departments[1].code
+    )
+    implementing = keys.create_api_key(
+        uow(),
+        label=f"demo checks {checking}",
+        scopes=ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT],
+        department=checking,
+        actor=actor,
+    )
+    agency = next((d.code for d in policy.departments if d.kind == "credit_agency"), None)
+    agency_key = (
+        keys.create_api_key(
+            uow(),
+            label=f"demo {agency}",
+            scopes=ROLE_SCOPES[Role.CREDIT_AGENCY],
+            department=agency,
+            actor=actor,
+        )
+        if agency
+        else None
+    )
+    return DemoKeys(
+        credit_centre=centre,
+        source=(first, source),
+        implementing=(checking, implementing),
+        agency=(agency, agency_key) if agency and agency_key else None,
+    )
