@@ -5,6 +5,7 @@
     python3 dev.py test     create .venv, install, run the test suite
     python3 dev.py check    lint, types, import layers, migration drift
     python3 dev.py lock     re-pin requirements/*.lock (needs network; developers only)
+    python3 dev.py messages gather the pages' text into the English catalog (docs/i18n.md)
 
 Further arguments go to the command:
 `python3 dev.py test -k ingest`, `python3 dev.py demo --persons 500`.
@@ -71,6 +72,14 @@ def main(argv: list[str]) -> int:
             if code := run(*step):
                 return code
         return 0
+    if command == "messages":
+        ensure_venv("dev.lock")
+        template = VENV / "messages.pot"
+        extract = ["extract", "-F", "babel.cfg", "-k", "_say:2", "--no-location", "-o", template]
+        update = ["update", "-i", template, "-d", "src/xinyong/locale", "-l", "en", "-w", "100"]
+        flags = ["--ignore-obsolete", "--no-fuzzy-matching"]
+        pybabel = BIN / "pybabel"
+        return run(pybabel, "-q", *extract, ".") or run(pybabel, "-q", *update, *flags)
     if command == "lock":
         ensure_venv("dev.lock")
         if run(PYTHON, "-m", "pip", "install", "-q", "uv"):

@@ -93,6 +93,11 @@ def test_a_person_logs_in_objects_and_downloads_the_report(
         page = browser.new_page(accept_downloads=True)
         page.goto(base + "/portal/me")
         assert page.url.endswith("/portal/login")  # no session: sent to log in
+        assert "登录" in page.inner_text("h1")  # Chinese by default, and only Chinese
+        assert "Log in" not in page.inner_text("body")
+        page.click("text=English")  # the switch is remembered for the next pages
+        assert page.inner_text("h1") == "Log in"
+        assert "登录" not in page.inner_text("main")
 
         page.fill("#number", number)
         page.fill("#password", "wrong password")

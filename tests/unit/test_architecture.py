@@ -47,3 +47,17 @@ def test_every_module_of_each_layer_is_in_the_tables() -> None:
         named[layer] |= _files(cell)
     for layer in LAYERS:
         assert _modules(layer) == named[layer], layer
+
+
+#: A module longer than this is two modules (data files and migrations aside).
+MAX_LINES = 520
+
+
+def test_no_module_of_code_grows_past_the_limit() -> None:
+    long = {
+        str(path.relative_to(PACKAGE)): n
+        for path in PACKAGE.rglob("*.py")
+        if "migrations" not in path.parts
+        and (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}

@@ -17,9 +17,8 @@ from xinyong.domain.catalog import (
     Severity,
     SharingScope,
     SubjectType,
-    load_catalog,
-    read_catalog_file,
 )
+from xinyong.domain.catalog_files import load_catalog, read_catalog_file
 from xinyong.domain.errors import CatalogError
 from xinyong.domain.policy import Policy, load_policy
 from xinyong.policy import PACKAGED

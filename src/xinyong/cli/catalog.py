@@ -111,7 +111,8 @@ def show(code: str, as_json: Annotated[bool, typer.Option("--json")] = False) ->
 @app.command("validate")
 def validate(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Check a catalog file; exit 1 naming the file, item and field of the first fault."""
-    from xinyong.domain.catalog import BannedFields, read_catalog_file
+    from xinyong.domain.catalog import BannedFields
+    from xinyong.domain.catalog_files import read_catalog_file
     from xinyong.domain.errors import CatalogError
     from xinyong.policy import PACKAGED, read_toml
 

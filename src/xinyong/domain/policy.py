@@ -9,7 +9,8 @@ from pathlib import Path
 
 from xinyong.domain.accounts import AccountRules
 from xinyong.domain.authorisations import AuthorisationRules
-from xinyong.domain.catalog import BannedFields, Catalog, load_catalog
+from xinyong.domain.catalog import BannedFields, Catalog
+from xinyong.domain.catalog_files import load_catalog
 from xinyong.domain.departments import Department, read_departments
 from xinyong.domain.errors import CatalogError
 from xinyong.domain.lists import ListType, read_list_types

@@ -12,21 +12,19 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from functools import cache
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader
 
 from xinyong.config import Settings
-from xinyong.domain.calendar import CHINA_TIME
 from xinyong.domain.errors import DomainError, TooManyAttempts
 from xinyong.domain.keys import ApiKey
 from xinyong.services import accounts, objections, publication
 from xinyong.services.reports import build_report
+from xinyong.web import i18n
 from xinyong.web.deps import (
     PUBLIC,
     SESSION_COOKIE,
@@ -40,16 +38,32 @@ from xinyong.web.deps import (
 router = APIRouter(prefix="/portal", tags=["portal (HTML)"])
 
 
-@cache
-def _templates() -> Environment:
-    return Environment(loader=PackageLoader("xinyong", "templates/portal"), autoescape=True)
-
-
 def _page(
-    name: str, *, status: int = 200, chrome: Mapping[str, object] | None = None, **context: object
+    request: Request,
+    name: str,
+    *,
+    status: int = 200,
+    chrome: Mapping[str, object] | None = None,
+    **context: object,
 ) -> HTMLResponse:
-    page = _templates().get_template(name).render(**{**(chrome or {}), **context})
-    return HTMLResponse(page, status_code=status)
+    """Render a page in the language the request asked for, and remember that choice."""
+    asked = request.query_params.get("lang")
+    language = i18n.language_of(asked, request.cookies.get(i18n.COOKIE))
+    where = {"path": request.url.path, "query": request.query_params.multi_items()}
+    with i18n.use_language(language):
+        template = i18n.environment("portal").get_template(name)
+        page = template.render(**{**where, **(chrome or {}), **context})
+    response = HTMLResponse(page, status_code=status)
+    if asked == language:
+        response.set_cookie(i18n.COOKIE, language, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def _say(request: Request, message: str) -> str:
+    """A message from the code, in the request's language."""
+    language = i18n.language_of(request.query_params.get("lang"), request.cookies.get(i18n.COOKIE))
+    with i18n.use_language(language):
+        return i18n.gettext(message)
 
 
 def _csrf(secret: str, token: str) -> str:
@@ -85,12 +99,12 @@ def _to_login() -> RedirectResponse:
 @router.get("/", response_class=HTMLResponse, **PUBLIC)
 async def home(request: Request, settings: SettingsDep) -> HTMLResponse:
     """The portal's front page."""
-    return _page("home.html", chrome=await _chrome(request, settings))
+    return _page(request, "home.html", chrome=await _chrome(request, settings))
 
 
 @router.get("/login", response_class=HTMLResponse, **PUBLIC)
-async def login_page() -> HTMLResponse:
-    return _page("login.html", signed_in=False, csrf="", error=None)
+async def login_page(request: Request) -> HTMLResponse:
+    return _page(request, "login.html", signed_in=False, csrf="", error=None)
 
 
 @router.post("/login", response_class=HTMLResponse, **PUBLIC)
@@ -106,7 +120,9 @@ def login(
         session = accounts.login(uow, policy, number=number, password=password)
     except DomainError as exc:
         status = 429 if isinstance(exc, TooManyAttempts) else 401
-        return _page("login.html", status=status, signed_in=False, csrf="", error=exc.detail)
+        return _page(
+            request, "login.html", status=status, signed_in=False, csrf="", error=exc.detail
+        )
     response = RedirectResponse("/portal/me", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -153,18 +169,15 @@ async def my_file(
         actor=caller.actor,
         secret_key=settings.secret_key,
     )
-    generated = data.generated_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
     page = _page(
+        request,
         "me.html",
         signed_in=True,
         csrf=_csrf(settings.secret_key, token),
         data=data,
         records=[r for r in data.records if not r.archived],
         grounds=policy.objections.grounds,
-        generated=generated,
-        message=f"异议已提交（编号 {filed}），该记录已标注“异议处理中”。 Objection {filed} filed."
-        if filed
-        else None,
+        filed=filed,
         error=error[:300] if error else None,
     )
     page.headers["Cache-Control"] = "no-store"  # a person's file is never cached
@@ -189,11 +202,12 @@ async def object_to(
     caller, token = found
     if not _csrf_ok(settings.secret_key, token, csrf):
         return _page(
+            request,
             "login.html",
             status=403,
             signed_in=False,
             csrf="",
-            error="表单已过期，请重新登录。 The form expired; log in again.",
+            error=_say(request, "表单已过期，请重新登录。"),
         )
     try:
         objection = await run_in_threadpool(
@@ -221,4 +235,4 @@ async def public_page(
     records = await run_in_threadpool(
         lambda: publication.published(uow, policy, today, item=None, limit=100, offset=0)
     )
-    return _page("public.html", records=records, chrome=await _chrome(request, settings))
+    return _page(request, "public.html", records=records, chrome=await _chrome(request, settings))
