@@ -27,6 +27,7 @@ from xinyong.domain.calendar import business_date
 from xinyong.domain.policy import Policy, load_policy
 from xinyong.services.checks import Checker
 from xinyong.services.querylog import QueryLogWriter
+from xinyong.services.registrations import VERIFIERS, IdentityVerifier
 from xinyong.services.screening import ScreeningSink
 
 Clock = Callable[[], datetime]
@@ -105,6 +106,10 @@ class Platform:
                     writer = QueryLogWriter(query_log_appender(self.engine))
                     self._writer = writer
         return writer
+
+    def identity_verifier(self) -> IdentityVerifier:
+        """The verifier the settings name (`identity_verifier`): counter verification ships."""
+        return VERIFIERS[self.settings.identity_verifier]()
 
     def screening_sink(self) -> ScreeningSink:
         """How a screening writes its query log (COPY on PostgreSQL)."""

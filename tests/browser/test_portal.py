@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import citizen_id, penalty_row
+from tests.factories import citizen_id, open_account, penalty_row
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import upgrade
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.policy import load_policy
-from xinyong.services import accounts, departments
+from xinyong.services import departments
 from xinyong.services.records import submit_record
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -53,9 +53,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     departments.sync_departments(uow(), policy.departments, actor="test")
     number = citizen_id()
     submit_record(uow(), policy, penalty_row(subject_id=number), department="BJ-AMR", actor="t")
-    accounts.register(
-        uow(), policy, number=number, name="王秀英", phone="13800138000", password=PASSWORD
-    )
+    open_account(uow, policy, number=number, name="王秀英", password=PASSWORD)
     engine.dispose()
     port = _free_port()
     server = subprocess.Popen(

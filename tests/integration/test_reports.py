@@ -10,13 +10,12 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.conftest import Clock
-from tests.factories import citizen_id, penalty_row
+from tests.factories import citizen_id, open_account, penalty_row
 from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.policy import Policy
 from xinyong.domain.reports import IssuedReport, code_matches, content_digest
-from xinyong.services.accounts import register
 from xinyong.services.checks import Checker, run_check
 from xinyong.services.records import submit_record
 from xinyong.services.report_data import ReportData
@@ -42,9 +41,7 @@ def _person(seeded: UowFactory, policy: Policy) -> tuple[str, int, int]:
     number = citizen_id(born=date(1979, 6, 30))
     row = penalty_row(subject_id=number, subject_name="赵敏")
     stored = submit_record(seeded(), policy, row, department="BJ-AMR", actor="clerk-1")
-    account = register(
-        seeded(), policy, number=number, name="赵敏", phone="13800138000", password="pw-" * 5
-    )
+    account = open_account(seeded, policy, number=number, name="赵敏", password="pw-" * 5)
     return number, stored.record.subject_id, account.id or 0
 
 

@@ -31,7 +31,7 @@ def _query(
     uow: FakeUnitOfWork, policy: Policy, number: str, *, scope: str = "records"
 ) -> list[int]:
     answer = agency_query(
-        uow, policy, caller=party(AGENCY), number=number, purpose="贷款审批", scope=scope
+        uow, policy, caller=party(AGENCY), number=number, purpose="loan_approval", scope=scope
     )
     return [r.id for r in answer.records]
 
@@ -59,7 +59,7 @@ def test_an_authorised_party_receives_the_records_shown_today_and_the_query_is_l
         policy,
         subject_id=stored.record.subject_id,
         grantee=AGENCY,
-        purpose="贷款审批",
+        purpose="loan_approval",
         scope="records",
         expires_on=date(2027, 12, 31),
         actor="account:1",
@@ -113,7 +113,7 @@ def test_an_authorisation_opens_only_its_own_scope_and_purpose_for_its_own_party
         policy,
         subject_id=stored.record.subject_id,
         grantee=AGENCY,
-        purpose="贷款审批",
+        purpose="loan_approval",
         scope="lists",
         expires_on=date(2026, 12, 31),
         actor="account:1",
@@ -126,7 +126,7 @@ def test_an_authorisation_opens_only_its_own_scope_and_purpose_for_its_own_party
             policy,
             caller=party("AGENCY-PUDAO"),
             number=stored.subject_number,
-            purpose="贷款审批",
+            purpose="loan_approval",
             scope="lists",
         )
     with pytest.raises(NotAuthorised):
@@ -135,7 +135,7 @@ def test_an_authorisation_opens_only_its_own_scope_and_purpose_for_its_own_party
             policy,
             caller=party(AGENCY),
             number=stored.subject_number,
-            purpose="信用卡审批",
+            purpose="credit_card_approval",
             scope="lists",
         )
     assert uow.committed.queries[max(uow.committed.queries)].kind == QueryKind.AGENCY_REFUSED
@@ -153,7 +153,7 @@ def test_a_grant_to_an_unknown_party_is_not_found_and_a_revocation_happens_once(
             policy,
             subject_id=subject_id,
             grantee="AGENCY-NOBODY",
-            purpose="贷款审批",
+            purpose="loan_approval",
             scope="report",
             expires_on=date(2026, 12, 31),
             actor="account:1",
@@ -164,7 +164,7 @@ def test_a_grant_to_an_unknown_party_is_not_found_and_a_revocation_happens_once(
             policy,
             subject_id=subject_id,
             grantee=AGENCY,
-            purpose="贷款审批",
+            purpose="loan_approval",
             scope="report",
             expires_on=date(2027, 11, 21),
             actor="account:1",
@@ -198,7 +198,7 @@ def test_a_key_of_no_party_or_a_query_without_a_purpose_is_refused_unlogged(
             policy,
             caller=replace(party(AGENCY), department=None),
             number=stored.subject_number,
-            purpose="贷款审批",
+            purpose="loan_approval",
             scope="records",
         )
     with pytest.raises(Invalid, match="purpose"):
