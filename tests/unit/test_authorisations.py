@@ -12,10 +12,12 @@ from tests.factories import citizen_id
 from tests.fakes import FakeUnitOfWork
 from tests.unit.helpers import authorised_query, on, party, submitted
 from xinyong.domain.audit import EventTag
-from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound
+from xinyong.domain.authorisations import AuthorisationRules
+from xinyong.domain.errors import CatalogError, Conflict, Invalid, NotAllowed, NotFound
 from xinyong.domain.index import person_key
 from xinyong.domain.policy import Policy
 from xinyong.domain.querylog import REFUSED, QueryKind
+from xinyong.policy import PACKAGED, read_toml
 from xinyong.services.authorisations import (
     NotAuthorised,
     agency_query,
@@ -211,3 +213,65 @@ def test_a_key_of_no_party_or_a_query_without_a_purpose_is_refused_unlogged(
             scope="records",
         )
     assert uow.committed == before
+
+
+def test_a_purpose_is_a_code_of_the_published_vocabulary_never_free_text(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = submitted(uow, policy)
+    published = policy.authorisations.purposes
+    assert {"loan_approval", "post_loan_management", "guarantee_review"} <= set(published)
+    assert published["loan_approval"].name_zh == "贷款审批"
+    before = uow.snapshot()
+    for free_text in ("贷款审批", "个人贷款审批", "loan approval"):
+        with pytest.raises(Invalid, match=r"^purpose: must be one of loan_approval"):
+            grant_authorisation(
+                uow,
+                policy,
+                subject_id=stored.record.subject_id,
+                grantee=AGENCY,
+                purpose=free_text,
+                scope="records",
+                expires_on=date(2026, 12, 31),
+                actor="account:1",
+            )
+        with pytest.raises(Invalid, match=r"^purpose:"):
+            agency_query(
+                uow,
+                policy,
+                caller=party(AGENCY),
+                number=stored.subject_number,
+                purpose=free_text,
+                scope="records",
+            )
+    assert uow.committed == before  # a query naming no published purpose is not a query
+    granted = grant_authorisation(
+        uow,
+        policy,
+        subject_id=stored.record.subject_id,
+        grantee=AGENCY,
+        purpose=" guarantee_review ",
+        scope="records",
+        expires_on=date(2026, 12, 31),
+        actor="account:1",
+    )
+    assert granted.purpose == "guarantee_review"
+    answer = agency_query(
+        uow,
+        policy,
+        caller=party(AGENCY),
+        number=stored.subject_number,
+        purpose="guarantee_review",
+        scope="records",
+    )
+    assert [r.id for r in answer.records] == [stored.record.id]
+
+
+def test_a_rights_file_without_purposes_stops_the_policy() -> None:
+    data = read_toml(PACKAGED / "rights.toml")
+    del data["authorisations"]["purposes"]
+    with pytest.raises(CatalogError, match="purposes"):
+        AuthorisationRules.from_policy(data)
+    data["authorisations"]["purposes"] = {"loan_approval": {"zh": "贷款审批"}}
+    with pytest.raises(CatalogError, match="loan_approval"):
+        AuthorisationRules.from_policy(data)
