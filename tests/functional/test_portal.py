@@ -186,6 +186,10 @@ def test_an_objection_from_the_file_shows_its_timeline_deadlines_and_takes_evide
     forged = client.post("/portal/me/objections", data=filing)  # no token: another site's form
     assert forged.status_code == 403
     assert "表单已过期" in forged.text
+    forged_en = client.post("/portal/me/objections?lang=en", data=filing)
+    assert "The form has expired: log in again." in forged_en.text
+    english_only(forged_en)
+    client.get("/portal/", params={"lang": "zh"})  # back to Chinese (the choice is remembered)
     empty = client.post("/portal/me/objections", data={**filing, "reasons": " ", "csrf": token})
     assert empty.status_code == 422
     assert f'id="record-{record}-reasons"' in empty.text

@@ -115,3 +115,10 @@ def test_an_unreadable_form_is_answered_with_a_page_not_json(client: TestClient)
     assert huge.status_code == 422
     assert huge.headers["content-type"].startswith("text/html")
     assert "表单无法读取" in huge.text
+
+
+def test_a_tipoff_body_larger_than_a_records_is_refused_before_it_is_read(
+    client: TestClient,
+) -> None:
+    huge = client.post("/portal/public/tipoff", data=_report(account="长" * 40_000))
+    assert huge.status_code == 413

@@ -90,6 +90,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         per_path={
             API + records.router.prefix: settings.max_record_bytes,
             checks_path: settings.max_record_bytes,
+            # The public's and the login forms are small: a tip-off is at most a few pages.
+            **dict.fromkeys(portal.SMALL_FORMS, settings.max_record_bytes),
         },
     )
 

@@ -17,4 +17,12 @@ router = APIRouter(prefix="/portal", tags=["portal (HTML)"])
 for pages_of in (account, file, cases, rights, public):
     router.include_router(pages_of.router)
 
-__all__ = ["router"]
+#: Forms anyone may post, whose bodies are small (web/app.py limits them to a single record's size).
+SMALL_FORMS = (
+    "/portal/login",
+    "/portal/register",
+    "/portal/public/search",
+    "/portal/public/tipoff",
+)
+
+__all__ = ["SMALL_FORMS", "router"]

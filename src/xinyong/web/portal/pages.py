@@ -63,8 +63,9 @@ def page(
     return response
 
 
-def say(request: Request, message: str, **values: object) -> str:
-    """A message from the code, in the request's language."""
+def _say(request: Request, message: str, **values: object) -> str:
+    """A message from the code, in the request's language (`_say` is the name the catalog's
+    extraction looks for: babel.cfg, dev.py messages)."""
     with i18n.use_language(language(request)):
         text = i18n.gettext(message)
     return text % values if values else text
@@ -156,7 +157,7 @@ def expired_form(request: Request) -> HTMLResponse:
         status=403,
         signed_in=False,
         csrf="",
-        problems=Problems(alert=say(request, "表单已过期，请重新登录。")),
+        problems=Problems(alert=_say(request, "表单已过期，请重新登录。")),
     )
 
 
