@@ -427,3 +427,23 @@ def test_every_persons_page_renders_in_each_language(
             )
         else:
             assert "English" in shown.text
+
+
+def test_the_file_says_an_identity_review_is_open_without_naming_the_other_person(
+    client: TestClient, amr: Headers
+) -> None:
+    number, other = citizen_id(born=date(1974, 4, 14)), citizen_id(born=date(1975, 5, 15))
+    row = penalty_row(subject_id=number, subject_name="王秀英")
+    submit(client, amr, row)
+    client.post(
+        "/api/v1/records", json={**row, "subject_id": other, "subject_name": "张伟"}, headers=amr
+    )
+    person(client, number, "王秀英")
+    page = client.get("/portal/me", params={"lang": "zh"})
+    reviews = page.text.split('id="reviews"')[1].split("</section>")[0]
+    assert "重新报送的文书载明为他人" in reviews
+    assert "核查中" in reviews
+    assert other not in page.text
+    assert "张" not in reviews
+    english = client.get("/portal/me", params={"lang": "en"})
+    assert "resubmitted naming someone else" in english.text
