@@ -202,10 +202,10 @@ def test_a_copy_with_one_percent_corrupted_rows_rejects_exactly_those(
     assert totals["accepted"] == population.records - len(broken)
     refused: dict[tuple[str, int], str] = {}
     for rejects in (tmp_path / "corrupt").glob("*.rejects.csv"):
-        department = rejects.name.removesuffix(".csv.rejects.csv")
+        department = rejects.name.removesuffix(".rejects.csv")
         with rejects.open(encoding="utf-8-sig", newline="") as fh:
             for row in csv.DictReader(fh):
-                refused[department, int(row["row"])] = row["errors"]
+                refused[department, int(row["row"])] = row["reason"]
     assert set(refused) == set(broken)
     for key, field in broken.items():
         assert refused[key].startswith(f"{field}:") or f"; {field}:" in refused[key], refused[key]

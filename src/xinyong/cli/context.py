@@ -61,6 +61,17 @@ def platform(s: Settings | None = None) -> Platform:
     return bootstrap.build(s, policy=policy(s), short_lived=True)
 
 
+def output_path(source: Path, what: str, given: Path | None, ext: str = "csv") -> Path:
+    """Where a command writes what it derives from `source`: `given` (its `--output`), else
+    `<stem>.<what>.<ext>` beside the source (docs/command-line.md). Never the source itself."""
+    from xinyong.services.batchfiles import derived_path
+
+    target = given or derived_path(source, what, ext)
+    if target.resolve() == source.resolve():
+        fail(f"--output {target} is the input file itself: name another file")
+    return target
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
     errors.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)

@@ -250,7 +250,16 @@ def court_sync() -> None:
 def document(
     entry: int,
     kind: Annotated[str, typer.Argument(help="notice or decision")],
-    out: Annotated[Path, typer.Option(help="Where to write it: .pdf or .html")],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            "--out",
+            dir_okay=False,
+            help="Where to write it, .pdf or .html (default: entry-ENTRY.KIND.pdf here)",
+        ),
+    ] = None,
 ) -> None:
     """Write the prior notice (with the repair notice) or the decision, as PDF or HTML."""
     from xinyong.services import documents
@@ -267,6 +276,7 @@ def document(
             if kind == "notice"
             else documents.render_decision_html(doc)
         )
+    out = output or Path(f"entry-{entry}.{kind}.pdf")
     if out.suffix.lower() == ".pdf":
         try:
             out.write_bytes(documents.html_to_pdf(html))
