@@ -256,6 +256,13 @@ class FakeIdentityReviewRepository(_Repository):
         ]
         return found[offset : offset + limit]
 
+    def of_subject(self, subject_id: int) -> Sequence[IdentityReview]:
+        return [
+            r
+            for _, r in sorted(self.store.reviews.items())
+            if subject_id in (r.subject_id, r.other_subject_id)
+        ]
+
     def get(self, review_id: int) -> IdentityReview:
         review = self.store.reviews.get(review_id)
         if review is None:

@@ -155,3 +155,34 @@ def test_the_query_log_is_said_in_words_never_as_actor_ids(
         for text in dataclasses.astuple(q.words):
             assert "account:" not in text
             assert "counter-7" not in text
+
+
+def test_a_document_resubmitted_under_another_person_marks_both_files_and_names_neither(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    first, second = citizen_id(), citizen_id()
+    row = penalty_row(subject_id=first, subject_name="王秀英")
+    stored = submit_record(seeded(), policy, row, department="BJ-AMR", actor="clerk")
+    moved = {**row, "subject_id": second, "subject_name": "张伟"}
+    held = submit_record(seeded(), policy, moved, department="BJ-AMR", actor="clerk")
+    assert held.held_for_review
+    with seeded() as uow:
+        other_id = uow.subjects.get_by_number(second).id
+    assert other_id is not None
+
+    mine = _report(seeded, policy, stored.record.subject_id, "account:1")
+    theirs = _report(seeded, policy, other_id, "account:2")
+    [review] = mine.reviews
+    [same] = theirs.reviews
+    assert review.id == same.id
+    assert (review.about_you, same.about_you) == (True, False)
+    assert (review.kind, review.status, review.document_number) == (
+        "subject",
+        "open",
+        row["document_number"],
+    )
+    for data in (mine, theirs):
+        content = str(report_content(data))
+        assert first not in content
+        assert second not in content
+    assert "王秀英" not in str(report_content(theirs))  # the first person is not named

@@ -19,7 +19,7 @@ CATALOG = ROOT / "src" / "xinyong" / "locale" / "en" / "LC_MESSAGES" / "messages
 def _marked() -> set[str]:
     """Every message the templates and the web layer mark, as `python3 dev.py messages` finds."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as cfg:
-        method_map, options_map = parse_mapping_cfg(cfg)
+        method_map, options_map = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_say": (2,)}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(

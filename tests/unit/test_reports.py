@@ -23,6 +23,7 @@ from xinyong.services.report_data import (
     ReportMeasure,
     ReportQuery,
     ReportRecord,
+    ReportReview,
     ReportTerms,
 )
 from xinyong.services.report_render import render_report_html, render_report_pdf, report_number
@@ -635,3 +636,26 @@ def test_report_renders_to_pdf_with_the_code_on_every_page(tmp_path: Path) -> No
         assert f"第 {number} 页，共 {len(pages)} 页" in page
     assert "张三" in text
     assert MASKED_NUMBER in text
+
+
+def test_identity_reviews_show_in_the_cases_section_in_either_language() -> None:
+    review = ReportReview(
+        id=7,
+        kind="subject",
+        about_you=False,
+        item_name_zh="行政处罚信息",
+        item_name_en="Administrative penalty",
+        document_number="京市监罚〔2026〕00017号",
+        opened_on=date(2026, 11, 20),
+        status="open",
+        resolution=None,
+    )
+    data = dataclasses.replace(make_report(), reviews=(review,))
+    chinese, english = render_report_html(data), render_report_html(data, lang="en")
+    assert "身份核查" in chinese
+    assert "重新报送的文书载明为你" in chinese
+    assert "核查中" in chinese
+    assert "Identity reviews" in english
+    assert "resubmitted naming you" in english
+    assert "身份核查" not in english
+    assert "身份核查" not in render_report_html(make_report())  # no reviews, no section

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     insert,
+    or_,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -230,6 +231,19 @@ class SqlIdentityReviewRepository:
         if status:
             query = query.where(IdentityReviewRow.status == status)
         rows = self.session.scalars(query.limit(limit).offset(offset))
+        return [self._to_domain(r) for r in rows]
+
+    def of_subject(self, subject_id: int) -> Sequence[IdentityReview]:
+        rows = self.session.scalars(
+            select(IdentityReviewRow)
+            .where(
+                or_(
+                    IdentityReviewRow.subject_id == subject_id,
+                    IdentityReviewRow.other_subject_id == subject_id,
+                )
+            )
+            .order_by(IdentityReviewRow.id)
+        )
         return [self._to_domain(r) for r in rows]
 
     def get(self, review_id: int) -> IdentityReview:

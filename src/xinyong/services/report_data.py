@@ -127,6 +127,22 @@ class ReportNotice:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportReview:
+    """An identity review the person's file carries: a record of theirs withheld or flagged
+    while staff decide, or a document resubmitted naming them (never the other person)."""
+
+    id: int
+    kind: str  # name, birth_date, subject, region
+    about_you: bool  # False: a document now naming you, first recorded about someone else
+    item_name_zh: str
+    item_name_en: str
+    document_number: str
+    opened_on: date
+    status: str  # open, resolved
+    resolution: str | None  # same_person, different_person
+
+
+@dataclass(frozen=True, slots=True)
 class QueryLogPage:
     """One page of the person's query log within its retention period, newest first."""
 
@@ -162,6 +178,8 @@ class ReportData:
     notices: tuple[ReportNotice, ...] = ()
     #: `queries` holds every entry made since this moment (the log's retention period).
     queries_since: datetime | None = None
+    #: Identity reviews about records of the person's, or documents now naming them.
+    reviews: tuple[ReportReview, ...] = ()
 
 
 #: The catalog categories' names in the report standard's wording (Chinese, English), in the

@@ -34,7 +34,7 @@ from xinyong.domain.reports import (
     report_number,
     verification_code,
 )
-from xinyong.domain.subjects import RoleKind, Subject
+from xinyong.domain.subjects import IdentityReview, RoleKind, Subject
 from xinyong.policy import PACKAGED, read_toml
 from xinyong.services.report_data import (
     CATEGORY_NAMES,
@@ -48,6 +48,7 @@ from xinyong.services.report_data import (
     ReportNotice,
     ReportQuery,
     ReportRecord,
+    ReportReview,
     ReportTerms,
 )
 from xinyong.services.report_words import (
@@ -264,6 +265,10 @@ def build_report(
             )
             for n in uow.deadlines.notices_of(subject_id)
         ]
+        reviews = [
+            _report_review(uow, policy, review, subject_id)
+            for review in uow.reviews.of_subject(subject_id)
+        ]
         number = next(
             n
             for n in (report_number(now, subject_id, attempt) for attempt in range(1000))
@@ -312,6 +317,7 @@ def build_report(
             omitted=OMITTED,
             notices=tuple(notices),
             queries_since=since,
+            reviews=tuple(reviews),
         )
         digest = content_digest(report_content(unsigned))
         uow.reports.add(IssuedReport(number, subject_id, now, digest))
@@ -336,6 +342,24 @@ def build_report(
         )
         uow.commit()
     return replace(unsigned, verification_code=verification_code(secret_key, number, digest))
+
+
+def _report_review(
+    uow: UnitOfWork, policy: Policy, review: IdentityReview, subject_id: int
+) -> ReportReview:
+    record = uow.records.get(review.record_id)
+    item = policy.catalog.get(record.item_code)
+    return ReportReview(
+        id=review.id,
+        kind=review.kind,
+        about_you=review.subject_id == subject_id,
+        item_name_zh=item.name_zh if item else record.item_code,
+        item_name_en=item.name_en if item else record.item_code,
+        document_number=record.document_number,
+        opened_on=business_date(review.created_at),
+        status=review.status.value,
+        resolution=review.resolution.value if review.resolution else None,
+    )
 
 
 def _report_query(
