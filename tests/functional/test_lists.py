@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -388,3 +390,23 @@ def test_a_listing_document_is_written_under_the_one_naming_rule(
     assert (tmp_path / "entry-1.notice.pdf").read_bytes().startswith(b"%PDF")
     assert chosen.exit_code == 0, chosen.output
     assert "<html" in (tmp_path / "notice.html").read_text(encoding="utf-8")
+
+
+def test_a_number_piped_to_a_listing_command_is_read_without_a_warning(debtor: str) -> None:
+    """A real process (the test runner fakes prompts): the number comes on standard input, and
+    no hidden prompt without a terminal draws Python's GetPassWarning."""
+    result = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "xinyong", "lists", "record",
+         "--list", "COURT-DEBTORS", "--grounds", "（2026）京01执123号",
+         "--decided-on", date.today().isoformat(), "--department", "BJ-HCOURT"],  # noqa: DTZ011
+        input=debtor + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "COURT-DEBTORS" in result.stdout
+    assert debtor not in result.stdout

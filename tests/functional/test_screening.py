@@ -256,7 +256,7 @@ def test_the_shipped_example_file_screens_as_the_docs_say(migrated: str, tmp_pat
         "证件号码",
         "姓名",
         "航班",
-        *"status measures entries field reason".split(),
+        *["status", "measures", "entries", "field", "reason"],
     ]
     assert [(r[0], r[4], r[7]) for r in rows[1:]] == [
         ("1", "clear", ""),

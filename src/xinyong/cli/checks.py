@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO
 
@@ -45,7 +46,7 @@ def check(
     number (each named by its line on standard error), 2 when nothing could be checked.
     """
     one = number or subject
-    stdin = typer.get_text_stream("stdin")
+    stdin = sys.stdin
     if one is None and stdin.isatty():
         one = typer.prompt("Citizen ID number or credit code", hide_input=True)
     p = context.platform()

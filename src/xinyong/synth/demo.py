@@ -26,10 +26,9 @@ from xinyong.domain.lists import Decider, ListKind
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord
 from xinyong.domain.subjects import RoleKind
-from xinyong.services import decided_lists, keys
+from xinyong.services import authorisations, decided_lists, keys
 from xinyong.services import lists as listing
 from xinyong.services.accounts import register
-from xinyong.services.authorisations import grant_authorisation
 from xinyong.services.batches import ingest_batch
 from xinyong.services.batchfiles import BatchFormat, count_rows, fingerprint, read_rows
 from xinyong.services.ports import UnitOfWork
@@ -307,7 +306,7 @@ def authorise_agency(
         for a in held
     ):
         return False
-    grant_authorisation(
+    authorisations.grant_authorisation(
         uow_at(None),
         policy,
         subject_id=subject.id,
