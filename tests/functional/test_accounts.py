@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -143,3 +145,27 @@ def test_logins_are_refused_for_a_while_after_too_many_wrong_passwords(
 
     clock.advance(minutes=16)  # rights.toml: lockout_minutes
     assert attempt(PASSWORD).status_code == 201
+
+
+# xinyong agents add
+
+
+def test_the_numbers_of_an_agency_are_read_from_standard_input_without_a_warning(
+    migrated: str,
+) -> None:
+    """Agent first, principal second, one a line; piped, no hidden prompt warns (a real
+    process: the test runner fakes prompts)."""
+    agent, principal = citizen_id(), citizen_id()
+    result = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "xinyong", "agents", "add",
+         "--power-of-attorney", "（2026）京方圆证字第1号", "--until", "2027-12-31"],
+        input=f"{agent}\n{principal}\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 2
+    assert " ".join(result.stderr.split()) == "error: agent: no account for that number"
+    assert agent not in result.stderr + result.stdout

@@ -17,15 +17,14 @@ agents_app = typer.Typer(help="Agents acting for a person under a power of attor
 def add_agent(
     power_of_attorney: Annotated[str, typer.Option(help="The power of attorney's reference")],
     until: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Valid until, YYYY-MM-DD")],
-    agent: Annotated[
-        str, typer.Option(prompt="Agent's citizen ID number", hide_input=True, help="Asked for")
-    ],
-    principal: Annotated[
-        str,
-        typer.Option(prompt="Principal's citizen ID number", hide_input=True, help="Asked for"),
-    ],
+    agent: Annotated[str, context.number_option("Agent's citizen ID number")] = "",
+    principal: Annotated[str, context.number_option("Principal's citizen ID number")] = "",
 ) -> None:
-    """Record that a person with an account may act for another under a power of attorney."""
+    """Record that a person with an account may act for another under a power of attorney.
+
+    Both numbers come from standard input, the agent's on the first line and the principal's
+    on the second (asked for, not echoed, at a terminal).
+    """
     from xinyong.services import accounts
 
     p = context.platform()
