@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import os
 import threading
 import warnings
 from collections.abc import Callable
@@ -183,6 +184,13 @@ def render_pdf(html: str, stylesheet: str = "") -> bytes:
 Printer = Callable[[str, str], bytes]
 
 
+def _yield_to_checks() -> None:
+    """A print worker runs at a lower priority than the server: a report may wait a little, a
+    ticket counter's check should not."""
+    if hasattr(os, "nice"):
+        os.nice(10)
+
+
 class PrintWorkers:
     """PDFs printed in worker processes (started on first use, by `spawn`): printing is pure
     Python work that would otherwise hold the server's interpreter lock for a quarter of a second
@@ -197,7 +205,9 @@ class PrintWorkers:
         with self._lock:
             if self._pool is None:
                 context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(self._processes, mp_context=context)
+                self._pool = ProcessPoolExecutor(
+                    self._processes, mp_context=context, initializer=_yield_to_checks
+                )
             pool = self._pool
         return pool.submit(render_pdf, html, stylesheet).result()
 
