@@ -64,7 +64,8 @@ BYTES_TARGET = 100
 HTTP_RATIO_TARGET = 0.50
 P99_TARGET_MS = 10.0
 REGIONS = ("110105", "310101", "440106", "330106", "510104", "420102", "320102", "370102")
-DEPARTMENT = "BJ-HCOURT"
+DEPARTMENT = "BJ-HCOURT"  # the court whose list the bench's entries are on
+CHECKER = "BJ-CAAC-NC"  # the civil-aviation desk: its mandate is flight checks
 
 
 def citizen_ids(start: int, count: int) -> Iterator[str]:
@@ -217,7 +218,7 @@ def end_to_end(checker: Checker, url: str, path: Path, workdir: Path) -> tuple[f
             bulk_query_writer(engine),
             read_numbers(source),
             "flight",
-            department=DEPARTMENT,
+            department=CHECKER,
             actor="bench",
             summary=summary,
         ):
@@ -277,7 +278,7 @@ def http_figures(
         partial(SqlUnitOfWork, make_session_factory(engine))(),
         label="bench",
         scopes=ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT],
-        department=DEPARTMENT,
+        department=CHECKER,
         actor="bench",
     )
     engine.dispose()

@@ -1,7 +1,7 @@
-"""The demo person's PDF report: render time p50 and p95 over N renders, beside the target.
+"""The demo person's PDF report, and checks while reports render beside them, beside the targets.
 
-    python bench/report.py                      # 3 000 demo persons, 50 renders
-    python bench/report.py --persons 10000 --renders 200
+    python bench/report.py                      # 3 000 demo persons, 50 renders, 2 rounds of 20 s
+    python bench/report.py --persons 10000 --renders 200 --seconds 30 --rounds 3
 
 Setup (not timed): `xinyong demo --no-serve` in a temporary folder (a synthetic population, its
 listings, and a demo person on the court's list with an account); the person's file is then
@@ -13,9 +13,14 @@ Timed: `render_report_pdf(data)` (template, layout, font subset, PDF), in Chines
 render of the process is reported apart (it loads the font and parses the stylesheet once).
 Target: p95 under 300 ms. The English rendering is measured too, without a target.
 
-TODO(#12): the second half of the issue's bench belongs here: the check path's p99 while
-reports render beside the checks in the same server, against the p99 without them, in the same
-run (target: no worse than 1.5 times).
+Then, on the same demo database, one server process as `xinyong serve` runs it (uvicorn, one
+worker) and `wrk` (Debian's package): checks (`POST /api/v1/checks`, 32 connections, one client
+thread, about 200 of the population's numbers, the demo person among them) paced to half the
+rate the server answers flat out, measured first alone and then while a second `wrk` downloads
+the demo person's PDF report (`GET /api/v1/me/report?format=pdf`) one after another on one
+connection, in the same run, `--rounds` times in turn. Target: the check p99 beside reports no
+worse than 1.5 times the p99 alone (the medians over the rounds). The HTTP PDF latency is
+printed too.
 """
 
 from __future__ import annotations
@@ -23,25 +28,33 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import text
+
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.accounts import Account
 from xinyong.domain.index import subject_key
 from xinyong.domain.policy import Policy, load_policy
 from xinyong.domain.querylog import QueryEntry
+from xinyong.services import keys
 from xinyong.services.report_data import ReportData
 from xinyong.services.report_render import render_report_pdf
 from xinyong.services.reports import build_report
 
 P95_TARGET_MS = 300.0
+BESIDE_RATIO_TARGET = 1.5
+CHECKING = "BJ-CAAC-NC"  # the civil-aviation desk: its mandate is flights
 
 
 def demo_report(folder: Path, persons: int) -> ReportData:
@@ -155,11 +168,166 @@ def pages(pdf: bytes) -> float:
     return float(found[0]) if found else float("nan")
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wrk_command(
+    url: str, *, seconds: int, connections: int, script: Path | None, token: str
+) -> list[str]:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "60s"]
+    if script:
+        command += ["-s", str(script)]
+    return [*command, "-H", f"Authorization: Bearer {token}", url]
+
+
+def wrk_figures(output: str) -> dict[str, float]:
+    """Requests per second and the latency percentiles (ms) of a `wrk --latency` run."""
+    found: dict[str, float] = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if line.startswith("Requests/sec:"):
+            found["rate"] = float(parts[1])
+        elif parts[:1] in (["50%"], ["90%"], ["99%"]):
+            found[parts[0]] = _ms(parts[1])
+        elif "Non-2xx" in line or "Socket errors" in line:
+            raise SystemExit(f"wrk saw failed requests:\n{output}")
+    return found
+
+
+def _ms(value: str) -> float:
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if value.endswith(unit):
+            return float(value[: -len(unit)]) * factor
+    return float(value)
+
+
+def check_script(folder: Path, url: str, *, pause_ms: int | None) -> Path:
+    """A wrk script cycling through about 200 of the population's numbers (the demo person
+    first), paced by random pauses of mean `pause_ms` if given."""
+    login = json.loads((folder / "var" / "demo-person.json").read_text(encoding="utf-8"))
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        others = conn.scalars(
+            text("SELECT number FROM subjects WHERE kind = 'person' ORDER BY id LIMIT 199")
+        ).all()
+    engine.dispose()
+    numbers = [login["number"], *others]
+    bodies = ",".join(json.dumps(json.dumps({"subject": n, "matter": "flight"})) for n in numbers)
+    script = folder / ("check-paced.lua" if pause_ms else "check.lua")
+    script.write_text(
+        "local bodies = {" + bodies + "}\n"
+        "local i = 0\n"
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        "request = function()\n"
+        "  i = i % #bodies + 1\n"
+        "  return wrk.format(nil, nil, nil, bodies[i])\n"
+        "end\n"
+        + (f"function delay()\n  return math.random(0, {2 * pause_ms})\nend\n" if pause_ms else "")
+    )
+    return script
+
+
+def _post(url: str, body: dict[str, str], token: str | None = None) -> dict[str, str]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=600) as answer:  # noqa: S310 - our server
+        found: dict[str, str] = json.loads(answer.read())
+    return found
+
+
+Figures = dict[str, float]
+
+
+def beside_checks(
+    folder: Path, *, seconds: int, rounds: int
+) -> list[tuple[Figures, Figures, Figures]]:
+    """(checks alone, checks beside reports, reports) per round, on one server."""
+    url = f"sqlite:///{folder / 'demo.db'}"
+    engine = make_engine(url)
+    check_key = keys.create_api_key(
+        SqlUnitOfWork(make_session_factory(engine)),
+        label="bench checks",
+        scopes=ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT],
+        department=CHECKING,
+        actor="bench",
+    )
+    engine.dispose()
+    login = json.loads((folder / "var" / "demo-person.json").read_text(encoding="utf-8"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "XINYONG_DATABASE_URL": url, "XINYONG_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "xinyong.web.app:create_app", "--factory",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        env=env,
+        cwd=folder,
+    )  # fmt: skip
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310 - our server
+                break
+            except OSError:
+                time.sleep(0.1)
+        token = _post(base + "/api/v1/sessions", {k: login[k] for k in ("number", "password")})
+        person = token["token"]
+        checks, report = base + "/api/v1/checks", base + "/api/v1/me/report?format=pdf"
+        # Warm up: the first check builds the index, the first report loads the font.
+        _post(checks, {"subject": login["number"], "matter": "flight"}, check_key)
+        first = urllib.request.Request(report, headers={"Authorization": f"Bearer {person}"})  # noqa: S310
+        urllib.request.urlopen(first, timeout=600).read()  # noqa: S310 - our server
+        flat = check_script(folder, url, pause_ms=None)
+        flat_out = subprocess.run(
+            wrk_command(checks, seconds=5, connections=32, script=flat, token=check_key),
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        rate = wrk_figures(flat_out)["rate"]
+        paced = check_script(folder, url, pause_ms=max(1, round(32 * 1000 / (rate / 2))))
+        print(f"checks flat out: {rate:.0f}/s; paced to about {rate / 2:.0f}/s")
+        results: list[tuple[Figures, Figures, Figures]] = []
+        for _ in range(rounds):
+            alone = wrk_figures(
+                subprocess.run(
+                    wrk_command(checks, seconds=seconds, connections=32, script=paced,
+                                token=check_key),
+                    capture_output=True, text=True, check=True,
+                ).stdout
+            )  # fmt: skip
+            reports = subprocess.Popen(
+                wrk_command(report, seconds=seconds + 2, connections=1, script=None, token=person),
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            time.sleep(1)  # the first report is rendering when the checks start
+            beside = wrk_figures(
+                subprocess.run(
+                    wrk_command(checks, seconds=seconds, connections=32, script=paced,
+                                token=check_key),
+                    capture_output=True, text=True, check=True,
+                ).stdout
+            )  # fmt: skip
+            out, _ = reports.communicate(timeout=seconds + 120)
+            results.append((alone, beside, wrk_figures(out)))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--persons", type=int, default=3000)
     parser.add_argument("--renders", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=20, help="each wrk run of checks")
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
+    print(f"load average at the start: {_load()}")
     with tempfile.TemporaryDirectory(prefix="xinyong-bench-report-") as tmp:
         started = time.perf_counter()
         data = demo_report(Path(tmp), args.persons)
@@ -176,20 +344,48 @@ def main() -> int:
         )
         zh = measure(data, "zh", args.renders)
         en = measure(data, "en", max(args.renders // 5, 5))
+        rounds = beside_checks(Path(tmp), seconds=args.seconds, rounds=args.rounds)
     print(f"\n{'':18}{'p50':>8}{'p95':>8}{'max':>8}{'cpu p50':>9}{'pages':>7}{'size':>9}")
     for name, figures in (("PDF, Chinese", zh), ("PDF, English", en)):
         print(
             f"{name:18}{figures['p50']:>6.0f}ms{figures['p95']:>6.0f}ms{figures['max']:>6.0f}ms"
             f"{figures['cpu_p50']:>7.0f}ms{figures['pages']:>7.0f}{figures['bytes'] / 1024:>7.0f}KB"
         )
-    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
-    print(f"\nload average during the run (1, 5, 15 min; {os.cpu_count()} CPUs): {load}")
+    print(
+        f"\nchecks (p50 / p90 / p99 ms)   {'alone':>20}  {'beside reports':>20}  ratio p99"
+        "   reports over HTTP: n, p50 / p99 ms"
+    )
+    for n, (alone, beside, reports) in enumerate(rounds, 1):
+        count = reports["rate"] * (args.seconds + 2)
+        print(
+            f"round {n}{'':22}{_three(alone):>20}  {_three(beside):>20}"
+            f"  {beside['99%'] / alone['99%']:>8.2f}   {count:.0f}, {reports['50%']:.0f} /"
+            f" {reports['99%']:.0f}"
+        )
+    alone_p99 = statistics.median(a["99%"] for a, _, _ in rounds)
+    beside_p99 = statistics.median(b["99%"] for _, b, _ in rounds)
+    ratio = beside_p99 / alone_p99
+    print(f"\nload average at the end (1, 5, 15 min; {os.cpu_count()} CPUs): {_load()}")
     ok = zh["p95"] < P95_TARGET_MS
     print(
         f"Chinese PDF p95 {zh['p95']:.0f} ms over {args.renders} renders;"
         f" target < {P95_TARGET_MS:.0f} ms: {'met' if ok else 'MISSED'}"
     )
-    return 0 if ok else 1
+    beside_ok = ratio <= BESIDE_RATIO_TARGET
+    print(
+        f"check p99 beside reports {beside_p99:.2f} ms / alone {alone_p99:.2f} ms = {ratio:.2f}"
+        f" (median of {len(rounds)} rounds); target <= {BESIDE_RATIO_TARGET}:"
+        f" {'met' if beside_ok else 'MISSED'}"
+    )
+    return 0 if ok and beside_ok else 1
+
+
+def _three(figures: dict[str, float]) -> str:
+    return f"{figures['50%']:.2f} / {figures['90%']:.2f} / {figures['99%']:.2f}"
+
+
+def _load() -> str:
+    return ", ".join(f"{n:.1f}" for n in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.calendar import business_date
 from xinyong.domain.policy import Policy, load_policy
 from xinyong.services.checks import Checker
+from xinyong.services.pdf import Printer, PrintWorkers, render_pdf
 from xinyong.services.querylog import QueryLogWriter
 from xinyong.services.registrations import VERIFIERS, IdentityVerifier
 from xinyong.services.screening import ScreeningSink
@@ -53,6 +54,7 @@ class Platform:
     index_source: SqlIndexSource
     _checker: Checker | None = field(default=None, repr=False)
     _writer: QueryLogWriter | None = field(default=None, repr=False)
+    _printer: PrintWorkers | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def uow(self) -> SqlUnitOfWork:
@@ -111,6 +113,15 @@ class Platform:
         """The verifier the settings name (`identity_verifier`): counter verification ships."""
         return VERIFIERS[self.settings.identity_verifier]()
 
+    def printer(self) -> Printer:
+        """How this platform prints PDFs: in worker processes (`pdf_processes`), else here."""
+        if self.settings.pdf_processes == 0:
+            return render_pdf
+        with self._lock:
+            if self._printer is None:
+                self._printer = PrintWorkers(self.settings.pdf_processes)
+            return self._printer
+
     def screening_sink(self) -> ScreeningSink:
         """How a screening writes its query log (COPY on PostgreSQL)."""
         return bulk_query_writer(self.engine)
@@ -119,8 +130,11 @@ class Platform:
         """Stop the writer (every answered check is logged already) and release connections."""
         with self._lock:
             writer, self._writer = self._writer, None
+            printer, self._printer = self._printer, None
         if writer is not None:
             writer.stop()
+        if printer is not None:
+            printer.close()
         self.index_source.close()
         self.read_engine.dispose()
         self.engine.dispose()

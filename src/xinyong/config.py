@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     verifier (a government identity service) plugs in as another value here and an
     `IdentityVerifier` in services/registrations.py: docs/portal.md."""
 
+    pdf_processes: int = Field(default=1, ge=0, le=64)
+    """Worker processes that print PDFs for the server (reports, notices and decisions), so a
+    print never holds the server's interpreter while checks wait; 0 prints in the server's own
+    process (tests, and the command line, which prints in its own process anyway)."""
+
     telemetry: bool = False
     """OpenTelemetry traces, metrics and logs through FastAPI (providers from the OTEL_* variables).
     Off, FastAPI does not look for providers on every request."""

@@ -231,11 +231,10 @@ def test_a_person_registers_is_verified_at_the_counter_logs_in_and_objects(
             "accounts",
             "verify",
             registration,
-            "--number",
-            site.newcomer,
             "--name",
             "王秀英",
         ],
+        input=site.newcomer + "\n",  # the number never on the command line
         env={**os.environ, "XINYONG_DATABASE_URL": site.url},
         capture_output=True,
         text=True,

@@ -30,6 +30,7 @@ ClientFactory = Callable[..., TestClient]
 
 def settings_for(database_url: str, **overrides: object) -> Settings:
     """Explicit settings for the tests: never the developer's `.env`."""
+    overrides.setdefault("pdf_processes", 0)  # print in the test's process unless asked
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=database_url,

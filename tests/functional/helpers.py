@@ -183,8 +183,9 @@ def agency_query(client: TestClient, agency: Headers, number: str) -> Any:
 # The command line
 
 
-def run(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
+def run(*args: str, stdin: str | None = None) -> Result:
+    """Run the command line in this process; `stdin` is what standard input holds (a pipe)."""
+    return CliRunner().invoke(app, list(args), input=stdin)
 
 
 def squashed(text: str) -> str:

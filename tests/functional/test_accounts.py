@@ -1,16 +1,34 @@
-"""People's accounts over HTTP: registration, sessions, lockout, and whose file a session reads."""
+"""People's accounts over HTTP and the command line: registration and the counter, sessions,
+lockout, whose file a session reads, agents."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from tests.conftest import Clock
 from tests.factories import citizen_id, penalty_row
-from tests.functional.helpers import PASSWORD, PROBLEM, Headers, auth, sign_up, submit
+from tests.functional.conftest import settings_for
+from tests.functional.helpers import (
+    PASSWORD,
+    PROBLEM,
+    Headers,
+    auth,
+    masked,
+    run,
+    sign_up,
+    squashed,
+    submit,
+)
+from xinyong import bootstrap
+from xinyong.cli import app
+from xinyong.services import registrations
 
 
 def test_sessions_refuse_wrong_passwords_ended_tokens_and_other_peoples_files(
@@ -142,3 +160,73 @@ def test_logins_are_refused_for_a_while_after_too_many_wrong_passwords(
 
     clock.advance(minutes=16)  # rights.toml: lockout_minutes
     assert attempt(PASSWORD).status_code == 201
+
+
+# xinyong agents add
+
+
+def test_the_numbers_of_an_agency_are_read_from_standard_input_without_a_warning(
+    migrated: str,
+) -> None:
+    """Agent first, principal second, one a line; piped, no hidden prompt warns (a real
+    process: the test runner fakes prompts)."""
+    agent, principal = citizen_id(), citizen_id()
+    result = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "xinyong", "agents", "add",
+         "--power-of-attorney", "（2026）京方圆证字第1号", "--until", "2027-12-31"],
+        input=f"{agent}\n{principal}\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 2
+    assert " ".join(result.stderr.split()) == "error: agent: no account for that number"
+    assert agent not in result.stderr + result.stdout
+
+
+# xinyong accounts pending | verify | refuse: the counter
+
+
+def _waiting(url: str, number: str, name: str) -> int:
+    """A registration taken on the database the command line uses; its id."""
+    platform = bootstrap.build(settings_for(url))
+    try:
+        registration = registrations.register(
+            platform.uow(),
+            platform.policy,
+            platform.identity_verifier(),
+            number=number,
+            name=name,
+            phone="13800138000",
+            password=PASSWORD,
+        )
+    finally:
+        platform.close()
+    return registration.id or 0
+
+
+def test_the_counter_lists_verifies_and_refuses_registrations_from_the_command_line(
+    migrated: str,
+) -> None:
+    number, other = citizen_id(born=date(1987, 7, 7)), citizen_id(born=date(1988, 8, 8))
+    first, second = _waiting(migrated, number, "王秀英"), _waiting(migrated, other, "张伟")
+    pending = run("accounts", "pending")
+    assert pending.exit_code == 0, pending.output
+    assert masked(number) in squashed(pending.output)
+    assert number not in pending.output
+
+    runner = CliRunner()
+    wrong = runner.invoke(app, ["accounts", "verify", str(first), "--name", "王秀"], input=number)
+    assert wrong.exit_code == 2
+    assert "name:" in wrong.output
+    done = runner.invoke(
+        app, ["accounts", "verify", str(first), "--name", "王秀英"], input=number + "\n"
+    )
+    assert done.exit_code == 0, done.output
+    assert f"registration {first} verified" in done.output
+    assert number not in done.output
+    refused = run("accounts", "refuse", str(second), "--reasons", "证件与本人不符")
+    assert refused.exit_code == 0, refused.output
+    assert "no registration waits" in run("accounts", "pending").output

@@ -21,6 +21,7 @@ from tests.functional.helpers import (
     assert_problem,
     auth,
     run,
+    squashed,
     words,
 )
 from xinyong.domain.access import Scope
@@ -227,13 +228,15 @@ def test_ingesting_a_file_reports_each_refused_row_and_writes_them_beside_it(
         (2, "fine_amount"),
         (4, "subject_id"),
     }
-    rejects = path.with_name("amr.csv.rejects.csv")
+    rejects = path.with_name("amr.rejects.csv")
     assert summary["rejects_file"] == str(rejects)
     with rejects.open(encoding="utf-8-sig", newline="") as fh:
         refused = list(csv.DictReader(fh))
     assert [r["row"] for r in refused] == ["2", "4"]
-    assert "fine_amount" in refused[0]["errors"]
-    assert "check character" in refused[1]["errors"]
+    assert refused[0]["field"] == "fine_amount"
+    assert refused[0]["reason"].startswith("fine_amount: ")
+    assert refused[1]["field"] == "subject_id"
+    assert "check character" in refused[1]["reason"]
     assert refused[0]["document_number"] == rows[1]["document_number"]
 
 
@@ -259,7 +262,7 @@ def test_a_clean_file_is_ingested_with_exit_code_zero(migrated: str, tmp_path: P
     result = run("ingest", str(path), "--department", "BJ-AMR")
     assert result.exit_code == 0, result.output
     assert "3 accepted" in words(result.output)
-    assert not path.with_name("clean.jsonl.rejects.csv").exists()
+    assert not path.with_name("clean.rejects.csv").exists()
 
 
 def test_a_file_that_is_not_utf8_is_refused_with_a_hint(
@@ -296,3 +299,92 @@ def test_ingesting_for_an_unregistered_department_fails_cleanly(
     assert result.exit_code == 2
     assert "not registered" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_csv_with_a_misspelt_column_is_stopped_before_any_row_naming_it(
+    migrated: str, tmp_path: Path
+) -> None:
+    row = penalty_row()
+    row["subjet_id"] = row.pop("subject_id")
+    path = tmp_path / "typo.csv"
+    path.write_bytes(as_csv([row, {**row, "document_number": "京市监罚〔2026〕2号"}]))
+
+    result = run("ingest", str(path), "--department", "BJ-AMR", "--json")
+
+    assert result.exit_code == 2, result.output
+    text = words(result.output)
+    assert "header of typo.csv is wrong; nothing was ingested" in text
+    assert "no column subject_id" in text
+    assert "subjet_id (did you mean subject_id?)" in text
+    assert not path.with_name("typo.rejects.csv").exists()
+    good = tmp_path / "good.csv"
+    good.write_bytes(as_csv([penalty_row()]))
+    first = run("ingest", str(good), "--department", "BJ-AMR", "--json")
+    assert json.loads(first.stdout)["batch_id"] == 1  # none was opened for the wrong file
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n", as_csv([penalty_row()]).splitlines()[0]])
+def test_an_empty_file_is_an_error_not_a_silent_success(
+    migrated: str, tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(content)
+
+    result = run("ingest", str(path), "--department", "BJ-AMR")
+
+    assert result.exit_code == 2, result.output
+    assert "empty.csv holds no rows: nothing to ingest" in words(result.output)
+
+
+def test_refused_rows_keep_every_cell_they_were_sent_with(migrated: str, tmp_path: Path) -> None:
+    """Refused rows with different cells filled each keep all of theirs, under the file's own
+    header, and a cell beyond the header too."""
+    bad_fine = penalty_row(fine_amount="lots")
+    stray = penalty_row(licence_kind="franchise")  # not a data item of a penalty
+    surplus = penalty_row()
+    columns = [*penalty_row(), "licence_kind"]
+    lines = [",".join(columns)]
+    for row in (penalty_row(), bad_fine, stray, surplus):
+        lines.append(",".join(str(row.get(c, "")) for c in columns))
+    lines[-1] += ",surplus"  # one cell more than the header
+    path = tmp_path / "amr.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result = run("ingest", str(path), "--department", "BJ-AMR", "--output", "refused.csv")
+
+    assert result.exit_code == 1, result.output
+    with (tmp_path / "refused.csv").open(encoding="utf-8-sig", newline="") as fh:
+        refused = list(csv.DictReader(fh))
+    assert [r["row"] for r in refused] == ["2", "3", "4"]
+    assert list(refused[0])[:3] == ["row", "field", "reason"]
+    for got, sent in zip(refused, (bad_fine, stray, surplus), strict=True):
+        assert {c: got[c] for c in columns} == {c: str(sent.get(c, "")) for c in columns}
+    assert (refused[0]["field"], refused[1]["field"], refused[2]["field"]) == (
+        "fine_amount",
+        "licence_kind",
+        "row",
+    )
+    assert refused[1]["reason"] == "licence_kind: is not a data item of ADM-PEN-01"
+    assert refused[2]["column_14"] == "surplus"
+    assert not path.with_name("amr.rejects.csv").exists()  # --output said where
+
+
+def test_refused_json_lines_keep_their_keys_or_the_line_itself(
+    migrated: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "amr.jsonl"
+    bad = penalty_row(fine_amount="lots", note_count=3)
+    path.write_bytes(as_json_lines([penalty_row(), bad, "[1, 2]"]))
+
+    result = run("ingest", str(path), "--department", "BJ-AMR")
+
+    assert result.exit_code == 1, result.output
+    assert "amr.rejects.csv" in squashed(result.output)
+    with path.with_name("amr.rejects.csv").open(encoding="utf-8-sig", newline="") as fh:
+        refused = list(csv.DictReader(fh))
+    assert [r["row"] for r in refused] == ["2", "3"]
+    assert refused[0]["fine_amount"] == "lots"
+    assert refused[0]["note_count"] == "3"
+    assert refused[0]["subject_id"] == bad["subject_id"]
+    assert refused[1]["line"] == "[1, 2]"
+    assert refused[1]["reason"] == "row: must be a JSON object"

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import socket
 import stat
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from tests.functional.helpers import run, words
+import pytest
+
+from tests.functional.helpers import masked, run, words
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.access import ROLE_SCOPES, Role
@@ -85,3 +96,109 @@ def test_demo_does_not_load_the_population_twice(database: str) -> None:
     assert "demo data is not loaded again" in text
     assert "ingested:" not in text
     assert "credit-centre key" in text
+
+
+#: How the demo names each of its examples, as it prints them.
+EXAMPLES = (
+    "credit-centre key",
+    "source-department key",
+    "implementing-department key",
+    "credit-agency key",
+    "the demo person",
+)
+
+
+def printed_examples(stdout: str) -> dict[str, list[str]]:
+    """The commands the demo prints (indented, one a line), under the example they belong to."""
+    found: dict[str, list[str]] = {}
+    text: list[str] = []
+    commands: list[str] = []
+
+    def close() -> None:
+        if commands:
+            (name,) = [n for n in EXAMPLES if any(line.startswith(n) for line in text)]
+            found[name] = list(commands)
+            text.clear()
+            commands.clear()
+
+    for line in stdout.splitlines():
+        if line.startswith("  "):
+            commands.append(line.strip())
+        else:
+            close()
+            text.append(line)
+    close()
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(database: str, port: int) -> Iterator[str]:
+    """The platform's server on `database`, as `xinyong serve` starts it, until the block ends."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "xinyong.web.app:create_app", "--factory",
+         "--port", str(port), "--log-level", "warning"],
+        env={**os.environ, "XINYONG_DATABASE_URL": database},
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310 - our server
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+BASH = shutil.which("bash")
+
+
+@pytest.mark.skipif(
+    shutil.which("curl") is None or BASH is None,
+    reason="the demo prints curl commands for a POSIX shell",
+)
+def test_every_command_the_demo_prints_works_as_printed(database: str, tmp_path: Path) -> None:
+    """One example for each of the four keys and for the demo person's login, run by a shell
+    against the served platform exactly as printed; none of them carries the person's number."""
+    port = free_port()
+    result = run("demo", "--persons", "300", "--no-serve", "--port", str(port))
+    assert result.exit_code == 0, result.output
+    examples = printed_examples(result.stdout)
+    assert set(examples) == set(EXAMPLES)
+    person = json.loads((tmp_path / "var" / "demo-person.json").read_text(encoding="utf-8"))
+    assert person["number"] not in result.stdout
+    assert person["password"] not in result.stdout
+
+    answers: dict[str, str] = {}
+    with serving(database, port):
+        for name, commands in examples.items():
+            done = subprocess.run(
+                [BASH or "bash", "-e", "-o", "pipefail", "-c", "\n".join(commands)],
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            assert done.returncode == 0, (name, commands, done.stdout, done.stderr)
+            answers[name] = done.stdout
+
+    assert isinstance(json.loads(answers["credit-centre key"]), list)  # the review queue
+    sent = json.loads(answers["source-department key"])
+    assert sent["rows"] > 0
+    assert (sent["unchanged"] + sent["held_for_review"], sent["rejected"]) == (sent["rows"], 0)
+    checked = json.loads(answers["implementing-department key"])
+    assert "M-COURT-FLIGHT" in [m["code"] for m in checked["measures"]]
+    queried = json.loads(answers["credit-agency key"])
+    assert queried["subject"] == masked(person["number"])
+    assert [e["list_type"] for e in queried["entries"]] == ["COURT-DEBTORS"]
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")

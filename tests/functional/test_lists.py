@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -360,3 +363,50 @@ def test_the_person_refuses_a_volunteer_honour_and_its_rewards_stop_at_once(
     assert "R-GREEN-CHANNEL" not in measures_for(client, desk, number, "administrative_permit")
     again = client.post(f"/api/v1/me/list-entries/{entry_id}/refusal", headers=person.headers)
     assert_problem(again, 409)
+
+
+def test_a_listing_document_is_written_under_the_one_naming_rule(
+    migrated: str, tmp_path: Path
+) -> None:
+    """Without --output: entry-<entry>.<kind>.pdf in the current folder; with it, there."""
+    number = citizen_id(born=date(1970, 1, 2))
+    records = tmp_path / "amr.csv"
+    row = penalty_row(subject_id=number)
+    records.write_text(
+        ",".join(row) + "\n" + ",".join(map(str, row.values())) + "\n", encoding="utf-8"
+    )
+    assert run("ingest", str(records), "--department", "BJ-AMR").exit_code == 0
+    proposed = run(
+        "lists", "propose", "--list", "FOOD-DRUG-SERIOUS", "--grounds", "sold food past its date",
+        "--record", "1", "--department", "BJ-AMR", stdin=number + "\n",
+    )  # fmt: skip
+    assert proposed.exit_code == 0, proposed.output
+    assert run("lists", "notice", "1").exit_code == 0
+
+    written = run("lists", "document", "1", "notice")
+    chosen = run("lists", "document", "1", "notice", "--output", "notice.html")
+
+    assert written.exit_code == 0, written.output
+    assert (tmp_path / "entry-1.notice.pdf").read_bytes().startswith(b"%PDF")
+    assert chosen.exit_code == 0, chosen.output
+    assert "<html" in (tmp_path / "notice.html").read_text(encoding="utf-8")
+
+
+def test_a_number_piped_to_a_listing_command_is_read_without_a_warning(debtor: str) -> None:
+    """A real process (the test runner fakes prompts): the number comes on standard input, and
+    no hidden prompt without a terminal draws Python's GetPassWarning."""
+    result = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "xinyong", "lists", "record",
+         "--list", "COURT-DEBTORS", "--grounds", "（2026）京01执123号",
+         "--decided-on", date.today().isoformat(), "--department", "BJ-HCOURT"],  # noqa: DTZ011
+        input=debtor + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "COURT-DEBTORS" in result.stdout
+    assert debtor not in result.stdout

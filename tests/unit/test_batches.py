@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
 from typing import Any
 
 import pytest
@@ -12,9 +13,16 @@ import pytest
 from tests.factories import penalty_row
 from tests.fakes import FakeUnitOfWork
 from xinyong.domain.audit import EventTag
-from xinyong.domain.batches import BatchSource, BatchStatus, IngestSummary
-from xinyong.domain.errors import FieldProblem, Invalid, NotFound
+from xinyong.domain.batches import (
+    REQUIRED_COLUMNS,
+    BatchSource,
+    BatchStatus,
+    IngestSummary,
+    header_problems,
+)
+from xinyong.domain.errors import FieldProblem, Invalid, NotFound, RowRejected
 from xinyong.domain.policy import Policy
+from xinyong.domain.records import validate_row
 from xinyong.services.batches import Row, get_batch, ingest_batch
 from xinyong.services.batchfiles import BatchFormat, read_rows
 
@@ -133,3 +141,39 @@ def test_a_department_reads_only_its_own_batches(uow: FakeUnitOfWork, policy: Po
     with pytest.raises(NotFound):
         get_batch(uow, summary.batch_id, department="BJ-TAX")
     assert get_batch(uow, summary.batch_id, department=None).accepted == 1
+
+
+# The header of a CSV batch, checked before any row
+
+
+@pytest.mark.parametrize("column", REQUIRED_COLUMNS)
+def test_each_required_column_is_one_every_row_needs(policy: Policy, column: str) -> None:
+    """A row without it is refused whatever its item: so a header without it is refused."""
+    row = {k: v for k, v in penalty_row().items() if k != column}
+    dept = policy.department("BJ-AMR")
+    assert dept is not None
+    with pytest.raises(RowRejected) as caught:
+        validate_row(row, row=1, department=dept, gate=policy.gate(date(2026, 11, 20)))
+    assert (column, "is required") in {(p.field, p.reason) for p in caught.value.problems}
+    assert header_problems(list(row), policy.catalog, policy.banned) == [
+        f"no column {column} (every row needs it)"
+    ]
+
+
+def test_a_header_of_known_columns_and_banned_ones_passes(policy: Policy) -> None:
+    """Every data item of any catalog item may head a column (files carry the union of their
+    items' columns); a banned field is refused row by row, with the statutory ban as reason."""
+    names = [*penalty_row(), "licence_kind", "award_name", "blood_type"]
+
+    assert header_problems(names, policy.catalog, policy.banned) == []
+
+
+def test_unknown_columns_are_named_with_the_column_they_resemble(policy: Policy) -> None:
+    names = [*penalty_row(), "Fine_Amount", "colour", "11010519491231002X"]
+
+    (problem,) = header_problems(names, policy.catalog, policy.banned)
+
+    assert problem.startswith(f"no catalog {policy.catalog.version} field is called ")
+    assert "Fine_Amount (did you mean fine_amount?)" in problem
+    assert "colour" in problem
+    assert "11010519491231002X" not in problem  # a number in a header is never repeated

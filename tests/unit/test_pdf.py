@@ -137,3 +137,23 @@ def test_the_packaged_font_is_the_simplified_chinese_face() -> None:
     assert font.url.startswith("file://")
     assert font.face_index == 2  # JP, KR, SC, TC, HK, then the monospaced faces
     assert f'src: url("{font.url}")' in pdf.font_css()
+
+
+def test_print_workers_print_in_another_process_the_same_pdf_text() -> None:
+    """The server's print workers (`pdf_processes`) give what printing in-process gives; a print
+    never runs on the server's interpreter."""
+    html = "<html><body><h1>个人公共信用信息报告</h1><p>print workers</p></body></html>"
+    try:
+        here = pdf.render_pdf(html)
+    except pdf.PdfUnavailable as exc:
+        pytest.skip(f"PDF rendering unavailable here: {exc}")
+    workers = pdf.PrintWorkers(1)
+    try:
+        there = workers(html)
+        again = workers(html, "")
+    finally:
+        workers.close()
+    assert there.startswith(b"%PDF")
+    assert len(there) == pytest.approx(len(here), rel=0.05)
+    assert len(again) == pytest.approx(len(there), rel=0.05)
+    workers.close()  # closing twice is harmless

@@ -19,15 +19,14 @@ agents_app = typer.Typer(help="Agents acting for a person under a power of attor
 def add_agent(
     power_of_attorney: Annotated[str, typer.Option(help="The power of attorney's reference")],
     until: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Valid until, YYYY-MM-DD")],
-    agent: Annotated[
-        str, typer.Option(prompt="Agent's citizen ID number", hide_input=True, help="Asked for")
-    ],
-    principal: Annotated[
-        str,
-        typer.Option(prompt="Principal's citizen ID number", hide_input=True, help="Asked for"),
-    ],
+    agent: Annotated[str, context.number_option("Agent's citizen ID number")] = "",
+    principal: Annotated[str, context.number_option("Principal's citizen ID number")] = "",
 ) -> None:
-    """Record that a person with an account may act for another under a power of attorney."""
+    """Record that a person with an account may act for another under a power of attorney.
+
+    Both numbers come from standard input, the agent's on the first line and the principal's
+    on the second (asked for, not echoed, at a terminal).
+    """
     from xinyong.services import accounts
 
     p = context.platform()
@@ -69,14 +68,15 @@ def pending_registrations() -> None:
 @accounts_app.command("verify")
 def verify_registration(
     registration: int,
-    number: Annotated[
-        str,
-        typer.Option(prompt="Number on the ID card", hide_input=True, help="Asked for"),
-    ],
-    name: Annotated[str, typer.Option(prompt="Name on the ID card", help="Asked for")],
+    name: Annotated[str, typer.Option(prompt="Name on the ID card", help="As on the card")],
+    number: Annotated[str, context.number_option("Number on the ID card")] = "",
 ) -> None:
     """The person showed their ID card at the counter: its number and name must be the
-    registration's; the account opens."""
+    registration's; the account opens.
+
+    The number comes from standard input (asked for, not echoed, at a terminal): never on the
+    command line, where the shell's history and the process list would keep it.
+    """
     from xinyong.services import registrations
 
     p = context.platform()

@@ -27,6 +27,15 @@ def ingest(
         str | None, typer.Option("--format", help="csv or jsonl (default: from the file name)")
     ] = None,
     encoding: Annotated[str, typer.Option(help="Text encoding, e.g. gb18030")] = "utf-8-sig",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            dir_okay=False,
+            help="Refused rows CSV (default: FILE-STEM.rejects.csv)",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as one JSON object")
     ] = False,
@@ -34,16 +43,34 @@ def ingest(
 ) -> None:
     """Validate and store a batch file. Exit 0 if every row was stored, 1 if some were refused.
 
-    Refused rows are written beside the input as FILE.rejects.csv with their reasons. If the run is
-    interrupted, running the same command again resumes after the last committed chunk.
+    A CSV header is checked before any row: a missing or unknown column stops the command.
+    Refused rows are written beside the input as FILE-STEM.rejects.csv, each with its cells,
+    fields and reasons. If the run is interrupted, running the same command again resumes after
+    the last committed chunk.
     """
-    from xinyong.services.batchfiles import BatchFormat, fingerprint, write_rejects
+    from xinyong.domain.batches import header_problems
+    from xinyong.services.batchfiles import (
+        BatchFormat,
+        count_rows,
+        csv_header,
+        fingerprint,
+        write_rejects,
+    )
 
+    rejects = context.output_path(file, "rejects", output)
     p = context.platform()
     policy = p.policy
     with context.domain_errors():
         batch_format = BatchFormat(fmt) if fmt else BatchFormat.from_name(file.name)
-        digest, lines = fingerprint(file, encoding)
+        digest, _ = fingerprint(file, encoding)
+        header = csv_header(file, encoding) if batch_format is BatchFormat.CSV else None
+        if header and (problems := header_problems(header, policy.catalog, policy.banned)):
+            context.fail(
+                f"the header of {file.name} is wrong; nothing was ingested: " + "; ".join(problems)
+            )
+        rows = count_rows(file, batch_format, encoding)
+        if not rows:
+            context.fail(f"{file.name} holds no rows: nothing to ingest")
         summary = ingest_file(
             p.uow(),
             policy,
@@ -52,11 +79,10 @@ def ingest(
             fmt=batch_format,
             encoding=encoding,
             sha256=digest,
-            total_lines=lines,
+            total_rows=rows,
             chunk_rows=chunk_rows or p.settings.ingest_chunk_rows,
             quiet=as_json,
         )
-    rejects = file.with_name(file.name + ".rejects.csv")
     written = write_rejects(file, batch_format, summary.errors, rejects, encoding)
     if as_json:
         payload = summary.as_dict()
@@ -89,18 +115,17 @@ def ingest_file(
     fmt: BatchFormat,
     encoding: str,
     sha256: str,
-    total_lines: int,
+    total_rows: int,
     chunk_rows: int,
     quiet: bool = False,
 ) -> IngestSummary:
-    """Ingest one file with a progress bar (unless quiet)."""
+    """Ingest one file with a progress bar of its rows (unless quiet)."""
     from xinyong.domain.batches import BatchSource
     from xinyong.services.batches import ingest_batch
-    from xinyong.services.batchfiles import BatchFormat, read_rows
+    from xinyong.services.batchfiles import read_rows
 
-    total = max(total_lines - (1 if fmt is BatchFormat.CSV else 0), 0)
     with (
-        rows_progress(f"{department} {file.name}", total, quiet=quiet) as moved,
+        rows_progress(f"{department} {file.name}", total_rows, quiet=quiet) as moved,
         file.open("rb") as fh,
     ):
         return ingest_batch(

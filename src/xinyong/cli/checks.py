@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import json
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -20,34 +20,81 @@ if TYPE_CHECKING:
 def _checker(platform: Platform, quiet: bool) -> Checker:
     if quiet:
         return platform.checker()
-    with console.status("building the listing index"):
+    with context.errors.status("building the listing index"):
         return platform.checker()
 
 
 def check(
     matter: Annotated[str, typer.Option(help="The matter, e.g. flight")],
     department: Annotated[str, typer.Option(help="The checking department's code")],
-    subject: Annotated[
-        str,
-        typer.Option(prompt="Citizen ID number or credit code", hide_input=True, help="Asked for"),
-    ],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    number: Annotated[
+        str | None,
+        typer.Argument(
+            help="The subject's number; leave it out to read numbers from standard input, one a"
+            " line (recommended: an argument shows in the process list)",
+            show_default=False,
+        ),
+    ] = None,
+    subject: Annotated[str | None, typer.Option(hidden=True, help="Same as NUMBER")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object a number")] = False,
 ) -> None:
-    """Which measures apply to this subject for this matter (logged on the subject's file)."""
+    """Which measures apply to a subject for a matter; each check is logged on the subject's file.
+
+    The number comes as an argument, or from standard input, one a line for many
+    (`xinyong check --matter flight --department D < numbers.txt`); at a terminal it is asked
+    for without echo. Exit 0 when every number was checked, 1 when some line was not a valid
+    number (each named by its line on standard error), 2 when nothing could be checked.
+    """
+    one = number or subject
+    stdin = sys.stdin
+    if one is None and stdin.isatty():
+        one = typer.prompt("Citizen ID number or credit code", hide_input=True)
+    p = context.platform()
+    try:
+        checker = _checker(p, as_json)
+        if one is not None:
+            with context.domain_errors():
+                _check_one(p, checker, one, matter, department, as_json)
+            return
+        refused = _check_lines(p, checker, stdin, matter, department, as_json)
+    finally:
+        p.close()
+    if refused:
+        raise typer.Exit(1)
+
+
+def _check_lines(
+    p: Platform, checker: Checker, lines: TextIO, matter: str, department: str, as_json: bool
+) -> int:
+    """Check each number of `lines`; return how many lines were refused as invalid."""
+    from xinyong.domain.errors import Invalid
+
+    refused = checked = 0
+    with context.domain_errors():
+        for n, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            checked += 1
+            try:
+                _check_one(p, checker, line.strip(), matter, department, as_json)
+            except Invalid as exc:
+                # The next number may be good: name the line and the reason, never the number.
+                context.errors.print(f"line {n}: {exc.detail}", highlight=False)
+                refused += 1
+    if not checked:
+        context.fail("no number given: pass one as an argument or one a line on standard input")
+    return refused
+
+
+def _check_one(
+    p: Platform, checker: Checker, raw: str, matter: str, department: str, as_json: bool
+) -> None:
     from xinyong.domain.identifiers import mask_number
     from xinyong.services.checks import run_check
 
-    p = context.platform()
-    checker = _checker(p, as_json)
-    with context.domain_errors():
-        query_id, answer = run_check(
-            p.uow(),
-            checker,
-            subject,
-            matter,
-            department=department,
-            actor=context.CLI_ACTOR,
-        )
+    query_id, answer = run_check(
+        p.uow(), checker, raw, matter, department=department, actor=context.CLI_ACTOR
+    )
     shown = mask_number(answer.number)
     if as_json:
         typer.echo(
@@ -87,13 +134,33 @@ def check(
 
 
 def screen(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV of numbers")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV with a column of numbers")
+    ],
     matter: Annotated[str, typer.Option(help="The matter, e.g. flight")],
     department: Annotated[str, typer.Option(help="The screening department's code")],
-    out: Annotated[Path | None, typer.Option(help="Result CSV (default FILE.screened.csv)")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            "--out",
+            dir_okay=False,
+            help="Result CSV (default FILE-STEM.screened.csv)",
+        ),
+    ] = None,
+    column: Annotated[
+        str | None, typer.Option(help="The column of numbers, if not named number, subject, …")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Screen a CSV of numbers for one matter: a result row per input row, each logged."""
+    """Screen a CSV of numbers for one matter: a result line per row, each number logged.
+
+    The file is read through first: a header without a column of numbers, text that is not
+    UTF-8 or a file without rows stops the command before anything is screened. The result
+    (FILE-STEM.screened.csv beside the file) repeats each row's input, then its status
+    (listed, clear or invalid), measures, entries, and for an invalid row the field and reason.
+    """
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -102,23 +169,21 @@ def screen(
         TimeElapsedColumn,
     )
 
-    from xinyong.services.screening import (
-        SCREEN_COLUMNS,
-        ScreenSummary,
-        read_numbers,
-        run_screening,
-    )
+    from xinyong.services.batchfiles import REPORT_ENCODING
+    from xinyong.services.screenfiles import ENCODING, ScreenWriter, scan
+    from xinyong.services.screening import ScreenSummary, run_screening
 
+    target = context.output_path(file, "screened", output)
+    with context.domain_errors():
+        scanned = scan(file, column=column)
     p = context.platform()
-    target = out or file.with_name(file.stem + ".screened.csv")
-    with file.open("rb") as f:
-        total = max(0, sum(1 for _ in f) - 1)
     checker = _checker(p, as_json)
     summary = ScreenSummary()
     progress = Progress(
         TextColumn("[bold]screening"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("rows"),
         TimeElapsedColumn(),
         console=context.errors,
         disable=as_json,
@@ -126,25 +191,26 @@ def screen(
     with (
         context.domain_errors(),
         progress,
-        file.open(encoding="utf-8-sig", newline="") as source,
-        target.open("w", encoding="utf-8", newline="") as sink,
+        file.open(encoding=ENCODING, newline="") as source,
+        target.open("w", encoding=REPORT_ENCODING, newline="") as sink,
     ):
-        task = progress.add_task("screen", total=total)
-        writer = csv.writer(sink)
-        writer.writerow(SCREEN_COLUMNS)
+        task = progress.add_task("screen", total=scanned.rows)
+        out = ScreenWriter(scanned, sink)
         results = run_screening(
             checker,
             p.uow,
             p.screening_sink(),
-            read_numbers(source),
+            out.numbers(source),
             matter,
             department=department,
             actor=context.CLI_ACTOR,
             summary=summary,
         )
+        # A row counts once its result is written, and results leave only after their
+        # query-log entries committed: the bar never runs ahead of what is done.
         for n, r in enumerate(results, 1):
-            writer.writerow(r)
-            if n % 10_000 == 0:
+            out.write(r)
+            if n % 1000 == 0:
                 progress.update(task, completed=n)
         progress.update(task, completed=summary.screened)
     p.close()

@@ -4,10 +4,11 @@ a platform (engines without a pool, units of work, the checker)."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -59,6 +60,42 @@ def platform(s: Settings | None = None) -> Platform:
 
     s = s or settings()
     return bootstrap.build(s, policy=policy(s), short_lived=True)
+
+
+def output_path(source: Path, what: str, given: Path | None, ext: str = "csv") -> Path:
+    """Where a command writes what it derives from `source`: `given` (its `--output`), else
+    `<stem>.<what>.<ext>` beside the source (docs/command-line.md). Never the source itself."""
+    from xinyong.services.batchfiles import derived_path
+
+    target = given or derived_path(source, what, ext)
+    if target.resolve() == source.resolve():
+        fail(f"--output {target} is the input file itself: name another file")
+    return target
+
+
+def number_option(prompt: str) -> Any:
+    """An option for a citizen ID number or credit code that is best not typed on the command
+    line (shell history, the process list): when left out it is asked for without echo at a
+    terminal, or read as the next line of standard input when that is a pipe (no prompt, and
+    none of the warnings a hidden prompt gives without a terminal)."""
+
+    def given_or_read(value: str | None) -> str:
+        if value:
+            return value
+        stdin = sys.stdin  # one reader: each line read once, in order
+        if stdin.isatty():
+            asked: str = typer.prompt(prompt, hide_input=True)
+            return asked
+        line = stdin.readline().strip()
+        if not line:
+            fail(f"{prompt.lower()}: give it on standard input, one a line")
+        return line
+
+    return typer.Option(
+        callback=given_or_read,
+        show_default=False,
+        help="Read from standard input when left out (asked for, not echoed, at a terminal)",
+    )
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -16,6 +16,7 @@ from xinyong.cli.serve import serve_app
 if TYPE_CHECKING:  # the platform's modules load when a command runs: `--help` stays fast
     from xinyong.bootstrap import Platform
     from xinyong.domain.policy import Policy
+    from xinyong.synth.demo import DemoKeys
     from xinyong.synth.population import SynthSummary
 
 #: Where the demo writes its population's files, and its demo person's login.
@@ -60,9 +61,10 @@ def _synthesise(
 
 def synth(
     persons: Annotated[int, typer.Option(min=1, help="How many persons")] = 10_000,
-    out: Annotated[Path, typer.Option(file_okay=False, help="Folder for the batch files")] = Path(
-        "var/synth"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option("--output", "-o", "--out", file_okay=False, help="Folder for the batch files"),
+    ] = Path("var/synth"),
     seed: Annotated[int, typer.Option(help="Same seed, same files")] = 2016,
     fmt: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv",
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -99,7 +101,11 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards")
     ] = True,
 ) -> None:
-    """Migrate, synthesise a population, ingest it, print demo keys and serve the API."""
+    """Migrate, synthesise a population, ingest it, print demo keys with an example each, serve.
+
+    The demo person authorises the demo credit agency to read their report; the example
+    requests' bodies (they carry the person's number) are files under var/demo/requests/.
+    """
     from xinyong.db.migrate import upgrade
     from xinyong.services import departments, records
     from xinyong.synth import demo as demo_data
@@ -129,28 +135,123 @@ def demo(
         demo_data.write_login(DEMO_LOGIN, number, name)
         console.print(
             f"a demo person on the court's list has an account; the login is in {DEMO_LOGIN}"
-            " (POST /api/v1/sessions with number and password)"
         )
-    keys = demo_data.create_demo_keys(p.uow, policy, actor=context.CLI_ACTOR)
-    console.print(f"[bold]credit-centre key[/] (all scopes): {keys.credit_centre}", highlight=False)
-    first, source_key = keys.source
-    console.print(f"[bold]source-department key[/] ({first}): {source_key}", highlight=False)
-    checking, check_key = keys.implementing
-    console.print(
-        f"[bold]implementing-department key[/] ({checking}, checks): {check_key}",
-        highlight=False,
+    source_file = _source_file(persons)
+    keys = demo_data.create_demo_keys(
+        p.uow, policy, actor=context.CLI_ACTOR, source=source_file.stem if source_file else None
     )
+    login = _login()
+    checking = keys.implementing[0]
+    requests: dict[str, Path] = {}
+    if login is not None:
+        with context.domain_errors():
+            if keys.agency:
+                demo_data.authorise_agency(p.uow_at, policy, login["number"], keys.agency[0])
+        requests = demo_data.write_requests(
+            DEMO_REQUESTS,
+            number=login["number"],
+            password=login["password"],
+            matter=_matter_of(policy, checking),
+        )
+    base = f"http://{host}:{port}"
+    for title, lines in _examples(base, keys, source_file, requests):
+        console.print(title, highlight=False)
+        for line in lines:
+            # One line each, never wrapped by the console: copied, it runs as printed.
+            console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    if serve_after:
+        console.print(f"serving {base} — interactive docs at {base}/docs")
+        serve_app(host, port, workers=1)
+
+
+#: The bodies of the demo's example requests: they carry the demo person's number.
+DEMO_REQUESTS = DEMO_FILES / "requests"
+CURL = "curl -sS --fail-with-body"
+
+
+def _examples(
+    base: str, keys: DemoKeys, source_file: Path | None, requests: dict[str, Path]
+) -> list[tuple[str, list[str]]]:
+    """Each demo key with one command that works as printed (docs/quickstart.md), and the
+    demo person's login."""
+    json_body = "-H 'Content-Type: application/json'"
+
+    def bearer(key: str) -> str:
+        return f"-H 'Authorization: Bearer {key}'"
+
+    source, source_key = keys.source
+    send = (
+        f"{CURL} -X POST {base}/api/v1/records/batch {bearer(source_key)}"
+        f" -H 'Content-Type: text/csv' --data-binary @{source_file}"
+        if source_file
+        else f"{CURL} '{base}/api/v1/deadlines' {bearer(source_key)}"
+    )
+    checking, check_key = keys.implementing
+    out = [
+        (
+            f"[bold]credit-centre key[/] (all scopes): {keys.credit_centre}",
+            [f"{CURL} {base}/api/v1/identity-reviews {bearer(keys.credit_centre)}"],
+        ),
+        (f"[bold]source-department key[/] ({source}): {source_key}", [send]),
+    ]
+    missing = f"# {DEMO_LOGIN} is missing: delete ./var and run the demo again"
+    check = (
+        f"{CURL} -X POST {base}/api/v1/checks {bearer(check_key)} {json_body}"
+        f" -d @{requests['check']}"
+        if requests
+        else missing
+    )
+    out.append((f"[bold]implementing-department key[/] ({checking}, checks): {check_key}", [check]))
     if keys.agency:
         agency, agency_key = keys.agency
-        console.print(
-            f"[bold]credit-agency key[/] ({agency}, with authorisation): {agency_key}",
-            highlight=False,
+        query = (
+            f"{CURL} -X POST {base}/api/v1/agency/queries {bearer(agency_key)} {json_body}"
+            f" -d @{requests['agency-query']}"
+            if requests
+            else missing
         )
-    if serve_after:
-        console.print(
-            f"serving http://{host}:{port} — interactive docs at http://{host}:{port}/docs"
+        out.append(
+            (
+                f"[bold]credit-agency key[/] ({agency}, under the demo person's authorisation):"
+                f" {agency_key}",
+                [query],
+            )
         )
-        serve_app(host, port, workers=1)
+    login = (
+        [
+            f"TOKEN=$({CURL} -X POST {base}/api/v1/sessions {json_body}"
+            f" -d @{requests['session']}"
+            " | python3 -c \"import json,sys; print(json.load(sys.stdin)['token'])\")",
+            f"{CURL} '{base}/api/v1/me/report?format=pdf' -H \"Authorization: Bearer $TOKEN\""
+            " -o report.pdf",
+        ]
+        if requests
+        else [missing]
+    )
+    out.append((f"[bold]the demo person[/] (login in {DEMO_LOGIN}):", login))
+    return out
+
+
+def _source_file(persons: int) -> Path | None:
+    """A department's file of the demo population, to send again (this size's, else any)."""
+    found = sorted((DEMO_FILES / f"persons-{persons}").glob("*.csv")) or sorted(
+        DEMO_FILES.glob("persons-*/*.csv")
+    )
+    return found[0] if found else None
+
+
+def _login() -> dict[str, str] | None:
+    if not DEMO_LOGIN.exists():
+        return None
+    found: dict[str, str] = json.loads(DEMO_LOGIN.read_text(encoding="utf-8"))
+    return found
+
+
+def _matter_of(policy: Policy, department: str) -> str:
+    """A matter the department checks for: flight when it may, the demo person's ban."""
+    found = policy.department(department)
+    matters = sorted(found.matters) if found else []
+    return "flight" if "flight" in matters or not matters else matters[0]
 
 
 def _load_demo_population(p: Platform, persons: int) -> None:

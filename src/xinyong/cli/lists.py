@@ -54,14 +54,8 @@ def show(code: str) -> None:
 
 # -- entries and their procedure ---------------------------------------------------------------
 
-Subject = Annotated[
-    str,
-    typer.Option(
-        prompt="Citizen ID number or credit code",
-        hide_input=True,
-        help="Asked for when not given, and not echoed: numbers stay out of shell history",
-    ),
-]
+#: The subject's number: never typed on the command line (docs/command-line.md).
+Subject = Annotated[str, context.number_option("Citizen ID number or credit code")]
 
 
 def _show(view: EntryView) -> None:
@@ -96,7 +90,7 @@ def propose(
     list_code: Annotated[str, typer.Option("--list", help="A platform-run list type")],
     grounds: Annotated[str, typer.Option(help="What the person did, under which criterion")],
     record: Annotated[list[int], typer.Option(help="A record the proposal rests on (repeat)")],
-    subject: Subject,
+    subject: Subject = "",
     department: Annotated[str | None, typer.Option(help="Proposing department")] = None,
 ) -> None:
     """Propose a listing: the first step of the platform's procedure."""
@@ -118,7 +112,7 @@ def record_decided(
     list_code: Annotated[str, typer.Option("--list", help="A court- or authority-decided list")],
     grounds: Annotated[str, typer.Option(help="The decision: authority and document number")],
     decided_on: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD")],
-    subject: Subject,
+    subject: Subject = "",
     months: Annotated[
         int | None, typer.Option(help="Listing period, if not the list's own")
     ] = None,
@@ -250,7 +244,16 @@ def court_sync() -> None:
 def document(
     entry: int,
     kind: Annotated[str, typer.Argument(help="notice or decision")],
-    out: Annotated[Path, typer.Option(help="Where to write it: .pdf or .html")],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            "--out",
+            dir_okay=False,
+            help="Where to write it, .pdf or .html (default: entry-ENTRY.KIND.pdf here)",
+        ),
+    ] = None,
 ) -> None:
     """Write the prior notice (with the repair notice) or the decision, as PDF or HTML."""
     from xinyong.services import documents
@@ -267,6 +270,7 @@ def document(
             if kind == "notice"
             else documents.render_decision_html(doc)
         )
+    out = output or Path(f"entry-{entry}.{kind}.pdf")
     if out.suffix.lower() == ".pdf":
         try:
             out.write_bytes(documents.html_to_pdf(html))

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from difflib import get_close_matches
 from enum import StrEnum
 
+from xinyong.domain.catalog import COMMON_FIELDS, BannedFields, Catalog
 from xinyong.domain.errors import FieldProblem
+from xinyong.domain.identifiers import redact_id_numbers
+
+#: The columns every row of a CSV batch needs, whatever its item: `validate_row` requires each
+#: of them on every row, so a header without one of them would only refuse every row.
+REQUIRED_COLUMNS = (
+    "item",
+    "document_number",
+    "subject_id",
+    "subject_name",
+    "decision_date",
+    "authority_name",
+    "authority_uscc",
+)
 
 
 class BatchSource(StrEnum):
@@ -91,3 +107,32 @@ class IngestSummary:
             "errors": [e.as_dict() for e in self.errors],
             "notes": self.notes,
         }
+
+
+def header_problems(names: Sequence[str], catalog: Catalog, banned: BannedFields) -> list[str]:
+    """What is wrong with a CSV batch's header, checked before any row: each column every row
+    needs and the header lacks, and each column that no catalog item knows (with the known
+    column it most resembles, when one does).
+
+    A banned field is not a header problem: every row carrying it is refused with the statutory
+    ban as its reason.
+    """
+    known = set(COMMON_FIELDS)
+    for item in catalog:
+        known.update(f.name for f in item.fields)
+    problems: list[str] = []
+    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    if missing:
+        them = "them" if len(missing) > 1 else "it"
+        problems.append(f"no column {', '.join(missing)} (every row needs {them})")
+    by_lower = {k.lower(): k for k in known}
+    unknown: list[str] = []
+    for name in names:
+        if name in known or banned.match(name):
+            continue
+        close = get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.75)
+        hint = f" (did you mean {by_lower[close[0]]}?)" if close else ""
+        unknown.append(redact_id_numbers(name)[:64] + hint)
+    if unknown:
+        problems.append(f"no catalog {catalog.version} field is called {', '.join(unknown)}")
+    return problems

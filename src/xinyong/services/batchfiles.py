@@ -7,7 +7,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO
@@ -103,7 +103,7 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[Row]:
         except csv.Error as exc:  # e.g. a cell beyond the size limit: nothing after it is reliable
             raise Invalid(f"the CSV cannot be read after row {number}: {exc}") from None
         number += 1
-        if not cells or (len(cells) == 1 and not cells[0].strip()):
+        if _blank_record(cells):
             continue
         if len(cells) > width:
             yield (
@@ -113,6 +113,10 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[Row]:
             continue
         # Empty cells say nothing: batches carry the union of every item's columns.
         yield number, {name: cell for name, cell in zip(names, cells, strict=False) if cell}
+
+
+def _blank_record(cells: list[str]) -> bool:
+    return not cells or (len(cells) == 1 and not cells[0].strip())
 
 
 def _jsonl_rows(text: io.TextIOWrapper) -> Iterator[Row]:
@@ -137,6 +141,59 @@ def _jsonl_rows(text: io.TextIOWrapper) -> Iterator[Row]:
         yield number, value
 
 
+def derived_path(source: Path, what: str, ext: str = "csv") -> Path:
+    """Where a command writes what it derives from `source`: beside it, `<stem>.<what>.<ext>`.
+
+    The one naming rule of the command line's output files (docs/command-line.md): the screening
+    of `numbers.csv` is `numbers.screened.csv`, the refused rows of `BJ-AMR.jsonl` are
+    `BJ-AMR.rejects.csv`. `--output` chooses another path.
+    """
+    return source.with_name(f"{source.stem}.{what}.{ext}")
+
+
+#: Text encoding of every CSV the platform writes for people: UTF-8 with a byte-order mark, so
+#: that a spreadsheet opens the Chinese text as Chinese.
+REPORT_ENCODING = "utf-8-sig"
+
+
+def report_columns(ours: Sequence[str], theirs: Sequence[str]) -> list[str]:
+    """Our columns of a report that repeats the input's: each prefixed `xinyong_` if the input
+    has a column of the same name (a catalog item has a data item called `reason`)."""
+    taken = set(theirs)
+    return [f"xinyong_{name}" if name in taken else name for name in ours]
+
+
+def csv_header(path: Path, encoding: str = "utf-8-sig") -> list[str] | None:
+    """The names of a CSV file's first line (None for an empty file), without reading further."""
+    with path.open(encoding=encoding, newline="") as fh:
+        try:
+            first = next(csv.reader(fh), None)
+        except csv.Error as exc:
+            raise Invalid(f"the CSV header cannot be read: {exc}") from None
+    return [h.strip() for h in first] if first is not None else None
+
+
+def count_rows(path: Path, fmt: BatchFormat, encoding: str = "utf-8-sig") -> int:
+    """How many rows `read_rows` will yield (blank lines and the CSV header are not rows): the
+    total of a progress bar that counts rows as they are handled."""
+    with path.open("rb") as fh:
+        text = io.TextIOWrapper(fh, encoding=encoding, newline="")
+        try:
+            if fmt is BatchFormat.JSONL:
+                return sum(1 for line in text if line.strip())
+            reader = csv.reader(text)
+            next(reader, None)
+            try:
+                return sum(1 for cells in reader if not _blank_record(cells))
+            except csv.Error as exc:
+                raise Invalid(f"the CSV cannot be read: {exc}") from None
+        finally:
+            text.detach()
+
+
+REJECTS_COLUMNS = ("row", "field", "reason")
+
+
 def write_rejects(
     source: Path,
     fmt: BatchFormat,
@@ -144,33 +201,83 @@ def write_rejects(
     target: Path,
     encoding: str = "utf-8-sig",
 ) -> int:
-    """Write the rejected rows of `source` to `target` as CSV with their reasons; return the count.
+    """Write the refused rows of `source` to `target`; return how many rows were refused.
 
-    Reasons are joined per row; the row's own cells follow so that a department can fix and resend.
+    Each refused row keeps its input, every cell of it (a CSV row under the file's own header,
+    cells beyond the header as `column_<n>`; a JSON line's every key, or the line itself as
+    `line` when it is not a JSON object), after its row number, the fields at fault and the
+    reasons (`field: reason`, joined by `; `). The department fixes the cells and sends the rows
+    again.
     """
-    by_row: dict[int, list[str]] = {}
+    by_row: dict[int, list[FieldProblem]] = {}
     for p in problems:
-        by_row.setdefault(p.row, []).append(f"{p.field}: {p.reason}")
+        by_row.setdefault(p.row, []).append(p)
     if not by_row:
         target.unlink(missing_ok=True)
         return 0
-    with source.open("rb") as fh, target.open("w", encoding="utf-8-sig", newline="") as out:
-        writer: csv.DictWriter[str] | None = None
-        for number, row in read_rows(fh, fmt, encoding):
-            if number not in by_row:
-                continue
-            cells = row if isinstance(row, Mapping) else {}
-            if writer is None:
-                columns = (
-                    ["row", "errors", *[str(k) for k in cells]] if cells else ["row", "errors"]
-                )
-                writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-                writer.writeheader()
+    with source.open("rb") as fh:
+        text = io.TextIOWrapper(fh, encoding=encoding, newline="")
+        if fmt is BatchFormat.CSV:
+            columns, kept = _refused_csv(text, by_row.keys())
+        else:
+            columns, kept = _refused_lines(text, by_row.keys())
+        text.detach()
+    with target.open("w", encoding=REPORT_ENCODING, newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow([*report_columns(REJECTS_COLUMNS, columns), *columns])
+        for number in sorted(by_row):
+            found = by_row[number]
+            cells = kept.get(number, {})
             writer.writerow(
-                {
-                    "row": number,
-                    "errors": "; ".join(by_row[number]),
-                    **{str(k): v for k, v in cells.items()},
-                }
+                [
+                    number,
+                    "; ".join(dict.fromkeys(p.field for p in found)),
+                    "; ".join(f"{p.field}: {p.reason}" for p in found),
+                    *(cells.get(c, "") for c in columns),
+                ]
             )
     return len(by_row)
+
+
+def _refused_csv(
+    text: io.TextIOWrapper, refused: Collection[int]
+) -> tuple[list[str], dict[int, dict[str, str]]]:
+    """The header (widened for rows with more cells) and the cells of the refused rows, numbered
+    as `read_rows` numbers them."""
+    reader = csv.reader(text)
+    header = [h.strip() for h in next(reader, [])]
+    kept: dict[int, list[str]] = {}
+    for number, cells in enumerate(reader, start=1):
+        if number in refused:
+            kept[number] = cells
+    width = max([len(header), *(len(c) for c in kept.values())])
+    columns = header + [f"column_{n}" for n in range(len(header) + 1, width + 1)]
+    return columns, {n: dict(zip(columns, cells, strict=False)) for n, cells in kept.items()}
+
+
+def _refused_lines(
+    text: io.TextIOWrapper, refused: Collection[int]
+) -> tuple[list[str], dict[int, dict[str, str]]]:
+    """Every key of the refused JSON lines, in order of appearance, and their values as text."""
+    kept: dict[int, dict[str, str]] = {}
+    columns: dict[str, None] = {}
+    for number, line in enumerate(text, start=1):
+        if number not in refused:
+            continue
+        try:
+            value = json.loads(line)
+        except (ValueError, RecursionError):
+            value = None
+        if isinstance(value, dict):
+            cells = {str(k): _cell(v) for k, v in value.items()}
+        else:
+            cells = {"line": line.rstrip("\r\n")}
+        columns.update(dict.fromkeys(cells))
+        kept[number] = cells
+    return list(columns), kept
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

@@ -16,7 +16,7 @@ from xinyong.domain.errors import Conflict
 from xinyong.domain.identifiers import mask_citizen_id, normalise
 from xinyong.domain.lists import Decider, EntryState, ListEntry, ListType, PeriodRule
 from xinyong.domain.measures import Measure
-from xinyong.services.pdf import FontUnavailable, PdfUnavailable, render_pdf
+from xinyong.services.pdf import FontUnavailable, PdfUnavailable, Printer, render_pdf
 
 __all__ = [
     "CHINA_TIME",
@@ -158,13 +158,13 @@ def render_decision_html(doc: ListingDocument) -> str:
     return _environment().get_template("decision.html").render(context)
 
 
-def html_to_pdf(html: str) -> bytes:
+def html_to_pdf(html: str, printer: Printer = render_pdf) -> bytes:
     """Render a document's HTML to PDF in the packaged Chinese font; it fetches no URL.
 
     Raises FontUnavailable (a PdfUnavailable) without the font package, PdfUnavailable when
     WeasyPrint or its system libraries cannot be loaded.
     """
-    return render_pdf(html)
+    return printer(html, "")
 
 
 def make_environment(folder: str) -> Environment:

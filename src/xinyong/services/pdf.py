@@ -12,8 +12,12 @@ stylesheet, not per document; renders are serialised (one PDF at a time per proc
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
 import threading
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -173,3 +177,42 @@ def render_pdf(html: str, stylesheet: str = "") -> bytes:
         if printer is None:
             printer = _printers[stylesheet] = _Printer(stylesheet)
     return printer.pdf(html)
+
+
+#: How a caller prints: HTML (and a stylesheet) in, PDF bytes out. `render_pdf` prints in this
+#: process; `PrintWorkers` in worker processes.
+Printer = Callable[[str, str], bytes]
+
+
+def _yield_to_checks() -> None:
+    """A print worker runs at a lower priority than the server: a report may wait a little, a
+    ticket counter's check should not."""
+    if hasattr(os, "nice"):
+        os.nice(10)
+
+
+class PrintWorkers:
+    """PDFs printed in worker processes (started on first use, by `spawn`): printing is pure
+    Python work that would otherwise hold the server's interpreter lock for a quarter of a second
+    while checks wait. Errors come back as they are raised (PdfUnavailable, FontUnavailable)."""
+
+    def __init__(self, processes: int) -> None:
+        self._processes = processes
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, html: str, stylesheet: str = "") -> bytes:
+        with self._lock:
+            if self._pool is None:
+                context = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(
+                    self._processes, mp_context=context, initializer=_yield_to_checks
+                )
+            pool = self._pool
+        return pool.submit(render_pdf, html, stylesheet).result()
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -18,7 +18,7 @@ from jinja2 import Environment
 from xinyong.domain.calendar import CHINA_TIME
 from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.services.documents import EXIT_GROUNDS, make_environment
-from xinyong.services.pdf import render_pdf
+from xinyong.services.pdf import Printer, render_pdf
 from xinyong.services.report_data import ReportData, ReportRecord
 
 #: What the codes in a report mean, in Chinese and English, by vocabulary. A code missing here
@@ -124,13 +124,14 @@ def render_report_html(data: ReportData, lang: str = "zh") -> str:
     return _render(data, lang, inline_css=True)
 
 
-def render_report_pdf(data: ReportData, lang: str = "zh") -> bytes:
-    """Return the report as PDF, in the packaged font.
+def render_report_pdf(data: ReportData, lang: str = "zh", printer: Printer = render_pdf) -> bytes:
+    """Return the report as PDF, in the packaged font (printed by `printer`: in this process,
+    or by the platform's print workers).
 
     Raises FontUnavailable without the font package, PdfUnavailable when WeasyPrint cannot
     load, ValueError as render_report_html does.
     """
-    return render_pdf(_render(data, lang, inline_css=False), _stylesheet())
+    return printer(_render(data, lang, inline_css=False), _stylesheet())
 
 
 def report_number(data: ReportData) -> str:

@@ -10,12 +10,15 @@ import csv
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from difflib import get_close_matches
+from itertools import chain, islice
 from typing import TYPE_CHECKING, TextIO
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import returned_by, subject_keys
 from xinyong.domain.errors import Invalid, OutsideMandate
+from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.index import person_key
 from xinyong.domain.querylog import NOTHING, QueryEntry, QueryKind
 from xinyong.services.audit import record_refusal
@@ -180,41 +183,107 @@ def screen(
         writer.close()
 
 
+#: Names of the column that holds the numbers, in order of preference (compared in lower case).
 NUMBER_COLUMNS = ("number", "subject", "subject_id", "id_number", "证件号码")
 
 
-def read_numbers(stream: TextIO) -> Iterator[tuple[int, str]]:
-    """Yield (row, number) from CSV: the column named like a number, else the first column.
+@dataclass(frozen=True, slots=True)
+class ScreenHeader:
+    """A screening file's first line read: its columns' names and which one holds the numbers.
 
-    Row numbers count data rows from 1, as the output and the rejects say. A first line that is
-    a number itself (no header) is read as data. Text that is not in the stream's encoding stops
-    the reading with an Invalid saying how far it got (what was screened before stays logged).
+    Without a header (the first line is a number) the columns are named `number`, `column_2`, …
+    """
+
+    names: tuple[str, ...]
+    column: int
+    has_header: bool
+
+    @property
+    def number_column(self) -> str:
+        return self.names[self.column]
+
+
+def screen_header(first: Sequence[str], *, column: str | None = None) -> ScreenHeader:
+    """Read the first line of a screening file, before any row is screened.
+
+    It is a header if it names the column of numbers (`column`, or one of NUMBER_COLUMNS), or
+    else the first number of a file without a header (a first cell with six digits or more).
+    Anything else is one Invalid naming what was expected, what was found and, for a misspelt
+    name, the name it resembles.
+    """
+    names = tuple(_column_name(n, i) for i, n in enumerate(first))
+    lower = [n.lower() for n in names]
+    wanted = (column.strip().lower(),) if column else NUMBER_COLUMNS
+    found = next((lower.index(w) for w in wanted if w in lower), None)
+    if found is not None:
+        return ScreenHeader(names, found, has_header=True)
+    if not column and first and sum(ch.isdigit() for ch in first[0]) >= 6:
+        width = len(first)
+        return ScreenHeader(
+            ("number", *(f"column_{i}" for i in range(2, width + 1))), 0, has_header=False
+        )
+    shown = ", ".join(redact_id_numbers(n)[:40] for n in names) or "nothing"
+    close = [m for n in lower for m in get_close_matches(n, wanted, n=1, cutoff=0.7)]
+    hint = f"; did you mean {close[0]}?" if close else ""
+    if column:
+        raise Invalid(f"header: no column {column} (--column); the columns are {shown}{hint}")
+    raise Invalid(
+        f"header: no column of numbers; name it one of {', '.join(NUMBER_COLUMNS)}, give"
+        f" --column, or start the file with a number (no header); the first line has {shown}"
+        f"{hint}"
+    )
+
+
+def _column_name(name: str, index: int) -> str:
+    return name.strip() or f"column_{index + 1}"
+
+
+def read_numbers(stream: TextIO, *, column: str | None = None) -> Iterator[tuple[int, str]]:
+    """Check the header and the first row at once, then yield (row, number) from CSV.
+
+    Row numbers count the lines after the header from 1, blank ones included, as the output
+    says. An empty stream, a header without rows, or a header without a column of numbers
+    raises Invalid here, before anything is screened. Text that is not in the stream's
+    encoding stops the reading later with an Invalid saying how far it got (what was screened
+    before stays logged).
     """
     reader = csv.reader(stream)
-    row = 0
     try:
-        header = next(reader, None)
-        if header is None:
-            return
-        names = [h.strip().lower() for h in header]
-        column = next((names.index(n) for n in NUMBER_COLUMNS if n in names), None)
-        if column is None:
-            column = 0
-            if header and any(ch.isdigit() for ch in header[0]):
-                row = 1
-                yield row, header[0]
+        first = next((r for r in reader if any(f.strip() for f in r)), None)
+        if first is None:
+            raise Invalid("the file is empty: no header and no numbers")
+        header = screen_header(first, column=column)
+        rows = _numbers(reader, header.column, start=0 if header.has_header else 1)
+        head = [(1, first[0])] if not header.has_header else []
+        head += list(islice(rows, 1))
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(exc, 0) from None
+    except csv.Error as exc:
+        raise Invalid(f"row 1: not readable as CSV ({exc})") from None
+    if not head:
+        raise Invalid("the file has a header and no rows: nothing to screen")
+    return chain(head, rows)
+
+
+def _numbers(reader: Iterator[list[str]], column: int, *, start: int) -> Iterator[tuple[int, str]]:
+    row = start
+    try:
         for fields in reader:
             row += 1
             if not fields or all(not f.strip() for f in fields):
                 continue
             yield row, fields[column] if column < len(fields) else ""
     except UnicodeDecodeError as exc:
-        raise Invalid(
-            f"the file is not UTF-8 text ({exc.reason}); nothing after row {row} was screened;"
-            " save it as UTF-8"
-        ) from None
+        raise _not_utf8(exc, row) from None
     except csv.Error as exc:
         raise Invalid(f"row {row + 1}: not readable as CSV ({exc})") from None
+
+
+def _not_utf8(exc: UnicodeDecodeError, row: int) -> Invalid:
+    return Invalid(
+        f"the file is not UTF-8 text ({exc.reason}); nothing after row {row} was screened;"
+        " save it as UTF-8"
+    )
 
 
 def run_screening(

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.batches import BatchSource
-from xinyong.domain.calendar import add_working_days, business_date
+from xinyong.domain.calendar import add_months, add_working_days, business_date
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import NotAllowed, NotFound
 from xinyong.domain.list_types import ListType
@@ -26,10 +26,10 @@ from xinyong.domain.lists import Decider, ListKind
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord
 from xinyong.domain.subjects import RoleKind
-from xinyong.services import decided_lists, keys
+from xinyong.services import authorisations, decided_lists, keys
 from xinyong.services import lists as listing
 from xinyong.services.batches import ingest_batch
-from xinyong.services.batchfiles import BatchFormat, fingerprint, read_rows
+from xinyong.services.batchfiles import BatchFormat, count_rows, fingerprint, read_rows
 from xinyong.services.ports import UnitOfWork
 from xinyong.services.registrations import CounterVerification, register, verify_registration
 from xinyong.services.subjects import record_role
@@ -296,6 +296,63 @@ def demo_person(uow_at: Callable[[datetime | None], UnitOfWork], policy: Policy)
     return number, name
 
 
+#: What the demo person authorises the demo agency for: their report, for a loan approval.
+DEMO_PURPOSE = "loan_approval"
+DEMO_SCOPE = "report"
+
+
+def authorise_agency(
+    uow_at: Callable[[datetime | None], UnitOfWork], policy: Policy, number: str, agency: str
+) -> bool:
+    """Have the demo person authorise `agency` to read their report for a loan approval, for the
+    longest the policy allows; return False when a live one was there already."""
+    uow = uow_at(None)
+    with uow:
+        subject = uow.subjects.get_by_number(number)
+        if subject is None or subject.id is None:
+            raise NotFound("the demo person is not in the database: delete ./var to start afresh")
+        today = business_date(uow.now())
+        held = uow.authorisations.of_subject(subject.id)
+    if any(
+        a.grantee == agency
+        and a.purpose == DEMO_PURPOSE
+        and a.scope == DEMO_SCOPE
+        and a.is_live_on(today)
+        for a in held
+    ):
+        return False
+    authorisations.grant_authorisation(
+        uow_at(None),
+        policy,
+        subject_id=subject.id,
+        grantee=agency,
+        purpose=DEMO_PURPOSE,
+        scope=DEMO_SCOPE,
+        expires_on=add_months(today, policy.authorisations.max_months),
+        actor=ACTOR,
+    )
+    return True
+
+
+def write_requests(folder: Path, *, number: str, password: str, matter: str) -> dict[str, Path]:
+    """Write the bodies of the demo's example requests (they carry the demo person's number, so
+    they are files readable by their owner, never command-line text): session, check, agency."""
+    folder.mkdir(parents=True, exist_ok=True)
+    bodies = {
+        "session": {"number": number, "password": password},
+        "check": {"subject": number, "matter": matter},
+        "agency-query": {"subject": number, "purpose": DEMO_PURPOSE, "scope": DEMO_SCOPE},
+    }
+    written: dict[str, Path] = {}
+    for name, body in bodies.items():
+        path = folder / f"{name}.json"
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+        path.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+        written[name] = path
+    return written
+
+
 def write_login(path: Path, number: str, name: str) -> None:
     """Write the demo person's login (number, name and the demo password), readable by its owner."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -336,8 +393,8 @@ def ingest_population(
     """
     totals = LoadTotals()
     for file in sorted(files):
-        digest, lines = fingerprint(file)
-        rows = max(lines - 1, 0)  # the header is not a row
+        digest, _ = fingerprint(file)
+        rows = count_rows(file, BatchFormat.CSV)
         with progress(f"{file.stem} {file.name}", rows) as moved, file.open("rb") as fh:
             result = ingest_batch(
                 uow(),
@@ -371,8 +428,11 @@ class DemoKeys:
     agency: tuple[str, str] | None
 
 
-def create_demo_keys(uow: Callable[[], UnitOfWork], policy: Policy, *, actor: str) -> DemoKeys:
-    """Create the demo's keys (new ones on every run: a key is shown only once)."""
+def create_demo_keys(
+    uow: Callable[[], UnitOfWork], policy: Policy, *, actor: str, source: str | None = None
+) -> DemoKeys:
+    """Create the demo's keys (new ones on every run: a key is shown only once); the source
+    department's is `source`'s, else the policy's first department's."""
     centre = keys.create_api_key(
         uow(),
         label="demo credit centre",
@@ -380,8 +440,8 @@ def create_demo_keys(uow: Callable[[], UnitOfWork], policy: Policy, *, actor: st
         department=None,
         actor=actor,
     )
-    first = policy.departments[0].code
-    source = keys.create_api_key(
+    first = source or policy.departments[0].code
+    source_key = keys.create_api_key(
         uow(),
         label=f"demo {first}",
         scopes=ROLE_SCOPES[Role.SOURCE_DEPARTMENT],
@@ -413,7 +473,7 @@ def create_demo_keys(uow: Callable[[], UnitOfWork], policy: Policy, *, actor: st
     )
     return DemoKeys(
         credit_centre=centre,
-        source=(first, source),
+        source=(first, source_key),
         implementing=(checking, implementing),
         agency=(agency, agency_key) if agency and agency_key else None,
     )

@@ -18,7 +18,7 @@ from xinyong.services import accounts, decided_lists, documents
 from xinyong.services import lists as listing
 from xinyong.services.lists import EntryView
 from xinyong.web.api.v1.subjects import SubjectRef
-from xinyong.web.deps import DbId, PolicyDep, TodayDep, UowDep, caller
+from xinyong.web.deps import DbId, PlatformDep, PolicyDep, TodayDep, UowDep, caller
 
 router = APIRouter(tags=["lists and measures"])
 
@@ -358,6 +358,7 @@ async def download_document(
     document: Literal["notice", "decision"],
     uow: UowDep,
     policy: PolicyDep,
+    platform: PlatformDep,
     key: Reader,
     format: Annotated[Literal["html", "pdf"], Query()] = "html",
 ) -> Response:
@@ -371,7 +372,7 @@ async def download_document(
     html = render(doc)
     if format == "html":
         return Response(html, media_type="text/html; charset=utf-8")
-    pdf = await run_in_threadpool(documents.html_to_pdf, html)
+    pdf = await run_in_threadpool(documents.html_to_pdf, html, platform.printer())
     filename = f"{document}-{entry_id}.pdf"
     return Response(
         pdf,

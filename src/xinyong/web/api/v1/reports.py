@@ -17,7 +17,7 @@ from xinyong.domain.calendar import business_date
 from xinyong.domain.keys import ApiKey
 from xinyong.services import accounts, report_render
 from xinyong.services.reports import build_report, query_log_page
-from xinyong.web.deps import PolicyDep, SettingsDep, UowDep, caller
+from xinyong.web.deps import PlatformDep, PolicyDep, SettingsDep, UowDep, caller
 
 router = APIRouter(tags=["the person"])
 
@@ -41,6 +41,7 @@ OnBehalfOf = Annotated[
 async def own_report(
     uow: UowDep,
     policy: PolicyDep,
+    platform: PlatformDep,
     settings: SettingsDep,
     key: Person,
     on_behalf_of: OnBehalfOf = None,
@@ -63,7 +64,8 @@ async def own_report(
             report_render.render_report_html(data, lang), media_type="text/html", headers=private
         )
     if format == "pdf":
-        pdf = await run_in_threadpool(report_render.render_report_pdf, data, lang)
+        printer = platform.printer()
+        pdf = await run_in_threadpool(report_render.render_report_pdf, data, lang, printer)
         stamp = business_date(data.generated_at).isoformat()
         return Response(
             pdf,
