@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from itertools import count
 
 from stdnum.cn import ric, uscc
+
+from xinyong.domain.accounts import Account
+from xinyong.domain.policy import Policy
+from xinyong.services import registrations
+from xinyong.services.ports import UnitOfWork
 
 _serial = count(1)
 AMR_USCC = "11110000000021135M"
@@ -116,3 +122,35 @@ def tax_violation_row(**overrides: object) -> dict[str, object]:
     }
     row.update(overrides)
     return row
+
+
+def open_account(
+    new_uow: Callable[[], UnitOfWork],
+    policy: Policy,
+    *,
+    number: str,
+    name: str,
+    password: str,
+    phone: str = "13800138000",
+) -> Account:
+    """Register a person and verify them as counter staff would (number and name off the ID
+    card): the account is open. `new_uow` gives a unit of work per use case."""
+    registration = registrations.register(
+        new_uow(),
+        policy,
+        registrations.CounterVerification(),
+        number=number,
+        name=name,
+        phone=phone,
+        password=password,
+    )
+    verified = registrations.verify_registration(
+        new_uow(),
+        policy,
+        registration.id or 0,
+        number_seen=number,
+        name_seen=name,
+        actor="counter-staff",
+    )
+    with new_uow() as uow:
+        return uow.accounts.get(verified.account_id or 0)

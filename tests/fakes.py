@@ -25,7 +25,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from xinyong.domain.accounts import Account
+from xinyong.domain.accounts import Account, Registration, RegistrationStatus
 from xinyong.domain.audit import AuditEvent
 from xinyong.domain.authorisations import Authorisation
 from xinyong.domain.batches import Batch, BatchSource, BatchStatus
@@ -39,6 +39,7 @@ from xinyong.domain.feed import FeedItem
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import EntryState, ListEntry, ListType
 from xinyong.domain.objections import Objection, ObjectionStatus
+from xinyong.domain.publication import SearchTerm, TermKind, published_name_matches
 from xinyong.domain.querylog import NOTHING, QueryEntry, QueryKind
 from xinyong.domain.records import CreditRecord, RecordStatus, document_key
 from xinyong.domain.repairs import Repair, RepairStatus
@@ -51,6 +52,7 @@ from xinyong.domain.subjects import (
     Role,
     Subject,
 )
+from xinyong.domain.tipoffs import TipOff
 from xinyong.services.evidence import CaseType
 from xinyong.services.records import NewRecord, StoredState
 
@@ -161,6 +163,8 @@ class Store:
     pending: dict[int, NewRecord] = field(default_factory=dict)
     issued_reports: dict[str, IssuedReport] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
+    registrations: dict[int, Registration] = field(default_factory=dict)
+    tipoffs: dict[int, TipOff] = field(default_factory=dict)
     #: The last id handed out per table (ids, like sequences, are never reused in a store).
     last_ids: dict[str, int] = field(default_factory=dict)
 
@@ -1062,6 +1066,136 @@ class FakeDeadlineRepository:
         return [n for n in self._uow.working.notices if n.subject_id == subject_id]
 
 
+class FakeRegistrationRepository(_Repository):
+    def add(self, registration: Registration) -> int:
+        registration.id = self.store.next_id("registrations")
+        self.store.registrations[registration.id] = copy.deepcopy(registration)
+        return registration.id
+
+    def get(self, registration_id: int) -> Registration:
+        found = self.store.registrations.get(registration_id)
+        if found is None:
+            raise NotFound(f"registration {registration_id} does not exist")
+        return copy.deepcopy(found)
+
+    def save(self, registration: Registration) -> None:
+        if registration.id not in self.store.registrations:
+            raise NotFound(f"registration {registration.id} does not exist")
+        self.store.registrations[registration.id] = copy.deepcopy(registration)
+
+    def pending(self, *, limit: int) -> list[Registration]:
+        waiting = [
+            r for r in self.store.registrations.values() if r.status is RegistrationStatus.PENDING
+        ]
+        return [copy.deepcopy(r) for r in sorted(waiting, key=lambda r: r.id or 0)[:limit]]
+
+    def latest_for(self, number: str) -> Registration | None:
+        found = [
+            r
+            for r in self.store.registrations.values()
+            if r.number == number and r.status is not RegistrationStatus.VERIFIED
+        ]
+        return copy.deepcopy(max(found, key=lambda r: r.id or 0)) if found else None
+
+
+class FakeTipOffRepository(_Repository):
+    def add(self, tipoff: TipOff) -> int:
+        tipoff.id = self.store.next_id("tipoffs")
+        self.store.tipoffs[tipoff.id] = copy.deepcopy(tipoff)
+        return tipoff.id
+
+    def get(self, tipoff_id: int) -> TipOff:
+        found = self.store.tipoffs.get(tipoff_id)
+        if found is None:
+            raise NotFound(f"tip-off {tipoff_id} does not exist")
+        return copy.deepcopy(found)
+
+    def of_department(self, department: str | None, *, limit: int, offset: int) -> list[TipOff]:
+        found = [
+            t
+            for t in sorted(self.store.tipoffs.values(), key=lambda t: t.id or 0, reverse=True)
+            if department is None or t.department == department
+        ]
+        return [copy.deepcopy(t) for t in found[offset : offset + limit]]
+
+    def count_from(self, source: str, *, since: datetime) -> int:
+        return sum(
+            1 for t in self.store.tipoffs.values() if t.source == source and t.received_at >= since
+        )
+
+
+def _subject_matches(subject: Subject, term: SearchTerm | None, region: str | None) -> bool:
+    """The public search's rule for a subject, in Python (the SQL side: db/publication.py)."""
+    if region is not None and not (subject.region_code or "").startswith(region):
+        return False
+    if term is None:
+        return True
+    person = subject.kind is SubjectType.PERSON
+    if term.kind is TermKind.MASKED_NUMBER:
+        head, tail = term.masked_parts
+        return (
+            person
+            and len(subject.number) == 18
+            and subject.number[:10] == head
+            and (subject.number[14:] == tail)
+        )
+    if term.kind is TermKind.CREDIT_CODE:
+        return subject.number == term.value
+    return published_name_matches(term, subject.name, person=person)
+
+
+class FakePublicationQueries(_Repository):
+    def records(
+        self,
+        day: date,
+        *,
+        term: SearchTerm | None,
+        region: str | None,
+        items: Collection[str] | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[int, list[tuple[CreditRecord, Subject]]]:
+        shown = [
+            r
+            for r in self.store.records.values()
+            if r.published
+            and r.is_displayable_on(day)
+            and r.decision_date <= day
+            and (items is None or r.item_code in items)
+            and _subject_matches(self.store.subjects[r.subject_id], term, region)
+        ]
+        shown.sort(key=lambda r: (r.decision_date, r.id), reverse=True)
+        page = shown[offset : offset + limit]
+        return len(shown), [
+            (copy.deepcopy(r), replace(self.store.subjects[r.subject_id])) for r in page
+        ]
+
+    def listings(
+        self,
+        day: date,
+        *,
+        term: SearchTerm | None,
+        region: str | None,
+        lists: Mapping[str, ListType],
+        limit: int,
+        offset: int,
+    ) -> tuple[int, list[tuple[ListEntry, Subject, str | None]]]:
+        found: list[tuple[ListEntry, Subject, str | None]] = []
+        for entry_id, row in self.store.entries.items():
+            if row.list_code not in lists:
+                continue
+            entry = FakeListEntryRepository._entry(entry_id, row, lists)
+            subject = self.store.subjects[entry.subject_id]
+            if (
+                entry.state is EntryState.PUBLISHED
+                and entry.is_in_force_on(day)
+                and _subject_matches(subject, term, region)
+            ):
+                found.append((entry, replace(subject), row.department))
+        found.sort(key=lambda f: (f[0].decided_on or date.min, f[0].id or 0), reverse=True)
+        return len(found), found[offset : offset + limit]
+
+
 class FakeUnitOfWork:
     """The unit of work over a `Store` in memory; `committed` is what a database would hold."""
 
@@ -1083,6 +1217,9 @@ class FakeUnitOfWork:
     feed: FakeFeed
     reports: FakeReportRegister
     deadlines: FakeDeadlineRepository
+    registrations: FakeRegistrationRepository
+    tipoffs: FakeTipOffRepository
+    publication: FakePublicationQueries
 
     def __init__(self, at: datetime, store: Store | None = None) -> None:
         self.at = at
@@ -1108,6 +1245,9 @@ class FakeUnitOfWork:
         self.feed = FakeFeed(self)
         self.reports = FakeReportRegister(self)
         self.deadlines = FakeDeadlineRepository(self)
+        self.registrations = FakeRegistrationRepository(self)
+        self.tipoffs = FakeTipOffRepository(self)
+        self.publication = FakePublicationQueries(self)
 
     @property
     def working(self) -> Store:

@@ -28,6 +28,7 @@ from xinyong.domain.policy import Policy, load_policy
 from xinyong.services.checks import Checker
 from xinyong.services.pdf import Printer, PrintWorkers, render_pdf
 from xinyong.services.querylog import QueryLogWriter
+from xinyong.services.registrations import VERIFIERS, IdentityVerifier
 from xinyong.services.screening import ScreeningSink
 
 Clock = Callable[[], datetime]
@@ -107,6 +108,10 @@ class Platform:
                     writer = QueryLogWriter(query_log_appender(self.engine))
                     self._writer = writer
         return writer
+
+    def identity_verifier(self) -> IdentityVerifier:
+        """The verifier the settings name (`identity_verifier`): counter verification ships."""
+        return VERIFIERS[self.settings.identity_verifier]()
 
     def printer(self) -> Printer:
         """How this platform prints PDFs: in worker processes (`pdf_processes`), else here."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +53,12 @@ class Settings(BaseSettings):
     freeze_heap: bool = True
     """After the listing index is built, exempt what exists from garbage collection (`gc.freeze`):
     a large index would otherwise be walked by every full collection, stalling requests."""
+
+    identity_verifier: Literal["counter"] = "counter"
+    """How a registration's real name is verified before its account opens: `counter`, by
+    credit-centre staff who see the ID card (`xinyong accounts verify`, or the API). An online
+    verifier (a government identity service) plugs in as another value here and an
+    `IdentityVerifier` in services/registrations.py: docs/portal.md."""
 
     pdf_processes: int = Field(default=1, ge=0, le=64)
     """Worker processes that print PDFs for the server (reports, notices and decisions), so a

@@ -15,6 +15,8 @@ from typer.testing import CliRunner, Result
 
 from xinyong.cli import app
 from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain.access import Scope
+from xinyong.services import accounts, keys
 
 if TYPE_CHECKING:
     from httpx2 import Response
@@ -71,19 +73,54 @@ def submit(client: TestClient, headers: Headers, row: dict[str, object]) -> int:
     return int(response.json()["record"]["id"])
 
 
-def sign_up(client: TestClient, number: str, name: str) -> Person:
-    """Register and log in (an API token), as the person would."""
+def counter_staff(client: TestClient) -> Headers:
+    """A credit-centre key that verifies registrations at the counter (accounts:verify)."""
+    platform = client.app.state.platform  # type: ignore[attr-defined]
+    token = keys.create_api_key(
+        platform.uow(), label="counter", scopes=[Scope.ACCOUNTS_VERIFY], department=None, actor="t"
+    )
+    return auth(token)
+
+
+def register(client: TestClient, number: str, name: str, password: str = PASSWORD) -> int:
+    """Register through the API, as the person would: the registration's id (it waits)."""
     registered = client.post(
         "/api/v1/accounts",
-        json={"number": number, "name": name, "phone": "138 0013 8000", "password": PASSWORD},
+        json={"number": number, "name": name, "phone": "138 0013 8000", "password": password},
     )
     assert registered.status_code == 201, registered.text
     assert number not in registered.text
-    session = client.post("/api/v1/sessions", json={"number": number, "password": PASSWORD})
+    assert registered.json()["status"] == "pending"
+    return int(registered.json()["id"])
+
+
+def verify_at_counter(
+    client: TestClient, registration: int, number: str, name: str, staff: Headers | None = None
+) -> Any:
+    """Staff saw the ID card: the number and name on it confirm the registration."""
+    verified = client.post(
+        f"/api/v1/registrations/{registration}/verification",
+        json={"number": number, "name": name},
+        headers=staff or counter_staff(client),
+    )
+    assert verified.status_code == 200, verified.text
+    assert number not in verified.text
+    return verified.json()
+
+
+def sign_up(client: TestClient, number: str, name: str, password: str = PASSWORD) -> Person:
+    """Register, be verified at the counter, and log in (an API token), as the person would."""
+    registration = register(client, number, name, password)
+    verify_at_counter(client, registration, number, name)
+    session = client.post("/api/v1/sessions", json={"number": number, "password": password})
     assert session.status_code == 201, session.text
     token = session.json()["token"]
     assert token.startswith("xs_")
-    return Person(number, name, int(registered.json()["subject_id"]), auth(token))
+    platform = client.app.state.platform  # type: ignore[attr-defined]
+    caller = accounts.authenticate_session(platform.uow(), token)
+    assert caller is not None
+    assert caller.subject_id is not None
+    return Person(number, name, caller.subject_id, auth(token))
 
 
 def check(client: TestClient, headers: Headers, number: str, matter: str) -> Any:
@@ -138,7 +175,7 @@ def object_to(client: TestClient, person: Person, record_id: int) -> Any:
 def agency_query(client: TestClient, agency: Headers, number: str) -> Any:
     return client.post(
         "/api/v1/agency/queries",
-        json={"subject": number, "purpose": "个人贷款审批", "scope": "report"},
+        json={"subject": number, "purpose": "loan_approval", "scope": "report"},
         headers=agency,
     )
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import citizen_id, penalty_row
+from tests.factories import citizen_id, open_account, penalty_row
 from xinyong import bootstrap
 from xinyong.config import Settings
 from xinyong.domain.access import CENTRE_SCOPES, PERSON_SCOPES, ROLE_SCOPES, Role, Scope
@@ -125,14 +125,7 @@ def person(seeded: Callable[[], Any], policy: Policy) -> str:
     submit_record(
         seeded(), policy, penalty_row(subject_id=number), department=DEPARTMENT, actor="test"
     )
-    accounts.register(
-        seeded(),
-        policy,
-        number=number,
-        name="王秀英",
-        phone="13800138000",
-        password="correct horse battery",
-    )
+    open_account(seeded, policy, number=number, name="王秀英", password="correct horse battery")
     return accounts.login(seeded(), policy, number=number, password="correct horse battery").token
 
 

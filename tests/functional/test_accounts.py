@@ -1,4 +1,5 @@
-"""People's accounts over HTTP: registration, sessions, lockout, and whose file a session reads."""
+"""People's accounts over HTTP and the command line: registration and the counter, sessions,
+lockout, whose file a session reads, agents."""
 
 from __future__ import annotations
 
@@ -9,10 +10,25 @@ from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from tests.conftest import Clock
 from tests.factories import citizen_id, penalty_row
-from tests.functional.helpers import PASSWORD, PROBLEM, Headers, auth, sign_up, submit
+from tests.functional.conftest import settings_for
+from tests.functional.helpers import (
+    PASSWORD,
+    PROBLEM,
+    Headers,
+    auth,
+    masked,
+    run,
+    sign_up,
+    squashed,
+    submit,
+)
+from xinyong import bootstrap
+from xinyong.cli import app
+from xinyong.services import registrations
 
 
 def test_sessions_refuse_wrong_passwords_ended_tokens_and_other_peoples_files(
@@ -26,31 +42,30 @@ def test_sessions_refuse_wrong_passwords_ended_tokens_and_other_peoples_files(
     stranger = citizen_id(born=date(1990, 1, 1))  # well formed, unknown here
     malformed = number[:-1] + ("1" if number[-1] != "1" else "2")  # a wrong check character
     for body in (
-        {"number": number, "name": "王秀", "phone": "13800138000", "password": PASSWORD},
-        {"number": stranger, "name": name, "phone": "13800138000", "password": PASSWORD},
         {"number": malformed, "name": name, "phone": "13800138000", "password": PASSWORD},
         {"number": number, "name": name, "phone": "12345", "password": PASSWORD},
         {"number": number, "name": name, "phone": "13800138000", "password": "short"},
+        {"number": number, "name": " ", "phone": "13800138000", "password": PASSWORD},
     ):
         refused = client.post("/api/v1/accounts", json=body)
-        assert refused.status_code in (404, 422), refused.text
+        assert refused.status_code == 422, refused.text
         assert refused.headers["content-type"].startswith(PROBLEM)
         assert body["number"] not in refused.text
         assert body["number"][:14] not in refused.text
     person = sign_up(client, number, name)
-    taken = client.post(
-        "/api/v1/accounts",
-        json={"number": number, "name": name, "phone": "13800138000", "password": PASSWORD},
-    )
-    # The same answer as for an unknown number or a wrong name: registration tells no one
-    # who is on file.
-    assert taken.status_code == 422
-    assert number not in taken.text
-    unknown = client.post(
-        "/api/v1/accounts",
-        json={"number": stranger, "name": name, "phone": "13800138000", "password": PASSWORD},
-    )
-    assert taken.json()["detail"] == unknown.json()["detail"]
+    # Whoever registers is told the same: a wrong name, a stranger, a second account all wait
+    # for the counter, where the ID card decides. Registration tells no one who is on file.
+    answers = []
+    for body in (
+        {"number": number, "name": name, "phone": "13800138000", "password": PASSWORD},
+        {"number": number, "name": "王秀", "phone": "13800138000", "password": PASSWORD},
+        {"number": stranger, "name": name, "phone": "13800138000", "password": "a stranger's pw"},
+    ):
+        taken = client.post("/api/v1/accounts", json=body)
+        assert taken.status_code == 201, taken.text
+        assert body["number"] not in taken.text
+        answers.append({k: v for k, v in taken.json().items() if k != "id"})
+    assert answers[0] == answers[1] == answers[2]
 
     details = set()
     for body in (
@@ -169,3 +184,49 @@ def test_the_numbers_of_an_agency_are_read_from_standard_input_without_a_warning
     assert result.returncode == 2
     assert " ".join(result.stderr.split()) == "error: agent: no account for that number"
     assert agent not in result.stderr + result.stdout
+
+
+# xinyong accounts pending | verify | refuse: the counter
+
+
+def _waiting(url: str, number: str, name: str) -> int:
+    """A registration taken on the database the command line uses; its id."""
+    platform = bootstrap.build(settings_for(url))
+    try:
+        registration = registrations.register(
+            platform.uow(),
+            platform.policy,
+            platform.identity_verifier(),
+            number=number,
+            name=name,
+            phone="13800138000",
+            password=PASSWORD,
+        )
+    finally:
+        platform.close()
+    return registration.id or 0
+
+
+def test_the_counter_lists_verifies_and_refuses_registrations_from_the_command_line(
+    migrated: str,
+) -> None:
+    number, other = citizen_id(born=date(1987, 7, 7)), citizen_id(born=date(1988, 8, 8))
+    first, second = _waiting(migrated, number, "王秀英"), _waiting(migrated, other, "张伟")
+    pending = run("accounts", "pending")
+    assert pending.exit_code == 0, pending.output
+    assert masked(number) in squashed(pending.output)
+    assert number not in pending.output
+
+    runner = CliRunner()
+    wrong = runner.invoke(app, ["accounts", "verify", str(first), "--name", "王秀"], input=number)
+    assert wrong.exit_code == 2
+    assert "name:" in wrong.output
+    done = runner.invoke(
+        app, ["accounts", "verify", str(first), "--name", "王秀英"], input=number + "\n"
+    )
+    assert done.exit_code == 0, done.output
+    assert f"registration {first} verified" in done.output
+    assert number not in done.output
+    refused = run("accounts", "refuse", str(second), "--reasons", "证件与本人不符")
+    assert refused.exit_code == 0, refused.output
+    assert "no registration waits" in run("accounts", "pending").output

@@ -47,7 +47,7 @@ def test_an_agency_queries_only_under_a_live_authorisation_and_every_query_is_lo
     assert number not in refused.text
     log = [q for q in report(client, person)["queries"] if q["kind"].startswith("agency")]
     assert [(q["kind"], q["returned"], q["purpose"]) for q in log] == [
-        ("agency_refused", "refused", "个人贷款审批")
+        ("agency_refused", "refused", "loan_approval")
     ]
     assert log[0]["who"] == "示例个人征信机构（演示）"
 
@@ -55,7 +55,7 @@ def test_an_agency_queries_only_under_a_live_authorisation_and_every_query_is_lo
         "/api/v1/me/authorisations",
         json={
             "grantee": AGENCY,
-            "purpose": "个人贷款审批",
+            "purpose": "loan_approval",
             "scope": "report",
             "expires_on": (today + timedelta(days=30)).isoformat(),
         },
@@ -94,7 +94,7 @@ def test_an_agency_queries_only_under_a_live_authorisation_and_every_query_is_lo
         "/api/v1/me/authorisations",
         json={
             "grantee": AGENCY,
-            "purpose": "个人贷款审批",
+            "purpose": "loan_approval",
             "scope": "report",
             "expires_on": (today + timedelta(days=30)).isoformat(),
         },
@@ -124,7 +124,7 @@ def test_authorisations_are_refused_when_they_make_no_sense(
     number, name = citizen_id(born=date(1983, 5, 1)), "王秀英"
     record = submit(client, amr, penalty_row(subject_id=number, subject_name=name))
     person = sign_up(client, number, name)
-    grant = {"grantee": AGENCY, "purpose": "个人贷款审批", "scope": "report"}
+    grant = {"grantee": AGENCY, "purpose": "loan_approval", "scope": "report"}
     for bad in (
         {"expires_on": "2026-11-19"},  # the past
         {"expires_on": "2027-11-21"},  # more than 12 months ahead

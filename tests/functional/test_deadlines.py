@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
 from tests.conftest import Clock
-from tests.factories import citizen_id, penalty_row
+from tests.factories import citizen_id, open_account, penalty_row
 from xinyong.cli import app
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
@@ -124,9 +124,7 @@ def _person(seeded: UowFactory, policy: Policy) -> tuple[int, int, Headers]:
     stored = submit_record(
         seeded(), policy, penalty_row(subject_id=number), department="BJ-AMR", actor="clerk"
     )
-    accounts.register(
-        seeded(), policy, number=number, name="王秀英", phone="13800138000", password=PASSWORD
-    )
+    open_account(seeded, policy, number=number, name="王秀英", password=PASSWORD)
     token = accounts.login(seeded(), policy, number=number, password=PASSWORD, api=True).token
     return stored.record.subject_id, stored.record.id, auth(token)
 

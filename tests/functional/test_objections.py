@@ -31,9 +31,11 @@ from tests.functional.helpers import (
     on,
     public_record,
     record_in,
+    register,
     report,
     sign_up,
     submit,
+    verify_at_counter,
 )
 from xinyong.domain.access import ROLE_SCOPES, Role
 
@@ -204,7 +206,7 @@ def test_objection_deadlines_count_working_days_across_national_day(
         "/api/v1/me/authorisations",
         json={
             "grantee": AGENCY,
-            "purpose": "个人贷款审批",
+            "purpose": "loan_approval",
             "scope": "report",
             "expires_on": "2026-12-31",
         },
@@ -327,10 +329,7 @@ def test_a_source_decides_an_objection_only_once_the_centre_forwarded_it(
     number, name = citizen_id(born=date(1970, 2, 2)), "王秀英"
     record = submit(client, amr, penalty_row(subject_id=number, subject_name=name))
     password = "correct horse battery staple"
-    client.post(
-        "/api/v1/accounts",
-        json={"number": number, "name": name, "phone": "13800138000", "password": password},
-    )
+    verify_at_counter(client, register(client, number, name, password), number, name)
     token = client.post("/api/v1/sessions", json={"number": number, "password": password})
     person = auth(token.json()["token"])
     objection = client.post(

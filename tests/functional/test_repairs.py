@@ -22,9 +22,11 @@ from tests.functional.helpers import (
     public_record,
     record_in,
     record_listing,
+    register,
     report,
     sign_up,
     submit,
+    verify_at_counter,
 )
 from xinyong.domain.access import ROLE_SCOPES, Role
 
@@ -49,7 +51,7 @@ def test_repair_is_refused_before_its_date_lists_what_is_missing_and_ends_public
         "/api/v1/me/authorisations",
         json={
             "grantee": AGENCY,
-            "purpose": "个人贷款审批",
+            "purpose": "loan_approval",
             "scope": "report",
             "expires_on": "2027-03-01",
         },
@@ -136,10 +138,7 @@ def test_a_repair_application_on_a_court_finding_is_sent_to_the_court(
     record = submit(client, court, debtor_row(subject_id=number, subject_name=name))
     record_listing(client, court, number)
     password = "correct horse battery staple"
-    client.post(
-        "/api/v1/accounts",
-        json={"number": number, "name": name, "phone": "13800138000", "password": password},
-    )
+    verify_at_counter(client, register(client, number, name, password), number, name)
     clock.advance(days=400)  # past any minimum display period
     person = auth(
         client.post("/api/v1/sessions", json={"number": number, "password": password}).json()[

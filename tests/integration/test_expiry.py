@@ -88,7 +88,12 @@ def _feed(make_uow: UowFactory, recipient: str) -> list[FeedItem]:
 
 def _query(make_uow: UowFactory, policy: Policy, agency: str, number: str) -> list[int]:
     answer = authorisations.agency_query(
-        make_uow(), policy, caller=party(agency), number=number, purpose="贷款审批", scope="records"
+        make_uow(),
+        policy,
+        caller=party(agency),
+        number=number,
+        purpose="loan_approval",
+        scope="records",
     )
     return [r.id for r in answer.records]
 
@@ -136,7 +141,7 @@ def test_a_general_record_is_shown_until_its_display_ends_then_archived_expired_
         policy,
         subject_id=subject_id,
         grantee="AGENCY-BAIHANG",
-        purpose="贷款审批",
+        purpose="loan_approval",
         scope="records",
         expires_on=date(2027, 12, 31),
         actor="account:1",

@@ -10,17 +10,21 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.conftest import Clock
-from tests.factories import citizen_id, penalty_row
+from tests.factories import citizen_id, open_account, penalty_row
 from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.policy import Policy
 from xinyong.domain.reports import IssuedReport, code_matches, content_digest
-from xinyong.services.accounts import register
 from xinyong.services.checks import Checker, run_check
 from xinyong.services.records import submit_record
 from xinyong.services.report_data import ReportData
-from xinyong.services.reports import build_report, report_content, verify_report_code
+from xinyong.services.reports import (
+    build_report,
+    read_own_file,
+    report_content,
+    verify_report_code,
+)
 
 UowFactory = Callable[[], SqlUnitOfWork]
 SECRET = "the-deployment-secret-key-of-32-chars"
@@ -42,9 +46,7 @@ def _person(seeded: UowFactory, policy: Policy) -> tuple[str, int, int]:
     number = citizen_id(born=date(1979, 6, 30))
     row = penalty_row(subject_id=number, subject_name="赵敏")
     stored = submit_record(seeded(), policy, row, department="BJ-AMR", actor="clerk-1")
-    account = register(
-        seeded(), policy, number=number, name="赵敏", phone="13800138000", password="pw-" * 5
-    )
+    account = open_account(seeded, policy, number=number, name="赵敏", password="pw-" * 5)
     return number, stored.record.subject_id, account.id or 0
 
 
@@ -155,6 +157,24 @@ def test_the_query_log_is_said_in_words_never_as_actor_ids(
         for text in dataclasses.astuple(q.words):
             assert "account:" not in text
             assert "counter-7" not in text
+
+
+def test_the_persons_own_pages_read_the_file_without_issuing_a_report_or_logging_a_query(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    number, subject_id, _ = _person(seeded, policy)
+    with seeded() as uow:
+        queries = uow.queries.count()
+    data = read_own_file(seeded(), policy, subject_id)
+    assert (data.number, data.verification_code) == ("", "")
+    assert data.masked_number == f"{number[:10]}****{number[14:]}"
+    with seeded() as uow:
+        assert uow.queries.count() == queries
+        assert uow.audit.count("report:read") == 0
+    issued = _report(seeded, policy, subject_id, "account:1")
+    with seeded() as uow:
+        assert uow.queries.count() == queries + 1  # the report itself is a look at the file
+    assert dataclasses.replace(issued, number="", verification_code="").records == data.records
 
 
 def test_a_document_resubmitted_under_another_person_marks_both_files_and_names_neither(

@@ -58,7 +58,7 @@ def authorised_query(
         policy,
         subject_id=stored.record.subject_id,
         grantee=agency,
-        purpose="贷款审批",
+        purpose="loan_approval",
         scope="records",
         expires_on=business_date(uow.now()) + timedelta(days=60),
         actor="account:1",
@@ -68,6 +68,6 @@ def authorised_query(
         policy,
         caller=party(agency),
         number=stored.subject_number,
-        purpose="贷款审批",
+        purpose="loan_approval",
         scope="records",
     )

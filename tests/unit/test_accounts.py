@@ -1,5 +1,6 @@
-"""People's accounts over the fakes: registration by number and name, sessions and their
-lifetimes, the lockout after wrong passwords, and acting for another person by power of attorney.
+"""People's accounts over the fakes: registration and its real-name verification at the counter,
+sessions and their lifetimes, the lockout after wrong passwords, and acting for another person
+by power of attorney.
 
 Argon2 runs with its smallest costs here: the same checks, in microseconds rather than 150 ms."""
 
@@ -10,26 +11,35 @@ from datetime import date, timedelta
 import pytest
 from argon2 import PasswordHasher
 
-from tests.factories import citizen_id, penalty_row
+from tests.factories import citizen_id, open_account, penalty_row
 from tests.fakes import FakeUnitOfWork
 from tests.unit.helpers import on, submitted
 from xinyong.domain.access import Scope
-from xinyong.domain.accounts import Account
+from xinyong.domain.accounts import Account, RegistrationStatus
 from xinyong.domain.audit import EventTag
-from xinyong.domain.errors import Invalid, NotAllowed, NotFound, TooManyAttempts
+from xinyong.domain.catalog import SubjectType
+from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts
 from xinyong.domain.policy import Policy
 from xinyong.services import accounts
 from xinyong.services.accounts import (
     LoginFailed,
-    RegistrationRefused,
+    NotVerifiedYet,
     acting_for,
     authenticate_session,
     login,
     logout,
     record_agent,
-    register,
 )
 from xinyong.services.records import Stored
+from xinyong.services.registrations import (
+    CounterVerification,
+    Verdict,
+    VerifierAnswer,
+    pending_registrations,
+    refuse_registration,
+    register,
+    verify_registration,
+)
 
 PASSWORD = "correct horse battery"
 
@@ -46,14 +56,30 @@ def _known(uow: FakeUnitOfWork, policy: Policy, name: str = "王秀英") -> Stor
 
 
 def _register(uow: FakeUnitOfWork, policy: Policy, stored: Stored, name: str = "王秀英") -> Account:
-    return register(
-        uow,
+    """Registered and verified at the counter: the account is open."""
+    return open_account(
+        lambda: uow,
         policy,
         number=stored.subject_number,
         name=name,
         phone="138 0013 8000",
         password=PASSWORD,
     )
+
+
+def _apply(uow: FakeUnitOfWork, policy: Policy, number: str, name: str = "王秀英") -> int:
+    """A registration waiting at the counter; its id."""
+    registration = register(
+        uow,
+        policy,
+        CounterVerification(),
+        number=number,
+        name=name,
+        phone="13800138000",
+        password=PASSWORD,
+    )
+    assert registration.status is RegistrationStatus.PENDING
+    return registration.id or 0
 
 
 def test_a_person_the_platform_knows_registers_logs_in_and_out(
@@ -99,23 +125,178 @@ def test_a_session_ends_with_its_lifetime(uow: FakeUnitOfWork, policy: Policy) -
     assert authenticate_session(uow, session.token) is None
 
 
-def test_registration_is_refused_alike_for_a_wrong_name_a_stranger_and_a_second_account(
+def test_a_registration_opens_no_account_until_staff_verify_the_id_card(
     uow: FakeUnitOfWork, policy: Policy
 ) -> None:
     stored = _known(uow, policy)
-    before = uow.snapshot()
-    refusals = []
-    for number, name in ((stored.subject_number, "王秀"), (citizen_id(), "王秀英")):
-        with pytest.raises(RegistrationRefused) as refused:
-            register(uow, policy, number=number, name=name, phone="13800138000", password=PASSWORD)
-        refusals.append(refused.value.detail)
-    assert uow.committed == before
-    _register(uow, policy, stored)
-    with pytest.raises(RegistrationRefused) as again:
-        _register(uow, policy, stored)
-    assert {again.value.detail, *refusals} == {
-        refusals[0]
-    }  # one answer: no one learns who is on file
+    waiting = _apply(uow, policy, stored.subject_number)
+    assert uow.committed.accounts == {}
+    with pytest.raises(NotVerifiedYet) as told:
+        login(uow, policy, number=stored.subject_number, password=PASSWORD)
+    assert "waits for real-name verification" in told.value.detail
+    assert stored.subject_number not in told.value.detail
+    with pytest.raises(LoginFailed):  # a stranger with the number learns nothing
+        login(uow, policy, number=stored.subject_number, password="another password")
+    assert [r.id for r in pending_registrations(uow)] == [waiting]
+
+    for number, name, field in (
+        (citizen_id(), "王秀英", "number"),  # another card
+        (stored.subject_number, "王秀", "name"),
+    ):
+        with pytest.raises(Invalid, match=f"^{field}:"):
+            verify_registration(
+                uow, policy, waiting, number_seen=number, name_seen=name, actor="counter-1"
+            )
+    assert uow.committed.accounts == {}
+
+    verify_registration(
+        uow,
+        policy,
+        waiting,
+        number_seen=stored.subject_number.lower(),
+        name_seen=" 王秀英 ",
+        actor="counter-1",
+    )
+    (account,) = uow.committed.accounts.values()
+    assert account.subject_id == stored.record.subject_id  # bound to the file the platform holds
+    assert login(uow, policy, number=stored.subject_number, password=PASSWORD).token
+    assert pending_registrations(uow) == []
+    tags = [e.tag for e in uow.committed.audit if e.entity_type == "registration"]
+    assert tags == [EventTag.REGISTRATION_RECEIVED, EventTag.REGISTRATION_VERIFIED]
+    with pytest.raises(Conflict):  # verified once
+        verify_registration(
+            uow,
+            policy,
+            waiting,
+            number_seen=stored.subject_number,
+            name_seen="王秀英",
+            actor="counter-1",
+        )
+
+
+def test_the_answer_to_a_registration_does_not_tell_who_is_on_file(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = _known(uow, policy)
+    known = register(
+        uow,
+        policy,
+        CounterVerification(),
+        number=stored.subject_number,
+        name="王秀英",
+        phone="13800138000",
+        password=PASSWORD,
+    )
+    stranger = register(
+        uow,
+        policy,
+        CounterVerification(),
+        number=citizen_id(born=date(1990, 3, 3)),
+        name="李娜",
+        phone="13800138000",
+        password=PASSWORD,
+    )
+    assert (known.status, known.account_id) == (stranger.status, stranger.account_id)
+    assert known.lapses_on(30) == stranger.lapses_on(30)
+
+
+def test_a_verified_person_the_platform_holds_nothing_on_gets_an_empty_file(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    number = citizen_id(born=date(1991, 4, 4), male=False)
+    waiting = _apply(uow, policy, number, "李娜")
+    verify_registration(
+        uow, policy, waiting, number_seen=number, name_seen="李娜", actor="counter-1"
+    )
+    with uow:
+        subject = uow.subjects.get_by_number(number)
+    assert subject is not None
+    assert (subject.kind, subject.name, subject.sex) == (SubjectType.PERSON, "李娜", "female")
+    assert subject.birth_date == date(1991, 4, 4)
+    assert uow.committed.records == {}
+
+
+def test_a_name_the_platform_holds_otherwise_opens_no_account(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = _known(uow, policy, "王秀英")
+    waiting = _apply(uow, policy, stored.subject_number, "王秀华")
+    with pytest.raises(Conflict, match="identity review"):
+        verify_registration(
+            uow,
+            policy,
+            waiting,
+            number_seen=stored.subject_number,
+            name_seen="王秀华",
+            actor="counter-1",
+        )
+    assert uow.committed.accounts == {}
+
+
+def test_a_refused_registration_is_told_with_its_reasons_and_a_lapsed_one_is_not_verified(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = _known(uow, policy)
+    refused = _apply(uow, policy, stored.subject_number)
+    with pytest.raises(Invalid, match="reasons"):
+        refuse_registration(uow, policy, refused, reasons=" ", actor="counter-1")
+    refuse_registration(uow, policy, refused, reasons="证件照片与本人不符", actor="counter-1")
+    with pytest.raises(NotVerifiedYet, match="was refused: 证件照片与本人不符"):
+        login(uow, policy, number=stored.subject_number, password=PASSWORD)
+
+    lapsing = _apply(uow, policy, stored.subject_number)
+    uow.at += timedelta(days=policy.accounts.registration_days + 1)
+    with pytest.raises(Conflict, match="lapsed"):
+        verify_registration(
+            uow,
+            policy,
+            lapsing,
+            number_seen=stored.subject_number,
+            name_seen="王秀英",
+            actor="counter-1",
+        )
+    assert uow.committed.accounts == {}
+
+
+class _OnlineVerifier:
+    """An online verifier answering at once, as a government identity service would."""
+
+    name = "online"
+
+    def __init__(self, verdict: Verdict) -> None:
+        self.verdict = verdict
+
+    def check(self, *, number: str, name: str) -> VerifierAnswer:
+        return VerifierAnswer(
+            self.verdict, "姓名与号码不一致" if self.verdict is Verdict.REFUSED else None
+        )
+
+
+def test_an_online_verifier_opens_or_refuses_at_once(uow: FakeUnitOfWork, policy: Policy) -> None:
+    opened, refused = _known(uow, policy), _known(uow, policy, "张伟")
+    done = register(
+        uow,
+        policy,
+        _OnlineVerifier(Verdict.VERIFIED),
+        number=opened.subject_number,
+        name="王秀英",
+        phone="13800138000",
+        password=PASSWORD,
+    )
+    assert done.status is RegistrationStatus.VERIFIED
+    assert done.decided_by == "verifier:online"
+    assert login(uow, policy, number=opened.subject_number, password=PASSWORD).token
+    no = register(
+        uow,
+        policy,
+        _OnlineVerifier(Verdict.REFUSED),
+        number=refused.subject_number,
+        name="张伟",
+        phone="13800138000",
+        password=PASSWORD,
+    )
+    assert (no.status, no.reasons) == (RegistrationStatus.REFUSED, "姓名与号码不一致")
+    assert len(uow.committed.accounts) == 1
 
 
 def test_a_bad_number_phone_or_password_is_refused_naming_the_field(
@@ -133,10 +314,11 @@ def test_a_bad_number_phone_or_password_is_refused_naming_the_field(
         args = {"number": number, "name": "王秀英", "phone": "13800138000", "password": PASSWORD}
         args.update(change)
         with pytest.raises(Invalid) as refused:
-            register(uow, policy, **args)
+            register(uow, policy, CounterVerification(), **args)
         assert refused.value.detail.startswith(field)
         assert malformed[:14] not in refused.value.detail
     assert uow.committed.accounts == {}
+    assert uow.committed.registrations == {}
 
 
 def test_wrong_passwords_are_logged_and_too_many_lock_the_account_for_a_while(

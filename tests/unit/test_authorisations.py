@@ -12,10 +12,12 @@ from tests.factories import citizen_id
 from tests.fakes import FakeUnitOfWork
 from tests.unit.helpers import authorised_query, on, party, submitted
 from xinyong.domain.audit import EventTag
-from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound
+from xinyong.domain.authorisations import AuthorisationRules
+from xinyong.domain.errors import CatalogError, Conflict, Invalid, NotAllowed, NotFound
 from xinyong.domain.index import person_key
 from xinyong.domain.policy import Policy
 from xinyong.domain.querylog import REFUSED, QueryKind
+from xinyong.policy import PACKAGED, read_toml
 from xinyong.services.authorisations import (
     NotAuthorised,
     agency_query,
@@ -31,7 +33,7 @@ def _query(
     uow: FakeUnitOfWork, policy: Policy, number: str, *, scope: str = "records"
 ) -> list[int]:
     answer = agency_query(
-        uow, policy, caller=party(AGENCY), number=number, purpose="贷款审批", scope=scope
+        uow, policy, caller=party(AGENCY), number=number, purpose="loan_approval", scope=scope
     )
     return [r.id for r in answer.records]
 
@@ -59,7 +61,7 @@ def test_an_authorised_party_receives_the_records_shown_today_and_the_query_is_l
         policy,
         subject_id=stored.record.subject_id,
         grantee=AGENCY,
-        purpose="贷款审批",
+        purpose="loan_approval",
         scope="records",
         expires_on=date(2027, 12, 31),
         actor="account:1",
@@ -113,7 +115,7 @@ def test_an_authorisation_opens_only_its_own_scope_and_purpose_for_its_own_party
         policy,
         subject_id=stored.record.subject_id,
         grantee=AGENCY,
-        purpose="贷款审批",
+        purpose="loan_approval",
         scope="lists",
         expires_on=date(2026, 12, 31),
         actor="account:1",
@@ -126,7 +128,7 @@ def test_an_authorisation_opens_only_its_own_scope_and_purpose_for_its_own_party
             policy,
             caller=party("AGENCY-PUDAO"),
             number=stored.subject_number,
-            purpose="贷款审批",
+            purpose="loan_approval",
             scope="lists",
         )
     with pytest.raises(NotAuthorised):
@@ -135,7 +137,7 @@ def test_an_authorisation_opens_only_its_own_scope_and_purpose_for_its_own_party
             policy,
             caller=party(AGENCY),
             number=stored.subject_number,
-            purpose="信用卡审批",
+            purpose="credit_card_approval",
             scope="lists",
         )
     assert uow.committed.queries[max(uow.committed.queries)].kind == QueryKind.AGENCY_REFUSED
@@ -153,7 +155,7 @@ def test_a_grant_to_an_unknown_party_is_not_found_and_a_revocation_happens_once(
             policy,
             subject_id=subject_id,
             grantee="AGENCY-NOBODY",
-            purpose="贷款审批",
+            purpose="loan_approval",
             scope="report",
             expires_on=date(2026, 12, 31),
             actor="account:1",
@@ -164,7 +166,7 @@ def test_a_grant_to_an_unknown_party_is_not_found_and_a_revocation_happens_once(
             policy,
             subject_id=subject_id,
             grantee=AGENCY,
-            purpose="贷款审批",
+            purpose="loan_approval",
             scope="report",
             expires_on=date(2027, 11, 21),
             actor="account:1",
@@ -198,7 +200,7 @@ def test_a_key_of_no_party_or_a_query_without_a_purpose_is_refused_unlogged(
             policy,
             caller=replace(party(AGENCY), department=None),
             number=stored.subject_number,
-            purpose="贷款审批",
+            purpose="loan_approval",
             scope="records",
         )
     with pytest.raises(Invalid, match="purpose"):
@@ -211,3 +213,65 @@ def test_a_key_of_no_party_or_a_query_without_a_purpose_is_refused_unlogged(
             scope="records",
         )
     assert uow.committed == before
+
+
+def test_a_purpose_is_a_code_of_the_published_vocabulary_never_free_text(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = submitted(uow, policy)
+    published = policy.authorisations.purposes
+    assert {"loan_approval", "post_loan_management", "guarantee_review"} <= set(published)
+    assert published["loan_approval"].name_zh == "贷款审批"
+    before = uow.snapshot()
+    for free_text in ("贷款审批", "个人贷款审批", "loan approval"):
+        with pytest.raises(Invalid, match=r"^purpose: must be one of loan_approval"):
+            grant_authorisation(
+                uow,
+                policy,
+                subject_id=stored.record.subject_id,
+                grantee=AGENCY,
+                purpose=free_text,
+                scope="records",
+                expires_on=date(2026, 12, 31),
+                actor="account:1",
+            )
+        with pytest.raises(Invalid, match=r"^purpose:"):
+            agency_query(
+                uow,
+                policy,
+                caller=party(AGENCY),
+                number=stored.subject_number,
+                purpose=free_text,
+                scope="records",
+            )
+    assert uow.committed == before  # a query naming no published purpose is not a query
+    granted = grant_authorisation(
+        uow,
+        policy,
+        subject_id=stored.record.subject_id,
+        grantee=AGENCY,
+        purpose=" guarantee_review ",
+        scope="records",
+        expires_on=date(2026, 12, 31),
+        actor="account:1",
+    )
+    assert granted.purpose == "guarantee_review"
+    answer = agency_query(
+        uow,
+        policy,
+        caller=party(AGENCY),
+        number=stored.subject_number,
+        purpose="guarantee_review",
+        scope="records",
+    )
+    assert [r.id for r in answer.records] == [stored.record.id]
+
+
+def test_a_rights_file_without_purposes_stops_the_policy() -> None:
+    data = read_toml(PACKAGED / "rights.toml")
+    del data["authorisations"]["purposes"]
+    with pytest.raises(CatalogError, match="purposes"):
+        AuthorisationRules.from_policy(data)
+    data["authorisations"]["purposes"] = {"loan_approval": {"zh": "贷款审批"}}
+    with pytest.raises(CatalogError, match="loan_approval"):
+        AuthorisationRules.from_policy(data)

@@ -52,7 +52,7 @@ def test_a_refused_party_received_nothing_and_is_told_nothing(
             policy,
             caller=party("AGENCY-PUDAO"),
             number=stored.subject_number,
-            purpose="贷款审批",
+            purpose="loan_approval",
             scope="records",
         )
     assert _notify(uow, stored, FeedKind.REVOKED, "revoked") == 0

@@ -122,6 +122,42 @@ def test_a_forwarded_objection_gets_the_source_departments_deadline_and_one_exte
         extend_objection(uow, policy, objection.id or 0, department="BJ-AMR", actor="amr")
 
 
+def test_an_objections_timeline_shows_each_step_done_or_due(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    objection = _object(uow, policy, submitted(uow, policy))
+    filed = objection.steps()
+    assert [(s.code, s.done) for s in filed] == [
+        ("filed", True),
+        ("centre_check", False),
+        ("source_decision", False),
+        ("decided", False),
+    ]
+    assert filed[0].at == objection.filed_at
+    assert filed[1].due == objection.centre_due
+    assert filed[1].due.day == date(2026, 11, 23)  # Friday + 1 working day
+    assert filed[2].due is None  # not known before the centre forwards it
+    uow.at = on(date(2026, 11, 23))
+    forward_objection(uow, policy, objection.id or 0, department=None, actor="centre")
+    extended = extend_objection(uow, policy, objection.id or 0, department="BJ-AMR", actor="amr")
+    steps = extended.steps()
+    assert [s.done for s in steps] == [True, True, False, False]
+    assert (steps[2].due, steps[2].extended) == (extended.source_due, True)
+    uow.at = on(date(2026, 11, 24))
+    decided = decide_objection(
+        uow,
+        policy,
+        objection.id or 0,
+        outcome="reject",
+        reasons="记载无误",
+        department="BJ-AMR",
+        actor="amr",
+    )
+    done = decided.steps()
+    assert all(s.done for s in done)
+    assert done[-1].at == decided.decided_at
+
+
 def test_deciding_a_decided_objection_is_a_conflict_and_nothing_is_committed(
     uow: FakeUnitOfWork, policy: Policy
 ) -> None:

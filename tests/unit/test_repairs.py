@@ -99,6 +99,12 @@ def test_an_application_lacking_materials_lists_everything_missing_and_cannot_be
     lacking = _apply(uow, policy, stored, performed=False, commitment="我保证")
     assert lacking.status is RepairStatus.MISSING_MATERIALS
     assert len(lacking.missing) == 2
+    assert [(s.code, s.done) for s in lacking.steps()] == [
+        ("applied", True),
+        ("acceptance", False),
+        ("feedback", False),
+    ]
+    assert [s.due for s in lacking.steps()] == [None, lacking.accept_due, lacking.feedback_due]
     assert repair_queue(uow, department="BJ-AMR") == []
     before = uow.snapshot()
     with pytest.raises(Conflict, match="still lacks"):

@@ -1,4 +1,5 @@
-"""`xinyong agents`: persons acting for another under a power of attorney (staff records it)."""
+"""`xinyong accounts`: real-name verification of registrations at a credit-centre counter;
+`xinyong agents`: persons acting for another under a power of attorney (staff records both)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import typer
 from xinyong.cli import context
 from xinyong.cli.context import console
 
+accounts_app = typer.Typer(help="Registrations and their real-name verification at a counter.")
 agents_app = typer.Typer(help="Agents acting for a person under a power of attorney.")
 
 
@@ -38,3 +40,69 @@ def add_agent(
             actor=context.CLI_ACTOR,
         )
     console.print(f"agency {agency} recorded until {until.date()}")
+
+
+@accounts_app.command("pending")
+def pending_registrations() -> None:
+    """Registrations waiting for real-name verification, oldest first (numbers masked)."""
+    from rich.table import Table
+
+    from xinyong.domain.identifiers import mask_citizen_id
+    from xinyong.services import registrations
+
+    p = context.platform()
+    waiting = registrations.pending_registrations(p.uow())
+    days = p.policy.accounts.registration_days
+    table = Table("registration", "number", "name", "registered", "verify by")
+    for r in waiting:
+        table.add_row(
+            str(r.id),
+            mask_citizen_id(r.number),
+            r.name,
+            r.created_at.date().isoformat(),
+            r.lapses_on(days).isoformat(),
+        )
+    console.print(table if waiting else "no registration waits for verification")
+
+
+@accounts_app.command("verify")
+def verify_registration(
+    registration: int,
+    name: Annotated[str, typer.Option(prompt="Name on the ID card", help="As on the card")],
+    number: Annotated[str, context.number_option("Number on the ID card")] = "",
+) -> None:
+    """The person showed their ID card at the counter: its number and name must be the
+    registration's; the account opens.
+
+    The number comes from standard input (asked for, not echoed, at a terminal): never on the
+    command line, where the shell's history and the process list would keep it.
+    """
+    from xinyong.services import registrations
+
+    p = context.platform()
+    with context.domain_errors():
+        done = registrations.verify_registration(
+            p.uow(),
+            p.policy,
+            registration,
+            number_seen=number,
+            name_seen=name,
+            actor=context.CLI_ACTOR,
+        )
+    console.print(f"registration {done.id} verified: account {done.account_id} is open")
+
+
+@accounts_app.command("refuse")
+def refuse_registration(
+    registration: int,
+    reasons: Annotated[str, typer.Option(help="Why the identity was not verified")],
+) -> None:
+    """The identity could not be verified: refuse the registration, with reasons."""
+    from xinyong.services import registrations
+
+    p = context.platform()
+    with context.domain_errors():
+        done = registrations.refuse_registration(
+            p.uow(), p.policy, registration, reasons=reasons, actor=context.CLI_ACTOR
+        )
+    console.print(f"registration {done.id} refused")

@@ -19,9 +19,11 @@ from xinyong.db import (  # noqa: F401 - imported for the tables they declare
     objections,
     querylog,
     records,
+    registrations,
     repairs,
     reports,
     subjects,
+    tipoffs,
 )
 from xinyong.db.base import Base
 

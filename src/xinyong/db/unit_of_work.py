@@ -22,11 +22,14 @@ from xinyong.db.feed import SqlFeed
 from xinyong.db.keys import SqlApiKeyRepository
 from xinyong.db.lists import SqlListEntryRepository
 from xinyong.db.objections import SqlObjectionRepository
+from xinyong.db.publication import SqlPublicationQueries
 from xinyong.db.querylog import SqlQueryLog
 from xinyong.db.records import SqlRecordRepository
+from xinyong.db.registrations import SqlRegistrationRepository
 from xinyong.db.repairs import SqlRepairRepository
 from xinyong.db.reports import SqlReportRegister
 from xinyong.db.subjects import SqlIdentityReviewRepository, SqlSubjectRepository
+from xinyong.db.tipoffs import SqlTipOffRepository
 
 
 def _utcnow() -> datetime:
@@ -58,6 +61,9 @@ class SqlUnitOfWork:
     feed: SqlFeed
     reports: SqlReportRegister
     deadlines: SqlDeadlineRepository
+    registrations: SqlRegistrationRepository
+    tipoffs: SqlTipOffRepository
+    publication: SqlPublicationQueries
 
     def __init__(
         self, session_factory: sessionmaker[Session], clock: Callable[[], datetime] = _utcnow
@@ -93,6 +99,9 @@ class SqlUnitOfWork:
         self.feed = SqlFeed(session)
         self.reports = SqlReportRegister(session)
         self.deadlines = SqlDeadlineRepository(session)
+        self.registrations = SqlRegistrationRepository(session)
+        self.tipoffs = SqlTipOffRepository(session)
+        self.publication = SqlPublicationQueries(session)
         return self
 
     def __exit__(

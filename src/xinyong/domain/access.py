@@ -27,6 +27,10 @@ class Scope(StrEnum):
     FEED_READ = "feed:read"
     #: The working-day deadlines the platform watches (a department key: its own cases).
     DEADLINES_READ = "deadlines:read"
+    #: Verify (or refuse) a person's registration: staff who saw the ID card at a counter.
+    ACCOUNTS_VERIFY = "accounts:verify"
+    #: Tip-offs from the public routed to the key's department (the centre's key: all of them).
+    TIPOFFS_READ = "tipoffs:read"
     #: A person's own file, through their session; API keys never hold it.
     ME = "me"
 
@@ -62,6 +66,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.FEED_READ,
             # Its own running deadlines: objections, repairs, double publicity.
             Scope.DEADLINES_READ,
+            # Tip-offs from the public about conduct it is competent for.
+            Scope.TIPOFFS_READ,
         }
     ),
     # An implementing department checks before it grants or restricts, and reports back.

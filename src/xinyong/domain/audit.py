@@ -60,6 +60,11 @@ class EventTag(StrEnum):
     EXCHANGE_PEER_ADDED = "exchange:peer_added"
     EXCHANGE_PEER_REMOVED = "exchange:peer_removed"
     EXCHANGE_EVENT_REFUSED = "exchange:event_refused"
+    REGISTRATION_RECEIVED = "registration:received"
+    REGISTRATION_VERIFIED = "registration:verified"
+    REGISTRATION_REFUSED = "registration:refused"
+    TIPOFF_RECEIVED = "tipoff:received"
+    TIPOFF_READ = "tipoff:read"
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,18 @@ class ObjectionRules:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class CaseStep:
+    """One step of a case's timeline (an objection's, a repair application's): done or not, when
+    it was done if that is known, and the working-day deadline it runs against."""
+
+    code: str  # filed, centre_check, source_decision, decided; applied, acceptance, feedback
+    done: bool
+    at: datetime | None = None
+    due: Deadline | None = None
+    extended: bool = False
+
+
 class ObjectionStatus(StrEnum):
     FILED = "filed"  # with the credit centre, which checks it against the source
     FORWARDED = "forwarded"  # with the source department, which decides
@@ -115,6 +127,20 @@ class Objection:
 
     def is_overdue_on(self, day: date) -> bool:
         return self.status is not ObjectionStatus.DECIDED and day > self.due().day
+
+    def steps(self) -> tuple[CaseStep, ...]:
+        """The timeline: filed; the centre's check (by `centre_due`); the source's decision (by
+        `source_due`, once forwarded); the outcome. A step not reached yet shows its deadline
+        when it is known."""
+        decided = self.status is ObjectionStatus.DECIDED
+        return (
+            CaseStep("filed", True, self.filed_at),
+            CaseStep(
+                "centre_check", self.status is not ObjectionStatus.FILED, None, self.centre_due
+            ),
+            CaseStep("source_decision", decided, None, self.source_due, self.extended),
+            CaseStep("decided", decided, self.decided_at),
+        )
 
 
 def file_objection(

@@ -20,6 +20,7 @@ from xinyong.domain.periods import PeriodPolicy
 from xinyong.domain.querylog import QueryLogRules
 from xinyong.domain.records import Gate
 from xinyong.domain.repairs import RepairRules
+from xinyong.domain.tipoffs import TipOffRules
 from xinyong.policy import PACKAGED, read_toml
 
 DEFAULT_CATALOG_VERSION = "2024.1"
@@ -41,6 +42,7 @@ class Policy:
     authorisations: AuthorisationRules
     accounts: AccountRules
     querylog: QueryLogRules
+    tipoffs: TipOffRules
 
     def gate(self, today: date) -> Gate:
         return Gate(self.catalog, self.periods, self.banned, today)
@@ -76,6 +78,14 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
     if not rights_file.exists():  # a policy folder without it keeps the packaged defaults
         rights_file = PACKAGED / "rights.toml"
     rights, rights_name = read_toml(rights_file), str(rights_file)
+    tipoffs_file = root / "tipoffs.toml"  # without it, a policy routes no tip-offs (none taken)
+    tipoffs = (
+        TipOffRules.from_policy(
+            read_toml(tipoffs_file), str(tipoffs_file), frozenset(d.code for d in departments)
+        )
+        if tipoffs_file.exists()
+        else TipOffRules.closed()
+    )
     return Policy(
         root,
         catalog,
@@ -89,6 +99,7 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
         AuthorisationRules.from_policy(rights, rights_name),
         AccountRules.from_policy(rights, rights_name),
         QueryLogRules.from_policy(rights, rights_name),
+        tipoffs,
     )
 
 

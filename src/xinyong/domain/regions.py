@@ -80,3 +80,26 @@ def english_region_name(province: str, county: str) -> str:
     if not base or base == "市辖":
         return province_en
     return f"{province_en} {_romanise(base)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Province:
+    """A province-level region: the first two digits of every code within it."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@cache
+def provinces() -> tuple[Province, ...]:
+    """Every province-level region the code table knows, by code (a search filters by them)."""
+    found: list[Province] = []
+    for number in range(11, 100):
+        code = f"{number:02d}"
+        province, names = historic_names(f"{code}0000")
+        if not province or not names:
+            continue
+        name = names[-1].name  # its current name (the table's own spelling)
+        found.append(Province(code, name, english_region_name(name, name)))
+    return tuple(found)

@@ -14,6 +14,7 @@ from typing import Any
 from xinyong.domain.calendar import Deadline
 from xinyong.domain.errors import Conflict, Invalid, NotAllowed
 from xinyong.domain.figures import whole_number
+from xinyong.domain.objections import CaseStep
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,3 +141,14 @@ class Repair:
     def is_overdue_on(self, day: date) -> bool:
         open_ = self.status in (RepairStatus.APPLIED, RepairStatus.ACCEPTED)
         return open_ and day > self.feedback_due.day
+
+    def steps(self) -> tuple[CaseStep, ...]:
+        """The timeline: applied; accepted (by `accept_due`); the decision, which the applicant
+        hears by `feedback_due`."""
+        decided = self.status in (RepairStatus.REPAIRED, RepairStatus.REFUSED)
+        accepted = decided or self.status is RepairStatus.ACCEPTED
+        return (
+            CaseStep("applied", True, self.applied_at),
+            CaseStep("acceptance", accepted, None, self.accept_due),
+            CaseStep("feedback", decided, self.decided_at, self.feedback_due),
+        )

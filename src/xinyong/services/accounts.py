@@ -1,7 +1,6 @@
 """People's accounts: real-name registration, login, sessions and tokens, agents.
 
-Registration binds an account to the citizen ID number the platform already knows, by name:
-a person with no record here has nothing to read and no account is needed. Passwords are kept
+An account is opened by a verified registration (services/registrations.py). Passwords are kept
 only as argon2 hashes; sessions and API tokens only as SHA-256 hashes of random secrets.
 """
 
@@ -17,10 +16,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from xinyong.domain.access import Scope
-from xinyong.domain.accounts import Account
+from xinyong.domain.accounts import Account, Registration, RegistrationStatus
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
-from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import (
     Invalid,
     NotAllowed,
@@ -28,7 +26,7 @@ from xinyong.domain.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
-from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id
+from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id, redact_id_numbers
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.policy import Policy
 
@@ -67,14 +65,6 @@ SESSION_PREFIX = "xs_"
 _hasher = PasswordHasher()
 
 
-class RegistrationRefused(Invalid):
-    def __init__(self) -> None:
-        super().__init__(
-            "no account can be opened with this number and name: the platform holds nothing"
-            " under them, or an account exists already (log in, or ask the credit centre)"
-        )
-
-
 #: Verified against when there is no account, so that a login takes as long either way.
 _DUMMY_HASH = _hasher.hash("not a password anyone has")
 
@@ -90,57 +80,42 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _phone(raw: str) -> str:
+def mobile_number(raw: str) -> str:
+    """A mainland mobile number, digits only, or Invalid."""
     digits = "".join(ch for ch in raw if ch.isdigit())
     if len(digits) != 11 or not digits.startswith("1"):
         raise Invalid("phone: a mainland mobile number has 11 digits and starts with 1")
     return digits
 
 
-def register(
-    uow: UnitOfWork,
-    policy: Policy,
-    *,
-    number: str,
-    name: str,
-    phone: str,
-    password: str,
-) -> Account:
-    """Open a real-name account for a person the platform knows (number and name must match)."""
+def hash_password(password: str) -> str:
+    """The argon2 hash a password is kept as (the password itself never is)."""
+    return _hasher.hash(password)
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
     try:
-        normalised = parse_citizen_id(number).number
-    except InvalidIdentifier as exc:
-        raise Invalid(f"number: not a valid citizen ID number: {exc.reason}") from None
-    if len(password) < policy.accounts.min_password_chars:
-        raise Invalid(f"password: at least {policy.accounts.min_password_chars} characters")
-    phone_number = _phone(phone)
-    with uow:
-        subject = uow.subjects.get_by_number(normalised)
-        # One answer for "unknown", "wrong name" and "already registered": the public
-        # registration form must not tell anyone who is on file.
-        if (
-            subject is None
-            or subject.kind is not SubjectType.PERSON
-            or subject.id is None
-            or subject.name != name.strip()
-            or uow.accounts.by_subject(subject.id) is not None
-        ):
-            raise RegistrationRefused
-        now = uow.now()
-        account = Account(None, subject.id, phone_number, _hasher.hash(password), now)
-        uow.accounts.add(account)
-        uow.audit.add(
-            AuditEvent(
-                EventTag.ACCOUNT_REGISTERED,
-                f"account:{account.id}",
-                "account",
-                str(account.id),
-                now,
-                subject_id=subject.id,
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class NotVerifiedYet(NotAllowed):
+    """The right password, but the account is not open: the registration waits for real-name
+    verification, or was refused."""
+
+    title = "Registration not verified"
+
+    def __init__(self, registration: Registration, *, days: int) -> None:
+        if registration.status is RegistrationStatus.REFUSED:
+            detail = f"registration {registration.id} was refused: {registration.reasons}"
+        else:
+            detail = (
+                f"registration {registration.id} waits for real-name verification: bring your"
+                f" ID card to a credit-centre counter by {registration.lapses_on(days)}"
             )
-        )
-        uow.commit()
-    return account
+        super().__init__(redact_id_numbers(detail))
+        self.registration = registration
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +148,12 @@ def login(
                     f"too many wrong passwords for this account; try again in"
                     f" {rules.lockout_minutes} minutes"
                 )
+        if account is None:
+            # No account: a registration that waits, or was refused, is told as such to the
+            # person who knows its password; anyone else hears what every failed login hears.
+            waiting = uow.registrations.latest_for(normalised)
+            if waiting is not None and _password_matches(waiting.password_hash, password):
+                raise NotVerifiedYet(waiting, days=rules.registration_days)
         try:
             _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):

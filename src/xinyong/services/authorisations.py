@@ -13,6 +13,7 @@ from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.authorisations import Authorisation, grant
 from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import SubjectType
+from xinyong.domain.departments import Department
 from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound
 from xinyong.domain.identifiers import normalise
 from xinyong.domain.index import person_key
@@ -116,6 +117,18 @@ def authorisations_of(uow: UnitOfWork, subject_id: int) -> list[Authorisation]:
         return uow.authorisations.of_subject(subject_id)
 
 
+#: The kind of registered party that queries a person's file under an authorisation
+#: (docs/domain.md §2: credit reporting agencies).
+AUTHORISED_KIND = "credit_agency"
+
+
+def authorisable_parties(uow: UnitOfWork) -> list[Department]:
+    """The registered parties a person may authorise, by name."""
+    with uow:
+        found = [d for d in uow.departments.list() if d.kind == AUTHORISED_KIND]
+    return sorted(found, key=lambda d: d.code)
+
+
 @dataclass(frozen=True, slots=True)
 class AgencyAnswer:
     query_id: int
@@ -141,9 +154,8 @@ def agency_query(
     """Answer an authorised party's query, or refuse it; either way it is in the query log."""
     if caller.department is None:
         raise NotAllowed("this key is not bound to a registered party")
-    if not purpose.strip():
-        raise Invalid("purpose: say what the query is for")
-    purpose = purpose.strip()
+    # A query names a published purpose; the person's authorisation must name the same one.
+    purpose = policy.authorisations.purpose(purpose).code
     with uow:
         try:
             subject: Subject | None = find_subject(uow, number, SubjectType.PERSON)

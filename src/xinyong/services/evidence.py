@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
@@ -35,6 +36,33 @@ class EvidenceRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class EvidenceFile:
+    """A file kept with a case: its name, type and SHA-256 (the content stays in storage)."""
+
+    id: int
+    filename: str
+    content_type: str
+    sha256: str
+
+
+def _own_case(uow: UnitOfWork, case_type: CaseType, case_id: int, subject_id: int) -> None:
+    case: Objection | Repair = (
+        uow.objections.get(case_id) if case_type is CaseType.OBJECTION else uow.repairs.get(case_id)
+    )
+    if case.subject_id != subject_id:
+        raise NotFound(f"{case_type.value} {case_id} does not exist")
+
+
+def files_of(
+    uow: UnitOfWork, case_type: CaseType, case_id: int, *, subject_id: int
+) -> list[EvidenceFile]:
+    """The files the person added to their own case."""
+    with uow:
+        _own_case(uow, case_type, case_id, subject_id)
+        return [EvidenceFile(*row) for row in uow.evidence.of_case(case_type, case_id)]
+
+
 def add_evidence(
     uow: UnitOfWork,
     case_type: CaseType,
@@ -47,13 +75,7 @@ def add_evidence(
 ) -> int:
     """Add a file to the person's own objection or repair application; it stays with the case."""
     with uow:
-        case: Objection | Repair = (
-            uow.objections.get(case_id)
-            if case_type is CaseType.OBJECTION
-            else uow.repairs.get(case_id)
-        )
-        if case.subject_id != subject_id:
-            raise NotFound(f"{case_type.value} {case_id} does not exist")
+        _own_case(uow, case_type, case_id, subject_id)
         evidence_id = uow.evidence.add(
             case_type,
             case_id,

@@ -283,3 +283,12 @@ def objection_queue(uow: UnitOfWork, *, department: str | None) -> list[Objectio
 def objections_of(uow: UnitOfWork, subject_id: int) -> list[Objection]:
     with uow:
         return uow.objections.of_subject(subject_id)
+
+
+def objection_of(uow: UnitOfWork, subject_id: int, objection_id: int) -> Objection:
+    """One of the person's own objections (another person's is not found)."""
+    with uow:
+        objection = uow.objections.get(objection_id)
+    if objection.subject_id != subject_id:
+        raise NotFound(f"objection {objection_id} does not exist")
+    return objection

@@ -23,11 +23,14 @@ if TYPE_CHECKING:
     from xinyong.services.keys import ApiKeyRepository
     from xinyong.services.lists import ListEntryRepository
     from xinyong.services.objections import ObjectionRepository
+    from xinyong.services.publication import PublicationQueries
     from xinyong.services.querylog import QueryLogRepository
     from xinyong.services.records import RecordRepository
+    from xinyong.services.registrations import RegistrationRepository
     from xinyong.services.repairs import RepairRepository
     from xinyong.services.reports import ReportRegister
     from xinyong.services.subjects import IdentityReviewRepository, SubjectRepository
+    from xinyong.services.tipoffs import TipOffRepository
 
 
 class UnitOfWork(Protocol):
@@ -69,6 +72,12 @@ class UnitOfWork(Protocol):
     def reports(self) -> ReportRegister: ...
     @property
     def deadlines(self) -> DeadlineRepository: ...
+    @property
+    def registrations(self) -> RegistrationRepository: ...
+    @property
+    def tipoffs(self) -> TipOffRepository: ...
+    @property
+    def publication(self) -> PublicationQueries: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

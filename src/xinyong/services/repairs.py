@@ -201,3 +201,9 @@ def repair_queue(uow: UnitOfWork, *, department: str | None) -> list[Repair]:
     with uow:
         cases = uow.repairs.open(department)
     return sorted(cases, key=lambda r: (r.feedback_due.day, r.id or 0))
+
+
+def repairs_of(uow: UnitOfWork, subject_id: int) -> list[Repair]:
+    """The person's own repair applications."""
+    with uow:
+        return uow.repairs.of_subject(subject_id)

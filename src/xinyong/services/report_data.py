@@ -61,6 +61,8 @@ class ReportMeasure:
     matters: tuple[str, ...]
     entry_id: int
     via_role: str | None
+    legal_basis: tuple[str, ...] = ()  # the measure's basis, cited directly (measures.toml)
+    matters_en: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,7 +133,10 @@ class QueryReader:
         if q.kind in (QueryKind.CHECK, QueryKind.SCREENING):
             zh, en = self._matter(q.purpose)
             return f"办理“{zh}”前核查", f"a check before: {en}"
-        return q.purpose, q.purpose  # an agency's stated purpose, in its own words
+        purpose = self.policy.authorisations.purposes.get(q.purpose)
+        if purpose is not None:  # a published purpose, by its name
+            return purpose.name_zh, purpose.name_en
+        return q.purpose, q.purpose  # logged before the vocabulary: the words it was given in
 
     def _authority(self, q: QueryEntry) -> tuple[str, str]:
         if q.kind == QueryKind.REPORT:

@@ -138,6 +138,186 @@ def report_content(data: ReportData) -> dict[str, Any]:
     return content
 
 
+def _gather(uow: UnitOfWork, policy: Policy, subject_id: int) -> ReportData:
+    """Everything a report states about one person today (inside the caller's transaction);
+    neither numbered, nor registered, nor logged."""
+    subject = uow.subjects.get(subject_id)
+    now = uow.now()
+    today = business_date(now)
+    departments = {d.code: d.name for d in uow.departments.list()}
+    records: list[ReportRecord] = []
+    for r in uow.records.of_subject(subject_id):
+        item = policy.catalog.get(r.item_code)
+        if item is None or r.status is RecordStatus.IDENTITY_HOLD:
+            continue
+        names = CATEGORY_NAMES.get(item.category.value, (item.category.value,) * 2)
+        fields = labelled_fields(item, r.fields)
+        records.append(
+            ReportRecord(
+                id=r.id,
+                item_code=r.item_code,
+                item_name_zh=item.name_zh,
+                item_name_en=item.name_en,
+                category=item.category.value,
+                category_name_zh=names[0],
+                nature=item.nature.value,
+                department_name=departments.get(r.department, r.department),
+                document_number=r.document_number,
+                decision_date=r.decision_date,
+                status=r.status.value,
+                severity=r.severity,
+                shown_until=r.display_ends,
+                repair_from=r.repair_from,
+                under_objection=r.under_objection,
+                archived=not r.is_displayable_on(today),
+                summary=summary_line(fields),
+                category_name_en=names[1],
+                fields=fields,
+            )
+        )
+    entries = uow.entries.of_subject(subject_id, policy.list_types)
+    own = [e for e in entries if e.is_in_force_on(today)]
+    org_entries: list[tuple[RoleKind, ListEntry]] = []
+    for role in uow.subjects.roles_of(subject_id):
+        if role.person_id == subject_id and role.is_current_on(today):
+            org_entries.extend(
+                (role.kind, e)
+                for e in uow.entries.of_subject(role.organisation_id, policy.list_types)
+            )
+    seen: set[tuple[str, int]] = set()
+    measures: list[ReportMeasure] = []
+    for matter in policy.registry.matters:
+        for match in applicable_measures(
+            policy.registry,
+            matter,
+            own_entries=own,
+            organisations_entries=org_entries,
+            on=today,
+        ):
+            pair = (match.measure.code, match.entry.id or 0)
+            if pair in seen:
+                continue
+            seen.add(pair)
+            m = match.measure
+            measures.append(
+                ReportMeasure(
+                    m.code,
+                    m.name_zh,
+                    m.name_en,
+                    m.category.value,
+                    tuple(
+                        policy.registry.matters[code].name_zh
+                        if code in policy.registry.matters
+                        else code
+                        for code in sorted(m.matters)
+                    ),
+                    match.entry.id or 0,
+                    match.via_role.value if match.via_role else None,
+                    legal_basis=m.legal_basis,
+                    matters_en=tuple(
+                        policy.registry.matters[code].name_en
+                        if code in policy.registry.matters
+                        else code
+                        for code in sorted(m.matters)
+                    ),
+                )
+            )
+    cases = [
+        ReportCase(
+            "objection",
+            o.id or 0,
+            f"record {o.record_id}" if o.record_id else f"list entry {o.entry_id}",
+            o.status.value,
+            business_date(o.filed_at),
+            None if o.outcome else o.due().day,
+            o.outcome,
+            o.outcome_reasons,
+            record_id=o.record_id,
+            entry_id=None if o.record_id else o.entry_id,
+            due_official=o.due().official,
+        )
+        for o in uow.objections.of_subject(subject_id)
+    ] + [
+        ReportCase(
+            "repair",
+            r.id or 0,
+            f"record {r.record_id}",
+            r.status.value,
+            business_date(r.applied_at),
+            r.feedback_due.day if r.decided_at is None else None,
+            r.status.value if r.decided_at else None,
+            r.reasons or ("; ".join(r.missing) if r.missing else None),
+            record_id=r.record_id,
+            due_official=r.feedback_due.official,
+        )
+        for r in uow.repairs.of_subject(subject_id)
+    ]
+    account = uow.accounts.by_subject(subject_id)
+    reader = QueryReader(policy, departments, account.id if account else None)
+    key = subject_key(subject.number, organisation=subject.kind is SubjectType.ORGANISATION)
+    since = policy.querylog.kept_since(now)
+    queries = [
+        _report_query(q, departments, reader)
+        for _, q in uow.queries.for_key(key, since=since, limit=None)
+    ]
+    notices = [
+        ReportNotice(
+            n.at, n.kind.value, f"{n.entity_type.replace('_', ' ')} {n.entity_id}", n.detail
+        )
+        for n in uow.deadlines.notices_of(subject_id)
+    ]
+    reviews = [
+        _report_review(uow, policy, review, subject_id)
+        for review in uow.reviews.of_subject(subject_id)
+    ]
+    unsigned = ReportData(
+        generated_at=now,
+        name=subject.name,
+        masked_number=subject.masked_number(),
+        birth_year=subject.birth_date.year if subject.birth_date else None,
+        sex=subject.sex,
+        region=_region_name(subject),
+        records=tuple(records),
+        entries=tuple(
+            ReportEntry(
+                e.id or 0,
+                e.list_type.code,
+                e.list_type.name_zh,
+                e.list_type.name_en,
+                e.list_type.kind.value,
+                e.state.value,
+                e.decided_on,
+                e.ends_on,
+                e.exited_on,
+                e.exit_ground,
+                e.under_objection,
+                e.is_in_force_on(today),
+            )
+            for e in entries
+            if e.state.value not in ("proposed", "withdrawn") or e.noticed_on is not None
+        ),
+        measures=tuple(measures),
+        cases=tuple(cases),
+        queries=tuple(queries),
+        number="",  # numbered when issued (build_report)
+        verification_code="",
+        channel=report_channel(policy),
+        terms=ReportTerms(
+            policy.objections.centre_check_working_days,
+            policy.objections.source_decide_working_days,
+            policy.objections.extension_working_days,
+            policy.repairs.accept_working_days,
+            policy.repairs.feedback_working_days,
+        ),
+        categories=_categories(policy, subject.kind),
+        omitted=OMITTED,
+        notices=tuple(notices),
+        queries_since=since,
+        reviews=tuple(reviews),
+    )
+    return unsigned
+
+
 def build_report(
     uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str, secret_key: str
 ) -> ReportData:
@@ -147,178 +327,15 @@ def build_report(
     the content, never the content.
     """
     with uow:
-        subject = uow.subjects.get(subject_id)
         now = uow.now()
-        today = business_date(now)
-        departments = {d.code: d.name for d in uow.departments.list()}
-        records: list[ReportRecord] = []
-        for r in uow.records.of_subject(subject_id):
-            item = policy.catalog.get(r.item_code)
-            if item is None or r.status is RecordStatus.IDENTITY_HOLD:
-                continue
-            names = CATEGORY_NAMES.get(item.category.value, (item.category.value,) * 2)
-            fields = labelled_fields(item, r.fields)
-            records.append(
-                ReportRecord(
-                    id=r.id,
-                    item_code=r.item_code,
-                    item_name_zh=item.name_zh,
-                    item_name_en=item.name_en,
-                    category=item.category.value,
-                    category_name_zh=names[0],
-                    nature=item.nature.value,
-                    department_name=departments.get(r.department, r.department),
-                    document_number=r.document_number,
-                    decision_date=r.decision_date,
-                    status=r.status.value,
-                    severity=r.severity,
-                    shown_until=r.display_ends,
-                    repair_from=r.repair_from,
-                    under_objection=r.under_objection,
-                    archived=not r.is_displayable_on(today),
-                    summary=summary_line(fields),
-                    category_name_en=names[1],
-                    fields=fields,
-                )
-            )
-        entries = uow.entries.of_subject(subject_id, policy.list_types)
-        own = [e for e in entries if e.is_in_force_on(today)]
-        org_entries: list[tuple[RoleKind, ListEntry]] = []
-        for role in uow.subjects.roles_of(subject_id):
-            if role.person_id == subject_id and role.is_current_on(today):
-                org_entries.extend(
-                    (role.kind, e)
-                    for e in uow.entries.of_subject(role.organisation_id, policy.list_types)
-                )
-        seen: set[tuple[str, int]] = set()
-        measures: list[ReportMeasure] = []
-        for matter in policy.registry.matters:
-            for match in applicable_measures(
-                policy.registry,
-                matter,
-                own_entries=own,
-                organisations_entries=org_entries,
-                on=today,
-            ):
-                pair = (match.measure.code, match.entry.id or 0)
-                if pair in seen:
-                    continue
-                seen.add(pair)
-                m = match.measure
-                measures.append(
-                    ReportMeasure(
-                        m.code,
-                        m.name_zh,
-                        m.name_en,
-                        m.category.value,
-                        tuple(
-                            policy.registry.matters[code].name_zh
-                            if code in policy.registry.matters
-                            else code
-                            for code in sorted(m.matters)
-                        ),
-                        match.entry.id or 0,
-                        match.via_role.value if match.via_role else None,
-                    )
-                )
-        cases = [
-            ReportCase(
-                "objection",
-                o.id or 0,
-                f"record {o.record_id}" if o.record_id else f"list entry {o.entry_id}",
-                o.status.value,
-                business_date(o.filed_at),
-                None if o.outcome else o.due().day,
-                o.outcome,
-                o.outcome_reasons,
-                record_id=o.record_id,
-                entry_id=None if o.record_id else o.entry_id,
-                due_official=o.due().official,
-            )
-            for o in uow.objections.of_subject(subject_id)
-        ] + [
-            ReportCase(
-                "repair",
-                r.id or 0,
-                f"record {r.record_id}",
-                r.status.value,
-                business_date(r.applied_at),
-                r.feedback_due.day if r.decided_at is None else None,
-                r.status.value if r.decided_at else None,
-                r.reasons or ("; ".join(r.missing) if r.missing else None),
-                record_id=r.record_id,
-                due_official=r.feedback_due.official,
-            )
-            for r in uow.repairs.of_subject(subject_id)
-        ]
-        account = uow.accounts.by_subject(subject_id)
-        reader = QueryReader(policy, departments, account.id if account else None)
+        subject = uow.subjects.get(subject_id)
         key = subject_key(subject.number, organisation=subject.kind is SubjectType.ORGANISATION)
-        since = policy.querylog.kept_since(now)
-        queries = [
-            _report_query(q, departments, reader)
-            for _, q in uow.queries.for_key(key, since=since, limit=None)
-        ]
-        notices = [
-            ReportNotice(
-                n.at, n.kind.value, f"{n.entity_type.replace('_', ' ')} {n.entity_id}", n.detail
-            )
-            for n in uow.deadlines.notices_of(subject_id)
-        ]
-        reviews = [
-            _report_review(uow, policy, review, subject_id)
-            for review in uow.reviews.of_subject(subject_id)
-        ]
         number = next(
             n
             for n in (report_number(now, subject_id, attempt) for attempt in range(1000))
             if uow.reports.get(n) is None
         )
-        unsigned = ReportData(
-            generated_at=now,
-            name=subject.name,
-            masked_number=subject.masked_number(),
-            birth_year=subject.birth_date.year if subject.birth_date else None,
-            sex=subject.sex,
-            region=_region_name(subject),
-            records=tuple(records),
-            entries=tuple(
-                ReportEntry(
-                    e.id or 0,
-                    e.list_type.code,
-                    e.list_type.name_zh,
-                    e.list_type.name_en,
-                    e.list_type.kind.value,
-                    e.state.value,
-                    e.decided_on,
-                    e.ends_on,
-                    e.exited_on,
-                    e.exit_ground,
-                    e.under_objection,
-                    e.is_in_force_on(today),
-                )
-                for e in entries
-                if e.state.value not in ("proposed", "withdrawn") or e.noticed_on is not None
-            ),
-            measures=tuple(measures),
-            cases=tuple(cases),
-            queries=tuple(queries),
-            number=number,
-            verification_code="",
-            channel=report_channel(policy),
-            terms=ReportTerms(
-                policy.objections.centre_check_working_days,
-                policy.objections.source_decide_working_days,
-                policy.objections.extension_working_days,
-                policy.repairs.accept_working_days,
-                policy.repairs.feedback_working_days,
-            ),
-            categories=_categories(policy, subject.kind),
-            omitted=OMITTED,
-            notices=tuple(notices),
-            queries_since=since,
-            reviews=tuple(reviews),
-        )
+        unsigned = replace(_gather(uow, policy, subject_id), number=number)
         digest = content_digest(report_content(unsigned))
         uow.reports.add(IssuedReport(number, subject_id, now, digest))
         uow.queries.add_many(
@@ -374,6 +391,14 @@ def _report_query(
         q.returned,
         reader.words(q),
     )
+
+
+def read_own_file(uow: UnitOfWork, policy: Policy, subject_id: int) -> ReportData:
+    """What the platform holds on a person, for their own pages: what their report would say,
+    but not a report (no number, nothing registered), and not a look at the file by anyone
+    else (nothing in the query log)."""
+    with uow:
+        return _gather(uow, policy, subject_id)
 
 
 def query_log_page(

@@ -28,10 +28,10 @@ from xinyong.domain.records import CreditRecord
 from xinyong.domain.subjects import RoleKind
 from xinyong.services import authorisations, decided_lists, keys
 from xinyong.services import lists as listing
-from xinyong.services.accounts import register
 from xinyong.services.batches import ingest_batch
 from xinyong.services.batchfiles import BatchFormat, count_rows, fingerprint, read_rows
 from xinyong.services.ports import UnitOfWork
+from xinyong.services.registrations import CounterVerification, register, verify_registration
 from xinyong.services.subjects import record_role
 
 ACTOR = "demo"
@@ -275,8 +275,23 @@ def demo_person(uow_at: Callable[[datetime | None], UnitOfWork], policy: Policy)
     if chosen is None:
         raise NotFound("the demo data has no listed person without an account")
     number, name = chosen
-    register(
-        uow_at(None), policy, number=number, name=name, phone="13800138000", password=DEMO_PASSWORD
+    registration = register(
+        uow_at(None),
+        policy,
+        CounterVerification(),
+        number=number,
+        name=name,
+        phone="13800138000",
+        password=DEMO_PASSWORD,
+    )
+    # The demo's counter: the person's identity is verified as staff would, with the ID card.
+    verify_registration(
+        uow_at(None),
+        policy,
+        registration.id or 0,
+        number_seen=number,
+        name_seen=name,
+        actor="demo:counter",
     )
     return number, name
 

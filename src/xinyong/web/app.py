@@ -13,7 +13,7 @@ import xinyong
 from xinyong import bootstrap
 from xinyong.bootstrap import Platform
 from xinyong.config import Settings
-from xinyong.web import errors, portal
+from xinyong.web import apidocs, errors, portal
 from xinyong.web.api.v1 import (
     accounts,
     authorisations,
@@ -31,6 +31,7 @@ from xinyong.web.api.v1 import (
     repairs,
     reports,
     subjects,
+    tipoffs,
 )
 from xinyong.web.deps import PUBLIC, KeyCache, SeqReader
 from xinyong.web.fastpath import DirectRoutes
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         title="xinyong",
         version=xinyong.__version__,
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served from packaged files by web/apidocs.py, never a CDN
         redoc_url=None,
         lifespan=_lifespan,
         telemetry={
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         per_path={
             API + records.router.prefix: settings.max_record_bytes,
             checks_path: settings.max_record_bytes,
+            # The public's and the login forms are small: a tip-off is at most a few pages.
+            **dict.fromkeys(portal.SMALL_FORMS, settings.max_record_bytes),
         },
     )
 
@@ -112,10 +115,12 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         feed,
         deadlines,
         publication,
+        tipoffs,
     ):
         api.include_router(area.router)
     app.include_router(api)
     app.include_router(portal.router)
+    apidocs.install(app)
     return app
 
 
@@ -141,7 +146,7 @@ def _public_routes(catalog_version: str) -> APIRouter:
             "<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>xinyong 信用</title>"
             "</head><body><h1>xinyong 信用</h1><p>Personal public credit information platform."
             f" Catalog {catalog_version}.</p><p><a href='/portal/'>Portal</a> ·"
-            " <a href='/docs'>API documentation</a></p>"
+            " <a href='/docs'>API documentation</a> · <a href='/redoc'>ReDoc</a></p>"
             "</body></html>"
         )
 

@@ -1,39 +1,86 @@
-"""Accounts: a person's real-name registration, and sessions (a browser cookie or an API token)."""
+"""Accounts: a person's real-name registration and its verification by staff, and sessions (a
+browser cookie or an API token)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from xinyong.domain.access import Scope
-from xinyong.domain.accounts import Account
+from xinyong.domain.accounts import Registration
+from xinyong.domain.identifiers import mask_citizen_id
 from xinyong.domain.keys import ApiKey
-from xinyong.services import accounts
-from xinyong.web.deps import PUBLIC, SESSION_COOKIE, PolicyDep, UowDep, caller
+from xinyong.services import accounts, registrations
+from xinyong.web.deps import (
+    PUBLIC,
+    SESSION_COOKIE,
+    DbId,
+    PlatformDep,
+    PolicyDep,
+    UowDep,
+    caller,
+)
 
 router = APIRouter(tags=["the person"])
 
 
 class AccountCreate(BaseModel):
-    """Real-name registration: the number and name must match what the platform holds."""
+    """Real-name registration: the account opens once the identity is verified (by default at
+    a credit-centre counter, with the ID card)."""
 
     number: str = Field(max_length=40, description="Your citizen ID number")
-    name: str = Field(max_length=100)
+    name: str = Field(max_length=100, description="Your name, as on your ID card")
     phone: str = Field(max_length=20)
     password: str = Field(min_length=1, max_length=200)
 
 
-class AccountPublic(BaseModel):
+class RegistrationPublic(BaseModel):
+    """A registration and where it stands: `pending` (waiting for verification), `verified`
+    (the account is open) or `refused`. The number is shown masked."""
+
     id: int
-    subject_id: int
+    number: str
+    name: str
+    status: str
     created_at: datetime
+    verify_by: date
+    account_id: int | None
+    reasons: str | None
 
     @classmethod
-    def from_domain(cls, a: Account) -> AccountPublic:
-        return cls(id=a.id or 0, subject_id=a.subject_id, created_at=a.created_at)
+    def from_domain(cls, r: Registration, days: int) -> RegistrationPublic:
+        return cls(
+            id=r.id or 0,
+            number=mask_citizen_id(r.number),
+            name=r.name,
+            status=r.status.value,
+            created_at=r.created_at,
+            verify_by=r.lapses_on(days),
+            account_id=r.account_id,
+            reasons=r.reasons,
+        )
+
+
+class RegistrationReceipt(BaseModel):
+    """What the person is told: the registration's number and what to do next, nothing else."""
+
+    id: int
+    status: str
+    verify_by: date
+
+
+class VerificationCreate(BaseModel):
+    """What staff read off the ID card the person showed: both must be the registration's."""
+
+    number: str = Field(max_length=40)
+    name: str = Field(max_length=100)
+
+
+class RefusalCreate(BaseModel):
+    reasons: str = Field(min_length=1, max_length=2000)
 
 
 class SessionCreate(BaseModel):
@@ -53,12 +100,66 @@ Person = Annotated[ApiKey, caller(Scope.ME)]
 
 
 @router.post("/accounts", status_code=201, **PUBLIC)
-def register(body: AccountCreate, uow: UowDep, policy: PolicyDep) -> AccountPublic:
-    """Open a real-name account. The number and name must match what the platform holds."""
-    account = accounts.register(
-        uow, policy, number=body.number, name=body.name, phone=body.phone, password=body.password
+def register(
+    body: AccountCreate, uow: UowDep, policy: PolicyDep, platform: PlatformDep
+) -> RegistrationReceipt:
+    """Register for a real-name account. It opens once your identity is verified: bring your ID
+    card to a credit-centre counter by `verify_by`. The answer is the same whether or not the
+    platform holds anything about you."""
+    registration = registrations.register(
+        uow,
+        policy,
+        platform.identity_verifier(),
+        number=body.number,
+        name=body.name,
+        phone=body.phone,
+        password=body.password,
     )
-    return AccountPublic.from_domain(account)
+    return RegistrationReceipt(
+        id=registration.id or 0,
+        status=registration.status.value,
+        verify_by=registration.lapses_on(policy.accounts.registration_days),
+    )
+
+
+Verifier = Annotated[ApiKey, caller(Scope.ACCOUNTS_VERIFY)]
+
+
+@router.get("/registrations", tags=["identity reviews"])
+def pending_registrations(
+    uow: UowDep,
+    policy: PolicyDep,
+    key: Verifier,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> list[RegistrationPublic]:
+    """Registrations waiting for real-name verification, oldest first (numbers masked)."""
+    days = policy.accounts.registration_days
+    found = registrations.pending_registrations(uow, limit=limit)
+    return [RegistrationPublic.from_domain(r, days) for r in found]
+
+
+@router.post("/registrations/{registration_id}/verification", tags=["identity reviews"])
+def verify_registration(
+    registration_id: DbId, body: VerificationCreate, uow: UowDep, policy: PolicyDep, key: Verifier
+) -> RegistrationPublic:
+    """The person showed their ID card at the counter: the number and name read off it must be
+    the registration's. The account opens, bound to the person's file."""
+    done = registrations.verify_registration(
+        uow, policy, registration_id, number_seen=body.number, name_seen=body.name, actor=key.actor
+    )
+    return RegistrationPublic.from_domain(done, policy.accounts.registration_days)
+
+
+@router.post("/registrations/{registration_id}/refusal", tags=["identity reviews"])
+def refuse_registration(
+    registration_id: DbId, body: RefusalCreate, uow: UowDep, policy: PolicyDep, key: Verifier
+) -> RegistrationPublic:
+    """The identity could not be verified: the registration is refused, with reasons the
+    person is told when they try to log in."""
+    done = registrations.refuse_registration(
+        uow, policy, registration_id, reasons=body.reasons, actor=key.actor
+    )
+    return RegistrationPublic.from_domain(done, policy.accounts.registration_days)
 
 
 @router.post("/sessions", status_code=201, **PUBLIC)

@@ -15,14 +15,24 @@ from xinyong.domain.lists import ListEntry
 from xinyong.domain.records import CreditRecord
 from xinyong.services import accounts, authorisations
 from xinyong.services.authorisations import AgencyAnswer
-from xinyong.web.deps import DbId, PolicyDep, TodayDep, UowDep, caller
+from xinyong.web.deps import PUBLIC, DbId, PolicyDep, TodayDep, UowDep, caller
 
 router = APIRouter(tags=["authorisations"])
 
 
+class PurposePublic(BaseModel):
+    """A published purpose an authorisation is given for (and an agency's query names)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+
 class AuthorisationCreate(BaseModel):
     grantee: str = Field(max_length=32, description="The party's code, e.g. AGENCY-BAIHANG")
-    purpose: str = Field(max_length=200)
+    purpose: str = Field(
+        max_length=40, description="A code of GET /authorisations/purposes, e.g. loan_approval"
+    )
     scope: str = Field(max_length=32, description="report, records or lists")
     expires_on: date
 
@@ -53,7 +63,10 @@ class AuthorisationPublic(BaseModel):
 
 class AgencyQueryCreate(BaseModel):
     subject: str = Field(max_length=40)
-    purpose: str = Field(max_length=200)
+    purpose: str = Field(
+        max_length=40,
+        description="A code of GET /authorisations/purposes: the one the person authorised",
+    )
     scope: str = Field(default="report", max_length=32)
 
 
@@ -120,6 +133,16 @@ OnBehalfOf = Annotated[
     int | None,
     Query(ge=1, le=2**63 - 1, description="A principal's subject id, for an agent"),
 ]
+
+
+@router.get("/authorisations/purposes", **PUBLIC)
+def list_purposes(policy: PolicyDep) -> list[PurposePublic]:
+    """The published purposes a person may authorise a query for (policy/rights.toml): an
+    authorisation names one, and an agency's query must name the same one."""
+    return [
+        PurposePublic(code=p.code, name_zh=p.name_zh, name_en=p.name_en)
+        for p in policy.authorisations.purposes.values()
+    ]
 
 
 @router.get("/me/authorisations")

@@ -1,0 +1,258 @@
+"""Registration with real-name verification: a person asks for an account, and it opens once
+their identity is verified.
+
+Knowing a person's number and name proves nothing (both are printed on many documents), so the
+account waits. Verification is a port, `IdentityVerifier`: the platform ships counter
+verification (`CounterVerification`: every registration waits until credit-centre staff have
+seen the ID card and confirm it, `verify_registration`); an online verifier (a government identity
+service) would answer at once and plugs in through the `identity_verifier` setting (bootstrap.py).
+The form answers the same whatever the platform holds: a registration never tells anyone who is
+on file. A verified person the platform holds nothing on gets an account all the same, and their
+file says that nothing is held.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
+
+from xinyong.domain.accounts import Account, Registration
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.calendar import business_date
+from xinyong.domain.catalog import SubjectType
+from xinyong.domain.errors import Conflict, Invalid
+from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id
+from xinyong.domain.policy import Policy
+from xinyong.domain.subjects import Subject
+from xinyong.services import accounts
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from xinyong.services.ports import UnitOfWork
+
+
+class RegistrationRepository(Protocol):
+    def add(self, registration: Registration) -> int:
+        """Store a new registration and set its id."""
+        ...
+
+    def get(self, registration_id: int) -> Registration: ...
+    def save(self, registration: Registration) -> None: ...
+    def pending(self, *, limit: int) -> list[Registration]:
+        """Registrations waiting for verification, oldest first."""
+        ...
+
+    def latest_for(self, number: str) -> Registration | None:
+        """The newest registration for this number that opened no account."""
+        ...
+
+
+class Verdict(StrEnum):
+    VERIFIED = "verified"  # the identity is verified now: open the account
+    PENDING = "pending"  # someone must still verify it (at a counter)
+    REFUSED = "refused"  # the verifier says the number and name do not belong together
+
+
+@dataclass(frozen=True, slots=True)
+class VerifierAnswer:
+    verdict: Verdict
+    reasons: str | None = None
+
+
+class IdentityVerifier(Protocol):
+    """Verifies that a registration's number and name are the applicant's own."""
+
+    @property
+    def name(self) -> str:
+        """How the verification is recorded (the actor of the audit event)."""
+        ...
+
+    def check(self, *, number: str, name: str) -> VerifierAnswer: ...
+
+
+class CounterVerification:
+    """Verification at a credit-centre counter: the person shows the ID card and staff confirm
+    the registration (`verify_registration`, the API or `xinyong accounts verify`). Until then
+    every registration waits."""
+
+    name = "counter"
+
+    def check(self, *, number: str, name: str) -> VerifierAnswer:
+        return VerifierAnswer(Verdict.PENDING)
+
+
+#: The verifiers the `identity_verifier` setting may name.
+VERIFIERS: dict[str, type[CounterVerification]] = {"counter": CounterVerification}
+
+
+def register(
+    uow: UnitOfWork,
+    policy: Policy,
+    verifier: IdentityVerifier,
+    *,
+    number: str,
+    name: str,
+    phone: str,
+    password: str,
+) -> Registration:
+    """Take a registration and ask the verifier: it opens the account now (an online verifier),
+    refuses it, or leaves it waiting for staff (the counter)."""
+    try:
+        normalised = parse_citizen_id(number).number
+    except InvalidIdentifier as exc:
+        raise Invalid(f"number: not a valid citizen ID number: {exc.reason}") from None
+    real_name = " ".join(name.split())
+    if not real_name:
+        raise Invalid("name: the name on your ID card")
+    if len(password) < policy.accounts.min_password_chars:
+        raise Invalid(f"password: at least {policy.accounts.min_password_chars} characters")
+    phone_number = accounts.mobile_number(phone)
+    answer = verifier.check(number=normalised, name=real_name)
+    with uow:
+        now = uow.now()
+        registration = Registration(
+            None, normalised, real_name, phone_number, accounts.hash_password(password), now
+        )
+        uow.registrations.add(registration)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.REGISTRATION_RECEIVED,
+                "anonymous",
+                "registration",
+                str(registration.id),
+                now,
+                data={"verifier": verifier.name},
+            )
+        )
+        actor = f"verifier:{verifier.name}"
+        if answer.verdict is Verdict.VERIFIED:
+            _open_account(uow, policy, registration, actor=actor, at=now)
+        elif answer.verdict is Verdict.REFUSED:
+            _refuse(uow, policy, registration, reasons=answer.reasons or "", actor=actor, at=now)
+        uow.commit()
+    return registration
+
+
+def verify_registration(
+    uow: UnitOfWork,
+    policy: Policy,
+    registration_id: int,
+    *,
+    number_seen: str,
+    name_seen: str,
+    actor: str,
+) -> Registration:
+    """Staff saw the person's ID card: its number and name must be the registration's. The
+    account opens, bound to the person's file (a new, empty one if the platform holds nothing)."""
+    try:
+        seen = parse_citizen_id(number_seen).number
+    except InvalidIdentifier as exc:
+        raise Invalid(f"number: not a valid citizen ID number: {exc.reason}") from None
+    with uow:
+        registration = uow.registrations.get(registration_id)
+        if seen != registration.number:
+            raise Invalid("number: the ID card's number is not this registration's")
+        if " ".join(name_seen.split()) != registration.name:
+            raise Invalid("name: the ID card's name is not this registration's")
+        _open_account(uow, policy, registration, actor=actor, at=uow.now())
+        uow.commit()
+    return registration
+
+
+def refuse_registration(
+    uow: UnitOfWork, policy: Policy, registration_id: int, *, reasons: str, actor: str
+) -> Registration:
+    """Staff could not verify the identity: the registration is refused, with reasons."""
+    with uow:
+        registration = uow.registrations.get(registration_id)
+        _refuse(uow, policy, registration, reasons=reasons, actor=actor, at=uow.now())
+        uow.commit()
+    return registration
+
+
+def pending_registrations(uow: UnitOfWork, *, limit: int = 200) -> list[Registration]:
+    """What waits for verification, oldest first."""
+    with uow:
+        return uow.registrations.pending(limit=limit)
+
+
+def _refuse(
+    uow: UnitOfWork,
+    policy: Policy,
+    registration: Registration,
+    *,
+    reasons: str,
+    actor: str,
+    at: datetime,
+) -> None:
+    registration.refuse(reasons=reasons, by=actor, at=at, days=policy.accounts.registration_days)
+    uow.registrations.save(registration)
+    uow.audit.add(
+        AuditEvent(
+            EventTag.REGISTRATION_REFUSED,
+            actor,
+            "registration",
+            str(registration.id),
+            at,
+            reason=registration.reasons,
+        )
+    )
+
+
+def _open_account(
+    uow: UnitOfWork, policy: Policy, registration: Registration, *, actor: str, at: datetime
+) -> None:
+    registration.require_pending(on=business_date(at), days=policy.accounts.registration_days)
+    subject = uow.subjects.get_by_number(registration.number)
+    if subject is not None and subject.kind is not SubjectType.PERSON:
+        raise Conflict("number: the platform holds this number as an organisation's")
+    if subject is not None and subject.name != registration.name:
+        raise Conflict(
+            "name: the platform holds another name for this number; the account is not opened"
+            " until an identity review settles which is right"
+        )
+    if subject is None:  # a verified person the platform holds nothing on: an empty file
+        parsed = parse_citizen_id(registration.number)
+        subject = Subject(
+            None,
+            SubjectType.PERSON,
+            parsed.number,
+            registration.name,
+            birth_date=parsed.birth_date,
+            sex=parsed.sex.value,
+            region_code=parsed.region.code,
+        )
+        uow.subjects.add_many([subject], at=at)
+    if subject.id is None:
+        raise RuntimeError("a stored subject has an id")
+    if uow.accounts.by_subject(subject.id) is not None:
+        raise Conflict("an account is open for this person already: log in, or reset it")
+    account = Account(None, subject.id, registration.phone, registration.password_hash, at)
+    account_id = uow.accounts.add(account)
+    registration.verify(
+        account_id=account_id, by=actor, at=at, days=policy.accounts.registration_days
+    )
+    uow.registrations.save(registration)
+    uow.audit.add(
+        AuditEvent(
+            EventTag.REGISTRATION_VERIFIED,
+            actor,
+            "registration",
+            str(registration.id),
+            at,
+            subject_id=subject.id,
+            data={"account": account_id},
+        )
+    )
+    uow.audit.add(
+        AuditEvent(
+            EventTag.ACCOUNT_REGISTERED,
+            actor,
+            "account",
+            str(account_id),
+            at,
+            subject_id=subject.id,
+        )
+    )

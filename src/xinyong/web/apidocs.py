@@ -1,0 +1,50 @@
+"""The API's documentation pages, `/docs` (Swagger UI) and `/redoc` (ReDoc), from packaged files.
+
+Both tools' JavaScript and CSS are vendored in `web/static/` with their licences (see
+docs/dependencies.md); nothing is fetched from a CDN, so the pages work on a closed network.
+The portal's own stylesheet is served from the same folder.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from xinyong.web.deps import PUBLIC
+
+#: Where the packaged files are served.
+STATIC = "/static"
+
+router = APIRouter(tags=["public"], include_in_schema=False)
+
+
+@router.get("/docs", response_class=HTMLResponse, **PUBLIC)
+def swagger_ui() -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="xinyong API",
+        swagger_js_url=f"{STATIC}/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url=f"{STATIC}/swagger-ui/swagger-ui.css",
+        swagger_favicon_url=f"{STATIC}/swagger-ui/favicon-32x32.png",
+        # No validator badge: it would send the schema to swagger.io.
+        swagger_ui_parameters={"validatorUrl": None},
+    )
+
+
+@router.get("/redoc", response_class=HTMLResponse, **PUBLIC)
+def redoc() -> HTMLResponse:
+    return get_redoc_html(
+        openapi_url="/openapi.json",
+        title="xinyong API",
+        redoc_js_url=f"{STATIC}/redoc/redoc.standalone.js",
+        redoc_favicon_url=f"{STATIC}/swagger-ui/favicon-32x32.png",
+        with_google_fonts=False,
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Serve the packaged static files and the two documentation pages."""
+    app.mount(STATIC, StaticFiles(packages=[("xinyong.web", "static")]), name="static")
+    app.include_router(router)

@@ -1,0 +1,275 @@
+"""The person's cases: objections (status timeline, every deadline, evidence) and repair
+applications (apply, timeline, deadlines, what is missing)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+from xinyong.domain.errors import DomainError, Invalid
+from xinyong.domain.identifiers import redact_id_numbers
+from xinyong.domain.policy import Policy
+from xinyong.services import evidence, objections, repairs
+from xinyong.services.evidence import CaseType
+from xinyong.services.ports import UnitOfWork
+from xinyong.services.reports import read_own_file
+from xinyong.web import i18n
+from xinyong.web.api.v1.objections import MAX_EVIDENCE_BYTES
+from xinyong.web.deps import PUBLIC, DbId, PolicyDep, TodayDep, UowDep
+from xinyong.web.portal import messages
+from xinyong.web.portal.pages import (
+    PortalRoute,
+    Problems,
+    Visitor,
+    expired_form,
+    language,
+    page,
+    problems_of,
+    see_other,
+    to_login,
+    visitor,
+)
+
+router = APIRouter(route_class=PortalRoute)
+
+REPAIR_FIELDS = ("record_id", "commitment")
+
+
+def _items(uow: UnitOfWork, policy: Policy, subject_id: int) -> dict[int, tuple[str, str]]:
+    """The person's records by id, with their names (Chinese, English), to say what a case is
+    about."""
+    data = read_own_file(uow, policy, subject_id)
+    return {r.id: (r.item_name_zh, r.item_name_en) for r in data.records}
+
+
+@router.get("/me/objections", response_class=HTMLResponse, **PUBLIC)
+async def my_objections(
+    request: Request, uow: UowDep, policy: PolicyDep, today: TodayDep
+) -> Response:
+    """The person's objections, each with where it stands and the deadline that runs now."""
+    person = await visitor(request)
+    if not person.signed_in:
+        return to_login()
+    found = await run_in_threadpool(objections.objections_of, uow, person.subject_id)
+    items = await run_in_threadpool(_items, uow, policy, person.subject_id)
+    return page(
+        request,
+        "objections.html",
+        private=True,
+        chrome=person.chrome,
+        objections=sorted(found, key=lambda o: o.id or 0, reverse=True),
+        items=items,
+        today=today,
+    )
+
+
+async def _objection_page(
+    request: Request,
+    uow: UnitOfWork,
+    policy: Policy,
+    person: Visitor,
+    objection_id: int,
+    *,
+    today: object,
+    status: int = 200,
+    problems: Problems | None = None,
+    added: bool = False,
+) -> HTMLResponse:
+    objection = await run_in_threadpool(
+        objections.objection_of, uow, person.subject_id, objection_id
+    )
+    files = await run_in_threadpool(
+        lambda: evidence.files_of(
+            uow, CaseType.OBJECTION, objection_id, subject_id=person.subject_id
+        )
+    )
+    items = await run_in_threadpool(_items, uow, policy, person.subject_id)
+    return page(
+        request,
+        "objection.html",
+        status=status,
+        private=True,
+        chrome=person.chrome,
+        objection=objection,
+        steps=objection.steps(),
+        files=files,
+        items=items,
+        today=today,
+        filed=request.query_params.get("filed") == "1",
+        added=added or request.query_params.get("added") == "1",
+        problems=problems or Problems(),
+        max_mb=MAX_EVIDENCE_BYTES // (1024 * 1024),
+    )
+
+
+@router.get("/me/objections/{objection_id}", response_class=HTMLResponse, **PUBLIC)
+async def my_objection(
+    objection_id: DbId, request: Request, uow: UowDep, policy: PolicyDep, today: TodayDep
+) -> Response:
+    """One objection: its timeline, every deadline (working days; a fallback count is flagged),
+    the outcome, and the evidence files, with a form to add one."""
+    person = await visitor(request)
+    if not person.signed_in:
+        return to_login()
+    try:
+        return await _objection_page(request, uow, policy, person, objection_id, today=today)
+    except DomainError as exc:
+        return page(
+            request,
+            "missing.html",
+            status=404,
+            private=True,
+            chrome=person.chrome,
+            problems=problems_of(request, exc),
+        )
+
+
+@router.post("/me/objections/{objection_id}/evidence", response_class=HTMLResponse, **PUBLIC)
+async def add_evidence(
+    objection_id: DbId,
+    request: Request,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    file: Annotated[UploadFile | None, File()] = None,
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Add an evidence file (at most 5 MB) to one of the person's objections."""
+    person = await visitor(request)
+    if not person.signed_in:
+        return to_login()
+    if not person.sent_token(csrf):
+        return expired_form(request)
+    try:
+        if file is None or not file.filename:
+            raise Invalid("file: choose a file to add")
+        content = await file.read(MAX_EVIDENCE_BYTES + 1)
+        if len(content) > MAX_EVIDENCE_BYTES:
+            raise Invalid(f"file: larger than {MAX_EVIDENCE_BYTES} bytes")
+        name = (file.filename or "evidence")[:200]
+        kind = (file.content_type or "application/octet-stream")[:100]
+        await run_in_threadpool(
+            lambda: evidence.add_evidence(
+                uow,
+                CaseType.OBJECTION,
+                objection_id,
+                subject_id=person.subject_id,
+                filename=name,
+                content_type=kind,
+                content=content,
+            )
+        )
+    except DomainError as exc:
+        return await _objection_page(
+            request,
+            uow,
+            policy,
+            person,
+            objection_id,
+            today=today,
+            status=422,
+            problems=problems_of(request, exc, ("file",)),
+        )
+    return see_other(f"/portal/me/objections/{objection_id}?added=1")
+
+
+async def _repairs_page(
+    request: Request,
+    uow: UnitOfWork,
+    policy: Policy,
+    person: Visitor,
+    *,
+    today: object,
+    status: int = 200,
+    problems: Problems | None = None,
+    typed: dict[str, str] | None = None,
+) -> HTMLResponse:
+    found = await run_in_threadpool(repairs.repairs_of, uow, person.subject_id)
+    data = await run_in_threadpool(read_own_file, uow, policy, person.subject_id)
+    open_ = {r.record_id for r in found if r.decided_at is None}
+    repairable = [
+        r
+        for r in data.records
+        if r.nature == "negative" and r.status == "active" and r.id not in open_
+    ]
+    return page(
+        request,
+        "repairs.html",
+        status=status,
+        private=True,
+        chrome=person.chrome,
+        repairs=sorted(found, key=lambda r: r.id or 0, reverse=True),
+        items={r.id: (r.item_name_zh, r.item_name_en) for r in data.records},
+        repairable=repairable,
+        missing={r.id: [messages_of(request, m) for m in r.missing] for r in found},
+        today=today,
+        applied=request.query_params.get("applied") == "1",
+        problems=problems or Problems(),
+        typed=typed or {},
+        min_commitment=policy.repairs.commitment_min_chars,
+    )
+
+
+def messages_of(request: Request, missing: str) -> str:
+    """A missing material, in the page's language."""
+    with i18n.use_language(language(request)):
+        return messages.missing_material(missing)
+
+
+@router.get("/me/repairs", response_class=HTMLResponse, **PUBLIC)
+async def my_repairs(request: Request, uow: UowDep, policy: PolicyDep, today: TodayDep) -> Response:
+    """The person's repair applications (timeline, deadlines, what is missing) and the form to
+    apply for one."""
+    person = await visitor(request)
+    if not person.signed_in:
+        return to_login()
+    return await _repairs_page(request, uow, policy, person, today=today)
+
+
+@router.post("/me/repairs", response_class=HTMLResponse, **PUBLIC)
+async def apply_for_repair(
+    request: Request,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    record_id: Annotated[int | None, Form(ge=1, le=2**63 - 1)] = None,
+    commitment: Annotated[str, Form(max_length=20000)] = "",
+    obligations_performed: Annotated[bool, Form()] = False,
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Apply to repair one of the person's negative records."""
+    person = await visitor(request)
+    if not person.signed_in:
+        return to_login()
+    if not person.sent_token(csrf):
+        return expired_form(request)
+    try:
+        if record_id is None:
+            raise Invalid("record_id: choose the record to repair")
+        chosen = record_id
+        await run_in_threadpool(
+            lambda: repairs.apply_for_repair(
+                uow,
+                policy,
+                subject_id=person.subject_id,
+                record_id=chosen,
+                obligations_performed=obligations_performed,
+                commitment=commitment,
+                actor=person.actor,
+            )
+        )
+    except DomainError as exc:
+        return await _repairs_page(
+            request,
+            uow,
+            policy,
+            person,
+            today=today,
+            status=422,
+            problems=problems_of(request, exc, REPAIR_FIELDS),
+            typed={"commitment": redact_id_numbers(commitment), "record_id": str(record_id or "")},
+        )
+    return see_other("/portal/me/repairs?applied=1")

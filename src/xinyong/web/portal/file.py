@@ -1,0 +1,118 @@
+"""The person's own file: what the platform holds (or that it holds nothing), the measures in force
+with their legal basis, and objecting to a record or a listing from the page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+from xinyong.domain.errors import DomainError, Invalid
+from xinyong.domain.identifiers import redact_id_numbers
+from xinyong.domain.policy import Policy
+from xinyong.services import objections
+from xinyong.services.ports import UnitOfWork
+from xinyong.services.reports import read_own_file
+from xinyong.web.deps import PUBLIC, PolicyDep, UowDep
+from xinyong.web.portal.pages import (
+    PortalRoute,
+    Problems,
+    Visitor,
+    expired_form,
+    page,
+    problems_of,
+    see_other,
+    to_login,
+    visitor,
+)
+
+router = APIRouter(route_class=PortalRoute)
+
+OBJECTION_FIELDS = ("ground", "reasons")
+
+
+async def file_page(
+    request: Request,
+    uow: UnitOfWork,
+    policy: Policy,
+    person: Visitor,
+    *,
+    status: int = 200,
+    problems: Problems | None = None,
+    typed: dict[str, str] | None = None,
+) -> HTMLResponse:
+    data = await run_in_threadpool(read_own_file, uow, policy, person.subject_id)
+    shown = [r for r in data.records if not r.archived]
+    return page(
+        request,
+        "me.html",
+        status=status,
+        private=True,
+        chrome=person.chrome,
+        data=data,
+        records=shown,
+        archived=[r for r in data.records if r.archived],
+        entries=[e for e in data.entries if e.in_force or e.state == "noticed"],
+        holds_nothing=not data.records and not data.entries,
+        grounds=policy.objections.grounds,
+        problems=problems or Problems(),
+        typed=typed or {},
+    )
+
+
+@router.get("/me", response_class=HTMLResponse, **PUBLIC)
+async def my_file(request: Request, uow: UowDep, policy: PolicyDep) -> Response:
+    """The signed-in person's file: records (with objection forms), lists, measures in force."""
+    person = await visitor(request)
+    if not person.signed_in:
+        return to_login()
+    return await file_page(request, uow, policy, person)
+
+
+@router.post("/me/objections", response_class=HTMLResponse, **PUBLIC)
+async def object_to(
+    request: Request,
+    uow: UowDep,
+    policy: PolicyDep,
+    ground: Annotated[str, Form(max_length=40)] = "",
+    reasons: Annotated[str, Form(max_length=20000)] = "",
+    record_id: Annotated[int | None, Form(ge=1, le=2**63 - 1)] = None,
+    entry_id: Annotated[int | None, Form(ge=1, le=2**63 - 1)] = None,
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """File an objection to one of the person's own records or listings; the objection's page
+    shows its deadlines."""
+    person = await visitor(request)
+    if not person.signed_in:
+        return to_login()
+    if not person.sent_token(csrf):
+        return expired_form(request)
+    form = f"record-{record_id}" if record_id else f"entry-{entry_id}"
+    try:
+        if (record_id is None) == (entry_id is None):
+            raise Invalid("an objection is against one record or one list entry")
+        objection = await run_in_threadpool(
+            lambda: objections.file_objection(
+                uow,
+                policy,
+                subject_id=person.subject_id,
+                record_id=record_id,
+                entry_id=entry_id,
+                ground=ground,
+                reasons=reasons,
+                actor=person.actor,
+            )
+        )
+    except DomainError as exc:
+        return await file_page(
+            request,
+            uow,
+            policy,
+            person,
+            status=422,
+            problems=problems_of(request, exc, OBJECTION_FIELDS, form=form),
+            typed={"reasons": redact_id_numbers(reasons), "ground": ground},
+        )
+    return see_other(f"/portal/me/objections/{objection.id}?filed=1")

@@ -1,0 +1,179 @@
+"""Domain errors a person or a visitor can meet, told in the page's language.
+
+The rules speak English to callers of the API (`exc.detail`); a page speaks the reader's language.
+Each message a person can meet has a pattern here and a marked text (Chinese, with its English in
+the catalog); its parts (a date, a number of days) are carried over, never an identifier. A
+message without a pattern is told in English as it is (on an English page) or by a general
+sentence (on a Chinese page): a page never shows two languages.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from xinyong.domain.errors import DomainError
+from xinyong.domain.identifiers import redact_id_numbers
+from xinyong.web import i18n
+
+
+def _(text: str) -> str:
+    """Mark a text for the catalog; it is translated when told (`told`)."""
+    return text
+
+
+#: What a page says when no pattern below knows the error.
+FALLBACK = _("操作未能完成，请检查填写的内容后重试。")
+
+#: (pattern of the English detail, the text to tell); named groups are carried into the text.
+RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), text)
+    for pattern, text in (
+        # Logging in and registering
+        (r"^the number, name or password is wrong", _("身份号码或密码不正确，或账户已停用。")),
+        (
+            r"^too many wrong passwords.* in (?P<minutes>\d+) minutes",
+            _("密码错误次数过多，请 %(minutes)s 分钟后再试。"),
+        ),
+        (
+            r"^registration (?P<id>\d+) waits for real-name verification.* by (?P<day>[\d-]+)$",
+            _(
+                "您的注册（编号 %(id)s）正在等待实名核验：请在 %(day)s 前携带居民身份证"
+                "到信用中心服务窗口办理。"
+            ),
+        ),
+        (
+            r"^registration (?P<id>\d+) was refused: (?P<reasons>.*)$",
+            _("您的注册（编号 %(id)s）未通过实名核验：%(reasons)s"),
+        ),
+        (r"^number: not a valid citizen ID number", _("公民身份号码不正确，请核对后重新填写。")),
+        (r"^name: ", _("请填写居民身份证上的姓名。")),
+        (r"^phone: ", _("请填写 11 位手机号码。")),
+        (
+            r"^password: at least (?P<count>\d+) characters",
+            _("密码至少需要 %(count)s 个字符。"),
+        ),
+        # Objections and evidence
+        (r"^ground: ", _("请选择异议理由类别。")),
+        (r"^reasons: ", _("请写明理由。")),
+        (r"^record \d+ does not exist", _("找不到这条记录。")),
+        (r"^list entry \d+ does not exist", _("找不到这条名单信息。")),
+        (r"^objection \d+ does not exist", _("找不到这件异议。")),
+        (r"^file: larger than", _("文件太大：每个文件不超过 5 MB。")),
+        (r"^file: ", _("请选择要上传的文件。")),
+        # Repairs
+        (
+            r"^repair may be applied for from (?P<day>[\d-]+)",
+            _("最短公示期届满后方可申请信用修复：%(day)s 起可以申请。"),
+        ),
+        (r"^this is a court's finding", _("这是人民法院作出的认定，请向作出认定的法院申请。")),
+        (r"is not negative information", _("这条记录不是失信信息，无需修复。")),
+        (r"^record \d+ is \w+: nothing to repair", _("这条记录已不在公示中，无需修复。")),
+        (
+            r"^a repair application for record \d+ is already open",
+            _("这条记录已有修复申请在办理中。"),
+        ),
+        (r"cannot be repaired", _("依照规定，这条信息不能修复。")),
+        (r"^commitment: ", _("请填写信用承诺书。")),
+        (r"^record_id: ", _("请选择要修复的记录。")),
+        # Lists: defence and refusal
+        (r"^defence: ", _("请填写陈述申辩的内容。")),
+        (
+            r"^the defence window closed on (?P<day>[\d-]+)",
+            _("陈述申辩期限已于 %(day)s 届满。"),
+        ),
+        (r"^cannot record a defence", _("这项名单认定现在不在陈述申辩阶段。")),
+        (r"is not an entry its subject may refuse", _("这类名单信息不能由本人拒绝。")),
+        (r"^cannot end a listing", _("这条名单信息已经移出，无需再拒绝。")),
+        # Authorisations
+        (r"^grantee: ", _("请选择被授权的机构。")),
+        (r"^purpose: ", _("请从列表中选择授权用途。")),
+        (r"^scope: ", _("请选择授权范围。")),
+        (r"^expires_on: is in the past", _("授权截止日期不能早于今天。")),
+        (r"^expires_on: choose", _("请填写授权截止日期。")),
+        (
+            r"^expires_on: at most (?P<count>\d+) months ahead \((?P<day>[\d-]+)\)",
+            _("授权期限最长 %(count)s 个月，截止日期最晚为 %(day)s。"),
+        ),
+        (r"^authorisation \d+ is revoked already", _("这项授权已经撤销。")),
+        (r"^authorisation \d+ does not exist", _("找不到这项授权。")),
+        # The public: search and tip-offs
+        (r"^q: at most", _("搜索内容太长。")),
+        (r"^q: ", _("身份号码或统一社会信用代码不正确。")),
+        (r"^region: ", _("请从列表中选择地区。")),
+        (r"^category: ", _("请从列表中选择信息类别。")),
+        (r"^list_type: ", _("请从列表中选择名单。")),
+        (r"^topic: ", _("请选择举报事项。")),
+        (r"^subject_name: at most", _("名称太长。")),
+        (r"^subject_name: ", _("请填写被举报的个人或单位名称。")),
+        (
+            r"^subject_number: ",
+            _("身份号码或统一社会信用代码不正确；不清楚可以不填。"),
+        ),
+        (r"^account: at most (?P<count>\d+)", _("情况说明不能超过 %(count)s 个字。")),
+        (r"^account: ", _("请写明发生了什么。")),
+        (r"^contact: ", _("联系方式太长。")),
+        (r"^too many tip-offs", _("今天从这里提交的举报已达上限，请明天再试。")),
+        (r"takes no tip-offs", _("本平台暂不受理举报。")),
+    )
+)
+
+
+def _carried(name: str, value: str) -> str:
+    """A part of a message, as the page's language writes it (a date the reader's way)."""
+    if name == "day":
+        try:
+            return i18n.when(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return redact_id_numbers(value)
+
+
+def told(exc: DomainError) -> tuple[str | None, str]:
+    """(the field the error names, if any; the error in the current language)."""
+    detail = exc.detail
+    found = re.match(r"^([a-z_]+): ", detail)
+    field = found.group(1) if found else None
+    for pattern, text in RULES:
+        matched = pattern.search(detail)
+        if matched:
+            parts = {k: _carried(k, v) for k, v in matched.groupdict().items()}
+            said = i18n.gettext(text)
+            return field, said % parts if parts else said
+    if i18n.current() == "en":
+        return field, redact_id_numbers(detail)
+    return field, i18n.gettext(FALLBACK)
+
+
+#: The materials a repair application may lack (domain/repairs.py repair_eligibility).
+MISSING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), text)
+    for pattern, text in (
+        (
+            r"^the minimum display period runs until (?P<day>[\d-]+)",
+            _("最短公示期届满（%(day)s）"),
+        ),
+        (r"^proof that the obligations", _("已履行决定所设义务的证明")),
+        (
+            r"^a signed credit commitment \(at least (?P<count>\d+)",
+            _("签署的信用承诺书（至少 %(count)s 个字）"),
+        ),
+    )
+)
+
+
+def missing_material(text: str) -> str:
+    """What a repair application lacks, in the current language."""
+    for pattern, said in MISSING:
+        matched = pattern.search(text)
+        if matched:
+            parts = {k: _carried(k, v) for k, v in matched.groupdict().items()}
+            translated = i18n.gettext(said)
+            return translated % parts if parts else translated
+    if i18n.current() == "en":
+        return redact_id_numbers(text)
+    return i18n.gettext(OTHER_MATERIAL)
+
+
+#: A missing material no pattern knows, on a Chinese page.
+OTHER_MATERIAL = _("其他材料（请向办理部门咨询）")

@@ -1,0 +1,199 @@
+"""What every portal page shares: rendering in the request's language, the signed-in person, the
+token each form carries, and errors told in the page's language.
+
+Every page is open to anyone (a visitor without a session is sent to the login page rather than
+shown an error); what a person's page shows is the signed-in person's own file and nothing else.
+The session travels in an HttpOnly, SameSite=Strict cookie; every form that changes something
+also carries a token derived from that session (double submit), so no other site can post it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+
+from xinyong.domain.errors import DomainError
+from xinyong.domain.identifiers import redact_id_numbers
+from xinyong.domain.keys import ApiKey
+from xinyong.services import accounts
+from xinyong.web import i18n
+from xinyong.web.deps import SESSION_COOKIE, platform_of
+from xinyong.web.portal import messages, words
+
+
+def language(request: Request) -> str:
+    return i18n.language_of(request.query_params.get("lang"), request.cookies.get(i18n.COOKIE))
+
+
+def page(
+    request: Request,
+    name: str,
+    *,
+    status: int = 200,
+    chrome: Mapping[str, object] | None = None,
+    private: bool = False,
+    **context: object,
+) -> HTMLResponse:
+    """Render a page in the language the request asked for, and remember that choice.
+
+    `private` pages (a person's own) are never cached.
+    """
+    asked = request.query_params.get("lang")
+    chosen = language(request)
+    # The language switch repeats the query: never an ID number in it, even one typed in.
+    query = [(k, redact_id_numbers(v)) for k, v in request.query_params.multi_items()]
+    where = {"path": request.url.path, "query": query}
+    with i18n.use_language(chosen):
+        template = i18n.environment("portal").get_template(name)
+        body = template.render(**{**where, "words": words, **(chrome or {}), **context})
+    response = HTMLResponse(body, status_code=status)
+    if asked == chosen:
+        response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 86400, samesite="lax")
+    if private:
+        response.headers["Cache-Control"] = "no-store"  # a person's file is never cached
+    return response
+
+
+def _say(request: Request, message: str, **values: object) -> str:
+    """A message from the code, in the request's language (`_say` is the name the catalog's
+    extraction looks for: babel.cfg, dev.py messages)."""
+    with i18n.use_language(language(request)):
+        text = i18n.gettext(message)
+    return text % values if values else text
+
+
+def csrf_token(secret: str, token: str) -> str:
+    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """Who is looking: a signed-in person (their caller and the token their forms carry), or
+    nobody."""
+
+    caller: ApiKey | None = None
+    token: str = ""
+    csrf: str = ""
+
+    @property
+    def signed_in(self) -> bool:
+        return self.caller is not None
+
+    @property
+    def subject_id(self) -> int:
+        if self.caller is None or self.caller.subject_id is None:
+            raise RuntimeError("only a signed-in person has a file")
+        return self.caller.subject_id
+
+    @property
+    def actor(self) -> str:
+        return self.caller.actor if self.caller else "anonymous"
+
+    @property
+    def chrome(self) -> dict[str, object]:
+        """What every page's header needs: signed in or not, and the token its forms carry."""
+        return {"signed_in": self.signed_in, "csrf": self.csrf}
+
+    def sent_token(self, sent: str) -> bool:
+        """Whether a form carried this session's token (it was made by our page)."""
+        return self.signed_in and hmac.compare_digest(sent.encode(), self.csrf.encode())
+
+
+async def visitor(request: Request) -> Visitor:
+    """The person the session cookie stands for, or an anonymous visitor."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return Visitor()
+    platform = platform_of(request)
+    caller = await run_in_threadpool(accounts.authenticate_session, platform.read_uow(), token)
+    if caller is None:
+        return Visitor()
+    return Visitor(caller, token, csrf_token(platform.settings.secret_key, token))
+
+
+class PortalRoute(APIRoute):
+    """A portal route answers a form it cannot read with a page in the reader's language, never
+    with the API's problem details (a browser sent it; a person reads the answer)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError:
+                return page(
+                    request,
+                    "unreadable.html",
+                    status=422,
+                    chrome=(await visitor(request)).chrome,
+                )
+
+        return route
+
+
+def to_login() -> RedirectResponse:
+    return RedirectResponse("/portal/login", status_code=303)
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def expired_form(request: Request) -> HTMLResponse:
+    """A form without this session's token: nothing was done; the person logs in again."""
+    return page(
+        request,
+        "login.html",
+        status=403,
+        signed_in=False,
+        csrf="",
+        problems=Problems(alert=_say(request, "表单已过期，请重新登录。")),
+    )
+
+
+@dataclass(slots=True)
+class Problems:
+    """What went wrong with a form, in the page's language: one message per field it concerns
+    (shown beside that field), or one for the whole form. `form` says which form, where a page
+    has several."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    alert: str | None = None
+    form: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.alert)
+
+    def messages(self) -> list[tuple[str | None, str]]:
+        """Every message, each with the field it belongs to (for the summary's links)."""
+        out: list[tuple[str | None, str]] = [(name, text) for name, text in self.fields.items()]
+        if self.alert:
+            out.append((None, self.alert))
+        return out
+
+
+def problems_of(
+    request: Request, exc: DomainError, fields: tuple[str, ...] = (), form: str | None = None
+) -> Problems:
+    """A domain error told in the page's language, tied to the field it names when the form has
+    that field; never an identifier."""
+    with i18n.use_language(language(request)):
+        field_name, text = messages.told(exc)
+    if field_name is not None and field_name in fields:
+        return Problems(fields={field_name: text}, form=form)
+    return Problems(alert=text, form=form)
+
+
+def values(request_form: Mapping[str, Any], *names: str) -> dict[str, str]:
+    """What the person typed into these fields, to fill the form again after an error."""
+    return {name: str(request_form.get(name, "")) for name in names}

@@ -1,0 +1,137 @@
+"""Take the portal's screenshots for docs/portal.md with Debian's Chromium (run by hand, not in CI):
+
+    .venv/bin/python -m tests.browser.screenshots [--out docs/screenshots]
+
+It builds a fresh SQLite platform with the browser tests' history (tests/browser/test_portal.py),
+adds an objection and an authorisation for the person on the court's list, starts a server, and
+saves PNGs of the public search, the person's file, the objection's timeline and the
+authorisations, on a desktop screen and the file and search also on a phone-sized one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+from playwright.sync_api import Page, ViewportSize, sync_playwright
+
+from tests.browser.test_portal import PASSWORD, _free_port, _history
+from tests.factories import open_account
+from xinyong.db.engine import make_engine
+from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain.calendar import business_date
+from xinyong.domain.policy import load_policy
+from xinyong.services import authorisations, objections
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _more_history(url: str, debtor: str) -> None:
+    """The listed person opens an account, objects to their record and authorises an agency."""
+    engine = make_engine(url)
+    uow = lambda: SqlUnitOfWork(make_session_factory(engine))  # noqa: E731
+    policy = load_policy()
+    account = open_account(uow, policy, number=debtor, name="李建国", password=PASSWORD)
+    with uow() as u:
+        (record,) = u.records.of_subject(account.subject_id)
+        today = business_date(u.now())
+    objections.file_objection(
+        uow(),
+        policy,
+        subject_id=account.subject_id,
+        record_id=record.id,
+        entry_id=None,
+        ground="not_removed_when_due",
+        reasons="执行款已于2026年11月20日全部付清，应当删除失信信息。",
+        actor=f"account:{account.id}",
+    )
+    for purpose, days in (("loan_approval", 90), ("guarantee_review", 30)):
+        authorisations.grant_authorisation(
+            uow(),
+            policy,
+            subject_id=account.subject_id,
+            grantee="AGENCY-BAIHANG",
+            purpose=purpose,
+            scope="report",
+            expires_on=today + timedelta(days=days),
+            actor=f"account:{account.id}",
+        )
+    engine.dispose()
+
+
+def _log_in(page: Page, base: str, number: str) -> None:
+    page.goto(base + "/portal/login?lang=zh")
+    page.fill("#number", number)
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/portal/me")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    out: Path = parser.parse_args().out
+    out.mkdir(parents=True, exist_ok=True)
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        sys.exit("Debian's chromium is needed: apt-get install chromium")
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/screens.db"
+        debtor, _newcomer, _listed = _history(url)
+        _more_history(url, debtor)
+        port = _free_port()
+        server = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "uvicorn", "xinyong.web.app:create_app", "--factory"),
+                *("--port", str(port), "--log-level", "warning"),
+            ],
+            env={**os.environ, "XINYONG_DATABASE_URL": url},
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310 - ours
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            _shoot(base, debtor, chromium, out)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _shoot(base: str, debtor: str, chromium: str, out: Path) -> None:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        desktop: ViewportSize = {"width": 1200, "height": 900}
+        phone: ViewportSize = {"width": 390, "height": 844}
+        for suffix, size in (("", desktop), ("-phone", phone)):
+            page = browser.new_page(viewport=size, device_scale_factor=1)
+            page.goto(base + "/portal/public?list=COURT-DEBTORS&lang=zh")
+            page.screenshot(path=str(out / f"public-search{suffix}.png"), full_page=True)
+            _log_in(page, base, debtor)
+            page.screenshot(path=str(out / f"file{suffix}.png"), full_page=True)
+            if suffix:
+                continue
+            page.goto(base + "/portal/me/objections/1")
+            page.screenshot(path=str(out / "objection.png"), full_page=True)
+            page.goto(base + "/portal/me/authorisations")
+            page.screenshot(path=str(out / "authorisations.png"), full_page=True)
+            page.goto(base + "/portal/me/objections/1?lang=en")
+            page.screenshot(path=str(out / "objection-en.png"), full_page=True)
+        browser.close()
+    for png in sorted(out.glob("*.png")):
+        print(png.relative_to(ROOT) if png.is_relative_to(ROOT) else png)  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
