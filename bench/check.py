@@ -402,7 +402,7 @@ def _wait_for_first_chunk(url: str) -> None:
 
 
 def http_figures(
-    url: str, workdir: Path, listed: int, seconds: int, batch_files: list[Path]
+    url: str, workdir: Path, listed: int, seconds: int, batch_files: list[Path], *, two: bool = True
 ) -> HttpFigures:
     """Flat out (checks and the bare endpoint), paced, and paced beside a batch ingest."""
     engine = make_engine(url)
@@ -454,6 +454,8 @@ def http_figures(
     finally:
         server.terminate()
         server.wait(timeout=30)
+    if not two:
+        return figures
     # Two server processes (`xinyong serve --workers 2`), each with its own index following the
     # change log, against the one above: the same checks flat out.
     server, base = start_server(url, workdir, workers=2)
