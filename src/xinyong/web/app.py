@@ -34,7 +34,7 @@ from xinyong.web.api.v1 import (
 )
 from xinyong.web.deps import PUBLIC, KeyCache, SeqReader
 from xinyong.web.fastpath import DirectRoutes
-from xinyong.web.limits import BodyLimit
+from xinyong.web.limits import BodyLimit, TextScreen
 
 #: Where version 1 of the API lives.
 API = "/api/v1"
@@ -83,6 +83,9 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
             routes={("POST", checks_path): checks.check},
             handlers=app.exception_handlers,
         )
+    # Control characters in any text: one 422 for every route, the checks' fast path included,
+    # after the body limit (which sits outside it) has counted the body (web/limits.py).
+    app.add_middleware(TextScreen)
     app.add_middleware(
         BodyLimit,
         default=settings.max_body_bytes,
