@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import copy
+from typing import Annotated, Any
 
 import typer
 
@@ -22,4 +23,24 @@ def serve(
 def serve_app(host: str, port: int, *, workers: int) -> None:
     import uvicorn  # only the serving commands need the server
 
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        log_config=log_config(),
+    )
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with every handler redacting identifiers (the access log's paths, a
+    traceback's database error): docs/security.md."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact": {"()": "xinyong.web.errors.RedactIdentifiers"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["redact"]
+    return config

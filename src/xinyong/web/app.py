@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     platform = platform or bootstrap.build(settings)
     settings = platform.settings
     logging.basicConfig(level=settings.log_level)
+    errors.redact_logs()  # no identifier in any log line (docs/security.md)
 
     app = FastAPI(
         title="xinyong",

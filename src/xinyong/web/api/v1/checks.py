@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
 from xinyong.domain.access import Scope
 from xinyong.domain.checks import Answer, Feedback
@@ -21,6 +22,7 @@ from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import ListType
 from xinyong.services import checks
 from xinyong.services.audit import record_refusal
+from xinyong.services.batchfiles import BatchFormat
 from xinyong.services.checks import Checker
 from xinyong.services.ports import UnitOfWork
 from xinyong.services.screening import SCREEN_COLUMNS, ScreeningSink, read_numbers, run_screening
@@ -199,6 +201,8 @@ async def screen_batch(
     """Screen many numbers for one matter: CSV in, CSV out (row, number, status, measures,
     entries, reason). Every screened number is logged on its file."""
     department = department_of(key)
+    if BatchFormat.from_media_type(request.headers.get("content-type", "")) is not BatchFormat.CSV:
+        raise HTTPException(415, "send the numbers as text/csv")
     body = await request.body()
     checker = await run_in_threadpool(platform.checker)
     text = await run_in_threadpool(
