@@ -4,7 +4,7 @@ put in a URL, leave neither the number nor its 17-digit key in what the server l
 from __future__ import annotations
 
 import io
-import logging.config
+import logging
 import socket
 import threading
 import time
@@ -20,8 +20,8 @@ from tests.factories import citizen_id, penalty_row
 from tests.functional.conftest import settings_for
 from tests.functional.helpers import DEPARTMENT, auth
 from xinyong import bootstrap
-from xinyong.cli.serve import log_config
 from xinyong.domain.access import Scope
+from xinyong.web import accesslog
 from xinyong.web.app import create_app
 
 KeyFor = Callable[..., str]
@@ -34,28 +34,38 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served(database_url: str, clock: Callable[[], datetime], seeded: object) -> Iterator[str]:
-    """The app served by uvicorn with `xinyong serve`'s logging, in a thread of this process."""
-    platform = bootstrap.build(settings_for(database_url), clock=clock)
+def served(
+    database_url: str, clock: Callable[[], datetime], seeded: object
+) -> Iterator[tuple[str, io.StringIO]]:
+    """The app served by uvicorn as `xinyong serve` serves it (the app's own logging, uvicorn's
+    access log off), in a thread of this process, and what that logging writes."""
+    logged = io.StringIO()
+    root = logging.getLogger()
+    kept = root.handlers[:]
+    root.handlers.clear()  # the test runner's: the app configures only an unconfigured process
+    assert accesslog.configure("INFO", stream=logged)
+    platform = bootstrap.build(settings_for(database_url, access_log=True), clock=clock)
     port = _free_port()
     config = uvicorn.Config(
-        create_app(platform=platform), host="127.0.0.1", port=port, log_config=log_config()
+        create_app(platform=platform),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    while not server.started:
-        time.sleep(0.01)  # waiting for start-up, not timing anything
-    logged = io.StringIO()
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        for handler in logging.getLogger(name).handlers:
-            if isinstance(handler, logging.StreamHandler):
-                handler.setStream(logged)  # the same handlers, filters and formats
-    yield f"http://127.0.0.1:{port}", logged
-    server.should_exit = True
-    thread.join()
-    platform.close()
-    logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
+    try:
+        while not server.started:
+            time.sleep(0.01)  # waiting for start-up, not timing anything
+        yield f"http://127.0.0.1:{port}", logged
+    finally:
+        server.should_exit = True
+        thread.join()
+        platform.close()
+        accesslog.stop()
+        root.handlers[:] = kept
 
 
 def test_a_database_error_and_an_id_number_in_a_url_leave_no_identifier_in_the_log(
@@ -80,9 +90,10 @@ def test_a_database_error_and_an_id_number_in_a_url_leave_no_identifier_in_the_l
     assert in_url.status_code == 404
     assert number not in in_url.text
 
+    accesslog.stop()  # writes out what is queued
     logged = log.getvalue()
     assert "Exception in ASGI application" in logged  # the traceback was logged, and scanned
-    assert "GET /api/v1/records/" in logged  # so was the access log's line
+    assert '"/api/v1/records/' in logged  # so was the access log's line
     assert "[parameters:" not in logged  # the engine hides them, whatever else they hold
     assert number not in logged
     assert number[:17] not in logged

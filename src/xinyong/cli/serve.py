@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import copy
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -23,6 +22,9 @@ def serve(
 def serve_app(host: str, port: int, *, workers: int) -> None:
     import uvicorn  # only the serving commands need the server
 
+    # The app's logging (JSON lines through a queue, web/accesslog.py, set up by `create_app`)
+    # in place of uvicorn's own, whose access log formats and flushes a line on the event loop
+    # for every request.
     uvicorn.run(
         APP_FACTORY,
         factory=True,
@@ -30,17 +32,6 @@ def serve_app(host: str, port: int, *, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="info",
-        log_config=log_config(),
+        log_config=None,
+        access_log=False,
     )
-
-
-def log_config() -> dict[str, Any]:
-    """uvicorn's logging, with every handler redacting identifiers (the access log's paths, a
-    traceback's database error): docs/security.md."""
-    from uvicorn.config import LOGGING_CONFIG
-
-    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-    config["filters"] = {"redact": {"()": "xinyong.web.errors.RedactIdentifiers"}}
-    for handler in config["handlers"].values():
-        handler["filters"] = ["redact"]
-    return config

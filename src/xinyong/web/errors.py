@@ -110,8 +110,6 @@ def _field_of(loc: tuple[Any, ...]) -> str:
 #: A run of 15 or more digits (an ID number, its 17-digit key, a long account number), with a
 #: check character: what no log line may carry.
 _IDENTIFIER = re.compile(r"(?<![0-9])[0-9]{15,}[0-9Xx]?(?![0-9])")
-#: The loggers a server writes through: ours, the server's, the access log.
-SERVER_LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "xinyong")
 
 
 def redacted(text: str) -> str:
@@ -121,26 +119,20 @@ def redacted(text: str) -> str:
 
 class RedactIdentifiers(logging.Filter):
     """A handler filter: no log line, argument or traceback carries an identifier (a request's
-    path, a database error's message)."""
+    path, a database error's message). The traceback is formatted here, redacted, and kept as
+    the record's `exc_text` and `exc` (what web/accesslog.py's JSON lines show)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redacted(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(redacted(a) if isinstance(a, str) else a for a in record.args)
-        if record.exc_info and not record.exc_text:
+        message = record.getMessage()
+        if (clean := redacted(message)) != message:
+            record.msg, record.args = clean, None
+        if record.exc_info:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
         if record.exc_text:
             record.exc_text = redacted(record.exc_text)
+            record.__dict__["exc"] = record.exc_text
         return True
-
-
-def redact_logs() -> None:
-    """Put `RedactIdentifiers` on every handler of the server's loggers (once each)."""
-    for name in SERVER_LOGGERS:
-        for handler in logging.getLogger(name).handlers:
-            if not any(isinstance(f, RedactIdentifiers) for f in handler.filters):
-                handler.addFilter(RedactIdentifiers())
 
 
 def where(request: Request) -> str:
