@@ -7,10 +7,10 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 from xinyong.domain.catalog import CONTROL_CHARACTERS
 from xinyong.domain.errors import FieldProblem, Invalid
@@ -183,6 +183,29 @@ def derived_path(source: Path, what: str, ext: str = "csv") -> Path:
     return source.with_name(f"{source.stem}.{what}.{ext}")
 
 
+#: What a spreadsheet reads as the start of a formula (or, tab and CR, shifts to one).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A cell as every CSV the platform writes holds it: text a spreadsheet would run as a
+    formula (`=HYPERLINK(…)`, `@SUM(…)`) is written after an apostrophe, which a spreadsheet
+    shows as text. Numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class SafeCsvWriter:
+    """`csv.writer` whose every cell, header included, passes `safe_cell`."""
+
+    def __init__(self, sink: TextIO) -> None:
+        self._writer = csv.writer(sink)
+
+    def writerow(self, cells: Iterable[object]) -> None:
+        self._writer.writerow([safe_cell(c) for c in cells])
+
+
 #: Text encoding of every CSV the platform writes for people: UTF-8 with a byte-order mark, so
 #: that a spreadsheet opens the Chinese text as Chinese.
 REPORT_ENCODING = "utf-8-sig"
@@ -315,7 +338,7 @@ def write_rejects(
             columns, kept = _refused_lines(text, by_row.keys())
         text.detach()
     with target.open("w", encoding=REPORT_ENCODING, newline="") as out:
-        writer = csv.writer(out)
+        writer = SafeCsvWriter(out)
         writer.writerow([*report_columns(REJECTS_COLUMNS, columns), *columns])
         for number in sorted(by_row):
             found = by_row[number]

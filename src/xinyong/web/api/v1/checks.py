@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -22,7 +21,7 @@ from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import ListType
 from xinyong.services import checks
 from xinyong.services.audit import record_refusal
-from xinyong.services.batchfiles import BatchFormat
+from xinyong.services.batchfiles import BatchFormat, SafeCsvWriter
 from xinyong.services.checks import Checker
 from xinyong.services.ports import UnitOfWork
 from xinyong.services.screening import SCREEN_COLUMNS, ScreeningSink, read_numbers, run_screening
@@ -233,7 +232,7 @@ def screen_text(
     except UnicodeDecodeError as exc:
         raise Invalid(f"body: not UTF-8 text (byte {exc.start})") from None
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)  # formula cells escaped
     writer.writerow(SCREEN_COLUMNS)
     results = run_screening(
         checker,
