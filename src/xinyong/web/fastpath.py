@@ -130,10 +130,10 @@ class Direct(Generic[M]):
     Solving `caller()` and validating a body parameter cost a request about 90 µs, more than a
     check's own work. A route declared with `openapi_extra=contract.openapi` and taking only the
     `Request` calls `await contract.accept(request)` instead. It refuses as a route with
-    `caller(scope)` and a `body: model` parameter would: 401 or 403 first, then 400 for malformed
-    JSON and 422 for the wrong shape. It differs in two ways: a body in a media type other than
-    JSON (`application/json`, `application/*+json`, or none said) gets 415, where FastAPI would
-    try to validate it, and an empty body is malformed JSON (400), where FastAPI would say that
+    `caller(scope)` and a `body: model` parameter would: 401 or 403 first, then 415 for a body
+    that is not JSON (`application/json`, `application/*+json`; none said is not JSON either, as
+    on every route: `web/errors.py`), 400 for malformed JSON and 422 for the wrong shape. It
+    differs in one way: an empty body is malformed JSON (400), where FastAPI would say that
     every field is missing (422). The schema declares the same security requirement and body,
     so the documentation and the access test see one kind of route.
     """
@@ -163,7 +163,7 @@ class Direct(Generic[M]):
         """The caller, the change log's sequence number read for this request, and the body."""
         key, seq = await authorise(request, self.scope, bearer_token(request))
         media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-        if media and not _is_json(media):
+        if not _is_json(media):
             raise HTTPException(415, "send the body as application/json")
         try:
             raw = await request.body()
