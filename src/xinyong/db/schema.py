@@ -13,6 +13,7 @@ from xinyong.db import (  # noqa: F401 - imported for the tables they declare
     departments,
     evidence,
     exchange,
+    exchange_copies,
     feed,
     keys,
     lists,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from xinyong.domain.audit import EventTag
 from xinyong.domain.calendar import add_working_days, business_date
 from xinyong.domain.errors import Invalid, OutsideMandate
+from xinyong.domain.exchange import EventKind
 from xinyong.domain.lists import Decider, ListType, record_decided_listing, require_decider
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, conduct_date
@@ -79,7 +80,7 @@ def record_decided(
             # and an objection to, or a revocation of, the record reaches it.
             uow.entries.add(entry, department=department, source_record=source.id, at=now)
             audit_entry(uow, EventTag.LISTING_RECORDED, actor, entry, record=source.id)
-            changed(uow, entry)
+            changed(uow, entry, policy)
             end_clean_status_on_listing(uow, policy, entry, actor=actor)
             uow.commit()
     except OutsideMandate as refusal:
@@ -146,7 +147,7 @@ def record_court_listings(uow: UnitOfWork, policy: Policy, *, actor: str) -> int
                     entry, department=record.department, source_record=record.id, at=now
                 )
                 audit_entry(uow, EventTag.LISTING_RECORDED, actor, entry, record=record.id)
-                changed(uow, entry)
+                changed(uow, entry, policy)
                 end_clean_status_on_listing(uow, policy, entry, actor=actor)
                 created += 1
         uow.commit()
@@ -183,7 +184,7 @@ def extend_listing(
                 months=months,
                 decided_on=str(decided_on),
             )
-            changed(uow, entry)
+            changed(uow, entry, policy, EventKind.LISTING_EXTENDED)
             subject = uow.subjects.get(entry.subject_id)
             uow.commit()
     except OutsideMandate as refusal:

@@ -109,8 +109,25 @@ class PeerRepository(Protocol):
 
 
 class Outbox(Protocol):
+    def origin(self) -> str | None:
+        """This node's code; None while the platform is no node (then nothing is queued)."""
+        ...
+
     def add(self, change: Change, *, at: datetime) -> int:
         """Queue a change in the caller's transaction; return its origin sequence number."""
+        ...
+
+    def add_many(self, changes: Sequence[Change], *, at: datetime) -> None:
+        """Queue changes in the caller's transaction, in order, in one statement."""
+        ...
+
+    def pause(self) -> None:
+        """Queue nothing more in this transaction: it applies a peer's change, which is the
+        peer's to send."""
+        ...
+
+    def foreign(self, entities: Sequence[Entity]) -> set[Entity]:
+        """Those of `entities` that came from another origin (theirs to send, not ours)."""
         ...
 
     def pending(self, limit: int) -> list[tuple[int, Change]]:
@@ -134,6 +151,11 @@ class Inbox(Protocol):
         ...
 
     def refusals(self, *, limit: int = 100) -> list[Refusal]: ...
+    def local_id(self, entity: Entity) -> int | None:
+        """This node's id of its copy of a received entity (a listing's entry id)."""
+        ...
+
+    def set_local_id(self, entity: Entity, local_id: int) -> None: ...
 
 
 class ExchangeUnitOfWork(Protocol):

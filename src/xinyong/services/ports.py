@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from xinyong.services.deadlines import DeadlineRepository
     from xinyong.services.departments import DepartmentRepository
     from xinyong.services.evidence import EvidenceRepository
+    from xinyong.services.exchange import Outbox
     from xinyong.services.feed import FeedRepository
     from xinyong.services.keys import ApiKeyRepository
     from xinyong.services.lists import ListEntryRepository
@@ -78,6 +79,10 @@ class UnitOfWork(Protocol):
     def tipoffs(self) -> TipOffRepository: ...
     @property
     def publication(self) -> PublicationQueries: ...
+    @property
+    def outbox(self) -> Outbox:
+        """Changes for the exchange between platforms, queued in this transaction."""
+        ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -1,0 +1,50 @@
+"""Exchange: local copies of received listings; agencies' acknowledgements of withdrawals
+
+Revision ID: b7d2e4f19a3c
+Revises: 8a3f52c1d7e4
+Create Date: 2026-11-30 14:20:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import xinyong.db.types
+
+revision = "b7d2e4f19a3c"
+down_revision = "8a3f52c1d7e4"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "exchange_local_copies",
+        sa.Column("entity_type", sa.String(length=16), nullable=False),
+        sa.Column("entity_key", sa.String(length=255), nullable=False),
+        sa.Column("local_id", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("entity_type", "entity_key", name=op.f("pk_exchange_local_copies")),
+    )
+    op.create_table(
+        "exchange_acknowledgements",
+        sa.Column("peer", sa.String(length=32), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("entity_key", sa.String(length=255), nullable=False),
+        sa.Column("sent_at", xinyong.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("acknowledged_at", xinyong.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("peer", "seq", name=op.f("pk_exchange_acknowledgements")),
+    )
+    with op.batch_alter_table("exchange_acknowledgements", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_exchange_acknowledgements_due_on"), ["due_on"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("exchange_acknowledgements", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_exchange_acknowledgements_due_on"))
+    op.drop_table("exchange_acknowledgements")
+    op.drop_table("exchange_local_copies")
