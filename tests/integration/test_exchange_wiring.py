@@ -5,12 +5,12 @@ authoritative; applying twice changes nothing."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.pool import NullPool
 
 from tests.conftest import Clock
@@ -25,15 +25,20 @@ from tests.exchange_support import (
 )
 from tests.factories import debtor_row, penalty_row
 from xinyong.db.engine import make_engine
+from xinyong.db.exchange_states import SqlSubjectStates
+from xinyong.db.records import CreditRecordRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.envelopes import NodeKeys, RefusalReason
-from xinyong.domain.exchange import NodeIdentity, NodeLevel
+from xinyong.domain.exchange import NodeIdentity, NodeLevel, SubjectType, subject_reference
 from xinyong.domain.lists import EntryState
+from xinyong.domain.merkle import MerkleTree
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus, document_key
 from xinyong.services import decided_lists, departments, exchange
 from xinyong.services.exchange import Outcome
 from xinyong.services.inbound import make_apply
+from xinyong.services.outbound import requeue_subjects
+from xinyong.services.reconciliation import answer_digest, answer_resend, reconcile_and_repair
 from xinyong.services.records import revoke_record, submit_record
 
 Platform = Callable[[], SqlUnitOfWork]
@@ -102,9 +107,7 @@ def test_a_record_its_listing_and_their_revocation_reach_the_peer_once(
         assert copy.proposed_by == "node:BJ"
         assert u.outbox.count_pending() == 0  # the receiver never re-sends a peer's change
 
-    revoke_record(
-        bj(), policy, stored.record.id, department=None, reason="判决撤销", actor="court"
-    )
+    revoke_record(bj(), policy, stored.record.id, department=None, reason="判决撤销", actor="court")
     outcomes = flow(broker, bj, "BJ", cn, "CN", policy)
     assert outcomes[Outcome.APPLIED] == 2
     assert records_of(cn, "BJ-HCOURT", number) is RecordStatus.REVOKED
@@ -141,12 +144,80 @@ def test_a_row_the_receivers_catalog_refuses_is_a_gate_refusal(
     broker = FakeBroker()
     submit_record(bj(), policy, penalty_row(), department="BJ-AMR", actor="amr")
     with cn() as u:  # the receiver no longer registers the department: its mandate is unknown
-        u.session.execute(
-            text("DELETE FROM departments WHERE code = 'BJ-AMR'")
-        )
+        u.session.execute(text("DELETE FROM departments WHERE code = 'BJ-AMR'"))
         u.commit()
     outcomes = flow(broker, bj, "BJ", cn, "CN", policy)
     assert outcomes[Outcome.REFUSED] == 1
     (refusal,) = exchange.refusals(cn())
     assert refusal.reason is RefusalReason.GATE
     assert "BJ-AMR" in refusal.detail
+
+
+class LocalDigests:
+    """A peer's digests answered in-process by the function that serves them over NATS."""
+
+    def __init__(self, states: SqlSubjectStates) -> None:
+        self.states = states
+
+    def tree(self, origin: str, depth: int) -> MerkleTree:
+        return MerkleTree.from_json(answer_digest(self.states, {"origin": origin, "depth": depth}))
+
+    def leaves(self, origin: str, buckets: Sequence[int], depth: int) -> dict[str, str]:
+        answer = answer_digest(
+            self.states, {"origin": origin, "depth": depth, "buckets": list(buckets)}
+        )
+        leaves = answer["leaves"]
+        assert isinstance(leaves, dict)
+        return leaves
+
+
+def states_of(uow: Platform, policy: Policy) -> SqlSubjectStates:
+    return SqlSubjectStates(uow().session_factory, policy.list_types)
+
+
+def test_reconciliation_finds_exactly_the_corrupted_subject_and_the_origin_repairs_it(
+    nodes: tuple[Platform, Platform], policy: Policy
+) -> None:
+    bj, cn = nodes
+    broker = FakeBroker()
+    stored = []
+    for _ in range(6):
+        stored.append(submit_record(bj(), policy, debtor_row(), department="BJ-HCOURT", actor="c"))
+        stored.append(submit_record(bj(), policy, penalty_row(), department="BJ-AMR", actor="a"))
+    assert decided_lists.record_court_listings(bj(), policy, actor="court-feed") == 6
+    revoke_record(bj(), policy, stored[0].record.id, department=None, reason="撤销", actor="c")
+    flow(broker, bj, "BJ", cn, "CN", policy)
+    ours, theirs = states_of(bj, policy), states_of(cn, policy)
+    assert ours.leaves("BJ") == theirs.leaves("BJ")
+    assert len(ours.leaves("BJ")) == 12
+    assert theirs.leaves("CN") == {}
+
+    # Someone puts the revoked record back in force on the national node's database.
+    number = stored[0].record.document_number
+    with cn() as u:
+        u.session.execute(
+            update(CreditRecordRow)
+            .where(CreditRecordRow.document_key == document_key(number))
+            .values(status="active")
+        )
+        u.commit()
+    assert records_of(cn, "BJ-HCOURT", number) is RecordStatus.ACTIVE
+
+    def resend(origin: str, refs: Sequence[str]) -> int:
+        assert origin == "BJ"
+        requeue = partial(requeue_subjects, bj(), policy)
+        answer = answer_resend(ours, requeue, "BJ", {"subjects": list(refs)})
+        assert isinstance(answer["queued"], int)
+        return answer["queued"]
+
+    (repair,) = reconcile_and_repair(theirs, LocalDigests(ours), ["BJ"], resend, depth=4)
+    ref = subject_reference(SubjectType.PERSON, stored[0].subject_number)
+    assert repair.result.subjects == (ref,)
+    assert repair.requeued == 2  # the record and the listing that rested on it
+    outcomes = flow(broker, bj, "BJ", cn, "CN", policy)
+    assert outcomes[Outcome.APPLIED] == 2
+    assert records_of(cn, "BJ-HCOURT", number) is RecordStatus.REVOKED
+    assert ours.leaves("BJ") == theirs.leaves("BJ")
+    (again,) = reconcile_and_repair(theirs, LocalDigests(ours), ["BJ"], resend, depth=4)
+    assert again.result.in_step
+    assert again.requeued == 0

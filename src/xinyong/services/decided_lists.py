@@ -24,6 +24,7 @@ from xinyong.services.lists import (
     list_type_of,
     owned,
 )
+from xinyong.services.outbound import record_entity
 from xinyong.services.subjects import find_subject
 
 if TYPE_CHECKING:
@@ -124,8 +125,15 @@ def record_court_listings(uow: UnitOfWork, policy: Policy, *, actor: str) -> int
         for list_type in court_lists:
             records = uow.records.active_of_items(list_type.source_items)
             linked = uow.entries.linked_records([r.id for r in records])
+            # A court record received from another platform is listed there, and its listing
+            # arrives from there too.
+            foreign = uow.outbox.foreign(
+                [record_entity(r.department, r.document_number) for r in records]
+            )
             for record in records:
                 if record.id in linked or not record.is_displayable_on(today):
+                    continue
+                if record_entity(record.department, record.document_number) in foreign:
                     continue
                 subject = uow.subjects.get(record.subject_id)
                 age = subject.age_on(conduct_date(record))

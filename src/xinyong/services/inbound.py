@@ -208,9 +208,8 @@ def apply_listing(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None
             proposed_at=at,
             **values,  # type: ignore[arg-type]
         )
-        entry.id = uow.entries.add(
-            entry, department=change.department, source_record=basis[0] if basis else None, at=at
-        )
+        source = basis[0] if basis and not uow.entries.linked_records(basis[:1]) else None
+        entry.id = uow.entries.add(entry, department=change.department, source_record=source, at=at)
         uow.inbox.set_local_id(entity, entry.id)
     else:
         entry = uow.entries.get(local_id, policy.list_types)

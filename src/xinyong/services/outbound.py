@@ -273,3 +273,34 @@ def queue_listing(
         state=listing_state(entry, records),
     )
     uow.outbox.add(change, at=uow.now())
+
+
+_KIND_OF_STATUS = {
+    RecordStatus.REVOKED: EventKind.RECORD_REVOKED,
+    RecordStatus.REPAIRED: EventKind.RECORD_REPAIRED,
+    RecordStatus.EXPIRED: EventKind.RECORD_EXPIRED,
+    RecordStatus.CORRECTED: EventKind.RECORD_CORRECTED,
+}
+
+
+def requeue_subjects(uow: UnitOfWork, policy: Policy, subject_ids: Sequence[int]) -> int:
+    """Queue again the current state of everything this node is the origin of about these
+    subjects (a peer's copy differs: reconciliation's repair). Return how many were queued."""
+    queued = 0
+    with uow:
+        for subject_id in subject_ids:
+            for record in uow.records.of_subject(subject_id):
+                if uow.outbox.foreign([record_entity(record.department, record.document_number)]):
+                    continue
+                kind = _KIND_OF_STATUS.get(record.status, EventKind.RECORD_UPDATED)
+                queue_record(uow, policy, record, kind)
+                queued += 1
+            for entry in uow.entries.of_subject(subject_id, policy.list_types):
+                if listing_kind(entry) is None or entry.proposed_by.startswith(RECEIVED_BY):
+                    continue
+                if entry.list_type.derived or entry.decided_on is None:
+                    continue
+                queue_listing(uow, policy, entry)
+                queued += 1
+        uow.commit()
+    return queued
