@@ -1244,6 +1244,12 @@ class FakeOutbox(_Repository):
     def record_copies(self, peer: str, entities: Sequence[Entity]) -> None:
         raise NotImplementedError("the relay runs over SQL (tests/integration)")
 
+    def count_pending(self) -> int:
+        return len(self.store.outbox)
+
+    def last_seq(self) -> int:
+        return len(self.store.outbox)
+
 
 class FakeUnitOfWork:
     """The unit of work over a `Store` in memory; `committed` is what a database would hold."""

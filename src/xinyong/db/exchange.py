@@ -331,6 +331,9 @@ class SqlOutbox:
         query = select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None))
         return int(self.session.scalar(query) or 0)
 
+    def last_seq(self) -> int:
+        return int(self.session.scalar(select(func.max(OutboxRow.seq))) or 0)
+
 
 class SqlInbox:
     def __init__(self, session: Session) -> None:
@@ -432,6 +435,26 @@ class SqlInbox:
         else:
             row.local_id = local_id
         self.session.flush()
+
+    def last_seqs(self) -> dict[str, int]:
+        rows = self.session.execute(
+            select(AppliedRow.origin, func.max(AppliedRow.seq)).group_by(AppliedRow.origin)
+        )
+        return {origin: int(seq) for origin, seq in rows}
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        rows = self.session.execute(
+            select(AppliedRow.origin, AppliedRow.outcome, func.count()).group_by(
+                AppliedRow.origin, AppliedRow.outcome
+            )
+        )
+        return {(origin, outcome): int(n) for origin, outcome, n in rows}
+
+    def refusal_counts(self) -> dict[str, int]:
+        rows = self.session.execute(
+            select(RefusalRow.reason, func.count()).group_by(RefusalRow.reason)
+        )
+        return {reason: int(n) for reason, n in rows}
 
     def count(self, outcome: Outcome) -> int:
         query = select(func.count()).select_from(AppliedRow).where(AppliedRow.outcome == outcome)

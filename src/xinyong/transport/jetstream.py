@@ -238,6 +238,18 @@ class JetStreamTransport:
             return []
         return [JetStreamDelivery(self, m) for m in msgs]
 
+    def lag(self, origin: str) -> int | None:
+        """Messages `origin` sent this node that it has not acknowledged yet (None: unknown)."""
+
+        async def ask() -> int:
+            info = await self.js.consumer_info(stream_name(origin), f"to_{self.node}")
+            return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+
+        try:
+            return self._run(ask())
+        except (TransportError, nats.js.errors.NotFoundError):
+            return None
+
     # -- digests for reconciliation (core NATS request/reply) --
 
     def serve_digests(self, answer: Callable[[dict[str, object]], dict[str, object]]) -> None:

@@ -22,6 +22,7 @@ from xinyong.web.api.v1 import (
     checks,
     deadlines,
     departments,
+    exchange,
     feed,
     lists,
     measures,
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         repairs,
         feed,
         deadlines,
+        exchange,
         publication,
         tipoffs,
     ):
