@@ -183,6 +183,9 @@ def run(
     from xinyong.services.outbound import requeue_subjects
     from xinyong.services.reconciliation import answer_digest, answer_resend
 
+    stop = threading.Event()  # set by SIGTERM or SIGINT, even while starting
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
     with context.domain_errors():
         p = context.platform()
         transport = _transport(p)
@@ -204,9 +207,6 @@ def run(
 
     if metrics_port is not None:
         _serve_metrics(metrics_port, p, figures)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
     context.errors.print(f"node {me}: exchanging every {p.settings.exchange_interval} s")
     try:
         if once:
