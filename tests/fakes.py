@@ -55,6 +55,7 @@ from xinyong.domain.subjects import (
     Subject,
 )
 from xinyong.domain.tipoffs import TipOff
+from xinyong.services.court_candidates import ReviewCandidate
 from xinyong.services.evidence import CaseType
 from xinyong.services.records import NewRecord, StoredState
 
@@ -174,6 +175,8 @@ class Store:
     node_code: str | None = None
     outbox: list[ExchangeChange] = field(default_factory=list)
     owners: dict[Entity, str] = field(default_factory=dict)
+    #: The court's published rows waiting for identity review.
+    candidates: list[ReviewCandidate] = field(default_factory=list)
     #: The last id handed out per table (ids, like sequences, are never reused in a store).
     last_ids: dict[str, int] = field(default_factory=dict)
 
@@ -194,6 +197,16 @@ class _Repository:
 
 
 class FakeSubjectRepository(_Repository):
+    def persons_born(self, region_code: str, year: int) -> list[Subject]:
+        return [
+            replace(s)
+            for s in self.store.subjects.values()
+            if s.kind is SubjectType.PERSON
+            and s.region_code == region_code
+            and s.birth_date is not None
+            and s.birth_date.year == year
+        ]
+
     def find_by_numbers(self, numbers: Collection[str]) -> dict[str, Subject]:
         wanted = set(numbers)
         return {s.number: replace(s) for s in self.store.subjects.values() if s.number in wanted}
@@ -1251,6 +1264,17 @@ class FakeOutbox(_Repository):
         return len(self.store.outbox)
 
 
+class FakeCourtCandidates(_Repository):
+    def imported(self, source: str) -> bool:
+        return any(c.source == source for c in self.store.candidates)
+
+    def add_many(self, candidates: Sequence[ReviewCandidate], *, at: datetime) -> None:
+        self.store.candidates.extend(candidates)
+
+    def open(self, *, limit: int) -> list[ReviewCandidate]:
+        return list(self.store.candidates[:limit])
+
+
 class FakeUnitOfWork:
     """The unit of work over a `Store` in memory; `committed` is what a database would hold."""
 
@@ -1276,6 +1300,7 @@ class FakeUnitOfWork:
     tipoffs: FakeTipOffRepository
     publication: FakePublicationQueries
     outbox: FakeOutbox
+    candidates: FakeCourtCandidates
 
     def __init__(self, at: datetime, store: Store | None = None) -> None:
         self.at = at
@@ -1305,6 +1330,7 @@ class FakeUnitOfWork:
         self.tipoffs = FakeTipOffRepository(self)
         self.publication = FakePublicationQueries(self)
         self.outbox = FakeOutbox(self)
+        self.candidates = FakeCourtCandidates(self)
 
     @property
     def working(self) -> Store:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -380,3 +381,25 @@ def status() -> None:
     console.print(table)
     for reason, count in sorted(s.refusals.items()):
         console.print(f"refused ({reason}): {count}")
+
+
+@exchange_app.command("court-import")
+def court_import(
+    file: Annotated[Path, typer.Argument(help="The court's published list: JSON array or lines")],
+) -> None:
+    """Import a court's published list of dishonest judgment debtors as identity-review
+    candidates, each with the persons it may be and its flags; never as records (a masked
+    number identifies nobody). Exit 1 if any row could not be read (each is named)."""
+    from xinyong.services.court_candidates import import_court_list
+
+    with context.domain_errors():
+        report = import_court_list(
+            context.platform().uow(), file.read_text(encoding="utf-8"), actor=context.CLI_ACTOR
+        )
+    for problem in report.problems:
+        context.errors.print(f"row {problem.row}, {problem.field}: {problem.reason}")
+    console.print(
+        f"{report.candidates} candidates for review: {report.matched} agree with a person held"
+        f" here, {report.flagged} flagged; no record was made"
+    )
+    raise typer.Exit(code=1 if report.problems else 0)

@@ -15,6 +15,7 @@ from xinyong.db.audit import SqlAuditLog
 from xinyong.db.authorisations import SqlAuthorisationRepository
 from xinyong.db.batches import SqlBatchRepository
 from xinyong.db.checks import SqlChangeLog
+from xinyong.db.court_candidates import SqlCourtCandidates
 from xinyong.db.deadlines import SqlDeadlineRepository
 from xinyong.db.departments import SqlDepartmentRepository
 from xinyong.db.evidence import SqlEvidenceRepository
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
     registrations: SqlRegistrationRepository
     tipoffs: SqlTipOffRepository
     publication: SqlPublicationQueries
+    candidates: SqlCourtCandidates
     node: SqlNodeRepository
     peers: SqlPeerRepository
     outbox: SqlOutbox
@@ -107,6 +109,7 @@ class SqlUnitOfWork:
         self.registrations = SqlRegistrationRepository(session)
         self.tipoffs = SqlTipOffRepository(session)
         self.publication = SqlPublicationQueries(session)
+        self.candidates = SqlCourtCandidates(session)
         self.node = SqlNodeRepository(session)
         self.peers = SqlPeerRepository(session)
         self.outbox = SqlOutbox(session)
