@@ -1,5 +1,5 @@
-"""Exchange: local copies of received listings; agencies' acknowledgements of withdrawals; the
-court's published rows waiting for identity review
+"""Exchange: local copies of received listings; the court's published rows waiting for
+identity review
 
 Revision ID: b7d2e4f19a3c
 Revises: 8a3f52c1d7e4
@@ -55,27 +55,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("court_candidates", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_court_candidates_status"), ["status"], unique=False)
-    op.create_table(
-        "exchange_acknowledgements",
-        sa.Column("peer", sa.String(length=32), nullable=False),
-        sa.Column("seq", sa.BigInteger(), nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("entity_key", sa.String(length=255), nullable=False),
-        sa.Column("sent_at", xinyong.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("due_on", sa.Date(), nullable=False),
-        sa.Column("acknowledged_at", xinyong.db.types.UTCDateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("peer", "seq", name=op.f("pk_exchange_acknowledgements")),
-    )
-    with op.batch_alter_table("exchange_acknowledgements", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_exchange_acknowledgements_due_on"), ["due_on"], unique=False
-        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("exchange_acknowledgements", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_exchange_acknowledgements_due_on"))
-    op.drop_table("exchange_acknowledgements")
     op.drop_table("exchange_local_copies")
     with op.batch_alter_table("court_candidates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_court_candidates_status"))
