@@ -35,6 +35,8 @@ from xinyong.domain.checks import ChangeKind, Feedback
 from xinyong.domain.deadlines import CREDIT_CENTRE, Counted, DeadlineKind, Notice, Watched
 from xinyong.domain.departments import Department
 from xinyong.domain.errors import FieldProblem, NotFound
+from xinyong.domain.exchange import Change as ExchangeChange
+from xinyong.domain.exchange import Entity
 from xinyong.domain.feed import FeedItem
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import EntryState, ListEntry, ListType
@@ -53,6 +55,7 @@ from xinyong.domain.subjects import (
     Subject,
 )
 from xinyong.domain.tipoffs import TipOff
+from xinyong.services.court_candidates import ReviewCandidate
 from xinyong.services.evidence import CaseType
 from xinyong.services.records import NewRecord, StoredState
 
@@ -165,6 +168,15 @@ class Store:
     notices: list[Notice] = field(default_factory=list)
     registrations: dict[int, Registration] = field(default_factory=dict)
     tipoffs: dict[int, TipOff] = field(default_factory=dict)
+    #: Each record's row as submitted (the exchange sends it on).
+    originals: dict[int, dict[str, object]] = field(default_factory=dict)
+    #: This platform's exchange node code (None: no node, nothing is queued), the outbox, and
+    #: the entities received from another origin (entity → origin).
+    node_code: str | None = None
+    outbox: list[ExchangeChange] = field(default_factory=list)
+    owners: dict[Entity, str] = field(default_factory=dict)
+    #: The court's published rows waiting for identity review.
+    candidates: list[ReviewCandidate] = field(default_factory=list)
     #: The last id handed out per table (ids, like sequences, are never reused in a store).
     last_ids: dict[str, int] = field(default_factory=dict)
 
@@ -185,6 +197,16 @@ class _Repository:
 
 
 class FakeSubjectRepository(_Repository):
+    def persons_born(self, region_code: str, year: int) -> list[Subject]:
+        return [
+            replace(s)
+            for s in self.store.subjects.values()
+            if s.kind is SubjectType.PERSON
+            and s.region_code == region_code
+            and s.birth_date is not None
+            and s.birth_date.year == year
+        ]
+
     def find_by_numbers(self, numbers: Collection[str]) -> dict[str, Subject]:
         wanted = set(numbers)
         return {s.number: replace(s) for s in self.store.subjects.values() if s.number in wanted}
@@ -333,6 +355,7 @@ class FakeRecordRepository(_Repository):
                 raise DuplicateKey(f"credit_records ({s.department}, {s.document_key})")
             record_id = self.store.next_id("credit_records")
             self.store.records[record_id] = _record_of(record_id, new, at)
+            self.store.originals[record_id] = dict(new.submission.original)
 
     def replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
         old = self.store.records.get(record_id)
@@ -342,6 +365,7 @@ class FakeRecordRepository(_Repository):
             Revision(record_id, old.content_hash, old.fields, old.batch_id, old.received_at, at)
         )
         # Everything a submission carries is replaced; a revocation and the objection mark stay.
+        self.store.originals[record_id] = dict(record.submission.original)
         self.store.records[record_id] = replace(
             _record_of(record_id, record, at),
             revoked_at=old.revoked_at,
@@ -354,6 +378,10 @@ class FakeRecordRepository(_Repository):
         if record is None:
             raise NotFound(f"record {record_id} does not exist")
         return self._copy(record)
+
+    def original(self, record_id: int) -> dict[str, object]:
+        self.get(record_id)
+        return dict(self.store.originals.get(record_id, {}))
 
     def active_of_items(self, items: Collection[str]) -> list[CreditRecord]:
         return [
@@ -1196,6 +1224,57 @@ class FakePublicationQueries(_Repository):
         return len(found), found[offset : offset + limit]
 
 
+class FakeOutbox(_Repository):
+    """The outbox in memory: the changes queued, in order (`store.outbox`)."""
+
+    paused = False
+
+    def origin(self) -> str | None:
+        return None if self.paused else self.store.node_code
+
+    def add(self, change: ExchangeChange, *, at: datetime) -> int:
+        self.store.outbox.append(change)
+        return len(self.store.outbox)
+
+    def add_many(self, changes: Sequence[ExchangeChange], *, at: datetime) -> None:
+        self.store.outbox.extend(changes)
+
+    def pause(self) -> None:
+        self.paused = True
+
+    def foreign(self, entities: Sequence[Entity]) -> set[Entity]:
+        return {e for e in entities if e in self.store.owners}
+
+    def pending(self, limit: int) -> list[tuple[int, ExchangeChange]]:
+        return list(enumerate(self.store.outbox, start=1))[:limit]
+
+    def mark_sent(self, seqs: Sequence[int], *, at: datetime) -> None:
+        raise NotImplementedError("the relay runs over SQL (tests/integration)")
+
+    def holds_copy(self, peer: str, entity: Entity) -> bool:
+        return False
+
+    def record_copies(self, peer: str, entities: Sequence[Entity]) -> None:
+        raise NotImplementedError("the relay runs over SQL (tests/integration)")
+
+    def count_pending(self) -> int:
+        return len(self.store.outbox)
+
+    def last_seq(self) -> int:
+        return len(self.store.outbox)
+
+
+class FakeCourtCandidates(_Repository):
+    def imported(self, source: str) -> bool:
+        return any(c.source == source for c in self.store.candidates)
+
+    def add_many(self, candidates: Sequence[ReviewCandidate], *, at: datetime) -> None:
+        self.store.candidates.extend(candidates)
+
+    def open(self, *, limit: int) -> list[ReviewCandidate]:
+        return list(self.store.candidates[:limit])
+
+
 class FakeUnitOfWork:
     """The unit of work over a `Store` in memory; `committed` is what a database would hold."""
 
@@ -1220,6 +1299,8 @@ class FakeUnitOfWork:
     registrations: FakeRegistrationRepository
     tipoffs: FakeTipOffRepository
     publication: FakePublicationQueries
+    outbox: FakeOutbox
+    candidates: FakeCourtCandidates
 
     def __init__(self, at: datetime, store: Store | None = None) -> None:
         self.at = at
@@ -1248,6 +1329,8 @@ class FakeUnitOfWork:
         self.registrations = FakeRegistrationRepository(self)
         self.tipoffs = FakeTipOffRepository(self)
         self.publication = FakePublicationQueries(self)
+        self.outbox = FakeOutbox(self)
+        self.candidates = FakeCourtCandidates(self)
 
     @property
     def working(self) -> Store:
@@ -1260,6 +1343,7 @@ class FakeUnitOfWork:
         if self._working is not None:
             raise RuntimeError("the unit of work is entered twice")
         self._working = copy.deepcopy(self.committed)
+        self.outbox.paused = False
         return self
 
     def __exit__(

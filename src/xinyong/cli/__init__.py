@@ -58,6 +58,7 @@ app.add_typer(accounts.agents_app, name="agents")
 app.add_typer(deadlines.app, name="deadlines")
 app.add_typer(exchange.node_app, name="node")
 app.add_typer(exchange.peers_app, name="peers")
+app.add_typer(exchange.exchange_app, name="exchange")
 
 
 def main() -> None:

@@ -60,6 +60,7 @@ class EventTag(StrEnum):
     EXCHANGE_PEER_ADDED = "exchange:peer_added"
     EXCHANGE_PEER_REMOVED = "exchange:peer_removed"
     EXCHANGE_EVENT_REFUSED = "exchange:event_refused"
+    COURT_LIST_IMPORTED = "court_list:imported"
     REGISTRATION_RECEIVED = "registration:received"
     REGISTRATION_VERIFIED = "registration:verified"
     REGISTRATION_REFUSED = "registration:refused"

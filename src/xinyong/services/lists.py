@@ -17,6 +17,7 @@ from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import Severity
 from xinyong.domain.checks import ChangeKind
 from xinyong.domain.errors import Invalid, NotFound
+from xinyong.domain.exchange import EventKind
 from xinyong.domain.lists import (
     CLEAN_STATUS_ENDERS,
     REFUSAL,
@@ -31,6 +32,7 @@ from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus, conduct_date
 from xinyong.domain.subjects import Subject
 from xinyong.services.documents import ListingDocument
+from xinyong.services.outbound import queue_listing
 from xinyong.services.subjects import find_subject
 
 if TYPE_CHECKING:
@@ -106,10 +108,15 @@ def audit_entry(
     )
 
 
-def changed(uow: UnitOfWork, entry: ListEntry) -> None:
+def changed(
+    uow: UnitOfWork, entry: ListEntry, policy: Policy, kind: EventKind | None = None
+) -> None:
+    """The days a listing is in force changed: checks follow (the change log), and so do the
+    exchange's peers (the outbox)."""
     uow.changes.append(
         ChangeKind.LISTING, subject_id=entry.subject_id, entity_id=entry.id, at=uow.now()
     )
+    queue_listing(uow, policy, entry, kind)
 
 
 def lose_clean_status(
@@ -126,7 +133,7 @@ def lose_clean_status(
         entry.exit(ground=ground, on=today)
         uow.entries.save(entry, at=uow.now())
         audit_entry(uow, EventTag.LISTING_EXITED, actor, entry, ground=ground)
-        changed(uow, entry)
+        changed(uow, entry, policy)
     return len(held)
 
 
@@ -252,7 +259,7 @@ def _step(
         uow.entries.save(entry, at=now)
         audit_entry(uow, tag, actor, entry, **data)
         if entry.force_window() != before:
-            changed(uow, entry)
+            changed(uow, entry, policy)
             end_clean_status_on_listing(uow, policy, entry, actor=actor)
         subject = uow.subjects.get(entry.subject_id)
         uow.commit()

@@ -21,6 +21,7 @@ from xinyong.web.api.v1 import (
     checks,
     deadlines,
     departments,
+    exchange,
     feed,
     lists,
     measures,
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         repairs,
         feed,
         deadlines,
+        exchange,
         publication,
         tipoffs,
     ):
