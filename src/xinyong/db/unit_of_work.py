@@ -28,6 +28,8 @@ from xinyong.db.records import SqlRecordRepository
 from xinyong.db.registrations import SqlRegistrationRepository
 from xinyong.db.repairs import SqlRepairRepository
 from xinyong.db.reports import SqlReportRegister
+from xinyong.db.staff import SqlStaffRepository
+from xinyong.db.statistics import SqlStatisticsQueries
 from xinyong.db.subjects import SqlIdentityReviewRepository, SqlSubjectRepository
 from xinyong.db.tipoffs import SqlTipOffRepository
 
@@ -64,6 +66,8 @@ class SqlUnitOfWork:
     registrations: SqlRegistrationRepository
     tipoffs: SqlTipOffRepository
     publication: SqlPublicationQueries
+    staff: SqlStaffRepository
+    statistics: SqlStatisticsQueries
 
     def __init__(
         self, session_factory: sessionmaker[Session], clock: Callable[[], datetime] = _utcnow
@@ -102,6 +106,8 @@ class SqlUnitOfWork:
         self.registrations = SqlRegistrationRepository(session)
         self.tipoffs = SqlTipOffRepository(session)
         self.publication = SqlPublicationQueries(session)
+        self.staff = SqlStaffRepository(session)
+        self.statistics = SqlStatisticsQueries(session)
         return self
 
     def __exit__(

@@ -13,7 +13,7 @@ import xinyong
 from xinyong import bootstrap
 from xinyong.bootstrap import Platform
 from xinyong.config import Settings
-from xinyong.web import apidocs, errors, portal
+from xinyong.web import apidocs, console, errors, portal
 from xinyong.web.api.v1 import (
     accounts,
     authorisations,
@@ -30,6 +30,7 @@ from xinyong.web.api.v1 import (
     records,
     repairs,
     reports,
+    staff,
     subjects,
     tipoffs,
 )
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
             checks_path: settings.max_record_bytes,
             # The public's and the login forms are small: a tip-off is at most a few pages.
             **dict.fromkeys(portal.SMALL_FORMS, settings.max_record_bytes),
+            **dict.fromkeys(console.SMALL_FORMS, settings.max_record_bytes),
         },
     )
 
@@ -116,10 +118,12 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         deadlines,
         publication,
         tipoffs,
+        staff,
     ):
         api.include_router(area.router)
     app.include_router(api)
     app.include_router(portal.router)
+    app.include_router(console.router)
     apidocs.install(app)
     return app
 
