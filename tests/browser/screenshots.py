@@ -119,7 +119,7 @@ def main() -> None:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(100):
+            for _ in range(600):  # a loaded machine starts slowly
                 try:
                     urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310 - ours
                     break

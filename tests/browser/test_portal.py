@@ -155,7 +155,7 @@ def site_server(url: str) -> Iterator[str]:
         env={**os.environ, "XINYONG_DATABASE_URL": url},
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(600):  # a loaded machine starts slowly
         try:
             urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310 - our own server
             break

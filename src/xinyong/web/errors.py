@@ -130,8 +130,8 @@ def install(app: FastAPI) -> None:
         for err in exc.errors():
             if err.get("type") == "json_invalid":
                 malformed = True
-                where = err.get("ctx", {}).get("error", "")
-                errors.append({"row": 0, "field": "body", "reason": f"malformed JSON: {where}"})
+                why = err.get("ctx", {}).get("error", "")
+                errors.append({"row": 0, "field": "body", "reason": f"malformed JSON: {why}"})
                 continue
             errors.append({"row": 0, "field": _field_of(tuple(err["loc"])), "reason": err["msg"]})
         if malformed:

@@ -137,13 +137,13 @@ async def take_step(
 
 
 @router.get("/listings/{entry_id}/{document}.pdf", **PUBLIC)
-async def document(
-    request: Request, entry_id: DbId, document: Literal["notice", "decision"]
-) -> Response:
+async def document(request: Request, entry_id: DbId, document: str) -> Response:
     """The prior notice (with the repair notice) or the decision, as the person receives it."""
     me = await guard(request, Scope.LISTS_READ)
     if isinstance(me, Response):
         return me
+    if document not in ("notice", "decision"):
+        return page(request, "missing.html", status=404, me=me)
     platform = platform_of(request)
     doc = await run_in_threadpool(
         listing.document_of,
