@@ -78,9 +78,9 @@ def bar_chart(
         f'<desc id="{chart_id}-d">{escape(description)}</desc>',
     ]
     base = _TOP + _PLOT_HEIGHT
-    for tick in range(5):
-        value = top * tick / 4
-        y = base - _PLOT_HEIGHT * tick / 4
+    for tick in range(6):  # five steps: a round top gives round ticks
+        value = top * tick / 5
+        y = base - _PLOT_HEIGHT * tick / 5
         parts.append(
             f'<line x1="{_LEFT}" x2="{_WIDTH - 12}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d9e2ec"/>'
             f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11"'
