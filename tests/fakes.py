@@ -39,13 +39,14 @@ from xinyong.domain.exchange import Change as ExchangeChange
 from xinyong.domain.exchange import Entity
 from xinyong.domain.feed import FeedItem
 from xinyong.domain.keys import ApiKey
-from xinyong.domain.lists import EntryState, ListEntry, ListType
+from xinyong.domain.lists import IN_PROCEDURE, EntryState, ListEntry, ListType
 from xinyong.domain.objections import Objection, ObjectionStatus
 from xinyong.domain.publication import SearchTerm, TermKind, published_name_matches
 from xinyong.domain.querylog import NOTHING, QueryEntry, QueryKind
 from xinyong.domain.records import CreditRecord, RecordStatus, document_key
 from xinyong.domain.repairs import Repair, RepairStatus
 from xinyong.domain.reports import IssuedReport
+from xinyong.domain.staff import StaffUser
 from xinyong.domain.subjects import (
     IdentityConflict,
     IdentityReview,
@@ -58,6 +59,7 @@ from xinyong.domain.tipoffs import TipOff
 from xinyong.services.court_candidates import ReviewCandidate
 from xinyong.services.evidence import CaseType
 from xinyong.services.records import NewRecord, StoredState
+from xinyong.services.statistics import Due, FeedbackCount, MonthCount
 
 
 class DuplicateKey(Exception):
@@ -90,6 +92,14 @@ class StoredEntry:
 class Token:
     account_id: int
     expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass
+class StaffSession:
+    staff_id: int
+    expires_at: datetime
+    confirmed: bool = False
     revoked_at: datetime | None = None
 
 
@@ -177,6 +187,8 @@ class Store:
     owners: dict[Entity, str] = field(default_factory=dict)
     #: The court's published rows waiting for identity review.
     candidates: list[ReviewCandidate] = field(default_factory=list)
+    staff: dict[int, StaffUser] = field(default_factory=dict)
+    staff_sessions: dict[str, StaffSession] = field(default_factory=dict)
     #: The last id handed out per table (ids, like sequences, are never reused in a store).
     last_ids: dict[str, int] = field(default_factory=dict)
 
@@ -669,6 +681,17 @@ class FakeListEntryRepository(_Repository):
         for name in _ENTRY_SAVED:
             row.values[name] = getattr(entry, name)
 
+    def in_procedure(
+        self, department: str | None, list_types: Mapping[str, ListType], *, limit: int
+    ) -> list[ListEntry]:
+        found = [
+            self._entry(i, row, list_types)
+            for i, row in sorted(self.store.entries.items())
+            if row.values["state"] in IN_PROCEDURE
+            and (department is None or row.department == department)
+        ]
+        return found[:limit]
+
     def of_subject(self, subject_id: int, list_types: Mapping[str, ListType]) -> list[ListEntry]:
         return [
             self._entry(i, row, list_types)
@@ -1152,6 +1175,99 @@ class FakeTipOffRepository(_Repository):
         )
 
 
+class FakeStaffRepository(_Repository):
+    def add(self, staff: StaffUser) -> int:
+        if self.by_username(staff.username) is not None:
+            raise DuplicateKey(f"staff.username {staff.username}")
+        staff.id = self.store.next_id("staff")
+        self.store.staff[staff.id] = replace(staff)
+        return staff.id
+
+    def get(self, staff_id: int) -> StaffUser:
+        found = self.store.staff.get(staff_id)
+        if found is None:
+            raise NotFound(f"staff user {staff_id} does not exist")
+        return replace(found)
+
+    def by_username(self, username: str) -> StaffUser | None:
+        found = [s for s in self.store.staff.values() if s.username == username]
+        return replace(found[0]) if found else None
+
+    def list(self) -> list[StaffUser]:
+        return [replace(s) for s in sorted(self.store.staff.values(), key=lambda s: s.username)]
+
+    def save(self, staff: StaffUser) -> None:
+        if staff.id not in self.store.staff:
+            raise NotFound(f"staff user {staff.id} does not exist")
+        self.store.staff[staff.id] = replace(staff)
+
+    def add_session(
+        self, staff_id: int, token_hash: str, *, at: datetime, expires_at: datetime
+    ) -> None:
+        if token_hash in self.store.staff_sessions:
+            raise DuplicateKey("staff_sessions.token_hash")
+        self.store.staff_sessions[token_hash] = StaffSession(staff_id, expires_at)
+
+    def live_session(self, token_hash: str, *, at: datetime) -> tuple[StaffUser, bool] | None:
+        found = self.store.staff_sessions.get(token_hash)
+        if found is None or found.revoked_at is not None or found.expires_at <= at:
+            return None
+        staff = self.store.staff[found.staff_id]
+        return (replace(staff), found.confirmed) if staff.disabled_at is None else None
+
+    def confirm_session(self, token_hash: str, *, at: datetime, expires_at: datetime) -> None:
+        found = self.store.staff_sessions.get(token_hash)
+        if found is not None and found.revoked_at is None:
+            found.confirmed, found.expires_at = True, expires_at
+
+    def revoke_sessions(self, staff_id: int, *, at: datetime) -> None:
+        for found in self.store.staff_sessions.values():
+            if found.staff_id == staff_id and found.revoked_at is None:
+                found.revoked_at = at
+
+    def revoke_session(self, token_hash: str, *, at: datetime) -> None:
+        found = self.store.staff_sessions.get(token_hash)
+        if found is not None and found.revoked_at is None:
+            found.revoked_at = at
+
+
+class FakeStatisticsQueries(_Repository):
+    def records_by_month(self, *, since: date) -> list[MonthCount]:
+        counted: dict[tuple[int, int, str, str], int] = {}
+        for r in self.store.records.values():
+            if r.decision_date >= since:
+                key = (r.decision_date.year, r.decision_date.month, r.department, r.item_code)
+                counted[key] = counted.get(key, 0) + 1
+        return [MonthCount(*key, n) for key, n in counted.items()]
+
+    def publicity(self, *, since: date) -> list[tuple[str, datetime, date]]:
+        return [
+            (r.department, r.received_at, r.publish_by)
+            for r in self.store.records.values()
+            if r.publish_by is not None and r.decision_date >= since
+        ]
+
+    def decided_cases(self, *, since: datetime) -> list[Due]:
+        found = [
+            Due("objection", o.department, (o.source_due or o.centre_due).day, o.decided_at)
+            for o in self.store.objections.values()
+            if o.decided_at is None or o.decided_at >= since
+        ]
+        return found + [
+            Due("repair", p.department, p.feedback_due.day, p.decided_at)
+            for p in self.store.repairs.values()
+            if p.decided_at is None or p.decided_at >= since
+        ]
+
+    def feedback(self, *, since: datetime) -> list[FeedbackCount]:
+        asked: dict[str, set[int]] = {}
+        for query_id, q in self.store.queries.items():
+            if q.kind == "check" and q.returned not in ("none", "refused") and q.at >= since:
+                asked.setdefault(q.department or "-", set()).add(query_id)
+        answered = {f.query_id for f in self.store.feedback}
+        return [FeedbackCount(d, len(ids), len(ids & answered)) for d, ids in asked.items()]
+
+
 def _subject_matches(subject: Subject, term: SearchTerm | None, region: str | None) -> bool:
     """The public search's rule for a subject, in Python (the SQL side: db/publication.py)."""
     if region is not None and not (subject.region_code or "").startswith(region):
@@ -1301,6 +1417,8 @@ class FakeUnitOfWork:
     publication: FakePublicationQueries
     outbox: FakeOutbox
     candidates: FakeCourtCandidates
+    staff: FakeStaffRepository
+    statistics: FakeStatisticsQueries
 
     def __init__(self, at: datetime, store: Store | None = None) -> None:
         self.at = at
@@ -1331,6 +1449,8 @@ class FakeUnitOfWork:
         self.publication = FakePublicationQueries(self)
         self.outbox = FakeOutbox(self)
         self.candidates = FakeCourtCandidates(self)
+        self.staff = FakeStaffRepository(self)
+        self.statistics = FakeStatisticsQueries(self)
 
     @property
     def working(self) -> Store:

@@ -24,6 +24,7 @@ from xinyong.db import (  # noqa: F401 - imported for the tables they declare
     registrations,
     repairs,
     reports,
+    staff,
     subjects,
     tipoffs,
 )

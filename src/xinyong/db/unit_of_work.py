@@ -30,6 +30,8 @@ from xinyong.db.records import SqlRecordRepository
 from xinyong.db.registrations import SqlRegistrationRepository
 from xinyong.db.repairs import SqlRepairRepository
 from xinyong.db.reports import SqlReportRegister
+from xinyong.db.staff import SqlStaffRepository
+from xinyong.db.statistics import SqlStatisticsQueries
 from xinyong.db.subjects import SqlIdentityReviewRepository, SqlSubjectRepository
 from xinyong.db.tipoffs import SqlTipOffRepository
 
@@ -71,6 +73,8 @@ class SqlUnitOfWork:
     peers: SqlPeerRepository
     outbox: SqlOutbox
     inbox: SqlInbox
+    staff: SqlStaffRepository
+    statistics: SqlStatisticsQueries
 
     def __init__(
         self, session_factory: sessionmaker[Session], clock: Callable[[], datetime] = _utcnow
@@ -114,6 +118,8 @@ class SqlUnitOfWork:
         self.peers = SqlPeerRepository(session)
         self.outbox = SqlOutbox(session)
         self.inbox = SqlInbox(session)
+        self.staff = SqlStaffRepository(session)
+        self.statistics = SqlStatisticsQueries(session)
         return self
 
     def __exit__(

@@ -66,6 +66,11 @@ class EventTag(StrEnum):
     REGISTRATION_REFUSED = "registration:refused"
     TIPOFF_RECEIVED = "tipoff:received"
     TIPOFF_READ = "tipoff:read"
+    STAFF_ADDED = "staff:added"
+    STAFF_DISABLED = "staff:disabled"
+    STAFF_LOGGED_IN = "staff:logged_in"
+    STAFF_LOGIN_REFUSED = "staff:login_refused"
+    STAFF_REFUSED = "staff:page_refused"
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,12 @@ class ListEntryRepository(Protocol):
 
     def get(self, entry_id: int, list_types: Mapping[str, ListType]) -> ListEntry: ...
     def department_of(self, entry_id: int) -> str | None: ...
+    def in_procedure(
+        self, department: str | None, list_types: Mapping[str, ListType], *, limit: int
+    ) -> list[ListEntry]:
+        """Listings still in their procedure (one department's, or all), oldest first."""
+        ...
+
     def source_record_of(self, entry_id: int) -> int | None: ...
     def past_period(self, day: date, list_types: Mapping[str, ListType]) -> list[ListEntry]: ...
     def save(self, entry: ListEntry, *, at: datetime) -> None: ...
@@ -426,6 +432,18 @@ def get_entry(
     with uow:
         entry, owner = owned(uow, policy, entry_id, department)
         return EntryView(entry, uow.subjects.get(entry.subject_id), owner)
+
+
+def listings_in_procedure(
+    uow: UnitOfWork, policy: Policy, *, department: str | None, limit: int = 200
+) -> list[EntryView]:
+    """Listings proposed, noticed or decided and not yet published (a department's own)."""
+    with uow:
+        entries = uow.entries.in_procedure(department, policy.list_types, limit=limit)
+        return [
+            EntryView(e, uow.subjects.get(e.subject_id), uow.entries.department_of(e.id or 0))
+            for e in entries
+        ]
 
 
 def entries_of(uow: UnitOfWork, policy: Policy, subject_id: int) -> list[EntryView]:

@@ -304,3 +304,9 @@ def objection_of(uow: UnitOfWork, subject_id: int, objection_id: int) -> Objecti
     if objection.subject_id != subject_id:
         raise NotFound(f"objection {objection_id} does not exist")
     return objection
+
+
+def objection_case(uow: UnitOfWork, objection_id: int, *, department: str | None) -> Objection:
+    """One objection as staff see it (a department only those about its own records)."""
+    with uow:
+        return _case(uow, objection_id, department)

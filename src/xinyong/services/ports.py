@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from xinyong.services.registrations import RegistrationRepository
     from xinyong.services.repairs import RepairRepository
     from xinyong.services.reports import ReportRegister
+    from xinyong.services.staff import StaffRepository
+    from xinyong.services.statistics import StatisticsQueries
     from xinyong.services.subjects import IdentityReviewRepository, SubjectRepository
     from xinyong.services.tipoffs import TipOffRepository
 
@@ -86,6 +88,9 @@ class UnitOfWork(Protocol):
     def outbox(self) -> Outbox:
         """Changes for the exchange between platforms, queued in this transaction."""
         ...
+    def staff(self) -> StaffRepository: ...
+    @property
+    def statistics(self) -> StatisticsQueries: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

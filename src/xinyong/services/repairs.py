@@ -210,3 +210,12 @@ def repairs_of(uow: UnitOfWork, subject_id: int) -> list[Repair]:
     """The person's own repair applications."""
     with uow:
         return uow.repairs.of_subject(subject_id)
+
+
+def repair_case(uow: UnitOfWork, repair_id: int, *, department: str | None) -> Repair:
+    """One repair application as staff see it (a department only those routed to it)."""
+    with uow:
+        repair = uow.repairs.get(repair_id)
+        if department is not None and repair.department != department:
+            raise NotFound(f"repair application {repair_id} does not exist")
+        return repair
