@@ -35,15 +35,18 @@ from xinyong.domain.checks import ChangeKind, Feedback
 from xinyong.domain.deadlines import CREDIT_CENTRE, Counted, DeadlineKind, Notice, Watched
 from xinyong.domain.departments import Department
 from xinyong.domain.errors import FieldProblem, NotFound
+from xinyong.domain.exchange import Change as ExchangeChange
+from xinyong.domain.exchange import Entity
 from xinyong.domain.feed import FeedItem
 from xinyong.domain.keys import ApiKey
-from xinyong.domain.lists import EntryState, ListEntry, ListType
+from xinyong.domain.lists import IN_PROCEDURE, EntryState, ListEntry, ListType
 from xinyong.domain.objections import Objection, ObjectionStatus
 from xinyong.domain.publication import SearchTerm, TermKind, published_name_matches
 from xinyong.domain.querylog import NOTHING, QueryEntry, QueryKind
 from xinyong.domain.records import CreditRecord, RecordStatus, document_key
 from xinyong.domain.repairs import Repair, RepairStatus
 from xinyong.domain.reports import IssuedReport
+from xinyong.domain.staff import StaffUser
 from xinyong.domain.subjects import (
     IdentityConflict,
     IdentityReview,
@@ -53,8 +56,10 @@ from xinyong.domain.subjects import (
     Subject,
 )
 from xinyong.domain.tipoffs import TipOff
+from xinyong.services.court_candidates import ReviewCandidate
 from xinyong.services.evidence import CaseType
 from xinyong.services.records import NewRecord, StoredState
+from xinyong.services.statistics import Due, FeedbackCount, MonthCount
 
 
 class DuplicateKey(Exception):
@@ -87,6 +92,14 @@ class StoredEntry:
 class Token:
     account_id: int
     expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass
+class StaffSession:
+    staff_id: int
+    expires_at: datetime
+    confirmed: bool = False
     revoked_at: datetime | None = None
 
 
@@ -165,6 +178,17 @@ class Store:
     notices: list[Notice] = field(default_factory=list)
     registrations: dict[int, Registration] = field(default_factory=dict)
     tipoffs: dict[int, TipOff] = field(default_factory=dict)
+    #: Each record's row as submitted (the exchange sends it on).
+    originals: dict[int, dict[str, object]] = field(default_factory=dict)
+    #: This platform's exchange node code (None: no node, nothing is queued), the outbox, and
+    #: the entities received from another origin (entity → origin).
+    node_code: str | None = None
+    outbox: list[ExchangeChange] = field(default_factory=list)
+    owners: dict[Entity, str] = field(default_factory=dict)
+    #: The court's published rows waiting for identity review.
+    candidates: list[ReviewCandidate] = field(default_factory=list)
+    staff: dict[int, StaffUser] = field(default_factory=dict)
+    staff_sessions: dict[str, StaffSession] = field(default_factory=dict)
     #: The last id handed out per table (ids, like sequences, are never reused in a store).
     last_ids: dict[str, int] = field(default_factory=dict)
 
@@ -185,6 +209,16 @@ class _Repository:
 
 
 class FakeSubjectRepository(_Repository):
+    def persons_born(self, region_code: str, year: int) -> list[Subject]:
+        return [
+            replace(s)
+            for s in self.store.subjects.values()
+            if s.kind is SubjectType.PERSON
+            and s.region_code == region_code
+            and s.birth_date is not None
+            and s.birth_date.year == year
+        ]
+
     def find_by_numbers(self, numbers: Collection[str]) -> dict[str, Subject]:
         wanted = set(numbers)
         return {s.number: replace(s) for s in self.store.subjects.values() if s.number in wanted}
@@ -333,6 +367,7 @@ class FakeRecordRepository(_Repository):
                 raise DuplicateKey(f"credit_records ({s.department}, {s.document_key})")
             record_id = self.store.next_id("credit_records")
             self.store.records[record_id] = _record_of(record_id, new, at)
+            self.store.originals[record_id] = dict(new.submission.original)
 
     def replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
         old = self.store.records.get(record_id)
@@ -342,6 +377,7 @@ class FakeRecordRepository(_Repository):
             Revision(record_id, old.content_hash, old.fields, old.batch_id, old.received_at, at)
         )
         # Everything a submission carries is replaced; a revocation and the objection mark stay.
+        self.store.originals[record_id] = dict(record.submission.original)
         self.store.records[record_id] = replace(
             _record_of(record_id, record, at),
             revoked_at=old.revoked_at,
@@ -354,6 +390,10 @@ class FakeRecordRepository(_Repository):
         if record is None:
             raise NotFound(f"record {record_id} does not exist")
         return self._copy(record)
+
+    def original(self, record_id: int) -> dict[str, object]:
+        self.get(record_id)
+        return dict(self.store.originals.get(record_id, {}))
 
     def active_of_items(self, items: Collection[str]) -> list[CreditRecord]:
         return [
@@ -640,6 +680,17 @@ class FakeListEntryRepository(_Repository):
         row = self._row(entry.id)
         for name in _ENTRY_SAVED:
             row.values[name] = getattr(entry, name)
+
+    def in_procedure(
+        self, department: str | None, list_types: Mapping[str, ListType], *, limit: int
+    ) -> list[ListEntry]:
+        found = [
+            self._entry(i, row, list_types)
+            for i, row in sorted(self.store.entries.items())
+            if row.values["state"] in IN_PROCEDURE
+            and (department is None or row.department == department)
+        ]
+        return found[:limit]
 
     def of_subject(self, subject_id: int, list_types: Mapping[str, ListType]) -> list[ListEntry]:
         return [
@@ -1124,6 +1175,99 @@ class FakeTipOffRepository(_Repository):
         )
 
 
+class FakeStaffRepository(_Repository):
+    def add(self, staff: StaffUser) -> int:
+        if self.by_username(staff.username) is not None:
+            raise DuplicateKey(f"staff.username {staff.username}")
+        staff.id = self.store.next_id("staff")
+        self.store.staff[staff.id] = replace(staff)
+        return staff.id
+
+    def get(self, staff_id: int) -> StaffUser:
+        found = self.store.staff.get(staff_id)
+        if found is None:
+            raise NotFound(f"staff user {staff_id} does not exist")
+        return replace(found)
+
+    def by_username(self, username: str) -> StaffUser | None:
+        found = [s for s in self.store.staff.values() if s.username == username]
+        return replace(found[0]) if found else None
+
+    def list(self) -> list[StaffUser]:
+        return [replace(s) for s in sorted(self.store.staff.values(), key=lambda s: s.username)]
+
+    def save(self, staff: StaffUser) -> None:
+        if staff.id not in self.store.staff:
+            raise NotFound(f"staff user {staff.id} does not exist")
+        self.store.staff[staff.id] = replace(staff)
+
+    def add_session(
+        self, staff_id: int, token_hash: str, *, at: datetime, expires_at: datetime
+    ) -> None:
+        if token_hash in self.store.staff_sessions:
+            raise DuplicateKey("staff_sessions.token_hash")
+        self.store.staff_sessions[token_hash] = StaffSession(staff_id, expires_at)
+
+    def live_session(self, token_hash: str, *, at: datetime) -> tuple[StaffUser, bool] | None:
+        found = self.store.staff_sessions.get(token_hash)
+        if found is None or found.revoked_at is not None or found.expires_at <= at:
+            return None
+        staff = self.store.staff[found.staff_id]
+        return (replace(staff), found.confirmed) if staff.disabled_at is None else None
+
+    def confirm_session(self, token_hash: str, *, at: datetime, expires_at: datetime) -> None:
+        found = self.store.staff_sessions.get(token_hash)
+        if found is not None and found.revoked_at is None:
+            found.confirmed, found.expires_at = True, expires_at
+
+    def revoke_sessions(self, staff_id: int, *, at: datetime) -> None:
+        for found in self.store.staff_sessions.values():
+            if found.staff_id == staff_id and found.revoked_at is None:
+                found.revoked_at = at
+
+    def revoke_session(self, token_hash: str, *, at: datetime) -> None:
+        found = self.store.staff_sessions.get(token_hash)
+        if found is not None and found.revoked_at is None:
+            found.revoked_at = at
+
+
+class FakeStatisticsQueries(_Repository):
+    def records_by_month(self, *, since: date) -> list[MonthCount]:
+        counted: dict[tuple[int, int, str, str], int] = {}
+        for r in self.store.records.values():
+            if r.decision_date >= since:
+                key = (r.decision_date.year, r.decision_date.month, r.department, r.item_code)
+                counted[key] = counted.get(key, 0) + 1
+        return [MonthCount(*key, n) for key, n in counted.items()]
+
+    def publicity(self, *, since: date) -> list[tuple[str, datetime, date]]:
+        return [
+            (r.department, r.received_at, r.publish_by)
+            for r in self.store.records.values()
+            if r.publish_by is not None and r.decision_date >= since
+        ]
+
+    def decided_cases(self, *, since: datetime) -> list[Due]:
+        found = [
+            Due("objection", o.department, (o.source_due or o.centre_due).day, o.decided_at)
+            for o in self.store.objections.values()
+            if o.decided_at is None or o.decided_at >= since
+        ]
+        return found + [
+            Due("repair", p.department, p.feedback_due.day, p.decided_at)
+            for p in self.store.repairs.values()
+            if p.decided_at is None or p.decided_at >= since
+        ]
+
+    def feedback(self, *, since: datetime) -> list[FeedbackCount]:
+        asked: dict[str, set[int]] = {}
+        for query_id, q in self.store.queries.items():
+            if q.kind == "check" and q.returned not in ("none", "refused") and q.at >= since:
+                asked.setdefault(q.department or "-", set()).add(query_id)
+        answered = {f.query_id for f in self.store.feedback}
+        return [FeedbackCount(d, len(ids), len(ids & answered)) for d, ids in asked.items()]
+
+
 def _subject_matches(subject: Subject, term: SearchTerm | None, region: str | None) -> bool:
     """The public search's rule for a subject, in Python (the SQL side: db/publication.py)."""
     if region is not None and not (subject.region_code or "").startswith(region):
@@ -1196,6 +1340,57 @@ class FakePublicationQueries(_Repository):
         return len(found), found[offset : offset + limit]
 
 
+class FakeOutbox(_Repository):
+    """The outbox in memory: the changes queued, in order (`store.outbox`)."""
+
+    paused = False
+
+    def origin(self) -> str | None:
+        return None if self.paused else self.store.node_code
+
+    def add(self, change: ExchangeChange, *, at: datetime) -> int:
+        self.store.outbox.append(change)
+        return len(self.store.outbox)
+
+    def add_many(self, changes: Sequence[ExchangeChange], *, at: datetime) -> None:
+        self.store.outbox.extend(changes)
+
+    def pause(self) -> None:
+        self.paused = True
+
+    def foreign(self, entities: Sequence[Entity]) -> set[Entity]:
+        return {e for e in entities if e in self.store.owners}
+
+    def pending(self, limit: int) -> list[tuple[int, ExchangeChange]]:
+        return list(enumerate(self.store.outbox, start=1))[:limit]
+
+    def mark_sent(self, seqs: Sequence[int], *, at: datetime) -> None:
+        raise NotImplementedError("the relay runs over SQL (tests/integration)")
+
+    def holds_copy(self, peer: str, entity: Entity) -> bool:
+        return False
+
+    def record_copies(self, peer: str, entities: Sequence[Entity]) -> None:
+        raise NotImplementedError("the relay runs over SQL (tests/integration)")
+
+    def count_pending(self) -> int:
+        return len(self.store.outbox)
+
+    def last_seq(self) -> int:
+        return len(self.store.outbox)
+
+
+class FakeCourtCandidates(_Repository):
+    def imported(self, source: str) -> bool:
+        return any(c.source == source for c in self.store.candidates)
+
+    def add_many(self, candidates: Sequence[ReviewCandidate], *, at: datetime) -> None:
+        self.store.candidates.extend(candidates)
+
+    def open(self, *, limit: int) -> list[ReviewCandidate]:
+        return list(self.store.candidates[:limit])
+
+
 class FakeUnitOfWork:
     """The unit of work over a `Store` in memory; `committed` is what a database would hold."""
 
@@ -1220,6 +1415,10 @@ class FakeUnitOfWork:
     registrations: FakeRegistrationRepository
     tipoffs: FakeTipOffRepository
     publication: FakePublicationQueries
+    outbox: FakeOutbox
+    candidates: FakeCourtCandidates
+    staff: FakeStaffRepository
+    statistics: FakeStatisticsQueries
 
     def __init__(self, at: datetime, store: Store | None = None) -> None:
         self.at = at
@@ -1248,6 +1447,10 @@ class FakeUnitOfWork:
         self.registrations = FakeRegistrationRepository(self)
         self.tipoffs = FakeTipOffRepository(self)
         self.publication = FakePublicationQueries(self)
+        self.outbox = FakeOutbox(self)
+        self.candidates = FakeCourtCandidates(self)
+        self.staff = FakeStaffRepository(self)
+        self.statistics = FakeStatisticsQueries(self)
 
     @property
     def working(self) -> Store:
@@ -1260,6 +1463,7 @@ class FakeUnitOfWork:
         if self._working is not None:
             raise RuntimeError("the unit of work is entered twice")
         self._working = copy.deepcopy(self.committed)
+        self.outbox.paused = False
         return self
 
     def __exit__(

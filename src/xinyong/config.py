@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     catalog_version: str | None = None
     """The catalog version new records are accepted under; the policy's default when unset."""
 
+    nats_servers: str = "nats://127.0.0.1:4222"
+    """The JetStream cluster the exchange between platforms uses (comma-separated URLs)."""
+
+    exchange_interval: float = Field(default=1.0, gt=0)
+    """Seconds between the exchange's rounds (relay the outbox, consume each peer)."""
+
+    exchange_replicas: int = Field(default=1, ge=1, le=5)
+    """Copies the cluster keeps of this node's stream (3 in a three-server cluster)."""
+
     max_body_bytes: int = 64 * 1024 * 1024
     """Largest request body the API accepts (batch uploads)."""
 

@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -135,12 +136,9 @@ def _history(url: str) -> tuple[str, str, str]:
     return debtor, newcomer, listed
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """A server on a fresh SQLite file with the history above."""
-    folder = tmp_path_factory.mktemp("portal")
-    url = f"sqlite:///{folder / 'portal.db'}"
-    debtor, newcomer, listed = _history(url)
+@contextmanager
+def site_server(url: str) -> Iterator[str]:
+    """A server on the database at `url`; its base address while it runs."""
     port = _free_port()
     server = subprocess.Popen(
         [
@@ -157,15 +155,27 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         env={**os.environ, "XINYONG_DATABASE_URL": url},
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(600):  # a loaded machine starts slowly
         try:
             urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310 - our own server
             break
         except OSError:
             time.sleep(0.1)
-    yield Site(base, url, debtor, newcomer, listed)
-    server.terminate()
-    server.wait(timeout=30)
+    try:
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A server on a fresh SQLite file with the history above."""
+    folder = tmp_path_factory.mktemp("portal")
+    url = f"sqlite:///{folder / 'portal.db'}"
+    debtor, newcomer, listed = _history(url)
+    with site_server(url) as base:
+        yield Site(base, url, debtor, newcomer, listed)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""Every portal and public page, fetched by an anonymous visitor and by a signed-in person, in
-both languages: no page shows a full citizen ID number (a person sees their own only masked)."""
+"""Every portal and public page, fetched by an anonymous visitor and by a signed-in person, and
+every console page, fetched by a user of each staff role, in both languages: no page shows a full
+citizen ID number (a person sees their own only masked; staff see numbers masked)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import citizen_id, debtor_row, penalty_row
-from tests.functional.helpers import Headers, masked, record_listing, submit
+from tests.functional.consoles import sign_in
+from tests.functional.helpers import Headers, masked, record_listing, register, submit
 from tests.functional.test_portal import person
+from xinyong.domain.access import Role
 from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id
 
 #: Anything shaped like a second-generation citizen ID number.
@@ -107,3 +110,96 @@ def test_no_page_shows_a_full_id_number_to_anyone(
         assert not full_numbers(shown.text), page
     mine = client.get("/portal/me", params={"lang": lang}).text
     assert masked(own) in mine
+
+
+def _console_pages(client: TestClient, ids: dict[str, object]) -> list[str]:
+    """Every GET page of the consoles (PDF documents aside), path parameters filled in."""
+    pages = []
+    schema = client.app.openapi()  # type: ignore[attr-defined]
+    for route, operations in schema["paths"].items():
+        if not route.startswith("/console") or "get" not in operations or route.endswith(".pdf"):
+            continue
+        path = route
+        for name, value in ids.items():
+            path = path.replace(f"{{{name}}}", str(value))
+        assert "{" not in path, f"no id to fill in {route}"
+        pages.append(path)
+    assert len(pages) >= 14
+    return sorted(pages)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_console_page_shows_a_full_id_number_to_any_role(
+    client: TestClient, amr: Headers, court: Headers, lang: str
+) -> None:
+    own = citizen_id(born=date(1977, 7, 17))
+    other = citizen_id(born=date(1966, 6, 6))
+    record = submit(
+        client,
+        amr,
+        penalty_row(violation=f"当事人（身份证号 {other}）销售过期食品", subject_id=own),
+    )
+    submit(client, court, debtor_row(subject_id=other, subject_name="李建国"))
+    record_listing(client, court, other)
+    proposed = client.post(
+        "/api/v1/lists/proposals",
+        json={
+            "list_type": "FOOD-DRUG-SERIOUS",
+            "subject": own,
+            "grounds": f"屡次销售过期食品（{other}）",
+            "basis_records": [record],
+        },
+        headers=amr,
+    )
+    assert proposed.status_code == 201, proposed.text
+    entry = proposed.json()["id"]
+    token = person(client, own, "王秀英")
+    filing = {
+        "record_id": record,
+        "ground": "error_or_omission",
+        "reasons": f"有误，当事人应为 {other}",
+        "csrf": token,
+    }
+    filed = client.post("/portal/me/objections", data=filing, follow_redirects=False)
+    objection = int(filed.headers["location"].split("/")[-1].split("?")[0])
+    register(client, citizen_id(born=date(1990, 1, 9)), "新用户")
+
+    everyone = {own, other}
+    ids: dict[str, object] = {
+        "objection_id": objection,
+        "repair_id": 1,
+        "entry_id": entry,
+        "batch_id": 1,
+        "check_id": 1,
+        "key": "records",
+    }
+    for username, role, department in (
+        ("crawl.amr", Role.SOURCE_DEPARTMENT, "BJ-AMR"),
+        ("crawl.caac", Role.IMPLEMENTING_DEPARTMENT, "BJ-CAAC-NC"),
+        ("crawl.centre", Role.CREDIT_CENTRE, None),
+    ):
+        me = sign_in(client, username, role, department)
+        if role is Role.SOURCE_DEPARTMENT:
+            body = "item,subject_id\nADM-PEN-01," + other + "\n"
+            client.post(
+                "/console/batches",
+                data={"csrf": me.csrf},
+                files={"file": ("rows.csv", body.encode(), "text/csv")},
+            )
+        if role is Role.IMPLEMENTING_DEPARTMENT:
+            client.post(
+                "/console/checks", data={"number": other, "matter": "flight", "csrf": me.csrf}
+            )
+        seen = {}
+        for page in _console_pages(client, ids):
+            shown = client.get(_in(page, lang))
+            assert shown.status_code in (200, 403, 404), (username, page, shown.status_code)
+            assert not full_numbers(shown.text) & everyone, (username, page)
+            seen[page] = shown.status_code
+        assert seen["/console/"] == 200
+        client.post("/console/logout", data={"csrf": me.csrf})
+    anonymous = [
+        client.get(_in(p, lang), follow_redirects=False) for p in _console_pages(client, ids)
+    ]
+    assert all(r.status_code in (200, 303) for r in anonymous)
+    assert not any(full_numbers(r.text) & everyone for r in anonymous)

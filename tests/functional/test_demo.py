@@ -16,13 +16,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyotp
 import pytest
 
 from tests.functional.helpers import masked, run, words
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.access import ROLE_SCOPES, Role
-from xinyong.services import keys, records
+from xinyong.domain.policy import load_policy
+from xinyong.services import keys, records, staff
 
 
 def test_synth_writes_the_files_its_summary_names(database: str, tmp_path: Path) -> None:
@@ -202,3 +204,36 @@ def test_every_command_the_demo_prints_works_as_printed(database: str, tmp_path:
     assert queried["subject"] == masked(person["number"])
     assert [e["list_type"] for e in queried["entries"]] == ["COURT-DEBTORS"]
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_demo_prints_a_console_user_per_console_whose_login_works(
+    database: str, tmp_path: Path
+) -> None:
+    first = run("demo", "--persons", "100", "--no-serve")
+    assert first.exit_code == 0, first.output
+    text = words(first.stdout)
+    printed = re.findall(r"(demo\.\w+) \((\w+), [^)]*\): password (\S+) TOTP secret (\w+)", text)
+    assert [(u, r) for u, r, _, _ in printed] == [
+        ("demo.source", "source_department"),
+        ("demo.check", "implementing_department"),
+        ("demo.centre", "credit_centre"),
+    ]
+    saved = tmp_path / "var" / "demo-staff.json"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    again = run("demo", "--persons", "100", "--no-serve")
+    assert re.findall(r"password (\S+) TOTP secret (\w+)", words(again.stdout)) == [
+        (p, s) for _, _, p, s in printed
+    ]
+    engine = make_engine(database)
+    try:
+        factory = make_session_factory(engine)
+        for username, _, password, secret in printed:
+            pending = staff.start_login(
+                SqlUnitOfWork(factory), load_policy(), username=username, password=password
+            )
+            code = pyotp.TOTP(secret).now()  # the clock is the real one here
+            assert staff.finish_login(
+                SqlUnitOfWork(factory), load_policy(), token=pending.token, code=code
+            ).confirmed
+    finally:
+        engine.dispose()

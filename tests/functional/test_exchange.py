@@ -80,3 +80,39 @@ def test_neither_the_cli_nor_the_web_app_loads_nats_at_start_up() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_courts_published_list_imports_as_review_candidates_never_records(
+    migrated: None, tmp_path: Path
+) -> None:
+    import json
+
+    from sqlalchemy import create_engine, func, select
+
+    from tests.unit.test_court_list import published_row
+    from xinyong.db.court_candidates import CourtCandidateRow
+    from xinyong.db.records import CreditRecordRow
+
+    path = tmp_path / "失信被执行人.jsonl"
+    rows = [published_row(), published_row(iname="李某", sexy="X")]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    result = run("exchange", "court-import", str(path))
+    assert result.exit_code == 1, result.output  # one row could not be read
+    assert "row 2, sexy" in result.output
+    assert "1 candidates for review" in result.output
+    engine = create_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(CourtCandidateRow)) == 1
+        assert conn.scalar(select(func.count()).select_from(CreditRecordRow)) == 0
+    engine.dispose()
+    assert run("exchange", "court-import", str(path)).exit_code == 2  # imported already
+
+
+def test_the_exchange_status_needs_no_nats(migrated: None) -> None:
+    assert (
+        run("node", "init", "--code", "GD", "--region", "440000", "--level", "provincial").exit_code
+        == 0
+    )
+    result = run("exchange", "status")
+    assert result.exit_code == 0, result.output
+    assert "node GD: last sequence 0, 0 pending" in result.output

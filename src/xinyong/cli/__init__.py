@@ -26,6 +26,7 @@ from xinyong.cli import (
     objections,
     repairs,
     serve,
+    staff,
     subjects,
 )
 
@@ -40,6 +41,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(db.app, name="db")
 app.add_typer(departments.app, name="departments")
 app.add_typer(keys.app, name="keys")
+app.add_typer(staff.app, name="staff")
 app.add_typer(subjects.reviews_app, name="reviews")
 app.add_typer(lists.app, name="lists")
 app.add_typer(measures.app, name="measures")
@@ -58,6 +60,7 @@ app.add_typer(accounts.agents_app, name="agents")
 app.add_typer(deadlines.app, name="deadlines")
 app.add_typer(exchange.node_app, name="node")
 app.add_typer(exchange.peers_app, name="peers")
+app.add_typer(exchange.exchange_app, name="exchange")
 
 
 def main() -> None:

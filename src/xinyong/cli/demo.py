@@ -18,10 +18,13 @@ if TYPE_CHECKING:  # the platform's modules load when a command runs: `--help` s
     from xinyong.domain.policy import Policy
     from xinyong.synth.demo import DemoKeys
     from xinyong.synth.population import SynthSummary
+    from xinyong.synth.staff import DemoStaff
 
 #: Where the demo writes its population's files, and its demo person's login.
 DEMO_FILES = Path("var/demo")
 DEMO_LOGIN = Path("var/demo-person.json")
+#: The demo's console users (password and TOTP secret: demo only, never for real staff).
+DEMO_STAFF = Path("var/demo-staff.json")
 
 
 def _synthesise(
@@ -109,6 +112,7 @@ def demo(
     from xinyong.db.migrate import upgrade
     from xinyong.services import departments, records
     from xinyong.synth import demo as demo_data
+    from xinyong.synth import staff as demo_staff
 
     p = context.platform()
     policy = p.policy
@@ -154,11 +158,22 @@ def demo(
             matter=_matter_of(policy, checking),
         )
     base = f"http://{host}:{port}"
+    with context.domain_errors():
+        users = demo_staff.create_demo_staff(
+            p.uow,
+            policy,
+            DEMO_STAFF,
+            source=keys.source[0],
+            implementing=checking,
+            actor=context.CLI_ACTOR,
+        )
     for title, lines in _examples(base, keys, source_file, requests):
         console.print(title, highlight=False)
         for line in lines:
             # One line each, never wrapped by the console: copied, it runs as printed.
             console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    for line in _consoles(base, users):
+        console.print(line, highlight=False, soft_wrap=True)
     if serve_after:
         console.print(f"serving {base} — interactive docs at {base}/docs")
         serve_app(host, port, workers=1)
@@ -230,6 +245,26 @@ def _examples(
     )
     out.append((f"[bold]the demo person[/] (login in {DEMO_LOGIN}):", login))
     return out
+
+
+def _consoles(base: str, users: list[DemoStaff]) -> list[str]:
+    """How each demo console user logs in: the page, username, password and TOTP secret (printed
+    for the demo only: real staff enrol an authenticator at their first login), and a command
+    that prints the current code from a secret."""
+    lines = [
+        f"[bold]the consoles[/] at {base}/console/login: a password, then the code"
+        f" (demo only; kept in {DEMO_STAFF}):"
+    ]
+    for user in users:
+        lines.append(
+            f"· {user.username} ({user.role}, {user.department or 'credit centre'}):"
+            f" password {user.password}  TOTP secret {user.totp_secret}"
+        )
+    lines.append(
+        "· the current code of a secret: .venv/bin/python -c"
+        ' "import pyotp, sys; print(pyotp.TOTP(sys.argv[1]).now())" SECRET'
+    )
+    return lines
 
 
 def _source_file(persons: int) -> Path | None:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from xinyong.db.audit import SqlAuditLog
 from xinyong.db.base import Base
 from xinyong.db.checks import CHANGE_LOG_LOCK
+from xinyong.db.exchange_copies import LocalCopyRow
 from xinyong.db.types import BigId, Json, UTCDateTime
 from xinyong.domain.envelopes import NodeKeys, PublicKeys, RefusalReason
 from xinyong.domain.exchange import (
@@ -231,25 +232,64 @@ class SqlOutbox:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._locked = False
+        self._paused = False
+        self._origin: str | bool | None = False  # False: not looked up yet in this transaction
 
-    def add(self, change: Change, *, at: datetime) -> int:
+    def origin(self) -> str | None:
+        if self._paused:
+            return None
+        if self._origin is False:
+            self._origin = self.session.scalar(select(ExchangeNodeRow.code).limit(1))
+        return self._origin if isinstance(self._origin, str) else None
+
+    def pause(self) -> None:
+        self._paused = True
+
+    def foreign(self, entities: Sequence[Entity]) -> set[Entity]:
+        found: set[Entity] = set()
+        by_type: dict[str, dict[str, Entity]] = {}
+        for e in entities:
+            by_type.setdefault(e.type.value, {})[e.key] = e
+        for entity_type, keys in by_type.items():
+            wanted = list(keys)
+            for start in range(0, len(wanted), 500):
+                rows = self.session.scalars(
+                    select(EntityOwnerRow.entity_key).where(
+                        EntityOwnerRow.entity_type == entity_type,
+                        EntityOwnerRow.entity_key.in_(wanted[start : start + 500]),
+                    )
+                )
+                found.update(keys[k] for k in rows)
+        return found
+
+    def _lock(self) -> None:
         # On PostgreSQL, sequence numbers are drawn in commit order: the transaction holds the
         # change log's advisory lock (the same key, so a transaction writing both takes one).
         if not self._locked and self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(select(func.pg_advisory_xact_lock(CHANGE_LOG_LOCK)))
             self._locked = True
+
+    @staticmethod
+    def _values(change: Change, at: datetime) -> dict[str, Any]:
+        return {
+            "kind": change.kind.value,
+            "entity_type": change.entity.type.value,
+            "entity_key": change.entity.key,
+            "change": change_json(change),
+            "created_at": at,
+        }
+
+    def add(self, change: Change, *, at: datetime) -> int:
+        self._lock()
         result = self.session.execute(
-            insert(OutboxRow)
-            .values(
-                kind=change.kind.value,
-                entity_type=change.entity.type.value,
-                entity_key=change.entity.key,
-                change=change_json(change),
-                created_at=at,
-            )
-            .returning(OutboxRow.seq)
+            insert(OutboxRow).values(**self._values(change, at)).returning(OutboxRow.seq)
         )
         return int(result.scalar_one())
+
+    def add_many(self, changes: Sequence[Change], *, at: datetime) -> None:
+        if changes:
+            self._lock()
+            self.session.execute(insert(OutboxRow), [self._values(c, at) for c in changes])
 
     def pending(self, limit: int) -> list[tuple[int, Change]]:
         rows = self.session.scalars(
@@ -290,6 +330,9 @@ class SqlOutbox:
     def count_pending(self) -> int:
         query = select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None))
         return int(self.session.scalar(query) or 0)
+
+    def last_seq(self) -> int:
+        return int(self.session.scalar(select(func.max(OutboxRow.seq))) or 0)
 
 
 class SqlInbox:
@@ -376,6 +419,42 @@ class SqlInbox:
             )
             for r in rows
         ]
+
+    def local_id(self, entity: Entity) -> int | None:
+        row = self.session.get(LocalCopyRow, (entity.type.value, entity.key))
+        return row.local_id if row else None
+
+    def set_local_id(self, entity: Entity, local_id: int) -> None:
+        row = self.session.get(LocalCopyRow, (entity.type.value, entity.key))
+        if row is None:
+            self.session.add(
+                LocalCopyRow(
+                    entity_type=entity.type.value, entity_key=entity.key, local_id=local_id
+                )
+            )
+        else:
+            row.local_id = local_id
+        self.session.flush()
+
+    def last_seqs(self) -> dict[str, int]:
+        rows = self.session.execute(
+            select(AppliedRow.origin, func.max(AppliedRow.seq)).group_by(AppliedRow.origin)
+        )
+        return {origin: int(seq) for origin, seq in rows}
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        rows = self.session.execute(
+            select(AppliedRow.origin, AppliedRow.outcome, func.count()).group_by(
+                AppliedRow.origin, AppliedRow.outcome
+            )
+        )
+        return {(origin, outcome): int(n) for origin, outcome, n in rows}
+
+    def refusal_counts(self) -> dict[str, int]:
+        rows = self.session.execute(
+            select(RefusalRow.reason, func.count()).group_by(RefusalRow.reason)
+        )
+        return {reason: int(n) for reason, n in rows}
 
     def count(self, outcome: Outcome) -> int:
         query = select(func.count()).select_from(AppliedRow).where(AppliedRow.outcome == outcome)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from xinyong.db.base import Base, deadline_values, in_chunks, stored_deadline
 from xinyong.db.types import BigId, Json, UTCDateTime
 from xinyong.domain.errors import NotFound
-from xinyong.domain.lists import EntryState, ListEntry, ListType
+from xinyong.domain.lists import IN_PROCEDURE, EntryState, ListEntry, ListType
 
 
 class ListEntryRow(Base):
@@ -193,6 +193,20 @@ class SqlListEntryRepository:
             select(ListEntryRow)
             .where(ListEntryRow.subject_id == subject_id)
             .order_by(ListEntryRow.id)
+        )
+        return [_entry(row, list_types) for row in rows]
+
+    def in_procedure(
+        self, department: str | None, list_types: Mapping[str, ListType], *, limit: int
+    ) -> list[ListEntry]:
+        rows = self.session.scalars(
+            select(ListEntryRow)
+            .where(
+                ListEntryRow.state.in_(IN_PROCEDURE),
+                *([ListEntryRow.department_code == department] if department else []),
+            )
+            .order_by(ListEntryRow.id)
+            .limit(limit)
         )
         return [_entry(row, list_types) for row in rows]
 

@@ -264,6 +264,12 @@ class SqlRecordRepository:
             raise NotFound(f"record {record_id} does not exist")
         return self._to_domain(row)
 
+    def original(self, record_id: int) -> dict[str, object]:
+        row = self.session.get(CreditRecordRow, record_id)
+        if row is None:
+            raise NotFound(f"record {record_id} does not exist")
+        return dict(row.original)
+
     def active_of_items(self, items: Collection[str]) -> list[CreditRecord]:
         rows = self.session.scalars(
             select(CreditRecordRow)

@@ -118,6 +118,16 @@ class SqlSubjectRepository:
         row = self.session.scalar(select(SubjectRow).where(SubjectRow.number == number))
         return self._to_domain(row) if row else None
 
+    def persons_born(self, region_code: str, year: int) -> list[Subject]:
+        rows = self.session.scalars(
+            select(SubjectRow).where(
+                SubjectRow.kind == "person",
+                SubjectRow.region_code == region_code,
+                SubjectRow.birth_date.between(date(year, 1, 1), date(year, 12, 31)),
+            )
+        )
+        return [self._to_domain(row) for row in rows]
+
     def get(self, subject_id: int) -> Subject:
         row = self.session.get(SubjectRow, subject_id)
         if row is None:

@@ -15,9 +15,11 @@ from xinyong.db.audit import SqlAuditLog
 from xinyong.db.authorisations import SqlAuthorisationRepository
 from xinyong.db.batches import SqlBatchRepository
 from xinyong.db.checks import SqlChangeLog
+from xinyong.db.court_candidates import SqlCourtCandidates
 from xinyong.db.deadlines import SqlDeadlineRepository
 from xinyong.db.departments import SqlDepartmentRepository
 from xinyong.db.evidence import SqlEvidenceRepository
+from xinyong.db.exchange import SqlInbox, SqlNodeRepository, SqlOutbox, SqlPeerRepository
 from xinyong.db.feed import SqlFeed
 from xinyong.db.keys import SqlApiKeyRepository
 from xinyong.db.lists import SqlListEntryRepository
@@ -28,6 +30,8 @@ from xinyong.db.records import SqlRecordRepository
 from xinyong.db.registrations import SqlRegistrationRepository
 from xinyong.db.repairs import SqlRepairRepository
 from xinyong.db.reports import SqlReportRegister
+from xinyong.db.staff import SqlStaffRepository
+from xinyong.db.statistics import SqlStatisticsQueries
 from xinyong.db.subjects import SqlIdentityReviewRepository, SqlSubjectRepository
 from xinyong.db.tipoffs import SqlTipOffRepository
 
@@ -64,6 +68,13 @@ class SqlUnitOfWork:
     registrations: SqlRegistrationRepository
     tipoffs: SqlTipOffRepository
     publication: SqlPublicationQueries
+    candidates: SqlCourtCandidates
+    node: SqlNodeRepository
+    peers: SqlPeerRepository
+    outbox: SqlOutbox
+    inbox: SqlInbox
+    staff: SqlStaffRepository
+    statistics: SqlStatisticsQueries
 
     def __init__(
         self, session_factory: sessionmaker[Session], clock: Callable[[], datetime] = _utcnow
@@ -102,6 +113,13 @@ class SqlUnitOfWork:
         self.registrations = SqlRegistrationRepository(session)
         self.tipoffs = SqlTipOffRepository(session)
         self.publication = SqlPublicationQueries(session)
+        self.candidates = SqlCourtCandidates(session)
+        self.node = SqlNodeRepository(session)
+        self.peers = SqlPeerRepository(session)
+        self.outbox = SqlOutbox(session)
+        self.inbox = SqlInbox(session)
+        self.staff = SqlStaffRepository(session)
+        self.statistics = SqlStatisticsQueries(session)
         return self
 
     def __exit__(

@@ -60,11 +60,17 @@ class EventTag(StrEnum):
     EXCHANGE_PEER_ADDED = "exchange:peer_added"
     EXCHANGE_PEER_REMOVED = "exchange:peer_removed"
     EXCHANGE_EVENT_REFUSED = "exchange:event_refused"
+    COURT_LIST_IMPORTED = "court_list:imported"
     REGISTRATION_RECEIVED = "registration:received"
     REGISTRATION_VERIFIED = "registration:verified"
     REGISTRATION_REFUSED = "registration:refused"
     TIPOFF_RECEIVED = "tipoff:received"
     TIPOFF_READ = "tipoff:read"
+    STAFF_ADDED = "staff:added"
+    STAFF_DISABLED = "staff:disabled"
+    STAFF_LOGGED_IN = "staff:logged_in"
+    STAFF_LOGIN_REFUSED = "staff:login_refused"
+    STAFF_REFUSED = "staff:page_refused"
 
 
 @dataclass(frozen=True, slots=True)

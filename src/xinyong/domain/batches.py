@@ -76,6 +76,7 @@ class Batch:
             held_for_review=self.held,
             errors=rejects,
             notes=self.notes(),
+            open=self.status is BatchStatus.OPEN,
         )
 
 
@@ -93,6 +94,8 @@ class IngestSummary:
     resumed_from_row: int = 0
     errors: list[FieldProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Still being ingested (or interrupted): its counts grow as its chunks commit.
+    open: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -9,10 +9,12 @@ function of the event and the peer's entitlement. See docs/exchange.md.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import TypeAlias, TypeVar
 
@@ -61,6 +63,13 @@ class NodeIdentity:
         check_node_code(self.code)
         if not _REGION.match(self.region):
             raise Invalid("region: a 6-digit administrative region code, e.g. 440000")
+
+    def covers(self, region_code: str) -> bool:
+        """Whether a department of this region is this node's own (its origin): a province's
+        node covers the province, a city's the city, the national node the central bodies."""
+        width = {NodeLevel.PROVINCIAL: 2, NodeLevel.MUNICIPAL: 4, NodeLevel.NATIONAL: 6}
+        n = width[self.level]
+        return region_code[:n] == self.region[:n]
 
 
 class EntityType(StrEnum):
@@ -416,3 +425,49 @@ def may_receive(
     if not authorised:
         return Verdict(False, "the subject has not authorised this agency")
     return Verdict(True, "the subject authorised this agency")
+
+
+# --- what every node computes the same way ------------------------------------------------
+
+
+def subject_reference(subject_type: SubjectType, number: str) -> str:
+    """Return the exchange's reference for a subject: a digest of its number, never the number.
+
+    Every node computes it the same way, so that digests compare across nodes. A digest of a
+    number from a small space can be searched: the reference only ever travels to peers, whose
+    streams are closed to others (docs/exchange.md, deployment).
+    """
+    blob = f"xinyong.exchange/1 subject {subject_type.value} {number}".encode()
+    return hashlib.sha256(blob).hexdigest()[:32]
+
+
+def json_safe(value: object) -> JsonValue:
+    """Return `value` as canonical JSON can carry it: dates ISO, decimals and floats as text."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float | Decimal):
+        return str(Decimal(str(value)))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [json_safe(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    return str(value)
+
+
+#: What of an entity's state a leaf covers: what every copy must agree on.
+LEAF_KEYS: Mapping[EntityType, tuple[str, ...]] = {
+    EntityType.RECORD: ("status", "under_objection", "content_hash"),
+    EntityType.LISTING: ("list_type", "state", "ends_on", "under_objection", "records"),
+}
+
+
+def leaf_part(entity: Entity, state: Mapping[str, object]) -> dict[str, JsonValue]:
+    """Return the part of one entity's state that a subject's leaf covers."""
+    return {
+        "type": entity.type.value,
+        "key": entity.key,
+        **{k: json_safe(state.get(k)) for k in LEAF_KEYS[entity.type]},
+    }

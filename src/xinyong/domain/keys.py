@@ -33,6 +33,8 @@ class ApiKey:
     revoked_at: datetime | None = None
     account_id: int | None = None
     subject_id: int | None = None
+    #: A staff user's console session (services/staff.py): their department and role's scopes.
+    staff_id: int | None = None
 
     def matches(self, secret: str) -> bool:
         return hmac.compare_digest(self.secret_hash, hash_secret(secret))
@@ -48,6 +50,8 @@ class ApiKey:
     def actor(self) -> str:
         if self.account_id is not None:
             return f"account:{self.account_id}"
+        if self.staff_id is not None:
+            return f"staff:{self.staff_id}"
         return f"key:{self.prefix}"
 
 

@@ -49,6 +49,10 @@ class EntryState(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+#: The states of a listing still in its procedure (proposed, noticed, decided): a department's
+#: console lists them with their next step.
+IN_PROCEDURE = ("proposed", "noticed", "decided")
+
 #: The exit ground of a listing whose record was revoked or varied away (see `lose_basis`).
 BASIS_REVOKED = "revocation"
 

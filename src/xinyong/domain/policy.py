@@ -20,6 +20,7 @@ from xinyong.domain.periods import PeriodPolicy
 from xinyong.domain.querylog import QueryLogRules
 from xinyong.domain.records import Gate
 from xinyong.domain.repairs import RepairRules
+from xinyong.domain.staff import StaffRules
 from xinyong.domain.tipoffs import TipOffRules
 from xinyong.policy import PACKAGED, read_toml
 
@@ -43,6 +44,7 @@ class Policy:
     accounts: AccountRules
     querylog: QueryLogRules
     tipoffs: TipOffRules
+    staff: StaffRules
 
     def gate(self, today: date) -> Gate:
         return Gate(self.catalog, self.periods, self.banned, today)
@@ -100,6 +102,7 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
         AccountRules.from_policy(rights, rights_name),
         QueryLogRules.from_policy(rights, rights_name),
         tipoffs,
+        StaffRules.from_policy(rights, rights_name),
     )
 
 

@@ -91,12 +91,14 @@ def ingest_batch(
     sha256: str | None = None,
     chunk_rows: int = 2000,
     on_progress: Callable[[int], None] | None = None,
+    on_open: Callable[[int], None] | None = None,
 ) -> IngestSummary:
     """Validate and store a batch of rows, one committed chunk at a time.
 
     A file batch (with `sha256`) that was interrupted resumes after its last committed row: rows
     already stored are skipped, so a rerun leaves the database as an uninterrupted run would.
-    `on_progress` is called with the number of rows handled so far (skipped rows included).
+    `on_progress` is called with the number of rows handled so far (skipped rows included);
+    `on_open` with the batch's id once it is stored (a console shows its progress from then on).
     """
     with uow:
         dept = require_department(uow, department)
@@ -118,6 +120,8 @@ def ingest_batch(
                 )
             )
         uow.commit()
+    if on_open:
+        on_open(batch.id)
     summary = IngestSummary(batch_id=batch.id, resumed_from_row=batch.rows_done if resumed else 0)
     if resumed:
         summary.notes.append(

@@ -251,3 +251,17 @@ def give_feedback(
         )
         uow.commit()
     return feedback
+
+
+def check_of(
+    uow: UnitOfWork, query_id: int, *, department: str | None
+) -> tuple[QueryEntry, list[Feedback]]:
+    """A check as logged (what it returned) and the feedback given on it; a department sees only
+    its own checks."""
+    with uow:
+        query = uow.queries.get(query_id)
+        if query.kind != QueryKind.CHECK or (
+            department is not None and query.department != department
+        ):
+            raise NotFound(f"check {query_id} does not exist")
+        return query, uow.queries.feedback_of(query_id)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from xinyong.domain.audit import EventTag
 from xinyong.domain.calendar import add_working_days, business_date
 from xinyong.domain.errors import Invalid, OutsideMandate
+from xinyong.domain.exchange import EventKind
 from xinyong.domain.lists import Decider, ListType, record_decided_listing, require_decider
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, conduct_date
@@ -23,6 +24,7 @@ from xinyong.services.lists import (
     list_type_of,
     owned,
 )
+from xinyong.services.outbound import record_entity
 from xinyong.services.subjects import find_subject
 
 if TYPE_CHECKING:
@@ -79,7 +81,7 @@ def record_decided(
             # and an objection to, or a revocation of, the record reaches it.
             uow.entries.add(entry, department=department, source_record=source.id, at=now)
             audit_entry(uow, EventTag.LISTING_RECORDED, actor, entry, record=source.id)
-            changed(uow, entry)
+            changed(uow, entry, policy)
             end_clean_status_on_listing(uow, policy, entry, actor=actor)
             uow.commit()
     except OutsideMandate as refusal:
@@ -123,8 +125,15 @@ def record_court_listings(uow: UnitOfWork, policy: Policy, *, actor: str) -> int
         for list_type in court_lists:
             records = uow.records.active_of_items(list_type.source_items)
             linked = uow.entries.linked_records([r.id for r in records])
+            # A court record received from another platform is listed there, and its listing
+            # arrives from there too.
+            foreign = uow.outbox.foreign(
+                [record_entity(r.department, r.document_number) for r in records]
+            )
             for record in records:
                 if record.id in linked or not record.is_displayable_on(today):
+                    continue
+                if record_entity(record.department, record.document_number) in foreign:
                     continue
                 subject = uow.subjects.get(record.subject_id)
                 age = subject.age_on(conduct_date(record))
@@ -146,7 +155,7 @@ def record_court_listings(uow: UnitOfWork, policy: Policy, *, actor: str) -> int
                     entry, department=record.department, source_record=record.id, at=now
                 )
                 audit_entry(uow, EventTag.LISTING_RECORDED, actor, entry, record=record.id)
-                changed(uow, entry)
+                changed(uow, entry, policy)
                 end_clean_status_on_listing(uow, policy, entry, actor=actor)
                 created += 1
         uow.commit()
@@ -183,7 +192,7 @@ def extend_listing(
                 months=months,
                 decided_on=str(decided_on),
             )
-            changed(uow, entry)
+            changed(uow, entry, policy, EventKind.LISTING_EXTENDED)
             subject = uow.subjects.get(entry.subject_id)
             uow.commit()
     except OutsideMandate as refusal:

@@ -67,10 +67,10 @@ def derive_clean_statuses(uow: UnitOfWork, policy: Policy, *, actor: str) -> tup
                     entry = derive_clean_status(list_type, subject_id=subject_id, on=today, at=now)
                     uow.entries.add(entry, department=None, source_record=None, at=now)
                     audit_entry(uow, EventTag.LISTING_RECORDED, actor, entry, derived=True)
-                    changed(uow, entry)
+                    changed(uow, entry, policy)
                     granted += 1
                 elif not clean and entry is not None:
-                    _end(uow, _ground(subject_id, listed, windows), entry, actor)
+                    _end(uow, policy, _ground(subject_id, listed, windows), entry, actor)
                     ended += 1
             # A holder with no record left at all (deleted after retention) keeps the status:
             # nothing speaks against it. One whose records were all revoked is in `facts` with
@@ -91,8 +91,8 @@ def _ground(
     return DERIVATION_CORRECTED
 
 
-def _end(uow: UnitOfWork, ground: str, entry: ListEntry, actor: str) -> None:
+def _end(uow: UnitOfWork, policy: Policy, ground: str, entry: ListEntry, actor: str) -> None:
     entry.exit(ground=ground, on=business_date(uow.now()))
     uow.entries.save(entry, at=uow.now())
     audit_entry(uow, EventTag.LISTING_EXITED, actor, entry, ground=ground)
-    changed(uow, entry)
+    changed(uow, entry, policy)

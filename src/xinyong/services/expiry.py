@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
-from xinyong.domain.checks import ChangeKind
+from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import FeedKind
 from xinyong.domain.policy import Policy
 from xinyong.services.deadlines import recount_deadlines
 from xinyong.services.derived_lists import derive_clean_statuses
 from xinyong.services.feed import notify
+from xinyong.services.lists import changed
+from xinyong.services.outbound import queue_record
 from xinyong.services.querylog import delete_past_retention
 
 if TYPE_CHECKING:
@@ -50,6 +52,7 @@ def sweep(uow: UnitOfWork, policy: Policy, *, actor: str, chunk: int = 1000) -> 
             for record in due:
                 record.expire(at=now)
                 uow.records.save_status(record)
+                queue_record(uow, policy, record, EventKind.RECORD_EXPIRED)
                 notify(
                     uow,
                     uow.subjects.get(record.subject_id),
@@ -78,9 +81,7 @@ def sweep(uow: UnitOfWork, policy: Policy, *, actor: str, chunk: int = 1000) -> 
         for entry in uow.entries.past_period(today, policy.list_types):
             entry.exit(ground="expiry", on=entry.ends_on or today)
             uow.entries.save(entry, at=now)
-            uow.changes.append(
-                ChangeKind.LISTING, subject_id=entry.subject_id, entity_id=entry.id, at=now
-            )
+            changed(uow, entry, policy)
             notify(
                 uow,
                 uow.subjects.get(entry.subject_id),

@@ -36,7 +36,9 @@ def entries_resting_on(uow: UnitOfWork, policy: Policy, record: CreditRecord) ->
     return found
 
 
-def end_on_ground(uow: UnitOfWork, entry: ListEntry, ground: str, today: date) -> None:
+def end_on_ground(
+    uow: UnitOfWork, policy: Policy, entry: ListEntry, ground: str, today: date
+) -> None:
     """End a listing in force on `ground` (revocation or repair), if its list allows that."""
     if entry.state not in (EntryState.DECIDED, EntryState.PUBLISHED):
         return
@@ -47,7 +49,7 @@ def end_on_ground(uow: UnitOfWork, entry: ListEntry, ground: str, today: date) -
         )
     entry.exit(ground=ground, on=today)
     uow.entries.save(entry, at=uow.now())
-    changed(uow, entry)
+    changed(uow, entry, policy)
 
 
 def end_listings_resting_on(
@@ -73,7 +75,7 @@ def end_listings_resting_on(
             continue
         uow.entries.save(entry, at=uow.now())
         audit_entry(uow, EventTag.LISTING_BASIS_LOST, actor, entry, record=record.id)
-        changed(uow, entry)
+        changed(uow, entry, policy)
         ended.append(entry)
     return ended
 

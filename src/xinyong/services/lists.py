@@ -17,6 +17,7 @@ from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import Severity
 from xinyong.domain.checks import ChangeKind
 from xinyong.domain.errors import Invalid, NotFound
+from xinyong.domain.exchange import EventKind
 from xinyong.domain.lists import (
     CLEAN_STATUS_ENDERS,
     REFUSAL,
@@ -31,6 +32,7 @@ from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus, conduct_date
 from xinyong.domain.subjects import Subject
 from xinyong.services.documents import ListingDocument
+from xinyong.services.outbound import queue_listing
 from xinyong.services.subjects import find_subject
 
 if TYPE_CHECKING:
@@ -46,6 +48,12 @@ class ListEntryRepository(Protocol):
 
     def get(self, entry_id: int, list_types: Mapping[str, ListType]) -> ListEntry: ...
     def department_of(self, entry_id: int) -> str | None: ...
+    def in_procedure(
+        self, department: str | None, list_types: Mapping[str, ListType], *, limit: int
+    ) -> list[ListEntry]:
+        """Listings still in their procedure (one department's, or all), oldest first."""
+        ...
+
     def source_record_of(self, entry_id: int) -> int | None: ...
     def past_period(self, day: date, list_types: Mapping[str, ListType]) -> list[ListEntry]: ...
     def save(self, entry: ListEntry, *, at: datetime) -> None: ...
@@ -106,10 +114,15 @@ def audit_entry(
     )
 
 
-def changed(uow: UnitOfWork, entry: ListEntry) -> None:
+def changed(
+    uow: UnitOfWork, entry: ListEntry, policy: Policy, kind: EventKind | None = None
+) -> None:
+    """The days a listing is in force changed: checks follow (the change log), and so do the
+    exchange's peers (the outbox)."""
     uow.changes.append(
         ChangeKind.LISTING, subject_id=entry.subject_id, entity_id=entry.id, at=uow.now()
     )
+    queue_listing(uow, policy, entry, kind)
 
 
 def lose_clean_status(
@@ -126,7 +139,7 @@ def lose_clean_status(
         entry.exit(ground=ground, on=today)
         uow.entries.save(entry, at=uow.now())
         audit_entry(uow, EventTag.LISTING_EXITED, actor, entry, ground=ground)
-        changed(uow, entry)
+        changed(uow, entry, policy)
     return len(held)
 
 
@@ -252,7 +265,7 @@ def _step(
         uow.entries.save(entry, at=now)
         audit_entry(uow, tag, actor, entry, **data)
         if entry.force_window() != before:
-            changed(uow, entry)
+            changed(uow, entry, policy)
             end_clean_status_on_listing(uow, policy, entry, actor=actor)
         subject = uow.subjects.get(entry.subject_id)
         uow.commit()
@@ -419,6 +432,18 @@ def get_entry(
     with uow:
         entry, owner = owned(uow, policy, entry_id, department)
         return EntryView(entry, uow.subjects.get(entry.subject_id), owner)
+
+
+def listings_in_procedure(
+    uow: UnitOfWork, policy: Policy, *, department: str | None, limit: int = 200
+) -> list[EntryView]:
+    """Listings proposed, noticed or decided and not yet published (a department's own)."""
+    with uow:
+        entries = uow.entries.in_procedure(department, policy.list_types, limit=limit)
+        return [
+            EntryView(e, uow.subjects.get(e.subject_id), uow.entries.department_of(e.id or 0))
+            for e in entries
+        ]
 
 
 def entries_of(uow: UnitOfWork, policy: Policy, subject_id: int) -> list[EntryView]:

@@ -13,6 +13,7 @@ from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import ChangeKind
 from xinyong.domain.errors import Conflict, Invalid, NotFound, OutsideMandate
+from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import OUTCOME_KINDS, FeedKind
 from xinyong.domain.lists import ListEntry
 from xinyong.domain.objections import Objection, ObjectionStatus
@@ -22,6 +23,7 @@ from xinyong.services.audit import record_refusal
 from xinyong.services.evidence import CaseType
 from xinyong.services.feed import notify
 from xinyong.services.list_bases import end_listings_resting_on, end_on_ground, entries_resting_on
+from xinyong.services.outbound import queue_listing, queue_record
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -33,6 +35,9 @@ class ObjectionRepository(Protocol):
     def save(self, objection: Objection) -> None: ...
     def of_subject(self, subject_id: int) -> list[Objection]: ...
     def open(self, department: str | None) -> list[Objection]: ...
+
+
+_MARK = {True: EventKind.OBJECTION_MARK_SET, False: EventKind.OBJECTION_MARK_CLEARED}
 
 
 def _set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: bool) -> None:
@@ -50,6 +55,7 @@ def _set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: 
             return  # another open objection keeps the mark
         record.mark_objection(marked)
         uow.records.save_status(record)
+        queue_record(uow, policy, record, _MARK[marked])
         entries = entries_resting_on(uow, policy, record)
     if objection.entry_id is not None:
         entries.append(uow.entries.get(objection.entry_id, policy.list_types))
@@ -70,6 +76,7 @@ def _set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: 
         uow.changes.append(
             ChangeKind.OBJECTION, subject_id=entry.subject_id, entity_id=entry.id, at=now
         )
+        queue_listing(uow, policy, entry, _MARK[marked])
 
 
 def file_objection(
@@ -242,10 +249,15 @@ def decide_objection(
             record = uow.records.get(objection.record_id)
             record.stop_display(at=now)
             uow.records.save_status(record)
+            queue_record(uow, policy, record, EventKind.RECORD_CORRECTED)
             end_listings_resting_on(uow, policy, record, today=today, actor=actor)
         if outcome == "remove_from_list" and objection.entry_id is not None:
             end_on_ground(
-                uow, uow.entries.get(objection.entry_id, policy.list_types), "revocation", today
+                uow,
+                policy,
+                uow.entries.get(objection.entry_id, policy.list_types),
+                "revocation",
+                today,
             )
         subject = uow.subjects.get(objection.subject_id)
         what = "record" if objection.record_id is not None else "list_entry"
@@ -292,3 +304,9 @@ def objection_of(uow: UnitOfWork, subject_id: int, objection_id: int) -> Objecti
     if objection.subject_id != subject_id:
         raise NotFound(f"objection {objection_id} does not exist")
     return objection
+
+
+def objection_case(uow: UnitOfWork, objection_id: int, *, department: str | None) -> Objection:
+    """One objection as staff see it (a department only those about its own records)."""
+    with uow:
+        return _case(uow, objection_id, department)

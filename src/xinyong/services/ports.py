@@ -16,9 +16,11 @@ if TYPE_CHECKING:
     from xinyong.services.authorisations import AuthorisationRepository
     from xinyong.services.batches import BatchRepository
     from xinyong.services.checks import ChangeLog
+    from xinyong.services.court_candidates import CourtCandidateRepository
     from xinyong.services.deadlines import DeadlineRepository
     from xinyong.services.departments import DepartmentRepository
     from xinyong.services.evidence import EvidenceRepository
+    from xinyong.services.exchange import Outbox
     from xinyong.services.feed import FeedRepository
     from xinyong.services.keys import ApiKeyRepository
     from xinyong.services.lists import ListEntryRepository
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from xinyong.services.registrations import RegistrationRepository
     from xinyong.services.repairs import RepairRepository
     from xinyong.services.reports import ReportRegister
+    from xinyong.services.staff import StaffRepository
+    from xinyong.services.statistics import StatisticsQueries
     from xinyong.services.subjects import IdentityReviewRepository, SubjectRepository
     from xinyong.services.tipoffs import TipOffRepository
 
@@ -78,6 +82,17 @@ class UnitOfWork(Protocol):
     def tipoffs(self) -> TipOffRepository: ...
     @property
     def publication(self) -> PublicationQueries: ...
+    @property
+    def candidates(self) -> CourtCandidateRepository: ...
+    @property
+    def outbox(self) -> Outbox:
+        """Changes for the exchange between platforms, queued in this transaction."""
+        ...
+
+    @property
+    def staff(self) -> StaffRepository: ...
+    @property
+    def statistics(self) -> StatisticsQueries: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -5,7 +5,7 @@ See docs/exchange.md (reconciliation).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -75,3 +75,55 @@ def answer_digest(states: SubjectStates, request: Mapping[str, object]) -> dict[
         return {"leaves": leaves_in(buckets, leaves, depth)}
     except DomainError as exc:
         return {"error": exc.detail}
+
+
+class SubjectIndex(SubjectStates, Protocol):
+    def subjects(self, origin: str, refs: Collection[str]) -> Mapping[str, int]:
+        """Return subject ref → this node's subject id, for those of `refs` it holds of origin."""
+        ...
+
+
+#: Asks an origin to queue again the current state of some subjects; returns how many
+#: entities it queued.
+Resend = Callable[[str, Sequence[str]], int]
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """One origin compared with a peer, and what was asked of the origin to put it right."""
+
+    result: Reconciliation
+    requeued: int
+
+
+def reconcile_and_repair(
+    states: SubjectStates,
+    peer: DigestPeer,
+    origins: Sequence[str],
+    resend: Resend,
+    *,
+    depth: int,
+    repair: bool = True,
+) -> list[Repair]:
+    """Compare what this node and a peer hold of each origin; for each origin whose subjects
+    differ, ask it (this node itself, or another) to send those subjects again."""
+    done: list[Repair] = []
+    for origin in origins:
+        result = reconcile(states, peer, origin, depth=depth)
+        requeued = resend(origin, result.subjects) if repair and result.subjects else 0
+        done.append(Repair(result, requeued))
+    return done
+
+
+def answer_resend(
+    states: SubjectIndex,
+    requeue: Callable[[Sequence[int]], int],
+    me: str,
+    request: Mapping[str, object],
+) -> dict[str, object]:
+    """As the origin, answer a request to send subjects again: {"subjects": [ref, …]}."""
+    refs = request.get("subjects")
+    if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+        return {"error": "subjects: a list of subject references"}
+    ids = states.subjects(me, refs)
+    return {"subjects": len(ids), "queued": requeue(sorted(ids.values()))}

@@ -16,6 +16,7 @@ from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import add_working_days, business_date
 from xinyong.domain.catalog import Nature
 from xinyong.domain.errors import Conflict, NotFound
+from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import FeedKind
 from xinyong.domain.lists import NEW_NEGATIVE_RECORD
 from xinyong.domain.policy import Policy
@@ -28,6 +29,7 @@ from xinyong.domain.subjects import (
     Subject,
     find_identity_conflict,
 )
+from xinyong.services import outbound
 from xinyong.services.departments import require_department
 from xinyong.services.feed import notify
 from xinyong.services.list_bases import end_listings_resting_on
@@ -73,6 +75,10 @@ class RecordRepository(Protocol):
         ...
 
     def get(self, record_id: int) -> CreditRecord: ...
+    def original(self, record_id: int) -> dict[str, object]:
+        """The row as its department submitted it (the exchange sends it on, sealed)."""
+        ...
+
     def active_of_items(self, items: Collection[str]) -> list[CreditRecord]: ...
     def of_subject(self, subject_id: int) -> list[CreditRecord]: ...
     def past_display(self, day: date, *, limit: int) -> list[CreditRecord]: ...
@@ -175,6 +181,7 @@ def store_submissions(
         pending.clear()
 
     waiting: set[str] = set()
+    outgoing: list[tuple[Submission, RecordStatus, EventKind]] = []
     for s in submissions:
         subject = subjects[s.subject_number]
         if subject.id is None:
@@ -190,6 +197,7 @@ def store_submissions(
         state = states.get(key)
         if state is None:
             pending.append((NewRecord(s, subject.id, status, batch_id), conflict))
+            outgoing.append((s, status, EventKind.RECORD_ACCEPTED))
             waiting.add(key)
             result.accepted += 1
             if s.item.nature is Nature.NEGATIVE and status is RecordStatus.ACTIVE:
@@ -212,6 +220,7 @@ def store_submissions(
             status = state.status
         record = NewRecord(s, subject.id, status, batch_id)
         uow.records.replace(state.id, record, at=at)
+        outgoing.append((s, status, EventKind.RECORD_UPDATED))
         states[key] = StoredState(state.id, s.content_hash, status, subject.id)
         uow.audit.add(
             AuditEvent(
@@ -238,6 +247,7 @@ def store_submissions(
         if s.item.nature is Nature.NEGATIVE and status is RecordStatus.ACTIVE:
             result.negative_subjects.add(subject.id)
     flush()
+    outbound.queue_submissions(uow, outgoing, subjects)
     return result
 
 
@@ -300,6 +310,7 @@ def _hold_subject_change(
     if record.status in (RecordStatus.ACTIVE, RecordStatus.EXPIRED):
         record.hold_for_review(at=at)
         uow.records.save_status(record)
+        outbound.queue_record_of(uow, resubmission.submission.item, record)
     known = uow.subjects.get(state.subject_id).masked_number()
     named = uow.subjects.get(resubmission.subject_id).masked_number()
     review_id = uow.reviews.add(
@@ -431,6 +442,7 @@ def revoke_record(
         due = add_working_days(today, policy.periods.withdraw_working_days)
         record.revoke(reason=reason, at=at, withdraw_by=due.day)
         uow.records.save_status(record)
+        outbound.queue_record(uow, policy, record, EventKind.RECORD_REVOKED)
         ended = end_listings_resting_on(uow, policy, record, today=today, actor=actor)
         subject = uow.subjects.get(record.subject_id)
         notice = f"revoked; withdraw every copy by {due.day.isoformat()}: {reason}"
@@ -469,6 +481,7 @@ def resolve_identity_review(
             raise Conflict(f"identity review {review_id} is already resolved")
         at = uow.now()
         record = uow.records.get(review.record_id)
+        was = (record.status, record.subject_id)
         resolution = (
             ReviewResolution.SAME_PERSON if same_person else ReviewResolution.DIFFERENT_PERSON
         )
@@ -484,6 +497,7 @@ def resolve_identity_review(
         elif (same_person or review.moves_subject) and record.status is RecordStatus.IDENTITY_HOLD:
             record.release(at=at)
             uow.records.save_status(record)
+        outbound.queue_if_moved(uow, policy, review.record_id, was)
         uow.reviews.resolve(review_id, resolution=resolution, note=note, by=actor, at=at)
         uow.audit.add(
             AuditEvent(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import add_working_days, business_date
 from xinyong.domain.errors import Conflict, Invalid, NotFound
+from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import FeedKind
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus
@@ -22,6 +23,7 @@ from xinyong.domain.repairs import (
 from xinyong.services.evidence import CaseType
 from xinyong.services.feed import notify
 from xinyong.services.list_bases import end_on_ground, entries_resting_on
+from xinyong.services.outbound import queue_record
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -170,9 +172,10 @@ def decide_repair(
             record = uow.records.get(repair.record_id)
             record.repair(at=now)  # kept in the archive, not deleted
             uow.records.save_status(record)
+            queue_record(uow, policy, record, EventKind.RECORD_REPAIRED)
             for entry in entries_resting_on(uow, policy, record):
                 if "repair" in entry.list_type.exit_grounds:
-                    end_on_ground(uow, entry, "repair", today)
+                    end_on_ground(uow, policy, entry, "repair", today)
             notify(
                 uow,
                 uow.subjects.get(repair.subject_id),
@@ -207,3 +210,12 @@ def repairs_of(uow: UnitOfWork, subject_id: int) -> list[Repair]:
     """The person's own repair applications."""
     with uow:
         return uow.repairs.of_subject(subject_id)
+
+
+def repair_case(uow: UnitOfWork, repair_id: int, *, department: str | None) -> Repair:
+    """One repair application as staff see it (a department only those routed to it)."""
+    with uow:
+        repair = uow.repairs.get(repair_id)
+        if department is not None and repair.department != department:
+            raise NotFound(f"repair application {repair_id} does not exist")
+        return repair

@@ -51,6 +51,10 @@ def digest_subject(node: str) -> str:
     return f"xy.{node}.digest"
 
 
+def resend_subject(node: str) -> str:
+    return f"xy.{node}.resend"
+
+
 @dataclass(frozen=True, slots=True)
 class StreamSettings:
     """How a node's stream keeps its messages.
@@ -234,18 +238,38 @@ class JetStreamTransport:
             return []
         return [JetStreamDelivery(self, m) for m in msgs]
 
+    def lag(self, origin: str) -> int | None:
+        """Messages `origin` sent this node that it has not acknowledged yet (None: unknown)."""
+
+        async def ask() -> int:
+            info = await self.js.consumer_info(stream_name(origin), f"to_{self.node}")
+            return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+
+        try:
+            return self._run(ask())
+        except (TransportError, nats.js.errors.NotFoundError):
+            return None
+
     # -- digests for reconciliation (core NATS request/reply) --
 
     def serve_digests(self, answer: Callable[[dict[str, object]], dict[str, object]]) -> None:
         """Answer digest requests on `xy.<node>.digest` with `answer` (run off the loop)."""
+        self._serve(digest_subject(self.node), answer)
 
+    def serve_resends(self, answer: Callable[[dict[str, object]], dict[str, object]]) -> None:
+        """Answer requests to send subjects again on `xy.<node>.resend` (run off the loop)."""
+        self._serve(resend_subject(self.node), answer)
+
+    def _serve(
+        self, subject: str, answer: Callable[[dict[str, object]], dict[str, object]]
+    ) -> None:
         async def handle(msg: Msg) -> None:
             try:
                 request = json.loads(msg.data)
             except ValueError:
                 request = None
             if not isinstance(request, dict):
-                reply: dict[str, object] = {"error": "a digest request is a JSON object"}
+                reply: dict[str, object] = {"error": "a request is a JSON object"}
             else:
                 reply = await asyncio.get_running_loop().run_in_executor(None, answer, request)
             await msg.respond(json.dumps(reply).encode())
@@ -253,26 +277,31 @@ class JetStreamTransport:
         async def subscribe() -> None:
             if self._nc is None:
                 raise TransportError("the transport is not open")
-            await self._nc.subscribe(digest_subject(self.node), cb=handle)
+            await self._nc.subscribe(subject, cb=handle)
 
         self._run(subscribe())
 
     def request_digest(self, peer: str, request: dict[str, object]) -> dict[str, object]:
+        return self._request(peer, digest_subject(check_node_code(peer)), request)
+
+    def request_resend(self, origin: str, request: dict[str, object]) -> dict[str, object]:
+        """Ask `origin` to queue again the current state of some subjects."""
+        return self._request(origin, resend_subject(check_node_code(origin)), request)
+
+    def _request(self, peer: str, subject: str, request: dict[str, object]) -> dict[str, object]:
         async def ask() -> bytes:
             if self._nc is None:
                 raise TransportError("the transport is not open")
             msg = await self._nc.request(
-                digest_subject(check_node_code(peer)),
-                json.dumps(request).encode(),
-                timeout=self.settings.request_timeout,
+                subject, json.dumps(request).encode(), timeout=self.settings.request_timeout
             )
             return msg.data
 
         reply = json.loads(self._run(ask()))
         if not isinstance(reply, dict):
-            raise TransportError(f"{peer} answered a digest request with something else")
+            raise TransportError(f"{peer} answered a request with something else")
         if "error" in reply:
-            raise TransportError(f"{peer} refused the digest request: {reply['error']}")
+            raise TransportError(f"{peer} refused the request: {reply['error']}")
         return reply
 
 

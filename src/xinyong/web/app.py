@@ -12,7 +12,7 @@ import xinyong
 from xinyong import bootstrap
 from xinyong.bootstrap import Platform
 from xinyong.config import Settings
-from xinyong.web import accesslog, apidocs, errors, portal
+from xinyong.web import accesslog, apidocs, console, errors, portal
 from xinyong.web.api.v1 import (
     accounts,
     authorisations,
@@ -21,6 +21,7 @@ from xinyong.web.api.v1 import (
     checks,
     deadlines,
     departments,
+    exchange,
     feed,
     lists,
     measures,
@@ -29,6 +30,7 @@ from xinyong.web.api.v1 import (
     records,
     repairs,
     reports,
+    staff,
     subjects,
     tipoffs,
 )
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
             checks_path: settings.max_record_bytes,
             # The public's and the login forms are small: a tip-off is at most a few pages.
             **dict.fromkeys(portal.SMALL_FORMS, settings.max_record_bytes),
+            **dict.fromkeys(console.SMALL_FORMS, settings.max_record_bytes),
         },
     )
     # CSP, no framing, nosniff, no referrer on every answer, refusals included (web/headers.py).
@@ -125,12 +128,15 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         repairs,
         feed,
         deadlines,
+        exchange,
         publication,
         tipoffs,
+        staff,
     ):
         api.include_router(area.router)
     app.include_router(api)
     app.include_router(portal.router)
+    app.include_router(console.router)
     apidocs.install(app)
     return app
 

@@ -32,6 +32,10 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # Logging in and registering
         (r"^the number, name or password is wrong", _("身份号码或密码不正确，或账户已停用。")),
         (
+            r"^the username, password or code is wrong",
+            _("用户名、密码或动态码不正确，或账户已停用。"),
+        ),
+        (
             r"^too many wrong passwords.* in (?P<minutes>\d+) minutes",
             _("密码错误次数过多，请 %(minutes)s 分钟后再试。"),
         ),

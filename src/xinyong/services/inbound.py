@@ -1,0 +1,231 @@
+"""What this platform does with a peer's event: the same gates and steps as a local submission
+(catalog, mandates, expiry), in the consumer's transaction (docs/exchange.md, inbound).
+
+`make_apply(policy)` returns the `apply(uow, event)` callback `services.exchange.consume` runs.
+A domain error it raises rolls back its writes and is recorded as a refusal (`gate`); a change to
+an entity that is this node's own is refused as `not_origin`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Protocol
+
+from xinyong.domain.calendar import add_working_days, business_date
+from xinyong.domain.envelopes import RefusalReason, Refused
+from xinyong.domain.errors import Invalid
+from xinyong.domain.exchange import EntityType, Event
+from xinyong.domain.feed import FeedKind
+from xinyong.domain.lists import NEW_NEGATIVE_RECORD, EntryState, ListEntry
+from xinyong.domain.policy import Policy
+from xinyong.domain.records import CreditRecord, RecordStatus, document_key, validate_row
+from xinyong.services.departments import require_department
+from xinyong.services.feed import notify
+from xinyong.services.list_bases import end_listings_resting_on
+from xinyong.services.lists import changed, lose_clean_status
+from xinyong.services.outbound import RECEIVED_BY
+from xinyong.services.records import store_submissions
+
+if TYPE_CHECKING:
+    from xinyong.services.exchange import ExchangeUnitOfWork
+    from xinyong.services.ports import UnitOfWork
+
+    class PlatformUnitOfWork(UnitOfWork, ExchangeUnitOfWork, Protocol):
+        """The platform's unit of work, carrying the exchange's repositories too."""
+
+
+def make_apply(policy: Policy) -> Callable[[PlatformUnitOfWork, Event], None]:
+    """Return the callback that applies a peer's event through this platform's services."""
+
+    def apply(uow: PlatformUnitOfWork, event: Event) -> None:
+        uow.outbox.pause()  # the origin tells its peers; this node never re-sends its change
+        if event.change.entity.type is EntityType.RECORD:
+            apply_record(uow, policy, event)
+        else:
+            apply_listing(uow, policy, event)
+
+    return apply
+
+
+def _actor(event: Event) -> str:
+    return f"{RECEIVED_BY}{event.origin}"
+
+
+def _not_origin(event: Event, why: str) -> Refused:
+    entity = event.change.entity
+    return Refused(
+        RefusalReason.NOT_ORIGIN,
+        f"{entity.type} {entity.key}: {why}; {event.origin} may not change it",
+    )
+
+
+def _own_department(uow: PlatformUnitOfWork, code: str) -> bool:
+    node, department = uow.node.get(), uow.departments.get(code)
+    return (
+        node is not None and department is not None and node.identity.covers(department.region_code)
+    )
+
+
+def _record_key(key: str) -> tuple[str, str]:
+    department, _, document = key.partition(":")
+    if not department or not document:
+        raise Invalid(f"entity.key: {key!r} is not <department>:<document number>")
+    return department, document
+
+
+def _text(state: Mapping[str, object], name: str) -> str:
+    value = state.get(name)
+    if not isinstance(value, str):
+        raise Invalid(f"state.{name}: required, a string")
+    return value
+
+
+def _optional(state: Mapping[str, object], name: str) -> str | None:
+    value = state.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _day(state: Mapping[str, object], name: str) -> date | None:
+    value = state.get(name)
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid(f"state.{name}: not an ISO date") from None
+
+
+# --- records -------------------------------------------------------------------------------
+
+
+def apply_record(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None:
+    """Store a peer's record as a local submission would be stored, then bring its status and
+    objection mark to the origin's."""
+    change, entity = event.change, event.change.entity
+    department, document = _record_key(entity.key)
+    if department != change.department:
+        raise Invalid("entity.key: names another department than the event")
+    if _own_department(uow, department):
+        raise _not_origin(event, f"department {department} is this node's own")
+    owned_here = uow.inbox.owner(entity) is None
+    known = uow.records.find_states(department, [document_key(document)])
+    if known and owned_here:
+        raise _not_origin(event, "this node holds it as its own")
+    row = change.state.get("row")
+    if not isinstance(row, dict):
+        raise Invalid("state.row: required, an object (the row as submitted)")
+    raw = {**row, "subject_id": change.subject.number, "subject_name": change.subject.name}
+    dept = require_department(uow, department)  # unknown here: refused as a gate
+    today = business_date(uow.now())
+    submission = validate_row(raw, row=0, department=dept, gate=policy.gate(today))
+    actor = _actor(event)
+    result = store_submissions(uow, [submission], batch_id=None, actor=actor, want_ids=True)
+    lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
+    record = uow.records.get(result.record_ids[0])
+    target = RecordStatus(_text(change.state, "status"))
+    marked = change.state.get("under_objection") is True
+    if record.status is not target:
+        _move(uow, policy, record, target, event)
+    if record.under_objection is not marked:
+        record.mark_objection(marked)
+        uow.records.save_status(record)
+
+
+def _move(
+    uow: PlatformUnitOfWork,
+    policy: Policy,
+    record: CreditRecord,
+    target: RecordStatus,
+    event: Event,
+) -> None:
+    """Bring a record to the origin's status with the domain's own transitions where one
+    applies; what no longer grounds anything ends the listings resting on it here too."""
+    at, today = uow.now(), business_date(uow.now())
+    if target is RecordStatus.REVOKED:
+        reason = str(event.change.state.get("revocation_reason") or "revoked at its origin")
+        due = add_working_days(today, policy.periods.withdraw_working_days)
+        record.revoke(reason=reason, at=at, withdraw_by=due.day)
+    elif target is RecordStatus.REPAIRED and record.status is RecordStatus.ACTIVE:
+        record.repair(at=at)
+    elif target is RecordStatus.EXPIRED and record.status is RecordStatus.ACTIVE:
+        record.expire(at=at)
+    else:
+        record.status = target
+        record.updated_at = at
+    uow.records.save_status(record)
+    if not record.is_displayable_on(today):
+        ended = end_listings_resting_on(uow, policy, record, today=today, actor=_actor(event))
+        if target in (RecordStatus.REVOKED, RecordStatus.REPAIRED):
+            kind = FeedKind.REVOKED if target is RecordStatus.REVOKED else FeedKind.REPAIRED
+            subject = uow.subjects.get(record.subject_id)
+            notice = f"{target.value} at its origin {event.origin}"
+            notify(uow, subject, kind, "record", record.id, notice)
+            for entry in ended:
+                notify(uow, subject, kind, "list_entry", entry.id or 0, notice)
+
+
+# --- listings ------------------------------------------------------------------------------
+
+
+def apply_listing(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None:
+    """Keep this node's copy of a peer's listing as the origin has it, resting on this node's
+    copies of its records, so that checks here answer as they do there."""
+    change, entity = event.change, event.change.entity
+    if not entity.key.startswith(f"{event.origin}:"):
+        raise _not_origin(event, "a listing is named by its origin")
+    if change.department and _own_department(uow, change.department):
+        raise _not_origin(event, f"department {change.department} is this node's own")
+    state = change.state
+    list_type = policy.list_types.get(_text(state, "list_type"))
+    if list_type is None:
+        raise Invalid(f"list type {state.get('list_type')!r} is not kept on this platform")
+    subject = uow.subjects.get_by_number(change.subject.number)
+    if subject is None or subject.id is None:
+        raise Invalid("the listing's subject has no record on this platform yet")
+    basis = _local_records(uow, state.get("records"))
+    stage = EntryState(_text(state, "stage"))
+    local_id = uow.inbox.local_id(entity)
+    values = {
+        "state": stage,
+        "grounds": str(state.get("grounds") or ""),
+        "basis_records": tuple(basis),
+        "decided_on": _day(state, "decided_on"),
+        "published_on": _day(state, "published_on"),
+        "ends_on": _day(state, "ends_on"),
+        "exited_on": _day(state, "exited_on"),
+        "exit_ground": _optional(state, "exit_ground"),
+        "under_objection": state.get("under_objection") is True,
+        "ground": _optional(state, "ground"),
+    }
+    at = uow.now()
+    if local_id is None:
+        entry = ListEntry(
+            id=None,
+            list_type=list_type,
+            subject_id=subject.id,
+            proposed_by=_actor(event),
+            proposed_at=at,
+            **values,  # type: ignore[arg-type]
+        )
+        source = basis[0] if basis and not uow.entries.linked_records(basis[:1]) else None
+        entry.id = uow.entries.add(entry, department=change.department, source_record=source, at=at)
+        uow.inbox.set_local_id(entity, entry.id)
+    else:
+        entry = uow.entries.get(local_id, policy.list_types)
+        for name, value in values.items():
+            setattr(entry, name, value)
+        uow.entries.save(entry, at=at)
+    changed(uow, entry, policy)  # checks here follow at once
+
+
+def _local_records(uow: PlatformUnitOfWork, keys: object) -> list[int]:
+    if not isinstance(keys, list):
+        raise Invalid("state.records: required, a list of record keys")
+    found: list[int] = []
+    for key in keys:
+        department, document = _record_key(str(key))
+        states = uow.records.find_states(department, [document_key(document)])
+        for state in states.values():
+            found.append(state.id)
+    return found

@@ -1,0 +1,306 @@
+"""What this platform tells its peers: every change to a record, a listing or an objection mark,
+queued in the outbox in the transaction that made it (docs/exchange.md, outbound).
+
+Services call these functions right after they change an entity. Nothing is queued while the
+platform is no exchange node, while a transaction applies a peer's change (`Outbox.pause`), or
+for an entity another origin owns: the origin alone speaks for its entities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from xinyong.domain.catalog import CatalogItem
+from xinyong.domain.errors import NotFound
+from xinyong.domain.exchange import (
+    Change,
+    Entity,
+    EntityType,
+    EventKind,
+    JsonValue,
+    Sharing,
+    SubjectIdentity,
+    SubjectType,
+    json_safe,
+    sharing_for,
+    subject_reference,
+)
+from xinyong.domain.lists import EntryState, ListEntry
+from xinyong.domain.policy import Policy
+from xinyong.domain.records import CreditRecord, RecordStatus, Submission, document_key
+from xinyong.domain.subjects import Subject
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+#: Fields of a submitted row that travel as the subject's identity, sealed, not in the row.
+_IDENTITY_FIELDS = frozenset({"subject_id", "subject_name"})
+#: Who proposed a listing copy received from a peer: `node:<origin>`. Such copies are the
+#: origin's to report, never this node's.
+RECEIVED_BY = "node:"
+
+
+def record_entity(department: str, document_number: str) -> Entity:
+    """A record's name in the exchange: its department and document key, the same everywhere."""
+    return Entity(EntityType.RECORD, f"{department}:{document_key(document_number)}")
+
+
+def listing_entity(origin: str, entry_id: int) -> Entity:
+    return Entity(EntityType.LISTING, f"{origin}:{entry_id}")
+
+
+def identity_of(subject: Subject) -> tuple[str, SubjectIdentity]:
+    """The subject's exchange reference and its sealed identity."""
+    kind = SubjectType(subject.kind.value)
+    return subject_reference(kind, subject.number), SubjectIdentity(
+        kind, subject.number, subject.name
+    )
+
+
+def _sharing(item: CatalogItem | None) -> Sharing:
+    return sharing_for(item.sharing_scope, local_only=False) if item else Sharing.SHARED
+
+
+def _row(original: Mapping[str, object]) -> dict[str, JsonValue]:
+    return {
+        str(k): json_safe(v)
+        for k, v in sorted(original.items())
+        if k not in _IDENTITY_FIELDS and v is not None and v != ""
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _RecordFacts:
+    department: str
+    document_number: str
+    item: CatalogItem | None
+    item_code: str
+    catalog_version: str
+    status: RecordStatus
+    decided_on: date
+    under_objection: bool
+    fields: Mapping[str, object]
+    original: Mapping[str, object]
+    content_hash: str
+    revocation_reason: str | None
+
+
+def _record_change(
+    facts: _RecordFacts, kind: EventKind, subject: Subject, uow: UnitOfWork
+) -> Change:
+    ref, identity = identity_of(subject)
+    state: dict[str, JsonValue] = {
+        "document_number": facts.document_number,
+        "status": facts.status.value,
+        "decided_on": facts.decided_on.isoformat(),
+        "under_objection": facts.under_objection,
+        "fields": {str(k): json_safe(v) for k, v in sorted(facts.fields.items())},
+        "row": _row(facts.original),
+        "content_hash": facts.content_hash,
+    }
+    if facts.revocation_reason:
+        state["revocation_reason"] = facts.revocation_reason
+    return Change(
+        kind=kind,
+        occurred_at=uow.now(),
+        department=facts.department,
+        catalog_item=facts.item_code,
+        catalog_version=facts.catalog_version,
+        sharing=_sharing(facts.item),
+        entity=record_entity(facts.department, facts.document_number),
+        subject_ref=ref,
+        subject=identity,
+        state=state,
+    )
+
+
+def queue_record(uow: UnitOfWork, policy: Policy, record: CreditRecord, kind: EventKind) -> None:
+    """Queue the record's whole state after `kind` happened to it."""
+    queue_record_of(uow, policy.catalog.get(record.item_code), record, kind)
+
+
+def queue_if_moved(
+    uow: UnitOfWork, policy: Policy, record_id: int, was: tuple[RecordStatus, int]
+) -> None:
+    """Queue `record.updated` if the record's status or subject is no longer `was`."""
+    record = uow.records.get(record_id)
+    if (record.status, record.subject_id) != was:
+        queue_record(uow, policy, record, EventKind.RECORD_UPDATED)
+
+
+def queue_record_of(
+    uow: UnitOfWork,
+    item: CatalogItem | None,
+    record: CreditRecord,
+    kind: EventKind = EventKind.RECORD_UPDATED,
+) -> None:
+    """`queue_record` for a caller that has the record's catalog item at hand."""
+    if uow.outbox.origin() is None:
+        return
+    if uow.outbox.foreign([record_entity(record.department, record.document_number)]):
+        return
+    facts = _RecordFacts(
+        department=record.department,
+        document_number=record.document_number,
+        item=item,
+        item_code=record.item_code,
+        catalog_version=record.catalog_version,
+        status=record.status,
+        decided_on=record.decision_date,
+        under_objection=record.under_objection,
+        fields=record.fields,
+        original=uow.records.original(record.id),
+        content_hash=record.content_hash,
+        revocation_reason=record.revocation_reason,
+    )
+    change = _record_change(facts, kind, uow.subjects.get(record.subject_id), uow)
+    uow.outbox.add(change, at=uow.now())
+
+
+def queue_submissions(
+    uow: UnitOfWork,
+    stored: Sequence[tuple[Submission, RecordStatus, EventKind]],
+    subjects: Mapping[str, Subject],
+) -> None:
+    """Queue the records a chunk accepted or updated, in one statement (batches stay
+    set-based); `subjects` maps each submission's number to its subject."""
+    if not stored or uow.outbox.origin() is None:
+        return
+    foreign = uow.outbox.foreign(
+        [record_entity(s.department, s.document_number) for s, _, _ in stored]
+    )
+    changes: list[Change] = []
+    for s, status, kind in stored:
+        if record_entity(s.department, s.document_number) in foreign:
+            continue
+        facts = _RecordFacts(
+            department=s.department,
+            document_number=s.document_number,
+            item=s.item,
+            item_code=s.item.code,
+            catalog_version=s.catalog_version,
+            status=status,
+            decided_on=s.decision_date,
+            under_objection=False,
+            fields=s.fields,
+            original=s.original,
+            content_hash=s.content_hash,
+            revocation_reason=None,
+        )
+        changes.append(_record_change(facts, kind, subjects[s.subject_number], uow))
+    uow.outbox.add_many(changes, at=uow.now())
+
+
+_IN_FORCE = (EntryState.DECIDED, EntryState.PUBLISHED)
+
+
+def listing_state(entry: ListEntry, records: Sequence[Entity]) -> dict[str, JsonValue]:
+    """A listing's state as the exchange carries it (and as leaves cover it)."""
+    return {
+        "list_type": entry.list_type.code,
+        "state": "in_force" if entry.state in _IN_FORCE else "ended",
+        "stage": entry.state.value,
+        "records": [json_safe(k) for k in sorted(e.key for e in records)],
+        "under_objection": entry.under_objection,
+        "decided_on": json_safe(entry.decided_on),
+        "published_on": json_safe(entry.published_on),
+        "ends_on": json_safe(entry.ends_on),
+        "exited_on": json_safe(entry.exited_on),
+        "exit_ground": entry.exit_ground,
+        "grounds": entry.grounds,
+        "ground": entry.ground,
+    }
+
+
+def listing_kind(entry: ListEntry) -> EventKind | None:
+    """What a save of this listing tells peers; None while it is only proposed (or a proposal
+    was withdrawn): the procedure before a decision stays on its platform."""
+    if entry.state in _IN_FORCE:
+        return EventKind.LISTING_IN_FORCE
+    if entry.state is EntryState.EXITED:
+        return EventKind.LISTING_ENDED
+    return None
+
+
+def basis_of(uow: UnitOfWork, entry: ListEntry) -> list[CreditRecord]:
+    """The records a listing rests on: those it names, and the record it was recorded from."""
+    ids = list(entry.basis_records)
+    source = uow.entries.source_record_of(entry.id or 0)
+    if source is not None and source not in ids:
+        ids.append(source)
+    found = []
+    for record_id in ids:
+        try:
+            found.append(uow.records.get(record_id))
+        except NotFound:  # deleted after its retention
+            continue
+    return found
+
+
+def queue_listing(
+    uow: UnitOfWork, policy: Policy, entry: ListEntry, kind: EventKind | None = None
+) -> None:
+    """Queue a listing's whole state; `kind` defaults to what its state says (in force, ended)."""
+    kind = kind or listing_kind(entry)
+    origin = uow.outbox.origin()
+    if kind is None or origin is None or entry.id is None or entry.list_type.derived:
+        return  # derived statuses: every platform derives its own
+    if entry.proposed_by.startswith(RECEIVED_BY):
+        return
+    if entry.state is EntryState.WITHDRAWN or (
+        entry.state is EntryState.EXITED and entry.decided_on is None
+    ):
+        return  # never in force: no peer ever heard of it
+    basis = basis_of(uow, entry)
+    first = basis[0] if basis else None
+    item = policy.catalog.get(first.item_code) if first else None
+    department = uow.entries.department_of(entry.id) or (first.department if first else origin)
+    ref, identity = identity_of(uow.subjects.get(entry.subject_id))
+    records = [record_entity(r.department, r.document_number) for r in basis]
+    change = Change(
+        kind=kind,
+        occurred_at=uow.now(),
+        department=department,
+        catalog_item=first.item_code if first else entry.list_type.code,
+        catalog_version=first.catalog_version if first else policy.catalog.version,
+        sharing=_sharing(item) if entry.list_type.published else Sharing.SHARED,
+        entity=listing_entity(origin, entry.id),
+        subject_ref=ref,
+        subject=identity,
+        state=listing_state(entry, records),
+    )
+    uow.outbox.add(change, at=uow.now())
+
+
+_KIND_OF_STATUS = {
+    RecordStatus.REVOKED: EventKind.RECORD_REVOKED,
+    RecordStatus.REPAIRED: EventKind.RECORD_REPAIRED,
+    RecordStatus.EXPIRED: EventKind.RECORD_EXPIRED,
+    RecordStatus.CORRECTED: EventKind.RECORD_CORRECTED,
+}
+
+
+def requeue_subjects(uow: UnitOfWork, policy: Policy, subject_ids: Sequence[int]) -> int:
+    """Queue again the current state of everything this node is the origin of about these
+    subjects (a peer's copy differs: reconciliation's repair). Return how many were queued."""
+    queued = 0
+    with uow:
+        for subject_id in subject_ids:
+            for record in uow.records.of_subject(subject_id):
+                if uow.outbox.foreign([record_entity(record.department, record.document_number)]):
+                    continue
+                kind = _KIND_OF_STATUS.get(record.status, EventKind.RECORD_UPDATED)
+                queue_record(uow, policy, record, kind)
+                queued += 1
+            for entry in uow.entries.of_subject(subject_id, policy.list_types):
+                if listing_kind(entry) is None or entry.proposed_by.startswith(RECEIVED_BY):
+                    continue
+                if entry.list_type.derived or entry.decided_on is None:
+                    continue
+                queue_listing(uow, policy, entry)
+                queued += 1
+        uow.commit()
+    return queued

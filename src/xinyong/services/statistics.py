@@ -1,0 +1,153 @@
+"""The credit centre's statistics, from the live database: records per department and category
+by month, double-publicity timeliness, objections and repairs decided on time, and the feedback
+rate of measures a check returned. Each is a table (rows of labelled counts) that a console draws
+as a chart and offers as CSV.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Protocol
+
+from xinyong.domain.calendar import business_date
+from xinyong.domain.policy import Policy
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class MonthCount:
+    """Records of one item accepted from one department in one month."""
+
+    year: int
+    month: int
+    department: str
+    item: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A step that had a deadline: whose, which kind, when it was due and when it was done
+    (None while it waits)."""
+
+    kind: str  # objection or repair
+    department: str
+    due: date
+    done_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackCount:
+    """One department's checks that returned a measure, and how many of them got feedback."""
+
+    department: str
+    with_measures: int
+    with_feedback: int
+
+
+class StatisticsQueries(Protocol):
+    """The read side the statistics need (db/statistics.py; the fakes answer in Python)."""
+
+    def records_by_month(self, *, since: date) -> list[MonthCount]:
+        """Records accepted since `since` (their decision date), counted per month, department
+        and item."""
+        ...
+
+    def publicity(self, *, since: date) -> list[tuple[str, datetime, date]]:
+        """(department, received, publish-by day) of the records accepted since `since` that
+        double publicity binds."""
+        ...
+
+    def decided_cases(self, *, since: datetime) -> list[Due]:
+        """Objections and repairs decided since `since`, and those still open."""
+        ...
+
+    def feedback(self, *, since: datetime) -> list[FeedbackCount]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """One statistic: a title, its columns, and rows whose first cells label the counts."""
+
+    key: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str | int, ...], ...]
+
+
+def _month(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def records_per_department_and_category(uow: UnitOfWork, policy: Policy, *, since: date) -> Table:
+    """Records accepted per month, department and catalog category."""
+    with uow:
+        counts = uow.statistics.records_by_month(since=since)
+    summed: Counter[tuple[str, str, str]] = Counter()
+    for c in counts:
+        item = policy.catalog.items.get(c.item)
+        category = item.category.value if item is not None else "unknown"
+        summed[(_month(c.year, c.month), c.department, category)] += c.count
+    rows = tuple((m, d, cat, n) for (m, d, cat), n in sorted(summed.items()))
+    return Table("records", ("month", "department", "category", "records"), rows)
+
+
+def publicity_timeliness(uow: UnitOfWork, *, since: date) -> Table:
+    """Per department: public decisions online by their double-publicity day, and late."""
+    with uow:
+        found = uow.statistics.publicity(since=since)
+    on_time: Counter[str] = Counter()
+    late: Counter[str] = Counter()
+    for department, received, publish_by in found:
+        (on_time if business_date(received) <= publish_by else late)[department] += 1
+    departments = sorted(set(on_time) | set(late))
+    rows = tuple((d, on_time[d], late[d]) for d in departments)
+    return Table("publicity", ("department", "on_time", "late"), rows)
+
+
+def cases_on_time(uow: UnitOfWork, *, since: datetime, today: date) -> Table:
+    """Objections and repairs: decided by their deadline, decided late, open and overdue, open
+    and not yet due."""
+    with uow:
+        found = uow.statistics.decided_cases(since=since)
+    tally: dict[str, Counter[str]] = defaultdict(Counter)
+    for case in found:
+        if case.done_at is None:
+            state = "open_overdue" if today > case.due else "open"
+        else:
+            state = "on_time" if business_date(case.done_at) <= case.due else "late"
+        tally[case.kind][state] += 1
+    states = ("on_time", "late", "open_overdue", "open")
+    rows = tuple((kind, *(tally[kind][s] for s in states)) for kind in ("objection", "repair"))
+    return Table("cases", ("kind", *states), rows)
+
+
+def feedback_rate(uow: UnitOfWork, *, since: datetime) -> Table:
+    """Per department: checks that returned a measure, those with feedback, the rate in %."""
+    with uow:
+        found = uow.statistics.feedback(since=since)
+    rows = tuple(
+        (
+            f.department,
+            f.with_measures,
+            f.with_feedback,
+            round(100 * f.with_feedback / f.with_measures) if f.with_measures else 0,
+        )
+        for f in sorted(found, key=lambda f: f.department)
+    )
+    return Table("feedback", ("department", "checks_with_measures", "with_feedback", "rate"), rows)
+
+
+def all_tables(uow: UnitOfWork, policy: Policy, *, since: datetime, today: date) -> Sequence[Table]:
+    """Every statistic since `since`, in the order the console shows them."""
+    day = business_date(since)
+    return (
+        records_per_department_and_category(uow, policy, since=day),
+        publicity_timeliness(uow, since=day),
+        cases_on_time(uow, since=since, today=today),
+        feedback_rate(uow, since=since),
+    )

@@ -1,0 +1,209 @@
+"""The department console's batches: upload a file, watch its progress, download the per-row
+error report.
+
+An upload is read through once (its rows counted: the progress bar's total), then ingested in a
+worker thread beside the server; the page polls the batch's stored progress (rows committed a
+chunk at a time, services/batches.py) until it is complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from xinyong.bootstrap import Platform
+from xinyong.domain.access import Scope
+from xinyong.domain.batches import BatchSource
+from xinyong.domain.errors import DomainError, Invalid
+from xinyong.services import batches
+from xinyong.services.batchfiles import BatchFormat, read_rows
+from xinyong.web.console.pages import (
+    _say,
+    csv_download,
+    expired_form,
+    guard,
+    page,
+    see_other,
+    told,
+)
+from xinyong.web.deps import PUBLIC, DbId, platform_of
+
+router = APIRouter()
+
+#: How long a request waits for the worker to store the batch before it answers anyway.
+_OPEN_WAIT_SECONDS = 30.0
+
+
+def _totals(request: Request) -> dict[int, int]:
+    """Each uploaded batch's number of rows, for its progress bar (kept while the server runs)."""
+    state = request.app.state
+    if not hasattr(state, "console_batch_rows"):
+        state.console_batch_rows = {}
+    totals: dict[int, int] = state.console_batch_rows
+    return totals
+
+
+def _count(data: bytes, fmt: BatchFormat) -> int:
+    return sum(1 for _ in read_rows(io.BytesIO(data), fmt))
+
+
+def _ingest_beside(
+    platform: Platform, data: bytes, fmt: BatchFormat, *, name: str, department: str, actor: str
+) -> tuple[int | None, str | None]:
+    """Start the ingestion in a worker thread; return the batch's id once it is stored (or the
+    reason it could not start)."""
+    opened = threading.Event()
+    found: dict[str, object] = {}
+
+    def on_open(batch_id: int) -> None:
+        found["id"] = batch_id
+        opened.set()
+
+    def work() -> None:
+        try:
+            batches.ingest_batch(
+                platform.uow(),
+                platform.policy,
+                read_rows(io.BytesIO(data), fmt),
+                department=department,
+                actor=actor,
+                source=BatchSource.API,
+                filename=name,
+                sha256=hashlib.sha256(data).hexdigest(),
+                chunk_rows=platform.settings.ingest_chunk_rows,
+                on_open=on_open,
+            )
+        except DomainError as exc:
+            found["error"] = exc
+        except UnicodeDecodeError:
+            found["error"] = Invalid("file: not UTF-8 text")
+        finally:
+            opened.set()
+
+    threading.Thread(target=work, name="console-batch", daemon=True).start()
+    opened.wait(_OPEN_WAIT_SECONDS)
+    batch_id = found.get("id")
+    error = found.get("error")
+    return (
+        batch_id if isinstance(batch_id, int) else None,
+        error.detail if isinstance(error, DomainError) else None,
+    )
+
+
+@router.get("/batches", response_class=HTMLResponse, **PUBLIC)
+async def upload_page(request: Request) -> Response:
+    """Upload a batch file (CSV or JSON Lines)."""
+    me = await guard(request, Scope.RECORDS_WRITE)
+    if isinstance(me, Response):
+        return me
+    return page(request, "batches.html", me=me, alert=None)
+
+
+@router.post("/batches", response_class=HTMLResponse, **PUBLIC)
+async def upload(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    me = await guard(request, Scope.RECORDS_WRITE)
+    if isinstance(me, Response):
+        return me
+    if not me.sent_token(csrf):
+        return expired_form(request, me)
+    platform = platform_of(request)
+    name = (file.filename or "batch.csv")[-200:]
+    data = await file.read()
+    problem: str | None = None
+    try:
+        fmt = BatchFormat.from_name(name)
+        total = await run_in_threadpool(_count, data, fmt)
+    except DomainError as exc:
+        problem = told(request, exc)
+    except UnicodeDecodeError:
+        problem = _say(request, "文件不是 UTF-8 编码的文本。")
+    if problem is None and total == 0:
+        problem = _say(request, "文件中没有数据行。")
+    if problem is not None:
+        return page(request, "batches.html", status=422, me=me, alert=problem)
+    batch_id, error = await run_in_threadpool(
+        _ingest_beside,
+        platform,
+        data,
+        fmt,
+        name=name,
+        department=me.department or "",
+        actor=me.actor,
+    )
+    if batch_id is None:
+        alert = told(request, Invalid(error)) if error else _say(request, "批次未能开始，请重试。")
+        return page(request, "batches.html", status=422, me=me, alert=alert)
+    _totals(request)[batch_id] = total
+    return see_other(f"/console/batches/{batch_id}")
+
+
+@router.get("/batches/{batch_id}", response_class=HTMLResponse, **PUBLIC)
+async def batch_page(request: Request, batch_id: DbId) -> Response:
+    """A batch's progress, then what it did and its refused rows with field and reason."""
+    me = await guard(request, Scope.RECORDS_READ)
+    if isinstance(me, Response):
+        return me
+    platform = platform_of(request)
+    summary = await run_in_threadpool(
+        batches.get_batch, platform.read_uow(), batch_id, department=me.department
+    )
+    total = _totals(request).get(batch_id)
+    return page(
+        request,
+        "batch.html",
+        me=me,
+        summary=summary,
+        batch_id=batch_id,
+        total=total,
+        done=not summary.open,
+        errors=summary.errors[:200],
+    )
+
+
+@router.get("/batches/{batch_id}/progress", **PUBLIC)
+async def batch_progress(request: Request, batch_id: DbId) -> Response:
+    """How far a batch is: rows handled, of how many, and whether it is complete (polled)."""
+    me = await guard(request, Scope.RECORDS_READ)
+    if isinstance(me, Response):
+        return me
+    platform = platform_of(request)
+    summary = await run_in_threadpool(
+        batches.get_batch, platform.read_uow(), batch_id, department=me.department
+    )
+    return JSONResponse(
+        {
+            "rows": summary.rows,
+            "total": _totals(request).get(batch_id),
+            "done": not summary.open,
+            "rejected": summary.rejected,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get("/batches/{batch_id}/errors.csv", **PUBLIC)
+async def error_report(request: Request, batch_id: DbId) -> Response:
+    """Every refused row: its number in the file, the field and the reason (no cell of the
+    input: the department has its file, and the report never repeats an ID number)."""
+    me = await guard(request, Scope.RECORDS_READ)
+    if isinstance(me, Response):
+        return me
+    platform = platform_of(request)
+    summary = await run_in_threadpool(
+        batches.get_batch, platform.read_uow(), batch_id, department=me.department
+    )
+    return csv_download(
+        f"batch-{batch_id}-errors.csv",
+        ("row", "field", "reason"),
+        ((p.row, p.field, p.reason) for p in summary.errors),
+    )

@@ -1,0 +1,223 @@
+"""Objections and repairs in the consoles: a department sees those routed to it, the credit
+centre all of them; each with its running deadline, overdue ones highlighted; the steps each
+may take (the centre forwards an objection; whoever holds it decides it; a department accepts and
+decides a repair)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+from xinyong.domain.access import Scope
+from xinyong.domain.calendar import Deadline
+from xinyong.domain.errors import DomainError
+from xinyong.domain.repairs import Repair, RepairStatus
+from xinyong.services import objections, repairs
+from xinyong.web.console.pages import Staffer, expired_form, guard, page, see_other, told
+from xinyong.web.deps import PUBLIC, DbId, platform_of
+
+router = APIRouter()
+
+
+def repair_due(repair: Repair) -> Deadline:
+    """The deadline that runs now: acceptance, then feedback to the applicant."""
+    if repair.status in (RepairStatus.APPLIED, RepairStatus.MISSING_MATERIALS):
+        return repair.accept_due
+    return repair.feedback_due
+
+
+@router.get("/cases", response_class=HTMLResponse, **PUBLIC)
+async def cases_page(request: Request) -> Response:
+    """Open objections and repair applications, the most urgent first."""
+    me = await guard(request, Scope.OBJECTIONS_MANAGE)
+    if isinstance(me, Response):
+        return me
+    platform = platform_of(request)
+    objection_list = await run_in_threadpool(
+        objections.objection_queue, platform.read_uow(), department=me.department
+    )
+    repair_list = await run_in_threadpool(
+        repairs.repair_queue, platform.read_uow(), department=me.department
+    )
+    repair_list = sorted(repair_list, key=lambda r: (repair_due(r).day, r.id or 0))
+    return page(
+        request,
+        "cases.html",
+        me=me,
+        objections=objection_list,
+        repairs=[(r, repair_due(r)) for r in repair_list],
+        today=platform.today(),
+    )
+
+
+async def _objection_page(
+    request: Request, me: Staffer, objection_id: int, *, status: int = 200, alert: str | None = None
+) -> Response:
+    platform = platform_of(request)
+    case = await run_in_threadpool(
+        objections.objection_case, platform.read_uow(), objection_id, department=me.department
+    )
+    return page(
+        request,
+        "objection.html",
+        status=status,
+        me=me,
+        case=case,
+        due=case.due(),
+        today=platform.today(),
+        outcomes=platform.policy.objections.outcomes,
+        alert=alert,
+    )
+
+
+@router.get("/objections/{objection_id}", response_class=HTMLResponse, **PUBLIC)
+async def objection_page(request: Request, objection_id: DbId) -> Response:
+    """One objection: grounds, reasons, its clock, and the step to take."""
+    me = await guard(request, Scope.OBJECTIONS_MANAGE)
+    if isinstance(me, Response):
+        return me
+    return await _objection_page(request, me, objection_id)
+
+
+@router.post("/objections/{objection_id}/forward", response_class=HTMLResponse, **PUBLIC)
+async def forward(
+    request: Request, objection_id: DbId, csrf: Annotated[str, Form(max_length=64)] = ""
+) -> Response:
+    """The centre found no mismatch it can correct itself: the source decides by a deadline."""
+    me = await guard(request, Scope.OBJECTIONS_FORWARD)
+    if isinstance(me, Response):
+        return me
+    if not me.sent_token(csrf):
+        return expired_form(request, me)
+    platform = platform_of(request)
+    try:
+        await run_in_threadpool(
+            objections.forward_objection,
+            platform.uow(),
+            platform.policy,
+            objection_id,
+            department=me.department,
+            actor=me.actor,
+        )
+    except DomainError as exc:
+        return await _objection_page(
+            request, me, objection_id, status=409, alert=told(request, exc)
+        )
+    return see_other(f"/console/objections/{objection_id}")
+
+
+@router.post("/objections/{objection_id}/decide", response_class=HTMLResponse, **PUBLIC)
+async def decide(
+    request: Request,
+    objection_id: DbId,
+    outcome: Annotated[str, Form(max_length=40)] = "",
+    reasons: Annotated[str, Form(max_length=4000)] = "",
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Decide the objection with written reasons; the person and every recipient are told."""
+    me = await guard(request, Scope.OBJECTIONS_MANAGE)
+    if isinstance(me, Response):
+        return me
+    if not me.sent_token(csrf):
+        return expired_form(request, me)
+    platform = platform_of(request)
+    try:
+        await run_in_threadpool(
+            objections.decide_objection,
+            platform.uow(),
+            platform.policy,
+            objection_id,
+            outcome=outcome,
+            reasons=reasons,
+            department=me.department,
+            actor=me.actor,
+        )
+    except DomainError as exc:
+        return await _objection_page(
+            request, me, objection_id, status=422, alert=told(request, exc)
+        )
+    return see_other(f"/console/objections/{objection_id}")
+
+
+async def _repair_page(
+    request: Request, me: Staffer, repair_id: int, *, status: int = 200, alert: str | None = None
+) -> Response:
+    platform = platform_of(request)
+    case = await run_in_threadpool(
+        repairs.repair_case, platform.read_uow(), repair_id, department=me.department
+    )
+    return page(
+        request,
+        "repair.html",
+        status=status,
+        me=me,
+        case=case,
+        due=repair_due(case),
+        today=platform.today(),
+        alert=alert,
+    )
+
+
+@router.get("/repairs/{repair_id}", response_class=HTMLResponse, **PUBLIC)
+async def repair_page(request: Request, repair_id: DbId) -> Response:
+    """One repair application: what it lacks, its clock, and the step to take."""
+    me = await guard(request, Scope.REPAIRS_MANAGE)
+    if isinstance(me, Response):
+        return me
+    return await _repair_page(request, me, repair_id)
+
+
+@router.post("/repairs/{repair_id}/accept", response_class=HTMLResponse, **PUBLIC)
+async def accept(
+    request: Request, repair_id: DbId, csrf: Annotated[str, Form(max_length=64)] = ""
+) -> Response:
+    me = await guard(request, Scope.REPAIRS_MANAGE)
+    if isinstance(me, Response):
+        return me
+    if not me.sent_token(csrf):
+        return expired_form(request, me)
+    platform = platform_of(request)
+    try:
+        await run_in_threadpool(
+            repairs.accept_repair,
+            platform.uow(),
+            repair_id,
+            department=me.department,
+            actor=me.actor,
+        )
+    except DomainError as exc:
+        return await _repair_page(request, me, repair_id, status=409, alert=told(request, exc))
+    return see_other(f"/console/repairs/{repair_id}")
+
+
+@router.post("/repairs/{repair_id}/decide", response_class=HTMLResponse, **PUBLIC)
+async def decide_repair(
+    request: Request,
+    repair_id: DbId,
+    repaired: Annotated[str, Form(max_length=5)] = "",
+    reasons: Annotated[str, Form(max_length=4000)] = "",
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    me = await guard(request, Scope.REPAIRS_MANAGE)
+    if isinstance(me, Response):
+        return me
+    if not me.sent_token(csrf):
+        return expired_form(request, me)
+    platform = platform_of(request)
+    try:
+        await run_in_threadpool(
+            repairs.decide_repair,
+            platform.uow(),
+            platform.policy,
+            repair_id,
+            repaired=repaired == "yes",
+            reasons=reasons,
+            department=me.department,
+            actor=me.actor,
+        )
+    except DomainError as exc:
+        return await _repair_page(request, me, repair_id, status=422, alert=told(request, exc))
+    return see_other(f"/console/repairs/{repair_id}")

@@ -1,0 +1,166 @@
+"""A department's listings through their procedure: propose on its own records, serve the prior
+notice (with the repair notice), decide after the defence window, publish; the notice and the
+decision as PDF documents."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+from xinyong.domain.access import Scope
+from xinyong.domain.errors import DomainError, Invalid
+from xinyong.domain.list_types import Decider
+from xinyong.services import documents
+from xinyong.services import lists as listing
+from xinyong.web.console.pages import Staffer, expired_form, guard, page, see_other, told
+from xinyong.web.deps import PUBLIC, DbId, platform_of
+
+router = APIRouter()
+
+Step = Literal["notice", "decide", "publish", "withdraw"]
+
+
+async def _listings_page(
+    request: Request, me: Staffer, *, status: int = 200, alert: str | None = None
+) -> Response:
+    platform = platform_of(request)
+    views = await run_in_threadpool(
+        listing.listings_in_procedure,
+        platform.read_uow(),
+        platform.policy,
+        department=me.department,
+    )
+    # The platform-run lists this department may propose on (its kind decides them).
+    department = platform.policy.department(me.department or "")
+    kind = department.kind if department is not None else None
+    codes = sorted(
+        t.code
+        for t in platform.policy.list_types.values()
+        if t.decided_by is Decider.PLATFORM and kind in t.decider_kinds
+    )
+    return page(
+        request,
+        "listings.html",
+        status=status,
+        me=me,
+        views=views,
+        list_types=[platform.policy.list_types[c] for c in codes],
+        today=platform.today(),
+        alert=alert,
+    )
+
+
+@router.get("/listings", response_class=HTMLResponse, **PUBLIC)
+async def listings_page(request: Request) -> Response:
+    """Listings in their procedure, each with its next step and documents; a proposal form."""
+    me = await guard(request, Scope.LISTS_WRITE)
+    if isinstance(me, Response):
+        return me
+    return await _listings_page(request, me)
+
+
+@router.post("/listings", response_class=HTMLResponse, **PUBLIC)
+async def propose(
+    request: Request,
+    list_code: Annotated[str, Form(max_length=40)] = "",
+    number: Annotated[str, Form(max_length=40)] = "",
+    records: Annotated[str, Form(max_length=200)] = "",
+    grounds: Annotated[str, Form(max_length=4000)] = "",
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Propose a listing on the department's own records (their ids, comma-separated)."""
+    me = await guard(request, Scope.LISTS_WRITE)
+    if isinstance(me, Response):
+        return me
+    if not me.sent_token(csrf):
+        return expired_form(request, me)
+    platform = platform_of(request)
+    try:
+        ids = [int(x) for x in records.replace("，", ",").split(",") if x.strip()]
+    except ValueError:
+        exc = Invalid("records: the ids of the records the listing rests on, e.g. 12, 15")
+        return await _listings_page(request, me, status=422, alert=told(request, exc))
+    try:
+        await run_in_threadpool(
+            lambda: listing.propose(
+                platform.uow(),
+                platform.policy,
+                list_code=list_code,
+                subject_number=number,
+                grounds=grounds,
+                basis_records=ids,
+                department=me.department,
+                actor=me.actor,
+            )
+        )
+    except DomainError as exc:
+        return await _listings_page(request, me, status=422, alert=told(request, exc))
+    return see_other("/console/listings")
+
+
+@router.post("/listings/{entry_id}/{step}", response_class=HTMLResponse, **PUBLIC)
+async def take_step(
+    request: Request,
+    entry_id: DbId,
+    step: Step,
+    reasons: Annotated[str, Form(max_length=4000)] = "",
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """The procedure's next step: serve the notice, decide (with reasons), publish, withdraw."""
+    me = await guard(request, Scope.LISTS_WRITE)
+    if isinstance(me, Response):
+        return me
+    if not me.sent_token(csrf):
+        return expired_form(request, me)
+    platform = platform_of(request)
+    uow, policy, dept, actor = platform.uow(), platform.policy, me.department, me.actor
+
+    def run() -> object:
+        if step == "notice":
+            return listing.serve_notice(uow, policy, entry_id, department=dept, actor=actor)
+        if step == "decide":
+            return listing.decide(
+                uow, policy, entry_id, reasons=reasons, months=None, department=dept, actor=actor
+            )
+        if step == "publish":
+            return listing.publish(uow, policy, entry_id, department=dept, actor=actor)
+        return listing.withdraw(uow, policy, entry_id, department=dept, actor=actor)
+
+    try:
+        await run_in_threadpool(run)
+    except DomainError as exc:
+        return await _listings_page(request, me, status=409, alert=told(request, exc))
+    return see_other("/console/listings")
+
+
+@router.get("/listings/{entry_id}/{document}.pdf", **PUBLIC)
+async def document(request: Request, entry_id: DbId, document: str) -> Response:
+    """The prior notice (with the repair notice) or the decision, as the person receives it."""
+    me = await guard(request, Scope.LISTS_READ)
+    if isinstance(me, Response):
+        return me
+    if document not in ("notice", "decision"):
+        return page(request, "missing.html", status=404, me=me)
+    platform = platform_of(request)
+    doc = await run_in_threadpool(
+        listing.document_of,
+        platform.read_uow(),
+        platform.policy,
+        entry_id,
+        department=me.department,
+    )
+    render = (
+        documents.render_notice_html if document == "notice" else documents.render_decision_html
+    )
+    pdf = await run_in_threadpool(documents.html_to_pdf, render(doc), platform.printer())
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{document}-{entry_id}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )

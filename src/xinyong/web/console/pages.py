@@ -1,0 +1,206 @@
+"""What every console page shares: the signed-in staff user, rendering in the request's
+language, the token each form carries, the guard that refuses (and audits) a page a role may not
+open, and CSV downloads whose cells a spreadsheet never runs as formulas.
+
+The session travels in its own HttpOnly, SameSite=Strict cookie (never the person's); a form that
+changes something also carries a token derived from that session (double submit).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment
+
+from xinyong.domain.access import Role, Scope
+from xinyong.domain.errors import DomainError
+from xinyong.domain.identifiers import mask_number, redact_id_numbers
+from xinyong.domain.keys import ApiKey
+from xinyong.domain.staff import StaffUser
+from xinyong.services import staff
+from xinyong.web import i18n
+from xinyong.web.deps import platform_of
+from xinyong.web.portal import messages, words
+
+#: The cookie a console session travels in (a person's session has its own).
+STAFF_COOKIE = "xinyong_staff"
+
+
+def language(request: Request) -> str:
+    return i18n.language_of(request.query_params.get("lang"), request.cookies.get(i18n.COOKIE))
+
+
+def csrf_token(secret: str, token: str) -> str:
+    return hmac.new(secret.encode(), ("console:" + token).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Staffer:
+    """A signed-in staff user: who they are, the caller they are to the services, and the
+    token their forms carry."""
+
+    user: StaffUser
+    caller: ApiKey
+    token: str
+    csrf: str
+
+    @property
+    def actor(self) -> str:
+        return self.caller.actor
+
+    @property
+    def department(self) -> str | None:
+        return self.user.department
+
+    @property
+    def is_centre(self) -> bool:
+        return self.user.role is Role.CREDIT_CENTRE
+
+    def may(self, scope: Scope) -> bool:
+        return self.caller.allows(scope)
+
+    def sent_token(self, sent: str) -> bool:
+        return hmac.compare_digest(sent.encode(), self.csrf.encode())
+
+    @property
+    def chrome(self) -> dict[str, object]:
+        return {"me": self, "csrf": self.csrf}
+
+
+async def staffer(request: Request) -> Staffer | None:
+    """The staff user the console cookie stands for (second factor given), or None."""
+    token = request.cookies.get(STAFF_COOKIE)
+    if not token:
+        return None
+    platform = platform_of(request)
+    found = await run_in_threadpool(staff.authenticate_staff, platform.read_uow(), token)
+    if found is None:
+        return None
+    user, caller = found
+    return Staffer(user, caller, token, csrf_token(platform.settings.secret_key, token))
+
+
+def _environment() -> Environment:
+    """The console's page environment, with `masked` (an identifier, masked as published) and
+    `redact` (free text, any ID number in it hidden)."""
+    env = i18n.environment("console")
+    if "masked" not in env.filters:
+        env.filters["masked"] = mask_number
+        env.filters["redact"] = redact_id_numbers
+    return env
+
+
+def page(
+    request: Request,
+    name: str,
+    *,
+    status: int = 200,
+    me: Staffer | None = None,
+    **context: object,
+) -> HTMLResponse:
+    """Render a console page in the request's language; never cached (it is someone's work)."""
+    asked = request.query_params.get("lang")
+    chosen = language(request)
+    query = [(k, redact_id_numbers(v)) for k, v in request.query_params.multi_items()]
+    where = {"path": request.url.path, "query": query}
+    chrome = me.chrome if me is not None else {"me": None, "csrf": ""}
+    with i18n.use_language(chosen):
+        template = _environment().get_template(name)
+        body = template.render(**{**where, "words": words, **chrome, **context})
+    response = HTMLResponse(body, status_code=status)
+    if asked == chosen:
+        response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 86400, samesite="lax")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _say(request: Request, message: str, **values: object) -> str:
+    """A message from the code in the request's language (`_say` is the name the catalog's
+    extraction looks for: babel.cfg, dev.py messages)."""
+    with i18n.use_language(language(request)):
+        text = i18n.gettext(message)
+    return text % values if values else text
+
+
+def told(request: Request, exc: DomainError) -> str:
+    """A domain error in the page's language, never with an identifier."""
+    with i18n.use_language(language(request)):
+        _, text = messages.told(exc)
+    return text
+
+
+def to_login() -> RedirectResponse:
+    return RedirectResponse("/console/login", status_code=303)
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+async def guard(request: Request, scope: Scope) -> Staffer | Response:
+    """The signed-in user if their role holds `scope`; else the login page (nobody signed in)
+    or a refusal page, audited with the scope and the page."""
+    me = await staffer(request)
+    if me is None:
+        return to_login()
+    if not me.may(scope):
+        platform = platform_of(request)
+        await run_in_threadpool(
+            staff.refuse_page, platform.uow(), me.caller, scope, request.url.path
+        )
+        return page(request, "refused.html", status=403, me=me, scope=scope.value)
+    return me
+
+
+def expired_form(request: Request, me: Staffer) -> HTMLResponse:
+    """A form without this session's token: nothing was done."""
+    return page(
+        request,
+        "refused.html",
+        status=403,
+        me=me,
+        scope=None,
+        alert=_say(request, "表单已过期，请重新打开页面再提交。"),
+    )
+
+
+#: A cell a spreadsheet would read as a formula starts with one of these.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    """A value for a CSV cell that a spreadsheet shows as text, never runs: a leading `=`, `+`,
+    `-`, `@`, tab or carriage return gets a `'` before it (OWASP's advice on CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_download(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]
+) -> Response:
+    """A CSV file for a spreadsheet: UTF-8 with a byte-order mark, formula cells escaped."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return Response(
+        ("\ufeff" + out.getvalue()).encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def form_values(form: Mapping[str, object], *names: str) -> dict[str, str]:
+    return {name: str(form.get(name, "")) for name in names}

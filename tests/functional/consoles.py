@@ -1,0 +1,67 @@
+"""Staff users signed in to the consoles through the pages themselves: a password, then the
+authenticator's code (computed here from the secret shown at enrolment)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pyotp
+from fastapi.testclient import TestClient
+
+from xinyong.domain.access import Role
+from xinyong.services import staff
+
+STAFF_PASSWORD = "staff password 1"
+
+
+@dataclass(frozen=True)
+class Console:
+    """A signed-in staff user: the form token their pages carry, and their secret."""
+
+    csrf: str
+    secret: str
+    username: str
+
+
+def form_token(html: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
+    assert found, "the page has no form token"
+    return found.group(1)
+
+
+def add_user(client: TestClient, username: str, role: Role, department: str | None) -> str:
+    """Create a staff user through the service (as the CLI does); their TOTP secret."""
+    platform = client.app.state.platform  # type: ignore[attr-defined]
+    new = staff.add_staff(
+        platform.uow(),
+        platform.policy,
+        username=username,
+        name=f"{username} 测试",
+        role=role,
+        department=department,
+        password=STAFF_PASSWORD,
+        actor="test",
+    )
+    return new.secret
+
+
+def code_now(client: TestClient, secret: str) -> str:
+    platform = client.app.state.platform  # type: ignore[attr-defined]
+    return pyotp.TOTP(secret).at(platform.clock())
+
+
+def sign_in(
+    client: TestClient, username: str, role: Role, department: str | None = None
+) -> Console:
+    """Create a user and log in with password and code; the console's form token."""
+    secret = add_user(client, username, role, department)
+    first = client.post("/console/login", data={"username": username, "password": STAFF_PASSWORD})
+    assert first.status_code == 200, first.text  # redirected to the code page
+    assert "otpauth://totp/" in first.text
+    done = client.post(
+        "/console/login/code",
+        data={"code": code_now(client, secret), "csrf": form_token(first.text)},
+    )
+    assert done.status_code == 200, done.text
+    return Console(form_token(done.text), secret, username)

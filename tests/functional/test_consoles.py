@@ -1,0 +1,212 @@
+"""The consoles through their pages: staff log in with a password and a code; a department
+uploads a batch with bad rows and downloads the error report, checks and gives feedback; the
+centre forwards and decides an objection and sees it in the statistics; a page a role may not
+open is refused and audited. The staff API: only the centre's key creates users."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.factories import citizen_id, debtor_row, penalty_row
+from tests.functional.consoles import (
+    STAFF_PASSWORD,
+    add_user,
+    code_now,
+    form_token,
+    sign_in,
+)
+from tests.functional.helpers import (
+    Headers,
+    assert_problem,
+    object_to,
+    record_listing,
+    sign_up,
+    submit,
+)
+from xinyong.domain.access import Role
+from xinyong.domain.audit import EventTag
+from xinyong.web.console.pages import safe_cell
+
+
+def _audit_tags(client: TestClient) -> list[tuple[str, dict[str, Any]]]:
+    platform = client.app.state.platform  # type: ignore[attr-defined]
+    from sqlalchemy import select
+
+    from xinyong.db.audit import AuditEventRow
+
+    with platform.uow() as uow:
+        rows = uow.session.scalars(select(AuditEventRow).order_by(AuditEventRow.id))
+        return [(r.tag, dict(r.data or {})) for r in rows]
+
+
+def test_the_centre_creates_staff_through_the_api_and_a_department_cannot(
+    client: TestClient, staff: Headers, amr: Headers
+) -> None:
+    body = {
+        "username": "zhao.amr",
+        "name": "赵科员",
+        "role": "source_department",
+        "department": "BJ-AMR",
+        "password": STAFF_PASSWORD,
+    }
+    assert client.post("/api/v1/staff", json=body, headers=amr).status_code == 403
+    created = client.post("/api/v1/staff", json=body, headers=staff)
+    assert created.status_code == 201, created.text
+    assert created.json()["otpauth_uri"].startswith("otpauth://totp/xinyong:zhao.amr?")
+    assert "records:write" in created.json()["scopes"]
+    listed = client.get("/api/v1/staff", headers=staff).json()
+    assert [u["username"] for u in listed] == ["zhao.amr"]
+    assert "totp_secret" not in listed[0]
+    unbound = {**body, "username": "x.dept", "department": None}
+    bad = client.post("/api/v1/staff", json=unbound, headers=staff)
+    assert_problem(bad, 422)
+    disabled = client.post("/api/v1/staff/zhao.amr/disable", headers=staff)
+    assert disabled.json()["disabled_at"] is not None
+
+
+def test_a_login_needs_the_code_and_the_first_one_enrols_the_authenticator(
+    client: TestClient,
+) -> None:
+    secret = add_user(client, "qian.amr", Role.SOURCE_DEPARTMENT, "BJ-AMR")
+    wrong = client.post("/console/login", data={"username": "qian.amr", "password": "nope"})
+    assert wrong.status_code == 401
+    first = client.post("/console/login", data={"username": "qian.amr", "password": STAFF_PASSWORD})
+    assert "<svg" in first.text  # the QR code, drawn on the server
+    assert "otpauth://totp/xinyong:qian.amr?secret=" in first.text
+    assert client.get("/console/", follow_redirects=False).status_code == 303
+    bad_code = f"{(int(code_now(client, secret)) + 1) % 1_000_000:06d}"
+    refused = client.post(
+        "/console/login/code", data={"code": bad_code, "csrf": form_token(first.text)}
+    )
+    assert refused.status_code == 401
+    done = client.post(
+        "/console/login/code",
+        data={"code": code_now(client, secret), "csrf": form_token(first.text)},
+    )
+    assert done.status_code == 200
+    assert "批量上报" in done.text
+    reasons = [d.get("reason") for tag, d in _audit_tags(client) if tag == "staff:login_refused"]
+    assert reasons == ["password", "code"]
+    again = client.post("/console/login", data={"username": "qian.amr", "password": STAFF_PASSWORD})
+    assert "otpauth://" not in again.text  # enrolled: no secret shown again
+
+
+def test_a_department_uploads_a_batch_with_bad_rows_and_downloads_the_error_report(
+    client: TestClient,
+) -> None:
+    me = sign_in(client, "sun.amr", Role.SOURCE_DEPARTMENT, "BJ-AMR")
+    good = penalty_row(subject_id=citizen_id(born=date(1980, 1, 1)))
+    bad = penalty_row(subject_id="110105194912310021")  # a wrong check digit
+    formula = penalty_row(subject_id=citizen_id(born=date(1981, 1, 1)), decision_date="=1+2")
+    columns = list(good)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    for row in (good, bad, formula):
+        writer.writerow(row)
+    sent = client.post(
+        "/console/batches",
+        data={"csrf": me.csrf},
+        files={"file": ("penalties.csv", out.getvalue().encode(), "text/csv")},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    url = sent.headers["location"]
+    progress: dict[str, Any] = {}
+    for _ in range(400):  # the worker thread commits the batch beside the server
+        progress = client.get(f"{url}/progress").json()
+        if progress["done"]:
+            break
+    assert progress == {"rows": 3, "total": 3, "done": True, "rejected": 2}
+    shown = client.get(url)
+    assert "下载错误报告" in shown.text
+    report = client.get(f"{url}/errors.csv")
+    assert report.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert rows[0] == ["row", "field", "reason"]
+    assert sorted(int(r[0]) for r in rows[1:]) == [2, 3]
+    assert all(not cell.startswith(("=", "+", "@")) for r in rows for cell in r)
+    assert "110105194912310021" not in report.text
+
+
+def test_an_implementing_department_checks_and_gives_feedback(
+    client: TestClient, court: Headers
+) -> None:
+    number = citizen_id(born=date(1970, 7, 7))
+    submit(client, court, debtor_row(subject_id=number, subject_name="李建国"))
+    assert record_listing(client, court, number).status_code == 201
+    me = sign_in(client, "zhou.caac", Role.IMPLEMENTING_DEPARTMENT, "BJ-CAAC-NC")
+    ran = client.post(
+        "/console/checks",
+        data={"number": number, "matter": "flight", "csrf": me.csrf},
+        follow_redirects=False,
+    )
+    assert ran.status_code == 303
+    location = ran.headers["location"]
+    assert number not in location
+    page = client.get(location)
+    assert number not in page.text
+    measure = page.text.split('name="measure" value="')[1].split('"')[0]
+    unexplained = client.post(
+        f"{location}/feedback", data={"measure": measure, "applied": "no", "csrf": me.csrf}
+    )
+    assert unexplained.status_code == 422
+    given = client.post(
+        f"{location}/feedback", data={"measure": measure, "applied": "yes", "csrf": me.csrf}
+    )
+    assert given.status_code == 200
+    assert "已反馈" in given.text
+    refused = client.get("/console/batches")
+    assert refused.status_code == 403
+    assert ("staff:page_refused", {"scope": "records:write", "page": "/console/batches"}) in [
+        (t, d) for t, d in _audit_tags(client)
+    ]
+
+
+def test_the_centre_forwards_and_decides_an_objection_and_sees_it_on_a_chart(
+    client: TestClient, amr: Headers
+) -> None:
+    person = sign_up(client, citizen_id(born=date(1975, 5, 5)), "王秀英")
+    record = submit(client, amr, penalty_row(subject_id=person.number, subject_name="王秀英"))
+    objection = object_to(client, person, record)["id"]
+    me = sign_in(client, "wu.centre", Role.CREDIT_CENTRE)
+    queues = client.get("/console/queues")
+    assert f"/console/objections/{objection}" in queues.text
+    forwarded = client.post(f"/console/objections/{objection}/forward", data={"csrf": me.csrf})
+    assert "已转来源部门处理" in forwarded.text
+    decided = client.post(
+        f"/console/objections/{objection}/decide",
+        data={"outcome": "correct", "reasons": "经核实，已更正", "csrf": me.csrf},
+    )
+    assert "予以更正" in decided.text
+    stats = client.get("/console/statistics")
+    assert stats.status_code == 200
+    assert stats.text.count("<svg") >= 4
+    figures = client.get("/console/statistics/cases.csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(figures)))
+    assert rows[0] == ["kind", "on_time", "late", "open_overdue", "open"]
+    assert rows[1] == ["objection", "1", "0", "0", "0"]
+    english = client.get("/console/statistics", params={"lang": "en"})
+    assert "Statistics" in english.text
+
+
+def test_a_department_user_may_not_open_the_centres_pages(client: TestClient) -> None:
+    sign_in(client, "zheng.amr", Role.SOURCE_DEPARTMENT, "BJ-AMR")
+    for path in ("/console/queues", "/console/statistics", "/console/statistics/cases.csv"):
+        assert client.get(path).status_code == 403
+    refused = [d for t, d in _audit_tags(client) if t == EventTag.STAFF_REFUSED.value]
+    assert len(refused) == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("@x", "'@x"), ("-2", "'-2"), ("ok", "ok")],
+)
+def test_csv_cells_a_spreadsheet_would_run_are_escaped(value: str, cell: str) -> None:
+    assert safe_cell(value) == cell

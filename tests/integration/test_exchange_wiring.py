@@ -1,0 +1,223 @@
+"""The exchange wired to the platform: changes made by the platform's own services reach a peer
+platform on a database of its own and are applied there through the same gates; the origin is
+authoritative; applying twice changes nothing."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text, update
+from sqlalchemy.pool import NullPool
+
+from tests.conftest import Clock
+from tests.exchange_support import (
+    CN_ID,
+    CN_KEYS,
+    FakeBroker,
+    FakeTransport,
+    NoAuthorisations,
+    migrated_sqlite,  # noqa: F401 - a fixture
+    peer,
+)
+from tests.factories import debtor_row, penalty_row
+from xinyong.db.engine import make_engine
+from xinyong.db.exchange_states import SqlSubjectStates
+from xinyong.db.records import CreditRecordRow
+from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain.envelopes import NodeKeys, RefusalReason
+from xinyong.domain.exchange import NodeIdentity, NodeLevel, SubjectType, subject_reference
+from xinyong.domain.lists import EntryState
+from xinyong.domain.merkle import MerkleTree
+from xinyong.domain.policy import Policy
+from xinyong.domain.records import RecordStatus, document_key
+from xinyong.services import decided_lists, departments, exchange
+from xinyong.services.exchange import Outcome
+from xinyong.services.inbound import make_apply
+from xinyong.services.outbound import requeue_subjects
+from xinyong.services.reconciliation import answer_digest, answer_resend, reconcile_and_repair
+from xinyong.services.records import revoke_record, submit_record
+
+Platform = Callable[[], SqlUnitOfWork]
+BJ_ID = NodeIdentity("BJ", "110000", NodeLevel.PROVINCIAL)
+BJ_KEYS = NodeKeys.generate()
+
+
+@pytest.fixture
+def bj(seeded: Platform) -> Platform:
+    return seeded
+
+
+@pytest.fixture
+def cn(tmp_path: Path, clock: Clock, migrated_sqlite: Path, policy: Policy) -> Platform:  # noqa: F811
+    path = tmp_path / "cn.db"
+    shutil.copy(migrated_sqlite, path)
+    engine = make_engine(f"sqlite:///{path}", poolclass=NullPool)
+    factory = partial(SqlUnitOfWork, make_session_factory(engine), clock)
+    departments.sync_departments(factory(), policy.departments, actor="test")
+    return factory
+
+
+@pytest.fixture
+def nodes(bj: Platform, cn: Platform) -> tuple[Platform, Platform]:
+    exchange.init_node(bj(), BJ_ID, BJ_KEYS, actor="test")
+    exchange.init_node(cn(), CN_ID, CN_KEYS, actor="test")
+    exchange.add_peer(bj(), peer(CN_ID, CN_KEYS), actor="test")
+    exchange.add_peer(cn(), peer(BJ_ID, BJ_KEYS), actor="test")
+    return bj, cn
+
+
+def flow(
+    broker: FakeBroker, origin: Platform, code: str, to: Platform, to_code: str, policy: Policy
+) -> dict[Outcome, int]:
+    """Relay the origin's outbox and let the receiver consume it all."""
+    exchange.relay_outbox(origin(), FakeTransport(broker, code), NoAuthorisations())
+    report = exchange.consume(to(), FakeTransport(broker, to_code), code, make_apply(policy))
+    return report.outcomes
+
+
+def records_of(uow: Platform, department: str, number: str) -> RecordStatus | None:
+    with uow() as u:
+        states = u.records.find_states(department, [document_key(number)])
+        return next(iter(states.values())).status if states else None
+
+
+def test_a_record_its_listing_and_their_revocation_reach_the_peer_once(
+    nodes: tuple[Platform, Platform], policy: Policy
+) -> None:
+    bj, cn = nodes
+    broker = FakeBroker()
+    row = debtor_row()
+    stored = submit_record(bj(), policy, row, department="BJ-HCOURT", actor="court")
+    assert decided_lists.record_court_listings(bj(), policy, actor="court-feed") == 1
+    submit_record(bj(), policy, penalty_row(), department="BJ-AMR", actor="amr")
+    outcomes = flow(broker, bj, "BJ", cn, "CN", policy)
+    assert outcomes[Outcome.APPLIED] == 3
+    number = str(row["document_number"])
+    assert records_of(cn, "BJ-HCOURT", number) is RecordStatus.ACTIVE
+    with cn() as u:
+        subject = u.subjects.get_by_number(stored.subject_number)
+        assert subject is not None
+        assert subject.id is not None
+        (copy,) = u.entries.of_subject(subject.id, policy.list_types)
+        assert copy.state in (EntryState.DECIDED, EntryState.PUBLISHED)
+        assert copy.proposed_by == "node:BJ"
+        assert u.outbox.count_pending() == 0  # the receiver never re-sends a peer's change
+
+    revoke_record(bj(), policy, stored.record.id, department=None, reason="判决撤销", actor="court")
+    outcomes = flow(broker, bj, "BJ", cn, "CN", policy)
+    assert outcomes[Outcome.APPLIED] == 2
+    assert records_of(cn, "BJ-HCOURT", number) is RecordStatus.REVOKED
+    with cn() as u:
+        (copy,) = u.entries.of_subject(subject.id, policy.list_types)
+        assert copy.state is EntryState.EXITED
+
+    # Everything again (a relay that crashed before marking): nothing is applied twice.
+    broker.acked.clear()
+    again = exchange.consume(cn(), FakeTransport(broker, "CN"), "BJ", make_apply(policy))
+    assert again.outcomes[Outcome.DUPLICATE] == 5
+    assert again.outcomes[Outcome.APPLIED] == 0
+
+
+def test_a_change_to_a_record_of_the_receivers_own_department_is_refused(
+    nodes: tuple[Platform, Platform], policy: Policy
+) -> None:
+    bj, cn = nodes
+    broker = FakeBroker()
+    # CN pretends to speak for a Beijing department's record.
+    stored = submit_record(cn(), policy, penalty_row(), department="BJ-AMR", actor="x")
+    assert stored.outcome.value == "accepted"
+    outcomes = flow(broker, cn, "CN", bj, "BJ", policy)
+    assert outcomes[Outcome.REFUSED] == 1
+    (refusal,) = exchange.refusals(bj())
+    assert refusal.reason is RefusalReason.NOT_ORIGIN
+    assert records_of(bj, "BJ-AMR", stored.record.document_number) is None
+
+
+def test_a_row_the_receivers_catalog_refuses_is_a_gate_refusal(
+    nodes: tuple[Platform, Platform], policy: Policy
+) -> None:
+    bj, cn = nodes
+    broker = FakeBroker()
+    submit_record(bj(), policy, penalty_row(), department="BJ-AMR", actor="amr")
+    with cn() as u:  # the receiver no longer registers the department: its mandate is unknown
+        u.session.execute(text("DELETE FROM departments WHERE code = 'BJ-AMR'"))
+        u.commit()
+    outcomes = flow(broker, bj, "BJ", cn, "CN", policy)
+    assert outcomes[Outcome.REFUSED] == 1
+    (refusal,) = exchange.refusals(cn())
+    assert refusal.reason is RefusalReason.GATE
+    assert "BJ-AMR" in refusal.detail
+
+
+class LocalDigests:
+    """A peer's digests answered in-process by the function that serves them over NATS."""
+
+    def __init__(self, states: SqlSubjectStates) -> None:
+        self.states = states
+
+    def tree(self, origin: str, depth: int) -> MerkleTree:
+        return MerkleTree.from_json(answer_digest(self.states, {"origin": origin, "depth": depth}))
+
+    def leaves(self, origin: str, buckets: Sequence[int], depth: int) -> dict[str, str]:
+        answer = answer_digest(
+            self.states, {"origin": origin, "depth": depth, "buckets": list(buckets)}
+        )
+        leaves = answer["leaves"]
+        assert isinstance(leaves, dict)
+        return leaves
+
+
+def states_of(uow: Platform, policy: Policy) -> SqlSubjectStates:
+    return SqlSubjectStates(uow().session_factory, policy.list_types)
+
+
+def test_reconciliation_finds_exactly_the_corrupted_subject_and_the_origin_repairs_it(
+    nodes: tuple[Platform, Platform], policy: Policy
+) -> None:
+    bj, cn = nodes
+    broker = FakeBroker()
+    stored = []
+    for _ in range(6):
+        stored.append(submit_record(bj(), policy, debtor_row(), department="BJ-HCOURT", actor="c"))
+        stored.append(submit_record(bj(), policy, penalty_row(), department="BJ-AMR", actor="a"))
+    assert decided_lists.record_court_listings(bj(), policy, actor="court-feed") == 6
+    revoke_record(bj(), policy, stored[0].record.id, department=None, reason="撤销", actor="c")
+    flow(broker, bj, "BJ", cn, "CN", policy)
+    ours, theirs = states_of(bj, policy), states_of(cn, policy)
+    assert ours.leaves("BJ") == theirs.leaves("BJ")
+    assert len(ours.leaves("BJ")) == 12
+    assert theirs.leaves("CN") == {}
+
+    # Someone puts the revoked record back in force on the national node's database.
+    number = stored[0].record.document_number
+    with cn() as u:
+        u.session.execute(
+            update(CreditRecordRow)
+            .where(CreditRecordRow.document_key == document_key(number))
+            .values(status="active")
+        )
+        u.commit()
+    assert records_of(cn, "BJ-HCOURT", number) is RecordStatus.ACTIVE
+
+    def resend(origin: str, refs: Sequence[str]) -> int:
+        assert origin == "BJ"
+        requeue = partial(requeue_subjects, bj(), policy)
+        answer = answer_resend(ours, requeue, "BJ", {"subjects": list(refs)})
+        assert isinstance(answer["queued"], int)
+        return answer["queued"]
+
+    (repair,) = reconcile_and_repair(theirs, LocalDigests(ours), ["BJ"], resend, depth=4)
+    ref = subject_reference(SubjectType.PERSON, stored[0].subject_number)
+    assert repair.result.subjects == (ref,)
+    assert repair.requeued == 2  # the record and the listing that rested on it
+    outcomes = flow(broker, bj, "BJ", cn, "CN", policy)
+    assert outcomes[Outcome.APPLIED] == 2
+    assert records_of(cn, "BJ-HCOURT", number) is RecordStatus.REVOKED
+    assert ours.leaves("BJ") == theirs.leaves("BJ")
+    (again,) = reconcile_and_repair(theirs, LocalDigests(ours), ["BJ"], resend, depth=4)
+    assert again.result.in_step
+    assert again.requeued == 0
