@@ -111,6 +111,16 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+def watched(page: Any) -> list[str]:
+    """What the page's content security policy refused (nothing, on every console page)."""
+    refusals: list[str] = []
+    page.on(
+        "console",
+        lambda m: refusals.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    return refusals
+
+
 def log_in(page: Any, consoles: Consoles, username: str) -> None:
     """Password, then the code; at the first login the page shows the enrolment's QR code."""
     page.goto(consoles.base + "/console/login")
@@ -129,6 +139,7 @@ def test_a_department_uploads_bad_rows_downloads_the_report_checks_and_gives_fee
     consoles: Consoles, browser: Any, tmp_path: Path
 ) -> None:
     page = browser.new_page(accept_downloads=True)
+    refusals = watched(page)
     log_in(page, consoles, "amr.clerk")
     rows = [
         penalty_row(subject_id=citizen_id(born=date(1982, 2, 2))),
@@ -170,12 +181,14 @@ def test_a_department_uploads_bad_rows_downloads_the_report_checks_and_gives_fee
     measure.locator("button[type=submit]").click()
     page.wait_for_url("**?given=1")
     assert "已反馈：已实施" in page.inner_text("section.measure")
+    assert refusals == []
 
 
 def test_the_centre_forwards_and_decides_an_objection_before_its_deadline_and_sees_it_on_a_chart(
     consoles: Consoles, browser: Any
 ) -> None:
     page = browser.new_page()
+    refusals = watched(page)
     log_in(page, consoles, "centre.li")
     page.click("nav.subnav >> text=待办队列")
     link = page.locator(f"a[href='/console/objections/{consoles.objection}']").first
@@ -195,3 +208,4 @@ def test_the_centre_forwards_and_decides_an_objection_before_its_deadline_and_se
     assert "异议 · 按期办结: 1" in bars
     page.goto(consoles.base + "/console/statistics?lang=en")
     assert "Objections · Decided on time: 1" in page.locator("#chart-cases").inner_html()
+    assert refusals == []

@@ -188,12 +188,13 @@ def test_the_centre_forwards_and_decides_an_objection_and_sees_it_on_a_chart(
     stats = client.get("/console/statistics")
     assert stats.status_code == 200
     assert stats.text.count("<svg") >= 4
+    assert '<h2 id="cases-heading">异议与信用修复的按期办结情况</h2>' in stats.text
     figures = client.get("/console/statistics/cases.csv").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(figures)))
     assert rows[0] == ["kind", "on_time", "late", "open_overdue", "open"]
     assert rows[1] == ["objection", "1", "0", "0", "0"]
     english = client.get("/console/statistics", params={"lang": "en"})
-    assert "Statistics" in english.text
+    assert '<h2 id="cases-heading">Objections and repairs handled on time</h2>' in english.text
 
 
 def test_a_department_user_may_not_open_the_centres_pages(client: TestClient) -> None:

@@ -71,7 +71,8 @@ def _tables(platform: Platform) -> dict[str, Table]:
 
 
 def _charts(request: Request, tables: dict[str, Table]) -> list[tuple[str, Markup, Table]]:
-    """(key, chart, table) for each statistic, in the page's language."""
+    """(key, chart, table) for each statistic, in the page's language (the chart's title is
+    its SVG's first element: the page shows it as the section's heading too)."""
     records = tables["records"]
     months = sorted({str(r[0]) for r in records.rows})
     categories = sorted({str(r[2]) for r in records.rows})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
+import html
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -88,6 +89,12 @@ async def staffer(request: Request) -> Staffer | None:
     return Staffer(user, caller, token, csrf_token(platform.settings.secret_key, token))
 
 
+def chart_title(svg: str) -> str:
+    """The title a chart drawn by `charts.py` carries (its SVG's `<title>`), unescaped."""
+    start = svg.find(">", svg.find("<title")) + 1
+    return html.unescape(svg[start : svg.find("</title>")])
+
+
 def _environment() -> Environment:
     """The console's page environment, with `masked` (an identifier, masked as published) and
     `redact` (free text, any ID number in it hidden)."""
@@ -95,6 +102,7 @@ def _environment() -> Environment:
     if "masked" not in env.filters:
         env.filters["masked"] = mask_number
         env.filters["redact"] = redact_id_numbers
+        env.filters["chart_title"] = chart_title
     return env
 
 
