@@ -12,7 +12,7 @@ import xinyong
 from xinyong import bootstrap
 from xinyong.bootstrap import Platform
 from xinyong.config import Settings
-from xinyong.web import accesslog, apidocs, errors, portal
+from xinyong.web import accesslog, apidocs, contract, errors, portal
 from xinyong.web.api.v1 import (
     accounts,
     authorisations,
@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(api)
     app.include_router(portal.router)
     apidocs.install(app)
+    contract.install(app)  # every status each operation answers, as problem details
     return app
 
 
