@@ -25,7 +25,7 @@ from xinyong.db.batches import BatchRow
 from xinyong.db.records import CreditRecordRow
 from xinyong.domain.access import Scope
 from xinyong.domain.errors import Invalid
-from xinyong.web.api.v1 import batches as batch_route
+from xinyong.services.batchfiles import read_rows
 
 BOM = b"\xef\xbb\xbf"
 SCREEN = "/api/v1/checks/batch?matter=administrative_permit"
@@ -108,7 +108,7 @@ def test_a_batch_failing_part_way_names_its_batch_and_what_was_committed(
 ) -> None:
     """A body that passes the read-through and still fails (here: its reader breaks after row
     5) leaves its committed chunks stored, and the answer says which batch and what."""
-    real = batch_route.read_rows
+    real = read_rows
 
     def breaking(stream: Any, fmt: Any) -> Iterator[Any]:
         for number, row in real(stream, fmt):
@@ -116,7 +116,7 @@ def test_a_batch_failing_part_way_names_its_batch_and_what_was_committed(
                 raise Invalid("the body cannot be read after row 5")
             yield number, row
 
-    monkeypatch.setattr(batch_route, "read_rows", breaking)
+    monkeypatch.setattr("xinyong.web.api.v1.batches.read_rows", breaking)
     client = make_client(ingest_chunk_rows=2)
     body = as_csv([penalty_row() for _ in range(8)])
     response = client.post("/api/v1/records/batch", content=body, headers={**writer, **CSV})
@@ -140,7 +140,7 @@ def test_a_control_character_in_a_cell_refuses_its_row_naming_the_field(
     summary = response.json()
     assert (summary["accepted"], summary["rejected"]) == (1, 1)
     assert [(e["row"], e["field"]) for e in summary["errors"]] == [(2, "violation")]
-    lines = [
+    lines: list[dict[str, object] | str] = [
         json.dumps(penalty_row(note={"deep": "\u0000"})),
         json.dumps(penalty_row(violation="\ud800")),
         json.dumps(penalty_row()),

@@ -100,9 +100,9 @@ def _probes(op: Operation, value: str) -> Iterator[tuple[str, dict[str, Any]]]:
         if media not in content:
             continue
         schema = content[media]["schema"]
-        for path in _text_paths(schema):
-            body = _body_with(schema, path, value)
-            field = ".".join(path)
+        for at in _text_paths(schema):
+            body = _body_with(schema, at, value)
+            field = ".".join(at)
             if media == "application/json":
                 yield field, {"url": url, "json": body}
             else:

@@ -12,7 +12,7 @@ import xinyong
 from xinyong import bootstrap
 from xinyong.bootstrap import Platform
 from xinyong.config import Settings
-from xinyong.web import accesslog, apidocs, console, errors, portal
+from xinyong.web import accesslog, apidocs, console, contract, errors, portal
 from xinyong.web.api.v1 import (
     accounts,
     authorisations,
@@ -138,6 +138,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(portal.router)
     app.include_router(console.router)
     apidocs.install(app)
+    contract.install(app)  # every status each operation answers, as problem details
     return app
 
 
