@@ -495,3 +495,20 @@ def test_three_clean_years_open_the_green_channel_until_a_new_negative_record_ar
         "new_negative_record",
         date(2030, 9, 2),
     )
+
+
+def test_a_listing_is_not_decided_on_a_record_whose_display_ended_after_the_proposal(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    clock.at = on(date(2026, 11, 20))
+    stored = _submit(seeded, policy, penalty_row(decision_date="2025-11-25"))  # shown a year
+    entry_id = _propose(seeded, policy, stored)
+    lists.serve_notice(seeded(), policy, entry_id, department="BJ-AMR", actor="amr-clerk")
+
+    clock.at = on(date(2026, 12, 1))  # the defence window is over, and so is the display
+    with pytest.raises(Conflict) as refused:
+        _decide(seeded, policy, entry_id)
+    assert f"record {stored.record.id} is past its display period" in refused.value.detail
+    (entry,) = _entries_of(seeded, policy, stored.record.subject_id)
+    assert entry.state is EntryState.NOTICED
+
