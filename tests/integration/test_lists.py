@@ -512,3 +512,22 @@ def test_a_listing_is_not_decided_on_a_record_whose_display_ended_after_the_prop
     (entry,) = _entries_of(seeded, policy, stored.record.subject_id)
     assert entry.state is EntryState.NOTICED
 
+
+def test_a_record_resubmitted_under_another_person_stops_the_listing_resting_on_it(
+    seeded: UowFactory, policy: Policy, checker: Checker
+) -> None:
+    stored = _submit(seeded, policy, debtor_row(), department="BJ-HCOURT")
+    assert decided_lists.record_court_listings(seeded(), policy, actor="court-feed") == 1
+    number = stored.subject_number
+    _, before = run_check(seeded(), checker, number, "flight", department=None, actor="t")
+    assert [h.measure.code for h in before.hits] == ["M-COURT-FLIGHT"]
+
+    moved = dict(debtor_row(), document_number=stored.record.document_number)
+    moved["case_number"] = stored.record.document_number
+    held = _submit(seeded, policy, moved, department="BJ-HCOURT")
+    assert held.held_for_review
+
+    _, after = run_check(seeded(), checker, number, "flight", department=None, actor="t")
+    assert after.hits == []
+    (entry,) = _entries_of(seeded, policy, stored.record.subject_id)
+    assert entry.state is EntryState.EXITED
