@@ -714,9 +714,9 @@ class Platform(RuleBasedStateMachine):
     @rule(
         data=st.data(),
         outcome=st.sampled_from(["reject", "stop_display", "correct"]),
-        forwarded=st.booleans(),
+        look_while_open=st.booleans(),
     )
-    def object_to_record(self, data: st.DataObject, outcome: str, forwarded: bool) -> None:
+    def object_to_record(self, data: st.DataObject, outcome: str, look_while_open: bool) -> None:
         rec = self._pick(data, self._recs(lambda r: r.owner != ORG))
         if rec is None:
             return
@@ -733,7 +733,7 @@ class Platform(RuleBasedStateMachine):
             actor="person",
         )
         assert filed.id is not None
-        if not forwarded:
+        if look_while_open:
             self._check_invariant()  # marked at once, and nothing else moved
         objections.forward_objection(
             self.new_uow(), self.policy, filed.id, department=None, actor="centre"
@@ -897,6 +897,7 @@ class Platform(RuleBasedStateMachine):
 
     def _check_invariant(self) -> None:
         today = self.today
+        self.marks: dict[int, bool] = {}  # entry → under objection, as checks say
         self._derived_statuses(today)
         latest = self.source.latest_seq()
         for owner in range(len(NAMES)):
@@ -932,6 +933,9 @@ class Platform(RuleBasedStateMachine):
                     f" {sorted(expected - got, key=str)}"
                 )
                 checked |= got
+                self.marks.update(
+                    {h.posting.entry_id: h.posting.under_objection for h in answer.hits}
+                )
             if owner not in self.subject_ids:
                 continue
             own_file = reports.read_own_file(self.new_uow(), self.policy, self.subject_ids[owner])
@@ -940,6 +944,12 @@ class Platform(RuleBasedStateMachine):
                 f"{today}: person {owner}'s own file states measures {sorted(in_file, key=str)}"
                 f" where checks return {sorted(checked, key=str)}"
             )
+            for listed in own_file.entries:
+                if listed.id in self.marks:
+                    assert listed.under_objection == self.marks[listed.id], (
+                        f"{today}: entry {listed.id} is under objection in checks:"
+                        f" {self.marks[listed.id]}, in the person's file: {listed.under_objection}"
+                    )
         self._public_listing_agrees(today)
         self._records_keep_their_subjects()
 
@@ -953,6 +963,12 @@ class Platform(RuleBasedStateMachine):
             size=200,
         )
         shown = {item.id for item in page.items}
+        for item in page.items:
+            if item.id in self.marks:
+                assert item.under_objection == self.marks[item.id], (
+                    f"{today}: entry {item.id} is under objection in checks: {self.marks[item.id]},"
+                    f" in the public listing: {item.under_objection}"
+                )
         expected = {
             e.id for e in self.entries.values() if e.state == "published" and self._stands(e, today)
         } | self.derived_published
