@@ -37,8 +37,8 @@ settings.register_profile(
 )
 settings.register_profile(
     "long",
-    max_examples=400,
-    stateful_step_count=80,
+    max_examples=200,
+    stateful_step_count=60,
     deadline=None,
     print_blob=True,
     suppress_health_check=_STATEFUL,
