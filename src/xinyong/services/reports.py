@@ -196,11 +196,11 @@ def _gather(uow: UnitOfWork, policy: Policy, subject_id: int) -> ReportData:
             organisations_entries=org_entries,
             on=today,
         ):
-            role = match.via_role.value if match.via_role else None
-            key = (match.measure.code, match.entry.id or 0, role)
-            if key in seen:
+            via = match.via_role.value if match.via_role else None
+            stated = (match.measure.code, match.entry.id or 0, via)
+            if stated in seen:
                 continue
-            seen.add(key)
+            seen.add(stated)
             m = match.measure
             measures.append(
                 ReportMeasure(

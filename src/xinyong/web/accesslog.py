@@ -27,13 +27,17 @@ from typing import IO, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from xinyong.web.errors import RedactIdentifiers
+
 ACCESS = logging.getLogger("xinyong.access")
 
 _NUMBER_LIKE = re.compile(r"\d{15,}[\dXx]?")
 
-#: LogRecord attributes that are the record's own, not `extra` fields.
+#: LogRecord attributes that are the record's own, not `extra` fields (uvicorn adds its message
+#: again with terminal colours as `color_message`: not for a log file).
 _STANDARD = frozenset(
-    logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys() | {"message", "asctime"}
+    logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys()
+    | {"message", "asctime", "color_message"}
 )
 
 
@@ -109,6 +113,7 @@ def configure(level: str, *, stream: IO[str] | None = None) -> bool:
         )
     lines = _BufferedLines(stream, pending)
     lines.setFormatter(JsonFormatter())
+    lines.addFilter(RedactIdentifiers())  # on the listener's thread: no identifier in any line
     _listener = QueueListener(pending, lines, respect_handler_level=False)
     _listener.start()
     root.addHandler(_Enqueue(pending))
