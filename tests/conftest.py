@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, make_url, text
 
 from xinyong.db.base import Base
@@ -20,6 +21,29 @@ from xinyong.services import departments
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL") or os.environ.get("XINYONG_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+# Property tests (tests/integration/test_invariant.py, docs/invariant.md): bounded by default, so
+# that the suite stays quick on both databases; `XINYONG_HYPOTHESIS_PROFILE=long` runs many more
+# and longer sequences, and keeps what it finds in .hypothesis/ to replay it first next time.
+_STATEFUL = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile(
+    "ci",
+    max_examples=12,
+    stateful_step_count=25,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=_STATEFUL,
+)
+settings.register_profile(
+    "long",
+    max_examples=200,
+    stateful_step_count=60,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=_STATEFUL,
+)
+settings.load_profile(os.environ.get("XINYONG_HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -95,7 +119,7 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _empty_tables(engine: Engine) -> None:
+def empty_tables(engine: Engine) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -113,9 +137,9 @@ def clock() -> Clock:
 @pytest.fixture
 def make_uow(engine: Engine, clock: Clock) -> Iterator[Callable[[], SqlUnitOfWork]]:
     """A factory of units of work on an empty database; tables are emptied afterwards."""
-    _empty_tables(engine)
+    empty_tables(engine)
     yield partial(SqlUnitOfWork, make_session_factory(engine), clock)
-    _empty_tables(engine)
+    empty_tables(engine)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from xinyong.domain.index import Hit, person_key
 from xinyong.domain.lists import ListEntry
 from xinyong.domain.policy import Policy
 from xinyong.domain.subjects import RoleKind, Subject
-from xinyong.services import decided_lists, lists
+from xinyong.services import decided_lists, lists, reports
 from xinyong.services.checks import Checker, give_feedback, run_check
 from xinyong.services.records import Stored, submit_record
 from xinyong.services.subjects import record_role
@@ -242,3 +242,43 @@ def test_an_organisations_listing_reaches_a_person_only_where_the_measure_names_
     # A former legal representative is no longer reached.
     assert check(clerk, "flight") == []
     assert check(organisation, "flight") == [("M-COURT-FLIGHT", org_entry.id)]
+
+
+def test_the_persons_own_file_names_every_role_a_measure_reaches_them_through_as_checks_do(
+    seeded: UowFactory, policy: Policy, checker: Checker
+) -> None:
+    organisation = credit_code()
+    _submit(seeded, policy, organisation_debtor_row(subject_id=organisation), "BJ-HCOURT")
+    assert decided_lists.record_court_listings(seeded(), policy, actor="court-feed") == 1
+    boss = citizen_id()
+    uow = seeded()
+    with uow:
+        uow.subjects.add_many(
+            [Subject(None, SubjectType.PERSON, boss, "赵某", date(1980, 5, 17))], at=uow.now()
+        )
+        uow.commit()
+        person = uow.subjects.get_by_number(boss)
+        assert person is not None
+        assert person.id is not None
+    for kind in (RoleKind.LEGAL_REPRESENTATIVE, RoleKind.PRINCIPAL_RESPONSIBLE):
+        record_role(
+            seeded(),
+            organisation=organisation,
+            person=boss,
+            kind=kind,
+            since=date(2019, 6, 1),
+            until=None,
+            actor="amr-clerk",
+        )
+
+    _, answer = run_check(seeded(), checker, boss, "flight", department=None, actor="t")
+    checked = {
+        (h.measure.code, h.posting.role.value if h.posting.role else None) for h in answer.hits
+    }
+    assert checked == {
+        ("M-COURT-FLIGHT", "legal_representative"),
+        ("M-COURT-FLIGHT", "principal_responsible"),
+    }
+    own = reports.read_own_file(seeded(), policy, person.id)
+    in_file = {(m.code, m.via_role) for m in own.measures if m.code == "M-COURT-FLIGHT"}
+    assert in_file == checked

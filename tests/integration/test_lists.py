@@ -495,3 +495,39 @@ def test_three_clean_years_open_the_green_channel_until_a_new_negative_record_ar
         "new_negative_record",
         date(2030, 9, 2),
     )
+
+
+def test_a_listing_is_not_decided_on_a_record_whose_display_ended_after_the_proposal(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    clock.at = on(date(2026, 11, 20))
+    stored = _submit(seeded, policy, penalty_row(decision_date="2025-11-25"))  # shown a year
+    entry_id = _propose(seeded, policy, stored)
+    lists.serve_notice(seeded(), policy, entry_id, department="BJ-AMR", actor="amr-clerk")
+
+    clock.at = on(date(2026, 12, 1))  # the defence window is over, and so is the display
+    with pytest.raises(Conflict) as refused:
+        _decide(seeded, policy, entry_id)
+    assert f"record {stored.record.id} is past its display period" in refused.value.detail
+    (entry,) = _entries_of(seeded, policy, stored.record.subject_id)
+    assert entry.state is EntryState.NOTICED
+
+
+def test_a_record_resubmitted_under_another_person_stops_the_listing_resting_on_it(
+    seeded: UowFactory, policy: Policy, checker: Checker
+) -> None:
+    stored = _submit(seeded, policy, debtor_row(), department="BJ-HCOURT")
+    assert decided_lists.record_court_listings(seeded(), policy, actor="court-feed") == 1
+    number = stored.subject_number
+    _, before = run_check(seeded(), checker, number, "flight", department=None, actor="t")
+    assert [h.measure.code for h in before.hits] == ["M-COURT-FLIGHT"]
+
+    moved = dict(debtor_row(), document_number=stored.record.document_number)
+    moved["case_number"] = stored.record.document_number
+    held = _submit(seeded, policy, moved, department="BJ-HCOURT")
+    assert held.held_for_review
+
+    _, after = run_check(seeded(), checker, number, "flight", department=None, actor="t")
+    assert after.hits == []
+    (entry,) = _entries_of(seeded, policy, stored.record.subject_id)
+    assert entry.state is EntryState.EXITED

@@ -23,7 +23,7 @@ from xinyong.domain.policy import Policy
 from xinyong.domain.records import Gate, Submission, validate_row
 from xinyong.services.departments import require_department
 from xinyong.services.lists import lose_clean_status
-from xinyong.services.records import store_submissions
+from xinyong.services.records import end_listings_on_withheld, store_submissions
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -173,6 +173,7 @@ def _ingest_chunk(
         gate = policy.gate(business_date(uow.now()))
         valid, problems = validate_rows(rows, dept, gate)
         result = store_submissions(uow, valid, batch_id=batch.id, actor=actor)
+        end_listings_on_withheld(uow, policy, result, actor=actor)
         lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
         uow.batches.add_rejects(batch.id, problems)
         before = _counts(batch)

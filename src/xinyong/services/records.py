@@ -122,6 +122,10 @@ class ChunkResult:
     #: Subjects a negative record was accepted or changed for: a derived good-credit status
     #: they hold ends (`services.decided_lists.lose_clean_status`).
     negative_subjects: set[int] = field(default_factory=set)
+    #: Stored records this chunk withheld for an identity review (resubmitted under another
+    #: person, or with a conflicting identity): they ground nothing while the review is open,
+    #: so the listings resting on them end (`end_listings_on_withheld`).
+    withheld: list[int] = field(default_factory=list)
 
 
 def store_submissions(
@@ -211,6 +215,7 @@ def store_submissions(
         if state.subject_id != subject.id:
             # The same document, now naming another person: never moved silently.
             _hold_subject_change(uow, state, NewRecord(s, subject.id, status, batch_id), actor)
+            result.withheld.append(state.id)
             states[key] = StoredState(
                 state.id, state.content_hash, RecordStatus.IDENTITY_HOLD, state.subject_id
             )
@@ -242,6 +247,7 @@ def store_submissions(
             )
         ):
             _hold(uow, record, state.id, conflict, actor=actor)
+            result.withheld.append(state.id)
             result.held += 1
         result.updated += 1
         if s.item.nature is Nature.NEGATIVE and status is RecordStatus.ACTIVE:
@@ -249,6 +255,17 @@ def store_submissions(
     flush()
     outbound.queue_submissions(uow, outgoing, subjects)
     return result
+
+
+def end_listings_on_withheld(
+    uow: UnitOfWork, policy: Policy, result: ChunkResult, *, actor: str
+) -> None:
+    """End the listings resting on records a chunk withheld for an identity review, in the
+    chunk's transaction: a withheld record grounds nothing, so no check may return a measure
+    resting on it (docs/invariant.md)."""
+    today = business_date(uow.now())
+    for record_id in result.withheld:
+        end_listings_resting_on(uow, policy, uow.records.get(record_id), today=today, actor=actor)
 
 
 def _flag_region(uow: UnitOfWork, record: NewRecord, record_id: int, *, actor: str) -> None:
@@ -385,6 +402,7 @@ def submit_record(
             raw, row=0, department=dept, gate=policy.gate(business_date(uow.now()))
         )
         result = store_submissions(uow, [submission], batch_id=None, actor=actor, want_ids=True)
+        end_listings_on_withheld(uow, policy, result, actor=actor)
         lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
         record = uow.records.get(result.record_ids[0])
         if result.accepted:

@@ -184,7 +184,9 @@ def _gather(uow: UnitOfWork, policy: Policy, subject_id: int) -> ReportData:
                 (role.kind, e)
                 for e in uow.entries.of_subject(role.organisation_id, policy.list_types)
             )
-    seen: set[tuple[str, int]] = set()
+    # Once per measure, listing and role: a measure reaching the person through two roles in
+    # one organisation is stated through each, as checks return it (docs/invariant.md).
+    seen: set[tuple[str, int, str | None]] = set()
     measures: list[ReportMeasure] = []
     for matter in policy.registry.matters:
         for match in applicable_measures(
@@ -194,10 +196,11 @@ def _gather(uow: UnitOfWork, policy: Policy, subject_id: int) -> ReportData:
             organisations_entries=org_entries,
             on=today,
         ):
-            pair = (match.measure.code, match.entry.id or 0)
-            if pair in seen:
+            via = match.via_role.value if match.via_role else None
+            stated = (match.measure.code, match.entry.id or 0, via)
+            if stated in seen:
                 continue
-            seen.add(pair)
+            seen.add(stated)
             m = match.measure
             measures.append(
                 ReportMeasure(
