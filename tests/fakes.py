@@ -563,11 +563,16 @@ class FakeAuditLog(_Repository):
     def count(self, tag: str | None = None) -> int:
         return sum(1 for e in self.store.audit if not tag or e.tag.value == tag)
 
-    def count_since(self, tag: str, *, subject_id: int, since: datetime) -> int:
+    def count_since(
+        self, tag: str, *, subject_id: int, since: datetime, actor: str | None = None
+    ) -> int:
         return sum(
             1
             for e in self.store.audit
-            if e.tag.value == tag and e.subject_id == subject_id and e.at >= since
+            if e.tag.value == tag
+            and e.subject_id == subject_id
+            and e.at >= since
+            and (actor is None or e.actor == actor)
         )
 
 

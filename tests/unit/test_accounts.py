@@ -18,14 +18,17 @@ from xinyong.domain.access import Scope
 from xinyong.domain.accounts import Account, RegistrationStatus
 from xinyong.domain.audit import EventTag
 from xinyong.domain.catalog import SubjectType
-from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts
+from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound
 from xinyong.domain.policy import Policy
+from xinyong.domain.rates import RateLimited
 from xinyong.services import accounts
 from xinyong.services.accounts import (
     LoginFailed,
     NotVerifiedYet,
+    PasswordWork,
     acting_for,
     authenticate_session,
+    hash_password,
     login,
     logout,
     record_agent,
@@ -333,10 +336,86 @@ def test_wrong_passwords_are_logged_and_too_many_lock_the_account_for_a_while(
     assert uow.committed.audit[-1].tag is EventTag.ACCOUNT_LOGIN_FAILED
     failed = [e for e in uow.committed.audit if e.tag is EventTag.ACCOUNT_LOGIN_FAILED]
     assert len(failed) == rules.max_failed_logins  # each refusal is committed
-    with pytest.raises(TooManyAttempts, match=f"{rules.lockout_minutes} minutes"):
+    with pytest.raises(LoginFailed, match=f"{rules.lockout_minutes} minutes"):
         login(uow, policy, number=stored.subject_number, password=PASSWORD)
     uow.at += timedelta(minutes=rules.lockout_minutes + 1)
     assert login(uow, policy, number=stored.subject_number, password=PASSWORD).token
+
+
+def test_a_lock_holds_only_for_the_client_that_tried_and_decays_with_the_window(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    """Anyone can type a person's number; nobody can lock the person out of their own
+    devices, and no lock outlives the window after the last wrong password."""
+    stored = _known(uow, policy)
+    _register(uow, policy, stored)
+    rules = policy.accounts
+    for _ in range(rules.max_failed_logins):
+        with pytest.raises(LoginFailed):
+            login(uow, policy, number=stored.subject_number, password="nope", client="attacker")
+    with pytest.raises(LoginFailed):
+        login(uow, policy, number=stored.subject_number, password=PASSWORD, client="attacker")
+    assert login(uow, policy, number=stored.subject_number, password=PASSWORD, client="own")
+    # The attacker keeps trying: refused unverified, and counted no further.
+    for _ in range(20):
+        with pytest.raises(LoginFailed):
+            login(uow, policy, number=stored.subject_number, password="nope", client="attacker")
+    uow.at += timedelta(minutes=rules.lockout_minutes, seconds=1)
+    assert login(uow, policy, number=stored.subject_number, password=PASSWORD, client="attacker")
+
+
+class CountingWork(PasswordWork):
+    """Counts the argon2 verifications a login does."""
+
+    def __init__(self) -> None:
+        super().__init__(workers=1, waiting=0)
+        self.done = 0
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.done += 1
+        return super().verify(password_hash, password)
+
+
+def test_every_failed_login_does_one_verification_whether_or_not_an_account_exists(
+    uow: FakeUnitOfWork, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same answer after the same work: neither the words nor the time tell whether a
+    number has an account."""
+    stored = _known(uow, policy)
+    _register(uow, policy, stored)
+    work = CountingWork()
+    monkeypatch.setattr(accounts, "password_work", work)
+    answers = []
+    for number, client in [
+        (stored.subject_number, "a"),  # an account, wrong password
+        (citizen_id(born=date(1991, 2, 3)), "a"),  # no account
+        ("not a number", "a"),  # not even a number
+    ]:
+        before = work.done
+        with pytest.raises(LoginFailed) as failed:
+            login(uow, policy, number=number, password="wrong", client=client)
+        answers.append(failed.value.detail)
+        assert work.done == before + 1
+    for _ in range(policy.accounts.max_failed_logins):
+        with pytest.raises(LoginFailed):
+            login(uow, policy, number=stored.subject_number, password="wrong", client="b")
+    before = work.done
+    with pytest.raises(LoginFailed) as locked:
+        login(uow, policy, number=stored.subject_number, password=PASSWORD, client="b")
+    assert work.done == before + 1  # locked: a verification against nothing, all the same
+    assert {*answers, locked.value.detail} == {answers[0]}
+
+
+def test_password_work_refuses_at_once_when_every_slot_and_place_in_line_is_taken() -> None:
+    work = PasswordWork(workers=1, waiting=0)
+    assert work.verify(hash_password(PASSWORD), PASSWORD)
+    assert work._queue.acquire(blocking=False)  # someone holds the only place
+    try:
+        with pytest.raises(RateLimited) as busy:
+            work.verify(hash_password(PASSWORD), PASSWORD)
+        assert busy.value.retry_after == 1
+    finally:
+        work._queue.release()
 
 
 def test_an_agent_acts_for_a_principal_only_under_a_live_power_of_attorney(

@@ -65,6 +65,10 @@ class EventTag(StrEnum):
     REGISTRATION_REFUSED = "registration:refused"
     TIPOFF_RECEIVED = "tipoff:received"
     TIPOFF_READ = "tipoff:read"
+    #: An attempt refused by an abuse limit (the first of a run; docs/security.md).
+    RATE_LIMITED = "rate:limited"
+    #: A bearer token that authenticated nobody: unknown, revoked or expired.
+    KEY_REFUSED = "api_key:refused"
 
 
 @dataclass(frozen=True, slots=True)

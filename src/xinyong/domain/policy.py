@@ -18,6 +18,7 @@ from xinyong.domain.measures import Registry, read_registry
 from xinyong.domain.objections import ObjectionRules
 from xinyong.domain.periods import PeriodPolicy
 from xinyong.domain.querylog import QueryLogRules
+from xinyong.domain.rates import RateRules
 from xinyong.domain.records import Gate
 from xinyong.domain.repairs import RepairRules
 from xinyong.domain.tipoffs import TipOffRules
@@ -43,6 +44,7 @@ class Policy:
     accounts: AccountRules
     querylog: QueryLogRules
     tipoffs: TipOffRules
+    rates: RateRules
 
     def gate(self, today: date) -> Gate:
         return Gate(self.catalog, self.periods, self.banned, today)
@@ -86,6 +88,10 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
         if tipoffs_file.exists()
         else TipOffRules.closed()
     )
+    rates_file = root / "rates.toml"
+    if not rates_file.exists():  # a policy folder without it keeps the packaged limits
+        rates_file = PACKAGED / "rates.toml"
+    rates = RateRules.from_policy(read_toml(rates_file), str(rates_file))
     return Policy(
         root,
         catalog,
@@ -100,6 +106,7 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
         AccountRules.from_policy(rights, rights_name),
         QueryLogRules.from_policy(rights, rights_name),
         tipoffs,
+        rates,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -23,12 +24,12 @@ from xinyong.domain.errors import (
     Invalid,
     NotAllowed,
     NotFound,
-    TooManyAttempts,
     Unauthenticated,
 )
 from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id, redact_id_numbers
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.policy import Policy
+from xinyong.domain.rates import Action, RateLimited, Who
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -69,11 +70,45 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password anyone has")
 
 
-class LoginFailed(Unauthenticated):
-    """Wrong number, name or password: one message for all, so none of them leaks."""
+class PasswordWork:
+    """Bounds the argon2 work running at once (each verification costs tens of milliseconds of
+    a core): logins queue for a slot instead of taking every core from the checks. When the
+    queue is full too, a login is refused at once (429, retry in a second)."""
 
-    def __init__(self) -> None:
-        super().__init__("the number, name or password is wrong, or the account is disabled")
+    def __init__(self, workers: int, waiting: int) -> None:
+        self.workers = max(1, workers)
+        self._slots = threading.BoundedSemaphore(self.workers)
+        self._queue = threading.BoundedSemaphore(self.workers + max(0, waiting))
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        if not self._queue.acquire(blocking=False):
+            raise RateLimited(Action.LOGIN, Who.SERVER, 1)
+        try:
+            with self._slots:
+                return _password_matches(password_hash, password)
+        finally:
+            self._queue.release()
+
+
+#: The process's password work; `bootstrap.build` sizes it from the settings.
+password_work = PasswordWork(workers=2, waiting=16)
+
+
+def limit_password_work(workers: int, waiting: int) -> None:
+    """Size the process's password work (XINYONG_PASSWORD_WORKERS, XINYONG_PASSWORD_QUEUE)."""
+    global password_work
+    password_work = PasswordWork(workers, waiting)
+
+
+class LoginFailed(Unauthenticated):
+    """Wrong number or password, a disabled account, or too many wrong passwords from this
+    client: one message for all, so that none of them tells whether an account exists."""
+
+    def __init__(self, minutes: int = 15) -> None:
+        super().__init__(
+            "the number or password is wrong, or the account is disabled, or too many wrong"
+            f" passwords were tried from here: check them, or try again in {minutes} minutes"
+        )
 
 
 def _token_hash(token: str) -> str:
@@ -126,52 +161,69 @@ class Session:
 
 
 def login(
-    uow: UnitOfWork, policy: Policy, *, number: str, password: str, api: bool = False
+    uow: UnitOfWork,
+    policy: Policy,
+    *,
+    number: str,
+    password: str,
+    api: bool = False,
+    client: str = "-",
 ) -> Session:
-    """Check the password and open a session (web, hours) or an API token (days)."""
+    """Check the password and open a session (web, hours) or an API token (minutes, with a
+    refresh token).
+
+    Every failure answers alike (LoginFailed) after one argon2 verification, whether or not an
+    account exists for the number. Wrong passwords are counted per (account, client): `client`
+    is a keyed digest of the caller's address. After `max_failed_logins` within
+    `lockout_minutes` from one client, that client's logins for the account fail unverified
+    until the window has passed; the person's other clients are unaffected, and the lock lasts
+    at most the window after the last wrong password (docs/security.md).
+    """
+    rules = policy.accounts
     try:
         normalised = parse_citizen_id(number).number
     except InvalidIdentifier:
-        raise LoginFailed from None
-    rules = policy.accounts
+        password_work.verify(_DUMMY_HASH, password)  # as long as any other failure
+        raise LoginFailed(rules.lockout_minutes) from None
+    actor = f"client:{client}"
     with uow:
         subject = uow.subjects.get_by_number(normalised)
         account = uow.accounts.by_subject(subject.id) if subject and subject.id else None
         now = uow.now()
-        window = now - timedelta(minutes=rules.lockout_minutes)
-        if account is not None and account.id is not None:
-            failures = uow.audit.count_since(
-                EventTag.ACCOUNT_LOGIN_FAILED.value, subject_id=account.subject_id, since=window
-            )
-            if failures >= rules.max_failed_logins:
-                raise TooManyAttempts(
-                    f"too many wrong passwords for this account; try again in"
-                    f" {rules.lockout_minutes} minutes"
-                )
-        if account is None:
+        if account is None or account.id is None:
             # No account: a registration that waits, or was refused, is told as such to the
             # person who knows its password; anyone else hears what every failed login hears.
             waiting = uow.registrations.latest_for(normalised)
-            if waiting is not None and _password_matches(waiting.password_hash, password):
+            matched = password_work.verify(
+                waiting.password_hash if waiting else _DUMMY_HASH, password
+            )
+            if waiting is not None and matched:
                 raise NotVerifiedYet(waiting, days=rules.registration_days)
-        try:
-            _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            if account is not None and account.id is not None:
-                uow.audit.add(
-                    AuditEvent(
-                        EventTag.ACCOUNT_LOGIN_FAILED,
-                        "anonymous",
-                        "account",
-                        str(account.id),
-                        now,
-                        subject_id=account.subject_id,
-                    )
+            raise LoginFailed(rules.lockout_minutes)
+        failures = uow.audit.count_since(
+            EventTag.ACCOUNT_LOGIN_FAILED.value,
+            subject_id=account.subject_id,
+            since=now - timedelta(minutes=rules.lockout_minutes),
+            actor=actor,
+        )
+        if failures >= rules.max_failed_logins:
+            password_work.verify(_DUMMY_HASH, password)  # the same work, and no answer
+            raise LoginFailed(rules.lockout_minutes)
+        if not password_work.verify(account.password_hash, password):
+            uow.audit.add(
+                AuditEvent(
+                    EventTag.ACCOUNT_LOGIN_FAILED,
+                    actor,
+                    "account",
+                    str(account.id),
+                    now,
+                    subject_id=account.subject_id,
                 )
-                uow.commit()
-            raise LoginFailed from None
-        if account is None or account.disabled_at is not None or account.id is None:
-            raise LoginFailed
+            )
+            uow.commit()
+            raise LoginFailed(rules.lockout_minutes)
+        if account.disabled_at is not None:
+            raise LoginFailed(rules.lockout_minutes)
         lifetime = (
             timedelta(days=policy.accounts.api_token_days)
             if api

@@ -90,3 +90,34 @@ def revoke_api_key(uow: UnitOfWork, prefix: str, *, actor: str) -> None:
 def list_api_keys(uow: UnitOfWork) -> list[ApiKey]:
     with uow:
         return uow.keys.list()
+
+
+def record_refused_token(uow: UnitOfWork, token: str, *, client: str) -> str:
+    """Audit a bearer token that authenticated nobody, and return why: `revoked`, `expired`,
+    `unknown` or `wrong secret`. Only a key's prefix is kept, never a secret."""
+    parts = split_key(token)
+    with uow:
+        if parts is None:
+            prefix, why = "-", "unknown"
+        else:
+            prefix = parts[0]
+            key = uow.keys.by_prefix(prefix)
+            if key is None:
+                why = "unknown"
+            elif not key.is_active:
+                why = "revoked"
+            else:
+                why = "wrong secret"
+        uow.audit.add(
+            AuditEvent(
+                EventTag.KEY_REFUSED,
+                "anonymous",
+                "api_key",
+                prefix[:16],
+                uow.now(),
+                reason=why,
+                data={"client": client},
+            )
+        )
+        uow.commit()
+    return why

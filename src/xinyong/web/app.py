@@ -36,6 +36,8 @@ from xinyong.web.api.v1 import (
 from xinyong.web.deps import PUBLIC, KeyCache, SeqReader
 from xinyong.web.fastpath import DirectRoutes
 from xinyong.web.limits import BodyLimit
+from xinyong.web.throttle import Throttle
+from xinyong.web.throttle import install as install_throttle
 
 #: Where version 1 of the API lives.
 API = "/api/v1"
@@ -74,7 +76,10 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     # sequence number serves a burst of requests (web/deps.py).
     app.state.key_cache = KeyCache()
     app.state.seq_reader = SeqReader(platform.index_source.latest_seq)
+    # Abuse limits, counted in this process (web/throttle.py, policy/rates.toml).
+    app.state.throttle = Throttle(platform.policy.rates, secret=settings.secret_key)
     errors.install(app)
+    install_throttle(app)
     checks_path = API + checks.router.prefix
     if settings.fast_checks:
         # Departments' checks skip the route table's walk (web/fastpath.py). Added first, so

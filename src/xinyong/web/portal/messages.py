@@ -30,10 +30,16 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), text)
     for pattern, text in (
         # Logging in and registering
-        (r"^the number, name or password is wrong", _("身份号码或密码不正确，或账户已停用。")),
         (
-            r"^too many wrong passwords.* in (?P<minutes>\d+) minutes",
-            _("密码错误次数过多，请 %(minutes)s 分钟后再试。"),
+            r"^the number or password is wrong.* in (?P<minutes>\d+) minutes",
+            _(
+                "身份号码或密码不正确，或账户已停用，或从这里输错密码的次数过多："
+                "请核对后重试，或 %(minutes)s 分钟后再试。"
+            ),
+        ),
+        (
+            r"^too many [\w ]+ attempts [\w ]+; try again in (?P<seconds>\d+) s",
+            _("尝试次数过多，请 %(seconds)s 秒后再试。"),
         ),
         (
             r"^registration (?P<id>\d+) waits for real-name verification.* by (?P<day>[\d-]+)$",

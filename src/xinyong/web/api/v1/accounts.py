@@ -13,6 +13,7 @@ from xinyong.domain.access import Scope
 from xinyong.domain.accounts import Registration
 from xinyong.domain.identifiers import mask_citizen_id
 from xinyong.domain.keys import ApiKey
+from xinyong.domain.rates import Action
 from xinyong.services import accounts, registrations
 from xinyong.web.deps import (
     PUBLIC,
@@ -23,6 +24,7 @@ from xinyong.web.deps import (
     UowDep,
     caller,
 )
+from xinyong.web.throttle import throttle_of
 
 router = APIRouter(tags=["the person"])
 
@@ -101,11 +103,12 @@ Person = Annotated[ApiKey, caller(Scope.ME)]
 
 @router.post("/accounts", status_code=201, **PUBLIC)
 def register(
-    body: AccountCreate, uow: UowDep, policy: PolicyDep, platform: PlatformDep
+    body: AccountCreate, uow: UowDep, policy: PolicyDep, platform: PlatformDep, request: Request
 ) -> RegistrationReceipt:
     """Register for a real-name account. It opens once your identity is verified: bring your ID
     card to a credit-centre counter by `verify_by`. The answer is the same whether or not the
     platform holds anything about you."""
+    throttle_of(request).limit(request, Action.REGISTRATION)
     registration = registrations.register(
         uow,
         policy,
@@ -167,8 +170,15 @@ def login(
     body: SessionCreate, uow: UowDep, policy: PolicyDep, request: Request, response: Response
 ) -> SessionPublic:
     """Log in: a bearer token for the API, or (kind=web) also an HttpOnly session cookie."""
+    throttle = throttle_of(request)
+    throttle.limit(request, Action.LOGIN)
     session = accounts.login(
-        uow, policy, number=body.number, password=body.password, api=body.kind == "api"
+        uow,
+        policy,
+        number=body.number,
+        password=body.password,
+        api=body.kind == "api",
+        client=throttle.client_digest(request),
     )
     if body.kind == "web":
         response.set_cookie(
