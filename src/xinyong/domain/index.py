@@ -22,8 +22,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from stdnum.cn import ric
-
 from xinyong.domain.lists import ListEntry
 from xinyong.domain.measures import Measure, Registry
 from xinyong.domain.subjects import RoleKind
@@ -39,11 +37,20 @@ def person_key(number: str) -> int | None:
     The 18th character is a checksum of the first 17, so the 17 digits identify the number.
     Returns None when `number` is not a citizen ID number with a correct check character.
     """
-    if len(number) != 18 or not number[:17].isdigit():
+    body = number[:17]
+    if len(number) != 18 or not body.isdigit():
         return None
-    if ric.calc_check_digit(number) != number[17]:
+    if _CHECK_CHARACTERS[2 * int(body, 13) % 11] != number[17]:
         return None
-    return int(number[:17])
+    return int(body)
+
+
+#: ISO 7064 MOD 11-2 (GB 11643): digit i of 17 weighs 2**(18-i) mod 11, and the check character
+#: is this string's [sum mod 11]. Since 13 ≡ 2 (mod 11), the 17 digits read in base 13 give
+#: sum(d_i * 2**(17-i)) mod 11 in one C-level parse; doubled, the weighted sum. The same answer
+#: as `stdnum.cn.ric.calc_check_digit` (tests/unit/test_index.py compares them), about ten times
+#: faster: screening a million numbers spends its time here.
+_CHECK_CHARACTERS = "10X98765432"
 
 
 def organisation_key(code: str) -> int:
