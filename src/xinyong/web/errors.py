@@ -130,8 +130,8 @@ def install(app: FastAPI) -> None:
         for err in exc.errors():
             if err.get("type") == "json_invalid":
                 malformed = True
-                where = err.get("ctx", {}).get("error", "")
-                errors.append({"row": 0, "field": "body", "reason": f"malformed JSON: {where}"})
+                at = err.get("ctx", {}).get("error", "")  # not `where`: that names the helper
+                errors.append({"row": 0, "field": "body", "reason": f"malformed JSON: {at}"})
                 continue
             errors.append({"row": 0, "field": _field_of(tuple(err["loc"])), "reason": err["msg"]})
         if malformed:
