@@ -26,12 +26,14 @@ from xinyong.services.accounts import (
     LoginFailed,
     NotVerifiedYet,
     PasswordWork,
+    RefreshRefused,
     acting_for,
     authenticate_session,
     hash_password,
     login,
     logout,
     record_agent,
+    refresh_session,
 )
 from xinyong.services.records import Stored
 from xinyong.services.registrations import (
@@ -104,7 +106,9 @@ def test_a_person_the_platform_knows_registers_logs_in_and_out(
         account.id,
     )
     api = login(uow, policy, number=stored.subject_number, password=PASSWORD, api=True)
-    assert api.expires_at == uow.now() + timedelta(days=policy.accounts.api_token_days)
+    assert api.expires_at == uow.now() + timedelta(minutes=policy.accounts.api_access_minutes)
+    assert api.refresh_token is not None
+    assert api.refresh_expires_at == uow.now() + timedelta(days=policy.accounts.api_refresh_days)
     assert session.token not in repr(uow.committed)  # only its hash is kept
 
     logout(uow, session.token)
@@ -460,3 +464,39 @@ def test_an_agent_acts_for_a_principal_only_under_a_live_power_of_attorney(
     uow.at = on(date(2027, 2, 1))  # the power of attorney has lapsed
     with pytest.raises(NotAllowed):
         acting_for(uow, caller, theirs)
+
+
+def test_an_api_token_lives_minutes_and_its_refresh_token_renews_it_once(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = _known(uow, policy)
+    _register(uow, policy, stored)
+    rules = policy.accounts
+    first = login(uow, policy, number=stored.subject_number, password=PASSWORD, api=True)
+    assert first.refresh_token is not None
+    assert authenticate_session(uow, first.refresh_token) is None  # renews; never authenticates
+    uow.at += timedelta(minutes=rules.api_access_minutes)
+    assert authenticate_session(uow, first.token) is None  # lapsed
+    second = refresh_session(uow, policy, first.refresh_token)
+    assert authenticate_session(uow, second.token) is not None
+    assert second.refresh_token not in (None, first.refresh_token)
+    assert second.refresh_token is not None
+    third = refresh_session(uow, policy, second.refresh_token)
+    assert third.refresh_token is not None
+    # The first refresh token again: someone else holds a copy. The whole login ends.
+    with pytest.raises(RefreshRefused):
+        refresh_session(uow, policy, first.refresh_token)
+    assert authenticate_session(uow, third.token) is None
+    with pytest.raises(RefreshRefused):
+        refresh_session(uow, policy, third.refresh_token)
+    reused = [e for e in uow.committed.audit if e.tag is EventTag.ACCOUNT_REFRESH_REUSED]
+    assert len(reused) == 1
+    assert reused[0].data["tokens_ended"] == 6  # three pairs: every token of the login
+    # Another login (another family) is untouched, and a refresh token lapses with its days.
+    other = login(uow, policy, number=stored.subject_number, password=PASSWORD, api=True)
+    assert other.refresh_token is not None
+    uow.at += timedelta(days=rules.api_refresh_days)
+    with pytest.raises(RefreshRefused):
+        refresh_session(uow, policy, other.refresh_token)
+    with pytest.raises(RefreshRefused):
+        refresh_session(uow, policy, "xr_not-a-token")

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinyong.db.accounts import SqlAccountRepository
+from xinyong.db.agencies import SqlAgencyRepository
 from xinyong.db.audit import SqlAuditLog
 from xinyong.db.authorisations import SqlAuthorisationRepository
 from xinyong.db.batches import SqlBatchRepository
@@ -63,6 +64,7 @@ class SqlUnitOfWork:
     deadlines: SqlDeadlineRepository
     registrations: SqlRegistrationRepository
     tipoffs: SqlTipOffRepository
+    agencies: SqlAgencyRepository
     publication: SqlPublicationQueries
 
     def __init__(
@@ -101,6 +103,7 @@ class SqlUnitOfWork:
         self.deadlines = SqlDeadlineRepository(session)
         self.registrations = SqlRegistrationRepository(session)
         self.tipoffs = SqlTipOffRepository(session)
+        self.agencies = SqlAgencyRepository(session)
         self.publication = SqlPublicationQueries(session)
         return self
 

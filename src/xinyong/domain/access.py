@@ -31,6 +31,8 @@ class Scope(StrEnum):
     ACCOUNTS_VERIFY = "accounts:verify"
     #: Tip-offs from the public routed to the key's department (the centre's key: all of them).
     TIPOFFS_READ = "tipoffs:read"
+    #: Supervise credit reporting agencies: licences and the agency blacklist (the centre's own).
+    AGENCIES_MANAGE = "agencies:manage"
     #: A person's own file, through their session; API keys never hold it.
     ME = "me"
 
@@ -39,7 +41,7 @@ class Scope(StrEnum):
 PERSON_SCOPES = frozenset({Scope.ME})
 
 #: Scopes only the credit centre's keys (bound to no department) hold: its own steps.
-CENTRE_SCOPES = frozenset({Scope.OBJECTIONS_FORWARD})
+CENTRE_SCOPES = frozenset({Scope.OBJECTIONS_FORWARD, Scope.AGENCIES_MANAGE})
 
 
 class Role(StrEnum):

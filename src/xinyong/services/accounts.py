@@ -17,7 +17,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from xinyong.domain.access import Scope
-from xinyong.domain.accounts import Account, Registration, RegistrationStatus
+from xinyong.domain.accounts import (
+    Account,
+    Registration,
+    RegistrationStatus,
+    TokenInfo,
+    TokenKind,
+)
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.errors import (
@@ -30,6 +36,7 @@ from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id, reda
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.policy import Policy
 from xinyong.domain.rates import Action, RateLimited, Who
+from xinyong.services.passwords import check_password
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -40,13 +47,31 @@ class AccountRepository(Protocol):
     def get(self, account_id: int) -> Account: ...
     def by_subject(self, subject_id: int) -> Account | None: ...
     def add_token(
-        self, account_id: int, token_hash: str, *, at: datetime, expires_at: datetime
+        self,
+        account_id: int,
+        token_hash: str,
+        *,
+        at: datetime,
+        expires_at: datetime,
+        kind: TokenKind = TokenKind.SESSION,
+        family: str | None = None,
     ) -> None: ...
+    def token_info(self, token_hash: str) -> TokenInfo | None: ...
+    def use_token(self, token_hash: str, *, at: datetime) -> bool:
+        """Mark a refresh token used, once: False if it was used or revoked already."""
+        ...
+
+    def revoke_family(self, family: str, *, at: datetime) -> int: ...
     def by_token(self, token_hash: str, *, at: datetime) -> Account | None:
         """The account a live (unexpired, unrevoked) token belongs to."""
         ...
 
     def revoke_token(self, token_hash: str, *, at: datetime) -> bool: ...
+    def set_password(self, account_id: int, password_hash: str) -> None: ...
+    def revoke_tokens_of(self, account_id: int, *, at: datetime) -> int:
+        """End every live session and token of the account; return how many."""
+        ...
+
     def add_agency(
         self,
         *,
@@ -63,6 +88,8 @@ class AccountRepository(Protocol):
 
 
 SESSION_PREFIX = "xs_"
+#: A refresh token's prefix: it renews an API login and authenticates nothing itself.
+REFRESH_PREFIX = "xr_"
 _hasher = PasswordHasher()
 
 
@@ -158,6 +185,109 @@ class Session:
     token: str  # shown once; only its hash is stored
     expires_at: datetime
     account: Account
+    #: An API login's refresh token (shown once) and when it lapses; None for a browser's.
+    refresh_token: str | None = None
+    refresh_expires_at: datetime | None = None
+
+
+class RefreshRefused(Unauthenticated):
+    """A refresh token that renews nothing: unknown, expired, or used already (then every
+    token of its login has just been ended)."""
+
+    def __init__(self) -> None:
+        super().__init__("the refresh token is unknown, expired or used: log in again")
+
+
+def _open(
+    uow: UnitOfWork,
+    policy: Policy,
+    account: Account,
+    *,
+    api: bool,
+    at: datetime,
+    family: str | None = None,
+) -> Session:
+    """Store a new browser session, or a new API access token and refresh token (of `family`,
+    or a new one), and return them; the caller commits."""
+    if account.id is None:
+        raise NotFound("the account is not stored")
+    rules = policy.accounts
+    if not api:
+        token = SESSION_PREFIX + secrets.token_urlsafe(32)
+        expires = at + timedelta(hours=rules.session_hours)
+        uow.accounts.add_token(account.id, _token_hash(token), at=at, expires_at=expires)
+        return Session(token, expires, account)
+    family = family or secrets.token_hex(16)
+    access = SESSION_PREFIX + secrets.token_urlsafe(32)
+    refresh = REFRESH_PREFIX + secrets.token_urlsafe(32)
+    access_until = at + timedelta(minutes=rules.api_access_minutes)
+    refresh_until = at + timedelta(days=rules.api_refresh_days)
+    uow.accounts.add_token(
+        account.id,
+        _token_hash(access),
+        at=at,
+        expires_at=access_until,
+        kind=TokenKind.ACCESS,
+        family=family,
+    )
+    uow.accounts.add_token(
+        account.id,
+        _token_hash(refresh),
+        at=at,
+        expires_at=refresh_until,
+        kind=TokenKind.REFRESH,
+        family=family,
+    )
+    return Session(access, access_until, account, refresh, refresh_until)
+
+
+def refresh_session(uow: UnitOfWork, policy: Policy, refresh_token: str) -> Session:
+    """Exchange a refresh token (good once) for a new access token and refresh token.
+
+    A refresh token presented a second time means two parties hold it: every token of that
+    login (its family) ends at once, the reuse is audited, and the caller logs in again.
+    """
+    with uow:
+        now = uow.now()
+        digest = _token_hash(refresh_token)
+        info = uow.accounts.token_info(digest)
+        if info is None or info.kind is not TokenKind.REFRESH or info.family is None:
+            raise RefreshRefused
+        account = uow.accounts.get(info.account_id)
+        if info.used_at is not None or info.revoked_at is not None:
+            if info.used_at is not None:
+                ended = uow.accounts.revoke_family(info.family, at=now)
+                uow.audit.add(
+                    AuditEvent(
+                        EventTag.ACCOUNT_REFRESH_REUSED,
+                        "anonymous",
+                        "account",
+                        str(info.account_id),
+                        now,
+                        subject_id=account.subject_id,
+                        reason="a used refresh token was presented again",
+                        data={"tokens_ended": ended},
+                    )
+                )
+                uow.commit()
+            raise RefreshRefused
+        if info.expires_at <= now or account.disabled_at is not None:
+            raise RefreshRefused
+        if not uow.accounts.use_token(digest, at=now):  # a concurrent exchange won the race
+            raise RefreshRefused
+        session = _open(uow, policy, account, api=True, at=now, family=info.family)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.ACCOUNT_TOKEN_REFRESHED,
+                f"account:{info.account_id}",
+                "account",
+                str(info.account_id),
+                now,
+                subject_id=account.subject_id,
+            )
+        )
+        uow.commit()
+    return session
 
 
 def login(
@@ -224,13 +354,7 @@ def login(
             raise LoginFailed(rules.lockout_minutes)
         if account.disabled_at is not None:
             raise LoginFailed(rules.lockout_minutes)
-        lifetime = (
-            timedelta(days=policy.accounts.api_token_days)
-            if api
-            else timedelta(hours=policy.accounts.session_hours)
-        )
-        token = SESSION_PREFIX + secrets.token_urlsafe(32)
-        uow.accounts.add_token(account.id, _token_hash(token), at=now, expires_at=now + lifetime)
+        session = _open(uow, policy, account, api=api, at=now)
         uow.audit.add(
             AuditEvent(
                 EventTag.ACCOUNT_LOGGED_IN,
@@ -243,7 +367,39 @@ def login(
             )
         )
         uow.commit()
-    return Session(token, now + lifetime, account)
+    return session
+
+
+def change_password(
+    uow: UnitOfWork, policy: Policy, *, account_id: int, current: str, new: str
+) -> int:
+    """Change a person's password: the current one must be right and the new one must pass the
+    password rules (services/passwords.py). Every session and token of the account ends, this
+    one too; return how many ended."""
+    with uow:
+        account = uow.accounts.get(account_id)
+        subject = uow.subjects.get(account.subject_id)
+        if not password_work.verify(account.password_hash, current):
+            raise Invalid("current_password: is not the account's password")
+        check_password(
+            policy.accounts, new, number=subject.number, name=subject.name, field="new_password"
+        )
+        now = uow.now()
+        uow.accounts.set_password(account_id, hash_password(new))
+        ended = uow.accounts.revoke_tokens_of(account_id, at=now)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.ACCOUNT_PASSWORD_CHANGED,
+                f"account:{account_id}",
+                "account",
+                str(account_id),
+                now,
+                subject_id=account.subject_id,
+                data={"sessions_ended": ended},
+            )
+        )
+        uow.commit()
+    return ended
 
 
 def logout(uow: UnitOfWork, token: str) -> None:

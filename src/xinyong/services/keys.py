@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
@@ -12,6 +13,7 @@ from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.checks import ChangeKind
 from xinyong.domain.errors import Invalid, NotFound
 from xinyong.domain.keys import KEY_PREFIX, ApiKey, hash_secret, split_key
+from xinyong.services.accounts import SESSION_PREFIX
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -97,7 +99,16 @@ def record_refused_token(uow: UnitOfWork, token: str, *, client: str) -> str:
     `unknown` or `wrong secret`. Only a key's prefix is kept, never a secret."""
     parts = split_key(token)
     with uow:
-        if parts is None:
+        if token.startswith(SESSION_PREFIX):
+            info = uow.accounts.token_info(hashlib.sha256(token.encode()).hexdigest())
+            prefix = f"account-{info.account_id}" if info else "session"
+            if info is None:
+                why = "unknown"
+            elif info.revoked_at is not None:
+                why = "revoked"
+            else:
+                why = "expired"
+        elif parts is None:
             prefix, why = "-", "unknown"
         else:
             prefix = parts[0]

@@ -15,6 +15,7 @@ from xinyong.config import Settings
 from xinyong.web import accesslog, apidocs, errors, portal
 from xinyong.web.api.v1 import (
     accounts,
+    agencies,
     authorisations,
     batches,
     catalog,
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         deadlines,
         publication,
         tipoffs,
+        agencies,
     ):
         api.include_router(area.router)
     app.include_router(api)

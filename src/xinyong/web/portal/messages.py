@@ -59,6 +59,14 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^password: at least (?P<count>\d+) characters",
             _("密码至少需要 %(count)s 个字符。"),
         ),
+        (
+            r"^password: must not contain your ID number",
+            _("密码不能包含您的身份号码或其中的出生日期、末几位。"),
+        ),
+        (r"^password: must not contain your name", _("密码不能包含您的姓名（包括拼音）。")),
+        (r"^password: is one of the most common", _("这是泄露数据中最常见的密码之一，请换一个。")),
+        (r"^password: is a run of", _("密码不能是重复、连续或键盘上相邻的字符。")),
+        (r"^password: too easy to guess", _("密码太容易被猜到，请使用更长的短语。")),
         # Objections and evidence
         (r"^ground: ", _("请选择异议理由类别。")),
         (r"^reasons: ", _("请写明理由。")),
