@@ -25,7 +25,14 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from xinyong.domain.accounts import Account, Registration, RegistrationStatus
+from xinyong.domain.accounts import (
+    Account,
+    Registration,
+    RegistrationStatus,
+    TokenInfo,
+    TokenKind,
+)
+from xinyong.domain.agencies import Blacklisting, Licence
 from xinyong.domain.audit import AuditEvent
 from xinyong.domain.authorisations import Authorisation
 from xinyong.domain.batches import Batch, BatchSource, BatchStatus
@@ -93,6 +100,9 @@ class Token:
     account_id: int
     expires_at: datetime
     revoked_at: datetime | None = None
+    kind: TokenKind = TokenKind.SESSION
+    family: str | None = None
+    used_at: datetime | None = None
 
 
 @dataclass
@@ -189,6 +199,8 @@ class Store:
     candidates: list[ReviewCandidate] = field(default_factory=list)
     staff: dict[int, StaffUser] = field(default_factory=dict)
     staff_sessions: dict[str, StaffSession] = field(default_factory=dict)
+    licences: dict[str, Licence] = field(default_factory=dict)
+    blacklistings: dict[int, Blacklisting] = field(default_factory=dict)
     #: The last id handed out per table (ids, like sequences, are never reused in a store).
     last_ids: dict[str, int] = field(default_factory=dict)
 
@@ -603,11 +615,16 @@ class FakeAuditLog(_Repository):
     def count(self, tag: str | None = None) -> int:
         return sum(1 for e in self.store.audit if not tag or e.tag.value == tag)
 
-    def count_since(self, tag: str, *, subject_id: int, since: datetime) -> int:
+    def count_since(
+        self, tag: str, *, subject_id: int, since: datetime, actor: str | None = None
+    ) -> int:
         return sum(
             1
             for e in self.store.audit
-            if e.tag.value == tag and e.subject_id == subject_id and e.at >= since
+            if e.tag.value == tag
+            and e.subject_id == subject_id
+            and e.at >= since
+            and (actor is None or e.actor == actor)
         )
 
 
@@ -821,15 +838,48 @@ class FakeAccountRepository(_Repository):
         return replace(found[0]) if found else None
 
     def add_token(
-        self, account_id: int, token_hash: str, *, at: datetime, expires_at: datetime
+        self,
+        account_id: int,
+        token_hash: str,
+        *,
+        at: datetime,
+        expires_at: datetime,
+        kind: TokenKind = TokenKind.SESSION,
+        family: str | None = None,
     ) -> None:
         if token_hash in self.store.tokens:
             raise DuplicateKey("account_tokens.token_hash")
-        self.store.tokens[token_hash] = Token(account_id, expires_at)
+        self.store.tokens[token_hash] = Token(account_id, expires_at, None, kind, family)
+
+    def token_info(self, token_hash: str) -> TokenInfo | None:
+        t = self.store.tokens.get(token_hash)
+        if t is None:
+            return None
+        return TokenInfo(t.account_id, t.kind, t.family, t.expires_at, t.revoked_at, t.used_at)
+
+    def use_token(self, token_hash: str, *, at: datetime) -> bool:
+        t = self.store.tokens.get(token_hash)
+        if t is None or t.used_at is not None or t.revoked_at is not None:
+            return False
+        t.used_at = at
+        return True
+
+    def revoke_family(self, family: str, *, at: datetime) -> int:
+        ended = 0
+        for t in self.store.tokens.values():
+            if t.family == family and t.revoked_at is None:
+                t.revoked_at = at
+                ended += 1
+        return ended
 
     def by_token(self, token_hash: str, *, at: datetime) -> Account | None:
         token = self.store.tokens.get(token_hash)
-        if token is None or token.revoked_at is not None or token.expires_at <= at:
+        if (
+            token is None
+            or token.kind is TokenKind.REFRESH
+            or token.revoked_at is not None
+            or token.expires_at <= at
+        ):
             return None
         account = self.store.accounts[token.account_id]
         return replace(account) if account.disabled_at is None else None
@@ -840,6 +890,17 @@ class FakeAccountRepository(_Repository):
             return False
         token.revoked_at = at
         return True
+
+    def set_password(self, account_id: int, password_hash: str) -> None:
+        self.store.accounts[account_id].password_hash = password_hash
+
+    def revoke_tokens_of(self, account_id: int, *, at: datetime) -> int:
+        ended = 0
+        for token in self.store.tokens.values():
+            if token.account_id == account_id and token.revoked_at is None:
+                token.revoked_at = at
+                ended += 1
+        return ended
 
     def add_agency(
         self,
@@ -1268,6 +1329,34 @@ class FakeStatisticsQueries(_Repository):
         return [FeedbackCount(d, len(ids), len(ids & answered)) for d, ids in asked.items()]
 
 
+class FakeAgencyRepository(_Repository):
+    def licence_of(self, agency: str) -> Licence | None:
+        return self.store.licences.get(agency)
+
+    def set_licence(self, agency: str, licence: Licence, *, by: str, at: datetime) -> bool:
+        if self.store.licences.get(agency) == licence:
+            return False
+        self.store.licences[agency] = licence
+        return True
+
+    def active_blacklisting(self, agency: str) -> Blacklisting | None:
+        found = [b for b in self.store.blacklistings.values() if b.agency == agency and b.is_active]
+        return copy.deepcopy(found[-1]) if found else None
+
+    def add_blacklisting(self, blacklisting: Blacklisting) -> int:
+        blacklisting.id = self.store.next_id("agency_blacklistings")
+        self.store.blacklistings[blacklisting.id] = copy.deepcopy(blacklisting)
+        return blacklisting.id
+
+    def save_blacklisting(self, blacklisting: Blacklisting) -> None:
+        if blacklisting.id not in self.store.blacklistings:
+            raise LookupError(f"blacklisting {blacklisting.id} was never added")
+        self.store.blacklistings[blacklisting.id] = copy.deepcopy(blacklisting)
+
+    def blacklistings(self) -> list[Blacklisting]:
+        return [copy.deepcopy(b) for _, b in sorted(self.store.blacklistings.items())]
+
+
 def _subject_matches(subject: Subject, term: SearchTerm | None, region: str | None) -> bool:
     """The public search's rule for a subject, in Python (the SQL side: db/publication.py)."""
     if region is not None and not (subject.region_code or "").startswith(region):
@@ -1414,6 +1503,7 @@ class FakeUnitOfWork:
     deadlines: FakeDeadlineRepository
     registrations: FakeRegistrationRepository
     tipoffs: FakeTipOffRepository
+    agencies: FakeAgencyRepository
     publication: FakePublicationQueries
     outbox: FakeOutbox
     candidates: FakeCourtCandidates
@@ -1446,6 +1536,7 @@ class FakeUnitOfWork:
         self.deadlines = FakeDeadlineRepository(self)
         self.registrations = FakeRegistrationRepository(self)
         self.tipoffs = FakeTipOffRepository(self)
+        self.agencies = FakeAgencyRepository(self)
         self.publication = FakePublicationQueries(self)
         self.outbox = FakeOutbox(self)
         self.candidates = FakeCourtCandidates(self)

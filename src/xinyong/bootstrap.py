@@ -25,6 +25,7 @@ from xinyong.db.querylog import bulk_query_writer, query_log_appender
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.calendar import business_date
 from xinyong.domain.policy import Policy, load_policy
+from xinyong.services import accounts
 from xinyong.services.checks import Checker
 from xinyong.services.pdf import Printer, PrintWorkers, render_pdf
 from xinyong.services.querylog import QueryLogWriter
@@ -163,6 +164,8 @@ def build(
     pooling: dict[str, Any] = {"poolclass": NullPool} if short_lived else {}
     engine = make_engine(settings.database_url, **pooling)
     read_engine = make_engine(settings.database_url, reads=True, **pooling)
+    # How many argon2 verifications run at once in this process (docs/security.md).
+    accounts.limit_password_work(settings.password_workers, settings.password_queue)
     return Platform(
         settings=settings,
         policy=policy,

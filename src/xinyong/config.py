@@ -78,6 +78,15 @@ class Settings(BaseSettings):
     print never holds the server's interpreter while checks wait; 0 prints in the server's own
     process (tests, and the command line, which prints in its own process anyway)."""
 
+    password_workers: int = Field(default=2, ge=1, le=64)
+    """Password verifications (argon2, tens of milliseconds of a core each) that run at once in
+    a server process; more logins wait for a slot, so logins can never take every core from the
+    checks (docs/security.md)."""
+
+    password_queue: int = Field(default=16, ge=0, le=10_000)
+    """Logins that may wait for a password slot; beyond them a login is refused at once with
+    429 and `Retry-After: 1`."""
+
     telemetry: bool = False
     """OpenTelemetry traces, metrics and logs through FastAPI (providers from the OTEL_* variables).
     Off, FastAPI does not look for providers on every request."""

@@ -123,6 +123,14 @@ def sign_up(client: TestClient, number: str, name: str, password: str = PASSWORD
     return Person(number, name, caller.subject_id, auth(token))
 
 
+def log_in(client: TestClient, person: Person, password: str = PASSWORD) -> None:
+    """Log the person in again (an API token lives minutes: after the clock moved on)."""
+    session = client.post("/api/v1/sessions", json={"number": person.number, "password": password})
+    assert session.status_code == 201, session.text
+    person.headers.clear()
+    person.headers.update(auth(session.json()["token"]))
+
+
 def check(client: TestClient, headers: Headers, number: str, matter: str) -> Any:
     response = client.post(
         "/api/v1/checks", json={"subject": number, "matter": matter}, headers=headers

@@ -14,6 +14,7 @@ from xinyong import bootstrap
 from xinyong.config import Settings
 from xinyong.domain.access import CENTRE_SCOPES, PERSON_SCOPES, ROLE_SCOPES, Role, Scope
 from xinyong.domain.policy import Policy
+from xinyong.domain.rates import RateRules
 from xinyong.services import accounts, keys
 from xinyong.services.records import submit_record
 from xinyong.web.app import create_app
@@ -224,6 +225,9 @@ def test_a_revoked_key_is_refused_everywhere(
     token = key_for(KEY_SCOPES, None)
     prefix = token.removeprefix("xy_").split("_", 1)[0]
     keys.revoke_api_key(seeded(), prefix, actor="test")
+    # Every route, one client: its allowance of failed keys is lifted here, so that each route's
+    # own refusal is seen (test_rates.py proves the allowance).
+    client.app.state.throttle.counter.rules = RateRules.unlimited()  # type: ignore[attr-defined]
     for op in SCOPED:
         response = op.call(client, auth(token))
         assert "revoked" in assert_refused(response, 401, op)["detail"]

@@ -10,13 +10,11 @@ from tests.conftest import Clock
 from tests.factories import citizen_id, penalty_row
 from tests.functional.helpers import (
     AGENCY,
-    PASSWORD,
     PROBLEM,
     Headers,
-    Person,
     agency_query,
-    auth,
     feed,
+    log_in,
     masked,
     object_to,
     on,
@@ -24,12 +22,6 @@ from tests.functional.helpers import (
     sign_up,
     submit,
 )
-
-
-def log_in(client: TestClient, person: Person) -> None:
-    session = client.post("/api/v1/sessions", json={"number": person.number, "password": PASSWORD})
-    assert session.status_code == 201, session.text
-    person.headers = auth(session.json()["token"])
 
 
 def test_an_agency_queries_only_under_a_live_authorisation_and_every_query_is_logged(

@@ -20,6 +20,7 @@ from tests.functional.helpers import (
     assert_problem,
     auth,
     check,
+    log_in,
     measures_for,
     record_listing,
     run,
@@ -309,6 +310,7 @@ def test_the_person_states_their_own_defence_within_the_window_and_only_on_their
     assert seen["defence"] == defence["text"]
 
     clock.advance(days=10)  # Monday 30 November: the window closed on Friday 27
+    log_in(client, person)  # an API token lives minutes
     late = client.post(url, json=defence, headers=person.headers)
     assert "2026-11-27" in assert_problem(late, 409)["detail"]
 

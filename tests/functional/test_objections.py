@@ -26,6 +26,7 @@ from tests.functional.helpers import (
     auth,
     check,
     feed,
+    log_in,
     masked,
     object_to,
     on,
@@ -225,6 +226,7 @@ def test_objection_deadlines_count_working_days_across_national_day(
     assert set(queue(client, amr)) == {a["id"], b["id"]}  # routed to the source
 
     clock.at = on(date(2026, 10, 8))
+    log_in(client, person)  # an API token lives minutes
     forwarded = client.post(f"/api/v1/objections/{a['id']}/forwarding", headers=staff)
     assert forwarded.status_code == 200, forwarded.text
     # The source decides within two working days: Friday 9 and the make-up Saturday 10.
@@ -235,11 +237,13 @@ def test_objection_deadlines_count_working_days_across_national_day(
     assert again.status_code == 409
 
     clock.at = on(date(2026, 10, 9))
+    log_in(client, person)  # an API token lives minutes
     cases = queue(client, staff)
     assert (cases[b["id"]]["overdue"], cases[a["id"]]["overdue"]) == (True, False)
     assert list(cases) == [b["id"], a["id"]]  # the most urgent first
 
     clock.at = on(date(2026, 10, 12))  # Monday: Sunday 11 is a rest day
+    log_in(client, person)  # an API token lives minutes
     cases = queue(client, staff)
     assert cases[a["id"]]["overdue"] is True
     extended = client.post(f"/api/v1/objections/{a['id']}/extension", headers=amr)

@@ -18,6 +18,7 @@ from tests.functional.helpers import (
     auth,
     check,
     feed,
+    log_in,
     on,
     public_record,
     record_in,
@@ -71,6 +72,7 @@ def test_repair_is_refused_before_its_date_lists_what_is_missing_and_ends_public
     assert "2026-12-01" in early.json()["detail"]
 
     clock.at = on(date(2026, 12, 1))  # Tuesday
+    log_in(client, person)  # an API token lives minutes
     lacking = client.post(
         "/api/v1/me/repairs",
         json={"record_id": record, "obligations_performed": False, "commitment": "我保证"},

@@ -46,7 +46,9 @@ def _person(seeded: UowFactory, policy: Policy) -> tuple[str, int, int]:
     number = citizen_id(born=date(1979, 6, 30))
     row = penalty_row(subject_id=number, subject_name="赵敏")
     stored = submit_record(seeded(), policy, row, department="BJ-AMR", actor="clerk-1")
-    account = open_account(seeded, policy, number=number, name="赵敏", password="pw-" * 5)
+    account = open_account(
+        seeded, policy, number=number, name="赵敏", password="lantern orchard quietly"
+    )
     return number, stored.record.subject_id, account.id or 0
 
 

@@ -18,17 +18,22 @@ from xinyong.domain.access import Scope
 from xinyong.domain.accounts import Account, RegistrationStatus
 from xinyong.domain.audit import EventTag
 from xinyong.domain.catalog import SubjectType
-from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts
+from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound
 from xinyong.domain.policy import Policy
+from xinyong.domain.rates import RateLimited
 from xinyong.services import accounts
 from xinyong.services.accounts import (
     LoginFailed,
     NotVerifiedYet,
+    PasswordWork,
+    RefreshRefused,
     acting_for,
     authenticate_session,
+    hash_password,
     login,
     logout,
     record_agent,
+    refresh_session,
 )
 from xinyong.services.records import Stored
 from xinyong.services.registrations import (
@@ -101,7 +106,9 @@ def test_a_person_the_platform_knows_registers_logs_in_and_out(
         account.id,
     )
     api = login(uow, policy, number=stored.subject_number, password=PASSWORD, api=True)
-    assert api.expires_at == uow.now() + timedelta(days=policy.accounts.api_token_days)
+    assert api.expires_at == uow.now() + timedelta(minutes=policy.accounts.api_access_minutes)
+    assert api.refresh_token is not None
+    assert api.refresh_expires_at == uow.now() + timedelta(days=policy.accounts.api_refresh_days)
     assert session.token not in repr(uow.committed)  # only its hash is kept
 
     logout(uow, session.token)
@@ -333,10 +340,86 @@ def test_wrong_passwords_are_logged_and_too_many_lock_the_account_for_a_while(
     assert uow.committed.audit[-1].tag is EventTag.ACCOUNT_LOGIN_FAILED
     failed = [e for e in uow.committed.audit if e.tag is EventTag.ACCOUNT_LOGIN_FAILED]
     assert len(failed) == rules.max_failed_logins  # each refusal is committed
-    with pytest.raises(TooManyAttempts, match=f"{rules.lockout_minutes} minutes"):
+    with pytest.raises(LoginFailed, match=f"{rules.lockout_minutes} minutes"):
         login(uow, policy, number=stored.subject_number, password=PASSWORD)
     uow.at += timedelta(minutes=rules.lockout_minutes + 1)
     assert login(uow, policy, number=stored.subject_number, password=PASSWORD).token
+
+
+def test_a_lock_holds_only_for_the_client_that_tried_and_decays_with_the_window(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    """Anyone can type a person's number; nobody can lock the person out of their own
+    devices, and no lock outlives the window after the last wrong password."""
+    stored = _known(uow, policy)
+    _register(uow, policy, stored)
+    rules = policy.accounts
+    for _ in range(rules.max_failed_logins):
+        with pytest.raises(LoginFailed):
+            login(uow, policy, number=stored.subject_number, password="nope", client="attacker")
+    with pytest.raises(LoginFailed):
+        login(uow, policy, number=stored.subject_number, password=PASSWORD, client="attacker")
+    assert login(uow, policy, number=stored.subject_number, password=PASSWORD, client="own")
+    # The attacker keeps trying: refused unverified, and counted no further.
+    for _ in range(20):
+        with pytest.raises(LoginFailed):
+            login(uow, policy, number=stored.subject_number, password="nope", client="attacker")
+    uow.at += timedelta(minutes=rules.lockout_minutes, seconds=1)
+    assert login(uow, policy, number=stored.subject_number, password=PASSWORD, client="attacker")
+
+
+class CountingWork(PasswordWork):
+    """Counts the argon2 verifications a login does."""
+
+    def __init__(self) -> None:
+        super().__init__(workers=1, waiting=0)
+        self.done = 0
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.done += 1
+        return super().verify(password_hash, password)
+
+
+def test_every_failed_login_does_one_verification_whether_or_not_an_account_exists(
+    uow: FakeUnitOfWork, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same answer after the same work: neither the words nor the time tell whether a
+    number has an account."""
+    stored = _known(uow, policy)
+    _register(uow, policy, stored)
+    work = CountingWork()
+    monkeypatch.setattr(accounts, "password_work", work)
+    answers = []
+    for number, client in [
+        (stored.subject_number, "a"),  # an account, wrong password
+        (citizen_id(born=date(1991, 2, 3)), "a"),  # no account
+        ("not a number", "a"),  # not even a number
+    ]:
+        before = work.done
+        with pytest.raises(LoginFailed) as failed:
+            login(uow, policy, number=number, password="wrong", client=client)
+        answers.append(failed.value.detail)
+        assert work.done == before + 1
+    for _ in range(policy.accounts.max_failed_logins):
+        with pytest.raises(LoginFailed):
+            login(uow, policy, number=stored.subject_number, password="wrong", client="b")
+    before = work.done
+    with pytest.raises(LoginFailed) as locked:
+        login(uow, policy, number=stored.subject_number, password=PASSWORD, client="b")
+    assert work.done == before + 1  # locked: a verification against nothing, all the same
+    assert {*answers, locked.value.detail} == {answers[0]}
+
+
+def test_password_work_refuses_at_once_when_every_slot_and_place_in_line_is_taken() -> None:
+    work = PasswordWork(workers=1, waiting=0)
+    assert work.verify(hash_password(PASSWORD), PASSWORD)
+    assert work._queue.acquire(blocking=False)  # someone holds the only place
+    try:
+        with pytest.raises(RateLimited) as busy:
+            work.verify(hash_password(PASSWORD), PASSWORD)
+        assert busy.value.retry_after == 1
+    finally:
+        work._queue.release()
 
 
 def test_an_agent_acts_for_a_principal_only_under_a_live_power_of_attorney(
@@ -381,3 +464,39 @@ def test_an_agent_acts_for_a_principal_only_under_a_live_power_of_attorney(
     uow.at = on(date(2027, 2, 1))  # the power of attorney has lapsed
     with pytest.raises(NotAllowed):
         acting_for(uow, caller, theirs)
+
+
+def test_an_api_token_lives_minutes_and_its_refresh_token_renews_it_once(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = _known(uow, policy)
+    _register(uow, policy, stored)
+    rules = policy.accounts
+    first = login(uow, policy, number=stored.subject_number, password=PASSWORD, api=True)
+    assert first.refresh_token is not None
+    assert authenticate_session(uow, first.refresh_token) is None  # renews; never authenticates
+    uow.at += timedelta(minutes=rules.api_access_minutes)
+    assert authenticate_session(uow, first.token) is None  # lapsed
+    second = refresh_session(uow, policy, first.refresh_token)
+    assert authenticate_session(uow, second.token) is not None
+    assert second.refresh_token not in (None, first.refresh_token)
+    assert second.refresh_token is not None
+    third = refresh_session(uow, policy, second.refresh_token)
+    assert third.refresh_token is not None
+    # The first refresh token again: someone else holds a copy. The whole login ends.
+    with pytest.raises(RefreshRefused):
+        refresh_session(uow, policy, first.refresh_token)
+    assert authenticate_session(uow, third.token) is None
+    with pytest.raises(RefreshRefused):
+        refresh_session(uow, policy, third.refresh_token)
+    reused = [e for e in uow.committed.audit if e.tag is EventTag.ACCOUNT_REFRESH_REUSED]
+    assert len(reused) == 1
+    assert reused[0].data["tokens_ended"] == 6  # three pairs: every token of the login
+    # Another login (another family) is untouched, and a refresh token lapses with its days.
+    other = login(uow, policy, number=stored.subject_number, password=PASSWORD, api=True)
+    assert other.refresh_token is not None
+    uow.at += timedelta(days=rules.api_refresh_days)
+    with pytest.raises(RefreshRefused):
+        refresh_session(uow, policy, other.refresh_token)
+    with pytest.raises(RefreshRefused):
+        refresh_session(uow, policy, "xr_not-a-token")

@@ -10,6 +10,7 @@ import typer
 
 from xinyong.cli import (
     accounts,
+    agencies,
     batches,
     catalog,
     checks,
@@ -42,6 +43,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(departments.app, name="departments")
 app.add_typer(keys.app, name="keys")
 app.add_typer(staff.app, name="staff")
+app.add_typer(agencies.app, name="agencies")
 app.add_typer(subjects.reviews_app, name="reviews")
 app.add_typer(lists.app, name="lists")
 app.add_typer(measures.app, name="measures")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base
 from xinyong.db.types import BigId, UTCDateTime
-from xinyong.domain.accounts import Account
+from xinyong.domain.accounts import Account, TokenInfo, TokenKind
 from xinyong.domain.errors import NotFound
 
 
@@ -45,6 +45,12 @@ class AccountTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: `session` (a browser's), `access` (an API token, minutes) or `refresh` (its renewal).
+    kind: Mapped[str] = mapped_column(String(16), server_default="session")
+    #: An API login's tokens share a family: a refresh token used twice ends the whole family.
+    family: Mapped[str | None] = mapped_column(String(32), index=True)
+    #: When a refresh token was exchanged (it is good once).
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AgencyRow(Base):
@@ -95,14 +101,61 @@ class SqlAccountRepository:
         return self._to_domain(row) if row else None
 
     def add_token(
-        self, account_id: int, token_hash: str, *, at: datetime, expires_at: datetime
+        self,
+        account_id: int,
+        token_hash: str,
+        *,
+        at: datetime,
+        expires_at: datetime,
+        kind: TokenKind = TokenKind.SESSION,
+        family: str | None = None,
     ) -> None:
         self.session.add(
             AccountTokenRow(
-                account_id=account_id, token_hash=token_hash, created_at=at, expires_at=expires_at
+                account_id=account_id,
+                token_hash=token_hash,
+                created_at=at,
+                expires_at=expires_at,
+                kind=kind.value,
+                family=family,
             )
         )
         self.session.flush()
+
+    def token_info(self, token_hash: str) -> TokenInfo | None:
+        row = self.session.scalar(
+            select(AccountTokenRow).where(AccountTokenRow.token_hash == token_hash)
+        )
+        if row is None:
+            return None
+        return TokenInfo(
+            row.account_id,
+            TokenKind(row.kind),
+            row.family,
+            row.expires_at,
+            row.revoked_at,
+            row.used_at,
+        )
+
+    def use_token(self, token_hash: str, *, at: datetime) -> bool:
+        result = self.session.execute(
+            update(AccountTokenRow)
+            .where(
+                AccountTokenRow.token_hash == token_hash,
+                AccountTokenRow.used_at.is_(None),
+                AccountTokenRow.revoked_at.is_(None),
+            )
+            .values(used_at=at)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def revoke_family(self, family: str, *, at: datetime) -> int:
+        result = self.session.execute(
+            update(AccountTokenRow)
+            .where(AccountTokenRow.family == family, AccountTokenRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     def by_token(self, token_hash: str, *, at: datetime) -> Account | None:
         row = self.session.scalar(
@@ -110,6 +163,7 @@ class SqlAccountRepository:
             .join(AccountTokenRow, AccountTokenRow.account_id == AccountRow.id)
             .where(
                 AccountTokenRow.token_hash == token_hash,
+                AccountTokenRow.kind != TokenKind.REFRESH.value,  # renews; never authenticates
                 AccountTokenRow.revoked_at.is_(None),
                 AccountTokenRow.expires_at > at,
                 AccountRow.disabled_at.is_(None),
@@ -124,6 +178,21 @@ class SqlAccountRepository:
             .values(revoked_at=at)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def set_password(self, account_id: int, password_hash: str) -> None:
+        self.session.execute(
+            update(AccountRow)
+            .where(AccountRow.id == account_id)
+            .values(password_hash=password_hash)
+        )
+
+    def revoke_tokens_of(self, account_id: int, *, at: datetime) -> int:
+        result = self.session.execute(
+            update(AccountTokenRow)
+            .where(AccountTokenRow.account_id == account_id, AccountTokenRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     def add_agency(
         self,

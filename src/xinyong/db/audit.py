@@ -66,7 +66,9 @@ class SqlAuditLog:
             query = query.where(AuditEventRow.tag == tag)
         return int(self.session.scalar(query) or 0)
 
-    def count_since(self, tag: str, *, subject_id: int, since: datetime) -> int:
+    def count_since(
+        self, tag: str, *, subject_id: int, since: datetime, actor: str | None = None
+    ) -> int:
         query = (
             select(func.count())
             .select_from(AuditEventRow)
@@ -76,4 +78,6 @@ class SqlAuditLog:
                 AuditEventRow.at >= since,
             )
         )
+        if actor is not None:
+            query = query.where(AuditEventRow.actor == actor)
         return int(self.session.scalar(query) or 0)

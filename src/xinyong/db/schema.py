@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from xinyong.db import (  # noqa: F401 - imported for the tables they declare
     accounts,
+    agencies,
     audit,
     authorisations,
     batches,

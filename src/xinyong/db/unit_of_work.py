@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinyong.db.accounts import SqlAccountRepository
+from xinyong.db.agencies import SqlAgencyRepository
 from xinyong.db.audit import SqlAuditLog
 from xinyong.db.authorisations import SqlAuthorisationRepository
 from xinyong.db.batches import SqlBatchRepository
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
     deadlines: SqlDeadlineRepository
     registrations: SqlRegistrationRepository
     tipoffs: SqlTipOffRepository
+    agencies: SqlAgencyRepository
     publication: SqlPublicationQueries
     candidates: SqlCourtCandidates
     node: SqlNodeRepository
@@ -112,6 +114,7 @@ class SqlUnitOfWork:
         self.deadlines = SqlDeadlineRepository(session)
         self.registrations = SqlRegistrationRepository(session)
         self.tipoffs = SqlTipOffRepository(session)
+        self.agencies = SqlAgencyRepository(session)
         self.publication = SqlPublicationQueries(session)
         self.candidates = SqlCourtCandidates(session)
         self.node = SqlNodeRepository(session)

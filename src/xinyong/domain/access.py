@@ -33,6 +33,8 @@ class Scope(StrEnum):
     TIPOFFS_READ = "tipoffs:read"
     #: Create, list and disable staff users of the consoles (the credit centre's own).
     STAFF_MANAGE = "staff:manage"
+    #: Supervise credit reporting agencies: licences and the agency blacklist (the centre's own).
+    AGENCIES_MANAGE = "agencies:manage"
     #: A person's own file, through their session; API keys never hold it.
     ME = "me"
 
@@ -41,7 +43,7 @@ class Scope(StrEnum):
 PERSON_SCOPES = frozenset({Scope.ME})
 
 #: Scopes only the credit centre's keys (bound to no department) hold: its own steps.
-CENTRE_SCOPES = frozenset({Scope.OBJECTIONS_FORWARD, Scope.STAFF_MANAGE})
+CENTRE_SCOPES = frozenset({Scope.OBJECTIONS_FORWARD, Scope.STAFF_MANAGE, Scope.AGENCIES_MANAGE})
 
 
 class Role(StrEnum):

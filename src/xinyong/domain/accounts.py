@@ -18,8 +18,12 @@ class AccountRules:
     """The `[accounts]` figures: session and token lifetimes, passwords, lockout."""
 
     session_hours: int
-    api_token_days: int
+    #: An API login's access token lives minutes; its refresh token (used once, rotated) days.
+    api_access_minutes: int
+    api_refresh_days: int
     min_password_chars: int
+    #: The least zxcvbn score (0 to 4) a password must reach (services/passwords.py).
+    min_password_score: int
     max_failed_logins: int
     lockout_minutes: int
     #: How long a registration waits for its identity to be verified before it lapses (days).
@@ -32,8 +36,10 @@ class AccountRules:
 
         return cls(
             session_hours=figure("session_hours"),
-            api_token_days=figure("api_token_days"),
+            api_access_minutes=figure("api_access_minutes"),
+            api_refresh_days=figure("api_refresh_days"),
             min_password_chars=figure("min_password_chars"),
+            min_password_score=figure("min_password_score"),
             max_failed_logins=figure("max_failed_logins"),
             lockout_minutes=figure("lockout_minutes"),
             registration_days=figure("registration_days"),
@@ -50,6 +56,27 @@ class Account:
     password_hash: str
     created_at: datetime
     disabled_at: datetime | None = None
+
+
+class TokenKind(StrEnum):
+    """What a stored login token is: a browser's session, an API access token, or the refresh
+    token that renews an access token (once)."""
+
+    SESSION = "session"
+    ACCESS = "access"
+    REFRESH = "refresh"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A stored token as the refresh rule reads it (never the token itself: only its hash)."""
+
+    account_id: int
+    kind: TokenKind
+    family: str | None
+    expires_at: datetime
+    revoked_at: datetime | None
+    used_at: datetime | None
 
 
 class RegistrationStatus(StrEnum):

@@ -34,11 +34,18 @@ class EventTag(StrEnum):
     ACCOUNT_REGISTERED = "account:registered"
     ACCOUNT_LOGGED_IN = "account:logged_in"
     ACCOUNT_LOGIN_FAILED = "account:login_failed"
+    ACCOUNT_TOKEN_REFRESHED = "account:token_refreshed"  # noqa: S105 - an audit tag
+    #: A used refresh token presented again: every token of that login was ended.
+    ACCOUNT_REFRESH_REUSED = "account:refresh_reused"
+    ACCOUNT_PASSWORD_CHANGED = "account:password_changed"  # noqa: S105 - an audit tag
     AGENT_RECORDED = "agency:recorded"
     AUTHORISATION_GRANTED = "authorisation:granted"
     AUTHORISATION_REVOKED = "authorisation:revoked"
     AGENCY_QUERIED = "agency:queried"
     AGENCY_REFUSED = "agency:refused"
+    AGENCY_LICENSED = "agency:licence_recorded"
+    AGENCY_BLACKLISTED = "agency:blacklisted"
+    AGENCY_BLACKLISTING_LIFTED = "agency:blacklisting_lifted"
     OBJECTION_FILED = "objection:filed"
     OBJECTION_FORWARDED = "objection:forwarded"
     OBJECTION_EXTENDED = "objection:extended"
@@ -71,6 +78,10 @@ class EventTag(StrEnum):
     STAFF_LOGGED_IN = "staff:logged_in"
     STAFF_LOGIN_REFUSED = "staff:login_refused"
     STAFF_REFUSED = "staff:page_refused"
+    #: An attempt refused by an abuse limit (the first of a run; docs/security.md).
+    RATE_LIMITED = "rate:limited"
+    #: A bearer token that authenticated nobody: unknown, revoked or expired.
+    KEY_REFUSED = "api_key:refused"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from xinyong.domain.agencies import Licence, read_licence
 from xinyong.domain.catalog import Catalog
 from xinyong.domain.errors import CatalogError
 from xinyong.domain.identifiers import InvalidIdentifier, parse_credit_code
@@ -45,6 +46,9 @@ class Department:
     matters: frozenset[str] = frozenset()
     #: Other deciding authorities it is registered to submit decisions for (its own always).
     submits_for: tuple[Authority, ...] = ()
+    #: A credit reporting agency's licence as the policy file records it (domain/agencies.py);
+    #: `departments sync` registers it, and the centre records renewals.
+    licence: Licence | None = None
 
     def can_submit(self, item_code: str) -> bool:
         return item_code in self.items
@@ -111,6 +115,7 @@ def read_departments(
                 frozenset(items),
                 frozenset(matters),
                 _authorities(raw.get("submits_for", []), file, code),
+                read_licence(raw["licence"], file, code) if "licence" in raw else None,
             )
         )
     return out

@@ -18,6 +18,7 @@ from xinyong.domain.measures import Registry, read_registry
 from xinyong.domain.objections import ObjectionRules
 from xinyong.domain.periods import PeriodPolicy
 from xinyong.domain.querylog import QueryLogRules
+from xinyong.domain.rates import RateRules
 from xinyong.domain.records import Gate
 from xinyong.domain.repairs import RepairRules
 from xinyong.domain.staff import StaffRules
@@ -45,6 +46,7 @@ class Policy:
     querylog: QueryLogRules
     tipoffs: TipOffRules
     staff: StaffRules
+    rates: RateRules
 
     def gate(self, today: date) -> Gate:
         return Gate(self.catalog, self.periods, self.banned, today)
@@ -88,6 +90,10 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
         if tipoffs_file.exists()
         else TipOffRules.closed()
     )
+    rates_file = root / "rates.toml"
+    if not rates_file.exists():  # a policy folder without it keeps the packaged limits
+        rates_file = PACKAGED / "rates.toml"
+    rates = RateRules.from_policy(read_toml(rates_file), str(rates_file))
     return Policy(
         root,
         catalog,
@@ -103,6 +109,7 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
         QueryLogRules.from_policy(rights, rights_name),
         tipoffs,
         StaffRules.from_policy(rights, rights_name),
+        rates,
     )
 
 

@@ -15,7 +15,11 @@ if TYPE_CHECKING:
 class AuditLog(Protocol):
     def add(self, event: AuditEvent) -> None: ...
     def count(self, tag: str | None = None) -> int: ...
-    def count_since(self, tag: str, *, subject_id: int, since: datetime) -> int: ...
+    def count_since(
+        self, tag: str, *, subject_id: int, since: datetime, actor: str | None = None
+    ) -> int:
+        """Events with `tag` about `subject_id` since `since` (by `actor` only, if given)."""
+        ...
 
 
 def record_refusal(
@@ -39,6 +43,25 @@ def record_refusal(
                 subject_id=subject_id,
                 reason=refusal.detail,
                 data={"department": department},
+            )
+        )
+        uow.commit()
+
+
+def record_rate_limited(
+    uow: UnitOfWork, *, action: str, who: str, actor: str, client: str, retry_after: int
+) -> None:
+    """Audit the first refusal of a run by an abuse limit (docs/security.md, "Abuse limits").
+    `client` is a keyed digest of the address, never the address; no identifier is kept."""
+    with uow:
+        uow.audit.add(
+            AuditEvent(
+                EventTag.RATE_LIMITED,
+                actor,
+                "rate_limit",
+                action,
+                uow.now(),
+                data={"who": who, "client": client, "retry_after": retry_after},
             )
         )
         uow.commit()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
+from xinyong.domain.agencies import AgencySuspended
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.authorisations import Authorisation, grant
 from xinyong.domain.calendar import business_date
@@ -30,6 +31,7 @@ from xinyong.domain.querylog import (
 )
 from xinyong.domain.records import CreditRecord
 from xinyong.domain.subjects import Subject
+from xinyong.services.agencies import require_standing
 from xinyong.services.feed import key_of
 from xinyong.services.subjects import find_subject
 
@@ -138,6 +140,46 @@ class AgencyAnswer:
     entries: list[ListEntry]
 
 
+def _refuse(
+    uow: UnitOfWork,
+    caller: ApiKey,
+    subject: Subject | None,
+    key: int,
+    purpose: str,
+    scope: str,
+    *,
+    basis: str,
+) -> None:
+    """Log a refused agency query in the person's query log and audit it (the caller commits)."""
+    now = uow.now()
+    uow.queries.add_many(
+        [
+            QueryEntry(
+                now,
+                key,
+                QueryKind.AGENCY_REFUSED,
+                caller.department,
+                caller.actor,
+                purpose.strip()[:64],
+                basis,
+                REFUSED,
+            )
+        ]
+    )
+    uow.audit.add(
+        AuditEvent(
+            EventTag.AGENCY_REFUSED,
+            caller.actor,
+            "subject",
+            str(subject.id if subject else "unknown"),
+            now,
+            subject_id=subject.id if subject else None,
+            reason=basis,
+            data={"party": caller.department, "scope": scope},
+        )
+    )
+
+
 class NotAuthorised(NotAllowed):
     """A query of non-public information without a live authorisation (it is logged too)."""
 
@@ -175,32 +217,16 @@ def agency_query(
         if found_key is None:
             raise Invalid("subject: not a valid citizen ID number")
         key: int = found_key
+        try:  # a supervised body: a valid licence, and not on the agency blacklist
+            require_standing(uow, caller.department, on=today)
+        except AgencySuspended as suspended:
+            _refuse(
+                uow, caller, subject, key, purpose, scope, basis=f"agency {suspended.why}"[:200]
+            )
+            uow.commit()
+            raise
         if subject is None or subject.id is None or not live:
-            uow.queries.add_many(
-                [
-                    QueryEntry(
-                        now,
-                        key,
-                        QueryKind.AGENCY_REFUSED,
-                        caller.department,
-                        caller.actor,
-                        purpose.strip()[:64],
-                        "no live authorisation",
-                        REFUSED,
-                    )
-                ]
-            )
-            uow.audit.add(
-                AuditEvent(
-                    EventTag.AGENCY_REFUSED,
-                    caller.actor,
-                    "subject",
-                    str(subject.id if subject else "unknown"),
-                    now,
-                    subject_id=subject.id if subject else None,
-                    data={"party": caller.department, "scope": scope},
-                )
-            )
+            _refuse(uow, caller, subject, key, purpose, scope, basis="no live authorisation")
             uow.commit()
             raise NotAuthorised(
                 f"no live authorisation of {caller.department} for scope {scope} and this"

@@ -41,6 +41,19 @@ def sync_departments(uow: UnitOfWork, departments: Iterable[Department], *, acto
                         data={"items": sorted(department.items)},
                     )
                 )
+            # An agency's licence as the policy records it (renewals: `xinyong agencies licence`).
+            if department.licence is not None and uow.agencies.licence_of(department.code) is None:
+                uow.agencies.set_licence(department.code, department.licence, by=actor, at=at)
+                uow.audit.add(
+                    AuditEvent(
+                        EventTag.AGENCY_LICENSED,
+                        actor,
+                        "agency",
+                        department.code,
+                        at,
+                        data={"number": department.licence.number},
+                    )
+                )
         uow.commit()
     return changed
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
@@ -12,6 +13,7 @@ from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.checks import ChangeKind
 from xinyong.domain.errors import Invalid, NotFound
 from xinyong.domain.keys import KEY_PREFIX, ApiKey, hash_secret, split_key
+from xinyong.services.accounts import SESSION_PREFIX
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -90,3 +92,43 @@ def revoke_api_key(uow: UnitOfWork, prefix: str, *, actor: str) -> None:
 def list_api_keys(uow: UnitOfWork) -> list[ApiKey]:
     with uow:
         return uow.keys.list()
+
+
+def record_refused_token(uow: UnitOfWork, token: str, *, client: str) -> str:
+    """Audit a bearer token that authenticated nobody, and return why: `revoked`, `expired`,
+    `unknown` or `wrong secret`. Only a key's prefix is kept, never a secret."""
+    parts = split_key(token)
+    with uow:
+        if token.startswith(SESSION_PREFIX):
+            info = uow.accounts.token_info(hashlib.sha256(token.encode()).hexdigest())
+            prefix = f"account-{info.account_id}" if info else "session"
+            if info is None:
+                why = "unknown"
+            elif info.revoked_at is not None:
+                why = "revoked"
+            else:
+                why = "expired"
+        elif parts is None:
+            prefix, why = "-", "unknown"
+        else:
+            prefix = parts[0]
+            key = uow.keys.by_prefix(prefix)
+            if key is None:
+                why = "unknown"
+            elif not key.is_active:
+                why = "revoked"
+            else:
+                why = "wrong secret"
+        uow.audit.add(
+            AuditEvent(
+                EventTag.KEY_REFUSED,
+                "anonymous",
+                "api_key",
+                prefix[:16],
+                uow.now(),
+                reason=why,
+                data={"client": client},
+            )
+        )
+        uow.commit()
+    return why

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
     from xinyong.services.accounts import AccountRepository
+    from xinyong.services.agencies import AgencyRepository
     from xinyong.services.audit import AuditLog
     from xinyong.services.authorisations import AuthorisationRepository
     from xinyong.services.batches import BatchRepository
@@ -80,6 +81,8 @@ class UnitOfWork(Protocol):
     def registrations(self) -> RegistrationRepository: ...
     @property
     def tipoffs(self) -> TipOffRepository: ...
+    @property
+    def agencies(self) -> AgencyRepository: ...
     @property
     def publication(self) -> PublicationQueries: ...
     @property

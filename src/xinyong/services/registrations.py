@@ -26,6 +26,7 @@ from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id
 from xinyong.domain.policy import Policy
 from xinyong.domain.subjects import Subject
 from xinyong.services import accounts
+from xinyong.services.passwords import check_password
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -106,8 +107,7 @@ def register(
     real_name = " ".join(name.split())
     if not real_name:
         raise Invalid("name: the name on your ID card")
-    if len(password) < policy.accounts.min_password_chars:
-        raise Invalid(f"password: at least {policy.accounts.min_password_chars} characters")
+    check_password(policy.accounts, password, number=normalised, name=real_name)
     phone_number = accounts.mobile_number(phone)
     answer = verifier.check(number=normalised, name=real_name)
     with uow:

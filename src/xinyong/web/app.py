@@ -15,6 +15,7 @@ from xinyong.config import Settings
 from xinyong.web import accesslog, apidocs, console, contract, errors, portal
 from xinyong.web.api.v1 import (
     accounts,
+    agencies,
     authorisations,
     batches,
     catalog,
@@ -39,6 +40,8 @@ from xinyong.web.fastpath import DirectRoutes
 from xinyong.web.headers import SecurityHeaders, script_hashes
 from xinyong.web.headers import policy as csp
 from xinyong.web.limits import BodyLimit, TextScreen
+from xinyong.web.throttle import Throttle
+from xinyong.web.throttle import install as install_throttle
 
 #: Where version 1 of the API lives.
 API = "/api/v1"
@@ -77,7 +80,10 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     # sequence number serves a burst of requests (web/deps.py).
     app.state.key_cache = KeyCache()
     app.state.seq_reader = SeqReader(platform.index_source.latest_seq)
+    # Abuse limits, counted in this process (web/throttle.py, policy/rates.toml).
+    app.state.throttle = Throttle(platform.policy.rates, secret=settings.secret_key)
     errors.install(app)
+    install_throttle(app)
     checks_path = API + checks.router.prefix
     if settings.fast_checks:
         # Departments' checks skip the route table's walk (web/fastpath.py). Added first, so
@@ -132,6 +138,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         publication,
         tipoffs,
         staff,
+        agencies,
     ):
         api.include_router(area.router)
     app.include_router(api)

@@ -18,8 +18,10 @@ from xinyong.config import Settings
 from xinyong.domain.access import Scope
 from xinyong.domain.keys import ApiKey, split_key
 from xinyong.domain.policy import Policy
+from xinyong.domain.rates import Action, RateLimited, Who
 from xinyong.services import accounts, keys
 from xinyong.services.ports import UnitOfWork
+from xinyong.web.throttle import Throttle, client_of, too_many
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer xy_<prefix>_<secret>`")
 
@@ -146,12 +148,19 @@ async def authorise(request: Request, scope: Scope, token: str | None) -> tuple[
         token = request.cookies.get(SESSION_COOKIE)
     if token is None:
         raise HTTPException(401, "an API key is required: Authorization: Bearer <key>", challenge)
+    throttle: Throttle = request.app.state.throttle
+    wait = throttle.counter.blocked(
+        Action.KEY_FAILURE, Who.CLIENT, client_of(request), now=throttle.monotonic()
+    )
+    if wait is not None:  # this address used up its failed keys: none is looked at now
+        raise too_many(RateLimited(Action.KEY_FAILURE, Who.CLIENT, wait))
     seq = await current_seq(request)
     platform = platform_of(request)
     key: ApiKey | None
     if token.startswith(accounts.SESSION_PREFIX):
         key = await run_in_threadpool(accounts.authenticate_session, platform.read_uow(), token)
         if key is None:
+            await _refused_token(request, throttle, token)
             raise HTTPException(401, "the session is unknown, expired or ended", challenge)
     else:
         cache: KeyCache = request.app.state.key_cache
@@ -163,10 +172,26 @@ async def authorise(request: Request, scope: Scope, token: str | None) -> tuple[
             if key is not None and cache.seq == seq:
                 cache.keys[key.prefix] = key
     if key is None:
-        raise HTTPException(401, "the API key is unknown or revoked", challenge)
+        await _refused_token(request, throttle, token)
+        raise HTTPException(401, "the API key is unknown, revoked or expired", challenge)
     if not key.allows(scope):
         raise HTTPException(403, f"this key lacks the scope {scope.value}")
     return key, seq
+
+
+async def _refused_token(request: Request, throttle: Throttle, token: str) -> None:
+    """Audit a token that authenticated nobody and count it against the client's address; the
+    failure that uses up the address's allowance is also reported as a rate limit."""
+    client = throttle.client_digest(request)
+    await run_in_threadpool(
+        keys.record_refused_token, platform_of(request).uow(), token, client=client
+    )
+    wait = throttle.counter.note(
+        Action.KEY_FAILURE, Who.CLIENT, client_of(request), now=throttle.monotonic()
+    )
+    if wait is not None:
+        refused = RateLimited(Action.KEY_FAILURE, Who.CLIENT, wait)
+        await run_in_threadpool(throttle.refuse, request, refused, actor="anonymous")
 
 
 def _cached(cache: KeyCache, token: str) -> ApiKey | None:

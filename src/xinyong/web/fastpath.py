@@ -36,8 +36,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from xinyong.domain.access import Scope as AccessScope
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.querylog import QueryEntry
+from xinyong.domain.rates import Action
 from xinyong.services.querylog import QueryLogWriter
 from xinyong.web.deps import authorise, bearer_scheme_name, bearer_token
+from xinyong.web.throttle import throttle_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -121,6 +123,7 @@ _DIRECT_REFUSALS = {
     415: "The body is not JSON (application/json or application/*+json)",
     400: "The body is not valid JSON",
     422: "The body does not have the expected shape",
+    429: "Over an abuse limit of the client or the key (`Retry-After` says when to retry)",
 }
 
 
@@ -132,15 +135,18 @@ class Direct(Generic[M]):
     `Request` calls `await contract.accept(request)` instead. It refuses as a route with
     `caller(scope)` and a `body: model` parameter would: 401 or 403 first, then 415 for a body
     that is not JSON (`application/json`, `application/*+json`; none said is not JSON either, as
-    on every route: `web/errors.py`), 400 for malformed JSON and 422 for the wrong shape. It
-    differs in one way: an empty body is malformed JSON (400), where FastAPI would say that
-    every field is missing (422). The schema declares the same security requirement and body,
-    so the documentation and the access test see one kind of route.
+    on every route: `web/errors.py`), 400 for malformed JSON and 422 for the wrong shape; with
+    `limit`, 429 over the client's or the key's limit (counted after the caller is known, before
+    the body is read). It differs in one way: an empty body is malformed JSON (400), where
+    FastAPI would say that every field is missing (422). The schema declares the same security
+    requirement and body, so the documentation and the access test see one kind of route.
     """
 
-    def __init__(self, model: type[M], scope: AccessScope) -> None:
+    def __init__(self, model: type[M], scope: AccessScope, *, limit: Action | None = None) -> None:
         self.model = model
         self.scope = scope
+        #: The abuse limit counted for each authenticated request (docs/security.md).
+        self.limit = limit
         schema = model.model_json_schema()
         if "$defs" in schema:
             raise RuntimeError(f"{model.__name__}: a direct route's body has no nested models")
@@ -162,6 +168,8 @@ class Direct(Generic[M]):
     async def accept(self, request: Request) -> tuple[ApiKey, int, M]:
         """The caller, the change log's sequence number read for this request, and the body."""
         key, seq = await authorise(request, self.scope, bearer_token(request))
+        if self.limit is not None:
+            await throttle_of(request).limit_async(request, self.limit, key=key.prefix)
         media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
         if not _is_json(media):
             raise HTTPException(415, "send the body as application/json")

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.errors import DomainError, TooManyAttempts
+from xinyong.domain.rates import Action, RateLimited
 from xinyong.services import accounts, registrations
 from xinyong.web.deps import PUBLIC, SESSION_COOKIE, PolicyDep, UowDep, platform_of
 from xinyong.web.portal.pages import (
@@ -20,8 +21,17 @@ from xinyong.web.portal.pages import (
     values,
     visitor,
 )
+from xinyong.web.throttle import throttle_of
 
 router = APIRouter(route_class=PortalRoute)
+
+
+def retry_after(response: HTMLResponse, exc: DomainError) -> HTMLResponse:
+    """A page refused by an abuse limit says when to try again, as the API's 429 does."""
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
 
 REGISTER_FIELDS = ("number", "name", "phone", "password")
 
@@ -47,13 +57,17 @@ def login(
 ) -> Response:
     """Log in with a citizen ID number and password; the session cookie is set."""
     try:
-        session = accounts.login(uow, policy, number=number, password=password)
+        throttle = throttle_of(request)
+        throttle.enforce(request, Action.LOGIN)
+        session = accounts.login(
+            uow, policy, number=number, password=password, client=throttle.client_digest(request)
+        )
     except DomainError as exc:
         status = 429 if isinstance(exc, TooManyAttempts) else 401
         if isinstance(exc, accounts.NotVerifiedYet):
             status = 403
         # The number is never filled in again: a page never repeats it.
-        return page(
+        shown = page(
             request,
             "login.html",
             status=status,
@@ -61,6 +75,7 @@ def login(
             csrf="",
             problems=problems_of(request, exc),
         )
+        return retry_after(shown, exc)
     response = see_other("/portal/me")
     lifetime = session.expires_at - platform_of(request).clock()
     response.set_cookie(
@@ -113,6 +128,7 @@ def register(
     """Take a registration: the person is told its number and where to verify their identity.
     The answer is the same whether or not the platform holds anything about them."""
     try:
+        throttle_of(request).enforce(request, Action.REGISTRATION)
         registration = registrations.register(
             uow,
             policy,
@@ -124,16 +140,17 @@ def register(
         )
     except DomainError as exc:
         typed = values({"name": name, "phone": phone}, "name", "phone")  # never the number
-        return page(
+        shown = page(
             request,
             "register.html",
-            status=422,
+            status=429 if isinstance(exc, TooManyAttempts) else 422,
             signed_in=False,
             csrf="",
             problems=problems_of(request, exc, REGISTER_FIELDS),
             form=typed,
             min_password=policy.accounts.min_password_chars,
         )
+        return retry_after(shown, exc)
     return page(
         request,
         "registered.html",

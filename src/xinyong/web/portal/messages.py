@@ -30,7 +30,6 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), text)
     for pattern, text in (
         # Logging in and registering
-        (r"^the number, name or password is wrong", _("身份号码或密码不正确，或账户已停用。")),
         (
             r"^the username, password or code is wrong",
             _("用户名、密码或动态码不正确，或账户已停用。"),
@@ -38,6 +37,17 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"^too many wrong passwords.* in (?P<minutes>\d+) minutes",
             _("密码错误次数过多，请 %(minutes)s 分钟后再试。"),
+        ),
+        (
+            r"^the number or password is wrong.* in (?P<minutes>\d+) minutes",
+            _(
+                "身份号码或密码不正确，或账户已停用，或从这里输错密码的次数过多："
+                "请核对后重试，或 %(minutes)s 分钟后再试。"
+            ),
+        ),
+        (
+            r"^too many [\w ]+ attempts [\w ]+; try again in (?P<seconds>\d+) s",
+            _("尝试次数过多，请 %(seconds)s 秒后再试。"),
         ),
         (
             r"^registration (?P<id>\d+) waits for real-name verification.* by (?P<day>[\d-]+)$",
@@ -57,6 +67,14 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^password: at least (?P<count>\d+) characters",
             _("密码至少需要 %(count)s 个字符。"),
         ),
+        (
+            r"^password: must not contain your ID number",
+            _("密码不能包含您的身份号码或其中的出生日期、末几位。"),
+        ),
+        (r"^password: must not contain your name", _("密码不能包含您的姓名（包括拼音）。")),
+        (r"^password: is one of the most common", _("这是泄露数据中最常见的密码之一，请换一个。")),
+        (r"^password: is a run of", _("密码不能是重复、连续或键盘上相邻的字符。")),
+        (r"^password: too easy to guess", _("密码太容易被猜到，请使用更长的短语。")),
         # Objections and evidence
         (r"^ground: ", _("请选择异议理由类别。")),
         (r"^reasons: ", _("请写明理由。")),

@@ -13,6 +13,7 @@ from xinyong.domain.access import Scope
 from xinyong.domain.accounts import Registration
 from xinyong.domain.identifiers import mask_citizen_id
 from xinyong.domain.keys import ApiKey
+from xinyong.domain.rates import Action
 from xinyong.services import accounts, registrations
 from xinyong.web.deps import (
     PUBLIC,
@@ -23,6 +24,7 @@ from xinyong.web.deps import (
     UowDep,
     caller,
 )
+from xinyong.web.throttle import throttle_of
 
 router = APIRouter(tags=["the person"])
 
@@ -87,13 +89,26 @@ class SessionCreate(BaseModel):
     number: str = Field(max_length=40)
     password: str = Field(max_length=200)
     kind: Literal["web", "api"] = Field(
-        default="api", description="web: a session cookie (hours); api: a bearer token (days)"
+        default="api",
+        description="web: a session cookie (hours); api: a bearer token (minutes) and a"
+        " refresh token (days)",
     )
 
 
 class SessionPublic(BaseModel):
     token: str = Field(description="Shown once: `Authorization: Bearer <token>`")
     expires_at: datetime
+    refresh_token: str | None = Field(
+        default=None,
+        description="kind=api: shown once; exchange it at `POST /sessions/refresh` for a new"
+        " token and refresh token before `refresh_expires_at`. Good once: used again, it ends"
+        " every token of this login.",
+    )
+    refresh_expires_at: datetime | None = None
+
+
+class RefreshCreate(BaseModel):
+    refresh_token: str = Field(max_length=100)
 
 
 Person = Annotated[ApiKey, caller(Scope.ME)]
@@ -101,11 +116,12 @@ Person = Annotated[ApiKey, caller(Scope.ME)]
 
 @router.post("/accounts", status_code=201, **PUBLIC)
 def register(
-    body: AccountCreate, uow: UowDep, policy: PolicyDep, platform: PlatformDep
+    body: AccountCreate, uow: UowDep, policy: PolicyDep, platform: PlatformDep, request: Request
 ) -> RegistrationReceipt:
     """Register for a real-name account. It opens once your identity is verified: bring your ID
     card to a credit-centre counter by `verify_by`. The answer is the same whether or not the
     platform holds anything about you."""
+    throttle_of(request).limit(request, Action.REGISTRATION)
     registration = registrations.register(
         uow,
         policy,
@@ -167,8 +183,15 @@ def login(
     body: SessionCreate, uow: UowDep, policy: PolicyDep, request: Request, response: Response
 ) -> SessionPublic:
     """Log in: a bearer token for the API, or (kind=web) also an HttpOnly session cookie."""
+    throttle = throttle_of(request)
+    throttle.limit(request, Action.LOGIN)
     session = accounts.login(
-        uow, policy, number=body.number, password=body.password, api=body.kind == "api"
+        uow,
+        policy,
+        number=body.number,
+        password=body.password,
+        api=body.kind == "api",
+        client=throttle.client_digest(request),
     )
     if body.kind == "web":
         response.set_cookie(
@@ -179,7 +202,52 @@ def login(
             samesite="strict",
             secure=request.url.scheme == "https",
         )
-    return SessionPublic(token=session.token, expires_at=session.expires_at)
+    return SessionPublic(
+        token=session.token,
+        expires_at=session.expires_at,
+        refresh_token=session.refresh_token,
+        refresh_expires_at=session.refresh_expires_at,
+    )
+
+
+@router.post("/sessions/refresh", status_code=201, **PUBLIC)
+def refresh(body: RefreshCreate, uow: UowDep, policy: PolicyDep, request: Request) -> SessionPublic:
+    """Exchange an API login's refresh token for a new access token and refresh token. A
+    refresh token is good once; presented again, every token of that login ends (401)."""
+    throttle_of(request).limit(request, Action.REFRESH)
+    session = accounts.refresh_session(uow, policy, body.refresh_token)
+    return SessionPublic(
+        token=session.token,
+        expires_at=session.expires_at,
+        refresh_token=session.refresh_token,
+        refresh_expires_at=session.refresh_expires_at,
+    )
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=200)
+    new_password: str = Field(max_length=200)
+
+
+class PasswordChanged(BaseModel):
+    sessions_ended: int = Field(description="Every session and token of the account ended")
+
+
+@router.post("/me/password")
+def change_password(
+    body: PasswordChange, uow: UowDep, policy: PolicyDep, key: Person
+) -> PasswordChanged:
+    """Change your password. The new one must pass the password rules (a 422 names the field
+    and the reason, never the password); every session and token of the account ends, this
+    one too: log in again."""
+    ended = accounts.change_password(
+        uow,
+        policy,
+        account_id=key.account_id or 0,
+        current=body.current_password,
+        new=body.new_password,
+    )
+    return PasswordChanged(sessions_ended=ended)
 
 
 @router.delete("/sessions/current", status_code=204)

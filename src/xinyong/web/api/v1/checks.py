@@ -19,6 +19,7 @@ from xinyong.domain.identifiers import mask_number
 from xinyong.domain.index import Hit
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import ListType
+from xinyong.domain.rates import Action
 from xinyong.services import checks
 from xinyong.services.audit import record_refusal
 from xinyong.services.batchfiles import BatchFormat, SafeCsvWriter
@@ -27,6 +28,7 @@ from xinyong.services.ports import UnitOfWork
 from xinyong.services.screening import SCREEN_COLUMNS, ScreeningSink, read_numbers, run_screening
 from xinyong.web.deps import DbId, PlatformDep, UowDep, caller, department_of, platform_of
 from xinyong.web.fastpath import Direct, logged
+from xinyong.web.throttle import throttle_of
 
 router = APIRouter(prefix="/checks", tags=["checks"])
 
@@ -126,7 +128,7 @@ class FeedbackPublic(BaseModel):
 Checking = Annotated[ApiKey, caller(Scope.CHECKS_RUN)]
 #: The hottest route reads its caller and body itself (see `web/fastpath.py`), under the same
 #: contract as a route declaring `caller(Scope.CHECKS_RUN)` and a `CheckCreate` body.
-CHECK = Direct(CheckCreate, Scope.CHECKS_RUN)
+CHECK = Direct(CheckCreate, Scope.CHECKS_RUN, limit=Action.CHECK)
 
 
 @router.post("", response_model=CheckResult, openapi_extra=CHECK.openapi)
@@ -202,6 +204,7 @@ async def screen_batch(
     department = department_of(key)
     if BatchFormat.from_media_type(request.headers.get("content-type", "")) is not BatchFormat.CSV:
         raise HTTPException(415, "send the numbers as text/csv")
+    await throttle_of(request).limit_async(request, Action.SCREENING, key=key.prefix)
     body = await request.body()
     checker = await run_in_threadpool(platform.checker)
     text = await run_in_threadpool(

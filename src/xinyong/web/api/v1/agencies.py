@@ -1,0 +1,128 @@
+"""Agencies as supervised bodies: the credit centre records their licences and keeps the agency
+blacklist (docs/security.md, "Agencies")."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
+
+from xinyong.domain.access import Scope
+from xinyong.domain.agencies import Blacklisting, Licence
+from xinyong.domain.keys import ApiKey
+from xinyong.services import agencies
+from xinyong.services.agencies import AgencyStanding
+from xinyong.web.deps import UowDep, caller
+
+router = APIRouter(prefix="/agencies", tags=["agencies"])
+
+Supervisor = Annotated[ApiKey, caller(Scope.AGENCIES_MANAGE)]
+AgencyCode = Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class LicenceBody(BaseModel):
+    """An agency's licence for personal credit reporting."""
+
+    number: str = Field(min_length=1, max_length=100)
+    authority: str = Field(min_length=1, max_length=200, description="The issuing authority")
+    valid_from: date
+    valid_until: date
+
+    def to_domain(self) -> Licence:
+        return Licence(self.number, self.authority, self.valid_from, self.valid_until)
+
+    @classmethod
+    def from_domain(cls, licence: Licence) -> LicenceBody:
+        return cls(
+            number=licence.number,
+            authority=licence.authority,
+            valid_from=licence.valid_from,
+            valid_until=licence.valid_until,
+        )
+
+
+class BlacklistingCreate(BaseModel):
+    ground: str = Field(min_length=1, max_length=2000, description="Why, with its basis")
+    on: date | None = Field(default=None, description="The day of the decision (default today)")
+
+
+class BlacklistingLift(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class BlacklistingPublic(BaseModel):
+    id: int
+    agency: str
+    ground: str
+    listed_on: date
+    listed_by: str
+    lifted_at: datetime | None
+    lift_reason: str | None
+
+    @classmethod
+    def from_domain(cls, b: Blacklisting) -> BlacklistingPublic:
+        return cls(
+            id=b.id or 0,
+            agency=b.agency,
+            ground=b.ground,
+            listed_on=b.listed_on,
+            listed_by=b.listed_by,
+            lifted_at=b.lifted_at,
+            lift_reason=b.lift_reason,
+        )
+
+
+class AgencyPublic(BaseModel):
+    code: str
+    name: str
+    licence: LicenceBody | None
+    blacklisting: BlacklistingPublic | None
+    may_query: bool
+    refused_because: str | None
+
+    @classmethod
+    def from_domain(cls, a: AgencyStanding) -> AgencyPublic:
+        return cls(
+            code=a.code,
+            name=a.name,
+            licence=LicenceBody.from_domain(a.licence) if a.licence else None,
+            blacklisting=BlacklistingPublic.from_domain(a.blacklisting) if a.blacklisting else None,
+            may_query=a.refused_because is None,
+            refused_because=a.refused_because,
+        )
+
+
+@router.get("")
+def list_agencies(uow: UowDep, key: Supervisor) -> list[AgencyPublic]:
+    """Every registered credit reporting agency, its licence, and whether it may query today."""
+    return [AgencyPublic.from_domain(a) for a in agencies.agency_standings(uow)]
+
+
+@router.put("/{code}/licence")
+def record_licence(
+    code: AgencyCode, body: LicenceBody, uow: UowDep, key: Supervisor
+) -> LicenceBody:
+    """Record an agency's licence (a new one, or a renewal); audited."""
+    agencies.record_licence(uow, code, body.to_domain(), actor=key.actor)
+    return body
+
+
+@router.post("/{code}/blacklisting", status_code=201)
+def blacklist(
+    code: AgencyCode, body: BlacklistingCreate, uow: UowDep, key: Supervisor
+) -> BlacklistingPublic:
+    """Put an agency on the agency blacklist: its queries are refused (403), logged in each
+    person's query log and audited, until it is taken off."""
+    entry = agencies.blacklist_agency(uow, code, ground=body.ground, on=body.on, actor=key.actor)
+    return BlacklistingPublic.from_domain(entry)
+
+
+@router.post("/{code}/blacklisting/lifting")
+def lift(
+    code: AgencyCode, body: BlacklistingLift, uow: UowDep, key: Supervisor
+) -> BlacklistingPublic:
+    """Take an agency off the agency blacklist, with the reason."""
+    entry = agencies.lift_blacklisting(uow, code, reason=body.reason, actor=key.actor)
+    return BlacklistingPublic.from_domain(entry)
