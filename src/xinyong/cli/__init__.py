@@ -10,6 +10,7 @@ import typer
 
 from xinyong.cli import (
     accounts,
+    audit,
     batches,
     catalog,
     checks,
@@ -40,6 +41,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(db.app, name="db")
 app.add_typer(departments.app, name="departments")
 app.add_typer(keys.app, name="keys")
+app.add_typer(audit.app, name="audit")
 app.add_typer(subjects.reviews_app, name="reviews")
 app.add_typer(lists.app, name="lists")
 app.add_typer(measures.app, name="measures")
