@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     """Logging level of the server and the CLI."""
 
+    access_log: bool = True
+    """One JSON line per HTTP request (method, path, status, milliseconds; never a query string),
+    written from a queue by a thread of its own (web/accesslog.py)."""
+
     fast_checks: bool = True
     """Serve `POST /api/v1/checks` past FastAPI's route table (web/fastpath.py). Off, the same
     route answers through ordinary routing: the answers are the same, only slower."""

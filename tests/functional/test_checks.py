@@ -386,3 +386,19 @@ def test_both_ways_log_every_answered_check(
         for _ in range(3)
     }
     assert len(ids) == 3
+
+
+def test_a_check_writes_one_access_line_without_the_number(
+    client: TestClient, airline: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    number = citizen_id(born=date(1980, 1, 2))
+    with caplog.at_level(logging.INFO, logger="xinyong.access"):
+        check(client, airline, number, "flight")
+        client.get("/healthz?probe=" + number)
+    lines = [r for r in caplog.records if r.name == "xinyong.access"]
+    assert [(r.method, r.path, r.status) for r in lines] == [  # type: ignore[attr-defined]
+        ("POST", "/api/v1/checks", 200),
+        ("GET", "/healthz", 200),
+    ]
+    assert all(r.ms >= 0 for r in lines)  # type: ignore[attr-defined]
+    assert not any(number in r.getMessage() for r in lines)

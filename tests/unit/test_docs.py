@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import typer.main
@@ -38,3 +39,17 @@ def test_every_command_is_in_the_configuration_doc() -> None:
     text = (DOCS / "configuration.md").read_text()
     missing = [c for c in _commands(app) if f"`{c}" not in text]
     assert missing == []
+
+
+def test_every_relative_link_in_the_readme_and_docs_resolves() -> None:
+    root = DOCS.parent
+    pages = [root / "README.md", *sorted(DOCS.rglob("*.md")), *sorted(root.glob("bench/*.md"))]
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+                continue
+            path = target.split("#", 1)[0]
+            if path and not (page.parent / path).exists():
+                broken.append(f"{page.relative_to(root)}: {target}")
+    assert broken == []

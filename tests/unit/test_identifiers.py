@@ -155,7 +155,7 @@ def test_valid_credit_code_is_accepted_after_normalisation(raw: str) -> None:
     ("raw", "reason"),
     [
         ("11110000000021135", "must have 18 characters, has 17"),
-        ("111100000000I1135M", "position 13 holds 'I', which a credit code never uses"),
+        ("111100000000I1135M", "position 13 holds a character a credit code never uses"),
         ("11AB0000000021135M", "positions 3-8 (the region code) must be digits"),
         ("11110000000021135N", "check character is N, the code needs M"),
     ],

@@ -6,7 +6,9 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from stdnum.cn import ric
 
+from xinyong.domain import vault
 from xinyong.domain.index import (
     ListingIndex,
     Posting,
@@ -186,3 +188,18 @@ def test_a_posting_through_a_role_is_in_force_only_while_the_role_is_held(
         held=(date(2020, 1, 1), date(2026, 3, 1)),
     )
     assert before is None  # the role ended before the listing began: it never reaches them
+
+
+def test_person_key_checks_the_character_exactly_as_stdnum_does() -> None:
+    rng = random.Random(11643)
+    for _ in range(20_000):
+        body = "".join(rng.choice("0123456789") for _ in range(17))
+        right = ric.calc_check_digit(body + "0")
+        assert person_key(body + right) == vault.current().subject_key(
+            body + right, organisation=False
+        )
+        wrong = rng.choice([c for c in "0123456789X" if c != right])
+        assert person_key(body + wrong) is None
+    assert person_key("11010519491231002X") is not None
+    assert person_key("11010519491231002x") is None  # normalised before, never here
+    assert person_key("1101051949123100X2") is None

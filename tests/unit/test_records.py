@@ -136,7 +136,7 @@ def test_a_refusal_never_repeats_the_id_number(policy: Policy) -> None:
 def test_an_unknown_item_is_refused(policy: Policy) -> None:
     problems = rejected(policy, penalty_row(item="ADM-XYZ-99"))
 
-    assert problems["item"] == "'ADM-XYZ-99' is not in catalog 2024.1"
+    assert problems["item"] == "is not an item of catalog 2024.1"
 
 
 def test_a_row_without_an_item_is_refused(policy: Policy) -> None:
@@ -195,7 +195,7 @@ def test_blank_unknown_columns_are_ignored(policy: Policy) -> None:
 @pytest.mark.parametrize(
     ("column", "value", "reason"),
     [
-        ("fine_amount", "abc", "must be a number; got 'abc'"),
+        ("fine_amount", "abc", "must be a number"),
         ("fine_amount", "12.345", "must have at most two decimal places"),
         ("fine_amount", "-1", "must be at least 0"),
         ("fine_amount", True, "must be a number"),

@@ -22,4 +22,16 @@ def serve(
 def serve_app(host: str, port: int, *, workers: int) -> None:
     import uvicorn  # only the serving commands need the server
 
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="info")
+    # The app's logging (JSON lines through a queue, web/accesslog.py, set up by `create_app`)
+    # in place of uvicorn's own, whose access log formats and flushes a line on the event loop
+    # for every request.
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        log_config=None,
+        access_log=False,
+    )

@@ -196,7 +196,7 @@ class DataItem:
             return check_text(text)
         if kind is FieldType.ENUM:
             if str(raw) not in self.values:
-                raise ValueError(f"must be one of {', '.join(self.values)}; got {raw!r}")
+                raise ValueError(f"must be one of {', '.join(self.values)}")
             return str(raw)
         if kind is FieldType.BOOLEAN:
             if isinstance(raw, bool):
@@ -206,14 +206,14 @@ class DataItem:
                 return True
             if text in _FALSE:
                 return False
-            raise ValueError(f"must be true or false; got {raw!r}")
+            raise ValueError("must be true or false")
         if kind is FieldType.DATE:
             return parse_date(raw).isoformat()
         number = self._number(raw)
         if self.minimum is not None and number < self.minimum:
-            raise ValueError(f"must be at least {self.minimum}; got {number}")
+            raise ValueError(f"must be at least {self.minimum}")
         if self.maximum is not None and number > self.maximum:
-            raise ValueError(f"must be at most {self.maximum}; got {number}")
+            raise ValueError(f"must be at most {self.maximum}")
         if kind is FieldType.INTEGER:
             return int(number)
         if kind is FieldType.MONEY:
@@ -226,17 +226,17 @@ class DataItem:
         try:
             number = Decimal(str(raw).replace(",", ""))
         except InvalidOperation:
-            raise ValueError(f"must be a number; got {raw!r}") from None
+            raise ValueError("must be a number") from None
         if not number.is_finite():
-            raise ValueError(f"must be a finite number; got {raw!r}")
+            raise ValueError("must be a finite number")
         if number and number.adjusted() >= MAX_DIGITS_BEFORE_POINT:
             raise ValueError(
                 f"is too large: at most {MAX_DIGITS_BEFORE_POINT} digits before the point"
             )
         if self.type is FieldType.INTEGER and number != number.to_integral_value():
-            raise ValueError(f"must be a whole number; got {raw!r}")
+            raise ValueError("must be a whole number")
         if self.type is FieldType.MONEY and number.as_tuple().exponent < -2:  # type: ignore[operator]
-            raise ValueError(f"must have at most two decimal places; got {raw!r}")
+            raise ValueError("must have at most two decimal places")
         return number
 
 
@@ -252,9 +252,9 @@ def parse_date(raw: object) -> date:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"must be a date as YYYY-MM-DD; got {raw!r}") from None
+        raise ValueError("must be a date as YYYY-MM-DD") from None
     if not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise ValueError(f"{day.isoformat()} is outside {EARLIEST_DATE.year}-{LATEST_DATE.year}")
+        raise ValueError(f"must fall within {EARLIEST_DATE.year}-{LATEST_DATE.year}")
     return day
 
 

@@ -280,7 +280,7 @@ def _credit_code_problem(code: str) -> str | None:
         return f"must have 18 characters, has {len(code)}"
     for i, ch in enumerate(code):
         if ch not in _USCC_ALPHABET:
-            return f"position {i + 1} holds {ch!r}, which a credit code never uses"
+            return f"position {i + 1} holds a character a credit code never uses"
     if not code[2:8].isdigit():
         return "positions 3-8 (the region code) must be digits"
     authorities = _credit_code_table()["authorities"]

@@ -21,8 +21,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from stdnum.cn import ric
-
 from xinyong.domain import vault
 from xinyong.domain.lists import ListEntry
 from xinyong.domain.measures import Measure, Registry
@@ -37,11 +35,20 @@ def person_key(number: str) -> int | None:
     every hit against the stored subject before it reports it.
     Returns None when `number` is not a citizen ID number with a correct check character.
     """
-    if len(number) != 18 or not number[:17].isdigit():
+    body = number[:17]
+    if len(number) != 18 or not body.isdigit():
         return None
-    if ric.calc_check_digit(number) != number[17]:
+    if _CHECK_CHARACTERS[2 * int(body, 13) % 11] != number[17]:
         return None
     return vault.current().subject_key(number, organisation=False)
+
+
+#: ISO 7064 MOD 11-2 (GB 11643): digit i of 17 weighs 2**(18-i) mod 11, and the check character
+#: is this string's [sum mod 11]. Since 13 ≡ 2 (mod 11), the 17 digits read in base 13 give
+#: sum(d_i * 2**(17-i)) mod 11 in one C-level parse; doubled, the weighted sum. The same answer
+#: as `stdnum.cn.ric.calc_check_digit` (tests/unit/test_index.py compares them), about ten times
+#: faster: screening a million numbers spends its time here.
+_CHECK_CHARACTERS = "10X98765432"
 
 
 def organisation_key(code: str) -> int:

@@ -108,7 +108,7 @@ class ListType:
             if ground.code == code:
                 return ground
         known = ", ".join(g.code for g in self.grounds) or "none"
-        raise NotAllowed(f"{code!r} is not a ground of {self.code}; its grounds: {known}")
+        raise NotAllowed(f"ground: not a ground of {self.code}; its grounds: {known}")
 
     def period_of(self, ground: str | None) -> Period:
         """The period a listing on `ground` gets (the list's own when no ground is given)."""

@@ -145,7 +145,7 @@ class ListEntry:
         elif ground not in self.list_type.exit_grounds_for(self.ground):
             allowed = ", ".join(self.list_type.exit_grounds_for(self.ground))
             raise IllegalTransition(
-                f"{ground!r} is not an exit ground of {self.list_type.code}: {allowed}"
+                f"ground: not an exit ground of {self.list_type.code}: {allowed}"
             )
         self.exited_on = on
         self.exit_ground = ground
@@ -193,7 +193,7 @@ class ListEntry:
         self._require(EntryState.DECIDED, EntryState.PUBLISHED, action="note a deletion ground on")
         if ground not in self.list_type.exit_grounds_for(self.ground) or ground == "expiry":
             allowed = ", ".join(g for g in self.list_type.exit_grounds_for(self.ground))
-            raise IllegalTransition(f"{ground!r} is not a deletion ground of this list: {allowed}")
+            raise IllegalTransition(f"ground: not a deletion ground of this list: {allowed}")
         self.deletion_ground = ground
         self.deletion_due = due
 

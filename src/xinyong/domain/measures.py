@@ -68,7 +68,7 @@ class Registry:
     def listing(self, matter: str | None = None) -> list[Measure]:
         """The measures for `matter` (all when None), by code; an unknown matter is NotFound."""
         if matter is not None and matter not in self.matters:
-            raise NotFound(f"no matter {matter}; matters are {', '.join(sorted(self.matters))}")
+            raise NotFound(f"no such matter; matters are {', '.join(sorted(self.matters))}")
         found = self.for_matter(matter) if matter else list(self.measures.values())
         return sorted(found, key=lambda m: m.code)
 

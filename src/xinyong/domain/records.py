@@ -217,7 +217,7 @@ def validate_row(
     code = text("item", 40)
     item = gate.catalog.get(code) if code else None
     if code and item is None:
-        problem("item", f"{code!r} is not in catalog {gate.catalog.version}")
+        problem("item", f"is not an item of catalog {gate.catalog.version}")
     elif item is not None and not department.can_submit(item.code):
         problem("item", f"department {department.code} may not provide {item.code}")
 

@@ -58,7 +58,7 @@ def grant_authorisation(
     with uow:
         party = uow.departments.get(grantee)
         if party is None:
-            raise NotFound(f"grantee: {grantee} is not a registered party")
+            raise NotFound("grantee: not a registered party")
         now = uow.now()
         authorisation = grant(
             subject_id=subject_id,

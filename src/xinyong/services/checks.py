@@ -114,7 +114,7 @@ class Checker:
     def require_matter(self, matter: str) -> None:
         if not self.triggers.knows(matter):
             known = ", ".join(sorted(self.policy.registry.matters))
-            raise NotFound(f"matter: no matter {matter}; matters are {known}")
+            raise NotFound(f"matter: no such matter; matters are {known}")
 
     def require_mandate(self, department: str | None, matter: str) -> None:
         """Refuse a check for a matter outside the department's mandate (docs/domain.md §8).

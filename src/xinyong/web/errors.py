@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -84,14 +85,42 @@ def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def where(request: Request) -> str:
+    """The operation a request reached, as its route's template (`/api/v1/records/{record_id}`):
+    never the path itself, which may hold an identifier the caller put there."""
+    route = request.scope.get("route")
+    return str(getattr(route, "path", "") or "")
+
+
+def scrubbed(request: Request, text: str) -> str:
+    """`text` with every path parameter's value (and every query value of four or more
+    characters) replaced by the parameter's name: no error repeats what the caller sent."""
+    values: dict[str, str] = {}
+    for name, value in request.query_params.multi_items():
+        if len(value) >= 4:
+            values[value] = f"{{{name}}}"
+    for name, value in request.path_params.items():
+        if str(value):
+            values[str(value)] = f"{{{name}}}"
+    for value in sorted(values, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(value)}(?![\w-])", values[value], text)
+    return text
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every exception into problem details."""
 
     @app.exception_handler(DomainError)
     def _domain(request: Request, exc: DomainError) -> JSONResponse:
         errors = [p.as_dict() for p in exc.problems] if isinstance(exc, RowRejected) else None
+        for error in errors or []:
+            error["reason"] = scrubbed(request, str(error["reason"]))
         return problem(
-            _status_of(exc), exc.detail, title=exc.title, instance=request.url.path, errors=errors
+            _status_of(exc),
+            scrubbed(request, exc.detail),
+            title=exc.title,
+            instance=where(request),
+            errors=errors,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -107,12 +136,12 @@ def install(app: FastAPI) -> None:
             errors.append({"row": 0, "field": _field_of(tuple(err["loc"])), "reason": err["msg"]})
         if malformed:
             return problem(
-                400, "the body is not valid JSON", instance=request.url.path, errors=errors
+                400, "the body is not valid JSON", instance=where(request), errors=errors
             )
         return problem(
             422,
             "the request does not have the expected shape",
-            instance=request.url.path,
+            instance=where(request),
             errors=errors,
         )
 
@@ -120,8 +149,8 @@ def install(app: FastAPI) -> None:
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem(
             exc.status_code,
-            str(exc.detail),
-            instance=request.url.path,
+            scrubbed(request, str(exc.detail)),
+            instance=where(request),
             headers=dict(exc.headers) if exc.headers else None,
         )
 
@@ -131,11 +160,11 @@ def install(app: FastAPI) -> None:
             503,
             f"PDF rendering is not available on this server: {exc}. Ask for format=html.",
             title="PDF unavailable",
-            instance=request.url.path,
+            instance=where(request),
         )
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Log the type and where, never the request body: it may hold ID numbers.
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return problem(500, "the server failed; the error was logged", instance=request.url.path)
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, where(request))
+        return problem(500, "the server failed; the error was logged", instance=where(request))
