@@ -31,7 +31,7 @@ _NONCE = 12
 _ORG_BASE = 1 << 62
 _KEY_MASK = (1 << 62) - 1
 #: Anything that could be a citizen ID number inside a submitted value (checked before sealing).
-_ID_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+_ID_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 
 
 #: Full-width digits and X read as ASCII; spaces and dashes dropped (as numbers are normalised).
