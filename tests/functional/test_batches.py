@@ -74,13 +74,14 @@ def test_a_batch_in_another_media_type_is_refused(
     assert_problem(response, 415)
 
 
-def test_a_batch_that_is_not_utf8_is_a_bad_request_problem(
+def test_a_batch_that_is_not_utf8_is_refused_before_anything_is_stored(
     client: TestClient, writer: dict[str, str]
 ) -> None:
     body = as_csv([penalty_row()]).decode().encode("gb18030")
-    assert_problem(
-        client.post("/api/v1/records/batch", content=body, headers={**writer, **CSV}), 400
+    problem = assert_problem(
+        client.post("/api/v1/records/batch", content=body, headers={**writer, **CSV}), 422
     )
+    assert "nothing was stored" in problem["detail"]
 
 
 def test_a_csv_header_with_a_repeated_column_is_refused(

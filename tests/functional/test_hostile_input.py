@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.factories import penalty_row
 from tests.functional.helpers import assert_problem
 from tests.functional.test_access import (
     DEPARTMENT,
@@ -178,3 +179,47 @@ def test_tabs_and_line_breaks_stay_allowed_in_body_text_but_not_in_parameters() 
     assert list(_json_faults(b'{"reasons": "first line\\nsecond\\tcolumn\\r\\n"}')) == []
     assert list(_json_faults(b'{"reasons": ["\\u0000"]}')) == ["reasons.0"]
     assert list(_query_faults(b"q=a%09b")) == ["q"]
+
+
+# No error repeats what the caller sent
+
+
+def test_an_id_number_in_a_path_does_not_come_back(client: TestClient, key_for: KeyFor) -> None:
+    number = "110105198005170011"
+    headers = auth(key_for([Scope.CATALOG_READ, Scope.RECORDS_READ], DEPARTMENT))
+    for url in (f"/api/v1/catalog/{number}", f"/api/v1/records/{number}"):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 404, response.text
+        assert number not in response.text
+        assert number[:17] not in response.text
+
+
+def test_a_refused_cell_is_named_not_repeated(client: TestClient, key_for: KeyFor) -> None:
+    headers = auth(key_for([Scope.RECORDS_WRITE], DEPARTMENT))
+    row = penalty_row(fine_amount="=1+1", decision_date="@SUM(A1)", item="=HYPERLINK(x)")
+    body = assert_problem(client.post("/api/v1/records", json=row, headers=headers), 422)
+    fields = {e["field"] for e in body["errors"]}
+    assert "item" in fields
+    for value in ("=1+1", "@SUM", "HYPERLINK"):
+        assert value not in str(body)
+
+
+def test_a_validation_error_carries_neither_input_nor_context(
+    client: TestClient, key_for: KeyFor
+) -> None:
+    headers = auth(key_for([Scope.CHECKS_RUN], DEPARTMENT))
+    secret = "x" * 41 + "110105198005170011"
+    body = assert_problem(
+        client.post("/api/v1/checks", json={"subject": secret, "matter": 7}, headers=headers), 422
+    )
+    assert {e["field"] for e in body["errors"]} == {"subject", "matter"}
+    for error in body["errors"]:
+        assert set(error) == {"row", "field", "reason"}
+    assert "110105198005170011" not in str(body)
+    invalid = client.post(
+        "/api/v1/checks",
+        json={"subject": "110105198005170012", "matter": "administrative_permit"},
+        headers=headers,
+    )
+    assert invalid.status_code in (404, 422), invalid.text
+    assert "110105198005170012" not in invalid.text

@@ -268,3 +268,25 @@ def test_the_shipped_example_file_screens_as_the_docs_say(migrated: str, tmp_pat
     doc = (Path(__file__).parents[2] / "docs" / "command-line.md").read_text(encoding="utf-8")
     for line in written.read_text(encoding="utf-8-sig").splitlines():
         assert line in doc
+
+
+def test_a_screening_result_escapes_the_formula_cells_of_its_input(
+    migrated: str, tmp_path: Path
+) -> None:
+    numbers = tmp_path / "passengers.csv"
+    numbers.write_text(
+        "航班,证件号码,note\n"
+        f'"=HYPERLINK(""http://evil"")",{citizen_id()},@SUM(A1)\n'
+        "CA1502,=1+1,-2\n",
+        encoding="utf-8",
+    )
+    result = run(
+        "screen", str(numbers), "--matter", "flight", "--department", "BJ-CAAC-NC", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    with numbers.with_name("passengers.screened.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[1][1] == '\'=HYPERLINK("http://evil")'
+    assert rows[1][3] == "'@SUM(A1)"
+    assert rows[2][1:4] == ["CA1502", "'=1+1", "'-2"]
+    assert rows[2][4] == "invalid"

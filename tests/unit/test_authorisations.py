@@ -149,7 +149,7 @@ def test_a_grant_to_an_unknown_party_is_not_found_and_a_revocation_happens_once(
     stored = submitted(uow, policy)
     subject_id = stored.record.subject_id
     before = uow.snapshot()
-    with pytest.raises(NotFound, match="AGENCY-NOBODY"):
+    with pytest.raises(NotFound, match="grantee: not a registered party"):
         grant_authorisation(
             uow,
             policy,

@@ -23,6 +23,8 @@ def make_engine(url: str, *, reads: bool = False, **kwargs: Any) -> Engine:
     `reads=True` makes an engine for read-only work beside the writers: on SQLite its
     transactions begin DEFERRED (a snapshot, no write lock), so checks never queue behind a write.
     """
+    # A failed statement's parameters may hold an ID number: never in an error or a log.
+    kwargs.setdefault("hide_parameters", True)
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

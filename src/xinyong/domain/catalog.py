@@ -8,6 +8,7 @@ reads and checks it, and a broken file fails naming the file, the item and the f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -86,12 +87,14 @@ EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2199, 12, 31)
 #: The largest magnitude a number may have (money is stored as NUMERIC(18, 2)).
 MAX_DIGITS_BEFORE_POINT = 15
-_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"} | {"\x7f"}
+#: What no text the platform keeps may hold: C0 controls but tab and line breaks, DEL, C1
+#: controls and lone surrogates (docs/security.md, Hostile input and output).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def check_text(text: str) -> str:
     """Refuse control characters (NUL and the like): no document holds them."""
-    if any(ch in _CONTROL for ch in text):
+    if CONTROL_CHARACTERS.search(text):
         raise ValueError("contains control characters")
     return text
 

@@ -46,6 +46,18 @@ class Invalid(DomainError):
     title = "Invalid input"
 
 
+class BatchFailed(Invalid):
+    """A batch's input could not be read to its end: the batch is closed as failed, and the rows
+    of the chunks committed before stay stored. `committed` counts them (rows_done, accepted …)."""
+
+    title = "Batch failed part-way"
+
+    def __init__(self, detail: str, *, batch_id: int, committed: dict[str, int]) -> None:
+        super().__init__(detail)
+        self.batch_id = batch_id
+        self.committed = committed
+
+
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
     """Why one field of one row was refused. `row` counts from 1; 0 is a single submission."""

@@ -17,7 +17,7 @@ from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.batches import Batch, BatchSource, BatchStatus, IngestSummary
 from xinyong.domain.calendar import business_date
 from xinyong.domain.departments import Department
-from xinyong.domain.errors import FieldProblem, Invalid, NotFound, RowRejected
+from xinyong.domain.errors import BatchFailed, FieldProblem, Invalid, NotFound, RowRejected
 from xinyong.domain.lists import NEW_NEGATIVE_RECORD
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import Gate, Submission, validate_row
@@ -133,8 +133,10 @@ def ingest_batch(
             if on_progress:
                 on_progress(handled)
     except (Invalid, UnicodeDecodeError) as exc:
-        _fail(uow, batch, actor=actor, reason=getattr(exc, "detail", None) or "not readable text")
-        raise
+        reason = getattr(exc, "detail", None) or "not readable text"
+        _fail(uow, batch, actor=actor, reason=reason)
+        # The caller learns which batch failed and what of it stays stored.
+        raise BatchFailed(reason, batch_id=batch.id, committed=_counts(batch)) from exc
     with uow:
         batch.status = BatchStatus.COMPLETE
         batch.completed_at = uow.now()

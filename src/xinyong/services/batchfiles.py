@@ -7,11 +7,12 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
+from xinyong.domain.catalog import CONTROL_CHARACTERS
 from xinyong.domain.errors import FieldProblem, Invalid
 
 Row = tuple[int, Mapping[str, object] | FieldProblem]
@@ -111,8 +112,12 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[Row]:
                 FieldProblem("row", f"has {len(cells)} cells; the header has {width}", number),
             )
             continue
+        row = {name: cell for name, cell in zip(names, cells, strict=False) if cell}
+        if bad := _controlled(row):
+            yield number, FieldProblem(bad, CONTROL_REASON, number)
+            continue
         # Empty cells say nothing: batches carry the union of every item's columns.
-        yield number, {name: cell for name, cell in zip(names, cells, strict=False) if cell}
+        yield number, row
 
 
 def _blank_record(cells: list[str]) -> bool:
@@ -138,7 +143,34 @@ def _jsonl_rows(text: io.TextIOWrapper) -> Iterator[Row]:
         if not isinstance(value, dict):
             yield number, FieldProblem("row", "must be a JSON object", number)
             continue
+        if bad := _controlled(value):
+            yield number, FieldProblem(bad, CONTROL_REASON, number)
+            continue
         yield number, value
+
+
+CONTROL_REASON = "contains a control character; text fields hold none"
+
+
+def _controlled(row: Mapping[str, object]) -> str | None:
+    """The first field of a row whose name or value (at any depth) holds a control character:
+    PostgreSQL cannot store NUL, and no document holds the others."""
+    for name, value in row.items():
+        if CONTROL_CHARACTERS.search(name):
+            return "row"
+        if _holds_control(value):
+            return name
+    return None
+
+
+def _holds_control(value: object) -> bool:
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.search(value) is not None
+    if isinstance(value, dict):
+        return any(_holds_control(k) or _holds_control(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_control(v) for v in value)
+    return False
 
 
 def derived_path(source: Path, what: str, ext: str = "csv") -> Path:
@@ -149,6 +181,29 @@ def derived_path(source: Path, what: str, ext: str = "csv") -> Path:
     `BJ-AMR.rejects.csv`. `--output` chooses another path.
     """
     return source.with_name(f"{source.stem}.{what}.{ext}")
+
+
+#: What a spreadsheet reads as the start of a formula (or, tab and CR, shifts to one).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A cell as every CSV the platform writes holds it: text a spreadsheet would run as a
+    formula (`=HYPERLINK(…)`, `@SUM(…)`) is written after an apostrophe, which a spreadsheet
+    shows as text. Numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class SafeCsvWriter:
+    """`csv.writer` whose every cell, header included, passes `safe_cell`."""
+
+    def __init__(self, sink: TextIO) -> None:
+        self._writer = csv.writer(sink)
+
+    def writerow(self, cells: Iterable[object]) -> None:
+        self._writer.writerow([safe_cell(c) for c in cells])
 
 
 #: Text encoding of every CSV the platform writes for people: UTF-8 with a byte-order mark, so
@@ -177,18 +232,78 @@ def count_rows(path: Path, fmt: BatchFormat, encoding: str = "utf-8-sig") -> int
     """How many rows `read_rows` will yield (blank lines and the CSV header are not rows): the
     total of a progress bar that counts rows as they are handled."""
     with path.open("rb") as fh:
-        text = io.TextIOWrapper(fh, encoding=encoding, newline="")
+        return _count(fh, fmt, encoding)
+
+
+def _count(stream: BinaryIO, fmt: BatchFormat, encoding: str) -> int:
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    try:
+        if fmt is BatchFormat.JSONL:
+            return sum(1 for line in text if line.strip())
+        reader = csv.reader(text)
+        next(reader, None)
         try:
-            if fmt is BatchFormat.JSONL:
-                return sum(1 for line in text if line.strip())
-            reader = csv.reader(text)
-            next(reader, None)
+            return sum(1 for cells in reader if not _blank_record(cells))
+        except csv.Error as exc:
+            raise Invalid(f"the CSV cannot be read: {exc}") from None
+    finally:
+        text.detach()
+
+
+def check_body(
+    stream: BinaryIO,
+    fmt: BatchFormat,
+    header_problems: Callable[[list[str]], list[str]],
+    encoding: str = "utf-8-sig",
+) -> int:
+    """Read a batch body through before anything of it is stored; return its number of rows.
+
+    It must decode in `encoding` to its last byte, and hold at least one row; a CSV body's
+    header must name its columns once each and pass `header_problems` (the catalog's check of
+    the columns). Each failure is an `Invalid` naming what and where, and nothing was stored.
+    The stream is left at its start.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    try:
+        while block := stream.read(1 << 20):
+            pending = len(decoder.getstate()[0])  # bytes of a character the last block cut
             try:
-                return sum(1 for cells in reader if not _blank_record(cells))
-            except csv.Error as exc:
-                raise Invalid(f"the CSV cannot be read: {exc}") from None
+                line += decoder.decode(block).count("\n")
+            except UnicodeDecodeError as exc:
+                line += block[: max(0, exc.start - pending)].count(b"\n")
+                raise
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise Invalid(
+            f"body: not {_ENCODING_NAMES.get(encoding, encoding)} text near line {line};"
+            " nothing was stored"
+        ) from None
+    stream.seek(0)
+    if fmt is BatchFormat.CSV:
+        text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+        try:
+            header = next(csv.reader(text), None)
+        except csv.Error as exc:
+            raise Invalid(f"header: cannot be read ({exc}); nothing was stored") from None
         finally:
             text.detach()
+        stream.seek(0)
+        if header is None:
+            raise Invalid("body: empty, no header and no rows; nothing was stored")
+        names = [h.strip() for h in header]
+        if len(set(names)) != len(names) or not all(names):
+            raise Invalid("header: a blank or repeated column name; nothing was stored")
+        if problems := header_problems(names):
+            raise Invalid("header: " + "; ".join(problems) + "; nothing was stored")
+    rows = _count(stream, fmt, encoding)
+    stream.seek(0)
+    if not rows:
+        raise Invalid("body: no rows; nothing was stored")
+    return rows
+
+
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8"}
 
 
 REJECTS_COLUMNS = ("row", "field", "reason")
@@ -223,7 +338,7 @@ def write_rejects(
             columns, kept = _refused_lines(text, by_row.keys())
         text.detach()
     with target.open("w", encoding=REPORT_ENCODING, newline="") as out:
-        writer = csv.writer(out)
+        writer = SafeCsvWriter(out)
         writer.writerow([*report_columns(REJECTS_COLUMNS, columns), *columns])
         for number in sorted(by_row):
             found = by_row[number]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from xinyong.domain.errors import Invalid
-from xinyong.services.batchfiles import report_columns
+from xinyong.services.batchfiles import SafeCsvWriter, report_columns
 from xinyong.services.screening import ScreenHeader, ScreenResult, screen_header
 
 #: The result's columns after the input's (`field` names the number column of an invalid row).
@@ -88,7 +88,7 @@ class ScreenWriter:
 
     def __init__(self, file: ScreenFile, sink: TextIO) -> None:
         self.file = file
-        self.writer = csv.writer(sink)
+        self.writer = SafeCsvWriter(sink)  # formula cells escaped
         self.waiting: deque[tuple[int, list[str]]] = deque()
         self.width = len(file.columns)
         self.number_column = file.header.number_column

@@ -27,6 +27,8 @@ from typing import IO, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from xinyong.web.errors import RedactIdentifiers
+
 ACCESS = logging.getLogger("xinyong.access")
 
 _NUMBER_LIKE = re.compile(r"\d{15,}[\dXx]?")
@@ -109,6 +111,7 @@ def configure(level: str, *, stream: IO[str] | None = None) -> bool:
         )
     lines = _BufferedLines(stream, pending)
     lines.setFormatter(JsonFormatter())
+    lines.addFilter(RedactIdentifiers())  # on the listener's thread: no identifier in any line
     _listener = QueueListener(pending, lines, respect_handler_level=False)
     _listener.start()
     root.addHandler(_Enqueue(pending))

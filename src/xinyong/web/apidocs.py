@@ -44,6 +44,11 @@ def redoc() -> HTMLResponse:
     )
 
 
+def pages() -> list[str]:
+    """Both pages' HTML, as served (their inline start-up script is hashed into the CSP)."""
+    return [bytes(swagger_ui().body).decode(), bytes(redoc().body).decode()]
+
+
 def install(app: FastAPI) -> None:
     """Serve the packaged static files and the two documentation pages."""
     app.mount(STATIC, StaticFiles(packages=[("xinyong.web", "static")]), name="static")

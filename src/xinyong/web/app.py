@@ -34,6 +34,8 @@ from xinyong.web.api.v1 import (
 )
 from xinyong.web.deps import PUBLIC, KeyCache, SeqReader
 from xinyong.web.fastpath import DirectRoutes
+from xinyong.web.headers import SecurityHeaders, script_hashes
+from xinyong.web.headers import policy as csp
 from xinyong.web.limits import BodyLimit, TextScreen
 
 #: Where version 1 of the API lives.
@@ -95,6 +97,11 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
             # The public's and the login forms are small: a tip-off is at most a few pages.
             **dict.fromkeys(portal.SMALL_FORMS, settings.max_record_bytes),
         },
+    )
+    # CSP, no framing, nosniff, no referrer on every answer, refusals included (web/headers.py).
+    inline = script_hashes(apidocs.pages())
+    app.add_middleware(
+        SecurityHeaders, csp=csp(inline), per_path={"/redoc": csp(inline, compiles=True)}
     )
     if settings.access_log:
         app.add_middleware(accesslog.AccessLog)  # outermost: it times the whole answer

@@ -6,12 +6,13 @@ import logging
 import re
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xinyong.domain.errors import (
+    BatchFailed,
     Conflict,
     DomainError,
     Invalid,
@@ -58,8 +59,9 @@ def problem(
     instance: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    """Build a problem-details response."""
+    """Build a problem-details response (`extra`: members of its own, RFC 9457 §3.2)."""
     body: dict[str, Any] = {
         "type": f"https://xinyong.example/problems/{status}",
         "title": title or _TITLES.get(status, "Error"),
@@ -70,7 +72,14 @@ def problem(
         body["instance"] = instance
     if errors is not None:
         body["errors"] = errors
+    body.update(extra or {})
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _members(exc: DomainError) -> dict[str, Any] | None:
+    if isinstance(exc, BatchFailed):
+        return {"batch_id": exc.batch_id, "committed": exc.committed}
+    return None
 
 
 def _status_of(exc: DomainError) -> int:
@@ -80,16 +89,59 @@ def _status_of(exc: DomainError) -> int:
     return 400
 
 
+def _wants_json(request: Request) -> bool:
+    """Whether the route reached takes a JSON body (not a form, not a raw body)."""
+    body = getattr(request.scope.get("route"), "body_field", None)
+    return body is not None and not isinstance(body.field_info, params.Form)
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.partition(";")[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
 def _field_of(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
 
 
+#: A run of 15 or more digits (an ID number, its 17-digit key, a long account number), with a
+#: check character: what no log line may carry.
+_IDENTIFIER = re.compile(r"(?<![0-9])[0-9]{15,}[0-9Xx]?(?![0-9])")
+
+
+def redacted(text: str) -> str:
+    """`text` with every identifier-like run of digits replaced."""
+    return _IDENTIFIER.sub("[redacted]", text)
+
+
+class RedactIdentifiers(logging.Filter):
+    """A handler filter: no log line, argument or traceback carries an identifier (a request's
+    path, a database error's message). The traceback is formatted here, redacted, and kept as
+    the record's `exc_text` and `exc` (what web/accesslog.py's JSON lines show)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if (clean := redacted(message)) != message:
+            record.msg, record.args = clean, None
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = redacted(record.exc_text)
+            record.__dict__["exc"] = record.exc_text
+        return True
+
+
 def where(request: Request) -> str:
     """The operation a request reached, as its route's template (`/api/v1/records/{record_id}`):
     never the path itself, which may hold an identifier the caller put there."""
-    route = request.scope.get("route")
-    return str(getattr(route, "path", "") or "")
+    if request.scope.get("route") is None:
+        return ""  # matched no route: the path is only what the caller typed
+    names = {str(v): f"{{{k}}}" for k, v in request.path_params.items()}
+    return "/".join(names.get(part, part) for part in request.scope["path"].split("/"))
 
 
 def scrubbed(request: Request, text: str) -> str:
@@ -119,29 +171,30 @@ def install(app: FastAPI) -> None:
             _status_of(exc),
             scrubbed(request, exc.detail),
             title=exc.title,
-            instance=where(request),
             errors=errors,
+            extra=_members(exc),
         )
 
     @app.exception_handler(RequestValidationError)
     def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if _wants_json(request) and not _is_json(request.headers.get("content-type", "")):
+            # FastAPI validates a body of another media type as if it were the object: the
+            # answer is the media type, as on every route (docs/security.md).
+            return problem(415, "send the body as application/json")
         errors = []
         malformed = False
         for err in exc.errors():
             if err.get("type") == "json_invalid":
                 malformed = True
-                where = err.get("ctx", {}).get("error", "")
-                errors.append({"row": 0, "field": "body", "reason": f"malformed JSON: {where}"})
+                at = err.get("ctx", {}).get("error", "")
+                errors.append({"row": 0, "field": "body", "reason": f"malformed JSON: {at}"})
                 continue
             errors.append({"row": 0, "field": _field_of(tuple(err["loc"])), "reason": err["msg"]})
         if malformed:
-            return problem(
-                400, "the body is not valid JSON", instance=where(request), errors=errors
-            )
+            return problem(400, "the body is not valid JSON", errors=errors)
         return problem(
             422,
             "the request does not have the expected shape",
-            instance=where(request),
             errors=errors,
         )
 
@@ -150,7 +203,6 @@ def install(app: FastAPI) -> None:
         return problem(
             exc.status_code,
             scrubbed(request, str(exc.detail)),
-            instance=where(request),
             headers=dict(exc.headers) if exc.headers else None,
         )
 
@@ -160,11 +212,10 @@ def install(app: FastAPI) -> None:
             503,
             f"PDF rendering is not available on this server: {exc}. Ask for format=html.",
             title="PDF unavailable",
-            instance=where(request),
         )
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Log the type and where, never the request body: it may hold ID numbers.
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, where(request))
-        return problem(500, "the server failed; the error was logged", instance=where(request))
+        return problem(500, "the server failed; the error was logged")

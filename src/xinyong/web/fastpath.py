@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any, Generic, TypeVar
 
@@ -56,6 +56,7 @@ class DirectRoutes:
         self.routes = dict(routes)
         # The app's own mapping, read at each error: handlers registered later still apply.
         self.handlers = handlers
+        self._routes_found: dict[Endpoint, Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         endpoint = None
@@ -64,6 +65,9 @@ class DirectRoutes:
         if endpoint is None:
             await self.app(scope, receive, send)
             return
+        route = self._route_of(scope, endpoint)
+        if route is not None:
+            scope["route"] = route  # as routing would set it: errors name the route's template
         request = Request(scope, receive, send)
         try:
             response = await endpoint(request)
@@ -76,6 +80,15 @@ class DirectRoutes:
                 response = await response
         await response(scope, receive, send)
 
+    def _route_of(self, scope: Scope, endpoint: Endpoint) -> Any:
+        """The app's own route for `endpoint` (looked up once), or None outside an app."""
+        if endpoint not in self._routes_found:
+            routes = _every_route(getattr(scope.get("app"), "routes", ()))
+            self._routes_found[endpoint] = next(
+                (r for r in routes if getattr(r, "endpoint", None) is endpoint), None
+            )
+        return self._routes_found[endpoint]
+
     def _handler_for(self, exc: Exception) -> Callable[..., Any] | None:
         if isinstance(exc, HTTPException) and exc.status_code in self.handlers:
             return self.handlers[exc.status_code]  # as Starlette: a status's own handler first
@@ -86,6 +99,16 @@ class DirectRoutes:
             if handler is not None:
                 return handler
         return None
+
+
+def _every_route(routes: Iterable[Any]) -> Iterator[Any]:
+    """The routes, and those of the routers included among them (FastAPI keeps an included
+    router whole, and routing sets the included router's own route in the scope)."""
+    for route in routes:
+        yield route
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _every_route(inner.routes)
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -107,10 +130,10 @@ class Direct(Generic[M]):
     Solving `caller()` and validating a body parameter cost a request about 90 µs, more than a
     check's own work. A route declared with `openapi_extra=contract.openapi` and taking only the
     `Request` calls `await contract.accept(request)` instead. It refuses as a route with
-    `caller(scope)` and a `body: model` parameter would: 401 or 403 first, then 400 for malformed
-    JSON and 422 for the wrong shape. It differs in two ways: a body in a media type other than
-    JSON (`application/json`, `application/*+json`, or none said) gets 415, where FastAPI would
-    try to validate it, and an empty body is malformed JSON (400), where FastAPI would say that
+    `caller(scope)` and a `body: model` parameter would: 401 or 403 first, then 415 for a body
+    that is not JSON (`application/json`, `application/*+json`; none said is not JSON either, as
+    on every route: `web/errors.py`), 400 for malformed JSON and 422 for the wrong shape. It
+    differs in one way: an empty body is malformed JSON (400), where FastAPI would say that
     every field is missing (422). The schema declares the same security requirement and body,
     so the documentation and the access test see one kind of route.
     """
@@ -140,7 +163,7 @@ class Direct(Generic[M]):
         """The caller, the change log's sequence number read for this request, and the body."""
         key, seq = await authorise(request, self.scope, bearer_token(request))
         media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-        if media and not _is_json(media):
+        if not _is_json(media):
             raise HTTPException(415, "send the body as application/json")
         try:
             raw = await request.body()

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from xinyong.domain.catalog import CONTROL_CHARACTERS
 from xinyong.web.errors import problem
 
 
@@ -55,22 +56,23 @@ class BodyLimit:
 
         started = False
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
+            # Whatever a route answers about a body it never got whole (FastAPI turns a failed
+            # read into 400) is dropped: the answer is 413.
             nonlocal started
+            if too_large:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await _too_large(send, limit)
+            await self.app(scope, counting_receive, guarded_send)
         except Exception:
-            if too_large and not started:
-                await _too_large(send, limit)
-                return
-            raise
+            if not too_large:
+                raise
+        if too_large and not started:
+            await _too_large(send, limit)
 
 
 class _BodyTooLarge(Exception):
@@ -99,9 +101,8 @@ async def _too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-#: Characters no text field holds: C0 controls but tab and line breaks, DEL, C1 controls, and
-#: lone surrogates (a JSON escape can make one; no database stores it).
-_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+#: Characters no text field holds (one definition, beside the catalog's text rule).
+_IN_TEXT = CONTROL_CHARACTERS
 #: In a path or query parameter not even tab or a line break.
 _IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f]")
 #: A JSON body that could hold one of them: an escape of one, or a raw C1 character. Bodies
@@ -152,12 +153,26 @@ class TextScreen:
         if fields:
             await _refuse(scope, receive, send, fields)
             return
+        if media in _JSON and body.startswith(_BOM):
+            # A UTF-8 byte-order mark before JSON is ignored on every route (RFC 8259 allows
+            # it), as batch and screening files ignore it.
+            body = body[len(_BOM) :]
+            messages = [{"type": "http.request", "body": bytes(body), "more_body": False}]
+            scope = {**scope, "headers": _with_length(scope["headers"], len(body))}
         pending = iter(messages)
 
         async def replay() -> Message:
             return next(pending, None) or await receive()
 
         await self.app(scope, replay, send)
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _with_length(headers: list[tuple[bytes, bytes]], length: int) -> list[tuple[bytes, bytes]]:
+    kept = [(k, v) for k, v in headers if k not in (b"content-length", b"transfer-encoding")]
+    return [*kept, (b"content-length", str(length).encode())]
 
 
 def _media_type(scope: Scope) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -11,10 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from xinyong.domain.access import Scope
-from xinyong.domain.batches import BatchSource, IngestSummary
+from xinyong.domain.batches import BatchSource, IngestSummary, header_problems
 from xinyong.domain.keys import ApiKey
 from xinyong.services import batches
-from xinyong.services.batchfiles import BatchFormat, read_rows
+from xinyong.services.batchfiles import BatchFormat, check_body, read_rows
 from xinyong.web.deps import DbId, PolicyDep, SettingsDep, UowDep, caller, department_of
 
 router = APIRouter(tags=["records"])
@@ -75,8 +76,11 @@ async def submit_batch(
 ) -> BatchSummary:
     """Submit many records as CSV (`text/csv`) or JSON Lines (`application/x-ndjson`).
 
-    Valid rows are stored, each in one committed chunk; each refused row comes back with its row
-    number, field and reason. Sending the same rows again updates or leaves them, never duplicates.
+    The body is read through first: one that is not UTF-8, holds no row, or whose CSV header
+    names no catalog column is refused (422) with nothing stored. Valid rows are stored, each in
+    one committed chunk; each refused row comes back with its row number, field and reason. A
+    body that still fails part-way is refused naming its batch and what was committed. Sending
+    the same rows again updates or leaves them, never duplicates.
     """
     fmt = BatchFormat.from_media_type(request.headers.get("content-type", ""))
     if fmt is None:
@@ -87,6 +91,13 @@ async def submit_batch(
         async for block in request.stream():
             spool.write(block)
         spool.seek(0)
+        # Read through before anything is stored: encoding, header, at least one row.
+        await run_in_threadpool(
+            check_body,
+            spool,  # type: ignore[arg-type]
+            fmt,
+            partial(header_problems, catalog=policy.catalog, banned=policy.banned),
+        )
         summary = await run_in_threadpool(
             batches.ingest_batch,
             uow,
@@ -97,8 +108,6 @@ async def submit_batch(
             source=BatchSource.API,
             chunk_rows=settings.ingest_chunk_rows,
         )
-    except UnicodeDecodeError:
-        raise HTTPException(400, "the body is not UTF-8 text") from None
     finally:
         spool.close()
     return BatchSummary.from_domain(summary)

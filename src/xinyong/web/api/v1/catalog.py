@@ -98,5 +98,5 @@ def show_catalog_item(code: str, policy: PolicyDep, key: Reader) -> CatalogItemP
     """One catalog item with its typed data items."""
     item = policy.catalog.get(code)
     if item is None:
-        raise NotFound(f"{code} is not in catalog {policy.catalog.version}")
+        raise NotFound(f"code: no such item in catalog {policy.catalog.version}")
     return CatalogItemPublic.from_domain(item)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -11,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
 from xinyong.domain.access import Scope
 from xinyong.domain.checks import Answer, Feedback
@@ -21,6 +21,7 @@ from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import ListType
 from xinyong.services import checks
 from xinyong.services.audit import record_refusal
+from xinyong.services.batchfiles import BatchFormat, SafeCsvWriter
 from xinyong.services.checks import Checker
 from xinyong.services.ports import UnitOfWork
 from xinyong.services.screening import SCREEN_COLUMNS, ScreeningSink, read_numbers, run_screening
@@ -199,6 +200,8 @@ async def screen_batch(
     """Screen many numbers for one matter: CSV in, CSV out (row, number, status, measures,
     entries, reason). Every screened number is logged on its file."""
     department = department_of(key)
+    if BatchFormat.from_media_type(request.headers.get("content-type", "")) is not BatchFormat.CSV:
+        raise HTTPException(415, "send the numbers as text/csv")
     body = await request.body()
     checker = await run_in_threadpool(platform.checker)
     text = await run_in_threadpool(
@@ -229,7 +232,7 @@ def screen_text(
     except UnicodeDecodeError as exc:
         raise Invalid(f"body: not UTF-8 text (byte {exc.start})") from None
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)  # formula cells escaped
     writer.writerow(SCREEN_COLUMNS)
     results = run_screening(
         checker,
