@@ -203,3 +203,15 @@ def test_person_key_checks_the_character_exactly_as_stdnum_does() -> None:
     assert person_key("11010519491231002X") is not None
     assert person_key("11010519491231002x") is None  # normalised before, never here
     assert person_key("1101051949123100X2") is None
+
+
+def test_ids_take_four_bytes_when_they_fit_and_eight_when_they_do_not() -> None:
+    from xinyong.domain.index import _ids
+
+    small = _ids(lambda: iter([1, 2, (1 << 32) - 1]))
+    assert small.itemsize == 4
+    assert list(small) == [1, 2, (1 << 32) - 1]
+    large = _ids(lambda: iter([1, 1 << 32]))
+    assert large.itemsize == 8
+    assert list(large) == [1, 1 << 32]
+    assert list(_ids(lambda: iter([]))) == []

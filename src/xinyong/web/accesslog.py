@@ -33,9 +33,11 @@ ACCESS = logging.getLogger("xinyong.access")
 
 _NUMBER_LIKE = re.compile(r"\d{15,}[\dXx]?")
 
-#: LogRecord attributes that are the record's own, not `extra` fields.
+#: LogRecord attributes that are the record's own, not `extra` fields (uvicorn adds its message
+#: again with terminal colours as `color_message`: not for a log file).
 _STANDARD = frozenset(
-    logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys() | {"message", "asctime"}
+    logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys()
+    | {"message", "asctime", "color_message"}
 )
 
 
