@@ -52,8 +52,9 @@ from xinyong.db.engine import make_engine
 from xinyong.db.lists import ListEntryRow
 from xinyong.db.migrate import upgrade
 from xinyong.db.querylog import bulk_query_writer
-from xinyong.db.subjects import SubjectRow
+from xinyong.db.subjects import SubjectRow, identity_values
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain import vault
 from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.index import person_key
 from xinyong.domain.policy import load_policy
@@ -132,7 +133,7 @@ def populate(url: str, entries: int) -> None:
                     {
                         "id": start + i + 1,
                         "kind": "person",
-                        "number": number,
+                        **identity_values("person", number),
                         "name": "测试",
                         "created_at": now,
                     }
@@ -524,6 +525,9 @@ def main() -> int:
     if not args.skip_http and shutil.which("wrk") is None:
         raise SystemExit("the HTTP figures need wrk (apt-get install wrk), or pass --skip-http")
     pg_url = os.environ.get("TEST_POSTGRES_URL")
+    # The bench's own keys (docs/at-rest.md), for this process and the server it starts.
+    os.environ["XINYONG_KEYS"] = json.dumps(vault.new_material())
+    vault.install(vault.Vault.from_material(json.loads(os.environ["XINYONG_KEYS"])))
     backends = [b for b in args.backends.split(",") if b != "postgresql" or pg_url]
     rows: list[tuple[str, str, str, bool]] = []
     print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {_load()}", flush=True)

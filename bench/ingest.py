@@ -14,6 +14,7 @@ target: flat (the largest size within 10% of the smallest).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -29,12 +30,17 @@ from xinyong.db.engine import make_engine
 from xinyong.db.migrate import upgrade
 from xinyong.db.records import CreditRecordRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain import vault as _vault
 from xinyong.domain.batches import BatchSource
 from xinyong.domain.policy import load_policy
 from xinyong.services import departments
 from xinyong.services.batches import ingest_batch
 from xinyong.services.batchfiles import BatchFormat, fingerprint, read_rows
 from xinyong.synth.population import write_population
+
+# The bench's own keys (docs/at-rest.md), for this process and any server it starts.
+os.environ.setdefault("XINYONG_KEYS", json.dumps(_vault.new_material()))
+_vault.install(_vault.Vault.from_material(json.loads(os.environ["XINYONG_KEYS"])))
 
 RATE_TARGET = 0.50
 MEMORY_FLAT = 0.10  # the largest size's peak within 10% of the smallest's

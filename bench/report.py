@@ -42,6 +42,7 @@ from sqlalchemy import text
 
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain import vault as _vault
 from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.accounts import Account
 from xinyong.domain.index import subject_key
@@ -51,6 +52,10 @@ from xinyong.services import keys
 from xinyong.services.report_data import ReportData
 from xinyong.services.report_render import render_report_pdf
 from xinyong.services.reports import build_report
+
+# The bench's own keys (docs/at-rest.md), for this process and any server it starts.
+os.environ.setdefault("XINYONG_KEYS", json.dumps(_vault.new_material()))
+_vault.install(_vault.Vault.from_material(json.loads(os.environ["XINYONG_KEYS"])))
 
 P95_TARGET_MS = 300.0
 BESIDE_RATIO_TARGET = 1.5

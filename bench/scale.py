@@ -24,6 +24,7 @@ the report). Then, each figure printed with the load average beside it:
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import random
@@ -54,11 +55,17 @@ from check import (
 )
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import upgrade
+from xinyong.db.subjects import identity_values
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain import vault as _vault
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.policy import load_policy
 from xinyong.services import departments
 from xinyong.services.reports import read_own_file
+
+# The bench's own keys (docs/at-rest.md), for this process and any server it starts.
+os.environ.setdefault("XINYONG_KEYS", json.dumps(_vault.new_material()))
+_vault.install(_vault.Vault.from_material(json.loads(os.environ["XINYONG_KEYS"])))
 
 RECORDS_PER_PERSON = 5
 REPORT_PERSONS = 100
@@ -111,11 +118,21 @@ def load(url: str, persons: int) -> dict[str, float]:
     raw = engine.raw_connection()
     try:
         started = time.perf_counter()
+        keys = _vault.current()
+
+        def subjects() -> Iterator[str]:
+            for i, n in enumerate(citizen_ids(0, persons)):
+                v = identity_values("person", n)
+                yield (
+                    f"{i + 1}\tperson\t{keys.seal(n)}\t{v['number_hash']}\t{v['subject_key']}"
+                    f"\t{v['masked_hash']}\t测试\t{now}\n"
+                )
+
         _copy(
             raw,
             "subjects",
-            "id, kind, number, name, created_at",
-            (f"{i + 1}\tperson\t{n}\t测试\t{now}\n" for i, n in enumerate(citizen_ids(0, persons))),
+            "id, kind, number, number_hash, subject_key, masked_hash, name, created_at",
+            subjects(),
         )
         raw.commit()
         timings["subjects"] = time.perf_counter() - started

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,8 +17,16 @@ from xinyong.db.base import Base
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import upgrade
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain import vault
 from xinyong.domain.policy import Policy, load_policy
+from xinyong.domain.vault import Vault, new_material
 from xinyong.services import departments
+
+#: The tests' own keys, fresh for each run: every platform, command and repository under test
+#: seals and keys subjects with them (settings read XINYONG_KEYS; docs/at-rest.md).
+TEST_KEYS = json.dumps(new_material())
+os.environ["XINYONG_KEYS"] = TEST_KEYS
+vault.install(Vault.from_material(json.loads(TEST_KEYS)))
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL") or os.environ.get("XINYONG_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

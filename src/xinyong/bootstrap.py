@@ -23,8 +23,10 @@ from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
 from xinyong.db.querylog import bulk_query_writer, query_log_appender
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain import vault
 from xinyong.domain.calendar import business_date
 from xinyong.domain.policy import Policy, load_policy
+from xinyong.domain.vault import Vault
 from xinyong.services import accounts
 from xinyong.services.checks import Checker
 from xinyong.services.pdf import Printer, PrintWorkers, render_pdf
@@ -147,6 +149,14 @@ def policy_of(settings: Settings) -> Policy:
     return load_policy(settings.policy_dir, catalog_version=settings.catalog_version)
 
 
+def install_keys(settings: Settings) -> Vault:
+    """Load the keys the settings name (never from the database) and make them the process's:
+    every sealed column and every subject key uses them (docs/at-rest.md)."""
+    keys = Vault.from_material(settings.key_material())
+    vault.install(keys, reload=lambda: Vault.from_material(settings.key_material()))
+    return keys
+
+
 def build(
     settings: Settings | None = None,
     *,
@@ -160,6 +170,7 @@ def build(
     with its unit of work. The policy files are checked now: a broken one raises CatalogError.
     """
     settings = settings or get_settings()
+    install_keys(settings)
     policy = policy or policy_of(settings)
     pooling: dict[str, Any] = {"poolclass": NullPool} if short_lived else {}
     engine = make_engine(settings.database_url, **pooling)

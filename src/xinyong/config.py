@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KeysMissing(RuntimeError):
+    """No usable key material: the platform cannot seal or read identifiers without it."""
+
 
 DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - a marker the production guard refuses
 
@@ -91,6 +97,14 @@ class Settings(BaseSettings):
     """OpenTelemetry traces, metrics and logs through FastAPI (providers from the OTEL_* variables).
     Off, FastAPI does not look for providers on every request."""
 
+    key_file: Path = Path("var/keys.json")
+    """The key file (JSON, written by `xinyong keys init`): the data keys that seal ID numbers,
+    the keyed-hash key and the checkpoint signing key (docs/at-rest.md). Never in the database."""
+
+    keys: SecretStr | None = None
+    """The same key material as the key file's JSON text, for deployments that pass secrets in
+    the environment (`XINYONG_KEYS`); when set, the key file is not read."""
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production":
@@ -104,6 +118,26 @@ class Settings(BaseSettings):
                     " or XINYONG_ALLOW_SQLITE_IN_PRODUCTION=true"
                 )
         return self
+
+    def key_material(self) -> dict[str, Any]:
+        """The key material, from `keys` or else the key file; a clear error when neither has it."""
+        if self.keys is not None:
+            text, where = self.keys.get_secret_value(), "XINYONG_KEYS"
+        else:
+            try:
+                text, where = self.key_file.read_text(encoding="utf-8"), str(self.key_file)
+            except FileNotFoundError:
+                raise KeysMissing(
+                    f"no key file at {self.key_file}: run `xinyong keys init` to write one, or set"
+                    " XINYONG_KEY_FILE or XINYONG_KEYS (docs/at-rest.md)"
+                ) from None
+        try:
+            material = json.loads(text)
+        except ValueError:
+            raise KeysMissing(f"{where} is not JSON key material (docs/at-rest.md)") from None
+        if not isinstance(material, dict):
+            raise KeysMissing(f"{where} is not JSON key material (docs/at-rest.md)")
+        return material
 
     @property
     def is_sqlite(self) -> bool:

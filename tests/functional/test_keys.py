@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from tests.functional.helpers import run, squashed
+import json
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import TEST_KEYS
+from tests.functional.helpers import run, squashed, words
 from xinyong.db.engine import make_engine
+from xinyong.db.subjects import SqlSubjectRepository
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain import vault
 from xinyong.domain.access import Scope
+from xinyong.domain.vault import Vault
 from xinyong.services import keys
 
 
@@ -56,3 +69,78 @@ def test_a_revoked_key_no_longer_authenticates(migrated: str) -> None:
         assert keys.authenticate(SqlUnitOfWork(make_session_factory(engine)), token) is None
     finally:
         engine.dispose()
+
+
+# The key file: `keys init`, and rotating the data key while the platform serves
+
+
+@pytest.fixture
+def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The tests' keys in a key file instead of XINYONG_KEYS; the keys reinstalled after."""
+    path = tmp_path / "keys.json"
+    path.write_text(TEST_KEYS, encoding="utf-8")
+    monkeypatch.delenv("XINYONG_KEYS")
+    monkeypatch.setenv("XINYONG_KEY_FILE", str(path))
+    yield path
+    vault.install(Vault.from_material(json.loads(TEST_KEYS)))
+
+
+def test_keys_init_writes_a_private_key_file_and_never_overwrites_it(tmp_path: Path) -> None:
+    target = tmp_path / "new" / "keys.json"
+
+    written = run("keys", "init", "--key-file", str(target))
+
+    assert written.exit_code == 0, written.output
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    Vault.from_material(json.loads(target.read_text(encoding="utf-8")))  # well-formed
+    again = run("keys", "init", "--key-file", str(target))
+    assert again.exit_code == 2
+    assert "exists already" in again.output
+
+
+def test_a_command_without_keys_says_how_to_make_them(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("XINYONG_KEYS")
+    monkeypatch.setenv("XINYONG_KEY_FILE", str(tmp_path / "none.json"))
+
+    result = run("db", "upgrade")
+
+    assert result.exit_code == 2
+    assert "xinyongkeysinit" in squashed(result.output)
+
+
+def test_rotating_the_data_key_seals_every_row_again_and_reads_go_on(
+    key_file: Path, debtor: str
+) -> None:
+    url = os.environ["XINYONG_DATABASE_URL"]
+    old = vault.current()
+    old_seal = old.seal(debtor)
+
+    rotated = run("keys", "rotate-data-key")
+
+    assert rotated.exit_code == 0, rotated.output
+    assert "data key version 2 is current" in words(rotated.output)
+    assert "resealed:" in rotated.output
+    assert "subjects" in rotated.output
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            stored = [str(n) for (n,) in conn.execute(text("SELECT number FROM subjects"))]
+            originals = [
+                str(o) for (o,) in conn.execute(text("SELECT original FROM credit_records"))
+            ]
+        assert stored
+        assert all(n.startswith("sealed:2:") for n in stored)
+        assert all("sealed:1:" not in o for o in originals)
+        assert any("sealed:2:" in o for o in originals)
+        # A process still holding only version 1 reads the key file again when it meets 2.
+        vault.install(old, reload=lambda: Vault.from_material(json.loads(key_file.read_text())))
+        subject = SqlSubjectRepository(make_session_factory(engine)()).get_by_number(debtor)
+        assert subject is not None
+        assert subject.number == debtor
+        assert vault.current().current_version == 2
+        assert vault.current().open(old_seal) == debtor  # version 1 stays readable
+    finally:
+        engine.dispose()
+    assert "nothing left to reseal" in run("keys", "reseal").output

@@ -124,3 +124,80 @@ def test_document_keys_merge_the_records_of_one_document_with_their_history(
     assert [(i, k) for i, k in kept] == [(2, "京税强〔2025〕11号"), (3, "京税强〔2025〕12号")]
     assert [(r, h) for r, h in revisions] == [(2, "a")]
     assert objection == 2
+
+
+BEFORE_AT_REST = "8a3f52c1d7e4"  # the revision before identifiers were sealed
+
+
+def test_sealing_converts_the_rows_already_stored(fresh_url: str) -> None:
+    """Numbers sealed and looked up by keyed hash, originals sealed where they hold a number,
+    query-log keys moved to keyed ones (a person never stored too), existing logs chained."""
+    from xinyong.db.chain import SqlChainStore
+    from xinyong.db.subjects import number_hash
+    from xinyong.domain import vault
+    from xinyong.services.audit import verify_logs
+
+    number, stranger = "11010519491231002X", "11010519800101001X"
+    engine = make_engine(fresh_url)
+    upgrade(engine, BEFORE_AT_REST)
+    at = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO departments (code, name, uscc, region_code, kind, items, updated_at)"
+                " VALUES ('BJ-TAX', '税务局', '11110000000021186X', '110000', 'tax', '[]', :at)"
+            ),
+            {"at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO subjects (id, kind, number, name, created_at)"
+                " VALUES (1, 'person', :number, '王秀英', :at)"
+            ),
+            {"number": number, "at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO credit_records (id, department_code, document_number, document_key,"
+                " item_code, catalog_version, subject_id, status, published, decision_date,"
+                " authority_name, authority_uscc, fields, original, content_hash, source_row,"
+                " received_at, updated_at, publish_by_official, under_objection)"
+                " VALUES (1, 'BJ-TAX', 'd1', 'd1', 'ADM-PEN-01', '2024.1', 1, 'active', true,"
+                " '2025-03-01', '税务局', '11110000000021186X', '{}', :original, 'h', 1, :at, :at,"
+                " true, false)"
+            ),
+            {"original": f'{{"subject_id": "{number}", "amount": "100"}}', "at": at},
+        )
+        for key in (int(number[:17]), int(stranger[:17])):
+            conn.execute(
+                text(
+                    "INSERT INTO queries (at, subject_key, kind, actor, purpose, authority,"
+                    " returned) VALUES (:at, :key, 'check', 'desk', 'flight', 'basis', '')"
+                ),
+                {"at": at, "key": key},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO audit_events (at, tag, actor, entity_type, entity_id, data)"
+                " VALUES (:at, 'record:created', 'test', 'record', '1', '{}')"
+            ),
+            {"at": at},
+        )
+    upgrade(engine)
+    keys = vault.current()
+    with engine.connect() as conn:
+        stored, digest, key = conn.execute(
+            text("SELECT number, number_hash, subject_key FROM subjects")
+        ).one()
+        original = conn.execute(text("SELECT original FROM credit_records")).scalar_one()
+        logged = [k for (k,) in conn.execute(text("SELECT subject_key FROM queries ORDER BY id"))]
+    states = verify_logs(SqlChainStore(engine), keys)
+    engine.dispose()
+    assert stored.startswith("sealed:")
+    assert keys.open(stored) == number
+    assert digest == number_hash(number)
+    assert key == keys.subject_key(number, organisation=False)
+    assert number not in str(original)
+    assert logged == [key, keys.subject_key(stranger, organisation=False)]
+    assert [s.findings for s in states] == [[], []]
+    assert [s.entries for s in states] == [1, 2]

@@ -11,6 +11,7 @@ import typer
 from xinyong.cli import (
     accounts,
     agencies,
+    audit,
     batches,
     catalog,
     checks,
@@ -44,6 +45,7 @@ app.add_typer(departments.app, name="departments")
 app.add_typer(keys.app, name="keys")
 app.add_typer(staff.app, name="staff")
 app.add_typer(agencies.app, name="agencies")
+app.add_typer(audit.app, name="audit")
 app.add_typer(subjects.reviews_app, name="reviews")
 app.add_typer(lists.app, name="lists")
 app.add_typer(measures.app, name="measures")

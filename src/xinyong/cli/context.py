@@ -57,8 +57,14 @@ def policy(s: Settings | None = None) -> Policy:
 def platform(s: Settings | None = None) -> Platform:
     """The platform for one command (connections close with each unit of work)."""
     from xinyong import bootstrap
+    from xinyong.config import KeysMissing
+    from xinyong.domain.vault import VaultError
 
     s = s or settings()
+    try:
+        bootstrap.install_keys(s)
+    except (KeysMissing, VaultError) as exc:
+        fail(str(exc))
     return bootstrap.build(s, policy=policy(s), short_lived=True)
 
 

@@ -16,11 +16,19 @@ app = typer.Typer(help="The database: migrations.")
 def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision")] = "head",
 ) -> None:
-    """Migrate the database to the latest schema (or REVISION)."""
+    """Migrate the database to the latest schema (or REVISION). The keys are loaded first: a
+    migration may seal what is stored (docs/at-rest.md)."""
+    from xinyong import bootstrap
+    from xinyong.config import KeysMissing
     from xinyong.db.engine import make_engine
     from xinyong.db.migrate import current_revision, upgrade
+    from xinyong.domain.vault import VaultError
 
     s = context.settings()
+    try:
+        bootstrap.install_keys(s)
+    except (KeysMissing, VaultError) as exc:
+        context.fail(str(exc))
     engine = make_engine(s.database_url)
     upgrade(engine, revision)
     console.print(

@@ -114,7 +114,14 @@ def demo(
     from xinyong.synth import demo as demo_data
     from xinyong.synth import staff as demo_staff
 
-    p = context.platform()
+    settings = context.settings()
+    if settings.keys is None and not settings.key_file.exists():
+        from xinyong.cli.keys import write_key_file
+        from xinyong.domain.vault import new_material
+
+        write_key_file(settings.key_file, new_material())
+        console.print(f"[bold]keys[/] {settings.key_file} written for the demo")
+    p = context.platform(settings)
     policy = p.policy
     upgrade(p.engine)
     console.print(f"[bold]database[/] {p.settings.database_url} migrated")

@@ -15,13 +15,24 @@ def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Archive what is past its display period, end lapsed listings, delete records and
     query-log entries past retention, count again deadlines the official calendar now covers,
     derive the three-year clean status, and tell every recipient. Run it daily (cron or a
-    systemd timer); it is safe to run again."""
-    from xinyong.services import expiry
+    systemd timer); it is safe to run again. Before it deletes anything it signs a checkpoint
+    of the chained logs (refused, and said, when they are broken); after, where they now start.
+    """
+    from xinyong.db.chain import SqlChainStore
+    from xinyong.domain import vault
+    from xinyong.services import audit, expiry
 
     p = context.platform()
     policy = p.policy
+    store = SqlChainStore(p.engine)
+    states = audit.write_checkpoints(store, vault.current(), at=p.clock())
+    broken = [f for state in states for f in state.findings]
+    for finding in broken:
+        context.errors.print(f"chained log broken: {finding}", highlight=False, markup=False)
     with context.domain_errors():
         summary = expiry.sweep(p.uow(), policy, actor=context.CLI_ACTOR)
+    if not broken:
+        audit.mark_retention(store, vault.current(), at=p.clock())
     figures = {
         "expired": summary.expired,
         "listings_ended": summary.listings_ended,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,7 +12,45 @@ from xinyong.cli import context
 from xinyong.cli.context import console
 from xinyong.domain.access import ROLE_SCOPES, Role, Scope  # plain enums: the help lists roles
 
-app = typer.Typer(help="API keys. Only a hash is stored: a key is shown once, when created.")
+app = typer.Typer(
+    help="API keys (only a hash is stored: a key is shown once, when created), and the key file"
+    " that seals ID numbers at rest (init, rotate-data-key)."
+)
+
+
+def write_key_file(path: Path, material: dict[str, object]) -> None:
+    """Write key material readable by its owner only, replacing the file in one step."""
+    import json
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".new")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(material, out, indent=2)
+        out.write("\n")
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, path)
+
+
+@app.command("init")
+def init(
+    key_file: Annotated[
+        Path | None, typer.Option(help="Where to write (default: the key_file setting)")
+    ] = None,
+) -> None:
+    """Write a new key file: a data key, a keyed-hash key and a checkpoint signing key.
+
+    Refuses to overwrite one: the identifiers sealed under a lost key cannot be read again.
+    """
+    from xinyong.domain.vault import new_material
+
+    target = key_file or context.settings().key_file
+    if target.exists():
+        context.fail(f"{target} exists already: a new key would make what it sealed unreadable")
+    write_key_file(target, new_material())
+    console.print(f"wrote {target} (readable by its owner only); keep a copy offline")
 
 
 @app.command("create")
@@ -80,3 +119,41 @@ def revoke(prefix: str) -> None:
     with context.domain_errors():
         keys_service.revoke_api_key(context.platform().uow(), prefix, actor=context.CLI_ACTOR)
     console.print(f"key {prefix} revoked")
+
+
+@app.command("rotate-data-key")
+def rotate_data_key(
+    reseal_now: Annotated[
+        bool, typer.Option("--reseal/--no-reseal", help="Seal stored values again now")
+    ] = True,
+) -> None:
+    """Add a data key version to the key file and make it current; then seal every stored
+    identifier again under it, a chunk at a time, while the platform serves (docs/at-rest.md).
+
+    Servers learn the new version when they first read a value sealed under it. Older versions
+    stay in the file: remove one only once `xinyong keys reseal` finds nothing left under it.
+    """
+    from xinyong.domain.vault import with_new_data_key
+
+    settings = context.settings()
+    if settings.keys is not None:
+        context.fail("the keys come from XINYONG_KEYS: add a data key version there instead")
+    material, version = with_new_data_key(settings.key_material())
+    write_key_file(settings.key_file, material)
+    console.print(f"data key version {version} is current in {settings.key_file}")
+    if reseal_now:
+        reseal()
+
+
+@app.command("reseal")
+def reseal() -> None:
+    """Seal again, under the current data key, every value sealed under an older one (a chunk
+    of rows per transaction; safe to stop and run again)."""
+    from xinyong.db.keys import reseal as reseal_rows
+
+    p = context.platform()
+    done: dict[str, int] = {}
+    for table, rows in reseal_rows(p.engine):
+        done[table] = done.get(table, 0) + rows
+    summary = ", ".join(f"{n} in {t}" for t, n in done.items()) or "nothing left to reseal"
+    console.print(f"resealed: {summary}", highlight=False)

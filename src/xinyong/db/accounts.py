@@ -15,7 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base
-from xinyong.db.types import BigId, UTCDateTime
+from xinyong.db.types import BigId, Sealed, UTCDateTime
 from xinyong.domain.accounts import Account, TokenInfo, TokenKind
 from xinyong.domain.errors import NotFound
 
@@ -28,7 +28,7 @@ class AccountRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), unique=True)
-    phone: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str] = mapped_column(Sealed)
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

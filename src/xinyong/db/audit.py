@@ -11,12 +11,12 @@ from sqlalchemy import (
     String,
     Text,
     func,
-    insert,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base
+from xinyong.db.chain import append_chained
 from xinyong.db.types import BigId, Json, UTCDateTime
 from xinyong.domain.audit import AuditEvent
 
@@ -35,6 +35,9 @@ class AuditEventRow(Base):
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"))
     reason: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    #: The previous event's link and this one's (domain/chain.py): edits break the chain.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    chain: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id"),)
 
@@ -44,8 +47,10 @@ class SqlAuditLog:
         self.session = session
 
     def add(self, event: AuditEvent) -> None:
-        self.session.execute(
-            insert(AuditEventRow),
+        # Linked to the event before it (db/chain.py): editing the table breaks the chain.
+        append_chained(
+            self.session.connection(),
+            "audit_events",
             [
                 {
                     "at": event.at,

@@ -27,7 +27,7 @@ from xinyong.db.lists import ListEntryRow
 from xinyong.db.subjects import SubjectRoleRow, SubjectRow
 from xinyong.db.types import BigId, UTCDateTime
 from xinyong.domain.checks import ChangeKind
-from xinyong.domain.index import Posting, organisation_key, person_key, postings_for
+from xinyong.domain.index import Posting, postings_for
 from xinyong.domain.lists import EntryState, ListEntry, ListType
 from xinyong.domain.subjects import RoleKind
 
@@ -156,14 +156,10 @@ class SqlIndexSource:
         keys: dict[int, int] = {}
         for part in in_chunks(ids):
             rows = conn.execute(
-                select(SubjectRow.id, SubjectRow.kind, SubjectRow.number).where(
-                    SubjectRow.id.in_(part)
-                )
+                select(SubjectRow.id, SubjectRow.subject_key).where(SubjectRow.id.in_(part))
             )
-            for subject_id, kind, number in rows:
-                key = organisation_key(number) if kind == "organisation" else person_key(number)
-                if key is not None:
-                    keys[int(subject_id)] = key
+            for subject_id, key in rows:
+                keys[int(subject_id)] = int(key)
         return keys
 
     def _postings_of(
@@ -266,7 +262,7 @@ class SqlIndexSource:
                 entries.c.exited_on,
                 entries.c.under_objection,
                 subjects.c.kind,
-                subjects.c.number,
+                subjects.c.subject_key,
             )
             .join(subjects, subjects.c.id == entries.c.subject_id)
             .where(entries.c.state.in_(_LIVE_STATES))
@@ -280,12 +276,7 @@ class SqlIndexSource:
                 continue
             if row.kind == "organisation":
                 org_entries.setdefault(entry.subject_id, []).append(entry)
-                key: int | None = organisation_key(row.number)
-            else:
-                key = person_key(row.number)
-            if key is None:
-                continue
-            posting = postings_for(key, entry)
+            posting = postings_for(int(row.subject_key), entry)
             if posting:
                 yield posting
         if not org_entries:
@@ -300,18 +291,15 @@ class SqlIndexSource:
                     SubjectRoleRow.since,
                     SubjectRoleRow.until,
                     subjects.c.id,
-                    subjects.c.number,
+                    subjects.c.subject_key,
                 )
                 .join(subjects, subjects.c.id == SubjectRoleRow.person_id)
                 .where(SubjectRoleRow.organisation_id.in_(part), self._not_ended(today))
             )
-            for org, kind, since, until, person_id, number in roles:
-                person = person_key(number)
-                if person is None:
-                    continue
+            for org, kind, since, until, person_id, person in roles:
                 for entry in org_entries[org]:
                     posting = postings_for(
-                        person,
+                        int(person),
                         entry,
                         role=RoleKind(kind),
                         subject_id=int(person_id),

@@ -31,7 +31,7 @@ from xinyong.db.audit import SqlAuditLog
 from xinyong.db.base import Base
 from xinyong.db.checks import CHANGE_LOG_LOCK
 from xinyong.db.exchange_copies import LocalCopyRow
-from xinyong.db.types import BigId, Json, UTCDateTime
+from xinyong.db.types import BigId, Json, SealedJson, UTCDateTime
 from xinyong.domain.envelopes import NodeKeys, PublicKeys, RefusalReason
 from xinyong.domain.exchange import (
     Change,
@@ -86,7 +86,7 @@ class OutboxRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     entity_type: Mapped[str] = mapped_column(String(16))
     entity_key: Mapped[str] = mapped_column(String(255))
-    change: Mapped[dict[str, Any]] = mapped_column(Json)
+    change: Mapped[dict[str, Any]] = mapped_column(SealedJson)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,19 +1,28 @@
-"""API keys: the stored half (a hash of the secret)."""
+"""API keys: the stored half (a hash of the secret); sealing again under a new data key."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    Column,
+    Engine,
     ForeignKey,
     String,
+    Table,
+    Text,
+    cast,
+    or_,
     select,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base
-from xinyong.db.types import BigId, Json, UTCDateTime
+from xinyong.db.types import BigId, Json, Sealed, SealedJson, UTCDateTime
+from xinyong.domain import vault
 from xinyong.domain.access import Scope
 from xinyong.domain.keys import ApiKey
 
@@ -81,3 +90,45 @@ class SqlApiKeyRepository:
             .values(revoked_at=at)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def sealed_columns() -> list[tuple[Table, list[Column[Any]]]]:
+    """Every table with sealed columns (db/types.py Sealed, SealedJson), and those columns."""
+    from xinyong.db.schema import metadata
+
+    found = []
+    for table in metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, Sealed | SealedJson)]
+        if columns:
+            found.append((table, columns))
+    return found
+
+
+def reseal(engine: Engine, *, chunk: int = 500) -> Iterator[tuple[str, int]]:
+    """Seal again, under the current data key, every value sealed under an older one: a chunk
+    of rows per short transaction (rows locked on PostgreSQL; SQLite's single writer), so the
+    platform keeps serving. Yields (table, rows resealed) after each chunk."""
+    keys = vault.current()
+    old = [v for v in keys.data_keys if v != keys.current_version]
+    if not old:
+        return
+    for table, columns in sealed_columns():
+        key = next(iter(table.primary_key.columns))
+        stale = or_(*(cast(c, Text).like(f"%sealed:{v}:%") for c in columns for v in old))
+        after: Any = None
+        while True:
+            with engine.begin() as conn:
+                query = select(key, *columns).where(stale).order_by(key).limit(chunk)
+                if after is not None:
+                    query = query.where(key > after)
+                if engine.dialect.name == "postgresql":
+                    query = query.with_for_update()
+                rows = conn.execute(query).all()
+                for row in rows:
+                    # Read opened, written sealed again under the current key.
+                    values = {c.name: row[i + 1] for i, c in enumerate(columns)}
+                    conn.execute(update(table).where(key == row[0]).values(**values))
+            if not rows:
+                break
+            after = rows[-1][0]
+            yield table.name, len(rows)

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from xinyong.db.lists import ListEntryRow, _entry
 from xinyong.db.records import CreditRecordRow, SqlRecordRepository, displayable_on
-from xinyong.db.subjects import SqlSubjectRepository, SubjectRow
+from xinyong.db.subjects import SqlSubjectRepository, SubjectRow, number_hash
+from xinyong.domain import vault
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.lists import EntryState, ListEntry, ListType
 from xinyong.domain.publication import SearchTerm, TermKind
@@ -34,17 +35,12 @@ def _subject_filter(term: SearchTerm | None, region: str | None) -> list[ColumnE
         return found
     person = SubjectRow.kind == SubjectType.PERSON.value
     if term.kind is TermKind.MASKED_NUMBER:
+        # Persons are found by the keyed hash of their published (masked) form.
         head, tail = term.masked_parts
-        found.append(
-            and_(
-                person,
-                func.length(SubjectRow.number) == 18,
-                SubjectRow.number.startswith(head, autoescape=True),
-                SubjectRow.number.endswith(tail, autoescape=True),
-            )
-        )
+        digest = vault.current().digest(head + tail, purpose="masked")
+        found.append(and_(person, SubjectRow.masked_hash == digest))
     elif term.kind is TermKind.CREDIT_CODE:
-        found.append(SubjectRow.number == term.value)
+        found.append(SubjectRow.number_hash == number_hash(term.value))
     else:
         surname, length = term.person_name
         found.append(

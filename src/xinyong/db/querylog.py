@@ -30,7 +30,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base, in_chunks
+from xinyong.db.chain import CHAIN_LOCKS, chained_values, last_link, lock_chain
 from xinyong.db.types import BigId, UTCDateTime
+from xinyong.domain.chain import GENESIS
 from xinyong.domain.checks import Feedback
 from xinyong.domain.errors import NotFound
 from xinyong.domain.querylog import QueryEntry
@@ -59,6 +61,9 @@ class QueryRow(Base):
     authority: Mapped[str] = mapped_column(String(200))
     returned: Mapped[str] = mapped_column(Text)
     screening_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: The previous entry's link and this one's (domain/chain.py): edits break the chain.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    chain: Mapped[str | None] = mapped_column(String(64))
 
 
 class CheckFeedbackRow(Base):
@@ -97,6 +102,8 @@ class SqlQueryLog:
         self.session = session
 
     def add_many(self, entries: Sequence[QueryEntry]) -> list[int]:
+        # The audit chain's lock first, as every unit of work takes them (db/chain.py).
+        lock_chain(self.session.connection(), "audit_events")
         return insert_queries(self.session.connection(), entries)
 
     @staticmethod
@@ -210,9 +217,12 @@ def _rowcount(result: Any) -> int:
 
 
 def insert_queries(conn: Connection, entries: Sequence[QueryEntry]) -> list[int]:
-    """Insert in the connection's transaction, ids allocated up front (no RETURNING per row)."""
+    """Insert in the connection's transaction, ids allocated up front (no RETURNING per row),
+    each entry linked to the one before it (db/chain.py)."""
     if not entries:
         return []
+    lock_chain(conn, "queries")
+    prev = last_link(conn, "queries")
     if conn.dialect.name == "postgresql":
         ids = list(
             conn.scalars(
@@ -224,13 +234,13 @@ def insert_queries(conn: Connection, entries: Sequence[QueryEntry]) -> list[int]
         # SQLite: this transaction holds the only write lock (BEGIN IMMEDIATE), so max is ours.
         first = int(conn.scalar(select(func.coalesce(func.max(QueryRow.id), 0))) or 0) + 1
         ids = list(range(first, first + len(entries)))
-    rows = [{"id": i, **query_values(e)} for i, e in zip(ids, entries, strict=True)]
+    linked = chained_values(prev, [_query_fields(e) for e in entries])
+    rows = [
+        {"id": i, **dict(zip(_QUERY_COLUMNS, values, strict=True))}
+        for i, values in zip(ids, linked, strict=True)
+    ]
     conn.execute(insert(QueryRow), rows)
     return ids
-
-
-def query_values(entry: QueryEntry) -> dict[str, Any]:
-    return dict(zip(_QUERY_COLUMNS, _query_fields(entry), strict=True))
 
 
 def _query_fields(entry: QueryEntry) -> tuple[Any, ...]:
@@ -259,6 +269,8 @@ _QUERY_COLUMNS = (
     "authority",
     "returned",
     "screening_id",
+    "prev_hash",
+    "chain",
 )
 
 
@@ -288,12 +300,15 @@ def _insert_queries(engine: Engine, template: QueryEntry, rows: Sequence[tuple[i
     at = _sqlite_time(t.at)
     shared = (t.kind, t.department, t.actor, t.purpose, t.authority)
     columns = ", ".join(_QUERY_COLUMNS)
-    statement = f"INSERT INTO queries ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - constant columns
-    with engine.begin() as conn:
-        cursor = conn.connection.cursor()
-        cursor.executemany(
-            statement, [(at, key, *shared, returned, t.screening_id) for key, returned in rows]
+    marks = ", ".join("?" * len(_QUERY_COLUMNS))
+    statement = f"INSERT INTO queries ({columns}) VALUES ({marks})"  # noqa: S608 - constant columns
+    with engine.begin() as conn:  # BEGIN IMMEDIATE: the chain's last link stays the last
+        prev = last_link(conn, "queries")
+        linked = chained_values(
+            prev, [(t.at, key, *shared, returned, t.screening_id) for key, returned in rows]
         )
+        cursor = conn.connection.cursor()
+        cursor.executemany(statement, [(at, *values[1:]) for values in linked])
         cursor.close()
 
 
@@ -315,11 +330,21 @@ def _copy_queries(engine: Engine, template: QueryEntry, rows: Sequence[tuple[int
         _copy_field(v) for v in (t.kind, t.department, t.actor, t.purpose, t.authority)
     )
     sid = _copy_field(t.screening_id)
-    # Keys are integers and `returned` is measure codes and entry ids: neither needs escaping.
-    lines = "".join(f"{at}\t{key}\t{shared}\t{returned}\t{sid}\n" for key, returned in rows)
+    fields = (t.kind, t.department, t.actor, t.purpose, t.authority)
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
+        # The chain's lock until commit, then its last link (db/chain.py).
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCKS["queries"],))
+        cursor.execute("SELECT chain FROM queries ORDER BY id DESC LIMIT 1")
+        found = cursor.fetchone()
+        linked = chained_values(
+            found[0] if found and found[0] else GENESIS,
+            [(t.at, key, *fields, returned, t.screening_id) for key, returned in rows],
+        )
+        # Keys are integers, `returned` is measure codes and entry ids and links are hex:
+        # none needs escaping.
+        lines = "".join(f"{at}\t{v[1]}\t{shared}\t{v[7]}\t{sid}\t{v[9]}\t{v[10]}\n" for v in linked)
         with cursor.copy(f"COPY queries ({columns}) FROM STDIN") as copy:
             copy.write(lines.encode())
         raw.commit()
@@ -377,12 +402,18 @@ class _SqliteAppender:
         variables = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         size = max(1, variables // len(_QUERY_COLUMNS))
         chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
-        if len(chunks) == 1:
-            return self._insert(connection, chunks[0])
-        # More rows than one statement takes: one transaction, so that all commit or none.
+        # One transaction, so that the chain's last link is still the last when the rows
+        # linked to it are inserted (db/chain.py), and all commit or none.
         connection.execute("BEGIN IMMEDIATE")
         try:
-            ids = [i for chunk in chunks for i in self._insert(connection, chunk)]
+            found = connection.execute(
+                "SELECT chain FROM queries ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            prev = found[0] if found and found[0] else GENESIS
+            ids: list[int] = []
+            for chunk in chunks:
+                done, prev = self._insert(connection, chunk, prev)
+                ids += done
         except BaseException:
             connection.execute("ROLLBACK")
             raise
@@ -399,10 +430,10 @@ class _SqliteAppender:
         return self._raw.dbapi_connection
 
     @staticmethod
-    def _insert(connection: Any, chunk: Sequence[QueryEntry]) -> list[int]:
+    def _insert(connection: Any, chunk: Sequence[QueryEntry], prev: str) -> tuple[list[int], str]:
         values: list[Any] = []
-        for e in chunk:
-            at, *rest = _query_fields(e)
+        linked = chained_values(prev, [_query_fields(e) for e in chunk])
+        for at, *rest in linked:
             values += (_sqlite_time(at), *rest)
         cursor = connection.cursor()
         try:
@@ -410,7 +441,7 @@ class _SqliteAppender:
             last = int(cursor.lastrowid)
         finally:
             cursor.close()
-        return list(range(last - len(chunk) + 1, last + 1))
+        return list(range(last - len(chunk) + 1, last + 1)), linked[-1][-1]
 
     def close(self) -> None:
         if self._checkpointer is not None:

@@ -35,7 +35,7 @@ from xinyong.db.lists import ListEntryRow
 from xinyong.db.objections import ObjectionRow
 from xinyong.db.repairs import RepairRow
 from xinyong.db.subjects import IdentityReviewRow, SqlSubjectRepository, SubjectRow
-from xinyong.db.types import BigId, Json, UTCDateTime
+from xinyong.db.types import BigId, SealedJson, UTCDateTime
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import NotFound
 from xinyong.domain.records import CreditRecord, RecordStatus
@@ -73,8 +73,9 @@ class CreditRecordRow(Base):
     authority_uscc: Mapped[str] = mapped_column(String(18))
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
-    fields: Mapped[dict[str, Any]] = mapped_column(Json)
-    original: Mapped[dict[str, Any]] = mapped_column(Json)
+    #: Strings that hold a citizen ID number are sealed (db/types.py SealedJson).
+    fields: Mapped[dict[str, Any]] = mapped_column(SealedJson)
+    original: Mapped[dict[str, Any]] = mapped_column(SealedJson)
     content_hash: Mapped[str] = mapped_column(String(32))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
     source_row: Mapped[int] = mapped_column(Integer)
@@ -102,8 +103,8 @@ class RecordRevisionRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("credit_records.id"), index=True)
     content_hash: Mapped[str] = mapped_column(String(32))
-    original: Mapped[dict[str, Any]] = mapped_column(Json)
-    fields: Mapped[dict[str, Any]] = mapped_column(Json)
+    original: Mapped[dict[str, Any]] = mapped_column(SealedJson)
+    fields: Mapped[dict[str, Any]] = mapped_column(SealedJson)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     superseded_at: Mapped[datetime] = mapped_column(UTCDateTime)

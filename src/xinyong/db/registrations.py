@@ -9,7 +9,8 @@ from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base
-from xinyong.db.types import BigId, UTCDateTime
+from xinyong.db.subjects import number_hash
+from xinyong.db.types import BigId, Sealed, UTCDateTime
 from xinyong.domain.accounts import Registration, RegistrationStatus
 from xinyong.domain.errors import NotFound
 
@@ -21,9 +22,11 @@ class RegistrationRow(Base):
     __pii_columns__: ClassVar[set[str]] = {"number", "name", "phone"}
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    number: Mapped[str] = mapped_column(String(18), index=True)
+    number: Mapped[str] = mapped_column(Sealed)
+    #: The number's keyed hash (docs/at-rest.md): what a registration is looked up by.
+    number_hash: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(100))
-    phone: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str] = mapped_column(Sealed)
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), index=True)
@@ -56,6 +59,7 @@ class SqlRegistrationRepository:
     def add(self, registration: Registration) -> int:
         row = RegistrationRow(
             number=registration.number,
+            number_hash=number_hash(registration.number),
             name=registration.name,
             phone=registration.phone,
             password_hash=registration.password_hash,
@@ -97,7 +101,7 @@ class SqlRegistrationRepository:
         row = self.session.scalar(
             select(RegistrationRow)
             .where(
-                RegistrationRow.number == number,
+                RegistrationRow.number_hash == number_hash(number),
                 RegistrationRow.status != RegistrationStatus.VERIFIED.value,
             )
             .order_by(RegistrationRow.id.desc())

@@ -9,6 +9,7 @@ from xinyong.db import (  # noqa: F401 - imported for the tables they declare
     audit,
     authorisations,
     batches,
+    chain,
     checks,
     court_candidates,
     deadlines,

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -20,7 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base, in_chunks, table_of
-from xinyong.db.types import BigId, Json, UTCDateTime
+from xinyong.db.types import BigId, Sealed, SealedJson, UTCDateTime
+from xinyong.domain import vault
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import NotFound
 from xinyong.domain.subjects import (
@@ -43,7 +45,13 @@ class SubjectRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
-    number: Mapped[str] = mapped_column(String(18), unique=True)
+    #: The number sealed (docs/at-rest.md); found by `number_hash`, its keyed hash.
+    number: Mapped[str] = mapped_column(Sealed)
+    number_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The keyed 62-bit key of the index, the query log and the feed (domain/vault.py).
+    subject_key: Mapped[int] = mapped_column(BigInteger, index=True)
+    #: A person's keyed hash of the published (masked) form, for the public search.
+    masked_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(200))
     birth_date: Mapped[date | None] = mapped_column(Date)
     sex: Mapped[str | None] = mapped_column(String(8))
@@ -88,7 +96,28 @@ class IdentityReviewRow(Base):
     #: A resubmission naming another person: that person, and the held resubmission itself
     #: (applied if the review finds the record is theirs).
     other_subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)
-    pending: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    pending: Mapped[dict[str, Any] | None] = mapped_column(SealedJson)
+
+
+def number_hash(number: str) -> str:
+    """The keyed hash a subject's number is looked up by."""
+    return vault.current().digest(number)
+
+
+def masked_hash(number: str) -> str:
+    """The keyed hash of a person's number as published: the birth month and day hidden."""
+    return vault.current().digest(number[:10] + number[14:], purpose="masked")
+
+
+def identity_values(kind: str, number: str) -> dict[str, Any]:
+    """The stored identity of a subject: its number sealed, and its keyed hashes and key."""
+    organisation = kind == SubjectType.ORGANISATION.value
+    return {
+        "number": number,
+        "number_hash": number_hash(number),
+        "subject_key": vault.current().subject_key(number, organisation=organisation),
+        "masked_hash": None if organisation else masked_hash(number),
+    }
 
 
 class SqlSubjectRepository:
@@ -109,13 +138,16 @@ class SqlSubjectRepository:
 
     def find_by_numbers(self, numbers: Collection[str]) -> dict[str, Subject]:
         out: dict[str, Subject] = {}
-        for part in in_chunks(sorted(numbers)):
-            for row in self.session.scalars(select(SubjectRow).where(SubjectRow.number.in_(part))):
+        hashes = sorted(number_hash(n) for n in set(numbers))
+        for part in in_chunks(hashes):
+            query = select(SubjectRow).where(SubjectRow.number_hash.in_(part))
+            for row in self.session.scalars(query):
                 out[row.number] = self._to_domain(row)
         return out
 
     def get_by_number(self, number: str) -> Subject | None:
-        row = self.session.scalar(select(SubjectRow).where(SubjectRow.number == number))
+        query = select(SubjectRow).where(SubjectRow.number_hash == number_hash(number))
+        row = self.session.scalar(query)
         return self._to_domain(row) if row else None
 
     def persons_born(self, region_code: str, year: int) -> list[Subject]:
@@ -140,7 +172,7 @@ class SqlSubjectRepository:
         values = [
             {
                 "kind": s.kind.value,
-                "number": s.number,
+                **identity_values(s.kind.value, s.number),
                 "name": s.name,
                 "birth_date": s.birth_date,
                 "sex": s.sex,
@@ -156,11 +188,14 @@ class SqlSubjectRepository:
             subject.id = ids[subject.number]
 
     def _ids_of(self, numbers: Sequence[str]) -> dict[str, int]:
+        by_hash = {number_hash(n): n for n in numbers}
         out: dict[str, int] = {}
-        for part in in_chunks(numbers):
-            query = select(SubjectRow.number, SubjectRow.id).where(SubjectRow.number.in_(part))
-            for number, subject_id in self.session.execute(query):
-                out[number] = subject_id
+        for part in in_chunks(sorted(by_hash)):
+            query = select(SubjectRow.number_hash, SubjectRow.id).where(
+                SubjectRow.number_hash.in_(part)
+            )
+            for digest, subject_id in self.session.execute(query):
+                out[by_hash[digest]] = subject_id
         return out
 
     def add_role(self, role: Role) -> None:

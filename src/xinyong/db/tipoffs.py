@@ -9,7 +9,7 @@ from sqlalchemy import String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base
-from xinyong.db.types import BigId, UTCDateTime
+from xinyong.db.types import BigId, Sealed, UTCDateTime
 from xinyong.domain.errors import NotFound
 from xinyong.domain.tipoffs import TipOff, TipOffStatus
 
@@ -24,9 +24,9 @@ class TipOffRow(Base):
     topic: Mapped[str] = mapped_column(String(40))
     department: Mapped[str] = mapped_column(String(32), index=True)
     subject_name: Mapped[str] = mapped_column(String(100))
-    subject_number: Mapped[str | None] = mapped_column(String(18))
+    subject_number: Mapped[str | None] = mapped_column(Sealed)
     account: Mapped[str] = mapped_column(Text)
-    contact: Mapped[str | None] = mapped_column(String(100))
+    contact: Mapped[str | None] = mapped_column(Sealed)
     source: Mapped[str] = mapped_column(String(64), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16))

@@ -16,26 +16,24 @@ grows past a fraction of the base, the arrays are rebuilt.
 
 from __future__ import annotations
 
-import hashlib
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from xinyong.domain import vault
 from xinyong.domain.lists import ListEntry
 from xinyong.domain.measures import Measure, Registry
 from xinyong.domain.subjects import RoleKind
 
-#: Organisation keys live above 2**62; person keys (17 digits) stay below 10**17 < 2**57.
-_ORG_BASE = 1 << 62
-_ORG_MASK = (1 << 62) - 1
-
 
 def person_key(number: str) -> int | None:
-    """The key of a well-formed citizen ID number: its first 17 digits, exact and unique.
+    """The key of a well-formed citizen ID number: a keyed 62-bit hash (domain/vault.py), so
+    that neither the index nor the query log nor the feed holds any digit of the number.
 
-    The 18th character is a checksum of the first 17, so the 17 digits identify the number.
+    Two persons could share a key (odds about n/2**62 per check): the check service confirms
+    every hit against the stored subject before it reports it.
     Returns None when `number` is not a citizen ID number with a correct check character.
     """
     body = number[:17]
@@ -43,7 +41,7 @@ def person_key(number: str) -> int | None:
         return None
     if _CHECK_CHARACTERS[2 * int(body, 13) % 11] != number[17]:
         return None
-    return int(body)
+    return vault.current().subject_key(number, organisation=False)
 
 
 #: ISO 7064 MOD 11-2 (GB 11643): digit i of 17 weighs 2**(18-i) mod 11, and the check character
@@ -55,18 +53,13 @@ _CHECK_CHARACTERS = "10X98765432"
 
 
 def organisation_key(code: str) -> int:
-    """The key of a credit code: 62 bits of a hash, in a range no person key reaches.
-
-    Two organisations could share a key (odds about n/2**62 per check); the check service
-    confirms an organisation hit against the stored subject before it reports it.
-    """
-    digest = hashlib.blake2b(code.encode(), digest_size=8).digest()
-    return _ORG_BASE | (int.from_bytes(digest, "big") & _ORG_MASK)
+    """The key of a credit code: a keyed 62-bit hash in a range no person key reaches."""
+    return vault.current().subject_key(code, organisation=True)
 
 
 def is_organisation_key(key: int) -> bool:
-    """Whether a key is an organisation's (hashed, so a hit is confirmed against the code)."""
-    return key >= _ORG_BASE
+    """Whether a key is an organisation's."""
+    return vault.is_organisation_key(key)
 
 
 def subject_key(number: str, *, organisation: bool) -> int:
@@ -300,9 +293,9 @@ class ListingIndex:
     def holds_organisations(self) -> bool:
         """Whether any posting is under an organisation's key."""
         keys = self._base.keys
-        if keys and keys[-1] >= _ORG_BASE:
+        if keys and vault.is_organisation_key(keys[-1]):
             return True
-        return any(key >= _ORG_BASE and found for key, found in self._overlay.items())
+        return any(vault.is_organisation_key(key) and found for key, found in self._overlay.items())
 
     def __len__(self) -> int:
         overlaid = sum(len(self._base.find(key)) for key in self._overlay)

@@ -21,7 +21,7 @@ from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import Answer, ChangeKind, Feedback, subject_keys
 from xinyong.domain.errors import Conflict, Invalid, NotFound, OutsideMandate
-from xinyong.domain.index import Hit, ListingIndex, Posting, Triggers, is_organisation_key
+from xinyong.domain.index import Hit, ListingIndex, Posting, Triggers
 from xinyong.domain.policy import Policy
 from xinyong.domain.querylog import QueryEntry, QueryKind
 from xinyong.services.audit import record_refusal
@@ -61,6 +61,10 @@ class IndexSource(Protocol):
     def numbers_of(self, subject_ids: Collection[int]) -> dict[int, str]: ...
 
 
+#: How many confirmed subjects' numbers the checker keeps before it starts afresh.
+_CONFIRMED_KEPT = 100_000
+
+
 class Checker:
     """The listing index, kept current by following the change log, and the checks it answers."""
 
@@ -78,6 +82,8 @@ class Checker:
         self.triggers = Triggers(policy.registry)
         self.departments = {d.code: d for d in policy.departments}
         self._lock = threading.Lock()
+        #: Subject id -> number, for confirming hits (a subject's number never changes).
+        self._numbers: dict[int, str] = {}
 
     def load(self) -> None:
         """Build the index from scratch (at start-up): every entry in force today or later."""
@@ -136,16 +142,19 @@ class Checker:
         return Answer(number, matter, on, self.confirm(number, hits), keys[0])
 
     def confirm(self, number: str, hits: list[Hit]) -> list[Hit]:
-        """Drop organisation hits whose key is shared with another code (hash keys only)."""
-        suspect = {h.posting.subject_id for h in hits if is_organisation_key(h.posting.key)}
-        if not suspect:
+        """Drop hits whose key is shared with another number: keys are keyed 62-bit hashes, so
+        every hit is confirmed against the stored subject (whose number never changes, so what
+        was read once is kept, up to a bound)."""
+        if not hits:
             return hits
-        numbers = self.source.numbers_of(suspect)
-        return [
-            h
-            for h in hits
-            if not is_organisation_key(h.posting.key) or numbers.get(h.posting.subject_id) == number
-        ]
+        known = self._numbers
+        wanted = {h.posting.subject_id for h in hits} - known.keys()
+        if wanted:
+            found = self.source.numbers_of(wanted)
+            if len(known) + len(found) > _CONFIRMED_KEPT:
+                known.clear()
+            known.update(found)
+        return [h for h in hits if known.get(h.posting.subject_id) == number]
 
     def query_entry(
         self, answer: Answer, *, kind: str, department: str | None, actor: str

@@ -1,0 +1,292 @@
+"""Keys at rest: identifiers sealed with AES-256-GCM, keyed hashes for lookups, signed checkpoints.
+
+The keys come from a key file or the environment (config.py reads them; docs/at-rest.md), never
+from the database: a copy of the database is a copy of ciphertexts and keyed hashes, which say
+nothing about a number without the key file. One vault serves the whole process: the composition
+root installs it (`install`) before anything stores or reads a subject, and the storage types and
+the index keys use `current()`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from stdnum.cn import ric
+
+#: A sealed value reads `sealed:<key version>:<base64 of nonce and ciphertext>`.
+SEALED_PREFIX = "sealed:"
+_NONCE = 12
+#: Organisation keys live at or above 2**62; person keys below it (both keyed hashes).
+_ORG_BASE = 1 << 62
+_KEY_MASK = (1 << 62) - 1
+#: Anything that could be a citizen ID number inside a submitted value (checked before sealing).
+_ID_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+
+
+#: Full-width digits and X read as ASCII; spaces and dashes dropped (as numbers are normalised).
+_COMPACT = {
+    **{0xFF10 + i: str(i) for i in range(10)},
+    0xFF38: "X",
+    0xFF58: "x",
+    **dict.fromkeys(map(ord, " -\u3000\u2010\u2011\u2012\u2013\u2014\uff0d"), None),
+}
+
+
+class VaultError(ValueError):
+    """Key material missing or malformed, or a sealed value no live key opens."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _unb64(text: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (ValueError, TypeError):
+        raise VaultError(f"{what}: not base64") from None
+
+
+def new_material() -> dict[str, Any]:
+    """Fresh key material: data key version 1, a keyed-hash key and a signing key."""
+    return {
+        "data_keys": {"1": _b64(os.urandom(32))},
+        "data_key": 1,
+        "hash_key": _b64(os.urandom(32)),
+        "signing_key": _b64(os.urandom(32)),
+    }
+
+
+def with_new_data_key(material: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+    """The material with a new data key version, made current; the old versions stay readable."""
+    keys = dict(material.get("data_keys", {}))
+    version = max((int(v) for v in keys), default=0) + 1
+    keys[str(version)] = _b64(os.urandom(32))
+    return {**material, "data_keys": keys, "data_key": version}, version
+
+
+@dataclass(frozen=True)
+class Vault:
+    """The keys of one deployment: every live data key by version (the current one seals), the
+    keyed-hash key and the checkpoint signing key."""
+
+    data_keys: Mapping[int, bytes]
+    current_version: int
+    hash_key: bytes
+    signing_key: bytes
+    _ciphers: dict[int, AESGCM] = field(default_factory=dict, repr=False, compare=False)
+    #: The derived keys of the subject keys and of the log links.
+    _macs: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.current_version not in self.data_keys:
+            raise VaultError(f"data_key: version {self.current_version} is not among data_keys")
+        for version, key in self.data_keys.items():
+            if len(key) != 32:
+                raise VaultError(f"data_keys.{version}: an AES-256 key is 32 bytes")
+            self._ciphers[version] = AESGCM(key)
+        if len(self.hash_key) < 32:
+            raise VaultError("hash_key: at least 32 bytes")
+        if len(self.signing_key) != 32:
+            raise VaultError("signing_key: an Ed25519 seed is 32 bytes")
+        # Keys of their own for the two hot paths (a key per check, a link per logged row),
+        # derived from the keyed-hash key: keyed BLAKE2b, a MAC in itself and about three times
+        # cheaper than HMAC-SHA256 per short message here.
+        self._macs["key"] = hmac.new(self.hash_key, b"subject-key", hashlib.sha256).digest()
+        self._macs["chain"] = hmac.new(self.hash_key, b"chain", hashlib.sha256).digest()
+
+    @classmethod
+    def from_material(cls, material: Mapping[str, Any]) -> Vault:
+        """Read key material (the key file's JSON); errors name the field, never a key."""
+        try:
+            raw_keys = material["data_keys"]
+            keys = {int(v): _unb64(str(k), f"data_keys.{v}") for v, k in raw_keys.items()}
+            return cls(
+                data_keys=keys,
+                current_version=int(material["data_key"]),
+                hash_key=_unb64(str(material["hash_key"]), "hash_key"),
+                signing_key=_unb64(str(material["signing_key"]), "signing_key"),
+            )
+        except KeyError as exc:
+            raise VaultError(f"key material lacks {exc.args[0]}") from None
+        except (AttributeError, TypeError, ValueError) as exc:
+            if isinstance(exc, VaultError):
+                raise
+            raise VaultError("key material is malformed") from None
+
+    # -- sealing ---------------------------------------------------------------------------
+
+    def seal(self, text: str) -> str:
+        """Encrypt `text` under the current data key (a fresh random nonce each time)."""
+        nonce = os.urandom(_NONCE)
+        sealed = self._ciphers[self.current_version].encrypt(nonce, text.encode(), None)
+        return f"{SEALED_PREFIX}{self.current_version}:{_b64(nonce + sealed)}"
+
+    def open(self, token: str) -> str:
+        """Decrypt a sealed value under whichever live key version sealed it."""
+        version, blob = _split(token)
+        cipher = self._ciphers.get(version)
+        if cipher is None:
+            # Another process rotated the data key: read the keys again, once.
+            fresh = _reload()
+            if fresh is not None and version in fresh.data_keys:
+                return fresh.open(token)
+            raise VaultError(f"a value is sealed under data key version {version}, not in the keys")
+        raw = _unb64(blob, "sealed value")
+        try:
+            return cipher.decrypt(raw[:_NONCE], raw[_NONCE:], None).decode()
+        except InvalidTag:
+            raise VaultError(f"a value sealed under key version {version} fails to open") from None
+
+    def reseal(self, token: str) -> str:
+        """The value sealed under the current key (unchanged when it already is)."""
+        if sealed_version(token) == self.current_version:
+            return token
+        return self.seal(self.open(token))
+
+    def seal_identifiers(self, value: Any) -> Any:
+        """A submitted document with every string that holds a citizen ID number sealed (a
+        string already looking sealed is sealed too, so that reading it back is exact)."""
+        if isinstance(value, str):
+            if value.startswith(SEALED_PREFIX) or holds_citizen_id(value):
+                return self.seal(value)
+            return value
+        if isinstance(value, dict):
+            return {k: self.seal_identifiers(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.seal_identifiers(v) for v in value]
+        return value
+
+    def open_all(self, value: Any) -> Any:
+        """The document with every sealed string opened."""
+        if isinstance(value, str):
+            return self.open(value) if value.startswith(SEALED_PREFIX) else value
+        if isinstance(value, dict):
+            return {k: self.open_all(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.open_all(v) for v in value]
+        return value
+
+    def reseal_all(self, value: Any) -> Any:
+        """The document with every sealed string sealed under the current key."""
+        if isinstance(value, str):
+            return self.reseal(value) if value.startswith(SEALED_PREFIX) else value
+        if isinstance(value, dict):
+            return {k: self.reseal_all(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.reseal_all(v) for v in value]
+        return value
+
+    # -- keyed hashes ----------------------------------------------------------------------
+
+    def digest(self, text: str, *, purpose: str = "number") -> str:
+        """The keyed hash (HMAC-SHA256, hex) of a value, for equality lookups in the database."""
+        message = f"{purpose}\x1f{text}".encode()
+        return hmac.new(self.hash_key, message, hashlib.sha256).hexdigest()
+
+    def subject_key(self, number: str, *, organisation: bool) -> int:
+        """A subject's 62-bit keyed key (keyed BLAKE2b) for the listing index, the query log and
+        the feed; organisations' keys lie above every person's."""
+        raw = hashlib.blake2b(number.encode(), key=self._macs["key"], digest_size=8).digest()
+        value = int.from_bytes(raw, "big") & _KEY_MASK
+        return _ORG_BASE | value if organisation else value
+
+    def link(self, prev: str, content: str) -> str:
+        """A log row's link: the keyed hash (keyed BLAKE2b, 256 bits) of the previous link and
+        the row's content (domain/chain.py), under a key derived from the keyed-hash key."""
+        message = f"{prev}\x1e{content}".encode()
+        return hashlib.blake2b(message, key=self._macs["chain"], digest_size=32).hexdigest()
+
+    # -- signatures ------------------------------------------------------------------------
+
+    def sign(self, data: bytes) -> str:
+        """An Ed25519 signature (base64) of `data` by this deployment's signing key."""
+        return _b64(Ed25519PrivateKey.from_private_bytes(self.signing_key).sign(data))
+
+    def public_key(self) -> str:
+        """The signing key's public half (base64, raw), to verify checkpoints without secrets."""
+        public = Ed25519PrivateKey.from_private_bytes(self.signing_key).public_key()
+        raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return _b64(raw)
+
+    def verifies(self, data: bytes, signature: str) -> bool:
+        """Whether `signature` is this deployment's signature of `data`."""
+        public = Ed25519PublicKey.from_public_bytes(_unb64(self.public_key(), "public key"))
+        try:
+            public.verify(base64.b64decode(signature), data)
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+
+def _split(token: str) -> tuple[int, str]:
+    if not token.startswith(SEALED_PREFIX):
+        raise VaultError("not a sealed value")
+    version, _, blob = token[len(SEALED_PREFIX) :].partition(":")
+    if not version.isdigit() or not blob:
+        raise VaultError("a sealed value is malformed")
+    return int(version), blob
+
+
+def sealed_version(token: str) -> int | None:
+    """The data key version a value is sealed under, or None when it is not sealed."""
+    if not isinstance(token, str) or not token.startswith(SEALED_PREFIX):
+        return None
+    try:
+        return _split(token)[0]
+    except VaultError:
+        return None
+
+
+def holds_citizen_id(text: str) -> bool:
+    """Whether a string holds a well-formed citizen ID number (with a correct check character)."""
+    if len(text) < 18:
+        return False
+    compact = text.translate(_COMPACT)
+    for match in _ID_LIKE.finditer(compact):
+        number = match.group().upper()
+        if ric.calc_check_digit(number) == number[17]:
+            return True
+    return False
+
+
+def is_organisation_key(key: int) -> bool:
+    """Whether a subject key is an organisation's."""
+    return key >= _ORG_BASE
+
+
+_current: list[Vault] = []
+_reloaders: list[Callable[[], Vault]] = []
+
+
+def install(vault: Vault, *, reload: Callable[[], Vault] | None = None) -> None:
+    """Make `vault` the process's vault (the composition root calls this from the settings);
+    `reload` reads the keys again, when a value sealed under an unknown version turns up."""
+    _current[:] = [vault]
+    _reloaders[:] = [reload] if reload else []
+
+
+def _reload() -> Vault | None:
+    if not _reloaders:
+        return None
+    fresh = _reloaders[0]()
+    _current[:] = [fresh]
+    return fresh
+
+
+def current() -> Vault:
+    """The process's vault; raises when none is installed (no default key exists)."""
+    if not _current:
+        raise VaultError("no keys are loaded: the composition root installs them from settings")
+    return _current[0]

@@ -1,0 +1,111 @@
+"""Keys at rest: sealing, keyed hashes and subject keys, signatures (docs/at-rest.md)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from xinyong.domain.vault import (
+    Vault,
+    VaultError,
+    holds_citizen_id,
+    new_material,
+    sealed_version,
+    with_new_data_key,
+)
+
+NUMBER = "11010519491231002X"
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+@pytest.fixture
+def keys() -> Vault:
+    return Vault.from_material(new_material())
+
+
+def test_a_sealed_number_opens_and_never_shows_its_digits(keys: Vault) -> None:
+    first, second = keys.seal(NUMBER), keys.seal(NUMBER)
+
+    assert first != second  # a fresh nonce each time
+    assert NUMBER[:17] not in first
+    assert keys.open(first) == NUMBER
+    assert sealed_version(first) == 1
+
+
+def test_another_deployments_keys_open_nothing(keys: Vault) -> None:
+    other = Vault.from_material(new_material())
+    with pytest.raises(VaultError, match="fails to open"):
+        other.open(keys.seal(NUMBER))
+
+
+def test_every_live_version_opens_and_the_newest_seals(keys: Vault) -> None:
+    old_seal = keys.seal(NUMBER)
+    material, version = with_new_data_key(
+        {
+            "data_keys": {str(v): b64(k) for v, k in keys.data_keys.items()},
+            "data_key": 1,
+            "hash_key": b64(keys.hash_key),
+            "signing_key": b64(keys.signing_key),
+        }
+    )
+    rotated = Vault.from_material(material)
+
+    assert version == 2
+    assert rotated.open(old_seal) == NUMBER
+    assert sealed_version(rotated.reseal(old_seal)) == 2
+    assert rotated.subject_key(NUMBER, organisation=False) == keys.subject_key(
+        NUMBER, organisation=False
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        NUMBER,
+        "110105 19491231 002x",
+        "１１０１０５１９４９１２３１００２Ｘ",
+        f"the debtor {NUMBER} paid",
+    ],
+)
+def test_a_number_in_any_written_form_is_found(text: str) -> None:
+    assert holds_citizen_id(text)
+
+
+def test_documents_keep_everything_but_numbers_in_clear(keys: Vault) -> None:
+    original = {"subject_id": NUMBER, "amount": "100", "notes": ["sealed:looks-like-ours", 3]}
+
+    stored = keys.seal_identifiers(original)
+
+    assert stored["amount"] == "100"
+    assert NUMBER not in str(stored)
+    assert keys.open_all(stored) == original
+
+
+def test_subject_keys_are_keyed_and_keep_persons_below_organisations(keys: Vault) -> None:
+    other = Vault.from_material(new_material())
+    person = keys.subject_key(NUMBER, organisation=False)
+    organisation = keys.subject_key("91110000802100433B", organisation=True)
+
+    assert person != int(NUMBER[:17])
+    assert person != other.subject_key(NUMBER, organisation=False)
+    assert person < 2**62 <= organisation < 2**63
+
+
+def test_a_signature_verifies_only_for_what_was_signed(keys: Vault) -> None:
+    signature = keys.sign(b"checkpoint")
+
+    assert keys.verifies(b"checkpoint", signature)
+    assert not keys.verifies(b"checkpoint!", signature)
+
+
+def test_malformed_key_material_names_the_field() -> None:
+    material = new_material()
+    material["hash_key"] = "not base64!"
+    with pytest.raises(VaultError, match="hash_key"):
+        Vault.from_material(material)
+    with pytest.raises(VaultError, match="signing_key"):
+        Vault.from_material({k: v for k, v in new_material().items() if k != "signing_key"})
