@@ -501,6 +501,8 @@ class FakeRecordRepository(_Repository):
         stored = self.store.records.get(record.id)
         if stored is not None:
             stored.status = record.status
+            stored.display_ends = record.display_ends
+            stored.retention_ends = record.retention_ends
             stored.revoked_at = record.revoked_at
             stored.revocation_reason = record.revocation_reason
             stored.updated_at = record.updated_at

@@ -22,7 +22,10 @@ from tests.functional.helpers import (
     check,
     log_in,
     measures_for,
+    public_record,
+    record_in,
     record_listing,
+    report,
     run,
     sign_up,
     squashed,
@@ -30,6 +33,8 @@ from tests.functional.helpers import (
     words,
 )
 from xinyong.domain.access import ROLE_SCOPES, Role, Scope
+from xinyong.domain.policy import Policy
+from xinyong.services import expiry
 
 # List types and measures
 
@@ -412,3 +417,70 @@ def test_a_number_piped_to_a_listing_command_is_read_without_a_warning(debtor: s
     assert result.stderr == ""
     assert "COURT-DEBTORS" in result.stdout
     assert debtor not in result.stdout
+
+
+def test_a_record_a_court_listing_rests_on_stays_shown_while_the_listing_is_in_force(
+    client: TestClient,
+    court: Headers,
+    airline: Headers,
+    clock: Clock,
+    seeded: UowFactory,
+    policy: Policy,
+) -> None:
+    """docs/lists-and-measures.md, "A listing keeps its record shown": the court's five years
+    outlast the record's own three, and the record is shown (and used) for all five; when the
+    court deletes the listing, the record's display ends on the later of its own end and that day.
+    """
+    person = sign_up(client, citizen_id(born=date(1974, 4, 4)), "王秀英")
+    record = submit(client, court, debtor_row(subject_id=person.number, subject_name="王秀英"))
+    entry = record_listing(client, court, person.number).json()
+    url = f"/api/v1/lists/entries/{entry['id']}"
+    extended = client.post(
+        f"{url}/extension", json={"months": 60, "decided_on": "2026-11-19"}, headers=court
+    )
+    assert extended.status_code == 200, extended.text
+    assert extended.json()["ends_on"] == "2031-10-15"
+
+    clock.advance(days=365 * 4)  # 2030-11-19: the record's own three years ended 2029-10-15
+    expiry.sweep(seeded(), policy, actor="test")
+    log_in(client, person)
+    assert measures_for(client, airline, person.number) == ["M-COURT-FLIGHT"]
+    assert record_in(report(client, person), record)["shown_until"] == "2031-10-15"
+    shown = public_record(client, record)
+    assert shown is not None
+    assert shown["shown_until"] == "2031-10-15"
+
+    client.post(
+        f"{url}/deletion-ground",
+        json={"ground": "performance", "arose_on": "2030-11-18"},
+        headers=court,
+    )
+    deleted = client.post(f"{url}/exit", json={"ground": "performance"}, headers=court)
+    assert deleted.status_code == 200, deleted.text
+    expiry.sweep(seeded(), policy, actor="test")
+    assert measures_for(client, airline, person.number) == []
+    assert public_record(client, record) is None
+    with seeded() as uow:
+        stored = uow.records.get(record)
+        assert (stored.status.value, stored.display_ends) == ("expired", date(2030, 11, 19))
+
+
+def test_an_open_ended_court_listing_deleted_early_gives_the_record_back_its_own_period(
+    client: TestClient, court: Headers, seeded: UowFactory, policy: Policy
+) -> None:
+    number = citizen_id(born=date(1975, 5, 5))
+    row = debtor_row(subject_id=number, dishonest_conduct="able_but_refuses")
+    record = submit(client, court, row)
+    entry = record_listing(client, court, number).json()
+    with seeded() as uow:
+        assert uow.records.get(record).display_ends is None  # shown while the listing stands
+    url = f"/api/v1/lists/entries/{entry['id']}"
+    client.post(
+        f"{url}/deletion-ground",
+        json={"ground": "performance", "arose_on": "2026-11-19"},
+        headers=court,
+    )
+    assert client.post(f"{url}/exit", json={"ground": "performance"}, headers=court).is_success
+    with seeded() as uow:
+        stored = uow.records.get(record)
+        assert (stored.status.value, stored.display_ends) == ("active", date(2029, 10, 15))

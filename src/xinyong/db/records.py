@@ -288,6 +288,8 @@ class SqlRecordRepository:
             .where(CreditRecordRow.id == record.id)
             .values(
                 status=record.status.value,
+                display_ends=record.display_ends,
+                retention_ends=record.retention_ends,
                 revoked_at=record.revoked_at,
                 revocation_reason=record.revocation_reason,
                 withdraw_by=record.withdraw_by,

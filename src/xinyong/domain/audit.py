@@ -54,6 +54,7 @@ class EventTag(StrEnum):
     REPAIR_ACCEPTED = "repair:accepted"
     REPAIR_DECIDED = "repair:decided"
     RECORD_EXPIRED = "record:expired"
+    RECORD_DISPLAY_HELD = "record:display_follows_listing"
     RECORD_DELETED = "record:deleted_after_retention"
     REPORT_READ = "report:read"
     SCREENING_RUN = "screening:run"

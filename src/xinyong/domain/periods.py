@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -108,3 +108,26 @@ def assess(
     if published and item.double_publicity:
         publish_by = add_working_days(decision_date, policy.double_publicity_working_days)
     return Assessment(severity, published, display_ends, repair_from, retention_ends, publish_by)
+
+
+def held_display(
+    own: Assessment,
+    listed: Iterable[tuple[date, date | None]],
+    *,
+    item: CatalogItem,
+    policy: PeriodPolicy,
+) -> tuple[date | None, date | None]:
+    """The display and retention ends of a record that listings decided by a court or another
+    authority rest on (docs/lists-and-measures.md, "A listing keeps its record shown"): shown
+    until the later of its own end and the end of each listing's days in force (`listed`, as
+    `ListEntry.force_window` gives them), open while one of them is open; kept for its retention
+    years after that."""
+    ends = own.display_ends
+    for _, until in listed:
+        if ends is None or until is None:
+            return None, None
+        ends = max(ends, until)
+    if ends is None or ends == own.display_ends:
+        return own.display_ends, own.retention_ends
+    years = min(item.retention_years, policy.max_retention_years)
+    return ends, add_months(ends, 12 * years)

@@ -413,6 +413,34 @@ class CreditRecord:
         """An identity review found the held record is about its subject: it takes effect."""
         self._move(RecordStatus.IDENTITY_HOLD, RecordStatus.ACTIVE, at, "release")
 
+    def hold_display(
+        self,
+        ends: date | None,
+        *,
+        retention_ends: date | None,
+        listed_on: date | None,
+        at: datetime,
+    ) -> bool:
+        """Set the display end a listing decided elsewhere holds the record to (docs/domain.md
+        §6): the later of the record's own end and the listing's, None while the listing is
+        open-ended. `listed_on` is today when such a listing is in force: an archived record it
+        shows again (an extension recorded after the fact) returns from the archive; a record
+        whose display was stopped is never archived while a listing rests on it (the stop ends
+        them). Returns whether anything changed."""
+        revive = (
+            listed_on is not None
+            and self.status is RecordStatus.EXPIRED
+            and (ends is None or listed_on < ends)
+        )
+        if ends == self.display_ends and retention_ends == self.retention_ends and not revive:
+            return False
+        self.display_ends = ends
+        self.retention_ends = retention_ends
+        if revive:
+            self.status = RecordStatus.ACTIVE
+        self.updated_at = at
+        return True
+
     def mark_objection(self, marked: bool) -> None:
         """Set or lift the "under objection" mark (orthogonal to the status)."""
         self.under_objection = marked

@@ -6,12 +6,17 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from xinyong.domain.audit import EventTag
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.calendar import business_date
 from xinyong.domain.errors import NotAllowed, NotFound
+from xinyong.domain.exchange import EventKind
+from xinyong.domain.list_types import Decider
 from xinyong.domain.lists import EntryState, ListEntry
+from xinyong.domain.periods import assess, held_display
 from xinyong.domain.policy import Policy
-from xinyong.domain.records import CreditRecord
+from xinyong.domain.records import CreditRecord, RecordStatus
 from xinyong.services.lists import audit_entry, changed
+from xinyong.services.outbound import queue_record
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -85,3 +90,74 @@ def _still_grounds(uow: UnitOfWork, record_id: int, today: date) -> bool:
         return uow.records.get(record_id).is_displayable_on(today)
     except NotFound:  # deleted after its retention
         return False
+
+
+def hold_record_display(
+    uow: UnitOfWork, policy: Policy, entry: ListEntry, *, actor: str
+) -> CreditRecord | None:
+    """A listing a court or another authority decided was recorded, extended or ended: the
+    record it rests on is shown while such a listing is in force, and goes back to the later of
+    its own end and the day the last of them ended (docs/lists-and-measures.md, "A listing keeps
+    its record shown"). In the caller's transaction; audited, and queued for the exchange."""
+    if entry.list_type.decided_by is Decider.PLATFORM or entry.id is None:
+        return None
+    record_id = uow.entries.source_record_of(entry.id)
+    if record_id is None:
+        return None
+    try:
+        record = uow.records.get(record_id)
+    except NotFound:  # deleted after its retention
+        return None
+    if record.status not in (RecordStatus.ACTIVE, RecordStatus.EXPIRED):
+        return record  # revoked, repaired, held: no display to keep
+    item = policy.catalog.get(record.item_code)
+    if item is None:
+        return record
+    today = business_date(uow.now())
+    own = assess(
+        item,
+        record.fields,
+        decision_date=record.decision_date,
+        valid_until=_day(record.fields.get("valid_until")),
+        policy=policy.periods,
+    )
+    decided = [
+        e
+        for e in entries_resting_on(uow, policy, record)
+        if e.list_type.decided_by is not Decider.PLATFORM
+    ]
+    windows = [w for w in (e.force_window() for e in decided) if w is not None]
+    ends, retention_ends = held_display(own, windows, item=item, policy=policy.periods)
+    listed_on = today if any(e.is_in_force_on(today) for e in decided) else None
+    was = record.display_ends
+    now = uow.now()
+    if record.hold_display(ends, retention_ends=retention_ends, listed_on=listed_on, at=now):
+        uow.records.save_status(record)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.RECORD_DISPLAY_HELD,
+                actor,
+                "record",
+                str(record.id),
+                now,
+                subject_id=record.subject_id,
+                data={
+                    "list_entry": entry.id,
+                    "display_ends_was": str(was),
+                    "display_ends": str(ends),
+                },
+            )
+        )
+        queue_record(uow, policy, record, EventKind.RECORD_UPDATED)
+    return record
+
+
+def _day(raw: object) -> date | None:
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            return None
+    return None

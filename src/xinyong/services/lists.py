@@ -118,11 +118,15 @@ def changed(
     uow: UnitOfWork, entry: ListEntry, policy: Policy, kind: EventKind | None = None
 ) -> None:
     """The days a listing is in force changed: checks follow (the change log), and so do the
-    exchange's peers (the outbox)."""
+    exchange's peers (the outbox), and the display of the record a court's or authority's
+    listing rests on (docs/lists-and-measures.md, "A listing keeps its record shown")."""
     uow.changes.append(
         ChangeKind.LISTING, subject_id=entry.subject_id, entity_id=entry.id, at=uow.now()
     )
     queue_listing(uow, policy, entry, kind)
+    from xinyong.services.list_bases import hold_record_display  # it builds on this module
+
+    hold_record_display(uow, policy, entry, actor="platform")
 
 
 def lose_clean_status(
