@@ -154,9 +154,6 @@ class Rec:
     def display_ends(self) -> date:
         return add_months(self.decided, DISPLAY_MONTHS[self.severity])
 
-    def displayable(self, today: date) -> bool:
-        return self.status == "active" and today < self.display_ends
-
     def makes(self, list_code: str) -> bool:
         """Whether the record (as it now stands) grounds a listing on this list."""
         if list_code == LICENCE:
@@ -179,6 +176,9 @@ class Entry:
     deadline: date | None = None
     decided_on: date | None = None
     ends_on: date | None = None
+    ended_on: date | None = (
+        None  # the day it ended before its period (a deletion, an upheld objection)
+    )
 
     def in_force(self, today: date) -> bool:
         if self.state not in ("decided", "published") or self.decided_on is None:
@@ -402,7 +402,7 @@ class Platform(RuleBasedStateMachine):
         rec = self._pick(data, self._recs(lambda r: r.status in ("active", "stopped")))
         if rec is None:
             return
-        if not rec.displayable(self.today):
+        if not self._shown(rec, self.today):
             return
         records.revoke_record(
             self.new_uow(),
@@ -421,7 +421,7 @@ class Platform(RuleBasedStateMachine):
         rec = self._pick(data, self._recs(lambda r: r.owner != ORG))
         if rec is None:
             return
-        if other == rec.owner or not rec.displayable(self.today):
+        if other == rec.owner or not self._shown(rec, self.today):
             return
         row = dict(rec.fields)
         row["subject_id"], row["subject_name"] = self.numbers[other], NAMES[other]
@@ -444,7 +444,7 @@ class Platform(RuleBasedStateMachine):
             lambda r: (
                 r.item in ("JUD-DEBTOR-01", "JUD-DEBTOR-02")
                 and r.id not in linked
-                and r.displayable(today)
+                and self._shown(r, today)
             )
         )
         uow = self.new_uow()
@@ -486,7 +486,7 @@ class Platform(RuleBasedStateMachine):
             lambda r: (
                 r.owner == person
                 and r.item == item
-                and r.displayable(today)
+                and self._shown(r, today)
                 and r.id not in linked
                 and (which != LICENCE or r.makes(LICENCE))
             )
@@ -526,7 +526,7 @@ class Platform(RuleBasedStateMachine):
     def propose_food_listing(self, data: st.DataObject) -> None:
         today = self.today
         candidates = self._recs(
-            lambda r: r.item == "ADM-PEN-01" and r.displayable(today) and r.severity == "serious"
+            lambda r: r.item == "ADM-PEN-01" and self._shown(r, today) and r.severity == "serious"
         )
         if not candidates:
             return
@@ -579,7 +579,7 @@ class Platform(RuleBasedStateMachine):
             department=AMR,
             actor="head",
         )
-        if not self.records[entry.record].displayable(today):
+        if not self._shown(self.records[entry.record], today):
             with pytest.raises(Conflict):  # its record grounds nothing any more
                 decide()
             return
@@ -612,19 +612,35 @@ class Platform(RuleBasedStateMachine):
         entry.state = "published"
 
     def _stands(self, entry: Entry, today: date) -> bool:
-        """In force, on a record that still grounds it (the model's own judgement).
-
-        A listing a court or another authority decided keeps the period its decider set even
-        past its record's display period (a court's extension, "able to perform but refuses",
-        the food licence bar's five years): which of the two periods governs is a policy
-        question this test leaves open (docs/invariant.md). The record must still stand.
-        """
+        """In force, on a record that still grounds it and is displayable (the model's own
+        judgement). A listing a court or another authority decided keeps its record shown while
+        it is in force (`_shown`), so it keeps the period its decider set."""
         rec = self.records[entry.record]
         if not entry.in_force(today) or not rec.makes(entry.list_code):
             return False
-        if entry.list_code in DECIDED_ELSEWHERE:
-            return rec.status == "active"
-        return rec.displayable(today)
+        return self._shown(rec, today)
+
+    def _shown_until(self, rec: Rec) -> date | None:
+        """The record's display end: its own, held to the end of every listing decided by a court
+        or another authority that rests on it (None while one is open-ended), or to the day
+        such a listing ended early (docs/lists-and-measures.md)."""
+        ends: date | None = rec.display_ends
+        for e in self.entries.values():
+            if e.record != rec.id or e.list_code not in DECIDED_ELSEWHERE:
+                continue
+            if e.decided_on is None or (e.state == "ended" and e.ended_on is None):
+                continue
+            stops = [d for d in (e.ends_on, e.ended_on) if d is not None]
+            until = min(stops) if stops else None
+            if ends is None or until is None:
+                return None
+            ends = max(ends, until)
+        return ends
+
+    def _shown(self, rec: Rec, today: date) -> bool:
+        """Displayable on `today`: active, and before its display end (`_shown_until`)."""
+        until = self._shown_until(rec)
+        return rec.status == "active" and (until is None or today < until)
 
     @precondition(
         lambda self: any(e.list_code in (COURT, COURT_ORG) for e in self.entries.values())
@@ -683,7 +699,7 @@ class Platform(RuleBasedStateMachine):
             department=HCOURT,
             actor="court-feed",
         )
-        entry.state = "ended"
+        entry.state, entry.ended_on = "ended", today
 
     @rule(
         person=st.integers(0, len(NAMES) - 1),
@@ -720,7 +736,7 @@ class Platform(RuleBasedStateMachine):
         rec = self._pick(data, self._recs(lambda r: r.owner != ORG))
         if rec is None:
             return
-        if not rec.displayable(self.today):
+        if not self._shown(rec, self.today):
             return
         filed = objections.file_objection(
             self.new_uow(),
@@ -785,7 +801,7 @@ class Platform(RuleBasedStateMachine):
             actor="source",
         )
         if upheld:
-            entry.state = "ended"
+            entry.state, entry.ended_on = "ended", today
 
     @precondition(lambda self: any(r.owner != ORG for r in self.records.values()))
     @rule(data=st.data())
@@ -794,7 +810,7 @@ class Platform(RuleBasedStateMachine):
         rec = self._pick(data, self._recs(lambda r: r.owner != ORG))
         if rec is None:
             return
-        if not rec.displayable(today):
+        if not self._shown(rec, today):
             return
         apply = partial(
             repairs.apply_for_repair,
@@ -878,7 +894,7 @@ class Platform(RuleBasedStateMachine):
                     assert min(r.decided for r in mine) <= add_months(today, -CLEAN_MONTHS), (
                         f"{today}: person {owner} holds a clean status, known for too short a time"
                     )
-                    shown = [r.id for r in mine if r.displayable(today)]
+                    shown = [r.id for r in mine if self._shown(r, today)]
                     assert not shown, (
                         f"{today}: person {owner} holds a clean status beside negative records"
                         f" {shown} in display"
