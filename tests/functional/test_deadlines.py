@@ -26,7 +26,8 @@ from xinyong.domain import calendar
 from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.policy import Policy
 from xinyong.domain.querylog import QueryEntry
-from xinyong.services import accounts, objections
+from xinyong.services import accounts, decided_lists, objections
+from xinyong.services.deadlines import recount_deadlines
 from xinyong.services.feed import key_of
 from xinyong.services.records import submit_record
 
@@ -248,3 +249,40 @@ def test_the_commands_list_overdue_deadlines_and_the_sweep_reports_what_it_delet
     assert swept.exit_code == 0, swept.output
     figures = json.loads(swept.stdout)
     assert (figures["queries_deleted"], figures["deadlines_recounted"]) == (0, 0)
+
+
+def test_a_recount_on_the_official_calendar_keeps_the_display_a_listing_holds(
+    seeded: UowFactory, policy: Policy, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The food licence bar's five years hold its record shown past its own three
+    (docs/lists-and-measures.md, "A listing keeps its record shown"); counting the record's
+    double-publicity deadline again on the official calendar moves that deadline alone."""
+    monkeypatch.setattr(calendar, "official_years", lambda: BEFORE_2026)
+    clock.at = on(date(2026, 9, 30))
+    number = citizen_id(born=date(1971, 8, 8))
+    row = penalty_row(subject_id=number, penalty_type="licence_revocation")
+    stored = submit_record(seeded(), policy, row, department="BJ-AMR", actor="clerk")
+    assert stored.record.display_ends == date(2029, 9, 1)
+    assert stored.record.publish_by_official is False
+    decided_lists.record_decided(
+        seeded(),
+        policy,
+        list_code="FOOD-LICENCE-REVOKED",
+        subject_number=number,
+        grounds="吊销食品经营许可证",
+        decided_on=date(2026, 9, 1),
+        months=None,
+        department="BJ-AMR",
+        actor="clerk",
+    )
+    with seeded() as uow:
+        held = uow.records.get(stored.record.id)
+        assert (held.display_ends, held.retention_ends) == (date(2031, 9, 1), date(2036, 9, 1))
+
+    monkeypatch.setattr(calendar, "official_years", lambda: COVERED)  # the calendar arrives
+    clock.at = on(date(2026, 10, 1))
+    assert recount_deadlines(seeded(), actor="test").recounted >= 1
+    with seeded() as uow:
+        after = uow.records.get(stored.record.id)
+        assert after.publish_by_official is True
+        assert (after.display_ends, after.retention_ends) == (date(2031, 9, 1), date(2036, 9, 1))
