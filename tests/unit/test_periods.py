@@ -11,7 +11,7 @@ import pytest
 
 from xinyong.domain.catalog import CatalogItem, Severity
 from xinyong.domain.errors import CatalogError
-from xinyong.domain.periods import PeriodPolicy, assess
+from xinyong.domain.periods import PeriodPolicy, assess, held_display
 from xinyong.domain.policy import Policy
 from xinyong.policy import PACKAGED, read_toml
 
@@ -250,3 +250,27 @@ def test_a_periods_file_with_a_bad_figure_names_the_class() -> None:
         PeriodPolicy.from_policy(data)
 
     assert caught.value.item == "severity.serious"
+
+
+def test_a_decided_listing_holds_its_record_shown_to_its_own_end_or_the_day_it_ended(
+    policy: Policy,
+) -> None:
+    """docs/lists-and-measures.md, "A listing keeps its record shown"."""
+    penalty = item(policy, "ADM-PEN-01")
+    own = assess(
+        penalty, ORDINARY_FINE, decision_date=DECIDED, valid_until=None, policy=policy.periods
+    )
+
+    def held(*windows: tuple[date, date | None]) -> tuple[date | None, date | None]:
+        return held_display(own, windows, item=penalty, policy=policy.periods)
+
+    assert held() == (own.display_ends, own.retention_ends)
+    assert own.display_ends is not None
+    shorter = (DECIDED, date(own.display_ends.year - 1, 1, 1))
+    assert held(shorter) == (own.display_ends, own.retention_ends)
+    longer = (DECIDED, date(own.display_ends.year + 2, 1, 1))
+    assert held(shorter, longer) == (
+        date(own.display_ends.year + 2, 1, 1),
+        date(own.display_ends.year + 7, 1, 1),
+    )
+    assert held(longer, (DECIDED, None)) == (None, None)  # open-ended: shown while it stands

@@ -426,7 +426,8 @@ class CreditRecord:
         open-ended. `listed_on` is today when such a listing is in force: an archived record it
         shows again (an extension recorded after the fact) returns from the archive; a record
         whose display was stopped is never archived while a listing rests on it (the stop ends
-        them). Returns whether anything changed."""
+        them). A withheld record gets its end too, for the day an identity review releases it.
+        Returns whether anything changed."""
         revive = (
             listed_on is not None
             and self.status is RecordStatus.EXPIRED
@@ -438,7 +439,9 @@ class CreditRecord:
         self.retention_ends = retention_ends
         if revive:
             self.status = RecordStatus.ACTIVE
-        self.updated_at = at
+        if self.status is RecordStatus.ACTIVE:
+            # a record that stopped (repaired, held, stopped) keeps the day it stopped on
+            self.updated_at = at
         return True
 
     def mark_objection(self, marked: bool) -> None:

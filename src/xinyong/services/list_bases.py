@@ -108,8 +108,8 @@ def hold_record_display(
         record = uow.records.get(record_id)
     except NotFound:  # deleted after its retention
         return None
-    if record.status not in (RecordStatus.ACTIVE, RecordStatus.EXPIRED):
-        return record  # revoked, repaired, held: no display to keep
+    if record.status is RecordStatus.REVOKED:
+        return record  # as if never made: nothing to show, ever
     item = policy.catalog.get(record.item_code)
     if item is None:
         return record
