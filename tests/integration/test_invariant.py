@@ -628,6 +628,8 @@ class Platform(RuleBasedStateMachine):
         for e in self.entries.values():
             if e.record != rec.id or e.list_code not in DECIDED_ELSEWHERE:
                 continue
+            if not rec.makes(e.list_code):
+                continue  # varied away: the corrected record's own periods apply
             if e.decided_on is None or (e.state == "ended" and e.ended_on is None):
                 continue
             stops = [d for d in (e.ends_on, e.ended_on) if d is not None]
@@ -1001,6 +1003,13 @@ class Platform(RuleBasedStateMachine):
                 assert stored.subject_id == self.subject_ids[rec.owner], (
                     f"record {rec.id} moved to subject {stored.subject_id} without a review"
                 )
+                if rec.status == "active":  # displayed exactly while the model shows it
+                    shown = self._shown(rec, self.today)
+                    displayed = stored.is_displayable_on(self.today)
+                    assert displayed == shown, (
+                        f"{self.today}: record {rec.id} displayed {displayed}, model says {shown}"
+                        f" (its display ends {stored.display_ends})"
+                    )
 
     @invariant()
     def basis_and_agreement(self) -> None:
@@ -1016,3 +1025,20 @@ def test_every_measure_rests_on_a_live_basis_and_every_view_agrees(world: World)
     Platform.world = world
     run_state_machine_as_test(Platform, settings=settings())
     empty_tables(world.engine)
+
+
+def test_the_case_that_raised_the_display_question_holds_by_hand(world: World) -> None:
+    """docs/invariant.md: an open-ended court listing outlives its record's own three years;
+    the record stays shown, so the check, the person's file and the public listing agree."""
+    Platform.world = world
+    machine = Platform()
+    try:
+        machine.submit_debtor(person=0, conduct=OPEN_ENDED, days_ago=0)
+        machine.court_sync()
+        machine.time_passes(1200)
+        machine.sweep()
+        machine.basis_and_agreement()
+        assert machine.expected_measures(0, "flight")  # the listing still stands, and is checked
+    finally:
+        machine.teardown()
+        empty_tables(world.engine)
