@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from stdnum.cn import ric
 
-from tests.conftest import _empty_tables
+from tests.conftest import empty_tables
 from tests.factories import citizen_id
 from tests.functional.conftest import settings_for
 from tests.functional.helpers import run
@@ -65,7 +65,7 @@ def demo_database(
         url = f"sqlite:///{data / 'xinyong.db'}"
     else:
         url = database_url
-        _empty_tables(engine)
+        empty_tables(engine)
     monkeypatch.setenv("XINYONG_DATABASE_URL", url)
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.chdir(tmp_path)
@@ -74,7 +74,7 @@ def demo_database(
     printed = " ".join(result.stdout.split())
     yield url, data, dict(re.findall(r"(\S+) key \([^)]*\): (xy_\S+)", printed))
     if engine.dialect.name != "sqlite":
-        _empty_tables(engine)
+        empty_tables(engine)
 
 
 def scripted_session(

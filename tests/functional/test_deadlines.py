@@ -119,15 +119,22 @@ def cli_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
 
 
+NUMBER = citizen_id(born=date(1970, 7, 7))
+
+
 def _person(seeded: UowFactory, policy: Policy) -> tuple[int, int, Headers]:
     """A person with one record and an account: (subject id, record id, headers)."""
-    number = citizen_id(born=date(1970, 7, 7))
     stored = submit_record(
-        seeded(), policy, penalty_row(subject_id=number), department="BJ-AMR", actor="clerk"
+        seeded(), policy, penalty_row(subject_id=NUMBER), department="BJ-AMR", actor="clerk"
     )
-    open_account(seeded, policy, number=number, name="王秀英", password=PASSWORD)
-    token = accounts.login(seeded(), policy, number=number, password=PASSWORD, api=True).token
-    return stored.record.subject_id, stored.record.id, auth(token)
+    open_account(seeded, policy, number=NUMBER, name="王秀英", password=PASSWORD)
+    return stored.record.subject_id, stored.record.id, _login(seeded, policy)
+
+
+def _login(seeded: UowFactory, policy: Policy) -> Headers:
+    """The person's headers with a fresh token (an API token lives minutes, not days)."""
+    token = accounts.login(seeded(), policy, number=NUMBER, password=PASSWORD, api=True).token
+    return auth(token)
 
 
 def test_a_deadline_counted_monday_to_friday_is_marked_until_recounted_and_the_person_told(
@@ -157,6 +164,7 @@ def test_a_deadline_counted_monday_to_friday_is_marked_until_recounted_and_the_p
     clock.at = on(date(2026, 10, 1))
     result = CliRunner().invoke(app, ["deadlines", "recount", "--json"])
     assert result.exit_code == 0, result.output
+    person = _login(seeded, policy)
 
     [mine] = get(client, "/api/v1/me/objections", person)
     assert (mine["due"], mine["due_official"]) == ("2026-10-08", True)

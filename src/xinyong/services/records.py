@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import add_working_days, business_date
 from xinyong.domain.catalog import Nature
-from xinyong.domain.errors import Conflict, NotFound
+from xinyong.domain.errors import NotFound
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import FeedKind
 from xinyong.domain.lists import NEW_NEGATIVE_RECORD
@@ -24,14 +24,15 @@ from xinyong.domain.records import CreditRecord, Outcome, RecordStatus, Submissi
 from xinyong.domain.subjects import (
     IdentityConflict,
     IdentityConflictKind,
-    IdentityReview,
-    ReviewResolution,
     Subject,
     find_identity_conflict,
 )
 from xinyong.services import outbound
 from xinyong.services.departments import require_department
 from xinyong.services.feed import notify
+from xinyong.services.identity_reviews import (
+    resolve_identity_review as resolve_identity_review,  # its callers import it from here
+)
 from xinyong.services.list_bases import end_listings_resting_on
 from xinyong.services.lists import lose_clean_status
 
@@ -484,53 +485,6 @@ def revoke_record(
         number = subject.number
         uow.commit()
     return record, number
-
-
-def resolve_identity_review(
-    uow: UnitOfWork, policy: Policy, review_id: int, *, same_person: bool, note: str, actor: str
-) -> IdentityReview:
-    """Decide a review: the same person (a held record is released; a flagged number is
-    confirmed) or not (a held record stays withheld, a resubmission under another person moves
-    the document to them, a record under a flagged number is withheld and stops grounding
-    anything)."""
-    with uow:
-        review = uow.reviews.get(review_id)
-        if not review.is_open:
-            raise Conflict(f"identity review {review_id} is already resolved")
-        at = uow.now()
-        record = uow.records.get(review.record_id)
-        was = (record.status, record.subject_id)
-        resolution = (
-            ReviewResolution.SAME_PERSON if same_person else ReviewResolution.DIFFERENT_PERSON
-        )
-        if review.moves_subject and not same_person:
-            # The document is about the person the resubmission named: it moves to them.
-            uow.reviews.apply_pending(review_id, at=at)
-        elif not review.holds_record:
-            if not same_person and record.status in (RecordStatus.ACTIVE, RecordStatus.EXPIRED):
-                # The number is not the person's: the record grounds nothing from now on.
-                record.hold_for_review(at=at)
-                uow.records.save_status(record)
-                end_listings_resting_on(uow, policy, record, today=business_date(at), actor=actor)
-        elif (same_person or review.moves_subject) and record.status is RecordStatus.IDENTITY_HOLD:
-            record.release(at=at)
-            uow.records.save_status(record)
-        outbound.queue_if_moved(uow, policy, review.record_id, was)
-        uow.reviews.resolve(review_id, resolution=resolution, note=note, by=actor, at=at)
-        uow.audit.add(
-            AuditEvent(
-                EventTag.IDENTITY_REVIEW_RESOLVED,
-                actor,
-                "identity_review",
-                str(review_id),
-                at,
-                subject_id=review.subject_id,
-                reason=note,
-                data={"resolution": resolution.value, "record_id": review.record_id},
-            )
-        )
-        uow.commit()
-        return uow.reviews.get(review_id)
 
 
 def count_records(uow: UnitOfWork) -> int:

@@ -28,8 +28,10 @@ def swagger_ui() -> HTMLResponse:
         swagger_js_url=f"{STATIC}/swagger-ui/swagger-ui-bundle.js",
         swagger_css_url=f"{STATIC}/swagger-ui/swagger-ui.css",
         swagger_favicon_url=f"{STATIC}/swagger-ui/favicon-32x32.png",
-        # No validator badge: it would send the schema to swagger.io.
-        swagger_ui_parameters={"validatorUrl": None},
+        # No validator badge: it would send the schema to swagger.io. The tags start collapsed:
+        # a hundred-odd operations expanded at once are too many to read, and Swagger UI did
+        # not finish rendering them all in one go (tests/browser/test_apidocs.py opens each).
+        swagger_ui_parameters={"validatorUrl": None, "docExpansion": "none"},
     )
 
 

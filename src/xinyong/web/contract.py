@@ -78,18 +78,18 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
     """Add every status each operation can answer, with the Problem schema, to `schema`."""
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
-    for item in schema.get("paths", {}).values():
+    for path, item in schema.get("paths", {}).items():
         for method in METHODS:
             if method in item:
-                _document_operation(method, item[method])
+                _document_operation(method, item[method], browser=_for_browsers(path))
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     return schema
 
 
-def _document_operation(method: str, op: dict[str, Any]) -> None:
+def _document_operation(method: str, op: dict[str, Any], *, browser: bool) -> None:
     responses: dict[str, Any] = op.setdefault("responses", {})
-    page = _is_page(op)
+    page = browser or _is_page(op)
     body = op.get("requestBody", {}).get("content", {})
     # Any operation may meet an unknown or expired credential (a public one too: a login) and
     # a refusal of its mandate or form token.
@@ -117,6 +117,12 @@ def _error_content(page: bool) -> dict[str, Any]:
         # with problem details all the same.
         content["text/html"] = {"schema": {"type": "string"}}
     return content
+
+
+def _for_browsers(path: str) -> bool:
+    """The portal's and the consoles' routes (pages, their fragments and files) answer a
+    browser: a caller without a session is sent to log in (303)."""
+    return path.startswith(("/portal", "/console"))
 
 
 def _is_page(op: dict[str, Any]) -> bool:

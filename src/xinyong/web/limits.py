@@ -199,10 +199,15 @@ def _path_patterns(app: Any) -> list[re.Pattern[str]]:
     if cached is None:
         cached = [
             re.compile("^" + re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(path)) + "$")
-            for path in app.openapi().get("paths", {})
+            # The most literal path first: `/x/{id}/{doc}.pdf` before `/x/{id}/{step}`.
+            for path in sorted(app.openapi().get("paths", {}), key=_literal_length, reverse=True)
         ]
         app.state.path_patterns = cached
     return cached
+
+
+def _literal_length(path: str) -> int:
+    return len(re.sub(r"\{\w+\}", "", path))
 
 
 def _query_faults(query: bytes) -> Iterator[str]:

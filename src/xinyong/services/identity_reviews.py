@@ -1,0 +1,65 @@
+"""Identity reviews decided: a held record released or kept withheld, a flagged number
+confirmed or its record withheld, a resubmission under another person applied or dropped."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.calendar import business_date
+from xinyong.domain.errors import Conflict
+from xinyong.domain.policy import Policy
+from xinyong.domain.records import RecordStatus
+from xinyong.domain.subjects import IdentityReview, ReviewResolution
+from xinyong.services import outbound
+from xinyong.services.list_bases import end_listings_resting_on
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+def resolve_identity_review(
+    uow: UnitOfWork, policy: Policy, review_id: int, *, same_person: bool, note: str, actor: str
+) -> IdentityReview:
+    """Decide a review: the same person (a held record is released; a flagged number is
+    confirmed) or not (a held record stays withheld, a resubmission under another person moves
+    the document to them, a record under a flagged number is withheld and stops grounding
+    anything)."""
+    with uow:
+        review = uow.reviews.get(review_id)
+        if not review.is_open:
+            raise Conflict(f"identity review {review_id} is already resolved")
+        at = uow.now()
+        record = uow.records.get(review.record_id)
+        was = (record.status, record.subject_id)
+        resolution = (
+            ReviewResolution.SAME_PERSON if same_person else ReviewResolution.DIFFERENT_PERSON
+        )
+        if review.moves_subject and not same_person:
+            # The document is about the person the resubmission named: it moves to them.
+            uow.reviews.apply_pending(review_id, at=at)
+        elif not review.holds_record:
+            if not same_person and record.status in (RecordStatus.ACTIVE, RecordStatus.EXPIRED):
+                # The number is not the person's: the record grounds nothing from now on.
+                record.hold_for_review(at=at)
+                uow.records.save_status(record)
+                end_listings_resting_on(uow, policy, record, today=business_date(at), actor=actor)
+        elif (same_person or review.moves_subject) and record.status is RecordStatus.IDENTITY_HOLD:
+            record.release(at=at)
+            uow.records.save_status(record)
+        outbound.queue_if_moved(uow, policy, review.record_id, was)
+        uow.reviews.resolve(review_id, resolution=resolution, note=note, by=actor, at=at)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.IDENTITY_REVIEW_RESOLVED,
+                actor,
+                "identity_review",
+                str(review_id),
+                at,
+                subject_id=review.subject_id,
+                reason=note,
+                data={"resolution": resolution.value, "record_id": review.record_id},
+            )
+        )
+        uow.commit()
+        return uow.reviews.get(review_id)
