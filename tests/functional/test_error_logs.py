@@ -78,7 +78,10 @@ def test_a_database_error_and_an_id_number_in_a_url_leave_no_identifier_in_the_l
         conn.execute(text("ALTER TABLE subjects RENAME TO subjects_away"))
     try:
         failed = httpx.post(
-            f"{url}/api/v1/records", json=penalty_row(subject_id=number), headers=headers
+            f"{url}/api/v1/records",
+            json=penalty_row(subject_id=number),
+            headers=headers,
+            timeout=60,
         )
     finally:
         with engine.begin() as conn:
@@ -86,7 +89,7 @@ def test_a_database_error_and_an_id_number_in_a_url_leave_no_identifier_in_the_l
     assert failed.status_code == 500
     assert number not in failed.text
 
-    in_url = httpx.get(f"{url}/api/v1/records/{number}", headers=headers)
+    in_url = httpx.get(f"{url}/api/v1/records/{number}", headers=headers, timeout=60)
     assert in_url.status_code == 404
     assert number not in in_url.text
 
