@@ -73,6 +73,8 @@ def test_a_database_error_and_an_id_number_in_a_url_leave_no_identifier_in_the_l
 ) -> None:
     url, log = served
     number = citizen_id()
+    while not number.isdigit():  # all digits, so that the path below reaches the route (404)
+        number = citizen_id()
     headers = auth(key_for([Scope.RECORDS_WRITE, Scope.RECORDS_READ], DEPARTMENT))
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE subjects RENAME TO subjects_away"))
