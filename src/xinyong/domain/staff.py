@@ -69,7 +69,8 @@ def binding_problem(role: Role, department: str | None) -> str | None:
 @dataclass(slots=True)
 class StaffUser:
     """A department's or the credit centre's user: a role from the permission matrix, a password
-    (kept only as an argon2 hash) and a TOTP secret for the second factor (RFC 6238)."""
+    (kept only as an argon2 hash) and a TOTP secret for the second factor (RFC 6238; in clear
+    here, stored sealed under the data key as identifiers are)."""
 
     id: int | None
     username: str
