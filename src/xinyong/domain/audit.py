@@ -83,6 +83,8 @@ class EventTag(StrEnum):
     RATE_LIMITED = "rate:limited"
     #: A bearer token that authenticated nobody: unknown, revoked or expired.
     KEY_REFUSED = "api_key:refused"
+    #: A console or portal form sent without its session's form token (forged or stale).
+    FORM_REFUSED = "form:refused"
 
 
 @dataclass(frozen=True, slots=True)
