@@ -38,6 +38,8 @@ class EventTag(StrEnum):
     #: A used refresh token presented again: every token of that login was ended.
     ACCOUNT_REFRESH_REUSED = "account:refresh_reused"
     ACCOUNT_PASSWORD_CHANGED = "account:password_changed"  # noqa: S105 - an audit tag
+    #: A password change refused because the current password was wrong.
+    ACCOUNT_PASSWORD_REFUSED = "account:password_change_refused"  # noqa: S105 - an audit tag
     AGENT_RECORDED = "agency:recorded"
     AUTHORISATION_GRANTED = "authorisation:granted"
     AUTHORISATION_REVOKED = "authorisation:revoked"
