@@ -152,6 +152,16 @@ def hold_record_display(
     return record
 
 
+def hold_listed_record(uow: UnitOfWork, policy: Policy, record_id: int, *, actor: str) -> None:
+    """Hold a record shown again for the listings recorded from it (after a correction replaced
+    it and its display was computed from its own period)."""
+    record = uow.records.get(record_id)
+    for entry in uow.entries.of_subject(record.subject_id, policy.list_types):
+        if entry.id is not None and uow.entries.source_record_of(entry.id) == record_id:
+            hold_record_display(uow, policy, entry, actor=actor)
+            return  # it weighs every listing resting on the record
+
+
 def _day(raw: object) -> date | None:
     if isinstance(raw, date):
         return raw
