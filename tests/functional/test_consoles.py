@@ -197,6 +197,28 @@ def test_the_centre_forwards_and_decides_an_objection_and_sees_it_on_a_chart(
     assert '<h2 id="cases-heading">Objections and repairs handled on time</h2>' in english.text
 
 
+def test_a_form_without_its_token_does_nothing_and_a_step_taken_twice_shows_the_page_again(
+    client: TestClient, amr: Headers
+) -> None:
+    person = sign_up(client, citizen_id(born=date(1976, 6, 6)), "赵敏")
+    record = submit(client, amr, penalty_row(subject_id=person.number, subject_name="赵敏"))
+    objection = object_to(client, person, record)["id"]
+    me = sign_in(client, "qian.centre", Role.CREDIT_CENTRE)
+    url = f"/console/objections/{objection}/forward"
+    forged = client.post(url, data={"csrf": "0" * 32})
+    assert forged.status_code == 403
+    assert "表单已过期" in forged.text
+    assert "已转来源部门处理" not in client.get(f"/console/objections/{objection}").text
+    assert client.post(url, data={"csrf": me.csrf}).status_code == 200
+    again = client.post(url, data={"csrf": me.csrf})
+    assert again.status_code == 409
+    assert f"异议 {objection}" in again.text  # the objection's page, with why nothing was done
+    assert 'role="alert"' in again.text
+    client.cookies.clear()
+    nobody = client.post(url, data={"csrf": me.csrf}, follow_redirects=False)
+    assert (nobody.status_code, nobody.headers["location"]) == (303, "/console/login")
+
+
 def test_a_department_user_may_not_open_the_centres_pages(client: TestClient) -> None:
     sign_in(client, "zheng.amr", Role.SOURCE_DEPARTMENT, "BJ-AMR")
     for path in ("/console/queues", "/console/statistics", "/console/statistics/cases.csv"):
