@@ -133,6 +133,24 @@ def test_a_department_uploads_a_batch_with_bad_rows_and_downloads_the_error_repo
     assert sorted(int(r[0]) for r in rows[1:]) == [2, 3]
     assert all(not cell.startswith(("=", "+", "@")) for r in rows for cell in r)
     assert "110105194912310021" not in report.text
+    # Each reason in the page's language; the field stays the column's name in the file.
+    reasons = {r[1]: r[2] for r in rows[1:]}
+    assert reasons == {
+        "subject_id": "不是有效的公民身份号码：校验码不正确",
+        "decision_date": "应为日期，格式为 YYYY-MM-DD。",
+    }
+    assert "不是有效的公民身份号码：校验码不正确" in shown.text
+    assert "not a valid" not in shown.text
+    english = client.get(url, params={"lang": "en"})
+    assert "not a valid citizen ID number: the check character is wrong." in english.text
+    assert "不是有效" not in english.text
+    report = client.get(f"{url}/errors.csv")  # the language the reader chose, remembered
+    rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert rows[0] == ["row", "field", "reason"]
+    assert {r[1]: r[2] for r in rows[1:]} == {
+        "subject_id": "not a valid citizen ID number: the check character is wrong.",
+        "decision_date": "must be a date as YYYY-MM-DD.",
+    }
 
 
 def test_an_implementing_department_checks_and_gives_feedback(

@@ -28,6 +28,7 @@ from xinyong.domain.keys import ApiKey
 from xinyong.domain.staff import StaffUser
 from xinyong.services import staff
 from xinyong.web import forms, i18n
+from xinyong.web.console import rejects
 from xinyong.web.deps import platform_of
 from xinyong.web.portal import messages, words
 
@@ -97,12 +98,14 @@ def chart_title(svg: str) -> str:
 
 def _environment() -> Environment:
     """The console's page environment, with `masked` (an identifier, masked as published) and
-    `redact` (free text, any ID number in it hidden)."""
+    `redact` (free text, any ID number in it hidden), `reason` (why a row was refused, in the
+    page's language)."""
     env = i18n.environment("console")
     if "masked" not in env.filters:
         env.filters["masked"] = mask_number
         env.filters["redact"] = redact_id_numbers
         env.filters["chart_title"] = chart_title
+        env.filters["reason"] = rejects.reason_in_words
     return env
 
 
