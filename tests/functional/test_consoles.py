@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,7 @@ from tests.functional.consoles import (
     add_user,
     code_now,
     form_token,
+    import_court_rows,
     sign_in,
 )
 from tests.functional.helpers import (
@@ -235,6 +237,68 @@ def test_a_form_without_its_token_does_nothing_and_a_step_taken_twice_shows_the_
     client.cookies.clear()
     nobody = client.post(url, data={"csrf": me.csrf}, follow_redirects=False)
     assert (nobody.status_code, nobody.headers["location"]) == (303, "/console/login")
+
+
+def test_the_centre_reviews_the_courts_published_list_row_by_row(
+    client: TestClient, amr: Headers
+) -> None:
+    from tests.unit.test_court_list import NUMBER, published_row, same_mask_other_birthday
+
+    submit(client, amr, penalty_row(subject_id=NUMBER, subject_name="张某某"))
+    twin = same_mask_other_birthday(NUMBER)
+    submit(client, amr, penalty_row(subject_id=twin, subject_name="张某"))
+    first, second = import_court_rows(
+        client,
+        [published_row(), published_row(iname="刘某", caseCode="（2026）京0105执9号")],
+    )
+    me = sign_in(client, "he.centre", Role.CREDIT_CENTRE)
+    listed = client.get("/console/court-candidates")
+    assert listed.status_code == 200
+    assert f"/console/court-candidates/{first}" in listed.text
+    assert f"/console/court-candidates/{second}" in listed.text
+    page = client.get(f"/console/court-candidates/{first}")
+    assert page.status_code == 200
+    assert NUMBER not in page.text
+    assert twin not in page.text
+    assert page.text.count(NUMBER[:10] + "****" + NUMBER[14:]) >= 3  # the row and both persons
+    assert "姓名与本平台记载的不一致。" in page.text  # the twin's name
+    assert "the name differs" not in page.text
+    english = client.get(f"/console/court-candidates/{first}", params={"lang": "en"})
+    assert "The name differs from the person&#39;s." in english.text
+    assert "姓名" not in english.text
+    client.get(f"/console/court-candidates/{first}", params={"lang": "zh"})  # back to Chinese
+    url = f"/console/court-candidates/{first}"
+    persons = {
+        subject: bool(flagged)
+        for flagged, subject in re.findall(
+            r'<tr class="person( overdue-row)?[^"]*" data-subject="(\d+)"', page.text
+        )
+    }
+    assert sorted(persons.values()) == [False, True]  # one agrees, the twin's name differs
+    consistent = next(s for s, flagged in persons.items() if not flagged)
+    inconsistent = next(s for s, flagged in persons.items() if flagged)
+    unexplained = client.post(f"{url}/confirm", data={"subject_id": inconsistent, "csrf": me.csrf})
+    assert unexplained.status_code == 422
+    assert "请写明理由。" in unexplained.text
+    confirmed = client.post(f"{url}/confirm", data={"subject_id": consistent, "csrf": me.csrf})
+    assert confirmed.status_code == 200
+    assert '<dd id="status">已确认为本平台记载的人员</dd>' in confirmed.text
+    twice = client.post(f"{url}/reject", data={"reasons": "不是本人", "csrf": me.csrf})
+    assert twice.status_code == 409
+    assert "这条法院名单记录已经核对过了。" in twice.text
+    flagged = client.get(f"/console/court-candidates/{second}")
+    assert "案号对应" in flagged.text  # a Beijing case number from a court in Anhui
+    rejected = client.post(
+        f"/console/court-candidates/{second}/reject",
+        data={"reasons": "案号与法院不符，待法院更正。", "csrf": me.csrf},
+    )
+    assert '<dd id="status">已排除</dd>' in rejected.text
+    assert "没有待核对的法院名单记录。" in client.get("/console/court-candidates").text
+    decided = [d for t, d in _audit_tags(client) if t == "court_list:candidate_decided"]
+    assert [d["decision"] for d in decided] == ["confirmed", "rejected"]
+    client.post("/console/logout", data={"csrf": me.csrf})
+    sign_in(client, "feng.amr", Role.SOURCE_DEPARTMENT, "BJ-AMR")
+    assert client.get("/console/court-candidates").status_code == 403
 
 
 def test_a_department_user_may_not_open_the_centres_pages(client: TestClient) -> None:

@@ -17,8 +17,8 @@ from xinyong.domain.errors import RowRejected
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import validate_row
 from xinyong.web import i18n
-from xinyong.web.console import rejects
-from xinyong.web.console.rejects import reason_in_words
+from xinyong.web.console import reasons
+from xinyong.web.console.reasons import flag_in_words, reason_in_words
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "src" / "xinyong" / "locale" / "en" / "LC_MESSAGES" / "messages.po"
@@ -130,11 +130,11 @@ def _reasons(policy: Policy) -> list[str]:
 def test_every_reason_a_batch_row_is_refused_for_is_told_in_chinese_and_in_english(
     policy: Policy,
 ) -> None:
-    reasons = _reasons(policy)
-    assert len(reasons) >= 20
-    for reason in reasons:
+    found = _reasons(policy)
+    assert len(found) >= 20
+    for reason in found:
         chinese = reason_in_words(reason)
-        assert chinese != i18n.gettext(rejects.FALLBACK), reason
+        assert chinese != i18n.gettext(reasons.FALLBACK), reason
         assert re.search(r"[\u4e00-\u9fff]", chinese), chinese  # codes to write may stay
         with i18n.use_language("en"):
             english = reason_in_words(reason)
@@ -144,4 +144,23 @@ def test_every_reason_a_batch_row_is_refused_for_is_told_in_chinese_and_in_engli
         assert reason_in_words("a reason nobody wrote a rule for") == (
             "a reason nobody wrote a rule for"
         )
-    assert reason_in_words("a reason nobody wrote a rule for") == i18n.gettext(rejects.FALLBACK)
+    assert reason_in_words("a reason nobody wrote a rule for") == i18n.gettext(reasons.FALLBACK)
+
+
+def test_what_a_court_list_row_is_flagged_for_is_told_in_chinese_and_in_english() -> None:
+    from tests.unit.test_court_list import NUMBER, published_row
+    from xinyong.domain.court_list import KnownPerson, match_candidate, parse_published_row
+
+    # A Beijing case number from a court in Anhui, an age and a name that disagree.
+    row = published_row(caseCode="（2026）京0105执9号", courtName="巢湖市人民法院", age="30")
+    candidate = parse_published_row(row, 1)
+    assert not isinstance(candidate, list)
+    (match,) = match_candidate(candidate, [KnownPerson(1, NUMBER, "别人")])
+    assert len(match.inconsistencies) >= 3
+    for flag in match.inconsistencies:
+        chinese = flag_in_words(flag)
+        assert chinese != i18n.gettext(reasons.OTHER_FLAG), flag
+        with i18n.use_language("en"):
+            english = flag_in_words(flag)
+        assert english.startswith("The "), english
+    assert flag_in_words("something new") == i18n.gettext(reasons.OTHER_FLAG)

@@ -34,7 +34,7 @@ from xinyong.web.console.pages import (
     see_other,
     told,
 )
-from xinyong.web.console.rejects import reason_in_words
+from xinyong.web.console.reasons import reason_in_words
 from xinyong.web.deps import PUBLIC, DbId, platform_of
 
 router = APIRouter()

@@ -28,7 +28,7 @@ from xinyong.domain.keys import ApiKey
 from xinyong.domain.staff import StaffUser
 from xinyong.services import staff
 from xinyong.web import forms, i18n
-from xinyong.web.console import rejects
+from xinyong.web.console import reasons
 from xinyong.web.deps import platform_of
 from xinyong.web.portal import messages, words
 
@@ -98,14 +98,15 @@ def chart_title(svg: str) -> str:
 
 def _environment() -> Environment:
     """The console's page environment, with `masked` (an identifier, masked as published) and
-    `redact` (free text, any ID number in it hidden), `reason` (why a row was refused, in the
-    page's language)."""
+    `redact` (free text, any ID number in it hidden), `reason` (why a row was refused) and `flag`
+    (what a court list row disagrees in), in the page's language."""
     env = i18n.environment("console")
     if "masked" not in env.filters:
         env.filters["masked"] = mask_number
         env.filters["redact"] = redact_id_numbers
         env.filters["chart_title"] = chart_title
-        env.filters["reason"] = rejects.reason_in_words
+        env.filters["reason"] = reasons.reason_in_words
+        env.filters["flag"] = reasons.flag_in_words
     return env
 
 
@@ -195,12 +196,12 @@ async def submitted(
     *,
     again: Again,
     then: Callable[[T], str | Response] | str,
-    status: int = 409,
+    status: int | Callable[[DomainError], int] = 409,
 ) -> Response:
     """What every console form does: the guard (`scope`), the form's token, the use case
     (`work`, in the threadpool), then the next page (`then`: a URL to see, or a response); a
     domain error shows the form's page `again` with `status` and the error in the page's
-    language, and nothing was done."""
+    language, and nothing was done (`status` may depend on the error)."""
     me = await guard(request, scope)
     if isinstance(me, Response):
         return me
@@ -209,7 +210,8 @@ async def submitted(
     try:
         done = await run_in_threadpool(work, me)
     except DomainError as exc:
-        shown = again(me, status, told(request, exc))
+        code = status if isinstance(status, int) else status(exc)
+        shown = again(me, code, told(request, exc))
         return await shown if inspect.isawaitable(shown) else shown
     following = then if isinstance(then, str) else then(done)
     return see_other(following) if isinstance(following, str) else following

@@ -1,4 +1,5 @@
-"""Why a batch's row was refused, told in the page's language.
+"""Why a batch's row was refused, and what a court list row's reviewer is warned of, told in the
+page's language.
 
 The record gate speaks English to callers of the API (`domain/records.py validate_row`, the
 catalog's field types, the file readers); the console's batch page and its error report speak
@@ -7,6 +8,10 @@ in the catalog); its parts (a count, a date, an item's code) are carried over, n
 A reason no pattern knows is told in English as it is (on an English page) or by a general
 sentence (on a Chinese page): a page never shows two languages. The field stays as sent (it is
 the column's name in the department's file, a machine-readable code).
+
+The court's published list (`domain/court_list.py`) flags what disagrees between a row's case
+number, court and area, and between the row and each person it may be (`FLAGS`, told by
+`flag_in_words`); places and names are carried over as the court wrote them.
 """
 
 from __future__ import annotations
@@ -140,17 +145,59 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
-def reason_in_words(reason: str) -> str:
-    """A refused row's reason in the current language, never with an ID number."""
-    for pattern, text in RULES:
-        matched = pattern.search(reason)
+#: What a court list row is flagged for (domain/court_list.py court_flags, match_candidate).
+FLAGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), text)
+    for pattern, text in (
+        (
+            r"^the case number names no court this platform can read$",
+            _("案号中的法院代字无法识别。"),
+        ),
+        (
+            r"^the case number is from (?P<province>.+), the row's area is (?P<area>.+)$",
+            _("案号属于%(province)s，而本行的地区为%(area)s。"),
+        ),
+        (
+            r"^the case number names a court of (?P<places>.+) \(region (?P<region>\d+)\),"
+            r" not (?P<court>.+)$",
+            _("案号对应%(places)s（区划 %(region)s）的法院，而不是%(court)s。"),
+        ),
+        (r"^the name differs from the person's$", _("姓名与本平台记载的不一致。")),
+        (
+            r"^the sex differs from the one the number encodes$",
+            _("性别与身份号码所表示的不一致。"),
+        ),
+        (
+            r"^the age (?P<age>\d+) differs from (?P<held>\d+) on the publication date$",
+            _("公布的年龄 %(age)s 岁，与按身份号码计算的公布之日年龄 %(held)s 岁不一致。"),
+        ),
+    )
+)
+
+#: What a page says of a flag no pattern above knows.
+OTHER_FLAG = _("有不一致之处，请核对原始公布信息。")
+
+
+def _told(rules: tuple[tuple[re.Pattern[str], str], ...], text: str, fallback: str) -> str:
+    for pattern, said in rules:
+        matched = pattern.search(text)
         if matched:
             parts = {
-                k: reason_in_words(v).rstrip("。.") if k == "inner" else redact_id_numbers(v)
+                k: _told(rules, v, fallback).rstrip("。.") if k == "inner" else redact_id_numbers(v)
                 for k, v in matched.groupdict().items()
             }
-            said = i18n.gettext(text)
-            return said % parts if parts else said
+            translated = i18n.gettext(said)
+            return translated % parts if parts else translated
     if i18n.current() == "en":
-        return redact_id_numbers(reason)
-    return i18n.gettext(FALLBACK)
+        return redact_id_numbers(text)
+    return i18n.gettext(fallback)
+
+
+def reason_in_words(reason: str) -> str:
+    """A refused row's reason in the current language, never with an ID number."""
+    return _told(RULES, reason, FALLBACK)
+
+
+def flag_in_words(flag: str) -> str:
+    """What a court list row is flagged for, in the current language."""
+    return _told(FLAGS, flag, OTHER_FLAG)
