@@ -252,6 +252,8 @@ def test_the_centre_reviews_the_courts_published_list_row_by_row(
         [published_row(), published_row(iname="刘某", caseCode="（2026）京0105执9号")],
     )
     me = sign_in(client, "he.centre", Role.CREDIT_CENTRE)
+    queues = client.get("/console/queues").text
+    assert '法院失信名单待核对 <span class="count">2</span>' in queues
     listed = client.get("/console/court-candidates")
     assert listed.status_code == 200
     assert f"/console/court-candidates/{first}" in listed.text
