@@ -70,6 +70,13 @@ def test_the_centre_creates_staff_through_the_api_and_a_department_cannot(
     assert_problem(bad, 422)
     disabled = client.post("/api/v1/staff/zhao.amr/disable", headers=staff)
     assert disabled.json()["disabled_at"] is not None
+    both = {**body, "username": "qin.amr", "also": ["implementing_department"]}
+    created = client.post("/api/v1/staff", json=both, headers=staff)
+    assert created.status_code == 201, created.text
+    assert created.json()["also"] == ["implementing_department"]
+    assert {"records:write", "checks:run"} <= set(created.json()["scopes"])
+    only_submits = {**both, "username": "sun.socsec", "department": "BJ-SOCSEC"}
+    assert_problem(client.post("/api/v1/staff", json=only_submits, headers=staff), 422)
 
 
 def test_a_login_needs_the_code_and_the_first_one_enrols_the_authenticator(
