@@ -160,7 +160,8 @@ class Checker:
         """Read the number hashes of these subjects that are not yet known, in one go (a
         screening confirms a whole chunk's hits with one read)."""
         known = self._hashes
-        wanted = set(subject_ids) - known.keys()
+        # Membership one id at a time: `set - dict.keys()` would walk the whole cache.
+        wanted = {i for i in subject_ids if i not in known}
         if not wanted:
             return
         found = self.source.number_hashes_of(wanted)
