@@ -150,7 +150,8 @@ def test_rotating_the_data_key_seals_every_row_again_and_reads_go_on(
         assert staff_user.totp_secret == secret
         # A process still holding only version 1 reads the key file again when it meets 2.
         vault.install(old, reload=lambda: Vault.from_material(json.loads(key_file.read_text())))
-        subject = SqlSubjectRepository(make_session_factory(engine)()).get_by_number(debtor)
+        with make_session_factory(engine)() as session:  # closed: SQLite's lock goes with it
+            subject = SqlSubjectRepository(session).get_by_number(debtor)
         assert subject is not None
         assert subject.number == debtor
         assert vault.current().current_version == 2

@@ -18,7 +18,7 @@ from xinyong.domain.catalog import Nature
 from xinyong.domain.errors import NotFound
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import FeedKind
-from xinyong.domain.lists import NEW_NEGATIVE_RECORD
+from xinyong.domain.lists import BASIS_WITHHELD, NEW_NEGATIVE_RECORD
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, Outcome, RecordStatus, Submission, validate_row
 from xinyong.domain.subjects import (
@@ -274,7 +274,10 @@ def settle_chunk(uow: UnitOfWork, policy: Policy, result: ChunkResult, *, actor:
     """
     today = business_date(uow.now())
     for record_id in result.withheld:
-        end_listings_resting_on(uow, policy, uow.records.get(record_id), today=today, actor=actor)
+        record = uow.records.get(record_id)
+        end_listings_resting_on(
+            uow, policy, record, today=today, actor=actor, ground=BASIS_WITHHELD
+        )
     if result.replaced:
         for record_id in sorted(uow.entries.linked_records(result.replaced)):
             hold_listed_record(uow, policy, record_id, actor=actor)

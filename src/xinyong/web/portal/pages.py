@@ -9,8 +9,6 @@ also carries a token derived from that session (double submit), so no other site
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -27,7 +25,7 @@ from xinyong.domain.errors import DomainError
 from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.keys import ApiKey
 from xinyong.services import accounts, audit
-from xinyong.web import i18n
+from xinyong.web import forms, i18n
 from xinyong.web.deps import SESSION_COOKIE, platform_of
 from xinyong.web.errors import where
 from xinyong.web.portal import messages, words
@@ -77,7 +75,7 @@ def _say(request: Request, message: str, **values: object) -> str:
 
 
 def csrf_token(secret: str, token: str) -> str:
-    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()[:32]
+    return forms.form_token(secret, token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +108,7 @@ class Visitor:
 
     def sent_token(self, sent: str) -> bool:
         """Whether a form carried this session's token (it was made by our page)."""
-        return self.signed_in and hmac.compare_digest(sent.encode(), self.csrf.encode())
+        return self.signed_in and forms.carries_token(sent, self.csrf)
 
 
 async def visitor(request: Request) -> Visitor:
@@ -157,13 +155,16 @@ def see_other(url: str) -> RedirectResponse:
 def expired_form(request: Request) -> HTMLResponse:
     """A form without this session's token: nothing was done, and the refusal is audited; the
     person logs in again."""
-    refused = page(
-        request,
-        "login.html",
-        status=403,
-        signed_in=False,
-        csrf="",
-        problems=Problems(alert=_say(request, "表单已过期，请重新登录。")),
+    refused = forms.expired_form(
+        lambda status, alert: page(
+            request,
+            "login.html",
+            status=status,
+            signed_in=False,
+            csrf="",
+            problems=Problems(alert=alert),
+        ),
+        _say(request, "表单已过期，请重新登录。"),
     )
     return audit_refused_form(request, refused)
 
