@@ -16,11 +16,12 @@ app = typer.Typer(help="Credit reporting agencies: licences and the agency black
 
 @app.command("list")
 def list_agencies() -> None:
-    """Every registered agency, its licence, and whether it may query today."""
+    """Every registered agency, its licence, whether it may query today, and whether it is
+    flagged for acknowledgements of corrections, repairs or revocations past their deadline."""
     from xinyong.services import agencies
 
     p = context.platform()
-    table = Table("code", "name", "licence", "valid", "may query")
+    table = Table("code", "name", "licence", "valid", "may query", "flagged")
     for a in agencies.agency_standings(p.uow()):
         licence = a.licence
         table.add_row(
@@ -29,6 +30,7 @@ def list_agencies() -> None:
             f"{licence.number} ({licence.authority})" if licence else "-",
             f"{licence.valid_from} – {licence.valid_until}" if licence else "-",
             "yes" if a.refused_because is None else f"no: {a.refused_because}",
+            f"yes: {a.overdue_acknowledgements} acknowledgements overdue" if a.flagged else "",
         )
     console.print(table)
 
