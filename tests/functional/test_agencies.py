@@ -17,6 +17,7 @@ from sqlalchemy import select
 from tests.conftest import Clock
 from tests.factories import citizen_id, penalty_row
 from tests.functional.conftest import KeyFor
+from tests.functional.consoles import sign_in
 from tests.functional.helpers import (
     AGENCY,
     Headers,
@@ -268,6 +269,11 @@ def test_an_agency_acknowledges_a_revocation_by_its_deadline_or_is_flagged(
     assert expiry.sweep(seeded(), policy, actor="sweep").agencies_flagged == 0
     [flag] = audited(seeded, EventTag.AGENCY_FLAGGED)
     assert (flag["entity_id"], flag["feed_items"]) == (AGENCY, [seq])
+    sign_in(client, "li.centre", Role.CREDIT_CENTRE)
+    queue = client.get("/console/queues")
+    assert f"feed item {seq}: the agency acknowledges it put its copy right" in queue.text
+    flagged = queue.text.split("逾期未确认的征信机构")[1].split("</section>")[0]
+    assert f"({AGENCY})" in flagged
 
     # Only the agency told acknowledges its item; acknowledging again changes nothing.
     other = auth(key_for([Scope.FEED_ACKNOWLEDGE], "AGENCY-PUDAO"))

@@ -177,7 +177,8 @@ def flag_overdue_agencies(uow: UnitOfWork, *, actor: str) -> int:
                     data={"feed_items": seqs},
                 )
             )
-        uow.commit()
+        if by_agency:  # nothing new: no transaction to commit
+            uow.commit()
     return len(by_agency)
 
 
