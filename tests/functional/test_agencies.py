@@ -353,7 +353,9 @@ def test_the_command_line_shows_an_agency_flagged_and_the_sweep_audits_it(
 
     shown = run("agencies", "list")
     assert shown.exit_code == 0, shown.output
-    assert "yes: 1 acknowledgements overdue" in " ".join(shown.output.split())
+    assert f"flagged: {AGENCY}: 1 overdue acknowledgement of a" in " ".join(shown.output.split())
+    listed = run("deadlines", "list", "--overdue", "--kind", "acknowledgement")
+    assert "the agency acknowledges it put its copy right" in " ".join(listed.output.split())
     swept = run("sweep", "--json")
     assert swept.exit_code == 0, swept.output
     assert json.loads(swept.stdout)["agencies_flagged"] == 1

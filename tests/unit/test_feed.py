@@ -13,8 +13,8 @@ from tests.unit.helpers import authorised_query, on, party, submitted
 from xinyong.domain.agencies import AgencySuspended
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.deadlines import DeadlineKind
-from xinyong.domain.errors import Conflict, NotFound
-from xinyong.domain.feed import FeedKind
+from xinyong.domain.errors import CatalogError, Conflict, NotFound
+from xinyong.domain.feed import AcknowledgementRules, FeedKind
 from xinyong.domain.policy import Policy
 from xinyong.services import agencies, deadlines
 from xinyong.services.authorisations import NotAuthorised, agency_query
@@ -245,3 +245,21 @@ def test_overdue_acknowledgements_are_watched_and_flag_the_agency_once(
     assert late.data["late"] is True
     [left] = deadlines.watched_deadlines(uow, department=None, overdue=True)
     assert left.must_act == "AGENCY-PUDAO"
+
+
+@pytest.mark.parametrize(
+    ("acknowledge", "why"),
+    [
+        (["corrected", "withdrawn"], "'withdrawn' is not one of"),
+        (["deadline_moved"], "asks nothing back"),
+        ([], "non-empty list"),
+    ],
+)
+def test_the_policy_names_only_feed_kinds_an_agency_can_acknowledge(
+    acknowledge: list[str], why: str
+) -> None:
+    data = {"agencies": {"acknowledge_working_days": 3, "acknowledge": acknowledge}}
+    with pytest.raises(CatalogError, match=why):
+        AcknowledgementRules.from_policy(data)
+    with pytest.raises(CatalogError, match="acknowledge_working_days"):
+        AcknowledgementRules.from_policy({"agencies": {"acknowledge": ["revoked"]}})

@@ -21,8 +21,9 @@ def list_agencies() -> None:
     from xinyong.services import agencies
 
     p = context.platform()
-    table = Table("code", "name", "licence", "valid", "may query", "flagged")
-    for a in agencies.agency_standings(p.uow()):
+    table = Table("code", "name", "licence", "valid", "may query")
+    standings = agencies.agency_standings(p.uow())
+    for a in standings:
         licence = a.licence
         table.add_row(
             a.code,
@@ -30,9 +31,17 @@ def list_agencies() -> None:
             f"{licence.number} ({licence.authority})" if licence else "-",
             f"{licence.valid_from} – {licence.valid_until}" if licence else "-",
             "yes" if a.refused_because is None else f"no: {a.refused_because}",
-            f"yes: {a.overdue_acknowledgements} acknowledgements overdue" if a.flagged else "",
         )
     console.print(table)
+    for a in standings:  # below the table, in full: never cut to fit the terminal
+        if a.flagged:
+            n = a.overdue_acknowledgements
+            console.print(
+                f"flagged: {a.code}: {n} overdue acknowledgement{'s' if n > 1 else ''} of a"
+                " correction, repair or revocation"
+                " (xinyong deadlines list --overdue --kind acknowledgement)",
+                highlight=False,
+            )
 
 
 @app.command("licence")
