@@ -263,3 +263,31 @@ def test_the_policy_names_only_feed_kinds_an_agency_can_acknowledge(
         AcknowledgementRules.from_policy(data)
     with pytest.raises(CatalogError, match="acknowledge_working_days"):
         AcknowledgementRules.from_policy({"agencies": {"acknowledge": ["revoked"]}})
+
+
+def test_an_agency_is_never_given_an_item_for_public_bodies_only_nor_told_of_it(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    """A student-loan default (`CON-STULOAN-01`, sharing scope `government`) goes to public
+    bodies only, as the exchange never sends it to an agency: a person's authorisation does not
+    open it to an agency's query, so the feed never follows it there either."""
+    fine = submitted(uow, policy)
+    loan = {
+        "item": "CON-STULOAN-01",
+        "document_number": "京教助贷〔2026〕0042号",
+        "subject_id": fine.subject_number,
+        "subject_name": "王秀英",
+        "decision_date": "2026-09-01",
+        "authority_name": "北京市教育委员会",
+        "authority_uscc": "111100000000210477",  # BJ-EDU in the shipped departments
+        "loan_contract_number": "GJZXDK-2024-000123",
+        "school_name": "北京某大学",
+        "overdue_principal": "6000",
+        "overdue_days": "120",
+    }
+    defaulted = submitted(uow, policy, loan, department="BJ-EDU")
+    assert policy.catalog.get("CON-STULOAN-01").sharing_scope.value == "government"
+    answer = authorised_query(uow, policy, fine, "AGENCY-BAIHANG")
+    assert [r.id for r in answer.records] == [fine.record.id]
+    assert _notify(uow, defaulted, FeedKind.CORRECTED, "corrected") == 0
+    assert _notify(uow, fine, FeedKind.CORRECTED, "corrected") == 1

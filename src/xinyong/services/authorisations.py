@@ -13,7 +13,7 @@ from xinyong.domain.agencies import AgencySuspended
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.authorisations import Authorisation, grant
 from xinyong.domain.calendar import business_date
-from xinyong.domain.catalog import SubjectType
+from xinyong.domain.catalog import SharingScope, SubjectType
 from xinyong.domain.departments import Department
 from xinyong.domain.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from xinyong.domain.exchange import Change, EntityType
@@ -181,6 +181,14 @@ def _refuse(
     )
 
 
+def _for_agencies(policy: Policy, record: CreditRecord) -> bool:
+    """Whether an agency may be given this record at all: its catalog item is not for public
+    bodies only (`sharing_scope = "government"`; the exchange never sends those to an agency
+    either). An item the catalog does not know is withheld."""
+    item = policy.catalog.get(record.item_code)
+    return item is not None and item.sharing_scope is not SharingScope.GOVERNMENT
+
+
 class NotAuthorised(NotAllowed):
     """A query of non-public information without a live authorisation (it is logged too)."""
 
@@ -237,7 +245,9 @@ def agency_query(
         records = [
             r
             for r in uow.records.of_subject(subject.id)
-            if r.is_displayable_on(today) and scope in ("report", "records")
+            if r.is_displayable_on(today)
+            and scope in ("report", "records")
+            and _for_agencies(policy, r)
         ]
         entries = [
             e
