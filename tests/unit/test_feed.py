@@ -16,7 +16,7 @@ from xinyong.domain.deadlines import DeadlineKind
 from xinyong.domain.errors import CatalogError, Conflict, NotFound
 from xinyong.domain.feed import AcknowledgementRules, FeedKind
 from xinyong.domain.policy import Policy
-from xinyong.services import agencies, deadlines
+from xinyong.services import agencies, deadlines, objections, repairs
 from xinyong.services.authorisations import NotAuthorised, agency_query
 from xinyong.services.feed import acknowledge, notify, read_feed
 from xinyong.services.records import Stored, revoke_record
@@ -291,3 +291,53 @@ def test_an_agency_is_never_given_an_item_for_public_bodies_only_nor_told_of_it(
     assert [r.id for r in answer.records] == [fine.record.id]
     assert _notify(uow, defaulted, FeedKind.CORRECTED, "corrected") == 0
     assert _notify(uow, fine, FeedKind.CORRECTED, "corrected") == 1
+
+
+def test_a_correction_and_a_repair_each_ask_the_agency_for_an_acknowledgement(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    corrected, repaired = submitted(uow, policy), submitted(uow, policy)
+    for stored in (corrected, repaired):
+        authorised_query(uow, policy, stored, "AGENCY-BAIHANG")
+    objection = objections.file_objection(
+        uow,
+        policy,
+        subject_id=corrected.record.subject_id,
+        record_id=corrected.record.id,
+        entry_id=None,
+        ground="error_or_omission",
+        reasons="罚款金额记载有误",
+        actor="account:1",
+    )
+    objections.forward_objection(uow, policy, objection.id or 0, department=None, actor="c")
+    objections.decide_objection(
+        uow,
+        policy,
+        objection.id or 0,
+        outcome="correct",
+        reasons="经核查予以更正",
+        department="BJ-AMR",
+        actor="amr",
+    )
+    uow.at = on(date(2026, 12, 1))  # a general fine may be repaired after three months
+    applied = repairs.apply_for_repair(
+        uow,
+        policy,
+        subject_id=repaired.record.subject_id,
+        record_id=repaired.record.id,
+        obligations_performed=True,
+        commitment="本人承诺已缴清罚款并停止违法行为，今后诚信守法经营，如有违反愿承担相应责任。",
+        actor="account:1",
+    )
+    repairs.accept_repair(uow, applied.id or 0, department="BJ-AMR", actor="amr")
+    repairs.decide_repair(
+        uow, policy, applied.id or 0, repaired=True, reasons="准予", department="BJ-AMR", actor="a"
+    )
+    owed = sorted((a.kind, a.entity_id, a.due.day) for a in uow.committed.acknowledgements.values())
+    assert owed == [
+        (FeedKind.CORRECTED, corrected.record.id, date(2026, 11, 25)),
+        (FeedKind.REPAIRED, repaired.record.id, date(2026, 12, 4)),
+    ]
+    items = read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10)
+    marks = [i.acknowledge_by for i in items if i.kind is FeedKind.UNDER_OBJECTION]
+    assert marks == [None]  # a mark asks nothing back
