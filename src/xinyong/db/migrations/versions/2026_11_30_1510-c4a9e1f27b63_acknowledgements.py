@@ -7,8 +7,8 @@ the sweep flagged it overdue. Its id is the feed item's seq. Items fed before th
 for nothing back.
 
 Revision ID: c4a9e1f27b63
-Revises: b7e2c4d91a05
-Create Date: 2026-11-30 15:00:00.000000
+Revises: c1a7e3b52d08
+Create Date: 2026-11-30 15:10:00.000000
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from alembic import op
 import xinyong.db.types
 
 revision = "c4a9e1f27b63"
-down_revision = "b7e2c4d91a05"
+down_revision = "c1a7e3b52d08"
 branch_labels = None
 depends_on = None
 
