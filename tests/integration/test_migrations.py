@@ -203,7 +203,7 @@ def test_sealing_converts_the_rows_already_stored(fresh_url: str) -> None:
     assert [s.entries for s in states] == [1, 2]
 
 
-BEFORE_SEALED_TOTP = "c1a7e3b52d08"  # the revision before staff TOTP secrets were sealed
+BEFORE_SEALED_TOTP = "c4a9e1f27b63"  # the revision before staff TOTP secrets were sealed
 
 
 def test_staff_totp_secrets_stored_in_clear_are_sealed_and_opened_again_on_downgrade(

@@ -6,8 +6,8 @@ XINYONG_KEYS; docs/at-rest.md), as the identifiers' own migration (b7e2c4d91a05)
 it changes anything. A secret already sealed (a rerun after a partial copy) is left alone.
 
 Revision ID: c4f8a2e61b93
-Revises: c1a7e3b52d08
-Create Date: 2026-11-30 15:10:00.000000
+Revises: c4a9e1f27b63
+Create Date: 2026-11-30 15:20:00.000000
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import xinyong.db.types
 from xinyong.domain import vault
 
 revision = "c4f8a2e61b93"
-down_revision = "c1a7e3b52d08"
+down_revision = "c4a9e1f27b63"
 branch_labels = None
 depends_on = None
 
