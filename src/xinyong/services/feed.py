@@ -3,7 +3,8 @@ what became of it, in order; parties that received other items, or nothing, are 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
@@ -21,15 +22,27 @@ if TYPE_CHECKING:
 class FeedRepository(Protocol):
     def add(self, items: Sequence[FeedItem]) -> None: ...
     def after(self, recipient: str, seq: int, *, limit: int) -> list[FeedItem]: ...
-    def deliveries(self, subject_key: int) -> list[tuple[str, str]]:
-        """(party, what it was given, as the query log stores it) for every answered query
-        about this subject."""
+    def deliveries(self, subject_keys: Collection[int]) -> dict[int, list[tuple[str, str]]]:
+        """Per subject key: (party, what it was given, as the query log stores it) for every
+        answered query about that subject (keys nobody received anything about are absent)."""
         ...
 
 
 def key_of(subject: Subject) -> int:
     """The key a subject's queries and feed items are filed under."""
     return subject_key(subject.number, organisation=subject.kind is SubjectType.ORGANISATION)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What became of one item about `subject`, for every party that received it."""
+
+    subject: Subject
+    kind: FeedKind
+    entity_type: str
+    entity_id: int
+    detail: str
+    due_on: date | None = None
 
 
 def notify(
@@ -44,24 +57,38 @@ def notify(
 ) -> int:
     """Tell every party that received this item what became of it (and by when it must act on
     it, `due_on`); return how many were told."""
-    key = key_of(subject)
-    wanted = (ItemKind.RECORD if entity_type == "record" else ItemKind.ENTRY, entity_id)
-    recipients = sorted(
-        {
-            party
-            for party, returned in uow.feed.deliveries(key)
-            if any((d.kind, d.id) == wanted for d in decode_returned(returned))
-        }
-    )
+    return notify_many(uow, [Notice(subject, kind, entity_type, entity_id, detail, due_on)])
+
+
+def notify_many(uow: UnitOfWork, notices: Sequence[Notice]) -> int:
+    """`notify` for many items at once: one read of the query log for all their subjects and
+    one write of the feed (the sweep's chunks). Items are told in the order given, each to its
+    recipients in order of name; return how many notices were written."""
+    if not notices:
+        return 0
+    keys = [key_of(n.subject) for n in notices]
+    given = {
+        key: [(party, decode_returned(returned)) for party, returned in found]
+        for key, found in uow.feed.deliveries(sorted(set(keys))).items()
+    }
     at = uow.now()
-    clean = redact_id_numbers(detail)
-    uow.feed.add(
-        [
-            FeedItem(r, kind, entity_type, entity_id, key, clean, at, due_on=due_on)
+    items: list[FeedItem] = []
+    for n, key in zip(notices, keys, strict=True):
+        wanted = (ItemKind.RECORD if n.entity_type == "record" else ItemKind.ENTRY, n.entity_id)
+        recipients = sorted(
+            {
+                party
+                for party, delivered in given.get(key, ())
+                if any((d.kind, d.id) == wanted for d in delivered)
+            }
+        )
+        clean = redact_id_numbers(n.detail)
+        items += [
+            FeedItem(r, n.kind, n.entity_type, n.entity_id, key, clean, at, due_on=n.due_on)
             for r in recipients
         ]
-    )
-    return len(recipients)
+    uow.feed.add(items)
+    return len(items)
 
 
 def read_feed(uow: UnitOfWork, *, recipient: str, after: int, limit: int) -> list[FeedItem]:

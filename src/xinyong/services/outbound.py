@@ -131,6 +131,17 @@ def queue_if_moved(
         queue_record(uow, policy, record, EventKind.RECORD_UPDATED)
 
 
+def queue_records(
+    uow: UnitOfWork, policy: Policy, record_ids: Sequence[int], kind: EventKind
+) -> None:
+    """`queue_record` for many records that `kind` happened to (the sweep's chunks): nothing
+    is read unless this platform is an exchange node."""
+    if not record_ids or uow.outbox.origin() is None:
+        return
+    for record_id in record_ids:
+        queue_record(uow, policy, uow.records.get(record_id), kind)
+
+
 def queue_record_of(
     uow: UnitOfWork,
     item: CatalogItem | None,
