@@ -6,6 +6,7 @@ plain tables."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from itertools import pairwise
 
 from sqlalchemy import Engine, text
@@ -13,11 +14,14 @@ from sqlalchemy import Engine, text
 from tests.conftest import Clock
 from xinyong.db import partitions
 from xinyong.db.chain import SqlChainStore
+from xinyong.db.partitions import Range
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain import vault
 from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.checks import Feedback
 from xinyong.domain.feed import FeedItem, FeedKind
 from xinyong.domain.querylog import QueryEntry
+from xinyong.services import audit
 from xinyong.services.audit import verify_logs
 
 UowFactory = Callable[[], SqlUnitOfWork]
@@ -56,8 +60,8 @@ def test_each_log_is_ranges_of_its_numbers_from_zero_with_ranges_ahead(
         return
     with engine.connect() as conn:
         for table in partitions.PARTITIONED:
-            found = partitions.ranges(conn, table)
-            assert found[0].start == 0
+            found = partitions.ranges(conn, table)  # from 0 (retention may have dropped some)
+            assert found[0].start % (found[0].end - found[0].start) == 0
             assert all(a.end == b.start for a, b in pairwise(found))
             assert len(found) >= 1 + partitions.AHEAD
             kind = conn.scalar(
@@ -121,3 +125,69 @@ def test_a_row_past_every_range_is_kept_and_the_next_ranges_begin_after_it(
         assert len(uow.feed.after("BJ-TAX", 0, limit=10)) == 3
     states = verify_logs(SqlChainStore(engine), vault.current())
     assert [(s.entries, s.findings) for s in states] == [(3, []), (3, [])]
+
+
+OLD, NEW = datetime(2019, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
+CUT = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def _old_range_and_a_newer_one(make_uow: UowFactory, engine: Engine) -> tuple[Range, Range]:
+    """Two old entries (one with feedback) in the first range; an old and a new one in the
+    next."""
+
+    def entry(at: datetime) -> QueryEntry:
+        return QueryEntry(at, 1001, "check", "BJ-TAX", "desk", "flight", "registry", "")
+
+    with engine.connect() as conn:
+        first, second = partitions.ranges(conn, "queries")[:2]
+    with engine.begin() as conn:
+        conn.execute(text("SELECT setval('queries_id_seq', :n)"), {"n": first.start + 1})
+    with make_uow() as uow:
+        ids = uow.queries.add_many([entry(OLD), entry(OLD)])
+        uow.queries.add_feedback(Feedback(ids[0], "M-COURT-FLIGHT", True, None, "desk", OLD))
+        uow.commit()
+    with engine.begin() as conn:
+        conn.execute(text("SELECT setval('queries_id_seq', :n)"), {"n": second.start - 1})
+    with make_uow() as uow:
+        uow.queries.add_many([entry(OLD), entry(NEW)])
+        uow.commit()
+    return first, second
+
+
+def test_retention_drops_the_query_logs_oldest_ranges_whole(
+    make_uow: UowFactory, engine: Engine, clock: Clock
+) -> None:
+    """A range whose every entry is past retention goes at once, with the feedback on it; the
+    range that still keeps an entry loses only its old ones; the chain starts after them."""
+    if engine.dialect.name == "sqlite":
+        return
+    first, second = _old_range_and_a_newer_one(make_uow, engine)
+    with make_uow() as uow:
+        assert uow.queries.delete_before(CUT, limit=1000) == (3, 1)
+        uow.commit()
+    with engine.connect() as conn:
+        left = [r.name for r in partitions.ranges(conn, "queries")]
+    assert first.name not in left
+    assert second.name in left
+    assert list(_where(engine, "queries", "id").values()) == [second.name]
+    store = SqlChainStore(engine)
+    audit.mark_retention(store, vault.current(), at=clock())
+    assert [s.findings for s in verify_logs(store, vault.current())] == [[], []]
+
+
+def test_retention_deletes_row_by_row_while_a_reader_holds_the_query_log(
+    make_uow: UowFactory, engine: Engine
+) -> None:
+    """Detaching a range waits for every reader of the log; past `LOCK_WAIT` the range stays
+    and its entries are deleted as before."""
+    if engine.dialect.name == "sqlite":
+        return
+    first, _ = _old_range_and_a_newer_one(make_uow, engine)
+    with engine.connect() as reader, reader.begin():
+        reader.execute(text("SELECT count(*) FROM queries"))  # its lock until it ends
+        with make_uow() as uow:
+            assert uow.queries.delete_before(CUT, limit=1000) == (3, 1)
+            uow.commit()
+    with engine.connect() as conn:
+        assert first.name in [r.name for r in partitions.ranges(conn, "queries")]
+    assert len(_where(engine, "queries", "id")) == 1

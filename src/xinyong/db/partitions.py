@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Connection, Engine, ForeignKeyConstraint, func, select, text
+from sqlalchemy.exc import OperationalError
 
 #: Partitioned tables and the column their ranges are of.
 PARTITIONED = {
@@ -26,6 +28,8 @@ PARTITIONED = {
 }
 #: Empty ranges kept after the range of the newest row.
 AHEAD = 2
+#: How long retention waits for the query log's lock before it deletes row by row instead.
+LOCK_WAIT = "2s"
 #: Only one maintenance at a time (a transaction-level advisory lock).
 _LOCK = 0x78_79_70_61
 
@@ -115,6 +119,41 @@ def extend(conn: Connection, table: str, column: str, *, ahead: int = AHEAD) -> 
         start += width
         created += 1
     return created
+
+
+def drop_ranges_before(conn: Connection, moment: datetime) -> tuple[int, int]:
+    """Drop the query log's oldest ranges whose every entry is older than `moment`, with the
+    feedback given on them (a partition still referred to cannot be detached); return (entries,
+    feedback) dropped. Oldest first, stopping at the first range that keeps an entry (or none:
+    the ranges ahead), so the log loses a prefix, as the chain's `start` checkpoint expects.
+
+    Detaching takes the table's strongest lock until the transaction ends: if a writer holds it
+    longer than `LOCK_WAIT`, nothing more is dropped now and the caller's deletes take over.
+    """
+    if conn.dialect.name != "postgresql":
+        return 0, 0
+    entries = feedback = 0
+    for part in ranges(conn, "queries"):
+        newest, count = conn.execute(
+            text(f"SELECT max(at), count(*) FROM {part.name}")  # noqa: S608 - catalog name
+        ).one()
+        if newest is None or newest >= moment:
+            break
+        try:
+            with conn.begin_nested():
+                conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+                given = conn.execute(
+                    text("DELETE FROM check_feedback WHERE query_id >= :a AND query_id < :b"),
+                    {"a": part.start, "b": part.end},
+                )
+                conn.execute(text(f"ALTER TABLE queries DETACH PARTITION {part.name}"))
+                conn.execute(text(f"DROP TABLE {part.name}"))
+                conn.execute(text("SET LOCAL lock_timeout = 0"))
+        except OperationalError:
+            break
+        entries += int(count)
+        feedback += int(given.rowcount or 0)
+    return entries, feedback
 
 
 def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
