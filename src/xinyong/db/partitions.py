@@ -6,7 +6,8 @@ range is a span of time, the newest row is in the newest range, and each table's
 stays the one column it is (so the foreign key from `check_feedback` to `queries` stands). A
 default partition takes any row no range holds, so a write never fails for want of one; the
 sweep (`maintain`) keeps empty ranges ahead of the newest row. A range keeps the width of the
-range before it: the migration chose it.
+range before it: the migration chose it. Retention drops the query log's oldest ranges whole
+(`drop_ranges_before`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ PARTITIONED = {
 #: Empty ranges kept after the range of the newest row.
 AHEAD = 2
 #: How long retention waits for the query log's lock before it deletes row by row instead.
-LOCK_WAIT = "2s"
+LOCK_WAIT = "500ms"
 #: Only one maintenance at a time (a transaction-level advisory lock).
 _LOCK = 0x78_79_70_61
 
