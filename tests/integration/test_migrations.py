@@ -20,7 +20,8 @@ from xinyong.db.records import CreditRecordRow
 from xinyong.db.schema import metadata
 
 
-def test_the_migrated_schema_matches_the_rows_exactly(engine: Engine) -> None:
+def _drift(engine: Engine) -> list[object]:
+    """How the database's schema differs from the tables the rows describe."""
     with engine.connect() as conn:
         # Partitions (PostgreSQL, db/partitions.py) are storage of the tables the rows describe.
         opts = {
@@ -29,7 +30,11 @@ def test_the_migrated_schema_matches_the_rows_exactly(engine: Engine) -> None:
             "include_object": include_object,
         }
         context = MigrationContext.configure(conn, opts=opts)
-        drift = compare_metadata(context, metadata)
+        return list(compare_metadata(context, metadata))
+
+
+def test_the_migrated_schema_matches_the_rows_exactly(engine: Engine) -> None:
+    drift = _drift(engine)
     assert drift == [], f"the tables (db/<area>.py) and the migrations differ: {drift}"
 
 
@@ -268,6 +273,7 @@ def test_the_logs_are_partitioned_and_back_with_their_rows_links_and_references(
     assert (kinds(), kept()) == (partitioned, [1, 1, 1, 0, 1])
     downgrade(engine, BEFORE_PARTITIONS)
     assert (kinds(), kept()) == (plain, [1, 1, 1, 0, 1])
+    assert _drift(engine) == []  # the same tables, indexes and references as before
     upgrade(engine)
     assert (kinds(), kept()) == (partitioned, [1, 1, 1, 0, 1])
     # Feedback still refers to a query that exists.

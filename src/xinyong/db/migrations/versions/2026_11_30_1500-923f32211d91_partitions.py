@@ -60,7 +60,8 @@ def _rebuild(conn: sa.Connection, table: str, column: str, *, partitioned: bool)
         ),
         {"t": table, "pk": pk},
     ).scalars()
-    index_defs = list(indexes)
+    # A partitioned table's index reads `ON ONLY`: made again, it covers every partition.
+    index_defs = [d.replace(" ON ONLY ", " ON ") for d in indexes]
     # Foreign keys from the table and to it: dropped now, made again on the new table.
     keys = conn.execute(
         sa.text(
