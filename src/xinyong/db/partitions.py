@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, ForeignKeyConstraint, func, select, text
 from sqlalchemy.exc import OperationalError
@@ -157,7 +158,7 @@ def drop_ranges_before(conn: Connection, moment: datetime) -> tuple[int, int]:
     return entries, feedback
 
 
-def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
+def include_name(name: str | None, type_: str, parent_names: Mapping[Any, str | None]) -> bool:
     """Alembic's `include_name`: a partition is storage of its table, not a table of its own."""
     return not (type_ == "table" and name is not None and is_partition(name))
 
