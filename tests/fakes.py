@@ -65,6 +65,7 @@ from xinyong.domain.subjects import (
 from xinyong.domain.tipoffs import TipOff
 from xinyong.services.court_candidates import ReviewCandidate
 from xinyong.services.evidence import CaseType
+from xinyong.services.feed import key_of
 from xinyong.services.records import Expired, NewRecord, StoredState
 from xinyong.services.statistics import Due, FeedbackCount, MonthCount
 
@@ -247,6 +248,9 @@ class FakeSubjectRepository(_Repository):
 
     def get_many(self, subject_ids: Collection[int]) -> dict[int, Subject]:
         return {i: replace(self.store.subjects[i]) for i in subject_ids if i in self.store.subjects}
+
+    def keys_of(self, subject_ids: Collection[int]) -> dict[int, int]:
+        return {i: key_of(s) for i, s in self.get_many(subject_ids).items()}
 
     def add_many(self, subjects: Sequence[Subject], *, at: datetime) -> None:
         for subject in subjects:

@@ -173,6 +173,13 @@ class SqlSubjectRepository:
                 out[row.id] = self._to_domain(row)
         return out
 
+    def keys_of(self, subject_ids: Collection[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for part in in_chunks(sorted(set(subject_ids))):
+            query = select(SubjectRow.id, SubjectRow.subject_key).where(SubjectRow.id.in_(part))
+            out.update((int(i), int(k)) for i, k in self.session.execute(query))
+        return out
+
     def add_many(self, subjects: Sequence[Subject], *, at: datetime) -> None:
         if not subjects:
             return

@@ -98,12 +98,12 @@ def _told_expired(
     """What a chunk of records moved to the archive leaves behind, set by set: the exchange's
     events, the notices to every party that received one, an audit event each."""
     queue_records(uow, policy, [r.id for r in due], EventKind.RECORD_EXPIRED)
-    subjects = uow.subjects.get_many({r.subject_id for r in due})
+    keys = uow.subjects.keys_of({r.subject_id for r in due})
     notify_many(
         uow,
         [
             Notice(
-                subjects[r.subject_id],
+                keys[r.subject_id],
                 FeedKind.EXPIRED,
                 "record",
                 r.id,

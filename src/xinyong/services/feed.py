@@ -35,9 +35,10 @@ def key_of(subject: Subject) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """What became of one item about `subject`, for every party that received it."""
+    """What became of one item about the subject filed under `subject_key` (`key_of`), for
+    every party that received it."""
 
-    subject: Subject
+    subject_key: int
     kind: FeedKind
     entity_type: str
     entity_id: int
@@ -57,7 +58,7 @@ def notify(
 ) -> int:
     """Tell every party that received this item what became of it (and by when it must act on
     it, `due_on`); return how many were told."""
-    return notify_many(uow, [Notice(subject, kind, entity_type, entity_id, detail, due_on)])
+    return notify_many(uow, [Notice(key_of(subject), kind, entity_type, entity_id, detail, due_on)])
 
 
 def notify_many(uow: UnitOfWork, notices: Sequence[Notice]) -> int:
@@ -66,14 +67,14 @@ def notify_many(uow: UnitOfWork, notices: Sequence[Notice]) -> int:
     recipients in order of name; return how many notices were written."""
     if not notices:
         return 0
-    keys = [key_of(n.subject) for n in notices]
     given = {
         key: [(party, decode_returned(returned)) for party, returned in found]
-        for key, found in uow.feed.deliveries(sorted(set(keys))).items()
+        for key, found in uow.feed.deliveries({n.subject_key for n in notices}).items()
     }
     at = uow.now()
     items: list[FeedItem] = []
-    for n, key in zip(notices, keys, strict=True):
+    for n in notices:
+        key = n.subject_key
         wanted = (ItemKind.RECORD if n.entity_type == "record" else ItemKind.ENTRY, n.entity_id)
         recipients = sorted(
             {

@@ -35,6 +35,11 @@ class SubjectRepository(Protocol):
         """The subjects with these ids, by id (ids that do not exist are absent)."""
         ...
 
+    def keys_of(self, subject_ids: Collection[int]) -> dict[int, int]:
+        """The key each subject's queries and feed items are filed under (`feed.key_of`), as
+        stored beside it: nothing to open."""
+        ...
+
     def persons_born(self, region_code: str, year: int) -> list[Subject]:
         """Persons whose number was issued in this region and who were born in this year (what
         a masked number shows of them)."""
