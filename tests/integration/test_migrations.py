@@ -215,7 +215,7 @@ def test_sealing_converts_the_rows_already_stored(fresh_url: str) -> None:
     assert [s.entries for s in states] == [1, 2]
 
 
-BEFORE_PARTITIONS = "b7e2c4d91a05"  # the revision before the logs were partitioned
+BEFORE_PARTITIONS = "c1a7e3b52d08"  # the revision before the logs were partitioned
 LOGS = ("queries", "audit_events", "feed_items", "exchange_outbox")
 
 

@@ -9,8 +9,8 @@ entries stay as they are: docs/scale.md says why, and what hashing them by subje
 SQLite: nothing changes.
 
 Revision ID: 923f32211d91
-Revises: b7e2c4d91a05
-Create Date: 2026-11-30 15:00:00.000000
+Revises: c1a7e3b52d08
+Create Date: 2026-11-30 15:10:00.000000
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "923f32211d91"
-down_revision = "b7e2c4d91a05"
+down_revision = "c1a7e3b52d08"
 branch_labels = None
 depends_on = None
 
