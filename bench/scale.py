@@ -17,7 +17,8 @@ the report). Then, each figure printed with the load average beside it:
 - a person's file (`read_own_file`: every record, listing, query-log line) for persons with
   50 records: p95 (< 300 ms);
 - the expiry sweep: records per second over a time budget, and the time the whole tenth
-  would take at that rate (the target, under 60 s for 10 M records, is far off: docs/scale.md);
+  would take at that rate (target: under 60 s for 10 M records; bench/sweep.py times the
+  sweep alone);
 - and the growth of each figure from one size to the next.
 """
 

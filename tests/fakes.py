@@ -65,7 +65,8 @@ from xinyong.domain.subjects import (
 from xinyong.domain.tipoffs import TipOff
 from xinyong.services.court_candidates import CandidateStatus, ReviewCandidate
 from xinyong.services.evidence import CaseType
-from xinyong.services.records import NewRecord, StoredState
+from xinyong.services.feed import key_of
+from xinyong.services.records import Expired, NewRecord, StoredState
 from xinyong.services.statistics import Due, FeedbackCount, MonthCount
 
 
@@ -246,6 +247,12 @@ class FakeSubjectRepository(_Repository):
         if subject is None:
             raise NotFound(f"subject {subject_id} does not exist")
         return replace(subject)
+
+    def get_many(self, subject_ids: Collection[int]) -> dict[int, Subject]:
+        return {i: replace(self.store.subjects[i]) for i in subject_ids if i in self.store.subjects}
+
+    def keys_of(self, subject_ids: Collection[int]) -> dict[int, int]:
+        return {i: key_of(s) for i, s in self.get_many(subject_ids).items()}
 
     def add_many(self, subjects: Sequence[Subject], *, at: datetime) -> None:
         for subject in subjects:
@@ -475,6 +482,14 @@ class FakeRecordRepository(_Repository):
             for r in shown[offset : offset + limit]
         ]
 
+    def expire_past_display(self, day: date, *, at: datetime, limit: int) -> list[Expired]:
+        moved = []
+        for record in self.past_display(day, limit=limit):
+            record.expire(at=at)
+            self.save_status(record)
+            moved.append(Expired(record.id, record.subject_id, record.display_ends))
+        return moved
+
     def delete_past_retention(self, day: date) -> list[tuple[int, int]]:
         store = self.store
         gone = [
@@ -615,6 +630,9 @@ class FakeApiKeyRepository(_Repository):
 class FakeAuditLog(_Repository):
     def add(self, event: AuditEvent) -> None:
         self.store.audit.append(event)
+
+    def add_many(self, events: Sequence[AuditEvent]) -> None:
+        self.store.audit.extend(events)
 
     def count(self, tag: str | None = None) -> int:
         return sum(1 for e in self.store.audit if not tag or e.tag.value == tag)
@@ -1089,16 +1107,19 @@ class FakeFeed(_Repository):
         found = [a for a in self.store.acknowledgements.values() if a.is_overdue_on(day)]
         return [copy.deepcopy(a) for a in sorted(found, key=lambda a: (a.due.day, a.seq))]
 
-    def deliveries(self, subject_key: int) -> list[tuple[str, str]]:
-        """(party, what it was given) for every answered query about this subject."""
-        return [
-            (q.department, q.returned)
-            for q in self.store.queries.values()
-            if q.subject_key == subject_key
-            and q.department is not None
-            and q.kind != QueryKind.AGENCY_REFUSED
-            and q.returned != NOTHING
-        ]
+    def deliveries(self, subject_keys: Collection[int]) -> dict[int, list[tuple[str, str]]]:
+        """Per subject key, (party, what it was given) for every answered query about it."""
+        wanted = set(subject_keys)
+        out: dict[int, list[tuple[str, str]]] = {}
+        for q in self.store.queries.values():
+            if (
+                q.subject_key in wanted
+                and q.department is not None
+                and q.kind != QueryKind.AGENCY_REFUSED
+                and q.returned != NOTHING
+            ):
+                out.setdefault(q.subject_key, []).append((q.department, q.returned))
+        return out
 
 
 class FakeReportRegister(_Repository):

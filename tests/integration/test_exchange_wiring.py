@@ -318,3 +318,24 @@ def test_an_agency_is_authorised_only_by_a_live_authorisation_covering_the_item(
     )
     assert authorised(now) is False
     assert suspended(AGENCY, datetime(2031, 1, 2, tzinfo=UTC)) is True  # its licence is over
+
+
+def test_records_the_sweep_expires_reach_the_peer_expired(
+    nodes: tuple[Platform, Platform], policy: Policy, clock: Clock
+) -> None:
+    from datetime import UTC, datetime
+
+    from xinyong.services import expiry
+
+    bj, cn = nodes
+    broker = FakeBroker()
+    rows = [penalty_row() for _ in range(3)]  # decided 1 September 2026: shown for a year
+    for row in rows:
+        submit_record(bj(), policy, row, department="BJ-AMR", actor="amr")
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 3
+    clock.at = datetime(2027, 9, 1, 2, 0, tzinfo=UTC)
+    assert expiry.sweep(bj(), policy, actor="sweep", chunk=2).expired == 3
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 3
+    for row in rows:
+        number = str(row["document_number"])
+        assert records_of(cn, "BJ-AMR", number) is RecordStatus.EXPIRED

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
 import pytest
+from sqlalchemy import Engine
 
 from tests.conftest import Clock
 from tests.factories import citizen_id, debtor_row, penalty_row
@@ -256,3 +257,52 @@ def test_a_listing_whose_period_ends_stops_applying_that_day_and_the_sweep_ends_
     assert (
         _in(_report(seeded, policy, stored.record.subject_id), stored.record.id).archived is False
     )
+
+
+def test_the_sweep_expires_a_chunk_at_a_time_and_tells_each_party_of_its_own_records(
+    seeded: UowFactory, policy: Policy, clock: Clock, engine: Engine
+) -> None:
+    """Several persons' records in chunks of two: each record moves once, each party is told of
+    the records it received (and of no other), one chained audit event each."""
+    from xinyong.db.chain import SqlChainStore
+    from xinyong.domain import vault
+    from xinyong.services.audit import verify_logs
+
+    clock.at = on(SUBMITTED)
+    numbers = [citizen_id(born=date(1980 + i, 3, 1)) for i in range(2)]
+    stored = [
+        _submit(seeded, policy, penalty_row(subject_id=n), "BJ-AMR")
+        for n in (numbers[0], numbers[0], numbers[1])
+    ]
+    ids = [s.record.id for s in stored]
+    clock.at = on(date(2027, 8, 31))
+    for n, agency in zip(numbers, ("AGENCY-BAIHANG", "AGENCY-PUDAO"), strict=True):
+        (subject_id,) = {s.record.subject_id for s in stored if s.subject_number == n}
+        authorisations.grant_authorisation(
+            seeded(),
+            policy,
+            subject_id=subject_id,
+            grantee=agency,
+            purpose="loan_approval",
+            scope="records",
+            expires_on=date(2027, 12, 31),
+            actor="account:1",
+        )
+        assert sorted(_query(seeded, policy, agency, n)) == [
+            s.record.id for s in stored if s.subject_number == n
+        ]
+
+    clock.at = on(DISPLAY_ENDS)
+    assert expiry.sweep(seeded(), policy, actor="sweep", chunk=2) == SweepSummary(expired=3)
+    uow = seeded()
+    with uow:
+        assert [uow.records.get(i).status for i in ids] == [RecordStatus.EXPIRED] * 3
+    assert [(i.kind, i.entity_id) for i in _feed(seeded, "AGENCY-BAIHANG")] == [
+        ("expired", ids[0]),
+        ("expired", ids[1]),
+    ]
+    assert [(i.kind, i.entity_id) for i in _feed(seeded, "AGENCY-PUDAO")] == [("expired", ids[2])]
+    assert _audits(seeded, EventTag.RECORD_EXPIRED) == 3
+    assert [s.findings for s in verify_logs(SqlChainStore(engine), vault.current())] == [[], []]
+    assert expiry.sweep(seeded(), policy, actor="sweep", chunk=2) == SweepSummary()
+    assert _audits(seeded, EventTag.RECORD_EXPIRED) == 3

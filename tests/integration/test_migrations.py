@@ -15,14 +15,26 @@ from tests.conftest import BACKENDS, PG_URL, _drop_postgres, _fresh_postgres
 from xinyong.db.base import table_of
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import current_revision, upgrade
+from xinyong.db.partitions import include_name, include_object
 from xinyong.db.records import CreditRecordRow
 from xinyong.db.schema import metadata
 
 
-def test_the_migrated_schema_matches_the_rows_exactly(engine: Engine) -> None:
+def _drift(engine: Engine) -> list[object]:
+    """How the database's schema differs from the tables the rows describe."""
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
-        drift = compare_metadata(context, metadata)
+        # Partitions (PostgreSQL, db/partitions.py) are storage of the tables the rows describe.
+        opts = {
+            "compare_type": True,
+            "include_name": include_name,
+            "include_object": include_object,
+        }
+        context = MigrationContext.configure(conn, opts=opts)
+        return list(compare_metadata(context, metadata))
+
+
+def test_the_migrated_schema_matches_the_rows_exactly(engine: Engine) -> None:
+    drift = _drift(engine)
     assert drift == [], f"the tables (db/<area>.py) and the migrations differ: {drift}"
 
 
@@ -241,3 +253,76 @@ def test_staff_totp_secrets_stored_in_clear_are_sealed_and_opened_again_on_downg
             assert conn.execute(text("SELECT totp_secret FROM staff")).scalar_one() == secret
     finally:
         engine.dispose()
+
+
+BEFORE_PARTITIONS = "c4f8a2e61b93"  # the revision before the logs were partitioned
+LOGS = ("queries", "audit_events", "feed_items", "exchange_outbox")
+
+
+def test_the_logs_are_partitioned_and_back_with_their_rows_links_and_references(
+    fresh_url: str,
+) -> None:
+    """PostgreSQL: the logs become partitioned tables and plain ones again, their rows, chains
+    and the reference from feedback to its query intact both ways. SQLite: nothing changes."""
+    from sqlalchemy.exc import IntegrityError
+
+    from xinyong.db.chain import SqlChainStore
+    from xinyong.db.migrate import downgrade
+    from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+    from xinyong.domain import vault
+    from xinyong.domain.audit import AuditEvent, EventTag
+    from xinyong.domain.checks import Feedback
+    from xinyong.domain.feed import FeedItem, FeedKind
+    from xinyong.domain.querylog import QueryEntry
+    from xinyong.services.audit import verify_logs
+
+    engine = make_engine(fresh_url)
+    upgrade(engine)
+    at = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    uow = SqlUnitOfWork(make_session_factory(engine), lambda: at)
+    with uow:
+        entry = QueryEntry(at, 1001, "check", "BJ-TAX", "desk", "flight", "registry", "")
+        [query_id] = uow.queries.add_many([entry])
+        uow.queries.add_feedback(Feedback(query_id, "M-COURT-FLIGHT", True, None, "desk", at))
+        uow.audit.add(AuditEvent(EventTag.RECORD_EXPIRED, "test", "record", "1", at))
+        uow.feed.add([FeedItem("BJ-TAX", FeedKind.EXPIRED, "record", 1, 1001, "x", at)])
+        uow.commit()
+
+    def kinds() -> set[str]:
+        if engine.dialect.name != "postgresql":
+            return set()
+        with engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT relkind FROM pg_class WHERE relname = ANY(:names)"),
+                {"names": list(LOGS)},
+            )
+            return {str(kind) for (kind,) in found}
+
+    def kept() -> list[int]:
+        with engine.connect() as conn:
+            counts = [
+                int(conn.scalar(text(f"SELECT count(*) FROM {t}")) or 0)  # noqa: S608 - constant
+                for t in (*LOGS, "check_feedback")
+            ]
+        states = verify_logs(SqlChainStore(engine), vault.current())
+        assert [s.findings for s in states] == [[], []]
+        return counts
+
+    partitioned = {"p"} if engine.dialect.name == "postgresql" else set()
+    plain = {"r"} if engine.dialect.name == "postgresql" else set()
+    assert (kinds(), kept()) == (partitioned, [1, 1, 1, 0, 1])
+    downgrade(engine, BEFORE_PARTITIONS)
+    assert (kinds(), kept()) == (plain, [1, 1, 1, 0, 1])
+    assert _drift(engine) == []  # the same tables, indexes and references as before
+    upgrade(engine)
+    assert (kinds(), kept()) == (partitioned, [1, 1, 1, 0, 1])
+    # Feedback still refers to a query that exists.
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO check_feedback (query_id, measure_code, applied, actor, at)"
+                " VALUES (:q, 'M-COURT-FLIGHT', true, 'desk', :at)"
+            ),
+            {"q": query_id + 1000, "at": at},
+        )
+    engine.dispose()

@@ -196,6 +196,7 @@ def test_the_sweep_queues_record_expired(node: FakeUnitOfWork, policy: Policy) -
     node.at = on(date(2027, 9, 1))
     sweep(node, policy, actor="sweep")
     assert queued(node, before) == [(K.RECORD_EXPIRED, EntityType.RECORD)]
+    assert node.committed.outbox[-1].state["status"] == RecordStatus.EXPIRED.value
 
 
 def test_a_listing_through_its_procedure_is_queued_only_once_decided(

@@ -14,10 +14,12 @@ from xinyong.cli.context import console
 def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Archive what is past its display period, end lapsed listings, delete records and
     query-log entries past retention, count again deadlines the official calendar now covers,
-    derive the three-year clean status, and tell every recipient. Run it daily (cron or a
-    systemd timer); it is safe to run again. Before it deletes anything it signs a checkpoint
+    derive the three-year clean status, and tell every recipient; on PostgreSQL, add the
+    partitions the logs will need next. Run it daily (cron or a systemd timer); it is safe to
+    run again. Before it deletes anything it signs a checkpoint
     of the chained logs (refused, and said, when they are broken); after, where they now start.
     """
+    from xinyong.db import partitions
     from xinyong.db.chain import SqlChainStore
     from xinyong.domain import vault
     from xinyong.services import audit, expiry
@@ -33,6 +35,7 @@ def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         summary = expiry.sweep(p.uow(), policy, actor=context.CLI_ACTOR)
     if not broken:
         audit.mark_retention(store, vault.current(), at=p.clock())
+    created = partitions.maintain(p.engine)
     figures = {
         "expired": summary.expired,
         "listings_ended": summary.listings_ended,
@@ -42,6 +45,7 @@ def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         "clean_granted": summary.clean_granted,
         "clean_ended": summary.clean_ended,
         "agencies_flagged": summary.agencies_flagged,
+        "partitions_created": created,
     }
     if as_json:
         typer.echo(json.dumps(figures))
@@ -52,5 +56,6 @@ def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         f" {summary.queries_deleted} query-log entries deleted after retention,"
         f" {summary.deadlines_recounted} deadlines counted again on the official calendar,"
         f" {summary.clean_granted} clean statuses derived, {summary.clean_ended} ended,"
-        f" {summary.agencies_flagged} agencies flagged for overdue acknowledgements"
+        f" {summary.agencies_flagged} agencies flagged for overdue acknowledgements,"
+        f" {created} log partitions created"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +48,9 @@ class SqlAuditLog:
         self.session = session
 
     def add(self, event: AuditEvent) -> None:
+        self.add_many([event])
+
+    def add_many(self, events: Sequence[AuditEvent]) -> None:
         # Linked to the event before it (db/chain.py): editing the table breaks the chain.
         append_chained(
             self.session.connection(),
@@ -62,6 +66,7 @@ class SqlAuditLog:
                     "reason": event.reason,
                     "data": event.data,
                 }
+                for event in events
             ],
         )
 

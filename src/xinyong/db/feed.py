@@ -3,7 +3,7 @@ owe for corrections, repairs and revocations (with their working-day deadline)."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, stored_deadline
+from xinyong.db.base import Base, in_chunks, stored_deadline
 from xinyong.db.querylog import QueryRow
 from xinyong.db.types import BigId, UTCDateTime
 from xinyong.domain.feed import Acknowledgement, FeedItem, FeedKind
@@ -144,17 +144,21 @@ class SqlFeed:
             for r, acknowledge_by, acknowledged_at in rows
         ]
 
-    def deliveries(self, subject_key: int) -> list[tuple[str, str]]:
-        """(party, what it was given) for every answered query about this subject."""
-        rows = self.session.execute(
-            select(QueryRow.department_code, QueryRow.returned).where(
-                QueryRow.subject_key == subject_key,
-                QueryRow.department_code.is_not(None),
-                QueryRow.kind != "agency_refused",
-                QueryRow.returned != "none",
+    def deliveries(self, subject_keys: Collection[int]) -> dict[int, list[tuple[str, str]]]:
+        """Per subject key, (party, what it was given) for every answered query about it."""
+        out: dict[int, list[tuple[str, str]]] = {}
+        for part in in_chunks(sorted(set(subject_keys))):
+            rows = self.session.execute(
+                select(QueryRow.subject_key, QueryRow.department_code, QueryRow.returned).where(
+                    QueryRow.subject_key.in_(part),
+                    QueryRow.department_code.is_not(None),
+                    QueryRow.kind != "agency_refused",
+                    QueryRow.returned != "none",
+                )
             )
-        )
-        return [(str(party), str(returned)) for party, returned in rows]
+            for key, party, returned in rows:
+                out.setdefault(int(key), []).append((str(party), str(returned)))
+        return out
 
     def add_acknowledgements(self, acknowledgements: Sequence[Acknowledgement]) -> None:
         if not acknowledgements:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base, in_chunks
 from xinyong.db.chain import CHAIN_LOCKS, chained_values, last_link, lock_chain
+from xinyong.db.partitions import drop_ranges_before
 from xinyong.db.types import BigId, UTCDateTime
 from xinyong.domain.chain import GENESIS
 from xinyong.domain.checks import Feedback
@@ -151,6 +152,12 @@ class SqlQueryLog:
         return int(self.session.scalar(query) or 0)
 
     def delete_before(self, moment: datetime, *, limit: int) -> tuple[int, int]:
+        # Whole ranges first (PostgreSQL: db/partitions.py), then what is left, a chunk at a time.
+        dropped, dropped_feedback = drop_ranges_before(self.session.connection(), moment)
+        deleted, feedback = self._delete_chunk_before(moment, limit=limit)
+        return dropped + deleted, dropped_feedback + feedback
+
+    def _delete_chunk_before(self, moment: datetime, *, limit: int) -> tuple[int, int]:
         ids = list(
             self.session.scalars(
                 select(QueryRow.id).where(QueryRow.at < moment).order_by(QueryRow.id).limit(limit)

@@ -40,7 +40,7 @@ from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import NotFound
 from xinyong.domain.records import CreditRecord, RecordStatus
 from xinyong.domain.subjects import Subject
-from xinyong.services.records import NewRecord, StoredState
+from xinyong.services.records import Expired, NewRecord, StoredState
 
 
 class CreditRecordRow(Base):
@@ -367,6 +367,36 @@ class SqlRecordRepository:
             .limit(limit)
         )
         return [self._to_domain(row) for row in rows]
+
+    def expire_past_display(self, day: date, *, at: datetime, limit: int) -> list[Expired]:
+        ids = list(
+            self.session.scalars(
+                select(CreditRecordRow.id)
+                .where(
+                    CreditRecordRow.status == RecordStatus.ACTIVE.value,
+                    not_(displayable_on(day)),
+                )
+                .order_by(CreditRecordRow.id)
+                .limit(limit)
+            )
+        )
+        moved: list[Expired] = []
+        for part in in_chunks(ids):
+            # `CreditRecord.expire`: only an active record moves (a concurrent change wins).
+            rows = self.session.execute(
+                update(CreditRecordRow)
+                .where(
+                    CreditRecordRow.id.in_(part),
+                    CreditRecordRow.status == RecordStatus.ACTIVE.value,
+                )
+                .values(status=RecordStatus.EXPIRED.value, updated_at=at)
+                .returning(
+                    CreditRecordRow.id, CreditRecordRow.subject_id, CreditRecordRow.display_ends
+                )
+                .execution_options(synchronize_session=False)
+            )
+            moved += [Expired(int(r[0]), int(r[1]), r[2]) for r in rows]
+        return sorted(moved, key=lambda e: e.id)
 
     def delete_past_retention(self, day: date) -> list[tuple[int, int]]:
         """Delete records (and their revisions) whose retention ended; return (id, subject)."""

@@ -166,6 +166,20 @@ class SqlSubjectRepository:
             raise NotFound(f"subject {subject_id} does not exist")
         return self._to_domain(row)
 
+    def get_many(self, subject_ids: Collection[int]) -> dict[int, Subject]:
+        out: dict[int, Subject] = {}
+        for part in in_chunks(sorted(set(subject_ids))):
+            for row in self.session.scalars(select(SubjectRow).where(SubjectRow.id.in_(part))):
+                out[row.id] = self._to_domain(row)
+        return out
+
+    def keys_of(self, subject_ids: Collection[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for part in in_chunks(sorted(set(subject_ids))):
+            query = select(SubjectRow.id, SubjectRow.subject_key).where(SubjectRow.id.in_(part))
+            out.update((int(i), int(k)) for i, k in self.session.execute(query))
+        return out
+
     def add_many(self, subjects: Sequence[Subject], *, at: datetime) -> None:
         if not subjects:
             return

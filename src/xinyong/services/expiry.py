@@ -9,7 +9,9 @@ each entry's in-force window decide that at read time. The sweep moves the store
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from xinyong.domain.audit import AuditEvent, EventTag
@@ -20,13 +22,14 @@ from xinyong.domain.policy import Policy
 from xinyong.services.agencies import flag_overdue_agencies
 from xinyong.services.deadlines import recount_deadlines
 from xinyong.services.derived_lists import derive_clean_statuses
-from xinyong.services.feed import notify
+from xinyong.services.feed import Notice, notify, notify_many
 from xinyong.services.lists import changed
-from xinyong.services.outbound import queue_record
+from xinyong.services.outbound import queue_records
 from xinyong.services.querylog import delete_past_retention
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
+    from xinyong.services.records import Expired
 
 
 @dataclass(slots=True)
@@ -49,30 +52,8 @@ def sweep(uow: UnitOfWork, policy: Policy, *, actor: str, chunk: int = 1000) -> 
     while True:
         with uow:
             now = uow.now()
-            today = business_date(now)
-            due = uow.records.past_display(today, limit=chunk)
-            for record in due:
-                record.expire(at=now)
-                uow.records.save_status(record)
-                queue_record(uow, policy, record, EventKind.RECORD_EXPIRED)
-                notify(
-                    uow,
-                    uow.subjects.get(record.subject_id),
-                    FeedKind.EXPIRED,
-                    "record",
-                    record.id,
-                    f"display ended {record.display_ends}",
-                )
-                uow.audit.add(
-                    AuditEvent(
-                        EventTag.RECORD_EXPIRED,
-                        actor,
-                        "record",
-                        str(record.id),
-                        now,
-                        subject_id=record.subject_id,
-                    )
-                )
+            due = uow.records.expire_past_display(business_date(now), at=now, limit=chunk)
+            _told_expired(uow, policy, due, actor=actor, at=now)
             uow.commit()
         summary.expired += len(due)
         if len(due) < chunk:
@@ -112,3 +93,33 @@ def sweep(uow: UnitOfWork, policy: Policy, *, actor: str, chunk: int = 1000) -> 
     summary.clean_granted, summary.clean_ended = derive_clean_statuses(uow, policy, actor=actor)
     summary.agencies_flagged = flag_overdue_agencies(uow, actor=actor)
     return summary
+
+
+def _told_expired(
+    uow: UnitOfWork, policy: Policy, due: Sequence[Expired], *, actor: str, at: datetime
+) -> None:
+    """What a chunk of records moved to the archive leaves behind, set by set: the exchange's
+    events, the notices to every party that received one, an audit event each."""
+    queue_records(uow, policy, [r.id for r in due], EventKind.RECORD_EXPIRED)
+    keys = uow.subjects.keys_of({r.subject_id for r in due})
+    notify_many(
+        uow,
+        [
+            Notice(
+                keys[r.subject_id],
+                FeedKind.EXPIRED,
+                "record",
+                r.id,
+                f"display ended {r.display_ends}",
+            )
+            for r in due
+        ],
+    )
+    uow.audit.add_many(
+        [
+            AuditEvent(
+                EventTag.RECORD_EXPIRED, actor, "record", str(r.id), at, subject_id=r.subject_id
+            )
+            for r in due
+        ]
+    )

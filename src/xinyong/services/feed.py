@@ -9,7 +9,8 @@ days; acknowledging again changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
@@ -35,9 +36,9 @@ class FeedRepository(Protocol):
         ...
 
     def after(self, recipient: str, seq: int, *, limit: int) -> list[FeedItem]: ...
-    def deliveries(self, subject_key: int) -> list[tuple[str, str]]:
-        """(party, what it was given, as the query log stores it) for every answered query
-        about this subject."""
+    def deliveries(self, subject_keys: Collection[int]) -> dict[int, list[tuple[str, str]]]:
+        """Per subject key: (party, what it was given, as the query log stores it) for every
+        answered query about that subject (keys nobody received anything about are absent)."""
         ...
 
     def add_acknowledgements(self, acknowledgements: Sequence[Acknowledgement]) -> None: ...
@@ -51,6 +52,19 @@ class FeedRepository(Protocol):
 def key_of(subject: Subject) -> int:
     """The key a subject's queries and feed items are filed under."""
     return subject_key(subject.number, organisation=subject.kind is SubjectType.ORGANISATION)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What became of one item about the subject filed under `subject_key` (`key_of`), for
+    every party that received it."""
+
+    subject_key: int
+    kind: FeedKind
+    entity_type: str
+    entity_id: int
+    detail: str
+    due_on: date | None = None
 
 
 def notify(
@@ -72,7 +86,7 @@ def notify(
     recipients = sorted(
         {
             party
-            for party, returned in uow.feed.deliveries(key)
+            for party, returned in uow.feed.deliveries({key}).get(key, [])
             if any((d.kind, d.id) == wanted for d in decode_returned(returned))
         }
     )
@@ -93,6 +107,37 @@ def notify(
         ]
         uow.feed.add_acknowledgements(owed)
     return len(recipients)
+
+
+def notify_many(uow: UnitOfWork, notices: Sequence[Notice]) -> int:
+    """`notify` for many items at once: one read of the query log for all their subjects and
+    one write of the feed (the sweep's chunks). Items are told in the order given, each to its
+    recipients in order of name; return how many notices were written."""
+    if not notices:
+        return 0
+    given = {
+        key: [(party, decode_returned(returned)) for party, returned in found]
+        for key, found in uow.feed.deliveries({n.subject_key for n in notices}).items()
+    }
+    at = uow.now()
+    items: list[FeedItem] = []
+    for n in notices:
+        key = n.subject_key
+        wanted = (ItemKind.RECORD if n.entity_type == "record" else ItemKind.ENTRY, n.entity_id)
+        recipients = sorted(
+            {
+                party
+                for party, delivered in given.get(key, ())
+                if any((d.kind, d.id) == wanted for d in delivered)
+            }
+        )
+        clean = redact_id_numbers(n.detail)
+        items += [
+            FeedItem(r, n.kind, n.entity_type, n.entity_id, key, clean, at, due_on=n.due_on)
+            for r in recipients
+        ]
+    uow.feed.add(items)
+    return len(items)
 
 
 def _is_agency(uow: UnitOfWork, code: str) -> bool:

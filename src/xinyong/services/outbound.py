@@ -131,6 +131,38 @@ def queue_if_moved(
         queue_record(uow, policy, record, EventKind.RECORD_UPDATED)
 
 
+def queue_records(
+    uow: UnitOfWork, policy: Policy, record_ids: Sequence[int], kind: EventKind
+) -> None:
+    """`queue_record` for many records that `kind` happened to (the sweep's chunks), as one
+    write of the outbox: nothing is read unless this platform is an exchange node."""
+    if not record_ids or uow.outbox.origin() is None:
+        return
+    records = [uow.records.get(record_id) for record_id in record_ids]
+    foreign = uow.outbox.foreign([record_entity(r.department, r.document_number) for r in records])
+    subjects = uow.subjects.get_many({r.subject_id for r in records})
+    changes: list[Change] = []
+    for r in records:
+        if record_entity(r.department, r.document_number) in foreign:
+            continue
+        facts = _RecordFacts(
+            department=r.department,
+            document_number=r.document_number,
+            item=policy.catalog.get(r.item_code),
+            item_code=r.item_code,
+            catalog_version=r.catalog_version,
+            status=r.status,
+            decided_on=r.decision_date,
+            under_objection=r.under_objection,
+            fields=r.fields,
+            original=uow.records.original(r.id),
+            content_hash=r.content_hash,
+            revocation_reason=r.revocation_reason,
+        )
+        changes.append(_record_change(facts, kind, subjects[r.subject_id], uow))
+    uow.outbox.add_many(changes, at=uow.now())
+
+
 def queue_record_of(
     uow: UnitOfWork,
     item: CatalogItem | None,

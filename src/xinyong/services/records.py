@@ -51,6 +51,15 @@ class StoredState:
 
 
 @dataclass(frozen=True, slots=True)
+class Expired:
+    """A record the sweep moved to the archive: what its notice and audit event need."""
+
+    id: int
+    subject_id: int
+    display_ends: date | None
+
+
+@dataclass(frozen=True, slots=True)
 class NewRecord:
     """A validated submission bound to its subject, ready to store."""
 
@@ -83,6 +92,11 @@ class RecordRepository(Protocol):
     def active_of_items(self, items: Collection[str]) -> list[CreditRecord]: ...
     def of_subject(self, subject_id: int) -> list[CreditRecord]: ...
     def past_display(self, day: date, *, limit: int) -> list[CreditRecord]: ...
+    def expire_past_display(self, day: date, *, at: datetime, limit: int) -> list[Expired]:
+        """Move up to `limit` active records no longer displayable on `day` to the archive
+        (`CreditRecord.expire`, as one statement), oldest id first; return those moved."""
+        ...
+
     def published(
         self, day: date, *, item: str | None, limit: int, offset: int
     ) -> list[tuple[CreditRecord, Subject]]: ...

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from xinyong.db.engine import make_engine
+from xinyong.db.partitions import include_name, include_object
 from xinyong.db.schema import metadata
 
 config = context.config
@@ -18,6 +19,8 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite needs ALTER TABLE emulated as copy-and-move
         compare_type=True,
+        include_name=include_name,  # partitions are their tables' storage
+        include_object=include_object,
     )
 
 
