@@ -397,6 +397,17 @@ class FakeRecordRepository(_Repository):
             under_objection=old.under_objection,
         )
 
+    def write_set(
+        self,
+        new: Sequence[NewRecord],
+        changed: Sequence[tuple[int, NewRecord]],
+        *,
+        at: datetime,
+    ) -> None:
+        self.add_many(new, at=at)
+        for record_id, record in changed:
+            self.replace(record_id, record, at=at)
+
     def get(self, record_id: int) -> CreditRecord:
         record = self.store.records.get(record_id)
         if record is None:
@@ -613,6 +624,9 @@ class FakeApiKeyRepository(_Repository):
 class FakeAuditLog(_Repository):
     def add(self, event: AuditEvent) -> None:
         self.store.audit.append(event)
+
+    def add_many(self, events: Sequence[AuditEvent]) -> None:
+        self.store.audit.extend(events)
 
     def count(self, tag: str | None = None) -> int:
         return sum(1 for e in self.store.audit if not tag or e.tag.value == tag)

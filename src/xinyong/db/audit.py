@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -47,7 +48,11 @@ class SqlAuditLog:
         self.session = session
 
     def add(self, event: AuditEvent) -> None:
-        # Linked to the event before it (db/chain.py): editing the table breaks the chain.
+        self.add_many([event])
+
+    def add_many(self, events: Sequence[AuditEvent]) -> None:
+        # Each linked to the event before it (db/chain.py): editing the table breaks the chain.
+        # One lock, one read of the last link and one insert for all of them.
         append_chained(
             self.session.connection(),
             "audit_events",
@@ -62,6 +67,7 @@ class SqlAuditLog:
                     "reason": event.reason,
                     "data": event.data,
                 }
+                for event in events
             ],
         )
 

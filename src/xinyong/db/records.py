@@ -110,7 +110,7 @@ class RecordRevisionRow(Base):
     superseded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-def _record_values(record: NewRecord, at: datetime) -> dict[str, Any]:
+def record_values(record: NewRecord, at: datetime) -> dict[str, Any]:
     s = record.submission
     a = s.assessment
     return {
@@ -146,7 +146,7 @@ def pending_values(record: NewRecord, at: datetime) -> dict[str, Any]:
     """A resubmission held for review, as JSON: `replace_with` applies it later."""
     return {
         key: value.isoformat() if isinstance(value, date) else value
-        for key, value in _record_values(record, at).items()
+        for key, value in record_values(record, at).items()
     }
 
 
@@ -220,11 +220,22 @@ class SqlRecordRepository:
         if records:
             # A Core insert: one executemany, none of the ORM's per-object bookkeeping.
             self.session.execute(
-                insert(table_of(CreditRecordRow)), [_record_values(r, at) for r in records]
+                insert(table_of(CreditRecordRow)), [record_values(r, at) for r in records]
             )
 
+    def write_set(
+        self,
+        new: Sequence[NewRecord],
+        changed: Sequence[tuple[int, NewRecord]],
+        *,
+        at: datetime,
+    ) -> None:
+        from xinyong.db.record_sets import store_set  # it builds on this module's table
+
+        store_set(self.session, new, changed, at)
+
     def replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
-        self._replace_row(record_id, _record_values(record, at), at=at)
+        self._replace_row(record_id, record_values(record, at), at=at)
 
     def _replace_row(self, record_id: int, values: dict[str, Any], *, at: datetime) -> None:
         row = self.session.get(CreditRecordRow, record_id)

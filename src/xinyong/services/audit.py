@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 class AuditLog(Protocol):
     def add(self, event: AuditEvent) -> None: ...
+    def add_many(self, events: Sequence[AuditEvent]) -> None:
+        """Append events in this order, as one chained write."""
+        ...
+
     def count(self, tag: str | None = None) -> int: ...
     def count_since(
         self, tag: str, *, subject_id: int, since: datetime, actor: str | None = None
