@@ -50,7 +50,7 @@ from xinyong.domain.lists import IN_PROCEDURE, EntryState, ListEntry, ListType
 from xinyong.domain.objections import Objection, ObjectionStatus
 from xinyong.domain.publication import SearchTerm, TermKind, published_name_matches
 from xinyong.domain.querylog import NOTHING, QueryEntry, QueryKind
-from xinyong.domain.records import CreditRecord, RecordStatus, document_key
+from xinyong.domain.records import CreditRecord, RecordStatus, Submission, document_key
 from xinyong.domain.repairs import Repair, RepairStatus
 from xinyong.domain.reports import IssuedReport
 from xinyong.domain.staff import StaffUser
@@ -396,6 +396,9 @@ class FakeRecordRepository(_Repository):
             revocation_reason=old.revocation_reason,
             under_objection=old.under_objection,
         )
+
+    def prepare(self, submissions: Sequence[Submission]) -> None:
+        pass
 
     def write_set(
         self,

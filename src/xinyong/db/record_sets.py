@@ -12,15 +12,17 @@ clear ID number is ever written, not even to a temporary table.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, Dialect, bindparam, text
 from sqlalchemy.orm import Session
 
 from xinyong.db.base import table_of
 from xinyong.db.records import CreditRecordRow, record_values
 from xinyong.db.types import UTCDateTime
+from xinyong.domain.records import RecordStatus, Submission
 from xinyong.services.records import NewRecord
 
 STAGE = "record_stage"
@@ -31,6 +33,7 @@ _COLUMNS = tuple(
     for c in table_of(CreditRecordRow).columns
     if c.name not in {"id", "revoked_at", "revocation_reason", "withdraw_by", "under_objection"}
 )
+_INDEX = {name: i for i, name in enumerate(_COLUMNS)}
 _LIST = ", ".join(_COLUMNS)
 _INSERT = text(
     f"INSERT INTO credit_records ({_LIST}) SELECT {_LIST} FROM {STAGE}"  # noqa: S608 - constants
@@ -49,8 +52,57 @@ _UPDATE = text(
 )
 
 
+#: Columns whose value depends on more than the submission: set when the rows are written.
+_PER_RECORD = ("subject_id", "status", "batch_id", "received_at", "updated_at")
+_PLACEHOLDER = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class Prepared:
+    """Each submission's row as the driver takes it, computed before the write transaction
+    begins (sealing and encoding are most of a row's storing work; SQLite's write lock is not
+    held while they run). Kept for one chunk: `prepare` replaces it."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, tuple[Submission, list[Any]]] = {}
+        self.dialect: Dialect | None = None
+
+    def prepare(self, dialect: Dialect, submissions: Sequence[Submission]) -> None:
+        convert = _converters(dialect)
+        self.rows = {}
+        self.dialect = dialect
+        for s in submissions:
+            values = record_values(NewRecord(s, 0, RecordStatus.ACTIVE, None), _PLACEHOLDER)
+            self.rows[id(s)] = (
+                s,
+                [f(values[name]) for name, f in zip(_COLUMNS, convert, strict=True)],
+            )
+
+    def row(
+        self, dialect: Dialect, record_id: int | None, record: NewRecord, at: datetime
+    ) -> tuple[Any, ...]:
+        convert = _converters(dialect)
+        found = self.rows.get(id(record.submission)) if self.dialect is dialect else None
+        if found is None or found[0] is not record.submission:
+            values = record_values(record, at)
+            return (
+                record_id,
+                *(f(values[name]) for name, f in zip(_COLUMNS, convert, strict=True)),
+            )
+        row = list(found[1])
+        for name in _PER_RECORD:
+            i = _INDEX[name]
+            value: Any = {
+                "subject_id": record.subject_id,
+                "status": record.status.value,
+                "batch_id": record.batch_id,
+            }.get(name, at)
+            row[i] = convert[i](value)
+        return (record_id, *row)
+
+
 def store_set(
     session: Session,
+    prepared: Prepared,
     new: Sequence[NewRecord],
     changed: Sequence[tuple[int, NewRecord]],
     at: datetime,
@@ -60,13 +112,10 @@ def store_set(
         return
     session.flush()  # what the session holds reaches the database before the set
     conn = session.connection()
-    convert = _converters(conn)
-    rows: list[tuple[Any, ...]] = []
-    for record_id, record in [*((None, r) for r in new), *changed]:
-        values = record_values(record, at)
-        rows.append(
-            (record_id, *(f(values[name]) for name, f in zip(_COLUMNS, convert, strict=True)))
-        )
+    rows = [
+        prepared.row(conn.dialect, record_id, record, at)
+        for record_id, record in [*((None, r) for r in new), *changed]
+    ]
     _stage(conn, rows)
     if new:
         conn.execute(_INSERT)
@@ -84,10 +133,10 @@ def _same(value: object) -> object:
     return value
 
 
-def _converters(conn: Connection) -> list[Callable[[Any], Any]]:
+@cache
+def _converters(dialect: Dialect) -> list[Callable[[Any], Any]]:
     """Each column's value as the driver takes it: sealed JSON, dates and times as the column's
-    type writes them (SQLAlchemy's own bind processors, looked up once per chunk)."""
-    dialect = conn.dialect
+    type writes them (SQLAlchemy's own bind processors, looked up once per dialect)."""
     columns = table_of(CreditRecordRow).columns
     out: list[Callable[[Any], Any]] = []
     for name in _COLUMNS:

@@ -38,7 +38,7 @@ from xinyong.db.subjects import IdentityReviewRow, SqlSubjectRepository, Subject
 from xinyong.db.types import BigId, SealedJson, UTCDateTime
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import NotFound
-from xinyong.domain.records import CreditRecord, RecordStatus
+from xinyong.domain.records import CreditRecord, RecordStatus, Submission
 from xinyong.domain.subjects import Subject
 from xinyong.services.records import NewRecord, StoredState
 
@@ -164,7 +164,10 @@ def displayable_on(day: date) -> ColumnElement[bool]:
 
 class SqlRecordRepository:
     def __init__(self, session: Session) -> None:
+        from xinyong.db.record_sets import Prepared  # it builds on this module's table
+
         self.session = session
+        self._prepared = Prepared()
 
     @staticmethod
     def _to_domain(row: CreditRecordRow) -> CreditRecord:
@@ -232,7 +235,10 @@ class SqlRecordRepository:
     ) -> None:
         from xinyong.db.record_sets import store_set  # it builds on this module's table
 
-        store_set(self.session, new, changed, at)
+        store_set(self.session, self._prepared, new, changed, at)
+
+    def prepare(self, submissions: Sequence[Submission]) -> None:
+        self._prepared.prepare(self.session.get_bind().dialect, submissions)
 
     def replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
         self._replace_row(record_id, record_values(record, at), at=at)

@@ -137,12 +137,32 @@ class SqlSubjectRepository:
         )
 
     def find_by_numbers(self, numbers: Collection[str]) -> dict[str, Subject]:
+        # Found by keyed hash, so the numbers are known: none is unsealed (a batch looks up
+        # thousands), and no ORM object is built for them.
+        by_hash = {number_hash(n): n for n in set(numbers)}
         out: dict[str, Subject] = {}
-        hashes = sorted(number_hash(n) for n in set(numbers))
-        for part in in_chunks(hashes):
-            query = select(SubjectRow).where(SubjectRow.number_hash.in_(part))
-            for row in self.session.scalars(query):
-                out[row.number] = self._to_domain(row)
+        columns = (
+            SubjectRow.number_hash,
+            SubjectRow.id,
+            SubjectRow.kind,
+            SubjectRow.name,
+            SubjectRow.birth_date,
+            SubjectRow.sex,
+            SubjectRow.region_code,
+        )
+        for part in in_chunks(sorted(by_hash)):
+            query = select(*columns).where(SubjectRow.number_hash.in_(part))
+            for digest, subject_id, kind, name, born, sex, region in self.session.execute(query):
+                number = by_hash[digest]
+                out[number] = Subject(
+                    id=subject_id,
+                    kind=SubjectType(kind),
+                    number=number,
+                    name=name,
+                    birth_date=born,
+                    sex=sex,
+                    region_code=region,
+                )
         return out
 
     def get_by_number(self, number: str) -> Subject | None:

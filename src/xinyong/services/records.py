@@ -75,6 +75,11 @@ class RecordRepository(Protocol):
         """Overwrite a record with a resubmission, keeping the old version as a revision."""
         ...
 
+    def prepare(self, submissions: Sequence[Submission]) -> None:
+        """Do each submission's own storing work (sealing, encoding) now, before the write
+        transaction begins; `write_set` uses it for these submissions."""
+        ...
+
     def write_set(
         self,
         new: Sequence[NewRecord],
@@ -163,6 +168,7 @@ def store_submissions(
     if not submissions:
         return result
     at = uow.now()
+    uow.records.prepare(submissions)  # before the first statement: no write lock held yet
     subjects = uow.subjects.find_by_numbers({s.subject_number for s in submissions})
     fresh: list[Subject] = []
     for s in submissions:
