@@ -22,6 +22,7 @@ from xinyong.domain.lists import NEW_NEGATIVE_RECORD
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import Gate, Submission, validate_row
 from xinyong.services.departments import require_department
+from xinyong.services.list_bases import keep_displays_held
 from xinyong.services.lists import lose_clean_status
 from xinyong.services.records import end_listings_on_withheld, store_submissions
 
@@ -174,6 +175,7 @@ def _ingest_chunk(
         valid, problems = validate_rows(rows, dept, gate)
         result = store_submissions(uow, valid, batch_id=batch.id, actor=actor)
         end_listings_on_withheld(uow, policy, result, actor=actor)
+        keep_displays_held(uow, policy, result.updated_ids, actor=actor)
         lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
         uow.batches.add_rejects(batch.id, problems)
         before = _counts(batch)

@@ -22,7 +22,7 @@ from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus, document_key, validate_row
 from xinyong.services.departments import require_department
 from xinyong.services.feed import notify
-from xinyong.services.list_bases import end_listings_resting_on
+from xinyong.services.list_bases import end_listings_resting_on, keep_displays_held
 from xinyong.services.lists import changed, lose_clean_status
 from xinyong.services.outbound import RECEIVED_BY
 from xinyong.services.records import store_submissions
@@ -121,6 +121,7 @@ def apply_record(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None:
     submission = validate_row(raw, row=0, department=dept, gate=policy.gate(today))
     actor = _actor(event)
     result = store_submissions(uow, [submission], batch_id=None, actor=actor, want_ids=True)
+    keep_displays_held(uow, policy, result.updated_ids, actor=actor)
     lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
     record = uow.records.get(result.record_ids[0])
     target = RecordStatus(_text(change.state, "status"))

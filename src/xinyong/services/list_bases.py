@@ -3,6 +3,7 @@ record goes (revoked, varied away, its display stopped, repaired)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -150,6 +151,23 @@ def hold_record_display(
         )
         queue_record(uow, policy, record, EventKind.RECORD_UPDATED)
     return record
+
+
+def keep_displays_held(
+    uow: UnitOfWork, policy: Policy, record_ids: Collection[int], *, actor: str
+) -> None:
+    """Records just overwritten by a correction carry their own display period again: a
+    listing a court or another authority decided on one of them holds it shown as before
+    (`hold_record_display`). One query finds which of them any listing rests on."""
+    if not record_ids:
+        return
+    for record_id in sorted(uow.entries.linked_records(record_ids)):
+        record = uow.records.get(record_id)
+        for entry in entries_resting_on(uow, policy, record):
+            decided = entry.list_type.decided_by is not Decider.PLATFORM
+            if decided and uow.entries.source_record_of(entry.id or 0) == record_id:
+                hold_record_display(uow, policy, entry, actor=actor)
+                break  # it weighs every decided listing resting on the record
 
 
 def _day(raw: object) -> date | None:

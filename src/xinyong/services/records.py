@@ -32,7 +32,7 @@ from xinyong.services.feed import notify
 from xinyong.services.identity_reviews import (
     resolve_identity_review as resolve_identity_review,  # its callers import it from here
 )
-from xinyong.services.list_bases import end_listings_resting_on
+from xinyong.services.list_bases import end_listings_resting_on, keep_displays_held
 from xinyong.services.lists import lose_clean_status
 from xinyong.services.record_holds import flag_region, hold, hold_subject_change
 
@@ -345,6 +345,7 @@ def submit_record(
         )
         result = store_submissions(uow, [submission], batch_id=None, actor=actor, want_ids=True)
         end_listings_on_withheld(uow, policy, result, actor=actor)
+        keep_displays_held(uow, policy, result.updated_ids, actor=actor)
         lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
         record = uow.records.get(result.record_ids[0])
         if result.accepted:
