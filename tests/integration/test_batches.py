@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import Session
 
 from tests.factories import citizen_id, penalty_row
 from xinyong.db.batches import BatchRow
@@ -309,3 +311,41 @@ def test_a_csv_that_breaks_the_reader_fails_its_batch_and_keeps_the_rows_before(
     with uow:
         batch = uow.session.scalars(select(BatchRow)).one()
         assert (batch.status, batch.rows_done, batch.accepted) == ("failed", 2, 2)
+
+
+def test_a_chunk_stages_only_sealed_identifiers_and_leaves_its_staging_empty(
+    seeded: UowFactory, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/at-rest.md: the staging table a chunk's records pass through is a table like any
+    other: no clear ID number is written to it, the subject's or one typed into a field, and
+    it is empty again before the chunk commits."""
+    from xinyong.db import record_sets
+
+    staged: list[tuple[object, ...]] = []
+    left: list[int] = []
+    stage, store_set = record_sets._stage, record_sets.store_set
+
+    def spy_stage(conn: Connection, rows: list[tuple[object, ...]]) -> None:
+        staged.extend(rows)
+        stage(conn, rows)
+
+    def spy_store(session: Session, *args: Any) -> None:
+        store_set(session, *args)
+        count = session.connection().exec_driver_sql("SELECT count(*) FROM record_stage")
+        left.append(int(count.scalar_one()))
+
+    monkeypatch.setattr(record_sets, "_stage", spy_stage)
+    monkeypatch.setattr(record_sets, "store_set", spy_store)
+    person, witness = citizen_id(), citizen_id()
+    row = penalty_row(subject_id=person, violation=f"代他人（{witness}）销售过期食品")
+    _ingest(seeded, policy, [row, penalty_row(subject_id=person)])
+    _ingest(seeded, policy, [{**row, "fine_amount": "80000"}])  # a change: staged again
+
+    assert len(staged) == 3
+    assert person not in repr(staged)
+    assert witness not in repr(staged)
+    assert left == [0, 0]
+    uow = seeded()
+    with uow:
+        stored = uow.session.scalars(select(CreditRecordRow)).all()
+        assert witness in repr([r.fields for r in stored])  # read back in clear
