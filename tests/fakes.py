@@ -221,6 +221,9 @@ class _Repository:
 
 
 class FakeSubjectRepository(_Repository):
+    def prepare(self, numbers: Mapping[str, SubjectType]) -> None:
+        pass
+
     def persons_born(self, region_code: str, year: int) -> list[Subject]:
         return [
             replace(s)

@@ -168,7 +168,9 @@ def store_submissions(
     if not submissions:
         return result
     at = uow.now()
-    uow.records.prepare(submissions)  # before the first statement: no write lock held yet
+    # Sealing and keyed hashes before the first statement: no write lock is held yet.
+    uow.subjects.prepare({s.subject_number: s.subject_type for s in submissions})
+    uow.records.prepare(submissions)
     subjects = uow.subjects.find_by_numbers({s.subject_number for s in submissions})
     fresh: list[Subject] = []
     for s in submissions:
