@@ -7,19 +7,23 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
 from tests.factories import citizen_id, penalty_row
 from xinyong.db.batches import BatchRow
+from xinyong.db.chain import SqlChainStore
 from xinyong.db.records import CreditRecordRow, RecordRevisionRow
 from xinyong.db.subjects import IdentityReviewRow, SubjectRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain import vault
+from xinyong.domain.audit import EventTag
 from xinyong.domain.batches import BatchSource
 from xinyong.domain.errors import Invalid
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus
 from xinyong.services import batches
+from xinyong.services.audit import verify_logs
 from xinyong.services.batches import get_batch, ingest_batch
 from xinyong.services.batchfiles import BatchFormat, read_rows
 from xinyong.services.reports import build_report
@@ -349,3 +353,21 @@ def test_a_chunk_stages_only_sealed_identifiers_and_leaves_its_staging_empty(
     with uow:
         stored = uow.session.scalars(select(CreditRecordRow)).all()
         assert witness in repr([r.fields for r in stored])  # read back in clear
+
+
+def test_a_chunk_of_corrections_audits_each_one_on_the_chain(
+    seeded: UowFactory, policy: Policy, engine: Engine
+) -> None:
+    """The updated records' audit events are written as one set, each linked to the one
+    before it: the chain verifies, with one event per corrected record."""
+    rows = [penalty_row(fine_amount="1000") for _ in range(5)]
+    _ingest(seeded, policy, rows, chunk_rows=10)
+    summary = _ingest(seeded, policy, [{**r, "fine_amount": "2000"} for r in rows], chunk_rows=10)
+
+    assert summary.updated == 5
+    assert _count(seeded, RecordRevisionRow) == 5
+    states = verify_logs(SqlChainStore(engine), vault.current())
+    assert [s.findings for s in states] == [[] for _ in states]
+    uow = seeded()
+    with uow:
+        assert uow.audit.count(EventTag.RECORD_UPDATED.value) == 5
