@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, bindparam, text
@@ -133,7 +133,7 @@ def _same(value: object) -> object:
     return value
 
 
-@cache
+@lru_cache(maxsize=16)  # one per engine a process makes
 def _converters(dialect: Dialect) -> list[Callable[[Any], Any]]:
     """Each column's value as the driver takes it: sealed JSON, dates and times as the column's
     type writes them (SQLAlchemy's own bind processors, looked up once per dialect)."""
