@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from sqlalchemy import update
 
 from tests.factories import (
     citizen_id,
@@ -14,6 +15,7 @@ from tests.factories import (
     debtor_row,
     organisation_debtor_row,
 )
+from xinyong.db.subjects import SubjectRow, number_hash
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import Conflict, Invalid, NotFound
@@ -24,6 +26,7 @@ from xinyong.domain.subjects import RoleKind, Subject
 from xinyong.services import decided_lists, lists, reports
 from xinyong.services.checks import Checker, give_feedback, run_check
 from xinyong.services.records import Stored, submit_record
+from xinyong.services.screening import screen
 from xinyong.services.subjects import record_role
 
 UowFactory = Callable[[], SqlUnitOfWork]
@@ -282,3 +285,37 @@ def test_the_persons_own_file_names_every_role_a_measure_reaches_them_through_as
     own = reports.read_own_file(seeded(), policy, person.id)
     in_file = {(m.code, m.via_role) for m in own.measures if m.code == "M-COURT-FLIGHT"}
     assert in_file == checked
+
+
+def test_a_number_whose_index_key_another_subject_holds_is_not_listed(
+    seeded: UowFactory, policy: Policy, checker: Checker
+) -> None:
+    """Index keys are keyed 62-bit hashes, so two numbers may share one: a hit is confirmed
+    against the stored subject's number hash, singly and in a screening, and a number that only
+    shares the listed subject's key is answered clear."""
+    number, _ = _court_listing(seeded, policy)
+    other = citizen_id(born=date(1975, 3, 9))
+    with seeded() as uow:  # the listed subject now sits under the other number's key
+        uow.session.execute(
+            update(SubjectRow)
+            .where(SubjectRow.number_hash == number_hash(number))
+            .values(subject_key=person_key(other))
+        )
+        uow.commit()
+    checker.load()
+
+    _, answer = run_check(seeded(), checker, other, "flight", department=None, actor="t")
+    assert answer.hits == []
+    rows = [(1, other), (2, number)]
+    screened = list(
+        screen(
+            checker,
+            rows,
+            "flight",
+            department="BJ-CAAC-NC",
+            actor="t",
+            screening_id=1,
+            sink=lambda template, logged: None,
+        )
+    )
+    assert [r[2] for r in screened] == ["clear", "clear"]

@@ -32,7 +32,9 @@ from xinyong.domain.lists import EntryState, IllegalTransition, ListEntry, Minor
 from xinyong.domain.policy import Policy
 from xinyong.services import decided_lists, expiry, lists
 from xinyong.services.checks import Checker, run_check
+from xinyong.services.identity_reviews import resolve_identity_review
 from xinyong.services.records import Stored, revoke_record, submit_record
+from xinyong.services.subjects import list_identity_reviews
 
 UowFactory = Callable[[], SqlUnitOfWork]
 
@@ -531,3 +533,34 @@ def test_a_record_resubmitted_under_another_person_stops_the_listing_resting_on_
     assert after.hits == []
     (entry,) = _entries_of(seeded, policy, stored.record.subject_id)
     assert entry.state is EntryState.EXITED
+    assert entry.exit_ground == "identity_review"
+
+
+@pytest.mark.parametrize("same_person", [True, False])
+def test_a_review_that_keeps_the_record_with_its_person_restores_the_listing(
+    seeded: UowFactory, policy: Policy, checker: Checker, same_person: bool
+) -> None:
+    stored = _submit(seeded, policy, debtor_row(), department="BJ-HCOURT")
+    assert decided_lists.record_court_listings(seeded(), policy, actor="court-feed") == 1
+    number = stored.subject_number
+    moved = dict(debtor_row(), document_number=stored.record.document_number)
+    moved["case_number"] = stored.record.document_number
+    assert _submit(seeded, policy, moved, department="BJ-HCOURT").held_for_review
+    [review] = list_identity_reviews(seeded())
+
+    resolve_identity_review(
+        seeded(), policy, review.id, same_person=same_person, note="核对原件", actor="centre"
+    )
+
+    _, after = run_check(seeded(), checker, number, "flight", department=None, actor="t")
+    (entry,) = _entries_of(seeded, policy, stored.record.subject_id)
+    if same_person:  # the court's listing stands again, for the rest of its period
+        assert [h.measure.code for h in after.hits] == ["M-COURT-FLIGHT"]
+        assert entry.state is EntryState.DECIDED
+        assert (entry.exit_ground, entry.exited_on) == (None, None)
+        with seeded() as uow:
+            tags = uow.session.scalars(select(AuditEventRow.tag)).all()
+        assert EventTag.LISTING_BASIS_REGAINED.value in tags
+    else:  # the document is about the other person: nothing rests on this one any more
+        assert after.hits == []
+        assert entry.state is EntryState.EXITED

@@ -134,14 +134,14 @@ class SqlIndexSource:
             )
             return [(int(s), subject) for s, subject in rows]
 
-    def numbers_of(self, subject_ids: Collection[int]) -> dict[int, str]:
+    def number_hashes_of(self, subject_ids: Collection[int]) -> dict[int, str]:
         out: dict[int, str] = {}
         with self.engine.connect() as conn:
             for part in in_chunks(sorted(subject_ids)):
                 rows = conn.execute(
-                    select(SubjectRow.id, SubjectRow.number).where(SubjectRow.id.in_(part))
+                    select(SubjectRow.id, SubjectRow.number_hash).where(SubjectRow.id.in_(part))
                 )
-                out.update({int(i): str(n) for i, n in rows})
+                out.update({int(i): str(h) for i, h in rows})
         return out
 
     def postings(

@@ -62,6 +62,7 @@ class EventTag(StrEnum):
     LISTING_EXTENDED = "listing:extended"
     LISTING_DELETION_GROUND = "listing:deletion_ground_noted"
     LISTING_BASIS_LOST = "listing:basis_revoked"
+    LISTING_BASIS_REGAINED = "listing:basis_regained"
     DEADLINE_RECOUNTED = "deadline:recounted"
     QUERIES_DELETED = "query_log:deleted_after_retention"
     EXCHANGE_NODE_INITIALISED = "exchange:node_initialised"

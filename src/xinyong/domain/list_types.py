@@ -132,6 +132,14 @@ class ListType:
             extra = list(self.ground(ground).exit_grounds)
         return tuple(dict.fromkeys([*self.exit_grounds, *extra]))
 
+    def rests_on(self, item_code: str, fields: Mapping[str, object]) -> bool:
+        """Whether a record of this item with these fields can ground a listing on this list."""
+        try:
+            self.ground_for_record(item_code, fields)
+        except NotAllowed:
+            return False
+        return True
+
     def ground_for_record(self, item_code: str, fields: Mapping[str, object]) -> Ground | None:
         """The ground a record makes, or None when this list names no ground by record field."""
         if self.source_items and item_code not in self.source_items:

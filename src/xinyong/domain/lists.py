@@ -55,6 +55,10 @@ IN_PROCEDURE = ("proposed", "noticed", "decided")
 
 #: The exit ground of a listing whose record was revoked or varied away (see `lose_basis`).
 BASIS_REVOKED = "revocation"
+#: The exit ground of a listing whose record is withheld for an identity review: it grounds
+#: nothing while the review is open, and the listing stands again if the review finds the
+#: record is the person's (see `regain_basis`).
+BASIS_WITHHELD = "identity_review"
 
 
 class IllegalTransition(Conflict):
@@ -155,16 +159,30 @@ class ListEntry:
         self.exit_ground = ground
         self.state = EntryState.EXITED
 
-    def lose_basis(self, *, on: date) -> None:
-        """End a listing in force because the record it rests on was revoked or varied away.
+    def lose_basis(self, *, on: date, ground: str = BASIS_REVOKED) -> None:
+        """End a listing in force because the record it rests on was revoked or varied away
+        (`BASIS_REVOKED`), or is withheld for an identity review (`BASIS_WITHHELD`).
 
         A listing rests on its records (docs/domain.md §7): whatever the list's own exit grounds,
         it ends the day its basis goes.
         """
         self._require(EntryState.DECIDED, EntryState.PUBLISHED, action="end")
         self.exited_on = on
-        self.exit_ground = BASIS_REVOKED
+        self.exit_ground = ground
         self.state = EntryState.EXITED
+
+    def regain_basis(self, *, on: date) -> bool:
+        """The identity review that withheld this listing's record found the record is the
+        person's: the listing stands again for what is left of its period. Returns whether it
+        did (a listing whose period ran out meanwhile stays ended)."""
+        if self.state is not EntryState.EXITED or self.exit_ground != BASIS_WITHHELD:
+            raise IllegalTransition("only a listing ended by an identity hold stands again")
+        if self.ends_on is not None and self.ends_on <= on:
+            return False
+        self.state = EntryState.PUBLISHED if self.published_on else EntryState.DECIDED
+        self.exited_on = None
+        self.exit_ground = None
+        return True
 
     def extend(self, *, months: int, decided_on: date) -> None:
         """Record an extension the deciding authority decided on `decided_on`: the listing lasts

@@ -18,13 +18,10 @@ from xinyong.domain.batches import Batch, BatchSource, BatchStatus, IngestSummar
 from xinyong.domain.calendar import business_date
 from xinyong.domain.departments import Department
 from xinyong.domain.errors import BatchFailed, FieldProblem, Invalid, NotFound, RowRejected
-from xinyong.domain.lists import NEW_NEGATIVE_RECORD
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import Gate, Submission, validate_row
 from xinyong.services.departments import require_department
-from xinyong.services.list_bases import keep_displays_held
-from xinyong.services.lists import lose_clean_status
-from xinyong.services.records import end_listings_on_withheld, store_submissions
+from xinyong.services.records import settle_chunk, store_submissions
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -174,9 +171,7 @@ def _ingest_chunk(
         gate = policy.gate(business_date(uow.now()))
         valid, problems = validate_rows(rows, dept, gate)
         result = store_submissions(uow, valid, batch_id=batch.id, actor=actor)
-        end_listings_on_withheld(uow, policy, result, actor=actor)
-        keep_displays_held(uow, policy, result.updated_ids, actor=actor)
-        lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
+        settle_chunk(uow, policy, result, actor=actor)
         uow.batches.add_rejects(batch.id, problems)
         before = _counts(batch)
         batch.rows_done = rows[-1][0]

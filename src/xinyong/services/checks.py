@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from xinyong.domain import vault
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import Answer, ChangeKind, Feedback, subject_keys
@@ -58,10 +59,12 @@ class IndexSource(Protocol):
         those keys; None means every subject with an entry in force."""
         ...
 
-    def numbers_of(self, subject_ids: Collection[int]) -> dict[int, str]: ...
+    def number_hashes_of(self, subject_ids: Collection[int]) -> dict[int, str]:
+        """The keyed hashes of these subjects' numbers (never the numbers: nothing is opened)."""
+        ...
 
 
-#: How many confirmed subjects' numbers the checker keeps before it starts afresh.
+#: How many confirmed subjects' number hashes the checker keeps before it starts afresh.
 _CONFIRMED_KEPT = 100_000
 
 
@@ -82,8 +85,9 @@ class Checker:
         self.triggers = Triggers(policy.registry)
         self.departments = {d.code: d for d in policy.departments}
         self._lock = threading.Lock()
-        #: Subject id -> number, for confirming hits (a subject's number never changes).
-        self._numbers: dict[int, str] = {}
+        #: Subject id -> its number's keyed hash, for confirming hits (a subject's number never
+        #: changes).
+        self._hashes: dict[int, str] = {}
 
     def load(self) -> None:
         """Build the index from scratch (at start-up): every entry in force today or later."""
@@ -143,18 +147,27 @@ class Checker:
 
     def confirm(self, number: str, hits: list[Hit]) -> list[Hit]:
         """Drop hits whose key is shared with another number: keys are keyed 62-bit hashes, so
-        every hit is confirmed against the stored subject (whose number never changes, so what
-        was read once is kept, up to a bound)."""
+        every hit is confirmed against the stored subject's keyed number hash (read once per
+        subject and kept, up to a bound; `prefetch` reads many at once)."""
         if not hits:
             return hits
-        known = self._numbers
-        wanted = {h.posting.subject_id for h in hits} - known.keys()
-        if wanted:
-            found = self.source.numbers_of(wanted)
-            if len(known) + len(found) > _CONFIRMED_KEPT:
-                known.clear()
-            known.update(found)
-        return [h for h in hits if known.get(h.posting.subject_id) == number]
+        self.prefetch([h.posting.subject_id for h in hits])
+        known = self._hashes
+        digest = vault.current().digest(number)
+        return [h for h in hits if known.get(h.posting.subject_id) == digest]
+
+    def prefetch(self, subject_ids: Collection[int]) -> None:
+        """Read the number hashes of these subjects that are not yet known, in one go (a
+        screening confirms a whole chunk's hits with one read)."""
+        known = self._hashes
+        # Membership one id at a time: `set - dict.keys()` would walk the whole cache.
+        wanted = {i for i in subject_ids if i not in known}
+        if not wanted:
+            return
+        found = self.source.number_hashes_of(wanted)
+        if len(known) + len(found) > _CONFIRMED_KEPT:
+            known.clear()
+        known.update(found)
 
     def query_entry(
         self, answer: Answer, *, kind: str, department: str | None, actor: str

@@ -93,8 +93,8 @@ def record_decided(
 def _unlinked_source(
     uow: UnitOfWork, list_type: ListType, subject_id: int, department: str | None, today: date
 ) -> CreditRecord | None:
-    """The department's newest displayable record about the subject that the list rests on and
-    that no listing rests on yet."""
+    """The department's newest displayable record about the subject that can ground the list
+    (of one of its items, with a ground the list names) and that no listing rests on yet."""
     if not list_type.source_items or department is None:
         return None
     candidates = [
@@ -103,6 +103,7 @@ def _unlinked_source(
         if r.item_code in list_type.source_items
         and r.is_displayable_on(today)
         and r.department == department
+        and list_type.rests_on(r.item_code, r.fields)
     ]
     linked = uow.entries.linked_records([r.id for r in candidates])
     free = [r for r in candidates if r.id not in linked]

@@ -42,6 +42,10 @@ EXIT_GROUNDS: Final[Mapping[str, tuple[str, str]]] = {
         "据以列入的决定被撤销或者变更，或者列入错误经纠正",
         "the decision it rests on is revoked or varied, or a wrong listing is corrected",
     ),
+    "identity_review": (
+        "据以列入的记录因身份核查暂不作为依据",
+        "the record it rests on is withheld for an identity review",
+    ),
     "performance": (
         "已履行生效法律文书确定的义务或者已执行完毕",
         "the obligation in the judgment has been performed or enforced",

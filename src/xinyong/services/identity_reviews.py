@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.errors import Conflict
+from xinyong.domain.lists import BASIS_WITHHELD
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus
 from xinyong.domain.subjects import IdentityReview, ReviewResolution
 from xinyong.services import outbound
-from xinyong.services.list_bases import end_listings_resting_on
+from xinyong.services.list_bases import end_listings_resting_on, restore_listings_on
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -43,10 +44,19 @@ def resolve_identity_review(
                 # The number is not the person's: the record grounds nothing from now on.
                 record.hold_for_review(at=at)
                 uow.records.save_status(record)
-                end_listings_resting_on(uow, policy, record, today=business_date(at), actor=actor)
+                end_listings_resting_on(
+                    uow,
+                    policy,
+                    record,
+                    today=business_date(at),
+                    actor=actor,
+                    ground=BASIS_WITHHELD,
+                )
         elif (same_person or review.moves_subject) and record.status is RecordStatus.IDENTITY_HOLD:
             record.release(at=at)
             uow.records.save_status(record)
+            if same_person:
+                restore_listings_on(uow, policy, record, today=business_date(at), actor=actor)
         outbound.queue_if_moved(uow, policy, review.record_id, was)
         uow.reviews.resolve(review_id, resolution=resolution, note=note, by=actor, at=at)
         uow.audit.add(

@@ -17,15 +17,15 @@ from xinyong.domain.envelopes import RefusalReason, Refused
 from xinyong.domain.errors import Invalid
 from xinyong.domain.exchange import EntityType, Event
 from xinyong.domain.feed import FeedKind
-from xinyong.domain.lists import NEW_NEGATIVE_RECORD, EntryState, ListEntry
+from xinyong.domain.lists import EntryState, ListEntry
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus, document_key, validate_row
 from xinyong.services.departments import require_department
 from xinyong.services.feed import notify
-from xinyong.services.list_bases import end_listings_resting_on, keep_displays_held
-from xinyong.services.lists import changed, lose_clean_status
+from xinyong.services.list_bases import end_listings_resting_on
+from xinyong.services.lists import changed
 from xinyong.services.outbound import RECEIVED_BY
-from xinyong.services.records import store_submissions
+from xinyong.services.records import settle_chunk, store_submissions
 
 if TYPE_CHECKING:
     from xinyong.services.exchange import ExchangeUnitOfWork
@@ -121,8 +121,7 @@ def apply_record(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None:
     submission = validate_row(raw, row=0, department=dept, gate=policy.gate(today))
     actor = _actor(event)
     result = store_submissions(uow, [submission], batch_id=None, actor=actor, want_ids=True)
-    keep_displays_held(uow, policy, result.updated_ids, actor=actor)
-    lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
+    settle_chunk(uow, policy, result, actor=actor)
     record = uow.records.get(result.record_ids[0])
     target = RecordStatus(_text(change.state, "status"))
     marked = change.state.get("under_objection") is True

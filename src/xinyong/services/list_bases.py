@@ -3,7 +3,6 @@ record goes (revoked, varied away, its display stopped, repaired)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -12,7 +11,7 @@ from xinyong.domain.calendar import business_date
 from xinyong.domain.errors import NotAllowed, NotFound
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.list_types import Decider
-from xinyong.domain.lists import EntryState, ListEntry
+from xinyong.domain.lists import BASIS_REVOKED, BASIS_WITHHELD, EntryState, ListEntry
 from xinyong.domain.periods import assess, held_display
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus
@@ -59,7 +58,13 @@ def end_on_ground(
 
 
 def end_listings_resting_on(
-    uow: UnitOfWork, policy: Policy, record: CreditRecord, *, today: date, actor: str
+    uow: UnitOfWork,
+    policy: Policy,
+    record: CreditRecord,
+    *,
+    today: date,
+    actor: str,
+    ground: str = BASIS_REVOKED,
 ) -> list[ListEntry]:
     """The record no longer grounds anything (revoked, varied away, display stopped): every
     listing resting on it alone ends today, and every proposal resting on it alone is withdrawn.
@@ -74,7 +79,7 @@ def end_listings_resting_on(
         if others and any(_still_grounds(uow, r, today) for r in others):
             continue
         if entry.state in (EntryState.DECIDED, EntryState.PUBLISHED):
-            entry.lose_basis(on=today)
+            entry.lose_basis(on=today, ground=ground)
         elif entry.state in (EntryState.PROPOSED, EntryState.NOTICED):
             entry.withdraw(on=today)
         else:
@@ -84,6 +89,25 @@ def end_listings_resting_on(
         changed(uow, entry, policy)
         ended.append(entry)
     return ended
+
+
+def restore_listings_on(
+    uow: UnitOfWork, policy: Policy, record: CreditRecord, *, today: date, actor: str
+) -> list[ListEntry]:
+    """The record an identity review withheld is the person's after all: every listing that
+    ended because of the hold stands again for the rest of its period, and the change log moves
+    so the next check returns its measures again."""
+    restored: list[ListEntry] = []
+    for entry in entries_resting_on(uow, policy, record):
+        if entry.state is not EntryState.EXITED or entry.exit_ground != BASIS_WITHHELD:
+            continue
+        if not entry.regain_basis(on=today):
+            continue
+        uow.entries.save(entry, at=uow.now())
+        audit_entry(uow, EventTag.LISTING_BASIS_REGAINED, actor, entry, record=record.id)
+        changed(uow, entry, policy)
+        restored.append(entry)
+    return restored
 
 
 def _still_grounds(uow: UnitOfWork, record_id: int, today: date) -> bool:
@@ -153,21 +177,14 @@ def hold_record_display(
     return record
 
 
-def keep_displays_held(
-    uow: UnitOfWork, policy: Policy, record_ids: Collection[int], *, actor: str
-) -> None:
-    """Records just overwritten by a correction carry their own display period again: a
-    listing a court or another authority decided on one of them holds it shown as before
-    (`hold_record_display`). One query finds which of them any listing rests on."""
-    if not record_ids:
-        return
-    for record_id in sorted(uow.entries.linked_records(record_ids)):
-        record = uow.records.get(record_id)
-        for entry in entries_resting_on(uow, policy, record):
-            decided = entry.list_type.decided_by is not Decider.PLATFORM
-            if decided and uow.entries.source_record_of(entry.id or 0) == record_id:
-                hold_record_display(uow, policy, entry, actor=actor)
-                break  # it weighs every decided listing resting on the record
+def hold_listed_record(uow: UnitOfWork, policy: Policy, record_id: int, *, actor: str) -> None:
+    """Hold a record shown again for the listings recorded from it (after a correction replaced
+    it and its display was computed from its own period)."""
+    record = uow.records.get(record_id)
+    for entry in uow.entries.of_subject(record.subject_id, policy.list_types):
+        if entry.id is not None and uow.entries.source_record_of(entry.id) == record_id:
+            hold_record_display(uow, policy, entry, actor=actor)
+            return  # it weighs every listing resting on the record
 
 
 def _day(raw: object) -> date | None:

@@ -18,7 +18,7 @@ from xinyong.domain.catalog import Nature
 from xinyong.domain.errors import NotFound
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import FeedKind
-from xinyong.domain.lists import NEW_NEGATIVE_RECORD
+from xinyong.domain.lists import BASIS_WITHHELD, NEW_NEGATIVE_RECORD
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, Outcome, RecordStatus, Submission, validate_row
 from xinyong.domain.subjects import (
@@ -32,7 +32,7 @@ from xinyong.services.feed import notify
 from xinyong.services.identity_reviews import (
     resolve_identity_review as resolve_identity_review,  # its callers import it from here
 )
-from xinyong.services.list_bases import end_listings_resting_on, keep_displays_held
+from xinyong.services.list_bases import end_listings_resting_on, hold_listed_record
 from xinyong.services.lists import lose_clean_status
 from xinyong.services.record_holds import flag_region, hold, hold_subject_change
 
@@ -142,10 +142,12 @@ class ChunkResult:
     negative_subjects: set[int] = field(default_factory=set)
     #: Stored records this chunk withheld for an identity review (resubmitted under another
     #: person, or with a conflicting identity): they ground nothing while the review is open,
-    #: so the listings resting on them end (`end_listings_on_withheld`).
+    #: so the listings resting on them end (`settle_chunk`).
     withheld: list[int] = field(default_factory=list)
-    #: Stored records this chunk overwrote with a changed resubmission.
-    updated_ids: list[int] = field(default_factory=list)
+    #: Stored records this chunk replaced with a changed version: their display is computed
+    #: again from their own period, so a listing decided on one must hold it again
+    #: (`settle_chunk`).
+    replaced: list[int] = field(default_factory=list)
 
 
 def store_submissions(
@@ -260,7 +262,7 @@ def store_submissions(
         record = NewRecord(s, subject.id, status, batch_id)
         changed.append((state.id, record))
         waiting.add(key)
-        result.updated_ids.append(state.id)
+        result.replaced.append(state.id)
         outgoing.append((s, status, EventKind.RECORD_UPDATED))
         states[key] = StoredState(state.id, s.content_hash, status, subject.id)
         events.append(
@@ -294,15 +296,25 @@ def store_submissions(
     return result
 
 
-def end_listings_on_withheld(
-    uow: UnitOfWork, policy: Policy, result: ChunkResult, *, actor: str
-) -> None:
-    """End the listings resting on records a chunk withheld for an identity review, in the
-    chunk's transaction: a withheld record grounds nothing, so no check may return a measure
-    resting on it (docs/invariant.md)."""
+def settle_chunk(uow: UnitOfWork, policy: Policy, result: ChunkResult, *, actor: str) -> None:
+    """What a stored chunk changes beyond its records, in the chunk's transaction.
+
+    - A record withheld for an identity review grounds nothing, so the listings resting on it
+      end: no check may return a measure resting on it (docs/invariant.md).
+    - A record replaced with a corrected version had its display computed again from its own
+      period: a listing a court or another authority decided on it holds it shown again.
+    - A person with a new negative record loses a derived good-credit status.
+    """
     today = business_date(uow.now())
     for record_id in result.withheld:
-        end_listings_resting_on(uow, policy, uow.records.get(record_id), today=today, actor=actor)
+        record = uow.records.get(record_id)
+        end_listings_resting_on(
+            uow, policy, record, today=today, actor=actor, ground=BASIS_WITHHELD
+        )
+    if result.replaced:
+        for record_id in sorted(uow.entries.linked_records(result.replaced)):
+            hold_listed_record(uow, policy, record_id, actor=actor)
+    lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
 
 
 def _subject_from(s: Submission) -> Subject:
@@ -346,9 +358,7 @@ def submit_record(
             raw, row=0, department=dept, gate=policy.gate(business_date(uow.now()))
         )
         result = store_submissions(uow, [submission], batch_id=None, actor=actor, want_ids=True)
-        end_listings_on_withheld(uow, policy, result, actor=actor)
-        keep_displays_held(uow, policy, result.updated_ids, actor=actor)
-        lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
+        settle_chunk(uow, policy, result, actor=actor)
         record = uow.records.get(result.record_ids[0])
         if result.accepted:
             outcome = Outcome.ACCEPTED

@@ -19,7 +19,7 @@ from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import returned_by, subject_keys
 from xinyong.domain.errors import Invalid, OutsideMandate
 from xinyong.domain.identifiers import redact_id_numbers
-from xinyong.domain.index import person_key
+from xinyong.domain.index import Hit, person_key
 from xinyong.domain.querylog import NOTHING, QueryEntry, QueryKind
 from xinyong.services.audit import record_refusal
 from xinyong.services.checks import Checker
@@ -139,7 +139,26 @@ def screen(
     orgs = checker.index.holds_organisations()
     results: list[ScreenResult] = []
     logged: list[tuple[int, str]] = []
+    #: Rows whose key the index holds, waiting for the chunk's one read that confirms them:
+    #: (place in `results`, number, key, hits before confirmation).
+    found_in_chunk: list[tuple[int, str, int, list[Hit]]] = []
     writer = _ChunkWriter(sink, template, out)
+
+    def settle() -> None:
+        """Confirm the chunk's hits with one read, and fill in their rows."""
+        checker.prefetch([h.posting.subject_id for *_, hits in found_in_chunk for h in hits])
+        for place, number, key, unconfirmed in found_in_chunk:
+            hits = checker.confirm(number, unconfirmed)
+            if hits:
+                out.listed += 1
+                logged.append((key, returned_by(hits)))
+                measures = " ".join(sorted({h.measure.code for h in hits}))
+                entries = " ".join(sorted({str(h.posting.entry_id) for h in hits}))
+                results[place] = (results[place][0], number, "listed", measures, entries, "")
+            else:
+                logged.append((key, NOTHING))
+        found_in_chunk.clear()
+
     try:
         for row, raw in rows:
             number = raw.strip()
@@ -155,28 +174,19 @@ def screen(
                     continue
                 key = keys[0]
                 found = tuple(p for k in keys for p in index_postings(k))
-            hits = checker.confirm(number, hits_for(found, matter, day)) if found else None
+            hits = hits_for(found, matter, day) if found else None
             if hits:
-                out.listed += 1
-                logged.append((key, returned_by(hits)))
-                results.append(
-                    (
-                        row,
-                        number,
-                        "listed",
-                        " ".join(sorted({h.measure.code for h in hits})),
-                        " ".join(sorted({str(h.posting.entry_id) for h in hits})),
-                        "",
-                    )
-                )
+                found_in_chunk.append((len(results), number, key, hits))
             else:
                 logged.append((key, NOTHING))
-                results.append((row, number, "clear", "", "", ""))
+            results.append((row, number, "clear", "", "", ""))
             if len(results) >= chunk:
                 # The chunk's log is written on a second thread while the next chunk is screened;
                 # its results leave only once that write has committed.
+                settle()
                 yield from writer.hand_over(results, logged)
                 results, logged = [], []
+        settle()
         yield from writer.hand_over(results, logged)
         yield from writer.finish()
     finally:

@@ -99,6 +99,7 @@ EXIT_GROUND = {
     "expiry": _("期限届满"),
     "refusal": _("本人拒绝"),
     "revocation": _("所依据的决定被撤销"),
+    "identity_review": _("所依据的记录待身份核查"),
     "performance": _("已履行义务"),
     "repair": _("信用修复"),
 }
