@@ -63,7 +63,7 @@ from xinyong.domain.subjects import (
     Subject,
 )
 from xinyong.domain.tipoffs import TipOff
-from xinyong.services.court_candidates import ReviewCandidate
+from xinyong.services.court_candidates import CandidateStatus, ReviewCandidate
 from xinyong.services.evidence import CaseType
 from xinyong.services.records import NewRecord, StoredState
 from xinyong.services.statistics import Due, FeedbackCount, MonthCount
@@ -1496,10 +1496,23 @@ class FakeCourtCandidates(_Repository):
         return any(c.source == source for c in self.store.candidates)
 
     def add_many(self, candidates: Sequence[ReviewCandidate], *, at: datetime) -> None:
-        self.store.candidates.extend(candidates)
+        for c in candidates:
+            self.store.candidates.append(replace(c, id=self.store.next_id("court_candidates")))
 
     def open(self, *, limit: int) -> list[ReviewCandidate]:
-        return list(self.store.candidates[:limit])
+        found = [c for c in self.store.candidates if c.status is CandidateStatus.OPEN]
+        return found[:limit]
+
+    def get(self, candidate_id: int) -> ReviewCandidate:
+        found = next((c for c in self.store.candidates if c.id == candidate_id), None)
+        if found is None:
+            raise NotFound(f"court candidate {candidate_id} does not exist")
+        return found
+
+    def decide(self, candidate: ReviewCandidate) -> None:
+        self.store.candidates = [
+            candidate if c.id == candidate.id else c for c in self.store.candidates
+        ]
 
 
 class FakeUnitOfWork:

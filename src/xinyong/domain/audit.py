@@ -70,6 +70,7 @@ class EventTag(StrEnum):
     EXCHANGE_PEER_REMOVED = "exchange:peer_removed"
     EXCHANGE_EVENT_REFUSED = "exchange:event_refused"
     COURT_LIST_IMPORTED = "court_list:imported"
+    COURT_CANDIDATE_DECIDED = "court_list:candidate_decided"
     REGISTRATION_RECEIVED = "registration:received"
     REGISTRATION_VERIFIED = "registration:verified"
     REGISTRATION_REFUSED = "registration:refused"
