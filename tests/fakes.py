@@ -297,8 +297,8 @@ class FakeIdentityReviewRepository(_Repository):
         if pending is None:
             raise NotFound(f"identity review {review_id} holds no resubmission")
         record_id = self.get(review_id).record_id
-        FakeRecordRepository(self._uow).replace(
-            record_id, replace(pending, status=RecordStatus.ACTIVE), at=at
+        FakeRecordRepository(self._uow).write_set(
+            [], [(record_id, replace(pending, status=RecordStatus.ACTIVE))], at=at
         )
 
     def list(
@@ -375,7 +375,7 @@ class FakeRecordRepository(_Repository):
             if r.department == department and document_key(r.document_number) in wanted
         }
 
-    def add_many(self, records: Sequence[NewRecord], *, at: datetime) -> None:
+    def _add_many(self, records: Sequence[NewRecord], *, at: datetime) -> None:
         for new in records:
             s = new.submission
             if self.find_states(s.department, [s.document_key]):
@@ -384,7 +384,7 @@ class FakeRecordRepository(_Repository):
             self.store.records[record_id] = _record_of(record_id, new, at)
             self.store.originals[record_id] = dict(new.submission.original)
 
-    def replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
+    def _replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
         old = self.store.records.get(record_id)
         if old is None:
             raise NotFound(f"record {record_id} does not exist")
@@ -410,9 +410,9 @@ class FakeRecordRepository(_Repository):
         *,
         at: datetime,
     ) -> None:
-        self.add_many(new, at=at)
+        self._add_many(new, at=at)
         for record_id, record in changed:
-            self.replace(record_id, record, at=at)
+            self._replace(record_id, record, at=at)
 
     def get(self, record_id: int) -> CreditRecord:
         record = self.store.records.get(record_id)

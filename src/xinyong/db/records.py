@@ -21,7 +21,6 @@ from sqlalchemy import (
     delete,
     false,
     func,
-    insert,
     not_,
     or_,
     select,
@@ -219,13 +218,6 @@ class SqlRecordRepository:
                 out[key] = StoredState(record_id, digest, RecordStatus(status), subject_id)
         return out
 
-    def add_many(self, records: Sequence[NewRecord], *, at: datetime) -> None:
-        if records:
-            # A Core insert: one executemany, none of the ORM's per-object bookkeeping.
-            self.session.execute(
-                insert(table_of(CreditRecordRow)), [record_values(r, at) for r in records]
-            )
-
     def write_set(
         self,
         new: Sequence[NewRecord],
@@ -239,9 +231,6 @@ class SqlRecordRepository:
 
     def prepare(self, submissions: Sequence[Submission]) -> None:
         self._prepared.prepare(self.session.get_bind().dialect, submissions)
-
-    def replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
-        self._replace_row(record_id, record_values(record, at), at=at)
 
     def _replace_row(self, record_id: int, values: dict[str, Any], *, at: datetime) -> None:
         row = self.session.get(CreditRecordRow, record_id)

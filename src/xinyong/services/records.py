@@ -67,14 +67,6 @@ class RecordRepository(Protocol):
         """The stored state of each of the department's records with these document keys."""
         ...
 
-    def add_many(self, records: Sequence[NewRecord], *, at: datetime) -> None:
-        """Insert new records (their ids come from `find_states` where needed)."""
-        ...
-
-    def replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
-        """Overwrite a record with a resubmission, keeping the old version as a revision."""
-        ...
-
     def prepare(self, submissions: Sequence[Submission]) -> None:
         """Do each submission's own storing work (sealing, encoding) now, before the write
         transaction begins; `write_set` uses it for these submissions."""
@@ -88,8 +80,8 @@ class RecordRepository(Protocol):
         at: datetime,
     ) -> None:
         """Insert new records and overwrite changed ones (id, resubmission), each overwritten
-        version kept as a revision, as a set: what `add_many` and `replace` do one by one. No
-        record appears twice."""
+        version kept as a revision, as a set. No record appears twice; new records' ids are
+        found with `find_states`."""
         ...
 
     def get(self, record_id: int) -> CreditRecord: ...
