@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -41,6 +42,7 @@ from tests.browser.test_portal import PASSWORD, _free_port, _history
 from tests.factories import citizen_id, open_account, penalty_row
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain import vault
 from xinyong.domain.calendar import business_date
 from xinyong.domain.policy import load_policy
 from xinyong.services import authorisations, objections
@@ -93,6 +95,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     out: Path = parser.parse_args().out
+    # Keys of its own (docs/at-rest.md), for this process and the server it starts.
+    os.environ.setdefault("XINYONG_KEYS", json.dumps(vault.new_material()))
+    vault.install(vault.Vault.from_material(json.loads(os.environ["XINYONG_KEYS"])))
     out.mkdir(parents=True, exist_ok=True)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:

@@ -1,6 +1,6 @@
 """The credit centre's console: the queues (identity reviews, the court's published list,
-registrations, listings, objections, repairs, overdue deadlines), the most urgent first; the
-statistics, each drawn as a chart and offered as CSV."""
+registrations, listings, objections, repairs, overdue deadlines, flagged agencies), the most
+urgent first; the statistics, each drawn as a chart and offered as CSV."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from markupsafe import Markup
 from xinyong.bootstrap import Platform
 from xinyong.domain.access import Scope
 from xinyong.services import (
+    agencies,
     court_candidates,
     deadlines,
     objections,
@@ -54,6 +55,8 @@ def _queues(platform: Platform) -> dict[str, object]:
         ),
         "overdue": deadlines.watched_deadlines(platform.read_uow(), department=None, overdue=True),
         "court": court_candidates.open_candidates(platform.read_uow()),
+        # Agencies that let acknowledgements of corrections, repairs or revocations go overdue.
+        "agencies": [a for a in agencies.agency_standings(platform.read_uow()) if a.flagged],
     }
 
 
