@@ -50,7 +50,7 @@ from xinyong.domain.lists import IN_PROCEDURE, EntryState, ListEntry, ListType
 from xinyong.domain.objections import Objection, ObjectionStatus
 from xinyong.domain.publication import SearchTerm, TermKind, published_name_matches
 from xinyong.domain.querylog import NOTHING, QueryEntry, QueryKind
-from xinyong.domain.records import CreditRecord, RecordStatus, document_key
+from xinyong.domain.records import CreditRecord, RecordStatus, Submission, document_key
 from xinyong.domain.repairs import Repair, RepairStatus
 from xinyong.domain.reports import IssuedReport
 from xinyong.domain.staff import StaffUser
@@ -224,6 +224,9 @@ class _Repository:
 
 
 class FakeSubjectRepository(_Repository):
+    def prepare(self, numbers: Mapping[str, SubjectType]) -> None:
+        pass
+
     def persons_born(self, region_code: str, year: int) -> list[Subject]:
         return [
             replace(s)
@@ -303,8 +306,8 @@ class FakeIdentityReviewRepository(_Repository):
         if pending is None:
             raise NotFound(f"identity review {review_id} holds no resubmission")
         record_id = self.get(review_id).record_id
-        FakeRecordRepository(self._uow).replace(
-            record_id, replace(pending, status=RecordStatus.ACTIVE), at=at
+        FakeRecordRepository(self._uow).write_set(
+            [], [(record_id, replace(pending, status=RecordStatus.ACTIVE))], at=at
         )
 
     def list(
@@ -381,7 +384,7 @@ class FakeRecordRepository(_Repository):
             if r.department == department and document_key(r.document_number) in wanted
         }
 
-    def add_many(self, records: Sequence[NewRecord], *, at: datetime) -> None:
+    def _add_many(self, records: Sequence[NewRecord], *, at: datetime) -> None:
         for new in records:
             s = new.submission
             if self.find_states(s.department, [s.document_key]):
@@ -390,7 +393,7 @@ class FakeRecordRepository(_Repository):
             self.store.records[record_id] = _record_of(record_id, new, at)
             self.store.originals[record_id] = dict(new.submission.original)
 
-    def replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
+    def _replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
         old = self.store.records.get(record_id)
         if old is None:
             raise NotFound(f"record {record_id} does not exist")
@@ -405,6 +408,20 @@ class FakeRecordRepository(_Repository):
             revocation_reason=old.revocation_reason,
             under_objection=old.under_objection,
         )
+
+    def prepare(self, submissions: Sequence[Submission]) -> None:
+        pass
+
+    def write_set(
+        self,
+        new: Sequence[NewRecord],
+        changed: Sequence[tuple[int, NewRecord]],
+        *,
+        at: datetime,
+    ) -> None:
+        self._add_many(new, at=at)
+        for record_id, record in changed:
+            self._replace(record_id, record, at=at)
 
     def get(self, record_id: int) -> CreditRecord:
         record = self.store.records.get(record_id)

@@ -55,8 +55,12 @@ class Settings(BaseSettings):
     max_record_bytes: int = 64 * 1024
     """Largest body for a single record submission or a single check."""
 
-    ingest_chunk_rows: int = 2000
+    ingest_chunk_rows: int = Field(default=2000, ge=1)
     """Rows validated and committed together during ingestion; each chunk commits atomically."""
+
+    ingest_sqlite_chunk_rows: int = Field(default=250, ge=1)
+    """On SQLite, the most rows a chunk holds: the database's one write lock is held while a
+    chunk is stored, and every check's query-log entry waits for it (docs/scale.md)."""
 
     log_level: str = "INFO"
     """Logging level of the server and the CLI."""
@@ -104,6 +108,12 @@ class Settings(BaseSettings):
     keys: SecretStr | None = None
     """The same key material as the key file's JSON text, for deployments that pass secrets in
     the environment (`XINYONG_KEYS`); when set, the key file is not read."""
+
+    def chunk_rows(self) -> int:
+        """Rows per committed chunk of a batch on the configured database."""
+        if self.database_url.startswith("sqlite"):
+            return min(self.ingest_chunk_rows, self.ingest_sqlite_chunk_rows)
+        return self.ingest_chunk_rows
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import subprocess
 import sys
 from collections.abc import Callable
@@ -484,3 +486,37 @@ def test_an_open_ended_court_listing_deleted_early_gives_the_record_back_its_own
     with seeded() as uow:
         stored = uow.records.get(record)
         assert (stored.status.value, stored.display_ends) == ("active", date(2029, 10, 15))
+
+
+@pytest.mark.parametrize("path", ["record", "batch"])
+def test_a_record_a_court_listing_rests_on_stays_shown_when_its_department_corrects_it(
+    client: TestClient, court: Headers, seeded: UowFactory, path: str
+) -> None:
+    """A correction overwrites the record's own display period (the set-based write of a chunk,
+    or a single submission): the court's listing resting on it keeps it shown all the same."""
+    number = citizen_id(born=date(1975, 5, 5))
+    row = debtor_row(subject_id=number, dishonest_conduct="able_but_refuses")
+    record = submit(client, court, row)
+    assert record_listing(client, court, number).status_code in (200, 201)
+    with seeded() as uow:
+        assert uow.records.get(record).display_ends is None  # shown while the listing stands
+
+    corrected = {**row, "obligation": "支付货款人民币三十一万元及利息"}
+    if path == "record":
+        response = client.post("/api/v1/records", json=corrected, headers=court)
+    else:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(corrected))
+        writer.writeheader()
+        writer.writerow(corrected)
+        response = client.post(
+            "/api/v1/records/batch",
+            content=out.getvalue().encode(),
+            headers={**court, "content-type": "text/csv"},
+        )
+    assert response.is_success, response.text
+
+    with seeded() as uow:
+        stored = uow.records.get(record)
+        assert stored.fields["obligation"] == "支付货款人民币三十一万元及利息"
+        assert (stored.status.value, stored.display_ends) == ("active", None)

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.orm import Session
 
 from tests.factories import citizen_id, penalty_row
 from xinyong.db.batches import BatchRow
+from xinyong.db.chain import SqlChainStore
 from xinyong.db.records import CreditRecordRow, RecordRevisionRow
 from xinyong.db.subjects import IdentityReviewRow, SubjectRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain import vault
+from xinyong.domain.audit import EventTag
 from xinyong.domain.batches import BatchSource
 from xinyong.domain.errors import Invalid
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus
 from xinyong.services import batches
+from xinyong.services.audit import verify_logs
 from xinyong.services.batches import get_batch, ingest_batch
 from xinyong.services.batchfiles import BatchFormat, read_rows
 from xinyong.services.reports import build_report
@@ -309,3 +315,59 @@ def test_a_csv_that_breaks_the_reader_fails_its_batch_and_keeps_the_rows_before(
     with uow:
         batch = uow.session.scalars(select(BatchRow)).one()
         assert (batch.status, batch.rows_done, batch.accepted) == ("failed", 2, 2)
+
+
+def test_a_chunk_stages_only_sealed_identifiers_and_leaves_its_staging_empty(
+    seeded: UowFactory, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/at-rest.md: the staging table a chunk's records pass through is a table like any
+    other: no clear ID number is written to it, the subject's or one typed into a field, and
+    it is empty again before the chunk commits."""
+    from xinyong.db import record_sets
+
+    staged: list[tuple[object, ...]] = []
+    left: list[int] = []
+    stage, store_set = record_sets._stage, record_sets.store_set
+
+    def spy_stage(conn: Connection, rows: list[tuple[object, ...]]) -> None:
+        staged.extend(rows)
+        stage(conn, rows)
+
+    def spy_store(session: Session, *args: Any) -> None:
+        store_set(session, *args)
+        count = session.connection().exec_driver_sql("SELECT count(*) FROM record_stage")
+        left.append(int(count.scalar_one()))
+
+    monkeypatch.setattr(record_sets, "_stage", spy_stage)
+    monkeypatch.setattr(record_sets, "store_set", spy_store)
+    person, witness = citizen_id(), citizen_id()
+    row = penalty_row(subject_id=person, violation=f"代他人（{witness}）销售过期食品")
+    _ingest(seeded, policy, [row, penalty_row(subject_id=person)])
+    _ingest(seeded, policy, [{**row, "fine_amount": "80000"}])  # a change: staged again
+
+    assert len(staged) == 3
+    assert person not in repr(staged)
+    assert witness not in repr(staged)
+    assert left == [0, 0]
+    uow = seeded()
+    with uow:
+        stored = uow.session.scalars(select(CreditRecordRow)).all()
+        assert witness in repr([r.fields for r in stored])  # read back in clear
+
+
+def test_a_chunk_of_corrections_audits_each_one_on_the_chain(
+    seeded: UowFactory, policy: Policy, engine: Engine
+) -> None:
+    """The updated records' audit events are written as one set, each linked to the one
+    before it: the chain verifies, with one event per corrected record."""
+    rows = [penalty_row(fine_amount="1000") for _ in range(5)]
+    _ingest(seeded, policy, rows, chunk_rows=10)
+    summary = _ingest(seeded, policy, [{**r, "fine_amount": "2000"} for r in rows], chunk_rows=10)
+
+    assert summary.updated == 5
+    assert _count(seeded, RecordRevisionRow) == 5
+    states = verify_logs(SqlChainStore(engine), vault.current())
+    assert [s.findings for s in states] == [[] for _ in states]
+    uow = seeded()
+    with uow:
+        assert uow.audit.count(EventTag.RECORD_UPDATED.value) == 5

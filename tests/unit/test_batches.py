@@ -177,3 +177,17 @@ def test_unknown_columns_are_named_with_the_column_they_resemble(policy: Policy)
     assert "Fine_Amount (did you mean fine_amount?)" in problem
     assert "colour" in problem
     assert "11010519491231002X" not in problem  # a number in a header is never repeated
+
+
+def test_on_sqlite_a_chunk_is_small_enough_to_hold_the_write_lock_briefly() -> None:
+    """docs/scale.md: SQLite's one write lock is held while a chunk is stored, so a check's
+    query-log entry waits for it; PostgreSQL takes the configured chunk whole."""
+    from xinyong.config import Settings
+
+    sqlite = Settings(database_url="sqlite:///x.db", ingest_chunk_rows=2000)
+    small = Settings(database_url="sqlite:///x.db", ingest_chunk_rows=2)
+    postgres = Settings(database_url="postgresql://db/x", ingest_chunk_rows=2000)
+
+    assert sqlite.chunk_rows() == sqlite.ingest_sqlite_chunk_rows == 250
+    assert small.chunk_rows() == 2
+    assert postgres.chunk_rows() == 2000

@@ -80,7 +80,7 @@ def ingest(
             encoding=encoding,
             sha256=digest,
             total_rows=rows,
-            chunk_rows=chunk_rows or p.settings.ingest_chunk_rows,
+            chunk_rows=chunk_rows or p.settings.chunk_rows(),
             quiet=as_json,
         )
     written = write_rejects(file, batch_format, summary.errors, rejects, encoding)

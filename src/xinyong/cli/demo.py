@@ -309,7 +309,7 @@ def _load_demo_population(p: Platform, persons: int) -> None:
         p.uow,
         p.policy,
         summary.files,
-        chunk_rows=p.settings.ingest_chunk_rows,
+        chunk_rows=p.settings.chunk_rows(),
         actor=context.CLI_ACTOR,
         progress=rows_progress,
     )

@@ -51,7 +51,8 @@ class SqlAuditLog:
         self.add_many([event])
 
     def add_many(self, events: Sequence[AuditEvent]) -> None:
-        # Linked to the event before it (db/chain.py): editing the table breaks the chain.
+        # Each linked to the event before it (db/chain.py): editing the table breaks the chain.
+        # One lock, one read of the last link and one insert for all of them.
         append_chained(
             self.session.connection(),
             "audit_events",

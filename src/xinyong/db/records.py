@@ -21,7 +21,6 @@ from sqlalchemy import (
     delete,
     false,
     func,
-    insert,
     not_,
     or_,
     select,
@@ -38,7 +37,7 @@ from xinyong.db.subjects import IdentityReviewRow, SqlSubjectRepository, Subject
 from xinyong.db.types import BigId, SealedJson, UTCDateTime
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import NotFound
-from xinyong.domain.records import CreditRecord, RecordStatus
+from xinyong.domain.records import CreditRecord, RecordStatus, Submission
 from xinyong.domain.subjects import Subject
 from xinyong.services.records import Expired, NewRecord, StoredState
 
@@ -110,7 +109,7 @@ class RecordRevisionRow(Base):
     superseded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-def _record_values(record: NewRecord, at: datetime) -> dict[str, Any]:
+def record_values(record: NewRecord, at: datetime) -> dict[str, Any]:
     s = record.submission
     a = s.assessment
     return {
@@ -146,7 +145,7 @@ def pending_values(record: NewRecord, at: datetime) -> dict[str, Any]:
     """A resubmission held for review, as JSON: `replace_with` applies it later."""
     return {
         key: value.isoformat() if isinstance(value, date) else value
-        for key, value in _record_values(record, at).items()
+        for key, value in record_values(record, at).items()
     }
 
 
@@ -164,7 +163,10 @@ def displayable_on(day: date) -> ColumnElement[bool]:
 
 class SqlRecordRepository:
     def __init__(self, session: Session) -> None:
+        from xinyong.db.record_sets import Prepared  # it builds on this module's table
+
         self.session = session
+        self._prepared = Prepared()
 
     @staticmethod
     def _to_domain(row: CreditRecordRow) -> CreditRecord:
@@ -216,15 +218,19 @@ class SqlRecordRepository:
                 out[key] = StoredState(record_id, digest, RecordStatus(status), subject_id)
         return out
 
-    def add_many(self, records: Sequence[NewRecord], *, at: datetime) -> None:
-        if records:
-            # A Core insert: one executemany, none of the ORM's per-object bookkeeping.
-            self.session.execute(
-                insert(table_of(CreditRecordRow)), [_record_values(r, at) for r in records]
-            )
+    def write_set(
+        self,
+        new: Sequence[NewRecord],
+        changed: Sequence[tuple[int, NewRecord]],
+        *,
+        at: datetime,
+    ) -> None:
+        from xinyong.db.record_sets import store_set  # it builds on this module's table
 
-    def replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
-        self._replace_row(record_id, _record_values(record, at), at=at)
+        store_set(self.session, self._prepared, new, changed, at)
+
+    def prepare(self, submissions: Sequence[Submission]) -> None:
+        self._prepared.prepare(self.session.get_bind().dialect, submissions)
 
     def _replace_row(self, record_id: int, values: dict[str, Any], *, at: datetime) -> None:
         row = self.session.get(CreditRecordRow, record_id)

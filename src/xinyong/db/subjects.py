@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -14,13 +14,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    column,
     insert,
     or_,
     select,
+    table,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, in_chunks, table_of
+from xinyong.db.base import Base, in_chunks
 from xinyong.db.types import BigId, Sealed, SealedJson, UTCDateTime
 from xinyong.domain import vault
 from xinyong.domain.catalog import SubjectType
@@ -120,9 +122,40 @@ def identity_values(kind: str, number: str) -> dict[str, Any]:
     }
 
 
+#: `subjects` for inserting identities sealed beforehand (`prepare`): `number` written as given.
+_PRESEALED = table(
+    "subjects",
+    *(column(name) for name in ("kind", "number", "number_hash", "subject_key", "masked_hash")),
+    *(column(name) for name in ("name", "sex", "region_code")),
+    column("birth_date", Date()),
+    column("created_at", UTCDateTime()),
+)
+
+
 class SqlSubjectRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        #: Stored identities (number sealed, keyed hashes) computed by `prepare`, by number.
+        self._identities: dict[str, dict[str, Any]] = {}
+
+    def prepare(self, numbers: Mapping[str, SubjectType]) -> None:
+        self._identities = {
+            number: {
+                **identity_values(kind.value, number),
+                "number": vault.current().seal(number),
+            }
+            for number, kind in numbers.items()
+        }
+
+    def _identity(self, kind: str, number: str) -> dict[str, Any]:
+        found = self._identities.get(number)
+        if found is None:
+            found = {**identity_values(kind, number), "number": vault.current().seal(number)}
+        return found
+
+    def _hash(self, number: str) -> str:
+        found = self._identities.get(number)
+        return str(found["number_hash"]) if found is not None else number_hash(number)
 
     @staticmethod
     def _to_domain(row: SubjectRow) -> Subject:
@@ -137,12 +170,32 @@ class SqlSubjectRepository:
         )
 
     def find_by_numbers(self, numbers: Collection[str]) -> dict[str, Subject]:
+        # Found by keyed hash, so the numbers are known: none is unsealed (a batch looks up
+        # thousands), and no ORM object is built for them.
+        by_hash = {self._hash(n): n for n in set(numbers)}
         out: dict[str, Subject] = {}
-        hashes = sorted(number_hash(n) for n in set(numbers))
-        for part in in_chunks(hashes):
-            query = select(SubjectRow).where(SubjectRow.number_hash.in_(part))
-            for row in self.session.scalars(query):
-                out[row.number] = self._to_domain(row)
+        columns = (
+            SubjectRow.number_hash,
+            SubjectRow.id,
+            SubjectRow.kind,
+            SubjectRow.name,
+            SubjectRow.birth_date,
+            SubjectRow.sex,
+            SubjectRow.region_code,
+        )
+        for part in in_chunks(sorted(by_hash)):
+            query = select(*columns).where(SubjectRow.number_hash.in_(part))
+            for digest, subject_id, kind, name, born, sex, region in self.session.execute(query):
+                number = by_hash[digest]
+                out[number] = Subject(
+                    id=subject_id,
+                    kind=SubjectType(kind),
+                    number=number,
+                    name=name,
+                    birth_date=born,
+                    sex=sex,
+                    region_code=region,
+                )
         return out
 
     def get_by_number(self, number: str) -> Subject | None:
@@ -186,7 +239,7 @@ class SqlSubjectRepository:
         values = [
             {
                 "kind": s.kind.value,
-                **identity_values(s.kind.value, s.number),
+                **self._identity(s.kind.value, s.number),
                 "name": s.name,
                 "birth_date": s.birth_date,
                 "sex": s.sex,
@@ -196,13 +249,13 @@ class SqlSubjectRepository:
             for s in subjects
         ]
         # A plain executemany, then one query for the ids: RETURNING row by row is far slower.
-        self.session.execute(insert(table_of(SubjectRow)), values)
+        self.session.execute(insert(_PRESEALED), values)
         ids = self._ids_of([s.number for s in subjects])
         for subject in subjects:
             subject.id = ids[subject.number]
 
     def _ids_of(self, numbers: Sequence[str]) -> dict[str, int]:
-        by_hash = {number_hash(n): n for n in numbers}
+        by_hash = {self._hash(n): n for n in numbers}
         out: dict[str, int] = {}
         for part in in_chunks(sorted(by_hash)):
             query = select(SubjectRow.number_hash, SubjectRow.id).where(

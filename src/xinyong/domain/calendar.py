@@ -92,10 +92,18 @@ def add_working_days(start: date, days: int) -> Deadline:
     """Return the day `days` working days after `start` (the start day itself is not counted)."""
     if days < 0:
         raise ValueError("days must not be negative")
+    return _add_working_days(start, days, official_years())
+
+
+@lru_cache(maxsize=16384)
+def _add_working_days(start: date, days: int, years: frozenset[int]) -> Deadline:
+    # A batch counts the same few periods from the same few decision dates thousands of times;
+    # the answer depends on the covered years too, so they are part of the key.
     day, left, official = start, days, True
     while left:
         day += timedelta(days=1)
-        working, known = is_working_day(day)
+        known = day.year in years
+        working = _official_workday(day) if known else day.weekday() < 5
         official = official and known
         if working:
             left -= 1

@@ -23,7 +23,6 @@ from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, Outcome, RecordStatus, Submission, validate_row
 from xinyong.domain.subjects import (
     IdentityConflict,
-    IdentityConflictKind,
     Subject,
     find_identity_conflict,
 )
@@ -35,6 +34,7 @@ from xinyong.services.identity_reviews import (
 )
 from xinyong.services.list_bases import end_listings_resting_on, hold_listed_record
 from xinyong.services.lists import lose_clean_status
+from xinyong.services.record_holds import flag_region, hold, hold_subject_change
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -76,12 +76,21 @@ class RecordRepository(Protocol):
         """The stored state of each of the department's records with these document keys."""
         ...
 
-    def add_many(self, records: Sequence[NewRecord], *, at: datetime) -> None:
-        """Insert new records (their ids come from `find_states` where needed)."""
+    def prepare(self, submissions: Sequence[Submission]) -> None:
+        """Do each submission's own storing work (sealing, encoding) now, before the write
+        transaction begins; `write_set` uses it for these submissions."""
         ...
 
-    def replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
-        """Overwrite a record with a resubmission, keeping the old version as a revision."""
+    def write_set(
+        self,
+        new: Sequence[NewRecord],
+        changed: Sequence[tuple[int, NewRecord]],
+        *,
+        at: datetime,
+    ) -> None:
+        """Insert new records and overwrite changed ones (id, resubmission), each overwritten
+        version kept as a revision, as a set. No record appears twice; new records' ids are
+        found with `find_states`."""
         ...
 
     def get(self, record_id: int) -> CreditRecord: ...
@@ -157,13 +166,19 @@ def store_submissions(
 ) -> ChunkResult:
     """Store valid submissions inside the caller's transaction: insert, update or leave unchanged.
 
-    `record_ids` of the result maps row numbers to record ids for updated and unchanged rows, and
-    for new rows only when `want_ids` is set (looking them up costs a query per chunk).
+    Each row is decided here, by the domain's rules (identity conflicts, sticky statuses); the
+    decided rows are written as a set (`RecordRepository.write_set`: staged, then a few statements)
+    with the audit events of the updated ones. `record_ids` of the result maps row numbers to
+    record ids for updated and unchanged rows, and for new rows only when `want_ids` is set
+    (looking them up costs a query per chunk).
     """
     result = ChunkResult()
     if not submissions:
         return result
     at = uow.now()
+    # Sealing and keyed hashes before the first statement: no write lock is held yet.
+    uow.subjects.prepare({s.subject_number: s.subject_type for s in submissions})
+    uow.records.prepare(submissions)
     subjects = uow.subjects.find_by_numbers({s.subject_number for s in submissions})
     fresh: list[Subject] = []
     for s in submissions:
@@ -176,12 +191,19 @@ def store_submissions(
     department = submissions[0].department
     states = uow.records.find_states(department, {s.document_key for s in submissions})
     pending: list[tuple[NewRecord, IdentityConflict | None]] = []
+    changed: list[tuple[int, NewRecord]] = []
+    events: list[AuditEvent] = []
 
     new_numbers = {subject.number for subject in fresh}
     flagged = {s.subject_number for s in submissions if s.unknown_region} & new_numbers
 
     def flush(*, all_ids: bool = False) -> None:
-        uow.records.add_many([record for record, _ in pending], at=at)
+        """Write what is decided so far: new and changed records as one set, then the audit
+        events of the changed ones, then the reviews of the new ones."""
+        uow.records.write_set([record for record, _ in pending], changed, at=at)
+        uow.audit.add_many(events)
+        changed.clear()
+        events.clear()
         wanted = [
             r.submission.document_key
             for r, conflict in pending
@@ -197,10 +219,10 @@ def store_submissions(
             if key in ids:
                 result.record_ids[s.row] = ids[key].id
             if conflict is not None:
-                _hold(uow, record, ids[key].id, conflict, actor=actor)
+                hold(uow, record, ids[key].id, conflict, actor=actor)
             elif s.subject_number in flagged:
                 flagged.discard(s.subject_number)  # one review per new number
-                _flag_region(uow, record, ids[key].id, actor=actor)
+                flag_region(uow, record, ids[key].id, actor=actor)
         pending.clear()
 
     waiting: set[str] = set()
@@ -214,7 +236,7 @@ def store_submissions(
         )
         status = _status_for(s, conflict)
         key = s.document_key
-        if key in waiting:  # the same document twice in one chunk
+        if key in waiting:  # the same document twice in one chunk: the first is written first
             flush(all_ids=True)
             waiting.clear()
         state = states.get(key)
@@ -233,7 +255,8 @@ def store_submissions(
             continue
         if state.subject_id != subject.id:
             # The same document, now naming another person: never moved silently.
-            _hold_subject_change(uow, state, NewRecord(s, subject.id, status, batch_id), actor)
+            flush()  # what came before is written (and audited) before the hold
+            hold_subject_change(uow, state, NewRecord(s, subject.id, status, batch_id), actor)
             result.withheld.append(state.id)
             states[key] = StoredState(
                 state.id, state.content_hash, RecordStatus.IDENTITY_HOLD, state.subject_id
@@ -243,11 +266,12 @@ def store_submissions(
         if state.status in _STICKY:
             status = state.status
         record = NewRecord(s, subject.id, status, batch_id)
-        uow.records.replace(state.id, record, at=at)
+        changed.append((state.id, record))
+        waiting.add(key)
         result.replaced.append(state.id)
         outgoing.append((s, status, EventKind.RECORD_UPDATED))
         states[key] = StoredState(state.id, s.content_hash, status, subject.id)
-        uow.audit.add(
+        events.append(
             AuditEvent(
                 EventTag.RECORD_UPDATED,
                 actor,
@@ -266,7 +290,8 @@ def store_submissions(
                 state.status is not RecordStatus.IDENTITY_HOLD  # its open review already covers it
             )
         ):
-            _hold(uow, record, state.id, conflict, actor=actor)
+            flush()  # the update and its audit event come before the hold's
+            hold(uow, record, state.id, conflict, actor=actor)
             result.withheld.append(state.id)
             result.held += 1
         result.updated += 1
@@ -298,33 +323,6 @@ def settle_chunk(uow: UnitOfWork, policy: Policy, result: ChunkResult, *, actor:
     lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
 
 
-def _flag_region(uow: UnitOfWork, record: NewRecord, record_id: int, *, actor: str) -> None:
-    """A new person whose number's region code no table knows: the record is accepted and in
-    force, and an identity review asks staff to confirm the number (never a refusal)."""
-    at = uow.now()
-    region = record.submission.subject_number[:6]
-    conflict = IdentityConflict(IdentityConflictKind.REGION, "no known region code", region)
-    review_id = uow.reviews.add(
-        subject_id=record.subject_id, record_id=record_id, conflict=conflict, at=at
-    )
-    uow.audit.add(
-        AuditEvent(
-            EventTag.IDENTITY_FLAGGED,
-            actor,
-            "record",
-            str(record_id),
-            at,
-            subject_id=record.subject_id,
-            reason="the number's region code is in no table of codes; staff confirm the number",
-            data={
-                "review_id": review_id,
-                "batch_id": record.batch_id,
-                "row": record.submission.row,
-            },
-        )
-    )
-
-
 def _subject_from(s: Submission) -> Subject:
     person = s.person
     return Subject(
@@ -344,72 +342,6 @@ def _status_for(s: Submission, conflict: IdentityConflict | None) -> RecordStatu
     if s.expired_on_arrival:
         return RecordStatus.EXPIRED
     return RecordStatus.ACTIVE
-
-
-def _hold_subject_change(
-    uow: UnitOfWork, state: StoredState, resubmission: NewRecord, actor: str
-) -> None:
-    """A stored document resubmitted under another person: the record is withheld (it grounds
-    nothing while it is unclear whom it is about), both persons' files carry the review, and
-    the resubmission waits in it; the review applies it or drops it."""
-    at = uow.now()
-    record = uow.records.get(state.id)
-    if record.status in (RecordStatus.ACTIVE, RecordStatus.EXPIRED):
-        record.hold_for_review(at=at)
-        uow.records.save_status(record)
-        outbound.queue_record_of(uow, resubmission.submission.item, record)
-    known = uow.subjects.get(state.subject_id).masked_number()
-    named = uow.subjects.get(resubmission.subject_id).masked_number()
-    review_id = uow.reviews.add(
-        subject_id=state.subject_id,
-        record_id=state.id,
-        conflict=IdentityConflict(IdentityConflictKind.SUBJECT, known, named),
-        at=at,
-        other_subject_id=resubmission.subject_id,
-        pending=resubmission,
-    )
-    uow.audit.add(
-        AuditEvent(
-            EventTag.RECORD_HELD,
-            actor,
-            "record",
-            str(state.id),
-            at,
-            subject_id=state.subject_id,
-            reason="resubmitted under another person; held until an identity review decides",
-            data={
-                "review_id": review_id,
-                "other_subject": resubmission.subject_id,
-                "batch_id": resubmission.batch_id,
-                "row": resubmission.submission.row,
-            },
-        )
-    )
-
-
-def _hold(
-    uow: UnitOfWork, record: NewRecord, record_id: int, conflict: IdentityConflict, *, actor: str
-) -> None:
-    at = uow.now()
-    review_id = uow.reviews.add(
-        subject_id=record.subject_id, record_id=record_id, conflict=conflict, at=at
-    )
-    uow.audit.add(
-        AuditEvent(
-            EventTag.RECORD_HELD,
-            actor,
-            "record",
-            str(record_id),
-            at,
-            subject_id=record.subject_id,
-            reason=f"submitted {conflict.kind.value} differs from the known subject",
-            data={
-                "review_id": review_id,
-                "batch_id": record.batch_id,
-                "row": record.submission.row,
-            },
-        )
-    )
 
 
 @dataclass(frozen=True, slots=True)

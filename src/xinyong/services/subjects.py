@@ -4,7 +4,7 @@ for submissions whose name or birth date disagree with what is known."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 
 
 class SubjectRepository(Protocol):
+    def prepare(self, numbers: Mapping[str, SubjectType]) -> None:
+        """Compute these numbers' stored identities (sealed, keyed hashes) now, before the
+        write transaction begins; `find_by_numbers` and `add_many` use them."""
+        ...
+
     def find_by_numbers(self, numbers: Collection[str]) -> dict[str, Subject]: ...
     def get_by_number(self, number: str) -> Subject | None: ...
     def get(self, subject_id: int) -> Subject: ...

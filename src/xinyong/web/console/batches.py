@@ -79,7 +79,7 @@ def _ingest_beside(
                 source=BatchSource.API,
                 filename=name,
                 sha256=hashlib.sha256(data).hexdigest(),
-                chunk_rows=platform.settings.ingest_chunk_rows,
+                chunk_rows=platform.settings.chunk_rows(),
                 on_open=on_open,
             )
         except DomainError as exc:

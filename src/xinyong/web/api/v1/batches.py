@@ -106,7 +106,7 @@ async def submit_batch(
             department=department,
             actor=key.actor,
             source=BatchSource.API,
-            chunk_rows=settings.ingest_chunk_rows,
+            chunk_rows=settings.chunk_rows(),
         )
     finally:
         spool.close()
