@@ -131,7 +131,7 @@ def render_report_pdf(data: ReportData, lang: str = "zh", printer: Printer = ren
     Raises FontUnavailable without the font package, PdfUnavailable when WeasyPrint cannot
     load, ValueError as render_report_html does.
     """
-    return printer(_render(data, lang, inline_css=False), _stylesheet())
+    return printer(_render(data, lang, inline_css=False), stylesheet())
 
 
 def report_number(data: ReportData) -> str:
@@ -144,12 +144,13 @@ def _render(data: ReportData, lang: str, *, inline_css: bool) -> str:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}; got {lang!r}")
     _check(data)
     context = _context(data, lang)
-    context["inline_css"] = _stylesheet() if inline_css else None
+    context["inline_css"] = stylesheet() if inline_css else None
     return _environment().get_template("report.html").render(context)
 
 
 @cache
-def _stylesheet() -> str:
+def stylesheet() -> str:
+    """The report's print stylesheet (CSS text, read once)."""
     return (resources.files("xinyong") / "templates" / "report" / "report.css").read_text("utf-8")
 
 
