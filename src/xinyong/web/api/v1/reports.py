@@ -53,7 +53,12 @@ async def own_report(
     who looked at your file. It states when it was generated and what it omits by law."""
     subject_id = await run_in_threadpool(accounts.acting_for, uow, key, on_behalf_of)
     data = await run_in_threadpool(
-        partial(build_report, actor=key.actor, secret_key=settings.secret_key),
+        partial(
+            build_report,
+            actor=key.actor,
+            secret_key=settings.secret_key,
+            reads=platform.read_uow(),  # the file is read without holding the checks' writer up
+        ),
         uow,
         policy,
         subject_id,
