@@ -8,7 +8,7 @@ in-force window); the renderers in `report_render.py` turn it into HTML and PDF.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -50,6 +50,7 @@ from xinyong.services.report_data import (
     ReportRecord,
     ReportReview,
     ReportTerms,
+    report_dict,
 )
 from xinyong.services.report_words import (
     QueryReader,
@@ -133,7 +134,7 @@ def _region_name(subject: Subject) -> str | None:
 
 def report_content(data: ReportData) -> dict[str, Any]:
     """What the verification code covers: everything the report states but its own code."""
-    content = asdict(data)
+    content = report_dict(data)
     content.pop("verification_code")
     return content
 

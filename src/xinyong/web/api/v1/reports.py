@@ -16,6 +16,7 @@ from xinyong.domain.access import Scope
 from xinyong.domain.calendar import business_date
 from xinyong.domain.keys import ApiKey
 from xinyong.services import accounts, report_render
+from xinyong.services.report_data import report_dict
 from xinyong.services.reports import build_report, query_log_page
 from xinyong.web.deps import PlatformDep, PolicyDep, SettingsDep, UowDep, caller
 
@@ -80,7 +81,7 @@ async def own_report(
                 **private,
             },
         )
-    body = json.dumps(asdict(data), default=str, ensure_ascii=False)
+    body = json.dumps(report_dict(data), default=str, ensure_ascii=False)
     return Response(body, media_type="application/json", headers=private)
 
 
