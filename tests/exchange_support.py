@@ -84,7 +84,10 @@ GD_KEYS, CN_KEYS, ZJ_KEYS = NodeKeys.generate(), NodeKeys.generate(), NodeKeys.g
 
 
 class NoAuthorisations:
-    def is_authorised(self, peer: str, subject_ref: str, *, on: object) -> bool:
+    def is_suspended(self, uow: object, peer: str, *, on: object) -> bool:
+        return False
+
+    def is_authorised(self, uow: object, peer: str, change: object, *, on: object) -> bool:
         return False
 
 

@@ -44,7 +44,7 @@ from xinyong.domain.departments import Department
 from xinyong.domain.errors import FieldProblem, NotFound
 from xinyong.domain.exchange import Change as ExchangeChange
 from xinyong.domain.exchange import Entity
-from xinyong.domain.feed import FeedItem
+from xinyong.domain.feed import Acknowledgement, FeedItem
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import IN_PROCEDURE, EntryState, ListEntry, ListType
 from xinyong.domain.objections import Objection, ObjectionStatus
@@ -63,7 +63,7 @@ from xinyong.domain.subjects import (
     Subject,
 )
 from xinyong.domain.tipoffs import TipOff
-from xinyong.services.court_candidates import ReviewCandidate
+from xinyong.services.court_candidates import CandidateStatus, ReviewCandidate
 from xinyong.services.evidence import CaseType
 from xinyong.services.records import NewRecord, StoredState
 from xinyong.services.statistics import Due, FeedbackCount, MonthCount
@@ -182,6 +182,8 @@ class Store:
     repairs: dict[int, Repair] = field(default_factory=dict)
     evidence: dict[int, Evidence] = field(default_factory=dict)
     feed: list[FeedItem] = field(default_factory=list)
+    #: What agencies owe for feed items that ask for an acknowledgement, by the item's seq.
+    acknowledgements: dict[int, Acknowledgement] = field(default_factory=dict)
     #: Resubmissions naming another person, held in their identity review (by review id).
     pending: dict[int, NewRecord] = field(default_factory=dict)
     issued_reports: dict[str, IssuedReport] = field(default_factory=dict)
@@ -1050,13 +1052,42 @@ class FakeEvidenceRepository(_Repository):
 
 
 class FakeFeed(_Repository):
-    def add(self, items: Sequence[FeedItem]) -> None:
+    def add(self, items: Sequence[FeedItem]) -> list[int]:
+        seqs = []
         for item in items:
-            self.store.feed.append(replace(item, seq=self.store.next_id("feed_items")))
+            seqs.append(self.store.next_id("feed_items"))
+            self.store.feed.append(replace(item, seq=seqs[-1]))
+        return seqs
 
     def after(self, recipient: str, seq: int, *, limit: int) -> list[FeedItem]:
         mine = [i for i in self.store.feed if i.recipient == recipient and (i.seq or 0) > seq]
-        return mine[:limit]
+        out = []
+        for item in mine[:limit]:
+            owed = self.store.acknowledgements.get(item.seq or 0)
+            if owed is not None:
+                item = replace(
+                    item, acknowledge_by=owed.due.day, acknowledged_at=owed.acknowledged_at
+                )
+            out.append(item)
+        return out
+
+    def add_acknowledgements(self, acknowledgements: Sequence[Acknowledgement]) -> None:
+        for owed in acknowledgements:
+            if owed.seq in self.store.acknowledgements:
+                raise DuplicateKey(f"feed_acknowledgements {owed.seq}")
+            self.store.acknowledgements[owed.seq] = copy.deepcopy(owed)
+
+    def acknowledgement(self, seq: int) -> Acknowledgement | None:
+        return copy.deepcopy(self.store.acknowledgements.get(seq))
+
+    def save_acknowledgement(self, acknowledgement: Acknowledgement) -> None:
+        if acknowledgement.seq not in self.store.acknowledgements:
+            raise LookupError(f"acknowledgement {acknowledgement.seq} was never added")
+        self.store.acknowledgements[acknowledgement.seq] = copy.deepcopy(acknowledgement)
+
+    def overdue_acknowledgements(self, day: date) -> list[Acknowledgement]:
+        found = [a for a in self.store.acknowledgements.values() if a.is_overdue_on(day)]
+        return [copy.deepcopy(a) for a in sorted(found, key=lambda a: (a.due.day, a.seq))]
 
     def deliveries(self, subject_key: int) -> list[tuple[str, str]]:
         """(party, what it was given) for every answered query about this subject."""
@@ -1081,9 +1112,10 @@ class FakeReportRegister(_Repository):
 
 
 class FakeDeadlineRepository:
-    """The deadlines the store's objections and repairs keep, and the person's notices.
+    """The deadlines the store's objections, repairs and agencies' acknowledgements keep, and the
+    person's notices.
 
-    A fake of the overdue view's reads over those two kinds; the SQL repository's other kinds
+    A fake of the overdue view's reads over those kinds; the SQL repository's other kinds
     (list entries, records) are proven on a database (tests/integration/test_deadlines.py).
     (Not a `_Repository`: the port names one of its methods `store`.)
     """
@@ -1130,6 +1162,18 @@ class FakeDeadlineRepository:
                 out.append(
                     Counted(kind, "repair", r.id or 0, r.subject_id, r.department, due, running)
                 )
+        for a in self._uow.working.acknowledgements.values():
+            out.append(
+                Counted(
+                    DeadlineKind.ACKNOWLEDGEMENT,
+                    "feed_item",
+                    a.seq,
+                    a.subject_id,
+                    a.agency,
+                    a.due,
+                    not a.is_acknowledged,
+                )
+            )
         return out
 
     def on_fallback(self) -> list[Counted]:
@@ -1144,6 +1188,8 @@ class FakeDeadlineRepository:
             self._uow.working.repairs[entity_id].accept_due = deadline
         elif kind is DeadlineKind.REPAIR_FEEDBACK:
             self._uow.working.repairs[entity_id].feedback_due = deadline
+        elif kind is DeadlineKind.ACKNOWLEDGEMENT:
+            self._uow.working.acknowledgements[entity_id].due = deadline
         else:
             raise NotFound(f"the fake keeps no {kind.value} deadlines")
 
@@ -1476,10 +1522,23 @@ class FakeCourtCandidates(_Repository):
         return any(c.source == source for c in self.store.candidates)
 
     def add_many(self, candidates: Sequence[ReviewCandidate], *, at: datetime) -> None:
-        self.store.candidates.extend(candidates)
+        for c in candidates:
+            self.store.candidates.append(replace(c, id=self.store.next_id("court_candidates")))
 
     def open(self, *, limit: int) -> list[ReviewCandidate]:
-        return list(self.store.candidates[:limit])
+        found = [c for c in self.store.candidates if c.status is CandidateStatus.OPEN]
+        return found[:limit]
+
+    def get(self, candidate_id: int) -> ReviewCandidate:
+        found = next((c for c in self.store.candidates if c.id == candidate_id), None)
+        if found is None:
+            raise NotFound(f"court candidate {candidate_id} does not exist")
+        return found
+
+    def decide(self, candidate: ReviewCandidate) -> None:
+        self.store.candidates = [
+            candidate if c.id == candidate.id else c for c in self.store.candidates
+        ]
 
 
 class FakeUnitOfWork:

@@ -7,7 +7,7 @@ adds an objection and an authorisation for the person on the court's list, start
 saves PNGs of the public search, the person's file, the objection's timeline and the
 authorisations, on a desktop screen and the file and search also on a phone-sized one; then the
 consoles (docs/consoles.md): a department's batch with refused rows, a check, its cases on a phone,
-the centre's queues and statistics.
+the centre's queues and statistics, a row of the court's published list under review.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -32,6 +33,7 @@ from playwright.sync_api import Page, ViewportSize, sync_playwright
 from tests.browser.test_consoles import (
     STAFF_PASSWORD,
     Consoles,
+    _court_row,
     _objection,
     add_staff,
     log_in,
@@ -40,6 +42,7 @@ from tests.browser.test_portal import PASSWORD, _free_port, _history
 from tests.factories import citizen_id, open_account, penalty_row
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain import vault
 from xinyong.domain.calendar import business_date
 from xinyong.domain.policy import load_policy
 from xinyong.services import authorisations, objections
@@ -92,6 +95,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     out: Path = parser.parse_args().out
+    # Keys of its own (docs/at-rest.md), for this process and the server it starts.
+    os.environ.setdefault("XINYONG_KEYS", json.dumps(vault.new_material()))
+    vault.install(vault.Vault.from_material(json.loads(os.environ["XINYONG_KEYS"])))
     out.mkdir(parents=True, exist_ok=True)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
@@ -101,12 +107,12 @@ def main() -> None:
         debtor, _newcomer, listed = _history(url)
         _more_history(url, debtor)
         objection = _objection(url, listed)
+        candidate = _court_row(url)
         secrets = {
-            name: add_staff(url, name, role, department)
-            for name, role, department in (
-                ("amr.clerk", "source_department", "BJ-AMR"),
-                ("amr.permits", "implementing_department", "BJ-AMR"),
-                ("centre.li", "credit_centre", None),
+            name: add_staff(url, name, roles, department)
+            for name, roles, department in (
+                ("amr.clerk", ("source_department", "implementing_department"), "BJ-AMR"),
+                ("centre.li", ("credit_centre",), None),
             )
         }
         port = _free_port()
@@ -126,7 +132,7 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.1)
             _shoot(base, debtor, chromium, out)
-            consoles = Consoles(base, listed, objection, secrets)
+            consoles = Consoles(base, listed, objection, candidate, secrets)
             _shoot_consoles(consoles, chromium, out, Path(folder))
             _list_pngs(out)
         finally:
@@ -185,9 +191,7 @@ def _shoot_consoles(consoles: Consoles, chromium: str, out: Path, folder: Path) 
         page.click("main button[type=submit]")
         page.wait_for_selector("text=下载错误报告（CSV）")
         page.screenshot(path=str(out / "console-batch.png"), full_page=True)
-        page.click("header button")
-        log_in(page, consoles, "amr.permits")
-        page.goto(consoles.base + "/console/checks")
+        page.goto(consoles.base + "/console/checks")  # the same user checks too
         page.fill("#number", consoles.listed)
         page.select_option("#matter", "administrative_permit")
         page.click("main form[action='/console/checks'] button[type=submit]")
@@ -204,6 +208,8 @@ def _shoot_consoles(consoles: Consoles, chromium: str, out: Path, folder: Path) 
         page.click("form[action$='/decide'] button[type=submit]")
         page.goto(consoles.base + "/console/statistics")
         page.screenshot(path=str(out / "console-statistics.png"), full_page=True)
+        page.goto(consoles.base + f"/console/court-candidates/{consoles.candidate}")
+        page.screenshot(path=str(out / "console-court-list.png"), full_page=True)
         page.goto(consoles.base + "/console/statistics?lang=en")
         page.screenshot(path=str(out / "console-statistics-en.png"), full_page=True)
         phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=1)

@@ -1,15 +1,18 @@
 """The consoles in a real browser (Debian's Chromium driven by Playwright; nothing is downloaded).
 
 Staff users are created as the credit centre creates them (`xinyong staff add`) and log in with
-a password and the code of their authenticator. A department's users upload a batch with bad
-rows and download its error report, run a check and give feedback on the measure it returned;
-a centre user forwards and decides an objection before its deadline and sees it on a chart.
+a password and the code of their authenticator. One department user (BJ-AMR's mandate covers
+submitting and checking: the user holds both roles) uploads a batch with bad rows, reads why in
+Chinese and downloads the error report, runs a check and gives feedback on the measure it
+returned; a centre user forwards and decides an objection before its deadline, sees it on a
+chart, and reviews a row of the court's published list.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import subprocess
@@ -25,10 +28,12 @@ import pytest
 
 from tests.browser.test_portal import CHROMIUM, _history, site_server
 from tests.factories import citizen_id, penalty_row
+from tests.unit.test_court_list import NUMBER, published_row
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.policy import load_policy
-from xinyong.services import objections
+from xinyong.services import court_candidates, objections
+from xinyong.services.records import submit_record
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
 pytestmark = pytest.mark.skipif(
@@ -43,13 +48,16 @@ class Consoles:
     base: str
     listed: str  # a person with a volunteer honour (a reward applies to permits)
     objection: int
+    candidate: int  # a row of the court's published list, for review
     secrets: dict[str, str]  # username → TOTP secret
 
 
-def add_staff(url: str, username: str, role: str, department: str | None) -> str:
+def add_staff(url: str, username: str, roles: tuple[str, ...], department: str | None) -> str:
     """`xinyong staff add`, as the credit centre runs it; the printed TOTP secret."""
     args = [sys.executable, "-m", "xinyong", "staff", "add", username, "--name", username]
-    args += ["--role", role, *(["--department", department] if department else [])]
+    for role in roles:
+        args += ["--role", role]
+    args += ["--department", department] if department else []
     done = subprocess.run(
         args,
         input=STAFF_PASSWORD + "\n",  # the password never on the command line
@@ -87,20 +95,36 @@ def _objection(url: str, number: str) -> int:
     return filed.id or 0
 
 
+def _court_row(url: str) -> int:
+    """A row of the court's published list imported for review, and the person it means."""
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    policy = load_policy()
+    row = penalty_row(subject_id=NUMBER, subject_name="张某某")
+    submit_record(SqlUnitOfWork(factory), policy, row, department="BJ-AMR", actor="t")
+    text = json.dumps(published_row(), ensure_ascii=False)
+    court_candidates.import_court_list(SqlUnitOfWork(factory), text, actor="test")
+    (candidate,) = court_candidates.open_candidates(SqlUnitOfWork(factory))
+    engine.dispose()
+    return candidate.id or 0
+
+
 @pytest.fixture(scope="module")
 def consoles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consoles]:
     folder = tmp_path_factory.mktemp("consoles")
     url = f"sqlite:///{folder / 'consoles.db'}"
     _debtor, _newcomer, listed = _history(url)
     objection = _objection(url, listed)
+    candidate = _court_row(url)
     users = {
-        "amr.clerk": ("source_department", "BJ-AMR"),
-        "amr.permits": ("implementing_department", "BJ-AMR"),
-        "centre.li": ("credit_centre", None),
+        # BJ-AMR submits penalties and checks before it grants permits: one user does both.
+        "amr.clerk": (("source_department", "implementing_department"), "BJ-AMR"),
+        "centre.li": (("credit_centre",), None),
+        "centre.zhao": (("credit_centre",), None),  # the court list's reviewer
     }
     secrets = {name: add_staff(url, name, *how) for name, how in users.items()}
     with site_server(url) as base:
-        yield Consoles(base, listed, objection, secrets)
+        yield Consoles(base, listed, objection, candidate, secrets)
 
 
 @pytest.fixture
@@ -135,7 +159,7 @@ def log_in(page: Any, consoles: Consoles, username: str) -> None:
     page.wait_for_url("**/console/")
 
 
-def test_a_department_uploads_bad_rows_downloads_the_report_checks_and_gives_feedback(
+def test_one_department_user_uploads_bad_rows_downloads_the_report_checks_and_gives_feedback(
     consoles: Consoles, browser: Any, tmp_path: Path
 ) -> None:
     page = browser.new_page(accept_downloads=True)
@@ -158,6 +182,10 @@ def test_a_department_uploads_bad_rows_downloads_the_report_checks_and_gives_fee
     page.wait_for_url(re.compile(r".*/console/batches/\d+$"))
     page.wait_for_selector("text=下载错误报告（CSV）")  # the page follows the progress
     assert page.inner_text("#rejected") == "2"
+    reasons = page.locator("table.stack tbody").inner_text()
+    assert "不是有效的公民身份号码：校验码不正确" in reasons  # in the page's language
+    assert "应为数字。" in reasons
+    assert "must be" not in reasons
     with page.expect_download() as download:
         page.click("text=下载错误报告（CSV）")
     saved = tmp_path / "errors.csv"
@@ -165,10 +193,13 @@ def test_a_department_uploads_bad_rows_downloads_the_report_checks_and_gives_fee
     report = list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8-sig"))))
     assert report[0] == ["row", "field", "reason"]
     assert sorted(int(r[0]) for r in report[1:]) == [2, 3]
+    assert {r[1]: r[2] for r in report[1:]} == {
+        "subject_id": "不是有效的公民身份号码：校验码不正确",
+        "fine_amount": "应为数字。",
+    }
     assert "110105194912310021" not in saved.read_text(encoding="utf-8-sig")
-    page.click("header button")  # log out
 
-    log_in(page, consoles, "amr.permits")
+    # The same user, without logging in again, checks before granting a permit.
     page.click("nav.subnav >> text=核查")
     page.fill("#number", consoles.listed)
     page.select_option("#matter", "administrative_permit")
@@ -208,4 +239,27 @@ def test_the_centre_forwards_and_decides_an_objection_before_its_deadline_and_se
     assert "异议 · 按期办结: 1" in bars
     page.goto(consoles.base + "/console/statistics?lang=en")
     assert "Objections · Decided on time: 1" in page.locator("#chart-cases").inner_html()
+    assert refusals == []
+
+
+def test_the_centre_reviews_a_row_of_the_courts_published_list_and_confirms_the_person(
+    consoles: Consoles, browser: Any
+) -> None:
+    page = browser.new_page()
+    refusals = watched(page)
+    log_in(page, consoles, "centre.zhao")
+    page.click("nav.subnav >> text=法院失信名单核对")
+    page.click(f"a[href='/console/court-candidates/{consoles.candidate}']")
+    assert page.inner_text("#status") == "待核对"
+    assert NUMBER not in page.content()
+    person = page.locator("#persons tr.person").first
+    assert "一致" in person.inner_text()
+    assert "****" in person.locator("code").inner_text()
+    page.locator("input[name=subject_id]").first.check()
+    page.click("form[action$='/confirm'] button[type=submit]")
+    page.wait_for_url(f"**/console/court-candidates/{consoles.candidate}")
+    assert page.inner_text("#status") == "已确认为本平台记载的人员"
+    assert page.locator("#persons tr.confirmed").count() == 1
+    page.goto(consoles.base + f"/console/court-candidates/{consoles.candidate}?lang=en")
+    assert page.inner_text("#status") == "Confirmed as a person the platform holds"
     assert refusals == []

@@ -3,6 +3,7 @@ authenticator's code (computed here from the secret shown at enrolment)."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -65,3 +66,14 @@ def sign_in(
     )
     assert done.status_code == 200, done.text
     return Console(form_token(done.text), secret, username)
+
+
+def import_court_rows(client: TestClient, rows: list[dict[str, object]]) -> list[int]:
+    """Rows of the court's published list imported as `xinyong exchange court-import` does;
+    the ids of the review candidates they became."""
+    from xinyong.services import court_candidates
+
+    platform = client.app.state.platform  # type: ignore[attr-defined]
+    text = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
+    court_candidates.import_court_list(platform.uow(), text, actor="test")
+    return [c.id or 0 for c in court_candidates.open_candidates(platform.uow())]

@@ -164,6 +164,12 @@ def test_the_schema_lists_the_records_catalog_and_review_operations() -> None:
     } <= names
 
 
+def test_only_an_agency_acknowledges_what_its_feed_tells_it() -> None:
+    [op] = [op for op in OPERATIONS if op.name == "POST /api/v1/feed/{seq}/acknowledgement"]
+    assert op.scope is Scope.FEED_ACKNOWLEDGE
+    assert [r for r in Role if Scope.FEED_ACKNOWLEDGE in ROLE_SCOPES[r]] == [Role.CREDIT_AGENCY]
+
+
 @by_name(OPERATIONS)
 def test_every_operation_needs_exactly_one_scope_or_is_public(op: Operation) -> None:
     if op.is_public:

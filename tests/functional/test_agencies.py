@@ -1,16 +1,23 @@
 """Agencies as supervised bodies: a licence, the agency blacklist; a blacklisted or unlicensed
-agency is refused (403), and the refusal is audited and in the person's query log."""
+agency is refused (403) its queries and its feed, and the refusal is audited (a query's also in
+the person's query log); an agency acknowledges each correction, repair and revocation in its
+feed by the policy's working days, or shows as overdue and is flagged."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import json
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests.conftest import Clock
 from tests.factories import citizen_id, penalty_row
 from tests.functional.conftest import KeyFor
+from tests.functional.consoles import sign_in
 from tests.functional.helpers import (
     AGENCY,
     Headers,
@@ -19,16 +26,24 @@ from tests.functional.helpers import (
     agency_query,
     assert_problem,
     auth,
+    feed,
+    object_to,
+    on,
     report,
     run,
     sign_up,
     submit,
 )
 from xinyong.db.audit import AuditEventRow
+from xinyong.db.engine import make_engine
+from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.access import ROLE_SCOPES, Role, Scope
 from xinyong.domain.audit import EventTag
 from xinyong.domain.errors import Invalid
-from xinyong.services import keys
+from xinyong.domain.keys import ApiKey
+from xinyong.domain.policy import Policy
+from xinyong.services import authorisations, expiry, keys, records
+from xinyong.services.records import submit_record
 
 TODAY = date(2026, 11, 20)
 
@@ -158,3 +173,190 @@ def test_the_command_line_blacklists_and_lifts(migrated: str) -> None:
     lifted = run("agencies", "lift", AGENCY, "--reason", "整改完成")
     assert lifted.exit_code == 0, lifted.output
     assert "DEMO-PCR-0001" in run("agencies", "list").output
+
+
+# --- the feed: refused to a suspended agency; acknowledgements and their deadline ----------
+
+
+def audited(seeded: UowFactory, tag: EventTag) -> list[dict[str, Any]]:
+    """The audit events of `tag`, oldest first: entity, reason and data."""
+    with seeded() as uow:
+        return [
+            {"entity_type": e.entity_type, "entity_id": e.entity_id, "reason": e.reason, **e.data}
+            for e in uow.session.scalars(
+                select(AuditEventRow)
+                .where(AuditEventRow.tag == tag.value)
+                .order_by(AuditEventRow.id)
+            )
+        ]
+
+
+def test_a_blacklisted_or_unlicensed_agency_is_refused_its_feed_and_the_refusal_audited(
+    client: TestClient, amr: Headers, key_for: KeyFor, seeded: UowFactory
+) -> None:
+    agency = auth(key_for(ROLE_SCOPES[Role.CREDIT_AGENCY], AGENCY))
+    centre = auth(key_for(ROLE_SCOPES[Role.CREDIT_CENTRE]))
+    assert feed(client, agency) == []
+    listed = client.post(
+        f"/api/v1/agencies/{AGENCY}/blacklisting", json={"ground": "泄露信息"}, headers=centre
+    )
+    assert listed.status_code == 201, listed.text
+    refused = assert_problem(client.get("/api/v1/feed", headers=agency), 403)
+    assert "may not read its feed: on the agency blacklist" in refused["detail"]
+    [audit] = audited(seeded, EventTag.AGENCY_FEED_REFUSED)
+    assert (audit["entity_type"], audit["entity_id"]) == ("agency", AGENCY)
+    assert "blacklist" in (audit["reason"] or "")
+    assert feed(client, amr) == []  # a department holds no licence and is never refused
+
+    lifted = client.post(
+        f"/api/v1/agencies/{AGENCY}/blacklisting/lifting", json={"reason": "整改"}, headers=centre
+    )
+    assert lifted.status_code == 200, lifted.text
+    assert feed(client, agency) == []
+    lapsed = {
+        "number": "DEMO-PCR-0001",
+        "authority": "中国人民银行（演示）",
+        "valid_from": "2020-01-01",
+        "valid_until": (TODAY - timedelta(days=1)).isoformat(),
+    }
+    assert client.put(f"/api/v1/agencies/{AGENCY}/licence", json=lapsed, headers=centre).is_success
+    expired = assert_problem(client.get("/api/v1/feed", headers=agency), 403)
+    assert "licence expired" in expired["detail"]
+    assert len(audited(seeded, EventTag.AGENCY_FEED_REFUSED)) == 2
+
+
+def test_an_agency_acknowledges_a_revocation_by_its_deadline_or_is_flagged(
+    client: TestClient,
+    amr: Headers,
+    key_for: KeyFor,
+    seeded: UowFactory,
+    clock: Clock,
+    policy: Policy,
+) -> None:
+    number, _ = authorised_person(client, amr, date(1982, 5, 5))
+    agency = auth(key_for(ROLE_SCOPES[Role.CREDIT_AGENCY], AGENCY))
+    centre = auth(key_for(ROLE_SCOPES[Role.CREDIT_CENTRE]))
+    answer = agency_query(client, agency, number)
+    assert answer.status_code == 200, answer.text
+    [record] = answer.json()["records"]
+    revoked = client.post(
+        f"/api/v1/records/{record['id']}/revocation",
+        json={"reason": "行政复议决定撤销原处罚"},
+        headers=amr,
+    )
+    assert revoked.status_code == 200, revoked.text
+    [item] = feed(client, agency)
+    assert (item["kind"], item["acknowledge_by"], item["acknowledged_at"]) == (
+        "revoked",
+        "2026-11-25",  # three working days after Friday 20 November 2026
+        None,
+    )
+    seq = item["seq"]
+
+    clock.at = on(date(2026, 11, 26))
+    overdue = client.get("/api/v1/deadlines", params={"overdue": "true"}, headers=centre).json()
+    [late] = [d for d in overdue if d["kind"] == "acknowledgement"]
+    assert (late["entity_type"], late["entity_id"], late["must_act"]) == (
+        "feed_item",
+        seq,
+        AGENCY,
+    )
+    assert (late["due"], late["working_days_overdue"]) == ("2026-11-25", 1)
+    standings = client.get("/api/v1/agencies", headers=centre).json()
+    (mine,) = [a for a in standings if a["code"] == AGENCY]
+    assert (mine["flagged"], mine["overdue_acknowledgements"]) == (True, 1)
+    assert expiry.sweep(seeded(), policy, actor="sweep").agencies_flagged == 1
+    assert expiry.sweep(seeded(), policy, actor="sweep").agencies_flagged == 0
+    [flag] = audited(seeded, EventTag.AGENCY_FLAGGED)
+    assert (flag["entity_id"], flag["feed_items"]) == (AGENCY, [seq])
+    sign_in(client, "li.centre", Role.CREDIT_CENTRE)
+    queue = client.get("/console/queues")
+    assert f"feed item {seq}: the agency acknowledges it put its copy right" in queue.text
+    flagged = queue.text.split("逾期未确认的征信机构")[1].split("</section>")[0]
+    assert f"({AGENCY})" in flagged
+
+    # Only the agency told acknowledges its item; acknowledging again changes nothing.
+    other = auth(key_for([Scope.FEED_ACKNOWLEDGE], "AGENCY-PUDAO"))
+    assert_problem(client.post(f"/api/v1/feed/{seq}/acknowledgement", headers=other), 404)
+    done = client.post(f"/api/v1/feed/{seq}/acknowledgement", headers=agency)
+    assert done.status_code == 200, done.text
+    assert (done.json()["seq"], done.json()["due"], done.json()["late"]) == (
+        seq,
+        "2026-11-25",
+        True,
+    )
+    clock.advance(hours=1)
+    again = client.post(f"/api/v1/feed/{seq}/acknowledgement", headers=agency)
+    assert again.json() == done.json()
+    assert len(audited(seeded, EventTag.AGENCY_ACKNOWLEDGED)) == 1
+    assert feed(client, agency)[0]["acknowledged_at"] == done.json()["acknowledged_at"]
+    overdue = client.get("/api/v1/deadlines", params={"overdue": "true"}, headers=centre).json()
+    assert [d for d in overdue if d["kind"] == "acknowledgement"] == []
+    (mine,) = [
+        a for a in client.get("/api/v1/agencies", headers=centre).json() if a["code"] == AGENCY
+    ]
+    assert mine["flagged"] is False
+
+
+def test_an_item_that_asks_nothing_back_cannot_be_acknowledged(
+    client: TestClient, amr: Headers, key_for: KeyFor
+) -> None:
+    number, person = authorised_person(client, amr, date(1983, 6, 6))
+    agency_headers = auth(key_for(ROLE_SCOPES[Role.CREDIT_AGENCY], AGENCY))
+    assert agency_query(client, agency_headers, number).status_code == 200
+    record_id = report(client, person)["records"][0]["id"]
+    object_to(client, person, record_id)
+    [marked] = feed(client, agency_headers)
+    assert (marked["kind"], marked["acknowledge_by"]) == ("under_objection", None)
+    refused = client.post(f"/api/v1/feed/{marked['seq']}/acknowledgement", headers=agency_headers)
+    assert "asks for no acknowledgement" in assert_problem(refused, 409)["detail"]
+
+
+@pytest.fixture
+def cli_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run by the test reach the test's database (the CLI reads the wall clock)."""
+    monkeypatch.setenv("XINYONG_DATABASE_URL", database_url)
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def test_the_command_line_shows_an_agency_flagged_and_the_sweep_audits_it(
+    cli_database: None, database_url: str, seeded: UowFactory, policy: Policy
+) -> None:
+    long_ago = datetime.now(UTC) - timedelta(days=30)  # the CLI's today is the wall clock's
+    engine = make_engine(database_url)
+    then = partial(SqlUnitOfWork, make_session_factory(engine), lambda: long_ago)
+    try:
+        number = citizen_id(born=date(1984, 7, 7))
+        row = penalty_row(
+            subject_id=number, decision_date=(long_ago.date() - timedelta(days=30)).isoformat()
+        )
+        stored = submit_record(then(), policy, row, department="BJ-AMR", actor="clerk")
+        authorisations.grant_authorisation(
+            then(),
+            policy,
+            subject_id=stored.record.subject_id,
+            grantee=AGENCY,
+            purpose="loan_approval",
+            scope="records",
+            expires_on=long_ago.date() + timedelta(days=60),
+            actor="account:1",
+        )
+        caller = ApiKey(None, "p", "", AGENCY, AGENCY, frozenset({Scope.AGENCY_QUERY}), long_ago)
+        authorisations.agency_query(
+            then(), policy, caller=caller, number=number, purpose="loan_approval", scope="records"
+        )
+        records.revoke_record(
+            then(), policy, stored.record.id, department=None, reason="复议撤销", actor="c"
+        )
+    finally:
+        engine.dispose()
+
+    shown = run("agencies", "list")
+    assert shown.exit_code == 0, shown.output
+    assert f"flagged: {AGENCY}: 1 overdue acknowledgement of a" in " ".join(shown.output.split())
+    listed = run("deadlines", "list", "--overdue", "--kind", "acknowledgement")
+    assert "the agency acknowledges it put its copy right" in " ".join(listed.output.split())
+    swept = run("sweep", "--json")
+    assert swept.exit_code == 0, swept.output
+    assert json.loads(swept.stdout)["agencies_flagged"] == 1
+    assert [e["entity_id"] for e in audited(seeded, EventTag.AGENCY_FLAGGED)] == [AGENCY]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,7 @@ from tests.functional.consoles import (
     add_user,
     code_now,
     form_token,
+    import_court_rows,
     sign_in,
 )
 from tests.functional.helpers import (
@@ -68,6 +70,13 @@ def test_the_centre_creates_staff_through_the_api_and_a_department_cannot(
     assert_problem(bad, 422)
     disabled = client.post("/api/v1/staff/zhao.amr/disable", headers=staff)
     assert disabled.json()["disabled_at"] is not None
+    both = {**body, "username": "qin.amr", "also": ["implementing_department"]}
+    created = client.post("/api/v1/staff", json=both, headers=staff)
+    assert created.status_code == 201, created.text
+    assert created.json()["also"] == ["implementing_department"]
+    assert {"records:write", "checks:run"} <= set(created.json()["scopes"])
+    only_submits = {**both, "username": "sun.socsec", "department": "BJ-SOCSEC"}
+    assert_problem(client.post("/api/v1/staff", json=only_submits, headers=staff), 422)
 
 
 def test_a_login_needs_the_code_and_the_first_one_enrols_the_authenticator(
@@ -133,6 +142,24 @@ def test_a_department_uploads_a_batch_with_bad_rows_and_downloads_the_error_repo
     assert sorted(int(r[0]) for r in rows[1:]) == [2, 3]
     assert all(not cell.startswith(("=", "+", "@")) for r in rows for cell in r)
     assert "110105194912310021" not in report.text
+    # Each reason in the page's language; the field stays the column's name in the file.
+    reasons = {r[1]: r[2] for r in rows[1:]}
+    assert reasons == {
+        "subject_id": "不是有效的公民身份号码：校验码不正确",
+        "decision_date": "应为日期，格式为 YYYY-MM-DD。",
+    }
+    assert "不是有效的公民身份号码：校验码不正确" in shown.text
+    assert "not a valid" not in shown.text
+    english = client.get(url, params={"lang": "en"})
+    assert "not a valid citizen ID number: the check character is wrong." in english.text
+    assert "不是有效" not in english.text
+    report = client.get(f"{url}/errors.csv")  # the language the reader chose, remembered
+    rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert rows[0] == ["row", "field", "reason"]
+    assert {r[1]: r[2] for r in rows[1:]} == {
+        "subject_id": "not a valid citizen ID number: the check character is wrong.",
+        "decision_date": "must be a date as YYYY-MM-DD.",
+    }
 
 
 def test_an_implementing_department_checks_and_gives_feedback(
@@ -195,6 +222,92 @@ def test_the_centre_forwards_and_decides_an_objection_and_sees_it_on_a_chart(
     assert rows[1] == ["objection", "1", "0", "0", "0"]
     english = client.get("/console/statistics", params={"lang": "en"})
     assert '<h2 id="cases-heading">Objections and repairs handled on time</h2>' in english.text
+
+
+def test_a_form_without_its_token_does_nothing_and_a_step_taken_twice_shows_the_page_again(
+    client: TestClient, amr: Headers
+) -> None:
+    person = sign_up(client, citizen_id(born=date(1976, 6, 6)), "赵敏")
+    record = submit(client, amr, penalty_row(subject_id=person.number, subject_name="赵敏"))
+    objection = object_to(client, person, record)["id"]
+    me = sign_in(client, "qian.centre", Role.CREDIT_CENTRE)
+    url = f"/console/objections/{objection}/forward"
+    forged = client.post(url, data={"csrf": "0" * 32})
+    assert forged.status_code == 403
+    assert "表单已过期" in forged.text
+    assert "已转来源部门处理" not in client.get(f"/console/objections/{objection}").text
+    assert client.post(url, data={"csrf": me.csrf}).status_code == 200
+    again = client.post(url, data={"csrf": me.csrf})
+    assert again.status_code == 409
+    assert f"异议 {objection}" in again.text  # the objection's page, with why nothing was done
+    assert 'role="alert"' in again.text
+    client.cookies.clear()
+    nobody = client.post(url, data={"csrf": me.csrf}, follow_redirects=False)
+    assert (nobody.status_code, nobody.headers["location"]) == (303, "/console/login")
+
+
+def test_the_centre_reviews_the_courts_published_list_row_by_row(
+    client: TestClient, amr: Headers
+) -> None:
+    from tests.unit.test_court_list import NUMBER, published_row, same_mask_other_birthday
+
+    submit(client, amr, penalty_row(subject_id=NUMBER, subject_name="张某某"))
+    twin = same_mask_other_birthday(NUMBER)
+    submit(client, amr, penalty_row(subject_id=twin, subject_name="张某"))
+    first, second = import_court_rows(
+        client,
+        [published_row(), published_row(iname="刘某", caseCode="（2026）京0105执9号")],
+    )
+    me = sign_in(client, "he.centre", Role.CREDIT_CENTRE)
+    queues = client.get("/console/queues").text
+    assert '法院失信名单待核对 <span class="count">2</span>' in queues
+    listed = client.get("/console/court-candidates")
+    assert listed.status_code == 200
+    assert f"/console/court-candidates/{first}" in listed.text
+    assert f"/console/court-candidates/{second}" in listed.text
+    page = client.get(f"/console/court-candidates/{first}")
+    assert page.status_code == 200
+    assert NUMBER not in page.text
+    assert twin not in page.text
+    assert page.text.count(NUMBER[:10] + "****" + NUMBER[14:]) >= 3  # the row and both persons
+    assert "姓名与本平台记载的不一致。" in page.text  # the twin's name
+    assert "the name differs" not in page.text
+    english = client.get(f"/console/court-candidates/{first}", params={"lang": "en"})
+    assert "The name differs from the person&#39;s." in english.text
+    assert "姓名" not in english.text
+    client.get(f"/console/court-candidates/{first}", params={"lang": "zh"})  # back to Chinese
+    url = f"/console/court-candidates/{first}"
+    persons = {
+        subject: bool(flagged)
+        for flagged, subject in re.findall(
+            r'<tr class="person( overdue-row)?[^"]*" data-subject="(\d+)"', page.text
+        )
+    }
+    assert sorted(persons.values()) == [False, True]  # one agrees, the twin's name differs
+    consistent = next(s for s, flagged in persons.items() if not flagged)
+    inconsistent = next(s for s, flagged in persons.items() if flagged)
+    unexplained = client.post(f"{url}/confirm", data={"subject_id": inconsistent, "csrf": me.csrf})
+    assert unexplained.status_code == 422
+    assert "请写明理由。" in unexplained.text
+    confirmed = client.post(f"{url}/confirm", data={"subject_id": consistent, "csrf": me.csrf})
+    assert confirmed.status_code == 200
+    assert '<dd id="status">已确认为本平台记载的人员</dd>' in confirmed.text
+    twice = client.post(f"{url}/reject", data={"reasons": "不是本人", "csrf": me.csrf})
+    assert twice.status_code == 409
+    assert "这条法院名单记录已经核对过了。" in twice.text
+    flagged = client.get(f"/console/court-candidates/{second}")
+    assert "案号对应" in flagged.text  # a Beijing case number from a court in Anhui
+    rejected = client.post(
+        f"/console/court-candidates/{second}/reject",
+        data={"reasons": "案号与法院不符，待法院更正。", "csrf": me.csrf},
+    )
+    assert '<dd id="status">已排除</dd>' in rejected.text
+    assert "没有待核对的法院名单记录。" in client.get("/console/court-candidates").text
+    decided = [d for t, d in _audit_tags(client) if t == "court_list:candidate_decided"]
+    assert [d["decision"] for d in decided] == ["confirmed", "rejected"]
+    client.post("/console/logout", data={"csrf": me.csrf})
+    sign_in(client, "feng.amr", Role.SOURCE_DEPARTMENT, "BJ-AMR")
+    assert client.get("/console/court-candidates").status_code == 403
 
 
 def test_a_department_user_may_not_open_the_centres_pages(client: TestClient) -> None:

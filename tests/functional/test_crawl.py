@@ -11,9 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import citizen_id, debtor_row, penalty_row
-from tests.functional.consoles import sign_in
+from tests.functional.consoles import import_court_rows, sign_in
 from tests.functional.helpers import Headers, masked, record_listing, register, submit
 from tests.functional.test_portal import person
+from tests.unit.test_court_list import NUMBER, published_row
 from xinyong.domain.access import Role
 from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id
 
@@ -163,9 +164,13 @@ def test_no_console_page_shows_a_full_id_number_to_any_role(
     filed = client.post("/portal/me/objections", data=filing, follow_redirects=False)
     objection = int(filed.headers["location"].split("/")[-1].split("?")[0])
     register(client, citizen_id(born=date(1990, 1, 9)), "新用户")
+    # A row of the court's published list, and the person it may be (the centre's review).
+    submit(client, amr, penalty_row(subject_id=NUMBER, subject_name="张某某"))
+    (candidate,) = import_court_rows(client, [published_row(age="30")])
 
-    everyone = {own, other}
+    everyone = {own, other, NUMBER}
     ids: dict[str, object] = {
+        "candidate_id": candidate,
         "objection_id": objection,
         "repair_id": 1,
         "entry_id": entry,
@@ -197,6 +202,8 @@ def test_no_console_page_shows_a_full_id_number_to_any_role(
             assert not full_numbers(shown.text) & everyone, (username, page)
             seen[page] = shown.status_code
         assert seen["/console/"] == 200
+        review = f"/console/court-candidates/{candidate}"
+        assert seen[review] == (200 if role is Role.CREDIT_CENTRE else 403), username
         client.post("/console/logout", data={"csrf": me.csrf})
     anonymous = [
         client.get(_in(p, lang), follow_redirects=False) for p in _console_pages(client, ids)

@@ -26,24 +26,36 @@ from xinyong.db.migrate import downgrade, upgrade
 from xinyong.db.querylog import CheckFeedbackRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain import calendar
+from xinyong.domain.access import Scope
 from xinyong.domain.audit import EventTag
 from xinyong.domain.calendar import Deadline
 from xinyong.domain.checks import Feedback
 from xinyong.domain.deadlines import CREDIT_CENTRE, DeadlineKind
 from xinyong.domain.index import subject_key
+from xinyong.domain.keys import ApiKey
 from xinyong.domain.objections import Objection
 from xinyong.domain.policy import Policy
 from xinyong.domain.querylog import QueryEntry
 from xinyong.domain.records import RecordStatus
 from xinyong.domain.repairs import Repair
-from xinyong.services import deadlines, departments, expiry, feed, lists, objections, repairs
+from xinyong.services import (
+    authorisations,
+    deadlines,
+    departments,
+    expiry,
+    feed,
+    lists,
+    objections,
+    repairs,
+)
 from xinyong.services.deadlines import RecountSummary
-from xinyong.services.records import Stored, submit_record
+from xinyong.services.records import Stored, revoke_record, submit_record
 from xinyong.services.reports import build_report, query_log_page
 
 UowFactory = Callable[[], SqlUnitOfWork]
 
 COVERED = calendar.official_years()
+AGENCY = "AGENCY-BAIHANG"
 BEFORE_2026 = frozenset(y for y in COVERED if y < 2026)
 COMMITMENT = "本人承诺今后严格遵守食品安全法律法规，按时履行义务。"
 
@@ -437,3 +449,54 @@ def test_the_migration_backfills_what_every_stored_deadline_was_counted_from(
 
     assert _stored(engine) == before
     engine.dispose()
+
+
+def test_an_agencys_acknowledgement_counted_monday_to_friday_is_counted_again_and_it_is_told(
+    seeded: UowFactory, policy: Policy, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(calendar, "official_years", lambda: BEFORE_2026)  # 2026 "not out yet"
+    clock.at = on(date(2026, 9, 29))
+    stored = _submit(seeded, policy, subject_id=citizen_id(), decision_date="2026-06-01")
+    authorisations.grant_authorisation(
+        seeded(),
+        policy,
+        subject_id=stored.record.subject_id,
+        grantee=AGENCY,
+        purpose="loan_approval",
+        scope="records",
+        expires_on=date(2026, 12, 31),
+        actor="account:1",
+    )
+    caller = ApiKey(None, "p", "", AGENCY, AGENCY, frozenset({Scope.AGENCY_QUERY}), clock.at)
+    authorisations.agency_query(
+        seeded(),
+        policy,
+        caller=caller,
+        number=stored.subject_number,
+        purpose="loan_approval",
+        scope="records",
+    )
+    revoke_record(seeded(), policy, stored.record.id, department=None, reason="复议撤销", actor="c")
+    [item] = feed.read_feed(seeded(), recipient=AGENCY, after=0, limit=10)
+    with seeded() as uow:
+        owed = uow.feed.acknowledgement(item.seq or 0)
+    assert owed is not None
+    assert (owed.due.day, owed.due.official) == (date(2026, 10, 2), False)  # Monday to Friday
+
+    monkeypatch.setattr(calendar, "official_years", lambda: COVERED)
+    deadlines.recount_deadlines(seeded(), actor="sweep")
+    with seeded() as uow:
+        owed = uow.feed.acknowledgement(item.seq or 0)
+    assert owed is not None
+    # The National Day holidays: three working days from 29 September end on 9 October.
+    assert (owed.due.day, owed.due.official) == (date(2026, 10, 9), True)
+    moved = feed.read_feed(seeded(), recipient=AGENCY, after=item.seq or 0, limit=10)
+    assert [(i.kind.value, i.entity_type, i.entity_id) for i in moved] == [
+        ("deadline_moved", "feed_item", item.seq)
+    ]
+    clock.at = on(date(2026, 10, 9))
+    running = deadlines.watched_deadlines(
+        seeded(), kinds=[DeadlineKind.ACKNOWLEDGEMENT], department=AGENCY, overdue=False
+    )
+    assert [(w.due.day, w.must_act) for w in running] == [(date(2026, 10, 9), AGENCY)]
+    assert deadlines.watched_deadlines(seeded(), department=AGENCY, overdue=True) == []

@@ -1,11 +1,13 @@
 """The exchange wired to the platform: changes made by the platform's own services reach a peer
 platform on a database of its own and are applied there through the same gates; the origin is
-authoritative; applying twice changes nothing."""
+authoritative; applying twice changes nothing; an agency peer receives only what its standing and
+the subjects' authorisations allow."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -28,14 +30,22 @@ from xinyong.db.engine import make_engine
 from xinyong.db.exchange_states import SqlSubjectStates
 from xinyong.db.records import CreditRecordRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
-from xinyong.domain.envelopes import NodeKeys, RefusalReason
-from xinyong.domain.exchange import NodeIdentity, NodeLevel, SubjectType, subject_reference
+from xinyong.domain.envelopes import NodeKeys, RefusalReason, peek
+from xinyong.domain.exchange import (
+    Entitlement,
+    NodeIdentity,
+    NodeLevel,
+    PeerKind,
+    SubjectType,
+    subject_reference,
+)
 from xinyong.domain.lists import EntryState
 from xinyong.domain.merkle import MerkleTree
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus, document_key
-from xinyong.services import decided_lists, departments, exchange
-from xinyong.services.exchange import Outcome
+from xinyong.services import agencies, authorisations, decided_lists, departments, exchange
+from xinyong.services.authorisations import LiveAuthorisations
+from xinyong.services.exchange import Outcome, Peer
 from xinyong.services.inbound import make_apply
 from xinyong.services.outbound import requeue_subjects
 from xinyong.services.reconciliation import answer_digest, answer_resend, reconcile_and_repair
@@ -221,3 +231,90 @@ def test_reconciliation_finds_exactly_the_corrupted_subject_and_the_origin_repai
     (again,) = reconcile_and_repair(theirs, LocalDigests(ours), ["BJ"], resend, depth=4)
     assert again.result.in_step
     assert again.requeued == 0
+
+
+# --- agencies: what their standing and the subjects' authorisations allow -----------------
+
+AGENCY = "AGENCY-BAIHANG"  # a registered agency of the policy, and the exchange peer of that code
+
+
+def to_agency(broker: FakeBroker) -> list[str | None]:
+    """The kinds of the events relayed to the agency, in order."""
+    return [peek(data).kind for to, _, data in broker.streams.get("BJ", []) if to == AGENCY]
+
+
+def test_an_agency_peer_gets_nothing_new_while_blacklisted_and_withdrawals_always(
+    bj: Platform, policy: Policy
+) -> None:
+    exchange.init_node(bj(), BJ_ID, BJ_KEYS, actor="test")
+    identity = NodeIdentity(AGENCY, "110000", NodeLevel.PROVINCIAL)
+    licensed = Entitlement(PeerKind.AGENCY, items=frozenset({"ADM-PEN-01"}))
+    exchange.add_peer(bj(), Peer(identity, NodeKeys.generate().public, licensed), actor="test")
+    live, broker = LiveAuthorisations(), FakeBroker()
+
+    def relay() -> None:
+        exchange.relay_outbox(bj(), FakeTransport(broker, "BJ"), live)
+
+    agencies.blacklist_agency(bj(), AGENCY, ground="泄露信息", on=None, actor="centre")
+    submit_record(bj(), policy, penalty_row(), department="BJ-AMR", actor="amr")
+    relay()
+    assert to_agency(broker) == []  # a public item its licence covers, but it is suspended
+    agencies.lift_blacklisting(bj(), AGENCY, reason="整改完成", actor="centre")
+    held = submit_record(bj(), policy, penalty_row(), department="BJ-AMR", actor="amr")
+    relay()
+    assert to_agency(broker) == ["record.accepted"]
+
+    agencies.blacklist_agency(bj(), AGENCY, ground="再次违规", on=None, actor="centre")
+    revoke_record(bj(), policy, held.record.id, department=None, reason="复议撤销", actor="c")
+    submit_record(bj(), policy, penalty_row(), department="BJ-AMR", actor="amr")
+    relay()
+    # The copy it holds is put right; the new record does not reach it.
+    assert to_agency(broker) == ["record.accepted", "record.revoked"]
+
+
+def test_an_agency_is_authorised_only_by_a_live_authorisation_covering_the_item(
+    bj: Platform, policy: Policy
+) -> None:
+    exchange.init_node(bj(), BJ_ID, BJ_KEYS, actor="test")
+    stored = submit_record(bj(), policy, penalty_row(), department="BJ-AMR", actor="amr")
+    with bj() as u:
+        [(_, change)] = u.outbox.pending(10)
+        now = u.now()
+    live = LiveAuthorisations()
+
+    def authorised(on: datetime) -> bool:
+        with bj() as u:
+            return live.is_authorised(u, AGENCY, change, on=on)
+
+    def suspended(code: str, on: datetime) -> bool:
+        with bj() as u:
+            return live.is_suspended(u, code, on=on)
+
+    assert authorised(now) is False
+    assert suspended(AGENCY, now) is False
+    assert suspended("BJ-AMR", now) is False  # no agency: its peer entitlement rules
+
+    def grant(scope: str, grantee: str = AGENCY) -> int:
+        granted = authorisations.grant_authorisation(
+            bj(),
+            policy,
+            subject_id=stored.record.subject_id,
+            grantee=grantee,
+            purpose="loan_approval",
+            scope=scope,
+            expires_on=now.date() + timedelta(days=30),
+            actor="account:1",
+        )
+        return granted.id or 0
+
+    grant("lists")  # lists do not cover a record
+    grant("records", "AGENCY-PUDAO")  # another agency's
+    assert authorised(now) is False
+    covering = grant("records")
+    assert authorised(now) is True
+    assert authorised(now + timedelta(days=31)) is False  # lapsed
+    authorisations.revoke_authorisation(
+        bj(), subject_id=stored.record.subject_id, authorisation_id=covering, actor="account:1"
+    )
+    assert authorised(now) is False
+    assert suspended(AGENCY, datetime(2031, 1, 2, tzinfo=UTC)) is True  # its licence is over

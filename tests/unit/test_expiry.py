@@ -66,7 +66,8 @@ def test_the_sweep_works_through_what_is_due_a_chunk_at_a_time(
     assert sweep(uow, policy, actor="sweep", chunk=2) == SweepSummary(expired=3)
     # Two chunks, then listings and retention, then the recount of fallback deadlines (nothing
     # of the query log is old enough to delete, so that step commits nothing), then the derived
-    # clean status (one transaction for the one derived list).
+    # clean status (one transaction for the one derived list); no agency is flagged, so that
+    # step commits nothing either.
     assert uow.commits - commits == 5
     assert {r.status for r in uow.committed.records.values()} == {RecordStatus.EXPIRED}
 

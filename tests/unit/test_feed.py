@@ -1,17 +1,25 @@
 """The feed over the fakes: only a party that received an item is told what became of it, in
-order, without ID numbers."""
+order, without ID numbers; a suspended agency is refused its feed; an agency acknowledges each
+correction, repair and revocation by its deadline, or is flagged."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 
 from tests.fakes import FakeUnitOfWork
-from tests.unit.helpers import authorised_query, party, submitted
-from xinyong.domain.feed import FeedKind
+from tests.unit.helpers import authorised_query, on, party, submitted
+from xinyong.domain.agencies import AgencySuspended
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.deadlines import DeadlineKind
+from xinyong.domain.errors import CatalogError, Conflict, NotFound
+from xinyong.domain.feed import AcknowledgementRules, FeedKind
 from xinyong.domain.policy import Policy
+from xinyong.services import agencies, deadlines, objections, repairs
 from xinyong.services.authorisations import NotAuthorised, agency_query
-from xinyong.services.feed import notify, read_feed
-from xinyong.services.records import Stored
+from xinyong.services.feed import acknowledge, notify, read_feed
+from xinyong.services.records import Stored, revoke_record
 
 
 def _notify(uow: FakeUnitOfWork, stored: Stored, kind: FeedKind, detail: str) -> int:
@@ -76,3 +84,260 @@ def test_the_feed_is_read_in_order_after_the_last_item_seen(
     assert seqs == sorted(set(seqs))
     assert read_feed(uow, recipient="AGENCY-BAIHANG", after=seqs[0], limit=1) == items[1:2]
     assert read_feed(uow, recipient="AGENCY-BAIHANG", after=seqs[2], limit=10) == []
+
+
+# --- an agency's standing, and its acknowledgements ----------------------------------------
+
+
+def _audits(uow: FakeUnitOfWork, tag: EventTag) -> list[AuditEvent]:
+    return [e for e in uow.committed.audit if e.tag is tag]
+
+
+def test_a_blacklisted_agency_is_refused_its_feed_and_the_refusal_audited(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = submitted(uow, policy)
+    authorised_query(uow, policy, stored, "AGENCY-BAIHANG")
+    _notify(uow, stored, FeedKind.CORRECTED, "corrected")
+    agencies.blacklist_agency(uow, "AGENCY-BAIHANG", ground="泄露信息", on=None, actor="centre")
+    with pytest.raises(AgencySuspended, match="may not read its feed: on the agency blacklist"):
+        read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10, actor="key:baihang")
+    [refusal] = _audits(uow, EventTag.AGENCY_FEED_REFUSED)
+    assert (refusal.actor, refusal.entity_id) == ("key:baihang", "AGENCY-BAIHANG")
+    assert "blacklist" in (refusal.reason or "")
+    # Taken off the blacklist, it reads what waited for it.
+    agencies.lift_blacklisting(uow, "AGENCY-BAIHANG", reason="整改完成", actor="centre")
+    assert [i.kind for i in read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10)] == [
+        FeedKind.CORRECTED
+    ]
+
+
+def test_an_agency_whose_licence_expired_is_refused_its_feed_a_department_never(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    uow.at = on(date(2031, 1, 2))  # the demo licences are valid until 2030-12-31
+    with pytest.raises(AgencySuspended, match="licence expired on 2030-12-31"):
+        read_feed(uow, recipient="AGENCY-PUDAO", after=0, limit=10)
+    assert len(_audits(uow, EventTag.AGENCY_FEED_REFUSED)) == 1
+    assert read_feed(uow, recipient="BJ-AMR", after=0, limit=10) == []  # no licence to hold
+
+
+def _revoked(uow: FakeUnitOfWork, policy: Policy) -> tuple[Stored, int]:
+    """A record two agencies received, revoked: return it and BAIHANG's feed item."""
+    stored = submitted(uow, policy)
+    authorised_query(uow, policy, stored, "AGENCY-BAIHANG")
+    authorised_query(uow, policy, stored, "AGENCY-PUDAO")
+    revoke_record(uow, policy, stored.record.id, department=None, reason="复议撤销", actor="c")
+    [item] = read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10)
+    return stored, item.seq or 0
+
+
+def test_a_correction_repair_or_revocation_asks_each_agency_for_an_acknowledgement(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    assert policy.acknowledgements.kinds == {
+        FeedKind.CORRECTED,
+        FeedKind.REPAIRED,
+        FeedKind.REVOKED,
+    }
+    stored, seq = _revoked(uow, policy)
+    [item] = read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10)
+    # Three working days on the official calendar from Friday 20 November 2026.
+    assert (item.kind, item.acknowledge_by, item.acknowledged_at) == (
+        FeedKind.REVOKED,
+        date(2026, 11, 25),
+        None,
+    )
+    owed = uow.committed.acknowledgements[seq]
+    assert (owed.agency, owed.subject_id, owed.due.official, owed.due.working_days) == (
+        "AGENCY-BAIHANG",
+        stored.record.subject_id,
+        True,
+        3,
+    )
+    assert sorted(a.agency for a in uow.committed.acknowledgements.values()) == [
+        "AGENCY-BAIHANG",
+        "AGENCY-PUDAO",
+    ]
+    # What asks nothing back (a mark, an expiry) owes nothing.
+    with uow:
+        subject = uow.subjects.get(stored.record.subject_id)
+        notify(
+            uow,
+            subject,
+            FeedKind.UNDER_OBJECTION,
+            "record",
+            stored.record.id,
+            "under objection",
+            acknowledgements=policy.acknowledgements,
+        )
+        uow.commit()
+    assert len(uow.committed.acknowledgements) == 2
+
+
+def test_acknowledging_is_stored_and_audited_once(uow: FakeUnitOfWork, policy: Policy) -> None:
+    _, seq = _revoked(uow, policy)
+    first = acknowledge(uow, agency="AGENCY-BAIHANG", seq=seq, actor="key:baihang")
+    assert (first.acknowledged_at, first.acknowledged_by, first.was_late) == (
+        uow.now(),
+        "key:baihang",
+        False,
+    )
+    uow.at = on(date(2026, 11, 23))
+    again = acknowledge(uow, agency="AGENCY-BAIHANG", seq=seq, actor="key:other")
+    assert again == first  # nothing changes
+    [audited] = _audits(uow, EventTag.AGENCY_ACKNOWLEDGED)
+    assert (audited.entity_type, audited.entity_id, audited.data["late"]) == (
+        "feed_item",
+        str(seq),
+        False,
+    )
+    [item] = read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10)
+    assert item.acknowledged_at == first.acknowledged_at
+
+
+def test_an_agency_acknowledges_only_its_own_items_that_ask_for_it(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored, seq = _revoked(uow, policy)
+    with pytest.raises(NotFound):
+        acknowledge(uow, agency="AGENCY-PUDAO", seq=seq, actor="key:pudao")  # BAIHANG's item
+    with pytest.raises(NotFound):
+        acknowledge(uow, agency="AGENCY-BAIHANG", seq=999, actor="key:baihang")
+    _notify(uow, stored, FeedKind.UNDER_OBJECTION, "under objection")
+    marked = read_feed(uow, recipient="AGENCY-BAIHANG", after=seq, limit=10)[0].seq or 0
+    with pytest.raises(Conflict, match="asks for no acknowledgement"):
+        acknowledge(uow, agency="AGENCY-BAIHANG", seq=marked, actor="key:baihang")
+    assert _audits(uow, EventTag.AGENCY_ACKNOWLEDGED) == []
+    assert uow.committed.acknowledgements[seq].acknowledged_at is None
+
+
+def test_overdue_acknowledgements_are_watched_and_flag_the_agency_once(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    _, seq = _revoked(uow, policy)
+    assert not any(a.flagged for a in agencies.agency_standings(uow))
+    assert agencies.flag_overdue_agencies(uow, actor="sweep") == 0
+    uow.at = on(date(2026, 11, 25))  # the due day itself: not overdue yet
+    assert deadlines.watched_deadlines(uow, department=None, overdue=True) == []
+    assert agencies.flag_overdue_agencies(uow, actor="sweep") == 0
+
+    uow.at = on(date(2026, 11, 26))
+    overdue = deadlines.watched_deadlines(uow, department=None, overdue=True)
+    assert sorted((w.kind, w.must_act, w.entity_type) for w in overdue) == [
+        (DeadlineKind.ACKNOWLEDGEMENT, "AGENCY-BAIHANG", "feed_item"),
+        (DeadlineKind.ACKNOWLEDGEMENT, "AGENCY-PUDAO", "feed_item"),
+    ]
+    assert [w.working_days_overdue(date(2026, 11, 26)) for w in overdue] == [1, 1]
+    flagged = {a.code: a.overdue_acknowledgements for a in agencies.agency_standings(uow)}
+    assert flagged == {"AGENCY-BAIHANG": 1, "AGENCY-PUDAO": 1}
+    assert agencies.flag_overdue_agencies(uow, actor="sweep") == 2
+    assert agencies.flag_overdue_agencies(uow, actor="sweep") == 0  # each flagged once
+    audited = _audits(uow, EventTag.AGENCY_FLAGGED)
+    assert sorted(e.entity_id for e in audited) == ["AGENCY-BAIHANG", "AGENCY-PUDAO"]
+    assert [e.data["feed_items"] for e in audited if e.entity_id == "AGENCY-BAIHANG"] == [[seq]]
+
+    # Acknowledged late: no longer overdue, the agency no longer flagged, the lateness audited.
+    acknowledge(uow, agency="AGENCY-BAIHANG", seq=seq, actor="key:baihang")
+    standing = {a.code: a.flagged for a in agencies.agency_standings(uow)}
+    assert standing == {"AGENCY-BAIHANG": False, "AGENCY-PUDAO": True}
+    [late] = _audits(uow, EventTag.AGENCY_ACKNOWLEDGED)
+    assert late.data["late"] is True
+    [left] = deadlines.watched_deadlines(uow, department=None, overdue=True)
+    assert left.must_act == "AGENCY-PUDAO"
+
+
+@pytest.mark.parametrize(
+    ("acknowledge", "why"),
+    [
+        (["corrected", "withdrawn"], "'withdrawn' is not one of"),
+        (["deadline_moved"], "asks nothing back"),
+        ([], "non-empty list"),
+    ],
+)
+def test_the_policy_names_only_feed_kinds_an_agency_can_acknowledge(
+    acknowledge: list[str], why: str
+) -> None:
+    data = {"agencies": {"acknowledge_working_days": 3, "acknowledge": acknowledge}}
+    with pytest.raises(CatalogError, match=why):
+        AcknowledgementRules.from_policy(data)
+    with pytest.raises(CatalogError, match="acknowledge_working_days"):
+        AcknowledgementRules.from_policy({"agencies": {"acknowledge": ["revoked"]}})
+
+
+def test_an_agency_is_never_given_an_item_for_public_bodies_only_nor_told_of_it(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    """A student-loan default (`CON-STULOAN-01`, sharing scope `government`) goes to public
+    bodies only, as the exchange never sends it to an agency: a person's authorisation does not
+    open it to an agency's query, so the feed never follows it there either."""
+    fine = submitted(uow, policy)
+    loan = {
+        "item": "CON-STULOAN-01",
+        "document_number": "京教助贷〔2026〕0042号",
+        "subject_id": fine.subject_number,
+        "subject_name": "王秀英",
+        "decision_date": "2026-09-01",
+        "authority_name": "北京市教育委员会",
+        "authority_uscc": "111100000000210477",  # BJ-EDU in the shipped departments
+        "loan_contract_number": "GJZXDK-2024-000123",
+        "school_name": "北京某大学",
+        "overdue_principal": "6000",
+        "overdue_days": "120",
+    }
+    defaulted = submitted(uow, policy, loan, department="BJ-EDU")
+    assert policy.catalog.get("CON-STULOAN-01").sharing_scope.value == "government"
+    answer = authorised_query(uow, policy, fine, "AGENCY-BAIHANG")
+    assert [r.id for r in answer.records] == [fine.record.id]
+    assert _notify(uow, defaulted, FeedKind.CORRECTED, "corrected") == 0
+    assert _notify(uow, fine, FeedKind.CORRECTED, "corrected") == 1
+
+
+def test_a_correction_and_a_repair_each_ask_the_agency_for_an_acknowledgement(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    corrected, repaired = submitted(uow, policy), submitted(uow, policy)
+    for stored in (corrected, repaired):
+        authorised_query(uow, policy, stored, "AGENCY-BAIHANG")
+    objection = objections.file_objection(
+        uow,
+        policy,
+        subject_id=corrected.record.subject_id,
+        record_id=corrected.record.id,
+        entry_id=None,
+        ground="error_or_omission",
+        reasons="罚款金额记载有误",
+        actor="account:1",
+    )
+    objections.forward_objection(uow, policy, objection.id or 0, department=None, actor="c")
+    objections.decide_objection(
+        uow,
+        policy,
+        objection.id or 0,
+        outcome="correct",
+        reasons="经核查予以更正",
+        department="BJ-AMR",
+        actor="amr",
+    )
+    uow.at = on(date(2026, 12, 1))  # a general fine may be repaired after three months
+    applied = repairs.apply_for_repair(
+        uow,
+        policy,
+        subject_id=repaired.record.subject_id,
+        record_id=repaired.record.id,
+        obligations_performed=True,
+        commitment="本人承诺已缴清罚款并停止违法行为，今后诚信守法经营，如有违反愿承担相应责任。",
+        actor="account:1",
+    )
+    repairs.accept_repair(uow, applied.id or 0, department="BJ-AMR", actor="amr")
+    repairs.decide_repair(
+        uow, policy, applied.id or 0, repaired=True, reasons="准予", department="BJ-AMR", actor="a"
+    )
+    owed = sorted((a.kind, a.entity_id, a.due.day) for a in uow.committed.acknowledgements.values())
+    assert owed == [
+        (FeedKind.CORRECTED, corrected.record.id, date(2026, 11, 25)),
+        (FeedKind.REPAIRED, repaired.record.id, date(2026, 12, 4)),
+    ]
+    items = read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10)
+    marks = [i.acknowledge_by for i in items if i.kind is FeedKind.UNDER_OBJECTION]
+    assert marks == [None]  # a mark asks nothing back

@@ -3,14 +3,22 @@ covers every text the templates and the web layer mark, with nothing stale in it
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+from tests.factories import penalty_row
+from xinyong.domain.errors import RowRejected
+from xinyong.domain.policy import Policy
+from xinyong.domain.records import validate_row
 from xinyong.web import i18n
+from xinyong.web.console import reasons
+from xinyong.web.console.reasons import flag_in_words, reason_in_words
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "src" / "xinyong" / "locale" / "en" / "LC_MESSAGES" / "messages.po"
@@ -77,3 +85,82 @@ def test_a_template_renders_in_one_language_at_a_time() -> None:
     assert "登录" not in english
     assert 'href="/portal/login?lang=en"' in chinese
     assert 'href="/portal/login?lang=zh"' in english
+
+
+#: Rows the record gate refuses, one reason or more each (BJ-AMR's penalties, and an
+#: organisation's item without a credit code).
+_BAD_ROWS: list[dict[str, object]] = [
+    penalty_row(
+        subject_id="110105194912310021",
+        decision_date="2026-13-01",
+        authority_uscc="11110000000021135N",
+        penalty_type="flogging",
+        fine_amount="abc",
+        violation="",
+        shoe_size="42",
+    ),
+    penalty_row(subject_id="11010519491231", fine_amount="-1", document_number="号" * 101),
+    penalty_row(subject_id="1101051949123100AX", fine_amount="1.234", item="NO-SUCH-ITEM"),
+    penalty_row(decision_date="2026-11-21", valid_from="2026-09-01", valid_until="2026-08-31"),
+    penalty_row(item="ADM-PEN-02", subject_id="11010519491231002X", religion="x"),
+    penalty_row(subject_id="110105199902300012", decision_date="1800-01-01"),
+]
+
+#: Reasons the file readers give (services/batchfiles.py, services/batches.py).
+_READER_REASONS = [
+    "has 3 cells; the header has 12",
+    "not valid JSON: Expecting value at column 1",
+    "must be a JSON object",
+    "contains a control character; text fields hold none",
+    "could not be checked (KeyError)",
+]
+
+
+def _reasons(policy: Policy) -> list[str]:
+    amr = policy.department("BJ-AMR")
+    assert amr is not None
+    found = []
+    for raw in _BAD_ROWS:
+        with pytest.raises(RowRejected) as caught:
+            validate_row(raw, row=1, department=amr, gate=policy.gate(date(2026, 11, 20)))
+        found += [p.reason for p in caught.value.problems]
+    return found + _READER_REASONS
+
+
+def test_every_reason_a_batch_row_is_refused_for_is_told_in_chinese_and_in_english(
+    policy: Policy,
+) -> None:
+    found = _reasons(policy)
+    assert len(found) >= 20
+    for reason in found:
+        chinese = reason_in_words(reason)
+        assert chinese != i18n.gettext(reasons.FALLBACK), reason
+        assert re.search(r"[\u4e00-\u9fff]", chinese), chinese  # codes to write may stay
+        with i18n.use_language("en"):
+            english = reason_in_words(reason)
+        assert not re.search(r"[\u4e00-\u9fff]", english), english
+        assert "110105194912310021" not in chinese + english
+    with i18n.use_language("en"):
+        assert reason_in_words("a reason nobody wrote a rule for") == (
+            "a reason nobody wrote a rule for"
+        )
+    assert reason_in_words("a reason nobody wrote a rule for") == i18n.gettext(reasons.FALLBACK)
+
+
+def test_what_a_court_list_row_is_flagged_for_is_told_in_chinese_and_in_english() -> None:
+    from tests.unit.test_court_list import NUMBER, published_row
+    from xinyong.domain.court_list import KnownPerson, match_candidate, parse_published_row
+
+    # A Beijing case number from a court in Anhui, an age and a name that disagree.
+    row = published_row(caseCode="（2026）京0105执9号", courtName="巢湖市人民法院", age="30")
+    candidate = parse_published_row(row, 1)
+    assert not isinstance(candidate, list)
+    (match,) = match_candidate(candidate, [KnownPerson(1, NUMBER, "别人")])
+    assert len(match.inconsistencies) >= 3
+    for flag in match.inconsistencies:
+        chinese = flag_in_words(flag)
+        assert chinese != i18n.gettext(reasons.OTHER_FLAG), flag
+        with i18n.use_language("en"):
+            english = flag_in_words(flag)
+        assert english.startswith("The "), english
+    assert flag_in_words("something new") == i18n.gettext(reasons.OTHER_FLAG)

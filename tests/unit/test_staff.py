@@ -56,6 +56,43 @@ def _login(uow: FakeUnitOfWork, policy: Policy, new: staff.NewStaff) -> staff.St
     return staff.finish_login(uow, policy, token=pending.token, code=_code(new, uow))
 
 
+def test_a_user_of_a_department_that_submits_and_checks_may_hold_both_its_roles(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    new = _add(uow, policy, also=(Role.IMPLEMENTING_DEPARTMENT,))
+    found = staff.authenticate_staff(uow, _login(uow, policy, new).token)
+    assert found is not None
+    user, caller = found
+    assert user.roles == (Role.SOURCE_DEPARTMENT, Role.IMPLEMENTING_DEPARTMENT)
+    assert caller.scopes == (
+        ROLE_SCOPES[Role.SOURCE_DEPARTMENT] | ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT]
+    )
+    added = [e for e in uow.committed.audit if e.tag is EventTag.STAFF_ADDED]
+    assert added[-1].data["also"] == ["implementing_department"]
+
+
+@pytest.mark.parametrize(
+    ("role", "also", "department", "refusal"),
+    [
+        # BJ-SOCSEC provides items but checks for no matter: its mandate covers one role.
+        (Role.SOURCE_DEPARTMENT, (Role.IMPLEMENTING_DEPARTMENT,), "BJ-SOCSEC", "no matter"),
+        (Role.CREDIT_CENTRE, (Role.SOURCE_DEPARTMENT,), None, "two roles"),
+        (Role.SOURCE_DEPARTMENT, (Role.SOURCE_DEPARTMENT,), "BJ-AMR", "each role once"),
+        (Role.SOURCE_DEPARTMENT, (Role.CREDIT_AGENCY,), "BJ-AMR", "not a staff role"),
+    ],
+)
+def test_two_roles_only_where_the_departments_mandate_covers_both(
+    uow: FakeUnitOfWork,
+    policy: Policy,
+    role: Role,
+    also: tuple[Role, ...],
+    department: str | None,
+    refusal: str,
+) -> None:
+    with pytest.raises(Invalid, match=refusal):
+        _add(uow, policy, role=role, also=also, department=department)
+
+
 def test_a_department_user_gets_the_scopes_a_key_of_their_role_gets(
     uow: FakeUnitOfWork, policy: Policy
 ) -> None:

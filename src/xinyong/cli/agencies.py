@@ -16,12 +16,14 @@ app = typer.Typer(help="Credit reporting agencies: licences and the agency black
 
 @app.command("list")
 def list_agencies() -> None:
-    """Every registered agency, its licence, and whether it may query today."""
+    """Every registered agency, its licence, whether it may query today, and whether it is
+    flagged for acknowledgements of corrections, repairs or revocations past their deadline."""
     from xinyong.services import agencies
 
     p = context.platform()
     table = Table("code", "name", "licence", "valid", "may query")
-    for a in agencies.agency_standings(p.uow()):
+    standings = agencies.agency_standings(p.uow())
+    for a in standings:
         licence = a.licence
         table.add_row(
             a.code,
@@ -31,6 +33,15 @@ def list_agencies() -> None:
             "yes" if a.refused_because is None else f"no: {a.refused_because}",
         )
     console.print(table)
+    for a in standings:  # below the table, in full: never cut to fit the terminal
+        if a.flagged:
+            n = a.overdue_acknowledgements
+            console.print(
+                f"flagged: {a.code}: {n} overdue acknowledgement{'s' if n > 1 else ''} of a"
+                " correction, repair or revocation"
+                " (xinyong deadlines list --overdue --kind acknowledgement)",
+                highlight=False,
+            )
 
 
 @app.command("licence")

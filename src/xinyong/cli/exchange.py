@@ -179,7 +179,10 @@ def run(
     import threading
 
     from xinyong.db.exchange_states import SqlSubjectStates
+    from xinyong.db.unit_of_work import SqlUnitOfWork
     from xinyong.services import exchange_rounds as rounds
+    from xinyong.services.authorisations import LiveAuthorisations
+    from xinyong.services.exchange import Authorisations
     from xinyong.services.inbound import make_apply
     from xinyong.services.outbound import requeue_subjects
     from xinyong.services.reconciliation import answer_digest, answer_resend
@@ -201,10 +204,11 @@ def run(
     figures = rounds.RoundFigures()
     apply = make_apply(p.policy)
 
+    # Agencies: what their standing and the subjects' authorisations allow (services/authorisations)
+    agencies: Authorisations[SqlUnitOfWork] = LiveAuthorisations()
+
     def round_once() -> None:
-        rounds.exchange_round(
-            p.uow, transport, apply, rounds.NoAuthorisations(), figures, lags=transport
-        )
+        rounds.exchange_round(p.uow, transport, apply, agencies, figures, lags=transport)
 
     if metrics_port is not None:
         _serve_metrics(metrics_port, p, figures)

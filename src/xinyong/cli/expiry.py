@@ -41,6 +41,7 @@ def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         "deadlines_recounted": summary.deadlines_recounted,
         "clean_granted": summary.clean_granted,
         "clean_ended": summary.clean_ended,
+        "agencies_flagged": summary.agencies_flagged,
     }
     if as_json:
         typer.echo(json.dumps(figures))
@@ -50,5 +51,6 @@ def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         f" {summary.deleted} records deleted after retention,"
         f" {summary.queries_deleted} query-log entries deleted after retention,"
         f" {summary.deadlines_recounted} deadlines counted again on the official calendar,"
-        f" {summary.clean_granted} clean statuses derived, {summary.clean_ended} ended"
+        f" {summary.clean_granted} clean statuses derived, {summary.clean_ended} ended,"
+        f" {summary.agencies_flagged} agencies flagged for overdue acknowledgements"
     )

@@ -22,7 +22,13 @@ _ROLES = "source_department, implementing_department or credit_centre"
 def add(
     username: str,
     name: Annotated[str, typer.Option(help="The user's name, as shown in the console")],
-    role: Annotated[str, typer.Option(help=f"The user's role: {_ROLES}")],
+    role: Annotated[
+        list[str],
+        typer.Option(
+            help=f"The user's role: {_ROLES}; given twice (source_department and"
+            " implementing_department), both of a department whose mandate covers both"
+        ),
+    ],
     department: Annotated[
         str | None, typer.Option(help="The department code (none for credit-centre staff)")
     ] = None,
@@ -33,7 +39,7 @@ def add(
     from xinyong.services import staff as staff_service
 
     try:
-        chosen = Role(role)
+        chosen, *also = [Role(r) for r in role]
     except ValueError:
         context.fail(f"role: one of {_ROLES}")
     p = context.platform()
@@ -47,8 +53,10 @@ def add(
             department=department,
             password=password or "",
             actor=context.CLI_ACTOR,
+            also=tuple(also),
         )
-    console.print(f"staff user {new.staff.username} ({chosen.value}, {department or 'centre'})")
+    roles = "+".join(r.value for r in new.staff.roles)
+    console.print(f"staff user {new.staff.username} ({roles}, {department or 'centre'})")
     typer.echo(f"TOTP secret: {new.secret}")
     typer.echo(f"otpauth URI: {new.uri}")
 
@@ -63,7 +71,7 @@ def list_staff() -> None:
         table.add_row(
             s.username,
             s.name,
-            s.role.value,
+            "+".join(r.value for r in s.roles),
             s.department or "-",
             s.enrolled_at.strftime("%Y-%m-%d %H:%M") if s.enrolled_at else "",
             s.disabled_at.strftime("%Y-%m-%d %H:%M") if s.disabled_at else "",

@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Date, Integer, String, UniqueConstraint, select
+from sqlalchemy import BigInteger, Date, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base
 from xinyong.db.types import BigId, Json, UTCDateTime
-from xinyong.services.court_candidates import CandidateMatch, ReviewCandidate
+from xinyong.domain.errors import NotFound
+from xinyong.services.court_candidates import CandidateMatch, CandidateStatus, ReviewCandidate
 
 
 class CourtCandidateRow(Base):
@@ -32,6 +33,11 @@ class CourtCandidateRow(Base):
     matches: Mapped[list[dict[str, Any]]] = mapped_column(Json)
     status: Mapped[str] = mapped_column(String(16), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The reviewer's decision: the person confirmed (none when rejected), why, who and when.
+    subject_id: Mapped[int | None] = mapped_column(BigInteger)
+    reasons: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("source", "row"),)
 
@@ -75,19 +81,43 @@ class SqlCourtCandidates:
             .order_by(CourtCandidateRow.id)
             .limit(limit)
         )
-        return [
-            ReviewCandidate(
-                source=r.source,
-                row=r.row,
-                name=r.name,
-                masked_number=r.masked_number,
-                case_code=r.case_code,
-                court_name=r.court_name,
-                published_on=r.published_on,
-                flags=tuple(r.flags),
-                matches=tuple(
-                    CandidateMatch(m["subject_id"], tuple(m["inconsistencies"])) for m in r.matches
-                ),
-            )
-            for r in rows
-        ]
+        return [_to_domain(r) for r in rows]
+
+    def get(self, candidate_id: int) -> ReviewCandidate:
+        row = self.session.get(CourtCandidateRow, candidate_id)
+        if row is None:
+            raise NotFound(f"court candidate {candidate_id} does not exist")
+        return _to_domain(row)
+
+    def decide(self, candidate: ReviewCandidate) -> None:
+        row = self.session.get(CourtCandidateRow, candidate.id)
+        if row is None:
+            raise NotFound(f"court candidate {candidate.id} does not exist")
+        row.status = candidate.status.value
+        row.subject_id = candidate.subject_id
+        row.reasons = candidate.reasons or None
+        row.decided_by = candidate.decided_by
+        row.decided_at = candidate.decided_at
+        self.session.flush()
+
+
+def _to_domain(r: CourtCandidateRow) -> ReviewCandidate:
+    return ReviewCandidate(
+        source=r.source,
+        row=r.row,
+        name=r.name,
+        masked_number=r.masked_number,
+        case_code=r.case_code,
+        court_name=r.court_name,
+        published_on=r.published_on,
+        flags=tuple(r.flags),
+        matches=tuple(
+            CandidateMatch(m["subject_id"], tuple(m["inconsistencies"])) for m in r.matches
+        ),
+        id=r.id,
+        status=CandidateStatus(r.status),
+        subject_id=r.subject_id,
+        reasons=r.reasons or "",
+        decided_by=r.decided_by,
+        decided_at=r.decided_at,
+    )

@@ -1,6 +1,6 @@
-"""Deadlines: the working-day deadlines stored with objections, repairs, list entries and
-records, read together (the overdue view, the recount) and written back when counted again; and
-the notices kept in a person's file."""
+"""Deadlines: the working-day deadlines stored with objections, repairs, list entries, records
+and agencies' acknowledgements, read together (the overdue view, the recount) and written back
+when counted again; and the notices kept in a person's file."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column
 
 from xinyong.db.base import Base, deadline_values, stored_deadline
+from xinyong.db.feed import FeedAcknowledgementRow
 from xinyong.db.lists import ListEntryRow
 from xinyong.db.objections import ObjectionRow
 from xinyong.db.records import CreditRecordRow
@@ -187,6 +188,17 @@ SPECS: dict[DeadlineKind, _Spec] = {
             running=lambda: ListEntryRow.state.in_(
                 [EntryState.DECIDED.value, EntryState.PUBLISHED.value]
             ),
+        ),
+        # An agency acknowledges a correction, repair or revocation in its feed (the row's id is
+        # the feed item's seq, which the agency knows).
+        _Spec(
+            DeadlineKind.ACKNOWLEDGEMENT,
+            FeedAcknowledgementRow,
+            "feed_item",
+            "ack_due",
+            department=_department,
+            must_act=_own,
+            running=lambda: FeedAcknowledgementRow.acknowledged_at.is_(None),
         ),
         # The platform publishes a public record when it accepts it, so double publicity is
         # pending only while a public record is held for identity review: the centre's review

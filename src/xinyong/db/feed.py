@@ -1,4 +1,5 @@
-"""The feed of notices to the parties that received an item."""
+"""The feed of notices to the parties that received an item, and the acknowledgements agencies
+owe for corrections, repairs and revocations (with their working-day deadline)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,23 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
+    ForeignKey,
+    Integer,
     String,
     Text,
     insert,
     select,
+    true,
+    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base
+from xinyong.db.base import Base, stored_deadline
 from xinyong.db.querylog import QueryRow
 from xinyong.db.types import BigId, UTCDateTime
-from xinyong.domain.feed import FeedItem, FeedKind
+from xinyong.domain.feed import Acknowledgement, FeedItem, FeedKind
 
 
 class FeedItemRow(Base):
@@ -40,17 +46,62 @@ class FeedItemRow(Base):
     due_on: Mapped[date | None] = mapped_column(Date)
 
 
+class FeedAcknowledgementRow(Base):
+    """What an agency owes for a feed item that asks for an acknowledgement (a correction, repair
+    or revocation): the working-day deadline, and when (and by whom) it acknowledged.
+
+    `id` is the feed item's `seq`: one acknowledgement per item, so acknowledging again changes
+    nothing. `flagged_at`: when the sweep first found it overdue and audited the agency.
+    """
+
+    __tablename__ = "feed_acknowledgements"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("feed_items.seq"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    entity_type: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int] = mapped_column(BigInteger)
+    ack_due: Mapped[date] = mapped_column(Date, index=True)
+    ack_due_from: Mapped[date | None] = mapped_column(Date)
+    ack_due_days: Mapped[int | None] = mapped_column(Integer)
+    ack_due_official: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def _acknowledgement(row: FeedAcknowledgementRow) -> Acknowledgement:
+    return Acknowledgement(
+        row.id,
+        row.department_code,
+        row.subject_id,
+        FeedKind(row.kind),
+        row.entity_type,
+        row.entity_id,
+        stored_deadline(row.ack_due, row.ack_due_official, row.ack_due_from, row.ack_due_days),
+        row.acknowledged_at,
+        row.acknowledged_by,
+        row.flagged_at,
+    )
+
+
 class SqlFeed:
     """The feed, and what each party was given (read from the query log)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, items: Sequence[FeedItem]) -> None:
+    def add(self, items: Sequence[FeedItem]) -> list[int]:
         if not items:
-            return
-        self.session.execute(
-            insert(FeedItemRow),
+            return []
+        seqs = self.session.scalars(
+            insert(FeedItemRow).returning(FeedItemRow.seq, sort_by_parameter_order=True),
             [
                 {
                     "recipient": i.recipient,
@@ -65,10 +116,13 @@ class SqlFeed:
                 for i in items
             ],
         )
+        return list(seqs)
 
     def after(self, recipient: str, seq: int, *, limit: int) -> list[FeedItem]:
-        rows = self.session.scalars(
-            select(FeedItemRow)
+        ack = FeedAcknowledgementRow
+        rows = self.session.execute(
+            select(FeedItemRow, ack.ack_due, ack.acknowledged_at)
+            .outerjoin(ack, ack.id == FeedItemRow.seq)
             .where(FeedItemRow.recipient == recipient, FeedItemRow.seq > seq)
             .order_by(FeedItemRow.seq)
             .limit(limit)
@@ -84,8 +138,10 @@ class SqlFeed:
                 r.at,
                 r.seq,
                 r.due_on,
+                acknowledge_by,
+                acknowledged_at,
             )
-            for r in rows
+            for r, acknowledge_by, acknowledged_at in rows
         ]
 
     def deliveries(self, subject_key: int) -> list[tuple[str, str]]:
@@ -99,3 +155,52 @@ class SqlFeed:
             )
         )
         return [(str(party), str(returned)) for party, returned in rows]
+
+    def add_acknowledgements(self, acknowledgements: Sequence[Acknowledgement]) -> None:
+        if not acknowledgements:
+            return
+        self.session.execute(
+            insert(FeedAcknowledgementRow),
+            [
+                {
+                    "id": a.seq,
+                    "department_code": a.agency,
+                    "subject_id": a.subject_id,
+                    "kind": a.kind.value,
+                    "entity_type": a.entity_type,
+                    "entity_id": a.entity_id,
+                    "ack_due": a.due.day,
+                    "ack_due_from": a.due.start,
+                    "ack_due_days": a.due.working_days,
+                    "ack_due_official": a.due.official,
+                }
+                for a in acknowledgements
+            ],
+        )
+
+    def acknowledgement(self, seq: int) -> Acknowledgement | None:
+        row = self.session.get(FeedAcknowledgementRow, seq)
+        return _acknowledgement(row) if row is not None else None
+
+    def save_acknowledgement(self, acknowledgement: Acknowledgement) -> None:
+        self.session.execute(
+            update(FeedAcknowledgementRow)
+            .where(FeedAcknowledgementRow.id == acknowledgement.seq)
+            .values(
+                acknowledged_at=acknowledgement.acknowledged_at,
+                acknowledged_by=acknowledgement.acknowledged_by,
+                flagged_at=acknowledgement.flagged_at,
+            )
+        )
+
+    def overdue_acknowledgements(self, day: date) -> list[Acknowledgement]:
+        """Acknowledgements not given whose due day is before `day`, oldest due first."""
+        rows = self.session.scalars(
+            select(FeedAcknowledgementRow)
+            .where(
+                FeedAcknowledgementRow.acknowledged_at.is_(None),
+                FeedAcknowledgementRow.ack_due < day,
+            )
+            .order_by(FeedAcknowledgementRow.ack_due, FeedAcknowledgementRow.id)
+        )
+        return [_acknowledgement(r) for r in rows]

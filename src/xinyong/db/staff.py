@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, select,
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base
-from xinyong.db.types import BigId, UTCDateTime
+from xinyong.db.types import BigId, Json, UTCDateTime
 from xinyong.domain.access import Role
 from xinyong.domain.errors import NotFound
 from xinyong.domain.staff import StaffUser
@@ -23,6 +23,8 @@ class StaffRow(Base):
     username: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(32))
+    #: The department's other role, where its mandate covers both (a list of role values).
+    also_roles: Mapped[list[str] | None] = mapped_column(Json)
     department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
     password_hash: Mapped[str] = mapped_column(String(200))
     totp_secret: Mapped[str] = mapped_column(String(64))
@@ -70,6 +72,7 @@ class SqlStaffRepository:
             failed_logins=row.failed_logins,
             locked_until=row.locked_until,
             disabled_at=row.disabled_at,
+            also=tuple(Role(r) for r in row.also_roles or ()),
         )
 
     def add(self, staff: StaffUser) -> int:
@@ -77,6 +80,7 @@ class SqlStaffRepository:
             username=staff.username,
             name=staff.name,
             role=staff.role.value,
+            also_roles=[r.value for r in staff.also],
             department_code=staff.department,
             password_hash=staff.password_hash,
             totp_secret=staff.totp_secret,

@@ -25,6 +25,8 @@ class Scope(StrEnum):
     REPAIRS_MANAGE = "repairs:manage"
     AGENCY_QUERY = "agency:query"
     FEED_READ = "feed:read"
+    #: An agency acknowledges a correction, repair or revocation in its feed (agencies only).
+    FEED_ACKNOWLEDGE = "feed:acknowledge"
     #: The working-day deadlines the platform watches (a department key: its own cases).
     DEADLINES_READ = "deadlines:read"
     #: Verify (or refuse) a person's registration: staff who saw the ID card at a counter.
@@ -81,8 +83,11 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     # Staff read and review; records are written by the departments that made the decisions,
     # agencies query under authorisations and recipients read their feed: not the centre.
     Role.CREDIT_CENTRE: frozenset(Scope)
-    - {Scope.RECORDS_WRITE, Scope.AGENCY_QUERY, Scope.FEED_READ}
+    - {Scope.RECORDS_WRITE, Scope.AGENCY_QUERY, Scope.FEED_READ, Scope.FEED_ACKNOWLEDGE}
     - PERSON_SCOPES,
-    # An agency queries with a person's authorisation and must apply corrections in step.
-    Role.CREDIT_AGENCY: frozenset({Scope.CATALOG_READ, Scope.AGENCY_QUERY, Scope.FEED_READ}),
+    # An agency queries with a person's authorisation and must apply corrections in step, and
+    # acknowledge each correction, repair and revocation it is told of.
+    Role.CREDIT_AGENCY: frozenset(
+        {Scope.CATALOG_READ, Scope.AGENCY_QUERY, Scope.FEED_READ, Scope.FEED_ACKNOWLEDGE}
+    ),
 }

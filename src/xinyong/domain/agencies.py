@@ -70,13 +70,14 @@ class Blacklisting:
 
 
 class AgencySuspended(NotAllowed):
-    """An agency that may not query today: on the blacklist, or without a valid licence. The
-    refusal is audited and in the person's query log."""
+    """An agency that may not query (or read its feed) today: on the blacklist, or without a valid
+    licence. The refusal is audited (a query's also in the person's query log)."""
 
     title = "Agency suspended"
 
-    def __init__(self, agency: str, why: str) -> None:
-        super().__init__(f"agency {agency} may not query: {why}; the query was refused and logged")
+    def __init__(self, agency: str, why: str, *, what: str = "query") -> None:
+        done = "the query was refused and logged" if what == "query" else "refused and audited"
+        super().__init__(f"agency {agency} may not {what}: {why}; {done}")
         self.agency = agency
         self.why = why
 

@@ -46,6 +46,12 @@ class EventTag(StrEnum):
     AGENCY_LICENSED = "agency:licence_recorded"
     AGENCY_BLACKLISTED = "agency:blacklisted"
     AGENCY_BLACKLISTING_LIFTED = "agency:blacklisting_lifted"
+    #: A suspended agency (blacklisted, no valid licence) asked for its feed: refused.
+    AGENCY_FEED_REFUSED = "agency:feed_refused"
+    #: An agency acknowledged a correction, repair or revocation in its feed.
+    AGENCY_ACKNOWLEDGED = "agency:acknowledged"
+    #: An agency let acknowledgements go past their working-day deadline: flagged.
+    AGENCY_FLAGGED = "agency:flagged_overdue"
     OBJECTION_FILED = "objection:filed"
     OBJECTION_FORWARDED = "objection:forwarded"
     OBJECTION_EXTENDED = "objection:extended"
@@ -70,6 +76,7 @@ class EventTag(StrEnum):
     EXCHANGE_PEER_REMOVED = "exchange:peer_removed"
     EXCHANGE_EVENT_REFUSED = "exchange:event_refused"
     COURT_LIST_IMPORTED = "court_list:imported"
+    COURT_CANDIDATE_DECIDED = "court_list:candidate_decided"
     REGISTRATION_RECEIVED = "registration:received"
     REGISTRATION_VERIFIED = "registration:verified"
     REGISTRATION_REFUSED = "registration:refused"

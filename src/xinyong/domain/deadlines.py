@@ -32,6 +32,9 @@ class DeadlineKind(StrEnum):
     REPAIR_ACCEPTANCE = "repair_acceptance"
     #: The applicant hears back on a repair application (§10).
     REPAIR_FEEDBACK = "repair_feedback"
+    #: A credit reporting agency acknowledges a correction, repair or revocation it was told of
+    #: in its feed (`rights.toml [agencies]`): it has put its copy right.
+    ACKNOWLEDGEMENT = "acknowledgement"
     #: The person may state a defence until this day (§7). It binds nobody to act by it, so it is
     #: never "overdue"; it is counted again like the others.
     DEFENCE = "defence"
@@ -46,6 +49,7 @@ DESCRIPTIONS: dict[DeadlineKind, str] = {
     DeadlineKind.OBJECTION_DECISION: "the source department decides the objection",
     DeadlineKind.REPAIR_ACCEPTANCE: "decide whether to accept the repair application",
     DeadlineKind.REPAIR_FEEDBACK: "answer the repair application",
+    DeadlineKind.ACKNOWLEDGEMENT: "the agency acknowledges it put its copy right",
     DeadlineKind.DEFENCE: "the person may state a defence",
 }
 
@@ -62,7 +66,7 @@ class Watched:
     """A step someone must take by a deadline, and whose case it is."""
 
     kind: DeadlineKind
-    entity_type: str  # record, objection, repair, list_entry
+    entity_type: str  # record, objection, repair, list_entry, feed_item
     entity_id: int
     subject_id: int
     department: str | None  # the department the case belongs to (a key sees its own)

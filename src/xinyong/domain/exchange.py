@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -388,6 +388,11 @@ class Entitlement:
     kind: PeerKind
     items: frozenset[str] | None = None
     suspended: bool = False
+
+    def suspend(self) -> Entitlement:
+        """This entitlement while its holder may receive nothing new (an agency on the agencies'
+        blacklist, or without a valid licence, today): withdrawals of held copies only."""
+        return replace(self, suspended=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from xinyong.domain.catalog import BannedFields, Catalog
 from xinyong.domain.catalog_files import load_catalog
 from xinyong.domain.departments import Department, read_departments
 from xinyong.domain.errors import CatalogError
+from xinyong.domain.feed import AcknowledgementRules
 from xinyong.domain.lists import ListType, read_list_types
 from xinyong.domain.measures import Registry, read_registry
 from xinyong.domain.objections import ObjectionRules
@@ -47,6 +48,8 @@ class Policy:
     tipoffs: TipOffRules
     staff: StaffRules
     rates: RateRules
+    #: What agencies acknowledge in their feed, and by when (`rights.toml [agencies]`).
+    acknowledgements: AcknowledgementRules
 
     def gate(self, today: date) -> Gate:
         return Gate(self.catalog, self.periods, self.banned, today)
@@ -110,6 +113,7 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
         tipoffs,
         StaffRules.from_policy(rights, rights_name),
         rates,
+        AcknowledgementRules.from_policy(rights, rights_name),
     )
 
 

@@ -1,8 +1,10 @@
 """Staff: the accounts of department and credit-centre users, with a second factor.
 
 A staff user is created by the credit centre, bound to one department (or to the centre) and given
-one role of the permission matrix that keys use (`domain/access.py`): what a user may do in the
-consoles is exactly what a key of that role for that department may do through the API.
+one role of the permission matrix that keys use (`domain/access.py`), or both of a department's
+roles where its mandate covers both (it provides catalog items and checks for matters): what a
+user may do in the consoles is exactly what keys of those roles for that department may do
+through the API.
 """
 
 from __future__ import annotations
@@ -10,14 +12,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xinyong.domain.access import CENTRE_SCOPES, ROLE_SCOPES, Role, Scope
 from xinyong.domain.errors import Invalid
 from xinyong.domain.figures import whole_number
 
+if TYPE_CHECKING:
+    from xinyong.domain.departments import Department
+
 #: The roles a staff user may hold: department and centre users (an agency has keys, not staff).
 STAFF_ROLES = (Role.SOURCE_DEPARTMENT, Role.IMPLEMENTING_DEPARTMENT, Role.CREDIT_CENTRE)
+
+#: The roles a department's user may hold, together or alone.
+DEPARTMENT_ROLES = (Role.SOURCE_DEPARTMENT, Role.IMPLEMENTING_DEPARTMENT)
 
 #: The shape of a username: lower-case letters, digits, dots, dashes and underscores.
 _USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -54,22 +62,41 @@ def username_of(raw: str) -> str:
     return name
 
 
-def binding_problem(role: Role, department: str | None) -> str | None:
-    """Why a role cannot be bound so, or None: centre staff belong to no department, and a
-    department's staff to exactly one."""
-    if role not in STAFF_ROLES:
-        return f"role: {role.value} is not a staff role (agencies use keys)"
+def binding_problem(
+    role: Role,
+    department: str | None,
+    also: tuple[Role, ...] = (),
+    mandate: Department | None = None,
+) -> str | None:
+    """Why a role (and the roles `also` held) cannot be bound so, or None: centre staff belong
+    to no department, and a department's staff to exactly one; a user holds both of a
+    department's roles only where the department's mandate (`mandate`) covers both: it provides
+    catalog items and it checks for matters."""
+    roles = (role, *also)
+    for each in roles:
+        if each not in STAFF_ROLES:
+            return f"role: {each.value} is not a staff role (agencies use keys)"
+    if len(set(roles)) != len(roles):
+        return "role: each role once"
+    if also and not set(roles) <= set(DEPARTMENT_ROLES):
+        return "role: only a department's two roles are held together"
     if role is Role.CREDIT_CENTRE and department is not None:
         return "department: credit-centre staff belong to no department"
     if role is not Role.CREDIT_CENTRE and department is None:
         return f"department: a {role.value} user belongs to one department"
+    if also and mandate is not None:
+        if not mandate.items:
+            return f"role: department {mandate.code} provides no catalog item to submit"
+        if not mandate.matters:
+            return f"role: department {mandate.code} checks for no matter"
     return None
 
 
 @dataclass(slots=True)
 class StaffUser:
-    """A department's or the credit centre's user: a role from the permission matrix, a password
-    (kept only as an argon2 hash) and a TOTP secret for the second factor (RFC 6238)."""
+    """A department's or the credit centre's user: a role from the permission matrix (and the
+    department's other role, `also`, where its mandate covers both), a password (kept only as an
+    argon2 hash) and a TOTP secret for the second factor (RFC 6238)."""
 
     id: int | None
     username: str
@@ -85,14 +112,21 @@ class StaffUser:
     failed_logins: int = 0
     locked_until: datetime | None = None
     disabled_at: datetime | None = None
+    also: tuple[Role, ...] = ()  # the department's other role, where its mandate covers both
 
     def __repr__(self) -> str:
-        return f"StaffUser(id={self.id}, {self.username}, {self.role.value}, {self.department})"
+        roles = "+".join(r.value for r in self.roles)
+        return f"StaffUser(id={self.id}, {self.username}, {roles}, {self.department})"
+
+    @property
+    def roles(self) -> tuple[Role, ...]:
+        return (self.role, *self.also)
 
     @property
     def scopes(self) -> frozenset[Scope]:
-        """What this user may do: the role's scopes; the centre's own steps only at the centre."""
-        scopes = ROLE_SCOPES[self.role]
+        """What this user may do: their roles' scopes; the centre's own steps only at the
+        centre."""
+        scopes = frozenset().union(*(ROLE_SCOPES[r] for r in self.roles))
         return scopes if self.department is None else scopes - CENTRE_SCOPES
 
     @property

@@ -1,8 +1,11 @@
 """Agencies as supervised bodies: the credit centre records licences and keeps the agency
-blacklist; an agency's query passes `require_standing` before any authorisation is looked at."""
+blacklist; an agency's query (and its feed) passes `require_standing` before anything else; an
+agency that let acknowledgements of corrections, repairs or revocations go past their deadline is
+flagged (`flag_overdue_agencies`, run by the sweep, audits it once per acknowledgement)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -37,6 +40,13 @@ class AgencyStanding:
     licence: Licence | None
     blacklisting: Blacklisting | None
     refused_because: str | None
+    #: Acknowledgements of corrections, repairs and revocations past their working-day deadline.
+    overdue_acknowledgements: int = 0
+
+    @property
+    def flagged(self) -> bool:
+        """It has not acknowledged, in time, what it was told to put right."""
+        return self.overdue_acknowledgements > 0
 
 
 def _require_agency(uow: UnitOfWork, code: str) -> str:
@@ -129,18 +139,47 @@ def agency_standings(uow: UnitOfWork) -> list[AgencyStanding]:
     """Every registered agency with its licence, blacklisting and standing today."""
     with uow:
         today = business_date(uow.now())
+        overdue = Counter(a.agency for a in uow.feed.overdue_acknowledgements(today))
         out = []
         for d in sorted(uow.departments.list(), key=lambda d: d.code):
             if d.kind != AGENCY_KIND:
                 continue
             licence = uow.agencies.licence_of(d.code)
             listed = uow.agencies.active_blacklisting(d.code)
-            out.append(
-                AgencyStanding(
-                    d.code, d.name, licence, listed, standing(d.code, licence, listed, today)
+            why = standing(d.code, licence, listed, today)
+            out.append(AgencyStanding(d.code, d.name, licence, listed, why, overdue[d.code]))
+    return out
+
+
+def flag_overdue_agencies(uow: UnitOfWork, *, actor: str) -> int:
+    """Flag every agency with acknowledgements newly past their deadline: one audit event per
+    agency naming the feed items, each acknowledgement flagged once. Return how many agencies
+    were flagged now. Safe to run again at any time (the sweep runs it)."""
+    with uow:
+        now = uow.now()
+        fresh = [
+            a for a in uow.feed.overdue_acknowledgements(business_date(now)) if a.flagged_at is None
+        ]
+        by_agency: dict[str, list[int]] = {}
+        for owed in fresh:
+            by_agency.setdefault(owed.agency, []).append(owed.seq)
+            owed.flagged_at = now
+            uow.feed.save_acknowledgement(owed)
+        for agency, seqs in sorted(by_agency.items()):
+            uow.audit.add(
+                AuditEvent(
+                    EventTag.AGENCY_FLAGGED,
+                    actor,
+                    "agency",
+                    agency,
+                    now,
+                    reason="acknowledgements past their working-day deadline",
+                    data={"feed_items": seqs},
                 )
             )
-    return out
+        if by_agency:  # nothing new: no transaction to commit
+            uow.commit()
+    return len(by_agency)
 
 
 def blacklistings(uow: UnitOfWork) -> list[Blacklisting]:

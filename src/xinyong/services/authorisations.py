@@ -6,16 +6,17 @@ Every agency query is in the query log, answered or refused, and the person sees
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.agencies import AgencySuspended
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.authorisations import Authorisation, grant
 from xinyong.domain.calendar import business_date
-from xinyong.domain.catalog import SubjectType
+from xinyong.domain.catalog import SharingScope, SubjectType
 from xinyong.domain.departments import Department
-from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound
+from xinyong.domain.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
+from xinyong.domain.exchange import Change, EntityType
 from xinyong.domain.identifiers import normalise
 from xinyong.domain.index import person_key
 from xinyong.domain.keys import ApiKey
@@ -180,6 +181,14 @@ def _refuse(
     )
 
 
+def _for_agencies(policy: Policy, record: CreditRecord) -> bool:
+    """Whether an agency may be given this record at all: its catalog item is not for public
+    bodies only (`sharing_scope = "government"`; the exchange never sends those to an agency
+    either). An item the catalog does not know is withheld."""
+    item = policy.catalog.get(record.item_code)
+    return item is not None and item.sharing_scope is not SharingScope.GOVERNMENT
+
+
 class NotAuthorised(NotAllowed):
     """A query of non-public information without a live authorisation (it is logged too)."""
 
@@ -236,7 +245,9 @@ def agency_query(
         records = [
             r
             for r in uow.records.of_subject(subject.id)
-            if r.is_displayable_on(today) and scope in ("report", "records")
+            if r.is_displayable_on(today)
+            and scope in ("report", "records")
+            and _for_agencies(policy, r)
         ]
         entries = [
             e
@@ -275,3 +286,39 @@ def agency_query(
         )
         uow.commit()
     return AgencyAnswer(query_id, authorisation, subject, records, entries)
+
+
+#: The authorisation scopes that cover each kind of entity an exchange event is about (the same
+#: rule `agency_query` answers by).
+_SCOPES_OF = {EntityType.RECORD: ("report", "records"), EntityType.LISTING: ("report", "lists")}
+
+
+class LiveAuthorisations:
+    """The exchange's `Authorisations` port, answered from this platform in the relay's own
+    transaction (`xinyong exchange run` relays with it): an agency peer that is a registered
+    agency here receives nothing new while `require_standing` refuses it (on the agency
+    blacklist, no licence valid that day), and an `authorised` item only under the subject's live
+    authorisation of it in a scope covering the item. A peer registered here as no agency is
+    neither suspended nor authorised by this area (its peer entitlement alone governs it)."""
+
+    def is_suspended(self, uow: UnitOfWork, peer: str, *, on: datetime) -> bool:
+        party = uow.departments.get(peer)
+        if party is None or party.kind != AUTHORISED_KIND:
+            return False
+        try:
+            require_standing(uow, peer, on=business_date(on))
+        except AgencySuspended:
+            return True
+        return False
+
+    def is_authorised(self, uow: UnitOfWork, peer: str, change: Change, *, on: datetime) -> bool:
+        kind = SubjectType(change.subject.type.value)
+        try:
+            subject = find_subject(uow, change.subject.number, kind)
+        except DomainError:  # not held here, or not a valid number: nobody authorised
+            return False
+        day, scopes = business_date(on), _SCOPES_OF[change.entity.type]
+        return any(
+            a.grantee == peer and a.scope in scopes and a.is_live_on(day)
+            for a in uow.authorisations.of_subject(subject.id or 0)
+        )

@@ -33,6 +33,7 @@ from xinyong.domain.exchange import (
     Event,
     NodeIdentity,
     PeerKind,
+    Sharing,
     may_receive,
 )
 from xinyong.domain.identifiers import redact_id_numbers
@@ -224,10 +225,16 @@ class Transport(Protocol):
         ...
 
 
-class Authorisations(Protocol):
-    def is_authorised(self, peer: str, subject_ref: str, *, on: datetime) -> bool:
-        """Whether the subject's live authorisation covers this agency on that day."""
-        ...
+W = TypeVar("W", bound=ExchangeUnitOfWork, contravariant=True)
+
+
+class Authorisations(Protocol[W]):
+    """What the platform says of an agency peer on a day, read in the relay's own transaction:
+    whether it may receive nothing new (blacklisted, no valid licence), and whether the change's
+    subject authorised it."""
+
+    def is_suspended(self, uow: W, peer: str, *, on: datetime) -> bool: ...
+    def is_authorised(self, uow: W, peer: str, change: Change, *, on: datetime) -> bool: ...
 
 
 U = TypeVar("U", bound=ExchangeUnitOfWork)
@@ -319,9 +326,9 @@ class RelayReport:
 
 
 def relay_outbox(
-    uow: ExchangeUnitOfWork,
+    uow: U,
     transport: Transport,
-    authorisations: Authorisations,
+    authorisations: Authorisations[U],
     *,
     batch: int = 100,
 ) -> RelayReport:
@@ -334,19 +341,20 @@ def relay_outbox(
     report = RelayReport()
     plan: list[tuple[int, list[tuple[str, str, bytes, Entity]]]] = []
     with uow:
-        node = _local(uow)
-        peers = uow.peers.list()
+        node, now, peers = _local(uow), uow.now(), uow.peers.list()
+        agencies = [p.code for p in peers if p.entitlement.kind is PeerKind.AGENCY]
+        suspended = {code for code in agencies if authorisations.is_suspended(uow, code, on=now)}
         for seq, change in uow.outbox.pending(batch):
             event = Event(node.identity.code, seq, change)
             messages = []
             for peer in peers:
                 verdict = may_receive(
                     change,
-                    peer.entitlement,
+                    peer.entitlement.suspend() if peer.code in suspended else peer.entitlement,
                     holds_copy=uow.outbox.holds_copy(peer.code, change.entity),
-                    authorised=authorisations.is_authorised(
-                        peer.code, change.subject_ref, on=uow.now()
-                    ),
+                    authorised=peer.code in agencies
+                    and change.sharing is Sharing.AUTHORISED
+                    and authorisations.is_authorised(uow, peer.code, change, on=now),
                 )
                 if not verdict.allowed:
                     report.withheld += 1
@@ -491,16 +499,8 @@ def _refuse(
 ) -> None:
     origin, seq = claimed.origin, claimed.seq
     kind = claimed.kind.value if isinstance(claimed, Event) else claimed.kind
-    refusal = Refusal(
-        peer=peer,
-        stream_seq=stream_seq,
-        origin=origin,
-        seq=seq,
-        kind=kind,
-        reason=reason,
-        detail=redact_id_numbers(detail)[:500],
-        at=uow.now(),
-    )
+    clean = redact_id_numbers(detail)[:500]
+    refusal = Refusal(peer, stream_seq, origin, seq, kind, reason, clean, uow.now())
     if uow.inbox.refuse(refusal):
         uow.audit.add(
             AuditEvent(

@@ -33,10 +33,14 @@ U = TypeVar("U", bound=ExchangeUnitOfWork)
 
 
 class NoAuthorisations:
-    """Until the rights area answers for it, no subject has authorised an agency through the
-    exchange: agencies receive the public items their licence covers, and withdrawals."""
+    """A platform that says nothing of agencies (tests of the exchange alone): no agency peer is
+    suspended by it, no subject authorised one; `xinyong exchange run` relays with
+    `services/authorisations.py LiveAuthorisations`."""
 
-    def is_authorised(self, peer: str, subject_ref: str, *, on: object) -> bool:
+    def is_suspended(self, uow: object, peer: str, *, on: object) -> bool:
+        return False
+
+    def is_authorised(self, uow: object, peer: str, change: object, *, on: object) -> bool:
         return False
 
 
@@ -97,7 +101,7 @@ def exchange_round(
     make_uow: Callable[[], U],
     transport: Transport,
     apply: Apply[U],
-    authorisations: Authorisations,
+    authorisations: Authorisations[U],
     figures: RoundFigures,
     *,
     lags: Lags | None = None,

@@ -17,6 +17,7 @@ from xinyong.domain.calendar import business_date
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import FeedKind
 from xinyong.domain.policy import Policy
+from xinyong.services.agencies import flag_overdue_agencies
 from xinyong.services.deadlines import recount_deadlines
 from xinyong.services.derived_lists import derive_clean_statuses
 from xinyong.services.feed import notify
@@ -37,6 +38,7 @@ class SweepSummary:
     deadlines_recounted: int = 0  # counted again on the official calendar
     clean_granted: int = 0  # derived "no negative record" statuses granted
     clean_ended: int = 0  # and ended
+    agencies_flagged: int = 0  # agencies with acknowledgements newly past their deadline
 
 
 def sweep(uow: UnitOfWork, policy: Policy, *, actor: str, chunk: int = 1000) -> SweepSummary:
@@ -108,4 +110,5 @@ def sweep(uow: UnitOfWork, policy: Policy, *, actor: str, chunk: int = 1000) -> 
     summary.queries_deleted = delete_past_retention(uow, policy.querylog, actor=actor)
     summary.deadlines_recounted = recount_deadlines(uow, actor=actor).recounted
     summary.clean_granted, summary.clean_ended = derive_clean_statuses(uow, policy, actor=actor)
+    summary.agencies_flagged = flag_overdue_agencies(uow, actor=actor)
     return summary

@@ -1,5 +1,11 @@
 """The feed: every party that received an item (a check's list entry, an agency's record) is told
-what became of it, in order; parties that received other items, or nothing, are not told."""
+what became of it, in order; parties that received other items, or nothing, are not told.
+
+An agency reads its feed only while it may query (a valid licence, not on the agency blacklist):
+a suspended agency's read is refused and audited. An agency acknowledges each correction, repair
+and revocation it is told of (the kinds of `rights.toml [agencies]`) within the policy's working
+days; acknowledging again changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +13,38 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
+from xinyong.domain.agencies import AGENCY_KIND, AgencySuspended
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.calendar import add_working_days, business_date
 from xinyong.domain.catalog import SubjectType
-from xinyong.domain.feed import FeedItem, FeedKind
+from xinyong.domain.errors import Conflict, NotFound
+from xinyong.domain.feed import Acknowledgement, AcknowledgementRules, FeedItem, FeedKind
 from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.index import subject_key
 from xinyong.domain.querylog import ItemKind, decode_returned
 from xinyong.domain.subjects import Subject
+from xinyong.services.agencies import require_standing
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
 
 
 class FeedRepository(Protocol):
-    def add(self, items: Sequence[FeedItem]) -> None: ...
+    def add(self, items: Sequence[FeedItem]) -> list[int]:
+        """Append the items; return their `seq`s, in order."""
+        ...
+
     def after(self, recipient: str, seq: int, *, limit: int) -> list[FeedItem]: ...
     def deliveries(self, subject_key: int) -> list[tuple[str, str]]:
         """(party, what it was given, as the query log stores it) for every answered query
         about this subject."""
+        ...
+
+    def add_acknowledgements(self, acknowledgements: Sequence[Acknowledgement]) -> None: ...
+    def acknowledgement(self, seq: int) -> Acknowledgement | None: ...
+    def save_acknowledgement(self, acknowledgement: Acknowledgement) -> None: ...
+    def overdue_acknowledgements(self, day: date) -> list[Acknowledgement]:
+        """Acknowledgements not given whose due day is before `day`, the oldest due first."""
         ...
 
 
@@ -41,9 +62,11 @@ def notify(
     detail: str,
     *,
     due_on: date | None = None,
+    acknowledgements: AcknowledgementRules | None = None,
 ) -> int:
     """Tell every party that received this item what became of it (and by when it must act on
-    it, `due_on`); return how many were told."""
+    it, `due_on`); return how many were told. With `acknowledgements` (the policy's rules), every
+    agency told of a kind they name owes an acknowledgement within their working days."""
     key = key_of(subject)
     wanted = (ItemKind.RECORD if entity_type == "record" else ItemKind.ENTRY, entity_id)
     recipients = sorted(
@@ -55,16 +78,85 @@ def notify(
     )
     at = uow.now()
     clean = redact_id_numbers(detail)
-    uow.feed.add(
+    seqs = uow.feed.add(
         [
             FeedItem(r, kind, entity_type, entity_id, key, clean, at, due_on=due_on)
             for r in recipients
         ]
     )
+    if acknowledgements is not None and acknowledgements.asks(kind) and subject.id is not None:
+        due = add_working_days(business_date(at), acknowledgements.working_days)
+        owed = [
+            Acknowledgement(seq, r, subject.id, kind, entity_type, entity_id, due)
+            for r, seq in zip(recipients, seqs, strict=True)
+            if _is_agency(uow, r)
+        ]
+        uow.feed.add_acknowledgements(owed)
     return len(recipients)
 
 
-def read_feed(uow: UnitOfWork, *, recipient: str, after: int, limit: int) -> list[FeedItem]:
-    """What became of items `recipient` received, after the `seq` it last saw."""
+def _is_agency(uow: UnitOfWork, code: str) -> bool:
+    party = uow.departments.get(code)
+    return party is not None and party.kind == AGENCY_KIND
+
+
+def read_feed(
+    uow: UnitOfWork, *, recipient: str, after: int, limit: int, actor: str | None = None
+) -> list[FeedItem]:
+    """What became of items `recipient` received, after the `seq` it last saw. An agency that
+    may not query today (blacklisted, no valid licence) is refused: AgencySuspended, audited."""
     with uow:
+        if _is_agency(uow, recipient):
+            try:
+                require_standing(uow, recipient, on=business_date(uow.now()))
+            except AgencySuspended as suspended:
+                uow.audit.add(
+                    AuditEvent(
+                        EventTag.AGENCY_FEED_REFUSED,
+                        actor or recipient,
+                        "agency",
+                        recipient,
+                        uow.now(),
+                        reason=f"agency {suspended.why}"[:200],
+                        data={"after": after},
+                    )
+                )
+                uow.commit()
+                raise AgencySuspended(recipient, suspended.why, what="read its feed") from None
         return uow.feed.after(recipient, after, limit=limit)
+
+
+def acknowledge(uow: UnitOfWork, *, agency: str, seq: int, actor: str) -> Acknowledgement:
+    """The agency acknowledges feed item `seq` (it put its copy right): stored and audited once;
+    acknowledging again answers the stored acknowledgement and changes nothing. An item of
+    another recipient is not found; an item that asks for nothing back is a Conflict."""
+    with uow:
+        owed = uow.feed.acknowledgement(seq)
+        if owed is None or owed.agency != agency:
+            mine = [i for i in uow.feed.after(agency, seq - 1, limit=1) if i.seq == seq]
+            if owed is None and mine:
+                raise Conflict(f"feed item {seq} asks for no acknowledgement")
+            raise NotFound(f"feed item {seq} does not exist")
+        now = uow.now()
+        if owed.acknowledge(by=actor, at=now):
+            uow.feed.save_acknowledgement(owed)
+            uow.audit.add(
+                AuditEvent(
+                    EventTag.AGENCY_ACKNOWLEDGED,
+                    actor,
+                    "feed_item",
+                    str(seq),
+                    now,
+                    subject_id=owed.subject_id,
+                    data={
+                        "agency": agency,
+                        "kind": owed.kind.value,
+                        "entity_type": owed.entity_type,
+                        "entity_id": owed.entity_id,
+                        "due": owed.due.day.isoformat(),
+                        "late": owed.was_late,
+                    },
+                )
+            )
+            uow.commit()
+    return owed

@@ -160,9 +160,12 @@ def _move(
             kind = FeedKind.REVOKED if target is RecordStatus.REVOKED else FeedKind.REPAIRED
             subject = uow.subjects.get(record.subject_id)
             notice = f"{target.value} at its origin {event.origin}"
-            notify(uow, subject, kind, "record", record.id, notice)
+            owed = policy.acknowledgements
+            notify(uow, subject, kind, "record", record.id, notice, acknowledgements=owed)
             for entry in ended:
-                notify(uow, subject, kind, "list_entry", entry.id or 0, notice)
+                notify(
+                    uow, subject, kind, "list_entry", entry.id or 0, notice, acknowledgements=owed
+                )
 
 
 # --- listings ------------------------------------------------------------------------------

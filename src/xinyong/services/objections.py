@@ -268,6 +268,7 @@ def decide_objection(
             what,
             objection.record_id or objection.entry_id or 0,
             objection.outcome_reasons or "",
+            acknowledgements=policy.acknowledgements,
         )
         uow.audit.add(
             AuditEvent(

@@ -479,11 +479,10 @@ def revoke_record(
         ended = end_listings_resting_on(uow, policy, record, today=today, actor=actor)
         subject = uow.subjects.get(record.subject_id)
         notice = f"revoked; withdraw every copy by {due.day.isoformat()}: {reason}"
-        notify(uow, subject, FeedKind.REVOKED, "record", record.id, notice, due_on=due.day)
-        for entry in ended:
-            notify(
-                uow, subject, FeedKind.REVOKED, "list_entry", entry.id or 0, notice, due_on=due.day
-            )
+        owed = policy.acknowledgements
+        for what, told in [("record", record.id)] + [("list_entry", e.id or 0) for e in ended]:
+            kind = FeedKind.REVOKED
+            notify(uow, subject, kind, what, told, notice, due_on=due.day, acknowledgements=owed)
         uow.audit.add(
             AuditEvent(
                 EventTag.RECORD_REVOKED,

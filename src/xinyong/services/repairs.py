@@ -183,6 +183,7 @@ def decide_repair(
                 "record",
                 repair.record_id,
                 repair.reasons or "",
+                acknowledgements=policy.acknowledgements,
             )
         uow.audit.add(
             AuditEvent(

@@ -120,12 +120,15 @@ def add_staff(
     department: str | None,
     password: str,
     actor: str,
+    also: tuple[Role, ...] = (),
 ) -> NewStaff:
-    """Create a user bound to a department (or the centre) with a role of the key matrix."""
+    """Create a user bound to a department (or the centre) with a role of the key matrix, and
+    the department's other role (`also`) where its mandate covers both."""
     login = username_of(username)
     if not name.strip():
         raise Invalid("name: the user's name is required")
-    problem = binding_problem(role, department)
+    mandate = policy.department(department) if department is not None else None
+    problem = binding_problem(role, department, also, mandate)
     if problem:
         raise Invalid(problem)
     check_password(policy, password)
@@ -146,10 +149,11 @@ def add_staff(
             secret,
             at,
             actor,
+            also=also,
         )
         uow.staff.add(staff)
         _audit(uow, EventTag.STAFF_ADDED, actor, str(staff.id), at, role=role.value,
-               department=department)  # fmt: skip
+               also=[r.value for r in also], department=department)  # fmt: skip
         uow.commit()
     return NewStaff(staff, secret)
 

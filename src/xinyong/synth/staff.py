@@ -1,6 +1,10 @@
 """The demo's console users: one per console (a source department's, an implementing
 department's, the credit centre's), each with a password and a TOTP secret kept in a file under
-var/ that only its owner reads, so that a second run of the demo prints the same logins."""
+var/ that only its owner reads, so that a second run of the demo prints the same logins.
+
+The source department's user also holds its implementing role where the department's mandate
+covers both (it checks for matters too): one user uploads a batch, downloads its error report,
+runs a check and gives feedback."""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from xinyong.services.ports import UnitOfWork
 @dataclass(frozen=True, slots=True)
 class DemoStaff:
     username: str
-    role: str
+    role: str  # its roles, joined by "+"
     department: str | None
     password: str
     totp_secret: str
@@ -39,10 +43,13 @@ def create_demo_staff(
         saved = json.loads(path.read_text(encoding="utf-8"))
         return [DemoStaff(**user) for user in saved]
     made = []
-    for username, role, department in (
-        ("demo.source", Role.SOURCE_DEPARTMENT, source),
-        ("demo.check", Role.IMPLEMENTING_DEPARTMENT, implementing),
-        ("demo.centre", Role.CREDIT_CENTRE, None),
+    mandate = policy.department(source)
+    checks_too = mandate is not None and bool(mandate.matters)
+    both = (Role.IMPLEMENTING_DEPARTMENT,) if checks_too else ()
+    for username, role, department, also in (
+        ("demo.source", Role.SOURCE_DEPARTMENT, source, both),
+        ("demo.check", Role.IMPLEMENTING_DEPARTMENT, implementing, ()),
+        ("demo.centre", Role.CREDIT_CENTRE, None, ()),
     ):
         password = secrets.token_urlsafe(12)
         new = staff.add_staff(
@@ -54,8 +61,10 @@ def create_demo_staff(
             department=department,
             password=password,
             actor=actor,
+            also=also,
         )
-        made.append(DemoStaff(username, role.value, department, password, new.secret))
+        roles = "+".join(r.value for r in new.staff.roles)
+        made.append(DemoStaff(username, roles, department, password, new.secret))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps([asdict(u) for u in made], indent=1), encoding="utf-8")
     path.chmod(0o600)

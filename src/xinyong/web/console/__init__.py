@@ -5,17 +5,27 @@ time, behind a password and a time-based code (services/staff.py).
 that refuses and audits a page a role may not open, CSV downloads); `login.py` the two-step
 login; `home.py` the front page; `batches.py`, `checks.py`, `listings.py` and `cases.py` a
 department's work (the centre's too, for cases); `centre.py` the centre's queues and statistics,
-drawn by `charts.py`. What each role can do, page by page: docs/consoles.md.
+drawn by `charts.py`; `candidates.py` the centre's review of the court's published list. What
+each role can do, page by page: docs/consoles.md.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from xinyong.web.console import batches, cases, centre, checks, home, listings, login
+from xinyong.web.console import (
+    batches,
+    candidates,
+    cases,
+    centre,
+    checks,
+    home,
+    listings,
+    login,
+)
 
 router = APIRouter(prefix="/console", tags=["consoles (HTML)"])
-for pages_of in (home, login, batches, checks, listings, cases, centre):
+for pages_of in (home, login, batches, checks, listings, cases, centre, candidates):
     router.include_router(pages_of.router)
 
 #: Forms anyone may post, whose bodies are small (web/app.py limits them to a record's size).

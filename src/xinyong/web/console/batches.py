@@ -23,15 +23,18 @@ from xinyong.domain.batches import BatchSource
 from xinyong.domain.errors import DomainError, Invalid
 from xinyong.services import batches
 from xinyong.services.batchfiles import BatchFormat, read_rows
+from xinyong.web import i18n
 from xinyong.web.console.pages import (
     _say,
     csv_download,
     expired_form,
     guard,
+    language,
     page,
     see_other,
     told,
 )
+from xinyong.web.console.reasons import reason_in_words
 from xinyong.web.deps import PUBLIC, DbId, platform_of
 
 router = APIRouter()
@@ -193,8 +196,9 @@ async def batch_progress(request: Request, batch_id: DbId) -> Response:
 
 @router.get("/batches/{batch_id}/errors.csv", **PUBLIC)
 async def error_report(request: Request, batch_id: DbId) -> Response:
-    """Every refused row: its number in the file, the field and the reason (no cell of the
-    input: the department has its file, and the report never repeats an ID number)."""
+    """Every refused row: its number in the file, the field (the column's name, as sent) and the
+    reason in the page's language (no cell of the input: the department has its file, and the
+    report never repeats an ID number)."""
     me = await guard(request, Scope.RECORDS_READ)
     if isinstance(me, Response):
         return me
@@ -202,8 +206,6 @@ async def error_report(request: Request, batch_id: DbId) -> Response:
     summary = await run_in_threadpool(
         batches.get_batch, platform.read_uow(), batch_id, department=me.department
     )
-    return csv_download(
-        f"batch-{batch_id}-errors.csv",
-        ("row", "field", "reason"),
-        ((p.row, p.field, p.reason) for p in summary.errors),
-    )
+    with i18n.use_language(language(request)):
+        rows = [(p.row, p.field, reason_in_words(p.reason)) for p in summary.errors]
+    return csv_download(f"batch-{batch_id}-errors.csv", ("row", "field", "reason"), rows)

@@ -13,10 +13,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.access import Scope
 from xinyong.domain.calendar import Deadline
-from xinyong.domain.errors import DomainError
 from xinyong.domain.repairs import Repair, RepairStatus
 from xinyong.services import objections, repairs
-from xinyong.web.console.pages import Staffer, expired_form, guard, page, see_other, told
+from xinyong.web.console.pages import Again, Staffer, guard, page, submitted
 from xinyong.web.deps import PUBLIC, DbId, platform_of
 
 router = APIRouter()
@@ -87,26 +86,21 @@ async def forward(
     request: Request, objection_id: DbId, csrf: Annotated[str, Form(max_length=64)] = ""
 ) -> Response:
     """The centre found no mismatch it can correct itself: the source decides by a deadline."""
-    me = await guard(request, Scope.OBJECTIONS_FORWARD)
-    if isinstance(me, Response):
-        return me
-    if not me.sent_token(csrf):
-        return expired_form(request, me)
     platform = platform_of(request)
-    try:
-        await run_in_threadpool(
-            objections.forward_objection,
+    return await submitted(
+        request,
+        Scope.OBJECTIONS_FORWARD,
+        csrf,
+        lambda me: objections.forward_objection(
             platform.uow(),
             platform.policy,
             objection_id,
             department=me.department,
             actor=me.actor,
-        )
-    except DomainError as exc:
-        return await _objection_page(
-            request, me, objection_id, status=409, alert=told(request, exc)
-        )
-    return see_other(f"/console/objections/{objection_id}")
+        ),
+        again=_objection_again(request, objection_id),
+        then=f"/console/objections/{objection_id}",
+    )
 
 
 @router.post("/objections/{objection_id}/decide", response_class=HTMLResponse, **PUBLIC)
@@ -118,15 +112,12 @@ async def decide(
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Decide the objection with written reasons; the person and every recipient are told."""
-    me = await guard(request, Scope.OBJECTIONS_MANAGE)
-    if isinstance(me, Response):
-        return me
-    if not me.sent_token(csrf):
-        return expired_form(request, me)
     platform = platform_of(request)
-    try:
-        await run_in_threadpool(
-            objections.decide_objection,
+    return await submitted(
+        request,
+        Scope.OBJECTIONS_MANAGE,
+        csrf,
+        lambda me: objections.decide_objection(
             platform.uow(),
             platform.policy,
             objection_id,
@@ -134,12 +125,25 @@ async def decide(
             reasons=reasons,
             department=me.department,
             actor=me.actor,
-        )
-    except DomainError as exc:
-        return await _objection_page(
-            request, me, objection_id, status=422, alert=told(request, exc)
-        )
-    return see_other(f"/console/objections/{objection_id}")
+        ),
+        again=_objection_again(request, objection_id),
+        then=f"/console/objections/{objection_id}",
+        status=422,
+    )
+
+
+def _objection_again(request: Request, objection_id: int) -> Again:
+    async def again(me: Staffer, status: int, alert: str) -> Response:
+        return await _objection_page(request, me, objection_id, status=status, alert=alert)
+
+    return again
+
+
+def _repair_again(request: Request, repair_id: int) -> Again:
+    async def again(me: Staffer, status: int, alert: str) -> Response:
+        return await _repair_page(request, me, repair_id, status=status, alert=alert)
+
+    return again
 
 
 async def _repair_page(
@@ -174,23 +178,17 @@ async def repair_page(request: Request, repair_id: DbId) -> Response:
 async def accept(
     request: Request, repair_id: DbId, csrf: Annotated[str, Form(max_length=64)] = ""
 ) -> Response:
-    me = await guard(request, Scope.REPAIRS_MANAGE)
-    if isinstance(me, Response):
-        return me
-    if not me.sent_token(csrf):
-        return expired_form(request, me)
     platform = platform_of(request)
-    try:
-        await run_in_threadpool(
-            repairs.accept_repair,
-            platform.uow(),
-            repair_id,
-            department=me.department,
-            actor=me.actor,
-        )
-    except DomainError as exc:
-        return await _repair_page(request, me, repair_id, status=409, alert=told(request, exc))
-    return see_other(f"/console/repairs/{repair_id}")
+    return await submitted(
+        request,
+        Scope.REPAIRS_MANAGE,
+        csrf,
+        lambda me: repairs.accept_repair(
+            platform.uow(), repair_id, department=me.department, actor=me.actor
+        ),
+        again=_repair_again(request, repair_id),
+        then=f"/console/repairs/{repair_id}",
+    )
 
 
 @router.post("/repairs/{repair_id}/decide", response_class=HTMLResponse, **PUBLIC)
@@ -201,15 +199,12 @@ async def decide_repair(
     reasons: Annotated[str, Form(max_length=4000)] = "",
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    me = await guard(request, Scope.REPAIRS_MANAGE)
-    if isinstance(me, Response):
-        return me
-    if not me.sent_token(csrf):
-        return expired_form(request, me)
     platform = platform_of(request)
-    try:
-        await run_in_threadpool(
-            repairs.decide_repair,
+    return await submitted(
+        request,
+        Scope.REPAIRS_MANAGE,
+        csrf,
+        lambda me: repairs.decide_repair(
             platform.uow(),
             platform.policy,
             repair_id,
@@ -217,7 +212,8 @@ async def decide_repair(
             reasons=reasons,
             department=me.department,
             actor=me.actor,
-        )
-    except DomainError as exc:
-        return await _repair_page(request, me, repair_id, status=422, alert=told(request, exc))
-    return see_other(f"/console/repairs/{repair_id}")
+        ),
+        again=_repair_again(request, repair_id),
+        then=f"/console/repairs/{repair_id}",
+        status=422,
+    )

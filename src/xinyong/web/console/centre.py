@@ -1,6 +1,6 @@
-"""The credit centre's console: the queues (identity reviews, registrations, listings, objections,
-repairs, overdue deadlines), the most urgent first; the statistics, each drawn as a chart and
-offered as CSV."""
+"""The credit centre's console: the queues (identity reviews, the court's published list,
+registrations, listings, objections, repairs, overdue deadlines, flagged agencies), the most
+urgent first; the statistics, each drawn as a chart and offered as CSV."""
 
 from __future__ import annotations
 
@@ -13,7 +13,16 @@ from markupsafe import Markup
 
 from xinyong.bootstrap import Platform
 from xinyong.domain.access import Scope
-from xinyong.services import deadlines, objections, registrations, repairs, statistics, subjects
+from xinyong.services import (
+    agencies,
+    court_candidates,
+    deadlines,
+    objections,
+    registrations,
+    repairs,
+    statistics,
+    subjects,
+)
 from xinyong.services import lists as listing
 from xinyong.services.statistics import Table
 from xinyong.web.console.cases import repair_due
@@ -45,6 +54,9 @@ def _queues(platform: Platform) -> dict[str, object]:
             ((r, repair_due(r)) for r in repair_list), key=lambda p: (p[1].day, p[0].id or 0)
         ),
         "overdue": deadlines.watched_deadlines(platform.read_uow(), department=None, overdue=True),
+        "court": court_candidates.open_candidates(platform.read_uow()),
+        # Agencies that let acknowledgements of corrections, repairs or revocations go overdue.
+        "agencies": [a for a in agencies.agency_standings(platform.read_uow()) if a.flagged],
     }
 
 

@@ -16,17 +16,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.access import Scope
-from xinyong.domain.errors import DomainError
 from xinyong.services import checks
 from xinyong.web.console.pages import (
     Staffer,
     _say,
     csv_download,
-    expired_form,
     guard,
     page,
-    see_other,
-    told,
+    submitted,
 )
 from xinyong.web.deps import PUBLIC, DbId, platform_of
 
@@ -48,8 +45,8 @@ def _matters(request: Request, me: Staffer) -> list[tuple[str, str, str]]:
 
 
 def _checks_page(
-    request: Request, me: Staffer, *, status: int = 200, alert: str | None = None
-) -> HTMLResponse:
+    request: Request, me: Staffer, status: int = 200, alert: str | None = None
+) -> Response:
     return page(
         request, "checks.html", status=status, me=me, matters=_matters(request, me), alert=alert
     )
@@ -71,26 +68,23 @@ async def run_check(
     matter: Annotated[str, Form(max_length=64)] = "",
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    me = await guard(request, Scope.CHECKS_RUN)
-    if isinstance(me, Response):
-        return me
-    if not me.sent_token(csrf):
-        return expired_form(request, me)
     platform = platform_of(request)
-    checker = await run_in_threadpool(platform.checker)
-    try:
-        query_id, _ = await run_in_threadpool(
-            checks.run_check,
+    return await submitted(
+        request,
+        Scope.CHECKS_RUN,
+        csrf,
+        lambda me: checks.run_check(
             platform.uow(),
-            checker,
+            platform.checker(),
             number,
             matter,
             department=me.department,
             actor=me.actor,
-        )
-    except DomainError as exc:
-        return _checks_page(request, me, status=422, alert=told(request, exc))
-    return see_other(f"/console/checks/{query_id}")
+        ),
+        again=lambda me, status, alert: _checks_page(request, me, status, alert),
+        then=lambda done: f"/console/checks/{done[0]}",
+        status=422,
+    )
 
 
 @router.get("/checks/{check_id}", response_class=HTMLResponse, **PUBLIC)
@@ -138,15 +132,16 @@ async def give_feedback(
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """What the department did with a measure: applied, or not and why."""
-    me = await guard(request, Scope.CHECKS_RUN)
-    if isinstance(me, Response):
-        return me
-    if not me.sent_token(csrf):
-        return expired_form(request, me)
     platform = platform_of(request)
-    try:
-        await run_in_threadpool(
-            checks.give_feedback,
+
+    async def again(me: Staffer, status: int, alert: str) -> Response:
+        return await _check_page(request, me, check_id, status=status, alert=alert)
+
+    return await submitted(
+        request,
+        Scope.CHECKS_RUN,
+        csrf,
+        lambda me: checks.give_feedback(
             platform.uow(),
             check_id,
             measure=measure,
@@ -154,10 +149,11 @@ async def give_feedback(
             reason=reason or None,
             department=me.department,
             actor=me.actor,
-        )
-    except DomainError as exc:
-        return await _check_page(request, me, check_id, status=422, alert=told(request, exc))
-    return see_other(f"/console/checks/{check_id}?given=1")
+        ),
+        again=again,
+        then=f"/console/checks/{check_id}?given=1",
+        status=422,
+    )
 
 
 @router.post("/checks/screen", **PUBLIC)
@@ -170,18 +166,12 @@ async def screen(
     """Screen a CSV of numbers for one matter; the results come back as a CSV file."""
     from xinyong.web.api.v1.checks import screen_text
 
-    me = await guard(request, Scope.CHECKS_RUN)
-    if isinstance(me, Response):
-        return me
-    if not me.sent_token(csrf):
-        return expired_form(request, me)
     platform = platform_of(request)
     body = await file.read()
-    checker = await run_in_threadpool(platform.checker)
-    try:
-        text = await run_in_threadpool(
-            screen_text,
-            checker,
+
+    def screened(me: Staffer) -> tuple[Staffer, list[list[str]]]:
+        text = screen_text(
+            platform.checker(),
             platform.uow,
             platform.screening_sink(),
             body,
@@ -189,9 +179,20 @@ async def screen(
             me.department or "",
             me.actor,
         )
-    except DomainError as exc:
-        return _checks_page(request, me, status=422, alert=told(request, exc))
-    header, *rows = list(csv.reader(io.StringIO(text)))
-    if not rows:
-        return _checks_page(request, me, status=422, alert=_say(request, "文件中没有数据行。"))
-    return csv_download("screening.csv", header, rows)
+        return me, list(csv.reader(io.StringIO(text)))
+
+    def then(done: tuple[Staffer, list[list[str]]]) -> Response:
+        me, (header, *rows) = done
+        if not rows:
+            return _checks_page(request, me, 422, _say(request, "文件中没有数据行。"))
+        return csv_download("screening.csv", header, rows)
+
+    return await submitted(
+        request,
+        Scope.CHECKS_RUN,
+        csrf,
+        screened,
+        again=lambda me, status, alert: _checks_page(request, me, status, alert),
+        then=then,
+        status=422,
+    )

@@ -11,11 +11,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.access import Scope
-from xinyong.domain.errors import DomainError, Invalid
+from xinyong.domain.errors import Invalid
 from xinyong.domain.list_types import Decider
 from xinyong.services import documents
 from xinyong.services import lists as listing
-from xinyong.web.console.pages import Staffer, expired_form, guard, page, see_other, told
+from xinyong.web.console.pages import Staffer, guard, page, submitted
 from xinyong.web.deps import PUBLIC, DbId, platform_of
 
 router = APIRouter()
@@ -72,33 +72,34 @@ async def propose(
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Propose a listing on the department's own records (their ids, comma-separated)."""
-    me = await guard(request, Scope.LISTS_WRITE)
-    if isinstance(me, Response):
-        return me
-    if not me.sent_token(csrf):
-        return expired_form(request, me)
     platform = platform_of(request)
-    try:
-        ids = [int(x) for x in records.replace("，", ",").split(",") if x.strip()]
-    except ValueError:
-        exc = Invalid("records: the ids of the records the listing rests on, e.g. 12, 15")
-        return await _listings_page(request, me, status=422, alert=told(request, exc))
-    try:
-        await run_in_threadpool(
-            lambda: listing.propose(
-                platform.uow(),
-                platform.policy,
-                list_code=list_code,
-                subject_number=number,
-                grounds=grounds,
-                basis_records=ids,
-                department=me.department,
-                actor=me.actor,
-            )
+
+    def propose(me: Staffer) -> object:
+        try:
+            ids = [int(x) for x in records.replace("，", ",").split(",") if x.strip()]
+        except ValueError:
+            message = "records: the ids of the records the listing rests on, e.g. 12, 15"
+            raise Invalid(message) from None
+        return listing.propose(
+            platform.uow(),
+            platform.policy,
+            list_code=list_code,
+            subject_number=number,
+            grounds=grounds,
+            basis_records=ids,
+            department=me.department,
+            actor=me.actor,
         )
-    except DomainError as exc:
-        return await _listings_page(request, me, status=422, alert=told(request, exc))
-    return see_other("/console/listings")
+
+    return await submitted(
+        request,
+        Scope.LISTS_WRITE,
+        csrf,
+        propose,
+        again=lambda me, status, alert: _listings_page(request, me, status=status, alert=alert),
+        then="/console/listings",
+        status=422,
+    )
 
 
 @router.post("/listings/{entry_id}/{step}", response_class=HTMLResponse, **PUBLIC)
@@ -110,15 +111,10 @@ async def take_step(
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """The procedure's next step: serve the notice, decide (with reasons), publish, withdraw."""
-    me = await guard(request, Scope.LISTS_WRITE)
-    if isinstance(me, Response):
-        return me
-    if not me.sent_token(csrf):
-        return expired_form(request, me)
     platform = platform_of(request)
-    uow, policy, dept, actor = platform.uow(), platform.policy, me.department, me.actor
 
-    def run() -> object:
+    def run(me: Staffer) -> object:
+        uow, policy, dept, actor = platform.uow(), platform.policy, me.department, me.actor
         if step == "notice":
             return listing.serve_notice(uow, policy, entry_id, department=dept, actor=actor)
         if step == "decide":
@@ -129,11 +125,14 @@ async def take_step(
             return listing.publish(uow, policy, entry_id, department=dept, actor=actor)
         return listing.withdraw(uow, policy, entry_id, department=dept, actor=actor)
 
-    try:
-        await run_in_threadpool(run)
-    except DomainError as exc:
-        return await _listings_page(request, me, status=409, alert=told(request, exc))
-    return see_other("/console/listings")
+    return await submitted(
+        request,
+        Scope.LISTS_WRITE,
+        csrf,
+        run,
+        again=lambda me, status, alert: _listings_page(request, me, status=status, alert=alert),
+        then="/console/listings",
+    )
 
 
 @router.get("/listings/{entry_id}/{document}.pdf", **PUBLIC)

@@ -3,6 +3,7 @@ first login from the otpauth URI, shown as text and as a QR code drawn on the se
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import segno
@@ -11,9 +12,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from xinyong.domain.errors import DomainError, TooManyAttempts
+from xinyong.domain.errors import DomainError
 from xinyong.domain.staff import StaffUser
 from xinyong.services import staff
+from xinyong.web import forms
 from xinyong.web.console.pages import (
     STAFF_COOKIE,
     csrf_token,
@@ -35,14 +37,14 @@ def qr_svg(uri: str) -> Markup:
     return Markup(svg)  # noqa: S704 - segno's own SVG of our URI, nothing the user typed
 
 
-def _cookie(response: Response, request: Request, token: str, seconds: int) -> None:
-    response.set_cookie(
+def _signed_in(response: Response, request: Request, token: str, expires_at: datetime) -> Response:
+    return forms.set_session_cookie(
+        response,
+        request,
         STAFF_COOKIE,
         token,
-        max_age=max(seconds, 0),
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
+        expires_at=expires_at,
+        now=platform_of(request).clock(),
         path="/console",
     )
 
@@ -65,14 +67,11 @@ def login(
     try:
         pending = staff.start_login(uow, policy, username=username, password=password)
     except DomainError as exc:
-        status = 429 if isinstance(exc, TooManyAttempts) else 401
+        status = forms.login_refused_status(exc)
         return page(
             request, "login.html", status=status, alert=told(request, exc), username=username
         )
-    response = see_other("/console/login/code")
-    lifetime = pending.expires_at - platform_of(request).clock()
-    _cookie(response, request, pending.token, int(lifetime.total_seconds()))
-    return response
+    return _signed_in(see_other("/console/login/code"), request, pending.token, pending.expires_at)
 
 
 def _code_page(
@@ -111,7 +110,7 @@ def give_code(
 ) -> Response:
     token = request.cookies.get(STAFF_COOKIE, "")
     platform = platform_of(request)
-    if not token or csrf != csrf_token(platform.settings.secret_key, token):
+    if not token or not forms.carries_token(csrf, csrf_token(platform.settings.secret_key, token)):
         return to_login()
     try:
         session = staff.finish_login(uow, policy, token=token, code=code)
@@ -119,12 +118,9 @@ def give_code(
         user = staff.pending_staff(platform.read_uow(), token)
         if user is None:  # locked, expired or disabled: start again
             return page(request, "login.html", status=401, alert=told(request, exc), username="")
-        status = 429 if isinstance(exc, TooManyAttempts) else 401
+        status = forms.login_refused_status(exc)
         return _code_page(request, user, token, status=status, alert=told(request, exc))
-    response = see_other("/console/")
-    lifetime = session.expires_at - platform.clock()
-    _cookie(response, request, session.token, int(lifetime.total_seconds()))
-    return response
+    return _signed_in(see_other("/console/"), request, session.token, session.expires_at)
 
 
 @router.post("/logout", response_class=HTMLResponse, **PUBLIC)

@@ -9,12 +9,12 @@ changes something also carries a token derived from that session (double submit)
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import html
+import inspect
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -27,7 +27,8 @@ from xinyong.domain.identifiers import mask_number, redact_id_numbers
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.staff import StaffUser
 from xinyong.services import staff
-from xinyong.web import i18n
+from xinyong.web import forms, i18n
+from xinyong.web.console import reasons
 from xinyong.web.deps import platform_of
 from xinyong.web.portal import messages, words
 
@@ -40,7 +41,7 @@ def language(request: Request) -> str:
 
 
 def csrf_token(secret: str, token: str) -> str:
-    return hmac.new(secret.encode(), ("console:" + token).encode(), hashlib.sha256).hexdigest()[:32]
+    return forms.form_token(secret, token, purpose="console:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,7 @@ class Staffer:
         return self.caller.allows(scope)
 
     def sent_token(self, sent: str) -> bool:
-        return hmac.compare_digest(sent.encode(), self.csrf.encode())
+        return forms.carries_token(sent, self.csrf)
 
     @property
     def chrome(self) -> dict[str, object]:
@@ -97,12 +98,15 @@ def chart_title(svg: str) -> str:
 
 def _environment() -> Environment:
     """The console's page environment, with `masked` (an identifier, masked as published) and
-    `redact` (free text, any ID number in it hidden)."""
+    `redact` (free text, any ID number in it hidden), `reason` (why a row was refused) and `flag`
+    (what a court list row disagrees in), in the page's language."""
     env = i18n.environment("console")
     if "masked" not in env.filters:
         env.filters["masked"] = mask_number
         env.filters["redact"] = redact_id_numbers
         env.filters["chart_title"] = chart_title
+        env.filters["reason"] = reasons.reason_in_words
+        env.filters["flag"] = reasons.flag_in_words
     return env
 
 
@@ -170,14 +174,47 @@ async def guard(request: Request, scope: Scope) -> Staffer | Response:
 
 def expired_form(request: Request, me: Staffer) -> HTMLResponse:
     """A form without this session's token: nothing was done."""
-    return page(
-        request,
-        "refused.html",
-        status=403,
-        me=me,
-        scope=None,
-        alert=_say(request, "表单已过期，请重新打开页面再提交。"),
+    return forms.expired_form(
+        lambda status, alert: page(
+            request, "refused.html", status=status, me=me, scope=None, alert=alert
+        ),
+        _say(request, "表单已过期，请重新打开页面再提交。"),
     )
+
+
+T = TypeVar("T")
+
+#: The page a form came from, shown again with a status and the reason nothing was done.
+Again = Callable[[Staffer, int, str], Response | Awaitable[Response]]
+
+
+async def submitted(
+    request: Request,
+    scope: Scope,
+    csrf: str,
+    work: Callable[[Staffer], T],
+    *,
+    again: Again,
+    then: Callable[[T], str | Response] | str,
+    status: int | Callable[[DomainError], int] = 409,
+) -> Response:
+    """What every console form does: the guard (`scope`), the form's token, the use case
+    (`work`, in the threadpool), then the next page (`then`: a URL to see, or a response); a
+    domain error shows the form's page `again` with `status` and the error in the page's
+    language, and nothing was done (`status` may depend on the error)."""
+    me = await guard(request, scope)
+    if isinstance(me, Response):
+        return me
+    if not me.sent_token(csrf):
+        return expired_form(request, me)
+    try:
+        done = await run_in_threadpool(work, me)
+    except DomainError as exc:
+        code = status if isinstance(status, int) else status(exc)
+        shown = again(me, code, told(request, exc))
+        return await shown if inspect.isawaitable(shown) else shown
+    following = then if isinstance(then, str) else then(done)
+    return see_other(following) if isinstance(following, str) else following
 
 
 #: A cell a spreadsheet would read as a formula starts with one of these.

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from xinyong.domain.errors import DomainError, TooManyAttempts
 from xinyong.domain.rates import Action, RateLimited
 from xinyong.services import accounts, registrations
+from xinyong.web import forms
 from xinyong.web.deps import PUBLIC, SESSION_COOKIE, PolicyDep, UowDep, platform_of
 from xinyong.web.portal.pages import (
     PortalRoute,
@@ -63,7 +64,7 @@ def login(
             uow, policy, number=number, password=password, client=throttle.client_digest(request)
         )
     except DomainError as exc:
-        status = 429 if isinstance(exc, TooManyAttempts) else 401
+        status = forms.login_refused_status(exc)
         if isinstance(exc, accounts.NotVerifiedYet):
             status = 403
         # The number is never filled in again: a page never repeats it.
@@ -76,17 +77,14 @@ def login(
             problems=problems_of(request, exc),
         )
         return retry_after(shown, exc)
-    response = see_other("/portal/me")
-    lifetime = session.expires_at - platform_of(request).clock()
-    response.set_cookie(
+    return forms.set_session_cookie(
+        see_other("/portal/me"),
+        request,
         SESSION_COOKIE,
         session.token,
-        max_age=max(int(lifetime.total_seconds()), 0),
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
+        expires_at=session.expires_at,
+        now=platform_of(request).clock(),
     )
-    return response
 
 
 @router.post("/logout", response_class=HTMLResponse, **PUBLIC)

@@ -135,6 +135,9 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^account: at most (?P<count>\d+)", _("情况说明不能超过 %(count)s 个字。")),
         (r"^account: ", _("请写明发生了什么。")),
         (r"^contact: ", _("联系方式太长。")),
+        # The court's published list (the centre's review)
+        (r"^court candidate \d+ was decided already", _("这条法院名单记录已经核对过了。")),
+        (r"^subject_id: ", _("请从可能的人员中选择一人。")),
         (r"^too many tip-offs", _("今天从这里提交的举报已达上限，请明天再试。")),
         (r"takes no tip-offs", _("本平台暂不受理举报。")),
     )

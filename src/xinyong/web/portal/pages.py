@@ -9,8 +9,6 @@ also carries a token derived from that session (double submit), so no other site
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +23,7 @@ from xinyong.domain.errors import DomainError
 from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.keys import ApiKey
 from xinyong.services import accounts
-from xinyong.web import i18n
+from xinyong.web import forms, i18n
 from xinyong.web.deps import SESSION_COOKIE, platform_of
 from xinyong.web.portal import messages, words
 
@@ -72,7 +70,7 @@ def _say(request: Request, message: str, **values: object) -> str:
 
 
 def csrf_token(secret: str, token: str) -> str:
-    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()[:32]
+    return forms.form_token(secret, token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +103,7 @@ class Visitor:
 
     def sent_token(self, sent: str) -> bool:
         """Whether a form carried this session's token (it was made by our page)."""
-        return self.signed_in and hmac.compare_digest(sent.encode(), self.csrf.encode())
+        return self.signed_in and forms.carries_token(sent, self.csrf)
 
 
 async def visitor(request: Request) -> Visitor:
@@ -151,13 +149,16 @@ def see_other(url: str) -> RedirectResponse:
 
 def expired_form(request: Request) -> HTMLResponse:
     """A form without this session's token: nothing was done; the person logs in again."""
-    return page(
-        request,
-        "login.html",
-        status=403,
-        signed_in=False,
-        csrf="",
-        problems=Problems(alert=_say(request, "表单已过期，请重新登录。")),
+    return forms.expired_form(
+        lambda status, alert: page(
+            request,
+            "login.html",
+            status=status,
+            signed_in=False,
+            csrf="",
+            problems=Problems(alert=alert),
+        ),
+        _say(request, "表单已过期，请重新登录。"),
     )
 
 

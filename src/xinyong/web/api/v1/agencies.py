@@ -81,6 +81,10 @@ class AgencyPublic(BaseModel):
     blacklisting: BlacklistingPublic | None
     may_query: bool
     refused_because: str | None
+    #: Acknowledgements of corrections, repairs and revocations past their deadline.
+    overdue_acknowledgements: int
+    #: It has overdue acknowledgements (the sweep audits each one once).
+    flagged: bool
 
     @classmethod
     def from_domain(cls, a: AgencyStanding) -> AgencyPublic:
@@ -91,12 +95,15 @@ class AgencyPublic(BaseModel):
             blacklisting=BlacklistingPublic.from_domain(a.blacklisting) if a.blacklisting else None,
             may_query=a.refused_because is None,
             refused_because=a.refused_because,
+            overdue_acknowledgements=a.overdue_acknowledgements,
+            flagged=a.flagged,
         )
 
 
 @router.get("")
 def list_agencies(uow: UowDep, key: Supervisor) -> list[AgencyPublic]:
-    """Every registered credit reporting agency, its licence, and whether it may query today."""
+    """Every registered credit reporting agency, its licence, whether it may query today, and
+    whether it is flagged for acknowledgements past their deadline."""
     return [AgencyPublic.from_domain(a) for a in agencies.agency_standings(uow)]
 
 

@@ -24,6 +24,8 @@ class StaffCreate(BaseModel):
     username: str = Field(max_length=40)
     name: str = Field(max_length=100)
     role: Role
+    #: The department's other role, where its mandate covers both (submitting and checking).
+    also: list[Role] = Field(default_factory=list, max_length=1)
     department: str | None = Field(default=None, max_length=32)
     password: str = Field(min_length=1, max_length=200)
 
@@ -35,6 +37,7 @@ class StaffPublic(BaseModel):
     username: str
     name: str
     role: str
+    also: list[str]
     department: str | None
     scopes: list[str]
     enrolled: bool
@@ -47,6 +50,7 @@ class StaffPublic(BaseModel):
             username=s.username,
             name=s.name,
             role=s.role.value,
+            also=[r.value for r in s.also],
             department=s.department,
             scopes=sorted(x.value for x in s.scopes),
             enrolled=s.is_enrolled,
@@ -79,6 +83,7 @@ def add_staff(
         department=body.department,
         password=body.password,
         actor=key.actor,
+        also=tuple(body.also),
     )
     public = StaffPublic.from_domain(new.staff)
     return StaffCreated(**public.model_dump(), totp_secret=new.secret, otpauth_uri=new.uri)
