@@ -57,7 +57,9 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("pdf")
     config = folder / "fonts.conf"
     config.write_text(NO_FONTS.format(cache=folder / "fc-cache"), encoding="utf-8")
-    env = {**os.environ, "FONTCONFIG_FILE": str(config), "PYTHONPATH": str(ROOT)}
+    # this checkout's code, whichever checkout the environment installed
+    paths = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
+    env = {**os.environ, "FONTCONFIG_FILE": str(config), "PYTHONPATH": paths}
     env.pop("FONTCONFIG_PATH", None)
     done = subprocess.run(
         [sys.executable, "-c", RENDER, str(folder)],
@@ -204,3 +206,22 @@ def test_print_workers_stop_with_a_print_still_running() -> None:
     assert time.monotonic() - started < 30
     assert processes
     hanging.exception(timeout=30)  # the print ended with its worker, and its caller was told
+
+
+def warmed_stylesheets(html: str, stylesheet: str) -> bytes:
+    """A print job answering which stylesheets its worker has parsed (with the font) already."""
+    return "\n---\n".join(sorted(pdf._printers)).encode()
+
+
+def test_print_workers_load_the_font_and_parse_their_stylesheets_before_the_first_print() -> None:
+    try:
+        pdf.render_pdf("<p>字</p>")
+    except pdf.PdfUnavailable as exc:
+        pytest.skip(f"PDF rendering unavailable here: {exc}")
+    workers = pdf.PrintWorkers(1, warm=("p { color: #123 }", ""), job=warmed_stylesheets)
+    try:
+        workers.start()
+        parsed = workers("<p>first</p>").decode().split("\n---\n")
+    finally:
+        workers.close()
+    assert sorted(parsed) == ["", "p { color: #123 }"]
