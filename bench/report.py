@@ -51,7 +51,7 @@ from xinyong.domain.querylog import QueryEntry
 from xinyong.services import keys
 from xinyong.services.pdf import Printer, PrintWorkers, render_pdf
 from xinyong.services.report_data import ReportData
-from xinyong.services.report_render import render_report_pdf, stylesheet
+from xinyong.services.report_render import prepare, render_report_pdf, stylesheet
 from xinyong.services.reports import build_report
 
 # The bench's own keys (docs/at-rest.md), for this process and any server it starts.
@@ -355,7 +355,7 @@ def main() -> int:
         zh = measure(data, "zh", args.renders)
         en = measure(data, "en", max(args.renders // 5, 5))
         # As the server prints: in a print worker (spawned, warmed up, at a lower priority).
-        workers = PrintWorkers(1, warm=(stylesheet(), ""))
+        workers = PrintWorkers(1, warm=(stylesheet(), ""), prepare=prepare)
         try:
             workers.start()
             render_report_pdf(data, "zh", workers)  # waits for the warm-up

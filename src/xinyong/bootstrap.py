@@ -136,6 +136,7 @@ class Platform:
                     timeout=self.settings.pdf_timeout,
                     # the report's stylesheet, and the notices' and decisions' (none)
                     warm=(report_render.stylesheet(), ""),
+                    prepare=report_render.prepare,
                 )
             return self._printer
 

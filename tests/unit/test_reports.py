@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import pickle
 import re
 import shutil
 import subprocess
@@ -672,3 +673,14 @@ def test_the_report_as_plain_data_is_what_asdict_gives() -> None:
     assert json.dumps(report_dict(data), default=str, sort_keys=True) == json.dumps(
         dataclasses.asdict(data), default=str, sort_keys=True
     )
+
+
+def test_a_report_crosses_to_a_print_worker_whole_and_without_a_key() -> None:
+    """The print workers make the report's HTML from its data, pickled to them: all of it
+    crosses, and nothing in it is a key (the deployment's secret only signs the code)."""
+    data = make_report()
+
+    crossed = pickle.loads(pickle.dumps(data))  # noqa: S301 - our own data, in this process
+
+    assert crossed == data
+    assert "secret" not in json.dumps(report_dict(data), default=str).lower()

@@ -197,7 +197,7 @@ class PrinterFailed(PdfUnavailable):
     print is refused, and the workers are started again for the next one."""
 
 
-def _start_worker(stylesheets: tuple[str, ...]) -> None:
+def _start_worker(stylesheets: tuple[str, ...], prepare: Callable[[], object] | None) -> None:
     """In each new worker: yield to the server, load everything a print needs, freeze the heap.
 
     A print worker runs at a lower priority than the server (a report may wait a little, a ticket
@@ -212,6 +212,8 @@ def _start_worker(stylesheets: tuple[str, ...]) -> None:
             render_pdf(_WARM_UP, stylesheet)
         except PdfUnavailable:
             return  # each real print raises it again, with its reason, to its caller
+    if prepare is not None:
+        prepare()
     gc.collect()
     gc.freeze()
 
@@ -220,17 +222,23 @@ def _ready() -> None:
     """A job that does nothing: submitting it starts a worker (and its warm-up)."""
 
 
+def _print(printer: Printer, html: str, stylesheet: str) -> bytes:
+    return printer(html, stylesheet)
+
+
 class PrintWorkers:
     """PDFs printed in worker processes (`spawn`ed, never forked from a threaded server):
     printing is pure Python work that would otherwise hold the server's interpreter lock for a
-    quarter of a second while checks wait. Only the HTML and the stylesheet cross to a worker
-    (text that is printed anyway), and only the PDF comes back.
+    quarter of a second while checks wait. Only what is printed crosses to a worker (HTML and a
+    stylesheet, or a task and its picklable data: `run`), and only the PDF comes back.
 
     Errors come back as they are raised (PdfUnavailable, FontUnavailable). A worker that dies
     while printing, or a print that takes longer than `timeout` seconds, raises PrinterFailed
     (the server answers 503): the workers are stopped (a late one killed) and started again on
     the next print, so one bad print never leaves the server without PDFs, nor a request
-    waiting forever. `job` is what a worker runs for a print (`render_pdf`; tests pass another).
+    waiting forever. `job` is what a worker runs for a print (`render_pdf`; tests pass another);
+    `prepare`, run once in each new worker after the warm-up, loads anything else a print needs
+    (the report's template).
     """
 
     def __init__(
@@ -240,11 +248,13 @@ class PrintWorkers:
         timeout: float = 60.0,
         warm: Iterable[str] = ("",),
         job: Printer = render_pdf,
+        prepare: Callable[[], object] | None = None,
     ) -> None:
         self._processes = processes
         self._timeout = timeout
         self._warm = tuple(warm)
         self._job = job
+        self._prepare = prepare
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -255,12 +265,20 @@ class PrintWorkers:
             pool.submit(_ready)
 
     def __call__(self, html: str, stylesheet: str = "") -> bytes:
+        return self.run(_print, html, stylesheet)
+
+    def run(self, task: Callable[..., bytes], *args: Any) -> bytes:
+        """Return `task(printer, *args)` run in a worker, `printer` being the worker's way to
+        print HTML: a document whose HTML is made from picklable data in the worker too (the
+        report: services/report_render.py), so not even its template runs on the server's
+        interpreter. `task` is a module-level function; it and `args` are pickled."""
         pool = self._running()
         try:
-            future = pool.submit(self._job, html, stylesheet)
+            future = pool.submit(task, self._job, *args)
         except BrokenProcessPool:
             self._discard(pool)
-            future = self._running().submit(self._job, html, stylesheet)
+            pool = self._running()
+            future = pool.submit(task, self._job, *args)
         try:
             return future.result(timeout=self._timeout)
         except BrokenProcessPool:
@@ -282,7 +300,7 @@ class PrintWorkers:
                     self._processes,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_start_worker,
-                    initargs=(self._warm,),
+                    initargs=(self._warm, self._prepare),
                 )
             return self._pool
 
