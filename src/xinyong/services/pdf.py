@@ -320,7 +320,9 @@ class PrintWorkers:
 
 
 def _stop(pool: ProcessPoolExecutor, *, kill: bool, grace: float = 5.0) -> None:
-    workers = list(pool._processes.values())
+    # No public way to reach a pool's workers; None once the pool is shut down (by another
+    # caller that saw the same pool fail).
+    workers = list((pool._processes or {}).values())
     if kill:
         for worker in workers:
             worker.kill()
