@@ -1,9 +1,9 @@
 """The portal in a real browser (Debian's Chromium driven by Playwright; nothing is downloaded).
 
 The public finds a published listing, masked; a person registers, is verified at the counter
-(staff run `xinyong accounts verify`), logs in, downloads the PDF report, objects to a record and
-sees the objection's deadline; a person states a defence within the notice window and refuses a
-good-credit entry.
+(staff run `xinyong accounts verify`), logs in, downloads the PDF report, objects to a record,
+sees the objection's deadline and changes their password; a person states a defence within the
+notice window and refuses a good-credit entry.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 PASSWORD = "correct horse battery"
+NEW_PASSWORD = "lantern orchard quietly"
 
 
 def _free_port() -> int:
@@ -279,6 +280,29 @@ def test_a_person_registers_is_verified_at_the_counter_logs_in_and_objects(
     page.click("text=English")
     assert "Current deadline" in page.inner_text("main")
     assert re.search(r"\d{1,2} \w+ \d{4}", page.inner_text("#due"))
+
+    # The password, changed from its own page: every session ends, this one too.
+    page.goto(site.base + "/portal/me?lang=zh")
+    page.click("nav.subnav >> text=修改密码")
+    page.wait_for_url("**/portal/me/password")
+    page.fill("#current_password", "not the password")
+    page.fill("#new_password", NEW_PASSWORD)
+    page.fill("#new_password_again", NEW_PASSWORD)
+    page.click("main button[type=submit]")
+    assert page.locator("#current_password").get_attribute("aria-invalid") == "true"
+    assert "当前密码不正确。" in page.inner_text("#current_password-error")
+    assert page.locator("#new_password").input_value() == ""  # never filled in again
+    page.fill("#current_password", PASSWORD)
+    page.fill("#new_password", NEW_PASSWORD)
+    page.fill("#new_password_again", NEW_PASSWORD)
+    page.click("main button[type=submit]")
+    assert "所有登录都已退出" in page.inner_text("[role=status]")
+    page.goto(site.base + "/portal/me")
+    page.wait_for_url("**/portal/login")
+    page.fill("#number", site.newcomer)
+    page.fill("#password", NEW_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/portal/me")
 
 
 def test_a_person_states_a_defence_and_refuses_a_good_credit_entry(

@@ -1,6 +1,7 @@
 """Identifiers at rest: after the demo and a session of checks, reports and objections, no file
 the platform wrote (database, write-ahead log, shared memory, log; on PostgreSQL every table
-dumped as text) holds any citizen ID number, in full or as its 17 digits (docs/at-rest.md)."""
+dumped as text) holds any citizen ID number, in full or as its 17 digits, nor any staff user's
+TOTP secret (docs/at-rest.md)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,12 @@ def numbers_in(folder: Path) -> set[str]:
                 if ric.calc_check_digit(number) == number[17]:
                     found.add(number)
     return found
+
+
+def totp_secrets(folder: Path) -> list[str]:
+    """The demo's console users' TOTP secrets (the demo keeps them, for the demo only)."""
+    users = json.loads((folder / "demo-staff.json").read_text(encoding="utf-8"))
+    return [str(user["totp_secret"]) for user in users]
 
 
 def leaks(blob: bytes, numbers: set[str]) -> set[str]:
@@ -187,6 +194,13 @@ def test_no_file_the_platform_writes_holds_an_id_number(
     found = {name: leaks(blob, numbers) for name, blob in files.items()}
 
     assert {name: sorted(hits) for name, hits in found.items() if hits} == {}
+    secrets = totp_secrets(tmp_path / "var")
+    assert len(secrets) == 3
+    clear = {
+        name: sorted(s[:4] + "…" for s in secrets if s.encode() in blob)
+        for name, blob in files.items()
+    }
+    assert {name: hits for name, hits in clear.items() if hits} == {}
     if url.startswith("sqlite"):
         assert {"open:xinyong.db", "open:xinyong.db-wal", "open:xinyong.db-shm"} <= set(files)
     else:

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from tests.conftest import TEST_KEYS
 from tests.functional.helpers import run, squashed, words
 from xinyong.db.engine import make_engine
+from xinyong.db.staff import SqlStaffRepository
 from xinyong.db.subjects import SqlSubjectRepository
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain import vault
@@ -116,6 +117,12 @@ def test_rotating_the_data_key_seals_every_row_again_and_reads_go_on(
     url = os.environ["XINYONG_DATABASE_URL"]
     old = vault.current()
     old_seal = old.seal(debtor)
+    added = run(
+        "staff", "add", "li.centre", "--name", "李", "--role", "credit_centre",
+        stdin="staff password 1\n",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    secret = added.stdout.split("TOTP secret: ")[1].split()[0]
 
     rotated = run("keys", "rotate-data-key")
 
@@ -123,6 +130,7 @@ def test_rotating_the_data_key_seals_every_row_again_and_reads_go_on(
     assert "data key version 2 is current" in words(rotated.output)
     assert "resealed:" in rotated.output
     assert "subjects" in rotated.output
+    assert "staff" in rotated.output
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
@@ -130,13 +138,20 @@ def test_rotating_the_data_key_seals_every_row_again_and_reads_go_on(
             originals = [
                 str(o) for (o,) in conn.execute(text("SELECT original FROM credit_records"))
             ]
+            totp = conn.execute(text("SELECT totp_secret FROM staff")).scalar_one()
         assert stored
         assert all(n.startswith("sealed:2:") for n in stored)
         assert all("sealed:1:" not in o for o in originals)
         assert any("sealed:2:" in o for o in originals)
+        assert totp.startswith("sealed:2:")  # the second factor's secret is sealed again too
+        with make_session_factory(engine)() as session:
+            staff_user = SqlStaffRepository(session).by_username("li.centre")
+        assert staff_user is not None
+        assert staff_user.totp_secret == secret
         # A process still holding only version 1 reads the key file again when it meets 2.
         vault.install(old, reload=lambda: Vault.from_material(json.loads(key_file.read_text())))
-        subject = SqlSubjectRepository(make_session_factory(engine)()).get_by_number(debtor)
+        with make_session_factory(engine)() as session:  # closed: SQLite's lock goes with it
+            subject = SqlSubjectRepository(session).get_by_number(debtor)
         assert subject is not None
         assert subject.number == debtor
         assert vault.current().current_version == 2

@@ -201,3 +201,43 @@ def test_sealing_converts_the_rows_already_stored(fresh_url: str) -> None:
     assert logged == [key, keys.subject_key(stranger, organisation=False)]
     assert [s.findings for s in states] == [[], []]
     assert [s.entries for s in states] == [1, 2]
+
+
+BEFORE_SEALED_TOTP = "c4a9e1f27b63"  # the revision before staff TOTP secrets were sealed
+
+
+def test_staff_totp_secrets_stored_in_clear_are_sealed_and_opened_again_on_downgrade(
+    fresh_url: str,
+) -> None:
+    from xinyong.db.migrate import downgrade
+    from xinyong.db.staff import SqlStaffRepository
+    from xinyong.db.unit_of_work import make_session_factory
+    from xinyong.domain import vault
+
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    engine = make_engine(fresh_url)
+    upgrade(engine, BEFORE_SEALED_TOTP)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO staff (id, username, name, role, password_hash, totp_secret,"
+                " created_at, created_by, failed_logins)"
+                " VALUES (1, 'li.centre', '李', 'credit_centre', 'h', :secret, :at, 't', 0)"
+            ),
+            {"secret": secret, "at": datetime(2026, 11, 1, 2, 0, tzinfo=UTC)},
+        )
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT totp_secret FROM staff")).scalar_one()
+        assert stored.startswith("sealed:")
+        assert secret not in stored
+        assert vault.current().open(stored) == secret
+        with make_session_factory(engine)() as session:
+            assert SqlStaffRepository(session).get(1).totp_secret == secret
+
+        downgrade(engine, BEFORE_SEALED_TOTP)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT totp_secret FROM staff")).scalar_one() == secret
+    finally:
+        engine.dispose()

@@ -500,3 +500,29 @@ def test_an_api_token_lives_minutes_and_its_refresh_token_renews_it_once(
         refresh_session(uow, policy, other.refresh_token)
     with pytest.raises(RefreshRefused):
         refresh_session(uow, policy, "xr_not-a-token")
+
+
+def test_a_password_change_with_a_wrong_current_password_is_refused_and_audited(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = _known(uow, policy)
+    account = _register(uow, policy, stored)
+    session = login(uow, policy, number=stored.subject_number, password=PASSWORD)
+    new = "lantern orchard quietly"
+
+    with pytest.raises(Invalid, match=r"^current_password: "):
+        accounts.change_password(
+            uow, policy, account_id=account.id or 0, current="not it at all", new=new
+        )
+
+    assert authenticate_session(uow, session.token) is not None  # nothing changed, nothing ended
+    refused = [e for e in uow.committed.audit if e.tag is EventTag.ACCOUNT_PASSWORD_REFUSED]
+    assert [(e.actor, e.subject_id, e.reason) for e in refused] == [
+        (f"account:{account.id}", account.subject_id, "current_password")
+    ]
+    assert "not it at all" not in repr(uow.committed)
+    ended = accounts.change_password(
+        uow, policy, account_id=account.id or 0, current=PASSWORD, new=new
+    )
+    assert ended == 1
+    assert authenticate_session(uow, session.token) is None

@@ -128,7 +128,8 @@ def rotate_data_key(
     ] = True,
 ) -> None:
     """Add a data key version to the key file and make it current; then seal every stored
-    identifier again under it, a chunk at a time, while the platform serves (docs/at-rest.md).
+    identifier and staff TOTP secret again under it, a chunk at a time, while the platform
+    serves (docs/at-rest.md).
 
     Servers learn the new version when they first read a value sealed under it. Older versions
     stay in the file: remove one only once `xinyong keys reseal` finds nothing left under it.

@@ -1,4 +1,5 @@
-"""Staff users of the consoles and their sessions (only hashes of passwords and tokens)."""
+"""Staff users of the consoles and their sessions (only hashes of passwords and tokens; the TOTP
+secret sealed under the data key, docs/at-rest.md)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, select,
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base
-from xinyong.db.types import BigId, Json, UTCDateTime
+from xinyong.db.types import BigId, Json, Sealed, UTCDateTime
 from xinyong.domain.access import Role
 from xinyong.domain.errors import NotFound
 from xinyong.domain.staff import StaffUser
 
 
 class StaffRow(Base):
-    """A department's or the credit centre's user: a role, a password hash, a TOTP secret."""
+    """A department's or the credit centre's user: a role, a password hash, a sealed TOTP secret."""
 
     __tablename__ = "staff"
 
@@ -27,7 +28,7 @@ class StaffRow(Base):
     also_roles: Mapped[list[str] | None] = mapped_column(Json)
     department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
     password_hash: Mapped[str] = mapped_column(String(200))
-    totp_secret: Mapped[str] = mapped_column(String(64))
+    totp_secret: Mapped[str] = mapped_column(Sealed)  # sealed at rest, as identifiers are
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(100))
     enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -38,6 +38,8 @@ class EventTag(StrEnum):
     #: A used refresh token presented again: every token of that login was ended.
     ACCOUNT_REFRESH_REUSED = "account:refresh_reused"
     ACCOUNT_PASSWORD_CHANGED = "account:password_changed"  # noqa: S105 - an audit tag
+    #: A password change refused because the current password was wrong.
+    ACCOUNT_PASSWORD_REFUSED = "account:password_change_refused"  # noqa: S105 - an audit tag
     AGENT_RECORDED = "agency:recorded"
     AUTHORISATION_GRANTED = "authorisation:granted"
     AUTHORISATION_REVOKED = "authorisation:revoked"
@@ -91,6 +93,8 @@ class EventTag(StrEnum):
     RATE_LIMITED = "rate:limited"
     #: A bearer token that authenticated nobody: unknown, revoked or expired.
     KEY_REFUSED = "api_key:refused"
+    #: A console or portal form sent without its session's form token (forged or stale).
+    FORM_REFUSED = "form:refused"
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,7 +96,8 @@ def binding_problem(
 class StaffUser:
     """A department's or the credit centre's user: a role from the permission matrix (and the
     department's other role, `also`, where its mandate covers both), a password (kept only as an
-    argon2 hash) and a TOTP secret for the second factor (RFC 6238)."""
+    argon2 hash) and a TOTP secret for the second factor (RFC 6238; in clear here, stored sealed
+    under the data key as identifiers are)."""
 
     id: int | None
     username: str

@@ -373,13 +373,25 @@ def login(
 def change_password(
     uow: UnitOfWork, policy: Policy, *, account_id: int, current: str, new: str
 ) -> int:
-    """Change a person's password: the current one must be right and the new one must pass the
-    password rules (services/passwords.py). Every session and token of the account ends, this
-    one too; return how many ended."""
+    """Change a person's password: the current one must be right (a wrong one is audited) and
+    the new one must pass the password rules (services/passwords.py). Every session and token
+    of the account ends, this one too; return how many ended."""
     with uow:
         account = uow.accounts.get(account_id)
         subject = uow.subjects.get(account.subject_id)
         if not password_work.verify(account.password_hash, current):
+            uow.audit.add(
+                AuditEvent(
+                    EventTag.ACCOUNT_PASSWORD_REFUSED,
+                    f"account:{account_id}",
+                    "account",
+                    str(account_id),
+                    uow.now(),
+                    subject_id=account.subject_id,
+                    reason="current_password",
+                )
+            )
+            uow.commit()
             raise Invalid("current_password: is not the account's password")
         check_password(
             policy.accounts, new, number=subject.number, name=subject.name, field="new_password"

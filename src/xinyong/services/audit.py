@@ -72,6 +72,28 @@ def record_rate_limited(
         uow.commit()
 
 
+def record_form_refused(
+    uow: UnitOfWork, *, surface: str, page: str, actor: str, subject_id: int | None = None
+) -> None:
+    """Audit a form of the consoles or the portal (`surface`) refused because it did not carry
+    its session's form token: a page of another site posting in the user's name, or a stale
+    page. `page` is the route's template, never the path; nothing the form held is kept."""
+    with uow:
+        uow.audit.add(
+            AuditEvent(
+                EventTag.FORM_REFUSED,
+                actor,
+                "form",
+                surface,
+                uow.now(),
+                subject_id=subject_id,
+                reason="form_token",
+                data={"page": page},
+            )
+        )
+        uow.commit()
+
+
 class Checkpoint(Protocol):
     """A stored checkpoint: the chain `table_name` reached entry `upto_id` with link `chain`
     (`kind` "reached"), or starts at `upto_id` after link `chain` ("start": what was before

@@ -18,6 +18,7 @@ from xinyong.services import staff
 from xinyong.web import forms
 from xinyong.web.console.pages import (
     STAFF_COOKIE,
+    audit_refused_form,
     csrf_token,
     page,
     see_other,
@@ -110,8 +111,10 @@ def give_code(
 ) -> Response:
     token = request.cookies.get(STAFF_COOKIE, "")
     platform = platform_of(request)
-    if not token or not forms.carries_token(csrf, csrf_token(platform.settings.secret_key, token)):
+    if not token:
         return to_login()
+    if not forms.carries_token(csrf, csrf_token(platform.settings.secret_key, token)):
+        return audit_refused_form(request, to_login())
     try:
         session = staff.finish_login(uow, policy, token=token, code=code)
     except DomainError as exc:
@@ -131,5 +134,7 @@ async def logout(
     if me is not None and me.sent_token(csrf):
         await run_in_threadpool(staff.logout_staff, uow, me.token)
     response = to_login()
+    if me is not None and not me.sent_token(csrf):  # the session stays: the refusal is audited
+        audit_refused_form(request, response, actor=me.actor)
     response.delete_cookie(STAFF_COOKIE, path="/console")
     return response

@@ -20,20 +20,25 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment
+from starlette.background import BackgroundTask
 
+from xinyong.bootstrap import Platform
 from xinyong.domain.access import Role, Scope
 from xinyong.domain.errors import DomainError
 from xinyong.domain.identifiers import mask_number, redact_id_numbers
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.staff import StaffUser
-from xinyong.services import staff
+from xinyong.services import audit, staff
 from xinyong.web import forms, i18n
 from xinyong.web.console import reasons
 from xinyong.web.deps import platform_of
+from xinyong.web.errors import where
 from xinyong.web.portal import messages, words
 
 #: The cookie a console session travels in (a person's session has its own).
 STAFF_COOKIE = "xinyong_staff"
+
+R = TypeVar("R", bound=Response)
 
 
 def language(request: Request) -> str:
@@ -173,13 +178,36 @@ async def guard(request: Request, scope: Scope) -> Staffer | Response:
 
 
 def expired_form(request: Request, me: Staffer) -> HTMLResponse:
-    """A form without this session's token: nothing was done."""
-    return forms.expired_form(
+    """A form without this session's token: nothing was done, and the refusal is audited."""
+    refused = forms.expired_form(
         lambda status, alert: page(
             request, "refused.html", status=status, me=me, scope=None, alert=alert
         ),
         _say(request, "表单已过期，请重新打开页面再提交。"),
     )
+    return audit_refused_form(request, refused, actor=me.actor)
+
+
+def _record_refused_form(platform: Platform, page: str, actor: str | None, token: str) -> None:
+    if actor is None:  # the second step of a login: its pending session says who
+        user = staff.pending_staff(platform.read_uow(), token) if token else None
+        if user is None:
+            return  # no session at all: sent to log in, as any request without one
+        actor = staff.caller_of(user).actor  # as a signed-in user's refusals name them
+    audit.record_form_refused(platform.uow(), surface="console", page=page, actor=actor)
+
+
+def audit_refused_form(request: Request, refused: R, *, actor: str | None = None) -> R:
+    """`refused` (the answer to a form without this session's token), which audits the refusal
+    once it is sent, off the event loop: the route's template and who sent it, never what the
+    form held. Without `actor`, the pending login the cookie names (none: nothing to audit, as
+    for any request without a session)."""
+    token = request.cookies.get(STAFF_COOKIE, "")
+    platform = platform_of(request)
+    refused.background = BackgroundTask(
+        _record_refused_form, platform, where(request), actor, token
+    )
+    return refused
 
 
 T = TypeVar("T")

@@ -16,6 +16,7 @@ from xinyong.web.deps import PUBLIC, SESSION_COOKIE, PolicyDep, UowDep, platform
 from xinyong.web.portal.pages import (
     PortalRoute,
     Problems,
+    audit_refused_form,
     page,
     problems_of,
     see_other,
@@ -96,6 +97,8 @@ async def logout(
         await run_in_threadpool(accounts.logout, uow, found.token)
     response = see_other("/portal/")
     response.delete_cookie(SESSION_COOKIE)
+    if found.signed_in and not found.sent_token(csrf):  # the session stays: audited
+        audit_refused_form(request, response)
     return response
 
 

@@ -64,17 +64,24 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^name: ", _("请填写居民身份证上的姓名。")),
         (r"^phone: ", _("请填写 11 位手机号码。")),
         (
-            r"^password: at least (?P<count>\d+) characters",
+            r"^(?:new_)?password: at least (?P<count>\d+) characters",
             _("密码至少需要 %(count)s 个字符。"),
         ),
         (
-            r"^password: must not contain your ID number",
+            r"^(?:new_)?password: must not contain your ID number",
             _("密码不能包含您的身份号码或其中的出生日期、末几位。"),
         ),
-        (r"^password: must not contain your name", _("密码不能包含您的姓名（包括拼音）。")),
-        (r"^password: is one of the most common", _("这是泄露数据中最常见的密码之一，请换一个。")),
-        (r"^password: is a run of", _("密码不能是重复、连续或键盘上相邻的字符。")),
-        (r"^password: too easy to guess", _("密码太容易被猜到，请使用更长的短语。")),
+        (
+            r"^(?:new_)?password: must not contain your name",
+            _("密码不能包含您的姓名（包括拼音）。"),
+        ),
+        (
+            r"^(?:new_)?password: is one of the most common",
+            _("这是泄露数据中最常见的密码之一，请换一个。"),
+        ),
+        (r"^(?:new_)?password: is a run of", _("密码不能是重复、连续或键盘上相邻的字符。")),
+        (r"^(?:new_)?password: too easy to guess", _("密码太容易被猜到，请使用更长的短语。")),
+        (r"^current_password: ", _("当前密码不正确。")),
         # Objections and evidence
         (r"^ground: ", _("请选择异议理由类别。")),
         (r"^reasons: ", _("请写明理由。")),

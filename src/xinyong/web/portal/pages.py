@@ -11,21 +11,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
+from starlette.background import BackgroundTask
 
+from xinyong.bootstrap import Platform
 from xinyong.domain.errors import DomainError
 from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.keys import ApiKey
-from xinyong.services import accounts
+from xinyong.services import accounts, audit
 from xinyong.web import forms, i18n
 from xinyong.web.deps import SESSION_COOKIE, platform_of
+from xinyong.web.errors import where
 from xinyong.web.portal import messages, words
+
+R = TypeVar("R", bound=Response)
 
 
 def language(request: Request) -> str:
@@ -148,8 +153,9 @@ def see_other(url: str) -> RedirectResponse:
 
 
 def expired_form(request: Request) -> HTMLResponse:
-    """A form without this session's token: nothing was done; the person logs in again."""
-    return forms.expired_form(
+    """A form without this session's token: nothing was done, and the refusal is audited; the
+    person logs in again."""
+    refused = forms.expired_form(
         lambda status, alert: page(
             request,
             "login.html",
@@ -160,6 +166,30 @@ def expired_form(request: Request) -> HTMLResponse:
         ),
         _say(request, "表单已过期，请重新登录。"),
     )
+    return audit_refused_form(request, refused)
+
+
+def _record_refused_form(platform: Platform, page: str, token: str) -> None:
+    caller = accounts.authenticate_session(platform.read_uow(), token) if token else None
+    if caller is None:
+        return  # no session at all: sent to log in, as any request without one
+    audit.record_form_refused(
+        platform.uow(),
+        surface="portal",
+        page=page,
+        actor=caller.actor,
+        subject_id=caller.subject_id,
+    )
+
+
+def audit_refused_form(request: Request, refused: R) -> R:
+    """`refused` (the answer to a form without this session's token), which audits the refusal
+    once it is sent, off the event loop: the route's template and the person the session cookie
+    names, never what the form held (an ID number, say)."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    platform = platform_of(request)
+    refused.background = BackgroundTask(_record_refused_form, platform, where(request), token)
+    return refused
 
 
 @dataclass(slots=True)

@@ -235,11 +235,13 @@ class PasswordChanged(BaseModel):
 
 @router.post("/me/password")
 def change_password(
-    body: PasswordChange, uow: UowDep, policy: PolicyDep, key: Person
+    request: Request, body: PasswordChange, uow: UowDep, policy: PolicyDep, key: Person
 ) -> PasswordChanged:
     """Change your password. The new one must pass the password rules (a 422 names the field
     and the reason, never the password); every session and token of the account ends, this
-    one too: log in again."""
+    one too: log in again. A wrong current password is audited, and each attempt counts
+    against the client's login allowance (429)."""
+    throttle_of(request).limit(request, Action.LOGIN)
     ended = accounts.change_password(
         uow,
         policy,
