@@ -49,8 +49,9 @@ from xinyong.domain.index import subject_key
 from xinyong.domain.policy import Policy, load_policy
 from xinyong.domain.querylog import QueryEntry
 from xinyong.services import keys
+from xinyong.services.pdf import Printer, PrintWorkers, render_pdf
 from xinyong.services.report_data import ReportData
-from xinyong.services.report_render import render_report_pdf
+from xinyong.services.report_render import prepare, render_report_pdf, stylesheet
 from xinyong.services.reports import build_report
 
 # The bench's own keys (docs/at-rest.md), for this process and any server it starts.
@@ -138,13 +139,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def measure(data: ReportData, lang: str, renders: int) -> dict[str, float]:
+def measure(
+    data: ReportData, lang: str, renders: int, printer: Printer = render_pdf
+) -> dict[str, float]:
     walls: list[float] = []
     cpus: list[float] = []
     size = 0
     for _ in range(renders):
         wall, cpu = time.perf_counter(), time.process_time()
-        pdf = render_report_pdf(data, lang)
+        pdf = render_report_pdf(data, lang, printer)
         walls.append((time.perf_counter() - wall) * 1000)
         cpus.append((time.process_time() - cpu) * 1000)
         size = len(pdf)
@@ -152,7 +155,8 @@ def measure(data: ReportData, lang: str, renders: int) -> dict[str, float]:
         "p50": statistics.median(walls),
         "p95": percentile(walls, 0.95),
         "max": max(walls),
-        "cpu_p50": statistics.median(cpus),
+        # a print worker's CPU time is not this process's
+        "cpu_p50": statistics.median(cpus) if printer is render_pdf else float("nan"),
         "bytes": size,
         "pages": pages(pdf),
     }
@@ -350,9 +354,17 @@ def main() -> int:
         )
         zh = measure(data, "zh", args.renders)
         en = measure(data, "en", max(args.renders // 5, 5))
+        # As the server prints: in a print worker (spawned, warmed up, at a lower priority).
+        workers = PrintWorkers(1, warm=(stylesheet(), ""), prepare=prepare)
+        try:
+            workers.start()
+            render_report_pdf(data, "zh", workers)  # waits for the warm-up
+            served = measure(data, "zh", args.renders, workers)
+        finally:
+            workers.close()
         rounds = beside_checks(Path(tmp), seconds=args.seconds, rounds=args.rounds)
     print(f"\n{'':18}{'p50':>8}{'p95':>8}{'max':>8}{'cpu p50':>9}{'pages':>7}{'size':>9}")
-    for name, figures in (("PDF, Chinese", zh), ("PDF, English", en)):
+    for name, figures in (("PDF, Chinese", zh), ("PDF, English", en), ("Chinese, worker", served)):
         print(
             f"{name:18}{figures['p50']:>6.0f}ms{figures['p95']:>6.0f}ms{figures['max']:>6.0f}ms"
             f"{figures['cpu_p50']:>7.0f}ms{figures['pages']:>7.0f}{figures['bytes'] / 1024:>7.0f}KB"
@@ -374,7 +386,8 @@ def main() -> int:
     print(f"\nload average at the end (1, 5, 15 min; {os.cpu_count()} CPUs): {_load()}")
     ok = zh["p95"] < P95_TARGET_MS
     print(
-        f"Chinese PDF p95 {zh['p95']:.0f} ms over {args.renders} renders;"
+        f"Chinese PDF p95 {zh['p95']:.0f} ms over {args.renders} renders"
+        f" ({served['p95']:.0f} ms in a print worker, as served);"
         f" target < {P95_TARGET_MS:.0f} ms: {'met' if ok else 'MISSED'}"
     )
     beside_ok = ratio <= BESIDE_RATIO_TARGET

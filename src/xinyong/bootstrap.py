@@ -27,7 +27,7 @@ from xinyong.domain import vault
 from xinyong.domain.calendar import business_date
 from xinyong.domain.policy import Policy, load_policy
 from xinyong.domain.vault import Vault
-from xinyong.services import accounts
+from xinyong.services import accounts, report_render
 from xinyong.services.checks import Checker
 from xinyong.services.pdf import Printer, PrintWorkers, render_pdf
 from xinyong.services.querylog import QueryLogWriter
@@ -120,9 +120,24 @@ class Platform:
         """How this platform prints PDFs: in worker processes (`pdf_processes`), else here."""
         if self.settings.pdf_processes == 0:
             return render_pdf
+        return self._print_workers()
+
+    def start_printing(self) -> None:
+        """Start the print workers now (the server's start-up), so the first PDF asked for does
+        not wait for a worker to load WeasyPrint, the font and the stylesheets."""
+        if self.settings.pdf_processes > 0:
+            self._print_workers().start()
+
+    def _print_workers(self) -> PrintWorkers:
         with self._lock:
             if self._printer is None:
-                self._printer = PrintWorkers(self.settings.pdf_processes)
+                self._printer = PrintWorkers(
+                    self.settings.pdf_processes,
+                    timeout=self.settings.pdf_timeout,
+                    # the report's stylesheet, and the notices' and decisions' (none)
+                    warm=(report_render.stylesheet(), ""),
+                    prepare=report_render.prepare,
+                )
             return self._printer
 
     def screening_sink(self) -> ScreeningSink:

@@ -86,7 +86,14 @@ class Settings(BaseSettings):
     pdf_processes: int = Field(default=1, ge=0, le=64)
     """Worker processes that print PDFs for the server (reports, notices and decisions), so a
     print never holds the server's interpreter while checks wait; 0 prints in the server's own
-    process (tests, and the command line, which prints in its own process anyway)."""
+    process (tests, and the command line, which prints in its own process anyway). The workers
+    start with the server and warm up (WeasyPrint, the font, the report's stylesheet) before the
+    first print."""
+
+    pdf_timeout: float = Field(default=60.0, gt=0, le=3600)
+    """Seconds a PDF may take in the print workers, its wait for a free worker included; past
+    them the request is answered 503 (problem details) and a worker still printing it is killed
+    and started again. A worker that dies while printing is answered the same way."""
 
     password_workers: int = Field(default=2, ge=1, le=64)
     """Password verifications (argon2, tens of milliseconds of a core each) that run at once in

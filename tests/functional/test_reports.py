@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from tests.factories import citizen_id, penalty_row
 from tests.functional.conftest import ClientFactory
 from tests.functional.helpers import Headers, sign_up, submit
+from xinyong.services import pdf
 
 
 def test_the_report_pdf_comes_from_the_print_workers_as_xinyong_serve_prints_it(
@@ -24,3 +28,40 @@ def test_the_report_pdf_comes_from_the_print_workers_as_xinyong_serve_prints_it(
     assert pdf.status_code == 200, pdf.text
     assert pdf.content.startswith(b"%PDF")
     assert pdf.headers["cache-control"] == "no-store"
+
+
+def test_a_print_worker_that_dies_gives_a_503_problem_and_the_next_pdf_prints(
+    make_client: ClientFactory, amr: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A print worker that dies (a crash in a C library, the kernel's out-of-memory killer) never
+    hangs the request nor takes the server with it: the PDF is refused with problem details, and
+    the workers start again for the next one."""
+    client = make_client(pdf_processes=1)
+    number = citizen_id(born=date(1983, 2, 1))
+    submit(client, amr, penalty_row(subject_id=number, subject_name="周芳"))
+    person = sign_up(client, number, "周芳")
+    platform = client.app.state.platform  # type: ignore[attr-defined]
+    workers = pdf.PrintWorkers(1, job=dying_once)
+    monkeypatch.setattr(platform, "printer", lambda: workers)
+    try:
+        died = client.get("/api/v1/me/report", params={"format": "pdf"}, headers=person.headers)
+        again = client.get("/api/v1/me/report", params={"format": "pdf"}, headers=person.headers)
+    finally:
+        workers.close()
+    assert died.status_code == 503, died.text
+    assert died.headers["content-type"] == "application/problem+json"
+    assert "stopped while printing" in died.json()["detail"]
+    assert number not in died.text
+    assert again.status_code == 200, again.text
+    assert again.content.startswith(b"%PDF-fake")
+    assert client.get("/healthz").status_code == 200
+
+
+def dying_once(html: str, stylesheet: str) -> bytes:
+    """A print job whose first print kills its worker (a marker file remembers it died)."""
+    marker = Path(tempfile.gettempdir()) / f"xinyong-dying-once-{os.getppid()}"
+    if not marker.exists():
+        marker.touch()
+        os._exit(3)
+    marker.unlink()
+    return b"%PDF-fake"

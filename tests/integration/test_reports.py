@@ -4,18 +4,21 @@ printed code verifies, and its query log is said in words."""
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.conftest import Clock
 from tests.factories import citizen_id, open_account, penalty_row
 from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
-from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.policy import Policy
 from xinyong.domain.reports import IssuedReport, code_matches, content_digest
+from xinyong.services import reports
 from xinyong.services.checks import Checker, run_check
 from xinyong.services.records import submit_record
 from xinyong.services.report_data import ReportData
@@ -208,3 +211,54 @@ def test_a_document_resubmitted_under_another_person_marks_both_files_and_names_
         assert first not in content
         assert second not in content
     assert "王秀英" not in str(report_content(theirs))  # the first person is not named
+
+
+def test_a_report_is_gathered_without_holding_the_write_lock_the_checks_log_needs(
+    seeded: UowFactory,
+    policy: Policy,
+    database_url: str,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On SQLite one writer at a time commits, and every answered check waits for its query-log
+    entry's commit: a report read inside a write transaction held the checks up for as long as
+    the file took to read. Only the short registration takes the lock."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    _, subject_id, account = _person(seeded, policy)
+    gather = reports._gather
+    writable: list[bool] = []
+
+    def gather_and_try_to_write(uow: SqlUnitOfWork, policy: Policy, subject_id: int) -> ReportData:
+        data = gather(uow, policy, subject_id)
+        other = sqlite3.connect(make_url(database_url).database or "", timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            writable.append(True)
+        except sqlite3.OperationalError:  # database is locked
+            writable.append(False)
+        finally:
+            other.close()
+        return data
+
+    monkeypatch.setattr(reports, "_gather", gather_and_try_to_write)
+    reads = make_engine(database_url, reads=True)
+    try:
+        data = build_report(
+            seeded(),
+            policy,
+            subject_id,
+            actor=f"account:{account}",
+            secret_key=SECRET,
+            reads=SqlUnitOfWork(make_session_factory(reads), clock),
+        )
+    finally:
+        reads.dispose()
+
+    assert writable == [True]
+    uow = seeded()
+    with uow:
+        issued = uow.reports.get(data.number)
+    assert issued is not None
+    assert code_matches(SECRET, issued, data.verification_code)

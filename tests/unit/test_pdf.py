@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,9 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("pdf")
     config = folder / "fonts.conf"
     config.write_text(NO_FONTS.format(cache=folder / "fc-cache"), encoding="utf-8")
-    env = {**os.environ, "FONTCONFIG_FILE": str(config), "PYTHONPATH": str(ROOT)}
+    # this checkout's code, whichever checkout the environment installed
+    paths = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
+    env = {**os.environ, "FONTCONFIG_FILE": str(config), "PYTHONPATH": paths}
     env.pop("FONTCONFIG_PATH", None)
     done = subprocess.run(
         [sys.executable, "-c", RENDER, str(folder)],
@@ -157,3 +160,68 @@ def test_print_workers_print_in_another_process_the_same_pdf_text() -> None:
     assert len(there) == pytest.approx(len(here), rel=0.05)
     assert len(again) == pytest.approx(len(there), rel=0.05)
     workers.close()  # closing twice is harmless
+
+
+def fake_print(html: str, stylesheet: str) -> bytes:
+    """A print job for the workers that dies on `die`, hangs on `hang`, else answers at once."""
+    if "die" in html:
+        os._exit(3)  # as a worker killed by the kernel, or crashed in a C library, ends
+    if "hang" in html:
+        time.sleep(600)
+    return b"%PDF-fake " + html.encode()
+
+
+def test_a_print_worker_that_dies_is_refused_clearly_and_started_again() -> None:
+    workers = pdf.PrintWorkers(1, job=fake_print)
+    try:
+        assert workers("<p>first</p>") == b"%PDF-fake <p>first</p>"
+        with pytest.raises(pdf.PrinterFailed, match="stopped while printing"):
+            workers("<p>die</p>")
+        assert workers("<p>after</p>") == b"%PDF-fake <p>after</p>"
+    finally:
+        workers.close()
+
+
+def test_a_print_that_overruns_its_time_is_refused_and_its_worker_killed() -> None:
+    workers = pdf.PrintWorkers(1, timeout=3, job=fake_print)
+    try:
+        workers.start()
+        with pytest.raises(pdf.PrinterFailed, match="not printed within 3 s"):
+            workers("<p>hang</p>")
+        assert workers("<p>after</p>") == b"%PDF-fake <p>after</p>"
+    finally:
+        workers.close()
+
+
+def test_print_workers_stop_with_a_print_still_running() -> None:
+    workers = pdf.PrintWorkers(1, job=fake_print)
+    workers.start()
+    pool = workers._running()
+    hanging = pool.submit(fake_print, "<p>hang</p>", "")
+    time.sleep(0.5)
+    processes = list(pool._processes.values())
+    started = time.monotonic()
+    workers.close()
+    assert all(not process.is_alive() for process in processes)
+    assert time.monotonic() - started < 30
+    assert processes
+    hanging.exception(timeout=30)  # the print ended with its worker, and its caller was told
+
+
+def warmed_stylesheets(html: str, stylesheet: str) -> bytes:
+    """A print job answering which stylesheets its worker has parsed (with the font) already."""
+    return "\n---\n".join(sorted(pdf._printers)).encode()
+
+
+def test_print_workers_load_the_font_and_parse_their_stylesheets_before_the_first_print() -> None:
+    try:
+        pdf.render_pdf("<p>字</p>")
+    except pdf.PdfUnavailable as exc:
+        pytest.skip(f"PDF rendering unavailable here: {exc}")
+    workers = pdf.PrintWorkers(1, warm=("p { color: #123 }", ""), job=warmed_stylesheets)
+    try:
+        workers.start()
+        parsed = workers("<p>first</p>").decode().split("\n---\n")
+    finally:
+        workers.close()
+    assert sorted(parsed) == ["", "p { color: #123 }"]

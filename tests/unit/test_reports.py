@@ -4,6 +4,8 @@ language at a time, the archive, the query log and the verification code on ever
 from __future__ import annotations
 
 import dataclasses
+import json
+import pickle
 import re
 import shutil
 import subprocess
@@ -25,6 +27,7 @@ from xinyong.services.report_data import (
     ReportRecord,
     ReportReview,
     ReportTerms,
+    report_dict,
 )
 from xinyong.services.report_render import render_report_html, render_report_pdf, report_number
 from xinyong.services.report_words import QueryWords, ReportField
@@ -659,3 +662,25 @@ def test_identity_reviews_show_in_the_cases_section_in_either_language() -> None
     assert "resubmitted naming you" in english
     assert "身份核查" not in english
     assert "身份核查" not in render_report_html(make_report())  # no reviews, no section
+
+
+def test_the_report_as_plain_data_is_what_asdict_gives() -> None:
+    """The digest and the JSON report are made of `report_dict`, a faster `asdict`: a report
+    registered before keeps its digest."""
+    data = make_report()
+
+    assert report_dict(data) == dataclasses.asdict(data)
+    assert json.dumps(report_dict(data), default=str, sort_keys=True) == json.dumps(
+        dataclasses.asdict(data), default=str, sort_keys=True
+    )
+
+
+def test_a_report_crosses_to_a_print_worker_whole_and_without_a_key() -> None:
+    """The print workers make the report's HTML from its data, pickled to them: all of it
+    crosses, and nothing in it is a key (the deployment's secret only signs the code)."""
+    data = make_report()
+
+    crossed = pickle.loads(pickle.dumps(data))  # noqa: S301 - our own data, in this process
+
+    assert crossed == data
+    assert "secret" not in json.dumps(report_dict(data), default=str).lower()

@@ -11,13 +11,15 @@ stylesheet, not per document; renders are serialised (one PDF at a time per proc
 
 from __future__ import annotations
 
+import gc
 import io
 import multiprocessing
 import os
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -183,36 +185,150 @@ def render_pdf(html: str, stylesheet: str = "") -> bytes:
 #: process; `PrintWorkers` in worker processes.
 Printer = Callable[[str, str], bytes]
 
+#: A small page each worker prints with each stylesheet it is warmed with, in Chinese, so that
+#: WeasyPrint, Pango and the font are loaded before the first real print.
+_WARM_UP: Final = (
+    "<html lang='zh'><body><h1>个人公共信用信息报告</h1><p>xinyong 0123</p></body></html>"
+)
 
-def _yield_to_checks() -> None:
-    """A print worker runs at a lower priority than the server: a report may wait a little, a
-    ticket counter's check should not."""
+
+class PrinterFailed(PdfUnavailable):
+    """A print worker ended (crashed or was killed) or overran its time while printing: this
+    print is refused, and the workers are started again for the next one."""
+
+
+def _start_worker(stylesheets: tuple[str, ...], prepare: Callable[[], object] | None) -> None:
+    """In each new worker: yield to the server, load everything a print needs, freeze the heap.
+
+    A print worker runs at a lower priority than the server (a report may wait a little, a ticket
+    counter's check should not). It prints a small page with each stylesheet it is given, so the
+    first real print pays no set-up (WeasyPrint's import, the font, the parsed stylesheet), then
+    exempts what it loaded from garbage collection: it lives as long as the worker.
+    """
     if hasattr(os, "nice"):
         os.nice(10)
+    for stylesheet in stylesheets:
+        try:
+            render_pdf(_WARM_UP, stylesheet)
+        except PdfUnavailable:
+            return  # each real print raises it again, with its reason, to its caller
+    if prepare is not None:
+        prepare()
+    gc.collect()
+    gc.freeze()
+
+
+def _ready() -> None:
+    """A job that does nothing: submitting it starts a worker (and its warm-up)."""
+
+
+def _print(printer: Printer, html: str, stylesheet: str) -> bytes:
+    return printer(html, stylesheet)
 
 
 class PrintWorkers:
-    """PDFs printed in worker processes (started on first use, by `spawn`): printing is pure
-    Python work that would otherwise hold the server's interpreter lock for a quarter of a second
-    while checks wait. Errors come back as they are raised (PdfUnavailable, FontUnavailable)."""
+    """PDFs printed in worker processes (`spawn`ed, never forked from a threaded server):
+    printing is pure Python work that would otherwise hold the server's interpreter lock for a
+    quarter of a second while checks wait. Only what is printed crosses to a worker (HTML and a
+    stylesheet, or a task and its picklable data: `run`), and only the PDF comes back.
 
-    def __init__(self, processes: int) -> None:
+    Errors come back as they are raised (PdfUnavailable, FontUnavailable). A worker that dies
+    while printing, or a print that takes longer than `timeout` seconds, raises PrinterFailed
+    (the server answers 503): the workers are stopped (a late one killed) and started again on
+    the next print, so one bad print never leaves the server without PDFs, nor a request
+    waiting forever. `job` is what a worker runs for a print (`render_pdf`; tests pass another);
+    `prepare`, run once in each new worker after the warm-up, loads anything else a print needs
+    (the report's template).
+    """
+
+    def __init__(
+        self,
+        processes: int,
+        *,
+        timeout: float = 60.0,
+        warm: Iterable[str] = ("",),
+        job: Printer = render_pdf,
+        prepare: Callable[[], object] | None = None,
+    ) -> None:
         self._processes = processes
+        self._timeout = timeout
+        self._warm = tuple(warm)
+        self._job = job
+        self._prepare = prepare
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
+    def start(self) -> None:
+        """Start the workers now and let them warm up, without waiting for them."""
+        pool = self._running()
+        for _ in range(self._processes):
+            pool.submit(_ready)
+
     def __call__(self, html: str, stylesheet: str = "") -> bytes:
+        return self.run(_print, html, stylesheet)
+
+    def run(self, task: Callable[..., bytes], *args: Any) -> bytes:
+        """Return `task(printer, *args)` run in a worker, `printer` being the worker's way to
+        print HTML: a document whose HTML is made from picklable data in the worker too (the
+        report: services/report_render.py), so not even its template runs on the server's
+        interpreter. `task` is a module-level function; it and `args` are pickled."""
+        pool = self._running()
+        try:
+            future = pool.submit(task, self._job, *args)
+        except BrokenProcessPool:
+            self._discard(pool)
+            pool = self._running()
+            future = pool.submit(task, self._job, *args)
+        try:
+            return future.result(timeout=self._timeout)
+        except BrokenProcessPool:
+            self._discard(pool)
+            raise PrinterFailed(
+                "the PDF worker stopped while printing; it is being started again, ask again"
+            ) from None
+        except TimeoutError:
+            if not future.cancel():  # it was printing, not waiting its turn: stop that print
+                self._discard(pool, kill=True)
+            raise PrinterFailed(
+                f"the PDF was not printed within {self._timeout:g} s; ask again later"
+            ) from None
+
+    def _running(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                context = multiprocessing.get_context("spawn")
                 self._pool = ProcessPoolExecutor(
-                    self._processes, mp_context=context, initializer=_yield_to_checks
+                    self._processes,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker,
+                    initargs=(self._warm, self._prepare),
                 )
-            pool = self._pool
-        return pool.submit(render_pdf, html, stylesheet).result()
+            return self._pool
+
+    def _discard(self, pool: ProcessPoolExecutor, *, kill: bool = False) -> None:
+        """Stop using `pool` (the next print starts new workers); kill its workers if asked."""
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        _stop(pool, kill=kill)
 
     def close(self) -> None:
+        """Stop the workers: each has a few seconds to finish its print, then it is killed."""
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            _stop(pool, kill=False)
+
+
+def _stop(pool: ProcessPoolExecutor, *, kill: bool, grace: float = 5.0) -> None:
+    # No public way to reach a pool's workers; None once the pool is shut down (by another
+    # caller that saw the same pool fail).
+    workers = list((pool._processes or {}).values())
+    if kill:
+        for worker in workers:
+            worker.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.join(grace)
+        if worker.is_alive():
+            worker.kill()
+            worker.join(grace)

@@ -18,7 +18,7 @@ from jinja2 import Environment
 from xinyong.domain.calendar import CHINA_TIME
 from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.services.documents import EXIT_GROUNDS, make_environment
-from xinyong.services.pdf import Printer, render_pdf
+from xinyong.services.pdf import Printer, PrintWorkers, render_pdf
 from xinyong.services.report_data import ReportData, ReportRecord
 
 #: What the codes in a report mean, in Chinese and English, by vocabulary. A code missing here
@@ -131,7 +131,19 @@ def render_report_pdf(data: ReportData, lang: str = "zh", printer: Printer = ren
     Raises FontUnavailable without the font package, PdfUnavailable when WeasyPrint cannot
     load, ValueError as render_report_html does.
     """
-    return printer(_render(data, lang, inline_css=False), _stylesheet())
+    if isinstance(printer, PrintWorkers):
+        # The data crosses (it is plain, picklable, and holds no key): the template runs there.
+        return printer.run(_print_report, data, lang)
+    return _print_report(printer, data, lang)
+
+
+def _print_report(printer: Printer, data: ReportData, lang: str) -> bytes:
+    return printer(_render(data, lang, inline_css=False), stylesheet())
+
+
+def prepare() -> None:
+    """Load the report's template (a print worker calls it once, when it starts)."""
+    _environment().get_template("report.html")
 
 
 def report_number(data: ReportData) -> str:
@@ -144,12 +156,13 @@ def _render(data: ReportData, lang: str, *, inline_css: bool) -> str:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}; got {lang!r}")
     _check(data)
     context = _context(data, lang)
-    context["inline_css"] = _stylesheet() if inline_css else None
+    context["inline_css"] = stylesheet() if inline_css else None
     return _environment().get_template("report.html").render(context)
 
 
 @cache
-def _stylesheet() -> str:
+def stylesheet() -> str:
+    """The report's print stylesheet (CSS text, read once)."""
     return (resources.files("xinyong") / "templates" / "report" / "report.css").read_text("utf-8")
 
 

@@ -8,7 +8,7 @@ in-force window); the renderers in `report_render.py` turn it into HTML and PDF.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -50,6 +50,7 @@ from xinyong.services.report_data import (
     ReportRecord,
     ReportReview,
     ReportTerms,
+    report_dict,
 )
 from xinyong.services.report_words import (
     QueryReader,
@@ -133,7 +134,7 @@ def _region_name(subject: Subject) -> str | None:
 
 def report_content(data: ReportData) -> dict[str, Any]:
     """What the verification code covers: everything the report states but its own code."""
-    content = asdict(data)
+    content = report_dict(data)
     content.pop("verification_code")
     return content
 
@@ -322,15 +323,29 @@ def _gather(uow: UnitOfWork, policy: Policy, subject_id: int) -> ReportData:
 
 
 def build_report(
-    uow: UnitOfWork, policy: Policy, subject_id: int, *, actor: str, secret_key: str
+    uow: UnitOfWork,
+    policy: Policy,
+    subject_id: int,
+    *,
+    actor: str,
+    secret_key: str,
+    reads: UnitOfWork | None = None,
 ) -> ReportData:
     """Gather one person's report, number it and sign it with `secret_key`, and register it.
 
     Reading it is itself logged (kind `report`); the register keeps the number and the digest of
-    the content, never the content.
+    the content, never the content. The report is gathered in `reads` when given (a unit of work
+    beside the writers: on SQLite it takes no write lock, so the checks' query log is not held
+    up while a file is read), then numbered, registered and logged in one short transaction of
+    `uow`.
     """
+    if reads is not None:
+        with reads:
+            gathered = _gather(reads, policy, subject_id)
     with uow:
-        now = uow.now()
+        if reads is None:
+            gathered = _gather(uow, policy, subject_id)
+        now = gathered.generated_at
         subject = uow.subjects.get(subject_id)
         key = subject_key(subject.number, organisation=subject.kind is SubjectType.ORGANISATION)
         number = next(
@@ -338,7 +353,7 @@ def build_report(
             for n in (report_number(now, subject_id, attempt) for attempt in range(1000))
             if uow.reports.get(n) is None
         )
-        unsigned = replace(_gather(uow, policy, subject_id), number=number)
+        unsigned = replace(gathered, number=number)
         digest = content_digest(report_content(unsigned))
         uow.reports.add(IssuedReport(number, subject_id, now, digest))
         uow.queries.add_many(

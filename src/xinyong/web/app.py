@@ -151,8 +151,10 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """On shutdown, stop the query-log writer (every answered check is already logged) and
+    """On start-up, start the PDF print workers (they warm up beside the first requests); on
+    shutdown, stop them and the query-log writer (every answered check is already logged) and
     release the platform's connections."""
+    app.state.platform.start_printing()
     yield
     app.state.platform.close()
 

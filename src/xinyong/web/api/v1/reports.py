@@ -16,6 +16,7 @@ from xinyong.domain.access import Scope
 from xinyong.domain.calendar import business_date
 from xinyong.domain.keys import ApiKey
 from xinyong.services import accounts, report_render
+from xinyong.services.report_data import report_dict
 from xinyong.services.reports import build_report, query_log_page
 from xinyong.web.deps import PlatformDep, PolicyDep, SettingsDep, UowDep, caller
 
@@ -53,7 +54,12 @@ async def own_report(
     who looked at your file. It states when it was generated and what it omits by law."""
     subject_id = await run_in_threadpool(accounts.acting_for, uow, key, on_behalf_of)
     data = await run_in_threadpool(
-        partial(build_report, actor=key.actor, secret_key=settings.secret_key),
+        partial(
+            build_report,
+            actor=key.actor,
+            secret_key=settings.secret_key,
+            reads=platform.read_uow(),  # the file is read without holding the checks' writer up
+        ),
         uow,
         policy,
         subject_id,
@@ -75,7 +81,7 @@ async def own_report(
                 **private,
             },
         )
-    body = json.dumps(asdict(data), default=str, ensure_ascii=False)
+    body = json.dumps(report_dict(data), default=str, ensure_ascii=False)
     return Response(body, media_type="application/json", headers=private)
 
 
