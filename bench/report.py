@@ -214,17 +214,19 @@ def _ms(value: str) -> float:
 
 
 def check_script(folder: Path, url: str, *, pause_ms: int | None) -> Path:
-    """A wrk script cycling through about 200 of the population's numbers (the demo person
-    first), paced by random pauses of mean `pause_ms` if given."""
+    """A wrk script cycling through 200 of the population's numbers, paced by random pauses of
+    mean `pause_ms` if given. The demo person is not among them: each check is a line of their
+    query log, and the report printed beside the checks must stay the one measured alone."""
     login = json.loads((folder / "var" / "demo-person.json").read_text(encoding="utf-8"))
     engine = make_engine(url)
     with engine.connect() as conn:
         others = conn.scalars(
-            text("SELECT number FROM subjects WHERE kind = 'person' ORDER BY id LIMIT 199")
+            text("SELECT number FROM subjects WHERE kind = 'person' ORDER BY id LIMIT 201")
         ).all()
     engine.dispose()
     # Numbers are sealed at rest (docs/at-rest.md): the bench holds the keys and opens them.
-    numbers = [login["number"], *(_vault.current().open(n) for n in others)]
+    opened = (_vault.current().open(n) for n in others)
+    numbers = [n for n in opened if n != login["number"]][:200]
     bodies = ",".join(json.dumps(json.dumps({"subject": n, "matter": "flight"})) for n in numbers)
     script = folder / ("check-paced.lua" if pause_ms else "check.lua")
     script.write_text(
@@ -384,10 +386,11 @@ def main() -> int:
     beside_p99 = statistics.median(b["99%"] for _, b, _ in rounds)
     ratio = beside_p99 / alone_p99
     print(f"\nload average at the end (1, 5, 15 min; {os.cpu_count()} CPUs): {_load()}")
-    ok = zh["p95"] < P95_TARGET_MS
+    # The target is read on the PDF as the server serves it: printed in a warmed print worker.
+    ok = served["p95"] < P95_TARGET_MS
     print(
-        f"Chinese PDF p95 {zh['p95']:.0f} ms over {args.renders} renders"
-        f" ({served['p95']:.0f} ms in a print worker, as served);"
+        f"Chinese PDF p95 {served['p95']:.0f} ms in a print worker, as served"
+        f" ({zh['p95']:.0f} ms rendered in this process, over {args.renders} renders);"
         f" target < {P95_TARGET_MS:.0f} ms: {'met' if ok else 'MISSED'}"
     )
     beside_ok = ratio <= BESIDE_RATIO_TARGET
