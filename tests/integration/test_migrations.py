@@ -255,7 +255,60 @@ def test_staff_totp_secrets_stored_in_clear_are_sealed_and_opened_again_on_downg
         engine.dispose()
 
 
-BEFORE_PARTITIONS = "c4f8a2e61b93"  # the revision before the logs were partitioned
+BEFORE_SEALED_NODE_KEYS = "c4f8a2e61b93"  # the revision before the node's keys were sealed
+
+
+def test_the_nodes_private_keys_stored_in_clear_are_sealed_and_opened_again_on_downgrade(
+    fresh_url: str,
+) -> None:
+    from xinyong.db.exchange import SqlNodeRepository
+    from xinyong.db.migrate import downgrade
+    from xinyong.db.unit_of_work import make_session_factory
+    from xinyong.domain import vault
+    from xinyong.domain.envelopes import NodeKeys
+
+    signing, sealing = NodeKeys.generate().as_text()
+    engine = make_engine(fresh_url)
+    upgrade(engine, BEFORE_SEALED_NODE_KEYS)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO exchange_node (code, region, level, signing_key, sealing_key,"
+                " created_at) VALUES ('BJ', '110000', 'provincial', :signing, :sealing, :at)"
+            ),
+            {"signing": signing, "sealing": sealing, "at": datetime(2026, 11, 1, tzinfo=UTC)},
+        )
+
+    def stored() -> tuple[str, str]:
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT signing_key, sealing_key FROM exchange_node")).one()
+            return str(row[0]), str(row[1])
+
+    try:
+        upgrade(engine)
+        assert all(v.startswith("sealed:") for v in stored())
+        assert signing not in "".join(stored())
+        assert sealing not in "".join(stored())
+        with make_session_factory(engine)() as session:
+            node = SqlNodeRepository(session).get()
+        assert node is not None
+        assert node.keys.as_text() == (signing, sealing)
+
+        downgrade(engine, BEFORE_SEALED_NODE_KEYS)
+        assert stored() == (signing, sealing)
+        upgrade(engine)  # and a node made after the change is stored sealed
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM exchange_node"))
+        with make_session_factory(engine)() as session:
+            SqlNodeRepository(session).add(node, at=datetime(2026, 11, 2, tzinfo=UTC))
+            session.commit()
+        assert all(v.startswith("sealed:") for v in stored())
+        assert vault.current().open(stored()[0]) == signing
+    finally:
+        engine.dispose()
+
+
+BEFORE_PARTITIONS = "d3b8f0a4c6e1"  # the revision before the logs were partitioned
 LOGS = ("queries", "audit_events", "feed_items", "exchange_outbox")
 
 

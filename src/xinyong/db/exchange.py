@@ -31,7 +31,7 @@ from xinyong.db.audit import SqlAuditLog
 from xinyong.db.base import Base
 from xinyong.db.checks import CHANGE_LOG_LOCK
 from xinyong.db.exchange_copies import LocalCopyRow
-from xinyong.db.types import BigId, Json, SealedJson, UTCDateTime
+from xinyong.db.types import BigId, Json, Sealed, SealedJson, UTCDateTime
 from xinyong.domain.envelopes import NodeKeys, PublicKeys, RefusalReason
 from xinyong.domain.exchange import (
     Change,
@@ -48,15 +48,15 @@ from xinyong.services.exchange import LocalNode, Outcome, Owner, Peer, Refusal
 
 
 class ExchangeNodeRow(Base):
-    """This platform as an exchange node: one row at most. Holds the private keys."""
+    """This platform as an exchange node (one row); its private keys sealed (docs/at-rest.md)."""
 
     __tablename__ = "exchange_node"
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     region: Mapped[str] = mapped_column(String(6))
     level: Mapped[str] = mapped_column(String(16))
-    signing_key: Mapped[str] = mapped_column(String(64))
-    sealing_key: Mapped[str] = mapped_column(String(64))
+    signing_key: Mapped[str] = mapped_column(Sealed)
+    sealing_key: Mapped[str] = mapped_column(Sealed)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

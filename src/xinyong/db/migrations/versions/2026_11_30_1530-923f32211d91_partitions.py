@@ -9,7 +9,7 @@ entries stay as they are: docs/scale.md says why, and what hashing them by subje
 SQLite: nothing changes.
 
 Revision ID: 923f32211d91
-Revises: c4f8a2e61b93
+Revises: d3b8f0a4c6e1
 Create Date: 2026-11-30 15:30:00.000000
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "923f32211d91"
-down_revision = "c4f8a2e61b93"
+down_revision = "d3b8f0a4c6e1"
 branch_labels = None
 depends_on = None
 
