@@ -33,6 +33,26 @@ def _drift(engine: Engine) -> list[object]:
         return list(compare_metadata(context, metadata))
 
 
+def _tables_of(diff: object) -> set[str]:
+    """The tables one entry of `_drift` concerns: its own, and a reference's target."""
+    if isinstance(diff, list):
+        return {name for part in diff for name in _tables_of(part)}
+    if not isinstance(diff, tuple):
+        return set()
+    if diff[0].startswith("modify_"):  # (op, schema, table, column, ...)
+        return {str(diff[2])}
+    found: set[str] = set()
+    thing = diff[1]
+    for owner in (getattr(thing, "table", None), thing):
+        name = getattr(owner, "name", None)
+        if owner is not None and hasattr(owner, "columns") and isinstance(name, str):
+            found.add(name)
+    referred = getattr(thing, "referred_table", None)
+    if referred is not None:
+        found.add(str(referred.name))
+    return found
+
+
 def test_the_migrated_schema_matches_the_rows_exactly(engine: Engine) -> None:
     drift = _drift(engine)
     assert drift == [], f"the tables (db/<area>.py) and the migrations differ: {drift}"
@@ -366,7 +386,9 @@ def test_the_logs_are_partitioned_and_back_with_their_rows_links_and_references(
     assert (kinds(), kept()) == (partitioned, [1, 1, 1, 0, 1])
     downgrade(engine, BEFORE_PARTITIONS)
     assert (kinds(), kept()) == (plain, [1, 1, 1, 0, 1])
-    assert _drift(engine) == []  # the same tables, indexes and references as before
+    # The same tables, indexes and references as before (later migrations, undone with it, are
+    # not this test's business: only what concerns the logs is compared).
+    assert [d for d in _drift(engine) if _tables_of(d) & {*LOGS, "check_feedback"}] == []
     upgrade(engine)
     assert (kinds(), kept()) == (partitioned, [1, 1, 1, 0, 1])
     # Feedback still refers to a query that exists.
