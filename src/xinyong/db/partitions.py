@@ -126,8 +126,9 @@ def extend(conn: Connection, table: str, column: str, *, ahead: int = AHEAD) -> 
 def drop_ranges_before(conn: Connection, moment: datetime) -> tuple[int, int]:
     """Drop the query log's oldest ranges whose every entry is older than `moment`, with the
     feedback given on them (a partition still referred to cannot be detached); return (entries,
-    feedback) dropped. Oldest first, stopping at the first range that keeps an entry (or none:
-    the ranges ahead), so the log loses a prefix, as the chain's `start` checkpoint expects.
+    feedback) dropped. Oldest first, stopping at the first range that keeps an entry or that the
+    sequence has not yet gone past (the range being filled, the ranges ahead), so the log loses a
+    prefix, as the chain's `start` checkpoint expects.
 
     Detaching takes the table's strongest lock until the transaction ends: if a writer holds it
     longer than `LOCK_WAIT`, nothing more is dropped now and the caller's deletes take over.
@@ -135,7 +136,11 @@ def drop_ranges_before(conn: Connection, moment: datetime) -> tuple[int, int]:
     if conn.dialect.name != "postgresql":
         return 0, 0
     entries = feedback = 0
+    sequence = conn.scalar(text("SELECT pg_get_serial_sequence('queries', 'id')"))
+    issued = int(conn.scalar(text(f"SELECT last_value FROM {sequence}")) or 0)  # noqa: S608
     for part in ranges(conn, "queries"):
+        if part.end - 1 > issued:
+            break  # still being filled: dropped, its next entries would fall to the default
         # The newest entry through the range's index on `at`; counted only when it goes.
         newest = conn.scalar(text(f"SELECT max(at) FROM {part.name}"))  # noqa: S608 - catalog name
         if newest is None or newest >= moment:
