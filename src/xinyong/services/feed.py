@@ -81,40 +81,30 @@ def notify(
     """Tell every party that received this item what became of it (and by when it must act on
     it, `due_on`); return how many were told. With `acknowledgements` (the policy's rules), every
     agency told of a kind they name owes an acknowledgement within their working days."""
-    key = key_of(subject)
-    wanted = (ItemKind.RECORD if entity_type == "record" else ItemKind.ENTRY, entity_id)
-    recipients = sorted(
-        {
-            party
-            for party, returned in uow.feed.deliveries({key}).get(key, [])
-            if any((d.kind, d.id) == wanted for d in decode_returned(returned))
-        }
-    )
-    at = uow.now()
-    clean = redact_id_numbers(detail)
-    seqs = uow.feed.add(
-        [
-            FeedItem(r, kind, entity_type, entity_id, key, clean, at, due_on=due_on)
-            for r in recipients
-        ]
-    )
+    told = _tell(uow, [Notice(key_of(subject), kind, entity_type, entity_id, detail, due_on)])
     if acknowledgements is not None and acknowledgements.asks(kind) and subject.id is not None:
-        due = add_working_days(business_date(at), acknowledgements.working_days)
+        due = add_working_days(business_date(uow.now()), acknowledgements.working_days)
         owed = [
-            Acknowledgement(seq, r, subject.id, kind, entity_type, entity_id, due)
-            for r, seq in zip(recipients, seqs, strict=True)
-            if _is_agency(uow, r)
+            Acknowledgement(seq, item.recipient, subject.id, kind, entity_type, entity_id, due)
+            for item, seq in told
+            if _is_agency(uow, item.recipient)
         ]
         uow.feed.add_acknowledgements(owed)
-    return len(recipients)
+    return len(told)
 
 
 def notify_many(uow: UnitOfWork, notices: Sequence[Notice]) -> int:
     """`notify` for many items at once: one read of the query log for all their subjects and
     one write of the feed (the sweep's chunks). Items are told in the order given, each to its
     recipients in order of name; return how many notices were written."""
+    return len(_tell(uow, notices))
+
+
+def _tell(uow: UnitOfWork, notices: Sequence[Notice]) -> list[tuple[FeedItem, int]]:
+    """Write a feed item for every party that received each notice's item (one read of the query
+    log, one write of the feed); return the items written with their sequence numbers."""
     if not notices:
-        return 0
+        return []
     given = {
         key: [(party, decode_returned(returned)) for party, returned in found]
         for key, found in uow.feed.deliveries({n.subject_key for n in notices}).items()
@@ -136,8 +126,7 @@ def notify_many(uow: UnitOfWork, notices: Sequence[Notice]) -> int:
             FeedItem(r, n.kind, n.entity_type, n.entity_id, key, clean, at, due_on=n.due_on)
             for r in recipients
         ]
-    uow.feed.add(items)
-    return len(items)
+    return list(zip(items, uow.feed.add(items), strict=True))
 
 
 def _is_agency(uow: UnitOfWork, code: str) -> bool:
