@@ -10,7 +10,8 @@ and translate: docs/i18n.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -25,6 +26,7 @@ from jinja2 import Environment, PackageLoader, pass_context
 from jinja2.runtime import Context
 
 from xinyong.domain.calendar import CHINA_TIME
+from xinyong.domain.identifiers import redact_id_numbers
 
 #: The languages pages are offered in; the first is the default.
 LANGUAGES = ("zh", "en")
@@ -106,6 +108,31 @@ def when(moment: datetime | date | None, *, with_time: bool = True) -> str:
             return format_datetime(local, "yyyy-MM-dd HH:mm", tzinfo=CHINA_TIME, locale=locale)
         moment = local.date()
     return format_date(moment, "long" if current() == "en" else "yyyy年M月d日", locale=locale)
+
+
+#: (pattern of an English text the rules wrote, the marked text to tell instead); the pattern's
+#: named groups are carried into the text.
+Rules = tuple[tuple[re.Pattern[str], str], ...]
+
+
+def told_by(
+    rules: Rules, text: str, fallback: str, carry: Callable[[str, str], str] | None = None
+) -> str:
+    """`text` (English from the domain) in the current language: the first rule whose pattern
+    finds it, its parts carried over by `carry` (by default with any ID number hidden); else the
+    text itself on an English page, `fallback` on any other, so a page never mixes languages."""
+    for pattern, said in rules:
+        matched = pattern.search(text)
+        if matched:
+            parts = {
+                name: carry(name, value) if carry else redact_id_numbers(value)
+                for name, value in matched.groupdict().items()
+            }
+            translated = gettext(said)
+            return translated % parts if parts else translated
+    if current() == "en":
+        return redact_id_numbers(text)
+    return gettext(fallback)
 
 
 @pass_context

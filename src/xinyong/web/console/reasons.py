@@ -178,19 +178,11 @@ FLAGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 OTHER_FLAG = _("有不一致之处，请核对原始公布信息。")
 
 
-def _told(rules: tuple[tuple[re.Pattern[str], str], ...], text: str, fallback: str) -> str:
-    for pattern, said in rules:
-        matched = pattern.search(text)
-        if matched:
-            parts = {
-                k: _told(rules, v, fallback).rstrip("。.") if k == "inner" else redact_id_numbers(v)
-                for k, v in matched.groupdict().items()
-            }
-            translated = i18n.gettext(said)
-            return translated % parts if parts else translated
-    if i18n.current() == "en":
-        return redact_id_numbers(text)
-    return i18n.gettext(fallback)
+def _told(rules: i18n.Rules, text: str, fallback: str) -> str:
+    def carry(name: str, value: str) -> str:  # a group named `inner` is itself a reason
+        return _told(rules, value, fallback).rstrip("。.") if name == "inner" else value
+
+    return i18n.told_by(rules, text, fallback, lambda n, v: redact_id_numbers(carry(n, v)))
 
 
 def reason_in_words(reason: str) -> str:

@@ -166,15 +166,7 @@ def told(exc: DomainError) -> tuple[str | None, str]:
     detail = exc.detail
     found = re.match(r"^([a-z_]+): ", detail)
     field = found.group(1) if found else None
-    for pattern, text in RULES:
-        matched = pattern.search(detail)
-        if matched:
-            parts = {k: _carried(k, v) for k, v in matched.groupdict().items()}
-            said = i18n.gettext(text)
-            return field, said % parts if parts else said
-    if i18n.current() == "en":
-        return field, redact_id_numbers(detail)
-    return field, i18n.gettext(FALLBACK)
+    return field, i18n.told_by(RULES, detail, FALLBACK, _carried)
 
 
 #: The materials a repair application may lack (domain/repairs.py repair_eligibility).
@@ -196,15 +188,7 @@ MISSING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 def missing_material(text: str) -> str:
     """What a repair application lacks, in the current language."""
-    for pattern, said in MISSING:
-        matched = pattern.search(text)
-        if matched:
-            parts = {k: _carried(k, v) for k, v in matched.groupdict().items()}
-            translated = i18n.gettext(said)
-            return translated % parts if parts else translated
-    if i18n.current() == "en":
-        return redact_id_numbers(text)
-    return i18n.gettext(OTHER_MATERIAL)
+    return i18n.told_by(MISSING, text, OTHER_MATERIAL, _carried)
 
 
 #: A missing material no pattern knows, on a Chinese page.
