@@ -459,14 +459,16 @@ class FakeRecordRepository(_Repository):
                 )
         return first
 
-    def negative_shown_since(self, items: Collection[str], since: date) -> list[CreditRecord]:
-        return [
-            self._copy(r)
-            for r in self._persons()
-            if r.item_code in items
-            and r.status is not RecordStatus.REVOKED
-            and (r.display_ends is None or r.display_ends > since)
-        ]
+    def negative_windows(
+        self, items: Collection[str], since: date
+    ) -> dict[int, list[tuple[date, date | None]]]:
+        windows: dict[int, list[tuple[date, date | None]]] = {}
+        for r in self._persons():
+            if r.item_code in items and (r.display_ends is None or r.display_ends > since):
+                shown = r.shown_window()
+                if shown is not None:
+                    windows.setdefault(r.subject_id, []).append(shown)
+        return windows
 
     def of_subject(self, subject_id: int) -> list[CreditRecord]:
         found = [r for r in self.store.records.values() if r.subject_id == subject_id]
@@ -710,6 +712,10 @@ class FakeListEntryRepository(_Repository):
         )
         return entry.id
 
+    def add_many(self, entries: Sequence[ListEntry], *, at: datetime) -> None:
+        for entry in entries:
+            self.add(entry, department=None, source_record=None, at=at)
+
     def get(self, entry_id: int, list_types: Mapping[str, ListType]) -> ListEntry:
         return self._entry(entry_id, self._row(entry_id), list_types)
 
@@ -791,6 +797,12 @@ class FakeChangeLog(_Repository):
         seq = self.store.next_id("changes")
         self.store.changes.append(Change(seq, kind, subject_id, entity_id, at))
         return seq
+
+    def append_many(
+        self, kind: ChangeKind, changed: Sequence[tuple[int | None, int | None]], *, at: datetime
+    ) -> None:
+        for subject_id, entity_id in changed:
+            self.append(kind, subject_id=subject_id, entity_id=entity_id, at=at)
 
 
 class FakeQueryLog(_Repository):

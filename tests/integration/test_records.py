@@ -12,6 +12,7 @@ from tests.factories import citizen_id, penalty_row
 from xinyong.db.records import CreditRecordRow, RecordRevisionRow, displayable_on
 from xinyong.db.subjects import SubjectRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain.catalog import Nature
 from xinyong.domain.errors import RowRejected
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import Outcome, RecordStatus, document_key
@@ -126,6 +127,32 @@ def test_the_sweep_finds_exactly_the_active_records_the_domain_no_longer_display
                 if r.status is RecordStatus.ACTIVE and not r.is_displayable_on(day)
             }
             assert due == expected, day
+
+
+def test_the_display_windows_read_from_columns_are_each_records_own(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    """The derived clean status reads windows without opening records: the same rule."""
+    ids = _records(seeded, policy)
+    negative = {i.code for i in policy.catalog if i.nature is Nature.NEGATIVE}
+    since = END - timedelta(days=1)
+    with seeded() as uow:
+        records = [uow.records.get(i) for i in ids]
+        assert {r.item_code for r in records} <= negative
+        expected: dict[int, list[tuple[date, date | None]]] = {}
+        for r in records:
+            shown = r.shown_window()
+            if shown is not None and (r.display_ends is None or r.display_ends > since):
+                expected.setdefault(r.subject_id, []).append(shown)
+        read = uow.records.negative_windows(negative, since)
+
+    def ordered(found: dict[int, list[tuple[date, date | None]]]) -> dict[int, list[str]]:
+        return {subject: sorted(map(str, shown)) for subject, shown in found.items()}
+
+    assert ordered(read) == ordered(expected)
+    ends = {end for shown in expected.values() for _, end in shown}
+    assert None in ends  # windows still open
+    assert len(ends) > 2  # and ones that ended on different days
 
 
 def test_one_document_is_one_record_whatever_its_brackets_widths_and_spaces(

@@ -57,18 +57,35 @@ class SqlChangeLog:
         self.session = session
         self._locked = False
 
-    def append(
-        self, kind: ChangeKind, *, subject_id: int | None, entity_id: int | None, at: datetime
-    ) -> int:
+    def _lock(self) -> None:
         if not self._locked and self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(select(func.pg_advisory_xact_lock(CHANGE_LOG_LOCK)))
             self._locked = True
+
+    def append(
+        self, kind: ChangeKind, *, subject_id: int | None, entity_id: int | None, at: datetime
+    ) -> int:
+        self._lock()
         result = self.session.execute(
             insert(ChangeRow)
             .values(at=at, kind=kind.value, subject_id=subject_id, entity_id=entity_id)
             .returning(ChangeRow.seq)
         )
         return int(result.scalar_one())
+
+    def append_many(
+        self, kind: ChangeKind, changed: Sequence[tuple[int | None, int | None]], *, at: datetime
+    ) -> None:
+        if not changed:
+            return
+        self._lock()
+        self.session.execute(
+            insert(ChangeRow),
+            [
+                {"at": at, "kind": kind.value, "subject_id": subject_id, "entity_id": entity_id}
+                for subject_id, entity_id in changed
+            ],
+        )
 
 
 _LIVE_STATES = (EntryState.DECIDED.value, EntryState.PUBLISHED.value, EntryState.EXITED.value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    insert,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -166,6 +167,30 @@ class SqlListEntryRepository:
         self.session.flush()
         entry.id = row.id
         return row.id
+
+    def add_many(self, entries: Sequence[ListEntry], *, at: datetime) -> None:
+        rows = [
+            {
+                "list_code": entry.list_type.code,
+                "subject_id": entry.subject_id,
+                "department_code": None,
+                "proposed_by": entry.proposed_by,
+                "grounds": entry.grounds,
+                "basis_records": list(entry.basis_records),
+                "source_record_id": None,
+                "proposed_at": entry.proposed_at or at,
+                "updated_at": at,
+                **_entry_values(entry),
+            }
+            for entry in entries
+        ]
+        if not rows:
+            return
+        ids = self.session.scalars(
+            insert(ListEntryRow).returning(ListEntryRow.id, sort_by_parameter_order=True), rows
+        ).all()
+        for entry, entry_id in zip(entries, ids, strict=True):
+            entry.id = entry_id
 
     def _row(self, entry_id: int) -> ListEntryRow:
         row = self.session.get(ListEntryRow, entry_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -37,7 +38,7 @@ from xinyong.db.subjects import IdentityReviewRow, SqlSubjectRepository, Subject
 from xinyong.db.types import BigId, SealedJson, UTCDateTime
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import NotFound
-from xinyong.domain.records import CreditRecord, RecordStatus, Submission
+from xinyong.domain.records import CreditRecord, RecordStatus, Submission, shown_window
 from xinyong.domain.subjects import Subject
 from xinyong.services.records import Expired, NewRecord, StoredState
 
@@ -316,9 +317,17 @@ class SqlRecordRepository:
         )
         return {subject_id: first for subject_id, first in rows}  # noqa: C416 (rows, not pairs)
 
-    def negative_shown_since(self, items: Collection[str], since: date) -> list[CreditRecord]:
-        rows = self.session.scalars(
-            select(CreditRecordRow)
+    def negative_windows(
+        self, items: Collection[str], since: date
+    ) -> dict[int, list[tuple[date, date | None]]]:
+        rows = self.session.execute(
+            select(
+                CreditRecordRow.subject_id,
+                CreditRecordRow.status,
+                CreditRecordRow.decision_date,
+                CreditRecordRow.display_ends,
+                CreditRecordRow.updated_at,
+            )
             .join(SubjectRow, SubjectRow.id == CreditRecordRow.subject_id)
             .where(
                 SubjectRow.kind == SubjectType.PERSON.value,
@@ -326,9 +335,13 @@ class SqlRecordRepository:
                 CreditRecordRow.status != RecordStatus.REVOKED.value,
                 or_(CreditRecordRow.display_ends.is_(None), CreditRecordRow.display_ends > since),
             )
-            .order_by(CreditRecordRow.id)
         )
-        return [self._to_domain(row) for row in rows]
+        windows: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+        for subject_id, status, decided_on, display_ends, updated_at in rows:
+            shown = shown_window(RecordStatus(status), decided_on, display_ends, updated_at)
+            if shown is not None:
+                windows[subject_id].append(shown)
+        return windows
 
     def of_subject(self, subject_id: int) -> list[CreditRecord]:
         rows = self.session.scalars(

@@ -12,7 +12,7 @@ tests call it; screening (`services/screening.py`) runs the same lookup a number
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -38,6 +38,12 @@ class ChangeLog(Protocol):
         self, kind: ChangeKind, *, subject_id: int | None, entity_id: int | None, at: datetime
     ) -> int:
         """Append a change and return its sequence number; appends are serialised until commit."""
+        ...
+
+    def append_many(
+        self, kind: ChangeKind, changed: Sequence[tuple[int | None, int | None]], *, at: datetime
+    ) -> None:
+        """Append one change of `kind` per (subject id, entity id), in order, in one write."""
         ...
 
 

@@ -5,13 +5,14 @@ line with the records; a new negative record or a serious listing ends one at on
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from xinyong.domain.audit import EventTag
+from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import Nature
+from xinyong.domain.checks import ChangeKind
 from xinyong.domain.lists import (
     CLEAN_STATUS_ENDERS,
     DERIVATION_CORRECTED,
@@ -31,7 +32,11 @@ if TYPE_CHECKING:
 
 def derive_clean_statuses(uow: UnitOfWork, policy: Policy, *, actor: str) -> tuple[int, int]:
     """Grant each derived status to every person now clean and end it for every holder no
-    longer clean, in one transaction per status. Returns (granted, ended)."""
+    longer clean, in one transaction per status. Returns (granted, ended).
+
+    Set by set: the records are read as their display windows (stored columns, nothing opened),
+    and the statuses granted are written with one statement each for the entries, their audit
+    events and the change log, whatever the number of persons (docs/scale.md)."""
     negative = frozenset(i.code for i in policy.catalog if i.nature is Nature.NEGATIVE)
     enders = [t.code for t in policy.list_types.values() if t.kind in CLEAN_STATUS_ENDERS]
     granted = ended = 0
@@ -40,11 +45,7 @@ def derive_clean_statuses(uow: UnitOfWork, policy: Policy, *, actor: str) -> tup
             now = uow.now()
             today = business_date(now)
             years = list_type.clean_years or 0
-            windows: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
-            for record in uow.records.negative_shown_since(negative, clean_since(today, years)):
-                shown = record.shown_window()
-                if shown is not None:
-                    windows[record.subject_id].append(shown)
+            windows = uow.records.negative_windows(negative, clean_since(today, years))
             listed = {
                 e.subject_id
                 for e in uow.entries.live_of_lists(enders, None, policy.list_types)
@@ -54,6 +55,7 @@ def derive_clean_statuses(uow: UnitOfWork, policy: Policy, *, actor: str) -> tup
                 e.subject_id: e
                 for e in uow.entries.live_of_lists([list_type.code], None, policy.list_types)
             }
+            new: list[ListEntry] = []
             for subject_id, known_since in uow.records.first_decided().items():
                 clean = is_clean(
                     day=today,
@@ -64,19 +66,42 @@ def derive_clean_statuses(uow: UnitOfWork, policy: Policy, *, actor: str) -> tup
                 )
                 entry = held.pop(subject_id, None)
                 if clean and entry is None:
-                    entry = derive_clean_status(list_type, subject_id=subject_id, on=today, at=now)
-                    uow.entries.add(entry, department=None, source_record=None, at=now)
-                    audit_entry(uow, EventTag.LISTING_RECORDED, actor, entry, derived=True)
-                    changed(uow, entry, policy)
-                    granted += 1
+                    new.append(
+                        derive_clean_status(list_type, subject_id=subject_id, on=today, at=now)
+                    )
                 elif not clean and entry is not None:
                     _end(uow, policy, _ground(subject_id, listed, windows), entry, actor)
                     ended += 1
+            _grant(uow, new, actor, at=now)
+            granted += len(new)
             # A holder with no record left at all (deleted after retention) keeps the status:
             # nothing speaks against it. One whose records were all revoked is in `facts` with
             # no `known_since`, and loses it above.
             uow.commit()
     return granted, ended
+
+
+def _grant(uow: UnitOfWork, entries: Sequence[ListEntry], actor: str, *, at: datetime) -> None:
+    """Record derived statuses as a set: what `audit_entry` and `changed` do for one entry (a
+    derived status goes to no peer and holds no record, so the change log is all that follows)."""
+    uow.entries.add_many(entries, at=at)
+    uow.audit.add_many(
+        [
+            AuditEvent(
+                EventTag.LISTING_RECORDED,
+                actor,
+                "list_entry",
+                str(entry.id),
+                at,
+                subject_id=entry.subject_id,
+                data={"list": entry.list_type.code, "state": entry.state.value, "derived": True},
+            )
+            for entry in entries
+        ]
+    )
+    uow.changes.append_many(
+        ChangeKind.LISTING, [(entry.subject_id, entry.id) for entry in entries], at=at
+    )
 
 
 def _ground(

@@ -117,8 +117,12 @@ class RecordRepository(Protocol):
         since when the platform has known them (None: every record about them was revoked)."""
         ...
 
-    def negative_shown_since(self, items: Collection[str], since: date) -> list[CreditRecord]:
-        """Persons' unrevoked records of these items whose display may reach `since` or later."""
+    def negative_windows(
+        self, items: Collection[str], since: date
+    ) -> dict[int, list[tuple[date, date | None]]]:
+        """For each person, the display windows (`domain.records.shown_window`) of their
+        unrevoked records of these items whose display may reach `since` or later: read from
+        the stored columns alone, no record opened."""
         ...
 
 
