@@ -46,7 +46,7 @@ from xinyong.domain.exchange import Change as ExchangeChange
 from xinyong.domain.exchange import Entity
 from xinyong.domain.feed import Acknowledgement, FeedItem
 from xinyong.domain.keys import ApiKey
-from xinyong.domain.lists import IN_PROCEDURE, EntryState, ListEntry, ListType
+from xinyong.domain.lists import IN_PROCEDURE, EntryState, ListEntry, ListType, shown_between
 from xinyong.domain.objections import Objection, ObjectionStatus
 from xinyong.domain.publication import SearchTerm, TermKind, published_name_matches
 from xinyong.domain.querylog import NOTHING, QueryEntry, QueryKind
@@ -459,16 +459,12 @@ class FakeRecordRepository(_Repository):
                 )
         return first
 
-    def negative_windows(
-        self, items: Collection[str], since: date
-    ) -> dict[int, list[tuple[date, date | None]]]:
-        windows: dict[int, list[tuple[date, date | None]]] = {}
-        for r in self._persons():
-            if r.item_code in items and (r.display_ends is None or r.display_ends > since):
-                shown = r.shown_window()
-                if shown is not None:
-                    windows.setdefault(r.subject_id, []).append(shown)
-        return windows
+    def negative_shown_between(self, items: Collection[str], start: date, day: date) -> set[int]:
+        return {
+            r.subject_id
+            for r in self._persons()
+            if r.item_code in items and shown_between(r.shown_window(), start, day)
+        }
 
     def of_subject(self, subject_id: int) -> list[CreditRecord]:
         found = [r for r in self.store.records.values() if r.subject_id == subject_id]

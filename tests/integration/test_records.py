@@ -9,11 +9,17 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.factories import citizen_id, penalty_row
-from xinyong.db.records import CreditRecordRow, RecordRevisionRow, displayable_on
+from xinyong.db.records import (
+    CreditRecordRow,
+    RecordRevisionRow,
+    displayable_on,
+    shown_between,
+)
 from xinyong.db.subjects import SubjectRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
-from xinyong.domain.catalog import Nature
+from xinyong.domain.calendar import business_day_starts
 from xinyong.domain.errors import RowRejected
+from xinyong.domain.lists import shown_between as domain_shown_between
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import Outcome, RecordStatus, document_key
 from xinyong.services.records import resolve_identity_review, revoke_record, submit_record
@@ -129,30 +135,55 @@ def test_the_sweep_finds_exactly_the_active_records_the_domain_no_longer_display
             assert due == expected, day
 
 
-def test_the_display_windows_read_from_columns_are_each_records_own(
+#: A clean window's first day; decisions before, on and after it and after `day`; a record's
+#: last change the moment before and at the start of the day after `START` in China.
+START = date(2026, 3, 1)
+DAY = date(2029, 3, 1)
+DECIDED = (START - timedelta(days=30), START, START + timedelta(days=1), DAY + timedelta(days=1))
+CHANGED = (
+    business_day_starts(START + timedelta(days=1)) - timedelta(microseconds=1),
+    business_day_starts(START + timedelta(days=1)),
+)
+
+
+def test_the_sql_clean_window_rule_agrees_with_the_domain_on_every_boundary(
     seeded: UowFactory, policy: Policy
 ) -> None:
-    """The derived clean status reads windows without opening records: the same rule."""
-    ids = _records(seeded, policy)
-    negative = {i.code for i in policy.catalog if i.nature is Nature.NEGATIVE}
-    since = END - timedelta(days=1)
+    """The derived clean status finds persons shown in its window in SQL, without opening a
+    record: the same rule as the domain's window (`shown_window`, `shown_between`)."""
+    ids: list[int] = []
+    for status in RecordStatus:
+        for display_ends in (START - timedelta(days=1), START, START + timedelta(days=1), None):
+            for decided in DECIDED:
+                for changed in CHANGED:
+                    stored = submit_record(
+                        seeded(), policy, penalty_row(), department="BJ-AMR", actor="test"
+                    )
+                    with seeded() as uow:
+                        uow.session.execute(
+                            update(CreditRecordRow)
+                            .where(CreditRecordRow.id == stored.record.id)
+                            .values(
+                                status=status.value,
+                                display_ends=display_ends,
+                                decision_date=decided,
+                                updated_at=changed,
+                            )
+                        )
+                        uow.commit()
+                    ids.append(stored.record.id)
     with seeded() as uow:
         records = [uow.records.get(i) for i in ids]
-        assert {r.item_code for r in records} <= negative
-        expected: dict[int, list[tuple[date, date | None]]] = {}
-        for r in records:
-            shown = r.shown_window()
-            if shown is not None and (r.display_ends is None or r.display_ends > since):
-                expected.setdefault(r.subject_id, []).append(shown)
-        read = uow.records.negative_windows(negative, since)
-
-    def ordered(found: dict[int, list[tuple[date, date | None]]]) -> dict[int, list[str]]:
-        return {subject: sorted(map(str, shown)) for subject, shown in found.items()}
-
-    assert ordered(read) == ordered(expected)
-    ends = {end for shown in expected.values() for _, end in shown}
-    assert None in ends  # windows still open
-    assert len(ends) > 2  # and ones that ended on different days
+        in_sql = set(
+            uow.session.scalars(
+                select(CreditRecordRow.id).where(
+                    CreditRecordRow.id.in_(ids), shown_between(START, DAY)
+                )
+            )
+        )
+    in_domain = {r.id for r in records if domain_shown_between(r.shown_window(), START, DAY)}
+    assert in_sql == in_domain
+    assert 0 < len(in_domain) < len(ids) // 2  # both kinds, and the boundaries decide
 
 
 def test_one_document_is_one_record_whatever_its_brackets_widths_and_spaces(

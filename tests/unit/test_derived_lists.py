@@ -19,6 +19,7 @@ from xinyong.domain.lists import (
     ListEntry,
     clean_since,
     is_clean,
+    shown_between,
 )
 from xinyong.domain.policy import Policy
 from xinyong.services.derived_lists import derive_clean_statuses
@@ -52,11 +53,12 @@ def test_clean_means_known_three_years_with_no_negative_record_shown_and_no_seri
     clean: bool,
 ) -> None:
     assert clean_since(day, 3) == date(day.year - 3, day.month, day.day)
+    start = clean_since(day, 3)
     facts = is_clean(
         day=day,
         years=3,
         known_since=known_since,
-        negative_windows=windows,
+        negative_shown=any(shown_between(w, start, day) for w in windows),
         serious_or_key_in_force=listed,
     )
     assert facts is clean

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -36,9 +35,10 @@ from xinyong.db.objections import ObjectionRow
 from xinyong.db.repairs import RepairRow
 from xinyong.db.subjects import IdentityReviewRow, SqlSubjectRepository, SubjectRow
 from xinyong.db.types import BigId, SealedJson, UTCDateTime
+from xinyong.domain.calendar import business_day_starts
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import NotFound
-from xinyong.domain.records import CreditRecord, RecordStatus, Submission, shown_window
+from xinyong.domain.records import CreditRecord, RecordStatus, Submission
 from xinyong.domain.subjects import Subject
 from xinyong.services.records import Expired, NewRecord, StoredState
 
@@ -159,6 +159,27 @@ def displayable_on(day: date) -> ColumnElement[bool]:
     return and_(
         CreditRecordRow.status == RecordStatus.ACTIVE.value,
         or_(CreditRecordRow.display_ends.is_(None), CreditRecordRow.display_ends > day),
+    )
+
+
+def shown_between(start: date, day: date) -> ColumnElement[bool]:
+    """`domain.lists.shown_between(record.shown_window(), start, day)` as SQL: the record was in
+    display on some day of [start, day] (`tests/integration/test_records.py` proves the two
+    agree on the boundaries). A record that stopped early stopped on the business date of its
+    `updated_at`, compared here with the moment that date begins, so no time zone is needed."""
+    row = CreditRecordRow
+    reaches = or_(row.display_ends.is_(None), row.display_ends > start)
+    stopped_after_start = row.updated_at >= business_day_starts(start + timedelta(days=1))
+    return and_(
+        row.status != RecordStatus.REVOKED.value,
+        row.decision_date <= day,
+        or_(
+            and_(row.status == RecordStatus.ACTIVE.value, reaches),
+            and_(
+                row.status != RecordStatus.ACTIVE.value,
+                or_(row.decision_date > start, and_(reaches, stopped_after_start)),
+            ),
+        ),
     )
 
 
@@ -317,31 +338,18 @@ class SqlRecordRepository:
         )
         return {subject_id: first for subject_id, first in rows}  # noqa: C416 (rows, not pairs)
 
-    def negative_windows(
-        self, items: Collection[str], since: date
-    ) -> dict[int, list[tuple[date, date | None]]]:
+    def negative_shown_between(self, items: Collection[str], start: date, day: date) -> set[int]:
         rows = self.session.execute(
-            select(
-                CreditRecordRow.subject_id,
-                CreditRecordRow.status,
-                CreditRecordRow.decision_date,
-                CreditRecordRow.display_ends,
-                CreditRecordRow.updated_at,
-            )
+            select(CreditRecordRow.subject_id)
             .join(SubjectRow, SubjectRow.id == CreditRecordRow.subject_id)
             .where(
                 SubjectRow.kind == SubjectType.PERSON.value,
                 CreditRecordRow.item_code.in_(sorted(items)),
-                CreditRecordRow.status != RecordStatus.REVOKED.value,
-                or_(CreditRecordRow.display_ends.is_(None), CreditRecordRow.display_ends > since),
+                shown_between(start, day),
             )
+            .distinct()
         )
-        windows: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
-        for subject_id, status, decided_on, display_ends, updated_at in rows:
-            shown = shown_window(RecordStatus(status), decided_on, display_ends, updated_at)
-            if shown is not None:
-                windows[subject_id].append(shown)
-        return windows
+        return set(rows.scalars())
 
     def of_subject(self, subject_id: int) -> list[CreditRecord]:
         rows = self.session.scalars(

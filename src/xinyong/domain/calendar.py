@@ -9,7 +9,7 @@ be counted again when a newer release covers its year (docs/rights.md, "Deadline
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 
 import chinese_calendar
@@ -22,6 +22,12 @@ CHINA_TIME = timezone(timedelta(hours=8), "UTC+8")
 def business_date(moment: datetime) -> date:
     """Return the date in China of a timestamp: deadlines and periods count in that calendar."""
     return moment.astimezone(CHINA_TIME).date()
+
+
+def business_day_starts(day: date) -> datetime:
+    """The first moment of `day` in China: `business_date(m) >= day` exactly when
+    `m >= business_day_starts(day)` (a filter on stored timestamps needs no time zone)."""
+    return datetime.combine(day, time.min, tzinfo=CHINA_TIME)
 
 
 @dataclass(frozen=True, slots=True)

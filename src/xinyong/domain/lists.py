@@ -8,7 +8,6 @@ court or another authority decides are recorded as decided; the platform does no
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -380,26 +379,33 @@ def clean_since(day: date, years: int) -> date:
     return add_months(day, -12 * years)
 
 
+def shown_between(shown: tuple[date, date | None] | None, start: date, day: date) -> bool:
+    """Whether a record with this display window (`domain.records.shown_window`: [decision,
+    end), end None while open; None for a revoked record) was in display on some day of
+    [start, day]. In SQL: `db/records.py shown_between`, proven equal on the boundaries."""
+    if shown is None:
+        return False
+    shown_from, shown_until = shown
+    return shown_from <= day and (shown_until is None or shown_until > start)
+
+
 def is_clean(
     *,
     day: date,
     years: int,
     known_since: date | None,
-    negative_windows: Sequence[tuple[date, date | None]],
+    negative_shown: bool,
     serious_or_key_in_force: bool,
 ) -> bool:
     """The derived good-credit status "no negative record for `years` consecutive years"
     (docs/domain.md §7): the platform has known the person that long (a record decided on or
     before the window's first day), no negative, unrevoked record was in display on any day of
-    the window (each window is [decision, display end)), and no serious or key-supervision
-    listing is in force today."""
+    the window (`negative_shown`: `shown_between` any of them, from `clean_since(day, years)`
+    to `day`), and no serious or key-supervision listing is in force today."""
     start = clean_since(day, years)
     if known_since is None or known_since > start or serious_or_key_in_force:
         return False
-    return not any(
-        shown_from <= day and (shown_until is None or shown_until > start)
-        for shown_from, shown_until in negative_windows
-    )
+    return not negative_shown
 
 
 def derive_clean_status(

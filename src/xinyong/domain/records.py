@@ -455,34 +455,27 @@ class CreditRecord:
         self.updated_at = at
 
     def shown_window(self) -> tuple[date, date | None] | None:
-        """The days the record was (or is) in display (`shown_window`)."""
-        return shown_window(self.status, self.decision_date, self.display_ends, self.updated_at)
+        """The days the record was (or is) in display: [decision, end), end None while open.
+
+        A revoked record never counts (as if it had not been made); a record that stopped early
+        (repaired, an upheld objection, held for an identity review) stopped on the day it
+        changed. The derived clean status reads these windows (`domain.lists.shown_between`; in SQL
+        `db/records.py shown_between`).
+        """
+        if self.status is RecordStatus.REVOKED:
+            return None
+        if self.status is RecordStatus.ACTIVE:
+            return self.decision_date, self.display_ends
+        stopped = business_date(self.updated_at)
+        if self.display_ends is not None:
+            stopped = min(stopped, self.display_ends)
+        return self.decision_date, max(stopped, self.decision_date)
 
     def is_displayable_on(self, day: date) -> bool:
         """The one expiry rule: shown and usable only while active and before its display ends."""
         if self.status is not RecordStatus.ACTIVE:
             return False
         return self.display_ends is None or day < self.display_ends
-
-
-def shown_window(
-    status: RecordStatus, decided_on: date, display_ends: date | None, updated_at: datetime
-) -> tuple[date, date | None] | None:
-    """The days a record was (or is) in display: [decision, end), end None while open.
-
-    A revoked record never counts (as if it had not been made); a record that stopped early
-    (repaired, an upheld objection, held for an identity review) stopped on the day it changed
-    (`updated_at`, in business time). The derived clean status reads these windows
-    (`domain.lists.is_clean`), from a record or from its stored columns alone.
-    """
-    if status is RecordStatus.REVOKED:
-        return None
-    if status is RecordStatus.ACTIVE:
-        return decided_on, display_ends
-    stopped = business_date(updated_at)
-    if display_ends is not None:
-        stopped = min(stopped, display_ends)
-    return decided_on, max(stopped, decided_on)
 
 
 def conduct_date(record: CreditRecord) -> date:

@@ -6,7 +6,7 @@ line with the records; a new negative record or a serious listing ends one at on
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from xinyong.domain.audit import AuditEvent, EventTag
@@ -34,9 +34,9 @@ def derive_clean_statuses(uow: UnitOfWork, policy: Policy, *, actor: str) -> tup
     """Grant each derived status to every person now clean and end it for every holder no
     longer clean, in one transaction per status. Returns (granted, ended).
 
-    Set by set: the records are read as their display windows (stored columns, nothing opened),
-    and the statuses granted are written with one statement each for the entries, their audit
-    events and the change log, whatever the number of persons (docs/scale.md)."""
+    Set by set: the persons with a negative record shown in the window are found by one query
+    (nothing opened), and the statuses granted are written with one statement each for the
+    entries, their audit events and the change log, whatever their number (docs/scale.md)."""
     negative = frozenset(i.code for i in policy.catalog if i.nature is Nature.NEGATIVE)
     enders = [t.code for t in policy.list_types.values() if t.kind in CLEAN_STATUS_ENDERS]
     granted = ended = 0
@@ -45,7 +45,7 @@ def derive_clean_statuses(uow: UnitOfWork, policy: Policy, *, actor: str) -> tup
             now = uow.now()
             today = business_date(now)
             years = list_type.clean_years or 0
-            windows = uow.records.negative_windows(negative, clean_since(today, years))
+            shown = uow.records.negative_shown_between(negative, clean_since(today, years), today)
             listed = {
                 e.subject_id
                 for e in uow.entries.live_of_lists(enders, None, policy.list_types)
@@ -61,7 +61,7 @@ def derive_clean_statuses(uow: UnitOfWork, policy: Policy, *, actor: str) -> tup
                     day=today,
                     years=years,
                     known_since=known_since,
-                    negative_windows=windows.get(subject_id, ()),
+                    negative_shown=subject_id in shown,
                     serious_or_key_in_force=subject_id in listed,
                 )
                 entry = held.pop(subject_id, None)
@@ -70,7 +70,7 @@ def derive_clean_statuses(uow: UnitOfWork, policy: Policy, *, actor: str) -> tup
                         derive_clean_status(list_type, subject_id=subject_id, on=today, at=now)
                     )
                 elif not clean and entry is not None:
-                    _end(uow, policy, _ground(subject_id, listed, windows), entry, actor)
+                    _end(uow, policy, _ground(subject_id, listed, shown), entry, actor)
                     ended += 1
             _grant(uow, new, actor, at=now)
             granted += len(new)
@@ -104,14 +104,12 @@ def _grant(uow: UnitOfWork, entries: Sequence[ListEntry], actor: str, *, at: dat
     )
 
 
-def _ground(
-    subject_id: int, listed: set[int], windows: dict[int, list[tuple[date, date | None]]]
-) -> str:
+def _ground(subject_id: int, listed: set[int], shown: set[int]) -> str:
     """Why a holder is no longer clean: a listing, a negative record, or a corrected derivation
     (the records it rested on were revoked)."""
     if subject_id in listed:
         return SERIOUS_LISTING
-    if windows.get(subject_id):
+    if subject_id in shown:
         return NEW_NEGATIVE_RECORD
     return DERIVATION_CORRECTED
 

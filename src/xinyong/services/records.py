@@ -117,12 +117,9 @@ class RecordRepository(Protocol):
         since when the platform has known them (None: every record about them was revoked)."""
         ...
 
-    def negative_windows(
-        self, items: Collection[str], since: date
-    ) -> dict[int, list[tuple[date, date | None]]]:
-        """For each person, the display windows (`domain.records.shown_window`) of their
-        unrevoked records of these items whose display may reach `since` or later: read from
-        the stored columns alone, no record opened."""
+    def negative_shown_between(self, items: Collection[str], start: date, day: date) -> set[int]:
+        """The persons with an unrevoked record of these items in display on some day of
+        [start, day] (`domain.lists.shown_between`), found in the database: no record opened."""
         ...
 
 
