@@ -401,3 +401,60 @@ def test_the_logs_are_partitioned_and_back_with_their_rows_links_and_references(
             {"q": query_id + 1000, "at": at},
         )
     engine.dispose()
+
+
+BEFORE_REJECT_CODES = "923f32211d91"  # the revision before refused rows kept their codes
+
+
+def test_refused_rows_keep_their_reasons_code_and_lose_only_it_on_downgrade(
+    fresh_url: str,
+) -> None:
+    from xinyong.db.batches import SqlBatchRepository
+    from xinyong.db.migrate import downgrade
+    from xinyong.db.unit_of_work import make_session_factory
+    from xinyong.domain.errors import FieldProblem
+
+    engine = make_engine(fresh_url)
+    upgrade(engine, BEFORE_REJECT_CODES)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO departments (code, name, uscc, region_code, kind, items, updated_at)"
+                " VALUES ('D1', 'd', '11110000000021135N', '110000', 'k', '[]', :at)"
+            ),
+            {"at": datetime(2026, 11, 1, 2, 0, tzinfo=UTC)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO batches (id, department_code, source, status, rows_done, accepted,"
+                " updated, unchanged, rejected, held, actor, received_at)"
+                " VALUES (1, 'D1', 'api', 'complete', 2, 0, 0, 0, 2, 0, 't', :at)"
+            ),
+            {"at": datetime(2026, 11, 1, 2, 0, tzinfo=UTC)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO batch_rejects (batch_id, row, field, reason)"
+                " VALUES (1, 1, 'item', 'is required')"
+            )
+        )
+    try:
+        upgrade(engine)
+        coded = FieldProblem.refused("fine_amount", 2, "too_long", count=12, limit=10)
+        with make_session_factory(engine)() as session:
+            SqlBatchRepository(session).add_rejects(1, [coded])
+            session.commit()
+            assert SqlBatchRepository(session).rejects(1) == [
+                FieldProblem("item", "is required", 1),  # stored before codes: none
+                coded,
+            ]
+
+        downgrade(engine, BEFORE_REJECT_CODES)
+        with engine.connect() as conn:
+            kept = conn.execute(text("SELECT row, field, reason FROM batch_rejects ORDER BY row"))
+            assert [tuple(r) for r in kept] == [
+                (1, "item", "is required"),
+                (2, "fine_amount", "is 12 characters long; at most 10 are allowed"),
+            ]
+    finally:
+        engine.dispose()

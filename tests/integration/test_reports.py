@@ -4,9 +4,13 @@ printed code verifies, and its query log is said in words."""
 from __future__ import annotations
 
 import dataclasses
+import re
+import shutil
 import sqlite3
+import subprocess
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -16,12 +20,17 @@ from tests.factories import citizen_id, open_account, penalty_row
 from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain.calendar import CHINA_TIME
+from xinyong.domain.index import subject_key
 from xinyong.domain.policy import Policy
+from xinyong.domain.querylog import QueryEntry
 from xinyong.domain.reports import IssuedReport, code_matches, content_digest
 from xinyong.services import reports
 from xinyong.services.checks import Checker, run_check
+from xinyong.services.documents import PdfUnavailable
 from xinyong.services.records import submit_record
 from xinyong.services.report_data import ReportData
+from xinyong.services.report_render import render_report_pdf
 from xinyong.services.reports import (
     build_report,
     read_own_file,
@@ -262,3 +271,70 @@ def test_a_report_is_gathered_without_holding_the_write_lock_the_checks_log_need
         issued = uow.reports.get(data.number)
     assert issued is not None
     assert code_matches(SECRET, issued, data.verification_code)
+
+
+@pytest.mark.filterwarnings("ignore:HarfBuzz-Subset will be required:DeprecationWarning")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_person_checked_thousands_of_times_gets_a_printed_report_of_a_few_pages(
+    seeded: UowFactory, policy: Policy, clock: Clock, tmp_path: Path, lang: str
+) -> None:
+    """The printed report lists the newest lines (`policy/report.toml [printed] query_lines`),
+    then says how many more there are and where to read them; the JSON keeps every line."""
+    number, subject_id, account = _person(seeded, policy)
+    key = subject_key(number, organisation=False)
+    kinds = [("check", "BJ-CAAC-NC")] * 1500 + [("agency", None)] * 400 + [("report", None)] * 100
+    uow = seeded()
+    with uow:
+        uow.queries.add_many(
+            [
+                QueryEntry(
+                    clock.at - timedelta(hours=n + 1),
+                    key,
+                    kind,
+                    department,
+                    "c-7" if department else f"account:{account}",
+                    "flight" if department else "own report",
+                    "M" if department else "the person's own",
+                    "none" if department else "report",
+                )
+                for n, (kind, department) in enumerate(kinds)
+            ]
+        )
+        uow.commit()
+    data = _report(seeded, policy, subject_id, f"account:{account}")
+    lines = reports.report_channel(policy).query_lines
+    assert len(data.queries) == 2000  # gathered before this report's own read is logged
+
+    try:
+        pdf = render_report_pdf(data, lang)
+    except PdfUnavailable as exc:
+        pytest.skip(f"WeasyPrint cannot load here (see PdfUnavailable): {exc}")
+    pdfinfo, pdftotext = shutil.which("pdfinfo"), shutil.which("pdftotext")
+    if pdfinfo is None or pdftotext is None:
+        pytest.skip("poppler-utils is not installed: the PDF cannot be read")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    info = subprocess.run([pdfinfo, str(path)], capture_output=True, text=True, check=True)
+    pages = int(re.search(r"^Pages:\s+(\d+)$", info.stdout, re.MULTILINE)[1])  # type: ignore[index]
+    text = " ".join(
+        subprocess.run(
+            [pdftotext, str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    assert pages <= 6
+    oldest = (clock.at - timedelta(hours=2000)).astimezone(CHINA_TIME)
+    left = 2000 - lines
+    # The newest lines listed are all checks.
+    if lang == "zh":
+        assert f"以上为最近 {lines} 条。另有 {left} 条较早的查询记录" in text
+        assert f"（自 {oldest.year}年{oldest.month}月{oldest.day}日 {oldest:%H:%M}起）" in text
+        assert f"部门核查 {1500 - lines} 条" in text
+        assert "信用服务机构查询（含被拒绝的） 400 条，本人查询 100 条" in text
+    else:
+        assert f"These are the newest {lines} entries. {left} earlier entries" in text
+        assert f"(since {oldest:%Y-%m-%d %H:%M})" in text
+        assert f"{1500 - lines} checks by departments, 400 queries by credit agencies" in text
+        assert "100 reads of your own report" in text
+    unwrapped = text.replace(" ", "")  # an address may wrap at a line's end
+    assert "http://127.0.0.1:8000/portal/me/queries" in unwrapped
+    assert "GET/api/v1/me/queries" in unwrapped

@@ -3,6 +3,7 @@ covers every text the templates and the web layer mark, with nothing stale in it
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,8 +14,9 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from tests.factories import penalty_row
-from xinyong.domain.errors import RowRejected
+from xinyong.domain.errors import FieldProblem, RowRejected
 from xinyong.domain.policy import Policy
+from xinyong.domain.reasons import WORDS
 from xinyong.domain.records import validate_row
 from xinyong.web import i18n
 from xinyong.web.console import reasons
@@ -108,22 +110,22 @@ _BAD_ROWS: list[dict[str, object]] = [
 
 #: Reasons the file readers give (services/batchfiles.py, services/batches.py).
 _READER_REASONS = [
-    "has 3 cells; the header has 12",
-    "not valid JSON: Expecting value at column 1",
-    "must be a JSON object",
-    "contains a control character; text fields hold none",
-    "could not be checked (KeyError)",
+    FieldProblem.refused("row", 1, "cell_count", count=3, width=12),
+    FieldProblem.refused("row", 1, "not_json", detail="Expecting value at column 1"),
+    FieldProblem.refused("row", 1, "not_object"),
+    FieldProblem.refused("name", 1, "control_character_in_file"),
+    FieldProblem.refused("row", 1, "not_checked", error="KeyError"),
 ]
 
 
-def _reasons(policy: Policy) -> list[str]:
+def _reasons(policy: Policy) -> list[FieldProblem]:
     amr = policy.department("BJ-AMR")
     assert amr is not None
     found = []
     for raw in _BAD_ROWS:
         with pytest.raises(RowRejected) as caught:
             validate_row(raw, row=1, department=amr, gate=policy.gate(date(2026, 11, 20)))
-        found += [p.reason for p in caught.value.problems]
+        found += caught.value.problems
     return found + _READER_REASONS
 
 
@@ -132,19 +134,56 @@ def test_every_reason_a_batch_row_is_refused_for_is_told_in_chinese_and_in_engli
 ) -> None:
     found = _reasons(policy)
     assert len(found) >= 20
-    for reason in found:
-        chinese = reason_in_words(reason)
-        assert chinese != i18n.gettext(reasons.FALLBACK), reason
+    for problem in found:
+        assert problem.code in WORDS, problem
+        chinese = reason_in_words(problem)
+        assert chinese != i18n.gettext(reasons.FALLBACK), problem
         assert re.search(r"[\u4e00-\u9fff]", chinese), chinese  # codes to write may stay
         with i18n.use_language("en"):
-            english = reason_in_words(reason)
+            english = reason_in_words(problem)
         assert not re.search(r"[\u4e00-\u9fff]", english), english
         assert "110105194912310021" not in chinese + english
+    unknown = FieldProblem("row", "a reason nobody gave a code", 1)  # refused before codes
     with i18n.use_language("en"):
-        assert reason_in_words("a reason nobody wrote a rule for") == (
-            "a reason nobody wrote a rule for"
-        )
-    assert reason_in_words("a reason nobody wrote a rule for") == i18n.gettext(reasons.FALLBACK)
+        assert reason_in_words(unknown) == "a reason nobody gave a code"
+    assert reason_in_words(unknown) == i18n.gettext(reasons.FALLBACK)
+
+
+@pytest.mark.parametrize("code", sorted(WORDS))
+def test_every_code_the_gate_can_refuse_with_has_chinese_words_and_english_in_the_catalog(
+    code: str,
+) -> None:
+    """Each code of domain/reasons.py, whichever rule gives it, is told on a Chinese page and on
+    an English one: a code added to the gate without words here fails this test."""
+    parts = {name: "1" for name in re.findall(r"{(\w+)}", WORDS[code]) if name != "inner"}
+    if "{inner}" in WORDS[code]:
+        parts = {"inner": "id_length", "count": "17"}
+    problem = FieldProblem.refused("f", 1, code, **parts)
+    chinese = reason_in_words(problem)
+    assert chinese != i18n.gettext(reasons.FALLBACK)
+    assert re.search(r"[\u4e00-\u9fff]", chinese), chinese
+    with i18n.use_language("en"):
+        english = reason_in_words(problem)
+    assert not re.search(r"[\u4e00-\u9fff]", english), english
+    assert english != chinese
+
+
+def test_a_reason_whose_english_is_reworded_is_told_as_before() -> None:
+    """The page tells the code, not the English: rewording the gate's English (the API's words)
+    leaves the page's words as they were."""
+    told = FieldProblem.refused("fine_amount", 4, "too_long", count=12, limit=10)
+    reworded = dataclasses.replace(told, reason="has 12 characters, more than the 10 allowed")
+
+    assert reason_in_words(reworded) == reason_in_words(told)
+    assert reason_in_words(reworded) == "长度为 12 个字符，最多允许 10 个。"
+    with i18n.use_language("en"):
+        assert reason_in_words(reworded) == reason_in_words(told)
+    nested = FieldProblem.refused(
+        "subject_id", 1, "invalid_citizen_id", inner="id_digits", position=7
+    )
+    assert reason_in_words(dataclasses.replace(nested, reason="bad number")) == (
+        "不是有效的公民身份号码：前 17 位应为数字，第 7 位不是"
+    )
 
 
 def test_what_a_court_list_row_is_flagged_for_is_told_in_chinese_and_in_english() -> None:

@@ -51,6 +51,8 @@ CHANNEL = ReportChannel(
     hours_zh="工作日 9:00—17:00",
     hours_en="working days 9:00-17:00",
     phone="12345",
+    query_log="https://credit.example.cn/portal/me/queries",
+    query_lines=50,
 )
 TERMS = ReportTerms(
     centre_check_working_days=1,

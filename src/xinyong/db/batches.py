@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base, table_of
-from xinyong.db.types import BigId, UTCDateTime
+from xinyong.db.types import BigId, Json, UTCDateTime
 from xinyong.domain.batches import Batch, BatchSource, BatchStatus
 from xinyong.domain.errors import FieldProblem, NotFound
 
@@ -53,7 +53,10 @@ class BatchRejectRow(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
     row: Mapped[int] = mapped_column(Integer)
     field: Mapped[str] = mapped_column(String(100))
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)  # in English
+    #: The reason's code and parts (domain/reasons.py); none on rows refused before codes.
+    code: Mapped[str | None] = mapped_column(String(40))
+    parts: Mapped[dict[str, str] | None] = mapped_column(Json)
 
 
 class SqlBatchRepository:
@@ -149,15 +152,31 @@ class SqlBatchRepository:
             self.session.execute(
                 insert(table_of(BatchRejectRow)),
                 [
-                    {"batch_id": batch_id, "row": p.row, "field": p.field, "reason": p.reason}
+                    {
+                        "batch_id": batch_id,
+                        "row": p.row,
+                        "field": p.field,
+                        "reason": p.reason,
+                        "code": p.code or None,
+                        "parts": dict(p.parts) if p.parts else None,
+                    }
                     for p in problems
                 ],
             )
 
     def rejects(self, batch_id: int) -> list[FieldProblem]:
         rows = self.session.execute(
-            select(BatchRejectRow.row, BatchRejectRow.field, BatchRejectRow.reason)
+            select(
+                BatchRejectRow.row,
+                BatchRejectRow.field,
+                BatchRejectRow.reason,
+                BatchRejectRow.code,
+                BatchRejectRow.parts,
+            )
             .where(BatchRejectRow.batch_id == batch_id)
             .order_by(BatchRejectRow.row, BatchRejectRow.id)
         )
-        return [FieldProblem(field, reason, row) for row, field, reason in rows]
+        return [
+            FieldProblem(field, reason, row, code or "", tuple((parts or {}).items()))
+            for row, field, reason, code, parts in rows
+        ]

@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from xinyong.domain.reasons import Refused
+
 
 class Category(StrEnum):
     """The categories of the national basic catalog (2021 edition, with the 2024 additions)."""
@@ -95,7 +97,7 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udf
 def check_text(text: str) -> str:
     """Refuse control characters (NUL and the like): no document holds them."""
     if CONTROL_CHARACTERS.search(text):
-        raise ValueError("contains control characters")
+        raise Refused("control_characters")
     return text
 
 
@@ -191,15 +193,15 @@ class DataItem:
         kind = self.type
         if kind in (FieldType.STRING, FieldType.TEXT):
             if not isinstance(raw, str | int) or isinstance(raw, bool):
-                raise ValueError("must be text")
+                raise Refused("not_text")
             text = str(raw)
             limit = self.max_length if kind is FieldType.STRING else max(self.max_length, 4000)
             if len(text) > limit:
-                raise ValueError(f"is {len(text)} characters long; at most {limit} are allowed")
+                raise Refused("too_long", count=len(text), limit=limit)
             return check_text(text)
         if kind is FieldType.ENUM:
             if str(raw) not in self.values:
-                raise ValueError(f"must be one of {', '.join(self.values)}")
+                raise Refused("not_one_of", values=", ".join(self.values))
             return str(raw)
         if kind is FieldType.BOOLEAN:
             if isinstance(raw, bool):
@@ -209,14 +211,14 @@ class DataItem:
                 return True
             if text in _FALSE:
                 return False
-            raise ValueError("must be true or false")
+            raise Refused("not_boolean")
         if kind is FieldType.DATE:
             return parse_date(raw).isoformat()
         number = self._number(raw)
         if self.minimum is not None and number < self.minimum:
-            raise ValueError(f"must be at least {self.minimum}")
+            raise Refused("below_minimum", minimum=self.minimum)
         if self.maximum is not None and number > self.maximum:
-            raise ValueError(f"must be at most {self.maximum}")
+            raise Refused("above_maximum", maximum=self.maximum)
         if kind is FieldType.INTEGER:
             return int(number)
         if kind is FieldType.MONEY:
@@ -225,21 +227,19 @@ class DataItem:
 
     def _number(self, raw: object) -> Decimal:
         if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
-            raise ValueError("must be a number")
+            raise Refused("not_a_number")
         try:
             number = Decimal(str(raw).replace(",", ""))
         except InvalidOperation:
-            raise ValueError("must be a number") from None
+            raise Refused("not_a_number") from None
         if not number.is_finite():
-            raise ValueError("must be a finite number")
+            raise Refused("not_finite")
         if number and number.adjusted() >= MAX_DIGITS_BEFORE_POINT:
-            raise ValueError(
-                f"is too large: at most {MAX_DIGITS_BEFORE_POINT} digits before the point"
-            )
+            raise Refused("too_large", count=MAX_DIGITS_BEFORE_POINT)
         if self.type is FieldType.INTEGER and number != number.to_integral_value():
-            raise ValueError("must be a whole number")
+            raise Refused("not_whole")
         if self.type is FieldType.MONEY and number.as_tuple().exponent < -2:  # type: ignore[operator]
-            raise ValueError("must have at most two decimal places")
+            raise Refused("too_many_decimals")
         return number
 
 
@@ -248,16 +248,16 @@ def parse_date(raw: object) -> date:
     if isinstance(raw, date):
         raw = raw.isoformat()
     if not isinstance(raw, str):
-        raise ValueError("must be a date as YYYY-MM-DD")
+        raise Refused("not_a_date")
     text = raw.strip().replace("/", "-")
     if len(text) == 8 and text.isdigit():
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise ValueError("must be a date as YYYY-MM-DD") from None
+        raise Refused("not_a_date") from None
     if not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise ValueError(f"must fall within {EARLIEST_DATE.year}-{LATEST_DATE.year}")
+        raise Refused("date_out_of_range", first=EARLIEST_DATE.year, last=LATEST_DATE.year)
     return day
 
 

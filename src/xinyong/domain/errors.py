@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xinyong.domain.reasons import Parts, Refused
+
 
 class DomainError(Exception):
     """Something a caller asked for that the rules do not allow."""
@@ -63,8 +65,21 @@ class FieldProblem:
     """Why one field of one row was refused. `row` counts from 1; 0 is a single submission."""
 
     field: str
-    reason: str
+    reason: str  # in English, as the API answers it
     row: int = 0
+    #: The reason's code and parts (domain/reasons.py), for a page in the reader's language; ""
+    #: for a reason stored before reasons had codes (a page tells it by its English).
+    code: str = ""
+    parts: Parts = ()
+
+    @classmethod
+    def refused(cls, field: str, row: int, code: str, **parts: object) -> FieldProblem:
+        """The problem of `field` in `row` for the reason `code` of domain/reasons.py."""
+        return cls.of(field, row, Refused(code, **parts))
+
+    @classmethod
+    def of(cls, field: str, row: int, refused: Refused) -> FieldProblem:
+        return cls(field, str(refused), row, refused.code, refused.parts)
 
     def as_dict(self) -> dict[str, object]:
         return {"row": self.row, "field": self.field, "reason": self.reason}

@@ -20,6 +20,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
 
 from xinyong.domain.calendar import add_months
+from xinyong.domain.reasons import Refused
 from xinyong.domain.regions import english_region_name, historic_names, is_known_region
 from xinyong.policy import PACKAGED, read_toml
 
@@ -31,13 +32,14 @@ class Sex(StrEnum):
     FEMALE = "female"
 
 
-class InvalidIdentifier(ValueError):
-    """An identifier that is not well formed; `reason` says which part is wrong."""
+class InvalidIdentifier(Refused):
+    """An identifier that is not well formed; `reason` says which part is wrong (in English;
+    `code` and `parts` say it for a reader's language: domain/reasons.py)."""
 
-    def __init__(self, kind: str, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, kind: str, code: str, **parts: object) -> None:
+        super().__init__(code, **parts)
         self.kind = kind
-        self.reason = reason
+        self.reason = str(self)
 
 
 def normalise(raw: str) -> str:
@@ -165,31 +167,25 @@ def parse_citizen_id(
     """
     number = normalise(raw)
     if len(number) != 18:
-        raise InvalidIdentifier("citizen_id", f"must have 18 characters, has {len(number)}")
+        raise InvalidIdentifier("citizen_id", "id_length", count=len(number))
     bad = [i + 1 for i, ch in enumerate(number[:17]) if not ch.isdigit()]
     if bad:
-        raise InvalidIdentifier(
-            "citizen_id", f"characters 1-17 must be digits; position {bad[0]} is not"
-        )
+        raise InvalidIdentifier("citizen_id", "id_digits", position=bad[0])
     # stdnum's ric.validate would also refuse a region code not yet (or no longer) in use in
     # the birth year; that rule is wrong for real people, so its parts are called one by one.
     expected = ric.calc_check_digit(number)
     if not (number[17].isdigit() or number[17] == "X"):
         raise InvalidIdentifier(
-            "citizen_id",
-            f"check character is {number[17]}, which is neither a digit nor X;"
-            f" the number needs {expected}",
+            "citizen_id", "id_check_character_kind", found=number[17], needed=expected
         )
     if number[17] != expected:
         raise InvalidIdentifier(
-            "citizen_id", f"check character is {number[17]}, the number needs {expected}"
+            "citizen_id", "id_check_character", found=number[17], needed=expected
         )
     try:
         born = ric.get_birth_date(number)
     except stdnum_errors.ValidationError:
-        raise InvalidIdentifier(
-            "citizen_id", f"birth date {number[6:14]} is not a calendar date"
-        ) from None
+        raise InvalidIdentifier("citizen_id", "id_birth_date", digits=number[6:14]) from None
     if today is not None:
         _check_birth_date(born, today, max_age_years)
     region = _region(number[:6], born.year)
@@ -199,11 +195,10 @@ def parse_citizen_id(
 
 def _check_birth_date(born: date, today: date, max_age_years: int | None) -> None:
     if born > today:
-        raise InvalidIdentifier("citizen_id", f"birth date {born.isoformat()} is in the future")
+        raise InvalidIdentifier("citizen_id", "id_birth_in_future", day=born.isoformat())
     if max_age_years is not None and born < add_months(today, -12 * max_age_years):
         raise InvalidIdentifier(
-            "citizen_id",
-            f"birth date {born.isoformat()} is more than {max_age_years} years ago",
+            "citizen_id", "id_birth_too_early", day=born.isoformat(), years=max_age_years
         )
 
 
@@ -274,28 +269,32 @@ def _is_registration_region(code: str) -> bool:
     return code in _credit_code_table()["region"]["national"] or is_known_region(code)
 
 
-def _credit_code_problem(code: str) -> str | None:
+def _credit_code_problem(code: str) -> InvalidIdentifier | None:
     """Return why a normalised string is not a credit code, or None if it is one."""
+
+    def problem(reason: str, **parts: object) -> InvalidIdentifier:
+        return InvalidIdentifier("uscc", reason, **parts)
+
     if len(code) != 18:
-        return f"must have 18 characters, has {len(code)}"
+        return problem("id_length", count=len(code))
     for i, ch in enumerate(code):
         if ch not in _USCC_ALPHABET:
-            return f"position {i + 1} holds a character a credit code never uses"
+            return problem("code_character", position=i + 1)
     if not code[2:8].isdigit():
-        return "positions 3-8 (the region code) must be digits"
+        return problem("code_region_digits")
     authorities = _credit_code_table()["authorities"]
     if code[0] not in authorities:
-        return f"registration authority code {code[0]} (position 1) is not assigned"
+        return problem("code_authority", authority=code[0])
     if code[:2] not in _organisation_types():
-        return (
-            f"organisation type {code[1]} (position 2) is not one that registration"
-            f" authority {code[0]} ({authorities[code[0]]['en']}) uses"
+        name = authorities[code[0]]["en"]
+        return problem(
+            "code_organisation_type", organisation=code[1], authority=code[0], authority_name=name
         )
     if not _is_registration_region(code[2:8]):
-        return f"region code {code[2:8]} (positions 3-8) is not one that has ever existed"
+        return problem("code_region", region=code[2:8])
     expected = uscc.calc_check_digit(code[:17])
     if code[17] != expected:
-        return f"check character is {code[17]}, the code needs {expected}"
+        return problem("code_check_character", found=code[17], needed=expected)
     return None
 
 
@@ -309,7 +308,7 @@ def parse_credit_code(raw: str) -> CreditCode:
     code = normalise(raw)
     problem = _credit_code_problem(code)
     if problem is not None:
-        raise InvalidIdentifier("uscc", problem)
+        raise problem
     return CreditCode(code)
 
 

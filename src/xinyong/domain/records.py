@@ -30,6 +30,7 @@ from xinyong.domain.identifiers import (
     redact_id_numbers,
 )
 from xinyong.domain.periods import Assessment, PeriodPolicy, assess
+from xinyong.domain.reasons import Refused
 
 MAX_DOCUMENT_NUMBER = 100
 MAX_NAME = 200
@@ -180,53 +181,57 @@ def validate_row(
     raw = {str(k): v for k, v in raw.items() if v is not None and v != "" and not _blank(v)}
     problems: list[FieldProblem] = []
 
-    def problem(name: str, reason: str) -> None:
+    def problem(name: str, reason: str | Refused, **parts: object) -> None:
         # Reasons and names may quote what was sent: never an ID number, never raw control bytes.
-        problems.append(FieldProblem(_field_label(name), redact_id_numbers(reason), row))
+        said = reason if isinstance(reason, Refused) else Refused(reason, **parts)
+        kept = tuple((part, redact_id_numbers(value)) for part, value in said.parts)
+        problems.append(
+            FieldProblem(_field_label(name), redact_id_numbers(str(said)), row, said.code, kept)
+        )
 
     def text(name: str, limit: int, *, required: bool = True) -> str:
         value = raw.get(name)
         if _blank(value):
             if required:
-                problem(name, "is required")
+                problem(name, "required")
             return ""
         if not isinstance(value, str | int) or isinstance(value, bool):
-            problem(name, "must be text")
+            problem(name, "not_text")
             return ""
         out = str(value).strip()
         if len(out) > limit:
-            problem(name, f"is {len(out)} characters long; at most {limit} are allowed")
+            problem(name, "too_long", count=len(out), limit=limit)
         try:
             return check_text(out)
-        except ValueError as exc:
-            problem(name, str(exc))
+        except Refused as exc:
+            problem(name, exc)
             return ""
 
     def day(name: str, *, required: bool) -> date | None:
         value = raw.get(name)
         if _blank(value):
             if required:
-                problem(name, "is required")
+                problem(name, "required")
             return None
         try:
             return parse_date(value)
-        except ValueError as exc:
-            problem(name, str(exc))
+        except Refused as exc:
+            problem(name, exc)
             return None
 
     code = text("item", 40)
     item = gate.catalog.get(code) if code else None
     if code and item is None:
-        problem("item", f"is not an item of catalog {gate.catalog.version}")
+        problem("item", "unknown_item", version=gate.catalog.version)
     elif item is not None and not department.can_submit(item.code):
-        problem("item", f"department {department.code} may not provide {item.code}")
+        problem("item", "item_not_mandated", department=department.code, item=item.code)
 
     for name in raw:
         banned = gate.banned.match(name)
         if banned:
-            problem(name, f"{banned} may never be collected (statutory ban)")
+            problem(name, "banned_field", ban=banned)
         elif item is not None and name not in COMMON_FIELDS and item.field_named(name) is None:
-            problem(name, f"is not a data item of {item.code}")
+            problem(name, "not_a_data_item", item=item.code)
 
     document_number = text("document_number", MAX_DOCUMENT_NUMBER)
     subject_name = text("subject_name", MAX_NAME)
@@ -236,9 +241,9 @@ def validate_row(
         try:
             authority_uscc = parse_credit_code(str(raw["authority_uscc"])).code
         except InvalidIdentifier as exc:
-            problem("authority_uscc", exc.reason)
+            problem("authority_uscc", exc)
     else:
-        problem("authority_uscc", "is required")
+        problem("authority_uscc", "required")
     if (
         authority_name
         and authority_uscc
@@ -246,19 +251,15 @@ def validate_row(
     ):
         # A department submits only decisions of its own authority, or of authorities it is
         # registered to submit for (docs/domain.md §5, "Mandate").
-        problem(
-            "authority_uscc",
-            f"the deciding authority is not {department.code}, nor one it is registered to"
-            " submit for; each authority's decisions come from its own department",
-        )
+        problem("authority_uscc", "not_own_authority", department=department.code)
     decision_date = day("decision_date", required=True)
     if decision_date and decision_date > gate.today:
-        problem("decision_date", f"{decision_date.isoformat()} is in the future")
+        problem("decision_date", "future_date", day=decision_date.isoformat())
     stated_birth = day("birth_date", required=False)
     valid_from = day("valid_from", required=False)
     valid_until = day("valid_until", required=False)
     if valid_from and valid_until and valid_until < valid_from:
-        problem("valid_until", "is before valid_from")
+        problem("valid_until", "before_valid_from")
     carries_consented = item is not None and any(
         f.requires_consent and f.name in raw for f in item.fields
     )
@@ -268,7 +269,7 @@ def validate_row(
     subject_number = ""
     subject_raw = raw.get("subject_id")
     if _blank(subject_raw):
-        problem("subject_id", "is required")
+        problem("subject_id", "required")
     elif item is not None:
         try:
             if item.subject_type is SubjectType.PERSON:
@@ -279,8 +280,8 @@ def validate_row(
             else:
                 subject_number = parse_credit_code(str(subject_raw)).code
         except InvalidIdentifier as exc:
-            kind = "citizen ID number" if exc.kind == "citizen_id" else "unified social credit code"
-            problem("subject_id", f"not a valid {kind}: {exc.reason}")
+            kind = "invalid_citizen_id" if exc.kind == "citizen_id" else "invalid_credit_code"
+            problem("subject_id", kind, inner=exc.code, **dict(exc.parts))
 
     fields: dict[str, object] = {}
     if item is not None:
@@ -288,37 +289,29 @@ def validate_row(
             value = raw.get(spec.name)
             if _blank(value):
                 if spec.required:
-                    problem(spec.name, "is required")
+                    problem(spec.name, "required")
                 continue
             try:
                 fields[spec.name] = spec.coerce(value)
-            except ValueError as exc:
-                problem(spec.name, str(exc))
+            except Refused as exc:
+                problem(spec.name, exc)
         if person and decision_date and item.min_subject_age is not None:
             age = person.age_on(decision_date)
             if age < item.min_subject_age:
                 problem(
-                    "subject_id",
-                    f"the subject was {age} on the decision date; {item.code} applies from"
-                    f" {item.min_subject_age}",
+                    "subject_id", "under_age", age=age, item=item.code, minimum=item.min_subject_age
                 )
 
     if problems or item is None or decision_date is None:
-        raise RowRejected(problems or [FieldProblem("item", "is required", row)])
+        raise RowRejected(problems or [FieldProblem.refused("item", row, "required")])
 
     assessment = assess(
         item, fields, decision_date=decision_date, valid_until=valid_until, policy=gate.policy
     )
     if assessment.retention_ends is not None and assessment.retention_ends <= gate.today:
+        ended = assessment.retention_ends.isoformat()
         raise RowRejected(
-            [
-                FieldProblem(
-                    "decision_date",
-                    f"the record's retention period ended on {assessment.retention_ends};"
-                    " there is nothing lawful to keep",
-                    row,
-                )
-            ]
+            [FieldProblem.refused("decision_date", row, "retention_ended", day=ended)]
         )
     return Submission(
         row=row,

@@ -39,7 +39,8 @@ class IssuedReport:
 
 @dataclass(frozen=True, slots=True)
 class ReportChannel:
-    """Where a person reads, verifies and objects to a report (a deployment's own addresses)."""
+    """Where a person reads, verifies and objects to a report (a deployment's own addresses), and
+    how many query-log lines a printed report lists before saying where the rest are."""
 
     issuer_zh: str
     issuer_en: str
@@ -50,15 +51,18 @@ class ReportChannel:
     hours_zh: str
     hours_en: str
     phone: str
+    query_log: str  # the portal's page of the whole query log
+    query_lines: int  # the newest query-log lines a printed report (HTML, PDF) lists
 
     @classmethod
     def from_policy(cls, data: Mapping[str, Any], file: str) -> ReportChannel:
-        """Read `[issuer]` and `[channel]` of the report policy; a missing text names the key."""
+        """Read `[issuer]`, `[channel]` and `[printed]` of the report policy; a missing text or
+        figure names the key."""
         values: dict[str, str] = {}
         for section, keys in (
             ("issuer", ("name_zh", "name_en")),
             ("channel", ("portal", "verify_url", "counter_zh", "counter_en", "hours_zh")),
-            ("channel", ("hours_en", "phone")),
+            ("channel", ("hours_en", "phone", "query_log")),
         ):
             table = data.get(section)
             for key in keys:
@@ -66,6 +70,10 @@ class ReportChannel:
                 if not isinstance(value, str) or not value.strip():
                     raise ValueError(f"{file}: [{section}] {key} must be a non-empty text")
                 values[f"{section}.{key}"] = value.strip()
+        printed = data.get("printed")
+        lines = printed.get("query_lines") if isinstance(printed, Mapping) else None
+        if not isinstance(lines, int) or isinstance(lines, bool) or lines < 0:
+            raise ValueError(f"{file}: [printed] query_lines must be a whole number ≥ 0")
         if "{number}" not in values["channel.verify_url"]:
             raise ValueError(f"{file}: [channel] verify_url must contain {{number}}")
         return cls(
@@ -78,6 +86,8 @@ class ReportChannel:
             hours_zh=values["channel.hours_zh"],
             hours_en=values["channel.hours_en"],
             phone=values["channel.phone"],
+            query_log=values["channel.query_log"],
+            query_lines=lines,
         )
 
     def verify_address(self, number: str, code: str) -> str:

@@ -66,7 +66,7 @@ def validate_rows(
         except Exception as exc:  # a bug must cost one row, never the batch; logged without data
             log.exception("row %d of a %s batch could not be checked", number, department.code)
             problems.append(
-                FieldProblem("row", f"could not be checked ({type(exc).__name__})", number)
+                FieldProblem.refused("row", number, "not_checked", error=type(exc).__name__)
             )
     return valid, problems
 

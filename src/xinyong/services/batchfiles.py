@@ -109,12 +109,12 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[Row]:
         if len(cells) > width:
             yield (
                 number,
-                FieldProblem("row", f"has {len(cells)} cells; the header has {width}", number),
+                FieldProblem.refused("row", number, "cell_count", count=len(cells), width=width),
             )
             continue
         row = {name: cell for name, cell in zip(names, cells, strict=False) if cell}
         if bad := _controlled(row):
-            yield number, FieldProblem(bad, CONTROL_REASON, number)
+            yield number, FieldProblem.refused(bad, number, CONTROL_REASON)
             continue
         # Empty cells say nothing: batches carry the union of every item's columns.
         yield number, row
@@ -133,23 +133,25 @@ def _jsonl_rows(text: io.TextIOWrapper) -> Iterator[Row]:
         except json.JSONDecodeError as exc:
             yield (
                 number,
-                FieldProblem("row", f"not valid JSON: {exc.msg} at column {exc.colno}", number),
+                FieldProblem.refused(
+                    "row", number, "not_json", detail=f"{exc.msg} at column {exc.colno}"
+                ),
             )
             continue
         except (ValueError, RecursionError) as exc:  # nested too deep, an integer too long
             kind = "nested too deeply" if isinstance(exc, RecursionError) else "a number too long"
-            yield number, FieldProblem("row", f"not valid JSON: {kind}", number)
+            yield number, FieldProblem.refused("row", number, "not_json", detail=kind)
             continue
         if not isinstance(value, dict):
-            yield number, FieldProblem("row", "must be a JSON object", number)
+            yield number, FieldProblem.refused("row", number, "not_object")
             continue
         if bad := _controlled(value):
-            yield number, FieldProblem(bad, CONTROL_REASON, number)
+            yield number, FieldProblem.refused(bad, number, CONTROL_REASON)
             continue
         yield number, value
 
 
-CONTROL_REASON = "contains a control character; text fields hold none"
+CONTROL_REASON = "control_character_in_file"
 
 
 def _controlled(row: Mapping[str, object]) -> str | None:

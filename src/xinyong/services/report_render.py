@@ -6,6 +6,7 @@ the public credit information report standard's format for individuals (see docs
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,7 +20,7 @@ from xinyong.domain.calendar import CHINA_TIME
 from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.services.documents import EXIT_GROUNDS, make_environment
 from xinyong.services.pdf import Printer, PrintWorkers, render_pdf
-from xinyong.services.report_data import ReportData, ReportRecord
+from xinyong.services.report_data import ReportData, ReportQuery, ReportRecord
 
 #: What the codes in a report mean, in Chinese and English, by vocabulary. A code missing here
 #: prints as it is (as EXIT_GROUNDS does), so a new status in a policy file never breaks a report.
@@ -180,6 +181,7 @@ def _context(data: ReportData, lang: str) -> dict[str, Any]:
     zh = lang == "zh"
     public = [record for record in data.records if not record.archived]
     open_cases = [case for case in data.cases if case.outcome is None]
+    queries = sorted(data.queries, key=lambda q: q.at, reverse=True)
     return {
         "data": data,
         "zh": zh,
@@ -201,11 +203,45 @@ def _context(data: ReportData, lang: str) -> dict[str, Any]:
         "measures": data.measures,
         "cases": sorted(data.cases, key=lambda c: (-c.filed_on.toordinal(), c.kind, c.id)),
         "open_cases": len(open_cases),
-        "queries": sorted(data.queries, key=lambda q: q.at, reverse=True),
+        "queries": queries,
+        "printed_queries": queries[: data.channel.query_lines],
+        "more_queries": _more_queries(queries[data.channel.query_lines :]),
         "numeral": _numeral if zh else str,
         "colon": "：" if zh else ": ",
         "gap": "\u3000" if zh else " \u2003 ",  # between facts on one line
     }
+
+
+@dataclass(frozen=True, slots=True)
+class MoreQueries:
+    """The query-log lines a printed report leaves out (older than those it lists): how many,
+    since when, and how many of them by each kind of reader."""
+
+    count: int
+    since: datetime
+    departments: int  # checks and screenings by departments
+    agencies: int  # credit agencies' queries, answered or refused
+    own: int  # the person's own reads of their report (or their agent's)
+
+
+#: Which kind of reader each query-log kind is, for `MoreQueries`.
+_READERS: Final[Mapping[str, str]] = {
+    "check": "departments",
+    "screening": "departments",
+    "agency": "agencies",
+    "agency_refused": "agencies",
+    "report": "own",
+}
+
+
+def _more_queries(left_out: list[ReportQuery]) -> MoreQueries | None:
+    """What a printed report says of the lines it leaves out (None when it leaves none)."""
+    if not left_out:
+        return None
+    counts = Counter(_READERS.get(q.kind) for q in left_out)
+    return MoreQueries(
+        len(left_out), left_out[-1].at, counts["departments"], counts["agencies"], counts["own"]
+    )
 
 
 def _group_by_category(data: ReportData, records: list[ReportRecord]) -> list[CategoryGroup]:

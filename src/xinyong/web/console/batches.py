@@ -207,5 +207,5 @@ async def error_report(request: Request, batch_id: DbId) -> Response:
         batches.get_batch, platform.read_uow(), batch_id, department=me.department
     )
     with i18n.use_language(language(request)):
-        rows = [(p.row, p.field, reason_in_words(p.reason)) for p in summary.errors]
+        rows = [(p.row, p.field, reason_in_words(p)) for p in summary.errors]
     return csv_download(f"batch-{batch_id}-errors.csv", ("row", "field", "reason"), rows)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import html
-import inspect
 import io
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -226,23 +225,19 @@ async def submitted(
     then: Callable[[T], str | Response] | str,
     status: int | Callable[[DomainError], int] = 409,
 ) -> Response:
-    """What every console form does: the guard (`scope`), the form's token, the use case
-    (`work`, in the threadpool), then the next page (`then`: a URL to see, or a response); a
-    domain error shows the form's page `again` with `status` and the error in the page's
-    language, and nothing was done (`status` may depend on the error)."""
-    me = await guard(request, scope)
-    if isinstance(me, Response):
-        return me
-    if not me.sent_token(csrf):
-        return expired_form(request, me)
-    try:
-        done = await run_in_threadpool(work, me)
-    except DomainError as exc:
-        code = status if isinstance(status, int) else status(exc)
-        shown = again(me, code, told(request, exc))
-        return await shown if inspect.isawaitable(shown) else shown
-    following = then if isinstance(then, str) else then(done)
-    return see_other(following) if isinstance(following, str) else following
+    """What every console form does (`forms.submitted`), behind the guard (`scope`): a domain
+    error shows the form's page `again` with `status` and the error in the page's language
+    (`status` may depend on the error)."""
+    return await forms.submitted(
+        await guard(request, scope),
+        csrf,
+        work,
+        expired=lambda me: expired_form(request, me),
+        again=lambda me, exc: again(
+            me, status if isinstance(status, int) else status(exc), told(request, exc)
+        ),
+        then=then,
+    )
 
 
 #: A cell a spreadsheet would read as a formula starts with one of these.

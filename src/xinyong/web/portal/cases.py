@@ -24,11 +24,10 @@ from xinyong.web.portal.pages import (
     PortalRoute,
     Problems,
     Visitor,
-    expired_form,
     language,
     page,
     problems_of,
-    see_other,
+    submitted,
     to_login,
     visitor,
 )
@@ -138,32 +137,28 @@ async def add_evidence(
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Add an evidence file (at most 5 MB) to one of the person's objections."""
-    person = await visitor(request)
-    if not person.signed_in:
-        return to_login()
-    if not person.sent_token(csrf):
-        return expired_form(request)
-    try:
+
+    def work(person: Visitor) -> object:
         if file is None or not file.filename:
             raise Invalid("file: choose a file to add")
-        content = await file.read(MAX_EVIDENCE_BYTES + 1)
+        content = file.file.read(MAX_EVIDENCE_BYTES + 1)
         if len(content) > MAX_EVIDENCE_BYTES:
             raise Invalid(f"file: larger than {MAX_EVIDENCE_BYTES} bytes")
-        name = (file.filename or "evidence")[:200]
-        kind = (file.content_type or "application/octet-stream")[:100]
-        await run_in_threadpool(
-            lambda: evidence.add_evidence(
-                uow,
-                CaseType.OBJECTION,
-                objection_id,
-                subject_id=person.subject_id,
-                filename=name,
-                content_type=kind,
-                content=content,
-            )
+        return evidence.add_evidence(
+            uow,
+            CaseType.OBJECTION,
+            objection_id,
+            subject_id=person.subject_id,
+            filename=(file.filename or "evidence")[:200],
+            content_type=(file.content_type or "application/octet-stream")[:100],
+            content=content,
         )
-    except DomainError as exc:
-        return await _objection_page(
+
+    return await submitted(
+        request,
+        csrf,
+        work,
+        again=lambda person, exc: _objection_page(
             request,
             uow,
             policy,
@@ -172,8 +167,9 @@ async def add_evidence(
             today=today,
             status=422,
             problems=problems_of(request, exc, ("file",)),
-        )
-    return see_other(f"/portal/me/objections/{objection_id}?added=1")
+        ),
+        then=f"/portal/me/objections/{objection_id}?added=1",
+    )
 
 
 async def _repairs_page(
@@ -241,28 +237,25 @@ async def apply_for_repair(
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Apply to repair one of the person's negative records."""
-    person = await visitor(request)
-    if not person.signed_in:
-        return to_login()
-    if not person.sent_token(csrf):
-        return expired_form(request)
-    try:
+
+    def work(person: Visitor) -> object:
         if record_id is None:
             raise Invalid("record_id: choose the record to repair")
-        chosen = record_id
-        await run_in_threadpool(
-            lambda: repairs.apply_for_repair(
-                uow,
-                policy,
-                subject_id=person.subject_id,
-                record_id=chosen,
-                obligations_performed=obligations_performed,
-                commitment=commitment,
-                actor=person.actor,
-            )
+        return repairs.apply_for_repair(
+            uow,
+            policy,
+            subject_id=person.subject_id,
+            record_id=record_id,
+            obligations_performed=obligations_performed,
+            commitment=commitment,
+            actor=person.actor,
         )
-    except DomainError as exc:
-        return await _repairs_page(
+
+    return await submitted(
+        request,
+        csrf,
+        work,
+        again=lambda person, exc: _repairs_page(
             request,
             uow,
             policy,
@@ -271,5 +264,6 @@ async def apply_for_repair(
             status=422,
             problems=problems_of(request, exc, REPAIR_FIELDS),
             typed={"commitment": redact_id_numbers(commitment), "record_id": str(record_id or "")},
-        )
-    return see_other("/portal/me/repairs?applied=1")
+        ),
+        then="/portal/me/repairs?applied=1",
+    )

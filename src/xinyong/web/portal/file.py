@@ -9,8 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from xinyong.domain.errors import DomainError, Invalid
+from xinyong.domain.errors import Invalid
 from xinyong.domain.identifiers import redact_id_numbers
+from xinyong.domain.objections import Objection
 from xinyong.domain.policy import Policy
 from xinyong.services import objections
 from xinyong.services.ports import UnitOfWork
@@ -20,10 +21,9 @@ from xinyong.web.portal.pages import (
     PortalRoute,
     Problems,
     Visitor,
-    expired_form,
     page,
     problems_of,
-    see_other,
+    submitted,
     to_login,
     visitor,
 )
@@ -84,29 +84,27 @@ async def object_to(
 ) -> Response:
     """File an objection to one of the person's own records or listings; the objection's page
     shows its deadlines."""
-    person = await visitor(request)
-    if not person.signed_in:
-        return to_login()
-    if not person.sent_token(csrf):
-        return expired_form(request)
-    form = f"record-{record_id}" if record_id else f"entry-{entry_id}"
-    try:
+
+    def work(person: Visitor) -> Objection:
         if (record_id is None) == (entry_id is None):
             raise Invalid("an objection is against one record or one list entry")
-        objection = await run_in_threadpool(
-            lambda: objections.file_objection(
-                uow,
-                policy,
-                subject_id=person.subject_id,
-                record_id=record_id,
-                entry_id=entry_id,
-                ground=ground,
-                reasons=reasons,
-                actor=person.actor,
-            )
+        return objections.file_objection(
+            uow,
+            policy,
+            subject_id=person.subject_id,
+            record_id=record_id,
+            entry_id=entry_id,
+            ground=ground,
+            reasons=reasons,
+            actor=person.actor,
         )
-    except DomainError as exc:
-        return await file_page(
+
+    form = f"record-{record_id}" if record_id else f"entry-{entry_id}"
+    return await submitted(
+        request,
+        csrf,
+        work,
+        again=lambda person, exc: file_page(
             request,
             uow,
             policy,
@@ -114,5 +112,6 @@ async def object_to(
             status=422,
             problems=problems_of(request, exc, OBJECTION_FIELDS, form=form),
             typed={"reasons": redact_id_numbers(reasons), "ground": ground},
-        )
-    return see_other(f"/portal/me/objections/{objection.id}?filed=1")
+        ),
+        then=lambda objection: f"/portal/me/objections/{objection.id}?filed=1",
+    )

@@ -9,7 +9,7 @@ also carries a token derived from that session (double submit), so no other site
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -31,6 +31,7 @@ from xinyong.web.errors import where
 from xinyong.web.portal import messages, words
 
 R = TypeVar("R", bound=Response)
+T = TypeVar("T")
 
 
 def language(request: Request) -> str:
@@ -150,6 +151,28 @@ def to_login() -> RedirectResponse:
 
 def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+async def submitted(
+    request: Request,
+    csrf: str,
+    work: Callable[[Visitor], T],
+    *,
+    again: Callable[[Visitor, DomainError], Response | Awaitable[Response]],
+    then: Callable[[T], str | Response] | str,
+) -> Response:
+    """What every form of a signed-in person does (`forms.submitted`): a visitor without a session
+    is sent to log in, a form without the session's token is refused (`expired_form`), and a
+    domain error shows the form's page `again` (with the error: `problems_of`)."""
+    person = await visitor(request)
+    return await forms.submitted(
+        person if person.signed_in else to_login(),
+        csrf,
+        work,
+        expired=lambda _: expired_form(request),
+        again=again,
+        then=then,
+    )
 
 
 def expired_form(request: Request) -> HTMLResponse:

@@ -8,10 +8,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from xinyong.domain.errors import DomainError, TooManyAttempts
+from xinyong.domain.errors import DomainError, Invalid, TooManyAttempts
 from xinyong.domain.policy import Policy
 from xinyong.domain.rates import Action, RateLimited
 from xinyong.services import accounts
@@ -21,9 +20,9 @@ from xinyong.web.portal.pages import (
     Problems,
     Visitor,
     _say,
-    expired_form,
     page,
     problems_of,
+    submitted,
     to_login,
     visitor,
 )
@@ -74,27 +73,22 @@ async def change_password(
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Change the password: every session of the account ends, this one too."""
-    person = await visitor(request)
-    if not person.signed_in:
-        return to_login()
-    if not person.sent_token(csrf):
-        return expired_form(request)
-    if new_password != new_password_again:
-        mismatch = _say(request, "两次输入的新密码不一致。")
-        problems = Problems(fields={"new_password_again": mismatch})
-        return _form(request, person, policy, status=422, problems=problems)
-    account_id = person.caller.account_id if person.caller else None
     throttle = throttle_of(request)
 
-    def change() -> int:
+    def change(person: Visitor) -> None:
+        if new_password != new_password_again:
+            raise _TypedTwoWays
+        account_id = person.caller.account_id if person.caller else None
         throttle.enforce(request, Action.LOGIN)  # a password is verified, as at a login
-        return accounts.change_password(
+        accounts.change_password(
             uow, policy, account_id=account_id or 0, current=current_password, new=new_password
         )
 
-    try:
-        await run_in_threadpool(change)
-    except DomainError as exc:
+    def again(person: Visitor, exc: DomainError) -> Response:
+        if isinstance(exc, _TypedTwoWays):
+            mismatch = _say(request, "两次输入的新密码不一致。")
+            problems = Problems(fields={"new_password_again": mismatch})
+            return _form(request, person, policy, status=422, problems=problems)
         refused = _form(
             request,
             person,
@@ -105,6 +99,19 @@ async def change_password(
         if isinstance(exc, RateLimited):
             refused.headers["Retry-After"] = str(exc.retry_after)
         return refused
+
+    return await submitted(request, csrf, change, again=again, then=lambda _: _changed(request))
+
+
+class _TypedTwoWays(Invalid):
+    """The new password typed twice, differently: nothing is checked or changed."""
+
+    def __init__(self) -> None:
+        super().__init__("new_password_again: the two new passwords differ")
+
+
+def _changed(request: Request) -> Response:
+    """The password changed: the session ended with it."""
     done = page(request, "password_changed.html", private=True, signed_in=False, csrf="")
     done.delete_cookie(SESSION_COOKIE)
     return done

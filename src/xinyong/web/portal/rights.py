@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.calendar import add_months
-from xinyong.domain.errors import DomainError, Invalid
+from xinyong.domain.errors import Invalid
 from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.policy import Policy
 from xinyong.services import authorisations
@@ -24,10 +24,9 @@ from xinyong.web.portal.pages import (
     PortalRoute,
     Problems,
     Visitor,
-    expired_form,
     page,
     problems_of,
-    see_other,
+    submitted,
     to_login,
     visitor,
 )
@@ -92,19 +91,13 @@ async def state_defence(
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """State a defence against a proposed listing, within the window its notice opened."""
-    person = await visitor(request)
-    if not person.signed_in:
-        return to_login()
-    if not person.sent_token(csrf):
-        return expired_form(request)
-    try:
-        await run_in_threadpool(
-            lambda: listing.state_own_defence(
-                uow, policy, entry_id, defence, subject_id=person.subject_id, actor=person.actor
-            )
-        )
-    except DomainError as exc:
-        return await _lists_page(
+    return await submitted(
+        request,
+        csrf,
+        lambda person: listing.state_own_defence(
+            uow, policy, entry_id, defence, subject_id=person.subject_id, actor=person.actor
+        ),
+        again=lambda person, exc: _lists_page(
             request,
             uow,
             policy,
@@ -113,8 +106,9 @@ async def state_defence(
             status=422,
             problems=problems_of(request, exc, ("defence",), form=f"entry-{entry_id}"),
             typed={"defence": redact_id_numbers(defence)},
-        )
-    return see_other("/portal/me/lists?done=defence")
+        ),
+        then="/portal/me/lists?done=defence",
+    )
 
 
 @router.post("/me/lists/{entry_id}/refusal", response_class=HTMLResponse, **PUBLIC)
@@ -127,19 +121,13 @@ async def refuse_entry(
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Refuse a good-credit entry (an honour, volunteering, a donation): it ends today."""
-    person = await visitor(request)
-    if not person.signed_in:
-        return to_login()
-    if not person.sent_token(csrf):
-        return expired_form(request)
-    try:
-        await run_in_threadpool(
-            lambda: listing.refuse_entry(
-                uow, policy, entry_id, subject_id=person.subject_id, actor=person.actor
-            )
-        )
-    except DomainError as exc:
-        return await _lists_page(
+    return await submitted(
+        request,
+        csrf,
+        lambda person: listing.refuse_entry(
+            uow, policy, entry_id, subject_id=person.subject_id, actor=person.actor
+        ),
+        again=lambda person, exc: _lists_page(
             request,
             uow,
             policy,
@@ -147,8 +135,9 @@ async def refuse_entry(
             today=today,
             status=422,
             problems=problems_of(request, exc, form=f"entry-{entry_id}"),
-        )
-    return see_other("/portal/me/lists?done=refusal")
+        ),
+        then="/portal/me/lists?done=refusal",
+    )
 
 
 async def _authorisations_page(
@@ -208,30 +197,27 @@ async def grant(
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Authorise a party to query the person's file for one published purpose."""
-    person = await visitor(request)
-    if not person.signed_in:
-        return to_login()
-    if not person.sent_token(csrf):
-        return expired_form(request)
-    try:
+
+    def work(person: Visitor) -> object:
         if expires_on is None:
             raise Invalid("expires_on: choose the last day it is valid")
-        last_day = expires_on
-        await run_in_threadpool(
-            lambda: authorisations.grant_authorisation(
-                uow,
-                policy,
-                subject_id=person.subject_id,
-                grantee=grantee,
-                purpose=purpose,
-                scope=scope,
-                expires_on=last_day,
-                actor=person.actor,
-            )
+        return authorisations.grant_authorisation(
+            uow,
+            policy,
+            subject_id=person.subject_id,
+            grantee=grantee,
+            purpose=purpose,
+            scope=scope,
+            expires_on=expires_on,
+            actor=person.actor,
         )
-    except DomainError as exc:
-        typed = {"grantee": grantee, "purpose": purpose, "scope": scope}
-        return await _authorisations_page(
+
+    typed = {"grantee": grantee, "purpose": purpose, "scope": scope}
+    return await submitted(
+        request,
+        csrf,
+        work,
+        again=lambda person, exc: _authorisations_page(
             request,
             uow,
             policy,
@@ -240,8 +226,9 @@ async def grant(
             status=422,
             problems=problems_of(request, exc, GRANT_FIELDS, form="grant"),
             typed={**typed, "expires_on": expires_on.isoformat() if expires_on else ""},
-        )
-    return see_other("/portal/me/authorisations?done=granted")
+        ),
+        then="/portal/me/authorisations?done=granted",
+    )
 
 
 @router.post(
@@ -256,22 +243,16 @@ async def revoke(
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Withdraw an authorisation: the party's next query is refused."""
-    person = await visitor(request)
-    if not person.signed_in:
-        return to_login()
-    if not person.sent_token(csrf):
-        return expired_form(request)
-    try:
-        await run_in_threadpool(
-            lambda: authorisations.revoke_authorisation(
-                uow,
-                subject_id=person.subject_id,
-                authorisation_id=authorisation_id,
-                actor=person.actor,
-            )
-        )
-    except DomainError as exc:
-        return await _authorisations_page(
+    return await submitted(
+        request,
+        csrf,
+        lambda person: authorisations.revoke_authorisation(
+            uow,
+            subject_id=person.subject_id,
+            authorisation_id=authorisation_id,
+            actor=person.actor,
+        ),
+        again=lambda person, exc: _authorisations_page(
             request,
             uow,
             policy,
@@ -279,8 +260,9 @@ async def revoke(
             today=today,
             status=422,
             problems=problems_of(request, exc, form=f"authorisation-{authorisation_id}"),
-        )
-    return see_other("/portal/me/authorisations?done=revoked")
+        ),
+        then="/portal/me/authorisations?done=revoked",
+    )
 
 
 @router.get("/me/queries", response_class=HTMLResponse, **PUBLIC)
