@@ -395,3 +395,25 @@ def test_a_chunk_of_resubmissions_tells_each_party_that_received_a_changed_recor
         (i.recipient, i.entity_id, s.record.subject_id, date(2026, 11, 25))
         for i, s in zip(uow.committed.feed, [stored[0], stored[1], stored[1]], strict=True)
     )
+
+
+def test_a_document_changed_twice_in_one_chunk_is_one_correction_and_a_held_one_tells_too(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    row = penalty_row()
+    stored = submitted(uow, policy, dict(row))
+    authorised_query(uow, policy, stored, "AGENCY-BAIHANG")
+    twice = [(1, {**row, "fine_amount": "6000"}), (2, {**row, "fine_amount": "7000"})]
+    summary = ingest_batch(
+        uow, policy, twice, department="BJ-AMR", actor="amr", source=BatchSource.API
+    )
+    assert summary.updated == 2
+    [item] = uow.committed.feed
+    assert (item.kind, item.entity_id) == (FeedKind.CORRECTED, stored.record.id)
+    assert len(uow.committed.acknowledgements) == 1
+    # A resubmission whose name disagrees is held for review, and its content still changed.
+    held = submitted(uow, policy, {**row, "fine_amount": "8000", "subject_name": "王秀瑛"})
+    assert held.held_for_review
+    assert [(i.kind, i.entity_id) for i in uow.committed.feed[1:]] == [
+        (FeedKind.CORRECTED, stored.record.id)
+    ]

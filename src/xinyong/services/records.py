@@ -328,7 +328,9 @@ def settle_chunk(uow: UnitOfWork, policy: Policy, result: ChunkResult, *, actor:
         for record_id in sorted(uow.entries.linked_records(result.replaced)):
             hold_listed_record(uow, policy, record_id, actor=actor)
     lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
-    notify_many(uow, result.corrections, acknowledgements=policy.acknowledgements)
+    # A document changed twice in one chunk is one correction for its recipients.
+    once = list({n.entity_id: n for n in result.corrections}.values())
+    notify_many(uow, once, acknowledgements=policy.acknowledgements)
 
 
 def _correction(s: Submission, record_id: int, subject: Subject) -> Notice:
