@@ -12,18 +12,13 @@ from tests.factories import citizen_id, penalty_row
 from xinyong.db.records import CreditRecordRow, RecordRevisionRow, displayable_on
 from xinyong.db.subjects import SubjectRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
-from xinyong.domain.access import Scope
 from xinyong.domain.errors import RowRejected
-from xinyong.domain.feed import FeedKind
-from xinyong.domain.keys import ApiKey
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import Outcome, RecordStatus, document_key
-from xinyong.services import authorisations
 from xinyong.services.records import resolve_identity_review, revoke_record, submit_record
 from xinyong.services.subjects import list_identity_reviews
 
 UowFactory = Callable[[], SqlUnitOfWork]
-AGENCY = "AGENCY-BAIHANG"
 
 
 def _count(make_uow: UowFactory, table: type) -> int:
@@ -182,56 +177,6 @@ def test_a_resubmission_naming_another_person_is_held_for_review_never_moved(
         assert record.status is RecordStatus.ACTIVE
         assert uow.subjects.get(record.subject_id).number == other
     assert _count(seeded, RecordRevisionRow) == 1
-
-
-def test_a_document_a_review_moves_to_another_person_tells_the_agency_that_received_it(
-    seeded: UowFactory, policy: Policy
-) -> None:
-    row = penalty_row(subject_id=citizen_id(born=date(1986, 9, 9)), subject_name="王秀英")
-    first = submit_record(seeded(), policy, row, department="BJ-AMR", actor="t")
-    now = seeded().now()
-    authorisations.grant_authorisation(
-        seeded(),
-        policy,
-        subject_id=first.record.subject_id,
-        grantee=AGENCY,
-        purpose="loan_approval",
-        scope="records",
-        expires_on=now.date() + timedelta(days=30),
-        actor="account:1",
-    )
-    caller = ApiKey(None, "p", "", AGENCY, AGENCY, frozenset({Scope.AGENCY_QUERY}), now)
-    authorisations.agency_query(
-        seeded(),
-        policy,
-        caller=caller,
-        number=first.subject_number,
-        purpose="loan_approval",
-        scope="records",
-    )
-    other = citizen_id(born=date(1987, 10, 10))
-    moved = {**row, "subject_id": other, "subject_name": "张伟"}
-    submit_record(seeded(), policy, moved, department="BJ-AMR", actor="t")
-    [review] = list_identity_reviews(seeded())
-    resolve_identity_review(
-        seeded(), policy, review.id, same_person=False, note="核对原件", actor="c"
-    )
-    with seeded() as uow:
-        [item] = uow.feed.after(AGENCY, 0, limit=10)
-        owed = uow.feed.acknowledgement(item.seq or 0)
-    assert (item.kind, item.entity_type, item.entity_id) == (
-        FeedKind.CORRECTED,
-        "record",
-        first.record.id,
-    )
-    assert item.detail == (
-        f"ADM-PEN-01 {row['document_number']}: resubmitted by BJ-AMR about another person, as"
-        " an identity review confirmed; the earlier version is kept"
-    )
-    assert first.subject_number not in item.detail
-    assert other not in item.detail
-    assert owed is not None
-    assert (owed.agency, owed.subject_id) == (AGENCY, first.record.subject_id)
 
 
 def test_a_review_may_keep_the_record_with_the_person_it_was_about(
