@@ -5,6 +5,8 @@ feed by the policy's working days, or shows as overdue and is flagged."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -48,11 +50,8 @@ from xinyong.services.records import submit_record
 TODAY = date(2026, 11, 20)
 
 
-def authorised_person(client: TestClient, amr: Headers, born: date) -> tuple[str, Person]:
-    """A person with a record who authorised the demo agency; return the number and headers."""
-    number, name = citizen_id(born=born), "王秀英"
-    submit(client, amr, penalty_row(subject_id=number, subject_name=name))
-    person = sign_up(client, number, name)
+def grant(client: TestClient, person: Person) -> None:
+    """The person authorises the demo agency to query their report for a month."""
     granted = client.post(
         "/api/v1/me/authorisations",
         json={
@@ -64,6 +63,14 @@ def authorised_person(client: TestClient, amr: Headers, born: date) -> tuple[str
         headers=person.headers,
     )
     assert granted.status_code == 201, granted.text
+
+
+def authorised_person(client: TestClient, amr: Headers, born: date) -> tuple[str, Person]:
+    """A person with a record who authorised the demo agency; return the number and headers."""
+    number, name = citizen_id(born=born), "王秀英"
+    submit(client, amr, penalty_row(subject_id=number, subject_name=name))
+    person = sign_up(client, number, name)
+    grant(client, person)
     return number, person
 
 
@@ -310,6 +317,80 @@ def test_an_item_that_asks_nothing_back_cannot_be_acknowledged(
     assert (marked["kind"], marked["acknowledge_by"]) == ("under_objection", None)
     refused = client.post(f"/api/v1/feed/{marked['seq']}/acknowledgement", headers=agency_headers)
     assert "asks for no acknowledgement" in assert_problem(refused, 409)["detail"]
+
+
+def send(client: TestClient, amr: Headers, rows: list[dict[str, object]], way: str) -> Any:
+    """The department sends the rows as one CSV batch, or one by one through the API."""
+    if way == "api":
+        for row in rows:
+            submit(client, amr, row)
+        return None
+    columns = list(dict.fromkeys(name for row in rows for name in row))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    sent = client.post(
+        "/api/v1/records/batch",
+        content=out.getvalue().encode(),
+        headers={**amr, "content-type": "text/csv"},
+    )
+    assert sent.status_code == 200, sent.text
+    return sent.json()
+
+
+@pytest.mark.parametrize("way", ["csv", "api"])
+def test_a_resubmission_with_changed_content_tells_the_agency_that_received_it_and_asks_back(
+    client: TestClient, amr: Headers, key_for: KeyFor, clock: Clock, way: str
+) -> None:
+    queried, unchanged, unseen = (
+        penalty_row(subject_id=citizen_id(born=date(1985, 8, d)), subject_name="王秀英")
+        for d in (8, 9, 10)
+    )
+    send(client, amr, [queried, unchanged, unseen], way)
+    agency = auth(key_for(ROLE_SCOPES[Role.CREDIT_AGENCY], AGENCY))
+    centre = auth(key_for(ROLE_SCOPES[Role.CREDIT_CENTRE]))
+    ids = {}
+    for row in (queried, unchanged):
+        number = str(row["subject_id"])
+        grant(client, sign_up(client, number, "王秀英"))
+        answer = agency_query(client, agency, number)
+        assert answer.status_code == 200, answer.text
+        [ids[number]] = [r["id"] for r in answer.json()["records"]]
+
+    resent = [{**queried, "fine_amount": "8000"}, unchanged, {**unseen, "fine_amount": "9000"}]
+    summary = send(client, amr, resent, way)
+    if summary is not None:
+        assert (summary["updated"], summary["unchanged"]) == (2, 1)
+    answer = client.get("/api/v1/feed", headers=agency)
+    assert answer.status_code == 200, answer.text
+    assert str(queried["subject_id"]) not in answer.text
+    assert str(queried["subject_id"])[:14] not in answer.text
+    [item] = answer.json()  # the unchanged record and the one nobody received tell nobody
+    assert (item["kind"], item["entity_type"], item["entity_id"]) == (
+        "corrected",
+        "record",
+        ids[str(queried["subject_id"])],
+    )
+    assert item["detail"] == (
+        f"ADM-PEN-01 {queried['document_number']}: resubmitted by BJ-AMR with changed content;"
+        " the earlier version is kept"
+    )
+    assert (item["acknowledge_by"], item["acknowledged_at"]) == ("2026-11-25", None)
+    assert feed(client, amr) == []  # the department only submitted
+
+    clock.at = on(date(2026, 11, 26))
+    overdue = client.get("/api/v1/deadlines", params={"overdue": "true"}, headers=centre).json()
+    [late] = [d for d in overdue if d["kind"] == "acknowledgement"]
+    assert (late["entity_type"], late["entity_id"], late["must_act"]) == (
+        "feed_item",
+        item["seq"],
+        AGENCY,
+    )
+    assert (late["due"], late["working_days_overdue"]) == ("2026-11-25", 1)
+    done = client.post(f"/api/v1/feed/{item['seq']}/acknowledgement", headers=agency)
+    assert done.status_code == 200, done.text
+    assert (done.json()["kind"], done.json()["late"]) == ("corrected", True)
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from xinyong.db.engine import make_engine
 from xinyong.db.exchange_states import SqlSubjectStates
 from xinyong.db.records import CreditRecordRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain.access import Scope
 from xinyong.domain.envelopes import NodeKeys, RefusalReason, peek
 from xinyong.domain.exchange import (
     Entitlement,
@@ -39,6 +40,8 @@ from xinyong.domain.exchange import (
     SubjectType,
     subject_reference,
 )
+from xinyong.domain.feed import FeedKind
+from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import EntryState
 from xinyong.domain.merkle import MerkleTree
 from xinyong.domain.policy import Policy
@@ -339,3 +342,55 @@ def test_records_the_sweep_expires_reach_the_peer_expired(
     for row in rows:
         number = str(row["document_number"])
         assert records_of(cn, "BJ-AMR", number) is RecordStatus.EXPIRED
+
+
+def test_a_peers_correction_and_revocation_tell_the_agency_that_received_the_copy_here(
+    nodes: tuple[Platform, Platform], policy: Policy
+) -> None:
+    bj, cn = nodes
+    broker = FakeBroker()
+    row = penalty_row()
+    stored = submit_record(bj(), policy, row, department="BJ-AMR", actor="amr")
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    with cn() as u:
+        subject = u.subjects.get_by_number(stored.subject_number)
+        assert subject is not None
+        assert subject.id is not None
+        now = u.now()
+    authorisations.grant_authorisation(
+        cn(),
+        policy,
+        subject_id=subject.id,
+        grantee=AGENCY,
+        purpose="loan_approval",
+        scope="records",
+        expires_on=now.date() + timedelta(days=30),
+        actor="account:1",
+    )
+    caller = ApiKey(None, "p", "", AGENCY, AGENCY, frozenset({Scope.AGENCY_QUERY}), now)
+    answer = authorisations.agency_query(
+        cn(),
+        policy,
+        caller=caller,
+        number=stored.subject_number,
+        purpose="loan_approval",
+        scope="records",
+    )
+    [copy] = [r.id for r in answer.records]
+
+    submit_record(bj(), policy, {**row, "fine_amount": "8000"}, department="BJ-AMR", actor="amr")
+    revoke_record(bj(), policy, stored.record.id, department=None, reason="复议撤销", actor="c")
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 2
+    with cn() as u:
+        told = u.feed.after(AGENCY, 0, limit=10)
+        owed = [u.feed.acknowledgement(i.seq or 0) for i in told]
+    assert [(i.kind, i.entity_type, i.entity_id) for i in told] == [
+        (FeedKind.CORRECTED, "record", copy),
+        (FeedKind.REVOKED, "record", copy),
+    ]
+    assert f"{row['document_number']}: resubmitted by BJ-AMR" in told[0].detail
+    assert stored.subject_number not in told[0].detail
+    assert [(a.agency, a.subject_id) for a in owed if a is not None] == [
+        (AGENCY, subject.id),
+        (AGENCY, subject.id),
+    ]

@@ -1,20 +1,28 @@
-"""Roles tie a known person to a known organisation; numbers never leak into the errors."""
+"""Roles tie a known person to a known organisation; numbers never leak into the errors. A
+document an identity review moves to another person tells whoever received it before."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.factories import citizen_id, credit_code
+from tests.factories import citizen_id, credit_code, penalty_row
 from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain.access import Scope
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import Conflict, Invalid, NotFound
+from xinyong.domain.feed import FeedKind
+from xinyong.domain.keys import ApiKey
+from xinyong.domain.policy import Policy
 from xinyong.domain.subjects import RoleKind, Subject
-from xinyong.services.subjects import record_role, roles_of
+from xinyong.services import authorisations
+from xinyong.services.records import resolve_identity_review, submit_record
+from xinyong.services.subjects import list_identity_reviews, record_role, roles_of
 
 UowFactory = Callable[[], SqlUnitOfWork]
+AGENCY = "AGENCY-BAIHANG"
 
 
 def _known(make_uow: UowFactory) -> tuple[str, str, int, int]:
@@ -96,3 +104,53 @@ def test_an_invalid_number_or_backwards_dates_are_refused(make_uow: UowFactory) 
             until=date(2020, 1, 1),
             actor="t",
         )
+
+
+def test_a_document_a_review_moves_to_another_person_tells_the_agency_that_received_it(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    row = penalty_row(subject_id=citizen_id(born=date(1986, 9, 9)), subject_name="王秀英")
+    first = submit_record(seeded(), policy, row, department="BJ-AMR", actor="t")
+    now = seeded().now()
+    authorisations.grant_authorisation(
+        seeded(),
+        policy,
+        subject_id=first.record.subject_id,
+        grantee=AGENCY,
+        purpose="loan_approval",
+        scope="records",
+        expires_on=now.date() + timedelta(days=30),
+        actor="account:1",
+    )
+    caller = ApiKey(None, "p", "", AGENCY, AGENCY, frozenset({Scope.AGENCY_QUERY}), now)
+    authorisations.agency_query(
+        seeded(),
+        policy,
+        caller=caller,
+        number=first.subject_number,
+        purpose="loan_approval",
+        scope="records",
+    )
+    other = citizen_id(born=date(1987, 10, 10))
+    moved = {**row, "subject_id": other, "subject_name": "张伟"}
+    submit_record(seeded(), policy, moved, department="BJ-AMR", actor="t")
+    [review] = list_identity_reviews(seeded())
+    resolve_identity_review(
+        seeded(), policy, review.id, same_person=False, note="核对原件", actor="c"
+    )
+    with seeded() as uow:
+        [item] = uow.feed.after(AGENCY, 0, limit=10)
+        owed = uow.feed.acknowledgement(item.seq or 0)
+    assert (item.kind, item.entity_type, item.entity_id) == (
+        FeedKind.CORRECTED,
+        "record",
+        first.record.id,
+    )
+    assert item.detail == (
+        f"ADM-PEN-01 {row['document_number']}: resubmitted by BJ-AMR about another person, as"
+        " an identity review confirmed; the earlier version is kept"
+    )
+    assert first.subject_number not in item.detail
+    assert other not in item.detail
+    assert owed is not None
+    assert (owed.agency, owed.subject_id) == (AGENCY, first.record.subject_id)

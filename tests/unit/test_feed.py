@@ -4,20 +4,24 @@ correction, repair and revocation by its deadline, or is flagged."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 import pytest
 
-from tests.fakes import FakeUnitOfWork
+from tests.factories import penalty_row
+from tests.fakes import FakeFeed, FakeUnitOfWork
 from tests.unit.helpers import authorised_query, on, party, submitted
 from xinyong.domain.agencies import AgencySuspended
 from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.batches import BatchSource
 from xinyong.domain.deadlines import DeadlineKind
 from xinyong.domain.errors import CatalogError, Conflict, NotFound
 from xinyong.domain.feed import AcknowledgementRules, FeedKind
 from xinyong.domain.policy import Policy
 from xinyong.services import agencies, deadlines, objections, repairs
 from xinyong.services.authorisations import NotAuthorised, agency_query
+from xinyong.services.batches import ingest_batch
 from xinyong.services.feed import acknowledge, notify, read_feed
 from xinyong.services.records import Stored, revoke_record
 
@@ -341,3 +345,75 @@ def test_a_correction_and_a_repair_each_ask_the_agency_for_an_acknowledgement(
     items = read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10)
     marks = [i.acknowledge_by for i in items if i.kind is FeedKind.UNDER_OBJECTION]
     assert marks == [None]  # a mark asks nothing back
+
+
+# --- a department's resubmission tells the recipients, as a correction does ------------------
+
+
+def test_a_chunk_of_resubmissions_tells_each_party_that_received_a_changed_record_reading_once(
+    uow: FakeUnitOfWork, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [penalty_row() for _ in range(4)]  # changed, changed, unchanged, changed
+    stored = [submitted(uow, policy, dict(row)) for row in rows]
+    authorised_query(uow, policy, stored[0], "AGENCY-BAIHANG")
+    authorised_query(uow, policy, stored[1], "AGENCY-BAIHANG")
+    authorised_query(uow, policy, stored[1], "AGENCY-PUDAO")
+    authorised_query(uow, policy, stored[2], "AGENCY-PUDAO")  # resent unchanged
+    # stored[3] was never given to anybody
+    reads: list[int] = []
+    deliveries = FakeFeed.deliveries
+
+    def counted(self: FakeFeed, keys: Collection[int]) -> dict[int, list[tuple[str, str]]]:
+        reads.append(len(set(keys)))
+        return deliveries(self, keys)
+
+    monkeypatch.setattr(FakeFeed, "deliveries", counted)
+    resent = [
+        (n, {**row, "fine_amount": "8000"} if n != 3 else row) for n, row in enumerate(rows, 1)
+    ]
+    summary = ingest_batch(
+        uow, policy, resent, department="BJ-AMR", actor="amr", source=BatchSource.API
+    )
+    assert (summary.updated, summary.unchanged) == (3, 1)
+    assert reads == [3]  # one read of the query log for the chunk's changed records
+    told = [(i.recipient, i.kind, i.entity_id) for i in uow.committed.feed]
+    assert told == [
+        ("AGENCY-BAIHANG", FeedKind.CORRECTED, stored[0].record.id),
+        ("AGENCY-BAIHANG", FeedKind.CORRECTED, stored[1].record.id),
+        ("AGENCY-PUDAO", FeedKind.CORRECTED, stored[1].record.id),
+    ]
+    first = uow.committed.feed[0]
+    assert first.detail == (
+        f"ADM-PEN-01 {rows[0]['document_number']}: resubmitted by BJ-AMR with changed content;"
+        " the earlier version is kept"
+    )
+    owed = sorted(
+        (a.agency, a.entity_id, a.subject_id, a.due.day)
+        for a in uow.committed.acknowledgements.values()
+    )
+    assert owed == sorted(
+        (i.recipient, i.entity_id, s.record.subject_id, date(2026, 11, 25))
+        for i, s in zip(uow.committed.feed, [stored[0], stored[1], stored[1]], strict=True)
+    )
+
+
+def test_a_document_changed_twice_in_one_chunk_is_one_correction_and_a_held_one_tells_too(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    row = penalty_row()
+    stored = submitted(uow, policy, dict(row))
+    authorised_query(uow, policy, stored, "AGENCY-BAIHANG")
+    twice = [(1, {**row, "fine_amount": "6000"}), (2, {**row, "fine_amount": "7000"})]
+    summary = ingest_batch(
+        uow, policy, twice, department="BJ-AMR", actor="amr", source=BatchSource.API
+    )
+    assert summary.updated == 2
+    [item] = uow.committed.feed
+    assert (item.kind, item.entity_id) == (FeedKind.CORRECTED, stored.record.id)
+    assert len(uow.committed.acknowledgements) == 1
+    # A resubmission whose name disagrees is held for review, and its content still changed.
+    held = submitted(uow, policy, {**row, "fine_amount": "8000", "subject_name": "王秀瑛"})
+    assert held.held_for_review
+    assert [(i.kind, i.entity_id) for i in uow.committed.feed[1:]] == [
+        (FeedKind.CORRECTED, stored.record.id)
+    ]

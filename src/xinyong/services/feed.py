@@ -65,6 +65,8 @@ class Notice:
     entity_id: int
     detail: str
     due_on: date | None = None
+    #: The subject's id, which an agency's acknowledgement is filed under (None: none is asked).
+    subject_id: int | None = None
 
 
 def notify(
@@ -81,28 +83,29 @@ def notify(
     """Tell every party that received this item what became of it (and by when it must act on
     it, `due_on`); return how many were told. With `acknowledgements` (the policy's rules), every
     agency told of a kind they name owes an acknowledgement within their working days."""
-    told = _tell(uow, [Notice(key_of(subject), kind, entity_type, entity_id, detail, due_on)])
-    if acknowledgements is not None and acknowledgements.asks(kind) and subject.id is not None:
-        due = add_working_days(business_date(uow.now()), acknowledgements.working_days)
-        owed = [
-            Acknowledgement(seq, item.recipient, subject.id, kind, entity_type, entity_id, due)
-            for item, seq in told
-            if _is_agency(uow, item.recipient)
-        ]
-        uow.feed.add_acknowledgements(owed)
+    notice = Notice(key_of(subject), kind, entity_type, entity_id, detail, due_on, subject.id)
+    return notify_many(uow, [notice], acknowledgements=acknowledgements)
+
+
+def notify_many(
+    uow: UnitOfWork,
+    notices: Sequence[Notice],
+    *,
+    acknowledgements: AcknowledgementRules | None = None,
+) -> int:
+    """`notify` for many items at once: one read of the query log for all their subjects, one
+    write of the feed and one of the acknowledgements asked (the sweep's and the ingest's
+    chunks). Items are told in the order given, each to its recipients in order of name; return
+    how many notices were written."""
+    told = _tell(uow, notices)
+    if acknowledgements is not None:
+        _ask(uow, told, acknowledgements)
     return len(told)
 
 
-def notify_many(uow: UnitOfWork, notices: Sequence[Notice]) -> int:
-    """`notify` for many items at once: one read of the query log for all their subjects and
-    one write of the feed (the sweep's chunks). Items are told in the order given, each to its
-    recipients in order of name; return how many notices were written."""
-    return len(_tell(uow, notices))
-
-
-def _tell(uow: UnitOfWork, notices: Sequence[Notice]) -> list[tuple[FeedItem, int]]:
+def _tell(uow: UnitOfWork, notices: Sequence[Notice]) -> list[tuple[Notice, FeedItem, int]]:
     """Write a feed item for every party that received each notice's item (one read of the query
-    log, one write of the feed); return the items written with their sequence numbers."""
+    log, one write of the feed); return each item written with its notice and sequence number."""
     if not notices:
         return []
     given = {
@@ -110,7 +113,7 @@ def _tell(uow: UnitOfWork, notices: Sequence[Notice]) -> list[tuple[FeedItem, in
         for key, found in uow.feed.deliveries({n.subject_key for n in notices}).items()
     }
     at = uow.now()
-    items: list[FeedItem] = []
+    items: list[tuple[Notice, FeedItem]] = []
     for n in notices:
         key = n.subject_key
         wanted = (ItemKind.RECORD if n.entity_type == "record" else ItemKind.ENTRY, n.entity_id)
@@ -123,10 +126,32 @@ def _tell(uow: UnitOfWork, notices: Sequence[Notice]) -> list[tuple[FeedItem, in
         )
         clean = redact_id_numbers(n.detail)
         items += [
-            FeedItem(r, n.kind, n.entity_type, n.entity_id, key, clean, at, due_on=n.due_on)
+            (n, FeedItem(r, n.kind, n.entity_type, n.entity_id, key, clean, at, due_on=n.due_on))
             for r in recipients
         ]
-    return list(zip(items, uow.feed.add(items), strict=True))
+    seqs = uow.feed.add([item for _, item in items])
+    return [(n, item, seq) for (n, item), seq in zip(items, seqs, strict=True)]
+
+
+def _ask(
+    uow: UnitOfWork, told: Sequence[tuple[Notice, FeedItem, int]], rules: AcknowledgementRules
+) -> None:
+    """Every agency told of a kind the policy's rules name owes an acknowledgement of it within
+    their working days (each recipient looked up once)."""
+    asked = [(n, item, seq) for n, item, seq in told if rules.asks(n.kind)]
+    if not asked:
+        return
+    agencies = {r for r in {item.recipient for _, item, _ in asked} if _is_agency(uow, r)}
+    due = add_working_days(business_date(uow.now()), rules.working_days)
+    uow.feed.add_acknowledgements(
+        [
+            Acknowledgement(
+                seq, item.recipient, n.subject_id, n.kind, n.entity_type, n.entity_id, due
+            )
+            for n, item, seq in asked
+            if item.recipient in agencies and n.subject_id is not None
+        ]
+    )
 
 
 def _is_agency(uow: UnitOfWork, code: str) -> bool:

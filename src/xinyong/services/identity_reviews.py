@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.errors import Conflict
+from xinyong.domain.feed import FeedKind
 from xinyong.domain.lists import BASIS_WITHHELD
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus
 from xinyong.domain.subjects import IdentityReview, ReviewResolution
 from xinyong.services import outbound
+from xinyong.services.feed import notify
 from xinyong.services.list_bases import end_listings_resting_on, restore_listings_on
 
 if TYPE_CHECKING:
@@ -37,8 +39,23 @@ def resolve_identity_review(
             ReviewResolution.SAME_PERSON if same_person else ReviewResolution.DIFFERENT_PERSON
         )
         if review.moves_subject and not same_person:
-            # The document is about the person the resubmission named: it moves to them.
+            # The document is about the person the resubmission named: it moves to them, and
+            # whoever received it about the person it named before is told it was corrected.
             uow.reviews.apply_pending(review_id, at=at)
+            detail = (
+                f"{record.item_code} {record.document_number}: resubmitted by"
+                f" {record.department} about another person, as an identity review confirmed;"
+                " the earlier version is kept"
+            )
+            notify(
+                uow,
+                uow.subjects.get(record.subject_id),
+                FeedKind.CORRECTED,
+                "record",
+                record.id,
+                detail,
+                acknowledgements=policy.acknowledgements,
+            )
         elif not review.holds_record:
             if not same_person and record.status in (RecordStatus.ACTIVE, RecordStatus.EXPIRED):
                 # The number is not the person's: the record grounds nothing from now on.

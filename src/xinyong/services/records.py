@@ -28,7 +28,7 @@ from xinyong.domain.subjects import (
 )
 from xinyong.services import outbound
 from xinyong.services.departments import require_department
-from xinyong.services.feed import notify
+from xinyong.services.feed import Notice, key_of, notify, notify_many
 from xinyong.services.identity_reviews import (
     resolve_identity_review as resolve_identity_review,  # its callers import it from here
 )
@@ -155,6 +155,9 @@ class ChunkResult:
     #: again from their own period, so a listing decided on one must hold it again
     #: (`settle_chunk`).
     replaced: list[int] = field(default_factory=list)
+    #: What each of `replaced` tells the parties that received its earlier version
+    #: (`settle_chunk`).
+    corrections: list[Notice] = field(default_factory=list)
 
 
 def store_submissions(
@@ -270,6 +273,7 @@ def store_submissions(
         changed.append((state.id, record))
         waiting.add(key)
         result.replaced.append(state.id)
+        result.corrections.append(_correction(s, state.id, subject))
         outgoing.append((s, status, EventKind.RECORD_UPDATED))
         states[key] = StoredState(state.id, s.content_hash, status, subject.id)
         events.append(
@@ -311,6 +315,9 @@ def settle_chunk(uow: UnitOfWork, policy: Policy, result: ChunkResult, *, actor:
     - A record replaced with a corrected version had its display computed again from its own
       period: a listing a court or another authority decided on it holds it shown again.
     - A person with a new negative record loses a derived good-credit status.
+    - Every party that received a replaced record's earlier version is told it was corrected
+      (one read of the query log for the chunk), and each agency among them acknowledges it
+      within the policy's working days, as for a correction decided on an objection.
     """
     today = business_date(uow.now())
     for record_id in result.withheld:
@@ -322,6 +329,21 @@ def settle_chunk(uow: UnitOfWork, policy: Policy, result: ChunkResult, *, actor:
         for record_id in sorted(uow.entries.linked_records(result.replaced)):
             hold_listed_record(uow, policy, record_id, actor=actor)
     lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
+    # A document changed twice in one chunk is one correction for its recipients.
+    once = list({n.entity_id: n for n in result.corrections}.values())
+    notify_many(uow, once, acknowledgements=policy.acknowledgements)
+
+
+def _correction(s: Submission, record_id: int, subject: Subject) -> Notice:
+    """The notice of a record replaced by a resubmission with changed content: which document,
+    from whom (never the subject's number: the feed files it under the subject's key)."""
+    detail = (
+        f"{s.item.code} {s.document_number}: resubmitted by {s.department} with changed"
+        " content; the earlier version is kept"
+    )
+    return Notice(
+        key_of(subject), FeedKind.CORRECTED, "record", record_id, detail, None, subject.id
+    )
 
 
 def _subject_from(s: Submission) -> Subject:
