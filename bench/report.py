@@ -40,6 +40,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from check import machine
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain import vault as _vault
@@ -339,7 +342,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=20, help="each wrk run of checks")
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    print(f"load average at the start: {_load()}")
+    print(f"load average at the start: {_load()}; {machine()}")
     with tempfile.TemporaryDirectory(prefix="xinyong-bench-report-") as tmp:
         started = time.perf_counter()
         data = demo_report(Path(tmp), args.persons)

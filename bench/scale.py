@@ -51,6 +51,7 @@ from check import (
     fresh_database,
     http_figures,
     lookup_rate,
+    machine,
     screening_file,
     set_lookup_rate,
 )
@@ -250,6 +251,7 @@ def measure(persons: int, workdir: Path, pg_url: str, args: argparse.Namespace) 
     n: dict[str, float] = {}
     try:
         out["load avg at start"] = _load()
+        out["machine"] = machine()
         timings = load(url, persons)
         records = persons * RECORDS_PER_PERSON + REPORT_PERSONS * (
             REPORT_RECORDS - RECORDS_PER_PERSON

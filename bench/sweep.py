@@ -31,7 +31,7 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from check import _load, citizen_ids, drop_database, fresh_database
+from check import _load, citizen_ids, drop_database, fresh_database, machine
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import upgrade
 from xinyong.db.records import CreditRecordRow
@@ -178,6 +178,7 @@ def main() -> int:
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
     pg_url = os.environ.get("TEST_POSTGRES_URL")
+    print(f"{_load()}; {machine()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="xinyong-sweep-") as tmp:
         for backend in args.backends.split(","):
             if backend == "postgresql" and not pg_url:
