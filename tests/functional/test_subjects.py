@@ -212,3 +212,10 @@ def test_a_held_record_is_told_at_the_hold_and_again_when_the_review_decides(
         ("released", kept_id, True),
         ("corrected", dropped_id, False),
     ]
+
+
+def test_the_feed_schema_names_what_an_identity_review_tells(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    kind = schema["FeedItemPublic"]["properties"]["kind"]
+    kinds = schema[kind["$ref"].rsplit("/", 1)[1]]["enum"] if "$ref" in kind else kind["enum"]
+    assert {"identity_hold", "withheld", "released", "corrected", "revoked"} <= set(kinds)
