@@ -1,13 +1,28 @@
-"""Subjects over HTTP: a conflicting identity is held for review, and the review decides."""
+"""Subjects over HTTP: a conflicting identity is held for review, and the review decides; the
+parties that received a record are told when it is held, withheld or released."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.conftest import Clock
 from tests.factories import citizen_id, penalty_row
-from tests.functional.helpers import assert_problem
+from tests.functional.conftest import KeyFor
+from tests.functional.helpers import (
+    AGENCY,
+    Headers,
+    agency_query,
+    assert_problem,
+    auth,
+    feed,
+    on,
+    sign_up,
+    submit,
+)
+from xinyong.domain.access import ROLE_SCOPES, Role
 
 
 def _held_submission(client: TestClient, writer: dict[str, str]) -> dict[str, Any]:
@@ -76,3 +91,131 @@ def test_a_review_cannot_be_resolved_twice(
     url = f"/api/v1/identity-reviews/{review['id']}/resolution"
     assert client.post(url, json=decision, headers=every_scope).status_code == 200
     assert_problem(client.post(url, json=decision, headers=every_scope), 409)
+
+
+# Telling the parties that received a record
+
+
+def _received(client: TestClient, amr: Headers, agency: Headers, row: dict[str, object]) -> int:
+    """The department submits the row; its person authorises the demo agency, which queries
+    them: return the record the agency received."""
+    submit(client, amr, row)
+    number = str(row["subject_id"])
+    person = sign_up(client, number, str(row["subject_name"]))
+    granted = client.post(
+        "/api/v1/me/authorisations",
+        json={
+            "grantee": AGENCY,
+            "purpose": "loan_approval",
+            "scope": "report",
+            "expires_on": (date(2026, 11, 20) + timedelta(days=30)).isoformat(),
+        },
+        headers=person.headers,
+    )
+    assert granted.status_code == 201, granted.text
+    answer = agency_query(client, agency, number)
+    assert answer.status_code == 200, answer.text
+    [record] = answer.json()["records"]
+    return int(record["id"])
+
+
+def _decide(client: TestClient, centre: Headers, record_id: int, *, same_person: bool) -> None:
+    reviews = client.get("/api/v1/identity-reviews", headers=centre).json()
+    [review] = [r for r in reviews if r["record_id"] == record_id]
+    decided = client.post(
+        f"/api/v1/identity-reviews/{review['id']}/resolution",
+        json={"same_person": same_person, "note": "公安户籍核实"},
+        headers=centre,
+    )
+    assert decided.status_code == 200, decided.text
+
+
+def test_a_record_a_review_withholds_tells_the_agency_that_received_it_and_asks_back(
+    client: TestClient, amr: Headers, key_for: KeyFor, every_scope: Headers, clock: Clock
+) -> None:
+    agency = auth(key_for(ROLE_SCOPES[Role.CREDIT_AGENCY], AGENCY))
+    # Two numbers whose region code no table knows: in force, each flagged for a review.
+    received = penalty_row(subject_id=citizen_id(region="990101"), subject_name="王秀英")
+    record_id = _received(client, amr, agency, received)
+    unseen = penalty_row(subject_id=citizen_id(region="990102"), subject_name="张伟")
+    submit(client, amr, unseen)
+    reviews = client.get("/api/v1/identity-reviews", headers=every_scope).json()
+    assert len(reviews) == 2
+    assert feed(client, agency) == []
+
+    for review in reviews:  # neither number is the person's
+        _decide(client, every_scope, review["record_id"], same_person=False)
+    answer = client.get("/api/v1/feed", headers=agency)
+    assert str(received["subject_id"]) not in answer.text
+    assert str(received["subject_id"])[:14] not in answer.text
+    [item] = answer.json()  # the record nobody received tells nobody
+    assert (item["kind"], item["entity_type"], item["entity_id"]) == (
+        "withheld",
+        "record",
+        record_id,
+    )
+    assert item["detail"] == (
+        f"ADM-PEN-01 {received['document_number']}: withheld: an identity review found it is"
+        " not about this person; it no longer stands"
+    )
+    assert (item["acknowledge_by"], item["acknowledged_at"]) == ("2026-11-25", None)
+    assert feed(client, amr) == []  # the department only submitted
+
+    clock.at = on(date(2026, 11, 26))
+    overdue = client.get("/api/v1/deadlines", params={"overdue": "true"}, headers=every_scope)
+    [late] = [d for d in overdue.json() if d["kind"] == "acknowledgement"]
+    assert (late["entity_type"], late["entity_id"], late["must_act"]) == (
+        "feed_item",
+        item["seq"],
+        AGENCY,
+    )
+    assert (late["due"], late["working_days_overdue"]) == ("2026-11-25", 1)
+    done = client.post(f"/api/v1/feed/{item['seq']}/acknowledgement", headers=agency)
+    assert done.status_code == 200, done.text
+    assert (done.json()["kind"], done.json()["late"]) == ("withheld", True)
+
+
+def test_a_held_record_is_told_at_the_hold_and_again_when_the_review_decides(
+    client: TestClient, amr: Headers, key_for: KeyFor, every_scope: Headers
+) -> None:
+    agency = auth(key_for(ROLE_SCOPES[Role.CREDIT_AGENCY], AGENCY))
+    kept = penalty_row(subject_id=citizen_id(born=date(1984, 7, 7)), subject_name="王秀英")
+    dropped = penalty_row(subject_id=citizen_id(born=date(1984, 7, 8)), subject_name="李强")
+    unseen = penalty_row(subject_id=citizen_id(born=date(1984, 7, 9)), subject_name="刘洋")
+    kept_id = _received(client, amr, agency, kept)
+    dropped_id = _received(client, amr, agency, dropped)
+    submit(client, amr, unseen)
+
+    # Each document resubmitted naming another person: held until a review decides.
+    for row in (kept, dropped, unseen):
+        other = citizen_id(born=date(1990, 1, 1))
+        resent = client.post(
+            "/api/v1/records",
+            json={**row, "subject_id": other, "subject_name": "赵敏"},
+            headers=amr,
+        )
+        assert resent.json()["held_for_identity_review"] is True
+    held = feed(client, agency)
+    assert [(i["kind"], i["entity_id"], i["acknowledge_by"]) for i in held] == [
+        ("identity_hold", kept_id, None),  # a mark: it asks nothing back
+        ("identity_hold", dropped_id, None),
+    ]  # the record nobody received tells nobody
+    assert held[0]["detail"] == (
+        f"ADM-PEN-01 {kept['document_number']}: held while an identity review decides whom it"
+        " is about; not shown or used meanwhile"
+    )
+
+    _decide(client, every_scope, kept_id, same_person=True)  # the resubmission was wrong
+    _decide(client, every_scope, dropped_id, same_person=False)  # it moves to the other person
+    told = feed(client, agency, after=held[-1]["seq"])
+    assert [(i["kind"], i["entity_id"], i["acknowledge_by"] is None) for i in told] == [
+        ("released", kept_id, True),
+        ("corrected", dropped_id, False),
+    ]
+
+
+def test_the_feed_schema_names_what_an_identity_review_tells(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    kind = schema["FeedItemPublic"]["properties"]["kind"]
+    kinds = schema[kind["$ref"].rsplit("/", 1)[1]]["enum"] if "$ref" in kind else kind["enum"]
+    assert {"identity_hold", "withheld", "released", "corrected", "revoked"} <= set(kinds)

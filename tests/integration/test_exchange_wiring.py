@@ -52,7 +52,8 @@ from xinyong.services.exchange import Outcome, Peer
 from xinyong.services.inbound import make_apply
 from xinyong.services.outbound import requeue_subjects
 from xinyong.services.reconciliation import answer_digest, answer_resend, reconcile_and_repair
-from xinyong.services.records import revoke_record, submit_record
+from xinyong.services.records import resolve_identity_review, revoke_record, submit_record
+from xinyong.services.subjects import list_identity_reviews
 
 Platform = Callable[[], SqlUnitOfWork]
 BJ_ID = NodeIdentity("BJ", "110000", NodeLevel.PROVINCIAL)
@@ -393,4 +394,36 @@ def test_a_peers_correction_and_revocation_tell_the_agency_that_received_the_cop
     assert [(a.agency, a.subject_id) for a in owed if a is not None] == [
         (AGENCY, subject.id),
         (AGENCY, subject.id),
+    ]
+
+    # A copy held at its origin for an identity review, then released there: told here too.
+    held = submit_record(bj(), policy, penalty_row(), department="BJ-AMR", actor="amr")
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    with cn() as u:
+        other = u.subjects.get_by_number(held.subject_number)
+        assert other is not None
+        assert other.id is not None
+    authorisations.grant_authorisation(
+        cn(),
+        policy,
+        subject_id=other.id,
+        grantee=AGENCY,
+        purpose="loan_approval",
+        scope="records",
+        expires_on=now.date() + timedelta(days=30),
+        actor="account:2",
+    )
+    number = held.subject_number
+    query = partial(authorisations.agency_query, purpose="loan_approval", scope="records")
+    [copy] = [r.id for r in query(cn(), policy, caller=caller, number=number).records]
+    moved = {**penalty_row(), "document_number": held.record.document_number}
+    submit_record(bj(), policy, moved, department="BJ-AMR", actor="amr")  # another person
+    [review] = list_identity_reviews(bj())
+    resolve_identity_review(bj(), policy, review.id, same_person=True, note="原件", actor="c")
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 2
+    with cn() as u:
+        told = u.feed.after(AGENCY, told[-1].seq or 0, limit=10)
+    assert [(i.kind, i.entity_type, i.entity_id, i.acknowledge_by) for i in told] == [
+        (FeedKind.IDENTITY_HOLD, "record", copy, None),
+        (FeedKind.RELEASED, "record", copy, None),
     ]

@@ -139,8 +139,11 @@ def test_a_document_a_review_moves_to_another_person_tells_the_agency_that_recei
         seeded(), policy, review.id, same_person=False, note="核对原件", actor="c"
     )
     with seeded() as uow:
-        [item] = uow.feed.after(AGENCY, 0, limit=10)
+        # Told of the hold at once (a mark, asking nothing back), then of the move.
+        [hold, item] = uow.feed.after(AGENCY, 0, limit=10)
         owed = uow.feed.acknowledgement(item.seq or 0)
+        assert uow.feed.acknowledgement(hold.seq or 0) is None
+    assert (hold.kind, hold.entity_id) == (FeedKind.IDENTITY_HOLD, first.record.id)
     assert (item.kind, item.entity_type, item.entity_id) == (
         FeedKind.CORRECTED,
         "record",

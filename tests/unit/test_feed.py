@@ -143,6 +143,7 @@ def test_a_correction_repair_or_revocation_asks_each_agency_for_an_acknowledgeme
         FeedKind.CORRECTED,
         FeedKind.REPAIRED,
         FeedKind.REVOKED,
+        FeedKind.WITHHELD,
     }
     stored, seq = _revoked(uow, policy)
     [item] = read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10)
@@ -411,9 +412,12 @@ def test_a_document_changed_twice_in_one_chunk_is_one_correction_and_a_held_one_
     [item] = uow.committed.feed
     assert (item.kind, item.entity_id) == (FeedKind.CORRECTED, stored.record.id)
     assert len(uow.committed.acknowledgements) == 1
-    # A resubmission whose name disagrees is held for review, and its content still changed.
+    # A resubmission whose name disagrees is held for review, and its content still changed:
+    # the agency is told both, and only the correction asks for an acknowledgement.
     held = submitted(uow, policy, {**row, "fine_amount": "8000", "subject_name": "王秀瑛"})
     assert held.held_for_review
     assert [(i.kind, i.entity_id) for i in uow.committed.feed[1:]] == [
-        (FeedKind.CORRECTED, stored.record.id)
+        (FeedKind.CORRECTED, stored.record.id),
+        (FeedKind.IDENTITY_HOLD, stored.record.id),
     ]
+    assert len(uow.committed.acknowledgements) == 2

@@ -6,18 +6,21 @@ from datetime import date
 
 import pytest
 
-from tests.factories import citizen_id, credit_code, penalty_row
+from tests.factories import citizen_id, credit_code, debtor_row, penalty_row
 from tests.fakes import FakeUnitOfWork
-from tests.unit.helpers import submitted
+from tests.unit.helpers import authorised_query, court_listing, submitted
 from xinyong.domain.audit import EventTag
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.checks import ChangeKind
 from xinyong.domain.errors import Conflict, Invalid, NotFound
+from xinyong.domain.feed import FeedKind
 from xinyong.domain.lists import EntryState
 from xinyong.domain.policy import Policy
+from xinyong.domain.querylog import Delivered, ItemKind, QueryEntry, QueryKind, encode_returned
 from xinyong.domain.records import RecordStatus
 from xinyong.domain.subjects import ReviewResolution, Role, RoleKind, Subject
 from xinyong.services import lists
+from xinyong.services.feed import key_of
 from xinyong.services.records import resolve_identity_review
 from xinyong.services.subjects import (
     find_subject,
@@ -208,3 +211,64 @@ def test_a_flagged_number_found_not_the_persons_withholds_the_record_and_its_lis
         assert uow.records.get(stored.record.id).status is RecordStatus.IDENTITY_HOLD
         entry = uow.entries.get(view.entry.id or 0, policy.list_types)
     assert entry.state is EntryState.WITHDRAWN  # the proposal rested on that record alone
+
+
+def test_a_withheld_record_and_the_listing_it_ended_are_told_to_whoever_received_them(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored, entry = court_listing(uow, policy, debtor_row(subject_id=citizen_id(region="990101")))
+    authorised_query(uow, policy, stored, "AGENCY-BAIHANG")  # the agency receives the record
+    with uow:  # a check that returned the listing
+        key = key_of(uow.subjects.get(stored.record.subject_id))
+        returned = encode_returned([Delivered(ItemKind.ENTRY, entry.id or 0, "M-COURT-FLIGHT")])
+        uow.queries.add_many(
+            [
+                QueryEntry(
+                    uow.now(),
+                    key,
+                    QueryKind.CHECK,
+                    "BJ-CAAC-NC",
+                    "counter-7",
+                    "flight",
+                    "measure registry check: flight",
+                    returned,
+                )
+            ]
+        )
+        uow.commit()
+    [review] = list_identity_reviews(uow)
+    resolve_identity_review(
+        uow, policy, review.id, same_person=False, note="号码系伪造", actor="centre-1"
+    )
+    told = [(i.recipient, i.kind, i.entity_type, i.entity_id) for i in uow.committed.feed]
+    assert told == [
+        ("AGENCY-BAIHANG", FeedKind.WITHHELD, "record", stored.record.id),
+        ("BJ-CAAC-NC", FeedKind.WITHHELD, "list_entry", entry.id),
+    ]
+    assert all(stored.subject_number not in i.detail for i in uow.committed.feed)
+    # The agency acknowledges the withheld record; the department is asked nothing back.
+    assert [(a.agency, a.kind) for a in uow.committed.acknowledgements.values()] == [
+        ("AGENCY-BAIHANG", FeedKind.WITHHELD)
+    ]
+
+
+def test_a_held_record_found_not_the_persons_is_told_withheld_once_the_review_decides(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    row = penalty_row(subject_name="李建国")
+    stored = submitted(uow, policy, row)
+    authorised_query(uow, policy, stored, "AGENCY-BAIHANG")
+    held = submitted(uow, policy, {**row, "subject_name": "李建围", "fine_amount": "6000"})
+    assert held.held_for_review
+    [review] = list_identity_reviews(uow)
+    resolve_identity_review(
+        uow, policy, review.id, same_person=False, note="姓名不符", actor="centre-1"
+    )
+    told = [(i.kind, i.entity_id) for i in uow.committed.feed]
+    assert told == [
+        (FeedKind.CORRECTED, stored.record.id),  # its content changed
+        (FeedKind.IDENTITY_HOLD, stored.record.id),  # held at once
+        (FeedKind.WITHHELD, stored.record.id),  # and now withheld for good
+    ]
+    with uow:
+        assert uow.records.get(stored.record.id).status is RecordStatus.IDENTITY_HOLD

@@ -1,5 +1,6 @@
 """The feed: what a party that once received an item (a check's measure, an agency's record)
-must now know about it: under objection, corrected, revoked, repaired, expired; and an agency's
+must now know about it: under objection, corrected, revoked, repaired, expired, held or withheld
+for an identity review; and an agency's
 acknowledgement that it put its copy right, due within the policy's working days."""
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ class FeedKind(StrEnum):
     REVOKED = "revoked"
     REPAIRED = "repaired"
     EXPIRED = "expired"
+    #: Held while an identity review decides whom the record is about: the platform neither shows
+    #: nor uses it meanwhile (a mark, like `under_objection`; docs/rights.md, "The feed").
+    IDENTITY_HOLD = "identity_hold"
+    #: An identity review found the record is not about the person it was received about: it no
+    #: longer stands for them (and the listings that rested on it alone ended).
+    WITHHELD = "withheld"
+    #: An identity review found a held record is the person's after all: it stands again.
+    RELEASED = "released"
     #: A working-day deadline of the recipient's was counted again on the official calendar.
     DEADLINE_MOVED = "deadline_moved"
 

@@ -2,9 +2,9 @@
 what became of it, in order; parties that received other items, or nothing, are not told.
 
 An agency reads its feed only while it may query (a valid licence, not on the agency blacklist):
-a suspended agency's read is refused and audited. An agency acknowledges each correction, repair
-and revocation it is told of (the kinds of `rights.toml [agencies]`) within the policy's working
-days; acknowledging again changes nothing.
+a suspended agency's read is refused and audited. An agency acknowledges each correction, repair,
+revocation and withheld record it is told of (the kinds of `rights.toml [agencies]`) within the
+policy's working days; acknowledging again changes nothing.
 """
 
 from __future__ import annotations

@@ -3,19 +3,25 @@ confirmed or its record withheld, a resubmission under another person applied or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.errors import Conflict
 from xinyong.domain.feed import FeedKind
-from xinyong.domain.lists import BASIS_WITHHELD
+from xinyong.domain.lists import BASIS_WITHHELD, EntryState, ListEntry
 from xinyong.domain.policy import Policy
-from xinyong.domain.records import RecordStatus
+from xinyong.domain.records import CreditRecord, RecordStatus
 from xinyong.domain.subjects import IdentityReview, ReviewResolution
 from xinyong.services import outbound
-from xinyong.services.feed import notify
-from xinyong.services.list_bases import end_listings_resting_on, restore_listings_on
+from xinyong.services.feed import notify, notify_many
+from xinyong.services.list_bases import (
+    end_listings_resting_on,
+    entries_resting_on,
+    restore_listings_on,
+)
+from xinyong.services.record_holds import identity_notices
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -35,6 +41,7 @@ def resolve_identity_review(
         at = uow.now()
         record = uow.records.get(review.record_id)
         was = (record.status, record.subject_id)
+        told: tuple[FeedKind, Sequence[ListEntry]] | None = None
         resolution = (
             ReviewResolution.SAME_PERSON if same_person else ReviewResolution.DIFFERENT_PERSON
         )
@@ -61,7 +68,7 @@ def resolve_identity_review(
                 # The number is not the person's: the record grounds nothing from now on.
                 record.hold_for_review(at=at)
                 uow.records.save_status(record)
-                end_listings_resting_on(
+                ended = end_listings_resting_on(
                     uow,
                     policy,
                     record,
@@ -69,11 +76,26 @@ def resolve_identity_review(
                     actor=actor,
                     ground=BASIS_WITHHELD,
                 )
+                told = (FeedKind.WITHHELD, ended)
         elif (same_person or review.moves_subject) and record.status is RecordStatus.IDENTITY_HOLD:
             record.release(at=at)
             uow.records.save_status(record)
+            restored: list[ListEntry] = []
             if same_person:
-                restore_listings_on(uow, policy, record, today=business_date(at), actor=actor)
+                restored = restore_listings_on(
+                    uow, policy, record, today=business_date(at), actor=actor
+                )
+            told = (FeedKind.RELEASED, restored)
+        elif record.status is RecordStatus.IDENTITY_HOLD:
+            # A held record is not the person's: it stays withheld, now for good, and so do the
+            # listings that ended when it was held.
+            told = (FeedKind.WITHHELD, ended_by_hold(uow, policy, record))
+        if told is not None:
+            # Whoever received it (or a listing on it) about this person is told, in this
+            # transaction; an agency acknowledges a withheld record as it would a revoked one.
+            kind, entries = told
+            notices = identity_notices(uow, kind, [(record, entries)])
+            notify_many(uow, notices, acknowledgements=policy.acknowledgements)
         outbound.queue_if_moved(uow, policy, review.record_id, was)
         uow.reviews.resolve(review_id, resolution=resolution, note=note, by=actor, at=at)
         uow.audit.add(
@@ -90,3 +112,12 @@ def resolve_identity_review(
         )
         uow.commit()
         return uow.reviews.get(review_id)
+
+
+def ended_by_hold(uow: UnitOfWork, policy: Policy, record: CreditRecord) -> list[ListEntry]:
+    """The listings resting on a held record that ended because it was held."""
+    return [
+        e
+        for e in entries_resting_on(uow, policy, record)
+        if e.state is EntryState.EXITED and e.exit_ground == BASIS_WITHHELD
+    ]

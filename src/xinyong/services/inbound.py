@@ -21,10 +21,11 @@ from xinyong.domain.lists import EntryState, ListEntry
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus, document_key, validate_row
 from xinyong.services.departments import require_department
-from xinyong.services.feed import notify
+from xinyong.services.feed import notify, notify_many
 from xinyong.services.list_bases import end_listings_resting_on
 from xinyong.services.lists import changed
 from xinyong.services.outbound import RECEIVED_BY
+from xinyong.services.record_holds import identity_notices
 from xinyong.services.records import settle_chunk, store_submissions
 
 if TYPE_CHECKING:
@@ -142,6 +143,7 @@ def _move(
     """Bring a record to the origin's status with the domain's own transitions where one
     applies; what no longer grounds anything ends the listings resting on it here too."""
     at, today = uow.now(), business_date(uow.now())
+    was = record.status
     if target is RecordStatus.REVOKED:
         reason = str(event.change.state.get("revocation_reason") or "revoked at its origin")
         due = add_working_days(today, policy.periods.withdraw_working_days)
@@ -166,6 +168,13 @@ def _move(
                 notify(
                     uow, subject, kind, "list_entry", entry.id or 0, notice, acknowledgements=owed
                 )
+        elif target is RecordStatus.IDENTITY_HOLD:
+            # Held at its origin for an identity review: told here as a hold here is.
+            held = identity_notices(uow, FeedKind.IDENTITY_HOLD, [(record, ended)])
+            notify_many(uow, held, acknowledgements=policy.acknowledgements)
+    elif was is RecordStatus.IDENTITY_HOLD:
+        released = identity_notices(uow, FeedKind.RELEASED, [(record, [])])
+        notify_many(uow, released, acknowledgements=policy.acknowledgements)
 
 
 # --- listings ------------------------------------------------------------------------------

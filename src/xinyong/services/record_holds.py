@@ -1,15 +1,23 @@
 """Records held or flagged for an identity review while they are stored: a conflicting name or
 birth date, a document resubmitted under another person, a number whose region code no table
-knows. Each opens a review and is audited in the storing transaction (services/records.py)."""
+knows. Each opens a review and is audited in the storing transaction (services/records.py).
+
+What the parties that received such a record are told (`identity_notices`): held at once, when
+the hold stops the platform showing and using it; withheld, or released, when the review
+decides (docs/rights.md, "The feed")."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from xinyong.domain.audit import AuditEvent, EventTag
-from xinyong.domain.records import RecordStatus
+from xinyong.domain.feed import FeedKind
+from xinyong.domain.lists import ListEntry
+from xinyong.domain.records import CreditRecord, RecordStatus
 from xinyong.domain.subjects import IdentityConflict, IdentityConflictKind
 from xinyong.services import outbound
+from xinyong.services.feed import Notice
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -107,3 +115,53 @@ def hold(
             },
         )
     )
+
+
+#: What each identity kind tells about the record, and about a listing resting on it.
+_SAID: dict[FeedKind, tuple[str, str]] = {
+    FeedKind.IDENTITY_HOLD: (
+        "held while an identity review decides whom it is about; not shown or used meanwhile",
+        "ended while an identity review decides whom the record is about",
+    ),
+    FeedKind.WITHHELD: (
+        "withheld: an identity review found it is not about this person; it no longer stands",
+        "ended: an identity review found the record is not about this person",
+    ),
+    FeedKind.RELEASED: (
+        "an identity review found it is about this person; it stands again",
+        "stands again: an identity review found the record is about this person",
+    ),
+}
+
+
+def identity_notices(
+    uow: UnitOfWork,
+    kind: FeedKind,
+    changed: Sequence[tuple[CreditRecord, Sequence[ListEntry]]],
+) -> list[Notice]:
+    """The notices of records an identity review holds, withholds or releases, and of the
+    listings resting on them that ended or stand again: for every party that received them
+    about the record's subject (`services.feed.notify_many` finds who). The subjects' keys are
+    read once, as stored; the detail names the document, never the person's number."""
+    if not changed:
+        return []
+    record_said, entry_said = _SAID[kind]
+    keys = uow.subjects.keys_of({record.subject_id for record, _ in changed})
+    notices: list[Notice] = []
+    for record, entries in changed:
+        key, document = keys[record.subject_id], f"{record.item_code} {record.document_number}"
+        said = f"{document}: {record_said}"
+        notices.append(Notice(key, kind, "record", record.id, said, None, record.subject_id))
+        notices += [
+            Notice(
+                key,
+                kind,
+                "list_entry",
+                entry.id or 0,
+                f"{entry.list_type.code} listing resting on {document}: {entry_said}",
+                None,
+                record.subject_id,
+            )
+            for entry in entries
+        ]
+    return notices

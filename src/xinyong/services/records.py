@@ -18,7 +18,7 @@ from xinyong.domain.catalog import Nature
 from xinyong.domain.errors import NotFound
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import FeedKind
-from xinyong.domain.lists import BASIS_WITHHELD, NEW_NEGATIVE_RECORD
+from xinyong.domain.lists import BASIS_WITHHELD, NEW_NEGATIVE_RECORD, ListEntry
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, Outcome, RecordStatus, Submission, validate_row
 from xinyong.domain.subjects import (
@@ -34,7 +34,12 @@ from xinyong.services.identity_reviews import (
 )
 from xinyong.services.list_bases import end_listings_resting_on, hold_listed_record
 from xinyong.services.lists import lose_clean_status
-from xinyong.services.record_holds import flag_region, hold, hold_subject_change
+from xinyong.services.record_holds import (
+    flag_region,
+    hold,
+    hold_subject_change,
+    identity_notices,
+)
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -315,22 +320,27 @@ def settle_chunk(uow: UnitOfWork, policy: Policy, result: ChunkResult, *, actor:
     - A record replaced with a corrected version had its display computed again from its own
       period: a listing a court or another authority decided on it holds it shown again.
     - A person with a new negative record loses a derived good-credit status.
-    - Every party that received a replaced record's earlier version is told it was corrected
-      (one read of the query log for the chunk), and each agency among them acknowledges it
-      within the policy's working days, as for a correction decided on an objection.
+    - Every party that received a replaced record's earlier version is told it was corrected,
+      and each agency among them acknowledges it within the policy's working days, as for a
+      correction decided on an objection; every party that received a withheld record, or a
+      listing that ended with it, is told it is held (`identity_hold`, asking nothing back):
+      all in one read of the query log for the chunk.
     """
     today = business_date(uow.now())
-    for record_id in result.withheld:
+    held: list[tuple[CreditRecord, list[ListEntry]]] = []
+    for record_id in dict.fromkeys(result.withheld):
         record = uow.records.get(record_id)
-        end_listings_resting_on(
+        ended = end_listings_resting_on(
             uow, policy, record, today=today, actor=actor, ground=BASIS_WITHHELD
         )
+        held.append((record, ended))
     if result.replaced:
         for record_id in sorted(uow.entries.linked_records(result.replaced)):
             hold_listed_record(uow, policy, record_id, actor=actor)
     lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
     # A document changed twice in one chunk is one correction for its recipients.
     once = list({n.entity_id: n for n in result.corrections}.values())
+    once += identity_notices(uow, FeedKind.IDENTITY_HOLD, held)
     notify_many(uow, once, acknowledgements=policy.acknowledgements)
 
 
