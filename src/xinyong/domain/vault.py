@@ -43,6 +43,11 @@ _COMPACT = {
     0xFF58: "x",
     **dict.fromkeys(map(ord, " -\u3000\u2010\u2011\u2012\u2013\u2014\uff0d"), None),
 }
+#: Seventeen digits (ASCII or full-width) with only what `_COMPACT` drops between them: a
+#: string without such a run holds no number once compacted, so it is not compacted at all.
+_DIGIT_RUN = re.compile(
+    "[0-9\uff10-\uff19](?:[ \\-\u3000\u2010-\u2014\uff0d]*[0-9\uff10-\uff19]){16}"
+)
 
 
 class VaultError(ValueError):
@@ -264,7 +269,7 @@ def sealed_version(token: str) -> int | None:
 
 def holds_citizen_id(text: str) -> bool:
     """Whether a string holds a well-formed citizen ID number (with a correct check character)."""
-    if len(text) < 18:
+    if len(text) < _ID_LENGTH or _DIGIT_RUN.search(text) is None:
         return False
     compact = text.translate(_COMPACT)
     for match in _ID_LIKE.finditer(compact):
