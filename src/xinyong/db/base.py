@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TypeVar, cast
 
-from sqlalchemy import MetaData, Table
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import ColumnElement, MetaData, Table, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session
 
 from xinyong.domain.calendar import Deadline
 
@@ -28,6 +29,21 @@ class Base(DeclarativeBase):
 
 #: SQLite allows 32 766 bound parameters per statement; `IN` lists stay well below that.
 IN_CHUNK = 5000
+
+
+def among(
+    session: Session, column: QueryableAttribute[T], values: Sequence[T]
+) -> list[ColumnElement[bool]]:
+    """`column` among `values`, as the conditions of the statements to run (their rows together
+    are the answer): on PostgreSQL one `= ANY(array)`, the same statement text whatever the
+    count (an `IN` list of thousands is rendered by SQLAlchemy and parsed by the driver anew
+    for each new length); elsewhere `IN` lists of at most `IN_CHUNK` values."""
+    if not values:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        array = bindparam("among", list(values), type_=ARRAY(column.type))
+        return [column == any_(array)]
+    return [column.in_(part) for part in in_chunks(values)]
 
 
 def table_of(row: type[Base]) -> Table:

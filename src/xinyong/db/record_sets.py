@@ -54,6 +54,7 @@ _UPDATE = text(
 
 #: Columns whose value depends on more than the submission: set when the rows are written.
 _PER_RECORD = ("subject_id", "status", "batch_id", "received_at", "updated_at")
+_STAMPS = ("received_at", "updated_at")
 _PLACEHOLDER = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -65,9 +66,14 @@ class Prepared:
     def __init__(self) -> None:
         self.rows: dict[int, tuple[Submission, list[Any]]] = {}
         self.dialect: Dialect | None = None
+        self._at: tuple[datetime, dict[int, Any]] | None = None
 
     def prepare(self, dialect: Dialect, submissions: Sequence[Submission]) -> None:
-        convert = _converters(dialect)
+        # The columns set per record (`row`) are left unconverted here.
+        convert = [
+            _same if name in _PER_RECORD else f
+            for name, f in zip(_COLUMNS, _converters(dialect), strict=True)
+        ]
         self.rows = {}
         self.dialect = dialect
         for s in submissions:
@@ -89,15 +95,24 @@ class Prepared:
                 *(f(values[name]) for name, f in zip(_COLUMNS, convert, strict=True)),
             )
         row = list(found[1])
+        stamp = self._stamp(convert, at)
         for name in _PER_RECORD:
             i = _INDEX[name]
-            value: Any = {
-                "subject_id": record.subject_id,
-                "status": record.status.value,
-                "batch_id": record.batch_id,
-            }.get(name, at)
-            row[i] = convert[i](value)
+            if name == "subject_id":
+                row[i] = convert[i](record.subject_id)
+            elif name == "status":
+                row[i] = convert[i](record.status.value)
+            elif name == "batch_id":
+                row[i] = convert[i](record.batch_id)
+            else:
+                row[i] = stamp[i]
         return (record_id, *row)
+
+    def _stamp(self, convert: list[Callable[[Any], Any]], at: datetime) -> dict[int, Any]:
+        """The chunk's time as each timestamp column takes it, converted once per chunk."""
+        if self._at is None or self._at[0] != at:
+            self._at = (at, {_INDEX[n]: convert[_INDEX[n]](at) for n in _STAMPS})
+        return self._at[1]
 
 
 def store_set(

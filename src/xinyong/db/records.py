@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, deadline_values, in_chunks, table_of
+from xinyong.db.base import Base, among, deadline_values, in_chunks, table_of
 from xinyong.db.lists import ListEntryRow
 from xinyong.db.objections import ObjectionRow
 from xinyong.db.repairs import RepairRow
@@ -231,10 +231,9 @@ class SqlRecordRepository:
             CreditRecordRow.status,
             CreditRecordRow.subject_id,
         )
-        for part in in_chunks(sorted(document_keys)):
+        for among_keys in among(self.session, CreditRecordRow.document_key, sorted(document_keys)):
             query = select(*columns).where(
-                CreditRecordRow.department_code == department,
-                CreditRecordRow.document_key.in_(part),
+                CreditRecordRow.department_code == department, among_keys
             )
             for key, record_id, digest, status, subject_id in self.session.execute(query):
                 out[key] = StoredState(record_id, digest, RecordStatus(status), subject_id)

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, in_chunks
+from xinyong.db.base import Base, among, in_chunks
 from xinyong.db.types import BigId, Sealed, SealedJson, UTCDateTime
 from xinyong.domain import vault
 from xinyong.domain.catalog import SubjectType
@@ -183,8 +183,8 @@ class SqlSubjectRepository:
             SubjectRow.sex,
             SubjectRow.region_code,
         )
-        for part in in_chunks(sorted(by_hash)):
-            query = select(*columns).where(SubjectRow.number_hash.in_(part))
+        for among_hashes in among(self.session, SubjectRow.number_hash, sorted(by_hash)):
+            query = select(*columns).where(among_hashes)
             for digest, subject_id, kind, name, born, sex, region in self.session.execute(query):
                 number = by_hash[digest]
                 out[number] = Subject(
@@ -257,10 +257,8 @@ class SqlSubjectRepository:
     def _ids_of(self, numbers: Sequence[str]) -> dict[str, int]:
         by_hash = {self._hash(n): n for n in numbers}
         out: dict[str, int] = {}
-        for part in in_chunks(sorted(by_hash)):
-            query = select(SubjectRow.number_hash, SubjectRow.id).where(
-                SubjectRow.number_hash.in_(part)
-            )
+        for among_hashes in among(self.session, SubjectRow.number_hash, sorted(by_hash)):
+            query = select(SubjectRow.number_hash, SubjectRow.id).where(among_hashes)
             for digest, subject_id in self.session.execute(query):
                 out[by_hash[digest]] = subject_id
         return out

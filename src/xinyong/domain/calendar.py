@@ -126,6 +126,7 @@ def working_days_between(start: date, end: date) -> int:
     return count
 
 
+@lru_cache(maxsize=4096)  # a pure function, asked the same few sums for every row of a batch
 def add_months(day: date, months: int) -> date:
     """Return the same day `months` later, clamped to the month's last day (Jan 31 + 1 = Feb 28)."""
     month_index = day.month - 1 + months

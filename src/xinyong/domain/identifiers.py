@@ -140,6 +140,7 @@ def redact_id_numbers(text: str) -> str:
     return _ID_NUMBER_SHAPE.sub(WITHHELD, text)
 
 
+@lru_cache(maxsize=65536)  # pure: the same few thousand codes and years, row after row
 def _region(code: str, birth_year: int | None) -> Region:
     """Return the region a code names, whether or not it existed in the birth year.
 

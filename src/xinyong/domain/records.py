@@ -6,7 +6,7 @@ import hashlib
 import json
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -106,6 +106,8 @@ class Submission:
     original: dict[str, object]
     content_hash: str = ""
     expired_on_arrival: bool = False
+    #: `document_key(document_number)`, computed once (storing asks for it several times).
+    _document_key: str = field(default="", init=False, repr=False, compare=False)
 
     @property
     def key(self) -> RecordKey:
@@ -113,7 +115,9 @@ class Submission:
 
     @property
     def document_key(self) -> str:
-        return document_key(self.document_number)
+        if not self._document_key:
+            self._document_key = document_key(self.document_number)
+        return self._document_key
 
     @property
     def unknown_region(self) -> bool:
@@ -178,7 +182,11 @@ def validate_row(
     Blank cells say nothing (CSV batches carry the union of all items' columns) and are dropped
     first; what remains is kept as the record's original payload.
     """
-    raw = {str(k): v for k, v in raw.items() if v is not None and v != "" and not _blank(v)}
+    raw = {
+        str(k): v
+        for k, v in raw.items()
+        if v is not None and (not isinstance(v, str) or v.strip())  # not _blank(v)
+    }
     problems: list[FieldProblem] = []
 
     def problem(name: str, reason: str | Refused, **parts: object) -> None:

@@ -26,6 +26,8 @@ from stdnum.cn import ric
 
 #: A sealed value reads `sealed:<key version>:<base64 of nonce and ciphertext>`.
 SEALED_PREFIX = "sealed:"
+#: A string shorter than a citizen ID number cannot hold one.
+_ID_LENGTH = 18
 _NONCE = 12
 #: Organisation keys live at or above 2**62; person keys below it (both keyed hashes).
 _ORG_BASE = 1 << 62
@@ -41,6 +43,11 @@ _COMPACT = {
     0xFF58: "x",
     **dict.fromkeys(map(ord, " -\u3000\u2010\u2011\u2012\u2013\u2014\uff0d"), None),
 }
+#: Seventeen digits (ASCII or full-width) with only what `_COMPACT` drops between them: a
+#: string without such a run holds no number once compacted, so it is not compacted at all.
+_DIGIT_RUN = re.compile(
+    "[0-9\uff10-\uff19](?:[ \\-\u3000\u2010-\u2014\uff0d]*[0-9\uff10-\uff19]){16}"
+)
 
 
 class VaultError(ValueError):
@@ -88,6 +95,8 @@ class Vault:
     _ciphers: dict[int, AESGCM] = field(default_factory=dict, repr=False, compare=False)
     #: The derived keys of the subject keys and of the log links.
     _macs: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    #: The keyed-hash key's HMAC state before any message, copied for each digest.
+    _keyed: dict[str, hmac.HMAC] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.current_version not in self.data_keys:
@@ -105,6 +114,7 @@ class Vault:
         # cheaper than HMAC-SHA256 per short message here.
         self._macs["key"] = hmac.new(self.hash_key, b"subject-key", hashlib.sha256).digest()
         self._macs["chain"] = hmac.new(self.hash_key, b"chain", hashlib.sha256).digest()
+        self._keyed["digest"] = hmac.new(self.hash_key, digestmod=hashlib.sha256)
 
     @classmethod
     def from_material(cls, material: Mapping[str, Any]) -> Vault:
@@ -163,7 +173,14 @@ class Vault:
                 return self.seal(value)
             return value
         if isinstance(value, dict):
-            return {k: self.seal_identifiers(v) for k, v in value.items()}
+            # The hot path (every stored record, twice): a string too short to hold a number
+            # that does not look sealed is kept without a call.
+            return {
+                k: v
+                if type(v) is str and len(v) < _ID_LENGTH and not v.startswith(SEALED_PREFIX)
+                else self.seal_identifiers(v)
+                for k, v in value.items()
+            }
         if isinstance(value, list):
             return [self.seal_identifiers(v) for v in value]
         return value
@@ -192,8 +209,9 @@ class Vault:
 
     def digest(self, text: str, *, purpose: str = "number") -> str:
         """The keyed hash (HMAC-SHA256, hex) of a value, for equality lookups in the database."""
-        message = f"{purpose}\x1f{text}".encode()
-        return hmac.new(self.hash_key, message, hashlib.sha256).hexdigest()
+        mac = self._keyed["digest"].copy()  # the key's pads computed once, not per value
+        mac.update(f"{purpose}\x1f{text}".encode())
+        return mac.hexdigest()
 
     def subject_key(self, number: str, *, organisation: bool) -> int:
         """A subject's 62-bit keyed key (keyed BLAKE2b) for the listing index, the query log and
@@ -251,7 +269,7 @@ def sealed_version(token: str) -> int | None:
 
 def holds_citizen_id(text: str) -> bool:
     """Whether a string holds a well-formed citizen ID number (with a correct check character)."""
-    if len(text) < 18:
+    if len(text) < _ID_LENGTH or _DIGIT_RUN.search(text) is None:
         return False
     compact = text.translate(_COMPACT)
     for match in _ID_LIKE.finditer(compact):

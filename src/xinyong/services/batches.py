@@ -126,34 +126,39 @@ def ingest_batch(
             f"resumed batch {batch.id} after row {batch.rows_done}, its last committed row"
         )
     handled = 0
+    completed = False
+    chunks = _chunked(rows, chunk_rows)
     try:
-        for chunk in _chunked(rows, chunk_rows):
+        chunk = next(chunks, None)
+        while chunk is not None:
+            # Read one chunk ahead, so that the last chunk's transaction completes the batch
+            # (a commit fewer per file). Whatever stops the reading stops it after this chunk
+            # is committed, as it did when the next chunk was read after the commit.
+            stopped: BaseException | None = None
+            try:
+                following = next(chunks, None)
+            except BaseException as exc:  # raised again below, once this chunk is committed
+                following, stopped = None, exc
             todo = [(n, raw) for n, raw in chunk if n > batch.rows_done]
             handled += len(chunk)
+            last = following is None and stopped is None
             if todo:
-                _ingest_chunk(uow, policy, dept, batch, todo, actor=actor)
+                _ingest_chunk(uow, policy, dept, batch, todo, actor=actor, complete=last)
+                completed = last
             if on_progress:
                 on_progress(handled)
+            if stopped is not None:
+                raise stopped
+            chunk = following
     except (Invalid, UnicodeDecodeError) as exc:
         reason = getattr(exc, "detail", None) or "not readable text"
         _fail(uow, batch, actor=actor, reason=reason)
         # The caller learns which batch failed and what of it stays stored.
         raise BatchFailed(reason, batch_id=batch.id, committed=_counts(batch)) from exc
     with uow:
-        batch.status = BatchStatus.COMPLETE
-        batch.completed_at = uow.now()
-        uow.batches.save_progress(batch)
-        uow.audit.add(
-            AuditEvent(
-                EventTag.BATCH_COMPLETED,
-                actor,
-                "batch",
-                str(batch.id),
-                batch.completed_at,
-                data={**_counts(batch)},
-            )
-        )
-        uow.commit()
+        if not completed:  # no rows, or none after those a resumed batch had committed
+            _complete(uow, batch, actor=actor)
+            uow.commit()
         summary.errors = uow.batches.rejects(batch.id)
     summary.rows = batch.rows_done
     summary.accepted = batch.accepted
@@ -165,8 +170,17 @@ def ingest_batch(
 
 
 def _ingest_chunk(
-    uow: UnitOfWork, policy: Policy, dept: Department, batch: Batch, rows: list[Row], *, actor: str
+    uow: UnitOfWork,
+    policy: Policy,
+    dept: Department,
+    batch: Batch,
+    rows: list[Row],
+    *,
+    actor: str,
+    complete: bool = False,
 ) -> None:
+    """Store one chunk with the batch's progress in one transaction; with `complete`, the
+    batch's last chunk, the batch is completed in it too."""
     with uow:
         gate = policy.gate(business_date(uow.now()))
         valid, problems = validate_rows(rows, dept, gate)
@@ -195,11 +209,30 @@ def _ingest_chunk(
                 },
             )
         )
+        if complete:
+            _complete(uow, batch, actor=actor)
         try:
             uow.commit()
         except BaseException:
             _restore(batch, before)
             raise
+
+
+def _complete(uow: UnitOfWork, batch: Batch, *, actor: str) -> None:
+    """Mark the batch complete, in the caller's transaction."""
+    batch.status = BatchStatus.COMPLETE
+    batch.completed_at = uow.now()
+    uow.batches.save_progress(batch)
+    uow.audit.add(
+        AuditEvent(
+            EventTag.BATCH_COMPLETED,
+            actor,
+            "batch",
+            str(batch.id),
+            batch.completed_at,
+            data={**_counts(batch)},
+        )
+    )
 
 
 def _fail(uow: UnitOfWork, batch: Batch, *, actor: str, reason: str) -> None:
@@ -236,6 +269,8 @@ def _counts(batch: Batch) -> dict[str, int]:
 def _restore(batch: Batch, counts: Mapping[str, int]) -> None:
     for key, value in counts.items():
         setattr(batch, key, value)
+    batch.status = BatchStatus.OPEN
+    batch.completed_at = None
 
 
 def get_batch(uow: UnitOfWork, batch_id: int, *, department: str | None) -> IngestSummary:
