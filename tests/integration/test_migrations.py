@@ -510,6 +510,10 @@ def test_on_sqlite_the_query_log_moves_to_its_own_file_and_back_with_its_rows(
             ]
             if not sqlite:
                 return {}
+            # Migrated with rollback journals (both files commit or neither), then WAL again.
+            for schema in ("main", QUERY_LOG_SCHEMA):
+                mode = conn.exec_driver_sql(f"PRAGMA {schema}.journal_mode").scalar()
+                assert mode == "wal"
             found = {}
             for schema in ("main", QUERY_LOG_SCHEMA):
                 for (name,) in conn.exec_driver_sql(
