@@ -10,7 +10,9 @@ changes.
 
 Both files change in one transaction. Under WAL, SQLite commits such a transaction file by file,
 main first: a process killed between the two commits would leave main without the log and the
-log's file without it too. Back up both files before upgrading (docs/configuration.md).
+log's file without it too. So migrations run with rollback journals when their connection is the
+only one open (db/migrate.py: `xinyong db upgrade` with the server stopped), which commit both
+files or neither; back up both files before upgrading all the same (docs/configuration.md).
 
 Revision ID: 6f41cbb8a562
 Revises: 84897315ef4f
