@@ -51,7 +51,7 @@ from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
 from xinyong.db.lists import ListEntryRow
 from xinyong.db.migrate import upgrade
-from xinyong.db.querylog import bulk_query_writer
+from xinyong.db.querylog_writers import bulk_query_writer
 from xinyong.db.subjects import SubjectRow, identity_values
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain import vault

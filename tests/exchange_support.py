@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 from tests.conftest import Clock
 from tests.factories import citizen_id
 from xinyong.db.audit import AuditEventRow
-from xinyong.db.engine import make_engine
+from xinyong.db.engine import copy_sqlite, make_engine
 from xinyong.db.exchange import SqlExchangeUnitOfWork
 from xinyong.db.migrate import upgrade
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
@@ -146,7 +146,7 @@ def cn(tmp_path: Path, clock: Clock, migrated_sqlite: Path) -> Factory:
 
 def sqlite_node(path: Path, template: Path, clock: Clock) -> Factory:
     """Units of work on a fresh copy of the migrated template (no pool: nothing stays open)."""
-    shutil.copy(template, path)
+    copy_sqlite(template, path)
     engine = make_engine(f"sqlite:///{path}", poolclass=NullPool)
     return partial(SqlExchangeUnitOfWork, make_session_factory(engine), clock)
 

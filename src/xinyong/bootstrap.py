@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 from xinyong.config import Settings, get_settings
 from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
-from xinyong.db.querylog import bulk_query_writer, query_log_appender
+from xinyong.db.querylog_writers import bulk_query_writer, query_log_appender
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain import vault
 from xinyong.domain.calendar import business_date

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, make_url, text
 from tests.conftest import Clock
 from tests.functional.helpers import run
 from xinyong.db.chain import SqlChainStore
+from xinyong.db.engine import QUERY_LOG_SCHEMA, query_log_file
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain import vault
 from xinyong.domain.access import Scope
@@ -56,7 +57,10 @@ def history(
 
     def behind_its_back(sql: str, params: dict[str, Any] | None = None) -> None:
         if database_url.startswith("sqlite"):
-            db = sqlite3.connect(make_url(database_url).database or "")
+            main = make_url(database_url).database or ""
+            db = sqlite3.connect(main)
+            # The query log is a file of its own (db/engine.py): tampering opens it too.
+            db.execute(f"ATTACH DATABASE ? AS {QUERY_LOG_SCHEMA}", (query_log_file(main),))
             db.execute(sql, params or {})
             db.commit()
             db.close()

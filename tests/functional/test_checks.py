@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event, make_url
 
 from tests.factories import citizen_id, debtor_row
+from tests.functional.conftest import settings_for
 from tests.functional.helpers import (
     BAD_CHECK_CHARACTER,
     KeyFor,
@@ -25,7 +28,11 @@ from tests.functional.helpers import (
     submit,
     words,
 )
+from xinyong import bootstrap
+from xinyong.db.engine import query_log_file
 from xinyong.domain.access import ROLE_SCOPES, Role, Scope
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.web.app import create_app
 
 
 def test_a_listed_debtor_is_refused_a_flight_until_the_listing_ends(
@@ -402,3 +409,78 @@ def test_a_check_writes_one_access_line_without_the_number(
     ]
     assert all(r.ms >= 0 for r in lines)  # type: ignore[attr-defined]
     assert not any(number in r.getMessage() for r in lines)
+
+
+def test_a_check_is_logged_and_answered_while_a_batch_holds_its_write_transaction(
+    database_url: str,
+    engine: Engine,
+    clock: Callable[[], datetime],
+    seeded: UowFactory,
+    airline: dict[str, str],
+) -> None:
+    """A batch chunk holds main's write lock from its first statement to its commit. On SQLite
+    the query log is a file of its own (db/engine.py), so the check's log line commits and the
+    answer leaves while that transaction is still open (docs/scale.md). The busy timeout is
+    short: a check that waited for the lock would fail with "database is locked", not hang."""
+    platform = bootstrap.build(settings_for(database_url), clock=clock)
+    sqlite = platform.engine.dialect.name == "sqlite"
+    if sqlite:
+        event.listen(platform.engine, "connect", _short_busy_timeout)
+    client = TestClient(create_app(platform=platform), raise_server_exceptions=False)
+    number = citizen_id(born=date(1980, 1, 2))
+    try:
+        with seeded() as chunk:  # written, not committed: its write lock is held
+            chunk.audit.add(AuditEvent(EventTag.BATCH_PROGRESSED, "batch", "batch", "1", clock()))
+            chunk.session.flush()
+            if sqlite:  # the lock is held: another writer of main would fail
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    _begin_main_write(engine)
+            answered = client.post(
+                "/api/v1/checks", json={"subject": number, "matter": "flight"}, headers=airline
+            )
+            assert answered.status_code == 200, answered.text
+            query_id = answered.json()["id"]
+            with platform.read_uow() as reader:  # committed before the transaction ended
+                assert reader.queries.get(query_id).kind == "check"
+    finally:
+        client.close()
+        platform.close()
+
+
+def test_on_sqlite_the_query_log_is_in_its_own_file_beside_the_main_one(
+    database_url: str, client: TestClient, airline: dict[str, str], seeded: UowFactory
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the query log's own file is SQLite's")
+    main = make_url(database_url).database
+    assert main
+    ids = [check(client, airline, citizen_id(), "flight")["id"] for _ in range(3)]
+    log = sqlite3.connect(query_log_file(main))
+    try:
+        assert [i for (i,) in log.execute("SELECT id FROM queries ORDER BY id")] == ids
+        assert log.execute("SELECT count(*) FROM check_feedback").fetchone() == (0,)
+    finally:
+        log.close()
+    own = sqlite3.connect(main)
+    try:  # main holds no query log of its own
+        names = {n for (n,) in own.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert names.isdisjoint({"queries", "check_feedback"})
+        assert "credit_records" in names
+    finally:
+        own.close()
+
+
+def _short_busy_timeout(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA busy_timeout=200")
+
+
+def _begin_main_write(engine: Engine) -> None:
+    """Begin writing main on a connection of its own that does not wait."""
+    main = make_url(str(engine.url)).database
+    assert main
+    other = sqlite3.connect(main, timeout=0.05, isolation_level=None)
+    try:
+        other.execute("BEGIN")
+        other.execute("DELETE FROM alembic_version WHERE 0")
+    finally:
+        other.close()

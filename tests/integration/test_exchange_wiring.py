@@ -5,7 +5,6 @@ the subjects' authorisations allow."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -26,7 +25,7 @@ from tests.exchange_support import (
     peer,
 )
 from tests.factories import debtor_row, penalty_row
-from xinyong.db.engine import make_engine
+from xinyong.db.engine import copy_sqlite, make_engine
 from xinyong.db.exchange_states import SqlSubjectStates
 from xinyong.db.records import CreditRecordRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
@@ -68,7 +67,7 @@ def bj(seeded: Platform) -> Platform:
 @pytest.fixture
 def cn(tmp_path: Path, clock: Clock, migrated_sqlite: Path, policy: Policy) -> Platform:  # noqa: F811
     path = tmp_path / "cn.db"
-    shutil.copy(migrated_sqlite, path)
+    copy_sqlite(migrated_sqlite, path)
     engine = make_engine(f"sqlite:///{path}", poolclass=NullPool)
     factory = partial(SqlUnitOfWork, make_session_factory(engine), clock)
     departments.sync_departments(factory(), policy.departments, actor="test")

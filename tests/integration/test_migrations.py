@@ -13,24 +13,28 @@ from sqlalchemy import Engine, insert, inspect, text
 
 from tests.conftest import BACKENDS, PG_URL, _drop_postgres, _fresh_postgres
 from xinyong.db.base import table_of
-from xinyong.db.engine import make_engine
+from xinyong.db.engine import QUERY_LOG_SCHEMA, make_engine
 from xinyong.db.migrate import current_revision, upgrade
 from xinyong.db.partitions import include_name, include_object
 from xinyong.db.records import CreditRecordRow
-from xinyong.db.schema import metadata
+from xinyong.db.schema import metadata, stored_metadata
 
 
-def _drift(engine: Engine) -> list[object]:
-    """How the database's schema differs from the tables the rows describe."""
+def _drift(engine: Engine, *, log_file: bool = True) -> list[object]:
+    """How the database's schema differs from the tables the rows describe (on SQLite, the query
+    log's in their own file unless `log_file` is false: before revision 6f41cbb8a562)."""
+    stored = stored_metadata(engine.dialect.name) if log_file else metadata
     with engine.connect() as conn:
         # Partitions (PostgreSQL, db/partitions.py) are storage of the tables the rows describe.
         opts = {
+            # On SQLite the query log's tables are in their own file (db/engine.py).
+            "include_schemas": engine.dialect.name == "sqlite",
             "compare_type": True,
             "include_name": include_name,
             "include_object": include_object,
         }
         context = MigrationContext.configure(conn, opts=opts)
-        return list(compare_metadata(context, metadata))
+        return list(compare_metadata(context, stored))
 
 
 def _tables_of(diff: object) -> set[str]:
@@ -68,7 +72,11 @@ def test_the_database_is_at_the_newest_revision(engine: Engine) -> None:
 
 
 def test_every_table_the_rows_declare_exists(engine: Engine) -> None:
-    assert set(metadata.tables) <= set(inspect(engine).get_table_names())
+    found = inspect(engine)
+    names = set(found.get_table_names())
+    if engine.dialect.name == "sqlite":  # the query log's file too (db/engine.py)
+        names |= set(found.get_table_names(schema=QUERY_LOG_SCHEMA))
+    assert set(metadata.tables) <= names
 
 
 MERGE_REVISION = "def4f1ba58ff"  # the one before document keys
@@ -388,7 +396,8 @@ def test_the_logs_are_partitioned_and_back_with_their_rows_links_and_references(
     assert (kinds(), kept()) == (plain, [1, 1, 1, 0, 1])
     # The same tables, indexes and references as before (later migrations, undone with it, are
     # not this test's business: only what concerns the logs is compared).
-    assert [d for d in _drift(engine) if _tables_of(d) & {*LOGS, "check_feedback"}] == []
+    drift = _drift(engine, log_file=False)
+    assert [d for d in drift if _tables_of(d) & {*LOGS, "check_feedback"}] == []
     upgrade(engine)
     assert (kinds(), kept()) == (partitioned, [1, 1, 1, 0, 1])
     # Feedback still refers to a query that exists.
@@ -458,3 +467,87 @@ def test_refused_rows_keep_their_reasons_code_and_lose_only_it_on_downgrade(
             ]
     finally:
         engine.dispose()
+
+
+BEFORE_LOG_FILE = "84897315ef4f"  # the revision before SQLite's query log had a file of its own
+
+
+def test_on_sqlite_the_query_log_moves_to_its_own_file_and_back_with_its_rows(
+    fresh_url: str,
+) -> None:
+    """SQLite: `queries` and `check_feedback` go into the attached file with their ids, links
+    and the reference between them, and come back on downgrade. PostgreSQL: nothing changes."""
+    from xinyong.db.chain import SqlChainStore
+    from xinyong.db.migrate import downgrade
+    from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+    from xinyong.domain import vault
+    from xinyong.domain.checks import Feedback
+    from xinyong.domain.querylog import QueryEntry
+    from xinyong.services.audit import verify_logs
+
+    engine = make_engine(fresh_url)
+    upgrade(engine, BEFORE_LOG_FILE)
+    at = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    uow = SqlUnitOfWork(make_session_factory(engine), lambda: at)
+    with uow:
+        entries = [
+            QueryEntry(at, key, "check", "BJ-TAX", "desk", "flight", "registry", "M@1")
+            for key in (1001, 1002, 1003)
+        ]
+        ids = uow.queries.add_many(entries)
+        uow.queries.add_feedback(Feedback(ids[1], "M-COURT-FLIGHT", True, None, "desk", at))
+        uow.commit()
+    sqlite = engine.dialect.name == "sqlite"
+
+    def where() -> dict[str, str]:
+        """The schema each table of the log is in (SQLite), and that the rows are all there."""
+        states = verify_logs(SqlChainStore(engine), vault.current())
+        assert [s.findings for s in states] == [[], []]
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT id FROM queries ORDER BY id")).scalars().all() == ids
+            assert conn.execute(text("SELECT query_id FROM check_feedback")).scalars().all() == [
+                ids[1]
+            ]
+            if not sqlite:
+                return {}
+            # Migrated with rollback journals (both files commit or neither), then WAL again.
+            for schema in ("main", QUERY_LOG_SCHEMA):
+                mode = conn.exec_driver_sql(f"PRAGMA {schema}.journal_mode").scalar()
+                assert mode == "wal"
+            found = {}
+            for schema in ("main", QUERY_LOG_SCHEMA):
+                for (name,) in conn.exec_driver_sql(
+                    f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table'"  # noqa: S608
+                ):
+                    if name in ("queries", "check_feedback"):
+                        found[name] = schema
+            return found
+
+    def refused_feedback_on_a_missing_query() -> None:
+        from sqlalchemy.exc import IntegrityError
+
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO check_feedback (query_id, measure_code, applied, actor, at)"
+                    " VALUES (999999, 'M', true, 'desk', :at)"
+                ),
+                {"at": at},
+            )
+
+    before = where()
+    upgrade(engine)
+    moved = where()
+    refused_feedback_on_a_missing_query()
+    downgrade(engine, BEFORE_LOG_FILE)
+    back = where()
+    refused_feedback_on_a_missing_query()
+    if sqlite:
+        in_main = {"queries": "main", "check_feedback": "main"}
+        own = {"queries": QUERY_LOG_SCHEMA, "check_feedback": QUERY_LOG_SCHEMA}
+        assert (before, moved, back) == (in_main, own, in_main)
+        assert _drift(engine, log_file=False) == []
+    upgrade(engine)
+    where()
+    assert _drift(engine) == []
+    engine.dispose()

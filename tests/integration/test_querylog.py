@@ -10,10 +10,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
+from sqlalchemy.pool import NullPool
 
-from xinyong.db.querylog import QueryRow, query_log_appender
+from xinyong.db.engine import make_engine
+from xinyong.db.querylog import QueryRow
+from xinyong.db.querylog_writers import query_log_appender
 from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain.checks import Feedback
 from xinyong.domain.querylog import QueryEntry
 from xinyong.services.querylog import QueryAppender, QueryLogWriter
 
@@ -127,3 +131,31 @@ def test_on_sqlite_the_appender_never_checkpoints_and_the_pool_still_does(
     assert own.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+
+
+def test_a_unit_of_work_that_read_the_log_still_writes_it_beside_the_check_writer(
+    engine: Engine, seeded: UowFactory, append: QueryAppender
+) -> None:
+    """On SQLite a transaction that has read a file cannot go on to write it once another
+    connection wrote it ("database is locked" at once, whatever the busy timeout). So a unit of
+    work locks the query log's file before it first reads it (db/engine.py lock_query_log):
+    the check writer waits for it instead (here it does not wait, and is refused)."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the query log's own file and its lock are SQLite's")
+    [query_id] = append([entry(1, "M-COURT-FLIGHT@7")])
+    impatient = make_engine(str(engine.url), poolclass=NullPool)
+    event.listen(impatient, "connect", lambda conn, _r: conn.execute("PRAGMA busy_timeout=0"))
+    other = query_log_appender(impatient)
+    try:
+        with seeded() as uow:
+            assert uow.queries.get(query_id).subject_key == 1  # the feedback path reads first
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other([entry(2)])
+            uow.queries.add_feedback(Feedback(query_id, "M-COURT-FLIGHT", True, None, "t", AT))
+            uow.commit()
+        assert other([entry(3)])  # and once it committed, the writer goes on
+    finally:
+        other.close()
+        impatient.dispose()
+    with seeded() as uow:
+        assert [f.measure for f in uow.queries.feedback_of(query_id)] == ["M-COURT-FLIGHT"]

@@ -1,20 +1,16 @@
-"""The query log: single entries, group-committed checks, bulk screening, and feedback."""
+"""The query log: its tables, single entries in a unit of work, and feedback (the writers of the
+check path and of screening: db/querylog_writers.py)."""
 
 from __future__ import annotations
 
-import functools
 import logging
-import sqlite3
-import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from functools import partial
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    Engine,
     ForeignKey,
     Integer,
     String,
@@ -30,15 +26,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base, in_chunks
-from xinyong.db.chain import CHAIN_LOCKS, chained_values, last_link, lock_chain
+from xinyong.db.chain import chained_values, last_link, lock_chain
+from xinyong.db.engine import lock_query_log
 from xinyong.db.partitions import drop_ranges_before
 from xinyong.db.types import BigId, UTCDateTime
-from xinyong.domain.chain import GENESIS
 from xinyong.domain.checks import Feedback
 from xinyong.domain.errors import NotFound
 from xinyong.domain.querylog import QueryEntry
-from xinyong.services.querylog import QueryAppender
-from xinyong.services.screening import ScreeningSink
 
 log = logging.getLogger(__name__)
 
@@ -99,13 +93,22 @@ class ScreeningRow(Base):
 
 
 class SqlQueryLog:
+    """The query log in a unit of work. On SQLite its tables live in a file of their own
+    (db/engine.py): each method takes that file's write lock before its first statement, since
+    a transaction that has read the log cannot go on to write it while the check path does."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def _locked(self) -> Connection:
+        conn = self.session.connection()
+        lock_query_log(conn)
+        return conn
 
     def add_many(self, entries: Sequence[QueryEntry]) -> list[int]:
         # The audit chain's lock first, as every unit of work takes them (db/chain.py).
         lock_chain(self.session.connection(), "audit_events")
-        return insert_queries(self.session.connection(), entries)
+        return insert_queries(self._locked(), entries)
 
     @staticmethod
     def _to_domain(row: QueryRow) -> QueryEntry:
@@ -122,6 +125,7 @@ class SqlQueryLog:
         )
 
     def get(self, query_id: int) -> QueryEntry:
+        self._locked()
         row = self.session.get(QueryRow, query_id)
         if row is None:
             raise NotFound(f"check {query_id} does not exist")
@@ -135,6 +139,7 @@ class SqlQueryLog:
         since: datetime | None = None,
         offset: int = 0,
     ) -> list[tuple[int, QueryEntry]]:
+        self._locked()
         query = select(QueryRow).where(QueryRow.subject_key == subject_key)
         if since is not None:
             query = query.where(QueryRow.at >= since)
@@ -144,6 +149,7 @@ class SqlQueryLog:
         return [(row.id, self._to_domain(row)) for row in self.session.scalars(query)]
 
     def count_for_key(self, subject_key: int, *, since: datetime | None = None) -> int:
+        self._locked()
         query = (
             select(func.count()).select_from(QueryRow).where(QueryRow.subject_key == subject_key)
         )
@@ -153,7 +159,7 @@ class SqlQueryLog:
 
     def delete_before(self, moment: datetime, *, limit: int) -> tuple[int, int]:
         # Whole ranges first (PostgreSQL: db/partitions.py), then what is left, a chunk at a time.
-        dropped, dropped_feedback = drop_ranges_before(self.session.connection(), moment)
+        dropped, dropped_feedback = drop_ranges_before(self._locked(), moment)
         deleted, feedback = self._delete_chunk_before(moment, limit=limit)
         return dropped + deleted, dropped_feedback + feedback
 
@@ -174,6 +180,7 @@ class SqlQueryLog:
         return len(ids), feedback
 
     def add_feedback(self, feedback: Feedback) -> None:
+        self._locked()
         self.session.add(
             CheckFeedbackRow(
                 query_id=feedback.query_id,
@@ -187,6 +194,7 @@ class SqlQueryLog:
         self.session.flush()
 
     def feedback_of(self, query_id: int) -> list[Feedback]:
+        self._locked()
         rows = self.session.scalars(
             select(CheckFeedbackRow)
             .where(CheckFeedbackRow.query_id == query_id)
@@ -212,6 +220,7 @@ class SqlQueryLog:
         self.session.flush()
 
     def count(self, kind: str | None = None) -> int:
+        self._locked()
         query = select(func.count()).select_from(QueryRow)
         if kind:
             query = query.where(QueryRow.kind == kind)
@@ -228,6 +237,7 @@ def insert_queries(conn: Connection, entries: Sequence[QueryEntry]) -> list[int]
     each entry linked to the one before it (db/chain.py)."""
     if not entries:
         return []
+    lock_query_log(conn)
     lock_chain(conn, "queries")
     prev = last_link(conn, "queries")
     if conn.dialect.name == "postgresql":
@@ -238,20 +248,20 @@ def insert_queries(conn: Connection, entries: Sequence[QueryEntry]) -> list[int]
             )
         )
     else:
-        # SQLite: this transaction holds the only write lock (BEGIN IMMEDIATE), so max is ours.
+        # SQLite: this transaction holds the query log's only write lock, so max is ours.
         first = int(conn.scalar(select(func.coalesce(func.max(QueryRow.id), 0))) or 0) + 1
         ids = list(range(first, first + len(entries)))
-    linked = chained_values(prev, [_query_fields(e) for e in entries])
+    linked = chained_values(prev, [query_fields(e) for e in entries])
     rows = [
-        {"id": i, **dict(zip(_QUERY_COLUMNS, values, strict=True))}
+        {"id": i, **dict(zip(QUERY_COLUMNS, values, strict=True))}
         for i, values in zip(ids, linked, strict=True)
     ]
     conn.execute(insert(QueryRow), rows)
     return ids
 
 
-def _query_fields(entry: QueryEntry) -> tuple[Any, ...]:
-    """A query-log row's values, in the order of `_QUERY_COLUMNS`."""
+def query_fields(entry: QueryEntry) -> tuple[Any, ...]:
+    """A query-log row's values, in the order of `QUERY_COLUMNS`."""
     e = entry
     return (
         e.at,
@@ -266,7 +276,7 @@ def _query_fields(entry: QueryEntry) -> tuple[Any, ...]:
     )
 
 
-_QUERY_COLUMNS = (
+QUERY_COLUMNS = (
     "at",
     "subject_key",
     "kind",
@@ -279,234 +289,3 @@ _QUERY_COLUMNS = (
     "prev_hash",
     "chain",
 )
-
-
-def bulk_query_writer(engine: Engine) -> ScreeningSink:
-    """A screening's query-log writer: many entries per transaction, committed before it
-    returns. COPY on PostgreSQL; one prepared executemany on SQLite."""
-    if engine.dialect.name == "postgresql":
-        return _Sink(partial(_copy_queries, engine), concurrent=True)
-    # SQLite's executemany takes the GIL back for every row: overlapping it with screening
-    # would only make the two threads queue for the lock.
-    return _Sink(partial(_insert_queries, engine), concurrent=False)
-
-
-class _Sink:
-    """A screening sink that says whether it may run beside the screening (on another thread)."""
-
-    def __init__(self, write: ScreeningSink, *, concurrent: bool) -> None:
-        self.write = write
-        self.concurrent = concurrent
-
-    def __call__(self, template: QueryEntry, rows: Sequence[tuple[int, str]]) -> None:
-        self.write(template, rows)
-
-
-def _insert_queries(engine: Engine, template: QueryEntry, rows: Sequence[tuple[int, str]]) -> None:
-    t = template
-    at = _sqlite_time(t.at)
-    shared = (t.kind, t.department, t.actor, t.purpose, t.authority)
-    columns = ", ".join(_QUERY_COLUMNS)
-    marks = ", ".join("?" * len(_QUERY_COLUMNS))
-    statement = f"INSERT INTO queries ({columns}) VALUES ({marks})"  # noqa: S608 - constant columns
-    with engine.begin() as conn:  # BEGIN IMMEDIATE: the chain's last link stays the last
-        prev = last_link(conn, "queries")
-        linked = chained_values(
-            prev, [(t.at, key, *shared, returned, t.screening_id) for key, returned in rows]
-        )
-        cursor = conn.connection.cursor()
-        cursor.executemany(statement, [(at, *values[1:]) for values in linked])
-        cursor.close()
-
-
-def _copy_field(value: object) -> str:
-    r"""A value in COPY's text format: \N for NULL; backslash, tab and newlines escaped."""
-    if value is None:
-        return "\\N"
-    text_value = str(value)
-    for raw, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
-        text_value = text_value.replace(raw, escaped)
-    return text_value
-
-
-def _copy_queries(engine: Engine, template: QueryEntry, rows: Sequence[tuple[int, str]]) -> None:
-    t = template
-    columns = ", ".join(_QUERY_COLUMNS)
-    at = _copy_field(t.at.astimezone(UTC).isoformat())
-    shared = "\t".join(
-        _copy_field(v) for v in (t.kind, t.department, t.actor, t.purpose, t.authority)
-    )
-    sid = _copy_field(t.screening_id)
-    fields = (t.kind, t.department, t.actor, t.purpose, t.authority)
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        # The chain's lock until commit, then its last link (db/chain.py).
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCKS["queries"],))
-        cursor.execute("SELECT chain FROM queries ORDER BY id DESC LIMIT 1")
-        found = cursor.fetchone()
-        linked = chained_values(
-            found[0] if found and found[0] else GENESIS,
-            [(t.at, key, *fields, returned, t.screening_id) for key, returned in rows],
-        )
-        # Keys are integers, `returned` is measure codes and entry ids and links are hex:
-        # none needs escaping.
-        lines = "".join(f"{at}\t{v[1]}\t{shared}\t{v[7]}\t{sid}\t{v[9]}\t{v[10]}\n" for v in linked)
-        with cursor.copy(f"COPY queries ({columns}) FROM STDIN") as copy:
-            copy.write(lines.encode())
-        raw.commit()
-    finally:
-        raw.close()
-
-
-def query_log_appender(engine: Engine) -> QueryAppender:
-    """What the group-committing check writer commits its batches with."""
-    in_memory = engine.url.database in (None, "", ":memory:")
-    if engine.dialect.name == "sqlite" and not in_memory:  # a file: connections of its own
-        return _SqliteAppender(engine)
-    return _EngineAppender(engine)
-
-
-class _EngineAppender:
-    """One transaction per batch, through SQLAlchemy."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def __call__(self, entries: Sequence[QueryEntry]) -> list[int]:
-        with self.engine.begin() as conn:
-            return insert_queries(conn, entries)
-
-    def close(self) -> None:
-        pass
-
-
-class _SqliteAppender:
-    """A batch as one multi-row INSERT in autocommit: one statement, its own transaction.
-
-    The writer thread shares the GIL with the event loop. The sqlite3 driver lets go of the GIL
-    for every statement it steps (and executemany steps once per row); taking it back waits for
-    the loop to yield, up to the interpreter's switch interval. A BEGIN, an id query, an insert
-    per row and a COMMIT would wait that long several times per batch; one statement waits once.
-
-    The ids: SQLite gives a row without a rowid one more than the table's largest, and the
-    statement holds the write lock, so a batch's rows get consecutive ids ending at `lastrowid`.
-
-    Checkpoints: a commit that takes the write-ahead log past its limit copies the log into the
-    database file and syncs it, which makes that one commit take milliseconds. This connection
-    never does that; a `_Checkpointer` does it beside it, on its own thread and connection.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._raw: Any = None
-        self._checkpointer: _Checkpointer | None = None
-
-    def __call__(self, entries: Sequence[QueryEntry]) -> list[int]:
-        connection = self._connection()
-        # Rows per statement: as many as SQLite's limit on a statement's parameters allows
-        # (32 766 since SQLite 3.32, 999 before).
-        variables = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        size = max(1, variables // len(_QUERY_COLUMNS))
-        chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
-        # One transaction, so that the chain's last link is still the last when the rows
-        # linked to it are inserted (db/chain.py), and all commit or none.
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            found = connection.execute(
-                "SELECT chain FROM queries ORDER BY id DESC LIMIT 1"
-            ).fetchone()
-            prev = found[0] if found and found[0] else GENESIS
-            ids: list[int] = []
-            for chunk in chunks:
-                done, prev = self._insert(connection, chunk, prev)
-                ids += done
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
-        return ids
-
-    def _connection(self) -> Any:
-        if self._raw is None:
-            self._raw = self.engine.raw_connection()
-            self._raw.detach()  # its settings are its own: it never goes back to the pool
-            connection = self._raw.dbapi_connection
-            connection.execute("PRAGMA wal_autocheckpoint=0")
-            self._checkpointer = _Checkpointer(self.engine)
-        return self._raw.dbapi_connection
-
-    @staticmethod
-    def _insert(connection: Any, chunk: Sequence[QueryEntry], prev: str) -> tuple[list[int], str]:
-        values: list[Any] = []
-        linked = chained_values(prev, [_query_fields(e) for e in chunk])
-        for at, *rest in linked:
-            values += (_sqlite_time(at), *rest)
-        cursor = connection.cursor()
-        try:
-            cursor.execute(_multi_row_insert(len(chunk)), values)
-            last = int(cursor.lastrowid)
-        finally:
-            cursor.close()
-        return list(range(last - len(chunk) + 1, last + 1)), linked[-1][-1]
-
-    def close(self) -> None:
-        if self._checkpointer is not None:
-            self._checkpointer.stop()
-            self._checkpointer = None
-        if self._raw is not None:
-            self._raw.close()
-            self._raw = None
-
-
-class _Checkpointer:
-    """Checkpoints a SQLite database's write-ahead log every `every` seconds, from its own thread.
-
-    PASSIVE: it copies what no reader still needs and never waits for, or blocks, a writer. A
-    failure is logged and tried again at the next turn: the query log's writer relies on it.
-    """
-
-    def __init__(self, engine: Engine, *, every: float = 0.5) -> None:
-        self.every = every
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, args=(engine,), name="wal-checkpoint", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=30)
-
-    def _run(self, engine: Engine) -> None:
-        raw: Any = None
-        try:
-            while True:
-                stopping = self._stopping.wait(self.every)
-                try:
-                    if raw is None:
-                        raw = engine.raw_connection()
-                        raw.detach()
-                    raw.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except Exception:
-                    log.exception("checkpointing the write-ahead log failed; trying again")
-                    if raw is not None:
-                        raw.close()
-                        raw = None
-                if stopping:
-                    return
-        finally:
-            if raw is not None:
-                raw.close()
-
-
-def _sqlite_time(at: datetime) -> str:
-    """The storage format of the SQLite DateTime columns (naive UTC, microseconds)."""
-    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-@functools.lru_cache(maxsize=64)
-def _multi_row_insert(rows: int) -> str:
-    one = "(" + ", ".join("?" * len(_QUERY_COLUMNS)) + ")"
-    columns = ", ".join(_QUERY_COLUMNS)
-    return f"INSERT INTO queries ({columns}) VALUES " + ", ".join([one] * rows)  # noqa: S608 - constant columns

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import MetaData
+
 from xinyong.db import (  # noqa: F401 - imported for the tables they declare
     accounts,
     agencies,
@@ -30,6 +32,24 @@ from xinyong.db import (  # noqa: F401 - imported for the tables they declare
     subjects,
     tipoffs,
 )
-from xinyong.db.base import Base
+from xinyong.db.base import NAMING_CONVENTION, Base
+from xinyong.db.engine import QUERY_LOG_SCHEMA, QUERY_LOG_TABLES
 
 metadata = Base.metadata
+
+
+def stored_metadata(dialect: str) -> MetaData:
+    """The tables where a database of `dialect` keeps them: on SQLite the query log's in the
+    attached file's schema (db/engine.py), elsewhere as declared. What alembic compares a
+    database with."""
+    if dialect != "sqlite":
+        return metadata
+    # An index's name as main's convention gives it, without the schema in its label.
+    convention = {**NAMING_CONVENTION, "ix": "ix_%(table_name)s_%(column_0_name)s"}
+    placed = MetaData(naming_convention=convention)
+    for table in metadata.sorted_tables:  # a reference within the log's file follows it there
+        if table.name in QUERY_LOG_TABLES:
+            table.to_metadata(placed, schema=QUERY_LOG_SCHEMA)
+        else:
+            table.to_metadata(placed)
+    return placed

@@ -7,7 +7,7 @@ from sqlalchemy import Connection
 
 from xinyong.db.engine import make_engine
 from xinyong.db.partitions import include_name, include_object
-from xinyong.db.schema import metadata
+from xinyong.db.schema import metadata, stored_metadata
 
 config = context.config
 target_metadata = metadata
@@ -16,7 +16,9 @@ target_metadata = metadata
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=target_metadata,
+        # On SQLite the query log's tables are in an attached file (db/engine.py): compared there.
+        target_metadata=stored_metadata(connection.dialect.name),
+        include_schemas=connection.dialect.name == "sqlite",
         render_as_batch=True,  # SQLite needs ALTER TABLE emulated as copy-and-move
         compare_type=True,
         include_name=include_name,  # partitions are their tables' storage
