@@ -78,22 +78,24 @@ DISPLAY_ENDS = (END - timedelta(days=1), END, END + timedelta(days=1), None)
 DAYS = (END - timedelta(days=2), END - timedelta(days=1), END, END + timedelta(days=1))
 
 
+def _stored_with(seeded: UowFactory, policy: Policy, **columns: object) -> int:
+    """A record submitted, then its stored columns set to `columns` (states and moments no
+    submission on today's clock makes); return its id."""
+    stored = submit_record(seeded(), policy, penalty_row(), department="BJ-AMR", actor="test")
+    with seeded() as uow:
+        uow.session.execute(
+            update(CreditRecordRow).where(CreditRecordRow.id == stored.record.id).values(**columns)
+        )
+        uow.commit()
+    return stored.record.id
+
+
 def _records(seeded: UowFactory, policy: Policy) -> list[int]:
-    ids: list[int] = []
-    for status in RecordStatus:
-        for display_ends in DISPLAY_ENDS:
-            stored = submit_record(
-                seeded(), policy, penalty_row(), department="BJ-AMR", actor="test"
-            )
-            with seeded() as uow:
-                uow.session.execute(
-                    update(CreditRecordRow)
-                    .where(CreditRecordRow.id == stored.record.id)
-                    .values(status=status.value, display_ends=display_ends)
-                )
-                uow.commit()
-            ids.append(stored.record.id)
-    return ids
+    return [
+        _stored_with(seeded, policy, status=status.value, display_ends=display_ends)
+        for status in RecordStatus
+        for display_ends in DISPLAY_ENDS
+    ]
 
 
 def test_the_sql_display_rule_agrees_with_the_domain_on_every_boundary_day(
@@ -151,27 +153,21 @@ def test_the_sql_clean_window_rule_agrees_with_the_domain_on_every_boundary(
 ) -> None:
     """The derived clean status finds persons shown in its window in SQL, without opening a
     record: the same rule as the domain's window (`shown_window`, `shown_between`)."""
-    ids: list[int] = []
-    for status in RecordStatus:
-        for display_ends in (START - timedelta(days=1), START, START + timedelta(days=1), None):
-            for decided in DECIDED:
-                for changed in CHANGED:
-                    stored = submit_record(
-                        seeded(), policy, penalty_row(), department="BJ-AMR", actor="test"
-                    )
-                    with seeded() as uow:
-                        uow.session.execute(
-                            update(CreditRecordRow)
-                            .where(CreditRecordRow.id == stored.record.id)
-                            .values(
-                                status=status.value,
-                                display_ends=display_ends,
-                                decision_date=decided,
-                                updated_at=changed,
-                            )
-                        )
-                        uow.commit()
-                    ids.append(stored.record.id)
+    ends = (START - timedelta(days=1), START, START + timedelta(days=1), None)
+    ids = [
+        _stored_with(
+            seeded,
+            policy,
+            status=status.value,
+            display_ends=display_ends,
+            decision_date=decided,
+            updated_at=changed,
+        )
+        for status in RecordStatus
+        for display_ends in ends
+        for decided in DECIDED
+        for changed in CHANGED
+    ]
     with seeded() as uow:
         records = [uow.records.get(i) for i in ids]
         in_sql = set(
