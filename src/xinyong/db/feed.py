@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, in_chunks, stored_deadline
+from xinyong.db.base import Base, among, stored_deadline
 from xinyong.db.querylog import QueryRow
 from xinyong.db.types import BigId, UTCDateTime
 from xinyong.domain.feed import Acknowledgement, FeedItem, FeedKind
@@ -147,10 +147,10 @@ class SqlFeed:
     def deliveries(self, subject_keys: Collection[int]) -> dict[int, list[tuple[str, str]]]:
         """Per subject key, (party, what it was given) for every answered query about it."""
         out: dict[int, list[tuple[str, str]]] = {}
-        for part in in_chunks(sorted(set(subject_keys))):
+        for among_keys in among(self.session, QueryRow.subject_key, sorted(set(subject_keys))):
             rows = self.session.execute(
                 select(QueryRow.subject_key, QueryRow.department_code, QueryRow.returned).where(
-                    QueryRow.subject_key.in_(part),
+                    among_keys,
                     QueryRow.department_code.is_not(None),
                     QueryRow.kind != "agency_refused",
                     QueryRow.returned != "none",

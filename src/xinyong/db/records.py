@@ -407,12 +407,12 @@ class SqlRecordRepository:
             )
         )
         moved: list[Expired] = []
-        for part in in_chunks(ids):
+        for among_ids in among(self.session, CreditRecordRow.id, ids):
             # `CreditRecord.expire`: only an active record moves (a concurrent change wins).
             rows = self.session.execute(
                 update(CreditRecordRow)
                 .where(
-                    CreditRecordRow.id.in_(part),
+                    among_ids,
                     CreditRecordRow.status == RecordStatus.ACTIVE.value,
                 )
                 .values(status=RecordStatus.EXPIRED.value, updated_at=at)

@@ -228,8 +228,8 @@ class SqlSubjectRepository:
 
     def keys_of(self, subject_ids: Collection[int]) -> dict[int, int]:
         out: dict[int, int] = {}
-        for part in in_chunks(sorted(set(subject_ids))):
-            query = select(SubjectRow.id, SubjectRow.subject_key).where(SubjectRow.id.in_(part))
+        for among_ids in among(self.session, SubjectRow.id, sorted(set(subject_ids))):
+            query = select(SubjectRow.id, SubjectRow.subject_key).where(among_ids)
             out.update((int(i), int(k)) for i, k in self.session.execute(query))
         return out
 
