@@ -166,6 +166,24 @@ def feed(client: TestClient, headers: Headers, **params: int) -> list[Any]:
     return items
 
 
+def acknowledged_late(
+    client: TestClient, item: Any, *, centre: Headers, agency: Headers, due: str
+) -> Any:
+    """The agency's acknowledgement of feed `item`, one working day past `due`: the centre's
+    overdue deadlines name it first, then the agency acknowledges; return its answer."""
+    overdue = client.get("/api/v1/deadlines", params={"overdue": "true"}, headers=centre)
+    [late] = [d for d in overdue.json() if d["kind"] == "acknowledgement"]
+    assert (late["entity_type"], late["entity_id"], late["must_act"]) == (
+        "feed_item",
+        item["seq"],
+        AGENCY,
+    )
+    assert (late["due"], late["working_days_overdue"]) == (due, 1)
+    done = client.post(f"/api/v1/feed/{item['seq']}/acknowledgement", headers=agency)
+    assert done.status_code == 200, done.text
+    return done.json()
+
+
 def object_to(client: TestClient, person: Person, record_id: int) -> Any:
     filed = client.post(
         "/api/v1/me/objections",

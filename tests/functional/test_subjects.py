@@ -14,6 +14,7 @@ from tests.functional.conftest import KeyFor
 from tests.functional.helpers import (
     AGENCY,
     Headers,
+    acknowledged_late,
     agency_query,
     assert_problem,
     auth,
@@ -162,17 +163,8 @@ def test_a_record_a_review_withholds_tells_the_agency_that_received_it_and_asks_
     assert feed(client, amr) == []  # the department only submitted
 
     clock.at = on(date(2026, 11, 26))
-    overdue = client.get("/api/v1/deadlines", params={"overdue": "true"}, headers=every_scope)
-    [late] = [d for d in overdue.json() if d["kind"] == "acknowledgement"]
-    assert (late["entity_type"], late["entity_id"], late["must_act"]) == (
-        "feed_item",
-        item["seq"],
-        AGENCY,
-    )
-    assert (late["due"], late["working_days_overdue"]) == ("2026-11-25", 1)
-    done = client.post(f"/api/v1/feed/{item['seq']}/acknowledgement", headers=agency)
-    assert done.status_code == 200, done.text
-    assert (done.json()["kind"], done.json()["late"]) == ("withheld", True)
+    done = acknowledged_late(client, item, centre=every_scope, agency=agency, due="2026-11-25")
+    assert (done["kind"], done["late"]) == ("withheld", True)
 
 
 def test_a_held_record_is_told_at_the_hold_and_again_when_the_review_decides(
