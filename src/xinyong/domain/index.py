@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -188,6 +188,10 @@ class _Base:
         return range(first, last)
 
 
+#: The index's keys as arrays: the base's (sorted) and the overlay's (ListingIndex.held_keys).
+HeldKeys = tuple["array[int]", Collection[int]]
+
+
 class ListingIndex:
     """Postings by subject key: a compact base and an overlay of what changed since it was built."""
 
@@ -253,6 +257,12 @@ class ListingIndex:
         if not hits:
             return ()
         return tuple(self._posting(base, i) for i in hits)
+
+    def held_keys(self) -> HeldKeys:
+        """The base's keys (sorted, signed 64-bit) and the overlay's keys: what a caller testing
+        many keys at once (screening, services/bulk_keys.py) needs to tell which keys `postings`
+        may find anything under. Valid until the index next changes, as `finder` is."""
+        return self._base.keys, self._overlay.keys()
 
     def finder(self) -> Callable[[int], tuple[Posting, ...]]:
         """`postings` as a closure over the current arrays, for tight loops (screening).

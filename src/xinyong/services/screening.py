@@ -19,7 +19,7 @@ from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import returned_by, subject_keys
 from xinyong.domain.errors import Invalid, OutsideMandate
 from xinyong.domain.identifiers import redact_id_numbers
-from xinyong.domain.index import Hit, person_key
+from xinyong.domain.index import HeldKeys, Hit
 from xinyong.domain.querylog import NOTHING, QueryEntry, QueryKind
 from xinyong.services.audit import record_refusal
 from xinyong.services.checks import Checker
@@ -117,6 +117,9 @@ def screen(
     Results are yielded in input order. Each chunk's query-log entries are written (and committed
     by `sink`) before that chunk's results are yielded, so no answer leaves without its log entry.
     """
+    # NumPy loads with a server's first screening, not with every process that starts.
+    from xinyong.services.bulk_keys import NOT_A_KEY
+
     checker.require_matter(matter)
     checker.sync()
     out = summary if summary is not None else ScreenSummary()
@@ -134,6 +137,7 @@ def screen(
     )
     hits_for = checker.triggers.hits
     index_postings = checker.index.finder()
+    held_keys = checker.index.held_keys()  # as the finder sees the index
     # Without organisations on any list, a number that is a valid citizen ID number needs no
     # second lookup as a credit code (the rare all-digit government codes).
     orgs = checker.index.holds_organisations()
@@ -160,11 +164,9 @@ def screen(
         found_in_chunk.clear()
 
     try:
-        for row, raw in rows:
-            number = raw.strip()
-            key = person_key(number) if len(number) == 18 and number.isascii() else None
-            if key is not None and not orgs:
-                found = index_postings(key)
+        for row, raw, number, key, held in _keyed_rows(rows, held_keys):
+            if key != NOT_A_KEY and not orgs:
+                found = index_postings(key) if held else ()
             else:
                 try:
                     number, keys = subject_keys(raw)
@@ -191,6 +193,25 @@ def screen(
         yield from writer.finish()
     finally:
         writer.close()
+
+
+def _keyed_rows(
+    rows: Iterable[tuple[int, str]], held_keys: HeldKeys
+) -> Iterator[tuple[int, str, str, int, bool]]:
+    """Each row as (row, raw, number, key, held): the number stripped, its person key
+    (NOT_A_KEY if it is not a well-formed citizen ID number) and whether the index may hold
+    anything under that key, computed a block of rows at a time."""
+    from xinyong.services.bulk_keys import KEY_BLOCK, may_hold, person_keys
+
+    it = iter(rows)
+    while block := list(islice(it, KEY_BLOCK)):
+        numbers = [raw.strip() for _, raw in block]
+        keys = person_keys(numbers)
+        held = may_hold(held_keys, keys)
+        for (row, raw), number, key, may in zip(
+            block, numbers, keys.tolist(), held.tolist(), strict=True
+        ):
+            yield row, raw, number, key, may
 
 
 #: Names of the column that holds the numbers, in order of preference (compared in lower case).
