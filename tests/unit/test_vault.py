@@ -16,6 +16,8 @@ from xinyong.domain.vault import (
 )
 
 NUMBER = "11010519491231002X"
+#: NUMBER's key under the fixed material of the stability test, as released keys were computed.
+KNOWN_KEY = 4198076726242730131
 
 
 def b64(raw: bytes) -> str:
@@ -93,6 +95,25 @@ def test_subject_keys_are_keyed_and_keep_persons_below_organisations(keys: Vault
     assert person != int(NUMBER[:17])
     assert person != other.subject_key(NUMBER, organisation=False)
     assert person < 2**62 <= organisation < 2**63
+
+
+def test_subject_keys_stay_what_is_stored_and_bulk_digests_agree() -> None:
+    """Stored keys and query-log keys outlive a release: fixed material gives a fixed key,
+    one number at a time and in bulk (person_key_digests, unmasked)."""
+    fixed = Vault.from_material(
+        {
+            "data_key": 1,
+            "data_keys": {"1": b64(bytes(32))},
+            "hash_key": b64(bytes(range(32))),
+            "signing_key": b64(bytes(32)),
+        }
+    )
+    key = fixed.subject_key(NUMBER, organisation=False)
+    assert key == fixed.subject_key(NUMBER, organisation=False)  # the prepared state is copied
+    digests = fixed.person_key_digests([NUMBER.encode(), b"110105194912310021"])
+    assert len(digests) == 16
+    assert int.from_bytes(digests[:8], "big") & (2**62 - 1) == key
+    assert key == KNOWN_KEY
 
 
 def test_a_signature_verifies_only_for_what_was_signed(keys: Vault) -> None:
