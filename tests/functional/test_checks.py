@@ -7,6 +7,7 @@ import logging
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, event, make_url
 
 from tests.factories import citizen_id, debtor_row
 from tests.functional.conftest import settings_for
+from tests.functional.consoles import sign_in
 from tests.functional.helpers import (
     BAD_CHECK_CHARACTER,
     KeyFor,
@@ -484,3 +486,67 @@ def _begin_main_write(engine: Engine) -> None:
         other.execute("DELETE FROM alembic_version WHERE 0")
     finally:
         other.close()
+
+
+def _hold_main_write(url: str) -> sqlite3.Connection:
+    """An open transaction that has written main (its write lock held until rolled back)."""
+    main = make_url(url).database
+    assert main
+    holder = sqlite3.connect(main, timeout=0.05, isolation_level=None)
+    holder.execute("BEGIN")
+    holder.execute("DELETE FROM alembic_version WHERE 0")
+    return holder
+
+
+def test_a_console_check_is_logged_and_answered_while_a_batch_holds_its_write_transaction(
+    database_url: str, clock: Callable[[], datetime], seeded: UowFactory
+) -> None:
+    """The counter's check from the console goes through the check path's query-log writer,
+    as the API's does: on SQLite it never waits for a batch's lock on main."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the query log's own file is SQLite's")
+    platform = bootstrap.build(settings_for(database_url), clock=clock)
+    event.listen(platform.engine, "connect", _short_busy_timeout)
+    client = TestClient(create_app(platform=platform), raise_server_exceptions=False)
+    try:
+        me = sign_in(client, "desk.caac", Role.IMPLEMENTING_DEPARTMENT, "BJ-CAAC-NC")
+        holder = _hold_main_write(database_url)
+        try:
+            ran = client.post(
+                "/console/checks",
+                data={"number": citizen_id(), "matter": "flight", "csrf": me.csrf},
+                follow_redirects=False,
+            )
+            assert ran.status_code == 303, ran.text
+            query_id = int(ran.headers["location"].rsplit("/", 1)[1])
+            with platform.read_uow() as reader:  # committed before the batch's transaction ended
+                assert reader.queries.get(query_id).kind == "check"
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+    finally:
+        client.close()
+        platform.close()
+
+
+def test_a_command_line_check_is_answered_while_a_batch_holds_its_write_transaction(
+    debtor: str, database: str
+) -> None:
+    """`xinyong check` logs as the server does: never behind a batch's lock on main (SQLite
+    waits up to its busy timeout of 30 s for a lock, so a check that queued would not finish
+    within the join below)."""
+    assert run("lists", "court-sync").exit_code == 0
+    holder = _hold_main_write(database)
+    results: list[Any] = []
+    try:
+        worker = threading.Thread(
+            target=lambda: results.append(run(*CHECK_FLIGHT, "--json", debtor)), daemon=True
+        )
+        worker.start()
+        worker.join(timeout=20)
+        assert results, "the check waited for the batch's write lock"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert results[0].exit_code == 0, results[0].output
+    assert [m["code"] for m in json.loads(results[0].stdout)["measures"]] == ["M-COURT-FLIGHT"]

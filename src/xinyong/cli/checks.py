@@ -93,7 +93,13 @@ def _check_one(
     from xinyong.services.checks import run_check
 
     query_id, answer = run_check(
-        p.uow(), checker, raw, matter, department=department, actor=context.CLI_ACTOR
+        p.uow(),
+        checker,
+        raw,
+        matter,
+        department=department,
+        actor=context.CLI_ACTOR,
+        log=p.query_writer().write,  # as the server logs a check: never behind a batch
     )
     shown = mask_number(answer.number)
     if as_json:

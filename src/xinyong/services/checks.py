@@ -228,13 +228,18 @@ def run_check(
     *,
     department: str | None,
     actor: str,
+    log: Callable[[QueryEntry], int] | None = None,
 ) -> tuple[int, Answer]:
-    """Answer one check and log it on the subject's file before returning (one transaction)."""
+    """Answer one check and log it on the subject's file before returning: through `log` (the
+    platform's query-log writer, `QueryLogWriter.write`, which never waits for a batch's write
+    transaction on SQLite), or else in a transaction of `uow`'s own."""
     try:
         done = check(checker, raw_number, matter, department=department, actor=actor)
     except OutsideMandate as refusal:
         record_refusal(uow, refusal, actor=actor, department=department)
         raise
+    if log is not None:
+        return log(done.entry), done.answer
     with uow:
         (query_id,) = uow.queries.add_many([done.entry])
         uow.commit()

@@ -7,6 +7,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -86,6 +87,20 @@ class QueryLogWriter:
         self, entry: QueryEntry, done: Callable[[int | None, BaseException | None], None]
     ) -> None:
         self._queue.put(_Pending(entry, done))
+
+    def write(self, entry: QueryEntry) -> int:
+        """Store `entry` with the next shared commit and return its id once it has committed:
+        `submit` for a caller that waits on a thread of its own (a console form, the CLI)."""
+        committed: Future[int] = Future()
+
+        def done(query_id: int | None, error: BaseException | None) -> None:
+            if error is not None or query_id is None:
+                committed.set_exception(error or RuntimeError("the query log gave no id"))
+            else:
+                committed.set_result(query_id)
+
+        self.submit(entry, done)
+        return committed.result()
 
     def stop(self) -> None:
         self._queue.put(None)

@@ -80,6 +80,7 @@ async def run_check(
             matter,
             department=me.department,
             actor=me.actor,
+            log=platform.query_writer().write,  # never behind a batch's write lock
         ),
         again=lambda me, status, alert: _checks_page(request, me, status, alert),
         then=lambda done: f"/console/checks/{done[0]}",
