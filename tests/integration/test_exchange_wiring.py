@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.pool import NullPool
 
 from tests.conftest import Clock
@@ -25,11 +25,13 @@ from tests.exchange_support import (
     peer,
 )
 from tests.factories import debtor_row, penalty_row
+from xinyong.db.audit import AuditEventRow
 from xinyong.db.engine import copy_sqlite, make_engine
 from xinyong.db.exchange_states import SqlSubjectStates
 from xinyong.db.records import CreditRecordRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.access import Scope
+from xinyong.domain.audit import EventTag
 from xinyong.domain.envelopes import NodeKeys, RefusalReason, peek
 from xinyong.domain.exchange import (
     Entitlement,
@@ -41,7 +43,7 @@ from xinyong.domain.exchange import (
 )
 from xinyong.domain.feed import FeedKind
 from xinyong.domain.keys import ApiKey
-from xinyong.domain.lists import EntryState
+from xinyong.domain.lists import BASIS_WITHHELD, EntryState
 from xinyong.domain.merkle import MerkleTree
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus, document_key
@@ -426,3 +428,66 @@ def test_a_peers_correction_and_revocation_tell_the_agency_that_received_the_cop
         (FeedKind.IDENTITY_HOLD, "record", copy, None),
         (FeedKind.RELEASED, "record", copy, None),
     ]
+
+
+@pytest.fixture
+def receiving(bj: Platform, cn: Platform) -> tuple[Platform, Platform]:
+    """The two nodes with the roles turned: Beijing on a file of its own, the national node on
+    the database under test, so that what the receiver does runs on each backend."""
+    origin, receiver = cn, bj
+    exchange.init_node(origin(), BJ_ID, BJ_KEYS, actor="test")
+    exchange.init_node(receiver(), CN_ID, CN_KEYS, actor="test")
+    exchange.add_peer(origin(), peer(CN_ID, CN_KEYS), actor="test")
+    exchange.add_peer(receiver(), peer(BJ_ID, BJ_KEYS), actor="test")
+    return origin, receiver
+
+
+def test_a_copy_held_at_its_origin_ends_the_listings_on_it_as_a_hold_here_would(
+    receiving: tuple[Platform, Platform], policy: Policy
+) -> None:
+    bj, cn = receiving
+    broker = FakeBroker()
+    row = debtor_row()
+    stored = submit_record(bj(), policy, row, department="BJ-HCOURT", actor="court")
+    assert decided_lists.record_court_listings(bj(), policy, actor="court-feed") == 1
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 2
+    with cn() as u:
+        subject = u.subjects.get_by_number(stored.subject_number)
+        assert subject is not None
+        assert subject.id is not None
+        (copy,) = u.entries.of_subject(subject.id, policy.list_types)
+
+    # The document resubmitted about another person: held at its origin for an identity review.
+    moved = debtor_row(document_number=row["document_number"])
+    submit_record(bj(), policy, moved, department="BJ-HCOURT", actor="court")
+    exchange.relay_outbox(bj(), FakeTransport(broker, "BJ"), NoAuthorisations())
+    transport = FakeTransport(broker, "CN")
+    first = exchange.consume(cn(), transport, "BJ", make_apply(policy), batch=1)  # the record's
+    assert first.outcomes[Outcome.APPLIED] == 1
+    assert records_of(cn, "BJ-HCOURT", str(row["document_number"])) is RecordStatus.IDENTITY_HOLD
+    with cn() as u:
+        ended = u.entries.get(copy.id or 0, policy.list_types)
+        lost = [
+            (e.actor, e.data.get("ground"))
+            for e in u.session.scalars(
+                select(AuditEventRow).where(
+                    AuditEventRow.tag == EventTag.LISTING_BASIS_LOST.value,
+                    AuditEventRow.entity_id == str(copy.id),
+                )
+            )
+        ]
+    assert ended.state is EntryState.EXITED
+    assert ended.exit_ground == BASIS_WITHHELD  # the ground a hold here records, not revocation
+    assert lost == [("node:BJ", BASIS_WITHHELD)]
+
+    # The origin's own listing event agrees; the review finds it is the person's after all, and
+    # the listing stands again here as it does there.
+    exchange.consume(cn(), transport, "BJ", make_apply(policy))
+    [review] = list_identity_reviews(bj())
+    resolve_identity_review(bj(), policy, review.id, same_person=True, note="原件", actor="c")
+    flow(broker, bj, "BJ", cn, "CN", policy)
+    assert records_of(cn, "BJ-HCOURT", str(row["document_number"])) is RecordStatus.ACTIVE
+    with cn() as u:
+        again = u.entries.get(copy.id or 0, policy.list_types)
+    assert again.state in (EntryState.DECIDED, EntryState.PUBLISHED)
+    assert again.exit_ground is None

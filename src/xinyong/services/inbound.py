@@ -17,7 +17,7 @@ from xinyong.domain.envelopes import RefusalReason, Refused
 from xinyong.domain.errors import Invalid
 from xinyong.domain.exchange import EntityType, Event
 from xinyong.domain.feed import FeedKind
-from xinyong.domain.lists import EntryState, ListEntry
+from xinyong.domain.lists import BASIS_REVOKED, BASIS_WITHHELD, EntryState, ListEntry
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus, document_key, validate_row
 from xinyong.services.departments import require_department
@@ -157,7 +157,12 @@ def _move(
         record.updated_at = at
     uow.records.save_status(record)
     if not record.is_displayable_on(today):
-        ended = end_listings_resting_on(uow, policy, record, today=today, actor=_actor(event))
+        # Held at its origin, the record is withheld as a hold here withholds it: the listings
+        # resting on it end on the identity-review ground, and stand again if it is released.
+        ground = BASIS_WITHHELD if target is RecordStatus.IDENTITY_HOLD else BASIS_REVOKED
+        ended = end_listings_resting_on(
+            uow, policy, record, today=today, actor=_actor(event), ground=ground
+        )
         if target in (RecordStatus.REVOKED, RecordStatus.REPAIRED):
             kind = FeedKind.REVOKED if target is RecordStatus.REVOKED else FeedKind.REPAIRED
             subject = uow.subjects.get(record.subject_id)
