@@ -191,11 +191,15 @@ def test_one_department_user_uploads_bad_rows_downloads_the_report_checks_and_gi
     saved = tmp_path / "errors.csv"
     download.value.save_as(saved)
     report = list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8-sig"))))
-    assert report[0] == ["row", "field", "reason"]
+    assert report[0] == ["row", "field", "reason", "code"]
     assert sorted(int(r[0]) for r in report[1:]) == [2, 3]
     assert {r[1]: r[2] for r in report[1:]} == {
         "subject_id": "不是有效的公民身份号码：校验码不正确",
         "fine_amount": "应为数字。",
+    }
+    assert {r[1]: r[3] for r in report[1:]} == {
+        "subject_id": "invalid_citizen_id",
+        "fine_amount": "not_a_number",
     }
     assert "110105194912310021" not in saved.read_text(encoding="utf-8-sig")
 

@@ -175,6 +175,34 @@ def test_a_batch_can_be_read_back_with_its_counts_and_errors(
     assert stored["notes"] == []
 
 
+def test_each_refused_row_comes_back_with_its_stable_code_and_parts(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    rows = [penalty_row(), penalty_row(fine_amount="lots"), penalty_row(religion="佛教")]
+    rows.append(penalty_row(subject_id=BAD_CHECK_CHARACTER))
+    summary = client.post(
+        "/api/v1/records/batch", content=as_csv(rows), headers={**writer, **CSV}
+    ).json()
+    coded = [(e["row"], e["field"], e["code"], e["parts"]) for e in summary["errors"]]
+    assert coded == [
+        (2, "fine_amount", "not_a_number", {}),
+        (3, "religion", "banned_field", {"ban": "religious belief"}),
+        (
+            4,
+            "subject_id",
+            "invalid_citizen_id",
+            {"inner": "id_check_character_kind", "found": "Y", "needed": "X"},
+        ),
+    ]
+    assert summary["errors"][0]["reason"] == "must be a number"
+    # Read back from what the batch stored, the same; and the answer's schema says so.
+    stored = client.get(f"/api/v1/batches/{summary['batch_id']}", headers=writer).json()
+    assert stored["errors"] == summary["errors"]
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["RowProblem"]
+    assert {"code", "parts"} <= set(schema["required"])
+    assert schema["properties"]["parts"]["type"] == "object"
+
+
 def test_another_department_cannot_read_a_batch(
     client: TestClient, writer: dict[str, str], key_for: KeyFor, other_department: str
 ) -> None:
@@ -239,6 +267,30 @@ def test_ingesting_a_file_reports_each_refused_row_and_writes_them_beside_it(
     assert refused[1]["field"] == "subject_id"
     assert "check character" in refused[1]["reason"]
     assert refused[0]["document_number"] == rows[1]["document_number"]
+
+
+def test_the_reject_file_and_the_json_summary_name_each_refused_rows_code(
+    migrated: str, batch_file: tuple[Path, list[dict[str, object]]]
+) -> None:
+    path, _ = batch_file
+    result = run("ingest", str(path), "--department", "BJ-AMR", "--json")
+    assert result.exit_code == 1, result.output
+    summary = json.loads(result.stdout)
+    assert [(e["row"], e["code"], e["parts"]) for e in summary["errors"]] == [
+        (2, "not_a_number", {}),
+        (
+            4,
+            "invalid_citizen_id",
+            {"inner": "id_check_character_kind", "found": "Y", "needed": "X"},
+        ),
+    ]
+    with path.with_name("amr.rejects.csv").open(encoding="utf-8-sig", newline="") as fh:
+        refused = list(csv.DictReader(fh))
+    assert list(refused[0])[:4] == ["row", "field", "reason", "code"]
+    assert [(r["row"], r["code"]) for r in refused] == [
+        ("2", "fine_amount: not_a_number"),
+        ("4", "subject_id: invalid_citizen_id"),
+    ]
 
 
 def test_ingesting_the_same_file_again_adds_nothing(

@@ -138,8 +138,13 @@ def test_a_department_uploads_a_batch_with_bad_rows_and_downloads_the_error_repo
     report = client.get(f"{url}/errors.csv")
     assert report.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
-    assert rows[0] == ["row", "field", "reason"]
+    assert rows[0] == ["row", "field", "reason", "code"]
     assert sorted(int(r[0]) for r in rows[1:]) == [2, 3]
+    # The reason's stable code beside its words, the same in every language.
+    assert {r[1]: r[3] for r in rows[1:]} == {
+        "subject_id": "invalid_citizen_id",
+        "decision_date": "not_a_date",
+    }
     assert all(not cell.startswith(("=", "+", "@")) for r in rows for cell in r)
     assert "110105194912310021" not in report.text
     # Each reason in the page's language; the field stays the column's name in the file.
@@ -155,10 +160,14 @@ def test_a_department_uploads_a_batch_with_bad_rows_and_downloads_the_error_repo
     assert "不是有效" not in english.text
     report = client.get(f"{url}/errors.csv")  # the language the reader chose, remembered
     rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
-    assert rows[0] == ["row", "field", "reason"]
+    assert rows[0] == ["row", "field", "reason", "code"]
     assert {r[1]: r[2] for r in rows[1:]} == {
         "subject_id": "not a valid citizen ID number: the check character is wrong.",
         "decision_date": "must be a date as YYYY-MM-DD.",
+    }
+    assert {r[1]: r[3] for r in rows[1:]} == {
+        "subject_id": "invalid_citizen_id",
+        "decision_date": "not_a_date",
     }
 
 

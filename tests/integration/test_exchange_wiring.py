@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.pool import NullPool
 
 from tests.conftest import Clock
@@ -24,12 +24,14 @@ from tests.exchange_support import (
     migrated_sqlite,  # noqa: F401 - a fixture
     peer,
 )
-from tests.factories import debtor_row, penalty_row
+from tests.factories import citizen_id, debtor_row, penalty_row
+from xinyong.db.audit import AuditEventRow
 from xinyong.db.engine import copy_sqlite, make_engine
 from xinyong.db.exchange_states import SqlSubjectStates
 from xinyong.db.records import CreditRecordRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.access import Scope
+from xinyong.domain.audit import EventTag
 from xinyong.domain.envelopes import NodeKeys, RefusalReason, peek
 from xinyong.domain.exchange import (
     Entitlement,
@@ -41,7 +43,7 @@ from xinyong.domain.exchange import (
 )
 from xinyong.domain.feed import FeedKind
 from xinyong.domain.keys import ApiKey
-from xinyong.domain.lists import EntryState
+from xinyong.domain.lists import BASIS_WITHHELD, EntryState
 from xinyong.domain.merkle import MerkleTree
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus, document_key
@@ -426,3 +428,144 @@ def test_a_peers_correction_and_revocation_tell_the_agency_that_received_the_cop
         (FeedKind.IDENTITY_HOLD, "record", copy, None),
         (FeedKind.RELEASED, "record", copy, None),
     ]
+
+
+@pytest.fixture
+def receiving(bj: Platform, cn: Platform) -> tuple[Platform, Platform]:
+    """The two nodes with the roles turned: Beijing on a file of its own, the national node on
+    the database under test, so that what the receiver does runs on each backend."""
+    origin, receiver = cn, bj
+    exchange.init_node(origin(), BJ_ID, BJ_KEYS, actor="test")
+    exchange.init_node(receiver(), CN_ID, CN_KEYS, actor="test")
+    exchange.add_peer(origin(), peer(CN_ID, CN_KEYS), actor="test")
+    exchange.add_peer(receiver(), peer(BJ_ID, BJ_KEYS), actor="test")
+    return origin, receiver
+
+
+def test_a_copy_held_at_its_origin_ends_the_listings_on_it_as_a_hold_here_would(
+    receiving: tuple[Platform, Platform], policy: Policy
+) -> None:
+    bj, cn = receiving
+    broker = FakeBroker()
+    row = debtor_row()
+    stored = submit_record(bj(), policy, row, department="BJ-HCOURT", actor="court")
+    assert decided_lists.record_court_listings(bj(), policy, actor="court-feed") == 1
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 2
+    with cn() as u:
+        subject = u.subjects.get_by_number(stored.subject_number)
+        assert subject is not None
+        assert subject.id is not None
+        (copy,) = u.entries.of_subject(subject.id, policy.list_types)
+
+    # The document resubmitted about another person: held at its origin for an identity review.
+    moved = debtor_row(document_number=row["document_number"])
+    submit_record(bj(), policy, moved, department="BJ-HCOURT", actor="court")
+    exchange.relay_outbox(bj(), FakeTransport(broker, "BJ"), NoAuthorisations())
+    transport = FakeTransport(broker, "CN")
+    first = exchange.consume(cn(), transport, "BJ", make_apply(policy), batch=1)  # the record's
+    assert first.outcomes[Outcome.APPLIED] == 1
+    assert records_of(cn, "BJ-HCOURT", str(row["document_number"])) is RecordStatus.IDENTITY_HOLD
+    with cn() as u:
+        ended = u.entries.get(copy.id or 0, policy.list_types)
+        lost = [
+            (e.actor, e.data.get("ground"))
+            for e in u.session.scalars(
+                select(AuditEventRow).where(
+                    AuditEventRow.tag == EventTag.LISTING_BASIS_LOST.value,
+                    AuditEventRow.entity_id == str(copy.id),
+                )
+            )
+        ]
+    assert ended.state is EntryState.EXITED
+    assert ended.exit_ground == BASIS_WITHHELD  # the ground a hold here records, not revocation
+    assert lost == [("node:BJ", BASIS_WITHHELD)]
+
+    # The origin's own listing event agrees; the review finds it is the person's after all, and
+    # the listing stands again here as it does there.
+    exchange.consume(cn(), transport, "BJ", make_apply(policy))
+    [review] = list_identity_reviews(bj())
+    resolve_identity_review(bj(), policy, review.id, same_person=True, note="原件", actor="c")
+    flow(broker, bj, "BJ", cn, "CN", policy)
+    assert records_of(cn, "BJ-HCOURT", str(row["document_number"])) is RecordStatus.ACTIVE
+    with cn() as u:
+        again = u.entries.get(copy.id or 0, policy.list_types)
+    assert again.state in (EntryState.DECIDED, EntryState.PUBLISHED)
+    assert again.exit_ground is None
+
+
+def agency_received(cn: Platform, policy: Policy, number: str) -> tuple[int, int]:
+    """Let the agency query the person's records on `cn`; return the subject's id there and the
+    record it was given."""
+    with cn() as u:
+        subject = u.subjects.get_by_number(number)
+        assert subject is not None
+        assert subject.id is not None
+        now = u.now()
+    authorisations.grant_authorisation(
+        cn(),
+        policy,
+        subject_id=subject.id,
+        grantee=AGENCY,
+        purpose="loan_approval",
+        scope="records",
+        expires_on=now.date() + timedelta(days=30),
+        actor=f"account:{subject.id}",
+    )
+    caller = ApiKey(None, "p", "", AGENCY, AGENCY, frozenset({Scope.AGENCY_QUERY}), now)
+    query = partial(authorisations.agency_query, purpose="loan_approval", scope="records")
+    [copy] = [r.id for r in query(cn(), policy, caller=caller, number=number).records]
+    return subject.id, copy
+
+
+def test_a_copy_its_origins_review_withholds_is_told_withheld_here_too(
+    receiving: tuple[Platform, Platform], policy: Policy
+) -> None:
+    bj, cn = receiving
+    broker = FakeBroker()
+    # A number whose region code no table knows: in force, and a review asks staff to confirm it.
+    flagged = penalty_row(subject_id=citizen_id(region="990101"), subject_name="王秀英")
+    stored = submit_record(bj(), policy, flagged, department="BJ-AMR", actor="amr")
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    subject_id, copy = agency_received(cn, policy, stored.subject_number)
+
+    # The origin's review finds the number is not the person's: its recipients are told
+    # withheld, and so are this node's, acknowledging it as a revocation.
+    [review] = list_identity_reviews(bj())
+    resolve_identity_review(bj(), policy, review.id, same_person=False, note="冒用", actor="c")
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    assert records_of(cn, "BJ-AMR", stored.record.document_number) is RecordStatus.IDENTITY_HOLD
+    with cn() as u:
+        told = u.feed.after(AGENCY, 0, limit=10)
+        owed = [u.feed.acknowledgement(i.seq or 0) for i in told]
+    assert [(i.kind, i.entity_type, i.entity_id) for i in told] == [
+        (FeedKind.WITHHELD, "record", copy)
+    ]
+    assert [(a.agency, a.subject_id) for a in owed if a is not None] == [(AGENCY, subject_id)]
+    assert stored.subject_number not in told[0].detail
+
+    # A record held on a conflicting name, which its review keeps withheld for good: the hold is
+    # told here at once, the decision when it is taken.
+    row = penalty_row()
+    held = submit_record(bj(), policy, row, department="BJ-AMR", actor="amr")
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    other_id, other = agency_received(cn, policy, held.subject_number)
+    renamed = {**row, "subject_name": "赵敏", "fine_amount": "7000"}
+    submit_record(bj(), policy, renamed, department="BJ-AMR", actor="amr")
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    [review] = [r for r in list_identity_reviews(bj()) if r.is_open]
+    resolve_identity_review(bj(), policy, review.id, same_person=False, note="非本人", actor="c")
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    with cn() as u:
+        told = u.feed.after(AGENCY, told[-1].seq or 0, limit=10)
+    assert [(i.kind, i.entity_id) for i in told if i.entity_type == "record"][-2:] == [
+        (FeedKind.IDENTITY_HOLD, other),
+        (FeedKind.WITHHELD, other),
+    ]
+    assert told[-1].acknowledge_by is not None
+
+    # The origin sends its records again (reconciliation's repair): nothing is told twice.
+    requeue_subjects(bj(), policy, [stored.record.subject_id, held.record.subject_id])
+    flow(broker, bj, "BJ", cn, "CN", policy)
+    with cn() as u:
+        assert u.feed.after(AGENCY, told[-1].seq or 0, limit=10) == []
+    assert other_id != subject_id

@@ -368,3 +368,12 @@ def test_the_schema_refuses_an_identifier_in_the_clear() -> None:
 def test_every_kind_is_in_the_schema() -> None:
     schema = json.loads((SCHEMAS / "event.schema.json").read_text())
     assert set(schema["$defs"]["kind"]["enum"]) == {k.value for k in EventKind}
+
+
+def test_the_schema_knows_a_review_decision_in_a_record_state() -> None:
+    data = event_json(event_of(EventKind.RECORD_UPDATED, EntityType.RECORD))
+    data["state"] = {**RECORD_STATE, "status": "identity_hold", "identity_review": "withheld"}
+    validator("event.schema.json").validate(data)
+    data["state"]["identity_review"] = "released"  # a release is told by the status alone
+    with pytest.raises(ValidationError):
+        validator("event.schema.json").validate(data)

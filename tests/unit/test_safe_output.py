@@ -50,9 +50,12 @@ def test_a_reject_file_escapes_formulas_and_keeps_every_input_column(tmp_path: P
     assert write_rejects(source, BatchFormat.CSV, problems, target) == 2
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
     # The input's header, every column of it, whatever the refused rows hold.
-    assert rows[0] == ["row", "field", "reason", "item", "subject_name", "fine_amount", "note"]
-    assert rows[1][3:] == ['\'=HYPERLINK("http://evil")', "李四", "'=1+1", ""]
-    assert rows[2][3:] == ["ADM-PEN-01", "'@SUM(A1)", "12", "kept"]
+    assert rows[0] == [
+        *("row", "field", "reason", "code"),
+        *("item", "subject_name", "fine_amount", "note"),
+    ]
+    assert rows[1][4:] == ['\'=HYPERLINK("http://evil")', "李四", "'=1+1", ""]
+    assert rows[2][4:] == ["ADM-PEN-01", "'@SUM(A1)", "12", "kept"]
     assert not any(cell.startswith(("=", "@", "+", "-")) for row in rows for cell in row)
 
 
@@ -64,6 +67,6 @@ def test_a_json_lines_reject_file_keeps_every_key_of_every_refused_line(tmp_path
     target = tmp_path / "in.rejects.csv"
     write_rejects(source, BatchFormat.JSONL, problems, target)
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
-    assert rows[0][3:] == ["item", "a", "b"]
-    assert rows[1][3:] == ["'=1+1", "1", ""]
-    assert rows[2][3:] == ["X", "", "'@x"]
+    assert rows[0][4:] == ["item", "a", "b"]
+    assert rows[1][4:] == ["'=1+1", "1", ""]
+    assert rows[2][4:] == ["X", "", "'@x"]

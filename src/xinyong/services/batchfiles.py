@@ -311,7 +311,7 @@ def check_body(
 _ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8"}
 
 
-REJECTS_COLUMNS = ("row", "field", "reason")
+REJECTS_COLUMNS = ("row", "field", "reason", "code")
 
 
 def write_rejects(
@@ -325,9 +325,9 @@ def write_rejects(
 
     Each refused row keeps its input, every cell of it (a CSV row under the file's own header,
     cells beyond the header as `column_<n>`; a JSON line's every key, or the line itself as
-    `line` when it is not a JSON object), after its row number, the fields at fault and the
-    reasons (`field: reason`, joined by `; `). The department fixes the cells and sends the rows
-    again.
+    `line` when it is not a JSON object), after its row number, the fields at fault, the
+    reasons (`field: reason`, joined by `; `) and their stable codes (`field: code`, likewise;
+    domain/reasons.py). The department fixes the cells and sends the rows again.
     """
     by_row: dict[int, list[FieldProblem]] = {}
     for p in problems:
@@ -353,6 +353,7 @@ def write_rejects(
                     number,
                     "; ".join(dict.fromkeys(p.field for p in found)),
                     "; ".join(f"{p.field}: {p.reason}" for p in found),
+                    "; ".join(f"{p.field}: {p.code}" for p in found if p.code),
                     *(cells.get(c, "") for c in columns),
                 ]
             )

@@ -96,7 +96,13 @@ def resolve_identity_review(
             kind, entries = told
             notices = identity_notices(uow, kind, [(record, entries)])
             notify_many(uow, notices, acknowledgements=policy.acknowledgements)
-        outbound.queue_if_moved(uow, policy, review.record_id, was)
+        if told is not None and told[0] is FeedKind.WITHHELD:
+            # The decision travels with the record, moved or not: a peer holding a copy tells
+            # its own recipients withheld, as this node does.
+            item = policy.catalog.get(record.item_code)
+            outbound.queue_record_of(uow, item, record, decision=outbound.WITHHELD)
+        else:
+            outbound.queue_if_moved(uow, policy, review.record_id, was)
         uow.reviews.resolve(review_id, resolution=resolution, note=note, by=actor, at=at)
         uow.audit.add(
             AuditEvent(

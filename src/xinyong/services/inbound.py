@@ -17,14 +17,15 @@ from xinyong.domain.envelopes import RefusalReason, Refused
 from xinyong.domain.errors import Invalid
 from xinyong.domain.exchange import EntityType, Event
 from xinyong.domain.feed import FeedKind
-from xinyong.domain.lists import EntryState, ListEntry
+from xinyong.domain.lists import BASIS_REVOKED, BASIS_WITHHELD, EntryState, ListEntry
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus, document_key, validate_row
 from xinyong.services.departments import require_department
 from xinyong.services.feed import notify, notify_many
+from xinyong.services.identity_reviews import ended_by_hold
 from xinyong.services.list_bases import end_listings_resting_on
 from xinyong.services.lists import changed
-from xinyong.services.outbound import RECEIVED_BY
+from xinyong.services.outbound import RECEIVED_BY, REVIEW_DECISION, WITHHELD
 from xinyong.services.record_holds import identity_notices
 from xinyong.services.records import settle_chunk, store_submissions
 
@@ -126,8 +127,16 @@ def apply_record(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None:
     record = uow.records.get(result.record_ids[0])
     target = RecordStatus(_text(change.state, "status"))
     marked = change.state.get("under_objection") is True
+    withheld = change.state.get(REVIEW_DECISION) == WITHHELD
     if record.status is not target:
-        _move(uow, policy, record, target, event)
+        _move(uow, policy, record, target, event, withheld=withheld)
+    elif withheld and record.status is RecordStatus.IDENTITY_HOLD:
+        # Held here already; the origin's review keeps it withheld for good: told as a
+        # review here tells it, with the listings here that ended when it was held.
+        told = identity_notices(
+            uow, FeedKind.WITHHELD, [(record, ended_by_hold(uow, policy, record))]
+        )
+        notify_many(uow, told, acknowledgements=policy.acknowledgements)
     if record.under_objection is not marked:
         record.mark_objection(marked)
         uow.records.save_status(record)
@@ -139,9 +148,13 @@ def _move(
     record: CreditRecord,
     target: RecordStatus,
     event: Event,
+    *,
+    withheld: bool = False,
 ) -> None:
     """Bring a record to the origin's status with the domain's own transitions where one
-    applies; what no longer grounds anything ends the listings resting on it here too."""
+    applies; what no longer grounds anything ends the listings resting on it here too.
+    `withheld`: the move is the origin's identity review finding the record is not about the
+    person, told as such rather than as a hold."""
     at, today = uow.now(), business_date(uow.now())
     was = record.status
     if target is RecordStatus.REVOKED:
@@ -157,7 +170,12 @@ def _move(
         record.updated_at = at
     uow.records.save_status(record)
     if not record.is_displayable_on(today):
-        ended = end_listings_resting_on(uow, policy, record, today=today, actor=_actor(event))
+        # Held at its origin, the record is withheld as a hold here withholds it: the listings
+        # resting on it end on the identity-review ground, and stand again if it is released.
+        ground = BASIS_WITHHELD if target is RecordStatus.IDENTITY_HOLD else BASIS_REVOKED
+        ended = end_listings_resting_on(
+            uow, policy, record, today=today, actor=_actor(event), ground=ground
+        )
         if target in (RecordStatus.REVOKED, RecordStatus.REPAIRED):
             kind = FeedKind.REVOKED if target is RecordStatus.REVOKED else FeedKind.REPAIRED
             subject = uow.subjects.get(record.subject_id)
@@ -169,8 +187,10 @@ def _move(
                     uow, subject, kind, "list_entry", entry.id or 0, notice, acknowledgements=owed
                 )
         elif target is RecordStatus.IDENTITY_HOLD:
-            # Held at its origin for an identity review: told here as a hold here is.
-            held = identity_notices(uow, FeedKind.IDENTITY_HOLD, [(record, ended)])
+            # Held at its origin for an identity review, or withheld by its decision: told
+            # here as a hold or a decision here is.
+            kind = FeedKind.WITHHELD if withheld else FeedKind.IDENTITY_HOLD
+            held = identity_notices(uow, kind, [(record, ended)])
             notify_many(uow, held, acknowledgements=policy.acknowledgements)
     elif was is RecordStatus.IDENTITY_HOLD:
         released = identity_notices(uow, FeedKind.RELEASED, [(record, [])])

@@ -85,7 +85,7 @@ def end_listings_resting_on(
         else:
             continue
         uow.entries.save(entry, at=uow.now())
-        audit_entry(uow, EventTag.LISTING_BASIS_LOST, actor, entry, record=record.id)
+        audit_entry(uow, EventTag.LISTING_BASIS_LOST, actor, entry, record=record.id, ground=ground)
         changed(uow, entry, policy)
         ended.append(entry)
     return ended

@@ -72,6 +72,14 @@ def _row(original: Mapping[str, object]) -> dict[str, JsonValue]:
     }
 
 
+#: The key of a record event's state that carries an identity review's decision, and its one
+#: value: the record is not about the person, withheld for good. Only the event the decision
+#: queues carries it (a resend carries the record's state alone), so a peer tells its own
+#: recipients once, as the origin tells its own (docs/exchange.md, "Agencies in step").
+REVIEW_DECISION = "identity_review"
+WITHHELD = "withheld"
+
+
 @dataclass(frozen=True, slots=True)
 class _RecordFacts:
     department: str
@@ -89,7 +97,11 @@ class _RecordFacts:
 
 
 def _record_change(
-    facts: _RecordFacts, kind: EventKind, subject: Subject, uow: UnitOfWork
+    facts: _RecordFacts,
+    kind: EventKind,
+    subject: Subject,
+    uow: UnitOfWork,
+    decision: str | None = None,
 ) -> Change:
     ref, identity = identity_of(subject)
     state: dict[str, JsonValue] = {
@@ -103,6 +115,8 @@ def _record_change(
     }
     if facts.revocation_reason:
         state["revocation_reason"] = facts.revocation_reason
+    if decision is not None:
+        state[REVIEW_DECISION] = decision
     return Change(
         kind=kind,
         occurred_at=uow.now(),
@@ -168,8 +182,11 @@ def queue_record_of(
     item: CatalogItem | None,
     record: CreditRecord,
     kind: EventKind = EventKind.RECORD_UPDATED,
+    *,
+    decision: str | None = None,
 ) -> None:
-    """`queue_record` for a caller that has the record's catalog item at hand."""
+    """`queue_record` for a caller that has the record's catalog item at hand; `decision` is an
+    identity review's (`WITHHELD`), carried by this one event."""
     if uow.outbox.origin() is None:
         return
     if uow.outbox.foreign([record_entity(record.department, record.document_number)]):
@@ -188,7 +205,7 @@ def queue_record_of(
         content_hash=record.content_hash,
         revocation_reason=record.revocation_reason,
     )
-    change = _record_change(facts, kind, uow.subjects.get(record.subject_id), uow)
+    change = _record_change(facts, kind, uow.subjects.get(record.subject_id), uow, decision)
     uow.outbox.add(change, at=uow.now())
 
 

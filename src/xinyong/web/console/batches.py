@@ -22,7 +22,7 @@ from xinyong.domain.access import Scope
 from xinyong.domain.batches import BatchSource
 from xinyong.domain.errors import DomainError, Invalid
 from xinyong.services import batches
-from xinyong.services.batchfiles import BatchFormat, read_rows
+from xinyong.services.batchfiles import REJECTS_COLUMNS, BatchFormat, read_rows
 from xinyong.web import i18n
 from xinyong.web.console.pages import (
     _say,
@@ -196,9 +196,10 @@ async def batch_progress(request: Request, batch_id: DbId) -> Response:
 
 @router.get("/batches/{batch_id}/errors.csv", **PUBLIC)
 async def error_report(request: Request, batch_id: DbId) -> Response:
-    """Every refused row: its number in the file, the field (the column's name, as sent) and the
-    reason in the page's language (no cell of the input: the department has its file, and the
-    report never repeats an ID number)."""
+    """Every refused row: its number in the file, the field (the column's name, as sent), the
+    reason in the page's language and its stable code, the columns of the command line's reject
+    file (no cell of the input: the department has its file, and the report never repeats an ID
+    number)."""
     me = await guard(request, Scope.RECORDS_READ)
     if isinstance(me, Response):
         return me
@@ -207,5 +208,5 @@ async def error_report(request: Request, batch_id: DbId) -> Response:
         batches.get_batch, platform.read_uow(), batch_id, department=me.department
     )
     with i18n.use_language(language(request)):
-        rows = [(p.row, p.field, reason_in_words(p)) for p in summary.errors]
-    return csv_download(f"batch-{batch_id}-errors.csv", ("row", "field", "reason"), rows)
+        rows = [(p.row, p.field, reason_in_words(p), p.code) for p in summary.errors]
+    return csv_download(f"batch-{batch_id}-errors.csv", REJECTS_COLUMNS, rows)

@@ -7,7 +7,7 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -22,9 +22,23 @@ router = APIRouter(tags=["records"])
 
 
 class RowProblem(BaseModel):
-    row: int
-    field: str
-    reason: str
+    """One field of one refused row, and why."""
+
+    row: int = Field(description="The row's number in the file, from 1")
+    field: str = Field(description="The field at fault: the column's name as sent")
+    reason: str = Field(description="Why, in English; its words may be reworded")
+    code: str = Field(
+        description=(
+            "Why, as a stable code (docs/i18n.md): for a program and for telling the reason"
+            " in another language; empty for a row refused before reasons had codes"
+        )
+    )
+    parts: dict[str, str] = Field(
+        description=(
+            "The values the reason's words are made from (a count, a date, an item's code);"
+            " a part named `inner` is itself a code, told with the same parts"
+        )
+    )
 
 
 class BatchSummary(BaseModel):
@@ -50,7 +64,12 @@ class BatchSummary(BaseModel):
             rejected=s.rejected,
             held_for_review=s.held_for_review,
             resumed_from_row=s.resumed_from_row,
-            errors=[RowProblem(row=e.row, field=e.field, reason=e.reason) for e in s.errors],
+            errors=[
+                RowProblem(
+                    row=e.row, field=e.field, reason=e.reason, code=e.code, parts=dict(e.parts)
+                )
+                for e in s.errors
+            ],
             notes=list(s.notes),
         )
 
