@@ -354,31 +354,7 @@ def test_a_peers_correction_and_revocation_tell_the_agency_that_received_the_cop
     row = penalty_row()
     stored = submit_record(bj(), policy, row, department="BJ-AMR", actor="amr")
     assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
-    with cn() as u:
-        subject = u.subjects.get_by_number(stored.subject_number)
-        assert subject is not None
-        assert subject.id is not None
-        now = u.now()
-    authorisations.grant_authorisation(
-        cn(),
-        policy,
-        subject_id=subject.id,
-        grantee=AGENCY,
-        purpose="loan_approval",
-        scope="records",
-        expires_on=now.date() + timedelta(days=30),
-        actor="account:1",
-    )
-    caller = ApiKey(None, "p", "", AGENCY, AGENCY, frozenset({Scope.AGENCY_QUERY}), now)
-    answer = authorisations.agency_query(
-        cn(),
-        policy,
-        caller=caller,
-        number=stored.subject_number,
-        purpose="loan_approval",
-        scope="records",
-    )
-    [copy] = [r.id for r in answer.records]
+    subject_id, copy = agency_received(cn, policy, stored.subject_number)
 
     submit_record(bj(), policy, {**row, "fine_amount": "8000"}, department="BJ-AMR", actor="amr")
     revoke_record(bj(), policy, stored.record.id, department=None, reason="复议撤销", actor="c")
@@ -393,30 +369,14 @@ def test_a_peers_correction_and_revocation_tell_the_agency_that_received_the_cop
     assert f"{row['document_number']}: resubmitted by BJ-AMR" in told[0].detail
     assert stored.subject_number not in told[0].detail
     assert [(a.agency, a.subject_id) for a in owed if a is not None] == [
-        (AGENCY, subject.id),
-        (AGENCY, subject.id),
+        (AGENCY, subject_id),
+        (AGENCY, subject_id),
     ]
 
     # A copy held at its origin for an identity review, then released there: told here too.
     held = submit_record(bj(), policy, penalty_row(), department="BJ-AMR", actor="amr")
     assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
-    with cn() as u:
-        other = u.subjects.get_by_number(held.subject_number)
-        assert other is not None
-        assert other.id is not None
-    authorisations.grant_authorisation(
-        cn(),
-        policy,
-        subject_id=other.id,
-        grantee=AGENCY,
-        purpose="loan_approval",
-        scope="records",
-        expires_on=now.date() + timedelta(days=30),
-        actor="account:2",
-    )
-    number = held.subject_number
-    query = partial(authorisations.agency_query, purpose="loan_approval", scope="records")
-    [copy] = [r.id for r in query(cn(), policy, caller=caller, number=number).records]
+    _, copy = agency_received(cn, policy, held.subject_number)
     moved = {**penalty_row(), "document_number": held.record.document_number}
     submit_record(bj(), policy, moved, department="BJ-AMR", actor="amr")  # another person
     [review] = list_identity_reviews(bj())
