@@ -28,9 +28,16 @@ from xinyong.domain.access import Scope
 WRONG_CHECK_DIGIT = "110105194912310021"
 
 
+#: What an error of a refused row carries: its reason also as a code and the code's parts.
+ROW_ERROR = {"row", "field", "reason", "code", "parts"}
+#: What an error of a body the request schema refused carries (no code: not a row's reason).
+BODY_ERROR = {"row", "field", "reason"}
+
+
 def fields_of(problem: dict[str, Any]) -> set[str]:
     for error in problem["errors"]:
-        assert set(error) == {"row", "field", "reason"}
+        assert set(error) in (ROW_ERROR, BODY_ERROR)
+        assert error.get("code", "-"), "a refused row's reason always has its code"
     return {e["field"] for e in problem["errors"]}
 
 
@@ -246,6 +253,9 @@ def test_an_invalid_citizen_id_number_is_refused_without_echoing_it(
     assert fields_of(problem) == {"subject_id"}
     assert "check character" in reason_for(problem, "subject_id")
     assert number not in response.text
+    [error] = problem["errors"]
+    assert error["code"] == "invalid_citizen_id"  # as a batch's refused row says it
+    assert error["parts"]["inner"].startswith("id_")
 
 
 @pytest.mark.parametrize("name", ["religion", "宗教信仰"])

@@ -107,9 +107,7 @@ class IngestSummary:
             "rejected": self.rejected,
             "held_for_review": self.held_for_review,
             "resumed_from_row": self.resumed_from_row,
-            "errors": [
-                {**e.as_dict(), "code": e.code, "parts": dict(e.parts)} for e in self.errors
-            ],
+            "errors": [e.as_dict() for e in self.errors],
             "notes": self.notes,
         }
 

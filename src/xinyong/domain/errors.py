@@ -82,7 +82,13 @@ class FieldProblem:
         return cls(field, str(refused), row, refused.code, refused.parts)
 
     def as_dict(self) -> dict[str, object]:
-        return {"row": self.row, "field": self.field, "reason": self.reason}
+        return {
+            "row": self.row,
+            "field": self.field,
+            "reason": self.reason,
+            "code": self.code,
+            "parts": dict(self.parts),
+        }
 
 
 class RowRejected(Invalid):

@@ -53,6 +53,15 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                     "row": {"type": "integer"},
                     "field": {"type": "string"},
                     "reason": {"type": "string"},
+                    "code": {
+                        "type": "string",
+                        "description": "A refused row's reason as a stable code (docs/i18n.md)",
+                    },
+                    "parts": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string"},
+                        "description": "The values the reason's words are made from",
+                    },
                 },
             },
         },

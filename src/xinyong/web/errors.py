@@ -167,6 +167,9 @@ def install(app: FastAPI) -> None:
         errors = [p.as_dict() for p in exc.problems] if isinstance(exc, RowRejected) else None
         for error in errors or []:
             error["reason"] = scrubbed(request, str(error["reason"]))
+            parts = error.get("parts")
+            if isinstance(parts, dict):
+                error["parts"] = {k: scrubbed(request, str(v)) for k, v in parts.items()}
         return problem(
             _status_of(exc),
             scrubbed(request, exc.detail),
