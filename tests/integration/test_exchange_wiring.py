@@ -76,13 +76,19 @@ def cn(tmp_path: Path, clock: Clock, migrated_sqlite: Path, policy: Policy) -> P
     return factory
 
 
+def _paired(beijing: Platform, national: Platform) -> tuple[Platform, Platform]:
+    """Beijing's node on the first platform, the national node on the second, each the other's
+    peer."""
+    exchange.init_node(beijing(), BJ_ID, BJ_KEYS, actor="test")
+    exchange.init_node(national(), CN_ID, CN_KEYS, actor="test")
+    exchange.add_peer(beijing(), peer(CN_ID, CN_KEYS), actor="test")
+    exchange.add_peer(national(), peer(BJ_ID, BJ_KEYS), actor="test")
+    return beijing, national
+
+
 @pytest.fixture
 def nodes(bj: Platform, cn: Platform) -> tuple[Platform, Platform]:
-    exchange.init_node(bj(), BJ_ID, BJ_KEYS, actor="test")
-    exchange.init_node(cn(), CN_ID, CN_KEYS, actor="test")
-    exchange.add_peer(bj(), peer(CN_ID, CN_KEYS), actor="test")
-    exchange.add_peer(cn(), peer(BJ_ID, BJ_KEYS), actor="test")
-    return bj, cn
+    return _paired(bj, cn)
 
 
 def flow(
@@ -394,12 +400,7 @@ def test_a_peers_correction_and_revocation_tell_the_agency_that_received_the_cop
 def receiving(bj: Platform, cn: Platform) -> tuple[Platform, Platform]:
     """The two nodes with the roles turned: Beijing on a file of its own, the national node on
     the database under test, so that what the receiver does runs on each backend."""
-    origin, receiver = cn, bj
-    exchange.init_node(origin(), BJ_ID, BJ_KEYS, actor="test")
-    exchange.init_node(receiver(), CN_ID, CN_KEYS, actor="test")
-    exchange.add_peer(origin(), peer(CN_ID, CN_KEYS), actor="test")
-    exchange.add_peer(receiver(), peer(BJ_ID, BJ_KEYS), actor="test")
-    return origin, receiver
+    return _paired(cn, bj)
 
 
 def test_a_copy_held_at_its_origin_ends_the_listings_on_it_as_a_hold_here_would(
