@@ -399,10 +399,18 @@ class CutAfter:
 
 
 def drain(cn: Factory, transport: JetStreamTransport, apply: Applier, want: int) -> dict[str, int]:
-    """Consume until `want` events are applied (at most about 30 s); count the outcomes."""
+    """Consume until `want` events are applied (at most about 30 rounds); count the outcomes.
+
+    A round the message engine fails (a cluster electing a new stream leader answers no fetch
+    for a few seconds) is tried again, as the exchange's runner does (services/exchange_rounds.py
+    `run_rounds`): what it had not acknowledged is delivered again."""
     counts = {o.value: 0 for o in Outcome}
     for _ in range(30):
-        report = exchange.consume(cn(), transport, "GD", apply, batch=50, timeout=1.0)
+        try:
+            report = exchange.consume(cn(), transport, "GD", apply, batch=50, timeout=1.0)
+        except TransportError:
+            time.sleep(1)
+            continue
         for outcome, n in report.outcomes.items():
             counts[outcome.value] += n
         if len(applied(cn)) >= want and report.handled == 0:
