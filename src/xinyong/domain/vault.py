@@ -99,8 +99,8 @@ class Vault:
     _macs: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
     #: The keyed-hash key's HMAC state before any message, copied for each digest.
     _keyed: dict[str, hmac.HMAC] = field(default_factory=dict, repr=False, compare=False)
-    #: The subject keys' BLAKE2b state after its key block, copied for each number.
-    _subject_keys: list[Any] = field(default_factory=list, repr=False, compare=False)
+    #: Keyed BLAKE2b states after their key block, copied for each message (the subject keys').
+    _blake: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.current_version not in self.data_keys:
@@ -119,7 +119,7 @@ class Vault:
         self._macs["key"] = hmac.new(self.hash_key, b"subject-key", hashlib.sha256).digest()
         self._macs["chain"] = hmac.new(self.hash_key, b"chain", hashlib.sha256).digest()
         self._keyed["digest"] = hmac.new(self.hash_key, digestmod=hashlib.sha256)
-        self._subject_keys.append(hashlib.blake2b(key=self._macs["key"], digest_size=8))
+        self._blake["key"] = hashlib.blake2b(key=self._macs["key"], digest_size=8)
 
     @classmethod
     def from_material(cls, material: Mapping[str, Any]) -> Vault:
@@ -221,7 +221,7 @@ class Vault:
     def subject_key(self, number: str, *, organisation: bool) -> int:
         """A subject's 62-bit keyed key (keyed BLAKE2b) for the listing index, the query log and
         the feed; organisations' keys lie above every person's."""
-        mac = self._subject_keys[0].copy()  # the key block hashed once, not per number
+        mac = self._blake["key"].copy()  # the key block hashed once, not per number
         mac.update(number.encode())
         value = int.from_bytes(mac.digest(), "big") & _KEY_MASK
         return _ORG_BASE | value if organisation else value
@@ -230,7 +230,7 @@ class Vault:
         """The keyed hashes under `subject_key` of many citizen ID numbers (UTF-8), 8 bytes each,
         one after another and not yet masked (`PERSON_KEY_MASK`): for screening in bulk, where
         a caller reads them as one array. The key's block is hashed once, not once a number."""
-        copy = self._subject_keys[0].copy
+        copy = self._blake["key"].copy
         out = bytearray()
         for number in numbers:
             mac = copy()
