@@ -64,12 +64,7 @@ class BatchSummary(BaseModel):
             rejected=s.rejected,
             held_for_review=s.held_for_review,
             resumed_from_row=s.resumed_from_row,
-            errors=[
-                RowProblem(
-                    row=e.row, field=e.field, reason=e.reason, code=e.code, parts=dict(e.parts)
-                )
-                for e in s.errors
-            ],
+            errors=[RowProblem.model_validate(e.as_dict()) for e in s.errors],
             notes=list(s.notes),
         )
 
