@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -32,6 +33,7 @@ from xinyong.services.checks import Checker
 from xinyong.services.pdf import Printer, PrintWorkers, render_pdf
 from xinyong.services.querylog import QueryLogWriter
 from xinyong.services.registrations import VERIFIERS, IdentityVerifier
+from xinyong.services.reports import build_report
 from xinyong.services.screening import ScreeningSink
 
 Clock = Callable[[], datetime]
@@ -131,14 +133,43 @@ class Platform:
     def _print_workers(self) -> PrintWorkers:
         with self._lock:
             if self._printer is None:
-                self._printer = PrintWorkers(
-                    self.settings.pdf_processes,
-                    timeout=self.settings.pdf_timeout,
-                    # the report's stylesheet, and the notices' and decisions' (none)
-                    warm=(report_render.stylesheet(), ""),
-                    prepare=report_render.prepare,
-                )
+                self._printer = self.print_workers()
             return self._printer
+
+    def print_workers(self, job: Printer = render_pdf) -> PrintWorkers:
+        """New print workers for this platform (`pdf_processes` of them), each of which can also
+        read and issue a person's report (`report_pdf`); `job` prints (tests pass another)."""
+        return PrintWorkers(
+            self.settings.pdf_processes,
+            timeout=self.settings.pdf_timeout,
+            # the report's stylesheet, and the notices' and decisions' (none)
+            warm=(report_render.stylesheet(), ""),
+            job=job,
+            prepare=partial(_start_report_worker, self.settings, self.policy),
+        )
+
+    def report_pdf(self, subject_id: int, *, actor: str, lang: str) -> tuple[bytes, datetime]:
+        """Issue a person's report (`build_report`: gathered, numbered, registered, logged) and
+        print it; return the PDF and when the report was generated.
+
+        With print workers the whole of it runs in a worker, which reads the database on its own
+        connections: gathering a report is a dozen queries and their Python, which on the
+        server's interpreter held the checks' tail up as much as printing did (bench/README.md).
+        Only the subject's id, the actor, the moment and the language cross to the worker, and
+        only the PDF and its moment come back.
+        """
+        printer = self.printer()
+        if isinstance(printer, PrintWorkers):
+            return printer.run(_issue_report_pdf, subject_id, actor, self.clock(), lang)
+        data = build_report(
+            self.uow(),
+            self.policy,
+            subject_id,
+            actor=actor,
+            secret_key=self.settings.secret_key,
+            reads=self.read_uow(),
+        )
+        return report_render.render_report_pdf(data, lang, printer), data.generated_at
 
     def screening_sink(self) -> ScreeningSink:
         """How a screening writes its query log (COPY on PostgreSQL)."""
@@ -202,3 +233,34 @@ def build(
         read_sessions=make_session_factory(read_engine),
         index_source=SqlIndexSource(read_engine, policy.list_types),
     )
+
+
+#: In a print worker: the platform it reads and issues reports with, built when the worker starts
+#: from the server's settings and policy (`_start_report_worker`).
+_worker_platform: Platform | None = None
+
+
+def _start_report_worker(settings: Settings, policy: Policy) -> None:
+    """In each new print worker: load the report's template, and open the database and the keys
+    the server uses (connections of the worker's own)."""
+    global _worker_platform
+    report_render.prepare()
+    _worker_platform = build(settings, policy=policy)
+
+
+def _issue_report_pdf(
+    printer: Printer, subject_id: int, actor: str, moment: datetime, lang: str
+) -> tuple[bytes, datetime]:
+    """In a print worker: `Platform.report_pdf` at the server's `moment` (its clock)."""
+    platform = _worker_platform
+    if platform is None:
+        raise RuntimeError("this print worker was started without a platform to read reports from")
+    data = build_report(
+        SqlUnitOfWork(platform.sessions, lambda: moment),
+        platform.policy,
+        subject_id,
+        actor=actor,
+        secret_key=platform.settings.secret_key,
+        reads=SqlUnitOfWork(platform.read_sessions, lambda: moment),
+    )
+    return report_render.render_report_pdf(data, lang, printer), data.generated_at

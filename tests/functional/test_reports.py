@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ import pytest
 from tests.factories import citizen_id, penalty_row
 from tests.functional.conftest import ClientFactory
 from tests.functional.helpers import Headers, sign_up, submit
-from xinyong.services import pdf
+from xinyong.domain.calendar import CHINA_TIME
+from xinyong.services import reports
 
 
 def test_the_report_pdf_comes_from_the_print_workers_as_xinyong_serve_prints_it(
@@ -30,6 +32,38 @@ def test_the_report_pdf_comes_from_the_print_workers_as_xinyong_serve_prints_it(
     assert pdf.headers["cache-control"] == "no-store"
 
 
+def test_the_report_is_read_and_issued_in_a_print_worker_not_on_the_servers_interpreter(
+    make_client: ClientFactory,
+    amr: Headers,
+    clock: Callable[[], datetime],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Gathering a report (a dozen queries and their Python) held the checks' tail up as much as
+    printing it did: with print workers the server's interpreter does neither. A server whose own
+    gathering would fail still serves the PDF, and the worker registers and logs the report at
+    the server's moment."""
+    client = make_client(pdf_processes=1)
+    number = citizen_id(born=date(1983, 2, 1))
+    submit(client, amr, penalty_row(subject_id=number, subject_name="周芳"))
+    person = sign_up(client, number, "周芳")
+
+    def not_here(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the report was gathered on the server's interpreter")
+
+    monkeypatch.setattr(reports, "_gather", not_here)
+    pdf = client.get("/api/v1/me/report", params={"format": "pdf"}, headers=person.headers)
+    if pdf.status_code == 503:
+        pytest.skip(f"PDF rendering unavailable here: {pdf.json()['detail']}")
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.content.startswith(b"%PDF")
+    stamp = clock().astimezone(CHINA_TIME).date().isoformat()
+    assert pdf.headers["content-disposition"] == f'attachment; filename="report-{stamp}.pdf"'
+    log = client.get("/api/v1/me/queries", headers=person.headers)
+    assert log.status_code == 200, log.text
+    own = [q for q in log.json()["items"] if q["kind"] == "report"]
+    assert [datetime.fromisoformat(q["at"]) for q in own] == [clock()]
+
+
 def test_a_print_worker_that_dies_gives_a_503_problem_and_the_next_pdf_prints(
     make_client: ClientFactory, amr: Headers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -41,7 +75,7 @@ def test_a_print_worker_that_dies_gives_a_503_problem_and_the_next_pdf_prints(
     submit(client, amr, penalty_row(subject_id=number, subject_name="周芳"))
     person = sign_up(client, number, "周芳")
     platform = client.app.state.platform  # type: ignore[attr-defined]
-    workers = pdf.PrintWorkers(1, job=dying_once)
+    workers = platform.print_workers(job=dying_once)
     monkeypatch.setattr(platform, "printer", lambda: workers)
     try:
         died = client.get("/api/v1/me/report", params={"format": "pdf"}, headers=person.headers)

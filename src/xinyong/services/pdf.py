@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 #: The Python package that carries the font, and the file in it: the OpenType collection of Noto
 #: Sans CJK Regular (one face per language, the same glyphs).
@@ -184,6 +184,8 @@ def render_pdf(html: str, stylesheet: str = "") -> bytes:
 #: How a caller prints: HTML (and a stylesheet) in, PDF bytes out. `render_pdf` prints in this
 #: process; `PrintWorkers` in worker processes.
 Printer = Callable[[str, str], bytes]
+#: What a task run in a print worker returns (picklable).
+T = TypeVar("T")
 
 #: A small page each worker prints with each stylesheet it is warmed with, in Chinese, so that
 #: WeasyPrint, Pango and the font are loaded before the first real print.
@@ -267,11 +269,12 @@ class PrintWorkers:
     def __call__(self, html: str, stylesheet: str = "") -> bytes:
         return self.run(_print, html, stylesheet)
 
-    def run(self, task: Callable[..., bytes], *args: Any) -> bytes:
+    def run(self, task: Callable[..., T], *args: Any) -> T:
         """Return `task(printer, *args)` run in a worker, `printer` being the worker's way to
-        print HTML: a document whose HTML is made from picklable data in the worker too (the
-        report: services/report_render.py), so not even its template runs on the server's
-        interpreter. `task` is a module-level function; it and `args` are pickled."""
+        print HTML: a document whose HTML is made in the worker too, so not even its template
+        runs on the server's interpreter (the report is even read from the database there:
+        `bootstrap.Platform.report_pdf`). `task` is a module-level function; it, `args` and
+        what it returns are pickled."""
         pool = self._running()
         try:
             future = pool.submit(task, self._job, *args)

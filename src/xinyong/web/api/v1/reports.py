@@ -53,6 +53,21 @@ async def own_report(
     objection), list entries, measures in force, positive items, objections and repairs, and
     who looked at your file. It states when it was generated and what it omits by law."""
     subject_id = await run_in_threadpool(accounts.acting_for, uow, key, on_behalf_of)
+    private = {"Cache-Control": "no-store"}  # a person's file is never cached
+    if format == "pdf":
+        # Read, issued and printed in a print worker (`Platform.report_pdf`).
+        pdf, generated_at = await run_in_threadpool(
+            partial(platform.report_pdf, actor=key.actor, lang=lang), subject_id
+        )
+        stamp = business_date(generated_at).isoformat()
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="report-{stamp}.pdf"',
+                **private,
+            },
+        )
     data = await run_in_threadpool(
         partial(
             build_report,
@@ -64,22 +79,9 @@ async def own_report(
         policy,
         subject_id,
     )
-    private = {"Cache-Control": "no-store"}  # a person's file is never cached
     if format == "html":
         return Response(
             report_render.render_report_html(data, lang), media_type="text/html", headers=private
-        )
-    if format == "pdf":
-        printer = platform.printer()
-        pdf = await run_in_threadpool(report_render.render_report_pdf, data, lang, printer)
-        stamp = business_date(data.generated_at).isoformat()
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": f'attachment; filename="report-{stamp}.pdf"',
-                **private,
-            },
         )
     body = json.dumps(report_dict(data), default=str, ensure_ascii=False)
     return Response(body, media_type="application/json", headers=private)
