@@ -52,6 +52,20 @@ def test_keys_in_bulk_are_person_key_for_every_number() -> None:
     assert (person_keys(numbers) != NOT_A_KEY).sum() > 10_000  # the faults did not take all
 
 
+def test_a_block_of_eighteen_ascii_characters_each_and_one_that_only_adds_up_to_it_agree() -> None:
+    """A block whose numbers are all 18 ASCII characters is encoded at once; lengths that only
+    add up to 18 a number (17 and 19) must not be taken for it."""
+    clean = [n for n in _numbers(random.Random(2016), 4000) if len(n) == 18 and n.isascii()]
+    assert person_keys(clean).tolist() == [_one_by_one(n) for n in clean]
+    assert (person_keys(clean) == NOT_A_KEY).any()  # wrong check characters among them
+    well_formed = [n for n in clean if _one_by_one(n) != NOT_A_KEY]
+    assert person_keys(well_formed).tolist() == [_one_by_one(n) for n in well_formed]
+    odd = [well_formed[0][:-1], well_formed[1] + "0", *well_formed[2:]]
+    assert person_keys(odd).tolist() == [NOT_A_KEY, NOT_A_KEY] + [
+        _one_by_one(n) for n in well_formed[2:]
+    ]
+
+
 def test_no_numbers_give_no_keys() -> None:
     assert person_keys([]).tolist() == []
     assert person_keys(["x", ""]).tolist() == [NOT_A_KEY, NOT_A_KEY]

@@ -110,10 +110,12 @@ def test_subject_keys_stay_what_is_stored_and_bulk_digests_agree() -> None:
     )
     key = fixed.subject_key(NUMBER, organisation=False)
     assert key == fixed.subject_key(NUMBER, organisation=False)  # the prepared state is copied
-    digests = fixed.person_key_digests([NUMBER.encode(), b"110105194912310021"])
+    digests = fixed.person_key_digests(NUMBER.encode() + b"110105194912310021", 18)
     assert len(digests) == 16
     assert int.from_bytes(digests[:8], "big") & (2**62 - 1) == key
     assert key == KNOWN_KEY
+    with pytest.raises(ValueError, match="not numbers of 18 bytes each"):
+        fixed.person_key_digests(NUMBER.encode() + b"1", 18)
 
 
 def test_a_signature_verifies_only_for_what_was_signed(keys: Vault) -> None:

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -226,15 +226,19 @@ class Vault:
         value = int.from_bytes(mac.digest(), "big") & _KEY_MASK
         return _ORG_BASE | value if organisation else value
 
-    def person_key_digests(self, numbers: Iterable[bytes]) -> bytes:
-        """The keyed hashes under `subject_key` of many citizen ID numbers (UTF-8), 8 bytes each,
-        one after another and not yet masked (`PERSON_KEY_MASK`): for screening in bulk, where
-        a caller reads them as one array. The key's block is hashed once, not once a number."""
+    def person_key_digests(self, numbers: bytes, width: int) -> bytes:
+        """The keyed hashes under `subject_key` of many citizen ID numbers, given one after
+        another in `numbers` (ASCII, `width` bytes each), 8 bytes each, one after another and
+        not yet masked (`PERSON_KEY_MASK`): for screening in bulk, where a caller reads them as
+        one array. The key's block is hashed once, not once a number."""
+        if width < 1 or len(numbers) % width:
+            raise ValueError(f"{len(numbers)} bytes are not numbers of {width} bytes each")
         copy = self._blake["key"].copy
+        view = memoryview(numbers)
         out = bytearray()
-        for number in numbers:
+        for start in range(0, len(numbers), width):
             mac = copy()
-            mac.update(number)
+            mac.update(view[start : start + width])
             out += mac.digest()
         return bytes(out)
 

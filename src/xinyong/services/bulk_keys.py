@@ -25,9 +25,11 @@ from xinyong.domain.index import HeldKeys
 #: characters by weighted sum mod 11: the rule `domain.index.person_key` applies per number.
 _WEIGHTS: Final = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
 _CHECK_CHARACTERS: Final = np.frombuffer(b"10X98765432", dtype=np.uint8)
+#: A citizen ID number's length, in characters and (ASCII) bytes.
+_WIDTH: Final = 18
 #: Stands in for a number that is not 18 bytes long, so that the block stays one array; it fails
 #: the digit test.
-_MISFIT: Final = b"\x00" * 18
+_MISFIT: Final = b"\x00" * _WIDTH
 #: Numbers keyed in one call: enough that NumPy's cost per call vanishes, few enough that a
 #: screening's first results are not held back.
 KEY_BLOCK: Final = 4096
@@ -43,19 +45,34 @@ def person_keys(numbers: Sequence[str]) -> Keys:
     or the number is not ASCII: not 18 characters, 17 digits and its check character (an
     upper-case X only). Callers normalise such numbers one by one (`domain.checks.subject_keys`
     takes full-width digits, a lower-case x, a credit code)."""
-    encoded = [number.encode() if number.isascii() else _MISFIT for number in numbers]
-    grid = np.frombuffer(
-        b"".join(e if len(e) == 18 else _MISFIT for e in encoded), dtype=np.uint8
-    ).reshape(-1, 18)
+    data = _eighteen_bytes_each(numbers)
+    grid = np.frombuffer(data, dtype=np.uint8).reshape(-1, _WIDTH)
     digits = grid[:, :17].astype(np.int64) - ord("0")
     well_formed = ((digits >= 0) & (digits <= 9)).all(axis=1)
     well_formed &= _CHECK_CHARACTERS[(digits @ _WEIGHTS) % 11] == grid[:, 17]
-    keys = np.full(len(encoded), NOT_A_KEY, dtype=np.int64)
-    chosen = [e for e, ok in zip(encoded, well_formed.tolist(), strict=True) if ok]
-    if chosen:
-        digests = np.frombuffer(vault.current().person_key_digests(chosen), dtype=">u8")
-        keys[well_formed] = (digests & np.uint64(vault.PERSON_KEY_MASK)).astype(np.int64)
+    keys = np.full(len(numbers), NOT_A_KEY, dtype=np.int64)
+    if well_formed.any():
+        chosen = data if well_formed.all() else grid[well_formed].tobytes()
+        digests = vault.current().person_key_digests(chosen, _WIDTH)
+        keys[well_formed] = (
+            np.frombuffer(digests, dtype=">u8") & np.uint64(vault.PERSON_KEY_MASK)
+        ).astype(np.int64)
     return keys
+
+
+def _eighteen_bytes_each(numbers: Sequence[str]) -> bytes:
+    """The numbers as one run of bytes, 18 a number, `_MISFIT` standing in for a number that is
+    not 18 ASCII characters. A block of such numbers (the usual case) is joined and encoded at
+    once, with no step per number."""
+    joined = "".join(numbers)
+    if (
+        len(joined) == _WIDTH * len(numbers)
+        and joined.isascii()
+        and min(map(len, numbers), default=_WIDTH) == _WIDTH  # none shorter: so none longer
+    ):
+        return joined.encode()
+    encoded = (number.encode() if number.isascii() else _MISFIT for number in numbers)
+    return b"".join(e if len(e) == _WIDTH else _MISFIT for e in encoded)
 
 
 def may_hold(held: HeldKeys, keys: Keys) -> Mask:
