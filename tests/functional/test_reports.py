@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from tests.factories import citizen_id, penalty_row
 from tests.functional.conftest import ClientFactory
-from tests.functional.helpers import Headers, sign_up, submit
+from tests.functional.helpers import Headers, masked, sign_up, submit
 from xinyong.domain.calendar import CHINA_TIME
 from xinyong.services import reports
 
@@ -99,3 +102,44 @@ def dying_once(html: str, stylesheet: str) -> bytes:
         os._exit(3)
     marker.unlink()
     return b"%PDF-fake"
+
+
+def test_the_address_a_report_prints_confirms_it_and_shows_none_of_its_content(
+    make_client: ClientFactory, amr: Headers
+) -> None:
+    """The report prints an address at which anyone holding it checks its number and code; the
+    page there confirms the report (when, for whom, masked) and says nothing of what it holds."""
+    client = make_client()
+    number = citizen_id(born=date(1983, 2, 1))
+    row = penalty_row(subject_id=number, subject_name="周芳", violation="销售超过保质期的食品")
+    submit(client, amr, row)
+    person = sign_up(client, number, "周芳")
+    report = client.get("/api/v1/me/report", params={"format": "html"}, headers=person.headers)
+    assert report.status_code == 200, report.text
+    [address] = re.findall(r"https?://[^\s<\"]+/portal/public/reports\?[^\s<\"]+", report.text)
+    printed = urlsplit(html.unescape(address))
+    shown = client.get(f"{printed.path}?{printed.query}")
+    assert shown.status_code == 200, shown.text
+    assert 'id="verified"' in shown.text
+    assert masked(number) in shown.text
+    assert "周*" in shown.text
+    assert number not in shown.text
+    for content in (str(row["document_number"]), str(row["violation"]), "5000"):
+        assert content not in shown.text
+    assert "no-store" not in shown.headers.get("cache-control", "")  # public: nothing private
+
+    query = dict(parse_qsl(printed.query))
+    for wrong in (
+        {**query, "code": "AAAA-AAAA-AAAA-AAAA"},
+        {**query, "number": "GR20260101000000ABCDEF"},
+    ):
+        refused = client.get("/portal/public/reports", params=wrong)
+        assert refused.status_code == 200
+        assert 'id="not-verified"' in refused.text
+        assert 'id="verified"' not in refused.text
+    # An ID number typed into the wrong box is not shown back.
+    typed = client.get("/portal/public/reports", params={"number": number, "code": "x"})
+    assert 'id="not-verified"' in typed.text
+    assert number not in typed.text
+    english = client.get(f"{printed.path}?{printed.query}&lang=en")
+    assert "Confirmed: this platform issued" in english.text

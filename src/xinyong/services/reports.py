@@ -99,6 +99,14 @@ def verify_report_code(
     )
 
 
+def verify_report(
+    uow: UnitOfWork, secret_key: str, number: str, code: str
+) -> ReportVerification | None:
+    """`verify_report_code` on the platform's register of issued reports, in one read."""
+    with uow:
+        return verify_report_code(uow.reports, uow.subjects, secret_key, number, code)
+
+
 class SubjectLookup(Protocol):
     def get(self, subject_id: int) -> Subject: ...
 

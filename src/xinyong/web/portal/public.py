@@ -1,5 +1,6 @@
 """The public's pages: search of what is published, exemplars of trustworthiness, the lists'
-criteria and the measure registry in plain language, and the tip-off form.
+criteria and the measure registry in plain language, the tip-off form, and the check of a
+printed report's number and verification code.
 
 A search term travels in the address only in its published form: a full ID number typed into the
 form (which posts) or into the address is turned into its masked form at once, and the visitor
@@ -20,7 +21,7 @@ from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.lists import ListKind
 from xinyong.domain.publication import read_term
 from xinyong.domain.regions import provinces
-from xinyong.services import publication, tipoffs
+from xinyong.services import publication, reports, tipoffs
 from xinyong.services.publication import SearchFilter
 from xinyong.web.deps import PUBLIC, PolicyDep, SettingsDep, TodayDep, UowDep
 from xinyong.web.portal.pages import (
@@ -195,6 +196,37 @@ async def measure_registry(request: Request, policy: PolicyDep) -> Response:
         measures=sorted(registry.measures.values(), key=lambda m: (m.category.value, m.code)),
         matters=registry.matters,
         list_types=policy.list_types,
+    )
+
+
+@router.get("/public/reports", response_class=HTMLResponse, **PUBLIC)
+async def verify_report(
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    number: Annotated[str, Query(max_length=40)] = "",
+    code: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    """Confirm a printed report by the number and verification code on each of its pages (the
+    address printed on the report leads here with both filled in). The answer says whether the
+    platform issued it, when and for whom (masked), never what it said, and not which of the two
+    is wrong."""
+    number, code = number.strip(), code.strip()
+    confirmed = None
+    if number and code:
+        confirmed = await run_in_threadpool(
+            reports.verify_report, uow, settings.secret_key, number, code
+        )
+    return page(
+        request,
+        "report_verify.html",
+        chrome=(await visitor(request)).chrome,
+        asked=bool(number and code),
+        confirmed=confirmed,
+        # Typed back, but never an ID number typed into the wrong box.
+        number=redact_id_numbers(number),
+        code=redact_id_numbers(code),
+        problems=Problems(),
     )
 
 
