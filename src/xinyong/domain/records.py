@@ -146,8 +146,13 @@ class Submission:
             self.consent_reference,
             sorted(self.fields.items()),
         ]
-        blob = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"), default=str)
+        blob = _CANONICAL.encode(canonical)
         return hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()
+
+
+#: The content hash's JSON encoding: what `json.dumps(value, ensure_ascii=False,
+#: separators=(",", ":"), default=str)` writes, without building an encoder for every row.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def _iso(day: date | None) -> str | None:
