@@ -87,6 +87,60 @@ def test_documents_keep_everything_but_numbers_in_clear(keys: Vault) -> None:
     assert keys.open_all(stored) == original
 
 
+class _Str(str):
+    """A string of another type than `str` (a value a reader may hand over)."""
+
+
+def test_exactly_the_strings_that_hold_a_number_or_look_sealed_are_sealed(keys: Vault) -> None:
+    # The rule, whatever the walk does to be quick: a string is sealed when it looks sealed or
+    # holds a number, at any depth and of any string type; nothing else changes.
+    values: list[object] = [
+        NUMBER,
+        f"the debtor {NUMBER} paid",
+        "110105 19491231 002x",
+        "11110000000021135M",  # a credit code: 17 digits, no number
+        "110105194912310021",  # a wrong check character
+        "sealed:",
+        "sealed:1:abc",
+        "short",
+        "",
+        "《中华人民共和国食品安全法》第一百二十四条",
+        _Str(NUMBER),
+        _Str("plain"),
+        7,
+        1.5,
+        None,
+        True,
+    ]
+    document = {
+        **{f"k{i}": v for i, v in enumerate(values)},
+        "list": [*values, {"inner": list(values)}],
+        "dict": {f"d{i}": v for i, v in enumerate(values)},
+    }
+
+    def expected_sealed(value: object) -> bool:
+        return isinstance(value, str) and (value.startswith("sealed:") or holds_citizen_id(value))
+
+    def check(sent: object, stored: object) -> None:
+        if isinstance(sent, dict):
+            assert isinstance(stored, dict)
+            assert stored.keys() == sent.keys()
+            for key in sent:
+                check(sent[key], stored[key])
+        elif isinstance(sent, list):
+            assert isinstance(stored, list)
+            assert len(stored) == len(sent)
+            for one, other in zip(sent, stored, strict=True):
+                check(one, other)
+        elif expected_sealed(sent):
+            assert sealed_version(stored) == 1
+            assert keys.open(str(stored)) == sent
+        else:
+            assert stored is sent
+
+    check(document, keys.seal_identifiers(document))
+
+
 def test_subject_keys_are_keyed_and_keep_persons_below_organisations(keys: Vault) -> None:
     other = Vault.from_material(new_material())
     person = keys.subject_key(NUMBER, organisation=False)

@@ -178,14 +178,19 @@ class Vault:
                 return self.seal(value)
             return value
         if isinstance(value, dict):
-            # The hot path (every stored record, twice): a string too short to hold a number
-            # that does not look sealed is kept without a call.
-            return {
-                k: v
-                if type(v) is str and len(v) < _ID_LENGTH and not v.startswith(SEALED_PREFIX)
-                else self.seal_identifiers(v)
-                for k, v in value.items()
-            }
+            # The hot path (every stored record, twice): a plain string is decided here, with
+            # no call for one too short to hold a number, and only a container is walked into.
+            out = {}
+            for k, v in value.items():
+                if type(v) is str:
+                    if v.startswith(SEALED_PREFIX) or (
+                        len(v) >= _ID_LENGTH and holds_citizen_id(v)
+                    ):
+                        v = self.seal(v)
+                elif isinstance(v, str | dict | list):
+                    v = self.seal_identifiers(v)
+                out[k] = v
+            return out
         if isinstance(value, list):
             return [self.seal_identifiers(v) for v in value]
         return value
