@@ -292,7 +292,13 @@ def sealed_version(token: str) -> int | None:
 
 def holds_citizen_id(text: str) -> bool:
     """Whether a string holds a well-formed citizen ID number (with a correct check character)."""
-    if len(text) < _ID_LENGTH or _DIGIT_RUN.search(text) is None:
+    if len(text) < _ID_LENGTH:
+        return False
+    if len(text) == _ID_LENGTH and text.isascii() and text.isalnum():
+        # The common case (a number or a credit code as submitted): only the whole string can
+        # be a number, so the searches below would find what these two tests find.
+        return text[:17].isdigit() and _checks(text.upper())
+    if _DIGIT_RUN.search(text) is None:
         return False
     compact = text.translate(_COMPACT)
     for match in _ID_LIKE.finditer(compact):
@@ -300,6 +306,11 @@ def holds_citizen_id(text: str) -> bool:
         if ric.calc_check_digit(number) == number[17]:
             return True
     return False
+
+
+def _checks(number: str) -> bool:
+    """Whether 17 ASCII digits and a last character are a number with its check character."""
+    return number[17] in "0123456789X" and ric.calc_check_digit(number) == number[17]
 
 
 def is_organisation_key(key: int) -> bool:
