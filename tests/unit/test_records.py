@@ -175,6 +175,23 @@ def test_a_row_without_an_item_is_refused(policy: Policy) -> None:
     assert rejected(policy, penalty_row(item=""))["item"] == "is required"
 
 
+@pytest.mark.parametrize(
+    "column",
+    ["item", "document_number", "subject_id", "decision_date", "authority_uscc", "violation"],
+)
+@pytest.mark.parametrize("blank", ["", "   ", "\t\u3000", None, "absent"])
+def test_a_blank_or_absent_required_field_is_required(
+    policy: Policy, column: str, blank: str | None
+) -> None:
+    raw = penalty_row()
+    if blank == "absent":
+        del raw[column]
+    else:
+        raw[column] = blank
+
+    assert rejected(policy, raw)[column] == "is required"
+
+
 def test_a_department_may_submit_only_its_own_items(policy: Policy) -> None:
     raw = penalty_row(
         item="JUD-DEBTOR-01",
