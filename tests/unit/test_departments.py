@@ -10,6 +10,7 @@ import pytest
 from tests.fakes import FakeUnitOfWork
 from tests.unit.helpers import on
 from xinyong.domain.audit import EventTag
+from xinyong.domain.departments import Authority
 from xinyong.domain.errors import NotFound
 from xinyong.domain.policy import Policy
 from xinyong.services.departments import list_departments, require_department, sync_departments
@@ -35,3 +36,25 @@ def test_an_unregistered_department_is_not_found(uow: FakeUnitOfWork) -> None:
         assert require_department(uow, "BJ-AMR").name == "北京市市场监督管理局"
         with pytest.raises(NotFound, match="NOPE"):
             require_department(uow, "NOPE")
+
+
+def test_a_department_decides_for_itself_and_its_registered_authorities_only(
+    policy: Policy,
+) -> None:
+    amr = policy.department("BJ-AMR")
+    assert amr is not None
+    court = Authority("北京市朝阳区人民法院", "1111010500001105X2")
+    registered = replace(amr, submits_for=(court,))
+    cases = [  # name, code, its own, registered for the court
+        (amr.name, amr.uscc, True, True),
+        (f" {amr.name[:3]}　{amr.name[3:]}", f" {amr.uscc.lower()} ", True, True),
+        (amr.name, court.uscc, False, False),  # the court's code under another name
+        (court.name, court.uscc, False, True),
+        ("北京市朝阳区 人民法院", court.uscc, False, True),
+        ("北京市税务局", amr.uscc, False, False),
+    ]
+    # Asked twice (the answers are kept by name and code): the same answers each time.
+    for _ in range(2):
+        for name, uscc, own, either in cases:
+            assert amr.decides_for(name, uscc) is own
+            assert registered.decides_for(name, uscc) is either

@@ -371,3 +371,38 @@ def test_a_credit_code_with_a_right_check_character_but_wrong_parts_is_refused(
 def test_every_shipped_departments_credit_code_is_valid(policy: Policy) -> None:
     for department in policy.departments:
         assert is_credit_code(department.uscc), department.code
+
+
+def _with_check(first17: str) -> str:
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+def test_birth_dates_are_read_as_stdnum_reads_them() -> None:
+    # The birth date is read straight from the normalised digits; stdnum's reading (with its
+    # own cleaning) is the reference, for every month and day, real or not.
+    for year in ("1899", "1900", "1949", "1988", "2000", "2004", "2024"):
+        for month in range(14):
+            for day in range(33):
+                number = _with_check(f"110105{year}{month:02d}{day:02d}002")
+                try:
+                    expected: date | None = ric.get_birth_date(number)
+                except ValueError:  # stdnum's InvalidComponent is a ValueError
+                    expected = None
+                if expected is None:
+                    with pytest.raises(InvalidIdentifier) as refused:
+                        parse_citizen_id(number)
+                    assert refused.value.code == "id_birth_date"
+                else:
+                    assert parse_citizen_id(number).birth_date == expected
+
+
+@pytest.mark.parametrize("position", range(1, 18))
+def test_the_first_non_digit_is_the_position_named(position: int) -> None:
+    digits = list(STANDARD[:17])
+    digits[position - 1] = "A"
+    if position < 17:
+        digits[16] = "B"  # a second one after it is not the one named
+    with pytest.raises(InvalidIdentifier) as refused:
+        parse_citizen_id("".join(digits) + "X")
+    assert refused.value.code == "id_digits"
+    assert dict(refused.value.parts)["position"] == str(position)

@@ -88,6 +88,38 @@ def test_a_simplified_procedure_penalty_is_minor_and_unpublished(policy: Policy)
     assert not accepted.assessment.published
 
 
+@pytest.mark.parametrize(
+    ("overrides", "stored"),
+    [
+        (
+            {
+                "document_number": "京市监罚〔2026〕00001号",
+                "birth_date": "1949-12-31",
+                "valid_from": "2026-09-01",
+                "valid_until": "2027-03-01",
+            },
+            "b41068eeff8410b0dde2efbfe51b2e85",
+        ),
+        (
+            {
+                "document_number": "京市监罚〔2026〕00002号",
+                "fine_amount": "1,234.5",
+                "subject_name": 'O\'Brien "Ann" 王',
+            },
+            "f571af0cc5d1f8c6c02340f1f0912af4",
+        ),
+    ],
+)
+def test_the_content_hash_is_the_one_stored_records_carry(
+    policy: Policy, overrides: dict[str, object], stored: str
+) -> None:
+    # Stored records are compared with resubmissions by this hash: however it is computed, a
+    # row must hash as it always did, or every resubmission would count as changed.
+    raw = penalty_row(subject_id="11010519491231002X", **overrides)
+
+    assert submit(policy, raw).content_hash == stored
+
+
 def test_the_same_content_gives_the_same_hash(policy: Policy) -> None:
     raw = penalty_row()
 
@@ -141,6 +173,23 @@ def test_an_unknown_item_is_refused(policy: Policy) -> None:
 
 def test_a_row_without_an_item_is_refused(policy: Policy) -> None:
     assert rejected(policy, penalty_row(item=""))["item"] == "is required"
+
+
+@pytest.mark.parametrize(
+    "column",
+    ["item", "document_number", "subject_id", "decision_date", "authority_uscc", "violation"],
+)
+@pytest.mark.parametrize("blank", ["", "   ", "\t\u3000", None, "absent"])
+def test_a_blank_or_absent_required_field_is_required(
+    policy: Policy, column: str, blank: str | None
+) -> None:
+    raw = penalty_row()
+    if blank == "absent":
+        del raw[column]
+    else:
+        raw[column] = blank
+
+    assert rejected(policy, raw)[column] == "is required"
 
 
 def test_a_department_may_submit_only_its_own_items(policy: Policy) -> None:

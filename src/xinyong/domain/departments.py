@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from xinyong.domain.agencies import Licence, read_licence
@@ -49,6 +49,11 @@ class Department:
     #: A credit reporting agency's licence as the policy file records it (domain/agencies.py);
     #: `departments sync` registers it, and the centre records renewals.
     licence: Licence | None = None
+    #: `decides_for`'s answers by (name, credit code): a batch's rows name the same few
+    #: authorities, row after row.
+    _decides: dict[tuple[str, str], bool] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def can_submit(self, item_code: str) -> bool:
         return item_code in self.items
@@ -58,7 +63,13 @@ class Department:
 
     def decides_for(self, name: str, uscc: str) -> bool:
         """Whether a decision by this authority is one the department may submit."""
-        return any(a.is_(name, uscc) for a in (Authority(self.name, self.uscc), *self.submits_for))
+        found = self._decides.get((name, uscc))
+        if found is None:
+            own = Authority(self.name, self.uscc)
+            found = any(a.is_(name, uscc) for a in (own, *self.submits_for))
+            if len(self._decides) < 1024:
+                self._decides[name, uscc] = found
+        return found
 
 
 def read_departments(

@@ -16,7 +16,6 @@ from enum import StrEnum
 from functools import cache, lru_cache
 from typing import Any
 
-from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
 
 from xinyong.domain.calendar import add_months
@@ -169,9 +168,9 @@ def parse_citizen_id(
     number = normalise(raw)
     if len(number) != 18:
         raise InvalidIdentifier("citizen_id", "id_length", count=len(number))
-    bad = [i + 1 for i, ch in enumerate(number[:17]) if not ch.isdigit()]
-    if bad:
-        raise InvalidIdentifier("citizen_id", "id_digits", position=bad[0])
+    if not number[:17].isdigit():
+        bad = next(i + 1 for i, ch in enumerate(number) if not ch.isdigit())
+        raise InvalidIdentifier("citizen_id", "id_digits", position=bad)
     # stdnum's ric.validate would also refuse a region code not yet (or no longer) in use in
     # the birth year; that rule is wrong for real people, so its parts are called one by one.
     expected = ric.calc_check_digit(number)
@@ -183,15 +182,24 @@ def parse_citizen_id(
         raise InvalidIdentifier(
             "citizen_id", "id_check_character", found=number[17], needed=expected
         )
-    try:
-        born = ric.get_birth_date(number)
-    except stdnum_errors.ValidationError:
-        raise InvalidIdentifier("citizen_id", "id_birth_date", digits=number[6:14]) from None
+    born = _birth_date(number)
+    if born is None:
+        raise InvalidIdentifier("citizen_id", "id_birth_date", digits=number[6:14])
     if today is not None:
         _check_birth_date(born, today, max_age_years)
     region = _region(number[:6], born.year)
     sex = Sex.MALE if int(number[16]) % 2 else Sex.FEMALE
     return CitizenId(number=number, birth_date=born, sex=sex, region=region)
+
+
+def _birth_date(number: str) -> date | None:
+    """The birth date digits 7-14 of a normalised number name, None when no such day exists:
+    stdnum's `ric.get_birth_date` without its cleaning, which a normalised number no longer
+    needs (a tenth of a row's validation when it ran on every row)."""
+    try:
+        return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
 
 
 def _check_birth_date(born: date, today: date, max_age_years: int | None) -> None:

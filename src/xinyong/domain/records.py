@@ -146,8 +146,13 @@ class Submission:
             self.consent_reference,
             sorted(self.fields.items()),
         ]
-        blob = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"), default=str)
+        blob = _CANONICAL.encode(canonical)
         return hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()
+
+
+#: The content hash's JSON encoding: what `json.dumps(value, ensure_ascii=False,
+#: separators=(",", ":"), default=str)` writes, without building an encoder for every row.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def _iso(day: date | None) -> str | None:
@@ -170,22 +175,17 @@ def _field_label(name: str) -> str:
     return label if len(label) <= MAX_FIELD_NAME else label[: MAX_FIELD_NAME - 1] + "…"
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def validate_row(
     raw: Mapping[str, object], *, row: int, department: Department, gate: Gate
 ) -> Submission:
     """Check one submitted row against its catalog item; raise RowRejected naming every bad field.
 
     Blank cells say nothing (CSV batches carry the union of all items' columns) and are dropped
-    first; what remains is kept as the record's original payload.
+    first; what remains is kept as the record's original payload. So below, a field is blank
+    when `raw.get` finds nothing: every value left is neither None nor blank text.
     """
     raw = {
-        str(k): v
-        for k, v in raw.items()
-        if v is not None and (not isinstance(v, str) or v.strip())  # not _blank(v)
+        str(k): v for k, v in raw.items() if v is not None and (not isinstance(v, str) or v.strip())
     }
     problems: list[FieldProblem] = []
 
@@ -199,7 +199,7 @@ def validate_row(
 
     def text(name: str, limit: int, *, required: bool = True) -> str:
         value = raw.get(name)
-        if _blank(value):
+        if value is None:
             if required:
                 problem(name, "required")
             return ""
@@ -217,7 +217,7 @@ def validate_row(
 
     def day(name: str, *, required: bool) -> date | None:
         value = raw.get(name)
-        if _blank(value):
+        if value is None:
             if required:
                 problem(name, "required")
             return None
@@ -245,7 +245,7 @@ def validate_row(
     subject_name = text("subject_name", MAX_NAME)
     authority_name = text("authority_name", MAX_NAME)
     authority_uscc = ""
-    if not _blank(raw.get("authority_uscc")):
+    if raw.get("authority_uscc") is not None:
         try:
             authority_uscc = parse_credit_code(str(raw["authority_uscc"])).code
         except InvalidIdentifier as exc:
@@ -276,7 +276,7 @@ def validate_row(
     person: CitizenId | None = None
     subject_number = ""
     subject_raw = raw.get("subject_id")
-    if _blank(subject_raw):
+    if subject_raw is None:
         problem("subject_id", "required")
     elif item is not None:
         try:
@@ -295,7 +295,7 @@ def validate_row(
     if item is not None:
         for spec in item.fields:
             value = raw.get(spec.name)
-            if _blank(value):
+            if value is None:
                 if spec.required:
                     problem(spec.name, "required")
                 continue

@@ -178,14 +178,19 @@ class Vault:
                 return self.seal(value)
             return value
         if isinstance(value, dict):
-            # The hot path (every stored record, twice): a string too short to hold a number
-            # that does not look sealed is kept without a call.
-            return {
-                k: v
-                if type(v) is str and len(v) < _ID_LENGTH and not v.startswith(SEALED_PREFIX)
-                else self.seal_identifiers(v)
-                for k, v in value.items()
-            }
+            # The hot path (every stored record, twice): a plain string is decided here, with
+            # no call for one too short to hold a number, and only a container is walked into.
+            out = {}
+            for k, v in value.items():
+                if type(v) is str:
+                    if v.startswith(SEALED_PREFIX) or (
+                        len(v) >= _ID_LENGTH and holds_citizen_id(v)
+                    ):
+                        v = self.seal(v)
+                elif isinstance(v, str | dict | list):
+                    v = self.seal_identifiers(v)
+                out[k] = v
+            return out
         if isinstance(value, list):
             return [self.seal_identifiers(v) for v in value]
         return value
@@ -291,7 +296,13 @@ def sealed_version(token: str) -> int | None:
 
 def holds_citizen_id(text: str) -> bool:
     """Whether a string holds a well-formed citizen ID number (with a correct check character)."""
-    if len(text) < _ID_LENGTH or _DIGIT_RUN.search(text) is None:
+    if len(text) < _ID_LENGTH:
+        return False
+    if len(text) == _ID_LENGTH and text.isascii() and text.isalnum():
+        # The common case (a number or a credit code as submitted): only the whole string can
+        # be a number, so the searches below would find what these two tests find.
+        return text[:17].isdigit() and _checks(text.upper())
+    if _DIGIT_RUN.search(text) is None:
         return False
     compact = text.translate(_COMPACT)
     for match in _ID_LIKE.finditer(compact):
@@ -299,6 +310,11 @@ def holds_citizen_id(text: str) -> bool:
         if ric.calc_check_digit(number) == number[17]:
             return True
     return False
+
+
+def _checks(number: str) -> bool:
+    """Whether 17 ASCII digits and a last character are a number with its check character."""
+    return number[17] in "0123456789X" and ric.calc_check_digit(number) == number[17]
 
 
 def is_organisation_key(key: int) -> bool:
