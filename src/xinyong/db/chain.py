@@ -90,7 +90,29 @@ def append_chained(conn: Connection, name: str, rows: Sequence[dict[str, Any]]) 
         return
     lock_chain(conn, name)
     link_rows(name, rows, last_link(conn, name))
-    conn.execute(insert(_typed(name)), list(rows))
+    if conn.dialect.name == "postgresql":
+        _copy_rows(conn, name, rows)
+    else:
+        conn.execute(insert(_typed(name)), list(rows))
+
+
+def _copy_rows(conn: Connection, name: str, rows: Sequence[dict[str, Any]]) -> None:
+    """The rows through COPY in the connection's transaction (PostgreSQL): under half the time
+    of an executemany of inserts for a sweep's chunk of 5 000 audit events. Values pass
+    through the columns' own bind processing first, as an insert's would (a naive time is
+    refused the same way, a document serialised the same way)."""
+    t = _typed(name)
+    names = list(rows[0])
+    processors = [
+        t.c[n].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for n in names
+    ]
+    raw: Any = conn.connection.dbapi_connection
+    columns = ", ".join(names)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [row[n] if p is None else p(row[n]) for n, p in zip(names, processors, strict=True)]
+            )
 
 
 class SqlChainStore:
