@@ -497,9 +497,12 @@ class FakeRecordRepository(_Repository):
             for r in shown[offset : offset + limit]
         ]
 
-    def expire_past_display(self, day: date, *, at: datetime, limit: int) -> list[Expired]:
+    def expire_past_display(
+        self, day: date, *, at: datetime, limit: int, after: int = 0
+    ) -> list[Expired]:
         moved = []
-        for record in self.past_display(day, limit=limit):
+        later = [r for r in self.past_display(day, limit=10**9) if (r.id or 0) > after]
+        for record in later[:limit]:
             record.expire(at=at)
             self.save_status(record)
             moved.append(Expired(record.id, record.subject_id, record.display_ends))

@@ -7,11 +7,13 @@ sweep then moves its state, tells every party that received it, and deletes it p
 
 from __future__ import annotations
 
+import threading
+import time as pytime
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from tests.conftest import Clock
 from tests.factories import citizen_id, debtor_row, penalty_row
@@ -306,3 +308,55 @@ def test_the_sweep_expires_a_chunk_at_a_time_and_tells_each_party_of_its_own_rec
     assert [s.findings for s in verify_logs(SqlChainStore(engine), vault.current())] == [[], []]
     assert expiry.sweep(seeded(), policy, actor="sweep", chunk=2) == SweepSummary()
     assert _audits(seeded, EventTag.RECORD_EXPIRED) == 3
+
+
+def test_a_display_held_while_the_sweep_waits_for_the_record_keeps_it_shown(
+    seeded: UowFactory, policy: Policy, clock: Clock, engine: Engine
+) -> None:
+    """A listing holds a record's display in a transaction the sweep has to wait for (it has the
+    row): once that commits, the sweep reads the record again and leaves it shown, unexpired and
+    unaudited. The concurrent change wins. (PostgreSQL: SQLite has a single writer.)"""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks and concurrent writers: PostgreSQL")
+    from sqlalchemy import func, select, update
+
+    from xinyong.db.records import CreditRecordRow
+
+    clock.at = on(SUBMITTED)
+    held, other = (
+        _submit(
+            seeded, policy, penalty_row(subject_id=citizen_id(born=date(1980 + i, 3, 1))), "BJ-AMR"
+        )
+        for i in range(2)
+    )
+    clock.at = on(DISPLAY_ENDS)
+    found: list[SweepSummary] = []
+    with engine.connect() as listing:
+        listing.execute(
+            update(CreditRecordRow)
+            .where(CreditRecordRow.id == held.record.id)
+            .values(display_ends=date(2030, 1, 1))
+        )
+        worker = threading.Thread(
+            target=lambda: found.append(expiry.sweep(seeded(), policy, actor="sweep"))
+        )
+        worker.start()
+        waiting = (
+            select(func.count())
+            .where(text("wait_event_type = 'Lock' AND datname = current_database()"))
+            .select_from(text("pg_stat_activity"))
+        )
+        with engine.connect() as watch:
+            for _ in range(200):  # until the sweep waits for the row (at most 10 s)
+                if watch.scalar(waiting):
+                    break
+                watch.rollback()
+                pytime.sleep(0.05)
+        listing.commit()
+        worker.join(timeout=60)
+    assert [s.expired for s in found] == [1]
+    uow = seeded()
+    with uow:
+        assert uow.records.get(held.record.id).status is RecordStatus.ACTIVE
+        assert uow.records.get(other.record.id).status is RecordStatus.EXPIRED
+    assert _audits(seeded, EventTag.RECORD_EXPIRED) == 1

@@ -52,7 +52,7 @@ class SqlAuditLog:
 
     def add_many(self, events: Sequence[AuditEvent]) -> None:
         # Each linked to the event before it (db/chain.py): editing the table breaks the chain.
-        # One lock, one read of the last link and one insert for all of them.
+        # One lock, one read of the last link and one write for all of them (COPY on PostgreSQL).
         append_chained(
             self.session.connection(),
             "audit_events",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, MetaData, Table, any_, bindparam
+from sqlalchemy import ColumnElement, Connection, MetaData, Table, TableClause, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session
 
@@ -49,6 +49,26 @@ def among(
 def table_of(row: type[Base]) -> Table:
     """The Core table of a row class (for executemany inserts and explicit column selects)."""
     return cast(Table, row.__table__)
+
+
+def copy_rows(conn: Connection, table: TableClause, rows: Sequence[dict[str, Any]]) -> None:
+    """Append rows (each with the same keys, columns of `table`) through COPY, in the
+    connection's transaction (PostgreSQL): under half the time of an executemany of inserts
+    for the sweep's chunks. Values pass through their columns' bind processing first, as an
+    insert's would (a naive time is refused the same way, a document serialised the same way)."""
+    if not rows:
+        return
+    names = list(rows[0])
+    processors = [
+        table.c[n].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for n in names
+    ]
+    raw: Any = conn.connection.dbapi_connection
+    columns = ", ".join(names)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [row[n] if p is None else p(row[n]) for n, p in zip(names, processors, strict=True)]
+            )
 
 
 def in_chunks(values: Sequence[T]) -> list[Sequence[T]]:

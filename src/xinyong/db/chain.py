@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Connection, Engine, String, column, func, insert, select, table
 from sqlalchemy.orm import Mapped, mapped_column
 
-from xinyong.db.base import Base, table_of
+from xinyong.db.base import Base, copy_rows, table_of
 from xinyong.db.checks import CHANGE_LOG_LOCK
 from xinyong.db.types import BigId, Json, UTCDateTime
 from xinyong.domain import chain, vault
@@ -90,7 +90,10 @@ def append_chained(conn: Connection, name: str, rows: Sequence[dict[str, Any]]) 
         return
     lock_chain(conn, name)
     link_rows(name, rows, last_link(conn, name))
-    conn.execute(insert(_typed(name)), list(rows))
+    if conn.dialect.name == "postgresql":
+        copy_rows(conn, _typed(name), rows)
+    else:
+        conn.execute(insert(_typed(name)), list(rows))
 
 
 class SqlChainStore:

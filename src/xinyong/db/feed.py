@@ -16,12 +16,13 @@ from sqlalchemy import (
     Text,
     insert,
     select,
+    text,
     true,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, among, stored_deadline
+from xinyong.db.base import Base, among, copy_rows, stored_deadline, table_of
 from xinyong.db.querylog import QueryRow
 from xinyong.db.types import BigId, UTCDateTime
 from xinyong.domain.feed import Acknowledgement, FeedItem, FeedKind
@@ -100,23 +101,41 @@ class SqlFeed:
     def add(self, items: Sequence[FeedItem]) -> list[int]:
         if not items:
             return []
-        seqs = self.session.scalars(
-            insert(FeedItemRow).returning(FeedItemRow.seq, sort_by_parameter_order=True),
-            [
-                {
-                    "recipient": i.recipient,
-                    "kind": i.kind.value,
-                    "entity_type": i.entity_type,
-                    "entity_id": i.entity_id,
-                    "subject_key": i.subject_key,
-                    "detail": i.detail,
-                    "at": i.at,
-                    "due_on": i.due_on,
-                }
-                for i in items
-            ],
+        values = [
+            {
+                "recipient": i.recipient,
+                "kind": i.kind.value,
+                "entity_type": i.entity_type,
+                "entity_id": i.entity_id,
+                "subject_key": i.subject_key,
+                "detail": i.detail,
+                "at": i.at,
+                "due_on": i.due_on,
+            }
+            for i in items
+        ]
+        conn = self.session.connection()
+        if conn.dialect.name != "postgresql":
+            query = insert(FeedItemRow).returning(FeedItemRow.seq, sort_by_parameter_order=True)
+            return list(self.session.scalars(query, values))
+        # The numbers drawn from the table's sequence first, in order, then one COPY: an
+        # insert returning them rendered thousands of parameters that psycopg parsed anew.
+        seqs = sorted(
+            int(seq)
+            for seq in conn.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('feed_items', 'seq')::regclass)"
+                    " FROM generate_series(1, :n)"
+                ),
+                {"n": len(values)},
+            )
         )
-        return list(seqs)
+        copy_rows(
+            conn,
+            table_of(FeedItemRow),
+            [{"seq": n, **v} for n, v in zip(seqs, values, strict=True)],
+        )
+        return seqs
 
     def after(self, recipient: str, seq: int, *, limit: int) -> list[FeedItem]:
         ack = FeedAcknowledgementRow

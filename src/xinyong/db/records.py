@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    any_,
     case,
     delete,
     false,
@@ -394,35 +395,40 @@ class SqlRecordRepository:
         )
         return [self._to_domain(row) for row in rows]
 
-    def expire_past_display(self, day: date, *, at: datetime, limit: int) -> list[Expired]:
-        ids = list(
-            self.session.scalars(
-                select(CreditRecordRow.id)
-                .where(
-                    CreditRecordRow.status == RecordStatus.ACTIVE.value,
-                    not_(displayable_on(day)),
-                )
-                .order_by(CreditRecordRow.id)
-                .limit(limit)
+    def expire_past_display(
+        self, day: date, *, at: datetime, limit: int, after: int = 0
+    ) -> list[Expired]:
+        due = (
+            select(CreditRecordRow.id)
+            .where(
+                CreditRecordRow.id > after,
+                CreditRecordRow.status == RecordStatus.ACTIVE.value,
+                not_(displayable_on(day)),
             )
+            .order_by(CreditRecordRow.id)
+            .limit(limit)
         )
-        moved: list[Expired] = []
-        for among_ids in among(self.session, CreditRecordRow.id, ids):
-            # `CreditRecord.expire`: only an active record moves (a concurrent change wins).
-            rows = self.session.execute(
-                update(CreditRecordRow)
-                .where(
-                    among_ids,
-                    CreditRecordRow.status == RecordStatus.ACTIVE.value,
-                )
-                .values(status=RecordStatus.EXPIRED.value, updated_at=at)
-                .returning(
-                    CreditRecordRow.id, CreditRecordRow.subject_id, CreditRecordRow.display_ends
-                )
-                .execution_options(synchronize_session=False)
+        # One statement: the ids due and their move. `CreditRecord.expire`: only a record still
+        # active and past its display moves. The condition is repeated on the row being
+        # updated, so that on PostgreSQL a change committed meanwhile (a status, a display
+        # extended) is read again before the row moves: the concurrent change wins.
+        ids: ColumnElement[bool] = CreditRecordRow.id.in_(due.scalar_subquery())
+        if self.session.get_bind().dialect.name == "postgresql":
+            # `= ANY(ARRAY(…))`: the ids looked up in the primary key. An `IN (…)` is planned
+            # as a join that reads the whole table for every chunk.
+            ids = CreditRecordRow.id == any_(func.array(due.scalar_subquery()))
+        rows = self.session.execute(
+            update(CreditRecordRow)
+            .where(
+                ids,
+                CreditRecordRow.status == RecordStatus.ACTIVE.value,
+                not_(displayable_on(day)),
             )
-            moved += [Expired(int(r[0]), int(r[1]), r[2]) for r in rows]
-        return sorted(moved, key=lambda e: e.id)
+            .values(status=RecordStatus.EXPIRED.value, updated_at=at)
+            .returning(CreditRecordRow.id, CreditRecordRow.subject_id, CreditRecordRow.display_ends)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted((Expired(int(r[0]), int(r[1]), r[2]) for r in rows), key=lambda e: e.id)
 
     def delete_past_retention(self, day: date) -> list[tuple[int, int]]:
         """Delete records (and their revisions) whose retention ended; return (id, subject)."""

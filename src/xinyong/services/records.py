@@ -106,9 +106,12 @@ class RecordRepository(Protocol):
     def active_of_items(self, items: Collection[str]) -> list[CreditRecord]: ...
     def of_subject(self, subject_id: int) -> list[CreditRecord]: ...
     def past_display(self, day: date, *, limit: int) -> list[CreditRecord]: ...
-    def expire_past_display(self, day: date, *, at: datetime, limit: int) -> list[Expired]:
-        """Move up to `limit` active records no longer displayable on `day` to the archive
-        (`CreditRecord.expire`, as one statement), oldest id first; return those moved."""
+    def expire_past_display(
+        self, day: date, *, at: datetime, limit: int, after: int = 0
+    ) -> list[Expired]:
+        """Move up to `limit` active records no longer displayable on `day`, of ids above
+        `after`, to the archive (`CreditRecord.expire`, as one statement), oldest id first;
+        return those moved."""
         ...
 
     def published(
