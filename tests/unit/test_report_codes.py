@@ -89,7 +89,7 @@ def test_the_packaged_channel_reads_and_fills_in_the_verify_address() -> None:
     [
         (("portal = ", "# portal = "), "[channel] portal must be a non-empty text"),
         (('name_zh = "', 'name_zh = "" # '), "[issuer] name_zh must be a non-empty text"),
-        (("reports/{number}", "reports/"), "verify_url must contain {number}"),
+        (("number={number}", "number="), "verify_url must contain {number}"),
         (("query_lines = 50", "query_lines = -1"), "[printed] query_lines must be a whole number"),
         (("query_log = ", "# query_log = "), "[channel] query_log must be a non-empty text"),
     ],
