@@ -6,6 +6,7 @@ machine with nothing but Python), then read back with pdftotext and pdffonts (po
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import subprocess
@@ -227,3 +228,23 @@ def test_print_workers_load_the_font_and_parse_their_stylesheets_before_the_firs
     finally:
         workers.close()
     assert sorted(parsed) == ["", "p { color: #123 }"]
+
+
+def test_a_worker_that_cannot_print_still_prepares_what_its_tasks_need(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without WeasyPrint's libraries the warm-up fails; the worker must still run `prepare`
+    (the report's platform), so that a report asked of it is refused for the PDF it cannot
+    print (503, with the reason), not for a platform it never built."""
+
+    def unavailable(html: str, stylesheet: str = "") -> bytes:
+        raise pdf.PdfUnavailable("no Pango here")
+
+    prepared: list[str] = []
+    monkeypatch.setattr(pdf, "render_pdf", unavailable)
+    monkeypatch.setattr(os, "nice", lambda increment: 0)  # this is the test's own process
+    try:
+        pdf._start_worker(("", "p {}"), lambda: prepared.append("prepared"))
+    finally:
+        gc.unfreeze()
+    assert prepared == ["prepared"]

@@ -213,8 +213,10 @@ def _start_worker(stylesheets: tuple[str, ...], prepare: Callable[[], object] | 
         try:
             render_pdf(_WARM_UP, stylesheet)
         except PdfUnavailable:
-            return  # each real print raises it again, with its reason, to its caller
+            break  # each real print raises it again, with its reason, to its caller
     if prepare is not None:
+        # Even when printing is unavailable: a task that needs what it prepares (a report read
+        # in the worker) then fails on the print, with its reason, not for want of it.
         prepare()
     gc.collect()
     gc.freeze()
