@@ -305,11 +305,7 @@ def holds_citizen_id(text: str) -> bool:
     if _DIGIT_RUN.search(text) is None:
         return False
     compact = text.translate(_COMPACT)
-    for match in _ID_LIKE.finditer(compact):
-        number = match.group().upper()
-        if ric.calc_check_digit(number) == number[17]:
-            return True
-    return False
+    return any(_checks(match.group().upper()) for match in _ID_LIKE.finditer(compact))
 
 
 def _checks(number: str) -> bool:
