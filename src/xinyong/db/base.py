@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, TypeVar, cast
 
@@ -62,13 +62,27 @@ def copy_rows(conn: Connection, table: TableClause, rows: Sequence[dict[str, Any
     processors = [
         table.c[n].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for n in names
     ]
+    copy_in(
+        conn,
+        table.name,
+        names,
+        (
+            [row[n] if p is None else p(row[n]) for n, p in zip(names, processors, strict=True)]
+            for row in rows
+        ),
+    )
+
+
+def copy_in(
+    conn: Connection, table: str, names: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """COPY `rows` (values as the driver takes them, in the order of `names`) into `table`, in
+    the connection's transaction (PostgreSQL)."""
     raw: Any = conn.connection.dbapi_connection
     columns = ", ".join(names)
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(
-                [row[n] if p is None else p(row[n]) for n, p in zip(names, processors, strict=True)]
-            )
+            copy.write_row(row)
 
 
 def in_chunks(values: Sequence[T]) -> list[Sequence[T]]:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, bindparam, text
 from sqlalchemy.orm import Session
 
-from xinyong.db.base import table_of
+from xinyong.db.base import copy_in, table_of
 from xinyong.db.records import CreditRecordRow, record_values
 from xinyong.db.types import UTCDateTime
 from xinyong.domain.records import RecordStatus, Submission
@@ -167,12 +167,10 @@ def _stage(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} AS"  # noqa: S608 - constants
         f" SELECT {names} FROM credit_records WHERE 1 = 0"
     )
-    raw: Any = conn.connection.dbapi_connection
     if conn.dialect.name == "postgresql":
-        with raw.cursor() as cursor, cursor.copy(f"COPY {STAGE} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        copy_in(conn, STAGE, ("id", *_COLUMNS), rows)
         return
+    raw: Any = conn.connection.dbapi_connection
     marks = ", ".join("?" * (len(_COLUMNS) + 1))
     cursor = raw.cursor()
     try:
