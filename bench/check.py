@@ -47,7 +47,6 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-import numpy as np
 from sqlalchemy import insert, make_url, text
 from stdnum.cn import ric
 
@@ -63,7 +62,7 @@ from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.policy import load_policy
 from xinyong.domain.querylog import QueryEntry
 from xinyong.services import departments, keys
-from xinyong.services.bulk_keys import KEY_BLOCK, may_hold, person_keys
+from xinyong.services.bulk_keys import KEY_BLOCK, NOWHERE, locate, person_keys
 from xinyong.services.checks import Checker
 from xinyong.services.screening import SCREEN_COLUMNS, ScreenSummary, read_numbers, run_screening
 from xinyong.synth.population import write_population
@@ -209,17 +208,19 @@ def lookup_rate(checker: Checker, path: Path) -> tuple[Rates, int]:
     with path.open(newline="") as f:
         numbers = [n for _, n in read_numbers(f)]
     hits_for = checker.triggers.hits
-    postings = checker.index.finder()
+    postings_at = checker.index.locator()
     held_keys = checker.index.held_keys()
     day = date.today()  # noqa: DTZ011
     started, cpu = time.perf_counter(), time.process_time()
     listed = 0
     # As screening does (services/screening.py): a block of numbers keyed at once, and only the
-    # keys the index may hold looked up one by one.
+    # keys the index holds looked up one by one, where it found them.
     for first in range(0, len(numbers), KEY_BLOCK):
         block = person_keys(numbers[first : first + KEY_BLOCK])
-        for place in np.flatnonzero(may_hold(held_keys, block)).tolist():
-            found = postings(int(block[place]))
+        places = locate(held_keys, block)
+        held = places != NOWHERE
+        for key, place in zip(block[held].tolist(), places[held].tolist(), strict=True):
+            found = postings_at(key, place)
             if found and hits_for(found, "flight", day):
                 listed += 1
     return _rates(len(numbers), time.perf_counter() - started, time.process_time() - cpu), listed

@@ -10,7 +10,7 @@ import numpy as np
 from stdnum.cn import ric
 
 from xinyong.domain.index import ListingIndex, Posting, person_key
-from xinyong.services.bulk_keys import NOT_A_KEY, may_hold, person_keys
+from xinyong.services.bulk_keys import NOT_A_KEY, NOWHERE, OVERLAID, locate, person_keys
 
 CODES = ("COURT-DEBTORS",)
 
@@ -84,26 +84,42 @@ def _posting(key: int, entry_id: int) -> Posting:
     )
 
 
-def test_may_hold_is_true_exactly_where_postings_finds_something_or_an_emptied_key() -> None:
+def test_locate_finds_where_postings_finds_something_and_the_locator_reads_the_same() -> None:
     rng = random.Random(7)
     numbers = _numbers(rng, 6_000)
     keys = person_keys(numbers)
     valid = [k for k in keys.tolist() if k != NOT_A_KEY]
     index = ListingIndex(CODES)
-    assert not may_hold(index.held_keys(), keys).any()  # an empty index holds nothing
-    index.build([_posting(k, i) for i, k in enumerate(valid[:1000])], seq=1)
+    assert (locate(index.held_keys(), keys) == NOWHERE).all()  # an empty index holds nothing
+    # Two postings under some keys (a person on a list twice), one under the rest.
+    index.build(
+        [_posting(k, i) for i, k in enumerate(valid[:1000])]
+        + [_posting(k, 5_000 + i) for i, k in enumerate(valid[:1000:7])],
+        seq=1,
+    )
     listed_later, emptied = valid[1000:1100], valid[:50]
     index.replace(listed_later, [_posting(k, 10_000 + i) for i, k in enumerate(listed_later)])
     index.replace(emptied, [])  # delisted since the build: in the overlay, with nothing
-    held = may_hold(index.held_keys(), keys).tolist()
-    for key, may in zip(keys.tolist(), held, strict=True):
+    places = locate(index.held_keys(), keys).tolist()
+    at = index.locator()
+    for key, place in zip(keys.tolist(), places, strict=True):
         if key == NOT_A_KEY:
-            assert not may
+            assert place == NOWHERE
+        elif key in emptied or key in listed_later:
+            assert place == OVERLAID, "the overlay's answer stands over the base's"
         elif index.postings(key):
-            assert may, "a key with postings must be looked up"
+            assert place >= 0, "a key with postings must be found"
         else:
-            assert may == (key in emptied), "only an emptied key is looked up for nothing"
-    assert sum(held) == 1100
-    # Keys between and around the held ones, and the extremes, are not held.
-    probe = np.array([0, min(valid) - 1, max(valid) + 1, 2**62 - 1], dtype=np.int64)
-    assert not may_hold(index.held_keys(), probe).any()
+            assert place == NOWHERE
+        if place != NOWHERE:
+            assert at(key, place) == index.postings(key)
+    assert sum(p != NOWHERE for p in places) == 1100
+    assert any(len(index.postings(k)) == 2 for k in valid[50:1000])
+    # Keys between and around the held ones, the extremes, and keys whose bit in the filter is
+    # set by another key are not held.
+    bits = 8 * len(index.held_keys().bits)
+    probe = np.array(
+        [0, min(valid) - 1, max(valid) + 1, 2**62 - 1, valid[500] + bits, valid[600] - bits],
+        dtype=np.int64,
+    )
+    assert (locate(index.held_keys(), probe) == NOWHERE).all()

@@ -186,12 +186,15 @@ def test_subject_keys_stay_what_is_stored_and_bulk_digests_agree() -> None:
     )
     key = fixed.subject_key(NUMBER, organisation=False)
     assert key == fixed.subject_key(NUMBER, organisation=False)  # the prepared state is copied
-    digests = fixed.person_key_digests(NUMBER.encode() + b"110105194912310021", 18)
-    assert len(digests) == 16
-    assert int.from_bytes(digests[:8], "big") & (2**62 - 1) == key
+    other = "110105194912310021"
+    many = [NUMBER.encode(), other.encode()] * 300  # more than one slice of states
+    digests = fixed.person_key_digests(many)
+    assert len(digests) == 8 * len(many)
+    for place in (0, 1, 598, 599):
+        want = fixed.subject_key(NUMBER if place % 2 == 0 else other, organisation=False)
+        assert int.from_bytes(digests[8 * place : 8 * place + 8], "big") & (2**62 - 1) == want
     assert key == KNOWN_KEY
-    with pytest.raises(ValueError, match="not numbers of 18 bytes each"):
-        fixed.person_key_digests(NUMBER.encode() + b"1", 18)
+    assert fixed.person_key_digests([]) == b""
 
 
 def test_a_signature_verifies_only_for_what_was_signed(keys: Vault) -> None:

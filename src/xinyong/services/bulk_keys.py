@@ -3,10 +3,11 @@
 
 `person_keys` validates a block of numbers in a few array operations (18 characters, 17 digits,
 the ISO 7064 MOD 11-2 check character of GB 11643) and hashes the well-formed ones with the
-vault's prepared keyed hash (domain/vault.py `person_key_digests`); `may_hold` tells, by one
-sorted search over the index's keys, which of those keys the index holds anything under, so
-that only those go through `postings` one by one. The answers are the same as `person_key`'s
-and `postings`'s for every number (tests/unit/test_bulk_keys.py compares them); what changes
+vault's prepared keyed hash (domain/vault.py `person_key_digests`); `locate` tells, by the
+index's bit filter and one sorted search over its keys, where the index holds each key's
+postings, so that only the keys found go through `locator` one by one, with no search of
+their own. The answers are the same as `person_key`'s and `postings`'s for every number
+(tests/unit/test_bulk_keys.py compares them); what changes
 is that a screened number costs a few array elements instead of a dozen interpreter steps.
 """
 
@@ -23,7 +24,7 @@ from xinyong.domain.index import HeldKeys
 
 #: GB 11643's weights, 2**(17 - i) mod 11 for the digit at place i (0-based), and the check
 #: characters by weighted sum mod 11: the rule `domain.index.person_key` applies per number.
-_WEIGHTS: Final = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
+_WEIGHTS: Final = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int32)
 _CHECK_CHARACTERS: Final = np.frombuffer(b"10X98765432", dtype=np.uint8)
 #: A citizen ID number's length, in characters and (ASCII) bytes.
 _WIDTH: Final = 18
@@ -37,7 +38,8 @@ KEY_BLOCK: Final = 4096
 NOT_A_KEY: Final = -1
 
 Keys = npt.NDArray[np.int64]
-Mask = npt.NDArray[np.bool_]
+#: Per key, where the index holds its postings (`locate`).
+Places = npt.NDArray[np.int64]
 
 
 def person_keys(numbers: Sequence[str]) -> Keys:
@@ -47,13 +49,16 @@ def person_keys(numbers: Sequence[str]) -> Keys:
     takes full-width digits, a lower-case x, a credit code)."""
     data = _eighteen_bytes_each(numbers)
     grid = np.frombuffer(data, dtype=np.uint8).reshape(-1, _WIDTH)
-    digits = grid[:, :17].astype(np.int64) - ord("0")
-    well_formed = ((digits >= 0) & (digits <= 9)).all(axis=1)
-    well_formed &= _CHECK_CHARACTERS[(digits @ _WEIGHTS) % 11] == grid[:, 17]
+    digits = grid[:, :17] - np.uint8(ord("0"))  # below "0" wraps round to above 9
+    well_formed = (digits <= 9).all(axis=1)
+    sums = np.einsum("ij,j->i", digits, _WEIGHTS, dtype=np.int32)  # at most 9 * 10 * 17
+    well_formed &= _CHECK_CHARACTERS[sums % 11] == grid[:, 17]
     keys = np.full(len(numbers), NOT_A_KEY, dtype=np.int64)
     if well_formed.any():
-        chosen = data if well_formed.all() else grid[well_formed].tobytes()
-        digests = vault.current().person_key_digests(chosen, _WIDTH)
+        chosen = grid if well_formed.all() else grid[well_formed]
+        # One bytes object a number, made in C (no NUL to lose: every byte is a digit or X).
+        numbers_bytes = chosen.view(f"S{_WIDTH}").ravel().tolist()
+        digests = vault.current().person_key_digests(numbers_bytes)
         keys[well_formed] = (
             np.frombuffer(digests, dtype=">u8") & np.uint64(vault.PERSON_KEY_MASK)
         ).astype(np.int64)
@@ -75,17 +80,29 @@ def _eighteen_bytes_each(numbers: Sequence[str]) -> bytes:
     return b"".join(e if len(e) == _WIDTH else _MISFIT for e in encoded)
 
 
-def may_hold(held: HeldKeys, keys: Keys) -> Mask:
-    """For each key, whether the index whose `held_keys()` is `held` may find anything under it
-    (False for NOT_A_KEY). True for every key it holds; the caller looks those up one by one,
-    with the `finder()` taken when `held` was."""
-    base, overlay = held
-    found: Mask = np.zeros(len(keys), dtype=np.bool_)
-    if len(base):
-        ordered = np.frombuffer(base, dtype=np.int64)
-        places = np.minimum(np.searchsorted(ordered, keys), len(ordered) - 1)
-        found |= ordered[places] == keys
-    if overlay:
-        found |= np.isin(keys, np.fromiter(overlay, dtype=np.int64, count=len(overlay)))
-    result: Mask = found & (keys != NOT_A_KEY)
-    return result
+#: `locate`'s answer for a key the index holds nothing under.
+NOWHERE: Final = -1
+#: `locate`'s answer for a key the index's overlay holds (`ListingIndex.locator` reads it there).
+OVERLAID: Final = -2
+
+
+def locate(held: HeldKeys, keys: Keys) -> Places:
+    """For each key, where the index whose `held_keys()` is `held` holds its postings: its first
+    place in the base's sorted keys, OVERLAID, or NOWHERE (always for NOT_A_KEY). Callers look
+    up only the keys found, with the `locator()` taken when `held` was. The base's bit filter
+    turns most absent keys away before the sorted search, which is then for the few left."""
+    places: Places = np.full(len(keys), NOWHERE, dtype=np.int64)
+    ordered = np.frombuffer(held.keys, dtype=np.int64)
+    if len(ordered):
+        bits = np.frombuffer(held.bits, dtype=np.uint8)
+        slots = keys & (8 * len(bits) - 1)
+        passed = ((bits[slots >> 3] >> (slots & 7)) & 1).astype(np.bool_)
+        candidates = np.flatnonzero(passed & (keys != NOT_A_KEY))
+        wanted = keys[candidates]
+        found = np.minimum(np.searchsorted(ordered, wanted), len(ordered) - 1)
+        hit = ordered[found] == wanted
+        places[candidates[hit]] = found[hit]
+    if held.overlay:
+        overlay = np.fromiter(held.overlay, dtype=np.int64, count=len(held.overlay))
+        places[np.isin(keys, overlay) & (keys != NOT_A_KEY)] = OVERLAID
+    return places

@@ -118,7 +118,7 @@ def screen(
     by `sink`) before that chunk's results are yielded, so no answer leaves without its log entry.
     """
     # NumPy loads with a server's first screening, not with every process that starts.
-    from xinyong.services.bulk_keys import NOT_A_KEY
+    from xinyong.services.bulk_keys import NOT_A_KEY, NOWHERE
 
     checker.require_matter(matter)
     checker.sync()
@@ -137,7 +137,8 @@ def screen(
     )
     hits_for = checker.triggers.hits
     index_postings = checker.index.finder()
-    held_keys = checker.index.held_keys()  # as the finder sees the index
+    postings_at = checker.index.locator()
+    held_keys = checker.index.held_keys()  # as the finder and the locator see the index
     # Without organisations on any list, a number that is a valid citizen ID number needs no
     # second lookup as a credit code (the rare all-digit government codes).
     orgs = checker.index.holds_organisations()
@@ -164,9 +165,9 @@ def screen(
         found_in_chunk.clear()
 
     try:
-        for row, raw, number, key, held in _keyed_rows(rows, held_keys):
+        for row, raw, number, key, place in _keyed_rows(rows, held_keys):
             if key != NOT_A_KEY and not orgs:
-                found = index_postings(key) if held else ()
+                found = postings_at(key, place) if place != NOWHERE else ()
             else:
                 try:
                     number, keys = subject_keys(raw)
@@ -197,21 +198,21 @@ def screen(
 
 def _keyed_rows(
     rows: Iterable[tuple[int, str]], held_keys: HeldKeys
-) -> Iterator[tuple[int, str, str, int, bool]]:
-    """Each row as (row, raw, number, key, held): the number stripped, its person key
-    (NOT_A_KEY if it is not a well-formed citizen ID number) and whether the index may hold
-    anything under that key, computed a block of rows at a time."""
-    from xinyong.services.bulk_keys import KEY_BLOCK, may_hold, person_keys
+) -> Iterator[tuple[int, str, str, int, int]]:
+    """Each row as (row, raw, number, key, place): the number stripped, its person key
+    (NOT_A_KEY if it is not a well-formed citizen ID number) and where the index holds that
+    key's postings (bulk_keys.locate), computed a block of rows at a time."""
+    from xinyong.services.bulk_keys import KEY_BLOCK, locate, person_keys
 
     it = iter(rows)
     while block := list(islice(it, KEY_BLOCK)):
         numbers = [raw.strip() for _, raw in block]
         keys = person_keys(numbers)
-        held = may_hold(held_keys, keys)
-        for (row, raw), number, key, may in zip(
-            block, numbers, keys.tolist(), held.tolist(), strict=True
+        places = locate(held_keys, keys)
+        for (row, raw), number, key, place in zip(
+            block, numbers, keys.tolist(), places.tolist(), strict=True
         ):
-            yield row, raw, number, key, may
+            yield row, raw, number, key, place
 
 
 #: Names of the column that holds the numbers, in order of preference (compared in lower case).
