@@ -27,6 +27,7 @@ from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain import vault
 from xinyong.domain.calendar import business_date
 from xinyong.domain.policy import Policy, load_policy
+from xinyong.domain.querylog import QueryEntry
 from xinyong.domain.vault import Vault
 from xinyong.services import accounts, report_render
 from xinyong.services.checks import Checker
@@ -155,12 +156,18 @@ class Platform:
         With print workers the whole of it runs in a worker, which reads the database on its own
         connections: gathering a report is a dozen queries and their Python, which on the
         server's interpreter held the checks' tail up as much as printing did (bench/README.md).
-        Only the subject's id, the actor, the moment and the language cross to the worker, and
-        only the PDF and its moment come back.
+        Only the subject's id, the actor, the moment and the language cross to the worker; the
+        PDF, its moment and the read's query-log entry come back, and the entry is written here
+        by the check path's writer before the PDF is returned, as every read of the report is.
         """
         printer = self.printer()
+        log = self.query_writer().write
         if isinstance(printer, PrintWorkers):
-            return printer.run(_issue_report_pdf, subject_id, actor, self.clock(), lang)
+            pdf, generated_at, read = printer.run(
+                _issue_report_pdf, subject_id, actor, self.clock(), lang
+            )
+            log(read)
+            return pdf, generated_at
         data = build_report(
             self.uow(),
             self.policy,
@@ -168,6 +175,7 @@ class Platform:
             actor=actor,
             secret_key=self.settings.secret_key,
             reads=self.read_uow(),
+            log=log,
         )
         return report_render.render_report_pdf(data, lang, printer), data.generated_at
 
@@ -250,11 +258,14 @@ def _start_report_worker(settings: Settings, policy: Policy) -> None:
 
 def _issue_report_pdf(
     printer: Printer, subject_id: int, actor: str, moment: datetime, lang: str
-) -> tuple[bytes, datetime]:
-    """In a print worker: `Platform.report_pdf` at the server's `moment` (its clock)."""
+) -> tuple[bytes, datetime, QueryEntry]:
+    """In a print worker: `Platform.report_pdf` at the server's `moment` (its clock). The read's
+    query-log entry goes back to the server, whose writer logs it: this worker's transaction
+    never holds the query log, for which the server's checks wait."""
     platform = _worker_platform
     if platform is None:
         raise RuntimeError("this print worker was started without a platform to read reports from")
+    reads: list[QueryEntry] = []
     data = build_report(
         SqlUnitOfWork(platform.sessions, lambda: moment),
         platform.policy,
@@ -262,5 +273,6 @@ def _issue_report_pdf(
         actor=actor,
         secret_key=platform.settings.secret_key,
         reads=SqlUnitOfWork(platform.read_sessions, lambda: moment),
+        log=reads.append,
     )
-    return report_render.render_report_pdf(data, lang, printer), data.generated_at
+    return report_render.render_report_pdf(data, lang, printer), data.generated_at, reads[0]

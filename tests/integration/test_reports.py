@@ -24,7 +24,7 @@ from xinyong.domain.calendar import CHINA_TIME
 from xinyong.domain.index import subject_key
 from xinyong.domain.policy import Policy
 from xinyong.domain.querylog import QueryEntry
-from xinyong.domain.reports import IssuedReport, code_matches, content_digest
+from xinyong.domain.reports import IssuedReport, code_matches, content_digest, report_number
 from xinyong.services import reports
 from xinyong.services.checks import Checker, run_check
 from xinyong.services.documents import PdfUnavailable
@@ -271,6 +271,38 @@ def test_a_report_is_gathered_without_holding_the_write_lock_the_checks_log_need
         issued = uow.reports.get(data.number)
     assert issued is not None
     assert code_matches(SECRET, issued, data.verification_code)
+
+
+def test_a_reports_read_is_logged_by_the_writer_it_is_given_after_its_transaction_not_in_it(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    """The registering transaction also wrote the read's query-log line, so on SQLite it held
+    the query log's lock that every answered check waits for, and a report printed beside the
+    checks lengthened their tail (bench/report.py). Given the checks' writer, the report hands
+    the line to it once the report is registered, and that transaction logs nothing."""
+    number, subject_id, account = _person(seeded, policy)
+    key = subject_key(number, organisation=False)
+    seen: list[tuple[QueryEntry, bool, int]] = []
+
+    def log(entry: QueryEntry) -> None:
+        uow = seeded()
+        with uow:
+            registered = uow.reports.get(report_number(entry.at, subject_id)) is not None
+            seen.append((entry, registered, uow.queries.count_for_key(key)))
+            uow.queries.add_many([entry])
+            uow.commit()
+
+    data = build_report(
+        seeded(), policy, subject_id, actor=f"account:{account}", secret_key=SECRET, log=log
+    )
+
+    assert [
+        (e.kind.value, e.subject_key, registered, before) for e, registered, before in seen
+    ] == [("report", key, True, 0)]
+    assert data.number == report_number(data.generated_at, subject_id)
+    uow = seeded()
+    with uow:
+        assert uow.queries.count_for_key(key) == 1
 
 
 @pytest.mark.filterwarnings("ignore:HarfBuzz-Subset will be required:DeprecationWarning")

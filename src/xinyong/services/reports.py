@@ -7,7 +7,7 @@ in-force window); the renderers in `report_render.py` turn it into HTML and PDF.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
@@ -338,14 +338,17 @@ def build_report(
     actor: str,
     secret_key: str,
     reads: UnitOfWork | None = None,
+    log: Callable[[QueryEntry], object] | None = None,
 ) -> ReportData:
     """Gather one person's report, number it and sign it with `secret_key`, and register it.
 
     Reading it is itself logged (kind `report`); the register keeps the number and the digest of
     the content, never the content. The report is gathered in `reads` when given (a unit of work
     beside the writers: on SQLite it takes no write lock, so the checks' query log is not held
-    up while a file is read), then numbered, registered and logged in one short transaction of
-    `uow`.
+    up while a file is read), then numbered and registered in one short transaction of `uow`.
+    The read is logged by `log` when given, once the report is registered: the check path's
+    group-committing writer (`QueryLogWriter.write`), so that no check's log line waits for
+    this transaction's lock on the query log; else in that transaction.
     """
     if reads is not None:
         with reads:
@@ -364,26 +367,19 @@ def build_report(
         unsigned = replace(gathered, number=number)
         digest = content_digest(report_content(unsigned))
         uow.reports.add(IssuedReport(number, subject_id, now, digest))
-        uow.queries.add_many(
-            [
-                QueryEntry(
-                    now,
-                    key,
-                    QueryKind.REPORT,
-                    None,
-                    actor,
-                    "own report",
-                    "the person's own",
-                    "report",
-                )
-            ]
+        read = QueryEntry(
+            now, key, QueryKind.REPORT, None, actor, "own report", "the person's own", "report"
         )
+        if log is None:
+            uow.queries.add_many([read])
         uow.audit.add(
             AuditEvent(
                 EventTag.REPORT_READ, actor, "subject", str(subject_id), now, subject_id=subject_id
             )
         )
         uow.commit()
+    if log is not None:
+        log(read)
     return replace(unsigned, verification_code=verification_code(secret_key, number, digest))
 
 

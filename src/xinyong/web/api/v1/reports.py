@@ -74,6 +74,7 @@ async def own_report(
             actor=key.actor,
             secret_key=settings.secret_key,
             reads=platform.read_uow(),  # the file is read without holding the checks' writer up
+            log=platform.query_writer().write,  # and its read logged by the checks' writer
         ),
         uow,
         policy,
