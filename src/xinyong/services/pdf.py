@@ -200,24 +200,17 @@ class PrinterFailed(PdfUnavailable):
 
 
 def _yield_to_the_server() -> None:
-    """Run this process only on processor time nobody else wants (Linux's SCHED_IDLE), else at
-    the lowest ordinary priority.
+    """Run this process at a lower priority than the server (nice 10).
 
-    At nice 10 the checks' p99 beside reports was 1.39-1.82 times their p99 alone in three runs,
-    under SCHED_IDLE 1.17-1.37 in three runs alternating with them (bench/README.md): Linux
-    places a woken task on a core that runs only SCHED_IDLE work as on an idle one, and on a
-    core held by a niced process only after that process's slice. The cost falls on reports:
-    while checks keep every core busy a print waits, up to `pdf_timeout`, past which it is
-    refused (503) as any overrun is.
+    Not Linux's SCHED_IDLE, though it gave the checks a shorter tail: at nice 10 their p99
+    beside reports was 1.39-1.82 times their p99 alone in three runs, under SCHED_IDLE 1.17-1.37
+    in three runs alternating with them (bench/README.md). But a SCHED_IDLE process gets almost
+    no processor time while the cores are busy: a worker killed then took more than ten seconds
+    to exit (a CI run, both cores taken by the test suite), and its warm-up and prints would
+    stall the same way on a busy server.
     """
-    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
-        try:
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-            return
-        except OSError:  # a container may forbid it: fall back to nice
-            pass
     if hasattr(os, "nice"):
-        os.nice(19)
+        os.nice(10)
 
 
 def _start_worker(stylesheets: tuple[str, ...], prepare: Callable[[], object] | None) -> None:
