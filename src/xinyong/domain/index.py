@@ -321,7 +321,7 @@ class ListingIndex:
         base = self._base
         bits, mask, keys = base.bits, base.nbits - 1, base.keys
         size = len(keys)
-        posting = self._read
+        at = self.locator()
 
         def find(key: int) -> tuple[Posting, ...]:
             found = overlay.get(key)
@@ -333,10 +333,7 @@ class ListingIndex:
             first = bisect_left(keys, key)
             if first == size or keys[first] != key:
                 return ()
-            last = first + 1
-            while last < size and keys[last] == key:
-                last += 1
-            return tuple(map(posting, range(first, last)))
+            return at(key, first)
 
         return find
 
@@ -396,8 +393,7 @@ class Triggers:
         out: list[Hit] = []
         for posting in postings:
             measures = by_list.get(posting.list_code)
-            # Posting.in_force_on, written out: this runs for every listed number screened.
-            if not measures or posting.start > day or (posting.until and day >= posting.until):
+            if not measures or not posting.in_force_on(day):
                 continue
             for measure in measures:
                 if posting.role is None or posting.role in measure.reaches_roles:

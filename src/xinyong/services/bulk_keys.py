@@ -92,17 +92,18 @@ def locate(held: HeldKeys, keys: Keys) -> Places:
     up only the keys found, with the `locator()` taken when `held` was. The base's bit filter
     turns most absent keys away before the sorted search, which is then for the few left."""
     places: Places = np.full(len(keys), NOWHERE, dtype=np.int64)
+    valid = keys != NOT_A_KEY
     ordered = np.frombuffer(held.keys, dtype=np.int64)
     if len(ordered):
         bits = np.frombuffer(held.bits, dtype=np.uint8)
         slots = keys & (8 * len(bits) - 1)
         passed = ((bits[slots >> 3] >> (slots & 7)) & 1).astype(np.bool_)
-        candidates = np.flatnonzero(passed & (keys != NOT_A_KEY))
+        candidates = np.flatnonzero(passed & valid)
         wanted = keys[candidates]
         found = np.minimum(np.searchsorted(ordered, wanted), len(ordered) - 1)
         hit = ordered[found] == wanted
         places[candidates[hit]] = found[hit]
     if held.overlay:
         overlay = np.fromiter(held.overlay, dtype=np.int64, count=len(held.overlay))
-        places[np.isin(keys, overlay) & (keys != NOT_A_KEY)] = OVERLAID
+        places[np.isin(keys, overlay) & valid] = OVERLAID
     return places
