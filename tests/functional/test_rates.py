@@ -24,7 +24,7 @@ from xinyong.db.audit import AuditEventRow
 from xinyong.domain.access import Scope
 from xinyong.domain.audit import EventTag
 from xinyong.domain.rates import Action, Limit, RateRules, Who
-from xinyong.services import keys
+from xinyong.services import keys, reports
 from xinyong.web.throttle import Throttle
 
 
@@ -168,3 +168,32 @@ def test_the_portal_login_page_says_when_to_retry(client: TestClient) -> None:
     assert refused.headers["Retry-After"] == "60"
     assert "60" in refused.text
     assert form["number"] not in refused.text
+
+
+def test_report_verifications_over_the_address_limit_get_a_429_page_and_are_not_looked_up(
+    client: TestClient, seeded: UowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The public page that confirms a printed report reads the register for anyone: an address
+    may ask it only so often (the code's 80 bits keep it secret; the limit keeps reads bounded)."""
+    looked_up: list[str] = []
+
+    def verify(uow: object, secret: str, number: str, code: str) -> None:
+        looked_up.append(number)
+
+    monkeypatch.setattr(reports, "verify_report", verify)
+    clock = limited(client, report_verification_client=(2, 60))
+    asked = {"number": "GR20260101000000ABCDEF", "code": "AAAA-AAAA-AAAA-AAAA"}
+    for _ in range(2):
+        shown = client.get("/portal/public/reports", params=asked)
+        assert shown.status_code == 200
+        assert 'id="not-verified"' in shown.text
+    refused = client.get("/portal/public/reports", params=asked)
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "30"
+    assert 'id="not-verified"' not in refused.text  # refused, not answered "not issued"
+    assert "30" in refused.text  # when to try again, in words
+    assert looked_up == [asked["number"]] * 2
+    assert audited(seeded, EventTag.RATE_LIMITED) == 1
+    assert client.get("/portal/public/reports").status_code == 200  # the empty form is free
+    clock.now = 30.0
+    assert client.get("/portal/public/reports", params=asked).status_code == 200

@@ -29,6 +29,8 @@ class Action(StrEnum):
     SCREENING = "screening"
     #: A refresh of an API token (a stolen refresh token is tried no faster than this).
     REFRESH = "refresh"
+    #: A printed report's number and verification code looked up on the public page.
+    REPORT_VERIFICATION = "report_verification"
 
 
 class Who(StrEnum):

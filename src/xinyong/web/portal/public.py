@@ -20,6 +20,7 @@ from xinyong.domain.errors import DomainError, TooManyAttempts
 from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.lists import ListKind
 from xinyong.domain.publication import read_term
+from xinyong.domain.rates import Action, RateLimited
 from xinyong.domain.regions import provinces
 from xinyong.services import publication, reports, tipoffs
 from xinyong.services.publication import SearchFilter
@@ -32,6 +33,7 @@ from xinyong.web.portal.pages import (
     see_other,
     visitor,
 )
+from xinyong.web.throttle import throttle_of
 
 router = APIRouter(route_class=PortalRoute)
 
@@ -212,22 +214,32 @@ async def verify_report(
     platform issued it, when and for whom (masked), never what it said, and not which of the two
     is wrong."""
     number, code = number.strip(), code.strip()
-    confirmed = None
+    confirmed, problems, limited = None, Problems(), None
     if number and code:
-        confirmed = await run_in_threadpool(
-            reports.verify_report, uow, settings.secret_key, number, code
-        )
-    return page(
+
+        def verify() -> reports.ReportVerification | None:
+            throttle_of(request).enforce(request, Action.REPORT_VERIFICATION)
+            return reports.verify_report(uow, settings.secret_key, number, code)
+
+        try:
+            confirmed = await run_in_threadpool(verify)
+        except RateLimited as exc:
+            problems, limited = problems_of(request, exc), exc
+    shown = page(
         request,
         "report_verify.html",
+        status=429 if limited else 200,
         chrome=(await visitor(request)).chrome,
-        asked=bool(number and code),
+        asked=bool(number and code) and limited is None,
         confirmed=confirmed,
         # Typed back, but never an ID number typed into the wrong box.
         number=redact_id_numbers(number),
         code=redact_id_numbers(code),
-        problems=Problems(),
+        problems=problems,
     )
+    if limited is not None:
+        shown.headers["Retry-After"] = str(limited.retry_after)
+    return shown
 
 
 @router.get("/public/tipoff", response_class=HTMLResponse, **PUBLIC)
