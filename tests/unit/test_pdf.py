@@ -200,7 +200,8 @@ def test_print_workers_stop_with_a_print_still_running() -> None:
     workers = pdf.PrintWorkers(1, job=fake_print)
     workers.start()
     pool = workers._running()
-    hanging = pool.submit(fake_print, "<p>hang</p>", "")
+    # Through the workers' own print job: at idle priority where this machine allows it.
+    hanging = pool.submit(pdf._print, pdf._IdlePrinter(fake_print), "<p>hang</p>", "")
     time.sleep(0.5)
     processes = list(pool._processes.values())
     started = time.monotonic()
@@ -209,6 +210,82 @@ def test_print_workers_stop_with_a_print_still_running() -> None:
     assert time.monotonic() - started < 30
     assert processes
     hanging.exception(timeout=30)  # the print ended with its worker, and its caller was told
+
+
+def scheduling(printer: pdf.Printer) -> tuple[int, int, int, int]:
+    """A task answering its worker's policy and nice value, while it prints and after."""
+    during = tuple(int(part) for part in printer("", "").split())
+    return during[0], during[1], os.sched_getscheduler(0), os.nice(0)
+
+
+def scheduling_now(html: str, stylesheet: str) -> bytes:
+    return f"{os.sched_getscheduler(0)} {os.nice(0)}".encode()
+
+
+def idle_allowed() -> bool:
+    """Whether a print worker here (nice 10) may leave SCHED_IDLE: `pdf._may_idle` in a child."""
+    code = "import os; os.nice(10); from xinyong.services import pdf; print(pdf._may_idle())"
+    answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return answer.stdout.strip() == "True"
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="no SCHED_IDLE here")
+def test_a_print_runs_at_idle_priority_and_its_worker_leaves_it_when_the_print_ends() -> None:
+    """A print yields its core to any check that wakes (SCHED_IDLE); the worker's reads of the
+    database and its exit do not wait for idle cores (nice 10 outside a print)."""
+    if not idle_allowed():
+        pytest.skip("a process here may not leave SCHED_IDLE: its prints stay at nice 10")
+    workers = pdf.PrintWorkers(1, warm=(), job=scheduling_now)
+    try:
+        during, nice_during, after, nice_after = workers.run(scheduling)
+    finally:
+        workers.close()
+    assert during == os.SCHED_IDLE
+    assert after == os.SCHED_OTHER
+    assert nice_during == nice_after == min(19, os.nice(0) + 10)
+
+
+def slow_scheduling(html: str, stylesheet: str) -> bytes:
+    """A print job that takes two seconds, then answers its worker's policy."""
+    time.sleep(2)
+    return scheduling_now(html, stylesheet)
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="no SCHED_IDLE here")
+def test_a_print_that_waits_out_its_patience_is_lifted_to_the_workers_nice_value() -> None:
+    """Idle priority must not starve a report behind a batch: after `patience` seconds the
+    print continues at nice 10."""
+    if not idle_allowed():
+        pytest.skip("a process here may not leave SCHED_IDLE")
+    patient = pdf.PrintWorkers(1, warm=(), job=slow_scheduling, patience=30)
+    hasty = pdf.PrintWorkers(1, warm=(), job=slow_scheduling, patience=0.1)
+    try:
+        waited = [int(part) for part in patient("").split()]
+        lifted = [int(part) for part in hasty("").split()]
+    finally:
+        patient.close()
+        hasty.close()
+    assert waited[0] == os.SCHED_IDLE
+    assert lifted[0] == os.SCHED_OTHER
+    assert lifted[1] == min(19, os.nice(0) + 10)
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="no SCHED_IDLE here")
+def test_a_worker_is_lifted_out_of_idle_priority_before_it_is_stopped() -> None:
+    """Killed on busy cores while idle, a worker took more than ten seconds to exit: the
+    server lifts it first."""
+    if not idle_allowed():
+        pytest.skip("a process here may not leave SCHED_IDLE")
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        os.sched_setscheduler(child.pid, os.SCHED_IDLE, os.sched_param(0))
+        assert os.sched_getscheduler(child.pid) == os.SCHED_IDLE
+        pdf._lift(child.pid)
+        assert os.sched_getscheduler(child.pid) == os.SCHED_OTHER
+    finally:
+        child.kill()
+        child.wait()
+    pdf._lift(child.pid)  # gone: nothing to lift, and no error
 
 
 def warmed_stylesheets(html: str, stylesheet: str) -> bytes:

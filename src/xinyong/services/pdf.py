@@ -16,10 +16,12 @@ import io
 import multiprocessing
 import os
 import threading
+import time
 import warnings
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -200,17 +202,76 @@ class PrinterFailed(PdfUnavailable):
 
 
 def _yield_to_the_server() -> None:
-    """Run this process at a lower priority than the server (nice 10).
-
-    Not Linux's SCHED_IDLE, though it gave the checks a shorter tail: at nice 10 their p99
-    beside reports was 1.39-1.82 times their p99 alone in three runs, under SCHED_IDLE 1.17-1.37
-    in three runs alternating with them (bench/README.md). But a SCHED_IDLE process gets almost
-    no processor time while the cores are busy: a worker killed then took more than ten seconds
-    to exit (a CI run, both cores taken by the test suite), and its warm-up and prints would
-    stall the same way on a busy server.
-    """
+    """Run this process at a lower priority than the server (nice 10): its warm-up, its reads of
+    the database (a report's), and, where it may not idle while it prints, its prints."""
     if hasattr(os, "nice"):
         os.nice(10)
+
+
+@cache
+def _may_idle() -> bool:
+    """Whether this process may enter Linux's SCHED_IDLE and leave it again.
+
+    Anyone may enter it; leaving it needs CAP_SYS_NICE or a nice limit (RLIMIT_NICE) that admits
+    the process's nice value. A process that could not leave it would stay there for good, where
+    the kernel gives it almost no time while the cores are busy: too little even to exit.
+    """
+    if not hasattr(os, "sched_setscheduler") or not hasattr(os, "SCHED_IDLE"):
+        return False
+    import resource
+
+    limit = resource.getrlimit(resource.RLIMIT_NICE)[0]
+    if limit == resource.RLIM_INFINITY or limit >= 20 - os.nice(0):
+        return True
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return False
+    effective = [line.split()[1] for line in status.splitlines() if line.startswith("CapEff:")]
+    return bool(effective) and bool(int(effective[0], 16) >> _CAP_SYS_NICE & 1)
+
+
+#: The capability's bit number in Linux's capability sets (linux/capability.h).
+_CAP_SYS_NICE: Final = 23
+
+
+def _set_policy(pid: int, policy: int) -> None:
+    os.sched_setscheduler(pid, policy, os.sched_param(0))  # the nice value is kept
+
+
+@contextmanager
+def _idle_while_printing() -> Iterator[None]:
+    """Print at Linux's SCHED_IDLE, where the process may leave it again (`_may_idle`), and
+    back at nice 10 after.
+
+    Under SCHED_IDLE a print runs only on a core nothing else wants, and a check's thread that
+    wakes takes that core at once; at nice 10 the print still takes a share of it. Measured with
+    reports printing back to back beside paced checks: the checks' p99 was 1.17-1.37 times their
+    p99 alone under SCHED_IDLE, 1.39-1.82 at nice 10 (bench/README.md). Only the print idles,
+    not the worker: a worker idle for good got too little time on busy cores even to exit when
+    it was killed (a CI run), and its warm-up and its reads of the database (which may hold a
+    lock) would wait the same way. The server lifts a worker out of SCHED_IDLE when its print
+    has waited `PrintWorkers`' patience (a second) for an idle core, and before stopping it.
+    """
+    if not _may_idle():
+        yield
+        return
+    _set_policy(0, os.SCHED_IDLE)
+    try:
+        yield
+    finally:
+        _set_policy(0, os.SCHED_OTHER)
+
+
+@dataclass(frozen=True, slots=True)
+class _IdlePrinter:
+    """A worker's print job, run at idle priority (`_idle_while_printing`); picklable."""
+
+    job: Printer
+
+    def __call__(self, html: str, stylesheet: str = "") -> bytes:
+        with _idle_while_printing():
+            return self.job(html, stylesheet)
 
 
 def _start_worker(stylesheets: tuple[str, ...], prepare: Callable[[], object] | None) -> None:
@@ -257,6 +318,10 @@ class PrintWorkers:
     waiting forever. `job` is what a worker runs for a print (`render_pdf`; tests pass another);
     `prepare`, run once in each new worker after the warm-up, loads anything else a print needs
     (the report's template).
+
+    A print runs at idle priority (`_idle_while_printing`) for its first `patience` seconds;
+    one still waiting then (cores kept busy by a batch beside the server, say) is lifted to the
+    workers' own nice 10, so checks come first but a report is not starved.
     """
 
     def __init__(
@@ -267,9 +332,11 @@ class PrintWorkers:
         warm: Iterable[str] = ("",),
         job: Printer = render_pdf,
         prepare: Callable[[], object] | None = None,
+        patience: float = 1.0,
     ) -> None:
         self._processes = processes
         self._timeout = timeout
+        self._patience = min(patience, timeout)
         self._warm = tuple(warm)
         self._job = job
         self._prepare = prepare
@@ -293,13 +360,13 @@ class PrintWorkers:
         what it returns are pickled."""
         pool = self._running()
         try:
-            future = pool.submit(task, self._job, *args)
+            future = pool.submit(task, _IdlePrinter(self._job), *args)
         except BrokenProcessPool:
             self._discard(pool)
             pool = self._running()
-            future = pool.submit(task, self._job, *args)
+            future = pool.submit(task, _IdlePrinter(self._job), *args)
         try:
-            return future.result(timeout=self._timeout)
+            return self._result(pool, future)
         except BrokenProcessPool:
             self._discard(pool)
             raise PrinterFailed(
@@ -311,6 +378,20 @@ class PrintWorkers:
             raise PrinterFailed(
                 f"the PDF was not printed within {self._timeout:g} s; ask again later"
             ) from None
+
+    def _result(self, pool: ProcessPoolExecutor, future: Future[T]) -> T:
+        """Wait for `future` up to the timeout, lifting the workers out of idle priority each
+        `patience` seconds it is still not done (a worker may still have been starting at the
+        first lift: started again after a failure, it warms up before it prints)."""
+        deadline = time.monotonic() + self._timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                return future.result(timeout=max(0.0, min(self._patience, remaining)))
+            except TimeoutError:
+                if remaining <= self._patience:
+                    raise
+                _lift_all(pool)  # it waited long enough for an idle core
 
     def _running(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -338,10 +419,20 @@ class PrintWorkers:
             _stop(pool, kill=False)
 
 
-def _stop(pool: ProcessPoolExecutor, *, kill: bool, grace: float = 5.0) -> None:
+def _workers(pool: ProcessPoolExecutor) -> list[multiprocessing.process.BaseProcess]:
     # No public way to reach a pool's workers; None once the pool is shut down (by another
     # caller that saw the same pool fail).
-    workers = list((pool._processes or {}).values())
+    return list((pool._processes or {}).values())
+
+
+def _lift_all(pool: ProcessPoolExecutor) -> None:
+    for worker in _workers(pool):
+        _lift(worker.pid)
+
+
+def _stop(pool: ProcessPoolExecutor, *, kill: bool, grace: float = 5.0) -> None:
+    workers = _workers(pool)
+    _lift_all(pool)
     if kill:
         for worker in workers:
             worker.kill()
@@ -351,3 +442,16 @@ def _stop(pool: ProcessPoolExecutor, *, kill: bool, grace: float = 5.0) -> None:
         if worker.is_alive():
             worker.kill()
             worker.join(grace)
+
+
+def _lift(pid: int | None) -> None:
+    """Take a worker out of SCHED_IDLE (back to its nice 10): a print that waited its patience
+    out, or a worker about to be stopped, which on busy cores would not get the time to finish
+    its print, nor to exit once killed."""
+    if pid is None or not hasattr(os, "sched_setscheduler"):
+        return
+    try:
+        if os.sched_getscheduler(pid) == os.SCHED_IDLE:
+            _set_policy(pid, os.SCHED_OTHER)
+    except OSError:  # it has exited already, or it is not ours to change
+        pass
