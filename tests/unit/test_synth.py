@@ -491,3 +491,45 @@ def test_any_loaded_catalog_works_without_debtors_or_organisations(tmp_path: Pat
     assert {s.assessment.severity for s in penalties} == set(Severity)
     assert sum(s.subject_number.startswith("31") for s in run.accepted) > len(run.accepted) // 5
     assert all(s.document_number.startswith("沪") for s in run.accepted)
+
+
+def test_the_demo_lists_only_people_who_were_adults_on_the_day_of_every_conduct_on_record() -> None:
+    """An adult a year ago whose record is about what they did at seventeen must not be picked:
+    the listing would rest on a minor's conduct, which the domain refuses (the demo stopped on
+    it at 3 000 persons)."""
+    from datetime import UTC, datetime
+
+    from xinyong.domain.records import CreditRecord, RecordStatus
+    from xinyong.domain.subjects import Subject
+    from xinyong.synth.demo import adults_among
+
+    today = date(2026, 11, 30)
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+
+    def record(id_: int, subject: int, occurred: date) -> CreditRecord:
+        return CreditRecord(
+            id=id_, department="BJ-AMR", document_number=f"D{id_}", item_code="ADM-PEN-01",
+            catalog_version="2024.1", subject_id=subject, status=RecordStatus.ACTIVE,
+            severity="general", published=True, decision_date=date(2026, 9, 1),
+            display_ends=date(2027, 9, 1), repair_from=None, retention_ends=date(2031, 9, 1),
+            publish_by=None, authority_name="北京市市场监督管理局",
+            fields={"occurred_on": occurred.isoformat()}, content_hash="x", batch_id=None,
+            received_at=at, updated_at=at,
+        )  # fmt: skip
+
+    def person(id_: int, born: date) -> Subject:
+        return Subject(id_, SubjectType.PERSON, f"n{id_}", "某", birth_date=born)
+
+    subjects = {
+        1: person(1, date(1990, 1, 1)),  # an adult throughout
+        2: person(2, date(2007, 6, 1)),  # 18 a year ago; 17 when one of their conducts happened
+        3: person(3, date(2008, 6, 1)),  # still 17 a year ago
+    }
+    records = [
+        record(10, 1, date(2026, 3, 1)),
+        record(20, 2, date(2026, 8, 1)),
+        record(21, 2, date(2025, 3, 1)),  # at 17
+        record(11, 1, date(2025, 3, 1)),
+        record(30, 3, date(2026, 8, 1)),
+    ]
+    assert [r.id for r in adults_among(records, subjects, today, 18)] == [10]

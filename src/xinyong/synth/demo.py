@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,8 +24,8 @@ from xinyong.domain.errors import NotAllowed, NotFound
 from xinyong.domain.list_types import ListType
 from xinyong.domain.lists import Decider, ListKind
 from xinyong.domain.policy import Policy
-from xinyong.domain.records import CreditRecord
-from xinyong.domain.subjects import RoleKind
+from xinyong.domain.records import CreditRecord, conduct_date
+from xinyong.domain.subjects import RoleKind, Subject
 from xinyong.services import authorisations, decided_lists, keys
 from xinyong.services import lists as listing
 from xinyong.services.batches import ingest_batch
@@ -161,18 +161,31 @@ def _adults(
     today: date,
     majority: int,
 ) -> list[CreditRecord]:
-    seen: set[int] = set()
-    out: list[CreditRecord] = []
     uow = uow_at(None)
     with uow:
-        for record in records:
-            if record.subject_id in seen:
-                continue
-            seen.add(record.subject_id)
-            # Adults already a year ago: demo decisions are dated up to 300 days back.
-            age = uow.subjects.get(record.subject_id).age_on(today - timedelta(days=366))
-            if age is not None and age >= majority:
-                out.append(record)
+        subjects = {r.subject_id: uow.subjects.get(r.subject_id) for r in records}
+    return adults_among(records, subjects, today, majority)
+
+
+def adults_among(
+    records: list[CreditRecord], subjects: Mapping[int, Subject], today: date, majority: int
+) -> list[CreditRecord]:
+    """One record (the first) of each person who is a listing's fair subject: an adult a year
+    ago (demo decisions are dated up to 300 days back) and on the day of every conduct of theirs
+    on record, since a listing rests on one of the person's records (not always the one
+    picked: `record_decided` takes the department's newest) and a listing never rests on what a
+    minor did (`domain/lists.py`)."""
+    earliest: dict[int, date] = {}
+    for record in records:
+        day = min(conduct_date(record), today - timedelta(days=366))
+        earliest[record.subject_id] = min(day, earliest.get(record.subject_id, day))
+    out: list[CreditRecord] = []
+    for record in records:
+        if record.subject_id not in earliest:
+            continue  # seen already
+        age = subjects[record.subject_id].age_on(earliest.pop(record.subject_id))
+        if age is not None and age >= majority:
+            out.append(record)
     return out
 
 
