@@ -1159,6 +1159,16 @@ class FakeReportRegister(_Repository):
     def get(self, number: str) -> IssuedReport | None:
         return self.store.issued_reports.get(number)
 
+    def withdraw(self, subject_id: int, generated_at: datetime) -> list[str]:
+        gone = sorted(
+            n
+            for n, r in self.store.issued_reports.items()
+            if r.subject_id == subject_id and r.generated_at == generated_at
+        )
+        for number in gone:
+            del self.store.issued_reports[number]
+        return gone
+
 
 class FakeDeadlineRepository:
     """The deadlines the store's objections, repairs and agencies' acknowledgements keep, and the

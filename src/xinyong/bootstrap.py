@@ -8,6 +8,7 @@ checker's index, the writer thread) start on first use and stop with `close()`.
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,10 +35,12 @@ from xinyong.services.checks import Checker
 from xinyong.services.pdf import Printer, PrintWorkers, render_pdf
 from xinyong.services.querylog import QueryLogWriter
 from xinyong.services.registrations import VERIFIERS, IdentityVerifier
-from xinyong.services.reports import build_report
+from xinyong.services.reports import build_report, withdraw_unprinted
 from xinyong.services.screening import ScreeningSink
 
 Clock = Callable[[], datetime]
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -159,25 +162,38 @@ class Platform:
         Only the subject's id, the actor, the moment and the language cross to the worker; the
         PDF, its moment and the read's query-log entry come back, and the entry is written here
         by the check path's writer before the PDF is returned, as every read of the report is.
+
+        A report that is registered but not printed (the print failed, its worker was killed or
+        overran its time, its read could not be logged) is withdrawn from the register before
+        the error goes on (`withdraw_unprinted`): the register holds the reports that left.
         """
         printer = self.printer()
-        log = self.query_writer().write
-        if isinstance(printer, PrintWorkers):
-            pdf, generated_at, read = printer.run(
-                _issue_report_pdf, subject_id, actor, self.clock(), lang
+        write = self.query_writer().write
+        moment = self.clock()
+        try:
+            if isinstance(printer, PrintWorkers):
+                pdf, generated_at, read = printer.run(
+                    _issue_report_pdf, subject_id, actor, moment, lang
+                )
+            else:
+                pdf, generated_at, read = _issue_report(
+                    self, printer, subject_id, actor, moment, lang
+                )
+            write(read)
+        except BaseException as exc:
+            self._withdraw_unprinted(subject_id, moment, actor, exc)
+            raise
+        return pdf, generated_at
+
+    def _withdraw_unprinted(
+        self, subject_id: int, moment: datetime, actor: str, failure: BaseException
+    ) -> None:
+        try:
+            withdraw_unprinted(
+                self.uow(), subject_id, moment, actor=actor, reason=type(failure).__name__
             )
-            log(read)
-            return pdf, generated_at
-        data = build_report(
-            self.uow(),
-            self.policy,
-            subject_id,
-            actor=actor,
-            secret_key=self.settings.secret_key,
-            reads=self.read_uow(),
-            log=log,
-        )
-        return report_render.render_report_pdf(data, lang, printer), data.generated_at
+        except Exception:  # the print's own error is the one the caller must see
+            log.exception("a report that was not printed could not be withdrawn")
 
     def screening_sink(self) -> ScreeningSink:
         """How a screening writes its query log (COPY on PostgreSQL)."""
@@ -265,6 +281,14 @@ def _issue_report_pdf(
     platform = _worker_platform
     if platform is None:
         raise RuntimeError("this print worker was started without a platform to read reports from")
+    return _issue_report(platform, printer, subject_id, actor, moment, lang)
+
+
+def _issue_report(
+    platform: Platform, printer: Printer, subject_id: int, actor: str, moment: datetime, lang: str
+) -> tuple[bytes, datetime, QueryEntry]:
+    """Gather, number and register the report at `moment`, and print it; the read's query-log
+    entry is returned for the caller to log once the PDF is in hand."""
     reads: list[QueryEntry] = []
     data = build_report(
         SqlUnitOfWork(platform.sessions, lambda: moment),

@@ -12,12 +12,16 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from sqlalchemy import select
 
 from tests.factories import citizen_id, penalty_row
 from tests.functional.conftest import ClientFactory
 from tests.functional.helpers import Headers, masked, sign_up, submit
+from xinyong.db.reports import IssuedReportRow
+from xinyong.domain.audit import EventTag
 from xinyong.domain.calendar import CHINA_TIME
 from xinyong.services import reports
+from xinyong.services.pdf import PdfUnavailable
 
 
 def test_the_report_pdf_comes_from_the_print_workers_as_xinyong_serve_prints_it(
@@ -92,6 +96,39 @@ def test_a_print_worker_that_dies_gives_a_503_problem_and_the_next_pdf_prints(
     assert again.status_code == 200, again.text
     assert again.content.startswith(b"%PDF-fake")
     assert client.get("/healthz").status_code == 200
+    # The report the dead worker had registered never left: it is withdrawn, audited, and
+    # its read not logged; only the printed one is in the register and the person's log.
+    with platform.uow() as uow:
+        issued = uow.session.scalars(select(IssuedReportRow.number)).all()
+        assert uow.audit.count(EventTag.REPORT_WITHDRAWN.value) == 1
+        assert uow.audit.count(EventTag.REPORT_READ.value) == 2
+    assert len(issued) == 1
+    log = client.get("/api/v1/me/queries", headers=person.headers).json()["items"]
+    assert len([q for q in log if q["kind"] == "report"]) == 1
+
+
+def test_a_report_whose_print_fails_is_withdrawn_from_the_register_and_never_verifies(
+    make_client: ClientFactory, amr: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Printed in the server's own process too (no print workers): a print that fails leaves no
+    registered report behind for the verification page to confirm, and no logged read."""
+    client = make_client(pdf_processes=0)
+    number = citizen_id(born=date(1983, 2, 1))
+    submit(client, amr, penalty_row(subject_id=number, subject_name="周芳"))
+    person = sign_up(client, number, "周芳")
+    platform = client.app.state.platform  # type: ignore[attr-defined]
+
+    def unavailable(html: str, stylesheet: str = "") -> bytes:
+        raise PdfUnavailable("no Pango here")
+
+    monkeypatch.setattr(platform, "printer", lambda: unavailable)
+    refused = client.get("/api/v1/me/report", params={"format": "pdf"}, headers=person.headers)
+    assert refused.status_code == 503, refused.text
+    with platform.uow() as uow:
+        assert uow.session.scalars(select(IssuedReportRow.number)).all() == []
+        assert uow.audit.count(EventTag.REPORT_WITHDRAWN.value) == 1
+    log = client.get("/api/v1/me/queries", headers=person.headers).json()["items"]
+    assert [q for q in log if q["kind"] == "report"] == []
 
 
 def dying_once(html: str, stylesheet: str) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.db.base import Base
@@ -46,3 +46,16 @@ class SqlReportRegister:
         if row is None:
             return None
         return IssuedReport(row.number, row.subject_id, row.generated_at, row.content_digest)
+
+    def withdraw(self, subject_id: int, generated_at: datetime) -> list[str]:
+        numbers = list(
+            self.session.scalars(
+                delete(IssuedReportRow)
+                .where(
+                    IssuedReportRow.subject_id == subject_id,
+                    IssuedReportRow.generated_at == generated_at,
+                )
+                .returning(IssuedReportRow.number)
+            )
+        )
+        return sorted(numbers)

@@ -65,6 +65,8 @@ class EventTag(StrEnum):
     RECORD_DISPLAY_HELD = "record:display_follows_listing"
     RECORD_DELETED = "record:deleted_after_retention"
     REPORT_READ = "report:read"
+    #: A report numbered and registered that never left: its print failed (`withdraw_unprinted`).
+    REPORT_WITHDRAWN = "report:withdrawn"
     SCREENING_RUN = "screening:run"
     MANDATE_REFUSED = "mandate:refused"
     LISTING_EXTENDED = "listing:extended"

@@ -67,6 +67,9 @@ class ReportRegister(Protocol):
 
     def add(self, report: IssuedReport) -> None: ...
     def get(self, number: str) -> IssuedReport | None: ...
+    def withdraw(self, subject_id: int, generated_at: datetime) -> list[str]:
+        """Remove the subject's reports registered at `generated_at`; return their numbers."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,6 +384,33 @@ def build_report(
     if log is not None:
         log(read)
     return replace(unsigned, verification_code=verification_code(secret_key, number, digest))
+
+
+def withdraw_unprinted(
+    uow: UnitOfWork, subject_id: int, generated_at: datetime, *, actor: str, reason: str
+) -> list[str]:
+    """Take back the report `build_report` registered for `subject_id` at `generated_at` when it
+    was not printed after all (a failed print, a worker killed, a read that could not be
+    logged): the register holds the reports that left the platform, so the verification page
+    never confirms one that nobody received. Audited with `reason`; returns the numbers taken
+    back (none when the report was never registered: a print stopped before it)."""
+    with uow:
+        numbers = uow.reports.withdraw(subject_id, generated_at)
+        if numbers:
+            uow.audit.add(
+                AuditEvent(
+                    EventTag.REPORT_WITHDRAWN,
+                    actor,
+                    "subject",
+                    str(subject_id),
+                    uow.now(),
+                    subject_id=subject_id,
+                    reason=reason,
+                    data={"numbers": numbers},
+                )
+            )
+        uow.commit()
+    return numbers
 
 
 def _report_review(
