@@ -212,6 +212,53 @@ def test_print_workers_stop_with_a_print_still_running() -> None:
     hanging.exception(timeout=30)  # the print ended with its worker, and its caller was told
 
 
+_HELD: list[bytearray] = []
+
+
+def hold_memory() -> None:
+    """As much resident memory as a warmed worker holds, or more: a process gives it back to
+    exit, which takes processor time that an idle process does not get on busy cores."""
+    held = bytearray(512 << 20)
+    held[::4096] = b"x" * len(range(0, len(held), 4096))  # every page touched: resident
+    _HELD.append(held)
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="no SCHED_IDLE here")
+def test_a_worker_killed_while_it_prints_at_idle_priority_exits_with_every_core_busy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker killed while it printed at idle priority was still alive ten seconds later (a
+    CI run, both cores busy): its print had begun after `close` lifted the workers, so the
+    kill found it idle. A killed worker is lifted after the kill, when it can idle no more,
+    to the server's own priority."""
+    if not idle_allowed():
+        pytest.skip("a process here may not leave SCHED_IDLE")
+    workers = pdf.PrintWorkers(1, warm=(), job=fake_print, prepare=hold_memory)
+    workers.start()
+    pool = workers._running()
+    hanging = pool.submit(pdf._print, pdf._IdlePrinter(fake_print), "<p>hang</p>", "")
+    [process] = pool._processes.values()
+    deadline = time.monotonic() + 60
+    while os.sched_getscheduler(process.pid) != os.SCHED_IDLE:
+        assert time.monotonic() < deadline, "the worker never began its print"
+        time.sleep(0.05)
+    # As when the print began after `close` lifted the workers: that lift misses it.
+    monkeypatch.setattr(pdf, "_lift_all", lambda pool: None)
+    busy = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(2 * (os.cpu_count() or 1))
+    ]
+    try:
+        pdf._stop(pool, kill=True, grace=2.0)  # as a print that overran its time is stopped
+        stopped = not process.is_alive()
+    finally:
+        for loop in busy:
+            loop.kill()
+            loop.wait()
+    assert stopped
+    hanging.exception(timeout=30)
+
+
 def scheduling(printer: pdf.Printer) -> tuple[int, int, int, int]:
     """A task answering its worker's policy and nice value, while it prints and after."""
     during = tuple(int(part) for part in printer("", "").split())
