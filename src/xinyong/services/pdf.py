@@ -246,8 +246,9 @@ def _idle_while_printing() -> Iterator[None]:
 
     Under SCHED_IDLE a print runs only on a core nothing else wants, and a check's thread that
     wakes takes that core at once; at nice 10 the print still takes a share of it. Measured with
-    reports printing back to back beside paced checks: the checks' p99 was 1.17-1.37 times their
-    p99 alone under SCHED_IDLE, 1.39-1.82 at nice 10 (bench/README.md). Only the print idles,
+    reports printing back to back beside paced checks on a fast machine: the checks' p99 was
+    1.17-1.37 times their p99 alone under SCHED_IDLE, 1.39-1.82 at nice 10; on a slower one both
+    stayed within 1.5 (bench/README.md). Reports pay for it: served later. Only the print idles,
     not the worker: a worker idle for good got too little time on busy cores even to exit when
     it was killed (a CI run), and its warm-up and its reads of the database (which may hold a
     lock) would wait the same way. The server lifts a worker out of SCHED_IDLE when its print
