@@ -2,6 +2,7 @@
 
     python bench/ingest.py                     # SQLite, and PostgreSQL if TEST_POSTGRES_URL is set
     python bench/ingest.py --persons 50000 --memory-records 200000,1000000
+    python bench/ingest.py --backend sqlite --sqlite-cache-mib 64   # another page cache
 
 Rate: the platform's ingest (parse, validate against the catalog, resolve subjects, decide, audit,
 commit per chunk, in the chunk size the platform uses on that database unless --chunk-rows says
@@ -11,7 +12,9 @@ database in the same run the fastest plain way: COPY on PostgreSQL, one executem
 tuples on SQLite, 2 000 rows per transaction. Target: at least 50% of that. Also reported: how
 long the ingest's write transactions held the database (on SQLite, its one write lock).
 Memory: peak resident memory of a separate process ingesting each of --memory-records records;
-target: flat (the largest size within 10% of the smallest).
+target: flat (the largest size within 10% of the smallest). On SQLite every figure is taken with
+the writing connections' page cache the platform uses (`XINYONG_SQLITE_CACHE_MIB`'s default)
+unless --sqlite-cache-mib says otherwise.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from pathlib import Path
 from sqlalchemy import Table, event, make_url, text
 
 from xinyong.config import Settings
-from xinyong.db.engine import make_engine
+from xinyong.db.engine import SQLITE_CACHE_MIB, make_engine
 from xinyong.db.migrate import upgrade
 from xinyong.db.records import CreditRecordRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
@@ -88,10 +91,12 @@ def chunk_rows_for(url: str, chunk_rows: int | None) -> int:
     return chunk_rows or Settings(database_url=url).chunk_rows()
 
 
-def ingest_files(url: str, files: list[Path], chunk_rows: int | None = None) -> int:
+def ingest_files(
+    url: str, files: list[Path], chunk_rows: int | None = None, cache_mib: int = SQLITE_CACHE_MIB
+) -> int:
     """Ingest every department file into the database at `url`; return the records stored."""
     policy = load_policy()
-    engine = make_engine(url)
+    engine = make_engine(url, cache_mib=cache_mib)
     upgrade(engine)
     HELD.clear()
     event.listen(engine, "begin", lambda conn: conn.info.__setitem__("began", time.perf_counter()))
@@ -131,7 +136,7 @@ def ingest_files(url: str, files: list[Path], chunk_rows: int | None = None) -> 
     return stored
 
 
-def raw_insert_rate(url: str) -> tuple[int, float]:
+def raw_insert_rate(url: str, cache_mib: int = SQLITE_CACHE_MIB) -> tuple[int, float]:
     """Take the stored records out and write them back the fastest plain way; (rows, seconds).
 
     The very rows ingestion stored go back into the very table they came from (same indexes,
@@ -139,7 +144,7 @@ def raw_insert_rate(url: str) -> tuple[int, float]:
     (no parsing, validation, subject resolution, decision or audit): `COPY` on PostgreSQL, one
     `executemany` of prepared tuples on SQLite.
     """
-    engine = make_engine(url)
+    engine = make_engine(url, cache_mib=cache_mib)
     table: Table = CreditRecordRow.__table__  # type: ignore[assignment]
     columns = [c for c in table.columns if c.name != "id"]
     names = ", ".join(c.name for c in columns)
@@ -188,15 +193,20 @@ def raw_insert_rate(url: str) -> tuple[int, float]:
 
 
 def rate_figures(
-    backend: str, files: list[Path], workdir: Path, pg_url: str | None, chunk_rows: int | None
+    backend: str,
+    files: list[Path],
+    workdir: Path,
+    pg_url: str | None,
+    chunk_rows: int | None,
+    cache_mib: int = SQLITE_CACHE_MIB,
 ) -> list[tuple[str, str, bool]]:
     url = fresh_database(backend, workdir, pg_url, "rate")
     chunk = chunk_rows_for(url, chunk_rows)
     try:
-        stored = ingest_files(url, files, chunk)
+        stored = ingest_files(url, files, chunk, cache_mib)
         ours = stored / TIMED[0]
         held = sorted(HELD)
-        count, seconds = raw_insert_rate(url)
+        count, seconds = raw_insert_rate(url, cache_mib)
         raw = count / seconds
     finally:
         drop_database(url, pg_url)
@@ -232,10 +242,14 @@ def _load() -> str:
 
 
 def memory_figures(
-    backend: str, sizes: list[int], workdir: Path, pg_url: str | None
+    backend: str,
+    sizes: list[int],
+    workdir: Path,
+    pg_url: str | None,
+    cache_mib: int = SQLITE_CACHE_MIB,
 ) -> list[tuple[str, str, bool]]:
     """Peak memory at each size, and whether the largest stays within 10% of the smallest."""
-    peaks = [memory_peak(backend, n, workdir, pg_url) for n in sizes]
+    peaks = [memory_peak(backend, n, workdir, pg_url, cache_mib) for n in sizes]
     out = [
         (f"{backend}: peak memory ingesting {stored:,} records", f"{mb:,.0f} MB", True)
         for stored, mb in peaks
@@ -252,7 +266,9 @@ def memory_figures(
     return out
 
 
-def memory_peak(backend: str, records: int, workdir: Path, pg_url: str | None) -> tuple[int, float]:
+def memory_peak(
+    backend: str, records: int, workdir: Path, pg_url: str | None, cache_mib: int = SQLITE_CACHE_MIB
+) -> tuple[int, float]:
     """Ingest about `records` records in a child process and read its peak resident memory."""
     persons = int(records / 1.5)
     out = workdir / f"mem-{persons}"
@@ -263,7 +279,8 @@ def memory_peak(backend: str, records: int, workdir: Path, pg_url: str | None) -
     code = (
         "import sys, resource; from pathlib import Path; sys.path.insert(0, 'bench');"
         "from ingest import ingest_files;"
-        f"n = ingest_files({url!r}, [Path(p) for p in {[str(f) for f in files]!r}]);"
+        f"n = ingest_files({url!r}, [Path(p) for p in {[str(f) for f in files]!r}], None,"
+        f" {cache_mib!r});"
         "print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     try:
@@ -298,6 +315,12 @@ def main() -> int:
         default=None,
         help="rows per ingest chunk (default: what the platform uses on each database)",
     )
+    parser.add_argument(
+        "--sqlite-cache-mib",
+        type=int,
+        default=SQLITE_CACHE_MIB,
+        help="SQLite: each writing connection's page cache per file, MiB (default: the platform's)",
+    )
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     pg_url = os.environ.get("TEST_POSTGRES_URL") or os.environ.get("XINYONG_BENCH_POSTGRES_URL")
@@ -307,7 +330,10 @@ def main() -> int:
         backends.remove("postgresql")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="xinyong-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {_load()}; work in {workdir}")
+    print(
+        f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {_load()}; work in {workdir};"
+        f" SQLite page cache {args.sqlite_cache_mib} MiB a file per writing connection"
+    )
     population = workdir / f"rate-{args.persons}"
     if not population.exists():
         write_population(
@@ -319,10 +345,10 @@ def main() -> int:
     files = sorted(population.glob("*.csv"))
     figures: list[tuple[str, str, bool]] = []
     for backend in backends:
-        mine = rate_figures(backend, files, workdir, pg_url, args.chunk_rows)
+        mine = rate_figures(backend, files, workdir, pg_url, args.chunk_rows, args.sqlite_cache_mib)
         sizes = [int(n) for n in args.memory_records.split(",") if n]
         if sizes:
-            mine += memory_figures(backend, sizes, workdir, pg_url)
+            mine += memory_figures(backend, sizes, workdir, pg_url, args.sqlite_cache_mib)
         for name, value, ok in mine:
             print(f"{'ok  ' if ok else 'MISS'} {name}: {value}", flush=True)
         figures += mine

@@ -243,7 +243,7 @@ def build(
     install_keys(settings)
     policy = policy or policy_of(settings)
     pooling: dict[str, Any] = {"poolclass": NullPool} if short_lived else {}
-    engine = make_engine(settings.database_url, **pooling)
+    engine = make_engine(settings.database_url, cache_mib=settings.sqlite_cache_mib, **pooling)
     read_engine = make_engine(settings.database_url, reads=True, **pooling)
     # How many argon2 verifications run at once in this process (docs/security.md).
     accounts.limit_password_work(settings.password_workers, settings.password_queue)

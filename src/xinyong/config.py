@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     """On SQLite, the most rows a chunk holds: the database's one write lock is held while a
     chunk is stored, and every check's query-log entry waits for it (docs/scale.md)."""
 
+    sqlite_cache_mib: int = Field(default=2, ge=1, le=4096)
+    """On SQLite, the page cache (MiB) of each writing connection, per database file (the main
+    one and the query log's). Every pooled connection keeps up to twice this once it has read
+    that much; 2 is about SQLite's own default (docs/scale.md, "Peak memory")."""
+
     log_level: str = "INFO"
     """Logging level of the server and the CLI."""
 

@@ -13,9 +13,16 @@ import pytest
 from sqlalchemy import Engine, event, select
 from sqlalchemy.pool import NullPool
 
-from xinyong.db.engine import make_engine
+from xinyong.db import querylog_writers
+from xinyong.db.engine import (
+    QUERY_LOG_BULK_CACHE_MIB,
+    QUERY_LOG_SCHEMA,
+    SQLITE_CACHE_MIB,
+    make_engine,
+    page_cache_mib,
+)
 from xinyong.db.querylog import QueryRow
-from xinyong.db.querylog_writers import query_log_appender
+from xinyong.db.querylog_writers import bulk_query_writer, query_log_appender
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.checks import Feedback
 from xinyong.domain.querylog import QueryEntry
@@ -159,3 +166,49 @@ def test_a_unit_of_work_that_read_the_log_still_writes_it_beside_the_check_write
         impatient.dispose()
     with seeded() as uow:
         assert [f.measure for f in uow.queries.feedback_of(query_id)] == ["M-COURT-FLIGHT"]
+
+
+def test_on_sqlite_only_the_logs_bulk_writers_keep_a_large_page_cache(
+    engine: Engine, append: QueryAppender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every pooled writing connection keeps its pages until it closes: a small cache each
+    (docs/scale.md, "Peak memory"). The check path's own connection keeps the query log's large
+    one; a screening's write has it on its pooled connection while it writes, and gives it back."""
+    own = sqlite_connection(append)
+    assert page_cache_mib(own, QUERY_LOG_SCHEMA) == QUERY_LOG_BULK_CACHE_MIB
+    assert page_cache_mib(own) == SQLITE_CACHE_MIB
+
+    def pooled() -> tuple[float, float]:
+        with engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            return page_cache_mib(raw), page_cache_mib(raw, QUERY_LOG_SCHEMA)
+
+    assert pooled() == (SQLITE_CACHE_MIB, SQLITE_CACHE_MIB)
+    while_writing: list[float] = []
+    newest_link = querylog_writers._newest_link
+
+    def watched(connection: Any) -> str:
+        while_writing.append(page_cache_mib(connection, QUERY_LOG_SCHEMA))
+        return newest_link(connection)
+
+    monkeypatch.setattr(querylog_writers, "_newest_link", watched)
+    bulk_query_writer(engine)(entry(0), [(5, "none"), (6, "none")])
+    assert while_writing == [QUERY_LOG_BULK_CACHE_MIB]
+    assert pooled() == (SQLITE_CACHE_MIB, SQLITE_CACHE_MIB)
+    assert sorted(key for key, _, _ in stored(engine).values()) == [0, 5, 6]
+
+
+def test_on_sqlite_the_writing_connections_cache_is_configurable(database_url: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's page cache")
+    writes = make_engine(database_url, cache_mib=16)
+    reads = make_engine(database_url, reads=True, cache_mib=16)
+    try:
+        with writes.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert page_cache_mib(raw) == page_cache_mib(raw, QUERY_LOG_SCHEMA) == 16
+        with reads.connect() as conn:  # a read engine keeps SQLite's own default
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
+    finally:
+        writes.dispose()
+        reads.dispose()

@@ -29,6 +29,14 @@ _LOG_LOCKED = "xinyong_query_log_locked"
 #: A no-op write on a table of the file to lock (every migrated main file has alembic's table).
 _MAIN_LOCK = "DELETE FROM main.alembic_version WHERE 0"
 _LOG_LOCK = f"DELETE FROM {QUERY_LOG_SCHEMA}.queries WHERE 0"  # noqa: S608 - constant names
+#: SQLite: the page cache, per database file, of every connection of a writing engine (MiB;
+#: `XINYONG_SQLITE_CACHE_MIB`), about SQLite's own default. Each pooled connection keeps what it
+#: read until it closes, so a larger value costs up to twice that per connection.
+SQLITE_CACHE_MIB = 2
+#: SQLite: the query log's page cache on the connections that write it in bulk (the check path's
+#: group commits, a screening's entries), for as long as they write it: inserts into its large
+#: indexes (the subject key) stop re-reading the same pages from disk.
+QUERY_LOG_BULK_CACHE_MIB = 64
 
 
 def normalise_url(url: str) -> str:
@@ -39,11 +47,14 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, *, reads: bool = False, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, reads: bool = False, cache_mib: int = SQLITE_CACHE_MIB, **kwargs: Any
+) -> Engine:
     """Create an engine; for SQLite, create the file's folder and set the pragmas on connect.
 
     `reads=True` makes an engine for read-only work beside the writers: on SQLite its
     transactions begin DEFERRED (a snapshot, no write lock), so checks never queue behind a write.
+    `cache_mib`: on SQLite, each writing connection's page cache per file (`SQLITE_CACHE_MIB`).
     """
     # A failed statement's parameters may hold an ID number: never in an error or a log.
     kwargs.setdefault("hide_parameters", True)
@@ -57,7 +68,7 @@ def make_engine(url: str, *, reads: bool = False, **kwargs: Any) -> Engine:
         log_file = query_log_file(database)
         event.listen(engine, "connect", lambda conn, _record: _sqlite_pragmas(conn, log_file))
         if not reads:
-            event.listen(engine, "connect", _sqlite_write_cache)
+            event.listen(engine, "connect", lambda conn, _record: set_cache_mib(conn, cache_mib))
         event.listen(engine, "begin", _sqlite_begin_deferred if reads else _sqlite_begin_main)
         return engine
     if "poolclass" not in kwargs:
@@ -158,10 +169,17 @@ def begin_query_log(dbapi_connection: Any) -> None:
     begin_sqlite(dbapi_connection, _LOG_LOCK)
 
 
-def _sqlite_write_cache(dbapi_connection: Any, _record: Any) -> None:
-    # 64 MiB of page cache per writing connection (the default is 2 MiB): bulk writes into
-    # large indexes (the query log's subject key) stop re-reading the same pages from disk.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA main.cache_size=-65536")
-    cursor.execute(f"PRAGMA {QUERY_LOG_SCHEMA}.cache_size=-65536")
-    cursor.close()
+def set_cache_mib(dbapi_connection: Any, mib: int, *, schemas: tuple[str, ...] = ()) -> None:
+    """Set a SQLite driver connection's page cache, per file, to `mib` MiB: of the files named, or
+    of both (main and the query log's). A smaller cache gives back the pages beyond it."""
+    for schema in schemas or ("main", QUERY_LOG_SCHEMA):
+        dbapi_connection.execute(f"PRAGMA {schema}.cache_size={-1024 * mib}")
+
+
+def page_cache_mib(dbapi_connection: Any, schema: str = "main") -> float:
+    """A SQLite driver connection's page cache limit for one file, in MiB."""
+    pages = int(dbapi_connection.execute(f"PRAGMA {schema}.cache_size").fetchone()[0])
+    if pages < 0:  # in KiB
+        return -pages / 1024
+    size = int(dbapi_connection.execute(f"PRAGMA {schema}.page_size").fetchone()[0])
+    return pages * size / 2**20

@@ -8,7 +8,8 @@ import functools
 import logging
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -16,7 +17,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from xinyong.db.chain import CHAIN_LOCKS, chained_values
-from xinyong.db.engine import begin_query_log
+from xinyong.db.engine import (
+    QUERY_LOG_BULK_CACHE_MIB,
+    QUERY_LOG_SCHEMA,
+    begin_query_log,
+    set_cache_mib,
+)
 from xinyong.db.querylog import QUERY_COLUMNS, insert_queries, query_fields
 from xinyong.domain.chain import GENESIS
 from xinyong.domain.querylog import QueryEntry
@@ -57,21 +63,35 @@ def _insert_queries(engine: Engine, template: QueryEntry, rows: Sequence[tuple[i
     raw = engine.raw_connection()
     try:
         connection: Any = raw.driver_connection
-        # The query log's file only (never main's lock: a batch beside it does not hold it up),
-        # locked before the chain's last link is read, so that it stays the last.
-        begin_query_log(connection)
-        try:
-            prev = _newest_link(connection)
-            linked = chained_values(
-                prev, [(t.at, key, *shared, returned, t.screening_id) for key, returned in rows]
-            )
-            connection.executemany(statement, [(at, *values[1:]) for values in linked])
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+        with _bulk_cache(connection):
+            # The query log's file only (never main's lock: a batch beside it does not hold it
+            # up), locked before the chain's last link is read, so that it stays the last.
+            begin_query_log(connection)
+            try:
+                prev = _newest_link(connection)
+                linked = chained_values(
+                    prev,
+                    [(t.at, key, *shared, returned, t.screening_id) for key, returned in rows],
+                )
+                connection.executemany(statement, [(at, *values[1:]) for values in linked])
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
     finally:
         raw.close()
+
+
+@contextmanager
+def _bulk_cache(connection: Any) -> Iterator[None]:
+    """The query log's large page cache on a pooled connection while it writes a screening's
+    entries; its own again before it goes back to the pool, the pages beyond it given back."""
+    (before,) = connection.execute(f"PRAGMA {QUERY_LOG_SCHEMA}.cache_size").fetchone()
+    set_cache_mib(connection, QUERY_LOG_BULK_CACHE_MIB, schemas=(QUERY_LOG_SCHEMA,))
+    try:
+        yield
+    finally:
+        connection.execute(f"PRAGMA {QUERY_LOG_SCHEMA}.cache_size={int(before)}")
 
 
 def _newest_link(connection: Any) -> str:
@@ -192,6 +212,8 @@ class _SqliteAppender:
             self._raw.detach()  # its settings are its own: it never goes back to the pool
             connection = self._raw.dbapi_connection
             connection.execute("PRAGMA wal_autocheckpoint=0")
+            # It writes the query log all day: the log's large page cache, on this one connection.
+            set_cache_mib(connection, QUERY_LOG_BULK_CACHE_MIB, schemas=(QUERY_LOG_SCHEMA,))
             self._checkpointer = _Checkpointer(self.engine)
         return self._raw.dbapi_connection
 
