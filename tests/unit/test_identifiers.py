@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from stdnum.cn import ric, uscc
@@ -406,3 +406,23 @@ def test_the_first_non_digit_is_the_position_named(position: int) -> None:
         parse_citizen_id("".join(digits) + "X")
     assert refused.value.code == "id_digits"
     assert dict(refused.value.parts)["position"] == str(position)
+
+
+@pytest.mark.parametrize(
+    "born", [date(2008, 2, 29), date(2007, 3, 1), date(2007, 2, 28), date(2004, 12, 31)]
+)
+def test_coming_of_age_is_the_first_day_both_age_rules_give_that_age(born: date) -> None:
+    """The synthetic population dated a record of someone born on 29 February on the 28th of
+    their eighteenth year, when the catalog gate counts them 17: a bench stopped on the reject."""
+    from tests.factories import citizen_id
+    from xinyong.domain.catalog import SubjectType
+    from xinyong.domain.subjects import Subject, coming_of_age
+
+    number = citizen_id(born=born)
+    person = parse_citizen_id(number)
+    subject = Subject(1, SubjectType.PERSON, number, "某", birth_date=born)
+    for years in (16, 18, 30):
+        day = coming_of_age(born, years)
+        before = day - timedelta(days=1)
+        assert person.age_on(day) == subject.age_on(day) == years
+        assert person.age_on(before) == subject.age_on(before) == years - 1

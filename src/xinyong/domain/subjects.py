@@ -144,3 +144,12 @@ class IdentityReview:
     def moves_subject(self) -> bool:
         """Deciding "different person" moves the record to `other_subject_id`."""
         return self.kind == IdentityConflictKind.SUBJECT.value
+
+
+def coming_of_age(born: date, years: int) -> date:
+    """The first day on which someone born on `born` is `years` old, as `Subject.age_on` counts:
+    the birthday `years` later; for someone born on 29 February, 1 March in a common year."""
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:  # 29 February, and that year has none
+        return date(born.year + years, 3, 1)

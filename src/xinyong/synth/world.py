@@ -14,6 +14,7 @@ from xinyong.domain.catalog import CatalogItem, DisplayRule, Nature, Severity, S
 from xinyong.domain.departments import Department
 from xinyong.domain.periods import assess
 from xinyong.domain.policy import Policy
+from xinyong.domain.subjects import coming_of_age
 from xinyong.synth import tables
 from xinyong.synth.documents import DocumentNumbers
 from xinyong.synth.draws import Draw
@@ -204,7 +205,7 @@ class World:
             floor = item.min_subject_age
             if floor is None:
                 floor = 16 if self._for_youth(item) else self.majority
-            earliest = max(earliest, add_months(subject.birth, 12 * floor))
+            earliest = max(earliest, coming_of_age(subject.birth, floor))
         if earliest > today:
             return None
         department = department or self._department(offer, subject)
