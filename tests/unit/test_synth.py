@@ -533,3 +533,29 @@ def test_the_demo_lists_only_people_who_were_adults_on_the_day_of_every_conduct_
         record(30, 3, date(2026, 8, 1)),
     ]
     assert [r.id for r in adults_among(records, subjects, today, 18)] == [10]
+
+
+def test_a_record_with_an_age_floor_is_dated_no_earlier_than_the_day_the_gate_counts_that_age(
+    policy: Policy,
+) -> None:
+    """Born on 29 February 2008, a person is 18 on 1 March 2026 as the gate counts (`age_on`);
+    the generator dated records from 28 February, which the gate refused (a 100 000-person
+    scenario generated on 1 December 2026 held one)."""
+    import random
+
+    from tests.factories import citizen_id
+    from xinyong.synth.people import Subject
+    from xinyong.synth.world import Offer, World
+
+    item = next(i for i in policy.catalog.items.values() if i.min_subject_age == 18)
+    department = next(d for d in policy.departments if item.code in d.items)
+    born = date(2008, 2, 29)
+    person = Subject(citizen_id(born=born), "赵萍诗", "110105", birth=born, age=18)
+    today = date(2026, 3, 4)
+    world = World(policy, random.Random(3), today)
+    gate = policy.gate(today)
+    for n in range(60):
+        made = world.record(person, Offer(item, (department,), 1.0), department=department)
+        assert made is not None
+        _, row = made
+        validate_row(row, row=n + 1, department=department, gate=gate)  # raises when refused
