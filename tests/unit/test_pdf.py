@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from xinyong.services import pdf
+from xinyong.services import fonts, pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,6 +35,7 @@ out = Path(sys.argv[1])
 (out / "report-en.pdf").write_bytes(render_report_pdf(make_report(), lang="en"))
 (out / "notice.pdf").write_bytes(html_to_pdf(render_notice_html(make_doc(noticed()))))
 (out / "decision.pdf").write_bytes(html_to_pdf(render_decision_html(make_doc(decided()))))
+(out / "rare.pdf").write_bytes(render_report_pdf(make_report(name="张喆", region="北京市𬣙区")))
 """
 
 NO_FONTS = """<?xml version="1.0"?>
@@ -117,30 +118,50 @@ def test_text_is_extractable_and_set_in_the_packaged_font(
     for phrase in phrases:
         found = phrase.replace(" ", "") in text.replace(" ", "")
         assert found, f"{phrase!r} is not extractable from {name}"
-    fonts = _fonts(path)
-    assert fonts
-    assert all(font.endswith("+Xinyong-CJK") for font in fonts), fonts
+    embedded = _fonts(path)
+    assert embedded
+    # set in the common face alone: no character of these documents needs the full one
+    assert all(font.endswith("+Xinyong-CJK") for font in embedded), embedded
+
+
+def test_a_character_outside_the_common_face_prints_from_the_full_face(
+    rendered: tuple[Path, str],
+) -> None:
+    """A name with a character beyond GB 2312 (喆, and 𬣙 from beyond the basic plane) prints
+    from the full face, extractable, beside the common face that prints the rest."""
+    folder, _ = rendered
+    path = folder / "rare.pdf"
+
+    text = _text(path).replace(" ", "")
+    assert "张喆" in text
+    assert "北京市𬣙区" in text
+    assert sorted(font.split("+")[1] for font in _fonts(path)) == [
+        "Xinyong-CJK",
+        "Xinyong-CJK-Full",
+    ]
 
 
 def test_a_missing_font_package_refuses_the_pdf_with_a_clear_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(pdf, "FONT_PACKAGE", "xinyong_no_such_font_package")
-    pdf.packaged_font.cache_clear()
+    monkeypatch.setattr(fonts, "FONT_PACKAGE", "xinyong_no_such_font_package")
+    fonts.packaged_font.cache_clear()
     try:
         with pytest.raises(pdf.FontUnavailable, match="install the `noto-cjk-sans-otc` package"):
             pdf.render_pdf("<p>信用</p>", "/* a stylesheet not printed before */")
     finally:
-        pdf.packaged_font.cache_clear()
+        fonts.packaged_font.cache_clear()
 
 
 def test_the_packaged_font_is_the_simplified_chinese_face() -> None:
-    font = pdf.packaged_font()
+    font = fonts.packaged_font()
 
-    assert font.path.name == pdf.FONT_FILE
-    assert font.url.startswith("file://")
+    assert font.path.name == fonts.FONT_FILE
     assert font.face_index == 2  # JP, KR, SC, TC, HK, then the monospaced faces
-    assert f'src: url("{font.url}")' in pdf.font_css()
+    css = fonts.font_css()
+    assert f'"{fonts.FONT_FAMILY}"; src: url("{fonts.COMMON_URL}")' in css
+    assert f'"{fonts.FONT_FAMILY_FULL}"; src: url("{fonts.FULL_URL}")' in css
+    assert set(fonts.faces()) == {fonts.COMMON_URL, fonts.FULL_URL}
 
 
 def test_print_workers_print_in_another_process_the_same_pdf_text() -> None:

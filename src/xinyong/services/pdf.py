@@ -1,9 +1,9 @@
 """Print HTML as PDF in the font that ships with the project, whatever fonts the machine has.
 
-The Chinese font is a Python dependency (the `noto-cjk-sans-otc` package: Noto Sans CJK, SIL Open
-Font License 1.1), declared to WeasyPrint by an `@font-face` rule and embedded in each PDF as a
-subset. Nothing depends on fontconfig finding a system font: a machine with no fonts at all prints
-the same PDF. Without the package the PDF is refused (`FontUnavailable`), never printed in boxes.
+The Chinese font is a Python dependency (services/fonts.py: its common face, and the full face
+for the rest), declared to WeasyPrint by `@font-face` rules and embedded in each PDF as a subset.
+Nothing depends on fontconfig finding a system font: a machine with no fonts at all prints the
+same PDF. Without the package the PDF is refused (`FontUnavailable`), never printed in boxes.
 
 WeasyPrint's font set-up (loading the font, parsing the stylesheets) happens once per process and
 stylesheet, not per document; renders are serialised (one PDF at a time per process).
@@ -12,7 +12,6 @@ stylesheet, not per document; renders are serialised (one PDF at a time per proc
 from __future__ import annotations
 
 import gc
-import io
 import multiprocessing
 import os
 import threading
@@ -24,88 +23,19 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-#: The Python package that carries the font, and the file in it: the OpenType collection of Noto
-#: Sans CJK Regular (one face per language, the same glyphs).
-FONT_PACKAGE: Final = "noto_cjk_sans_otc"
-FONT_DISTRIBUTION: Final = "noto-cjk-sans-otc"
-FONT_FILE: Final = "NotoSansCJK-Regular.ttc"
-#: The face of the collection a Chinese reader expects (Simplified Chinese glyph forms).
-FONT_FACE: Final = "Noto Sans CJK SC"
-#: The family name the printed stylesheets use; only the `@font-face` rule below defines it, so a
-#: browser showing the same HTML falls through to the next family in the list.
-FONT_FAMILY: Final = "Xinyong CJK"
+from xinyong.services.fonts import FontUnavailable, PdfUnavailable, faces, font_css
 
-
-class PdfUnavailable(RuntimeError):
-    """WeasyPrint, or a system library it loads (Pango, HarfBuzz, fontconfig), is not installed."""
-
-
-class FontUnavailable(PdfUnavailable):
-    """The CJK font package is not installed or not readable: the PDF is refused, not boxed."""
-
-
-@dataclass(frozen=True, slots=True)
-class PackagedFont:
-    """Where the font is, and which face of the collection is printed."""
-
-    path: Path
-    face_index: int
-
-    @property
-    def url(self) -> str:
-        return self.path.as_uri()
-
-
-@cache
-def packaged_font() -> PackagedFont:
-    """Find the font file and its Simplified Chinese face. Raises FontUnavailable."""
-    try:
-        path = Path(str(resources.files(FONT_PACKAGE).joinpath(FONT_FILE)))
-    except ModuleNotFoundError:
-        raise FontUnavailable(
-            f"the Chinese font is missing: install the `{FONT_DISTRIBUTION}` package"
-            " (it is one of xinyong's dependencies: `pip install -e .` installs it)"
-        ) from None
-    if not path.is_file():
-        raise FontUnavailable(f"the Chinese font file {FONT_FILE} is missing from {path.parent}")
-    from fontTools.ttLib import TTCollection, TTLibError  # type: ignore[import-untyped]
-
-    try:
-        collection = TTCollection(io.BytesIO(path.read_bytes()), lazy=True)
-        names = [face["name"].getDebugName(1) for face in collection.fonts]
-    except (OSError, TTLibError) as exc:
-        raise FontUnavailable(f"the Chinese font file {path.name} cannot be read: {exc}") from exc
-    if FONT_FACE not in names:
-        raise FontUnavailable(f"{path.name} has no face named {FONT_FACE!r} (it has {names})")
-    return PackagedFont(path, names.index(FONT_FACE))
-
-
-@cache
-def _face_bytes(font: PackagedFont) -> bytes:
-    """The chosen face as a font file of its own (its tables copied, not decoded)."""
-    from fontTools.ttLib import TTFont
-
-    out = io.BytesIO()
-    with TTFont(io.BytesIO(font.path.read_bytes()), fontNumber=font.face_index, lazy=True) as face:
-        face.save(out)
-    return out.getvalue()
-
-
-def font_css() -> str:
-    """Return the `@font-face` rule that declares the packaged font. Raises FontUnavailable.
-
-    The font has one face (Regular): asking for bold or italic would only embed the same glyphs
-    again under another name, so the printed documents use none (emphasis is by size and colour).
-    """
-    url = packaged_font().url.replace('"', "%22")
-    return (
-        f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{url}"); }}\n'
-        "* { font-weight: normal !important; font-style: normal !important; }\n"
-    )
+__all__ = [
+    "FontUnavailable",
+    "PdfUnavailable",
+    "PrintWorkers",
+    "Printer",
+    "PrinterFailed",
+    "render_pdf",
+]
 
 
 def _weasyprint() -> Any:
@@ -131,16 +61,15 @@ class _Printer:
     """One stylesheet, parsed once, with the font loaded once; renders one document at a time."""
 
     def __init__(self, stylesheet: str) -> None:
-        font = packaged_font()
+        fonts = faces()
         weasyprint = _weasyprint()
-        face = _face_bytes(font)
 
         class Fetcher(weasyprint.URLFetcher):  # type: ignore[misc,name-defined]
-            """Fetch nothing but `data:` URLs and the packaged font (its Chinese face)."""
+            """Fetch nothing but `data:` URLs and the packaged font's faces."""
 
             def fetch(self, url: str, headers: Any = None) -> Any:
-                if url == font.url:
-                    return weasyprint.urls.URLFetcherResponse(url, body=face)
+                if url in fonts:
+                    return weasyprint.urls.URLFetcherResponse(url, body=fonts[url])
                 return super().fetch(url, headers)
 
         self._weasyprint = weasyprint
