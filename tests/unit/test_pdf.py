@@ -313,6 +313,28 @@ def test_a_print_runs_at_idle_priority_and_its_worker_leaves_it_when_the_print_e
     assert nice_during == nice_after == min(19, os.nice(0) + 10)
 
 
+def collecting_now(html: str, stylesheet: str) -> bytes:
+    return str(gc.isenabled()).encode()
+
+
+def collecting(printer: pdf.Printer) -> tuple[str, bool]:
+    """A task answering whether its worker collects garbage while it prints, and after."""
+    return printer("", "").decode(), gc.isenabled()
+
+
+def test_a_worker_collects_garbage_after_a_print_not_during_it() -> None:
+    """A collection in the middle of a print walks the whole live document (tens of
+    milliseconds, every few prints: the report's tail latency); after the print it is cheap,
+    and the collector is on again for the worker's other work."""
+    workers = pdf.PrintWorkers(1, warm=(), job=collecting_now)
+    try:
+        during, after = workers.run(collecting)
+    finally:
+        workers.close()
+    assert during == "False"
+    assert after is True
+
+
 def slow_scheduling(html: str, stylesheet: str) -> bytes:
     """A print job that takes two seconds, then answers its worker's policy."""
     time.sleep(2)
