@@ -53,6 +53,19 @@ def test_the_common_face_has_every_character_the_platform_prints_itself() -> Non
     assert not missing
 
 
+def test_every_printed_stylesheet_falls_back_from_the_common_face_to_the_full_face() -> None:
+    """A stylesheet naming the common face alone would print a rare character as a box."""
+    naming = [
+        path
+        for path in SRC.glob("templates/**/*")
+        if path.is_file() and fonts.FONT_FAMILY in path.read_text(encoding="utf-8")
+    ]
+    assert len(naming) >= 2  # the report's stylesheet and the listing documents' template
+    for path in naming:
+        text = path.read_text(encoding="utf-8")
+        assert text.count(f'"{fonts.FONT_FAMILY}"') == text.count(fonts.FONT_FAMILIES), path
+
+
 def test_the_common_face_is_gb_2312_and_a_fraction_of_the_full_face() -> None:
     font = fonts.packaged_font()
     common = _face(fonts.common_face(font))
