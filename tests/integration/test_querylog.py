@@ -19,7 +19,6 @@ from xinyong.db.engine import (
     QUERY_LOG_SCHEMA,
     SQLITE_CACHE_MIB,
     make_engine,
-    page_cache_mib,
 )
 from xinyong.db.querylog import QueryRow
 from xinyong.db.querylog_writers import bulk_query_writer, query_log_appender
@@ -29,6 +28,17 @@ from xinyong.domain.querylog import QueryEntry
 from xinyong.services.querylog import QueryAppender, QueryLogWriter
 
 UowFactory = Callable[[], SqlUnitOfWork]
+
+
+def page_cache_mib(dbapi_connection: Any, schema: str = "main") -> float:
+    """A SQLite driver connection's page cache limit for one file, in MiB."""
+    pages = int(dbapi_connection.execute(f"PRAGMA {schema}.cache_size").fetchone()[0])
+    if pages < 0:  # in KiB
+        return -pages / 1024
+    size = int(dbapi_connection.execute(f"PRAGMA {schema}.page_size").fetchone()[0])
+    return pages * size / 2**20
+
+
 AT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
 

@@ -174,12 +174,3 @@ def set_cache_mib(dbapi_connection: Any, mib: int, *, schemas: tuple[str, ...] =
     of both (main and the query log's). A smaller cache gives back the pages beyond it."""
     for schema in schemas or ("main", QUERY_LOG_SCHEMA):
         dbapi_connection.execute(f"PRAGMA {schema}.cache_size={-1024 * mib}")
-
-
-def page_cache_mib(dbapi_connection: Any, schema: str = "main") -> float:
-    """A SQLite driver connection's page cache limit for one file, in MiB."""
-    pages = int(dbapi_connection.execute(f"PRAGMA {schema}.cache_size").fetchone()[0])
-    if pages < 0:  # in KiB
-        return -pages / 1024
-    size = int(dbapi_connection.execute(f"PRAGMA {schema}.page_size").fetchone()[0])
-    return pages * size / 2**20
