@@ -11,6 +11,7 @@ import io
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,9 +62,10 @@ def test_every_printed_stylesheet_falls_back_from_the_common_face_to_the_full_fa
         if path.is_file() and fonts.FONT_FAMILY in path.read_text(encoding="utf-8")
     ]
     assert len(naming) >= 2  # the report's stylesheet and the listing documents' template
+    families = f'"{fonts.FONT_FAMILY}", "{fonts.FONT_FAMILY_FULL}"'  # in this order
     for path in naming:
         text = path.read_text(encoding="utf-8")
-        assert text.count(f'"{fonts.FONT_FAMILY}"') == text.count(fonts.FONT_FAMILIES), path
+        assert text.count(f'"{fonts.FONT_FAMILY}"') == text.count(families), path
 
 
 def test_the_common_face_is_gb_2312_and_a_fraction_of_the_full_face() -> None:
@@ -112,3 +114,12 @@ def test_the_common_face_sets_every_word_where_the_full_face_does(
     words = _words(common, tmp_path, "common.pdf")
     assert len(words) > 100
     assert words == _words(in_full, tmp_path, "full.pdf")
+
+
+def test_without_harfbuzz_s_binding_the_pdf_is_refused_with_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As without the font package: refused (503 on the API), never a crash."""
+    monkeypatch.setitem(sys.modules, "uharfbuzz", None)  # an import of it raises ImportError
+    with pytest.raises(pdf.FontUnavailable, match="install the `uharfbuzz` package"):
+        fonts.common_face.__wrapped__(fonts.packaged_font())

@@ -39,8 +39,6 @@ FONT_FACE: Final = "Noto Sans CJK SC"
 #: define them, so a browser showing the same HTML falls through to the next family in the list.
 FONT_FAMILY: Final = "Xinyong CJK"
 FONT_FAMILY_FULL: Final = "Xinyong CJK Full"
-#: What a stylesheet's `font-family` starts with: the common face, then the full face.
-FONT_FAMILIES: Final = f'"{FONT_FAMILY}", "{FONT_FAMILY_FULL}"'
 #: The URLs the `@font-face` rules give; `_Printer`'s fetcher answers them from memory.
 COMMON_URL: Final = "xinyong-font:common"
 FULL_URL: Final = "xinyong-font:full"
@@ -144,7 +142,13 @@ def common_face(font: PackagedFont) -> bytes:
     traditional Chinese) and for vertical text, which would almost double it. Raises
     FontUnavailable when HarfBuzz cannot cut it (a font the subsetter refuses).
     """
-    import uharfbuzz as hb
+    try:
+        import uharfbuzz as hb
+    except ImportError as exc:
+        raise FontUnavailable(
+            "the common face needs HarfBuzz's subsetter: install the `uharfbuzz` package"
+            f" (one of xinyong's dependencies). The import failed with: {exc}"
+        ) from exc
 
     face = hb.Face(hb.Blob(font.path.read_bytes()), font.face_index)
     characters = common_characters()
