@@ -152,7 +152,8 @@ def common_face(font: PackagedFont) -> bytes:
 
     face = hb.Face(hb.Blob(font.path.read_bytes()), font.face_index)
     characters = common_characters()
-    reached = hb.SubsetPlan(face, _subset_input(characters, COMMON_FEATURES[1:]))
+    closed = tuple(feature for feature in COMMON_FEATURES if feature != "locl")
+    reached = hb.SubsetPlan(face, _subset_input(characters, closed))
     wanted = _subset_input(characters, COMMON_FEATURES)
     wanted.glyph_set.update(reached.old_to_new_glyph_mapping)
     wanted.glyph_set.update(_shaped_glyphs(hb.Font(face), characters))
