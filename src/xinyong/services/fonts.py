@@ -15,8 +15,7 @@ the printed stylesheets name two families:
 
 The glyphs printed are the full face's own, so a document looks the same either way (a test
 compares every word's position), only the work of cutting its subset is smaller. HarfBuzz's
-subsetter (`uharfbuzz`) cuts the common face in about a tenth of a second when a process first
-prints.
+subsetter (`uharfbuzz`) cuts the common face in about 0.2 s when a process first prints.
 """
 
 from __future__ import annotations
