@@ -200,7 +200,7 @@ def _collected_after() -> Iterator[None]:
     A print makes hundreds of thousands of objects, alive until the document is done. Left on,
     the collector walked them again and again, and every few prints one full collection walked
     them all: 40 to 170 ms of that print, the tail of the report's latency (bench/README.md).
-    One collection after the print frees the same garbage, in about 10 ms. A worker's heap as
+    One collection after the print frees the same garbage, in 10 to 20 ms. A worker's heap as
     it was warmed up is frozen (`_start_worker`), so that collection walks only what came since.
     """
     gc.disable()
