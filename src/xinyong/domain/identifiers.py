@@ -21,6 +21,7 @@ from stdnum.cn import ric, uscc
 from xinyong.domain.calendar import add_months
 from xinyong.domain.reasons import Refused
 from xinyong.domain.regions import english_region_name, historic_names, is_known_region
+from xinyong.domain.subjects import full_years
 from xinyong.policy import PACKAGED, read_toml
 
 _SEPARATORS = str.maketrans("", "", " -\u3000\t_")
@@ -78,11 +79,8 @@ class CitizenId:
     region: Region
 
     def age_on(self, day: date) -> int:
-        """Return the age in whole years on `day`."""
-        years = day.year - self.birth_date.year
-        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
-            years -= 1
-        return years
+        """Return the age in whole years on `day` (`subjects.full_years`)."""
+        return full_years(self.birth_date, day)
 
     def is_minor_on(self, day: date, *, age_of_majority: int) -> bool:
         return self.age_on(day) < age_of_majority

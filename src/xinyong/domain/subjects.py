@@ -36,8 +36,7 @@ class Subject:
         """Full years of age on `day` (None for an organisation or an unknown birth date)."""
         if self.birth_date is None:
             return None
-        born = self.birth_date
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return full_years(self.birth_date, day)
 
     def masked_number(self) -> str:
         """What outputs show: a person's number masked, an organisation's code (public) whole."""
@@ -153,3 +152,10 @@ def coming_of_age(born: date, years: int) -> date:
         return born.replace(year=born.year + years)
     except ValueError:  # 29 February, and that year has none
         return date(born.year + years, 3, 1)
+
+
+def full_years(born: date, day: date) -> int:
+    """Age in full years on `day` of someone born on `born`: one more on each birthday (a
+    29 February birthday falls on 1 March in other years). The one age rule: of a subject, and
+    of a citizen ID number's birth date (`identifiers.CitizenId.age_on`)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
