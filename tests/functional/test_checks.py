@@ -240,6 +240,18 @@ def test_check_without_any_number_is_an_error(migrated: str) -> None:
     assert "no number given" in words(result.stderr)
 
 
+def test_check_by_a_department_the_platform_does_not_know_names_the_department(
+    migrated: str,
+) -> None:
+    """It blamed the matter: "matter: NOPE does not check for flight; its matters are none"."""
+    result = run("check", "--matter", "flight", "--department", "NOPE", stdin=citizen_id() + "\n")
+
+    assert result.exit_code != 0
+    said = words(result.stderr)
+    assert "department: NOPE is not a department of this platform" in said
+    assert "matter:" not in said
+
+
 def test_check_reading_from_a_pipe_prints_no_warning(migrated: str) -> None:
     """Asked for with a hidden prompt, a piped number drew Python's GetPassWarning and an
     "input may be echoed" line; the number is read from the pipe instead (a real process: the

@@ -135,8 +135,13 @@ class Checker:
         if department is None:
             return
         found = self.departments.get(department)
-        if found is None or not found.may_check(matter):
-            allowed = ", ".join(sorted(found.matters)) if found and found.matters else "none"
+        if found is None:
+            raise OutsideMandate(
+                f"department: {department} is not a department of this platform",
+                action=f"check:{matter}",
+            )
+        if not found.may_check(matter):
+            allowed = ", ".join(sorted(found.matters)) if found.matters else "none"
             raise OutsideMandate(
                 f"matter: {department} does not check for {matter}; its matters are {allowed}",
                 action=f"check:{matter}",
