@@ -106,6 +106,43 @@ def test_a_login_needs_the_code_and_the_first_one_enrols_the_authenticator(
     assert "otpauth://" not in again.text  # enrolled: no secret shown again
 
 
+@pytest.mark.parametrize(
+    ("body", "chinese", "english"),
+    [
+        (
+            b"foo,bar\r\n1,2\r\n",
+            "表头缺少每一行都需要的列：item, document_number, subject_id",
+            "The header lacks columns every row needs: item, document_number, subject_id",
+        ),
+        (b"", "文件中没有数据行。", "The file has no data rows."),
+        (
+            b"\xff\xfe\x00",
+            "文件不是 UTF-8 编码的文本（约第 1 行）",
+            "The file is not UTF-8 text (near line 1)",
+        ),
+    ],
+)
+def test_an_upload_whose_header_or_text_is_wrong_is_refused_before_any_row(
+    client: TestClient, body: bytes, chinese: str, english: str
+) -> None:
+    """A header that names no column of the catalog was taken as a batch: "Complete: 1 rows",
+    with a row of "is required" errors. The upload is now read through first, as the API
+    reads a body: nothing is stored and the page says what is wrong with the file."""
+    me = sign_in(client, "sun.amr", Role.SOURCE_DEPARTMENT, "BJ-AMR")
+    before = len(_audit_tags(client))
+    for language, said in (("zh", chinese), ("en", english)):
+        sent = client.post(
+            "/console/batches",
+            params={"lang": language},
+            data={"csrf": me.csrf},
+            files={"file": ("penalties.csv", body, "text/csv")},
+            follow_redirects=False,
+        )
+        assert sent.status_code == 422, sent.text
+        assert said in sent.text
+    assert not [t for t, _ in _audit_tags(client)[before:] if t == EventTag.BATCH_OPENED]
+
+
 def test_a_department_uploads_a_batch_with_bad_rows_and_downloads_the_error_report(
     client: TestClient,
 ) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -19,10 +20,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from xinyong.bootstrap import Platform
 from xinyong.domain.access import Scope
-from xinyong.domain.batches import BatchSource
+from xinyong.domain.batches import BatchSource, header_problems
 from xinyong.domain.errors import DomainError, Invalid
+from xinyong.domain.policy import Policy
 from xinyong.services import batches
-from xinyong.services.batchfiles import REJECTS_COLUMNS, BatchFormat, read_rows
+from xinyong.services.batchfiles import REJECTS_COLUMNS, BatchFormat, check_body, read_rows
 from xinyong.web import i18n
 from xinyong.web.console.pages import (
     _say,
@@ -52,8 +54,12 @@ def _totals(request: Request) -> dict[int, int]:
     return totals
 
 
-def _count(data: bytes, fmt: BatchFormat) -> int:
-    return sum(1 for _ in read_rows(io.BytesIO(data), fmt))
+def _checked(data: bytes, fmt: BatchFormat, policy: Policy) -> int:
+    """The upload read through before anything of it is stored, as the API reads a body
+    (`check_body`): its number of rows, or `Invalid` for text that is not UTF-8, a CSV header
+    that lacks a column every row needs or names one the catalog does not know, or no rows."""
+    problems = partial(header_problems, catalog=policy.catalog, banned=policy.banned)
+    return check_body(io.BytesIO(data), fmt, problems)
 
 
 def _ingest_beside(
@@ -125,13 +131,9 @@ async def upload(
     problem: str | None = None
     try:
         fmt = BatchFormat.from_name(name)
-        total = await run_in_threadpool(_count, data, fmt)
+        total = await run_in_threadpool(_checked, data, fmt, platform.policy)
     except DomainError as exc:
         problem = told(request, exc)
-    except UnicodeDecodeError:
-        problem = _say(request, "文件不是 UTF-8 编码的文本。")
-    if problem is None and total == 0:
-        problem = _say(request, "文件中没有数据行。")
     if problem is not None:
         return page(request, "batches.html", status=422, me=me, alert=problem)
     batch_id, error = await run_in_threadpool(

@@ -90,6 +90,30 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^objection \d+ does not exist", _("找不到这件异议。")),
         (r"^file: larger than", _("文件太大：每个文件不超过 5 MB。")),
         (r"^file: ", _("请选择要上传的文件。")),
+        # Batch files (services/batchfiles.py check_body: nothing is stored)
+        (
+            r"^header: no column (?P<columns>[\w, ]+) \(every row needs \w+\);"
+            r" no catalog (?P<version>\S+) field is called (?P<names>.+); nothing was stored",
+            _(
+                "表头缺少每一行都需要的列：%(columns)s；目录 %(version)s 中也没有这些列："
+                "%(names)s。未保存任何内容。"
+            ),
+        ),
+        (
+            r"^header: no column (?P<columns>[\w, ]+) \(every row needs",
+            _("表头缺少每一行都需要的列：%(columns)s。未保存任何内容。"),
+        ),
+        (
+            r"^header: no catalog (?P<version>\S+) field is called (?P<names>.+); nothing was",
+            _("目录 %(version)s 中没有这些列：%(names)s。未保存任何内容。"),
+        ),
+        (r"^header: a blank or repeated", _("表头中有空白或重复的列名。未保存任何内容。")),
+        (r"^header: cannot be read", _("无法读取表头。未保存任何内容。")),
+        (
+            r"^body: not UTF-8 text near line (?P<line>\d+)",
+            _("文件不是 UTF-8 编码的文本（约第 %(line)s 行）。未保存任何内容。"),
+        ),
+        (r"^body: (empty|no rows)", _("文件中没有数据行。")),
         # Repairs
         (
             r"^repair may be applied for from (?P<day>[\d-]+)",
