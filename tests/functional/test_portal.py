@@ -220,6 +220,20 @@ def test_an_objection_from_the_file_shows_its_timeline_deadlines_and_takes_evide
     )
     assert too_big.status_code == 422
     assert 'id="file-error"' in too_big.text
+    # Known by its content, not by its name or the type the browser gives: a program or an
+    # empty file was "uploaded" that no official could open.
+    for name, content, said in (
+        ("bad.exe", b"MZ\x90\x00", "只接受 PDF、JPEG 或 PNG 格式的文件。"),
+        ("scan.pdf", b"MZ\x90\x00", "只接受 PDF、JPEG 或 PNG 格式的文件。"),
+        ("empty.pdf", b"", "文件是空的，请重新选择。"),
+    ):
+        refused = client.post(
+            f"{url}/evidence",
+            data={"csrf": token},
+            files={"file": (name, content, "application/pdf")},
+        )
+        assert refused.status_code == 422, name
+        assert said in refused.text
     added = client.post(
         f"{url}/evidence",
         data={"csrf": token},
@@ -228,6 +242,8 @@ def test_an_objection_from_the_file_shows_its_timeline_deadlines_and_takes_evide
     assert added.status_code == 200
     assert "证明材料已上传" in added.text
     assert "决定书.pdf" in added.text
+    assert "bad.exe" not in added.text  # none of the refused files was kept
+    assert "empty.pdf" not in added.text
     assert "异议处理中" in client.get("/portal/me").text
     listed = client.get("/portal/me/objections")
     assert "信用中心核查中" in listed.text

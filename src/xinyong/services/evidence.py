@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from xinyong.domain.errors import NotFound
+from xinyong.domain.errors import Invalid, NotFound
 from xinyong.domain.objections import Objection
 from xinyong.domain.repairs import Repair
 
@@ -34,6 +34,26 @@ class EvidenceRepository(Protocol):
     def of_case(self, case_type: CaseType, case_id: int) -> list[tuple[int, str, str, str]]:
         """(id, filename, content type, sha256) of each file."""
         ...
+
+
+#: The files a case takes, known by their first bytes (what the sender calls them is not read):
+#: documents and photographs that the officials who review the case can open.
+KINDS: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+
+
+def evidence_kind(content: bytes) -> str:
+    """The content type of an evidence file, from its content; `Invalid` for an empty file or
+    one that is not a PDF, PNG or JPEG file."""
+    if not content:
+        raise Invalid("file: empty")
+    for magic, kind in KINDS:
+        if content.startswith(magic):
+            return kind
+    raise Invalid("file: not a PDF, JPEG or PNG file")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +93,17 @@ def add_evidence(
     content_type: str,
     content: bytes,
 ) -> int:
-    """Add a file to the person's own objection or repair application; it stays with the case."""
+    """Add a file to the person's own objection or repair application; it stays with the case,
+    under the content type its content shows (`evidence_kind`), not `content_type`."""
+    del content_type  # what the sender says it is
+    kind = evidence_kind(content)
     with uow:
         _own_case(uow, case_type, case_id, subject_id)
         evidence_id = uow.evidence.add(
             case_type,
             case_id,
             filename=filename,
-            content_type=content_type,
+            content_type=kind,
             content=content,
             at=uow.now(),
         )

@@ -20,7 +20,7 @@ from xinyong.domain.objections import Objection, ObjectionStatus
 from xinyong.domain.objections import file_objection as new_objection
 from xinyong.domain.policy import Policy
 from xinyong.services.audit import record_refusal
-from xinyong.services.evidence import CaseType
+from xinyong.services.evidence import CaseType, evidence_kind
 from xinyong.services.feed import notify
 from xinyong.services.list_bases import end_listings_resting_on, end_on_ground, entries_resting_on
 from xinyong.services.outbound import queue_listing, queue_record
@@ -121,12 +121,12 @@ def file_objection(
             rules=policy.objections,
         )
         uow.objections.add(objection)
-        for filename, content_type, content in evidence:
+        for filename, _, content in evidence:
             uow.evidence.add(
                 CaseType.OBJECTION,
                 objection.id or 0,
                 filename=filename,
-                content_type=content_type,
+                content_type=evidence_kind(content),
                 content=content,
                 at=now,
             )

@@ -20,7 +20,7 @@ from xinyong.domain.repairs import (
     repair_eligibility,
     require_repairable_here,
 )
-from xinyong.services.evidence import CaseType
+from xinyong.services.evidence import CaseType, evidence_kind
 from xinyong.services.feed import notify
 from xinyong.services.list_bases import end_on_ground, entries_resting_on
 from xinyong.services.outbound import queue_record
@@ -103,12 +103,12 @@ def apply_for_repair(
             feedback_due=add_working_days(today, policy.repairs.feedback_working_days),
         )
         uow.repairs.add(repair)
-        for filename, content_type, content in evidence:
+        for filename, _, content in evidence:
             uow.evidence.add(
                 CaseType.REPAIR,
                 repair.id or 0,
                 filename=filename,
-                content_type=content_type,
+                content_type=evidence_kind(content),
                 content=content,
                 at=now,
             )

@@ -89,6 +89,8 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^list entry \d+ does not exist", _("找不到这条名单信息。")),
         (r"^objection \d+ does not exist", _("找不到这件异议。")),
         (r"^file: larger than", _("文件太大：每个文件不超过 5 MB。")),
+        (r"^file: empty", _("文件是空的，请重新选择。")),
+        (r"^file: not a PDF, JPEG or PNG", _("只接受 PDF、JPEG 或 PNG 格式的文件。")),
         (r"^file: ", _("请选择要上传的文件。")),
         # Batch files (services/batchfiles.py check_body: nothing is stored)
         (
