@@ -88,6 +88,41 @@ def test_demo_loads_lists_opens_an_account_and_prints_four_working_keys(
     assert agency.scopes == set(ROLE_SCOPES[Role.CREDIT_AGENCY])
 
 
+def test_the_demo_publishes_what_a_running_platform_would_have_published(database: str) -> None:
+    """Its court-list and honour entries were all left decided: the public search of the court
+    list said 0 and the exemplars page said there was nothing, beside hundreds of entries."""
+    from sqlalchemy import text
+
+    result = run("demo", "--persons", "300", "--no-serve")
+    assert result.exit_code == 0, result.output
+    said = re.search(r"published: (\d+) entries of the published lists", words(result.stdout))
+    assert said, result.stdout
+    engine = make_engine(database)
+    try:
+        with engine.connect() as conn:
+            published = dict(
+                conn.execute(
+                    text(
+                        "SELECT list_code, count(*) FROM list_entries"
+                        " WHERE state = 'published' GROUP BY list_code"
+                    )
+                ).all()
+            )
+            left = conn.scalar(
+                text(
+                    "SELECT count(*) FROM list_entries WHERE state = 'decided'"
+                    " AND list_code IN ('COURT-DEBTORS', 'GOOD-EXEMPLAR')"
+                    " AND (ends_on IS NULL OR ends_on > CURRENT_DATE)"
+                )
+            )
+    finally:
+        engine.dispose()
+    assert published.get("COURT-DEBTORS", 0) > 0
+    assert published.get("GOOD-EXEMPLAR", 0) > 0
+    assert sum(published.values()) >= int(said.group(1))
+    assert left == 0
+
+
 def test_demo_does_not_load_the_population_twice(database: str) -> None:
     assert run("demo", "--persons", "100", "--no-serve").exit_code == 0
 

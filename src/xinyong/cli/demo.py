@@ -144,6 +144,12 @@ def demo(
         )
         number, name = demo_data.demo_person(p.uow_at, policy)
         demo_data.write_login(DEMO_LOGIN, number, name)
+        published = demo_data.publish_decided(
+            p.uow_at,
+            policy,
+            today=date.today(),  # noqa: DTZ011 - as above
+        )
+        console.print(f"published: {published} entries of the published lists", highlight=False)
         console.print(
             f"a demo person on the court's list has an account; the login is in {DEMO_LOGIN}"
         )

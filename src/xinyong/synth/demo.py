@@ -22,7 +22,7 @@ from xinyong.domain.calendar import add_months, add_working_days, business_date
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import NotAllowed, NotFound
 from xinyong.domain.list_types import ListType
-from xinyong.domain.lists import Decider, ListKind
+from xinyong.domain.lists import Decider, EntryState, ListKind
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, conduct_date
 from xinyong.domain.subjects import RoleKind, Subject
@@ -193,6 +193,28 @@ def _grounds(kind: ListKind) -> str:
     if kind is ListKind.GOOD_CREDIT:
         return "demo: designated by the awarding authority"
     return "demo: decided by the competent authority under the list's criteria"
+
+
+def publish_decided(
+    uow_at: Callable[[datetime | None], UnitOfWork], policy: Policy, *, today: date
+) -> int:
+    """Publish every decided entry of a published list whose period is running, as the staff
+    of a running platform would have (the public pages show published entries only; the court's
+    and the honour lists' entries are recorded decided); return how many."""
+    codes = [code for code, list_type in policy.list_types.items() if list_type.published]
+    uow = uow_at(None)
+    with uow:
+        live = uow.entries.live_of_lists(codes, None, policy.list_types)
+    due = [
+        e.id
+        for e in live
+        if e.id is not None
+        and e.state is EntryState.DECIDED
+        and (e.ends_on is None or e.ends_on > today)
+    ]
+    for entry_id in due:
+        listing.publish(uow_at(None), policy, entry_id, department=None, actor=ACTOR)
+    return len(due)
 
 
 def _run_procedure(
