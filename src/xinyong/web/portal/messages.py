@@ -116,6 +116,15 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             _("文件不是 UTF-8 编码的文本（约第 %(line)s 行）。未保存任何内容。"),
         ),
         (r"^body: (empty|no rows)", _("文件中没有数据行。")),
+        # Checks and their feedback (the department console)
+        (
+            r"^subject: not a (citizen ID number or credit code|valid citizen ID number)",
+            _("这不是有效的公民身份号码或统一社会信用代码，请核对后重新输入。"),
+        ),
+        (
+            r"^reason: say why a measure that applies was not applied",
+            _("请写明适用的措施未实施的原因。"),
+        ),
         # Repairs
         (
             r"^repair may be applied for from (?P<day>[\d-]+)",
