@@ -66,6 +66,8 @@ def bar_chart(
         for i in range(len(categories))
     ]
     top = _nice_max(max(totals, default=0))
+    if all(float(v).is_integer() for s in series for v in s.values):
+        top = max(top, 5)  # counts: five steps of at least one, never a tick of 0.2 cases
     legend_rows = (len(series) + 2) // 3
     height = _TOP + _PLOT_HEIGHT + _LABEL_SPACE + 22 * legend_rows
     plot_width = _WIDTH - _LEFT - 12
