@@ -71,6 +71,9 @@ def test_demo_loads_lists_opens_an_account_and_prints_four_working_keys(
     person = json.loads(login.read_text(encoding="utf-8"))
     assert set(person) == {"number", "name", "password"}
     tokens = dict(re.findall(r"(\S+) key \([^)]*\): (xy_\S+)", text))
+    # Each key on its label's line, as docs/quickstart.md says (the console wrapped them).
+    on_their_lines = re.findall(r"^(\S+) key \([^)\n]*\): (xy_\S+)$", result.stdout, re.M)
+    assert dict(on_their_lines) == tokens
     assert set(tokens) == {"credit-centre", "source-department", "implementing-department",
                            "credit-agency"}  # fmt: skip
     engine = make_engine(database)

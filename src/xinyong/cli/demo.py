@@ -181,7 +181,7 @@ def demo(
             actor=context.CLI_ACTOR,
         )
     for title, lines in _examples(base, keys, source_file, requests):
-        console.print(title, highlight=False)
+        console.print(title, highlight=False, soft_wrap=True)  # the key beside its label
         for line in lines:
             # One line each, never wrapped by the console: copied, it runs as printed.
             console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
