@@ -252,6 +252,11 @@ def test_another_persons_objection_is_not_found_and_an_anonymous_visitor_is_sent
     theirs = client.get(url)
     assert theirs.status_code == 404
     assert "找不到这件异议" in theirs.text
+    for odd in ("abc", "0", "1.5"):  # an address whose number is no number names nothing
+        nothing = client.get(f"/portal/me/objections/{odd}")
+        assert nothing.status_code == 404
+        assert "<h1>未找到</h1>" in nothing.text
+        assert "表单无法读取" not in nothing.text
 
 
 def test_a_repair_application_lists_every_missing_material_in_the_pages_language(

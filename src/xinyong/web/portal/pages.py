@@ -126,7 +126,8 @@ async def visitor(request: Request) -> Visitor:
 
 class PortalRoute(APIRoute):
     """A portal route answers a form it cannot read with a page in the reader's language, never
-    with the API's problem details (a browser sent it; a person reads the answer)."""
+    with the API's problem details (a browser sent it; a person reads the answer). An address
+    whose number is no number (`/portal/me/objections/abc`) names nothing: not found."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -134,12 +135,14 @@ class PortalRoute(APIRoute):
         async def route(request: Request) -> Response:
             try:
                 return await handler(request)
-            except RequestValidationError:
+            except RequestValidationError as exc:
+                in_address = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
                 return page(
                     request,
-                    "unreadable.html",
-                    status=422,
+                    "missing.html" if in_address else "unreadable.html",
+                    status=404 if in_address else 422,
                     chrome=(await visitor(request)).chrome,
+                    problems=Problems(),
                 )
 
         return route
