@@ -162,6 +162,7 @@ def test_list_criteria_and_the_measure_registry_are_told_in_plain_words(client: 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_public_page_renders_in_each_language(client: TestClient, lang: str) -> None:
     for page in (
+        "/",  # the site's front door too
         "/portal/",
         "/portal/login",
         "/portal/register",
@@ -172,6 +173,7 @@ def test_every_public_page_renders_in_each_language(client: TestClient, lang: st
         shown = client.get(page, params={"lang": lang})
         assert shown.status_code == 200, page
         assert f'<html lang="{"zh-Hans" if lang == "zh" else "en"}">' in shown.text
+        assert '<link rel="icon" href="/static/favicon.svg"' in shown.text, page
         if lang == "en":
             english_only(shown)
 
@@ -196,3 +198,13 @@ def test_the_api_documentation_is_served_from_packaged_files_without_a_cdn(
         assert client.get(licence).status_code == 200
     portal = client.get("/portal/").text
     assert "http" not in portal.split("<body>")[0]  # the stylesheet is ours too
+
+
+def test_the_sites_icon_is_packaged_and_answers_where_browsers_look(client: TestClient) -> None:
+    for address in ("/favicon.ico", "/static/favicon.svg"):
+        icon = client.get(address)
+        assert icon.status_code == 200, address
+        assert icon.headers["content-type"].startswith("image/svg+xml")
+        assert icon.content.startswith(b"<svg")
+    console = client.get("/console/login").text
+    assert '<link rel="icon" href="/static/favicon.svg"' in console
