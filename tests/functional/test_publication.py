@@ -149,6 +149,11 @@ def test_list_criteria_and_the_measure_registry_are_told_in_plain_words(client: 
     english = client.get("/portal/public/lists", params={"lang": "en"}).text
     assert "List of dishonest judgment debtors" in english
     assert "quoted in their original language (Chinese)" in english
+    assert "a fixed period, extendable by law: 24 months; extendable by up to 36 months" in english
+    told = "".join(re.findall(r'<dl class="facts">(.*?)</dl>', english, re.S))  # not the law
+    assert "may refuse to have it recorded" in told
+    assert not re.search("[：；，。（）]", told), re.findall("[：；，。（）]", told)
+    assert "：24 个月；最多延长 36 个月" in criteria
     registry = client.get("/portal/public/measures", params={"lang": "zh"}).text
     assert "限制乘坐飞机" in registry
     assert "依法限制或者禁止" in registry
