@@ -82,6 +82,29 @@ def test_filters_by_region_category_and_list_and_pages_through_results(
     assert second.count("<tr>") == 1 + 1
 
 
+def test_the_search_hints_example_has_the_shape_the_pages_show_and_the_search_finds(
+    client: TestClient, amr: Headers
+) -> None:
+    number = citizen_id(region="320826", born=date(2004, 5, 6))
+    submit(client, amr, penalty_row(subject_id=number, subject_name="王秀英"))
+    form = client.get("/portal/public").text
+    example = re.search(r"或“([\dX*]+)”", form)
+    assert example is not None
+    shown = masked(number)  # as the results show it
+    assert re.sub(r"[\dX]", "0", example.group(1)) == re.sub(r"[\dX]", "0", shown)
+    found = client.get("/portal/public", params={"q": shown})
+    assert found.text.count("<tr>") == 1 + 1
+    short = f"{number[:6]}****{number[14:]}"  # the birth year hidden too: no published shape
+    for lang, told in (
+        ("zh", "请按公示的形式输入身份号码：前 10 位、4 个星号和后 4 位"),
+        ("en", "Enter the number as it is published"),
+    ):
+        refused = client.get("/portal/public", params={"q": short, "lang": lang})
+        assert refused.status_code == 422
+        assert told in refused.text
+        assert re.search(r'id="q"[^>]*aria-invalid="true"', refused.text)
+
+
 @pytest.mark.parametrize(
     ("params", "field", "told"),
     [
