@@ -114,6 +114,23 @@ def test_a_registration_waits_for_the_counter_and_errors_are_told_beside_their_f
         if lang == "en":
             english_only(wrong, ("李娜",))
 
+    # Every field's problem at once, each beside its field; what may be typed back stays.
+    four = {"number": "123", "name": "", "phone": "abc", "password": "x"}
+    wrong = client.post("/portal/register?lang=zh", data=four)
+    assert wrong.status_code == 422
+    for field in ("number", "name", "phone", "password"):
+        assert f'id="{field}-error"' in wrong.text, field
+        assert re.search(rf'id="{field}"[^>]*aria-describedby="{field}-error', wrong.text)
+        assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', wrong.text)
+    for told in (
+        "公民身份号码不正确",
+        "请填写居民身份证上的姓名",
+        "请填写 11 位手机号码",
+        "密码至少需要",
+    ):
+        assert told in wrong.text
+    assert 'value="abc"' in wrong.text
+
     done = client.post("/portal/register?lang=zh", data={**form, "phone": "13800138000"})
     assert done.status_code == 201
     assert "信用中心服务窗口" in done.text

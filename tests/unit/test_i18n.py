@@ -49,7 +49,7 @@ def test_every_marked_text_has_its_english_and_the_catalog_holds_nothing_stale()
     translated = {
         m.id if isinstance(m.id, str) else m.id[0]: m.string
         if isinstance(m.string, str)
-        else (m.string if all(m.string) else "")
+        else ("all forms" if m.string and all(m.string) else "")
         for m in catalog
         if m.id
     }
@@ -126,7 +126,8 @@ def test_a_decided_listing_is_published_by_a_button_that_says_so_under_its_lists
     subject = SimpleNamespace(name="王秀英", number="11010519491231002X")
     view = SimpleNamespace(entry=entry, subject=subject)
     page = console_environment().get_template("listings.html")
-    context = {"path": "/console/listings", "query": [], "csrf": "", "alert": None, "words": words}
+    context: dict[str, object] = {"path": "/console/listings", "query": [], "csrf": ""}
+    context.update(alert=None, words=words)
     with i18n.use_language("en"):
         english = page.render(**context, views=[view], list_types=[], today=date(2026, 12, 1))
     chinese = page.render(**context, views=[view], list_types=[], today=date(2026, 12, 1))

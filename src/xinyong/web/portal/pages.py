@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from starlette.background import BackgroundTask
 
 from xinyong.bootstrap import Platform
-from xinyong.domain.errors import DomainError
+from xinyong.domain.errors import DomainError, InvalidFields
 from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.keys import ApiKey
 from xinyong.services import accounts, audit
@@ -243,12 +243,16 @@ def problems_of(
     request: Request, exc: DomainError, fields: tuple[str, ...] = (), form: str | None = None
 ) -> Problems:
     """A domain error told in the page's language, tied to the field it names when the form has
-    that field; never an identifier."""
+    that field (each of them, when several fields were refused at once); never an identifier."""
     with i18n.use_language(language(request)):
-        field_name, text = messages.told(exc)
-    if field_name is not None and field_name in fields:
-        return Problems(fields={field_name: text}, form=form)
-    return Problems(alert=text, form=form)
+        told = [messages.told(e) for e in (exc.each if isinstance(exc, InvalidFields) else (exc,))]
+    found = Problems(form=form)
+    for field_name, text in told:
+        if field_name is not None and field_name in fields:
+            found.fields.setdefault(field_name, text)
+        elif found.alert is None:
+            found.alert = text
+    return found
 
 
 def values(request_form: Mapping[str, Any], *names: str) -> dict[str, str]:
