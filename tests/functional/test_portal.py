@@ -277,17 +277,25 @@ def test_another_persons_objection_is_not_found_and_an_anonymous_visitor_is_sent
 
 
 def test_a_repair_application_lists_every_missing_material_in_the_pages_language(
-    client: TestClient, amr: Headers, clock: Clock
+    client: TestClient, amr: Headers, court: Headers, clock: Clock
 ) -> None:
     number = citizen_id(born=date(1977, 7, 7))
     record = submit(client, amr, penalty_row(subject_id=number))  # general: repair after 3 months
+    debtor = debtor_row(subject_id=number, subject_name="王秀英")
+    debt = submit(client, court, debtor)
     token = person(client, number, "王秀英")
+    # Only what the rules would take today is offered; the rest says why not.
     page = client.get("/portal/me/repairs")
-    assert f'<option value="{record}"' in page.text
+    assert f'<option value="{record}"' not in page.text
+    assert f'<option value="{debt}"' not in page.text
+    early_why = "最短公示期届满后方可申请信用修复：2026年12月1日 起可以申请。"
+    assert early_why in page.text.split(f'id="not-offered-{record}"')[1].split("</li>")[0]
+    court_why = "这是人民法院作出的认定，请向作出认定的法院申请。"
+    assert court_why in page.text.split(f'id="not-offered-{debt}"')[1].split("</li>")[0]
     application = {"record_id": record, "commitment": "我承诺", "csrf": token}
-    early = client.post("/portal/me/repairs", data=application)
+    early = client.post("/portal/me/repairs", data=application)  # the rule holds all the same
     assert early.status_code == 422
-    assert "最短公示期届满后方可申请信用修复：2026年12月1日 起可以申请。" in early.text
+    assert early_why in early.text
 
     clock.advance(days=12)  # 2 December 2026; the session ended long ago
     assert client.get("/portal/me/repairs", follow_redirects=False).status_code == 303
@@ -299,11 +307,15 @@ def test_a_repair_application_lists_every_missing_material_in_the_pages_language
     assert "proof that the obligations the decision set are met" in english.text
     assert "a signed credit commitment (at least 20 characters)" in english.text
     assert "materials missing: please add them" in english.text
-    english_only(english, ("北京市市场监督管理局",))
+    english_only(english, ("北京市市场监督管理局", str(debtor["document_number"])))
     chinese = client.get("/portal/me/repairs", params={"lang": "zh"})
     assert "签署的信用承诺书（至少 20 个字）" in chinese.text
+    assert court_why in chinese.text  # never offered, on any day
+    assert f'<option value="{debt}"' not in chinese.text
     assert "告知修复结果" in chinese.text
-    assert f'<option value="{record}"' not in chinese.text  # one open application a record
+    # An application that lacks materials holds nothing up: the record may be applied for
+    # again, with them (apply_for_repair takes it), so the form offers it.
+    assert f'<option value="{record}"' in chinese.text
 
 
 def test_a_defence_within_the_window_and_a_refused_honour_from_the_lists_page(
