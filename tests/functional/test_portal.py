@@ -114,6 +114,23 @@ def test_a_registration_waits_for_the_counter_and_errors_are_told_beside_their_f
         if lang == "en":
             english_only(wrong, ("李娜",))
 
+    # Every field's problem at once, each beside its field; what may be typed back stays.
+    four = {"number": "123", "name": "", "phone": "abc", "password": "x"}
+    wrong = client.post("/portal/register?lang=zh", data=four)
+    assert wrong.status_code == 422
+    for field in ("number", "name", "phone", "password"):
+        assert f'id="{field}-error"' in wrong.text, field
+        assert re.search(rf'id="{field}"[^>]*aria-describedby="{field}-error', wrong.text)
+        assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', wrong.text)
+    for told in (
+        "公民身份号码不正确",
+        "请填写居民身份证上的姓名",
+        "请填写 11 位手机号码",
+        "密码至少需要",
+    ):
+        assert told in wrong.text
+    assert 'value="abc"' in wrong.text
+
     done = client.post("/portal/register?lang=zh", data={**form, "phone": "13800138000"})
     assert done.status_code == 201
     assert "信用中心服务窗口" in done.text
@@ -268,20 +285,33 @@ def test_another_persons_objection_is_not_found_and_an_anonymous_visitor_is_sent
     theirs = client.get(url)
     assert theirs.status_code == 404
     assert "找不到这件异议" in theirs.text
+    for odd in ("abc", "0", "1.5"):  # an address whose number is no number names nothing
+        nothing = client.get(f"/portal/me/objections/{odd}")
+        assert nothing.status_code == 404
+        assert "<h1>未找到</h1>" in nothing.text
+        assert "表单无法读取" not in nothing.text
 
 
 def test_a_repair_application_lists_every_missing_material_in_the_pages_language(
-    client: TestClient, amr: Headers, clock: Clock
+    client: TestClient, amr: Headers, court: Headers, clock: Clock
 ) -> None:
     number = citizen_id(born=date(1977, 7, 7))
     record = submit(client, amr, penalty_row(subject_id=number))  # general: repair after 3 months
+    debtor = debtor_row(subject_id=number, subject_name="王秀英")
+    debt = submit(client, court, debtor)
     token = person(client, number, "王秀英")
+    # Only what the rules would take today is offered; the rest says why not.
     page = client.get("/portal/me/repairs")
-    assert f'<option value="{record}"' in page.text
+    assert f'<option value="{record}"' not in page.text
+    assert f'<option value="{debt}"' not in page.text
+    early_why = "最短公示期届满后方可申请信用修复：2026年12月1日 起可以申请。"
+    assert early_why in page.text.split(f'id="not-offered-{record}"')[1].split("</li>")[0]
+    court_why = "这是人民法院作出的认定，请向作出认定的法院申请。"
+    assert court_why in page.text.split(f'id="not-offered-{debt}"')[1].split("</li>")[0]
     application = {"record_id": record, "commitment": "我承诺", "csrf": token}
-    early = client.post("/portal/me/repairs", data=application)
+    early = client.post("/portal/me/repairs", data=application)  # the rule holds all the same
     assert early.status_code == 422
-    assert "最短公示期届满后方可申请信用修复：2026年12月1日 起可以申请。" in early.text
+    assert early_why in early.text
 
     clock.advance(days=12)  # 2 December 2026; the session ended long ago
     assert client.get("/portal/me/repairs", follow_redirects=False).status_code == 303
@@ -293,11 +323,15 @@ def test_a_repair_application_lists_every_missing_material_in_the_pages_language
     assert "proof that the obligations the decision set are met" in english.text
     assert "a signed credit commitment (at least 20 characters)" in english.text
     assert "materials missing: please add them" in english.text
-    english_only(english, ("北京市市场监督管理局",))
+    english_only(english, ("北京市市场监督管理局", str(debtor["document_number"])))
     chinese = client.get("/portal/me/repairs", params={"lang": "zh"})
     assert "签署的信用承诺书（至少 20 个字）" in chinese.text
+    assert court_why in chinese.text  # never offered, on any day
+    assert f'<option value="{debt}"' not in chinese.text
     assert "告知修复结果" in chinese.text
-    assert f'<option value="{record}"' not in chinese.text  # one open application a record
+    # An application that lacks materials holds nothing up: the record may be applied for
+    # again, with them (apply_for_repair takes it), so the form offers it.
+    assert f'<option value="{record}"' in chinese.text
 
 
 def test_a_defence_within_the_window_and_a_refused_honour_from_the_lists_page(

@@ -82,6 +82,29 @@ def test_filters_by_region_category_and_list_and_pages_through_results(
     assert second.count("<tr>") == 1 + 1
 
 
+def test_the_search_hints_example_has_the_shape_the_pages_show_and_the_search_finds(
+    client: TestClient, amr: Headers
+) -> None:
+    number = citizen_id(region="320826", born=date(2004, 5, 6))
+    submit(client, amr, penalty_row(subject_id=number, subject_name="王秀英"))
+    form = client.get("/portal/public").text
+    example = re.search(r"或“([\dX*]+)”", form)
+    assert example is not None
+    shown = masked(number)  # as the results show it
+    assert re.sub(r"[\dX]", "0", example.group(1)) == re.sub(r"[\dX]", "0", shown)
+    found = client.get("/portal/public", params={"q": shown})
+    assert found.text.count("<tr>") == 1 + 1
+    short = f"{number[:6]}****{number[14:]}"  # the birth year hidden too: no published shape
+    for lang, told in (
+        ("zh", "请按公示的形式输入身份号码：前 10 位、4 个星号和后 4 位"),
+        ("en", "Enter the number as it is published"),
+    ):
+        refused = client.get("/portal/public", params={"q": short, "lang": lang})
+        assert refused.status_code == 422
+        assert told in refused.text
+        assert re.search(r'id="q"[^>]*aria-invalid="true"', refused.text)
+
+
 @pytest.mark.parametrize(
     ("params", "field", "told"),
     [
@@ -149,6 +172,11 @@ def test_list_criteria_and_the_measure_registry_are_told_in_plain_words(client: 
     english = client.get("/portal/public/lists", params={"lang": "en"}).text
     assert "List of dishonest judgment debtors" in english
     assert "quoted in their original language (Chinese)" in english
+    assert "a fixed period, extendable by law: 24 months; extendable by up to 36 months" in english
+    told = "".join(re.findall(r'<dl class="facts">(.*?)</dl>', english, re.S))  # not the law
+    assert "may refuse to have it recorded" in told
+    assert not re.search("[：；，。（）]", told), re.findall("[：；，。（）]", told)
+    assert "：24 个月；最多延长 36 个月" in criteria
     registry = client.get("/portal/public/measures", params={"lang": "zh"}).text
     assert "限制乘坐飞机" in registry
     assert "依法限制或者禁止" in registry
@@ -162,6 +190,7 @@ def test_list_criteria_and_the_measure_registry_are_told_in_plain_words(client: 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_public_page_renders_in_each_language(client: TestClient, lang: str) -> None:
     for page in (
+        "/",  # the site's front door too
         "/portal/",
         "/portal/login",
         "/portal/register",
@@ -172,6 +201,7 @@ def test_every_public_page_renders_in_each_language(client: TestClient, lang: st
         shown = client.get(page, params={"lang": lang})
         assert shown.status_code == 200, page
         assert f'<html lang="{"zh-Hans" if lang == "zh" else "en"}">' in shown.text
+        assert '<link rel="icon" href="/static/favicon.svg"' in shown.text, page
         if lang == "en":
             english_only(shown)
 
@@ -196,3 +226,13 @@ def test_the_api_documentation_is_served_from_packaged_files_without_a_cdn(
         assert client.get(licence).status_code == 200
     portal = client.get("/portal/").text
     assert "http" not in portal.split("<body>")[0]  # the stylesheet is ours too
+
+
+def test_the_sites_icon_is_packaged_and_answers_where_browsers_look(client: TestClient) -> None:
+    for address in ("/favicon.ico", "/static/favicon.svg"):
+        icon = client.get(address)
+        assert icon.status_code == 200, address
+        assert icon.headers["content-type"].startswith("image/svg+xml")
+        assert icon.content.startswith(b"<svg")
+    console = client.get("/console/login").text
+    assert '<link rel="icon" href="/static/favicon.svg"' in console

@@ -122,3 +122,20 @@ def test_a_tipoff_body_larger_than_a_records_is_refused_before_it_is_read(
 ) -> None:
     huge = client.post("/portal/public/tipoff", data=_report(account="长" * 40_000))
     assert huge.status_code == 413
+
+
+def test_every_missing_field_is_told_beside_it_at_once_and_the_rest_is_kept(
+    client: TestClient,
+) -> None:
+    form = _report(subject_name="", account="", contact="13800138000")
+    wrong = client.post("/portal/public/tipoff", data=form)
+    assert wrong.status_code == 422
+    for field, told in (
+        ("subject_name", "请填写被举报的个人或单位名称。"),
+        ("account", "请写明发生了什么。"),
+    ):
+        assert f'<span class="field-error" id="{field}-error">{told}</span>' in wrong.text
+        assert re.search(rf'id="{field}"[^>]*aria-describedby="{field}-error', wrong.text)
+        assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', wrong.text)
+    assert 'value="13800138000"' in wrong.text  # what was typed stays
+    assert re.search(r'<option value="food_drug_safety" selected>', wrong.text)

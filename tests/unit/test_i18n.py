@@ -7,6 +7,7 @@ import dataclasses
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -20,7 +21,9 @@ from xinyong.domain.reasons import WORDS
 from xinyong.domain.records import validate_row
 from xinyong.web import i18n
 from xinyong.web.console import reasons
+from xinyong.web.console.pages import _environment as console_environment
 from xinyong.web.console.reasons import flag_in_words, reason_in_words
+from xinyong.web.portal import words
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "src" / "xinyong" / "locale" / "en" / "LC_MESSAGES" / "messages.po"
@@ -42,7 +45,14 @@ def _marked() -> set[str]:
 def test_every_marked_text_has_its_english_and_the_catalog_holds_nothing_stale() -> None:
     with CATALOG.open("rb") as po:
         catalog = read_po(po)
-    translated = {m.id: m.string for m in catalog if m.id}
+    # A plural text is known by its singular, and has its English only when every form has one.
+    translated = {
+        m.id if isinstance(m.id, str) else m.id[0]: m.string
+        if isinstance(m.string, str)
+        else ("all forms" if m.string and all(m.string) else "")
+        for m in catalog
+        if m.id
+    }
     marked = _marked()
     assert marked, "no text is marked: the extraction found nothing"
     missing = sorted(m for m in marked if not translated.get(m))
@@ -87,6 +97,46 @@ def test_a_template_renders_in_one_language_at_a_time() -> None:
     assert "登录" not in english
     assert 'href="/portal/login?lang=en"' in chinese
     assert 'href="/portal/login?lang=zh"' in english
+
+
+def _batch_page(rows: int, total: int, *, done: bool) -> str:
+    summary = SimpleNamespace(
+        rows=rows, accepted=rows, updated=0, unchanged=0, held_for_review=0, rejected=0
+    )
+    page = console_environment().get_template("batch.html")
+    context = {"path": "/console/batches/1", "query": [], "batch_id": 1, "errors": []}
+    with i18n.use_language("en"):
+        return page.render(**context, summary=summary, total=total, done=done)
+
+
+def test_a_count_of_rows_is_told_in_the_singular_or_the_plural_as_english_needs() -> None:
+    assert "Complete: 1 row." in _batch_page(1, 1, done=True)
+    assert "Complete: 3 rows." in _batch_page(3, 3, done=True)
+    assert "In progress: 1 row handled. 2 rows in all." in _batch_page(1, 2, done=False)
+    assert "In progress: 0 rows handled. 1 row in all." in _batch_page(0, 1, done=False)
+
+
+def test_a_decided_listing_is_published_by_a_button_that_says_so_under_its_lists_name(
+    policy: Policy,
+) -> None:
+    list_type = next(iter(policy.list_types.values()))
+    entry = SimpleNamespace(
+        id=7, list_type=list_type, state=SimpleNamespace(value="decided"), defence_deadline=None
+    )
+    subject = SimpleNamespace(name="王秀英", number="11010519491231002X")
+    view = SimpleNamespace(entry=entry, subject=subject)
+    page = console_environment().get_template("listings.html")
+    context: dict[str, object] = {"path": "/console/listings", "query": [], "csrf": ""}
+    context.update(alert=None, words=words)
+    with i18n.use_language("en"):
+        english = page.render(**context, views=[view], list_types=[], today=date(2026, 12, 1))
+    chinese = page.render(**context, views=[view], list_types=[], today=date(2026, 12, 1))
+    assert '<button type="submit">Publish</button>' in english
+    assert '<th scope="col">List</th>' in english
+    assert 'data-label="List"' in english
+    assert ">published<" not in english
+    assert ">Lists<" not in english
+    assert '<button type="submit">发布公示</button>' in chinese
 
 
 #: Rows the record gate refuses, one reason or more each (BJ-AMR's penalties, and an

@@ -105,6 +105,12 @@ def test_a_search_term_is_read_as_what_the_public_list_shows() -> None:
         read_term(number[:-1] + ("1" if number[-1] != "1" else "2"))
     with pytest.raises(Invalid, match=r"^q:"):
         read_term("名" * 61)
+    short = f"{number[:6]}****{number[14:]}"  # the birth year hidden too: not as published
+    with pytest.raises(Invalid, match=r"^q: a masked number is searched as published"):
+        read_term(short)
+    hint = read_term("1101051949****002X")  # the search form's example
+    assert hint is not None
+    assert hint.kind is TermKind.MASKED_NUMBER
 
 
 def test_a_person_is_found_only_as_published_and_an_organisation_by_part_of_its_name(

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from tests.factories import penalty_row
+from tests.factories import debtor_row, penalty_row
 from tests.fakes import FakeUnitOfWork
 from tests.unit.helpers import authorised_query, on, submitted
 from xinyong.domain.audit import EventTag
@@ -17,7 +17,7 @@ from xinyong.domain.feed import FeedKind
 from xinyong.domain.lists import EntryState
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus
-from xinyong.domain.repairs import Repair, RepairStatus
+from xinyong.domain.repairs import Repair, RepairedByTheCourt, RepairStatus
 from xinyong.services import lists
 from xinyong.services.evidence import CaseType
 from xinyong.services.publication import published
@@ -28,6 +28,7 @@ from xinyong.services.repairs import (
     apply_for_repair,
     decide_repair,
     repair_queue,
+    repair_refusals,
 )
 
 #: A fine of 5,000 yuan by ordinary procedure (decided 1 September) is general: repair after
@@ -197,3 +198,25 @@ def test_only_negative_information_of_ones_own_is_repaired(
             actor="account:1",
         )
     assert uow.committed == before
+
+
+def test_what_an_application_would_be_refused_for_today_is_known_before_it_is_made(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    fine = submitted(uow, policy)
+    person = fine.record.subject_id
+    row = debtor_row(subject_id=fine.subject_number, subject_name="王秀英")
+    debt = submitted(uow, policy, row, department="BJ-HCOURT")
+    assert debt.record.subject_id == person
+    early = repair_refusals(uow, policy, person)
+    assert set(early) == {fine.record.id, debt.record.id}
+    assert isinstance(early[fine.record.id], RepairTooEarly)
+    assert isinstance(early[debt.record.id], RepairedByTheCourt)
+    uow.at = on(REPAIR_FROM)
+    now = repair_refusals(uow, policy, person)
+    assert now[fine.record.id] is None
+    assert isinstance(now[debt.record.id], RepairedByTheCourt)  # on any day: the court's
+    _apply(uow, policy, fine)
+    assert isinstance(repair_refusals(uow, policy, person)[fine.record.id], Conflict)  # open
+    with pytest.raises(RepairedByTheCourt):  # the same rule as the application's
+        _apply(uow, policy, debt)

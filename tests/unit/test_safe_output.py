@@ -1,16 +1,26 @@
-"""Every CSV the platform writes escapes formula cells and keeps every column of its input."""
+"""Every CSV the platform writes escapes formula cells and keeps every column of its input, and
+git ignores the files the commands write beside their input."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
 
 from xinyong.domain.errors import FieldProblem
-from xinyong.services.batchfiles import BatchFormat, SafeCsvWriter, safe_cell, write_rejects
+from xinyong.services.batchfiles import (
+    BatchFormat,
+    SafeCsvWriter,
+    derived_path,
+    safe_cell,
+    write_rejects,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
 
 FORMULAS = ['=HYPERLINK("http://x","y")', "@SUM(A1:A9)", "+1+1", "-2+3", "\t=1", "\r=1"]
 
@@ -70,3 +80,14 @@ def test_a_json_lines_reject_file_keeps_every_key_of_every_refused_line(tmp_path
     assert rows[0][4:] == ["item", "a", "b"]
     assert rows[1][4:] == ["'=1+1", "1", ""]
     assert rows[2][4:] == ["X", "", "'@x"]
+
+
+@pytest.mark.parametrize("what", ["screened", "rejects"])
+def test_what_a_command_writes_beside_an_example_file_is_ignored_by_git(what: str) -> None:
+    written = derived_path(ROOT / "examples" / "screen.csv", what)  # `xinyong screen` and `ingest`
+    ignored = [
+        line.strip()
+        for line in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert any(fnmatch(written.name, pattern) for pattern in ignored), written.name

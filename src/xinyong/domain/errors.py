@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from xinyong.domain.reasons import Parts, Refused
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -46,6 +50,39 @@ class OutsideMandate(NotAllowed):
 
 class Invalid(DomainError):
     title = "Invalid input"
+
+
+class InvalidFields(Invalid):
+    """Several fields of one form refused at once: `each` holds each field's error, in the
+    form's order, so that a page can show every one beside its field. The detail is the first
+    error's, with how many more (as `RowRejected`'s)."""
+
+    def __init__(self, each: Sequence[Invalid]) -> None:
+        more = f" (and {len(each) - 1} more problems)" if len(each) > 1 else ""
+        super().__init__(f"{each[0].detail}{more}")
+        self.each = tuple(each)
+
+
+class FieldChecks:
+    """Checks a form's fields one after another, keeping each one's Invalid instead of stopping
+    at the first; `refuse` then raises them together (one alone as it was raised)."""
+
+    def __init__(self) -> None:
+        self.found: list[Invalid] = []
+
+    def read(self, reading: Callable[[], T], instead: T) -> T:
+        """What `reading` returns, or `instead` when it refuses (the refusal kept)."""
+        try:
+            return reading()
+        except Invalid as exc:
+            self.found.append(exc)
+            return instead
+
+    def refuse(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            raise InvalidFields(self.found)
 
 
 class BatchFailed(Invalid):

@@ -26,6 +26,8 @@ MAX_TERM_CHARS = 60
 
 #: A citizen ID number as published: ten digits, four stars, three digits and a check character.
 _MASKED = re.compile(r"^(\d{10})\*{4}(\d{3}[\dX])$")
+#: Digits and stars only: meant as a masked number, whatever its shape.
+_STARRED = re.compile(r"^[\dX]*\*[\dX*]*$")
 
 
 class TermKind(StrEnum):
@@ -68,6 +70,12 @@ def read_term(raw: str) -> SearchTerm | None:
     found = _MASKED.match(compact)
     if found:
         return SearchTerm(TermKind.MASKED_NUMBER, compact, compact)
+    if _STARRED.match(compact):
+        # Another shape (`110105****002X` hides the birth year too) finds nothing published.
+        raise Invalid(
+            "q: a masked number is searched as published: its first ten characters, four stars"
+            " and its last four (1101051949****002X)"
+        )
     if is_credit_code(compact):
         return SearchTerm(TermKind.CREDIT_CODE, compact, compact)
     if len(compact) == 18 and compact[:17].isdigit():

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from xinyong.domain.errors import CatalogError, Invalid, NotAllowed
+from xinyong.domain.errors import CatalogError, FieldChecks, Invalid, NotAllowed
 from xinyong.domain.figures import whole_number
 from xinyong.domain.identifiers import (
     InvalidIdentifier,
@@ -128,23 +128,27 @@ def receive_tipoff(
     """A tip-off routed to its topic's department, or Invalid naming the field (never its value)."""
     if not rules.is_open:
         raise NotAllowed("this platform takes no tip-offs: its policy names no topics")
+    fields = FieldChecks()  # every field's problem at once, in the form's order
     chosen = rules.topics.get(topic)
     if chosen is None:
-        raise Invalid(f"topic: must be one of {', '.join(rules.topics)}")
+        fields.found.append(Invalid(f"topic: must be one of {', '.join(rules.topics)}"))
     name = subject_name.strip()
     if not name:
-        raise Invalid("subject_name: say whom the report is about")
-    if len(name) > MAX_NAME_CHARS:
-        raise Invalid(f"subject_name: at most {MAX_NAME_CHARS} characters")
+        fields.found.append(Invalid("subject_name: say whom the report is about"))
+    elif len(name) > MAX_NAME_CHARS:
+        fields.found.append(Invalid(f"subject_name: at most {MAX_NAME_CHARS} characters"))
+    number = fields.read(lambda: _subject_number(subject_number), None)
     text = account.strip()
     if not text:
-        raise Invalid("account: say what happened")
-    if len(text) > rules.max_chars:
-        raise Invalid(f"account: at most {rules.max_chars} characters")
-    number = _subject_number(subject_number)
+        fields.found.append(Invalid("account: say what happened"))
+    elif len(text) > rules.max_chars:
+        fields.found.append(Invalid(f"account: at most {rules.max_chars} characters"))
     reach = (contact or "").strip() or None
     if reach is not None and len(reach) > MAX_CONTACT_CHARS:
-        raise Invalid(f"contact: at most {MAX_CONTACT_CHARS} characters")
+        fields.found.append(Invalid(f"contact: at most {MAX_CONTACT_CHARS} characters"))
+    fields.refuse()
+    if chosen is None:  # refused above
+        raise Invalid(f"topic: must be one of {', '.join(rules.topics)}")
     return TipOff(None, chosen.code, chosen.department, name, number, text, reach, source, at)
 
 

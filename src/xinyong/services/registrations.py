@@ -21,7 +21,7 @@ from xinyong.domain.accounts import Account, Registration
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import SubjectType
-from xinyong.domain.errors import Conflict, Invalid
+from xinyong.domain.errors import Conflict, FieldChecks, Invalid
 from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id
 from xinyong.domain.policy import Policy
 from xinyong.domain.subjects import Subject
@@ -100,15 +100,19 @@ def register(
 ) -> Registration:
     """Take a registration and ask the verifier: it opens the account now (an online verifier),
     refuses it, or leaves it waiting for staff (the counter)."""
-    try:
-        normalised = parse_citizen_id(number).number
-    except InvalidIdentifier as exc:
-        raise Invalid(f"number: not a valid citizen ID number: {exc.reason}") from None
+    fields = FieldChecks()  # every field's problem at once, in the form's order
+    normalised = fields.read(lambda: _citizen_number(number), "")
     real_name = " ".join(name.split())
     if not real_name:
-        raise Invalid("name: the name on your ID card")
-    check_password(policy.accounts, password, number=normalised, name=real_name)
-    phone_number = accounts.mobile_number(phone)
+        fields.found.append(Invalid("name: the name on your ID card"))
+    phone_number = fields.read(lambda: accounts.mobile_number(phone), "")
+    fields.read(
+        lambda: check_password(
+            policy.accounts, password, number=normalised or None, name=real_name or None
+        ),
+        None,
+    )
+    fields.refuse()
     answer = verifier.check(number=normalised, name=real_name)
     with uow:
         now = uow.now()
@@ -133,6 +137,13 @@ def register(
             _refuse(uow, policy, registration, reasons=answer.reasons or "", actor=actor, at=now)
         uow.commit()
     return registration
+
+
+def _citizen_number(number: str) -> str:
+    try:
+        return parse_citizen_id(number).number
+    except InvalidIdentifier as exc:
+        raise Invalid(f"number: not a valid citizen ID number: {exc.reason}") from None
 
 
 def verify_registration(

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import add_working_days, business_date
-from xinyong.domain.errors import Conflict, Invalid, NotFound
+from xinyong.domain.errors import Conflict, DomainError, Invalid, NotFound
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import FeedKind
 from xinyong.domain.policy import Policy
-from xinyong.domain.records import RecordStatus
+from xinyong.domain.records import CreditRecord, RecordStatus
 from xinyong.domain.repairs import (
     Repair,
     RepairStatus,
@@ -46,6 +46,55 @@ class RepairTooEarly(Conflict):
         self.allowed_from = allowed_from
 
 
+def _require_negative_in_force(policy: Policy, record: CreditRecord) -> None:
+    """Only negative information in force has anything to repair."""
+    item = policy.catalog.get(record.item_code)
+    if item is None or item.nature.value != "negative":
+        raise Invalid(f"record {record.id} is not negative information: nothing to repair")
+    if record.status is not RecordStatus.ACTIVE:
+        raise Conflict(f"record {record.id} is {record.status.value}: nothing to repair")
+
+
+def _require_repairable_now(
+    uow: UnitOfWork, record: CreditRecord, applications: Sequence[Repair], today: date
+) -> None:
+    """Refuse what an application for this record would be refused for today: a court's finding
+    (the court repairs it), one already open, or the minimum display period not yet passed."""
+    finder = uow.departments.get(record.department)
+    if finder is not None:
+        require_repairable_here(finder.kind, finder.name)
+    if any(
+        r.record_id == record.id and r.status in (RepairStatus.APPLIED, RepairStatus.ACCEPTED)
+        for r in applications
+    ):
+        raise Conflict(f"a repair application for record {record.id} is already open")
+    if record.repair_from is not None and today < record.repair_from:
+        raise RepairTooEarly(record.repair_from)
+
+
+def repair_refusals(
+    uow: UnitOfWork, policy: Policy, subject_id: int
+) -> dict[int, DomainError | None]:
+    """The person's negative records in force, each with what an application to repair it made
+    today would be refused for (None: it would be taken), by the rules `apply_for_repair` applies.
+    """
+    with uow:
+        today = business_date(uow.now())
+        applications = uow.repairs.of_subject(subject_id)
+        found: dict[int, DomainError | None] = {}
+        for record in uow.records.of_subject(subject_id):
+            try:
+                _require_negative_in_force(policy, record)
+            except DomainError:
+                continue  # nothing to repair: not offered, and nothing to explain
+            try:
+                _require_repairable_now(uow, record, applications, today)
+                found[record.id] = None
+            except DomainError as exc:
+                found[record.id] = exc
+        return found
+
+
 def apply_for_repair(
     uow: UnitOfWork,
     policy: Policy,
@@ -62,21 +111,10 @@ def apply_for_repair(
         record = uow.records.get(record_id)
         if record.subject_id != subject_id:
             raise NotFound(f"record {record_id} does not exist")
-        item = policy.catalog.get(record.item_code)
-        if item is None or item.nature.value != "negative":
-            raise Invalid(f"record {record_id} is not negative information: nothing to repair")
-        if record.status is not RecordStatus.ACTIVE:
-            raise Conflict(f"record {record_id} is {record.status.value}: nothing to repair")
-        finder = uow.departments.get(record.department)
-        if finder is not None:
-            require_repairable_here(finder.kind, finder.name)
-        if any(
-            r.record_id == record_id and r.status in (RepairStatus.APPLIED, RepairStatus.ACCEPTED)
-            for r in uow.repairs.of_subject(subject_id)
-        ):
-            raise Conflict(f"a repair application for record {record_id} is already open")
+        _require_negative_in_force(policy, record)
         now = uow.now()
         today = business_date(now)
+        _require_repairable_now(uow, record, uow.repairs.of_subject(subject_id), today)
         eligibility = repair_eligibility(
             repair_from=record.repair_from,
             repairable=True,
@@ -85,8 +123,6 @@ def apply_for_repair(
             on=today,
             rules=policy.repairs,
         )
-        if record.repair_from is not None and today < record.repair_from:
-            raise RepairTooEarly(record.repair_from)
         repair = Repair(
             id=None,
             subject_id=subject_id,

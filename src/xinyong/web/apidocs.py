@@ -2,14 +2,18 @@
 
 Both tools' JavaScript and CSS are vendored in `web/static/` with their licences (see
 docs/dependencies.md); nothing is fetched from a CDN, so the pages work on a closed network.
-The portal's own stylesheet is served from the same folder.
+The portal's own stylesheet and the site's icon are served from the same folder; the icon
+also at `/favicon.ico`, where browsers look when a page names none.
 """
 
 from __future__ import annotations
 
+from functools import cache
+from importlib.resources import files
+
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from xinyong.web.deps import PUBLIC
@@ -43,6 +47,19 @@ def redoc() -> HTMLResponse:
         redoc_js_url=f"{STATIC}/redoc/redoc.standalone.js",
         redoc_favicon_url=f"{STATIC}/swagger-ui/favicon-32x32.png",
         with_google_fonts=False,
+    )
+
+
+@cache
+def _icon() -> bytes:
+    return files("xinyong.web").joinpath("static", "favicon.svg").read_bytes()
+
+
+@router.get("/favicon.ico", **PUBLIC)
+def favicon() -> Response:
+    """The site's icon (an SVG, which browsers take whatever the address's ending)."""
+    return Response(
+        _icon(), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
     )
 
 

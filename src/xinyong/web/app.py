@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 
 import xinyong
@@ -40,6 +40,7 @@ from xinyong.web.fastpath import DirectRoutes
 from xinyong.web.headers import SecurityHeaders, script_hashes
 from xinyong.web.headers import policy as csp
 from xinyong.web.limits import BodyLimit, TextScreen
+from xinyong.web.portal.pages import page, visitor
 from xinyong.web.throttle import Throttle
 from xinyong.web.throttle import install as install_throttle
 
@@ -168,13 +169,13 @@ def _public_routes(catalog_version: str) -> APIRouter:
         return {"status": "ok", "version": xinyong.__version__, "catalog": catalog_version}
 
     @router.get("/", response_class=HTMLResponse, **PUBLIC)
-    def home() -> str:
-        return (
-            "<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>xinyong 信用</title>"
-            "</head><body><h1>xinyong 信用</h1><p>Personal public credit information platform."
-            f" Catalog {catalog_version}.</p><p><a href='/portal/'>Portal</a> ·"
-            " <a href='/docs'>API documentation</a> · <a href='/redoc'>ReDoc</a></p>"
-            "</body></html>"
+    async def home(request: Request) -> HTMLResponse:
+        """The site's front door, in the language the visitor chose (`?lang=`), as every page."""
+        return page(
+            request,
+            "landing.html",
+            chrome=(await visitor(request)).chrome,
+            catalog_version=catalog_version,
         )
 
     return router

@@ -185,11 +185,14 @@ async def _repairs_page(
 ) -> HTMLResponse:
     found = await run_in_threadpool(repairs.repairs_of, uow, person.subject_id)
     data = await run_in_threadpool(read_own_file, uow, policy, person.subject_id)
-    open_ = {r.record_id for r in found if r.decided_at is None}
-    repairable = [
-        r
+    refusals = await run_in_threadpool(repairs.repair_refusals, uow, policy, person.subject_id)
+    # Offered: what the rules would take today; the rest is listed with why not (its channel,
+    # or the day it may be applied for).
+    repairable = [r for r in data.records if r.id in refusals and refusals[r.id] is None]
+    not_yet = [
+        (r, problems_of(request, refused).alert)
         for r in data.records
-        if r.nature == "negative" and r.status == "active" and r.id not in open_
+        if (refused := refusals.get(r.id)) is not None
     ]
     return page(
         request,
@@ -200,6 +203,7 @@ async def _repairs_page(
         repairs=sorted(found, key=lambda r: r.id or 0, reverse=True),
         items={r.id: (r.item_name_zh, r.item_name_en) for r in data.records},
         repairable=repairable,
+        not_yet=not_yet,
         missing={r.id: [messages_of(request, m) for m in r.missing] for r in found},
         today=today,
         applied=request.query_params.get("applied") == "1",

@@ -163,6 +163,13 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^authorisation \d+ does not exist", _("找不到这项授权。")),
         # The public: search and tip-offs
         (r"^q: at most", _("搜索内容太长。")),
+        (
+            r"^q: a masked number",
+            _(
+                "请按公示的形式输入身份号码：前 10 位、4 个星号和后 4 位，"
+                "例如“1101051949****002X”。"
+            ),
+        ),
         (r"^q: ", _("身份号码或统一社会信用代码不正确。")),
         (r"^region: ", _("请从列表中选择地区。")),
         (r"^category: ", _("请从列表中选择信息类别。")),

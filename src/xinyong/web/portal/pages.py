@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from starlette.background import BackgroundTask
 
 from xinyong.bootstrap import Platform
-from xinyong.domain.errors import DomainError
+from xinyong.domain.errors import DomainError, InvalidFields
 from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.keys import ApiKey
 from xinyong.services import accounts, audit
@@ -126,7 +126,8 @@ async def visitor(request: Request) -> Visitor:
 
 class PortalRoute(APIRoute):
     """A portal route answers a form it cannot read with a page in the reader's language, never
-    with the API's problem details (a browser sent it; a person reads the answer)."""
+    with the API's problem details (a browser sent it; a person reads the answer). An address
+    whose number is no number (`/portal/me/objections/abc`) names nothing: not found."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -134,12 +135,14 @@ class PortalRoute(APIRoute):
         async def route(request: Request) -> Response:
             try:
                 return await handler(request)
-            except RequestValidationError:
+            except RequestValidationError as exc:
+                in_address = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
                 return page(
                     request,
-                    "unreadable.html",
-                    status=422,
+                    "missing.html" if in_address else "unreadable.html",
+                    status=404 if in_address else 422,
                     chrome=(await visitor(request)).chrome,
+                    problems=Problems(),
                 )
 
         return route
@@ -240,12 +243,16 @@ def problems_of(
     request: Request, exc: DomainError, fields: tuple[str, ...] = (), form: str | None = None
 ) -> Problems:
     """A domain error told in the page's language, tied to the field it names when the form has
-    that field; never an identifier."""
+    that field (each of them, when several fields were refused at once); never an identifier."""
     with i18n.use_language(language(request)):
-        field_name, text = messages.told(exc)
-    if field_name is not None and field_name in fields:
-        return Problems(fields={field_name: text}, form=form)
-    return Problems(alert=text, form=form)
+        told = [messages.told(e) for e in (exc.each if isinstance(exc, InvalidFields) else (exc,))]
+    found = Problems(form=form)
+    for field_name, text in told:
+        if field_name is not None and field_name in fields:
+            found.fields.setdefault(field_name, text)
+        elif found.alert is None:
+            found.alert = text
+    return found
 
 
 def values(request_form: Mapping[str, Any], *names: str) -> dict[str, str]:
