@@ -144,15 +144,21 @@ def where(request: Request) -> str:
     return "/".join(names.get(part, part) for part in request.scope["path"].split("/"))
 
 
+#: A path parameter's value an error may repeat: an id the platform issued (a whole number
+#: shorter than any identifier) or one of the platform's own words (`decision`, `publish`).
+_OWN_VALUE = re.compile(r"[0-9]{1,14}|[a-z]+")
+
+
 def scrubbed(request: Request, text: str) -> str:
     """`text` with every path parameter's value (and every query value of four or more
-    characters) replaced by the parameter's name: no error repeats what the caller sent."""
+    characters) replaced by the parameter's name: no error repeats what the caller sent. A path's
+    id or word (`_OWN_VALUE`) stays: "check 12 does not exist" names what was not found."""
     values: dict[str, str] = {}
     for name, value in request.query_params.multi_items():
         if len(value) >= 4:
             values[value] = f"{{{name}}}"
     for name, value in request.path_params.items():
-        if str(value):
+        if str(value) and not _OWN_VALUE.fullmatch(str(value)):
             values[str(value)] = f"{{{name}}}"
     for value in sorted(values, key=len, reverse=True):
         text = re.sub(rf"(?<![\w-]){re.escape(value)}(?![\w-])", values[value], text)
