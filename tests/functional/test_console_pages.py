@@ -7,13 +7,32 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.functional.consoles import sign_in
 from tests.functional.helpers import Headers
+from xinyong.domain.access import Role
 
 
-def test_a_missing_id_is_named_by_the_api(client: TestClient, every_scope: Headers) -> None:
+def test_a_missing_id_is_named_by_the_api_and_a_page_in_the_consoles(
+    client: TestClient, every_scope: Headers
+) -> None:
     batch = client.get("/api/v1/batches/99999", headers=every_scope)
     assert batch.status_code == 404
     assert batch.headers["content-type"].startswith("application/problem+json")
     assert batch.json()["detail"] == "batch 99999 does not exist"
     entry = client.get("/api/v1/lists/entries/99999", headers=every_scope)
     assert entry.json()["detail"] == "list entry 99999 does not exist"
+
+    me = sign_in(client, "zhou.caac", Role.IMPLEMENTING_DEPARTMENT, "BJ-CAAC-NC")
+    for path in ("/console/checks/999999", "/console/no-such-page"):
+        chinese = client.get(path, params={"lang": "zh"})
+        assert chinese.status_code == 404, path
+        assert chinese.headers["content-type"].startswith("text/html")
+        assert "<h1>未找到</h1>" in chinese.text
+        assert "zhou.caac 测试" in chinese.text  # the signed-in user's page
+        english = client.get(path, params={"lang": "en"})
+        assert english.status_code == 404
+        assert "<h1>Not found</h1>" in english.text
+    given = {"measure": "M-COURT-FLIGHT", "applied": "yes", "csrf": me.csrf}
+    feedback = client.post("/console/checks/999999/feedback", data=given)
+    assert feedback.status_code == 404
+    assert "<h1>Not found</h1>" in feedback.text  # in the language chosen last

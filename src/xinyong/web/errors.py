@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xinyong.domain.errors import (
@@ -165,11 +166,27 @@ def scrubbed(request: Request, text: str) -> str:
     return text
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every exception into problem details."""
+#: A not-found page of its own for the paths under a prefix (`/console/`), in the page's language.
+NotFoundPages = Mapping[str, Callable[[Request], Response]]
+
+
+def _page_for(request: Request, pages: NotFoundPages) -> Response | None:
+    for prefix, missing in pages.items():
+        if request.url.path.startswith(prefix):
+            return missing(request)
+    return None
+
+
+def install(app: FastAPI, *, pages: NotFoundPages | None = None) -> None:
+    """Register the handlers that turn every exception into problem details; a not-found under
+    a prefix of `pages` answers that prefix's HTML page instead (the handlers are synchronous:
+    Starlette runs them in a worker thread, web/fastpath.py calls them as they are)."""
+    pages = pages or {}
 
     @app.exception_handler(DomainError)
-    def _domain(request: Request, exc: DomainError) -> JSONResponse:
+    def _domain(request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, NotFound) and (shown := _page_for(request, pages)) is not None:
+            return shown
         errors = [p.as_dict() for p in exc.problems] if isinstance(exc, RowRejected) else None
         for error in errors or []:
             error["reason"] = scrubbed(request, str(error["reason"]))
@@ -208,7 +225,9 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and (shown := _page_for(request, pages)) is not None:
+            return shown
         return problem(
             exc.status_code,
             scrubbed(request, str(exc.detail)),

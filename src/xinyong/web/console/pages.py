@@ -81,17 +81,30 @@ class Staffer:
         return {"me": self, "csrf": self.csrf}
 
 
-async def staffer(request: Request) -> Staffer | None:
-    """The staff user the console cookie stands for (second factor given), or None."""
+def _signed_in(request: Request) -> Staffer | None:
     token = request.cookies.get(STAFF_COOKIE)
     if not token:
         return None
     platform = platform_of(request)
-    found = await run_in_threadpool(staff.authenticate_staff, platform.read_uow(), token)
+    found = staff.authenticate_staff(platform.read_uow(), token)
     if found is None:
         return None
     user, caller = found
     return Staffer(user, caller, token, csrf_token(platform.settings.secret_key, token))
+
+
+async def staffer(request: Request) -> Staffer | None:
+    """The staff user the console cookie stands for (second factor given), or None."""
+    if not request.cookies.get(STAFF_COOKIE):
+        return None
+    return await run_in_threadpool(_signed_in, request)
+
+
+def missing(request: Request) -> HTMLResponse:
+    """The not-found page, in the page's language, for a console address that leads nowhere
+    (an id that does not exist or is another department's; web/errors.py calls it in a worker
+    thread): the API's problem details are for programs."""
+    return page(request, "missing.html", status=404, me=_signed_in(request))
 
 
 def chart_title(svg: str) -> str:
