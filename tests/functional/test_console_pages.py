@@ -5,10 +5,13 @@ audited), and departments and matters by their names, never their codes."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi.testclient import TestClient
 
+from tests.factories import citizen_id, debtor_row
 from tests.functional.consoles import sign_in
-from tests.functional.helpers import Headers
+from tests.functional.helpers import Headers, record_listing, submit
 from xinyong.domain.access import Role
 
 
@@ -36,3 +39,19 @@ def test_a_missing_id_is_named_by_the_api_and_a_page_in_the_consoles(
     feedback = client.post("/console/checks/999999/feedback", data=given)
     assert feedback.status_code == 404
     assert "<h1>Not found</h1>" in feedback.text  # in the language chosen last
+
+
+def test_a_courts_listing_has_no_platform_decision(client: TestClient, court: Headers) -> None:
+    number = citizen_id(born=date(1968, 8, 8))
+    submit(client, court, debtor_row(subject_id=number, subject_name="李建国"))
+    entry = record_listing(client, court, number).json()["id"]
+    refused = client.get(f"/api/v1/lists/entries/{entry}/decision", headers=court)
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "COURT-DEBTORS is decided by a court, whose own documents are served;"
+        " the platform issues no listing decision for it"
+    )
+
+    sign_in(client, "qian.court", Role.SOURCE_DEPARTMENT, "BJ-HCOURT")
+    listings = client.get("/console/listings")
+    assert f"/console/listings/{entry}/decision.pdf" not in listings.text

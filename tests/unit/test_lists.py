@@ -555,6 +555,10 @@ def test_a_key_supervision_listing_is_decided_but_never_published(
     assert not entry.is_in_force_on(date(2027, 10, 12))
 
 
+def test_a_decider_is_named_with_its_article() -> None:
+    assert [d.in_words for d in Decider] == ["a platform", "a court", "an authority"]
+
+
 # -- who may be listed, and by whom ----------------------------------------------------------
 
 

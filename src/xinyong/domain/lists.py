@@ -280,7 +280,7 @@ def propose_listing(
     """
     if list_type.decided_by is not Decider.PLATFORM:
         raise NotAllowed(
-            f"{list_type.code} is decided by a {list_type.decided_by.value}; record its decision"
+            f"{list_type.code} is decided by {list_type.decided_by.in_words}; record its decision"
         )
     if subject_age is not None and subject_age < age_of_majority:
         raise MinorNeverListed
