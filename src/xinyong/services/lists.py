@@ -16,7 +16,7 @@ from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import Severity
 from xinyong.domain.checks import ChangeKind
-from xinyong.domain.errors import Conflict, Invalid, NotFound
+from xinyong.domain.errors import Invalid, NotFound
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.lists import (
     CLEAN_STATUS_ENDERS,
@@ -371,6 +371,8 @@ def decide(
     if not reasons.strip():
         raise Invalid("reasons: a decision states its reasons")
 
+    from xinyong.services.list_bases import require_live_basis  # it builds on this module
+
     def step(entry: ListEntry, today: date) -> None:
         require_live_basis(uow, entry, today)
         entry.decide(reasons=reasons.strip(), on=today, months=months)
@@ -383,30 +385,6 @@ def decide(
         actor=actor,
         tag=EventTag.LISTING_DECIDED,
         step=step,
-    )
-
-
-def require_live_basis(uow: UnitOfWork, entry: ListEntry, today: date) -> None:
-    """Refuse to decide a listing none of whose records grounds anything today: each was
-    revoked, repaired, corrected, withheld or is past its display period since the proposal."""
-    if not entry.basis_records:
-        return
-    dead: list[str] = []
-    for record_id in entry.basis_records:
-        try:
-            record = uow.records.get(record_id)
-        except NotFound:
-            dead.append(f"record {record_id} was deleted")
-            continue
-        if record.is_displayable_on(today):
-            return
-        why = record.status.value
-        if record.status is RecordStatus.ACTIVE:
-            why = f"past its display period, which ended on {record.display_ends}"
-        dead.append(f"record {record_id} is {why}")
-    raise Conflict(
-        f"basis_records: {'; '.join(dead)}: it can ground no listing any more;"
-        " withdraw the proposal"
     )
 
 
