@@ -6,13 +6,26 @@ audited), and departments and matters by their names, never their codes."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.conftest import Clock
 from tests.factories import citizen_id, debtor_row
 from tests.functional.consoles import sign_in
 from tests.functional.helpers import Headers, record_listing, submit
 from xinyong.domain.access import Role
+
+
+def _audited(client: TestClient, tag: str) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from xinyong.db.audit import AuditEventRow
+
+    platform = client.app.state.platform  # type: ignore[attr-defined]
+    with platform.uow() as uow:
+        rows = uow.session.scalars(select(AuditEventRow).where(AuditEventRow.tag == tag))
+        return [{"reason": r.reason, **dict(r.data or {})} for r in rows]
 
 
 def test_a_missing_id_is_named_by_the_api_and_a_page_in_the_consoles(
@@ -41,7 +54,9 @@ def test_a_missing_id_is_named_by_the_api_and_a_page_in_the_consoles(
     assert "<h1>Not found</h1>" in feedback.text  # in the language chosen last
 
 
-def test_a_courts_listing_has_no_platform_decision(client: TestClient, court: Headers) -> None:
+def test_a_courts_listing_has_no_platform_decision_and_is_published_only_in_its_period(
+    client: TestClient, court: Headers, clock: Clock
+) -> None:
     number = citizen_id(born=date(1968, 8, 8))
     submit(client, court, debtor_row(subject_id=number, subject_name="李建国"))
     entry = record_listing(client, court, number).json()["id"]
@@ -54,4 +69,24 @@ def test_a_courts_listing_has_no_platform_decision(client: TestClient, court: He
 
     sign_in(client, "qian.court", Role.SOURCE_DEPARTMENT, "BJ-HCOURT")
     listings = client.get("/console/listings")
+    assert f"/console/listings/{entry}/publish" in listings.text
     assert f"/console/listings/{entry}/decision.pdf" not in listings.text
+
+    clock.advance(days=365 * 2)  # 2028-11: the two years decided on 2026-10-15 have run out
+    me = sign_in(client, "sun.court", Role.SOURCE_DEPARTMENT, "BJ-HCOURT")  # a new session
+    ended = client.get("/console/listings")
+    assert "李建国" in ended.text  # still in its procedure, until the sweep ends it
+    assert f"/console/listings/{entry}/publish" not in ended.text
+    published = client.post(f"/console/listings/{entry}/publish", data={"csrf": me.csrf})
+    assert published.status_code == 409
+    assert "这条名单信息的期限已于 2028年10月15日 届满，不再公示。" in published.text
+    assert [(a["step"], a["reason"]) for a in _audited(client, "listing:refused")] == [
+        ("publish", "this listing's period ended on 2028-10-15; it is no longer published")
+    ]
+    english = client.post(
+        f"/console/listings/{entry}/publish", params={"lang": "en"}, data={"csrf": me.csrf}
+    )
+    assert "no longer published" in english.text
+    by_api = client.post(f"/api/v1/lists/entries/{entry}/publication", headers=court)
+    assert by_api.status_code == 409
+    assert "2028-10-15" in by_api.json()["detail"]

@@ -22,6 +22,7 @@ from xinyong.domain.lists import (
     CLEAN_STATUS_ENDERS,
     REFUSAL,
     SERIOUS_LISTING,
+    IllegalTransition,
     ListEntry,
     ListKind,
     ListType,
@@ -31,6 +32,7 @@ from xinyong.domain.lists import (
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus, conduct_date
 from xinyong.domain.subjects import Subject
+from xinyong.services import audit
 from xinyong.services.documents import ListingDocument
 from xinyong.services.outbound import queue_listing
 from xinyong.services.subjects import find_subject
@@ -391,16 +393,22 @@ def decide(
 def publish(
     uow: UnitOfWork, policy: Policy, entry_id: int, *, department: str | None, actor: str
 ) -> EntryView:
-    """Publish a decided listing (published lists only)."""
-    return _step(
-        uow,
-        policy,
-        entry_id,
-        department=department,
-        actor=actor,
-        tag=EventTag.LISTING_PUBLISHED,
-        step=lambda entry, today: entry.publish(on=today),
-    )
+    """Publish a decided listing (of a published list, in its period); a refusal is audited."""
+    try:
+        return _step(
+            uow,
+            policy,
+            entry_id,
+            department=department,
+            actor=actor,
+            tag=EventTag.LISTING_PUBLISHED,
+            step=lambda entry, today: entry.publish(on=today),
+        )
+    except IllegalTransition as refusal:
+        audit.record_listing_refused(
+            uow, refusal, entry_id=entry_id, step="publish", actor=actor, department=department
+        )
+        raise
 
 
 def end_listing(
