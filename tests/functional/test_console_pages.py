@@ -11,9 +11,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.conftest import Clock
-from tests.factories import citizen_id, debtor_row
+from tests.factories import citizen_id, debtor_row, penalty_row
 from tests.functional.consoles import sign_in
-from tests.functional.helpers import Headers, record_listing, submit
+from tests.functional.helpers import Headers, object_to, record_listing, sign_up, submit
 from xinyong.domain.access import Role
 
 
@@ -90,3 +90,30 @@ def test_a_courts_listing_has_no_platform_decision_and_is_published_only_in_its_
     by_api = client.post(f"/api/v1/lists/entries/{entry}/publication", headers=court)
     assert by_api.status_code == 409
     assert "2028-10-15" in by_api.json()["detail"]
+
+
+def test_departments_and_matters_are_shown_by_their_names(
+    client: TestClient, amr: Headers, court: Headers
+) -> None:
+    number = citizen_id(born=date(1970, 7, 7))
+    submit(client, court, debtor_row(subject_id=number, subject_name="李建国"))
+    assert record_listing(client, court, number).status_code == 201
+    me = sign_in(client, "zhou.caac", Role.IMPLEMENTING_DEPARTMENT, "BJ-CAAC-NC")
+    ran = client.post(
+        "/console/checks", data={"number": number, "matter": "flight", "csrf": me.csrf}
+    )
+    assert "<dd>乘坐民用航空器（购买机票）</dd>" in ran.text
+    assert "<dd>flight</dd>" not in ran.text
+    english = client.get(ran.url.path, params={"lang": "en"})
+    assert "<dd>Buying a flight ticket</dd>" in english.text
+
+    person = sign_up(client, citizen_id(born=date(1975, 5, 5)), "王秀英")
+    record = submit(client, amr, penalty_row(subject_id=person.number, subject_name="王秀英"))
+    objection = object_to(client, person, record)["id"]
+    sign_in(client, "wu.centre", Role.CREDIT_CENTRE)
+    queues = client.get("/console/queues")
+    assert "北京市市场监督管理局" in queues.text
+    assert ">BJ-AMR<" not in queues.text
+    case = client.get(f"/console/objections/{objection}")
+    assert "<dd>北京市市场监督管理局</dd>" in case.text
+    assert "BJ-AMR" not in case.text

@@ -127,6 +127,25 @@ def _environment() -> Environment:
     return env
 
 
+def _names(request: Request) -> dict[str, Callable[[str | None], str]]:
+    """For templates: `department_name` (a department's code → its name, as the policy writes
+    it) and `matter_name` (a matter's code → its name in the page's language); a code the policy
+    does not know is shown as it is."""
+    policy = platform_of(request).policy
+
+    def department_name(code: str | None) -> str:
+        found = policy.department(code or "")
+        return found.name if found is not None else code or ""
+
+    def matter_name(code: str | None) -> str:
+        found = policy.registry.matters.get(code or "")
+        if found is None:
+            return code or ""
+        return found.name_en if i18n.current() == "en" else found.name_zh
+
+    return {"department_name": department_name, "matter_name": matter_name}
+
+
 def page(
     request: Request,
     name: str,
@@ -143,7 +162,8 @@ def page(
     chrome = me.chrome if me is not None else {"me": None, "csrf": ""}
     with i18n.use_language(chosen):
         template = _environment().get_template(name)
-        body = template.render(**{**where, "words": words, **chrome, **context})
+        names = _names(request)
+        body = template.render(**{**where, "words": words, **names, **chrome, **context})
     response = HTMLResponse(body, status_code=status)
     if asked == chosen:
         response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 86400, samesite="lax")
