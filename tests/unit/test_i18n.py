@@ -121,7 +121,11 @@ def test_a_decided_listing_is_published_by_a_button_that_says_so_under_its_lists
 ) -> None:
     list_type = next(iter(policy.list_types.values()))
     entry = SimpleNamespace(
-        id=7, list_type=list_type, state=SimpleNamespace(value="decided"), defence_deadline=None
+        id=7,
+        list_type=list_type,
+        state=SimpleNamespace(value="decided"),
+        defence_deadline=None,
+        publication_refused=lambda on: None,  # a listing that may be published today
     )
     subject = SimpleNamespace(name="王秀英", number="11010519491231002X")
     view = SimpleNamespace(entry=entry, subject=subject)

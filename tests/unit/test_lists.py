@@ -9,7 +9,7 @@ Mid-Autumn 25-27 September, National Day 1-7 October, with Sunday 20 September a
 from __future__ import annotations
 
 import copy
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -553,6 +553,24 @@ def test_a_key_supervision_listing_is_decided_but_never_published(
     assert entry.state is EntryState.DECIDED
     assert entry.is_in_force_on(date(2027, 10, 11))
     assert not entry.is_in_force_on(date(2027, 10, 12))
+    assert entry.publication_refused(on=date(2026, 10, 13)) == (
+        "KEY-COMMITMENT-BROKEN is not a published list"
+    )
+
+
+def test_a_listing_whose_period_ended_is_not_published(shipped: dict[str, ListType]) -> None:
+    entry = decided(shipped["FOOD-DRUG-SERIOUS"])
+    assert entry.ends_on is not None
+    assert entry.publication_refused(on=entry.ends_on - timedelta(days=1)) is None
+
+    with pytest.raises(IllegalTransition, match=f"period ended on {entry.ends_on}"):
+        entry.publish(on=entry.ends_on)
+    assert entry.state is EntryState.DECIDED
+    assert entry.published_on is None
+
+
+def test_a_decider_is_named_with_its_article() -> None:
+    assert [d.in_words for d in Decider] == ["a platform", "a court", "an authority"]
 
 
 # -- who may be listed, and by whom ----------------------------------------------------------

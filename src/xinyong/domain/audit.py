@@ -30,6 +30,8 @@ class EventTag(StrEnum):
     LISTING_PUBLISHED = "listing:published"
     LISTING_EXITED = "listing:exited"
     LISTING_WITHDRAWN = "listing:withdrawn"
+    #: A listing step the rules refused (publishing a listing whose period ended, say).
+    LISTING_REFUSED = "listing:refused"
     CHECK_FEEDBACK = "check:feedback_given"
     ACCOUNT_REGISTERED = "account:registered"
     ACCOUNT_LOGGED_IN = "account:logged_in"

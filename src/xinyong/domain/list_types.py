@@ -54,6 +54,11 @@ class Decider(StrEnum):
     COURT = "court"
     AUTHORITY = "authority"
 
+    @property
+    def in_words(self) -> str:
+        """The decider with its article, for a sentence: "a court", "an authority"."""
+        return f"{'an' if self.value[0] in 'aeiou' else 'a'} {self.value}"
+
 
 @dataclass(frozen=True, slots=True)
 class ListType:

@@ -137,10 +137,20 @@ class ListEntry:
         self.ends_on = self.list_type.ends_on(on, months=months, ground=self.ground)
         self.state = EntryState.DECIDED
 
-    def publish(self, *, on: date) -> None:
-        self._require(EntryState.DECIDED, action="publish")
+    def publication_refused(self, *, on: date) -> str | None:
+        """Why this listing may not be published on `on`, or None: only a decided listing of a
+        published list, while its period runs (a listing no longer in force is never shown)."""
+        if self.state is not EntryState.DECIDED:
+            return f"cannot publish a listing that is {self.state.value}; it must be decided"
         if not self.list_type.published:
-            raise IllegalTransition(f"{self.list_type.code} is not a published list")
+            return f"{self.list_type.code} is not a published list"
+        if self.ends_on is not None and on >= self.ends_on:
+            return f"this listing's period ended on {self.ends_on}; it is no longer published"
+        return None
+
+    def publish(self, *, on: date) -> None:
+        if (refused := self.publication_refused(on=on)) is not None:
+            raise IllegalTransition(refused)
         self.published_on = on
         self.state = EntryState.PUBLISHED
 
@@ -280,7 +290,7 @@ def propose_listing(
     """
     if list_type.decided_by is not Decider.PLATFORM:
         raise NotAllowed(
-            f"{list_type.code} is decided by a {list_type.decided_by.value}; record its decision"
+            f"{list_type.code} is decided by {list_type.decided_by.in_words}; record its decision"
         )
     if subject_age is not None and subject_age < age_of_majority:
         raise MinorNeverListed

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.chain import CHAINED, GENESIS, Break, Finding, Link, walk
-from xinyong.domain.errors import OutsideMandate
+from xinyong.domain.errors import DomainError, OutsideMandate
 from xinyong.domain.vault import Vault
 
 if TYPE_CHECKING:
@@ -52,6 +52,32 @@ def record_refusal(
                 subject_id=subject_id,
                 reason=refusal.detail,
                 data={"department": department},
+            )
+        )
+        uow.commit()
+
+
+def record_listing_refused(
+    uow: UnitOfWork,
+    refusal: DomainError,
+    *,
+    entry_id: int,
+    step: str,
+    actor: str,
+    department: str | None,
+) -> None:
+    """Audit a listing step the rules refused, with the reason, in a transaction of its own
+    (what was refused changed nothing)."""
+    with uow:
+        uow.audit.add(
+            AuditEvent(
+                EventTag.LISTING_REFUSED,
+                actor,
+                "list_entry",
+                str(entry_id),
+                uow.now(),
+                reason=refusal.detail,
+                data={"step": step, "department": department},
             )
         )
         uow.commit()

@@ -196,8 +196,8 @@ def _environment() -> Environment:
 def _require_platform_listing(entry: ListEntry, what: str) -> None:
     if entry.list_type.decided_by is not Decider.PLATFORM:
         raise Conflict(
-            f"{entry.list_type.code} is decided by a {entry.list_type.decided_by.value}, whose own"
-            f" documents are served; the platform issues no {what} for it"
+            f"{entry.list_type.code} is decided by {entry.list_type.decided_by.in_words}, whose"
+            f" own documents are served; the platform issues no {what} for it"
         )
     if entry.id is None:
         raise Conflict(f"an unsaved listing has no document number; save it before the {what}")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
-from xinyong.domain.errors import NotAllowed, NotFound
+from xinyong.domain.errors import Conflict, NotAllowed, NotFound
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.list_types import Decider
 from xinyong.domain.lists import BASIS_REVOKED, BASIS_WITHHELD, EntryState, ListEntry
@@ -196,3 +196,27 @@ def _day(raw: object) -> date | None:
         except ValueError:
             return None
     return None
+
+
+def require_live_basis(uow: UnitOfWork, entry: ListEntry, today: date) -> None:
+    """Refuse to decide a listing none of whose records grounds anything today: each was
+    revoked, repaired, corrected, withheld or is past its display period since the proposal."""
+    if not entry.basis_records:
+        return
+    dead: list[str] = []
+    for record_id in entry.basis_records:
+        try:
+            record = uow.records.get(record_id)
+        except NotFound:
+            dead.append(f"record {record_id} was deleted")
+            continue
+        if record.is_displayable_on(today):
+            return
+        why = record.status.value
+        if record.status is RecordStatus.ACTIVE:
+            why = f"past its display period, which ended on {record.display_ends}"
+        dead.append(f"record {record_id} is {why}")
+    raise Conflict(
+        f"basis_records: {'; '.join(dead)}: it can ground no listing any more;"
+        " withdraw the proposal"
+    )

@@ -16,12 +16,13 @@ from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import Severity
 from xinyong.domain.checks import ChangeKind
-from xinyong.domain.errors import Conflict, Invalid, NotFound
+from xinyong.domain.errors import Invalid, NotFound
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.lists import (
     CLEAN_STATUS_ENDERS,
     REFUSAL,
     SERIOUS_LISTING,
+    IllegalTransition,
     ListEntry,
     ListKind,
     ListType,
@@ -31,6 +32,7 @@ from xinyong.domain.lists import (
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus, conduct_date
 from xinyong.domain.subjects import Subject
+from xinyong.services import audit
 from xinyong.services.documents import ListingDocument
 from xinyong.services.outbound import queue_listing
 from xinyong.services.subjects import find_subject
@@ -371,6 +373,8 @@ def decide(
     if not reasons.strip():
         raise Invalid("reasons: a decision states its reasons")
 
+    from xinyong.services.list_bases import require_live_basis  # it builds on this module
+
     def step(entry: ListEntry, today: date) -> None:
         require_live_basis(uow, entry, today)
         entry.decide(reasons=reasons.strip(), on=today, months=months)
@@ -386,43 +390,25 @@ def decide(
     )
 
 
-def require_live_basis(uow: UnitOfWork, entry: ListEntry, today: date) -> None:
-    """Refuse to decide a listing none of whose records grounds anything today: each was
-    revoked, repaired, corrected, withheld or is past its display period since the proposal."""
-    if not entry.basis_records:
-        return
-    dead: list[str] = []
-    for record_id in entry.basis_records:
-        try:
-            record = uow.records.get(record_id)
-        except NotFound:
-            dead.append(f"record {record_id} was deleted")
-            continue
-        if record.is_displayable_on(today):
-            return
-        why = record.status.value
-        if record.status is RecordStatus.ACTIVE:
-            why = f"past its display period, which ended on {record.display_ends}"
-        dead.append(f"record {record_id} is {why}")
-    raise Conflict(
-        f"basis_records: {'; '.join(dead)}: it can ground no listing any more;"
-        " withdraw the proposal"
-    )
-
-
 def publish(
     uow: UnitOfWork, policy: Policy, entry_id: int, *, department: str | None, actor: str
 ) -> EntryView:
-    """Publish a decided listing (published lists only)."""
-    return _step(
-        uow,
-        policy,
-        entry_id,
-        department=department,
-        actor=actor,
-        tag=EventTag.LISTING_PUBLISHED,
-        step=lambda entry, today: entry.publish(on=today),
-    )
+    """Publish a decided listing (of a published list, in its period); a refusal is audited."""
+    try:
+        return _step(
+            uow,
+            policy,
+            entry_id,
+            department=department,
+            actor=actor,
+            tag=EventTag.LISTING_PUBLISHED,
+            step=lambda entry, today: entry.publish(on=today),
+        )
+    except IllegalTransition as refusal:
+        audit.record_listing_refused(
+            uow, refusal, entry_id=entry_id, step="publish", actor=actor, department=department
+        )
+        raise
 
 
 def end_listing(

@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.state.seq_reader = SeqReader(platform.index_source.latest_seq)
     # Abuse limits, counted in this process (web/throttle.py, policy/rates.toml).
     app.state.throttle = Throttle(platform.policy.rates, secret=settings.secret_key)
-    errors.install(app)
+    errors.install(app, pages={"/console/": console.missing})
     install_throttle(app)
     checks_path = API + checks.router.prefix
     if settings.fast_checks:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xinyong.domain.errors import (
@@ -144,26 +145,48 @@ def where(request: Request) -> str:
     return "/".join(names.get(part, part) for part in request.scope["path"].split("/"))
 
 
+#: A path parameter's value an error may repeat: an id the platform issued (a whole number
+#: shorter than any identifier) or one of the platform's own words (`decision`, `publish`).
+_OWN_VALUE = re.compile(r"[0-9]{1,14}|[a-z]+")
+
+
 def scrubbed(request: Request, text: str) -> str:
     """`text` with every path parameter's value (and every query value of four or more
-    characters) replaced by the parameter's name: no error repeats what the caller sent."""
+    characters) replaced by the parameter's name: no error repeats what the caller sent. A path's
+    id or word (`_OWN_VALUE`) stays: "check 12 does not exist" names what was not found."""
     values: dict[str, str] = {}
     for name, value in request.query_params.multi_items():
         if len(value) >= 4:
             values[value] = f"{{{name}}}"
     for name, value in request.path_params.items():
-        if str(value):
+        if str(value) and not _OWN_VALUE.fullmatch(str(value)):
             values[str(value)] = f"{{{name}}}"
     for value in sorted(values, key=len, reverse=True):
         text = re.sub(rf"(?<![\w-]){re.escape(value)}(?![\w-])", values[value], text)
     return text
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every exception into problem details."""
+#: A not-found page of its own for the paths under a prefix (`/console/`), in the page's language.
+NotFoundPages = Mapping[str, Callable[[Request], Response]]
+
+
+def _page_for(request: Request, pages: NotFoundPages) -> Response | None:
+    for prefix, missing in pages.items():
+        if request.url.path.startswith(prefix):
+            return missing(request)
+    return None
+
+
+def install(app: FastAPI, *, pages: NotFoundPages | None = None) -> None:
+    """Register the handlers that turn every exception into problem details; a not-found under
+    a prefix of `pages` answers that prefix's HTML page instead (the handlers are synchronous:
+    Starlette runs them in a worker thread, web/fastpath.py calls them as they are)."""
+    pages = pages or {}
 
     @app.exception_handler(DomainError)
-    def _domain(request: Request, exc: DomainError) -> JSONResponse:
+    def _domain(request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, NotFound) and (shown := _page_for(request, pages)) is not None:
+            return shown
         errors = [p.as_dict() for p in exc.problems] if isinstance(exc, RowRejected) else None
         for error in errors or []:
             error["reason"] = scrubbed(request, str(error["reason"]))
@@ -202,7 +225,9 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and (shown := _page_for(request, pages)) is not None:
+            return shown
         return problem(
             exc.status_code,
             scrubbed(request, str(exc.detail)),

@@ -23,6 +23,7 @@ from xinyong.web.console import (
     listings,
     login,
 )
+from xinyong.web.console.pages import missing
 
 router = APIRouter(prefix="/console", tags=["consoles (HTML)"])
 for pages_of in (home, login, batches, checks, listings, cases, centre, candidates):
@@ -31,4 +32,4 @@ for pages_of in (home, login, batches, checks, listings, cases, centre, candidat
 #: Forms anyone may post, whose bodies are small (web/app.py limits them to a record's size).
 SMALL_FORMS = ("/console/login", "/console/login/code")
 
-__all__ = ["SMALL_FORMS", "router"]
+__all__ = ["SMALL_FORMS", "missing", "router"]

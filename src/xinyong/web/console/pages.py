@@ -81,17 +81,30 @@ class Staffer:
         return {"me": self, "csrf": self.csrf}
 
 
-async def staffer(request: Request) -> Staffer | None:
-    """The staff user the console cookie stands for (second factor given), or None."""
+def _signed_in(request: Request) -> Staffer | None:
     token = request.cookies.get(STAFF_COOKIE)
     if not token:
         return None
     platform = platform_of(request)
-    found = await run_in_threadpool(staff.authenticate_staff, platform.read_uow(), token)
+    found = staff.authenticate_staff(platform.read_uow(), token)
     if found is None:
         return None
     user, caller = found
     return Staffer(user, caller, token, csrf_token(platform.settings.secret_key, token))
+
+
+async def staffer(request: Request) -> Staffer | None:
+    """The staff user the console cookie stands for (second factor given), or None."""
+    if not request.cookies.get(STAFF_COOKIE):
+        return None
+    return await run_in_threadpool(_signed_in, request)
+
+
+def missing(request: Request) -> HTMLResponse:
+    """The not-found page, in the page's language, for a console address that leads nowhere
+    (an id that does not exist or is another department's; web/errors.py calls it in a worker
+    thread): the API's problem details are for programs."""
+    return page(request, "missing.html", status=404, me=_signed_in(request))
 
 
 def chart_title(svg: str) -> str:
@@ -114,6 +127,25 @@ def _environment() -> Environment:
     return env
 
 
+def _names(request: Request) -> dict[str, Callable[[str | None], str]]:
+    """For templates: `department_name` (a department's code → its name, as the policy writes
+    it) and `matter_name` (a matter's code → its name in the page's language); a code the policy
+    does not know is shown as it is."""
+    policy = platform_of(request).policy
+
+    def department_name(code: str | None) -> str:
+        found = policy.department(code or "")
+        return found.name if found is not None else code or ""
+
+    def matter_name(code: str | None) -> str:
+        found = policy.registry.matters.get(code or "")
+        if found is None:
+            return code or ""
+        return found.name_en if i18n.current() == "en" else found.name_zh
+
+    return {"department_name": department_name, "matter_name": matter_name}
+
+
 def page(
     request: Request,
     name: str,
@@ -130,7 +162,8 @@ def page(
     chrome = me.chrome if me is not None else {"me": None, "csrf": ""}
     with i18n.use_language(chosen):
         template = _environment().get_template(name)
-        body = template.render(**{**where, "words": words, **chrome, **context})
+        names = _names(request)
+        body = template.render(**{**where, "words": words, **names, **chrome, **context})
     response = HTMLResponse(body, status_code=status)
     if asked == chosen:
         response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 86400, samesite="lax")

@@ -149,6 +149,17 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^cannot record a defence", _("这项名单认定现在不在陈述申辩阶段。")),
         (r"is not an entry its subject may refuse", _("这类名单信息不能由本人拒绝。")),
         (r"^cannot end a listing", _("这条名单信息已经移出，无需再拒绝。")),
+        # Lists: a department's procedure (the console)
+        (r"^[\w-]+ is not a published list", _("这类名单依规定不予公示。")),
+        (
+            r"^this listing's period ended on (?P<day>[\d-]+); it is no longer published",
+            _("这条名单信息的期限已于 %(day)s 届满，不再公示。"),
+        ),
+        (
+            r"^the defence window runs to (?P<day>[\d-]+); decide after it",
+            _("陈述申辩期限至 %(day)s，期限届满后方可作出认定。"),
+        ),
+        (r"^cannot [\w ]+ a listing that is \w+", _("这条名单信息已不在这一步骤，请刷新页面。")),
         # Authorisations
         (r"^grantee: ", _("请选择被授权的机构。")),
         (r"^purpose: ", _("请从列表中选择授权用途。")),
