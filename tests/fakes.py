@@ -743,7 +743,12 @@ class FakeListEntryRepository(_Repository):
             row.values[name] = getattr(entry, name)
 
     def in_procedure(
-        self, department: str | None, list_types: Mapping[str, ListType], *, limit: int
+        self,
+        department: str | None,
+        list_types: Mapping[str, ListType],
+        *,
+        limit: int,
+        offset: int = 0,
     ) -> list[ListEntry]:
         found = [
             self._entry(i, row, list_types)
@@ -751,7 +756,15 @@ class FakeListEntryRepository(_Repository):
             if row.values["state"] in IN_PROCEDURE
             and (department is None or row.department == department)
         ]
-        return found[:limit]
+        return found[offset : offset + limit]
+
+    def count_in_procedure(self, department: str | None) -> int:
+        return sum(
+            1
+            for row in self.store.entries.values()
+            if row.values["state"] in IN_PROCEDURE
+            and (department is None or row.department == department)
+        )
 
     def of_subject(self, subject_id: int, list_types: Mapping[str, ListType]) -> list[ListEntry]:
         return [

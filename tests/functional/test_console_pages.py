@@ -5,6 +5,7 @@ audited), and departments and matters by their names, never their codes."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -117,3 +118,32 @@ def test_departments_and_matters_are_shown_by_their_names(
     case = client.get(f"/console/objections/{objection}")
     assert "<dd>北京市市场监督管理局</dd>" in case.text
     assert "BJ-AMR" not in case.text
+
+
+def test_the_listings_in_their_procedure_are_paged_and_the_queue_counts_them_all(
+    client: TestClient, court: Headers, monkeypatch: Any
+) -> None:
+    """The listing page stopped at 200 rows and the queue's count said 200 with about 500 in
+    the procedure: the ones after the 200th could not be reached."""
+    from xinyong.web.console import listings
+
+    monkeypatch.setattr(listings, "PAGE_SIZE", 2)
+    for year in (1961, 1962, 1963):
+        number = citizen_id(born=date(year, 6, 6))
+        submit(client, court, debtor_row(subject_id=number, subject_name="李建国"))
+        assert record_listing(client, court, number).status_code == 201
+    sign_in(client, "wu.centre", Role.CREDIT_CENTRE)
+    first = client.get("/console/listings")
+    assert first.status_code == 200
+    assert "共 3 条" in first.text
+    assert "第 1 页，共 2 页" in first.text
+    second = client.get("/console/listings", params={"page": 2})
+    assert "第 2 页，共 2 页" in second.text
+    shown = {
+        entry
+        for page in (first.text, second.text)
+        for entry in re.findall(r'<td data-label="条目">(\d+)</td>', page)
+    }
+    assert len(shown) == 3  # every entry on some page, none twice
+    queue = client.get("/console/queues")
+    assert '名单认定 <span class="count">3</span>' in queue.text

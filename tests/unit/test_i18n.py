@@ -131,7 +131,8 @@ def test_a_decided_listing_is_published_by_a_button_that_says_so_under_its_lists
     view = SimpleNamespace(entry=entry, subject=subject)
     page = console_environment().get_template("listings.html")
     context: dict[str, object] = {"path": "/console/listings", "query": [], "csrf": ""}
-    context.update(alert=None, words=words)
+    results = SimpleNamespace(items=[view], total=1, page=1, pages=1)
+    context.update(alert=None, words=words, results=results, page_url=str)
     with i18n.use_language("en"):
         english = page.render(**context, views=[view], list_types=[], today=date(2026, 12, 1))
     chinese = page.render(**context, views=[view], list_types=[], today=date(2026, 12, 1))

@@ -19,6 +19,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from xinyong.db.base import Base, deadline_values, in_chunks, stored_deadline, table_of
 from xinyong.db.types import BigId, Json, UTCDateTime
@@ -239,18 +240,27 @@ class SqlListEntryRepository:
         return [_entry(row, list_types) for row in rows]
 
     def in_procedure(
-        self, department: str | None, list_types: Mapping[str, ListType], *, limit: int
+        self,
+        department: str | None,
+        list_types: Mapping[str, ListType],
+        *,
+        limit: int,
+        offset: int = 0,
     ) -> list[ListEntry]:
         rows = self.session.scalars(
             select(ListEntryRow)
-            .where(
-                ListEntryRow.state.in_(IN_PROCEDURE),
-                *([ListEntryRow.department_code == department] if department else []),
-            )
+            .where(*_in_procedure(department))
             .order_by(ListEntryRow.id)
             .limit(limit)
+            .offset(offset)
         )
         return [_entry(row, list_types) for row in rows]
+
+    def count_in_procedure(self, department: str | None) -> int:
+        found = self.session.scalar(
+            select(func.count()).select_from(ListEntryRow).where(*_in_procedure(department))
+        )
+        return int(found or 0)
 
     def source_record_of(self, entry_id: int) -> int | None:
         return self._row(entry_id).source_record_id
@@ -303,3 +313,11 @@ class SqlListEntryRepository:
         if state:
             query = query.where(ListEntryRow.state == state)
         return int(self.session.scalar(query) or 0)
+
+
+def _in_procedure(department: str | None) -> list[ColumnElement[bool]]:
+    """Entries still in their procedure: one department's, or everybody's."""
+    return [
+        ListEntryRow.state.in_(IN_PROCEDURE),
+        *([ListEntryRow.department_code == department] if department else []),
+    ]

@@ -35,6 +35,7 @@ from xinyong.domain.subjects import Subject
 from xinyong.services import audit
 from xinyong.services.documents import ListingDocument
 from xinyong.services.outbound import queue_listing
+from xinyong.services.publication import ResultPage
 from xinyong.services.subjects import find_subject
 
 if TYPE_CHECKING:
@@ -56,10 +57,17 @@ class ListEntryRepository(Protocol):
     def get(self, entry_id: int, list_types: Mapping[str, ListType]) -> ListEntry: ...
     def department_of(self, entry_id: int) -> str | None: ...
     def in_procedure(
-        self, department: str | None, list_types: Mapping[str, ListType], *, limit: int
+        self,
+        department: str | None,
+        list_types: Mapping[str, ListType],
+        *,
+        limit: int,
+        offset: int = 0,
     ) -> list[ListEntry]:
         """Listings still in their procedure (one department's, or all), oldest first."""
         ...
+
+    def count_in_procedure(self, department: str | None) -> int: ...
 
     def source_record_of(self, entry_id: int) -> int | None: ...
     def past_period(self, day: date, list_types: Mapping[str, ListType]) -> list[ListEntry]: ...
@@ -459,15 +467,19 @@ def get_entry(
 
 
 def listings_in_procedure(
-    uow: UnitOfWork, policy: Policy, *, department: str | None, limit: int = 200
-) -> list[EntryView]:
-    """Listings proposed, noticed or decided and not yet published (a department's own)."""
+    uow: UnitOfWork, policy: Policy, *, department: str | None, page: int = 1, size: int = 100
+) -> ResultPage[EntryView]:
+    """Listings proposed, noticed or decided and not yet published (a department's own), a
+    page at a time, oldest first, with how many there are in all."""
     with uow:
-        entries = uow.entries.in_procedure(department, policy.list_types, limit=limit)
-        return [
+        entries = uow.entries.in_procedure(
+            department, policy.list_types, limit=size, offset=(page - 1) * size
+        )
+        views = tuple(
             EntryView(e, uow.subjects.get(e.subject_id), uow.entries.department_of(e.id or 0))
             for e in entries
-        ]
+        )
+        return ResultPage(views, uow.entries.count_in_procedure(department), page, size)
 
 
 def entries_of(uow: UnitOfWork, policy: Policy, subject_id: int) -> list[EntryView]:

@@ -4,9 +4,10 @@ decision as PDF documents."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
@@ -20,18 +21,25 @@ from xinyong.web.deps import PUBLIC, DbId, platform_of
 
 router = APIRouter()
 
+#: Listings a page of the listing console shows.
+PAGE_SIZE = 100
+
 Step = Literal["notice", "decide", "publish", "withdraw"]
 
 
 async def _listings_page(
-    request: Request, me: Staffer, *, status: int = 200, alert: str | None = None
+    request: Request, me: Staffer, *, status: int = 200, alert: str | None = None, page_no: int = 1
 ) -> Response:
     platform = platform_of(request)
-    views = await run_in_threadpool(
-        listing.listings_in_procedure,
-        platform.read_uow(),
-        platform.policy,
-        department=me.department,
+    results = await run_in_threadpool(
+        partial(
+            listing.listings_in_procedure,
+            platform.read_uow(),
+            platform.policy,
+            department=me.department,
+            page=page_no,
+            size=PAGE_SIZE,
+        )
     )
     # The platform-run lists this department may propose on (its kind decides them).
     department = platform.policy.department(me.department or "")
@@ -46,7 +54,9 @@ async def _listings_page(
         "listings.html",
         status=status,
         me=me,
-        views=views,
+        views=results.items,
+        results=results,
+        page_url=lambda n: f"/console/listings?page={n}",
         list_types=[platform.policy.list_types[c] for c in codes],
         today=platform.today(),
         alert=alert,
@@ -54,12 +64,15 @@ async def _listings_page(
 
 
 @router.get("/listings", response_class=HTMLResponse, **PUBLIC)
-async def listings_page(request: Request) -> Response:
-    """Listings in their procedure, each with its next step and documents; a proposal form."""
+async def listings_page(
+    request: Request, page: Annotated[int, Query(ge=1, le=100_000)] = 1
+) -> Response:
+    """Listings in their procedure, each with its next step and documents, `PAGE_SIZE` a page
+    (oldest first); a proposal form."""
     me = await guard(request, Scope.LISTS_WRITE)
     if isinstance(me, Response):
         return me
-    return await _listings_page(request, me)
+    return await _listings_page(request, me, page_no=page)
 
 
 @router.post("/listings", response_class=HTMLResponse, **PUBLIC)
