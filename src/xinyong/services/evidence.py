@@ -90,12 +90,10 @@ def add_evidence(
     *,
     subject_id: int,
     filename: str,
-    content_type: str,
     content: bytes,
 ) -> int:
     """Add a file to the person's own objection or repair application; it stays with the case,
-    under the content type its content shows (`evidence_kind`), not `content_type`."""
-    del content_type  # what the sender says it is
+    under the content type its content shows (`evidence_kind`), whatever the sender called it."""
     kind = evidence_kind(content)
     with uow:
         _own_case(uow, case_type, case_id, subject_id)

@@ -137,7 +137,6 @@ async def add_evidence(
         objection_id,
         subject_id=subject_id,
         filename=(file.filename or "evidence")[:200],
-        content_type=(file.content_type or "application/octet-stream")[:100],
         content=content,
     )
     return {"id": evidence_id, "bytes": len(content)}
