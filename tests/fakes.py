@@ -1109,6 +1109,12 @@ class FakeEvidenceRepository(_Repository):
             if (e.case_type, e.case_id) == (case_type, case_id)
         ]
 
+    def content(self, case_type: CaseType, case_id: int, evidence_id: int) -> bytes | None:
+        found = self.store.evidence.get(evidence_id)
+        if found is None or (found.case_type, found.case_id) != (case_type, case_id):
+            return None
+        return found.content
+
 
 class FakeFeed(_Repository):
     def add(self, items: Sequence[FeedItem]) -> list[int]:

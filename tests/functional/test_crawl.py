@@ -176,6 +176,7 @@ def test_no_console_page_shows_a_full_id_number_to_any_role(
         "entry_id": entry,
         "batch_id": 1,
         "check_id": 1,
+        "evidence_id": 1,  # none filed: a download is a file, not a page to crawl
         "key": "records",
     }
     for username, role, department in (

@@ -71,3 +71,13 @@ class SqlEvidenceRepository:
             .order_by(EvidenceRow.id)
         )
         return [(int(i), str(f), str(c), str(h)) for i, f, c, h in rows]
+
+    def content(self, case_type: CaseType, case_id: int, evidence_id: int) -> bytes | None:
+        found = self.session.scalar(
+            select(EvidenceRow.content).where(
+                EvidenceRow.id == evidence_id,
+                EvidenceRow.case_type == case_type,
+                EvidenceRow.case_id == case_id,
+            )
+        )
+        return None if found is None else bytes(found)

@@ -88,6 +88,7 @@ class EventTag(StrEnum):
     REGISTRATION_REFUSED = "registration:refused"
     TIPOFF_RECEIVED = "tipoff:received"
     TIPOFF_READ = "tipoff:read"
+    EVIDENCE_READ = "evidence:read"
     STAFF_ADDED = "staff:added"
     STAFF_DISABLED = "staff:disabled"
     STAFF_LOGGED_IN = "staff:logged_in"

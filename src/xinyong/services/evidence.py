@@ -1,4 +1,5 @@
-"""Evidence: files a person adds to their own objection or repair application."""
+"""Evidence: files a person adds to their own objection or repair application, and the
+officials the case is routed to read (each read audited); what a case is about, in words."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from xinyong.domain.errors import Invalid, NotFound
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.errors import Invalid, NotFound, OutsideMandate
 from xinyong.domain.objections import Objection
 from xinyong.domain.repairs import Repair
+from xinyong.services.audit import record_refusal
 
 if TYPE_CHECKING:
+    from xinyong.domain.policy import Policy
     from xinyong.services.ports import UnitOfWork
 
 
@@ -33,6 +37,10 @@ class EvidenceRepository(Protocol):
     ) -> int: ...
     def of_case(self, case_type: CaseType, case_id: int) -> list[tuple[int, str, str, str]]:
         """(id, filename, content type, sha256) of each file."""
+        ...
+
+    def content(self, case_type: CaseType, case_id: int, evidence_id: int) -> bytes | None:
+        """The file's bytes, None if the case has no file of that id."""
         ...
 
 
@@ -66,11 +74,14 @@ class EvidenceFile:
     sha256: str
 
 
+def _case(uow: UnitOfWork, case_type: CaseType, case_id: int) -> Objection | Repair:
+    if case_type is CaseType.OBJECTION:
+        return uow.objections.get(case_id)
+    return uow.repairs.get(case_id)
+
+
 def _own_case(uow: UnitOfWork, case_type: CaseType, case_id: int, subject_id: int) -> None:
-    case: Objection | Repair = (
-        uow.objections.get(case_id) if case_type is CaseType.OBJECTION else uow.repairs.get(case_id)
-    )
-    if case.subject_id != subject_id:
+    if _case(uow, case_type, case_id).subject_id != subject_id:
         raise NotFound(f"{case_type.value} {case_id} does not exist")
 
 
@@ -107,3 +118,87 @@ def add_evidence(
         )
         uow.commit()
     return evidence_id
+
+
+def _routed(
+    uow: UnitOfWork, case_type: CaseType, case_id: int, department: str | None
+) -> Objection | Repair | None:
+    """The case if it is routed to `department` (the credit centre, None: every case); None if
+    it is another department's."""
+    case = _case(uow, case_type, case_id)
+    return case if department is None or case.department == department else None
+
+
+def case_files(
+    uow: UnitOfWork, case_type: CaseType, case_id: int, *, department: str | None
+) -> list[EvidenceFile]:
+    """The files of a case, for the officials it is routed to: the department that holds it, or
+    the credit centre (another department's case does not exist for a department)."""
+    with uow:
+        if _routed(uow, case_type, case_id, department) is None:
+            raise NotFound(f"{case_type.value} {case_id} does not exist")
+        return [EvidenceFile(*row) for row in uow.evidence.of_case(case_type, case_id)]
+
+
+def read_evidence(
+    uow: UnitOfWork,
+    case_type: CaseType,
+    case_id: int,
+    evidence_id: int,
+    *,
+    department: str | None,
+    actor: str,
+) -> tuple[EvidenceFile, bytes]:
+    """One evidence file and its content, for the officials the case is routed to. Every read is
+    audited (`evidence:read`); a department asking for another department's case is refused as
+    if the case did not exist, and the refusal is audited (`mandate:refused`)."""
+    with uow:
+        case = _routed(uow, case_type, case_id, department)
+        if case is not None:
+            files = {f[0]: f for f in uow.evidence.of_case(case_type, case_id)}
+            content = uow.evidence.content(case_type, case_id, evidence_id)
+            if evidence_id not in files or content is None:
+                raise NotFound(f"evidence file {evidence_id} does not exist")
+            uow.audit.add(
+                AuditEvent(
+                    EventTag.EVIDENCE_READ,
+                    actor,
+                    "evidence",
+                    str(evidence_id),
+                    uow.now(),
+                    subject_id=case.subject_id,
+                    data={"case": f"{case_type.value}:{case_id}", "department": department},
+                )
+            )
+            uow.commit()
+            return EvidenceFile(*files[evidence_id]), content
+    refusal = OutsideMandate(
+        f"{case_type.value} {case_id} is routed to another department", action="evidence:read"
+    )
+    record_refusal(uow, refusal, actor=actor, department=department)
+    raise NotFound(f"{case_type.value} {case_id} does not exist")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSubject:
+    """What a case is about, as the officials handling it name it: the record's catalog item
+    and its document number, or the list the entry is on."""
+
+    name_zh: str
+    name_en: str
+    document_number: str | None = None
+
+
+def case_subject(
+    uow: UnitOfWork, policy: Policy, *, record_id: int | None, entry_id: int | None
+) -> CaseSubject:
+    """The item a case contests or asks to repair, by name (a code the policy no longer knows
+    is shown as it is)."""
+    with uow:
+        if record_id is not None:
+            record = uow.records.get(record_id)
+            item = policy.catalog.get(record.item_code)
+            zh, en = (item.name_zh, item.name_en) if item else (record.item_code,) * 2
+            return CaseSubject(zh, en, record.document_number)
+        entry = uow.entries.get(entry_id or 0, policy.list_types)
+        return CaseSubject(entry.list_type.name_zh, entry.list_type.name_en)

@@ -1,5 +1,6 @@
 """Security headers on every response: a content security policy, no framing, no sniffing, no
-referrer (docs/security.md, Hostile input and output)."""
+referrer (docs/security.md, Hostile input and output); and the headers of a download whose name
+came from outside."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import base64
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
+from urllib.parse import quote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,6 +22,18 @@ def script_hashes(pages: Iterable[str]) -> list[str]:
         for page in pages
         for body in _INLINE_SCRIPT.findall(page)
     ]
+
+
+def attachment(filename: str) -> dict[str, str]:
+    """Headers that make a response a download under `filename` (a name a person chose: any
+    character may be in it), never kept in a cache: an ASCII name for old clients, the name
+    itself percent-encoded for the rest (RFC 6266)."""
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "_", filename).strip("._") or "download"
+    given = quote(filename, safe="")
+    return {
+        "Content-Disposition": f"attachment; filename=\"{plain}\"; filename*=UTF-8''{given}",
+        "Cache-Control": "no-store",
+    }
 
 
 def policy(hashes: Iterable[str] = (), *, compiles: bool = False) -> str:

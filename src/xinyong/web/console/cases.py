@@ -1,7 +1,7 @@
 """Objections and repairs in the consoles: a department sees those routed to it, the credit
 centre all of them; each with its running deadline, overdue ones highlighted; the steps each
 may take (the centre forwards an objection; whoever holds it decides it; a department accepts and
-decides a repair)."""
+decides a repair); the evidence files the person added, each download audited."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.access import Scope
 from xinyong.domain.calendar import Deadline
+from xinyong.domain.objections import Objection
 from xinyong.domain.repairs import Repair, RepairStatus
-from xinyong.services import objections, repairs
+from xinyong.services import evidence, objections, repairs
+from xinyong.services.evidence import CaseType
 from xinyong.web.console.pages import Again, Staffer, guard, page, submitted
 from xinyong.web.deps import PUBLIC, DbId, platform_of
+from xinyong.web.headers import attachment
 
 router = APIRouter()
 
@@ -52,6 +55,61 @@ async def cases_page(request: Request) -> Response:
     )
 
 
+async def _files_and_subject(
+    request: Request, me: Staffer, case_type: CaseType, case: Objection | Repair
+) -> tuple[list[evidence.EvidenceFile], evidence.CaseSubject]:
+    """A case's evidence files, and the item it is about by name."""
+    platform = platform_of(request)
+    files = await run_in_threadpool(
+        evidence.case_files, platform.read_uow(), case_type, case.id or 0, department=me.department
+    )
+    about = await run_in_threadpool(
+        evidence.case_subject,
+        platform.read_uow(),
+        platform.policy,
+        record_id=case.record_id,
+        entry_id=case.entry_id,
+    )
+    return files, about
+
+
+async def _evidence_file(
+    request: Request, case_type: CaseType, case_id: int, evidence_id: int, scope: Scope
+) -> Response:
+    me = await guard(request, scope)
+    if isinstance(me, Response):
+        return me
+    platform = platform_of(request)
+    file, content = await run_in_threadpool(
+        evidence.read_evidence,
+        platform.uow(),
+        case_type,
+        case_id,
+        evidence_id,
+        department=me.department,
+        actor=me.actor,
+    )
+    return Response(content, media_type=file.content_type, headers=attachment(file.filename))
+
+
+@router.get("/objections/{objection_id}/evidence/{evidence_id}", **PUBLIC)
+async def objection_evidence(request: Request, objection_id: DbId, evidence_id: DbId) -> Response:
+    """An evidence file of an objection routed to the user's department (the centre: any), as
+    the person added it; the download is audited."""
+    return await _evidence_file(
+        request, CaseType.OBJECTION, objection_id, evidence_id, Scope.OBJECTIONS_MANAGE
+    )
+
+
+@router.get("/repairs/{repair_id}/evidence/{evidence_id}", **PUBLIC)
+async def repair_evidence(request: Request, repair_id: DbId, evidence_id: DbId) -> Response:
+    """An evidence file of a repair application routed to the user's department (the centre:
+    any); the download is audited."""
+    return await _evidence_file(
+        request, CaseType.REPAIR, repair_id, evidence_id, Scope.REPAIRS_MANAGE
+    )
+
+
 async def _objection_page(
     request: Request, me: Staffer, objection_id: int, *, status: int = 200, alert: str | None = None
 ) -> Response:
@@ -59,12 +117,15 @@ async def _objection_page(
     case = await run_in_threadpool(
         objections.objection_case, platform.read_uow(), objection_id, department=me.department
     )
+    files, about = await _files_and_subject(request, me, CaseType.OBJECTION, case)
     return page(
         request,
         "objection.html",
         status=status,
         me=me,
         case=case,
+        files=files,
+        about=about,
         due=case.due(),
         today=platform.today(),
         outcomes=platform.policy.objections.outcomes,
@@ -153,12 +214,15 @@ async def _repair_page(
     case = await run_in_threadpool(
         repairs.repair_case, platform.read_uow(), repair_id, department=me.department
     )
+    files, about = await _files_and_subject(request, me, CaseType.REPAIR, case)
     return page(
         request,
         "repair.html",
         status=status,
         me=me,
         case=case,
+        files=files,
+        about=about,
         due=repair_due(case),
         today=platform.today(),
         alert=alert,

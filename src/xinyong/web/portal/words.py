@@ -142,3 +142,10 @@ PERIOD_RULE = {
     "extendable": _("固定期限，可以依法延长"),
     "until_exit": _("至出现移出情形时移出"),
 }
+
+#: An evidence file's type (services/evidence.py KINDS).
+FILE_KIND = {
+    "application/pdf": _("PDF 文档"),
+    "image/png": _("PNG 图片"),
+    "image/jpeg": _("JPEG 图片"),
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, UploadFile
+from fastapi import APIRouter, Query, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
@@ -16,6 +16,7 @@ from xinyong.domain.objections import Objection
 from xinyong.services import accounts, evidence, objections
 from xinyong.services.evidence import CaseType
 from xinyong.web.deps import DbId, PolicyDep, TodayDep, UowDep, caller
+from xinyong.web.headers import attachment
 
 router = APIRouter(tags=["objections"])
 
@@ -65,6 +66,34 @@ class ObjectionPublic(BaseModel):
             outcome=o.outcome,
             outcome_reasons=o.outcome_reasons,
         )
+
+
+class EvidenceOut(BaseModel):
+    """An evidence file of a case: its name as the person gave it, its type and SHA-256."""
+
+    id: int
+    filename: str
+    content_type: str
+    sha256: str
+
+    @classmethod
+    def from_domain(cls, f: evidence.EvidenceFile) -> EvidenceOut:
+        return cls(id=f.id, filename=f.filename, content_type=f.content_type, sha256=f.sha256)
+
+
+#: How an evidence file's content is described in the schema.
+EVIDENCE_CONTENT = {
+    200: {
+        "description": "The file as the person added it",
+        "content": {kind: {} for _, kind in evidence.KINDS},
+    }
+}
+
+
+def evidence_download(found: tuple[evidence.EvidenceFile, bytes]) -> Response:
+    """An evidence file as a download under the name the person gave it."""
+    file, content = found
+    return Response(content, media_type=file.content_type, headers=attachment(file.filename))
 
 
 class ObjectionDecision(BaseModel):
@@ -148,6 +177,32 @@ def objection_queue(uow: UowDep, today: TodayDep, key: Objections) -> list[Objec
     marks the ones past their working-day deadline."""
     cases = objections.objection_queue(uow, department=key.department)
     return [ObjectionPublic.from_domain(o, today) for o in cases]
+
+
+@router.get("/objections/{objection_id}/evidence")
+def objection_files(objection_id: DbId, uow: UowDep, key: Objections) -> list[EvidenceOut]:
+    """The evidence files of an objection routed to you (the centre: any objection)."""
+    files = evidence.case_files(uow, CaseType.OBJECTION, objection_id, department=key.department)
+    return [EvidenceOut.from_domain(f) for f in files]
+
+
+@router.get(
+    "/objections/{objection_id}/evidence/{evidence_id}",
+    response_class=Response,
+    responses=EVIDENCE_CONTENT,  # type: ignore[arg-type]
+)
+def objection_file(objection_id: DbId, evidence_id: DbId, uow: UowDep, key: Objections) -> Response:
+    """One evidence file of an objection routed to you, as the person added it; every read is
+    audited."""
+    found = evidence.read_evidence(
+        uow,
+        CaseType.OBJECTION,
+        objection_id,
+        evidence_id,
+        department=key.department,
+        actor=key.actor,
+    )
+    return evidence_download(found)
 
 
 @router.post("/objections/{objection_id}/forwarding")

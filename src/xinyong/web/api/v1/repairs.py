@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from xinyong.domain.access import Scope
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.repairs import Repair
-from xinyong.services import accounts, repairs
+from xinyong.services import accounts, evidence, repairs
+from xinyong.services.evidence import CaseType
+from xinyong.web.api.v1.objections import EVIDENCE_CONTENT, EvidenceOut, evidence_download
 from xinyong.web.deps import DbId, PolicyDep, TodayDep, UowDep, caller
 
 router = APIRouter(tags=["repairs"])
@@ -73,6 +75,27 @@ def repair_queue(uow: UowDep, today: TodayDep, key: Repairs) -> list[RepairPubli
     """Open repair applications routed to this department, the nearest deadline first."""
     cases = repairs.repair_queue(uow, department=key.department)
     return [RepairPublic.from_domain(r, today) for r in cases]
+
+
+@router.get("/repairs/{repair_id}/evidence")
+def repair_files(repair_id: DbId, uow: UowDep, key: Repairs) -> list[EvidenceOut]:
+    """The evidence files of a repair application routed to you (the centre: any)."""
+    files = evidence.case_files(uow, CaseType.REPAIR, repair_id, department=key.department)
+    return [EvidenceOut.from_domain(f) for f in files]
+
+
+@router.get(
+    "/repairs/{repair_id}/evidence/{evidence_id}",
+    response_class=Response,
+    responses=EVIDENCE_CONTENT,  # type: ignore[arg-type]
+)
+def repair_file(repair_id: DbId, evidence_id: DbId, uow: UowDep, key: Repairs) -> Response:
+    """One evidence file of a repair application routed to you, as the person added it; every
+    read is audited."""
+    found = evidence.read_evidence(
+        uow, CaseType.REPAIR, repair_id, evidence_id, department=key.department, actor=key.actor
+    )
+    return evidence_download(found)
 
 
 @router.post("/repairs/{repair_id}/acceptance")
