@@ -72,6 +72,14 @@ def test_a_courts_listing_has_no_platform_decision_and_is_published_only_in_its_
     listings = client.get("/console/listings")
     assert f"/console/listings/{entry}/publish" in listings.text
     assert f"/console/listings/{entry}/decision.pdf" not in listings.text
+    english = client.get(f"/console/listings/{entry}/notice.pdf", params={"lang": "en"})
+    assert (english.status_code, "<h1>Cannot be done</h1>" in english.text) == (409, True)
+    assert "the platform issues no notice or decision for it" in english.text
+    by_hand = client.get(f"/console/listings/{entry}/decision.pdf", params={"lang": "zh"})
+    assert by_hand.status_code == 409
+    assert by_hand.headers["content-type"].startswith("text/html")  # a page, not the API's JSON
+    assert "<h1>无法办理</h1>" in by_hand.text
+    assert "本平台不出具告知书或决定书" in by_hand.text
 
     clock.advance(days=365 * 2)  # 2028-11: the two years decided on 2026-10-15 have run out
     me = sign_in(client, "sun.court", Role.SOURCE_DEPARTMENT, "BJ-HCOURT")  # a new session

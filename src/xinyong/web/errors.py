@@ -83,7 +83,8 @@ def _members(exc: DomainError) -> dict[str, Any] | None:
     return None
 
 
-def _status_of(exc: DomainError) -> int:
+def status_of(exc: DomainError) -> int:
+    """The HTTP status a domain error is answered with."""
     for kind, status in _STATUS.items():
         if isinstance(exc, kind):
             return status
@@ -166,26 +167,28 @@ def scrubbed(request: Request, text: str) -> str:
     return text
 
 
-#: A not-found page of its own for the paths under a prefix (`/console/`), in the page's language.
-NotFoundPages = Mapping[str, Callable[[Request], Response]]
+#: Pages of their own for the paths under a prefix (`/console/`), in the page's language: given
+#: the domain error (None: no route has the path), the page that tells it.
+ErrorPages = Mapping[str, Callable[[Request, DomainError | None], Response]]
 
 
-def _page_for(request: Request, pages: NotFoundPages) -> Response | None:
-    for prefix, missing in pages.items():
+def _page_for(request: Request, pages: ErrorPages, exc: DomainError | None) -> Response | None:
+    for prefix, shown in pages.items():
         if request.url.path.startswith(prefix):
-            return missing(request)
+            return shown(request, exc)
     return None
 
 
-def install(app: FastAPI, *, pages: NotFoundPages | None = None) -> None:
-    """Register the handlers that turn every exception into problem details; a not-found under
-    a prefix of `pages` answers that prefix's HTML page instead (the handlers are synchronous:
-    Starlette runs them in a worker thread, web/fastpath.py calls them as they are)."""
+def install(app: FastAPI, *, pages: ErrorPages | None = None) -> None:
+    """Register the handlers that turn every exception into problem details; a domain error or
+    a not-found under a prefix of `pages` answers that prefix's HTML page instead (the handlers
+    are synchronous: Starlette runs them in a worker thread, web/fastpath.py calls them as they
+    are)."""
     pages = pages or {}
 
     @app.exception_handler(DomainError)
     def _domain(request: Request, exc: DomainError) -> Response:
-        if isinstance(exc, NotFound) and (shown := _page_for(request, pages)) is not None:
+        if (shown := _page_for(request, pages, exc)) is not None:
             return shown
         errors = [p.as_dict() for p in exc.problems] if isinstance(exc, RowRejected) else None
         for error in errors or []:
@@ -194,7 +197,7 @@ def install(app: FastAPI, *, pages: NotFoundPages | None = None) -> None:
             if isinstance(parts, dict):
                 error["parts"] = {k: scrubbed(request, str(v)) for k, v in parts.items()}
         return problem(
-            _status_of(exc),
+            status_of(exc),
             scrubbed(request, exc.detail),
             title=exc.title,
             errors=errors,
@@ -226,7 +229,7 @@ def install(app: FastAPI, *, pages: NotFoundPages | None = None) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == 404 and (shown := _page_for(request, pages)) is not None:
+        if exc.status_code == 404 and (shown := _page_for(request, pages, None)) is not None:
             return shown
         return problem(
             exc.status_code,

@@ -23,7 +23,7 @@ from starlette.background import BackgroundTask
 
 from xinyong.bootstrap import Platform
 from xinyong.domain.access import Role, Scope
-from xinyong.domain.errors import DomainError
+from xinyong.domain.errors import DomainError, NotAllowed, NotFound
 from xinyong.domain.identifiers import mask_number, redact_id_numbers
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.staff import StaffUser
@@ -31,7 +31,7 @@ from xinyong.services import audit, staff
 from xinyong.web import forms, i18n
 from xinyong.web.console import reasons
 from xinyong.web.deps import platform_of
-from xinyong.web.errors import where
+from xinyong.web.errors import status_of, where
 from xinyong.web.portal import messages, words
 
 #: The cookie a console session travels in (a person's session has its own).
@@ -100,11 +100,22 @@ async def staffer(request: Request) -> Staffer | None:
     return await run_in_threadpool(_signed_in, request)
 
 
-def missing(request: Request) -> HTMLResponse:
-    """The not-found page, in the page's language, for a console address that leads nowhere
-    (an id that does not exist or is another department's; web/errors.py calls it in a worker
-    thread): the API's problem details are for programs."""
-    return page(request, "missing.html", status=404, me=_signed_in(request))
+def missing(request: Request, exc: DomainError | None = None) -> HTMLResponse:
+    """The page for a console address that leads nowhere (an id that does not exist or is
+    another department's) or to a step the rules refuse, in the page's language (web/errors.py
+    calls it in a worker thread): the API's problem details are for programs."""
+    me = _signed_in(request)
+    if exc is None or isinstance(exc, NotFound):
+        return page(request, "missing.html", status=404, me=me)
+    heading = None if isinstance(exc, NotAllowed) else _say(request, "无法办理")
+    return page(
+        request,
+        "refused.html",
+        status=status_of(exc),
+        me=me,
+        alert=told(request, exc),
+        heading=heading,
+    )
 
 
 def chart_title(svg: str) -> str:

@@ -160,6 +160,10 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             _("陈述申辩期限至 %(day)s，期限届满后方可作出认定。"),
         ),
         (r"^cannot [\w ]+ a listing that is \w+", _("这条名单信息已不在这一步骤，请刷新页面。")),
+        (
+            r"^[A-Z0-9-]+ is decided by [\w ]+, whose own documents are served",
+            _("这类名单不由本平台认定，以作出认定的机关的文书为准，本平台不出具告知书或决定书。"),
+        ),
         # Authorisations
         (r"^grantee: ", _("请选择被授权的机构。")),
         (r"^purpose: ", _("请从列表中选择授权用途。")),
