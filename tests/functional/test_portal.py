@@ -497,3 +497,63 @@ def test_the_file_says_an_identity_review_is_open_without_naming_the_other_perso
     assert "张" not in reviews
     english = client.get("/portal/me", params={"lang": "en"})
     assert "resubmitted naming someone else" in english.text
+
+
+def test_a_repair_application_takes_evidence_until_it_is_decided(
+    client: TestClient, amr: Headers, clock: Clock
+) -> None:
+    number = citizen_id(born=date(1978, 8, 18))
+    submit(client, amr, penalty_row(subject_id=number))
+    clock.advance(days=12)  # past the minimum display period: repair may be applied for
+    token = person(client, number, "王秀英")
+    [record] = re.findall(r'<option value="(\d+)"', client.get("/portal/me/repairs").text)
+    applied = client.post(
+        "/portal/me/repairs",
+        data={
+            "record_id": record,
+            "obligations_performed": "true",
+            "commitment": "我承诺今后遵守食品安全法律法规，诚信经营，接受社会监督。",
+            "csrf": token,
+        },
+    )
+    assert applied.status_code == 200, applied.text
+    [repair] = re.findall(r'<article id="repair-(\d+)"', applied.text)
+    url = f"/portal/me/repairs/{repair}/evidence"
+    assert f'action="{url}"' in applied.text
+    assert "还没有上传证明材料。" in applied.text
+
+    program = client.post(
+        url,
+        data={"csrf": token},
+        files={"file": ("缴费凭证.pdf", b"MZ\x90\x00", "application/pdf")},
+    )
+    assert program.status_code == 422
+    beside = program.text.split(f'id="repair-{repair}-file-error"')[1].split("</span>")[0]
+    assert "只接受 PDF、JPEG 或 PNG 格式的文件。" in beside
+
+    receipt = b"%PDF-1.4 receipt of the fine paid"
+    added = client.post(
+        url, data={"csrf": token}, files={"file": ("缴费凭证.pdf", receipt, "application/pdf")}
+    )
+    assert added.status_code == 200
+    assert "文件已上传，随申请一并办理。" in added.text
+    assert "缴费凭证.pdf" in added.text
+
+    # The department that decides the application reads it, then decides.
+    [kept] = client.get(f"/api/v1/repairs/{repair}/evidence", headers=amr).json()
+    assert kept["filename"] == "缴费凭证.pdf"
+    got = client.get(f"/api/v1/repairs/{repair}/evidence/{kept['id']}", headers=amr)
+    assert got.content == receipt
+    decided = client.post(
+        f"/api/v1/repairs/{repair}/decision",
+        json={"repaired": True, "reasons": "已履行义务，予以修复"},
+        headers=amr,
+    )
+    assert decided.status_code == 200, decided.text
+    after = client.get("/portal/me/repairs")
+    assert f'action="{url}"' not in after.text  # a decided case takes no more files
+    late = client.post(
+        url, data={"csrf": token}, files={"file": ("补充.png", b"\x89PNG\r\n\x1a\nx", "image/png")}
+    )
+    assert "这件已经办结，不能再上传材料。" in late.text
+    assert len(client.get(f"/api/v1/repairs/{repair}/evidence", headers=amr).json()) == 1

@@ -9,9 +9,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
-from xinyong.domain.errors import Invalid, NotFound, OutsideMandate
-from xinyong.domain.objections import Objection
-from xinyong.domain.repairs import Repair
+from xinyong.domain.errors import Conflict, Invalid, NotFound, OutsideMandate
+from xinyong.domain.objections import Objection, ObjectionStatus
+from xinyong.domain.repairs import Repair, RepairStatus
 from xinyong.services.audit import record_refusal
 
 if TYPE_CHECKING:
@@ -80,9 +80,17 @@ def _case(uow: UnitOfWork, case_type: CaseType, case_id: int) -> Objection | Rep
     return uow.repairs.get(case_id)
 
 
-def _own_case(uow: UnitOfWork, case_type: CaseType, case_id: int, subject_id: int) -> None:
-    if _case(uow, case_type, case_id).subject_id != subject_id:
+#: A case in one of these states is decided: what it was decided on is what stays with it.
+DECIDED = frozenset({ObjectionStatus.DECIDED, RepairStatus.REPAIRED, RepairStatus.REFUSED})
+
+
+def _own_case(
+    uow: UnitOfWork, case_type: CaseType, case_id: int, subject_id: int
+) -> Objection | Repair:
+    case = _case(uow, case_type, case_id)
+    if case.subject_id != subject_id:
         raise NotFound(f"{case_type.value} {case_id} does not exist")
+    return case
 
 
 def files_of(
@@ -103,11 +111,14 @@ def add_evidence(
     filename: str,
     content: bytes,
 ) -> int:
-    """Add a file to the person's own objection or repair application; it stays with the case,
-    under the content type its content shows (`evidence_kind`), whatever the sender called it."""
+    """Add a file to the person's own objection or repair application while it is undecided; it
+    stays with the case, under the content type its content shows (`evidence_kind`), whatever
+    the sender called it."""
     kind = evidence_kind(content)
     with uow:
-        _own_case(uow, case_type, case_id, subject_id)
+        case = _own_case(uow, case_type, case_id, subject_id)
+        if case.status in DECIDED:
+            raise Conflict(f"{case_type.value} {case_id} is decided: it takes no more evidence")
         evidence_id = uow.evidence.add(
             case_type,
             case_id,

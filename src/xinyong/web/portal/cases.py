@@ -3,6 +3,7 @@ applications (apply, timeline, deadlines, what is missing)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -126,6 +127,30 @@ async def my_objection(
         )
 
 
+def _adding(
+    uow: UnitOfWork, case_type: CaseType, case_id: int, file: UploadFile | None
+) -> Callable[[Visitor], object]:
+    """The step that keeps an uploaded file (at most `MAX_EVIDENCE_BYTES`) with the person's
+    own case."""
+
+    def work(person: Visitor) -> object:
+        if file is None or not file.filename:
+            raise Invalid("file: choose a file to add")
+        content = file.file.read(MAX_EVIDENCE_BYTES + 1)
+        if len(content) > MAX_EVIDENCE_BYTES:
+            raise Invalid(f"file: larger than {MAX_EVIDENCE_BYTES} bytes")
+        return evidence.add_evidence(
+            uow,
+            case_type,
+            case_id,
+            subject_id=person.subject_id,
+            filename=(file.filename or "evidence")[:200],
+            content=content,
+        )
+
+    return work
+
+
 @router.post("/me/objections/{objection_id}/evidence", response_class=HTMLResponse, **PUBLIC)
 async def add_evidence(
     objection_id: DbId,
@@ -137,22 +162,7 @@ async def add_evidence(
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Add an evidence file (at most 5 MB) to one of the person's objections."""
-
-    def work(person: Visitor) -> object:
-        if file is None or not file.filename:
-            raise Invalid("file: choose a file to add")
-        content = file.file.read(MAX_EVIDENCE_BYTES + 1)
-        if len(content) > MAX_EVIDENCE_BYTES:
-            raise Invalid(f"file: larger than {MAX_EVIDENCE_BYTES} bytes")
-        return evidence.add_evidence(
-            uow,
-            CaseType.OBJECTION,
-            objection_id,
-            subject_id=person.subject_id,
-            filename=(file.filename or "evidence")[:200],
-            content=content,
-        )
-
+    work = _adding(uow, CaseType.OBJECTION, objection_id, file)
     return await submitted(
         request,
         csrf,
@@ -183,6 +193,12 @@ async def _repairs_page(
     typed: dict[str, str] | None = None,
 ) -> HTMLResponse:
     found = await run_in_threadpool(repairs.repairs_of, uow, person.subject_id)
+    files = await run_in_threadpool(
+        lambda: {
+            r.id: evidence.files_of(uow, CaseType.REPAIR, r.id or 0, subject_id=person.subject_id)
+            for r in found
+        }
+    )
     data = await run_in_threadpool(read_own_file, uow, policy, person.subject_id)
     refusals = await run_in_threadpool(repairs.repair_refusals, uow, policy, person.subject_id)
     # Offered: what the rules would take today; the rest is listed with why not (its channel,
@@ -204,6 +220,10 @@ async def _repairs_page(
         repairable=repairable,
         not_yet=not_yet,
         missing={r.id: [messages_of(request, m) for m in r.missing] for r in found},
+        files=files,
+        decided=evidence.DECIDED,
+        added=request.query_params.get("added", ""),
+        max_mb=MAX_EVIDENCE_BYTES // (1024 * 1024),
         today=today,
         applied=request.query_params.get("applied") == "1",
         problems=problems or Problems(),
@@ -269,4 +289,33 @@ async def apply_for_repair(
             typed={"commitment": redact_id_numbers(commitment), "record_id": str(record_id or "")},
         ),
         then="/portal/me/repairs?applied=1",
+    )
+
+
+@router.post("/me/repairs/{repair_id}/evidence", response_class=HTMLResponse, **PUBLIC)
+async def add_repair_evidence(
+    repair_id: DbId,
+    request: Request,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    file: Annotated[UploadFile | None, File()] = None,
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Add an evidence file (at most 5 MB) to one of the person's undecided repair applications:
+    the proof that the obligations were performed, for one."""
+    return await submitted(
+        request,
+        csrf,
+        _adding(uow, CaseType.REPAIR, repair_id, file),
+        again=lambda person, exc: _repairs_page(
+            request,
+            uow,
+            policy,
+            person,
+            today=today,
+            status=422,
+            problems=problems_of(request, exc, ("file",), form=f"repair-{repair_id}"),
+        ),
+        then=f"/portal/me/repairs?added={repair_id}#repair-{repair_id}",
     )

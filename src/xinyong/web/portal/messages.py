@@ -88,6 +88,8 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^record \d+ does not exist", _("找不到这条记录。")),
         (r"^list entry \d+ does not exist", _("找不到这条名单信息。")),
         (r"^objection \d+ does not exist", _("找不到这件异议。")),
+        (r"^repair \d+ does not exist", _("找不到这件修复申请。")),
+        (r"^\w+ \d+ is decided: it takes no more evidence", _("这件已经办结，不能再上传材料。")),
         (r"^file: larger than", _("文件太大：每个文件不超过 5 MB。")),
         (r"^file: empty", _("文件是空的，请重新选择。")),
         (r"^file: not a PDF, JPEG or PNG", _("只接受 PDF、JPEG 或 PNG 格式的文件。")),

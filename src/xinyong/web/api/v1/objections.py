@@ -15,6 +15,7 @@ from xinyong.domain.keys import ApiKey
 from xinyong.domain.objections import Objection
 from xinyong.services import accounts, evidence, objections
 from xinyong.services.evidence import CaseType
+from xinyong.services.ports import UnitOfWork
 from xinyong.web.deps import DbId, PolicyDep, TodayDep, UowDep, caller
 from xinyong.web.headers import attachment
 
@@ -146,6 +147,31 @@ def object_to(
     return ObjectionPublic.from_domain(objection, today)
 
 
+async def receive_evidence(
+    case_type: CaseType,
+    case_id: int,
+    file: UploadFile,
+    uow: UnitOfWork,
+    key: ApiKey,
+    on_behalf_of: int | None,
+) -> dict[str, object]:
+    """Keep an uploaded evidence file (at most `MAX_EVIDENCE_BYTES`) with the caller's case."""
+    content = await file.read(MAX_EVIDENCE_BYTES + 1)
+    if len(content) > MAX_EVIDENCE_BYTES:
+        raise Invalid(f"file: larger than {MAX_EVIDENCE_BYTES} bytes")
+    subject_id = await run_in_threadpool(accounts.acting_for, uow, key, on_behalf_of)
+    evidence_id = await run_in_threadpool(
+        evidence.add_evidence,
+        uow,
+        case_type,
+        case_id,
+        subject_id=subject_id,
+        filename=(file.filename or "evidence")[:200],
+        content=content,
+    )
+    return {"id": evidence_id, "bytes": len(content)}
+
+
 @router.post("/me/objections/{objection_id}/evidence", status_code=201)
 async def add_evidence(
     objection_id: DbId,
@@ -154,21 +180,9 @@ async def add_evidence(
     key: Person,
     on_behalf_of: OnBehalfOf = None,
 ) -> dict[str, object]:
-    """Add an evidence file (at most 5 MB) to one of your objections; it is kept with the case."""
-    content = await file.read(MAX_EVIDENCE_BYTES + 1)
-    if len(content) > MAX_EVIDENCE_BYTES:
-        raise Invalid(f"file: larger than {MAX_EVIDENCE_BYTES} bytes")
-    subject_id = await run_in_threadpool(accounts.acting_for, uow, key, on_behalf_of)
-    evidence_id = await run_in_threadpool(
-        evidence.add_evidence,
-        uow,
-        CaseType.OBJECTION,
-        objection_id,
-        subject_id=subject_id,
-        filename=(file.filename or "evidence")[:200],
-        content=content,
-    )
-    return {"id": evidence_id, "bytes": len(content)}
+    """Add an evidence file (at most 5 MB: a PDF, PNG or JPEG file) to one of your objections
+    while it is undecided; it is kept with the case."""
+    return await receive_evidence(CaseType.OBJECTION, objection_id, file, uow, key, on_behalf_of)
 
 
 @router.get("/objections")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from xinyong.domain.access import Scope
@@ -13,7 +13,12 @@ from xinyong.domain.keys import ApiKey
 from xinyong.domain.repairs import Repair
 from xinyong.services import accounts, evidence, repairs
 from xinyong.services.evidence import CaseType
-from xinyong.web.api.v1.objections import EVIDENCE_CONTENT, EvidenceOut, evidence_download
+from xinyong.web.api.v1.objections import (
+    EVIDENCE_CONTENT,
+    EvidenceOut,
+    evidence_download,
+    receive_evidence,
+)
 from xinyong.web.deps import DbId, PolicyDep, TodayDep, UowDep, caller
 
 router = APIRouter(tags=["repairs"])
@@ -150,3 +155,17 @@ def apply_for_repair(
         actor=key.actor,
     )
     return RepairPublic.from_domain(repair, today)
+
+
+@router.post("/me/repairs/{repair_id}/evidence", status_code=201)
+async def add_evidence(
+    repair_id: DbId,
+    file: UploadFile,
+    uow: UowDep,
+    key: Person,
+    on_behalf_of: OnBehalfOf = None,
+) -> dict[str, object]:
+    """Add an evidence file (at most 5 MB: a PDF, PNG or JPEG file) to one of your repair
+    applications while it is undecided: the proof that the obligations were performed, for
+    one. It is kept with the case for the department that decides it."""
+    return await receive_evidence(CaseType.REPAIR, repair_id, file, uow, key, on_behalf_of)
