@@ -94,9 +94,11 @@ def test_another_department_is_told_the_case_does_not_exist_and_the_refusal_is_a
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert PDF.decode() not in refused.text
     assert _audited(client, "evidence:read") == []
-    [refusal] = _audited(client, "mandate:refused")
-    assert refusal["object"] == "evidence:read"
-    assert refusal["department"] == "BJ-HCOURT"
+    refusals = _audited(client, "mandate:refused")
+    assert [(r["object"], r["department"]) for r in refusals] == [
+        ("evidence:list", "BJ-HCOURT"),
+        ("evidence:read", "BJ-HCOURT"),
+    ]
 
     # A file of another case is not reached through this case's address.
     _, second, _ = _objection_with_files(client, amr)

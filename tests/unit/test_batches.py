@@ -85,7 +85,7 @@ def test_a_batch_stores_its_good_rows_a_chunk_at_a_time_and_names_each_refused_f
         EventTag.BATCH_COMPLETED,
     ]
     assert summary.batch_id is not None
-    stored = get_batch(uow, summary.batch_id, department="BJ-AMR")
+    stored = get_batch(uow, summary.batch_id, department="BJ-AMR", actor="bj-amr")
     assert (stored.accepted, stored.rejected, stored.errors) == (3, 2, summary.errors)
 
 
@@ -138,9 +138,12 @@ def test_a_batch_for_an_unregistered_department_is_refused_before_it_opens(
 def test_a_department_reads_only_its_own_batches(uow: FakeUnitOfWork, policy: Policy) -> None:
     summary = _ingest(uow, policy, _numbered([penalty_row()]))
     assert summary.batch_id is not None
-    with pytest.raises(NotFound):
-        get_batch(uow, summary.batch_id, department="BJ-TAX")
-    assert get_batch(uow, summary.batch_id, department=None).accepted == 1
+    with pytest.raises(NotFound, match=f"^batch {summary.batch_id} does not exist$"):
+        get_batch(uow, summary.batch_id, department="BJ-TAX", actor="bj-tax")
+    [refused] = [e for e in uow.committed.audit if e.tag is EventTag.MANDATE_REFUSED]
+    assert (refused.actor, refused.entity_id) == ("bj-tax", "batch:read")
+    assert refused.data == {"department": "BJ-TAX"}
+    assert get_batch(uow, summary.batch_id, department=None, actor="centre").accepted == 1
 
 
 # The header of a CSV batch, checked before any row

@@ -152,5 +152,11 @@ def test_feedback_on_another_departments_check_or_on_what_is_no_check_is_not_fou
         _feedback(uow, agency, department=None)
     with pytest.raises(NotFound):
         _feedback(uow, agency + 100)
+    # Another department's check is a refusal for want of a mandate, audited; nothing else
+    # changed.
+    [refused] = uow.committed.audit[len(before.audit) :]
+    assert (refused.tag, refused.entity_id) == (EventTag.MANDATE_REFUSED, "check:feedback")
+    assert refused.data == {"department": "BJ-RAIL"}
+    uow.committed.audit = before.audit
     assert uow.committed == before
     assert _feedback(uow, query_id, department=None).measure == "M-COURT-FLIGHT"  # staff

@@ -214,13 +214,19 @@ def test_a_department_sees_and_decides_only_the_objections_routed_to_it(
     assert objection_queue(uow, department="BJ-HCOURT") == []
     assert [o.id for o in objection_queue(uow, department="BJ-AMR")] == [objection.id]
     before = uow.snapshot()
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match="does not exist"):
         _decide(uow, policy, objection, "reject", "BJ-HCOURT")
-    assert uow.committed == before
+    # To another department the objection does not exist; the reach for it is audited.
+    [misrouted] = uow.committed.audit[len(before.audit) :]
+    assert (misrouted.tag, misrouted.entity_id) == (EventTag.MANDATE_REFUSED, "objection:decide")
+    assert misrouted.subject_id == objection.subject_id
+    assert uow.committed.objections == before.objections
     # Forwarding is the credit centre's step alone: a department is refused it, and that is audited.
     with pytest.raises(OutsideMandate):
         forward_objection(uow, policy, objection.id or 0, department="BJ-HCOURT", actor="c")
-    assert [e.tag for e in uow.committed.audit[len(before.audit) :]] == [EventTag.MANDATE_REFUSED]
+    assert [e.tag for e in uow.committed.audit[len(before.audit) :]] == [
+        EventTag.MANDATE_REFUSED
+    ] * 2
     assert uow.committed.objections == before.objections
 
 

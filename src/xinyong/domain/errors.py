@@ -48,6 +48,17 @@ class OutsideMandate(NotAllowed):
         self.action = action
 
 
+class NotRouted(NotFound):
+    """A department reached for a case, check or batch that is another department's: to the
+    caller it does not exist (its detail says only that), and the reach is a refusal for want
+    of a mandate, audited as one (`refusal`, with the person it is about, if known)."""
+
+    def __init__(self, what: str, *, action: str, subject_id: int | None = None) -> None:
+        super().__init__(f"{what} does not exist")
+        self.refusal = OutsideMandate(f"{what} is another department's", action=action)
+        self.subject_id = subject_id
+
+
 class Invalid(DomainError):
     title = "Invalid input"
 

@@ -4,13 +4,14 @@ logs (audit events, query-log entries) verified and checkpointed (docs/at-rest.m
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.chain import CHAINED, GENESIS, Break, Finding, Link, walk
-from xinyong.domain.errors import DomainError, OutsideMandate
+from xinyong.domain.errors import DomainError, NotRouted, OutsideMandate
 from xinyong.domain.vault import Vault
 
 if TYPE_CHECKING:
@@ -55,6 +56,21 @@ def record_refusal(
             )
         )
         uow.commit()
+
+
+@contextmanager
+def misroutes_audited(uow: UnitOfWork, *, actor: str, department: str | None) -> Iterator[None]:
+    """Audit a department's reach for another department's case, check or batch (`NotRouted`
+    raised inside) as a refusal, through `uow` once the work inside has let go of it; the
+    caller is answered "does not exist" all the same. Enter it before the unit of work:
+    `with misroutes_audited(uow, ...), uow:`."""
+    try:
+        yield
+    except NotRouted as exc:
+        record_refusal(
+            uow, exc.refusal, actor=actor, department=department, subject_id=exc.subject_id
+        )
+        raise
 
 
 def record_listing_refused(

@@ -17,9 +17,10 @@ from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.batches import Batch, BatchSource, BatchStatus, IngestSummary
 from xinyong.domain.calendar import business_date
 from xinyong.domain.departments import Department
-from xinyong.domain.errors import BatchFailed, FieldProblem, Invalid, NotFound, RowRejected
+from xinyong.domain.errors import BatchFailed, FieldProblem, Invalid, NotRouted, RowRejected
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import Gate, Submission, validate_row
+from xinyong.services.audit import misroutes_audited
 from xinyong.services.departments import require_department
 from xinyong.services.records import settle_chunk, store_submissions
 
@@ -273,10 +274,18 @@ def _restore(batch: Batch, counts: Mapping[str, int]) -> None:
     batch.completed_at = None
 
 
-def get_batch(uow: UnitOfWork, batch_id: int, *, department: str | None) -> IngestSummary:
-    """What a batch did, with its refused rows; a department sees only its own batches."""
-    with uow:
+def get_batch(
+    uow: UnitOfWork,
+    batch_id: int,
+    *,
+    department: str | None,
+    actor: str,
+    refusals: UnitOfWork | None = None,
+) -> IngestSummary:
+    """What a batch did, with its refused rows; a department sees only its own batches (reaching
+    for another's is audited through `refusals`, `uow` itself unless it only reads)."""
+    with misroutes_audited(refusals or uow, actor=actor, department=department), uow:
         batch = uow.batches.get(batch_id)
         if department is not None and batch.department != department:
-            raise NotFound(f"batch {batch_id} does not exist")
+            raise NotRouted(f"batch {batch_id}", action="batch:read")
         return batch.summary(uow.batches.rejects(batch_id))

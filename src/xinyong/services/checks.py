@@ -21,11 +21,11 @@ from xinyong.domain import vault
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import Answer, ChangeKind, Feedback, subject_keys
-from xinyong.domain.errors import Conflict, Invalid, NotFound, OutsideMandate
+from xinyong.domain.errors import Conflict, Invalid, NotFound, NotRouted, OutsideMandate
 from xinyong.domain.index import Hit, ListingIndex, Posting, Triggers
 from xinyong.domain.policy import Policy
 from xinyong.domain.querylog import QueryEntry, QueryKind
-from xinyong.services.audit import record_refusal
+from xinyong.services.audit import misroutes_audited, record_refusal
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -264,12 +264,8 @@ def give_feedback(
     """Record what the department did with a check's measure (applied or not, and why)."""
     if not applied and not (reason and reason.strip()):
         raise Invalid("reason: say why a measure that applies was not applied")
-    with uow:
-        query = uow.queries.get(query_id)
-        if query.kind != QueryKind.CHECK or (
-            department is not None and query.department != department
-        ):
-            raise NotFound(f"check {query_id} does not exist")
+    with misroutes_audited(uow, actor=actor, department=department), uow:
+        query = _check(uow, query_id, department, step="feedback")
         if measure not in {item.measure for item in query.delivered}:
             raise Invalid(f"measure: check {query_id} did not return {measure}")
         if any(f.measure == measure for f in uow.queries.feedback_of(query_id)):
@@ -292,14 +288,27 @@ def give_feedback(
 
 
 def check_of(
-    uow: UnitOfWork, query_id: int, *, department: str | None
+    uow: UnitOfWork,
+    query_id: int,
+    *,
+    department: str | None,
+    actor: str,
+    refusals: UnitOfWork | None = None,
 ) -> tuple[QueryEntry, list[Feedback]]:
     """A check as logged (what it returned) and the feedback given on it; a department sees only
-    its own checks."""
-    with uow:
-        query = uow.queries.get(query_id)
-        if query.kind != QueryKind.CHECK or (
-            department is not None and query.department != department
-        ):
-            raise NotFound(f"check {query_id} does not exist")
+    its own checks (reaching for another's is audited through `refusals`, `uow` itself unless it
+    only reads)."""
+    with misroutes_audited(refusals or uow, actor=actor, department=department), uow:
+        query = _check(uow, query_id, department, step="read")
         return query, uow.queries.feedback_of(query_id)
+
+
+def _check(uow: UnitOfWork, query_id: int, department: str | None, *, step: str) -> QueryEntry:
+    """The logged check, if `department` made it (the centre, None: any); another department's
+    is `NotRouted` for the `check:{step}` it was reached for."""
+    query = uow.queries.get(query_id)
+    if query.kind != QueryKind.CHECK:
+        raise NotFound(f"check {query_id} does not exist")
+    if department is not None and query.department != department:
+        raise NotRouted(f"check {query_id}", action=f"check:{step}")
+    return query

@@ -9,10 +9,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
-from xinyong.domain.errors import Conflict, Invalid, NotFound, OutsideMandate
+from xinyong.domain.errors import Conflict, Invalid, NotFound, NotRouted
 from xinyong.domain.objections import Objection, ObjectionStatus
 from xinyong.domain.repairs import Repair, RepairStatus
-from xinyong.services.audit import record_refusal
+from xinyong.services.audit import misroutes_audited
 
 if TYPE_CHECKING:
     from xinyong.domain.policy import Policy
@@ -132,22 +132,32 @@ def add_evidence(
 
 
 def _routed(
-    uow: UnitOfWork, case_type: CaseType, case_id: int, department: str | None
-) -> Objection | Repair | None:
-    """The case if it is routed to `department` (the credit centre, None: every case); None if
-    it is another department's."""
+    uow: UnitOfWork, case_type: CaseType, case_id: int, department: str | None, *, step: str
+) -> Objection | Repair:
+    """The case if it is routed to `department` (the credit centre, None: every case); another
+    department's is `NotRouted` for the `evidence:{step}` it was reached for."""
     case = _case(uow, case_type, case_id)
-    return case if department is None or case.department == department else None
+    if department is not None and case.department != department:
+        raise NotRouted(
+            f"{case_type.value} {case_id}", action=f"evidence:{step}", subject_id=case.subject_id
+        )
+    return case
 
 
 def case_files(
-    uow: UnitOfWork, case_type: CaseType, case_id: int, *, department: str | None
+    uow: UnitOfWork,
+    case_type: CaseType,
+    case_id: int,
+    *,
+    department: str | None,
+    actor: str,
+    refusals: UnitOfWork | None = None,
 ) -> list[EvidenceFile]:
     """The files of a case, for the officials it is routed to: the department that holds it, or
-    the credit centre (another department's case does not exist for a department)."""
-    with uow:
-        if _routed(uow, case_type, case_id, department) is None:
-            raise NotFound(f"{case_type.value} {case_id} does not exist")
+    the credit centre. Another department's case does not exist for a department, and reaching
+    for it is audited through `refusals` (`uow` itself unless it only reads)."""
+    with misroutes_audited(refusals or uow, actor=actor, department=department), uow:
+        _routed(uow, case_type, case_id, department, step="list")
         return [EvidenceFile(*row) for row in uow.evidence.of_case(case_type, case_id)]
 
 
@@ -163,31 +173,25 @@ def read_evidence(
     """One evidence file and its content, for the officials the case is routed to. Every read is
     audited (`evidence:read`); a department asking for another department's case is refused as
     if the case did not exist, and the refusal is audited (`mandate:refused`)."""
-    with uow:
-        case = _routed(uow, case_type, case_id, department)
-        if case is not None:
-            files = {f[0]: f for f in uow.evidence.of_case(case_type, case_id)}
-            content = uow.evidence.content(case_type, case_id, evidence_id)
-            if evidence_id not in files or content is None:
-                raise NotFound(f"evidence file {evidence_id} does not exist")
-            uow.audit.add(
-                AuditEvent(
-                    EventTag.EVIDENCE_READ,
-                    actor,
-                    "evidence",
-                    str(evidence_id),
-                    uow.now(),
-                    subject_id=case.subject_id,
-                    data={"case": f"{case_type.value}:{case_id}", "department": department},
-                )
+    with misroutes_audited(uow, actor=actor, department=department), uow:
+        case = _routed(uow, case_type, case_id, department, step="read")
+        files = {f[0]: f for f in uow.evidence.of_case(case_type, case_id)}
+        content = uow.evidence.content(case_type, case_id, evidence_id)
+        if evidence_id not in files or content is None:
+            raise NotFound(f"evidence file {evidence_id} does not exist")
+        uow.audit.add(
+            AuditEvent(
+                EventTag.EVIDENCE_READ,
+                actor,
+                "evidence",
+                str(evidence_id),
+                uow.now(),
+                subject_id=case.subject_id,
+                data={"case": f"{case_type.value}:{case_id}", "department": department},
             )
-            uow.commit()
-            return EvidenceFile(*files[evidence_id]), content
-    refusal = OutsideMandate(
-        f"{case_type.value} {case_id} is routed to another department", action="evidence:read"
-    )
-    record_refusal(uow, refusal, actor=actor, department=department)
-    raise NotFound(f"{case_type.value} {case_id} does not exist")
+        )
+        uow.commit()
+        return EvidenceFile(*files[evidence_id]), content
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Protocol
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import ChangeKind
-from xinyong.domain.errors import Conflict, Invalid, NotFound, OutsideMandate
+from xinyong.domain.errors import Conflict, Invalid, NotFound, NotRouted, OutsideMandate
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import OUTCOME_KINDS, FeedKind
 from xinyong.domain.lists import ListEntry
 from xinyong.domain.objections import Objection, ObjectionStatus
 from xinyong.domain.objections import file_objection as new_objection
 from xinyong.domain.policy import Policy
-from xinyong.services.audit import record_refusal
+from xinyong.services.audit import misroutes_audited, record_refusal
 from xinyong.services.evidence import CaseType, evidence_kind
 from xinyong.services.feed import notify
 from xinyong.services.list_bases import end_listings_resting_on, end_on_ground, entries_resting_on
@@ -149,10 +149,16 @@ def file_objection(
     return objection
 
 
-def _case(uow: UnitOfWork, objection_id: int, department: str | None) -> Objection:
+def _case(uow: UnitOfWork, objection_id: int, department: str | None, *, step: str) -> Objection:
+    """The objection, if it is routed to `department` (the centre, None: any); another
+    department's is `NotRouted` for the `objection:{step}` it was reached for."""
     objection = uow.objections.get(objection_id)
     if department is not None and objection.department != department:
-        raise NotFound(f"objection {objection_id} does not exist")
+        raise NotRouted(
+            f"objection {objection_id}",
+            action=f"objection:{step}",
+            subject_id=objection.subject_id,
+        )
     return objection
 
 
@@ -172,7 +178,7 @@ def forward_objection(
         record_refusal(uow, refusal, actor=actor, department=department)
         raise refusal
     with uow:
-        objection = _case(uow, objection_id, department)
+        objection = _case(uow, objection_id, department, step="forward")
         now = uow.now()
         objection.forward(on=business_date(now), rules=policy.objections)
         uow.objections.save(objection)
@@ -193,8 +199,8 @@ def forward_objection(
 def extend_objection(
     uow: UnitOfWork, policy: Policy, objection_id: int, *, department: str | None, actor: str
 ) -> Objection:
-    with uow:
-        objection = _case(uow, objection_id, department)
+    with misroutes_audited(uow, actor=actor, department=department), uow:
+        objection = _case(uow, objection_id, department, step="extend")
         objection.extend(rules=policy.objections)
         uow.objections.save(objection)
         uow.audit.add(
@@ -226,8 +232,8 @@ def decide_objection(
     The source department decides only once the credit centre has forwarded it; the centre may
     decide one still with it (it corrects a mismatch with the source itself).
     """
-    with uow:
-        objection = _case(uow, objection_id, department)
+    with misroutes_audited(uow, actor=actor, department=department), uow:
+        objection = _case(uow, objection_id, department, step="decide")
     if department is not None and objection.status is ObjectionStatus.FILED:
         refusal = OutsideMandate(
             f"objection {objection_id} is still with the credit centre, which checks it first;"
@@ -239,7 +245,7 @@ def decide_objection(
         )
         raise refusal
     with uow:
-        objection = _case(uow, objection_id, department)
+        objection = _case(uow, objection_id, department, step="decide")
         now = uow.now()
         today = business_date(now)
         objection.decide(outcome, reasons=reasons, by=actor, at=now, rules=policy.objections)
@@ -307,7 +313,15 @@ def objection_of(uow: UnitOfWork, subject_id: int, objection_id: int) -> Objecti
     return objection
 
 
-def objection_case(uow: UnitOfWork, objection_id: int, *, department: str | None) -> Objection:
-    """One objection as staff see it (a department only those about its own records)."""
-    with uow:
-        return _case(uow, objection_id, department)
+def objection_case(
+    uow: UnitOfWork,
+    objection_id: int,
+    *,
+    department: str | None,
+    actor: str,
+    refusals: UnitOfWork | None = None,
+) -> Objection:
+    """One objection as staff see it (a department only those about its own records; reaching
+    for another's is audited through `refusals`, `uow` itself unless it only reads)."""
+    with misroutes_audited(refusals or uow, actor=actor, department=department), uow:
+        return _case(uow, objection_id, department, step="read")

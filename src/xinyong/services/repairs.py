@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import add_working_days, business_date
-from xinyong.domain.errors import Conflict, DomainError, Invalid, NotFound
+from xinyong.domain.errors import Conflict, DomainError, Invalid, NotFound, NotRouted
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import FeedKind
 from xinyong.domain.policy import Policy
@@ -20,6 +20,7 @@ from xinyong.domain.repairs import (
     repair_eligibility,
     require_repairable_here,
 )
+from xinyong.services.audit import misroutes_audited
 from xinyong.services.evidence import CaseType, evidence_kind
 from xinyong.services.feed import notify
 from xinyong.services.list_bases import end_on_ground, entries_resting_on
@@ -163,12 +164,21 @@ def apply_for_repair(
     return repair
 
 
+def _routed(uow: UnitOfWork, repair_id: int, department: str | None, *, step: str) -> Repair:
+    """The application, if it is routed to `department` (the centre, None: any); another
+    department's is `NotRouted` for the `repair:{step}` it was reached for."""
+    repair = uow.repairs.get(repair_id)
+    if department is not None and repair.department != department:
+        raise NotRouted(
+            f"repair application {repair_id}", action=f"repair:{step}", subject_id=repair.subject_id
+        )
+    return repair
+
+
 def accept_repair(uow: UnitOfWork, repair_id: int, *, department: str | None, actor: str) -> Repair:
     """The department accepts a complete application; the feedback deadline keeps running."""
-    with uow:
-        repair = uow.repairs.get(repair_id)
-        if department is not None and repair.department != department:
-            raise NotFound(f"repair application {repair_id} does not exist")
+    with misroutes_audited(uow, actor=actor, department=department), uow:
+        repair = _routed(uow, repair_id, department, step="accept")
         repair.accept()
         uow.repairs.save(repair)
         uow.audit.add(
@@ -196,10 +206,8 @@ def decide_repair(
     actor: str,
 ) -> Repair:
     """Decide a repair: success stops publication, sharing and measures at once."""
-    with uow:
-        repair = uow.repairs.get(repair_id)
-        if department is not None and repair.department != department:
-            raise NotFound(f"repair application {repair_id} does not exist")
+    with misroutes_audited(uow, actor=actor, department=department), uow:
+        repair = _routed(uow, repair_id, department, step="decide")
         now = uow.now()
         today = business_date(now)
         repair.decide(repaired=repaired, reasons=reasons, by=actor, at=now)
@@ -249,10 +257,15 @@ def repairs_of(uow: UnitOfWork, subject_id: int) -> list[Repair]:
         return uow.repairs.of_subject(subject_id)
 
 
-def repair_case(uow: UnitOfWork, repair_id: int, *, department: str | None) -> Repair:
-    """One repair application as staff see it (a department only those routed to it)."""
-    with uow:
-        repair = uow.repairs.get(repair_id)
-        if department is not None and repair.department != department:
-            raise NotFound(f"repair application {repair_id} does not exist")
-        return repair
+def repair_case(
+    uow: UnitOfWork,
+    repair_id: int,
+    *,
+    department: str | None,
+    actor: str,
+    refusals: UnitOfWork | None = None,
+) -> Repair:
+    """One repair application as staff see it (a department only those routed to it; reaching
+    for another's is audited through `refusals`, `uow` itself unless it only reads)."""
+    with misroutes_audited(refusals or uow, actor=actor, department=department), uow:
+        return _routed(uow, repair_id, department, step="read")

@@ -160,7 +160,12 @@ async def batch_page(request: Request, batch_id: DbId) -> Response:
         return me
     platform = platform_of(request)
     summary = await run_in_threadpool(
-        batches.get_batch, platform.read_uow(), batch_id, department=me.department
+        batches.get_batch,
+        platform.read_uow(),
+        batch_id,
+        department=me.department,
+        actor=me.actor,
+        refusals=platform.uow(),
     )
     total = _totals(request).get(batch_id)
     return page(
@@ -183,7 +188,12 @@ async def batch_progress(request: Request, batch_id: DbId) -> Response:
         return me
     platform = platform_of(request)
     summary = await run_in_threadpool(
-        batches.get_batch, platform.read_uow(), batch_id, department=me.department
+        batches.get_batch,
+        platform.read_uow(),
+        batch_id,
+        department=me.department,
+        actor=me.actor,
+        refusals=platform.uow(),
     )
     return JSONResponse(
         {
@@ -207,7 +217,12 @@ async def error_report(request: Request, batch_id: DbId) -> Response:
         return me
     platform = platform_of(request)
     summary = await run_in_threadpool(
-        batches.get_batch, platform.read_uow(), batch_id, department=me.department
+        batches.get_batch,
+        platform.read_uow(),
+        batch_id,
+        department=me.department,
+        actor=me.actor,
+        refusals=platform.uow(),
     )
     with i18n.use_language(language(request)):
         rows = [(p.row, p.field, reason_in_words(p), p.code) for p in summary.errors]

@@ -61,7 +61,13 @@ async def _files_and_subject(
     """A case's evidence files, and the item it is about by name."""
     platform = platform_of(request)
     files = await run_in_threadpool(
-        evidence.case_files, platform.read_uow(), case_type, case.id or 0, department=me.department
+        evidence.case_files,
+        platform.read_uow(),
+        case_type,
+        case.id or 0,
+        department=me.department,
+        actor=me.actor,
+        refusals=platform.uow(),
     )
     about = await run_in_threadpool(
         evidence.case_subject,
@@ -115,7 +121,12 @@ async def _objection_page(
 ) -> Response:
     platform = platform_of(request)
     case = await run_in_threadpool(
-        objections.objection_case, platform.read_uow(), objection_id, department=me.department
+        objections.objection_case,
+        platform.read_uow(),
+        objection_id,
+        department=me.department,
+        actor=me.actor,
+        refusals=platform.uow(),
     )
     files, about = await _files_and_subject(request, me, CaseType.OBJECTION, case)
     return page(
@@ -212,7 +223,12 @@ async def _repair_page(
 ) -> Response:
     platform = platform_of(request)
     case = await run_in_threadpool(
-        repairs.repair_case, platform.read_uow(), repair_id, department=me.department
+        repairs.repair_case,
+        platform.read_uow(),
+        repair_id,
+        department=me.department,
+        actor=me.actor,
+        refusals=platform.uow(),
     )
     files, about = await _files_and_subject(request, me, CaseType.REPAIR, case)
     return page(

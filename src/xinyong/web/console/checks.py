@@ -102,7 +102,12 @@ async def _check_page(
 ) -> Response:
     platform = platform_of(request)
     query, feedback = await run_in_threadpool(
-        checks.check_of, platform.read_uow(), check_id, department=me.department
+        checks.check_of,
+        platform.read_uow(),
+        check_id,
+        department=me.department,
+        actor=me.actor,
+        refusals=platform.uow(),
     )
     registry = platform.policy.registry
     given = {f.measure: f for f in feedback}

@@ -130,4 +130,5 @@ async def submit_batch(
 @router.get("/batches/{batch_id}")
 def read_batch(batch_id: DbId, uow: UowDep, key: Reader) -> BatchSummary:
     """What a batch did: counts, and each refused row with its field and reason."""
-    return BatchSummary.from_domain(batches.get_batch(uow, batch_id, department=key.department))
+    summary = batches.get_batch(uow, batch_id, department=key.department, actor=key.actor)
+    return BatchSummary.from_domain(summary)

@@ -196,7 +196,9 @@ def objection_queue(uow: UowDep, today: TodayDep, key: Objections) -> list[Objec
 @router.get("/objections/{objection_id}/evidence")
 def objection_files(objection_id: DbId, uow: UowDep, key: Objections) -> list[EvidenceOut]:
     """The evidence files of an objection routed to you (the centre: any objection)."""
-    files = evidence.case_files(uow, CaseType.OBJECTION, objection_id, department=key.department)
+    files = evidence.case_files(
+        uow, CaseType.OBJECTION, objection_id, department=key.department, actor=key.actor
+    )
     return [EvidenceOut.from_domain(f) for f in files]
 
 

@@ -85,7 +85,9 @@ def repair_queue(uow: UowDep, today: TodayDep, key: Repairs) -> list[RepairPubli
 @router.get("/repairs/{repair_id}/evidence")
 def repair_files(repair_id: DbId, uow: UowDep, key: Repairs) -> list[EvidenceOut]:
     """The evidence files of a repair application routed to you (the centre: any)."""
-    files = evidence.case_files(uow, CaseType.REPAIR, repair_id, department=key.department)
+    files = evidence.case_files(
+        uow, CaseType.REPAIR, repair_id, department=key.department, actor=key.actor
+    )
     return [EvidenceOut.from_domain(f) for f in files]
 
 

@@ -1,0 +1,170 @@
+"""A department that reaches for another department's case, check or batch is told it does not
+exist, and the reach is audited as a refusal for want of a mandate (`mandate:refused`, with the
+step it was reached for), by API and in the console alike; nothing of the case changes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from tests.conftest import Clock
+from tests.factories import citizen_id, penalty_row
+from tests.functional.consoles import sign_in
+from tests.functional.helpers import (
+    Headers,
+    KeyFor,
+    UowFactory,
+    auth,
+    check,
+    log_in,
+    object_to,
+    on,
+    sign_up,
+    submit,
+)
+from tests.functional.test_batches import as_csv
+from xinyong.db.audit import AuditEventRow
+from xinyong.domain.access import Role, Scope
+
+
+def _refusals(seeded: UowFactory) -> list[tuple[str, str, Any, int | None]]:
+    """Each audited refusal, oldest first: actor, step, department, person."""
+    with seeded() as uow:
+        rows = uow.session.scalars(
+            select(AuditEventRow)
+            .where(AuditEventRow.tag == "mandate:refused")
+            .order_by(AuditEventRow.id)
+        )
+        return [
+            (r.actor, r.entity_id, (r.data or {}).get("department"), r.subject_id) for r in rows
+        ]
+
+
+def _subject_of(seeded: UowFactory, objection_id: int) -> int:
+    with seeded() as uow:
+        return uow.objections.get(objection_id).subject_id
+
+
+def test_a_department_reaching_for_another_departments_objection_is_refused_and_audited(
+    client: TestClient, amr: Headers, court: Headers, seeded: UowFactory
+) -> None:
+    person = sign_up(client, citizen_id(born=date(1981, 3, 3)), "赵敏")
+    record = submit(client, amr, penalty_row(subject_id=person.number, subject_name="赵敏"))
+    objection = int(object_to(client, person, record)["id"])
+    subject = _subject_of(seeded, objection)
+
+    extension = client.post(f"/api/v1/objections/{objection}/extension", headers=court)
+    decision = client.post(
+        f"/api/v1/objections/{objection}/decision",
+        json={"outcome": "reject", "reasons": "原处罚决定事实清楚"},
+        headers=court,
+    )
+    for refused in (extension, decision):
+        assert refused.status_code == 404, refused.text
+        assert refused.json()["detail"] == f"objection {objection} does not exist"
+    court_key = _refusals(seeded)[0][0]
+    assert _refusals(seeded) == [
+        (court_key, "objection:extend", "BJ-HCOURT", subject),
+        (court_key, "objection:decide", "BJ-HCOURT", subject),
+    ]
+
+    sign_in(client, "zhao.court", Role.SOURCE_DEPARTMENT, "BJ-HCOURT")
+    page = client.get(f"/console/objections/{objection}", params={"lang": "zh"})
+    assert page.status_code == 404
+    assert _refusals(seeded)[2][1:] == ("objection:read", "BJ-HCOURT", subject)
+
+    # The department the objection is routed to reads it, and nothing is refused.
+    sign_in(client, "zhao.amr", Role.SOURCE_DEPARTMENT, "BJ-AMR")
+    assert client.get(f"/console/objections/{objection}").status_code == 200
+    assert len(_refusals(seeded)) == 3
+    with seeded() as uow:
+        assert uow.objections.get(objection).extended is False
+
+
+def test_a_department_reaching_for_another_departments_repair_is_refused_and_audited(
+    client: TestClient, amr: Headers, court: Headers, clock: Clock, seeded: UowFactory
+) -> None:
+    person = sign_up(client, citizen_id(born=date(1977, 4, 4)), "钱进")
+    record = submit(client, amr, penalty_row(subject_id=person.number, subject_name="钱进"))
+    clock.at = on(date(2026, 12, 1))  # a general fine is repairable after 3 months
+    log_in(client, person)
+    applied = client.post(
+        "/api/v1/me/repairs",
+        json={
+            "record_id": record,
+            "obligations_performed": True,
+            "commitment": "本人承诺已缴清罚款并停止违法行为，今后诚信守法经营，"
+            "如有违反愿承担相应责任。",
+        },
+        headers=person.headers,
+    )
+    assert applied.status_code == 201, applied.text
+    repair = int(applied.json()["id"])
+
+    accepted = client.post(f"/api/v1/repairs/{repair}/acceptance", headers=court)
+    decided = client.post(
+        f"/api/v1/repairs/{repair}/decision",
+        json={"repaired": True, "reasons": "准予修复"},
+        headers=court,
+    )
+    files = client.get(f"/api/v1/repairs/{repair}/evidence", headers=court)
+    for refused in (accepted, decided):
+        assert refused.status_code == 404, refused.text
+        assert refused.json()["detail"] == f"repair application {repair} does not exist"
+    assert files.status_code == 404
+    assert files.json()["detail"] == f"repair {repair} does not exist"
+    sign_in(client, "qian.court", Role.SOURCE_DEPARTMENT, "BJ-HCOURT")
+    assert client.get(f"/console/repairs/{repair}").status_code == 404
+    steps = [(step, department) for _, step, department, _ in _refusals(seeded)]
+    assert steps == [
+        ("repair:accept", "BJ-HCOURT"),
+        ("repair:decide", "BJ-HCOURT"),
+        ("evidence:list", "BJ-HCOURT"),
+        ("repair:read", "BJ-HCOURT"),
+    ]
+    with seeded() as uow:
+        assert uow.repairs.get(repair).status.value == "applied"  # nothing changed
+
+
+def test_a_department_reaching_for_another_departments_check_is_refused_and_audited(
+    client: TestClient, airline: Headers, key_for: KeyFor, seeded: UowFactory
+) -> None:
+    answer = check(client, airline, citizen_id(born=date(1990, 5, 5)), "flight")
+    other = auth(key_for([Scope.CHECKS_RUN], "BJ-TAX"))
+    feedback = client.post(
+        f"/api/v1/checks/{answer['id']}/feedback",
+        json={"measure": "M-COURT-FLIGHT", "applied": True},
+        headers=other,
+    )
+    assert feedback.status_code == 404
+    sign_in(client, "sun.hrss", Role.IMPLEMENTING_DEPARTMENT, "BJ-HRSS")
+    assert client.get(f"/console/checks/{answer['id']}").status_code == 404
+    assert [(step, department) for _, step, department, _ in _refusals(seeded)] == [
+        ("check:feedback", "BJ-TAX"),
+        ("check:read", "BJ-HRSS"),
+    ]
+
+
+def test_a_department_reaching_for_another_departments_batch_is_refused_and_audited(
+    client: TestClient, amr: Headers, court: Headers, seeded: UowFactory
+) -> None:
+    body = as_csv([penalty_row(subject_id=citizen_id(born=date(1985, 6, 6)))])
+    sent = client.post(
+        "/api/v1/records/batch", content=body, headers={**amr, "content-type": "text/csv"}
+    )
+    assert sent.status_code in (200, 201), sent.text
+    batch = int(sent.json()["batch_id"])
+    read = client.get(f"/api/v1/batches/{batch}", headers=court)
+    assert read.status_code == 404
+    assert read.json()["detail"] == f"batch {batch} does not exist"
+    sign_in(client, "li.court", Role.SOURCE_DEPARTMENT, "BJ-HCOURT")
+    assert client.get(f"/console/batches/{batch}/errors.csv").status_code == 404
+    assert [(step, department) for _, step, department, _ in _refusals(seeded)] == [
+        ("batch:read", "BJ-HCOURT"),
+        ("batch:read", "BJ-HCOURT"),
+    ]
+    assert client.get(f"/api/v1/batches/{batch}", headers=amr).status_code == 200
+    assert len(_refusals(seeded)) == 2
