@@ -20,13 +20,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from xinyong.bootstrap import Platform
 from xinyong.domain.access import Scope
-from xinyong.domain.batches import BatchSource, header_problems
+from xinyong.domain.batches import BatchSource, IngestSummary, header_problems
 from xinyong.domain.errors import DomainError, Invalid
 from xinyong.domain.policy import Policy
 from xinyong.services import batches
 from xinyong.services.batchfiles import REJECTS_COLUMNS, BatchFormat, check_body, read_rows
 from xinyong.web import i18n
 from xinyong.web.console.pages import (
+    Staffer,
     _say,
     csv_download,
     expired_form,
@@ -158,15 +159,7 @@ async def batch_page(request: Request, batch_id: DbId) -> Response:
     me = await guard(request, Scope.RECORDS_READ)
     if isinstance(me, Response):
         return me
-    platform = platform_of(request)
-    summary = await run_in_threadpool(
-        batches.get_batch,
-        platform.read_uow(),
-        batch_id,
-        department=me.department,
-        actor=me.actor,
-        refusals=platform.uow(),
-    )
+    summary = await _summary(request, me, batch_id)
     total = _totals(request).get(batch_id)
     return page(
         request,
@@ -186,15 +179,7 @@ async def batch_progress(request: Request, batch_id: DbId) -> Response:
     me = await guard(request, Scope.RECORDS_READ)
     if isinstance(me, Response):
         return me
-    platform = platform_of(request)
-    summary = await run_in_threadpool(
-        batches.get_batch,
-        platform.read_uow(),
-        batch_id,
-        department=me.department,
-        actor=me.actor,
-        refusals=platform.uow(),
-    )
+    summary = await _summary(request, me, batch_id)
     return JSONResponse(
         {
             "rows": summary.rows,
@@ -215,8 +200,17 @@ async def error_report(request: Request, batch_id: DbId) -> Response:
     me = await guard(request, Scope.RECORDS_READ)
     if isinstance(me, Response):
         return me
+    summary = await _summary(request, me, batch_id)
+    with i18n.use_language(language(request)):
+        rows = [(p.row, p.field, reason_in_words(p), p.code) for p in summary.errors]
+    return csv_download(f"batch-{batch_id}-errors.csv", REJECTS_COLUMNS, rows)
+
+
+async def _summary(request: Request, me: Staffer, batch_id: int) -> IngestSummary:
+    """The batch as the user's department may see it (another department's is not found, and
+    the reach for it audited)."""
     platform = platform_of(request)
-    summary = await run_in_threadpool(
+    return await run_in_threadpool(
         batches.get_batch,
         platform.read_uow(),
         batch_id,
@@ -224,6 +218,3 @@ async def error_report(request: Request, batch_id: DbId) -> Response:
         actor=me.actor,
         refusals=platform.uow(),
     )
-    with i18n.use_language(language(request)):
-        rows = [(p.row, p.field, reason_in_words(p), p.code) for p in summary.errors]
-    return csv_download(f"batch-{batch_id}-errors.csv", REJECTS_COLUMNS, rows)
