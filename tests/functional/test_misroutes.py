@@ -1,6 +1,7 @@
-"""A department that reaches for another department's case, check or batch is told it does not
-exist, and the reach is audited as a refusal for want of a mandate (`mandate:refused`, with the
-step it was reached for), by API and in the console alike; nothing of the case changes."""
+"""A department that reaches for another department's case, check, batch or list entry is told
+it does not exist, and the reach is audited as a refusal for want of a mandate
+(`mandate:refused`, with the step it was reached for), by API and in the console alike; nothing
+of the case changes."""
 
 from __future__ import annotations
 
@@ -168,3 +169,72 @@ def test_a_department_reaching_for_another_departments_batch_is_refused_and_audi
     ]
     assert client.get(f"/api/v1/batches/{batch}", headers=amr).status_code == 200
     assert len(_refusals(seeded)) == 2
+
+
+def test_a_department_reaching_for_another_departments_listing_is_refused_and_audited(
+    client: TestClient, amr: Headers, court: Headers, seeded: UowFactory
+) -> None:
+    number = citizen_id(born=date(1979, 7, 7))
+    record = submit(client, amr, penalty_row(subject_id=number))
+    proposed = client.post(
+        "/api/v1/lists/proposals",
+        json={
+            "list_type": "FOOD-DRUG-SERIOUS",
+            "subject": number,
+            "grounds": "sold food past its date, repeatedly",
+            "basis_records": [record],
+        },
+        headers=amr,
+    )
+    assert proposed.status_code == 201, proposed.text
+    entry = int(proposed.json()["id"])
+    url = f"/api/v1/lists/entries/{entry}"
+    with seeded() as uow:
+        subject = uow.records.get(record).subject_id
+
+    reaches = [
+        client.get(url, headers=court),
+        client.get(f"{url}/notice", headers=court),
+        client.post(f"{url}/notice", headers=court),
+        client.post(f"{url}/decision", json={"reasons": "established"}, headers=court),
+        client.post(f"{url}/publication", headers=court),
+        client.post(f"{url}/withdrawal", headers=court),
+        client.post(
+            f"{url}/extension", json={"months": 36, "decided_on": "2026-11-02"}, headers=court
+        ),
+        client.post(
+            f"{url}/deletion-ground",
+            json={"ground": "performed", "arose_on": "2026-11-02"},
+            headers=court,
+        ),
+    ]
+    for refused in reaches:
+        assert refused.status_code == 404, refused.text
+        assert refused.json()["detail"] == f"list entry {entry} does not exist"
+    court_key = _refusals(seeded)[0][0]
+    assert _refusals(seeded) == [
+        (court_key, step, "BJ-HCOURT", subject)
+        for step in (
+            "listing:read",
+            "listing:document",
+            "listing:notice_served",
+            "listing:decided",
+            "listing:published",
+            "listing:withdrawn",
+            "listing:extended",
+            "listing:deletion_ground_noted",
+        )
+    ]
+
+    me = sign_in(client, "zhou.court", Role.SOURCE_DEPARTMENT, "BJ-HCOURT")
+    assert client.get(f"/console/listings/{entry}/notice.pdf").status_code == 404
+    client.post(f"/console/listings/{entry}/notice", data={"csrf": me.csrf})
+    assert [step for _, step, _, _ in _refusals(seeded)[8:]] == [
+        "listing:document",
+        "listing:notice_served",
+    ]
+
+    # The department that proposed it moves it on, and nothing more is refused.
+    assert client.post(f"{url}/notice", headers=amr).status_code == 200
+    assert client.get(url, headers=amr).json()["state"] == "noticed"
+    assert len(_refusals(seeded)) == 10

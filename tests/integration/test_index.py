@@ -288,7 +288,9 @@ def _step(
         return action
     if action == "decide":
         for entry_id in list(world.pending):
-            entry = lists.get_entry(make_uow(), policy, entry_id, department=None).entry
+            entry = lists.get_entry(
+                make_uow(), policy, entry_id, department=None, actor="test"
+            ).entry
             deadline = entry.defence_deadline
             if deadline is not None and deadline.day < today:
                 lists.decide(
@@ -312,7 +314,9 @@ def _step(
         return action
     if action == "end":
         for entry_id in rng.sample(world.entries, k=min(20, len(world.entries))):
-            entry = lists.get_entry(make_uow(), policy, entry_id, department=None).entry
+            entry = lists.get_entry(
+                make_uow(), policy, entry_id, department=None, actor="test"
+            ).entry
             if entry.state in (EntryState.DECIDED, EntryState.PUBLISHED) and entry.is_in_force_on(
                 today
             ):

@@ -206,7 +206,7 @@ def test_a_platform_listing_runs_notice_defence_decision_publication_and_exit(
         (EventTag.LISTING_PUBLISHED.value, "amr-web"),
         (EventTag.LISTING_EXITED.value, "amr-head"),
     ]
-    stored_entry = lists.get_entry(seeded(), policy, entry_id, department=None).entry
+    stored_entry = lists.get_entry(seeded(), policy, entry_id, department=None, actor="test").entry
     assert stored_entry == ended.entry
     assert stored_entry.defence == "已停止销售并召回全部产品"
 
@@ -378,12 +378,11 @@ def test_a_department_cannot_see_or_move_another_departments_entry(
     with pytest.raises(NotFound):
         lists.withdraw(seeded(), policy, entry_id, department="BJ-TAX", actor="tax-1")
     with pytest.raises(NotFound):
-        lists.get_entry(seeded(), policy, entry_id, department="BJ-TAX")
+        lists.get_entry(seeded(), policy, entry_id, department="BJ-TAX", actor="tax-1")
     with pytest.raises(NotFound):
         lists.serve_notice(seeded(), policy, entry_id + 1, department=None, actor="centre-1")
-    assert lists.get_entry(seeded(), policy, entry_id, department=None).entry.state is (
-        EntryState.PROPOSED
-    )
+    stored = lists.get_entry(seeded(), policy, entry_id, department=None, actor="centre-1")
+    assert stored.entry.state is EntryState.PROPOSED
     assert [tag for tag, _ in _trail(seeded, entry_id)] == [EventTag.LISTING_PROPOSED.value]
 
 

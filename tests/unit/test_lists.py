@@ -41,7 +41,7 @@ from xinyong.domain.lists import (
 )
 from xinyong.domain.policy import Policy
 from xinyong.policy import PACKAGED, read_toml
-from xinyong.services import decided_lists, lists
+from xinyong.services import decided_lists, documents, lists
 from xinyong.services.records import Stored
 
 AT = datetime(2026, 9, 25, 9, 30, tzinfo=UTC)
@@ -1059,12 +1059,27 @@ def test_a_department_cannot_see_or_move_another_departments_entry(
 ) -> None:
     _, entry_id = _proposal(uow, policy)
     before = uow.snapshot()
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=f"list entry {entry_id} does not exist"):
         lists.serve_notice(uow, policy, entry_id, department="BJ-TAX", actor="tax-1")
-    with pytest.raises(NotFound):
-        lists.get_entry(uow, policy, entry_id, department="BJ-TAX")
-    assert uow.committed == before
-    assert lists.get_entry(uow, policy, entry_id, department="BJ-AMR").department == "BJ-AMR"
+    with pytest.raises(NotFound, match=f"list entry {entry_id} does not exist"):
+        lists.get_entry(uow, policy, entry_id, department="BJ-TAX", actor="tax-1")
+    with pytest.raises(NotFound, match=f"list entry {entry_id} does not exist"):
+        documents.document_of(uow, policy, entry_id, department="BJ-TAX", actor="tax-1")
+    # To another department the entry does not exist; each reach for it is audited, with the
+    # step and the person, and nothing else changed.
+    refused = uow.committed.audit[len(before.audit) :]
+    assert [(e.tag, e.entity_id, e.actor) for e in refused] == [
+        (EventTag.MANDATE_REFUSED, "listing:notice_served", "tax-1"),
+        (EventTag.MANDATE_REFUSED, "listing:read", "tax-1"),
+        (EventTag.MANDATE_REFUSED, "listing:document", "tax-1"),
+    ]
+    with uow:
+        subject_id = uow.entries.get(entry_id, policy.list_types).subject_id
+    assert {e.subject_id for e in refused} == {subject_id}
+    assert uow.committed.entries == before.entries
+    view = lists.get_entry(uow, policy, entry_id, department="BJ-AMR", actor="amr-1")
+    assert view.department == "BJ-AMR"
+    assert len(uow.committed.audit) == len(before.audit) + 3
 
 
 def test_a_court_record_is_recorded_on_its_list_once_and_ended_on_one_of_its_grounds(

@@ -210,7 +210,11 @@ def show_entry(entry: int) -> None:
     """Show one entry and where its procedure stands."""
     from xinyong.services import lists as listing
 
-    _run(lambda uow, policy: listing.get_entry(uow, policy, entry, department=None))
+    _run(
+        lambda uow, policy: listing.get_entry(
+            uow, policy, entry, department=None, actor=context.CLI_ACTOR
+        )
+    )
 
 
 @app.command("entries")
@@ -257,14 +261,15 @@ def document(
 ) -> None:
     """Write the prior notice (with the repair notice) or the decision, as PDF or HTML."""
     from xinyong.services import documents
-    from xinyong.services import lists as listing
 
     if kind not in ("notice", "decision"):
         context.fail("kind must be notice or decision", code=1)
     p = context.platform()
     policy = p.policy
     with context.domain_errors():
-        doc = listing.document_of(p.uow(), policy, entry, department=None)
+        doc = documents.document_of(
+            p.uow(), policy, entry, department=None, actor=context.CLI_ACTOR
+        )
         html = (
             documents.render_notice_html(doc)
             if kind == "notice"

@@ -14,7 +14,7 @@ from xinyong.domain.exchange import EventKind
 from xinyong.domain.lists import Decider, ListType, record_decided_listing, require_decider
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, conduct_date
-from xinyong.services.audit import record_refusal
+from xinyong.services.audit import misroutes_audited, record_refusal
 from xinyong.services.lists import (
     EntryView,
     audit_entry,
@@ -176,8 +176,10 @@ def extend_listing(
     """Record an extension the deciding authority decided (a court's one to three more years),
     also after the fact; checks follow the new period at once."""
     try:
-        with uow:
-            entry, owner = owned(uow, policy, entry_id, department)
+        with misroutes_audited(uow, actor=actor, department=department), uow:
+            entry, owner = owned(
+                uow, policy, entry_id, department, action=EventTag.LISTING_EXTENDED.value
+            )
             require_decider(
                 entry.list_type, uow.departments.get(department) if department else None
             )
@@ -215,8 +217,10 @@ def note_deletion_ground(
     """Record that a deletion ground arose (performance, settlement, the creditor's consent …):
     the deciding authority must delete the listing within the list's working days of that day
     (a court: 3). The listing stays in force until it does; past the deadline it is overdue."""
-    with uow:
-        entry, owner = owned(uow, policy, entry_id, department)
+    with misroutes_audited(uow, actor=actor, department=department), uow:
+        entry, owner = owned(
+            uow, policy, entry_id, department, action=EventTag.LISTING_DELETION_GROUND.value
+        )
         today = business_date(uow.now())
         if arose_on > today:
             raise Invalid("arose_on: a deletion ground cannot arise in the future")

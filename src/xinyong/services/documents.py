@@ -1,4 +1,5 @@
-"""The listing procedure's printed documents: prior notice with repair notice, and the decision."""
+"""The listing procedure's printed documents: prior notice with repair notice, and the decision;
+gathered for one entry (`document_of`) and printed here."""
 
 from __future__ import annotations
 
@@ -6,17 +7,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from xinyong.domain.calendar import CHINA_TIME, add_months
-from xinyong.domain.catalog import SubjectType
+from xinyong.domain.catalog import Severity, SubjectType
 from xinyong.domain.errors import Conflict
 from xinyong.domain.identifiers import mask_citizen_id, normalise
-from xinyong.domain.lists import Decider, EntryState, ListEntry, ListType, PeriodRule
+from xinyong.domain.lists import Decider, EntryState, ListEntry, ListKind, ListType, PeriodRule
 from xinyong.domain.measures import Measure
+from xinyong.domain.policy import Policy
+from xinyong.services.audit import misroutes_audited
+from xinyong.services.lists import owned
 from xinyong.services.pdf import FontUnavailable, PdfUnavailable, Printer, render_pdf
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
 
 __all__ = [
     "CHINA_TIME",
@@ -252,3 +259,35 @@ def _day(value: date) -> str:
     if isinstance(value, datetime):
         return f"{text} {value:%H:%M} ({value:%Y-%m-%d %H:%M} {value.tzname()})"
     return f"{text} ({value.isoformat()})"
+
+
+def document_of(
+    uow: UnitOfWork,
+    policy: Policy,
+    entry_id: int,
+    *,
+    department: str | None,
+    actor: str,
+    refusals: UnitOfWork | None = None,
+) -> ListingDocument:
+    """Everything a notice or decision prints about one entry (rendered below);
+    a department's reach for another's entry is audited as `get_entry`'s is."""
+    with misroutes_audited(refusals or uow, actor=actor, department=department), uow:
+        entry, owner = owned(uow, policy, entry_id, department, action="listing:document")
+        subject = uow.subjects.get(entry.subject_id)
+        proposer = uow.departments.get(owner) if owner else None
+        now = uow.now()
+    list_type = entry.list_type
+    measures = tuple(m for m in policy.registry.measures.values() if list_type.code in m.triggers)
+    repair = None
+    if list_type.kind is ListKind.SERIOUS_UNTRUSTWORTHY:
+        repair = policy.periods.classes[Severity.SERIOUS].repair_after_months
+    return ListingDocument(
+        entry=entry,
+        subject_name=subject.name,
+        subject_number=subject.number,
+        proposer=proposer.name if proposer else entry.proposed_by,
+        measures=tuple(sorted(measures, key=lambda m: m.code)),
+        issued_at=now,
+        repair_after_months=repair,
+    )

@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
-from xinyong.domain.catalog import Severity
 from xinyong.domain.checks import ChangeKind
-from xinyong.domain.errors import Invalid, NotFound
+from xinyong.domain.errors import Invalid, NotFound, NotRouted
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.lists import (
     CLEAN_STATUS_ENDERS,
@@ -24,7 +23,6 @@ from xinyong.domain.lists import (
     SERIOUS_LISTING,
     IllegalTransition,
     ListEntry,
-    ListKind,
     ListType,
     MinorNeverListed,
     propose_listing,
@@ -33,7 +31,6 @@ from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus, conduct_date
 from xinyong.domain.subjects import Subject
 from xinyong.services import audit
-from xinyong.services.documents import ListingDocument
 from xinyong.services.outbound import queue_listing
 from xinyong.services.publication import ResultPage
 from xinyong.services.subjects import find_subject
@@ -249,14 +246,17 @@ def owned(
     entry_id: int,
     department: str | None,
     *,
+    action: str,
     subject_id: int | None = None,
 ) -> tuple[ListEntry, str | None]:
     """An entry and its department; another department's entry, or (for a person acting on
-    their own file, `subject_id`) another person's, does not exist for the caller."""
+    their own file, `subject_id`) another person's, does not exist for the caller. A
+    department's reach for another's is a refusal for want of a mandate (`NotRouted`, for
+    `services.audit.misroutes_audited` to audit as the step `action`)."""
     entry = uow.entries.get(entry_id, policy.list_types)
     owner = uow.entries.department_of(entry_id)
     if department is not None and owner != department:
-        raise NotFound(f"list entry {entry_id} does not exist")
+        raise NotRouted(f"list entry {entry_id}", action=action, subject_id=entry.subject_id)
     if subject_id is not None and entry.subject_id != subject_id:
         raise NotFound(f"list entry {entry_id} does not exist")
     return entry, owner
@@ -276,8 +276,10 @@ def _step(
 ) -> EntryView:
     """Load, transition, store and audit one entry. A step that changes the days the entry is
     in force (a decision, an exit) also appends to the change log, which checks follow."""
-    with uow:
-        entry, owner = owned(uow, policy, entry_id, department, subject_id=subject_id)
+    with audit.misroutes_audited(uow, actor=actor, department=department), uow:
+        entry, owner = owned(
+            uow, policy, entry_id, department, action=tag.value, subject_id=subject_id
+        )
         before = entry.force_window()
         now = uow.now()
         step(entry, business_date(now))
@@ -459,10 +461,18 @@ def withdraw(
 
 
 def get_entry(
-    uow: UnitOfWork, policy: Policy, entry_id: int, *, department: str | None
+    uow: UnitOfWork,
+    policy: Policy,
+    entry_id: int,
+    *,
+    department: str | None,
+    actor: str,
+    refusals: UnitOfWork | None = None,
 ) -> EntryView:
-    with uow:
-        entry, owner = owned(uow, policy, entry_id, department)
+    """One entry (a department only its own; reaching for another's is audited through
+    `refusals`, `uow` itself unless it only reads)."""
+    with audit.misroutes_audited(refusals or uow, actor=actor, department=department), uow:
+        entry, owner = owned(uow, policy, entry_id, department, action="listing:read")
         return EntryView(entry, uow.subjects.get(entry.subject_id), owner)
 
 
@@ -490,28 +500,3 @@ def entries_of(uow: UnitOfWork, policy: Policy, subject_id: int) -> list[EntryVi
             EntryView(entry, subject, uow.entries.department_of(entry.id or 0))
             for entry in uow.entries.of_subject(subject_id, policy.list_types)
         ]
-
-
-def document_of(
-    uow: UnitOfWork, policy: Policy, entry_id: int, *, department: str | None
-) -> ListingDocument:
-    """Everything a notice or decision prints about one entry (rendered by services.documents)."""
-    with uow:
-        entry, owner = owned(uow, policy, entry_id, department)
-        subject = uow.subjects.get(entry.subject_id)
-        proposer = uow.departments.get(owner) if owner else None
-        now = uow.now()
-    list_type = entry.list_type
-    measures = tuple(m for m in policy.registry.measures.values() if list_type.code in m.triggers)
-    repair = None
-    if list_type.kind is ListKind.SERIOUS_UNTRUSTWORTHY:
-        repair = policy.periods.classes[Severity.SERIOUS].repair_after_months
-    return ListingDocument(
-        entry=entry,
-        subject_name=subject.name,
-        subject_number=subject.number,
-        proposer=proposer.name if proposer else entry.proposed_by,
-        measures=tuple(sorted(measures, key=lambda m: m.code)),
-        issued_at=now,
-        repair_after_months=repair,
-    )

@@ -158,11 +158,13 @@ async def document(request: Request, entry_id: DbId, document: str) -> Response:
         return page(request, "missing.html", status=404, me=me)
     platform = platform_of(request)
     doc = await run_in_threadpool(
-        listing.document_of,
+        documents.document_of,
         platform.read_uow(),
         platform.policy,
         entry_id,
         department=me.department,
+        actor=me.actor,
+        refusals=platform.uow(),  # the read-only unit of work cannot write the refusal
     )
     render = (
         documents.render_notice_html if document == "notice" else documents.render_decision_html

@@ -237,7 +237,7 @@ def show_entry(
 ) -> ListEntryPublic:
     """One entry and where its procedure stands (a department sees its own entries)."""
     return ListEntryPublic.from_view(
-        listing.get_entry(uow, policy, entry_id, department=key.department),
+        listing.get_entry(uow, policy, entry_id, department=key.department, actor=key.actor),
         today,
     )
 
@@ -364,7 +364,7 @@ async def download_document(
 ) -> Response:
     """The prior notice (with the repair notice) or the listing decision, as HTML or PDF."""
     doc = await run_in_threadpool(
-        listing.document_of, uow, policy, entry_id, department=key.department
+        documents.document_of, uow, policy, entry_id, department=key.department, actor=key.actor
     )
     render = (
         documents.render_notice_html if document == "notice" else documents.render_decision_html
