@@ -641,6 +641,10 @@ def test_report_renders_to_pdf_with_the_code_on_every_page(tmp_path: Path) -> No
         assert f"第 {number} 页，共 {len(pages)} 页" in page
     assert "张三" in text
     assert MASKED_NUMBER in text
+    # The lists' numbers are printed as text (report.css), each on its item's first line.
+    measures = [line.strip() for line in text.splitlines() if "适用事项" in line]
+    assert measures
+    assert all(re.match(rf"{n}\.\s*\S", line) for n, line in enumerate(measures, start=1))
 
 
 def test_identity_reviews_show_in_the_cases_section_in_either_language() -> None:
