@@ -1,7 +1,7 @@
-"""A department that reaches for another department's case, check, batch or list entry is told
-it does not exist, and the reach is audited as a refusal for want of a mandate
-(`mandate:refused`, with the step it was reached for), by API and in the console alike; nothing
-of the case changes."""
+"""A department that reaches for another department's case, check, batch or list entry, or a
+person for another person's record, case or evidence, is told it does not exist, and the reach
+is audited as a refusal for want of a mandate (`mandate:refused`, with the step it was reached
+for), by API, console and portal alike; nothing of what was reached for changes."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tests.conftest import Clock
 from tests.factories import citizen_id, penalty_row
 from tests.functional.consoles import sign_in
 from tests.functional.helpers import (
+    PASSWORD,
     Headers,
     KeyFor,
     UowFactory,
@@ -238,3 +239,74 @@ def test_a_department_reaching_for_another_departments_listing_is_refused_and_au
     assert client.post(f"{url}/notice", headers=amr).status_code == 200
     assert client.get(url, headers=amr).json()["state"] == "noticed"
     assert len(_refusals(seeded)) == 10
+
+
+def test_a_person_reaching_for_another_persons_file_is_refused_and_audited(
+    client: TestClient, amr: Headers, seeded: UowFactory
+) -> None:
+    owner = sign_up(client, citizen_id(born=date(1983, 8, 8)), "孙丽")
+    record = submit(client, amr, penalty_row(subject_id=owner.number, subject_name="孙丽"))
+    objection = int(object_to(client, owner, record)["id"])
+    prober = sign_up(client, citizen_id(born=date(1984, 9, 9)), "周强")
+    submit(client, amr, penalty_row(subject_id=prober.number, subject_name="周强"))
+    entry = client.post(
+        "/api/v1/lists/proposals",
+        json={
+            "list_type": "FOOD-DRUG-SERIOUS",
+            "subject": owner.number,
+            "grounds": "sold food past its date, repeatedly",
+            "basis_records": [record],
+        },
+        headers=amr,
+    ).json()["id"]
+    assert client.post(f"/api/v1/lists/entries/{entry}/notice", headers=amr).status_code == 200
+
+    reaches = [
+        client.post(
+            "/api/v1/me/objections",
+            json={"record_id": record, "ground": "error_or_omission", "reasons": "不是我的"},
+            headers=prober.headers,
+        ),
+        client.post(
+            f"/api/v1/me/objections/{objection}/evidence",
+            files={"file": ("note.pdf", b"%PDF-1.4 not mine", "application/pdf")},
+            headers=prober.headers,
+        ),
+        client.post(
+            "/api/v1/me/repairs",
+            json={"record_id": record, "obligations_performed": True, "commitment": "守信"},
+            headers=prober.headers,
+        ),
+        client.post(
+            f"/api/v1/me/list-entries/{entry}/defence",
+            json={"text": "不是我的"},
+            headers=prober.headers,
+        ),
+    ]
+    for refused in reaches:
+        assert refused.status_code == 404, refused.text
+        assert "does not exist" in refused.json()["detail"]
+    prober_key = _refusals(seeded)[0][0]
+    assert prober_key.startswith("account:")
+    assert _refusals(seeded) == [
+        (prober_key, step, None, owner.subject_id)
+        for step in ("objection:file", "evidence:add", "repair:apply", "listing:defence_stated")
+    ]
+
+    # On the portal too: the page of another person's objection is not found, and audited.
+    client.cookies.clear()
+    signed_in = client.post("/portal/login", data={"number": prober.number, "password": PASSWORD})
+    assert signed_in.status_code == 200
+    assert client.get(f"/portal/me/objections/{objection}").status_code == 404
+    assert [step for _, step, _, _ in _refusals(seeded)[4:]] == ["objection:read"]
+
+    # The person whose file it is reads their own objection, and nothing is refused.
+    assert (
+        client.post(
+            f"/api/v1/me/objections/{objection}/evidence",
+            files={"file": ("note.pdf", b"%PDF-1.4 mine", "application/pdf")},
+            headers=owner.headers,
+        ).status_code
+        == 201
+    )
+    assert len(_refusals(seeded)) == 5

@@ -177,6 +177,13 @@ def test_a_grant_to_an_unknown_party_is_not_found_and_a_revocation_happens_once(
         revoke_authorisation(
             uow, subject_id=subject_id + 1, authorisation_id=granted.id or 0, actor="account:2"
         )
+    reach = uow.committed.audit[-1]  # and the reach for it is audited
+    assert (reach.tag, reach.entity_id, reach.actor, reach.subject_id) == (
+        EventTag.MANDATE_REFUSED,
+        "authorisation:revoke",
+        "account:2",
+        subject_id,
+    )
     revoke_authorisation(
         uow, subject_id=subject_id, authorisation_id=granted.id or 0, actor="account:1"
     )

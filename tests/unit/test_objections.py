@@ -248,7 +248,7 @@ def test_an_objection_to_someone_elses_record_is_not_found(
 ) -> None:
     mine, theirs = submitted(uow, policy), submitted(uow, policy)
     before = uow.snapshot()
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=f"record {theirs.record.id} does not exist"):
         file_objection(
             uow,
             policy,
@@ -259,4 +259,13 @@ def test_an_objection_to_someone_elses_record_is_not_found(
             reasons="不是我的记录",
             actor="account:1",
         )
-    assert uow.committed == before
+    # The reach for another person's record is audited, and that is all that changed.
+    [reach] = uow.committed.audit[len(before.audit) :]
+    assert (reach.tag, reach.entity_id, reach.actor) == (
+        EventTag.MANDATE_REFUSED,
+        "objection:file",
+        "account:1",
+    )
+    assert reach.subject_id == theirs.record.subject_id
+    assert uow.committed.objections == before.objections
+    assert uow.committed.records == before.records

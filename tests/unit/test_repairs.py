@@ -187,7 +187,7 @@ def test_only_negative_information_of_ones_own_is_repaired(
     before = uow.snapshot()
     with pytest.raises(Invalid, match="not negative"):
         _apply(uow, policy, neutral)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=f"record {someone_else.record.id} does not exist"):
         apply_for_repair(
             uow,
             policy,
@@ -197,7 +197,17 @@ def test_only_negative_information_of_ones_own_is_repaired(
             commitment=COMMITMENT,
             actor="account:1",
         )
-    assert uow.committed == before
+    # Another person's record does not exist for them; the reach for it is audited, and that
+    # is all that changed.
+    [reach] = uow.committed.audit[len(before.audit) :]
+    assert (reach.tag, reach.entity_id, reach.actor) == (
+        EventTag.MANDATE_REFUSED,
+        "repair:apply",
+        "account:1",
+    )
+    assert reach.subject_id == someone_else.record.subject_id
+    assert uow.committed.repairs == before.repairs
+    assert uow.committed.records == before.records
 
 
 def test_what_an_application_would_be_refused_for_today_is_known_before_it_is_made(

@@ -49,14 +49,30 @@ class OutsideMandate(NotAllowed):
 
 
 class NotRouted(NotFound):
-    """A department reached for a case, check or batch that is another department's: to the
-    caller it does not exist (its detail says only that), and the reach is a refusal for want
-    of a mandate, audited as one (`refusal`, with the person it is about, if known)."""
+    """A department reached for a case, check, batch or list entry that is another
+    department's, or a person for what is another person's (`owner`): to the caller it does not
+    exist (its detail says only that), and the reach is a refusal for want of a mandate,
+    audited as one (`refusal`, with the person it is about, if known)."""
 
-    def __init__(self, what: str, *, action: str, subject_id: int | None = None) -> None:
+    def __init__(
+        self,
+        what: str,
+        *,
+        action: str,
+        subject_id: int | None = None,
+        owner: str = "department",
+    ) -> None:
         super().__init__(f"{what} does not exist")
-        self.refusal = OutsideMandate(f"{what} is another department's", action=action)
+        self.refusal = OutsideMandate(f"{what} is another {owner}'s", action=action)
         self.subject_id = subject_id
+
+
+class NotYours(NotRouted):
+    """A person reached for another person's record, list entry, case or authorisation
+    (`subject_id`, the person it is theirs): refused and audited as `NotRouted` is."""
+
+    def __init__(self, what: str, *, action: str, subject_id: int) -> None:
+        super().__init__(what, action=action, subject_id=subject_id, owner="person")
 
 
 class Invalid(DomainError):

@@ -60,10 +60,10 @@ def record_refusal(
 
 @contextmanager
 def misroutes_audited(uow: UnitOfWork, *, actor: str, department: str | None) -> Iterator[None]:
-    """Audit a department's reach for another department's case, check or batch (`NotRouted`
-    raised inside) as a refusal, through `uow` once the work inside has let go of it; the
-    caller is answered "does not exist" all the same. Enter it before the unit of work:
-    `with misroutes_audited(uow, ...), uow:`."""
+    """Audit a department's reach for another department's case, check, batch or list entry,
+    or a person's for another person's (`NotRouted` raised inside), as a refusal, through `uow`
+    once the work inside has let go of it; the caller is answered "does not exist" all the
+    same. Enter it before the unit of work: `with misroutes_audited(uow, ...), uow:`."""
     try:
         yield
     except NotRouted as exc:

@@ -15,7 +15,7 @@ from xinyong.domain.authorisations import Authorisation, grant
 from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import SharingScope, SubjectType
 from xinyong.domain.departments import Department
-from xinyong.domain.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
+from xinyong.domain.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, NotYours
 from xinyong.domain.exchange import Change, EntityType
 from xinyong.domain.identifiers import normalise
 from xinyong.domain.index import person_key
@@ -33,6 +33,7 @@ from xinyong.domain.querylog import (
 from xinyong.domain.records import CreditRecord
 from xinyong.domain.subjects import Subject
 from xinyong.services.agencies import require_standing
+from xinyong.services.audit import misroutes_audited
 from xinyong.services.feed import key_of
 from xinyong.services.subjects import find_subject
 
@@ -93,10 +94,16 @@ def grant_authorisation(
 def revoke_authorisation(
     uow: UnitOfWork, *, subject_id: int, authorisation_id: int, actor: str
 ) -> Authorisation:
-    with uow:
+    """Revoke one of the person's own authorisations (another person's does not exist for
+    them, and the reach for it is audited)."""
+    with misroutes_audited(uow, actor=actor, department=None), uow:
         authorisation = uow.authorisations.get(authorisation_id)
         if authorisation.subject_id != subject_id:
-            raise NotFound(f"authorisation {authorisation_id} does not exist")
+            raise NotYours(
+                f"authorisation {authorisation_id}",
+                action="authorisation:revoke",
+                subject_id=authorisation.subject_id,
+            )
         if authorisation.revoked_at is not None:
             raise Conflict(f"authorisation {authorisation_id} is revoked already")
         authorisation.revoked_at = uow.now()

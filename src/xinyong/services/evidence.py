@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
-from xinyong.domain.errors import Conflict, Invalid, NotFound, NotRouted
+from xinyong.domain.errors import Conflict, Invalid, NotFound, NotRouted, NotYours
 from xinyong.domain.objections import Objection, ObjectionStatus
 from xinyong.domain.repairs import Repair, RepairStatus
 from xinyong.services.audit import misroutes_audited
@@ -85,20 +85,28 @@ DECIDED = frozenset({ObjectionStatus.DECIDED, RepairStatus.REPAIRED, RepairStatu
 
 
 def _own_case(
-    uow: UnitOfWork, case_type: CaseType, case_id: int, subject_id: int
+    uow: UnitOfWork, case_type: CaseType, case_id: int, subject_id: int, *, step: str
 ) -> Objection | Repair:
     case = _case(uow, case_type, case_id)
     if case.subject_id != subject_id:
-        raise NotFound(f"{case_type.value} {case_id} does not exist")
+        what = f"{case_type.value} {case_id}"
+        raise NotYours(what, action=f"evidence:{step}", subject_id=case.subject_id)
     return case
 
 
 def files_of(
-    uow: UnitOfWork, case_type: CaseType, case_id: int, *, subject_id: int
+    uow: UnitOfWork,
+    case_type: CaseType,
+    case_id: int,
+    *,
+    subject_id: int,
+    actor: str,
+    refusals: UnitOfWork | None = None,
 ) -> list[EvidenceFile]:
-    """The files the person added to their own case."""
-    with uow:
-        _own_case(uow, case_type, case_id, subject_id)
+    """The files the person added to their own case (another person's case does not exist for
+    them, and the reach is audited through `refusals`, `uow` itself unless it only reads)."""
+    with misroutes_audited(refusals or uow, actor=actor, department=None), uow:
+        _own_case(uow, case_type, case_id, subject_id, step="list")
         return [EvidenceFile(*row) for row in uow.evidence.of_case(case_type, case_id)]
 
 
@@ -110,13 +118,14 @@ def add_evidence(
     subject_id: int,
     filename: str,
     content: bytes,
+    actor: str,
 ) -> int:
     """Add a file to the person's own objection or repair application while it is undecided; it
     stays with the case, under the content type its content shows (`evidence_kind`), whatever
     the sender called it."""
     kind = evidence_kind(content)
-    with uow:
-        case = _own_case(uow, case_type, case_id, subject_id)
+    with misroutes_audited(uow, actor=actor, department=None), uow:
+        case = _own_case(uow, case_type, case_id, subject_id, step="add")
         if case.status in DECIDED:
             raise Conflict(f"{case_type.value} {case_id} is decided: it takes no more evidence")
         evidence_id = uow.evidence.add(

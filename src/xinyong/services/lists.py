@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import ChangeKind
-from xinyong.domain.errors import Invalid, NotFound, NotRouted
+from xinyong.domain.errors import Invalid, NotFound, NotRouted, NotYours
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.lists import (
     CLEAN_STATUS_ENDERS,
@@ -250,15 +250,15 @@ def owned(
     subject_id: int | None = None,
 ) -> tuple[ListEntry, str | None]:
     """An entry and its department; another department's entry, or (for a person acting on
-    their own file, `subject_id`) another person's, does not exist for the caller. A
-    department's reach for another's is a refusal for want of a mandate (`NotRouted`, for
-    `services.audit.misroutes_audited` to audit as the step `action`)."""
+    their own file, `subject_id`) another person's, does not exist for the caller. Either reach
+    is a refusal for want of a mandate (`NotRouted`, for `services.audit.misroutes_audited` to
+    audit as the step `action`)."""
     entry = uow.entries.get(entry_id, policy.list_types)
     owner = uow.entries.department_of(entry_id)
     if department is not None and owner != department:
         raise NotRouted(f"list entry {entry_id}", action=action, subject_id=entry.subject_id)
     if subject_id is not None and entry.subject_id != subject_id:
-        raise NotFound(f"list entry {entry_id} does not exist")
+        raise NotYours(f"list entry {entry_id}", action=action, subject_id=entry.subject_id)
     return entry, owner
 
 

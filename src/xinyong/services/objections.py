@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import ChangeKind
-from xinyong.domain.errors import Conflict, Invalid, NotFound, NotRouted, OutsideMandate
+from xinyong.domain.errors import Conflict, Invalid, NotRouted, NotYours, OutsideMandate
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import OUTCOME_KINDS, FeedKind
 from xinyong.domain.lists import ListEntry
@@ -91,17 +91,22 @@ def file_objection(
     evidence: Sequence[tuple[str, str, bytes]] = (),
     actor: str,
 ) -> Objection:
-    """File an objection: the item is marked at once, routed to its source, the clock starts."""
-    with uow:
+    """File an objection: the item is marked at once, routed to its source, the clock starts.
+    Another person's record or entry does not exist for the person, and the reach is audited."""
+    with misroutes_audited(uow, actor=actor, department=None), uow:
         if record_id is not None:
             record = uow.records.get(record_id)
             if record.subject_id != subject_id:
-                raise NotFound(f"record {record_id} does not exist")
+                raise NotYours(
+                    f"record {record_id}", action="objection:file", subject_id=record.subject_id
+                )
             department = record.department
         elif entry_id is not None:
             entry = uow.entries.get(entry_id, policy.list_types)
             if entry.subject_id != subject_id:
-                raise NotFound(f"list entry {entry_id} does not exist")
+                raise NotYours(
+                    f"list entry {entry_id}", action="objection:file", subject_id=entry.subject_id
+                )
             department = uow.entries.department_of(entry_id) or ""
             if not department:
                 raise Conflict(f"list entry {entry_id} has no department to route an objection to")
@@ -304,12 +309,24 @@ def objections_of(uow: UnitOfWork, subject_id: int) -> list[Objection]:
         return uow.objections.of_subject(subject_id)
 
 
-def objection_of(uow: UnitOfWork, subject_id: int, objection_id: int) -> Objection:
-    """One of the person's own objections (another person's is not found)."""
-    with uow:
+def objection_of(
+    uow: UnitOfWork,
+    subject_id: int,
+    objection_id: int,
+    *,
+    actor: str,
+    refusals: UnitOfWork | None = None,
+) -> Objection:
+    """One of the person's own objections (another person's is not found, and the reach for it
+    is audited through `refusals`, `uow` itself unless it only reads)."""
+    with misroutes_audited(refusals or uow, actor=actor, department=None), uow:
         objection = uow.objections.get(objection_id)
-    if objection.subject_id != subject_id:
-        raise NotFound(f"objection {objection_id} does not exist")
+        if objection.subject_id != subject_id:
+            raise NotYours(
+                f"objection {objection_id}",
+                action="objection:read",
+                subject_id=objection.subject_id,
+            )
     return objection
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import add_working_days, business_date
-from xinyong.domain.errors import Conflict, DomainError, Invalid, NotFound, NotRouted
+from xinyong.domain.errors import Conflict, DomainError, Invalid, NotRouted, NotYours
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import FeedKind
 from xinyong.domain.policy import Policy
@@ -107,11 +107,14 @@ def apply_for_repair(
     evidence: Sequence[tuple[str, str, bytes]] = (),
     actor: str,
 ) -> Repair:
-    """One window for every kind of negative record; routed to the department that found it."""
-    with uow:
+    """One window for every kind of negative record; routed to the department that found it.
+    Another person's record does not exist for the person, and the reach is audited."""
+    with misroutes_audited(uow, actor=actor, department=None), uow:
         record = uow.records.get(record_id)
         if record.subject_id != subject_id:
-            raise NotFound(f"record {record_id} does not exist")
+            raise NotYours(
+                f"record {record_id}", action="repair:apply", subject_id=record.subject_id
+            )
         _require_negative_in_force(policy, record)
         now = uow.now()
         today = business_date(now)

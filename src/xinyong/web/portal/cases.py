@@ -4,6 +4,7 @@ applications (apply, timeline, deadlines, what is missing)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -79,11 +80,18 @@ async def _objection_page(
     added: bool = False,
 ) -> HTMLResponse:
     objection = await run_in_threadpool(
-        objections.objection_of, uow, person.subject_id, objection_id
+        partial(objections.objection_of, actor=person.actor),
+        uow,
+        person.subject_id,
+        objection_id,
     )
     files = await run_in_threadpool(
         lambda: evidence.files_of(
-            uow, CaseType.OBJECTION, objection_id, subject_id=person.subject_id
+            uow,
+            CaseType.OBJECTION,
+            objection_id,
+            subject_id=person.subject_id,
+            actor=person.actor,
         )
     )
     items = await run_in_threadpool(_items, uow, policy, person.subject_id)
@@ -146,6 +154,7 @@ def _adding(
             subject_id=person.subject_id,
             filename=(file.filename or "evidence")[:200],
             content=content,
+            actor=person.actor,
         )
 
     return work
@@ -195,7 +204,9 @@ async def _repairs_page(
     found = await run_in_threadpool(repairs.repairs_of, uow, person.subject_id)
     files = await run_in_threadpool(
         lambda: {
-            r.id: evidence.files_of(uow, CaseType.REPAIR, r.id or 0, subject_id=person.subject_id)
+            r.id: evidence.files_of(
+                uow, CaseType.REPAIR, r.id or 0, subject_id=person.subject_id, actor=person.actor
+            )
             for r in found
         }
     )

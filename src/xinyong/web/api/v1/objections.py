@@ -168,6 +168,7 @@ async def receive_evidence(
         subject_id=subject_id,
         filename=(file.filename or "evidence")[:200],
         content=content,
+        actor=key.actor,
     )
     return {"id": evidence_id, "bytes": len(content)}
 
