@@ -223,6 +223,22 @@ def words(text: str) -> str:
     return " ".join(text.split())
 
 
+def propose_food_listing(client: TestClient, headers: Headers, number: str, record: int) -> int:
+    """A serious food-safety listing proposed about `number` on `record`; the entry's id."""
+    proposed = client.post(
+        "/api/v1/lists/proposals",
+        json={
+            "list_type": "FOOD-DRUG-SERIOUS",
+            "subject": number,
+            "grounds": "sold food past its date, repeatedly",
+            "basis_records": [record],
+        },
+        headers=headers,
+    )
+    assert proposed.status_code == 201, proposed.text
+    return int(proposed.json()["id"])
+
+
 def record_listing(
     client: TestClient, headers: Headers, number: str, list_type: str = "COURT-DEBTORS"
 ) -> Any:

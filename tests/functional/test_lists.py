@@ -24,6 +24,7 @@ from tests.functional.helpers import (
     check,
     log_in,
     measures_for,
+    propose_food_listing,
     public_record,
     record_in,
     record_listing,
@@ -81,18 +82,7 @@ def test_a_platform_listing_waits_for_its_notice_and_the_defence_window(
 ) -> None:
     number = citizen_id(born=date(1970, 1, 2))
     record = submit(client, amr, penalty_row(subject_id=number))
-    proposed = client.post(
-        "/api/v1/lists/proposals",
-        json={
-            "list_type": "FOOD-DRUG-SERIOUS",
-            "subject": number,
-            "grounds": "sold food past its date, repeatedly",
-            "basis_records": [record],
-        },
-        headers=amr,
-    )
-    assert proposed.status_code == 201, proposed.text
-    entry_id = proposed.json()["id"]
+    entry_id = propose_food_listing(client, amr, number, record)
     url = f"/api/v1/lists/entries/{entry_id}"
     decision = {"reasons": "the grounds are established"}
 
@@ -286,17 +276,7 @@ def test_the_person_states_their_own_defence_within_the_window_and_only_on_their
     record = submit(client, amr, penalty_row(subject_id=number))
     submit(client, amr, penalty_row(subject_id=neighbour, subject_name="李四"))
     person, other = sign_up(client, number, "王秀英"), sign_up(client, neighbour, "李四")
-    proposed = client.post(
-        "/api/v1/lists/proposals",
-        json={
-            "list_type": "FOOD-DRUG-SERIOUS",
-            "subject": number,
-            "grounds": "sold food past its date, repeatedly",
-            "basis_records": [record],
-        },
-        headers=amr,
-    )
-    entry_id = proposed.json()["id"]
+    entry_id = propose_food_listing(client, amr, number, record)
     defence = {"text": "已全部下架并整改，请求不予列入"}
     url = f"/api/v1/me/list-entries/{entry_id}/defence"
 
@@ -351,18 +331,7 @@ def test_the_person_refuses_a_volunteer_honour_and_its_rewards_stop_at_once(
 
     # A serious listing is not the person's to refuse.
     record = submit(client, amr, penalty_row(subject_id=number, subject_name="张志愿"))
-    serious = client.post(
-        "/api/v1/lists/proposals",
-        json={
-            "list_type": "FOOD-DRUG-SERIOUS",
-            "subject": number,
-            "grounds": "sold food past its date, repeatedly",
-            "basis_records": [record],
-        },
-        headers=amr,
-    )
-    assert serious.status_code == 201, serious.text
-    serious_id = serious.json()["id"]
+    serious_id = propose_food_listing(client, amr, number, record)
     refused = client.post(f"/api/v1/me/list-entries/{serious_id}/refusal", headers=person.headers)
     assert "FOOD-DRUG-SERIOUS" in assert_problem(refused, 403)["detail"]
 

@@ -24,6 +24,7 @@ from tests.functional.helpers import (
     log_in,
     object_to,
     on,
+    propose_food_listing,
     sign_up,
     submit,
 )
@@ -177,18 +178,7 @@ def test_a_department_reaching_for_another_departments_listing_is_refused_and_au
 ) -> None:
     number = citizen_id(born=date(1979, 7, 7))
     record = submit(client, amr, penalty_row(subject_id=number))
-    proposed = client.post(
-        "/api/v1/lists/proposals",
-        json={
-            "list_type": "FOOD-DRUG-SERIOUS",
-            "subject": number,
-            "grounds": "sold food past its date, repeatedly",
-            "basis_records": [record],
-        },
-        headers=amr,
-    )
-    assert proposed.status_code == 201, proposed.text
-    entry = int(proposed.json()["id"])
+    entry = propose_food_listing(client, amr, number, record)
     url = f"/api/v1/lists/entries/{entry}"
     with seeded() as uow:
         subject = uow.records.get(record).subject_id
@@ -249,16 +239,7 @@ def test_a_person_reaching_for_another_persons_file_is_refused_and_audited(
     objection = int(object_to(client, owner, record)["id"])
     prober = sign_up(client, citizen_id(born=date(1984, 9, 9)), "周强")
     submit(client, amr, penalty_row(subject_id=prober.number, subject_name="周强"))
-    entry = client.post(
-        "/api/v1/lists/proposals",
-        json={
-            "list_type": "FOOD-DRUG-SERIOUS",
-            "subject": owner.number,
-            "grounds": "sold food past its date, repeatedly",
-            "basis_records": [record],
-        },
-        headers=amr,
-    ).json()["id"]
+    entry = propose_food_listing(client, amr, owner.number, record)
     assert client.post(f"/api/v1/lists/entries/{entry}/notice", headers=amr).status_code == 200
 
     reaches = [

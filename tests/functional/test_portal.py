@@ -20,6 +20,7 @@ from tests.functional.helpers import (
     Headers,
     agency_query,
     auth,
+    propose_food_listing,
     record_listing,
     register,
     submit,
@@ -340,16 +341,7 @@ def test_a_defence_within_the_window_and_a_refused_honour_from_the_lists_page(
     civil = auth(key_for(ROLE_SCOPES[Role.SOURCE_DEPARTMENT], "BJ-CIVIL"))
     number = citizen_id(born=date(1969, 9, 9))
     record = submit(client, amr, penalty_row(subject_id=number, subject_name="张志愿"))
-    proposed = client.post(
-        "/api/v1/lists/proposals",
-        json={
-            "list_type": "FOOD-DRUG-SERIOUS",
-            "subject": number,
-            "grounds": "sold food past its date, repeatedly",
-            "basis_records": [record],
-        },
-        headers=amr,
-    ).json()["id"]
+    proposed = propose_food_listing(client, amr, number, record)
     client.post(f"/api/v1/lists/entries/{proposed}/notice", headers=amr)
     submit(client, civil, _honour_row(number))
     honour = record_listing(client, civil, number, "GOOD-VOLUNTEER").json()["id"]
