@@ -69,7 +69,7 @@ class NotRouted(NotFound):
 
 class NotYours(NotRouted):
     """A person reached for another person's record, list entry, case or authorisation
-    (`subject_id`, the person it is theirs): refused and audited as `NotRouted` is."""
+    (`subject_id`: the person whose it is): refused and audited as `NotRouted` is."""
 
     def __init__(self, what: str, *, action: str, subject_id: int) -> None:
         super().__init__(what, action=action, subject_id=subject_id, owner="person")

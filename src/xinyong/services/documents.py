@@ -270,8 +270,8 @@ def document_of(
     actor: str,
     refusals: UnitOfWork | None = None,
 ) -> ListingDocument:
-    """Everything a notice or decision prints about one entry (rendered below);
-    a department's reach for another's entry is audited as `get_entry`'s is."""
+    """Everything a notice or decision prints about one entry (rendered above); a department's
+    reach for another department's entry is audited as `services.lists.get_entry`'s is."""
     with misroutes_audited(refusals or uow, actor=actor, department=department), uow:
         entry, owner = owned(uow, policy, entry_id, department, action="listing:document")
         subject = uow.subjects.get(entry.subject_id)
