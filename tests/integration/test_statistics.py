@@ -1,5 +1,6 @@
 """The statistics' SQL (db/statistics.py) gives the same tables as the fakes' Python on the same
-history, on SQLite and PostgreSQL: records by month, double publicity, objections on time."""
+history, on SQLite and PostgreSQL: records by month, double publicity, objections and repairs on
+time, the feedback rate of checks."""
 
 from __future__ import annotations
 
@@ -10,15 +11,24 @@ from typing import Any
 from tests.factories import citizen_id, penalty_row
 from tests.fakes import FakeUnitOfWork
 from xinyong.domain.policy import Policy
-from xinyong.services import objections, statistics
+from xinyong.domain.querylog import (
+    NOTHING,
+    Delivered,
+    ItemKind,
+    QueryEntry,
+    QueryKind,
+    encode_returned,
+)
+from xinyong.services import checks, objections, repairs, statistics
 from xinyong.services.departments import sync_departments
-from xinyong.services.records import submit_record
+from xinyong.services.records import Stored, submit_record
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+COMMITMENT = "本人承诺已缴清罚款并停止违法行为，今后诚信守法经营，如有违反愿承担相应责任。"
 
 
-def _history(uow: Callable[[], Any], policy: Policy) -> None:
-    stored = [
+def _fines(uow: Callable[[], Any], policy: Policy, *days: str) -> list[Stored]:
+    return [
         submit_record(
             uow(),
             policy,
@@ -26,8 +36,12 @@ def _history(uow: Callable[[], Any], policy: Policy) -> None:
             department="BJ-AMR",
             actor="clerk",
         )
-        for day in ("2026-06-01", "2026-09-01", "2026-09-20", "2026-11-18")
+        for day in days
     ]
+
+
+def _history(uow: Callable[[], Any], policy: Policy) -> None:
+    stored = _fines(uow, policy, "2026-06-01", "2026-09-01", "2026-09-20", "2026-11-18")
     for s in stored[:2]:
         filed = objections.file_objection(
             uow(),
@@ -44,6 +58,41 @@ def _history(uow: Callable[[], Any], policy: Policy) -> None:
                 uow(), policy, filed.id or 0, outcome="correct", reasons="已更正",
                 department=None, actor="centre",
             )  # fmt: skip
+    _repairs(uow, policy)
+    _checks(uow)
+
+
+def _repairs(uow: Callable[[], Any], policy: Policy) -> None:
+    """Two fines of May, repairable since August: one repair decided at once, one still open."""
+    for n, s in enumerate(_fines(uow, policy, "2026-05-04", "2026-05-06")):
+        repair = repairs.apply_for_repair(
+            uow(), policy, subject_id=s.record.subject_id, record_id=s.record.id,
+            obligations_performed=True, commitment=COMMITMENT, actor="account:2",
+        )  # fmt: skip
+        if n == 0:
+            repairs.decide_repair(
+                uow(), policy, repair.id or 0, repaired=True, reasons="已履行",
+                department=None, actor="centre",
+            )  # fmt: skip
+
+
+def _checks(uow: Callable[[], Any]) -> None:
+    """Three checks that returned a measure, two of them answered; one that returned nothing."""
+    flight = encode_returned([Delivered(ItemKind.ENTRY, 7, "M-COURT-FLIGHT")])
+    logged = []
+    for returned in (flight, flight, flight, NOTHING):
+        with uow() as log:
+            (query_id,) = log.queries.add_many(
+                [QueryEntry(log.now(), 42, QueryKind.CHECK, "BJ-CAAC-NC", "counter-7", "flight",
+                            "registry check", returned)]
+            )  # fmt: skip
+            log.commit()
+        logged.append(query_id)
+    for query_id in logged[:2]:
+        checks.give_feedback(
+            uow(), query_id, measure="M-COURT-FLIGHT", applied=True, reason=None,
+            department="BJ-CAAC-NC", actor="counter-7",
+        )  # fmt: skip
 
 
 def test_the_sql_statistics_are_the_fakes(seeded: Callable[[], Any], policy: Policy) -> None:
@@ -57,7 +106,8 @@ def test_the_sql_statistics_are_the_fakes(seeded: Callable[[], Any], policy: Pol
     assert [t.rows for t in sql] == [
         t.rows for t in statistics.all_tables(fake, policy, since=since, today=today)
     ]
-    records, publicity, cases, _ = sql
-    assert sum(int(r[3]) for r in records.rows) == 4
-    assert publicity.rows == (("BJ-AMR", 1, 3),)
-    assert cases.rows[0] == ("objection", 1, 0, 0, 1)
+    records, publicity, cases, feedback = sql
+    assert sum(int(r[3]) for r in records.rows) == 6
+    assert publicity.rows == (("BJ-AMR", 1, 5),)
+    assert cases.rows == (("objection", 1, 0, 0, 1), ("repair", 1, 0, 0, 1))
+    assert feedback.rows == (("BJ-CAAC-NC", 3, 2, 67),)

@@ -10,9 +10,19 @@ from tests.fakes import FakeUnitOfWork
 from tests.unit.conftest import TODAY
 from tests.unit.helpers import on, submitted
 from xinyong.domain.policy import Policy
-from xinyong.services import objections, statistics
+from xinyong.domain.querylog import (
+    NOTHING,
+    REFUSED,
+    Delivered,
+    ItemKind,
+    QueryEntry,
+    QueryKind,
+    encode_returned,
+)
+from xinyong.services import checks, objections, repairs, statistics
 
 SINCE = on(TODAY - timedelta(days=366))
+COMMITMENT = "本人承诺已缴清罚款并停止违法行为，今后诚信守法经营，如有违反愿承担相应责任。"
 
 
 def _object(uow: FakeUnitOfWork, policy: Policy, record_id: int, subject_id: int) -> int:
@@ -71,3 +81,73 @@ def test_objections_decided_by_their_deadline_late_or_still_open(
     table = statistics.cases_on_time(uow, since=SINCE, today=today)
     assert table.columns == ("kind", "on_time", "late", "open_overdue", "open")
     assert table.rows == (("objection", 1, 1, 1, 0), ("repair", 0, 0, 0, 0))
+
+
+def _repair(uow: FakeUnitOfWork, policy: Policy) -> int:
+    """A repair application for a general fine decided in June (repairable since September)."""
+    stored = submitted(uow, policy, penalty_row(decision_date="2026-06-01"))
+    applied = repairs.apply_for_repair(
+        uow,
+        policy,
+        subject_id=stored.record.subject_id,
+        record_id=stored.record.id,
+        obligations_performed=True,
+        commitment=COMMITMENT,
+        actor="account:1",
+    )
+    return applied.id or 0
+
+
+def test_repairs_decided_by_their_feedback_deadline_late_or_still_open(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    on_time, late, overdue = (_repair(uow, policy) for _ in range(3))
+    repairs.decide_repair(
+        uow, policy, on_time, repaired=True, reasons="已履行", department=None, actor="c"
+    )
+    uow.at += timedelta(days=30)  # every deadline of those three has passed
+    repairs.decide_repair(
+        uow, policy, late, repaired=False, reasons="未履行", department=None, actor="c"
+    )
+    fresh = _repair(uow, policy)  # applied today: not yet due
+    today = (uow.at + timedelta(hours=8)).date()
+    table = statistics.cases_on_time(uow, since=SINCE, today=today)
+    assert table.rows == (("objection", 0, 0, 0, 0), ("repair", 1, 1, 1, 1))
+    with uow:
+        assert uow.repairs.get(overdue).decided_at is None
+        assert uow.repairs.get(fresh).feedback_due.day > today
+
+
+def _checked(uow: FakeUnitOfWork, department: str, returned: str) -> int:
+    """The query-log entry a check leaves (what `run_check` stores before it answers)."""
+    entry = QueryEntry(
+        uow.now(), 42, QueryKind.CHECK, department, "counter-7", "flight", "registry check",
+        returned,
+    )  # fmt: skip
+    with uow:
+        (query_id,) = uow.queries.add_many([entry])
+        uow.commit()
+    return query_id
+
+
+def test_the_feedback_rate_is_the_share_of_checks_returning_a_measure_that_were_answered(
+    uow: FakeUnitOfWork,
+) -> None:
+    flight = encode_returned([Delivered(ItemKind.ENTRY, 7, "M-COURT-FLIGHT")])
+    flights = [_checked(uow, "BJ-CAAC-NC", flight) for _ in range(3)]
+    _checked(uow, "BJ-CAAC-NC", NOTHING)  # nothing applied: nothing to give feedback on
+    _checked(uow, "BJ-CAAC-NC", REFUSED)  # outside the mandate: no answer at all
+    _checked(uow, "BJ-RAIL", encode_returned([Delivered(ItemKind.ENTRY, 7, "M-COURT-G-TRAIN")]))
+    for query_id, applied in ((flights[0], True), (flights[1], False)):
+        checks.give_feedback(
+            uow,
+            query_id,
+            measure="M-COURT-FLIGHT",
+            applied=applied,
+            reason=None if applied else "旅客已出示解除限制决定书",
+            department="BJ-CAAC-NC",
+            actor="counter-7",
+        )
+    table = statistics.feedback_rate(uow, since=SINCE)
+    assert table.columns == ("department", "checks_with_measures", "with_feedback", "rate")
+    assert table.rows == (("BJ-CAAC-NC", 3, 2, 67), ("BJ-RAIL", 1, 0, 0))
