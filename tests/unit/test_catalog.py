@@ -719,3 +719,31 @@ def test_broken_value_labels_are_refused(
 
     assert caught.value.field == field
     assert reason in caught.value.reason
+
+
+def _exclude_from_repair(directory: Path, line: str) -> None:
+    rights = directory / "rights.toml"
+    text = rights.read_text(encoding="utf-8")
+    rights.write_text(
+        text.replace("[repairs.unrepairable]\n", f"[repairs.unrepairable]\n{line}\n"),
+        encoding="utf-8",
+    )
+
+
+def test_conduct_excluded_from_repair_is_a_negative_catalog_item_with_its_law(
+    policy_copy: Path,
+) -> None:
+    _exclude_from_repair(policy_copy, '"ADM-PEN-01" = "《某某法》第十条"')
+    assert load_policy(policy_copy).repairs.unrepairable == {"ADM-PEN-01": "《某某法》第十条"}
+
+    for line, item in (
+        ('"ADM-NOPE-99" = "《某某法》第十条"', "ADM-NOPE-99"),  # no such item
+        ('"HON-GOOD-01" = "《某某法》第十条"', "HON-GOOD-01"),  # positive: nothing to repair
+        ('"ADM-PEN-02" = ""', "ADM-PEN-02"),  # no law named
+    ):
+        broken = policy_copy.parent / item
+        shutil.copytree(PACKAGED, broken, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+        _exclude_from_repair(broken, line)
+        with pytest.raises(CatalogError) as caught:
+            load_policy(broken)
+        assert (caught.value.item, caught.value.field) == (item, "unrepairable")

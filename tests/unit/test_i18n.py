@@ -19,11 +19,12 @@ from xinyong.domain.errors import FieldProblem, RowRejected
 from xinyong.domain.policy import Policy
 from xinyong.domain.reasons import WORDS
 from xinyong.domain.records import validate_row
+from xinyong.domain.repairs import Unrepairable
 from xinyong.web import i18n
 from xinyong.web.console import reasons
 from xinyong.web.console.pages import _environment as console_environment
 from xinyong.web.console.reasons import flag_in_words, reason_in_words
-from xinyong.web.portal import words
+from xinyong.web.portal import messages, words
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "src" / "xinyong" / "locale" / "en" / "LC_MESSAGES" / "messages.po"
@@ -258,3 +259,16 @@ def test_what_a_court_list_row_is_flagged_for_is_told_in_chinese_and_in_english(
             english = flag_in_words(flag)
         assert english.startswith("The "), english
     assert flag_in_words("something new") == i18n.gettext(reasons.OTHER_FLAG)
+
+
+def test_conduct_excluded_from_repair_is_told_with_its_law_in_either_language() -> None:
+    refused = Unrepairable("ADM-PEN-01", "《中华人民共和国食品安全法》第一百三十五条")
+    with i18n.use_language("zh"):
+        assert messages.told(refused) == (
+            None,
+            "依照《中华人民共和国食品安全法》第一百三十五条的规定，这条信息不能修复。",
+        )
+    with i18n.use_language("en"):
+        assert messages.told(refused)[1] == (
+            "Under 《中华人民共和国食品安全法》第一百三十五条, this information cannot be repaired."
+        )

@@ -3,6 +3,7 @@ the department that made the finding; success ends publication, listings and mea
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import date
 
@@ -17,7 +18,7 @@ from xinyong.domain.feed import FeedKind
 from xinyong.domain.lists import EntryState
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus
-from xinyong.domain.repairs import Repair, RepairedByTheCourt, RepairStatus
+from xinyong.domain.repairs import Repair, RepairedByTheCourt, RepairStatus, Unrepairable
 from xinyong.services import lists
 from xinyong.services.evidence import CaseType
 from xinyong.services.publication import published
@@ -230,3 +231,25 @@ def test_what_an_application_would_be_refused_for_today_is_known_before_it_is_ma
     assert isinstance(repair_refusals(uow, policy, person)[fine.record.id], Conflict)  # open
     with pytest.raises(RepairedByTheCourt):  # the same rule as the application's
         _apply(uow, policy, debt)
+
+
+def test_conduct_a_law_declares_unrepairable_is_refused_naming_that_law(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = submitted(uow, policy)
+    law = "《中华人民共和国食品安全法》第一百三十五条"
+    excluded = dataclasses.replace(
+        policy,
+        repairs=dataclasses.replace(policy.repairs, unrepairable={stored.record.item_code: law}),
+    )
+    uow.at = on(REPAIR_FROM)
+    subject_id = stored.record.subject_id
+    assert repair_refusals(uow, policy, subject_id) == {stored.record.id: None}
+    refused = repair_refusals(uow, excluded, subject_id)[stored.record.id]
+    assert isinstance(refused, Unrepairable)
+    assert law in refused.detail
+    before = uow.snapshot()
+    with pytest.raises(Unrepairable, match=law):
+        _apply(uow, excluded, stored)
+    assert uow.committed == before
+    assert _apply(uow, policy, stored).status is RepairStatus.APPLIED  # under the packaged rules

@@ -85,6 +85,11 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
     if not rights_file.exists():  # a policy folder without it keeps the packaged defaults
         rights_file = PACKAGED / "rights.toml"
     rights, rights_name = read_toml(rights_file), str(rights_file)
+    repairs = RepairRules.from_policy(rights, rights_name)
+    for code in repairs.unrepairable:  # only negative information has anything to repair
+        excluded = catalog.get(code)
+        if excluded is None or excluded.nature.value != "negative":
+            raise CatalogError(rights_name, code, "unrepairable", "is no negative catalog item")
     tipoffs_file = root / "tipoffs.toml"  # without it, a policy routes no tip-offs (none taken)
     tipoffs = (
         TipOffRules.from_policy(
@@ -106,7 +111,7 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
         {t.code: t for t in list_types},
         registry,
         ObjectionRules.from_policy(rights, rights_name),
-        RepairRules.from_policy(rights, rights_name),
+        repairs,
         AuthorisationRules.from_policy(rights, rights_name),
         AccountRules.from_policy(rights, rights_name),
         QueryLogRules.from_policy(rights, rights_name),

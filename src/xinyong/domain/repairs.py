@@ -6,31 +6,41 @@ The figures come from the `[repairs]` section of `policy/rights.toml`. See docs/
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from xinyong.domain.calendar import Deadline
-from xinyong.domain.errors import Conflict, Invalid, NotAllowed
+from xinyong.domain.errors import CatalogError, Conflict, Invalid, NotAllowed
 from xinyong.domain.figures import whole_number
 from xinyong.domain.objections import CaseStep
 
 
 @dataclass(frozen=True, slots=True)
 class RepairRules:
-    """The `[repairs]` figures: acceptance and feedback deadlines, the commitment's length."""
+    """The `[repairs]` figures: acceptance and feedback deadlines, the commitment's length; and
+    the catalog items whose records no application repairs (`[repairs.unrepairable]`: especially
+    serious conduct a law declares unrepairable, each item with that law)."""
 
     accept_working_days: int
     feedback_working_days: int
     commitment_min_chars: int
+    unrepairable: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_policy(cls, data: Mapping[str, Any], file: str = "rights.toml") -> RepairRules:
+        excluded = (data.get("repairs") or {}).get("unrepairable", {})
+        if not isinstance(excluded, Mapping):
+            raise CatalogError(file, "repairs", "unrepairable", "is a table: item code = its law")
+        for code, basis in excluded.items():
+            if not isinstance(basis, str) or not basis.strip():
+                raise CatalogError(file, code, "unrepairable", "name the law that excludes it")
         return cls(
             accept_working_days=whole_number(data, file, "repairs", "accept_working_days"),
             feedback_working_days=whole_number(data, file, "repairs", "feedback_working_days"),
             commitment_min_chars=whole_number(data, file, "repairs", "commitment_min_chars"),
+            unrepairable={str(code): str(basis).strip() for code, basis in excluded.items()},
         )
 
 
@@ -61,6 +71,23 @@ def require_repairable_here(department_kind: str, department_name: str) -> None:
         raise RepairedByTheCourt(department_name)
 
 
+class Unrepairable(NotAllowed):
+    """Especially serious conduct that a law declares unrepairable: no application repairs a
+    record of this catalog item (`[repairs.unrepairable]`); the refusal names the law."""
+
+    def __init__(self, item_code: str, basis: str) -> None:
+        super().__init__(f"this information cannot be repaired under {basis} ({item_code})")
+        self.item_code = item_code
+        self.basis = basis
+
+
+def require_repairable_item(item_code: str, rules: RepairRules) -> None:
+    """Refuse an application to repair a record of an item the rules exclude from repair."""
+    basis = rules.unrepairable.get(item_code)
+    if basis is not None:
+        raise Unrepairable(item_code, basis)
+
+
 @dataclass(frozen=True, slots=True)
 class RepairEligibility:
     """Whether an application may be made now, and if not, everything that is missing at once."""
@@ -76,15 +103,14 @@ class RepairEligibility:
 def repair_eligibility(
     *,
     repair_from: date | None,
-    repairable: bool,
     obligations_performed: bool,
     commitment: str,
     on: date,
     rules: RepairRules,
 ) -> RepairEligibility:
-    """The conditions of docs/domain.md §10, each checked; every unmet one is listed."""
-    if not repairable:
-        raise NotAllowed("this information cannot be repaired (the rules exclude it)")
+    """The conditions of docs/domain.md §10 an applicant can still meet, each checked; every
+    unmet one is listed (what no applicant can meet is refused before: `require_repairable_item`,
+    `require_repairable_here`)."""
     missing: list[str] = []
     if repair_from is not None and on < repair_from:
         missing.append(f"the minimum display period runs until {repair_from.isoformat()}")

@@ -19,6 +19,7 @@ from xinyong.domain.repairs import (
     RepairStatus,
     repair_eligibility,
     require_repairable_here,
+    require_repairable_item,
 )
 from xinyong.services.audit import misroutes_audited
 from xinyong.services.evidence import CaseType, evidence_kind
@@ -57,10 +58,16 @@ def _require_negative_in_force(policy: Policy, record: CreditRecord) -> None:
 
 
 def _require_repairable_now(
-    uow: UnitOfWork, record: CreditRecord, applications: Sequence[Repair], today: date
+    uow: UnitOfWork,
+    policy: Policy,
+    record: CreditRecord,
+    applications: Sequence[Repair],
+    today: date,
 ) -> None:
-    """Refuse what an application for this record would be refused for today: a court's finding
-    (the court repairs it), one already open, or the minimum display period not yet passed."""
+    """Refuse what an application for this record would be refused for today: conduct a law
+    declares unrepairable, a court's finding (the court repairs it), one already open, or the
+    minimum display period not yet passed."""
+    require_repairable_item(record.item_code, policy.repairs)
     finder = uow.departments.get(record.department)
     if finder is not None:
         require_repairable_here(finder.kind, finder.name)
@@ -89,7 +96,7 @@ def repair_refusals(
             except DomainError:
                 continue  # nothing to repair: not offered, and nothing to explain
             try:
-                _require_repairable_now(uow, record, applications, today)
+                _require_repairable_now(uow, policy, record, applications, today)
                 found[record.id] = None
             except DomainError as exc:
                 found[record.id] = exc
@@ -118,10 +125,9 @@ def apply_for_repair(
         _require_negative_in_force(policy, record)
         now = uow.now()
         today = business_date(now)
-        _require_repairable_now(uow, record, uow.repairs.of_subject(subject_id), today)
+        _require_repairable_now(uow, policy, record, uow.repairs.of_subject(subject_id), today)
         eligibility = repair_eligibility(
             repair_from=record.repair_from,
-            repairable=True,
             obligations_performed=obligations_performed,
             commitment=commitment,
             on=today,
