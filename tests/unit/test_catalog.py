@@ -747,3 +747,37 @@ def test_conduct_excluded_from_repair_is_a_negative_catalog_item_with_its_law(
         with pytest.raises(CatalogError) as caught:
             load_policy(broken)
         assert (caught.value.item, caught.value.field) == (item, "unrepairable")
+
+
+EVALUATIONS = PACKAGED / "catalog" / "2024.1" / "evaluation.toml"
+CRITERIA_FIELD = """[[items.fields]]
+name = "criteria_reference"
+type = "string"
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        (CRITERIA_FIELD, '[[items.fields]]\nname = "criteria_reference_old"\ntype = "string"\n',
+         "fields"),
+        (CRITERIA_FIELD, CRITERIA_FIELD + "required = false\n", "fields"),
+        ('public = false\nsharing_scope = "government"', 'public = true\nsharing_scope = "public"',
+         "public"),
+    ],
+)  # fmt: skip
+def test_an_evaluation_names_its_published_criteria_and_is_not_published(
+    tmp_path: Path, policy: Policy, old: str, new: str, field: str
+) -> None:
+    shipped = EVALUATIONS.read_text(encoding="utf-8")
+    assert [i.code for i in read_catalog_file(EVALUATIONS, policy.banned)] == [
+        "EVAL-TAX-01",
+        "EVAL-LAW-01",
+    ]
+    assert old in shipped
+    path = write(tmp_path, shipped.replace(old, new, 1))  # the first item, EVAL-TAX-01
+
+    with pytest.raises(CatalogError) as caught:
+        read_catalog_file(path, policy.banned)
+
+    assert (caught.value.item, caught.value.field) == ("EVAL-TAX-01", field)

@@ -177,6 +177,8 @@ class _Reader:
             raise self.fail(code, "retention_years", "must be a whole number of years, 0 or more")
         frequency = self.text(data, code, "update_frequency")
         fields = self._fields(data, code)
+        if category is Category.EVALUATION:
+            self._evaluation(code, public=public, fields=fields)
         default_severity, rules = self._severity(data, code, nature, {f.name: f for f in fields})
         reason = self.text(data, code, "no_list_reason", required=False)
         serious = default_severity is Severity.SERIOUS or any(
@@ -213,6 +215,23 @@ class _Reader:
             no_list_reason=reason,
             _by_name={f.name: f for f in fields},
         )
+
+    def _evaluation(self, code: str, *, public: bool, fields: tuple[DataItem, ...]) -> None:
+        """An evaluation is made under published criteria, which each record names (a required
+        `criteria_reference`: no opaque scores), and is not published: a negative one would need
+        prior notice to the person first, which the platform does not give (docs/catalog.md)."""
+        criteria = next((f for f in fields if f.name == "criteria_reference"), None)
+        if criteria is None or not criteria.required:
+            raise self.fail(
+                code,
+                "fields",
+                "an evaluation names the published criteria it applied: add a required"
+                " criteria_reference field",
+            )
+        if public:
+            raise self.fail(
+                code, "public", "an evaluation is not published (a negative one needs prior notice)"
+            )
 
     def _display_rule(self, display: Mapping[str, Any], code: str) -> DisplayRule:
         try:
