@@ -143,7 +143,6 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"cannot be repaired under (?P<basis>.+) \(",
             _("依照%(basis)s的规定，这条信息不能修复。"),
         ),
-        (r"cannot be repaired", _("依照规定，这条信息不能修复。")),
         (r"^commitment: ", _("请填写信用承诺书。")),
         (r"^record_id: ", _("请选择要修复的记录。")),
         # Lists: defence and refusal
