@@ -94,6 +94,12 @@ def test_a_wrong_field_is_told_beside_it_without_repeating_a_number(client: Test
     assert re.search(r'id="subject_number"[^>]*aria-invalid="true"', wrong.text)
     assert number[:14] not in wrong.text
     assert "&lt;number withheld&gt;" in wrong.text  # the account is filled in again, withheld
+    chinese = client.post(
+        "/portal/public/tipoff?lang=zh",
+        data=_report(subject_number=number[:-1] + "Y", account=f"号码 {number} 的人"),
+    )
+    assert "号码 〔号码已隐去〕 的人" in chinese.text  # said in the page's language
+    assert "number withheld" not in chinese.text
     empty = client.post("/portal/public/tipoff?lang=zh", data=_report(account="  "))
     assert "请写明发生了什么。" in empty.text
     long = client.post("/portal/public/tipoff?lang=zh", data=_report(account="长" * 2001))

@@ -347,15 +347,21 @@ def make_report(**overrides: object) -> ReportData:
 
 
 def section(html: str, section_id: str) -> str:
-    """Return the HTML of one `<section id=...>`."""
-    found = re.search(rf'<section id="{section_id}"[^>]*>(.*?)</section>', html, re.DOTALL)
+    """Return the HTML of one section: from its heading `<h2 id=...>` to the next heading."""
+    found = re.search(
+        rf'<h2 id="{section_id}"[^>]*>(.*?)(?=<h2 |<p class="closing")', html, re.DOTALL
+    )
     assert found is not None, f"no section {section_id}"
     return found.group(1)
 
 
 def block(html: str, anchor: str) -> str:
-    """Return one record's block, found by its id."""
-    found = re.search(rf'<div class="record" id="{anchor}">(.*?)</div>', html, re.DOTALL)
+    """Return one record's block, found by its id: its heading line to its last line."""
+    found = re.search(
+        rf'<p class="record-head" id="{anchor}">(.*?class="[^"]*record-end[^"]*">.*?</p>)',
+        html,
+        re.DOTALL,
+    )
     assert found is not None, f"no record block {anchor}"
     return found.group(1)
 
@@ -411,7 +417,7 @@ def test_each_catalog_category_is_a_section_headed_by_its_chinese_name(html: str
     def category(code: str) -> str:
         return section(html, f"category-{code}")
 
-    assert "<h2>二、司法判决及执行信息</h2>" in html
+    assert '<h2 id="category-judicial" class="category">二、司法判决及执行信息</h2>' in html
     empty = html[html.index('id="empty-categories"') : html.index('id="category-judicial"')]
     assert "下列类别无正在公示的信息：登记注册基本信息。" in empty
     assert 'id="category-registration"' not in html
@@ -584,13 +590,23 @@ def test_record_text_is_escaped(html: str) -> None:
 
 def test_an_id_number_typed_into_a_field_is_withheld() -> None:
     record = make_record(
-        fields=(ReportField("违法行为类型及事实", "Violation", "身份证号 11010519491231002X", "x"),)
+        fields=(
+            ReportField(
+                "违法行为类型及事实",
+                "Violation",
+                "身份证号 11010519491231002X",
+                "身份证号 11010519491231002X",
+            ),
+        )
     )
 
-    html = render_report_html(make_report(records=(record,)))
+    chinese = render_report_html(make_report(records=(record,)))
+    english = render_report_html(make_report(records=(record,)), lang="en")
 
-    assert "11010519491231002X" not in html
-    assert "number withheld" in html
+    assert "11010519491231002X" not in chinese + english
+    assert "身份证号 〔号码已隐去〕" in block(chinese, "record-1")  # in the report's language
+    assert "number withheld" not in chinese
+    assert "身份证号 &lt;number withheld&gt;" in block(english, "record-1")
 
 
 def test_empty_report_says_none_in_each_section() -> None:

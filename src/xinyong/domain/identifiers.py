@@ -130,11 +130,14 @@ def mask_name(name: str) -> str:
 #: citizen ID number (first generation 15 digits, second 18), wherever a submitter typed it.
 _ID_NUMBER_SHAPE = re.compile(r"\d(?:[ \-\u3000]?\d){13,}(?:[ \-\u3000]?[xX\uff38\uff58])?")
 WITHHELD = "<number withheld>"
+#: The same, where the reader reads Chinese (the person's report in Chinese).
+WITHHELD_ZH = "〔号码已隐去〕"
 
 
-def redact_id_numbers(text: str) -> str:
-    """Replace anything shaped like a citizen ID number in `text`: errors never repeat one."""
-    return _ID_NUMBER_SHAPE.sub(WITHHELD, text)
+def redact_id_numbers(text: str, placeholder: str = WITHHELD) -> str:
+    """Replace anything shaped like a citizen ID number in `text` by `placeholder`: errors never
+    repeat one."""
+    return _ID_NUMBER_SHAPE.sub(placeholder, text)
 
 
 @lru_cache(maxsize=65536)  # pure: the same few thousand codes and years, row after row

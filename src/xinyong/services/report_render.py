@@ -17,7 +17,7 @@ from typing import Any, Final
 from jinja2 import Environment
 
 from xinyong.domain.calendar import CHINA_TIME
-from xinyong.domain.identifiers import redact_id_numbers
+from xinyong.domain.identifiers import WITHHELD, WITHHELD_ZH, redact_id_numbers
 from xinyong.services.documents import EXIT_GROUNDS, make_environment
 from xinyong.services.pdf import Printer, PrintWorkers, render_pdf
 from xinyong.services.report_data import ReportData, ReportQuery, ReportRecord
@@ -290,8 +290,13 @@ def _environment() -> Environment:
     env.filters["term"] = _term
     env.filters["day"] = _day
     env.filters["moment"] = _moment
-    env.filters["redact"] = redact_id_numbers
+    env.filters["redact"] = _redact
     return env
+
+
+def _redact(text: str, lang: str) -> str:
+    """Return `text` with anything shaped like an ID number withheld, saying so in `lang`."""
+    return redact_id_numbers(text, WITHHELD_ZH if lang == "zh" else WITHHELD)
 
 
 def _term(code: str | None, vocabulary: str, lang: str) -> str:

@@ -115,6 +115,11 @@ def when(moment: datetime | date | None, *, with_time: bool = True) -> str:
 Rules = tuple[tuple[re.Pattern[str], str], ...]
 
 
+def redact(text: str) -> str:
+    """`text` with anything shaped like an ID number hidden, saying so in the page's language."""
+    return redact_id_numbers(text, gettext("〔号码已隐去〕"))
+
+
 def told_by(
     rules: Rules, text: str, fallback: str, carry: Callable[[str, str], str] | None = None
 ) -> str:
@@ -125,13 +130,13 @@ def told_by(
         matched = pattern.search(text)
         if matched:
             parts = {
-                name: carry(name, value) if carry else redact_id_numbers(value)
+                name: carry(name, value) if carry else redact(value)
                 for name, value in matched.groupdict().items()
             }
             translated = gettext(said)
             return translated % parts if parts else translated
     if current() == "en":
-        return redact_id_numbers(text)
+        return redact(text)
     return gettext(fallback)
 
 

@@ -131,7 +131,7 @@ def _environment() -> Environment:
     env = i18n.environment("console")
     if "masked" not in env.filters:
         env.filters["masked"] = mask_number
-        env.filters["redact"] = redact_id_numbers
+        env.filters["redact"] = i18n.redact
         env.filters["chart_title"] = chart_title
         env.filters["reason"] = reasons.reason_in_words
         env.filters["flag"] = reasons.flag_in_words

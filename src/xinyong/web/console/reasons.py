@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 
 from xinyong.domain.errors import FieldProblem
-from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.web import i18n
 
 
@@ -138,7 +137,7 @@ def _by_code(code: str, parts: dict[str, str]) -> str:
         told = _by_code(parts["inner"], own) if inner else i18n.gettext(FALLBACK)
         parts = {**own, "inner": told.rstrip("。.")}
     else:
-        parts = {name: redact_id_numbers(value) for name, value in parts.items()}
+        parts = {name: i18n.redact(value) for name, value in parts.items()}
     return i18n.gettext(TOLD[code]) % parts
 
 

@@ -12,7 +12,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.errors import DomainError, Invalid
-from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.policy import Policy
 from xinyong.services import evidence, objections, repairs
 from xinyong.services.evidence import CaseType
@@ -32,6 +31,7 @@ from xinyong.web.portal.pages import (
     submitted,
     to_login,
     visitor,
+    withheld,
 )
 
 router = APIRouter(route_class=PortalRoute)
@@ -297,7 +297,7 @@ async def apply_for_repair(
             today=today,
             status=422,
             problems=problems_of(request, exc, REPAIR_FIELDS),
-            typed={"commitment": redact_id_numbers(commitment), "record_id": str(record_id or "")},
+            typed={"commitment": withheld(request, commitment), "record_id": str(record_id or "")},
         ),
         then="/portal/me/repairs?applied=1",
     )

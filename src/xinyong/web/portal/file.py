@@ -10,7 +10,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.errors import Invalid
-from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.objections import Objection
 from xinyong.domain.policy import Policy
 from xinyong.services import objections
@@ -26,6 +25,7 @@ from xinyong.web.portal.pages import (
     submitted,
     to_login,
     visitor,
+    withheld,
 )
 
 router = APIRouter(route_class=PortalRoute)
@@ -111,7 +111,7 @@ async def object_to(
             person,
             status=422,
             problems=problems_of(request, exc, OBJECTION_FIELDS, form=form),
-            typed={"reasons": redact_id_numbers(reasons), "ground": ground},
+            typed={"reasons": withheld(request, reasons), "ground": ground},
         ),
         then=lambda objection: f"/portal/me/objections/{objection.id}?filed=1",
     )

@@ -13,7 +13,6 @@ import re
 from datetime import date
 
 from xinyong.domain.errors import DomainError
-from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.web import i18n
 
 
@@ -220,7 +219,7 @@ def _carried(name: str, value: str) -> str:
             return i18n.when(date.fromisoformat(value))
         except ValueError:
             return value
-    return redact_id_numbers(value)
+    return i18n.redact(value)
 
 
 def told(exc: DomainError) -> tuple[str | None, str]:

@@ -75,6 +75,13 @@ def _say(request: Request, message: str, **values: object) -> str:
     return text % values if values else text
 
 
+def withheld(request: Request, text: str) -> str:
+    """`text` (as typed into a form) with anything shaped like an ID number hidden, saying so in
+    the request's language: a form filled in again never shows the number."""
+    with i18n.use_language(language(request)):
+        return i18n.redact(text)
+
+
 def csrf_token(secret: str, token: str) -> str:
     return forms.form_token(secret, token)
 

@@ -32,6 +32,7 @@ from xinyong.web.portal.pages import (
     problems_of,
     see_other,
     visitor,
+    withheld,
 )
 from xinyong.web.throttle import throttle_of
 
@@ -64,7 +65,7 @@ def search_form(
         term = read_term(q)
         shown = term.shown if term else ""
     except DomainError:
-        shown = redact_id_numbers(q)  # the results page says what is wrong with it
+        shown = redact_id_numbers(q)  # the results page says what is wrong with it; an address
     return see_other(
         _search_url(q=shown, region=region, category=category, list=list_type, kind=kind, lang=lang)
     )
@@ -120,7 +121,7 @@ async def public_search(
                 )
             )
     except DomainError as exc:
-        shown = redact_id_numbers(q)
+        shown = withheld(request, q)
         problems = problems_of(request, exc, ("q", "region", "category", "list_type"))
     categories = sorted({item.category.value for item in policy.catalog})
     return page(
@@ -233,8 +234,8 @@ async def verify_report(
         asked=bool(number and code) and limited is None,
         confirmed=confirmed,
         # Typed back, but never an ID number typed into the wrong box.
-        number=redact_id_numbers(number),
-        code=redact_id_numbers(code),
+        number=withheld(request, number),
+        code=withheld(request, code),
         problems=problems,
     )
     if limited is not None:
@@ -289,9 +290,9 @@ async def file_tipoff(
         # Filled in again, with anything shaped like an ID number withheld; never the number.
         typed = {
             "topic": topic,
-            "subject_name": redact_id_numbers(subject_name),
-            "account": redact_id_numbers(account),
-            "contact": redact_id_numbers(contact),
+            "subject_name": withheld(request, subject_name),
+            "account": withheld(request, account),
+            "contact": withheld(request, contact),
         }
         status = 429 if isinstance(exc, TooManyAttempts) else 422
         return page(

@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.calendar import add_months
 from xinyong.domain.errors import Invalid
-from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.policy import Policy
 from xinyong.services import authorisations
 from xinyong.services import lists as listing
@@ -29,6 +28,7 @@ from xinyong.web.portal.pages import (
     submitted,
     to_login,
     visitor,
+    withheld,
 )
 
 router = APIRouter(route_class=PortalRoute)
@@ -105,7 +105,7 @@ async def state_defence(
             today=today,
             status=422,
             problems=problems_of(request, exc, ("defence",), form=f"entry-{entry_id}"),
-            typed={"defence": redact_id_numbers(defence)},
+            typed={"defence": withheld(request, defence)},
         ),
         then="/portal/me/lists?done=defence",
     )
