@@ -1035,6 +1035,7 @@ class FakeObjectionRepository(_Repository):
                 setattr(stored, name, getattr(objection, name))
             stored.decided_at = objection.decided_at
             stored.decided_by = objection.decided_by
+            stored.challenge = objection.challenge
 
     def of_subject(self, subject_id: int) -> list[Objection]:
         return [

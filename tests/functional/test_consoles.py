@@ -27,6 +27,7 @@ from tests.functional.helpers import (
     Headers,
     assert_problem,
     object_to,
+    public_record,
     record_listing,
     sign_up,
     submit,
@@ -274,6 +275,26 @@ def test_the_centre_forwards_and_decides_an_objection_and_sees_it_on_a_chart(
     assert rows[1] == ["objection", "1", "0", "0", "0"]
     english = client.get("/console/statistics", params={"lang": "en"})
     assert '<h2 id="cases-heading">Objections and repairs handled on time</h2>' in english.text
+
+    # The person takes the decision to court: the centre records it, and the record is marked
+    # again until the final decision (said in the page's language when the form is wrong).
+    url = f"/console/objections/{objection}/challenge?lang=zh"
+    wrong = client.post(
+        url, data={"kind": "litigation", "reference": "号 " + person.number, "csrf": me.csrf}
+    )
+    assert wrong.status_code == 422
+    assert "案号中不能填写身份号码。" in wrong.text
+    assert person.number not in wrong.text
+    challenged = client.post(
+        url, data={"kind": "litigation", "reference": "（2026）京0105行初9号", "csrf": me.csrf}
+    )
+    assert challenged.status_code == 200, challenged.text
+    assert "复议或诉讼中，保持异议标注" in challenged.text
+    assert "行政诉讼 （2026）京0105行初9号" in challenged.text
+    assert "记录最终决定" in challenged.text  # the form for the final decision
+    english = client.get(f"/console/objections/{objection}", params={"lang": "en"})
+    assert "Under reconsideration or in court; still marked" in english.text
+    assert public_record(client, record)["under_objection"] is True
 
 
 def test_a_form_without_its_token_does_nothing_and_a_step_taken_twice_shows_the_page_again(

@@ -170,6 +170,57 @@ def test_a_listing_stays_marked_while_any_objection_to_its_records_is_open(
     assert not any(r["under_objection"] for r in report(client, person)["records"])
 
 
+def test_a_decision_taken_to_court_keeps_the_mark_until_the_final_decision(
+    client: TestClient, court: Headers, airline: Headers, staff: Headers
+) -> None:
+    number, name = citizen_id(born=date(1969, 2, 3)), "王立新"
+    debt = submit(client, court, debtor_row(subject_id=number, subject_name=name))
+    entry = list_debtor(client, court, number, "2026-10-15")
+    person = sign_up(client, number, name)
+    a = object_to(client, person, debt)
+    assert client.post(f"/api/v1/objections/{a['id']}/forwarding", headers=staff).is_success
+    rejected = client.post(
+        f"/api/v1/objections/{a['id']}/decision",
+        json={"outcome": "reject", "reasons": "执行依据记载无误"},
+        headers=court,
+    )
+    assert rejected.status_code == 200, rejected.text
+    [flight] = check(client, airline, number, "flight")["measures"]
+    assert flight["under_objection"] is False
+
+    challenge = {"kind": "litigation", "reference": "（2026）京0105行初123号"}
+    # Only the credit centre records it: the court's own key is refused.
+    refused = client.post(f"/api/v1/objections/{a['id']}/challenge", json=challenge, headers=court)
+    assert refused.status_code == 403, refused.text
+    challenged = client.post(
+        f"/api/v1/objections/{a['id']}/challenge", json=challenge, headers=staff
+    )
+    assert challenged.status_code == 200, challenged.text
+    assert challenged.json()["status"] == "challenged"
+    assert challenged.json()["challenge"]["reference"] == "（2026）京0105行初123号"
+    assert challenged.json()["overdue"] is False
+
+    # Marked again in every output: checks, the own report, the public listing.
+    [flight] = check(client, airline, number, "flight")["measures"]
+    assert (flight["triggered_by"]["id"], flight["under_objection"]) == (entry, True)
+    data = report(client, person)
+    assert record_in(data, debt)["under_objection"] is True
+    assert public_record(client, debt)["under_objection"] is True
+    [mine] = client.get("/api/v1/me/objections", headers=person.headers).json()
+    assert (mine["status"], mine["outcome"]) == ("challenged", "reject")
+
+    final = client.post(
+        f"/api/v1/objections/{a['id']}/decision",
+        json={"outcome": "reject", "reasons": "法院判决驳回诉讼请求"},
+        headers=staff,
+    )
+    assert final.status_code == 200, final.text
+    assert final.json()["challenge"]["concluded_at"] is not None
+    [flight] = check(client, airline, number, "flight")["measures"]
+    assert flight["under_objection"] is False
+    assert record_in(report(client, person), debt)["under_objection"] is False
+
+
 # -- objection deadlines in working days -----------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""`xinyong objections`: the objection queue, forwarding and decisions (credit-centre staff)."""
+"""`xinyong objections`: the objection queue, forwarding, decisions, and a decision taken to
+reconsideration or to court (credit-centre staff)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from xinyong.cli import context
 from xinyong.cli.context import console
 from xinyong.cli.deadlines import shown
 
-app = typer.Typer(help="Objections: the queue, forwarding, decisions.")
+app = typer.Typer(help="Objections: the queue, forwarding, decisions, challenges.")
 
 
 @app.command("list")
@@ -28,9 +29,9 @@ def list_objections(
     for o in cases:
         about = f"record {o.record_id}" if o.record_id else f"entry {o.entry_id}"
         late = "[red]overdue[/]" if o.is_overdue_on(today) else ""
-        table.add_row(
-            str(o.id), about, o.department, o.ground, o.status.value, shown(o.due()), late
-        )
+        # a challenged case waits for the reconsideration body or the court, on their time
+        due = o.challenge.reference if o.challenge and o.keeps_mark else shown(o.due())
+        table.add_row(str(o.id), about, o.department, o.ground, o.status.value, due, late)
     console.print(table if cases else "no open objections")
 
 
@@ -72,3 +73,27 @@ def decide(
             actor=context.CLI_ACTOR,
         )
     console.print(f"objection {o.id}: {o.outcome}")
+
+
+@app.command("challenge")
+def challenge(
+    objection: int,
+    kind: Annotated[str, typer.Option(help="reconsideration or litigation")],
+    reference: Annotated[str, typer.Option(help="The case number the body or the court gave")],
+) -> None:
+    """Record that the person took a decided objection to administrative reconsideration or to
+    court: the item is marked "under objection" again until `decide` records the final outcome."""
+    from xinyong.services import objections
+
+    p = context.platform()
+    with context.domain_errors():
+        o = objections.challenge_objection(
+            p.uow(),
+            p.policy,
+            objection,
+            kind=kind,
+            reference=reference,
+            department=None,
+            actor=context.CLI_ACTOR,
+        )
+    console.print(f"objection {o.id}: {kind} {reference}; the item is marked under objection")

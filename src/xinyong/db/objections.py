@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from xinyong.db.base import Base, deadline_values, stored_deadline
 from xinyong.db.types import BigId, UTCDateTime
 from xinyong.domain.errors import NotFound
-from xinyong.domain.objections import Objection, ObjectionStatus
+from xinyong.domain.objections import Challenge, Objection, ObjectionStatus
 
 
 class ObjectionRow(Base):
@@ -52,6 +52,14 @@ class ObjectionRow(Base):
     outcome_reasons: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(100))
+    # A decision taken to reconsideration or to court (domain/objections.py Challenge).
+    challenge_kind: Mapped[str | None] = mapped_column(String(16))
+    challenge_reference: Mapped[str | None] = mapped_column(String(100))
+    challenged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    challenged_by: Mapped[str | None] = mapped_column(String(100))
+    challenged_outcome: Mapped[str | None] = mapped_column(String(24))
+    challenge_concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    challenge_concluded_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class SqlObjectionRepository:
@@ -91,6 +99,19 @@ class SqlObjectionRepository:
             outcome_reasons=row.outcome_reasons,
             decided_at=row.decided_at,
             decided_by=row.decided_by,
+            challenge=(
+                Challenge(
+                    row.challenge_kind,
+                    row.challenge_reference or "",
+                    row.challenged_at,
+                    row.challenged_by or "",
+                    row.challenged_outcome or "",
+                    row.challenge_concluded_at,
+                    row.challenge_concluded_by,
+                )
+                if row.challenge_kind and row.challenged_at
+                else None
+            ),
         )
 
     @staticmethod
@@ -103,6 +124,13 @@ class SqlObjectionRepository:
             "outcome_reasons": o.outcome_reasons,
             "decided_at": o.decided_at,
             "decided_by": o.decided_by,
+            "challenge_kind": c.kind if (c := o.challenge) else None,
+            "challenge_reference": c.reference if c else None,
+            "challenged_at": c.at if c else None,
+            "challenged_by": c.by if c else None,
+            "challenged_outcome": c.challenged_outcome if c else None,
+            "challenge_concluded_at": c.concluded_at if c else None,
+            "challenge_concluded_by": c.concluded_by if c else None,
         }
 
     def add(self, objection: Objection) -> int:

@@ -60,6 +60,8 @@ class EventTag(StrEnum):
     OBJECTION_FORWARDED = "objection:forwarded"
     OBJECTION_EXTENDED = "objection:extended"
     OBJECTION_DECIDED = "objection:decided"
+    #: A decided objection taken to reconsideration or to court: the item is marked again.
+    OBJECTION_CHALLENGED = "objection:challenged"
     REPAIR_APPLIED = "repair:applied"
     REPAIR_ACCEPTED = "repair:accepted"
     REPAIR_DECIDED = "repair:decided"

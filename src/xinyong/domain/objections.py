@@ -1,13 +1,15 @@
 """Objections: a person's claim that an item is wrong, its working-day clock, and its outcome.
 
 The figures come from the `[objections]` section of `policy/rights.toml`: the credit centre's
-check, the source department's decision, and one extension. See docs/rights.md.
+check, the source department's decision, and one extension. A decision taken to administrative
+reconsideration or to court keeps the item marked until the final decision is recorded. See
+docs/rights.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 from xinyong.domain.calendar import Deadline, add_working_days
 from xinyong.domain.errors import Conflict, Invalid
 from xinyong.domain.figures import whole_number, words
+from xinyong.domain.identifiers import redact_id_numbers
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,31 @@ class ObjectionStatus(StrEnum):
     FILED = "filed"  # with the credit centre, which checks it against the source
     FORWARDED = "forwarded"  # with the source department, which decides
     DECIDED = "decided"
+    # decided, then taken to administrative reconsideration or to court: marked again until the
+    # final decision is recorded
+    CHALLENGED = "challenged"
+
+
+#: How a person may challenge an objection's decision: administrative reconsideration (行政复议)
+#: or an administrative lawsuit (行政诉讼).
+CHALLENGE_KINDS = ("reconsideration", "litigation")
+#: The longest case number a challenge may cite.
+MAX_CHALLENGE_REFERENCE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    """A decision taken to reconsideration or to court: by what, under which case number, when it
+    was recorded and by whom, the outcome challenged, and when the final decision was (None
+    while it runs; the objection's `outcome` is then the final one)."""
+
+    kind: str
+    reference: str
+    at: datetime
+    by: str
+    challenged_outcome: str
+    concluded_at: datetime | None = None
+    concluded_by: str | None = None
 
 
 @dataclass(slots=True)
@@ -81,6 +109,13 @@ class Objection:
     outcome_reasons: str | None = None
     decided_at: datetime | None = None
     decided_by: str | None = None
+    challenge: Challenge | None = None
+
+    @property
+    def keeps_mark(self) -> bool:
+        """Whether the item stays marked "under objection" for this objection: until it is
+        decided, and again while its decision is challenged."""
+        return self.status is not ObjectionStatus.DECIDED
 
     def forward(self, *, on: date, rules: ObjectionRules) -> Deadline:
         """The centre found no mismatch it can correct itself: the source decides by a deadline."""
@@ -102,9 +137,30 @@ class Objection:
         self.extended = True
         return self.source_due
 
+    def challenge_decision(self, kind: str, *, reference: str, by: str, at: datetime) -> None:
+        """The person took the decision to reconsideration or to court (`kind`, under the case
+        number `reference`): the case is open again until its final decision (`decide`)."""
+        if self.status is not ObjectionStatus.DECIDED:
+            raise Conflict(
+                f"objection {self.id} is {self.status.value}; only a decided one is challenged"
+            )
+        if kind not in CHALLENGE_KINDS:
+            raise Invalid(f"kind: must be one of {', '.join(CHALLENGE_KINDS)}")
+        reference = reference.strip()
+        if not reference:
+            raise Invalid("reference: give the case number of the reconsideration or the lawsuit")
+        if len(reference) > MAX_CHALLENGE_REFERENCE:
+            raise Invalid(f"reference: at most {MAX_CHALLENGE_REFERENCE} characters")
+        if redact_id_numbers(reference) != reference:
+            raise Invalid("reference: a case number, not an ID number")
+        self.challenge = Challenge(kind, reference, at, by, self.outcome or "")
+        self.status = ObjectionStatus.CHALLENGED
+
     def decide(
         self, outcome: str, *, reasons: str, by: str, at: datetime, rules: ObjectionRules
     ) -> None:
+        """Decide with written reasons; a challenged case takes its final decision here, and its
+        first decision's time stays what its deadlines are measured against."""
         if self.status is ObjectionStatus.DECIDED:
             raise Conflict(f"objection {self.id} was decided already")
         if outcome not in rules.outcomes:
@@ -115,8 +171,11 @@ class Objection:
             raise Invalid("reasons: every outcome is given with written reasons")
         self.outcome = outcome
         self.outcome_reasons = reasons.strip()
-        self.decided_at = at
-        self.decided_by = by
+        if self.status is ObjectionStatus.CHALLENGED and self.challenge is not None:
+            self.challenge = replace(self.challenge, concluded_at=at, concluded_by=by)
+        else:
+            self.decided_at = at
+            self.decided_by = by
         self.status = ObjectionStatus.DECIDED
 
     def due(self) -> Deadline:
@@ -126,20 +185,31 @@ class Objection:
         return self.source_due
 
     def is_overdue_on(self, day: date) -> bool:
-        return self.status is not ObjectionStatus.DECIDED and day > self.due().day
+        """Past the deadline that runs now; a challenged case runs on the reconsideration body's
+        or the court's time, not the platform's."""
+        running = self.status in (ObjectionStatus.FILED, ObjectionStatus.FORWARDED)
+        return running and day > self.due().day
 
     def steps(self) -> tuple[CaseStep, ...]:
         """The timeline: filed; the centre's check (by `centre_due`); the source's decision (by
         `source_due`, once forwarded); the outcome. A step not reached yet shows its deadline
         when it is known."""
-        decided = self.status is ObjectionStatus.DECIDED
-        return (
+        decided = self.decided_at is not None
+        steps = (
             CaseStep("filed", True, self.filed_at),
             CaseStep(
                 "centre_check", self.status is not ObjectionStatus.FILED, None, self.centre_due
             ),
             CaseStep("source_decision", decided, None, self.source_due, self.extended),
             CaseStep("decided", decided, self.decided_at),
+        )
+        if self.challenge is None:
+            return steps
+        concluded = self.challenge.concluded_at
+        return (
+            *steps,
+            CaseStep("challenged", True, self.challenge.at),
+            CaseStep("challenge_concluded", concluded is not None, concluded),
         )
 
 

@@ -1,7 +1,10 @@
-"""Objections as use cases: file, forward, extend, decide; the queues that watch their deadlines.
+"""Objections as use cases: file, forward, extend, decide, and a decision challenged; the queues
+that watch their deadlines.
 
 Marks reach every output at once: an objection marks the record (and every listing resting on
-it) in the same transaction and appends to the change log, so the next check shows it.
+it) in the same transaction and appends to the change log, so the next check shows it. A
+decision taken to administrative reconsideration or to court marks the item again, until the
+final decision is recorded.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ def _set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: 
         others = [
             o
             for o in uow.objections.of_subject(objection.subject_id)
-            if o.id != objection.id and o.record_id == record.id and o.outcome is None
+            if o.id != objection.id and o.record_id == record.id and o.keeps_mark
         ]
         if not marked and others:
             return  # another open objection keeps the mark
@@ -62,7 +65,7 @@ def _set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: 
     if not marked:  # a listing stays marked while any other objection resting on it is open
         held: set[int | None] = set()
         for other in uow.objections.of_subject(objection.subject_id):
-            if other.id == objection.id or other.outcome is not None:
+            if other.id == objection.id or not other.keeps_mark:
                 continue
             if other.entry_id is not None:
                 held.add(other.entry_id)
@@ -222,6 +225,54 @@ def extend_objection(
     return objection
 
 
+def challenge_objection(
+    uow: UnitOfWork,
+    policy: Policy,
+    objection_id: int,
+    *,
+    kind: str,
+    reference: str,
+    department: str | None,
+    actor: str,
+) -> Objection:
+    """The person took the objection's decision to administrative reconsideration or to court:
+    the item is marked "under objection" again in every output (checks, publication, reports,
+    the exchange) until the final decision is recorded with `decide_objection`.
+
+    The credit centre records it (a department's key is refused, and the refusal audited).
+    """
+    if department is not None:
+        refusal = OutsideMandate(
+            "the credit centre records that a decision was taken to reconsideration or to court",
+            action="objection:challenge",
+        )
+        record_refusal(uow, refusal, actor=actor, department=department)
+        raise refusal
+    with uow:
+        objection = _case(uow, objection_id, department, step="challenge")
+        now = uow.now()
+        objection.challenge_decision(kind, reference=reference, by=actor, at=now)
+        uow.objections.save(objection)
+        _set_mark(uow, policy, objection, marked=True)
+        subject = uow.subjects.get(objection.subject_id)
+        what = "record" if objection.record_id is not None else "list_entry"
+        item = objection.record_id or objection.entry_id or 0
+        notify(uow, subject, FeedKind.UNDER_OBJECTION, what, item, kind)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.OBJECTION_CHALLENGED,
+                actor,
+                "objection",
+                str(objection_id),
+                now,
+                subject_id=objection.subject_id,
+                data={"kind": kind, "reference": reference.strip()},
+            )
+        )
+        uow.commit()
+    return objection
+
+
 def decide_objection(
     uow: UnitOfWork,
     policy: Policy,
@@ -235,7 +286,8 @@ def decide_objection(
     """Decide an objection; the mark is lifted, the outcome applied, every recipient told.
 
     The source department decides only once the credit centre has forwarded it; the centre may
-    decide one still with it (it corrects a mismatch with the source itself).
+    decide one still with it (it corrects a mismatch with the source itself). A challenged
+    decision's final outcome (the reconsideration's or the court's) is recorded the same way.
     """
     with misroutes_audited(uow, actor=actor, department=department), uow:
         objection = _case(uow, objection_id, department, step="decide")
@@ -298,10 +350,12 @@ def decide_objection(
 
 
 def objection_queue(uow: UnitOfWork, *, department: str | None) -> list[Objection]:
-    """Open objections, the most urgent first (overdue ones at the top)."""
+    """Open objections, the most urgent first (overdue ones at the top); the challenged ones,
+    which wait for a reconsideration body or a court, last."""
     with uow:
         cases = uow.objections.open(department)
-    return sorted(cases, key=lambda o: (o.due().day, o.id or 0))
+    challenged = ObjectionStatus.CHALLENGED
+    return sorted(cases, key=lambda o: (o.status is challenged, o.due().day, o.id or 0))
 
 
 def objections_of(uow: UnitOfWork, subject_id: int) -> list[Objection]:

@@ -76,6 +76,7 @@ TERMS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "filed": ("已受理，信用中心核查中", "filed: the credit centre is checking"),
         "forwarded": ("已转认定部门处理", "with the deciding department"),
         "decided": ("已办结", "decided"),
+        "challenged": ("复议或诉讼中，保持异议标注", "challenged: still marked"),
         "applied": ("已申请", "applied"),
         "missing_materials": ("待补正材料", "materials missing"),
         "accepted": ("已受理", "accepted"),
@@ -180,7 +181,8 @@ def _check(data: ReportData) -> None:
 def _context(data: ReportData, lang: str) -> dict[str, Any]:
     zh = lang == "zh"
     public = [record for record in data.records if not record.archived]
-    open_cases = [case for case in data.cases if case.outcome is None]
+    # a challenged objection is open again, with its first outcome shown
+    open_cases = [c for c in data.cases if c.outcome is None or c.status == "challenged"]
     queries = sorted(data.queries, key=lambda q: q.at, reverse=True)
     return {
         "data": data,

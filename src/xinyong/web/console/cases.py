@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.access import Scope
 from xinyong.domain.calendar import Deadline
-from xinyong.domain.objections import Objection
+from xinyong.domain.objections import CHALLENGE_KINDS, MAX_CHALLENGE_REFERENCE, Objection
 from xinyong.domain.repairs import Repair, RepairStatus
 from xinyong.services import evidence, objections, repairs
 from xinyong.services.evidence import CaseType
@@ -140,6 +140,7 @@ async def _objection_page(
         due=case.due(),
         today=platform.today(),
         outcomes=platform.policy.objections.outcomes,
+        challenge_kinds=CHALLENGE_KINDS,
         alert=alert,
     )
 
@@ -195,6 +196,36 @@ async def decide(
             objection_id,
             outcome=outcome,
             reasons=reasons,
+            department=me.department,
+            actor=me.actor,
+        ),
+        again=_objection_again(request, objection_id),
+        then=f"/console/objections/{objection_id}",
+        status=422,
+    )
+
+
+@router.post("/objections/{objection_id}/challenge", response_class=HTMLResponse, **PUBLIC)
+async def challenge(
+    request: Request,
+    objection_id: DbId,
+    kind: Annotated[str, Form(max_length=16)] = "",
+    reference: Annotated[str, Form(max_length=MAX_CHALLENGE_REFERENCE)] = "",
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """The decision was taken to reconsideration or to court: the item is marked again until the
+    final decision is recorded here."""
+    platform = platform_of(request)
+    return await submitted(
+        request,
+        Scope.OBJECTIONS_FORWARD,
+        csrf,
+        lambda me: objections.challenge_objection(
+            platform.uow(),
+            platform.policy,
+            objection_id,
+            kind=kind,
+            reference=reference,
             department=me.department,
             actor=me.actor,
         ),

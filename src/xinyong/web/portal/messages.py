@@ -89,6 +89,15 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^objection \d+ does not exist", _("找不到这件异议。")),
         (r"^repair \d+ does not exist", _("找不到这件修复申请。")),
         (r"^\w+ \d+ is decided: it takes no more evidence", _("这件已经办结，不能再上传材料。")),
+        # A decision taken to reconsideration or to court (the centre's console)
+        (r"^kind: must be one of reconsideration", _("请选择行政复议或者行政诉讼。")),
+        (r"^reference: a case number, not an ID", _("案号中不能填写身份号码。")),
+        (r"^reference: at most (?P<count>\d+) characters", _("案号不能超过 %(count)s 个字符。")),
+        (r"^reference: ", _("请填写复议机关或者法院给出的案号。")),
+        (
+            r"^objection \d+ is \w+; only a decided one is challenged",
+            _("这件异议尚未办结，不能登记复议或诉讼。"),
+        ),
         (r"^file: larger than", _("文件太大：每个文件不超过 5 MB。")),
         (r"^file: empty", _("文件是空的，请重新选择。")),
         (r"^file: not a PDF, JPEG or PNG", _("只接受 PDF、JPEG 或 PNG 格式的文件。")),

@@ -61,11 +61,18 @@ CASE_STATUS = {
     "filed": _("信用中心核查中"),
     "forwarded": _("已转来源部门处理"),
     "decided": _("已办结"),
+    "challenged": _("复议或诉讼中，保持异议标注"),
     "applied": _("已申请，待受理"),
     "missing_materials": _("材料不全，请补充"),
     "accepted": _("已受理"),
     "repaired": _("已修复"),
     "refused": _("不予修复"),
+}
+
+#: How an objection's decision was challenged (domain/objections.py CHALLENGE_KINDS).
+CHALLENGE_KIND = {
+    "reconsideration": _("行政复议"),
+    "litigation": _("行政诉讼"),
 }
 
 #: The steps of a case's timeline (CaseStep.code).
@@ -74,6 +81,8 @@ STEP = {
     "centre_check": _("信用中心核查"),
     "source_decision": _("来源部门决定"),
     "decided": _("办结，告知结果"),
+    "challenged": _("申请复议或提起诉讼"),
+    "challenge_concluded": _("复议或诉讼作出最终决定"),
     "applied": _("提出修复申请"),
     "acceptance": _("决定是否受理"),
     "feedback": _("告知修复结果"),

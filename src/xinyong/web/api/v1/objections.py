@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from xinyong.domain.access import Scope
 from xinyong.domain.errors import Invalid
 from xinyong.domain.keys import ApiKey
-from xinyong.domain.objections import Objection
+from xinyong.domain.objections import CHALLENGE_KINDS, MAX_CHALLENGE_REFERENCE, Objection
 from xinyong.services import accounts, evidence, objections
 from xinyong.services.evidence import CaseType
 from xinyong.services.ports import UnitOfWork
@@ -32,6 +32,16 @@ class ObjectionCreate(BaseModel):
     reasons: str = Field(max_length=20000)
 
 
+class ChallengeOut(BaseModel):
+    """A decision taken to reconsideration or to court; `concluded_at` once its final decision
+    is recorded."""
+
+    kind: str
+    reference: str
+    at: datetime
+    concluded_at: datetime | None
+
+
 class ObjectionPublic(BaseModel):
     id: int
     record_id: int | None
@@ -47,6 +57,7 @@ class ObjectionPublic(BaseModel):
     extended: bool
     outcome: str | None
     outcome_reasons: str | None
+    challenge: ChallengeOut | None = None
 
     @classmethod
     def from_domain(cls, o: Objection, today: date) -> ObjectionPublic:
@@ -66,6 +77,13 @@ class ObjectionPublic(BaseModel):
             extended=o.extended,
             outcome=o.outcome,
             outcome_reasons=o.outcome_reasons,
+            challenge=(
+                ChallengeOut(
+                    kind=c.kind, reference=c.reference, at=c.at, concluded_at=c.concluded_at
+                )
+                if (c := o.challenge)
+                else None
+            ),
         )
 
 
@@ -95,6 +113,17 @@ def evidence_download(found: tuple[evidence.EvidenceFile, bytes]) -> Response:
     """An evidence file as a download under the name the person gave it."""
     file, content = found
     return Response(content, media_type=file.content_type, headers=attachment(file.filename))
+
+
+class ObjectionChallenge(BaseModel):
+    kind: str = Field(
+        max_length=16, description=f"One of: {', '.join(CHALLENGE_KINDS)}", examples=["litigation"]
+    )
+    reference: str = Field(
+        max_length=MAX_CHALLENGE_REFERENCE,
+        description="The case number the reconsideration body or the court gave",
+        examples=["（2026）京0105行初123号"],
+    )
 
 
 class ObjectionDecision(BaseModel):
@@ -244,6 +273,30 @@ def extend(
     return ObjectionPublic.from_domain(o, today)
 
 
+@router.post("/objections/{objection_id}/challenge")
+def challenge(
+    objection_id: DbId,
+    body: ObjectionChallenge,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    key: Forwarding,
+) -> ObjectionPublic:
+    """The person took the decision to administrative reconsideration or to court (the credit
+    centre records it): the item is marked "under objection" again in every output until the
+    final decision is recorded (`POST .../decision`)."""
+    o = objections.challenge_objection(
+        uow,
+        policy,
+        objection_id,
+        kind=body.kind,
+        reference=body.reference,
+        department=key.department,
+        actor=key.actor,
+    )
+    return ObjectionPublic.from_domain(o, today)
+
+
 @router.post("/objections/{objection_id}/decision")
 def decide(
     objection_id: DbId,
@@ -254,7 +307,8 @@ def decide(
     key: Objections,
 ) -> ObjectionPublic:
     """Correct, supplement, stop display, remove from list, or reject with written reasons.
-    The mark is lifted and every party that received the item is told (the feed)."""
+    The mark is lifted and every party that received the item is told (the feed). A challenged
+    decision's final outcome is recorded here too."""
     o = objections.decide_objection(
         uow,
         policy,
