@@ -1036,6 +1036,10 @@ class FakeObjectionRepository(_Repository):
             stored.decided_at = objection.decided_at
             stored.decided_by = objection.decided_by
             stored.challenge = objection.challenge
+            stored.centre_due = objection.centre_due
+            stored.paused_since = objection.paused_since
+            stored.pause_kind = objection.pause_kind
+            stored.paused_working_days = objection.paused_working_days
 
     def of_subject(self, subject_id: int) -> list[Objection]:
         return [

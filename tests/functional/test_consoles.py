@@ -297,6 +297,31 @@ def test_the_centre_forwards_and_decides_an_objection_and_sees_it_on_a_chart(
     assert public_record(client, record)["under_objection"] is True
 
 
+def test_the_source_stops_and_resumes_an_objections_clock_from_its_console(
+    client: TestClient, amr: Headers, staff: Headers
+) -> None:
+    person = sign_up(client, citizen_id(born=date(1977, 7, 7)), "孙丽")
+    record = submit(client, amr, penalty_row(subject_id=person.number, subject_name="孙丽"))
+    objection = object_to(client, person, record)["id"]
+    assert client.post(f"/api/v1/objections/{objection}/forwarding", headers=staff).is_success
+    me = sign_in(client, "zhou.amr", Role.SOURCE_DEPARTMENT, "BJ-AMR")
+    page = client.get(f"/console/objections/{objection}?lang=zh")
+    assert "暂停计算期限" in page.text
+    paused = client.post(
+        f"/console/objections/{objection}/pause", data={"kind": "expert_review", "csrf": me.csrf}
+    )
+    assert paused.status_code == 200, paused.text
+    assert "专家评审，期间不计入办理期限" in paused.text
+    assert "恢复计算期限" in paused.text
+    [mine] = client.get("/api/v1/me/objections", headers=person.headers).json()
+    assert (mine["pause_kind"], mine["overdue"]) == ("expert_review", False)  # the person sees it
+    resumed = client.post(f"/console/objections/{objection}/resume", data={"csrf": me.csrf})
+    assert resumed.status_code == 200, resumed.text
+    assert "期间不计入办理期限" not in resumed.text
+    english = client.get(f"/console/objections/{objection}", params={"lang": "en"})
+    assert "Stop the clock" in english.text
+
+
 def test_a_form_without_its_token_does_nothing_and_a_step_taken_twice_shows_the_page_again(
     client: TestClient, amr: Headers
 ) -> None:

@@ -112,6 +112,38 @@ def test_the_centre_sees_every_overdue_step_and_a_department_only_its_own(
     assert client.get("/api/v1/deadlines", headers=implementing).status_code == 403
 
 
+def test_a_clock_stopped_for_testing_is_not_watched_and_moves_its_deadline(
+    client: TestClient, key_for: KeyFor, seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    clock.at = on(date(2026, 11, 23))  # Monday
+    amr = submit_record(seeded(), policy, penalty_row(), department="BJ-AMR", actor="clerk")
+    objection = file_objection(seeded(), policy, amr.record.id, amr.record.subject_id)
+    staff = auth(key_for(ROLE_SCOPES[Role.CREDIT_CENTRE]))
+    url = f"/api/v1/objections/{objection}"
+    paused = client.post(f"{url}/pause", json={"kind": "testing"}, headers=staff)
+    assert paused.status_code == 200, paused.text
+    assert (paused.json()["paused_since"], paused.json()["due"]) == ("2026-11-23", "2026-11-24")
+
+    clock.at = on(date(2026, 11, 27))  # past the centre's day, but its clock stands still
+    assert get(client, "/api/v1/deadlines", staff, overdue="true") == []
+    [queued] = get(client, "/api/v1/objections", staff)
+    assert (queued["id"], queued["overdue"]) == (objection, False)
+
+    resumed = client.post(f"{url}/resumption", headers=staff)
+    assert resumed.status_code == 200, resumed.text
+    # Tuesday to Friday are not counted: one working day from Monday, plus four.
+    assert (resumed.json()["due"], resumed.json()["paused_working_days"]) == ("2026-11-30", 4)
+    [watched] = get(client, "/api/v1/deadlines", staff, kind="objection_check")
+    assert (watched["entity_id"], watched["due"], watched["overdue"]) == (
+        objection,
+        "2026-11-30",
+        False,
+    )
+    again = client.post(f"{url}/resumption", headers=staff)
+    assert again.status_code == 409
+    assert "not paused" in again.json()["detail"]
+
+
 @pytest.fixture
 def cli_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands run by the tests reach the test's database."""

@@ -1,5 +1,5 @@
-"""`xinyong objections`: the objection queue, forwarding, decisions, and a decision taken to
-reconsideration or to court (credit-centre staff)."""
+"""`xinyong objections`: the objection queue, forwarding, decisions, the clock paused for testing
+or expert review, and a decision taken to reconsideration or to court (credit-centre staff)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def list_objections(
     for o in cases:
         about = f"record {o.record_id}" if o.record_id else f"entry {o.entry_id}"
         late = "[red]overdue[/]" if o.is_overdue_on(today) else ""
+        late = f"paused since {o.paused_since}" if o.paused_since else late
         # a challenged case waits for the reconsideration body or the court, on their time
         due = o.challenge.reference if o.challenge and o.keeps_mark else shown(o.due())
         table.add_row(str(o.id), about, o.department, o.ground, o.status.value, due, late)
@@ -97,3 +98,32 @@ def challenge(
             actor=context.CLI_ACTOR,
         )
     console.print(f"objection {o.id}: {kind} {reference}; the item is marked under objection")
+
+
+@app.command("pause")
+def pause(
+    objection: int,
+    kind: Annotated[str, typer.Option(help="testing or expert_review")],
+) -> None:
+    """Testing or expert review begins: the deadline that runs stands still until `resume`."""
+    from xinyong.services import objections
+
+    p = context.platform()
+    with context.domain_errors():
+        o = objections.pause_objection(
+            p.uow(), p.policy, objection, kind=kind, department=None, actor=context.CLI_ACTOR
+        )
+    console.print(f"objection {o.id}: paused for {kind} since {o.paused_since}")
+
+
+@app.command("resume")
+def resume(objection: int) -> None:
+    """Testing or expert review is over: the deadline moves by the working days it took."""
+    from xinyong.services import objections
+
+    p = context.platform()
+    with context.domain_errors():
+        o = objections.resume_objection(
+            p.uow(), p.policy, objection, department=None, actor=context.CLI_ACTOR
+        )
+    console.print(f"objection {o.id}: resumed; due {shown(o.due())}")

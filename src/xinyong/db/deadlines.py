@@ -136,7 +136,11 @@ SPECS: dict[DeadlineKind, _Spec] = {
             "centre_due",
             department=_department,
             must_act=_centre,
-            running=lambda: ObjectionRow.status == ObjectionStatus.FILED.value,
+            # a paused clock stands still: testing or expert review is not counted
+            running=lambda: (
+                (ObjectionRow.status == ObjectionStatus.FILED.value)
+                & ObjectionRow.paused_since.is_(None)
+            ),
             tells_department=False,  # the centre's own step: the source is not bound by it
         ),
         _Spec(
@@ -146,7 +150,10 @@ SPECS: dict[DeadlineKind, _Spec] = {
             "source_due",
             department=_department,
             must_act=_own,
-            running=lambda: ObjectionRow.status == ObjectionStatus.FORWARDED.value,
+            running=lambda: (
+                (ObjectionRow.status == ObjectionStatus.FORWARDED.value)
+                & ObjectionRow.paused_since.is_(None)
+            ),
         ),
         _Spec(
             DeadlineKind.REPAIR_ACCEPTANCE,

@@ -60,6 +60,10 @@ class ObjectionRow(Base):
     challenged_outcome: Mapped[str | None] = mapped_column(String(24))
     challenge_concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     challenge_concluded_by: Mapped[str | None] = mapped_column(String(100))
+    # Testing or expert review stops the clock (domain/objections.py Objection.pause).
+    paused_since: Mapped[date | None] = mapped_column(Date)
+    pause_kind: Mapped[str | None] = mapped_column(String(16))
+    paused_working_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SqlObjectionRepository:
@@ -112,12 +116,16 @@ class SqlObjectionRepository:
                 if row.challenge_kind and row.challenged_at
                 else None
             ),
+            paused_since=row.paused_since,
+            pause_kind=row.pause_kind,
+            paused_working_days=row.paused_working_days or 0,
         )
 
     @staticmethod
     def _values(o: Objection) -> dict[str, object]:
         return {
             "status": o.status.value,
+            **deadline_values("centre_due", o.centre_due),
             **deadline_values("source_due", o.source_due),
             "extended": o.extended,
             "outcome": o.outcome,
@@ -131,6 +139,9 @@ class SqlObjectionRepository:
             "challenged_outcome": c.challenged_outcome if c else None,
             "challenge_concluded_at": c.concluded_at if c else None,
             "challenge_concluded_by": c.concluded_by if c else None,
+            "paused_since": o.paused_since,
+            "pause_kind": o.pause_kind,
+            "paused_working_days": o.paused_working_days,
         }
 
     def add(self, objection: Objection) -> int:
@@ -144,7 +155,6 @@ class SqlObjectionRepository:
             reasons=o.reasons,
             filed_by=o.filed_by,
             filed_at=o.filed_at,
-            **deadline_values("centre_due", o.centre_due),
             **self._values(o),
         )
         self.session.add(row)

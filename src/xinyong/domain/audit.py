@@ -62,6 +62,9 @@ class EventTag(StrEnum):
     OBJECTION_DECIDED = "objection:decided"
     #: A decided objection taken to reconsideration or to court: the item is marked again.
     OBJECTION_CHALLENGED = "objection:challenged"
+    #: Testing or expert review stopped an objection's clock; it ended, the deadline moved.
+    OBJECTION_PAUSED = "objection:paused"
+    OBJECTION_RESUMED = "objection:resumed"
     REPAIR_APPLIED = "repair:applied"
     REPAIR_ACCEPTED = "repair:accepted"
     REPAIR_DECIDED = "repair:decided"

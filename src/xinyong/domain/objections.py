@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from xinyong.domain.calendar import Deadline, add_working_days
+from xinyong.domain.calendar import Deadline, add_working_days, working_days_between
 from xinyong.domain.errors import Conflict, Invalid
 from xinyong.domain.figures import whole_number, words
 from xinyong.domain.identifiers import redact_id_numbers
@@ -71,6 +71,9 @@ class ObjectionStatus(StrEnum):
 CHALLENGE_KINDS = ("reconsideration", "litigation")
 #: The longest case number a challenge may cite.
 MAX_CHALLENGE_REFERENCE = 100
+#: What stops an objection's clock: testing or inspection (检验检测) and expert review (专家评审);
+#: the working days they take are not counted toward the deadline that runs.
+PAUSE_KINDS = ("testing", "expert_review")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,11 @@ class Objection:
     decided_at: datetime | None = None
     decided_by: str | None = None
     challenge: Challenge | None = None
+    #: Since when the clock stands still for testing or expert review (None: it runs), and why.
+    paused_since: date | None = None
+    pause_kind: str | None = None
+    #: Working days the deadlines were moved by earlier pauses, in all.
+    paused_working_days: int = 0
 
     @property
     def keeps_mark(self) -> bool:
@@ -123,6 +131,8 @@ class Objection:
             raise Conflict(
                 f"objection {self.id} is {self.status.value}; only a filed one is forwarded"
             )
+        if self.paused_since is not None:
+            raise Conflict(f"objection {self.id} is paused; resume it with the result first")
         self.source_due = add_working_days(on, rules.source_decide_working_days)
         self.status = ObjectionStatus.FORWARDED
         return self.source_due
@@ -136,6 +146,32 @@ class Objection:
         self.source_due = self.source_due.extended(rules.extension_working_days)
         self.extended = True
         return self.source_due
+
+    def pause(self, kind: str, *, on: date) -> None:
+        """Testing or expert review begins: the deadline that runs stands still from `on`."""
+        if self.status not in (ObjectionStatus.FILED, ObjectionStatus.FORWARDED):
+            raise Conflict(f"objection {self.id} is {self.status.value}; no deadline runs")
+        if self.paused_since is not None:
+            raise Conflict(f"objection {self.id} is paused already since {self.paused_since}")
+        if kind not in PAUSE_KINDS:
+            raise Invalid(f"kind: must be one of {', '.join(PAUSE_KINDS)}")
+        self.paused_since = on
+        self.pause_kind = kind
+
+    def resume(self, *, on: date) -> int:
+        """Testing or expert review is over: the deadline that runs moves by the working days
+        after the pause began up to and including `on`, which are not counted; return them."""
+        if self.paused_since is None:
+            raise Conflict(f"objection {self.id} is not paused")
+        days = working_days_between(self.paused_since, max(on, self.paused_since))
+        if self.status is ObjectionStatus.FILED:
+            self.centre_due = self.centre_due.extended(days)
+        elif self.source_due is not None:
+            self.source_due = self.source_due.extended(days)
+        self.paused_working_days += days
+        self.paused_since = None
+        self.pause_kind = None
+        return days
 
     def challenge_decision(self, kind: str, *, reference: str, by: str, at: datetime) -> None:
         """The person took the decision to reconsideration or to court (`kind`, under the case
@@ -163,6 +199,11 @@ class Objection:
         first decision's time stays what its deadlines are measured against."""
         if self.status is ObjectionStatus.DECIDED:
             raise Conflict(f"objection {self.id} was decided already")
+        if self.paused_since is not None:
+            raise Conflict(
+                f"objection {self.id} is paused for {self.pause_kind} since {self.paused_since};"
+                " resume it with the result first"
+            )
         if outcome not in rules.outcomes:
             raise Invalid(f"outcome: must be one of {', '.join(rules.outcomes)}")
         if outcome == "remove_from_list" and self.entry_id is None:
@@ -186,9 +227,9 @@ class Objection:
 
     def is_overdue_on(self, day: date) -> bool:
         """Past the deadline that runs now; a challenged case runs on the reconsideration body's
-        or the court's time, not the platform's."""
+        or the court's time, not the platform's, and a paused one's clock stands still."""
         running = self.status in (ObjectionStatus.FILED, ObjectionStatus.FORWARDED)
-        return running and day > self.due().day
+        return running and self.paused_since is None and day > self.due().day
 
     def steps(self) -> tuple[CaseStep, ...]:
         """The timeline: filed; the centre's check (by `centre_due`); the source's decision (by

@@ -225,6 +225,70 @@ def extend_objection(
     return objection
 
 
+def pause_objection(
+    uow: UnitOfWork,
+    policy: Policy,
+    objection_id: int,
+    *,
+    kind: str,
+    department: str | None,
+    actor: str,
+) -> Objection:
+    """Testing or expert review begins: the deadline that runs stands still until
+    `resume_objection` (the working days it takes are not counted). Whoever holds the case
+    pauses it: the credit centre while it checks, the source department once forwarded."""
+    return _clock_step(uow, objection_id, department, actor, "pause", kind)
+
+
+def resume_objection(
+    uow: UnitOfWork, policy: Policy, objection_id: int, *, department: str | None, actor: str
+) -> Objection:
+    """Testing or expert review is over: the deadline moves by the working days it took."""
+    return _clock_step(uow, objection_id, department, actor, "resume", None)
+
+
+def _clock_step(
+    uow: UnitOfWork,
+    objection_id: int,
+    department: str | None,
+    actor: str,
+    step: str,
+    kind: str | None,
+) -> Objection:
+    with misroutes_audited(uow, actor=actor, department=department), uow:
+        objection = _case(uow, objection_id, department, step=step)
+    if department is not None and objection.status is ObjectionStatus.FILED:
+        refusal = OutsideMandate(
+            f"objection {objection_id} is still with the credit centre, whose clock it is",
+            action=f"objection:{step}",
+        )
+        record_refusal(
+            uow, refusal, actor=actor, department=department, subject_id=objection.subject_id
+        )
+        raise refusal
+    with uow:
+        objection = _case(uow, objection_id, department, step=step)
+        now = uow.now()
+        data: dict[str, object]
+        if kind is not None:
+            objection.pause(kind, on=business_date(now))
+            tag, data = EventTag.OBJECTION_PAUSED, {"kind": kind}
+        else:
+            paused_for = objection.pause_kind
+            days = objection.resume(on=business_date(now))
+            tag = EventTag.OBJECTION_RESUMED
+            data = {"kind": paused_for, "working_days": days, "due": str(objection.due().day)}
+        uow.objections.save(objection)
+        uow.audit.add(
+            AuditEvent(
+                tag, actor, "objection", str(objection_id), now,
+                subject_id=objection.subject_id, data=data,
+            )
+        )  # fmt: skip
+        uow.commit()
+    return objection
+
+
 def challenge_objection(
     uow: UnitOfWork,
     policy: Policy,

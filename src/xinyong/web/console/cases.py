@@ -13,7 +13,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.access import Scope
 from xinyong.domain.calendar import Deadline
-from xinyong.domain.objections import CHALLENGE_KINDS, MAX_CHALLENGE_REFERENCE, Objection
+from xinyong.domain.objections import (
+    CHALLENGE_KINDS,
+    MAX_CHALLENGE_REFERENCE,
+    PAUSE_KINDS,
+    Objection,
+)
 from xinyong.domain.repairs import Repair, RepairStatus
 from xinyong.services import evidence, objections, repairs
 from xinyong.services.evidence import CaseType
@@ -141,6 +146,7 @@ async def _objection_page(
         today=platform.today(),
         outcomes=platform.policy.objections.outcomes,
         challenge_kinds=CHALLENGE_KINDS,
+        pause_kinds=PAUSE_KINDS,
         alert=alert,
     )
 
@@ -202,6 +208,55 @@ async def decide(
         again=_objection_again(request, objection_id),
         then=f"/console/objections/{objection_id}",
         status=422,
+    )
+
+
+@router.post("/objections/{objection_id}/pause", response_class=HTMLResponse, **PUBLIC)
+async def pause(
+    request: Request,
+    objection_id: DbId,
+    kind: Annotated[str, Form(max_length=16)] = "",
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Testing or expert review begins: the deadline stands still until it is resumed."""
+    platform = platform_of(request)
+    return await submitted(
+        request,
+        Scope.OBJECTIONS_MANAGE,
+        csrf,
+        lambda me: objections.pause_objection(
+            platform.uow(),
+            platform.policy,
+            objection_id,
+            kind=kind,
+            department=me.department,
+            actor=me.actor,
+        ),
+        again=_objection_again(request, objection_id),
+        then=f"/console/objections/{objection_id}",
+        status=422,
+    )
+
+
+@router.post("/objections/{objection_id}/resume", response_class=HTMLResponse, **PUBLIC)
+async def resume(
+    request: Request, objection_id: DbId, csrf: Annotated[str, Form(max_length=64)] = ""
+) -> Response:
+    """Testing or expert review is over: the deadline moves by the working days it took."""
+    platform = platform_of(request)
+    return await submitted(
+        request,
+        Scope.OBJECTIONS_MANAGE,
+        csrf,
+        lambda me: objections.resume_objection(
+            platform.uow(),
+            platform.policy,
+            objection_id,
+            department=me.department,
+            actor=me.actor,
+        ),
+        again=_objection_again(request, objection_id),
+        then=f"/console/objections/{objection_id}",
     )
 
 

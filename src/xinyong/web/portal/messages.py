@@ -89,6 +89,14 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^objection \d+ does not exist", _("找不到这件异议。")),
         (r"^repair \d+ does not exist", _("找不到这件修复申请。")),
         (r"^\w+ \d+ is decided: it takes no more evidence", _("这件已经办结，不能再上传材料。")),
+        # The clock stopped for testing or expert review (the consoles)
+        (r"^kind: must be one of testing", _("请选择检验检测或者专家评审。")),
+        (
+            r"^objection \d+ is paused",
+            _("这件异议的期限正在暂停：请在检验检测或专家评审结束后先恢复计算期限。"),
+        ),
+        (r"^objection \d+ is not paused", _("这件异议的期限没有暂停。")),
+        (r"^objection \d+ is \w+; no deadline runs", _("这件异议没有正在计算的期限。")),
         # A decision taken to reconsideration or to court (the centre's console)
         (r"^kind: must be one of reconsideration", _("请选择行政复议或者行政诉讼。")),
         (r"^reference: a case number, not an ID", _("案号中不能填写身份号码。")),

@@ -75,6 +75,12 @@ CHALLENGE_KIND = {
     "litigation": _("行政诉讼"),
 }
 
+#: What stops an objection's clock (domain/objections.py PAUSE_KINDS).
+PAUSE_KIND = {
+    "testing": _("检验检测"),
+    "expert_review": _("专家评审"),
+}
+
 #: The steps of a case's timeline (CaseStep.code).
 STEP = {
     "filed": _("提出异议"),

@@ -12,7 +12,12 @@ from pydantic import BaseModel, Field
 from xinyong.domain.access import Scope
 from xinyong.domain.errors import Invalid
 from xinyong.domain.keys import ApiKey
-from xinyong.domain.objections import CHALLENGE_KINDS, MAX_CHALLENGE_REFERENCE, Objection
+from xinyong.domain.objections import (
+    CHALLENGE_KINDS,
+    MAX_CHALLENGE_REFERENCE,
+    PAUSE_KINDS,
+    Objection,
+)
 from xinyong.services import accounts, evidence, objections
 from xinyong.services.evidence import CaseType
 from xinyong.services.ports import UnitOfWork
@@ -58,6 +63,13 @@ class ObjectionPublic(BaseModel):
     outcome: str | None
     outcome_reasons: str | None
     challenge: ChallengeOut | None = None
+    paused_since: date | None = Field(
+        default=None, description="Since when testing or expert review stops the clock"
+    )
+    pause_kind: str | None = None
+    paused_working_days: int = Field(
+        default=0, description="Working days the deadlines moved by earlier pauses, in all"
+    )
 
     @classmethod
     def from_domain(cls, o: Objection, today: date) -> ObjectionPublic:
@@ -84,6 +96,9 @@ class ObjectionPublic(BaseModel):
                 if (c := o.challenge)
                 else None
             ),
+            paused_since=o.paused_since,
+            pause_kind=o.pause_kind,
+            paused_working_days=o.paused_working_days,
         )
 
 
@@ -123,6 +138,12 @@ class ObjectionChallenge(BaseModel):
         max_length=MAX_CHALLENGE_REFERENCE,
         description="The case number the reconsideration body or the court gave",
         examples=["（2026）京0105行初123号"],
+    )
+
+
+class ObjectionPause(BaseModel):
+    kind: str = Field(
+        max_length=16, description=f"One of: {', '.join(PAUSE_KINDS)}", examples=["testing"]
     )
 
 
@@ -268,6 +289,35 @@ def extend(
 ) -> ObjectionPublic:
     """With approval, the source department gets more working days, once."""
     o = objections.extend_objection(
+        uow, policy, objection_id, department=key.department, actor=key.actor
+    )
+    return ObjectionPublic.from_domain(o, today)
+
+
+@router.post("/objections/{objection_id}/pause")
+def pause(
+    objection_id: DbId,
+    body: ObjectionPause,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    key: Objections,
+) -> ObjectionPublic:
+    """Testing or expert review begins: the deadline that runs stands still (whoever holds the
+    case: the centre while it checks, the source department once forwarded)."""
+    o = objections.pause_objection(
+        uow, policy, objection_id, kind=body.kind, department=key.department, actor=key.actor
+    )
+    return ObjectionPublic.from_domain(o, today)
+
+
+@router.post("/objections/{objection_id}/resumption")
+def resume(
+    objection_id: DbId, uow: UowDep, policy: PolicyDep, today: TodayDep, key: Objections
+) -> ObjectionPublic:
+    """Testing or expert review is over: the deadline moves by the working days it took, which
+    are not counted."""
+    o = objections.resume_objection(
         uow, policy, objection_id, department=key.department, actor=key.actor
     )
     return ObjectionPublic.from_domain(o, today)
