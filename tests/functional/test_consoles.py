@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import Clock
 from tests.factories import citizen_id, debtor_row, penalty_row
 from tests.functional.consoles import (
     STAFF_PASSWORD,
@@ -298,7 +299,7 @@ def test_the_centre_forwards_and_decides_an_objection_and_sees_it_on_a_chart(
 
 
 def test_the_source_stops_and_resumes_an_objections_clock_from_its_console(
-    client: TestClient, amr: Headers, staff: Headers
+    client: TestClient, amr: Headers, staff: Headers, clock: Clock
 ) -> None:
     person = sign_up(client, citizen_id(born=date(1977, 7, 7)), "孙丽")
     record = submit(client, amr, penalty_row(subject_id=person.number, subject_name="孙丽"))
@@ -315,6 +316,12 @@ def test_the_source_stops_and_resumes_an_objections_clock_from_its_console(
     assert "恢复计算期限" in paused.text
     [mine] = client.get("/api/v1/me/objections", headers=person.headers).json()
     assert (mine["pause_kind"], mine["overdue"]) == ("expert_review", False)  # the person sees it
+    clock.advance(days=7)  # past the source's day: its clock stands still, not overdue
+    me = sign_in(client, "wang.amr", Role.SOURCE_DEPARTMENT, "BJ-AMR")  # a week later
+    cases = client.get("/console/cases?lang=zh")
+    row = cases.text[cases.text.index(f"/console/objections/{objection}") :].split("</tr>")[0]
+    assert "期限暂停" in row
+    assert "已逾期" not in row
     resumed = client.post(f"/console/objections/{objection}/resume", data={"csrf": me.csrf})
     assert resumed.status_code == 200, resumed.text
     assert "期间不计入办理期限" not in resumed.text

@@ -225,11 +225,17 @@ class Objection:
             return self.centre_due
         return self.source_due
 
-    def is_overdue_on(self, day: date) -> bool:
-        """Past the deadline that runs now; a challenged case runs on the reconsideration body's
-        or the court's time, not the platform's, and a paused one's clock stands still."""
+    @property
+    def clock_runs(self) -> bool:
+        """Whether a platform deadline runs now: the centre's or the source's, unless testing or
+        expert review stopped it; a challenged case runs on the reconsideration body's or the
+        court's time, not the platform's."""
         running = self.status in (ObjectionStatus.FILED, ObjectionStatus.FORWARDED)
-        return running and self.paused_since is None and day > self.due().day
+        return running and self.paused_since is None
+
+    def is_overdue_on(self, day: date) -> bool:
+        """Past the deadline that runs now (`clock_runs`)."""
+        return self.clock_runs and day > self.due().day
 
     def steps(self) -> tuple[CaseStep, ...]:
         """The timeline: filed; the centre's check (by `centre_due`); the source's decision (by
