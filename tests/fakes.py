@@ -1441,7 +1441,13 @@ class FakeStatisticsQueries(_Repository):
 
     def decided_cases(self, *, since: datetime) -> list[Due]:
         found = [
-            Due("objection", o.department, (o.source_due or o.centre_due).day, o.decided_at)
+            Due(
+                "objection",
+                o.department,
+                (o.source_due or o.centre_due).day,
+                o.decided_at,
+                stopped=o.paused_since is not None,
+            )
             for o in self.store.objections.values()
             if o.decided_at is None or o.decided_at >= since
         ]

@@ -42,7 +42,7 @@ def _fines(uow: Callable[[], Any], policy: Policy, *days: str) -> list[Stored]:
 
 def _history(uow: Callable[[], Any], policy: Policy) -> None:
     stored = _fines(uow, policy, "2026-06-01", "2026-09-01", "2026-09-20", "2026-11-18")
-    for s in stored[:2]:
+    for s in stored[:3]:
         filed = objections.file_objection(
             uow(),
             policy,
@@ -58,6 +58,10 @@ def _history(uow: Callable[[], Any], policy: Policy) -> None:
                 uow(), policy, filed.id or 0, outcome="correct", reasons="已更正",
                 department=None, actor="centre",
             )  # fmt: skip
+        if s is stored[2]:  # its clock stopped for testing: open, never overdue
+            objections.pause_objection(
+                uow(), policy, filed.id or 0, kind="testing", department=None, actor="centre"
+            )
     _repairs(uow, policy)
     _checks(uow)
 
@@ -109,5 +113,9 @@ def test_the_sql_statistics_are_the_fakes(seeded: Callable[[], Any], policy: Pol
     records, publicity, cases, feedback = sql
     assert sum(int(r[3]) for r in records.rows) == 6
     assert publicity.rows == (("BJ-AMR", 1, 5),)
-    assert cases.rows == (("objection", 1, 0, 0, 1), ("repair", 1, 0, 0, 1))
+    assert cases.rows == (("objection", 1, 0, 0, 2), ("repair", 1, 0, 0, 1))
+    later = today + timedelta(days=10)  # past the centre's day for both open objections
+    sql_later = statistics.cases_on_time(seeded(), since=since, today=later)
+    assert sql_later.rows == statistics.cases_on_time(fake, since=since, today=later).rows
+    assert sql_later.rows[0] == ("objection", 1, 0, 1, 1)
     assert feedback.rows == (("BJ-CAAC-NC", 3, 2, 67),)

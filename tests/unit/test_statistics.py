@@ -83,6 +83,17 @@ def test_objections_decided_by_their_deadline_late_or_still_open(
     assert table.rows == (("objection", 1, 1, 1, 0), ("repair", 0, 0, 0, 0))
 
 
+def test_an_objection_whose_clock_testing_stopped_is_open_not_overdue(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = submitted(uow, policy)
+    paused = _object(uow, policy, stored.record.id, stored.record.subject_id)
+    objections.pause_objection(uow, policy, paused, kind="testing", department=None, actor="c")
+    today = (uow.at + timedelta(days=30, hours=8)).date()  # long past the centre's day
+    table = statistics.cases_on_time(uow, since=SINCE, today=today)
+    assert table.rows[0] == ("objection", 0, 0, 0, 1)
+
+
 def _repair(uow: FakeUnitOfWork, policy: Policy) -> int:
     """A repair application for a general fine decided in June (repairable since September)."""
     stored = submitted(uow, policy, penalty_row(decision_date="2026-06-01"))

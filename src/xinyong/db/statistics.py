@@ -43,7 +43,10 @@ class SqlStatisticsQueries:
         o, p = ObjectionRow, RepairRow
         objections = self.session.execute(
             select(
-                o.department_code, func.coalesce(o.source_due, o.centre_due), o.decided_at
+                o.department_code,
+                func.coalesce(o.source_due, o.centre_due),
+                o.decided_at,
+                o.paused_since,
             ).where(or_(o.decided_at.is_(None), o.decided_at >= since))
         )
         repairs = self.session.execute(
@@ -51,9 +54,10 @@ class SqlStatisticsQueries:
                 or_(p.decided_at.is_(None), p.decided_at >= since)
             )
         )
-        return [Due("objection", d, due, at) for d, due, at in objections] + [
-            Due("repair", d, due, at) for d, due, at in repairs
-        ]
+        return [
+            Due("objection", d, due, at, stopped=paused is not None)
+            for d, due, at, paused in objections
+        ] + [Due("repair", d, due, at) for d, due, at in repairs]
 
     def feedback(self, *, since: datetime) -> list[FeedbackCount]:
         q, f = QueryRow, CheckFeedbackRow

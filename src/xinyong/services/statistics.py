@@ -33,12 +33,14 @@ class MonthCount:
 @dataclass(frozen=True, slots=True)
 class Due:
     """A step that had a deadline: whose, which kind, when it was due and when it was done
-    (None while it waits)."""
+    (None while it waits), and whether its clock stands still now (an objection's, for testing
+    or expert review: not overdue, whatever the day)."""
 
     kind: str  # objection or repair
     department: str
     due: date
     done_at: datetime | None
+    stopped: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +119,7 @@ def cases_on_time(uow: UnitOfWork, *, since: datetime, today: date) -> Table:
     tally: dict[str, Counter[str]] = defaultdict(Counter)
     for case in found:
         if case.done_at is None:
-            state = "open_overdue" if today > case.due else "open"
+            state = "open_overdue" if today > case.due and not case.stopped else "open"
         else:
             state = "on_time" if business_date(case.done_at) <= case.due else "late"
         tally[case.kind][state] += 1
