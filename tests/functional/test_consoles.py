@@ -274,8 +274,15 @@ def test_the_centre_forwards_and_decides_an_objection_and_sees_it_on_a_chart(
     rows = list(csv.reader(io.StringIO(figures)))
     assert rows[0] == ["kind", "on_time", "late", "open_overdue", "open"]
     assert rows[1] == ["objection", "1", "0", "0", "0"]
+    assert '<h2 id="regions-heading">各地区工作评价</h2>' in stats.text
+    regions = client.get("/console/statistics/regions.csv").content.decode("utf-8-sig")
+    [header, beijing] = list(csv.reader(io.StringIO(regions)))
+    assert header[:3] == ["region", "publicity_on_time", "publicity_late"]
+    assert beijing[0] == "110000 北京市"
+    assert beijing[header.index("objections_on_time")] == "1"
     english = client.get("/console/statistics", params={"lang": "en"})
     assert '<h2 id="cases-heading">Objections and repairs handled on time</h2>' in english.text
+    assert '<h2 id="regions-heading">Each region&#39;s work</h2>' in english.text
 
     # The person takes the decision to court: the centre records it, and the record is marked
     # again until the final decision (said in the page's language when the form is wrong).

@@ -110,7 +110,7 @@ def test_the_sql_statistics_are_the_fakes(seeded: Callable[[], Any], policy: Pol
     assert [t.rows for t in sql] == [
         t.rows for t in statistics.all_tables(fake, policy, since=since, today=today)
     ]
-    records, publicity, cases, feedback = sql
+    records, publicity, cases, feedback, regions = sql
     assert sum(int(r[3]) for r in records.rows) == 6
     assert publicity.rows == (("BJ-AMR", 1, 5),)
     assert cases.rows == (("objection", 1, 0, 0, 2), ("repair", 1, 0, 0, 1))
@@ -119,3 +119,5 @@ def test_the_sql_statistics_are_the_fakes(seeded: Callable[[], Any], policy: Pol
     assert sql_later.rows == statistics.cases_on_time(fake, since=since, today=later).rows
     assert sql_later.rows[0] == ("objection", 1, 0, 1, 1)
     assert feedback.rows == (("BJ-CAAC-NC", 3, 2, 67),)
+    # BJ-AMR and the civil-aviation desk are both in Beijing's region (policy/departments.toml).
+    assert regions.rows == (("110000 北京市", 1, 5, 1, 0, 0, 1, 0, 0, 3, 2),)

@@ -162,3 +162,33 @@ def test_the_feedback_rate_is_the_share_of_checks_returning_a_measure_that_were_
     table = statistics.feedback_rate(uow, since=SINCE)
     assert table.columns == ("department", "checks_with_measures", "with_feedback", "rate")
     assert table.rows == (("BJ-CAAC-NC", 3, 2, 67), ("BJ-RAIL", 1, 0, 0))
+
+
+def test_each_regions_work_sums_its_departments_for_the_evaluation(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    submitted(uow, policy, penalty_row(decision_date=(TODAY - timedelta(days=2)).isoformat()))
+    submitted(uow, policy, penalty_row(decision_date="2026-06-01"))  # published months late
+    first, second, third = submitted(uow, policy), submitted(uow, policy), submitted(uow, policy)
+    decided = _object(uow, policy, first.record.id, first.record.subject_id)
+    _object(uow, policy, second.record.id, second.record.subject_id)  # left past its day
+    stopped = _object(uow, policy, third.record.id, third.record.subject_id)
+    objections.decide_objection(
+        uow, policy, decided, outcome="correct", reasons="已更正", department=None, actor="c"
+    )
+    objections.pause_objection(uow, policy, stopped, kind="testing", department=None, actor="c")
+    later = (uow.at + timedelta(days=30, hours=8)).date()
+
+    table = statistics.work_by_region(uow, policy, since=SINCE, today=later)
+
+    assert table.columns[0] == "region"
+    row = dict(zip(table.columns, table.rows[0], strict=True))
+    assert row["region"] == "110000 北京市"  # BJ-AMR's region, by code and name
+    # the one decided two days ago is on time; June's and the factory's default date are late
+    assert (row["publicity_on_time"], row["publicity_late"]) == (1, 4)
+    # decided on time; one open past its day; the stopped clock counts neither way
+    assert (row["objections_on_time"], row["objections_late"], row["objections_open_overdue"]) == (
+        1,
+        0,
+        1,
+    )

@@ -1,7 +1,8 @@
 """The credit centre's statistics, from the live database: records per department and category
-by month, double-publicity timeliness, objections and repairs decided on time, and the feedback
-rate of measures a check returned. Each is a table (rows of labelled counts) that a console draws
-as a chart and offers as CSV.
+by month, double-publicity timeliness, objections and repairs decided on time, the feedback
+rate of measures a check returned, and each region's work on all of them (the periodic
+evaluation of regions and departments). Each is a table (rows of labelled counts) that a console
+draws as a chart and offers as CSV.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.calendar import business_date
 from xinyong.domain.policy import Policy
+from xinyong.domain.regions import historic_names
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -144,6 +146,64 @@ def feedback_rate(uow: UnitOfWork, *, since: datetime) -> Table:
     return Table("feedback", ("department", "checks_with_measures", "with_feedback", "rate"), rows)
 
 
+#: The per-region evaluation's columns: double publicity, objections and repairs decided on time,
+#: late or still open past their day, and checks that returned a measure with their feedback.
+REGION_COLUMNS = (
+    "region",
+    "publicity_on_time",
+    "publicity_late",
+    "objections_on_time",
+    "objections_late",
+    "objections_open_overdue",
+    "repairs_on_time",
+    "repairs_late",
+    "repairs_open_overdue",
+    "checks_with_measures",
+    "with_feedback",
+)
+
+
+def work_by_region(uow: UnitOfWork, policy: Policy, *, since: datetime, today: date) -> Table:
+    """Each region's work, its departments' summed (the periodic evaluation of regions): double
+    publicity on time, objections and repairs on time, the feedback on measures. A region is
+    the one a department's policy entry names (`region_code`), written as code and name."""
+    regions = {d.code: d.region_code for d in policy.departments}
+    with uow:
+        publicity = uow.statistics.publicity(since=business_date(since))
+        cases = uow.statistics.decided_cases(since=since)
+        feedback = uow.statistics.feedback(since=since)
+    tally: dict[str, Counter[str]] = defaultdict(Counter)
+    for department, received, publish_by in publicity:
+        state = "on_time" if business_date(received) <= publish_by else "late"
+        tally[regions.get(department, "")][f"publicity_{state}"] += 1
+    for case in cases:
+        if case.done_at is None:
+            if today <= case.due or case.stopped:
+                continue  # open and not yet due: nothing to say of its timeliness yet
+            state = "open_overdue"
+        else:
+            state = "on_time" if business_date(case.done_at) <= case.due else "late"
+        tally[regions.get(case.department, "")][f"{case.kind}s_{state}"] += 1
+    for f in feedback:
+        region = tally[regions.get(f.department, "")]
+        region["checks_with_measures"] += f.with_measures
+        region["with_feedback"] += f.with_feedback
+    rows: tuple[tuple[str | int, ...], ...] = tuple(
+        (_region_label(code), *(tally[code][c] for c in REGION_COLUMNS[1:]))
+        for code in sorted(tally)
+    )
+    return Table("regions", REGION_COLUMNS, rows)
+
+
+def _region_label(code: str) -> str:
+    """A region code with its name ("110105 北京市朝阳区"); "—" for a department without one."""
+    if not code:
+        return "—"
+    province, names = historic_names(code)
+    name = names[-1].name if names else ""
+    return f"{code} {province if name == province else province + name}".strip()
+
+
 def all_tables(uow: UnitOfWork, policy: Policy, *, since: datetime, today: date) -> Sequence[Table]:
     """Every statistic since `since`, in the order the console shows them."""
     day = business_date(since)
@@ -152,4 +212,5 @@ def all_tables(uow: UnitOfWork, policy: Policy, *, since: datetime, today: date)
         publicity_timeliness(uow, since=day),
         cases_on_time(uow, since=since, today=today),
         feedback_rate(uow, since=since),
+        work_by_region(uow, policy, since=since, today=today),
     )

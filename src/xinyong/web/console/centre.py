@@ -165,7 +165,37 @@ def _charts(request: Request, tables: dict[str, Table]) -> list[tuple[str, Marku
             feedback,
         )
     )
+    charts.append(("regions", _regions_chart(request, tables["regions"]), tables["regions"]))
     return charts
+
+
+def _share(done: int, *others: int) -> int:
+    """`done` as a whole percentage of itself and `others` (0 when there is nothing)."""
+    whole = done + sum(others)
+    return round(100 * done / whole) if whole else 0
+
+
+def _regions_chart(request: Request, regions: Table) -> Markup:
+    """Each region's rates side by side: double publicity, objections and repairs on time (an
+    open case past its day counts against it), and the feedback rate."""
+    rows = [tuple(int(v) for v in r[1:]) for r in regions.rows]
+    rates = (
+        (_say(request, "“双公示”按期"), [_share(r[0], r[1]) for r in rows]),
+        (_say(request, "异议按期办结"), [_share(r[2], r[3], r[4]) for r in rows]),
+        (_say(request, "修复按期办结"), [_share(r[5], r[6], r[7]) for r in rows]),
+        (_say(request, "反馈率"), [_share(r[9], r[8] - r[9]) for r in rows]),
+    )
+    return bar_chart(
+        chart_id="chart-regions",
+        title=_say(request, "各地区工作评价"),
+        description=_say(
+            request, "按部门所在地区汇总：“双公示”及时率、异议和修复按期办结率、措施反馈率。"
+        ),
+        categories=[str(r[0]) for r in regions.rows],
+        series=[Series(name, tuple(values)) for name, values in rates],
+        unit="%",
+        stacked=False,
+    )
 
 
 @router.get("/statistics", response_class=HTMLResponse, **PUBLIC)
