@@ -1,5 +1,6 @@
 """What the service unit tests share: a clock reading, and a platform's history made through its
-own use cases over the fakes (a record, a court listing, a party that received a record)."""
+own use cases over the fakes (a record, a court listing, a party that received a record, the
+person's objection to a record)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from xinyong.domain.access import Scope
 from xinyong.domain.calendar import business_date
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import ListEntry
+from xinyong.domain.objections import Objection
 from xinyong.domain.policy import Policy
-from xinyong.services import authorisations, decided_lists
+from xinyong.services import authorisations, decided_lists, objections
 from xinyong.services.records import Stored, submit_record
 
 
@@ -70,4 +72,20 @@ def authorised_query(
         number=stored.subject_number,
         purpose="loan_approval",
         scope="records",
+    )
+
+
+def objected(
+    uow: FakeUnitOfWork, policy: Policy, stored: Stored, reasons: str = "记载有误"
+) -> Objection:
+    """The person's objection to `stored`'s record (error or omission), filed from their account."""
+    return objections.file_objection(
+        uow,
+        policy,
+        subject_id=stored.record.subject_id,
+        record_id=stored.record.id,
+        entry_id=None,
+        ground="error_or_omission",
+        reasons=reasons,
+        actor="account:1",
     )

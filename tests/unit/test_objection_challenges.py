@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from tests.fakes import FakeUnitOfWork
-from tests.unit.helpers import authorised_query, court_listing, on
+from tests.unit.helpers import authorised_query, court_listing, objected, on
 from xinyong.domain.audit import EventTag
 from xinyong.domain.checks import ChangeKind
 from xinyong.domain.errors import Conflict, Invalid, OutsideMandate
@@ -19,7 +19,6 @@ from xinyong.domain.policy import Policy
 from xinyong.services.objections import (
     challenge_objection,
     decide_objection,
-    file_objection,
     forward_objection,
     objection_queue,
 )
@@ -28,16 +27,7 @@ from xinyong.services.records import Stored
 
 def _rejected(uow: FakeUnitOfWork, policy: Policy, stored: Stored) -> Objection:
     """An objection to the court's record, forwarded and rejected by the court."""
-    objection = file_objection(
-        uow,
-        policy,
-        subject_id=stored.record.subject_id,
-        record_id=stored.record.id,
-        entry_id=None,
-        ground="error_or_omission",
-        reasons="该案已执行完毕",
-        actor="account:1",
-    )
+    objection = objected(uow, policy, stored, "该案已执行完毕")
     forward_objection(uow, policy, objection.id or 0, department=None, actor="centre")
     return decide_objection(
         uow,
@@ -141,16 +131,7 @@ def test_only_a_decided_objection_is_challenged_and_with_a_case_number(
     uow: FakeUnitOfWork, policy: Policy
 ) -> None:
     stored, _ = court_listing(uow, policy)
-    open_one = file_objection(
-        uow,
-        policy,
-        subject_id=stored.record.subject_id,
-        record_id=stored.record.id,
-        entry_id=None,
-        ground="error_or_omission",
-        reasons="有误",
-        actor="account:1",
-    )
+    open_one = objected(uow, policy, stored)
     before = uow.snapshot()
     with pytest.raises(Conflict, match="only a decided one is challenged"):
         _challenge(uow, policy, open_one)

@@ -9,7 +9,7 @@ import pytest
 
 from tests.factories import penalty_row
 from tests.fakes import FakeUnitOfWork
-from tests.unit.helpers import on, submitted
+from tests.unit.helpers import objected, on, submitted
 from xinyong.domain.audit import EventTag
 from xinyong.domain.calendar import add_working_days
 from xinyong.domain.errors import Conflict, Invalid, OutsideMandate
@@ -17,7 +17,6 @@ from xinyong.domain.objections import Objection
 from xinyong.domain.policy import Policy
 from xinyong.services.objections import (
     decide_objection,
-    file_objection,
     forward_objection,
     pause_objection,
     resume_objection,
@@ -28,17 +27,7 @@ MONDAY = date(2026, 11, 23)
 
 def _filed(uow: FakeUnitOfWork, policy: Policy) -> Objection:
     uow.at = on(MONDAY)
-    stored = submitted(uow, policy, penalty_row())
-    return file_objection(
-        uow,
-        policy,
-        subject_id=stored.record.subject_id,
-        record_id=stored.record.id,
-        entry_id=None,
-        ground="error_or_omission",
-        reasons="罚款金额有误",
-        actor="account:1",
-    )
+    return objected(uow, policy, submitted(uow, policy, penalty_row()), "罚款金额有误")
 
 
 def test_the_days_of_testing_are_not_counted_toward_the_centres_deadline(

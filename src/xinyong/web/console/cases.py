@@ -5,6 +5,7 @@ decides a repair); the evidence files the person added, each download audited.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -160,25 +161,44 @@ async def objection_page(request: Request, objection_id: DbId) -> Response:
     return await _objection_page(request, me, objection_id)
 
 
-@router.post("/objections/{objection_id}/forward", response_class=HTMLResponse, **PUBLIC)
-async def forward(
-    request: Request, objection_id: DbId, csrf: Annotated[str, Form(max_length=64)] = ""
+async def _objection_step(
+    request: Request,
+    objection_id: int,
+    scope: Scope,
+    csrf: str,
+    use_case: Callable[..., Objection],
+    *,
+    status: int = 409,
+    **fields: str,
 ) -> Response:
-    """The centre found no mismatch it can correct itself: the source decides by a deadline."""
+    """A form on an objection's page: `use_case(uow, policy, objection_id, **fields)` for the
+    signed-in user's department, then the objection's page again (with why, when refused)."""
     platform = platform_of(request)
     return await submitted(
         request,
-        Scope.OBJECTIONS_FORWARD,
+        scope,
         csrf,
-        lambda me: objections.forward_objection(
+        lambda me: use_case(
             platform.uow(),
             platform.policy,
             objection_id,
             department=me.department,
             actor=me.actor,
+            **fields,
         ),
         again=_objection_again(request, objection_id),
         then=f"/console/objections/{objection_id}",
+        status=status,
+    )
+
+
+@router.post("/objections/{objection_id}/forward", response_class=HTMLResponse, **PUBLIC)
+async def forward(
+    request: Request, objection_id: DbId, csrf: Annotated[str, Form(max_length=64)] = ""
+) -> Response:
+    """The centre found no mismatch it can correct itself: the source decides by a deadline."""
+    return await _objection_step(
+        request, objection_id, Scope.OBJECTIONS_FORWARD, csrf, objections.forward_objection
     )
 
 
@@ -190,25 +210,12 @@ async def decide(
     reasons: Annotated[str, Form(max_length=4000)] = "",
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """Decide the objection with written reasons; the person and every recipient are told."""
-    platform = platform_of(request)
-    return await submitted(
-        request,
-        Scope.OBJECTIONS_MANAGE,
-        csrf,
-        lambda me: objections.decide_objection(
-            platform.uow(),
-            platform.policy,
-            objection_id,
-            outcome=outcome,
-            reasons=reasons,
-            department=me.department,
-            actor=me.actor,
-        ),
-        again=_objection_again(request, objection_id),
-        then=f"/console/objections/{objection_id}",
-        status=422,
-    )
+    """Decide the objection with written reasons (or record a challenged one's final outcome);
+    the person and every recipient are told."""
+    return await _objection_step(
+        request, objection_id, Scope.OBJECTIONS_MANAGE, csrf, objections.decide_objection,
+        status=422, outcome=outcome, reasons=reasons,
+    )  # fmt: skip
 
 
 @router.post("/objections/{objection_id}/pause", response_class=HTMLResponse, **PUBLIC)
@@ -219,23 +226,10 @@ async def pause(
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Testing or expert review begins: the deadline stands still until it is resumed."""
-    platform = platform_of(request)
-    return await submitted(
-        request,
-        Scope.OBJECTIONS_MANAGE,
-        csrf,
-        lambda me: objections.pause_objection(
-            platform.uow(),
-            platform.policy,
-            objection_id,
-            kind=kind,
-            department=me.department,
-            actor=me.actor,
-        ),
-        again=_objection_again(request, objection_id),
-        then=f"/console/objections/{objection_id}",
-        status=422,
-    )
+    return await _objection_step(
+        request, objection_id, Scope.OBJECTIONS_MANAGE, csrf, objections.pause_objection,
+        status=422, kind=kind,
+    )  # fmt: skip
 
 
 @router.post("/objections/{objection_id}/resume", response_class=HTMLResponse, **PUBLIC)
@@ -243,20 +237,8 @@ async def resume(
     request: Request, objection_id: DbId, csrf: Annotated[str, Form(max_length=64)] = ""
 ) -> Response:
     """Testing or expert review is over: the deadline moves by the working days it took."""
-    platform = platform_of(request)
-    return await submitted(
-        request,
-        Scope.OBJECTIONS_MANAGE,
-        csrf,
-        lambda me: objections.resume_objection(
-            platform.uow(),
-            platform.policy,
-            objection_id,
-            department=me.department,
-            actor=me.actor,
-        ),
-        again=_objection_again(request, objection_id),
-        then=f"/console/objections/{objection_id}",
+    return await _objection_step(
+        request, objection_id, Scope.OBJECTIONS_MANAGE, csrf, objections.resume_objection
     )
 
 
@@ -270,24 +252,10 @@ async def challenge(
 ) -> Response:
     """The decision was taken to reconsideration or to court: the item is marked again until the
     final decision is recorded here."""
-    platform = platform_of(request)
-    return await submitted(
-        request,
-        Scope.OBJECTIONS_FORWARD,
-        csrf,
-        lambda me: objections.challenge_objection(
-            platform.uow(),
-            platform.policy,
-            objection_id,
-            kind=kind,
-            reference=reference,
-            department=me.department,
-            actor=me.actor,
-        ),
-        again=_objection_again(request, objection_id),
-        then=f"/console/objections/{objection_id}",
-        status=422,
-    )
+    return await _objection_step(
+        request, objection_id, Scope.OBJECTIONS_FORWARD, csrf, objections.challenge_objection,
+        status=422, kind=kind, reference=reference,
+    )  # fmt: skip
 
 
 def _objection_again(request: Request, objection_id: int) -> Again:
