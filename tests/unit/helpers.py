@@ -4,6 +4,7 @@ person's objection to a record)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from tests.factories import debtor_row, penalty_row
@@ -76,9 +77,14 @@ def authorised_query(
 
 
 def objected(
-    uow: FakeUnitOfWork, policy: Policy, stored: Stored, reasons: str = "记载有误"
+    uow: FakeUnitOfWork,
+    policy: Policy,
+    stored: Stored,
+    reasons: str = "记载有误",
+    evidence: Sequence[tuple[str, str, bytes]] = (),
 ) -> Objection:
-    """The person's objection to `stored`'s record (error or omission), filed from their account."""
+    """The person's objection to `stored`'s record (error or omission), filed from their account
+    with any `evidence` files (name, type, content)."""
     return objections.file_objection(
         uow,
         policy,
@@ -87,5 +93,6 @@ def objected(
         entry_id=None,
         ground="error_or_omission",
         reasons=reasons,
+        evidence=evidence,
         actor="account:1",
     )

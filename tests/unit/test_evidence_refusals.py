@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes import FakeUnitOfWork
-from tests.unit.helpers import submitted
+from tests.unit.helpers import objected, submitted
 from xinyong.domain.audit import EventTag
 from xinyong.domain.errors import NotFound
 from xinyong.domain.policy import Policy
-from xinyong.services import evidence, objections
+from xinyong.services import evidence
 from xinyong.services.evidence import CaseType
 
 
@@ -19,16 +19,8 @@ def test_another_persons_case_files_are_not_found_and_the_reach_is_audited(
     uow: FakeUnitOfWork, policy: Policy
 ) -> None:
     stored = submitted(uow, policy)
-    objection = objections.file_objection(
-        uow,
-        policy,
-        subject_id=stored.record.subject_id,
-        record_id=stored.record.id,
-        entry_id=None,
-        ground="error_or_omission",
-        reasons="记载有误",
-        evidence=[("缴费凭证.pdf", "application/pdf", b"%PDF-1.4 x")],
-        actor="account:1",
+    objection = objected(
+        uow, policy, stored, evidence=[("缴费凭证.pdf", "application/pdf", b"%PDF-1.4 x")]
     )
     own = evidence.files_of(
         uow, CaseType.OBJECTION, objection.id or 0, subject_id=stored.record.subject_id,

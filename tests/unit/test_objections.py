@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import penalty_row
 from tests.fakes import FakeUnitOfWork
-from tests.unit.helpers import authorised_query, court_listing, on, submitted
+from tests.unit.helpers import authorised_query, court_listing, objected, on, submitted
 from xinyong.domain.audit import EventTag
 from xinyong.domain.calendar import add_working_days
 from xinyong.domain.checks import ChangeKind
@@ -40,17 +40,7 @@ def _object(
     stored: Stored,
     evidence: Sequence[tuple[str, str, bytes]] = (),
 ) -> Objection:
-    return file_objection(
-        uow,
-        policy,
-        subject_id=stored.record.subject_id,
-        record_id=stored.record.id,
-        entry_id=None,
-        ground="error_or_omission",
-        reasons="该案已执行完毕，记载有误",
-        evidence=evidence,
-        actor="account:1",
-    )
+    return objected(uow, policy, stored, "该案已执行完毕，记载有误", evidence)
 
 
 def _forward(uow: FakeUnitOfWork, policy: Policy, *objections: Objection) -> None:

@@ -149,7 +149,7 @@ class Objection:
 
     def pause(self, kind: str, *, on: date) -> None:
         """Testing or expert review begins: the deadline that runs stands still from `on`."""
-        if self.status not in (ObjectionStatus.FILED, ObjectionStatus.FORWARDED):
+        if not self.has_clock:
             raise Conflict(f"objection {self.id} is {self.status.value}; no deadline runs")
         if self.paused_since is not None:
             raise Conflict(f"objection {self.id} is paused already since {self.paused_since}")
@@ -226,12 +226,22 @@ class Objection:
         return self.source_due
 
     @property
+    def has_clock(self) -> bool:
+        """Whether a platform deadline applies (the centre's or the source's), running or stopped
+        for testing or expert review; a decided case has none, and a challenged one runs on the
+        reconsideration body's or the court's time."""
+        return self.status in (ObjectionStatus.FILED, ObjectionStatus.FORWARDED)
+
+    @property
     def clock_runs(self) -> bool:
-        """Whether a platform deadline runs now: the centre's or the source's, unless testing or
-        expert review stopped it; a challenged case runs on the reconsideration body's or the
-        court's time, not the platform's."""
-        running = self.status in (ObjectionStatus.FILED, ObjectionStatus.FORWARDED)
-        return running and self.paused_since is None
+        """Whether a platform deadline runs now: it applies and is not stopped."""
+        return self.has_clock and self.paused_since is None
+
+    def in_hands_of(self, department: str | None) -> bool:
+        """Whether `department` (None: the credit centre) may take the case's next step (decide
+        it, stop or start its clock): the centre always, the source department once the centre
+        has forwarded it. Which department a case is routed to is checked apart."""
+        return department is None or self.status is not ObjectionStatus.FILED
 
     def is_overdue_on(self, day: date) -> bool:
         """Past the deadline that runs now (`clock_runs`)."""

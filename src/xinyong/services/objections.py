@@ -10,7 +10,7 @@ final decision is recorded.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NoReturn, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
@@ -170,6 +170,21 @@ def _case(uow: UnitOfWork, objection_id: int, department: str | None, *, step: s
     return objection
 
 
+def _refuse(
+    uow: UnitOfWork,
+    why: str,
+    *,
+    step: str,
+    actor: str,
+    department: str | None,
+    subject_id: int | None = None,
+) -> NoReturn:
+    """Refuse `objection:{step}` for want of a mandate, audited in a transaction of its own."""
+    refusal = OutsideMandate(why, action=f"objection:{step}")
+    record_refusal(uow, refusal, actor=actor, department=department, subject_id=subject_id)
+    raise refusal
+
+
 def forward_objection(
     uow: UnitOfWork, policy: Policy, objection_id: int, *, department: str | None, actor: str
 ) -> Objection:
@@ -178,13 +193,12 @@ def forward_objection(
     Only the credit centre forwards (a department's key is refused, and the refusal audited).
     """
     if department is not None:
-        refusal = OutsideMandate(
+        _refuse(
+            uow,
             "the credit centre checks an objection and forwards it; a department decides it once"
             " forwarded",
-            action="objection:forward",
-        )
-        record_refusal(uow, refusal, actor=actor, department=department)
-        raise refusal
+            step="forward", actor=actor, department=department,
+        )  # fmt: skip
     with uow:
         objection = _case(uow, objection_id, department, step="forward")
         now = uow.now()
@@ -257,15 +271,12 @@ def _clock_step(
 ) -> Objection:
     with misroutes_audited(uow, actor=actor, department=department), uow:
         objection = _case(uow, objection_id, department, step=step)
-    if department is not None and objection.status is ObjectionStatus.FILED:
-        refusal = OutsideMandate(
+    if not objection.in_hands_of(department):
+        _refuse(
+            uow,
             f"objection {objection_id} is still with the credit centre, whose clock it is",
-            action=f"objection:{step}",
-        )
-        record_refusal(
-            uow, refusal, actor=actor, department=department, subject_id=objection.subject_id
-        )
-        raise refusal
+            step=step, actor=actor, department=department, subject_id=objection.subject_id,
+        )  # fmt: skip
     with uow:
         objection = _case(uow, objection_id, department, step=step)
         now = uow.now()
@@ -306,12 +317,11 @@ def challenge_objection(
     The credit centre records it (a department's key is refused, and the refusal audited).
     """
     if department is not None:
-        refusal = OutsideMandate(
+        _refuse(
+            uow,
             "the credit centre records that a decision was taken to reconsideration or to court",
-            action="objection:challenge",
-        )
-        record_refusal(uow, refusal, actor=actor, department=department)
-        raise refusal
+            step="challenge", actor=actor, department=department,
+        )  # fmt: skip
     with uow:
         objection = _case(uow, objection_id, department, step="challenge")
         now = uow.now()
@@ -355,16 +365,13 @@ def decide_objection(
     """
     with misroutes_audited(uow, actor=actor, department=department), uow:
         objection = _case(uow, objection_id, department, step="decide")
-    if department is not None and objection.status is ObjectionStatus.FILED:
-        refusal = OutsideMandate(
+    if not objection.in_hands_of(department):
+        _refuse(
+            uow,
             f"objection {objection_id} is still with the credit centre, which checks it first;"
             " the source department decides it once it is forwarded",
-            action="objection:decide",
-        )
-        record_refusal(
-            uow, refusal, actor=actor, department=department, subject_id=objection.subject_id
-        )
-        raise refusal
+            step="decide", actor=actor, department=department, subject_id=objection.subject_id,
+        )  # fmt: skip
     with uow:
         objection = _case(uow, objection_id, department, step="decide")
         now = uow.now()

@@ -103,13 +103,18 @@ def records_per_department_and_category(uow: UnitOfWork, policy: Policy, *, sinc
 def publicity_timeliness(uow: UnitOfWork, *, since: date) -> Table:
     """Per department: public decisions online by their double-publicity day, and late."""
     with uow:
-        found = uow.statistics.publicity(since=since)
-    on_time: Counter[str] = Counter()
-    late: Counter[str] = Counter()
+        return _publicity_table(uow.statistics.publicity(since=since))
+
+
+def _publicity_state(received: datetime, publish_by: date) -> str:
+    return "on_time" if business_date(received) <= publish_by else "late"
+
+
+def _publicity_table(found: Sequence[tuple[str, datetime, date]]) -> Table:
+    tally: dict[str, Counter[str]] = defaultdict(Counter)
     for department, received, publish_by in found:
-        (on_time if business_date(received) <= publish_by else late)[department] += 1
-    departments = sorted(set(on_time) | set(late))
-    rows = tuple((d, on_time[d], late[d]) for d in departments)
+        tally[department][_publicity_state(received, publish_by)] += 1
+    rows = tuple((d, tally[d]["on_time"], tally[d]["late"]) for d in sorted(tally))
     return Table("publicity", ("department", "on_time", "late"), rows)
 
 
@@ -117,14 +122,21 @@ def cases_on_time(uow: UnitOfWork, *, since: datetime, today: date) -> Table:
     """Objections and repairs: decided by their deadline, decided late, open and overdue, open
     and not yet due."""
     with uow:
-        found = uow.statistics.decided_cases(since=since)
+        return _cases_table(uow.statistics.decided_cases(since=since), today)
+
+
+def _case_state(case: Due, today: date) -> str:
+    """on_time, late (decided after its day), open_overdue, or open (not yet due, or its clock
+    stopped)."""
+    if case.done_at is None:
+        return "open_overdue" if today > case.due and not case.stopped else "open"
+    return "on_time" if business_date(case.done_at) <= case.due else "late"
+
+
+def _cases_table(found: Sequence[Due], today: date) -> Table:
     tally: dict[str, Counter[str]] = defaultdict(Counter)
     for case in found:
-        if case.done_at is None:
-            state = "open_overdue" if today > case.due and not case.stopped else "open"
-        else:
-            state = "on_time" if business_date(case.done_at) <= case.due else "late"
-        tally[case.kind][state] += 1
+        tally[case.kind][_case_state(case, today)] += 1
     states = ("on_time", "late", "open_overdue", "open")
     rows = tuple((kind, *(tally[kind][s] for s in states)) for kind in ("objection", "repair"))
     return Table("cases", ("kind", *states), rows)
@@ -133,7 +145,10 @@ def cases_on_time(uow: UnitOfWork, *, since: datetime, today: date) -> Table:
 def feedback_rate(uow: UnitOfWork, *, since: datetime) -> Table:
     """Per department: checks that returned a measure, those with feedback, the rate in %."""
     with uow:
-        found = uow.statistics.feedback(since=since)
+        return _feedback_table(uow.statistics.feedback(since=since))
+
+
+def _feedback_table(found: Sequence[FeedbackCount]) -> Table:
     rows = tuple(
         (
             f.department,
@@ -167,24 +182,41 @@ def work_by_region(uow: UnitOfWork, policy: Policy, *, since: datetime, today: d
     """Each region's work, its departments' summed (the periodic evaluation of regions): double
     publicity on time, objections and repairs on time, the feedback on measures. A region is
     the one a department's policy entry names (`region_code`), written as code and name."""
-    regions = {d.code: d.region_code for d in policy.departments}
     with uow:
-        publicity = uow.statistics.publicity(since=business_date(since))
-        cases = uow.statistics.decided_cases(since=since)
-        feedback = uow.statistics.feedback(since=since)
+        read = _Read.of(uow, since)
+    return _regions_table(policy, read, today)
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What the timeliness tables are made of, read once for all of them."""
+
+    publicity: Sequence[tuple[str, datetime, date]]
+    cases: Sequence[Due]
+    feedback: Sequence[FeedbackCount]
+
+    @classmethod
+    def of(cls, uow: UnitOfWork, since: datetime) -> _Read:
+        found = uow.statistics
+        return cls(
+            found.publicity(since=business_date(since)),
+            found.decided_cases(since=since),
+            found.feedback(since=since),
+        )
+
+
+def _regions_table(policy: Policy, read: _Read, today: date) -> Table:
+    regions = {d.code: d.region_code for d in policy.departments}
     tally: dict[str, Counter[str]] = defaultdict(Counter)
-    for department, received, publish_by in publicity:
-        state = "on_time" if business_date(received) <= publish_by else "late"
-        tally[regions.get(department, "")][f"publicity_{state}"] += 1
-    for case in cases:
-        if case.done_at is None:
-            if today <= case.due or case.stopped:
-                continue  # open and not yet due: nothing to say of its timeliness yet
-            state = "open_overdue"
-        else:
-            state = "on_time" if business_date(case.done_at) <= case.due else "late"
-        tally[regions.get(case.department, "")][f"{case.kind}s_{state}"] += 1
-    for f in feedback:
+    for department, received, publish_by in read.publicity:
+        tally[regions.get(department, "")][
+            f"publicity_{_publicity_state(received, publish_by)}"
+        ] += 1
+    for case in read.cases:
+        state = _case_state(case, today)
+        if state != "open":  # not yet due, or its clock stopped: nothing to say of it yet
+            tally[regions.get(case.department, "")][f"{case.kind}s_{state}"] += 1
+    for f in read.feedback:
         region = tally[regions.get(f.department, "")]
         region["checks_with_measures"] += f.with_measures
         region["with_feedback"] += f.with_feedback
@@ -205,12 +237,14 @@ def _region_label(code: str) -> str:
 
 
 def all_tables(uow: UnitOfWork, policy: Policy, *, since: datetime, today: date) -> Sequence[Table]:
-    """Every statistic since `since`, in the order the console shows them."""
-    day = business_date(since)
+    """Every statistic since `since`, in the order the console shows them; the timeliness
+    tables and the regions' are made from one read."""
+    with uow:
+        read = _Read.of(uow, since)
     return (
-        records_per_department_and_category(uow, policy, since=day),
-        publicity_timeliness(uow, since=day),
-        cases_on_time(uow, since=since, today=today),
-        feedback_rate(uow, since=since),
-        work_by_region(uow, policy, since=since, today=today),
+        records_per_department_and_category(uow, policy, since=business_date(since)),
+        _publicity_table(read.publicity),
+        _cases_table(read.cases, today),
+        _feedback_table(read.feedback),
+        _regions_table(policy, read, today),
     )
