@@ -142,6 +142,15 @@ def test_a_clock_stopped_for_testing_is_not_watched_and_moves_its_deadline(
     again = client.post(f"{url}/resumption", headers=staff)
     assert again.status_code == 409
     assert "not paused" in again.json()["detail"]
+    # The person was told when their deadline stood still, and when it moved.
+    uow = seeded()
+    with uow:
+        told = [(n.kind.value, n.detail) for n in uow.deadlines.notices_of(amr.record.subject_id)]
+    assert [kind for kind, _ in told] == ["deadline_stopped", "deadline_moved"]
+    assert told[1][1] == (
+        "objection check: moved from 2026-11-24 to 2026-11-30; 4 working days of testing not"
+        " counted"
+    )
 
 
 @pytest.fixture

@@ -55,6 +55,24 @@ def test_the_days_of_testing_are_not_counted_toward_the_centres_deadline(
     assert resumed.is_overdue_on(date(2026, 12, 1)) is True
     with uow:
         assert uow.objections.get(objection.id or 0).centre_due.day == date(2026, 11, 30)
+    # The person is told the deadline stood still, and where it moved (their file, their report).
+    with uow:
+        told = [(n.kind.value, n.entity_type, n.detail) for n in uow.deadlines.notices_of(
+            objection.subject_id)]  # fmt: skip
+    assert told == [
+        (
+            "deadline_stopped",
+            "objection",
+            "objection check: stopped on 2026-11-24 for testing; the working days it takes are"
+            " not counted",
+        ),
+        (
+            "deadline_moved",
+            "objection",
+            "objection check: moved from 2026-11-24 to 2026-11-30; 4 working days of testing"
+            " not counted",
+        ),
+    ]
     paused_event, resumed_event = uow.committed.audit[-2:]
     assert (paused_event.tag, paused_event.data) == (EventTag.OBJECTION_PAUSED, {"kind": "testing"})
     assert (resumed_event.tag, resumed_event.data) == (
@@ -91,6 +109,10 @@ def test_the_source_stops_its_own_clock_for_expert_review_and_decides_once_resum
     uow.at = on(date(2026, 11, 25))  # resumed two days later (Tuesday and Wednesday)
     resumed = resume_objection(uow, policy, objection.id or 0, department="BJ-AMR", actor="amr")
     assert resumed.source_due == source_due.extended(2)
+    with uow:
+        last = uow.deadlines.notices_of(objection.subject_id)[-1]
+    assert last.detail.startswith("objection decision: moved from ")
+    assert last.detail.endswith("; 2 working days of expert review not counted")
     with pytest.raises(Conflict, match="not paused"):
         resume_objection(uow, policy, objection.id or 0, department="BJ-AMR", actor="amr")
     decided = decide_objection(uow, policy, objection.id or 0, outcome="reject", reasons="无误",

@@ -121,6 +121,8 @@ class NoticeKind(StrEnum):
     """What a notice in a person's file tells them."""
 
     DEADLINE_MOVED = "deadline_moved"
+    #: A deadline stands still (an objection's, for testing or expert review).
+    DEADLINE_STOPPED = "deadline_stopped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,26 @@ class Notice:
     detail: str
     at: datetime
     id: int | None = None
+
+
+def stopped_detail(kind: DeadlineKind, day: date, why: str) -> str:
+    """How a deadline stopped for `why` (testing, expert review) is described to the person."""
+    what = kind.value.replace("_", " ")
+    return (
+        f"{what}: stopped on {day.isoformat()} for {why.replace('_', ' ')}; the working days it"
+        " takes are not counted"
+    )
+
+
+def resumed_detail(kind: DeadlineKind, old: Deadline, new: Deadline, why: str, days: int) -> str:
+    """How a deadline that stood still for `why` and runs again is described to the person."""
+    what = kind.value.replace("_", " ")
+    if new.day == old.day:
+        return f"{what}: runs again, still {new.day.isoformat()}"
+    return (
+        f"{what}: moved from {old.day.isoformat()} to {new.day.isoformat()}; {days} working"
+        f" day{'s' if days != 1 else ''} of {why.replace('_', ' ')} not counted"
+    )
 
 
 def moved_detail(kind: DeadlineKind, old: Deadline, new: Deadline) -> str:

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from xinyong.domain.calendar import Deadline, add_working_days, working_days_between
+from xinyong.domain.deadlines import DeadlineKind
 from xinyong.domain.errors import Conflict, Invalid
 from xinyong.domain.figures import whole_number, words
 from xinyong.domain.identifiers import redact_id_numbers
@@ -224,6 +225,13 @@ class Objection:
         if self.status is ObjectionStatus.FILED or self.source_due is None:
             return self.centre_due
         return self.source_due
+
+    @property
+    def due_kind(self) -> DeadlineKind:
+        """The kind of the deadline that runs now (`due`)."""
+        if self.status is ObjectionStatus.FILED or self.source_due is None:
+            return DeadlineKind.OBJECTION_CHECK
+        return DeadlineKind.OBJECTION_DECISION
 
     @property
     def has_clock(self) -> bool:

@@ -106,6 +106,7 @@ def watched_deadlines(
 @router.get("/me/notices")
 def my_notices(uow: UowDep, key: Person, on_behalf_of: OnBehalfOf = None) -> list[NoticePublic]:
     """What the platform told you about your file: a deadline of yours counted again on the
-    official calendar, and the day it moved to."""
+    official calendar, and the day it moved to; an objection's deadline stopped for testing or
+    expert review, and where it moved once it ran again."""
     subject_id = accounts.acting_for(uow, key, on_behalf_of)
     return [NoticePublic.from_domain(n) for n in deadlines.notices_of(uow, subject_id)]
