@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from xinyong.domain.reasons import Refused
+from xinyong.domain.regions import region_contains
 
 
 class Category(StrEnum):
@@ -322,6 +323,10 @@ class CatalogItem:
     double_publicity: bool = False
     description: str = ""
     no_list_reason: str = ""  # why a record that can be serious feeds no list (or "")
+    #: A sub-national item's region (a province's or city's code); None for a national item.
+    region: str | None = None
+    #: The local regulations or rules of that region the item rests on (a local item only).
+    local_basis: tuple[str, ...] = ()
     _by_name: Mapping[str, DataItem] = field(default_factory=dict, compare=False, repr=False)
 
     def field_named(self, name: str) -> DataItem | None:
@@ -335,6 +340,16 @@ class CatalogItem:
             if rule.matches(fields):
                 return rule.severity
         return self.default_severity
+
+    @property
+    def is_local(self) -> bool:
+        """Whether the item is a sub-national one, added by its region's catalog."""
+        return self.region is not None
+
+    def applies_in(self, region_code: str) -> bool:
+        """Whether a department of `region_code` may submit it: a national item anywhere, a
+        local one only inside its region (a province's item in its cities and counties too)."""
+        return self.region is None or region_contains(self.region, region_code)
 
     @property
     def can_be_serious(self) -> bool:

@@ -1,6 +1,8 @@
-"""Reading the catalog's files (`policy/catalog/<version>/*.toml`): each item and its fields are
-checked as they are read, and a broken file fails naming the file, the item and the field
-(docs/catalog.md). The catalog itself, and what its items mean, is `domain/catalog.py`."""
+"""Reading the catalog's files (`policy/catalog/<version>/*.toml`, and a region's own items in
+`local/<region_code>.toml`): each item and its fields are checked as they are read, and a broken
+file fails naming the file, the item and the field (docs/catalog.md). The catalog itself, and
+what its items mean, is `domain/catalog.py`; what a local item must say,
+`domain/local_catalog.py`."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from xinyong.domain.catalog import (
     SubjectType,
 )
 from xinyong.domain.errors import CatalogError
+from xinyong.domain.local_catalog import LOCAL_KEYS, check_local_region, localise
 from xinyong.policy import read_toml
 
 _E = TypeVar("_E", bound=StrEnum)
@@ -128,6 +131,11 @@ class _Reader:
         if not isinstance(code, str) or not _CODE.match(code):
             raise self.fail(
                 str(code), "code", "must look like ADM-PEN-01 (capitals, digits, dashes)"
+            )
+        local = sorted(LOCAL_KEYS & data.keys())
+        if local:  # a national file's item: the key would be dropped, the item apply everywhere
+            raise self.fail(
+                code, local[0], "only an item of a local catalog (local/<region_code>.toml) has it"
             )
         self.known_keys(data, code, _ITEM_KEYS)
         name_zh = self.text(data, code, "name_zh")
@@ -374,8 +382,13 @@ class _Reader:
         return {v: (zh[v], en.get(v, v.replace("_", " "))) for v in values}
 
 
-def read_catalog_file(path: Path, banned: BannedFields) -> list[CatalogItem]:
-    """Read and check one catalog file of `[[items]]`."""
+def read_catalog_file(
+    path: Path, banned: BannedFields, *, region: str | None = None
+) -> list[CatalogItem]:
+    """Read and check one catalog file of `[[items]]`; with `region`, a local catalog file of
+    that region (`local/<region>.toml`), whose items each rest on a local rule."""
+    if region is not None:
+        check_local_region(str(path), region)
     try:
         data = read_toml(path)
     except ValueError as exc:
@@ -384,11 +397,20 @@ def read_catalog_file(path: Path, banned: BannedFields) -> list[CatalogItem]:
     if not isinstance(items, list) or not items:
         raise CatalogError(str(path), "-", "items", "the file declares no [[items]]")
     reader = _Reader(str(path), banned)
-    return [reader.item(raw) for raw in items]
+    if region is None:
+        return [reader.item(raw) for raw in items]
+    out: list[CatalogItem] = []
+    for raw in items:
+        if not isinstance(raw, dict):
+            raise CatalogError(str(path), "-", "items", "each [[items]] entry must be a table")
+        item = reader.item({k: v for k, v in raw.items() if k not in LOCAL_KEYS})
+        out.append(localise(item, raw, region=region, file=str(path)))
+    return out
 
 
 def load_catalog(directory: Path, banned: BannedFields) -> Catalog:
-    """Load one catalog version: `manifest.toml` and every other `*.toml` file in `directory`."""
+    """Load one catalog version: `manifest.toml`, every other `*.toml` file in `directory`, and
+    the sub-national items of `local/<region_code>.toml`."""
     manifest_path = directory / "manifest.toml"
     if not manifest_path.is_file():
         raise CatalogError(str(manifest_path), "-", "-", "the catalog manifest is missing")
@@ -412,4 +434,14 @@ def load_catalog(directory: Path, banned: BannedFields) -> Catalog:
             items[item.code] = item
     if not items:
         raise CatalogError(str(directory), "-", "-", "the catalog holds no items")
+    for path in sorted((directory / "local").glob("*.toml")):  # sub-national items: they add
+        for item in read_catalog_file(path, banned, region=path.stem):
+            if item.code in items:
+                reason = (
+                    "is declared in two places"
+                    if items[item.code].is_local
+                    else "is a national item: a local catalog may only add items"
+                )
+                raise CatalogError(str(path), item.code, "code", reason)
+            items[item.code] = item
     return Catalog(str(manifest["version"]), str(manifest["edition"]), effective, items)

@@ -108,6 +108,14 @@ def read_departments(
                 raise CatalogError(
                     file, code, "items", f"a {raw['kind']} department may not provide {item_code}"
                 )
+            if not item.applies_in(raw["region_code"]):
+                raise CatalogError(
+                    file,
+                    code,
+                    "items",
+                    f"{item_code} is a local item of region {item.region}; a department of"
+                    f" region {raw['region_code']} is outside it",
+                )
         matters = raw.get("matters", [])
         if not isinstance(matters, list) or not all(isinstance(m, str) for m in matters):
             raise CatalogError(file, code, "matters", "must be a list of matter codes")

@@ -25,6 +25,9 @@ WORDS: Final[Mapping[str, str]] = {
     # The item and the department's mandate
     "unknown_item": "is not an item of catalog {version}",
     "item_not_mandated": "department {department} may not provide {item}",
+    "outside_region": (
+        "{item} is a local item of region {region}; department {department} is outside that region"
+    ),
     "banned_field": "{ban} may never be collected (statutory ban)",
     "not_a_data_item": "is not a data item of {item}",
     "not_own_authority": (

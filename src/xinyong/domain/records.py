@@ -231,6 +231,10 @@ def validate_row(
     item = gate.catalog.get(code) if code else None
     if code and item is None:
         problem("item", "unknown_item", version=gate.catalog.version)
+    elif item is not None and not item.applies_in(department.region_code):
+        problem(  # a local item, and a department outside its region (docs/catalog.md)
+            "item", "outside_region", item=item.code, region=item.region, department=department.code
+        )
     elif item is not None and not department.can_submit(item.code):
         problem("item", "item_not_mandated", department=department.code, item=item.code)
 

@@ -103,3 +103,35 @@ def provinces() -> tuple[Province, ...]:
         name = names[-1].name  # its current name (the table's own spelling)
         found.append(Province(code, name, english_region_name(name, name)))
     return tuple(found)
+
+
+def is_province_or_city(code: str) -> bool:
+    """Whether `code` is the code of a province (xx0000) or a city (xxxx00) that has existed."""
+    return is_known_region(code) and code.endswith("00")
+
+
+def region_prefix(code: str) -> str:
+    """The digits every code inside a province (its first 2) or a city (its first 4) starts
+    with; a county's code is its own."""
+    if code.endswith("0000"):
+        return code[:2]
+    return code[:4] if code.endswith("00") else code
+
+
+def region_contains(code: str, other: str) -> bool:
+    """Whether region `other` is `code` or lies inside it (a province holds its cities and
+    counties, a city its counties)."""
+    return other.startswith(region_prefix(code))
+
+
+@cache
+def region_name(code: str) -> tuple[str, str]:
+    """Return a region's current name in Chinese and English: 北京市 / Beijing, 广东省深圳市 /
+    Guangdong Shenzhen. A code the table does not know reads as itself."""
+    province, names = historic_names(code)
+    if not province or not names:
+        return code, code
+    county = names[-1].name
+    if code.endswith("0000") or "辖" in county:  # 110100 市辖区 is Beijing itself
+        return province, english_region_name(province, province)
+    return f"{province}{county}", english_region_name(province, county)

@@ -44,6 +44,9 @@ TOLD: dict[str, str] = {
     # The item and the department's mandate
     "unknown_item": _("不是信息目录 %(version)s 中的信息项。"),
     "item_not_mandated": _("部门 %(department)s 无权报送信息项 %(item)s。"),
+    "outside_region": _(
+        "信息项 %(item)s 是地区 %(region)s 的地方信息项，部门 %(department)s 不在该地区，无权报送。"
+    ),
     "banned_field": _("属于法律禁止采集的信息，不得报送。"),
     "not_a_data_item": _("不是信息项 %(item)s 的数据项。"),
     "not_own_authority": _("作出决定的机关不是本部门，也不是本部门登记代为报送的机关。"),
