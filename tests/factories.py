@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import date
 from itertools import count
+from pathlib import Path
 
 from stdnum.cn import ric, uscc
 
 from xinyong.domain.accounts import Account
 from xinyong.domain.policy import Policy
+from xinyong.policy import PACKAGED
 from xinyong.services import registrations
 from xinyong.services.ports import UnitOfWork
 
@@ -154,3 +157,71 @@ def open_account(
     )
     with new_uow() as uow:
         return uow.accounts.get(verified.account_id or 0)
+
+
+#: A Beijing item of a sub-national catalog, as `catalog/2024.1/local/110000.toml` holds it
+#: (the citations are test data, not checked law).
+LOCAL_ITEM = """
+[[items]]
+code = "BJ-COM-01"
+region = "110000"
+local_basis = ["《北京市社会信用条例》第二十条"]
+name_zh = "测试地方承诺信息"
+name_en = "Test local commitment"
+category = "commitment"
+subject_type = "person"
+nature = "neutral"
+legal_basis = ["《北京市社会信用条例》第二十条"]
+providers = ["market_regulation"]
+public = false
+sharing_scope = "government"
+retention_years = 5
+update_frequency = "within 7 working days of the commitment"
+
+[[items.fields]]
+name = "commitment_text"
+type = "text"
+label_zh = "承诺内容"
+label_en = "Commitment"
+"""
+#: The departments `local_policy` adds: one in Chaoyang (inside Beijing) that provides the local
+#: item, one in Shanghai that provides a national item only.
+LOCAL_AMR = {"authority_name": "北京市朝阳区测试市场监管局", "authority_uscc": "11110105000121136Q"}
+SHANGHAI_AMR = {"authority_name": "上海市测试市场监管局", "authority_uscc": "113100000000211353"}
+
+
+def local_department(code: str, region: str, authority: dict[str, str], items: str) -> str:
+    """A `[[departments]]` entry of a market regulator in `region` providing `items`."""
+    return (
+        f'\n[[departments]]\ncode = "{code}"\nname = "{authority["authority_name"]}"\n'
+        f'uscc = "{authority["authority_uscc"]}"\nregion_code = "{region}"\n'
+        f'kind = "market_regulation"\nitems = [{items}]\n'
+    )
+
+
+def local_policy(target: Path) -> Path:
+    """Copy the shipped policy to `target` with the Beijing catalog (`LOCAL_ITEM`) and the two
+    departments of `LOCAL_AMR` (BJ-AMR-CY) and `SHANGHAI_AMR` (SH-AMR)."""
+    shutil.copytree(PACKAGED, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    local = target / "catalog" / "2024.1" / "local"
+    local.mkdir()
+    (local / "110000.toml").write_text(LOCAL_ITEM, encoding="utf-8")
+    with (target / "departments.toml").open("a", encoding="utf-8") as fh:
+        fh.write(local_department("BJ-AMR-CY", "110105", LOCAL_AMR, '"BJ-COM-01"'))
+        fh.write(local_department("SH-AMR", "310000", SHANGHAI_AMR, '"ADM-PEN-01"'))
+    return target
+
+
+def commitment_row(**overrides: object) -> dict[str, object]:
+    """A valid row of the local item BJ-COM-01 for department BJ-AMR-CY; override any field."""
+    row: dict[str, object] = {
+        "item": "BJ-COM-01",
+        "document_number": f"京朝承诺〔2026〕{next(_serial):05d}号",
+        "subject_id": citizen_id(),
+        "subject_name": "王秀英",
+        "decision_date": "2026-09-01",
+        **LOCAL_AMR,
+        "commitment_text": "按期整改",
+    }
+    row.update(overrides)
+    return row

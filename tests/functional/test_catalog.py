@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.factories import LOCAL_ITEM, SHANGHAI_AMR, commitment_row, local_policy
+from tests.functional.conftest import ClientFactory, UowFactory
 from tests.functional.helpers import (
     KeyFor,
     assert_problem,
@@ -18,7 +20,9 @@ from tests.functional.helpers import (
     words,
 )
 from xinyong.domain.access import Scope
+from xinyong.domain.policy import load_policy
 from xinyong.policy import PACKAGED
+from xinyong.services.departments import sync_departments
 
 MINIMAL_ITEM = """
 [[items]]
@@ -185,3 +189,83 @@ def test_a_catalog_file_that_is_not_toml_is_refused_naming_the_file(
     assert result.exit_code == 1
     assert squashed(str(file)) in squashed(result.output)
     assert "Traceback" not in result.output
+
+
+# A region's own items (catalog/<version>/local/<region_code>.toml)
+
+
+@pytest.fixture
+def local_client(tmp_path: Path, make_client: ClientFactory, seeded: UowFactory) -> TestClient:
+    """An app whose policy adds the Beijing item BJ-COM-01, with its departments registered."""
+    directory = local_policy(tmp_path / "policy")
+    sync_departments(seeded(), load_policy(directory).departments, actor="test")
+    return make_client(policy_dir=directory)
+
+
+def test_a_local_item_is_listed_with_its_region_and_local_basis(
+    local_client: TestClient, key_for: KeyFor
+) -> None:
+    headers = auth(key_for([Scope.CATALOG_READ]))
+
+    items = {i["code"]: i for i in local_client.get("/api/v1/catalog", headers=headers).json()}
+    shown = local_client.get("/api/v1/catalog/BJ-COM-01", headers=headers).json()
+
+    assert shown == items["BJ-COM-01"]
+    assert shown["local"] is True
+    assert shown["region"] == {"code": "110000", "name_zh": "北京市", "name_en": "Beijing"}
+    assert shown["local_basis"] == ["《北京市社会信用条例》第二十条"]
+    assert (items["ADM-PEN-01"]["local"], items["ADM-PEN-01"]["region"]) == (False, None)
+    assert items["ADM-PEN-01"]["local_basis"] == []
+
+
+def test_a_local_item_is_accepted_from_inside_its_region_and_refused_from_outside(
+    local_client: TestClient, key_for: KeyFor
+) -> None:
+    inside = auth(key_for([Scope.RECORDS_WRITE], "BJ-AMR-CY"))
+    outside = auth(key_for([Scope.RECORDS_WRITE], "SH-AMR"))
+
+    accepted = local_client.post("/api/v1/records", json=commitment_row(), headers=inside)
+    refused = local_client.post(
+        "/api/v1/records", json=commitment_row(**SHANGHAI_AMR), headers=outside
+    )
+
+    assert accepted.status_code == 201, accepted.text
+    problem = assert_problem(refused, 422)
+    assert [(e["row"], e["field"], e["code"]) for e in problem["errors"]] == [
+        (0, "item", "outside_region")
+    ]
+    assert "BJ-COM-01 is a local item of region 110000" in problem["errors"][0]["reason"]
+
+
+def test_the_command_line_shows_a_local_item_with_its_region_in_both_languages(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XINYONG_POLICY_DIR", str(local_policy(tmp_path / "policy")))
+
+    listed = run("catalog", "list", "--json")
+    shown = run("catalog", "show", "BJ-COM-01")
+
+    assert listed.exit_code == 0, listed.output
+    item = next(i for i in json.loads(listed.stdout) if i["code"] == "BJ-COM-01")
+    assert (item["local"], item["region"]) == (True, "110000")
+    assert item["local_basis"] == ["《北京市社会信用条例》第二十条"]
+    assert shown.exit_code == 0, shown.output
+    text = words(shown.output)
+    assert "local item of region 110000 北京市 / Beijing" in text
+    assert "《北京市社会信用条例》第二十条" in squashed(shown.output)
+
+
+def test_a_local_catalog_file_is_validated_as_one(database: str, tmp_path: Path) -> None:
+    local = tmp_path / "local"
+    local.mkdir()
+    good = local / "110000.toml"
+    good.write_text(LOCAL_ITEM, encoding="utf-8")
+    elsewhere = local / "310000.toml"
+    elsewhere.write_text(LOCAL_ITEM.replace("北京市", "上海市"), encoding="utf-8")
+
+    valid = run("catalog", "validate", str(good))
+    invalid = run("catalog", "validate", str(elsewhere))
+
+    assert valid.exit_code == 0, valid.output
+    assert invalid.exit_code == 1, invalid.output
+    assert "field'region'" in squashed(invalid.output)  # 310000 is the file; the item says 110000

@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from tests.factories import AMR_USCC, citizen_id
+from tests.factories import (
+    LOCAL_ITEM,
+    SHANGHAI_AMR,
+    commitment_row,
+    local_department,
+    local_policy,
+)
+from tests.fakes import FakeUnitOfWork
+from tests.unit.helpers import on
+from xinyong.domain.batches import BatchSource
 from xinyong.domain.catalog import Catalog
 from xinyong.domain.catalog_files import load_catalog, read_catalog_file
 from xinyong.domain.departments import Department
@@ -18,34 +28,11 @@ from xinyong.domain.errors import CatalogError, RowRejected
 from xinyong.domain.policy import Policy, load_policy
 from xinyong.domain.records import validate_row
 from xinyong.policy import PACKAGED
+from xinyong.services.batches import ingest_batch
+from xinyong.services.departments import sync_departments
 
 TODAY = date(2026, 11, 20)
 ROW = 4
-
-#: A Beijing item, as `catalog/2024.1/local/110000.toml` holds it (the citations are test data).
-LOCAL_ITEM = """
-[[items]]
-code = "BJ-COM-01"
-region = "110000"
-local_basis = ["《北京市社会信用条例》第二十条"]
-name_zh = "测试地方承诺信息"
-name_en = "Test local commitment"
-category = "commitment"
-subject_type = "person"
-nature = "neutral"
-legal_basis = ["《北京市社会信用条例》第二十条"]
-providers = ["market_regulation"]
-public = false
-sharing_scope = "government"
-retention_years = 5
-update_frequency = "within 7 working days of the commitment"
-
-[[items.fields]]
-name = "commitment_text"
-type = "text"
-label_zh = "承诺内容"
-label_en = "Commitment"
-"""
 
 #: A Shenzhen item: a city's catalog (`local/440300.toml`).
 CITY_ITEM = (
@@ -270,94 +257,103 @@ def test_an_item_of_a_national_file_may_not_claim_a_region(tmp_path: Path, polic
 
 
 @pytest.fixture
-def local_policy(tmp_path: Path) -> Path:
-    """A copy of the shipped policy with the Beijing item and a Chaoyang department for it."""
-    target = tmp_path / "policy"
-    shutil.copytree(PACKAGED, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    (target / "catalog" / "2024.1" / "local").mkdir()
-    add_local(target / "catalog" / "2024.1", "110000", LOCAL_ITEM)
-    with (target / "departments.toml").open("a", encoding="utf-8") as fh:
-        fh.write(department_entry("BJ-AMR-CY", "110105"))
-    return target
+def local(tmp_path: Path) -> Policy:
+    """The shipped policy with the Beijing item, BJ-AMR-CY (Chaoyang) and SH-AMR (Shanghai)."""
+    return load_policy(local_policy(tmp_path / "policy"))
 
 
-def department_entry(code: str, region: str) -> str:
-    return (
-        f'\n[[departments]]\ncode = "{code}"\nname = "测试市场监管局"\nuscc = "{AMR_USCC}"\n'
-        f'region_code = "{region}"\nkind = "market_regulation"\nitems = ["BJ-COM-01"]\n'
-    )
+def department(policy: Policy, code: str) -> Department:
+    found = policy.department(code)
+    assert found is not None, code
+    return found
 
 
-def commitment_row() -> dict[str, object]:
-    return {
-        "item": "BJ-COM-01",
-        "document_number": "京承诺〔2026〕1号",
-        "subject_id": citizen_id(),
-        "subject_name": "王秀英",
-        "decision_date": "2026-09-01",
-        "authority_name": "测试市场监管局",
-        "authority_uscc": AMR_USCC,
-        "commitment_text": "按期整改",
-    }
-
-
-def test_a_department_inside_the_region_submits_the_local_item(local_policy: Path) -> None:
-    policy = load_policy(local_policy)
-    department = policy.department("BJ-AMR-CY")
-    assert department is not None
-
+def test_a_department_inside_the_region_submits_the_local_item(local: Policy) -> None:
     accepted = validate_row(
-        commitment_row(), row=ROW, department=department, gate=policy.gate(TODAY)
+        commitment_row(), row=ROW, department=department(local, "BJ-AMR-CY"), gate=local.gate(TODAY)
     )
 
     assert accepted.item.code == "BJ-COM-01"
+    assert accepted.item.is_local
     assert accepted.catalog_version == "2024.1"
 
 
-@pytest.mark.parametrize("region", ["310101", "120000"])
-def test_a_department_outside_the_region_is_refused_the_local_item_naming_row_and_field(
-    local_policy: Path, region: str
+@pytest.mark.parametrize("region", ["310101", "120000", "110000"])
+def test_a_department_inside_the_region_or_above_it_is_told_apart(
+    local: Policy, region: str
 ) -> None:
-    policy = load_policy(local_policy)
-    inside = policy.department("BJ-AMR-CY")
-    assert inside is not None
+    """A province's item: Shanghai and Tianjin are outside; Beijing's own code is inside."""
     # Registered before its region was corrected, say: the gate holds whatever the register says.
-    outside: Department = dataclasses.replace(inside, region_code=region)
+    moved = dataclasses.replace(department(local, "BJ-AMR-CY"), region_code=region)
 
+    if region == "110000":
+        validate_row(commitment_row(), row=ROW, department=moved, gate=local.gate(TODAY))
+        return
     with pytest.raises(RowRejected) as caught:
-        validate_row(commitment_row(), row=ROW, department=outside, gate=policy.gate(TODAY))
+        validate_row(commitment_row(), row=ROW, department=moved, gate=local.gate(TODAY))
 
     [problem] = caught.value.problems
     assert (problem.row, problem.field, problem.code) == (ROW, "item", "outside_region")
     assert problem.reason == (
         "BJ-COM-01 is a local item of region 110000; department BJ-AMR-CY is outside that region"
     )
+    assert dict(problem.parts) == {
+        "item": "BJ-COM-01",
+        "region": "110000",
+        "department": "BJ-AMR-CY",
+    }
 
 
-def test_a_department_outside_the_region_without_the_item_is_told_the_region(
-    local_policy: Path,
+def test_a_department_outside_the_region_that_does_not_list_the_item_is_told_the_region(
+    local: Policy,
 ) -> None:
-    policy = load_policy(local_policy)
-    amr = policy.department("BJ-AMR")
-    assert amr is not None
-    outside = dataclasses.replace(amr, region_code="310000")
+    row = commitment_row(**SHANGHAI_AMR)
 
     with pytest.raises(RowRejected) as caught:
-        validate_row(commitment_row(), row=ROW, department=outside, gate=policy.gate(TODAY))
+        validate_row(row, row=ROW, department=department(local, "SH-AMR"), gate=local.gate(TODAY))
 
-    assert {p.code for p in caught.value.problems if p.field == "item"} == {"outside_region"}
+    assert [(p.field, p.code) for p in caught.value.problems] == [("item", "outside_region")]
+
+
+def test_a_batch_from_outside_the_region_is_refused_row_by_row_and_the_region_accepted(
+    local: Policy,
+) -> None:
+    uow = FakeUnitOfWork(at=on(TODAY))
+    sync_departments(uow, local.departments, actor="test")
+    rows: list[tuple[int, Mapping[str, object]]] = [(1, commitment_row(**SHANGHAI_AMR))]
+
+    outside = ingest_batch(
+        uow, local, rows, department="SH-AMR", actor="sh-feed", source=BatchSource.API
+    )
+    inside = ingest_batch(
+        uow,
+        local,
+        [(1, commitment_row())],
+        department="BJ-AMR-CY",
+        actor="cy-feed",
+        source=BatchSource.API,
+    )
+
+    assert (outside.accepted, outside.rejected) == (0, 1)
+    [error] = outside.errors
+    assert (error.row, error.field, error.code) == (1, "item", "outside_region")
+    assert (inside.accepted, inside.rejected) == (1, 0)
+    [record] = uow.committed.records.values()
+    assert (record.item_code, record.catalog_version) == ("BJ-COM-01", "2024.1")
 
 
 def test_a_department_file_listing_a_local_item_outside_its_region_is_refused(
-    local_policy: Path,
+    tmp_path: Path,
 ) -> None:
-    with (local_policy / "departments.toml").open("a", encoding="utf-8") as fh:
-        fh.write(department_entry("SH-AMR-TEST", "310101"))
+    directory = local_policy(tmp_path / "policy")
+    with (directory / "departments.toml").open("a", encoding="utf-8") as fh:
+        fh.write(local_department("SH-AMR-CY", "310101", SHANGHAI_AMR, '"BJ-COM-01"'))
 
     with pytest.raises(CatalogError) as caught:
-        load_policy(local_policy)
+        load_policy(directory)
 
     error = caught.value
-    assert error.file == str(local_policy / "departments.toml")
-    assert (error.item, error.field) == ("SH-AMR-TEST", "items")
+    assert error.file == str(directory / "departments.toml")
+    assert (error.item, error.field) == ("SH-AMR-CY", "items")
     assert "BJ-COM-01 is a local item of region 110000" in error.reason
+    assert "a department of region 310101 is outside it" in error.reason

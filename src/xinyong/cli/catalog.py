@@ -32,7 +32,7 @@ def list_items(
     table = Table(title=f"Catalog {policy.catalog.version}: {policy.catalog.edition}")
     table.add_column("code", no_wrap=True)
     table.add_column("name", overflow="fold")
-    for column in ("category", "subject", "nature", "public", "severity"):
+    for column in ("category", "subject", "nature", "public", "severity", "region"):
         table.add_column(column, overflow="fold")
     for i in items:
         table.add_row(
@@ -43,9 +43,18 @@ def list_items(
             i.nature.value,
             "yes" if i.public else "no",
             i.default_severity.value if i.default_severity else "-",
+            _region(i.region) if i.region else "national",
         )
     console.print(table)
     console.print(f"{len(items)} items")
+
+
+def _region(code: str) -> str:
+    """A local item's region in both languages: "110000 北京市 / Beijing"."""
+    from xinyong.domain.regions import region_name
+
+    name_zh, name_en = region_name(code)
+    return f"{code} {name_zh} / {name_en}"
 
 
 def _summary(i: CatalogItem) -> dict[str, object]:
@@ -60,6 +69,9 @@ def _summary(i: CatalogItem) -> dict[str, object]:
         "sharing_scope": i.sharing_scope.value,
         "default_severity": i.default_severity.value if i.default_severity else None,
         "legal_basis": list(i.legal_basis),
+        "local": i.is_local,
+        "region": i.region,
+        "local_basis": list(i.local_basis),
         "display_rule": i.display_rule.value,
         "display_months": i.display_months,
         "retention_years": i.retention_years,
@@ -100,6 +112,10 @@ def show(code: str, as_json: Annotated[bool, typer.Option("--json")] = False) ->
     console.print("legal basis:")
     for basis in item.legal_basis:
         console.print(f"  • {basis}", highlight=False)
+    if item.region:
+        console.print(f"local item of region {_region(item.region)}; local basis:", highlight=False)
+        for basis in item.local_basis:
+            console.print(f"  • {basis}", highlight=False)
     console.print(f"providers: {', '.join(sorted(item.providers))}")
     table = Table("field", "type", "required", "label")
     for f in item.fields:
@@ -110,7 +126,8 @@ def show(code: str, as_json: Annotated[bool, typer.Option("--json")] = False) ->
 
 @app.command("validate")
 def validate(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
-    """Check a catalog file; exit 1 naming the file, item and field of the first fault."""
+    """Check a catalog file (a region's own: local/<region_code>.toml); exit 1 naming the file,
+    item and field of the first fault."""
     from xinyong.domain.catalog import BannedFields
     from xinyong.domain.catalog_files import read_catalog_file
     from xinyong.domain.errors import CatalogError
@@ -119,8 +136,9 @@ def validate(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)])
     policy_dir = context.settings().policy_dir
 
     banned = BannedFields.from_policy(read_toml((policy_dir or PACKAGED) / "banned_fields.toml"))
+    region = file.stem if file.parent.name == "local" else None  # local/<region_code>.toml
     try:
-        items = read_catalog_file(file, banned)
+        items = read_catalog_file(file, banned, region=region)
     except CatalogError as exc:
         context.errors.print(f"[red]invalid[/] {exc}", highlight=False)
         raise typer.Exit(1) from None

@@ -11,6 +11,7 @@ from xinyong.domain.access import Scope
 from xinyong.domain.catalog import CatalogItem, DataItem
 from xinyong.domain.errors import NotFound
 from xinyong.domain.keys import ApiKey
+from xinyong.domain.regions import region_name
 from xinyong.web.deps import PolicyDep, caller
 
 router = APIRouter(tags=["catalog"])
@@ -42,6 +43,19 @@ class DataItemPublic(BaseModel):
         )
 
 
+class CatalogRegionPublic(BaseModel):
+    """The province or city whose own rule a local item rests on."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+    @classmethod
+    def of(cls, code: str) -> CatalogRegionPublic:
+        name_zh, name_en = region_name(code)
+        return cls(code=code, name_zh=name_zh, name_en=name_en)
+
+
 class CatalogItemPublic(BaseModel):
     code: str
     name_zh: str
@@ -60,6 +74,10 @@ class CatalogItemPublic(BaseModel):
     default_severity: str | None
     min_subject_age: int | None
     fields: list[DataItemPublic]
+    #: A sub-national item: true, with its region and the local rules it rests on.
+    local: bool = False
+    region: CatalogRegionPublic | None = None
+    local_basis: list[str] = []
 
     @classmethod
     def from_domain(cls, item: CatalogItem) -> CatalogItemPublic:
@@ -81,6 +99,9 @@ class CatalogItemPublic(BaseModel):
             default_severity=item.default_severity.value if item.default_severity else None,
             min_subject_age=item.min_subject_age,
             fields=[DataItemPublic.from_domain(f) for f in item.fields],
+            local=item.is_local,
+            region=CatalogRegionPublic.of(item.region) if item.region else None,
+            local_basis=list(item.local_basis),
         )
 
 
@@ -89,7 +110,8 @@ Reader = Annotated[ApiKey, caller(Scope.CATALOG_READ)]
 
 @router.get("/catalog")
 def list_catalog(policy: PolicyDep, key: Reader) -> list[CatalogItemPublic]:
-    """Every item of the catalog in force: what may be submitted, on which legal basis."""
+    """Every item of the catalog in force: what may be submitted, on which legal basis (a
+    region's own items too, each with its region and local basis)."""
     return [CatalogItemPublic.from_domain(item) for item in policy.catalog]
 
 
