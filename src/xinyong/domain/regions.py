@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from stdnum import numdb
-
 from xinyong.policy import PACKAGED, read_toml
 
 
@@ -33,6 +31,8 @@ def historic_names(code: str) -> tuple[str, tuple[CountyName, ...]]:
     each name was in use (`[1983-1989]南头区办事处,[1990-]南山区`). No names means the table
     does not know the code; the province may still be known from its first two digits.
     """
+    from stdnum import numdb  # loaded on first use: `xinyong --help` loads no stdnum
+
     found = numdb.get("cn/loc").info(code)
     info = {key: value for _part, props in found for key, value in props.items()}
     names: list[CountyName] = []
