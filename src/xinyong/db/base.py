@@ -6,7 +6,20 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Connection, MetaData, Table, TableClause, any_, bindparam
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    ForeignKeyConstraint,
+    MetaData,
+    ScalarSelect,
+    Table,
+    TableClause,
+    any_,
+    bindparam,
+    column,
+    select,
+    table,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session
 
@@ -25,6 +38,34 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def record_reference(subject: str, record: str) -> ForeignKeyConstraint:
+    """A reference to a record by its subject and id, the record's key where `credit_records`
+    is hashed by subject (PostgreSQL, docs/scale.md). When an identity review finds a record is
+    another person's, its subject changes and every reference follows it (`ON UPDATE CASCADE`);
+    the referring row's own subject (who objected, who applied) stays."""
+    return ForeignKeyConstraint(
+        [subject, record],
+        ["credit_records.subject_id", "credit_records.id"],
+        onupdate="CASCADE",
+    )
+
+
+def entry_reference(subject: str, entry: str) -> ForeignKeyConstraint:
+    """A reference to a list entry by its subject and id (`list_entries` is hashed by subject on
+    PostgreSQL; an entry never changes subject)."""
+    return ForeignKeyConstraint([subject, entry], ["list_entries.subject_id", "list_entries.id"])
+
+
+_RECORDS = table("credit_records", column("id"), column("subject_id"))
+
+
+def subject_of_record(record_id: int | None) -> ScalarSelect[Any] | None:
+    """The subject of record `record_id`, read in the statement that stores a reference to it."""
+    if record_id is None:
+        return None
+    return select(_RECORDS.c.subject_id).where(_RECORDS.c.id == record_id).scalar_subquery()
 
 
 #: SQLite allows 32 766 bound parameters per statement; `IN` lists stay well below that.

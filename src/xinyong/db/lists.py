@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
     insert,
     select,
@@ -21,7 +22,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
-from xinyong.db.base import Base, deadline_values, in_chunks, stored_deadline, table_of
+from xinyong.db.base import (
+    Base,
+    deadline_values,
+    in_chunks,
+    record_reference,
+    stored_deadline,
+    subject_of_record,
+    table_of,
+)
 from xinyong.db.types import BigId, Json, UTCDateTime
 from xinyong.domain.errors import NotFound
 from xinyong.domain.lists import IN_PROCEDURE, EntryState, ListEntry, ListType
@@ -34,15 +43,16 @@ class ListEntryRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     list_code: Mapped[str] = mapped_column(String(40), index=True)
-    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    #: Whom it is about; on PostgreSQL the column the table is hashed by (docs/scale.md).
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
     state: Mapped[str] = mapped_column(String(16), index=True)
     department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
     proposed_by: Mapped[str] = mapped_column(String(100))
     grounds: Mapped[str] = mapped_column(Text)
     basis_records: Mapped[list[int]] = mapped_column(Json, default=list)
-    source_record_id: Mapped[int | None] = mapped_column(
-        ForeignKey("credit_records.id"), unique=True
-    )
+    #: The record a court's or another authority's listing was made from, and its subject.
+    source_record_id: Mapped[int | None] = mapped_column(BigId)
+    source_subject_id: Mapped[int | None] = mapped_column(BigId)
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     noticed_on: Mapped[date | None] = mapped_column(Date)
     defence_deadline: Mapped[date | None] = mapped_column(Date)
@@ -70,6 +80,11 @@ class ListEntryRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
+        # Keys and references name the subject: on PostgreSQL the table is hashed by it.
+        UniqueConstraint("subject_id", "id"),
+        # A record grounds at most one listing (of the person it is about).
+        UniqueConstraint("subject_id", "source_record_id"),
+        record_reference("source_subject_id", "source_record_id"),
         CheckConstraint(
             "state IN ('proposed', 'noticed', 'decided', 'published', 'exited', 'withdrawn')",
             name="state",
@@ -160,6 +175,7 @@ class SqlListEntryRepository:
             grounds=entry.grounds,
             basis_records=list(entry.basis_records),
             source_record_id=source_record,
+            source_subject_id=subject_of_record(source_record),
             proposed_at=entry.proposed_at or at,
             updated_at=at,
             **_entry_values(entry),
@@ -190,6 +206,7 @@ class SqlListEntryRepository:
                     "grounds": entry.grounds,
                     "basis_records": list(entry.basis_records),
                     "source_record_id": None,
+                    "source_subject_id": None,
                     "proposed_at": entry.proposed_at or at,
                     "updated_at": at,
                     **_entry_values(entry),

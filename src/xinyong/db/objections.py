@@ -17,7 +17,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, deadline_values, stored_deadline
+from xinyong.db.base import (
+    Base,
+    deadline_values,
+    entry_reference,
+    record_reference,
+    stored_deadline,
+    subject_of_record,
+)
 from xinyong.db.types import BigId, UTCDateTime
 from xinyong.domain.errors import NotFound
 from xinyong.domain.objections import Challenge, Objection, ObjectionStatus
@@ -30,8 +37,10 @@ class ObjectionRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
-    record_id: Mapped[int | None] = mapped_column(ForeignKey("credit_records.id"), index=True)
-    entry_id: Mapped[int | None] = mapped_column(ForeignKey("list_entries.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    #: The subject of the record objected to (its key on PostgreSQL, docs/scale.md).
+    record_subject_id: Mapped[int | None] = mapped_column(BigId)
+    entry_id: Mapped[int | None] = mapped_column(BigId, index=True)
     department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
     ground: Mapped[str] = mapped_column(String(40))
     reasons: Mapped[str] = mapped_column(Text)
@@ -64,6 +73,11 @@ class ObjectionRow(Base):
     paused_since: Mapped[date | None] = mapped_column(Date)
     pause_kind: Mapped[str | None] = mapped_column(String(16))
     paused_working_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    __table_args__ = (
+        record_reference("record_subject_id", "record_id"),
+        entry_reference("subject_id", "entry_id"),
+    )
 
 
 class SqlObjectionRepository:
@@ -149,6 +163,7 @@ class SqlObjectionRepository:
         row = ObjectionRow(
             subject_id=o.subject_id,
             record_id=o.record_id,
+            record_subject_id=subject_of_record(o.record_id),
             entry_id=o.entry_id,
             department_code=o.department,
             ground=o.ground,

@@ -1,4 +1,7 @@
-"""The append-only logs' partitions on PostgreSQL (SQLite keeps one table each; docs/scale.md).
+"""The partitions of the big tables on PostgreSQL (SQLite keeps one table each; docs/scale.md).
+
+Records, their revisions and list entries are hashed by subject (`HASHED`): a fixed number of
+partitions chosen when the node is set up, nothing to maintain.
 
 The query log, the audit log, the feed and the exchange outbox are partitioned by ranges of
 their sequence number (`id` or `seq`), which numbers rows in the order they were written: a
@@ -28,6 +31,9 @@ PARTITIONED = {
     "feed_items": "seq",
     "exchange_outbox": "seq",
 }
+#: Tables hashed by subject (`HASH (subject_id)`, partitions `<table>_h<n>`): everything about a
+#: person in one partition of each, as it is read; their keys hold the subject.
+HASHED = ("credit_records", "record_revisions", "list_entries")
 #: Empty ranges kept after the range of the newest row.
 AHEAD = 2
 #: How long retention waits for the query log's lock before it deletes row by row instead.
@@ -36,7 +42,9 @@ LOCK_WAIT = "500ms"
 _LOCK = 0x78_79_70_61
 
 _BOUND = re.compile(r"FROM \('?(-?\d+)'?\) TO \('?(-?\d+)'?\)")
-_NAME = re.compile(r"^(?:" + "|".join(PARTITIONED) + r")_(?:p\d+|default)$")
+_NAME = re.compile(
+    r"^(?:(?:" + "|".join(PARTITIONED) + r")_(?:p\d+|default)|(?:" + "|".join(HASHED) + r")_h\d+)$"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@
 
 The decided rows go into a temporary staging table shaped like `credit_records` (its `id` the
 record a changed row overwrites, empty for a new one): `COPY` on PostgreSQL, one `executemany` on
-SQLite. Then one statement inserts the new records, one keeps the current version of each changed
-record as a revision and one overwrites them, all in the caller's transaction. The staged values
+SQLite. Then one statement inserts the new records and one their documents (`record_documents`,
+which holds one record per document), one keeps the current version of each changed record as a
+revision and one overwrites them, all in the caller's transaction. The staged values
 are the stored ones: identifiers in `fields` and `original` are sealed before they are staged
 (db/types.py SealedJson), and the staging table is emptied before the transaction ends, so no
 clear ID number is ever written, not even to a temporary table.
@@ -39,10 +40,18 @@ _INSERT = text(
     f"INSERT INTO credit_records ({_LIST}) SELECT {_LIST} FROM {STAGE}"  # noqa: S608 - constants
     " WHERE id IS NULL ORDER BY source_row"
 )
+#: The new records' documents: a document held twice fails here, as a unique key would.
+_DOCUMENTS = text(
+    "INSERT INTO record_documents (department_code, document_key, subject_id, record_id)"  # noqa: S608
+    " SELECT c.department_code, c.document_key, c.subject_id, c.id"
+    f" FROM {STAGE} s JOIN credit_records c ON c.department_code = s.department_code"
+    " AND c.document_key = s.document_key WHERE s.id IS NULL"
+)
 _REVISIONS = text(
-    "INSERT INTO record_revisions"  # noqa: S608 - constants
-    " (record_id, content_hash, original, fields, batch_id, received_at, superseded_at)"
-    " SELECT c.id, c.content_hash, c.original, c.fields, c.batch_id, c.received_at, :at"
+    "INSERT INTO record_revisions (subject_id, record_id, content_hash, original, fields,"  # noqa: S608
+    " batch_id, received_at, superseded_at)"
+    " SELECT c.subject_id, c.id, c.content_hash, c.original, c.fields, c.batch_id,"
+    " c.received_at, :at"
     f" FROM credit_records c JOIN {STAGE} s ON s.id = c.id ORDER BY s.source_row"
 ).bindparams(bindparam("at", type_=UTCDateTime()))
 _UPDATE = text(
@@ -134,6 +143,7 @@ def store_set(
     _stage(conn, rows)
     if new:
         conn.execute(_INSERT)
+        conn.execute(_DOCUMENTS)
     if changed:
         conn.execute(_REVISIONS, {"at": at})
         conn.execute(_UPDATE)

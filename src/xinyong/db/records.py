@@ -12,6 +12,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -30,7 +31,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, among, deadline_values, in_chunks, table_of
+from xinyong.db.base import (
+    Base,
+    among,
+    deadline_values,
+    in_chunks,
+    record_reference,
+    table_of,
+)
 from xinyong.db.lists import ListEntryRow
 from xinyong.db.objections import ObjectionRow
 from xinyong.db.repairs import RepairRow
@@ -57,7 +65,8 @@ class CreditRecordRow(Base):
     document_key: Mapped[str] = mapped_column(String(100))
     item_code: Mapped[str] = mapped_column(String(40), index=True)
     catalog_version: Mapped[str] = mapped_column(String(20))
-    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    #: Whom it is about; on PostgreSQL the column the table is hashed by (docs/scale.md).
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
     status: Mapped[str] = mapped_column(String(16), index=True)
     severity: Mapped[str | None] = mapped_column(String(8))
     published: Mapped[bool] = mapped_column(Boolean)
@@ -88,7 +97,11 @@ class CreditRecordRow(Base):
     under_objection: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
-        UniqueConstraint("department_code", "document_key"),
+        # Every reference to a record names its subject too: on PostgreSQL the table is hashed
+        # by subject, and a partitioned table's unique keys must hold that column. One record
+        # per document is kept by `record_documents`.
+        UniqueConstraint("subject_id", "id"),
+        Index("ix_credit_records_document", "department_code", "document_key"),
         CheckConstraint(
             "status IN ('active', 'identity_hold', 'corrected', 'revoked', 'repaired', 'expired')",
             name="status",
@@ -96,19 +109,37 @@ class CreditRecordRow(Base):
     )
 
 
+class RecordDocumentRow(Base):
+    """The record that holds each document of a department: one record per document key, over
+    every partition of `credit_records` (written with the record, `db/record_sets.py`)."""
+
+    __tablename__ = "record_documents"
+
+    department_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    document_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(BigId)
+    record_id: Mapped[int] = mapped_column(BigId)
+
+    __table_args__ = (record_reference("subject_id", "record_id"),)
+
+
 class RecordRevisionRow(Base):
-    """An earlier version of a record, kept when a resubmission changed it."""
+    """An earlier version of a record, kept when a resubmission changed it (with its record's
+    subject: on PostgreSQL revisions are hashed by subject, beside their record)."""
 
     __tablename__ = "record_revisions"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("credit_records.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(BigId)
+    record_id: Mapped[int] = mapped_column(BigId, index=True)
     content_hash: Mapped[str] = mapped_column(String(32))
     original: Mapped[dict[str, Any]] = mapped_column(SealedJson)
     fields: Mapped[dict[str, Any]] = mapped_column(SealedJson)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     superseded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (record_reference("subject_id", "record_id"),)
 
 
 def record_values(record: NewRecord, at: datetime) -> dict[str, Any]:
@@ -260,6 +291,7 @@ class SqlRecordRepository:
             raise NotFound(f"record {record_id} does not exist")
         self.session.add(
             RecordRevisionRow(
+                subject_id=row.subject_id,
                 record_id=row.id,
                 content_hash=row.content_hash,
                 original=row.original,
@@ -269,6 +301,7 @@ class SqlRecordRepository:
                 superseded_at=at,
             )
         )
+        self.session.flush()  # kept under the record's key, which follows it if its subject moves
         for key, value in values.items():
             setattr(row, key, value)
         self.session.flush()
@@ -440,18 +473,19 @@ class SqlRecordRepository:
         ids = [int(r[0]) for r in rows]
         # Cases and listings keep their own files; they lose the link to the deleted record.
         for part in in_chunks(ids):
-            for table, column in (
-                (ListEntryRow, ListEntryRow.source_record_id),
-                (ObjectionRow, ObjectionRow.record_id),
-                (RepairRow, RepairRow.record_id),
+            for table, column, its_subject in (
+                (ListEntryRow, ListEntryRow.source_record_id, ListEntryRow.source_subject_id),
+                (ObjectionRow, ObjectionRow.record_id, ObjectionRow.record_subject_id),
+                (RepairRow, RepairRow.record_id, RepairRow.record_subject_id),
             ):
-                self.session.execute(update(table).where(column.in_(part)).values({column: None}))
+                self.session.execute(
+                    update(table).where(column.in_(part)).values({column: None, its_subject: None})
+                )
             self.session.execute(
                 delete(IdentityReviewRow).where(IdentityReviewRow.record_id.in_(part))
             )
-            self.session.execute(
-                delete(RecordRevisionRow).where(RecordRevisionRow.record_id.in_(part))
-            )
+            for held in (RecordRevisionRow, RecordDocumentRow):
+                self.session.execute(delete(held).where(held.record_id.in_(part)))
             self.session.execute(delete(CreditRecordRow).where(CreditRecordRow.id.in_(part)))
         return [(int(r[0]), int(r[1])) for r in rows]
 

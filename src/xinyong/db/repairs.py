@@ -17,7 +17,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, deadline_values, stored_deadline
+from xinyong.db.base import (
+    Base,
+    deadline_values,
+    entry_reference,
+    record_reference,
+    stored_deadline,
+    subject_of_record,
+)
 from xinyong.db.types import BigId, Json, UTCDateTime
 from xinyong.domain.errors import NotFound
 from xinyong.domain.repairs import Repair, RepairStatus
@@ -30,8 +37,10 @@ class RepairRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
-    record_id: Mapped[int | None] = mapped_column(ForeignKey("credit_records.id"), index=True)
-    entry_id: Mapped[int | None] = mapped_column(ForeignKey("list_entries.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    #: The subject of the record to repair (its key on PostgreSQL, docs/scale.md).
+    record_subject_id: Mapped[int | None] = mapped_column(BigId)
+    entry_id: Mapped[int | None] = mapped_column(BigId, index=True)
     department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     obligations_performed: Mapped[bool] = mapped_column(Boolean)
@@ -53,6 +62,11 @@ class RepairRow(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(100))
     reasons: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        record_reference("record_subject_id", "record_id"),
+        entry_reference("subject_id", "entry_id"),
+    )
 
 
 class SqlRepairRepository:
@@ -94,6 +108,7 @@ class SqlRepairRepository:
         row = RepairRow(
             subject_id=r.subject_id,
             record_id=r.record_id,
+            record_subject_id=subject_of_record(r.record_id),
             entry_id=r.entry_id,
             department_code=r.department,
             status=r.status.value,

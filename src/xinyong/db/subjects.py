@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, among, in_chunks
+from xinyong.db.base import Base, among, in_chunks, record_reference, subject_of_record
 from xinyong.db.types import BigId, Sealed, SealedJson, UTCDateTime
 from xinyong.domain import vault
 from xinyong.domain.catalog import SubjectType
@@ -85,7 +85,10 @@ class IdentityReviewRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("credit_records.id"), index=True)
+    record_id: Mapped[int] = mapped_column(BigId, index=True)
+    #: The record's subject (its key on PostgreSQL, docs/scale.md): `subject_id` until a review
+    #: finds the record is another person's, then theirs.
+    record_subject_id: Mapped[int] = mapped_column(BigId)
     kind: Mapped[str] = mapped_column(String(16))
     known_value: Mapped[str] = mapped_column(String(200))
     submitted_value: Mapped[str] = mapped_column(String(200))
@@ -99,6 +102,8 @@ class IdentityReviewRow(Base):
     #: (applied if the review finds the record is theirs).
     other_subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)
     pending: Mapped[dict[str, Any] | None] = mapped_column(SealedJson)
+
+    __table_args__ = (record_reference("record_subject_id", "record_id"),)
 
 
 def number_hash(number: str) -> str:
@@ -322,6 +327,7 @@ class SqlIdentityReviewRepository:
         row = IdentityReviewRow(
             subject_id=subject_id,
             record_id=record_id,
+            record_subject_id=subject_of_record(record_id),
             kind=conflict.kind.value,
             known_value=conflict.known,
             submitted_value=conflict.submitted,
