@@ -41,7 +41,6 @@ _TO_RECORDS = (
     ("list_entries", "source_record_id", "source_subject_id"),
     ("record_revisions", "record_id", "subject_id"),
 )
-_CASCADE = {"onupdate": "CASCADE"}
 
 
 def upgrade() -> None:
@@ -61,7 +60,7 @@ def upgrade() -> None:
             ["subject_id", "record_id"],
             ["credit_records.subject_id", "credit_records.id"],
             name="fk_record_documents_subject_id_credit_records",
-            **_CASCADE,
+            onupdate="CASCADE",
         ),
     )
     op.execute(
@@ -91,7 +90,7 @@ def upgrade() -> None:
                 "credit_records",
                 [subject, record],
                 ["subject_id", "id"],
-                **_CASCADE,
+                onupdate="CASCADE",
             )
             if table in ("objections", "repairs"):
                 batch.drop_constraint(f"fk_{table}_entry_id_list_entries", type_="foreignkey")
