@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from itertools import count
 from pathlib import Path
 
 from stdnum.cn import ric, uscc
 
+from xinyong.domain.access import Scope
 from xinyong.domain.accounts import Account
+from xinyong.domain.keys import ApiKey
 from xinyong.domain.policy import Policy
 from xinyong.policy import PACKAGED
-from xinyong.services import registrations
+from xinyong.services import agencies, registrations
 from xinyong.services.ports import UnitOfWork
 
 _serial = count(1)
@@ -225,3 +227,13 @@ def commitment_row(**overrides: object) -> dict[str, object]:
     }
     row.update(overrides)
     return row
+def agency_key(uow: UnitOfWork, agency: str, *, at: datetime, staff: str = "T-001") -> ApiKey:
+    """An agency's key with scope agency:query, issued to its staff member `staff` (registered
+    here if new): only its department, scope and staff member matter to the use cases."""
+    with uow:
+        member = uow.agencies.staff_member(agency, staff)
+    if member is None:
+        member = agencies.register_staff(uow, agency, number=staff, name="测试员", actor="t")
+    prefix = f"{agency.lower()}-{staff.lower()}"[-16:]
+    scopes = frozenset({Scope.AGENCY_QUERY})
+    return ApiKey(None, prefix, "", agency, agency, scopes, at, agency_staff_id=member.id)

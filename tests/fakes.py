@@ -32,7 +32,7 @@ from xinyong.domain.accounts import (
     TokenInfo,
     TokenKind,
 )
-from xinyong.domain.agencies import Blacklisting, Licence
+from xinyong.domain.agencies import AgencyStaffMember, Blacklisting, Licence
 from xinyong.domain.audit import AuditEvent
 from xinyong.domain.authorisations import Authorisation
 from xinyong.domain.batches import Batch, BatchSource, BatchStatus
@@ -204,6 +204,8 @@ class Store:
     staff_sessions: dict[str, StaffSession] = field(default_factory=dict)
     licences: dict[str, Licence] = field(default_factory=dict)
     blacklistings: dict[int, Blacklisting] = field(default_factory=dict)
+    agency_staff: dict[int, AgencyStaffMember] = field(default_factory=dict)
+    staff_blacklistings: dict[int, Blacklisting] = field(default_factory=dict)
     #: The last id handed out per table (ids, like sequences, are never reused in a store).
     last_ids: dict[str, int] = field(default_factory=dict)
 
@@ -1492,6 +1494,47 @@ class FakeAgencyRepository(_Repository):
 
     def blacklistings(self) -> list[Blacklisting]:
         return [copy.deepcopy(b) for _, b in sorted(self.store.blacklistings.items())]
+
+    def add_staff(self, member: AgencyStaffMember) -> int:
+        if self.staff_member(member.agency, member.number) is not None:
+            raise DuplicateKey(f"agency_staff {member.agency} {member.number}")
+        member.id = self.store.next_id("agency_staff")
+        self.store.agency_staff[member.id] = copy.deepcopy(member)
+        return member.id
+
+    def staff_member(self, agency: str, number: str) -> AgencyStaffMember | None:
+        found = [
+            m for m in self.store.agency_staff.values() if (m.agency, m.number) == (agency, number)
+        ]
+        return copy.deepcopy(found[0]) if found else None
+
+    def staff_by_id(self, staff_id: int) -> AgencyStaffMember | None:
+        member = self.store.agency_staff.get(staff_id)
+        return copy.deepcopy(member) if member else None
+
+    def staff_of(self, agency: str) -> list[AgencyStaffMember]:
+        found = [m for m in self.store.agency_staff.values() if m.agency == agency]
+        return [copy.deepcopy(m) for m in sorted(found, key=lambda m: m.number)]
+
+    def active_staff_blacklisting(self, staff_id: int) -> Blacklisting | None:
+        found = [
+            b
+            for _, b in sorted(self.store.staff_blacklistings.items())
+            if b.staff == staff_id and b.is_active
+        ]
+        return copy.deepcopy(found[-1]) if found else None
+
+    def add_staff_blacklisting(self, blacklisting: Blacklisting) -> int:
+        if blacklisting.staff not in self.store.agency_staff:
+            raise LookupError(f"agency staff {blacklisting.staff} was never added")
+        blacklisting.id = self.store.next_id("agency_staff_blacklistings")
+        self.store.staff_blacklistings[blacklisting.id] = copy.deepcopy(blacklisting)
+        return blacklisting.id
+
+    def save_staff_blacklisting(self, blacklisting: Blacklisting) -> None:
+        if blacklisting.id not in self.store.staff_blacklistings:
+            raise LookupError(f"staff blacklisting {blacklisting.id} was never added")
+        self.store.staff_blacklistings[blacklisting.id] = copy.deepcopy(blacklisting)
 
 
 def _subject_matches(subject: Subject, term: SearchTerm | None, region: str | None) -> bool:

@@ -4,6 +4,7 @@ keys of each kind of caller, and a database for the command line."""
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -19,8 +20,9 @@ from xinyong.bootstrap import Platform
 from xinyong.config import Settings
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.access import PERSON_SCOPES, ROLE_SCOPES, Role, Scope
+from xinyong.domain.agencies import AGENCY_KIND
 from xinyong.domain.policy import Policy
-from xinyong.services import keys
+from xinyong.services import agencies, keys
 from xinyong.web.app import create_app
 
 UowFactory = Callable[[], SqlUnitOfWork]
@@ -73,15 +75,26 @@ def client(make_client: ClientFactory) -> TestClient:
 
 @pytest.fixture
 def key_for(seeded: UowFactory) -> KeyFor:
-    """Return a bearer token holding `scopes`, bound to `department` (None: credit-centre staff)."""
+    """Return a bearer token holding `scopes`, bound to `department` (None: credit-centre staff).
+    An agency's key is issued to `staff` (a staff number registered already), or else to a staff
+    member registered for it here: an agency's key always is a staff member's."""
+    registered = itertools.count(1)
 
-    def make(scopes: Iterable[Scope | str], department: str | None = None) -> str:
+    def make(
+        scopes: Iterable[Scope | str], department: str | None = None, staff: str | None = None
+    ) -> str:
+        with seeded() as uow:
+            party = uow.departments.get(department) if department else None
+        if staff is None and party is not None and party.kind == AGENCY_KIND:
+            staff = f"T-{next(registered):03d}"
+            agencies.register_staff(seeded(), party.code, number=staff, name="测试员", actor="t")
         return keys.create_api_key(
             seeded(),
             label=f"test {department or 'staff'}",
             scopes=[Scope(s) for s in scopes],
             department=department,
             actor="test",
+            staff=staff,
         )
 
     return make

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.conftest import Clock
-from tests.factories import citizen_id, penalty_row
+from tests.factories import agency_key, citizen_id, penalty_row
 from tests.functional.conftest import KeyFor
 from tests.functional.consoles import sign_in
 from tests.functional.helpers import (
@@ -43,7 +43,6 @@ from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.access import ROLE_SCOPES, Role, Scope
 from xinyong.domain.audit import EventTag
 from xinyong.domain.errors import Invalid
-from xinyong.domain.keys import ApiKey
 from xinyong.domain.policy import Policy
 from xinyong.services import authorisations, expiry, keys, records
 from xinyong.services.records import submit_record
@@ -414,7 +413,7 @@ def test_the_command_line_shows_an_agency_flagged_and_the_sweep_audits_it(
             expires_on=long_ago.date() + timedelta(days=60),
             actor="account:1",
         )
-        caller = ApiKey(None, "p", "", AGENCY, AGENCY, frozenset({Scope.AGENCY_QUERY}), long_ago)
+        caller = agency_key(then(), AGENCY, at=long_ago)
         authorisations.agency_query(
             then(), policy, caller=caller, number=number, purpose="loan_approval", scope="records"
         )

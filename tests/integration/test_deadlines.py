@@ -19,20 +19,18 @@ import pytest
 from sqlalchemy import Engine, select, text
 
 from tests.conftest import BACKENDS, PG_URL, Clock, _drop_postgres, _fresh_postgres
-from tests.factories import citizen_id, debtor_row, penalty_row
+from tests.factories import agency_key, citizen_id, debtor_row, penalty_row
 from xinyong.db.audit import AuditEventRow
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import downgrade, upgrade
 from xinyong.db.querylog import CheckFeedbackRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain import calendar
-from xinyong.domain.access import Scope
 from xinyong.domain.audit import EventTag
 from xinyong.domain.calendar import Deadline
 from xinyong.domain.checks import Feedback
 from xinyong.domain.deadlines import CREDIT_CENTRE, DeadlineKind
 from xinyong.domain.index import subject_key
-from xinyong.domain.keys import ApiKey
 from xinyong.domain.objections import Objection
 from xinyong.domain.policy import Policy
 from xinyong.domain.querylog import QueryEntry
@@ -467,7 +465,7 @@ def test_an_agencys_acknowledgement_counted_monday_to_friday_is_counted_again_an
         expires_on=date(2026, 12, 31),
         actor="account:1",
     )
-    caller = ApiKey(None, "p", "", AGENCY, AGENCY, frozenset({Scope.AGENCY_QUERY}), clock.at)
+    caller = agency_key(seeded(), AGENCY, at=clock.at)
     authorisations.agency_query(
         seeded(),
         policy,
@@ -477,7 +475,8 @@ def test_an_agencys_acknowledgement_counted_monday_to_friday_is_counted_again_an
         scope="records",
     )
     revoke_record(seeded(), policy, stored.record.id, department=None, reason="复议撤销", actor="c")
-    [item] = feed.read_feed(seeded(), recipient=AGENCY, after=0, limit=10)
+    staff = caller.agency_staff_id
+    [item] = feed.read_feed(seeded(), recipient=AGENCY, after=0, limit=10, staff=staff)
     with seeded() as uow:
         owed = uow.feed.acknowledgement(item.seq or 0)
     assert owed is not None
@@ -490,7 +489,7 @@ def test_an_agencys_acknowledgement_counted_monday_to_friday_is_counted_again_an
     assert owed is not None
     # The National Day holidays: three working days from 29 September end on 9 October.
     assert (owed.due.day, owed.due.official) == (date(2026, 10, 9), True)
-    moved = feed.read_feed(seeded(), recipient=AGENCY, after=item.seq or 0, limit=10)
+    moved = feed.read_feed(seeded(), recipient=AGENCY, after=item.seq or 0, limit=10, staff=staff)
     assert [(i.kind.value, i.entity_type, i.entity_id) for i in moved] == [
         ("deadline_moved", "feed_item", item.seq)
     ]

@@ -24,13 +24,12 @@ from tests.exchange_support import (
     migrated_sqlite,  # noqa: F401 - a fixture
     peer,
 )
-from tests.factories import citizen_id, debtor_row, penalty_row
+from tests.factories import agency_key, citizen_id, debtor_row, penalty_row
 from xinyong.db.audit import AuditEventRow
 from xinyong.db.engine import copy_sqlite, make_engine
 from xinyong.db.exchange_states import SqlSubjectStates
 from xinyong.db.records import CreditRecordRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
-from xinyong.domain.access import Scope
 from xinyong.domain.audit import EventTag
 from xinyong.domain.envelopes import NodeKeys, RefusalReason, peek
 from xinyong.domain.exchange import (
@@ -42,7 +41,6 @@ from xinyong.domain.exchange import (
     subject_reference,
 )
 from xinyong.domain.feed import FeedKind
-from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import BASIS_WITHHELD, EntryState
 from xinyong.domain.merkle import MerkleTree
 from xinyong.domain.policy import Policy
@@ -472,7 +470,7 @@ def agency_received(cn: Platform, policy: Policy, number: str) -> tuple[int, int
         expires_on=now.date() + timedelta(days=30),
         actor=f"account:{subject.id}",
     )
-    caller = ApiKey(None, "p", "", AGENCY, AGENCY, frozenset({Scope.AGENCY_QUERY}), now)
+    caller = agency_key(cn(), AGENCY, at=now)
     query = partial(authorisations.agency_query, purpose="loan_approval", scope="records")
     [copy] = [r.id for r in query(cn(), policy, caller=caller, number=number).records]
     return subject.id, copy

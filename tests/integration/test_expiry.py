@@ -16,9 +16,8 @@ import pytest
 from sqlalchemy import Engine, text
 
 from tests.conftest import Clock
-from tests.factories import citizen_id, debtor_row, penalty_row
+from tests.factories import agency_key, citizen_id, debtor_row, penalty_row
 from xinyong.db.unit_of_work import SqlUnitOfWork
-from xinyong.domain.access import Scope
 from xinyong.domain.audit import EventTag
 from xinyong.domain.errors import Invalid
 from xinyong.domain.feed import FeedItem
@@ -47,17 +46,10 @@ def on(day: date) -> datetime:
     return datetime.combine(day, time(2, 0), tzinfo=UTC)
 
 
-def party(code: str) -> ApiKey:
-    """A credit reporting agency's key (only its department and scope matter here)."""
-    return ApiKey(
-        id=None,
-        prefix=code.lower(),
-        secret_hash="",
-        label=code,
-        department=code,
-        scopes=frozenset({Scope.AGENCY_QUERY}),
-        created_at=on(SUBMITTED),
-    )
+def party(make_uow: UowFactory, code: str) -> ApiKey:
+    """A credit reporting agency's key, issued to one of its staff members (only its department,
+    scope and staff member matter here)."""
+    return agency_key(make_uow(), code, at=on(SUBMITTED))
 
 
 def _submit(
@@ -86,14 +78,16 @@ def _published(make_uow: UowFactory, day: date) -> list[int]:
 
 
 def _feed(make_uow: UowFactory, recipient: str) -> list[FeedItem]:
-    return feed.read_feed(make_uow(), recipient=recipient, after=0, limit=100)
+    """The recipient's feed (an agency's through the key of one of its staff members)."""
+    staff = party(make_uow, recipient).agency_staff_id if recipient.startswith("AGENCY") else None
+    return feed.read_feed(make_uow(), recipient=recipient, after=0, limit=100, staff=staff)
 
 
 def _query(make_uow: UowFactory, policy: Policy, agency: str, number: str) -> list[int]:
     answer = authorisations.agency_query(
         make_uow(),
         policy,
-        caller=party(agency),
+        caller=party(make_uow, agency),
         number=number,
         purpose="loan_approval",
         scope="records",

@@ -548,13 +548,70 @@ def test_on_sqlite_the_query_log_moves_to_its_own_file_and_back_with_its_rows(
         own = {"queries": QUERY_LOG_SCHEMA, "check_feedback": QUERY_LOG_SCHEMA}
         assert (before, moved, back) == (in_main, own, in_main)
         # Back at that revision the tables match the rows, but for the tables later revisions
-        # changed: a7c3e9d41f20, b4d91e6c2a57 (objections: challenges, a stopped clock) and
-        # e5a1c7d93b40 (records and what refers to them keyed by subject).
+        # changed: a7c3e9d41f20, b4d91e6c2a57 (objections: challenges, a stopped clock),
+        # e5a1c7d93b40 (records and what refers to them keyed by subject) and c5e8a2f7d913
+        # (agency staff, and the key issued to one).
         later = {"objections", "repairs", "identity_reviews", "list_entries", "credit_records"}
         later |= {"record_revisions", "record_documents"}
+        later |= {"api_keys", "agency_staff", "agency_staff_blacklistings"}
         drift = _drift(engine, log_file=False)
         assert [d for d in drift if not _tables_of(d) & later] == []
     upgrade(engine)
     where()
     assert _drift(engine) == []
     engine.dispose()
+
+
+BEFORE_AGENCY_STAFF = "e5a1c7d93b40"  # the revision before agency staff and their blacklist
+
+
+def test_agency_staff_come_and_go_and_keys_issued_before_name_nobody(fresh_url: str) -> None:
+    from xinyong.db.migrate import downgrade
+
+    engine = make_engine(fresh_url)
+    at = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    upgrade(engine, BEFORE_AGENCY_STAFF)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO departments (code, name, uscc, region_code, kind, items, updated_at)"
+                " VALUES ('A1', 'a', '11110000000021135N', '110000', 'credit_agency', '[]', :at)"
+            ),
+            {"at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO api_keys (prefix, secret_hash, label, department_code, scopes,"
+                " created_at) VALUES ('old1', 'h', 'old', 'A1', '[\"agency:query\"]', :at)"
+            ),
+            {"at": at},
+        )
+    try:
+        upgrade(engine)
+        assert _drift(engine) == []
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT agency_staff_id FROM api_keys")).scalar() is None
+            conn.execute(
+                text(
+                    "INSERT INTO agency_staff (id, department_code, staff_number, name,"
+                    " registered_by, registered_at) VALUES (1, 'A1', 'S-1', 'n', 't', :at)"
+                ),
+                {"at": at},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO agency_staff_blacklistings (staff_id, ground, listed_on,"
+                    " listed_by, listed_at) VALUES (1, 'leak', :on, 't', :at)"
+                ),
+                {"on": at.date(), "at": at},
+            )
+            conn.execute(text("UPDATE api_keys SET agency_staff_id = 1"))
+        downgrade(engine, BEFORE_AGENCY_STAFF)
+        names = set(inspect(engine).get_table_names())
+        assert not {"agency_staff", "agency_staff_blacklistings"} & names
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT prefix FROM api_keys")).scalars().all() == ["old1"]
+        upgrade(engine)
+        assert _drift(engine) == []
+    finally:
+        engine.dispose()

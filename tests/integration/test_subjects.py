@@ -8,13 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.factories import citizen_id, credit_code, penalty_row
+from tests.factories import agency_key, citizen_id, credit_code, penalty_row
 from xinyong.db.unit_of_work import SqlUnitOfWork
-from xinyong.domain.access import Scope
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import Conflict, Invalid, NotFound
 from xinyong.domain.feed import FeedKind
-from xinyong.domain.keys import ApiKey
 from xinyong.domain.policy import Policy
 from xinyong.domain.subjects import RoleKind, Subject
 from xinyong.services import authorisations
@@ -122,7 +120,7 @@ def test_a_document_a_review_moves_to_another_person_tells_the_agency_that_recei
         expires_on=now.date() + timedelta(days=30),
         actor="account:1",
     )
-    caller = ApiKey(None, "p", "", AGENCY, AGENCY, frozenset({Scope.AGENCY_QUERY}), now)
+    caller = agency_key(seeded(), AGENCY, at=now)
     authorisations.agency_query(
         seeded(),
         policy,

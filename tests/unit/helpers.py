@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from tests.factories import debtor_row, penalty_row
+from tests.factories import agency_key, debtor_row, penalty_row
 from tests.fakes import FakeUnitOfWork
-from xinyong.domain.access import Scope
 from xinyong.domain.calendar import business_date
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import ListEntry
@@ -45,11 +44,10 @@ def court_listing(
     return stored, entry
 
 
-def party(code: str) -> ApiKey:
-    """A credit agency's key (only its department and scope matter to the use cases)."""
-    return ApiKey(
-        None, code.lower(), "", code, code, frozenset({Scope.AGENCY_QUERY}), on(date(2026, 1, 5))
-    )
+def party(uow: FakeUnitOfWork, code: str) -> ApiKey:
+    """A credit agency's key, issued to a staff member of it (only its department, scope and
+    staff member matter to the use cases)."""
+    return agency_key(uow, code, at=on(date(2026, 1, 5)))
 
 
 def authorised_query(
@@ -69,7 +67,7 @@ def authorised_query(
     return authorisations.agency_query(
         uow,
         policy,
-        caller=party(agency),
+        caller=party(uow, agency),
         number=stored.subject_number,
         purpose="loan_approval",
         scope="records",

@@ -33,7 +33,7 @@ def _query(
     uow: FakeUnitOfWork, policy: Policy, number: str, *, scope: str = "records"
 ) -> list[int]:
     answer = agency_query(
-        uow, policy, caller=party(AGENCY), number=number, purpose="loan_approval", scope=scope
+        uow, policy, caller=party(uow, AGENCY), number=number, purpose="loan_approval", scope=scope
     )
     return [r.id for r in answer.records]
 
@@ -126,7 +126,7 @@ def test_an_authorisation_opens_only_its_own_scope_and_purpose_for_its_own_party
         agency_query(
             uow,
             policy,
-            caller=party("AGENCY-PUDAO"),
+            caller=party(uow, "AGENCY-PUDAO"),
             number=stored.subject_number,
             purpose="loan_approval",
             scope="lists",
@@ -135,7 +135,7 @@ def test_an_authorisation_opens_only_its_own_scope_and_purpose_for_its_own_party
         agency_query(
             uow,
             policy,
-            caller=party(AGENCY),
+            caller=party(uow, AGENCY),
             number=stored.subject_number,
             purpose="credit_card_approval",
             scope="lists",
@@ -200,12 +200,13 @@ def test_a_key_of_no_party_or_a_query_without_a_purpose_is_refused_unlogged(
     uow: FakeUnitOfWork, policy: Policy
 ) -> None:
     stored = submitted(uow, policy)
+    caller = party(uow, AGENCY)
     before = uow.snapshot()
     with pytest.raises(NotAllowed):
         agency_query(
             uow,
             policy,
-            caller=replace(party(AGENCY), department=None),
+            caller=replace(caller, department=None),
             number=stored.subject_number,
             purpose="loan_approval",
             scope="records",
@@ -214,7 +215,7 @@ def test_a_key_of_no_party_or_a_query_without_a_purpose_is_refused_unlogged(
         agency_query(
             uow,
             policy,
-            caller=party(AGENCY),
+            caller=caller,
             number=stored.subject_number,
             purpose="  ",
             scope="records",
@@ -226,6 +227,7 @@ def test_a_purpose_is_a_code_of_the_published_vocabulary_never_free_text(
     uow: FakeUnitOfWork, policy: Policy
 ) -> None:
     stored = submitted(uow, policy)
+    caller = party(uow, AGENCY)
     published = policy.authorisations.purposes
     assert {"loan_approval", "post_loan_management", "guarantee_review"} <= set(published)
     assert published["loan_approval"].name_zh == "贷款审批"
@@ -246,7 +248,7 @@ def test_a_purpose_is_a_code_of_the_published_vocabulary_never_free_text(
             agency_query(
                 uow,
                 policy,
-                caller=party(AGENCY),
+                caller=caller,
                 number=stored.subject_number,
                 purpose=free_text,
                 scope="records",
@@ -266,7 +268,7 @@ def test_a_purpose_is_a_code_of_the_published_vocabulary_never_free_text(
     answer = agency_query(
         uow,
         policy,
-        caller=party(AGENCY),
+        caller=caller,
         number=stored.subject_number,
         purpose="guarantee_review",
         scope="records",

@@ -17,7 +17,7 @@ from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.batches import BatchSource
 from xinyong.domain.deadlines import DeadlineKind
 from xinyong.domain.errors import CatalogError, Conflict, NotFound
-from xinyong.domain.feed import AcknowledgementRules, FeedKind
+from xinyong.domain.feed import AcknowledgementRules, FeedItem, FeedKind
 from xinyong.domain.policy import Policy
 from xinyong.services import agencies, deadlines, objections, repairs
 from xinyong.services.authorisations import NotAuthorised, agency_query
@@ -34,6 +34,14 @@ def _notify(uow: FakeUnitOfWork, stored: Stored, kind: FeedKind, detail: str) ->
     return told
 
 
+def agency_feed(
+    uow: FakeUnitOfWork, agency: str, after: int, limit: int, actor: str | None = None
+) -> list[FeedItem]:
+    """The agency's feed, read through the key of one of its staff members."""
+    staff = party(uow, agency).agency_staff_id
+    return read_feed(uow, recipient=agency, after=after, limit=limit, actor=actor, staff=staff)
+
+
 def test_only_the_parties_that_received_an_item_are_told_and_never_its_number(
     uow: FakeUnitOfWork, policy: Policy
 ) -> None:
@@ -42,7 +50,7 @@ def test_only_the_parties_that_received_an_item_are_told_and_never_its_number(
     authorised_query(uow, policy, other, "AGENCY-PUDAO")
     detail = f"corrected: the number {stored.subject_number} was mistyped"
     assert _notify(uow, stored, FeedKind.CORRECTED, detail) == 1
-    [item] = read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10)
+    [item] = agency_feed(uow, "AGENCY-BAIHANG", after=0, limit=10)
     assert (item.kind, item.entity_type, item.entity_id) == (
         FeedKind.CORRECTED,
         "record",
@@ -50,7 +58,7 @@ def test_only_the_parties_that_received_an_item_are_told_and_never_its_number(
     )
     assert stored.subject_number not in item.detail
     assert stored.subject_number[:14] not in item.detail
-    assert read_feed(uow, recipient="AGENCY-PUDAO", after=0, limit=10) == []
+    assert agency_feed(uow, "AGENCY-PUDAO", after=0, limit=10) == []
     assert read_feed(uow, recipient="BJ-AMR", after=0, limit=10) == []  # it only submitted
 
 
@@ -62,7 +70,7 @@ def test_a_refused_party_received_nothing_and_is_told_nothing(
         agency_query(
             uow,
             policy,
-            caller=party("AGENCY-PUDAO"),
+            caller=party(uow, "AGENCY-PUDAO"),
             number=stored.subject_number,
             purpose="loan_approval",
             scope="records",
@@ -78,7 +86,7 @@ def test_the_feed_is_read_in_order_after_the_last_item_seen(
     authorised_query(uow, policy, stored, "AGENCY-BAIHANG")
     for kind in (FeedKind.UNDER_OBJECTION, FeedKind.OBJECTION_REJECTED, FeedKind.REPAIRED):
         _notify(uow, stored, kind, kind.value)
-    items = read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10)
+    items = agency_feed(uow, "AGENCY-BAIHANG", after=0, limit=10)
     assert [i.kind for i in items] == [
         FeedKind.UNDER_OBJECTION,
         FeedKind.OBJECTION_REJECTED,
@@ -86,8 +94,8 @@ def test_the_feed_is_read_in_order_after_the_last_item_seen(
     ]
     seqs = [i.seq or 0 for i in items]
     assert seqs == sorted(set(seqs))
-    assert read_feed(uow, recipient="AGENCY-BAIHANG", after=seqs[0], limit=1) == items[1:2]
-    assert read_feed(uow, recipient="AGENCY-BAIHANG", after=seqs[2], limit=10) == []
+    assert agency_feed(uow, "AGENCY-BAIHANG", after=seqs[0], limit=1) == items[1:2]
+    assert agency_feed(uow, "AGENCY-BAIHANG", after=seqs[2], limit=10) == []
 
 
 # --- an agency's standing, and its acknowledgements ----------------------------------------
@@ -105,13 +113,13 @@ def test_a_blacklisted_agency_is_refused_its_feed_and_the_refusal_audited(
     _notify(uow, stored, FeedKind.CORRECTED, "corrected")
     agencies.blacklist_agency(uow, "AGENCY-BAIHANG", ground="泄露信息", on=None, actor="centre")
     with pytest.raises(AgencySuspended, match="may not read its feed: on the agency blacklist"):
-        read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10, actor="key:baihang")
+        agency_feed(uow, "AGENCY-BAIHANG", after=0, limit=10, actor="key:baihang")
     [refusal] = _audits(uow, EventTag.AGENCY_FEED_REFUSED)
     assert (refusal.actor, refusal.entity_id) == ("key:baihang", "AGENCY-BAIHANG")
     assert "blacklist" in (refusal.reason or "")
     # Taken off the blacklist, it reads what waited for it.
     agencies.lift_blacklisting(uow, "AGENCY-BAIHANG", reason="整改完成", actor="centre")
-    assert [i.kind for i in read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10)] == [
+    assert [i.kind for i in agency_feed(uow, "AGENCY-BAIHANG", after=0, limit=10)] == [
         FeedKind.CORRECTED
     ]
 
@@ -121,7 +129,7 @@ def test_an_agency_whose_licence_expired_is_refused_its_feed_a_department_never(
 ) -> None:
     uow.at = on(date(2031, 1, 2))  # the demo licences are valid until 2030-12-31
     with pytest.raises(AgencySuspended, match="licence expired on 2030-12-31"):
-        read_feed(uow, recipient="AGENCY-PUDAO", after=0, limit=10)
+        agency_feed(uow, "AGENCY-PUDAO", after=0, limit=10)
     assert len(_audits(uow, EventTag.AGENCY_FEED_REFUSED)) == 1
     assert read_feed(uow, recipient="BJ-AMR", after=0, limit=10) == []  # no licence to hold
 
@@ -132,7 +140,7 @@ def _revoked(uow: FakeUnitOfWork, policy: Policy) -> tuple[Stored, int]:
     authorised_query(uow, policy, stored, "AGENCY-BAIHANG")
     authorised_query(uow, policy, stored, "AGENCY-PUDAO")
     revoke_record(uow, policy, stored.record.id, department=None, reason="复议撤销", actor="c")
-    [item] = read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10)
+    [item] = agency_feed(uow, "AGENCY-BAIHANG", after=0, limit=10)
     return stored, item.seq or 0
 
 
@@ -146,7 +154,7 @@ def test_a_correction_repair_or_revocation_asks_each_agency_for_an_acknowledgeme
         FeedKind.WITHHELD,
     }
     stored, seq = _revoked(uow, policy)
-    [item] = read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10)
+    [item] = agency_feed(uow, "AGENCY-BAIHANG", after=0, limit=10)
     # Three working days on the official calendar from Friday 20 November 2026.
     assert (item.kind, item.acknowledge_by, item.acknowledged_at) == (
         FeedKind.REVOKED,
@@ -197,7 +205,7 @@ def test_acknowledging_is_stored_and_audited_once(uow: FakeUnitOfWork, policy: P
         str(seq),
         False,
     )
-    [item] = read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10)
+    [item] = agency_feed(uow, "AGENCY-BAIHANG", after=0, limit=10)
     assert item.acknowledged_at == first.acknowledged_at
 
 
@@ -210,7 +218,7 @@ def test_an_agency_acknowledges_only_its_own_items_that_ask_for_it(
     with pytest.raises(NotFound):
         acknowledge(uow, agency="AGENCY-BAIHANG", seq=999, actor="key:baihang")
     _notify(uow, stored, FeedKind.UNDER_OBJECTION, "under objection")
-    marked = read_feed(uow, recipient="AGENCY-BAIHANG", after=seq, limit=10)[0].seq or 0
+    marked = agency_feed(uow, "AGENCY-BAIHANG", after=seq, limit=10)[0].seq or 0
     with pytest.raises(Conflict, match="asks for no acknowledgement"):
         acknowledge(uow, agency="AGENCY-BAIHANG", seq=marked, actor="key:baihang")
     assert _audits(uow, EventTag.AGENCY_ACKNOWLEDGED) == []
@@ -343,7 +351,7 @@ def test_a_correction_and_a_repair_each_ask_the_agency_for_an_acknowledgement(
         (FeedKind.CORRECTED, corrected.record.id, date(2026, 11, 25)),
         (FeedKind.REPAIRED, repaired.record.id, date(2026, 12, 4)),
     ]
-    items = read_feed(uow, recipient="AGENCY-BAIHANG", after=0, limit=10)
+    items = agency_feed(uow, "AGENCY-BAIHANG", after=0, limit=10)
     marks = [i.acknowledge_by for i in items if i.kind is FeedKind.UNDER_OBJECTION]
     assert marks == [None]  # a mark asks nothing back
 

@@ -64,8 +64,13 @@ def create(
         typer.Option(help="Give the default scopes of a role: " + ", ".join(r.value for r in Role)),
     ] = None,
     label: Annotated[str, typer.Option(help="Who holds the key")] = "",
+    staff: Annotated[
+        str | None,
+        typer.Option(help="An agency's key: the staff number of the staff member it is issued to"),
+    ] = None,
 ) -> None:
-    """Create a key and print it once."""
+    """Create a key and print it once (an agency's key is issued to one of its staff members:
+    xinyong agencies staff-add)."""
     from xinyong.services import keys as keys_service
 
     scopes: set[Scope] = set()
@@ -85,6 +90,7 @@ def create(
             scopes=scopes,
             department=department,
             actor=context.CLI_ACTOR,
+            staff=staff,
         )
     typer.echo(token)
     context.errors.print(
@@ -98,12 +104,13 @@ def list_keys() -> None:
     """List keys (prefix, holder, scopes; never the secret)."""
     from xinyong.services import keys as keys_service
 
-    table = Table("prefix", "label", "department", "scopes", "created", "revoked")
+    table = Table("prefix", "label", "department", "staff", "scopes", "created", "revoked")
     for k in keys_service.list_api_keys(context.platform().uow()):
         table.add_row(
             k.prefix,
             k.label,
             k.department or "-",
+            str(k.agency_staff_id) if k.agency_staff_id is not None else "-",
             " ".join(sorted(x.value for x in k.scopes)),
             k.created_at.strftime("%Y-%m-%d %H:%M"),
             k.revoked_at.strftime("%Y-%m-%d %H:%M") if k.revoked_at else "",

@@ -40,6 +40,8 @@ class ApiKeyRow(Base):
     scopes: Mapped[list[str]] = mapped_column(Json)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: An agency's key: the staff member it is issued to (db/agencies.py AgencyStaffRow).
+    agency_staff_id: Mapped[int | None] = mapped_column(ForeignKey("agency_staff.id"))
 
 
 class SqlApiKeyRepository:
@@ -57,6 +59,7 @@ class SqlApiKeyRepository:
             scopes=frozenset(Scope(s) for s in row.scopes if s in Scope._value2member_map_),
             created_at=row.created_at,
             revoked_at=row.revoked_at,
+            agency_staff_id=row.agency_staff_id,
         )
 
     def add(self, key: ApiKey) -> int:
@@ -67,6 +70,7 @@ class SqlApiKeyRepository:
             department_code=key.department,
             scopes=sorted(s.value for s in key.scopes),
             created_at=key.created_at,
+            agency_staff_id=key.agency_staff_id,
         )
         self.session.add(row)
         self.session.flush()

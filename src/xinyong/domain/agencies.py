@@ -1,18 +1,22 @@
-"""Credit reporting agencies as supervised bodies: a licence, and the agency blacklist.
+"""Credit reporting agencies as supervised bodies: a licence, the agency blacklist, and the
+agency's staff with their own blacklist.
 
 An agency (a registered party of kind `credit_agency`, docs/domain.md §2) queries a person's
 non-public information only while its licence is valid and it is not on the agency blacklist
-(seed IV(1)), and then only under the person's live authorisation.
+(seed IV(1)), through a key issued to one of its registered staff members who is not on the
+staff blacklist, and then only under the person's live authorisation.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from xinyong.domain.errors import CatalogError, Conflict, Invalid, NotAllowed
+from xinyong.domain.identifiers import redact_id_numbers
 
 #: The kind of registered party that is a credit reporting agency.
 AGENCY_KIND = "credit_agency"
@@ -40,10 +44,47 @@ class Licence:
         return self.valid_from <= day <= self.valid_until
 
 
+#: An agency's own staff number: letters, digits, `.`, `_`, `-` (it appears in URLs and logs).
+STAFF_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+
+
+@dataclass(slots=True)
+class AgencyStaffMember:
+    """Someone who queries for a credit reporting agency: registered by the credit centre under
+    the agency's own staff number (never an ID number), so that each of the agency's keys is
+    issued to one of them and every query says who made it; put on the staff blacklist alone
+    when they misuse it, while their colleagues keep working."""
+
+    id: int | None
+    agency: str
+    number: str
+    name: str
+    registered_by: str
+    registered_at: datetime
+
+    def __post_init__(self) -> None:
+        self.number = self.number.strip()
+        self.name = self.name.strip()
+        if not STAFF_NUMBER.fullmatch(self.number):
+            raise Invalid(
+                "number: the agency's staff number, up to 32 letters, digits, '.', '_' or '-'"
+            )
+        if redact_id_numbers(self.number) != self.number:
+            raise Invalid("number: reads as an ID number; use the agency's own staff number")
+        if not self.name or len(self.name) > 100:
+            raise Invalid("name: the staff member's name is required (up to 100 characters)")
+
+    @property
+    def actor(self) -> str:
+        """How audit events and query-log lines name them (never by name: docs/security.md)."""
+        return f"agency-staff:{self.id}"
+
+
 @dataclass(slots=True)
 class Blacklisting:
     """An agency put on the agency blacklist by the credit centre, with its ground and the day;
-    lifted (with a reason) when the centre takes it off."""
+    lifted (with a reason) when the centre takes it off. With `staff` set, one of the agency's
+    staff members on the staff blacklist instead: the agency and its other staff keep working."""
 
     id: int | None
     agency: str
@@ -54,6 +95,8 @@ class Blacklisting:
     lifted_at: datetime | None = None
     lifted_by: str | None = None
     lift_reason: str | None = None
+    #: The staff member's id (AgencyStaffMember.id), on the staff blacklist; None: the agency.
+    staff: int | None = None
 
     @property
     def is_active(self) -> bool:
@@ -63,7 +106,8 @@ class Blacklisting:
         if not self.is_active:
             raise Conflict(f"blacklisting {self.id} is lifted already")
         if not reason.strip():
-            raise Invalid("reason: say why the agency comes off the blacklist")
+            whom = "the agency" if self.staff is None else "the staff member"
+            raise Invalid(f"reason: say why {whom} comes off the blacklist")
         self.lifted_at = at
         self.lifted_by = by
         self.lift_reason = reason.strip()
@@ -71,15 +115,21 @@ class Blacklisting:
 
 class AgencySuspended(NotAllowed):
     """An agency that may not query (or read its feed) today: on the blacklist, or without a valid
-    licence. The refusal is audited (a query's also in the person's query log)."""
+    licence; or the staff member whose key it is (`staff`, their staff number): on the staff
+    blacklist, or no staff member at all. The refusal is audited (a query's also in the person's
+    query log)."""
 
     title = "Agency suspended"
 
-    def __init__(self, agency: str, why: str, *, what: str = "query") -> None:
+    def __init__(
+        self, agency: str, why: str, *, what: str = "query", staff: str | None = None
+    ) -> None:
         done = "the query was refused and logged" if what == "query" else "refused and audited"
-        super().__init__(f"agency {agency} may not {what}: {why}; {done}")
+        who = f"agency {agency}" if staff is None else f"staff member {staff} of agency {agency}"
+        super().__init__(f"{who} may not {what}: {why}; {done}")
         self.agency = agency
         self.why = why
+        self.staff = staff
 
 
 def standing(
@@ -94,6 +144,17 @@ def standing(
         if on < licence.valid_from:
             return f"its licence is valid only from {licence.valid_from}"
         return f"its licence expired on {licence.valid_until}"
+    return None
+
+
+#: Why a key of an agency that names no staff member of that agency may not query.
+UNSTAFFED_KEY = "the key is issued to none of its staff members (issue each key to one)"
+
+
+def staff_standing(member: AgencyStaffMember, blacklisted: Blacklisting | None) -> str | None:
+    """Why a key's staff member may not query (None: they may, given the agency's standing)."""
+    if blacklisted is not None and blacklisted.is_active:
+        return f"on the agency staff blacklist since {blacklisted.listed_on}"
     return None
 
 

@@ -50,6 +50,10 @@ class EventTag(StrEnum):
     AGENCY_LICENSED = "agency:licence_recorded"
     AGENCY_BLACKLISTED = "agency:blacklisted"
     AGENCY_BLACKLISTING_LIFTED = "agency:blacklisting_lifted"
+    #: The credit centre registered a staff member of an agency (keys are issued to them).
+    AGENCY_STAFF_REGISTERED = "agency:staff_registered"
+    AGENCY_STAFF_BLACKLISTED = "agency:staff_blacklisted"
+    AGENCY_STAFF_BLACKLISTING_LIFTED = "agency:staff_blacklisting_lifted"
     #: A suspended agency (blacklisted, no valid licence) asked for its feed: refused.
     AGENCY_FEED_REFUSED = "agency:feed_refused"
     #: An agency acknowledged a correction, repair or revocation in its feed.

@@ -35,6 +35,9 @@ class ApiKey:
     subject_id: int | None = None
     #: A staff user's console session (services/staff.py): their department and role's scopes.
     staff_id: int | None = None
+    #: The agency staff member an agency's key is issued to (domain/agencies.py): they make its
+    #: queries, and the staff blacklist refuses them.
+    agency_staff_id: int | None = None
 
     def matches(self, secret: str) -> bool:
         return hmac.compare_digest(self.secret_hash, hash_secret(secret))
@@ -52,6 +55,8 @@ class ApiKey:
             return f"account:{self.account_id}"
         if self.staff_id is not None:
             return f"staff:{self.staff_id}"
+        if self.agency_staff_id is not None:
+            return f"agency-staff:{self.agency_staff_id}"
         return f"key:{self.prefix}"
 
 

@@ -1,5 +1,7 @@
 """Agencies as supervised bodies: the credit centre records licences and keeps the agency
-blacklist; an agency's query (and its feed) passes `require_standing` before anything else; an
+blacklist, registers each agency's staff (every agency key is issued to one of them) and keeps
+the staff blacklist; an agency's query (and its feed) passes `require_standing` and
+`require_staff_standing` before anything else; an
 agency that let acknowledgements of corrections, repairs or revocations go past their deadline is
 flagged (`flag_overdue_agencies`, run by the sweep, audits it once per acknowledgement)."""
 
@@ -10,10 +12,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from xinyong.domain.agencies import AGENCY_KIND, AgencySuspended, Blacklisting, Licence, standing
+from xinyong.domain.agencies import (
+    AGENCY_KIND,
+    UNSTAFFED_KEY,
+    AgencyStaffMember,
+    AgencySuspended,
+    Blacklisting,
+    Licence,
+    staff_standing,
+    standing,
+)
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.errors import Conflict, Invalid, NotFound
+from xinyong.domain.identifiers import redact_id_numbers
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -29,6 +41,13 @@ class AgencyRepository(Protocol):
     def add_blacklisting(self, blacklisting: Blacklisting) -> int: ...
     def save_blacklisting(self, blacklisting: Blacklisting) -> None: ...
     def blacklistings(self) -> list[Blacklisting]: ...
+    def add_staff(self, member: AgencyStaffMember) -> int: ...
+    def staff_member(self, agency: str, number: str) -> AgencyStaffMember | None: ...
+    def staff_by_id(self, staff_id: int) -> AgencyStaffMember | None: ...
+    def staff_of(self, agency: str) -> list[AgencyStaffMember]: ...
+    def active_staff_blacklisting(self, staff_id: int) -> Blacklisting | None: ...
+    def add_staff_blacklisting(self, blacklisting: Blacklisting) -> int: ...
+    def save_staff_blacklisting(self, blacklisting: Blacklisting) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +154,130 @@ def lift_blacklisting(uow: UnitOfWork, code: str, *, reason: str, actor: str) ->
     return entry
 
 
+@dataclass(frozen=True, slots=True)
+class StaffStanding:
+    """A staff member of an agency, their staff blacklisting if any, and whether they may query
+    (given the agency's own standing)."""
+
+    member: AgencyStaffMember
+    blacklisting: Blacklisting | None
+
+    @property
+    def may_query(self) -> bool:
+        return self.blacklisting is None
+
+
+def find_staff_member(uow: UnitOfWork, code: str, number: str) -> AgencyStaffMember:
+    """The registered staff member of agency `code` with that staff number, or NotFound (inside
+    the caller's transaction; the message never repeats anything shaped like an ID number)."""
+    member = uow.agencies.staff_member(code, number.strip())
+    if member is None or member.id is None:
+        shown = redact_id_numbers(number.strip())[:40]
+        raise NotFound(f"agency {code} has no registered staff member {shown}")
+    return member
+
+
+def register_staff(
+    uow: UnitOfWork, code: str, *, number: str, name: str, actor: str
+) -> AgencyStaffMember:
+    """Register a staff member of an agency under the agency's own staff number, so that keys
+    can be issued to them; audited (by staff number, never by name)."""
+    with uow:
+        _require_agency(uow, code)
+        at = uow.now()
+        member = AgencyStaffMember(None, code, number, name, actor, at)
+        if uow.agencies.staff_member(code, member.number) is not None:
+            raise Conflict(f"agency {code} has a staff member {member.number} already")
+        uow.agencies.add_staff(member)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.AGENCY_STAFF_REGISTERED,
+                actor,
+                "agency_staff",
+                str(member.id),
+                at,
+                data={"agency": code, "number": member.number},
+            )
+        )
+        uow.commit()
+    return member
+
+
+def blacklist_staff(
+    uow: UnitOfWork, code: str, number: str, *, ground: str, on: date | None, actor: str
+) -> Blacklisting:
+    """Put one staff member of an agency on the staff blacklist: every query and feed read with
+    their keys is refused from now on; the agency and its other staff keep working."""
+    if not ground.strip():
+        raise Invalid("ground: say why the staff member is put on the blacklist")
+    with uow:
+        _require_agency(uow, code)
+        member = find_staff_member(uow, code, number)
+        at = uow.now()
+        if uow.agencies.active_staff_blacklisting(member.id or 0) is not None:
+            raise Conflict(f"staff member {member.number} of {code} is on the blacklist already")
+        entry = Blacklisting(
+            None, code, ground.strip(), on or business_date(at), actor, at, staff=member.id
+        )
+        uow.agencies.add_staff_blacklisting(entry)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.AGENCY_STAFF_BLACKLISTED,
+                actor,
+                "agency_staff",
+                str(member.id),
+                at,
+                reason=entry.ground,
+                data={
+                    "agency": code,
+                    "number": member.number,
+                    "blacklisting": entry.id,
+                    "on": entry.listed_on.isoformat(),
+                },
+            )
+        )
+        uow.commit()
+    return entry
+
+
+def lift_staff_blacklisting(
+    uow: UnitOfWork, code: str, number: str, *, reason: str, actor: str
+) -> Blacklisting:
+    """Take a staff member of an agency off the staff blacklist, with the reason."""
+    with uow:
+        _require_agency(uow, code)
+        member = find_staff_member(uow, code, number)
+        entry = uow.agencies.active_staff_blacklisting(member.id or 0)
+        if entry is None:
+            raise Conflict(f"staff member {member.number} of {code} is not on the blacklist")
+        at = uow.now()
+        entry.lift(reason=reason, by=actor, at=at)
+        uow.agencies.save_staff_blacklisting(entry)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.AGENCY_STAFF_BLACKLISTING_LIFTED,
+                actor,
+                "agency_staff",
+                str(member.id),
+                at,
+                reason=entry.lift_reason,
+                data={"agency": code, "number": member.number, "blacklisting": entry.id},
+            )
+        )
+        uow.commit()
+    return entry
+
+
+def staff_standings(uow: UnitOfWork, code: str) -> list[StaffStanding]:
+    """Every registered staff member of an agency, by staff number, and whether they may query."""
+    with uow:
+        _require_agency(uow, code)
+        return [
+            StaffStanding(m, uow.agencies.active_staff_blacklisting(m.id or 0))
+            for m in sorted(uow.agencies.staff_of(code), key=lambda m: m.number)
+        ]
+
+
 def agency_standings(uow: UnitOfWork) -> list[AgencyStanding]:
     """Every registered agency with its licence, blacklisting and standing today."""
     with uow:
@@ -193,3 +336,16 @@ def require_standing(uow: UnitOfWork, code: str, *, on: date) -> None:
     why = standing(code, uow.agencies.licence_of(code), uow.agencies.active_blacklisting(code), on)
     if why is not None:
         raise AgencySuspended(code, why)
+
+
+def require_staff_standing(uow: UnitOfWork, code: str, staff: int | None) -> AgencyStaffMember:
+    """Return the staff member of agency `code` a key is issued to, or raise AgencySuspended when
+    there is none or they are on the staff blacklist (inside the caller's transaction: the caller
+    logs and audits the refusal)."""
+    member = uow.agencies.staff_by_id(staff) if staff is not None else None
+    if member is None or member.id is None or member.agency != code:
+        raise AgencySuspended(code, UNSTAFFED_KEY)
+    why = staff_standing(member, uow.agencies.active_staff_blacklisting(member.id))
+    if why is not None:
+        raise AgencySuspended(code, why, staff=member.number)
+    return member

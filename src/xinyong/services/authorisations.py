@@ -32,7 +32,7 @@ from xinyong.domain.querylog import (
 )
 from xinyong.domain.records import CreditRecord
 from xinyong.domain.subjects import Subject
-from xinyong.services.agencies import require_standing
+from xinyong.services.agencies import require_staff_standing, require_standing
 from xinyong.services.audit import misroutes_audited
 from xinyong.services.feed import key_of
 from xinyong.services.subjects import find_subject
@@ -183,7 +183,7 @@ def _refuse(
             now,
             subject_id=subject.id if subject else None,
             reason=basis,
-            data={"party": caller.department, "scope": scope},
+            data={"party": caller.department, "scope": scope, "key": caller.prefix},
         )
     )
 
@@ -233,12 +233,13 @@ def agency_query(
         if found_key is None:
             raise Invalid("subject: not a valid citizen ID number")
         key: int = found_key
-        try:  # a supervised body: a valid licence, and not on the agency blacklist
+        try:  # a supervised body: a valid licence, not on the agency blacklist; and the key's
+            # staff member registered and not on the staff blacklist
             require_standing(uow, caller.department, on=today)
+            member = require_staff_standing(uow, caller.department, caller.agency_staff_id)
         except AgencySuspended as suspended:
-            _refuse(
-                uow, caller, subject, key, purpose, scope, basis=f"agency {suspended.why}"[:200]
-            )
+            who = "agency" if suspended.staff is None else f"staff member {suspended.staff}"
+            _refuse(uow, caller, subject, key, purpose, scope, basis=f"{who} {suspended.why}"[:200])
             uow.commit()
             raise
         if subject is None or subject.id is None or not live:
@@ -288,7 +289,12 @@ def agency_query(
                 str(subject.id),
                 now,
                 subject_id=subject.id,
-                data={"authorisation": authorisation.id, "returned": returned},
+                data={
+                    "authorisation": authorisation.id,
+                    "returned": returned,
+                    "staff": member.number,
+                    "key": caller.prefix,
+                },
             )
         )
         uow.commit()

@@ -24,7 +24,7 @@ from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.index import subject_key
 from xinyong.domain.querylog import ItemKind, decode_returned
 from xinyong.domain.subjects import Subject
-from xinyong.services.agencies import require_standing
+from xinyong.services.agencies import require_staff_standing, require_standing
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -160,15 +160,25 @@ def _is_agency(uow: UnitOfWork, code: str) -> bool:
 
 
 def read_feed(
-    uow: UnitOfWork, *, recipient: str, after: int, limit: int, actor: str | None = None
+    uow: UnitOfWork,
+    *,
+    recipient: str,
+    after: int,
+    limit: int,
+    actor: str | None = None,
+    staff: int | None = None,
 ) -> list[FeedItem]:
     """What became of items `recipient` received, after the `seq` it last saw. An agency that
-    may not query today (blacklisted, no valid licence) is refused: AgencySuspended, audited."""
+    may not query today (blacklisted, no valid licence) is refused, and so is a read through a
+    key whose staff member (`staff`, the key's) is on the staff blacklist or missing:
+    AgencySuspended, audited."""
     with uow:
         if _is_agency(uow, recipient):
             try:
                 require_standing(uow, recipient, on=business_date(uow.now()))
+                require_staff_standing(uow, recipient, staff)
             except AgencySuspended as suspended:
+                who = "agency" if suspended.staff is None else f"staff member {suspended.staff}"
                 uow.audit.add(
                     AuditEvent(
                         EventTag.AGENCY_FEED_REFUSED,
@@ -176,12 +186,14 @@ def read_feed(
                         "agency",
                         recipient,
                         uow.now(),
-                        reason=f"agency {suspended.why}"[:200],
-                        data={"after": after},
+                        reason=f"{who} {suspended.why}"[:200],
+                        data={"after": after, "agency_staff": staff},
                     )
                 )
                 uow.commit()
-                raise AgencySuspended(recipient, suspended.why, what="read its feed") from None
+                raise AgencySuspended(
+                    recipient, suspended.why, what="read its feed", staff=suspended.staff
+                ) from None
         return uow.feed.after(recipient, after, limit=limit)
 
 

@@ -9,11 +9,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.access import CENTRE_SCOPES, PERSON_SCOPES, Scope
+from xinyong.domain.agencies import AGENCY_KIND, AgencyStaffMember
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.checks import ChangeKind
-from xinyong.domain.errors import Invalid, NotFound
+from xinyong.domain.errors import Conflict, Invalid, NotFound
 from xinyong.domain.keys import KEY_PREFIX, ApiKey, hash_secret, split_key
 from xinyong.services.accounts import SESSION_PREFIX
+from xinyong.services.agencies import find_staff_member
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -33,8 +35,11 @@ def create_api_key(
     scopes: Iterable[Scope],
     department: str | None,
     actor: str,
+    staff: str | None = None,
 ) -> str:
-    """Create a key and return it in full; only its hash is stored, so it is shown once."""
+    """Create a key and return it in full; only its hash is stored, so it is shown once. An
+    agency's key is issued to one of its registered staff members (`staff`, their staff number),
+    who is named in every query made with it; none is issued to one on the staff blacklist."""
     scope_set = frozenset(scopes)
     if not scope_set:
         raise Invalid("a key needs at least one scope")
@@ -46,10 +51,17 @@ def create_api_key(
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     with uow:
-        if department is not None and uow.departments.get(department) is None:
+        party = uow.departments.get(department) if department is not None else None
+        if department is not None and party is None:
             raise NotFound(f"department {department} is not registered")
+        member = None
+        if party is not None and party.kind == AGENCY_KIND:
+            member = _issued_to(uow, party.code, staff)
+        elif staff is not None:
+            raise Invalid("staff: only an agency's key is issued to a staff member")
         at = uow.now()
         key = ApiKey(None, prefix, hash_secret(secret), label, department, scope_set, at)
+        key.agency_staff_id = member.id if member else None
         uow.keys.add(key)
         uow.audit.add(
             AuditEvent(
@@ -58,11 +70,28 @@ def create_api_key(
                 "api_key",
                 prefix,
                 at,
-                data={"department": department, "scopes": sorted(s.value for s in scope_set)},
+                data={
+                    "department": department,
+                    "scopes": sorted(s.value for s in scope_set),
+                    **({"agency_staff": member.id} if member else {}),
+                },
             )
         )
         uow.commit()
     return f"{KEY_PREFIX}{prefix}_{secret}"
+
+
+def _issued_to(uow: UnitOfWork, agency: str, staff: str | None) -> AgencyStaffMember:
+    """The registered staff member of `agency` a new key is issued to, if not blacklisted."""
+    if staff is None:
+        raise Invalid(
+            "staff: an agency's key is issued to one of its staff members"
+            " (register them first: xinyong agencies staff-add)"
+        )
+    member = find_staff_member(uow, agency, staff)
+    if uow.agencies.active_staff_blacklisting(member.id or 0) is not None:
+        raise Conflict(f"staff member {member.number} of {agency} is on the staff blacklist")
+    return member
 
 
 def authenticate(uow: UnitOfWork, token: str) -> ApiKey | None:

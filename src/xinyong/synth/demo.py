@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -20,13 +20,13 @@ from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.batches import BatchSource
 from xinyong.domain.calendar import add_months, add_working_days, business_date
 from xinyong.domain.catalog import SubjectType
-from xinyong.domain.errors import NotAllowed, NotFound
+from xinyong.domain.errors import Conflict, NotAllowed, NotFound
 from xinyong.domain.list_types import ListType
 from xinyong.domain.lists import Decider, EntryState, ListKind
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, conduct_date
 from xinyong.domain.subjects import RoleKind, Subject
-from xinyong.services import authorisations, decided_lists, keys
+from xinyong.services import agencies, authorisations, decided_lists, keys
 from xinyong.services import lists as listing
 from xinyong.services.batches import ingest_batch
 from xinyong.services.batchfiles import BatchFormat, count_rows, fingerprint, read_rows
@@ -463,6 +463,9 @@ class DemoKeys:
     agency: tuple[str, str] | None
 
 
+STAFF = "DEMO-001"  # the demo agency's staff member its key is issued to
+
+
 def create_demo_keys(
     uow: Callable[[], UnitOfWork], policy: Policy, *, actor: str, source: str | None = None
 ) -> DemoKeys:
@@ -495,17 +498,18 @@ def create_demo_keys(
         actor=actor,
     )
     agency = next((d.code for d in policy.departments if d.kind == "credit_agency"), None)
-    agency_key = (
-        keys.create_api_key(
+    agency_key = None
+    if agency:  # an agency's key is issued to one of its staff members (kept from a last run)
+        with suppress(Conflict):
+            agencies.register_staff(uow(), agency, number=STAFF, name="演示查询员", actor=actor)
+        agency_key = keys.create_api_key(
             uow(),
             label=f"demo {agency}",
             scopes=ROLE_SCOPES[Role.CREDIT_AGENCY],
             department=agency,
             actor=actor,
+            staff=STAFF,
         )
-        if agency
-        else None
-    )
     return DemoKeys(
         credit_centre=centre,
         source=(first, source_key),

@@ -90,9 +90,15 @@ def read_feed(
     revoked, repaired, expired, held, withheld or released by an identity review — in order.
     Keep the last `seq` and ask again after it. An item with `acknowledge_by` asks an agency
     to acknowledge it by that working day. An agency on the blacklist or without a valid
-    licence is refused (403), and the refusal audited."""
+    licence, or a key whose staff member is on the staff blacklist, is refused (403), and the
+    refusal audited."""
     items = feed.read_feed(
-        uow, recipient=department_of(key), after=after, limit=limit, actor=key.actor
+        uow,
+        recipient=department_of(key),
+        after=after,
+        limit=limit,
+        actor=key.actor,
+        staff=key.agency_staff_id,
     )
     return [FeedItemPublic.from_domain(i) for i in items]
 
