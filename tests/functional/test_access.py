@@ -170,6 +170,18 @@ def test_only_an_agency_acknowledges_what_its_feed_tells_it() -> None:
     assert [r for r in Role if Scope.FEED_ACKNOWLEDGE in ROLE_SCOPES[r]] == [Role.CREDIT_AGENCY]
 
 
+def test_only_the_centre_registers_agency_staff_and_keeps_the_staff_blacklist() -> None:
+    staff = {op.name: op.scope for op in SCOPED if "/agencies/{code}/staff" in op.path}
+    assert staff == {
+        "GET /api/v1/agencies/{code}/staff": Scope.AGENCIES_MANAGE,
+        "POST /api/v1/agencies/{code}/staff": Scope.AGENCIES_MANAGE,
+        "POST /api/v1/agencies/{code}/staff/{number}/blacklisting": Scope.AGENCIES_MANAGE,
+        "POST /api/v1/agencies/{code}/staff/{number}/blacklisting/lifting": Scope.AGENCIES_MANAGE,
+    }
+    assert Scope.AGENCIES_MANAGE in CENTRE_SCOPES
+    assert [r for r in Role if Scope.AGENCIES_MANAGE in ROLE_SCOPES[r]] == [Role.CREDIT_CENTRE]
+
+
 @by_name(OPERATIONS)
 def test_every_operation_needs_exactly_one_scope_or_is_public(op: Operation) -> None:
     if op.is_public:

@@ -36,9 +36,11 @@ from tests.functional.helpers import (
     run,
     sign_up,
     submit,
+    words,
 )
 from xinyong.db.audit import AuditEventRow
 from xinyong.db.engine import make_engine
+from xinyong.db.keys import ApiKeyRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.access import ROLE_SCOPES, Role, Scope
 from xinyong.domain.audit import EventTag
@@ -72,6 +74,18 @@ def authorised_person(client: TestClient, amr: Headers, born: date) -> tuple[str
     person = sign_up(client, number, name)
     grant(client, person)
     return number, person
+
+
+def actors(seeded: UowFactory, tag: EventTag | None) -> list[dict[str, Any]]:
+    """The audit events of `tag` (None: all), oldest first: tag, actor and entity."""
+    with seeded() as uow:
+        query = select(AuditEventRow).order_by(AuditEventRow.id)
+        if tag is not None:
+            query = query.where(AuditEventRow.tag == tag.value)
+        return [
+            {"tag": e.tag, "actor": e.actor, "entity_type": e.entity_type}
+            for e in uow.session.scalars(query)
+        ]
 
 
 def refusals(seeded: UowFactory) -> list[str]:
@@ -180,6 +194,133 @@ def test_the_command_line_blacklists_and_lifts(migrated: str) -> None:
     lifted = run("agencies", "lift", AGENCY, "--reason", "整改完成")
     assert lifted.exit_code == 0, lifted.output
     assert "DEMO-PCR-0001" in run("agencies", "list").output
+
+
+# --- the agency's staff: each key a staff member's, and the staff blacklist ------------------
+
+
+def test_a_blacklisted_staff_member_is_refused_and_audited_while_a_colleague_is_served(
+    client: TestClient, amr: Headers, key_for: KeyFor, seeded: UowFactory
+) -> None:
+    number, person = authorised_person(client, amr, date(1986, 1, 6))
+    centre = auth(key_for(ROLE_SCOPES[Role.CREDIT_CENTRE]))
+    for staff, name in (("S-0042", "李明"), ("S-0043", "张华")):
+        added = client.post(
+            f"/api/v1/agencies/{AGENCY}/staff", json={"number": staff, "name": name}, headers=centre
+        )
+        assert added.status_code == 201, added.text
+        assert (added.json()["number"], added.json()["may_query"]) == (staff, True)
+    again = {"number": "S-0042", "name": "李四"}
+    assert_problem(client.post(f"/api/v1/agencies/{AGENCY}/staff", json=again, headers=centre), 409)
+    an_id = citizen_id(born=date(1990, 1, 1))
+    as_id = client.post(
+        f"/api/v1/agencies/{AGENCY}/staff", json={"number": an_id, "name": "李四"}, headers=centre
+    )
+    assert "ID number" in assert_problem(as_id, 422)["detail"]
+    assert an_id not in as_id.text
+    barred = auth(key_for(ROLE_SCOPES[Role.CREDIT_AGENCY], AGENCY, staff="S-0042"))
+    colleague = auth(key_for(ROLE_SCOPES[Role.CREDIT_AGENCY], AGENCY, staff="S-0043"))
+    assert agency_query(client, barred, number).status_code == 200
+    [queried] = audited(seeded, EventTag.AGENCY_QUERIED)
+    assert queried["staff"] == "S-0042"
+    own = {"ground": "self-listing"}  # only the centre supervises agencies and their staff
+    barring = f"/api/v1/agencies/{AGENCY}/staff/S-0042/blacklisting"
+    assert_problem(client.post(barring, json=own, headers=barred), 403)
+
+    listed = client.post(barring, json={"ground": "违规查询并泄露个人信息"}, headers=centre)
+    assert listed.status_code == 201, listed.text
+    assert (listed.json()["listed_on"], listed.json()["agency"]) == (TODAY.isoformat(), AGENCY)
+    assert_problem(client.post(barring, json={"ground": "again"}, headers=centre), 409)
+    unknown = f"/api/v1/agencies/{AGENCY}/staff/S-9999/blacklisting"
+    assert_problem(client.post(unknown, json={"ground": "x"}, headers=centre), 404)
+
+    refused = agency_query(client, barred, number)
+    problem = assert_problem(refused, 403)
+    assert problem["detail"] == (
+        f"staff member S-0042 of agency {AGENCY} may not query: on the agency staff blacklist"
+        f" since {TODAY}; the query was refused and logged"
+    )
+    assert number not in refused.text
+    log = [q for q in report(client, person)["queries"] if q["kind"].startswith("agency")]
+    assert (log[0]["kind"], log[0]["returned"]) == ("agency_refused", "refused")
+    assert "staff member S-0042" in log[0]["authority"]
+    assert "staff member S-0042 on the agency staff blacklist" in refusals(seeded)[-1]
+    [staff_id] = {e["actor"] for e in actors(seeded, EventTag.AGENCY_REFUSED)}
+    assert staff_id == f"agency-staff:{listed.json()['staff']}"
+    stopped = assert_problem(client.get("/api/v1/feed", headers=barred), 403)
+    assert "staff member S-0042" in stopped["detail"]
+    [feed_refusal] = audited(seeded, EventTag.AGENCY_FEED_REFUSED)
+    assert feed_refusal["agency_staff"] == listed.json()["staff"]
+
+    assert agency_query(client, colleague, number).status_code == 200  # the others keep working
+    assert feed(client, colleague) == []
+    staff = client.get(f"/api/v1/agencies/{AGENCY}/staff", headers=centre).json()
+    assert [(m["number"], m["may_query"]) for m in staff] == [("S-0042", False), ("S-0043", True)]
+
+    lifted = client.post(f"{barring}/lifting", json={"reason": "培训考核合格"}, headers=centre)
+    assert lifted.status_code == 200, lifted.text
+    assert lifted.json()["lift_reason"] == "培训考核合格"
+    assert_problem(client.post(f"{barring}/lifting", json={"reason": "x"}, headers=centre), 409)
+    assert agency_query(client, barred, number).status_code == 200
+    assert feed(client, barred) == []
+    tags = [e["tag"] for e in actors(seeded, None) if e["entity_type"] == "agency_staff"]
+    assert tags.count(EventTag.AGENCY_STAFF_REGISTERED.value) == 2
+    assert EventTag.AGENCY_STAFF_BLACKLISTED.value in tags
+    assert EventTag.AGENCY_STAFF_BLACKLISTING_LIFTED.value in tags
+
+
+def test_an_agency_key_that_names_no_staff_member_is_refused(
+    client: TestClient, amr: Headers, seeded: UowFactory
+) -> None:
+    """A key issued before agencies had staff on the platform (revision c5e8a2f7d913)."""
+    number, _ = authorised_person(client, amr, date(1986, 2, 7))
+    token = keys.create_api_key(
+        seeded(), label="x", scopes=[Scope.CATALOG_READ], department="BJ-AMR", actor="t"
+    )
+    prefix = token.removeprefix("xy_").split("_", 1)[0]
+    with seeded() as uow:  # as the migration leaves an agency key of before: nobody's
+        row = uow.session.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == prefix))
+        assert row is not None
+        row.department_code, row.scopes = AGENCY, sorted(ROLE_SCOPES[Role.CREDIT_AGENCY])
+        uow.commit()
+    unstaffed = auth(token)
+    refused = assert_problem(agency_query(client, unstaffed, number), 403)
+    assert "issued to none of its staff members" in refused["detail"]
+    assert (
+        "issued to none"
+        in assert_problem(client.get("/api/v1/feed", headers=unstaffed), 403)["detail"]
+    )
+    with pytest.raises(Invalid, match="issued to one of its staff members"):
+        keys.create_api_key(
+            seeded(), label="x", scopes=[Scope.AGENCY_QUERY], department=AGENCY, actor="t"
+        )
+
+
+def test_the_command_line_registers_staff_issues_them_keys_and_keeps_the_staff_blacklist(
+    migrated: str,
+) -> None:
+    added = run("agencies", "staff-add", AGENCY, "--number", "S-0042", "--name", "李明")
+    assert added.exit_code == 0, added.output
+    nobody = run("keys", "create", "--department", AGENCY, "--role", "credit_agency")
+    assert nobody.exit_code != 0
+    assert "issued to one of its staff members" in words(nobody.output)
+    issued = run(
+        "keys", "create", "--department", AGENCY, "--role", "credit_agency", "--staff", "S-0042"
+    )
+    assert issued.exit_code == 0, issued.output
+    listed = run("agencies", "staff-blacklist", AGENCY, "S-0042", "--ground", "违规查询")
+    assert listed.exit_code == 0, listed.output
+    assert "no: on the staff blacklist since" in words(run("agencies", "staff", AGENCY).output)
+    refused = run(
+        "keys", "create", "--department", AGENCY, "--role", "credit_agency", "--staff", "S-0042"
+    )
+    assert refused.exit_code != 0
+    assert run("agencies", "staff-blacklist", AGENCY, "S-0042", "--ground", "x").exit_code != 0
+    lifted = run("agencies", "staff-lift", AGENCY, "S-0042", "--reason", "培训考核合格")
+    assert lifted.exit_code == 0, lifted.output
+    shown = run("agencies", "staff", AGENCY)
+    assert "S-0042" in shown.output
+    assert "yes" in shown.output
 
 
 # --- the feed: refused to a suspended agency; acknowledgements and their deadline ----------

@@ -1,4 +1,5 @@
-"""`xinyong agencies`: credit reporting agencies as supervised bodies (licences, the blacklist)."""
+"""`xinyong agencies`: credit reporting agencies as supervised bodies (licences, the blacklist,
+their staff and the staff blacklist)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from rich.table import Table
 from xinyong.cli import context
 from xinyong.cli.context import console
 
-app = typer.Typer(help="Credit reporting agencies: licences and the agency blacklist.")
+app = typer.Typer(
+    help="Credit reporting agencies: licences, the agency blacklist, their staff (each agency key"
+    " is issued to one) and the staff blacklist."
+)
 
 
 @app.command("list")
@@ -100,6 +104,89 @@ def lift(
     with context.domain_errors():
         agencies.lift_blacklisting(p.uow(), code, reason=reason, actor=context.CLI_ACTOR)
     console.print(f"{code} is off the agency blacklist")
+
+
+@app.command("staff")
+def staff(code: Annotated[str, typer.Argument(help="The agency's code")]) -> None:
+    """An agency's registered staff members, and whether each may query."""
+    from xinyong.services import agencies
+
+    p = context.platform()
+    with context.domain_errors():
+        standings = agencies.staff_standings(p.uow(), code)
+    table = Table("id", "staff number", "name", "registered", "may query")
+    for s in standings:
+        listed = s.blacklisting
+        table.add_row(
+            str(s.member.id),
+            s.member.number,
+            s.member.name,
+            s.member.registered_at.strftime("%Y-%m-%d"),
+            "yes" if listed is None else f"no: on the staff blacklist since {listed.listed_on}",
+        )
+    console.print(table)
+
+
+@app.command("staff-add")
+def staff_add(
+    code: Annotated[str, typer.Argument(help="The agency's code")],
+    number: Annotated[str, typer.Option(help="The agency's own staff number (not an ID number)")],
+    name: Annotated[str, typer.Option(help="The staff member's name")],
+) -> None:
+    """Register a staff member of an agency, so that keys can be issued to them
+    (xinyong keys create --department CODE --staff NUMBER)."""
+    from xinyong.services import agencies
+
+    p = context.platform()
+    with context.domain_errors():
+        member = agencies.register_staff(
+            p.uow(), code, number=number, name=name, actor=context.CLI_ACTOR
+        )
+    console.print(f"staff member {member.number} of {code} registered (id {member.id})")
+
+
+@app.command("staff-blacklist")
+def staff_blacklist(
+    code: Annotated[str, typer.Argument(help="The agency's code")],
+    number: Annotated[str, typer.Argument(help="The staff member's staff number")],
+    ground: Annotated[str, typer.Option(help="Why, with its basis")],
+    on: Annotated[str | None, typer.Option(help="The day of the decision (default today)")] = None,
+) -> None:
+    """Put a staff member of an agency on the staff blacklist: queries and feed reads with their
+    keys are refused and logged; the agency's other staff keep working."""
+    from xinyong.services import agencies
+
+    p = context.platform()
+    with context.domain_errors():
+        entry = agencies.blacklist_staff(
+            p.uow(),
+            code,
+            number,
+            ground=ground,
+            on=_day(on, "--on") if on else None,
+            actor=context.CLI_ACTOR,
+        )
+    console.print(
+        f"staff member {number} of {code} is on the staff blacklist from {entry.listed_on}"
+        f" (entry {entry.id})"
+    )
+
+
+@app.command("staff-lift")
+def staff_lift(
+    code: Annotated[str, typer.Argument(help="The agency's code")],
+    number: Annotated[str, typer.Argument(help="The staff member's staff number")],
+    reason: Annotated[str, typer.Option(help="Why they come off the staff blacklist")],
+) -> None:
+    """Take a staff member of an agency off the staff blacklist."""
+    from xinyong.services import agencies
+
+    p = context.platform()
+    with context.domain_errors():
+        agencies.lift_staff_blacklisting(
+            p.uow(), code, number, reason=reason, actor=context.CLI_ACTOR
+        )
+    console.print(f"staff member {number} of {code} is off the staff blacklist")
 
 
 def _day(text: str, option: str) -> date:

@@ -1,5 +1,6 @@
-"""Agencies as supervised bodies: the credit centre records their licences and keeps the agency
-blacklist (docs/security.md, "Agencies")."""
+"""Agencies as supervised bodies: the credit centre records their licences, keeps the agency
+blacklist, registers each agency's staff and keeps the staff blacklist (docs/security.md,
+"Agencies")."""
 
 from __future__ import annotations
 
@@ -13,13 +14,16 @@ from xinyong.domain.access import Scope
 from xinyong.domain.agencies import Blacklisting, Licence
 from xinyong.domain.keys import ApiKey
 from xinyong.services import agencies
-from xinyong.services.agencies import AgencyStanding
+from xinyong.services.agencies import AgencyStanding, StaffStanding
 from xinyong.web.deps import UowDep, caller
 
 router = APIRouter(prefix="/agencies", tags=["agencies"])
 
 Supervisor = Annotated[ApiKey, caller(Scope.AGENCIES_MANAGE)]
 AgencyCode = Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+StaffNumber = Annotated[
+    str, Path(max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="Staff number")
+]
 
 
 class LicenceBody(BaseModel):
@@ -55,6 +59,8 @@ class BlacklistingLift(BaseModel):
 class BlacklistingPublic(BaseModel):
     id: int
     agency: str
+    #: On the staff blacklist: the staff member's id (null: the agency itself is blacklisted).
+    staff: int | None = None
     ground: str
     listed_on: date
     listed_by: str
@@ -66,6 +72,7 @@ class BlacklistingPublic(BaseModel):
         return cls(
             id=b.id or 0,
             agency=b.agency,
+            staff=b.staff,
             ground=b.ground,
             listed_on=b.listed_on,
             listed_by=b.listed_by,
@@ -132,4 +139,75 @@ def lift(
 ) -> BlacklistingPublic:
     """Take an agency off the agency blacklist, with the reason."""
     entry = agencies.lift_blacklisting(uow, code, reason=body.reason, actor=key.actor)
+    return BlacklistingPublic.from_domain(entry)
+
+
+# --- the agency's staff, and the staff blacklist ----------------------------------------------
+
+
+class StaffCreate(BaseModel):
+    """A staff member of an agency: the agency's own staff number (never an ID number)."""
+
+    number: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    name: str = Field(min_length=1, max_length=100)
+
+
+class StaffPublic(BaseModel):
+    id: int
+    agency: str
+    number: str
+    name: str
+    registered_at: datetime
+    blacklisting: BlacklistingPublic | None
+    may_query: bool
+
+    @classmethod
+    def from_domain(cls, s: StaffStanding) -> StaffPublic:
+        m = s.member
+        return cls(
+            id=m.id or 0,
+            agency=m.agency,
+            number=m.number,
+            name=m.name,
+            registered_at=m.registered_at,
+            blacklisting=BlacklistingPublic.from_domain(s.blacklisting) if s.blacklisting else None,
+            may_query=s.may_query,
+        )
+
+
+@router.get("/{code}/staff")
+def list_staff(code: AgencyCode, uow: UowDep, key: Supervisor) -> list[StaffPublic]:
+    """An agency's registered staff members (keys are issued to them), and whether each may
+    query (the agency's own standing aside)."""
+    return [StaffPublic.from_domain(s) for s in agencies.staff_standings(uow, code)]
+
+
+@router.post("/{code}/staff", status_code=201)
+def register_staff(
+    code: AgencyCode, body: StaffCreate, uow: UowDep, key: Supervisor
+) -> StaffPublic:
+    """Register a staff member of an agency, so that keys can be issued to them; audited."""
+    member = agencies.register_staff(uow, code, number=body.number, name=body.name, actor=key.actor)
+    return StaffPublic.from_domain(StaffStanding(member, None))
+
+
+@router.post("/{code}/staff/{number}/blacklisting", status_code=201)
+def blacklist_staff(
+    code: AgencyCode, number: StaffNumber, body: BlacklistingCreate, uow: UowDep, key: Supervisor
+) -> BlacklistingPublic:
+    """Put a staff member of an agency on the staff blacklist: every query and feed read with
+    their keys is refused (403), logged in each person's query log and audited, until they are
+    taken off; the agency's other staff keep working."""
+    entry = agencies.blacklist_staff(
+        uow, code, number, ground=body.ground, on=body.on, actor=key.actor
+    )
+    return BlacklistingPublic.from_domain(entry)
+
+
+@router.post("/{code}/staff/{number}/blacklisting/lifting")
+def lift_staff(
+    code: AgencyCode, number: StaffNumber, body: BlacklistingLift, uow: UowDep, key: Supervisor
+) -> BlacklistingPublic:
+    """Take a staff member of an agency off the staff blacklist, with the reason."""
+    entry = agencies.lift_staff_blacklisting(uow, code, number, reason=body.reason, actor=key.actor)
     return BlacklistingPublic.from_domain(entry)
