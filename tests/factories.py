@@ -227,6 +227,8 @@ def commitment_row(**overrides: object) -> dict[str, object]:
     }
     row.update(overrides)
     return row
+
+
 def agency_key(uow: UnitOfWork, agency: str, *, at: datetime, staff: str = "T-001") -> ApiKey:
     """An agency's key with scope agency:query, issued to its staff member `staff` (registered
     here if new): only its department, scope and staff member matter to the use cases."""
