@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -85,6 +86,10 @@ class ListEntryRow(Base):
         # A record grounds at most one listing (of the person it is about).
         UniqueConstraint("subject_id", "source_record_id"),
         record_reference("source_subject_id", "source_record_id"),
+        Index("ix_list_entries_source", "source_record_id", "source_subject_id"),
+        CheckConstraint(
+            "(source_record_id IS NULL) = (source_subject_id IS NULL)", name="source_subject"
+        ),
         CheckConstraint(
             "state IN ('proposed', 'noticed', 'decided', 'published', 'exited', 'withdrawn')",
             name="state",

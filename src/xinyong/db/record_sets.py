@@ -44,8 +44,9 @@ _INSERT = text(
 _DOCUMENTS = text(
     "INSERT INTO record_documents (department_code, document_key, subject_id, record_id)"  # noqa: S608
     " SELECT c.department_code, c.document_key, c.subject_id, c.id"
-    f" FROM {STAGE} s JOIN credit_records c ON c.department_code = s.department_code"
-    " AND c.document_key = s.document_key WHERE s.id IS NULL"
+    f" FROM {STAGE} s JOIN credit_records c ON c.subject_id = s.subject_id"
+    " AND c.department_code = s.department_code AND c.document_key = s.document_key"
+    " WHERE s.id IS NULL"
 )
 _REVISIONS = text(
     "INSERT INTO record_revisions (subject_id, record_id, content_hash, original, fields,"  # noqa: S608

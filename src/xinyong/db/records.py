@@ -120,7 +120,11 @@ class RecordDocumentRow(Base):
     subject_id: Mapped[int] = mapped_column(BigId)
     record_id: Mapped[int] = mapped_column(BigId)
 
-    __table_args__ = (record_reference("subject_id", "record_id"),)
+    __table_args__ = (
+        record_reference("subject_id", "record_id"),
+        # Found by record (retention, the reference's checks when a record goes or moves).
+        Index("ix_record_documents_record", "record_id", "subject_id"),
+    )
 
 
 class RecordRevisionRow(Base):
@@ -256,16 +260,14 @@ class SqlRecordRepository:
         self, department: str, document_keys: Collection[str]
     ) -> dict[str, StoredState]:
         out: dict[str, StoredState] = {}
-        columns = (
-            CreditRecordRow.document_key,
-            CreditRecordRow.id,
-            CreditRecordRow.content_hash,
-            CreditRecordRow.status,
-            CreditRecordRow.subject_id,
-        )
-        for among_keys in among(self.session, CreditRecordRow.document_key, sorted(document_keys)):
-            query = select(*columns).where(
-                CreditRecordRow.department_code == department, among_keys
+        d, c = RecordDocumentRow, CreditRecordRow
+        columns = (d.document_key, c.id, c.content_hash, c.status, c.subject_id)
+        # By the documents' key, then each record by its own (one partition each on PostgreSQL).
+        for among_keys in among(self.session, d.document_key, sorted(document_keys)):
+            query = (
+                select(*columns)
+                .join(c, and_(c.subject_id == d.subject_id, c.id == d.record_id))
+                .where(d.department_code == department, among_keys)
             )
             for key, record_id, digest, status, subject_id in self.session.execute(query):
                 out[key] = StoredState(record_id, digest, RecordStatus(status), subject_id)

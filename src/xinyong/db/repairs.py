@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Integer,
@@ -66,6 +67,7 @@ class RepairRow(Base):
     __table_args__ = (
         record_reference("record_subject_id", "record_id"),
         entry_reference("subject_id", "entry_id"),
+        CheckConstraint("(record_id IS NULL) = (record_subject_id IS NULL)", name="record_subject"),
     )
 
 

@@ -43,7 +43,25 @@ _TO_RECORDS = (
 )
 
 
+#: Objections and repairs about a list entry that name another subject than the entry's: the
+#: services never write one (`file_objection`, `apply_for_repair` refuse it), but a database
+#: holding one cannot take the new reference.
+_MISMATCHED = """
+SELECT count(*) FROM {table} t JOIN list_entries e ON e.id = t.entry_id
+WHERE t.subject_id <> e.subject_id
+"""
+
+
 def upgrade() -> None:
+    conn = op.get_bind()
+    partitions = _partitions() if conn.dialect.name == "postgresql" else 0
+    for table in ("objections", "repairs"):
+        found = conn.scalar(sa.text(_MISMATCHED.format(table=table)))
+        if found:
+            raise SystemExit(
+                f"{found} row(s) of {table} name another subject than their list entry's;"
+                " correct them before this migration (nothing was changed)"
+            )
     with op.batch_alter_table("credit_records") as batch:
         batch.create_unique_constraint("uq_credit_records_subject_id_id", ["subject_id", "id"])
         batch.drop_constraint("uq_credit_records_department_code_document_key", type_="unique")
@@ -63,6 +81,7 @@ def upgrade() -> None:
             onupdate="CASCADE",
         ),
     )
+    op.create_index("ix_record_documents_record", "record_documents", ["record_id", "subject_id"])
     op.execute(
         "INSERT INTO record_documents (department_code, document_key, subject_id, record_id)"
         " SELECT department_code, document_key, subject_id, id FROM credit_records"
@@ -85,6 +104,14 @@ def upgrade() -> None:
                 batch.create_unique_constraint(
                     "uq_list_entries_subject_id_source_record_id", ["subject_id", record]
                 )
+                batch.create_index("ix_list_entries_source", [record, subject])
+            if table != "record_revisions" and table != "identity_reviews":
+                # A reference names both columns or neither (a foreign key of two columns
+                # is not checked while one of them is empty).
+                kind = "source_subject" if table == "list_entries" else "record_subject"
+                batch.create_check_constraint(
+                    batch.f(f"ck_{table}_{kind}"), f"({record} IS NULL) = ({subject} IS NULL)"
+                )
             batch.create_foreign_key(
                 f"fk_{table}_{subject}_credit_records",
                 "credit_records",
@@ -100,11 +127,19 @@ def upgrade() -> None:
                     ["subject_id", "entry_id"],
                     ["subject_id", "id"],
                 )
-    conn = op.get_bind()
-    if conn.dialect.name == "postgresql":
-        count = int(os.environ.get("XINYONG_HASH_PARTITIONS") or HASH_PARTITIONS)
+    if partitions:
         for table in HASHED:
-            _rebuild(conn, table, partitions=count)
+            _rebuild(conn, table, partitions=partitions)
+
+
+def _partitions() -> int:
+    """How many hash partitions: `XINYONG_HASH_PARTITIONS`, at least one."""
+    given = os.environ.get("XINYONG_HASH_PARTITIONS") or str(HASH_PARTITIONS)
+    if not given.isdigit() or int(given) < 1:
+        raise SystemExit(
+            f"XINYONG_HASH_PARTITIONS: must be a whole number of 1 or more, not {given!r}"
+        )
+    return int(given)
 
 
 def downgrade() -> None:
@@ -120,7 +155,11 @@ def downgrade() -> None:
                     f"fk_{table}_entry_id_list_entries", "list_entries", ["entry_id"], ["id"]
                 )
             batch.drop_constraint(f"fk_{table}_{subject}_credit_records", type_="foreignkey")
+            if table != "record_revisions" and table != "identity_reviews":
+                kind = "source_subject" if table == "list_entries" else "record_subject"
+                batch.drop_constraint(batch.f(f"ck_{table}_{kind}"), type_="check")
             if table == "list_entries":
+                batch.drop_index("ix_list_entries_source")
                 batch.drop_constraint("uq_list_entries_subject_id_source_record_id", type_="unique")
                 batch.create_unique_constraint(
                     "uq_list_entries_source_record_id", ["source_record_id"]
@@ -132,6 +171,7 @@ def downgrade() -> None:
     with op.batch_alter_table("list_entries") as batch:
         batch.create_index("ix_list_entries_subject_id", ["subject_id"])
         batch.drop_constraint("uq_list_entries_subject_id_id", type_="unique")
+    op.drop_index("ix_record_documents_record", "record_documents")
     op.drop_table("record_documents")
     with op.batch_alter_table("credit_records") as batch:
         batch.drop_index("ix_credit_records_document")
