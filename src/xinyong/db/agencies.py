@@ -27,13 +27,11 @@ class AgencyLicenceRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class AgencyBlacklistingRow(Base):
-    """An agency on the agency blacklist, from `listed_on` until lifted."""
-
-    __tablename__ = "agency_blacklistings"
+class _Listed:
+    """The columns of a blacklisting, an agency's or a staff member's: listed from `listed_on`
+    on a ground, until lifted with a reason."""
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
     ground: Mapped[str] = mapped_column(Text)
     listed_on: Mapped[date] = mapped_column(Date)
     listed_by: Mapped[str] = mapped_column(String(100))
@@ -41,6 +39,14 @@ class AgencyBlacklistingRow(Base):
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lifted_by: Mapped[str | None] = mapped_column(String(100))
     lift_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AgencyBlacklistingRow(_Listed, Base):
+    """An agency on the agency blacklist, from `listed_on` until lifted."""
+
+    __tablename__ = "agency_blacklistings"
+
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
 
 
 class AgencyStaffRow(Base):
@@ -57,20 +63,12 @@ class AgencyStaffRow(Base):
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class AgencyStaffBlacklistingRow(Base):
+class AgencyStaffBlacklistingRow(_Listed, Base):
     """A staff member of an agency on the staff blacklist, from `listed_on` until lifted."""
 
     __tablename__ = "agency_staff_blacklistings"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("agency_staff.id"), index=True)
-    ground: Mapped[str] = mapped_column(Text)
-    listed_on: Mapped[date] = mapped_column(Date)
-    listed_by: Mapped[str] = mapped_column(String(100))
-    listed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    lifted_by: Mapped[str | None] = mapped_column(String(100))
-    lift_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class SqlAgencyRepository:
@@ -106,17 +104,7 @@ class SqlAgencyRepository:
 
     @staticmethod
     def _to_domain(row: AgencyBlacklistingRow) -> Blacklisting:
-        return Blacklisting(
-            row.id,
-            row.department_code,
-            row.ground,
-            row.listed_on,
-            row.listed_by,
-            row.listed_at,
-            row.lifted_at,
-            row.lifted_by,
-            row.lift_reason,
-        )
+        return _blacklisting(row, row.department_code)
 
     def active_blacklisting(self, agency: str) -> Blacklisting | None:
         row = self.session.scalar(
@@ -144,12 +132,7 @@ class SqlAgencyRepository:
         return row.id
 
     def save_blacklisting(self, blacklisting: Blacklisting) -> None:
-        row = self.session.get(AgencyBlacklistingRow, blacklisting.id)
-        if row is None:
-            raise LookupError(f"blacklisting {blacklisting.id} was never added")
-        row.lifted_at = blacklisting.lifted_at
-        row.lifted_by = blacklisting.lifted_by
-        row.lift_reason = blacklisting.lift_reason
+        _lifted(self.session.get(AgencyBlacklistingRow, blacklisting.id), blacklisting)
 
     def blacklistings(self) -> list[Blacklisting]:
         rows = self.session.scalars(
@@ -217,18 +200,7 @@ class SqlAgencyRepository:
         if found is None:
             return None
         row, agency = found
-        return Blacklisting(
-            row.id,
-            agency,
-            row.ground,
-            row.listed_on,
-            row.listed_by,
-            row.listed_at,
-            row.lifted_at,
-            row.lifted_by,
-            row.lift_reason,
-            staff=row.staff_id,
-        )
+        return _blacklisting(row, agency, staff=row.staff_id)
 
     def add_staff_blacklisting(self, blacklisting: Blacklisting) -> int:
         if blacklisting.staff is None:
@@ -246,9 +218,28 @@ class SqlAgencyRepository:
         return row.id
 
     def save_staff_blacklisting(self, blacklisting: Blacklisting) -> None:
-        row = self.session.get(AgencyStaffBlacklistingRow, blacklisting.id)
-        if row is None:
-            raise LookupError(f"staff blacklisting {blacklisting.id} was never added")
-        row.lifted_at = blacklisting.lifted_at
-        row.lifted_by = blacklisting.lifted_by
-        row.lift_reason = blacklisting.lift_reason
+        _lifted(self.session.get(AgencyStaffBlacklistingRow, blacklisting.id), blacklisting)
+
+
+def _blacklisting(row: _Listed, agency: str, *, staff: int | None = None) -> Blacklisting:
+    return Blacklisting(
+        row.id,
+        agency,
+        row.ground,
+        row.listed_on,
+        row.listed_by,
+        row.listed_at,
+        row.lifted_at,
+        row.lifted_by,
+        row.lift_reason,
+        staff=staff,
+    )
+
+
+def _lifted(row: _Listed | None, blacklisting: Blacklisting) -> None:
+    """Store a blacklisting's lifting on its row."""
+    if row is None:
+        raise LookupError(f"blacklisting {blacklisting.id} was never added")
+    row.lifted_at = blacklisting.lifted_at
+    row.lifted_by = blacklisting.lifted_by
+    row.lift_reason = blacklisting.lift_reason
