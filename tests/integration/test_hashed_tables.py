@@ -90,6 +90,30 @@ def test_one_record_per_document_whichever_partitions_the_persons_are_in(
             uow.records.write_set([twice], [], at=uow.now())
 
 
+def test_an_overwrite_finds_its_record_under_the_records_own_subject_or_fails(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    row = penalty_row()
+    stored = submit_record(seeded(), policy, row, department="BJ-AMR", actor="t")
+    other = submit_record(
+        seeded(), policy, penalty_row(subject_id=citizen_id()), department="BJ-AMR", actor="t"
+    )
+    # The set write looks for a changed record by its id and its subject (on PostgreSQL, in
+    # the one partition that holds it); one named under another subject is never silently
+    # left as it was (the ingestion holds such a resubmission instead of overwriting).
+    uow = seeded()
+    with uow:
+        department = require_department(uow, "BJ-AMR")
+        gate = policy.gate(business_date(uow.now()))
+        edited = {**row, "fine_amount": "6000"}
+        changed = validate_row(edited, row=1, department=department, gate=gate)
+        wrong = NewRecord(changed, other.record.subject_id, RecordStatus.ACTIVE, None)
+        with pytest.raises(RuntimeError, match="1 records to overwrite, 0 found"):
+            uow.records.write_set([], [(stored.record.id, wrong)], at=uow.now())
+    with seeded() as uow:
+        assert uow.records.get(stored.record.id).content_hash == stored.record.content_hash
+
+
 def test_on_postgresql_a_persons_rows_are_in_one_partition_of_each_hashed_table(
     seeded: UowFactory, policy: Policy
 ) -> None:

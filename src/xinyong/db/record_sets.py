@@ -4,10 +4,12 @@ The decided rows go into a temporary staging table shaped like `credit_records` 
 record a changed row overwrites, empty for a new one): `COPY` on PostgreSQL, one `executemany` on
 SQLite. Then one statement inserts the new records and one their documents (`record_documents`,
 which holds one record per document), one keeps the current version of each changed record as a
-revision and one overwrites them, all in the caller's transaction. The staged values
-are the stored ones: identifiers in `fields` and `original` are sealed before they are staged
-(db/types.py SealedJson), and the staging table is emptied before the transaction ends, so no
-clear ID number is ever written, not even to a temporary table.
+revision and one overwrites them, all in the caller's transaction. Both find a changed record by
+its id and its subject, so that on PostgreSQL, where the records are hashed by subject
+(docs/scale.md), a lookup of one record can be pruned to the one partition that holds it. The
+staged values are the stored ones: identifiers in `fields` and `original` are sealed before they
+are staged (db/types.py SealedJson), and the staging table is emptied before the transaction
+ends, so no clear ID number is ever written, not even to a temporary table.
 """
 
 from __future__ import annotations
@@ -53,12 +55,14 @@ _REVISIONS = text(
     " batch_id, received_at, superseded_at)"
     " SELECT c.subject_id, c.id, c.content_hash, c.original, c.fields, c.batch_id,"
     " c.received_at, :at"
-    f" FROM credit_records c JOIN {STAGE} s ON s.id = c.id ORDER BY s.source_row"
+    f" FROM credit_records c JOIN {STAGE} s ON s.id = c.id AND s.subject_id = c.subject_id"
+    " ORDER BY s.source_row"
 ).bindparams(bindparam("at", type_=UTCDateTime()))
 _UPDATE = text(
     "UPDATE credit_records SET "  # noqa: S608 - constant columns
     + ", ".join(f"{name} = s.{name}" for name in _COLUMNS)
     + f" FROM {STAGE} s WHERE credit_records.id = s.id"
+    " AND credit_records.subject_id = s.subject_id"
 )
 
 
@@ -146,8 +150,15 @@ def store_set(
         conn.execute(_INSERT)
         conn.execute(_DOCUMENTS)
     if changed:
-        conn.execute(_REVISIONS, {"at": at})
-        conn.execute(_UPDATE)
+        kept = conn.execute(_REVISIONS, {"at": at}).rowcount
+        written = conn.execute(_UPDATE).rowcount
+        if kept != len(changed) or written != len(changed):
+            # An overwrite names its record and the record's own subject (a resubmission under
+            # another person is held, never overwritten); one that found no such record is an
+            # error in the caller, not a row to skip.
+            raise RuntimeError(
+                f"{len(changed)} records to overwrite, {written} found under their subject"
+            )
         overwritten = {record_id for record_id, _ in changed}
         for obj in list(session.identity_map.values()):
             if isinstance(obj, CreditRecordRow) and obj.id in overwritten:
