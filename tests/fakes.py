@@ -1502,6 +1502,11 @@ class FakeAgencyRepository(_Repository):
         self.store.agency_staff[member.id] = copy.deepcopy(member)
         return member.id
 
+    def save_staff_departure(self, member: AgencyStaffMember) -> None:
+        if member.id not in self.store.agency_staff:
+            raise LookupError(f"agency staff {member.id} was never added")
+        self.store.agency_staff[member.id] = copy.deepcopy(member)
+
     def staff_member(self, agency: str, number: str) -> AgencyStaffMember | None:
         found = [
             m for m in self.store.agency_staff.values() if (m.agency, m.number) == (agency, number)

@@ -177,6 +177,7 @@ def test_only_the_centre_registers_agency_staff_and_keeps_the_staff_blacklist() 
         "POST /api/v1/agencies/{code}/staff": Scope.AGENCIES_MANAGE,
         "POST /api/v1/agencies/{code}/staff/{number}/blacklisting": Scope.AGENCIES_MANAGE,
         "POST /api/v1/agencies/{code}/staff/{number}/blacklisting/lifting": Scope.AGENCIES_MANAGE,
+        "POST /api/v1/agencies/{code}/staff/{number}/departure": Scope.AGENCIES_MANAGE,
     }
     assert Scope.AGENCIES_MANAGE in CENTRE_SCOPES
     assert [r for r in Role if Scope.AGENCIES_MANAGE in ROLE_SCOPES[r]] == [Role.CREDIT_CENTRE]

@@ -44,7 +44,7 @@ from xinyong.db.keys import ApiKeyRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.access import ROLE_SCOPES, Role, Scope
 from xinyong.domain.audit import EventTag
-from xinyong.domain.errors import Invalid
+from xinyong.domain.errors import Conflict, Invalid
 from xinyong.domain.policy import Policy
 from xinyong.services import authorisations, expiry, keys, records
 from xinyong.services.records import submit_record
@@ -321,6 +321,73 @@ def test_the_command_line_registers_staff_issues_them_keys_and_keeps_the_staff_b
     shown = run("agencies", "staff", AGENCY)
     assert "S-0042" in shown.output
     assert "yes" in shown.output
+
+
+def test_a_staff_member_who_left_loses_their_keys_and_gets_no_new_one(
+    client: TestClient, amr: Headers, key_for: KeyFor, seeded: UowFactory
+) -> None:
+    number, _ = authorised_person(client, amr, date(1986, 3, 8))
+    centre = auth(key_for(ROLE_SCOPES[Role.CREDIT_CENTRE]))
+    gone = auth(key_for(ROLE_SCOPES[Role.CREDIT_AGENCY], AGENCY, staff=None))
+    colleague = auth(key_for(ROLE_SCOPES[Role.CREDIT_AGENCY], AGENCY))
+    [leaving, staying] = client.get(f"/api/v1/agencies/{AGENCY}/staff", headers=centre).json()
+    assert (leaving["left_on"], leaving["may_query"]) == (None, True)
+    assert agency_query(client, gone, number).status_code == 200
+    departure = f"/api/v1/agencies/{AGENCY}/staff/{leaving['number']}/departure"
+    assert_problem(client.post(departure, json={}, headers=gone), 403)  # the centre's alone
+    later = {"on": (TODAY + timedelta(days=1)).isoformat()}
+    assert (
+        "to come"
+        in assert_problem(client.post(departure, json=later, headers=centre), 422)["detail"]
+    )
+    unknown = f"/api/v1/agencies/{AGENCY}/staff/S-9999/departure"
+    assert_problem(client.post(unknown, json={}, headers=centre), 404)
+
+    left = client.post(departure, json={}, headers=centre)
+    assert left.status_code == 201, left.text
+    assert left.json()["member"]["left_on"] == TODAY.isoformat()
+    assert left.json()["member"]["may_query"] is False
+    [prefix] = left.json()["keys_revoked"]
+    assert gone["Authorization"].startswith(f"Bearer xy_{prefix}_")
+    assert_problem(client.post(departure, json={}, headers=centre), 409)
+    assert agency_query(client, gone, number).status_code == 401  # the key is revoked
+    assert agency_query(client, colleague, number).status_code == 200
+    with pytest.raises(Conflict, match="left the agency"):
+        keys.create_api_key(
+            seeded(), label="x", scopes=ROLE_SCOPES[Role.CREDIT_AGENCY], department=AGENCY,
+            actor="t", staff=leaving["number"],
+        )  # fmt: skip
+    staff = client.get(f"/api/v1/agencies/{AGENCY}/staff", headers=centre).json()
+    assert [(m["number"], m["may_query"]) for m in staff] == [
+        (leaving["number"], False),
+        (staying["number"], True),
+    ]
+    [event] = audited(seeded, EventTag.AGENCY_STAFF_LEFT)
+    assert (event["number"], event["keys_revoked"]) == (leaving["number"], [prefix])
+    [revoked] = audited(seeded, EventTag.KEY_REVOKED)
+    assert revoked["entity_id"] == prefix
+
+
+def test_the_command_line_records_a_staff_member_who_left(migrated: str) -> None:
+    assert (
+        run("agencies", "staff-add", AGENCY, "--number", "S-0042", "--name", "李明").exit_code == 0
+    )
+    issued = run(
+        "keys", "create", "--department", AGENCY, "--role", "credit_agency", "--staff", "S-0042"
+    )
+    assert issued.exit_code == 0, issued.output
+    left = run("agencies", "staff-leave", AGENCY, "S-0042", "--on", "2026-11-02")
+    assert left.exit_code == 0, left.output
+    assert "left on 2026-11-02; keys revoked: " in words(left.output)
+    assert "none" not in words(left.output)
+    assert "no: left on 2026-11-02" in words(run("agencies", "staff", AGENCY).output)
+    again = run(
+        "keys", "create", "--department", AGENCY, "--role", "credit_agency", "--staff", "S-0042"
+    )
+    assert again.exit_code != 0
+    assert "left the agency" in words(again.output)
+    bad = run("agencies", "staff-leave", AGENCY, "S-0042", "--on", "yesterday")
+    assert bad.exit_code != 0
 
 
 # --- the feed: refused to a suspended agency; acknowledgements and their deadline ----------

@@ -237,3 +237,54 @@ def test_a_key_that_names_no_staff_member_of_the_agency_is_refused_and_logged(
         read_feed(uow, recipient=AGENCY, after=0, limit=10)
     [*_, logged] = uow.committed.queries.values()
     assert (logged.kind, logged.returned) == (QueryKind.AGENCY_REFUSED, REFUSED)
+
+
+def test_a_staff_member_who_left_has_their_keys_revoked_and_is_refused_while_colleagues_work(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = submitted(uow, policy)
+    authorised_query(uow, policy, stored, AGENCY)
+    gone = agency_key(uow, AGENCY, at=AT, staff="S-0042")
+    second = keys.create_api_key(
+        uow, label="k2", scopes=ROLE_SCOPES[Role.CREDIT_AGENCY], department=AGENCY,
+        actor="centre", staff="S-0042",
+    )  # fmt: skip
+    colleague = agency_key(uow, AGENCY, at=AT, staff="S-0043")
+    query = partial(
+        authorisations.agency_query, uow, policy, number=stored.subject_number,
+        purpose="loan_approval", scope="records",
+    )  # fmt: skip
+
+    with pytest.raises(Invalid, match="to come"):
+        agencies.record_staff_departure(
+            uow, AGENCY, "S-0042", on=date(2026, 11, 21), actor="centre"
+        )
+    member, revoked = agencies.record_staff_departure(
+        uow, AGENCY, "S-0042", on=date(2026, 11, 19), actor="centre"
+    )
+    assert member.left_on == date(2026, 11, 19)
+    assert revoked == [second.removeprefix("xy_").split("_")[0]]  # the keys stored for them
+    assert keys.authenticate(uow, second) is None  # revoked: it authenticates nobody
+    with pytest.raises(Conflict, match="left on 2026-11-19"):
+        agencies.record_staff_departure(uow, AGENCY, "S-0042", on=None, actor="centre")
+    with pytest.raises(Conflict, match="left the agency"):  # no key issued to them again
+        keys.create_api_key(
+            uow, label="k", scopes=ROLE_SCOPES[Role.CREDIT_AGENCY], department=AGENCY,
+            actor="centre", staff="S-0042",
+        )  # fmt: skip
+    # A key of theirs a server still held (as before its cache moved) is refused, and audited.
+    with pytest.raises(AgencySuspended, match="left the agency on 2026-11-19"):
+        query(caller=gone)
+    [*_, refusal] = [e for e in uow.committed.audit if e.tag is EventTag.AGENCY_REFUSED]
+    assert refusal.actor == gone.actor
+    assert query(caller=colleague).query_id  # the others keep working
+
+    [left] = [e for e in uow.committed.audit if e.tag is EventTag.AGENCY_STAFF_LEFT]
+    assert left.data["number"] == "S-0042"
+    assert left.data["on"] == "2026-11-19"
+    assert sorted(left.data["keys_revoked"]) == sorted(revoked)
+    assert {e.entity_id for e in uow.committed.audit if e.tag is EventTag.KEY_REVOKED} == set(
+        revoked
+    )
+    standings = {s.member.number: s.may_query for s in agencies.staff_standings(uow, AGENCY)}
+    assert (standings["S-0042"], standings["S-0043"]) == (False, True)

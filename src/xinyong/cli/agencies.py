@@ -116,13 +116,17 @@ def staff(code: Annotated[str, typer.Argument(help="The agency's code")]) -> Non
         standings = agencies.staff_standings(p.uow(), code)
     table = Table("id", "staff number", "name", "registered", "may query")
     for s in standings:
-        listed = s.blacklisting
+        listed, left = s.blacklisting, s.member.left_on
         table.add_row(
             str(s.member.id),
             s.member.number,
             s.member.name,
             s.member.registered_at.strftime("%Y-%m-%d"),
-            "yes" if listed is None else f"no: on the staff blacklist since {listed.listed_on}",
+            f"no: left on {left}"
+            if left
+            else "yes"
+            if listed is None
+            else f"no: on the staff blacklist since {listed.listed_on}",
         )
     console.print(table)
 
@@ -187,6 +191,25 @@ def staff_lift(
             p.uow(), code, number, reason=reason, actor=context.CLI_ACTOR
         )
     console.print(f"staff member {number} of {code} is off the staff blacklist")
+
+
+@app.command("staff-leave")
+def staff_leave(
+    code: Annotated[str, typer.Argument(help="The agency's code")],
+    number: Annotated[str, typer.Argument(help="The staff member's staff number")],
+    on: Annotated[str | None, typer.Option(help="The day they left (default today)")] = None,
+) -> None:
+    """Record that a staff member left the agency: every key issued to them is revoked, none is
+    issued to them again, and a query with one of them is refused."""
+    from xinyong.services import agencies
+
+    p = context.platform()
+    with context.domain_errors():
+        member, revoked = agencies.record_staff_departure(
+            p.uow(), code, number, on=_day(on, "--on") if on else None, actor=context.CLI_ACTOR
+        )
+    keys = ", ".join(revoked) if revoked else "none"
+    console.print(f"staff member {number} of {code} left on {member.left_on}; keys revoked: {keys}")
 
 
 def _day(text: str, option: str) -> date:

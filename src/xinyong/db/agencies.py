@@ -61,6 +61,8 @@ class AgencyStaffRow(Base):
     name: Mapped[str] = mapped_column(String(100))
     registered_by: Mapped[str] = mapped_column(String(100))
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The day they left the agency; null while they work there.
+    left_on: Mapped[date | None] = mapped_column(Date)
 
 
 class AgencyStaffBlacklistingRow(_Listed, Base):
@@ -151,6 +153,7 @@ class SqlAgencyRepository:
             row.name,
             row.registered_by,
             row.registered_at,
+            row.left_on,
         )
 
     def add_staff(self, member: AgencyStaffMember) -> int:
@@ -165,6 +168,12 @@ class SqlAgencyRepository:
         self.session.flush()
         member.id = row.id
         return row.id
+
+    def save_staff_departure(self, member: AgencyStaffMember) -> None:
+        row = self.session.get(AgencyStaffRow, member.id)
+        if row is None:
+            raise LookupError(f"agency staff {member.id} was never added")
+        row.left_on = member.left_on
 
     def staff_member(self, agency: str, number: str) -> AgencyStaffMember | None:
         row = self.session.scalar(

@@ -53,7 +53,8 @@ class AgencyStaffMember:
     """Someone who queries for a credit reporting agency: registered by the credit centre under
     the agency's own staff number (never an ID number), so that each of the agency's keys is
     issued to one of them and every query says who made it; put on the staff blacklist alone
-    when they misuse it, while their colleagues keep working."""
+    when they misuse it, while their colleagues keep working; and marked as gone when they leave
+    the agency (their keys revoked, no new one issued to them)."""
 
     id: int | None
     agency: str
@@ -61,6 +62,8 @@ class AgencyStaffMember:
     name: str
     registered_by: str
     registered_at: datetime
+    #: The day they left the agency (recorded by the credit centre); None while they work there.
+    left_on: date | None = None
 
     def __post_init__(self) -> None:
         self.number = self.number.strip()
@@ -78,6 +81,15 @@ class AgencyStaffMember:
     def actor(self) -> str:
         """How audit events and query-log lines name them (never by name: docs/security.md)."""
         return f"agency-staff:{self.id}"
+
+    def leave(self, on: date, *, today: date) -> None:
+        """Record that they left the agency on `on` (not a day to come: a departure is recorded
+        once it happened, and takes effect at once)."""
+        if self.left_on is not None:
+            raise Conflict(f"staff member {self.number} of {self.agency} left on {self.left_on}")
+        if on > today:
+            raise Invalid(f"on: {on} is to come; record a departure once it happened")
+        self.left_on = on
 
 
 @dataclass(slots=True)
@@ -153,6 +165,8 @@ UNSTAFFED_KEY = "the key is issued to none of its staff members (issue each key 
 
 def staff_standing(member: AgencyStaffMember, blacklisted: Blacklisting | None) -> str | None:
     """Why a key's staff member may not query (None: they may, given the agency's standing)."""
+    if member.left_on is not None:
+        return f"left the agency on {member.left_on}"
     if blacklisted is not None and blacklisted.is_active:
         return f"on the agency staff blacklist since {blacklisted.listed_on}"
     return None

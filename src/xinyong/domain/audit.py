@@ -54,6 +54,7 @@ class EventTag(StrEnum):
     AGENCY_STAFF_REGISTERED = "agency:staff_registered"
     AGENCY_STAFF_BLACKLISTED = "agency:staff_blacklisted"
     AGENCY_STAFF_BLACKLISTING_LIFTED = "agency:staff_blacklisting_lifted"
+    AGENCY_STAFF_LEFT = "agency:staff_left"
     #: A suspended agency (blacklisted, no valid licence) asked for its feed: refused.
     AGENCY_FEED_REFUSED = "agency:feed_refused"
     #: An agency acknowledged a correction, repair or revocation in its feed.

@@ -24,6 +24,7 @@ from xinyong.domain.agencies import (
 )
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
+from xinyong.domain.checks import ChangeKind
 from xinyong.domain.errors import Conflict, Invalid, NotFound
 from xinyong.domain.identifiers import redact_id_numbers
 
@@ -48,6 +49,7 @@ class AgencyRepository(Protocol):
     def active_staff_blacklisting(self, staff_id: int) -> Blacklisting | None: ...
     def add_staff_blacklisting(self, blacklisting: Blacklisting) -> int: ...
     def save_staff_blacklisting(self, blacklisting: Blacklisting) -> None: ...
+    def save_staff_departure(self, member: AgencyStaffMember) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +166,7 @@ class StaffStanding:
 
     @property
     def may_query(self) -> bool:
-        return self.blacklisting is None
+        return staff_standing(self.member, self.blacklisting) is None
 
 
 def find_staff_member(uow: UnitOfWork, code: str, number: str) -> AgencyStaffMember:
@@ -238,6 +240,55 @@ def blacklist_staff(
         )
         uow.commit()
     return entry
+
+
+def record_staff_departure(
+    uow: UnitOfWork, code: str, number: str, *, on: date | None, actor: str
+) -> tuple[AgencyStaffMember, list[str]]:
+    """Record that a staff member left the agency: every key issued to them is revoked (each
+    revocation audited, and servers drop the cached keys), no key is issued to them again, and
+    a query with a key of theirs is refused. Return the member and the revoked keys' prefixes."""
+    with uow:
+        _require_agency(uow, code)
+        member = find_staff_member(uow, code, number)
+        at = uow.now()
+        member.leave(on or business_date(at), today=business_date(at))
+        uow.agencies.save_staff_departure(member)
+        revoked = [
+            k.prefix
+            for k in uow.keys.list()
+            if k.agency_staff_id == member.id and k.is_active and uow.keys.revoke(k.prefix, at=at)
+        ]
+        for prefix in revoked:
+            uow.audit.add(
+                AuditEvent(
+                    EventTag.KEY_REVOKED,
+                    actor,
+                    "api_key",
+                    prefix,
+                    at,
+                    reason="the staff member it was issued to left the agency",
+                )
+            )
+        if revoked:
+            uow.changes.append(ChangeKind.API_KEY, subject_id=None, entity_id=None, at=at)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.AGENCY_STAFF_LEFT,
+                actor,
+                "agency_staff",
+                str(member.id),
+                at,
+                data={
+                    "agency": code,
+                    "number": member.number,
+                    "on": str(member.left_on),
+                    "keys_revoked": revoked,
+                },
+            )
+        )
+        uow.commit()
+    return member, revoked
 
 
 def lift_staff_blacklisting(

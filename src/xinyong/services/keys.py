@@ -82,13 +82,18 @@ def create_api_key(
 
 
 def _issued_to(uow: UnitOfWork, agency: str, staff: str | None) -> AgencyStaffMember:
-    """The registered staff member of `agency` a new key is issued to, if not blacklisted."""
+    """The registered staff member of `agency` a new key is issued to, if they still work there
+    and are not blacklisted."""
     if staff is None:
         raise Invalid(
             "staff: an agency's key is issued to one of its staff members"
             " (register them first: xinyong agencies staff-add)"
         )
     member = find_staff_member(uow, agency, staff)
+    if member.left_on is not None:
+        raise Conflict(
+            f"staff member {member.number} of {agency} left the agency on {member.left_on}"
+        )
     if uow.agencies.active_staff_blacklisting(member.id or 0) is not None:
         raise Conflict(f"staff member {member.number} of {agency} is on the staff blacklist")
     return member

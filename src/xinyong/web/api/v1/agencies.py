@@ -158,6 +158,7 @@ class StaffPublic(BaseModel):
     number: str
     name: str
     registered_at: datetime
+    left_on: date | None = Field(description="The day they left the agency; null while there")
     blacklisting: BlacklistingPublic | None
     may_query: bool
 
@@ -170,6 +171,7 @@ class StaffPublic(BaseModel):
             number=m.number,
             name=m.name,
             registered_at=m.registered_at,
+            left_on=m.left_on,
             blacklisting=BlacklistingPublic.from_domain(s.blacklisting) if s.blacklisting else None,
             may_query=s.may_query,
         )
@@ -211,3 +213,25 @@ def lift_staff(
     """Take a staff member of an agency off the staff blacklist, with the reason."""
     entry = agencies.lift_staff_blacklisting(uow, code, number, reason=body.reason, actor=key.actor)
     return BlacklistingPublic.from_domain(entry)
+
+
+class DepartureCreate(BaseModel):
+    on: date | None = Field(default=None, description="The day they left (default today)")
+
+
+class DeparturePublic(BaseModel):
+    member: StaffPublic
+    keys_revoked: list[str] = Field(description="Prefixes of the keys revoked with it")
+
+
+@router.post("/{code}/staff/{number}/departure", status_code=201)
+def record_departure(
+    code: AgencyCode, number: StaffNumber, body: DepartureCreate, uow: UowDep, key: Supervisor
+) -> DeparturePublic:
+    """Record that a staff member left the agency: every key issued to them is revoked at once,
+    none is issued to them again, and a query with one of them is refused (403); audited."""
+    member, revoked = agencies.record_staff_departure(
+        uow, code, number, on=body.on, actor=key.actor
+    )
+    standing = StaffStanding(member, None)
+    return DeparturePublic(member=StaffPublic.from_domain(standing), keys_revoked=revoked)
