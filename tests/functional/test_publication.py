@@ -53,6 +53,23 @@ def test_a_search_by_a_full_number_goes_to_its_masked_form_and_finds_the_publish
     assert "没有符合条件的公示信息" in nobody  # 王* is another length
 
 
+@pytest.mark.parametrize("typed", ["王秀英 {}", "身份证{}", "{}号 王秀英"])
+def test_a_full_number_typed_beside_a_name_never_reaches_an_address_or_the_page(
+    client: TestClient, typed: str
+) -> None:
+    number = citizen_id(region="310101", born=date(1964, 3, 3))
+    q = typed.format(number)
+    answered = client.post("/portal/public/search", data={"q": q}, follow_redirects=False)
+    assert answered.status_code == 422  # answered where it was posted: no address holds it
+    assert "location" not in answered.headers
+    assert number not in answered.text
+    assert "〔号码已隐去〕" in answered.text
+    assert "姓名和身份号码请分开查询" in answered.text
+    directly = client.get("/portal/public", params={"q": q})
+    assert directly.status_code == 422
+    assert number not in directly.text
+
+
 def test_filters_by_region_category_and_list_and_pages_through_results(
     client: TestClient, amr: Headers, court: Headers, monkeypatch: pytest.MonkeyPatch
 ) -> None:

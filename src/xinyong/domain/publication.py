@@ -19,6 +19,7 @@ from xinyong.domain.identifiers import (
     mask_name,
     normalise,
     parse_citizen_id,
+    redact_id_numbers,
 )
 
 #: The longest search term (a name, a masked number or a credit code).
@@ -84,6 +85,12 @@ def read_term(raw: str) -> SearchTerm | None:
         except InvalidIdentifier:
             raise Invalid("q: not a valid citizen ID number or credit code") from None
         return SearchTerm(TermKind.MASKED_NUMBER, masked, masked)
+    if redact_id_numbers(text) != text:
+        # A full number beside a name (or a word) would travel on as the name term's text.
+        raise Invalid(
+            "q: a name and an ID number together; search by one of them (a number is searched"
+            " by its masked form)"
+        )
     return SearchTerm(TermKind.NAME, text, text)
 
 

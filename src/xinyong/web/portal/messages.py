@@ -206,6 +206,10 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
                 "例如“1101051949****002X”。"
             ),
         ),
+        (
+            r"^q: a name and an ID number together",
+            _("姓名和身份号码请分开查询：只输入其中之一（身份号码按公示形式查询）。"),
+        ),
         (r"^q: ", _("身份号码或统一社会信用代码不正确。")),
         (r"^region: ", _("请从列表中选择地区。")),
         (r"^category: ", _("请从列表中选择信息类别。")),

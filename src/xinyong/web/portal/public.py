@@ -17,7 +17,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.errors import DomainError, TooManyAttempts
-from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.lists import ListKind
 from xinyong.domain.publication import read_term
 from xinyong.domain.rates import Action, RateLimited
@@ -51,7 +50,11 @@ def _search_url(**params: str | int | None) -> str:
 
 
 @router.post("/public/search", response_class=HTMLResponse, **PUBLIC)
-def search_form(
+async def search_form(
+    request: Request,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
     q: Annotated[str, Form(max_length=100)] = "",
     region: Annotated[str, Form(max_length=2)] = "",
     category: Annotated[str, Form(max_length=40)] = "",
@@ -60,14 +63,24 @@ def search_form(
     lang: Annotated[str, Form(max_length=2)] = "",
 ) -> Response:
     """The search form posts here, so that a full ID number never travels in an address; the
-    visitor is sent to the results with the number in its published (masked) form."""
+    visitor is sent to the results with the number in its published (masked) form. A term that
+    cannot be searched is answered here (422), with anything shaped like a number hidden."""
     try:
         term = read_term(q)
-        shown = term.shown if term else ""
     except DomainError:
-        shown = redact_id_numbers(q)  # the results page says what is wrong with it; an address
+        return await public_search(
+            request, uow, policy, today, q=q, region=region, category=category,
+            list_type=list_type, kind=kind,
+        )  # fmt: skip
     return see_other(
-        _search_url(q=shown, region=region, category=category, list=list_type, kind=kind, lang=lang)
+        _search_url(
+            q=term.shown if term else "",
+            region=region,
+            category=category,
+            list=list_type,
+            kind=kind,
+            lang=lang,
+        )
     )
 
 
