@@ -12,12 +12,14 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.factories import citizen_id, penalty_row
-from tests.functional.conftest import ClientFactory
-from tests.functional.helpers import Headers, masked, sign_up, submit
+from tests.functional.conftest import ClientFactory, KeyFor
+from tests.functional.helpers import Headers, auth, check, masked, report, sign_up, submit
 from xinyong.db.reports import IssuedReportRow
+from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.audit import EventTag
 from xinyong.domain.calendar import CHINA_TIME
 from xinyong.services import reports
@@ -180,3 +182,21 @@ def test_the_address_a_report_prints_confirms_it_and_shows_none_of_its_content(
     assert number not in typed.text
     english = client.get(f"{printed.path}?{printed.query}&lang=en")
     assert "Confirmed: this platform issued" in english.text
+
+
+def test_the_query_log_names_who_looked_never_a_key_or_an_account(
+    client: TestClient, amr: Headers, key_for: KeyFor
+) -> None:
+    number = citizen_id(born=date(1980, 4, 4))
+    submit(client, amr, penalty_row(subject_id=number, subject_name="王秀英"))
+    person = sign_up(client, number, "王秀英")
+    centre = auth(key_for(ROLE_SCOPES[Role.CREDIT_CENTRE]))
+    assert check(client, centre, number, "flight") is not None  # the centre's own key
+    report(client, person)  # the person reads their own file
+    log = client.get("/api/v1/me/queries", headers=person.headers).json()["items"]
+    by_kind = {q["kind"]: q["who"] for q in log}
+    assert by_kind == {"check": "平台工作人员", "report": "本人查询"}
+    assert not any(q["who"].startswith(("key:", "account:", "staff:")) for q in log)
+    assert [q["who"] for q in report(client, person)["queries"] if q["kind"] == "check"] == [
+        "平台工作人员"
+    ]

@@ -91,7 +91,7 @@ class ReportQuery:
     """
 
     at: datetime
-    who: str  # department or agency name (or code)
+    who: str  # department or agency name (or code); else who it was, in Chinese (words.who_zh)
     kind: str  # check, screening, agency, report, ...
     purpose: str
     authority: str

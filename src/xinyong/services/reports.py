@@ -434,15 +434,11 @@ def _report_review(
 def _report_query(
     q: QueryEntry, departments: Mapping[str, str], reader: QueryReader
 ) -> ReportQuery:
-    return ReportQuery(
-        q.at,
-        departments.get(q.department or "", q.department or q.actor),
-        q.kind,
-        q.purpose,
-        q.authority,
-        q.returned,
-        reader.words(q),
-    )
+    words = reader.words(q)
+    # A department or agency by its name; anyone else as the reader says it (the person, their
+    # agent, platform staff), never by an actor string (an account id, a key's prefix).
+    who = departments.get(q.department, q.department) if q.department else words.who_zh
+    return ReportQuery(q.at, who, q.kind, q.purpose, q.authority, q.returned, words)
 
 
 def read_own_file(uow: UnitOfWork, policy: Policy, subject_id: int) -> ReportData:
