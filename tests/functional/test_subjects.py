@@ -187,6 +187,8 @@ def test_a_held_record_is_told_at_the_hold_and_again_when_the_review_decides(
             headers=amr,
         )
         assert resent.json()["held_for_identity_review"] is True
+        assert (resent.status_code, resent.json()["outcome"]) == (200, "held")
+        assert resent.json()["record"]["status"] == "identity_hold"
     held = feed(client, agency)
     assert [(i["kind"], i["entity_id"], i["acknowledge_by"]) for i in held] == [
         ("identity_hold", kept_id, None),  # a mark: it asks nothing back

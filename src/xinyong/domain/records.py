@@ -57,6 +57,9 @@ class Outcome(StrEnum):
     ACCEPTED = "accepted"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+    #: The stored record was not changed but held: the resubmission names another person, and
+    #: an identity review decides whom the document is about.
+    HELD = "held"
 
 
 _OPENING = str.maketrans(

@@ -417,6 +417,8 @@ def submit_record(
             )
         elif result.updated:
             outcome = Outcome.UPDATED
+        elif record.id in result.withheld:
+            outcome = Outcome.HELD
         else:
             outcome = Outcome.UNCHANGED
         subject_number = uow.subjects.get(record.subject_id).number

@@ -126,7 +126,12 @@ Reader = Annotated[ApiKey, caller(Scope.RECORDS_READ)]
 @router.post(
     "",
     status_code=201,
-    responses={200: {"description": "The record existed: updated, or unchanged"}},
+    responses={
+        200: {
+            "description": "The record existed: updated, unchanged, or held (the resubmission"
+            " names another person: an identity review decides)"
+        }
+    },
 )
 def submit_record(
     body: Annotated[
