@@ -12,7 +12,15 @@ from fastapi.testclient import TestClient
 from tests.factories import citizen_id, open_account, penalty_row
 from xinyong import bootstrap
 from xinyong.config import Settings
-from xinyong.domain.access import CENTRE_SCOPES, PERSON_SCOPES, ROLE_SCOPES, Role, Scope
+from xinyong.domain.access import (
+    AGENCY_ONLY_SCOPES,
+    AGENCY_SCOPES,
+    CENTRE_SCOPES,
+    PERSON_SCOPES,
+    ROLE_SCOPES,
+    Role,
+    Scope,
+)
 from xinyong.domain.policy import Policy
 from xinyong.domain.rates import RateRules
 from xinyong.services import accounts, keys
@@ -27,6 +35,7 @@ METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 # Write routes also need a key bound to a department; every key here has one, so that each check
 # is about the scope alone (test_records.py covers a key bound to none).
 DEPARTMENT = "BJ-AMR"
+AGENCY = "AGENCY-BAIHANG"
 PROBLEM = "application/problem+json"
 
 
@@ -211,16 +220,26 @@ def test_a_scoped_operation_refuses_a_caller_without_its_scope(
         assert_refused(invalid, 401, op)
         assert "www-authenticate" in invalid.headers
 
-    everything_else = key_for(
-        [s for s in KEY_SCOPES if s is not op.scope and s not in CENTRE_SCOPES], DEPARTMENT
-    )
+    # Everything else a key of the same kind of holder may hold (an agency's key holds only an
+    # agency's scopes, a department's none of them: services/keys.py).
+    if op.scope in AGENCY_ONLY_SCOPES:
+        everything_else = key_for([s for s in AGENCY_SCOPES if s is not op.scope], AGENCY)
+    else:
+        others = CENTRE_SCOPES | AGENCY_ONLY_SCOPES | {op.scope}
+        everything_else = key_for([s for s in KEY_SCOPES if s not in others], DEPARTMENT)
     forbidden = assert_refused(op.call(client, auth(everything_else)), 403, op)
     assert op.scope.value in forbidden["detail"]
     if op.scope is not Scope.ME:
         assert_refused(op.call(client, auth(person)), 403, op)  # a person reaches only /me
 
-    # The centre's own scopes are held by keys bound to no department.
-    holder = None if op.scope in CENTRE_SCOPES else DEPARTMENT
+    # The centre's own scopes are held by keys bound to no department, an agency's by agencies.
+    holder = (
+        None
+        if op.scope in CENTRE_SCOPES
+        else AGENCY
+        if op.scope in AGENCY_ONLY_SCOPES
+        else DEPARTMENT
+    )
     allowed = person if op.scope in PERSON_SCOPES else key_for([op.scope], holder)
     assert_allowed(op.call(client, auth(allowed)), op)
 
@@ -229,7 +248,8 @@ def test_a_scoped_operation_refuses_a_caller_without_its_scope(
 def test_a_role_reaches_exactly_the_operations_of_its_scopes(
     role: Role, client: TestClient, key_for: KeyFor
 ) -> None:
-    headers = auth(key_for(ROLE_SCOPES[role], None if role is Role.CREDIT_CENTRE else DEPARTMENT))
+    holder = {Role.CREDIT_CENTRE: None, Role.CREDIT_AGENCY: AGENCY}.get(role, DEPARTMENT)
+    headers = auth(key_for(ROLE_SCOPES[role], holder))
     for op in SCOPED:
         response = op.call(client, headers)
         if op.scope in ROLE_SCOPES[role]:

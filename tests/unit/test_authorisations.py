@@ -160,6 +160,17 @@ def test_a_grant_to_an_unknown_party_is_not_found_and_a_revocation_happens_once(
             expires_on=date(2026, 12, 31),
             actor="account:1",
         )
+    with pytest.raises(Invalid, match="grantee: only a credit reporting agency"):
+        grant_authorisation(  # a department looks under a legal basis, never a grant
+            uow,
+            policy,
+            subject_id=subject_id,
+            grantee="BJ-AMR",
+            purpose="loan_approval",
+            scope="report",
+            expires_on=date(2026, 12, 31),
+            actor="account:1",
+        )
     with pytest.raises(Invalid, match="months"):
         grant_authorisation(
             uow,

@@ -55,6 +55,15 @@ def test_a_key_needs_a_scope_a_key_may_hold_and_a_registered_department(
         create_api_key(uow, label="x", scopes=[Scope.ME], department=None, actor="admin")
     with pytest.raises(NotFound, match="NOPE"):
         _key(uow, department="NOPE")
+    # A department's key holds nothing only an agency does; an agency's only what an agency does.
+    for scopes in ([Scope.AGENCY_QUERY], [Scope.RECORDS_READ, Scope.FEED_ACKNOWLEDGE]):
+        with pytest.raises(Invalid, match="a department's key cannot hold it"):
+            create_api_key(uow, label="x", scopes=scopes, department="BJ-AMR", actor="admin")
+    for scopes in ([Scope.RECORDS_READ], [Scope.AGENCY_QUERY, Scope.CHECKS_RUN]):
+        with pytest.raises(Invalid, match="not an agency's"):
+            create_api_key(
+                uow, label="x", scopes=scopes, department="AGENCY-BAIHANG", actor="a", staff="S-1"
+            )
     assert uow.committed == before
 
 

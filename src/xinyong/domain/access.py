@@ -91,3 +91,9 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         {Scope.CATALOG_READ, Scope.AGENCY_QUERY, Scope.FEED_READ, Scope.FEED_ACKNOWLEDGE}
     ),
 }
+
+#: What only an agency's key may hold (a department's never), and all an agency's key may hold.
+AGENCY_ONLY_SCOPES = ROLE_SCOPES[Role.CREDIT_AGENCY] - (
+    ROLE_SCOPES[Role.SOURCE_DEPARTMENT] | ROLE_SCOPES[Role.IMPLEMENTING_DEPARTMENT]
+)
+AGENCY_SCOPES = ROLE_SCOPES[Role.CREDIT_AGENCY]

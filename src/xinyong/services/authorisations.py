@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from xinyong.domain.agencies import AgencySuspended
+from xinyong.domain.agencies import AGENCY_KIND, AgencySuspended
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.authorisations import Authorisation, grant
 from xinyong.domain.calendar import business_date
@@ -63,6 +63,12 @@ def grant_authorisation(
         party = uow.departments.get(grantee)
         if party is None:
             raise NotFound("grantee: not a registered party")
+        if party.kind != AGENCY_KIND:
+            # Departments look under a legal basis (a check), never under a person's grant: a
+            # grant to one would read as consent that nothing ever asks for.
+            raise Invalid(
+                "grantee: only a credit reporting agency queries under a person's authorisation"
+            )
         now = uow.now()
         authorisation = grant(
             subject_id=subject_id,

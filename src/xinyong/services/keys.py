@@ -8,7 +8,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from xinyong.domain.access import CENTRE_SCOPES, PERSON_SCOPES, Scope
+from xinyong.domain.access import (
+    AGENCY_ONLY_SCOPES,
+    AGENCY_SCOPES,
+    CENTRE_SCOPES,
+    PERSON_SCOPES,
+    Scope,
+)
 from xinyong.domain.agencies import AGENCY_KIND, AgencyStaffMember
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.checks import ChangeKind
@@ -55,6 +61,7 @@ def create_api_key(
         if department is not None and party is None:
             raise NotFound(f"department {department} is not registered")
         member = None
+        _require_scopes_of(party.kind if party else None, scope_set)
         if party is not None and party.kind == AGENCY_KIND:
             member = _issued_to(uow, party.code, staff)
         elif staff is not None:
@@ -79,6 +86,19 @@ def create_api_key(
         )
         uow.commit()
     return f"{KEY_PREFIX}{prefix}_{secret}"
+
+
+def _require_scopes_of(kind: str | None, scopes: frozenset[Scope]) -> None:
+    """An agency's key holds only what an agency does (it queries under authorisations and
+    reads its feed); a department's key holds nothing only an agency does."""
+    if kind == AGENCY_KIND and scopes - AGENCY_SCOPES:
+        held = ", ".join(sorted(s.value for s in scopes - AGENCY_SCOPES))
+        raise Invalid(f"scope {held} is not an agency's: an agency's key cannot hold it")
+    if kind is not None and kind != AGENCY_KIND and scopes & AGENCY_ONLY_SCOPES:
+        held = ", ".join(sorted(s.value for s in scopes & AGENCY_ONLY_SCOPES))
+        raise Invalid(
+            f"scope {held} is a credit reporting agency's: a department's key cannot hold it"
+        )
 
 
 def _issued_to(uow: UnitOfWork, agency: str, staff: str | None) -> AgencyStaffMember:
