@@ -1462,8 +1462,13 @@ class FakeStatisticsQueries(_Repository):
     def feedback(self, *, since: datetime) -> list[FeedbackCount]:
         asked: dict[str, set[int]] = {}
         for query_id, q in self.store.queries.items():
-            if q.kind == "check" and q.returned not in ("none", "refused") and q.at >= since:
-                asked.setdefault(q.department or "-", set()).add(query_id)
+            if (
+                q.kind == "check"
+                and q.department is not None
+                and q.returned not in ("none", "refused")
+                and q.at >= since
+            ):
+                asked.setdefault(q.department, set()).add(query_id)
         answered = {f.query_id for f in self.store.feedback}
         return [FeedbackCount(d, len(ids), len(ids & answered)) for d, ids in asked.items()]
 

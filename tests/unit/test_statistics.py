@@ -129,7 +129,7 @@ def test_repairs_decided_by_their_feedback_deadline_late_or_still_open(
         assert uow.repairs.get(fresh).feedback_due.day > today
 
 
-def _checked(uow: FakeUnitOfWork, department: str, returned: str) -> int:
+def _checked(uow: FakeUnitOfWork, department: str | None, returned: str) -> int:
     """The query-log entry a check leaves (what `run_check` stores before it answers)."""
     entry = QueryEntry(
         uow.now(), 42, QueryKind.CHECK, department, "counter-7", "flight", "registry check",
@@ -149,6 +149,7 @@ def test_the_feedback_rate_is_the_share_of_checks_returning_a_measure_that_were_
     _checked(uow, "BJ-CAAC-NC", NOTHING)  # nothing applied: nothing to give feedback on
     _checked(uow, "BJ-CAAC-NC", REFUSED)  # outside the mandate: no answer at all
     _checked(uow, "BJ-RAIL", encode_returned([Delivered(ItemKind.ENTRY, 7, "M-COURT-G-TRAIN")]))
+    _checked(uow, None, flight)  # the credit centre's own look: it applies no measure
     for query_id, applied in ((flights[0], True), (flights[1], False)):
         checks.give_feedback(
             uow,

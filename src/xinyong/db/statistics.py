@@ -61,8 +61,13 @@ class SqlStatisticsQueries:
 
     def feedback(self, *, since: datetime) -> list[FeedbackCount]:
         q, f = QueryRow, CheckFeedbackRow
+        # A department's work only: the credit centre's own looks (no department) apply no
+        # measure and owe no feedback (docs/domain.md §2).
         with_measures = and_(
-            q.kind == QueryKind.CHECK.value, q.returned.not_in([NOTHING, REFUSED]), q.at >= since
+            q.kind == QueryKind.CHECK.value,
+            q.returned.not_in([NOTHING, REFUSED]),
+            q.at >= since,
+            q.department_code.is_not(None),
         )
         asked = dict(
             self.session.execute(
@@ -79,4 +84,4 @@ class SqlStatisticsQueries:
                 .group_by(q.department_code)
             ).all()
         )
-        return [FeedbackCount(d or "-", int(n), int(answered.get(d, 0))) for d, n in asked.items()]
+        return [FeedbackCount(d, int(n), int(answered.get(d, 0))) for d, n in asked.items()]
