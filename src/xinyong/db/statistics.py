@@ -84,4 +84,8 @@ class SqlStatisticsQueries:
                 .group_by(q.department_code)
             ).all()
         )
-        return [FeedbackCount(d, int(n), int(answered.get(d, 0))) for d, n in asked.items()]
+        return [
+            FeedbackCount(d, int(n), int(answered.get(d, 0)))
+            for d, n in asked.items()
+            if d is not None  # excluded above; said again for the type
+        ]
