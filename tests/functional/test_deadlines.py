@@ -26,7 +26,7 @@ from xinyong.domain import calendar
 from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.policy import Policy
 from xinyong.domain.querylog import QueryEntry
-from xinyong.services import accounts, decided_lists, objections
+from xinyong.services import accounts, decided_lists, notice_words, objections
 from xinyong.services.deadlines import recount_deadlines
 from xinyong.services.feed import key_of
 from xinyong.services.records import submit_record
@@ -151,6 +151,14 @@ def test_a_clock_stopped_for_testing_is_not_watched_and_moves_its_deadline(
         "objection check: moved from 2026-11-24 to 2026-11-30; 4 working days of testing not"
         " counted"
     )
+    with uow:
+        said = [n.data for n in uow.deadlines.notices_of(amr.record.subject_id)]
+    assert [notice_words.say(data, "zh") for data in said] == [
+        "信用中心核查异议的期限自 2026-11-23 起因检验检测中止计算，"
+        "检验检测所用的工作日不计入期限。",
+        "信用中心核查异议的期限恢复计算，由 2026-11-24 改为 2026-11-30："
+        "检验检测所用的 4 个工作日不计入。",
+    ]
 
 
 @pytest.fixture
@@ -212,8 +220,31 @@ def test_a_deadline_counted_monday_to_friday_is_marked_until_recounted_and_the_p
     [notice] = get(client, "/api/v1/me/notices", person)
     assert (notice["kind"], notice["entity_type"]) == ("deadline_moved", "objection")
     assert "moved from 2026-10-01 to 2026-10-08" in notice["detail"]
+    assert notice["data"] == {
+        "change": "recounted",
+        "deadline": "objection_check",
+        "from": "2026-10-01",
+        "to": "2026-10-08",
+    }
+    # The person reads it in their language: Chinese by default, English on request.
+    chinese = "信用中心核查异议的期限由 2026-10-01 改为 2026-10-08"
+    assert notice["text"].startswith(chinese)
+    [english] = get(client, "/api/v1/me/notices", person, lang="en")
+    assert english["text"] == notice["detail"]
     report = get(client, "/api/v1/me/report", person)
     assert [n["detail"] for n in report["notices"]] == [notice["detail"]]
+    printed = client.get("/api/v1/me/report", params={"format": "html"}, headers=person)
+    assert chinese in printed.text
+    printed = client.get(
+        "/api/v1/me/report", params={"format": "html", "lang": "en"}, headers=person
+    )
+    assert notice["detail"] in printed.text
+    signed_in = client.post(
+        "/portal/login", data={"number": NUMBER, "password": PASSWORD}, follow_redirects=False
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    assert chinese in client.get("/portal/me").text
+    assert notice["detail"] in client.get("/portal/me", params={"lang": "en"}).text
     assert get(client, f"/api/v1/records/{record_id}", staff)["publish_by_official"] is True
 
 

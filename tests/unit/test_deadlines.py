@@ -18,8 +18,8 @@ from xinyong.domain.deadlines import (
     Counted,
     DeadlineKind,
     Watched,
-    moved_detail,
     recount,
+    recounted_data,
 )
 from xinyong.domain.querylog import QueryLogRules
 
@@ -77,9 +77,12 @@ def test_a_fallback_deadline_is_counted_again_when_the_official_calendar_arrives
     assert again is not None
     assert (again.day, again.official) == (date(2026, 10, 8), True)  # after the National Day week
     assert (again.start, again.working_days) == (date(2026, 9, 30), 1)
-    assert "moved from 2026-10-01 to 2026-10-08" in moved_detail(
-        DeadlineKind.OBJECTION_CHECK, guessed, again
-    )
+    assert recounted_data(DeadlineKind.OBJECTION_CHECK, guessed, again) == {
+        "change": "recounted",
+        "deadline": "objection_check",
+        "from": "2026-10-01",
+        "to": "2026-10-08",
+    }
 
 
 def test_a_duty_may_come_earlier_but_a_defence_window_never_shrinks(

@@ -27,7 +27,7 @@ from xinyong.db.lists import ListEntryRow
 from xinyong.db.objections import ObjectionRow
 from xinyong.db.records import CreditRecordRow
 from xinyong.db.repairs import RepairRow
-from xinyong.db.types import BigId, UTCDateTime
+from xinyong.db.types import BigId, Json, UTCDateTime
 from xinyong.domain.calendar import Deadline
 from xinyong.domain.deadlines import (
     CREDIT_CENTRE,
@@ -56,6 +56,9 @@ class NoticeRow(Base):
     entity_id: Mapped[int] = mapped_column(BigInteger)
     detail: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: What happened, as data the person reads in their language (services/notice_words.py);
+    #: null for notices kept before they kept data.
+    data: Mapped[dict[str, Any] | None] = mapped_column(Json)
 
 
 Column = InstrumentedAttribute[Any]
@@ -319,6 +322,7 @@ class SqlDeadlineRepository:
                     "entity_id": notice.entity_id,
                     "detail": notice.detail,
                     "at": notice.at,
+                    "data": dict(notice.data) if notice.data is not None else None,
                 }
             ],
         )
@@ -329,7 +333,14 @@ class SqlDeadlineRepository:
         )
         return [
             Notice(
-                r.subject_id, NoticeKind(r.kind), r.entity_type, r.entity_id, r.detail, r.at, r.id
+                r.subject_id,
+                NoticeKind(r.kind),
+                r.entity_type,
+                r.entity_id,
+                r.detail,
+                r.at,
+                r.id,
+                r.data,
             )
             for r in rows
         ]

@@ -5,6 +5,7 @@ calendar covers its year (docs/rights.md, "Deadlines"; docs/domain.md §9, §10,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -136,34 +137,38 @@ class Notice:
     detail: str
     at: datetime
     id: int | None = None
+    #: What happened, as data (`stopped_data`, ...), which the person reads in their language;
+    #: None for a notice kept before notices kept data (its `detail` is all there is).
+    data: Mapping[str, object] | None = None
 
 
-def stopped_detail(kind: DeadlineKind, day: date, why: str) -> str:
-    """How a deadline stopped for `why` (testing, expert review) is described to the person."""
-    what = kind.value.replace("_", " ")
-    return (
-        f"{what}: stopped on {day.isoformat()} for {why.replace('_', ' ')}; the working days it"
-        " takes are not counted"
-    )
+def stopped_data(kind: DeadlineKind, day: date, why: str) -> dict[str, str]:
+    """What a notice records of a deadline stopped on `day` for `why` (testing, expert review);
+    services/notice_words.py says it in words."""
+    return {"change": "stopped", "deadline": kind.value, "on": day.isoformat(), "why": why}
 
 
-def resumed_detail(kind: DeadlineKind, old: Deadline, new: Deadline, why: str, days: int) -> str:
-    """How a deadline that stood still for `why` and runs again is described to the person."""
-    what = kind.value.replace("_", " ")
-    if new.day == old.day:
-        return f"{what}: runs again, still {new.day.isoformat()}"
-    return (
-        f"{what}: moved from {old.day.isoformat()} to {new.day.isoformat()}; {days} working"
-        f" day{'s' if days != 1 else ''} of {why.replace('_', ' ')} not counted"
-    )
+def resumed_data(
+    kind: DeadlineKind, old: Deadline, new: Deadline, why: str, days: int
+) -> dict[str, str | int]:
+    """What a notice records of a deadline that stood still for `why` `days` working days and
+    runs again, from `old` to `new`."""
+    return {
+        "change": "resumed",
+        "deadline": kind.value,
+        "from": old.day.isoformat(),
+        "to": new.day.isoformat(),
+        "why": why,
+        "days": days,
+    }
 
 
-def moved_detail(kind: DeadlineKind, old: Deadline, new: Deadline) -> str:
-    """How a moved deadline is described to those it concerns (no names, no numbers)."""
-    what = kind.value.replace("_", " ")
-    if new.day == old.day:
-        return f"{what}: {new.day.isoformat()} is now counted on the official calendar"
-    return (
-        f"{what}: moved from {old.day.isoformat()} to {new.day.isoformat()}; it was counted"
-        " Monday to Friday and is now counted on the official calendar"
-    )
+def recounted_data(kind: DeadlineKind, old: Deadline, new: Deadline) -> dict[str, str]:
+    """What a notice records of a deadline counted again on the official calendar (no names,
+    no numbers)."""
+    return {
+        "change": "recounted",
+        "deadline": kind.value,
+        "from": old.day.isoformat(),
+        "to": new.day.isoformat(),
+    }

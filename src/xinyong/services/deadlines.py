@@ -23,12 +23,13 @@ from xinyong.domain.deadlines import (
     Notice,
     NoticeKind,
     Watched,
-    moved_detail,
     recount,
+    recounted_data,
 )
 from xinyong.domain.errors import Invalid
 from xinyong.domain.feed import FeedItem, FeedKind
 from xinyong.services.feed import key_of
+from xinyong.services.notice_words import detail_of
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -103,7 +104,8 @@ def recount_deadlines(uow: UnitOfWork, *, actor: str) -> RecountSummary:
             )
             if not (moved and counted.running):
                 continue
-            detail = moved_detail(counted.kind, old, new)
+            told = recounted_data(counted.kind, old, new)
+            detail = detail_of(told)
             if counted.kind in TELLS_PERSON:
                 uow.deadlines.add_notice(
                     Notice(
@@ -113,6 +115,7 @@ def recount_deadlines(uow: UnitOfWork, *, actor: str) -> RecountSummary:
                         counted.entity_id,
                         detail,
                         now,
+                        data=told,
                     )
                 )
                 summary.people_told += 1

@@ -9,13 +9,13 @@ final decision is recorded.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NoReturn, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import ChangeKind
-from xinyong.domain.deadlines import Notice, NoticeKind, resumed_detail, stopped_detail
+from xinyong.domain.deadlines import Notice, NoticeKind, resumed_data, stopped_data
 from xinyong.domain.errors import Conflict, Invalid, NotRouted, NotYours, OutsideMandate
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import OUTCOME_KINDS, FeedKind
@@ -27,6 +27,7 @@ from xinyong.services.audit import misroutes_audited, record_refusal
 from xinyong.services.evidence import CaseType, evidence_kind
 from xinyong.services.feed import notify
 from xinyong.services.list_bases import end_listings_resting_on, end_on_ground, entries_resting_on
+from xinyong.services.notice_words import detail_of
 from xinyong.services.outbound import queue_listing, queue_record
 
 if TYPE_CHECKING:
@@ -282,23 +283,32 @@ def _clock_step(
         objection = _case(uow, objection_id, department, step=step)
         now = uow.now()
         data: dict[str, object]
+        said: Mapping[str, object]
         running, before = objection.due_kind, objection.due()
         if kind is not None:
             objection.pause(kind, on=business_date(now))
             tag, data = EventTag.OBJECTION_PAUSED, {"kind": kind}
-            detail = stopped_detail(running, business_date(now), kind)
+            said = stopped_data(running, business_date(now), kind)
             told = NoticeKind.DEADLINE_STOPPED
         else:
             paused_for = objection.pause_kind or ""
             days = objection.resume(on=business_date(now))
             tag = EventTag.OBJECTION_RESUMED
             data = {"kind": paused_for, "working_days": days, "due": str(objection.due().day)}
-            detail = resumed_detail(running, before, objection.due(), paused_for, days)
+            said = resumed_data(running, before, objection.due(), paused_for, days)
             told = NoticeKind.DEADLINE_MOVED
         uow.objections.save(objection)
         # The person's deadline stands still or moves: they are told, as for a recount.
         uow.deadlines.add_notice(
-            Notice(objection.subject_id, told, "objection", objection_id, detail, now)
+            Notice(
+                objection.subject_id,
+                told,
+                "objection",
+                objection_id,
+                detail_of(said),
+                now,
+                data=said,
+            )
         )
         uow.audit.add(
             AuditEvent(

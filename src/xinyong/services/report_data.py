@@ -4,6 +4,7 @@ carries: the catalog categories by the report standard's names, and what the law
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from typing import Any
@@ -126,7 +127,9 @@ class ReportNotice:
     at: datetime
     kind: str  # deadline_moved
     about: str  # e.g. "objection 4"
-    detail: str
+    detail: str  # the English sentence kept with it
+    #: What happened, as data (services/notice_words.py says it in the report's language).
+    data: Mapping[str, object] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from jinja2 import Environment
 
 from xinyong.domain.calendar import CHINA_TIME
 from xinyong.domain.identifiers import WITHHELD, WITHHELD_ZH, redact_id_numbers
+from xinyong.services import notice_words
 from xinyong.services.documents import EXIT_GROUNDS, make_environment
 from xinyong.services.pdf import Printer, PrintWorkers, render_pdf
 from xinyong.services.report_data import ReportData, ReportQuery, ReportRecord
@@ -171,6 +172,7 @@ def stylesheet() -> str:
 def _check(data: ReportData) -> None:
     moments = [("generated_at", data.generated_at)]
     moments += [(f"query at {query.at.isoformat()}", query.at) for query in data.queries]
+    moments += [(f"notice at {notice.at.isoformat()}", notice.at) for notice in data.notices]
     for what, moment in moments:
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError(f"{what} must be a timezone-aware datetime")
@@ -205,6 +207,7 @@ def _context(data: ReportData, lang: str) -> dict[str, Any]:
         "measures": data.measures,
         "cases": sorted(data.cases, key=lambda c: (-c.filed_on.toordinal(), c.kind, c.id)),
         "open_cases": len(open_cases),
+        "notices": [(n.at, notice_words.say(n.data, lang) or n.detail) for n in data.notices],
         "queries": queries,
         "printed_queries": queries[: data.channel.query_lines],
         "more_queries": _more_queries(queries[data.channel.query_lines :]),

@@ -277,7 +277,11 @@ def _gather(uow: UnitOfWork, policy: Policy, subject_id: int) -> ReportData:
     ]
     notices = [
         ReportNotice(
-            n.at, n.kind.value, f"{n.entity_type.replace('_', ' ')} {n.entity_id}", n.detail
+            n.at,
+            n.kind.value,
+            f"{n.entity_type.replace('_', ' ')} {n.entity_id}",
+            n.detail,
+            n.data,
         )
         for n in uow.deadlines.notices_of(subject_id)
     ]

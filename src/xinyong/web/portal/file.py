@@ -12,9 +12,11 @@ from fastapi.responses import HTMLResponse, Response
 from xinyong.domain.errors import Invalid
 from xinyong.domain.objections import Objection
 from xinyong.domain.policy import Policy
-from xinyong.services import objections
+from xinyong.services import notice_words, objections
 from xinyong.services.ports import UnitOfWork
+from xinyong.services.report_data import ReportNotice
 from xinyong.services.reports import read_own_file
+from xinyong.web import i18n
 from xinyong.web.deps import PUBLIC, PolicyDep, UowDep
 from xinyong.web.portal.pages import (
     PortalRoute,
@@ -57,6 +59,7 @@ async def file_page(
         entries=[e for e in data.entries if e.in_force or e.state == "noticed"],
         holds_nothing=not data.records and not data.entries,
         grounds=policy.objections.grounds,
+        notice_text=_notice_text,
         problems=problems or Problems(),
         typed=typed or {},
     )
@@ -115,3 +118,8 @@ async def object_to(
         ),
         then=lambda objection: f"/portal/me/objections/{objection.id}?filed=1",
     )
+
+
+def _notice_text(notice: ReportNotice) -> str:
+    """A notice in the page's language (the English sentence it keeps, if it keeps no data)."""
+    return notice_words.say(notice.data, i18n.current()) or notice.detail

@@ -4,7 +4,7 @@ key sees its own cases), and the notices in a person's file."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from xinyong.domain.access import Scope
 from xinyong.domain.deadlines import DeadlineKind, Notice, Watched
 from xinyong.domain.keys import ApiKey
-from xinyong.services import accounts, deadlines
+from xinyong.services import accounts, deadlines, notice_words
 from xinyong.web.deps import TodayDep, UowDep, caller
 
 router = APIRouter(tags=["deadlines"])
@@ -53,17 +53,25 @@ class NoticePublic(BaseModel):
     kind: str
     entity_type: str
     entity_id: int
+    #: The English sentence kept with the notice.
     detail: str
+    #: The notice in the language asked for (`lang`); the detail when it keeps no data.
+    text: str
+    #: What happened, as data: `change` (stopped, resumed, recounted), `deadline`, the days and
+    #: why; null for notices kept before notices kept data.
+    data: dict[str, Any] | None
     at: datetime
 
     @classmethod
-    def from_domain(cls, n: Notice) -> NoticePublic:
+    def from_domain(cls, n: Notice, lang: str) -> NoticePublic:
         return cls(
             id=n.id or 0,
             kind=n.kind.value,
             entity_type=n.entity_type,
             entity_id=n.entity_id,
             detail=n.detail,
+            text=notice_words.say(n.data, lang) or n.detail,
+            data=dict(n.data) if n.data is not None else None,
             at=n.at,
         )
 
@@ -104,9 +112,14 @@ def watched_deadlines(
 
 
 @router.get("/me/notices")
-def my_notices(uow: UowDep, key: Person, on_behalf_of: OnBehalfOf = None) -> list[NoticePublic]:
+def my_notices(
+    uow: UowDep,
+    key: Person,
+    on_behalf_of: OnBehalfOf = None,
+    lang: Annotated[Literal["zh", "en"], Query(description="zh (default) or en")] = "zh",
+) -> list[NoticePublic]:
     """What the platform told you about your file: a deadline of yours counted again on the
     official calendar, and the day it moved to; an objection's deadline stopped for testing or
-    expert review, and where it moved once it ran again."""
+    expert review, and where it moved once it ran again. `text` says each in `lang`."""
     subject_id = accounts.acting_for(uow, key, on_behalf_of)
-    return [NoticePublic.from_domain(n) for n in deadlines.notices_of(uow, subject_id)]
+    return [NoticePublic.from_domain(n, lang) for n in deadlines.notices_of(uow, subject_id)]
