@@ -19,10 +19,12 @@ from xinyong.domain.deadlines import DeadlineKind
 from xinyong.domain.errors import CatalogError, Conflict, NotFound
 from xinyong.domain.feed import AcknowledgementRules, FeedItem, FeedKind
 from xinyong.domain.policy import Policy
+from xinyong.domain.querylog import QueryEntry, QueryKind
 from xinyong.services import agencies, deadlines, objections, repairs
 from xinyong.services.authorisations import NotAuthorised, agency_query
 from xinyong.services.batches import ingest_batch
-from xinyong.services.feed import acknowledge, notify, read_feed
+from xinyong.services.feed import Notice as FeedNotice
+from xinyong.services.feed import acknowledge, key_of, notify, notify_many, read_feed
 from xinyong.services.records import Stored, revoke_record
 
 
@@ -429,3 +431,49 @@ def test_a_document_changed_twice_in_one_chunk_is_one_correction_and_a_held_one_
         (FeedKind.IDENTITY_HOLD, stored.record.id),
     ]
     assert len(uow.committed.acknowledgements) == 2
+
+
+def test_one_event_told_through_several_items_reaches_each_party_once(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    """An objection to a record: the record, then two listings resting on it. A party that
+    received several of them, or one of them several times, is told once, of the first it
+    received; without `once` every item is told to every party that received it."""
+    stored = submitted(uow, policy)
+    record = stored.record.id
+    with uow:
+        key = key_of(uow.subjects.get(stored.record.subject_id))
+
+    def given(party: str, returned: str) -> QueryEntry:
+        return QueryEntry(
+            at=uow.now(), subject_key=key, kind=QueryKind.CHECK, department=party,
+            actor=party, purpose="flight", authority="test", returned=returned,
+        )  # fmt: skip
+
+    with uow:
+        uow.queries.add_many(
+            [
+                given("AGENCY-BAIHANG", f"record@{record};entry@71;entry@72"),
+                given("BJ-CAAC-NC", "M-COURT-FLIGHT@72"),
+                given("BJ-CAAC-NC", "M-COURT-FLIGHT@71;M-COURT-TRAIN@72"),
+                given("BJ-HRSS", "M-COURT-CIVIL-SERVICE@72"),
+            ]
+        )
+        uow.commit()
+    notices = [
+        FeedNotice(key, FeedKind.UNDER_OBJECTION, "record", record, "marked"),
+        FeedNotice(key, FeedKind.UNDER_OBJECTION, "list_entry", 71, "marked"),
+        FeedNotice(key, FeedKind.UNDER_OBJECTION, "list_entry", 72, "marked"),
+    ]
+    with uow:
+        assert notify_many(uow, notices, once=True) == 3
+        uow.commit()
+    told = [(i.recipient, i.entity_type, i.entity_id) for i in uow.committed.feed]
+    assert told == [
+        ("AGENCY-BAIHANG", "record", record),
+        ("BJ-CAAC-NC", "list_entry", 71),
+        ("BJ-HRSS", "list_entry", 72),
+    ]
+    with uow:
+        assert notify_many(uow, notices) == 6  # each item to each party that received it
+        uow.commit()

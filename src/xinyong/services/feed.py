@@ -92,20 +92,28 @@ def notify_many(
     notices: Sequence[Notice],
     *,
     acknowledgements: AcknowledgementRules | None = None,
+    once: bool = False,
 ) -> int:
     """`notify` for many items at once: one read of the query log for all their subjects, one
     write of the feed and one of the acknowledgements asked (the sweep's and the ingest's
     chunks). Items are told in the order given, each to its recipients in order of name; return
-    how many notices were written."""
-    told = _tell(uow, notices)
+    how many notices were written.
+
+    With `once`, the notices are one event told through several items (an objection to a
+    record: the record, then the listings resting on it): each party is told once, of the first
+    item in the order given that it received."""
+    told = _tell(uow, notices, once=once)
     if acknowledgements is not None:
         _ask(uow, told, acknowledgements)
     return len(told)
 
 
-def _tell(uow: UnitOfWork, notices: Sequence[Notice]) -> list[tuple[Notice, FeedItem, int]]:
+def _tell(
+    uow: UnitOfWork, notices: Sequence[Notice], *, once: bool = False
+) -> list[tuple[Notice, FeedItem, int]]:
     """Write a feed item for every party that received each notice's item (one read of the query
-    log, one write of the feed); return each item written with its notice and sequence number."""
+    log, one write of the feed; with `once`, none for a party told of an earlier notice); return
+    each item written with its notice and sequence number."""
     if not notices:
         return []
     given = {
@@ -114,6 +122,7 @@ def _tell(uow: UnitOfWork, notices: Sequence[Notice]) -> list[tuple[Notice, Feed
     }
     at = uow.now()
     items: list[tuple[Notice, FeedItem]] = []
+    told: set[str] = set()
     for n in notices:
         key = n.subject_key
         wanted = (ItemKind.RECORD if n.entity_type == "record" else ItemKind.ENTRY, n.entity_id)
@@ -123,7 +132,10 @@ def _tell(uow: UnitOfWork, notices: Sequence[Notice]) -> list[tuple[Notice, Feed
                 for party, delivered in given.get(key, ())
                 if any((d.kind, d.id) == wanted for d in delivered)
             }
+            - told
         )
+        if once:
+            told.update(recipients)
         clean = redact_id_numbers(n.detail)
         items += [
             (n, FeedItem(r, n.kind, n.entity_type, n.entity_id, key, clean, at, due_on=n.due_on))

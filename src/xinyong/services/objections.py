@@ -18,14 +18,15 @@ from xinyong.domain.checks import ChangeKind
 from xinyong.domain.deadlines import Notice, NoticeKind, resumed_data, stopped_data
 from xinyong.domain.errors import Conflict, Invalid, NotRouted, NotYours, OutsideMandate
 from xinyong.domain.exchange import EventKind
-from xinyong.domain.feed import OUTCOME_KINDS, FeedKind
+from xinyong.domain.feed import OUTCOME_KINDS, AcknowledgementRules, FeedKind
 from xinyong.domain.lists import ListEntry
 from xinyong.domain.objections import Objection, ObjectionStatus
 from xinyong.domain.objections import file_objection as new_objection
 from xinyong.domain.policy import Policy
 from xinyong.services.audit import misroutes_audited, record_refusal
 from xinyong.services.evidence import CaseType, evidence_kind
-from xinyong.services.feed import notify
+from xinyong.services.feed import Notice as FeedNotice
+from xinyong.services.feed import key_of, notify_many
 from xinyong.services.list_bases import end_listings_resting_on, end_on_ground, entries_resting_on
 from xinyong.services.notice_words import detail_of
 from xinyong.services.outbound import queue_listing, queue_record
@@ -82,6 +83,41 @@ def _set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: 
             ChangeKind.OBJECTION, subject_id=entry.subject_id, entity_id=entry.id, at=now
         )
         queue_listing(uow, policy, entry, _MARK[marked])
+
+
+def _tell(
+    uow: UnitOfWork,
+    policy: Policy,
+    objection: Objection,
+    kind: FeedKind,
+    detail: str,
+    *,
+    acknowledgements: AcknowledgementRules | None = None,
+) -> None:
+    """Tell every party that received the contested item, or a listing resting on the contested
+    record, once: of the item itself if it received it, else of such a listing."""
+    subject = uow.subjects.get(objection.subject_id)
+    key = key_of(subject)
+    if objection.record_id is None:
+        item = objection.entry_id or 0
+        notices = [FeedNotice(key, kind, "list_entry", item, detail, None, subject.id)]
+    else:
+        record = uow.records.get(objection.record_id)
+        document = f"{record.item_code} {record.document_number}"
+        notices = [FeedNotice(key, kind, "record", record.id, detail, None, subject.id)]
+        notices += [
+            FeedNotice(
+                key,
+                kind,
+                "list_entry",
+                entry.id or 0,
+                f"{entry.list_type.code} listing resting on {document}: {detail}",
+                None,
+                subject.id,
+            )
+            for entry in sorted(entries_resting_on(uow, policy, record), key=lambda e: e.id or 0)
+        ]
+    notify_many(uow, notices, acknowledgements=acknowledgements, once=True)
 
 
 def file_objection(
@@ -141,9 +177,7 @@ def file_objection(
                 at=now,
             )
         _set_mark(uow, policy, objection, marked=True)
-        subject = uow.subjects.get(subject_id)
-        what = "record" if record_id is not None else "list_entry"
-        notify(uow, subject, FeedKind.UNDER_OBJECTION, what, record_id or entry_id or 0, ground)
+        _tell(uow, policy, objection, FeedKind.UNDER_OBJECTION, ground)
         uow.audit.add(
             AuditEvent(
                 EventTag.OBJECTION_FILED,
@@ -348,10 +382,7 @@ def challenge_objection(
         objection.challenge_decision(kind, reference=reference, by=actor, at=now)
         uow.objections.save(objection)
         _set_mark(uow, policy, objection, marked=True)
-        subject = uow.subjects.get(objection.subject_id)
-        what = "record" if objection.record_id is not None else "list_entry"
-        item = objection.record_id or objection.entry_id or 0
-        notify(uow, subject, FeedKind.UNDER_OBJECTION, what, item, kind)
+        _tell(uow, policy, objection, FeedKind.UNDER_OBJECTION, kind)
         uow.audit.add(
             AuditEvent(
                 EventTag.OBJECTION_CHALLENGED,
@@ -413,14 +444,11 @@ def decide_objection(
                 "revocation",
                 today,
             )
-        subject = uow.subjects.get(objection.subject_id)
-        what = "record" if objection.record_id is not None else "list_entry"
-        notify(
+        _tell(
             uow,
-            subject,
+            policy,
+            objection,
             OUTCOME_KINDS[outcome],
-            what,
-            objection.record_id or objection.entry_id or 0,
             objection.outcome_reasons or "",
             acknowledgements=policy.acknowledgements,
         )
