@@ -5,15 +5,20 @@ CSV's last column, the console's check page, the records API and `xinyong lists`
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Clock
 from tests.factories import citizen_id, debtor_row
+from tests.functional.consoles import sign_in
 from tests.functional.helpers import (
     AGENCY,
+    BAD_CHECK_CHARACTER,
     Headers,
     Person,
     agency_query,
@@ -21,9 +26,11 @@ from tests.functional.helpers import (
     feed,
     object_to,
     record_listing,
+    run,
     sign_up,
     submit,
 )
+from xinyong.domain.access import Role
 
 
 @pytest.fixture
@@ -136,3 +143,86 @@ def test_a_challenged_decision_tells_the_listing_recipients_the_mark_again(
         ("objection_rejected", "list_entry", entry),
         ("under_objection", "list_entry", entry),
     ]
+
+
+# -- the screening CSV's last column -----------------------------------------------------------
+
+
+def _screened(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_a_screening_marks_each_hit_resting_on_a_record_under_objection(
+    client: TestClient, court: Headers, airline: Headers
+) -> None:
+    marked, calm = citizen_id(born=date(1970, 1, 2)), citizen_id(born=date(1970, 1, 3))
+    debt = submit(client, court, debtor_row(subject_id=marked, subject_name="孙丽"))
+    assert record_listing(client, court, marked).status_code == 201
+    submit(client, court, debtor_row(subject_id=calm, subject_name="周平"))
+    assert record_listing(client, court, calm).status_code == 201
+    object_to(client, sign_up(client, marked, "孙丽"), debt)
+    clear = citizen_id(born=date(1990, 5, 5))
+    body = f"number\n{marked}\n{calm}\n{clear}\n{BAD_CHECK_CHARACTER}\n".encode()
+
+    response = client.post(
+        "/api/v1/checks/batch",
+        params={"matter": "flight"},
+        content=body,
+        headers={**airline, "Content-Type": "text/csv"},
+    )
+
+    assert response.status_code == 200, response.text
+    rows = _screened(response.text)
+    assert rows[0] == [
+        *["row", "number", "status", "measures", "entries", "reason"],
+        "under_objection",
+    ]
+    assert [(r[0], r[2], r[-1]) for r in rows[1:]] == [
+        ("1", "listed", "true"),
+        ("2", "listed", "false"),
+        ("3", "clear", "false"),
+        ("4", "invalid", "false"),
+    ]
+
+
+def test_the_consoles_screening_download_carries_the_mark(
+    client: TestClient, court: Headers
+) -> None:
+    number = citizen_id(born=date(1968, 6, 1))
+    debt = submit(client, court, debtor_row(subject_id=number, subject_name="吴敏"))
+    assert record_listing(client, court, number).status_code == 201
+    object_to(client, sign_up(client, number, "吴敏"), debt)
+    me = sign_in(client, "desk.marks", Role.IMPLEMENTING_DEPARTMENT, "BJ-CAAC-NC")
+
+    download = client.post(
+        "/console/checks/screen",
+        data={"matter": "flight", "csrf": me.csrf},
+        files={"file": ("numbers.csv", f"number\n{number}\n".encode(), "text/csv")},
+    )
+
+    assert download.status_code == 200, download.text
+    rows = _screened(download.content.decode("utf-8-sig"))
+    assert rows[0][-1] == "under_objection"
+    assert (rows[1][2], rows[1][-1]) == ("listed", "true")
+
+
+def test_xinyong_screen_writes_the_mark_last(
+    client: TestClient, court: Headers, cli_database: None, tmp_path: Path
+) -> None:
+    number = citizen_id(born=date(1967, 3, 3))
+    debt = submit(client, court, debtor_row(subject_id=number, subject_name="郑强"))
+    assert record_listing(client, court, number).status_code == 201
+    object_to(client, sign_up(client, number, "郑强"), debt)
+    numbers = tmp_path / "numbers.csv"
+    numbers.write_text(f"航班,number\nCA1501,{number}\n", encoding="utf-8")
+
+    result = run("screen", str(numbers), "--matter", "flight", "--department", "BJ-CAAC-NC")
+
+    assert result.exit_code == 0, result.output
+    with numbers.with_name("numbers.screened.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == [
+        *["row", "航班", "number", "status", "measures", "entries", "field", "reason"],
+        "under_objection",
+    ]
+    assert (rows[1][3], rows[1][-1]) == ("listed", "true")

@@ -124,6 +124,7 @@ def test_a_screening_result_keeps_every_input_column_of_every_row(
         "entries",
         "field",
         "reason",
+        "under_objection",
     ]
     assert rows[1][:6] == ["1", "CA1501", clear, "booked", "clear", ""]
     assert rows[2][:6] == ["2", "CA1502", debtor, "waiting", "listed", "M-COURT-FLIGHT"]
@@ -256,7 +257,7 @@ def test_the_shipped_example_file_screens_as_the_docs_say(migrated: str, tmp_pat
         "证件号码",
         "姓名",
         "航班",
-        *["status", "measures", "entries", "field", "reason"],
+        *["status", "measures", "entries", "field", "reason", "under_objection"],
     ]
     assert [(r[0], r[4], r[7]) for r in rows[1:]] == [
         ("1", "clear", ""),

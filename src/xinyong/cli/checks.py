@@ -165,7 +165,8 @@ def screen(
     The file is read through first: a header without a column of numbers, text that is not
     UTF-8 or a file without rows stops the command before anything is screened. The result
     (FILE-STEM.screened.csv beside the file) repeats each row's input, then its status
-    (listed, clear or invalid), measures, entries, and for an invalid row the field and reason.
+    (listed, clear or invalid), measures, entries, for an invalid row the field and reason, and
+    last under_objection (true when a listing it hit is marked under objection).
     """
     from rich.progress import (
         BarColumn,

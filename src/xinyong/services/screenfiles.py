@@ -2,7 +2,8 @@
 its rows counted), then each result written beside the input of its row.
 
 The output repeats every input column of every row, valid or not, between the row number and
-the result (status, measures, entries, field, reason): an invalid number keeps what was sent.
+the result (status, measures, entries, field, reason, and last under_objection): an invalid
+number keeps what was sent.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from xinyong.domain.errors import Invalid
 from xinyong.services.batchfiles import SafeCsvWriter, report_columns
 from xinyong.services.screening import ScreenHeader, ScreenResult, screen_header
 
-#: The result's columns after the input's (`field` names the number column of an invalid row).
-RESULT_COLUMNS = ("status", "measures", "entries", "field", "reason")
+#: The result's columns after the input's (`field` names the number column of an invalid row;
+#: `under_objection` is true when a listing hit rests on a record under objection).
+RESULT_COLUMNS = ("status", "measures", "entries", "field", "reason", "under_objection")
 ENCODING = "utf-8-sig"  # UTF-8, with or without a byte-order mark
 
 
@@ -114,13 +116,13 @@ class ScreenWriter:
             yield row, cells[column] if column < len(cells) else ""
 
     def write(self, result: ScreenResult) -> None:
-        row, _, status, measures, entries, reason = result
+        row, _, status, measures, entries, reason, marked = result
         kept, cells = self.waiting.popleft()
         if kept != row:  # a result without its row would misplace every later line
             raise RuntimeError(f"result for row {row} arrived when row {kept} was expected")
         padded = cells + [""] * (self.width - len(cells))
         field = self.number_column if status == "invalid" else ""
-        self.writer.writerow([row, *padded, status, measures, entries, field, reason])
+        self.writer.writerow([row, *padded, status, measures, entries, field, reason, marked])
 
 
 def _blank(cells: list[str]) -> bool:

@@ -28,10 +28,14 @@ if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
 
 #: One screened row, as the output file's columns: row, number, status ("listed", "clear" or
-#: "invalid"), measures, entries, reason. A plain tuple: a million of them are made per run.
-ScreenResult = tuple[int, str, str, str, str, str]
-SCREEN_COLUMNS = ("row", "number", "status", "measures", "entries", "reason")
+#: "invalid"), measures, entries, reason, under_objection ("true" when a listing it hit rests on
+#: a record under objection, or is itself objected to: the check's mark; else "false"). A plain
+#: tuple: a million of them are made per run.
+ScreenResult = tuple[int, str, str, str, str, str, str]
+SCREEN_COLUMNS = ("row", "number", "status", "measures", "entries", "reason", "under_objection")
 
+
+_MARK = {True: "true", False: "false"}
 
 #: Writes and commits a screening's query-log entries: the fields they share (`template`), and
 #: each screened number's (key, what was returned).
@@ -159,7 +163,9 @@ def screen(
                 logged.append((key, returned_by(hits)))
                 measures = " ".join(sorted({h.measure.code for h in hits}))
                 entries = " ".join(sorted({str(h.posting.entry_id) for h in hits}))
-                results[place] = (results[place][0], number, "listed", measures, entries, "")
+                marked = _MARK[any(h.posting.under_objection for h in hits)]
+                line = results[place][0]
+                results[place] = (line, number, "listed", measures, entries, "", marked)
             else:
                 logged.append((key, NOTHING))
         found_in_chunk.clear()
@@ -173,7 +179,7 @@ def screen(
                     number, keys = subject_keys(raw)
                 except Invalid as exc:
                     out.invalid += 1
-                    results.append((row, "", "invalid", "", "", str(exc)))
+                    results.append((row, "", "invalid", "", "", str(exc), "false"))
                     continue
                 key = keys[0]
                 found = tuple(p for k in keys for p in index_postings(k))
@@ -182,7 +188,7 @@ def screen(
                 found_in_chunk.append((len(results), number, key, hits))
             else:
                 logged.append((key, NOTHING))
-            results.append((row, number, "clear", "", "", ""))
+            results.append((row, number, "clear", "", "", "", "false"))
             if len(results) >= chunk:
                 # The chunk's log is written on a second thread while the next chunk is screened;
                 # its results leave only once that write has committed.

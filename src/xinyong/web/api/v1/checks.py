@@ -200,7 +200,7 @@ async def screen_batch(
     matter: Annotated[str, Query(max_length=64, description="The matter, e.g. flight")],
 ) -> Response:
     """Screen many numbers for one matter: CSV in, CSV out (row, number, status, measures,
-    entries, reason). Every screened number is logged on its file."""
+    entries, reason, under_objection). Every screened number is logged on its file."""
     department = department_of(key)
     if BatchFormat.from_media_type(request.headers.get("content-type", "")) is not BatchFormat.CSV:
         raise HTTPException(415, "send the numbers as text/csv")
