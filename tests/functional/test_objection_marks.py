@@ -29,6 +29,7 @@ from tests.functional.helpers import (
     run,
     sign_up,
     submit,
+    words,
 )
 from xinyong.domain.access import Role
 
@@ -226,3 +227,72 @@ def test_xinyong_screen_writes_the_mark_last(
         "under_objection",
     ]
     assert (rows[1][3], rows[1][-1]) == ("listed", "true")
+
+
+# -- the console's check page, the records API, `xinyong lists` --------------------------------
+
+
+def test_the_consoles_check_page_shows_the_mark_while_the_objection_is_open(
+    client: TestClient, court: Headers, staff: Headers
+) -> None:
+    number, name = citizen_id(born=date(1965, 8, 8)), "冯磊"
+    debt = submit(client, court, debtor_row(subject_id=number, subject_name=name))
+    assert record_listing(client, court, number).status_code == 201
+    me = sign_in(client, "desk.badge", Role.IMPLEMENTING_DEPARTMENT, "BJ-CAAC-NC")
+    ran = client.post(
+        "/console/checks",
+        data={"number": number, "matter": "flight", "csrf": me.csrf},
+        follow_redirects=False,
+    )
+    assert ran.status_code == 303, ran.text
+    location = ran.headers["location"]
+    assert "异议处理中" not in client.get(location).text
+
+    objection = object_to(client, sign_up(client, number, name), debt)["id"]
+
+    page = client.get(location)
+    assert page.status_code == 200
+    assert "异议处理中" in page.text
+    english = client.get(location, params={"lang": "en"})
+    assert "under objection" in english.text
+    decide(client, objection, staff, court)
+    closed = client.get(location, params={"lang": "zh"})
+    assert "提交反馈" in closed.text or "已反馈" in closed.text  # the page, in Chinese
+    assert "异议处理中" not in closed.text
+
+
+def test_the_records_api_carries_the_mark(client: TestClient, court: Headers) -> None:
+    number, name = citizen_id(born=date(1964, 2, 2)), "陈静"
+    debt = submit(client, court, debtor_row(subject_id=number, subject_name=name))
+    before = client.get(f"/api/v1/records/{debt}", headers=court)
+    assert before.status_code == 200, before.text
+    assert before.json()["under_objection"] is False
+
+    object_to(client, sign_up(client, number, name), debt)
+
+    after = client.get(f"/api/v1/records/{debt}", headers=court)
+    assert after.json()["under_objection"] is True
+
+
+def test_xinyong_lists_shows_the_mark_on_an_entry_resting_on_a_record_under_objection(
+    client: TestClient, court: Headers, cli_database: None
+) -> None:
+    number, name = citizen_id(born=date(1963, 12, 12)), "褚红"
+    debt = submit(client, court, debtor_row(subject_id=number, subject_name=name))
+    listed = record_listing(client, court, number)
+    assert listed.status_code == 201, listed.text
+    entry = int(listed.json()["id"])
+    person = sign_up(client, number, name)
+    shown = run("lists", "entry", str(entry))
+    assert shown.exit_code == 0, shown.output
+    assert "under objection" not in shown.output
+
+    object_to(client, person, debt)
+
+    shown = run("lists", "entry", str(entry))
+    assert shown.exit_code == 0, shown.output
+    assert f"entry {entry} COURT-DEBTORS" in words(shown.output)
+    assert "(under objection)" in shown.output
+    every = run("lists", "entries", str(person.subject_id))
+    assert every.exit_code == 0, every.output
+    assert "(under objection)" in every.output

@@ -61,8 +61,10 @@ Subject = Annotated[str, context.number_option("Citizen ID number or credit code
 def _show(view: EntryView) -> None:
     e = view.entry
     deadline = e.defence_deadline
+    marked = " [yellow](under objection)[/]" if e.under_objection else ""
     lines = [
-        f"[bold]entry {e.id}[/] {e.list_type.code} ({e.list_type.name_zh}) — {e.state.value}",
+        f"[bold]entry {e.id}[/] {e.list_type.code} ({e.list_type.name_zh}) — {e.state.value}"
+        + marked,
         f"subject {view.subject.id} {view.subject.masked_number()}; department {view.department}",
         f"grounds: {e.grounds}",
     ]

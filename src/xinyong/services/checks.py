@@ -12,7 +12,7 @@ tests call it; screening (`services/screening.py`) runs the same lookup a number
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -23,8 +23,9 @@ from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import Answer, ChangeKind, Feedback, subject_keys
 from xinyong.domain.errors import Conflict, Invalid, NotFound, NotRouted, OutsideMandate
 from xinyong.domain.index import Hit, ListingIndex, Posting, Triggers
+from xinyong.domain.lists import ListType
 from xinyong.domain.policy import Policy
-from xinyong.domain.querylog import QueryEntry, QueryKind
+from xinyong.domain.querylog import ItemKind, QueryEntry, QueryKind
 from xinyong.services.audit import misroutes_audited, record_refusal
 
 if TYPE_CHECKING:
@@ -290,17 +291,27 @@ def give_feedback(
 def check_of(
     uow: UnitOfWork,
     query_id: int,
+    list_types: Mapping[str, ListType],
     *,
     department: str | None,
     actor: str,
     refusals: UnitOfWork | None = None,
-) -> tuple[QueryEntry, list[Feedback]]:
-    """A check as logged (what it returned) and the feedback given on it; a department sees only
-    its own checks (reaching for another's is audited through `refusals`, `uow` itself unless it
+) -> tuple[QueryEntry, list[Feedback], set[int]]:
+    """A check as logged (what it returned), the feedback given on it, and which of the list
+    entries it returned are marked "under objection" now (the entry, or a record it rests on,
+    is objected to: the mark the check's answer carried, read again); a department sees only its
+    own checks (reaching for another's is audited through `refusals`, `uow` itself unless it
     only reads)."""
     with misroutes_audited(refusals or uow, actor=actor, department=department), uow:
         query = _check(uow, query_id, department, step="read")
-        return query, uow.queries.feedback_of(query_id)
+        marked: set[int] = set()
+        for entry_id in {d.id for d in query.delivered if d.kind is ItemKind.ENTRY}:
+            try:
+                if uow.entries.get(entry_id, list_types).under_objection:
+                    marked.add(entry_id)
+            except NotFound:  # deleted after its retention
+                continue
+        return query, uow.queries.feedback_of(query_id), marked
 
 
 def _check(uow: UnitOfWork, query_id: int, department: str | None, *, step: str) -> QueryEntry:

@@ -101,10 +101,11 @@ async def _check_page(
     request: Request, me: Staffer, check_id: int, *, status: int = 200, alert: str | None = None
 ) -> Response:
     platform = platform_of(request)
-    query, feedback = await run_in_threadpool(
+    query, feedback, marked = await run_in_threadpool(
         checks.check_of,
         platform.read_uow(),
         check_id,
+        platform.policy.list_types,
         department=me.department,
         actor=me.actor,
         refusals=platform.uow(),
@@ -124,6 +125,7 @@ async def _check_page(
         check_id=check_id,
         logged=query,
         measures=measures,
+        marked=marked,
         alert=alert,
     )
 

@@ -61,6 +61,9 @@ class RecordPublic(BaseModel):
     catalog_version: str
     subject: SubjectRef
     status: str
+    #: Marked "under objection" (异议处理中) while an objection to it is open, or its decision
+    #: was taken to reconsideration or to court.
+    under_objection: bool
     severity: str | None
     published: bool
     decision_date: date
@@ -88,6 +91,7 @@ class RecordPublic(BaseModel):
             catalog_version=record.catalog_version,
             subject=SubjectRef(id=record.subject_id, masked_number=mask_citizen_id(subject_number)),
             status=record.status.value,
+            under_objection=record.under_objection,
             severity=record.severity,
             published=record.published,
             decision_date=record.decision_date,
