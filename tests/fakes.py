@@ -76,7 +76,8 @@ class DuplicateKey(Exception):
 
 @dataclass
 class Revision:
-    """An earlier version of a record, kept when a resubmission replaced it."""
+    """An earlier version of a record, kept when a resubmission replaced it, under the person it
+    was about then (it stays theirs when an identity review moves the record)."""
 
     record_id: int
     content_hash: str
@@ -84,6 +85,7 @@ class Revision:
     batch_id: int | None
     received_at: datetime
     superseded_at: datetime
+    subject_id: int
 
 
 @dataclass
@@ -400,7 +402,15 @@ class FakeRecordRepository(_Repository):
         if old is None:
             raise NotFound(f"record {record_id} does not exist")
         self.store.revisions.append(
-            Revision(record_id, old.content_hash, old.fields, old.batch_id, old.received_at, at)
+            Revision(
+                record_id,
+                old.content_hash,
+                old.fields,
+                old.batch_id,
+                old.received_at,
+                at,
+                old.subject_id,
+            )
         )
         # Everything a submission carries is replaced; a revocation and the objection mark stay.
         self.store.originals[record_id] = dict(record.submission.original)

@@ -1,6 +1,7 @@
 """Records, revisions and list entries keyed by subject (hashed by it on PostgreSQL; docs/scale.md):
 one record per document still, whatever partition each person's rows are in, and every reference
-to a record follows it when an identity review finds it is another person's."""
+to a record follows it when an identity review finds it is another person's (its earlier
+versions stay the history of the person they were about: test_moved_records.py)."""
 
 from __future__ import annotations
 
@@ -50,9 +51,13 @@ def test_a_record_found_to_be_another_persons_takes_every_reference_along(
     with seeded() as uow:
         s = uow.session
         assert uow.records.get(first.record.id).subject_id == now
-        # The record's own rows follow it: its document, its earlier version.
+        # The record's own rows follow it: its document, and the reference of its earlier
+        # version, which stays the history of the person it was about then.
         assert s.scalars(select(RecordDocumentRow.subject_id)).all() == [now]
-        assert s.scalars(select(RecordRevisionRow.subject_id)).all() == [now]
+        revisions = s.execute(
+            select(RecordRevisionRow.subject_id, RecordRevisionRow.record_subject_id)
+        )
+        assert [tuple(r) for r in revisions] == [(was, now)]
         # What others filed about it keeps who filed it, and points at the record where it is.
         case = s.get(ObjectionRow, objection.id)
         assert case is not None

@@ -616,3 +616,90 @@ def test_agency_staff_come_and_go_and_keys_issued_before_name_nobody(fresh_url: 
         assert _drift(engine) == []
     finally:
         engine.dispose()
+
+
+BEFORE_REVISIONS_KEEP_SUBJECT = "d2b7f4a9c611"  # revisions followed their record when it moved
+
+
+def test_revisions_that_moved_with_their_record_go_back_to_the_person_they_were_about(
+    fresh_url: str,
+) -> None:
+    from xinyong.db.migrate import downgrade
+    from xinyong.db.records import RecordRevisionRow
+    from xinyong.db.subjects import IdentityReviewRow, SubjectRow
+
+    engine = make_engine(fresh_url)
+    at = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    moved_at = at + timedelta(days=2)
+    upgrade(engine, BEFORE_REVISIONS_KEEP_SUBJECT)
+    with engine.begin() as conn:
+        for subject_id, name in ((1, "王秀英"), (2, "张伟")):
+            conn.execute(
+                insert(table_of(SubjectRow)).values(
+                    id=subject_id, kind="person", number=f"n{subject_id}",
+                    number_hash=f"h{subject_id}", subject_key=subject_id, name=name, created_at=at,
+                )
+            )  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO departments (code, name, uscc, region_code, kind, items, updated_at)"
+                " VALUES ('BJ-AMR', '市场监管局', '11110000000021135N', '110000', 'amr', '[]', :at)"
+            ),
+            {"at": at},
+        )
+        # Record 1 was 1's; an identity review moved it to 2, taking its revisions along.
+        conn.execute(
+            insert(table_of(CreditRecordRow)).values(
+                id=1, department_code="BJ-AMR", document_number="京市监罚〔2026〕1号",
+                document_key="京市监罚〔2026〕1号", item_code="ADM-PEN-01",
+                catalog_version="2024.1",
+                subject_id=2, status="active", published=True, decision_date=date(2026, 9, 1),
+                authority_name="北京市市场监督管理局", authority_uscc="11110000000021135N",
+                fields={}, original={}, content_hash="c", source_row=1, received_at=moved_at,
+                updated_at=moved_at,
+            )
+        )  # fmt: skip
+        conn.execute(
+            insert(table_of(IdentityReviewRow)).values(
+                id=1, subject_id=1, record_id=1, record_subject_id=2, kind="subject",
+                known_value="王秀英", submitted_value="张伟", status="resolved",
+                resolution="different_person", created_at=at, resolved_at=moved_at,
+                resolved_by="centre", other_subject_id=2,
+            )
+        )  # fmt: skip
+        # 1's two versions (one replaced when the review applied the resubmission), and one
+        # that replaced 2's version after the move.
+        for revision_id, digest, superseded in (
+            (1, "a", at + timedelta(days=1)),
+            (2, "b", moved_at),
+            (3, "c0", moved_at + timedelta(days=1)),
+        ):
+            conn.execute(
+                insert(table_of(RecordRevisionRow)).values(
+                    id=revision_id, subject_id=2, record_id=1, content_hash=digest,
+                    original={}, fields={}, received_at=at, superseded_at=superseded,
+                )
+            )  # fmt: skip
+
+    def revisions() -> list[tuple[int, ...]]:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id, subject_id, record_subject_id FROM record_revisions ORDER BY id")
+            )
+            return [tuple(r) for r in rows]
+
+    try:
+        upgrade(engine)
+        assert _drift(engine) == []
+        assert revisions() == [(1, 1, 2), (2, 1, 2), (3, 2, 2)]
+        with engine.begin() as conn:  # a move now leaves the revisions with their subject
+            conn.execute(text("UPDATE credit_records SET subject_id = 1 WHERE id = 1"))
+        assert revisions() == [(1, 1, 1), (2, 1, 1), (3, 2, 1)]
+        downgrade(engine, BEFORE_REVISIONS_KEEP_SUBJECT)
+        with engine.connect() as conn:
+            back = conn.execute(text("SELECT subject_id FROM record_revisions ORDER BY id"))
+            assert back.scalars().all() == [1, 1, 1]  # each follows its record again
+        upgrade(engine)
+        assert _drift(engine) == []
+    finally:
+        engine.dispose()

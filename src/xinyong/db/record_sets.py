@@ -51,9 +51,9 @@ _DOCUMENTS = text(
     " WHERE s.id IS NULL"
 )
 _REVISIONS = text(
-    "INSERT INTO record_revisions (subject_id, record_id, content_hash, original, fields,"  # noqa: S608
-    " batch_id, received_at, superseded_at)"
-    " SELECT c.subject_id, c.id, c.content_hash, c.original, c.fields, c.batch_id,"
+    "INSERT INTO record_revisions (subject_id, record_subject_id, record_id, content_hash,"  # noqa: S608
+    " original, fields, batch_id, received_at, superseded_at)"
+    " SELECT c.subject_id, c.subject_id, c.id, c.content_hash, c.original, c.fields, c.batch_id,"
     " c.received_at, :at"
     f" FROM credit_records c JOIN {STAGE} s ON s.id = c.id AND s.subject_id = c.subject_id"
     " ORDER BY s.source_row"

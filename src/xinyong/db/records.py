@@ -128,8 +128,10 @@ class RecordDocumentRow(Base):
 
 
 class RecordRevisionRow(Base):
-    """An earlier version of a record, kept when a resubmission changed it (with its record's
-    subject: on PostgreSQL revisions are hashed by subject, beside their record)."""
+    """An earlier version of a record, kept when a resubmission changed it. `subject_id` is the
+    person it was about when it was replaced, and stays so: it is their history (on PostgreSQL
+    revisions are hashed by it). The record is referred to by its subject now
+    (`record_subject_id`), which follows the record when an identity review moves it."""
 
     __tablename__ = "record_revisions"
 
@@ -142,8 +144,9 @@ class RecordRevisionRow(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     superseded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    record_subject_id: Mapped[int] = mapped_column(BigId)
 
-    __table_args__ = (record_reference("subject_id", "record_id"),)
+    __table_args__ = (record_reference("record_subject_id", "record_id"),)
 
 
 def record_values(record: NewRecord, at: datetime) -> dict[str, Any]:
@@ -294,6 +297,7 @@ class SqlRecordRepository:
         self.session.add(
             RecordRevisionRow(
                 subject_id=row.subject_id,
+                record_subject_id=row.subject_id,
                 record_id=row.id,
                 content_hash=row.content_hash,
                 original=row.original,
@@ -303,7 +307,7 @@ class SqlRecordRepository:
                 superseded_at=at,
             )
         )
-        self.session.flush()  # kept under the record's key, which follows it if its subject moves
+        self.session.flush()  # kept under its subject now, whoever the record is about later
         for key, value in values.items():
             setattr(row, key, value)
         self.session.flush()
