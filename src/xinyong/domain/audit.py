@@ -70,9 +70,12 @@ class EventTag(StrEnum):
     #: Testing or expert review stopped an objection's clock; it ended, the deadline moved.
     OBJECTION_PAUSED = "objection:paused"
     OBJECTION_RESUMED = "objection:resumed"
+    #: An identity review moved the record to another person: the filer's case closed undecided.
+    OBJECTION_CLOSED = "objection:closed_not_about_subject"
     REPAIR_APPLIED = "repair:applied"
     REPAIR_ACCEPTED = "repair:accepted"
     REPAIR_DECIDED = "repair:decided"
+    REPAIR_CLOSED = "repair:closed_not_about_subject"
     RECORD_EXPIRED = "record:expired"
     RECORD_DISPLAY_HELD = "record:display_follows_listing"
     RECORD_DELETED = "record:deleted_after_retention"

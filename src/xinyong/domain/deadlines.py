@@ -124,6 +124,8 @@ class NoticeKind(StrEnum):
     DEADLINE_MOVED = "deadline_moved"
     #: A deadline stands still (an objection's, for testing or expert review).
     DEADLINE_STOPPED = "deadline_stopped"
+    #: A case closed undecided: its record was found to be another person's.
+    CASE_CLOSED = "case_closed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,10 @@ MAX_CHALLENGE_REFERENCE = 100
 #: What stops an objection's clock: testing or inspection (检验检测) and expert review (专家评审);
 #: the working days they take are not counted toward the deadline that runs.
 PAUSE_KINDS = ("testing", "expert_review")
+#: How a case closes when no one decides it: the record it is about was found to be another
+#: person's (an identity review moved it to them), so the person who filed it has nothing left
+#: to object to or to repair. Not one of the policy's outcomes: no department chooses it.
+NOT_ABOUT_SUBJECT = "not_about_subject"
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +222,24 @@ class Objection:
         else:
             self.decided_at = at
             self.decided_by = by
+        self.status = ObjectionStatus.DECIDED
+
+    def close_not_about_subject(self, *, reasons: str, by: str, at: datetime) -> None:
+        """Close the case undecided (`NOT_ABOUT_SUBJECT`): its record is another person's now.
+        A paused clock stops with it; a case decided and not challenged stays as it was."""
+        if self.status is ObjectionStatus.DECIDED:
+            raise Conflict(f"objection {self.id} was decided already")
+        if self.record_id is None:
+            raise Conflict(f"objection {self.id} is about a list entry, not a record")
+        self.outcome = NOT_ABOUT_SUBJECT
+        self.outcome_reasons = reasons.strip()
+        if self.status is ObjectionStatus.CHALLENGED and self.challenge is not None:
+            self.challenge = replace(self.challenge, concluded_at=at, concluded_by=by)
+        else:
+            self.decided_at = at
+            self.decided_by = by
+        self.paused_since = None
+        self.pause_kind = None
         self.status = ObjectionStatus.DECIDED
 
     def due(self) -> Deadline:

@@ -14,7 +14,7 @@ from typing import Any
 from xinyong.domain.calendar import Deadline
 from xinyong.domain.errors import CatalogError, Conflict, Invalid, NotAllowed
 from xinyong.domain.figures import whole_number
-from xinyong.domain.objections import CaseStep
+from xinyong.domain.objections import NOT_ABOUT_SUBJECT, CaseStep
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,18 @@ class RepairStatus(StrEnum):
     ACCEPTED = "accepted"
     REPAIRED = "repaired"
     REFUSED = "refused"
+    #: Closed undecided: the record was found to be another person's (an identity review).
+    NOT_ABOUT_SUBJECT = NOT_ABOUT_SUBJECT
+
+
+#: Where an application still waits for the applicant or the department.
+OPEN_REPAIR = frozenset(
+    {RepairStatus.APPLIED, RepairStatus.MISSING_MATERIALS, RepairStatus.ACCEPTED}
+)
+#: Where an application ended: decided, or closed because its record is another person's.
+CLOSED_REPAIR = frozenset(
+    {RepairStatus.REPAIRED, RepairStatus.REFUSED, RepairStatus.NOT_ABOUT_SUBJECT}
+)
 
 
 class RepairedByTheCourt(NotAllowed):
@@ -152,8 +164,23 @@ class Repair:
             )
         self.status = RepairStatus.ACCEPTED
 
+    @property
+    def is_open(self) -> bool:
+        """Whether the application still waits: applied, lacking materials, or accepted."""
+        return self.status in OPEN_REPAIR
+
+    def close_not_about_subject(self, *, reasons: str, by: str, at: datetime) -> None:
+        """Close the application undecided (`NOT_ABOUT_SUBJECT`): its record is another
+        person's now, so there is nothing of the applicant's to repair."""
+        if not self.is_open:
+            raise Conflict(f"repair {self.id} was {self.status.value} already")
+        self.status = RepairStatus.NOT_ABOUT_SUBJECT
+        self.reasons = reasons.strip()
+        self.decided_at = at
+        self.decided_by = by
+
     def decide(self, *, repaired: bool, reasons: str, by: str, at: datetime) -> None:
-        if self.status in (RepairStatus.REPAIRED, RepairStatus.REFUSED):
+        if self.status in CLOSED_REPAIR:
             raise Conflict(f"repair {self.id} was decided already")
         if self.missing:
             raise Conflict(f"repair {self.id} still lacks: {'; '.join(self.missing)}")
@@ -171,7 +198,7 @@ class Repair:
     def steps(self) -> tuple[CaseStep, ...]:
         """The timeline: applied; accepted (by `accept_due`); the decision, which the applicant
         hears by `feedback_due`."""
-        decided = self.status in (RepairStatus.REPAIRED, RepairStatus.REFUSED)
+        decided = self.status in CLOSED_REPAIR
         accepted = decided or self.status is RepairStatus.ACCEPTED
         return (
             CaseStep("applied", True, self.applied_at),

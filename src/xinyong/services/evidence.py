@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.errors import Conflict, Invalid, NotFound, NotRouted, NotYours
 from xinyong.domain.objections import Objection, ObjectionStatus
-from xinyong.domain.repairs import Repair, RepairStatus
+from xinyong.domain.repairs import CLOSED_REPAIR, Repair
 from xinyong.services.audit import misroutes_audited
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def _case(uow: UnitOfWork, case_type: CaseType, case_id: int) -> Objection | Rep
 
 
 #: A case in one of these states is decided: what it was decided on is what stays with it.
-DECIDED = frozenset({ObjectionStatus.DECIDED, RepairStatus.REPAIRED, RepairStatus.REFUSED})
+DECIDED = frozenset({ObjectionStatus.DECIDED, *CLOSED_REPAIR})
 
 
 def _own_case(

@@ -1,5 +1,6 @@
 """Identity reviews decided: a held record released or kept withheld, a flagged number
-confirmed or its record withheld, a resubmission under another person applied or dropped."""
+confirmed or its record withheld, a resubmission under another person applied (the cases the
+person it named before filed about it closed: `services/moved_records.py`) or dropped."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from xinyong.services.list_bases import (
     entries_resting_on,
     restore_listings_on,
 )
+from xinyong.services.moved_records import close_cases_of_moved_record
 from xinyong.services.record_holds import identity_notices
 
 if TYPE_CHECKING:
@@ -49,6 +51,10 @@ def resolve_identity_review(
             # The document is about the person the resubmission named: it moves to them, and
             # whoever received it about the person it named before is told it was corrected.
             uow.reviews.apply_pending(review_id, at=at)
+            # What the person it named before filed about it is no longer theirs to pursue.
+            close_cases_of_moved_record(
+                uow, policy, record.id, was=record.subject_id, review_id=review_id, actor=actor
+            )
             detail = (
                 f"{record.item_code} {record.document_number}: resubmitted by"
                 f" {record.department} about another person, as an identity review confirmed;"

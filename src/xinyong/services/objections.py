@@ -46,15 +46,19 @@ class ObjectionRepository(Protocol):
 _MARK = {True: EventKind.OBJECTION_MARK_SET, False: EventKind.OBJECTION_MARK_CLEARED}
 
 
-def _set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: bool) -> None:
-    """Mark (or unmark) the contested item and every listing resting on it; checks follow."""
+def set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: bool) -> None:
+    """Mark (or unmark) the contested item and every listing resting on it; checks follow. An
+    item stays marked while another objection to it is open: the filer's, or (for a record an
+    identity review moved to another person) that of the person it is about now."""
     now = uow.now()
     entries: list[ListEntry] = []
     if objection.record_id is not None:
         record = uow.records.get(objection.record_id)
+        filers = {objection.subject_id, record.subject_id}
         others = [
             o
-            for o in uow.objections.of_subject(objection.subject_id)
+            for filer in sorted(filers)
+            for o in uow.objections.of_subject(filer)
             if o.id != objection.id and o.record_id == record.id and o.keeps_mark
         ]
         if not marked and others:
@@ -176,7 +180,7 @@ def file_objection(
                 content=content,
                 at=now,
             )
-        _set_mark(uow, policy, objection, marked=True)
+        set_mark(uow, policy, objection, marked=True)
         _tell(uow, policy, objection, FeedKind.UNDER_OBJECTION, ground)
         uow.audit.add(
             AuditEvent(
@@ -381,7 +385,7 @@ def challenge_objection(
         now = uow.now()
         objection.challenge_decision(kind, reference=reference, by=actor, at=now)
         uow.objections.save(objection)
-        _set_mark(uow, policy, objection, marked=True)
+        set_mark(uow, policy, objection, marked=True)
         _tell(uow, policy, objection, FeedKind.UNDER_OBJECTION, kind)
         uow.audit.add(
             AuditEvent(
@@ -429,7 +433,7 @@ def decide_objection(
         today = business_date(now)
         objection.decide(outcome, reasons=reasons, by=actor, at=now, rules=policy.objections)
         uow.objections.save(objection)
-        _set_mark(uow, policy, objection, marked=False)
+        set_mark(uow, policy, objection, marked=False)
         if outcome == "stop_display" and objection.record_id is not None:
             record = uow.records.get(objection.record_id)
             record.stop_display(at=now)

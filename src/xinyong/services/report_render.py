@@ -83,6 +83,7 @@ TERMS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "accepted": ("已受理", "accepted"),
         "repaired": ("已修复", "repaired"),
         "refused": ("不予修复", "refused"),
+        "not_about_subject": ("经身份核查不属于本人，已终止", "closed: not about you"),
     },
     "outcome": {
         "correct": ("更正", "corrected"),
@@ -92,6 +93,10 @@ TERMS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "reject": ("不予更正", "not corrected"),
         "repaired": ("修复成功", "repaired"),
         "refused": ("不予修复", "refused"),
+        "not_about_subject": (
+            "经身份核查，该信息属于他人，终止办理",
+            "closed: an identity review found the record is another person's",
+        ),
     },
     "query_kind": {
         "check": ("核查", "check"),

@@ -40,7 +40,8 @@ LIST_KIND = {
     "good_credit": _("守信激励名单"),
 }
 
-#: Objection grounds and outcomes (policy/rights.toml [objections]).
+#: Objection grounds and outcomes (policy/rights.toml [objections]; and the closing no one
+#: decides, domain/objections.py NOT_ABOUT_SUBJECT).
 GROUND = {
     "error_or_omission": _("信息存在错误、遗漏"),
     "shown_after_period": _("超过公示期限仍在公示"),
@@ -54,6 +55,7 @@ OUTCOME = {
     "stop_display": _("停止公示"),
     "remove_from_list": _("移出名单"),
     "reject": _("不予更正"),
+    "not_about_subject": _("经身份核查，该信息属于他人，终止办理"),
 }
 
 #: Where a case stands (domain/objections.py ObjectionStatus, domain/repairs.py RepairStatus).
@@ -67,6 +69,7 @@ CASE_STATUS = {
     "accepted": _("已受理"),
     "repaired": _("已修复"),
     "refused": _("不予修复"),
+    "not_about_subject": _("经身份核查不属于本人，已终止"),
 }
 
 #: How an objection's decision was challenged (domain/objections.py CHALLENGE_KINDS).

@@ -1,0 +1,77 @@
+"""A record an identity review moved to another person: what the person it named before filed
+about it closes undecided (`not_about_subject`), each case told to them and audited, and the
+record's "under objection" mark stays only for an objection of the person it is about now."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from xinyong.domain.audit import AuditEvent, EventTag
+from xinyong.domain.deadlines import Notice, NoticeKind
+from xinyong.domain.objections import NOT_ABOUT_SUBJECT, Objection, ObjectionStatus
+from xinyong.domain.policy import Policy
+from xinyong.domain.repairs import Repair
+from xinyong.services.objections import set_mark
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+def close_cases_of_moved_record(
+    uow: UnitOfWork,
+    policy: Policy,
+    record_id: int,
+    *,
+    was: int,
+    review_id: int,
+    actor: str,
+) -> list[Objection | Repair]:
+    """Close the open objections and repair applications that `was` (the person the record
+    named before the review moved it) filed about record `record_id`: each with the closing
+    reason `not_about_subject`, a notice to that person (`case_closed`) and an audit event; then
+    lift the record's mark unless the person it is about now objects to it. Return the cases
+    closed. Runs in the caller's transaction, after the record moved."""
+    now = uow.now()
+    reasons = (
+        f"record {record_id} was found to be another person's by identity review {review_id};"
+        " it is no longer in your file, so this case is closed without a decision"
+    )
+    closed: list[Objection | Repair] = []
+    objections = [
+        o
+        for o in uow.objections.of_subject(was)
+        if o.record_id == record_id and o.status is not ObjectionStatus.DECIDED
+    ]
+    for objection in objections:
+        objection.close_not_about_subject(reasons=reasons, by=actor, at=now)
+        uow.objections.save(objection)
+        closed.append(objection)
+    for repair in uow.repairs.of_subject(was):
+        if repair.record_id == record_id and repair.is_open:
+            repair.close_not_about_subject(reasons=reasons, by=actor, at=now)
+            uow.repairs.save(repair)
+            closed.append(repair)
+    for case in closed:
+        what = "objection" if isinstance(case, Objection) else "repair"
+        uow.deadlines.add_notice(
+            Notice(
+                was, NoticeKind.CASE_CLOSED, what, case.id or 0, f"{what} {case.id}: {reasons}", now
+            )
+        )
+        uow.audit.add(
+            AuditEvent(
+                EventTag.OBJECTION_CLOSED if what == "objection" else EventTag.REPAIR_CLOSED,
+                actor,
+                what,
+                str(case.id),
+                now,
+                subject_id=was,
+                reason=NOT_ABOUT_SUBJECT,
+                data={"record_id": record_id, "identity_review": review_id},
+            )
+        )
+    if objections:
+        # Every objection of the person it named before is closed now: the record (and the
+        # listings resting on it) stay marked only for an objection of the person it is about.
+        set_mark(uow, policy, objections[-1], marked=False)
+    return closed
