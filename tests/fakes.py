@@ -47,7 +47,7 @@ from xinyong.domain.exchange import Entity
 from xinyong.domain.feed import Acknowledgement, FeedItem
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import IN_PROCEDURE, EntryState, ListEntry, ListType, shown_between
-from xinyong.domain.objections import Objection, ObjectionStatus
+from xinyong.domain.objections import NOT_ABOUT_SUBJECT, Objection, ObjectionStatus
 from xinyong.domain.publication import SearchTerm, TermKind, published_name_matches
 from xinyong.domain.querylog import NOTHING, QueryEntry, QueryKind
 from xinyong.domain.records import CreditRecord, RecordStatus, Submission, document_key
@@ -1461,12 +1461,13 @@ class FakeStatisticsQueries(_Repository):
                 stopped=o.paused_since is not None,
             )
             for o in self.store.objections.values()
-            if o.decided_at is None or o.decided_at >= since
+            if (o.decided_at is None or o.decided_at >= since) and o.outcome != NOT_ABOUT_SUBJECT
         ]
         return found + [
             Due("repair", p.department, p.feedback_due.day, p.decided_at)
             for p in self.store.repairs.values()
-            if p.decided_at is None or p.decided_at >= since
+            if (p.decided_at is None or p.decided_at >= since)
+            and p.status is not RepairStatus.NOT_ABOUT_SUBJECT
         ]
 
     def feedback(self, *, since: datetime) -> list[FeedbackCount]:

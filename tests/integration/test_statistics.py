@@ -21,7 +21,8 @@ from xinyong.domain.querylog import (
 )
 from xinyong.services import checks, objections, repairs, statistics
 from xinyong.services.departments import sync_departments
-from xinyong.services.records import Stored, submit_record
+from xinyong.services.records import Stored, resolve_identity_review, submit_record
+from xinyong.services.subjects import list_identity_reviews
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 COMMITMENT = "本人承诺已缴清罚款并停止违法行为，今后诚信守法经营，如有违反愿承担相应责任。"
@@ -127,3 +128,37 @@ def test_the_sql_statistics_are_the_fakes(seeded: Callable[[], Any], policy: Pol
     assert feedback.rows == (("BJ-CAAC-NC", 3, 2, 67),)
     # BJ-AMR and the civil-aviation desk are both in Beijing's region (policy/departments.toml).
     assert regions.rows == (("110000 北京市", 1, 5, 1, 0, 0, 1, 0, 0, 3, 2),)
+
+
+def _moved_cases(uow: Callable[[], Any], policy: Policy) -> None:
+    """A fine of May with its person's objection and repair application, then found by an
+    identity review to be another person's: both cases close undecided (not_about_subject)."""
+    row = penalty_row(subject_id=citizen_id(), decision_date="2026-05-04")
+    stored = submit_record(uow(), policy, row, department="BJ-AMR", actor="clerk")
+    a, record_id = stored.record.subject_id, stored.record.id
+    objections.file_objection(
+        uow(), policy, subject_id=a, record_id=record_id, entry_id=None,
+        ground="error_or_omission", reasons="不是我", actor="account:1",
+    )  # fmt: skip
+    repairs.apply_for_repair(
+        uow(), policy, subject_id=a, record_id=record_id, obligations_performed=True,
+        commitment=COMMITMENT, actor="account:1",
+    )  # fmt: skip
+    moved = {**row, "subject_id": citizen_id(), "subject_name": "张伟"}
+    submit_record(uow(), policy, moved, department="BJ-AMR", actor="clerk")
+    [review] = list_identity_reviews(uow())
+    resolve_identity_review(uow(), policy, review.id, same_person=False, note="核对", actor="c")
+
+
+def test_cases_closed_because_their_record_is_another_persons_count_for_no_department(
+    seeded: Callable[[], Any], policy: Policy
+) -> None:
+    _moved_cases(seeded, policy)
+    fake = FakeUnitOfWork(at=NOW)
+    sync_departments(fake, policy.departments, actor="test")
+    _moved_cases(lambda: fake, policy)
+    since = NOW - timedelta(days=366)
+    later = (NOW + timedelta(days=30)).date()  # past every deadline the two cases had
+    sql = statistics.cases_on_time(seeded(), since=since, today=later)
+    assert sql.rows == statistics.cases_on_time(fake, since=since, today=later).rows
+    assert sql.rows == (("objection", 0, 0, 0, 0), ("repair", 0, 0, 0, 0))

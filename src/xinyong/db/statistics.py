@@ -11,6 +11,7 @@ from xinyong.db.objections import ObjectionRow
 from xinyong.db.querylog import CheckFeedbackRow, QueryRow
 from xinyong.db.records import CreditRecordRow
 from xinyong.db.repairs import RepairRow
+from xinyong.domain.objections import NOT_ABOUT_SUBJECT
 from xinyong.domain.querylog import NOTHING, REFUSED, QueryKind
 from xinyong.services.statistics import Due, FeedbackCount, MonthCount
 
@@ -41,17 +42,23 @@ class SqlStatisticsQueries:
 
     def decided_cases(self, *, since: datetime) -> list[Due]:
         o, p = ObjectionRow, RepairRow
+        # A case closed because its record was found to be another person's was decided by
+        # nobody: it counts neither for nor against a department.
         objections = self.session.execute(
             select(
                 o.department_code,
                 func.coalesce(o.source_due, o.centre_due),
                 o.decided_at,
                 o.paused_since,
-            ).where(or_(o.decided_at.is_(None), o.decided_at >= since))
+            ).where(
+                or_(o.decided_at.is_(None), o.decided_at >= since),
+                or_(o.outcome.is_(None), o.outcome != NOT_ABOUT_SUBJECT),
+            )
         )
         repairs = self.session.execute(
             select(p.department_code, p.feedback_due, p.decided_at).where(
-                or_(p.decided_at.is_(None), p.decided_at >= since)
+                or_(p.decided_at.is_(None), p.decided_at >= since),
+                p.status != NOT_ABOUT_SUBJECT,
             )
         )
         return [
