@@ -19,7 +19,10 @@ from tests.functional.helpers import (
     assert_problem,
     auth,
     feed,
+    object_to,
     on,
+    record_in,
+    report,
     sign_up,
     submit,
 )
@@ -213,3 +216,35 @@ def test_the_feed_schema_names_what_an_identity_review_tells(client: TestClient)
     kind = schema["FeedItemPublic"]["properties"]["kind"]
     kinds = schema[kind["$ref"].rsplit("/", 1)[1]]["enum"] if "$ref" in kind else kind["enum"]
     assert {"identity_hold", "withheld", "released", "corrected", "revoked"} <= set(kinds)
+
+
+def test_a_record_moved_to_another_person_closes_the_first_persons_objection_and_tells_them(
+    client: TestClient, amr: Headers, every_scope: Headers
+) -> None:
+    row = penalty_row(subject_id=citizen_id(born=date(1984, 7, 7)), subject_name="王秀英")
+    record_id = submit(client, amr, row)
+    first = sign_up(client, str(row["subject_id"]), "王秀英")
+    objection = object_to(client, first, record_id)
+    assert record_in(report(client, first), record_id)["under_objection"] is True
+
+    other = citizen_id(born=date(1990, 1, 1))
+    resent = client.post(
+        "/api/v1/records", json={**row, "subject_id": other, "subject_name": "赵敏"}, headers=amr
+    )
+    assert resent.json()["held_for_identity_review"] is True
+    _decide(client, every_scope, record_id, same_person=False)
+
+    [closed] = client.get("/api/v1/me/objections", headers=first.headers).json()
+    assert (closed["id"], closed["status"]) == (objection["id"], "decided")
+    assert closed["outcome"] == "not_about_subject"
+    notices = client.get("/api/v1/me/notices", headers=first.headers).json()
+    assert [(n["kind"], n["entity_type"], n["entity_id"]) for n in notices] == [
+        ("case_closed", "objection", objection["id"])
+    ]
+    assert other not in str(notices)  # the other person is never named to the first
+    mine = report(client, first)
+    assert [r["id"] for r in mine["records"]] == []
+    second = sign_up(client, other, "赵敏")
+    theirs = report(client, second)
+    assert record_in(theirs, record_id)["under_objection"] is False
+    assert client.get("/api/v1/me/notices", headers=second.headers).json() == []
