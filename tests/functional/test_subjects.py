@@ -242,6 +242,13 @@ def test_a_record_moved_to_another_person_closes_the_first_persons_objection_and
         ("case_closed", "objection", objection["id"])
     ]
     assert other not in str(notices)  # the other person is never named to the first
+    [said] = notices
+    assert said["data"]["change"] == "closed"
+    assert said["text"].startswith(f"异议 {objection['id']}：身份核查")  # in the person's language
+    assert f"信用记录 {record_id} 属于他人" in said["text"]
+    english = client.get("/api/v1/me/notices", params={"lang": "en"}, headers=first.headers)
+    assert english.json()[0]["text"] == said["detail"]
+    assert said["detail"].startswith(f"objection {objection['id']}: record {record_id} was found")
     mine = report(client, first)
     assert [r["id"] for r in mine["records"]] == []
     second = sign_up(client, other, "赵敏")

@@ -618,7 +618,7 @@ def test_agency_staff_come_and_go_and_keys_issued_before_name_nobody(fresh_url: 
         engine.dispose()
 
 
-BEFORE_REVISIONS_KEEP_SUBJECT = "d2b7f4a9c611"  # revisions followed their record when it moved
+BEFORE_REVISIONS_KEEP_SUBJECT = "7a3c9e5d1b28"  # revisions followed their record when it moved
 
 
 def test_revisions_that_moved_with_their_record_go_back_to_the_person_they_were_about(

@@ -113,3 +113,15 @@ def test_a_code_without_words_is_shown_as_it_is() -> None:
     assert say(data, "en") == (
         "new kind: stopped on 2026-11-23 for audit visit; the working days it takes are not counted"
     )
+
+
+def test_a_case_closed_by_an_identity_review_names_the_case_the_record_and_the_review() -> None:
+    data = {"change": "closed", "record": 7, "review": 3, "case": "repair", "case_id": 12}
+    assert say(data, "zh") == (
+        "信用修复申请 12：身份核查 3 认定信用记录 7 属于他人，"
+        "该记录已不在您的档案中，本件不作决定，予以终结。"
+    )
+    assert say(data, "en") == (
+        "repair 12: record 7 was found to be another person's by identity review 3; it is no"
+        " longer in your file, so this case is closed without a decision"
+    )

@@ -11,6 +11,7 @@ from xinyong.domain.deadlines import Notice, NoticeKind
 from xinyong.domain.objections import NOT_ABOUT_SUBJECT, Objection, ObjectionStatus
 from xinyong.domain.policy import Policy
 from xinyong.domain.repairs import Repair
+from xinyong.services.notice_words import CLOSED_REASONS, detail_of
 from xinyong.services.objections import set_mark
 
 if TYPE_CHECKING:
@@ -32,10 +33,8 @@ def close_cases_of_moved_record(
     lift the record's mark unless the person it is about now objects to it. Return the cases
     closed. Runs in the caller's transaction, after the record moved."""
     now = uow.now()
-    reasons = (
-        f"record {record_id} was found to be another person's by identity review {review_id};"
-        " it is no longer in your file, so this case is closed without a decision"
-    )
+    closing = {"change": "closed", "record": record_id, "review": review_id}
+    reasons = CLOSED_REASONS.format(record=record_id, review=review_id)
     closed: list[Objection | Repair] = []
     objections = [
         o
@@ -53,10 +52,9 @@ def close_cases_of_moved_record(
             closed.append(repair)
     for case in closed:
         what = "objection" if isinstance(case, Objection) else "repair"
+        said = {**closing, "case": what, "case_id": case.id or 0}
         uow.deadlines.add_notice(
-            Notice(
-                was, NoticeKind.CASE_CLOSED, what, case.id or 0, f"{what} {case.id}: {reasons}", now
-            )
+            Notice(was, NoticeKind.CASE_CLOSED, what, case.id or 0, detail_of(said), now, data=said)
         )
         uow.audit.add(
             AuditEvent(

@@ -1,8 +1,9 @@
 """What a notice in a person's file says, in Chinese or English, from what it records.
 
 A notice (domain/deadlines.py `Notice`) keeps what happened as data: which deadline, how it
-changed (`stopped`, `resumed`, `recounted`), the days and why. Its words are written here, once
-for both languages, so the portal, the printed report and the API say the same thing in the
+changed (`stopped`, `resumed`, `recounted`), the days and why; or which case closed (`closed`:
+an identity review found its record another person's). Its words are written here, once for both
+languages, so the portal, the printed report and the API say the same thing in the
 reader's language. The English sentence is also kept with the notice as its `detail` (the form
 every notice had before they kept data), and a notice without data is shown by that sentence.
 """
@@ -30,6 +31,20 @@ DEADLINES: Final[Mapping[str, tuple[str, str]]] = {
 PAUSES: Final[Mapping[str, tuple[str, str]]] = {
     "testing": ("检验检测", "testing"),
     "expert_review": ("专家评审", "expert review"),
+}
+
+
+#: What a case closed by an identity review's move says (the English sentence, kept as the case's
+#: reasons too); `record` and `review` are ids.
+CLOSED_REASONS: Final = (
+    "record {record} was found to be another person's by identity review {review};"
+    " it is no longer in your file, so this case is closed without a decision"
+)
+
+#: The cases a person files: (Chinese, English).
+CASES: Final[Mapping[str, tuple[str, str]]] = {
+    "objection": ("异议", "objection"),
+    "repair": ("信用修复申请", "repair"),
 }
 
 
@@ -73,6 +88,15 @@ def say(data: Mapping[str, object] | None, lang: str) -> str | None:
             f"{what}: moved from {was} to {now}; it was counted Monday to Friday and is now"
             " counted on the official calendar"
         )
+    if change == "closed":
+        case = f"{_word(CASES, data.get('case'), zh)} {data.get('case_id')}"
+        record, review = data.get("record"), data.get("review")
+        if zh:
+            return (
+                f"{case}：身份核查 {review} 认定信用记录 {record} 属于他人，"
+                "该记录已不在您的档案中，本件不作决定，予以终结。"
+            )
+        return f"{case}: {CLOSED_REASONS.format(record=record, review=review)}"
     return None
 
 

@@ -48,8 +48,7 @@ _MARK = {True: EventKind.OBJECTION_MARK_SET, False: EventKind.OBJECTION_MARK_CLE
 
 def set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: bool) -> None:
     """Mark (or unmark) the contested item and every listing resting on it; checks follow. An
-    item stays marked while another objection to it is open: the filer's, or (for a record an
-    identity review moved to another person) that of the person it is about now."""
+    item stays marked while another open objection to it holds it (the filer's, or its person's)."""
     now = uow.now()
     entries: list[ListEntry] = []
     if objection.record_id is not None:

@@ -13,7 +13,7 @@ resolved when or after the revision was written.
 Downgrading makes every revision follow its record again (`subject_id` = `record_subject_id`).
 
 Revision ID: f1a8c3e5b702
-Revises: d2b7f4a9c611
+Revises: 7a3c9e5d1b28
 Create Date: 2026-12-03 08:00:00.000000
 """
 
@@ -25,7 +25,7 @@ from alembic import op
 from xinyong.db.types import BigId
 
 revision = "f1a8c3e5b702"
-down_revision = "d2b7f4a9c611"
+down_revision = "7a3c9e5d1b28"
 branch_labels = None
 depends_on = None
 
