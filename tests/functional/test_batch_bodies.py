@@ -100,6 +100,18 @@ def test_a_header_naming_no_catalog_column_stores_nothing(
     assert _stored(seeded) == (0, 0)
 
 
+def test_a_cell_past_the_limit_is_refused_naming_its_line_and_stores_nothing(
+    client: TestClient, writer: dict[str, str], seeded: UowFactory
+) -> None:
+    rows = [penalty_row() for _ in range(3)]
+    rows[1]["violation"] = "x" * (1024 * 1024 + 1)
+    response = client.post("/api/v1/records/batch", content=as_csv(rows), headers={**writer, **CSV})
+    detail = assert_problem(response, 422)["detail"]
+    assert detail.startswith("line 3 (row 2): a cell holds more than 1048576 characters")
+    assert detail.endswith("; nothing was stored")
+    assert _stored(seeded) == (0, 0)
+
+
 def test_a_batch_failing_part_way_names_its_batch_and_what_was_committed(
     make_client: ClientFactory,
     writer: dict[str, str],

@@ -155,6 +155,33 @@ def test_resending_a_batch_adds_nothing(
     assert summary["batch_id"] != first.json()["batch_id"]
 
 
+@pytest.mark.parametrize(("encode", "media"), [(as_csv, CSV), (as_json_lines, JSON_LINES)])
+def test_a_second_row_for_one_document_is_refused_naming_the_row_it_repeats(
+    client: TestClient, writer: dict[str, str], encode: Any, media: dict[str, str]
+) -> None:
+    """Two rows of one body for one record: the later one used to overwrite the earlier,
+    unseen (an `updated` record, no reason given). Now the first is stored as it was sent and
+    the second refused, naming its row, the field and the row it repeats."""
+    rows = [penalty_row() for _ in range(3)]
+    rows.append(penalty_row(document_number=rows[0]["document_number"], fine_amount="9000"))
+    response = client.post(
+        "/api/v1/records/batch", content=encode(rows), headers={**writer, **media}
+    )
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["accepted"], summary["updated"], summary["rejected"]) == (3, 0, 1)
+    [error] = summary["errors"]
+    assert (error["row"], error["field"], error["code"], error["parts"]) == (
+        4,
+        "document_number",
+        "duplicate_in_batch",
+        {"first": "1"},
+    )
+    assert error["reason"].startswith("duplicate of row 1: ")
+    stored = client.get(f"/api/v1/batches/{summary['batch_id']}", headers=writer).json()
+    assert stored["errors"] == summary["errors"]
+
+
 def test_a_batch_can_be_read_back_with_its_counts_and_errors(
     client: TestClient, writer: dict[str, str]
 ) -> None:
@@ -267,6 +294,40 @@ def test_ingesting_a_file_reports_each_refused_row_and_writes_them_beside_it(
     assert refused[1]["field"] == "subject_id"
     assert "check character" in refused[1]["reason"]
     assert refused[0]["document_number"] == rows[1]["document_number"]
+
+
+def test_a_file_with_two_rows_for_one_document_refuses_the_second_in_its_rejects(
+    migrated: str, tmp_path: Path
+) -> None:
+    rows = [penalty_row() for _ in range(3)]
+    rows.append(penalty_row(document_number=rows[1]["document_number"], fine_amount="9000"))
+    path = tmp_path / "amr.csv"
+    path.write_bytes(as_csv(rows))
+    result = run("ingest", str(path), "--department", "BJ-AMR", "--json")
+    assert result.exit_code == 1, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["accepted"], summary["updated"], summary["rejected"]) == (3, 0, 1)
+    with path.with_name("amr.rejects.csv").open(encoding="utf-8-sig", newline="") as fh:
+        [refused] = list(csv.DictReader(fh))
+    assert (refused["row"], refused["field"], refused["code"]) == (
+        "4",
+        "document_number",
+        "document_number: duplicate_in_batch",
+    )
+    assert refused["reason"].startswith("document_number: duplicate of row 2: ")
+    assert refused["fine_amount"] == "9000"
+
+
+def test_a_file_with_a_cell_past_the_limit_is_stopped_naming_its_line(
+    migrated: str, tmp_path: Path
+) -> None:
+    rows = [penalty_row() for _ in range(3)]
+    rows[2]["violation"] = "x" * (1024 * 1024 + 1)
+    path = tmp_path / "amr.csv"
+    path.write_bytes(as_csv(rows))
+    result = run("ingest", str(path), "--department", "BJ-AMR")
+    assert result.exit_code == 2, result.output
+    assert "line 4 (row 3): a cell holds more than 1048576 characters" in words(result.output)
 
 
 def test_the_reject_file_and_the_json_summary_name_each_refused_rows_code(

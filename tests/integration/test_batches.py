@@ -18,7 +18,7 @@ from xinyong.db.subjects import IdentityReviewRow, SubjectRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain import vault
 from xinyong.domain.audit import EventTag
-from xinyong.domain.batches import BatchSource
+from xinyong.domain.batches import BatchSource, IngestSummary
 from xinyong.domain.errors import Invalid
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus
@@ -102,13 +102,57 @@ def test_a_changed_resubmission_updates_and_keeps_the_old_version(
         assert stored.severity == "serious"
 
 
-def test_the_same_document_twice_in_one_chunk_is_one_record(
+@pytest.mark.parametrize("chunk_rows", [10, 1], ids=["one chunk", "two chunks"])
+def test_the_same_document_twice_in_one_batch_is_stored_once_and_the_second_refused(
+    seeded: UowFactory, policy: Policy, chunk_rows: int
+) -> None:
+    """The second row used to overwrite the first (counted `updated`, nothing said)."""
+    row = penalty_row(fine_amount="100")
+    summary = _ingest(seeded, policy, [row, {**row, "fine_amount": "200"}], chunk_rows=chunk_rows)
+    assert (summary.accepted, summary.updated, summary.rejected) == (1, 0, 1)
+    assert [(e.row, e.field, e.code, e.parts) for e in summary.errors] == [
+        (2, "document_number", "duplicate_in_batch", (("first", "1"),))
+    ]
+    uow = seeded()
+    with uow:
+        stored = uow.session.scalars(select(CreditRecordRow)).one()
+        assert stored.fields["fine_amount"] == "100.00"
+    assert _count(seeded, RecordRevisionRow) == 0
+
+
+def test_a_resumed_file_batch_refuses_a_duplicate_of_a_row_committed_before_it_stopped(
     seeded: UowFactory, policy: Policy
 ) -> None:
-    row = penalty_row(fine_amount="100")
-    summary = _ingest(seeded, policy, [row, {**row, "fine_amount": "200"}], chunk_rows=10)
-    assert (summary.accepted, summary.updated) == (1, 1)
-    assert _count(seeded, CreditRecordRow) == 1
+    first = penalty_row(fine_amount="100")
+    rows = list(
+        enumerate([first, penalty_row(), penalty_row(), {**first, "fine_amount": "200"}], start=1)
+    )
+
+    def dying():
+        for n, row in rows:
+            if n > 3:
+                raise KeyboardInterrupt  # killed while reading row 4
+            yield n, row
+
+    def ingest(numbered: object) -> IngestSummary:
+        return ingest_batch(
+            seeded(),
+            policy,
+            numbered,  # type: ignore[arg-type]
+            department="BJ-AMR",
+            actor="t",
+            source=BatchSource.FILE,
+            sha256="d" * 64,
+            chunk_rows=2,
+        )
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest(dying())
+    summary = ingest(rows)
+    assert summary.resumed_from_row == 2
+    assert (summary.accepted, summary.updated, summary.rejected) == (3, 0, 1)
+    assert [(e.row, e.code) for e in summary.errors] == [(4, "duplicate_in_batch")]
+    assert _count(seeded, RecordRevisionRow) == 0
 
 
 def test_a_conflicting_name_is_held_for_review_not_merged(

@@ -24,7 +24,8 @@ from xinyong.domain.errors import FieldProblem, Invalid, NotFound, RowRejected
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import validate_row
 from xinyong.services.batches import Row, get_batch, ingest_batch
-from xinyong.services.batchfiles import BatchFormat, read_rows
+from xinyong.services.batchfiles import BatchFormat, check_body, read_rows
+from xinyong.services.departments import sync_departments
 
 
 def test_a_json_line_nested_too_deeply_is_a_refused_row_and_the_next_line_is_read() -> None:
@@ -37,12 +38,24 @@ def test_a_json_line_nested_too_deeply_is_a_refused_row_and_the_next_line_is_rea
     assert isinstance(rows[2][1], FieldProblem)
 
 
-def test_a_csv_cell_beyond_the_reader_limit_is_invalid_input_not_a_crash() -> None:
-    body = b"item,violation\nADM-PEN-01,ok\nADM-PEN-01," + b"x" * (2 * 1024 * 1024) + b"\n"
+def test_a_csv_cell_beyond_the_reader_limit_is_invalid_input_naming_its_line() -> None:
+    body = b"item,violation\nADM-PEN-01,ok\n\nADM-PEN-01," + b"x" * (2 * 1024 * 1024) + b"\n"
     rows = read_rows(io.BytesIO(body), BatchFormat.CSV)
     assert next(rows)[0] == 1
-    with pytest.raises(Invalid, match="after row 1"):
+    with pytest.raises(Invalid) as caught:
         next(rows)
+    assert caught.value.detail.startswith(
+        "line 4 (row 3): a cell holds more than 1048576 characters"
+    )
+
+
+def test_a_quoted_cell_running_past_the_limit_is_named_by_the_line_it_starts_on() -> None:
+    """An unclosed quote swallows the lines after it: the line to look at is where it opened."""
+    body = b'item,violation\nADM-PEN-01,"ok\n' + b"x" * (1024 * 1024) + b"\nmore\n"
+    with pytest.raises(Invalid, match=r"^line 2 \(row 1\): a cell holds more than"):
+        list(read_rows(io.BytesIO(body), BatchFormat.CSV))
+    with pytest.raises(Invalid, match=r"^line 2 \(row 1\): a cell holds more than"):
+        check_body(io.BytesIO(body), BatchFormat.CSV, lambda names: [])
 
 
 # The batch use cases over the fakes: one commit per chunk, resumed after an interruption
@@ -109,6 +122,70 @@ def test_an_interrupted_file_batch_resumes_after_its_last_committed_chunk(
     assert (summary.rows, summary.accepted, summary.unchanged) == (7, 7, 0)
     assert len(uow.committed.records) == 7
     assert len(uow.committed.batches) == 1
+
+
+def test_a_second_row_for_a_document_of_the_batch_is_refused_naming_the_first(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    """One file, two rows for one record: the first is stored, the second refused (it used to
+    overwrite the first, unseen). A document number written another way is the same document."""
+    first = penalty_row(document_number="京市监罚〔2026〕77号")
+    rows = [
+        first,
+        penalty_row(),
+        penalty_row(),
+        penalty_row(document_number="京市监罚[2026] 77号", fine_amount="9000"),
+        penalty_row(document_number="京市监罚〔2026〕77号", subject_id="11010519491231002Y"),
+    ]
+    summary = _ingest(uow, policy, _numbered(rows))
+    assert (summary.accepted, summary.updated, summary.rejected) == (3, 0, 2)
+    assert [(e.row, e.field, e.code, dict(e.parts)) for e in summary.errors[:1]] == [
+        (4, "document_number", "duplicate_in_batch", {"first": "1"}),
+    ]
+    assert [(e.row, e.field) for e in summary.errors[1:]] == [(5, "subject_id")]
+    assert summary.errors[0].reason.startswith("duplicate of row 1: ")
+    [stored] = [r for r in uow.committed.records.values() if "77" in r.document_number]
+    assert str(stored.fields["fine_amount"]) == "5000.00"  # the first row's, not the fourth's
+    assert not [e for e in uow.committed.audit if e.tag is EventTag.RECORD_UPDATED]
+
+
+def test_a_resumed_batch_still_refuses_a_duplicate_of_a_row_committed_before(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    """The batch's documents are known again on a rerun: from the rows it skips (those stored,
+    not those refused), so a rerun after kill -9 refuses what the whole run would have."""
+    rows = [penalty_row() for _ in range(3)]
+    rows[1]["fine_amount"] = "lots"  # refused: not a document of the batch
+    second = rows[1]["document_number"]
+    rows += [
+        penalty_row(document_number=second),  # stored: row 2 was refused
+        penalty_row(document_number=rows[0]["document_number"]),  # a duplicate of row 1
+        penalty_row(document_number=second),  # a duplicate of row 4
+    ]
+    numbered = _numbered(rows)
+
+    def dying() -> Iterator[tuple[int, Mapping[str, object]]]:
+        for n, row in numbered:
+            if n > 3:
+                raise KeyboardInterrupt
+            yield n, row
+
+    file = {"source": BatchSource.FILE, "sha256": "b" * 64}
+    elsewhere = FakeUnitOfWork(at=uow.now())
+    sync_departments(elsewhere, policy.departments, actor="test")
+    whole = _ingest(elsewhere, policy, numbered, **file)  # the same file, never interrupted
+    with pytest.raises(KeyboardInterrupt):
+        _ingest(uow, policy, dying(), **file)
+    summary = _ingest(uow, policy, numbered, **file)
+    assert summary.resumed_from_row == 2
+    assert [(e.row, e.field, e.code) for e in summary.errors] == [
+        (2, "fine_amount", "not_a_number"),
+        (5, "document_number", "duplicate_in_batch"),
+        (6, "document_number", "duplicate_in_batch"),
+    ]
+    assert [dict(e.parts) for e in summary.errors[1:]] == [{"first": "1"}, {"first": "4"}]
+    assert summary.errors == whole.errors
+    assert (summary.accepted, summary.updated, summary.rejected) == (3, 0, 3)
 
 
 def test_an_unreadable_input_fails_its_batch_and_keeps_what_was_committed(

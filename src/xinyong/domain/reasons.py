@@ -79,6 +79,10 @@ WORDS: Final[Mapping[str, str]] = {
     "not_json": "not valid JSON: {detail}",
     "not_object": "must be a JSON object",
     "not_checked": "could not be checked ({error})",
+    "duplicate_in_batch": (
+        "duplicate of row {first}: that row of the batch is the same document, and is the one"
+        " stored; send a changed version in a batch of its own"
+    ),
 }
 
 #: A reason's parts, in the order given: (name, value) pairs, plain and immutable.

@@ -19,7 +19,7 @@ from xinyong.domain.calendar import business_date
 from xinyong.domain.departments import Department
 from xinyong.domain.errors import BatchFailed, FieldProblem, Invalid, NotRouted, RowRejected
 from xinyong.domain.policy import Policy
-from xinyong.domain.records import Gate, Submission, validate_row
+from xinyong.domain.records import Gate, Submission, document_key, validate_row
 from xinyong.services.audit import misroutes_audited
 from xinyong.services.departments import require_department
 from xinyong.services.records import settle_chunk, store_submissions
@@ -50,10 +50,19 @@ class BatchRepository(Protocol):
     def rejects(self, batch_id: int) -> list[FieldProblem]: ...
 
 
+#: The documents of one batch stored so far: each document's key, and the row that stored it.
+Documents = dict[str, int]
+
+
 def validate_rows(
-    rows: Iterable[Row], department: Department, gate: Gate
+    rows: Iterable[Row], department: Department, gate: Gate, documents: Documents | None = None
 ) -> tuple[list[Submission], list[FieldProblem]]:
-    """Split rows into valid submissions and the problems of the others."""
+    """Split rows into valid submissions and the problems of the others.
+
+    With `documents` (the batch's, added to here), a valid row for a document an earlier row of
+    the batch stored is refused naming that row: one file holds one version of a document, so
+    two rows for it are a mistake to show, never a silent overwrite by the later one.
+    """
     valid: list[Submission] = []
     problems: list[FieldProblem] = []
     for number, raw in rows:
@@ -61,7 +70,17 @@ def validate_rows(
             problems.append(raw)
             continue
         try:
-            valid.append(validate_row(raw, row=number, department=department, gate=gate))
+            submission = validate_row(raw, row=number, department=department, gate=gate)
+            if documents is not None:
+                first = documents.setdefault(submission.document_key, number)
+                if first != number:
+                    problems.append(
+                        FieldProblem.refused(
+                            "document_number", number, "duplicate_in_batch", first=first
+                        )
+                    )
+                    continue
+            valid.append(submission)
         except RowRejected as rejected:
             problems.extend(rejected.problems)
         except Exception as exc:  # a bug must cost one row, never the batch; logged without data
@@ -128,6 +147,8 @@ def ingest_batch(
         )
     handled = 0
     completed = False
+    documents: Documents = {}
+    refused_before = _refused_rows(uow, batch.id) if resumed and batch.rows_done else set()
     chunks = _chunked(rows, chunk_rows)
     try:
         chunk = next(chunks, None)
@@ -141,10 +162,12 @@ def ingest_batch(
             except BaseException as exc:  # raised again below, once this chunk is committed
                 following, stopped = None, exc
             todo = [(n, raw) for n, raw in chunk if n > batch.rows_done]
+            if len(todo) < len(chunk):  # a resumed batch: its documents stored before it stopped
+                _known(documents, chunk, batch.rows_done, refused_before)
             handled += len(chunk)
             last = following is None and stopped is None
             if todo:
-                _ingest_chunk(uow, policy, dept, batch, todo, actor=actor, complete=last)
+                _ingest_chunk(uow, policy, dept, batch, todo, documents, actor=actor, complete=last)
                 completed = last
             if on_progress:
                 on_progress(handled)
@@ -170,21 +193,42 @@ def ingest_batch(
     return summary
 
 
+def _refused_rows(uow: UnitOfWork, batch_id: int) -> set[int]:
+    """The numbers of the rows a batch refused so far (in a transaction of its own)."""
+    with uow:
+        return {p.row for p in uow.batches.rejects(batch_id)}
+
+
+def _known(documents: Documents, rows: Iterable[Row], done: int, refused: set[int]) -> None:
+    """Add to `documents` those of `rows` a resumed batch stored before it stopped (up to row
+    `done`, and not `refused`): its rerun refuses a later row for one of them, as an
+    uninterrupted run would. Stored means it passed the gate, so its number is a text."""
+    for number, raw in rows:
+        if number > done or number in refused or isinstance(raw, FieldProblem):
+            continue
+        value = raw.get("document_number")
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            documents.setdefault(document_key(str(value)), number)
+
+
 def _ingest_chunk(
     uow: UnitOfWork,
     policy: Policy,
     dept: Department,
     batch: Batch,
     rows: list[Row],
+    documents: Documents,
     *,
     actor: str,
     complete: bool = False,
 ) -> None:
     """Store one chunk with the batch's progress in one transaction; with `complete`, the
-    batch's last chunk, the batch is completed in it too."""
+    batch's last chunk, the batch is completed in it too. `documents` (the batch's so far)
+    gains the chunk's; when the chunk does not commit, the batch stops, and a rerun finds its
+    documents again (`_known`)."""
     with uow:
         gate = policy.gate(business_date(uow.now()))
-        valid, problems = validate_rows(rows, dept, gate)
+        valid, problems = validate_rows(rows, dept, gate, documents)
         result = store_submissions(uow, valid, batch_id=batch.id, actor=actor)
         settle_chunk(uow, policy, result, actor=actor)
         uow.batches.add_rejects(batch.id, problems)

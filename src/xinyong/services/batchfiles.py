@@ -17,7 +17,10 @@ from xinyong.domain.errors import FieldProblem, Invalid
 
 Row = tuple[int, Mapping[str, object] | FieldProblem]
 
-csv.field_size_limit(1024 * 1024)
+#: The most characters one CSV cell may hold: a longer one (or a quote never closed, which runs
+#: on through the lines after it) stops the reading, naming the line where its row starts.
+CELL_LIMIT = 1024 * 1024
+csv.field_size_limit(CELL_LIMIT)
 
 
 class BatchFormat(StrEnum):
@@ -97,12 +100,13 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[Row]:
     width = len(names)
     number = 0
     while True:
+        line = reader.line_num + 1  # where the next row starts
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:  # e.g. a cell beyond the size limit: nothing after it is reliable
-            raise Invalid(f"the CSV cannot be read after row {number}: {exc}") from None
+            raise Invalid(unreadable(exc, line, number + 1)) from None
         number += 1
         if _blank_record(cells):
             continue
@@ -121,6 +125,20 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[Row]:
             continue
         # Empty cells say nothing: batches carry the union of every item's columns.
         yield number, row
+
+
+def unreadable(exc: csv.Error, line: int, row: int) -> str:
+    """Why the CSV cannot be read on from the row numbered `row`, which starts on `line` of the
+    file (the header is line 1): the line a person opens the file at, the row every reason
+    names."""
+    if "field limit" in str(exc):
+        what = (
+            f"a cell holds more than {CELL_LIMIT} characters (or a quote opened there is never"
+            " closed)"
+        )
+    else:
+        what = f"not readable as CSV ({exc})"
+    return f"line {line} (row {row}): {what}"
 
 
 def _blank_record(cells: list[str]) -> bool:
@@ -247,10 +265,16 @@ def _count(stream: BinaryIO, fmt: BatchFormat, encoding: str) -> int:
             return sum(1 for line in text if line.strip())
         reader = csv.reader(text)
         next(reader, None)
+        rows = counted = 0
+        line = reader.line_num + 1
         try:
-            return sum(1 for cells in reader if not _blank_record(cells))
+            for cells in reader:
+                rows += 1
+                counted += not _blank_record(cells)
+                line = reader.line_num + 1
         except csv.Error as exc:
-            raise Invalid(f"the CSV cannot be read: {exc}") from None
+            raise Invalid(unreadable(exc, line, rows + 1)) from None
+        return counted
     finally:
         text.detach()
 
@@ -301,7 +325,10 @@ def check_body(
             raise Invalid("header: a blank or repeated column name; nothing was stored")
         if problems := header_problems(names):
             raise Invalid("header: " + "; ".join(problems) + "; nothing was stored")
-    rows = _count(stream, fmt, encoding)
+    try:
+        rows = _count(stream, fmt, encoding)
+    except Invalid as exc:
+        raise Invalid(f"{exc.detail}; nothing was stored") from None
     stream.seek(0)
     if not rows:
         raise Invalid("body: no rows; nothing was stored")

@@ -88,6 +88,9 @@ TOLD: dict[str, str] = {
     "not_json": _("不是有效的 JSON。"),
     "not_object": _("应为 JSON 对象。"),
     "not_checked": _("这一行无法校验，请联系信用中心。"),
+    "duplicate_in_batch": _(
+        "与第 %(first)s 行重复：那一行是同一份文书，已按那一行入库；修改后的版本请另批报送。"
+    ),
 }
 
 
