@@ -100,6 +100,7 @@ def demo_report(folder: Path, persons: int) -> ReportData:
         subject.id,
         actor=f"account:{account.id if account else 0}",
         secret_key="bench-" + "x" * 32,
+        public_url="http://127.0.0.1:8000",
     )
     engine.dispose()
     return data

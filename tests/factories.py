@@ -239,3 +239,7 @@ def agency_key(uow: UnitOfWork, agency: str, *, at: datetime, staff: str = "T-00
     prefix = f"{agency.lower()}-{staff.lower()}"[-16:]
     scopes = frozenset({Scope.AGENCY_QUERY})
     return ApiKey(None, prefix, "", agency, agency, scopes, at, agency_staff_id=member.id)
+
+
+#: The public address of the platform whose reports the tests issue (`Settings.public_url`).
+PUBLIC_URL = "https://xinyong.test"

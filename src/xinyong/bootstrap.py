@@ -296,6 +296,7 @@ def _issue_report(
         subject_id,
         actor=actor,
         secret_key=platform.settings.secret_key,
+        public_url=platform.settings.base_url(),
         reads=SqlUnitOfWork(platform.read_sessions, lambda: moment),
         log=reads.append,
     )

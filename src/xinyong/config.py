@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +16,18 @@ class KeysMissing(RuntimeError):
 
 
 DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - a marker the production guard refuses
+
+#: Where `xinyong serve` and `xinyong demo` listen unless `--host` and `--port` say otherwise.
+SERVE_HOST = "127.0.0.1"
+SERVE_PORT = 8000
+
+#: What binds every interface: no address a link can name.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - recognised, never bound here
+
+
+def served_at(host: str, port: int) -> str:
+    """The address of a server bound to `host` and `port`, as a link names it."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 class Settings(BaseSettings):
@@ -113,6 +126,11 @@ class Settings(BaseSettings):
     """OpenTelemetry traces, metrics and logs through FastAPI (providers from the OTEL_* variables).
     Off, FastAPI does not look for providers on every request."""
 
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
+    """The address people reach the platform at (scheme, host, port, and any path in front of
+    /portal), printed in the links of a person's report (HTML, PDF, JSON). Unset: the address
+    `xinyong serve` binds (`http://127.0.0.1:8000`, or its `--host` and `--port`)."""
+
     key_file: Path = Path("var/keys.json")
     """The key file (JSON, written by `xinyong keys init`): the data keys that seal ID numbers,
     the keyed-hash key and the checkpoint signing key (docs/at-rest.md). Never in the database."""
@@ -161,6 +179,10 @@ class Settings(BaseSettings):
             raise KeysMissing(f"{where} is not JSON key material (docs/at-rest.md)")
         return material
 
+    def base_url(self) -> str:
+        """The platform's public address, without a trailing slash (`public_url`)."""
+        return (self.public_url or served_at(SERVE_HOST, SERVE_PORT)).rstrip("/")
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -169,3 +191,14 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Build settings from the environment (and `.env` in development)."""
     return Settings()
+
+
+def bind_public_url(host: str, port: int) -> str:
+    """`xinyong serve` on `host` and `port`: the platform's public address, which is the bound
+    one unless XINYONG_PUBLIC_URL (or `.env`) names another. The bound one is set in the
+    environment, where every process of the server reads its settings (uvicorn builds the app
+    in each worker, and the print workers are built from those settings)."""
+    if (given := get_settings().public_url) is not None:
+        return given.rstrip("/")
+    os.environ["XINYONG_PUBLIC_URL"] = served = served_at(host, port)
+    return served

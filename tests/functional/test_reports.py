@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import os
 import re
+import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable
 from datetime import date, datetime
@@ -182,6 +184,48 @@ def test_the_address_a_report_prints_confirms_it_and_shows_none_of_its_content(
     assert number not in typed.text
     english = client.get(f"{printed.path}?{printed.query}&lang=en")
     assert "Confirmed: this platform issued" in english.text
+
+
+@pytest.mark.parametrize("processes", [0, 1], ids=["in the server", "in a print worker"])
+def test_a_report_prints_the_links_of_the_platforms_own_public_address(
+    make_client: ClientFactory, amr: Headers, tmp_path: Path, processes: int
+) -> None:
+    """The report's links (the portal, the verification page, the query log) used to name
+    http://127.0.0.1:8000 whatever address the platform was served at: they come from
+    XINYONG_PUBLIC_URL, in the HTML, the JSON and the PDF (read and printed in a worker too)."""
+    base = "https://credit.example.gov.cn:9443/xinyong"
+    client = make_client(public_url=base + "/", pdf_processes=processes)
+    number = citizen_id(born=date(1983, 2, 1))
+    submit(client, amr, penalty_row(subject_id=number, subject_name="周芳"))
+    person = sign_up(client, number, "周芳")
+    page = client.get("/api/v1/me/report", params={"format": "html"}, headers=person.headers)
+    assert page.status_code == 200, page.text
+    text = html.unescape(page.text)
+    assert f"{base}/portal/" in text
+    [verify] = re.findall(r"https?://[^\s<\"]+/portal/public/reports\?[^\s<\"]+", text)
+    assert verify.startswith(f"{base}/portal/public/reports?number=GR")
+    assert "127.0.0.1" not in text
+    assert ":8000" not in text
+    channel = client.get("/api/v1/me/report", headers=person.headers).json()["channel"]
+    assert (channel["portal"], channel["query_log"]) == (
+        f"{base}/portal/",
+        f"{base}/portal/me/queries",
+    )
+    pdf = client.get("/api/v1/me/report", params={"format": "pdf"}, headers=person.headers)
+    if pdf.status_code == 503:
+        pytest.skip(f"PDF rendering unavailable here: {pdf.json()['detail']}")
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("poppler-utils is not installed: the PDF's text cannot be read")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf.content)
+    printed = "".join(
+        subprocess.run(
+            [pdftotext, str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    assert "credit.example.gov.cn:9443/xinyong/portal/" in printed
+    assert "127.0.0.1" not in printed
 
 
 def test_the_query_log_names_who_looked_never_a_key_or_an_account(

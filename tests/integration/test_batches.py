@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
-from tests.factories import citizen_id, penalty_row
+from tests.factories import PUBLIC_URL, citizen_id, penalty_row
 from xinyong.db.batches import BatchRow
 from xinyong.db.chain import SqlChainStore
 from xinyong.db.records import CreditRecordRow, RecordRevisionRow
@@ -206,7 +206,9 @@ def test_a_region_code_unknown_to_the_table_is_stored_not_refused(
         assert subject is not None
         assert subject.id is not None
     # The person's report names the region by its code: the table has no name for it.
-    report = build_report(seeded(), policy, subject.id, actor="test", secret_key="test")
+    report = build_report(
+        seeded(), policy, subject.id, actor="test", secret_key="test", public_url=PUBLIC_URL
+    )
     assert report.region == "449999"
 
 

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 
 from tests.conftest import BACKENDS, PG_URL, Clock, _drop_postgres, _fresh_postgres
-from tests.factories import agency_key, citizen_id, debtor_row, penalty_row
+from tests.factories import PUBLIC_URL, agency_key, citizen_id, debtor_row, penalty_row
 from xinyong.db.audit import AuditEventRow
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import downgrade, upgrade
@@ -147,7 +147,9 @@ def test_deadlines_counted_monday_to_friday_stay_marked_until_counted_again_then
     stored = _dues(seeded, subject_id)
     assert {k: d.day for k, d in stored.items()} == guessed
     assert not any(d.official for d in stored.values())
-    report = build_report(seeded(), policy, subject_id, actor="account:1", secret_key="test")
+    report = build_report(
+        seeded(), policy, subject_id, actor="account:1", secret_key="test", public_url=PUBLIC_URL
+    )
     assert [c.due_official for c in report.cases] == [False, False, False]
 
     # A chinese-calendar release with the 2026 arrangement is installed. Until the deadlines
@@ -203,7 +205,9 @@ def test_deadlines_counted_monday_to_friday_stay_marked_until_counted_again_then
             ("deadline_moved", "repair", repair.id),
         ]
     )
-    report = build_report(seeded(), policy, subject_id, actor="account:1", secret_key="test")
+    report = build_report(
+        seeded(), policy, subject_id, actor="account:1", secret_key="test", public_url=PUBLIC_URL
+    )
     assert [c.due_official for c in report.cases] == [True, True, True]
     assert len(report.notices) == 4
 
@@ -329,7 +333,12 @@ def test_the_report_shows_every_query_within_retention_and_the_sweep_deletes_old
         uow.commit()
 
     report = build_report(
-        seeded(), policy, stored.record.subject_id, actor="account:1", secret_key="test"
+        seeded(),
+        policy,
+        stored.record.subject_id,
+        actor="account:1",
+        secret_key="test",
+        public_url=PUBLIC_URL,
     )
 
     assert len(report.queries) == 600  # all within retention, the boundary's first minute too

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from tests.conftest import Clock
-from tests.factories import agency_key, citizen_id, debtor_row, penalty_row
+from tests.factories import PUBLIC_URL, agency_key, citizen_id, debtor_row, penalty_row
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.audit import EventTag
 from xinyong.domain.errors import Invalid
@@ -59,7 +59,9 @@ def _submit(
 
 
 def _report(make_uow: UowFactory, policy: Policy, subject_id: int) -> ReportData:
-    return build_report(make_uow(), policy, subject_id, actor="account:1", secret_key="test")
+    return build_report(
+        make_uow(), policy, subject_id, actor="account:1", secret_key="test", public_url=PUBLIC_URL
+    )
 
 
 def _shown(data: ReportData) -> list[int]:

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import Clock
-from tests.factories import citizen_id, open_account, penalty_row
+from tests.factories import PUBLIC_URL, citizen_id, open_account, penalty_row
 from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
@@ -65,7 +65,9 @@ def _person(seeded: UowFactory, policy: Policy) -> tuple[str, int, int]:
 
 
 def _report(seeded: UowFactory, policy: Policy, subject_id: int, actor: str) -> ReportData:
-    return build_report(seeded(), policy, subject_id, actor=actor, secret_key=SECRET)
+    return build_report(
+        seeded(), policy, subject_id, actor=actor, secret_key=SECRET, public_url=PUBLIC_URL
+    )
 
 
 def test_a_report_is_registered_with_its_content_digest_and_its_code_verifies(
@@ -238,8 +240,10 @@ def test_a_report_is_gathered_without_holding_the_write_lock_the_checks_log_need
     gather = reports._gather
     writable: list[bool] = []
 
-    def gather_and_try_to_write(uow: SqlUnitOfWork, policy: Policy, subject_id: int) -> ReportData:
-        data = gather(uow, policy, subject_id)
+    def gather_and_try_to_write(
+        uow: SqlUnitOfWork, policy: Policy, subject_id: int, public_url: str
+    ) -> ReportData:
+        data = gather(uow, policy, subject_id, public_url)
         other = sqlite3.connect(make_url(database_url).database or "", timeout=0)
         try:
             other.execute("BEGIN IMMEDIATE")
@@ -260,6 +264,7 @@ def test_a_report_is_gathered_without_holding_the_write_lock_the_checks_log_need
             subject_id,
             actor=f"account:{account}",
             secret_key=SECRET,
+            public_url=PUBLIC_URL,
             reads=SqlUnitOfWork(make_session_factory(reads), clock),
         )
     finally:
@@ -293,7 +298,13 @@ def test_a_reports_read_is_logged_by_the_writer_it_is_given_after_its_transactio
             uow.commit()
 
     data = build_report(
-        seeded(), policy, subject_id, actor=f"account:{account}", secret_key=SECRET, log=log
+        seeded(),
+        policy,
+        subject_id,
+        actor=f"account:{account}",
+        secret_key=SECRET,
+        public_url=PUBLIC_URL,
+        log=log,
     )
 
     assert [
@@ -368,5 +379,5 @@ def test_a_person_checked_thousands_of_times_gets_a_printed_report_of_a_few_page
         assert f"{1500 - lines} checks by departments, 400 queries by credit agencies" in text
         assert "100 reads of your own report" in text
     unwrapped = text.replace(" ", "")  # an address may wrap at a line's end
-    assert "http://127.0.0.1:8000/portal/me/queries" in unwrapped
+    assert f"{PUBLIC_URL}/portal/me/queries" in unwrapped  # the platform's address, printed
     assert "GET/api/v1/me/queries" in unwrapped

@@ -59,6 +59,8 @@ def test_serve_turns_uvicorns_logging_off_for_the_queued_json_lines(
 
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append(k))
+    # serve_app sets the public address it binds: unset again after the test
+    monkeypatch.setenv("XINYONG_PUBLIC_URL", "http://127.0.0.1:0")
     serve.serve_app("127.0.0.1", 0, workers=1)
     (kwargs,) = calls
     assert kwargs["access_log"] is False

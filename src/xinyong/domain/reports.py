@@ -14,7 +14,7 @@ import hmac
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -76,6 +76,12 @@ class ReportChannel:
             raise ValueError(f"{file}: [printed] query_lines must be a whole number ≥ 0")
         if "{number}" not in values["channel.verify_url"]:
             raise ValueError(f"{file}: [channel] verify_url must contain {{number}}")
+        for key in LINKS:
+            if not values[f"channel.{key}"].startswith(("/", "http://", "https://")):
+                raise ValueError(
+                    f"{file}: [channel] {key} must be a path on the platform (starting with /)"
+                    " or an address starting with http:// or https://"
+                )
         return cls(
             issuer_zh=values["issuer.name_zh"],
             issuer_en=values["issuer.name_en"],
@@ -92,6 +98,23 @@ class ReportChannel:
 
     def verify_address(self, number: str, code: str) -> str:
         return self.verify_url.replace("{number}", number).replace("{code}", code)
+
+    def served_at(self, public_url: str) -> ReportChannel:
+        """The channel with each link that is a path on the platform (`/portal/`) made an
+        address after the platform's public one (`https://credit.example.gov.cn/portal/`); a
+        link that is already an address stays as it is."""
+        base = public_url.rstrip("/")
+        return replace(
+            self,
+            **{
+                key: base + link if (link := getattr(self, key)).startswith("/") else link
+                for key in LINKS
+            },
+        )
+
+
+#: The links of a channel: paths on the platform, or addresses elsewhere.
+LINKS: Final = ("portal", "verify_url", "query_log")
 
 
 def report_number(generated_at: datetime, subject_id: int, attempt: int = 0) -> str:

@@ -119,9 +119,14 @@ def _masked_name(name: str) -> str:
     return name[:1] + "*" * max(len(name) - 1, 1)
 
 
-def report_channel(policy: Policy) -> ReportChannel:
-    """The issuer and the channel of the policy in use (its report.toml, else the packaged one)."""
-    return _channel(policy.directory)
+def report_channel(policy: Policy, public_url: str | None = None) -> ReportChannel:
+    """The issuer and the channel of the policy in use (its report.toml, else the packaged one).
+
+    With `public_url` (the platform's public address, `Settings.base_url`), its links are
+    addresses after it, as a report prints them; without, they are as the policy states them:
+    a path on the platform is then a link relative to the page it is on."""
+    channel = _channel(policy.directory)
+    return channel.served_at(public_url) if public_url is not None else channel
 
 
 @cache
@@ -150,9 +155,12 @@ def report_content(data: ReportData) -> dict[str, Any]:
     return content
 
 
-def _gather(uow: UnitOfWork, policy: Policy, subject_id: int) -> ReportData:
+def _gather(
+    uow: UnitOfWork, policy: Policy, subject_id: int, public_url: str | None = None
+) -> ReportData:
     """Everything a report states about one person today (inside the caller's transaction);
-    neither numbered, nor registered, nor logged."""
+    neither numbered, nor registered, nor logged. Its links are addresses after `public_url`
+    (`report_channel`)."""
     subject = uow.subjects.get(subject_id)
     now = uow.now()
     today = business_date(now)
@@ -320,7 +328,7 @@ def _gather(uow: UnitOfWork, policy: Policy, subject_id: int) -> ReportData:
         queries=tuple(queries),
         number="",  # numbered when issued (build_report)
         verification_code="",
-        channel=report_channel(policy),
+        channel=report_channel(policy, public_url),
         terms=ReportTerms(
             policy.objections.centre_check_working_days,
             policy.objections.source_decide_working_days,
@@ -344,10 +352,14 @@ def build_report(
     *,
     actor: str,
     secret_key: str,
+    public_url: str,
     reads: UnitOfWork | None = None,
     log: Callable[[QueryEntry], object] | None = None,
 ) -> ReportData:
     """Gather one person's report, number it and sign it with `secret_key`, and register it.
+
+    Its links (where to read it, verify it, object, read the whole query log) are addresses
+    after `public_url`, the platform's public address (`Settings.base_url`).
 
     Reading it is itself logged (kind `report`); the register keeps the number and the digest of
     the content, never the content. The report is gathered in `reads` when given (a unit of work
@@ -359,10 +371,10 @@ def build_report(
     """
     if reads is not None:
         with reads:
-            gathered = _gather(reads, policy, subject_id)
+            gathered = _gather(reads, policy, subject_id, public_url)
     with uow:
         if reads is None:
-            gathered = _gather(uow, policy, subject_id)
+            gathered = _gather(uow, policy, subject_id, public_url)
         now = gathered.generated_at
         subject = uow.subjects.get(subject_id)
         key = subject_key(subject.number, organisation=subject.kind is SubjectType.ORGANISATION)

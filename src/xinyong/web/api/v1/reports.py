@@ -73,6 +73,7 @@ async def own_report(
             build_report,
             actor=key.actor,
             secret_key=settings.secret_key,
+            public_url=settings.base_url(),
             reads=platform.read_uow(),  # the file is read without holding the checks' writer up
             log=platform.query_writer().write,  # and its read logged by the checks' writer
         ),
