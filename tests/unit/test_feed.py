@@ -408,7 +408,7 @@ def test_a_chunk_of_resubmissions_tells_each_party_that_received_a_changed_recor
     )
 
 
-def test_a_document_changed_twice_in_one_chunk_is_one_correction_and_a_held_one_tells_too(
+def test_a_document_changed_twice_in_one_batch_is_one_correction_and_a_held_one_tells_too(
     uow: FakeUnitOfWork, policy: Policy
 ) -> None:
     row = penalty_row()
@@ -418,7 +418,9 @@ def test_a_document_changed_twice_in_one_chunk_is_one_correction_and_a_held_one_
     summary = ingest_batch(
         uow, policy, twice, department="BJ-AMR", actor="amr", source=BatchSource.API
     )
-    assert summary.updated == 2
+    # One batch holds one version of a document: the second row is refused, not a second update.
+    assert (summary.updated, summary.rejected) == (1, 1)
+    assert [(e.row, e.code) for e in summary.errors] == [(2, "duplicate_in_batch")]
     [item] = uow.committed.feed
     assert (item.kind, item.entity_id) == (FeedKind.CORRECTED, stored.record.id)
     assert len(uow.committed.acknowledgements) == 1
