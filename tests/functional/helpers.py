@@ -198,6 +198,23 @@ def object_to(client: TestClient, person: Person, record_id: int) -> Any:
     return filed.json()
 
 
+def authorise_agency(client: TestClient, person: Person, until: date | str) -> Any:
+    """The person authorises the demo agency to query their report for a loan, until `until`;
+    return the authorisation."""
+    granted = client.post(
+        "/api/v1/me/authorisations",
+        json={
+            "grantee": AGENCY,
+            "purpose": "loan_approval",
+            "scope": "report",
+            "expires_on": str(until),
+        },
+        headers=person.headers,
+    )
+    assert granted.status_code == 201, granted.text
+    return granted.json()
+
+
 def agency_query(client: TestClient, agency: Headers, number: str) -> Any:
     return client.post(
         "/api/v1/agency/queries",

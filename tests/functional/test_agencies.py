@@ -29,6 +29,7 @@ from tests.functional.helpers import (
     agency_query,
     assert_problem,
     auth,
+    authorise_agency,
     feed,
     object_to,
     on,
@@ -54,17 +55,7 @@ TODAY = date(2026, 11, 20)
 
 def grant(client: TestClient, person: Person) -> None:
     """The person authorises the demo agency to query their report for a month."""
-    granted = client.post(
-        "/api/v1/me/authorisations",
-        json={
-            "grantee": AGENCY,
-            "purpose": "loan_approval",
-            "scope": "report",
-            "expires_on": (TODAY + timedelta(days=30)).isoformat(),
-        },
-        headers=person.headers,
-    )
-    assert granted.status_code == 201, granted.text
+    authorise_agency(client, person, TODAY + timedelta(days=30))
 
 
 def authorised_person(client: TestClient, amr: Headers, born: date) -> tuple[str, Person]:

@@ -13,6 +13,7 @@ from tests.functional.helpers import (
     PROBLEM,
     Headers,
     agency_query,
+    authorise_agency,
     feed,
     log_in,
     masked,
@@ -43,18 +44,7 @@ def test_an_agency_queries_only_under_a_live_authorisation_and_every_query_is_lo
     ]
     assert log[0]["who"] == "示例个人征信机构（演示）"
 
-    granted = client.post(
-        "/api/v1/me/authorisations",
-        json={
-            "grantee": AGENCY,
-            "purpose": "loan_approval",
-            "scope": "report",
-            "expires_on": (today + timedelta(days=30)).isoformat(),
-        },
-        headers=person.headers,
-    )
-    assert granted.status_code == 201, granted.text
-    authorisation = granted.json()
+    authorisation = authorise_agency(client, person, today + timedelta(days=30))
     assert authorisation["live"] is True
 
     answered = agency_query(client, agency, number)
@@ -82,17 +72,7 @@ def test_an_agency_queries_only_under_a_live_authorisation_and_every_query_is_lo
     )
     assert again.status_code == 409
 
-    lasting = client.post(
-        "/api/v1/me/authorisations",
-        json={
-            "grantee": AGENCY,
-            "purpose": "loan_approval",
-            "scope": "report",
-            "expires_on": (today + timedelta(days=30)).isoformat(),
-        },
-        headers=person.headers,
-    )
-    assert lasting.status_code == 201, lasting.text
+    authorise_agency(client, person, today + timedelta(days=30))
     clock.at = on(today + timedelta(days=30))  # its last day
     assert agency_query(client, agency, number).status_code == 200
     clock.at = on(today + timedelta(days=31))

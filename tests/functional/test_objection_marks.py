@@ -17,11 +17,10 @@ from tests.conftest import Clock
 from tests.factories import citizen_id, debtor_row
 from tests.functional.consoles import sign_in
 from tests.functional.helpers import (
-    AGENCY,
     BAD_CHECK_CHARACTER,
     Headers,
-    Person,
     agency_query,
+    authorise_agency,
     check,
     feed,
     object_to,
@@ -39,21 +38,6 @@ def cli_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands run by the tests reach the test's database."""
     monkeypatch.setenv("XINYONG_DATABASE_URL", database_url)
     monkeypatch.setenv("COLUMNS", "200")
-
-
-def grant(client: TestClient, person: Person, clock: Clock) -> None:
-    """The person authorises the agency to query their report for a month."""
-    granted = client.post(
-        "/api/v1/me/authorisations",
-        json={
-            "grantee": AGENCY,
-            "purpose": "loan_approval",
-            "scope": "report",
-            "expires_on": (clock().date() + timedelta(days=30)).isoformat(),
-        },
-        headers=person.headers,
-    )
-    assert granted.status_code == 201, granted.text
 
 
 def told(client: TestClient, headers: Headers) -> list[tuple[str, str, int]]:
@@ -89,7 +73,7 @@ def test_the_recipients_of_a_listing_resting_on_the_record_are_told_once_each(
     assert listed.status_code == 201, listed.text
     entry = int(listed.json()["id"])
     person = sign_up(client, number, name)
-    grant(client, person, clock)
+    authorise_agency(client, person, clock().date() + timedelta(days=30))
     # The airline received the listing twice (two checks), never the record; the agency
     # received the record and the listing resting on it in one answer.
     for _ in range(2):

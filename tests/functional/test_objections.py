@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from tests.conftest import Clock
 from tests.factories import citizen_id, debtor_row, penalty_row
 from tests.functional.helpers import (
-    AGENCY,
     AIRLINE,
     PROBLEM,
     Headers,
@@ -24,6 +23,7 @@ from tests.functional.helpers import (
     UowFactory,
     agency_query,
     auth,
+    authorise_agency,
     check,
     feed,
     log_in,
@@ -254,16 +254,7 @@ def test_objection_deadlines_count_working_days_across_national_day(
     # The airline's check returns nothing: it receives no item, so it is told of none.
     check(client, airline, number, "flight")
     # The agency, authorised, receives both records: it is told what becomes of them.
-    client.post(
-        "/api/v1/me/authorisations",
-        json={
-            "grantee": AGENCY,
-            "purpose": "loan_approval",
-            "scope": "report",
-            "expires_on": "2026-12-31",
-        },
-        headers=person.headers,
-    ).raise_for_status()
+    authorise_agency(client, person, "2026-12-31")
     agency_query(client, agency, number).raise_for_status()
 
     a = object_to(client, person, first)

@@ -9,13 +9,13 @@ from fastapi.testclient import TestClient
 from tests.conftest import Clock
 from tests.factories import citizen_id, debtor_row, penalty_row
 from tests.functional.helpers import (
-    AGENCY,
     PROBLEM,
     Headers,
     KeyFor,
     UowFactory,
     agency_query,
     auth,
+    authorise_agency,
     check,
     feed,
     log_in,
@@ -48,16 +48,7 @@ def test_repair_is_refused_before_its_date_lists_what_is_missing_and_ends_public
     assert (shown["severity"], shown["repair_from"]) == ("general", "2026-12-01")
     assert public_record(client, record) is not None
     check(client, airline, number, "flight")  # returns nothing: told nothing
-    client.post(
-        "/api/v1/me/authorisations",
-        json={
-            "grantee": AGENCY,
-            "purpose": "loan_approval",
-            "scope": "report",
-            "expires_on": "2027-03-01",
-        },
-        headers=person.headers,
-    ).raise_for_status()
+    authorise_agency(client, person, "2027-03-01")
     agency_query(client, agency, number).raise_for_status()  # the agency receives the record
 
     complete = {

@@ -18,6 +18,7 @@ from tests.functional.helpers import (
     agency_query,
     assert_problem,
     auth,
+    authorise_agency,
     feed,
     object_to,
     on,
@@ -106,17 +107,7 @@ def _received(client: TestClient, amr: Headers, agency: Headers, row: dict[str, 
     submit(client, amr, row)
     number = str(row["subject_id"])
     person = sign_up(client, number, str(row["subject_name"]))
-    granted = client.post(
-        "/api/v1/me/authorisations",
-        json={
-            "grantee": AGENCY,
-            "purpose": "loan_approval",
-            "scope": "report",
-            "expires_on": (date(2026, 11, 20) + timedelta(days=30)).isoformat(),
-        },
-        headers=person.headers,
-    )
-    assert granted.status_code == 201, granted.text
+    authorise_agency(client, person, date(2026, 11, 20) + timedelta(days=30))
     answer = agency_query(client, agency, number)
     assert answer.status_code == 200, answer.text
     [record] = answer.json()["records"]

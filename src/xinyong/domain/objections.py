@@ -215,14 +215,7 @@ class Objection:
             raise Invalid("outcome: remove_from_list applies to an objection against a list entry")
         if not reasons.strip():
             raise Invalid("reasons: every outcome is given with written reasons")
-        self.outcome = outcome
-        self.outcome_reasons = reasons.strip()
-        if self.status is ObjectionStatus.CHALLENGED and self.challenge is not None:
-            self.challenge = replace(self.challenge, concluded_at=at, concluded_by=by)
-        else:
-            self.decided_at = at
-            self.decided_by = by
-        self.status = ObjectionStatus.DECIDED
+        self._close(outcome, reasons, by=by, at=at)
 
     def close_not_about_subject(self, *, reasons: str, by: str, at: datetime) -> None:
         """Close the case undecided (`NOT_ABOUT_SUBJECT`): its record is another person's now.
@@ -231,15 +224,20 @@ class Objection:
             raise Conflict(f"objection {self.id} was decided already")
         if self.record_id is None:
             raise Conflict(f"objection {self.id} is about a list entry, not a record")
-        self.outcome = NOT_ABOUT_SUBJECT
+        self.paused_since = None
+        self.pause_kind = None
+        self._close(NOT_ABOUT_SUBJECT, reasons, by=by, at=at)
+
+    def _close(self, outcome: str, reasons: str, *, by: str, at: datetime) -> None:
+        """End the case with `outcome`: a challenged decision's challenge concludes (the first
+        decision's day and author stay), any other case is decided now."""
+        self.outcome = outcome
         self.outcome_reasons = reasons.strip()
         if self.status is ObjectionStatus.CHALLENGED and self.challenge is not None:
             self.challenge = replace(self.challenge, concluded_at=at, concluded_by=by)
         else:
             self.decided_at = at
             self.decided_by = by
-        self.paused_since = None
-        self.pause_kind = None
         self.status = ObjectionStatus.DECIDED
 
     def due(self) -> Deadline:
