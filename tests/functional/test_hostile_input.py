@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from tests.factories import penalty_row
 from tests.functional.helpers import assert_problem
 from tests.functional.test_access import (
+    AGENCY,
     DEPARTMENT,
     OPERATIONS,
     SCHEMA,
@@ -22,7 +23,7 @@ from tests.functional.test_access import (
     auth,
     person,  # noqa: F401 - the fixture the /me operations call with
 )
-from xinyong.domain.access import CENTRE_SCOPES, Scope
+from xinyong.domain.access import AGENCY_ONLY_SCOPES, CENTRE_SCOPES, Scope
 from xinyong.web.limits import _json_faults, _query_faults
 
 NUL = "a\x00b"
@@ -114,7 +115,9 @@ def _headers_for(op: Operation, key_for: KeyFor, session: str) -> dict[str, str]
         return {}
     if op.scope is Scope.ME:
         return auth(session)
-    return auth(key_for([op.scope], None if op.scope in CENTRE_SCOPES else DEPARTMENT))
+    if op.scope in CENTRE_SCOPES:
+        return auth(key_for([op.scope], None))
+    return auth(key_for([op.scope], AGENCY if op.scope in AGENCY_ONLY_SCOPES else DEPARTMENT))
 
 
 def test_the_schema_has_text_fields_of_every_kind() -> None:
