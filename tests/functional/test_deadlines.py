@@ -156,7 +156,7 @@ def test_a_clock_stopped_for_testing_is_not_watched_and_moves_its_deadline(
     assert [notice_words.say(data, "zh") for data in said] == [
         "信用中心核查异议的期限自 2026-11-23 起因检验检测中止计算，"
         "检验检测所用的工作日不计入期限。",
-        "信用中心核查异议的期限恢复计算，由 2026-11-24 改为 2026-11-30："
+        "信用中心核查异议的期限恢复计算，截止日由 2026-11-24 顺延至 2026-11-30："
         "检验检测所用的 4 个工作日不计入。",
     ]
 
@@ -227,7 +227,7 @@ def test_a_deadline_counted_monday_to_friday_is_marked_until_recounted_and_the_p
         "to": "2026-10-08",
     }
     # The person reads it in their language: Chinese by default, English on request.
-    chinese = "信用中心核查异议的期限由 2026-10-01 改为 2026-10-08"
+    chinese = "信用中心核查异议的截止日由 2026-10-01 改为 2026-10-08"
     assert notice["text"].startswith(chinese)
     [english] = get(client, "/api/v1/me/notices", person, lang="en")
     assert english["text"] == notice["detail"]

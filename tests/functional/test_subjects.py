@@ -235,8 +235,8 @@ def test_a_record_moved_to_another_person_closes_the_first_persons_objection_and
     assert other not in str(notices)  # the other person is never named to the first
     [said] = notices
     assert said["data"]["change"] == "closed"
-    assert said["text"].startswith(f"异议 {objection['id']}：身份核查")  # in the person's language
-    assert f"信用记录 {record_id} 属于他人" in said["text"]
+    assert said["text"].startswith(f"第 {objection['id']} 号异议：经第")  # in their language
+    assert f"第 {record_id} 号信用记录不属于您本人" in said["text"]
     english = client.get("/api/v1/me/notices", params={"lang": "en"}, headers=first.headers)
     assert english.json()[0]["text"] == said["detail"]
     assert said["detail"].startswith(f"objection {objection['id']}: record {record_id} was found")

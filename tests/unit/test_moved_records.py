@@ -54,7 +54,7 @@ def test_an_open_objection_closes_undecided_and_no_longer_keeps_the_mark(policy:
     assert not filed.has_clock
 
 
-def test_a_challenged_objection_concludes_and_a_decided_one_is_not_closed_again(
+def test_a_decided_objection_challenged_or_not_is_not_the_platforms_to_close(
     policy: Policy,
 ) -> None:
     case = _objection(policy)
@@ -62,11 +62,20 @@ def test_a_challenged_objection_concludes_and_a_decided_one_is_not_closed_again(
     with pytest.raises(Conflict, match="decided already"):
         case.close_not_about_subject(reasons="另一人的记录", by="centre", at=AT)
     case.challenge_decision("litigation", reference="(2026)京01行初1号", by="centre", at=AT)
-    case.close_not_about_subject(reasons="另一人的记录", by="centre", at=AT)
-    assert case.status is ObjectionStatus.DECIDED
+    with pytest.raises(Conflict, match="decided already"):
+        case.close_not_about_subject(reasons="另一人的记录", by="centre", at=AT)
+    # The department's decision, and the court's case about it, stay as they were.
+    assert case.status is ObjectionStatus.CHALLENGED
+    assert (case.outcome, case.outcome_reasons, case.decided_by) == ("reject", "无误", "BJ-AMR")
     assert case.challenge is not None
-    assert case.challenge.concluded_at == AT
-    assert case.decided_by == "BJ-AMR"  # the first decision stays what it was
+    assert case.challenge.concluded_at is None
+    assert case.keeps_mark
+
+
+def test_a_closed_case_shows_no_step_that_nobody_took(policy: Policy) -> None:
+    filed = _objection(policy)
+    filed.close_not_about_subject(reasons="另一人的记录", by="centre", at=AT)
+    assert [(s.code, s.done) for s in filed.steps()] == [("filed", True), ("closed", True)]
 
 
 def test_an_objection_to_a_list_entry_is_not_closed_as_about_a_record(policy: Policy) -> None:
@@ -135,6 +144,12 @@ def test_moving_a_record_closes_what_the_person_it_named_filed_about_it(
         (a, NoticeKind.CASE_CLOSED, "repair", repair_id),
     ]
     assert all("another person's" in n.detail for n in store.notices)
+    # The cases' reasons are in Chinese, as a department writes them; the steps say "closed".
+    assert closed.outcome_reasons == (
+        f"经第 {next(iter(uow.committed.reviews))} 号身份核查，第 {stored.record.id} 号信用记录"
+        "不属于您本人，已不在您的档案中，本异议终止办理。"
+    )
+    assert [s.code for s in store.repairs[repair_id].steps()] == ["applied", "closed"]
     audited = [
         (e.tag, e.entity_id, e.subject_id, e.reason)
         for e in store.audit
@@ -183,3 +198,26 @@ def test_the_same_person_leaves_the_cases_open(uow: FakeUnitOfWork, policy: Poli
     assert store.repairs[repair_id].status is RepairStatus.MISSING_MATERIALS
     assert store.notices == []
     assert business_date(uow.now()) == REPAIR_FROM
+
+
+def test_a_challenged_decision_of_the_person_it_named_stays_and_keeps_the_mark(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored, _, objection_id, _ = _moved(uow, policy)
+    objections.forward_objection(uow, policy, objection_id, department=None, actor="centre")
+    objections.decide_objection(
+        uow, policy, objection_id, outcome="reject", reasons="无误", department="BJ-AMR",
+        actor="BJ-AMR",
+    )  # fmt: skip
+    objections.challenge_objection(
+        uow, policy, objection_id, kind="litigation", reference="(2026)京01行初1号",
+        department=None, actor="centre",
+    )  # fmt: skip
+
+    _resolve(uow, policy)
+
+    store = uow.committed
+    kept = store.objections[objection_id]
+    assert (kept.status, kept.outcome) == (ObjectionStatus.CHALLENGED, "reject")
+    assert store.records[stored.record.id].under_objection  # in court: still marked
+    assert [n.entity_type for n in store.notices] == ["repair"]  # only the repair closed

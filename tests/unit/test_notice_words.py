@@ -52,14 +52,14 @@ def test_a_stopped_clock_is_said_in_chinese_and_in_the_english_sentence_kept() -
     [
         (
             1,
-            "信用中心核查异议的期限恢复计算，由 2026-11-24 改为 2026-11-25："
+            "信用中心核查异议的期限恢复计算，截止日由 2026-11-24 顺延至 2026-11-25："
             "检验检测所用的 1 个工作日不计入。",
             "objection check: moved from 2026-11-24 to 2026-11-25; 1 working day of testing not"
             " counted",
         ),
         (
             3,
-            "信用中心核查异议的期限恢复计算，由 2026-11-24 改为 2026-11-25："
+            "信用中心核查异议的期限恢复计算，截止日由 2026-11-24 顺延至 2026-11-25："
             "检验检测所用的 3 个工作日不计入。",
             "objection check: moved from 2026-11-24 to 2026-11-25; 3 working days of testing not"
             " counted",
@@ -85,7 +85,7 @@ def test_a_recount_on_the_official_calendar_is_said_with_and_without_a_move() ->
     old, new = _due(date(2026, 10, 1)), _due(date(2026, 10, 8))
     moved = recounted_data(DeadlineKind.REPAIR_FEEDBACK, old, new)
     assert say(moved, "zh") == (
-        "答复信用修复申请的期限由 2026-10-01 改为 2026-10-08：原按周一至周五计算，"
+        "答复信用修复申请的截止日由 2026-10-01 改为 2026-10-08：原按周一至周五计算，"
         "现按国家公布的节假日和调休安排计算。"
     )
     assert say(moved, "en") == (
@@ -95,7 +95,7 @@ def test_a_recount_on_the_official_calendar_is_said_with_and_without_a_move() ->
     kept = recounted_data(DeadlineKind.DEFENCE, new, new)
     assert (
         say(kept, "zh")
-        == "陈述、申辩期限现按国家公布的节假日和调休安排计算，截止日仍为 2026-10-08。"
+        == "陈述、申辩的期限现按国家公布的节假日和调休安排计算，截止日仍为 2026-10-08。"
     )
     assert say(kept, "en") == "defence: 2026-10-08 is now counted on the official calendar"
 
@@ -118,8 +118,8 @@ def test_a_code_without_words_is_shown_as_it_is() -> None:
 def test_a_case_closed_by_an_identity_review_names_the_case_the_record_and_the_review() -> None:
     data = {"change": "closed", "record": 7, "review": 3, "case": "repair", "case_id": 12}
     assert say(data, "zh") == (
-        "信用修复申请 12：身份核查 3 认定信用记录 7 属于他人，"
-        "该记录已不在您的档案中，本件不作决定，予以终结。"
+        "第 12 号信用修复申请：经第 3 号身份核查，第 7 号信用记录不属于您本人，"
+        "已不在您的档案中，本申请终止办理。"
     )
     assert say(data, "en") == (
         "repair 12: record 7 was found to be another person's by identity review 3; it is no"

@@ -219,8 +219,10 @@ class Objection:
 
     def close_not_about_subject(self, *, reasons: str, by: str, at: datetime) -> None:
         """Close the case undecided (`NOT_ABOUT_SUBJECT`): its record is another person's now.
-        A paused clock stops with it; a case decided and not challenged stays as it was."""
-        if self.status is ObjectionStatus.DECIDED:
+        A paused clock stops with it; a decided case, challenged or not, stays as it was."""
+        if self.status not in (ObjectionStatus.FILED, ObjectionStatus.FORWARDED):
+            # A challenged decision is before a reviewing body or a court: not the platform's
+            # to close, and its outcome is the department's.
             raise Conflict(f"objection {self.id} was decided already")
         if self.record_id is None:
             raise Conflict(f"objection {self.id} is about a list entry, not a record")
@@ -279,6 +281,11 @@ class Objection:
         """The timeline: filed; the centre's check (by `centre_due`); the source's decision (by
         `source_due`, once forwarded); the outcome. A step not reached yet shows its deadline
         when it is known."""
+        if self.outcome == NOT_ABOUT_SUBJECT:  # nobody checked or decided it: it was closed
+            return (
+                CaseStep("filed", True, self.filed_at),
+                CaseStep("closed", True, self.decided_at),
+            )
         decided = self.decided_at is not None
         steps = (
             CaseStep("filed", True, self.filed_at),

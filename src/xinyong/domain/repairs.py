@@ -198,6 +198,11 @@ class Repair:
     def steps(self) -> tuple[CaseStep, ...]:
         """The timeline: applied; accepted (by `accept_due`); the decision, which the applicant
         hears by `feedback_due`."""
+        if self.status is RepairStatus.NOT_ABOUT_SUBJECT:  # closed before anyone decided it
+            return (
+                CaseStep("applied", True, self.applied_at),
+                CaseStep("closed", True, self.decided_at),
+            )
         decided = self.status in CLOSED_REPAIR
         accepted = decided or self.status is RepairStatus.ACCEPTED
         return (

@@ -11,11 +11,14 @@ from xinyong.domain.deadlines import Notice, NoticeKind
 from xinyong.domain.objections import NOT_ABOUT_SUBJECT, Objection, ObjectionStatus
 from xinyong.domain.policy import Policy
 from xinyong.domain.repairs import Repair
-from xinyong.services.notice_words import CLOSED_REASONS, detail_of
+from xinyong.services.notice_words import closed_reasons, detail_of
 from xinyong.services.objections import set_mark
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
+
+#: An objection still before the platform: the centre's check or the department's decision.
+_UNDECIDED = (ObjectionStatus.FILED, ObjectionStatus.FORWARDED)
 
 
 def close_cases_of_moved_record(
@@ -27,27 +30,31 @@ def close_cases_of_moved_record(
     review_id: int,
     actor: str,
 ) -> list[Objection | Repair]:
-    """Close the open objections and repair applications that `was` (the person the record
-    named before the review moved it) filed about record `record_id`: each with the closing
-    reason `not_about_subject`, a notice to that person (`case_closed`) and an audit event; then
-    lift the record's mark unless the person it is about now objects to it. Return the cases
-    closed. Runs in the caller's transaction, after the record moved."""
+    """Close the undecided objections and open repair applications that `was` (the person the
+    record named before the review moved it) filed about record `record_id`: each with the
+    closing reason `not_about_subject` (its reasons in Chinese), a notice to that person
+    (`case_closed`) and an audit event; then lift the record's mark unless another objection
+    holds it. A decided objection, challenged or not, stays as it was. Return the cases closed.
+    Runs in the caller's transaction, after the record moved."""
     now = uow.now()
     closing = {"change": "closed", "record": record_id, "review": review_id}
-    reasons = CLOSED_REASONS.format(record=record_id, review=review_id)
     closed: list[Objection | Repair] = []
+    # Only a case still before the platform: a decision challenged by reconsideration or in court
+    # is the reviewing body's or the court's now, and keeps its outcome and its mark.
     objections = [
         o
         for o in uow.objections.of_subject(was)
-        if o.record_id == record_id and o.status is not ObjectionStatus.DECIDED
+        if o.record_id == record_id and o.status in _UNDECIDED
     ]
     for objection in objections:
-        objection.close_not_about_subject(reasons=reasons, by=actor, at=now)
+        why = closed_reasons(record_id, review_id, "zh", "objection")  # as a department writes
+        objection.close_not_about_subject(reasons=why, by=actor, at=now)
         uow.objections.save(objection)
         closed.append(objection)
     for repair in uow.repairs.of_subject(was):
         if repair.record_id == record_id and repair.is_open:
-            repair.close_not_about_subject(reasons=reasons, by=actor, at=now)
+            why = closed_reasons(record_id, review_id, "zh", "repair")
+            repair.close_not_about_subject(reasons=why, by=actor, at=now)
             uow.repairs.save(repair)
             closed.append(repair)
     for case in closed:
@@ -69,7 +76,8 @@ def close_cases_of_moved_record(
             )
         )
     if objections:
-        # Every objection of the person it named before is closed now: the record (and the
-        # listings resting on it) stay marked only for an objection of the person it is about.
+        # The open objections of the person it named before are closed now: the record (and the
+        # listings resting on it) stay marked only for another objection that holds the mark (the
+        # person it is about now, or a challenge of the person it named before).
         set_mark(uow, policy, objections[-1], marked=False)
     return closed

@@ -14,17 +14,18 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Final
 
-#: The deadlines a person is told about, by DeadlineKind value: (Chinese, English).
+#: The deadlines a person is told about, by DeadlineKind value: (Chinese, English). The Chinese
+#: names the step; a sentence says "…的期限" or "…的截止日" after it.
 DEADLINES: Final[Mapping[str, tuple[str, str]]] = {
-    "double_publicity": ("公示期限", "double publicity"),
-    "withdrawal": ("撤回已撤销信息的期限", "withdrawal"),
-    "deletion": ("删除名单信息的期限", "deletion"),
-    "objection_check": ("信用中心核查异议的期限", "objection check"),
-    "objection_decision": ("认定部门处理异议的期限", "objection decision"),
-    "repair_acceptance": ("受理信用修复申请的期限", "repair acceptance"),
-    "repair_feedback": ("答复信用修复申请的期限", "repair feedback"),
-    "acknowledgement": ("信用服务机构确认更正的期限", "acknowledgement"),
-    "defence": ("陈述、申辩期限", "defence"),
+    "double_publicity": ("公示", "double publicity"),
+    "withdrawal": ("撤回已撤销信息", "withdrawal"),
+    "deletion": ("删除名单信息", "deletion"),
+    "objection_check": ("信用中心核查异议", "objection check"),
+    "objection_decision": ("认定部门处理异议", "objection decision"),
+    "repair_acceptance": ("决定是否受理信用修复申请", "repair acceptance"),
+    "repair_feedback": ("答复信用修复申请", "repair feedback"),
+    "acknowledgement": ("信用服务机构确认更正", "acknowledgement"),
+    "defence": ("陈述、申辩", "defence"),
 }
 
 #: Why a deadline stood still (domain/objections.py PAUSE_KINDS): (Chinese, English).
@@ -33,19 +34,27 @@ PAUSES: Final[Mapping[str, tuple[str, str]]] = {
     "expert_review": ("专家评审", "expert review"),
 }
 
-
-#: What a case closed by an identity review's move says (the English sentence, kept as the case's
-#: reasons too); `record` and `review` are ids.
-CLOSED_REASONS: Final = (
-    "record {record} was found to be another person's by identity review {review};"
-    " it is no longer in your file, so this case is closed without a decision"
-)
-
-#: The cases a person files: (Chinese, English).
-CASES: Final[Mapping[str, tuple[str, str]]] = {
-    "objection": ("异议", "objection"),
-    "repair": ("信用修复申请", "repair"),
+#: The cases a person files: (Chinese, "this case" in Chinese, English).
+CASES: Final[Mapping[str, tuple[str, str, str]]] = {
+    "objection": ("异议", "本异议", "objection"),
+    "repair": ("信用修复申请", "本申请", "repair"),
 }
+
+
+def closed_reasons(record: object, review: object, lang: str, case: object = None) -> str:
+    """Why a case about record `record` closed undecided when identity review `review` found the
+    record another person's: the case's stored reasons (in Chinese, as a department writes
+    them) and the heart of its notice."""
+    if lang == "zh":
+        this = CASES[str(case)][1] if str(case) in CASES else "本件"
+        return (
+            f"经第 {review} 号身份核查，第 {record} 号信用记录不属于您本人，已不在您的档案中，"
+            f"{this}终止办理。"
+        )
+    return (
+        f"record {record} was found to be another person's by identity review {review};"
+        " it is no longer in your file, so this case is closed without a decision"
+    )
 
 
 def say(data: Mapping[str, object] | None, lang: str) -> str | None:
@@ -60,28 +69,31 @@ def say(data: Mapping[str, object] | None, lang: str) -> str | None:
         why = _word(PAUSES, data.get("why"), zh)
         on = _day(data.get("on"))
         if zh:
-            return f"{what}自 {on} 起因{why}中止计算，{why}所用的工作日不计入期限。"
+            return f"{what}的期限自 {on} 起因{why}中止计算，{why}所用的工作日不计入期限。"
         return f"{what}: stopped on {on} for {why}; the working days it takes are not counted"
     if change == "resumed":
         why = _word(PAUSES, data.get("why"), zh)
         was, now, days = _day(data.get("from")), _day(data.get("to")), data.get("days")
         if was == now:
             if zh:
-                return f"{what}恢复计算，截止日仍为 {now}。"
+                return f"{what}的期限恢复计算，截止日仍为 {now}。"
             return f"{what}: runs again, still {now}"
         if zh:
-            return f"{what}恢复计算，由 {was} 改为 {now}：{why}所用的 {days} 个工作日不计入。"
+            return (
+                f"{what}的期限恢复计算，截止日由 {was} 顺延至 {now}："
+                f"{why}所用的 {days} 个工作日不计入。"
+            )
         plural = "s" if days != 1 else ""
         return f"{what}: moved from {was} to {now}; {days} working day{plural} of {why} not counted"
     if change == "recounted":
         was, now = _day(data.get("from")), _day(data.get("to"))
         if was == now:
             if zh:
-                return f"{what}现按国家公布的节假日和调休安排计算，截止日仍为 {now}。"
+                return f"{what}的期限现按国家公布的节假日和调休安排计算，截止日仍为 {now}。"
             return f"{what}: {now} is now counted on the official calendar"
         if zh:
             return (
-                f"{what}由 {was} 改为 {now}：原按周一至周五计算，"
+                f"{what}的截止日由 {was} 改为 {now}：原按周一至周五计算，"
                 "现按国家公布的节假日和调休安排计算。"
             )
         return (
@@ -89,14 +101,12 @@ def say(data: Mapping[str, object] | None, lang: str) -> str | None:
             " counted on the official calendar"
         )
     if change == "closed":
-        case = f"{_word(CASES, data.get('case'), zh)} {data.get('case_id')}"
-        record, review = data.get("record"), data.get("review")
+        case, number = data.get("case"), data.get("case_id")
+        why = closed_reasons(data.get("record"), data.get("review"), lang, case)
+        names = CASES.get(str(case))
         if zh:
-            return (
-                f"{case}：身份核查 {review} 认定信用记录 {record} 属于他人，"
-                "该记录已不在您的档案中，本件不作决定，予以终结。"
-            )
-        return f"{case}: {CLOSED_REASONS.format(record=record, review=review)}"
+            return f"第 {number} 号{names[0] if names else case}：{why}"
+        return f"{names[2] if names else case} {number}: {why}"
     return None
 
 

@@ -95,6 +95,7 @@ STEP = {
     "applied": _("提出修复申请"),
     "acceptance": _("决定是否受理"),
     "feedback": _("告知修复结果"),
+    "closed": _("经身份核查，该信息属于他人，终止办理"),
 }
 
 #: Measure categories (domain/measures.py MeasureCategory).

@@ -57,8 +57,9 @@ class NoticePublic(BaseModel):
     detail: str
     #: The notice in the language asked for (`lang`); the detail when it keeps no data.
     text: str
-    #: What happened, as data: `change` (stopped, resumed, recounted), `deadline`, the days and
-    #: why; null for notices kept before notices kept data.
+    #: What happened, as data: `change` (stopped, resumed, recounted) with `deadline`, the days and
+    #: why; or `closed` with the `case`, `case_id`, `record` and `review`; null for notices kept
+    #: before notices kept data.
     data: dict[str, Any] | None
     at: datetime
 
@@ -120,6 +121,7 @@ def my_notices(
 ) -> list[NoticePublic]:
     """What the platform told you about your file: a deadline of yours counted again on the
     official calendar, and the day it moved to; an objection's deadline stopped for testing or
-    expert review, and where it moved once it ran again. `text` says each in `lang`."""
+    expert review, and where it moved once it ran again; a case of yours closed because an
+    identity review found its record another person's. `text` says each in `lang`."""
     subject_id = accounts.acting_for(uow, key, on_behalf_of)
     return [NoticePublic.from_domain(n, lang) for n in deadlines.notices_of(uow, subject_id)]
