@@ -359,6 +359,25 @@ def test_a_staff_member_who_left_loses_their_keys_and_gets_no_new_one(
     assert revoked["entity_id"] == prefix
 
 
+def test_a_blacklisted_staff_member_who_left_is_reported_with_their_blacklisting(
+    client: TestClient, key_for: KeyFor
+) -> None:
+    centre = auth(key_for(ROLE_SCOPES[Role.CREDIT_CENTRE]))
+    body = {"number": "S-0042", "name": "李明"}
+    added = client.post(f"/api/v1/agencies/{AGENCY}/staff", json=body, headers=centre)
+    assert added.status_code == 201, added.text
+    staff = f"/api/v1/agencies/{AGENCY}/staff/S-0042"
+    listed = client.post(f"{staff}/blacklisting", json={"ground": "违规查询"}, headers=centre)
+    assert listed.status_code == 201, listed.text
+
+    left = client.post(f"{staff}/departure", json={}, headers=centre)
+    assert left.status_code == 201, left.text
+    member = left.json()["member"]
+    assert member["blacklisting"] == listed.json()  # as the staff list reports it
+    assert member["may_query"] is False
+    assert client.get(f"/api/v1/agencies/{AGENCY}/staff", headers=centre).json() == [member]
+
+
 def test_the_command_line_records_a_staff_member_who_left(migrated: str) -> None:
     assert (
         run("agencies", "staff-add", AGENCY, "--number", "S-0042", "--name", "李明").exit_code == 0

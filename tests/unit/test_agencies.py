@@ -259,10 +259,10 @@ def test_a_staff_member_who_left_has_their_keys_revoked_and_is_refused_while_col
         agencies.record_staff_departure(
             uow, AGENCY, "S-0042", on=date(2026, 11, 21), actor="centre"
         )
-    member, revoked = agencies.record_staff_departure(
+    standing, revoked = agencies.record_staff_departure(
         uow, AGENCY, "S-0042", on=date(2026, 11, 19), actor="centre"
     )
-    assert member.left_on == date(2026, 11, 19)
+    assert (standing.member.left_on, standing.blacklisting) == (date(2026, 11, 19), None)
     assert revoked == [second.removeprefix("xy_").split("_")[0]]  # the keys stored for them
     assert keys.authenticate(uow, second) is None  # revoked: it authenticates nobody
     with pytest.raises(Conflict, match="left on 2026-11-19"):

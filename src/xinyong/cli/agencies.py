@@ -205,11 +205,13 @@ def staff_leave(
 
     p = context.platform()
     with context.domain_errors():
-        member, revoked = agencies.record_staff_departure(
+        standing, revoked = agencies.record_staff_departure(
             p.uow(), code, number, on=_day(on, "--on") if on else None, actor=context.CLI_ACTOR
         )
     keys = ", ".join(revoked) if revoked else "none"
-    console.print(f"staff member {number} of {code} left on {member.left_on}; keys revoked: {keys}")
+    console.print(
+        f"staff member {number} of {code} left on {standing.member.left_on}; keys revoked: {keys}"
+    )
 
 
 def _day(text: str, option: str) -> date:

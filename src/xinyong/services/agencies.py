@@ -244,10 +244,11 @@ def blacklist_staff(
 
 def record_staff_departure(
     uow: UnitOfWork, code: str, number: str, *, on: date | None, actor: str
-) -> tuple[AgencyStaffMember, list[str]]:
+) -> tuple[StaffStanding, list[str]]:
     """Record that a staff member left the agency: every key issued to them is revoked (each
     revocation audited, and servers drop the cached keys), no key is issued to them again, and
-    a query with a key of theirs is refused. Return the member and the revoked keys' prefixes."""
+    a query with a key of theirs is refused. Return the member's standing (with their staff
+    blacklisting, if any: leaving does not lift it) and the revoked keys' prefixes."""
     with uow:
         _require_agency(uow, code)
         member = find_staff_member(uow, code, number)
@@ -287,8 +288,9 @@ def record_staff_departure(
                 },
             )
         )
+        listed = uow.agencies.active_staff_blacklisting(member.id or 0)
         uow.commit()
-    return member, revoked
+    return StaffStanding(member, listed), revoked
 
 
 def lift_staff_blacklisting(

@@ -230,8 +230,7 @@ def record_departure(
 ) -> DeparturePublic:
     """Record that a staff member left the agency: every key issued to them is revoked at once,
     none is issued to them again, and a query with one of them is refused (403); audited."""
-    member, revoked = agencies.record_staff_departure(
+    standing, revoked = agencies.record_staff_departure(
         uow, code, number, on=body.on, actor=key.actor
     )
-    standing = StaffStanding(member, None)
     return DeparturePublic(member=StaffPublic.from_domain(standing), keys_revoked=revoked)
