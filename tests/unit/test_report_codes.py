@@ -150,6 +150,7 @@ def no_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(Path(__file__).parent)  # no developer's .env
 
 
+@pytest.mark.usefixtures("no_public_url")
 def test_the_public_address_defaults_to_where_xinyong_serve_listens_by_default() -> None:
     from xinyong.cli import serve
     from xinyong.config import SERVE_HOST, SERVE_PORT, Settings
