@@ -70,6 +70,22 @@ def test_a_full_number_typed_beside_a_name_never_reaches_an_address_or_the_page(
     assert number not in directly.text
 
 
+def test_a_search_the_form_cannot_take_is_answered_in_the_forms_language(
+    client: TestClient,
+) -> None:
+    number = citizen_id(region="310101", born=date(1964, 3, 3))
+    client.cookies.clear()  # a visitor on ?lang=en whose browser keeps no language cookie
+    english = client.get("/portal/public", params={"lang": "en"}).text
+    assert '<input type="hidden" name="lang" value="en">' in english  # the form carries it
+    client.cookies.clear()
+    answered = client.post("/portal/public/search", data={"q": f"王秀英 {number}", "lang": "en"})
+    assert answered.status_code == 422
+    assert '<html lang="en">' in answered.text
+    assert "Search by a name or by an ID number, one at a time" in answered.text
+    assert "姓名和身份号码请分开查询" not in answered.text
+    assert number not in answered.text
+
+
 def test_filters_by_region_category_and_list_and_pages_through_results(
     client: TestClient, amr: Headers, court: Headers, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -36,6 +37,17 @@ T = TypeVar("T")
 
 def language(request: Request) -> str:
     return i18n.language_of(request.query_params.get("lang"), request.cookies.get(i18n.COOKIE))
+
+
+def in_language(request: Request, lang: str) -> Request:
+    """`request` as if its address asked for `lang` (a form's own `lang` field, when the form is
+    answered where it was posted): the page, its messages and its errors are in that language.
+    An unknown `lang` leaves `request` as it is."""
+    if lang not in i18n.LANGUAGES:
+        return request
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    scope = {**request.scope, "query_string": urlencode([*query, ("lang", lang)]).encode()}
+    return Request(scope, request.receive)
 
 
 def page(

@@ -27,6 +27,7 @@ from xinyong.web.deps import PUBLIC, PolicyDep, SettingsDep, TodayDep, UowDep
 from xinyong.web.portal.pages import (
     PortalRoute,
     Problems,
+    in_language,
     page,
     problems_of,
     see_other,
@@ -69,8 +70,8 @@ async def search_form(
         term = read_term(q)
     except DomainError:
         return await public_search(
-            request, uow, policy, today, q=q, region=region, category=category,
-            list_type=list_type, kind=kind,
+            in_language(request, lang), uow, policy, today, q=q, region=region,
+            category=category, list_type=list_type, kind=kind,
         )  # fmt: skip
     return see_other(
         _search_url(
