@@ -89,7 +89,7 @@ TOLD: dict[str, str] = {
     "not_object": _("应为 JSON 对象。"),
     "not_checked": _("这一行无法校验，请联系信用中心。"),
     "duplicate_in_batch": _(
-        "与第 %(first)s 行重复：那一行是同一份文书，已按那一行入库；修改后的版本请另批报送。"
+        "与第%(first)s行为同一份文书，已按第%(first)s行入库；修改后的版本请另行分批报送。"
     ),
 }
 
