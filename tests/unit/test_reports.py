@@ -29,8 +29,11 @@ from xinyong.services.report_data import (
     ReportTerms,
     report_dict,
 )
+from xinyong.services.report_render import TERMS as TERMS_OF_CODES
 from xinyong.services.report_render import render_report_html, render_report_pdf, report_number
 from xinyong.services.report_words import QueryWords, ReportField
+from xinyong.web import i18n
+from xinyong.web.portal import words
 
 MASKED_NUMBER = "1101051949****002X"
 #: 01:30 UTC on 28 November is 09:30 the same day in China.
@@ -503,6 +506,18 @@ def test_cases_show_status_due_date_and_outcome(html: str) -> None:
     assert "信用记录 #1" in cases
     assert "名单 #22" in cases
     assert "record 1" not in cases
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "portal"), [("case_status", words.CASE_STATUS), ("outcome", words.OUTCOME)]
+)
+def test_a_case_closed_as_another_persons_is_told_in_the_portals_words(
+    vocabulary: str, portal: dict[str, str]
+) -> None:
+    zh, en = TERMS_OF_CODES[vocabulary]["not_about_subject"]
+    assert zh == portal["not_about_subject"]
+    with i18n.use_language("en"):
+        assert en == i18n.gettext(portal["not_about_subject"])
 
 
 def test_objection_and_repair_instructions_give_the_channel_and_working_day_limits(

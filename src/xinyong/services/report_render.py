@@ -83,7 +83,10 @@ TERMS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "accepted": ("已受理", "accepted"),
         "repaired": ("已修复", "repaired"),
         "refused": ("不予修复", "refused"),
-        "not_about_subject": ("经身份核查不属于本人，已终止", "closed: not about you"),
+        "not_about_subject": (
+            "经身份核查不属于本人，已终止",
+            "closed: the record is another person's",
+        ),
     },
     "outcome": {
         "correct": ("更正", "corrected"),
