@@ -4,6 +4,7 @@ registry, in either language; a full ID number never travels in an address or co
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 from urllib.parse import unquote
@@ -84,6 +85,11 @@ def test_a_search_the_form_cannot_take_is_answered_in_the_forms_language(
     assert "Search by a name or by an ID number, one at a time" in answered.text
     assert "姓名和身份号码请分开查询" not in answered.text
     assert number not in answered.text
+    # Its language switch leads to the search page, which a link can fetch (the form's address
+    # takes only the form).
+    [switch] = re.findall(r'<a href="([^"]+)" lang="zh-Hans"', answered.text)
+    assert switch.startswith("/portal/public?")
+    assert client.get(html.unescape(switch)).status_code == 200
 
 
 def test_filters_by_region_category_and_list_and_pages_through_results(

@@ -39,14 +39,18 @@ def language(request: Request) -> str:
     return i18n.language_of(request.query_params.get("lang"), request.cookies.get(i18n.COOKIE))
 
 
-def in_language(request: Request, lang: str) -> Request:
+def in_language(request: Request, lang: str, *, page: str | None = None) -> Request:
     """`request` as if its address asked for `lang` (a form's own `lang` field, when the form is
     answered where it was posted): the page, its messages and its errors are in that language.
-    An unknown `lang` leaves `request` as it is."""
-    if lang not in i18n.LANGUAGES:
-        return request
-    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    scope = {**request.scope, "query_string": urlencode([*query, ("lang", lang)]).encode()}
+    An unknown `lang` leaves the language as it is. With `page`, the address is that page's
+    (the form's page, answered from the address it posts to), so the page's language switch
+    links to a page that can be fetched."""
+    scope = dict(request.scope)
+    if lang in i18n.LANGUAGES:
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+        scope["query_string"] = urlencode([*query, ("lang", lang)]).encode()
+    if page is not None:
+        scope["path"], scope["raw_path"] = page, page.encode()
     return Request(scope, request.receive)
 
 

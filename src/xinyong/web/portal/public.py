@@ -70,7 +70,8 @@ async def search_form(
         term = read_term(q)
     except DomainError:
         return await public_search(
-            in_language(request, lang), uow, policy, today, q=q, region=region,
+            in_language(request, lang, page="/portal/public"), uow, policy, today, q=q,
+            region=region,
             category=category, list_type=list_type, kind=kind,
         )  # fmt: skip
     return see_other(
