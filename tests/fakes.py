@@ -195,6 +195,9 @@ class Store:
     tipoffs: dict[int, TipOff] = field(default_factory=dict)
     #: Each record's row as submitted (the exchange sends it on).
     originals: dict[int, dict[str, object]] = field(default_factory=dict)
+    #: Each record's `source_row`: the row of its batch (or the single submission's 1) that
+    #: stored its version.
+    source_rows: dict[int, int] = field(default_factory=dict)
     #: This platform's exchange node code (None: no node, nothing is queued), the outbox, and
     #: the entities received from another origin (entity → origin).
     node_code: str | None = None
@@ -305,6 +308,15 @@ class FakeIdentityReviewRepository(_Repository):
             self.store.pending[review_id] = pending
         return review_id
 
+    def pending_rows(self, record_ids: Collection[int], batch_id: int) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for review_id, pending in self.store.pending.items():
+            review = self.store.reviews[review_id]
+            if review.record_id in record_ids and review.is_open and pending.batch_id == batch_id:
+                row = pending.submission.row
+                out[review.record_id] = min(row, out.get(review.record_id, row))
+        return out
+
     def apply_pending(self, review_id: int, *, at: datetime) -> None:
         pending = self.store.pending.get(review_id)
         if pending is None:
@@ -382,7 +394,12 @@ class FakeRecordRepository(_Repository):
         wanted = set(document_keys)
         return {
             document_key(r.document_number): StoredState(
-                r.id, r.content_hash, r.status, r.subject_id
+                r.id,
+                r.content_hash,
+                r.status,
+                r.subject_id,
+                r.batch_id,
+                self.store.source_rows.get(r.id, 0),
             )
             for r in self.store.records.values()
             if r.department == department and document_key(r.document_number) in wanted
@@ -396,6 +413,7 @@ class FakeRecordRepository(_Repository):
             record_id = self.store.next_id("credit_records")
             self.store.records[record_id] = _record_of(record_id, new, at)
             self.store.originals[record_id] = dict(new.submission.original)
+            self.store.source_rows[record_id] = s.row
 
     def _replace(self, record_id: int, record: NewRecord, *, at: datetime) -> None:
         old = self.store.records.get(record_id)
@@ -414,6 +432,7 @@ class FakeRecordRepository(_Repository):
         )
         # Everything a submission carries is replaced; a revocation and the objection mark stay.
         self.store.originals[record_id] = dict(record.submission.original)
+        self.store.source_rows[record_id] = record.submission.row
         self.store.records[record_id] = replace(
             _record_of(record_id, record, at),
             revoked_at=old.revoked_at,

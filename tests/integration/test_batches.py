@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -153,6 +154,43 @@ def test_a_resumed_file_batch_refuses_a_duplicate_of_a_row_committed_before_it_s
     assert (summary.accepted, summary.updated, summary.rejected) == (3, 0, 1)
     assert [(e.row, e.code) for e in summary.errors] == [(4, "duplicate_in_batch")]
     assert _count(seeded, RecordRevisionRow) == 0
+
+
+def test_a_later_chunk_finds_the_row_of_its_batch_in_the_stored_record_or_review(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    """Across chunks the earlier row is read from the database: the record an update of this
+    batch wrote (`batch_id`, `source_row`), the resubmission an open review holds from it
+    (sealed in the review), or nothing for a row that left its record unchanged."""
+    updated, moved, unchanged = penalty_row(), penalty_row(), penalty_row()
+    earlier = _ingest(seeded, policy, [updated, moved, unchanged])
+    other = citizen_id(born=date(1990, 1, 2))
+    rows = [
+        {**updated, "fine_amount": "6000"},  # 1: updates a record of the earlier batch
+        {**moved, "subject_id": other},  # 2: names another person: held, in a review
+        dict(unchanged),  # 3: changes nothing
+        {**updated, "fine_amount": "7000"},  # 4: refused, row 1
+        {**moved, "subject_id": other, "fine_amount": "7000"},  # 5: refused, row 2
+        {**unchanged, "fine_amount": "7000"},  # 6: an update (row 3 wrote nothing)
+    ]
+    summary = _ingest(seeded, policy, rows, chunk_rows=3)
+    assert [(e.row, e.code, dict(e.parts)) for e in summary.errors] == [
+        (4, "duplicate_in_batch", {"first": "1"}),
+        (5, "duplicate_in_batch", {"first": "2"}),
+    ]
+    assert (summary.updated, summary.unchanged, summary.held_for_review) == (2, 1, 1)
+    assert _count(seeded, IdentityReviewRow) == 1
+    uow = seeded()
+    with uow:
+        stored = {
+            r.document_number: (r.batch_id, r.source_row, r.fields["fine_amount"])
+            for r in uow.session.scalars(select(CreditRecordRow))
+        }
+    assert stored == {
+        updated["document_number"]: (summary.batch_id, 1, "6000.00"),
+        moved["document_number"]: (earlier.batch_id, 2, "5000.00"),
+        unchanged["document_number"]: (summary.batch_id, 6, "7000.00"),
+    }
 
 
 def test_a_conflicting_name_is_held_for_review_not_merged(

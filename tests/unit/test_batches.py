@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import penalty_row
+from tests.factories import citizen_id, penalty_row
 from tests.fakes import FakeUnitOfWork
 from xinyong.domain.audit import EventTag
 from xinyong.domain.batches import (
@@ -152,8 +152,9 @@ def test_a_second_row_for_a_document_of_the_batch_is_refused_naming_the_first(
 def test_a_resumed_batch_still_refuses_a_duplicate_of_a_row_committed_before(
     uow: FakeUnitOfWork, policy: Policy
 ) -> None:
-    """The batch's documents are known again on a rerun: from the rows it skips (those stored,
-    not those refused), so a rerun after kill -9 refuses what the whole run would have."""
+    """The batch's documents are known again on a rerun: from the records its committed chunks
+    stored (rows refused store none), so a rerun after kill -9 refuses what the whole run
+    would have."""
     rows = [penalty_row() for _ in range(3)]
     rows[1]["fine_amount"] = "lots"  # refused: not a document of the batch
     second = rows[1]["document_number"]
@@ -186,6 +187,147 @@ def test_a_resumed_batch_still_refuses_a_duplicate_of_a_row_committed_before(
     assert [dict(e.parts) for e in summary.errors[1:]] == [{"first": "1"}, {"first": "4"}]
     assert summary.errors == whole.errors
     assert (summary.accepted, summary.updated, summary.rejected) == (3, 0, 3)
+
+
+@pytest.mark.parametrize("chunk_rows", [10, 2], ids=["one chunk", "two chunks"])
+def test_a_document_this_batch_updated_is_refused_on_a_later_row_naming_it(
+    uow: FakeUnitOfWork, policy: Policy, chunk_rows: int
+) -> None:
+    """Row 1 updates a record an earlier batch stored, so the record now names this batch and
+    row 1; row 3 for it is refused in the chunk (one chunk) or from the record (two chunks)."""
+    old = penalty_row()
+    _ingest(uow, policy, _numbered([old]))
+    rows = [{**old, "fine_amount": "6000"}, penalty_row(), {**old, "fine_amount": "7000"}]
+    summary = _ingest(uow, policy, _numbered(rows), chunk_rows=chunk_rows)
+    assert (summary.accepted, summary.updated, summary.unchanged, summary.rejected) == (1, 1, 0, 1)
+    assert [(e.row, e.field, e.code, dict(e.parts)) for e in summary.errors] == [
+        (3, "document_number", "duplicate_in_batch", {"first": "1"})
+    ]
+    [stored] = [
+        r for r in uow.committed.records.values() if r.document_number == old["document_number"]
+    ]
+    assert str(stored.fields["fine_amount"]) == "6000.00"
+    assert stored.batch_id == summary.batch_id
+    assert len(uow.committed.revisions) == 1  # the earlier batch's version, kept once
+
+
+@pytest.mark.parametrize(
+    ("chunk_rows", "later", "counts", "fine"),
+    [
+        # In one chunk the rows are compared with each other: the later row is refused.
+        (10, "7000", (1, 0, 1, 1), "5000.00"),
+        (10, "5000", (1, 0, 1, 1), "5000.00"),
+        # Across chunks only the stored record is: row 1 wrote nothing, the record still names
+        # the earlier batch, so row 3 is what any other batch's row would be, an update (row
+        # 1's version, the stored one, is kept as its revision) or unchanged again.
+        (2, "7000", (1, 1, 1, 0), "7000.00"),
+        (2, "5000", (1, 0, 2, 0), "5000.00"),
+    ],
+    ids=["one chunk, changed", "one chunk, same", "two chunks, changed", "two chunks, same"],
+)
+def test_a_row_that_left_its_record_unchanged_is_known_to_its_own_chunk_only(
+    uow: FakeUnitOfWork,
+    policy: Policy,
+    chunk_rows: int,
+    later: str,
+    counts: tuple[int, int, int, int],
+    fine: str,
+) -> None:
+    """What a row that changed nothing leaves behind is nothing: remembering it past its chunk
+    would take memory growing with the file (or a write per unchanged row)."""
+    old = penalty_row()
+    _ingest(uow, policy, _numbered([old]))
+    rows = [dict(old), penalty_row(), {**old, "fine_amount": later}]
+    summary = _ingest(uow, policy, _numbered(rows), chunk_rows=chunk_rows)
+    assert (summary.accepted, summary.updated, summary.unchanged, summary.rejected) == counts
+    assert [(e.row, e.code) for e in summary.errors] == [(3, "duplicate_in_batch")] * counts[3]
+    [stored] = [
+        r for r in uow.committed.records.values() if r.document_number == old["document_number"]
+    ]
+    assert str(stored.fields["fine_amount"]) == fine
+    assert [str(r.fields["fine_amount"]) for r in uow.committed.revisions] == (
+        ["5000.00"] if counts[1] else []
+    )
+
+
+@pytest.mark.parametrize("chunk_rows", [10, 2], ids=["one chunk", "two chunks"])
+def test_a_document_this_batch_sent_into_an_identity_review_is_refused_on_a_later_row(
+    uow: FakeUnitOfWork, policy: Policy, chunk_rows: int
+) -> None:
+    """Row 1 resubmits a stored document naming another person: the record is held and the
+    resubmission waits in a review (the record itself unchanged, still the earlier batch's);
+    row 2 is a new document whose name disagrees with its known person, stored held. A later
+    row for either is refused, never a second review of the same document."""
+    old, known = penalty_row(), penalty_row()
+    _ingest(uow, policy, _numbered([old, known]))
+    other = citizen_id(born=date(1990, 1, 2))
+    conflicting = penalty_row(subject_id=known["subject_id"], subject_name="李娜")
+    rows = [
+        {**old, "subject_id": other},
+        conflicting,
+        {**old, "subject_id": other, "fine_amount": "7000"},
+        {**conflicting, "fine_amount": "7000"},
+    ]
+    reviews = len(uow.committed.reviews)
+    summary = _ingest(uow, policy, _numbered(rows), chunk_rows=chunk_rows)
+    assert [(e.row, e.code, dict(e.parts)) for e in summary.errors] == [
+        (3, "duplicate_in_batch", {"first": "1"}),
+        (4, "duplicate_in_batch", {"first": "2"}),
+    ]
+    assert (summary.accepted, summary.updated, summary.held_for_review) == (1, 0, 2)
+    assert len(uow.committed.reviews) - reviews == 2
+    assert [p.submission.row for p in uow.committed.pending.values()] == [1]
+
+
+def test_a_rerun_refuses_what_the_whole_run_refuses_reading_only_the_stored_records(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    """The rows a resumed batch skips are not read at all (here they are blank): the documents
+    its committed chunks stored are found in their records, as an uninterrupted run finds them."""
+    updated, unchanged, fifth = penalty_row(), penalty_row(), penalty_row()
+    rows = [
+        {**updated, "fine_amount": "6000"},  # 1: updates a record of an earlier batch
+        dict(unchanged),  # 2: leaves one unchanged
+        penalty_row(),  # 3: new
+        penalty_row(document_number=updated["document_number"]),  # 4: a duplicate of row 1
+        fifth,  # 5: new
+        {**unchanged, "fine_amount": "7000"},  # 6: a later chunk's row for row 2's document
+        penalty_row(document_number=fifth["document_number"]),  # 7: a duplicate of row 5
+    ]
+    numbered = _numbered(rows)
+    file = {"source": BatchSource.FILE, "sha256": "c" * 64}
+
+    def earlier(target: FakeUnitOfWork) -> None:
+        _ingest(target, policy, _numbered([updated, unchanged]))
+
+    elsewhere = FakeUnitOfWork(at=uow.now())
+    sync_departments(elsewhere, policy.departments, actor="test")
+    earlier(elsewhere)
+    whole = _ingest(elsewhere, policy, numbered, **file)
+    earlier(uow)
+
+    def dying() -> Iterator[tuple[int, Mapping[str, object]]]:
+        for n, row in numbered:
+            if n > 5:
+                raise KeyboardInterrupt  # killed reading row 6: rows 1-4 are committed
+            yield n, row
+
+    with pytest.raises(KeyboardInterrupt):
+        _ingest(uow, policy, dying(), **file)
+    skipped: list[tuple[int, Mapping[str, object]]] = [(n, {}) for n, _ in numbered[:4]]
+    summary = _ingest(uow, policy, [*skipped, *numbered[4:]], **file)
+    assert summary.resumed_from_row == 4
+    assert [(e.row, e.code, dict(e.parts)) for e in summary.errors] == [
+        (4, "duplicate_in_batch", {"first": "1"}),
+        (7, "duplicate_in_batch", {"first": "5"}),
+    ]
+    assert summary.errors == whole.errors
+    counts = ("accepted", "updated", "unchanged", "rejected")
+    assert [getattr(summary, c) for c in counts] == [getattr(whole, c) for c in counts]
+    assert [getattr(summary, c) for c in counts] == [2, 2, 1, 2]
+    mine = {r.document_number: r.fields for r in uow.committed.records.values()}
+    theirs = {r.document_number: r.fields for r in elsewhere.committed.records.values()}
+    assert mine == theirs
 
 
 def test_an_unreadable_input_fails_its_batch_and_keeps_what_was_committed(

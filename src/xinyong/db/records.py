@@ -264,7 +264,15 @@ class SqlRecordRepository:
     ) -> dict[str, StoredState]:
         out: dict[str, StoredState] = {}
         d, c = RecordDocumentRow, CreditRecordRow
-        columns = (d.document_key, c.id, c.content_hash, c.status, c.subject_id)
+        columns = (
+            d.document_key,
+            c.id,
+            c.content_hash,
+            c.status,
+            c.subject_id,
+            c.batch_id,
+            c.source_row,
+        )
         # By the documents' key, then each record by its own (one partition each on PostgreSQL).
         for among_keys in among(self.session, d.document_key, sorted(document_keys)):
             query = (
@@ -272,8 +280,12 @@ class SqlRecordRepository:
                 .join(c, and_(c.subject_id == d.subject_id, c.id == d.record_id))
                 .where(d.department_code == department, among_keys)
             )
-            for key, record_id, digest, status, subject_id in self.session.execute(query):
-                out[key] = StoredState(record_id, digest, RecordStatus(status), subject_id)
+            for key, record_id, digest, status, subject_id, batch, row in self.session.execute(
+                query
+            ):
+                out[key] = StoredState(
+                    record_id, digest, RecordStatus(status), subject_id, batch, row
+                )
         return out
 
     def write_set(

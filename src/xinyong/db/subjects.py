@@ -368,6 +368,20 @@ class SqlIdentityReviewRepository:
             raise NotFound(f"identity review {review_id} does not exist")
         return self._to_domain(row)
 
+    def pending_rows(self, record_ids: Collection[int], batch_id: int) -> dict[int, int]:
+        r = IdentityReviewRow
+        out: dict[int, int] = {}
+        for among_ids in among(self.session, r.record_id, sorted(record_ids)):
+            query = select(r.record_id, r.pending).where(
+                among_ids, r.status == ReviewStatus.OPEN.value, r.pending.is_not(None)
+            )
+            for record_id, pending in self.session.execute(query):
+                # The resubmission's stored values (`db/records.py pending_values`).
+                if pending and pending.get("batch_id") == batch_id:
+                    row = int(pending["source_row"])
+                    out[record_id] = min(row, out.get(record_id, row))
+        return out
+
     def apply_pending(self, review_id: int, *, at: datetime) -> None:
         """Apply the resubmission a review held: the record takes its content and subject, and
         the version it replaces is kept as a revision."""

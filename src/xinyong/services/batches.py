@@ -19,10 +19,10 @@ from xinyong.domain.calendar import business_date
 from xinyong.domain.departments import Department
 from xinyong.domain.errors import BatchFailed, FieldProblem, Invalid, NotRouted, RowRejected
 from xinyong.domain.policy import Policy
-from xinyong.domain.records import Gate, Submission, document_key, validate_row
+from xinyong.domain.records import Gate, RecordStatus, Submission, validate_row
 from xinyong.services.audit import misroutes_audited
 from xinyong.services.departments import require_department
-from xinyong.services.records import settle_chunk, store_submissions
+from xinyong.services.records import StoredState, settle_chunk, store_submissions
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -50,36 +50,33 @@ class BatchRepository(Protocol):
     def rejects(self, batch_id: int) -> list[FieldProblem]: ...
 
 
-#: The documents of one batch stored so far: each document's key, and the row that stored it.
-Documents = dict[str, int]
-
-
 def validate_rows(
-    rows: Iterable[Row], department: Department, gate: Gate, documents: Documents | None = None
+    rows: Iterable[Row], department: Department, gate: Gate
 ) -> tuple[list[Submission], list[FieldProblem]]:
     """Split rows into valid submissions and the problems of the others.
 
-    With `documents` (the batch's, added to here), a valid row for a document an earlier row of
-    the batch stored is refused naming that row: one file holds one version of a document, so
-    two rows for it are a mistake to show, never a silent overwrite by the later one.
+    A valid row for a document an earlier row of `rows` holds is refused naming that row: one
+    file holds one version of a document, so two rows for it are a mistake to show, never a
+    silent overwrite by the later one. Only these rows are remembered (one chunk); a document
+    an earlier chunk stored is found in the database (`refuse_stored_earlier`).
     """
     valid: list[Submission] = []
     problems: list[FieldProblem] = []
+    seen: dict[str, int] = {}  # each document key of these rows, and its first valid row
     for number, raw in rows:
         if isinstance(raw, FieldProblem):  # the reader could not even parse the row
             problems.append(raw)
             continue
         try:
             submission = validate_row(raw, row=number, department=department, gate=gate)
-            if documents is not None:
-                first = documents.setdefault(submission.document_key, number)
-                if first != number:
-                    problems.append(
-                        FieldProblem.refused(
-                            "document_number", number, "duplicate_in_batch", first=first
-                        )
+            first = seen.setdefault(submission.document_key, number)
+            if first != number:
+                problems.append(
+                    FieldProblem.refused(
+                        "document_number", number, "duplicate_in_batch", first=first
                     )
-                    continue
+                )
+                continue
             valid.append(submission)
         except RowRejected as rejected:
             problems.extend(rejected.problems)
@@ -89,6 +86,39 @@ def validate_rows(
                 FieldProblem.refused("row", number, "not_checked", error=type(exc).__name__)
             )
     return valid, problems
+
+
+def refuse_stored_earlier(
+    uow: UnitOfWork, batch_id: int, valid: list[Submission], states: Mapping[str, StoredState]
+) -> tuple[list[Submission], list[FieldProblem]]:
+    """Split a chunk's valid submissions into those to store and the refusals of those whose
+    document an earlier row of the same batch sent, found in what that row stored: the record
+    (its `batch_id` this batch, its `source_row` that row; `states`, the chunk's stored
+    records, read anyway), or, for a held record, the resubmission under another person an
+    open identity review holds from this batch (one query for the chunk's held records). A
+    dict lookup per row: memory stays one chunk's however long the batch. A row that left its
+    record unchanged wrote nothing, so a later chunk's row for that document is not refused
+    here (docs/command-line.md)."""
+    held = [
+        state.id
+        for state in states.values()
+        if state.status is RecordStatus.IDENTITY_HOLD and state.batch_id != batch_id
+    ]
+    waiting = uow.reviews.pending_rows(held, batch_id) if held else {}
+    keep: list[Submission] = []
+    refused: list[FieldProblem] = []
+    for s in valid:
+        state = states.get(s.document_key)
+        first = None
+        if state is not None:
+            first = state.source_row if state.batch_id == batch_id else waiting.get(state.id)
+        if first is not None and first < s.row:
+            refused.append(
+                FieldProblem.refused("document_number", s.row, "duplicate_in_batch", first=first)
+            )
+        else:
+            keep.append(s)
+    return keep, refused
 
 
 def _chunked(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
@@ -147,8 +177,6 @@ def ingest_batch(
         )
     handled = 0
     completed = False
-    documents: Documents = {}
-    refused_before = _refused_rows(uow, batch.id) if resumed and batch.rows_done else set()
     chunks = _chunked(rows, chunk_rows)
     try:
         chunk = next(chunks, None)
@@ -162,12 +190,10 @@ def ingest_batch(
             except BaseException as exc:  # raised again below, once this chunk is committed
                 following, stopped = None, exc
             todo = [(n, raw) for n, raw in chunk if n > batch.rows_done]
-            if len(todo) < len(chunk):  # a resumed batch: its documents stored before it stopped
-                _known(documents, chunk, batch.rows_done, refused_before)
             handled += len(chunk)
             last = following is None and stopped is None
             if todo:
-                _ingest_chunk(uow, policy, dept, batch, todo, documents, actor=actor, complete=last)
+                _ingest_chunk(uow, policy, dept, batch, todo, actor=actor, complete=last)
                 completed = last
             if on_progress:
                 on_progress(handled)
@@ -193,43 +219,29 @@ def ingest_batch(
     return summary
 
 
-def _refused_rows(uow: UnitOfWork, batch_id: int) -> set[int]:
-    """The numbers of the rows a batch refused so far (in a transaction of its own)."""
-    with uow:
-        return {p.row for p in uow.batches.rejects(batch_id)}
-
-
-def _known(documents: Documents, rows: Iterable[Row], done: int, refused: set[int]) -> None:
-    """Add to `documents` those of `rows` a resumed batch stored before it stopped (up to row
-    `done`, and not `refused`): its rerun refuses a later row for one of them, as an
-    uninterrupted run would. Stored means it passed the gate, so its number is a text."""
-    for number, raw in rows:
-        if number > done or number in refused or isinstance(raw, FieldProblem):
-            continue
-        value = raw.get("document_number")
-        if isinstance(value, str | int) and not isinstance(value, bool):
-            documents.setdefault(document_key(str(value)), number)
-
-
 def _ingest_chunk(
     uow: UnitOfWork,
     policy: Policy,
     dept: Department,
     batch: Batch,
     rows: list[Row],
-    documents: Documents,
     *,
     actor: str,
     complete: bool = False,
 ) -> None:
     """Store one chunk with the batch's progress in one transaction; with `complete`, the
-    batch's last chunk, the batch is completed in it too. `documents` (the batch's so far)
-    gains the chunk's; when the chunk does not commit, the batch stops, and a rerun finds its
-    documents again (`_known`)."""
+    batch's last chunk, the batch is completed in it too. A row for a document an earlier row
+    of the batch stored is refused: in the chunk by `validate_rows`, before it from the stored
+    records (`refuse_stored_earlier`), which a rerun after an interruption reads alike."""
     with uow:
         gate = policy.gate(business_date(uow.now()))
-        valid, problems = validate_rows(rows, dept, gate, documents)
-        result = store_submissions(uow, valid, batch_id=batch.id, actor=actor)
+        valid, problems = validate_rows(rows, dept, gate)
+        keys = {s.document_key for s in valid}
+        states = uow.records.find_states(dept.code, keys) if keys else {}
+        valid, earlier = refuse_stored_earlier(uow, batch.id, valid, states)
+        if earlier:  # the rejects in row order, as the rows came
+            problems = sorted([*problems, *earlier], key=lambda p: p.row)
+        result = store_submissions(uow, valid, batch_id=batch.id, actor=actor, states=states)
         settle_chunk(uow, policy, result, actor=actor)
         uow.batches.add_rejects(batch.id, problems)
         before = _counts(batch)

@@ -47,12 +47,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class StoredState:
-    """Just enough of a stored record to decide whether a resubmission changes it."""
+    """Just enough of a stored record to decide whether a resubmission changes it, and which
+    batch and row stored its version (`batch_id` None: a single submission or the exchange;
+    a record only just written in this chunk reads as None and 0)."""
 
     id: int
     content_hash: str
     status: RecordStatus
     subject_id: int
+    batch_id: int | None = None
+    source_row: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +179,7 @@ def store_submissions(
     batch_id: int | None,
     actor: str,
     want_ids: bool = False,
+    states: dict[str, StoredState] | None = None,
 ) -> ChunkResult:
     """Store valid submissions inside the caller's transaction: insert, update or leave unchanged.
 
@@ -182,7 +187,9 @@ def store_submissions(
     decided rows are written as a set (`RecordRepository.write_set`: staged, then a few statements)
     with the audit events of the updated ones. `record_ids` of the result maps row numbers to
     record ids for updated and unchanged rows, and for new rows only when `want_ids` is set
-    (looking them up costs a query per chunk).
+    (looking them up costs a query per chunk). `states` are the submissions' stored records
+    when the caller has looked them up already (`RecordRepository.find_states`, in this
+    transaction): a batch does, to refuse a document one of its earlier chunks stored.
     """
     result = ChunkResult()
     if not submissions:
@@ -201,7 +208,8 @@ def store_submissions(
     uow.subjects.add_many(fresh, at=at)
 
     department = submissions[0].department
-    states = uow.records.find_states(department, {s.document_key for s in submissions})
+    if states is None:
+        states = uow.records.find_states(department, {s.document_key for s in submissions})
     pending: list[tuple[NewRecord, IdentityConflict | None]] = []
     changed: list[tuple[int, NewRecord]] = []
     events: list[AuditEvent] = []

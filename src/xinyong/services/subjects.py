@@ -76,6 +76,11 @@ class IdentityReviewRepository(Protocol):
         """Apply the resubmission the review holds to its record (the old version is kept)."""
         ...
 
+    def pending_rows(self, record_ids: Collection[int], batch_id: int) -> dict[int, int]:
+        """Of these records, those an open review holds a resubmission for from batch
+        `batch_id`: each record's id, and the first row of the batch it holds."""
+        ...
+
     def list(
         self, *, status: str | None = "open", limit: int = 100, offset: int = 0
     ) -> list[IdentityReview]: ...
