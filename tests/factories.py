@@ -56,6 +56,12 @@ def penalty_row(**overrides: object) -> dict[str, object]:
     return row
 
 
+def serious_penalty_row(**overrides: object) -> dict[str, object]:
+    """A fine of 80,000 yuan: a serious penalty (ADM-PEN-01 is serious from 50,000), heavy
+    enough to ground a serious food-safety listing (FOOD-DRUG-SERIOUS)."""
+    return penalty_row(**{"fine_amount": "80000", **overrides})
+
+
 HCOURT_USCC = "11110000000011017C"
 #: The Chaoyang district court (BJ-COURT-CY), as a row names it when that court decided.
 CHAOYANG_COURT = {"authority_name": "北京市朝阳区人民法院", "authority_uscc": "1111010500001105X2"}

@@ -31,7 +31,7 @@ from xinyong.db.migrate import upgrade
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.calendar import business_date
 from xinyong.domain.policy import load_policy
-from xinyong.services import decided_lists, departments
+from xinyong.services import decided_lists, departments, list_proposals
 from xinyong.services import lists as listing
 from xinyong.services.records import submit_record
 
@@ -105,11 +105,11 @@ def _history(url: str) -> tuple[str, str, str]:
     stored = submit_record(
         uow(),
         policy,
-        penalty_row(subject_id=listed, subject_name="张志愿"),
+        penalty_row(subject_id=listed, subject_name="张志愿", fine_amount="80000"),  # serious
         department="BJ-AMR",
         actor="t",
     )
-    proposal = listing.propose(
+    proposal = list_proposals.propose(
         uow(),
         policy,
         list_code="FOOD-DRUG-SERIOUS",

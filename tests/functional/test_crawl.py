@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import citizen_id, debtor_row, penalty_row
+from tests.factories import citizen_id, debtor_row, penalty_row, serious_penalty_row
 from tests.functional.consoles import import_court_rows, sign_in
 from tests.functional.helpers import Headers, masked, record_listing, register, submit
 from tests.functional.test_portal import person
@@ -138,7 +138,7 @@ def test_no_console_page_shows_a_full_id_number_to_any_role(
     record = submit(
         client,
         amr,
-        penalty_row(violation=f"当事人（身份证号 {other}）销售过期食品", subject_id=own),
+        serious_penalty_row(violation=f"当事人（身份证号 {other}）销售过期食品", subject_id=own),
     )
     submit(client, court, debtor_row(subject_id=other, subject_name="李建国"))
     record_listing(client, court, other)

@@ -14,7 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Clock
-from tests.factories import citizen_id, debtor_row, penalty_row, tax_violation_row
+from tests.factories import (
+    citizen_id,
+    debtor_row,
+    penalty_row,
+    serious_penalty_row,
+    tax_violation_row,
+)
 from tests.functional.helpers import (
     Headers,
     KeyFor,
@@ -81,7 +87,7 @@ def test_a_platform_listing_waits_for_its_notice_and_the_defence_window(
     client: TestClient, amr: dict[str, str], permits: dict[str, str], clock: Clock
 ) -> None:
     number = citizen_id(born=date(1970, 1, 2))
-    record = submit(client, amr, penalty_row(subject_id=number))
+    record = submit(client, amr, serious_penalty_row(subject_id=number))
     entry_id = propose_food_listing(client, amr, number, record)
     url = f"/api/v1/lists/entries/{entry_id}"
     decision = {"reasons": "the grounds are established"}
@@ -145,7 +151,7 @@ def test_proposals_the_law_does_not_allow_are_refused(
 
     adult = citizen_id(born=date(1980, 1, 1))
     other = submit(client, amr, penalty_row(subject_id=citizen_id(born=date(1981, 1, 1))))
-    own_record = submit(client, amr, penalty_row(subject_id=adult))
+    own_record = submit(client, amr, serious_penalty_row(subject_id=adult))
     someone_elses = client.post(
         "/api/v1/lists/proposals",
         json={**proposal, "subject": adult, "basis_records": [other]},
@@ -273,7 +279,7 @@ def test_the_person_states_their_own_defence_within_the_window_and_only_on_their
     client: TestClient, amr: dict[str, str], clock: Clock
 ) -> None:
     number, neighbour = citizen_id(born=date(1968, 4, 9)), citizen_id(born=date(1969, 5, 10))
-    record = submit(client, amr, penalty_row(subject_id=number))
+    record = submit(client, amr, serious_penalty_row(subject_id=number))
     submit(client, amr, penalty_row(subject_id=neighbour, subject_name="李四"))
     person, other = sign_up(client, number, "王秀英"), sign_up(client, neighbour, "李四")
     entry_id = propose_food_listing(client, amr, number, record)
@@ -330,7 +336,7 @@ def test_the_person_refuses_a_volunteer_honour_and_its_rewards_stop_at_once(
     assert "R-GREEN-CHANNEL" in measures_for(client, desk, number, "administrative_permit")
 
     # A serious listing is not the person's to refuse.
-    record = submit(client, amr, penalty_row(subject_id=number, subject_name="张志愿"))
+    record = submit(client, amr, serious_penalty_row(subject_id=number, subject_name="张志愿"))
     serious_id = propose_food_listing(client, amr, number, record)
     refused = client.post(f"/api/v1/me/list-entries/{serious_id}/refusal", headers=person.headers)
     assert "FOOD-DRUG-SERIOUS" in assert_problem(refused, 403)["detail"]
@@ -349,7 +355,7 @@ def test_a_listing_document_is_written_under_the_one_naming_rule(
     """Without --output: entry-<entry>.<kind>.pdf in the current folder; with it, there."""
     number = citizen_id(born=date(1970, 1, 2))
     records = tmp_path / "amr.csv"
-    row = penalty_row(subject_id=number)
+    row = serious_penalty_row(subject_id=number)
     records.write_text(
         ",".join(row) + "\n" + ",".join(map(str, row.values())) + "\n", encoding="utf-8"
     )

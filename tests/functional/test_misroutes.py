@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.conftest import Clock
-from tests.factories import citizen_id, penalty_row
+from tests.factories import citizen_id, penalty_row, serious_penalty_row
 from tests.functional.consoles import sign_in
 from tests.functional.helpers import (
     PASSWORD,
@@ -177,7 +177,7 @@ def test_a_department_reaching_for_another_departments_listing_is_refused_and_au
     client: TestClient, amr: Headers, court: Headers, seeded: UowFactory
 ) -> None:
     number = citizen_id(born=date(1979, 7, 7))
-    record = submit(client, amr, penalty_row(subject_id=number))
+    record = submit(client, amr, serious_penalty_row(subject_id=number))
     entry = propose_food_listing(client, amr, number, record)
     url = f"/api/v1/lists/entries/{entry}"
     with seeded() as uow:
@@ -235,7 +235,7 @@ def test_a_person_reaching_for_another_persons_file_is_refused_and_audited(
     client: TestClient, amr: Headers, seeded: UowFactory
 ) -> None:
     owner = sign_up(client, citizen_id(born=date(1983, 8, 8)), "孙丽")
-    record = submit(client, amr, penalty_row(subject_id=owner.number, subject_name="孙丽"))
+    record = submit(client, amr, serious_penalty_row(subject_id=owner.number, subject_name="孙丽"))
     objection = int(object_to(client, owner, record)["id"])
     prober = sign_up(client, citizen_id(born=date(1984, 9, 9)), "周强")
     submit(client, amr, penalty_row(subject_id=prober.number, subject_name="周强"))

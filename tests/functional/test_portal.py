@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Clock
-from tests.factories import citizen_id, debtor_row, penalty_row
+from tests.factories import citizen_id, debtor_row, penalty_row, serious_penalty_row
 from tests.functional.conftest import KeyFor
 from tests.functional.helpers import (
     AGENCY,
@@ -340,7 +340,7 @@ def test_a_defence_within_the_window_and_a_refused_honour_from_the_lists_page(
 ) -> None:
     civil = auth(key_for(ROLE_SCOPES[Role.SOURCE_DEPARTMENT], "BJ-CIVIL"))
     number = citizen_id(born=date(1969, 9, 9))
-    record = submit(client, amr, penalty_row(subject_id=number, subject_name="张志愿"))
+    record = submit(client, amr, serious_penalty_row(subject_id=number, subject_name="张志愿"))
     proposed = propose_food_listing(client, amr, number, record)
     client.post(f"/api/v1/lists/entries/{proposed}/notice", headers=amr)
     submit(client, civil, _honour_row(number))

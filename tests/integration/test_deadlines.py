@@ -42,6 +42,7 @@ from xinyong.services import (
     departments,
     expiry,
     feed,
+    list_proposals,
     lists,
     objections,
     repairs,
@@ -430,9 +431,12 @@ def test_the_migration_backfills_what_every_stored_deadline_was_counted_from(
     _repair(make, policy, _submit(make, policy, subject_id=number, decision_date=f"{last}-03-01"))
     # Counted Monday to Friday: every count that runs into the next year.
     clock.at = on(date(last, 12, 30))
-    late = _submit(make, policy, subject_id=number, decision_date=f"{last}-12-28")
+    # A fine of 80,000 yuan: serious, as the food-safety listing proposed on it needs.
+    late = _submit(
+        make, policy, subject_id=number, decision_date=f"{last}-12-28", fine_amount="80000"
+    )
     objected = _object(make, policy, late)
-    listed = lists.propose(
+    listed = list_proposals.propose(
         make(),
         policy,
         list_code="FOOD-DRUG-SERIOUS",

@@ -25,7 +25,14 @@ from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import EntryState, ListEntry
 from xinyong.domain.policy import Policy, load_policy
 from xinyong.domain.records import RecordStatus
-from xinyong.services import authorisations, decided_lists, expiry, feed, lists, publication
+from xinyong.services import (
+    authorisations,
+    decided_lists,
+    expiry,
+    feed,
+    list_proposals,
+    publication,
+)
 from xinyong.services.authorisations import NotAuthorised
 from xinyong.services.checks import Checker, run_check
 from xinyong.services.expiry import SweepSummary
@@ -98,8 +105,9 @@ def _query(make_uow: UowFactory, policy: Policy, agency: str, number: str) -> li
 
 
 def _propose(make_uow: UowFactory, policy: Policy, stored: Stored) -> int:
-    """Open a listing on the record: the listing procedure's check of the records it rests on."""
-    view = lists.propose(
+    """Open a listing on the record: the listing procedure's check of the records it rests on
+    (whether it is in display, then whether it is heavy enough)."""
+    view = list_proposals.propose(
         make_uow(),
         policy,
         list_code="FOOD-DRUG-SERIOUS",
@@ -150,7 +158,10 @@ def test_a_general_record_is_shown_until_its_display_ends_then_archived_expired_
     assert _query(seeded, policy, "AGENCY-BAIHANG", number) == [record.id]
     with pytest.raises(NotAuthorised):  # refused: logged, but it received nothing
         _query(seeded, policy, "AGENCY-PUDAO", number)
-    _propose(seeded, policy, stored)  # it can still ground a listing
+    # Still in display: a proposal passes the display check and is refused for the record's
+    # weight alone (a general fine grounds no serious food-safety listing).
+    with pytest.raises(Invalid, match="is of general severity"):
+        _propose(seeded, policy, stored)
 
     clock.at = on(DISPLAY_ENDS)  # the sweep has not run: the one rule applies at query time
     data = _report(seeded, policy, subject_id)

@@ -22,6 +22,7 @@ from tests.factories import (
     debtor_row,
     organisation_debtor_row,
     penalty_row,
+    serious_penalty_row,
     tax_violation_row,
 )
 from xinyong.db.checks import SqlIndexSource
@@ -29,6 +30,7 @@ from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import SubjectType
+from xinyong.domain.list_proposals import open_entry_of
 from xinyong.domain.lists import (
     Decider,
     EntryState,
@@ -41,7 +43,7 @@ from xinyong.domain.lists import (
 from xinyong.domain.measures import applicable_measures
 from xinyong.domain.policy import Policy
 from xinyong.domain.subjects import Role, RoleKind, Subject
-from xinyong.services import decided_lists, lists
+from xinyong.services import decided_lists, list_proposals, lists
 from xinyong.services.checks import Checker
 from xinyong.services.records import submit_record
 from xinyong.services.subjects import record_role
@@ -265,13 +267,22 @@ def _step(
     if action == "organisation":
         return _record(make_uow, policy, world, rng, policy.list_types["COURT-DEBTORS-ORG"], today)
     if action == "propose":
-        person = rng.choice(world.persons)
+        uow = make_uow()
+        with uow:  # a person has one open entry on a list at a time: the first who has none
+            person = next(
+                p
+                for p in rng.sample(world.persons, len(world.persons))
+                if open_entry_of(
+                    uow.entries.of_subject(_stored_id(p), policy.list_types), FOOD, today
+                )
+                is None
+            )
         decided = today - timedelta(days=rng.randint(0, 60))
-        row = penalty_row(
+        row = serious_penalty_row(
             subject_id=person.number, subject_name=person.name, decision_date=decided.isoformat()
         )
         stored = submit_record(make_uow(), policy, row, department="BJ-AMR", actor="amr-clerk")
-        view = lists.propose(
+        view = list_proposals.propose(
             make_uow(),
             policy,
             list_code=FOOD,

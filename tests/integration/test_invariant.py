@@ -62,6 +62,7 @@ from xinyong.services import (
     decided_lists,
     departments,
     expiry,
+    list_proposals,
     lists,
     objections,
     publication,
@@ -541,15 +542,25 @@ class Platform(RuleBasedStateMachine):
     @rule(data=st.data())
     def propose_food_listing(self, data: st.DataObject) -> None:
         today = self.today
+        # A person has one open entry on a list at a time: only those whose every food-safety
+        # entry the model knows to have ended.
+        held = {
+            e.owner for e in self.entries.values() if e.list_code == FOOD and e.state != "ended"
+        }
         candidates = self._recs(
-            lambda r: r.item == "ADM-PEN-01" and self._shown(r, today) and r.severity == "serious"
+            lambda r: (
+                r.item == "ADM-PEN-01"
+                and self._shown(r, today)
+                and r.severity == "serious"
+                and r.owner not in held
+            )
         )
         if not candidates:
             return
         rec = self._pick(data, candidates)
         if rec is None:
             return
-        view = lists.propose(
+        view = list_proposals.propose(
             self.new_uow(),
             self.policy,
             list_code=FOOD,

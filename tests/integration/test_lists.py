@@ -19,6 +19,7 @@ from tests.factories import (
     citizen_id,
     debtor_row,
     penalty_row,
+    serious_penalty_row,
     tax_violation_row,
 )
 from xinyong.db.audit import AuditEventRow
@@ -30,7 +31,7 @@ from xinyong.domain.calendar import Deadline
 from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound
 from xinyong.domain.lists import EntryState, IllegalTransition, ListEntry, MinorNeverListed
 from xinyong.domain.policy import Policy
-from xinyong.services import decided_lists, expiry, lists
+from xinyong.services import decided_lists, expiry, list_proposals, lists
 from xinyong.services.checks import Checker, run_check
 from xinyong.services.identity_reviews import resolve_identity_review
 from xinyong.services.records import Stored, revoke_record, submit_record
@@ -119,7 +120,7 @@ def _propose(make_uow: UowFactory, policy: Policy, stored: Stored, **kw: object)
         "actor": "amr-officer",
     }
     args.update(kw)
-    view = lists.propose(make_uow(), policy, **args)  # type: ignore[arg-type]
+    view = list_proposals.propose(make_uow(), policy, **args)  # type: ignore[arg-type]
     assert view.entry.id is not None
     return view.entry.id
 
@@ -143,7 +144,7 @@ def test_a_platform_listing_runs_notice_defence_decision_publication_and_exit(
     seeded: UowFactory, policy: Policy, clock: Clock
 ) -> None:
     clock.at = on(NOTICE_DAY)
-    stored = _submit(seeded, policy, penalty_row())
+    stored = _submit(seeded, policy, serious_penalty_row())
     entry_id = _propose(seeded, policy, stored)
     changes = _count(seeded, ChangeRow)
 
@@ -215,7 +216,7 @@ def test_a_defence_after_the_window_is_refused_and_a_withdrawal_ends_the_procedu
     seeded: UowFactory, policy: Policy, clock: Clock
 ) -> None:
     clock.at = on(NOTICE_DAY)
-    entry_id = _propose(seeded, policy, _submit(seeded, policy, penalty_row()))
+    entry_id = _propose(seeded, policy, _submit(seeded, policy, serious_penalty_row()))
     lists.serve_notice(seeded(), policy, entry_id, department=None, actor="centre-1")
     clock.at = on(NEXT_WORKING_DAY)
     with pytest.raises(IllegalTransition):
@@ -251,7 +252,9 @@ def test_the_age_at_the_conduct_decides_not_the_age_at_the_listing(
 ) -> None:
     """Conduct at 17, decided on then: it grounds no listing once the person has turned 18."""
     person = citizen_id(born=date(2008, 11, 1))  # 18 since 1 November 2026
-    stored = _submit(seeded, policy, penalty_row(subject_id=person, decision_date="2026-10-20"))
+    stored = _submit(
+        seeded, policy, serious_penalty_row(subject_id=person, decision_date="2026-10-20")
+    )
     _submit(
         seeded,
         policy,
@@ -287,16 +290,17 @@ def test_a_proposal_must_rest_on_the_subjects_own_active_records_of_the_right_ki
     with pytest.raises(Invalid, match="revoked"):
         _propose(seeded, policy, mine)
 
-    # A railway listing cannot rest on a food-safety penalty: its records are SU-RAIL-01.
+    # A railway listing cannot rest on a food-safety penalty: its records are SU-RAIL-01 (asked
+    # of the credit centre, which proposes any platform list; market regulation proposes none).
     with pytest.raises(Invalid, match="SU-RAIL-01"):
-        _propose(seeded, policy, theirs, list_code="RAIL-SERIOUS")
+        _propose(seeded, policy, theirs, list_code="RAIL-SERIOUS", department=None)
     assert _count(seeded, ListEntryRow) == 0
 
 
 def test_a_record_past_its_display_period_grounds_no_proposal(
     seeded: UowFactory, policy: Policy, clock: Clock
 ) -> None:
-    stored = _submit(seeded, policy, penalty_row(fine_amount="800"))
+    stored = _submit(seeded, policy, serious_penalty_row())
     ends = stored.record.display_ends
     assert ends is not None
     clock.at = on(ends)  # still active: no sweep has run, but its display is over
@@ -372,7 +376,7 @@ def test_a_department_cannot_see_or_move_another_departments_entry(
     seeded: UowFactory, policy: Policy, clock: Clock
 ) -> None:
     clock.at = on(NOTICE_DAY)
-    entry_id = _propose(seeded, policy, _submit(seeded, policy, penalty_row()))
+    entry_id = _propose(seeded, policy, _submit(seeded, policy, serious_penalty_row()))
     with pytest.raises(NotFound):
         lists.serve_notice(seeded(), policy, entry_id, department="BJ-TAX", actor="tax-1")
     with pytest.raises(NotFound):
@@ -502,7 +506,7 @@ def test_a_listing_is_not_decided_on_a_record_whose_display_ended_after_the_prop
     seeded: UowFactory, policy: Policy, clock: Clock
 ) -> None:
     clock.at = on(date(2026, 11, 20))
-    stored = _submit(seeded, policy, penalty_row(decision_date="2025-11-25"))  # shown a year
+    stored = _submit(seeded, policy, serious_penalty_row(decision_date="2023-11-25"))  # 3 years
     entry_id = _propose(seeded, policy, stored)
     lists.serve_notice(seeded(), policy, entry_id, department="BJ-AMR", actor="amr-clerk")
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.factories import penalty_row
 from tests.fakes import FakeUnitOfWork
 from tests.unit.helpers import court_listing, on, submitted
 from xinyong.domain.audit import EventTag
@@ -41,7 +42,7 @@ from xinyong.domain.lists import (
 )
 from xinyong.domain.policy import Policy
 from xinyong.policy import PACKAGED, read_toml
-from xinyong.services import decided_lists, documents, lists
+from xinyong.services import decided_lists, documents, list_proposals, lists
 from xinyong.services.records import Stored
 
 AT = datetime(2026, 9, 25, 9, 30, tzinfo=UTC)
@@ -195,6 +196,7 @@ VALID: dict[str, Any] = {
     "defence_working_days": 5,
     "exit_grounds": ["expiry", "repair"],
     "source_items": ["ADM-PEN-01"],
+    "proposed_by_kinds": ["market_regulation"],
 }
 
 
@@ -308,6 +310,7 @@ def test_a_refusable_entry_must_exit_on_refusal_and_a_derived_status_needs_its_y
         "period_rule": "until_exit",
         "period_months": None,
         "defence_working_days": 0,
+        "proposed_by_kinds": None,  # an authority's list is recorded, never proposed
     }
     assert read_one(catalog_codes, **good, refusable=True, exit_grounds=["refusal"])
     error = refusal(catalog_codes, **good, refusable=True, exit_grounds=["revocation"])
@@ -964,10 +967,11 @@ FOOD = "FOOD-DRUG-SERIOUS"  # platform-run, five working days of defence
 
 
 def _proposal(uow: FakeUnitOfWork, policy: Policy) -> tuple[Stored, int]:
-    """A market regulator's penalty, and a serious food-safety listing proposed on it."""
+    """A market regulator's serious penalty (a fine of 80,000 yuan), and a serious food-safety
+    listing proposed on it."""
     uow.at = on(NOTICE_DAY)
-    stored = submitted(uow, policy)
-    view = lists.propose(
+    stored = submitted(uow, policy, penalty_row(fine_amount="80000"))
+    view = list_proposals.propose(
         uow,
         policy,
         list_code=FOOD,
@@ -1030,7 +1034,7 @@ def test_a_proposal_rests_only_on_the_subjects_own_active_records(
     someone_else = submitted(uow, policy)
     before = uow.snapshot()
     with pytest.raises(Invalid, match="someone else"):
-        lists.propose(
+        list_proposals.propose(
             uow,
             policy,
             list_code=FOOD,
@@ -1041,15 +1045,15 @@ def test_a_proposal_rests_only_on_the_subjects_own_active_records(
             actor="amr-officer",
         )
     with pytest.raises(Invalid, match="does not exist"):  # another department's record
-        lists.propose(
+        list_proposals.propose(
             uow,
             policy,
             list_code=FOOD,
             subject_number=stored.subject_number,
             grounds="多次销售超过保质期的食品",
             basis_records=[stored.record.id],
-            department="BJ-TAX",
-            actor="tax-officer",
+            department="BJ-HEALTH",  # competent for the list, but the record is not its own
+            actor="health-officer",
         )
     assert uow.committed == before
 

@@ -21,7 +21,7 @@ from xinyong.domain.exchange import (
 )
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus
-from xinyong.services import decided_lists, lists, objections, repairs
+from xinyong.services import decided_lists, list_proposals, lists, objections, repairs
 from xinyong.services.batches import ingest_batch
 from xinyong.services.expiry import sweep
 from xinyong.services.records import revoke_record
@@ -202,9 +202,9 @@ def test_the_sweep_queues_record_expired(node: FakeUnitOfWork, policy: Policy) -
 def test_a_listing_through_its_procedure_is_queued_only_once_decided(
     node: FakeUnitOfWork, policy: Policy
 ) -> None:
-    stored = submitted(node, policy)
+    stored = submitted(node, policy, penalty_row(fine_amount="80000"))  # serious, as FOOD needs
     before = mark(node)
-    view = lists.propose(
+    view = list_proposals.propose(
         node,
         policy,
         list_code="FOOD-DRUG-SERIOUS",

@@ -19,7 +19,7 @@ from xinyong.domain.lists import EntryState
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus
 from xinyong.domain.repairs import Repair, RepairedByTheCourt, RepairStatus, Unrepairable
-from xinyong.services import lists
+from xinyong.services import list_proposals, lists
 from xinyong.services.evidence import CaseType
 from xinyong.services.publication import published
 from xinyong.services.records import Stored
@@ -61,7 +61,7 @@ def _apply(
 
 def _decided_listing(uow: FakeUnitOfWork, policy: Policy, stored: Stored) -> int:
     """A serious food-safety listing on the record, through its whole procedure."""
-    view = lists.propose(
+    view = list_proposals.propose(
         uow,
         policy,
         list_code="FOOD-DRUG-SERIOUS",
@@ -119,7 +119,10 @@ def test_an_application_lacking_materials_lists_everything_missing_and_cannot_be
 def test_a_repair_goes_to_the_finding_department_and_success_ends_publication_and_listing(
     uow: FakeUnitOfWork, policy: Policy
 ) -> None:
-    stored = submitted(uow, policy)
+    # A fine of 80,000 yuan is serious, as the listing needs, and a serious record is repaired
+    # a year after its decision: decided in November 2025, it may be repaired by REPAIR_FROM.
+    row = penalty_row(fine_amount="80000", decision_date="2025-11-03")
+    stored = submitted(uow, policy, row)
     authorised_query(uow, policy, stored)  # the agency received the record
     entry_id = _decided_listing(uow, policy, stored)
     uow.at = on(REPAIR_FROM)

@@ -19,7 +19,7 @@ from xinyong.domain.policy import Policy
 from xinyong.domain.querylog import Delivered, ItemKind, QueryEntry, QueryKind, encode_returned
 from xinyong.domain.records import RecordStatus
 from xinyong.domain.subjects import ReviewResolution, Role, RoleKind, Subject
-from xinyong.services import lists
+from xinyong.services import list_proposals
 from xinyong.services.feed import key_of
 from xinyong.services.records import resolve_identity_review
 from xinyong.services.subjects import (
@@ -192,8 +192,9 @@ def test_a_flagged_number_found_not_the_persons_withholds_the_record_and_its_lis
     uow: FakeUnitOfWork, policy: Policy
 ) -> None:
     number = citizen_id(region="990101")
-    stored = submitted(uow, policy, penalty_row(subject_id=number))
-    view = lists.propose(
+    # A fine of 80,000 yuan: serious, as the food-safety list needs.
+    stored = submitted(uow, policy, penalty_row(subject_id=number, fine_amount="80000"))
+    view = list_proposals.propose(
         uow,
         policy,
         list_code="FOOD-DRUG-SERIOUS",

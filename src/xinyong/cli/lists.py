@@ -96,10 +96,10 @@ def propose(
     department: Annotated[str | None, typer.Option(help="Proposing department")] = None,
 ) -> None:
     """Propose a listing: the first step of the platform's procedure."""
-    from xinyong.services import lists as listing
+    from xinyong.services import list_proposals
 
     _run(
-        listing.propose,
+        list_proposals.propose,
         list_code=list_code,
         subject_number=subject,
         grounds=grounds,

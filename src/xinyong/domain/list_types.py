@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from xinyong.domain.catalog import CatalogItem, SubjectType
+from xinyong.domain.catalog import CatalogItem, Severity, SubjectType
 from xinyong.domain.errors import CatalogError, NotAllowed
 from xinyong.domain.list_periods import (
     Ground,
@@ -96,6 +96,23 @@ class ListType:
     #: without a negative record in display it takes (`clean_years`).
     derived: bool = False
     clean_years: int | None = None
+    #: The kinds of department competent to propose a listing on this platform-run list
+    #: (`proposed_by_kinds`); the credit centre, which runs the procedure, proposes any.
+    proposer_kinds: frozenset[str] = frozenset()
+    #: The lightest severity class a record may have to ground a proposal (`min_basis_severity`),
+    #: None where the list sets no floor.
+    min_basis_severity: Severity | None = None
+
+    def basis_too_light(self, severity: str | None) -> bool:
+        """Whether a record of this severity class (None: a record with none) is below the
+        list's floor, and so grounds no proposal on it."""
+        if self.min_basis_severity is None:
+            return False
+        order = list(Severity)
+        try:
+            return order.index(Severity(str(severity))) < order.index(self.min_basis_severity)
+        except ValueError:
+            return True
 
     @property
     def period(self) -> Period:
@@ -205,6 +222,8 @@ _LIST_KEYS = frozenset(
         "decided_by_kinds",
         "derived",
         "clean_years",
+        "proposed_by_kinds",
+        "min_basis_severity",
     }
 )
 
@@ -234,6 +253,45 @@ def _flag(raw: Mapping[str, Any], key: str, default: bool, file: str, code: str)
     if not isinstance(value, bool):
         raise CatalogError(file, code, key, "must be true or false")
     return value
+
+
+def _proposers(
+    raw: Mapping[str, Any],
+    file: str,
+    code: str,
+    decided_by: Decider,
+    sources: frozenset[str],
+    items: Mapping[str, CatalogItem] | None,
+) -> frozenset[str]:
+    """The kinds of department competent to propose a platform-run list: named for every such
+    list, for no other, and each a provider of one of its source items (a department proposes
+    on records of its own)."""
+    key = "proposed_by_kinds"
+    if decided_by is not Decider.PLATFORM:
+        if key in raw:
+            raise CatalogError(
+                file, code, key, "only a platform-run list is proposed; see decided_by_kinds"
+            )
+        return frozenset()
+    if key not in raw:
+        raise CatalogError(
+            file,
+            code,
+            key,
+            "a platform-run list names the kinds of department competent to propose it",
+        )
+    kinds = frozenset(_strings(raw[key], file, code, key))
+    if items is not None and sources:
+        providers = {p for c in sources if c in items for p in items[c].providers}
+        if stray := sorted(kinds - providers):
+            raise CatalogError(
+                file,
+                code,
+                key,
+                f"{', '.join(stray)} provides none of {', '.join(sorted(sources))}; a department"
+                " proposes on records of its own",
+            )
+    return kinds
 
 
 def read_list_types(
@@ -323,6 +381,12 @@ def read_list_types(
             deciders = frozenset({"court"})
         elif not deciders and decided_by is Decider.AUTHORITY and items is not None:
             deciders = frozenset(p for c in sources if c in items for p in items[c].providers)
+        proposers = _proposers(raw, file, code, decided_by, sources, items)
+        floor = (
+            _choice(raw, "min_basis_severity", Severity, file, code)
+            if "min_basis_severity" in raw
+            else None
+        )
         derived = _flag(raw, "derived", False, file, code)
         if derived and decided_by is not Decider.AUTHORITY:
             raise CatalogError(file, code, "derived", "only an authority-style status is derived")
@@ -361,6 +425,8 @@ def read_list_types(
                 decider_kinds=deciders,
                 derived=derived,
                 clean_years=clean_years if derived else None,
+                proposer_kinds=proposers,
+                min_basis_severity=floor,
             )
         )
     return out

@@ -1,4 +1,5 @@
-"""The listing procedure as use cases: propose, notify, hear the defence, decide, publish, end.
+"""The listing procedure as use cases: notify, hear the defence, decide, publish, end (a
+proposal, which opens it: `services/list_proposals.py`).
 
 Every step loads the entry, asks the domain to make the transition (which refuses what the law
 does not allow), stores it, audits it with its actor, and, when it changes what a check answers,
@@ -24,16 +25,12 @@ from xinyong.domain.lists import (
     IllegalTransition,
     ListEntry,
     ListType,
-    MinorNeverListed,
-    propose_listing,
 )
 from xinyong.domain.policy import Policy
-from xinyong.domain.records import CreditRecord, RecordStatus, conduct_date
 from xinyong.domain.subjects import Subject
 from xinyong.services import audit
 from xinyong.services.outbound import queue_listing
 from xinyong.services.publication import ResultPage
-from xinyong.services.subjects import find_subject
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -167,77 +164,6 @@ def end_clean_status_on_listing(
         business_date(uow.now())
     ):
         lose_clean_status(uow, policy, [entry.subject_id], SERIOUS_LISTING, actor=actor)
-
-
-def propose(
-    uow: UnitOfWork,
-    policy: Policy,
-    *,
-    list_code: str,
-    subject_number: str,
-    grounds: str,
-    basis_records: Sequence[int],
-    department: str | None,
-    actor: str,
-) -> EntryView:
-    """Open a platform-run listing on the records it rests on."""
-    list_type = list_type_of(policy, list_code)
-    if not grounds.strip():
-        raise Invalid("grounds: a proposal states its grounds")
-    with uow:
-        subject = find_subject(uow, subject_number, list_type.subject_type)
-        subject_id = entity_id(subject)
-        now = uow.now()
-        # The list and the person first (a court's list, a minor), then the records it rests on.
-        entry = propose_listing(
-            list_type,
-            subject_id=subject_id,
-            subject_age=subject.age_on(business_date(now)),
-            grounds=grounds.strip(),
-            basis_records=tuple(basis_records),
-            proposed_by=actor,
-            at=now,
-            age_of_majority=policy.periods.age_of_majority,
-        )
-        records: list[CreditRecord] = []
-        for record_id in basis_records:
-            try:
-                record = uow.records.get(record_id)
-            except NotFound:
-                raise Invalid(f"basis_records: record {record_id} does not exist") from None
-            if department is not None and record.department != department:
-                # A department proposes on its own findings; others' records stay unseen.
-                raise Invalid(f"basis_records: record {record_id} does not exist")
-            if record.subject_id != subject_id:
-                raise Invalid(f"basis_records: record {record_id} is about someone else")
-            if record.status is not RecordStatus.ACTIVE:
-                raise Invalid(f"basis_records: record {record_id} is {record.status.value}")
-            if not record.is_displayable_on(business_date(now)):
-                raise Invalid(
-                    f"basis_records: record {record_id}'s display period ended on"
-                    f" {record.display_ends}; it can ground nothing any more"
-                )
-            if list_type.source_items and record.item_code not in list_type.source_items:
-                allowed = ", ".join(sorted(list_type.source_items))
-                raise Invalid(
-                    f"basis_records: record {record_id} is a {record.item_code} record;"
-                    f" {list_type.code} rests on {allowed}"
-                )
-            records.append(record)
-        # The age at the conduct decides, not the age today: conduct at 17 never grounds a
-        # listing, however old the person is when it is proposed.
-        youngest = subject.age_on(min(conduct_date(r) for r in records))
-        if youngest is not None and youngest < policy.periods.age_of_majority:
-            raise MinorNeverListed
-        made = {list_type.ground_for_record(r.item_code, r.fields) for r in records}
-        if len(made) > 1:
-            raise Invalid("basis_records: the records make different grounds; propose each apart")
-        ground = made.pop()
-        entry.ground = ground.code if ground else None
-        uow.entries.add(entry, department=department, source_record=None, at=now)
-        audit_entry(uow, EventTag.LISTING_PROPOSED, actor, entry, records=list(basis_records))
-        uow.commit()
-    return EntryView(entry, subject, department)
 
 
 def owned(

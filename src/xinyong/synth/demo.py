@@ -20,13 +20,13 @@ from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.batches import BatchSource
 from xinyong.domain.calendar import add_months, add_working_days, business_date
 from xinyong.domain.catalog import SubjectType
-from xinyong.domain.errors import Conflict, NotAllowed, NotFound
+from xinyong.domain.errors import Conflict, NotFound
 from xinyong.domain.list_types import ListType
 from xinyong.domain.lists import Decider, EntryState, ListKind
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, conduct_date
 from xinyong.domain.subjects import RoleKind, Subject
-from xinyong.services import agencies, authorisations, decided_lists, keys
+from xinyong.services import agencies, authorisations, decided_lists, keys, list_proposals
 from xinyong.services import lists as listing
 from xinyong.services.batches import ingest_batch
 from xinyong.services.batchfiles import BatchFormat, count_rows, fingerprint, read_rows
@@ -113,8 +113,9 @@ def seed_listings(
         count = 0
         if list_type.derived:
             continue  # the platform derives it from the records: nobody lists anyone on it
-        if list_type.decided_by is Decider.PLATFORM:
-            chosen = take(per_list, list_type)
+        if list_type.decided_by is Decider.PLATFORM:  # proposed by a competent department
+            by = frozenset(d.code for d in policy.departments if d.kind in list_type.proposer_kinds)
+            chosen = take(per_list, list_type, by=by)
             count = _run_procedure(uow_at, policy, list_type.code, chosen, numbers, today)
         elif list_type.source_items:
             # Only the deciding authority records its decision, on a record of its own that the
@@ -145,14 +146,11 @@ def seed_listings(
 
 
 def _may_rest_on(list_type: ListType, record: CreditRecord) -> bool:
-    """Whether a listing on `list_type` may rest on `record` (its item, and its ground if any)."""
-    if list_type.source_items and record.item_code not in list_type.source_items:
-        return False
-    try:
-        list_type.ground_for_record(record.item_code, record.fields)
-    except NotAllowed:
-        return False
-    return True
+    """Whether a listing on `list_type` may rest on `record`: its item, its ground if any, and
+    its severity class if the list sets a floor."""
+    return list_type.rests_on(record.item_code, record.fields) and not list_type.basis_too_light(
+        record.severity
+    )
 
 
 def _adults(
@@ -230,7 +228,7 @@ def _run_procedure(
     proposed = today - timedelta(days=60)
     decided_on = add_working_days(proposed, list_type.defence_working_days + 1).day
     for i, record in enumerate(records):
-        view = listing.propose(
+        view = list_proposals.propose(
             uow_at(_at(proposed)),
             policy,
             list_code=code,

@@ -35,7 +35,8 @@ WHY = {
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
     "description": "RFC 9457 problem details. `errors` names each refused field and why; a "
-    "batch that failed part-way adds `batch_id` and `committed`.",
+    "batch that failed part-way adds `batch_id` and `committed`; a proposal refused beside an "
+    "open entry of the person on the list, `open_entry`.",
     "type": "object",
     "required": ["type", "title", "status", "detail"],
     "properties": {
@@ -67,6 +68,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         },
         "batch_id": {"type": "integer"},
         "committed": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "open_entry": {
+            "type": "integer",
+            "description": "The id of the person's open entry on the list (409 on a proposal)",
+        },
     },
 }
 

@@ -23,6 +23,7 @@ from xinyong.domain.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
+from xinyong.domain.list_proposals import AlreadyOnList
 from xinyong.services.documents import PdfUnavailable
 
 log = logging.getLogger("xinyong.web")
@@ -80,6 +81,8 @@ def problem(
 def _members(exc: DomainError) -> dict[str, Any] | None:
     if isinstance(exc, BatchFailed):
         return {"batch_id": exc.batch_id, "committed": exc.committed}
+    if isinstance(exc, AlreadyOnList):
+        return {"open_entry": exc.open_entry}
     return None
 
 

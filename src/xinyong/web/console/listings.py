@@ -12,9 +12,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.access import Scope
-from xinyong.domain.errors import Invalid
+from xinyong.domain.errors import DomainError, Invalid, OutsideMandate
+from xinyong.domain.list_proposals import AlreadyOnList
 from xinyong.domain.list_types import Decider
-from xinyong.services import documents
+from xinyong.services import documents, list_proposals
 from xinyong.services import lists as listing
 from xinyong.web.console.pages import Staffer, guard, page, submitted
 from xinyong.web.deps import PUBLIC, DbId, platform_of
@@ -75,6 +76,14 @@ async def listings_page(
     return await _listings_page(request, me, page_no=page)
 
 
+def _proposal_status(exc: DomainError) -> int:
+    """Outside the department's mandate: 403, as the API answers (and audited); beside an open
+    entry of the person on the list: 409; anything else the form did not get right: 422."""
+    if isinstance(exc, OutsideMandate):
+        return 403
+    return 409 if isinstance(exc, AlreadyOnList) else 422
+
+
 @router.post("/listings", response_class=HTMLResponse, **PUBLIC)
 async def propose(
     request: Request,
@@ -93,7 +102,7 @@ async def propose(
         except ValueError:
             message = "records: the ids of the records the listing rests on, e.g. 12, 15"
             raise Invalid(message) from None
-        return listing.propose(
+        return list_proposals.propose(
             platform.uow(),
             platform.policy,
             list_code=list_code,
@@ -111,7 +120,7 @@ async def propose(
         propose,
         again=lambda me, status, alert: _listings_page(request, me, status=status, alert=alert),
         then="/console/listings",
-        status=422,
+        status=_proposal_status,
     )
 
 

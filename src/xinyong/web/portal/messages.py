@@ -227,6 +227,26 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # The court's published list (the centre's review)
         (r"^court candidate \d+ was decided already", _("这条法院名单记录已经核对过了。")),
         (r"^subject_id: ", _("请从可能的人员中选择一人。")),
+        # Listing proposals (the consoles)
+        (
+            r"^[A-Z0-9-]+ \(\w+\) is not competent to propose (?P<list>[A-Z0-9-]+);",
+            _("本部门无权提出列入 %(list)s 的建议：该名单只由其主管部门提出。"),
+        ),
+        (
+            r"^basis_records: record (?P<id>\d+) is of \w+ severity; (?P<list>[A-Z0-9-]+) rests",
+            _("记录 %(id)s 的严重程度不够：%(list)s 只能依据达到其严重程度要求的记录提出。"),
+        ),
+        (
+            r"^basis_records: record (?P<id>\d+) is named twice",
+            _("记录 %(id)s 填写了两次：每条记录只需填写一次。"),
+        ),
+        (
+            r"^list_type: this subject already has open entry (?P<id>\d+) on (?P<list>[A-Z0-9-]+);",
+            _(
+                "该当事人在 %(list)s 上已有未结束的列入程序（编号 %(id)s）：在其撤回或结束之前，"
+                "不能再次提出。"
+            ),
+        ),
         (r"^too many tip-offs", _("今天从这里提交的举报已达上限，请明天再试。")),
         (r"takes no tip-offs", _("本平台暂不受理举报。")),
     )

@@ -14,7 +14,7 @@ from xinyong.domain.errors import NotFound
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import ListEntry, ListType
 from xinyong.domain.subjects import Subject
-from xinyong.services import accounts, decided_lists, documents
+from xinyong.services import accounts, decided_lists, documents, list_proposals
 from xinyong.services import lists as listing
 from xinyong.services.lists import EntryView
 from xinyong.web.api.v1.subjects import SubjectRef
@@ -43,6 +43,12 @@ class ListTypePublic(BaseModel):
     source_items: list[str]
     published: bool
     refusable: bool
+    proposed_by_kinds: list[str] = Field(
+        description="Kinds of department competent to propose it (platform-run lists)"
+    )
+    min_basis_severity: str | None = Field(
+        description="The lightest severity class a record grounding a proposal may have"
+    )
 
     @classmethod
     def from_domain(cls, t: ListType) -> ListTypePublic:
@@ -66,6 +72,8 @@ class ListTypePublic(BaseModel):
             source_items=sorted(t.source_items),
             published=t.published,
             refusable=t.refusable,
+            proposed_by_kinds=sorted(t.proposer_kinds),
+            min_basis_severity=t.min_basis_severity.value if t.min_basis_severity else None,
         )
 
 
@@ -197,9 +205,12 @@ def propose(
     """Propose a listing on a platform-run list, on the subject's records it rests on.
 
     Refused for a minor, without a legal basis or records, and for lists a court or authority
-    decides (record those with `POST /lists/decided`).
+    decides (record those with `POST /lists/decided`); 403 (audited) for a department whose
+    kind is not among the list's `proposed_by_kinds`; 422 for a basis record lighter than the
+    list's `min_basis_severity` or named twice; 409 beside an open entry of the person on the
+    list, whose id the problem details carry as `open_entry`.
     """
-    view = listing.propose(
+    view = list_proposals.propose(
         uow,
         policy,
         list_code=body.list_type,
