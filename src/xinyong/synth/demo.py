@@ -89,19 +89,20 @@ def seed_listings(
         clean: bool = False,
         by: frozenset[str] | None = None,
     ) -> list[CreditRecord]:
-        """The next `n` adults' records; only records a listing on `rests_on` may rest on if
-        given, only of people without a negative record if `clean`, only from the departments
-        `by`."""
+        """A record each of the next `n` adults (any of theirs, not only the first): only one a
+        listing on `rests_on` may rest on if given, only of people without a negative record if
+        `clean`, only from the departments `by`."""
         nonlocal adults
-        chosen = [
-            r
-            for r in adults
-            if (rests_on is None or _may_rest_on(rests_on, r))
-            and not (clean and r.subject_id in negative)
-            and (by is None or r.department in by)
-        ][:n]
-        taken = {r.id for r in chosen}
-        adults = [r for r in adults if r.id not in taken]
+        fits: dict[int, CreditRecord] = {}
+        for r in person_records:
+            if (rests_on is None or _may_rest_on(rests_on, r)) and (
+                by is None or r.department in by
+            ):
+                fits.setdefault(r.subject_id, r)
+        free = [a.subject_id for a in adults if not (clean and a.subject_id in negative)]
+        chosen = [fits[s] for s in free if s in fits][:n]
+        taken = {r.subject_id for r in chosen}
+        adults = [r for r in adults if r.subject_id not in taken]
         return chosen
 
     for list_type in policy.list_types.values():
