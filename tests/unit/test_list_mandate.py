@@ -6,6 +6,7 @@ on a list at a time."""
 from __future__ import annotations
 
 import copy
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -16,8 +17,8 @@ from tests.unit.helpers import submitted
 from xinyong.domain.audit import EventTag
 from xinyong.domain.catalog import Severity
 from xinyong.domain.errors import CatalogError, Invalid, NotAllowed, OutsideMandate
-from xinyong.domain.list_proposals import AlreadyOnList
-from xinyong.domain.lists import Decider, ListType, read_list_types
+from xinyong.domain.list_proposals import AlreadyOnList, open_entry_of
+from xinyong.domain.lists import Decider, EntryState, ListEntry, ListType, read_list_types
 from xinyong.domain.policy import Policy
 from xinyong.policy import PACKAGED, read_toml
 from xinyong.services import list_proposals
@@ -247,3 +248,26 @@ def test_a_list_another_body_decides_is_not_proposed_at_all(
     stored = submitted(uow, policy, serious_penalty())
     with pytest.raises(NotAllowed, match="record its decision"):
         propose(uow, policy, stored, code="FOOD-LICENCE-REVOKED")
+
+
+def test_an_entry_is_open_while_in_its_procedure_or_in_force_and_not_after(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    food = policy.list_types[FOOD]
+    today = date(2026, 11, 20)
+
+    def entry(state: EntryState, **kw: Any) -> ListEntry:
+        return ListEntry(1, food, 7, state, "staff", "grounds", (101,), **kw)
+
+    decided = {"decided_on": today - timedelta(days=10), "ends_on": today + timedelta(days=1)}
+    assert open_entry_of([entry(EntryState.PROPOSED)], FOOD, today) is not None
+    assert open_entry_of([entry(EntryState.NOTICED)], FOOD, today) is not None
+    assert open_entry_of([entry(EntryState.DECIDED, **decided)], FOOD, today) is not None
+    assert open_entry_of([entry(EntryState.PUBLISHED, **decided)], FOOD, today) is not None
+    assert open_entry_of([entry(EntryState.PROPOSED)], "RAIL-SERIOUS", today) is None
+    assert open_entry_of([entry(EntryState.WITHDRAWN)], FOOD, today) is None
+    ended = {**decided, "exited_on": today - timedelta(days=1), "exit_ground": "repair"}
+    assert open_entry_of([entry(EntryState.EXITED, **ended)], FOOD, today) is None
+    # Its period over, not yet swept: in force no more, so no longer open.
+    lapsed = {"decided_on": today - timedelta(days=100), "ends_on": today}
+    assert open_entry_of([entry(EntryState.DECIDED, **lapsed)], FOOD, today) is None
