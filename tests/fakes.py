@@ -258,6 +258,9 @@ class FakeSubjectRepository(_Repository):
             raise NotFound(f"subject {subject_id} does not exist")
         return replace(subject)
 
+    def lock(self, subject_id: int) -> None:
+        self.get(subject_id)  # one thread at a time in memory: only that the subject exists
+
     def get_many(self, subject_ids: Collection[int]) -> dict[int, Subject]:
         return {i: replace(self.store.subjects[i]) for i in subject_ids if i in self.store.subjects}
 

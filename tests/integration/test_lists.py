@@ -7,11 +7,13 @@ gives five working days to Saturday 10 October: 29 and 30 September, then 8, 9 a
 
 from __future__ import annotations
 
+import threading
+import time as pytime
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
 
 from tests.conftest import Clock
 from tests.factories import (
@@ -29,6 +31,7 @@ from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.audit import EventTag
 from xinyong.domain.calendar import Deadline
 from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound
+from xinyong.domain.list_proposals import AlreadyOnList
 from xinyong.domain.lists import EntryState, IllegalTransition, ListEntry, MinorNeverListed
 from xinyong.domain.policy import Policy
 from xinyong.services import decided_lists, expiry, list_proposals, lists
@@ -567,3 +570,52 @@ def test_a_review_that_keeps_the_record_with_its_person_restores_the_listing(
     else:  # the document is about the other person: nothing rests on this one any more
         assert after.hits == []
         assert entry.state is EntryState.EXITED
+
+
+def test_two_proposals_about_one_person_at_once_open_one_entry(
+    seeded: UowFactory, policy: Policy, clock: Clock, engine: Engine
+) -> None:
+    """Two departments' officers propose the same person on the same list at the same moment:
+    each proposal holds the person while it looks for an open entry, so the second sees the
+    first's and is refused (409), never a second procedure. (PostgreSQL: SQLite has a single
+    writer.)"""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks and concurrent writers: PostgreSQL")
+    from xinyong.db.subjects import SubjectRow
+
+    clock.at = on(NOTICE_DAY)
+    first = _submit(seeded, policy, serious_penalty_row())
+    second = _submit(seeded, policy, serious_penalty_row(subject_id=first.subject_number))
+    outcomes: list[str] = []
+
+    def propose(stored: Stored) -> None:
+        try:
+            _propose(seeded, policy, stored)
+            outcomes.append("proposed")
+        except AlreadyOnList:
+            outcomes.append("refused")
+
+    workers = [threading.Thread(target=propose, args=(s,)) for s in (first, second)]
+    waiting = (
+        select(func.count())
+        .where(text("wait_event_type = 'Lock' AND datname = current_database()"))
+        .select_from(text("pg_stat_activity"))
+    )
+    with engine.connect() as holding:  # the person held, so that both proposals meet the lock
+        holding.execute(
+            select(SubjectRow.id).where(SubjectRow.id == first.record.subject_id).with_for_update()
+        )
+        for worker in workers:
+            worker.start()
+        with engine.connect() as watch:
+            for _ in range(200):  # until both wait for the person (at most 10 s)
+                if watch.scalar(waiting) == 2:
+                    break
+                watch.rollback()
+                pytime.sleep(0.05)
+            assert watch.scalar(waiting) == 2
+        holding.commit()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert sorted(outcomes) == ["proposed", "refused"]
+    assert len(_entries_of(seeded, policy, first.record.subject_id)) == 1

@@ -224,6 +224,12 @@ class SqlSubjectRepository:
             raise NotFound(f"subject {subject_id} does not exist")
         return self._to_domain(row)
 
+    def lock(self, subject_id: int) -> None:
+        # SQLite has one writer at a time: FOR UPDATE is PostgreSQL's (not rendered on SQLite).
+        self.session.execute(
+            select(SubjectRow.id).where(SubjectRow.id == subject_id).with_for_update()
+        )
+
     def get_many(self, subject_ids: Collection[int]) -> dict[int, Subject]:
         out: dict[int, Subject] = {}
         for part in in_chunks(sorted(set(subject_ids))):

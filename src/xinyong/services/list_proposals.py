@@ -52,6 +52,9 @@ def propose(
             require_proposer(list_type, proposer)
             subject = find_subject(uow, subject_number, list_type.subject_type)
             subject_id = entity_id(subject)
+            # Held until the proposal commits: a second proposal about the person waits, then
+            # finds this one's entry open (`open_entry_of` below).
+            uow.subjects.lock(subject_id)
             now = uow.now()
             today = business_date(now)
             # The list and the person first (a court's list, a minor), then the records it
