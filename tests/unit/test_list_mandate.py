@@ -14,6 +14,7 @@ import pytest
 from tests.factories import TAX_USCC, penalty_row
 from tests.fakes import FakeUnitOfWork
 from tests.unit.helpers import submitted
+from tests.unit.test_lists import VALID as LIST_FILE_VALID
 from xinyong.domain.audit import EventTag
 from xinyong.domain.catalog import Severity
 from xinyong.domain.errors import CatalogError, Invalid, NotAllowed, OutsideMandate
@@ -89,24 +90,8 @@ def test_the_serious_lists_set_the_floor_of_their_basis(shipped: dict[str, ListT
     assert not shipped["RAIL-SERIOUS"].basis_too_light("general")
 
 
-VALID: dict[str, Any] = {
-    "code": "TEST-LIST",
-    "name_zh": "测试名单",
-    "name_en": "Test list",
-    "kind": "serious_untrustworthy",
-    "serious_field": "health_and_safety",
-    "subject_type": "person",
-    "decided_by": "platform",
-    "legal_basis": ["《中华人民共和国食品安全法》第一百三十五条"],
-    "criteria": ["受到较重行政处罚的"],
-    "period_rule": "fixed",
-    "period_months": 36,
-    "defence_working_days": 5,
-    "exit_grounds": ["expiry", "repair"],
-    "source_items": ["ADM-PEN-01"],
-    "proposed_by_kinds": ["market_regulation"],
-    "min_basis_severity": "serious",
-}
+#: test_lists.py's valid list, with the floor this file tests.
+VALID: dict[str, Any] = {**LIST_FILE_VALID, "min_basis_severity": "serious"}
 
 
 def refusal(policy: Policy, **changes: Any) -> CatalogError:
