@@ -73,6 +73,20 @@ def misroutes_audited(uow: UnitOfWork, *, actor: str, department: str | None) ->
         raise
 
 
+@contextmanager
+def mandate_refusals_audited(
+    uow: UnitOfWork, *, actor: str, department: str | None
+) -> Iterator[None]:
+    """Audit a step outside the caller's mandate (`OutsideMandate` raised inside) as a refusal,
+    through `uow` once the work inside has let go of it, and raise it on. Enter it before the
+    unit of work: `with mandate_refusals_audited(uow, ...), uow:`."""
+    try:
+        yield
+    except OutsideMandate as refusal:
+        record_refusal(uow, refusal, actor=actor, department=department)
+        raise
+
+
 def record_listing_refused(
     uow: UnitOfWork,
     refusal: DomainError,

@@ -26,7 +26,7 @@ from xinyong.domain.index import Hit, ListingIndex, Posting, Triggers
 from xinyong.domain.lists import ListType
 from xinyong.domain.policy import Policy
 from xinyong.domain.querylog import ItemKind, QueryEntry, QueryKind
-from xinyong.services.audit import misroutes_audited, record_refusal
+from xinyong.services.audit import mandate_refusals_audited, misroutes_audited
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -239,11 +239,8 @@ def run_check(
     """Answer one check and log it on the subject's file before returning: through `log` (the
     platform's query-log writer, `QueryLogWriter.write`, which never waits for a batch's write
     transaction on SQLite), or else in a transaction of `uow`'s own."""
-    try:
+    with mandate_refusals_audited(uow, actor=actor, department=department):
         done = check(checker, raw_number, matter, department=department, actor=actor)
-    except OutsideMandate as refusal:
-        record_refusal(uow, refusal, actor=actor, department=department)
-        raise
     if log is not None:
         return log(done.entry), done.answer
     with uow:

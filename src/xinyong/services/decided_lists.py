@@ -14,7 +14,7 @@ from xinyong.domain.exchange import EventKind
 from xinyong.domain.lists import Decider, ListType, record_decided_listing, require_decider
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, conduct_date
-from xinyong.services.audit import misroutes_audited, record_refusal
+from xinyong.services.audit import mandate_refusals_audited, misroutes_audited
 from xinyong.services.lists import (
     EntryView,
     audit_entry,
@@ -48,45 +48,41 @@ def record_decided(
     list_type = list_type_of(policy, list_code)
     if not grounds.strip():
         raise Invalid("grounds: the decision's grounds are required")
-    try:
-        with uow:
-            dept = uow.departments.get(department) if department is not None else None
-            require_decider(list_type, dept)
-            subject = find_subject(uow, subject_number, list_type.subject_type)
-            subject_id = entity_id(subject)
-            now = uow.now()
-            if decided_on > business_date(now):
-                raise Invalid("decided_on: a decision cannot be recorded before it is made")
-            source = _unlinked_source(uow, list_type, subject_id, department, business_date(now))
-            if source is None:
-                raise OutsideMandate(
-                    f"{department} holds no displayable record of its own about this subject"
-                    f" that {list_type.code} rests on; record the decision itself first",
-                    action=f"listing:record:{list_type.code}",
-                )
-            ground = list_type.ground_for_record(source.item_code, source.fields)
-            entry = record_decided_listing(
-                list_type,
-                subject_id=subject_id,
-                subject_age=subject.age_on(conduct_date(source)),
-                grounds=grounds.strip(),
-                decided_on=decided_on,
-                recorded_by=actor,
-                at=now,
-                months=months,
-                age_of_majority=policy.periods.age_of_majority,
-                ground=ground.code if ground else None,
+    with mandate_refusals_audited(uow, actor=actor, department=department), uow:
+        dept = uow.departments.get(department) if department is not None else None
+        require_decider(list_type, dept)
+        subject = find_subject(uow, subject_number, list_type.subject_type)
+        subject_id = entity_id(subject)
+        now = uow.now()
+        if decided_on > business_date(now):
+            raise Invalid("decided_on: a decision cannot be recorded before it is made")
+        source = _unlinked_source(uow, list_type, subject_id, department, business_date(now))
+        if source is None:
+            raise OutsideMandate(
+                f"{department} holds no displayable record of its own about this subject"
+                f" that {list_type.code} rests on; record the decision itself first",
+                action=f"listing:record:{list_type.code}",
             )
-            # Linked to its record once, so that `record_court_listings` never records it again
-            # and an objection to, or a revocation of, the record reaches it.
-            uow.entries.add(entry, department=department, source_record=source.id, at=now)
-            audit_entry(uow, EventTag.LISTING_RECORDED, actor, entry, record=source.id)
-            changed(uow, entry, policy)
-            end_clean_status_on_listing(uow, policy, entry, actor=actor)
-            uow.commit()
-    except OutsideMandate as refusal:
-        record_refusal(uow, refusal, actor=actor, department=department)
-        raise
+        ground = list_type.ground_for_record(source.item_code, source.fields)
+        entry = record_decided_listing(
+            list_type,
+            subject_id=subject_id,
+            subject_age=subject.age_on(conduct_date(source)),
+            grounds=grounds.strip(),
+            decided_on=decided_on,
+            recorded_by=actor,
+            at=now,
+            months=months,
+            age_of_majority=policy.periods.age_of_majority,
+            ground=ground.code if ground else None,
+        )
+        # Linked to its record once, so that `record_court_listings` never records it again
+        # and an objection to, or a revocation of, the record reaches it.
+        uow.entries.add(entry, department=department, source_record=source.id, at=now)
+        audit_entry(uow, EventTag.LISTING_RECORDED, actor, entry, record=source.id)
+        changed(uow, entry, policy)
+        end_clean_status_on_listing(uow, policy, entry, actor=actor)
+        uow.commit()
     return EntryView(entry, subject, department)
 
 
@@ -175,32 +171,30 @@ def extend_listing(
 ) -> EntryView:
     """Record an extension the deciding authority decided (a court's one to three more years),
     also after the fact; checks follow the new period at once."""
-    try:
-        with misroutes_audited(uow, actor=actor, department=department), uow:
-            entry, owner = owned(
-                uow, policy, entry_id, department, action=EventTag.LISTING_EXTENDED.value
-            )
-            require_decider(
-                entry.list_type, uow.departments.get(department) if department else None
-            )
-            if decided_on > business_date(uow.now()):
-                raise Invalid("decided_on: an extension cannot be recorded before it is decided")
-            entry.extend(months=months, decided_on=decided_on)
-            uow.entries.save(entry, at=uow.now())
-            audit_entry(
-                uow,
-                EventTag.LISTING_EXTENDED,
-                actor,
-                entry,
-                months=months,
-                decided_on=str(decided_on),
-            )
-            changed(uow, entry, policy, EventKind.LISTING_EXTENDED)
-            subject = uow.subjects.get(entry.subject_id)
-            uow.commit()
-    except OutsideMandate as refusal:
-        record_refusal(uow, refusal, actor=actor, department=department)
-        raise
+    with (
+        mandate_refusals_audited(uow, actor=actor, department=department),
+        misroutes_audited(uow, actor=actor, department=department),
+        uow,
+    ):
+        entry, owner = owned(
+            uow, policy, entry_id, department, action=EventTag.LISTING_EXTENDED.value
+        )
+        require_decider(entry.list_type, uow.departments.get(department) if department else None)
+        if decided_on > business_date(uow.now()):
+            raise Invalid("decided_on: an extension cannot be recorded before it is decided")
+        entry.extend(months=months, decided_on=decided_on)
+        uow.entries.save(entry, at=uow.now())
+        audit_entry(
+            uow,
+            EventTag.LISTING_EXTENDED,
+            actor,
+            entry,
+            months=months,
+            decided_on=str(decided_on),
+        )
+        changed(uow, entry, policy, EventKind.LISTING_EXTENDED)
+        subject = uow.subjects.get(entry.subject_id)
+        uow.commit()
     return EntryView(entry, subject, owner)
 
 

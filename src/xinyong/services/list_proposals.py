@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from xinyong.domain.audit import EventTag
 from xinyong.domain.calendar import business_date
-from xinyong.domain.errors import Invalid, NotFound, OutsideMandate
+from xinyong.domain.errors import Invalid, NotFound
 from xinyong.domain.list_proposals import (
     AlreadyOnList,
     distinct_basis,
@@ -22,7 +22,7 @@ from xinyong.domain.list_proposals import (
 from xinyong.domain.lists import ListEntry, MinorNeverListed, propose_listing
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus, conduct_date
-from xinyong.services.audit import record_refusal
+from xinyong.services.audit import mandate_refusals_audited
 from xinyong.services.lists import EntryView, audit_entry, entity_id, list_type_of
 from xinyong.services.subjects import find_subject
 
@@ -46,51 +46,45 @@ def propose(
     if not grounds.strip():
         raise Invalid("grounds: a proposal states its grounds")
     basis = distinct_basis(basis_records)
-    try:
-        with uow:
-            proposer = uow.departments.get(department) if department is not None else None
-            require_proposer(list_type, proposer)
-            subject = find_subject(uow, subject_number, list_type.subject_type)
-            subject_id = entity_id(subject)
-            # Held until the proposal commits: a second proposal about the person waits, then
-            # finds this one's entry open (`open_entry_of` below).
-            uow.subjects.lock(subject_id)
-            now = uow.now()
-            today = business_date(now)
-            # The list and the person first (a court's list, a minor), then the records it
-            # rests on, then the entries the person already has.
-            entry = propose_listing(
-                list_type,
-                subject_id=subject_id,
-                subject_age=subject.age_on(today),
-                grounds=grounds.strip(),
-                basis_records=basis,
-                proposed_by=actor,
-                at=now,
-                age_of_majority=policy.periods.age_of_majority,
-            )
-            records = [_basis_record(uow, entry, r, department, today) for r in basis]
-            # The age at the conduct decides, not the age today: conduct at 17 never grounds a
-            # listing, however old the person is when it is proposed.
-            youngest = subject.age_on(min(conduct_date(r) for r in records))
-            if youngest is not None and youngest < policy.periods.age_of_majority:
-                raise MinorNeverListed
-            made = {list_type.ground_for_record(r.item_code, r.fields) for r in records}
-            if len(made) > 1:
-                raise Invalid(
-                    "basis_records: the records make different grounds; propose each apart"
-                )
-            ground = made.pop()
-            entry.ground = ground.code if ground else None
-            held = uow.entries.of_subject(subject_id, policy.list_types)
-            if (open_entry := open_entry_of(held, list_type.code, today)) is not None:
-                raise AlreadyOnList(list_type.code, open_entry.id or 0)
-            uow.entries.add(entry, department=department, source_record=None, at=now)
-            audit_entry(uow, EventTag.LISTING_PROPOSED, actor, entry, records=list(basis))
-            uow.commit()
-    except OutsideMandate as refusal:
-        record_refusal(uow, refusal, actor=actor, department=department)
-        raise
+    with mandate_refusals_audited(uow, actor=actor, department=department), uow:
+        proposer = uow.departments.get(department) if department is not None else None
+        require_proposer(list_type, proposer)
+        subject = find_subject(uow, subject_number, list_type.subject_type)
+        subject_id = entity_id(subject)
+        # Held until the proposal commits: a second proposal about the person waits, then
+        # finds this one's entry open (`open_entry_of` below).
+        uow.subjects.lock(subject_id)
+        now = uow.now()
+        today = business_date(now)
+        # The list and the person first (a court's list, a minor), then the records it
+        # rests on, then the entries the person already has.
+        entry = propose_listing(
+            list_type,
+            subject_id=subject_id,
+            subject_age=subject.age_on(today),
+            grounds=grounds.strip(),
+            basis_records=basis,
+            proposed_by=actor,
+            at=now,
+            age_of_majority=policy.periods.age_of_majority,
+        )
+        records = [_basis_record(uow, entry, r, department, today) for r in basis]
+        # The age at the conduct decides, not the age today: conduct at 17 never grounds a
+        # listing, however old the person is when it is proposed.
+        youngest = subject.age_on(min(conduct_date(r) for r in records))
+        if youngest is not None and youngest < policy.periods.age_of_majority:
+            raise MinorNeverListed
+        made = {list_type.ground_for_record(r.item_code, r.fields) for r in records}
+        if len(made) > 1:
+            raise Invalid("basis_records: the records make different grounds; propose each apart")
+        ground = made.pop()
+        entry.ground = ground.code if ground else None
+        held = uow.entries.of_subject(subject_id, policy.list_types)
+        if (open_entry := open_entry_of(held, list_type.code, today)) is not None:
+            raise AlreadyOnList(list_type.code, open_entry.id or 0)
+        uow.entries.add(entry, department=department, source_record=None, at=now)
+        audit_entry(uow, EventTag.LISTING_PROPOSED, actor, entry, records=list(basis))
+        uow.commit()
     return EntryView(entry, subject, department)
 
 

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, TextIO
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.checks import returned_by, subject_keys
-from xinyong.domain.errors import Invalid, OutsideMandate
+from xinyong.domain.errors import Invalid
 from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.index import HeldKeys, Hit
 from xinyong.domain.querylog import NOTHING, QueryEntry, QueryKind
-from xinyong.services.audit import record_refusal
+from xinyong.services.audit import mandate_refusals_audited
 from xinyong.services.checks import Checker
 
 if TYPE_CHECKING:
@@ -342,11 +342,8 @@ def run_screening(
     """
     summary = summary if summary is not None else ScreenSummary()
     uow = uow_factory()
-    try:
+    with mandate_refusals_audited(uow, actor=actor, department=department):
         checker.require_mandate(department, matter)
-    except OutsideMandate as refusal:
-        record_refusal(uow, refusal, actor=actor, department=department)
-        raise
     with uow:
         if uow.departments.get(department) is None:
             raise Invalid(f"department: {department} is not a known department")
