@@ -47,9 +47,8 @@ def refusals(seeded: UowFactory) -> list[tuple[str, str | None, dict[str, Any]]]
         return [(r.entity_id, r.reason, dict(r.data or {})) for r in rows]
 
 
-def test_a_department_outside_the_lists_mandate_is_refused_403_and_audited(
-    client: TestClient, tax: Headers, seeded: UowFactory
-) -> None:
+def _tax_penalty(client: TestClient, tax: Headers) -> tuple[str, int]:
+    """A heavy fine the tax bureau decided (its own record): (the person's number, the record)."""
     number = citizen_id(born=date(1975, 3, 4))
     own = penalty_row(
         subject_id=number,
@@ -57,7 +56,13 @@ def test_a_department_outside_the_lists_mandate_is_refused_403_and_audited(
         authority_uscc=TAX_USCC,
         fine_amount="80000",
     )
-    record = submit(client, tax, own)
+    return number, submit(client, tax, own)
+
+
+def test_a_department_outside_the_lists_mandate_is_refused_403_and_audited(
+    client: TestClient, tax: Headers, seeded: UowFactory
+) -> None:
+    number, record = _tax_penalty(client, tax)
     refused = client.post("/api/v1/lists/proposals", json=proposal(number, record), headers=tax)
     body = assert_problem(refused, 403)
     assert "BJ-TAX" in body["detail"]
@@ -167,14 +172,7 @@ def test_the_command_line_refuses_as_the_api_does(migrated: str, tmp_path: Path)
 def test_the_consoles_proposal_form_refuses_as_the_api_does_in_the_pages_language(
     client: TestClient, tax: Headers, amr: Headers, seeded: UowFactory
 ) -> None:
-    number = citizen_id(born=date(1975, 3, 4))
-    own = penalty_row(
-        subject_id=number,
-        authority_name="国家税务总局北京市税务局",
-        authority_uscc=TAX_USCC,
-        fine_amount="80000",
-    )
-    record = submit(client, tax, own)
+    number, record = _tax_penalty(client, tax)
     me = sign_in(client, "qian.tax", Role.SOURCE_DEPARTMENT, "BJ-TAX")
     form = {"list_code": FOOD, "number": number, "records": str(record), "grounds": "x"}
     refused = client.post("/console/listings", data={**form, "csrf": me.csrf})
