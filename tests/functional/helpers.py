@@ -215,6 +215,16 @@ def authorise_agency(client: TestClient, person: Person, until: date | str) -> A
     return granted.json()
 
 
+def screen(client: TestClient, headers: Headers, body: str, matter: str = "flight") -> Response:
+    """Post a CSV of numbers to the batch screening for `matter`."""
+    return client.post(
+        "/api/v1/checks/batch",
+        params={"matter": matter},
+        content=body.encode(),
+        headers={**headers, "Content-Type": "text/csv"},
+    )
+
+
 def agency_query(client: TestClient, agency: Headers, number: str) -> Any:
     return client.post(
         "/api/v1/agency/queries",

@@ -27,6 +27,7 @@ from tests.functional.helpers import (
     check,
     masked,
     run,
+    screen,
     submit,
     words,
 )
@@ -289,12 +290,7 @@ def test_a_department_checks_only_for_the_matters_of_its_mandate(
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert "BJ-CAAC-NC does not check for" in refused.json()["detail"]
         assert number not in refused.text
-    screened = client.post(
-        "/api/v1/checks/batch",
-        params={"matter": "civil_service_recruitment"},
-        content=f"number\n{number}\n".encode(),
-        headers={**airline, "Content-Type": "text/csv"},
-    )
+    screened = screen(client, airline, f"number\n{number}\n", "civil_service_recruitment")
     assert screened.status_code == 403, screened.text
     assert check(client, recruiter, number, "civil_service_recruitment")["measures"] == []
     with seeded() as uow:

@@ -19,6 +19,7 @@ from tests.functional.consoles import sign_in
 from tests.functional.helpers import (
     BAD_CHECK_CHARACTER,
     Headers,
+    Person,
     agency_query,
     authorise_agency,
     check,
@@ -26,6 +27,7 @@ from tests.functional.helpers import (
     object_to,
     record_listing,
     run,
+    screen,
     sign_up,
     submit,
     words,
@@ -38,6 +40,16 @@ def cli_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands run by the tests reach the test's database."""
     monkeypatch.setenv("XINYONG_DATABASE_URL", database_url)
     monkeypatch.setenv("COLUMNS", "200")
+
+
+def _listed_debtor(
+    client: TestClient, court: Headers, number: str, name: str
+) -> tuple[int, int, Person]:
+    """A judgment debtor the court listed, with an account: (the record, the entry, the person)."""
+    debt = submit(client, court, debtor_row(subject_id=number, subject_name=name))
+    listed = record_listing(client, court, number)
+    assert listed.status_code == 201, listed.text
+    return debt, int(listed.json()["id"]), sign_up(client, number, name)
 
 
 def told(client: TestClient, headers: Headers) -> list[tuple[str, str, int]]:
@@ -68,11 +80,7 @@ def test_the_recipients_of_a_listing_resting_on_the_record_are_told_once_each(
     staff: Headers,
 ) -> None:
     number, name = citizen_id(born=date(1971, 4, 8)), "赵志刚"
-    debt = submit(client, court, debtor_row(subject_id=number, subject_name=name))
-    listed = record_listing(client, court, number)
-    assert listed.status_code == 201, listed.text
-    entry = int(listed.json()["id"])
-    person = sign_up(client, number, name)
+    debt, entry, person = _listed_debtor(client, court, number, name)
     authorise_agency(client, person, clock().date() + timedelta(days=30))
     # The airline received the listing twice (two checks), never the record; the agency
     # received the record and the listing resting on it in one answer.
@@ -109,11 +117,7 @@ def test_a_challenged_decision_tells_the_listing_recipients_the_mark_again(
     client: TestClient, court: Headers, airline: Headers, staff: Headers
 ) -> None:
     number, name = citizen_id(born=date(1966, 9, 9)), "钱国强"
-    debt = submit(client, court, debtor_row(subject_id=number, subject_name=name))
-    listed = record_listing(client, court, number)
-    assert listed.status_code == 201, listed.text
-    entry = int(listed.json()["id"])
-    person = sign_up(client, number, name)
+    debt, entry, person = _listed_debtor(client, court, number, name)
     check(client, airline, number, "flight")
     objection = object_to(client, person, debt)["id"]
     decide(client, objection, staff, court)
@@ -147,14 +151,9 @@ def test_a_screening_marks_each_hit_resting_on_a_record_under_objection(
     assert record_listing(client, court, calm).status_code == 201
     object_to(client, sign_up(client, marked, "孙丽"), debt)
     clear = citizen_id(born=date(1990, 5, 5))
-    body = f"number\n{marked}\n{calm}\n{clear}\n{BAD_CHECK_CHARACTER}\n".encode()
+    body = f"number\n{marked}\n{calm}\n{clear}\n{BAD_CHECK_CHARACTER}\n"
 
-    response = client.post(
-        "/api/v1/checks/batch",
-        params={"matter": "flight"},
-        content=body,
-        headers={**airline, "Content-Type": "text/csv"},
-    )
+    response = screen(client, airline, body)
 
     assert response.status_code == 200, response.text
     rows = _screened(response.text)
@@ -262,11 +261,7 @@ def test_xinyong_lists_shows_the_mark_on_an_entry_resting_on_a_record_under_obje
     client: TestClient, court: Headers, cli_database: None
 ) -> None:
     number, name = citizen_id(born=date(1963, 12, 12)), "褚红"
-    debt = submit(client, court, debtor_row(subject_id=number, subject_name=name))
-    listed = record_listing(client, court, number)
-    assert listed.status_code == 201, listed.text
-    entry = int(listed.json()["id"])
-    person = sign_up(client, number, name)
+    debt, entry, person = _listed_debtor(client, court, number, name)
     shown = run("lists", "entry", str(entry))
     assert shown.exit_code == 0, shown.output
     assert "under objection" not in shown.output

@@ -12,7 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import citizen_id, debtor_row
-from tests.functional.helpers import BAD_CHECK_CHARACTER, UowFactory, run, submit, words
+from tests.functional.helpers import (
+    BAD_CHECK_CHARACTER,
+    UowFactory,
+    run,
+    screen,
+    submit,
+    words,
+)
 
 
 def test_screening_a_csv_answers_every_row_and_logs_every_number(
@@ -34,13 +41,8 @@ def test_screening_a_csv_answers_every_row_and_logs_every_number(
         headers=court,
     ).raise_for_status()
     clear = citizen_id(born=date(1988, 8, 8))
-    body = f"number\n{clear}\n{listed}\n11010519491231002Y\n".encode()
-    response = client.post(
-        "/api/v1/checks/batch",
-        params={"matter": "flight"},
-        content=body,
-        headers={**airline, "Content-Type": "text/csv"},
-    )
+    body = f"number\n{clear}\n{listed}\n11010519491231002Y\n"
+    response = screen(client, airline, body)
     assert response.status_code == 200, response.text
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [(r["row"], r["status"]) for r in rows] == [
@@ -221,12 +223,7 @@ def test_the_output_is_never_the_input(migrated: str, tmp_path: Path) -> None:
 def test_a_screening_body_without_rows_or_a_column_of_numbers_is_refused_up_front(
     client: TestClient, airline: dict[str, str], seeded: UowFactory, body: str, says: str
 ) -> None:
-    response = client.post(
-        "/api/v1/checks/batch",
-        params={"matter": "flight"},
-        content=body.encode(),
-        headers={**airline, "Content-Type": "text/csv"},
-    )
+    response = screen(client, airline, body)
 
     assert response.status_code == 422, response.text
     assert says in response.json()["detail"]
