@@ -1106,7 +1106,17 @@ class FakeRepairRepository(_Repository):
     def save(self, repair: Repair) -> None:
         stored = self.store.repairs.get(repair.id or 0)
         if stored is not None:
-            for name in ("status", "missing", "decided_at", "decided_by", "reasons"):
+            for name in (
+                "status",
+                "obligations_performed",
+                "commitment",
+                "missing",
+                "accept_due",
+                "feedback_due",
+                "decided_at",
+                "decided_by",
+                "reasons",
+            ):
                 setattr(stored, name, getattr(repair, name))
 
     def of_subject(self, subject_id: int) -> list[Repair]:

@@ -87,6 +87,36 @@ def test_a_department_reaching_for_another_departments_objection_is_refused_and_
         assert uow.objections.get(objection).extended is False
 
 
+def test_a_person_supplying_another_persons_repair_application_is_refused_and_audited(
+    client: TestClient, amr: Headers, clock: Clock, seeded: UowFactory
+) -> None:
+    owner = sign_up(client, citizen_id(born=date(1976, 3, 3)), "孙立")
+    record = submit(client, amr, penalty_row(subject_id=owner.number, subject_name="孙立"))
+    prober = sign_up(client, citizen_id(born=date(1985, 5, 5)), "吴敏")
+    clock.at = on(date(2026, 12, 1))
+    log_in(client, owner)
+    log_in(client, prober)
+    lacking = client.post(
+        "/api/v1/me/repairs",
+        json={"record_id": record, "obligations_performed": False, "commitment": ""},
+        headers=owner.headers,
+    )
+    assert lacking.json()["status"] == "missing_materials", lacking.text
+    repair = int(lacking.json()["id"])
+    materials = {"obligations_performed": True, "commitment": "本人承诺今后诚信守法经营。" * 3}
+
+    reached = client.post(
+        f"/api/v1/me/repairs/{repair}/materials", json=materials, headers=prober.headers
+    )
+    assert reached.status_code == 404, reached.text
+    assert reached.json()["detail"] == f"repair application {repair} does not exist"
+    assert [(step, who) for _, step, _, who in _refusals(seeded)] == [
+        ("repair:supply", owner.subject_id)
+    ]
+    with seeded() as uow:
+        assert uow.repairs.get(repair).status.value == "missing_materials"
+
+
 def test_a_department_reaching_for_another_departments_repair_is_refused_and_audited(
     client: TestClient, amr: Headers, court: Headers, clock: Clock, seeded: UowFactory
 ) -> None:

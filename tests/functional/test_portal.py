@@ -324,15 +324,35 @@ def test_a_repair_application_lists_every_missing_material_in_the_pages_language
     assert "proof that the obligations the decision set are met" in english.text
     assert "a signed credit commitment (at least 20 characters)" in english.text
     assert "materials missing: please add them" in english.text
-    english_only(english, ("北京市市场监督管理局", str(debtor["document_number"])))
+    english_only(english, ("北京市市场监督管理局", str(debtor["document_number"]), "我承诺"))
     chinese = client.get("/portal/me/repairs", params={"lang": "zh"})
     assert "签署的信用承诺书（至少 20 个字）" in chinese.text
     assert court_why in chinese.text  # never offered, on any day
     assert f'<option value="{debt}"' not in chinese.text
     assert "告知修复结果" in chinese.text
-    # An application that lacks materials holds nothing up: the record may be applied for
-    # again, with them (apply_for_repair takes it), so the form offers it.
-    assert f'<option value="{record}"' in chinese.text
+    # An application that lacks materials is completed in place: the record is not offered
+    # for a second one, and its own form takes what it lacks.
+    assert f'<option value="{record}"' not in chinese.text
+    [lacking] = re.findall(r'action="/portal/me/repairs/(\d+)/materials"', chinese.text)
+    complete_it = "这条记录已有修复申请（" + lacking + "）尚缺材料，请在该申请中补充"
+    assert complete_it in chinese.text.split(f'id="not-offered-{record}"')[1].split("</li>")[0]
+    materials = f"/portal/me/repairs/{lacking}/materials"
+    supplied = {"commitment": "本人承诺今后守法诚信经营，如有违反愿承担责任。", "csrf": token}
+    still = client.post(materials, data={**supplied, "csrf": application["csrf"]})
+    assert still.status_code == 200
+    assert "已补充，仍缺下列材料。" in still.text
+    assert "已履行决定所设义务的证明" in still.text
+    assert "签署的信用承诺书" not in still.text
+    done = client.post(
+        materials,
+        data={**supplied, "obligations_performed": "true", "csrf": application["csrf"]},
+    )
+    assert done.status_code == 200
+    assert "材料已补齐，申请已转交作出认定的部门办理。" in done.text
+    assert f'action="{materials}"' not in done.text
+    again = client.post(materials, data={**supplied, "csrf": application["csrf"]})
+    assert again.status_code == 422
+    assert "这份申请不缺材料，无需补充。" in again.text
 
 
 def test_a_defence_within_the_window_and_a_refused_honour_from_the_lists_page(

@@ -85,12 +85,31 @@ def test_repair_is_refused_before_its_date_lists_what_is_missing_and_ends_public
     )
     assert incomplete.status_code == 409
 
-    applied = client.post("/api/v1/me/repairs", json=complete, headers=person.headers)
-    assert applied.status_code == 201, applied.text
+    anew = client.post("/api/v1/me/repairs", json=complete, headers=person.headers)
+    assert anew.status_code == 409  # the one lacking materials is completed, not doubled
+    assert f"repair application {lacking.json()['id']}" in anew.json()["detail"]
+
+    clock.at = on(date(2026, 12, 2))  # Wednesday: supplied the next day
+    log_in(client, person)
+    materials = f"/api/v1/me/repairs/{lacking.json()['id']}/materials"
+    still = client.post(
+        materials, json={**complete, "commitment": "我保证"}, headers=person.headers
+    )
+    assert still.status_code == 200, still.text
+    assert still.json()["status"] == "missing_materials"
+    assert [m for m in still.json()["missing"] if "commitment" in m] == still.json()["missing"]
+    applied = client.post(
+        materials,
+        json={k: complete[k] for k in ("obligations_performed", "commitment")},
+        headers=person.headers,
+    )
+    assert applied.status_code == 200, applied.text
     repair = applied.json()
+    assert repair["id"] == lacking.json()["id"]
     assert (repair["status"], repair["missing"], repair["department"]) == ("applied", [], "BJ-AMR")
-    assert repair["accept_due"] == "2026-12-04"  # 3 working days
-    assert repair["feedback_due"] == "2026-12-15"  # 10 working days
+    assert repair["accept_due"] == "2026-12-07"  # 3 working days from the day it was complete
+    assert repair["feedback_due"] == "2026-12-16"  # 10 working days
+    assert client.post(materials, json=complete, headers=person.headers).status_code == 409
     twice = client.post("/api/v1/me/repairs", json=complete, headers=person.headers)
     assert twice.status_code == 409
 

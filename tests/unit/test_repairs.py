@@ -30,6 +30,7 @@ from xinyong.services.repairs import (
     decide_repair,
     repair_queue,
     repair_refusals,
+    supply_materials,
 )
 
 #: A fine of 5,000 yuan by ordinary procedure (decided 1 September) is general: repair after
@@ -113,6 +114,48 @@ def test_an_application_lacking_materials_lists_everything_missing_and_cannot_be
         decide_repair(
             uow, policy, lacking.id or 0, repaired=True, reasons="准予", department=None, actor="c"
         )
+    assert uow.committed == before
+
+
+def test_an_application_lacking_materials_is_completed_in_place_and_counted_from_then(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = submitted(uow, policy)
+    uow.at = on(REPAIR_FROM)  # Tuesday 1 December
+    lacking = _apply(uow, policy, stored, performed=False, commitment="我保证")
+    with pytest.raises(Conflict, match=f"repair application {lacking.id} .* lacks materials"):
+        _apply(uow, policy, stored)  # not a second application beside it
+
+    def supply(performed: bool, commitment: str) -> Repair:
+        return supply_materials(
+            uow,
+            policy,
+            lacking.id or 0,
+            subject_id=stored.record.subject_id,
+            obligations_performed=performed,
+            commitment=commitment,
+            actor="account:1",
+        )
+
+    uow.at = on(date(2026, 12, 3))  # Thursday
+    still = supply(True, "我保证")
+    assert still.status is RepairStatus.MISSING_MATERIALS
+    assert [m for m in still.missing if "commitment" in m] == list(still.missing) != []
+    assert repair_queue(uow, department="BJ-AMR") == []
+    complete = supply(True, COMMITMENT)
+    assert (complete.id, complete.status, complete.missing) == (
+        lacking.id,
+        RepairStatus.APPLIED,
+        (),
+    )
+    assert complete.accept_due.day == date(2026, 12, 8)  # 3 working days from Thursday
+    assert complete.feedback_due.day == date(2026, 12, 17)  # 10 working days
+    assert [r.id for r in repair_queue(uow, department="BJ-AMR")] == [lacking.id]
+    supplied = [e for e in uow.committed.audit if e.tag is EventTag.REPAIR_SUPPLIED]
+    assert [e.data["missing"] == [] for e in supplied] == [False, True]
+    before = uow.snapshot()
+    with pytest.raises(Conflict, match="only an application that lacks materials"):
+        supply(True, COMMITMENT)
     assert uow.committed == before
 
 

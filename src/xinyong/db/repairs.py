@@ -139,7 +139,11 @@ class SqlRepairRepository:
             .where(RepairRow.id == repair.id)
             .values(
                 status=repair.status.value,
+                obligations_performed=repair.obligations_performed,
+                commitment=repair.commitment,
                 missing=list(repair.missing),
+                **deadline_values("accept_due", repair.accept_due),
+                **deadline_values("feedback_due", repair.feedback_due),
                 decided_at=repair.decided_at,
                 decided_by=repair.decided_by,
                 reasons=repair.reasons,

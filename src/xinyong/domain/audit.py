@@ -73,6 +73,7 @@ class EventTag(StrEnum):
     #: An identity review moved the record to another person: the filer's case closed undecided.
     OBJECTION_CLOSED = "objection:closed_not_about_subject"
     REPAIR_APPLIED = "repair:applied"
+    REPAIR_SUPPLIED = "repair:materials_supplied"
     REPAIR_ACCEPTED = "repair:accepted"
     REPAIR_DECIDED = "repair:decided"
     REPAIR_CLOSED = "repair:closed_not_about_subject"

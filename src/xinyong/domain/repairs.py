@@ -164,6 +164,30 @@ class Repair:
             )
         self.status = RepairStatus.ACCEPTED
 
+    def supply(
+        self,
+        *,
+        obligations_performed: bool,
+        commitment: str,
+        eligibility: RepairEligibility,
+        accept_due: Deadline,
+        feedback_due: Deadline,
+    ) -> None:
+        """The applicant supplies what the application lacked: it is complete once nothing is
+        missing (`APPLIED`), and its deadlines then run from that day, the day it could be
+        taken up; what still lacks is listed again, all at once."""
+        if self.status is not RepairStatus.MISSING_MATERIALS:
+            raise Conflict(
+                f"repair {self.id} is {self.status.value}; only an application that lacks"
+                " materials is supplied"
+            )
+        self.obligations_performed = obligations_performed
+        self.commitment = commitment.strip()
+        self.missing = eligibility.missing
+        if eligibility.eligible:
+            self.status = RepairStatus.APPLIED
+            self.accept_due, self.feedback_due = accept_due, feedback_due
+
     @property
     def is_open(self) -> bool:
         """Whether the application still waits: applied, lacking materials, or accepted."""

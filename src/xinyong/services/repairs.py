@@ -71,11 +71,16 @@ def _require_repairable_now(
     finder = uow.departments.get(record.department)
     if finder is not None:
         require_repairable_here(finder.kind, finder.name)
-    if any(
-        r.record_id == record.id and r.status in (RepairStatus.APPLIED, RepairStatus.ACCEPTED)
-        for r in applications
-    ):
-        raise Conflict(f"a repair application for record {record.id} is already open")
+    for r in applications:
+        if r.record_id != record.id:
+            continue
+        if r.status is RepairStatus.MISSING_MATERIALS:
+            raise Conflict(
+                f"repair application {r.id} for record {record.id} lacks materials: supply them"
+                " to it rather than applying again"
+            )
+        if r.status in (RepairStatus.APPLIED, RepairStatus.ACCEPTED):
+            raise Conflict(f"a repair application for record {record.id} is already open")
     if record.repair_from is not None and today < record.repair_from:
         raise RepairTooEarly(record.repair_from)
 
@@ -167,6 +172,65 @@ def apply_for_repair(
                 now,
                 subject_id=subject_id,
                 data={"record": record_id, "missing": list(eligibility.missing)},
+            )
+        )
+        uow.commit()
+    return repair
+
+
+def supply_materials(
+    uow: UnitOfWork,
+    policy: Policy,
+    repair_id: int,
+    *,
+    subject_id: int,
+    obligations_performed: bool,
+    commitment: str,
+    actor: str,
+) -> Repair:
+    """The applicant supplies what an application lacked (`Repair.supply`): the conditions are
+    checked again today, and a complete application goes to its department with its deadlines
+    counted from today. Another person's application does not exist for the person, and the
+    reach is audited."""
+    with misroutes_audited(uow, actor=actor, department=None), uow:
+        repair = uow.repairs.get(repair_id)
+        if repair.subject_id != subject_id:
+            raise NotYours(
+                f"repair application {repair_id}",
+                action="repair:supply",
+                subject_id=repair.subject_id,
+            )
+        if repair.record_id is None:
+            raise Conflict(f"repair {repair_id} names no record: nothing to supply")
+        record = uow.records.get(repair.record_id)
+        _require_negative_in_force(policy, record)
+        require_repairable_item(record.item_code, policy.repairs)  # as the rules stand today
+        now = uow.now()
+        today = business_date(now)
+        eligibility = repair_eligibility(
+            repair_from=record.repair_from,
+            obligations_performed=obligations_performed,
+            commitment=commitment,
+            on=today,
+            rules=policy.repairs,
+        )
+        repair.supply(
+            obligations_performed=obligations_performed,
+            commitment=commitment,
+            eligibility=eligibility,
+            accept_due=add_working_days(today, policy.repairs.accept_working_days),
+            feedback_due=add_working_days(today, policy.repairs.feedback_working_days),
+        )
+        uow.repairs.save(repair)
+        uow.audit.add(
+            AuditEvent(
+                EventTag.REPAIR_SUPPLIED,
+                actor,
+                "repair",
+                str(repair_id),
+                now,
+                subject_id=subject_id,
+                data={"record": repair.record_id, "missing": list(eligibility.missing)},
             )
         )
         uow.commit()

@@ -234,6 +234,7 @@ async def _repairs_page(
         files=files,
         decided=evidence.DECIDED,
         added=request.query_params.get("added", ""),
+        supplied=request.query_params.get("supplied", ""),
         max_mb=MAX_EVIDENCE_BYTES // (1024 * 1024),
         today=today,
         applied=request.query_params.get("applied") == "1",
@@ -300,6 +301,48 @@ async def apply_for_repair(
             typed={"commitment": withheld(request, commitment), "record_id": str(record_id or "")},
         ),
         then="/portal/me/repairs?applied=1",
+    )
+
+
+@router.post("/me/repairs/{repair_id}/materials", response_class=HTMLResponse, **PUBLIC)
+async def supply_repair_materials(
+    repair_id: DbId,
+    request: Request,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    commitment: Annotated[str, Form(max_length=20000)] = "",
+    obligations_performed: Annotated[bool, Form()] = False,
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Supply what one of the person's repair applications lacks; once nothing is missing it
+    goes to the department that made the finding."""
+
+    def work(person: Visitor) -> object:
+        return repairs.supply_materials(
+            uow,
+            policy,
+            repair_id,
+            subject_id=person.subject_id,
+            obligations_performed=obligations_performed,
+            commitment=commitment,
+            actor=person.actor,
+        )
+
+    return await submitted(
+        request,
+        csrf,
+        work,
+        again=lambda person, exc: _repairs_page(
+            request,
+            uow,
+            policy,
+            person,
+            today=today,
+            status=422,
+            problems=problems_of(request, exc, ("commitment",), form=f"materials-{repair_id}"),
+        ),
+        then=f"/portal/me/repairs?supplied={repair_id}#repair-{repair_id}",
     )
 
 

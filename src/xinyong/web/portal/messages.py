@@ -156,6 +156,14 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             _("这条记录已有修复申请在办理中。"),
         ),
         (
+            r"^repair application (?P<id>\d+) for record \d+ lacks materials",
+            _("这条记录已有修复申请（%(id)s）尚缺材料，请在该申请中补充，无需重新申请。"),
+        ),
+        (
+            r"^repair \d+ is \w+; only an application that lacks materials is supplied",
+            _("这份申请不缺材料，无需补充。"),
+        ),
+        (
             r"cannot be repaired under (?P<basis>.+) \(",
             _("依照%(basis)s的规定，这条信息不能修复。"),
         ),

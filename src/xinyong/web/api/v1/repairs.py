@@ -30,6 +30,13 @@ class RepairCreate(BaseModel):
     commitment: str = Field(max_length=20000, description="Your signed credit commitment")
 
 
+class RepairMaterials(BaseModel):
+    """What an application that lacks materials is given: both conditions, as now met."""
+
+    obligations_performed: bool
+    commitment: str = Field(max_length=20000, description="Your signed credit commitment")
+
+
 class RepairPublic(BaseModel):
     id: int
     record_id: int | None
@@ -152,6 +159,33 @@ def apply_for_repair(
         policy,
         subject_id=subject_id,
         record_id=body.record_id,
+        obligations_performed=body.obligations_performed,
+        commitment=body.commitment,
+        actor=key.actor,
+    )
+    return RepairPublic.from_domain(repair, today)
+
+
+@router.post("/me/repairs/{repair_id}/materials")
+def supply_materials(
+    repair_id: DbId,
+    body: RepairMaterials,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    key: Person,
+    on_behalf_of: OnBehalfOf = None,
+) -> RepairPublic:
+    """Supply what one of your repair applications lacks (status `missing_materials`). Once
+    nothing is missing it goes to the department that made the finding (`applied`), its
+    deadlines counted from today; what is still missing is listed again, all at once. A new
+    application for the same record is refused while this one lacks materials."""
+    subject_id = accounts.acting_for(uow, key, on_behalf_of)
+    repair = repairs.supply_materials(
+        uow,
+        policy,
+        repair_id,
+        subject_id=subject_id,
         obligations_performed=body.obligations_performed,
         commitment=body.commitment,
         actor=key.actor,
