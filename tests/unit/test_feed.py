@@ -9,9 +9,9 @@ from datetime import date
 
 import pytest
 
-from tests.factories import penalty_row
+from tests.factories import citizen_id, debtor_row, penalty_row
 from tests.fakes import FakeFeed, FakeUnitOfWork
-from tests.unit.helpers import authorised_query, on, party, submitted
+from tests.unit.helpers import authorised_query, court_listing, on, party, submitted
 from xinyong.domain.agencies import AgencySuspended
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.batches import BatchSource
@@ -433,6 +433,52 @@ def test_a_document_changed_twice_in_one_batch_is_one_correction_and_a_held_one_
         (FeedKind.IDENTITY_HOLD, stored.record.id),
     ]
     assert len(uow.committed.acknowledgements) == 2
+
+
+def test_a_chunk_of_holds_tells_each_party_once_per_record_held(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    """Two court records of one person, the first with its listing, both resubmitted in one
+    chunk under a name that disagrees: each hold is one event for the record and the listing
+    that ended with it. A party that received a record and its listing is told of the record
+    once; one that received both records is told of each; one that received the listing alone
+    is told of it."""
+    number = citizen_id()
+    rows = [debtor_row(subject_id=number, subject_name="李建国") for _ in range(2)]
+    first, entry = court_listing(uow, policy, rows[0])
+    second = submitted(uow, policy, rows[1], department="BJ-HCOURT")
+    with uow:
+        key = key_of(uow.subjects.get(first.record.subject_id))
+        given = [
+            ("AGENCY-BAIHANG", f"record@{first.record.id};entry@{entry.id}"),
+            ("AGENCY-BAIHANG", f"record@{second.record.id}"),
+            ("BJ-CAAC-NC", f"M-COURT-FLIGHT@{entry.id}"),
+        ]
+        uow.queries.add_many(
+            [
+                QueryEntry(
+                    at=uow.now(), subject_key=key, kind=QueryKind.CHECK, department=who,
+                    actor=who, purpose="flight", authority="test", returned=returned,
+                )
+                for who, returned in given
+            ]
+        )  # fmt: skip
+        uow.commit()
+    renamed = [(n, {**row, "subject_name": "李建华"}) for n, row in enumerate(rows, start=1)]
+    summary = ingest_batch(
+        uow, policy, renamed, department="BJ-HCOURT", actor="court", source=BatchSource.API
+    )
+    assert summary.held_for_review == 2
+    held = [
+        (i.recipient, i.entity_type, i.entity_id)
+        for i in uow.committed.feed
+        if i.kind is FeedKind.IDENTITY_HOLD
+    ]
+    assert held == [
+        ("AGENCY-BAIHANG", "record", first.record.id),
+        ("BJ-CAAC-NC", "list_entry", entry.id),
+        ("AGENCY-BAIHANG", "record", second.record.id),
+    ]
 
 
 def test_one_event_told_through_several_items_reaches_each_party_once(

@@ -67,6 +67,10 @@ class Notice:
     due_on: date | None = None
     #: The subject's id, which an agency's acknowledgement is filed under (None: none is asked).
     subject_id: int | None = None
+    #: The event this notice tells through its item, when several items tell one (a record held
+    #: by an identity review, then the listings resting on it): a party that received several of
+    #: them is told once, of the first it received (None: the notice is an event of its own).
+    event: tuple[str, int] | None = None
 
 
 def notify(
@@ -101,7 +105,9 @@ def notify_many(
 
     With `once`, the notices are one event told through several items (an objection to a
     record: the record, then the listings resting on it): each party is told once, of the first
-    item in the order given that it received."""
+    item in the order given that it received. Notices that name their `event` are told so
+    whatever `once` says, an event at a time: a chunk's holds tell a party of each record held,
+    once, and of nothing twice."""
     told = _tell(uow, notices, once=once)
     if acknowledgements is not None:
         _ask(uow, told, acknowledgements)
@@ -112,8 +118,9 @@ def _tell(
     uow: UnitOfWork, notices: Sequence[Notice], *, once: bool = False
 ) -> list[tuple[Notice, FeedItem, int]]:
     """Write a feed item for every party that received each notice's item (one read of the query
-    log, one write of the feed; with `once`, none for a party told of an earlier notice); return
-    each item written with its notice and sequence number."""
+    log, one write of the feed; none for a party told of an earlier notice of the same event: of
+    any earlier notice with `once`, of its `event`'s otherwise); return each item written with its
+    notice and sequence number."""
     if not notices:
         return []
     given = {
@@ -122,20 +129,20 @@ def _tell(
     }
     at = uow.now()
     items: list[tuple[Notice, FeedItem]] = []
-    told: set[str] = set()
-    for n in notices:
+    told: dict[object, set[str]] = {}
+    for position, n in enumerate(notices):
         key = n.subject_key
         wanted = (ItemKind.RECORD if n.entity_type == "record" else ItemKind.ENTRY, n.entity_id)
+        event = told.setdefault(n.event or (None if once else position), set())
         recipients = sorted(
             {
                 party
                 for party, delivered in given.get(key, ())
                 if any((d.kind, d.id) == wanted for d in delivered)
             }
-            - told
+            - event
         )
-        if once:
-            told.update(recipients)
+        event.update(recipients)
         clean = redact_id_numbers(n.detail)
         items += [
             (n, FeedItem(r, n.kind, n.entity_type, n.entity_id, key, clean, at, due_on=n.due_on))

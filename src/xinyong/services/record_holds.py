@@ -141,8 +141,10 @@ def identity_notices(
 ) -> list[Notice]:
     """The notices of records an identity review holds, withholds or releases, and of the
     listings resting on them that ended or stand again: for every party that received them
-    about the record's subject (`services.feed.notify_many` finds who). The subjects' keys are
-    read once, as stored; the detail names the document, never the person's number."""
+    about the record's subject (`services.feed.notify_many` finds who). Each record's notices
+    are one event, told to a party once (of the record if it received it, else of the first
+    listing on it it received), however many records the notices tell of. The subjects' keys
+    are read once, as stored; the detail names the document, never the person's number."""
     if not changed:
         return []
     record_said, entry_said = _SAID[kind]
@@ -150,8 +152,8 @@ def identity_notices(
     notices: list[Notice] = []
     for record, entries in changed:
         key, document = keys[record.subject_id], f"{record.item_code} {record.document_number}"
-        said = f"{document}: {record_said}"
-        notices.append(Notice(key, kind, "record", record.id, said, None, record.subject_id))
+        said, event = f"{document}: {record_said}", ("record", record.id)
+        notices.append(Notice(key, kind, "record", record.id, said, None, record.subject_id, event))
         notices += [
             Notice(
                 key,
@@ -161,6 +163,7 @@ def identity_notices(
                 f"{entry.list_type.code} listing resting on {document}: {entry_said}",
                 None,
                 record.subject_id,
+                event,
             )
             for entry in entries
         ]
