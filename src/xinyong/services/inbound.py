@@ -16,16 +16,17 @@ from xinyong.domain.calendar import add_working_days, business_date
 from xinyong.domain.envelopes import RefusalReason, Refused
 from xinyong.domain.errors import Invalid
 from xinyong.domain.exchange import EntityType, Event
-from xinyong.domain.feed import FeedKind
+from xinyong.domain.feed import OUTCOME_KINDS, FeedKind
 from xinyong.domain.lists import BASIS_REVOKED, BASIS_WITHHELD, EntryState, ListEntry
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus, document_key, validate_row
 from xinyong.services.departments import require_department
 from xinyong.services.feed import notify, notify_many
 from xinyong.services.identity_reviews import ended_by_hold
-from xinyong.services.list_bases import end_listings_resting_on
+from xinyong.services.list_bases import end_listings_resting_on, entries_resting_on
 from xinyong.services.lists import changed
-from xinyong.services.outbound import RECEIVED_BY, REVIEW_DECISION, WITHHELD
+from xinyong.services.objection_marks import held_entries, mark_entries, tell_mark
+from xinyong.services.outbound import OBJECTION_OUTCOME, RECEIVED_BY, REVIEW_DECISION, WITHHELD
 from xinyong.services.record_holds import identity_notices
 from xinyong.services.records import settle_chunk, store_submissions
 
@@ -103,7 +104,8 @@ def _day(state: Mapping[str, object], name: str) -> date | None:
 
 def apply_record(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None:
     """Store a peer's record as a local submission would be stored, then bring its status and
-    objection mark to the origin's."""
+    objection mark to the origin's; a mark set or lifted reaches the listings here and the
+    parties here as a local objection's does (`_spread_mark`)."""
     change, entity = event.change, event.change.entity
     department, document = _record_key(entity.key)
     if department != change.department:
@@ -140,6 +142,38 @@ def apply_record(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None:
     if record.under_objection is not marked:
         record.mark_objection(marked)
         uow.records.save_status(record)
+        _spread_mark(uow, policy, record, event, marked=marked)
+
+
+def _spread_mark(
+    uow: PlatformUnitOfWork, policy: Policy, record: CreditRecord, event: Event, *, marked: bool
+) -> None:
+    """The origin's objection mark reaches what rests on the copy here, as a local objection's
+    does: this node's own listings on it marked, or unmarked unless an open objection here holds
+    one (a copy of the origin's listing keeps the mark the origin gives it), and every party
+    here that received the copy or a listing on it told once: `under_objection` when marked, the
+    outcome the origin decided when its decision lifts it (a lift that carries no outcome, as a
+    resend, tells nothing; nor does one at the origin)."""
+    own = [
+        e
+        for e in entries_resting_on(uow, policy, record)
+        if not e.proposed_by.startswith(RECEIVED_BY)
+    ]
+    if not marked:
+        held = held_entries(uow, policy, record.subject_id)
+        own = [e for e in own if e.id not in held]
+    mark_entries(uow, policy, own, marked=marked)
+    subject, origin = uow.subjects.get(record.subject_id), event.origin
+    if marked:
+        said = f"under objection at its origin {origin}"
+        tell_mark(uow, policy, subject, FeedKind.UNDER_OBJECTION, said, record=record)
+        return
+    outcome = event.change.state.get(OBJECTION_OUTCOME)
+    if isinstance(outcome, str) and outcome in OUTCOME_KINDS:
+        said = f"objection decided at its origin {origin}: {outcome}"
+        owed = policy.acknowledgements
+        kind = OUTCOME_KINDS[outcome]
+        tell_mark(uow, policy, subject, kind, said, record=record, acknowledgements=owed)
 
 
 def _move(

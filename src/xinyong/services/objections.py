@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, NoReturn, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
-from xinyong.domain.checks import ChangeKind
 from xinyong.domain.deadlines import Notice, NoticeKind, resumed_data, stopped_data
 from xinyong.domain.errors import Conflict, Invalid, NotRouted, NotYours, OutsideMandate
 from xinyong.domain.exchange import EventKind
@@ -25,11 +24,10 @@ from xinyong.domain.objections import file_objection as new_objection
 from xinyong.domain.policy import Policy
 from xinyong.services.audit import misroutes_audited, record_refusal
 from xinyong.services.evidence import CaseType, evidence_kind
-from xinyong.services.feed import Notice as FeedNotice
-from xinyong.services.feed import key_of, notify_many
 from xinyong.services.list_bases import end_listings_resting_on, end_on_ground, entries_resting_on
 from xinyong.services.notice_words import detail_of
-from xinyong.services.outbound import queue_listing, queue_record
+from xinyong.services.objection_marks import MARK_EVENTS, held_entries, mark_entries, tell_mark
+from xinyong.services.outbound import queue_record
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -43,13 +41,11 @@ class ObjectionRepository(Protocol):
     def open(self, department: str | None) -> list[Objection]: ...
 
 
-_MARK = {True: EventKind.OBJECTION_MARK_SET, False: EventKind.OBJECTION_MARK_CLEARED}
-
-
 def set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: bool) -> None:
     """Mark (or unmark) the contested item and every listing resting on it; checks follow. An
-    item stays marked while another open objection to it holds it (the filer's, or its person's)."""
-    now = uow.now()
+    item stays marked while another open objection to it holds it (the filer's, or its person's).
+    Lifted by a decision, the record's event carries the outcome, which a peer holding a copy
+    tells its own recipients (`services/inbound.py`)."""
     entries: list[ListEntry] = []
     if objection.record_id is not None:
         record = uow.records.get(objection.record_id)
@@ -64,28 +60,15 @@ def set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: b
             return  # another open objection keeps the mark
         record.mark_objection(marked)
         uow.records.save_status(record)
-        queue_record(uow, policy, record, _MARK[marked])
+        outcome = None if marked else objection.outcome
+        queue_record(uow, policy, record, MARK_EVENTS[marked], outcome=outcome)
         entries = entries_resting_on(uow, policy, record)
     if objection.entry_id is not None:
         entries.append(uow.entries.get(objection.entry_id, policy.list_types))
     if not marked:  # a listing stays marked while any other objection resting on it is open
-        held: set[int | None] = set()
-        for other in uow.objections.of_subject(objection.subject_id):
-            if other.id == objection.id or not other.keeps_mark:
-                continue
-            if other.entry_id is not None:
-                held.add(other.entry_id)
-            if other.record_id is not None:
-                contested = uow.records.get(other.record_id)
-                held.update(e.id for e in entries_resting_on(uow, policy, contested))
+        held = held_entries(uow, policy, objection.subject_id, besides=objection.id)
         entries = [e for e in entries if e.id not in held]
-    for entry in entries:
-        entry.under_objection = marked
-        uow.entries.save(entry, at=now)
-        uow.changes.append(
-            ChangeKind.OBJECTION, subject_id=entry.subject_id, entity_id=entry.id, at=now
-        )
-        queue_listing(uow, policy, entry, _MARK[marked])
+    mark_entries(uow, policy, entries, marked=marked)
 
 
 def _tell(
@@ -99,28 +82,17 @@ def _tell(
 ) -> None:
     """Tell every party that received the contested item, or a listing resting on the contested
     record, once: of the item itself if it received it, else of such a listing."""
-    subject = uow.subjects.get(objection.subject_id)
-    key = key_of(subject)
-    if objection.record_id is None:
-        item = objection.entry_id or 0
-        notices = [FeedNotice(key, kind, "list_entry", item, detail, None, subject.id)]
-    else:
-        record = uow.records.get(objection.record_id)
-        document = f"{record.item_code} {record.document_number}"
-        notices = [FeedNotice(key, kind, "record", record.id, detail, None, subject.id)]
-        notices += [
-            FeedNotice(
-                key,
-                kind,
-                "list_entry",
-                entry.id or 0,
-                f"{entry.list_type.code} listing resting on {document}: {detail}",
-                None,
-                subject.id,
-            )
-            for entry in sorted(entries_resting_on(uow, policy, record), key=lambda e: e.id or 0)
-        ]
-    notify_many(uow, notices, acknowledgements=acknowledgements, once=True)
+    record = None if objection.record_id is None else uow.records.get(objection.record_id)
+    tell_mark(
+        uow,
+        policy,
+        uow.subjects.get(objection.subject_id),
+        kind,
+        detail,
+        record=record,
+        entry_id=objection.entry_id,
+        acknowledgements=acknowledgements,
+    )
 
 
 def file_objection(

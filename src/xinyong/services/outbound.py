@@ -78,6 +78,11 @@ def _row(original: Mapping[str, object]) -> dict[str, JsonValue]:
 #: recipients once, as the origin tells its own (docs/exchange.md, "Agencies in step").
 REVIEW_DECISION = "identity_review"
 WITHHELD = "withheld"
+#: The key of a record event's state that carries the outcome of the objection whose decision
+#: lifted the record's mark (a policy outcome, `[objections] outcomes`): only the event that
+#: lifts it carries it, so a peer tells its recipients of the copy the outcome once, as the
+#: origin tells its own (docs/exchange.md, "Agencies in step").
+OBJECTION_OUTCOME = "objection_outcome"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +107,7 @@ def _record_change(
     subject: Subject,
     uow: UnitOfWork,
     decision: str | None = None,
+    outcome: str | None = None,
 ) -> Change:
     ref, identity = identity_of(subject)
     state: dict[str, JsonValue] = {
@@ -117,6 +123,8 @@ def _record_change(
         state["revocation_reason"] = facts.revocation_reason
     if decision is not None:
         state[REVIEW_DECISION] = decision
+    if outcome is not None:
+        state[OBJECTION_OUTCOME] = outcome
     return Change(
         kind=kind,
         occurred_at=uow.now(),
@@ -131,9 +139,17 @@ def _record_change(
     )
 
 
-def queue_record(uow: UnitOfWork, policy: Policy, record: CreditRecord, kind: EventKind) -> None:
-    """Queue the record's whole state after `kind` happened to it."""
-    queue_record_of(uow, policy.catalog.get(record.item_code), record, kind)
+def queue_record(
+    uow: UnitOfWork,
+    policy: Policy,
+    record: CreditRecord,
+    kind: EventKind,
+    *,
+    outcome: str | None = None,
+) -> None:
+    """Queue the record's whole state after `kind` happened to it (`outcome`: the decided
+    objection's, when its decision lifted the mark)."""
+    queue_record_of(uow, policy.catalog.get(record.item_code), record, kind, outcome=outcome)
 
 
 def queue_if_moved(
@@ -184,9 +200,10 @@ def queue_record_of(
     kind: EventKind = EventKind.RECORD_UPDATED,
     *,
     decision: str | None = None,
+    outcome: str | None = None,
 ) -> None:
     """`queue_record` for a caller that has the record's catalog item at hand; `decision` is an
-    identity review's (`WITHHELD`), carried by this one event."""
+    identity review's (`WITHHELD`), `outcome` an objection's, each carried by this one event."""
     if uow.outbox.origin() is None:
         return
     if uow.outbox.foreign([record_entity(record.department, record.document_number)]):
@@ -205,7 +222,8 @@ def queue_record_of(
         content_hash=record.content_hash,
         revocation_reason=record.revocation_reason,
     )
-    change = _record_change(facts, kind, uow.subjects.get(record.subject_id), uow, decision)
+    subject = uow.subjects.get(record.subject_id)
+    change = _record_change(facts, kind, subject, uow, decision, outcome)
     uow.outbox.add(change, at=uow.now())
 
 

@@ -1,0 +1,98 @@
+"""An objection mark spread from the contested item to what rests on it, and told: the listings
+resting on a contested record marked (or unmarked), and every party that received the record or
+such a listing told once.
+
+A local objection (`services/objections.py`) and a peer's mark on its record
+(`services/inbound.py`) both go through here, so that a mark reaches the same outputs and the
+same parties here wherever the objection was filed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from xinyong.domain.checks import ChangeKind
+from xinyong.domain.exchange import EventKind
+from xinyong.domain.feed import AcknowledgementRules, FeedKind
+from xinyong.domain.lists import ListEntry
+from xinyong.domain.policy import Policy
+from xinyong.domain.records import CreditRecord
+from xinyong.domain.subjects import Subject
+from xinyong.services.feed import Notice, key_of, notify_many
+from xinyong.services.list_bases import entries_resting_on
+from xinyong.services.outbound import queue_listing
+
+if TYPE_CHECKING:
+    from xinyong.services.ports import UnitOfWork
+
+
+#: The exchange event a mark set (True) or lifted (False) queues.
+MARK_EVENTS = {True: EventKind.OBJECTION_MARK_SET, False: EventKind.OBJECTION_MARK_CLEARED}
+
+
+def held_entries(
+    uow: UnitOfWork, policy: Policy, subject_id: int, *, besides: int | None = None
+) -> set[int | None]:
+    """The listings an open objection of the subject keeps marked (other than `besides`): those
+    it contests, and those resting on a record it contests."""
+    held: set[int | None] = set()
+    for other in uow.objections.of_subject(subject_id):
+        if other.id == besides or not other.keeps_mark:
+            continue
+        if other.entry_id is not None:
+            held.add(other.entry_id)
+        if other.record_id is not None:
+            contested = uow.records.get(other.record_id)
+            held.update(e.id for e in entries_resting_on(uow, policy, contested))
+    return held
+
+
+def mark_entries(
+    uow: UnitOfWork, policy: Policy, entries: Sequence[ListEntry], *, marked: bool
+) -> None:
+    """Mark (or unmark) the listings; the change log moves, so the next check shows it, and the
+    exchange carries it to the peers holding a copy."""
+    now = uow.now()
+    for entry in entries:
+        entry.under_objection = marked
+        uow.entries.save(entry, at=now)
+        uow.changes.append(
+            ChangeKind.OBJECTION, subject_id=entry.subject_id, entity_id=entry.id, at=now
+        )
+        queue_listing(uow, policy, entry, MARK_EVENTS[marked])
+
+
+def tell_mark(
+    uow: UnitOfWork,
+    policy: Policy,
+    subject: Subject,
+    kind: FeedKind,
+    detail: str,
+    *,
+    record: CreditRecord | None = None,
+    entry_id: int | None = None,
+    acknowledgements: AcknowledgementRules | None = None,
+) -> None:
+    """Tell every party that received the contested item (`record`, else the listing
+    `entry_id`), or a listing resting on the contested record, once: of the item itself if it
+    received it, else of the first such listing it received."""
+    key = key_of(subject)
+    if record is None:
+        notices = [Notice(key, kind, "list_entry", entry_id or 0, detail, None, subject.id)]
+    else:
+        document = f"{record.item_code} {record.document_number}"
+        notices = [Notice(key, kind, "record", record.id, detail, None, subject.id)]
+        notices += [
+            Notice(
+                key,
+                kind,
+                "list_entry",
+                entry.id or 0,
+                f"{entry.list_type.code} listing resting on {document}: {detail}",
+                None,
+                subject.id,
+            )
+            for entry in sorted(entries_resting_on(uow, policy, record), key=lambda e: e.id or 0)
+        ]
+    notify_many(uow, notices, acknowledgements=acknowledgements, once=True)

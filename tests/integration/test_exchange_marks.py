@@ -1,0 +1,152 @@
+"""A peer's objection mark on its record reaches this node's outputs and parties as a local
+objection's does: the listings recorded here on the copy are marked and unmarked (one held by an
+open objection here stays marked), and every party here that received the copy or such a
+listing is told once, of the mark and then of the outcome the origin decided."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+import pytest
+from sqlalchemy.pool import NullPool
+
+from tests.conftest import Clock
+from tests.exchange_support import (
+    FakeBroker,
+    migrated_sqlite,  # noqa: F401 - a fixture
+)
+from tests.factories import debtor_row
+from tests.integration.test_exchange_wiring import AGENCY, Platform, _paired, agency_received, flow
+from xinyong.db.engine import copy_sqlite, make_engine
+from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain.feed import FeedKind
+from xinyong.domain.objections import Objection
+from xinyong.domain.policy import Policy
+from xinyong.services import decided_lists, departments, objections
+from xinyong.services.checks import Checker, run_check
+from xinyong.services.exchange import Outcome
+from xinyong.services.records import Stored, submit_record
+
+AIRLINE = "BJ-CAAC-NC"
+
+
+@pytest.fixture
+def receiving(
+    seeded: Platform,
+    tmp_path: Path,
+    clock: Clock,
+    migrated_sqlite: Path,  # noqa: F811
+    policy: Policy,
+) -> tuple[Platform, Platform]:
+    """Beijing's node on a file of its own, the national node on the database under test, so
+    that what the receiver does runs on each backend."""
+    path = tmp_path / "bj.db"
+    copy_sqlite(migrated_sqlite, path)
+    engine = make_engine(f"sqlite:///{path}", poolclass=NullPool)
+    origin = partial(SqlUnitOfWork, make_session_factory(engine), clock)
+    departments.sync_departments(origin(), policy.departments, actor="test")
+    return _paired(origin, seeded)
+
+
+def told(uow: Platform, party: str) -> list[tuple[FeedKind, str, int]]:
+    with uow() as u:
+        return [(i.kind, i.entity_type, i.entity_id) for i in u.feed.after(party, 0, limit=50)]
+
+
+def object_at_origin(bj: Platform, policy: Policy, stored: Stored) -> Objection:
+    return objections.file_objection(
+        bj(),
+        policy,
+        subject_id=stored.record.subject_id,
+        record_id=stored.record.id,
+        entry_id=None,
+        ground="error_or_omission",
+        reasons="执行案件已结案",
+        actor="account:1",
+    )
+
+
+def reject_at_origin(bj: Platform, policy: Policy, objection: Objection) -> None:
+    objection_id = objection.id or 0
+    objections.forward_objection(bj(), policy, objection_id, department=None, actor="centre")
+    objections.decide_objection(
+        bj(),
+        policy,
+        objection_id,
+        outcome="reject",
+        reasons="执行依据记载无误",
+        department="BJ-HCOURT",
+        actor="court",
+    )
+
+
+def test_a_peers_mark_reaches_the_listing_here_and_each_party_here_is_told_once(
+    receiving: tuple[Platform, Platform], checker: Checker, policy: Policy
+) -> None:
+    bj, cn = receiving
+    broker = FakeBroker()
+    row = debtor_row()
+    stored = submit_record(bj(), policy, row, department="BJ-HCOURT", actor="court")
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    number = stored.subject_number
+    # A listing recorded here on the copy, which an airline's two checks returned, and the copy
+    # itself, which an agency was given.
+    listed = decided_lists.record_decided(
+        cn(),
+        policy,
+        list_code="COURT-DEBTORS",
+        subject_number=number,
+        grounds="失信被执行人",
+        decided_on=date(2026, 10, 15),
+        months=None,
+        department="BJ-HCOURT",
+        actor="court",
+    )
+    entry_id = listed.entry.id or 0
+    for _ in range(2):
+        run_check(cn(), checker, number, "flight", department=AIRLINE, actor="counter-7")
+    subject_id, copy = agency_received(cn, policy, number)
+
+    def marked() -> bool:
+        with cn() as u:
+            return u.entries.get(entry_id, policy.list_types).under_objection
+
+    # The person objects at the origin: the listing here is marked, and each party told once.
+    objection = object_at_origin(bj, policy, stored)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    assert marked()
+    assert told(cn, AIRLINE) == [(FeedKind.UNDER_OBJECTION, "list_entry", entry_id)]
+    assert told(cn, AGENCY) == [(FeedKind.UNDER_OBJECTION, "record", copy)]
+    _, answer = run_check(cn(), checker, number, "flight", department=AIRLINE, actor="counter-7")
+    assert [h.posting.under_objection for h in answer.hits] == [True]
+
+    # The origin rejects it: the mark is lifted here too, and the outcome told once each.
+    reject_at_origin(bj, policy, objection)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    assert not marked()
+    rejected = [(FeedKind.OBJECTION_REJECTED, "list_entry", entry_id)]
+    assert told(cn, AIRLINE)[1:] == rejected
+    assert told(cn, AGENCY)[1:] == [(FeedKind.OBJECTION_REJECTED, "record", copy)]
+
+    # The person objects here to the listing itself, and again at the origin to the record: the
+    # origin's decision lifts the record's mark, and the listing stays marked for the objection
+    # here, which is still open.
+    objections.file_objection(
+        cn(),
+        policy,
+        subject_id=subject_id,
+        record_id=None,
+        entry_id=entry_id,
+        ground="error_or_omission",
+        reasons="名单有误",
+        actor=f"account:{subject_id}",
+    )
+    again = object_at_origin(bj, policy, stored)
+    flow(broker, bj, "BJ", cn, "CN", policy)
+    reject_at_origin(bj, policy, again)
+    flow(broker, bj, "BJ", cn, "CN", policy)
+    assert marked()
+    with cn() as u:
+        assert u.records.get(copy).under_objection is False
