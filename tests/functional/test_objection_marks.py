@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Clock
-from tests.factories import citizen_id, debtor_row
+from tests.factories import citizen_id, debtor_row, serious_penalty_row
 from tests.functional.consoles import sign_in
 from tests.functional.helpers import (
     BAD_CHECK_CHARACTER,
@@ -25,6 +25,7 @@ from tests.functional.helpers import (
     check,
     feed,
     object_to,
+    propose_food_listing,
     record_listing,
     run,
     screen,
@@ -242,6 +243,25 @@ def test_the_consoles_check_page_shows_the_mark_while_the_objection_is_open(
     closed = client.get(location, params={"lang": "zh"})
     assert "提交反馈" in closed.text or "已反馈" in closed.text  # the page, in Chinese
     assert "异议处理中" not in closed.text
+
+
+def test_the_consoles_listings_page_marks_a_proposal_resting_on_a_contested_record(
+    client: TestClient, amr: Headers, staff: Headers
+) -> None:
+    """Whoever takes a proposal's next step sees that the record it rests on is contested."""
+    number, name = citizen_id(born=date(1966, 6, 6)), "韩梅"
+    record = submit(client, amr, serious_penalty_row(subject_id=number, subject_name=name))
+    entry = propose_food_listing(client, amr, number, record)
+    sign_in(client, "amr.listings", Role.SOURCE_DEPARTMENT, "BJ-AMR")
+
+    def row() -> str:
+        page = client.get("/console/listings", params={"lang": "zh"})
+        assert page.status_code == 200
+        return page.text.split(f'<td data-label="条目">{entry}</td>')[1].split("</tr>")[0]
+
+    assert "异议处理中" not in row()
+    object_to(client, sign_up(client, number, name), record)
+    assert "异议处理中" in row()
 
 
 def test_the_records_api_carries_the_mark(client: TestClient, court: Headers) -> None:
