@@ -3,7 +3,7 @@ applications (apply, timeline, deadlines, what is missing)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Annotated
 
@@ -244,6 +244,27 @@ async def _repairs_page(
     )
 
 
+def _repairs_again(
+    request: Request,
+    uow: UnitOfWork,
+    policy: Policy,
+    today: object,
+    fields: tuple[str, ...],
+    *,
+    form: str | None = None,
+    typed: dict[str, str] | None = None,
+) -> Callable[[Visitor, DomainError], Awaitable[HTMLResponse]]:
+    """The repair page again, with a refused form's problems beside its `fields`."""
+
+    def again(person: Visitor, exc: DomainError) -> Awaitable[HTMLResponse]:
+        problems = problems_of(request, exc, fields, form=form)
+        return _repairs_page(
+            request, uow, policy, person, today=today, status=422, problems=problems, typed=typed
+        )
+
+    return again
+
+
 def messages_of(request: Request, missing: str) -> str:
     """A missing material, in the page's language."""
     with i18n.use_language(language(request)):
@@ -290,14 +311,12 @@ async def apply_for_repair(
         request,
         csrf,
         work,
-        again=lambda person, exc: _repairs_page(
+        again=_repairs_again(
             request,
             uow,
             policy,
-            person,
-            today=today,
-            status=422,
-            problems=problems_of(request, exc, REPAIR_FIELDS),
+            today,
+            REPAIR_FIELDS,
             typed={"commitment": withheld(request, commitment), "record_id": str(record_id or "")},
         ),
         then="/portal/me/repairs?applied=1",
@@ -333,14 +352,8 @@ async def supply_repair_materials(
         request,
         csrf,
         work,
-        again=lambda person, exc: _repairs_page(
-            request,
-            uow,
-            policy,
-            person,
-            today=today,
-            status=422,
-            problems=problems_of(request, exc, ("commitment",), form=f"materials-{repair_id}"),
+        again=_repairs_again(
+            request, uow, policy, today, ("commitment",), form=f"materials-{repair_id}"
         ),
         then=f"/portal/me/repairs?supplied={repair_id}#repair-{repair_id}",
     )
@@ -362,14 +375,6 @@ async def add_repair_evidence(
         request,
         csrf,
         _adding(uow, CaseType.REPAIR, repair_id, file),
-        again=lambda person, exc: _repairs_page(
-            request,
-            uow,
-            policy,
-            person,
-            today=today,
-            status=422,
-            problems=problems_of(request, exc, ("file",), form=f"repair-{repair_id}"),
-        ),
+        again=_repairs_again(request, uow, policy, today, ("file",), form=f"repair-{repair_id}"),
         then=f"/portal/me/repairs?added={repair_id}#repair-{repair_id}",
     )
