@@ -1,12 +1,16 @@
 """Subjects over HTTP: a conflicting identity is held for review, and the review decides; the
-parties that received a record are told when it is held, withheld or released."""
+parties that received a record are told when it is held, withheld or released; and
+`xinyong reviews close-moved-cases` closes the cases that records moved before moves closed them
+left open."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests.conftest import Clock
 from tests.factories import citizen_id, penalty_row
@@ -14,6 +18,7 @@ from tests.functional.conftest import KeyFor
 from tests.functional.helpers import (
     AGENCY,
     Headers,
+    UowFactory,
     acknowledged_late,
     agency_query,
     assert_problem,
@@ -24,10 +29,21 @@ from tests.functional.helpers import (
     on,
     record_in,
     report,
+    run,
     sign_up,
     submit,
+    words,
 )
+from xinyong.db.audit import AuditEventRow
 from xinyong.domain.access import ROLE_SCOPES, Role
+from xinyong.domain.audit import EventTag
+from xinyong.domain.deadlines import NoticeKind
+from xinyong.domain.objections import NOT_ABOUT_SUBJECT, ObjectionStatus
+from xinyong.domain.policy import Policy
+from xinyong.domain.repairs import RepairStatus
+from xinyong.services import identity_reviews, objections, repairs
+from xinyong.services.records import resolve_identity_review, submit_record
+from xinyong.services.subjects import list_identity_reviews
 
 
 def _held_submission(client: TestClient, writer: dict[str, str]) -> dict[str, Any]:
@@ -246,3 +262,121 @@ def test_a_record_moved_to_another_person_closes_the_first_persons_objection_and
     theirs = report(client, second)
     assert record_in(theirs, record_id)["under_objection"] is False
     assert client.get("/api/v1/me/notices", headers=second.headers).json() == []
+
+
+# Cases left open by records moved before moves closed them
+
+
+#: The default fine (decided 1 September) may be repaired from 1 December.
+REPAIR_DAY = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+COMMITMENT = "本人承诺已缴清罚款并停止违法行为，今后诚信守法经营，如有违反愿承担相应责任。"
+
+
+def _moved_as_before(
+    seeded: UowFactory, policy: Policy, row: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, int]:
+    """The document resubmitted naming another person, and a review moving it to them as moves
+    did before migration f1a8c3e5b702: the first person's cases about it left as they were.
+    Return (the review, the other person)."""
+    moved = {**row, "subject_id": citizen_id(), "subject_name": "张伟", "fine_amount": "6000"}
+    stored = submit_record(seeded(), policy, moved, department="BJ-AMR", actor="t")
+    [review] = [r for r in list_identity_reviews(seeded()) if r.record_id == stored.record.id]
+    with monkeypatch.context() as before:
+        before.setattr(identity_reviews, "close_cases_of_moved_record", lambda *a, **k: [])
+        resolve_identity_review(
+            seeded(), policy, review.id, same_person=False, note="核对原件", actor="centre"
+        )
+    assert review.other_subject_id is not None
+    return review.id, review.other_subject_id
+
+
+def test_close_moved_cases_closes_what_earlier_moves_left_open_once(
+    seeded: UowFactory,
+    policy: Policy,
+    clock: Clock,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock.at = REPAIR_DAY
+    monkeypatch.setenv("XINYONG_DATABASE_URL", database_url)  # the command reaches this database
+    monkeypatch.setenv("COLUMNS", "200")
+    number = citizen_id()
+    first = penalty_row(subject_id=number, subject_name="王秀英")
+    second = penalty_row(subject_id=number, subject_name="王秀英")
+    stored = submit_record(seeded(), policy, first, department="BJ-AMR", actor="t")
+    challenged_on = submit_record(seeded(), policy, second, department="BJ-AMR", actor="t")
+    a, record_id = stored.record.subject_id, stored.record.id
+    open_objection = objections.file_objection(
+        seeded(), policy, subject_id=a, record_id=record_id, entry_id=None,
+        ground="error_or_omission", reasons="不是我", actor="account:1",
+    ).id  # fmt: skip
+    # Open while it waits for the applicant's materials (out of the department's queue).
+    open_repair = repairs.apply_for_repair(
+        seeded(), policy, subject_id=a, record_id=record_id, obligations_performed=False,
+        commitment=COMMITMENT, actor="account:1",
+    ).id  # fmt: skip
+    # A decision of the second record's objection taken to court: the court's now, and it stays.
+    in_court = objections.file_objection(
+        seeded(), policy, subject_id=a, record_id=challenged_on.record.id, entry_id=None,
+        ground="error_or_omission", reasons="不是我", actor="account:1",
+    ).id  # fmt: skip
+    assert in_court is not None
+    objections.forward_objection(seeded(), policy, in_court, department=None, actor="centre")
+    objections.decide_objection(
+        seeded(), policy, in_court, outcome="reject", reasons="无误", department="BJ-AMR",
+        actor="BJ-AMR",
+    )  # fmt: skip
+    objections.challenge_objection(
+        seeded(), policy, in_court, kind="litigation", reference="(2026)京01行初1号",
+        department=None, actor="centre",
+    )  # fmt: skip
+    review, b = _moved_as_before(seeded, policy, first, monkeypatch)
+    _moved_as_before(seeded, policy, second, monkeypatch)
+    with seeded() as uow:  # the state a move before the migration left
+        assert uow.records.get(record_id).subject_id == b
+        assert open_objection is not None
+        assert uow.objections.get(open_objection).status is ObjectionStatus.FILED
+        assert uow.records.get(record_id).under_objection
+
+    listed = run("reviews", "close-moved-cases", "--dry-run")
+    assert listed.exit_code == 0, listed.output
+    assert "1 objections and 1 repair applications to close" in words(listed.output)
+    assert number not in listed.output
+    with seeded() as uow:
+        assert uow.objections.get(open_objection).status is ObjectionStatus.FILED
+        assert uow.deadlines.notices_of(a) == []
+
+    closed = run("reviews", "close-moved-cases")
+    assert closed.exit_code == 0, closed.output
+    assert "1 objections and 1 repair applications closed" in words(closed.output)
+    with seeded() as uow:
+        case = uow.objections.get(open_objection)
+        assert (case.status, case.outcome) == (ObjectionStatus.DECIDED, NOT_ABOUT_SUBJECT)
+        assert f"第 {review} 号身份核查" in (case.outcome_reasons or "")
+        assert open_repair is not None
+        assert uow.repairs.get(open_repair).status is RepairStatus.NOT_ABOUT_SUBJECT
+        kept = uow.objections.get(in_court)
+        assert (kept.status, kept.outcome) == (ObjectionStatus.CHALLENGED, "reject")
+        assert not uow.records.get(record_id).under_objection
+        assert uow.records.get(challenged_on.record.id).under_objection  # in court: marked
+        told = [(n.kind, n.entity_type, n.entity_id) for n in uow.deadlines.notices_of(a)]
+        assert told == [
+            (NoticeKind.CASE_CLOSED, "objection", open_objection),
+            (NoticeKind.CASE_CLOSED, "repair", open_repair),
+        ]
+        audited = uow.session.execute(
+            select(AuditEventRow.tag, AuditEventRow.entity_id, AuditEventRow.subject_id)
+            .where(AuditEventRow.tag.in_([EventTag.OBJECTION_CLOSED, EventTag.REPAIR_CLOSED]))
+            .order_by(AuditEventRow.id)
+        ).all()
+        assert [tuple(r) for r in audited] == [
+            (EventTag.OBJECTION_CLOSED.value, str(open_objection), a),
+            (EventTag.REPAIR_CLOSED.value, str(open_repair), a),
+        ]
+
+    again = run("reviews", "close-moved-cases")
+    assert again.exit_code == 0, again.output
+    assert "0 objections and 0 repair applications closed" in words(again.output)
+    with seeded() as uow:
+        assert len(uow.deadlines.notices_of(a)) == 2
+        assert uow.audit.count(EventTag.OBJECTION_CLOSED.value) == 1

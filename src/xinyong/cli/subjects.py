@@ -98,3 +98,34 @@ def resolve(
             actor=context.CLI_ACTOR,
         )
     console.print(f"review {review.id}: {review.resolution.value if review.resolution else ''}")
+
+
+@reviews_app.command("close-moved-cases")
+def close_moved_cases(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List them; change nothing")] = False,
+) -> None:
+    """Close the objections and repair applications that records moved by an identity review
+    before moves closed them left open (once, after upgrading past f1a8c3e5b702); safe to rerun."""
+    from xinyong.services import moved_records
+
+    p = context.platform()
+    with context.domain_errors():
+        if dry_run:
+            left = moved_records.cases_left_by_earlier_moves(p.uow())
+        else:
+            left = moved_records.close_cases_left_by_earlier_moves(
+                p.uow(), p.policy, actor=context.CLI_ACTOR
+            )
+    if left:
+        table = Table("case", "id", "record", "filed by subject", "moved by review")
+        for c in left:
+            table.add_row(
+                c.kind, str(c.case.id), str(c.case.record_id), str(c.case.subject_id),
+                str(c.review_id),
+            )  # fmt: skip
+        console.print(table)
+    objections = sum(1 for c in left if c.kind == "objection")
+    done = "to close (dry run: nothing changed)" if dry_run else "closed"
+    console.print(
+        f"{objections} objections and {len(left) - objections} repair applications {done}"
+    )

@@ -1,9 +1,13 @@
 """A record an identity review moved to another person: what the person it named before filed
 about it closes undecided (`not_about_subject`), each case told to them and audited, and the
-record's "under objection" mark stays only for an objection of the person it is about now."""
+record's "under objection" mark stays only for an objection of the person it is about now.
+
+Moves resolved before moves closed these cases left them open; `close_cases_left_by_earlier_moves`
+(`xinyong reviews close-moved-cases`) closes those once, as a move closes them now."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from xinyong.domain.audit import AuditEvent, EventTag
@@ -11,6 +15,7 @@ from xinyong.domain.deadlines import Notice, NoticeKind
 from xinyong.domain.objections import NOT_ABOUT_SUBJECT, Objection, ObjectionStatus
 from xinyong.domain.policy import Policy
 from xinyong.domain.repairs import Repair
+from xinyong.domain.subjects import ReviewResolution
 from xinyong.services.notice_words import closed_reasons, detail_of
 from xinyong.services.objections import set_mark
 
@@ -81,3 +86,78 @@ def close_cases_of_moved_record(
         # person it is about now, or a challenge of the person it named before).
         set_mark(uow, policy, objections[-1], marked=False)
     return closed
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOpen:
+    """A case still before the platform that its filer filed about a record an identity review
+    has since moved to another person: `review_id` is the review that moved it away from them."""
+
+    case: Objection | Repair
+    review_id: int
+
+    @property
+    def kind(self) -> str:
+        return "objection" if isinstance(self.case, Objection) else "repair"
+
+
+def cases_left_by_earlier_moves(uow: UnitOfWork) -> list[LeftOpen]:
+    """The undecided objections and open repair applications about a record that is no longer
+    their filer's, which a move resolved before moves closed them left open; changes nothing."""
+    with uow:
+        return _left_open(uow)
+
+
+def close_cases_left_by_earlier_moves(
+    uow: UnitOfWork, policy: Policy, *, actor: str
+) -> list[LeftOpen]:
+    """Close the cases `cases_left_by_earlier_moves` finds as the move would have closed them
+    (`close_cases_of_moved_record`: the same reasons, notices, audit and mark), in one
+    transaction; return them. Run again, it finds and closes nothing."""
+    with uow:
+        left = _left_open(uow)
+        moves = sorted({(c.case.record_id or 0, c.case.subject_id, c.review_id) for c in left})
+        for record_id, was, review_id in moves:
+            close_cases_of_moved_record(
+                uow, policy, record_id, was=was, review_id=review_id, actor=actor
+            )
+        uow.commit()
+    return left
+
+
+#: How many resolved reviews `_moves` reads at a time.
+_PAGE = 1000
+
+
+def _left_open(uow: UnitOfWork) -> list[LeftOpen]:
+    """The cases still before the platform that each move left to the person it moved the record
+    away from, while the record is still another person's (their `subject_id` differs from the
+    `record_subject_id` that followed the record)."""
+    left: list[LeftOpen] = []
+    for (record_id, was), review_id in sorted(_moves(uow).items()):
+        if uow.records.get(record_id).subject_id == was:
+            continue  # a later review moved it back to them: their cases are theirs again
+        left += [
+            LeftOpen(o, review_id)
+            for o in uow.objections.of_subject(was)
+            if o.record_id == record_id and o.status in _UNDECIDED
+        ]
+        left += [
+            LeftOpen(r, review_id)
+            for r in uow.repairs.of_subject(was)
+            if r.record_id == record_id and r.is_open
+        ]
+    return left
+
+
+def _moves(uow: UnitOfWork) -> dict[tuple[int, int], int]:
+    """Each record a review moved to another person and the person it moved it away from, with
+    the last review that did (a record moves only so: `resolve_identity_review`)."""
+    moves: dict[tuple[int, int], int] = {}
+    offset = 0
+    while page := uow.reviews.list(status="resolved", limit=_PAGE, offset=offset):
+        for r in page:  # oldest first: a later move of the same record from the same person wins
+            if r.moves_subject and r.resolution is ReviewResolution.DIFFERENT_PERSON:
+                moves[(r.record_id, r.subject_id)] = r.id
+        offset += len(page)
+    return moves
