@@ -572,50 +572,87 @@ def test_a_review_that_keeps_the_record_with_its_person_restores_the_listing(
         assert entry.state is EntryState.EXITED
 
 
-def test_two_proposals_about_one_person_at_once_open_one_entry(
-    seeded: UowFactory, policy: Policy, clock: Clock, engine: Engine
-) -> None:
-    """Two departments' officers propose the same person on the same list at the same moment:
-    each proposal holds the person while it looks for an open entry, so the second sees the
-    first's and is refused (409), never a second procedure. (PostgreSQL: SQLite has a single
-    writer.)"""
+def _at_once(engine: Engine, subject_id: int, *listings: Callable[[], object]) -> list[str]:
+    """Run each listing of one person in a thread of its own, all meeting the person held: each
+    "listed" or "refused" (409). (PostgreSQL: SQLite has a single writer.)"""
     if engine.dialect.name != "postgresql":
         pytest.skip("row locks and concurrent writers: PostgreSQL")
     from xinyong.db.subjects import SubjectRow
 
-    clock.at = on(NOTICE_DAY)
-    first = _submit(seeded, policy, serious_penalty_row())
-    second = _submit(seeded, policy, serious_penalty_row(subject_id=first.subject_number))
     outcomes: list[str] = []
 
-    def propose(stored: Stored) -> None:
+    def attempt(listing: Callable[[], object]) -> None:
         try:
-            _propose(seeded, policy, stored)
-            outcomes.append("proposed")
+            listing()
+            outcomes.append("listed")
         except AlreadyOnList:
             outcomes.append("refused")
 
-    workers = [threading.Thread(target=propose, args=(s,)) for s in (first, second)]
+    workers = [threading.Thread(target=attempt, args=(listing,)) for listing in listings]
     waiting = (
         select(func.count())
         .where(text("wait_event_type = 'Lock' AND datname = current_database()"))
         .select_from(text("pg_stat_activity"))
     )
-    with engine.connect() as holding:  # the person held, so that both proposals meet the lock
-        holding.execute(
-            select(SubjectRow.id).where(SubjectRow.id == first.record.subject_id).with_for_update()
-        )
+    with engine.connect() as holding:  # the person held, so that every listing meets the lock
+        holding.execute(select(SubjectRow.id).where(SubjectRow.id == subject_id).with_for_update())
         for worker in workers:
             worker.start()
         with engine.connect() as watch:
-            for _ in range(200):  # until both wait for the person (at most 10 s)
-                if watch.scalar(waiting) == 2:
+            for _ in range(200):  # until all wait for the person (at most 10 s)
+                if watch.scalar(waiting) == len(workers):
                     break
                 watch.rollback()
                 pytime.sleep(0.05)
-            assert watch.scalar(waiting) == 2
+            assert watch.scalar(waiting) == len(workers)
         holding.commit()
     for worker in workers:
         worker.join(timeout=60)
-    assert sorted(outcomes) == ["proposed", "refused"]
+    return sorted(outcomes)
+
+
+def test_two_proposals_about_one_person_at_once_open_one_entry(
+    seeded: UowFactory, policy: Policy, clock: Clock, engine: Engine
+) -> None:
+    """Two departments' officers propose the same person on the same list at the same moment:
+    each proposal holds the person while it looks for an open entry, so the second sees the
+    first's and is refused (409), never a second procedure."""
+    clock.at = on(NOTICE_DAY)
+    first = _submit(seeded, policy, serious_penalty_row())
+    second = _submit(seeded, policy, serious_penalty_row(subject_id=first.subject_number))
+
+    outcomes = _at_once(
+        engine,
+        first.record.subject_id,
+        *(lambda s=s: _propose(seeded, policy, s) for s in (first, second)),
+    )
+
+    assert outcomes == ["listed", "refused"]
     assert len(_entries_of(seeded, policy, first.record.subject_id)) == 1
+
+
+def test_two_decisions_about_one_person_recorded_at_once_are_two_listings_one_on_each(
+    seeded: UowFactory, policy: Policy, engine: Engine
+) -> None:
+    """The court records two of its cases about one person at the same moment: a decided
+    listing is one per decision (the court lists a debtor case by case), so each recording holds
+    the person while it picks a decision no listing rests on yet, and the two never pick the
+    same one (which the unique link of a listing to its record would refuse with an error)."""
+    first = _submit(seeded, policy, debtor_row(), department="BJ-HCOURT")
+    number = first.subject_number
+    second = _submit(seeded, policy, debtor_row(subject_id=number), department="BJ-HCOURT")
+
+    def record() -> object:
+        return decided_lists.record_decided(
+            seeded(), policy, list_code="COURT-DEBTORS", subject_number=number,
+            grounds="（2026）京执行裁定", decided_on=date(2026, 10, 15), months=None,
+            department="BJ-HCOURT", actor="court-clerk",
+        )  # fmt: skip
+
+    outcomes = _at_once(engine, first.record.subject_id, record, record)
+
+    assert outcomes == ["listed", "listed"]
+    entries = _entries_of(seeded, policy, first.record.subject_id)
+    with seeded() as uow:
+        linked = {uow.entries.source_record_of(e.id or 0) for e in entries}
+    assert linked == {first.record.id, second.record.id}

@@ -44,7 +44,9 @@ def record_decided(
     actor: str,
 ) -> EntryView:
     """Record a listing that a court or another authority decided: only by that authority, on a
-    record of its own about this subject that the list rests on (docs/domain.md §7)."""
+    record of its own about this subject that the list rests on and no listing rests on yet: one
+    listing per decision, so a person the court lists in two cases has two (docs/domain.md §7;
+    docs/lists-and-measures.md)."""
     list_type = list_type_of(policy, list_code)
     if not grounds.strip():
         raise Invalid("grounds: the decision's grounds are required")
@@ -53,6 +55,10 @@ def record_decided(
         require_decider(list_type, dept)
         subject = find_subject(uow, subject_number, list_type.subject_type)
         subject_id = entity_id(subject)
+        # Held until the listing commits: a second recording about the person waits, then
+        # finds this one's decision linked and takes another (`_unlinked_source`), never the
+        # same one twice.
+        uow.subjects.lock(subject_id)
         now = uow.now()
         if decided_on > business_date(now):
             raise Invalid("decided_on: a decision cannot be recorded before it is made")
