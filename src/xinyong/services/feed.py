@@ -27,6 +27,8 @@ from xinyong.domain.subjects import Subject
 from xinyong.services.agencies import require_staff_standing, require_standing
 
 if TYPE_CHECKING:
+    from xinyong.domain.lists import ListEntry
+    from xinyong.domain.records import CreditRecord
     from xinyong.services.ports import UnitOfWork
 
 
@@ -71,6 +73,39 @@ class Notice:
     #: by an identity review, then the listings resting on it): a party that received several of
     #: them is told once, of the first it received (None: the notice is an event of its own).
     event: tuple[str, int] | None = None
+
+
+def record_notices(
+    subject_key: int,
+    kind: FeedKind,
+    record: CreditRecord,
+    entries: Sequence[ListEntry],
+    *,
+    record_detail: str,
+    entry_detail: str,
+    event: tuple[str, int] | None = None,
+) -> list[Notice]:
+    """One event about a record told through the record, then each listing resting on it (the
+    listing's notice names the list and the record's document, never the person's number)."""
+    document = f"{record.item_code} {record.document_number}"
+    subject_id = record.subject_id
+    notices = [
+        Notice(subject_key, kind, "record", record.id, record_detail, None, subject_id, event)
+    ]
+    notices += [
+        Notice(
+            subject_key,
+            kind,
+            "list_entry",
+            entry.id or 0,
+            f"{entry.list_type.code} listing resting on {document}: {entry_detail}",
+            None,
+            subject_id,
+            event,
+        )
+        for entry in entries
+    ]
+    return notices
 
 
 def notify(

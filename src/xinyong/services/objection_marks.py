@@ -19,7 +19,7 @@ from xinyong.domain.lists import ListEntry
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord
 from xinyong.domain.subjects import Subject
-from xinyong.services.feed import Notice, key_of, notify_many
+from xinyong.services.feed import Notice, key_of, notify_many, record_notices
 from xinyong.services.list_bases import entries_resting_on
 from xinyong.services.outbound import queue_listing
 
@@ -81,18 +81,8 @@ def tell_mark(
     if record is None:
         notices = [Notice(key, kind, "list_entry", entry_id or 0, detail, None, subject.id)]
     else:
-        document = f"{record.item_code} {record.document_number}"
-        notices = [Notice(key, kind, "record", record.id, detail, None, subject.id)]
-        notices += [
-            Notice(
-                key,
-                kind,
-                "list_entry",
-                entry.id or 0,
-                f"{entry.list_type.code} listing resting on {document}: {detail}",
-                None,
-                subject.id,
-            )
-            for entry in sorted(entries_resting_on(uow, policy, record), key=lambda e: e.id or 0)
-        ]
+        resting = sorted(entries_resting_on(uow, policy, record), key=lambda e: e.id or 0)
+        notices = record_notices(
+            key, kind, record, resting, record_detail=detail, entry_detail=detail
+        )
     notify_many(uow, notices, acknowledgements=acknowledgements, once=True)

@@ -17,7 +17,7 @@ from xinyong.domain.lists import ListEntry
 from xinyong.domain.records import CreditRecord, RecordStatus
 from xinyong.domain.subjects import IdentityConflict, IdentityConflictKind
 from xinyong.services import outbound
-from xinyong.services.feed import Notice
+from xinyong.services.feed import Notice, record_notices
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -151,20 +151,13 @@ def identity_notices(
     keys = uow.subjects.keys_of({record.subject_id for record, _ in changed})
     notices: list[Notice] = []
     for record, entries in changed:
-        key, document = keys[record.subject_id], f"{record.item_code} {record.document_number}"
-        said, event = f"{document}: {record_said}", ("record", record.id)
-        notices.append(Notice(key, kind, "record", record.id, said, None, record.subject_id, event))
-        notices += [
-            Notice(
-                key,
-                kind,
-                "list_entry",
-                entry.id or 0,
-                f"{entry.list_type.code} listing resting on {document}: {entry_said}",
-                None,
-                record.subject_id,
-                event,
-            )
-            for entry in entries
-        ]
+        notices += record_notices(
+            keys[record.subject_id],
+            kind,
+            record,
+            entries,
+            record_detail=f"{record.item_code} {record.document_number}: {record_said}",
+            entry_detail=entry_said,
+            event=("record", record.id),
+        )
     return notices
