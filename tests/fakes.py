@@ -1499,7 +1499,7 @@ class FakeStatisticsQueries(_Repository):
             Due("repair", p.department, p.feedback_due.day, p.decided_at)
             for p in self.store.repairs.values()
             if (p.decided_at is None or p.decided_at >= since)
-            and p.status is not RepairStatus.NOT_ABOUT_SUBJECT
+            and p.status not in (RepairStatus.NOT_ABOUT_SUBJECT, RepairStatus.MISSING_MATERIALS)
         ]
 
     def feedback(self, *, since: datetime) -> list[FeedbackCount]:

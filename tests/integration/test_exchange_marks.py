@@ -133,7 +133,7 @@ def test_a_peers_mark_reaches_the_listing_here_and_each_party_here_is_told_once(
     # The person objects here to the listing itself, and again at the origin to the record: the
     # origin's decision lifts the record's mark, and the listing stays marked for the objection
     # here, which is still open.
-    objections.file_objection(
+    here = objections.file_objection(
         cn(),
         policy,
         subject_id=subject_id,
@@ -150,3 +150,22 @@ def test_a_peers_mark_reaches_the_listing_here_and_each_party_here_is_told_once(
     assert marked()
     with cn() as u:
         assert u.records.get(copy).under_objection is False
+
+    # And the other way round: the origin marks the record again, then the objection here is
+    # decided. The listing stays marked while the record it rests on is contested at the origin.
+    third = object_at_origin(bj, policy, stored)
+    flow(broker, bj, "BJ", cn, "CN", policy)
+    objections.forward_objection(cn(), policy, here.id or 0, department=None, actor="centre")
+    objections.decide_objection(
+        cn(),
+        policy,
+        here.id or 0,
+        outcome="reject",
+        reasons="名单记载无误",
+        department="BJ-HCOURT",
+        actor="court",
+    )
+    assert marked()
+    reject_at_origin(bj, policy, third)
+    flow(broker, bj, "BJ", cn, "CN", policy)
+    assert not marked()

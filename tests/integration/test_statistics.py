@@ -162,3 +162,28 @@ def test_cases_closed_because_their_record_is_another_persons_count_for_no_depar
     sql = statistics.cases_on_time(seeded(), since=since, today=later)
     assert sql.rows == statistics.cases_on_time(fake, since=since, today=later).rows
     assert sql.rows == (("objection", 0, 0, 0, 0), ("repair", 0, 0, 0, 0))
+
+
+def _lacking_materials(uow: Callable[[], Any], policy: Policy) -> None:
+    """A fine of May and its person's repair application, which lacks materials for good."""
+    row = penalty_row(subject_id=citizen_id(), decision_date="2026-05-04")
+    stored = submit_record(uow(), policy, row, department="BJ-AMR", actor="clerk")
+    repairs.apply_for_repair(
+        uow(), policy, subject_id=stored.record.subject_id, record_id=stored.record.id,
+        obligations_performed=False, commitment="", actor="account:1",
+    )  # fmt: skip
+
+
+def test_an_application_lacking_materials_counts_for_no_department(
+    seeded: Callable[[], Any], policy: Policy
+) -> None:
+    """It waits for its applicant: no department has it yet, so it is never late for one."""
+    _lacking_materials(seeded, policy)
+    fake = FakeUnitOfWork(at=NOW)
+    sync_departments(fake, policy.departments, actor="test")
+    _lacking_materials(lambda: fake, policy)
+    since = NOW - timedelta(days=366)
+    later = (NOW + timedelta(days=30)).date()  # past the deadlines counted when it was filed
+    sql = statistics.cases_on_time(seeded(), since=since, today=later)
+    assert sql.rows == statistics.cases_on_time(fake, since=since, today=later).rows
+    assert sql.rows == (("objection", 0, 0, 0, 0), ("repair", 0, 0, 0, 0))

@@ -10,6 +10,7 @@ import pytest
 from tests.factories import citizen_id, penalty_row
 from tests.fakes import FakeUnitOfWork
 from tests.unit.helpers import court_listing, on, submitted
+from tests.unit.test_moved_records import _moved, _resolve
 from xinyong.domain.batches import BatchSource
 from xinyong.domain.exchange import (
     Entity,
@@ -24,6 +25,7 @@ from xinyong.domain.records import RecordStatus
 from xinyong.services import decided_lists, list_proposals, lists, objections, repairs
 from xinyong.services.batches import ingest_batch
 from xinyong.services.expiry import sweep
+from xinyong.services.outbound import OBJECTION_OUTCOME
 from xinyong.services.records import revoke_record
 
 K = EventKind
@@ -160,6 +162,25 @@ def test_an_objection_sets_and_clears_marks_and_a_stopped_display_is_a_correctio
         (K.RECORD_CORRECTED, EntityType.RECORD),
         (K.LISTING_ENDED, EntityType.LISTING),
     ]
+    # The lift carries the decision's outcome, which a peer tells its own recipients.
+    assert node.committed.outbox[before].state[OBJECTION_OUTCOME] == "stop_display"
+
+
+def test_a_case_closed_by_a_move_lifts_the_mark_with_no_outcome(
+    node: FakeUnitOfWork, policy: Policy
+) -> None:
+    """Closed because its record is another person's, an objection was decided by nobody: the
+    lift carries no outcome (the event schema knows only the decisions' outcomes)."""
+    _moved(node, policy)
+    before = mark(node)
+    _resolve(node, policy)
+    lifted = [
+        c
+        for c in node.committed.outbox[before:]
+        if c.kind is K.OBJECTION_MARK_CLEARED and c.entity.type is EntityType.RECORD
+    ]
+    assert len(lifted) == 1
+    assert OBJECTION_OUTCOME not in lifted[0].state
 
 
 def test_a_repair_queues_record_repaired(node: FakeUnitOfWork, policy: Policy) -> None:

@@ -107,7 +107,7 @@ def test_an_application_lacking_materials_lists_everything_missing_and_cannot_be
         ("acceptance", False),
         ("feedback", False),
     ]
-    assert [s.due for s in lacking.steps()] == [None, lacking.accept_due, lacking.feedback_due]
+    assert [s.due for s in lacking.steps()] == [None, None, None]  # nothing runs until complete
     assert repair_queue(uow, department="BJ-AMR") == []
     before = uow.snapshot()
     with pytest.raises(Conflict, match="still lacks"):
@@ -157,6 +157,46 @@ def test_an_application_lacking_materials_is_completed_in_place_and_counted_from
     with pytest.raises(Conflict, match="only an application that lacks materials"):
         supply(True, COMMITMENT)
     assert uow.committed == before
+
+
+def test_supplying_materials_is_refused_what_applying_is_refused(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    """Supplied, an application is judged as a new one would be: not beside another open
+    application for the record (one left from before applications were completed in place),
+    and not for a record an identity review has moved to another person."""
+    stored = submitted(uow, policy)
+    uow.at = on(REPAIR_FROM)
+    lacking = _apply(uow, policy, stored, performed=False, commitment="我保证")
+    later = dataclasses.replace(lacking, id=None, status=RepairStatus.APPLIED, missing=())
+    with uow:
+        uow.repairs.add(later)  # applied for again, as the platform once allowed
+        uow.commit()
+
+    def supply() -> Repair:
+        return supply_materials(
+            uow,
+            policy,
+            lacking.id or 0,
+            subject_id=stored.record.subject_id,
+            obligations_performed=True,
+            commitment=COMMITMENT,
+            actor="account:1",
+        )
+
+    before = uow.snapshot()
+    with pytest.raises(Conflict, match="already open"):
+        supply()
+    assert uow.committed == before
+    assert [r.id for r in repair_queue(uow, department="BJ-AMR")] == [later.id]
+
+    uow.committed.repairs[later.id or 0].status = RepairStatus.REFUSED
+    uow.committed.records[stored.record.id].subject_id = stored.record.subject_id + 1000  # moved
+    with pytest.raises(NotFound):
+        supply()
+    assert uow.committed.repairs[lacking.id or 0].status is RepairStatus.MISSING_MATERIALS
+    refused = [e for e in uow.committed.audit if e.tag is EventTag.MANDATE_REFUSED]
+    assert [e.entity_id for e in refused][-1:] == ["repair:supply"]
 
 
 def test_a_repair_goes_to_the_finding_department_and_success_ends_publication_and_listing(

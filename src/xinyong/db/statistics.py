@@ -13,6 +13,7 @@ from xinyong.db.records import CreditRecordRow
 from xinyong.db.repairs import RepairRow
 from xinyong.domain.objections import NOT_ABOUT_SUBJECT
 from xinyong.domain.querylog import NOTHING, REFUSED, QueryKind
+from xinyong.domain.repairs import RepairStatus
 from xinyong.services.statistics import Due, FeedbackCount, MonthCount
 
 
@@ -55,10 +56,12 @@ class SqlStatisticsQueries:
                 or_(o.outcome.is_(None), o.outcome != NOT_ABOUT_SUBJECT),
             )
         )
+        # An application that lacks materials waits for its applicant, not for a department:
+        # its deadlines run from the day it is complete (`Repair.supply`).
         repairs = self.session.execute(
             select(p.department_code, p.feedback_due, p.decided_at).where(
                 or_(p.decided_at.is_(None), p.decided_at >= since),
-                p.status != NOT_ABOUT_SUBJECT,
+                p.status.not_in([NOT_ABOUT_SUBJECT, RepairStatus.MISSING_MATERIALS.value]),
             )
         )
         return [

@@ -229,8 +229,11 @@ class Repair:
             )
         decided = self.status in CLOSED_REPAIR
         accepted = decided or self.status is RepairStatus.ACCEPTED
+        # Lacking materials, it waits for its applicant: no deadline runs until it is complete
+        # (`supply` counts them from that day).
+        running = self.status is not RepairStatus.MISSING_MATERIALS
         return (
             CaseStep("applied", True, self.applied_at),
-            CaseStep("acceptance", accepted, None, self.accept_due),
-            CaseStep("feedback", decided, self.decided_at, self.feedback_due),
+            CaseStep("acceptance", accepted, None, self.accept_due if running else None),
+            CaseStep("feedback", decided, self.decided_at, self.feedback_due if running else None),
         )

@@ -34,17 +34,23 @@ MARK_EVENTS = {True: EventKind.OBJECTION_MARK_SET, False: EventKind.OBJECTION_MA
 def held_entries(
     uow: UnitOfWork, policy: Policy, subject_id: int, *, besides: int | None = None
 ) -> set[int | None]:
-    """The listings an open objection of the subject keeps marked (other than `besides`): those
-    it contests, and those resting on a record it contests."""
+    """The listings that stay marked when an objection of the subject (`besides`) lets go of
+    them: those another open objection contests, those resting on a record it contests, and
+    those resting on a record still marked for any other reason (a peer's copy, marked by an
+    objection at its origin)."""
     held: set[int | None] = set()
+    contested: dict[int, CreditRecord] = {
+        r.id: r for r in uow.records.of_subject(subject_id) if r.under_objection
+    }
     for other in uow.objections.of_subject(subject_id):
         if other.id == besides or not other.keeps_mark:
             continue
         if other.entry_id is not None:
             held.add(other.entry_id)
-        if other.record_id is not None:
-            contested = uow.records.get(other.record_id)
-            held.update(e.id for e in entries_resting_on(uow, policy, contested))
+        if other.record_id is not None and other.record_id not in contested:
+            contested[other.record_id] = uow.records.get(other.record_id)
+    for record in contested.values():
+        held.update(e.id for e in entries_resting_on(uow, policy, record))
     return held
 
 

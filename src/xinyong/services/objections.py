@@ -60,7 +60,10 @@ def set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: b
             return  # another open objection keeps the mark
         record.mark_objection(marked)
         uow.records.save_status(record)
-        outcome = None if marked else objection.outcome
+        # A decision's outcome only: a case closed undecided (its record is another
+        # person's) has none to tell.
+        decided = not marked and objection.outcome in OUTCOME_KINDS
+        outcome = objection.outcome if decided else None
         queue_record(uow, policy, record, MARK_EVENTS[marked], outcome=outcome)
         entries = entries_resting_on(uow, policy, record)
     if objection.entry_id is not None:

@@ -64,9 +64,19 @@ def _require_repairable_now(
     applications: Sequence[Repair],
     today: date,
 ) -> None:
-    """Refuse what an application for this record would be refused for today: conduct a law
-    declares unrepairable, a court's finding (the court repairs it), one already open, or the
-    minimum display period not yet passed."""
+    """Refuse what an application for this record would be refused for today: what
+    `_require_repairable` refuses, or the minimum display period not yet passed."""
+    _require_repairable(uow, policy, record, applications)
+    if record.repair_from is not None and today < record.repair_from:
+        raise RepairTooEarly(record.repair_from)
+
+
+def _require_repairable(
+    uow: UnitOfWork, policy: Policy, record: CreditRecord, applications: Sequence[Repair]
+) -> None:
+    """Refuse, whatever the day, an application for this record: conduct a law declares
+    unrepairable, a court's finding (the court repairs it), or another application for it still
+    open, or lacking materials (which is completed rather than doubled)."""
     require_repairable_item(record.item_code, policy.repairs)
     finder = uow.departments.get(record.department)
     if finder is not None:
@@ -81,8 +91,6 @@ def _require_repairable_now(
             )
         if r.status in (RepairStatus.APPLIED, RepairStatus.ACCEPTED):
             raise Conflict(f"a repair application for record {record.id} is already open")
-    if record.repair_from is not None and today < record.repair_from:
-        raise RepairTooEarly(record.repair_from)
 
 
 def repair_refusals(
@@ -203,8 +211,15 @@ def supply_materials(
         if repair.record_id is None:
             raise Conflict(f"repair {repair_id} names no record: nothing to supply")
         record = uow.records.get(repair.record_id)
+        if record.subject_id != subject_id:  # moved to another person by an identity review
+            raise NotYours(
+                f"record {record.id}", action="repair:supply", subject_id=record.subject_id
+            )
         _require_negative_in_force(policy, record)
-        require_repairable_item(record.item_code, policy.repairs)  # as the rules stand today
+        # As the rules stand today, beside the person's other applications; the minimum
+        # display period is a missing condition here, listed with the rest.
+        others = [r for r in uow.repairs.of_subject(subject_id) if r.id != repair_id]
+        _require_repairable(uow, policy, record, others)
         now = uow.now()
         today = business_date(now)
         eligibility = repair_eligibility(
