@@ -30,7 +30,7 @@ from xinyong.db.lists import ListEntryRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.audit import EventTag
 from xinyong.domain.calendar import Deadline
-from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound
+from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound, OutsideMandate
 from xinyong.domain.list_proposals import AlreadyOnList
 from xinyong.domain.lists import EntryState, IllegalTransition, ListEntry, MinorNeverListed
 from xinyong.domain.policy import Policy
@@ -656,3 +656,27 @@ def test_two_decisions_about_one_person_recorded_at_once_are_two_listings_one_on
     with seeded() as uow:
         linked = {uow.entries.source_record_of(e.id or 0) for e in entries}
     assert linked == {first.record.id, second.record.id}
+
+
+def test_the_court_sync_beside_a_recording_of_the_same_decision_lists_it_once(
+    seeded: UowFactory, policy: Policy, engine: Engine
+) -> None:
+    """The daily sync and a court clerk list the same decision at the same moment: the sync
+    holds the person too and looks again, so one listing is made and nothing fails."""
+    stored = _submit(seeded, policy, debtor_row(), department="BJ-HCOURT")
+
+    def sync() -> object:
+        return decided_lists.record_court_listings(seeded(), policy, actor="sweep")
+
+    def record() -> object:
+        try:
+            return decided_lists.record_decided(
+                seeded(), policy, list_code="COURT-DEBTORS", subject_number=stored.subject_number,
+                grounds="（2026）京执行裁定", decided_on=date(2026, 10, 15), months=None,
+                department="BJ-HCOURT", actor="court-clerk",
+            )  # fmt: skip
+        except OutsideMandate:  # the sync listed it first: nothing left unlisted
+            return None
+
+    assert _at_once(engine, stored.record.subject_id, sync, record) == ["listed", "listed"]
+    assert len(_entries_of(seeded, policy, stored.record.subject_id)) == 1

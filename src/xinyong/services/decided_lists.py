@@ -138,6 +138,11 @@ def record_court_listings(uow: UnitOfWork, policy: Policy, *, actor: str) -> int
                     continue
                 if record_entity(record.department, record.document_number) in foreign:
                     continue
+                # Held as a recording holds the person (`record_decided`), then looked at again:
+                # a recording under way may have listed this very decision.
+                uow.subjects.lock(record.subject_id)
+                if uow.entries.linked_records([record.id]):
+                    continue
                 subject = uow.subjects.get(record.subject_id)
                 age = subject.age_on(conduct_date(record))
                 if age is not None and age < policy.periods.age_of_majority:
