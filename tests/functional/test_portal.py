@@ -353,6 +353,12 @@ def test_a_repair_application_lists_every_missing_material_in_the_pages_language
     again = client.post(materials, data={**supplied, "csrf": application["csrf"]})
     assert again.status_code == 422
     assert "这份申请不缺材料，无需补充。" in again.text
+    # An application that is not theirs (or none at all) is told on the page too.
+    nobody = client.post(
+        "/portal/me/repairs/999999/materials", data={**supplied, "csrf": application["csrf"]}
+    )
+    assert nobody.status_code == 422
+    assert 'id="problems-materials-999999"' in nobody.text
 
 
 def test_a_defence_within_the_window_and_a_refused_honour_from_the_lists_page(
