@@ -361,6 +361,36 @@ def test_a_repair_application_lists_every_missing_material_in_the_pages_language
     assert 'id="problems-materials-999999"' in nobody.text
 
 
+def test_a_refused_supply_of_materials_keeps_what_the_person_typed(
+    client: TestClient, amr: Headers, clock: Clock
+) -> None:
+    number = citizen_id(born=date(1978, 8, 8))
+    record = submit(client, amr, penalty_row(subject_id=number))
+    person(client, number, "王秀英")
+    clock.advance(days=12)  # 2 December 2026: past the minimum display period
+    token = log_in(client, number)
+    lacking = client.post(
+        "/portal/me/repairs", data={"record_id": record, "commitment": "我承诺", "csrf": token}
+    )
+    assert lacking.status_code == 200
+    [repair] = re.findall(r'action="/portal/me/repairs/(\d+)/materials"', lacking.text)
+    revoked = client.post(
+        f"/api/v1/records/{record}/revocation",
+        json={"reason": "行政复议决定撤销原处罚"},
+        headers=amr,
+    )
+    assert revoked.status_code == 200, revoked.text
+    typed = "本人承诺今后守法诚信经营，如有违反愿承担责任。"
+    refused = client.post(
+        f"/portal/me/repairs/{repair}/materials",
+        data={"commitment": typed, "obligations_performed": "true", "csrf": token},
+    )
+    assert refused.status_code == 422
+    assert f'id="problems-materials-{repair}"' in refused.text
+    form = refused.text.split(f'action="/portal/me/repairs/{repair}/materials"')[1]
+    assert typed in form.split("</form>")[0]
+
+
 def test_a_defence_within_the_window_and_a_refused_honour_from_the_lists_page(
     client: TestClient, amr: Headers, key_for: KeyFor, clock: Clock
 ) -> None:

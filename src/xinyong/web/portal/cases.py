@@ -353,7 +353,13 @@ async def supply_repair_materials(
         csrf,
         work,
         again=_repairs_again(
-            request, uow, policy, today, ("commitment",), form=f"materials-{repair_id}"
+            request,
+            uow,
+            policy,
+            today,
+            ("commitment",),
+            form=f"materials-{repair_id}",
+            typed={f"materials-{repair_id}": withheld(request, commitment)},
         ),
         then=f"/portal/me/repairs?supplied={repair_id}#repair-{repair_id}",
     )
