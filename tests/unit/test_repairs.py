@@ -60,6 +60,27 @@ def _apply(
     )
 
 
+def _supply(
+    uow: FakeUnitOfWork,
+    policy: Policy,
+    stored: Stored,
+    application: Repair,
+    *,
+    performed: bool = True,
+    commitment: str = COMMITMENT,
+) -> Repair:
+    """The applicant supplies what `application` lacks."""
+    return supply_materials(
+        uow,
+        policy,
+        application.id or 0,
+        subject_id=stored.record.subject_id,
+        obligations_performed=performed,
+        commitment=commitment,
+        actor="account:1",
+    )
+
+
 def _decided_listing(uow: FakeUnitOfWork, policy: Policy, stored: Stored) -> int:
     """A serious food-safety listing on the record, through its whole procedure."""
     view = list_proposals.propose(
@@ -127,15 +148,7 @@ def test_an_application_lacking_materials_is_completed_in_place_and_counted_from
         _apply(uow, policy, stored)  # not a second application beside it
 
     def supply(performed: bool, commitment: str) -> Repair:
-        return supply_materials(
-            uow,
-            policy,
-            lacking.id or 0,
-            subject_id=stored.record.subject_id,
-            obligations_performed=performed,
-            commitment=commitment,
-            actor="account:1",
-        )
+        return _supply(uow, policy, stored, lacking, performed=performed, commitment=commitment)
 
     uow.at = on(date(2026, 12, 3))  # Thursday
     still = supply(True, "我保证")
@@ -174,15 +187,7 @@ def test_supplying_materials_is_refused_what_applying_is_refused(
         uow.commit()
 
     def supply() -> Repair:
-        return supply_materials(
-            uow,
-            policy,
-            lacking.id or 0,
-            subject_id=stored.record.subject_id,
-            obligations_performed=True,
-            commitment=COMMITMENT,
-            actor="account:1",
-        )
+        return _supply(uow, policy, stored, lacking)
 
     before = uow.snapshot()
     with pytest.raises(Conflict, match="already open"):
