@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from tests.conftest import Clock
 from tests.factories import citizen_id, penalty_row
@@ -34,7 +33,7 @@ from tests.functional.helpers import (
     submit,
     words,
 )
-from xinyong.db.audit import AuditEventRow
+from tests.integration.test_moved_records import closings_audited
 from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.audit import EventTag
 from xinyong.domain.deadlines import NoticeKind
@@ -364,12 +363,7 @@ def test_close_moved_cases_closes_what_earlier_moves_left_open_once(
             (NoticeKind.CASE_CLOSED, "objection", open_objection),
             (NoticeKind.CASE_CLOSED, "repair", open_repair),
         ]
-        audited = uow.session.execute(
-            select(AuditEventRow.tag, AuditEventRow.entity_id, AuditEventRow.subject_id)
-            .where(AuditEventRow.tag.in_([EventTag.OBJECTION_CLOSED, EventTag.REPAIR_CLOSED]))
-            .order_by(AuditEventRow.id)
-        ).all()
-        assert [tuple(r) for r in audited] == [
+        assert closings_audited(uow) == [
             (EventTag.OBJECTION_CLOSED.value, str(open_objection), a),
             (EventTag.REPAIR_CLOSED.value, str(open_repair), a),
         ]

@@ -96,12 +96,7 @@ def test_moving_a_record_closes_the_first_persons_cases_tells_them_and_audits_ea
             (NoticeKind.CASE_CLOSED, "repair", repair_id),
         ]
         assert uow.deadlines.notices_of(b) == []
-        audited = uow.session.execute(
-            select(AuditEventRow.tag, AuditEventRow.entity_id, AuditEventRow.subject_id)
-            .where(AuditEventRow.tag.in_([EventTag.OBJECTION_CLOSED, EventTag.REPAIR_CLOSED]))
-            .order_by(AuditEventRow.id)
-        ).all()
-        assert [tuple(r) for r in audited] == [
+        assert closings_audited(uow) == [
             (EventTag.OBJECTION_CLOSED.value, str(objection_id), a),
             (EventTag.REPAIR_CLOSED.value, str(repair_id), a),
         ]
@@ -171,3 +166,13 @@ def test_the_mark_stays_for_the_new_persons_own_open_objection(
         assert own.id is not None
         assert uow.objections.get(own.id).status is ObjectionStatus.FILED
         assert uow.records.get(record_id).under_objection
+
+
+def closings_audited(uow: SqlUnitOfWork) -> list[tuple[str, str, int | None]]:
+    """Each case closed because its record is another person's, as audited, oldest first."""
+    rows = uow.session.execute(
+        select(AuditEventRow.tag, AuditEventRow.entity_id, AuditEventRow.subject_id)
+        .where(AuditEventRow.tag.in_([EventTag.OBJECTION_CLOSED, EventTag.REPAIR_CLOSED]))
+        .order_by(AuditEventRow.id)
+    ).all()
+    return [(str(tag), str(entity), subject) for tag, entity, subject in rows]
