@@ -220,6 +220,24 @@ def local_policy(target: Path) -> Path:
     return target
 
 
+def volunteer_row(**overrides: object) -> dict[str, object]:
+    """A valid exceptional-volunteer honour (HON-VOL-01, positive, no minimum age) for
+    department BJ-CIVIL; override any field."""
+    row: dict[str, object] = {
+        "item": "HON-VOL-01",
+        "document_number": f"京民表〔2026〕{next(_serial):05d}号",
+        "subject_id": citizen_id(),
+        "subject_name": "张志愿",
+        "decision_date": "2026-10-15",
+        "authority_name": "北京市民政局",
+        "authority_uscc": "1111000000002108XF",
+        "honour_title": "优秀志愿者",
+        "level": "municipal",
+    }
+    row.update(overrides)
+    return row
+
+
 def commitment_row(**overrides: object) -> dict[str, object]:
     """A valid row of the local item BJ-COM-01 for department BJ-AMR-CY; override any field."""
     row: dict[str, object] = {

@@ -481,7 +481,7 @@ class FakeRecordRepository(_Repository):
             if self.store.subjects[r.subject_id].kind is SubjectType.PERSON
         ]
 
-    def first_decided(self) -> dict[int, date | None]:
+    def first_decided(self) -> dict[int, tuple[date | None, date | None]]:
         first: dict[int, date | None] = {}
         for r in self._persons():
             known = first.get(r.subject_id)
@@ -491,7 +491,7 @@ class FakeRecordRepository(_Repository):
                 first[r.subject_id] = (
                     r.decision_date if known is None else min(known, r.decision_date)
                 )
-        return first
+        return {s: (since, self.store.subjects[s].birth_date) for s, since in first.items()}
 
     def negative_shown_between(self, items: Collection[str], start: date, day: date) -> set[int]:
         return {

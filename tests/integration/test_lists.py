@@ -23,6 +23,7 @@ from tests.factories import (
     penalty_row,
     serious_penalty_row,
     tax_violation_row,
+    volunteer_row,
 )
 from xinyong.db.audit import AuditEventRow
 from xinyong.db.checks import ChangeRow
@@ -503,6 +504,41 @@ def test_three_clean_years_open_the_green_channel_until_a_new_negative_record_ar
         "new_negative_record",
         date(2030, 9, 2),
     )
+
+
+def test_a_minor_known_three_clean_years_gets_the_status_and_its_rewards_only_once_of_age(
+    seeded: UowFactory, policy: Policy, clock: Clock, checker: Checker
+) -> None:
+    """Honoured as a volunteer at 12 (15 October 2026), known three years at 15: minors are
+    never listed, so the status waits for their eighteenth birthday, 15 June 2032."""
+    clock.at = on(date(2026, 11, 20))
+    number = citizen_id(born=date(2014, 6, 15))
+    stored = submit_record(
+        seeded(), policy, volunteer_row(subject_id=number), department="BJ-CIVIL", actor="clerk"
+    )
+
+    def rewards() -> list[str]:
+        _, answer = run_check(
+            seeded(), checker, number, "administrative_permit", department="BJ-AMR", actor="desk"
+        )
+        return sorted(h.measure.code for h in answer.hits if h.measure.category == "reward")
+
+    for day in (date(2029, 10, 15), date(2032, 6, 14)):
+        clock.at = on(day)
+        assert expiry.sweep(seeded(), policy, actor="sweep").clean_granted == 0
+        assert rewards() == []
+
+    clock.at = on(date(2032, 6, 15))
+    assert expiry.sweep(seeded(), policy, actor="sweep").clean_granted == 1
+    assert rewards() == ["R-GREEN-CHANNEL", "R-PERMISSIVE-ACCEPTANCE"]
+    uow = seeded()
+    with uow:
+        [entry] = [
+            e
+            for e in uow.entries.of_subject(stored.record.subject_id, policy.list_types)
+            if e.list_type.derived
+        ]
+    assert entry.decided_on == date(2032, 6, 15)
 
 
 def test_a_listing_is_not_decided_on_a_record_whose_display_ended_after_the_proposal(

@@ -1,23 +1,26 @@
 """The derived status "no negative record for three consecutive years" over the fakes: the sweep
 grants it to whoever is clean and nobody records it by hand; a new negative record ends it at
-once; an organisation never holds it (docs/domain.md §7)."""
+once; an organisation never holds it, nor does a minor (docs/domain.md §7)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from tests.factories import citizen_id, credit_code, penalty_row
+from tests.factories import citizen_id, credit_code, penalty_row, volunteer_row
 from tests.fakes import FakeUnitOfWork
 from tests.unit.helpers import on, submitted
 from xinyong.domain.audit import EventTag
 from xinyong.domain.checks import ChangeKind
 from xinyong.domain.lists import (
+    DERIVATION_CORRECTED,
     NEW_NEGATIVE_RECORD,
     EntryState,
     ListEntry,
+    MinorNeverListed,
     clean_since,
+    derive_clean_status,
     is_clean,
     shown_between,
 )
@@ -60,8 +63,40 @@ def test_clean_means_known_three_years_with_no_negative_record_shown_and_no_seri
         known_since=known_since,
         negative_shown=any(shown_between(w, start, day) for w in windows),
         serious_or_key_in_force=listed,
+        subject_age=40,
+        age_of_majority=18,
     )
     assert facts is clean
+
+
+@pytest.mark.parametrize(("age", "clean"), [(17, False), (18, True), (None, True)])
+def test_a_minor_is_never_clean_however_long_the_platform_has_known_them(
+    age: int | None, clean: bool
+) -> None:
+    """Minors are never listed, not even on a good list; an unknown age refuses nothing, as for
+    the listings a department records."""
+    facts = is_clean(
+        day=CLEAN_FROM,
+        years=3,
+        known_since=date(2020, 1, 1),
+        negative_shown=False,
+        serious_or_key_in_force=False,
+        subject_age=age,
+        age_of_majority=18,
+    )
+    assert facts is clean
+
+
+def test_the_status_is_never_derived_for_a_minor(policy: Policy) -> None:
+    with pytest.raises(MinorNeverListed):
+        derive_clean_status(
+            policy.list_types[STATUS],
+            subject_id=1,
+            subject_age=17,
+            on=CLEAN_FROM,
+            at=on(CLEAN_FROM),
+            age_of_majority=policy.periods.age_of_majority,
+        )
 
 
 def _held(uow: FakeUnitOfWork, policy: Policy, subject_id: int) -> list[ListEntry]:
@@ -147,3 +182,54 @@ def test_the_status_ends_when_the_records_it_was_derived_from_are_revoked(
     assert derive_clean_statuses(uow, policy, actor="sweep") == (0, 1)
     [entry] = _held(uow, policy, stored.record.subject_id)
     assert (entry.state, entry.exit_ground) == (EntryState.EXITED, "revocation")
+
+
+#: Born 15 June 2014: 12 when honoured as a volunteer on 15 October 2026 (an item with no minimum
+#: age), 15 when the platform has known them three years, 18 on 15 June 2032.
+BORN = date(2014, 6, 15)
+KNOWN_THREE_YEARS = date(2029, 10, 15)
+OF_AGE = date(2032, 6, 15)
+
+
+def _volunteer(uow: FakeUnitOfWork, policy: Policy) -> int:
+    row = volunteer_row(subject_id=citizen_id(born=BORN))
+    return submitted(uow, policy, row, department="BJ-CIVIL").record.subject_id
+
+
+def test_a_minor_known_three_clean_years_gets_the_status_only_once_of_age(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    subject_id = _volunteer(uow, policy)
+    for day in (KNOWN_THREE_YEARS, OF_AGE - timedelta(days=1)):
+        uow.at = on(day)
+        assert derive_clean_statuses(uow, policy, actor="sweep") == (0, 0)
+        assert _held(uow, policy, subject_id) == []
+
+    uow.at = on(OF_AGE)
+    assert derive_clean_statuses(uow, policy, actor="sweep") == (1, 0)
+    [entry] = _held(uow, policy, subject_id)
+    assert (entry.state, entry.decided_on) == (EntryState.DECIDED, OF_AGE)
+
+
+def test_a_minor_holding_the_status_loses_it_at_the_next_sweep(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    """A status derived for a minor before the sweep looked at ages is a derivation corrected."""
+    subject_id = _volunteer(uow, policy)
+    uow.at = on(KNOWN_THREE_YEARS)
+    with uow:
+        wrong = derive_clean_status(
+            policy.list_types[STATUS],
+            subject_id=subject_id,
+            subject_age=None,  # as the sweep recorded it when it read no age
+            on=KNOWN_THREE_YEARS,
+            at=uow.now(),
+            age_of_majority=policy.periods.age_of_majority,
+        )
+        uow.entries.add(wrong, department=None, source_record=None, at=uow.now())
+        uow.commit()
+
+    uow.at = on(date(2029, 10, 16))
+    assert derive_clean_statuses(uow, policy, actor="sweep") == (0, 1)
+    [entry] = _held(uow, policy, subject_id)
+    assert (entry.state, entry.exit_ground) == (EntryState.EXITED, DERIVATION_CORRECTED)

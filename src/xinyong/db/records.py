@@ -377,17 +377,17 @@ class SqlRecordRepository:
             )
         )
 
-    def first_decided(self) -> dict[int, date | None]:
+    def first_decided(self) -> dict[int, tuple[date | None, date | None]]:
         unrevoked = case(
             (CreditRecordRow.status != RecordStatus.REVOKED.value, CreditRecordRow.decision_date)
         )
         rows = self.session.execute(
-            select(CreditRecordRow.subject_id, func.min(unrevoked))
+            select(CreditRecordRow.subject_id, func.min(unrevoked), SubjectRow.birth_date)
             .join(SubjectRow, SubjectRow.id == CreditRecordRow.subject_id)
             .where(SubjectRow.kind == SubjectType.PERSON.value)
-            .group_by(CreditRecordRow.subject_id)
+            .group_by(CreditRecordRow.subject_id, SubjectRow.birth_date)
         )
-        return {subject_id: first for subject_id, first in rows}  # noqa: C416 (rows, not pairs)
+        return {subject_id: (first, born) for subject_id, first, born in rows}
 
     def negative_shown_between(self, items: Collection[str], start: date, day: date) -> set[int]:
         rows = self.session.execute(

@@ -406,12 +406,18 @@ def is_clean(
     known_since: date | None,
     negative_shown: bool,
     serious_or_key_in_force: bool,
+    subject_age: int | None,
+    age_of_majority: int,
 ) -> bool:
     """The derived good-credit status "no negative record for `years` consecutive years"
-    (docs/domain.md §7): the platform has known the person that long (a record decided on or
-    before the window's first day), no negative, unrevoked record was in display on any day of
-    the window (`negative_shown`: `shown_between` any of them, from `clean_since(day, years)`
-    to `day`), and no serious or key-supervision listing is in force today."""
+    (docs/domain.md §7): the person is of age on `day` (minors are never listed, on a good list
+    neither; an unknown age refuses nothing, as in `record_decided_listing`), the platform has
+    known them that long (a record decided on or before the window's first day), no negative,
+    unrevoked record was in display on any day of the window (`negative_shown`:
+    `shown_between` any of them, from `clean_since(day, years)` to `day`), and no serious or
+    key-supervision listing is in force today."""
+    if subject_age is not None and subject_age < age_of_majority:
+        return False
     start = clean_since(day, years)
     if known_since is None or known_since > start or serious_or_key_in_force:
         return False
@@ -419,11 +425,20 @@ def is_clean(
 
 
 def derive_clean_status(
-    list_type: ListType, *, subject_id: int, on: date, at: datetime
+    list_type: ListType,
+    *,
+    subject_id: int,
+    subject_age: int | None,
+    on: date,
+    at: datetime,
+    age_of_majority: int,
 ) -> ListEntry:
-    """The derived status, in force from `on` (recorded by the platform, never by a department)."""
+    """The derived status, in force from `on` (recorded by the platform, never by a department;
+    never for a minor: `subject_age` is their age on `on`)."""
     if not list_type.derived:
         raise NotAllowed(f"{list_type.code} is not a derived status")
+    if subject_age is not None and subject_age < age_of_majority:
+        raise MinorNeverListed
     return ListEntry(
         id=None,
         list_type=list_type,

@@ -1,7 +1,7 @@
 """Statuses the platform derives from the records rather than any department deciding them:
-"no negative record for three consecutive years" (docs/domain.md §7). The sweep brings them in
-line with the records; a new negative record or a serious listing ends one at once
-(`services.lists.lose_clean_status`)."""
+"no negative record for three consecutive years" (docs/domain.md §7), never held by a minor. The
+sweep brings them in line with the records; a new negative record or a serious listing ends one
+at once (`services.lists.lose_clean_status`)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from xinyong.domain.lists import (
     is_clean,
 )
 from xinyong.domain.policy import Policy
+from xinyong.domain.subjects import full_years
 from xinyong.services.lists import audit_entry, changed
 
 if TYPE_CHECKING:
@@ -55,19 +56,30 @@ def derive_clean_statuses(uow: UnitOfWork, policy: Policy, *, actor: str) -> tup
                 e.subject_id: e
                 for e in uow.entries.live_of_lists([list_type.code], None, policy.list_types)
             }
+            majority = policy.periods.age_of_majority
             new: list[ListEntry] = []
-            for subject_id, known_since in uow.records.first_decided().items():
+            for subject_id, (known_since, born) in uow.records.first_decided().items():
+                age = None if born is None else full_years(born, today)  # `Subject.age_on`
                 clean = is_clean(
                     day=today,
                     years=years,
                     known_since=known_since,
                     negative_shown=subject_id in shown,
                     serious_or_key_in_force=subject_id in listed,
+                    subject_age=age,
+                    age_of_majority=majority,
                 )
                 entry = held.pop(subject_id, None)
                 if clean and entry is None:
                     new.append(
-                        derive_clean_status(list_type, subject_id=subject_id, on=today, at=now)
+                        derive_clean_status(
+                            list_type,
+                            subject_id=subject_id,
+                            subject_age=age,
+                            on=today,
+                            at=now,
+                            age_of_majority=majority,
+                        )
                     )
                 elif not clean and entry is not None:
                     _end(uow, policy, _ground(subject_id, listed, shown), entry, actor)
@@ -106,7 +118,7 @@ def _grant(uow: UnitOfWork, entries: Sequence[ListEntry], actor: str, *, at: dat
 
 def _ground(subject_id: int, listed: set[int], shown: set[int]) -> str:
     """Why a holder is no longer clean: a listing, a negative record, or a corrected derivation
-    (the records it rested on were revoked)."""
+    (the records it rested on were revoked, or the holder is a minor)."""
     if subject_id in listed:
         return SERIOUS_LISTING
     if subject_id in shown:

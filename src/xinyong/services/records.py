@@ -124,9 +124,10 @@ class RecordRepository(Protocol):
     def delete_past_retention(self, day: date) -> list[tuple[int, int]]: ...
     def save_status(self, record: CreditRecord) -> None: ...
     def count(self) -> int: ...
-    def first_decided(self) -> dict[int, date | None]:
-        """Each person with records, and the earliest decision date of their unrevoked ones:
-        since when the platform has known them (None: every record about them was revoked)."""
+    def first_decided(self) -> dict[int, tuple[date | None, date | None]]:
+        """Each person with records: the earliest decision date of their unrevoked ones (since
+        when the platform has known them; None: every record about them was revoked), and their
+        birth date (None when unknown), in one query."""
         ...
 
     def negative_shown_between(self, items: Collection[str], start: date, day: date) -> set[int]:
