@@ -135,6 +135,28 @@ def tax_violation_row(**overrides: object) -> dict[str, object]:
     return row
 
 
+RAIL_USCC = "911100001000215036"
+
+
+def rail_row(**overrides: object) -> dict[str, object]:
+    """A valid railway passenger row (SU-RAIL-01) for department BJ-RAIL: smoking on a
+    high-speed train, a general record that grounds the railway list (RAIL-SERIOUS)."""
+    row: dict[str, object] = {
+        "item": "SU-RAIL-01",
+        "document_number": f"京铁（2026）限字第{next(_serial):05d}号",
+        "subject_id": citizen_id(),
+        "subject_name": "赵立新",
+        "decision_date": "2026-09-20",
+        "authority_name": "中国铁路北京局集团有限公司",
+        "authority_uscc": RAIL_USCC,
+        "conduct": "smoking_on_emu_train",
+        "occurred_on": "2026-09-18",
+        "facts": "G105次列车吸烟，触发烟雾报警",
+    }
+    row.update(overrides)
+    return row
+
+
 def open_account(
     new_uow: Callable[[], UnitOfWork],
     policy: Policy,

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Clock
-from tests.factories import citizen_id, debtor_row, penalty_row, serious_penalty_row
+from tests.factories import citizen_id, debtor_row, penalty_row, rail_row, serious_penalty_row
 from tests.functional.conftest import KeyFor
 from tests.functional.helpers import (
     AGENCY,
@@ -605,3 +605,61 @@ def test_a_repair_application_takes_evidence_until_it_is_decided(
     )
     assert "这件已经办结，不能再上传材料。" in late.text
     assert len(client.get(f"/api/v1/repairs/{repair}/evidence", headers=amr).json()) == 1
+
+
+def test_a_railway_listing_in_its_public_notice_is_shown_and_open_to_objection(
+    client: TestClient, key_for: KeyFor, clock: Clock
+) -> None:
+    """Decided on Monday 30 November, published on Tuesday 1 December: the notice's seven working
+    days run to 10 December, and the listing binds from the 11th. Meanwhile the person sees it,
+    with the day it binds, and may object: the notice is for that."""
+    rail = auth(key_for(ROLE_SCOPES[Role.SOURCE_DEPARTMENT], "BJ-RAIL"))
+    number = citizen_id(born=date(1984, 6, 6))
+    record = submit(
+        client,
+        rail,
+        rail_row(
+            subject_id=number,
+            subject_name="孙铁成",
+            decision_date="2026-11-16",
+            occurred_on="2026-11-14",
+        ),
+    )
+    proposed = client.post(
+        "/api/v1/lists/proposals",
+        json={
+            "list_type": "RAIL-SERIOUS",
+            "subject": number,
+            "grounds": "在动车组列车上吸烟",
+            "basis_records": [record],
+        },
+        headers=rail,
+    )
+    assert proposed.status_code == 201, proposed.text
+    entry = proposed.json()["id"]
+    assert client.post(f"/api/v1/lists/entries/{entry}/notice", headers=rail).status_code == 200
+    clock.advance(days=10)  # Monday 30 November, after the five working days of defence
+    decided = client.post(
+        f"/api/v1/lists/entries/{entry}/decision", json={"reasons": "查证属实"}, headers=rail
+    )
+    assert decided.status_code == 200, decided.text
+    clock.advance(days=1)
+    published = client.post(f"/api/v1/lists/entries/{entry}/publication", headers=rail)
+    assert published.status_code == 200, published.text
+    token = person(client, number, "孙铁成")
+
+    page = client.get("/portal/me")
+    row = page.text.split(f'id="entry-{entry}"')[1].split("</tr>")[0]
+    assert "公示期满后生效：2026年12月11日" in row
+    assert f'name="entry_id" value="{entry}"' in row  # the objection form
+    filed = client.post(
+        "/portal/me/objections",
+        data={
+            "entry_id": str(entry),
+            "ground": "listed_without_criteria",
+            "reasons": "当日未在该车次",
+            "csrf": token,
+        },
+        follow_redirects=False,
+    )
+    assert filed.status_code == 303, filed.text

@@ -21,6 +21,7 @@ from tests.factories import (
     citizen_id,
     debtor_row,
     penalty_row,
+    rail_row,
     serious_penalty_row,
     tax_violation_row,
     volunteer_row,
@@ -716,3 +717,38 @@ def test_the_court_sync_beside_a_recording_of_the_same_decision_lists_it_once(
 
     assert _at_once(engine, stored.record.subject_id, sync, record) == ["listed", "listed"]
     assert len(_entries_of(seeded, policy, stored.record.subject_id)) == 1
+
+
+# -- a list with a public notice (the railway's) ---------------------------------------------------
+
+
+def test_a_railway_listing_restricts_tickets_only_once_its_public_notice_has_ended(
+    seeded: UowFactory, policy: Policy, clock: Clock, checker: Checker
+) -> None:
+    """Decided on 12 October 2026, published on 2 November (the month's first working day):
+    the seven working days of notice run to 11 November, and checks bar tickets from the 12th.
+    Until then the listing is open: a second proposal on the same list is refused."""
+    clock.at = on(NOTICE_DAY)
+    number = citizen_id(born=date(1985, 4, 2))
+    stored = _submit(seeded, policy, rail_row(subject_id=number), department="BJ-RAIL")
+    rail = {"department": "BJ-RAIL", "actor": "rail-officer"}
+    entry_id = _propose(seeded, policy, stored, list_code="RAIL-SERIOUS", **rail)
+    lists.serve_notice(seeded(), policy, entry_id, **rail)
+    clock.at = on(NEXT_WORKING_DAY)
+    lists.decide(seeded(), policy, entry_id, reasons="查证属实", months=None, **rail)
+
+    def tickets() -> list[str]:
+        _, answer = run_check(seeded(), checker, number, "train_ticket", **rail)
+        return [h.measure.code for h in answer.hits]
+
+    assert tickets() == []  # decided, not published: nobody has had the notice
+    with pytest.raises(AlreadyOnList):
+        _propose(seeded, policy, stored, list_code="RAIL-SERIOUS", **rail)
+
+    clock.at = on(date(2026, 11, 2))
+    published = lists.publish(seeded(), policy, entry_id, **rail)
+    assert published.entry.ends_on == date(2027, 5, 11)  # 180 days from the 12 November
+    clock.at = on(date(2026, 11, 11))  # the notice's last day
+    assert tickets() == []
+    clock.at = on(date(2026, 11, 12))
+    assert tickets() == ["M-RAIL-TICKET-BAR"]

@@ -797,6 +797,46 @@ def test_the_railway_list_publishes_monthly_after_a_seven_working_day_notice(
     assert rail.takes_force(date(2026, 10, 8)) == date(2026, 10, 17)
 
 
+def test_a_railway_listing_binds_only_after_its_public_notice(
+    shipped: dict[str, ListType],
+) -> None:
+    rail = shipped["RAIL-SERIOUS"]
+    entry = propose(rail, ground="smoking_on_train")
+    entry.serve_notice(on=NOTICE_DAY)
+    entry.decide(reasons="经审查，符合列入条件", on=date(2026, 10, 12))
+
+    # decided, not yet published: the person has had no public notice to object in
+    assert entry.force_window() is None
+    assert not entry.is_in_force_on(date(2026, 11, 11))
+    assert entry.awaits_force_on(date(2026, 11, 11))
+    entry.publish(on=date(2026, 11, 2))  # November's first working day
+    # seven working days of notice, 3 to 11 November
+    assert entry.binds_from == date(2026, 11, 12)
+    assert not entry.is_in_force_on(date(2026, 11, 11))
+    assert entry.awaits_force_on(date(2026, 11, 11))
+    assert entry.is_in_force_on(date(2026, 11, 12))
+    assert not entry.awaits_force_on(date(2026, 11, 12))
+    # the 180 days run from the day it binds
+    assert entry.ends_on == date(2027, 5, 11)
+    assert entry.is_in_force_on(date(2027, 5, 10))
+    assert not entry.is_in_force_on(date(2027, 5, 11))
+
+
+def test_an_objection_upheld_during_the_notice_means_the_listing_never_binds(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = propose(shipped["RAIL-SERIOUS"], ground="smoking_on_train")
+    entry.serve_notice(on=NOTICE_DAY)
+    entry.decide(reasons="经审查，符合列入条件", on=date(2026, 10, 12))
+    entry.publish(on=date(2026, 11, 2))
+
+    entry.exit(ground="revocation", on=date(2026, 11, 6))
+
+    assert entry.force_window() is None
+    assert not any(entry.is_in_force_on(date(2026, 11, d)) for d in range(2, 31))
+    assert not entry.awaits_force_on(date(2026, 11, 9))
+
+
 def test_conduct_endangering_railway_safety_restricts_for_180_days(
     shipped: dict[str, ListType],
 ) -> None:
@@ -821,6 +861,7 @@ def test_fare_evasion_restricts_until_the_fare_is_paid(shipped: dict[str, ListTy
     entry = propose(rail, ground=ground.code)
     entry.serve_notice(on=NOTICE_DAY)
     entry.decide(reasons="无票乘车且拒不补票", on=date(2026, 10, 12))
+    entry.publish(on=date(2026, 11, 2))
 
     assert entry.ends_on is None
     assert entry.is_in_force_on(date(2027, 10, 12))  # no fixed period runs out

@@ -630,14 +630,21 @@ def test_food_and_drug_listings_bring_no_fiscal_subsidy_bar(
     }
 
 
-def test_an_air_passenger_listing_bars_flights(
+def test_an_air_passenger_listing_bars_flights_once_its_public_notice_has_ended(
     registry: Registry, lists: dict[str, ListType]
 ) -> None:
-    listed = platform_decided(lists["AIR-SERIOUS"])
+    listed = platform_decided(lists["AIR-SERIOUS"])  # decided on 16 March 2026
 
-    assert codes(applicable_measures(registry, "flight", own_entries=[listed], on=CHECK_DAY)) == [
-        "M-AIR-FLIGHT-BAR"
-    ]
+    def flight(on: date) -> list[str]:
+        return codes(applicable_measures(registry, "flight", own_entries=[listed], on=on))
+
+    assert flight(CHECK_DAY) == []  # decided, never published: no public notice, no bar
+    listed.publish(on=date(2026, 4, 1))  # the first working day of April
+    # seven working days of notice (2, 3, 7 to 10 and 13 April, Qingming 4 to 6 April off)
+    assert flight(date(2026, 4, 13)) == []
+    assert flight(date(2026, 4, 14)) == ["M-AIR-FLIGHT-BAR"]
+    assert flight(CHECK_DAY) == ["M-AIR-FLIGHT-BAR"]
+    assert listed.ends_on == date(2027, 4, 14)  # a year from the notice's end, not the decision
 
 
 def test_a_wage_arrears_listing_reaches_the_legal_representative_the_regulation_names(

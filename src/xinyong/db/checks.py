@@ -261,6 +261,7 @@ class SqlIndexSource:
             decided_on=row.decided_on,
             ends_on=row.ends_on,
             exited_on=row.exited_on,
+            published_on=row.published_on,  # a list with a public notice binds after it
             under_objection=row.under_objection,
         )
 
@@ -277,6 +278,7 @@ class SqlIndexSource:
                 entries.c.decided_on,
                 entries.c.ends_on,
                 entries.c.exited_on,
+                entries.c.published_on,
                 entries.c.under_objection,
                 subjects.c.kind,
                 subjects.c.subject_key,

@@ -1,9 +1,10 @@
 """The read side of publication: published records and listings, filtered and paged in SQL.
 
 The display rule is `db/records.py displayable_on` (proven equal to the domain's); a published
-listing is in force on a day when it was decided by then and its period has not ended
+listing is shown on a day when it was decided by then and its period has not ended
 (`ListEntry.is_in_force_on` for the `published` state; tests/integration/test_publication.py
-compares the two).
+compares the two). On a list with a public notice it is also shown during the notice, before it
+binds: being shown then is the notice (docs/lists-and-measures.md, "Lists with a public notice").
 """
 
 from __future__ import annotations

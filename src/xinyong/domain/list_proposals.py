@@ -66,10 +66,15 @@ def require_heavy_basis(list_type: ListType, record_id: int, severity: str | Non
 
 def open_entry_of(entries: Iterable[ListEntry], list_code: str, today: date) -> ListEntry | None:
     """The person's open entry on the list among `entries` (theirs): one still in its procedure,
-    or decided and in force today; None when every one was withdrawn or has ended."""
+    decided and in force today, or decided and awaiting its public notice's end; None when every
+    one was withdrawn or has ended."""
     for entry in entries:
         if entry.list_type.code != list_code:
             continue
-        if entry.state in _IN_PROCEDURE or entry.is_in_force_on(today):
+        if (
+            entry.state in _IN_PROCEDURE
+            or entry.is_in_force_on(today)
+            or entry.awaits_force_on(today)
+        ):
             return entry
     return None

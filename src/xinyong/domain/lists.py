@@ -153,6 +153,14 @@ class ListEntry:
             raise IllegalTransition(refused)
         self.published_on = on
         self.state = EntryState.PUBLISHED
+        if self.list_type.public_notice_working_days and self.ends_on and self.decided_on:
+            # The period runs from the day the listing binds, after its notice: a fixed one
+            # counted again from that day, a length the decision chose moved along with it.
+            binds = self.list_type.takes_force(on)
+            if self.list_type.period_of(self.ground).rule is PeriodRule.FIXED:
+                self.ends_on = self.list_type.ends_on(binds, ground=self.ground)
+            else:
+                self.ends_on += binds - self.decided_on
 
     def exit(self, *, ground: str, on: date) -> None:
         self._require(EntryState.DECIDED, EntryState.PUBLISHED, action="end")
@@ -209,7 +217,7 @@ class ListEntry:
             raise IllegalTransition(
                 f"an extension is decided while the listing is in force, before {self.ends_on}"
             )
-        ends = self.list_type.ends_on(self.decided_on, months=months, ground=self.ground)
+        ends = self.list_type.ends_on(window[0], months=months, ground=self.ground)
         if ends is None or ends <= self.ends_on:
             raise IllegalTransition(f"an extension must end after {self.ends_on}")
         self.ends_on = ends
@@ -245,13 +253,35 @@ class ListEntry:
         self.exited_on = on
         self.state = EntryState.WITHDRAWN
 
+    @property
+    def binds_from(self) -> date | None:
+        """The first day this decided listing binds: its decision day, or on a list with a public
+        notice (the railway's), the day after the notice that its publication opens; None while
+        such a listing is not yet published (docs/lists-and-measures.md, "Lists with a public
+        notice")."""
+        if self.decided_on is None or not self.list_type.public_notice_working_days:
+            return self.decided_on
+        return None if self.published_on is None else self.list_type.takes_force(self.published_on)
+
+    def awaits_force_on(self, day: date) -> bool:
+        """Decided on a list with a public notice, its period not over, and not binding yet on
+        `day`: unpublished, or its notice still running."""
+        if self.state not in (EntryState.DECIDED, EntryState.PUBLISHED) or (
+            self.ends_on is not None and day >= self.ends_on
+        ):
+            return False
+        start = self.binds_from
+        return self.list_type.public_notice_working_days > 0 and (start is None or day < start)
+
     def force_window(self) -> tuple[date, date | None] | None:
         """The days this listing is in force: [start, until), until None when open-ended.
 
-        None when it never was in force (proposed, noticed or withdrawn). An exit ends it on the
+        None when it never was in force (proposed, noticed or withdrawn; decided on a list with a
+        public notice but not published, or ended before its notice did). An exit ends it on the
         exit day, a period on its last day; whichever comes first.
         """
-        if self.decided_on is None or self.state not in (
+        start = self.binds_from
+        if start is None or self.state not in (
             EntryState.DECIDED,
             EntryState.PUBLISHED,
             EntryState.EXITED,
@@ -260,7 +290,8 @@ class ListEntry:
         ends = [d for d in (self.ends_on, self.exited_on) if d is not None]
         if self.state is EntryState.EXITED and self.exited_on is None:
             return None
-        return self.decided_on, min(ends) if ends else None
+        until = min(ends) if ends else None
+        return None if until is not None and until <= start else (start, until)
 
     def is_in_force_on(self, day: date) -> bool:
         """The one rule for lists: decided by `day`, not exited by then, and its period not over."""

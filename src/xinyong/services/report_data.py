@@ -52,6 +52,12 @@ class ReportEntry:
     exit_ground: str | None
     under_objection: bool
     in_force: bool
+    #: The day a decided listing on a list with a public notice binds, while it has yet to:
+    #: None for every other, and for one decided but not yet published (`awaiting` says so).
+    binds_from: date | None = None
+    #: Decided and waiting for its public notice to end (docs/lists-and-measures.md): shown, open
+    #: to objection, but not yet binding.
+    awaiting: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -319,6 +319,8 @@ def _gather(
                 e.exit_ground,
                 e.under_objection,
                 e.is_in_force_on(today),
+                e.binds_from if e.awaits_force_on(today) else None,
+                e.awaits_force_on(today),
             )
             for e in entries
             if e.state.value not in ("proposed", "withdrawn") or e.noticed_on is not None

@@ -56,7 +56,7 @@ async def file_page(
         data=data,
         records=shown,
         archived=[r for r in data.records if r.archived],
-        entries=[e for e in data.entries if e.in_force or e.state == "noticed"],
+        entries=[e for e in data.entries if e.in_force or e.awaiting or e.state == "noticed"],
         holds_nothing=not data.records and not data.entries,
         grounds=policy.objections.grounds,
         notice_text=_notice_text,
