@@ -652,6 +652,9 @@ def test_a_railway_listing_in_its_public_notice_is_shown_and_open_to_objection(
     row = page.text.split(f'id="entry-{entry}"')[1].split("</tr>")[0]
     assert "公示期满后生效：2026年12月11日" in row
     assert f'name="entry_id" value="{entry}"' in row  # the objection form
+    english = client.get("/portal/me", params={"lang": "en"})
+    assert "Binds after its public notice: 11 December 2026" in english.text
+    client.get("/portal/", params={"lang": "zh"})  # back to Chinese (the choice is remembered)
     filed = client.post(
         "/portal/me/objections",
         data={
