@@ -1065,7 +1065,14 @@ class FakeObjectionRepository(_Repository):
     def save(self, objection: Objection) -> None:
         stored = self.store.objections.get(objection.id or 0)
         if stored is not None:
-            for name in ("status", "source_due", "extended", "outcome", "outcome_reasons"):
+            for name in (
+                "status",
+                "source_due",
+                "extended",
+                "extension",
+                "outcome",
+                "outcome_reasons",
+            ):
                 setattr(stored, name, getattr(objection, name))
             stored.decided_at = objection.decided_at
             stored.decided_by = objection.decided_by

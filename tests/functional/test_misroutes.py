@@ -59,7 +59,15 @@ def test_a_department_reaching_for_another_departments_objection_is_refused_and_
     objection = int(object_to(client, person, record)["id"])
     subject = _subject_of(seeded, objection)
 
-    extension = client.post(f"/api/v1/objections/{objection}/extension", headers=court)
+    extension = client.post(
+        f"/api/v1/objections/{objection}/extension",
+        json={
+            "reasons": "需核对案卷",
+            "approved_by": "法制处",
+            "approval_reference": "京法〔2026〕1号",
+        },
+        headers=court,
+    )
     decision = client.post(
         f"/api/v1/objections/{objection}/decision",
         json={"outcome": "reject", "reasons": "原处罚决定事实清楚"},

@@ -12,11 +12,13 @@ from typing import Any
 
 import chinese_calendar
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests.conftest import Clock
 from tests.factories import citizen_id, debtor_row, penalty_row
 from tests.functional.helpers import (
     AIRLINE,
+    PASSWORD,
     PROBLEM,
     Headers,
     KeyFor,
@@ -38,9 +40,16 @@ from tests.functional.helpers import (
     submit,
     verify_at_counter,
 )
+from xinyong.db.audit import AuditEventRow
 from xinyong.domain.access import ROLE_SCOPES, Role
 
 AIRLINE_NAME = "中国民用航空华北地区管理局"
+#: An extension of the source department's deadline: why, who approved it, under which reference.
+APPROVAL = {
+    "reasons": "需调取原始执法案卷核对，两个工作日内无法完成",
+    "approved_by": "北京市市场监督管理局法制处",
+    "approval_reference": "京市监法〔2026〕15号",
+}
 
 
 def list_debtor(client: TestClient, court: Headers, number: str, decided_on: str) -> int:
@@ -288,16 +297,19 @@ def test_objection_deadlines_count_working_days_across_national_day(
     log_in(client, person)  # an API token lives minutes
     cases = queue(client, staff)
     assert cases[a["id"]]["overdue"] is True
-    extended = client.post(f"/api/v1/objections/{a['id']}/extension", headers=amr)
+    extended = client.post(f"/api/v1/objections/{a['id']}/extension", json=APPROVAL, headers=amr)
     assert extended.status_code == 200, extended.text
     assert extended.json()["extended"] is True
+    assert extended.json()["extension"] == APPROVAL
     assert extended.json()["due"] == "2026-10-14"  # +3 working days from Saturday 10
     assert extended.json()["overdue"] is False
-    twice = client.post(f"/api/v1/objections/{a['id']}/extension", headers=amr)
+    twice = client.post(f"/api/v1/objections/{a['id']}/extension", json=APPROVAL, headers=amr)
     assert twice.status_code == 409
     assert twice.headers["content-type"].startswith(PROBLEM)
     assert "once" in twice.json()["detail"]
-    not_with_source = client.post(f"/api/v1/objections/{b['id']}/extension", headers=amr)
+    not_with_source = client.post(
+        f"/api/v1/objections/{b['id']}/extension", json=APPROVAL, headers=amr
+    )
     assert not_with_source.status_code == 409
 
     url = f"/api/v1/objections/{a['id']}/decision"
@@ -346,6 +358,60 @@ def test_objection_deadlines_count_working_days_across_national_day(
     assert feed(client, amr) == []  # BJ-AMR never queried the person: it is told nothing
 
 
+def test_an_extension_states_its_reasons_and_approval_which_the_person_sees(
+    client: TestClient, amr: Headers, staff: Headers, seeded: UowFactory
+) -> None:
+    number, name = citizen_id(born=date(1977, 4, 4)), "陈静"
+    record = submit(client, amr, penalty_row(subject_id=number, subject_name=name))
+    person = sign_up(client, number, name)
+    objection = object_to(client, person, record)["id"]
+    url = f"/api/v1/objections/{objection}"
+    due = client.post(f"{url}/forwarding", headers=staff).json()["due"]
+
+    # Without its reasons or its approval the source department extends nothing.
+    empty = client.post(f"{url}/extension", json={}, headers=amr)
+    assert empty.status_code == 422, empty.text
+    assert [e["field"] for e in empty.json()["errors"]] == list(APPROVAL)
+    refused = []
+    for field in APPROVAL:
+        missing = {k: v for k, v in APPROVAL.items() if k != field}
+        refused.append((field, client.post(f"{url}/extension", json=missing, headers=amr)))
+        blank = client.post(f"{url}/extension", json=APPROVAL | {field: " \u3000"}, headers=amr)
+        assert (blank.status_code, blank.headers["content-type"]) == (422, PROBLEM), blank.text
+        assert blank.json()["detail"].startswith(f"{field}: ")
+    for field, answer in refused:
+        assert (answer.status_code, answer.headers["content-type"]) == (422, PROBLEM), answer.text
+        assert field in [e["field"] for e in answer.json()["errors"]]
+    with seeded() as uow:
+        kept = uow.objections.get(objection)
+        assert (kept.extended, kept.extension, str(kept.due().day)) == (False, None, due)
+        assert uow.audit.count("objection:extended") == 0
+
+    extended = client.post(f"{url}/extension", json=APPROVAL, headers=amr)
+    assert extended.status_code == 200, extended.text
+    assert extended.json()["due"] != due
+    with seeded() as uow:
+        [event] = uow.session.scalars(
+            select(AuditEventRow).where(AuditEventRow.tag == "objection:extended")
+        )
+        assert (event.entity_id, event.reason) == (str(objection), APPROVAL["reasons"])
+        assert event.data == {
+            "approved_by": APPROVAL["approved_by"],
+            "approval_reference": APPROVAL["approval_reference"],
+            "due": extended.json()["due"],
+        }
+
+    # The person sees why and on whose approval their deadline moved: the API and the portal.
+    [mine] = client.get("/api/v1/me/objections", headers=person.headers).json()
+    assert (mine["due"], mine["extension"]) == (extended.json()["due"], APPROVAL)
+    client.post("/portal/login", data={"number": number, "password": PASSWORD})
+    page = client.get(f"/portal/me/objections/{objection}", params={"lang": "zh"})
+    assert page.status_code == 200
+    shown = page.text.split('id="extension">')[1].split("</span>")[0]
+    for said in APPROVAL.values():
+        assert said in shown
+
+
 def test_a_department_sees_only_the_objections_routed_to_it(
     client: TestClient, amr: Headers, court: Headers, key_for: KeyFor
 ) -> None:
@@ -357,7 +423,9 @@ def test_a_department_sees_only_the_objections_routed_to_it(
     # Forwarding is the credit centre's step: a department's key is refused it outright.
     refused = client.post(f"/api/v1/objections/{objection['id']}/forwarding", headers=court)
     assert refused.status_code == 403
-    hidden = client.post(f"/api/v1/objections/{objection['id']}/extension", headers=court)
+    hidden = client.post(
+        f"/api/v1/objections/{objection['id']}/extension", json=APPROVAL, headers=court
+    )
     assert hidden.status_code == 404
     hidden = client.post(
         f"/api/v1/objections/{objection['id']}/decision",

@@ -14,10 +14,10 @@ from tests.unit.helpers import authorised_query, court_listing, objected, on, su
 from xinyong.domain.audit import EventTag
 from xinyong.domain.calendar import add_working_days
 from xinyong.domain.checks import ChangeKind
-from xinyong.domain.errors import Conflict, NotFound, OutsideMandate
+from xinyong.domain.errors import Conflict, Invalid, NotFound, OutsideMandate
 from xinyong.domain.feed import FeedKind
 from xinyong.domain.lists import EntryState
-from xinyong.domain.objections import Objection, ObjectionStatus
+from xinyong.domain.objections import Extension, Objection, ObjectionStatus
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus
 from xinyong.services.evidence import CaseType
@@ -47,6 +47,30 @@ def _forward(uow: FakeUnitOfWork, policy: Policy, *objections: Objection) -> Non
     """The credit centre's check is done: the source department may decide."""
     for objection in objections:
         forward_objection(uow, policy, objection.id or 0, department=None, actor="centre")
+
+
+APPROVAL = {
+    "reasons": "需调取原始执法案卷核对",
+    "approved_by": "北京市市场监督管理局法制处",
+    "approval_reference": "京市监法〔2026〕15号",
+}
+
+
+def _extend(
+    uow: FakeUnitOfWork, policy: Policy, objection: Objection, **approval: str
+) -> Objection:
+    """The source department extends its deadline, with `APPROVAL` unless told otherwise."""
+    given = APPROVAL | approval
+    return extend_objection(
+        uow,
+        policy,
+        objection.id or 0,
+        reasons=given["reasons"],
+        approved_by=given["approved_by"],
+        approval_reference=given["approval_reference"],
+        department="BJ-AMR",
+        actor="amr",
+    )
 
 
 def _decide(
@@ -106,10 +130,62 @@ def test_a_forwarded_objection_gets_the_source_departments_deadline_and_one_exte
         forward_objection(uow, policy, objection.id or 0, department=None, actor="centre")
     assert uow.committed == before
 
-    extended = extend_objection(uow, policy, objection.id or 0, department="BJ-AMR", actor="amr")
+    extended = _extend(uow, policy, objection)
     assert (extended.extended, extended.due().day) == (True, date(2026, 11, 30))
+    assert extended.extension == Extension(
+        APPROVAL["reasons"], APPROVAL["approved_by"], APPROVAL["approval_reference"]
+    )
+    with uow:
+        assert uow.objections.get(objection.id or 0).extension == extended.extension
+    [event] = [e for e in uow.committed.audit if e.tag is EventTag.OBJECTION_EXTENDED]
+    assert (event.actor, event.reason) == ("amr", APPROVAL["reasons"])
+    assert event.data == {
+        "approved_by": APPROVAL["approved_by"],
+        "approval_reference": APPROVAL["approval_reference"],
+        "due": "2026-11-30",
+    }
     with pytest.raises(Conflict, match="once"):
-        extend_objection(uow, policy, objection.id or 0, department="BJ-AMR", actor="amr")
+        _extend(uow, policy, objection)
+
+
+def test_an_id_number_in_an_extensions_reasons_is_withheld_from_its_audit_event(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    objection = _object(uow, policy, submitted(uow, policy))
+    _forward(uow, policy, objection)
+    _extend(uow, policy, objection, reasons="当事人 11010519491231002X 的案卷需调取核对")
+    [event] = [e for e in uow.committed.audit if e.tag is EventTag.OBJECTION_EXTENDED]
+    assert event.reason is not None
+    assert "11010519491231002X" not in event.reason
+    assert "案卷需调取核对" in event.reason
+
+
+@pytest.mark.parametrize(
+    ("field", "given"),
+    [
+        ("reasons", "  "),
+        ("approved_by", ""),
+        ("approved_by", "\u3000"),
+        ("approval_reference", " "),
+        ("approved_by", "x" * 101),
+        ("approval_reference", "11010519491231002X"),
+        ("approved_by", "王某 11010519491231002X"),
+    ],
+)
+def test_an_extension_without_its_reasons_or_approval_is_refused_and_changes_nothing(
+    uow: FakeUnitOfWork, policy: Policy, field: str, given: str
+) -> None:
+    objection = _object(uow, policy, submitted(uow, policy))
+    uow.at = on(date(2026, 11, 23))
+    _forward(uow, policy, objection)
+    before = uow.snapshot()
+    with pytest.raises(Invalid, match=f"^{field}:") as refused:
+        _extend(uow, policy, objection, **{field: given})
+    assert "11010519491231002X" not in str(refused.value)
+    assert uow.committed == before
+    with uow:
+        kept = uow.objections.get(objection.id or 0)
+    assert (kept.extended, kept.extension, kept.due().day) == (False, None, date(2026, 11, 25))
 
 
 def test_an_objections_timeline_shows_each_step_done_or_due(
@@ -129,7 +205,7 @@ def test_an_objections_timeline_shows_each_step_done_or_due(
     assert filed[2].due is None  # not known before the centre forwards it
     uow.at = on(date(2026, 11, 23))
     forward_objection(uow, policy, objection.id or 0, department=None, actor="centre")
-    extended = extend_objection(uow, policy, objection.id or 0, department="BJ-AMR", actor="amr")
+    extended = _extend(uow, policy, objection)
     steps = extended.steps()
     assert [s.done for s in steps] == [True, True, False, False]
     assert (steps[2].due, steps[2].extended) == (extended.source_due, True)

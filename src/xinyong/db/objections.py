@@ -28,7 +28,7 @@ from xinyong.db.base import (
 )
 from xinyong.db.types import BigId, UTCDateTime
 from xinyong.domain.errors import NotFound
-from xinyong.domain.objections import Challenge, Objection, ObjectionStatus
+from xinyong.domain.objections import Challenge, Extension, Objection, ObjectionStatus
 
 
 class ObjectionRow(Base):
@@ -58,6 +58,11 @@ class ObjectionRow(Base):
     source_due_days: Mapped[int | None] = mapped_column(Integer)
     source_due_official: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why and on whose approval it was extended (domain/objections.py Extension); empty for one
+    # extended before the approval was kept.
+    extension_reasons: Mapped[str | None] = mapped_column(Text)
+    extension_approved_by: Mapped[str | None] = mapped_column(String(100))
+    extension_approval_reference: Mapped[str | None] = mapped_column(String(100))
     outcome: Mapped[str | None] = mapped_column(String(24))
     outcome_reasons: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -115,6 +120,15 @@ class SqlObjectionRepository:
                 else None
             ),
             extended=row.extended,
+            extension=(
+                Extension(
+                    row.extension_reasons or "",
+                    row.extension_approved_by,
+                    row.extension_approval_reference or "",
+                )
+                if row.extension_approved_by
+                else None
+            ),
             outcome=row.outcome,
             outcome_reasons=row.outcome_reasons,
             decided_at=row.decided_at,
@@ -144,6 +158,9 @@ class SqlObjectionRepository:
             **deadline_values("centre_due", o.centre_due),
             **deadline_values("source_due", o.source_due),
             "extended": o.extended,
+            "extension_reasons": e.reasons if (e := o.extension) else None,
+            "extension_approved_by": e.approved_by if e else None,
+            "extension_approval_reference": e.approval_reference if e else None,
             "outcome": o.outcome,
             "outcome_reasons": o.outcome_reasons,
             "decided_at": o.decided_at,

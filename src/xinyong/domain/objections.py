@@ -72,6 +72,11 @@ class ObjectionStatus(StrEnum):
 CHALLENGE_KINDS = ("reconsideration", "litigation")
 #: The longest case number a challenge may cite.
 MAX_CHALLENGE_REFERENCE = 100
+#: The longest name of who approved an extension, and of the approval's reference.
+MAX_APPROVED_BY = 100
+MAX_APPROVAL_REFERENCE = 100
+#: The longest reasons an extension may give.
+MAX_EXTENSION_REASONS = 2000
 #: What stops an objection's clock: testing or inspection (检验检测) and expert review (专家评审);
 #: the working days they take are not counted toward the deadline that runs.
 PAUSE_KINDS = ("testing", "expert_review")
@@ -96,6 +101,39 @@ class Challenge:
     concluded_by: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """The source department's deadline extended with approval: why (`reasons`), who approved
+    it (`approved_by`: the approving official or body) and the approval's reference (a document
+    number)."""
+
+    reasons: str
+    approved_by: str
+    approval_reference: str
+
+
+def extension_of(*, reasons: str, approved_by: str, approval_reference: str) -> Extension:
+    """An extension as given, trimmed; each part is required, and neither who approved it nor
+    its reference may be an ID number."""
+    reasons, approved_by = reasons.strip(), approved_by.strip()
+    approval_reference = approval_reference.strip()
+    if not reasons:
+        raise Invalid("reasons: say why the source department needs more time")
+    if len(reasons) > MAX_EXTENSION_REASONS:
+        raise Invalid(f"reasons: at most {MAX_EXTENSION_REASONS} characters")
+    for field, value, limit, what in (
+        ("approved_by", approved_by, MAX_APPROVED_BY, "the official or body that approved it"),
+        ("approval_reference", approval_reference, MAX_APPROVAL_REFERENCE, "its document number"),
+    ):
+        if not value:
+            raise Invalid(f"{field}: an extension needs its approval; give {what}")
+        if len(value) > limit:
+            raise Invalid(f"{field}: at most {limit} characters")
+        if redact_id_numbers(value) != value:
+            raise Invalid(f"{field}: {what}, not an ID number")
+    return Extension(reasons, approved_by, approval_reference)
+
+
 @dataclass(slots=True)
 class Objection:
     """An objection and its clock: the centre checks, the source decides, an outcome closes it."""
@@ -113,6 +151,9 @@ class Objection:
     centre_due: Deadline
     source_due: Deadline | None = None
     extended: bool = False
+    #: Why and on whose approval it was extended (None: not extended, or extended before the
+    #: approval was kept).
+    extension: Extension | None = None
     outcome: str | None = None
     outcome_reasons: str | None = None
     decided_at: datetime | None = None
@@ -142,14 +183,16 @@ class Objection:
         self.status = ObjectionStatus.FORWARDED
         return self.source_due
 
-    def extend(self, *, rules: ObjectionRules) -> Deadline:
-        """With approval, the source gets more working days, once."""
+    def extend(self, extension: Extension, *, rules: ObjectionRules) -> Deadline:
+        """With approval (`extension`: its reasons, who approved it and under which reference),
+        the source gets more working days, once."""
         if self.status is not ObjectionStatus.FORWARDED or self.source_due is None:
             raise Conflict(f"objection {self.id} is not with its source department")
         if self.extended:
             raise Conflict(f"objection {self.id} was extended already; it may be extended once")
         self.source_due = self.source_due.extended(rules.extension_working_days)
         self.extended = True
+        self.extension = extension
         return self.source_due
 
     def pause(self, kind: str, *, on: date) -> None:

@@ -18,8 +18,9 @@ from xinyong.domain.deadlines import Notice, NoticeKind, resumed_data, stopped_d
 from xinyong.domain.errors import Conflict, Invalid, NotRouted, NotYours, OutsideMandate
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import OUTCOME_KINDS, AcknowledgementRules, FeedKind
+from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.lists import ListEntry
-from xinyong.domain.objections import Objection, ObjectionStatus
+from xinyong.domain.objections import Objection, ObjectionStatus, extension_of
 from xinyong.domain.objections import file_objection as new_objection
 from xinyong.domain.policy import Policy
 from xinyong.services.audit import misroutes_audited, record_refusal
@@ -233,11 +234,25 @@ def forward_objection(
 
 
 def extend_objection(
-    uow: UnitOfWork, policy: Policy, objection_id: int, *, department: str | None, actor: str
+    uow: UnitOfWork,
+    policy: Policy,
+    objection_id: int,
+    *,
+    reasons: str,
+    approved_by: str,
+    approval_reference: str,
+    department: str | None,
+    actor: str,
 ) -> Objection:
+    """With approval, the source department gets more working days, once: the extension states
+    its reasons, who approved it and the approval's reference, which the objection keeps and
+    the audit event carries (the reasons with any ID number withheld)."""
     with misroutes_audited(uow, actor=actor, department=department), uow:
         objection = _case(uow, objection_id, department, step="extend")
-        objection.extend(rules=policy.objections)
+        extension = extension_of(
+            reasons=reasons, approved_by=approved_by, approval_reference=approval_reference
+        )
+        due = objection.extend(extension, rules=policy.objections)
         uow.objections.save(objection)
         uow.audit.add(
             AuditEvent(
@@ -247,6 +262,12 @@ def extend_objection(
                 str(objection_id),
                 uow.now(),
                 subject_id=objection.subject_id,
+                reason=redact_id_numbers(extension.reasons),
+                data={
+                    "approved_by": extension.approved_by,
+                    "approval_reference": extension.approval_reference,
+                    "due": str(due.day),
+                },
             )
         )
         uow.commit()

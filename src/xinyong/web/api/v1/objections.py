@@ -14,7 +14,10 @@ from xinyong.domain.errors import Invalid
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.objections import (
     CHALLENGE_KINDS,
+    MAX_APPROVAL_REFERENCE,
+    MAX_APPROVED_BY,
     MAX_CHALLENGE_REFERENCE,
+    MAX_EXTENSION_REASONS,
     PAUSE_KINDS,
     Objection,
 )
@@ -47,6 +50,15 @@ class ChallengeOut(BaseModel):
     concluded_at: datetime | None
 
 
+class ExtensionOut(BaseModel):
+    """Why the source department's deadline was extended, who approved it and under which
+    reference."""
+
+    reasons: str
+    approved_by: str
+    approval_reference: str
+
+
 class ObjectionPublic(BaseModel):
     id: int
     record_id: int | None
@@ -60,6 +72,11 @@ class ObjectionPublic(BaseModel):
     due_official: bool
     overdue: bool
     extended: bool
+    extension: ExtensionOut | None = Field(
+        default=None,
+        description="The extension's reasons and approval (null: not extended, or extended"
+        " before the approval was kept)",
+    )
     outcome: str | None
     outcome_reasons: str | None
     challenge: ChallengeOut | None = None
@@ -87,6 +104,15 @@ class ObjectionPublic(BaseModel):
             due_official=due.official,
             overdue=o.is_overdue_on(today),
             extended=o.extended,
+            extension=(
+                ExtensionOut(
+                    reasons=e.reasons,
+                    approved_by=e.approved_by,
+                    approval_reference=e.approval_reference,
+                )
+                if (e := o.extension)
+                else None
+            ),
             outcome=o.outcome,
             outcome_reasons=o.outcome_reasons,
             challenge=(
@@ -138,6 +164,27 @@ class ObjectionChallenge(BaseModel):
         max_length=MAX_CHALLENGE_REFERENCE,
         description="The case number the reconsideration body or the court gave",
         examples=["（2026）京0105行初123号"],
+    )
+
+
+class ObjectionExtension(BaseModel):
+    reasons: str = Field(
+        min_length=1,
+        max_length=MAX_EXTENSION_REASONS,
+        description="Why the source department needs more time",
+        examples=["需调取原始执法案卷核对，两个工作日内无法完成"],
+    )
+    approved_by: str = Field(
+        min_length=1,
+        max_length=MAX_APPROVED_BY,
+        description="Who approved the extension: the approving official or body",
+        examples=["北京市市场监督管理局法制处"],
+    )
+    approval_reference: str = Field(
+        min_length=1,
+        max_length=MAX_APPROVAL_REFERENCE,
+        description="The approval's reference, e.g. its document number",
+        examples=["京市监法〔2026〕15号"],
     )
 
 
@@ -285,11 +332,24 @@ def forward(
 
 @router.post("/objections/{objection_id}/extension")
 def extend(
-    objection_id: DbId, uow: UowDep, policy: PolicyDep, today: TodayDep, key: Objections
+    objection_id: DbId,
+    body: ObjectionExtension,
+    uow: UowDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    key: Objections,
 ) -> ObjectionPublic:
-    """With approval, the source department gets more working days, once."""
+    """With approval, the source department gets more working days, once: the body states why,
+    who approved it and the approval's reference, which the objection keeps (`extension`)."""
     o = objections.extend_objection(
-        uow, policy, objection_id, department=key.department, actor=key.actor
+        uow,
+        policy,
+        objection_id,
+        reasons=body.reasons,
+        approved_by=body.approved_by,
+        approval_reference=body.approval_reference,
+        department=key.department,
+        actor=key.actor,
     )
     return ObjectionPublic.from_domain(o, today)
 
