@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests.conftest import Clock
-from tests.factories import citizen_id, debtor_row, penalty_row
+from tests.factories import citizen_id, debtor_row, penalty_row, serious_penalty_row
 from tests.functional.helpers import (
     PROBLEM,
     Headers,
@@ -20,6 +21,7 @@ from tests.functional.helpers import (
     feed,
     log_in,
     on,
+    propose_food_listing,
     public_record,
     record_in,
     record_listing,
@@ -29,7 +31,9 @@ from tests.functional.helpers import (
     submit,
     verify_at_counter,
 )
+from xinyong.db.audit import AuditEventRow
 from xinyong.domain.access import ROLE_SCOPES, Role
+from xinyong.domain.audit import EventTag
 
 
 def test_repair_is_refused_before_its_date_lists_what_is_missing_and_ends_publication(
@@ -170,3 +174,63 @@ def test_a_repair_application_on_a_court_finding_is_sent_to_the_court(
     assert "北京市高级人民法院" in applied.json()["detail"]
     with seeded() as uow:
         assert uow.records.get(record).status.value == "active"
+
+
+def test_a_repair_that_ends_a_listing_tells_whoever_was_given_the_listing(
+    client: TestClient, amr: Headers, permits: Headers, seeded: UowFactory, clock: Clock
+) -> None:
+    """The licensing desk was given the listing (a check returned a measure resting on it), not
+    the record: the repair ends the listing, so the desk is told of it, once; and the listing's
+    end is audited as every listing's end is."""
+    number, name = citizen_id(born=date(1970, 1, 2)), "王秀英"
+    record = submit(client, amr, serious_penalty_row(subject_id=number, subject_name=name))
+    entry = propose_food_listing(client, amr, number, record)
+    url = f"/api/v1/lists/entries/{entry}"
+    assert client.post(f"{url}/notice", headers=amr).status_code == 200
+    clock.advance(days=10)
+    decided = client.post(f"{url}/decision", json={"reasons": "查证属实"}, headers=amr)
+    assert decided.status_code == 200, decided.text
+    given = check(client, permits, number, "administrative_permit")["measures"]
+    assert given  # the desk now holds measures resting on the listing
+    assert feed(client, permits) == []
+
+    person = sign_up(client, number, name)
+    clock.at = on(date(2027, 9, 6))  # a serious record: repairable a year after its decision
+    log_in(client, person)
+    applied = client.post(
+        "/api/v1/me/repairs",
+        json={
+            "record_id": record,
+            "obligations_performed": True,
+            "commitment": "本人承诺已缴清罚款并停止违法行为，今后诚信守法经营，"
+            "如有违反愿承担相应责任。",
+        },
+        headers=person.headers,
+    )
+    assert applied.status_code == 201, applied.text
+    repair = applied.json()["id"]
+    assert client.post(f"/api/v1/repairs/{repair}/acceptance", headers=amr).status_code == 200
+    done = client.post(
+        f"/api/v1/repairs/{repair}/decision",
+        json={"repaired": True, "reasons": "已履行并作出信用承诺"},
+        headers=amr,
+    )
+    assert done.status_code == 200, done.text
+
+    assert client.get(url, headers=amr).json()["state"] == "exited"
+    assert check(client, permits, number, "administrative_permit")["measures"] == []
+    told = feed(client, permits)
+    assert [(i["kind"], i["entity_type"], i["entity_id"]) for i in told] == [
+        ("repaired", "list_entry", entry)
+    ]
+    with seeded() as uow:
+        (decider,) = uow.session.scalars(
+            select(AuditEventRow.actor).where(AuditEventRow.tag == EventTag.REPAIR_DECIDED.value)
+        )
+        exits = uow.session.scalars(
+            select(AuditEventRow).where(
+                AuditEventRow.tag == EventTag.LISTING_EXITED.value,
+                AuditEventRow.entity_id == str(entry),
+            )
+        ).all()
+        assert [(e.actor, e.data["ground"]) for e in exits] == [(decider, "repair")]

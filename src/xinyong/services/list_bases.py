@@ -42,11 +42,12 @@ def entries_resting_on(uow: UnitOfWork, policy: Policy, record: CreditRecord) ->
 
 
 def end_on_ground(
-    uow: UnitOfWork, policy: Policy, entry: ListEntry, ground: str, today: date
-) -> None:
-    """End a listing in force on `ground` (revocation or repair), if its list allows that."""
+    uow: UnitOfWork, policy: Policy, entry: ListEntry, ground: str, today: date, *, actor: str
+) -> bool:
+    """End a listing in force on `ground` (revocation or repair), if its list allows that;
+    audited, and the change log moves. Return whether it ended (one not in force stays)."""
     if entry.state not in (EntryState.DECIDED, EntryState.PUBLISHED):
-        return
+        return False
     if ground not in entry.list_type.exit_grounds:
         raise NotAllowed(
             f"{entry.list_type.code} cannot be left on {ground}; its grounds are"
@@ -54,7 +55,9 @@ def end_on_ground(
         )
     entry.exit(ground=ground, on=today)
     uow.entries.save(entry, at=uow.now())
+    audit_entry(uow, EventTag.LISTING_EXITED, actor, entry, ground=ground)
     changed(uow, entry, policy)
+    return True
 
 
 def end_listings_resting_on(

@@ -442,6 +442,7 @@ def decide_objection(
                 uow.entries.get(objection.entry_id, policy.list_types),
                 "revocation",
                 today,
+                actor=actor,
             )
         _tell(
             uow,

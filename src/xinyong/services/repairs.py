@@ -23,7 +23,7 @@ from xinyong.domain.repairs import (
 )
 from xinyong.services.audit import misroutes_audited
 from xinyong.services.evidence import CaseType, evidence_kind
-from xinyong.services.feed import notify
+from xinyong.services.feed import key_of, notify_many, record_notices
 from xinyong.services.list_bases import end_on_ground, entries_resting_on
 from xinyong.services.outbound import queue_record
 
@@ -305,18 +305,20 @@ def decide_repair(
             record.repair(at=now)  # kept in the archive, not deleted
             uow.records.save_status(record)
             queue_record(uow, policy, record, EventKind.RECORD_REPAIRED)
-            for entry in entries_resting_on(uow, policy, record):
-                if "repair" in entry.list_type.exit_grounds:
-                    end_on_ground(uow, policy, entry, "repair", today)
-            notify(
-                uow,
-                uow.subjects.get(repair.subject_id),
-                FeedKind.REPAIRED,
-                "record",
-                repair.record_id,
-                repair.reasons or "",
-                acknowledgements=policy.acknowledgements,
-            )
+            ended = [
+                entry
+                for entry in entries_resting_on(uow, policy, record)
+                if "repair" in entry.list_type.exit_grounds
+                and end_on_ground(uow, policy, entry, "repair", today, actor=actor)
+            ]
+            # Whoever was given the record or a listing it ended is told, once.
+            why = repair.reasons or ""
+            subject = uow.subjects.get(repair.subject_id)
+            notices = record_notices(
+                key_of(subject), FeedKind.REPAIRED, record, ended, record_detail=why,
+                entry_detail=why,
+            )  # fmt: skip
+            notify_many(uow, notices, acknowledgements=policy.acknowledgements, once=True)
         uow.audit.add(
             AuditEvent(
                 EventTag.REPAIR_DECIDED,
