@@ -377,3 +377,15 @@ def test_the_schema_knows_a_review_decision_in_a_record_state() -> None:
     data["state"]["identity_review"] = "released"  # a release is told by the status alone
     with pytest.raises(ValidationError):
         validator("event.schema.json").validate(data)
+
+
+def test_the_schema_knows_a_listing_objections_mark_and_outcome() -> None:
+    data = event_json(event_of(EventKind.OBJECTION_MARK_SET, EntityType.LISTING))
+    data["state"] = {**LISTING_STATE, "under_objection": True, "listing_contested": True}
+    validator("event.schema.json").validate(data)
+    data = event_json(event_of(EventKind.OBJECTION_MARK_CLEARED, EntityType.LISTING))
+    data["state"] = {**LISTING_STATE, "objection_outcome": "remove_from_list"}
+    validator("event.schema.json").validate(data)
+    data["state"]["objection_outcome"] = "withdrawn"  # only a decision's outcome is told
+    with pytest.raises(ValidationError):
+        validator("event.schema.json").validate(data)

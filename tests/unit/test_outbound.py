@@ -25,7 +25,7 @@ from xinyong.domain.records import RecordStatus
 from xinyong.services import decided_lists, list_proposals, lists, objections, repairs
 from xinyong.services.batches import ingest_batch
 from xinyong.services.expiry import sweep
-from xinyong.services.outbound import OBJECTION_OUTCOME
+from xinyong.services.outbound import LISTING_CONTESTED, OBJECTION_OUTCOME
 from xinyong.services.records import revoke_record
 
 K = EventKind
@@ -145,6 +145,8 @@ def test_an_objection_sets_and_clears_marks_and_a_stopped_display_is_a_correctio
         (K.OBJECTION_MARK_SET, EntityType.RECORD),
         (K.OBJECTION_MARK_SET, EntityType.LISTING),
     ]
+    # The listing's mark follows the record's objection: the record's event alone tells peers.
+    assert LISTING_CONTESTED not in node.committed.outbox[-1].state
     objections.forward_objection(node, policy, objection.id or 0, department=None, actor="c")
     before = mark(node)
     objections.decide_objection(
@@ -164,6 +166,49 @@ def test_an_objection_sets_and_clears_marks_and_a_stopped_display_is_a_correctio
     ]
     # The lift carries the decision's outcome, which a peer tells its own recipients.
     assert node.committed.outbox[before].state[OBJECTION_OUTCOME] == "stop_display"
+    assert OBJECTION_OUTCOME not in node.committed.outbox[before + 1].state
+
+
+def test_an_objection_to_a_listing_says_so_on_its_mark_and_its_lift_carries_the_outcome(
+    node: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored, entry = court_listing(node, policy)
+    before = mark(node)
+    objection = objections.file_objection(
+        node,
+        policy,
+        subject_id=stored.record.subject_id,
+        record_id=None,
+        entry_id=entry.id,
+        ground="error_or_omission",
+        reasons="名单记载有误",
+        evidence=(),
+        actor="account:1",
+    )
+    assert queued(node, before) == [(K.OBJECTION_MARK_SET, EntityType.LISTING)]
+    set_ = node.committed.outbox[before]
+    assert set_.state[LISTING_CONTESTED] is True
+    assert change_problems(set_) == []
+    objections.forward_objection(node, policy, objection.id or 0, department=None, actor="c")
+    before = mark(node)
+    objections.decide_objection(
+        node,
+        policy,
+        objection.id or 0,
+        outcome="remove_from_list",
+        reasons="经核查移出名单",
+        department="BJ-HCOURT",
+        actor="court",
+    )
+    assert queued(node, before) == [
+        (K.OBJECTION_MARK_CLEARED, EntityType.LISTING),
+        (K.LISTING_ENDED, EntityType.LISTING),
+    ]
+    lifted, ended = node.committed.outbox[before:]
+    assert lifted.state[OBJECTION_OUTCOME] == "remove_from_list"
+    assert LISTING_CONTESTED not in lifted.state
+    assert OBJECTION_OUTCOME not in ended.state
+    assert LISTING_CONTESTED not in ended.state
 
 
 def test_a_case_closed_by_a_move_lifts_the_mark_with_no_outcome(

@@ -2,7 +2,7 @@
 resting on a contested record marked (or unmarked), and every party that received the record or
 such a listing told once.
 
-A local objection (`services/objections.py`) and a peer's mark on its record
+A local objection (`services/objections.py`) and a peer's mark on its record or its listing
 (`services/inbound.py`) both go through here, so that a mark reaches the same outputs and the
 same parties here wherever the objection was filed.
 """
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from xinyong.domain.checks import ChangeKind
 from xinyong.domain.exchange import EventKind
-from xinyong.domain.feed import AcknowledgementRules, FeedKind
+from xinyong.domain.feed import OUTCOME_KINDS, AcknowledgementRules, FeedKind
 from xinyong.domain.lists import ListEntry
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord
@@ -55,10 +55,18 @@ def held_entries(
 
 
 def mark_entries(
-    uow: UnitOfWork, policy: Policy, entries: Sequence[ListEntry], *, marked: bool
+    uow: UnitOfWork,
+    policy: Policy,
+    entries: Sequence[ListEntry],
+    *,
+    marked: bool,
+    contested: int | None = None,
+    outcome: str | None = None,
 ) -> None:
     """Mark (or unmark) the listings; the change log moves, so the next check shows it, and the
-    exchange carries it to the peers holding a copy."""
+    exchange carries it to the peers holding a copy. The event of the listing `contested` (the
+    objection's own, not one resting on its record) says so when it sets the mark, and carries
+    the decided `outcome` when it lifts it, for the peers to tell their recipients."""
     now = uow.now()
     for entry in entries:
         entry.under_objection = marked
@@ -66,7 +74,15 @@ def mark_entries(
         uow.changes.append(
             ChangeKind.OBJECTION, subject_id=entry.subject_id, entity_id=entry.id, at=now
         )
-        queue_listing(uow, policy, entry, MARK_EVENTS[marked])
+        own = contested is not None and entry.id == contested
+        queue_listing(
+            uow,
+            policy,
+            entry,
+            MARK_EVENTS[marked],
+            contested=own and marked,
+            outcome=outcome if own and not marked else None,
+        )
 
 
 def tell_mark(
@@ -92,3 +108,38 @@ def tell_mark(
             key, kind, record, resting, record_detail=detail, entry_detail=detail
         )
     notify_many(uow, notices, acknowledgements=acknowledgements, once=True)
+
+
+def tell_origin_mark(
+    uow: UnitOfWork,
+    policy: Policy,
+    subject: Subject,
+    origin: str,
+    *,
+    marked: bool,
+    outcome: object,
+    record: CreditRecord | None = None,
+    entry_id: int | None = None,
+) -> None:
+    """A mark the origin `origin` set (or lifted) on the item copied here (`record`, else the
+    listing `entry_id`), told to the parties here as `tell_mark` tells a local one:
+    `under_objection` when set, the `outcome` the origin decided when its decision lifts it (a
+    lift that carries no outcome of `OUTCOME_KINDS`, as a resend, tells nothing)."""
+    if marked:
+        said = f"under objection at its origin {origin}"
+        kind = FeedKind.UNDER_OBJECTION
+        tell_mark(uow, policy, subject, kind, said, record=record, entry_id=entry_id)
+    elif isinstance(outcome, str) and outcome in OUTCOME_KINDS:
+        said = f"objection decided at its origin {origin}: {outcome}"
+        owed = policy.acknowledgements
+        kind = OUTCOME_KINDS[outcome]
+        tell_mark(
+            uow,
+            policy,
+            subject,
+            kind,
+            said,
+            record=record,
+            entry_id=entry_id,
+            acknowledgements=owed,
+        )

@@ -45,9 +45,12 @@ class ObjectionRepository(Protocol):
 def set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: bool) -> None:
     """Mark (or unmark) the contested item and every listing resting on it; checks follow. An
     item stays marked while another open objection to it holds it (the filer's, or its person's).
-    Lifted by a decision, the record's event carries the outcome, which a peer holding a copy
-    tells its own recipients (`services/inbound.py`)."""
+    Lifted by a decision, the contested item's event (the record's, or the listing's) carries
+    the outcome, which a peer holding a copy tells its own recipients (`services/inbound.py`)."""
     entries: list[ListEntry] = []
+    # A decision's outcome only: a case closed undecided (its record is another person's) has
+    # none to tell.
+    outcome = objection.outcome if not marked and objection.outcome in OUTCOME_KINDS else None
     if objection.record_id is not None:
         record = uow.records.get(objection.record_id)
         filers = {objection.subject_id, record.subject_id}
@@ -61,10 +64,6 @@ def set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: b
             return  # another open objection keeps the mark
         record.mark_objection(marked)
         uow.records.save_status(record)
-        # A decision's outcome only: a case closed undecided (its record is another
-        # person's) has none to tell.
-        decided = not marked and objection.outcome in OUTCOME_KINDS
-        outcome = objection.outcome if decided else None
         queue_record(uow, policy, record, MARK_EVENTS[marked], outcome=outcome)
         entries = entries_resting_on(uow, policy, record)
     if objection.entry_id is not None:
@@ -72,7 +71,7 @@ def set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: b
     if not marked:  # a listing stays marked while any other objection resting on it is open
         held = held_entries(uow, policy, objection.subject_id, besides=objection.id)
         entries = [e for e in entries if e.id not in held]
-    mark_entries(uow, policy, entries, marked=marked)
+    mark_entries(uow, policy, entries, marked=marked, contested=objection.entry_id, outcome=outcome)
 
 
 def _tell(

@@ -83,6 +83,12 @@ WITHHELD = "withheld"
 #: lifts it carries it, so a peer tells its recipients of the copy the outcome once, as the
 #: origin tells its own (docs/exchange.md, "Agencies in step").
 OBJECTION_OUTCOME = "objection_outcome"
+#: The key of a listing event's state saying that its objection mark is set by an objection to
+#: the listing itself (filed, or its decision challenged), not to a record under it, whose own
+#: event tells the peer's recipients: only the event that sets the mark carries it, and the one
+#: that lifts it on a decision carries `OBJECTION_OUTCOME`, so a peer tells the recipients of its
+#: copy once of each, as the origin tells its own.
+LISTING_CONTESTED = "listing_contested"
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,9 +314,17 @@ def basis_of(uow: UnitOfWork, entry: ListEntry) -> list[CreditRecord]:
 
 
 def queue_listing(
-    uow: UnitOfWork, policy: Policy, entry: ListEntry, kind: EventKind | None = None
+    uow: UnitOfWork,
+    policy: Policy,
+    entry: ListEntry,
+    kind: EventKind | None = None,
+    *,
+    contested: bool = False,
+    outcome: str | None = None,
 ) -> None:
-    """Queue a listing's whole state; `kind` defaults to what its state says (in force, ended)."""
+    """Queue a listing's whole state; `kind` defaults to what its state says (in force, ended).
+    `contested`: an objection to the listing itself set its mark; `outcome`: the decided
+    objection's, when its decision lifted the mark (each carried by this one event)."""
     kind = kind or listing_kind(entry)
     origin = uow.outbox.origin()
     if kind is None or origin is None or entry.id is None or entry.list_type.derived:
@@ -327,6 +341,11 @@ def queue_listing(
     department = uow.entries.department_of(entry.id) or (first.department if first else origin)
     ref, identity = identity_of(uow.subjects.get(entry.subject_id))
     records = [record_entity(r.department, r.document_number) for r in basis]
+    state = listing_state(entry, records)
+    if contested:
+        state[LISTING_CONTESTED] = True
+    if outcome is not None:
+        state[OBJECTION_OUTCOME] = outcome
     change = Change(
         kind=kind,
         occurred_at=uow.now(),
@@ -337,7 +356,7 @@ def queue_listing(
         entity=listing_entity(origin, entry.id),
         subject_ref=ref,
         subject=identity,
-        state=listing_state(entry, records),
+        state=state,
     )
     uow.outbox.add(change, at=uow.now())
 
