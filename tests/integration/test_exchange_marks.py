@@ -169,3 +169,80 @@ def test_a_peers_mark_reaches_the_listing_here_and_each_party_here_is_told_once(
     reject_at_origin(bj, policy, third)
     flow(broker, bj, "BJ", cn, "CN", policy)
     assert not marked()
+
+
+def listed_at_origin(
+    bj: Platform, cn: Platform, broker: FakeBroker, policy: Policy, checker: Checker
+) -> tuple[Stored, int, int, int]:
+    """A court record listed at its origin, both copied here; an airline's check here returned
+    the listing's copy and an agency was given the record's. Return the record as stored at the
+    origin, the origin's listing, its copy here and the record's copy here."""
+    stored = submit_record(bj(), policy, debtor_row(), department="BJ-HCOURT", actor="court")
+    assert decided_lists.record_court_listings(bj(), policy, actor="court-feed") == 1
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 2
+    number = stored.subject_number
+    with bj() as u:
+        (listing,) = u.entries.of_subject(stored.record.subject_id, policy.list_types)
+    _, answer = run_check(cn(), checker, number, "flight", department=AIRLINE, actor="counter-7")
+    [listing_copy] = [h.posting.entry_id for h in answer.hits]
+    _, record_copy = agency_received(cn, policy, number)
+    return stored, listing.id or 0, listing_copy, record_copy
+
+
+def test_an_objection_to_a_peers_listing_tells_who_received_its_copy_here_once(
+    receiving: tuple[Platform, Platform], checker: Checker, policy: Policy
+) -> None:
+    bj, cn = receiving
+    broker = FakeBroker()
+    stored, listing, copy, record_copy = listed_at_origin(bj, cn, broker, policy, checker)
+
+    # The person objects at the origin to the listing itself: the airline that received its copy
+    # here is told once; the agency, which received the record only, is not told.
+    objection = objections.file_objection(
+        bj(),
+        policy,
+        subject_id=stored.record.subject_id,
+        record_id=None,
+        entry_id=listing,
+        ground="error_or_omission",
+        reasons="名单有误",
+        actor="account:1",
+    )
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    with cn() as u:
+        assert u.entries.get(copy, policy.list_types).under_objection
+    assert told(cn, AIRLINE) == [(FeedKind.UNDER_OBJECTION, "list_entry", copy)]
+    assert told(cn, AGENCY) == []
+
+    # The origin rejects it: the mark is lifted here, and the airline told the outcome once.
+    reject_at_origin(bj, policy, objection)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    with cn() as u:
+        assert not u.entries.get(copy, policy.list_types).under_objection
+    assert told(cn, AIRLINE)[1:] == [(FeedKind.OBJECTION_REJECTED, "list_entry", copy)]
+    assert told(cn, AGENCY) == []
+    with cn() as u:
+        assert u.records.get(record_copy).under_objection is False
+
+
+def test_an_objection_to_the_record_under_a_peers_listing_is_told_once_not_through_it_too(
+    receiving: tuple[Platform, Platform], checker: Checker, policy: Policy
+) -> None:
+    bj, cn = receiving
+    broker = FakeBroker()
+    stored, _, copy, record_copy = listed_at_origin(bj, cn, broker, policy, checker)
+
+    # The record's event tells each party once; the listing's mark that follows it, nothing.
+    objection = object_at_origin(bj, policy, stored)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 2
+    with cn() as u:
+        assert u.entries.get(copy, policy.list_types).under_objection
+    assert told(cn, AIRLINE) == [(FeedKind.UNDER_OBJECTION, "list_entry", copy)]
+    assert told(cn, AGENCY) == [(FeedKind.UNDER_OBJECTION, "record", record_copy)]
+
+    reject_at_origin(bj, policy, objection)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 2
+    with cn() as u:
+        assert not u.entries.get(copy, policy.list_types).under_objection
+    assert told(cn, AIRLINE)[1:] == [(FeedKind.OBJECTION_REJECTED, "list_entry", copy)]
+    assert told(cn, AGENCY)[1:] == [(FeedKind.OBJECTION_REJECTED, "record", record_copy)]

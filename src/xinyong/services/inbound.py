@@ -15,18 +15,25 @@ from typing import TYPE_CHECKING, Protocol
 from xinyong.domain.calendar import add_working_days, business_date
 from xinyong.domain.envelopes import RefusalReason, Refused
 from xinyong.domain.errors import Invalid
-from xinyong.domain.exchange import EntityType, Event
-from xinyong.domain.feed import OUTCOME_KINDS, FeedKind
+from xinyong.domain.exchange import EntityType, Event, EventKind
+from xinyong.domain.feed import FeedKind
 from xinyong.domain.lists import BASIS_REVOKED, BASIS_WITHHELD, EntryState, ListEntry
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus, document_key, validate_row
+from xinyong.domain.subjects import Subject
 from xinyong.services.departments import require_department
 from xinyong.services.feed import notify, notify_many
 from xinyong.services.identity_reviews import ended_by_hold
 from xinyong.services.list_bases import end_listings_resting_on, entries_resting_on
 from xinyong.services.lists import changed
-from xinyong.services.objection_marks import held_entries, mark_entries, tell_mark
-from xinyong.services.outbound import OBJECTION_OUTCOME, RECEIVED_BY, REVIEW_DECISION, WITHHELD
+from xinyong.services.objection_marks import held_entries, mark_entries, tell_origin_mark
+from xinyong.services.outbound import (
+    LISTING_CONTESTED,
+    OBJECTION_OUTCOME,
+    RECEIVED_BY,
+    REVIEW_DECISION,
+    WITHHELD,
+)
 from xinyong.services.record_holds import identity_notices
 from xinyong.services.records import settle_chunk, store_submissions
 
@@ -163,17 +170,11 @@ def _spread_mark(
         held = held_entries(uow, policy, record.subject_id)
         own = [e for e in own if e.id not in held]
     mark_entries(uow, policy, own, marked=marked)
-    subject, origin = uow.subjects.get(record.subject_id), event.origin
-    if marked:
-        said = f"under objection at its origin {origin}"
-        tell_mark(uow, policy, subject, FeedKind.UNDER_OBJECTION, said, record=record)
-        return
+    subject = uow.subjects.get(record.subject_id)
     outcome = event.change.state.get(OBJECTION_OUTCOME)
-    if isinstance(outcome, str) and outcome in OUTCOME_KINDS:
-        said = f"objection decided at its origin {origin}: {outcome}"
-        owed = policy.acknowledgements
-        kind = OUTCOME_KINDS[outcome]
-        tell_mark(uow, policy, subject, kind, said, record=record, acknowledgements=owed)
+    tell_origin_mark(
+        uow, policy, subject, event.origin, marked=marked, outcome=outcome, record=record
+    )
 
 
 def _move(
@@ -236,7 +237,10 @@ def _move(
 
 def apply_listing(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None:
     """Keep this node's copy of a peer's listing as the origin has it, resting on this node's
-    copies of its records, so that checks here answer as they do there."""
+    copies of its records, so that checks here answer as they do there. A mark an objection to
+    the listing itself set or lifted at the origin is told to the parties here that received the
+    copy, once (`_tell_contested`); one that follows an objection to a record under it is not,
+    since the record's own event told them."""
     change, entity = event.change, event.change.entity
     if not entity.key.startswith(f"{event.origin}:"):
         raise _not_origin(event, "a listing is named by its origin")
@@ -283,6 +287,27 @@ def apply_listing(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None
             setattr(entry, name, value)
         uow.entries.save(entry, at=at)
     changed(uow, entry, policy)  # checks here follow at once
+    _tell_contested(uow, policy, event, subject, entry.id or 0)
+
+
+def _tell_contested(
+    uow: PlatformUnitOfWork, policy: Policy, event: Event, subject: Subject, entry_id: int
+) -> None:
+    """Tell the parties here that received the listing's copy what the origin's objection to the
+    listing itself did, as a local objection's `_tell` does: `under_objection` when the event
+    setting the mark says the listing is contested (`LISTING_CONTESTED`), the outcome when the
+    decision's lift carries one. Other marks and resends tell nothing."""
+    state, kind = event.change.state, event.change.kind
+    if kind is EventKind.OBJECTION_MARK_SET and state.get(LISTING_CONTESTED) is True:
+        marked = True
+    elif kind is EventKind.OBJECTION_MARK_CLEARED:
+        marked = False
+    else:
+        return
+    outcome = state.get(OBJECTION_OUTCOME)
+    tell_origin_mark(
+        uow, policy, subject, event.origin, marked=marked, outcome=outcome, entry_id=entry_id
+    )
 
 
 def _local_records(uow: PlatformUnitOfWork, keys: object) -> list[int]:
