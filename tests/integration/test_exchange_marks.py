@@ -246,3 +246,47 @@ def test_an_objection_to_the_record_under_a_peers_listing_is_told_once_not_throu
         assert not u.entries.get(copy, policy.list_types).under_objection
     assert told(cn, AIRLINE)[1:] == [(FeedKind.OBJECTION_REJECTED, "list_entry", copy)]
     assert told(cn, AGENCY)[1:] == [(FeedKind.OBJECTION_REJECTED, "record", record_copy)]
+
+
+def test_an_objection_here_to_a_peers_listing_keeps_its_copy_marked_whatever_the_origin_sends(
+    receiving: tuple[Platform, Platform], checker: Checker, policy: Policy
+) -> None:
+    bj, cn = receiving
+    broker = FakeBroker()
+    stored, listing, copy, _ = listed_at_origin(bj, cn, broker, policy, checker)
+    with cn() as u:
+        here = u.subjects.get_by_number(stored.subject_number)
+    assert here is not None
+    assert here.id is not None
+    objections.file_objection(
+        cn(),
+        policy,
+        subject_id=here.id,
+        record_id=None,
+        entry_id=copy,
+        ground="error_or_omission",
+        reasons="名单有误",
+        actor="account:9",
+    )
+
+    # The origin marks its listing for an objection there and lifts the mark on its decision:
+    # the copy here stays marked, for the objection here is still open.
+    rejected = objections.file_objection(
+        bj(),
+        policy,
+        subject_id=stored.record.subject_id,
+        record_id=None,
+        entry_id=listing,
+        ground="error_or_omission",
+        reasons="名单有误",
+        actor="account:1",
+    )
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    reject_at_origin(bj, policy, rejected)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    with cn() as u:
+        assert u.entries.get(copy, policy.list_types).under_objection
+    _, answer = run_check(
+        cn(), checker, stored.subject_number, "flight", department=AIRLINE, actor="c"
+    )
+    assert [h.posting.under_objection for h in answer.hits] == [True]

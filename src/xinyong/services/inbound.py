@@ -286,6 +286,11 @@ def apply_listing(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None
         for name, value in values.items():
             setattr(entry, name, value)
         uow.entries.save(entry, at=at)
+    if not entry.under_objection and entry.id in held_entries(uow, policy, subject.id):
+        # An objection here to the copy, or a marked record copy under it, holds its mark
+        # whatever the origin's state says.
+        entry.under_objection = True
+        uow.entries.save(entry, at=at)
     changed(uow, entry, policy)  # checks here follow at once
     _tell_contested(uow, policy, event, subject, entry.id or 0)
 
