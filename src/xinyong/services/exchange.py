@@ -339,19 +339,20 @@ def relay_outbox(
     drops (within its duplicate window) and receivers ignore (by origin and sequence).
     """
     report = RelayReport()
-    plan: list[tuple[int, list[tuple[str, str, bytes, Entity]]]] = []
+    plan: list[tuple[int, list[tuple[str, bytes, str, Entity]]]] = []
+    given: set[tuple[str, Entity]] = set()  # copies this round gives: held for its later events
     with uow:
         node, now, peers = _local(uow), uow.now(), uow.peers.list()
         agencies = [p.code for p in peers if p.entitlement.kind is PeerKind.AGENCY]
         suspended = {code for code in agencies if authorisations.is_suspended(uow, code, on=now)}
         for seq, change in uow.outbox.pending(batch):
-            event = Event(node.identity.code, seq, change)
-            messages = []
+            event, messages = Event(node.identity.code, seq, change), []
             for peer in peers:
+                copy = (peer.code, change.entity)
                 verdict = may_receive(
                     change,
                     peer.entitlement.suspend() if peer.code in suspended else peer.entitlement,
-                    holds_copy=uow.outbox.holds_copy(peer.code, change.entity),
+                    holds_copy=copy in given or uow.outbox.holds_copy(*copy),
                     authorised=peer.code in agencies
                     and change.sharing is Sharing.AUTHORISED
                     and authorisations.is_authorised(uow, peer.code, change, on=now),
@@ -359,18 +360,17 @@ def relay_outbox(
                 if not verdict.allowed:
                     report.withheld += 1
                     continue
+                given.add(copy)
                 envelope = make_envelope(
                     event, recipient=peer.code, recipient_keys=peer.keys, signer=node.keys.signing
                 )
-                messages.append(
-                    (peer.code, f"{event.message_id}.{peer.code}", envelope, change.entity)
-                )
+                messages.append((f"{event.message_id}.{peer.code}", envelope, *copy))
             plan.append((seq, messages))
     sent: list[int] = []
     copies: dict[str, list[Entity]] = {}
     for seq, messages in plan:
         try:
-            for peer_code, message_id, envelope, entity in messages:
+            for message_id, envelope, peer_code, entity in messages:
                 published = transport.publish(peer_code, message_id, envelope)
                 report.messages += 1
                 report.duplicates += published.duplicate
