@@ -45,7 +45,14 @@ from xinyong.domain.lists import BASIS_WITHHELD, EntryState
 from xinyong.domain.merkle import MerkleTree
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import RecordStatus, document_key
-from xinyong.services import agencies, authorisations, decided_lists, departments, exchange
+from xinyong.services import (
+    agencies,
+    authorisations,
+    decided_lists,
+    departments,
+    exchange,
+    repairs,
+)
 from xinyong.services.authorisations import LiveAuthorisations
 from xinyong.services.exchange import Outcome, Peer
 from xinyong.services.inbound import make_apply
@@ -279,6 +286,62 @@ def test_an_agency_peer_gets_nothing_new_while_blacklisted_and_withdrawals_alway
     relay()
     # The copy it holds is put right; the new record does not reach it.
     assert to_agency(broker) == ["record.accepted", "record.revoked"]
+
+
+def test_an_agency_hears_of_a_record_no_longer_shown_only_if_it_received_the_record(
+    bj: Platform, policy: Policy, clock: Clock
+) -> None:
+    """A repair, or a record accepted already past its display, carries the whole record and its
+    subject: it reaches the agency that holds a copy, to withdraw it, and no other agency."""
+    exchange.init_node(bj(), BJ_ID, BJ_KEYS, actor="test")
+    licensed = Entitlement(PeerKind.AGENCY, items=frozenset({"ADM-PEN-01"}))
+    live, broker, late = LiveAuthorisations(), FakeBroker(), "AGENCY-PUDAO"
+
+    def register(code: str) -> None:
+        identity = NodeIdentity(code, "110000", NodeLevel.PROVINCIAL)
+        exchange.add_peer(bj(), Peer(identity, NodeKeys.generate().public, licensed), actor="test")
+
+    def relay() -> list[list[str | None]]:
+        exchange.relay_outbox(bj(), FakeTransport(broker, "BJ"), live)
+        sent = broker.streams.get("BJ", [])
+        return [[peek(data).kind for to, _, data in sent if to == code] for code in (AGENCY, late)]
+
+    register(AGENCY)
+    held = submit_record(bj(), policy, penalty_row(), department="BJ-AMR", actor="amr")
+    assert relay() == [["record.accepted"], []]
+    register(late)  # licensed for the item too, once the record had gone out
+    past = penalty_row(decision_date="2025-06-02")  # shown a year: expired on arrival
+    assert submit_record(bj(), policy, past, department="BJ-AMR", actor="amr").record.status is (
+        RecordStatus.EXPIRED
+    )
+    clock.at = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    repair = repairs.apply_for_repair(
+        bj(),
+        policy,
+        subject_id=held.record.subject_id,
+        record_id=held.record.id,
+        obligations_performed=True,
+        commitment="本人承诺已缴清罚款并停止违法行为，今后诚信守法经营，如有违反愿承担相应责任。",
+        evidence=[("缴款凭证.pdf", "application/pdf", b"%PDF")],
+        actor="account:1",
+    )
+    repairs.accept_repair(bj(), repair.id or 0, department="BJ-AMR", actor="amr")
+    repairs.decide_repair(
+        bj(),
+        policy,
+        repair.id or 0,
+        repaired=True,
+        reasons="已缴清",
+        department="BJ-AMR",
+        actor="amr",
+    )
+    assert relay() == [["record.accepted", "record.repaired"], []]
+
+    # A copy given earlier in the same round is held: its revocation follows it.
+    new = submit_record(bj(), policy, penalty_row(), department="BJ-AMR", actor="amr")
+    revoke_record(bj(), policy, new.record.id, department=None, reason="复议撤销", actor="c")
+    both = ["record.accepted", "record.revoked"]
+    assert relay() == [["record.accepted", "record.repaired", *both], both]
 
 
 def test_an_agency_is_authorised_only_by_a_live_authorisation_covering_the_item(

@@ -234,6 +234,94 @@ def test_a_withdrawal_reaches_every_holder_of_a_copy() -> None:
     assert not allowed(updated, suspended, copy=True)
 
 
+#: The record events that take a record back, whatever the status they carry.
+TAKEN_BACK = (EventKind.RECORD_REPAIRED, EventKind.RECORD_EXPIRED, EventKind.RECORD_REVOKED)
+#: A record no longer shown, by the status the event carries (a withheld identity stays held).
+NOT_SHOWN = ("corrected", "revoked", "repaired", "expired", "identity_hold")
+
+
+def with_status(status: str, kind: EventKind = EventKind.RECORD_UPDATED, **kw: object) -> Change:
+    state = {**make_change().state, "status": status}
+    return make_change(kind, state=state, **kw)
+
+
+@pytest.mark.parametrize("sharing", [Sharing.PUBLIC, Sharing.AUTHORISED])
+@pytest.mark.parametrize("kind", TAKEN_BACK)
+def test_a_record_taken_back_reaches_only_an_agency_that_holds_a_copy(
+    kind: EventKind, sharing: Sharing
+) -> None:
+    """The event carries the whole record and its subject: an agency that never had the record
+    must not get it now that it is no longer shown, whatever its licence or authorisation."""
+    change = make_change(kind, sharing=sharing)
+    assert not allowed(change, AGENCY, auth=True)
+    assert allowed(change, AGENCY, copy=True, auth=True)
+    assert allowed(change, replace(AGENCY, suspended=True), copy=True)
+
+
+@pytest.mark.parametrize("status", NOT_SHOWN)
+@pytest.mark.parametrize(
+    "kind",
+    [
+        EventKind.RECORD_ACCEPTED,  # accepted already past its display
+        EventKind.RECORD_UPDATED,  # held, or withheld, for an identity review
+        EventKind.RECORD_CORRECTED,  # display stopped on an objection
+        EventKind.OBJECTION_MARK_CLEARED,
+    ],
+)
+def test_a_record_no_longer_shown_reaches_only_an_agency_that_holds_a_copy(
+    kind: EventKind, status: str
+) -> None:
+    change = with_status(status, kind)
+    assert not allowed(change, AGENCY, auth=True)
+    assert allowed(change, AGENCY, copy=True)
+    assert allowed(change, replace(AGENCY, suspended=True), copy=True)  # an identity hold too
+
+
+def test_a_withheld_record_reaches_only_an_agency_that_holds_a_copy() -> None:
+    state = {**make_change().state, "status": "identity_hold", "identity_review": "withheld"}
+    withheld = make_change(EventKind.RECORD_UPDATED, state=state, sharing=Sharing.AUTHORISED)
+    assert not allowed(withheld, AGENCY, auth=True)
+    assert allowed(withheld, AGENCY, copy=True)
+
+
+def test_a_listing_that_ended_reaches_only_an_agency_that_holds_a_copy() -> None:
+    listing = {"list_type": "FOOD-DRUG-SERIOUS", "records": [], "under_objection": False}
+    entity = Entity(EntityType.LISTING, "BJ:7")
+    ended = make_change(EventKind.LISTING_ENDED, entity=entity, state={**listing, "state": "ended"})
+    assert not allowed(ended, AGENCY)
+    assert allowed(ended, AGENCY, copy=True)
+    in_force = make_change(
+        EventKind.LISTING_IN_FORCE, entity=entity, state={**listing, "state": "in_force"}
+    )
+    assert allowed(in_force, AGENCY)
+
+
+def test_a_change_to_a_shown_record_goes_by_the_ordinary_rules() -> None:
+    """A correction of a record still shown (new content, a mark, a release from a hold) is the
+    record as it is shown: licence and authorisation decide, as for a new record."""
+    for kind in (
+        EventKind.RECORD_UPDATED,
+        EventKind.RECORD_CORRECTED,
+        EventKind.OBJECTION_MARK_SET,
+        EventKind.OBJECTION_MARK_CLEARED,
+    ):
+        change = with_status("active", kind)
+        assert allowed(change, AGENCY)
+        assert not allowed(make_change(kind, sharing=Sharing.AUTHORISED), AGENCY)
+        assert allowed(make_change(kind, sharing=Sharing.AUTHORISED), AGENCY, auth=True)
+        assert not allowed(make_change(kind, sharing=Sharing.SHARED), AGENCY, auth=True)
+    assert not allowed(with_status("active"), replace(AGENCY, suspended=True), copy=True)
+
+
+def test_a_platform_receives_a_record_no_longer_shown_for_its_archive() -> None:
+    """A node keeps a record past its display as the origin does, never shown and used for
+    nothing (docs/exchange.md, inbound); reconciliation compares all it holds of an origin."""
+    for kind in TAKEN_BACK:
+        assert allowed(make_change(kind), PLATFORM)
+    assert allowed(with_status("expired", EventKind.RECORD_ACCEPTED), PLATFORM)
+    assert not allowed(make_change(EventKind.RECORD_REPAIRED, sharing=Sharing.NEVER), PLATFORM)
+
+
 def test_sharing_follows_the_catalog_scope() -> None:
     assert sharing_for(SharingScope.PUBLIC, local_only=False) is Sharing.PUBLIC
     assert sharing_for(SharingScope.GOVERNMENT, local_only=False) is Sharing.SHARED

@@ -401,6 +401,31 @@ class Verdict:
     reason: str
 
 
+#: The events that take their entity back, whatever state they carry.
+_TAKING_BACK = frozenset(
+    {
+        EventKind.RECORD_REVOKED,
+        EventKind.RECORD_REPAIRED,
+        EventKind.RECORD_EXPIRED,
+        EventKind.LISTING_ENDED,
+    }
+)
+#: The state in which an entity is shown, by entity type: its state key and value. A record in
+#: any other status is past its display, taken back or held; a listing in any other, ended.
+_SHOWN: Mapping[EntityType, tuple[str, str]] = {
+    EntityType.RECORD: ("status", "active"),
+    EntityType.LISTING: ("state", "in_force"),
+}
+
+
+def shown_after(change: Change) -> bool:
+    """Whether the entity is still shown after the change: a correction or a mark of a shown
+    record is the record as it is shown; a revocation, repair, expiry, stopped display, identity
+    hold or end of a listing, or a record accepted already past its display, is not."""
+    key, value = _SHOWN[change.entity.type]
+    return change.kind not in _TAKING_BACK and change.state.get(key) == value
+
+
 def may_receive(
     change: Change, peer: Entitlement, *, holds_copy: bool, authorised: bool
 ) -> Verdict:
@@ -408,15 +433,22 @@ def may_receive(
 
     Args:
         holds_copy: the peer already received this entity; a withdrawal (correction,
-            revocation, repair, expiry, end of a listing, objection mark) then always reaches
-            it, whatever its entitlement is today: every copy must be put right.
+            revocation, repair, expiry, end of a listing, objection mark, identity hold) then
+            always reaches it, whatever its entitlement is today: every copy must be put right.
+            An agency that holds no copy hears nothing of an entity no longer shown
+            (`shown_after`): the event carries the whole entity and its subject, which it may
+            no longer be given. A platform gets it for its archive, as it gets a record accepted
+            past its display: it keeps it unshown and used for nothing, as the origin does.
         authorised: the subject's authorisation of this peer is live today (only agencies
             need one, and only for `authorised` items).
     """
     if change.sharing is Sharing.NEVER:
         return Verdict(False, "the item has a local legal basis only and never leaves its origin")
-    if holds_copy and change.kind.withdraws:
+    shown = shown_after(change)
+    if holds_copy and (change.kind.withdraws or not shown):
         return Verdict(True, "the peer holds a copy, which must be put right")
+    if peer.kind is PeerKind.AGENCY and not shown:
+        return Verdict(False, "no longer shown: only a peer that holds a copy hears of it")
     if peer.suspended:
         return Verdict(False, "the peer is suspended")
     if peer.items is not None and change.catalog_item not in peer.items:
