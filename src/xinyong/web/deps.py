@@ -217,8 +217,25 @@ def bearer_token(request: Request) -> str | None:
     return token if token and scheme.lower() == "bearer" else None
 
 
-#: Route keyword arguments declaring a route open to everyone (the only alternative to a scope).
+#: Route keyword arguments declaring a route open to everyone (the only alternative to a scope,
+#: but for a console page: `staff_page`).
 PUBLIC: dict[str, Any] = {"openapi_extra": {"x-access": "public"}}
+
+#: What a console page declares as `x-access`: a signed-in staff user (their session cookie).
+STAFF = "staff"
+#: Where a console page declares the scope its user's role must hold.
+STAFF_SCOPE = "x-console-scope"
+
+
+def staff_page(scope: Scope | None) -> dict[str, Any]:
+    """Route keyword arguments declaring a console page for signed-in staff whose role holds
+    `scope` (None: any staff user). The console's guard reads the scope from this declaration
+    (`web/console/pages.py guard`), and a test walks the app's routes and proves, for every
+    staff role, that each page refuses a role without it."""
+    extra: dict[str, Any] = {"x-access": STAFF}
+    if scope is not None:
+        extra[STAFF_SCOPE] = scope.value
+    return {"openapi_extra": extra}
 
 
 def department_of(key: ApiKey) -> str:

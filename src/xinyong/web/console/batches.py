@@ -38,7 +38,7 @@ from xinyong.web.console.pages import (
     told,
 )
 from xinyong.web.console.reasons import reason_in_words
-from xinyong.web.deps import PUBLIC, DbId, platform_of
+from xinyong.web.deps import DbId, platform_of, staff_page
 
 router = APIRouter()
 
@@ -106,22 +106,22 @@ def _ingest_beside(
     )
 
 
-@router.get("/batches", response_class=HTMLResponse, **PUBLIC)
+@router.get("/batches", response_class=HTMLResponse, **staff_page(Scope.RECORDS_WRITE))
 async def upload_page(request: Request) -> Response:
     """Upload a batch file (CSV or JSON Lines)."""
-    me = await guard(request, Scope.RECORDS_WRITE)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     return page(request, "batches.html", me=me, alert=None)
 
 
-@router.post("/batches", response_class=HTMLResponse, **PUBLIC)
+@router.post("/batches", response_class=HTMLResponse, **staff_page(Scope.RECORDS_WRITE))
 async def upload(
     request: Request,
     file: Annotated[UploadFile, File()],
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    me = await guard(request, Scope.RECORDS_WRITE)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     if not me.sent_token(csrf):
@@ -153,10 +153,10 @@ async def upload(
     return see_other(f"/console/batches/{batch_id}")
 
 
-@router.get("/batches/{batch_id}", response_class=HTMLResponse, **PUBLIC)
+@router.get("/batches/{batch_id}", response_class=HTMLResponse, **staff_page(Scope.RECORDS_READ))
 async def batch_page(request: Request, batch_id: DbId) -> Response:
     """A batch's progress, then what it did and its refused rows with field and reason."""
-    me = await guard(request, Scope.RECORDS_READ)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     summary = await _summary(request, me, batch_id)
@@ -173,10 +173,10 @@ async def batch_page(request: Request, batch_id: DbId) -> Response:
     )
 
 
-@router.get("/batches/{batch_id}/progress", **PUBLIC)
+@router.get("/batches/{batch_id}/progress", **staff_page(Scope.RECORDS_READ))
 async def batch_progress(request: Request, batch_id: DbId) -> Response:
     """How far a batch is: rows handled, of how many, and whether it is complete (polled)."""
-    me = await guard(request, Scope.RECORDS_READ)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     summary = await _summary(request, me, batch_id)
@@ -191,13 +191,13 @@ async def batch_progress(request: Request, batch_id: DbId) -> Response:
     )
 
 
-@router.get("/batches/{batch_id}/errors.csv", **PUBLIC)
+@router.get("/batches/{batch_id}/errors.csv", **staff_page(Scope.RECORDS_READ))
 async def error_report(request: Request, batch_id: DbId) -> Response:
     """Every refused row: its number in the file, the field (the column's name, as sent), the
     reason in the page's language and its stable code, the columns of the command line's reject
     file (no cell of the input: the department has its file, and the report never repeats an ID
     number)."""
-    me = await guard(request, Scope.RECORDS_READ)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     summary = await _summary(request, me, batch_id)

@@ -18,15 +18,15 @@ from xinyong.domain.access import Scope
 from xinyong.domain.errors import Conflict, DomainError, Invalid
 from xinyong.services import court_candidates
 from xinyong.web.console.pages import Again, Staffer, guard, page, submitted
-from xinyong.web.deps import PUBLIC, DbId, platform_of
+from xinyong.web.deps import DbId, platform_of, staff_page
 
 router = APIRouter()
 
 
-@router.get("/court-candidates", response_class=HTMLResponse, **PUBLIC)
+@router.get("/court-candidates", response_class=HTMLResponse, **staff_page(Scope.REVIEWS_MANAGE))
 async def candidates_page(request: Request) -> Response:
     """The court list's rows waiting for a reviewer, flagged ones marked."""
-    me = await guard(request, Scope.REVIEWS_MANAGE)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     platform = platform_of(request)
@@ -64,17 +64,25 @@ def _again(request: Request, candidate_id: int) -> Again:
     return again
 
 
-@router.get("/court-candidates/{candidate_id}", response_class=HTMLResponse, **PUBLIC)
+@router.get(
+    "/court-candidates/{candidate_id}",
+    response_class=HTMLResponse,
+    **staff_page(Scope.REVIEWS_MANAGE),
+)
 async def candidate_page(request: Request, candidate_id: DbId) -> Response:
     """One row of the court's list: what the court published, what disagrees, the persons it
     may be, and the decision (or the forms to take it)."""
-    me = await guard(request, Scope.REVIEWS_MANAGE)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     return await _candidate_page(request, me, candidate_id)
 
 
-@router.post("/court-candidates/{candidate_id}/confirm", response_class=HTMLResponse, **PUBLIC)
+@router.post(
+    "/court-candidates/{candidate_id}/confirm",
+    response_class=HTMLResponse,
+    **staff_page(Scope.REVIEWS_MANAGE),
+)
 async def confirm(
     request: Request,
     candidate_id: DbId,
@@ -98,7 +106,6 @@ async def confirm(
 
     return await submitted(
         request,
-        Scope.REVIEWS_MANAGE,
         csrf,
         decide,
         again=_again(request, candidate_id),
@@ -107,7 +114,11 @@ async def confirm(
     )
 
 
-@router.post("/court-candidates/{candidate_id}/reject", response_class=HTMLResponse, **PUBLIC)
+@router.post(
+    "/court-candidates/{candidate_id}/reject",
+    response_class=HTMLResponse,
+    **staff_page(Scope.REVIEWS_MANAGE),
+)
 async def reject(
     request: Request,
     candidate_id: DbId,
@@ -118,7 +129,6 @@ async def reject(
     platform = platform_of(request)
     return await submitted(
         request,
-        Scope.REVIEWS_MANAGE,
         csrf,
         lambda me: court_candidates.decide_candidate(
             platform.uow(), candidate_id, subject_id=None, reasons=reasons, actor=me.actor

@@ -24,7 +24,7 @@ from xinyong.domain.repairs import Repair, RepairStatus
 from xinyong.services import evidence, objections, repairs
 from xinyong.services.evidence import CaseType
 from xinyong.web.console.pages import Again, Staffer, guard, page, submitted
-from xinyong.web.deps import PUBLIC, DbId, platform_of
+from xinyong.web.deps import DbId, platform_of, staff_page
 from xinyong.web.headers import attachment
 
 router = APIRouter()
@@ -37,10 +37,10 @@ def repair_due(repair: Repair) -> Deadline:
     return repair.feedback_due
 
 
-@router.get("/cases", response_class=HTMLResponse, **PUBLIC)
+@router.get("/cases", response_class=HTMLResponse, **staff_page(Scope.OBJECTIONS_MANAGE))
 async def cases_page(request: Request) -> Response:
     """Open objections and repair applications, the most urgent first."""
-    me = await guard(request, Scope.OBJECTIONS_MANAGE)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     platform = platform_of(request)
@@ -86,9 +86,9 @@ async def _files_and_subject(
 
 
 async def _evidence_file(
-    request: Request, case_type: CaseType, case_id: int, evidence_id: int, scope: Scope
+    request: Request, case_type: CaseType, case_id: int, evidence_id: int
 ) -> Response:
-    me = await guard(request, scope)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     platform = platform_of(request)
@@ -104,22 +104,20 @@ async def _evidence_file(
     return Response(content, media_type=file.content_type, headers=attachment(file.filename))
 
 
-@router.get("/objections/{objection_id}/evidence/{evidence_id}", **PUBLIC)
+@router.get(
+    "/objections/{objection_id}/evidence/{evidence_id}", **staff_page(Scope.OBJECTIONS_MANAGE)
+)
 async def objection_evidence(request: Request, objection_id: DbId, evidence_id: DbId) -> Response:
     """An evidence file of an objection routed to the user's department (the centre: any), as
     the person added it; the download is audited."""
-    return await _evidence_file(
-        request, CaseType.OBJECTION, objection_id, evidence_id, Scope.OBJECTIONS_MANAGE
-    )
+    return await _evidence_file(request, CaseType.OBJECTION, objection_id, evidence_id)
 
 
-@router.get("/repairs/{repair_id}/evidence/{evidence_id}", **PUBLIC)
+@router.get("/repairs/{repair_id}/evidence/{evidence_id}", **staff_page(Scope.REPAIRS_MANAGE))
 async def repair_evidence(request: Request, repair_id: DbId, evidence_id: DbId) -> Response:
     """An evidence file of a repair application routed to the user's department (the centre:
     any); the download is audited."""
-    return await _evidence_file(
-        request, CaseType.REPAIR, repair_id, evidence_id, Scope.REPAIRS_MANAGE
-    )
+    return await _evidence_file(request, CaseType.REPAIR, repair_id, evidence_id)
 
 
 async def _objection_page(
@@ -152,10 +150,12 @@ async def _objection_page(
     )
 
 
-@router.get("/objections/{objection_id}", response_class=HTMLResponse, **PUBLIC)
+@router.get(
+    "/objections/{objection_id}", response_class=HTMLResponse, **staff_page(Scope.OBJECTIONS_MANAGE)
+)
 async def objection_page(request: Request, objection_id: DbId) -> Response:
     """One objection: grounds, reasons, its clock, and the step to take."""
-    me = await guard(request, Scope.OBJECTIONS_MANAGE)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     return await _objection_page(request, me, objection_id)
@@ -164,7 +164,6 @@ async def objection_page(request: Request, objection_id: DbId) -> Response:
 async def _objection_step(
     request: Request,
     objection_id: int,
-    scope: Scope,
     csrf: str,
     use_case: Callable[..., Objection],
     *,
@@ -176,7 +175,6 @@ async def _objection_step(
     platform = platform_of(request)
     return await submitted(
         request,
-        scope,
         csrf,
         lambda me: use_case(
             platform.uow(),
@@ -192,17 +190,23 @@ async def _objection_step(
     )
 
 
-@router.post("/objections/{objection_id}/forward", response_class=HTMLResponse, **PUBLIC)
+@router.post(
+    "/objections/{objection_id}/forward",
+    response_class=HTMLResponse,
+    **staff_page(Scope.OBJECTIONS_FORWARD),
+)
 async def forward(
     request: Request, objection_id: DbId, csrf: Annotated[str, Form(max_length=64)] = ""
 ) -> Response:
     """The centre found no mismatch it can correct itself: the source decides by a deadline."""
-    return await _objection_step(
-        request, objection_id, Scope.OBJECTIONS_FORWARD, csrf, objections.forward_objection
-    )
+    return await _objection_step(request, objection_id, csrf, objections.forward_objection)
 
 
-@router.post("/objections/{objection_id}/decide", response_class=HTMLResponse, **PUBLIC)
+@router.post(
+    "/objections/{objection_id}/decide",
+    response_class=HTMLResponse,
+    **staff_page(Scope.OBJECTIONS_MANAGE),
+)
 async def decide(
     request: Request,
     objection_id: DbId,
@@ -213,12 +217,16 @@ async def decide(
     """Decide the objection with written reasons (or record a challenged one's final outcome);
     the person and every recipient are told."""
     return await _objection_step(
-        request, objection_id, Scope.OBJECTIONS_MANAGE, csrf, objections.decide_objection,
+        request, objection_id, csrf, objections.decide_objection,
         status=422, outcome=outcome, reasons=reasons,
     )  # fmt: skip
 
 
-@router.post("/objections/{objection_id}/pause", response_class=HTMLResponse, **PUBLIC)
+@router.post(
+    "/objections/{objection_id}/pause",
+    response_class=HTMLResponse,
+    **staff_page(Scope.OBJECTIONS_MANAGE),
+)
 async def pause(
     request: Request,
     objection_id: DbId,
@@ -227,22 +235,28 @@ async def pause(
 ) -> Response:
     """Testing or expert review begins: the deadline stands still until it is resumed."""
     return await _objection_step(
-        request, objection_id, Scope.OBJECTIONS_MANAGE, csrf, objections.pause_objection,
+        request, objection_id, csrf, objections.pause_objection,
         status=422, kind=kind,
     )  # fmt: skip
 
 
-@router.post("/objections/{objection_id}/resume", response_class=HTMLResponse, **PUBLIC)
+@router.post(
+    "/objections/{objection_id}/resume",
+    response_class=HTMLResponse,
+    **staff_page(Scope.OBJECTIONS_MANAGE),
+)
 async def resume(
     request: Request, objection_id: DbId, csrf: Annotated[str, Form(max_length=64)] = ""
 ) -> Response:
     """Testing or expert review is over: the deadline moves by the working days it took."""
-    return await _objection_step(
-        request, objection_id, Scope.OBJECTIONS_MANAGE, csrf, objections.resume_objection
-    )
+    return await _objection_step(request, objection_id, csrf, objections.resume_objection)
 
 
-@router.post("/objections/{objection_id}/challenge", response_class=HTMLResponse, **PUBLIC)
+@router.post(
+    "/objections/{objection_id}/challenge",
+    response_class=HTMLResponse,
+    **staff_page(Scope.OBJECTIONS_FORWARD),
+)
 async def challenge(
     request: Request,
     objection_id: DbId,
@@ -253,7 +267,7 @@ async def challenge(
     """The decision was taken to reconsideration or to court: the item is marked again until the
     final decision is recorded here."""
     return await _objection_step(
-        request, objection_id, Scope.OBJECTIONS_FORWARD, csrf, objections.challenge_objection,
+        request, objection_id, csrf, objections.challenge_objection,
         status=422, kind=kind, reference=reference,
     )  # fmt: skip
 
@@ -299,23 +313,24 @@ async def _repair_page(
     )
 
 
-@router.get("/repairs/{repair_id}", response_class=HTMLResponse, **PUBLIC)
+@router.get("/repairs/{repair_id}", response_class=HTMLResponse, **staff_page(Scope.REPAIRS_MANAGE))
 async def repair_page(request: Request, repair_id: DbId) -> Response:
     """One repair application: what it lacks, its clock, and the step to take."""
-    me = await guard(request, Scope.REPAIRS_MANAGE)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     return await _repair_page(request, me, repair_id)
 
 
-@router.post("/repairs/{repair_id}/accept", response_class=HTMLResponse, **PUBLIC)
+@router.post(
+    "/repairs/{repair_id}/accept", response_class=HTMLResponse, **staff_page(Scope.REPAIRS_MANAGE)
+)
 async def accept(
     request: Request, repair_id: DbId, csrf: Annotated[str, Form(max_length=64)] = ""
 ) -> Response:
     platform = platform_of(request)
     return await submitted(
         request,
-        Scope.REPAIRS_MANAGE,
         csrf,
         lambda me: repairs.accept_repair(
             platform.uow(), repair_id, department=me.department, actor=me.actor
@@ -325,7 +340,9 @@ async def accept(
     )
 
 
-@router.post("/repairs/{repair_id}/decide", response_class=HTMLResponse, **PUBLIC)
+@router.post(
+    "/repairs/{repair_id}/decide", response_class=HTMLResponse, **staff_page(Scope.REPAIRS_MANAGE)
+)
 async def decide_repair(
     request: Request,
     repair_id: DbId,
@@ -336,7 +353,6 @@ async def decide_repair(
     platform = platform_of(request)
     return await submitted(
         request,
-        Scope.REPAIRS_MANAGE,
         csrf,
         lambda me: repairs.decide_repair(
             platform.uow(),

@@ -28,7 +28,7 @@ from xinyong.services.statistics import Table
 from xinyong.web.console.cases import repair_due
 from xinyong.web.console.charts import Series, bar_chart
 from xinyong.web.console.pages import _say, csv_download, guard, page
-from xinyong.web.deps import PUBLIC, platform_of
+from xinyong.web.deps import platform_of, staff_page
 from xinyong.web.portal import words
 
 router = APIRouter()
@@ -60,10 +60,10 @@ def _queues(platform: Platform) -> dict[str, object]:
     }
 
 
-@router.get("/queues", response_class=HTMLResponse, **PUBLIC)
+@router.get("/queues", response_class=HTMLResponse, **staff_page(Scope.REVIEWS_MANAGE))
 async def queues_page(request: Request) -> Response:
     """Everything that waits for someone, the earliest deadline first."""
-    me = await guard(request, Scope.REVIEWS_MANAGE)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     platform = platform_of(request)
@@ -198,20 +198,20 @@ def _regions_chart(request: Request, regions: Table) -> Markup:
     )
 
 
-@router.get("/statistics", response_class=HTMLResponse, **PUBLIC)
+@router.get("/statistics", response_class=HTMLResponse, **staff_page(Scope.AUDIT_READ))
 async def statistics_page(request: Request) -> Response:
     """The statistics of the last year, as charts with their figures and CSV files."""
-    me = await guard(request, Scope.AUDIT_READ)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     tables = await run_in_threadpool(_tables, platform_of(request))
     return page(request, "statistics.html", me=me, charts=_charts(request, tables))
 
 
-@router.get("/statistics/{key}.csv", **PUBLIC)
+@router.get("/statistics/{key}.csv", **staff_page(Scope.AUDIT_READ))
 async def statistics_csv(request: Request, key: str) -> Response:
     """One statistic's figures as CSV (cells a spreadsheet would run as formulas escaped)."""
-    me = await guard(request, Scope.AUDIT_READ)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     tables = await run_in_threadpool(_tables, platform_of(request))

@@ -25,7 +25,7 @@ from xinyong.web.console.pages import (
     page,
     submitted,
 )
-from xinyong.web.deps import PUBLIC, DbId, platform_of
+from xinyong.web.deps import DbId, platform_of, staff_page
 
 router = APIRouter()
 
@@ -52,16 +52,16 @@ def _checks_page(
     )
 
 
-@router.get("/checks", response_class=HTMLResponse, **PUBLIC)
+@router.get("/checks", response_class=HTMLResponse, **staff_page(Scope.CHECKS_RUN))
 async def checks_page(request: Request) -> Response:
     """Check one subject for a matter, or screen a file of numbers."""
-    me = await guard(request, Scope.CHECKS_RUN)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     return _checks_page(request, me)
 
 
-@router.post("/checks", response_class=HTMLResponse, **PUBLIC)
+@router.post("/checks", response_class=HTMLResponse, **staff_page(Scope.CHECKS_RUN))
 async def run_check(
     request: Request,
     number: Annotated[str, Form(max_length=40)] = "",
@@ -71,7 +71,6 @@ async def run_check(
     platform = platform_of(request)
     return await submitted(
         request,
-        Scope.CHECKS_RUN,
         csrf,
         lambda me: checks.run_check(
             platform.uow(),
@@ -88,10 +87,10 @@ async def run_check(
     )
 
 
-@router.get("/checks/{check_id}", response_class=HTMLResponse, **PUBLIC)
+@router.get("/checks/{check_id}", response_class=HTMLResponse, **staff_page(Scope.CHECKS_RUN))
 async def check_page(request: Request, check_id: DbId) -> Response:
     """A check's answer: each measure with its basis, and the feedback given or to give."""
-    me = await guard(request, Scope.CHECKS_RUN)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     return await _check_page(request, me, check_id)
@@ -130,7 +129,9 @@ async def _check_page(
     )
 
 
-@router.post("/checks/{check_id}/feedback", response_class=HTMLResponse, **PUBLIC)
+@router.post(
+    "/checks/{check_id}/feedback", response_class=HTMLResponse, **staff_page(Scope.CHECKS_RUN)
+)
 async def give_feedback(
     request: Request,
     check_id: DbId,
@@ -147,7 +148,6 @@ async def give_feedback(
 
     return await submitted(
         request,
-        Scope.CHECKS_RUN,
         csrf,
         lambda me: checks.give_feedback(
             platform.uow(),
@@ -164,7 +164,7 @@ async def give_feedback(
     )
 
 
-@router.post("/checks/screen", **PUBLIC)
+@router.post("/checks/screen", **staff_page(Scope.CHECKS_RUN))
 async def screen(
     request: Request,
     file: Annotated[UploadFile, File()],
@@ -197,7 +197,6 @@ async def screen(
 
     return await submitted(
         request,
-        Scope.CHECKS_RUN,
         csrf,
         screened,
         again=lambda me, status, alert: _checks_page(request, me, status, alert),

@@ -8,18 +8,18 @@ from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.access import Scope
 from xinyong.services import objections, repairs
-from xinyong.web.console.pages import page, staffer, to_login
-from xinyong.web.deps import PUBLIC, platform_of
+from xinyong.web.console.pages import guard, page
+from xinyong.web.deps import platform_of, staff_page
 
 router = APIRouter()
 
 
-@router.get("/", response_class=HTMLResponse, **PUBLIC)
+@router.get("/", response_class=HTMLResponse, **staff_page(None))
 async def home(request: Request) -> Response:
     """The pages this user may open, and how many cases wait (overdue ones counted apart)."""
-    me = await staffer(request)
-    if me is None:
-        return to_login()
+    me = await guard(request)
+    if isinstance(me, Response):
+        return me
     platform = platform_of(request)
     today = platform.today()
     waiting = {"objections": 0, "repairs": 0, "overdue": 0}

@@ -18,7 +18,7 @@ from xinyong.domain.list_types import Decider
 from xinyong.services import documents, list_proposals
 from xinyong.services import lists as listing
 from xinyong.web.console.pages import Staffer, guard, page, submitted
-from xinyong.web.deps import PUBLIC, DbId, platform_of
+from xinyong.web.deps import DbId, platform_of, staff_page
 
 router = APIRouter()
 
@@ -64,13 +64,13 @@ async def _listings_page(
     )
 
 
-@router.get("/listings", response_class=HTMLResponse, **PUBLIC)
+@router.get("/listings", response_class=HTMLResponse, **staff_page(Scope.LISTS_WRITE))
 async def listings_page(
     request: Request, page: Annotated[int, Query(ge=1, le=100_000)] = 1
 ) -> Response:
     """Listings in their procedure, each with its next step and documents, `PAGE_SIZE` a page
     (oldest first); a proposal form."""
-    me = await guard(request, Scope.LISTS_WRITE)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     return await _listings_page(request, me, page_no=page)
@@ -84,7 +84,7 @@ def _proposal_status(exc: DomainError) -> int:
     return 409 if isinstance(exc, AlreadyOnList) else 422
 
 
-@router.post("/listings", response_class=HTMLResponse, **PUBLIC)
+@router.post("/listings", response_class=HTMLResponse, **staff_page(Scope.LISTS_WRITE))
 async def propose(
     request: Request,
     list_code: Annotated[str, Form(max_length=40)] = "",
@@ -115,7 +115,6 @@ async def propose(
 
     return await submitted(
         request,
-        Scope.LISTS_WRITE,
         csrf,
         propose,
         again=lambda me, status, alert: _listings_page(request, me, status=status, alert=alert),
@@ -124,7 +123,9 @@ async def propose(
     )
 
 
-@router.post("/listings/{entry_id}/{step}", response_class=HTMLResponse, **PUBLIC)
+@router.post(
+    "/listings/{entry_id}/{step}", response_class=HTMLResponse, **staff_page(Scope.LISTS_WRITE)
+)
 async def take_step(
     request: Request,
     entry_id: DbId,
@@ -149,7 +150,6 @@ async def take_step(
 
     return await submitted(
         request,
-        Scope.LISTS_WRITE,
         csrf,
         run,
         again=lambda me, status, alert: _listings_page(request, me, status=status, alert=alert),
@@ -157,10 +157,10 @@ async def take_step(
     )
 
 
-@router.get("/listings/{entry_id}/{document}.pdf", **PUBLIC)
+@router.get("/listings/{entry_id}/{document}.pdf", **staff_page(Scope.LISTS_READ))
 async def document(request: Request, entry_id: DbId, document: str) -> Response:
     """The prior notice (with the repair notice) or the decision, as the person receives it."""
-    me = await guard(request, Scope.LISTS_READ)
+    me = await guard(request)
     if isinstance(me, Response):
         return me
     if document not in ("notice", "decision"):

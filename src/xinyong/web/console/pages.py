@@ -1,6 +1,7 @@
 """What every console page shares: the signed-in staff user, rendering in the request's
 language, the token each form carries, the guard that refuses (and audits) a page a role may not
-open, and CSV downloads whose cells a spreadsheet never runs as formulas.
+open (by the scope the page's route declares: `web/deps.py staff_page`), and CSV downloads whose
+cells a spreadsheet never runs as formulas.
 
 The session travels in its own HttpOnly, SameSite=Strict cookie (never the person's); a form that
 changes something also carries a token derived from that session (double submit).
@@ -30,7 +31,7 @@ from xinyong.domain.staff import StaffUser
 from xinyong.services import audit, staff
 from xinyong.web import forms, i18n
 from xinyong.web.console import reasons
-from xinyong.web.deps import platform_of
+from xinyong.web.deps import STAFF, STAFF_SCOPE, platform_of
 from xinyong.web.errors import status_of, where
 from xinyong.web.portal import messages, words
 
@@ -205,13 +206,27 @@ def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-async def guard(request: Request, scope: Scope) -> Staffer | Response:
-    """The signed-in user if their role holds `scope`; else the login page (nobody signed in)
-    or a refusal page, audited with the scope and the page."""
+def declared_scope(request: Request) -> Scope | None:
+    """The scope the request's route declares its user's role must hold (`staff_page`; None:
+    any signed-in staff user). A route that declares no staff access has no guard to ask for:
+    that is a mistake in the code, not the caller's."""
+    route = request.scope.get("route")
+    extra = getattr(route, "openapi_extra", None) or {}
+    if extra.get("x-access") != STAFF:
+        raise RuntimeError(f"{where(request)} calls the console's guard but is not a staff_page")
+    value = extra.get(STAFF_SCOPE)
+    return Scope(value) if value is not None else None
+
+
+async def guard(request: Request) -> Staffer | Response:
+    """The signed-in user if their role holds the scope the route declares (`declared_scope`);
+    else the login page (nobody signed in) or a refusal page, audited with the scope and the
+    page."""
+    scope = declared_scope(request)
     me = await staffer(request)
     if me is None:
         return to_login()
-    if not me.may(scope):
+    if scope is not None and not me.may(scope):
         platform = platform_of(request)
         await run_in_threadpool(
             staff.refuse_page, platform.uow(), me.caller, scope, request.url.path
@@ -261,7 +276,6 @@ Again = Callable[[Staffer, int, str], Response | Awaitable[Response]]
 
 async def submitted(
     request: Request,
-    scope: Scope,
     csrf: str,
     work: Callable[[Staffer], T],
     *,
@@ -269,11 +283,11 @@ async def submitted(
     then: Callable[[T], str | Response] | str,
     status: int | Callable[[DomainError], int] = 409,
 ) -> Response:
-    """What every console form does (`forms.submitted`), behind the guard (`scope`): a domain
-    error shows the form's page `again` with `status` and the error in the page's language
-    (`status` may depend on the error)."""
+    """What every console form does (`forms.submitted`), behind the guard (the scope its route
+    declares): a domain error shows the form's page `again` with `status` and the error in the
+    page's language (`status` may depend on the error)."""
     return await forms.submitted(
-        await guard(request, scope),
+        await guard(request),
         csrf,
         work,
         expired=lambda me: expired_form(request, me),
