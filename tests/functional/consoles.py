@@ -31,7 +31,13 @@ def form_token(html: str) -> str:
     return found.group(1)
 
 
-def add_user(client: TestClient, username: str, role: Role, department: str | None) -> str:
+def add_user(
+    client: TestClient,
+    username: str,
+    role: Role,
+    department: str | None,
+    also: tuple[Role, ...] = (),
+) -> str:
     """Create a staff user through the service (as the CLI does); their TOTP secret."""
     platform = client.app.state.platform  # type: ignore[attr-defined]
     new = staff.add_staff(
@@ -43,6 +49,7 @@ def add_user(client: TestClient, username: str, role: Role, department: str | No
         department=department,
         password=STAFF_PASSWORD,
         actor="test",
+        also=also,
     )
     return new.secret
 
@@ -53,10 +60,15 @@ def code_now(client: TestClient, secret: str) -> str:
 
 
 def sign_in(
-    client: TestClient, username: str, role: Role, department: str | None = None
+    client: TestClient,
+    username: str,
+    role: Role,
+    department: str | None = None,
+    also: tuple[Role, ...] = (),
 ) -> Console:
-    """Create a user and log in with password and code; the console's form token."""
-    secret = add_user(client, username, role, department)
+    """Create a user (with the department's other role `also`) and log in with password and
+    code; the console's form token."""
+    secret = add_user(client, username, role, department, also)
     first = client.post("/console/login", data={"username": username, "password": STAFF_PASSWORD})
     assert first.status_code == 200, first.text  # redirected to the code page
     assert "otpauth://totp/" in first.text

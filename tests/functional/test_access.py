@@ -1,4 +1,5 @@
-"""Access control, proved from the OpenAPI schema: every operation is public or needs one scope."""
+"""Access control, proved from the OpenAPI schema: every operation is public or needs one scope
+(a console page: a staff session whose role holds its scope, proved in test_console_access.py)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,12 @@ class Operation:
         return self.spec.get("x-access") == "public"
 
     @property
+    def is_staff(self) -> bool:
+        """A console page: a staff session whose role holds the scope it declares
+        (tests/functional/test_console_access.py proves it for every role)."""
+        return self.spec.get("x-access") == "staff"
+
+    @property
     def scope(self) -> Scope:
         [scope] = self.scopes
         return Scope(scope)
@@ -120,7 +127,7 @@ OPERATIONS = [
     for method, spec in item.items()
     if method in METHODS
 ]
-SCOPED = [op for op in OPERATIONS if not op.is_public]
+SCOPED = [op for op in OPERATIONS if not op.is_public and not op.is_staff]
 PUBLIC = [op for op in OPERATIONS if op.is_public]
 
 
@@ -194,9 +201,10 @@ def test_only_the_centre_registers_agency_staff_and_keeps_the_staff_blacklist() 
 
 @by_name(OPERATIONS)
 def test_every_operation_needs_exactly_one_scope_or_is_public(op: Operation) -> None:
-    if op.is_public:
-        assert op.scopes == [], f"{op.name} is public and also asks for {op.scopes}"
+    if op.is_public or op.is_staff:
+        assert op.scopes == [], f"{op.name} is {op.spec['x-access']} and also asks for {op.scopes}"
         assert "security" not in op.spec
+        assert op.path.startswith("/console") or not op.is_staff, f"{op.name}: staff, no console"
     else:
         assert len(op.spec.get("security", [])) == 1, f"{op.name}: {op.spec.get('security')}"
         assert len(op.scopes) == 1, f"{op.name} declares {op.scopes}"
