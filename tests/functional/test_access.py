@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests.factories import citizen_id, open_account, penalty_row
 from xinyong import bootstrap
 from xinyong.config import Settings
+from xinyong.db.audit import AuditEventRow
 from xinyong.domain.access import (
     AGENCY_ONLY_SCOPES,
     AGENCY_SCOPES,
@@ -22,6 +24,7 @@ from xinyong.domain.access import (
     Role,
     Scope,
 )
+from xinyong.domain.audit import EventTag
 from xinyong.domain.policy import Policy
 from xinyong.domain.rates import RateRules
 from xinyong.services import accounts, keys
@@ -254,16 +257,30 @@ def test_a_scoped_operation_refuses_a_caller_without_its_scope(
 
 @pytest.mark.parametrize("role", list(Role))
 def test_a_role_reaches_exactly_the_operations_of_its_scopes(
-    role: Role, client: TestClient, key_for: KeyFor
+    role: Role, client: TestClient, key_for: KeyFor, seeded: Callable[[], Any]
 ) -> None:
     holder = {Role.CREDIT_CENTRE: None, Role.CREDIT_AGENCY: AGENCY}.get(role, DEPARTMENT)
     headers = auth(key_for(ROLE_SCOPES[role], holder))
+    refused: list[tuple[str, str, str | None]] = []
     for op in SCOPED:
         response = op.call(client, headers)
         if op.scope in ROLE_SCOPES[role]:
             assert_allowed(response, op)
         else:
             assert_refused(response, 403, op)
+            refused.append((op.scope.value, op.path, holder))
+    # Every refusal for want of the scope is audited: the scope, the route's template (never
+    # the path, which may hold an id) and the key's department.
+    with seeded() as uow:
+        audited = [
+            (e.entity_id, e.data["route"], e.data["department"])
+            for e in uow.session.scalars(
+                select(AuditEventRow)
+                .where(AuditEventRow.tag == EventTag.SCOPE_REFUSED.value)
+                .order_by(AuditEventRow.id)
+            )
+        ]
+    assert audited == refused
 
 
 def test_a_revoked_key_is_refused_everywhere(

@@ -114,6 +114,8 @@ class EventTag(StrEnum):
     KEY_REFUSED = "api_key:refused"
     #: A console or portal form sent without its session's form token (forged or stale).
     FORM_REFUSED = "form:refused"
+    #: An API key (or a person's session) that authenticated but lacks the route's scope.
+    SCOPE_REFUSED = "api_key:scope_refused"
 
 
 @dataclass(frozen=True, slots=True)

@@ -132,6 +132,26 @@ def record_rate_limited(
         uow.commit()
 
 
+def record_scope_refused(
+    uow: UnitOfWork, *, actor: str, department: str | None, scope: str, route: str
+) -> None:
+    """Audit a call refused because its key (or the person's session) lacks the route's scope:
+    a refusal for want of a mandate. `route` is the route's template, never the path."""
+    with uow:
+        uow.audit.add(
+            AuditEvent(
+                EventTag.SCOPE_REFUSED,
+                actor,
+                "scope",
+                scope,
+                uow.now(),
+                reason="scope",
+                data={"department": department, "route": route},
+            )
+        )
+        uow.commit()
+
+
 def record_form_refused(
     uow: UnitOfWork, *, surface: str, page: str, actor: str, subject_id: int | None = None
 ) -> None:

@@ -19,7 +19,7 @@ from xinyong.domain.access import Scope
 from xinyong.domain.keys import ApiKey, split_key
 from xinyong.domain.policy import Policy
 from xinyong.domain.rates import Action, RateLimited, Who
-from xinyong.services import accounts, keys
+from xinyong.services import accounts, audit, keys
 from xinyong.services.ports import UnitOfWork
 from xinyong.web.throttle import Throttle, client_of, too_many
 
@@ -175,8 +175,25 @@ async def authorise(request: Request, scope: Scope, token: str | None) -> tuple[
         await _refused_token(request, throttle, token)
         raise HTTPException(401, "the API key is unknown, revoked or expired", challenge)
     if not key.allows(scope):
+        await run_in_threadpool(
+            audit.record_scope_refused,
+            platform.uow(),
+            actor=key.actor,
+            department=key.department,
+            scope=scope.value,
+            route=route_template(request),
+        )
         raise HTTPException(403, f"this key lacks the scope {scope.value}")
     return key, seq
+
+
+def route_template(request: Request) -> str:
+    """The request's path with each path parameter named, not given (`/api/v1/records/{id}`):
+    what an audit keeps of a refused call, never an identifier it carried. The matched route's
+    template names the path's last segments (a router's own prefix comes before it)."""
+    parts = request.url.path.split("/")
+    tail = getattr(request.scope.get("route"), "path", "").split("/")[1:]
+    return "/".join(parts[: max(len(parts) - len(tail), 0)] + tail)
 
 
 async def _refused_token(request: Request, throttle: Throttle, token: str) -> None:
