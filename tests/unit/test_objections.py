@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from tests.factories import penalty_row
+from tests.factories import debtor_row, penalty_row
 from tests.fakes import FakeUnitOfWork
 from tests.unit.helpers import authorised_query, court_listing, objected, on, submitted
 from xinyong.domain.audit import EventTag
@@ -19,7 +19,8 @@ from xinyong.domain.feed import FeedKind
 from xinyong.domain.lists import EntryState
 from xinyong.domain.objections import Extension, Objection, ObjectionStatus
 from xinyong.domain.policy import Policy
-from xinyong.domain.records import RecordStatus
+from xinyong.domain.records import Outcome, RecordStatus
+from xinyong.services import decided_lists
 from xinyong.services.evidence import CaseType
 from xinyong.services.objections import (
     decide_objection,
@@ -241,15 +242,16 @@ def test_deciding_a_decided_objection_is_a_conflict_and_nothing_is_committed(
     assert [e.tag for e in uow.committed.audit].count(EventTag.OBJECTION_DECIDED) == 1
 
 
-def test_stopping_a_records_display_ends_the_listing_resting_on_it(
+def test_stopping_a_records_display_ends_the_listing_resting_on_it_for_good(
     uow: FakeUnitOfWork, policy: Policy
 ) -> None:
-    stored, entry = court_listing(uow, policy)
+    row = debtor_row()
+    stored, entry = court_listing(uow, policy, row)
     objection = _object(uow, policy, stored)
     _forward(uow, policy, objection)
     _decide(uow, policy, objection, "stop_display", "BJ-HCOURT")
     with uow:
-        assert uow.records.get(stored.record.id).status is RecordStatus.EXPIRED
+        assert uow.records.get(stored.record.id).status is RecordStatus.CORRECTED
         ended = uow.entries.get(entry.id or 0, policy.list_types)
     assert (ended.state, ended.exit_ground, ended.exited_on) == (
         EntryState.EXITED,
@@ -257,6 +259,17 @@ def test_stopping_a_records_display_ends_the_listing_resting_on_it(
         TODAY,
     )
     assert ended.under_objection is False
+
+    # The court resubmits the document with a corrected obligation: the decision that stopped
+    # its display stands (an expiry would not); the record is not shown again, and the court's
+    # feed records no listing on it.
+    again = submitted(uow, policy, {**row, "obligation": "支付货款（已更正）"}, "BJ-HCOURT")
+    assert again.outcome is Outcome.UPDATED
+    with uow:
+        record = uow.records.get(stored.record.id)
+    assert record.status is RecordStatus.CORRECTED
+    assert not record.is_displayable_on(TODAY)
+    assert decided_lists.record_court_listings(uow, policy, actor="court-feed") == 0
 
 
 def test_the_mark_stays_while_another_objection_to_the_record_is_open(

@@ -612,7 +612,11 @@ def record(status: RecordStatus = RecordStatus.ACTIVE) -> CreditRecord:
 Move = Callable[[CreditRecord], None]
 MOVES: dict[str, tuple[Move, RecordStatus, RecordStatus]] = {
     "expire": (lambda r: r.expire(at=AT), RecordStatus.ACTIVE, RecordStatus.EXPIRED),
-    "stop_display": (lambda r: r.stop_display(at=AT), RecordStatus.ACTIVE, RecordStatus.EXPIRED),
+    "stop_display": (
+        lambda r: r.stop_display(at=AT),
+        RecordStatus.ACTIVE,
+        RecordStatus.CORRECTED,
+    ),
     "repair": (lambda r: r.repair(at=AT), RecordStatus.ACTIVE, RecordStatus.REPAIRED),
     "release": (lambda r: r.release(at=AT), RecordStatus.IDENTITY_HOLD, RecordStatus.ACTIVE),
 }

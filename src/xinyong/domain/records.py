@@ -45,7 +45,7 @@ class RecordStatus(StrEnum):
     IDENTITY_HOLD = (
         "identity_hold"  # the submitted identity conflicts with what is known; under review
     )
-    CORRECTED = "corrected"
+    CORRECTED = "corrected"  # its display stopped by an upheld objection, for good
     REVOKED = "revoked"
     REPAIRED = "repaired"
     EXPIRED = "expired"
@@ -403,8 +403,9 @@ class CreditRecord:
         self._move(RecordStatus.ACTIVE, RecordStatus.EXPIRED, at, "expire")
 
     def stop_display(self, *, at: datetime) -> None:
-        """Stop showing an active record before its period ends (an upheld objection)."""
-        self._move(RecordStatus.ACTIVE, RecordStatus.EXPIRED, at, "stop its display")
+        """Stop showing an active record before its period ends (an upheld objection): it is
+        `corrected`, which, unlike an expiry, a resubmission of its document does not undo."""
+        self._move(RecordStatus.ACTIVE, RecordStatus.CORRECTED, at, "stop its display")
 
     def repair(self, *, at: datetime) -> None:
         """A successful repair: no longer published, shared or used; kept in the archive."""

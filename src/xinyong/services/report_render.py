@@ -40,7 +40,7 @@ TERMS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
     "record_status": {
         "active": ("有效", "in effect"),
         "identity_hold": ("身份核对中", "identity under review"),
-        "corrected": ("已更正", "corrected"),
+        "corrected": ("经异议停止公示", "display stopped on objection"),
         "revoked": ("已撤销", "revoked"),
         "repaired": ("已修复", "repaired"),
         "expired": ("已届满", "expired"),

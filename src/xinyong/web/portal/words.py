@@ -16,7 +16,7 @@ def _(text: str) -> str:
 #: A record's state (domain/records.py RecordStatus).
 RECORD_STATUS = {
     "active": _("公示中"),
-    "corrected": _("已更正"),
+    "corrected": _("经异议停止公示"),
     "revoked": _("已撤销"),
     "repaired": _("已修复"),
     "expired": _("公示期满"),
