@@ -162,6 +162,14 @@ class ListType:
             return False
         return True
 
+    def grounded_by(
+        self, item_code: str, fields: Mapping[str, object], severity: str | None
+    ) -> bool:
+        """Whether a record, as it stands, grounds a listing on this list: of an item it rests
+        on, with a ground it names, and no lighter than its floor (a record varied below any of
+        these grounds it no more: docs/lists-and-measures.md, "What ends a listing")."""
+        return self.rests_on(item_code, fields) and not self.basis_too_light(severity)
+
     def ground_for_record(self, item_code: str, fields: Mapping[str, object]) -> Ground | None:
         """The ground a record makes, or None when this list names no ground by record field."""
         if self.source_items and item_code not in self.source_items:

@@ -149,9 +149,7 @@ def seed_listings(
 def _may_rest_on(list_type: ListType, record: CreditRecord) -> bool:
     """Whether a listing on `list_type` may rest on `record`: its item, its ground if any, and
     its severity class if the list sets a floor."""
-    return list_type.rests_on(record.item_code, record.fields) and not list_type.basis_too_light(
-        record.severity
-    )
+    return list_type.grounded_by(record.item_code, record.fields, record.severity)
 
 
 def _adults(
