@@ -815,6 +815,15 @@ class FakeListEntryRepository(_Repository):
             if row.source_record is not None and row.source_record in wanted
         }
 
+    def subjects_listed(self, subject_ids: Collection[int]) -> set[int]:
+        wanted = set(subject_ids)
+        open_states = (*IN_PROCEDURE, "published")
+        return {
+            row.values["subject_id"]
+            for row in self.store.entries.values()
+            if row.values["subject_id"] in wanted and row.values["state"] in open_states
+        }
+
     def live_of_lists(
         self,
         codes: Collection[str],

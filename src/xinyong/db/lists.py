@@ -311,6 +311,18 @@ class SqlListEntryRepository:
             )
         return found
 
+    def subjects_listed(self, subject_ids: Collection[int]) -> set[int]:
+        found: set[int] = set()
+        for part in in_chunks(sorted(subject_ids)):
+            found.update(
+                self.session.scalars(
+                    select(ListEntryRow.subject_id)
+                    .where(ListEntryRow.subject_id.in_(part), ListEntryRow.state.in_(_OPEN))
+                    .distinct()
+                )
+            )
+        return found
+
     def live_of_lists(
         self,
         codes: Collection[str],
@@ -335,6 +347,10 @@ class SqlListEntryRepository:
         if state:
             query = query.where(ListEntryRow.state == state)
         return int(self.session.scalar(query) or 0)
+
+
+#: The states of an entry a record may still ground: in its procedure or in force.
+_OPEN = [*IN_PROCEDURE, EntryState.PUBLISHED.value]
 
 
 def _in_procedure(department: str | None) -> list[ColumnElement[bool]]:

@@ -73,6 +73,11 @@ class ListEntryRepository(Protocol):
         """Which of these records already have an entry recorded from them."""
         ...
 
+    def subjects_listed(self, subject_ids: Collection[int]) -> set[int]:
+        """Which of these subjects have an entry in its procedure (proposed, noticed) or in
+        force (decided, published): those a changed record of theirs may have listings on."""
+        ...
+
     def live_of_lists(
         self,
         codes: Collection[str],
