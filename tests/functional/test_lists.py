@@ -28,6 +28,7 @@ from tests.functional.helpers import (
     assert_problem,
     auth,
     check,
+    feed,
     log_in,
     measures_for,
     propose_food_listing,
@@ -495,3 +496,76 @@ def test_a_record_a_court_listing_rests_on_stays_shown_when_its_department_corre
         stored = uow.records.get(record)
         assert stored.fields["obligation"] == "支付货款人民币三十一万元及利息"
         assert (stored.status.value, stored.display_ends) == ("active", None)
+
+
+def _resubmit(client: TestClient, headers: Headers, row: dict[str, object], path: str) -> None:
+    """The same document sent again, as one record or as a one-row CSV batch."""
+    if path == "record":
+        response = client.post("/api/v1/records", json=row, headers=headers)
+    else:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+        response = client.post(
+            "/api/v1/records/batch",
+            content=out.getvalue().encode(),
+            headers={**headers, "content-type": "text/csv"},
+        )
+    assert response.is_success, response.text
+
+
+def _decided_food_listing(
+    client: TestClient, amr: Headers, clock: Clock, row: dict[str, object]
+) -> int:
+    """A serious food-safety listing decided on the record `row` makes: its entry's id."""
+    record = submit(client, amr, row)
+    entry_id = propose_food_listing(client, amr, str(row["subject_id"]), record)
+    url = f"/api/v1/lists/entries/{entry_id}"
+    assert client.post(f"{url}/notice", headers=amr).status_code == 200
+    clock.advance(days=10)  # past the five working days of defence
+    decided = client.post(f"{url}/decision", json={"reasons": "查证属实"}, headers=amr)
+    assert decided.status_code == 200, decided.text
+    return entry_id
+
+
+@pytest.mark.parametrize("path", ["record", "batch"])
+def test_a_record_varied_below_its_lists_floor_ends_the_listing_and_tells_who_received_it(
+    client: TestClient, amr: Headers, permits: Headers, clock: Clock, path: str
+) -> None:
+    """docs/lists-and-measures.md, "What ends a listing": the department resends the penalty
+    with a fine of 5 000 instead of 80 000; the record is of general severity now, below
+    FOOD-DRUG-SERIOUS's floor, so the listing resting on it ends at once, as on a revocation."""
+    number = citizen_id(born=date(1972, 2, 2))
+    row = serious_penalty_row(subject_id=number)
+    entry_id = _decided_food_listing(client, amr, clock, row)
+    for _ in range(2):  # the licensing desk received the listing twice
+        measures = check(client, permits, number, "administrative_permit")["measures"]
+        assert "M-NO-COMMITMENT-ROUTE" in {m["code"] for m in measures}
+
+    _resubmit(client, amr, {**row, "fine_amount": "5000"}, path)
+
+    assert check(client, permits, number, "administrative_permit")["measures"] == []
+    entry = client.get(f"/api/v1/lists/entries/{entry_id}", headers=amr).json()
+    assert (entry["state"], entry["exit_ground"]) == ("exited", "revocation")
+    [told] = [i for i in feed(client, permits) if i["entity_type"] == "list_entry"]
+    assert (told["kind"], told["entity_id"]) == ("revoked", entry_id)
+    assert "FOOD-DRUG-SERIOUS" in told["detail"]
+    assert number not in told["detail"]
+
+
+def test_a_variation_that_still_grounds_the_listing_leaves_it_standing(
+    client: TestClient, amr: Headers, permits: Headers, clock: Clock
+) -> None:
+    number = citizen_id(born=date(1972, 3, 3))
+    row = serious_penalty_row(subject_id=number)
+    entry_id = _decided_food_listing(client, amr, clock, row)
+    check(client, permits, number, "administrative_permit")
+
+    _resubmit(client, amr, {**row, "fine_amount": "90000"}, "record")
+
+    measures = check(client, permits, number, "administrative_permit")["measures"]
+    assert "M-NO-COMMITMENT-ROUTE" in {m["code"] for m in measures}
+    entry = client.get(f"/api/v1/lists/entries/{entry_id}", headers=amr).json()
+    assert entry["state"] == "decided"
+    assert [i for i in feed(client, permits) if i["entity_type"] == "list_entry"] == []

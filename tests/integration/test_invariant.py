@@ -159,8 +159,8 @@ class Rec:
         """Whether the record (as it now stands) grounds a listing on this list."""
         if list_code == LICENCE:
             return self.fields["penalty_type"] == "licence_revocation"
-        if list_code == FOOD:
-            return self.item == "ADM-PEN-01"
+        if list_code == FOOD:  # a serious penalty: the list's floor (min_basis_severity)
+            return self.item == "ADM-PEN-01" and self.severity == "serious"
         return True
 
 
@@ -396,6 +396,10 @@ class Platform(RuleBasedStateMachine):
         row["subject_id"], row["subject_name"] = self.number_of(rec.owner), self.name_of(rec.owner)
         records.submit_record(self.new_uow(), self.policy, row, department=AMR, actor="clerk")
         rec.fields = row
+        for entry in self._entries(lambda e: e.record == rec.id and e.state != "ended"):
+            if not rec.makes(entry.list_code):  # varied away: it ends, as on a revocation
+                entry.state = "ended"
+                entry.ended_on = self.today if entry.decided_on is not None else None
 
     @precondition(lambda self: bool(self.records))
     @rule(data=st.data())

@@ -31,12 +31,14 @@ from xinyong.db.checks import ChangeRow
 from xinyong.db.lists import ListEntryRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.audit import EventTag
+from xinyong.domain.batches import BatchSource
 from xinyong.domain.calendar import Deadline
 from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound, OutsideMandate
 from xinyong.domain.list_proposals import AlreadyOnList
 from xinyong.domain.lists import EntryState, IllegalTransition, ListEntry, MinorNeverListed
 from xinyong.domain.policy import Policy
 from xinyong.services import decided_lists, expiry, list_proposals, lists
+from xinyong.services.batches import ingest_batch
 from xinyong.services.checks import Checker, run_check
 from xinyong.services.identity_reviews import resolve_identity_review
 from xinyong.services.records import Stored, revoke_record, submit_record
@@ -752,3 +754,128 @@ def test_a_railway_listing_restricts_tickets_only_once_its_public_notice_has_end
     assert tickets() == []
     clock.at = on(date(2026, 11, 12))
     assert tickets() == ["M-RAIL-TICKET-BAR"]
+
+
+# -- a record varied below what its listing rests on ---------------------------------------------
+
+
+def _vary(
+    make_uow: UowFactory, policy: Policy, row: dict[str, object], path: str, **changes: object
+) -> None:
+    """The same document resent with changed content, alone or in a batch beside another row."""
+    varied = {**row, **changes}
+    if path == "record":
+        _submit(make_uow, policy, varied)
+        return
+    rows = [serious_penalty_row(), varied]
+    ingest_batch(
+        make_uow(),
+        policy,
+        list(enumerate(rows, start=1)),
+        department="BJ-AMR",
+        actor="clerk-3",
+        source=BatchSource.API,
+    )
+
+
+def _decided_on(make_uow: UowFactory, policy: Policy, row: dict[str, object]) -> tuple[int, str]:
+    """A FOOD-DRUG-SERIOUS listing decided on the record `row` makes: its id and the number."""
+    stored = _submit(make_uow, policy, row)
+    entry_id = _propose(make_uow, policy, stored)
+    lists.serve_notice(make_uow(), policy, entry_id, department="BJ-AMR", actor="amr-clerk")
+    return entry_id, stored.subject_number
+
+
+@pytest.mark.parametrize("path", ["record", "batch"])
+def test_a_record_varied_below_the_lists_floor_ends_the_listing_resting_on_it(
+    seeded: UowFactory, policy: Policy, clock: Clock, checker: Checker, path: str
+) -> None:
+    clock.at = on(NOTICE_DAY)
+    row = serious_penalty_row()
+    entry_id, number = _decided_on(seeded, policy, row)
+    clock.at = on(NEXT_WORKING_DAY)
+    _decide(seeded, policy, entry_id)
+    _, before = run_check(
+        seeded(), checker, number, "administrative_permit", department=None, actor="t"
+    )
+    assert "M-NO-COMMITMENT-ROUTE" in {h.measure.code for h in before.hits}
+    changes = _count(seeded, ChangeRow)
+
+    _vary(seeded, policy, row, path, fine_amount="5000")  # general severity now
+
+    _, after = run_check(
+        seeded(), checker, number, "administrative_permit", department=None, actor="t"
+    )
+    assert after.hits == []
+    entry = lists.get_entry(seeded(), policy, entry_id, department=None, actor="test").entry
+    assert (entry.state, entry.exit_ground) == (EntryState.EXITED, "revocation")
+    assert entry.exited_on == NEXT_WORKING_DAY
+    assert _count(seeded, ChangeRow) > changes
+    assert _trail(seeded, entry_id)[-1] == (EventTag.LISTING_BASIS_LOST.value, "clerk-3")
+
+
+def test_a_variation_that_still_grounds_the_listing_changes_nothing(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    clock.at = on(NOTICE_DAY)
+    row = serious_penalty_row()
+    entry_id, _ = _decided_on(seeded, policy, row)
+    clock.at = on(NEXT_WORKING_DAY)
+    _decide(seeded, policy, entry_id)
+
+    _vary(seeded, policy, row, "batch", fine_amount="120000")
+
+    entry = lists.get_entry(seeded(), policy, entry_id, department=None, actor="test").entry
+    assert entry.state is EntryState.DECIDED
+    assert _trail(seeded, entry_id)[-1] == (EventTag.LISTING_DECIDED.value, "amr-head")
+
+
+def test_an_open_proposal_on_a_record_varied_below_the_floor_is_withdrawn(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    """As on a revocation: the proposal is withdrawn, and can no longer be decided."""
+    clock.at = on(NOTICE_DAY)
+    row = serious_penalty_row()
+    entry_id, _ = _decided_on(seeded, policy, row)  # noticed, not decided
+
+    _vary(seeded, policy, row, "record", fine_amount="5000")
+
+    entry = lists.get_entry(seeded(), policy, entry_id, department=None, actor="test").entry
+    assert entry.state is EntryState.WITHDRAWN
+    clock.at = on(NEXT_WORKING_DAY)
+    with pytest.raises(Conflict):
+        _decide(seeded, policy, entry_id)
+
+
+def test_a_proposal_stands_on_its_other_record_while_that_one_still_grounds_it(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    clock.at = on(NOTICE_DAY)
+    first = serious_penalty_row()
+    stored = _submit(seeded, policy, first)
+    second = serious_penalty_row(subject_id=stored.subject_number)
+    other = _submit(seeded, policy, second)
+    entry_id = _propose(seeded, policy, stored, basis_records=[stored.record.id, other.record.id])
+
+    _vary(seeded, policy, first, "record", fine_amount="5000")
+    entry = lists.get_entry(seeded(), policy, entry_id, department=None, actor="test").entry
+    assert entry.state is EntryState.PROPOSED
+
+    _vary(seeded, policy, second, "record", fine_amount="4000")
+    entry = lists.get_entry(seeded(), policy, entry_id, department=None, actor="test").entry
+    assert entry.state is EntryState.WITHDRAWN
+
+
+def test_a_court_record_varied_to_another_penalty_ends_the_listing_recorded_from_it(
+    seeded: UowFactory, policy: Policy, checker: Checker
+) -> None:
+    """FOOD-LICENCE-REVOKED rests only on a licence revocation (its ground field): the same
+    decision resent as a fine no longer grounds the listing recorded from it."""
+    row = penalty_row(**LICENCE_REVOKED)
+    stored = _submit(seeded, policy, row)
+    entry_id = _record_revocation_listing(seeded, policy, stored.subject_number)
+
+    _vary(seeded, policy, row, "record", penalty_type="fine", fine_amount="80000")
+
+    entry = lists.get_entry(seeded(), policy, entry_id, department=None, actor="test").entry
+    assert (entry.state, entry.exit_ground) == (EntryState.EXITED, "revocation")

@@ -3,18 +3,21 @@ record goes (revoked, varied away, its display stopped, repaired)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 
 from xinyong.domain.audit import AuditEvent, EventTag
-from xinyong.domain.calendar import business_date
+from xinyong.domain.calendar import add_working_days, business_date
 from xinyong.domain.errors import Conflict, NotAllowed, NotFound
 from xinyong.domain.exchange import EventKind
-from xinyong.domain.list_types import Decider
+from xinyong.domain.feed import FeedKind
+from xinyong.domain.list_types import Decider, ListType
 from xinyong.domain.lists import BASIS_REVOKED, BASIS_WITHHELD, EntryState, ListEntry
 from xinyong.domain.periods import assess, held_display
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus
+from xinyong.services.feed import Notice, key_of
 from xinyong.services.lists import audit_entry, changed
 from xinyong.services.outbound import queue_record
 
@@ -68,18 +71,24 @@ def end_listings_resting_on(
     today: date,
     actor: str,
     ground: str = BASIS_REVOKED,
+    varied: bool = False,
 ) -> list[ListEntry]:
-    """The record no longer grounds anything (revoked, varied away, display stopped): every
+    """The record no longer grounds anything (revoked, withheld, display stopped): every
     listing resting on it alone ends today, and every proposal resting on it alone is withdrawn.
-    A listing that rests on other records too, still displayable, stands on those.
+    A listing that rests on other records too, still displayable and grounding its list, stands
+    on those. `varied`: the record was replaced by a changed version, and grounds no more only
+    the lists it no longer meets (`ListType.grounded_by`); the listings on the others stand.
 
     Returns the entries that ended or were withdrawn; the change log moves for each, so the next
     check no longer returns their measures (docs/domain.md §7).
     """
     ended: list[ListEntry] = []
     for entry in entries_resting_on(uow, policy, record):
+        kind = entry.list_type
+        if varied and kind.grounded_by(record.item_code, record.fields, record.severity):
+            continue
         others = [r for r in entry.basis_records if r != record.id]
-        if others and any(_still_grounds(uow, r, today) for r in others):
+        if others and any(_still_grounds(uow, kind, r, today) for r in others):
             continue
         if entry.state in (EntryState.DECIDED, EntryState.PUBLISHED):
             entry.lose_basis(on=today, ground=ground)
@@ -113,11 +122,51 @@ def restore_listings_on(
     return restored
 
 
-def _still_grounds(uow: UnitOfWork, record_id: int, today: date) -> bool:
+def _still_grounds(uow: UnitOfWork, list_type: ListType, record_id: int, today: date) -> bool:
     try:
-        return uow.records.get(record_id).is_displayable_on(today)
+        record = uow.records.get(record_id)
     except NotFound:  # deleted after its retention
         return False
+    return record.is_displayable_on(today) and list_type.grounded_by(
+        record.item_code, record.fields, record.severity
+    )
+
+
+def end_listings_varied_away(
+    uow: UnitOfWork, policy: Policy, replaced: Mapping[int, int], *, actor: str
+) -> list[Notice]:
+    """Records a resubmission replaced with a changed version (record id: subject id): every
+    listing resting on one that its list's rules no longer let it ground (an item or ground the
+    list does not name, a severity below its floor) ends today on the revocation ground, and
+    every such proposal is withdrawn, as when the record is revoked (`end_listings_resting_on`).
+    Returns what each party that received an ended listing is told: withdraw it within the
+    policy's working days. One query for all of them; a record is read only when its subject
+    has a listing in its procedure or in force."""
+    listed = uow.entries.subjects_listed(set(replaced.values())) if replaced else set()
+    today = business_date(uow.now())
+    due = add_working_days(today, policy.periods.withdraw_working_days).day
+    notices: list[Notice] = []
+    for record_id, subject_id in sorted(replaced.items()):
+        if subject_id not in listed:
+            continue
+        record = uow.records.get(record_id)
+        ended = end_listings_resting_on(uow, policy, record, today=today, actor=actor, varied=True)
+        key = key_of(uow.subjects.get(subject_id)) if ended else 0
+        document = f"{record.item_code} {record.document_number}"
+        notices += [
+            Notice(
+                key,
+                FeedKind.REVOKED,
+                "list_entry",
+                entry.id or 0,
+                f"{entry.list_type.code} listing ended: {document}, which it rested on, was"
+                f" varied and grounds it no more; withdraw every copy by {due.isoformat()}",
+                due,
+                subject_id,
+            )
+            for entry in ended
+        ]
+    return notices
 
 
 def hold_record_display(
@@ -202,8 +251,9 @@ def _day(raw: object) -> date | None:
 
 
 def require_live_basis(uow: UnitOfWork, entry: ListEntry, today: date) -> None:
-    """Refuse to decide a listing none of whose records grounds anything today: each was
-    revoked, repaired, corrected, withheld or is past its display period since the proposal."""
+    """Refuse to decide a listing none of whose records grounds it today: each was revoked,
+    repaired, corrected, withheld, varied below what the list rests on, or is past its display
+    period since the proposal."""
     if not entry.basis_records:
         return
     dead: list[str] = []
@@ -213,10 +263,13 @@ def require_live_basis(uow: UnitOfWork, entry: ListEntry, today: date) -> None:
         except NotFound:
             dead.append(f"record {record_id} was deleted")
             continue
-        if record.is_displayable_on(today):
+        grounds = entry.list_type.grounded_by(record.item_code, record.fields, record.severity)
+        if record.is_displayable_on(today) and grounds:
             return
         why = record.status.value
-        if record.status is RecordStatus.ACTIVE:
+        if not grounds:
+            why = f"varied and grounds {entry.list_type.code} no more"
+        elif record.status is RecordStatus.ACTIVE:
             why = f"past its display period, which ended on {record.display_ends}"
         dead.append(f"record {record_id} is {why}")
     raise Conflict(

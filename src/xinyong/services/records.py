@@ -32,7 +32,11 @@ from xinyong.services.feed import Notice, key_of, notify, notify_many
 from xinyong.services.identity_reviews import (
     resolve_identity_review as resolve_identity_review,  # its callers import it from here
 )
-from xinyong.services.list_bases import end_listings_resting_on, hold_listed_record
+from xinyong.services.list_bases import (
+    end_listings_resting_on,
+    end_listings_varied_away,
+    hold_listed_record,
+)
 from xinyong.services.lists import lose_clean_status
 from xinyong.services.record_holds import (
     flag_region,
@@ -164,10 +168,10 @@ class ChunkResult:
     #: person, or with a conflicting identity): they ground nothing while the review is open,
     #: so the listings resting on them end (`settle_chunk`).
     withheld: list[int] = field(default_factory=list)
-    #: Stored records this chunk replaced with a changed version: their display is computed
-    #: again from their own period, so a listing decided on one must hold it again
-    #: (`settle_chunk`).
-    replaced: list[int] = field(default_factory=list)
+    #: Stored records this chunk replaced with a changed version, each with its subject: the
+    #: listings on one it grounds no more end, and its display is computed again from its own
+    #: period, so a listing decided on one must hold it again (`settle_chunk`).
+    replaced: dict[int, int] = field(default_factory=dict)
     #: What each of `replaced` tells the parties that received its earlier version
     #: (`settle_chunk`).
     corrections: list[Notice] = field(default_factory=list)
@@ -289,7 +293,7 @@ def store_submissions(
         record = NewRecord(s, subject.id, status, batch_id)
         changed.append((state.id, record))
         waiting.add(key)
-        result.replaced.append(state.id)
+        result.replaced[state.id] = subject.id
         result.corrections.append(_correction(s, state.id, subject))
         outgoing.append((s, status, EventKind.RECORD_UPDATED))
         states[key] = StoredState(state.id, s.content_hash, status, subject.id)
@@ -329,12 +333,14 @@ def settle_chunk(uow: UnitOfWork, policy: Policy, result: ChunkResult, *, actor:
 
     - A record withheld for an identity review grounds nothing, so the listings resting on it
       end: no check may return a measure resting on it (docs/invariant.md).
-    - A record replaced with a corrected version had its display computed again from its own
-      period: a listing a court or another authority decided on it holds it shown again.
+    - A record replaced with a changed version no longer grounds the listings whose list's rules
+      it now fails (`end_listings_varied_away`): they end as on a revocation. It had its display
+      computed again from its own period: a listing decided on it holds it shown again.
     - A person with a new negative record loses a derived good-credit status.
     - Every party that received a replaced record's earlier version is told it was corrected,
       and each agency among them acknowledges it within the policy's working days, as for a
-      correction decided on an objection; every party that received a withheld record, or a
+      correction decided on an objection; every party that received a listing that ended with
+      a change is told to withdraw it; every party that received a withheld record, or a
       listing that ended with it, is told it is held (`identity_hold`, asking nothing back):
       all in one read of the query log for the chunk.
     """
@@ -346,13 +352,14 @@ def settle_chunk(uow: UnitOfWork, policy: Policy, result: ChunkResult, *, actor:
             uow, policy, record, today=today, actor=actor, ground=BASIS_WITHHELD
         )
         held.append((record, ended))
+    varied = end_listings_varied_away(uow, policy, result.replaced, actor=actor)
     if result.replaced:
         for record_id in sorted(uow.entries.linked_records(result.replaced)):
             hold_listed_record(uow, policy, record_id, actor=actor)
     lose_clean_status(uow, policy, result.negative_subjects, NEW_NEGATIVE_RECORD, actor=actor)
     # A document changed twice in one chunk is one correction for its recipients.
     once = list({n.entity_id: n for n in result.corrections}.values())
-    once += identity_notices(uow, FeedKind.IDENTITY_HOLD, held)
+    once += varied + identity_notices(uow, FeedKind.IDENTITY_HOLD, held)
     notify_many(uow, once, acknowledgements=policy.acknowledgements)
 
 
