@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import citizen_id, debtor_row, open_account, penalty_row
+from tests.factories import citizen_id, debtor_row, open_account, penalty_row, volunteer_row
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import upgrade
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
@@ -58,20 +58,6 @@ class Site:
     debtor: str  # a person on the court's published list
     newcomer: str  # a person with a record and no account yet
     listed: str  # a person with a listing in its notice window and a volunteer honour
-
-
-def _honour_row(number: str) -> dict[str, object]:
-    return {
-        "item": "HON-VOL-01",
-        "document_number": "京民表〔2026〕00017号",
-        "subject_id": number,
-        "subject_name": "张志愿",
-        "decision_date": "2026-10-15",
-        "authority_name": "北京市民政局",
-        "authority_uscc": "1111000000002108XF",
-        "honour_title": "优秀志愿者",
-        "level": "municipal",
-    }
 
 
 def _history(url: str) -> tuple[str, str, str]:
@@ -120,7 +106,9 @@ def _history(url: str) -> tuple[str, str, str]:
         actor="amr",
     )
     listing.serve_notice(uow(), policy, proposal.entry.id or 0, department="BJ-AMR", actor="amr")
-    submit_record(uow(), policy, _honour_row(listed), department="BJ-CIVIL", actor="civil")
+    submit_record(
+        uow(), policy, volunteer_row(subject_id=listed), department="BJ-CIVIL", actor="civil"
+    )
     decided_lists.record_decided(
         uow(),
         policy,

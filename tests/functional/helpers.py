@@ -252,12 +252,21 @@ def words(text: str) -> str:
 
 def propose_food_listing(client: TestClient, headers: Headers, number: str, record: int) -> int:
     """A serious food-safety listing proposed about `number` on `record`; the entry's id."""
+    return propose_listing(
+        client, headers, number, record, "FOOD-DRUG-SERIOUS", "sold food past its date, repeatedly"
+    )
+
+
+def propose_listing(
+    client: TestClient, headers: Headers, number: str, record: int, list_type: str, grounds: str
+) -> int:
+    """A listing on `list_type` proposed about `number` on `record`; the entry's id."""
     proposed = client.post(
         "/api/v1/lists/proposals",
         json={
-            "list_type": "FOOD-DRUG-SERIOUS",
+            "list_type": list_type,
             "subject": number,
-            "grounds": "sold food past its date, repeatedly",
+            "grounds": grounds,
             "basis_records": [record],
         },
         headers=headers,

@@ -20,6 +20,7 @@ from tests.factories import (
     penalty_row,
     serious_penalty_row,
     tax_violation_row,
+    volunteer_row,
 )
 from tests.functional.helpers import (
     Headers,
@@ -318,17 +319,7 @@ def test_the_person_refuses_a_volunteer_honour_and_its_rewards_stop_at_once(
     submit(
         client,
         civil,
-        {
-            "item": "HON-VOL-01",
-            "document_number": "京民表〔2026〕00017号",
-            "subject_id": number,
-            "subject_name": "张志愿",
-            "decision_date": "2026-10-15",
-            "authority_name": "北京市民政局",
-            "authority_uscc": "1111000000002108XF",
-            "honour_title": "优秀志愿者",
-            "level": "municipal",
-        },
+        volunteer_row(subject_id=number),
     )
     person = sign_up(client, number, "张志愿")
     listed = record_listing(client, civil, number, "GOOD-VOLUNTEER")

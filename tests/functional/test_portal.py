@@ -12,7 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Clock
-from tests.factories import citizen_id, debtor_row, penalty_row, rail_row, serious_penalty_row
+from tests.factories import (
+    citizen_id,
+    debtor_row,
+    penalty_row,
+    rail_row,
+    serious_penalty_row,
+    volunteer_row,
+)
 from tests.functional.conftest import KeyFor
 from tests.functional.helpers import (
     AGENCY,
@@ -21,6 +28,7 @@ from tests.functional.helpers import (
     agency_query,
     auth,
     propose_food_listing,
+    propose_listing,
     record_listing,
     register,
     submit,
@@ -399,7 +407,7 @@ def test_a_defence_within_the_window_and_a_refused_honour_from_the_lists_page(
     record = submit(client, amr, serious_penalty_row(subject_id=number, subject_name="张志愿"))
     proposed = propose_food_listing(client, amr, number, record)
     client.post(f"/api/v1/lists/entries/{proposed}/notice", headers=amr)
-    submit(client, civil, _honour_row(number))
+    submit(client, civil, volunteer_row(subject_id=number))
     honour = record_listing(client, civil, number, "GOOD-VOLUNTEER").json()["id"]
     token = person(client, number, "张志愿")
 
@@ -426,20 +434,6 @@ def test_a_defence_within_the_window_and_a_refused_honour_from_the_lists_page(
     )
     assert late.status_code == 422
     assert "陈述申辩期限已于 2026年11月27日 届满。" in late.text
-
-
-def _honour_row(number: str) -> dict[str, object]:
-    return {
-        "item": "HON-VOL-01",
-        "document_number": "京民表〔2026〕00017号",
-        "subject_id": number,
-        "subject_name": "张志愿",
-        "decision_date": "2026-10-15",
-        "authority_name": "北京市民政局",
-        "authority_uscc": "1111000000002108XF",
-        "honour_title": "优秀志愿者",
-        "level": "municipal",
-    }
 
 
 def test_authorisations_name_a_published_purpose_and_are_revoked_from_the_page(
@@ -625,18 +619,7 @@ def test_a_railway_listing_in_its_public_notice_is_shown_and_open_to_objection(
             occurred_on="2026-11-14",
         ),
     )
-    proposed = client.post(
-        "/api/v1/lists/proposals",
-        json={
-            "list_type": "RAIL-SERIOUS",
-            "subject": number,
-            "grounds": "在动车组列车上吸烟",
-            "basis_records": [record],
-        },
-        headers=rail,
-    )
-    assert proposed.status_code == 201, proposed.text
-    entry = proposed.json()["id"]
+    entry = propose_listing(client, rail, number, record, "RAIL-SERIOUS", "在动车组列车上吸烟")
     assert client.post(f"/api/v1/lists/entries/{entry}/notice", headers=rail).status_code == 200
     clock.advance(days=10)  # Monday 30 November, after the five working days of defence
     decided = client.post(

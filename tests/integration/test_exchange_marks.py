@@ -68,6 +68,20 @@ def object_at_origin(bj: Platform, policy: Policy, stored: Stored) -> Objection:
     )
 
 
+def object_to_listing(uow: Platform, policy: Policy, subject_id: int, entry_id: int) -> Objection:
+    """The person objects to a listing itself (not to a record under it) on the node `uow`."""
+    return objections.file_objection(
+        uow(),
+        policy,
+        subject_id=subject_id,
+        record_id=None,
+        entry_id=entry_id,
+        ground="error_or_omission",
+        reasons="名单有误",
+        actor="account:1",
+    )
+
+
 def reject_at_origin(bj: Platform, policy: Policy, objection: Objection) -> None:
     objection_id = objection.id or 0
     objections.forward_objection(bj(), policy, objection_id, department=None, actor="centre")
@@ -198,16 +212,7 @@ def test_an_objection_to_a_peers_listing_tells_who_received_its_copy_here_once(
 
     # The person objects at the origin to the listing itself: the airline that received its copy
     # here is told once; the agency, which received the record only, is not told.
-    objection = objections.file_objection(
-        bj(),
-        policy,
-        subject_id=stored.record.subject_id,
-        record_id=None,
-        entry_id=listing,
-        ground="error_or_omission",
-        reasons="名单有误",
-        actor="account:1",
-    )
+    objection = object_to_listing(bj, policy, stored.record.subject_id, listing)
     assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
     with cn() as u:
         assert u.entries.get(copy, policy.list_types).under_objection
@@ -258,29 +263,11 @@ def test_an_objection_here_to_a_peers_listing_keeps_its_copy_marked_whatever_the
         here = u.subjects.get_by_number(stored.subject_number)
     assert here is not None
     assert here.id is not None
-    objections.file_objection(
-        cn(),
-        policy,
-        subject_id=here.id,
-        record_id=None,
-        entry_id=copy,
-        ground="error_or_omission",
-        reasons="名单有误",
-        actor="account:9",
-    )
+    object_to_listing(cn, policy, here.id, copy)
 
     # The origin marks its listing for an objection there and lifts the mark on its decision:
     # the copy here stays marked, for the objection here is still open.
-    rejected = objections.file_objection(
-        bj(),
-        policy,
-        subject_id=stored.record.subject_id,
-        record_id=None,
-        entry_id=listing,
-        ground="error_or_omission",
-        reasons="名单有误",
-        actor="account:1",
-    )
+    rejected = object_to_listing(bj, policy, stored.record.subject_id, listing)
     assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
     reject_at_origin(bj, policy, rejected)
     assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
