@@ -69,6 +69,12 @@ class MinorNeverListed(NotAllowed):
         super().__init__("minors are never listed")
 
 
+def is_minor(age: int | None, age_of_majority: int) -> bool:
+    """The one test of "minors are never listed" (docs/domain.md §3): under the policy's age of
+    majority; an unknown age (an organisation, a number without a birth date) refuses nothing."""
+    return age is not None and age < age_of_majority
+
+
 @dataclass(slots=True)
 class ListEntry:
     """One subject on one list, and where its procedure stands."""
@@ -323,7 +329,7 @@ def propose_listing(
         raise NotAllowed(
             f"{list_type.code} is decided by {list_type.decided_by.in_words}; record its decision"
         )
-    if subject_age is not None and subject_age < age_of_majority:
+    if is_minor(subject_age, age_of_majority):
         raise MinorNeverListed
     if not list_type.legal_basis:
         raise NotAllowed(f"{list_type.code} has no legal basis")
@@ -364,7 +370,7 @@ def record_decided_listing(
     """
     if list_type.decided_by is Decider.PLATFORM:
         raise NotAllowed(f"{list_type.code} is run by the platform's procedure; propose it instead")
-    if subject_age is not None and subject_age < age_of_majority:
+    if is_minor(subject_age, age_of_majority):
         raise MinorNeverListed
     entry = ListEntry(
         id=None,
@@ -447,7 +453,7 @@ def is_clean(
     unrevoked record was in display on any day of the window (`negative_shown`:
     `shown_between` any of them, from `clean_since(day, years)` to `day`), and no serious or
     key-supervision listing is in force today."""
-    if subject_age is not None and subject_age < age_of_majority:
+    if is_minor(subject_age, age_of_majority):
         return False
     start = clean_since(day, years)
     if known_since is None or known_since > start or serious_or_key_in_force:
@@ -468,7 +474,7 @@ def derive_clean_status(
     never for a minor: `subject_age` is their age on `on`)."""
     if not list_type.derived:
         raise NotAllowed(f"{list_type.code} is not a derived status")
-    if subject_age is not None and subject_age < age_of_majority:
+    if is_minor(subject_age, age_of_majority):
         raise MinorNeverListed
     return ListEntry(
         id=None,

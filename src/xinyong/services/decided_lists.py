@@ -11,7 +11,13 @@ from xinyong.domain.audit import EventTag
 from xinyong.domain.calendar import add_working_days, business_date
 from xinyong.domain.errors import Invalid, OutsideMandate
 from xinyong.domain.exchange import EventKind
-from xinyong.domain.lists import Decider, ListType, record_decided_listing, require_decider
+from xinyong.domain.lists import (
+    Decider,
+    ListType,
+    is_minor,
+    record_decided_listing,
+    require_decider,
+)
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, conduct_date
 from xinyong.services.audit import mandate_refusals_audited, misroutes_audited
@@ -145,7 +151,7 @@ def record_court_listings(uow: UnitOfWork, policy: Policy, *, actor: str) -> int
                     continue
                 subject = uow.subjects.get(record.subject_id)
                 age = subject.age_on(conduct_date(record))
-                if age is not None and age < policy.periods.age_of_majority:
+                if is_minor(age, policy.periods.age_of_majority):
                     continue  # never listed; the record itself was refused at acceptance anyway
                 ground = list_type.ground_for_record(record.item_code, record.fields)
                 entry = record_decided_listing(

@@ -19,7 +19,7 @@ from xinyong.domain.list_proposals import (
     require_heavy_basis,
     require_proposer,
 )
-from xinyong.domain.lists import ListEntry, MinorNeverListed, propose_listing
+from xinyong.domain.lists import ListEntry, MinorNeverListed, is_minor, propose_listing
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus, conduct_date
 from xinyong.services.audit import mandate_refusals_audited
@@ -72,7 +72,7 @@ def propose(
         # The age at the conduct decides, not the age today: conduct at 17 never grounds a
         # listing, however old the person is when it is proposed.
         youngest = subject.age_on(min(conduct_date(r) for r in records))
-        if youngest is not None and youngest < policy.periods.age_of_majority:
+        if is_minor(youngest, policy.periods.age_of_majority):
             raise MinorNeverListed
         made = {list_type.ground_for_record(r.item_code, r.fields) for r in records}
         if len(made) > 1:
