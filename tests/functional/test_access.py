@@ -1,5 +1,6 @@
 """Access control, proved from the OpenAPI schema: every operation is public or needs one scope
-(a console page: a staff session whose role holds its scope, proved in test_console_access.py)."""
+(a console page: a staff session whose role holds its scope, proved in test_console_access.py;
+a person's portal page: the person's session, proved in test_portal_access.py)."""
 
 from __future__ import annotations
 
@@ -73,6 +74,17 @@ class Operation:
         return self.spec.get("x-access") == "staff"
 
     @property
+    def is_person(self) -> bool:
+        """A person's portal page: the signed-in person's session
+        (tests/functional/test_portal_access.py proves it for every kind of caller)."""
+        return self.spec.get("x-access") == "person"
+
+    @property
+    def is_page(self) -> bool:
+        """A page for someone signed in on a surface (a console, the portal), not an API key."""
+        return self.is_staff or self.is_person
+
+    @property
     def scope(self) -> Scope:
         [scope] = self.scopes
         return Scope(scope)
@@ -130,7 +142,7 @@ OPERATIONS = [
     for method, spec in item.items()
     if method in METHODS
 ]
-SCOPED = [op for op in OPERATIONS if not op.is_public and not op.is_staff]
+SCOPED = [op for op in OPERATIONS if not op.is_public and not op.is_page]
 PUBLIC = [op for op in OPERATIONS if op.is_public]
 
 
@@ -204,10 +216,11 @@ def test_only_the_centre_registers_agency_staff_and_keeps_the_staff_blacklist() 
 
 @by_name(OPERATIONS)
 def test_every_operation_needs_exactly_one_scope_or_is_public(op: Operation) -> None:
-    if op.is_public or op.is_staff:
+    if op.is_public or op.is_page:
         assert op.scopes == [], f"{op.name} is {op.spec['x-access']} and also asks for {op.scopes}"
         assert "security" not in op.spec
         assert op.path.startswith("/console") or not op.is_staff, f"{op.name}: staff, no console"
+        assert op.path.startswith("/portal/me") or not op.is_person, f"{op.name}: no person's"
     else:
         assert len(op.spec.get("security", [])) == 1, f"{op.name}: {op.spec.get('security')}"
         assert len(op.scopes) == 1, f"{op.name} declares {op.scopes}"

@@ -111,8 +111,8 @@ def _probes(op: Operation, value: str) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _headers_for(op: Operation, key_for: KeyFor, session: str) -> dict[str, str]:
-    if op.is_public or op.is_staff:
-        return {}  # a console page: nobody signed in (its fields are validated first)
+    if op.is_public or op.is_page:
+        return {}  # a console's or a person's page: nobody signed in (fields are checked first)
     if op.scope is Scope.ME:
         return auth(session)
     if op.scope in CENTRE_SCOPES:

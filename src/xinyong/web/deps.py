@@ -235,7 +235,7 @@ def bearer_token(request: Request) -> str | None:
 
 
 #: Route keyword arguments declaring a route open to everyone (the only alternative to a scope,
-#: but for a console page: `staff_page`).
+#: but for a console page, `staff_page`, and a person's portal page, `person_page`).
 PUBLIC: dict[str, Any] = {"openapi_extra": {"x-access": "public"}}
 
 #: What a console page declares as `x-access`: a signed-in staff user (their session cookie).
@@ -253,6 +253,19 @@ def staff_page(scope: Scope | None) -> dict[str, Any]:
     if scope is not None:
         extra[STAFF_SCOPE] = scope.value
     return {"openapi_extra": extra}
+
+
+#: What a portal page of the signed-in person declares as `x-access`: their session cookie.
+PERSON = "person"
+
+
+def person_page() -> dict[str, Any]:
+    """Route keyword arguments declaring a portal page for the signed-in person alone (their own
+    file, cases, rights). The portal's guard (`web/portal/pages.py guard`) asks for a person's
+    session only on a route that declares it, and a test walks the app's routes and proves who
+    may reach each page: nobody signed in is sent to log in, a person reaches only their own
+    file, a staff user or an API key is nobody here."""
+    return {"openapi_extra": {"x-access": PERSON}}
 
 
 def department_of(key: ApiKey) -> str:

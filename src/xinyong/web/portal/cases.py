@@ -19,18 +19,17 @@ from xinyong.services.ports import UnitOfWork
 from xinyong.services.reports import read_own_file
 from xinyong.web import i18n
 from xinyong.web.api.v1.objections import MAX_EVIDENCE_BYTES
-from xinyong.web.deps import PUBLIC, DbId, PolicyDep, TodayDep, UowDep
+from xinyong.web.deps import DbId, PolicyDep, TodayDep, UowDep, person_page
 from xinyong.web.portal import messages
 from xinyong.web.portal.pages import (
     PortalRoute,
     Problems,
     Visitor,
+    guard,
     language,
     page,
     problems_of,
     submitted,
-    to_login,
-    visitor,
     withheld,
 )
 
@@ -46,14 +45,14 @@ def _items(uow: UnitOfWork, policy: Policy, subject_id: int) -> dict[int, tuple[
     return {r.id: (r.item_name_zh, r.item_name_en) for r in data.records}
 
 
-@router.get("/me/objections", response_class=HTMLResponse, **PUBLIC)
+@router.get("/me/objections", response_class=HTMLResponse, **person_page())
 async def my_objections(
     request: Request, uow: UowDep, policy: PolicyDep, today: TodayDep
 ) -> Response:
     """The person's objections, each with where it stands and the deadline that runs now."""
-    person = await visitor(request)
-    if not person.signed_in:
-        return to_login()
+    person = await guard(request)
+    if isinstance(person, Response):
+        return person
     found = await run_in_threadpool(objections.objections_of, uow, person.subject_id)
     items = await run_in_threadpool(_items, uow, policy, person.subject_id)
     return page(
@@ -113,26 +112,31 @@ async def _objection_page(
     )
 
 
-@router.get("/me/objections/{objection_id}", response_class=HTMLResponse, **PUBLIC)
+@router.get("/me/objections/{objection_id}", response_class=HTMLResponse, **person_page())
 async def my_objection(
     objection_id: DbId, request: Request, uow: UowDep, policy: PolicyDep, today: TodayDep
 ) -> Response:
     """One objection: its timeline, every deadline (working days; a fallback count is flagged),
     the outcome, and the evidence files, with a form to add one."""
-    person = await visitor(request)
-    if not person.signed_in:
-        return to_login()
+    person = await guard(request)
+    if isinstance(person, Response):
+        return person
     try:
         return await _objection_page(request, uow, policy, person, objection_id, today=today)
     except DomainError as exc:
-        return page(
-            request,
-            "missing.html",
-            status=404,
-            private=True,
-            chrome=person.chrome,
-            problems=problems_of(request, exc),
-        )
+        return _missing(request, person, exc)
+
+
+def _missing(request: Request, person: Visitor, exc: DomainError) -> HTMLResponse:
+    """The case is not the person's (none such, or another's): not found."""
+    return page(
+        request,
+        "missing.html",
+        status=404,
+        private=True,
+        chrome=person.chrome,
+        problems=problems_of(request, exc),
+    )
 
 
 def _adding(
@@ -160,7 +164,7 @@ def _adding(
     return work
 
 
-@router.post("/me/objections/{objection_id}/evidence", response_class=HTMLResponse, **PUBLIC)
+@router.post("/me/objections/{objection_id}/evidence", response_class=HTMLResponse, **person_page())
 async def add_evidence(
     objection_id: DbId,
     request: Request,
@@ -271,17 +275,17 @@ def messages_of(request: Request, missing: str) -> str:
         return messages.missing_material(missing)
 
 
-@router.get("/me/repairs", response_class=HTMLResponse, **PUBLIC)
+@router.get("/me/repairs", response_class=HTMLResponse, **person_page())
 async def my_repairs(request: Request, uow: UowDep, policy: PolicyDep, today: TodayDep) -> Response:
     """The person's repair applications (timeline, deadlines, what is missing) and the form to
     apply for one."""
-    person = await visitor(request)
-    if not person.signed_in:
-        return to_login()
+    person = await guard(request)
+    if isinstance(person, Response):
+        return person
     return await _repairs_page(request, uow, policy, person, today=today)
 
 
-@router.post("/me/repairs", response_class=HTMLResponse, **PUBLIC)
+@router.post("/me/repairs", response_class=HTMLResponse, **person_page())
 async def apply_for_repair(
     request: Request,
     uow: UowDep,
@@ -323,7 +327,7 @@ async def apply_for_repair(
     )
 
 
-@router.post("/me/repairs/{repair_id}/materials", response_class=HTMLResponse, **PUBLIC)
+@router.post("/me/repairs/{repair_id}/materials", response_class=HTMLResponse, **person_page())
 async def supply_repair_materials(
     repair_id: DbId,
     request: Request,
@@ -365,7 +369,7 @@ async def supply_repair_materials(
     )
 
 
-@router.post("/me/repairs/{repair_id}/evidence", response_class=HTMLResponse, **PUBLIC)
+@router.post("/me/repairs/{repair_id}/evidence", response_class=HTMLResponse, **person_page())
 async def add_repair_evidence(
     repair_id: DbId,
     request: Request,

@@ -17,16 +17,15 @@ from xinyong.services.ports import UnitOfWork
 from xinyong.services.report_data import ReportNotice
 from xinyong.services.reports import read_own_file
 from xinyong.web import i18n
-from xinyong.web.deps import PUBLIC, PolicyDep, UowDep
+from xinyong.web.deps import PolicyDep, UowDep, person_page
 from xinyong.web.portal.pages import (
     PortalRoute,
     Problems,
     Visitor,
+    guard,
     page,
     problems_of,
     submitted,
-    to_login,
-    visitor,
     withheld,
 )
 
@@ -65,16 +64,16 @@ async def file_page(
     )
 
 
-@router.get("/me", response_class=HTMLResponse, **PUBLIC)
+@router.get("/me", response_class=HTMLResponse, **person_page())
 async def my_file(request: Request, uow: UowDep, policy: PolicyDep) -> Response:
     """The signed-in person's file: records (with objection forms), lists, measures in force."""
-    person = await visitor(request)
-    if not person.signed_in:
-        return to_login()
+    person = await guard(request)
+    if isinstance(person, Response):
+        return person
     return await file_page(request, uow, policy, person)
 
 
-@router.post("/me/objections", response_class=HTMLResponse, **PUBLIC)
+@router.post("/me/objections", response_class=HTMLResponse, **person_page())
 async def object_to(
     request: Request,
     uow: UowDep,

@@ -1,8 +1,10 @@
 """What every portal page shares: rendering in the request's language, the signed-in person, the
 token each form carries, and errors told in the page's language.
 
-Every page is open to anyone (a visitor without a session is sent to the login page rather than
-shown an error); what a person's page shows is the signed-in person's own file and nothing else.
+A page is either open to anyone (`PUBLIC`) or the signed-in person's own (`person_page`, in
+`web/deps.py`): the guard (`guard`) asks for a person's session on exactly the routes that declare
+it, and sends a visitor without one to the login page rather than showing an error. What a
+person's page shows is the signed-in person's own file and nothing else.
 The session travels in an HttpOnly, SameSite=Strict cookie; every form that changes something
 also carries a token derived from that session (double submit), so no other site can post it.
 """
@@ -27,7 +29,7 @@ from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.keys import ApiKey
 from xinyong.services import accounts, audit
 from xinyong.web import forms, i18n
-from xinyong.web.deps import SESSION_COOKIE, platform_of
+from xinyong.web.deps import PERSON, SESSION_COOKIE, platform_of
 from xinyong.web.errors import where
 from xinyong.web.portal import messages, words
 
@@ -179,6 +181,24 @@ def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+def declares_person(request: Request) -> bool:
+    """Whether the request's route declares itself a page of the signed-in person
+    (`person_page`)."""
+    extra = getattr(request.scope.get("route"), "openapi_extra", None) or {}
+    return bool(extra.get("x-access") == PERSON)
+
+
+async def guard(request: Request) -> Visitor | Response:
+    """The signed-in person, on a route that declares itself theirs (`person_page`); else the
+    login page (nobody signed in: a staff user or an API key is nobody here). A route that
+    declares no person's access has no guard to ask for: that is a mistake in the code, not
+    the caller's."""
+    if not declares_person(request):
+        raise RuntimeError(f"{where(request)} calls the portal's guard but is not a person_page")
+    person = await visitor(request)
+    return person if person.signed_in else to_login()
+
+
 async def submitted(
     request: Request,
     csrf: str,
@@ -187,12 +207,13 @@ async def submitted(
     again: Callable[[Visitor, DomainError], Response | Awaitable[Response]],
     then: Callable[[T], str | Response] | str,
 ) -> Response:
-    """What every form of a signed-in person does (`forms.submitted`): a visitor without a session
-    is sent to log in, a form without the session's token is refused (`expired_form`), and a
-    domain error shows the form's page `again` (with the error: `problems_of`)."""
-    person = await visitor(request)
+    """What every form of a signed-in person does (`forms.submitted`), behind the guard: a
+    visitor without a session is sent to log in, a form without the session's token is refused
+    (`expired_form`), and a domain error shows the form's page `again` (with the error:
+    `problems_of`)."""
+
     return await forms.submitted(
-        person if person.signed_in else to_login(),
+        await guard(request),
         csrf,
         work,
         expired=lambda _: expired_form(request),

@@ -14,17 +14,16 @@ from xinyong.domain.errors import DomainError, Invalid, TooManyAttempts
 from xinyong.domain.policy import Policy
 from xinyong.domain.rates import Action, RateLimited
 from xinyong.services import accounts
-from xinyong.web.deps import PUBLIC, SESSION_COOKIE, PolicyDep, UowDep
+from xinyong.web.deps import SESSION_COOKIE, PolicyDep, UowDep, person_page
 from xinyong.web.portal.pages import (
     PortalRoute,
     Problems,
     Visitor,
     _say,
+    guard,
     page,
     problems_of,
     submitted,
-    to_login,
-    visitor,
 )
 from xinyong.web.throttle import throttle_of
 
@@ -53,16 +52,16 @@ def _form(
     )
 
 
-@router.get("/me/password", response_class=HTMLResponse, **PUBLIC)
+@router.get("/me/password", response_class=HTMLResponse, **person_page())
 async def password_page(request: Request, policy: PolicyDep) -> Response:
     """The form to change the password."""
-    person = await visitor(request)
-    if not person.signed_in:
-        return to_login()
+    person = await guard(request)
+    if isinstance(person, Response):
+        return person
     return _form(request, person, policy)
 
 
-@router.post("/me/password", response_class=HTMLResponse, **PUBLIC)
+@router.post("/me/password", response_class=HTMLResponse, **person_page())
 async def change_password(
     request: Request,
     uow: UowDep,

@@ -18,16 +18,15 @@ from xinyong.services import authorisations
 from xinyong.services import lists as listing
 from xinyong.services.ports import UnitOfWork
 from xinyong.services.reports import query_log_page
-from xinyong.web.deps import PUBLIC, DbId, PolicyDep, TodayDep, UowDep
+from xinyong.web.deps import DbId, PolicyDep, TodayDep, UowDep, person_page
 from xinyong.web.portal.pages import (
     PortalRoute,
     Problems,
     Visitor,
+    guard,
     page,
     problems_of,
     submitted,
-    to_login,
-    visitor,
     withheld,
 )
 
@@ -70,17 +69,17 @@ async def _lists_page(
     )
 
 
-@router.get("/me/lists", response_class=HTMLResponse, **PUBLIC)
+@router.get("/me/lists", response_class=HTMLResponse, **person_page())
 async def my_lists(request: Request, uow: UowDep, policy: PolicyDep, today: TodayDep) -> Response:
     """Every listing about the person: proposals with their defence window (and the form to
     state a defence), listings in force, good-credit entries they may refuse."""
-    person = await visitor(request)
-    if not person.signed_in:
-        return to_login()
+    person = await guard(request)
+    if isinstance(person, Response):
+        return person
     return await _lists_page(request, uow, policy, person, today=today)
 
 
-@router.post("/me/lists/{entry_id}/defence", response_class=HTMLResponse, **PUBLIC)
+@router.post("/me/lists/{entry_id}/defence", response_class=HTMLResponse, **person_page())
 async def state_defence(
     entry_id: DbId,
     request: Request,
@@ -111,7 +110,7 @@ async def state_defence(
     )
 
 
-@router.post("/me/lists/{entry_id}/refusal", response_class=HTMLResponse, **PUBLIC)
+@router.post("/me/lists/{entry_id}/refusal", response_class=HTMLResponse, **person_page())
 async def refuse_entry(
     entry_id: DbId,
     request: Request,
@@ -172,19 +171,19 @@ async def _authorisations_page(
     )
 
 
-@router.get("/me/authorisations", response_class=HTMLResponse, **PUBLIC)
+@router.get("/me/authorisations", response_class=HTMLResponse, **person_page())
 async def my_authorisations(
     request: Request, uow: UowDep, policy: PolicyDep, today: TodayDep
 ) -> Response:
     """Who the person has authorised to query their file, for which published purpose, until
     when; the form to grant one, and a button to revoke each."""
-    person = await visitor(request)
-    if not person.signed_in:
-        return to_login()
+    person = await guard(request)
+    if isinstance(person, Response):
+        return person
     return await _authorisations_page(request, uow, policy, person, today=today)
 
 
-@router.post("/me/authorisations", response_class=HTMLResponse, **PUBLIC)
+@router.post("/me/authorisations", response_class=HTMLResponse, **person_page())
 async def grant(
     request: Request,
     uow: UowDep,
@@ -232,7 +231,7 @@ async def grant(
 
 
 @router.post(
-    "/me/authorisations/{authorisation_id}/revocation", response_class=HTMLResponse, **PUBLIC
+    "/me/authorisations/{authorisation_id}/revocation", response_class=HTMLResponse, **person_page()
 )
 async def revoke(
     authorisation_id: DbId,
@@ -265,7 +264,7 @@ async def revoke(
     )
 
 
-@router.get("/me/queries", response_class=HTMLResponse, **PUBLIC)
+@router.get("/me/queries", response_class=HTMLResponse, **person_page())
 async def my_queries(
     request: Request,
     uow: UowDep,
@@ -273,9 +272,9 @@ async def my_queries(
     page_number: Annotated[int, Query(alias="page", ge=1, le=1_000_000)] = 1,
 ) -> Response:
     """Who looked at the person's file, when, why and on what authority, newest first."""
-    person = await visitor(request)
-    if not person.signed_in:
-        return to_login()
+    person = await guard(request)
+    if isinstance(person, Response):
+        return person
     found = await run_in_threadpool(
         lambda: query_log_page(
             uow, policy, person.subject_id, page=page_number, size=QUERIES_PER_PAGE
