@@ -361,11 +361,11 @@ def test_a_repair_application_lists_every_missing_material_in_the_pages_language
     again = client.post(materials, data={**supplied, "csrf": application["csrf"]})
     assert again.status_code == 422
     assert "这份申请不缺材料，无需补充。" in again.text
-    # An application that is not theirs (or none at all) is told on the page too.
+    # An application that is not theirs (or none at all) is not found, and told on the page.
     nobody = client.post(
         "/portal/me/repairs/999999/materials", data={**supplied, "csrf": application["csrf"]}
     )
-    assert nobody.status_code == 422
+    assert nobody.status_code == 404
     assert 'id="problems-materials-999999"' in nobody.text
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from xinyong.domain.errors import DomainError, Invalid
+from xinyong.domain.errors import DomainError, Invalid, NotFound
 from xinyong.domain.policy import Policy
 from xinyong.services import evidence, objections, repairs
 from xinyong.services.evidence import CaseType
@@ -180,15 +180,20 @@ async def add_evidence(
         request,
         csrf,
         work,
-        again=lambda person, exc: _objection_page(
-            request,
-            uow,
-            policy,
-            person,
-            objection_id,
-            today=today,
-            status=422,
-            problems=problems_of(request, exc, ("file",)),
+        # Not the person's objection: not found (the reach audited once, by the service).
+        again=lambda person, exc: (
+            _missing(request, person, exc)
+            if isinstance(exc, NotFound)
+            else _objection_page(
+                request,
+                uow,
+                policy,
+                person,
+                objection_id,
+                today=today,
+                status=422,
+                problems=problems_of(request, exc, ("file",)),
+            )
         ),
         then=f"/portal/me/objections/{objection_id}?added=1",
     )

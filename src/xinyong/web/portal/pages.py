@@ -11,6 +11,7 @@ also carries a token derived from that session (double submit), so no other site
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -24,7 +25,7 @@ from fastapi.routing import APIRoute
 from starlette.background import BackgroundTask
 
 from xinyong.bootstrap import Platform
-from xinyong.domain.errors import DomainError, InvalidFields
+from xinyong.domain.errors import DomainError, InvalidFields, NotFound
 from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.keys import ApiKey
 from xinyong.services import accounts, audit
@@ -210,14 +211,22 @@ async def submitted(
     """What every form of a signed-in person does (`forms.submitted`), behind the guard: a
     visitor without a session is sent to log in, a form without the session's token is refused
     (`expired_form`), and a domain error shows the form's page `again` (with the error:
-    `problems_of`)."""
+    `problems_of`). What the form names and the person does not have (none such, or another
+    person's: `NotYours`, audited by the service) is not found, a 404 as on the API."""
+
+    async def shown_again(person: Visitor, exc: DomainError) -> Response:
+        shown = again(person, exc)
+        answer = await shown if inspect.isawaitable(shown) else shown
+        if isinstance(exc, NotFound):
+            answer.status_code = 404
+        return answer
 
     return await forms.submitted(
         await guard(request),
         csrf,
         work,
         expired=lambda _: expired_form(request),
-        again=again,
+        again=shown_again,
         then=then,
     )
 
