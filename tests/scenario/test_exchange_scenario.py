@@ -349,7 +349,7 @@ def test_three_nodes_and_an_agency_exchange_through_crashes_and_check_each_other
         # The agency receives what its licence covers, and every withdrawal of it.
         corrected, repaired = fines[0].record.document_number, fines[1].record.document_number
         for node in (sh, cn, agy):
-            assert _status_of(node, "BJ-AMR", corrected) is RecordStatus.EXPIRED
+            assert _status_of(node, "BJ-AMR", corrected) is RecordStatus.CORRECTED  # stopped
             assert _status_of(node, "BJ-AMR", repaired) is RecordStatus.REPAIRED
         number = debtor.subject_number
         checkers = {n.code: _checker(n, policy, closing) for n in (bj, sh, cn)}
