@@ -1,4 +1,5 @@
-"""What the functional tests share: calling the API and the command line, and reading answers.
+"""What the functional tests share: calling the API and the command line, reading answers, and
+walking the app's routes.
 
 Fixtures live in `conftest.py`; these are plain functions and constants the test modules import.
 """
@@ -8,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
@@ -32,6 +35,8 @@ BAD_CHECK_CHARACTER = "11010519491231002Y"  # 11010519491231002X is valid
 PASSWORD = "correct horse battery"
 AIRLINE = "BJ-CAAC-NC"
 AGENCY = "AGENCY-BAIHANG"
+#: An id nothing has.
+MADE_UP_ID = 987654
 
 
 def auth(token: str) -> Headers:
@@ -298,3 +303,59 @@ def measures_for(
     )
     assert response.status_code == 200, response.text
     return [m["code"] for m in response.json()["measures"]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One method of one route of the app: what it declares, its operation in the app's OpenAPI
+    schema (`schema`: the whole document, for what the operation refers to) and its handler."""
+
+    method: str
+    path: str
+    declared: dict[str, Any]
+    spec: dict[str, Any]
+    schema: dict[str, Any]
+    endpoint: Any
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def params(self) -> list[str]:
+        """The names of its path parameters."""
+        return [p["name"] for p in self.spec.get("parameters", []) if p["in"] == "path"]
+
+    def url(self, ids: dict[str, int] | None = None) -> str:
+        """The path, each parameter filled from `ids` (by name), else with the first value it
+        may take (one of a few) or an id nothing has."""
+        url = self.path
+        for param in self.spec.get("parameters", []):
+            if param["in"] != "path":
+                continue
+            kind = param.get("schema", {})
+            value = (ids or {}).get(param["name"])
+            if value is None:
+                value = kind["enum"][0] if "enum" in kind else MADE_UP_ID
+            url = url.replace(f"{{{param['name']}}}", str(value))
+        return url
+
+
+RouteT = TypeVar("RouteT", bound=Route)
+
+
+def routes_under(app: FastAPI, prefix: str, kind: type[RouteT]) -> list[RouteT]:
+    """Every method of every route of the app whose path starts with `prefix`, as a `kind`
+    (walked as the app routes and documents them: an included router's routes under its
+    prefix; a route missing from the schema fails the walk)."""
+    schema = app.openapi()
+    found = []
+    for context in iter_route_contexts(app.routes):
+        route, path = context.original_route, context.path_format or ""
+        if not isinstance(route, APIRoute) or not path.startswith(prefix):
+            continue
+        for method in sorted(context.methods or ()):
+            spec = schema["paths"][path][method.lower()]
+            declared = route.openapi_extra or {}
+            found.append(kind(method, path, declared, spec, schema, route.endpoint))
+    return found

@@ -9,17 +9,16 @@ not found, an empty form is refused for what it lacks), and nobody signed in is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.functional.consoles import sign_in
+from tests.functional.helpers import Route, routes_under
 from xinyong.db.audit import AuditEventRow
 from xinyong.domain.access import ROLE_SCOPES, Role, Scope
 from xinyong.domain.audit import EventTag
@@ -54,49 +53,23 @@ SHORT = {
 }
 DOC = Path(__file__).resolve().parents[2] / "docs" / "consoles.md"
 
-#: An id nothing has.
-MADE_UP_ID = "987654"
 
-
-@dataclass(frozen=True)
-class Page:
-    """One method of one console route, with what it declares and what its schema says it takes."""
-
-    method: str
-    path: str
-    declared: dict[str, Any]
-    spec: dict[str, Any]
-    schema: dict[str, Any]
-
-    @property
-    def name(self) -> str:
-        return f"{self.method} {self.path}"
+class Page(Route):
+    """One method of one console route, with the scope it declares and the form it takes."""
 
     @property
     def scope(self) -> Scope | None:
         value = self.declared.get(STAFF_SCOPE)
         return Scope(value) if value is not None else None
 
-    @property
-    def url(self) -> str:
-        """The path, each parameter filled with a value of its type (an id nothing has)."""
-        url = self.path
-        for param in self.spec.get("parameters", []):
-            if param["in"] != "path":
-                continue
-            kind = param.get("schema", {})
-            value = kind["enum"][0] if "enum" in kind else MADE_UP_ID
-            url = url.replace(f"{{{param['name']}}}", value)
-        return url
-
     def call(self, client: TestClient, csrf: str) -> Response:
         """A GET of the page, or a POST of its form: the token and, for an upload, a file, so
         that the form has the shape its route takes (the rest empty)."""
         if self.method == "GET":
-            return client.get(self.url, follow_redirects=False)
+            return client.get(self.url(), follow_redirects=False)
         files = dict.fromkeys(self._file_fields(), ("rows.csv", b"nothing\n", "text/csv"))
         return client.post(
-            self.url, data={"csrf": csrf}, files=files or None, follow_redirects=False
+            self.url(), data={"csrf": csrf}, files=files or None, follow_redirects=False
         )
 
     def _file_fields(self) -> list[str]:
@@ -115,18 +88,8 @@ class Page:
 
 
 def console_pages(app: FastAPI) -> list[Page]:
-    """Every method of every `/console` route of the app (walked as the app routes and
-    documents them: an included router's routes under its prefix)."""
-    schema = app.openapi()
-    pages = []
-    for context in iter_route_contexts(app.routes):
-        route, path = context.original_route, context.path_format or ""
-        if not isinstance(route, APIRoute) or not path.startswith("/console"):
-            continue
-        for method in sorted(context.methods or ()):
-            spec = schema["paths"][path][method.lower()]
-            pages.append(Page(method, path, route.openapi_extra or {}, spec, schema))
-    return pages
+    """Every method of every `/console` route of the app."""
+    return routes_under(app, "/console", Page)
 
 
 def staff_pages(app: FastAPI) -> list[Page]:
@@ -217,7 +180,7 @@ def test_a_staff_role_reaches_exactly_the_console_pages_of_its_scopes(
             assert response.status_code == 403, (
                 f"{who}: {page.name} answered {response.status_code}"
             )
-            refused.append((page.scope.value, page.url))
+            refused.append((page.scope.value, page.url()))
     assert refused, f"{who} may open every page"
     # Each refusal, and no other, is audited: the user, the scope the page declares, the page.
     audited = refusals_audited(client)

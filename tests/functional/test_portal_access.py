@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi import FastAPI, Request
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -27,7 +27,14 @@ from tests.conftest import Clock
 from tests.factories import citizen_id, penalty_row, serious_penalty_row
 from tests.functional.conftest import KeyFor
 from tests.functional.consoles import sign_in
-from tests.functional.helpers import AGENCY, Headers, propose_food_listing, submit
+from tests.functional.helpers import (
+    AGENCY,
+    Headers,
+    Route,
+    propose_food_listing,
+    routes_under,
+    submit,
+)
 from tests.functional.test_portal import person
 from xinyong.db.audit import AuditEventRow
 from xinyong.domain.access import ROLE_SCOPES, Role
@@ -59,37 +66,13 @@ PUBLIC_PAGES = {
     ("POST", "/portal/public/tipoff"),
 }
 
-#: An id nothing has.
-MADE_UP_ID = 987654
 LOGIN = "/portal/login"
 NAME, OTHER_NAME = "王秀英", "张伟"
 COMMITMENT = "我承诺今后遵守食品安全法律法规，诚信经营，接受社会监督。"
 
 
-@dataclass(frozen=True)
-class Page:
-    """One method of one portal route, with what it declares and the handler behind it."""
-
-    method: str
-    path: str
-    declared: dict[str, Any]
-    spec: dict[str, Any]
-    endpoint: Any
-
-    @property
-    def name(self) -> str:
-        return f"{self.method} {self.path}"
-
-    @property
-    def params(self) -> list[str]:
-        return [p["name"] for p in self.spec.get("parameters", []) if p["in"] == "path"]
-
-    def url(self, ids: dict[str, int] | None = None) -> str:
-        """The path, each parameter filled from `ids` (by name), else with an id nothing has."""
-        url = self.path
-        for name in self.params:
-            url = url.replace(f"{{{name}}}", str((ids or {}).get(name, MADE_UP_ID)))
-        return url
+class Page(Route):
+    """One method of one portal route, with the form it takes."""
 
     @property
     def takes_a_file(self) -> bool:
@@ -118,17 +101,8 @@ class Page:
 
 
 def portal_routes(app: FastAPI) -> list[Page]:
-    """Every method of every `/portal` route of the app, as the app routes and documents them."""
-    schema = app.openapi()
-    found = []
-    for context in iter_route_contexts(app.routes):
-        route, path = context.original_route, context.path_format or ""
-        if not isinstance(route, APIRoute) or not path.startswith("/portal"):
-            continue
-        for method in sorted(context.methods or ()):
-            spec = schema["paths"][path][method.lower()]
-            found.append(Page(method, path, route.openapi_extra or {}, spec, route.endpoint))
-    return found
+    """Every method of every `/portal` route of the app."""
+    return routes_under(app, "/portal", Page)
 
 
 def person_pages(app: FastAPI) -> list[Page]:
