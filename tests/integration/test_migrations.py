@@ -11,13 +11,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, insert, inspect, text
 
-from tests.conftest import BACKENDS, PG_URL, _drop_postgres, _fresh_postgres
+from tests.conftest import BACKENDS, PG_URL, Clock, _drop_postgres, _fresh_postgres
 from xinyong.db.base import table_of
 from xinyong.db.engine import QUERY_LOG_SCHEMA, make_engine
 from xinyong.db.migrate import current_revision, upgrade
 from xinyong.db.partitions import include_name, include_object
 from xinyong.db.records import CreditRecordRow
 from xinyong.db.schema import metadata, stored_metadata
+from xinyong.domain.policy import Policy
+from xinyong.domain.records import CreditRecord, RecordStatus
 
 
 def _drift(engine: Engine, *, log_file: bool = True) -> list[object]:
@@ -701,5 +703,117 @@ def test_revisions_that_moved_with_their_record_go_back_to_the_person_they_were_
             assert back.scalars().all() == [1, 1, 1]  # each follows its record again
         upgrade(engine)
         assert _drift(engine) == []
+    finally:
+        engine.dispose()
+
+
+BEFORE_STOPS_CORRECTED = "e8b2d5a7c314"  # stop_display had moved records to `expired`
+
+
+def _stop_as_before_the_fix(self: CreditRecord, *, at: datetime) -> None:
+    """`CreditRecord.stop_display` as it was before displays stopped on objection were
+    `corrected`: the record went to `expired`."""
+    self._move(RecordStatus.ACTIVE, RecordStatus.EXPIRED, at, "stop its display")
+
+
+def test_displays_stopped_as_expired_become_corrected_and_a_resubmission_keeps_them_stopped(
+    fresh_url: str, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records an objection stopped while that made them `expired` are `corrected` after the
+    upgrade, the day they stopped kept, and stay stopped when their document is resubmitted; a
+    record expired otherwise keeps `expired`. Running the data step again changes nothing."""
+    from functools import partial
+
+    from tests.factories import debtor_row, penalty_row
+    from xinyong.db.migrate import downgrade
+    from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+    from xinyong.domain.calendar import business_date
+    from xinyong.domain.lists import EntryState
+    from xinyong.domain.records import Outcome
+    from xinyong.services import decided_lists, departments, objections
+    from xinyong.services.records import submit_record
+
+    engine = make_engine(fresh_url)
+    # This revision changes no table, so the code of today writes the schema before it.
+    upgrade(engine, BEFORE_STOPS_CORRECTED)
+    clock = Clock(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
+    uow = partial(SqlUnitOfWork, make_session_factory(engine), clock)
+    departments.sync_departments(uow(), policy.departments, actor="test")
+
+    def objected(record_id: int, subject_id: int, department: str, outcome: str) -> int:
+        """The person's objection, forwarded by the centre and decided by `department`."""
+        objection = objections.file_objection(
+            uow(), policy, subject_id=subject_id, record_id=record_id, entry_id=None,
+            ground="error_or_omission", reasons="记载有误", actor="account:1",
+        )  # fmt: skip
+        assert objection.id is not None
+        objections.forward_objection(uow(), policy, objection.id, department=None, actor="c")
+        objections.decide_objection(
+            uow(), policy, objection.id, outcome=outcome, reasons="经核查作出决定",
+            department=department, actor=f"{department}-officer",
+        )  # fmt: skip
+        return objection.id
+
+    try:
+        monkeypatch.setattr(CreditRecord, "stop_display", _stop_as_before_the_fix)
+        # A court's record, listed, its display stopped on objection.
+        row = debtor_row()
+        court = submit_record(uow(), policy, row, department="BJ-HCOURT", actor="court")
+        assert decided_lists.record_court_listings(uow(), policy, actor="court-feed") == 1
+        stopped = court.record.id
+        clock.advance(days=1)
+        objected(stopped, court.record.subject_id, "BJ-HCOURT", "stop_display")
+        # A fine stopped on objection, the person then went to reconsideration, which rejected
+        # the objection: the stop stood.
+        fine = submit_record(uow(), policy, penalty_row(), department="BJ-AMR", actor="amr")
+        challenged = objected(fine.record.id, fine.record.subject_id, "BJ-AMR", "stop_display")
+        objections.challenge_objection(
+            uow(), policy, challenged, kind="reconsideration", reference="京复〔2026〕7号",
+            department=None, actor="centre",
+        )  # fmt: skip
+        objections.decide_objection(
+            uow(), policy, challenged, outcome="reject", reasons="复议维持",
+            department="BJ-AMR", actor="BJ-AMR-officer",
+        )  # fmt: skip
+        # A fine past its display when it arrived, whose objection was decided otherwise.
+        old = penalty_row(decision_date="2025-06-02")
+        archived = submit_record(uow(), policy, old, department="BJ-AMR", actor="amr")
+        objected(archived.record.id, archived.record.subject_id, "BJ-AMR", "correct")
+        monkeypatch.undo()
+
+        ids = (stopped, fine.record.id, archived.record.id)
+
+        def states() -> list[tuple[str, datetime]]:
+            with uow() as unit:
+                records = [unit.records.get(i) for i in ids]
+            return [(r.status.value, r.updated_at) for r in records]
+
+        before = states()
+        assert [s for s, _ in before] == ["expired", "expired", "expired"]
+        upgrade(engine)
+        after = states()
+        assert after == [
+            ("corrected", before[0][1]),  # the day it stopped stays
+            ("corrected", before[1][1]),
+            before[2],
+        ]
+        downgrade(engine, BEFORE_STOPS_CORRECTED)  # nothing undone
+        assert states() == after
+        upgrade(engine)  # nor done twice
+        assert states() == after
+
+        # The court resubmits the stopped document with a corrected obligation: kept as a new
+        # version, the record is not shown again, nor listed again by the court's feed.
+        clock.advance(days=1)
+        again = {**row, "obligation": "支付货款（已更正）"}
+        resubmitted = submit_record(uow(), policy, again, department="BJ-HCOURT", actor="court")
+        assert resubmitted.outcome is Outcome.UPDATED
+        with uow() as unit:
+            record = unit.records.get(stopped)
+            entries = unit.entries.of_subject(record.subject_id, policy.list_types)
+        assert record.status is RecordStatus.CORRECTED
+        assert not record.is_displayable_on(business_date(clock()))
+        assert decided_lists.record_court_listings(uow(), policy, actor="court-feed") == 0
+        assert [e.state for e in entries] == [EntryState.EXITED]
     finally:
         engine.dispose()
