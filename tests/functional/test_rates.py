@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.factories import citizen_id
+from tests.functional.consoles import sign_in
 from tests.functional.conftest import ClientFactory, KeyFor
 from tests.functional.helpers import (
     AIRLINE,
@@ -21,7 +22,7 @@ from tests.functional.helpers import (
     register,
 )
 from xinyong.db.audit import AuditEventRow
-from xinyong.domain.access import Scope
+from xinyong.domain.access import Role, Scope
 from xinyong.domain.audit import EventTag
 from xinyong.domain.rates import Action, Limit, RateRules, Who
 from xinyong.services import keys, reports
@@ -197,3 +198,42 @@ def test_report_verifications_over_the_address_limit_get_a_429_page_and_are_not_
     assert client.get("/portal/public/reports").status_code == 200  # the empty form is free
     clock.now = 30.0
     assert client.get("/portal/public/reports", params=asked).status_code == 200
+
+
+def test_a_key_calling_outside_its_scopes_is_audited_until_its_allowance_then_limited(
+    client: TestClient, key_for: KeyFor, seeded: UowFactory
+) -> None:
+    clock = limited(client, scope_refusal_key=(2, 60))
+    desk = auth(key_for([Scope.CHECKS_RUN], AIRLINE))
+    for _ in range(2):
+        assert_problem(client.get("/api/v1/catalog", headers=desk), 403)
+    for _ in range(3):  # a script probing routes: refused without a row each
+        refused = client.get("/api/v1/catalog", headers=desk)
+        assert_problem(refused, 429)
+        assert refused.headers["Retry-After"] == "30"
+    assert audited(seeded, EventTag.SCOPE_REFUSED) == 2
+    assert audited(seeded, EventTag.RATE_LIMITED) == 1
+    # The key's own work goes on meanwhile, and once refilled a refusal is audited again.
+    body = {"subject": citizen_id(), "matter": "flight"}
+    assert client.post("/api/v1/checks", json=body, headers=desk).status_code == 200
+    clock.now = 30.0
+    assert_problem(client.get("/api/v1/catalog", headers=desk), 403)
+    assert audited(seeded, EventTag.SCOPE_REFUSED) == 3
+
+
+def test_a_staff_user_opening_pages_outside_their_role_is_audited_until_their_allowance(
+    client: TestClient, seeded: UowFactory
+) -> None:
+    clock = limited(client, scope_refusal_key=(2, 60))
+    sign_in(client, "desk.officer", Role.IMPLEMENTING_DEPARTMENT, "BJ-CAAC-NC")
+    for _ in range(2):
+        assert client.get("/console/batches").status_code == 403
+    refused = client.get("/console/batches")
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "30"
+    assert "30" in refused.text
+    assert audited(seeded, EventTag.STAFF_REFUSED) == 2
+    assert audited(seeded, EventTag.RATE_LIMITED) == 1
+    clock.now = 30.0
+    assert client.get("/console/batches").status_code == 403
+    assert audited(seeded, EventTag.STAFF_REFUSED) == 3

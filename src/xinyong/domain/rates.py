@@ -25,6 +25,9 @@ class Action(StrEnum):
     REGISTRATION = "registration"
     #: A bearer token that authenticates nobody (unknown, revoked or expired key or session).
     KEY_FAILURE = "key_failure"
+    #: A call refused because its key (or session) lacks the scope the route or page needs:
+    #: each is audited until the caller has used these up, then a run of them is audited once.
+    SCOPE_REFUSAL = "scope_refusal"
     CHECK = "check"
     SCREENING = "screening"
     #: A refresh of an API token (a stolen refresh token is tried no faster than this).

@@ -175,6 +175,9 @@ async def authorise(request: Request, scope: Scope, token: str | None) -> tuple[
         await _refused_token(request, throttle, token)
         raise HTTPException(401, "the API key is unknown, revoked or expired", challenge)
     if not key.allows(scope):
+        over = await throttle.refused_scope(request, key.actor)
+        if over is not None:
+            raise too_many(over)
         await run_in_threadpool(
             audit.record_scope_refused,
             platform.uow(),

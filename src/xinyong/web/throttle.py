@@ -92,6 +92,19 @@ class Throttle:
             self.refuse(request, refused, actor="anonymous")
             raise refused
 
+    async def refused_scope(self, request: Request, actor: str) -> RateLimited | None:
+        """Count a call refused for want of its scope by `actor` (`scope_refusal`, per key).
+        None while the caller has refusals left (the caller audits this one as such); else the
+        limit it went over, which the caller answers with 429: the run was reported once, at
+        its first refusal, so a flood of refused calls costs the audit log one row."""
+        try:
+            self.counter.take(Action.SCOPE_REFUSAL, Who.KEY, actor, now=self.monotonic())
+        except RateLimited as refused:
+            if refused.first:
+                await run_in_threadpool(self.refuse, request, refused, actor=actor)
+            return refused
+        return None
+
     async def limit_async(
         self, request: Request, action: Action, *, key: str | None = None
     ) -> None:

@@ -34,6 +34,7 @@ from xinyong.web.console import reasons
 from xinyong.web.deps import STAFF, STAFF_SCOPE, platform_of
 from xinyong.web.errors import status_of, where
 from xinyong.web.portal import messages, words
+from xinyong.web.throttle import throttle_of
 
 #: The cookie a console session travels in (a person's session has its own).
 STAFF_COOKIE = "xinyong_staff"
@@ -227,6 +228,14 @@ async def guard(request: Request) -> Staffer | Response:
     if me is None:
         return to_login()
     if scope is not None and not me.may(scope):
+        over = await throttle_of(request).refused_scope(request, me.actor)
+        if over is not None:  # a run of refusals, audited once: this one is not
+            said = _say(
+                request, "尝试次数过多，请 %(seconds)s 秒后再试。", seconds=over.retry_after
+            )
+            refused = page(request, "refused.html", status=429, me=me, scope=None, alert=said)
+            refused.headers["Retry-After"] = str(over.retry_after)
+            return refused
         platform = platform_of(request)
         await run_in_threadpool(
             staff.refuse_page, platform.uow(), me.caller, scope, request.url.path
