@@ -22,6 +22,7 @@ from tests.functional.helpers import Route, routes_under
 from xinyong.db.audit import AuditEventRow
 from xinyong.domain.access import ROLE_SCOPES, Role, Scope
 from xinyong.domain.audit import EventTag
+from xinyong.domain.rates import RateRules
 from xinyong.domain.staff import STAFF_ROLES
 from xinyong.web.deps import STAFF, STAFF_SCOPE
 
@@ -168,6 +169,9 @@ def test_a_staff_role_reaches_exactly_the_console_pages_of_its_scopes(
 ) -> None:
     role, department, also = USERS[who]
     me = sign_in(client, f"access.{who}", role, department, also)
+    # Every page, one user: their allowance of scope refusals is lifted here, so that each
+    # refusal is seen and audited on its own (test_rates.py proves the allowance).
+    client.app.state.throttle.counter.rules = RateRules.unlimited()  # type: ignore[attr-defined]
     held = frozenset().union(*(ROLE_SCOPES[r] for r in (role, *also)))
     refused = []
     for page in staff_pages(client.app):  # type: ignore[arg-type]

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.factories import citizen_id
-from tests.functional.consoles import sign_in
 from tests.functional.conftest import ClientFactory, KeyFor
+from tests.functional.consoles import sign_in
 from tests.functional.helpers import (
     AIRLINE,
     PASSWORD,
