@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from tests.conftest import Clock
 from tests.factories import citizen_id, debtor_row, penalty_row, tax_violation_row
 from tests.functional.helpers import (
+    AGENCY,
     BAD_CHECK_CHARACTER,
     DEPARTMENT,
     ClientFactory,
     Headers,
     KeyFor,
     UowFactory,
+    agency_query,
     assert_problem,
     auth,
+    authorise_agency,
+    feed,
     measures_for,
     record_listing,
+    sign_up,
     submit,
 )
+from xinyong.db.feed import FeedAcknowledgementRow
 from xinyong.domain.access import Scope
 
 WRONG_CHECK_DIGIT = "110105194912310021"
@@ -381,6 +388,61 @@ def test_revoking_a_court_record_ends_its_listing_and_tells_every_recipient(
     airline_feed = client.get("/api/v1/feed", headers=airline).json()
     assert {(i["kind"], i["entity_type"]) for i in airline_feed} == {("revoked", "list_entry")}
     assert all("2026-11-25" in i["detail"] for i in airline_feed)
+
+
+def test_a_party_given_a_revoked_record_and_its_listing_is_told_once(
+    client: TestClient,
+    clock: Clock,
+    court: Headers,
+    airline: Headers,
+    agency: Headers,
+    seeded: UowFactory,
+) -> None:
+    """The agency received the record and the listing resting on it in one answer; the airline
+    received only the listing. The revocation is one event: the agency is told once, of the
+    record, in words naming the document and the listing that ended with it, and owes one
+    acknowledgement; the airline is told once, of the listing."""
+    number, name = citizen_id(born=date(1968, 2, 14)), "孙建华"
+    row = debtor_row(subject_id=number, subject_name=name)
+    debt = submit(client, court, row)
+    listed = record_listing(client, court, number)
+    assert listed.status_code == 201, listed.text
+    entry = listed.json()["id"]
+    person = sign_up(client, number, name)
+    authorise_agency(client, person, clock().date() + timedelta(days=30))
+    answered = agency_query(client, agency, number)
+    assert answered.status_code == 200, answered.text
+    assert debt in {r["id"] for r in answered.json()["records"]}
+    assert entry in {e["id"] for e in answered.json()["entries"]}
+    assert measures_for(client, airline, number) == ["M-COURT-FLIGHT"]
+
+    revoked = client.post(
+        f"/api/v1/records/{debt}/revocation",
+        json={"reason": "再审撤销原执行依据"},
+        headers=court,
+    )
+    assert revoked.status_code == 200, revoked.text
+
+    [item] = feed(client, agency)
+    assert (item["kind"], item["entity_type"], item["entity_id"]) == ("revoked", "record", debt)
+    assert row["document_number"] in item["detail"]  # which record
+    assert "COURT-DEBTORS" in item["detail"]  # and the listing that ended with it
+    assert "2026-11-25" in item["detail"]  # withdraw by three working days on
+    assert number not in item["detail"]
+    [flight] = feed(client, airline)
+    assert (flight["kind"], flight["entity_type"], flight["entity_id"]) == (
+        "revoked",
+        "list_entry",
+        entry,
+    )
+    assert row["document_number"] in flight["detail"]
+    with seeded() as uow:
+        owed = uow.session.scalars(
+            select(FeedAcknowledgementRow.entity_type).where(
+                FeedAcknowledgementRow.department_code == AGENCY
+            )
+        ).all()
+    assert owed == ["record"]
 
 
 def test_a_row_naming_another_deciding_authority_is_refused_with_its_row_and_field(

@@ -84,13 +84,15 @@ def record_notices(
     record_detail: str,
     entry_detail: str,
     event: tuple[str, int] | None = None,
+    due_on: date | None = None,
 ) -> list[Notice]:
     """One event about a record told through the record, then each listing resting on it (the
-    listing's notice names the list and the record's document, never the person's number)."""
+    listing's notice names the list and the record's document, never the person's number), each
+    to be acted on by `due_on`."""
     document = f"{record.item_code} {record.document_number}"
     subject_id = record.subject_id
     notices = [
-        Notice(subject_key, kind, "record", record.id, record_detail, None, subject_id, event)
+        Notice(subject_key, kind, "record", record.id, record_detail, due_on, subject_id, event)
     ]
     notices += [
         Notice(
@@ -99,7 +101,7 @@ def record_notices(
             "list_entry",
             entry.id or 0,
             f"{entry.list_type.code} listing resting on {document}: {entry_detail}",
-            None,
+            due_on,
             subject_id,
             event,
         )

@@ -28,7 +28,7 @@ from xinyong.domain.subjects import (
 )
 from xinyong.services import outbound
 from xinyong.services.departments import require_department
-from xinyong.services.feed import Notice, key_of, notify, notify_many
+from xinyong.services.feed import Notice, key_of, notify_many, record_notices
 from xinyong.services.identity_reviews import (
     resolve_identity_review as resolve_identity_review,  # its callers import it from here
 )
@@ -465,7 +465,8 @@ def revoke_record(
     """Withdraw a record because the decision behind it was revoked or varied, in one
     transaction: the listings resting on it end (so checks stop returning their measures at
     once), and every party that received the record or a measure it grounded is told to
-    withdraw its copy within the policy's working days (`withdraw_working_days`)."""
+    withdraw its copy within the policy's working days (`withdraw_working_days`), once: of the
+    record if it received it, else of the first ended listing it received."""
     with uow:
         record = uow.records.get(record_id)
         if department is not None and record.department != department:
@@ -478,11 +479,17 @@ def revoke_record(
         outbound.queue_record(uow, policy, record, EventKind.RECORD_REVOKED)
         ended = end_listings_resting_on(uow, policy, record, today=today, actor=actor)
         subject = uow.subjects.get(record.subject_id)
-        notice = f"revoked; withdraw every copy by {due.day.isoformat()}: {reason}"
-        owed = policy.acknowledgements
-        for what, told in [("record", record.id)] + [("list_entry", e.id or 0) for e in ended]:
-            kind = FeedKind.REVOKED
-            notify(uow, subject, kind, what, told, notice, due_on=due.day, acknowledgements=owed)
+        # Whoever was given the record or a listing it ended is told, once.
+        withdraw = f"withdraw every copy by {due.day.isoformat()}: {reason}"
+        lists = ", ".join(dict.fromkeys(e.list_type.code for e in ended))
+        ending = f", ending the listings resting on it ({lists})" if ended else ""
+        document = f"{record.item_code} {record.document_number}"
+        notices = record_notices(
+            key_of(subject), FeedKind.REVOKED, record, ended,
+            record_detail=f"{document}: revoked{ending}; {withdraw}",
+            entry_detail=f"ended, the record was revoked; {withdraw}", due_on=due.day,
+        )  # fmt: skip
+        notify_many(uow, notices, acknowledgements=policy.acknowledgements, once=True)
         uow.audit.add(
             AuditEvent(
                 EventTag.RECORD_REVOKED,
