@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -306,22 +306,7 @@ def _gather(
         region=_region_name(subject),
         records=tuple(records),
         entries=tuple(
-            ReportEntry(
-                e.id or 0,
-                e.list_type.code,
-                e.list_type.name_zh,
-                e.list_type.name_en,
-                e.list_type.kind.value,
-                e.state.value,
-                e.decided_on,
-                e.ends_on,
-                e.exited_on,
-                e.exit_ground,
-                e.under_objection,
-                e.is_in_force_on(today),
-                e.binds_from if e.awaits_force_on(today) else None,
-                e.awaits_force_on(today),
-            )
+            _report_entry(e, today)
             for e in entries
             if e.state.value not in ("proposed", "withdrawn") or e.noticed_on is not None
         ),
@@ -429,6 +414,27 @@ def withdraw_unprinted(
             )
         uow.commit()
     return numbers
+
+
+def _report_entry(e: ListEntry, today: date) -> ReportEntry:
+    """Return the report's line for a listing (whether it awaits force decided once)."""
+    awaiting = e.awaits_force_on(today)
+    return ReportEntry(
+        e.id or 0,
+        e.list_type.code,
+        e.list_type.name_zh,
+        e.list_type.name_en,
+        e.list_type.kind.value,
+        e.state.value,
+        e.decided_on,
+        e.ends_on,
+        e.exited_on,
+        e.exit_ground,
+        e.under_objection,
+        e.is_in_force_on(today),
+        e.binds_from if awaiting else None,
+        awaiting,
+    )
 
 
 def _report_review(
