@@ -734,8 +734,9 @@ def test_displays_stopped_as_expired_become_corrected_and_a_resubmission_keeps_t
     from xinyong.services.records import submit_record
 
     engine = make_engine(fresh_url)
-    # This revision changes no table, so the code of today writes the schema before it.
-    upgrade(engine, BEFORE_STOPS_CORRECTED)
+    # The code of today writes the newest schema; the records it stops as before the fix are
+    # then taken back to the revision before this one, which changes no table of theirs.
+    upgrade(engine)
     clock = Clock(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
     uow = partial(SqlUnitOfWork, make_session_factory(engine), clock)
     departments.sync_departments(uow(), policy.departments, actor="test")
@@ -780,6 +781,7 @@ def test_displays_stopped_as_expired_become_corrected_and_a_resubmission_keeps_t
         archived = submit_record(uow(), policy, old, department="BJ-AMR", actor="amr")
         objected(archived.record.id, archived.record.subject_id, "BJ-AMR", "correct")
         monkeypatch.undo()
+        downgrade(engine, BEFORE_STOPS_CORRECTED)
 
         ids = (stopped, fine.record.id, archived.record.id)
 
