@@ -715,6 +715,7 @@ _ENTRY_SAVED = (
     "exited_on",
     "exit_ground",
     "under_objection",
+    "marked_at_origin",
 )
 
 

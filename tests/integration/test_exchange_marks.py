@@ -277,3 +277,47 @@ def test_an_objection_here_to_a_peers_listing_keeps_its_copy_marked_whatever_the
         cn(), checker, stored.subject_number, "flight", department=AIRLINE, actor="c"
     )
     assert [h.posting.under_objection for h in answer.hits] == [True]
+
+
+def test_an_objection_decided_here_leaves_a_peers_listing_marked_while_its_origin_marks_it(
+    receiving: tuple[Platform, Platform], checker: Checker, policy: Policy
+) -> None:
+    bj, cn = receiving
+    broker = FakeBroker()
+    stored, listing, copy, _ = listed_at_origin(bj, cn, broker, policy, checker)
+    number = stored.subject_number
+
+    def marked() -> list[bool]:
+        """The copy's mark as stored, and as a check here shows it."""
+        with cn() as u:
+            stored_mark = u.entries.get(copy, policy.list_types).under_objection
+        _, answer = run_check(cn(), checker, number, "flight", department=AIRLINE, actor="c")
+        return [stored_mark, *(h.posting.under_objection for h in answer.hits)]
+
+    # The origin marks its listing for an objection there; the person objects here too.
+    at_origin = object_to_listing(bj, policy, stored.record.subject_id, listing)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    with cn() as u:
+        here = u.subjects.get_by_number(number)
+    assert here is not None
+    assert here.id is not None
+    objection = object_to_listing(cn, policy, here.id, copy)
+    assert marked() == [True, True]
+
+    # The objection here is decided: the origin's mark still stands, so the copy stays marked.
+    objections.forward_objection(cn(), policy, objection.id or 0, department=None, actor="centre")
+    objections.decide_objection(
+        cn(),
+        policy,
+        objection.id or 0,
+        outcome="reject",
+        reasons="名单记载无误",
+        department="BJ-HCOURT",
+        actor="court",
+    )
+    assert marked() == [True, True]
+
+    # The origin lifts its mark: nothing holds the copy's any more.
+    reject_at_origin(bj, policy, at_origin)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    assert marked() == [False, False]

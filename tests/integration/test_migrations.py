@@ -819,3 +819,56 @@ def test_displays_stopped_as_expired_become_corrected_and_a_resubmission_keeps_t
         assert [e.state for e in entries] == [EntryState.EXITED]
     finally:
         engine.dispose()
+
+
+BEFORE_ORIGIN_MARKS = "a8e749dc890a"  # a copy's mark was the origin's and this node's in one
+
+
+def test_copies_of_peers_listings_take_their_mark_as_their_origins(fresh_url: str) -> None:
+    from xinyong.db.migrate import downgrade
+    from xinyong.db.subjects import SubjectRow
+
+    engine = make_engine(fresh_url)
+    at = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    upgrade(engine, BEFORE_ORIGIN_MARKS)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(table_of(SubjectRow)).values(
+                id=1, kind="person", number="n1", number_hash="h1", subject_key=1, name="王秀英",
+                created_at=at,
+            )
+        )  # fmt: skip
+        # A marked copy, an unmarked copy, and a marked listing of this node's own.
+        for entry_id, proposed_by, marked in (
+            (1, "node:BJ", True),
+            (2, "node:BJ", False),
+            (3, "court", True),
+        ):
+            # As the table was then (the row's own defaults name the new column).
+            conn.execute(
+                text(
+                    "INSERT INTO list_entries (id, list_code, subject_id, state, proposed_by,"
+                    " grounds, basis_records, proposed_at, deadline_official, under_objection,"
+                    " deletion_due_official, updated_at) VALUES (:id, 'L', 1, 'decided', :by,"
+                    " 'g', '[]', :at, true, :marked, true, :at)"
+                ),
+                {"id": entry_id, "by": proposed_by, "marked": marked, "at": at},
+            )
+
+    def origin_marks() -> list[tuple[int, bool]]:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, marked_at_origin FROM list_entries ORDER BY id"))
+            return [(int(i), bool(m)) for i, m in rows]
+
+    try:
+        upgrade(engine)
+        assert _drift(engine) == []
+        assert origin_marks() == [(1, True), (2, False), (3, False)]
+        downgrade(engine, BEFORE_ORIGIN_MARKS)
+        with engine.connect() as conn:
+            kept = conn.execute(text("SELECT id, under_objection FROM list_entries ORDER BY id"))
+            assert [(int(i), bool(m)) for i, m in kept] == [(1, True), (2, False), (3, True)]
+        upgrade(engine)
+        assert _drift(engine) == []
+    finally:
+        engine.dispose()

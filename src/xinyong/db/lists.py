@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     insert,
     select,
@@ -69,6 +70,8 @@ class ListEntryRow(Base):
     exited_on: Mapped[date | None] = mapped_column(Date)
     exit_ground: Mapped[str | None] = mapped_column(String(40))
     under_objection: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: A copy of a peer's listing: the mark its origin's last event gave it (services/inbound.py).
+    marked_at_origin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: The list ground it rests on, when the list names grounds (each with its own period).
     ground: Mapped[str | None] = mapped_column(String(40))
     #: A deletion ground the deciding authority was told of, and the working day by which the
@@ -129,6 +132,7 @@ def _entry(row: ListEntryRow, list_types: Mapping[str, ListType]) -> ListEntry:
         exited_on=row.exited_on,
         exit_ground=row.exit_ground,
         under_objection=row.under_objection,
+        marked_at_origin=row.marked_at_origin,
         ground=row.ground,
         deletion_ground=row.deletion_ground,
         deletion_due=(
@@ -159,6 +163,7 @@ def _entry_values(entry: ListEntry) -> dict[str, Any]:
         "exited_on": entry.exited_on,
         "exit_ground": entry.exit_ground,
         "under_objection": entry.under_objection,
+        "marked_at_origin": entry.marked_at_origin,
         "ground": entry.ground,
         "deletion_ground": entry.deletion_ground,
         **deadline_values("deletion_due", entry.deletion_due),

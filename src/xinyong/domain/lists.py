@@ -102,6 +102,9 @@ class ListEntry:
     #: working day by which the listing must be deleted on it (counted from the day it arose).
     deletion_ground: str | None = None
     deletion_due: Deadline | None = None
+    #: A copy of a peer's listing: the mark its origin's last event gave it, which only the
+    #: origin lifts (`under_objection` holds that mark and those set here besides).
+    marked_at_origin: bool = False
 
     def _require(self, *states: EntryState, action: str) -> None:
         if self.state not in states:

@@ -266,6 +266,7 @@ def apply_listing(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None
         "exited_on": _day(state, "exited_on"),
         "exit_ground": _optional(state, "exit_ground"),
         "under_objection": state.get("under_objection") is True,
+        "marked_at_origin": state.get("under_objection") is True,
         "ground": _optional(state, "ground"),
     }
     at = uow.now()

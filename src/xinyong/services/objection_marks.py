@@ -66,9 +66,13 @@ def mark_entries(
     """Mark (or unmark) the listings; the change log moves, so the next check shows it, and the
     exchange carries it to the peers holding a copy. The event of the listing `contested` (the
     objection's own, not one resting on its record) says so when it sets the mark, and carries
-    the decided `outcome` when it lifts it, for the peers to tell their recipients."""
+    the decided `outcome` when it lifts it, for the peers to tell their recipients. A copy of a
+    peer's listing that its origin marks stays marked: only the origin's event lifts that mark
+    (`services/inbound.py apply_listing`)."""
     now = uow.now()
     for entry in entries:
+        if not marked and entry.marked_at_origin:
+            continue
         entry.under_objection = marked
         uow.entries.save(entry, at=now)
         uow.changes.append(
