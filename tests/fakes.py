@@ -1107,6 +1107,13 @@ class FakeObjectionRepository(_Repository):
             and (department is None or o.department == department)
         ]
 
+    def may_hold_marks(self, subject_id: int) -> bool:
+        return any(
+            o.subject_id == subject_id and o.keeps_mark for o in self.store.objections.values()
+        ) or any(
+            r.subject_id == subject_id and r.under_objection for r in self.store.records.values()
+        )
+
 
 class FakeRepairRepository(_Repository):
     def add(self, repair: Repair) -> int:

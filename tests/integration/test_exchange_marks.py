@@ -321,3 +321,45 @@ def test_an_objection_decided_here_leaves_a_peers_listing_marked_while_its_origi
     reject_at_origin(bj, policy, at_origin)
     assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
     assert marked() == [False, False]
+
+
+def test_an_objection_here_to_the_record_under_a_peers_listing_keeps_its_copy_marked(
+    receiving: tuple[Platform, Platform], checker: Checker, policy: Policy
+) -> None:
+    bj, cn = receiving
+    broker = FakeBroker()
+    stored, listing, copy, record_copy = listed_at_origin(bj, cn, broker, policy, checker)
+    number = stored.subject_number
+    with cn() as u:
+        here = u.subjects.get_by_number(number)
+    assert here is not None
+    assert here.id is not None
+
+    def marked() -> list[bool]:
+        with cn() as u:
+            stored_mark = u.entries.get(copy, policy.list_types).under_objection
+        _, answer = run_check(cn(), checker, number, "flight", department=AIRLINE, actor="c")
+        return [stored_mark, *(h.posting.under_objection for h in answer.hits)]
+
+    # The person objects here to the record's copy: the listing's copy resting on it is marked.
+    mine = objections.file_objection(
+        cn(), policy, subject_id=here.id, record_id=record_copy, entry_id=None,
+        ground="error_or_omission", reasons="执行案件已结案", actor=f"account:{here.id}",
+    )  # fmt: skip
+    assert marked() == [True, True]
+
+    # The origin marks its listing and lifts the mark: the copy stays marked for the objection
+    # here, which the event's own state knows nothing of.
+    rejected = object_to_listing(bj, policy, stored.record.subject_id, listing)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    reject_at_origin(bj, policy, rejected)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    assert marked() == [True, True]
+
+    # Decided here: nothing holds the copy's mark any more.
+    objections.forward_objection(cn(), policy, mine.id or 0, department=None, actor="centre")
+    objections.decide_objection(
+        cn(), policy, mine.id or 0, outcome="reject", reasons="执行依据记载无误",
+        department="BJ-HCOURT", actor="court",
+    )  # fmt: skip
+    assert marked() == [False, False]

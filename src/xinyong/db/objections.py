@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    or_,
     select,
     true,
     update,
@@ -222,3 +223,19 @@ class SqlObjectionRepository:
         if department is not None:
             query = query.where(ObjectionRow.department_code == department)
         return [self._to_domain(r) for r in self.session.scalars(query.order_by(ObjectionRow.id))]
+
+    def may_hold_marks(self, subject_id: int) -> bool:
+        """Whether anything here may keep a mark on the subject's listings: an objection of
+        theirs not decided, or a record of theirs under objection. Both read by the subject's
+        index (on PostgreSQL, in its one partition of `credit_records`)."""
+        from xinyong.db.records import CreditRecordRow  # records import this module's rows
+
+        open_objection = select(ObjectionRow.id).where(
+            ObjectionRow.subject_id == subject_id,
+            ObjectionRow.status != ObjectionStatus.DECIDED.value,
+        )
+        marked_record = select(CreditRecordRow.id).where(
+            CreditRecordRow.subject_id == subject_id, CreditRecordRow.under_objection.is_(True)
+        )
+        found = self.session.scalar(select(or_(open_objection.exists(), marked_record.exists())))
+        return bool(found)

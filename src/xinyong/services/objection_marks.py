@@ -37,8 +37,12 @@ def held_entries(
     """The listings that stay marked when an objection of the subject (`besides`) lets go of
     them: those another open objection contests, those resting on a record it contests, and
     those resting on a record still marked for any other reason (a peer's copy, marked by an
-    objection at its origin)."""
+    objection at its origin). Nothing is read when nothing here may hold a mark (no open
+    objection of the subject's, no record of theirs marked): the case of nearly every listing
+    event a peer sends."""
     held: set[int | None] = set()
+    if not uow.objections.may_hold_marks(subject_id):
+        return held
     contested: dict[int, CreditRecord] = {
         r.id: r for r in uow.records.of_subject(subject_id) if r.under_objection
     }
