@@ -5,6 +5,7 @@ listing is told once, of the mark and then of the outcome the origin decided."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -17,7 +18,7 @@ from tests.exchange_support import (
     FakeBroker,
     migrated_sqlite,  # noqa: F401 - a fixture
 )
-from tests.factories import debtor_row
+from tests.factories import debtor_row, penalty_row
 from tests.integration.test_exchange_wiring import AGENCY, Platform, _paired, agency_received, flow
 from xinyong.db.engine import copy_sqlite, make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
@@ -363,3 +364,53 @@ def test_an_objection_here_to_the_record_under_a_peers_listing_keeps_its_copy_ma
         department="BJ-HCOURT", actor="court",
     )  # fmt: skip
     assert marked() == [False, False]
+
+
+def test_a_mark_on_a_peers_listing_for_a_record_not_held_here_tells_who_received_its_copy(
+    receiving: tuple[Platform, Platform], checker: Checker, policy: Policy
+) -> None:
+    bj, cn = receiving
+    broker = FakeBroker()
+    # The court is registered here without the debtor item in its mandate: its record is refused
+    # here, while its listing (and another record of the person's) is kept.
+    court = policy.department("BJ-HCOURT")
+    assert court is not None
+    departments.sync_departments(cn(), [replace(court, items=frozenset())], actor="test")
+    debtor = debtor_row()
+    person = {"subject_id": debtor["subject_id"], "subject_name": debtor["subject_name"]}
+    submit_record(bj(), policy, penalty_row(**person), department="BJ-AMR", actor="amr")
+    stored = submit_record(bj(), policy, debtor, department="BJ-HCOURT", actor="court")
+    assert decided_lists.record_court_listings(bj(), policy, actor="court-feed") == 1
+    outcomes = flow(broker, bj, "BJ", cn, "CN", policy)
+    assert (outcomes[Outcome.APPLIED], outcomes[Outcome.REFUSED]) == (2, 1)
+    number = stored.subject_number
+    _, answer = run_check(cn(), checker, number, "flight", department=AIRLINE, actor="counter-7")
+    [copy] = [h.posting.entry_id for h in answer.hits]
+    with cn() as u:
+        assert u.records.find_states("BJ-HCOURT", [stored.record.document_number]) == {}
+
+    def marked() -> bool:
+        with cn() as u:
+            return u.entries.get(copy, policy.list_types).under_objection
+
+    # The person objects at the origin to the record: its event is refused here, and the
+    # listing's mark that follows it tells the airline that received the copy, once.
+    first = object_at_origin(bj, policy, stored)
+    outcomes = flow(broker, bj, "BJ", cn, "CN", policy)
+    assert (outcomes[Outcome.APPLIED], outcomes[Outcome.REFUSED]) == (1, 1)
+    assert marked()
+    assert told(cn, AIRLINE) == [(FeedKind.UNDER_OBJECTION, "list_entry", copy)]
+    assert told(cn, AGENCY) == []
+
+    # A second objection there marks nothing new: nothing more is told.
+    second = object_at_origin(bj, policy, stored)
+    flow(broker, bj, "BJ", cn, "CN", policy)
+    assert told(cn, AIRLINE) == [(FeedKind.UNDER_OBJECTION, "list_entry", copy)]
+
+    # Both decided there: the mark is lifted here. The listing's lift carries no outcome (the
+    # record's event, refused here, does), so nothing more is told.
+    reject_at_origin(bj, policy, first)
+    reject_at_origin(bj, policy, second)
+    flow(broker, bj, "BJ", cn, "CN", policy)
+    assert not marked()
+    assert told(cn, AIRLINE) == [(FeedKind.UNDER_OBJECTION, "list_entry", copy)]

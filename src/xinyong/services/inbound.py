@@ -239,8 +239,9 @@ def apply_listing(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None
     """Keep this node's copy of a peer's listing as the origin has it, resting on this node's
     copies of its records, so that checks here answer as they do there. A mark an objection to
     the listing itself set or lifted at the origin is told to the parties here that received the
-    copy, once (`_tell_contested`); one that follows an objection to a record under it is not,
-    since the record's own event told them."""
+    copy, once (`_tell_contested`); one that follows an objection to a record under it is told
+    only when no copy here of a record under it is marked, since otherwise the record's own
+    event told them."""
     change, entity = event.change, event.change.entity
     if not entity.key.startswith(f"{event.origin}:"):
         raise _not_origin(event, "a listing is named by its origin")
@@ -270,6 +271,7 @@ def apply_listing(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None
         "ground": _optional(state, "ground"),
     }
     at = uow.now()
+    was_marked = False
     if local_id is None:
         entry = ListEntry(
             id=None,
@@ -284,6 +286,7 @@ def apply_listing(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None
         uow.inbox.set_local_id(entity, entry.id)
     else:
         entry = uow.entries.get(local_id, policy.list_types)
+        was_marked = entry.marked_at_origin
         for name, value in values.items():
             setattr(entry, name, value)
         uow.entries.save(entry, at=at)
@@ -293,18 +296,34 @@ def apply_listing(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None
         entry.under_objection = True
         uow.entries.save(entry, at=at)
     changed(uow, entry, policy)  # checks here follow at once
-    _tell_contested(uow, policy, event, subject, entry.id or 0)
+    unheard = entry.marked_at_origin and not was_marked and not _marked_here(uow, basis)
+    _tell_contested(uow, policy, event, subject, entry.id or 0, unheard=unheard)
+
+
+def _marked_here(uow: PlatformUnitOfWork, record_ids: list[int]) -> bool:
+    """Whether a copy here of a record the listing rests on is marked: its own event (or an
+    objection here) told the parties here of the mark the listing's follows."""
+    return any(uow.records.get(record_id).under_objection for record_id in record_ids)
 
 
 def _tell_contested(
-    uow: PlatformUnitOfWork, policy: Policy, event: Event, subject: Subject, entry_id: int
+    uow: PlatformUnitOfWork,
+    policy: Policy,
+    event: Event,
+    subject: Subject,
+    entry_id: int,
+    *,
+    unheard: bool,
 ) -> None:
-    """Tell the parties here that received the listing's copy what the origin's objection to the
-    listing itself did, as a local objection's `_tell` does: `under_objection` when the event
-    setting the mark says the listing is contested (`LISTING_CONTESTED`), the outcome when the
-    decision's lift carries one. Other marks and resends tell nothing."""
+    """Tell the parties here that received the listing's copy what the origin's objection did, as
+    a local objection's `_tell` does: `under_objection` when the event setting the mark says the
+    listing itself is contested (`LISTING_CONTESTED`), or when the origin marks it for a record
+    under it of which no copy here is marked (`unheard`: a record this node holds no copy of,
+    whose own event never came), the outcome when the decision's lift carries one. Other marks
+    and resends tell nothing."""
     state, kind = event.change.state, event.change.kind
-    if kind is EventKind.OBJECTION_MARK_SET and state.get(LISTING_CONTESTED) is True:
+    contested = kind is EventKind.OBJECTION_MARK_SET and state.get(LISTING_CONTESTED) is True
+    if contested or unheard:
         marked = True
     elif kind is EventKind.OBJECTION_MARK_CLEARED:
         marked = False
