@@ -760,19 +760,26 @@ def test_a_railway_listing_restricts_tickets_only_once_its_public_notice_has_end
 
 
 def _vary(
-    make_uow: UowFactory, policy: Policy, row: dict[str, object], path: str, **changes: object
+    make_uow: UowFactory,
+    policy: Policy,
+    row: dict[str, object],
+    path: str,
+    department: str = "BJ-AMR",
+    **changes: object,
 ) -> None:
-    """The same document resent with changed content, alone or in a batch beside another row."""
+    """The same document resent with changed content, alone or in a batch beside another row
+    of the same department's."""
     varied = {**row, **changes}
     if path == "record":
-        _submit(make_uow, policy, varied)
+        _submit(make_uow, policy, varied, department=department)
         return
-    rows = [serious_penalty_row(), varied]
+    beside = {"BJ-AMR": serious_penalty_row, "BJ-HCOURT": debtor_row, "BJ-RAIL": rail_row}
+    rows = [beside[department](), varied]
     ingest_batch(
         make_uow(),
         policy,
         list(enumerate(rows, start=1)),
-        department="BJ-AMR",
+        department=department,
         actor="clerk-3",
         source=BatchSource.API,
     )
@@ -879,3 +886,162 @@ def test_a_court_record_varied_to_another_penalty_ends_the_listing_recorded_from
 
     entry = lists.get_entry(seeded(), policy, entry_id, department=None, actor="test").entry
     assert (entry.state, entry.exit_ground) == (EntryState.EXITED, "revocation")
+
+
+# -- a record varied to another ground of its list ------------------------------------------------
+
+
+def _court_listing(make_uow: UowFactory, policy: Policy, row: dict[str, object]) -> ListEntry:
+    """The court's listing recorded from the debtor record `row` makes (by the court's feed)."""
+    stored = _submit(make_uow, policy, row, department="BJ-HCOURT")
+    assert decided_lists.record_court_listings(make_uow(), policy, actor="court-feed") == 1
+    (entry,) = _entries_of(make_uow, policy, stored.record.subject_id)
+    return entry
+
+
+def _flights(make_uow: UowFactory, checker: Checker, number: str) -> list[str]:
+    _, answer = run_check(make_uow(), checker, number, "flight", department=None, actor="t")
+    return [h.measure.code for h in answer.hits]
+
+
+@pytest.mark.parametrize("path", ["record", "batch"])
+def test_a_court_record_varied_to_the_open_ended_ground_takes_its_listing_there(
+    seeded: UowFactory, policy: Policy, clock: Clock, checker: Checker, path: str
+) -> None:
+    """The court resends its finding as "able to perform but refuses" instead of "evades
+    enforcement": the listing recorded from it is the court's decision, so it follows the new
+    ground, which has no fixed period (SPC 2017 provisions, Art. 2), and checks keep returning
+    its measures past the two years its old ground would have run."""
+    row = debtor_row()
+    entry = _court_listing(seeded, policy, row)
+    assert (entry.ground, entry.ends_on) == ("evades_enforcement", date(2028, 10, 15))
+    number = str(row["subject_id"])
+    changes = _count(seeded, ChangeRow)
+
+    _vary(seeded, policy, row, path, "BJ-HCOURT", dishonest_conduct="able_but_refuses")
+
+    (followed,) = _entries_of(seeded, policy, entry.subject_id)
+    assert (followed.ground, followed.ends_on) == ("able_but_refuses", None)
+    assert followed.state is EntryState.DECIDED
+    assert _count(seeded, ChangeRow) > changes
+    assert _trail(seeded, followed.id or 0)[-1] == (
+        EventTag.LISTING_GROUND_FOLLOWED.value,
+        "clerk-3",
+    )
+    with seeded() as uow:
+        audited = uow.session.scalars(
+            select(AuditEventRow.data).where(
+                AuditEventRow.tag == EventTag.LISTING_GROUND_FOLLOWED.value
+            )
+        ).one()
+    assert audited["ground_was"] == "evades_enforcement"
+    assert (audited["ends_on_was"], audited["ends_on"]) == ("2028-10-15", None)
+    clock.at = on(date(2029, 3, 1))  # past the two years of the old ground
+    assert _flights(seeded, checker, number) == ["M-COURT-FLIGHT"]
+
+
+def test_a_court_listing_varied_to_a_ground_whose_period_has_run_out_ends_on_expiry(
+    seeded: UowFactory, policy: Policy, clock: Clock, checker: Checker
+) -> None:
+    """Found "able to perform but refuses" in October 2026 and resent in 2029 as "evades
+    enforcement": two years from the decision ran out in October 2028, so the listing ends,
+    on that day, and checks stop returning its measures."""
+    row = debtor_row(dishonest_conduct="able_but_refuses")
+    entry = _court_listing(seeded, policy, row)
+    assert entry.ends_on is None
+    number = str(row["subject_id"])
+    clock.at = on(date(2029, 1, 8))
+    assert _flights(seeded, checker, number) == ["M-COURT-FLIGHT"]
+
+    _vary(seeded, policy, row, "record", "BJ-HCOURT", dishonest_conduct="evades_enforcement")
+
+    (ended,) = _entries_of(seeded, policy, entry.subject_id)
+    assert (ended.state, ended.exit_ground) == (EntryState.EXITED, "expiry")
+    assert (ended.ground, ended.ends_on, ended.exited_on) == (
+        "evades_enforcement",
+        date(2028, 10, 15),
+        date(2028, 10, 15),
+    )
+    assert _flights(seeded, checker, number) == []
+
+
+def _railway_listing(
+    make_uow: UowFactory, policy: Policy, clock: Clock, row: dict[str, object], *, decide: bool
+) -> int:
+    """A RAIL-SERIOUS proposal on the record `row` makes, noticed; with `decide`, decided and
+    published, binding from 12 November 2026."""
+    clock.at = on(NOTICE_DAY)
+    stored = _submit(make_uow, policy, row, department="BJ-RAIL")
+    rail = {"department": "BJ-RAIL", "actor": "rail-officer"}
+    entry_id = _propose(make_uow, policy, stored, list_code="RAIL-SERIOUS", **rail)
+    lists.serve_notice(make_uow(), policy, entry_id, **rail)
+    if decide:
+        clock.at = on(NEXT_WORKING_DAY)
+        lists.decide(make_uow(), policy, entry_id, reasons="查证属实", months=None, **rail)
+        clock.at = on(date(2026, 11, 2))
+        lists.publish(make_uow(), policy, entry_id, **rail)
+        clock.at = on(date(2026, 11, 20))
+    return entry_id
+
+
+@pytest.mark.parametrize("path", ["record", "batch"])
+def test_a_railway_record_varied_to_another_ground_ends_the_platforms_listing(
+    seeded: UowFactory, policy: Policy, clock: Clock, checker: Checker, path: str
+) -> None:
+    """The platform decided the railway listing on smoking (180 days), after a notice and a
+    defence on that ground; resent as fare evasion (until the fare is paid), the record grounds
+    the list on a ground nobody was heard on: the listing ends as on a revocation, and a
+    listing on fare evasion needs a procedure of its own."""
+    row = rail_row()
+    entry_id = _railway_listing(seeded, policy, clock, row, decide=True)
+    number = str(row["subject_id"])
+    _, before = run_check(seeded(), checker, number, "train_ticket", department=None, actor="t")
+    assert [h.measure.code for h in before.hits] == ["M-RAIL-TICKET-BAR"]
+
+    _vary(seeded, policy, row, path, "BJ-RAIL", conduct="fare_evasion_refusing_to_pay")
+
+    _, after = run_check(seeded(), checker, number, "train_ticket", department=None, actor="t")
+    assert after.hits == []
+    entry = lists.get_entry(seeded(), policy, entry_id, department=None, actor="test").entry
+    assert (entry.state, entry.exit_ground) == (EntryState.EXITED, "revocation")
+    assert (entry.ground, entry.exited_on) == ("smoking_on_train", date(2026, 11, 20))
+    assert _trail(seeded, entry_id)[-1] == (EventTag.LISTING_BASIS_LOST.value, "clerk-3")
+
+
+def test_a_railway_proposal_on_a_record_varied_to_another_ground_is_withdrawn(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    """The notice the person defends against named smoking: it cannot be decided as fare
+    evasion."""
+    row = rail_row()
+    entry_id = _railway_listing(seeded, policy, clock, row, decide=False)
+
+    _vary(seeded, policy, row, "record", "BJ-RAIL", conduct="fare_evasion_refusing_to_pay")
+
+    entry = lists.get_entry(seeded(), policy, entry_id, department=None, actor="test").entry
+    assert entry.state is EntryState.WITHDRAWN
+    clock.at = on(NEXT_WORKING_DAY)
+    with pytest.raises(Conflict):
+        lists.decide(
+            seeded(),
+            policy,
+            entry_id,
+            reasons="查证属实",
+            months=None,
+            department="BJ-RAIL",
+            actor="rail-officer",
+        )
+
+
+def test_a_railway_variation_within_the_same_ground_leaves_the_listing_standing(
+    seeded: UowFactory, policy: Policy, clock: Clock
+) -> None:
+    """Disrupting order and violence against staff both make "endangering safety"."""
+    row = rail_row(conduct="disrupting_order_endangering_safety")
+    entry_id = _railway_listing(seeded, policy, clock, row, decide=True)
+
+    _vary(seeded, policy, row, "record", "BJ-RAIL", conduct="violence_against_railway_staff")
+
+    entry = lists.get_entry(seeded(), policy, entry_id, department=None, actor="test").entry
+    assert (entry.state, entry.ground) == (EntryState.PUBLISHED, "endangering_safety")
+    assert _trail(seeded, entry_id)[-1][0] == EventTag.LISTING_PUBLISHED.value

@@ -9,6 +9,7 @@ Mid-Autumn 25-27 September, National Day 1-7 October, with Sunday 20 September a
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -745,6 +746,118 @@ def test_a_court_listing_may_be_deleted_early(shipped: dict[str, ListType]) -> N
     entry.exit(ground="early_deletion", on=date(2026, 9, 1))
 
     assert entry.exit_ground == "early_deletion"
+
+
+# -- a record varied to another ground of its list ------------------------------------------
+
+
+def test_a_court_record_varied_to_another_ground_makes_that_ground(
+    shipped: dict[str, ListType],
+) -> None:
+    court = shipped["COURT-DEBTORS"]
+    refuses = {"dishonest_conduct": "able_but_refuses"}
+
+    other = court.other_ground("JUD-DEBTOR-01", refuses, "evades_enforcement")
+
+    assert other is not None
+    assert other.code == "able_but_refuses"
+    assert court.other_ground("JUD-DEBTOR-01", refuses, "able_but_refuses") is None
+    assert court.other_ground("JUD-DEBTOR-01", refuses, None) is None  # ground not known
+    assert not court.grounded_on("JUD-DEBTOR-01", refuses, None, "evades_enforcement")
+    assert court.grounded_on("JUD-DEBTOR-01", refuses, None, "able_but_refuses")
+    assert court.grounded_on("JUD-DEBTOR-01", refuses, None, None)
+    assert court.grounded_by("JUD-DEBTOR-01", refuses, None)  # it grounds the list still
+    assert court.follows_its_records
+    assert not shipped["RAIL-SERIOUS"].follows_its_records
+
+
+def test_a_court_listing_follows_its_record_to_the_open_ended_ground(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = record(shipped["COURT-DEBTORS"], ground="evades_enforcement")
+    assert entry.ends_on == date(2028, 3, 2)
+
+    entry.follow_ground("able_but_refuses", on=date(2026, 9, 1))
+
+    assert (entry.ground, entry.ends_on) == ("able_but_refuses", None)
+    assert entry.state is EntryState.DECIDED
+    assert entry.is_in_force_on(date(2030, 1, 1))  # past the two years of its old ground
+
+
+def test_a_court_listing_varied_from_the_open_ended_ground_takes_two_years_from_its_decision(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = record(shipped["COURT-DEBTORS"], ground="able_but_refuses")
+
+    entry.follow_ground("obstructs_enforcement", on=date(2026, 9, 1))
+
+    assert (entry.ground, entry.ends_on) == ("obstructs_enforcement", date(2028, 3, 2))
+    assert entry.is_in_force_on(date(2028, 3, 1))
+    assert not entry.is_in_force_on(date(2028, 3, 2))
+
+
+def test_a_ground_with_the_same_period_keeps_the_listings_extension(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = record(shipped["COURT-DEBTORS"], ground="obstructs_enforcement", months=60)
+
+    entry.follow_ground("evades_enforcement", on=date(2026, 9, 1))
+
+    assert (entry.ground, entry.ends_on) == ("evades_enforcement", date(2031, 3, 2))
+
+
+def test_a_new_ground_whose_period_has_run_out_ends_the_listing_on_its_last_day(
+    shipped: dict[str, ListType],
+) -> None:
+    entry = record(shipped["COURT-DEBTORS"], ground="able_but_refuses")
+
+    entry.follow_ground("evades_enforcement", on=date(2028, 6, 1))  # two years from 2 March 2026
+
+    assert (entry.state, entry.exit_ground) == (EntryState.EXITED, "expiry")
+    assert (entry.ends_on, entry.exited_on) == (date(2028, 3, 2), date(2028, 3, 2))
+    assert not entry.is_in_force_on(date(2028, 6, 1))
+
+
+def test_a_listing_with_a_public_notice_follows_from_the_day_it_binds(
+    shipped: dict[str, ListType],
+) -> None:
+    """An authority's list with a public notice (the railway's figures, recorded rather than
+    run): the new ground's period runs from the day after the notice, as publication's does."""
+    notice_list = dataclasses.replace(shipped["RAIL-SERIOUS"], decided_by=Decider.AUTHORITY)
+    fare = record(notice_list, ground="fare_evasion", decided_on=date(2026, 10, 12))
+    fare.publish(on=date(2026, 11, 2))  # binds from 12 November
+    smoking = record(notice_list, ground="smoking_on_train", decided_on=date(2026, 10, 12))
+    smoking.publish(on=date(2026, 11, 2))
+    assert smoking.ends_on == date(2027, 5, 11)
+
+    fare.follow_ground("smoking_on_train", on=date(2026, 12, 1))
+    smoking.follow_ground("fare_evasion", on=date(2026, 12, 1))
+
+    assert fare.ends_on == date(2027, 5, 11)  # 180 days from 12 November, not the decision
+    assert smoking.ends_on is None
+
+
+def test_a_platform_listing_never_follows_its_record_to_another_ground(
+    shipped: dict[str, ListType],
+) -> None:
+    """The person was noticed and heard on the listing's ground: another needs its own
+    procedure."""
+    entry = propose(shipped["RAIL-SERIOUS"], ground="smoking_on_train")
+    entry.serve_notice(on=NOTICE_DAY)
+    entry.decide(reasons="经审查，符合列入条件", on=date(2026, 10, 12))
+
+    with pytest.raises(IllegalTransition, match="propose again"):
+        entry.follow_ground("fare_evasion", on=date(2026, 10, 13))
+    assert entry.ground == "smoking_on_train"
+
+
+def test_a_listing_no_longer_in_force_does_not_follow(shipped: dict[str, ListType]) -> None:
+    entry = record(shipped["COURT-DEBTORS"], ground="evades_enforcement")
+    entry.exit(ground="performance", on=date(2026, 6, 1))
+
+    with pytest.raises(IllegalTransition, match="only a listing in force"):
+        entry.follow_ground("able_but_refuses", on=date(2026, 9, 1))
+    assert (entry.ground, entry.ends_on) == ("evades_enforcement", date(2028, 3, 2))
 
 
 # -- the food licence bar rests only on a revoked licence (Food Safety Law Art. 135) ---------

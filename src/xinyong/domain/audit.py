@@ -89,6 +89,9 @@ class EventTag(StrEnum):
     LISTING_DELETION_GROUND = "listing:deletion_ground_noted"
     LISTING_BASIS_LOST = "listing:basis_revoked"
     LISTING_BASIS_REGAINED = "listing:basis_regained"
+    #: A court's or authority's listing that followed its record, varied to another ground of
+    #: its list, to that ground (and its period).
+    LISTING_GROUND_FOLLOWED = "listing:ground_followed"
     DEADLINE_RECOUNTED = "deadline:recounted"
     QUERIES_DELETED = "query_log:deleted_after_retention"
     EXCHANGE_NODE_INITIALISED = "exchange:node_initialised"

@@ -170,6 +170,37 @@ class ListType:
         these grounds it no more: docs/lists-and-measures.md, "What ends a listing")."""
         return self.rests_on(item_code, fields) and not self.basis_too_light(severity)
 
+    def grounded_on(
+        self,
+        item_code: str,
+        fields: Mapping[str, object],
+        severity: str | None,
+        ground: str | None,
+    ) -> bool:
+        """Whether a record, as it stands, grounds a listing on this list on `ground` (the one
+        the listing rests on; None: a listing whose ground is not known, grounded by any)."""
+        return self.grounded_by(item_code, fields, severity) and (
+            self.other_ground(item_code, fields, ground) is None
+        )
+
+    def other_ground(
+        self, item_code: str, fields: Mapping[str, object], ground: str | None
+    ) -> Ground | None:
+        """The ground a record that rests on this list makes, when it is another than `ground`,
+        the one a listing on it rests on (a record varied from one conduct to another); None
+        when it makes the same, the list names no ground by record field, or `ground` is not
+        known. Raises NotAllowed for a record the list does not rest on at all."""
+        made = self.ground_for_record(item_code, fields)
+        return made if ground is not None and made is not None and made.code != ground else None
+
+    @property
+    def follows_its_records(self) -> bool:
+        """Whether a listing on this list follows its record to another ground of the list
+        (docs/lists-and-measures.md, "A record varied to another ground"): a court's or another
+        authority's, which records the decision its record carries; never the platform's own,
+        whose decision was noticed, defended and taken on its ground alone."""
+        return self.decided_by is not Decider.PLATFORM
+
     def ground_for_record(self, item_code: str, fields: Mapping[str, object]) -> Ground | None:
         """The ground a record makes, or None when this list names no ground by record field."""
         if self.source_items and item_code not in self.source_items:

@@ -197,6 +197,23 @@ class ListEntry:
         self.exit_ground = ground
         self.state = EntryState.EXITED
 
+    def follow_ground(self, ground: str, *, on: date) -> None:
+        """The record this court's or authority's listing rests on was varied to another
+        `ground` of its list: the listing follows the decision it records. A ground with
+        another period counts it again from the day the listing binds (an extension decided
+        under the old ground does not carry over); one that has run out by `on` ends it on
+        `expiry`, on its last day (docs/lists-and-measures.md)."""
+        if not self.list_type.follows_its_records:
+            raise IllegalTransition("a platform listing rests on its own ground; propose again")
+        if not (self.is_in_force_on(on) or self.awaits_force_on(on)):
+            raise IllegalTransition("only a listing in force follows its record's ground")
+        period = self.list_type.period_of(ground)
+        if self.decided_on is not None and period != self.list_type.period_of(self.ground):
+            self.ends_on = self.list_type.ends_on(self.binds_from or self.decided_on, ground=ground)
+        self.ground = ground
+        if self.ends_on is not None and self.ends_on <= on:
+            self.exit(ground="expiry", on=self.ends_on)
+
     def regain_basis(self, *, on: date) -> bool:
         """The identity review that withheld this listing's record found the record is the
         person's: the listing stands again for what is left of its period. Returns whether it

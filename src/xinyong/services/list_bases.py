@@ -12,7 +12,7 @@ from xinyong.domain.calendar import add_working_days, business_date
 from xinyong.domain.errors import Conflict, NotAllowed, NotFound
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import FeedKind
-from xinyong.domain.list_types import Decider, ListType
+from xinyong.domain.list_types import Decider
 from xinyong.domain.lists import BASIS_REVOKED, BASIS_WITHHELD, EntryState, ListEntry
 from xinyong.domain.periods import assess, held_display
 from xinyong.domain.policy import Policy
@@ -76,8 +76,10 @@ def end_listings_resting_on(
     """The record no longer grounds anything (revoked, withheld, display stopped): every
     listing resting on it alone ends today, and every proposal resting on it alone is withdrawn.
     A listing that rests on other records too, still displayable and grounding its list, stands
-    on those. `varied`: the record was replaced by a changed version, and grounds no more only
-    the lists it no longer meets (`ListType.grounded_by`); the listings on the others stand.
+    on those, on its own ground. `varied`: the record was replaced by a changed version, and
+    grounds no more only the listings it no longer grounds on their ground
+    (`ListType.grounded_on`): a court's or authority's listing on a record varied to another
+    ground of its list follows it there instead (`follow_varied_grounds`); the others stand.
 
     Returns the entries that ended or were withdrawn; the change log moves for each, so the next
     check no longer returns their measures (docs/domain.md §7).
@@ -85,10 +87,18 @@ def end_listings_resting_on(
     ended: list[ListEntry] = []
     for entry in entries_resting_on(uow, policy, record):
         kind = entry.list_type
-        if varied and kind.grounded_by(record.item_code, record.fields, record.severity):
+        if varied and kind.grounded_on(
+            record.item_code, record.fields, record.severity, entry.ground
+        ):
             continue
+        if (
+            varied
+            and kind.follows_its_records
+            and kind.grounded_by(record.item_code, record.fields, record.severity)
+        ):
+            continue  # it follows the record to its new ground (`follow_varied_grounds`)
         others = [r for r in entry.basis_records if r != record.id]
-        if others and any(_still_grounds(uow, kind, r, today) for r in others):
+        if others and any(_still_grounds(uow, entry, r, today) for r in others):
             continue
         if entry.state in (EntryState.DECIDED, EntryState.PUBLISHED):
             entry.lose_basis(on=today, ground=ground)
@@ -122,14 +132,57 @@ def restore_listings_on(
     return restored
 
 
-def _still_grounds(uow: UnitOfWork, list_type: ListType, record_id: int, today: date) -> bool:
+def _still_grounds(uow: UnitOfWork, entry: ListEntry, record_id: int, today: date) -> bool:
     try:
         record = uow.records.get(record_id)
     except NotFound:  # deleted after its retention
         return False
-    return record.is_displayable_on(today) and list_type.grounded_by(
-        record.item_code, record.fields, record.severity
+    return record.is_displayable_on(today) and entry.list_type.grounded_on(
+        record.item_code, record.fields, record.severity, entry.ground
     )
+
+
+def follow_varied_grounds(
+    uow: UnitOfWork, policy: Policy, record: CreditRecord, *, today: date, actor: str
+) -> list[ListEntry]:
+    """The record was replaced by a changed version that makes another ground of a list it
+    grounds: every court's or authority's listing on it in force (or awaiting force) follows it
+    to that ground and its period (`ListEntry.follow_ground`), audited, the change log moved and
+    queued for the exchange. A platform listing does not: it ends (`end_listings_resting_on`).
+    Returns the listings that followed."""
+    followed: list[ListEntry] = []
+    for entry in entries_resting_on(uow, policy, record):
+        kind = entry.list_type
+        if not kind.follows_its_records or not (
+            entry.is_in_force_on(today) or entry.awaits_force_on(today)
+        ):
+            continue
+        if not kind.grounded_by(record.item_code, record.fields, record.severity):
+            continue  # varied away: it ends
+        ground = kind.other_ground(record.item_code, record.fields, entry.ground)
+        if ground is None:
+            continue
+        was, ended_on = entry.ground, entry.ends_on
+        entry.follow_ground(ground.code, on=today)
+        uow.entries.save(entry, at=uow.now())
+        audit_entry(
+            uow,
+            EventTag.LISTING_GROUND_FOLLOWED,
+            actor,
+            entry,
+            record=record.id,
+            ground_was=was,
+            ground=entry.ground,
+            ends_on_was=_iso(ended_on),
+            ends_on=_iso(entry.ends_on),
+        )
+        changed(uow, entry, policy)
+        followed.append(entry)
+    return followed
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def end_listings_varied_away(
@@ -138,10 +191,12 @@ def end_listings_varied_away(
     """Records a resubmission replaced with a changed version (record id: subject id): every
     listing resting on one that its list's rules no longer let it ground (an item or ground the
     list does not name, a severity below its floor) ends today on the revocation ground, and
-    every such proposal is withdrawn, as when the record is revoked (`end_listings_resting_on`).
-    Returns what each party that received an ended listing is told: withdraw it within the
-    policy's working days. One query for all of them; a record is read only when its subject
-    has a listing in its procedure or in force."""
+    every such proposal is withdrawn, as when the record is revoked (`end_listings_resting_on`);
+    so does a platform listing or proposal whose record now makes another ground of its list.
+    A court's or authority's listing on it follows it to that ground (`follow_varied_grounds`).
+    Returns what each party that received such a listing is told: an ended one, withdraw it
+    within the policy's working days; one that followed, corrected. One query for all of them;
+    a record is read only when its subject has a listing in its procedure or in force."""
     listed = uow.entries.subjects_listed(set(replaced.values())) if replaced else set()
     today = business_date(uow.now())
     due = add_working_days(today, policy.periods.withdraw_working_days).day
@@ -150,8 +205,9 @@ def end_listings_varied_away(
         if subject_id not in listed:
             continue
         record = uow.records.get(record_id)
+        followed = follow_varied_grounds(uow, policy, record, today=today, actor=actor)
         ended = end_listings_resting_on(uow, policy, record, today=today, actor=actor, varied=True)
-        key = key_of(uow.subjects.get(subject_id)) if ended else 0
+        key = key_of(uow.subjects.get(subject_id)) if ended or followed else 0
         document = f"{record.item_code} {record.document_number}"
         notices += [
             Notice(
@@ -159,14 +215,51 @@ def end_listings_varied_away(
                 FeedKind.REVOKED,
                 "list_entry",
                 entry.id or 0,
-                f"{entry.list_type.code} listing ended: {document}, which it rested on, was"
-                f" varied and grounds it no more; withdraw every copy by {due.isoformat()}",
+                f"{entry.list_type.code} listing ended: {document}, which it rested on,"
+                f" {_varied(entry, record)}; withdraw every copy by {due.isoformat()}",
                 due,
                 subject_id,
             )
             for entry in ended
         ]
+        notices += [
+            Notice(
+                key,
+                FeedKind.CORRECTED,
+                "list_entry",
+                entry.id or 0,
+                f"{entry.list_type.code} listing resting on {document}: the record was varied"
+                f" to the ground {entry.ground} and the listing follows it; {_period(entry)}",
+                None,
+                subject_id,
+            )
+            for entry in followed
+        ]
     return notices
+
+
+def _varied(entry: ListEntry, record: CreditRecord) -> str:
+    """Why a varied record grounds a listing no more, in the words of its notice."""
+    kind = entry.list_type
+    if not kind.grounded_by(record.item_code, record.fields, record.severity):
+        return "was varied and grounds it no more"
+    ground = kind.other_ground(record.item_code, record.fields, entry.ground)
+    made = ground.code if ground else "another"
+    return (
+        f"was varied to the ground {made}, on which no listing was decided; a listing on it"
+        " needs a procedure of its own"
+    )
+
+
+def _period(entry: ListEntry) -> str:
+    """A followed listing's period as it now stands, in the words of its notice."""
+    if entry.state is EntryState.EXITED:
+        return (
+            f"its period on that ground ended on {_iso(entry.exited_on)}; it is no longer in force"
+        )
+    if entry.ends_on is None:
+        return "it now lasts until an exit ground"
+    return f"it now ends on {entry.ends_on.isoformat()}"
 
 
 def hold_record_display(
@@ -263,12 +356,15 @@ def require_live_basis(uow: UnitOfWork, entry: ListEntry, today: date) -> None:
         except NotFound:
             dead.append(f"record {record_id} was deleted")
             continue
-        grounds = entry.list_type.grounded_by(record.item_code, record.fields, record.severity)
+        kind = entry.list_type
+        grounds = kind.grounded_on(record.item_code, record.fields, record.severity, entry.ground)
         if record.is_displayable_on(today) and grounds:
             return
         why = record.status.value
-        if not grounds:
-            why = f"varied and grounds {entry.list_type.code} no more"
+        if not kind.grounded_by(record.item_code, record.fields, record.severity):
+            why = f"varied and grounds {kind.code} no more"
+        elif not grounds:
+            why = f"varied to another ground of {kind.code} than the proposal's {entry.ground}"
         elif record.status is RecordStatus.ACTIVE:
             why = f"past its display period, which ended on {record.display_ends}"
         dead.append(f"record {record_id} is {why}")
