@@ -545,6 +545,38 @@ def test_a_record_varied_below_its_lists_floor_ends_the_listing_and_tells_who_re
     assert number not in told["detail"]
 
 
+@pytest.mark.parametrize("path", ["record", "batch"])
+def test_a_court_listing_follows_its_record_to_another_ground_and_tells_who_received_it(
+    client: TestClient, court: Headers, airline: Headers, clock: Clock, path: str
+) -> None:
+    """docs/lists-and-measures.md, "A record varied to another ground": the court resends its
+    finding as "able to perform but refuses"; the listing recorded from it follows, with no
+    fixed period now, and the airline that received it is told it was corrected, once."""
+    number = citizen_id(born=date(1971, 4, 4))
+    row = debtor_row(subject_id=number)
+    submit(client, court, row)
+    listed = record_listing(client, court, number).json()
+    assert (listed["ground"], listed["ends_on"]) == ("evades_enforcement", "2028-10-15")
+    for _ in range(2):  # the airline received the listing twice
+        assert measures_for(client, airline, number) == ["M-COURT-FLIGHT"]
+
+    _resubmit(client, court, {**row, "dishonest_conduct": "able_but_refuses"}, path)
+
+    entry = client.get(f"/api/v1/lists/entries/{listed['id']}", headers=court).json()
+    assert (entry["state"], entry["ground"], entry["ends_on"]) == (
+        "decided",
+        "able_but_refuses",
+        None,
+    )
+    [told] = [i for i in feed(client, airline) if i["entity_type"] == "list_entry"]
+    assert (told["kind"], told["entity_id"]) == ("corrected", listed["id"])
+    assert "COURT-DEBTORS" in told["detail"]
+    assert "able_but_refuses" in told["detail"]
+    assert number not in told["detail"]
+    clock.advance(days=3 * 365)  # past the two years of the old ground
+    assert measures_for(client, airline, number) == ["M-COURT-FLIGHT"]
+
+
 def test_a_variation_that_still_grounds_the_listing_leaves_it_standing(
     client: TestClient, amr: Headers, permits: Headers, clock: Clock
 ) -> None:

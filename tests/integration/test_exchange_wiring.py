@@ -6,12 +6,12 @@ the subjects' authorisations allow."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.pool import NullPool
 
 from tests.conftest import Clock
@@ -27,6 +27,7 @@ from tests.exchange_support import (
 from tests.factories import agency_key, citizen_id, debtor_row, penalty_row
 from xinyong.db.audit import AuditEventRow
 from xinyong.db.engine import copy_sqlite, make_engine
+from xinyong.db.exchange import OutboxRow
 from xinyong.db.exchange_states import SqlSubjectStates
 from xinyong.db.records import CreditRecordRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
@@ -591,3 +592,51 @@ def test_a_copy_its_origins_review_withholds_is_told_withheld_here_too(
     with cn() as u:
         assert u.feed.after(AGENCY, told[-1].seq or 0, limit=10) == []
     assert other_id != subject_id
+
+
+def test_a_court_listing_that_follows_its_record_to_another_ground_follows_on_the_peer(
+    receiving: tuple[Platform, Platform], policy: Policy
+) -> None:
+    """The court resends its finding under another ground: the origin's listing follows it
+    (docs/lists-and-measures.md), and so does the copy here, at the record's event already;
+    the origin's listing event that follows agrees."""
+    bj, cn = receiving
+    broker = FakeBroker()
+    row = debtor_row()
+    stored = submit_record(bj(), policy, row, department="BJ-HCOURT", actor="court")
+    assert decided_lists.record_court_listings(bj(), policy, actor="court-feed") == 1
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 2
+    with cn() as u:
+        subject = u.subjects.get_by_number(stored.subject_number)
+        assert subject is not None
+        assert subject.id is not None
+        (copy,) = u.entries.of_subject(subject.id, policy.list_types)
+    assert (copy.ground, copy.ends_on) == ("evades_enforcement", date(2028, 10, 15))
+
+    with bj() as u:
+        before = u.session.scalar(select(func.max(OutboxRow.seq))) or 0
+    varied = {**row, "dishonest_conduct": "able_but_refuses"}
+    submit_record(bj(), policy, varied, department="BJ-HCOURT", actor="court")
+    with bj() as u:
+        queued = u.session.scalars(
+            select(OutboxRow.kind).where(OutboxRow.seq > before).order_by(OutboxRow.seq)
+        ).all()
+    # the new content, the listing on its new ground, the record shown while it stands
+    assert queued == ["record.updated", "listing.in_force", "record.updated"]
+    exchange.relay_outbox(bj(), FakeTransport(broker, "BJ"), NoAuthorisations())
+    transport = FakeTransport(broker, "CN")
+    first = exchange.consume(cn(), transport, "BJ", make_apply(policy), batch=1)  # the record's
+    assert first.outcomes[Outcome.APPLIED] == 1
+    with cn() as u:
+        followed = u.entries.get(copy.id or 0, policy.list_types)
+    assert (followed.ground, followed.ends_on) == ("able_but_refuses", None)
+
+    rest = exchange.consume(cn(), transport, "BJ", make_apply(policy))
+    assert rest.outcomes[Outcome.APPLIED] == 2
+    with cn() as u:
+        agreed = u.entries.get(copy.id or 0, policy.list_types)
+    assert (agreed.state, agreed.ground, agreed.ends_on) == (
+        EntryState.DECIDED,
+        "able_but_refuses",
+        None,
+    )
