@@ -334,8 +334,10 @@ def settle_chunk(uow: UnitOfWork, policy: Policy, result: ChunkResult, *, actor:
     - A record withheld for an identity review grounds nothing, so the listings resting on it
       end: no check may return a measure resting on it (docs/invariant.md).
     - A record replaced with a changed version no longer grounds the listings whose list's rules
-      it now fails (`end_listings_varied_away`): they end as on a revocation. It had its display
-      computed again from its own period: a listing decided on it holds it shown again.
+      it now fails, or that rest on another ground of the list than it now makes
+      (`end_listings_varied_away`): they end as on a revocation, but a court's or authority's
+      listing follows it to its new ground. It had its display computed again from its own
+      period: a listing decided on it holds it shown again.
     - A person with a new negative record loses a derived good-credit status.
     - Every party that received a replaced record's earlier version is told it was corrected,
       and each agency among them acknowledges it within the policy's working days, as for a
