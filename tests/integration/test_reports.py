@@ -13,23 +13,31 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
 from tests.conftest import Clock
 from tests.factories import PUBLIC_URL, citizen_id, open_account, penalty_row
 from xinyong.db.checks import SqlIndexSource
 from xinyong.db.engine import make_engine
+from xinyong.db.objections import ObjectionRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.calendar import CHINA_TIME
 from xinyong.domain.index import subject_key
 from xinyong.domain.policy import Policy
 from xinyong.domain.querylog import QueryEntry
-from xinyong.domain.reports import IssuedReport, code_matches, content_digest, report_number
-from xinyong.services import reports
+from xinyong.domain.reports import (
+    IssuedReport,
+    code_matches,
+    content_digest,
+    report_number,
+    verification_code,
+)
+from xinyong.services import objections, reports
 from xinyong.services.checks import Checker, run_check
 from xinyong.services.documents import PdfUnavailable
 from xinyong.services.records import submit_record
-from xinyong.services.report_data import ReportData
+from xinyong.services.report_data import ReportData, ReportExtension
 from xinyong.services.report_render import render_report_pdf
 from xinyong.services.reports import (
     build_report,
@@ -131,6 +139,117 @@ def test_the_code_covers_the_content_so_an_altered_report_does_not_match(
     )
     assert code_matches(SECRET, honest, data.verification_code)
     assert not code_matches(SECRET, forged, data.verification_code)
+
+
+#: What a report said of each objection and repair before it printed an objection's extension:
+#: the digest of a report issued then covers these fields of each case, and no others.
+CASE_FIELDS_BEFORE_EXTENSIONS = (
+    "kind", "id", "about", "status", "filed_on", "due", "outcome", "reasons", "record_id",
+    "entry_id", "due_official",
+)  # fmt: skip
+APPROVAL = {
+    "reasons": "需调取原始执法案卷核对",
+    "approved_by": "北京市市场监督管理局法制处",
+    "approval_reference": "京市监法〔2026〕15号",
+}
+
+
+def _extended_objection(seeded: UowFactory, policy: Policy, subject_id: int) -> int:
+    """The person objects to their record; forwarded, its source's deadline extended."""
+    with seeded() as uow:
+        [record] = uow.records.of_subject(subject_id)
+    filed = objections.file_objection(
+        seeded(), policy, subject_id=subject_id, record_id=record.id, entry_id=None,
+        ground="error_or_omission", reasons="记载有误", actor="account:1",
+    )  # fmt: skip
+    objection = filed.id or 0
+    objections.forward_objection(seeded(), policy, objection, department=None, actor="centre")
+    objections.extend_objection(
+        seeded(), policy, objection, **APPROVAL, department="BJ-AMR", actor="amr"
+    )
+    return objection
+
+
+def test_a_report_issued_before_extensions_were_printed_still_verifies(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    """A printed code is checked against the digest registered when the report was issued,
+    never against the content as the code of today would state it: a report issued before its
+    cases carried `extension` still verifies, though today's content of the same file differs."""
+    _, subject_id, account = _person(seeded, policy)
+    _extended_objection(seeded, policy, subject_id)
+    # The report as the platform issued it before: the file's content, each case without
+    # `extension`, numbered, registered and signed as build_report did then.
+    today = read_own_file(seeded(), policy, subject_id)
+    number = report_number(today.generated_at, subject_id)
+    content = report_content(dataclasses.replace(today, number=number))
+    assert {"extension", *CASE_FIELDS_BEFORE_EXTENSIONS} == set(content["cases"][0])
+    before = {
+        **content,
+        "cases": [{k: case[k] for k in CASE_FIELDS_BEFORE_EXTENSIONS} for case in content["cases"]],
+    }
+    digest = content_digest(before)
+    assert digest != content_digest(content)  # the content's shape changed
+    with seeded() as uow:
+        uow.reports.add(IssuedReport(number, subject_id, today.generated_at, digest))
+        uow.commit()
+    printed = verification_code(SECRET, number, digest)
+
+    issued_now = _report(seeded, policy, subject_id, f"account:{account}")
+
+    for report, code in ((number, printed), (issued_now.number, issued_now.verification_code)):
+        confirmed = reports.verify_report(seeded(), SECRET, report, code)
+        assert confirmed is not None, report
+        assert confirmed.masked_name == "赵*"
+    assert issued_now.number != number
+    assert reports.verify_report(seeded(), SECRET, number, issued_now.verification_code) is None
+
+
+def test_the_code_covers_an_objections_extension_and_its_approval(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    _, subject_id, account = _person(seeded, policy)
+    objection = _extended_objection(seeded, policy, subject_id)
+
+    data = _report(seeded, policy, subject_id, f"account:{account}")
+
+    [case] = data.cases
+    with seeded() as uow:
+        due = uow.objections.get(objection).due()
+    assert case.extension == ReportExtension(due.day, due.official, **APPROVAL)
+    assert case.due == due.day
+    other = dataclasses.replace(case.extension, approved_by="某区人民政府")
+    altered = dataclasses.replace(data, cases=(dataclasses.replace(case, extension=other),))
+    forged = IssuedReport(
+        data.number, subject_id, data.generated_at, content_digest(report_content(altered))
+    )
+    assert not code_matches(SECRET, forged, data.verification_code)
+    assert reports.verify_report(seeded(), SECRET, data.number, data.verification_code)
+
+
+def test_an_objection_extended_before_approvals_were_kept_is_reported_extended_without_them(
+    seeded: UowFactory, policy: Policy
+) -> None:
+    """Migration e8b2d5a7c314 left the approval of an earlier extension empty: the report still
+    says the deadline was extended, and to when, with nothing for who approved it."""
+    _, subject_id, _ = _person(seeded, policy)
+    objection = _extended_objection(seeded, policy, subject_id)
+    with seeded() as uow:
+        uow.session.execute(
+            update(ObjectionRow)
+            .where(ObjectionRow.id == objection)
+            .values(
+                extension_reasons=None,
+                extension_approved_by=None,
+                extension_approval_reference=None,
+            )
+        )
+        uow.commit()
+        due = uow.objections.get(objection).due()
+
+    [case] = read_own_file(seeded(), policy, subject_id).cases
+
+    assert case.extension == ReportExtension(due.day, due.official, None, None, None)
 
 
 def test_two_reports_at_the_same_instant_get_two_numbers(

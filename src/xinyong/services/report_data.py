@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from typing import Any
 
+from xinyong.domain.objections import Objection
 from xinyong.domain.reports import ReportChannel
 from xinyong.services.report_words import QueryWords, ReportField
 
@@ -74,6 +75,33 @@ class ReportMeasure:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportExtension:
+    """An objection's deadline extended with approval: the source department's deadline as it
+    stands since, and why, who approved it and the approval's reference (each None for an
+    objection extended before the platform kept them: migration e8b2d5a7c314)."""
+
+    due: date
+    due_official: bool  # False: counted Monday to Friday until the official calendar is out
+    reasons: str | None
+    approved_by: str | None
+    approval_reference: str | None
+
+
+def report_extension(objection: Objection) -> ReportExtension | None:
+    """What a report says of an objection's extension (None: its deadline was not extended)."""
+    if not objection.extended or objection.source_due is None:
+        return None
+    approval = objection.extension
+    return ReportExtension(
+        objection.source_due.day,
+        objection.source_due.official,
+        approval.reasons if approval else None,
+        approval.approved_by if approval else None,
+        approval.approval_reference if approval else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class ReportCase:
     """An objection or a repair application and where it stands."""
 
@@ -88,6 +116,8 @@ class ReportCase:
     record_id: int | None = None
     entry_id: int | None = None
     due_official: bool = True  # False: counted Monday to Friday until the official calendar is out
+    #: An objection's deadline extended with approval (None: not extended; a repair's never is).
+    extension: ReportExtension | None = None
 
 
 @dataclass(frozen=True, slots=True)

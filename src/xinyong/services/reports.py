@@ -51,6 +51,7 @@ from xinyong.services.report_data import (
     ReportReview,
     ReportTerms,
     report_dict,
+    report_extension,
 )
 from xinyong.services.report_words import (
     QueryReader,
@@ -258,6 +259,7 @@ def _gather(
             record_id=o.record_id,
             entry_id=None if o.record_id else o.entry_id,
             due_official=o.due().official,
+            extension=report_extension(o),
         )
         for o in uow.objections.of_subject(subject_id)
     ] + [
