@@ -19,7 +19,17 @@ from sqlalchemy import select
 
 from tests.factories import citizen_id, penalty_row
 from tests.functional.conftest import ClientFactory, KeyFor
-from tests.functional.helpers import Headers, auth, check, masked, report, sign_up, submit
+from tests.functional.helpers import (
+    Headers,
+    auth,
+    check,
+    masked,
+    object_to,
+    report,
+    sign_up,
+    squashed,
+    submit,
+)
 from xinyong.db.reports import IssuedReportRow
 from xinyong.domain.access import ROLE_SCOPES, Role
 from xinyong.domain.audit import EventTag
@@ -244,3 +254,74 @@ def test_the_query_log_names_who_looked_never_a_key_or_an_account(
     assert [q["who"] for q in report(client, person)["queries"] if q["kind"] == "check"] == [
         "平台工作人员"
     ]
+
+
+APPROVAL = {
+    "reasons": "需调取原始执法案卷核对",
+    "approved_by": "北京市市场监督管理局法制处",
+    "approval_reference": "京市监法〔2026〕15号",
+}
+
+
+@pytest.mark.parametrize("processes", [0, 1], ids=["in the server", "in a print worker"])
+def test_a_report_names_an_objections_extension_and_its_approval_in_either_language(
+    make_client: ClientFactory, amr: Headers, staff: Headers, tmp_path: Path, processes: int
+) -> None:
+    """The API and the portal showed the person why and on whose approval their objection's
+    deadline moved; the report they download (JSON, HTML, PDF) showed only the later date."""
+    client = make_client(pdf_processes=processes)
+    number = citizen_id(born=date(1977, 4, 4))
+    record = submit(client, amr, penalty_row(subject_id=number, subject_name="陈静"))
+    person = sign_up(client, number, "陈静")
+    objection = object_to(client, person, record)["id"]
+    url = f"/api/v1/objections/{objection}"
+    assert client.post(f"{url}/forwarding", headers=staff).status_code == 200
+    extended = client.post(f"{url}/extension", json=APPROVAL, headers=amr)
+    assert extended.status_code == 200, extended.text
+    due = date.fromisoformat(extended.json()["due"])
+
+    [case] = [c for c in report(client, person)["cases"] if c["kind"] == "objection"]
+    assert case["due"] == str(due)
+    assert case["extension"] == {
+        "due": str(due),
+        "due_official": extended.json()["due_official"],
+        **APPROVAL,
+    }
+    said = {}
+    for lang in ("zh", "en"):
+        page = client.get(
+            "/api/v1/me/report", params={"format": "html", "lang": lang}, headers=person.headers
+        )
+        assert page.status_code == 200, page.text
+        said[lang] = html.unescape(page.text.split(f'id="extension-{objection}">')[1])
+        said[lang] = said[lang].split("</tr>")[0]
+    assert f"延长至{due.year}年{due.month}月{due.day}日" in said["zh"]
+    assert f"批准人：{APPROVAL['approved_by']}" in said["zh"]
+    assert f"批准文号：{APPROVAL['approval_reference']}" in said["zh"]
+    assert f"延长理由：{APPROVAL['reasons']}" in said["zh"]
+    assert f"extended with approval to {due.isoformat()}" in said["en"]
+    assert f"Approved by: {APPROVAL['approved_by']}" in said["en"]
+    assert f"Approval reference: {APPROVAL['approval_reference']}" in said["en"]
+
+    pdf = client.get(
+        "/api/v1/me/report", params={"format": "pdf", "lang": "zh"}, headers=person.headers
+    )
+    if pdf.status_code == 503:
+        pytest.skip(f"PDF rendering unavailable here: {pdf.json()['detail']}")
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("poppler-utils is not installed: the PDF's text cannot be read")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf.content)
+    printed = squashed(
+        subprocess.run(
+            [pdftotext, str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    for text in (
+        f"延长至{due.year}年{due.month}月{due.day}日",
+        f"批准人：{APPROVAL['approved_by']}",
+        f"批准文号：{APPROVAL['approval_reference']}",
+        f"延长理由：{APPROVAL['reasons']}",
+    ):
+        assert squashed(text) in printed, text

@@ -22,6 +22,7 @@ from xinyong.services.report_data import (
     ReportCategory,
     ReportData,
     ReportEntry,
+    ReportExtension,
     ReportMeasure,
     ReportQuery,
     ReportRecord,
@@ -506,6 +507,73 @@ def test_cases_show_status_due_date_and_outcome(html: str) -> None:
     assert "信用记录 #1" in cases
     assert "名单 #22" in cases
     assert "record 1" not in cases
+
+
+EXTENSION = ReportExtension(
+    due=date(2026, 12, 2),
+    due_official=True,
+    reasons="需调取原始执法案卷核对",
+    approved_by="北京市市场监督管理局法制处",
+    approval_reference="京市监法〔2026〕15号",
+)
+
+
+def test_an_extended_objection_names_its_new_due_date_reasons_and_approval() -> None:
+    """The API and the portal told the person why and on whose approval their objection's
+    deadline moved; the report they download said only the later date."""
+    open_case = dataclasses.replace(CASES[0], due=EXTENSION.due, extension=EXTENSION)
+    decided = dataclasses.replace(
+        CASES[0], id=33, status="decided", due=None, outcome="reject", reasons="异议不成立"
+    )
+    decided = dataclasses.replace(
+        decided, extension=dataclasses.replace(EXTENSION, due=date(2026, 10, 14))
+    )
+    data = make_report(cases=(open_case, decided, CASES[1]))
+    chinese = section(render_report_html(data), "cases")
+    english = section(render_report_html(data, lang="en"), "cases")
+
+    said = re.findall(r'<tr class="extension" id="extension-(\d+)">(.*?)</tr>', chinese, re.DOTALL)
+    assert [case for case, _ in said] == ["31", "33"]  # the repair was not extended
+    for (_, text), day in zip(said, ("2026年12月2日", "2026年10月14日"), strict=True):
+        assert f"认定部门的办理期限经批准延长至{day}" in text
+        assert "批准人：北京市市场监督管理局法制处" in text
+        assert "批准文号：京市监法〔2026〕15号" in text
+        assert "延长理由：需调取原始执法案卷核对" in text
+    assert "2026年12月2日 （经批准延长）" in chinese  # beside the due date that runs
+    said = re.findall(r'<tr class="extension" id="extension-\d+">(.*?)</tr>', english, re.DOTALL)
+    assert len(said) == 2
+    assert "deadline was extended with approval to 2026-12-02." in said[0]
+    assert "Approved by: 北京市市场监督管理局法制处" in said[0]
+    assert "Approval reference: 京市监法〔2026〕15号" in said[0]
+    assert "Reasons for the extension: 需调取原始执法案卷核对" in said[0]
+    assert "2026-12-02 (extended with approval)" in english
+    assert "批准" not in english.replace(EXTENSION.approved_by, "")
+    assert 'class="extension"' not in render_report_html(make_report())
+
+
+def test_an_objection_extended_before_approvals_were_kept_says_they_were_not_recorded() -> None:
+    unrecorded = ReportExtension(date(2026, 12, 2), False, None, None, None)
+    data = make_report(cases=(dataclasses.replace(CASES[0], extension=unrecorded),))
+    chinese = section(render_report_html(data), "cases")
+    english = section(render_report_html(data, lang="en"), "cases")
+
+    assert "延长至2026年12月2日 （暂按周一至周五计算）。" in chinese
+    assert "批准人和批准文号未予记录" in chinese
+    assert "批准人：" not in chinese
+    assert "None" not in chinese + english
+    assert "who approved it and the reference were not recorded" in english
+
+
+def test_an_id_number_in_an_extensions_reasons_is_withheld() -> None:
+    reasons = "核对当事人 11010519491231002X 的原始案卷"
+    extension = dataclasses.replace(EXTENSION, reasons=reasons)
+    data = make_report(cases=(dataclasses.replace(CASES[0], extension=extension),))
+
+    chinese, english = render_report_html(data), render_report_html(data, lang="en")
+
+    assert "11010519491231002X" not in chinese + english
+    assert "延长理由：核对当事人 〔号码已隐去〕 的原始案卷" in chinese
+    assert "Reasons for the extension: 核对当事人 &lt;number withheld&gt; 的原始案卷" in english
 
 
 @pytest.mark.parametrize(
