@@ -78,6 +78,29 @@ class Period:
             )
         return add_months(start, months)
 
+    def ends_from(self, start: date) -> frozenset[date]:
+        """Every day a period of this rule started on `start` may end on: its own length, and
+        each length a decision may extend it to; none when it ends only on an exit ground."""
+        if self.rule is PeriodRule.UNTIL_EXIT:
+            return frozenset()
+        if self.days is not None:
+            return frozenset({start + timedelta(days=self.days)})
+        base = self.months or 0
+        lengths = {base}
+        if self.rule is PeriodRule.EXTENDABLE:
+            lowest = base + (self.min_extension_months or 1)
+            lengths.update(range(lowest, base + (self.max_extension_months or 0) + 1))
+        return frozenset(add_months(start, m) for m in lengths)
+
+    def moved_to(self, start: date, *, ends_on: date, counted_from: date) -> date:
+        """The end of a period counted from `counted_from` to `ends_on` once it runs from `start`
+        instead: a fixed period counted again from `start`, a length a decision chose moved
+        along with it (by the days from `counted_from` to `start`)."""
+        fixed = (
+            self.ends_on(start, months=None, owner="") if self.rule is PeriodRule.FIXED else None
+        )
+        return fixed if fixed is not None else ends_on + (start - counted_from)
+
     def describe(self) -> str:
         if self.rule is PeriodRule.UNTIL_EXIT:
             return "until an exit ground"

@@ -165,11 +165,9 @@ class ListEntry:
         if self.list_type.public_notice_working_days and self.ends_on and self.decided_on:
             # The period runs from the day the listing binds, after its notice: a fixed one
             # counted again from that day, a length the decision chose moved along with it.
-            binds = self.list_type.takes_force(on)
-            if self.list_type.period_of(self.ground).rule is PeriodRule.FIXED:
-                self.ends_on = self.list_type.ends_on(binds, ground=self.ground)
-            else:
-                self.ends_on += binds - self.decided_on
+            self.ends_on = self.list_type.period_of(self.ground).moved_to(
+                self.list_type.takes_force(on), ends_on=self.ends_on, counted_from=self.decided_on
+            )
 
     def exit(self, *, ground: str, on: date) -> None:
         self._require(EntryState.DECIDED, EntryState.PUBLISHED, action="end")
