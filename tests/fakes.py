@@ -770,6 +770,22 @@ class FakeListEntryRepository(_Repository):
             and e.ends_on <= day
         ]
 
+    def published_with_end(
+        self, codes: Collection[str], list_types: Mapping[str, ListType], *, after: int, limit: int
+    ) -> list[ListEntry]:
+        found = [
+            self._entry(i, row, list_types)
+            for i, row in sorted(self.store.entries.items())
+            if i > after and row.list_code in codes
+        ]
+        return [
+            e
+            for e in found
+            if e.state in (EntryState.PUBLISHED, EntryState.EXITED)
+            and e.published_on is not None
+            and e.ends_on is not None
+        ][:limit]
+
     def save(self, entry: ListEntry, *, at: datetime) -> None:
         if entry.id is None:
             raise ValueError("save() needs a stored entry")

@@ -304,6 +304,23 @@ class SqlListEntryRepository:
         )
         return [_entry(row, list_types) for row in rows]
 
+    def published_with_end(
+        self, codes: Collection[str], list_types: Mapping[str, ListType], *, after: int, limit: int
+    ) -> list[ListEntry]:
+        rows = self.session.scalars(
+            select(ListEntryRow)
+            .where(
+                ListEntryRow.list_code.in_(sorted(codes)),
+                ListEntryRow.state.in_([EntryState.PUBLISHED.value, EntryState.EXITED.value]),
+                ListEntryRow.published_on.is_not(None),
+                ListEntryRow.ends_on.is_not(None),
+                ListEntryRow.id > after,
+            )
+            .order_by(ListEntryRow.id)
+            .limit(limit)
+        )
+        return [_entry(row, list_types) for row in rows]
+
     def linked_records(self, record_ids: Collection[int]) -> set[int]:
         found: set[int] = set()
         for part in in_chunks(sorted(record_ids)):

@@ -86,6 +86,9 @@ class EventTag(StrEnum):
     SCREENING_RUN = "screening:run"
     MANDATE_REFUSED = "mandate:refused"
     LISTING_EXTENDED = "listing:extended"
+    #: A published listing's period counted again from the day it binds, its end having been
+    #: counted from its decision (`xinyong lists mend-notice-periods`).
+    LISTING_PERIOD_RECOUNTED = "listing:period_recounted"
     LISTING_DELETION_GROUND = "listing:deletion_ground_noted"
     LISTING_BASIS_LOST = "listing:basis_revoked"
     LISTING_BASIS_REGAINED = "listing:basis_regained"

@@ -65,6 +65,13 @@ class ListEntryRepository(Protocol):
 
     def source_record_of(self, entry_id: int) -> int | None: ...
     def past_period(self, day: date, list_types: Mapping[str, ListType]) -> list[ListEntry]: ...
+    def published_with_end(
+        self, codes: Collection[str], list_types: Mapping[str, ListType], *, after: int, limit: int
+    ) -> list[ListEntry]:
+        """Entries on these lists published (in force, in their notice, or ended since) with an
+        end of their own, after entry `after`, oldest first, at most `limit`."""
+        ...
+
     def save(self, entry: ListEntry, *, at: datetime) -> None: ...
     def of_subject(
         self, subject_id: int, list_types: Mapping[str, ListType]
