@@ -1,4 +1,5 @@
-"""Lists over HTTP and through `xinyong lists`: list types, and a listing's procedure."""
+"""Lists over HTTP and through `xinyong lists`: list types, a listing's procedure, and periods
+counted from the decision counted again from the binding day (`lists mend-notice-periods`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import io
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from tests.factories import (
     citizen_id,
     debtor_row,
     penalty_row,
+    rail_row,
     serious_penalty_row,
     tax_violation_row,
     volunteer_row,
@@ -44,8 +46,11 @@ from tests.functional.helpers import (
     words,
 )
 from xinyong.domain.access import ROLE_SCOPES, Role, Scope
+from xinyong.domain.calendar import business_date
+from xinyong.domain.lists import EntryState, ListEntry
 from xinyong.domain.policy import Policy
 from xinyong.services import expiry
+from xinyong.services.records import submit_record
 
 # List types and measures
 
@@ -592,3 +597,57 @@ def test_a_variation_that_still_grounds_the_listing_leaves_it_standing(
     entry = client.get(f"/api/v1/lists/entries/{entry_id}", headers=amr).json()
     assert entry["state"] == "decided"
     assert [i for i in feed(client, permits) if i["entity_type"] == "list_entry"] == []
+
+
+# Periods counted from the decision, counted again from the binding day
+
+
+def test_mend_notice_periods_counts_a_period_again_from_the_binding_day_once(
+    seeded: UowFactory, policy: Policy, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A railway listing published three days ago (the command reads the real clock) whose 180
+    days were counted from its decision a month ago, as before publication moved them."""
+    monkeypatch.setenv("XINYONG_DATABASE_URL", database_url)  # the command reaches this database
+    monkeypatch.setenv("COLUMNS", "200")
+    number = citizen_id(born=date(1983, 8, 8))
+    stored = submit_record(
+        seeded(), policy, rail_row(subject_id=number), department="BJ-RAIL", actor="t"
+    )
+    rail, ground = policy.list_types["RAIL-SERIOUS"], "smoking_on_train"
+    today = business_date(datetime.now(UTC))
+    decided, published = today - timedelta(days=30), today - timedelta(days=3)
+    old = rail.ends_on(decided, ground=ground)
+    entry = ListEntry(
+        id=None, list_type=rail, subject_id=stored.record.subject_id,
+        state=EntryState.PUBLISHED, proposed_by="rail-officer", grounds="在动车组列车上吸烟",
+        basis_records=(stored.record.id,), decided_on=decided, published_on=published,
+        ends_on=old, ground=ground,
+    )  # fmt: skip
+    uow = seeded()
+    with uow:
+        entry_id = uow.entries.add(entry, department="BJ-RAIL", source_record=None, at=uow.now())
+        uow.commit()
+
+    listed = run("lists", "mend-notice-periods", "--dry-run")
+    assert listed.exit_code == 0, listed.output
+    assert "1 periods to count again (dry run: nothing changed)" in words(listed.output)
+    assert number not in listed.output
+
+    mended = run("lists", "mend-notice-periods")
+    assert mended.exit_code == 0, mended.output
+    assert "1 periods counted again; 0 ran out early" in words(mended.output)
+    counted = rail.ends_on(rail.takes_force(published), ground=ground)
+    [row] = [line for line in mended.output.splitlines() if "RAIL-SERIOUS" in line]
+    cells = [c.strip() for c in row.strip("│ ").split("│")]
+    assert cells == [
+        str(entry_id), "RAIL-SERIOUS", str(stored.record.subject_id), "BJ-RAIL",
+        str(rail.takes_force(published)), str(old), str(counted), "mended",
+    ]  # fmt: skip
+    with seeded() as uow:
+        assert uow.entries.get(entry_id, policy.list_types).ends_on == counted
+
+    again = run("lists", "mend-notice-periods")
+    assert again.exit_code == 0, again.output
+    assert "0 periods counted again; 0 ran out early and stay ended; 0 unclear" in words(
+        again.output
+    )

@@ -286,3 +286,35 @@ def document(
     else:
         out.write_text(html, encoding="utf-8")
     console.print(f"wrote {out}")
+
+
+@app.command("mend-notice-periods")
+def mend_notice_periods(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List them; change nothing")] = False,
+) -> None:
+    """Count again from the day they bind the periods of listings on a list with a public notice
+    published while their period ran from the decision (once, after upgrading); safe to rerun."""
+    from xinyong.services import notice_periods
+
+    p = context.platform()
+    with context.domain_errors():
+        if dry_run:
+            found = notice_periods.find_notice_periods(p.uow(), p.policy)
+        else:
+            found = notice_periods.mend_notice_periods(p.uow(), p.policy, actor=context.CLI_ACTOR)
+    if found:
+        table = Table("entry", "list", "subject", "department", "binds from", "end", "counted", "")
+        for f in found:
+            table.add_row(
+                str(f.entry_id), f.list_code, str(f.subject_id), f.department or "",
+                str(f.binds_from), str(f.ends_on), str(f.counted or "?"), f.finding.value,
+            )  # fmt: skip
+        console.print(table)
+    mended = sum(1 for f in found if f.finding is notice_periods.Finding.MENDED)
+    ran_out = sum(1 for f in found if f.finding is notice_periods.Finding.RAN_OUT)
+    unclear = len(found) - mended - ran_out
+    done = "to count again (dry run: nothing changed)" if dry_run else "counted again"
+    console.print(
+        f"{mended} periods {done}; {ran_out} ran out early and stay ended;"
+        f" {unclear} unclear, left as they are"
+    )
