@@ -441,6 +441,7 @@ class FakeRecordRepository(_Repository):
             revoked_at=old.revoked_at,
             revocation_reason=old.revocation_reason,
             under_objection=old.under_objection,
+            marked_at_origin=old.marked_at_origin,
         )
 
     def prepare(self, submissions: Sequence[Submission]) -> None:
@@ -576,6 +577,7 @@ class FakeRecordRepository(_Repository):
             stored.revocation_reason = record.revocation_reason
             stored.updated_at = record.updated_at
             stored.under_objection = record.under_objection
+            stored.marked_at_origin = record.marked_at_origin
 
     def count(self) -> int:
         return len(self.store.records)

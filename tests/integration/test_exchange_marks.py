@@ -414,3 +414,106 @@ def test_a_mark_on_a_peers_listing_for_a_record_not_held_here_tells_who_received
     flow(broker, bj, "BJ", cn, "CN", policy)
     assert not marked()
     assert told(cn, AIRLINE) == [(FeedKind.UNDER_OBJECTION, "list_entry", copy)]
+
+
+def copied_and_listed_here(
+    bj: Platform, cn: Platform, broker: FakeBroker, policy: Policy, checker: Checker
+) -> tuple[Stored, int, int, int]:
+    """A court record of the origin's copied here, with a listing recorded here on the copy that
+    an airline's check returned, and the copy given to an agency. Return the record as stored at
+    the origin, the listing here, the record's copy and the person here."""
+    stored = submit_record(bj(), policy, debtor_row(), department="BJ-HCOURT", actor="court")
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    number = stored.subject_number
+    listed = decided_lists.record_decided(
+        cn(), policy, list_code="COURT-DEBTORS", subject_number=number, grounds="失信被执行人",
+        decided_on=date(2026, 10, 15), months=None, department="BJ-HCOURT", actor="court",
+    )  # fmt: skip
+    run_check(cn(), checker, number, "flight", department=AIRLINE, actor="counter-7")
+    subject_id, copy = agency_received(cn, policy, number)
+    return stored, listed.entry.id or 0, copy, subject_id
+
+
+def object_here(cn: Platform, policy: Policy, subject_id: int, record_id: int) -> Objection:
+    """The person objects here to the copy of the origin's record."""
+    return objections.file_objection(
+        cn(), policy, subject_id=subject_id, record_id=record_id, entry_id=None,
+        ground="error_or_omission", reasons="执行案件已结案", actor=f"account:{subject_id}",
+    )  # fmt: skip
+
+
+def decide_here(cn: Platform, policy: Policy, objection: Objection) -> None:
+    objection_id = objection.id or 0
+    objections.forward_objection(cn(), policy, objection_id, department=None, actor="centre")
+    objections.decide_objection(
+        cn(), policy, objection_id, outcome="reject", reasons="执行依据记载无误",
+        department="BJ-HCOURT", actor="court",
+    )  # fmt: skip
+
+
+def test_an_objection_decided_here_leaves_a_peers_record_marked_while_its_origin_marks_it(
+    receiving: tuple[Platform, Platform], checker: Checker, policy: Policy
+) -> None:
+    bj, cn = receiving
+    broker = FakeBroker()
+    stored, entry_id, copy, subject_id = copied_and_listed_here(bj, cn, broker, policy, checker)
+    number = stored.subject_number
+
+    def marked() -> list[bool]:
+        """The record copy's mark, the listing's on it, and the listing's as a check shows it."""
+        with cn() as u:
+            record = u.records.get(copy).under_objection
+            entry = u.entries.get(entry_id, policy.list_types).under_objection
+        _, answer = run_check(cn(), checker, number, "flight", department=AIRLINE, actor="c")
+        return [record, entry, *(h.posting.under_objection for h in answer.hits)]
+
+    # The origin marks its record for an objection there; the person objects here too.
+    at_origin = object_at_origin(bj, policy, stored)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    here = object_here(cn, policy, subject_id, copy)
+    assert marked() == [True, True, True]
+
+    # The objection here is decided: the origin's mark still stands, so the copy (and the
+    # listing resting on it) stays marked.
+    decide_here(cn, policy, here)
+    assert marked() == [True, True, True]
+
+    # The origin lifts its mark: nothing holds the copy's any more, and the parties here are
+    # told the origin's outcome.
+    reject_at_origin(bj, policy, at_origin)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    assert marked() == [False, False, False]
+    assert told(cn, AGENCY)[-1] == (FeedKind.OBJECTION_REJECTED, "record", copy)
+
+
+def test_an_objection_here_keeps_a_peers_record_marked_when_its_origin_lifts_its_own(
+    receiving: tuple[Platform, Platform], checker: Checker, policy: Policy
+) -> None:
+    bj, cn = receiving
+    broker = FakeBroker()
+    stored, entry_id, copy, subject_id = copied_and_listed_here(bj, cn, broker, policy, checker)
+
+    def marked() -> list[bool]:
+        with cn() as u:
+            record = u.records.get(copy)
+            entry = u.entries.get(entry_id, policy.list_types)
+        return [record.under_objection, record.marked_at_origin, entry.under_objection]
+
+    # The person objects here to the copy, then at the origin to the record.
+    here = object_here(cn, policy, subject_id, copy)
+    assert told(cn, AGENCY) == [(FeedKind.UNDER_OBJECTION, "record", copy)]
+    at_origin = object_at_origin(bj, policy, stored)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    assert marked() == [True, True, True]
+    assert told(cn, AGENCY) == [(FeedKind.UNDER_OBJECTION, "record", copy)]  # not told twice
+
+    # The origin rejects its objection: the copy stays marked for the one here, still open; the
+    # agency is told what the origin decided.
+    reject_at_origin(bj, policy, at_origin)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    assert marked() == [True, False, True]
+    assert told(cn, AGENCY)[1:] == [(FeedKind.OBJECTION_REJECTED, "record", copy)]
+
+    # Decided here: nothing holds the copy's mark any more.
+    decide_here(cn, policy, here)
+    assert marked() == [False, False, False]

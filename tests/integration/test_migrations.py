@@ -872,3 +872,75 @@ def test_copies_of_peers_listings_take_their_mark_as_their_origins(fresh_url: st
         assert _drift(engine) == []
     finally:
         engine.dispose()
+
+
+BEFORE_RECORD_ORIGIN_MARKS = "b4d9e1f6a273"  # a record copy's mark was the origin's and ours
+
+
+def test_copies_of_peers_records_take_their_mark_as_their_origins(fresh_url: str) -> None:
+    from xinyong.db.migrate import downgrade
+    from xinyong.db.subjects import SubjectRow
+
+    engine = make_engine(fresh_url)
+    at = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    upgrade(engine, BEFORE_RECORD_ORIGIN_MARKS)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(table_of(SubjectRow)).values(
+                id=1, kind="person", number="n1", number_hash="h1", subject_key=1, name="王秀英",
+                created_at=at,
+            )
+        )  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO departments (code, name, uscc, region_code, kind, items, updated_at)"
+                " VALUES ('BJ-AMR', '市场监管局', '11110000000021135N', '110000', 'amr', '[]', :at)"
+            ),
+            {"at": at},
+        )
+        # A marked copy, an unmarked copy (both owned by the origin BJ), and a marked record of
+        # this node's own.
+        for record_id, document, marked, origin in (
+            (1, "京罚1号", True, "BJ"),
+            (2, "京罚2号", False, "BJ"),
+            (3, "京罚3号", True, None),
+        ):
+            # As the table was then (the row's own defaults name the new column).
+            conn.execute(
+                text(
+                    "INSERT INTO credit_records (id, department_code, document_number,"
+                    " document_key, item_code, catalog_version, subject_id, status, published,"
+                    " decision_date, authority_name, authority_uscc, fields, original,"
+                    " content_hash, source_row, received_at, updated_at, publish_by_official,"
+                    " under_objection) VALUES (:id, 'BJ-AMR', :doc, :doc, 'ADM-PEN-01', '2024.1',"
+                    " 1, 'active', true, '2026-09-01', '北京市市场监督管理局',"
+                    " '11110000000021135N', '{}', '{}', 'c', 1, :at, :at, true, :marked)"
+                ),
+                {"id": record_id, "doc": document, "marked": marked, "at": at},
+            )
+            if origin is not None:
+                conn.execute(
+                    text(
+                        "INSERT INTO exchange_entities (entity_type, entity_key, origin, last_seq)"
+                        " VALUES ('record', :key, :origin, 1)"
+                    ),
+                    {"key": f"BJ-AMR:{document}", "origin": origin},
+                )
+
+    def origin_marks() -> list[tuple[int, bool]]:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, marked_at_origin FROM credit_records ORDER BY id"))
+            return [(int(i), bool(m)) for i, m in rows]
+
+    try:
+        upgrade(engine)
+        assert _drift(engine) == []
+        assert origin_marks() == [(1, True), (2, False), (3, False)]
+        downgrade(engine, BEFORE_RECORD_ORIGIN_MARKS)
+        with engine.connect() as conn:
+            kept = conn.execute(text("SELECT id, under_objection FROM credit_records ORDER BY id"))
+            assert [(int(i), bool(m)) for i, m in kept] == [(1, True), (2, False), (3, True)]
+        upgrade(engine)
+        assert _drift(engine) == []
+    finally:
+        engine.dispose()

@@ -30,12 +30,12 @@ from xinyong.services.records import NewRecord
 
 STAGE = "record_stage"
 
-#: Columns a submission sets (`record_values`), in the staging table's order after `id`.
-_COLUMNS = tuple(
-    c.name
-    for c in table_of(CreditRecordRow).columns
-    if c.name not in {"id", "revoked_at", "revocation_reason", "withdraw_by", "under_objection"}
+#: Columns a submission does not set: the id, a revocation and the objection marks.
+_KEPT = frozenset(
+    ("id", "revoked_at", "revocation_reason", "withdraw_by", "under_objection", "marked_at_origin")
 )
+#: Columns a submission sets (`record_values`), in the staging table's order after `id`.
+_COLUMNS = tuple(c.name for c in table_of(CreditRecordRow).columns if c.name not in _KEPT)
 _INDEX = {name: i for i, name in enumerate(_COLUMNS)}
 _LIST = ", ".join(_COLUMNS)
 _INSERT = text(

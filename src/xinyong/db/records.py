@@ -95,6 +95,8 @@ class CreditRecordRow(Base):
     revocation_reason: Mapped[str | None] = mapped_column(Text)
     withdraw_by: Mapped[date | None] = mapped_column(Date)
     under_objection: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: A copy of a peer's record: the mark its origin's last event gave it (services/inbound.py).
+    marked_at_origin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         # Every reference to a record names its subject too: on PostgreSQL the table is hashed
@@ -256,6 +258,7 @@ class SqlRecordRepository:
             revocation_reason=row.revocation_reason,
             withdraw_by=row.withdraw_by,
             under_objection=row.under_objection,
+            marked_at_origin=row.marked_at_origin,
             publish_by_official=row.publish_by_official,
         )
 
@@ -374,6 +377,7 @@ class SqlRecordRepository:
                 withdraw_by=record.withdraw_by,
                 updated_at=record.updated_at,
                 under_objection=record.under_objection,
+                marked_at_origin=record.marked_at_origin,
             )
         )
 

@@ -381,6 +381,9 @@ class CreditRecord:
     revoked_at: datetime | None = None
     revocation_reason: str | None = None
     under_objection: bool = False
+    #: A copy of a peer's record: the mark its origin's last event gave it, which only the
+    #: origin lifts (`under_objection` holds that mark and those set here besides).
+    marked_at_origin: bool = False
     #: After a revocation: the working day by which every copy given out must be withdrawn.
     withdraw_by: date | None = None
     #: False while `publish_by` is counted Monday to Friday (the official calendar for its year

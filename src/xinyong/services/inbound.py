@@ -26,7 +26,12 @@ from xinyong.services.feed import notify, notify_many
 from xinyong.services.identity_reviews import ended_by_hold
 from xinyong.services.list_bases import end_listings_resting_on, entries_resting_on
 from xinyong.services.lists import changed
-from xinyong.services.objection_marks import held_entries, mark_entries, tell_origin_mark
+from xinyong.services.objection_marks import (
+    held_entries,
+    held_record,
+    mark_entries,
+    tell_origin_mark,
+)
 from xinyong.services.outbound import (
     LISTING_CONTESTED,
     OBJECTION_OUTCOME,
@@ -111,7 +116,8 @@ def _day(state: Mapping[str, object], name: str) -> date | None:
 
 def apply_record(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None:
     """Store a peer's record as a local submission would be stored, then bring its status and
-    objection mark to the origin's; a mark set or lifted reaches the listings here and the
+    objection mark to the origin's (kept apart as `marked_at_origin`; an open objection here
+    holds the mark the copy shows); a mark set or lifted reaches the listings here and the
     parties here as a local objection's does (`_spread_mark`)."""
     change, entity = event.change, event.change.entity
     department, document = _record_key(entity.key)
@@ -146,10 +152,23 @@ def apply_record(uow: PlatformUnitOfWork, policy: Policy, event: Event) -> None:
             uow, FeedKind.WITHHELD, [(record, ended_by_hold(uow, policy, record))]
         )
         notify_many(uow, told, acknowledgements=policy.acknowledgements)
-    if record.under_objection is not marked:
-        record.mark_objection(marked)
+    # The copy keeps the origin's mark apart: an open objection here holds the mark it shows
+    # whatever the origin's event says, and only this event lifts the origin's.
+    moved = record.marked_at_origin is not marked
+    record.marked_at_origin = marked
+    shown = marked or (record.under_objection and held_record(uow, record))
+    if record.under_objection is not shown:
+        record.mark_objection(shown)
         uow.records.save_status(record)
-        _spread_mark(uow, policy, record, event, marked=marked)
+        _spread_mark(uow, policy, record, event, marked=shown)
+    elif moved:
+        uow.records.save_status(record)
+        if not marked:  # lifted there, held here: the origin's outcome is told all the same
+            subject = uow.subjects.get(record.subject_id)
+            outcome = change.state.get(OBJECTION_OUTCOME)
+            tell_origin_mark(
+                uow, policy, subject, event.origin, marked=False, outcome=outcome, record=record
+            )
 
 
 def _spread_mark(

@@ -58,6 +58,15 @@ def held_entries(
     return held
 
 
+def held_record(uow: UnitOfWork, record: CreditRecord) -> bool:
+    """Whether an open objection here to the record holds its mark: a peer's copy stays marked
+    while one does, whatever its origin's event says (`services/inbound.py apply_record`)."""
+    return any(
+        o.record_id == record.id and o.keeps_mark
+        for o in uow.objections.of_subject(record.subject_id)
+    )
+
+
 def mark_entries(
     uow: UnitOfWork,
     policy: Policy,

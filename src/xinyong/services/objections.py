@@ -62,8 +62,8 @@ def set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: b
             for o in uow.objections.of_subject(filer)
             if o.id != objection.id and o.record_id == record.id and o.keeps_mark
         ]
-        if not marked and others:
-            return  # another open objection keeps the mark
+        if not marked and (others or record.marked_at_origin):
+            return  # another open objection (or, on a peer's copy, its origin) keeps the mark
         record.mark_objection(marked)
         uow.records.save_status(record)
         queue_record(uow, policy, record, MARK_EVENTS[marked], outcome=outcome)
