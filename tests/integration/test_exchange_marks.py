@@ -19,15 +19,25 @@ from tests.exchange_support import (
     migrated_sqlite,  # noqa: F401 - a fixture
 )
 from tests.factories import debtor_row, penalty_row
-from tests.integration.test_exchange_wiring import AGENCY, Platform, _paired, agency_received, flow
+from tests.integration.test_exchange_wiring import (
+    AGENCY,
+    LocalDigests,
+    Platform,
+    _paired,
+    agency_received,
+    flow,
+    states_of,
+)
 from xinyong.db.engine import copy_sqlite, make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+from xinyong.domain.exchange import SubjectType, subject_reference
 from xinyong.domain.feed import FeedKind
 from xinyong.domain.objections import Objection
 from xinyong.domain.policy import Policy
 from xinyong.services import decided_lists, departments, objections
 from xinyong.services.checks import Checker, run_check
 from xinyong.services.exchange import Outcome
+from xinyong.services.reconciliation import reconcile
 from xinyong.services.records import Stored, submit_record
 
 AIRLINE = "BJ-CAAC-NC"
@@ -517,3 +527,46 @@ def test_an_objection_here_keeps_a_peers_record_marked_when_its_origin_lifts_its
     # Decided here: nothing holds the copy's mark any more.
     decide_here(cn, policy, here)
     assert marked() == [False, False, False]
+
+
+def test_reconciliation_compares_a_copy_by_the_mark_its_origin_gave_it(
+    receiving: tuple[Platform, Platform], checker: Checker, policy: Policy
+) -> None:
+    bj, cn = receiving
+    broker = FakeBroker()
+    stored, _, copy, record_copy = listed_at_origin(bj, cn, broker, policy, checker)
+    ours, theirs = states_of(bj, policy), states_of(cn, policy)
+    ref = subject_reference(SubjectType.PERSON, stored.subject_number)
+
+    def differing() -> tuple[str, ...]:
+        return reconcile(theirs, LocalDigests(ours), "BJ", depth=4).subjects
+
+    assert differing() == ()
+    # The person objects here to both copies: they show a mark the origin knows nothing of,
+    # and are in step with it all the same.
+    with cn() as u:
+        here = u.subjects.get_by_number(stored.subject_number)
+    assert here is not None
+    assert here.id is not None
+    object_here(cn, policy, here.id, record_copy)
+    object_to_listing(cn, policy, here.id, copy)
+    with cn() as u:
+        assert u.records.get(record_copy).under_objection
+        assert u.entries.get(copy, policy.list_types).under_objection
+    assert differing() == ()
+
+    # The origin marks its record and the listing on it; until its events arrive, the copies
+    # differ from it (they show a mark, but not the origin's), and then they are in step.
+    at_origin = object_at_origin(bj, policy, stored)
+    assert differing() == (ref,)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 2
+    assert differing() == ()
+
+    # The origin lifts its mark; the copies stay marked for the objections here, in step.
+    reject_at_origin(bj, policy, at_origin)
+    assert differing() == (ref,)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 2
+    with cn() as u:
+        assert u.records.get(record_copy).under_objection
+        assert u.entries.get(copy, policy.list_types).under_objection
+    assert differing() == ()

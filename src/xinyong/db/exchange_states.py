@@ -2,8 +2,11 @@
 the `SubjectStates` port of `services/reconciliation.py` (docs/exchange.md, mutual checking).
 
 Every node computes a subject's leaf the same way from what it holds, so that two nodes holding
-the same of an origin have the same leaves. Subjects are read through their repository (never
-their number columns), so they stay whatever the subjects area stores.
+the same of an origin have the same leaves. A copy's objection mark is the one its origin's last
+event gave it (`marked_at_origin`), not the one it shows, which an objection here may hold: a
+copy held so is in step, and one whose origin's mark did not arrive is not. Subjects are read
+through their repository (never their number columns), so they stay whatever the subjects area
+stores.
 """
 
 from __future__ import annotations
@@ -100,14 +103,20 @@ class SqlSubjectStates:
             CreditRecordRow.document_key,
             CreditRecordRow.status,
             CreditRecordRow.under_objection,
+            CreditRecordRow.marked_at_origin,
             CreditRecordRow.content_hash,
             CreditRecordRow.subject_id,
         )
-        for rid, dept, doc, status, marked, digest, subject_id in session.execute(select(*columns)):
+        for rid, dept, doc, status, mark, at_origin, digest, subject_id in session.execute(
+            select(*columns)
+        ):
             key = f"{dept}:{doc}"
             record_keys[rid] = key
-            if owners.get((EntityType.RECORD.value, key), me) != origin:
+            owner = owners.get((EntityType.RECORD.value, key))
+            if (owner or me) != origin:
                 continue
+            # A copy as its origin marks it: an objection here holds a mark of its own.
+            marked = mark if owner is None else at_origin
             state = {"status": status, "under_objection": marked, "content_hash": digest}
             held.add(subject_id, leaf_part(Entity(EntityType.RECORD, key), state))
         copies = {
@@ -134,5 +143,7 @@ class SqlSubjectStates:
             ids_of = [*entry.basis_records, entries.source_record_of(entry_id)]
             basis = [Entity(EntityType.RECORD, record_keys[i]) for i in ids_of if i in record_keys]
             listing = listing_state(entry, list({e.key: e for e in basis}.values()))
+            if holder != me:  # a copy, as its origin marks it
+                listing["under_objection"] = entry.marked_at_origin
             held.add(entry.subject_id, leaf_part(Entity(EntityType.LISTING, key), listing))
         return held
