@@ -17,7 +17,7 @@ from xinyong.domain.policy import Policy
 from xinyong.domain.repairs import Repair
 from xinyong.domain.subjects import ReviewResolution
 from xinyong.services.notice_words import closed_reasons, detail_of
-from xinyong.services.objections import set_mark
+from xinyong.services.objection_marks import set_mark
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork

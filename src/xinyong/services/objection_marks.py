@@ -16,12 +16,13 @@ from xinyong.domain.checks import ChangeKind
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import OUTCOME_KINDS, AcknowledgementRules, FeedKind
 from xinyong.domain.lists import ListEntry
+from xinyong.domain.objections import Objection
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord
 from xinyong.domain.subjects import Subject
 from xinyong.services.feed import Notice, key_of, notify_many, record_notices
 from xinyong.services.list_bases import entries_resting_on
-from xinyong.services.outbound import queue_listing
+from xinyong.services.outbound import queue_listing, queue_record
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -100,6 +101,38 @@ def mark_entries(
             contested=own and marked,
             outcome=outcome if own and not marked else None,
         )
+
+
+def set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: bool) -> None:
+    """Mark (or unmark) the contested item and every listing resting on it; checks follow. An
+    item stays marked while another open objection to it holds it (the filer's, or its person's).
+    Lifted by a decision, the contested item's event (the record's, or the listing's) carries
+    the outcome, which a peer holding a copy tells its own recipients (`services/inbound.py`)."""
+    entries: list[ListEntry] = []
+    # A decision's outcome only: a case closed undecided (its record is another person's) has
+    # none to tell.
+    outcome = objection.outcome if not marked and objection.outcome in OUTCOME_KINDS else None
+    if objection.record_id is not None:
+        record = uow.records.get(objection.record_id)
+        filers = {objection.subject_id, record.subject_id}
+        others = [
+            o
+            for filer in sorted(filers)
+            for o in uow.objections.of_subject(filer)
+            if o.id != objection.id and o.record_id == record.id and o.keeps_mark
+        ]
+        if not marked and (others or record.marked_at_origin):
+            return  # another open objection (or, on a peer's copy, its origin) keeps the mark
+        record.mark_objection(marked)
+        uow.records.save_status(record)
+        queue_record(uow, policy, record, MARK_EVENTS[marked], outcome=outcome)
+        entries = entries_resting_on(uow, policy, record)
+    if objection.entry_id is not None:
+        entries.append(uow.entries.get(objection.entry_id, policy.list_types))
+    if not marked:  # a listing stays marked while any other objection resting on it is open
+        held = held_entries(uow, policy, objection.subject_id, besides=objection.id)
+        entries = [e for e in entries if e.id not in held]
+    mark_entries(uow, policy, entries, marked=marked, contested=objection.entry_id, outcome=outcome)
 
 
 def tell_mark(

@@ -19,15 +19,14 @@ from xinyong.domain.errors import Conflict, Invalid, NotRouted, NotYours, Outsid
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import OUTCOME_KINDS, AcknowledgementRules, FeedKind
 from xinyong.domain.identifiers import redact_id_numbers
-from xinyong.domain.lists import ListEntry
 from xinyong.domain.objections import Objection, ObjectionStatus, extension_of
 from xinyong.domain.objections import file_objection as new_objection
 from xinyong.domain.policy import Policy
 from xinyong.services.audit import misroutes_audited, record_refusal
 from xinyong.services.evidence import CaseType, evidence_kind
-from xinyong.services.list_bases import end_listings_resting_on, end_on_ground, entries_resting_on
+from xinyong.services.list_bases import end_listings_resting_on, end_on_ground
 from xinyong.services.notice_words import detail_of
-from xinyong.services.objection_marks import MARK_EVENTS, held_entries, mark_entries, tell_mark
+from xinyong.services.objection_marks import set_mark, tell_mark
 from xinyong.services.outbound import queue_record
 
 if TYPE_CHECKING:
@@ -42,38 +41,6 @@ class ObjectionRepository(Protocol):
     def open(self, department: str | None) -> list[Objection]: ...
     # An open objection of the subject's, or a record of theirs marked: one indexed query.
     def may_hold_marks(self, subject_id: int) -> bool: ...
-
-
-def set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: bool) -> None:
-    """Mark (or unmark) the contested item and every listing resting on it; checks follow. An
-    item stays marked while another open objection to it holds it (the filer's, or its person's).
-    Lifted by a decision, the contested item's event (the record's, or the listing's) carries
-    the outcome, which a peer holding a copy tells its own recipients (`services/inbound.py`)."""
-    entries: list[ListEntry] = []
-    # A decision's outcome only: a case closed undecided (its record is another person's) has
-    # none to tell.
-    outcome = objection.outcome if not marked and objection.outcome in OUTCOME_KINDS else None
-    if objection.record_id is not None:
-        record = uow.records.get(objection.record_id)
-        filers = {objection.subject_id, record.subject_id}
-        others = [
-            o
-            for filer in sorted(filers)
-            for o in uow.objections.of_subject(filer)
-            if o.id != objection.id and o.record_id == record.id and o.keeps_mark
-        ]
-        if not marked and (others or record.marked_at_origin):
-            return  # another open objection (or, on a peer's copy, its origin) keeps the mark
-        record.mark_objection(marked)
-        uow.records.save_status(record)
-        queue_record(uow, policy, record, MARK_EVENTS[marked], outcome=outcome)
-        entries = entries_resting_on(uow, policy, record)
-    if objection.entry_id is not None:
-        entries.append(uow.entries.get(objection.entry_id, policy.list_types))
-    if not marked:  # a listing stays marked while any other objection resting on it is open
-        held = held_entries(uow, policy, objection.subject_id, besides=objection.id)
-        entries = [e for e in entries if e.id not in held]
-    mark_entries(uow, policy, entries, marked=marked, contested=objection.entry_id, outcome=outcome)
 
 
 def _tell(

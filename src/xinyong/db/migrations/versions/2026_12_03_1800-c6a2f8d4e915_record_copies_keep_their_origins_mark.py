@@ -5,7 +5,7 @@ the origin's mark and any an objection here sets. An objection decided here lift
 the origin's last event said, and the origin's lift lifted it while an objection here was still
 open. `marked_at_origin` keeps the origin's mark apart, as `list_entries.marked_at_origin` does
 for a listing's copy (revision b4d9e1f6a273), so that each lifts only its own
-(services/inbound.py apply_record, services/objections.py set_mark).
+(services/inbound.py apply_record, services/objection_marks.py set_mark).
 
 A copy is a record whose key (`<department>:<document key>`) an origin owns in
 `exchange_entities`. Copies stored before this revision take their current mark as the
