@@ -417,13 +417,23 @@ def test_a_mark_on_a_peers_listing_for_a_record_not_held_here_tells_who_received
     flow(broker, bj, "BJ", cn, "CN", policy)
     assert told(cn, AIRLINE) == [(FeedKind.UNDER_OBJECTION, "list_entry", copy)]
 
-    # Both decided there: the mark is lifted here. The listing's lift carries no outcome (the
-    # record's event, refused here, does), so nothing more is told.
+    # The first decided there: the second holds the mark, and nothing is lifted or told here.
     reject_at_origin(bj, policy, first)
-    reject_at_origin(bj, policy, second)
     flow(broker, bj, "BJ", cn, "CN", policy)
-    assert not marked()
+    assert marked()
     assert told(cn, AIRLINE) == [(FeedKind.UNDER_OBJECTION, "list_entry", copy)]
+
+    # The second decided there: the mark is lifted here. The listing's lift carries the outcome
+    # beside the record's key, of which this node holds no copy, so the airline is told it once.
+    reject_at_origin(bj, policy, second)
+    outcomes = flow(broker, bj, "BJ", cn, "CN", policy)
+    assert (outcomes[Outcome.APPLIED], outcomes[Outcome.REFUSED]) == (1, 1)
+    assert not marked()
+    assert told(cn, AIRLINE) == [
+        (FeedKind.UNDER_OBJECTION, "list_entry", copy),
+        (FeedKind.OBJECTION_REJECTED, "list_entry", copy),
+    ]
+    assert told(cn, AGENCY) == []
 
 
 def copied_and_listed_here(

@@ -477,3 +477,14 @@ def test_the_schema_knows_a_listing_objections_mark_and_outcome() -> None:
     data["state"]["objection_outcome"] = "withdrawn"  # only a decision's outcome is told
     with pytest.raises(ValidationError):
         validator("event.schema.json").validate(data)
+
+
+def test_a_listings_lift_carries_a_record_objections_outcome_beside_the_records_key() -> None:
+    data = event_json(event_of(EventKind.OBJECTION_MARK_CLEARED, EntityType.LISTING))
+    decided = {"record": "GD-HCOURT:（2026）粤执1号", "outcome": "reject"}
+    data["state"] = {**LISTING_STATE, "record_objection": decided}
+    validator("event.schema.json").validate(data)
+    for wrong in ({"outcome": "reject"}, {**decided, "outcome": "rejected"}, {**decided, "x": 1}):
+        data["state"] = {**LISTING_STATE, "record_objection": wrong}
+        with pytest.raises(ValidationError):
+            validator("event.schema.json").validate(data)

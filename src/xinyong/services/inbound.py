@@ -36,6 +36,7 @@ from xinyong.services.outbound import (
     LISTING_CONTESTED,
     OBJECTION_OUTCOME,
     RECEIVED_BY,
+    RECORD_OBJECTION,
     REVIEW_DECISION,
     WITHHELD,
 )
@@ -338,20 +339,34 @@ def _tell_contested(
     a local objection's `_tell` does: `under_objection` when the event setting the mark says the
     listing itself is contested (`LISTING_CONTESTED`), or when the origin marks it for a record
     under it of which no copy here is marked (`unheard`: a record this node holds no copy of,
-    whose own event never came), the outcome when the decision's lift carries one. Other marks
-    and resends tell nothing."""
+    whose own event never came), the outcome when the decision's lift carries one: of the
+    listing's own objection, or of one to a record under it of which this node holds no copy
+    (`RECORD_OBJECTION`: a copy's own event tells that outcome). Other marks and resends tell
+    nothing."""
     state, kind = event.change.state, event.change.kind
     contested = kind is EventKind.OBJECTION_MARK_SET and state.get(LISTING_CONTESTED) is True
+    outcome: object = state.get(OBJECTION_OUTCOME)
     if contested or unheard:
         marked = True
     elif kind is EventKind.OBJECTION_MARK_CLEARED:
         marked = False
+        outcome = outcome or _unheard_outcome(uow, state.get(RECORD_OBJECTION))
     else:
         return
-    outcome = state.get(OBJECTION_OUTCOME)
     tell_origin_mark(
         uow, policy, subject, event.origin, marked=marked, outcome=outcome, entry_id=entry_id
     )
+
+
+def _unheard_outcome(uow: PlatformUnitOfWork, decided: object) -> object:
+    """The outcome of an objection to a record under the listing, decided at its origin, when
+    this node holds no copy of that record (whose own event would have told it); else None."""
+    if not isinstance(decided, Mapping) or not isinstance(decided.get("record"), str):
+        return None
+    department, document = _record_key(decided["record"])
+    if uow.records.find_states(department, [document_key(document)]):
+        return None
+    return decided.get("outcome")
 
 
 def _local_records(uow: PlatformUnitOfWork, keys: object) -> list[int]:

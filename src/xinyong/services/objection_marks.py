@@ -76,14 +76,18 @@ def mark_entries(
     marked: bool,
     contested: int | None = None,
     outcome: str | None = None,
+    record: CreditRecord | None = None,
 ) -> None:
     """Mark (or unmark) the listings; the change log moves, so the next check shows it, and the
     exchange carries it to the peers holding a copy. The event of the listing `contested` (the
     objection's own, not one resting on its record) says so when it sets the mark, and carries
-    the decided `outcome` when it lifts it, for the peers to tell their recipients. A copy of a
-    peer's listing that its origin marks stays marked: only the origin's event lifts that mark
+    the decided `outcome` when it lifts it, for the peers to tell their recipients; the lift of
+    a listing resting on the contested `record` carries the outcome beside the record's key,
+    for the peers that hold no copy of the record to tell. A copy of a peer's listing that its
+    origin marks stays marked: only the origin's event lifts that mark
     (`services/inbound.py apply_listing`)."""
     now = uow.now()
+    decided = None if marked or record is None or outcome is None else (record, outcome)
     for entry in entries:
         if not marked and entry.marked_at_origin:
             continue
@@ -100,6 +104,7 @@ def mark_entries(
             MARK_EVENTS[marked],
             contested=own and marked,
             outcome=outcome if own and not marked else None,
+            record_outcome=None if own else decided,
         )
 
 
@@ -107,8 +112,10 @@ def set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: b
     """Mark (or unmark) the contested item and every listing resting on it; checks follow. An
     item stays marked while another open objection to it holds it (the filer's, or its person's).
     Lifted by a decision, the contested item's event (the record's, or the listing's) carries
-    the outcome, which a peer holding a copy tells its own recipients (`services/inbound.py`)."""
+    the outcome, which a peer holding a copy tells its own recipients (`services/inbound.py`);
+    the lifts of the listings resting on a contested record carry it beside the record's key."""
     entries: list[ListEntry] = []
+    record: CreditRecord | None = None
     # A decision's outcome only: a case closed undecided (its record is another person's) has
     # none to tell.
     outcome = objection.outcome if not marked and objection.outcome in OUTCOME_KINDS else None
@@ -132,7 +139,10 @@ def set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: b
     if not marked:  # a listing stays marked while any other objection resting on it is open
         held = held_entries(uow, policy, objection.subject_id, besides=objection.id)
         entries = [e for e in entries if e.id not in held]
-    mark_entries(uow, policy, entries, marked=marked, contested=objection.entry_id, outcome=outcome)
+    contested = objection.entry_id
+    mark_entries(
+        uow, policy, entries, marked=marked, contested=contested, outcome=outcome, record=record
+    )
 
 
 def tell_mark(

@@ -89,6 +89,13 @@ OBJECTION_OUTCOME = "objection_outcome"
 #: that lifts it on a decision carries `OBJECTION_OUTCOME`, so a peer tells the recipients of its
 #: copy once of each, as the origin tells its own.
 LISTING_CONTESTED = "listing_contested"
+#: The key of a listing event's state that carries the outcome of an objection to a record the
+#: listing rests on, beside that record's key (`{"record": key, "outcome": outcome}`): only the
+#: event that lifts the listing's mark on that decision carries it. The record's own event
+#: (`OBJECTION_OUTCOME`) tells a peer that holds its copy, which then tells nothing from this
+#: one; a peer that holds no copy of it (not shared with it, or refused there) tells the
+#: recipients of the listing's copy from this one, so that each is told once.
+RECORD_OBJECTION = "record_objection"
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,10 +328,12 @@ def queue_listing(
     *,
     contested: bool = False,
     outcome: str | None = None,
+    record_outcome: tuple[CreditRecord, str] | None = None,
 ) -> None:
     """Queue a listing's whole state; `kind` defaults to what its state says (in force, ended).
     `contested`: an objection to the listing itself set its mark; `outcome`: the decided
-    objection's, when its decision lifted the mark (each carried by this one event)."""
+    objection's, when its decision lifted the mark; `record_outcome`: the record under it whose
+    objection's decision lifted the mark, and its outcome (each carried by this one event)."""
     kind = kind or listing_kind(entry)
     origin = uow.outbox.origin()
     if kind is None or origin is None or entry.id is None or entry.list_type.derived:
@@ -346,6 +355,10 @@ def queue_listing(
         state[LISTING_CONTESTED] = True
     if outcome is not None:
         state[OBJECTION_OUTCOME] = outcome
+    if record_outcome is not None:
+        contested_record, decided = record_outcome
+        key = record_entity(contested_record.department, contested_record.document_number).key
+        state[RECORD_OBJECTION] = {"record": key, "outcome": decided}
     change = Change(
         kind=kind,
         occurred_at=uow.now(),
