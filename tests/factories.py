@@ -289,3 +289,52 @@ def agency_key(uow: UnitOfWork, agency: str, *, at: datetime, staff: str = "T-00
 
 #: The public address of the platform whose reports the tests issue (`Settings.public_url`).
 PUBLIC_URL = "https://xinyong.test"
+
+
+#: An item of catalog 2023.1 that 2024.1 no longer has (`earlier_version_policy`).
+RETIRED_ITEM = "ADM-RETIRED-01"
+RETIRED_ITEMS = f"""
+[[items]]
+code = "{RETIRED_ITEM}"
+name_zh = "旧目录行政处罚信息"
+name_en = "Administrative penalty (earlier catalog)"
+category = "administrative"
+subject_type = "person"
+nature = "negative"
+legal_basis = ["《中华人民共和国行政处罚法》第四十八条"]
+providers = ["market_regulation"]
+public = true
+sharing_scope = "public"
+retention_years = 5
+update_frequency = "within 7 working days of the decision"
+
+[items.severity]
+default = "general"
+
+[[items.fields]]
+name = "violation"
+type = "text"
+label_zh = "违法事实"
+label_en = "Violation"
+
+[[items.fields]]
+name = "fine_amount"
+type = "money"
+required = false
+label_zh = "罚款金额（元）"
+label_en = "Fine (yuan)"
+"""
+
+
+def earlier_version_policy(target: Path, effective: str = "2023-01-01") -> Path:
+    """Copy the shipped policy to `target` with an earlier catalog version beside 2024.1:
+    `catalog/2023.1`, holding only `RETIRED_ITEM`, which 2024.1 lacks."""
+    shutil.copytree(PACKAGED, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    earlier = target / "catalog" / "2023.1"
+    earlier.mkdir()
+    (earlier / "manifest.toml").write_text(
+        f'version = "2023.1"\nedition = "earlier edition"\neffective = {effective}\n',
+        encoding="utf-8",
+    )
+    (earlier / "retired.toml").write_text(RETIRED_ITEMS, encoding="utf-8")
+    return target

@@ -445,3 +445,26 @@ def load_catalog(directory: Path, banned: BannedFields) -> Catalog:
                 raise CatalogError(str(path), item.code, "code", reason)
             items[item.code] = item
     return Catalog(str(manifest["version"]), str(manifest["edition"]), effective, items)
+
+
+def load_catalogs(
+    folder: Path, current: str, banned: BannedFields
+) -> tuple[Catalog, dict[str, Catalog]]:
+    """Load the configured catalog version (`current`, a folder name) and every version `folder`
+    holds (each `<version>/manifest.toml`, the configured one too), by the version its manifest
+    names.
+    A record keeps the version it was accepted under and is read by it, so an earlier version
+    stays loaded after a newer one is configured (docs/catalog.md)."""
+    catalog = load_catalog(folder / current, banned)
+    versions = {catalog.version: catalog}
+    for directory in sorted(folder.iterdir()):
+        if directory.name == current or not (directory / "manifest.toml").is_file():
+            continue
+        other = load_catalog(directory, banned)
+        if other.version in versions:
+            raise CatalogError(
+                str(directory / "manifest.toml"), "-", "version",
+                f"{other.version} is the version of another folder too",
+            )  # fmt: skip
+        versions[other.version] = other
+    return catalog, versions

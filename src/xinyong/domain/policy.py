@@ -6,11 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from xinyong.domain.accounts import AccountRules
 from xinyong.domain.authorisations import AuthorisationRules
-from xinyong.domain.catalog import BannedFields, Catalog
-from xinyong.domain.catalog_files import load_catalog
+from xinyong.domain.catalog import BannedFields, Catalog, CatalogItem
+from xinyong.domain.catalog_files import load_catalogs
 from xinyong.domain.departments import Department, read_departments
 from xinyong.domain.errors import CatalogError
 from xinyong.domain.feed import AcknowledgementRules
@@ -29,11 +30,22 @@ from xinyong.policy import PACKAGED, read_toml
 DEFAULT_CATALOG_VERSION = "2024.1"
 
 
+class Versioned(Protocol):
+    """A record, or what is told of one: its item and the catalog version it was accepted under."""
+
+    @property
+    def item_code(self) -> str: ...
+
+    @property
+    def catalog_version(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """Everything the rules read from policy files, checked at start-up."""
 
     directory: Path
+    #: The configured catalog version: the one new records are accepted under.
     catalog: Catalog
     periods: PeriodPolicy
     banned: BannedFields
@@ -50,6 +62,15 @@ class Policy:
     rates: RateRules
     #: What agencies acknowledge in their feed, and by when (`rights.toml [agencies]`).
     acknowledgements: AcknowledgementRules
+    #: Every catalog version the policy folder holds (the configured one too), by version.
+    catalogs: Mapping[str, Catalog]
+
+    def item_of(self, record: Versioned) -> CatalogItem | None:
+        """The item `record` was accepted under, as its own catalog version states it; None when
+        that version is not loaded (its folder removed) or lacks the code. Never the configured
+        version's item of the same code: a record keeps its version (docs/catalog.md)."""
+        catalog = self.catalogs.get(record.catalog_version)
+        return catalog.get(record.item_code) if catalog is not None else None
 
     def gate(self, today: date) -> Gate:
         return Gate(self.catalog, self.periods, self.banned, today)
@@ -62,7 +83,8 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
     """Load and check every policy file; a broken one raises CatalogError (file, item, field)."""
     root = directory or PACKAGED
     banned = BannedFields.from_policy(read_toml(root / "banned_fields.toml"))
-    catalog = load_catalog(root / "catalog" / (catalog_version or DEFAULT_CATALOG_VERSION), banned)
+    current = catalog_version or DEFAULT_CATALOG_VERSION
+    catalog, catalogs = load_catalogs(root / "catalog", current, banned)
     periods = PeriodPolicy.from_policy(read_toml(root / "periods.toml"), str(root / "periods.toml"))
     lists_file = root / "lists.toml"  # a policy without lists keeps none (and so no measures)
     lists_data = read_toml(lists_file) if lists_file.exists() else {}
@@ -119,6 +141,7 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
         StaffRules.from_policy(rights, rights_name),
         rates,
         AcknowledgementRules.from_policy(rights, rights_name),
+        catalogs,
     )
 
 

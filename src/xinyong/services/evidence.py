@@ -221,7 +221,7 @@ def case_subject(
     with uow:
         if record_id is not None:
             record = uow.records.get(record_id)
-            item = policy.catalog.get(record.item_code)
+            item = policy.item_of(record)
             zh, en = (item.name_zh, item.name_en) if item else (record.item_code,) * 2
             return CaseSubject(zh, en, record.document_number)
         entry = uow.entries.get(entry_id or 0, policy.list_types)

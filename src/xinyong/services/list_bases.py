@@ -280,7 +280,7 @@ def hold_record_display(
         return None
     if record.status is RecordStatus.REVOKED:
         return record  # as if never made: nothing to show, ever
-    item = policy.catalog.get(record.item_code)
+    item = policy.item_of(record)
     if item is None:
         return record
     today = business_date(uow.now())

@@ -134,7 +134,7 @@ def published(
 def _record(
     policy: Policy, names: dict[str, str], record: CreditRecord, subject: Subject
 ) -> PublishedRecord:
-    catalog_item = policy.catalog.get(record.item_code)
+    catalog_item = policy.item_of(record)
     return PublishedRecord(
         id=record.id,
         item=record.item_code,
@@ -159,12 +159,18 @@ def _check(policy: Policy, found: SearchFilter) -> None:
     """Refuse a filter naming what does not exist (the field named, never the value)."""
     if found.region is not None and found.region not in {p.code for p in provinces()}:
         raise Invalid("region: not a province-level region code")
-    if found.category is not None and not any(
-        item.category.value == found.category for item in policy.catalog
-    ):
+    if found.category is not None and not _items_of(policy, found.category):
         raise Invalid("category: not a catalog category")
     if found.list_type is not None and found.list_type not in published_lists(policy):
         raise Invalid("list_type: not a published list")
+
+
+def _items_of(policy: Policy, category: str) -> list[str]:
+    """The codes of a category's items in every catalog version held: a record keeps the
+    version it was accepted under, whose item a later version may have dropped."""
+    return sorted(
+        {i.code for c in policy.catalogs.values() for i in c if i.category.value == category}
+    )
 
 
 def published_lists(policy: Policy, kind: ListKind | None = None) -> list[str]:
@@ -181,11 +187,7 @@ def search_records(
 ) -> ResultPage[PublishedRecord]:
     """Published records matching the filter (its list type is ignored), a page at a time."""
     _check(policy, found)
-    items = (
-        [i.code for i in policy.catalog if i.category.value == found.category]
-        if found.category
-        else None
-    )
+    items = _items_of(policy, found.category) if found.category else None
     with uow:
         total, rows = uow.publication.records(
             day,

@@ -50,7 +50,7 @@ class RepairTooEarly(Conflict):
 
 def _require_negative_in_force(policy: Policy, record: CreditRecord) -> None:
     """Only negative information in force has anything to repair."""
-    item = policy.catalog.get(record.item_code)
+    item = policy.item_of(record)
     if item is None or item.nature.value != "negative":
         raise Invalid(f"record {record.id} is not negative information: nothing to repair")
     if record.status is not RecordStatus.ACTIVE:

@@ -9,9 +9,11 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from typing import Any
 
+from xinyong.domain.catalog import CatalogItem
 from xinyong.domain.objections import Objection
+from xinyong.domain.records import CreditRecord
 from xinyong.domain.reports import ReportChannel
-from xinyong.services.report_words import QueryWords, ReportField
+from xinyong.services.report_words import QueryWords, ReportField, labelled_fields, summary_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +244,52 @@ CATEGORY_NAMES: dict[str, tuple[str, str]] = {
     "social_insurance_arrears": ("社会保险欠费信息", "Social insurance arrears"),
 }
 CATEGORY_NAMES_ZH: dict[str, str] = {code: names[0] for code, names in CATEGORY_NAMES.items()}
+
+#: The section of the records whose catalog version the platform no longer holds (its folder
+#: removed from the policy): each is shown by its item code and its data as stored, never left out.
+UNCATALOGUED = (
+    "uncatalogued",
+    "所依据目录版本未载入的信息",
+    "Records of a catalog version not held",
+)
+
+
+def report_record(
+    record: CreditRecord, item: CatalogItem | None, department_name: str, today: date
+) -> ReportRecord:
+    """One record as the report shows it, by the item of its own catalog version
+    (`Policy.item_of`); without that item, by its item code and its data as stored."""
+    if item is None:
+        category, category_zh, category_en = UNCATALOGUED
+        name_zh = name_en = record.item_code
+        nature = "unknown"
+    else:
+        category = item.category.value
+        category_zh, category_en = CATEGORY_NAMES.get(category, (category,) * 2)
+        name_zh, name_en, nature = item.name_zh, item.name_en, item.nature.value
+    fields = labelled_fields(item, record.fields)
+    return ReportRecord(
+        id=record.id,
+        item_code=record.item_code,
+        item_name_zh=name_zh,
+        item_name_en=name_en,
+        category=category,
+        category_name_zh=category_zh,
+        nature=nature,
+        department_name=department_name,
+        document_number=record.document_number,
+        decision_date=record.decision_date,
+        status=record.status.value,
+        severity=record.severity,
+        shown_until=record.display_ends,
+        repair_from=record.repair_from,
+        under_objection=record.under_objection,
+        archived=not record.is_displayable_on(today),
+        summary=summary_line(fields),
+        category_name_en=category_en,
+        fields=fields,
+    )
+
 
 #: What a report leaves out, and why (stated on every report), in Chinese and in English.
 OMITTED: tuple[tuple[str, str], ...] = (

@@ -31,6 +31,7 @@ TERMS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "negative": ("失信信息", "negative"),
         "positive": ("守信信息", "positive"),
         "neutral": ("一般信息", "neutral"),
+        "unknown": ("未载明", "not stated"),  # a record of a catalog version not held
     },
     "severity": {
         "minor": ("轻微", "minor"),

@@ -65,11 +65,15 @@ def value_words(spec: DataItem | None, value: object) -> tuple[str, str]:
     return text, text
 
 
-def labelled_fields(item: CatalogItem, values: Mapping[str, object]) -> tuple[ReportField, ...]:
-    """Every data item of a record that has a value, in the catalog's order, no ID numbers."""
+def labelled_fields(
+    item: CatalogItem | None, values: Mapping[str, object]
+) -> tuple[ReportField, ...]:
+    """Every data item of a record that has a value, in the catalog's order, no ID numbers;
+    without its item (a catalog version not held), each by its stored name, as stored."""
     out: list[ReportField] = []
-    known = {spec.name for spec in item.fields}
-    specs: list[tuple[str, DataItem | None]] = [(spec.name, spec) for spec in item.fields]
+    declared = item.fields if item is not None else ()
+    known = {spec.name for spec in declared}
+    specs: list[tuple[str, DataItem | None]] = [(spec.name, spec) for spec in declared]
     specs += [(name, None) for name in values if name not in known]
     for name, spec in specs:
         value = values.get(name)

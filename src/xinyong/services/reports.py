@@ -52,12 +52,9 @@ from xinyong.services.report_data import (
     ReportTerms,
     report_dict,
     report_extension,
+    report_record,
 )
-from xinyong.services.report_words import (
-    QueryReader,
-    labelled_fields,
-    summary_line,
-)
+from xinyong.services.report_words import QueryReader
 
 if TYPE_CHECKING:
     from xinyong.services.ports import UnitOfWork
@@ -168,34 +165,9 @@ def _gather(
     departments = {d.code: d.name for d in uow.departments.list()}
     records: list[ReportRecord] = []
     for r in uow.records.of_subject(subject_id):
-        item = policy.catalog.get(r.item_code)
-        if item is None or r.status is RecordStatus.IDENTITY_HOLD:
-            continue
-        names = CATEGORY_NAMES.get(item.category.value, (item.category.value,) * 2)
-        fields = labelled_fields(item, r.fields)
-        records.append(
-            ReportRecord(
-                id=r.id,
-                item_code=r.item_code,
-                item_name_zh=item.name_zh,
-                item_name_en=item.name_en,
-                category=item.category.value,
-                category_name_zh=names[0],
-                nature=item.nature.value,
-                department_name=departments.get(r.department, r.department),
-                document_number=r.document_number,
-                decision_date=r.decision_date,
-                status=r.status.value,
-                severity=r.severity,
-                shown_until=r.display_ends,
-                repair_from=r.repair_from,
-                under_objection=r.under_objection,
-                archived=not r.is_displayable_on(today),
-                summary=summary_line(fields),
-                category_name_en=names[1],
-                fields=fields,
-            )
-        )
+        if r.status is not RecordStatus.IDENTITY_HOLD:  # by its own version: never left out
+            name = departments.get(r.department, r.department)
+            records.append(report_record(r, policy.item_of(r), name, today))
     entries = uow.entries.of_subject(subject_id, policy.list_types)
     own = [e for e in entries if e.is_in_force_on(today)]
     org_entries: list[tuple[RoleKind, ListEntry]] = []
@@ -443,7 +415,7 @@ def _report_review(
     uow: UnitOfWork, policy: Policy, review: IdentityReview, subject_id: int
 ) -> ReportReview:
     record = uow.records.get(review.record_id)
-    item = policy.catalog.get(record.item_code)
+    item = policy.item_of(record)
     return ReportReview(
         id=review.id,
         kind=review.kind,
