@@ -1,5 +1,6 @@
 """Catalog versions: every version the policy folder holds is loaded, by version, so that a record
-is read by the version it was accepted under (docs/catalog.md)."""
+is read by the version it was accepted under; and the configured version accepts rows only once in
+force (docs/catalog.md)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import RETIRED_ITEM, earlier_version_policy
-from xinyong.domain.errors import CatalogError
-from xinyong.domain.policy import load_policy
+from tests.factories import RETIRED_ITEM, earlier_version_policy, penalty_row
+from xinyong.domain.errors import CatalogError, RowRejected
+from xinyong.domain.policy import Policy, load_policy
+from xinyong.domain.records import validate_row
+from xinyong.policy import PACKAGED
 
 
 class Held:
@@ -68,3 +71,49 @@ def test_a_broken_earlier_version_fails_the_policy_naming_its_file(tmp_path: Pat
     retired.write_text(retired.read_text().replace('nature = "negative"', 'nature = "bad"'))
     with pytest.raises(CatalogError, match=r"2023\.1/retired\.toml.*nature"):
         load_policy(root)
+
+
+# -- the gate: only a version in force accepts rows ---------------------------------------------
+
+
+def not_yet_in_force(tmp_path: Path) -> Policy:
+    """The shipped policy with its catalog 2024.1 in force from 2099 only."""
+    root = tmp_path / "policy"
+    shutil.copytree(PACKAGED, root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    manifest = root / "catalog" / "2024.1" / "manifest.toml"
+    manifest.write_text(
+        manifest.read_text().replace("effective = 2024-01-01", "effective = 2099-01-01"),
+        encoding="utf-8",
+    )
+    policy = load_policy(root)
+    assert policy.catalog.effective == date(2099, 1, 1)
+    return policy
+
+
+def test_a_catalog_version_not_yet_in_force_refuses_every_row_naming_it_and_its_day(
+    tmp_path: Path,
+) -> None:
+    policy = not_yet_in_force(tmp_path)
+    department = policy.department("BJ-AMR")
+    assert department is not None
+    with pytest.raises(RowRejected) as refused:
+        validate_row(
+            penalty_row(), row=3, department=department, gate=policy.gate(date(2026, 11, 20))
+        )
+    (problem,) = refused.value.problems
+    assert (problem.field, problem.row, problem.code) == ("item", 3, "catalog_not_in_force")
+    assert dict(problem.parts) == {"version": "2024.1", "day": "2099-01-01"}
+    assert problem.reason == (
+        "catalog 2024.1 is in force from 2099-01-01; no row is accepted under it before then"
+    )
+
+
+def test_a_catalog_version_accepts_rows_from_the_day_it_comes_into_force(tmp_path: Path) -> None:
+    policy = not_yet_in_force(tmp_path)
+    department = policy.department("BJ-AMR")
+    assert department is not None
+    row = penalty_row(decision_date="2098-12-31")
+    with pytest.raises(RowRejected, match="in force from 2099-01-01"):
+        validate_row(row, row=1, department=department, gate=policy.gate(date(2098, 12, 31)))
+    accepted = validate_row(row, row=1, department=department, gate=policy.gate(date(2099, 1, 1)))
+    assert accepted.catalog_version == "2024.1"

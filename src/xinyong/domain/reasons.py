@@ -24,6 +24,9 @@ WORDS: Final[Mapping[str, str]] = {
     "control_character_in_file": "contains a control character; text fields hold none",
     # The item and the department's mandate
     "unknown_item": "is not an item of catalog {version}",
+    "catalog_not_in_force": (
+        "catalog {version} is in force from {day}; no row is accepted under it before then"
+    ),
     "item_not_mandated": "department {department} may not provide {item}",
     "outside_region": (
         "{item} is a local item of region {region}; department {department} is outside that region"

@@ -231,9 +231,12 @@ def validate_row(
             return None
 
     code = text("item", 40)
-    item = gate.catalog.get(code) if code else None
-    if code and item is None:
-        problem("item", "unknown_item", version=gate.catalog.version)
+    catalog = gate.catalog
+    item = catalog.get(code) if code else None
+    if gate.today < catalog.effective:  # a version not yet in force accepts nothing
+        problem("item", "catalog_not_in_force", version=catalog.version, day=catalog.effective)
+    elif code and item is None:
+        problem("item", "unknown_item", version=catalog.version)
     elif item is not None and not item.applies_in(department.region_code):
         problem(  # a local item, and a department outside its region (docs/catalog.md)
             "item", "outside_region", item=item.code, region=item.region, department=department.code

@@ -43,6 +43,9 @@ TOLD: dict[str, str] = {
     "control_character_in_file": _("含有控制字符，文本中不能有控制字符。"),
     # The item and the department's mandate
     "unknown_item": _("不是信息目录 %(version)s 中的信息项。"),
+    "catalog_not_in_force": _(
+        "信息目录 %(version)s 自 %(day)s 起施行，此前不接收按该目录报送的信息。"
+    ),
     "item_not_mandated": _("部门 %(department)s 无权报送信息项 %(item)s。"),
     "outside_region": _(
         "信息项 %(item)s 是地区 %(region)s 的地方信息项，部门 %(department)s 不在该地区，无权报送。"
