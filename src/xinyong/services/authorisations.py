@@ -195,10 +195,10 @@ def _refuse(
 
 
 def _for_agencies(policy: Policy, record: CreditRecord) -> bool:
-    """Whether an agency may be given this record at all: its catalog item is not for public
-    bodies only (`sharing_scope = "government"`; the exchange never sends those to an agency
-    either). An item the catalog does not know is withheld."""
-    item = policy.catalog.get(record.item_code)
+    """Whether an agency may be given this record at all: its catalog item, in the version the
+    record was accepted under, is not for public bodies only (`sharing_scope = "government"`;
+    the exchange never sends those to an agency either). An item not held is withheld."""
+    item = policy.item_of(record)
     return item is not None and item.sharing_scope is not SharingScope.GOVERNMENT
 
 
