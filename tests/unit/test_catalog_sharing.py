@@ -1,16 +1,20 @@
 """Sharing follows the record's own catalog version (docs/catalog.md#versions): a record accepted
 under a version that opens its item to public bodies only stays so when a later version opens
-that item to authorised parties."""
+that item to authorised parties, for an agency's query and for the exchange alike."""
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import date
 
+import pytest
+
 from tests.fakes import FakeUnitOfWork
 from tests.unit.helpers import authorised_query, submitted
 from xinyong.domain.catalog import Catalog, SharingScope
+from xinyong.domain.exchange import EventKind, Sharing
 from xinyong.domain.policy import Policy
+from xinyong.services import outbound
 from xinyong.services.records import Stored
 
 LOAN = "CON-STULOAN-01"  # a student-loan default: shared with public bodies only (2024.1)
@@ -51,3 +55,25 @@ def test_an_agency_is_not_given_a_record_its_own_version_keeps_for_public_bodies
     later = opened_later(policy)
     answer = authorised_query(uow, later, stored, "AGENCY-BAIHANG")
     assert answer.records == []
+
+
+@pytest.fixture
+def node(uow: FakeUnitOfWork) -> FakeUnitOfWork:
+    uow.committed.node_code = "BJ"
+    return uow
+
+
+def test_the_exchange_shares_a_record_as_its_own_version_says(
+    node: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = defaulted(node, policy)
+    later = opened_later(policy)
+    since = len(node.committed.outbox)
+    with node:
+        record = node.records.get(stored.record.id)
+        outbound.queue_record(node, later, record, EventKind.RECORD_UPDATED)
+        outbound.queue_records(node, later, [stored.record.id], EventKind.RECORD_EXPIRED)
+        node.commit()
+    sent = node.committed.outbox[since:]
+    assert [c.kind for c in sent] == [EventKind.RECORD_UPDATED, EventKind.RECORD_EXPIRED]
+    assert [(c.catalog_version, c.sharing) for c in sent] == [("2024.1", Sharing.SHARED)] * 2

@@ -105,7 +105,7 @@ def resolve_identity_review(
         if told is not None and told[0] is FeedKind.WITHHELD:
             # The decision travels with the record, moved or not: a peer holding a copy tells
             # its own recipients withheld, as this node does.
-            item = policy.catalog.get(record.item_code)
+            item = policy.item_of(record)
             outbound.queue_record_of(uow, item, record, decision=outbound.WITHHELD)
         else:
             outbound.queue_if_moved(uow, policy, review.record_id, was)

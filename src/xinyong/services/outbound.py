@@ -162,7 +162,7 @@ def queue_record(
 ) -> None:
     """Queue the record's whole state after `kind` happened to it (`outcome`: the decided
     objection's, when its decision lifted the mark)."""
-    queue_record_of(uow, policy.catalog.get(record.item_code), record, kind, outcome=outcome)
+    queue_record_of(uow, policy.item_of(record), record, kind, outcome=outcome)
 
 
 def queue_if_moved(
@@ -191,7 +191,7 @@ def queue_records(
         facts = _RecordFacts(
             department=r.department,
             document_number=r.document_number,
-            item=policy.catalog.get(r.item_code),
+            item=policy.item_of(r),
             item_code=r.item_code,
             catalog_version=r.catalog_version,
             status=r.status,
@@ -346,7 +346,7 @@ def queue_listing(
         return  # never in force: no peer ever heard of it
     basis = basis_of(uow, entry)
     first = basis[0] if basis else None
-    item = policy.catalog.get(first.item_code) if first else None
+    item = policy.item_of(first) if first else None
     department = uow.entries.department_of(entry.id) or (first.department if first else origin)
     ref, identity = identity_of(uow.subjects.get(entry.subject_id))
     records = [record_entity(r.department, r.document_number) for r in basis]
