@@ -384,18 +384,15 @@ class CreditRecord:
     revoked_at: datetime | None = None
     revocation_reason: str | None = None
     under_objection: bool = False
-    #: A copy of a peer's record: the mark its origin's last event gave it, which only the
-    #: origin lifts (`under_objection` holds that mark and those set here besides).
+    #: A peer's record copy: the mark its origin gave it (`under_objection` adds marks set here).
     marked_at_origin: bool = False
     #: After a revocation: the working day by which every copy given out must be withdrawn.
     withdraw_by: date | None = None
-    #: False while `publish_by` is counted Monday to Friday (the official calendar for its year
-    #: is not out yet); `xinyong deadlines recount` counts it again when it is.
+    #: False while `publish_by` is counted Monday to Friday (its year's calendar is not out).
     publish_by_official: bool = True
 
     def revoke(self, *, reason: str, at: datetime, withdraw_by: date | None = None) -> None:
-        """Withdraw the record because its decision was revoked or varied (from any state);
-        whoever received it must withdraw their copy by `withdraw_by`."""
+        """Withdraw the record (its decision revoked or varied); copies go by `withdraw_by`."""
         if self.status is RecordStatus.REVOKED:
             raise RecordAlreadyRevoked(self.id)
         self.status = RecordStatus.REVOKED
