@@ -362,7 +362,7 @@ def test_a_recount_on_the_official_calendar_keeps_the_display_a_listing_holds(
 
     monkeypatch.setattr(calendar, "official_years", lambda: COVERED)  # the calendar arrives
     clock.at = on(date(2026, 10, 1))
-    assert recount_deadlines(seeded(), actor="test").recounted >= 1
+    assert recount_deadlines(seeded(), policy, actor="test").recounted >= 1
     with seeded() as uow:
         after = uow.records.get(stored.record.id)
         assert after.publish_by_official is True

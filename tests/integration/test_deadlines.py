@@ -213,7 +213,7 @@ def test_deadlines_counted_monday_to_friday_stay_marked_until_counted_again_then
     assert len(report.notices) == 4
 
     # Safe to run again: nothing left to count, nobody told twice.
-    assert deadlines.recount_deadlines(seeded(), actor="sweep") == RecountSummary()
+    assert deadlines.recount_deadlines(seeded(), policy, actor="sweep") == RecountSummary()
     assert len(deadlines.notices_of(seeded(), subject_id)) == 4
 
 
@@ -225,7 +225,7 @@ def test_a_deadline_beyond_the_official_calendar_waits_and_stays_marked(
     stored = _submit(seeded, policy, subject_id=citizen_id(), decision_date="2026-06-01")
     _object(seeded, policy, stored)
 
-    summary = deadlines.recount_deadlines(seeded(), actor="sweep")
+    summary = deadlines.recount_deadlines(seeded(), policy, actor="sweep")
 
     assert summary == RecountSummary(waiting=2)  # the objection's check, the publish-by day
     [due] = _dues(seeded, stored.record.subject_id).values()
@@ -496,7 +496,7 @@ def test_an_agencys_acknowledgement_counted_monday_to_friday_is_counted_again_an
     assert (owed.due.day, owed.due.official) == (date(2026, 10, 2), False)  # Monday to Friday
 
     monkeypatch.setattr(calendar, "official_years", lambda: COVERED)
-    deadlines.recount_deadlines(seeded(), actor="sweep")
+    deadlines.recount_deadlines(seeded(), policy, actor="sweep")
     with seeded() as uow:
         owed = uow.feed.acknowledgement(item.seq or 0)
     assert owed is not None

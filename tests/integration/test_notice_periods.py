@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from tests.conftest import Clock
@@ -17,10 +18,12 @@ from xinyong.db.audit import AuditEventRow
 from xinyong.db.checks import ChangeRow
 from xinyong.db.lists import ListEntryRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
+from xinyong.domain import calendar
 from xinyong.domain.audit import EventTag
+from xinyong.domain.calendar import Deadline
 from xinyong.domain.lists import EntryState, ListEntry
 from xinyong.domain.policy import Policy
-from xinyong.services import expiry, list_proposals, lists
+from xinyong.services import deadlines, expiry, list_proposals, lists
 from xinyong.services.checks import Checker, run_check
 from xinyong.services.notice_periods import Finding, find_notice_periods, mend_notice_periods
 from xinyong.services.records import submit_record
@@ -138,6 +141,21 @@ def _recounts(seeded: UowFactory) -> dict[str, dict[str, object]]:
         return {entity: {**data, "actor": actor} for entity, data, actor in rows}
 
 
+@pytest.fixture
+def calendar_with_2027(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Take 2027, which the installed chinese-calendar does not cover yet, as published with
+    Monday to Friday as its working days: a listing whose notice ends on a day counted on the
+    fallback calendar binds on no day, and the mend below is about listings that bind."""
+    covered, official = calendar.official_years(), calendar._official_workday
+    monkeypatch.setattr(calendar, "official_years", lambda: covered | {2027})
+    monkeypatch.setattr(
+        calendar,
+        "_official_workday",
+        lambda day: day.weekday() < 5 if day.year == 2027 else official(day),
+    )
+
+
+@pytest.mark.usefixtures("calendar_with_2027")
 def test_periods_counted_from_the_decision_are_counted_from_the_binding_day_once(
     seeded: UowFactory, policy: Policy, clock: Clock, checker: Checker
 ) -> None:
@@ -237,3 +255,66 @@ def test_periods_counted_from_the_decision_are_counted_from_the_binding_day_once
     assert len(_recounts(seeded)) == 2
     assert train.entry().ends_on == published_now(train.entry())
     assert _changes(seeded, train.id) == changes_before[train.id] + 1
+
+
+def test_a_notice_counted_monday_to_friday_binds_only_once_counted_officially(
+    seeded: UowFactory,
+    policy: Policy,
+    clock: Clock,
+    checker: Checker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """2026 not yet in the official calendar: a railway listing published on Wednesday 30
+    September 2026 has its seven working days of notice counted Monday to Friday to 9 October;
+    officially (National Day to 7 October, Saturday 10 October worked) they run to 15 October.
+    No check bars a ticket inside the real notice: the listing binds on no day until the recount
+    counts its notice officially, then from 16 October for 180 days, and the person is told."""
+    clock.at = on(date(2026, 9, 1))
+    number = citizen_id(born=date(1979, 5, 6))
+    row = rail_row(subject_id=number, decision_date="2026-08-20", occurred_on="2026-08-18")
+    listing = Listing(seeded, policy, row, "RAIL-SERIOUS", "BJ-RAIL")
+    clock.at = on(listing.decide_after + timedelta(days=1))
+    listing.decide()
+    covered = calendar.official_years()
+    monkeypatch.setattr(calendar, "official_years", lambda: frozenset(covered - {2026}))
+    clock.at = on(date(2026, 9, 30))
+    listing.publish()
+    entry = listing.entry()
+    assert entry.notice_ends == Deadline(date(2026, 10, 9), False, date(2026, 9, 30), 7)
+    assert entry.binds_from is None
+
+    def tickets(day: date) -> list[str]:
+        clock.at = on(day)
+        _, answer = run_check(
+            seeded(), checker, number, "train_ticket", department="BJ-RAIL", actor="t"
+        )
+        return [h.measure.code for h in answer.hits]
+
+    assert tickets(date(2026, 10, 10)) == []  # the day after the Monday-to-Friday end
+    assert tickets(date(2026, 10, 16)) == []
+    assert deadlines.recount_deadlines(seeded(), policy, actor="sweep").waiting >= 1
+    assert tickets(date(2026, 10, 20)) == []
+
+    monkeypatch.setattr(calendar, "official_years", lambda: covered)  # the calendar arrives
+    changes = _changes(seeded, listing.id)
+    summary = deadlines.recount_deadlines(seeded(), policy, actor="sweep")
+    assert (summary.recounted, summary.moved) == (1, 1)
+    entry = listing.entry()
+    assert entry.notice_ends == Deadline(date(2026, 10, 15), True)
+    assert entry.binds_from == date(2026, 10, 16)
+    ends = date(2026, 10, 16) + timedelta(days=180)
+    assert entry.ends_on == ends
+    assert _changes(seeded, listing.id) > changes  # every index sees it bind
+    assert _recounts(seeded)[str(listing.id)]["was"] == str(ends - timedelta(days=6))
+    assert tickets(date(2026, 10, 15)) == []  # the real notice's last day
+    assert tickets(date(2026, 10, 16)) == ["M-RAIL-TICKET-BAR"]
+    assert tickets(ends - timedelta(days=1)) == ["M-RAIL-TICKET-BAR"]
+    assert tickets(ends) == []
+    [told] = deadlines.notices_of(seeded(), entry.subject_id)
+    assert told.data == {
+        "change": "recounted",
+        "deadline": "public_notice",
+        "from": "2026-10-09",
+        "to": "2026-10-15",
+    }
+    assert deadlines.recount_deadlines(seeded(), policy, actor="sweep").recounted == 0

@@ -12,10 +12,18 @@ import pytest
 from tests.factories import rail_row
 from tests.fakes import FakeUnitOfWork
 from tests.unit.helpers import on, submitted
-from xinyong.domain.calendar import add_months
+from xinyong.domain import calendar
+from xinyong.domain.calendar import Deadline, add_months
+from xinyong.domain.deadlines import Counted, DeadlineKind, recount
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.lists import EntryState, IllegalTransition, ListEntry, ListType, PeriodRule
-from xinyong.domain.notice_periods import Count, PeriodCount, count_of, recount_from_binding
+from xinyong.domain.notice_periods import (
+    Count,
+    PeriodCount,
+    count_of,
+    recount_from_binding,
+    recount_notice,
+)
 from xinyong.domain.policy import Policy
 from xinyong.services.notice_periods import Finding, mend_notice_periods
 from xinyong.services.outbound import RECEIVED_BY
@@ -169,3 +177,102 @@ def test_the_mend_queues_each_listing_it_mends_for_the_exchange_once(
     assert change.state["ends_on"] == "2027-05-11"
     assert mend_notice_periods(uow, policy, actor="cli") == []
     assert len(uow.committed.outbox) == before + 1
+
+
+# -- a notice counted Monday to Friday: its year not yet in the official calendar -------------
+
+COVERED = calendar.official_years()
+BEFORE_2026 = frozenset(y for y in COVERED if y < 2026)
+#: Wednesday 30 September 2026. Officially (National Day 1 to 7 October, Saturday 10 October
+#: worked) seven working days of notice run to Thursday 15 October; counted Monday to Friday they
+#: would end on Friday 9 October, six days inside the real notice.
+ON_THE_EVE = date(2026, 9, 30)
+
+
+def published_on(list_type: ListType, day: date) -> ListEntry:
+    """A listing on the smoking ground decided on 15 September 2026 and published on `day`."""
+    decided = date(2026, 9, 15)
+    entry = ListEntry(
+        id=1,
+        list_type=list_type,
+        subject_id=7,
+        state=EntryState.DECIDED,
+        proposed_by="BJ-RAIL-officer",
+        grounds="在动车组列车上吸烟",
+        decided_on=decided,
+        ends_on=list_type.ends_on(decided, ground="smoking_on_train"),
+        ground="smoking_on_train",
+    )
+    entry.publish(on=day)
+    return entry
+
+
+def on_fallback(entry: ListEntry) -> Counted:
+    assert entry.notice_ends is not None
+    return Counted(
+        DeadlineKind.PUBLIC_NOTICE, "list_entry", 1, 7, "BJ-RAIL", entry.notice_ends, running=True
+    )
+
+
+def test_a_notice_counted_monday_to_friday_binds_on_no_day_until_counted_officially(
+    policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rail = policy.list_types["RAIL-SERIOUS"]
+    assert rail.takes_force(ON_THE_EVE) == date(2026, 10, 16)
+    monkeypatch.setattr(calendar, "official_years", lambda: BEFORE_2026)
+    assert rail.public_notice(ON_THE_EVE) == Deadline(date(2026, 10, 9), False)
+    assert rail.takes_force(ON_THE_EVE) is None  # the real end is not known yet
+
+    entry = published_on(rail, ON_THE_EVE)
+    assert entry.notice_ends == Deadline(date(2026, 10, 9), False, ON_THE_EVE, 7)
+    assert entry.binds_from is None
+    assert entry.force_window() is None
+    days = [ON_THE_EVE + timedelta(days=n) for n in range(1, 400)]
+    assert not any(entry.is_in_force_on(d) for d in days)
+    assert entry.awaits_force_on(date(2026, 10, 10))  # in its notice, as the person is told
+    assert entry.awaits_force_on(date(2026, 10, 15))
+
+    monkeypatch.setattr(calendar, "official_years", lambda: COVERED)  # the calendar arrives
+    assert entry.binds_from is None  # as stored: the recount counts it again
+    new = recount(on_fallback(entry))
+    assert new == Deadline(date(2026, 10, 15), True)
+    recount_notice(entry, new)
+    assert entry.binds_from == date(2026, 10, 16)
+    assert not entry.is_in_force_on(date(2026, 10, 15))
+    assert entry.is_in_force_on(date(2026, 10, 16))
+    # the 180 days run from the day it binds, as publication counts them on the official calendar
+    assert entry.ends_on == date(2026, 10, 16) + timedelta(days=180)
+    assert entry.ends_on == published_on(rail, ON_THE_EVE).ends_on
+
+
+def test_a_notice_counted_monday_to_friday_never_ends_earlier_when_counted_officially(
+    policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Published on Thursday 8 October 2026: counted Monday to Friday the notice runs to Monday
+    19 October; officially (Saturday 10 October worked) to Friday 16 October. The person was
+    told the 19th: the day stands, now final, and the listing binds from the 20th."""
+    rail = policy.list_types["RAIL-SERIOUS"]
+    assert rail.takes_force(date(2026, 10, 8)) == date(2026, 10, 17)
+    monkeypatch.setattr(calendar, "official_years", lambda: BEFORE_2026)
+    entry = published_on(rail, date(2026, 10, 8))
+    assert entry.notice_ends == Deadline(date(2026, 10, 19), False)
+    monkeypatch.setattr(calendar, "official_years", lambda: COVERED)
+
+    new = recount(on_fallback(entry))
+    assert new == Deadline(date(2026, 10, 19), True)
+    recount_notice(entry, new)
+    assert entry.binds_from == date(2026, 10, 20)
+    assert entry.ends_on == date(2026, 10, 20) + timedelta(days=180)
+
+
+def test_a_listing_published_before_its_notice_was_kept_binds_once_the_count_is_official(
+    policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row published before the notice's end was stored: counted from its publication when
+    read, and binding only once that count is official."""
+    entry = published(policy.list_types["RAIL-SERIOUS"], ends_on=None)
+    entry.published_on = ON_THE_EVE
+    assert entry.binds_from == date(2026, 10, 16)
+    monkeypatch.setattr(calendar, "official_years", lambda: BEFORE_2026)
+    assert entry.binds_from is None
+    assert entry.awaits_force_on(date(2026, 10, 12))

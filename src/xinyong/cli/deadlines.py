@@ -71,7 +71,7 @@ def recount(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
     p = context.platform()
     with context.domain_errors():
-        summary = deadlines.recount_deadlines(p.uow(), actor=context.CLI_ACTOR)
+        summary = deadlines.recount_deadlines(p.uow(), p.policy, actor=context.CLI_ACTOR)
     if as_json:
         typer.echo(json.dumps(asdict(summary)))
         return

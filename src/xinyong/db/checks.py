@@ -26,6 +26,7 @@ from xinyong.db.base import Base, in_chunks, table_of
 from xinyong.db.lists import ListEntryRow
 from xinyong.db.subjects import SubjectRoleRow, SubjectRow
 from xinyong.db.types import BigId, UTCDateTime
+from xinyong.domain.calendar import Deadline
 from xinyong.domain.checks import ChangeKind
 from xinyong.domain.index import Posting, postings_for
 from xinyong.domain.lists import EntryState, ListEntry, ListType
@@ -262,6 +263,10 @@ class SqlIndexSource:
             ends_on=row.ends_on,
             exited_on=row.exited_on,
             published_on=row.published_on,  # a list with a public notice binds after it
+            # ... once its end is official (a stored end, kept as counted until recounted)
+            notice_ends=(
+                Deadline(row.notice_ends, row.notice_ends_official) if row.notice_ends else None
+            ),
             under_objection=row.under_objection,
         )
 
@@ -279,6 +284,8 @@ class SqlIndexSource:
                 entries.c.ends_on,
                 entries.c.exited_on,
                 entries.c.published_on,
+                entries.c.notice_ends,
+                entries.c.notice_ends_official,
                 entries.c.under_objection,
                 subjects.c.kind,
                 subjects.c.subject_key,

@@ -186,6 +186,17 @@ SPECS: dict[DeadlineKind, _Spec] = {
             must_act=_own,
             running=lambda: ListEntryRow.state == EntryState.NOTICED.value,
         ),
+        # The public notice of a published listing: it binds nobody to act; while it runs
+        # (published, not ended) the person and the department that published it are told.
+        _Spec(
+            DeadlineKind.PUBLIC_NOTICE,
+            ListEntryRow,
+            "list_entry",
+            "notice_ends",
+            department=_department,
+            must_act=_own,
+            running=lambda: ListEntryRow.state == EntryState.PUBLISHED.value,
+        ),
         # A court (or another deciding authority) deletes a listing within its working days of
         # the day a deletion ground arose; until it does, the listing is still in force.
         _Spec(

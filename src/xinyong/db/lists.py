@@ -20,6 +20,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    true,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
@@ -67,6 +68,12 @@ class ListEntryRow(Base):
     decision_reasons: Mapped[str | None] = mapped_column(Text)
     ends_on: Mapped[date | None] = mapped_column(Date)
     published_on: Mapped[date | None] = mapped_column(Date)
+    #: The last day of the public notice publication opened (lists with one), counted from
+    #: `published_on`; the listing binds the day after once it is official (domain/lists.py).
+    notice_ends: Mapped[date | None] = mapped_column(Date)
+    notice_ends_from: Mapped[date | None] = mapped_column(Date)
+    notice_ends_days: Mapped[int | None] = mapped_column(Integer)
+    notice_ends_official: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     exited_on: Mapped[date | None] = mapped_column(Date)
     exit_ground: Mapped[str | None] = mapped_column(String(40))
     under_objection: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -129,6 +136,16 @@ def _entry(row: ListEntryRow, list_types: Mapping[str, ListType]) -> ListEntry:
         decision_reasons=row.decision_reasons,
         ends_on=row.ends_on,
         published_on=row.published_on,
+        notice_ends=(
+            stored_deadline(
+                row.notice_ends,
+                row.notice_ends_official,
+                row.notice_ends_from,
+                row.notice_ends_days,
+            )
+            if row.notice_ends
+            else None
+        ),
         exited_on=row.exited_on,
         exit_ground=row.exit_ground,
         under_objection=row.under_objection,
@@ -160,6 +177,7 @@ def _entry_values(entry: ListEntry) -> dict[str, Any]:
         "decision_reasons": entry.decision_reasons,
         "ends_on": entry.ends_on,
         "published_on": entry.published_on,
+        **deadline_values("notice_ends", entry.notice_ends),
         "exited_on": entry.exited_on,
         "exit_ground": entry.exit_ground,
         "under_objection": entry.under_objection,

@@ -39,6 +39,9 @@ class DeadlineKind(StrEnum):
     #: The person may state a defence until this day (§7). It binds nobody to act by it, so it is
     #: never "overdue"; it is counted again like the others.
     DEFENCE = "defence"
+    #: The public notice a listing's publication opens, during which the person may object
+    #: (§7); the listing binds the day after it. Like the defence window it binds nobody to act.
+    PUBLIC_NOTICE = "public_notice"
 
 
 #: What each kind asks of whom, in a line.
@@ -52,10 +55,14 @@ DESCRIPTIONS: dict[DeadlineKind, str] = {
     DeadlineKind.REPAIR_FEEDBACK: "answer the repair application",
     DeadlineKind.ACKNOWLEDGEMENT: "the agency acknowledges it put its copy right",
     DeadlineKind.DEFENCE: "the person may state a defence",
+    DeadlineKind.PUBLIC_NOTICE: "the person may object to the published listing",
 }
 
+#: The windows that protect the person: nobody must act by them, and a recount never shortens them.
+WINDOWS = frozenset({DeadlineKind.DEFENCE, DeadlineKind.PUBLIC_NOTICE})
+
 #: The kinds the overdue view watches: each is a step someone must take by its day.
-WATCHED = tuple(k for k in DeadlineKind if k is not DeadlineKind.DEFENCE)
+WATCHED = tuple(k for k in DeadlineKind if k not in WINDOWS)
 
 #: The kinds that protect the person, who is told when one moves. Double publicity is a duty
 #: towards the public: only the department is told.
@@ -104,8 +111,9 @@ def recount(counted: Counted) -> Deadline | None:
     """The deadline counted again, if it was counted on the fallback calendar and the official
     calendar now covers every day the count passes; None when it cannot be counted again yet.
 
-    A window that protects the person (the defence window) never becomes shorter than the
-    notice said: when the official count ends earlier, the served day stands, now final.
+    A window that protects the person (the defence window, a listing's public notice) never
+    becomes shorter than the notice said: when the official count ends earlier, the served day
+    stands, now final.
     """
     old = counted.deadline
     if not old.recountable or old.start is None or old.working_days is None:
@@ -113,7 +121,7 @@ def recount(counted: Counted) -> Deadline | None:
     again = add_working_days(old.start, old.working_days)
     if not again.official:
         return None
-    if counted.kind is DeadlineKind.DEFENCE and again.day < old.day:
+    if counted.kind in WINDOWS and again.day < old.day:
         return Deadline(old.day, True, old.start, old.working_days)
     return again
 

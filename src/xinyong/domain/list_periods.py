@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from xinyong.domain.calendar import add_months, add_working_days, is_working_day
+from xinyong.domain.calendar import Deadline, add_months, add_working_days, is_working_day
 from xinyong.domain.catalog import CatalogItem, FieldType
 from xinyong.domain.errors import CatalogError, NotAllowed
 
@@ -279,6 +279,8 @@ def next_monthly_publication(on_or_after: date) -> date:
     return first_working_day_of_month(year, month + 1)
 
 
-def notice_ends(published_on: date, working_days: int) -> date:
-    """The last day of a public notice of `working_days` that starts with publication."""
-    return add_working_days(published_on, working_days).day
+def notice_ends(published_on: date, working_days: int) -> Deadline:
+    """The last day of a public notice of `working_days` that starts with publication, and
+    whether it was counted on the official calendar (a listing binds only after a notice whose
+    end is official: `ListEntry.binds_from`)."""
+    return add_working_days(published_on, working_days)

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from xinyong.domain.calendar import Deadline
 from xinyong.domain.catalog import CatalogItem, Severity, SubjectType
 from xinyong.domain.errors import CatalogError, NotAllowed
 from xinyong.domain.list_periods import (
@@ -224,11 +225,21 @@ class ListType:
             return next_monthly_publication(on_or_after)
         return on_or_after
 
-    def takes_force(self, published_on: date) -> date:
-        """The day a listing published on `published_on` first binds, after its public notice."""
+    def public_notice(self, published_on: date) -> Deadline | None:
+        """The last day of the public notice a listing published on `published_on` opens, as
+        counted now (None on a list without one)."""
         if not self.public_notice_working_days:
+            return None
+        return notice_ends(published_on, self.public_notice_working_days)
+
+    def takes_force(self, published_on: date) -> date | None:
+        """The day a listing published on `published_on` first binds, after its public notice;
+        None while the notice's end is counted Monday to Friday (the official calendar for its
+        year is not out): the person may object until the real end, so nothing binds before it."""
+        notice = self.public_notice(published_on)
+        if notice is None:
             return published_on
-        return notice_ends(published_on, self.public_notice_working_days) + timedelta(days=1)
+        return notice.day + timedelta(days=1) if notice.official else None
 
 
 _LIST_KEYS = frozenset(

@@ -9,7 +9,7 @@ court or another authority decides are recorded as decided; the platform does no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from xinyong.domain.calendar import Deadline, add_months, add_working_days
@@ -94,6 +94,9 @@ class ListEntry:
     decision_reasons: str | None = None
     ends_on: date | None = None
     published_on: date | None = None
+    #: The last day of the public notice its publication opened (lists with one): the listing
+    #: binds the day after, once that day is official (`binds_from`).
+    notice_ends: Deadline | None = None
     exited_on: date | None = None
     exit_ground: str | None = None
     under_objection: bool = False
@@ -162,11 +165,15 @@ class ListEntry:
             raise IllegalTransition(refused)
         self.published_on = on
         self.state = EntryState.PUBLISHED
-        if self.list_type.public_notice_working_days and self.ends_on and self.decided_on:
+        self.notice_ends = self.list_type.public_notice(on)
+        if self.notice_ends and self.ends_on and self.decided_on:
             # The period runs from the day the listing binds, after its notice: a fixed one
-            # counted again from that day, a length the decision chose moved along with it.
+            # counted again from that day, a length the decision chose moved along with it (from
+            # a day counted Monday to Friday for now: `notice_periods.recount_notice`).
             self.ends_on = self.list_type.period_of(self.ground).moved_to(
-                self.list_type.takes_force(on), ends_on=self.ends_on, counted_from=self.decided_on
+                self.notice_ends.day + timedelta(days=1),
+                ends_on=self.ends_on,
+                counted_from=self.decided_on,
             )
 
     def exit(self, *, ground: str, on: date) -> None:
@@ -281,11 +288,14 @@ class ListEntry:
     def binds_from(self) -> date | None:
         """The first day this decided listing binds: its decision day, or on a list with a public
         notice (the railway's), the day after the notice that its publication opens; None while
-        such a listing is not yet published (docs/lists-and-measures.md, "Lists with a public
-        notice")."""
+        such a listing is not yet published, or its notice's end is counted Monday to Friday
+        (docs/lists-and-measures.md, "Lists with a public notice")."""
         if self.decided_on is None or not self.list_type.public_notice_working_days:
             return self.decided_on
-        return None if self.published_on is None else self.list_type.takes_force(self.published_on)
+        notice = self.notice_ends
+        if notice is None and self.published_on is not None:  # published before it was kept
+            notice = self.list_type.public_notice(self.published_on)
+        return notice.day + timedelta(days=1) if notice and notice.official else None
 
     def awaits_force_on(self, day: date) -> bool:
         """Decided on a list with a public notice, its period not over, and not binding yet on

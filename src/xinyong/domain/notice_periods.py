@@ -12,9 +12,10 @@ the policy gives it now: `count_of` says which, and the end counted from the bin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
+from xinyong.domain.calendar import Deadline
 from xinyong.domain.errors import NotAllowed
 from xinyong.domain.lists import EntryState, IllegalTransition, ListEntry
 
@@ -94,3 +95,19 @@ def recount_from_binding(entry: ListEntry, *, on: date) -> date:
         )
     entry.ends_on = count.counted
     return was
+
+
+def recount_notice(entry: ListEntry, notice: Deadline) -> None:
+    """Give a published listing its public notice counted again on the official calendar
+    (`domain/deadlines.py recount`), which it binds the day after, and move its period along with
+    that day: publication counted it from a binding day counted Monday to Friday."""
+    old, entry.notice_ends = entry.notice_ends, notice
+    if old is None or entry.ends_on is None or notice.day == old.day:
+        return
+    binds, counted_from = notice.day + timedelta(days=1), old.day + timedelta(days=1)
+    try:
+        period = entry.list_type.period_of(entry.ground)
+    except NotAllowed:  # a ground the policy no longer names: its end moves by as many days
+        entry.ends_on += binds - counted_from
+        return
+    entry.ends_on = period.moved_to(binds, ends_on=entry.ends_on, counted_from=counted_from)

@@ -29,9 +29,11 @@ from xinyong.domain.deadlines import (
 from xinyong.domain.errors import Invalid
 from xinyong.domain.feed import FeedItem, FeedKind
 from xinyong.services.feed import key_of
+from xinyong.services.notice_periods import notice_recounted
 from xinyong.services.notice_words import detail_of
 
 if TYPE_CHECKING:
+    from xinyong.domain.policy import Policy
     from xinyong.services.ports import UnitOfWork
 
 
@@ -65,10 +67,12 @@ class RecountSummary:
     departments_told: int = 0
 
 
-def recount_deadlines(uow: UnitOfWork, *, actor: str) -> RecountSummary:
+def recount_deadlines(uow: UnitOfWork, policy: Policy, *, actor: str) -> RecountSummary:
     """Count again every deadline counted on the fallback calendar whose days the official
     calendar now covers; store and audit each; tell the person it protects and the department
-    it binds when a running deadline moved. Safe to run again at any time."""
+    it binds when a running deadline moved. A listing's public notice counted again lets the
+    listing bind, and moves its period (`services/notice_periods.py notice_recounted`). Safe to
+    run again at any time."""
     summary = RecountSummary()
     with uow:
         now = uow.now()
@@ -81,7 +85,10 @@ def recount_deadlines(uow: UnitOfWork, *, actor: str) -> RecountSummary:
             if new is None:
                 summary.waiting += 1
                 continue
-            uow.deadlines.store(counted.kind, counted.entity_id, new)
+            if counted.kind is DeadlineKind.PUBLIC_NOTICE:
+                notice_recounted(uow, policy, counted.entity_id, new, actor=actor)
+            else:
+                uow.deadlines.store(counted.kind, counted.entity_id, new)
             summary.recounted += 1
             moved = new.day != old.day
             summary.moved += moved

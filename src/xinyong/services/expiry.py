@@ -93,7 +93,7 @@ def sweep(uow: UnitOfWork, policy: Policy, *, actor: str, chunk: int = 1000) -> 
         summary.deleted = len(deleted)
         uow.commit()
     summary.queries_deleted = delete_past_retention(uow, policy.querylog, actor=actor)
-    summary.deadlines_recounted = recount_deadlines(uow, actor=actor).recounted
+    summary.deadlines_recounted = recount_deadlines(uow, policy, actor=actor).recounted
     summary.clean_granted, summary.clean_ended = derive_clean_statuses(uow, policy, actor=actor)
     summary.agencies_flagged = flag_overdue_agencies(uow, actor=actor)
     return summary

@@ -7,6 +7,9 @@ from the decision").
 
 It reads the periods from the policy and the binding day from the working-day calendar as they are
 when it runs, which a database migration could not do without copying both into itself.
+
+A listing whose notice ended on a day counted Monday to Friday binds only once the deadline
+recount counts that day officially: `notice_recounted` then moves its period with it.
 """
 
 from __future__ import annotations
@@ -17,9 +20,15 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from xinyong.domain.audit import EventTag
-from xinyong.domain.calendar import business_date
+from xinyong.domain.calendar import Deadline, business_date
 from xinyong.domain.lists import EntryState, ListEntry
-from xinyong.domain.notice_periods import Count, PeriodCount, count_of, recount_from_binding
+from xinyong.domain.notice_periods import (
+    Count,
+    PeriodCount,
+    count_of,
+    recount_from_binding,
+    recount_notice,
+)
 from xinyong.domain.policy import Policy
 from xinyong.services.lists import audit_entry, changed
 from xinyong.services.outbound import RECEIVED_BY
@@ -139,3 +148,28 @@ def _mend(uow: UnitOfWork, policy: Policy, entry: ListEntry, today: date, *, act
         binds_from=str(entry.binds_from),
     )
     changed(uow, entry, policy)
+
+
+def notice_recounted(
+    uow: UnitOfWork, policy: Policy, entry_id: int, notice: Deadline, *, actor: str
+) -> None:
+    """Store, inside the deadline recount's transaction, a listing's public notice counted again
+    on the official calendar: the listing binds the day after it, its period moves with that
+    day (audited `listing:period_recounted`), and checks, the exchange and the record it rests
+    on follow."""
+    entry = uow.entries.get(entry_id, policy.list_types)
+    before, was = entry.force_window(), entry.ends_on
+    recount_notice(entry, notice)
+    uow.entries.save(entry, at=uow.now())
+    if entry.ends_on != was:
+        audit_entry(
+            uow,
+            EventTag.LISTING_PERIOD_RECOUNTED,
+            actor,
+            entry,
+            was=str(was),
+            ends_on=str(entry.ends_on),
+            binds_from=str(entry.binds_from),
+        )
+    if entry.force_window() != before:
+        changed(uow, entry, policy)

@@ -26,6 +26,7 @@ DEADLINES: Final[Mapping[str, tuple[str, str]]] = {
     "repair_feedback": ("答复信用修复申请", "repair feedback"),
     "acknowledgement": ("信用服务机构确认更正", "acknowledgement"),
     "defence": ("陈述、申辩", "defence"),
+    "public_notice": ("名单公示期内提出异议", "public notice"),
 }
 
 #: Why a deadline stood still (domain/objections.py PAUSE_KINDS): (Chinese, English).
