@@ -11,8 +11,8 @@ Listings published before this revision keep the columns empty: their notice is 
 official.
 
 Revision ID: c5e2a8f4d713
-Revises: b4d9e1f6a273
-Create Date: 2026-12-04 09:00:00.000000
+Revises: c6a2f8d4e915
+Create Date: 2026-12-03 19:00:00.000000
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c5e2a8f4d713"
-down_revision = "b4d9e1f6a273"
+down_revision = "c6a2f8d4e915"
 branch_labels = None
 depends_on = None
 
