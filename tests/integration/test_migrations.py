@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, insert, inspect, text
+from sqlalchemy import Connection, Engine, MetaData, Table, insert, inspect, text
 
 from tests.conftest import BACKENDS, PG_URL, Clock, _drop_postgres, _fresh_postgres
-from xinyong.db.base import table_of
+from xinyong.db.base import Base, table_of
 from xinyong.db.engine import QUERY_LOG_SCHEMA, make_engine
 from xinyong.db.migrate import current_revision, upgrade
 from xinyong.db.partitions import include_name, include_object
@@ -20,6 +20,15 @@ from xinyong.db.records import CreditRecordRow
 from xinyong.db.schema import metadata, stored_metadata
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus
+
+
+def as_stored(conn: Connection, row: type[Base]) -> Table:
+    """The row's table as the database holds it at its current revision: its columns that
+    exist by then, with their types (sealing, UTC timestamps), so that an insert at an earlier
+    revision names no column a later one adds (a column's default would name it)."""
+    have = {c["name"] for c in inspect(conn).get_columns(row.__tablename__)}
+    full = table_of(row)
+    return Table(full.name, MetaData(), *(c._copy() for c in full.columns if c.name in have))
 
 
 def _drift(engine: Engine, *, log_file: bool = True) -> list[object]:
@@ -133,7 +142,7 @@ def test_document_keys_merge_the_records_of_one_document_with_their_history(
             ),
             {"at": at},
         )
-        records = table_of(CreditRecordRow)
+        records = as_stored(conn, CreditRecordRow)
         for record_id, number, digest, received in (
             (1, "京税强〔2025〕11号", "a", at),
             (2, "京税强[2025]11号", "b", at + timedelta(days=1)),
@@ -637,7 +646,7 @@ def test_revisions_that_moved_with_their_record_go_back_to_the_person_they_were_
     with engine.begin() as conn:
         for subject_id, name in ((1, "王秀英"), (2, "张伟")):
             conn.execute(
-                insert(table_of(SubjectRow)).values(
+                insert(as_stored(conn, SubjectRow)).values(
                     id=subject_id, kind="person", number=f"n{subject_id}",
                     number_hash=f"h{subject_id}", subject_key=subject_id, name=name, created_at=at,
                 )
@@ -651,7 +660,7 @@ def test_revisions_that_moved_with_their_record_go_back_to_the_person_they_were_
         )
         # Record 1 was 1's; an identity review moved it to 2, taking its revisions along.
         conn.execute(
-            insert(table_of(CreditRecordRow)).values(
+            insert(as_stored(conn, CreditRecordRow)).values(
                 id=1, department_code="BJ-AMR", document_number="京市监罚〔2026〕1号",
                 document_key="京市监罚〔2026〕1号", item_code="ADM-PEN-01",
                 catalog_version="2024.1",
@@ -662,7 +671,7 @@ def test_revisions_that_moved_with_their_record_go_back_to_the_person_they_were_
             )
         )  # fmt: skip
         conn.execute(
-            insert(table_of(IdentityReviewRow)).values(
+            insert(as_stored(conn, IdentityReviewRow)).values(
                 id=1, subject_id=1, record_id=1, record_subject_id=2, kind="subject",
                 known_value="王秀英", submitted_value="张伟", status="resolved",
                 resolution="different_person", created_at=at, resolved_at=moved_at,
@@ -677,7 +686,7 @@ def test_revisions_that_moved_with_their_record_go_back_to_the_person_they_were_
             (3, "c0", moved_at + timedelta(days=1)),
         ):
             conn.execute(
-                insert(table_of(RecordRevisionRow)).values(
+                insert(as_stored(conn, RecordRevisionRow)).values(
                     id=revision_id, subject_id=2, record_id=1, content_hash=digest,
                     original={}, fields={}, received_at=at, superseded_at=superseded,
                 )
@@ -833,7 +842,7 @@ def test_copies_of_peers_listings_take_their_mark_as_their_origins(fresh_url: st
     upgrade(engine, BEFORE_ORIGIN_MARKS)
     with engine.begin() as conn:
         conn.execute(
-            insert(table_of(SubjectRow)).values(
+            insert(as_stored(conn, SubjectRow)).values(
                 id=1, kind="person", number="n1", number_hash="h1", subject_key=1, name="王秀英",
                 created_at=at,
             )
@@ -886,7 +895,7 @@ def test_copies_of_peers_records_take_their_mark_as_their_origins(fresh_url: str
     upgrade(engine, BEFORE_RECORD_ORIGIN_MARKS)
     with engine.begin() as conn:
         conn.execute(
-            insert(table_of(SubjectRow)).values(
+            insert(as_stored(conn, SubjectRow)).values(
                 id=1, kind="person", number="n1", number_hash="h1", subject_key=1, name="王秀英",
                 created_at=at,
             )
