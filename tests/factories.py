@@ -229,13 +229,19 @@ def local_department(code: str, region: str, authority: dict[str, str], items: s
     )
 
 
-def local_policy(target: Path) -> Path:
+def local_policy(target: Path, *, public: bool = False) -> Path:
     """Copy the shipped policy to `target` with the Beijing catalog (`LOCAL_ITEM`) and the two
-    departments of `LOCAL_AMR` (BJ-AMR-CY) and `SHANGHAI_AMR` (SH-AMR)."""
+    departments of `LOCAL_AMR` (BJ-AMR-CY) and `SHANGHAI_AMR` (SH-AMR); `public`: the item is
+    public, with the sharing scope `public`, instead of for public bodies only."""
     shutil.copytree(PACKAGED, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     local = target / "catalog" / "2024.1" / "local"
     local.mkdir()
-    (local / "110000.toml").write_text(LOCAL_ITEM, encoding="utf-8")
+    item = LOCAL_ITEM
+    if public:
+        shared = 'public = false\nsharing_scope = "government"'
+        assert shared in item
+        item = item.replace(shared, 'public = true\nsharing_scope = "public"')
+    (local / "110000.toml").write_text(item, encoding="utf-8")
     with (target / "departments.toml").open("a", encoding="utf-8") as fh:
         fh.write(local_department("BJ-AMR-CY", "110105", LOCAL_AMR, '"BJ-COM-01"'))
         fh.write(local_department("SH-AMR", "310000", SHANGHAI_AMR, '"ADM-PEN-01"'))

@@ -5,6 +5,7 @@ the subjects' authorisations allow."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -24,7 +25,14 @@ from tests.exchange_support import (
     migrated_sqlite,  # noqa: F401 - a fixture
     peer,
 )
-from tests.factories import agency_key, citizen_id, debtor_row, penalty_row
+from tests.factories import (
+    agency_key,
+    citizen_id,
+    commitment_row,
+    debtor_row,
+    local_policy,
+    penalty_row,
+)
 from xinyong.db.audit import AuditEventRow
 from xinyong.db.engine import copy_sqlite, make_engine
 from xinyong.db.exchange import OutboxRow
@@ -44,7 +52,7 @@ from xinyong.domain.exchange import (
 from xinyong.domain.feed import FeedKind
 from xinyong.domain.lists import BASIS_WITHHELD, EntryState
 from xinyong.domain.merkle import MerkleTree
-from xinyong.domain.policy import Policy
+from xinyong.domain.policy import Policy, load_policy
 from xinyong.domain.records import RecordStatus, document_key
 from xinyong.services import (
     agencies,
@@ -57,7 +65,7 @@ from xinyong.services import (
 from xinyong.services.authorisations import LiveAuthorisations
 from xinyong.services.exchange import Outcome, Peer
 from xinyong.services.inbound import make_apply
-from xinyong.services.outbound import requeue_subjects
+from xinyong.services.outbound import record_entity, requeue_subjects
 from xinyong.services.reconciliation import answer_digest, answer_resend, reconcile_and_repair
 from xinyong.services.records import resolve_identity_review, revoke_record, submit_record
 from xinyong.services.subjects import list_identity_reviews
@@ -391,6 +399,46 @@ def test_an_agency_is_authorised_only_by_a_live_authorisation_covering_the_item(
     )
     assert authorised(now) is False
     assert suspended(AGENCY, datetime(2031, 1, 2, tzinfo=UTC)) is True  # its licence is over
+
+
+def test_a_local_items_records_reach_neither_the_national_platform_nor_an_agency(
+    bj: Platform, tmp_path: Path
+) -> None:
+    """A local item rests on a local legal basis only: its records stay on their origin, even
+    public ones, while a national item's reach the platform and the licensed agency. A copy a peer
+    was given before (when the rule was not kept) is still put right by its withdrawal."""
+    local = load_policy(local_policy(tmp_path / "policy", public=True))
+    departments.sync_departments(bj(), local.departments, actor="test")
+    exchange.init_node(bj(), BJ_ID, BJ_KEYS, actor="test")
+    exchange.add_peer(bj(), peer(CN_ID, CN_KEYS), actor="test")
+    agency = NodeIdentity(AGENCY, "110000", NodeLevel.PROVINCIAL)
+    licensed = Entitlement(PeerKind.AGENCY, items=frozenset({"ADM-PEN-01", "BJ-COM-01"}))
+    exchange.add_peer(bj(), Peer(agency, NodeKeys.generate().public, licensed), actor="test")
+    broker = FakeBroker()
+
+    def relay() -> dict[str, list[tuple[str, str]]]:
+        """The kind and catalog item of every event relayed so far, by recipient."""
+        report = exchange.relay_outbox(bj(), FakeTransport(broker, "BJ"), LiveAuthorisations())
+        assert report.failed is None
+        sent: dict[str, list[tuple[str, str]]] = {"CN": [], AGENCY: []}
+        for to, _, data in broker.streams.get("BJ", []):
+            header = json.loads(data)  # the header travels in the clear
+            sent[to].append((header["kind"], header["catalog_item"]))
+        return sent
+
+    commitment = submit_record(bj(), local, commitment_row(), department="BJ-AMR-CY", actor="c")
+    submit_record(bj(), local, penalty_row(), department="BJ-AMR", actor="amr")
+    assert commitment.record.item_code == "BJ-COM-01"
+    national = [("record.accepted", "ADM-PEN-01")]
+    assert relay() == {"CN": national, AGENCY: national}
+
+    with bj() as u:  # the national platform holds a copy given before the rule was kept
+        u.outbox.record_copies(
+            "CN", [record_entity("BJ-AMR-CY", commitment.record.document_number)]
+        )
+        u.commit()
+    revoke_record(bj(), local, commitment.record.id, department=None, reason="撤销", actor="c")
+    assert relay() == {"CN": [*national, ("record.revoked", "BJ-COM-01")], AGENCY: national}
 
 
 def test_records_the_sweep_expires_reach_the_peer_expired(

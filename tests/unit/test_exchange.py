@@ -234,6 +234,20 @@ def test_a_withdrawal_reaches_every_holder_of_a_copy() -> None:
     assert not allowed(updated, suspended, copy=True)
 
 
+def test_a_local_items_withdrawal_reaches_only_a_peer_that_holds_a_copy() -> None:
+    """A local item's records never leave their origin; a copy a peer was given before that
+    rule was kept is still put right, and only by a withdrawal, never by new content."""
+    for kind in (*TAKEN_BACK, EventKind.OBJECTION_MARK_SET):
+        change = make_change(kind, sharing=Sharing.NEVER)
+        assert not allowed(change, PLATFORM)
+        assert allowed(change, PLATFORM, copy=True)
+        assert allowed(change, AGENCY, copy=True)
+    for kind in (EventKind.RECORD_ACCEPTED, EventKind.RECORD_UPDATED):
+        change = make_change(kind, sharing=Sharing.NEVER)
+        assert not allowed(change, PLATFORM, copy=True)
+        assert not allowed(change, AGENCY, copy=True, auth=True)
+
+
 #: The record events that take a record back, whatever the status they carry.
 TAKEN_BACK = (EventKind.RECORD_REPAIRED, EventKind.RECORD_EXPIRED, EventKind.RECORD_REVOKED)
 #: A record no longer shown, by the status the event carries (a withheld identity stays held).

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from tests.factories import citizen_id, debtor_row, penalty_row
+from tests.factories import citizen_id, commitment_row, debtor_row, local_policy, penalty_row
 from tests.fakes import FakeFeed, FakeUnitOfWork
 from tests.unit.helpers import authorised_query, court_listing, on, party, submitted
 from xinyong.domain.agencies import AgencySuspended
@@ -18,11 +19,12 @@ from xinyong.domain.batches import BatchSource
 from xinyong.domain.deadlines import DeadlineKind
 from xinyong.domain.errors import CatalogError, Conflict, NotFound
 from xinyong.domain.feed import AcknowledgementRules, FeedItem, FeedKind
-from xinyong.domain.policy import Policy
+from xinyong.domain.policy import Policy, load_policy
 from xinyong.domain.querylog import QueryEntry, QueryKind
 from xinyong.services import agencies, deadlines, objections, repairs
 from xinyong.services.authorisations import NotAuthorised, agency_query
 from xinyong.services.batches import ingest_batch
+from xinyong.services.departments import sync_departments
 from xinyong.services.feed import Notice as FeedNotice
 from xinyong.services.feed import acknowledge, key_of, notify, notify_many, read_feed
 from xinyong.services.records import Stored, revoke_record
@@ -306,6 +308,21 @@ def test_an_agency_is_never_given_an_item_for_public_bodies_only_nor_told_of_it(
     assert [r.id for r in answer.records] == [fine.record.id]
     assert _notify(uow, defaulted, FeedKind.CORRECTED, "corrected") == 0
     assert _notify(uow, fine, FeedKind.CORRECTED, "corrected") == 1
+
+
+def test_an_agency_is_never_given_a_local_items_record_nor_told_of_it(tmp_path: Path) -> None:
+    """A local item (a local legal basis only) never leaves its origin, as the exchange keeps
+    it: even a public one is not opened to an agency's query by the person's authorisation."""
+    local = load_policy(local_policy(tmp_path / "policy", public=True))
+    uow = FakeUnitOfWork(at=on(date(2026, 11, 20)))
+    sync_departments(uow, local.departments, actor="test")
+    fine = submitted(uow, local)
+    row = commitment_row(subject_id=fine.subject_number)
+    commitment = submitted(uow, local, row, department="BJ-AMR-CY")
+    assert local.catalog.get("BJ-COM-01").sharing_scope.value == "public"
+    answer = authorised_query(uow, local, fine, "AGENCY-BAIHANG")
+    assert [r.id for r in answer.records] == [fine.record.id]
+    assert _notify(uow, commitment, FeedKind.CORRECTED, "corrected") == 0
 
 
 def test_a_correction_and_a_repair_each_ask_the_agency_for_an_acknowledgement(

@@ -3,11 +3,13 @@ objection mark queues exactly one event per entity it changed, in its own transa
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from tests.factories import citizen_id, penalty_row
+from tests.factories import citizen_id, commitment_row, local_policy, penalty_row
 from tests.fakes import FakeUnitOfWork
 from tests.unit.helpers import court_listing, on, submitted
 from tests.unit.test_moved_records import _moved, _resolve
@@ -20,12 +22,14 @@ from xinyong.domain.exchange import (
     change_problems,
     subject_reference,
 )
-from xinyong.domain.policy import Policy
+from xinyong.domain.lists import EntryState, ListEntry
+from xinyong.domain.policy import Policy, load_policy
 from xinyong.domain.records import RecordStatus
 from xinyong.services import decided_lists, list_proposals, lists, objections, repairs
 from xinyong.services.batches import ingest_batch
+from xinyong.services.departments import sync_departments
 from xinyong.services.expiry import sweep
-from xinyong.services.outbound import LISTING_CONTESTED, OBJECTION_OUTCOME
+from xinyong.services.outbound import LISTING_CONTESTED, OBJECTION_OUTCOME, queue_listing
 from xinyong.services.records import revoke_record
 
 K = EventKind
@@ -303,3 +307,38 @@ def test_an_entity_from_another_origin_and_a_paused_outbox_queue_nothing(
         assert node.outbox.origin() is None
     with node:
         assert node.outbox.origin() == "BJ"  # each transaction starts unpaused
+
+
+@pytest.mark.parametrize("list_code", ["FOOD-DRUG-SERIOUS", "FOOD-LICENCE-REVOKED"])
+def test_a_local_items_record_and_a_listing_on_it_are_queued_for_no_peer(
+    tmp_path: Path, list_code: str
+) -> None:
+    """A local item rests on a local legal basis only: its record, and a listing resting on it
+    (on a published list or not), never leave their origin, even when the item is public."""
+    local = load_policy(local_policy(tmp_path / "policy", public=True))
+    node = FakeUnitOfWork(at=on(date(2026, 11, 20)))
+    sync_departments(node, local.departments, actor="test")
+    node.committed.node_code = "BJ"
+    stored = submitted(node, local, commitment_row(), department="BJ-AMR-CY")
+    national = submitted(node, local)
+    assert [c.sharing for c in node.committed.outbox] == [Sharing.NEVER, Sharing.PUBLIC]
+
+    list_type = local.list_types[list_code]
+    entry = ListEntry(
+        None,
+        list_type,
+        stored.record.subject_id,
+        EntryState.DECIDED,
+        "staff",
+        "grounds",
+        (stored.record.id,),
+        decided_on=date(2026, 11, 20),
+    )
+    on_national = dataclasses.replace(entry, basis_records=(national.record.id,))
+    with node:
+        for listing in (entry, on_national):
+            node.entries.add(listing, department="BJ-AMR-CY", source_record=None, at=node.now())
+            queue_listing(node, local, listing)
+        node.commit()
+    national_sharing = Sharing.PUBLIC if list_type.published else Sharing.SHARED
+    assert [c.sharing for c in node.committed.outbox[2:]] == [Sharing.NEVER, national_sharing]

@@ -434,7 +434,8 @@ def may_receive(
     Args:
         holds_copy: the peer already received this entity; a withdrawal (correction,
             revocation, repair, expiry, end of a listing, objection mark, identity hold) then
-            always reaches it, whatever its entitlement is today: every copy must be put right.
+            always reaches it, whatever its entitlement is today: every copy must be put right,
+            a local item's too (one sent before its records were kept at their origin).
             An agency that holds no copy hears nothing of an entity no longer shown
             (`shown_after`): the event carries the whole entity and its subject, which it may
             no longer be given. A platform gets it for its archive, as it gets a record accepted
@@ -442,11 +443,11 @@ def may_receive(
         authorised: the subject's authorisation of this peer is live today (only agencies
             need one, and only for `authorised` items).
     """
-    if change.sharing is Sharing.NEVER:
-        return Verdict(False, "the item has a local legal basis only and never leaves its origin")
     shown = shown_after(change)
     if holds_copy and (change.kind.withdraws or not shown):
         return Verdict(True, "the peer holds a copy, which must be put right")
+    if change.sharing is Sharing.NEVER:
+        return Verdict(False, "the item has a local legal basis only and never leaves its origin")
     if peer.kind is PeerKind.AGENCY and not shown:
         return Verdict(False, "no longer shown: only a peer that holds a copy hears of it")
     if peer.suspended:

@@ -13,10 +13,10 @@ from xinyong.domain.agencies import AGENCY_KIND, AgencySuspended
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.authorisations import Authorisation, grant
 from xinyong.domain.calendar import business_date
-from xinyong.domain.catalog import SharingScope, SubjectType
+from xinyong.domain.catalog import SubjectType
 from xinyong.domain.departments import Department
 from xinyong.domain.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, NotYours
-from xinyong.domain.exchange import Change, EntityType
+from xinyong.domain.exchange import Change, EntityType, Sharing, sharing_for
 from xinyong.domain.identifiers import normalise
 from xinyong.domain.index import person_key
 from xinyong.domain.keys import ApiKey
@@ -194,12 +194,20 @@ def _refuse(
     )
 
 
+#: How far a record may travel for an agency to be given it (the exchange's rule, `may_receive`).
+_TO_AGENCIES = frozenset({Sharing.PUBLIC, Sharing.AUTHORISED})
+
+
 def _for_agencies(policy: Policy, record: CreditRecord) -> bool:
-    """Whether an agency may be given this record at all: its catalog item, in the version the
-    record was accepted under, is not for public bodies only (`sharing_scope = "government"`;
-    the exchange never sends those to an agency either). An item not held is withheld."""
+    """Whether an agency may be given this record at all, by the exchange's rule
+    (`sharing_for`), with its catalog item in the version the record was accepted under: neither
+    for public bodies only (`sharing_scope = "government"`) nor a local item (a local legal basis
+    only, which never leaves its origin). An item not held is withheld."""
     item = policy.item_of(record)
-    return item is not None and item.sharing_scope is not SharingScope.GOVERNMENT
+    return (
+        item is not None
+        and sharing_for(item.sharing_scope, local_only=item.is_local) in _TO_AGENCIES
+    )
 
 
 class NotAuthorised(NotAllowed):

@@ -61,7 +61,8 @@ def identity_of(subject: Subject) -> tuple[str, SubjectIdentity]:
 
 
 def _sharing(item: CatalogItem | None) -> Sharing:
-    return sharing_for(item.sharing_scope, local_only=False) if item else Sharing.SHARED
+    """How far a record of `item` travels: a local item (a local legal basis only) never."""
+    return sharing_for(item.sharing_scope, local_only=item.is_local) if item else Sharing.SHARED
 
 
 def _row(original: Mapping[str, object]) -> dict[str, JsonValue]:
@@ -365,13 +366,22 @@ def queue_listing(
         department=department,
         catalog_item=first.item_code if first else entry.list_type.code,
         catalog_version=first.catalog_version if first else policy.catalog.version,
-        sharing=_sharing(item) if entry.list_type.published else Sharing.SHARED,
+        sharing=_listing_sharing(entry, item),
         entity=listing_entity(origin, entry.id),
         subject_ref=ref,
         subject=identity,
         state=state,
     )
     uow.outbox.add(change, at=uow.now())
+
+
+def _listing_sharing(entry: ListEntry, item: CatalogItem | None) -> Sharing:
+    """How far a listing travels: as its first record's item when its list is published, to
+    public bodies only when not; a listing on a local item's record never leaves its origin."""
+    sharing = _sharing(item)
+    if sharing is Sharing.NEVER or entry.list_type.published:
+        return sharing
+    return Sharing.SHARED
 
 
 _KIND_OF_STATUS = {
