@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import shutil
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +29,7 @@ from xinyong.domain.measures import (
     applicable_measures,
     read_registry,
 )
-from xinyong.domain.policy import Policy
+from xinyong.domain.policy import Policy, load_policy
 from xinyong.domain.subjects import RoleKind
 from xinyong.policy import PACKAGED, read_toml
 
@@ -74,10 +76,15 @@ def lists(policy: Policy) -> dict[str, ListType]:
     return dict(policy.list_types)
 
 
+def kinds(lists: dict[str, ListType]) -> dict[str, ListKind]:
+    """Each list's code and kind, as the registry reads its triggers against them."""
+    return {code: t.kind for code, t in lists.items()}
+
+
 @pytest.fixture(scope="module")
 def registry(lists: dict[str, ListType]) -> Registry:
     file = PACKAGED / "measures.toml"
-    return read_registry(read_toml(file), str(file), frozenset(lists))
+    return read_registry(read_toml(file), str(file), kinds(lists))
 
 
 def record(list_type: ListType, *, decided_on: date = date(2026, 3, 2), **kw: Any) -> ListEntry:
@@ -226,7 +233,7 @@ def read_one(lists: dict[str, ListType], **changes: Any) -> Registry:
             raw.pop(key, None)
         else:
             raw[key] = value
-    return read_registry({"matters": MATTERS, "measures": [raw]}, "broken.toml", frozenset(lists))
+    return read_registry({"matters": MATTERS, "measures": [raw]}, "broken.toml", kinds(lists))
 
 
 def refusal(lists: dict[str, ListType], **changes: Any) -> CatalogError:
@@ -291,11 +298,86 @@ def test_an_unknown_key_is_refused_naming_it(lists: dict[str, ListType]) -> None
     assert "misspelt" in error.reason
 
 
+def test_a_reward_triggered_by_a_punitive_list_is_refused_naming_it(
+    lists: dict[str, ListType],
+) -> None:
+    for punitive in ("COURT-DEBTORS", "KEY-COMMITMENT-BROKEN"):
+        error = refusal(lists, category="reward", triggers=["GOOD-EXEMPLAR", punitive])
+
+        assert error.field == "triggers"
+        assert error.reason == f"a reward is triggered by good-credit lists only, not {punitive}"
+
+
+@pytest.mark.parametrize("category", ["rights_reducing", "management"])
+def test_a_burden_triggered_by_a_good_credit_list_is_refused_naming_it(
+    lists: dict[str, ListType], category: str
+) -> None:
+    error = refusal(lists, category=category, triggers=["COURT-DEBTORS", "GOOD-NO-NEGATIVE-3Y"])
+
+    assert error.field == "triggers"
+    assert error.reason == (
+        f"a {category} measure is never triggered by a good-credit list: GOOD-NO-NEGATIVE-3Y"
+    )
+
+
+def test_a_market_measure_may_follow_either_kind_of_list(lists: dict[str, ListType]) -> None:
+    """Banks may weigh a debtor listing or a good-credit entry: they are never compelled."""
+    for trigger in ("COURT-DEBTORS", "GOOD-EXEMPLAR"):
+        registry = read_one(lists, category="market_social", triggers=[trigger])
+        assert registry.measures["M-TEST"].triggers == {trigger}
+
+
+@pytest.mark.parametrize("unit", [None, "", "   ", 3])
+def test_a_measure_without_an_implementing_unit_is_refused(
+    lists: dict[str, ListType], unit: object
+) -> None:
+    """Missing (None removes the key), empty, blank or not text at all."""
+    assert refusal(lists, implementing_unit=unit).field == "implementing_unit"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "measure", "field"),
+    [
+        (  # a reward granted to dishonest judgment debtors
+            'triggers = ["GOOD-EXEMPLAR", "GOOD-MORAL-MODEL"',
+            'triggers = ["COURT-DEBTORS", "GOOD-MORAL-MODEL"',
+            "R-GREEN-CHANNEL",
+            "triggers",
+        ),
+        (  # civil-service recruitment barred to moral models
+            'triggers = ["COURT-DEBTORS"]\nmatters = ["civil_service_recruitment"]',
+            'triggers = ["GOOD-MORAL-MODEL"]\nmatters = ["civil_service_recruitment"]',
+            "M-COURT-CIVIL-SERVICE",
+            "triggers",
+        ),
+        (
+            'implementing_unit = "中国国家铁路集团有限公司"',
+            'implementing_unit = ""',
+            "M-COURT-G-TRAIN",
+            "implementing_unit",
+        ),
+    ],
+    ids=["reward-for-debtors", "bar-on-moral-models", "no-implementing-unit"],
+)
+def test_the_policy_refuses_a_measure_file_that_breaks_the_rules(
+    tmp_path: Path, old: str, new: str, measure: str, field: str
+) -> None:
+    target = tmp_path / "policy"
+    shutil.copytree(PACKAGED, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    file = target / "measures.toml"
+    text = file.read_text(encoding="utf-8")
+    assert text.count(old) >= 1
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    with pytest.raises(CatalogError) as caught:
+        load_policy(target)
+
+    assert (caught.value.file, caught.value.item, caught.value.field) == (str(file), measure, field)
+
+
 def test_a_measure_code_used_twice_is_refused(lists: dict[str, ListType]) -> None:
     with pytest.raises(CatalogError) as caught:
-        read_registry(
-            {"matters": MATTERS, "measures": [VALID, VALID]}, "broken.toml", frozenset(lists)
-        )
+        read_registry({"matters": MATTERS, "measures": [VALID, VALID]}, "broken.toml", kinds(lists))
 
     assert caught.value.field == "code"
 
@@ -305,7 +387,7 @@ def test_a_matter_code_used_twice_is_refused(lists: dict[str, ListType]) -> None
     twice = [*MATTERS, {"code": "flight", "name_zh": "坐飞机", "name_en": "Plane"}]
 
     with pytest.raises(CatalogError):
-        read_registry({"matters": twice, "measures": [VALID]}, "broken.toml", frozenset(lists))
+        read_registry({"matters": twice, "measures": [VALID]}, "broken.toml", kinds(lists))
 
 
 # -- the check -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from xinyong.domain.errors import CatalogError, NotFound
+from xinyong.domain.list_types import ListKind
 from xinyong.domain.lists import ListEntry
 from xinyong.domain.subjects import RoleKind
 
@@ -88,8 +89,45 @@ _MEASURE_KEYS = frozenset(
 )
 
 
-def read_registry(data: Mapping[str, Any], file: str, list_codes: frozenset[str]) -> Registry:
-    """Read `[[matters]]` and `[[measures]]`; every trigger must be a list, every matter known."""
+#: The measure categories that burden the subject: a good-credit list never triggers one.
+_PUNITIVE = frozenset({MeasureCategory.RIGHTS_REDUCING, MeasureCategory.MANAGEMENT})
+
+
+def _check_triggers(
+    file: str,
+    code: str,
+    category: MeasureCategory,
+    triggers: frozenset[str],
+    list_kinds: Mapping[str, ListKind],
+) -> None:
+    """Refuse a trigger that is no known list, or a list of the wrong kind for the category: a
+    reward rests on good-credit lists only, a rights-reducing or management measure on none
+    (market and social measures may follow either: private actors weigh both)."""
+    if not triggers or not triggers <= frozenset(list_kinds):
+        unknown = ", ".join(sorted(triggers - frozenset(list_kinds))) or "none given"
+        raise CatalogError(file, code, "triggers", f"must name known lists; unknown: {unknown}")
+    good = {t for t in triggers if list_kinds[t] is ListKind.GOOD_CREDIT}
+    if category is MeasureCategory.REWARD and good != triggers:
+        wrong = ", ".join(sorted(triggers - good))
+        raise CatalogError(
+            file, code, "triggers", f"a reward is triggered by good-credit lists only, not {wrong}"
+        )
+    if category in _PUNITIVE and good:
+        raise CatalogError(
+            file,
+            code,
+            "triggers",
+            f"a {category.value} measure is never triggered by a good-credit list:"
+            f" {', '.join(sorted(good))}",
+        )
+
+
+def read_registry(
+    data: Mapping[str, Any], file: str, list_kinds: Mapping[str, ListKind]
+) -> Registry:
+    """Read `[[matters]]` and `[[measures]]`; every trigger must be a list of a kind that fits
+    the measure's category (`list_kinds`: each list's code and kind), every matter known, and
+    every measure name its implementing unit."""
     matters: dict[str, Matter] = {}
     for raw_matter in data.get("matters", []):
         key = str(raw_matter.get("code", ""))
@@ -123,9 +161,12 @@ def read_registry(data: Mapping[str, Any], file: str, list_codes: frozenset[str]
         except ValueError as exc:
             raise CatalogError(file, code, "category/reaches_roles", str(exc)) from None
         triggers = frozenset(raw.get("triggers", []))
-        if not triggers or not triggers <= list_codes:
-            unknown = ", ".join(sorted(triggers - list_codes)) or "none given"
-            raise CatalogError(file, code, "triggers", f"must name known lists; unknown: {unknown}")
+        _check_triggers(file, code, category, triggers, list_kinds)
+        unit = raw.get("implementing_unit")
+        if not isinstance(unit, str) or not unit.strip():
+            raise CatalogError(
+                file, code, "implementing_unit", "a measure must name the units that implement it"
+            )
         applies = frozenset(raw.get("matters", []))
         if not applies or not applies <= set(matters):
             unknown = ", ".join(sorted(applies - set(matters))) or "none given"
@@ -138,7 +179,7 @@ def read_registry(data: Mapping[str, Any], file: str, list_codes: frozenset[str]
             name_en=str(raw.get("name_en", "")),
             category=category,
             legal_basis=tuple(str(b) for b in basis),
-            implementing_unit=str(raw.get("implementing_unit", "")),
+            implementing_unit=unit.strip(),
             triggers=triggers,
             matters=applies,
             reaches_roles=roles,

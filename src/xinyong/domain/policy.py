@@ -94,7 +94,7 @@ def load_policy(directory: Path | None = None, *, catalog_version: str | None = 
     measures_file = root / "measures.toml"
     measures_data = read_toml(measures_file) if measures_file.exists() else {}
     registry = read_registry(
-        measures_data, str(measures_file), frozenset(t.code for t in list_types)
+        measures_data, str(measures_file), {t.code: t.kind for t in list_types}
     )
     departments_file = root / "departments.toml"
     departments = read_departments(
