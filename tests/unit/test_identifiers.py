@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 
 from xinyong.domain.identifiers import (
+    SEPARATORS,
+    WITHHELD,
     CitizenId,
     CreditCode,
     InvalidIdentifier,
@@ -21,8 +27,10 @@ from xinyong.domain.identifiers import (
     parse_citizen_id,
     parse_credit_code,
     parse_subject_number,
+    redact_id_numbers,
 )
 from xinyong.domain.policy import Policy
+from xinyong.domain.vault import holds_citizen_id
 
 STANDARD = "11010519491231002X"  # the example number of GB 11643-1999
 AMR_USCC = "11110000000021135M"
@@ -38,6 +46,14 @@ AMR_USCC = "11110000000021135M"
         "１１０１０５１９４９１２３１００２Ｘ",
         "１１０１０５　１９４９１２３１　００２ｘ",
         "\t110105_19491231_002X",
+        "110105\u201419491231\u2014002X",  # em dash
+        "110105\u201319491231\u2013002X",  # en dash
+        "110105\u201019491231\u2010002X",  # hyphen
+        "110105\u221219491231\u2212002X",  # minus sign
+        "\u200b110105\u200b19491231\u200b002X\ufeff",  # zero width, byte order mark
+        "110105\u00a019491231\u202f002X",  # no-break spaces
+        "110105 \u2014 19491231 \u2014 002X",
+        "１１０１０５—１９４９１２３１—００２Ｘ",
     ],
 )
 def test_citizen_id_is_normalised_before_it_is_checked(raw: str) -> None:
@@ -46,6 +62,64 @@ def test_citizen_id_is_normalised_before_it_is_checked(raw: str) -> None:
 
 def test_normalise_turns_full_width_into_ascii_and_drops_separators() -> None:
     assert normalise("９１１１-０１０５ ma") == "91110105MA"
+    assert normalise("9111\u20130105\u3000ma") == "91110105MA"
+    assert normalise("") == ""
+
+
+def test_the_separators_are_every_unicode_dash_and_space() -> None:
+    """Every dash (Pd) and space (Zs, Zl, Zp) of this Python's Unicode database is dropped, and
+    so is whatever NFKC turns into separators only: the redaction and the search for numbers
+    before sealing, which read no NFKC, see every separator `normalise` drops."""
+    dropped = set(SEPARATORS)
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        category = unicodedata.category(char)
+        if category in ("Cn", "Co", "Cs"):  # unassigned, private use, surrogates
+            continue
+        if category in ("Pd", "Zs", "Zl", "Zp"):
+            assert char in dropped, f"U+{code:04X}"
+        folded = unicodedata.normalize("NFKC", char)
+        if folded and set(folded) <= dropped:
+            assert char in dropped, f"U+{code:04X}"
+    assert {"\u2212", "\u200b", "\u2060", "\ufeff", "\u00ad", "\t", "_"} <= dropped
+
+
+def _typed(number: str, runs: list[str], wide: list[bool]) -> str:
+    """`number` as a submitter may type it: each character full-width or not, and a run of
+    separators before, between and after them."""
+    chars = [chr(ord(c) + 0xFEE0) if w else c for c, w in zip(number, wide, strict=True)]
+    return "".join(r + c for r, c in zip(runs, chars, strict=False)) + runs[-1]
+
+
+_NUMBERS = st.text(alphabet="0123456789", min_size=17, max_size=17).map(
+    lambda digits: digits + ric.calc_check_digit(digits + "0")
+)
+_RUNS = st.lists(st.text(alphabet=SEPARATORS, max_size=3), min_size=19, max_size=19)
+_WIDE = st.lists(st.booleans(), min_size=18, max_size=18)
+
+
+@settings(max_examples=100)
+@given(number=_NUMBERS, runs=_RUNS, wide=_WIDE)
+def test_a_number_typed_with_any_separators_reads_and_is_never_repeated(
+    number: str, runs: list[str], wide: list[bool]
+) -> None:
+    typed = _typed(number, runs, wide)
+
+    assert normalise(typed) == number
+    assert holds_citizen_id(typed)  # sealed at rest, however it was typed
+    redacted = redact_id_numbers(f"行 3：{typed} 不是有效号码")
+    assert WITHHELD in redacted
+    assert number not in normalise(redacted)
+    assert number[6:14] not in normalise(redacted)  # not even its birth date
+
+
+@pytest.mark.parametrize("separator", ["\u2014", "\u2013", "\u2010", "\u2212", "\u200b", "_"])
+def test_an_error_never_repeats_a_number_written_with_other_dashes(separator: str) -> None:
+    typed = separator.join(["110105", "19491231", "002X"])
+
+    assert redact_id_numbers(f"subject {typed}: no such person") == (
+        f"subject {WITHHELD}: no such person"
+    )
 
 
 def test_standard_example_reads_birth_date_sex_and_region() -> None:

@@ -73,6 +73,11 @@ def test_every_live_version_opens_and_the_newest_seals(keys: Vault) -> None:
         "110105 19491231 002x",
         "１１０１０５１９４９１２３１００２Ｘ",
         f"the debtor {NUMBER} paid",
+        "110105\u201419491231\u2014002X",  # em dash
+        "110105\u221219491231\u2212002X",  # minus sign
+        "110105\u200b19491231\u200b002X",  # zero-width space
+        "110105_19491231_002X",
+        "110105 \u2013 19491231 \u2013 002X",
     ],
 )
 def test_a_number_in_any_written_form_is_found(text: str) -> None:

@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from stdnum.cn import ric
 
+from xinyong.domain.identifiers import SEPARATORS
+
 #: A sealed value reads `sealed:<key version>:<base64 of nonce and ciphertext>`.
 SEALED_PREFIX = "sealed:"
 #: A string shorter than a citizen ID number cannot hold one.
@@ -43,18 +45,17 @@ _DIGEST_SLICE = 256
 _ID_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 
 
-#: Full-width digits and X read as ASCII; spaces and dashes dropped (as numbers are normalised).
+#: Full-width digits and X read as ASCII; spaces and dashes dropped, every separator that
+#: `identifiers.normalise` drops (a number it accepts is found here, however it was typed).
 _COMPACT = {
     **{0xFF10 + i: str(i) for i in range(10)},
     0xFF38: "X",
     0xFF58: "x",
-    **dict.fromkeys(map(ord, " -\u3000\u2010\u2011\u2012\u2013\u2014\uff0d"), None),
+    **dict.fromkeys(map(ord, SEPARATORS), None),
 }
 #: Seventeen digits (ASCII or full-width) with only what `_COMPACT` drops between them: a
 #: string without such a run holds no number once compacted, so it is not compacted at all.
-_DIGIT_RUN = re.compile(
-    "[0-9\uff10-\uff19](?:[ \\-\u3000\u2010-\u2014\uff0d]*[0-9\uff10-\uff19]){16}"
-)
+_DIGIT_RUN = re.compile(f"[0-9\uff10-\uff19](?:[{re.escape(SEPARATORS)}]*[0-9\uff10-\uff19]){{16}}")
 
 
 class VaultError(ValueError):
