@@ -7,7 +7,9 @@ Saturday 10 October worked. Narrowing `official_years` makes 2026 a year "not pu
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +23,10 @@ from xinyong.domain.deadlines import (
     recount,
     recounted_data,
 )
+from xinyong.domain.errors import CatalogError
+from xinyong.domain.policy import load_policy
 from xinyong.domain.querylog import QueryLogRules
+from xinyong.policy import PACKAGED
 
 COVERED = calendar.official_years()
 BEFORE_2026 = frozenset(y for y in COVERED if y < 2026)
@@ -164,3 +169,45 @@ def test_the_query_log_keeps_entries_from_the_same_day_five_years_back_in_china(
     assert rules.kept_since(now) == datetime(2021, 11, 19, 16, 0, tzinfo=UTC)
     late_evening = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)  # 01:00 on the 21st in Beijing
     assert rules.kept_since(late_evening) == datetime(2021, 11, 20, 16, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "section", "key"),
+    [
+        (  # docs/domain.md §9: the longest regime decides within 20 working days
+            "extension_working_days = 3",
+            "extension_working_days = 18",
+            "objections",
+            "centre_check_working_days + source_decide_working_days + extension_working_days",
+        ),
+        ("accept_working_days = 3", "accept_working_days = 4", "repairs", "accept_working_days"),
+        (  # §10: acceptance within 3, feedback within 10 working days
+            "feedback_working_days = 10",
+            "feedback_working_days = 11",
+            "repairs",
+            "feedback_working_days",
+        ),
+        (  # §11: query logs are kept at least 5 years, 5 to 10 by local rules
+            "log_retention_years = 5",
+            "log_retention_years = 4",
+            "queries",
+            "log_retention_years",
+        ),
+        ("log_retention_years = 5", "log_retention_years = 11", "queries", "log_retention_years"),
+    ],
+    ids=["objection-too-long", "acceptance", "feedback", "log-too-short", "log-too-long"],
+)
+def test_a_rights_deadline_outside_the_domains_bounds_stops_the_policy(
+    tmp_path: Path, old: str, new: str, section: str, key: str
+) -> None:
+    target = tmp_path / "policy"
+    shutil.copytree(PACKAGED, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    rights = target / "rights.toml"
+    text = rights.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    rights.write_text(text.replace(old, new), encoding="utf-8")
+
+    with pytest.raises(CatalogError) as caught:
+        load_policy(target)
+
+    assert (caught.value.file, caught.value.item, caught.value.field) == (str(rights), section, key)

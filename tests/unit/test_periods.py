@@ -252,6 +252,55 @@ def test_a_periods_file_with_a_bad_figure_names_the_class() -> None:
     assert caught.value.item == "severity.serious"
 
 
+@pytest.mark.parametrize(
+    ("section", "key", "low", "high"),
+    [
+        ("revocation", "withdraw_working_days", 1, 3),  # docs/domain.md §5: 1-3 working days
+        ("publication", "double_publicity_working_days", 0, 7),  # §13: within 7 working days
+        ("archive", "max_retention_years", 0, 5),  # §6: kept at most 5 years
+    ],
+)
+def test_a_figure_outside_the_domains_bounds_is_refused_naming_file_and_key(
+    section: str, key: str, low: int, high: int
+) -> None:
+    for lawful in (low, high):
+        data = shipped_periods()
+        data[section][key] = lawful
+        assert getattr(PeriodPolicy.from_policy(data), key) == lawful
+    for unlawful in (low - 1, high + 1):
+        data = shipped_periods()
+        data[section][key] = unlawful
+
+        with pytest.raises(CatalogError) as caught:
+            PeriodPolicy.from_policy(data, "local/periods.toml")
+
+        error = caught.value
+        assert (error.file, error.item, error.field) == ("local/periods.toml", section, key)
+        assert f"from {low} to {high}" in error.reason
+
+
+@pytest.mark.parametrize(("severity", "longest"), [("minor", 3), ("general", 12), ("serious", 36)])
+def test_a_class_shown_longer_than_the_domain_allows_is_refused(
+    severity: str, longest: int
+) -> None:
+    """docs/domain.md §6: display ends automatically after 3 months, 1 year, 3 years; and a
+    repair is applied for while the record is shown."""
+    data = shipped_periods()
+    data["severity"][severity]["display_months"] = longest + 1
+    with pytest.raises(CatalogError) as caught:
+        PeriodPolicy.from_policy(data)
+    assert (caught.value.item, caught.value.field) == (f"severity.{severity}", "display_months")
+
+    data = shipped_periods()
+    data["severity"][severity]["repair_after_months"] = longest + 1
+    with pytest.raises(CatalogError) as caught:
+        PeriodPolicy.from_policy(data)
+    assert (caught.value.item, caught.value.field) == (
+        f"severity.{severity}",
+        "repair_after_months",
+    )
+
+
 def test_a_decided_listing_holds_its_record_shown_to_its_own_end_or_the_day_it_ended(
     policy: Policy,
 ) -> None:

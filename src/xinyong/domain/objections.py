@@ -17,7 +17,7 @@ from typing import Any
 from xinyong.domain.calendar import Deadline, add_working_days, working_days_between
 from xinyong.domain.deadlines import DeadlineKind
 from xinyong.domain.errors import Conflict, Invalid
-from xinyong.domain.figures import whole_number, words
+from xinyong.domain.figures import bounded, whole_number, words
 from xinyong.domain.identifiers import redact_id_numbers
 
 
@@ -33,7 +33,9 @@ class ObjectionRules:
 
     @classmethod
     def from_policy(cls, data: Mapping[str, Any], file: str = "rights.toml") -> ObjectionRules:
-        return cls(
+        """Read the figures; together the three deadlines take at most `LONGEST_OBJECTION`
+        working days, the longest regime docs/domain.md §9 names."""
+        rules = cls(
             centre_check_working_days=whole_number(
                 data, file, "objections", "centre_check_working_days"
             ),
@@ -44,6 +46,23 @@ class ObjectionRules:
             grounds=words(data, file, "objections", "grounds"),
             outcomes=words(data, file, "objections", "outcomes"),
         )
+        bounded(
+            rules.centre_check_working_days
+            + rules.source_decide_working_days
+            + rules.extension_working_days,
+            file,
+            "objections",
+            "centre_check_working_days + source_decide_working_days + extension_working_days",
+            at_most=LONGEST_OBJECTION,
+            why=f"an objection is decided within {LONGEST_OBJECTION} working days at the longest"
+            " (docs/domain.md §9)",
+        )
+        return rules
+
+
+#: The longest an objection may take, in working days, extension included: the longest regime
+#: docs/domain.md §9 names (Zhejiang, 5 up to 20; credit bureaus, 20).
+LONGEST_OBJECTION = 20
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from typing import Any
 from xinyong.domain.calendar import Deadline, add_months, add_working_days
 from xinyong.domain.catalog import CatalogItem, DisplayRule, Nature, Severity
 from xinyong.domain.errors import CatalogError
+from xinyong.domain.figures import bounded, whole_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,34 +35,71 @@ class PeriodPolicy:
 
     @classmethod
     def from_policy(cls, data: Mapping[str, Any], file: str = "periods.toml") -> PeriodPolicy:
+        """Read the figures, each within the bounds docs/domain.md sets (`_BOUNDS`,
+        `_LONGEST_DISPLAY`); a figure outside them is CatalogError naming the file and key."""
         classes: dict[Severity, ClassRule] = {}
         for severity in Severity:
             raw = data.get("severity", {}).get(severity.value)
+            where = f"severity.{severity.value}"
             if not isinstance(raw, dict):
-                raise CatalogError(file, f"severity.{severity.value}", "-", "is missing")
-            try:
-                classes[severity] = ClassRule(
-                    published=bool(raw["published"]),
-                    display_months=int(raw["display_months"]),
-                    repair_after_months=int(raw["repair_after_months"]),
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                raise CatalogError(
-                    file, f"severity.{severity.value}", str(exc), "is missing or not a number"
-                ) from None
-        try:
-            return cls(
-                classes=classes,
-                max_retention_years=int(data["archive"]["max_retention_years"]),
-                double_publicity_working_days=int(
-                    data["publication"]["double_publicity_working_days"]
-                ),
-                withdraw_working_days=int(data["revocation"]["withdraw_working_days"]),
-                age_of_majority=int(data["subjects"]["age_of_majority"]),
-                max_age_years=int(data["subjects"]["max_age_years"]),
+                raise CatalogError(file, where, "-", "is missing")
+            if not isinstance(raw.get("published"), bool):
+                raise CatalogError(file, where, "published", "must be true or false")
+            longest = _LONGEST_DISPLAY[severity]
+            display = bounded(
+                raw.get("display_months"),
+                file,
+                where,
+                "display_months",
+                at_most=longest,
+                why=f"display of a {severity.value} record ends after {longest} months at most",
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CatalogError(file, "-", str(exc), "is missing or not a number") from None
+            repair = bounded(
+                raw.get("repair_after_months"),
+                file,
+                where,
+                "repair_after_months",
+                at_most=display,
+                why="repair may be applied for before display ends",
+            )
+            classes[severity] = ClassRule(raw["published"], display, repair)
+        figures = {
+            key: whole_number(data, file, section, key, at_least=low, at_most=high, why=why)
+            for (section, key), (low, high, why) in _BOUNDS.items()
+        }
+        return cls(
+            classes=classes,
+            max_retention_years=figures["max_retention_years"],
+            double_publicity_working_days=figures["double_publicity_working_days"],
+            withdraw_working_days=figures["withdraw_working_days"],
+            age_of_majority=whole_number(data, file, "subjects", "age_of_majority"),
+            max_age_years=whole_number(data, file, "subjects", "max_age_years"),
+        )
+
+
+#: The bounds docs/domain.md sets on the period engine's figures: (section, key) → (lowest,
+#: highest, why). A deployment sets its own figures within them.
+_BOUNDS: Mapping[tuple[str, str], tuple[int, int, str]] = {
+    ("archive", "max_retention_years"): (
+        0,
+        5,
+        "local rules keep an archived record at most 5 years (docs/domain.md §6)",
+    ),
+    ("publication", "double_publicity_working_days"): (
+        0,
+        7,
+        "double publicity puts a decision online within 7 working days (docs/domain.md §13)",
+    ),
+    ("revocation", "withdraw_working_days"): (
+        1,
+        3,
+        "a revoked or varied decision's record is withdrawn within 1 to 3 working days"
+        " (docs/domain.md §5)",
+    ),
+}
+#: The longest display of each class, in months: its display ends automatically (docs/domain.md
+#: §6).
+_LONGEST_DISPLAY = {Severity.MINOR: 3, Severity.GENERAL: 12, Severity.SERIOUS: 36}
 
 
 @dataclass(frozen=True, slots=True)

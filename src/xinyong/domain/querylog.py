@@ -21,7 +21,16 @@ class QueryLogRules:
 
     @classmethod
     def from_policy(cls, data: Mapping[str, Any], file: str = "rights.toml") -> QueryLogRules:
-        return cls(retention_years=whole_number(data, file, "queries", "log_retention_years"))
+        years = whole_number(
+            data,
+            file,
+            "queries",
+            "log_retention_years",
+            at_least=5,
+            at_most=10,
+            why="query logs are kept at least 5 years, 5 to 10 by local rules (docs/domain.md §11)",
+        )
+        return cls(retention_years=years)
 
     def kept_since(self, now: datetime) -> datetime:
         """The earliest moment still within retention (UTC): an entry made on the day that is

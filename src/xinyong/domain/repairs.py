@@ -36,9 +36,25 @@ class RepairRules:
         for code, basis in excluded.items():
             if not isinstance(basis, str) or not basis.strip():
                 raise CatalogError(file, code, "unrepairable", "name the law that excludes it")
+        feedback = whole_number(
+            data,
+            file,
+            "repairs",
+            "feedback_working_days",
+            at_most=10,
+            why="the applicant hears back within 10 working days (docs/domain.md §10)",
+        )
         return cls(
-            accept_working_days=whole_number(data, file, "repairs", "accept_working_days"),
-            feedback_working_days=whole_number(data, file, "repairs", "feedback_working_days"),
+            accept_working_days=whole_number(
+                data,
+                file,
+                "repairs",
+                "accept_working_days",
+                at_most=min(3, feedback),
+                why="the authority decides whether to accept within 3 working days, and before"
+                " the applicant hears back (docs/domain.md §10)",
+            ),
+            feedback_working_days=feedback,
             commitment_min_chars=whole_number(data, file, "repairs", "commitment_min_chars"),
             unrepairable={str(code): str(basis).strip() for code, basis in excluded.items()},
         )
