@@ -794,10 +794,12 @@ def test_displays_stopped_as_expired_become_corrected_and_a_resubmission_keeps_t
 
         ids = (stopped, fine.record.id, archived.record.id)
 
-        def states() -> list[tuple[str, datetime]]:
-            with uow() as unit:
-                records = [unit.records.get(i) for i in ids]
-            return [(r.status.value, r.updated_at) for r in records]
+        def states() -> list[tuple[str, object]]:
+            # Read as stored: the rows describe the newest schema, not the one downgraded to.
+            with engine.connect() as conn:
+                found = conn.execute(text("SELECT id, status, updated_at FROM credit_records"))
+                rows = {int(i): (str(status), at) for i, status, at in found}
+            return [rows[i] for i in ids]
 
         before = states()
         assert [s for s, _ in before] == ["expired", "expired", "expired"]
