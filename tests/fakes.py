@@ -44,7 +44,7 @@ from xinyong.domain.departments import Department
 from xinyong.domain.errors import FieldProblem, NotFound
 from xinyong.domain.exchange import Change as ExchangeChange
 from xinyong.domain.exchange import Entity
-from xinyong.domain.feed import Acknowledgement, FeedItem
+from xinyong.domain.feed import Acknowledgement, FeedItem, Withdrawal
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import IN_PROCEDURE, EntryState, ListEntry, ListType, shown_between
 from xinyong.domain.objections import NOT_ABOUT_SUBJECT, Objection, ObjectionStatus
@@ -187,6 +187,8 @@ class Store:
     feed: list[FeedItem] = field(default_factory=list)
     #: What agencies owe for feed items that ask for an acknowledgement, by the item's seq.
     acknowledgements: dict[int, Acknowledgement] = field(default_factory=dict)
+    #: What parties told to withdraw their copy owe, by the feed item's seq.
+    withdrawals: dict[int, Withdrawal] = field(default_factory=dict)
     #: Resubmissions naming another person, held in their identity review (by review id).
     pending: dict[int, NewRecord] = field(default_factory=dict)
     issued_reports: dict[str, IssuedReport] = field(default_factory=dict)
@@ -575,6 +577,7 @@ class FakeRecordRepository(_Repository):
             stored.retention_ends = record.retention_ends
             stored.revoked_at = record.revoked_at
             stored.revocation_reason = record.revocation_reason
+            stored.withdraw_by = record.withdraw_by
             stored.updated_at = record.updated_at
             stored.under_objection = record.under_objection
             stored.marked_at_origin = record.marked_at_origin
@@ -1233,6 +1236,12 @@ class FakeFeed(_Repository):
                 raise DuplicateKey(f"feed_acknowledgements {owed.seq}")
             self.store.acknowledgements[owed.seq] = copy.deepcopy(owed)
 
+    def add_withdrawals(self, withdrawals: Sequence[Withdrawal]) -> None:
+        for owed in withdrawals:
+            if owed.seq in self.store.withdrawals:
+                raise DuplicateKey(f"feed_withdrawals {owed.seq}")
+            self.store.withdrawals[owed.seq] = owed
+
     def acknowledgement(self, seq: int) -> Acknowledgement | None:
         return copy.deepcopy(self.store.acknowledgements.get(seq))
 
@@ -1281,8 +1290,8 @@ class FakeReportRegister(_Repository):
 
 
 class FakeDeadlineRepository:
-    """The deadlines the store's objections, repairs and agencies' acknowledgements keep, and the
-    person's notices.
+    """The deadlines the store's objections, repairs, agencies' acknowledgements, withdrawals and
+    revoked records keep, and the person's notices.
 
     A fake of the overdue view's reads over those kinds; the SQL repository's other kinds
     (list entries, records) are proven on a database (tests/integration/test_deadlines.py).
@@ -1294,6 +1303,36 @@ class FakeDeadlineRepository:
 
     def _all(self) -> list[Counted]:
         out: list[Counted] = []
+        store = self._uow.working
+        for w in store.withdrawals.values():
+            owed = store.acknowledgements.get(w.seq)
+            done = owed is not None and owed.is_acknowledged
+            out.append(
+                Counted(
+                    DeadlineKind.WITHDRAWAL,
+                    "feed_item",
+                    w.seq,
+                    w.subject_id,
+                    w.recipient,
+                    w.due,
+                    not done,
+                    tells_person=False,
+                )
+            )
+        for record in store.records.values():
+            if record.withdraw_by is not None:
+                revoked = record.status is RecordStatus.REVOKED
+                out.append(
+                    Counted(
+                        DeadlineKind.WITHDRAWAL,
+                        "record",
+                        record.id,
+                        record.subject_id,
+                        None,
+                        record.withdraw_by,
+                        revoked,
+                    )
+                )
         for o in self._uow.working.objections.values():
             centre_running = o.status is ObjectionStatus.FILED
             out.append(
@@ -1348,8 +1387,15 @@ class FakeDeadlineRepository:
     def on_fallback(self) -> list[Counted]:
         return [c for c in self._all() if not c.deadline.official]
 
-    def store(self, kind: DeadlineKind, entity_id: int, deadline: Deadline) -> None:
-        if kind is DeadlineKind.OBJECTION_CHECK:
+    def store(
+        self, kind: DeadlineKind, entity_type: str, entity_id: int, deadline: Deadline
+    ) -> None:
+        store = self._uow.working
+        if kind is DeadlineKind.WITHDRAWAL and entity_type == "record":
+            store.records[entity_id].withdraw_by = deadline
+        elif kind is DeadlineKind.WITHDRAWAL:
+            store.withdrawals[entity_id] = replace(store.withdrawals[entity_id], due=deadline)
+        elif kind is DeadlineKind.OBJECTION_CHECK:
             self._uow.working.objections[entity_id].centre_due = deadline
         elif kind is DeadlineKind.OBJECTION_DECISION:
             self._uow.working.objections[entity_id].source_due = deadline
@@ -1382,11 +1428,19 @@ class FakeDeadlineRepository:
             )
             for c in self._all()
             if c.running
+            and self._listed(c)
             and c.kind in kinds
             and (department is None or c.department == department)
             and (due_before is None or c.deadline.day < due_before)
         ]
         return sorted(found, key=lambda w: (w.due.day, w.entity_id))[:limit]
+
+    def _listed(self, c: Counted) -> bool:
+        """A withdrawal is listed only while an acknowledgement of it is owed: a record's own
+        day is not, nor a department's, which gives no answer (db/deadlines.py)."""
+        if c.kind is not DeadlineKind.WITHDRAWAL:
+            return True
+        return c.entity_type == "feed_item" and c.entity_id in self._uow.working.acknowledgements
 
     def add_notice(self, notice: Notice) -> None:
         self._uow.working.notices.append(replace(notice, id=self._uow.working.next_id("notices")))

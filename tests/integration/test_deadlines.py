@@ -503,9 +503,12 @@ def test_an_agencys_acknowledgement_counted_monday_to_friday_is_counted_again_an
     # The National Day holidays: three working days from 29 September end on 9 October.
     assert (owed.due.day, owed.due.official) == (date(2026, 10, 9), True)
     moved = feed.read_feed(seeded(), recipient=AGENCY, after=item.seq or 0, limit=10, staff=staff)
-    assert [(i.kind.value, i.entity_type, i.entity_id) for i in moved] == [
-        ("deadline_moved", "feed_item", item.seq)
-    ]
+    # Its acknowledgement and its withdrawal of the record, each told by its own item.
+    assert sorted((i.kind.value, i.entity_type, i.entity_id, i.detail) for i in moved) == [
+        ("deadline_moved", "feed_item", item.seq, f"{kind}: moved from 2026-10-02 to 2026-10-09;"
+         " it was counted Monday to Friday and is now counted on the official calendar")
+        for kind in ("acknowledgement", "withdrawal")
+    ]  # fmt: skip
     clock.at = on(date(2026, 10, 9))
     running = deadlines.watched_deadlines(
         seeded(), kinds=[DeadlineKind.ACKNOWLEDGEMENT], department=AGENCY, overdue=False

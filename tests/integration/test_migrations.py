@@ -561,10 +561,10 @@ def test_on_sqlite_the_query_log_moves_to_its_own_file_and_back_with_its_rows(
         # Back at that revision the tables match the rows, but for the tables later revisions
         # changed: a7c3e9d41f20, b4d91e6c2a57 (objections: challenges, a stopped clock),
         # e5a1c7d93b40 (records and what refers to them keyed by subject) and c5e8a2f7d913
-        # (agency staff, and the key issued to one), d2b7f4a9c611 (staff who left) and
-        # 7a3c9e5d1b28 (notices keep data).
+        # (agency staff, and the key issued to one), d2b7f4a9c611 (staff who left),
+        # 7a3c9e5d1b28 (notices keep data) and c7e2a94d5f18 (withdrawals watched).
         later = {"objections", "repairs", "identity_reviews", "list_entries", "credit_records"}
-        later |= {"record_revisions", "record_documents"}
+        later |= {"record_revisions", "record_documents", "feed_withdrawals"}
         later |= {"api_keys", "agency_staff", "agency_staff_blacklistings", "notices"}
         drift = _drift(engine, log_file=False)
         assert [d for d in drift if not _tables_of(d) & later] == []
@@ -953,5 +953,94 @@ def test_copies_of_peers_records_take_their_mark_as_their_origins(fresh_url: str
             assert [(int(i), bool(m)) for i, m in kept] == [(1, True), (2, False), (3, True)]
         upgrade(engine)
         assert _drift(engine) == []
+    finally:
+        engine.dispose()
+
+
+BEFORE_WITHDRAWALS = "c5e2a8f4d713"  # withdrawal days were kept as bare days
+
+
+def _withdrawal_days(engine: Engine) -> dict[tuple[str, int], tuple[object, ...]]:
+    """Every stored withdrawal deadline: (table, id) → its columns, days as ISO text."""
+    found: dict[tuple[str, int], tuple[object, ...]] = {}
+    deadline = "withdraw_by, withdraw_by_from, withdraw_by_days, withdraw_by_official"
+    with engine.connect() as conn:
+        for table, more in (
+            ("credit_records", ""),
+            ("feed_withdrawals", ", department_code, subject_id, entity_type, entity_id"),
+        ):
+            query = f"SELECT id, {deadline}{more} FROM {table} WHERE withdraw_by IS NOT NULL"  # noqa: S608 - constant names
+            for row_id, day, start, days, official, *rest in conn.execute(text(query)):
+                found[(table, int(row_id))] = (str(day), str(start), days, bool(official), *rest)
+    return found
+
+
+def test_withdrawal_days_are_backfilled_as_they_were_counted_on_both_sides_of_the_calendar(
+    fresh_url: str, policy: Policy
+) -> None:
+    """Revocations whose withdrawal day the official calendar counted and one it could not
+    (its days run into a year the installed calendar does not cover): downgraded to bare days
+    and upgraded again, each record and each party told keeps the same deadline, and only a
+    feed item whose record is gone gets no withdrawal."""
+    from functools import partial
+
+    from tests.factories import citizen_id, penalty_row
+    from xinyong.db.feed import FeedItemRow
+    from xinyong.db.migrate import downgrade
+    from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
+    from xinyong.domain import calendar
+    from xinyong.domain.index import subject_key
+    from xinyong.domain.querylog import QueryEntry
+    from xinyong.services import departments
+    from xinyong.services.records import revoke_record, submit_record
+
+    engine = make_engine(fresh_url)
+    upgrade(engine)
+    last = max(calendar.official_years())  # the last year the installed calendar covers
+    clock = Clock(datetime(last, 6, 10, 2, 0, tzinfo=UTC))
+    uow = partial(SqlUnitOfWork, make_session_factory(engine), clock)
+    departments.sync_departments(uow(), policy.departments, actor="test")
+
+    def revoked(decided: str, *parties: str) -> int:
+        row = penalty_row(subject_id=citizen_id(), decision_date=decided)
+        stored = submit_record(uow(), policy, row, department="BJ-AMR", actor="clerk")
+        key = subject_key(stored.subject_number, organisation=False)
+        given = f"record@{stored.record.id}"
+        with uow() as unit:
+            unit.queries.add_many(
+                [QueryEntry(clock(), key, "query", p, "t", "loan", "authorisation", given)
+                 for p in parties]
+            )  # fmt: skip
+            unit.commit()
+        revoke_record(uow(), policy, stored.record.id, department=None, reason="撤销", actor="c")
+        return stored.record.id
+
+    try:
+        revoked(f"{last}-06-01", "AGENCY-BAIHANG", "BJ-CAAC-NC")
+        clock.at = datetime(last, 12, 30, 2, 0, tzinfo=UTC)
+        revoked(f"{last}-12-01", "AGENCY-BAIHANG")
+        before = _withdrawal_days(engine)
+        assert (
+            sorted(table for table, _ in before)
+            == ["credit_records"] * 2 + ["feed_withdrawals"] * 3
+        )
+        assert {official for _, _, _, official, *_ in before.values()} == {True, False}
+
+        downgrade(engine, BEFORE_WITHDRAWALS)
+        assert "feed_withdrawals" not in inspect(engine).get_table_names()
+        with engine.begin() as conn:
+            told = conn.execute(text("SELECT count(*) FROM feed_items WHERE due_on IS NOT NULL"))
+            assert told.scalar() == 3
+            # A party told to withdraw a record since deleted after its retention.
+            conn.execute(
+                insert(table_of(FeedItemRow)).values(
+                    recipient="AGENCY-BAIHANG", kind="revoked", entity_type="record",
+                    entity_id=999_999, subject_key=1, detail="revoked", at=clock(),
+                    due_on=date(last, 12, 31),
+                )
+            )  # fmt: skip
+        upgrade(engine)
+        assert _drift(engine) == []
+        assert _withdrawal_days(engine) == before
     finally:
         engine.dispose()

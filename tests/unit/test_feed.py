@@ -241,11 +241,14 @@ def test_overdue_acknowledgements_are_watched_and_flag_the_agency_once(
 
     uow.at = on(date(2026, 11, 26))
     overdue = deadlines.watched_deadlines(uow, department=None, overdue=True)
+    # Each agency owes the withdrawal of its copy and its acknowledgement, by the same day here.
     assert sorted((w.kind, w.must_act, w.entity_type) for w in overdue) == [
         (DeadlineKind.ACKNOWLEDGEMENT, "AGENCY-BAIHANG", "feed_item"),
         (DeadlineKind.ACKNOWLEDGEMENT, "AGENCY-PUDAO", "feed_item"),
+        (DeadlineKind.WITHDRAWAL, "AGENCY-BAIHANG", "feed_item"),
+        (DeadlineKind.WITHDRAWAL, "AGENCY-PUDAO", "feed_item"),
     ]
-    assert [w.working_days_overdue(date(2026, 11, 26)) for w in overdue] == [1, 1]
+    assert [w.working_days_overdue(date(2026, 11, 26)) for w in overdue] == [1, 1, 1, 1]
     flagged = {a.code: a.overdue_acknowledgements for a in agencies.agency_standings(uow)}
     assert flagged == {"AGENCY-BAIHANG": 1, "AGENCY-PUDAO": 1}
     assert agencies.flag_overdue_agencies(uow, actor="sweep") == 2
@@ -260,8 +263,12 @@ def test_overdue_acknowledgements_are_watched_and_flag_the_agency_once(
     assert standing == {"AGENCY-BAIHANG": False, "AGENCY-PUDAO": True}
     [late] = _audits(uow, EventTag.AGENCY_ACKNOWLEDGED)
     assert late.data["late"] is True
-    [left] = deadlines.watched_deadlines(uow, department=None, overdue=True)
-    assert left.must_act == "AGENCY-PUDAO"
+    # Its acknowledgement says it withdrew its copy too.
+    left = deadlines.watched_deadlines(uow, department=None, overdue=True)
+    assert sorted((w.kind, w.must_act) for w in left) == [
+        (DeadlineKind.ACKNOWLEDGEMENT, "AGENCY-PUDAO"),
+        (DeadlineKind.WITHDRAWAL, "AGENCY-PUDAO"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -152,3 +152,16 @@ def deadline_values(
         f"{column}_days": deadline.working_days if deadline else None,
         official_column or f"{column}_official": deadline.official if deadline else True,
     }
+
+
+def deadline_of(row: Any, column: str) -> Deadline | None:
+    """The deadline a row keeps in `column` and its companions (`deadline_values`), or None."""
+    day: date | None = getattr(row, column)
+    if day is None:
+        return None
+    return stored_deadline(
+        day,
+        getattr(row, f"{column}_official"),
+        getattr(row, f"{column}_from"),
+        getattr(row, f"{column}_days"),
+    )

@@ -1,6 +1,7 @@
-"""Deadlines: the working-day deadlines stored with objections, repairs, list entries, records
-and agencies' acknowledgements, read together (the overdue view, the recount) and written back
-when counted again; and the notices kept in a person's file."""
+"""Deadlines: the working-day deadlines stored with objections, repairs, list entries, records,
+agencies' acknowledgements and the withdrawals a revocation asks of each recipient, read together
+(the overdue view, the recount) and written back when counted again; and the notices kept in a
+person's file."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     String,
     Text,
+    exists,
     false,
     insert,
     select,
@@ -22,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column
 
 from xinyong.db.base import Base, deadline_values, stored_deadline
-from xinyong.db.feed import FeedAcknowledgementRow
+from xinyong.db.feed import FeedAcknowledgementRow, FeedWithdrawalRow
 from xinyong.db.lists import ListEntryRow
 from xinyong.db.objections import ObjectionRow
 from xinyong.db.records import CreditRecordRow
@@ -66,7 +68,8 @@ _OPEN_REPAIR = (RepairStatus.APPLIED.value, RepairStatus.ACCEPTED.value)
 
 
 class _Spec:
-    """Where one kind of deadline is stored, whose case it is, and when it still runs."""
+    """Where one kind of deadline is stored, whose case it is, when it still runs, and when the
+    view lists it (`watched`: while it runs, unless the step's end cannot be seen)."""
 
     def __init__(
         self,
@@ -79,7 +82,9 @@ class _Spec:
         department: Callable[[Any], str | None],
         must_act: Callable[[Any], str],
         running: Callable[[], ColumnElement[bool]],
+        watched: Callable[[], ColumnElement[bool]] | None = None,
         tells_department: bool = True,
+        tells_person: bool = True,
     ) -> None:
         self.kind = kind
         self.row = row
@@ -89,7 +94,9 @@ class _Spec:
         self.department = department
         self.must_act = must_act
         self.running = running
+        self.watched = watched or running
         self.tells_department = tells_department
+        self.tells_person = tells_person
 
     def attr(self, name: str) -> Column:
         attribute: Column = getattr(self.row, name)
@@ -127,6 +134,14 @@ def _centre(row: Any) -> str:
 
 def _own(row: Any) -> str:
     return str(row.department_code)
+
+
+def _acknowledged(given: bool) -> ColumnElement[bool]:
+    """Whether the recipient's acknowledgement of the feed item that told it to withdraw is
+    owed and given (`given`), or owed and not given yet."""
+    ack = FeedAcknowledgementRow
+    done = ack.acknowledged_at.is_not(None) if given else ack.acknowledged_at.is_(None)
+    return exists().where(ack.id == FeedWithdrawalRow.id, done)
 
 
 SPECS: dict[DeadlineKind, _Spec] = {
@@ -221,6 +236,21 @@ SPECS: dict[DeadlineKind, _Spec] = {
             must_act=_own,
             running=lambda: FeedAcknowledgementRow.acknowledged_at.is_(None),
         ),
+        # Every party told that what it received no longer stands withdraws its copy by a day
+        # (the row's id is the feed item's seq). It runs until the party says it has; only an
+        # agency answers (its acknowledgement of the item), so only an agency's withdrawal is
+        # listed: a department's is counted again and told, never shown as late.
+        _Spec(
+            DeadlineKind.WITHDRAWAL,
+            FeedWithdrawalRow,
+            "feed_item",
+            "withdraw_by",
+            department=_department,
+            must_act=_own,
+            running=lambda: ~_acknowledged(True),
+            watched=lambda: _acknowledged(False),
+            tells_person=False,  # told once, through the record's own day (`RECOUNTED`)
+        ),
         # The platform publishes a public record when it accepts it, so double publicity is
         # pending only while a public record is held for identity review: the centre's review
         # releases it (and so publishes it).
@@ -240,6 +270,23 @@ SPECS: dict[DeadlineKind, _Spec] = {
 }
 
 
+#: Every stored deadline the recount reads: the view's, and a revoked record's own withdrawal
+#: day (what its recipients were told; each one's withdrawal is watched on its own).
+RECOUNTED: tuple[_Spec, ...] = (
+    *SPECS.values(),
+    _Spec(
+        DeadlineKind.WITHDRAWAL,
+        CreditRecordRow,
+        "record",
+        "withdraw_by",
+        department=_department,
+        must_act=_own,
+        running=lambda: CreditRecordRow.status == RecordStatus.REVOKED.value,
+        tells_department=False,  # the recipients are told through their own withdrawals
+    ),
+)
+
+
 class SqlDeadlineRepository:
     """Every stored working-day deadline, by kind; and the person's notices."""
 
@@ -249,7 +296,7 @@ class SqlDeadlineRepository:
     def on_fallback(self) -> list[Counted]:
         """Every stored deadline counted on the fallback calendar, whether or not it still runs."""
         out: list[Counted] = []
-        for spec in SPECS.values():
+        for spec in RECOUNTED:
             running = spec.running().label("running")
             query = (
                 select(spec.row, running)
@@ -267,13 +314,16 @@ class SqlDeadlineRepository:
                         spec.department(row) if spec.tells_department else None,
                         spec.deadline(row),
                         bool(still),
+                        spec.tells_person,
                     )
                 )
         return out
 
-    def store(self, kind: DeadlineKind, entity_id: int, deadline: Deadline) -> None:
+    def store(
+        self, kind: DeadlineKind, entity_type: str, entity_id: int, deadline: Deadline
+    ) -> None:
         """Write a deadline counted again back where it is kept."""
-        spec = SPECS[kind]
+        [spec] = [s for s in RECOUNTED if (s.kind, s.entity_type) == (kind, entity_type)]
         values = deadline_values(spec.column, deadline, official_column=spec.official_column)
         self.session.execute(update(spec.row).where(spec.attr("id") == entity_id).values(**values))
 
@@ -289,13 +339,8 @@ class SqlDeadlineRepository:
         department's cases when `department` is given, only those due before a day if given."""
         out: list[Watched] = []
         for kind in kinds:
-            spec = SPECS.get(kind)
-            if spec is None:
-                # Withdrawals after revocation and court-list deletions: their deadlines are not
-                # stored yet (issue 10, revocation cascade and court lists).
-                out.extend(self.untracked(kind))
-                continue
-            query = select(spec.row).where(spec.running(), spec.day.is_not(None))
+            spec = SPECS[kind]
+            query = select(spec.row).where(spec.watched(), spec.day.is_not(None))
             if department is not None:
                 query = query.where(spec.department_column == department)
             if due_before is not None:
@@ -315,12 +360,6 @@ class SqlDeadlineRepository:
                 for row in rows
             )
         return out
-
-    def untracked(self, kind: DeadlineKind) -> list[Watched]:
-        """The hook for deadlines the schema does not hold yet: `withdrawal` (a revoked record's
-        `withdraw_by`) and `deletion` (a court listing's `deletion_due`). TODO(#10): read them
-        here once the revocation cascade and the court lists add those columns."""
-        return []
 
     def add_notice(self, notice: Notice) -> None:
         self.session.execute(

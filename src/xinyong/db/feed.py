@@ -1,5 +1,6 @@
-"""The feed of notices to the parties that received an item, and the acknowledgements agencies
-owe for corrections, repairs and revocations (with their working-day deadline)."""
+"""The feed of notices to the parties that received an item, the acknowledgements agencies owe
+for corrections, repairs and revocations, and the withdrawals a revocation asks of every party
+that received what no longer stands (each with its working-day deadline)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xinyong.db.base import Base, among, copy_rows, stored_deadline, table_of
+from xinyong.db.base import Base, among, copy_rows, deadline_values, stored_deadline, table_of
 from xinyong.db.querylog import QueryRow
 from xinyong.db.types import BigId, UTCDateTime
-from xinyong.domain.feed import Acknowledgement, FeedItem, FeedKind
+from xinyong.domain.feed import Acknowledgement, FeedItem, FeedKind, Withdrawal
 
 
 class FeedItemRow(Base):
@@ -44,6 +45,8 @@ class FeedItemRow(Base):
     subject_key: Mapped[int] = mapped_column(BigInteger)
     detail: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The day the item told the recipient to withdraw its copy by, as told; the deadline
+    #: itself, counted again when the official calendar covers it, is its `feed_withdrawals` row.
     due_on: Mapped[date | None] = mapped_column(Date)
 
 
@@ -75,6 +78,34 @@ class FeedAcknowledgementRow(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
     flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FeedWithdrawalRow(Base):
+    """What a party told that an item it received no longer stands must do: withdraw its copy
+    by a working-day deadline (stored like every other: the day, what it was counted from, how
+    many working days, whether on the official calendar).
+
+    `id` is the feed item's `seq`; `department_code` is its recipient (a department or an
+    agency), who must act. An agency's withdrawal is done when it acknowledges the same item
+    (`feed_acknowledgements`); a department gives no answer.
+    """
+
+    __tablename__ = "feed_withdrawals"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("feed_items.seq"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    department_code: Mapped[str] = mapped_column(String(32), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    entity_type: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int] = mapped_column(BigInteger)
+    withdraw_by: Mapped[date] = mapped_column(Date, index=True)
+    withdraw_by_from: Mapped[date | None] = mapped_column(Date)
+    withdraw_by_days: Mapped[int | None] = mapped_column(Integer)
+    withdraw_by_official: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 def _acknowledgement(row: FeedAcknowledgementRow) -> Acknowledgement:
@@ -198,6 +229,24 @@ class SqlFeed:
                     "ack_due_official": a.due.official,
                 }
                 for a in acknowledgements
+            ],
+        )
+
+    def add_withdrawals(self, withdrawals: Sequence[Withdrawal]) -> None:
+        if not withdrawals:
+            return
+        self.session.execute(
+            insert(FeedWithdrawalRow),
+            [
+                {
+                    "id": w.seq,
+                    "department_code": w.recipient,
+                    "subject_id": w.subject_id,
+                    "entity_type": w.entity_type,
+                    "entity_id": w.entity_id,
+                    **deadline_values("withdraw_by", w.due),
+                }
+                for w in withdrawals
             ],
         )
 

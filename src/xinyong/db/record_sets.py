@@ -30,12 +30,15 @@ from xinyong.services.records import NewRecord
 
 STAGE = "record_stage"
 
-#: Columns a submission does not set: the id, a revocation and the objection marks.
-_KEPT = frozenset(
-    ("id", "revoked_at", "revocation_reason", "withdraw_by", "under_objection", "marked_at_origin")
-)
+#: Columns a submission does not set: the id, a revocation (and its withdrawal day) and the
+#: objection marks.
+_KEPT = frozenset(("id", "revoked_at", "revocation_reason", "under_objection", "marked_at_origin"))
 #: Columns a submission sets (`record_values`), in the staging table's order after `id`.
-_COLUMNS = tuple(c.name for c in table_of(CreditRecordRow).columns if c.name not in _KEPT)
+_COLUMNS = tuple(
+    c.name
+    for c in table_of(CreditRecordRow).columns
+    if c.name not in _KEPT and not c.name.startswith("withdraw_by")
+)
 _INDEX = {name: i for i, name in enumerate(_COLUMNS)}
 _LIST = ", ".join(_COLUMNS)
 _INSERT = text(

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from xinyong.db.base import (
     Base,
     among,
+    deadline_of,
     deadline_values,
     in_chunks,
     record_reference,
@@ -94,6 +95,9 @@ class CreditRecordRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revocation_reason: Mapped[str | None] = mapped_column(Text)
     withdraw_by: Mapped[date | None] = mapped_column(Date)
+    withdraw_by_from: Mapped[date | None] = mapped_column(Date)  # counted from, as `publish_by`
+    withdraw_by_days: Mapped[int | None] = mapped_column(Integer)
+    withdraw_by_official: Mapped[bool] = mapped_column(Boolean, server_default=true())
     under_objection: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: A copy of a peer's record: the mark its origin's last event gave it (services/inbound.py).
     marked_at_origin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -256,7 +260,7 @@ class SqlRecordRepository:
             updated_at=row.updated_at,
             revoked_at=row.revoked_at,
             revocation_reason=row.revocation_reason,
-            withdraw_by=row.withdraw_by,
+            withdraw_by=deadline_of(row, "withdraw_by"),
             under_objection=row.under_objection,
             marked_at_origin=row.marked_at_origin,
             publish_by_official=row.publish_by_official,
@@ -374,7 +378,7 @@ class SqlRecordRepository:
                 retention_ends=record.retention_ends,
                 revoked_at=record.revoked_at,
                 revocation_reason=record.revocation_reason,
-                withdraw_by=record.withdraw_by,
+                **deadline_values("withdraw_by", record.withdraw_by),
                 updated_at=record.updated_at,
                 under_objection=record.under_objection,
                 marked_at_origin=record.marked_at_origin,

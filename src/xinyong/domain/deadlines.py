@@ -21,7 +21,8 @@ class DeadlineKind(StrEnum):
 
     #: A public licence or penalty decision goes online (double publicity, §13).
     DOUBLE_PUBLICITY = "double_publicity"
-    #: A revoked record is withdrawn everywhere (§5). Not tracked yet: see `services/deadlines.py`.
+    #: A party that received a revoked record, or a listing that lost its basis, withdraws its
+    #: copy (§5, §7): watched while an agency's acknowledgement of it is owed.
     WITHDRAWAL = "withdrawal"
     #: A court deletes a listing within its working days of a deletion ground (§6).
     DELETION = "deletion"
@@ -47,7 +48,7 @@ class DeadlineKind(StrEnum):
 #: What each kind asks of whom, in a line.
 DESCRIPTIONS: dict[DeadlineKind, str] = {
     DeadlineKind.DOUBLE_PUBLICITY: "publish the public decision (held for identity review)",
-    DeadlineKind.WITHDRAWAL: "withdraw the revoked record everywhere",
+    DeadlineKind.WITHDRAWAL: "the recipient withdraws its copy of what no longer stands",
     DeadlineKind.DELETION: "delete the court listing after its deletion ground",
     DeadlineKind.OBJECTION_CHECK: "the credit centre checks the objection",
     DeadlineKind.OBJECTION_DECISION: "the source department decides the objection",
@@ -105,6 +106,9 @@ class Counted:
     department: str | None  # the department it binds (None: the credit centre, or nobody)
     deadline: Deadline
     running: bool  # the step it times is not done yet: it still binds someone
+    #: Whether the person is told when it moves (a kind of `TELLS_PERSON`): a revocation's
+    #: withdrawal day tells them once, through the record, not once for every recipient.
+    tells_person: bool = True
 
 
 def recount(counted: Counted) -> Deadline | None:

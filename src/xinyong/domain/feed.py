@@ -1,7 +1,8 @@
 """The feed: what a party that once received an item (a check's measure, an agency's record)
 must now know about it: under objection, corrected, revoked, repaired, expired, held or withheld
-for an identity review; and an agency's
-acknowledgement that it put its copy right, due within the policy's working days."""
+for an identity review; an agency's acknowledgement that it put its copy right, due within the
+policy's working days; and the day by which a party must withdraw its copy of what no longer
+stands."""
 
 from __future__ import annotations
 
@@ -142,3 +143,18 @@ class Acknowledgement:
         return self.acknowledged_at is not None and business_date(self.acknowledged_at) > (
             self.due.day
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """A party told that an item it received no longer stands (a revoked record, a listing that
+    lost its basis) must withdraw its copy by a working-day deadline (`[revocation]
+    withdraw_working_days`), counted from the day it was told. An agency that owes an
+    acknowledgement of the item gives it once it has withdrawn; a department gives none."""
+
+    seq: int  # the feed item's that told it
+    recipient: str
+    subject_id: int
+    entity_type: str
+    entity_id: int
+    due: Deadline

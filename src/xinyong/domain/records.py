@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from xinyong.domain.calendar import business_date
+from xinyong.domain.calendar import Deadline, business_date
 from xinyong.domain.catalog import (
     COMMON_FIELDS,
     BannedFields,
@@ -387,11 +387,11 @@ class CreditRecord:
     #: A peer's record copy: the mark its origin gave it (`under_objection` adds marks set here).
     marked_at_origin: bool = False
     #: After a revocation: the working day by which every copy given out must be withdrawn.
-    withdraw_by: date | None = None
+    withdraw_by: Deadline | None = None
     #: False while `publish_by` is counted Monday to Friday (its year's calendar is not out).
     publish_by_official: bool = True
 
-    def revoke(self, *, reason: str, at: datetime, withdraw_by: date | None = None) -> None:
+    def revoke(self, *, reason: str, at: datetime, withdraw_by: Deadline | None = None) -> None:
         """Withdraw the record (its decision revoked or varied); copies go by `withdraw_by`."""
         if self.status is RecordStatus.REVOKED:
             raise RecordAlreadyRevoked(self.id)

@@ -1,9 +1,10 @@
 """Deadlines as use cases: count again what was counted on the fallback calendar once the
 official calendar covers it (telling whom it concerns), and watch every running deadline.
 
-Withdrawals after revocation and court-list deletions are watched kinds without stored
-deadlines yet: `DeadlineRepository.watched` answers nothing for them until the revocation
-cascade and the court lists store `withdraw_by` and `deletion_due` (issue 10).
+A revocation's withdrawal day is stored with the record and with each recipient's withdrawal:
+all are counted again; the person is told once, through the record, and each recipient of its
+own. The view lists a recipient's withdrawal while an acknowledgement of it is owed: a party
+that gives none (a department) cannot be seen to be late.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ class DeadlineRepository(Protocol):
         """Every stored deadline counted on the fallback calendar."""
         ...
 
-    def store(self, kind: DeadlineKind, entity_id: int, deadline: Deadline) -> None: ...
+    def store(
+        self, kind: DeadlineKind, entity_type: str, entity_id: int, deadline: Deadline
+    ) -> None: ...
     def watched(
         self,
         kinds: Sequence[DeadlineKind],
@@ -88,7 +91,7 @@ def recount_deadlines(uow: UnitOfWork, policy: Policy, *, actor: str) -> Recount
             if counted.kind is DeadlineKind.PUBLIC_NOTICE:
                 notice_recounted(uow, policy, counted.entity_id, new, actor=actor)
             else:
-                uow.deadlines.store(counted.kind, counted.entity_id, new)
+                uow.deadlines.store(counted.kind, counted.entity_type, counted.entity_id, new)
             summary.recounted += 1
             moved = new.day != old.day
             summary.moved += moved
@@ -113,7 +116,7 @@ def recount_deadlines(uow: UnitOfWork, policy: Policy, *, actor: str) -> Recount
                 continue
             told = recounted_data(counted.kind, old, new)
             detail = detail_of(told)
-            if counted.kind in TELLS_PERSON:
+            if counted.kind in TELLS_PERSON and counted.tells_person:
                 uow.deadlines.add_notice(
                     Notice(
                         counted.subject_id,

@@ -4,7 +4,9 @@ what became of it, in order; parties that received other items, or nothing, are 
 An agency reads its feed only while it may query (a valid licence, not on the agency blacklist):
 a suspended agency's read is refused and audited. An agency acknowledges each correction, repair,
 revocation and withheld record it is told of (the kinds of `rights.toml [agencies]`) within the
-policy's working days; acknowledging again changes nothing.
+policy's working days; acknowledging again changes nothing. Every party told to withdraw its copy
+by a day (a revocation, a listing that lost its basis) owes that withdrawal, kept with its
+working-day deadline.
 """
 
 from __future__ import annotations
@@ -16,10 +18,16 @@ from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.agencies import AGENCY_KIND, AgencySuspended
 from xinyong.domain.audit import AuditEvent, EventTag
-from xinyong.domain.calendar import add_working_days, business_date
+from xinyong.domain.calendar import Deadline, add_working_days, business_date
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import Conflict, NotFound
-from xinyong.domain.feed import Acknowledgement, AcknowledgementRules, FeedItem, FeedKind
+from xinyong.domain.feed import (
+    Acknowledgement,
+    AcknowledgementRules,
+    FeedItem,
+    FeedKind,
+    Withdrawal,
+)
 from xinyong.domain.identifiers import redact_id_numbers
 from xinyong.domain.index import subject_key
 from xinyong.domain.querylog import ItemKind, decode_returned
@@ -44,6 +52,7 @@ class FeedRepository(Protocol):
         ...
 
     def add_acknowledgements(self, acknowledgements: Sequence[Acknowledgement]) -> None: ...
+    def add_withdrawals(self, withdrawals: Sequence[Withdrawal]) -> None: ...
     def acknowledgement(self, seq: int) -> Acknowledgement | None: ...
     def save_acknowledgement(self, acknowledgement: Acknowledgement) -> None: ...
     def overdue_acknowledgements(self, day: date) -> list[Acknowledgement]:
@@ -66,8 +75,10 @@ class Notice:
     entity_type: str
     entity_id: int
     detail: str
-    due_on: date | None = None
-    #: The subject's id, which an agency's acknowledgement is filed under (None: none is asked).
+    #: The working day by which each party told must withdraw its copy (None: nothing to do).
+    due_on: Deadline | None = None
+    #: The subject's id, which an agency's acknowledgement and a withdrawal are filed under
+    #: (None: none is asked).
     subject_id: int | None = None
     #: The event this notice tells through its item, when several items tell one (a record held
     #: by an identity review, then the listings resting on it): a party that received several of
@@ -84,7 +95,7 @@ def record_notices(
     record_detail: str,
     entry_detail: str,
     event: tuple[str, int] | None = None,
-    due_on: date | None = None,
+    due_on: Deadline | None = None,
 ) -> list[Notice]:
     """One event about a record told through the record, then each listing resting on it (the
     listing's notice names the list and the record's document, never the person's number), each
@@ -118,12 +129,13 @@ def notify(
     entity_id: int,
     detail: str,
     *,
-    due_on: date | None = None,
+    due_on: Deadline | None = None,
     acknowledgements: AcknowledgementRules | None = None,
 ) -> int:
     """Tell every party that received this item what became of it (and by when it must act on
-    it, `due_on`); return how many were told. With `acknowledgements` (the policy's rules), every
-    agency told of a kind they name owes an acknowledgement within their working days."""
+    it, `due_on`: each of them owes that withdrawal); return how many were told. With
+    `acknowledgements` (the policy's rules), every agency told of a kind they name owes an
+    acknowledgement within their working days."""
     notice = Notice(key_of(subject), kind, entity_type, entity_id, detail, due_on, subject.id)
     return notify_many(uow, [notice], acknowledgements=acknowledgements)
 
@@ -136,9 +148,9 @@ def notify_many(
     once: bool = False,
 ) -> int:
     """`notify` for many items at once: one read of the query log for all their subjects, one
-    write of the feed and one of the acknowledgements asked (the sweep's and the ingest's
-    chunks). Items are told in the order given, each to its recipients in order of name; return
-    how many notices were written.
+    write of the feed, one of the withdrawals owed and one of the acknowledgements asked (the
+    sweep's and the ingest's chunks). Items are told in the order given, each to its recipients
+    in order of name; return how many notices were written.
 
     With `once`, the notices are one event told through several items (an objection to a
     record: the record, then the listings resting on it): each party is told once, of the first
@@ -146,6 +158,13 @@ def notify_many(
     whatever `once` says, an event at a time: a chunk's holds tell a party of each record held,
     once, and of nothing twice."""
     told = _tell(uow, notices, once=once)
+    uow.feed.add_withdrawals(
+        [
+            Withdrawal(seq, item.recipient, n.subject_id, n.entity_type, n.entity_id, n.due_on)
+            for n, item, seq in told
+            if n.due_on is not None and n.subject_id is not None
+        ]
+    )
     if acknowledgements is not None:
         _ask(uow, told, acknowledgements)
     return len(told)
@@ -181,8 +200,9 @@ def _tell(
         )
         event.update(recipients)
         clean = redact_id_numbers(n.detail)
+        due_on = n.due_on.day if n.due_on is not None else None
         items += [
-            (n, FeedItem(r, n.kind, n.entity_type, n.entity_id, key, clean, at, due_on=n.due_on))
+            (n, FeedItem(r, n.kind, n.entity_type, n.entity_id, key, clean, at, due_on=due_on))
             for r in recipients
         ]
     seqs = uow.feed.add([item for _, item in items])

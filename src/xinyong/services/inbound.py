@@ -215,7 +215,7 @@ def _move(
     if target is RecordStatus.REVOKED:
         reason = str(event.change.state.get("revocation_reason") or "revoked at its origin")
         due = add_working_days(today, policy.periods.withdraw_working_days)
-        record.revoke(reason=reason, at=at, withdraw_by=due.day)
+        record.revoke(reason=reason, at=at, withdraw_by=due)
     elif target is RecordStatus.REPAIRED and record.status is RecordStatus.ACTIVE:
         record.repair(at=at)
     elif target is RecordStatus.EXPIRED and record.status is RecordStatus.ACTIVE:
@@ -235,12 +235,20 @@ def _move(
             kind = FeedKind.REVOKED if target is RecordStatus.REVOKED else FeedKind.REPAIRED
             subject = uow.subjects.get(record.subject_id)
             notice = f"{target.value} at its origin {event.origin}"
+            # A revocation here as there: every party withdraws its copy by the working day.
+            by = record.withdraw_by if kind is FeedKind.REVOKED else None
+            if by is not None:
+                notice += f"; withdraw every copy by {by.day.isoformat()}"
             owed = policy.acknowledgements
-            notify(uow, subject, kind, "record", record.id, notice, acknowledgements=owed)
+            notify(
+                uow, subject, kind, "record", record.id, notice, due_on=by, acknowledgements=owed
+            )
             for entry in ended:
+                entry_id = entry.id or 0
                 notify(
-                    uow, subject, kind, "list_entry", entry.id or 0, notice, acknowledgements=owed
-                )
+                    uow, subject, kind, "list_entry", entry_id, notice, due_on=by,
+                    acknowledgements=owed,
+                )  # fmt: skip
         elif target is RecordStatus.IDENTITY_HOLD:
             # Held at its origin for an identity review, or withheld by its decision: told
             # here as a hold or a decision here is.

@@ -199,7 +199,7 @@ def end_listings_varied_away(
     a record is read only when its subject has a listing in its procedure or in force."""
     listed = uow.entries.subjects_listed(set(replaced.values())) if replaced else set()
     today = business_date(uow.now())
-    due = add_working_days(today, policy.periods.withdraw_working_days).day
+    due = add_working_days(today, policy.periods.withdraw_working_days)
     notices: list[Notice] = []
     for record_id, subject_id in sorted(replaced.items()):
         if subject_id not in listed:
@@ -216,7 +216,7 @@ def end_listings_varied_away(
                 "list_entry",
                 entry.id or 0,
                 f"{entry.list_type.code} listing ended: {document}, which it rested on,"
-                f" {_varied(entry, record)}; withdraw every copy by {due.isoformat()}",
+                f" {_varied(entry, record)}; withdraw every copy by {due.day.isoformat()}",
                 due,
                 subject_id,
             )

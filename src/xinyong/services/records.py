@@ -468,7 +468,8 @@ def revoke_record(
     transaction: the listings resting on it end (so checks stop returning their measures at
     once), and every party that received the record or a measure it grounded is told to
     withdraw its copy within the policy's working days (`withdraw_working_days`), once: of the
-    record if it received it, else of the first ended listing it received."""
+    record if it received it, else of the first ended listing it received. That deadline is
+    stored with the record and with each party's withdrawal, to be counted again."""
     with uow:
         record = uow.records.get(record_id)
         if department is not None and record.department != department:
@@ -476,7 +477,7 @@ def revoke_record(
         at = uow.now()
         today = business_date(at)
         due = add_working_days(today, policy.periods.withdraw_working_days)
-        record.revoke(reason=reason, at=at, withdraw_by=due.day)
+        record.revoke(reason=reason, at=at, withdraw_by=due)
         uow.records.save_status(record)
         outbound.queue_record(uow, policy, record, EventKind.RECORD_REVOKED)
         ended = end_listings_resting_on(uow, policy, record, today=today, actor=actor)
@@ -489,7 +490,7 @@ def revoke_record(
         notices = record_notices(
             key_of(subject), FeedKind.REVOKED, record, ended,
             record_detail=f"{document}: revoked{ending}; {withdraw}",
-            entry_detail=f"ended, the record was revoked; {withdraw}", due_on=due.day,
+            entry_detail=f"ended, the record was revoked; {withdraw}", due_on=due,
         )  # fmt: skip
         notify_many(uow, notices, acknowledgements=policy.acknowledgements, once=True)
         uow.audit.add(

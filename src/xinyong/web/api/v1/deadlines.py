@@ -97,10 +97,10 @@ def watched_deadlines(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[DeadlinePublic]:
     """Every running deadline the platform watches, the earliest due first: double publicity,
-    objection steps, repair steps (withdrawals after revocation and court-list deletions once
-    their deadlines are stored). Each names who must act, the due day, whether it is counted on
-    the official calendar, and how many working days it is overdue. A key bound to a department
-    sees that department's cases only."""
+    objection steps, repair steps, court-list deletions, agencies' acknowledgements and their
+    withdrawals of what a revocation ended. Each names who must act, the due day, whether it is
+    counted on the official calendar, and how many working days it is overdue. A key bound to a
+    department sees that department's cases only."""
     found = deadlines.watched_deadlines(
         uow,
         kinds=kind or (),

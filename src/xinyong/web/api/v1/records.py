@@ -80,6 +80,8 @@ class RecordPublic(BaseModel):
     revoked_at: datetime | None
     revocation_reason: str | None
     withdraw_by: date | None
+    #: False: `withdraw_by` is counted Monday to Friday until the official calendar is out.
+    withdraw_by_official: bool | None
 
     @classmethod
     def from_domain(cls, record: CreditRecord, subject_number: str) -> RecordPublic:
@@ -107,7 +109,8 @@ class RecordPublic(BaseModel):
             updated_at=record.updated_at,
             revoked_at=record.revoked_at,
             revocation_reason=record.revocation_reason,
-            withdraw_by=record.withdraw_by,
+            withdraw_by=record.withdraw_by.day if record.withdraw_by else None,
+            withdraw_by_official=record.withdraw_by.official if record.withdraw_by else None,
         )
 
 
@@ -172,7 +175,8 @@ def revoke_record(
 ) -> RecordPublic:
     """Withdraw a record because the decision behind it was revoked or varied. The listings
     resting on it end at once (checks stop returning their measures), and every party that
-    received it is told to withdraw its copy by the working day in `withdraw_by`."""
+    received it is told to withdraw its copy by the working day in `withdraw_by` (counted again
+    when the official calendar covers it, if `withdraw_by_official` is false)."""
     record, number = records.revoke_record(
         uow, policy, record_id, department=key.department, reason=body.reason, actor=key.actor
     )
