@@ -24,6 +24,7 @@ from xinyong.db.engine import make_engine
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain import calendar
 from xinyong.domain.access import ROLE_SCOPES, Role
+from xinyong.domain.index import subject_key
 from xinyong.domain.policy import Policy
 from xinyong.domain.querylog import QueryEntry
 from xinyong.services import accounts, decided_lists, notice_words, objections
@@ -60,6 +61,18 @@ def file_objection(uow: SqlUnitOfWork, policy: Policy, record_id: int, subject_i
         actor="account:1",
     )
     return objection.id or 0
+
+
+def _given_to(make_uow: UowFactory, number: str, record_id: int, party: str) -> None:
+    """The query log says `party` received the record: a revocation tells it."""
+    key = subject_key(number, organisation=False)
+    uow = make_uow()
+    with uow:
+        uow.queries.add_many(
+            [QueryEntry(uow.now(), key, "query", party, "t", "loan", "authorisation",
+                        f"record@{record_id}")]
+        )  # fmt: skip
+        uow.commit()
 
 
 def get(client: TestClient, path: str, headers: Headers, **params: Any) -> Any:
@@ -104,7 +117,38 @@ def test_the_centre_sees_every_overdue_step_and_a_department_only_its_own(
     ]
     assert get(client, "/api/v1/deadlines", own, overdue="true") == overdue
     assert get(client, "/api/v1/deadlines", other) == []
-    assert get(client, "/api/v1/deadlines", staff, kind=["repair_feedback", "withdrawal"]) == []
+    # A record an agency received, revoked: the agency withdraws its copy by 25 November.
+    given = submit_record(seeded(), policy, penalty_row(), department="BJ-AMR", actor="clerk")
+    _given_to(seeded, given.subject_number, given.record.id, "AGENCY-BAIHANG")
+    revoked = client.post(
+        f"/api/v1/records/{given.record.id}/revocation",
+        json={"reason": "行政复议撤销"},
+        headers=own,
+    )
+    assert revoked.status_code == 200, revoked.text
+    assert (revoked.json()["withdraw_by"], revoked.json()["withdraw_by_official"]) == (
+        "2026-11-25",
+        True,
+    )
+    with seeded() as uow:
+        [item] = uow.feed.after("AGENCY-BAIHANG", 0, limit=10)
+    assert get(client, "/api/v1/deadlines", staff, kind=["repair_feedback", "withdrawal"]) == [
+        {
+            "kind": "withdrawal",
+            "what": f"feed item {item.seq}: the recipient withdraws its copy of what no longer"
+            " stands",
+            "entity_type": "feed_item",
+            "entity_id": item.seq,
+            "subject_id": given.record.subject_id,
+            "department": "AGENCY-BAIHANG",
+            "must_act": "AGENCY-BAIHANG",
+            "due": "2026-11-25",
+            "due_official": True,
+            "overdue": False,
+            "working_days_overdue": 0,
+        }
+    ]
+    assert get(client, "/api/v1/deadlines", own, kind="withdrawal") == []  # not BJ-AMR's step
     wrong = client.get("/api/v1/deadlines", params={"kind": "defence"}, headers=staff)
     assert wrong.status_code == 422
     assert "binds nobody" in wrong.json()["detail"]

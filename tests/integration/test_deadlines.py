@@ -22,14 +22,16 @@ from tests.conftest import BACKENDS, PG_URL, Clock, _drop_postgres, _fresh_postg
 from tests.factories import PUBLIC_URL, agency_key, citizen_id, debtor_row, penalty_row
 from xinyong.db.audit import AuditEventRow
 from xinyong.db.engine import make_engine
+from xinyong.db.feed import FeedWithdrawalRow
 from xinyong.db.migrate import downgrade, upgrade
 from xinyong.db.querylog import CheckFeedbackRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain import calendar
 from xinyong.domain.audit import EventTag
-from xinyong.domain.calendar import Deadline
+from xinyong.domain.calendar import Deadline, business_date
 from xinyong.domain.checks import Feedback
 from xinyong.domain.deadlines import CREDIT_CENTRE, DeadlineKind
+from xinyong.domain.feed import FeedItem
 from xinyong.domain.index import subject_key
 from xinyong.domain.objections import Objection
 from xinyong.domain.policy import Policy
@@ -233,6 +235,35 @@ def test_a_deadline_beyond_the_official_calendar_waits_and_stays_marked(
     assert _audits(seeded, EventTag.DEADLINE_RECOUNTED) == []
 
 
+def _given(make_uow: UowFactory, stored: Stored, *parties: str) -> None:
+    """Each party received the record (the query log says so): a revocation tells it."""
+    key = subject_key(stored.subject_number, organisation=False)
+    uow = make_uow()
+    with uow:
+        uow.queries.add_many(
+            [
+                QueryEntry(uow.now(), key, "query", party, "t", "loan_approval", "authorisation",
+                           f"record@{stored.record.id}")
+                for party in parties
+            ]
+        )  # fmt: skip
+        uow.commit()
+
+
+def _told(make_uow: UowFactory, party: str) -> list[FeedItem]:
+    with make_uow() as uow:
+        return uow.feed.after(party, 0, limit=100)
+
+
+def _withdrawals(make_uow: UowFactory) -> dict[str, tuple[date, bool]]:
+    """Each party's withdrawal as stored (whether the view lists it or not): its day, and
+    whether that day is official."""
+    uow = make_uow()
+    with uow:
+        rows = uow.session.scalars(select(FeedWithdrawalRow))
+        return {r.department_code: (r.withdraw_by, r.withdraw_by_official) for r in rows}
+
+
 def test_the_overdue_view_lists_every_running_step_earliest_first_with_who_must_act(
     seeded: UowFactory, policy: Policy, clock: Clock
 ) -> None:
@@ -248,6 +279,12 @@ def test_the_overdue_view_lists_every_running_step_earliest_first_with_who_must_
     )
     assert held.record.status is RecordStatus.IDENTITY_HOLD
     assert held.record.publish_by == date(2026, 9, 10)
+    clock.at = on(date(2026, 11, 13))  # a Friday
+    revoked = _submit(seeded, policy, subject_id=citizen_id(), decision_date="2026-06-03")
+    _given(seeded, revoked, AGENCY, "BJ-CAAC-NC")
+    # Both withdraw their copy by Wednesday 18 November; the agency acknowledges by then too.
+    revoke_record(seeded(), policy, revoked.record.id, department=None, reason="撤销", actor="c")
+    [item] = _told(seeded, AGENCY)
     clock.at = on(date(2026, 11, 18))
     court = _submit(seeded, policy, department="BJ-HCOURT", decision_date="2026-10-15")
     courts = _object(seeded, policy, court)
@@ -281,6 +318,8 @@ def test_the_overdue_view_lists_every_running_step_earliest_first_with_who_must_
         ("objection_check", objected.id, CREDIT_CENTRE, "BJ-AMR", date(2026, 11, 3), 13),
         ("repair_acceptance", repair.id, "BJ-AMR", "BJ-AMR", date(2026, 11, 5), 11),
         ("repair_feedback", repair.id, "BJ-AMR", "BJ-AMR", date(2026, 11, 16), 4),
+        ("acknowledgement", item.seq, AGENCY, AGENCY, date(2026, 11, 18), 2),
+        ("withdrawal", item.seq, AGENCY, AGENCY, date(2026, 11, 18), 2),
     ]
     # The court's objection is due today: running, not overdue.
     running = view(department=None, overdue=False)
@@ -294,10 +333,15 @@ def test_the_overdue_view_lists_every_running_step_earliest_first_with_who_must_
     )
     assert view(department="BJ-HCOURT", overdue=False) == running[-1:]
     assert view(department="BJ-HCOURT", overdue=True) == []
-    assert view(department=None, overdue=True, kinds=[DeadlineKind.REPAIR_FEEDBACK]) == [
-        overdue[-1]
-    ]
-    assert view(department=None, overdue=True, kinds=[DeadlineKind.WITHDRAWAL]) == []
+    assert view(department=None, overdue=True, kinds=[DeadlineKind.REPAIR_FEEDBACK]) == [overdue[3]]
+    # The agency's withdrawal is late until it acknowledges; the airline's desk, told the same
+    # day, gives no answer: its withdrawal is kept, never shown late.
+    assert view(department=None, overdue=True, kinds=[DeadlineKind.WITHDRAWAL]) == [overdue[-1]]
+    assert _withdrawals(seeded) == {
+        AGENCY: (date(2026, 11, 18), True),
+        "BJ-CAAC-NC": (date(2026, 11, 18), True),
+    }
+    assert view(department="BJ-CAAC-NC", overdue=False) == []
     assert view(department=None, overdue=True, limit=2, offset=1) == overdue[1:3]
 
 
@@ -369,6 +413,78 @@ def test_the_report_shows_every_query_within_retention_and_the_sweep_deletes_old
     }
     assert expiry.sweep(seeded(), policy, actor="sweep").queries_deleted == 0
     assert len(_audits(seeded, EventTag.QUERIES_DELETED)) == 1
+
+
+def test_a_revocations_withdrawal_counted_monday_to_friday_is_counted_again_for_every_copy(
+    seeded: UowFactory, policy: Policy, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Revoked on the eve of the National Day week while 2026 is not out yet: the withdrawal
+    day is counted Monday to Friday on the record and for each party told; the recount moves
+    every one to the official day, tells the person once and each party of its own."""
+    monkeypatch.setattr(calendar, "official_years", lambda: BEFORE_2026)  # 2026 "not out yet"
+    clock.at = on(date(2026, 9, 30))
+    stored = _submit(seeded, policy, subject_id=citizen_id(), decision_date="2026-06-01")
+    _given(seeded, stored, AGENCY, "BJ-CAAC-NC")
+    record, _ = revoke_record(
+        seeded(), policy, stored.record.id, department=None, reason="复议撤销", actor="c"
+    )
+    assert record.withdraw_by == Deadline(date(2026, 10, 5), False)
+    assert (record.withdraw_by.start, record.withdraw_by.working_days) == (date(2026, 9, 30), 3)
+    [item] = _told(seeded, AGENCY)
+    [desk] = _told(seeded, "BJ-CAAC-NC")
+
+    def withdrawals(**kw: Any) -> list[tuple[int, str, Deadline, int]]:
+        found = deadlines.watched_deadlines(seeded(), kinds=[DeadlineKind.WITHDRAWAL], **kw)
+        today = business_date(clock())
+        return [(w.entity_id, w.must_act, w.due, w.working_days_overdue(today)) for w in found]
+
+    assert withdrawals(department=None, overdue=False) == [
+        (item.seq, AGENCY, Deadline(date(2026, 10, 5), False), 0)
+    ]
+    assert _withdrawals(seeded) == {
+        AGENCY: (date(2026, 10, 5), False),
+        "BJ-CAAC-NC": (date(2026, 10, 5), False),
+    }
+
+    monkeypatch.setattr(calendar, "official_years", lambda: COVERED)
+    summary = deadlines.recount_deadlines(seeded(), actor="sweep")
+
+    # The record's withdrawal and publish-by days, each party's withdrawal, the agency's
+    # acknowledgement; all but the publish-by day move to Saturday 10 October, a make-up day.
+    assert (summary.recounted, summary.moved) == (5, 4)
+    with seeded() as uow:
+        again = uow.records.get(stored.record.id).withdraw_by
+    assert again == Deadline(date(2026, 10, 10), True)
+    assert _withdrawals(seeded) == {
+        AGENCY: (date(2026, 10, 10), True),
+        "BJ-CAAC-NC": (date(2026, 10, 10), True),
+    }
+    told = deadlines.notices_of(seeded(), stored.record.subject_id)
+    assert sorted((n.entity_type, n.entity_id, n.data and n.data["deadline"]) for n in told) == [
+        ("feed_item", item.seq, "acknowledgement"),
+        ("record", stored.record.id, "withdrawal"),
+    ]
+    moved = "withdrawal: moved from 2026-10-05 to 2026-10-10"
+    [news] = [i for i in _told(seeded, "BJ-CAAC-NC") if i.kind.value == "deadline_moved"]
+    assert (news.entity_type, news.entity_id) == ("feed_item", desk.seq)
+    assert news.detail.startswith(moved)
+    assert [
+        (i.entity_id, i.detail.startswith(moved))
+        for i in _told(seeded, AGENCY)
+        if i.kind.value == "deadline_moved"
+    ] == [(item.seq, False), (item.seq, True)]  # its acknowledgement, then its withdrawal
+    audited = _audits(seeded, EventTag.DEADLINE_RECOUNTED)
+    assert sorted(
+        (a.entity_type, a.data["to"]) for a in audited if a.data["kind"] == "withdrawal"
+    ) == [("feed_item", "2026-10-10"), ("feed_item", "2026-10-10"), ("record", "2026-10-10")]
+
+    clock.at = on(date(2026, 10, 12))  # Monday: one working day late
+    late = [(item.seq, AGENCY, Deadline(date(2026, 10, 10), True), 1)]
+    assert withdrawals(department=None, overdue=True) == late
+    assert withdrawals(department=AGENCY, overdue=True) == late
+    feed.acknowledge(seeded(), agency=AGENCY, seq=item.seq or 0, actor="key:baihang")
+    assert withdrawals(department=None, overdue=False) == []
+    assert deadlines.recount_deadlines(seeded(), actor="sweep") == RecountSummary()
 
 
 # The migration's backfill

@@ -40,6 +40,7 @@ from xinyong.db.exchange_states import SqlSubjectStates
 from xinyong.db.records import CreditRecordRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.audit import EventTag
+from xinyong.domain.deadlines import DeadlineKind
 from xinyong.domain.envelopes import NodeKeys, RefusalReason, peek
 from xinyong.domain.exchange import (
     Entitlement,
@@ -57,6 +58,7 @@ from xinyong.domain.records import RecordStatus, document_key
 from xinyong.services import (
     agencies,
     authorisations,
+    deadlines,
     decided_lists,
     departments,
     exchange,
@@ -488,6 +490,15 @@ def test_a_peers_correction_and_revocation_tell_the_agency_that_received_the_cop
         (AGENCY, subject_id),
         (AGENCY, subject_id),
     ]
+    # Revoked here as there: the agency withdraws its copy by the day the copy keeps, watched.
+    with cn() as u:
+        by = u.records.get(copy).withdraw_by
+    assert by is not None
+    assert told[1].detail.endswith(f"withdraw every copy by {by.day.isoformat()}")
+    [watched] = deadlines.watched_deadlines(
+        cn(), kinds=[DeadlineKind.WITHDRAWAL], department=None, overdue=False
+    )
+    assert (watched.entity_id, watched.must_act, watched.due) == (told[1].seq, AGENCY, by)
 
     # A copy held at its origin for an identity review, then released there: told here too.
     held = submit_record(bj(), policy, penalty_row(), department="BJ-AMR", actor="amr")

@@ -33,11 +33,14 @@ from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.audit import EventTag
 from xinyong.domain.batches import BatchSource
 from xinyong.domain.calendar import Deadline
+from xinyong.domain.deadlines import DeadlineKind
 from xinyong.domain.errors import Conflict, Invalid, NotAllowed, NotFound, OutsideMandate
+from xinyong.domain.index import subject_key
 from xinyong.domain.list_proposals import AlreadyOnList
 from xinyong.domain.lists import EntryState, IllegalTransition, ListEntry, MinorNeverListed
 from xinyong.domain.policy import Policy
-from xinyong.services import decided_lists, expiry, list_proposals, lists
+from xinyong.domain.querylog import QueryEntry
+from xinyong.services import deadlines, decided_lists, expiry, list_proposals, lists
 from xinyong.services.batches import ingest_batch
 from xinyong.services.checks import Checker, run_check
 from xinyong.services.identity_reviews import resolve_identity_review
@@ -55,6 +58,8 @@ NOTICE_DAY = date(2026, 9, 28)
 DEADLINE = date(2026, 10, 10)  # the make-up working Saturday after National Day
 
 NEXT_WORKING_DAY = date(2026, 10, 12)  # Sunday 11 October is a rest day
+
+AGENCY = "AGENCY-BAIHANG"
 
 
 def on(day: date) -> datetime:
@@ -807,6 +812,11 @@ def test_a_record_varied_below_the_lists_floor_ends_the_listing_resting_on_it(
     )
     assert "M-NO-COMMITMENT-ROUTE" in {h.measure.code for h in before.hits}
     changes = _count(seeded, ChangeRow)
+    with seeded() as uow:  # an agency received the listing
+        key = subject_key(number, organisation=False)
+        given = QueryEntry(uow.now(), key, "query", AGENCY, "t", "loan", "a", f"entry@{entry_id}")
+        uow.queries.add_many([given])
+        uow.commit()
 
     _vary(seeded, policy, row, path, fine_amount="5000")  # general severity now
 
@@ -819,6 +829,21 @@ def test_a_record_varied_below_the_lists_floor_ends_the_listing_resting_on_it(
     assert entry.exited_on == NEXT_WORKING_DAY
     assert _count(seeded, ChangeRow) > changes
     assert _trail(seeded, entry_id)[-1] == (EventTag.LISTING_BASIS_LOST.value, "clerk-3")
+    # The agency withdraws its copy within three working days, and is watched until it says so.
+    with seeded() as uow:
+        [told] = uow.feed.after(AGENCY, 0, limit=10)
+    assert (told.kind.value, told.entity_type, told.entity_id) == (
+        "revoked",
+        "list_entry",
+        entry_id,
+    )
+    assert told.detail.endswith("withdraw every copy by 2026-10-15")
+    watched = deadlines.watched_deadlines(
+        seeded(), kinds=[DeadlineKind.WITHDRAWAL], department=None, overdue=False
+    )
+    assert [(w.entity_id, w.must_act, w.due) for w in watched] == [
+        (told.seq, AGENCY, Deadline(date(2026, 10, 15), True))
+    ]
 
 
 def test_a_variation_that_still_grounds_the_listing_changes_nothing(
