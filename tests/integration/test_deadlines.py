@@ -447,7 +447,7 @@ def test_a_revocations_withdrawal_counted_monday_to_friday_is_counted_again_for_
     }
 
     monkeypatch.setattr(calendar, "official_years", lambda: COVERED)
-    summary = deadlines.recount_deadlines(seeded(), actor="sweep")
+    summary = deadlines.recount_deadlines(seeded(), policy, actor="sweep")
 
     # The record's withdrawal and publish-by days, each party's withdrawal, the agency's
     # acknowledgement; all but the publish-by day move to Saturday 10 October, a make-up day.
@@ -484,7 +484,7 @@ def test_a_revocations_withdrawal_counted_monday_to_friday_is_counted_again_for_
     assert withdrawals(department=AGENCY, overdue=True) == late
     feed.acknowledge(seeded(), agency=AGENCY, seq=item.seq or 0, actor="key:baihang")
     assert withdrawals(department=None, overdue=False) == []
-    assert deadlines.recount_deadlines(seeded(), actor="sweep") == RecountSummary()
+    assert deadlines.recount_deadlines(seeded(), policy, actor="sweep") == RecountSummary()
 
 
 # The migration's backfill
