@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from tests.factories import citizen_id
+from tests.factories import citizen_id, penalty_row
 from tests.fakes import FakeUnitOfWork
-from tests.unit.helpers import authorised_query, on, party, submitted
+from tests.unit.helpers import authorised_query, court_listing, on, party, submitted
 from xinyong.domain.audit import EventTag
 from xinyong.domain.authorisations import AuthorisationRules
 from xinyong.domain.errors import CatalogError, Conflict, Invalid, NotAllowed, NotFound
@@ -141,6 +141,45 @@ def test_an_authorisation_opens_only_its_own_scope_and_purpose_for_its_own_party
             scope="lists",
         )
     assert uow.committed.queries[max(uow.committed.queries)].kind == QueryKind.AGENCY_REFUSED
+
+
+@pytest.mark.parametrize(
+    ("scope", "gets_records", "gets_listings"),
+    [("records", True, False), ("lists", False, True), ("report", True, True)],
+)
+def test_an_agency_receives_only_what_the_scope_the_person_authorised_covers(
+    uow: FakeUnitOfWork, policy: Policy, scope: str, gets_records: bool, gets_listings: bool
+) -> None:
+    # the person has a court listing (on the court's record) and a fine of their own
+    court, entry = court_listing(uow, policy)
+    same_person = {"subject_id": court.subject_number, "subject_name": "李建国"}
+    fine = submitted(uow, policy, penalty_row(**same_person))
+    assert (fine.record.subject_id, fine.held_for_review) == (court.record.subject_id, False)
+    grant_authorisation(
+        uow,
+        policy,
+        subject_id=court.record.subject_id,
+        grantee=AGENCY,
+        purpose="loan_approval",
+        scope=scope,
+        expires_on=date(2026, 12, 31),
+        actor="account:1",
+    )
+    answer = agency_query(
+        uow,
+        policy,
+        caller=party(uow, AGENCY),
+        number=court.subject_number,
+        purpose="loan_approval",
+        scope=scope,
+    )
+    records = {court.record.id, fine.record.id} if gets_records else set()
+    assert {r.id for r in answer.records} == records
+    assert [e.id for e in answer.entries] == ([entry.id] if gets_listings else [])
+    # and the query log says what was returned: nothing outside the scope
+    returned = uow.committed.queries[answer.query_id].returned
+    assert (f"record@{fine.record.id}" in returned) is gets_records
+    assert (f"entry@{entry.id}" in returned) is gets_listings
 
 
 def test_a_grant_to_an_unknown_party_is_not_found_and_a_revocation_happens_once(
