@@ -66,7 +66,7 @@ from xinyong.domain.tipoffs import TipOff
 from xinyong.services.court_candidates import CandidateStatus, ReviewCandidate
 from xinyong.services.evidence import CaseType
 from xinyong.services.feed import key_of
-from xinyong.services.records import Expired, NewRecord, StoredState
+from xinyong.services.records import STOPPED, Expired, NewRecord, StoredState
 from xinyong.services.statistics import Due, FeedbackCount, MonthCount
 
 
@@ -435,11 +435,17 @@ class FakeRecordRepository(_Repository):
                 old.subject_id,
             )
         )
-        # Everything a submission carries is replaced; a revocation and the objection mark stay.
+        # Everything a submission carries is replaced; a revocation and the objection mark stay,
+        # and a record out of display for good keeps its retention end unless it comes nearer.
         self.store.originals[record_id] = dict(record.submission.original)
         self.store.source_rows[record_id] = record.submission.row
+        new = _record_of(record_id, record, at)
+        ends, kept = new.retention_ends, old.retention_ends
+        if old.status in STOPPED and kept and (not ends or ends > kept):
+            ends = kept
         self.store.records[record_id] = replace(
-            _record_of(record_id, record, at),
+            new,
+            retention_ends=ends,
             revoked_at=old.revoked_at,
             revocation_reason=old.revocation_reason,
             under_objection=old.under_objection,
@@ -545,12 +551,18 @@ class FakeRecordRepository(_Repository):
             moved.append(Expired(record.id, record.subject_id, record.display_ends))
         return moved
 
-    def delete_past_retention(self, day: date) -> list[tuple[int, int]]:
+    def delete_past_retention(
+        self, day: date, *, stopped_before: Mapping[datetime, Collection[str]]
+    ) -> list[tuple[int, int]]:
         store = self.store
+        cut_of = {item: cut for cut, items in stopped_before.items() for item in items}
         gone = [
             (r.id, r.subject_id)
             for _, r in sorted(store.records.items())
-            if r.retention_ends is not None and r.retention_ends <= day
+            if (r.retention_ends is not None and r.retention_ends <= day)
+            or (
+                r.status in STOPPED and r.item_code in cut_of and r.updated_at < cut_of[r.item_code]
+            )
         ]
         ids = {record_id for record_id, _ in gone}
         # Cases and listings keep their own files; they lose the link to the deleted record.

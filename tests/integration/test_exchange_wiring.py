@@ -62,6 +62,7 @@ from xinyong.services import (
     decided_lists,
     departments,
     exchange,
+    objections,
     repairs,
 )
 from xinyong.services.authorisations import LiveAuthorisations
@@ -69,7 +70,12 @@ from xinyong.services.exchange import Outcome, Peer
 from xinyong.services.inbound import make_apply
 from xinyong.services.outbound import record_entity, requeue_subjects
 from xinyong.services.reconciliation import answer_digest, answer_resend, reconcile_and_repair
-from xinyong.services.records import resolve_identity_review, revoke_record, submit_record
+from xinyong.services.records import (
+    Stored,
+    resolve_identity_review,
+    revoke_record,
+    submit_record,
+)
 from xinyong.services.subjects import list_identity_reviews
 
 Platform = Callable[[], SqlUnitOfWork]
@@ -573,6 +579,62 @@ def test_a_copy_held_at_its_origin_ends_the_listings_on_it_as_a_hold_here_would(
         again = u.entries.get(copy.id or 0, policy.list_types)
     assert again.state in (EntryState.DECIDED, EntryState.PUBLISHED)
     assert again.exit_ground is None
+
+
+def _stop_at_origin(bj: Platform, policy: Policy, how: str, stored: Stored) -> None:
+    """Repair the record, stop its display on an objection, or revoke it, at its origin."""
+    record_id, subject_id = stored.record.id, stored.record.subject_id
+    if how == "revoked":
+        revoke_record(bj(), policy, record_id, department=None, reason="复议撤销", actor="c")
+    elif how == "repaired":
+        repair = repairs.apply_for_repair(
+            bj(), policy, subject_id=subject_id, record_id=record_id, obligations_performed=True,
+            commitment="本人承诺已缴清罚款并停止违法行为，今后诚信守法经营，如有违反愿承担相应责任。",
+            actor="account:1",
+        )  # fmt: skip
+        repairs.decide_repair(
+            bj(), policy, repair.id or 0, repaired=True, reasons="已缴清", department="BJ-AMR",
+            actor="amr",
+        )  # fmt: skip
+    else:
+        case = objections.file_objection(
+            bj(), policy, subject_id=subject_id, record_id=record_id, entry_id=None,
+            ground="error_or_omission", reasons="记载有误", evidence=(), actor="account:1",
+        )  # fmt: skip
+        objections.forward_objection(bj(), policy, case.id or 0, department=None, actor="c")
+        objections.decide_objection(
+            bj(), policy, case.id or 0, outcome="stop_display", reasons="经核查停止公示",
+            department="BJ-AMR", actor="amr",
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("how", "status"),
+    [
+        ("repaired", RecordStatus.REPAIRED),
+        ("stopped", RecordStatus.CORRECTED),
+        ("revoked", RecordStatus.REVOKED),
+    ],
+)
+def test_a_copy_its_origin_takes_out_of_display_is_archived_here_from_that_day(
+    receiving: tuple[Platform, Platform],
+    policy: Policy,
+    clock: Clock,
+    how: str,
+    status: RecordStatus,
+) -> None:
+    bj, cn = receiving
+    broker = FakeBroker()
+    # a serious fine: shown until 3 November 2028, kept until 3 November 2033 had it been shown
+    row = penalty_row(fine_amount="80000", decision_date="2025-11-03")
+    stored = submit_record(bj(), policy, row, department="BJ-AMR", actor="amr")
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    clock.at = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    _stop_at_origin(bj, policy, how, stored)
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] >= 1
+    with cn() as u:
+        [copy] = u.records.of_subject(u.subjects.get_by_number(stored.subject_number).id or 0)
+    assert (copy.status, copy.retention_ends) == (status, date(2031, 12, 1))
 
 
 def agency_received(cn: Platform, policy: Policy, number: str) -> tuple[int, int]:

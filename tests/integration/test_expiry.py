@@ -10,13 +10,14 @@ from __future__ import annotations
 import threading
 import time as pytime
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, text, update
 
 from tests.conftest import Clock
 from tests.factories import PUBLIC_URL, agency_key, citizen_id, debtor_row, penalty_row
+from xinyong.db.records import CreditRecordRow
 from xinyong.db.unit_of_work import SqlUnitOfWork
 from xinyong.domain.audit import EventTag
 from xinyong.domain.errors import Invalid
@@ -24,14 +25,17 @@ from xinyong.domain.feed import FeedItem
 from xinyong.domain.keys import ApiKey
 from xinyong.domain.lists import EntryState, ListEntry
 from xinyong.domain.policy import Policy, load_policy
-from xinyong.domain.records import RecordStatus
+from xinyong.domain.records import CreditRecord, Outcome, RecordStatus
 from xinyong.services import (
     authorisations,
     decided_lists,
     expiry,
     feed,
     list_proposals,
+    objections,
     publication,
+    records,
+    repairs,
 )
 from xinyong.services.authorisations import NotAuthorised
 from xinyong.services.checks import Checker, run_check
@@ -325,9 +329,7 @@ def test_a_display_held_while_the_sweep_waits_for_the_record_keeps_it_shown(
     unaudited. The concurrent change wins. (PostgreSQL: SQLite has a single writer.)"""
     if engine.dialect.name != "postgresql":
         pytest.skip("row locks and concurrent writers: PostgreSQL")
-    from sqlalchemy import func, select, update
-
-    from xinyong.db.records import CreditRecordRow
+    from sqlalchemy import func, select
 
     clock.at = on(SUBMITTED)
     held, other = (
@@ -367,3 +369,96 @@ def test_a_display_held_while_the_sweep_waits_for_the_record_keeps_it_shown(
         assert uow.records.get(held.record.id).status is RecordStatus.ACTIVE
         assert uow.records.get(other.record.id).status is RecordStatus.EXPIRED
     assert _audits(seeded, EventTag.RECORD_EXPIRED) == 1
+
+
+# A record whose display stops early is archived from that day, its archive years at most.
+
+COMMITMENT = "本人承诺已缴清罚款并停止违法行为，今后诚信守法经营，如有违反愿承担相应责任。"
+#: A serious fine decided on 3 November 2025: shown until 3 November 2028 (kept until
+#: 3 November 2033 had it been shown to its end), repairable from 3 November 2026.
+SERIOUS = {"fine_amount": "80000", "decision_date": "2025-11-03"}
+STOPPED_ON = date(2026, 12, 1)
+ARCHIVE_ENDS = date(2031, 12, 1)  # five years after the stop
+
+
+def _repair(make_uow: UowFactory, policy: Policy, stored: Stored) -> None:
+    repair = repairs.apply_for_repair(
+        make_uow(), policy, subject_id=stored.record.subject_id, record_id=stored.record.id,
+        obligations_performed=True, commitment=COMMITMENT, actor="account:1",
+    )  # fmt: skip
+    repairs.decide_repair(
+        make_uow(), policy, repair.id or 0, repaired=True, reasons="准予修复",
+        department="BJ-AMR", actor="amr",
+    )  # fmt: skip
+
+
+def _stop(make_uow: UowFactory, policy: Policy, stored: Stored) -> None:
+    objection = objections.file_objection(
+        make_uow(), policy, subject_id=stored.record.subject_id, record_id=stored.record.id,
+        entry_id=None, ground="error_or_omission", reasons="记载有误", evidence=(),
+        actor="account:1",
+    )  # fmt: skip
+    objections.forward_objection(
+        make_uow(), policy, objection.id or 0, department=None, actor="centre"
+    )
+    objections.decide_objection(
+        make_uow(), policy, objection.id or 0, outcome="stop_display", reasons="经核查停止公示",
+        department="BJ-AMR", actor="amr",
+    )  # fmt: skip
+
+
+def _revoke(make_uow: UowFactory, policy: Policy, stored: Stored) -> None:
+    records.revoke_record(
+        make_uow(), policy, stored.record.id, department="BJ-AMR", reason="复议撤销", actor="amr"
+    )
+
+
+STOPS = {
+    "repaired": (_repair, RecordStatus.REPAIRED),
+    "stopped by an objection": (_stop, RecordStatus.CORRECTED),
+    "revoked": (_revoke, RecordStatus.REVOKED),
+}
+
+
+def _record(make_uow: UowFactory, record_id: int) -> CreditRecord:
+    uow = make_uow()
+    with uow:
+        return uow.records.get(record_id)
+
+
+@pytest.mark.parametrize("how", STOPS)
+def test_a_record_out_of_display_early_is_deleted_its_archive_years_after_the_stop(
+    seeded: UowFactory, policy: Policy, clock: Clock, engine: Engine, how: str
+) -> None:
+    stop, status = STOPS[how]
+    clock.at = on(SUBMITTED)
+    row = penalty_row(**SERIOUS)
+    stored, kept = (_submit(seeded, policy, r, "BJ-AMR") for r in (row, penalty_row(**SERIOUS)))
+    assert stored.record.retention_ends == date(2033, 11, 3)
+    clock.at = on(STOPPED_ON)
+    stop(seeded, policy, stored)
+    stop(seeded, policy, kept)
+    record = _record(seeded, stored.record.id)
+    assert (record.status, record.retention_ends) == (status, ARCHIVE_ENDS)
+    # The department sends the document again with a changed detail: the periods are counted
+    # again, and the record stays out of display and in the archive no longer than it was.
+    again = _submit(seeded, policy, {**row, "violation": "销售超过保质期的食品（更正）"}, "BJ-AMR")
+    assert again.outcome is Outcome.UPDATED
+    record = _record(seeded, stored.record.id)
+    assert (record.status, record.retention_ends) == (status, ARCHIVE_ENDS)
+    # As a record stopped before stops set its retention end: counted from the display end.
+    with engine.begin() as conn:
+        conn.execute(
+            update(CreditRecordRow)
+            .where(CreditRecordRow.id == kept.record.id)
+            .values(retention_ends=date(2033, 11, 3))
+        )
+
+    clock.at = on(ARCHIVE_ENDS - timedelta(days=1))
+    assert expiry.sweep(seeded(), policy, actor="sweep").deleted == 0
+    clock.at = on(ARCHIVE_ENDS)
+    assert expiry.sweep(seeded(), policy, actor="sweep").deleted == 2
+    uow = seeded()
+    with uow:
+        assert uow.records.count() == 0
+    assert _audits(seeded, EventTag.RECORD_DELETED) == 2

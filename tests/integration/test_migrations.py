@@ -719,9 +719,9 @@ def test_revisions_that_moved_with_their_record_go_back_to_the_person_they_were_
 BEFORE_STOPS_CORRECTED = "e8b2d5a7c314"  # stop_display had moved records to `expired`
 
 
-def _stop_as_before_the_fix(self: CreditRecord, *, at: datetime) -> None:
+def _stop_as_before_the_fix(self: CreditRecord, *, at: datetime, archive_years: int) -> None:
     """`CreditRecord.stop_display` as it was before displays stopped on objection were
-    `corrected`: the record went to `expired`."""
+    `corrected`: the record went to `expired` (its retention end untouched)."""
     self._move(RecordStatus.ACTIVE, RecordStatus.EXPIRED, at, "stop its display")
 
 

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from xinyong.domain.catalog import CatalogItem, Severity
 from xinyong.domain.errors import CatalogError
-from xinyong.domain.periods import PeriodPolicy, assess, held_display
+from xinyong.domain.periods import (
+    PeriodPolicy,
+    archive_years,
+    archived_until,
+    assess,
+    held_display,
+    left_display_by,
+)
 from xinyong.domain.policy import Policy
 from xinyong.policy import PACKAGED, read_toml
 
@@ -112,6 +119,37 @@ def test_retention_is_capped_by_the_archive_rule(policy: Policy) -> None:
 
     assert policy.periods.max_retention_years == 5
     assert result.retention_ends == date(2032, 4, 1)
+
+
+def test_a_record_out_of_display_early_is_archived_its_years_from_that_day(
+    policy: Policy,
+) -> None:
+    fine = item(policy, "ADM-PEN-01")
+    assert archive_years(fine, policy.periods) == 5
+    assert archive_years(dataclasses.replace(fine, retention_years=3), policy.periods) == 3
+    assert archive_years(dataclasses.replace(fine, retention_years=10), policy.periods) == 5
+    assert archive_years(None, policy.periods) == 5  # an item no longer in the catalog: the cap
+    capped = dataclasses.replace(policy.periods, max_retention_years=2)
+    assert archive_years(fine, capped) == 2
+
+    # repaired on 1 December 2026, shown until 2028 had it not been: kept until 2031
+    assert archived_until(date(2033, 11, 3), date(2026, 12, 1), 5) == date(2031, 12, 1)
+    # never later than the end it had (it stopped after its display had ended)
+    assert archived_until(date(2032, 9, 1), date(2030, 1, 4), 5) == date(2032, 9, 1)
+    # an open-ended record stopped is archived its years too
+    assert archived_until(None, date(2026, 12, 1), 3) == date(2029, 12, 1)
+
+
+@pytest.mark.parametrize("today", [date(2031, 12, 1), date(2033, 2, 28), date(2033, 3, 1)])
+@pytest.mark.parametrize("years", [3, 5])
+def test_the_last_stop_day_whose_archive_ended_agrees_with_the_archive_end(
+    today: date, years: int
+) -> None:
+    last = left_display_by(today, years)
+    for offset in range(-3, 4):  # across the boundary, 29 February included
+        day = last + timedelta(days=offset)
+        assert (archived_until(None, day, years) <= today) is (day <= last), day
+    assert left_display_by(date(2033, 2, 28), 5) == date(2028, 2, 29)
 
 
 def test_public_penalty_is_published_within_seven_working_days(policy: Policy) -> None:

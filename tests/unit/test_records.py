@@ -3,6 +3,7 @@ named), and the record use cases over the fakes."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
@@ -429,7 +430,7 @@ def test_a_record_is_shown_only_while_active_and_before_its_display_ends() -> No
     )
     assert record.is_displayable_on(date(2027, 1, 4))
     assert not record.is_displayable_on(date(2027, 1, 5))  # display_ends is the first day not shown
-    record.revoke(reason="复议撤销", at=at)
+    record.revoke(reason="复议撤销", at=at, archive_years=5)
     assert not record.is_displayable_on(date(2026, 6, 1))
 
 
@@ -613,11 +614,15 @@ Move = Callable[[CreditRecord], None]
 MOVES: dict[str, tuple[Move, RecordStatus, RecordStatus]] = {
     "expire": (lambda r: r.expire(at=AT), RecordStatus.ACTIVE, RecordStatus.EXPIRED),
     "stop_display": (
-        lambda r: r.stop_display(at=AT),
+        lambda r: r.stop_display(at=AT, archive_years=5),
         RecordStatus.ACTIVE,
         RecordStatus.CORRECTED,
     ),
-    "repair": (lambda r: r.repair(at=AT), RecordStatus.ACTIVE, RecordStatus.REPAIRED),
+    "repair": (
+        lambda r: r.repair(at=AT, archive_years=5),
+        RecordStatus.ACTIVE,
+        RecordStatus.REPAIRED,
+    ),
     "release": (lambda r: r.release(at=AT), RecordStatus.IDENTITY_HOLD, RecordStatus.ACTIVE),
 }
 
@@ -644,10 +649,38 @@ def test_every_other_state_refuses_the_transition(name: str, status: RecordStatu
 @pytest.mark.parametrize("status", [s for s in RecordStatus if s is not RecordStatus.REVOKED])
 def test_a_record_can_be_revoked_from_any_state_but_once(status: RecordStatus) -> None:
     r = record(status)
-    r.revoke(reason="复议撤销", at=AT)
+    r.revoke(reason="复议撤销", at=AT, archive_years=5)
     assert (r.status, r.revoked_at, r.revocation_reason) == (RecordStatus.REVOKED, AT, "复议撤销")
     with pytest.raises(RecordAlreadyRevoked):
-        r.revoke(reason="again", at=AT)
+        r.revoke(reason="again", at=AT, archive_years=5)
+
+
+STOPS: dict[str, Callable[[CreditRecord, int], None]] = {
+    "stop_display": lambda r, years: r.stop_display(at=AT, archive_years=years),
+    "repair": lambda r, years: r.repair(at=AT, archive_years=years),
+    "revoke": lambda r, years: r.revoke(reason="复议撤销", at=AT, archive_years=years),
+}
+
+
+@pytest.mark.parametrize("stop", STOPS)
+def test_a_record_out_of_display_early_is_archived_from_that_day_at_most_its_years(
+    stop: str,
+) -> None:
+    r = record(RecordStatus.ACTIVE)  # shown until 1 September 2027, kept until 2031
+    STOPS[stop](r, 3)
+    assert (r.retention_ends, r.updated_at) == (date(2029, 11, 20), AT)  # 3 years from today
+    r = record(RecordStatus.ACTIVE)
+    STOPS[stop](r, 5)
+    assert r.retention_ends == date(2031, 9, 1)  # never later than the end it had
+    r = dataclasses.replace(record(RecordStatus.ACTIVE), display_ends=None, retention_ends=None)
+    STOPS[stop](r, 5)
+    assert r.retention_ends == date(2031, 11, 20)  # an open-ended record is archived too
+
+
+def test_an_expiry_keeps_the_end_counted_from_the_display_end() -> None:
+    r = record(RecordStatus.ACTIVE)
+    r.expire(at=AT)
+    assert r.retention_ends == date(2031, 9, 1)
 
 
 def test_the_objection_mark_is_orthogonal_to_the_status() -> None:
@@ -655,6 +688,6 @@ def test_the_objection_mark_is_orthogonal_to_the_status() -> None:
     r.mark_objection(True)
     assert r.under_objection
     assert r.is_displayable_on(date(2026, 12, 1))
-    r.repair(at=AT)
+    r.repair(at=AT, archive_years=5)
     assert r.under_objection
     assert r.status is RecordStatus.REPAIRED

@@ -26,7 +26,7 @@ from xinyong.db.base import copy_in, table_of
 from xinyong.db.records import CreditRecordRow, record_values
 from xinyong.db.types import UTCDateTime
 from xinyong.domain.records import RecordStatus, Submission
-from xinyong.services.records import NewRecord
+from xinyong.services.records import STOPPED, NewRecord
 
 STAGE = "record_stage"
 
@@ -61,9 +61,18 @@ _REVISIONS = text(
     f" FROM credit_records c JOIN {STAGE} s ON s.id = c.id AND s.subject_id = c.subject_id"
     " ORDER BY s.source_row"
 ).bindparams(bindparam("at", type_=UTCDateTime()))
+#: A record out of display for good keeps the retention end it was given when it stopped: a
+#: resubmission of its document may bring that nearer, never push it back.
+_STOPPED = ", ".join(f"'{s.value}'" for s in STOPPED)
+_OVERWRITE = {
+    "retention_ends": f"CASE WHEN credit_records.status IN ({_STOPPED})"
+    " AND credit_records.retention_ends IS NOT NULL"
+    " AND (s.retention_ends IS NULL OR s.retention_ends > credit_records.retention_ends)"
+    " THEN credit_records.retention_ends ELSE s.retention_ends END"
+}
 _UPDATE = text(
     "UPDATE credit_records SET "  # noqa: S608 - constant columns
-    + ", ".join(f"{name} = s.{name}" for name in _COLUMNS)
+    + ", ".join(f"{name} = {_OVERWRITE.get(name, f's.{name}')}" for name in _COLUMNS)
     + f" FROM {STAGE} s WHERE credit_records.id = s.id"
     " AND credit_records.subject_id = s.subject_id"
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -50,7 +50,7 @@ from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import NotFound
 from xinyong.domain.records import CreditRecord, RecordStatus, Submission
 from xinyong.domain.subjects import Subject
-from xinyong.services.records import Expired, NewRecord, StoredState
+from xinyong.services.records import STOPPED, Expired, NewRecord, StoredState
 
 
 class CreditRecordRow(Base):
@@ -489,13 +489,13 @@ class SqlRecordRepository:
         )
         return sorted((Expired(int(r[0]), int(r[1]), r[2]) for r in rows), key=lambda e: e.id)
 
-    def delete_past_retention(self, day: date) -> list[tuple[int, int]]:
-        """Delete records (and their revisions) whose retention ended; return (id, subject)."""
-        rows = self.session.execute(
-            select(CreditRecordRow.id, CreditRecordRow.subject_id).where(
-                CreditRecordRow.retention_ends <= day
-            )
-        ).all()
+    def delete_past_retention(
+        self, day: date, *, stopped_before: Mapping[datetime, Collection[str]]
+    ) -> list[tuple[int, int]]:
+        row, stopped = CreditRecordRow, [s.value for s in STOPPED]
+        cut = [and_(row.item_code.in_(i), row.updated_at < c) for c, i in stopped_before.items()]
+        past = or_(row.retention_ends <= day, and_(row.status.in_(stopped), or_(false(), *cut)))
+        rows = self.session.execute(select(row.id, row.subject_id).where(past)).all()
         ids = [int(r[0]) for r in rows]
         # Cases and listings keep their own files; they lose the link to the deleted record.
         for part in in_chunks(ids):

@@ -169,3 +169,28 @@ def held_display(
         return own.display_ends, own.retention_ends
     years = min(item.retention_years, policy.max_retention_years)
     return ends, add_months(ends, 12 * years)
+
+
+def archive_years(item: CatalogItem | None, policy: PeriodPolicy) -> int:
+    """The years a record of `item` stays in the archive once out of display: its item's
+    retention years, at most the cap (`[archive] max_retention_years`; the cap alone for an item
+    the catalog no longer holds)."""
+    cap = policy.max_retention_years
+    return cap if item is None else min(item.retention_years, cap)
+
+
+def archived_until(retention_ends: date | None, left_display: date, years: int) -> date:
+    """The retention end of a record whose display stopped early on `left_display` (repaired,
+    stopped by an objection, revoked): `years` from that day, never later than the end it had
+    (docs/domain.md §6: archived at most so long after display ends, then deleted)."""
+    ends = add_months(left_display, 12 * years)
+    return ends if retention_ends is None else min(retention_ends, ends)
+
+
+def left_display_by(today: date, years: int) -> date:
+    """The last day a record may have left display and be past its `years` in the archive on
+    `today` (`archived_until` of that day is `today` or earlier; of the next day, later)."""
+    day = add_months(today, -12 * years)
+    while add_months(day + timedelta(days=1), 12 * years) <= today:
+        day += timedelta(days=1)
+    return day

@@ -18,7 +18,7 @@ from xinyong.domain.feed import AcknowledgementRules
 from xinyong.domain.lists import ListType, read_list_types
 from xinyong.domain.measures import Registry, read_registry
 from xinyong.domain.objections import ObjectionRules
-from xinyong.domain.periods import PeriodPolicy
+from xinyong.domain.periods import PeriodPolicy, archive_years
 from xinyong.domain.querylog import QueryLogRules
 from xinyong.domain.rates import RateRules
 from xinyong.domain.records import Gate
@@ -77,6 +77,10 @@ class Policy:
 
     def department(self, code: str) -> Department | None:
         return next((d for d in self.departments if d.code == code), None)
+
+    def archive_years(self, record: Versioned) -> int:
+        """The years `record` stays in the archive once out of display, by its own item."""
+        return archive_years(self.item_of(record), self.periods)
 
 
 def load_policy(directory: Path | None = None, *, catalog_version: str | None = None) -> Policy:

@@ -29,7 +29,7 @@ from xinyong.domain.identifiers import (
     parse_credit_code,
     redact_id_numbers,
 )
-from xinyong.domain.periods import Assessment, PeriodPolicy, assess
+from xinyong.domain.periods import Assessment, PeriodPolicy, archived_until, assess
 from xinyong.domain.reasons import Refused
 
 MAX_DOCUMENT_NUMBER = 100
@@ -42,9 +42,7 @@ class RecordStatus(StrEnum):
     """Where a record stands. `under objection` is a separate mark, not a status."""
 
     ACTIVE = "active"
-    IDENTITY_HOLD = (
-        "identity_hold"  # the submitted identity conflicts with what is known; under review
-    )
+    IDENTITY_HOLD = "identity_hold"  # the identity submitted conflicts with what is known
     CORRECTED = "corrected"  # its display stopped by an upheld objection, for good
     REVOKED = "revoked"
     REPAIRED = "repaired"
@@ -124,11 +122,8 @@ class Submission:
 
     @property
     def unknown_region(self) -> bool:
-        """The person's number carries a region code the historic table does not know.
-
-        Such a row is accepted (the table can lag behind the registry), but the number is one
-        for identity review.
-        """
+        """The person's number carries a region code the historic table does not know: the row
+        is accepted (the table can lag behind the registry), the number goes to identity review."""
         return self.person is not None and not self.person.region_known
 
     def __post_init__(self) -> None:
@@ -391,7 +386,9 @@ class CreditRecord:
     #: False while `publish_by` is counted Monday to Friday (its year's calendar is not out).
     publish_by_official: bool = True
 
-    def revoke(self, *, reason: str, at: datetime, withdraw_by: Deadline | None = None) -> None:
+    def revoke(
+        self, *, reason: str, at: datetime, archive_years: int, withdraw_by: Deadline | None = None
+    ) -> None:
         """Withdraw the record (its decision revoked or varied); copies go by `withdraw_by`."""
         if self.status is RecordStatus.REVOKED:
             raise RecordAlreadyRevoked(self.id)
@@ -400,19 +397,22 @@ class CreditRecord:
         self.revocation_reason = reason
         self.withdraw_by = withdraw_by
         self.updated_at = at
+        self.retention_ends = archived_until(self.retention_ends, business_date(at), archive_years)
 
     def expire(self, *, at: datetime) -> None:
         """Move an active record whose display period ended into the archive (the sweep)."""
         self._move(RecordStatus.ACTIVE, RecordStatus.EXPIRED, at, "expire")
 
-    def stop_display(self, *, at: datetime) -> None:
+    def stop_display(self, *, at: datetime, archive_years: int) -> None:
         """Stop showing an active record before its period ends (an upheld objection): it is
         `corrected`, which, unlike an expiry, a resubmission of its document does not undo."""
         self._move(RecordStatus.ACTIVE, RecordStatus.CORRECTED, at, "stop its display")
+        self.retention_ends = archived_until(self.retention_ends, business_date(at), archive_years)
 
-    def repair(self, *, at: datetime) -> None:
+    def repair(self, *, at: datetime, archive_years: int) -> None:
         """A successful repair: no longer published, shared or used; kept in the archive."""
         self._move(RecordStatus.ACTIVE, RecordStatus.REPAIRED, at, "repair")
+        self.retention_ends = archived_until(self.retention_ends, business_date(at), archive_years)
 
     def hold_for_review(self, *, at: datetime) -> None:
         """Withhold the record while an identity review decides whom it is about."""

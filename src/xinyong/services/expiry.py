@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from xinyong.domain.audit import AuditEvent, EventTag
-from xinyong.domain.calendar import business_date
+from xinyong.domain.calendar import business_date, business_day_starts
 from xinyong.domain.exchange import EventKind
 from xinyong.domain.feed import FeedKind
+from xinyong.domain.periods import archive_years, left_display_by
 from xinyong.domain.policy import Policy
 from xinyong.services.agencies import flag_overdue_agencies
 from xinyong.services.deadlines import recount_deadlines
@@ -78,7 +79,9 @@ def sweep(uow: UnitOfWork, policy: Policy, *, actor: str, chunk: int = 1000) -> 
                 f"listing period ended {entry.ends_on}",
             )
             summary.listings_ended += 1
-        deleted = uow.records.delete_past_retention(today)
+        deleted = uow.records.delete_past_retention(
+            today, stopped_before=_stopped_before(policy, today)
+        )
         for record_id, subject_id in deleted:
             uow.audit.add(
                 AuditEvent(
@@ -97,6 +100,26 @@ def sweep(uow: UnitOfWork, policy: Policy, *, actor: str, chunk: int = 1000) -> 
     summary.clean_granted, summary.clean_ended = derive_clean_statuses(uow, policy, actor=actor)
     summary.agencies_flagged = flag_overdue_agencies(uow, actor=actor)
     return summary
+
+
+def _stopped_before(policy: Policy, today: date) -> dict[datetime, list[str]]:
+    """The catalog item codes by the moment before which a record of them that left display for
+    good (repaired, stopped by an objection, revoked: the day it stopped is the day of its last
+    change) has been in the archive its archive years by `today` (the longest of the item's
+    catalog versions: never a day early).
+
+    Each such record's retention end is set when it stops (`CreditRecord.repair` and the others);
+    this deletes, on the same day, the records stopped before their stop set it, which still carry
+    the end counted from the display end they never reached, and any whose stored end is later."""
+    years: dict[str, int] = {}
+    for catalog in policy.catalogs.values():
+        for item in catalog:
+            years[item.code] = max(years.get(item.code, 0), archive_years(item, policy.periods))
+    items: dict[datetime, list[str]] = {}
+    for code, kept in sorted(years.items()):
+        cut = business_day_starts(left_display_by(today, kept) + timedelta(days=1))
+        items.setdefault(cut, []).append(code)
+    return items
 
 
 def _told_expired(

@@ -212,12 +212,15 @@ def _move(
     person, told as such rather than as a hold."""
     at, today = uow.now(), business_date(uow.now())
     was = record.status
+    years = policy.archive_years(record)
     if target is RecordStatus.REVOKED:
         reason = str(event.change.state.get("revocation_reason") or "revoked at its origin")
         due = add_working_days(today, policy.periods.withdraw_working_days)
-        record.revoke(reason=reason, at=at, withdraw_by=due)
+        record.revoke(reason=reason, at=at, archive_years=years, withdraw_by=due)
     elif target is RecordStatus.REPAIRED and record.status is RecordStatus.ACTIVE:
-        record.repair(at=at)
+        record.repair(at=at, archive_years=years)
+    elif target is RecordStatus.CORRECTED and record.status is RecordStatus.ACTIVE:
+        record.stop_display(at=at, archive_years=years)
     elif target is RecordStatus.EXPIRED and record.status is RecordStatus.ACTIVE:
         record.expire(at=at)
     else:

@@ -298,6 +298,8 @@ def hold_record_display(
     ]
     windows = [w for w in (e.force_window() for e in decided) if w is not None]
     ends, retention_ends = held_display(own, windows, item=item, policy=policy.periods)
+    if record.status in (RecordStatus.REPAIRED, RecordStatus.CORRECTED):
+        retention_ends = record.retention_ends  # archived from the day it stopped, for good
     listed_on = today if any(e.is_in_force_on(today) for e in decided) else None
     was = record.display_ends
     now = uow.now()

@@ -399,7 +399,7 @@ def decide_objection(
         set_mark(uow, policy, objection, marked=False)
         if outcome == "stop_display" and objection.record_id is not None:
             record = uow.records.get(objection.record_id)
-            record.stop_display(at=now)
+            record.stop_display(at=now, archive_years=policy.archive_years(record))
             uow.records.save_status(record)
             queue_record(uow, policy, record, EventKind.RECORD_CORRECTED)
             end_listings_resting_on(uow, policy, record, today=today, actor=actor)

@@ -125,7 +125,9 @@ class RecordRepository(Protocol):
     def published(
         self, day: date, *, item: str | None, limit: int, offset: int
     ) -> list[tuple[CreditRecord, Subject]]: ...
-    def delete_past_retention(self, day: date) -> list[tuple[int, int]]: ...
+    def delete_past_retention(
+        self, day: date, *, stopped_before: Mapping[datetime, Collection[str]]
+    ) -> list[tuple[int, int]]: ...
     def save_status(self, record: CreditRecord) -> None: ...
     def count(self) -> int: ...
     def first_decided(self) -> dict[int, tuple[date | None, date | None]]:
@@ -140,6 +142,8 @@ class RecordRepository(Protocol):
         ...
 
 
+#: Out of display for good: archived from the day it stopped, its archive years at most.
+STOPPED = (RecordStatus.REPAIRED, RecordStatus.CORRECTED, RecordStatus.REVOKED)
 #: Statuses a resubmission leaves alone: a decision taken on the record outlives a new copy of it.
 #: A held record stays held until its identity review is resolved, whatever is resent.
 _STICKY = frozenset(
@@ -477,7 +481,8 @@ def revoke_record(
         at = uow.now()
         today = business_date(at)
         due = add_working_days(today, policy.periods.withdraw_working_days)
-        record.revoke(reason=reason, at=at, withdraw_by=due)
+        years = policy.archive_years(record)
+        record.revoke(reason=reason, at=at, archive_years=years, withdraw_by=due)
         uow.records.save_status(record)
         outbound.queue_record(uow, policy, record, EventKind.RECORD_REVOKED)
         ended = end_listings_resting_on(uow, policy, record, today=today, actor=actor)

@@ -302,7 +302,8 @@ def decide_repair(
         uow.repairs.save(repair)
         if repaired and repair.record_id is not None:
             record = uow.records.get(repair.record_id)
-            record.repair(at=now)  # kept in the archive, not deleted
+            # kept in the archive, not deleted: its archive years count from today
+            record.repair(at=now, archive_years=policy.archive_years(record))
             uow.records.save_status(record)
             queue_record(uow, policy, record, EventKind.RECORD_REPAIRED)
             ended = [
