@@ -29,6 +29,7 @@ from tests.functional.helpers import (
     sign_up,
     submit,
 )
+from xinyong.db.audit import AuditEventRow
 from xinyong.db.feed import FeedAcknowledgementRow
 from xinyong.domain.access import Scope
 
@@ -446,7 +447,7 @@ def test_a_party_given_a_revoked_record_and_its_listing_is_told_once(
 
 
 def test_a_row_naming_another_deciding_authority_is_refused_with_its_row_and_field(
-    client: TestClient, amr: Headers, tax: Headers
+    client: TestClient, amr: Headers, tax: Headers, seeded: UowFactory
 ) -> None:
     # Market regulation's decision sent under the tax bureau's key, and the other way round.
     rows = [penalty_row(), tax_violation_row()]
@@ -455,11 +456,12 @@ def test_a_row_naming_another_deciding_authority_is_refused_with_its_row_and_fie
         assert response.status_code == 422, response.text
         fields = {e["field"] for e in response.json()["errors"]}
         assert "authority_uscc" in fields
+    batch_rows = [penalty_row(), penalty_row()]
     body = "".join(
         f"{r['item']},{r['document_number']},{r['subject_id']},{r['subject_name']},"
         f"{r['decision_date']},{r['authority_name']},{r['authority_uscc']},fine,ordinary,"
         f"过期食品,《食品安全法》,5000\n"
-        for r in (penalty_row(), penalty_row())
+        for r in batch_rows
     )
     header = (
         "item,document_number,subject_id,subject_name,decision_date,authority_name,"
@@ -477,3 +479,20 @@ def test_a_row_naming_another_deciding_authority_is_refused_with_its_row_and_fie
         (1, "authority_uscc"),
         (2, "authority_uscc"),
     }
+    # Each refusal is audited as one for want of a mandate: by row number, never by its values.
+    with seeded() as uow:
+        audited = uow.session.scalars(
+            select(AuditEventRow)
+            .where(AuditEventRow.tag == "mandate:refused")
+            .order_by(AuditEventRow.id)
+        ).all()
+        assert [(e.entity_id, e.data) for e in audited] == [
+            ("record:submit", {"department": d, "batch_id": b, "rows": {"not_own_authority": r}})
+            for d, b, r in (
+                ("BJ-TAX", None, [0]),
+                ("BJ-AMR", None, [0]),
+                ("BJ-TAX", summary["batch_id"], [1, 2]),
+            )
+        ]
+        said = " ".join(f"{e.data} {e.reason}" for e in audited)
+        assert not any(str(r["subject_id"]) in said for r in (*rows, *batch_rows))

@@ -354,6 +354,30 @@ def test_a_batch_for_an_unregistered_department_is_refused_before_it_opens(
     assert uow.committed == before
 
 
+def test_rows_outside_the_departments_mandate_are_audited_once_per_chunk_by_their_numbers(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    numbers = [citizen_id() for _ in range(5)]
+    court = {"authority_name": "北京市朝阳区人民法院", "authority_uscc": "1111010500001105X2"}
+    rows = [penalty_row(subject_id=n) for n in numbers]
+    rows[0].update(court)  # another authority's decision
+    rows[1].update(court)
+    rows[3]["item"] = "SU-TAX-01"  # an item market regulation may not provide
+    rows[4]["fine_amount"] = "lots"  # refused, but not for want of a mandate
+    summary = _ingest(uow, policy, _numbered(rows), chunk_rows=3)
+    assert (summary.accepted, summary.rejected) == (1, 4)
+    refused = [e for e in uow.committed.audit if e.tag is EventTag.MANDATE_REFUSED]
+    assert [(e.actor, e.entity_id, e.data) for e in refused] == [
+        (
+            "amr-feed",
+            "record:submit",
+            {"department": "BJ-AMR", "batch_id": summary.batch_id, "rows": rows},
+        )
+        for rows in ({"not_own_authority": [1, 2]}, {"item_not_mandated": [4]})
+    ]
+    assert not any(n in str(e) for e in refused for n in numbers)
+
+
 def test_a_department_reads_only_its_own_batches(uow: FakeUnitOfWork, policy: Policy) -> None:
     summary = _ingest(uow, policy, _numbered([penalty_row()]))
     assert summary.batch_id is not None

@@ -544,6 +544,28 @@ def test_a_refused_row_or_an_unregistered_department_stores_nothing(
     assert uow.committed == before
 
 
+def test_a_row_outside_the_departments_mandate_is_refused_and_the_refusal_audited(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    """A court's decision sent by market regulation, and an item it may not provide: each is
+    refused, stores nothing and is audited as `mandate:refused` without the row's values."""
+    number = citizen_id()
+    court = {"authority_name": "北京市朝阳区人民法院", "authority_uscc": "1111010500001105X2"}
+    before = uow.snapshot()
+    with pytest.raises(RowRejected) as caught:
+        submitted(uow, policy, penalty_row(subject_id=number, **court))
+    assert [p.code for p in caught.value.problems] == ["not_own_authority"]
+    with pytest.raises(RowRejected):
+        submitted(uow, policy, penalty_row(subject_id=number, item="SU-TAX-01"))
+    assert (uow.committed.records, uow.committed.subjects) == (before.records, before.subjects)
+    refused = [e for e in uow.committed.audit if e.tag is EventTag.MANDATE_REFUSED]
+    assert [(e.actor, e.entity_id, e.data) for e in refused] == [
+        ("clerk", "record:submit", {"department": "BJ-AMR", "batch_id": None, "rows": rows})
+        for rows in ({"not_own_authority": [0]}, {"item_not_mandated": [0]})
+    ]
+    assert all(number not in str(e) for e in refused)
+
+
 def test_a_revocation_is_audited_and_a_second_one_is_a_conflict_that_commits_nothing(
     uow: FakeUnitOfWork, policy: Policy
 ) -> None:

@@ -3,7 +3,7 @@ logs (audit events, query-log entries) verified and checkpointed (docs/at-rest.m
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Protocol
 
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.chain import CHAINED, GENESIS, Break, Finding, Link, walk
-from xinyong.domain.errors import DomainError, NotRouted, OutsideMandate
+from xinyong.domain.errors import (
+    DomainError,
+    FieldProblem,
+    NotRouted,
+    OutsideMandate,
+    RowRejected,
+)
+from xinyong.domain.reasons import MANDATE_CODES
 from xinyong.domain.vault import Vault
 
 if TYPE_CHECKING:
@@ -84,6 +91,58 @@ def mandate_refusals_audited(
         yield
     except OutsideMandate as refusal:
         record_refusal(uow, refusal, actor=actor, department=department)
+        raise
+
+
+def rows_outside_mandate(
+    problems: Iterable[FieldProblem],
+    *,
+    actor: str,
+    department: str,
+    batch_id: int | None,
+    at: datetime,
+) -> AuditEvent | None:
+    """The audit event of the rows among `problems` refused for want of the department's
+    mandate (`domain/reasons.py MANDATE_CODES`), or None if none was: one event however many
+    rows, naming each refused row's number (0 for a single submission) under its reason's code;
+    never a row's values."""
+    refused: dict[str, list[int]] = {}
+    for problem in problems:
+        if problem.code in MANDATE_CODES:
+            rows = refused.setdefault(problem.code, [])
+            if not rows or rows[-1] != problem.row:
+                rows.append(problem.row)
+    if not refused:
+        return None
+    count = len({row for rows in refused.values() for row in rows})
+    return AuditEvent(
+        EventTag.MANDATE_REFUSED,
+        actor,
+        "mandate",
+        "record:submit",
+        at,
+        reason=(
+            f"{count} row(s) outside the department's mandate refused: {', '.join(sorted(refused))}"
+        ),
+        data={"department": department, "batch_id": batch_id, "rows": refused},
+    )
+
+
+@contextmanager
+def submission_refusals_audited(uow: UnitOfWork, *, actor: str, department: str) -> Iterator[None]:
+    """Audit a single submission refused for want of the department's mandate (`RowRejected`
+    raised inside, with a reason of `MANDATE_CODES`), in a transaction of its own once the work
+    inside has let go of `uow`, and raise it on. Enter it before the unit of work."""
+    try:
+        yield
+    except RowRejected as rejected:
+        with uow:
+            event = rows_outside_mandate(
+                rejected.problems, actor=actor, department=department, batch_id=None, at=uow.now()
+            )
+            if event is not None:
+                uow.audit.add(event)
+                uow.commit()
         raise
 
 

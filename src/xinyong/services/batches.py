@@ -20,7 +20,7 @@ from xinyong.domain.departments import Department
 from xinyong.domain.errors import BatchFailed, FieldProblem, Invalid, NotRouted, RowRejected
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import Gate, RecordStatus, Submission, validate_row
-from xinyong.services.audit import misroutes_audited
+from xinyong.services.audit import misroutes_audited, rows_outside_mandate
 from xinyong.services.departments import require_department
 from xinyong.services.records import StoredState, settle_chunk, store_submissions
 
@@ -244,6 +244,12 @@ def _ingest_chunk(
         result = store_submissions(uow, valid, batch_id=batch.id, actor=actor, states=states)
         settle_chunk(uow, policy, result, actor=actor)
         uow.batches.add_rejects(batch.id, problems)
+        # Rows outside the department's mandate: one audit event for the chunk, naming them.
+        outside = rows_outside_mandate(
+            problems, actor=actor, department=dept.code, batch_id=batch.id, at=uow.now()
+        )
+        if outside is not None:
+            uow.audit.add(outside)
         before = _counts(batch)
         batch.rows_done = rows[-1][0]
         batch.accepted += result.accepted

@@ -21,12 +21,9 @@ from xinyong.domain.feed import FeedKind
 from xinyong.domain.lists import BASIS_WITHHELD, NEW_NEGATIVE_RECORD, ListEntry
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, Outcome, RecordStatus, Submission, validate_row
-from xinyong.domain.subjects import (
-    IdentityConflict,
-    Subject,
-    find_identity_conflict,
-)
+from xinyong.domain.subjects import IdentityConflict, Subject, find_identity_conflict
 from xinyong.services import outbound
+from xinyong.services.audit import submission_refusals_audited
 from xinyong.services.departments import require_department
 from xinyong.services.feed import Notice, key_of, notify_many, record_notices
 from xinyong.services.identity_reviews import (
@@ -415,8 +412,9 @@ class Stored:
 def submit_record(
     uow: UnitOfWork, policy: Policy, raw: Mapping[str, object], *, department: str, actor: str
 ) -> Stored:
-    """Validate and store one record; raise RowRejected naming each bad field."""
-    with uow:
+    """Validate and store one record; raise RowRejected naming each bad field (audited if any
+    is outside the department's mandate)."""
+    with submission_refusals_audited(uow, actor=actor, department=department), uow:
         dept = require_department(uow, department)
         submission = validate_row(
             raw, row=0, department=dept, gate=policy.gate(business_date(uow.now()))
