@@ -667,10 +667,21 @@ class FakeDepartmentRepository(_Repository):
         return [d for _, d in sorted(self.store.departments.items())]
 
     def upsert(self, department: Department, *, at: datetime) -> bool:
+        department = replace(department, active=True)
         if self.store.departments.get(department.code) == department:
             return False
         self.store.departments[department.code] = department
         return True
+
+    def deactivate_others(self, keep: Collection[str], *, at: datetime) -> tuple[str, ...]:
+        dropped = tuple(
+            sorted(
+                code for code, d in self.store.departments.items() if d.active and code not in keep
+            )
+        )
+        for code in dropped:
+            self.store.departments[code] = replace(self.store.departments[code], active=False)
+        return dropped
 
 
 class FakeApiKeyRepository(_Repository):

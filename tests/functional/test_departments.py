@@ -11,8 +11,8 @@ def test_the_database_is_migrated_and_departments_registered(database: str) -> N
     assert "sqlite" in upgraded.output
     synced = run("departments", "sync")
     assert synced.exit_code == 0, synced.output
-    assert "added or changed" in synced.output
+    assert "added, changed or deactivated" in words(synced.output)
     again = run("departments", "sync")
-    assert "0 added or changed" in words(again.output)
+    assert "0 added, changed or deactivated" in words(again.output)
     listed = run("departments", "list")
     assert "BJ-AMR" in listed.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -32,6 +33,8 @@ from tests.functional.helpers import (
 from xinyong.db.audit import AuditEventRow
 from xinyong.db.feed import FeedAcknowledgementRow
 from xinyong.domain.access import Scope
+from xinyong.domain.policy import Policy
+from xinyong.services.departments import sync_departments
 
 WRONG_CHECK_DIGIT = "110105194912310021"
 
@@ -444,6 +447,34 @@ def test_a_party_given_a_revoked_record_and_its_listing_is_told_once(
             )
         ).all()
     assert owed == ["record"]
+
+
+def test_a_department_the_policy_dropped_submits_nothing_and_is_told_why(
+    client: TestClient, amr: Headers, seeded: UowFactory, policy: Policy
+) -> None:
+    narrowed = [d for d in policy.departments if d.code != DEPARTMENT]
+    assert sync_departments(seeded(), narrowed, actor="test") == 1
+    single = client.post("/api/v1/records", json=penalty_row(), headers=amr)
+    body = assert_problem(single, 403)
+    assert body["detail"] == (
+        f"department: {DEPARTMENT} is no longer among the policy's departments and acts on no"
+        " mandate"
+    )
+    row = penalty_row()
+    batch = client.post(
+        "/api/v1/records/batch",
+        content=(json.dumps(row, ensure_ascii=False) + "\n").encode(),
+        headers={**amr, "Content-Type": "application/x-ndjson"},
+    )
+    assert_problem(batch, 403)
+    with seeded() as uow:
+        assert uow.records.count() == 0
+        refused = uow.session.scalars(
+            select(AuditEventRow.entity_id).where(AuditEventRow.tag == "mandate:refused")
+        ).all()
+    assert refused == ["record:submit", "record:submit"]
+    assert sync_departments(seeded(), policy.departments, actor="test") == 1
+    assert client.post("/api/v1/records", json=row, headers=amr).status_code == 201
 
 
 def test_a_row_naming_another_deciding_authority_is_refused_with_its_row_and_field(

@@ -562,10 +562,12 @@ def test_on_sqlite_the_query_log_moves_to_its_own_file_and_back_with_its_rows(
         # changed: a7c3e9d41f20, b4d91e6c2a57 (objections: challenges, a stopped clock),
         # e5a1c7d93b40 (records and what refers to them keyed by subject) and c5e8a2f7d913
         # (agency staff, and the key issued to one), d2b7f4a9c611 (staff who left),
-        # 7a3c9e5d1b28 (notices keep data) and c7e2a94d5f18 (withdrawals watched).
+        # 7a3c9e5d1b28 (notices keep data), c7e2a94d5f18 (withdrawals watched) and
+        # d201695010c5 (departments the policy dropped).
         later = {"objections", "repairs", "identity_reviews", "list_entries", "credit_records"}
         later |= {"record_revisions", "record_documents", "feed_withdrawals"}
         later |= {"api_keys", "agency_staff", "agency_staff_blacklistings", "notices"}
+        later |= {"departments"}
         drift = _drift(engine, log_file=False)
         assert [d for d in drift if not _tables_of(d) & later] == []
     upgrade(engine)
@@ -1042,5 +1044,41 @@ def test_withdrawal_days_are_backfilled_as_they_were_counted_on_both_sides_of_th
         upgrade(engine)
         assert _drift(engine) == []
         assert _withdrawal_days(engine) == before
+    finally:
+        engine.dispose()
+
+
+BEFORE_DEPARTMENTS_ACTIVE = "c7e2a94d5f18"  # a department the policy dropped stayed as it was
+
+
+def test_departments_stored_before_are_active_and_one_dropped_is_kept_inactive_on_downgrade(
+    fresh_url: str,
+) -> None:
+    from xinyong.db.migrate import downgrade
+
+    engine = make_engine(fresh_url)
+    at = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    upgrade(engine, BEFORE_DEPARTMENTS_ACTIVE)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO departments (code, name, uscc, region_code, kind, items, updated_at)"
+                " VALUES ('D1', 'd', '11110000000021135N', '110000', 'court', '[]', :at)"
+            ),
+            {"at": at},
+        )
+    try:
+        upgrade(engine)
+        assert _drift(engine) == []
+        with engine.begin() as conn:
+            active = conn.execute(text("SELECT code FROM departments WHERE active"))
+            assert active.scalars().all() == ["D1"]
+            conn.execute(text("UPDATE departments SET active = :no"), {"no": False})
+        downgrade(engine, BEFORE_DEPARTMENTS_ACTIVE)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT code FROM departments")).scalars().all() == ["D1"]
+        assert "active" not in {c["name"] for c in inspect(engine).get_columns("departments")}
+        upgrade(engine)
+        assert _drift(engine) == []
     finally:
         engine.dispose()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     String,
     select,
+    true,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -29,6 +32,9 @@ class DepartmentRow(Base):
     #: The matters it may check, and the other authorities it submits for ([name, uscc] pairs).
     matters: Mapped[list[str]] = mapped_column(Json, default=list)
     submits_for: Mapped[list[list[str]]] = mapped_column(Json, default=list)
+    #: False once the policy no longer registers it: kept (records and cases name it), but it
+    #: acts on no mandate (domain/departments.py `Department.active`).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -47,6 +53,7 @@ class SqlDepartmentRepository:
             frozenset(row.items),
             frozenset(row.matters or ()),
             tuple(Authority(name, uscc) for name, uscc in row.submits_for or ()),
+            active=row.active,
         )
 
     def get(self, code: str) -> Department | None:
@@ -67,6 +74,7 @@ class SqlDepartmentRepository:
             "items": sorted(department.items),
             "matters": sorted(department.matters),
             "submits_for": [[a.name, a.uscc] for a in department.submits_for],
+            "active": True,  # in the policy: registered again if it had been dropped
         }
         if row is None:
             self.session.add(DepartmentRow(code=department.code, updated_at=at, **values))
@@ -79,3 +87,14 @@ class SqlDepartmentRepository:
         row.updated_at = at
         self.session.flush()
         return True
+
+    def deactivate_others(self, keep: Collection[str], *, at: datetime) -> tuple[str, ...]:
+        rows = self.session.scalars(
+            select(DepartmentRow).where(DepartmentRow.active.is_(True)).order_by(DepartmentRow.code)
+        )
+        dropped = [row for row in rows if row.code not in keep]
+        for row in dropped:
+            row.active = False
+            row.updated_at = at
+        self.session.flush()
+        return tuple(row.code for row in dropped)

@@ -19,6 +19,8 @@ class EventTag(StrEnum):
     BATCH_FAILED = "batch:failed"
     IDENTITY_REVIEW_RESOLVED = "identity_review:resolved"
     DEPARTMENTS_SYNCED = "department:synced"
+    #: The policy no longer registers the department: kept, but it acts on no mandate.
+    DEPARTMENT_DEACTIVATED = "department:deactivated"
     KEY_CREATED = "api_key:created"
     KEY_REVOKED = "api_key:revoked"
     ROLE_RECORDED = "subject_role:recorded"

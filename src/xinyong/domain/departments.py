@@ -10,7 +10,7 @@ from typing import Any
 
 from xinyong.domain.agencies import Licence, read_licence
 from xinyong.domain.catalog import Catalog
-from xinyong.domain.errors import CatalogError
+from xinyong.domain.errors import CatalogError, OutsideMandate
 from xinyong.domain.identifiers import InvalidIdentifier, parse_credit_code
 
 
@@ -49,11 +49,25 @@ class Department:
     #: A credit reporting agency's licence as the policy file records it (domain/agencies.py);
     #: `departments sync` registers it, and the centre records renewals.
     licence: Licence | None = None
+    #: Whether the policy still registers it. A department the policy drops stays stored (its
+    #: records, cases and keys name it) but acts on no mandate: it submits nothing, proposes or
+    #: records no listing, and no key is issued to it (`require_active`).
+    active: bool = True
     #: `decides_for`'s answers by (name, credit code): a batch's rows name the same few
     #: authorities, row after row.
     _decides: dict[tuple[str, str], bool] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+
+    def require_active(self, action: str) -> None:
+        """Refuse `action` of a department the policy no longer registers: its mandate is gone
+        with it, whatever it held before."""
+        if not self.active:
+            raise OutsideMandate(
+                f"department: {self.code} is no longer among the policy's departments and acts"
+                " on no mandate",
+                action=action,
+            )
 
     def can_submit(self, item_code: str) -> bool:
         return item_code in self.items

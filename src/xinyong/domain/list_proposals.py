@@ -32,7 +32,10 @@ def require_proposer(list_type: ListType, department: Department | None) -> None
     """Refuse a proposal by a department whose kind the list does not name among those competent
     to propose it (`proposed_by_kinds`). The credit centre (`department` None) runs the
     platform's procedure and proposes any of its lists; a list a court or another authority
-    decides is proposed by nobody (`lists.propose_listing` says so)."""
+    decides is proposed by nobody (`lists.propose_listing` says so). A department the policy
+    no longer registers proposes nothing."""
+    if department is not None:
+        department.require_active(f"listing:propose:{list_type.code}")
     if list_type.decided_by is not Decider.PLATFORM or department is None:
         return
     if department.kind not in list_type.proposer_kinds:

@@ -418,8 +418,11 @@ def record_decided_listing(
 def require_decider(list_type: ListType, department: Department | None) -> None:
     """Refuse a decided listing recorded by anyone but its deciding authority (docs/domain.md §7):
     court lists only by courts, an authority's list only by that kind of authority; the credit
-    centre records none, and a derived status is recorded by nobody."""
+    centre records none, a derived status is recorded by nobody, and a department the policy no
+    longer registers records nothing."""
     action = f"listing:record:{list_type.code}"
+    if department is not None:
+        department.require_active(action)
     if list_type.derived:
         raise OutsideMandate(
             f"{list_type.code} is derived from the records by the platform; nobody records it",

@@ -131,10 +131,14 @@ def rows_outside_mandate(
 @contextmanager
 def submission_refusals_audited(uow: UnitOfWork, *, actor: str, department: str) -> Iterator[None]:
     """Audit a single submission refused for want of the department's mandate (`RowRejected`
-    raised inside, with a reason of `MANDATE_CODES`), in a transaction of its own once the work
-    inside has let go of `uow`, and raise it on. Enter it before the unit of work."""
+    raised inside, with a reason of `MANDATE_CODES`; or `OutsideMandate`, a department the
+    policy no longer registers), in a transaction of its own once the work inside has let go of
+    `uow`, and raise it on. Enter it before the unit of work."""
     try:
         yield
+    except OutsideMandate as refusal:
+        record_refusal(uow, refusal, actor=actor, department=department)
+        raise
     except RowRejected as rejected:
         with uow:
             event = rows_outside_mandate(

@@ -20,7 +20,11 @@ from xinyong.domain.departments import Department
 from xinyong.domain.errors import BatchFailed, FieldProblem, Invalid, NotRouted, RowRejected
 from xinyong.domain.policy import Policy
 from xinyong.domain.records import Gate, RecordStatus, Submission, validate_row
-from xinyong.services.audit import misroutes_audited, rows_outside_mandate
+from xinyong.services.audit import (
+    mandate_refusals_audited,
+    misroutes_audited,
+    rows_outside_mandate,
+)
 from xinyong.services.departments import require_department
 from xinyong.services.records import StoredState, settle_chunk, store_submissions
 
@@ -148,7 +152,7 @@ def ingest_batch(
     `on_progress` is called with the number of rows handled so far (skipped rows included);
     `on_open` with the batch's id once it is stored (a console shows its progress from then on).
     """
-    with uow:
+    with mandate_refusals_audited(uow, actor=actor, department=department), uow:
         dept = require_department(uow, department)
         at = uow.now()
         batch = uow.batches.find_open(department, sha256) if sha256 else None

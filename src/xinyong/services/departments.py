@@ -3,7 +3,7 @@ findings, registered from the policy's departments file."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -19,12 +19,20 @@ class DepartmentRepository(Protocol):
     def get(self, code: str) -> Department | None: ...
     def list(self) -> list[Department]: ...
     def upsert(self, department: Department, *, at: datetime) -> bool:
-        """Store or update a department; return True if anything changed."""
+        """Store or update a department, active; return True if anything changed."""
+        ...
+
+    def deactivate_others(self, keep: Collection[str], *, at: datetime) -> tuple[str, ...]:
+        """Deactivate every active department whose code is not in `keep` (never delete one:
+        records, cases and keys name it); return their codes."""
         ...
 
 
 def sync_departments(uow: UnitOfWork, departments: Iterable[Department], *, actor: str) -> int:
-    """Store the policy's departments; return how many were added or changed."""
+    """Store the policy's departments, and deactivate those it no longer has (they keep their
+    records and cases, but submit, propose and are issued keys no more); return how many were
+    added, changed or deactivated."""
+    departments = list(departments)
     changed = 0
     with uow:
         at = uow.now()
@@ -54,6 +62,18 @@ def sync_departments(uow: UnitOfWork, departments: Iterable[Department], *, acto
                         data={"number": department.licence.number},
                     )
                 )
+        for code in uow.departments.deactivate_others({d.code for d in departments}, at=at):
+            changed += 1
+            uow.audit.add(
+                AuditEvent(
+                    EventTag.DEPARTMENT_DEACTIVATED,
+                    actor,
+                    "department",
+                    code,
+                    at,
+                    reason="no longer among the policy's departments",
+                )
+            )
         uow.commit()
     return changed
 
@@ -63,9 +83,11 @@ def list_departments(uow: UnitOfWork) -> list[Department]:
         return uow.departments.list()
 
 
-def require_department(uow: UnitOfWork, code: str) -> Department:
-    """The registered department with this code (inside the caller's transaction), or NotFound."""
+def require_department(uow: UnitOfWork, code: str, *, action: str = "record:submit") -> Department:
+    """The registered department with this code (inside the caller's transaction), or NotFound;
+    one the policy no longer registers is refused `action` (OutsideMandate)."""
     department = uow.departments.get(code)
     if department is None:
         raise NotFound(f"department {code} is not registered")
+    department.require_active(action)
     return department

@@ -60,6 +60,11 @@ def create_api_key(
         party = uow.departments.get(department) if department is not None else None
         if department is not None and party is None:
             raise NotFound(f"department {department} is not registered")
+        if party is not None and not party.active:
+            raise Invalid(
+                f"department: {department} is no longer among the policy's departments;"
+                " no key is issued to it"
+            )
         member = None
         _require_scopes_of(party.kind if party else None, scope_set)
         if party is not None and party.kind == AGENCY_KIND:
