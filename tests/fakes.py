@@ -291,12 +291,15 @@ class FakeIdentityReviewRepository(_Repository):
         self,
         *,
         subject_id: int,
-        record_id: int,
+        record_id: int | None,
         conflict: IdentityConflict,
         at: datetime,
         other_subject_id: int | None = None,
         pending: NewRecord | None = None,
+        registration_id: int | None = None,
     ) -> int:
+        if (record_id is None) == (registration_id is None):  # the table's check constraint
+            raise ValueError("a review is about a record or a registration")
         review_id = self.store.next_id("identity_reviews")
         self.store.reviews[review_id] = IdentityReview(
             id=review_id,
@@ -308,6 +311,7 @@ class FakeIdentityReviewRepository(_Repository):
             status=ReviewStatus.OPEN,
             created_at=at,
             other_subject_id=other_subject_id,
+            registration_id=registration_id,
         )
         if pending is not None:
             self.store.pending[review_id] = pending
@@ -324,9 +328,9 @@ class FakeIdentityReviewRepository(_Repository):
 
     def apply_pending(self, review_id: int, *, at: datetime) -> None:
         pending = self.store.pending.get(review_id)
-        if pending is None:
-            raise NotFound(f"identity review {review_id} holds no resubmission")
         record_id = self.get(review_id).record_id
+        if pending is None or record_id is None:
+            raise NotFound(f"identity review {review_id} holds no resubmission")
         FakeRecordRepository(self._uow).write_set(
             [], [(record_id, replace(pending, status=RecordStatus.ACTIVE))], at=at
         )

@@ -14,8 +14,10 @@ from fastapi.testclient import TestClient
 from tests.conftest import Clock
 from tests.factories import citizen_id, penalty_row
 from tests.functional.conftest import KeyFor
+from tests.functional.consoles import sign_in
 from tests.functional.helpers import (
     AGENCY,
+    PASSWORD,
     Headers,
     UowFactory,
     acknowledged_late,
@@ -23,10 +25,12 @@ from tests.functional.helpers import (
     assert_problem,
     auth,
     authorise_agency,
+    counter_staff,
     feed,
     object_to,
     on,
     record_in,
+    register,
     report,
     run,
     sign_up,
@@ -111,6 +115,49 @@ def test_a_review_cannot_be_resolved_twice(
     url = f"/api/v1/identity-reviews/{review['id']}/resolution"
     assert client.post(url, json=decision, headers=every_scope).status_code == 200
     assert_problem(client.post(url, json=decision, headers=every_scope), 409)
+
+
+def test_a_registration_under_a_name_held_otherwise_waits_for_a_review_that_opens_it(
+    client: TestClient, writer: dict[str, str], every_scope: dict[str, str], seeded: UowFactory
+) -> None:
+    number = citizen_id()
+    submit(client, writer, penalty_row(subject_id=number, subject_name="王秀英"))
+    registration = register(client, number, "王秀华")
+    counter = counter_staff(client)
+    seen = {"number": number, "name": "王秀华"}
+    url = f"/api/v1/registrations/{registration}/verification"
+    refused = client.post(url, json=seen, headers=counter)
+    body = assert_problem(refused, 409)
+    assert "identity review" in body["detail"]
+    assert number not in refused.text
+    [review] = client.get("/api/v1/identity-reviews", headers=every_scope).json()
+    assert (review["record_id"], review["registration_id"], review["kind"]) == (
+        None,
+        registration,
+        "name",
+    )
+    assert f"identity review {review['id']} " in body["detail"]
+    assert client.post(url, json=seen, headers=counter).status_code == 409  # the same review
+    assert len(client.get("/api/v1/identity-reviews", headers=every_scope).json()) == 1
+    with seeded() as uow:
+        assert uow.audit.count(EventTag.REGISTRATION_HELD.value) == 1
+    sign_in(client, "wu.centre", Role.CREDIT_CENTRE)  # the centre's queue names the registration
+    queue = client.get("/console/queues").text
+    assert f'<td data-label="记录">注册编号：{registration}</td>' in queue
+    decided = client.post(
+        f"/api/v1/identity-reviews/{review['id']}/resolution",
+        json={"same_person": True, "note": "户籍登记显示曾用名王秀英"},
+        headers=every_scope,
+    )
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["registration_id"] == registration
+    session = client.post("/api/v1/sessions", json={"number": number, "password": PASSWORD})
+    assert session.status_code == 201, session.text
+    mine = client.get(
+        "/api/v1/me/report", params={"format": "json"}, headers=auth(session.json()["token"])
+    )
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["reviews"] == []  # the registration's matter, not the file's
 
 
 # Telling the parties that received a record

@@ -1082,3 +1082,57 @@ def test_departments_stored_before_are_active_and_one_dropped_is_kept_inactive_o
         assert _drift(engine) == []
     finally:
         engine.dispose()
+
+
+BEFORE_REGISTRATION_REVIEWS = "d201695010c5"  # every identity review was about a record
+
+
+def test_a_review_about_a_registration_is_about_it_alone_and_goes_on_downgrade(
+    fresh_url: str,
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from xinyong.db.migrate import downgrade
+
+    engine = make_engine(fresh_url)
+    at = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    upgrade(engine, BEFORE_REGISTRATION_REVIEWS)
+    upgrade(engine)
+    assert _drift(engine) == []
+    review = (
+        "INSERT INTO identity_reviews (subject_id, record_id, record_subject_id, registration_id,"
+        " kind, known_value, submitted_value, status, created_at)"
+        " VALUES (1, NULL, NULL, {registration}, 'name', '王秀英', '王秀华', 'open', :at)"
+    )
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO subjects (id, kind, number, number_hash, subject_key, name,"
+                    " created_at) VALUES (1, 'person', 'sealed', 'h1', 7, '王秀英', :at)"
+                ),
+                {"at": at},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO registrations (id, number, number_hash, name, phone,"
+                    " password_hash, created_at, status)"
+                    " VALUES (1, 'sealed', 'h1', '王秀华', 'sealed', 'x', :at, 'pending')"
+                ),
+                {"at": at},
+            )
+            conn.execute(text(review.format(registration=1)), {"at": at})
+        with pytest.raises(IntegrityError), engine.begin() as conn:  # about nothing
+            conn.execute(text(review.format(registration="NULL")), {"at": at})
+        downgrade(engine, BEFORE_REGISTRATION_REVIEWS)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM identity_reviews")).scalar() == 0
+            pending = conn.execute(text("SELECT status FROM registrations")).scalars().all()
+            assert pending == ["pending"]
+        columns = {c["name"]: c for c in inspect(engine).get_columns("identity_reviews")}
+        assert "registration_id" not in columns
+        assert not columns["record_id"]["nullable"]
+        upgrade(engine)
+        assert _drift(engine) == []
+    finally:
+        engine.dispose()

@@ -35,6 +35,7 @@ from xinyong.services.accounts import (
     record_agent,
     refresh_session,
 )
+from xinyong.services.identity_reviews import resolve_identity_review
 from xinyong.services.records import Stored
 from xinyong.services.registrations import (
     CounterVerification,
@@ -223,21 +224,138 @@ def test_a_verified_person_the_platform_holds_nothing_on_gets_an_empty_file(
     assert uow.committed.records == {}
 
 
+def _verify(uow: FakeUnitOfWork, policy: Policy, registration: int, number: str, name: str) -> None:
+    verify_registration(
+        uow, policy, registration, number_seen=number, name_seen=name, actor="counter-1"
+    )
+
+
 def test_a_name_the_platform_holds_otherwise_opens_no_account(
     uow: FakeUnitOfWork, policy: Policy
 ) -> None:
     stored = _known(uow, policy, "王秀英")
     waiting = _apply(uow, policy, stored.subject_number, "王秀华")
-    with pytest.raises(Conflict, match="identity review"):
-        verify_registration(
-            uow,
-            policy,
-            waiting,
-            number_seen=stored.subject_number,
-            name_seen="王秀华",
-            actor="counter-1",
-        )
+    for _ in range(2):  # asked again, it waits on the same review
+        with pytest.raises(Conflict, match="until identity review 1 settles"):
+            _verify(uow, policy, waiting, stored.subject_number, "王秀华")
     assert uow.committed.accounts == {}
+    [review] = uow.committed.reviews.values()
+    assert (review.id, review.subject_id, review.record_id, review.registration_id) == (
+        1,
+        stored.record.subject_id,
+        None,
+        waiting,
+    )
+    assert (review.kind, review.known_value, review.submitted_value, review.is_open) == (
+        "name",
+        "王秀英",
+        "王秀华",
+        True,
+    )
+    [held] = [e for e in uow.committed.audit if e.tag is EventTag.REGISTRATION_HELD]
+    assert (held.entity_id, held.subject_id, held.data) == (
+        str(waiting),
+        stored.record.subject_id,
+        {"review_id": 1},
+    )
+    assert stored.subject_number not in str(held)
+    assert uow.committed.registrations[waiting].status is RegistrationStatus.PENDING
+    assert [s.name for s in uow.committed.subjects.values()] == ["王秀英"]  # never overwritten
+    with pytest.raises(NotVerifiedYet):
+        login(uow, policy, number=stored.subject_number, password=PASSWORD)
+
+
+def test_a_name_written_with_a_middle_dot_or_without_is_the_same_name(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    """Names compare as records compare them (spaces and middle dots aside): 买买提·艾力 on file
+    is 买买提艾力 on the registration and on the ID card as staff type it."""
+    stored = _known(uow, policy, "买买提·艾力")
+    waiting = _apply(uow, policy, stored.subject_number, "买买提艾力")
+    _verify(uow, policy, waiting, stored.subject_number, "买买提 · 艾力")
+    (account,) = uow.committed.accounts.values()
+    assert account.subject_id == stored.record.subject_id
+    assert uow.committed.reviews == {}
+
+
+def test_an_identity_review_opens_the_waiting_account_or_refuses_the_registration(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    same, other = _known(uow, policy, "王秀英"), _known(uow, policy, "张伟")
+    opens = _apply(uow, policy, same.subject_number, "王秀华")
+    refused = _apply(uow, policy, other.subject_number, "张玮")
+    for registration, stored, name in ((opens, same, "王秀华"), (refused, other, "张玮")):
+        with pytest.raises(Conflict, match="identity review"):
+            _verify(uow, policy, registration, stored.subject_number, name)
+    first, second = uow.committed.reviews.values()
+    # The review takes longer than a registration waits: it lapses for the person, not here.
+    uow.at += timedelta(days=policy.accounts.registration_days + 5)
+    resolve_identity_review(
+        uow, policy, first.id, same_person=True, note="户籍登记显示曾用名王秀英", actor="centre-1"
+    )
+    (account,) = uow.committed.accounts.values()
+    assert account.subject_id == same.record.subject_id
+    assert uow.committed.registrations[opens].status is RegistrationStatus.VERIFIED
+    assert login(uow, policy, number=same.subject_number, password=PASSWORD).token
+    resolve_identity_review(
+        uow, policy, second.id, same_person=False, note="证件与平台所载不是同一人", actor="centre-1"
+    )
+    assert uow.committed.registrations[refused].status is RegistrationStatus.REFUSED
+    with pytest.raises(NotVerifiedYet, match="was refused: 身份核查认定"):
+        login(uow, policy, number=other.subject_number, password=PASSWORD)
+    assert len(uow.committed.accounts) == 1
+    registration_events = [
+        (e.tag, e.entity_id) for e in uow.committed.audit if e.entity_type == "registration"
+    ]
+    assert registration_events[-2:] == [
+        (EventTag.REGISTRATION_VERIFIED, str(opens)),
+        (EventTag.REGISTRATION_REFUSED, str(refused)),
+    ]
+    resolved = [e for e in uow.committed.audit if e.tag is EventTag.IDENTITY_REVIEW_RESOLVED]
+    assert [e.data for e in resolved] == [
+        {"resolution": "same_person", "registration_id": opens},
+        {"resolution": "different_person", "registration_id": refused},
+    ]
+    assert [s.name for s in uow.committed.subjects.values()] == ["王秀英", "张伟"]
+
+
+def test_a_name_a_review_found_the_persons_opens_a_later_registration_at_once(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = _known(uow, policy, "王秀英")
+    lapsed = _apply(uow, policy, stored.subject_number, "王秀华")
+    with pytest.raises(Conflict):
+        _verify(uow, policy, lapsed, stored.subject_number, "王秀华")
+    refuse_registration(uow, policy, lapsed, reasons="申请人要求撤回", actor="counter-1")
+    [review] = uow.committed.reviews.values()
+    resolve_identity_review(
+        uow, policy, review.id, same_person=True, note="户籍登记显示曾用名", actor="centre-1"
+    )
+    assert uow.committed.accounts == {}  # refused meanwhile: nothing waits on the review
+    again = _apply(uow, policy, stored.subject_number, "王秀华")
+    _verify(uow, policy, again, stored.subject_number, "王秀华")
+    (account,) = uow.committed.accounts.values()
+    assert account.subject_id == stored.record.subject_id
+    assert len(uow.committed.reviews) == 1
+
+
+def test_an_online_verifier_leaves_a_name_held_otherwise_waiting_for_a_review(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    stored = _known(uow, policy, "王秀英")
+    waiting = register(
+        uow,
+        policy,
+        _OnlineVerifier(Verdict.VERIFIED),
+        number=stored.subject_number,
+        name="王秀华",
+        phone="13800138000",
+        password=PASSWORD,
+    )
+    assert waiting.status is RegistrationStatus.PENDING
+    assert uow.committed.accounts == {}
+    [review] = uow.committed.reviews.values()
+    assert (review.registration_id, review.submitted_value) == (waiting.id, "王秀华")
 
 
 def test_a_refused_registration_is_told_with_its_reasons_and_a_lapsed_one_is_not_verified(

@@ -72,7 +72,8 @@ def verify_registration(
     number: Annotated[str, context.number_option("Number on the ID card")] = "",
 ) -> None:
     """The person showed their ID card at the counter: its number and name must be the
-    registration's; the account opens.
+    registration's; the account opens (or, if the file holds another name for the number, waits
+    for the identity review this opens).
 
     The number comes from standard input (asked for, not echoed, at a terminal): never on the
     command line, where the shell's history and the process list would keep it.

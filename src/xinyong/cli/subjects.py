@@ -69,7 +69,7 @@ def list_reviews(
         table.add_row(
             str(r.id),
             str(r.subject_id),
-            str(r.record_id),
+            str(r.record_id) if r.record_id is not None else f"registration {r.registration_id}",
             r.kind,
             r.known_value,
             r.submitted_value,

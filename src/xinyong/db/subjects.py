@@ -79,16 +79,17 @@ class SubjectRoleRow(Base):
 
 
 class IdentityReviewRow(Base):
-    """A submission whose name or birth date conflicts with the known subject, held for review."""
+    """A submission whose name or birth date conflicts with the known subject, held for review:
+    a record, or a registration whose verified name is not the one held for its number."""
 
     __tablename__ = "identity_reviews"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
-    record_id: Mapped[int] = mapped_column(BigId, index=True)
+    record_id: Mapped[int | None] = mapped_column(BigId, index=True)
     #: The record's subject (its key on PostgreSQL, docs/scale.md): `subject_id` until a review
     #: finds the record is another person's, then theirs.
-    record_subject_id: Mapped[int] = mapped_column(BigId)
+    record_subject_id: Mapped[int | None] = mapped_column(BigId)
     kind: Mapped[str] = mapped_column(String(16))
     known_value: Mapped[str] = mapped_column(String(200))
     submitted_value: Mapped[str] = mapped_column(String(200))
@@ -102,8 +103,14 @@ class IdentityReviewRow(Base):
     #: (applied if the review finds the record is theirs).
     other_subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)
     pending: Mapped[dict[str, Any] | None] = mapped_column(SealedJson)
+    #: A registration whose account waits for the review (no record then: one or the other).
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
 
-    __table_args__ = (record_reference("record_subject_id", "record_id"),)
+    __table_args__ = (
+        record_reference("record_subject_id", "record_id"),
+        CheckConstraint("(record_id IS NULL) = (record_subject_id IS NULL)", name="record_subject"),
+        CheckConstraint("(record_id IS NULL) <> (registration_id IS NULL)", name="about"),
+    )
 
 
 def number_hash(number: str) -> str:
@@ -316,17 +323,19 @@ class SqlIdentityReviewRepository:
             resolution=ReviewResolution(row.resolution) if row.resolution else None,
             note=row.note,
             other_subject_id=row.other_subject_id,
+            registration_id=row.registration_id,
         )
 
     def add(
         self,
         *,
         subject_id: int,
-        record_id: int,
+        record_id: int | None,
         conflict: IdentityConflict,
         at: datetime,
         other_subject_id: int | None = None,
         pending: NewRecord | None = None,
+        registration_id: int | None = None,
     ) -> int:
         from xinyong.db.records import pending_values  # records import this module's rows
 
@@ -341,6 +350,7 @@ class SqlIdentityReviewRepository:
             created_at=at,
             other_subject_id=other_subject_id,
             pending=pending_values(pending, at) if pending is not None else None,
+            registration_id=registration_id,
         )
         self.session.add(row)
         self.session.flush()
@@ -394,7 +404,7 @@ class SqlIdentityReviewRepository:
         from xinyong.db.records import SqlRecordRepository
 
         row = self.session.get(IdentityReviewRow, review_id)
-        if row is None or row.pending is None:
+        if row is None or row.pending is None or row.record_id is None:
             raise NotFound(f"identity review {review_id} holds no resubmission")
         SqlRecordRepository(self.session).replace_with(row.record_id, row.pending, at=at)
 

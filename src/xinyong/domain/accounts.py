@@ -120,17 +120,24 @@ class Registration:
                 f"registration {self.id} lapsed on {self.lapses_on(days)}: register again"
             )
 
-    def verify(self, *, account_id: int, by: str, at: datetime, days: int) -> None:
-        """The person's identity is verified: the account `account_id` is open."""
-        self.require_pending(on=business_date(at), days=days)
+    def verify(
+        self, *, account_id: int, by: str, at: datetime, days: int, seen_on: date | None = None
+    ) -> None:
+        """The person's identity is verified: the account `account_id` is open. `seen_on`: the
+        day staff saw the identity, when an identity review decides later (the registration
+        waited on the platform then, not on the person, and does not lapse meanwhile)."""
+        self.require_pending(on=seen_on or business_date(at), days=days)
         self.status = RegistrationStatus.VERIFIED
         self.account_id = account_id
         self.decided_at = at
         self.decided_by = by
 
-    def refuse(self, *, reasons: str, by: str, at: datetime, days: int) -> None:
-        """Verification failed (the document did not match, say); the reasons are told."""
-        self.require_pending(on=business_date(at), days=days)
+    def refuse(
+        self, *, reasons: str, by: str, at: datetime, days: int, seen_on: date | None = None
+    ) -> None:
+        """Verification failed (the document did not match, say); the reasons are told.
+        `seen_on` as for `verify`."""
+        self.require_pending(on=seen_on or business_date(at), days=days)
         if not reasons.strip():
             raise Invalid("reasons: say why the identity was not verified")
         self.status = RegistrationStatus.REFUSED

@@ -108,6 +108,9 @@ class EventTag(StrEnum):
     REGISTRATION_RECEIVED = "registration:received"
     REGISTRATION_VERIFIED = "registration:verified"
     REGISTRATION_REFUSED = "registration:refused"
+    #: A verified name the platform holds otherwise for the number: the account waits for an
+    #: identity review.
+    REGISTRATION_HELD = "registration:held_for_identity_review"
     TIPOFF_RECEIVED = "tipoff:received"
     TIPOFF_READ = "tipoff:read"
     EVIDENCE_READ = "evidence:read"

@@ -86,6 +86,12 @@ def _fold_name(name: str) -> str:
     return "".join(name.split()).replace("·", "").replace("•", "").casefold()
 
 
+def names_agree(one: str, other: str) -> bool:
+    """Whether two names are the same name, spaces and middle dots aside (买买提·艾力 and
+    买买提艾力): the one comparison of names, for records and registrations alike."""
+    return _fold_name(one) == _fold_name(other)
+
+
 def find_identity_conflict(
     known: Subject, *, name: str, birth_date: date | None
 ) -> IdentityConflict | None:
@@ -94,7 +100,7 @@ def find_identity_conflict(
     Names are compared without spaces and middle dots, so 买买提·艾力 and 买买提艾力 agree.
     A birth date is compared only when the submission states one.
     """
-    if _fold_name(known.name) != _fold_name(name):
+    if not names_agree(known.name, name):
         return IdentityConflict(IdentityConflictKind.NAME, known.name, name)
     if birth_date is not None and known.birth_date is not None and birth_date != known.birth_date:
         return IdentityConflict(
@@ -115,11 +121,14 @@ class ReviewResolution(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class IdentityReview:
-    """A held submission waiting for a person to decide who it is about."""
+    """A held submission waiting for a person to decide who it is about: a record (`record_id`),
+    or a registration whose verified name is not the one the platform holds for its number
+    (`registration_id`: its account waits; "same person" opens it, "different person" refuses
+    it)."""
 
     id: int
     subject_id: int
-    record_id: int
+    record_id: int | None
     kind: str
     known_value: str
     submitted_value: str
@@ -129,6 +138,8 @@ class IdentityReview:
     note: str | None = None
     #: For a document resubmitted under another person: that person (whose file is marked too).
     other_subject_id: int | None = None
+    #: For a registration held by a name conflict: the registration whose account waits.
+    registration_id: int | None = None
 
     @property
     def is_open(self) -> bool:

@@ -157,7 +157,8 @@ def _moves(uow: UnitOfWork) -> dict[tuple[int, int], int]:
     offset = 0
     while page := uow.reviews.list(status="resolved", limit=_PAGE, offset=offset):
         for r in page:  # oldest first: a later move of the same record from the same person wins
-            if r.moves_subject and r.resolution is ReviewResolution.DIFFERENT_PERSON:
+            moved = r.moves_subject and r.resolution is ReviewResolution.DIFFERENT_PERSON
+            if moved and r.record_id is not None:
                 moves[(r.record_id, r.subject_id)] = r.id
         offset += len(page)
     return moves

@@ -8,7 +8,9 @@ seen the ID card and confirm it, `verify_registration`); an online verifier (a g
 service) would answer at once and plugs in through the `identity_verifier` setting (bootstrap.py).
 The form answers the same whatever the platform holds: a registration never tells anyone who is
 on file. A verified person the platform holds nothing on gets an account all the same, and their
-file says that nothing is held.
+file says that nothing is held. A verified name that is not the one the platform holds for the
+number (compared as records are: spaces and middle dots aside) is never merged into the file nor
+written over it: the account waits for an identity review (`decide_registration`).
 """
 
 from __future__ import annotations
@@ -17,19 +19,26 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from xinyong.domain.accounts import Account, Registration
+from xinyong.domain.accounts import Account, Registration, RegistrationStatus
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import business_date
 from xinyong.domain.catalog import SubjectType
 from xinyong.domain.errors import Conflict, FieldChecks, Invalid
 from xinyong.domain.identifiers import InvalidIdentifier, parse_citizen_id
 from xinyong.domain.policy import Policy
-from xinyong.domain.subjects import Subject
+from xinyong.domain.subjects import (
+    IdentityConflictKind,
+    IdentityReview,
+    ReviewResolution,
+    Subject,
+    find_identity_conflict,
+    names_agree,
+)
 from xinyong.services import accounts
 from xinyong.services.passwords import check_password
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import date, datetime
 
     from xinyong.services.ports import UnitOfWork
 
@@ -132,6 +141,7 @@ def register(
         )
         actor = f"verifier:{verifier.name}"
         if answer.verdict is Verdict.VERIFIED:
+            # Verified, but a name the platform holds otherwise leaves it waiting for a review.
             _open_account(uow, policy, registration, actor=actor, at=now)
         elif answer.verdict is Verdict.REFUSED:
             _refuse(uow, policy, registration, reasons=answer.reasons or "", actor=actor, at=now)
@@ -156,7 +166,11 @@ def verify_registration(
     actor: str,
 ) -> Registration:
     """Staff saw the person's ID card: its number and name must be the registration's. The
-    account opens, bound to the person's file (a new, empty one if the platform holds nothing)."""
+    account opens, bound to the person's file (a new, empty one if the platform holds nothing).
+
+    If the platform holds another name for the number, the account is not opened: an identity
+    review decides (one is opened now, audited, unless this registration waits on one already),
+    and Conflict says which."""
     try:
         seen = parse_citizen_id(number_seen).number
     except InvalidIdentifier as exc:
@@ -165,11 +179,50 @@ def verify_registration(
         registration = uow.registrations.get(registration_id)
         if seen != registration.number:
             raise Invalid("number: the ID card's number is not this registration's")
-        if " ".join(name_seen.split()) != registration.name:
+        if not names_agree(name_seen, registration.name):  # spaces and middle dots aside
             raise Invalid("name: the ID card's name is not this registration's")
-        _open_account(uow, policy, registration, actor=actor, at=uow.now())
-        uow.commit()
+        waiting = _open_account(uow, policy, registration, actor=actor, at=uow.now())
+        uow.commit()  # the review it waits on, if any, is kept
+    if waiting is not None:
+        raise Conflict(
+            "name: the platform holds another name for this number; the account is not opened"
+            f" until identity review {waiting.id} settles which is right"
+        )
     return registration
+
+
+def decide_registration(
+    uow: UnitOfWork,
+    policy: Policy,
+    review: IdentityReview,
+    *,
+    same_person: bool,
+    actor: str,
+    at: datetime,
+) -> None:
+    """An identity review decided the name a registration waited on (in the caller's
+    transaction, once the review is stored as resolved): the same person opens the account,
+    another person refuses the registration.
+    The day staff saw the identity is the review's, so the registration did not lapse while the
+    review took its time. A registration refused or verified meanwhile is left as it is."""
+    if review.registration_id is None:
+        raise ValueError("a review about a record decides no registration")
+    registration = uow.registrations.get(review.registration_id)
+    if registration.status is not RegistrationStatus.PENDING:
+        return
+    seen_on = business_date(review.created_at)
+    if same_person:
+        _open_account(uow, policy, registration, actor=actor, at=at, seen_on=seen_on)
+    else:
+        _refuse(
+            uow,
+            policy,
+            registration,
+            reasons=NOT_THE_PERSON,
+            actor=actor,
+            at=at,
+            seen_on=seen_on,
+        )
 
 
 def refuse_registration(
@@ -189,6 +242,11 @@ def pending_registrations(uow: UnitOfWork, *, limit: int = 200) -> list[Registra
         return uow.registrations.pending(limit=limit)
 
 
+#: Why a registration an identity review found is not the person's file is refused: told to the
+#: applicant as staff reasons are, in Chinese.
+NOT_THE_PERSON = "身份核查认定：平台以该身份号码记载的信息不属于申请人，不能以该号码开通账户。"
+
+
 def _refuse(
     uow: UnitOfWork,
     policy: Policy,
@@ -197,8 +255,15 @@ def _refuse(
     reasons: str,
     actor: str,
     at: datetime,
+    seen_on: date | None = None,
 ) -> None:
-    registration.refuse(reasons=reasons, by=actor, at=at, days=policy.accounts.registration_days)
+    registration.refuse(
+        reasons=reasons,
+        by=actor,
+        at=at,
+        days=policy.accounts.registration_days,
+        seen_on=seen_on,
+    )
     uow.registrations.save(registration)
     uow.audit.add(
         AuditEvent(
@@ -213,17 +278,25 @@ def _refuse(
 
 
 def _open_account(
-    uow: UnitOfWork, policy: Policy, registration: Registration, *, actor: str, at: datetime
-) -> None:
-    registration.require_pending(on=business_date(at), days=policy.accounts.registration_days)
+    uow: UnitOfWork,
+    policy: Policy,
+    registration: Registration,
+    *,
+    actor: str,
+    at: datetime,
+    seen_on: date | None = None,
+) -> IdentityReview | None:
+    """Open the registration's account, or return the identity review it waits on (opened now
+    if none is open for it) when the platform holds another name for the number."""
+    days = policy.accounts.registration_days
+    registration.require_pending(on=seen_on or business_date(at), days=days)
     subject = uow.subjects.get_by_number(registration.number)
     if subject is not None and subject.kind is not SubjectType.PERSON:
         raise Conflict("number: the platform holds this number as an organisation's")
-    if subject is not None and subject.name != registration.name:
-        raise Conflict(
-            "name: the platform holds another name for this number; the account is not opened"
-            " until an identity review settles which is right"
-        )
+    if subject is not None:
+        waiting = _name_review(uow, subject, registration, actor=actor, at=at)
+        if waiting is not None:
+            return waiting
     if subject is None:  # a verified person the platform holds nothing on: an empty file
         parsed = parse_citizen_id(registration.number)
         subject = Subject(
@@ -242,9 +315,7 @@ def _open_account(
         raise Conflict("an account is open for this person already: log in, or reset it")
     account = Account(None, subject.id, registration.phone, registration.password_hash, at)
     account_id = uow.accounts.add(account)
-    registration.verify(
-        account_id=account_id, by=actor, at=at, days=policy.accounts.registration_days
-    )
+    registration.verify(account_id=account_id, by=actor, at=at, days=days, seen_on=seen_on)
     uow.registrations.save(registration)
     uow.audit.add(
         AuditEvent(
@@ -267,3 +338,52 @@ def _open_account(
             subject_id=subject.id,
         )
     )
+    return None
+
+
+def _name_review(
+    uow: UnitOfWork, subject: Subject, registration: Registration, *, actor: str, at: datetime
+) -> IdentityReview | None:
+    """The identity review the registration waits on, or None if its name is the person's: the
+    one the platform holds (spaces and middle dots aside, as records are compared), or one an
+    identity review found the same person's. A name no review settled opens one, audited."""
+    if subject.id is None:
+        raise RuntimeError("a stored subject has an id")
+    conflict = find_identity_conflict(subject, name=registration.name, birth_date=None)
+    if conflict is None:
+        return None
+    named = [
+        r
+        for r in uow.reviews.of_subject(subject.id)
+        if r.subject_id == subject.id
+        and r.kind == IdentityConflictKind.NAME.value
+        and names_agree(r.submitted_value, registration.name)
+    ]
+    if any(r.resolution is ReviewResolution.SAME_PERSON for r in named):
+        return None
+    for review in named:
+        if review.is_open and review.registration_id == registration.id:
+            return review
+    if registration.id is None:
+        raise RuntimeError("a stored registration has an id")
+    review_id = uow.reviews.add(
+        subject_id=subject.id,
+        record_id=None,
+        registration_id=registration.id,
+        conflict=conflict,
+        at=at,
+    )
+    uow.audit.add(
+        AuditEvent(
+            EventTag.REGISTRATION_HELD,
+            actor,
+            "registration",
+            str(registration.id),
+            at,
+            subject_id=subject.id,
+            reason="the verified name is not the one held for the number; an identity review"
+            " decides before the account opens",
+            data={"review_id": review_id},
+        )
+    )
+    return uow.reviews.get(review_id)

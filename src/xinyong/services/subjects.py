@@ -68,13 +68,15 @@ class IdentityReviewRepository(Protocol):
         self,
         *,
         subject_id: int,
-        record_id: int,
+        record_id: int | None,
         conflict: IdentityConflict,
         at: datetime,
         other_subject_id: int | None = None,
         pending: NewRecord | None = None,
+        registration_id: int | None = None,
     ) -> int:
-        """Open a review; `pending` is a resubmission held in it (under `other_subject_id`)."""
+        """Open a review about a record, or (`record_id` None) about the registration
+        `registration_id`; `pending` is a resubmission held in it (under `other_subject_id`)."""
         ...
 
     def apply_pending(self, review_id: int, *, at: datetime) -> None:

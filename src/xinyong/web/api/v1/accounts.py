@@ -159,7 +159,8 @@ def verify_registration(
     registration_id: DbId, body: VerificationCreate, uow: UowDep, policy: PolicyDep, key: Verifier
 ) -> RegistrationPublic:
     """The person showed their ID card at the counter: the number and name read off it must be
-    the registration's. The account opens, bound to the person's file."""
+    the registration's. The account opens, bound to the person's file; if the file holds another
+    name for the number, 409 names the identity review the account waits on."""
     done = registrations.verify_registration(
         uow, policy, registration_id, number_seen=body.number, name_seen=body.name, actor=key.actor
     )

@@ -53,7 +53,9 @@ class RolePublic(BaseModel):
 class IdentityReviewPublic(BaseModel):
     id: int
     subject_id: int
-    record_id: int
+    #: The record the review is about, or None for a registration's (`registration_id`).
+    record_id: int | None
+    registration_id: int | None
     kind: str
     known_value: str
     submitted_value: str
@@ -68,6 +70,7 @@ class IdentityReviewPublic(BaseModel):
             id=r.id,
             subject_id=r.subject_id,
             record_id=r.record_id,
+            registration_id=r.registration_id,
             kind=r.kind,
             known_value=r.known_value,
             submitted_value=r.submitted_value,
@@ -126,9 +129,10 @@ def list_reviews(
 def resolve_review(
     review_id: DbId, body: ReviewDecision, uow: UowDep, policy: PolicyDep, key: Reviewer
 ) -> IdentityReviewPublic:
-    """Decide a review: is the record about the known subject (a held one is then released), or
-    is a number whose region code no table knows genuinely the person's (if not, the record is
-    withheld and the listings resting on it end)?"""
+    """Decide a review: is the record about the known subject (a held one is then released), is
+    a number whose region code no table knows genuinely the person's (if not, the record is
+    withheld and the listings resting on it end), or is a registration under another name the
+    file's person (its account then opens; if not, the registration is refused)?"""
     review = records.resolve_identity_review(
         uow, policy, review_id, same_person=body.same_person, note=body.note, actor=key.actor
     )
