@@ -299,11 +299,18 @@ PUBLIC_URL = "https://xinyong.test"
 
 #: An item of catalog 2023.1 that 2024.1 no longer has (`earlier_version_policy`).
 RETIRED_ITEM = "ADM-RETIRED-01"
-RETIRED_ITEMS = f"""
+
+
+def penalty_item_toml(code: str, name_zh: str, name_en: str, *, severity_rules: str = "") -> str:
+    """A catalog file's text holding one administrative penalty item for persons (a violation
+    and an optional fine), for tests that write catalog files of their own; `severity_rules` is
+    the item's `rules = [...]` line, if any."""
+    rules = f"{severity_rules}\n" if severity_rules else ""
+    return f"""
 [[items]]
-code = "{RETIRED_ITEM}"
-name_zh = "旧目录行政处罚信息"
-name_en = "Administrative penalty (earlier catalog)"
+code = "{code}"
+name_zh = "{name_zh}"
+name_en = "{name_en}"
 category = "administrative"
 subject_type = "person"
 nature = "negative"
@@ -316,7 +323,7 @@ update_frequency = "within 7 working days of the decision"
 
 [items.severity]
 default = "general"
-
+{rules}
 [[items.fields]]
 name = "violation"
 type = "text"
@@ -330,6 +337,11 @@ required = false
 label_zh = "罚款金额（元）"
 label_en = "Fine (yuan)"
 """
+
+
+RETIRED_ITEMS = penalty_item_toml(
+    RETIRED_ITEM, "旧目录行政处罚信息", "Administrative penalty (earlier catalog)"
+)
 
 
 def earlier_version_policy(target: Path, effective: str = "2023-01-01") -> Path:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import penalty_item_toml
 from xinyong.domain.catalog import (
     BannedFields,
     CatalogItem,
@@ -214,38 +215,13 @@ def test_every_shipped_item_is_in_the_catalog_documentation(policy: Policy) -> N
 
 # -- broken catalog files --------------------------------------------------------------------
 
-VALID_ITEM = """
-[[items]]
-code = "TST-PEN-01"
-name_zh = "测试处罚信息"
-name_en = "Test penalty"
-category = "administrative"
-subject_type = "person"
-nature = "negative"
-legal_basis = ["《中华人民共和国行政处罚法》第四十八条"]
-providers = ["market_regulation"]
-public = true
-sharing_scope = "public"
-retention_years = 5
-update_frequency = "within 7 working days of the decision"
-
-[items.severity]
-default = "general"
-rules = [{ field = "fine_amount", op = "gte", value = 50000, class = "serious" }]
-
-[[items.fields]]
-name = "violation"
-type = "text"
-label_zh = "违法事实"
-label_en = "Violation"
-
-[[items.fields]]
-name = "fine_amount"
-type = "money"
-required = false
-label_zh = "罚款金额（元）"
-label_en = "Fine (yuan)"
-"""
+SERIOUS_FROM_50000 = '{ field = "fine_amount", op = "gte", value = 50000, class = "serious" }'
+VALID_ITEM = penalty_item_toml(
+    "TST-PEN-01",
+    "测试处罚信息",
+    "Test penalty",
+    severity_rules=f"rules = [{SERIOUS_FROM_50000}]",
+)
 
 SECOND_VIOLATION_FIELD = """
 [[items.fields]]
