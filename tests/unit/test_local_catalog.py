@@ -20,6 +20,7 @@ from tests.factories import (
 )
 from tests.fakes import FakeUnitOfWork
 from tests.unit.helpers import on
+from xinyong.domain.audit import EventTag
 from xinyong.domain.batches import BatchSource
 from xinyong.domain.catalog import Catalog
 from xinyong.domain.catalog_files import load_catalog, read_catalog_file
@@ -30,6 +31,7 @@ from xinyong.domain.records import validate_row
 from xinyong.policy import PACKAGED
 from xinyong.services.batches import ingest_batch
 from xinyong.services.departments import sync_departments
+from xinyong.services.records import submit_record
 
 TODAY = date(2026, 11, 20)
 ROW = 4
@@ -340,6 +342,35 @@ def test_a_batch_from_outside_the_region_is_refused_row_by_row_and_the_region_ac
     assert (inside.accepted, inside.rejected) == (1, 0)
     [record] = uow.committed.records.values()
     assert (record.item_code, record.catalog_version) == ("BJ-COM-01", "2024.1")
+    # A row outside the region is outside the department's mandate: audited as such.
+    [refused] = [e for e in uow.committed.audit if e.tag is EventTag.MANDATE_REFUSED]
+    assert (refused.actor, refused.entity_id) == ("sh-feed", "record:submit")
+    assert refused.data == {
+        "department": "SH-AMR",
+        "batch_id": outside.batch_id,
+        "rows": {"outside_region": [1]},
+    }
+
+
+def test_a_single_record_from_outside_the_region_is_refused_and_the_refusal_audited(
+    local: Policy,
+) -> None:
+    uow = FakeUnitOfWork(at=on(TODAY))
+    sync_departments(uow, local.departments, actor="test")
+    row = commitment_row(**SHANGHAI_AMR)
+
+    with pytest.raises(RowRejected) as caught:
+        submit_record(uow, local, row, department="SH-AMR", actor="sh-clerk")
+
+    assert [p.code for p in caught.value.problems] == ["outside_region"]
+    assert not uow.committed.records
+    [refused] = [e for e in uow.committed.audit if e.tag is EventTag.MANDATE_REFUSED]
+    assert (refused.actor, refused.entity_id) == ("sh-clerk", "record:submit")
+    assert refused.data == {
+        "department": "SH-AMR",
+        "batch_id": None,
+        "rows": {"outside_region": [0]},
+    }
 
 
 def test_a_department_file_listing_a_local_item_outside_its_region_is_refused(

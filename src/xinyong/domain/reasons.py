@@ -89,9 +89,12 @@ WORDS: Final[Mapping[str, str]] = {
 }
 
 #: The codes that refuse a row for want of the submitting department's mandate (an item it may
-#: not provide, a decision of an authority it does not submit for: docs/domain.md §5). Such a
-#: refusal is audited as `mandate:refused`, as every refusal for want of a mandate is.
-MANDATE_CODES: Final[frozenset[str]] = frozenset({"item_not_mandated", "not_own_authority"})
+#: not provide, a local item of a region it is outside, a decision of an authority it does not
+#: submit for: docs/domain.md §5, docs/catalog.md). Such a refusal is audited as
+#: `mandate:refused`, as every refusal for want of a mandate is.
+MANDATE_CODES: Final[frozenset[str]] = frozenset(
+    {"item_not_mandated", "outside_region", "not_own_authority"}
+)
 
 #: A reason's parts, in the order given: (name, value) pairs, plain and immutable.
 Parts = tuple[tuple[str, str], ...]
