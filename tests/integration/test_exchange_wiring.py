@@ -196,6 +196,28 @@ def test_a_row_the_receivers_catalog_refuses_is_a_gate_refusal(
     assert "BJ-AMR" in refusal.detail
 
 
+def test_a_peers_revocation_reaches_a_copy_whose_department_this_nodes_policy_dropped(
+    nodes: tuple[Platform, Platform], policy: Policy
+) -> None:
+    """A department dropped here acts on no mandate here, but its origin's changes to a copy
+    held here always reach it (docs/exchange.md): the copy is put right, nothing refused."""
+    bj, cn = nodes
+    broker = FakeBroker()
+    stored = submit_record(bj(), policy, penalty_row(), department="BJ-AMR", actor="amr")
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 1
+    kept = [d for d in policy.departments if d.code != "BJ-AMR"]
+    assert departments.sync_departments(cn(), kept, actor="test") == 1
+
+    revoke_record(
+        bj(), policy, stored.record.id, department="BJ-AMR", reason="复议撤销", actor="amr"
+    )
+    outcomes = flow(broker, bj, "BJ", cn, "CN", policy)
+
+    assert (outcomes[Outcome.APPLIED], outcomes[Outcome.REFUSED]) == (1, 0)
+    assert exchange.refusals(cn()) == []
+    assert records_of(cn, "BJ-AMR", stored.record.document_number) is RecordStatus.REVOKED
+
+
 class LocalDigests:
     """A peer's digests answered in-process by the function that serves them over NATS."""
 

@@ -83,11 +83,16 @@ def list_departments(uow: UnitOfWork) -> list[Department]:
         return uow.departments.list()
 
 
-def require_department(uow: UnitOfWork, code: str, *, action: str = "record:submit") -> Department:
+def require_department(
+    uow: UnitOfWork, code: str, *, action: str = "record:submit", active_only: bool = True
+) -> Department:
     """The registered department with this code (inside the caller's transaction), or NotFound;
-    one the policy no longer registers is refused `action` (OutsideMandate)."""
+    one the policy no longer registers is refused `action` (OutsideMandate) unless not
+    `active_only`: a peer's change to a record of it is its origin's to make, and reaches a copy
+    held here whatever this node's policy says of the department (docs/exchange.md)."""
     department = uow.departments.get(code)
     if department is None:
         raise NotFound(f"department {code} is not registered")
-    department.require_active(action)
+    if active_only:
+        department.require_active(action)
     return department
