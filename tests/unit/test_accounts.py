@@ -41,6 +41,7 @@ from xinyong.services.registrations import (
     CounterVerification,
     Verdict,
     VerifierAnswer,
+    decide_registration,
     pending_registrations,
     refuse_registration,
     register,
@@ -317,6 +318,28 @@ def test_an_identity_review_opens_the_waiting_account_or_refuses_the_registratio
         {"resolution": "different_person", "registration_id": refused},
     ]
     assert [s.name for s in uow.committed.subjects.values()] == ["王秀英", "张伟"]
+
+
+def test_a_review_found_the_same_person_opens_the_account_whether_or_not_stored_resolved(
+    uow: FakeUnitOfWork, policy: Policy
+) -> None:
+    """The decision opens the account by itself: it does not hang on the review being stored
+    as resolved first, and opens no other review for the name it settled."""
+    stored = _known(uow, policy, "王秀英")
+    waiting = _apply(uow, policy, stored.subject_number, "王秀华")
+    with pytest.raises(Conflict, match="identity review"):
+        _verify(uow, policy, waiting, stored.subject_number, "王秀华")
+    [review] = uow.committed.reviews.values()
+    assert review.is_open
+
+    with uow:
+        decide_registration(uow, policy, review, same_person=True, actor="centre-1", at=uow.now())
+        uow.commit()
+
+    (account,) = uow.committed.accounts.values()
+    assert account.subject_id == stored.record.subject_id
+    assert uow.committed.registrations[waiting].status is RegistrationStatus.VERIFIED
+    assert list(uow.committed.reviews) == [review.id]
 
 
 def test_a_name_a_review_found_the_persons_opens_a_later_registration_at_once(

@@ -50,11 +50,10 @@ def resolve_identity_review(
         )
         if review.record_id is None:
             # A registration's name: the account opens, or the registration is refused.
-            uow.reviews.resolve(review_id, resolution=resolution, note=note, by=actor, at=at)
             decide_registration(uow, policy, review, same_person=same_person, actor=actor, at=at)
         else:
             _decide_record(uow, policy, review, review.record_id, same_person, actor, at)
-            uow.reviews.resolve(review_id, resolution=resolution, note=note, by=actor, at=at)
+        uow.reviews.resolve(review_id, resolution=resolution, note=note, by=actor, at=at)
         uow.audit.add(
             AuditEvent(
                 EventTag.IDENTITY_REVIEW_RESOLVED,

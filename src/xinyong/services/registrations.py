@@ -201,8 +201,7 @@ def decide_registration(
     at: datetime,
 ) -> None:
     """An identity review decided the name a registration waited on (in the caller's
-    transaction, once the review is stored as resolved): the same person opens the account,
-    another person refuses the registration.
+    transaction): the same person opens the account, another person refuses the registration.
     The day staff saw the identity is the review's, so the registration did not lapse while the
     review took its time. A registration refused or verified meanwhile is left as it is."""
     if review.registration_id is None:
@@ -211,8 +210,8 @@ def decide_registration(
     if registration.status is not RegistrationStatus.PENDING:
         return
     seen_on = business_date(review.created_at)
-    if same_person:
-        _open_account(uow, policy, registration, actor=actor, at=at, seen_on=seen_on)
+    if same_person:  # the name is settled: the account opens, and no review is looked for
+        _open_account(uow, policy, registration, actor=actor, at=at, seen_on=seen_on, settled=True)
     else:
         _refuse(
             uow,
@@ -285,15 +284,17 @@ def _open_account(
     actor: str,
     at: datetime,
     seen_on: date | None = None,
+    settled: bool = False,
 ) -> IdentityReview | None:
     """Open the registration's account, or return the identity review it waits on (opened now
-    if none is open for it) when the platform holds another name for the number."""
+    if none is open for it) when the platform holds another name for the number; never when
+    `settled` (an identity review has just found the name the person's)."""
     days = policy.accounts.registration_days
     registration.require_pending(on=seen_on or business_date(at), days=days)
     subject = uow.subjects.get_by_number(registration.number)
     if subject is not None and subject.kind is not SubjectType.PERSON:
         raise Conflict("number: the platform holds this number as an organisation's")
-    if subject is not None:
+    if subject is not None and not settled:
         waiting = _name_review(uow, subject, registration, actor=actor, at=at)
         if waiting is not None:
             return waiting
