@@ -135,10 +135,8 @@ def submission_refusals_audited(uow: UnitOfWork, *, actor: str, department: str)
     policy no longer registers), in a transaction of its own once the work inside has let go of
     `uow`, and raise it on. Enter it before the unit of work."""
     try:
-        yield
-    except OutsideMandate as refusal:
-        record_refusal(uow, refusal, actor=actor, department=department)
-        raise
+        with mandate_refusals_audited(uow, actor=actor, department=department):
+            yield
     except RowRejected as rejected:
         with uow:
             event = rows_outside_mandate(

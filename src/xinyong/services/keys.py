@@ -18,7 +18,7 @@ from xinyong.domain.access import (
 from xinyong.domain.agencies import AGENCY_KIND, AgencyStaffMember
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.checks import ChangeKind
-from xinyong.domain.errors import Conflict, Invalid, NotFound
+from xinyong.domain.errors import Conflict, Invalid, NotFound, OutsideMandate
 from xinyong.domain.keys import KEY_PREFIX, ApiKey, hash_secret, split_key
 from xinyong.services.accounts import SESSION_PREFIX
 from xinyong.services.agencies import find_staff_member
@@ -60,11 +60,11 @@ def create_api_key(
         party = uow.departments.get(department) if department is not None else None
         if department is not None and party is None:
             raise NotFound(f"department {department} is not registered")
-        if party is not None and not party.active:
-            raise Invalid(
-                f"department: {department} is no longer among the policy's departments;"
-                " no key is issued to it"
-            )
+        if party is not None:
+            try:
+                party.require_active("api_key:create")
+            except OutsideMandate as refused:  # a request the centre should not make: 422
+                raise Invalid(f"{refused.detail}; no key is issued to it") from None
         member = None
         _require_scopes_of(party.kind if party else None, scope_set)
         if party is not None and party.kind == AGENCY_KIND:
