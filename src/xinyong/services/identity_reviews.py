@@ -52,7 +52,7 @@ def resolve_identity_review(
             # A registration's name: the account opens, or the registration is refused.
             decide_registration(uow, policy, review, same_person=same_person, actor=actor, at=at)
         else:
-            _decide_record(uow, policy, review, review.record_id, same_person, actor, at)
+            _decide_record(uow, policy, review, same_person, actor, at)
         uow.reviews.resolve(review_id, resolution=resolution, note=note, by=actor, at=at)
         uow.audit.add(
             AuditEvent(
@@ -80,13 +80,14 @@ def _decide_record(
     uow: UnitOfWork,
     policy: Policy,
     review: IdentityReview,
-    record_id: int,
     same_person: bool,
     actor: str,
     at: datetime,
 ) -> None:
     """What a review's decision does to its record, the listings on it and those told of it."""
-    record = uow.records.get(record_id)
+    if review.record_id is None:
+        raise ValueError("a review about a registration decides no record")
+    record = uow.records.get(review.record_id)
     was = (record.status, record.subject_id)
     told: tuple[FeedKind, Sequence[ListEntry]] | None = None
     if review.moves_subject and not same_person:
@@ -150,7 +151,7 @@ def _decide_record(
         item = policy.item_of(record)
         outbound.queue_record_of(uow, item, record, decision=outbound.WITHHELD)
     else:
-        outbound.queue_if_moved(uow, policy, record_id, was)
+        outbound.queue_if_moved(uow, policy, record.id, was)
 
 
 def ended_by_hold(uow: UnitOfWork, policy: Policy, record: CreditRecord) -> list[ListEntry]:

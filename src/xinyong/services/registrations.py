@@ -365,8 +365,6 @@ def _name_review(
     for review in named:
         if review.is_open and review.registration_id == registration.id:
             return review
-    if registration.id is None:
-        raise RuntimeError("a stored registration has an id")
     review_id = uow.reviews.add(
         subject_id=subject.id,
         record_id=None,

@@ -268,7 +268,7 @@ def _gather(
         for n in uow.deadlines.notices_of(subject_id)
     ]
     reviews = [
-        _report_review(uow, policy, review, review.record_id, subject_id)
+        _report_review(uow, policy, review, subject_id)
         for review in uow.reviews.of_subject(subject_id)
         # About a document; a registration's name is the applicant's matter, not the file's.
         if review.record_id is not None
@@ -414,9 +414,11 @@ def _report_entry(e: ListEntry, today: date) -> ReportEntry:
 
 
 def _report_review(
-    uow: UnitOfWork, policy: Policy, review: IdentityReview, record_id: int, subject_id: int
+    uow: UnitOfWork, policy: Policy, review: IdentityReview, subject_id: int
 ) -> ReportReview:
-    record = uow.records.get(record_id)
+    if review.record_id is None:
+        raise ValueError("a review about a registration is not in the file's report")
+    record = uow.records.get(review.record_id)
     item = policy.item_of(record)
     return ReportReview(
         id=review.id,
