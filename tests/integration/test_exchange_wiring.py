@@ -37,6 +37,7 @@ from xinyong.db.audit import AuditEventRow
 from xinyong.db.engine import copy_sqlite, make_engine
 from xinyong.db.exchange import OutboxRow
 from xinyong.db.exchange_states import SqlSubjectStates
+from xinyong.db.feed import FeedItemRow, FeedWithdrawalRow
 from xinyong.db.records import CreditRecordRow
 from xinyong.db.unit_of_work import SqlUnitOfWork, make_session_factory
 from xinyong.domain.audit import EventTag
@@ -659,9 +660,11 @@ def test_a_copy_its_origin_takes_out_of_display_is_archived_here_from_that_day(
     assert (copy.status, copy.retention_ends) == (status, date(2031, 12, 1))
 
 
-def agency_received(cn: Platform, policy: Policy, number: str) -> tuple[int, int]:
-    """Let the agency query the person's records on `cn`; return the subject's id there and the
-    record it was given."""
+def agency_received(
+    cn: Platform, policy: Policy, number: str, *, scope: str = "records"
+) -> tuple[int, int]:
+    """Let the agency query the person's file on `cn` in `scope`; return the subject's id there
+    and the record it was given (0 for `lists`, which gives none)."""
     with cn() as u:
         subject = u.subjects.get_by_number(number)
         assert subject is not None
@@ -673,14 +676,56 @@ def agency_received(cn: Platform, policy: Policy, number: str) -> tuple[int, int
         subject_id=subject.id,
         grantee=AGENCY,
         purpose="loan_approval",
-        scope="records",
+        scope=scope,
         expires_on=now.date() + timedelta(days=30),
         actor=f"account:{subject.id}",
     )
     caller = agency_key(cn(), AGENCY, at=now)
-    query = partial(authorisations.agency_query, purpose="loan_approval", scope="records")
-    [copy] = [r.id for r in query(cn(), policy, caller=caller, number=number).records]
-    return subject.id, copy
+    query = partial(authorisations.agency_query, purpose="loan_approval", scope=scope)
+    copies = [r.id for r in query(cn(), policy, caller=caller, number=number).records]
+    assert len(copies) == (0 if scope == "lists" else 1)
+    return subject.id, next(iter(copies), 0)
+
+
+def test_a_peers_revocation_tells_a_party_given_the_copy_and_its_listing_once(
+    receiving: tuple[Platform, Platform], policy: Policy
+) -> None:
+    """As a local revocation: the agency here given the record's copy and the listing on it is
+    told once, of the record, owes one acknowledgement and one withdrawal; told of the listing
+    only, it is told of the listing."""
+    bj, cn = receiving
+    broker = FakeBroker()
+    stored = submit_record(bj(), policy, debtor_row(), department="BJ-HCOURT", actor="court")
+    only = submit_record(bj(), policy, debtor_row(), department="BJ-HCOURT", actor="court")
+    assert decided_lists.record_court_listings(bj(), policy, actor="court-feed") == 2
+    assert flow(broker, bj, "BJ", cn, "CN", policy)[Outcome.APPLIED] == 4
+    subject_id, copy = agency_received(cn, policy, stored.subject_number, scope="report")
+    other_id, _ = agency_received(cn, policy, only.subject_number, scope="lists")
+    with cn() as u:
+        (listing,) = u.entries.of_subject(subject_id, policy.list_types)
+        (other_listing,) = u.entries.of_subject(other_id, policy.list_types)
+        before = u.session.scalar(select(func.max(FeedItemRow.seq))) or 0
+
+    for revoked in (stored, only):
+        revoke_record(bj(), policy, revoked.record.id, department=None, reason="撤销", actor="c")
+    flow(broker, bj, "BJ", cn, "CN", policy)
+    with cn() as u:
+        assert u.entries.get(listing.id or 0, policy.list_types).state is EntryState.EXITED
+        told = u.feed.after(AGENCY, before, limit=10)
+        owed = [u.feed.acknowledgement(i.seq or 0) for i in told]
+        withdrawals = u.session.scalars(
+            select(FeedWithdrawalRow.id).where(FeedWithdrawalRow.id > before)
+        ).all()
+    assert [(i.kind, i.entity_type, i.entity_id) for i in told] == [
+        (FeedKind.REVOKED, "record", copy),
+        (FeedKind.REVOKED, "list_entry", other_listing.id),
+    ]
+    assert [(a.agency, a.subject_id) for a in owed if a is not None] == [
+        (AGENCY, subject_id),
+        (AGENCY, other_id),
+    ]
+    assert sorted(withdrawals) == [i.seq for i in told]
+    assert "ended, the record was revoked at its origin BJ" in told[1].detail
 
 
 def test_a_copy_its_origins_review_withholds_is_told_withheld_here_too(

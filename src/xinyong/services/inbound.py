@@ -22,7 +22,7 @@ from xinyong.domain.policy import Policy
 from xinyong.domain.records import CreditRecord, RecordStatus, document_key, validate_row
 from xinyong.domain.subjects import Subject
 from xinyong.services.departments import require_department
-from xinyong.services.feed import notify, notify_many
+from xinyong.services.feed import key_of, notify_many, record_notices
 from xinyong.services.identity_reviews import ended_by_hold
 from xinyong.services.list_bases import end_listings_resting_on, entries_resting_on
 from xinyong.services.lists import changed
@@ -243,16 +243,13 @@ def _move(
             by = record.withdraw_by if kind is FeedKind.REVOKED else None
             if by is not None:
                 notice += f"; withdraw every copy by {by.day.isoformat()}"
-            owed = policy.acknowledgements
-            notify(
-                uow, subject, kind, "record", record.id, notice, due_on=by, acknowledgements=owed
-            )
-            for entry in ended:
-                entry_id = entry.id or 0
-                notify(
-                    uow, subject, kind, "list_entry", entry_id, notice, due_on=by,
-                    acknowledgements=owed,
-                )  # fmt: skip
+            # As a local revocation or repair: whoever was given the copy or a listing it
+            # ended is told once, of the copy if it received it.
+            notices = record_notices(
+                key_of(subject), kind, record, ended, record_detail=notice,
+                entry_detail=f"ended, the record was {notice}", due_on=by,
+            )  # fmt: skip
+            notify_many(uow, notices, acknowledgements=policy.acknowledgements, once=True)
         elif target is RecordStatus.IDENTITY_HOLD:
             # Held at its origin for an identity review, or withheld by its decision: told
             # here as a hold or a decision here is.
