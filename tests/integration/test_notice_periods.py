@@ -26,7 +26,7 @@ from xinyong.domain.policy import Policy
 from xinyong.services import deadlines, expiry, list_proposals, lists
 from xinyong.services.checks import Checker, run_check
 from xinyong.services.notice_periods import Finding, find_notice_periods, mend_notice_periods
-from xinyong.services.records import submit_record
+from xinyong.services.records import revoke_record, submit_record
 
 UowFactory = Callable[[], SqlUnitOfWork]
 
@@ -62,6 +62,7 @@ class Listing:
         self.seeded, self.policy, self.number = seeded, policy, str(row["subject_id"])
         self.who = {"department": dept, "actor": f"{dept}-officer"}
         stored = submit_record(seeded(), policy, row, department=dept, actor="clerk")
+        self.record_id = stored.record.id
         view = list_proposals.propose(
             seeded(),
             policy,
@@ -318,3 +319,42 @@ def test_a_notice_counted_monday_to_friday_binds_only_once_counted_officially(
         "to": "2026-10-15",
     }
     assert deadlines.recount_deadlines(seeded(), policy, actor="sweep").recounted == 0
+
+
+def test_a_notice_counted_again_after_its_listing_ended_moves_no_period(
+    seeded: UowFactory, policy: Policy, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The railway listing of the test above, its record revoked during its notice counted
+    Monday to Friday: the listing has ended, so the recount stores its notice officially and
+    moves neither its period nor anything told of it."""
+    clock.at = on(date(2026, 9, 1))
+    row = rail_row(subject_id=citizen_id(born=date(1979, 5, 6)), decision_date="2026-08-20")
+    listing = Listing(seeded, policy, row, "RAIL-SERIOUS", "BJ-RAIL")
+    clock.at = on(listing.decide_after + timedelta(days=1))
+    listing.decide()
+    covered = calendar.official_years()
+    monkeypatch.setattr(calendar, "official_years", lambda: frozenset(covered - {2026}))
+    clock.at = on(date(2026, 9, 30))
+    listing.publish()
+    clock.at = on(date(2026, 10, 8))
+    revoke_record(
+        seeded(), policy, listing.record_id, department=None, reason="复议撤销", actor="c"
+    )
+    ended = listing.entry()
+    assert ended.state is EntryState.EXITED
+    assert ended.notice_ends == Deadline(date(2026, 10, 9), False, date(2026, 9, 30), 7)
+
+    monkeypatch.setattr(calendar, "official_years", lambda: covered)  # the calendar arrives
+    changes = _changes(seeded, listing.id)
+    deadlines.recount_deadlines(seeded(), policy, actor="sweep")
+    entry = listing.entry()
+    assert entry.notice_ends == Deadline(date(2026, 10, 15), True)
+    assert (entry.state, entry.ends_on, entry.exited_on) == (
+        EntryState.EXITED,
+        ended.ends_on,
+        ended.exited_on,
+    )
+    assert str(listing.id) not in _recounts(seeded)
+    assert _changes(seeded, listing.id) == changes
+    told = deadlines.notices_of(seeded(), entry.subject_id)
+    assert [n for n in told if (n.data or {}).get("deadline") == "public_notice"] == []

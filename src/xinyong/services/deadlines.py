@@ -73,9 +73,9 @@ class RecountSummary:
 def recount_deadlines(uow: UnitOfWork, policy: Policy, *, actor: str) -> RecountSummary:
     """Count again every deadline counted on the fallback calendar whose days the official
     calendar now covers; store and audit each; tell the person it protects and the department
-    it binds when a running deadline moved. A listing's public notice counted again lets the
-    listing bind, and moves its period (`services/notice_periods.py notice_recounted`). Safe to
-    run again at any time."""
+    it binds when a running deadline moved. A running listing's public notice counted again
+    lets the listing bind, and moves its period (`services/notice_periods.py
+    notice_recounted`); an ended listing's is only stored. Safe to run again at any time."""
     summary = RecountSummary()
     with uow:
         now = uow.now()
@@ -88,7 +88,7 @@ def recount_deadlines(uow: UnitOfWork, policy: Policy, *, actor: str) -> Recount
             if new is None:
                 summary.waiting += 1
                 continue
-            if counted.kind is DeadlineKind.PUBLIC_NOTICE:
+            if counted.kind is DeadlineKind.PUBLIC_NOTICE and counted.running:
                 notice_recounted(uow, policy, counted.entity_id, new, actor=actor)
             else:
                 uow.deadlines.store(counted.kind, counted.entity_type, counted.entity_id, new)
