@@ -1343,7 +1343,6 @@ class FakeDeadlineRepository:
                     w.recipient,
                     w.due,
                     not done,
-                    tells_person=False,
                 )
             )
         for record in store.records.values():

@@ -22,6 +22,7 @@ from xinyong.domain.deadlines import (
     Watched,
     recount,
     recounted_data,
+    tells_person,
 )
 from xinyong.domain.errors import CatalogError
 from xinyong.domain.policy import load_policy
@@ -107,6 +108,14 @@ def test_a_duty_may_come_earlier_but_a_defence_window_never_shrinks(
     assert (duty.day, duty.official) == (date(2026, 9, 22), True)
     assert window is not None
     assert (window.day, window.official) == (date(2026, 9, 23), True)
+
+
+def test_the_person_is_told_of_their_deadlines_once_and_never_of_double_publicity() -> None:
+    assert tells_person(DeadlineKind.OBJECTION_DECISION, "objection")
+    assert tells_person(DeadlineKind.PUBLIC_NOTICE, "list_entry")
+    assert tells_person(DeadlineKind.WITHDRAWAL, "record")  # the record's own withdrawal day
+    assert not tells_person(DeadlineKind.WITHDRAWAL, "feed_item")  # each recipient's: not again
+    assert not tells_person(DeadlineKind.DOUBLE_PUBLICITY, "record")  # a duty to the public
 
 
 def test_a_deadline_whose_start_is_unknown_cannot_be_counted_again() -> None:

@@ -84,7 +84,6 @@ class _Spec:
         running: Callable[[], ColumnElement[bool]],
         watched: Callable[[], ColumnElement[bool]] | None = None,
         tells_department: bool = True,
-        tells_person: bool = True,
     ) -> None:
         self.kind = kind
         self.row = row
@@ -96,7 +95,6 @@ class _Spec:
         self.running = running
         self.watched = watched or running
         self.tells_department = tells_department
-        self.tells_person = tells_person
 
     def attr(self, name: str) -> Column:
         attribute: Column = getattr(self.row, name)
@@ -249,7 +247,6 @@ SPECS: dict[DeadlineKind, _Spec] = {
             must_act=_own,
             running=lambda: ~_acknowledged(True),
             watched=lambda: _acknowledged(False),
-            tells_person=False,  # told once, through the record's own day (`RECOUNTED`)
         ),
         # The platform publishes a public record when it accepts it, so double publicity is
         # pending only while a public record is held for identity review: the centre's review
@@ -314,7 +311,6 @@ class SqlDeadlineRepository:
                         spec.department(row) if spec.tells_department else None,
                         spec.deadline(row),
                         bool(still),
-                        spec.tells_person,
                     )
                 )
         return out

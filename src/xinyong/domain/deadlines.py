@@ -70,6 +70,13 @@ WATCHED = tuple(k for k in DeadlineKind if k not in WINDOWS)
 TELLS_PERSON = frozenset(DeadlineKind) - {DeadlineKind.DOUBLE_PUBLICITY}
 
 
+def tells_person(kind: DeadlineKind, entity_type: str) -> bool:
+    """Whether the person is told when a deadline of `kind`, kept with an `entity_type`, moves:
+    one of `TELLS_PERSON`, except a recipient's withdrawal (a `feed_item`): a revocation's
+    withdrawal day tells them once, through the record's own, not once for every recipient."""
+    return kind in TELLS_PERSON and (kind, entity_type) != (DeadlineKind.WITHDRAWAL, "feed_item")
+
+
 @dataclass(frozen=True, slots=True)
 class Watched:
     """A step someone must take by a deadline, and whose case it is."""
@@ -106,9 +113,6 @@ class Counted:
     department: str | None  # the department it binds (None: the credit centre, or nobody)
     deadline: Deadline
     running: bool  # the step it times is not done yet: it still binds someone
-    #: Whether the person is told when it moves (a kind of `TELLS_PERSON`): a revocation's
-    #: withdrawal day tells them once, through the record, not once for every recipient.
-    tells_person: bool = True
 
 
 def recount(counted: Counted) -> Deadline | None:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Protocol
 from xinyong.domain.audit import AuditEvent, EventTag
 from xinyong.domain.calendar import Deadline, business_date
 from xinyong.domain.deadlines import (
-    TELLS_PERSON,
     WATCHED,
     Counted,
     DeadlineKind,
@@ -26,6 +25,7 @@ from xinyong.domain.deadlines import (
     Watched,
     recount,
     recounted_data,
+    tells_person,
 )
 from xinyong.domain.errors import Invalid
 from xinyong.domain.feed import FeedItem, FeedKind
@@ -116,7 +116,7 @@ def recount_deadlines(uow: UnitOfWork, policy: Policy, *, actor: str) -> Recount
                 continue
             told = recounted_data(counted.kind, old, new)
             detail = detail_of(told)
-            if counted.kind in TELLS_PERSON and counted.tells_person:
+            if tells_person(counted.kind, counted.entity_type):
                 uow.deadlines.add_notice(
                     Notice(
                         counted.subject_id,
