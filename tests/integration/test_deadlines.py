@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select, text
 from tests.conftest import BACKENDS, PG_URL, Clock, _drop_postgres, _fresh_postgres
 from tests.factories import PUBLIC_URL, agency_key, citizen_id, debtor_row, penalty_row
 from xinyong.db.audit import AuditEventRow
+from xinyong.db.deadlines import RECOUNTED
 from xinyong.db.engine import make_engine
 from xinyong.db.feed import FeedWithdrawalRow
 from xinyong.db.migrate import downgrade, upgrade
@@ -262,6 +263,16 @@ def _withdrawals(make_uow: UowFactory) -> dict[str, tuple[date, bool]]:
     with uow:
         rows = uow.session.scalars(select(FeedWithdrawalRow))
         return {r.department_code: (r.withdraw_by, r.withdraw_by_official) for r in rows}
+
+
+def test_a_deadline_counted_again_is_stored_back_only_where_its_kind_is_kept(
+    seeded: UowFactory,
+) -> None:
+    # one place for each kind and entity it is kept with (a withdrawal: a record's, a copy's)
+    assert len({(s.kind, s.entity_type) for s in RECOUNTED}) == len(RECOUNTED)
+    uow = seeded()
+    with uow, pytest.raises(ValueError, match=r"^no defence deadline is kept with a record$"):
+        uow.deadlines.store(DeadlineKind.DEFENCE, "record", 1, Deadline(date(2026, 10, 9), True))
 
 
 def test_the_overdue_view_lists_every_running_step_earliest_first_with_who_must_act(

@@ -283,6 +283,9 @@ RECOUNTED: tuple[_Spec, ...] = (
     ),
 )
 
+#: Where each deadline the recount reads is kept, by its kind and the entity it is kept with.
+_BY_KEY: dict[tuple[DeadlineKind, str], _Spec] = {(s.kind, s.entity_type): s for s in RECOUNTED}
+
 
 class SqlDeadlineRepository:
     """Every stored working-day deadline, by kind; and the person's notices."""
@@ -319,7 +322,9 @@ class SqlDeadlineRepository:
         self, kind: DeadlineKind, entity_type: str, entity_id: int, deadline: Deadline
     ) -> None:
         """Write a deadline counted again back where it is kept."""
-        [spec] = [s for s in RECOUNTED if (s.kind, s.entity_type) == (kind, entity_type)]
+        spec = _BY_KEY.get((kind, entity_type))
+        if spec is None:
+            raise ValueError(f"no {kind.value} deadline is kept with a {entity_type}")
         values = deadline_values(spec.column, deadline, official_column=spec.official_column)
         self.session.execute(update(spec.row).where(spec.attr("id") == entity_id).values(**values))
 
