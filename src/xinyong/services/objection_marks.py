@@ -59,12 +59,18 @@ def held_entries(
     return held
 
 
-def held_record(uow: UnitOfWork, record: CreditRecord) -> bool:
-    """Whether an open objection here to the record holds its mark: a peer's copy stays marked
-    while one does, whatever its origin's event says (`services/inbound.py apply_record`)."""
+def held_record(uow: UnitOfWork, record: CreditRecord, *, besides: Objection | None = None) -> bool:
+    """Whether an open objection here to the record, other than `besides`, holds its mark: one
+    of the person it is about, or of the filer of `besides` (whom a record an identity review
+    moved away no longer names, and whose challenged decision still holds it). A peer's copy
+    stays marked while one does, whatever its origin's event says (`services/inbound.py
+    apply_record`); a decision here lifts the mark only when none does (`set_mark`)."""
+    filers = {record.subject_id} if besides is None else {record.subject_id, besides.subject_id}
+    skip = None if besides is None else besides.id
     return any(
-        o.record_id == record.id and o.keeps_mark
-        for o in uow.objections.of_subject(record.subject_id)
+        o.id != skip and o.record_id == record.id and o.keeps_mark
+        for filer in sorted(filers)
+        for o in uow.objections.of_subject(filer)
     )
 
 
@@ -121,14 +127,7 @@ def set_mark(uow: UnitOfWork, policy: Policy, objection: Objection, *, marked: b
     outcome = objection.outcome if not marked and objection.outcome in OUTCOME_KINDS else None
     if objection.record_id is not None:
         record = uow.records.get(objection.record_id)
-        filers = {objection.subject_id, record.subject_id}
-        others = [
-            o
-            for filer in sorted(filers)
-            for o in uow.objections.of_subject(filer)
-            if o.id != objection.id and o.record_id == record.id and o.keeps_mark
-        ]
-        if not marked and (others or record.marked_at_origin):
+        if not marked and (record.marked_at_origin or held_record(uow, record, besides=objection)):
             return  # another open objection (or, on a peer's copy, its origin) keeps the mark
         record.mark_objection(marked)
         uow.records.save_status(record)
