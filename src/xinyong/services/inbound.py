@@ -83,10 +83,12 @@ def _own_department(uow: PlatformUnitOfWork, code: str) -> bool:
     )
 
 
-def _record_key(key: str) -> tuple[str, str]:
+def _record_key(key: str, *, field: str = "entity.key") -> tuple[str, str]:
+    """The department and document number a record's key names; refused as the event's `field`
+    (where the key was read) when it names none."""
     department, _, document = key.partition(":")
     if not department or not document:
-        raise Invalid(f"entity.key: {key!r} is not <department>:<document number>")
+        raise Invalid(f"{field}: {key!r} is not <department>:<document number>")
     return department, document
 
 
@@ -367,23 +369,24 @@ def _tell_contested(
     )
 
 
-def _unheard_outcome(uow: PlatformUnitOfWork, decided: object) -> object:
+def _unheard_outcome(uow: UnitOfWork, decided: object) -> object:
     """The outcome of an objection to a record under the listing, decided at its origin, when
     this node holds no copy of that record (whose own event would have told it); else None."""
     if not isinstance(decided, Mapping) or not isinstance(decided.get("record"), str):
         return None
-    department, document = _record_key(decided["record"])
+    field = f"state.{RECORD_OBJECTION}.record"
+    department, document = _record_key(decided["record"], field=field)
     if uow.records.find_states(department, [document_key(document)]):
         return None
     return decided.get("outcome")
 
 
-def _local_records(uow: PlatformUnitOfWork, keys: object) -> list[int]:
+def _local_records(uow: UnitOfWork, keys: object) -> list[int]:
     if not isinstance(keys, list):
         raise Invalid("state.records: required, a list of record keys")
     found: list[int] = []
     for key in keys:
-        department, document = _record_key(str(key))
+        department, document = _record_key(str(key), field="state.records")
         states = uow.records.find_states(department, [document_key(document)])
         for state in states.values():
             found.append(state.id)
